@@ -1,0 +1,190 @@
+"""The generator interface: requests, generated clips and the registry of backends by name.
+
+Backends (the music-theory generator, Magenta bundles) implement :class:`Generator`; the service
+asks the :class:`GeneratorRegistry` for one by name or for the best one for a part.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pretty_midi
+
+from ai.music_theory import Chord, Key
+from utils.errors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
+
+Part = Literal["drums", "bass", "melody"]
+PARTS: tuple[Part, ...] = ("drums", "bass", "melody")
+DRUM_CHANNEL = 9
+DEFAULT_PROGRAMS = {"bass": 33, "melody": 0, "drums": 0}  # GM: Electric Bass (finger), Piano
+
+
+@dataclass(frozen=True)
+class Note:
+    pitch: int
+    start: float  # seconds
+    end: float  # seconds
+    velocity: int
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a caller controls. Times are derived from tempo, bars and time signature."""
+
+    part: Part
+    key: Key
+    chords: tuple[Chord, ...]  # one per bar, repeating
+    tempo: float = 120.0
+    bars: int = 4
+    beats_per_bar: int = 4
+    beat_unit: int = 4
+    temperature: float = 1.0
+    seed: int = 0
+    density: float = 0.5  # 0 sparse .. 1 busy
+    swing: float = 0.0  # 0 straight .. 1 full triplet swing of off-beat 8ths/16ths
+    humanize: float = 0.0  # 0 quantised .. 1 loose timing and velocity
+    style: str | None = None  # drum (and feel) style: rock, funk, hip-hop, jazz, latin, electronic ...
+    chromatic: bool = False  # allow notes outside the scale
+    primer: tuple[Note, ...] = ()  # a clip to continue; its notes come first in the result
+    primer_seconds: float = 0.0  # length of the primer clip (continuation starts here)
+
+    @property
+    def seconds_per_beat(self) -> float:
+        # The tempo counts quarter notes; a beat of a x/8 meter is an eighth.
+        return 60.0 / self.tempo * (4.0 / self.beat_unit)
+
+    @property
+    def bar_seconds(self) -> float:
+        return self.beats_per_bar * self.seconds_per_beat
+
+    @property
+    def duration_seconds(self) -> float:
+        """Length of the generated part (the continuation, after any primer)."""
+        return self.bars * self.bar_seconds
+
+    def chord_at_bar(self, bar: int) -> Chord:
+        return self.chords[bar % len(self.chords)]
+
+
+@dataclass
+class GeneratedClip:
+    notes: list[Note]
+    part: Part
+    model: str  # the backend that made it
+    tempo: float
+    duration_seconds: float  # total clip length (primer included)
+    beats_per_bar: int = 4
+    beat_unit: int = 4
+    program: int = 0
+    extra: dict[str, object] = field(default_factory=dict)  # backend facts worth reporting
+
+    @property
+    def is_drum(self) -> bool:
+        return self.part == "drums"
+
+    def to_pretty_midi(self) -> pretty_midi.PrettyMIDI:
+        pm = pretty_midi.PrettyMIDI(initial_tempo=float(self.tempo))
+        pm.time_signature_changes.append(pretty_midi.TimeSignature(self.beats_per_bar, self.beat_unit, 0.0))
+        instrument = pretty_midi.Instrument(program=self.program, is_drum=self.is_drum, name=self.part)
+        for note in sorted(self.notes, key=lambda n: (n.start, n.pitch)):
+            instrument.notes.append(pretty_midi.Note(note.velocity, note.pitch, note.start, note.end))
+        pm.instruments.append(instrument)
+        return pm
+
+    def to_midi_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.to_pretty_midi().write(buffer)
+        return buffer.getvalue()
+
+
+class Generator(ABC):
+    """A generation backend. ``initialize`` is lazy and idempotent; ``generate`` is thread-safe."""
+
+    name: str
+    parts: frozenset[str]
+    family: str = "theory"  # "theory" or "magenta": what `model=magenta` selects
+    preference: int = 0  # among several backends of a family for a part, the highest is chosen
+
+    def initialize(self) -> None:  # noqa: B027 - optional hook
+        """Load whatever the backend needs. Called once before the first generate."""
+
+    @abstractmethod
+    def generate(self, request: GenerationRequest) -> GeneratedClip: ...
+
+    def describe(self) -> dict[str, object]:
+        """What /api/v1/models shows about this backend."""
+        return {"name": self.name, "parts": sorted(self.parts), "loaded": True}
+
+
+class GeneratorRegistry:
+    """Backends by name, plus the bundles that failed to load (reported, never used)."""
+
+    def __init__(self) -> None:
+        self._generators: dict[str, Generator] = {}
+        self._failed: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def register(self, generator: Generator) -> None:
+        with self._lock:
+            self._generators[generator.name] = generator
+            self._failed.pop(generator.name, None)
+
+    def register_failure(self, name: str, reason: str) -> None:
+        with self._lock:
+            self._failed[name] = reason
+        logger.warning("generation backend %s unavailable: %s", name, reason)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._generators)
+
+    def describe(self) -> list[dict[str, object]]:
+        loaded = [g.describe() for g in self._generators.values()]
+        failed = [{"name": n, "loaded": False, "error": reason} for n, reason in self._failed.items()]
+        return loaded + failed
+
+    def get(self, name: str) -> Generator:
+        try:
+            return self._generators[name]
+        except KeyError:
+            reason = self._failed.get(name)
+            detail = f"model '{name}' is not available"
+            detail += f" ({reason})" if reason else f"; loaded models: {', '.join(self.names) or 'none'}"
+            raise ModelUnavailable(detail) from None
+
+    def for_part(self, part: str, family: str | None = None) -> list[Generator]:
+        found = [g for g in self._generators.values() if part in g.parts and family in (None, g.family)]
+        return sorted(found, key=lambda g: -g.preference)
+
+    def select(self, part: str, model: str | None) -> tuple[Generator, str | None]:
+        """The backend for ``part`` given the caller's ``model`` choice, and a fallback note.
+
+        ``None``/``"auto"`` prefers Magenta and falls back to the theory backend (saying so);
+        a family (``"magenta"``, ``"theory"``) or a bundle id asked for explicitly must exist,
+        else :class:`ModelUnavailable` names it.
+        """
+        if model in (None, "", "auto"):
+            magenta = self.for_part(part, "magenta")
+            if magenta:
+                return magenta[0], None
+            theory = self.for_part(part, "theory")
+            if not theory:
+                raise ModelUnavailable(f"no generation backend is loaded for {part}")
+            failed = ", ".join(self._failed) or "none shipped"
+            return theory[0], f"no Magenta model for {part} is loaded (failed: {failed}); used {theory[0].name}"
+        if model in ("magenta", "theory"):
+            found = self.for_part(part, model)
+            if not found:
+                raise ModelUnavailable(f"model '{model}' is not available for {part}")
+            return found[0], None
+        generator = self.get(model)
+        if part not in generator.parts:
+            raise ModelUnavailable(f"model '{model}' does not generate {part} (it makes {', '.join(sorted(generator.parts))})")
+        return generator, None

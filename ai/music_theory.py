@@ -1,0 +1,192 @@
+"""Pitch classes, keys, scales and chord symbols shared by every generator and by analysis."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+# Semitone steps above the tonic.
+SCALES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+    "major_pentatonic": (0, 2, 4, 7, 9),
+    "minor_pentatonic": (0, 3, 5, 7, 10),
+    "blues": (0, 3, 5, 6, 7, 10),
+}
+SCALE_ALIASES = {
+    "ionian": "major",
+    "aeolian": "minor",
+    "natural_minor": "minor",
+    "pentatonic": "major_pentatonic",
+    "major_pent": "major_pentatonic",
+    "minor_pent": "minor_pentatonic",
+    "minor_blues": "blues",
+}
+# Scales whose third is minor: they take minor-key defaults and are normalised to A minor.
+MINOR_FAMILY = {"minor", "harmonic_minor", "melodic_minor", "dorian", "phrygian", "locrian",
+                "minor_pentatonic", "blues"}
+
+# Default progressions per mode, as (scale degree semitones, quality) from the tonic; one per bar.
+DEFAULT_PROGRESSIONS: dict[str, tuple[tuple[int, str], ...]] = {
+    "major": ((0, ""), (9, "m"), (5, ""), (7, "")),  # I vi IV V
+    "minor": ((0, "m"), (8, ""), (3, ""), (10, "")),  # i VI III VII
+    "harmonic_minor": ((0, "m"), (5, "m"), (7, "7"), (0, "m")),  # i iv V7 i
+    "melodic_minor": ((0, "m"), (5, "7"), (7, "7"), (0, "m")),  # i IV7 V7 i
+    "dorian": ((0, "m7"), (5, "7"), (0, "m7"), (5, "7")),  # i7 IV7
+    "phrygian": ((0, "m"), (1, ""), (0, "m"), (10, "m")),  # i bII i bvii
+    "lydian": ((0, ""), (2, ""), (0, ""), (2, "")),  # I II
+    "mixolydian": ((0, ""), (10, ""), (5, ""), (0, "")),  # I bVII IV I
+    "locrian": ((0, "dim"), (1, ""), (5, "m"), (0, "dim")),
+    "major_pentatonic": ((0, ""), (5, ""), (9, "m"), (7, "")),
+    "minor_pentatonic": ((0, "m"), (10, ""), (5, "m"), (0, "m")),
+    "blues": ((0, "7"), (5, "7"), (0, "7"), (7, "7")),
+}
+
+CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
+    "": (0, 4, 7),
+    "m": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "m7b5": (0, 3, 6, 10),
+    "dim7": (0, 3, 6, 9),
+    "6": (0, 4, 7, 9),
+    "m6": (0, 3, 7, 9),
+    "9": (0, 4, 7, 10, 14),
+    "m9": (0, 3, 7, 10, 14),
+    "maj9": (0, 4, 7, 11, 14),
+    "5": (0, 7),
+}
+_QUALITY_ALIASES = {
+    "maj": "", "M": "", "major": "", "min": "m", "-": "m", "minor": "m", "M7": "maj7", "Maj7": "maj7",
+    "ma7": "maj7", "min7": "m7", "-7": "m7", "ø": "m7b5", "ø7": "m7b5", "o": "dim", "°": "dim",
+    "o7": "dim7", "°7": "dim7", "+": "aug", "sus": "sus4", "dom7": "7", "min6": "m6", "min9": "m9",
+}
+_NOTE_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)")
+
+
+def parse_pitch_class(name: str) -> int:
+    """'C', 'F#', 'Bb', 'eb' -> pitch class 0-11. Raises ValueError."""
+    match = _NOTE_RE.match(name.strip())
+    if not match or match.end() != len(name.strip()):
+        raise ValueError(f"'{name}' is not a note name (use C, C#, Db, ... B)")
+    return _note_from_match(match)
+
+
+def _note_from_match(match: re.Match[str]) -> int:
+    pc = _LETTER_PC[match.group(1).upper()]
+    for accidental in match.group(2):
+        pc += 1 if accidental in "#♯" else -1
+    return pc % 12
+
+
+def normalise_scale(name: str) -> str:
+    """'Harmonic Minor', 'aeolian', 'minor-pentatonic' -> a key of SCALES. Raises ValueError."""
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    key = SCALE_ALIASES.get(key, key)
+    if key not in SCALES:
+        raise ValueError(f"unknown scale '{name}'; known: {', '.join(sorted(SCALES))}")
+    return key
+
+
+@dataclass(frozen=True)
+class Key:
+    tonic: int  # pitch class
+    scale: str  # a key of SCALES
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        return frozenset((self.tonic + step) % 12 for step in SCALES[self.scale])
+
+    @property
+    def is_minor(self) -> bool:
+        return self.scale in MINOR_FAMILY
+
+    @property
+    def name(self) -> str:
+        return f"{PITCH_CLASS_NAMES[self.tonic]} {self.scale}"
+
+    def transposition_to_c(self) -> int:
+        """Semitones that move this key to C major / A minor (the training normalisation)."""
+        target = 9 if self.is_minor else 0
+        shift = (target - self.tonic) % 12
+        return shift - 12 if shift > 6 else shift
+
+
+@dataclass(frozen=True)
+class Chord:
+    root: int  # pitch class
+    quality: str  # a key of CHORD_QUALITIES
+    bass: int | None = None  # slash-chord bass pitch class
+
+    @property
+    def intervals(self) -> tuple[int, ...]:
+        return CHORD_QUALITIES[self.quality]
+
+    @property
+    def pitch_classes(self) -> tuple[int, ...]:
+        return tuple((self.root + i) % 12 for i in self.intervals)
+
+    @property
+    def bass_pitch_class(self) -> int:
+        return self.root if self.bass is None else self.bass
+
+    @property
+    def symbol(self) -> str:
+        text = PITCH_CLASS_NAMES[self.root] + self.quality
+        return text if self.bass is None else f"{text}/{PITCH_CLASS_NAMES[self.bass]}"
+
+
+def parse_chord(symbol: str) -> Chord:
+    """'Am', 'F#m7b5', 'Bbmaj7', 'C/E', 'G7' -> Chord. Raises ValueError."""
+    text = symbol.strip()
+    head, _, slash = text.partition("/")
+    match = _NOTE_RE.match(head)
+    if not match:
+        raise ValueError(f"'{symbol}' is not a chord symbol (e.g. C, Am, G7, Fmaj7, Bdim, C/E)")
+    root = _note_from_match(match)
+    quality = head[match.end():]
+    quality = _QUALITY_ALIASES.get(quality, quality)
+    if quality not in CHORD_QUALITIES:
+        raise ValueError(
+            f"chord '{symbol}' has an unknown quality '{head[match.end():]}'; "
+            f"known: {', '.join(q or 'major' for q in CHORD_QUALITIES)}"
+        )
+    bass = parse_pitch_class(slash) if slash else None
+    return Chord(root, quality, bass)
+
+
+def parse_progression(text: str) -> tuple[Chord, ...]:
+    """'Am F C G' or 'Am,F,C,G' or 'Am-F-C-G' -> chords, one per bar. Raises ValueError."""
+    parts = [p for p in re.split(r"[\s,|;]+", text.strip()) if p]
+    if len(parts) == 1 and "-" in parts[0]:
+        parts = [p for p in parts[0].split("-") if p]
+    if not parts:
+        raise ValueError("the chord progression is empty")
+    return tuple(parse_chord(p) for p in parts)
+
+
+def default_progression(key: Key) -> tuple[Chord, ...]:
+    return tuple(Chord((key.tonic + degree) % 12, quality) for degree, quality in DEFAULT_PROGRESSIONS[key.scale])
+
+
+def snap_to_scale(pitch: int, pitch_classes: frozenset[int]) -> int:
+    """The nearest MIDI pitch whose class is in ``pitch_classes`` (ties go down)."""
+    for offset in (0, -1, 1, -2, 2, -3, 3):
+        if (pitch + offset) % 12 in pitch_classes:
+            return pitch + offset
+    raise ValueError("empty pitch-class set")

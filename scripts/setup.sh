@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-command setup: system packages (FluidSynth, the GM soundfont and MMA, for training corpora,
+# benchmarks and tests), a virtual environment in .venv with every Python dependency, and
+# Magenta 2.1.4 installed with --no-deps (its own pins cannot install on Python 3.11).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+
+if command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  missing=""
+  for pkg in fluidsynth fluid-soundfont-gm mma; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+  done
+  if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+  fi
+else
+  echo "apt-get not found: install fluidsynth, fluid-soundfont-gm and mma yourself (training and benchmarks only)" >&2
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt -r requirements-dev.txt
+.venv/bin/python -m pip install -q --no-deps -r requirements-magenta.txt
+.venv/bin/python -c "import os; os.environ['TF_USE_LEGACY_KERAS']='1'; import magenta, librosa, fastapi; print('setup ok')"

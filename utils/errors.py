@@ -1,0 +1,98 @@
+"""One error model for the whole engine.
+
+Every error a caller can cause or meet is an :class:`EngineError` with an HTTP status and a
+machine-readable code; the API renders it as ``{"error": code, "detail": message}``. Library
+exceptions are converted where they happen (``raise ... from exc``).
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    status_code = 500
+    code = "engine_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidParameter(EngineError):
+    """A parameter is missing, out of range or not understood."""
+
+    status_code = 422
+    code = "invalid_parameter"
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(f"{parameter}: {detail}")
+        self.parameter = parameter
+
+
+class UnsupportedMediaType(EngineError):
+    """The upload is not a kind of file the engine reads (not audio, not MIDI)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class UndecodableAudio(EngineError):
+    """The upload looks like audio but cannot be decoded (truncated, corrupt, empty, NaN)."""
+
+    status_code = 422
+    code = "undecodable_audio"
+
+
+class PayloadTooLarge(EngineError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class NotFound(EngineError):
+    status_code = 404
+    code = "not_found"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+
+
+class InvalidProjectId(EngineError):
+    """A project id that is empty or tries to leave the projects directory."""
+
+    status_code = 400
+    code = "invalid_project_id"
+
+
+class NoAudioFound(EngineError):
+    """A request that needs audio (stems, a mix) found none."""
+
+    status_code = 422
+    code = "no_audio"
+
+
+class ModelUnavailable(EngineError):
+    """A generation model that was asked for by name is not loaded."""
+
+    status_code = 503
+    code = "model_unavailable"
+
+
+class CoreError(EngineError):
+    """Base of DAWG-CORE failures."""
+
+    status_code = 503
+    code = "core_error"
+
+
+class CoreUnreachable(CoreError):
+    """DAWG-CORE is not running, refused the connection or timed out."""
+
+    status_code = 503
+    code = "core_unreachable"
+
+
+class CoreBadResponse(CoreError):
+    """DAWG-CORE answered, but with an error body or something that is not the contract."""
+
+    status_code = 502
+    code = "core_bad_response"

@@ -1,0 +1,52 @@
+"""Every path, port, URL, limit and interval of the engine, read from ``DAWG_AI_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "DAWG_AI_"
+
+
+class Settings(BaseSettings):
+    """Engine settings. Each field is read from ``DAWG_AI_<FIELD NAME IN CAPITALS>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(9000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    log_level: str = Field("info", description="Logging level (debug, info, warning, error).")
+
+    core_url: str = Field("http://localhost:8080", description="Base URL of DAWG-CORE's REST API.")
+    core_connect_timeout_s: float = Field(0.5, gt=0, description="TCP connect timeout to DAWG-CORE.")
+    core_timeout_s: float = Field(2.0, gt=0, description="Read/write timeout of one call to DAWG-CORE.")
+    core_retries: int = Field(1, ge=0, le=5, description="Extra tries for idempotent (GET) calls to DAWG-CORE.")
+
+    projects_dir: Path = Field(
+        Path.home() / "Music" / "DAWG" / "Projects", description="DAWG-CORE's projects directory."
+    )
+    models_dir: Path = Field(REPO_ROOT / "models", description="Folder of Magenta generator bundles (.mag).")
+    status_file: Path = Field(
+        Path.home() / "Development" / "status" / "DAWG-AI_status.json",
+        description="Status JSON file rewritten on schedule.",
+    )
+    status_interval_s: float = Field(300.0, gt=0, description="Seconds between status file rewrites.")
+
+    max_upload_mb: float = Field(100.0, gt=0, description="Largest accepted upload, in megabytes.")
+    max_audio_duration_s: float = Field(
+        1800.0, gt=0, description="Longest audio accepted for analysis, in seconds (longer: 413)."
+    )
+    workers: int = Field(4, ge=1, le=64, description="Threads for decoding, analysis and generation.")
+    warmup: bool = Field(True, description="Compile and load heavy code paths at start-up.")
+    load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
+
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Extra allowed CORS origins (JSON list); localhost is always allowed."
+    )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
