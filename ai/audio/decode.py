@@ -82,7 +82,8 @@ def decode_audio(
             raise UnsupportedMediaType(
                 f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}"
             ) from exc
-        raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {exc}") from exc
+        reason = getattr(exc, "error_string", None) or str(exc)
+        raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
     if samples.shape[1] == 0:
         raise UndecodableAudio(f"{name}: the file holds no audio samples")
     if not np.isfinite(samples).all():
