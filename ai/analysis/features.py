@@ -1,0 +1,299 @@
+"""Shared analysis features: one STFT, one onset envelope, one chroma, computed once per signal.
+
+Every estimator (rhythm, key, chords, the seed's spectral means) reads a :class:`SharedFeatures`
+instead of recomputing its own representation. The input is mono float32 audio already resampled
+to :data:`ai.analysis.constants.ANALYSIS_SR`; nothing here decodes or resamples.
+
+Pitch representations come from spectral peaks: every local maximum of the magnitude spectrum
+between PITCH_FMIN and PITCH_FMAX is refined by parabolic interpolation of the log magnitude,
+which gives its frequency to a fraction of a bin. The peaks give the tuning (a weighted circular
+mean of their deviation from 12-TET) and then a tuned semitone spectrum; the chromas are folded
+from it. This keeps bass notes sharp even though a 2048-point frame has 10.8 Hz bins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.fft
+import scipy.sparse
+
+from ai.analysis.constants import (
+    BASS_MIDI_MAX,
+    HOP,
+    LOW_ONSET_FMAX,
+    MEL_FMAX,
+    MEL_FMIN,
+    MIDI_MIN,
+    N_FFT,
+    N_MELS,
+    N_SEMITONES,
+    PITCH_FMAX,
+    PITCH_FMIN,
+)
+
+logger = logging.getLogger(__name__)
+
+_BLOCK_FRAMES = 2048
+"""Frames transformed per FFT call (bounds the temporary windowed-frame buffer)."""
+_LOG_GAMMA = 100.0
+"""Compression of the onset spectrogram: log(1 + gamma * X / max X)."""
+_PEAK_FLOOR_DB = 50.0
+"""Spectral peaks more than this many dB below their frame's strongest peak are ignored."""
+_GLOBAL_FLOOR_DB = 80.0
+"""...and so are peaks this far below the loudest bin of the whole signal (noise, silence)."""
+
+
+@dataclass(frozen=True)
+class SharedFeatures:
+    """Representations shared by every analysis estimator (all frame-rate arrays share one grid).
+
+    Attributes:
+        y: np.ndarray [shape=(n,), dtype=float32]: the mono signal at ``sr``.
+        sr: sample rate in Hz (normally ANALYSIS_SR).
+        hop_length: hop in samples between frames (HOP).
+        n_fft: frame length in samples (N_FFT).
+        stft_mag: np.ndarray [shape=(1 + n_fft // 2, n_frames), dtype=float32]: magnitude of the
+            Hann-windowed, centred (zero-padded) STFT. Frame t is centred on sample t * hop_length.
+        freqs: np.ndarray [shape=(1 + n_fft // 2,)]: centre frequency (Hz) of each STFT bin.
+        frame_times: np.ndarray [shape=(n_frames,)]: time (s) of each frame's centre.
+        onset_env: np.ndarray [shape=(n_frames,), dtype=float32]: spectral flux of the
+            log-compressed mel spectrogram (N_MELS bands, max-filtered across bands against
+            vibrato), half-wave rectified, mean over bands. >= 0; onset_env[0] == 0.
+        low_onset_env: np.ndarray [shape=(n_frames,), dtype=float32]: the same flux over the STFT
+            bins from 30 Hz to LOW_ONSET_FMAX (kick drum and bass onsets). >= 0.
+        chroma: np.ndarray [shape=(12, n_frames), dtype=float32]: tuned chroma, row 0 = C, folded
+            from ``semitone_spec`` (linear magnitude, NOT normalised: silent frames are all 0).
+        bass_chroma: np.ndarray [shape=(12, n_frames), dtype=float32]: the same, from pitches
+            up to BASS_MIDI_MAX (G3) only.
+        semitone_spec: np.ndarray [shape=(N_SEMITONES, n_frames), dtype=float32]: tuned
+            semitone spectrum, row i = MIDI pitch MIDI_MIN + i; summed peak magnitudes.
+        tuning_cents: deviation of the reference from A4 = 440 Hz in cents, in [-50, 50).
+        rms: np.ndarray [shape=(n_frames,), dtype=float32]: RMS of each frame (Parseval on
+            ``stft_mag``, corrected for the window so a full-scale sine reads ~0.707).
+    """
+
+    y: np.ndarray
+    sr: int
+    hop_length: int
+    n_fft: int
+    stft_mag: np.ndarray
+    freqs: np.ndarray
+    frame_times: np.ndarray
+    onset_env: np.ndarray
+    low_onset_env: np.ndarray
+    chroma: np.ndarray
+    bass_chroma: np.ndarray
+    semitone_spec: np.ndarray
+    tuning_cents: float
+    rms: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.stft_mag.shape[1])
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second."""
+        return self.sr / self.hop_length
+
+    @property
+    def duration(self) -> float:
+        """Duration of ``y`` in seconds."""
+        return len(self.y) / self.sr
+
+
+@lru_cache(maxsize=4)
+def _window(n_fft: int) -> np.ndarray:
+    n = np.arange(n_fft)
+    return (0.5 - 0.5 * np.cos(2.0 * np.pi * n / n_fft)).astype(np.float32)  # periodic Hann
+
+
+@lru_cache(maxsize=4)
+def _mel_basis(sr: int, n_fft: int) -> scipy.sparse.csr_matrix:
+    """Sparse Slaney-style mel filterbank [shape=(N_MELS, 1 + n_fft // 2)], area-normalised."""
+    import librosa  # imported here: librosa's import is slow and only this needs it
+
+    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
+    return scipy.sparse.csr_matrix(basis.astype(np.float32))
+
+
+def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> np.ndarray:
+    """Magnitude STFT of ``y`` [shape=(n,)] -> [shape=(1 + n_fft // 2, 1 + n // hop_length)].
+
+    Hann window, frames centred on multiples of ``hop_length`` (zero padding at both ends).
+    Computed in blocks of frames so the windowed-frame buffer stays small for long signals.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    pad = n_fft // 2
+    padded = np.zeros(len(y) + 2 * pad, dtype=np.float32)
+    padded[pad : pad + len(y)] = y
+    n_frames = 1 + len(y) // hop_length
+    needed = (n_frames - 1) * hop_length + n_fft
+    if len(padded) < needed:
+        padded = np.concatenate([padded, np.zeros(needed - len(padded), dtype=np.float32)])
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length][:n_frames]
+    window = _window(n_fft)
+    out = np.empty((n_frames, 1 + n_fft // 2), dtype=np.float32)  # frames x bins, C order
+    for start in range(0, n_frames, _BLOCK_FRAMES):
+        block = frames[start : start + _BLOCK_FRAMES] * window
+        spec = scipy.fft.rfft(block, axis=1, workers=-1)
+        np.abs(spec, out=out[start : start + len(block)])
+    return out.T  # bins x frames (a Fortran-ordered view)
+
+
+def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
+    """Half-wave rectified frame difference of ``log_spec`` [shape=(bands, frames)], band mean."""
+    if log_spec.shape[1] < 2 or log_spec.shape[0] == 0:
+        return np.zeros(log_spec.shape[1], dtype=np.float32)
+    reference = log_spec[:, :-1]
+    if max_filter and log_spec.shape[0] >= 3:
+        reference = reference.copy()
+        np.maximum(reference[1:], log_spec[:-1, :-1], out=reference[1:])
+        np.maximum(reference[:-1], log_spec[1:, :-1], out=reference[:-1])
+    diff = log_spec[:, 1:] - reference
+    np.maximum(diff, 0.0, out=diff)
+    flux = np.empty(log_spec.shape[1], dtype=np.float32)
+    flux[0] = 0.0
+    flux[1:] = diff.mean(axis=0)
+    return flux
+
+
+def _spectral_peaks(
+    mag_t: np.ndarray, freqs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolated spectral peaks of ``mag_t`` [shape=(frames, bins)].
+
+    Returns (frame index, frequency in Hz, linear peak magnitude), one entry per peak.
+    """
+    bin_hz = float(freqs[1] - freqs[0])
+    lo = max(1, int(np.floor(PITCH_FMIN / bin_hz)))
+    hi = min(mag_t.shape[1] - 1, int(np.ceil(PITCH_FMAX / bin_hz)) + 1)
+    band = mag_t[:, lo - 1 : hi + 1]
+    centre = band[:, 1:-1]
+    global_max = float(mag_t.max()) if mag_t.size else 0.0
+    if global_max <= 0.0:
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty, empty
+    frame_max = centre.max(axis=1, keepdims=True)
+    floor = np.maximum(frame_max * 10.0 ** (-_PEAK_FLOOR_DB / 20.0), global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0))
+    is_peak = (centre > band[:, :-2]) & (centre >= band[:, 2:]) & (centre > floor)
+    t_idx, k_idx = np.nonzero(is_peak)
+    eps = np.float32(1e-12)
+    a = np.log(band[t_idx, k_idx] + eps)
+    b = np.log(band[t_idx, k_idx + 1] + eps)
+    c = np.log(band[t_idx, k_idx + 2] + eps)
+    denom = a - 2.0 * b + c
+    safe = np.where(np.abs(denom) > 1e-9, denom, -1.0)
+    offset = np.clip(np.where(np.abs(denom) > 1e-9, 0.5 * (a - c) / safe, 0.0), -0.5, 0.5)
+    freq = (k_idx + lo + offset) * bin_hz
+    amp = np.exp(b - 0.25 * (a - c) * offset)
+    return t_idx, freq.astype(np.float64), amp.astype(np.float64)
+
+
+def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
+    """Tuning (cents from A440, in [-50, 50)) of spectral peaks ``freq`` (Hz) with weights ``amp``.
+
+    Weighted circular mean of each peak's deviation from the nearest 12-TET pitch; peaks between
+    100 Hz and 2 kHz only (well resolved, mostly fundamentals and low partials). 0 if no peaks.
+    """
+    keep = (freq >= 100.0) & (freq <= 2000.0)
+    if not np.any(keep):
+        return 0.0
+    midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
+    angle = 2.0 * np.pi * (midi - np.round(midi))
+    weight = np.sqrt(amp[keep])
+    vector = np.sum(weight * np.exp(1j * angle))
+    if abs(vector) < 1e-12:
+        return 0.0
+    cents = float(np.angle(vector) / (2.0 * np.pi) * 100.0)
+    return -50.0 if cents >= 50.0 else cents
+
+
+def _semitone_spectrum(
+    t_idx: np.ndarray, freq: np.ndarray, amp: np.ndarray, n_frames: int, tuning_cents: float
+) -> np.ndarray:
+    """Sum peak magnitudes into tuned semitone bins -> [shape=(N_SEMITONES, n_frames)]."""
+    if len(freq) == 0:
+        return np.zeros((N_SEMITONES, n_frames), dtype=np.float32)
+    midi = 69.0 + 12.0 * np.log2(freq / 440.0) - tuning_cents / 100.0
+    row = np.round(midi).astype(np.int64) - MIDI_MIN
+    keep = (row >= 0) & (row < N_SEMITONES)
+    flat = row[keep] * n_frames + t_idx[keep]
+    spec = np.bincount(flat, weights=amp[keep], minlength=N_SEMITONES * n_frames)
+    return spec.reshape(N_SEMITONES, n_frames).astype(np.float32)
+
+
+def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.ndarray:
+    """Fold a semitone spectrum [shape=(p, frames)] starting at ``midi_min`` into [shape=(12, frames)], row 0 = C."""
+    n_pitches, n_frames = semitone_spec.shape
+    chroma = np.zeros((12, n_frames), dtype=np.float32)
+    for i in range(n_pitches):
+        chroma[(midi_min + i) % 12] += semitone_spec[i]
+    return chroma
+
+
+def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
+    """Compute the shared representations of mono ``y`` [shape=(n,), float32] at rate ``sr``.
+
+    ``y`` must be one-dimensional and finite (the pipeline guarantees both); an empty signal gives
+    a single all-zero frame. Raises ValueError otherwise.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1:
+        raise ValueError(f"compute_features needs mono audio, got shape {y.shape}")
+    if sr <= 0:
+        raise ValueError(f"sample rate must be positive, got {sr}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("audio holds NaN or infinite samples")
+
+    mag = stft_magnitude(y, n_fft=N_FFT, hop_length=HOP)  # (bins, frames), F-ordered
+    n_bins, n_frames = mag.shape
+    freqs = np.linspace(0.0, sr / 2.0, n_bins)
+    frame_times = np.arange(n_frames) * (HOP / sr)
+    mag_t = mag.T  # (frames, bins), C-ordered view
+
+    # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
+    mel = np.asarray(_mel_basis(sr, N_FFT) @ mag, dtype=np.float32)  # (N_MELS, frames)
+    mel_ref = float(mel.max()) if mel.size else 0.0
+    log_mel = np.log1p((_LOG_GAMMA / mel_ref) * mel) if mel_ref > 0 else np.zeros_like(mel)
+    onset_env = _positive_flux(log_mel, max_filter=True)
+    low_bins = (freqs >= 30.0) & (freqs <= LOW_ONSET_FMAX)
+    low = mag[low_bins]
+    low_ref = float(low.max()) if low.size else 0.0
+    log_low = np.log1p((_LOG_GAMMA / low_ref) * low) if low_ref > 0 else np.zeros_like(low)
+    low_onset_env = _positive_flux(np.asarray(log_low, dtype=np.float32), max_filter=False)
+
+    # Pitch: interpolated peaks -> tuning -> tuned semitone spectrum -> chromas.
+    t_idx, peak_freq, peak_amp = _spectral_peaks(mag_t, freqs)
+    tuning = estimate_tuning(peak_freq, peak_amp)
+    semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
+    chroma = fold_chroma(semitone_spec)
+    bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
+    bass_chroma = fold_chroma(semitone_spec[:bass_rows])
+
+    # Frame RMS by Parseval (one-sided spectrum: DC and Nyquist counted once).
+    power = np.einsum("tk,tk->t", mag_t, mag_t, dtype=np.float64) * 2.0
+    power -= mag_t[:, 0].astype(np.float64) ** 2 + mag_t[:, -1].astype(np.float64) ** 2
+    window = _window(N_FFT)
+    rms = np.sqrt(np.maximum(power, 0.0) / (N_FFT * float(np.sum(window.astype(np.float64) ** 2))))
+
+    return SharedFeatures(
+        y=y,
+        sr=int(sr),
+        hop_length=HOP,
+        n_fft=N_FFT,
+        stft_mag=mag,
+        freqs=freqs,
+        frame_times=frame_times,
+        onset_env=onset_env,
+        low_onset_env=low_onset_env,
+        chroma=chroma,
+        bass_chroma=bass_chroma,
+        semitone_spec=semitone_spec,
+        tuning_cents=float(tuning),
+        rms=rms.astype(np.float32),
+    )
