@@ -190,3 +190,31 @@ def snap_to_scale(pitch: int, pitch_classes: frozenset[int]) -> int:
         if (pitch + offset) % 12 in pitch_classes:
             return pitch + offset
     raise ValueError("empty pitch-class set")
+
+
+def parse_key(key: str, scale: str | None = None) -> Key:
+    """'C', 'F#', 'Am', 'A minor', 'D dorian', 'Eb major' (+ an optional scale name) -> Key.
+
+    A mode written in ``key`` and a different ``scale`` is a contradiction (ValueError); with
+    neither, the key is major.
+    """
+    text = key.strip()
+    match = _NOTE_RE.match(text)
+    if not match:
+        raise ValueError(f"'{key}' is not a key (use a note name such as C, F#, Bb, optionally 'Am' or 'A minor')")
+    tonic = _note_from_match(match)
+    rest = text[match.end():].strip().lstrip("_-").strip()
+    mode: str | None = None
+    if rest in ("m", "min", "-"):
+        mode = "minor"
+    elif rest in ("M", "maj"):
+        mode = "major"
+    elif rest:
+        try:
+            mode = normalise_scale(rest)
+        except ValueError as exc:
+            raise ValueError(f"'{key}' is not a key: {exc}") from exc
+    chosen = normalise_scale(scale) if scale else None
+    if mode and chosen and mode != chosen:
+        raise ValueError(f"key '{key}' names {mode} but scale is '{scale}'")
+    return Key(tonic, chosen or mode or "major")

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     )
     workers: int = Field(4, ge=1, le=64, description="Threads for decoding, analysis and generation.")
     warmup: bool = Field(True, description="Compile and load heavy code paths at start-up.")
+    model_load_wait_s: float = Field(
+        30.0, ge=0, description="How long a generation request waits for bundles still loading at start-up."
+    )
     load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
 
     cors_origins: list[str] = Field(

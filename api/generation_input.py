@@ -1,0 +1,92 @@
+"""Turning validated generation parameters into generator requests."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+from dataclasses import dataclass
+
+from api.schemas import GenerationParams
+from ai.generation.base import PARTS, GenerationRequest, Part
+from ai.generation.primer import read_primer
+from ai.generation.theory import DRUM_STYLES
+from ai.music_theory import default_progression, parse_key, parse_progression
+from utils.errors import InvalidParameter
+
+PART_ALIASES = {"drums": "drums", "drum": "drums", "beat": "drums", "bass": "bass", "bassline": "bass",
+                "melody": "melody", "lead": "melody"}
+
+
+@dataclass(frozen=True)
+class ResolvedPart:
+    part: Part
+    genre: str | None
+
+
+def normalise_genre(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip().lower().replace("_", "-").replace(" ", "-")
+    name = {"hiphop": "hip-hop", "hip hop": "hip-hop", "edm": "electronic", "house": "electronic",
+            "techno": "electronic", "shuffle": "blues"}.get(name, name)
+    if name not in DRUM_STYLES:
+        raise InvalidParameter("style", f"unknown style '{value}'; known styles: {', '.join(DRUM_STYLES)}")
+    return name
+
+
+def resolve_part(params: GenerationParams, endpoint_part: Part | None) -> ResolvedPart:
+    """The part to generate and the feel style, from the endpoint and ``style``/``genre``."""
+    genre = normalise_genre(params.genre) if params.genre else None
+    if endpoint_part is not None:  # /generate/bassline, /generate/melody: style is the feel
+        if params.style and PART_ALIASES.get(params.style.lower()) not in (None, endpoint_part):
+            raise InvalidParameter("style", f"this endpoint generates {endpoint_part}; '{params.style}' is another part")
+        if params.style and params.style.lower() not in PART_ALIASES:
+            genre = genre or normalise_genre(params.style)
+        return ResolvedPart(endpoint_part, genre)
+    style = (params.style or "drums").strip().lower()
+    if style in PART_ALIASES:
+        return ResolvedPart(PART_ALIASES[style], genre)  # type: ignore[arg-type]
+    try:
+        return ResolvedPart("drums", genre or normalise_genre(style))
+    except InvalidParameter:
+        raise InvalidParameter(
+            "style", f"'{params.style}' is neither a part ({', '.join(PARTS)}) nor a drum style ({', '.join(DRUM_STYLES)})"
+        ) from None
+
+
+def primer_bytes(params: GenerationParams, uploaded: bytes | None) -> bytes | None:
+    if uploaded is not None:
+        return uploaded
+    if not params.primer:
+        return None
+    try:
+        return base64.b64decode(params.primer, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidParameter("primer", "not valid base64 (or upload the MIDI file as the multipart field 'primer')") from exc
+
+
+def build_request(params: GenerationParams, resolved: ResolvedPart, seed: int, primer: bytes | None) -> GenerationRequest:
+    key = parse_key(params.key, params.scale)
+    chords = parse_progression(params.chords) if params.chords else default_progression(key)
+    top, bottom = (int(x) for x in params.time_signature.split("/"))
+    request = GenerationRequest(
+        part=resolved.part,
+        key=key,
+        chords=chords,
+        tempo=params.tempo,
+        bars=params.bars,
+        beats_per_bar=top,
+        beat_unit=bottom,
+        temperature=params.temperature,
+        seed=seed,
+        density=params.density,
+        swing=params.swing,
+        humanize=params.humanize,
+        style=resolved.genre,
+        chromatic=params.chromatic,
+    )
+    if primer is not None:
+        notes, seconds = read_primer(primer, part=resolved.part, bar_seconds=request.bar_seconds)
+        request = dataclasses.replace(request, primer=notes, primer_seconds=seconds)
+    return request

@@ -1,0 +1,147 @@
+"""Parameters from the query string, a form body or a JSON body, with one meaning and one validation.
+
+curl sends ``?key=C&bars=8``; DAWG-CORE's JUCE client (``ParameterHandling::inPostData``) moves
+the same parameters into an ``application/x-www-form-urlencoded`` body; other clients send JSON.
+:func:`read_params` merges them (the body wins over the query string) and validates them
+against one pydantic model, so each route sees the same typed object whatever the caller sent.
+Uploads (multipart) come back separately, by field name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import Request, UploadFile
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile as StarletteUploadFile
+
+from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class UnsupportedBody(EngineError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+@dataclass
+class RequestInput:
+    """Merged scalar parameters and uploaded files of one request."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, list[UploadFile]] = field(default_factory=dict)
+
+    def file(self, name: str) -> UploadFile | None:
+        found = self.files.get(name)
+        return found[0] if found else None
+
+
+async def read_input(request: Request, *, max_upload_bytes: int) -> RequestInput:
+    """Collect the query string and the body (JSON, form or multipart) of ``request``."""
+    found = RequestInput(values=dict(request.query_params))
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("", "text/plain") and not await request.body():
+        return found
+    if content_type == "application/json" or content_type.endswith("+json"):
+        raw = await request.body()
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
+            if not isinstance(body, dict):
+                raise InvalidParameter("body", "the JSON body must be an object of parameters")
+            found.values.update(body)
+        return found
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form(max_files=64, max_fields=256)
+        for name, value in form.multi_items():
+            if isinstance(value, StarletteUploadFile):
+                if value.size is not None and value.size > max_upload_bytes:
+                    raise PayloadTooLarge(
+                        f"{name}: the upload is {value.size / 1e6:.1f} MB; the limit is "
+                        f"{max_upload_bytes / 1e6:.0f} MB (setting DAWG_AI_MAX_UPLOAD_MB)"
+                    )
+                found.files.setdefault(name, []).append(value)
+            else:
+                found.values[name] = value
+        return found
+    raise UnsupportedBody(
+        f"a request body of type '{content_type}' is not understood; send parameters as a query "
+        "string, a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object"
+    )
+
+
+def validate_params(model: type[M], values: dict[str, Any]) -> M:
+    """Validate ``values`` against ``model``; the first problem becomes a 422 naming the parameter."""
+    # Form and query values arrive as strings: an empty string means "not given".
+    cleaned = {k: v for k, v in values.items() if not (isinstance(v, str) and v.strip() == "")}
+    try:
+        return model.model_validate(cleaned)
+    except ValidationError as exc:
+        raise invalid_from_validation(exc, model) from exc
+
+
+def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:
+    first = exc.errors(include_url=False)[0]
+    name = ".".join(str(part) for part in first["loc"]) or "parameters"
+    if first["type"] == "extra_forbidden":
+        known = ", ".join(sorted(model.model_fields)) if model else ""
+        return InvalidParameter(name, f"unknown parameter; known parameters: {known}")
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    given = first.get("input")
+    if isinstance(given, str | int | float | bool) and first["type"] != "missing":
+        message += f" (got {given!r})"
+    return InvalidParameter(name, message)
+
+
+async def read_upload(upload: UploadFile, *, max_upload_bytes: int) -> bytes:
+    """The bytes of one upload, refusing more than ``max_upload_bytes``."""
+    data = await upload.read(max_upload_bytes + 1)
+    if len(data) > max_upload_bytes:
+        raise PayloadTooLarge(
+            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB "
+            "(setting DAWG_AI_MAX_UPLOAD_MB)"
+        )
+    return data
+
+
+def openapi_params(model: type[BaseModel], *, files: dict[str, str] | None = None) -> dict[str, Any]:
+    """OpenAPI text for a route whose parameters are read by :func:`read_input`.
+
+    Each field of ``model`` is listed as a query parameter and as a property of the JSON, form and
+    multipart bodies; ``files`` adds upload fields (name -> description) to the multipart body.
+    """
+    schema = model.model_json_schema()
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    parameters = [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required and not files,
+            "description": prop.get("description", ""),
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+        }
+        for name, prop in properties.items()
+    ]
+    body_schema = {"type": "object", "properties": properties}
+    multipart_props = dict(properties)
+    for name, description in (files or {}).items():
+        multipart_props[name] = {"type": "string", "format": "binary", "description": description}
+    content = {
+        "multipart/form-data": {"schema": {"type": "object", "properties": multipart_props}},
+    }
+    if not files or all(name == "primer" for name in files):
+        content["application/json"] = {"schema": body_schema}
+        content["application/x-www-form-urlencoded"] = {"schema": body_schema}
+    return {
+        "parameters": parameters,
+        "requestBody": {"required": False, "content": content},
+    }

@@ -1,0 +1,140 @@
+"""MIDI generation: drums, bass lines and melodies, as JSON (base64 MIDI + notes) or a .mid file."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import EngineDep, InputDep
+from api.generation_input import build_request, primer_bytes, resolve_part
+from api.params import openapi_params, read_upload, validate_params
+from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
+from api.state import EngineState
+from ai.generation.base import GeneratedClip, Generator, GenerationRequest, Part
+from utils.errors import InvalidParameter
+
+router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (413, 415, 422, 503)
+}
+DOCS = openapi_params(GenerationParams, files={"primer": "A MIDI clip to continue."})
+# Attempts per requested variation before giving up on finding distinct clips.
+DISTINCT_TRIES = 4
+
+
+def _generate_variations(generator: Generator, requests: list[GenerationRequest], wanted: int) -> list[tuple[GenerationRequest, GeneratedClip, bytes]]:
+    """Generate until ``wanted`` clips with different MIDI exist (seeds seed, seed+1, ...)."""
+    generator.initialize()
+    found: list[tuple[GenerationRequest, GeneratedClip, bytes]] = []
+    seen: set[bytes] = set()
+    for request in requests:
+        clip = generator.generate(request)
+        midi = clip.to_midi_bytes()
+        if midi in seen:
+            continue
+        seen.add(midi)
+        found.append((request, clip, midi))
+        if len(found) == wanted:
+            break
+    return found
+
+
+async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | None) -> Response | GenerationResponse:
+    params = validate_params(GenerationParams, inp.values)
+    resolved = resolve_part(params, endpoint_part)
+    upload = inp.file("primer")
+    uploaded = await read_upload(upload, max_upload_bytes=engine.settings.max_upload_bytes) if upload else None
+    primer = primer_bytes(params, uploaded)
+    if params.format == "midi" and params.variations > 1:
+        raise InvalidParameter("format", "format=midi returns one file; ask for variations=1 or format=json")
+
+    if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
+        # Bundles load in the background after start-up: wait for them rather than fall back early.
+        try:
+            await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
+        except TimeoutError:
+            pass
+    generator, fallback_reason = engine.registry.select(resolved.part, params.model)
+
+    first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
+    tries = params.variations * DISTINCT_TRIES if params.variations > 1 else 1
+    base = build_request(params, resolved, first_seed, primer)
+    requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
+    results = await engine.run(_generate_variations, generator, requests, params.variations)
+    first_request, first_clip, first_midi = results[0]
+
+    if params.format == "midi":
+        filename = f"dawg_{resolved.part}_{first_seed}.mid"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Seed": str(first_seed),
+                   "X-Model": first_clip.model}
+        return Response(content=first_midi, media_type="audio/midi", headers=headers)
+
+    clips = [
+        ClipOut(
+            seed=request.seed,
+            midi_base64=base64.b64encode(midi).decode("ascii"),
+            notes=[NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
+                   for n in sorted(clip.notes, key=lambda n: (n.start, n.pitch))],
+            duration_seconds=round(clip.duration_seconds, 4),
+        )
+        for request, clip, midi in results
+    ]
+    delivered: bool | None = None
+    delivery_reason: str | None = None
+    if params.send_to_core:
+        delivery = await engine.core.import_midi(first_midi, name=f"dawg_{resolved.part}_{first_seed}.mid")
+        delivered, delivery_reason = delivery.delivered, delivery.reason
+    return GenerationResponse(
+        style=resolved.part,
+        genre=resolved.genre,
+        model=first_clip.model,
+        fallback_reason=fallback_reason,
+        seed=first_request.seed,
+        midi_base64=clips[0].midi_base64,
+        notes=clips[0].notes,
+        duration_seconds=clips[0].duration_seconds,
+        key=first_request.key.name.split(" ")[0],
+        scale=first_request.key.scale,
+        chords=[c.symbol for c in first_request.chords],
+        tempo=params.tempo,
+        bars=params.bars,
+        time_signature=params.time_signature,
+        temperature=params.temperature,
+        density=params.density,
+        swing=params.swing,
+        humanize=params.humanize,
+        chromatic=params.chromatic,
+        primer_notes=len(first_request.primer),
+        variations=clips,
+        delivered=delivered,
+        delivery_reason=delivery_reason,
+    )
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
+}
+
+
+@router.post("/midi", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
+             summary="Generate drums, bass or melody (style=drums|bass|melody, or a drum style)")
+async def generate_midi(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
+    return await _generate(engine, inp, None)
+
+
+@router.post("/bassline", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
+             summary="Generate a bass line that follows the chords")
+async def generate_bassline(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
+    return await _generate(engine, inp, "bass")
+
+
+@router.post("/melody", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
+             summary="Generate a melody in the key and over the chords")
+async def generate_melody(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
+    return await _generate(engine, inp, "melody")

@@ -1,0 +1,65 @@
+"""Service description, health, status, models and DAWG-CORE status."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import EngineDep
+from api.schemas import ErrorBody, HealthResponse, ModelsResponse
+from api.startup import live_endpoints, status_snapshot
+from ai.generation.base import PARTS
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/", summary="What this service is and what it serves")
+async def root(request: Request, engine: EngineDep) -> dict[str, Any]:
+    return {
+        "service": "DAWG AI Engine",
+        "version": request.app.version,
+        "docs": "/docs",
+        "endpoints": live_endpoints(request.app),
+        "ready": not engine.warming_up,
+    }
+
+
+@router.get("/health", response_model=HealthResponse, summary="Liveness; answers at once, even while warming up")
+async def health(request: Request, engine: EngineDep) -> HealthResponse:
+    return HealthResponse(
+        version=request.app.version,
+        uptime_seconds=round(engine.uptime_s, 3),
+        ready=not engine.warming_up,
+        warming_up=sorted(engine.warming_up),
+    )
+
+
+@router.get("/api/v1/status", summary="What the status file holds, computed now")
+async def status(request: Request, engine: EngineDep) -> dict[str, Any]:
+    snapshot = await status_snapshot(request.app, engine)
+    snapshot["status_file"] = str(engine.settings.status_file)
+    return snapshot
+
+
+@router.get("/api/v1/models", response_model=ModelsResponse, summary="Generation backends loaded or failed")
+async def models(engine: EngineDep) -> ModelsResponse:
+    default_for: dict[str, str | None] = {}
+    for part in PARTS:
+        found = engine.registry.for_part(part, "magenta") or engine.registry.for_part(part, "theory")
+        default_for[part] = found[0].name if found else None
+    return ModelsResponse(
+        models=engine.registry.describe(), loading="magenta" in engine.warming_up, default_for=default_for
+    )
+
+
+@router.get(
+    "/api/v1/core/status",
+    summary="Live DAWG-CORE health and project status",
+    responses={502: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+async def core_status(engine: EngineDep) -> dict[str, Any]:
+    health = await engine.core.health()
+    project = await engine.core.project_status()
+    return {"core_url": engine.settings.core_url, "health": health, "project": asdict(project)}

@@ -1,0 +1,249 @@
+"""Request parameters and response bodies of every route (shown in /docs)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
+from utils.errors import InvalidParameter
+
+SEED_MAX = 2**31 - 1
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="Machine-readable error code, e.g. invalid_parameter.")
+    detail: str = Field(description="What is wrong, for a person.")
+
+
+# ---------------------------------------------------------------- generation
+
+
+class GenerationParams(BaseModel):
+    """Controls of every generation endpoint (query string, form body or JSON body)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    style: str | None = Field(
+        None,
+        description="On /generate/midi: the part (drums, bass, melody) or a drum style (then drums). "
+        "On /generate/bassline and /generate/melody: the style of the feel (rock, funk, jazz ...).",
+    )
+    genre: str | None = Field(None, description="Drum/feel style (rock, funk, hip-hop, jazz, latin, electronic ...).")
+    key: str = Field("C", description="Tonic, optionally with the mode: C, F#, Bb, Am, 'A minor', 'D dorian'.")
+    scale: str | None = Field(None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode.")
+    chords: str | list[str] | None = Field(
+        None, description="Chord progression, one chord per bar, repeating: 'Am F C G'. Default chosen per mode."
+    )
+    tempo: float = Field(120.0, ge=20, le=300, description="Tempo in BPM (quarter notes per minute).")
+    bars: int = Field(4, ge=1, le=32, description="Length in bars.")
+    time_signature: str = Field("4/4", description="Meter: 4/4, 3/4, 6/8, 2/4, 5/4, 7/8 ...")
+    temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
+    variations: int = Field(1, ge=1, le=8, description="Number of distinct clips to return.")
+    density: float = Field(0.5, ge=0.0, le=1.0, description="Sparser (0) to busier (1).")
+    swing: float = Field(0.0, ge=0.0, le=1.0, description="0 straight .. 1 full triplet swing.")
+    humanize: float = Field(0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, 0 .. 1.")
+    chromatic: bool = Field(False, description="Allow notes outside the scale.")
+    model: str | None = Field(None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id.")
+    format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+    send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
+    primer: str | None = Field(
+        None, description="A MIDI clip to continue, base64-encoded (or upload it as the multipart field 'primer')."
+    )
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        parse_key(value)
+        return value.strip()
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: str | None) -> str | None:
+        return normalise_scale(value) if value else None
+
+    @field_validator("chords")
+    @classmethod
+    def _chords(cls, value: str | list[str] | None) -> str | None:
+        if value is None:
+            return None
+        text = " ".join(value) if isinstance(value, list) else value
+        parse_progression(text)
+        return text
+
+    @model_validator(mode="after")
+    def _key_and_scale_agree(self) -> GenerationParams:
+        try:
+            parse_key(self.key, self.scale)
+        except ValueError as exc:
+            raise InvalidParameter("key", str(exc)) from exc
+        return self
+
+    @field_validator("time_signature")
+    @classmethod
+    def _meter(cls, value: str) -> str:
+        top, sep, bottom = value.strip().partition("/")
+        if not sep or not top.isdigit() or not bottom.isdigit():
+            raise ValueError("use the form N/D, e.g. 4/4, 3/4 or 6/8")
+        if not 1 <= int(top) <= 16 or int(bottom) not in (2, 4, 8, 16):
+            raise ValueError("numerator 1-16 and denominator 2, 4, 8 or 16")
+        return f"{int(top)}/{int(bottom)}"
+
+
+class NoteOut(BaseModel):
+    pitch: int
+    start: float = Field(description="Seconds from the clip start.")
+    end: float
+    velocity: int
+
+
+class ClipOut(BaseModel):
+    seed: int
+    midi_base64: str
+    notes: list[NoteOut]
+    duration_seconds: float
+
+
+class GenerationResponse(BaseModel):
+    status: Literal["success"] = "success"
+    style: str = Field(description="The part generated: drums, bass or melody.")
+    genre: str | None
+    model: str = Field(description="The backend that made the clip (a bundle id or 'theory').")
+    fallback_reason: str | None = Field(None, description="Why the preferred model was not used, if it was not.")
+    seed: int = Field(description="The seed actually used (of the first clip).")
+    midi_base64: str
+    notes: list[NoteOut]
+    duration_seconds: float
+    key: str
+    scale: str
+    chords: list[str]
+    tempo: float
+    bars: int
+    time_signature: str
+    temperature: float
+    density: float
+    swing: float
+    humanize: float
+    chromatic: bool
+    primer_notes: int = Field(0, description="Notes of the primer kept at the start of the clip.")
+    variations: list[ClipOut] = Field(description="Every clip (the first is also given at the top level).")
+    delivered: bool | None = Field(None, description="With send_to_core: whether DAWG-CORE accepted the MIDI.")
+    delivery_reason: str | None = None
+
+
+# ---------------------------------------------------------------- analysis
+
+
+class AnalysisResponse(BaseModel):
+    """Analysis of one audio file. Fields beyond these are documented in the README."""
+
+    model_config = ConfigDict(extra="allow")
+
+    filename: str | None = None
+    tempo: float | None
+    tempo_confidence: float | None = None
+    key: str | None
+    key_confidence: float | None
+    duration: float
+    beats: int
+    beat_times: list[float]
+    downbeat_times: list[float] | None = None
+    time_signature: str | None = None
+    spectral_centroid_mean: float | None
+    spectral_rolloff_mean: float | None
+    rms_mean: float | None
+    zero_crossing_rate_mean: float | None
+    loudness_lufs: float | None
+    peak_dbfs: float | None
+
+
+class ProjectParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(description="The project's id as in its DAWG-CORE manifest.")
+    target: str | None = Field(None, description="Loudness target for findings (see mixing).")
+
+
+class ProjectTrackOut(BaseModel):
+    name: str
+    role: str
+    stem: str | None = Field(description="Path of the rendered stem, if present.")
+    measurements: dict[str, Any] | None = None
+
+
+class ProjectAnalysisResponse(BaseModel):
+    project_id: str
+    name: str
+    tempo: float
+    time_signature: str
+    manifest: str
+    stems_dir: str
+    tracks: list[ProjectTrackOut]
+    core: dict[str, Any] = Field(description="Live DAWG-CORE status, or why it is not available.")
+    findings: list[dict[str, Any]]
+    suggestions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- mixing
+
+
+class MixingParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str | None = Field(None, description="Take the stems of this project (see the stems convention).")
+    target: str = Field("streaming", description="streaming (-14 LUFS), apple (-16), broadcast (-23), club, or a LUFS number.")
+    roles: str | dict[str, str] | None = Field(
+        None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
+    )
+
+
+class SuggestionOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    message: str
+    priority: str
+    track: str | list[str] | None
+    suggestion: str
+    confidence: float
+
+
+class MixingResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    suggestions: list[SuggestionOut]
+    mix_quality_score: float | None
+    overall_quality: str
+
+
+class LevelOut(BaseModel):
+    gain_db: float
+    pan: float
+
+
+class AutoLevelResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    levels: dict[str, LevelOut]
+    gain_adjustments: dict[str, float]
+
+
+# ---------------------------------------------------------------- system
+
+
+class HealthResponse(BaseModel):
+    status: Literal["healthy"] = "healthy"
+    version: str
+    uptime_seconds: float
+    ready: bool = Field(description="False while models load and code warms up after start.")
+    warming_up: list[str]
+
+
+class ModelsResponse(BaseModel):
+    models: list[dict[str, Any]]
+    loading: bool
+    default_for: dict[str, str | None] = Field(description="Backend chosen for each part when model=auto.")

@@ -1,0 +1,78 @@
+"""Start-up work that must not block serving: loading Magenta bundles and warming up analysis."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.state import EngineState
+from integration.status_file import build_status
+
+logger = logging.getLogger(__name__)
+
+
+def _load_magenta(engine: EngineState) -> None:
+    from ai.generation.magenta_backend import load_bundles  # imports TensorFlow: only here
+
+    load_bundles(engine.settings.models_dir, engine.registry)
+
+
+def _warm_up_analysis(engine: EngineState) -> None:
+    from ai.analysis.pipeline import warm_up
+
+    warm_up()
+
+
+async def _run_step(engine: EngineState, name: str, fn: Callable[[EngineState], None]) -> None:
+    engine.warming_up.add(name)
+    try:
+        await engine.run(fn, engine)
+        logger.info("start-up step '%s' done after %.1f s", name, engine.uptime_s)
+    except Exception:
+        # A failed step leaves the engine serving (theory backend, cold analysis); it is logged
+        # and visible through /api/v1/models and the status file.
+        logger.exception("start-up step '%s' failed", name)
+    finally:
+        engine.warming_up.discard(name)
+        if name == "magenta":
+            engine.models_ready.set()
+
+
+def start_background_work(engine: EngineState) -> list[asyncio.Task[None]]:
+    settings = engine.settings
+    tasks = []
+    if settings.load_magenta:
+        tasks.append(asyncio.create_task(_run_step(engine, "magenta", _load_magenta)))
+    else:
+        engine.models_ready.set()
+    if settings.warmup:
+        tasks.append(asyncio.create_task(_run_step(engine, "analysis", _warm_up_analysis)))
+    return tasks
+
+
+def live_endpoints(app: FastAPI) -> list[str]:
+    """'METHOD /path' of every API route the app really serves."""
+    found = []
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            for method in sorted(route.methods - {"HEAD"}):
+                found.append(f"{method} {route.path}")
+    return found
+
+
+async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
+    return build_status(
+        endpoints=live_endpoints(app),
+        models=engine.registry.describe(),
+        core_connected=await engine.core.is_reachable(),
+        uptime_s=engine.uptime_s,
+        requests=engine.stats.snapshot(),
+        started_at=engine.started_at,
+        warming_up=sorted(engine.warming_up),
+        models_dir=str(engine.settings.models_dir),
+    )

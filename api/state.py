@@ -1,0 +1,58 @@
+"""The engine's long-lived objects, built by the lifespan in main.py and read by dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from ai.generation.base import GeneratorRegistry
+from integration.core_client import CoreClient
+from integration.projects import ProjectStore
+from utils.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class RequestStats:
+    """Request counts by route template and by status class, for /api/v1/status."""
+
+    total: int = 0
+    by_route: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+
+    def record(self, route: str, status_code: int) -> None:
+        self.total += 1
+        self.by_route[route] += 1
+        self.by_status[f"{status_code // 100}xx"] += 1
+
+    def snapshot(self) -> dict[str, object]:
+        return {"total": self.total, "by_route": dict(self.by_route), "by_status": dict(self.by_status)}
+
+
+@dataclass
+class EngineState:
+    settings: Settings
+    pool: ThreadPoolExecutor
+    core: CoreClient
+    registry: GeneratorRegistry
+    projects: ProjectStore
+    stats: RequestStats = field(default_factory=RequestStats)
+    started_monotonic: float = field(default_factory=time.monotonic)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    warming_up: set[str] = field(default_factory=set)
+    models_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """Run CPU-heavy ``fn(*args)`` in the worker pool, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)

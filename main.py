@@ -1,0 +1,100 @@
+"""DAWG AI Engine: composes the FastAPI app. ``python main.py`` serves it on 127.0.0.1:9000."""
+
+from __future__ import annotations
+
+import os
+
+# Magenta needs Keras 2 behaviour from tf-keras; this must be set before TensorFlow is imported.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import asyncio  # noqa: E402
+import logging  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+
+from fastapi import FastAPI  # noqa: E402
+from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
+
+from api import startup  # noqa: E402
+from api.errors import install_error_handlers  # noqa: E402
+from api.middleware import install_middleware  # noqa: E402
+from api.routes import analysis, generation, mixing, projects, system  # noqa: E402
+from api.state import EngineState  # noqa: E402
+from ai.generation.base import GeneratorRegistry  # noqa: E402
+from ai.generation.theory import TheoryGenerator  # noqa: E402
+from integration.core_client import CoreClient  # noqa: E402
+from integration.projects import ProjectStore  # noqa: E402
+from integration.status_file import StatusFileWriter  # noqa: E402
+from utils.settings import Settings  # noqa: E402
+
+VERSION = "1.0.0"
+LOCAL_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$"
+logger = logging.getLogger("dawg_ai")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    registry = GeneratorRegistry()
+    registry.register(TheoryGenerator())
+    engine = EngineState(
+        settings=settings,
+        pool=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="dawg-worker"),
+        core=CoreClient.from_settings(settings),
+        registry=registry,
+        projects=ProjectStore(settings.projects_dir),
+    )
+    app.state.engine = engine
+    background = startup.start_background_work(engine)
+    status_writer = StatusFileWriter(
+        settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
+    )
+    status_writer.start()
+    logger.info("DAWG AI Engine %s ready on %s:%d", VERSION, settings.host, settings.port)
+    try:
+        yield
+    finally:
+        await status_writer.stop()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await engine.core.aclose()
+        engine.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="DAWG AI Engine",
+        version=VERSION,
+        description="Audio analysis, MIDI generation and mixing advice for the DAWG workstation. "
+        "Every parameter is accepted as a query string, a form body or a JSON body.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.version = VERSION
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origin_regex=LOCAL_ORIGINS,
+        allow_origins=settings.cors_origins,
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    install_middleware(app)
+    install_error_handlers(app)
+    for module in (system, analysis, projects, generation, mixing):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()
+
+if __name__ == "__main__":
+    import uvicorn
+
+    _settings: Settings = app.state.settings
+    logging.basicConfig(level=_settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=_settings.host, port=_settings.port, log_level=_settings.log_level.lower())
