@@ -40,6 +40,37 @@ _GRID_TOLERANCE_BEATS = 0.03  # how close to a grid line a note must start to co
 _ONSET_GROUP_SECONDS = 0.001  # notes starting this close together are humanised as one event
 
 
+def pulse_groups(beats_per_bar: int, beat_unit: int) -> tuple[int, ...]:
+    """The felt pulses of a bar, each as its length in 16th-note steps.
+
+    x/4 and x/2 meters pulse in quarter notes (4 steps each: 3/4 -> (4, 4, 4)); compound x/8
+    meters (6/8, 9/8, 12/8, 3/8) pulse in dotted quarters (6 steps: 6/8 -> (6, 6)); other x/8
+    meters group eighths in twos, with a three at the end when odd (7/8 -> (4, 4, 6)); x/16 group
+    16ths in fours with the remainder at the end. The lengths sum to the bar's 16th count.
+    Raises ValueError for a beat unit other than 1, 2, 4, 8, 16.
+    """
+    if beat_unit not in (1, 2, 4, 8, 16) or beats_per_bar < 1:
+        raise ValueError(f"unsupported time signature {beats_per_bar}/{beat_unit}")
+    steps = beats_per_bar * 16 // beat_unit
+    if beat_unit <= 4:
+        return (4,) * (steps // 4)
+    if beat_unit == 8:
+        if beats_per_bar % 3 == 0:
+            return (6,) * (beats_per_bar // 3)
+        if beats_per_bar == 1:
+            return (2,)
+        if beats_per_bar % 2 == 0:
+            return (4,) * (beats_per_bar // 2)
+        return (4,) * ((beats_per_bar - 3) // 2) + (6,)
+    groups = [4] * (steps // 4)
+    if steps % 4:
+        if groups:
+            groups[-1] += steps % 4
+        else:
+            groups = [steps]
+    return tuple(groups)
+
+
 def swing_subdivision(style: str | None) -> int:
     """Which off-beats a style swings: 2 (off-beat 8ths) or 4 (the 2nd and 4th 16th of a beat)."""
     if style is not None and style.strip().lower() in SIXTEENTH_SWING_STYLES:

@@ -138,3 +138,16 @@ def test_apply_feel_compound_meter_swings_sixteenths_of_the_eighth_pulse() -> No
     out = apply_feel(notes, swing=1.0, humanize_amount=0.0, seconds_per_beat=pulse, beat_unit=8,
                      style=None, rng=0, end_seconds=1.0)
     assert out[1].start == pytest.approx(pulse * 2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [((4, 4), (4, 4, 4, 4)), ((3, 4), (4, 4, 4)), ((6, 8), (6, 6)), ((12, 8), (6,) * 4),
+     ((7, 8), (4, 4, 6)), ((4, 8), (4, 4)), ((2, 2), (4, 4, 4, 4))],
+)
+def test_pulse_groups(signature: tuple[int, int], expected: tuple[int, ...]) -> None:
+    from ai.generation.feel import pulse_groups
+
+    groups = pulse_groups(*signature)
+    assert groups == expected
+    assert sum(groups) == signature[0] * 16 // signature[1]
