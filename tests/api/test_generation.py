@@ -1,0 +1,177 @@
+"""Generation endpoints through HTTP, with query, form and JSON input; MIDI decoded back."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pretty_midi
+import pytest
+from fastapi.testclient import TestClient
+
+from ai.music_theory import parse_key
+
+ENDPOINTS = {
+    "/api/v1/generate/midi?style=drums": "drums",
+    "/api/v1/generate/bassline": "bass",
+    "/api/v1/generate/melody": "melody",
+}
+
+
+def decode_midi(payload: dict) -> pretty_midi.PrettyMIDI:
+    return pretty_midi.PrettyMIDI(io.BytesIO(base64.b64decode(payload["midi_base64"])))
+
+
+def post(client: TestClient, path: str, how: str, params: dict):
+    if how == "query":
+        return client.post(path, params=params)
+    if how == "form":
+        return client.post(path, data={k: str(v) for k, v in params.items()})
+    return client.post(path, json=params)
+
+
+@pytest.mark.parametrize("how", ["query", "form", "json"])
+@pytest.mark.parametrize("path,part", ENDPOINTS.items())
+def test_every_generation_endpoint_accepts_query_form_and_json(client: TestClient, path: str, part: str, how: str) -> None:
+    params = {"key": "D", "scale": "dorian", "bars": 2, "tempo": 100, "seed": 11}
+    response = post(client, path, how, params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["style"] == part
+    assert body["seed"] == 11 and body["bars"] == 2 and body["tempo"] == 100
+    assert body["key"] == "D" and body["scale"] == "dorian"
+    midi = decode_midi(body)
+    (instrument,) = midi.instruments
+    assert instrument.is_drum == (part == "drums")
+    bar = 4 * 60 / 100
+    assert max(n.end for n in instrument.notes) <= 2 * bar + 1e-3
+    assert body["duration_seconds"] == pytest.approx(2 * bar, abs=1e-3)
+    assert len(body["notes"]) == len(instrument.notes)
+    if part != "drums":
+        allowed = parse_key("D", "dorian").pitch_classes
+        assert all(n.pitch % 12 in allowed for n in instrument.notes)
+
+
+def test_same_parameters_from_query_form_and_json_give_the_same_midi(client: TestClient) -> None:
+    params = {"key": "F#", "scale": "minor", "bars": 4, "seed": 5, "temperature": 1.3, "chords": "F#m D A E"}
+    bodies = [post(client, "/api/v1/generate/bassline", how, params).json() for how in ("query", "form", "json")]
+    assert bodies[0]["midi_base64"] == bodies[1]["midi_base64"] == bodies[2]["midi_base64"]
+    assert bodies[0]["chords"] == ["F#m", "D", "A", "E"]
+
+
+def test_seed_is_echoed_and_reproduces(client: TestClient) -> None:
+    first = client.post("/api/v1/generate/melody?key=C&bars=4").json()
+    again = client.post(f"/api/v1/generate/melody?key=C&bars=4&seed={first['seed']}").json()
+    assert again["midi_base64"] == first["midi_base64"]
+
+
+def test_format_midi_returns_the_file(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/midi?style=drums&bars=1&seed=3&format=midi")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "audio/midi"
+    assert 'filename="dawg_drums_3.mid"' in response.headers["content-disposition"]
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(response.content))
+    assert midi.instruments[0].is_drum
+
+
+def test_variations_are_distinct_clips(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/melody", json={"variations": 3, "seed": 100, "bars": 2}).json()
+    assert len(body["variations"]) == 3
+    assert len({clip["midi_base64"] for clip in body["variations"]}) == 3
+    assert body["variations"][0]["midi_base64"] == body["midi_base64"]
+
+
+def test_jarvis_funk_bassline_json(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/bassline", json={"key": "E", "scale": "minor", "bars": 4, "style": "funk"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["style"] == "bass" and body["genre"] == "funk"
+
+
+def test_drum_style_as_style_on_generate_midi(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/midi?style=jazz&bars=2&seed=1").json()
+    assert body["style"] == "drums" and body["genre"] == "jazz"
+
+
+def test_primer_upload_is_continued(client: TestClient) -> None:
+    primer = pretty_midi.PrettyMIDI(initial_tempo=120)
+    inst = pretty_midi.Instrument(program=0)
+    for i, pitch in enumerate([60, 62, 64, 65]):
+        inst.notes.append(pretty_midi.Note(90, pitch, i * 0.5, i * 0.5 + 0.45))
+    primer.instruments.append(inst)
+    buffer = io.BytesIO()
+    primer.write(buffer)
+    response = client.post(
+        "/api/v1/generate/melody",
+        data={"bars": "2", "seed": "4", "tempo": "120"},
+        files={"primer": ("primer.mid", buffer.getvalue(), "audio/midi")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["primer_notes"] == 4
+    notes = body["notes"]
+    assert [n["pitch"] for n in notes[:4]] == [60, 62, 64, 65]
+    assert any(n["start"] >= 2.0 for n in notes)  # continued after the one-bar primer
+    assert body["duration_seconds"] == pytest.approx(2.0 + 2 * 2.0)
+
+
+@pytest.mark.parametrize(
+    "query,parameter",
+    [
+        ("bars=-1", "bars"),
+        ("bars=0", "bars"),
+        ("bars=33", "bars"),
+        ("scale=klingon", "scale"),
+        ("key=H", "key"),
+        ("key=Am&scale=major", "key"),
+        ("tempo=abc", "tempo"),
+        ("temperature=5", "temperature"),
+        ("chords=Am%20Fx7", "chords"),
+        ("time_signature=4", "time_signature"),
+        ("variations=9", "variations"),
+        ("style=polka", "style"),
+        ("model=nonexistent", None),
+        ("tempi=120", "tempi"),
+        ("format=midi&variations=2", "format"),
+    ],
+)
+def test_bad_parameters_are_clear_4xx(client: TestClient, query: str, parameter: str | None) -> None:
+    response = client.post(f"/api/v1/generate/midi?{query}")
+    body = response.json()
+    if parameter is None:
+        assert response.status_code == 503
+        assert body["error"] == "model_unavailable" and "nonexistent" in body["detail"]
+    else:
+        assert response.status_code == 422, body
+        assert body["error"] == "invalid_parameter"
+        assert body["detail"].startswith(parameter)
+
+
+def test_bad_primer_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/melody", files={"primer": ("x.mid", b"not midi", "audio/midi")})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("primer")
+
+
+def test_invalid_json_body_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/melody", content=b"{bars: 4", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_parameter"
+
+
+def test_explicit_magenta_without_bundles_is_503_naming_it(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/midi?style=drums&model=magenta")
+    assert response.status_code == 503
+    assert "magenta" in response.json()["detail"]
+
+
+def test_auto_falls_back_to_theory_and_says_so(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/midi?style=drums&bars=1").json()
+    assert body["model"] == "theory"
+    assert "Magenta" in body["fallback_reason"]
+
+
+def test_send_to_core_delivers_to_a_core_with_an_import_route(client: TestClient, core) -> None:
+    body = client.post("/api/v1/generate/bassline?bars=1&seed=9&send_to_core=true").json()
+    assert body["delivered"] is True, body["delivery_reason"]
+    assert core.imports[-1] == base64.b64decode(body["midi_base64"])

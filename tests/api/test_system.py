@@ -1,0 +1,124 @@
+"""System routes, error bodies, CORS, upload limits and DAWG-CORE status through HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import engine_client, make_settings
+from tests.support.core_standin import run_core_standin
+
+
+def test_health_answers_at_once(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "healthy"
+    assert body["ready"] is True and body["warming_up"] == []
+
+
+def test_root_lists_the_routes_that_exist(client: TestClient) -> None:
+    body = client.get("/").json()
+    assert "POST /api/v1/generate/bassline" in body["endpoints"]
+    assert "GET /health" in body["endpoints"]
+
+
+def test_docs_document_parameters_of_every_route(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    generate = spec["paths"]["/api/v1/generate/midi"]["post"]
+    names = {p["name"] for p in generate["parameters"]}
+    assert {"style", "key", "scale", "chords", "bars", "tempo", "seed", "temperature"} <= names
+    assert "application/x-www-form-urlencoded" in generate["requestBody"]["content"]
+    for path in ("/api/v1/analyze/audio", "/api/v1/analyze/project", "/api/v1/mixing/suggest",
+                 "/api/v1/mixing/auto_level", "/api/v1/status", "/api/v1/models"):
+        assert path in spec["paths"]
+
+
+def test_unknown_route_has_the_error_body(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_models_lists_the_theory_backend(client: TestClient) -> None:
+    body = client.get("/api/v1/models").json()
+    names = [m["name"] for m in body["models"]]
+    assert "theory" in names
+    assert body["default_for"]["drums"] == "theory"
+
+
+def test_status_route_is_true_to_what_runs(client: TestClient) -> None:
+    client.get("/health")
+    body = client.get("/api/v1/status").json()
+    assert body["instance"] == "DAWG-AI"
+    assert "POST /api/v1/mixing/suggest" in body["api_endpoints_ready"]
+    assert body["dawg_core_connected"] is True
+    assert any(m["name"] == "theory" for m in body["ai_models"])
+    assert body["request_counts"]["total"] >= 1
+
+
+def test_status_file_written_at_start(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with engine_client(settings):
+        deadline = time.monotonic() + 5
+        while not settings.status_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        content = json.loads(settings.status_file.read_text())
+    assert content["instance"] == "DAWG-AI"
+    assert content["dawg_core_connected"] is False
+
+
+def test_core_status_is_503_quickly_when_the_core_is_down(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path)) as client:
+        started = time.monotonic()
+        response = client.get("/api/v1/core/status")
+        assert time.monotonic() - started < 3.0
+    assert response.status_code == 503
+    assert response.json()["error"] == "core_unreachable"
+
+
+def test_core_status_is_502_when_the_core_answers_with_an_error(tmp_path: Path) -> None:
+    with run_core_standin(mode="error") as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+        response = client.get("/api/v1/core/status")
+    assert response.status_code == 502
+
+
+def test_core_status_when_slow_answers_within_3_s(tmp_path: Path) -> None:
+    with run_core_standin(mode="slow", delay_s=10) as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+        started = time.monotonic()
+        response = client.get("/api/v1/core/status")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503 and elapsed < 3.0
+
+
+def test_core_status_live(client: TestClient) -> None:
+    body = client.get("/api/v1/core/status").json()
+    assert body["health"]["status"] == "healthy"
+    assert "numTracks" in json.dumps(body) or "num_tracks" in json.dumps(body)
+
+
+def test_send_to_core_reports_the_real_core_refusal(tmp_path: Path) -> None:
+    with run_core_standin(mode="normal") as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+        body = client.post("/api/v1/generate/bassline?bars=1&send_to_core=true").json()
+    assert body["delivered"] is False
+    assert "Not found" in body["delivery_reason"] or "not" in body["delivery_reason"].lower()
+
+
+def test_cors_allows_localhost_only(client: TestClient) -> None:
+    ok = client.options("/health", headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
+    assert ok.headers.get("access-control-allow-origin") == "http://localhost:3000"
+    bad = client.options("/health", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in bad.headers
+
+
+def test_upload_over_the_limit_is_413(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path, max_upload_mb=0.01)) as client:
+        response = client.post("/api/v1/analyze/audio", files={"file": ("big.wav", b"\0" * 200_000, "audio/wav")})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_unsupported_body_type_is_415(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/melody", content=b"<xml/>", headers={"content-type": "application/xml"})
+    assert response.status_code == 415
