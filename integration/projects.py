@@ -1,0 +1,303 @@
+"""DAWG-CORE's shared projects directory: manifests and the engine's stems convention.
+
+DAWG-CORE saves each project as a JSON manifest with no fixed file extension::
+
+    {"project_id": "a1b2", "name": "Demo", "tempo": 120, "time_signature": "4/4",
+     "tracks": ["Drums", "Bass", "Guitar", "Vocals"]}
+
+:class:`ProjectStore` finds manifests in any file of the projects directory or of its subfolders
+one level down (``<dir>/x.dawgproj``, ``<dir>/a1b2/project.json``, ...); files that are not
+manifests are skipped, malformed manifests are skipped and logged.
+
+Stems convention (the engine's own; the manifest carries no audio paths): a project's rendered
+stems live in ``<projects dir>/<project_id>/stems/<track name>.<wav|flac|ogg|mp3>``. The
+extension is matched case-insensitively and the file name is matched to the manifest's track
+names case-insensitively (``drums.WAV`` is the stem of track ``Drums``); other audio files in that
+folder are returned as extra stems under their own names. Symlinks that lead out of the stems
+folder are ignored.
+
+Project ids come from callers: an id that is empty, too long, holds a path separator, ``..``,
+NUL or another control character, or whose path would resolve outside the projects directory is
+refused with :class:`~utils.errors.InvalidProjectId` (400) before any file is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from utils.errors import InvalidProjectId, ProjectNotFound
+
+logger = logging.getLogger(__name__)
+
+MAX_PROJECT_ID_LENGTH = 128
+MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is a few hundred bytes; bigger files are not read
+STEMS_FOLDER = "stems"
+STEM_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")  # in order of preference when a track has several
+# Letters, digits, underscore (any script), then also dot, dash and space; no separators, no controls.
+_PROJECT_ID_RE = re.compile(r"[^\W][\w.\- ]*")
+_TIME_SIGNATURE_RE = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
+_MANIFEST_KEYS = ("project_id", "name", "tempo", "time_signature", "tracks")
+
+
+@dataclass(frozen=True)
+class ProjectManifest:
+    """One project as DAWG-CORE saved it. ``path`` is the manifest file."""
+
+    project_id: str
+    name: str
+    tempo: float  # BPM
+    time_signature: str  # "4/4"
+    tracks: list[str]
+    path: Path
+
+    @property
+    def beats_per_bar(self) -> int:
+        return int(self.time_signature.split("/")[0])
+
+    @property
+    def beat_unit(self) -> int:
+        return int(self.time_signature.split("/")[1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest's fields (as DAWG-CORE names them), without the file path."""
+        return {
+            "project_id": self.project_id,
+            "name": self.name,
+            "tempo": self.tempo,
+            "time_signature": self.time_signature,
+            "tracks": list(self.tracks),
+        }
+
+
+def validate_project_id(project_id: str) -> str:
+    """Return ``project_id`` if it is a safe single path component, else raise InvalidProjectId."""
+    if not isinstance(project_id, str) or not project_id:
+        raise InvalidProjectId("project_id is empty")
+    if len(project_id) > MAX_PROJECT_ID_LENGTH:
+        raise InvalidProjectId(f"project_id is longer than {MAX_PROJECT_ID_LENGTH} characters")
+    if "\x00" in project_id or "/" in project_id or "\\" in project_id or ".." in project_id:
+        raise InvalidProjectId(f"project_id {project_id[:40]!r} may not contain '/', '\\', '..' or NUL")
+    if project_id != project_id.strip() or not _PROJECT_ID_RE.fullmatch(project_id):
+        raise InvalidProjectId(
+            f"project_id {project_id[:40]!r} must start with a letter or digit and hold only letters, "
+            "digits, '_', '-', '.' and inner spaces"
+        )
+    return project_id
+
+
+class ProjectStore:
+    """Read-only view of DAWG-CORE's projects directory (``projects_dir``; it may not exist yet)."""
+
+    def __init__(self, projects_dir: Path) -> None:
+        self.projects_dir = Path(projects_dir).expanduser()
+
+    # -- manifests --------------------------------------------------------------------------
+
+    def list_projects(self) -> list[ProjectManifest]:
+        """Every valid manifest, sorted by project id. A missing directory gives ``[]``.
+
+        When two files claim the same ``project_id``, the first by path wins (and it is logged).
+        """
+        found: dict[str, ProjectManifest] = {}
+        for path in self._candidate_files():
+            manifest = _read_manifest(path)
+            if manifest is None:
+                continue
+            previous = found.get(manifest.project_id)
+            if previous is not None:
+                logger.warning(
+                    "project %r has two manifests, %s and %s; using the first",
+                    manifest.project_id,
+                    previous.path,
+                    manifest.path,
+                )
+                continue
+            found[manifest.project_id] = manifest
+        return [found[key] for key in sorted(found)]
+
+    def get(self, project_id: str) -> ProjectManifest:
+        """The manifest of ``project_id``: InvalidProjectId (400) for a bad id, ProjectNotFound (404)."""
+        self._project_path(project_id)  # validates before any file is read
+        for manifest in self.list_projects():
+            if manifest.project_id == project_id:
+                return manifest
+        raise ProjectNotFound(f"no project with id {project_id!r} in {self.projects_dir}")
+
+    # -- stems ------------------------------------------------------------------------------
+
+    def stems_dir(self, project_id: str) -> Path:
+        """``<projects dir>/<project_id>/stems`` (the id is validated; the folder may not exist)."""
+        return self._project_path(project_id) / STEMS_FOLDER
+
+    def find_stems(self, project_id: str) -> dict[str, Path]:
+        """Track name -> stem file of a project (ProjectNotFound for an unknown project).
+
+        Tracks of the manifest come first, in manifest order, under the manifest's spelling;
+        extra audio files follow, sorted, under their file names without extension. Tracks
+        without a stem are absent. A missing stems folder gives ``{}``.
+        """
+        manifest = self.get(project_id)
+        folder = self.stems_dir(project_id)
+        if not folder.is_dir():
+            return {}
+        try:
+            real_folder = folder.resolve(strict=True)
+        except OSError as exc:
+            logger.warning("cannot read stems folder %s: %s", folder, exc)
+            return {}
+        if not _is_inside(real_folder, self.projects_dir.resolve() / project_id):
+            logger.warning("stems folder %s leads outside its project (%s); ignored", folder, real_folder)
+            return {}
+
+        by_stem: dict[str, list[Path]] = {}
+        for entry in _list_dir(folder):
+            suffix = entry.suffix.lower()
+            if entry.name.startswith(".") or suffix not in STEM_EXTENSIONS or not entry.stem.strip():
+                continue
+            try:
+                target = entry.resolve(strict=True)
+            except OSError:
+                logger.warning("stem %s is a broken link or unreadable; ignored", entry)
+                continue
+            if not _is_inside(target, real_folder):
+                logger.warning("stem %s links outside the stems folder (%s); ignored", entry, target)
+                continue
+            if not target.is_file():
+                continue
+            by_stem.setdefault(entry.stem.casefold(), []).append(entry)
+
+        stems: dict[str, Path] = {}
+        for track in manifest.tracks:
+            candidates = by_stem.pop(track.casefold(), None)
+            if candidates:
+                stems[track] = _preferred(candidates)
+        for key in sorted(by_stem):
+            path = _preferred(by_stem[key])
+            stems[path.stem] = path
+        return stems
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _project_path(self, project_id: str) -> Path:
+        """``<projects dir>/<project_id>``, after checking the id by pattern and by resolving it."""
+        validate_project_id(project_id)
+        root = self.projects_dir.resolve()
+        candidate = (root / project_id).resolve()
+        if candidate.parent != root:
+            raise InvalidProjectId(f"project_id {project_id[:40]!r} resolves outside the projects directory")
+        return self.projects_dir / project_id
+
+    def _candidate_files(self) -> list[Path]:
+        """Files directly in the projects directory and one folder level down, sorted by path."""
+        files: list[Path] = []
+        for entry in _list_dir(self.projects_dir):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_file():
+                files.append(entry)
+            elif entry.is_dir():
+                files.extend(sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file())
+        return sorted(files)
+
+
+def _list_dir(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        logger.warning("cannot list %s: %s", folder, exc)
+        return []
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _preferred(paths: list[Path]) -> Path:
+    """Among files of the same track, the first by extension preference, then by name."""
+    chosen = min(paths, key=lambda p: (STEM_EXTENSIONS.index(p.suffix.lower()), p.name))
+    if len(paths) > 1:
+        logger.info("several stems for %r: using %s", chosen.stem, chosen.name)
+    return chosen
+
+
+def _read_manifest(path: Path) -> ProjectManifest | None:
+    """The manifest in ``path``, or None (logged) if the file is not a valid manifest."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        logger.warning("cannot read %s: %s", path, exc)
+        return None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
+    if raw.lstrip()[:1] != b"{":
+        return None  # not JSON (audio, text, ...): not a manifest, nothing to report
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        logger.warning("skipping %s: not valid JSON (%s)", path, exc)
+        return None
+    if not isinstance(data, dict) or not any(key in data for key in ("project_id", "tracks")):
+        logger.debug("skipping %s: JSON but not a project manifest", path)
+        return None
+    problem = _manifest_problem(data)
+    if problem is not None:
+        logger.warning("skipping malformed project manifest %s: %s", path, problem)
+        return None
+    signature = _TIME_SIGNATURE_RE.fullmatch(data["time_signature"])
+    if signature is None:  # excluded by _manifest_problem; keeps the type checker informed
+        return None
+    numerator, denominator = (int(x) for x in signature.groups())
+    return ProjectManifest(
+        project_id=data["project_id"],
+        name=data["name"],
+        tempo=float(data["tempo"]),
+        time_signature=f"{numerator}/{denominator}",
+        tracks=list(data["tracks"]),
+        path=path,
+    )
+
+
+def _manifest_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a manifest's fields, or None."""
+    missing = [key for key in _MANIFEST_KEYS if key not in data]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    project_id = data["project_id"]
+    if not isinstance(project_id, str):
+        return "project_id is not a string"
+    try:
+        validate_project_id(project_id)
+    except InvalidProjectId as exc:
+        return exc.detail
+    if not isinstance(data["name"], str):
+        return "name is not a string"
+    tempo = data["tempo"]
+    if isinstance(tempo, bool) or not isinstance(tempo, (int, float)) or not math.isfinite(tempo) or tempo <= 0:
+        return f"tempo {tempo!r} is not a positive number"
+    signature = data["time_signature"]
+    match = _TIME_SIGNATURE_RE.fullmatch(signature) if isinstance(signature, str) else None
+    if match is None or int(match.group(1)) < 1 or int(match.group(2)) not in (1, 2, 4, 8, 16, 32):
+        return f"time_signature {signature!r} is not like '4/4'"
+    tracks = data["tracks"]
+    if not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks):
+        return "tracks is not a list of names"
+    return None
+
+
+__all__ = [
+    "MAX_PROJECT_ID_LENGTH",
+    "STEM_EXTENSIONS",
+    "ProjectManifest",
+    "ProjectStore",
+    "validate_project_id",
+]
