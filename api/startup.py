@@ -75,4 +75,5 @@ async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
         started_at=engine.started_at,
         warming_up=sorted(engine.warming_up),
         models_dir=str(engine.settings.models_dir),
+        core_url=engine.settings.core_url,
     )

@@ -120,7 +120,7 @@ class Generator(ABC):
 
     def describe(self) -> dict[str, object]:
         """What /api/v1/models shows about this backend."""
-        return {"name": self.name, "parts": sorted(self.parts), "loaded": True}
+        return {"name": self.name, "family": self.family, "parts": sorted(self.parts), "loaded": True}
 
 
 class GeneratorRegistry:
