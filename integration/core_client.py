@@ -126,10 +126,10 @@ class CoreClient:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
         self.deadline_s = deadline_s
-        self._timeout = httpx.Timeout(connect=connect_timeout, read=timeout, write=timeout, pool=timeout)
+        self.timeout = httpx.Timeout(connect=connect_timeout, read=timeout, write=timeout, pool=timeout)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=self._timeout,
+            timeout=self.timeout,
             transport=transport,
             headers={"Accept": "application/json"},
             follow_redirects=False,

@@ -8,9 +8,12 @@ It implements the contract of ``shared/reference/dawg-core.md`` section 1 on a f
   generate stubs); anything else answers ``{"error": "Not found"}``, including
   ``POST /api/v1/midi/import`` unless the mode is ``"import_ok"``;
 * the request reader works like the core's: it reads the socket in 1024-byte chunks and stops at
-  the first short read (``read_quirk=True``, the default), so a body that is not already in the
-  socket buffer when the reader gets there is lost or cut. ``cut_body_at=N`` cuts every body to
-  ``N`` bytes, to reproduce that loss deterministically.
+  the first short read (``read_quirk=True``), so a body that is not already in the socket buffer
+  when the reader gets there is lost or cut. With httpx, which writes headers and body
+  separately, a POST body of a few kB is usually lost entirely. The quirk is on by default in
+  every mode but ``"import_ok"`` (a core that implements the import route is taken to read whole
+  requests; pass ``read_quirk=True`` to combine both). ``cut_body_at=N`` cuts every body to ``N``
+  bytes, to reproduce the loss deterministically.
 
 Modes (``run_core_standin(mode=...)``):
 
@@ -33,7 +36,8 @@ Modes (``run_core_standin(mode=...)``):
     ``.imports``; a body it cannot parse answers ``{"error": "Invalid JSON body"}`` (or a more
     precise error), as a core would after a cut read.
 
-``delay_s`` applies in every mode. Every request seen (also in slow mode, before the wait) is
+``delay_s`` applies in every mode (to the first ``delay_first_n`` requests only, when given: a
+core that is slow once and then recovers). Every request seen (also in slow mode, before the wait) is
 recorded in ``.received``. ``.mode`` may be changed while the server runs (not to or from
 ``"down"``).
 
@@ -99,6 +103,7 @@ class CoreStandin:
     error_message: str = "Audio engine not initialised"
     read_quirk: bool = True
     cut_body_at: int | None = None
+    delay_first_n: int | None = None
     _received: list[ReceivedRequest] = field(default_factory=list, repr=False)
     _imports: list[bytes] = field(default_factory=list, repr=False)
     _import_names: list[str | None] = field(default_factory=list, repr=False)
@@ -131,9 +136,16 @@ class CoreStandin:
 
     # -- request handling (runs in server threads) -------------------------------------------
 
-    def _record(self, request: ReceivedRequest) -> None:
+    def _record(self, request: ReceivedRequest) -> int:
+        """Store ``request``; returns how many requests came before it."""
         with self._lock:
             self._received.append(request)
+            return len(self._received) - 1
+
+    def _delay_for(self, index: int) -> float:
+        if self.delay_first_n is not None and index >= self.delay_first_n:
+            return 0.0
+        return self.delay_s
 
     def _position(self) -> float:
         with self._lock:
@@ -284,8 +296,8 @@ class _Handler(socketserver.BaseRequestHandler):
             content_length=_content_length(headers),
             at=time.monotonic(),
         )
-        standin._record(request)
-        if standin.delay_s > 0 and standin._closing.wait(standin.delay_s):
+        delay = standin._delay_for(standin._record(request))
+        if delay > 0 and standin._closing.wait(delay):
             return  # shutting down: drop the connection, like a killed core
         payload = standin._answer(request) if len(parts) >= 2 else _json({"error": "Bad request"})
         content_type = "text/html" if standin.mode == "garbage" else "application/json"
@@ -323,8 +335,9 @@ def run_core_standin(
     *,
     num_tracks: int = 4,
     error_message: str = "Audio engine not initialised",
-    read_quirk: bool = True,
+    read_quirk: bool | None = None,
     cut_body_at: int | None = None,
+    delay_first_n: int | None = None,
 ) -> Iterator[CoreStandin]:
     """Serve a DAWG-CORE stand-in for the duration of the ``with`` block.
 
@@ -335,6 +348,8 @@ def run_core_standin(
         raise ValueError(f"unknown stand-in mode {mode!r}; expected one of {MODES}")
     if mode == "slow" and delay_s <= 0:
         delay_s = DEFAULT_SLOW_DELAY_S
+    if read_quirk is None:
+        read_quirk = mode != "import_ok"
     standin = CoreStandin(
         url="",
         mode=mode,
@@ -343,6 +358,7 @@ def run_core_standin(
         error_message=error_message,
         read_quirk=read_quirk,
         cut_body_at=cut_body_at,
+        delay_first_n=delay_first_n,
     )
     if mode == "down":
         standin.url = f"http://127.0.0.1:{free_port()}"
