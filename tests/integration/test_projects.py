@@ -1,0 +1,239 @@
+"""ProjectStore on real temporary project folders: manifests, ids that try to escape, stems."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration.projects import ProjectManifest, ProjectStore, validate_project_id
+from utils.errors import InvalidProjectId, ProjectNotFound
+
+
+def manifest(project_id: str, name: str = "Demo", **fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "project_id": project_id,
+        "name": name,
+        "tempo": 120,
+        "time_signature": "4/4",
+        "tracks": ["Drums", "Bass", "Guitar", "Vocals"],
+    }
+    data.update(fields)
+    return data
+
+
+def write(path: Path, content: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+@pytest.fixture
+def projects(tmp_path: Path) -> Path:
+    root = tmp_path / "Projects"
+    write(root / "demo.dawgproj", manifest("a1b2", tracks=["Drums", "Bass", "Guitar", "Vocals"]))
+    write(
+        root / "edm" / "project",  # no extension, one folder down
+        manifest(
+            "edm-01", "Club", tempo=128.5, tracks=["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad", "FX"]
+        ),
+    )
+    write(
+        root / "pod" / "Podcast.JSON",
+        manifest("pod_7", "Talk", tempo=90, time_signature="6/8", tracks=["Host", "Guest", "Music"]),
+    )
+    write(root / "bom.json", b"\xef\xbb\xbf" + json.dumps(manifest("bom", "With BOM")).encode())
+    # Not manifests, or malformed ones: all skipped.
+    write(root / "notes.txt", "remember to render the stems")
+    write(root / "kick.wav", b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    write(root / "settings.json", {"theme": "dark"})
+    write(root / "broken.json", '{"project_id": "broken", "name": ')
+    write(root / "no_tempo.json", {k: v for k, v in manifest("no-tempo").items() if k != "tempo"})
+    write(root / "bad_tempo.json", manifest("bad-tempo", tempo="fast"))
+    write(root / "zero_tempo.json", manifest("zero-tempo", tempo=0))
+    write(root / "bool_tempo.json", manifest("bool-tempo", tempo=True))
+    write(root / "bad_sig.json", manifest("bad-sig", time_signature="four"))
+    write(root / "bad_tracks.json", manifest("bad-tracks", tracks="Drums"))
+    write(root / "evil.json", manifest("../../etc"))
+    write(root / ".hidden.json", manifest("hidden"))
+    write(root / "too" / "deep" / "project.json", manifest("deep"))  # two levels down: not scanned
+    return root
+
+
+def test_lists_valid_manifests_with_any_extension_one_level_down(projects: Path) -> None:
+    found = ProjectStore(projects).list_projects()
+    assert [m.project_id for m in found] == ["a1b2", "bom", "edm-01", "pod_7"]
+    edm = found[2]
+    assert edm == ProjectManifest(
+        project_id="edm-01",
+        name="Club",
+        tempo=128.5,
+        time_signature="4/4",
+        tracks=["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad", "FX"],
+        path=projects / "edm" / "project",
+    )
+    assert isinstance(found[0].tempo, float) and found[0].tempo == 120.0
+    pod = found[3]
+    assert (pod.beats_per_bar, pod.beat_unit) == (6, 8)
+    assert pod.to_dict() == {
+        "project_id": "pod_7",
+        "name": "Talk",
+        "tempo": 90.0,
+        "time_signature": "6/8",
+        "tracks": ["Host", "Guest", "Music"],
+    }
+
+
+def test_malformed_manifests_are_skipped_and_logged(projects: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="integration.projects"):
+        ProjectStore(projects).list_projects()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for name in ("broken.json", "no_tempo.json", "bad_tempo.json", "zero_tempo.json", "bool_tempo.json"):
+        assert name in logged
+    for name in ("bad_sig.json", "bad_tracks.json", "evil.json"):
+        assert name in logged
+    for name in ("notes.txt", "kick.wav", "settings.json"):  # not manifests: nothing to warn about
+        assert name not in logged
+
+
+def test_get_finds_a_project_and_unknown_ids_are_404(projects: Path) -> None:
+    store = ProjectStore(projects)
+    assert store.get("pod_7").name == "Talk"
+    with pytest.raises(ProjectNotFound) as info:
+        store.get("zz99")
+    assert info.value.status_code == 404
+    with pytest.raises(ProjectNotFound):
+        store.get("deep")  # two levels down is outside the convention
+    with pytest.raises(ProjectNotFound):
+        store.get("no-tempo")  # malformed manifests do not exist as projects
+
+
+def test_missing_projects_directory_lists_nothing_and_gets_404(tmp_path: Path) -> None:
+    store = ProjectStore(tmp_path / "does" / "not" / "exist")
+    assert store.list_projects() == []
+    with pytest.raises(ProjectNotFound):
+        store.get("a1b2")
+
+
+def test_duplicate_ids_keep_the_first_file_by_path(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(tmp_path / "a.json", manifest("same", "First"))
+    write(tmp_path / "b.json", manifest("same", "Second"))
+    with caplog.at_level(logging.WARNING, logger="integration.projects"):
+        assert ProjectStore(tmp_path).get("same").name == "First"
+    assert "two manifests" in caplog.text
+
+
+BAD_IDS = [
+    "",
+    "..",
+    ".",
+    "../etc",
+    "../../etc/passwd",
+    "a/../../b",
+    "a/b",
+    "a\\b",
+    "..\\windows",
+    "/etc/passwd",
+    "/",
+    "C:\\Users",
+    "a\x00b",
+    "x" * 129,
+    " a1b2",
+    "a1b2 ",
+    "a1b2\n",
+    ".hidden",
+    "-rf",
+    "a..b",
+]
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS)
+def test_ids_that_could_leave_the_directory_are_refused_before_any_lookup(projects: Path, bad_id: str) -> None:
+    store = ProjectStore(projects)
+    for call in (store.get, store.stems_dir, store.find_stems):
+        with pytest.raises(InvalidProjectId) as info:
+            call(bad_id)
+        assert info.value.status_code == 400
+
+
+@pytest.mark.parametrize("good_id", ["a1b2", "edm-01", "pod_7", "Demo Song 2", "v1.2", "x" * 128, "Projekt_Größe"])
+def test_ordinary_ids_pass_validation(good_id: str) -> None:
+    assert validate_project_id(good_id) == good_id
+
+
+def test_an_id_whose_folder_is_a_symlink_out_of_the_directory_is_refused(projects: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "stems").mkdir(parents=True)
+    write(outside / "stems" / "Drums.wav", b"RIFF")
+    (projects / "a1b2").symlink_to(outside, target_is_directory=True)
+    store = ProjectStore(projects)
+    with pytest.raises(InvalidProjectId):
+        store.stems_dir("a1b2")
+    with pytest.raises(InvalidProjectId):
+        store.find_stems("a1b2")
+
+
+def test_stems_dir_follows_the_convention(projects: Path) -> None:
+    assert ProjectStore(projects).stems_dir("a1b2") == projects / "a1b2" / "stems"
+
+
+def test_find_stems_matches_track_names_and_extensions_case_insensitively(projects: Path, tmp_path: Path) -> None:
+    stems = projects / "edm-01" / "stems"
+    write(stems / "kick.WAV", b"RIFF")
+    write(stems / "SNARE.flac", b"fLaC")
+    write(stems / "hi-hats.Ogg", b"OggS")
+    write(stems / "Bass.mp3", b"ID3")
+    write(stems / "Bass.flac", b"fLaC")  # two files for one track: the lossless one wins
+    write(stems / "synth lead.wav", b"RIFF")
+    write(stems / "Click.wav", b"RIFF")  # not a track of the manifest: an extra stem
+    write(stems / "notes.txt", "not audio")
+    write(stems / ".Synth Pad.wav", b"RIFF")  # hidden: ignored
+    write(stems / "FX.aiff", b"FORM")  # not one of the convention's formats
+    (stems / "Folder.wav").mkdir()
+    write(tmp_path / "elsewhere" / "fx.wav", b"RIFF")
+    (stems / "FX.wav").symlink_to(tmp_path / "elsewhere" / "fx.wav")  # leaves the stems folder
+    (stems / "Synth Pad.wav").symlink_to(stems / "synth lead.wav")  # stays inside: allowed
+
+    found = ProjectStore(projects).find_stems("edm-01")
+    assert found == {
+        "Kick": stems / "kick.WAV",
+        "Snare": stems / "SNARE.flac",
+        "Hi-hats": stems / "hi-hats.Ogg",
+        "Bass": stems / "Bass.flac",
+        "Synth Lead": stems / "synth lead.wav",
+        "Synth Pad": stems / "Synth Pad.wav",
+        "Click": stems / "Click.wav",
+    }
+    assert list(found)[:6] == ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad"]
+
+
+def test_find_stems_without_a_stems_folder_is_empty(projects: Path) -> None:
+    assert ProjectStore(projects).find_stems("a1b2") == {}
+
+
+def test_find_stems_of_an_unknown_project_is_404(projects: Path) -> None:
+    write(projects / "ghost" / "stems" / "Drums.wav", b"RIFF")  # stems without a manifest
+    with pytest.raises(ProjectNotFound):
+        ProjectStore(projects).find_stems("ghost")
+
+
+def test_a_stems_folder_linked_out_of_its_project_is_ignored(projects: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside_stems"
+    write(outside / "Drums.wav", b"RIFF")
+    (projects / "a1b2").mkdir()
+    (projects / "a1b2" / "stems").symlink_to(outside, target_is_directory=True)
+    assert ProjectStore(projects).find_stems("a1b2") == {}
+
+
+def test_manifest_inside_the_project_folder_and_stems_next_to_it(tmp_path: Path) -> None:
+    write(tmp_path / "a1b2" / "a1b2.dawg", manifest("a1b2"))
+    write(tmp_path / "a1b2" / "stems" / "drums.wav", b"RIFF")
+    store = ProjectStore(tmp_path)
+    assert store.get("a1b2").path == tmp_path / "a1b2" / "a1b2.dawg"
+    assert store.find_stems("a1b2") == {"Drums": tmp_path / "a1b2" / "stems" / "drums.wav"}
