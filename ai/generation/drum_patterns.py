@@ -1,0 +1,549 @@
+"""Drum grooves per style, written on a 16th-note grid, and the drummer that plays them.
+
+A style is a set of :class:`Layer` s (one GM drum note each) written for a bar of 4/4 (16 steps;
+32 for two-bar patterns such as a clave) and optionally for 6/8 (12 or 24 steps). Other meters
+are derived pulse by pulse (see :func:`ai.generation.feel.pulse_groups`): 3/4 takes the 4/4
+pulses 1, 2 and 4, compound meters without a written pattern turn each quarter-note cell into a
+dotted-quarter cell. Pattern characters:
+
+- ``X`` accent, ``x`` normal hit, ``o`` open hi-hat (on a hat layer), ``g`` ghost note (played
+  with a probability that grows with density), ``.`` rest;
+- ``1``-``9``: an optional hit, played when ``density >= digit / 10`` (so hats go from quarters to
+  8ths to 16ths as density rises).
+
+:func:`generate_drums` plays the groove bar after bar with seeded variation (extra kicks, ghost
+snares, open hats, comping), fills at phrase ends (the last bar of every four and the final bar)
+and a crash after each fill. Temperature scales how often bars vary and how busy fills are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ai.generation.base import Note
+from ai.generation.feel import metric_weight
+
+logger = logging.getLogger(__name__)
+
+# General MIDI drum notes.
+KICK, SIDE_STICK, SNARE, CLAP, E_SNARE = 36, 37, 38, 39, 40
+FLOOR_LOW, HAT, FLOOR_HIGH, PEDAL_HAT, TOM_LOW, OPEN_HAT, TOM_LOW_MID, TOM_HI_MID = 41, 42, 43, 44, 45, 46, 47, 48
+CRASH, TOM_HIGH, RIDE, CHINA, RIDE_BELL, TAMBOURINE, SPLASH, COWBELL = 49, 50, 51, 52, 53, 54, 55, 56
+CONGA_MUTE, CONGA_OPEN, CONGA_LOW, TIMBALE_HIGH, TIMBALE_LOW, SHAKER, CLAVES = 62, 63, 64, 65, 66, 70, 75
+
+# Roles used by the variation logic, and the role a GM note plays when read from a primer.
+_ROLE_BY_PITCH = {
+    35: "kick", KICK: "kick", SIDE_STICK: "snare", SNARE: "snare", CLAP: "snare", E_SNARE: "snare",
+    HAT: "hat", PEDAL_HAT: "hat", OPEN_HAT: "hat", RIDE: "ride", RIDE_BELL: "ride", 59: "ride",
+    CRASH: "cymbal", 57: "cymbal", CHINA: "cymbal", SPLASH: "cymbal",
+    FLOOR_LOW: "tom", FLOOR_HIGH: "tom", TOM_LOW: "tom", TOM_LOW_MID: "tom", TOM_HI_MID: "tom", TOM_HIGH: "tom",
+}
+_TIMEKEEPING_ROLES = frozenset({"hat", "ride", "perc"})  # shaped by metric weight, muted in fills
+
+_VELOCITY = {"X": 118, "x": 96, "o": 96, "g": 36}
+_OPTIONAL_VELOCITY = 72
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One drum voice of a groove: a GM note, its pattern string and a loudness factor."""
+
+    role: str  # kick | snare | hat | ride | perc | tom | cymbal
+    pitch: int
+    pattern: str  # see the module docstring; 16/32 steps (simple) or 12/24 steps (compound)
+    gain: float = 1.0
+
+
+@dataclass(frozen=True)
+class DrumStyle:
+    name: str
+    simple: tuple[Layer, ...]  # written for 4/4
+    compound: tuple[Layer, ...] | None  # written for 6/8, or derived when None
+    swing: float = 0.0  # the style's own swing when the caller asks for none (jazz, shuffle)
+    ghost_rate: float = 0.0  # how readily extra ghost snares appear
+    kick_options: tuple[int, ...] = ()  # 4/4 steps where a variation may add a kick
+    open_hat: bool = False  # may open the hat on the bar's last off-beat
+    comping: bool = False  # jazz: snare/kick comping on off-beats
+    fill: str = "toms"  # toms | snare | roll | jazz | timbales | metal
+    snare_pitch: int = SNARE
+
+
+def _l(role: str, pitch: int, pattern: str, gain: float = 1.0) -> Layer:
+    return Layer(role, pitch, pattern.replace(" ", ""), gain)
+
+
+_STYLES: dict[str, DrumStyle] = {
+    "default": DrumStyle(
+        "default",
+        simple=(
+            _l("kick", KICK, "X... ..3. x... ...."),
+            _l("snare", SNARE, ".... X... .... X..."),
+            _l("hat", HAT, "x7x7 x7x7 x7x7 x7x7", 0.85),
+        ),
+        compound=(
+            _l("kick", KICK, "X..... ....3."),
+            _l("snare", SNARE, "...... X....."),
+            _l("hat", HAT, "x.2.2. x.2.2.", 0.85),
+        ),
+        ghost_rate=0.3, kick_options=(6, 10, 14), open_hat=True, fill="toms",
+    ),
+    "rock": DrumStyle(
+        "rock",
+        simple=(
+            _l("kick", KICK, "X... .... x.3. ...."),
+            _l("snare", SNARE, ".... X... .... X..."),
+            _l("hat", HAT, "x828 x828 x828 x828", 0.9),
+        ),
+        compound=(
+            _l("kick", KICK, "X...3. ....5."),
+            _l("snare", SNARE, "...... X....."),
+            _l("hat", HAT, "x7x7x7 x7x7x7", 0.9),
+        ),
+        ghost_rate=0.25, kick_options=(3, 7, 14, 15), open_hat=True, fill="toms",
+    ),
+    "funk": DrumStyle(
+        "funk",
+        simple=(
+            _l("kick", KICK, "X..x ..x. ..x. .4.."),
+            _l("snare", SNARE, "..g. X..g .g.. X..g"),
+            _l("hat", HAT, "x3x3 x3x3 x3o. x3x3", 0.8),
+        ),
+        compound=(
+            _l("kick", KICK, "X..x.. ..x..."),
+            _l("snare", SNARE, "..g... X..g.g"),
+            _l("hat", HAT, "x3x3x3 x3o.x3", 0.8),
+        ),
+        ghost_rate=0.9, kick_options=(3, 7, 9, 13, 15), open_hat=True, fill="snare", snare_pitch=SNARE,
+    ),
+    "hip-hop": DrumStyle(
+        "hip-hop",
+        simple=(
+            _l("kick", KICK, "X... ..x. ..X. .4.. X... .... .xx. ...."),
+            _l("snare", SNARE, ".... X... .... X..g .... X... .... X..."),
+            _l("snare", CLAP, ".... 5... .... 5... .... 5... .... 5...", 0.8),
+            _l("hat", HAT, "x.x. x.x6 x.x. x.x6", 0.75),
+        ),
+        compound=None,
+        ghost_rate=0.5, kick_options=(3, 7, 11, 14), open_hat=True, fill="snare",
+    ),
+    "jazz": DrumStyle(
+        "jazz",
+        simple=(
+            _l("ride", RIDE, "x... x.x. x... x.x.", 0.85),
+            _l("hat", PEDAL_HAT, ".... x... .... x...", 0.7),
+            _l("kick", KICK, "3... 3... 3... 3...", 0.5),
+        ),
+        compound=(
+            _l("ride", RIDE, "x...x. x...x.", 0.85),
+            _l("hat", PEDAL_HAT, "...... x.....", 0.7),
+            _l("kick", KICK, "3..... 3.....", 0.5),
+        ),
+        swing=0.67, ghost_rate=0.0, kick_options=(6, 14), comping=True, fill="jazz",
+    ),
+    "latin": DrumStyle(
+        "latin",
+        simple=(
+            _l("kick", KICK, "x..x x..x x..x x..x", 0.85),
+            _l("snare", SIDE_STICK, "x... ..x. ..x. .... ..x. ..x. .... x...", 0.8),
+            _l("perc", SHAKER, "x3x3 x3x3 x3x3 x3x3", 0.6),
+            _l("perc", CONGA_MUTE, ".... 5... .... 5...", 0.7),
+            _l("perc", CONGA_OPEN, ".... ..55 .... ..55", 0.75),
+            _l("perc", CONGA_LOW, ".... .... .... ...7", 0.75),
+            _l("perc", COWBELL, "8... 8... 8... 8...", 0.55),
+        ),
+        compound=(
+            _l("kick", KICK, "x..... x.....", 0.85),
+            _l("snare", SIDE_STICK, "x...x. ..x.x.", 0.8),
+            _l("perc", SHAKER, "x3x3x3 x3x3x3", 0.6),
+            _l("perc", CONGA_OPEN, "....55 ....55", 0.75),
+            _l("perc", COWBELL, "x.x.x. x.x.x.", 0.55),
+        ),
+        ghost_rate=0.0, kick_options=(6, 14), fill="timbales",
+    ),
+    "electronic": DrumStyle(
+        "electronic",
+        simple=(
+            _l("kick", KICK, "X... X... X... X..."),
+            _l("snare", CLAP, ".... x... .... x..."),
+            _l("hat", OPEN_HAT, "..x. ..x. ..x. ..x.", 0.75),
+            _l("hat", HAT, "4.4. 4.4. 4.4. 4.4.", 0.6),
+            _l("hat", HAT, ".7.7 .7.7 .7.7 .7.7", 0.5),
+            _l("perc", TAMBOURINE, ".... 8... .... 8...", 0.6),
+        ),
+        compound=None,
+        ghost_rate=0.0, kick_options=(14, 15), fill="roll", snare_pitch=E_SNARE,
+    ),
+    "reggae": DrumStyle(
+        "reggae",
+        simple=(
+            _l("kick", KICK, ".... .... X... ...."),
+            _l("snare", SIDE_STICK, ".... .... x... ...."),
+            _l("hat", HAT, "x.x. x.x. x.x. x.x6", 0.7),
+            _l("hat", OPEN_HAT, ".... .... .... ..5.", 0.6),
+        ),
+        compound=(
+            _l("kick", KICK, "...... X....."),
+            _l("snare", SIDE_STICK, "...... x....."),
+            _l("hat", HAT, "x.x.x. x.x.x.", 0.7),
+        ),
+        swing=0.0, ghost_rate=0.2, kick_options=(0, 12), fill="toms",
+    ),
+    "blues": DrumStyle(
+        "blues",
+        simple=(
+            _l("kick", KICK, "X... .... x.4. ...."),
+            _l("snare", SNARE, ".... X... .... X..."),
+            _l("hat", HAT, "x.x. x.x. x.x. x.x.", 0.85),
+        ),
+        compound=(
+            _l("kick", KICK, "X..... x....."),
+            _l("snare", SNARE, "...... X....."),
+            _l("hat", HAT, "x.x.x. x.x.x.", 0.85),
+        ),
+        swing=1.0, ghost_rate=0.35, kick_options=(6, 10, 14), open_hat=True, fill="toms",
+    ),
+    "metal": DrumStyle(
+        "metal",
+        simple=(
+            _l("kick", KICK, "x5x5 x5x5 x5x5 x5x5"),
+            _l("snare", SNARE, ".... X... .... X..."),
+            _l("ride", RIDE_BELL, "x... x... x... x...", 0.85),
+            _l("hat", HAT, "..6. ..6. ..6. ..6.", 0.7),
+        ),
+        compound=(
+            _l("kick", KICK, "x5x5x5 x5x5x5"),
+            _l("snare", SNARE, "...... X....."),
+            _l("ride", RIDE_BELL, "x.x.x. x.x.x.", 0.85),
+        ),
+        ghost_rate=0.0, kick_options=(), fill="metal",
+    ),
+}
+
+DRUM_STYLES: tuple[str, ...] = tuple(_STYLES)
+DRUM_STYLE_ALIASES: dict[str, str] = {
+    "pop": "default", "hiphop": "hip-hop", "hip_hop": "hip-hop", "boom-bap": "hip-hop", "trap": "hip-hop",
+    "swing": "jazz", "bossa": "latin", "bossa-nova": "latin", "samba": "latin", "salsa": "latin",
+    "edm": "electronic", "house": "electronic", "techno": "electronic", "dance": "electronic",
+    "shuffle": "blues", "rock-n-roll": "rock", "punk": "rock", "hard-rock": "metal", "dub": "reggae",
+}
+
+
+def normalise_drum_style(style: str | None) -> str:
+    """A caller's style name (or ``None``) -> a key of ``DRUM_STYLES``. Raises ValueError."""
+    if style is None or not style.strip():
+        return "default"
+    key = style.strip().lower().replace(" ", "-").replace("_", "-")
+    key = DRUM_STYLE_ALIASES.get(key, key)
+    if key not in _STYLES:
+        raise ValueError(f"unknown drum style '{style}'; known: {', '.join(DRUM_STYLES)}")
+    return key
+
+
+def style_swing(style: str | None) -> float:
+    """The swing a style carries by itself (jazz 0.67, blues shuffle 1.0, others 0)."""
+    return _STYLES[normalise_drum_style(style)].swing
+
+
+def sixteenth_swing(style: str | None) -> bool:
+    """Whether the style swings 16ths (funk, hip-hop) rather than 8ths."""
+    return normalise_drum_style(style) in ("funk", "hip-hop")
+
+
+# --- deriving a bar's pattern for any meter -------------------------------------------------
+
+
+def _simple_cell_index(i: int, n: int) -> int:
+    if n <= 2:
+        return i
+    if n == 3:
+        return (0, 1, 3)[i]
+    if i < 4:
+        return i
+    return 1 if (i - 4) % 2 == 0 else 3
+
+
+def _compound_cell_index(j: int, n: int) -> int:
+    if n == 3:
+        return 0 if j == 0 else 1
+    return j % 2
+
+
+def _to_compound(cell: str) -> str:
+    """A quarter-note cell (on, e, &, a) -> a dotted-quarter cell (three 8ths and their 16ths)."""
+    return cell[0] + cell[1] + cell[2] + cell[3] + cell[2] + cell[3]
+
+
+def bar_pattern(layer: Layer, *, pulses: Sequence[int], bar: int, compound: bool) -> str:
+    """The layer's pattern for one bar of the given pulses (lengths in 16ths), as a string.
+
+    ``compound`` says whether ``layer`` was written for 6/8 (12/24 steps) or 4/4 (16/32 steps).
+    """
+    cell_len = 6 if compound else 4
+    cells = [layer.pattern[i:i + cell_len] for i in range(0, len(layer.pattern), cell_len)]
+    per_bar = 2 if compound else 4
+    n_bars = max(1, len(cells) // per_bar)
+    first = (bar % n_bars) * per_bar
+    n_simple = sum(1 for p in pulses if p != 6)
+    n_compound = sum(1 for p in pulses if p == 6)
+    out = []
+    si = ci = 0
+    for length in pulses:
+        if length == 6:
+            if compound:
+                out.append(cells[first + _compound_cell_index(ci, n_compound)])
+            else:
+                out.append(_to_compound(cells[first + _simple_cell_index(ci, max(n_compound, 2))]))
+            ci += 1
+        else:
+            if compound:  # a 4-step pulse from a 6/8 cell: keep its first quarter note
+                cell = cells[first + _compound_cell_index(si, n_simple)]
+                out.append(cell[:2] + cell[4:6])
+            else:
+                out.append(cells[first + _simple_cell_index(si, n_simple)][:length].ljust(length, "."))
+            si += 1
+    return "".join(out)
+
+
+# --- playing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Hit:
+    pitch: int
+    step: int
+    velocity: int
+    role: str
+
+
+def _char_hit(char: str, density: float, rng: np.random.Generator) -> int | None:
+    """Velocity for a pattern character, or None when it does not sound at this density."""
+    if char == ".":
+        return None
+    if char.isdigit():
+        return _OPTIONAL_VELOCITY if density >= int(char) / 10.0 - 1e-9 else None
+    if char == "g":
+        return _VELOCITY["g"] if rng.random() < min(1.0, 0.25 + density) else None
+    return _VELOCITY.get(char, _VELOCITY["x"])
+
+
+def _groove_hits(
+    layers: Sequence[Layer], *, pulses: Sequence[int], bar: int, compound: bool, density: float,
+    rng: np.random.Generator,
+) -> list[_Hit]:
+    hits = []
+    for layer in layers:
+        pattern = bar_pattern(layer, pulses=pulses, bar=bar, compound=compound)
+        for step, char in enumerate(pattern):
+            velocity = _char_hit(char, density, rng)
+            if velocity is None:
+                continue
+            pitch = OPEN_HAT if char == "o" and layer.role == "hat" else layer.pitch
+            hits.append(_Hit(pitch, step, int(round(velocity * layer.gain)), layer.role))
+    return hits
+
+
+def _vary_bar(
+    hits: list[_Hit], style: DrumStyle, *, steps: int, pulses: Sequence[int], density: float,
+    temperature: float, rng: np.random.Generator,
+) -> list[_Hit]:
+    """Seeded per-bar variation: extra kicks, ghost snares, an opened hat, jazz comping."""
+    p_vary = float(np.clip(0.42 * temperature, 0.0, 0.85))
+    occupied = {(h.role, h.step) for h in hits}
+    pulse_starts = set(np.cumsum((0, *pulses[:-1])).tolist())
+    if style.kick_options and rng.random() < p_vary:
+        options = [s * steps // 16 for s in style.kick_options if s * steps // 16 < steps]
+        options = [s for s in options if ("kick", s) not in occupied]
+        if options:
+            step = int(rng.choice(options))
+            hits.append(_Hit(KICK, step, 88, "kick"))
+    if style.ghost_rate > 0:
+        n_ghosts = rng.binomial(3, min(1.0, style.ghost_rate * density * min(temperature, 1.5)))
+        candidates = [s for s in range(1, steps) if s % 2 == 1 and ("snare", s) not in occupied
+                      and ("snare", s - 1) not in occupied and ("snare", s + 1) not in occupied]
+        if candidates and n_ghosts:
+            for step in rng.choice(candidates, size=min(n_ghosts, len(candidates)), replace=False):
+                hits.append(_Hit(style.snare_pitch, int(step), 34 + int(rng.integers(0, 10)), "snare"))
+    if style.open_hat and rng.random() < p_vary * 0.6:
+        last_off = steps - 2
+        for h in hits:
+            if h.role == "hat" and h.step == last_off and h.pitch == HAT:
+                h.pitch = OPEN_HAT
+        hits = [h for h in hits if not (h.role == "hat" and h.step == steps - 1)]
+    if style.comping:
+        n_comp = rng.binomial(2 + int(3 * density), min(1.0, 0.35 * temperature))
+        offbeats = [s for s in range(steps) if s % 2 == 0 and s not in pulse_starts]
+        for step in rng.choice(offbeats, size=min(n_comp, len(offbeats)), replace=False) if offbeats else []:
+            pitch, velocity = (KICK, 70) if rng.random() < 0.25 else (SNARE, 44 + int(rng.integers(0, 22)))
+            hits.append(_Hit(pitch, int(step), velocity, "kick" if pitch == KICK else "snare"))
+    return hits
+
+
+_TOM_PATH = (TOM_HIGH, TOM_HI_MID, TOM_LOW_MID, TOM_LOW, FLOOR_HIGH, FLOOR_LOW)
+
+
+def _fill_hits(
+    style: DrumStyle, *, start: int, steps: int, pulses: Sequence[int], density: float,
+    temperature: float, rng: np.random.Generator,
+) -> list[_Hit]:
+    """A fill over steps ``start..steps-1``: rhythm from density, voices descending, crescendo."""
+    compound_region = any(p == 6 for p in pulses)
+    busy = density >= 0.35 or style.fill in ("metal", "roll", "snare")
+    unit = 1 if busy else 2
+    if style.fill == "jazz":
+        unit = 2
+    onsets = list(range(start, steps, unit))
+    rest_p = {"jazz": 0.45, "snare": 0.3}.get(style.fill, 0.1) * (0.5 + 0.5 * temperature)
+    keep = [s for i, s in enumerate(onsets) if i in (0, len(onsets) - 1) or rng.random() >= rest_p]
+    n = len(keep)
+    hits: list[_Hit] = []
+    if style.fill in ("snare", "roll"):
+        voices = [style.snare_pitch] * n
+        if style.fill == "snare" and n > 2:  # a tom or two at the end, chosen by temperature
+            for k in range(n - 1, max(n - 1 - int(round(temperature)), 0), -1):
+                voices[k] = int(rng.choice((TOM_HIGH, TOM_LOW_MID, FLOOR_HIGH)))
+    elif style.fill == "timbales":
+        voices = [int(rng.choice((TIMBALE_HIGH, TIMBALE_LOW), p=(0.6, 0.4))) for _ in range(n)]
+    elif style.fill == "jazz":
+        voices = [int(rng.choice((SNARE, SNARE, TOM_HI_MID, FLOOR_HIGH))) for _ in range(n)]
+    else:  # toms / metal: start on the snare, walk down the kit
+        path = [SNARE, *_TOM_PATH[:: 2 if temperature < 0.8 else 1]]
+        segment = max(1, int(round(n / len(path) * (1.5 if temperature < 1.0 else 1.0))))
+        voices = [path[min(len(path) - 1, i // segment)] for i in range(n)]
+        if temperature > 1.2:  # adventurous: occasional out-of-order voice
+            for i in range(n):
+                if rng.random() < 0.15 * (temperature - 1.0):
+                    voices[i] = int(rng.choice(path))
+    for i, (step, pitch) in enumerate(zip(keep, voices, strict=True)):
+        velocity = 80 + 36 * (i / max(1, n - 1))
+        if style.fill == "roll":
+            velocity = 60 + 56 * (i / max(1, n - 1))
+        hits.append(_Hit(pitch, step, int(round(velocity)), "fill"))
+    # Kick underneath: on each pulse start of the fill (every 16th for metal), and with the last hit.
+    pulse_starts = [int(s) for s in np.cumsum((0, *pulses[:-1])) if s >= start]
+    kick_steps = set(range(start, steps)) if style.fill == "metal" else set(pulse_starts)
+    if style.fill == "jazz" or compound_region:
+        kick_steps = set(pulse_starts[-1:])
+    for step in sorted(kick_steps):
+        hits.append(_Hit(KICK, step, 96, "kick"))
+    return hits
+
+
+def groove_from_notes(
+    notes: Sequence[Note], *, step_seconds: float, steps_per_bar: int, end_seconds: float,
+) -> tuple[Layer, ...] | None:
+    """A one-bar groove read from a drum clip (e.g. a primer): the hits of its last full bar,
+    quantised to 16ths, one layer per GM note. ``None`` when the clip has no usable hits."""
+    bar_seconds = step_seconds * steps_per_bar
+    n_bars = int(end_seconds / bar_seconds + 1e-6)
+    start = (n_bars - 1) * bar_seconds if n_bars >= 1 else 0.0
+    by_pitch: dict[int, list[str]] = {}
+    for note in notes:
+        if note.start < start - step_seconds / 2 or not 35 <= note.pitch <= 81:
+            continue
+        step = int(round((note.start - start) / step_seconds))
+        if not 0 <= step < steps_per_bar:
+            continue
+        row = by_pitch.setdefault(note.pitch, ["."] * steps_per_bar)
+        row[step] = "X" if note.velocity >= 108 else "g" if note.velocity <= 50 else "x"
+    if not by_pitch:
+        return None
+    return tuple(
+        Layer(_ROLE_BY_PITCH.get(pitch, "perc"), pitch, "".join(row), 1.0)
+        for pitch, row in sorted(by_pitch.items())
+    )
+
+
+def generate_drums(
+    *,
+    rng: np.random.Generator,
+    style: str | None,
+    bars: int,
+    pulses: Sequence[int],
+    step_seconds: float,
+    offset: float,
+    density: float,
+    temperature: float,
+    groove: Sequence[Layer] | None = None,
+) -> list[Note]:
+    """Quantised drum notes for ``bars`` bars starting at ``offset`` seconds.
+
+    ``pulses`` are the bar's pulse lengths in 16th steps (``feel.pulse_groups``); ``groove``
+    replaces the style's layers (e.g. read from a primer with :func:`groove_from_notes`); the
+    style still decides variations and fills. Swing and humanisation are applied by the caller.
+    """
+    spec = _STYLES[normalise_drum_style(style)]
+    steps = int(sum(pulses))
+    has_compound = any(p == 6 for p in pulses)
+    if groove:  # a primer's bar, played as written (same meter), then varied and filled
+        layers = tuple(Layer(la.role, la.pitch, la.pattern[:steps].ljust(steps, "."), la.gain) for la in groove)
+        return _play(spec, layers=layers, literal=True, compound=False, rng=rng, bars=bars, pulses=pulses,
+                     step_seconds=step_seconds, offset=offset, density=density, temperature=temperature)
+    if has_compound and spec.compound is not None:
+        layers, compound = spec.compound, True
+    else:
+        layers, compound = spec.simple, False
+    return _play(spec, layers=layers, literal=False, compound=compound, rng=rng, bars=bars, pulses=pulses,
+                 step_seconds=step_seconds, offset=offset, density=density, temperature=temperature)
+
+
+def _play(
+    spec: DrumStyle, *, layers: Sequence[Layer], literal: bool, compound: bool, rng: np.random.Generator,
+    bars: int, pulses: Sequence[int], step_seconds: float, offset: float, density: float, temperature: float,
+) -> list[Note]:
+    steps = int(sum(pulses))
+    pulse_starts = np.cumsum((0, *pulses[:-1])).tolist()
+    notes: list[Note] = []
+    crash_next = False
+    for bar in range(bars):
+        if literal:
+            hits = []
+            for layer in layers:
+                for step, char in enumerate(layer.pattern):
+                    velocity = _char_hit(char, density, rng)
+                    if velocity is not None:
+                        hits.append(_Hit(layer.pitch, step, int(round(velocity * layer.gain)), layer.role))
+        else:
+            hits = _groove_hits(layers, pulses=pulses, bar=bar, compound=compound, density=density, rng=rng)
+        if bar > 0 or literal:
+            hits = _vary_bar(hits, spec, steps=steps, pulses=pulses, density=density,
+                             temperature=temperature, rng=rng)
+        fill_here = bars >= 2 and (bar % 4 == 3 or bar == bars - 1)
+        if fill_here:
+            n_pulses = len(pulses)
+            k = 1
+            if n_pulses >= 3 and rng.random() < 0.2 + 0.25 * temperature + (0.2 if density > 0.6 else 0.0):
+                k = 2
+            if n_pulses >= 4 and bar == bars - 1 and rng.random() < 0.12 * temperature:
+                k = n_pulses
+            k = min(k, max(1, n_pulses - 1)) if n_pulses > 1 else 1
+            start = int(pulse_starts[n_pulses - k]) if n_pulses > 1 else steps // 2
+            hits = [h for h in hits if h.step < start or h.role in ("cymbal",)]
+            hits += _fill_hits(spec, start=start, steps=steps, pulses=pulses, density=density,
+                               temperature=temperature, rng=rng)
+        if crash_next:
+            hits = [h for h in hits if not (h.step == 0 and h.role in _TIMEKEEPING_ROLES)]
+            hits.append(_Hit(CRASH, 0, 112, "cymbal"))
+            if not any(h.role == "kick" and h.step == 0 for h in hits):
+                hits.append(_Hit(KICK, 0, 104, "kick"))
+        crash_next = fill_here
+        seen: set[tuple[int, int]] = set()
+        bar_start = offset + bar * steps * step_seconds
+        for h in sorted(hits, key=lambda h: (h.step, h.pitch, -h.velocity)):
+            if (h.pitch, h.step) in seen:
+                continue
+            seen.add((h.pitch, h.step))
+            velocity = float(h.velocity)
+            if h.role in _TIMEKEEPING_ROLES:
+                weight = metric_weight(h.step * step_seconds, seconds_per_beat=4 * step_seconds,
+                                       beats_per_bar=max(1, steps // 4))
+                velocity *= 0.78 + 0.22 * weight
+            if h.role in ("kick", "snare") and h.step in pulse_starts[:1] and velocity > 60:
+                velocity *= 1.05
+            start_t = bar_start + h.step * step_seconds
+            length = min(step_seconds * 0.9, 0.12) if h.pitch not in (CRASH, OPEN_HAT, RIDE) else step_seconds * 1.8
+            notes.append(Note(h.pitch, start_t, start_t + length, int(np.clip(round(velocity), 1, 127))))
+    return notes
