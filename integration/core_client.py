@@ -181,9 +181,9 @@ class CoreClient:
     async def project_status(self) -> ProjectStatus:
         """``GET /api/v1/project/status`` as a typed :class:`ProjectStatus`."""
         body = await self._call("GET", PROJECT_STATUS_PATH)
-        num_tracks = body.get("numTracks")
-        is_playing = body.get("isPlaying")
-        position = body.get("currentPosition")
+        num_tracks: Any = body.get("numTracks")
+        is_playing: Any = body.get("isPlaying")
+        position: Any = body.get("currentPosition")
         if (
             not _is_int(num_tracks)
             or num_tracks < 0
@@ -192,15 +192,9 @@ class CoreClient:
             or not math.isfinite(position)
         ):
             raise self._shape_error(
-                PROJECT_STATUS_PATH,
-                body,
-                'integer "numTracks", boolean "isPlaying", number "currentPosition"',
+                PROJECT_STATUS_PATH, body, 'integer "numTracks", boolean "isPlaying", number "currentPosition"'
             )
-        return ProjectStatus(
-            num_tracks=num_tracks,
-            is_playing=is_playing,
-            current_position=float(position),
-        )
+        return ProjectStatus(num_tracks=int(num_tracks), is_playing=is_playing, current_position=float(position))
 
     async def play(self) -> dict[str, Any]:
         """``POST /api/v1/transport/play`` (not retried). Returns the core's answer."""

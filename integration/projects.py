@@ -42,6 +42,8 @@ STEM_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")  # in order of preference wh
 # Letters, digits, underscore (any script), then also dot, dash and space; no separators, no controls.
 _PROJECT_ID_RE = re.compile(r"[^\W][\w.\- ]*")
 _TIME_SIGNATURE_RE = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
+_SNIFF_BYTES = 512  # enough to see whether a file starts like a JSON object
+_UTF8_BOM = b"\xef\xbb\xbf"
 _MANIFEST_KEYS = ("project_id", "name", "tempo", "time_signature", "tracks")
 
 
@@ -234,13 +236,13 @@ def _read_manifest(path: Path) -> ProjectManifest | None:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             return None
         with path.open("rb") as handle:
-            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+            head = handle.read(_SNIFF_BYTES)
+            if head.removeprefix(_UTF8_BOM).lstrip()[:1] != b"{":
+                return None  # not JSON (audio, text, ...): not a manifest, nothing to report
+            raw = (head + handle.read(MAX_MANIFEST_BYTES)).removeprefix(_UTF8_BOM)
     except OSError as exc:
         logger.warning("cannot read %s: %s", path, exc)
         return None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
-    if raw.lstrip()[:1] != b"{":
-        return None  # not JSON (audio, text, ...): not a manifest, nothing to report
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

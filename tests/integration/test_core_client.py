@@ -226,6 +226,18 @@ async def test_a_get_succeeds_on_retry_when_the_core_recovers() -> None:
     assert len(core.requests_to("/api/v1/health")) == 2
 
 
+async def test_the_client_recovers_after_many_cancelled_calls() -> None:
+    """Calls cut by the deadline must not leave the connection pool unusable."""
+    with run_core_standin("slow", delay_s=2.0) as core:
+        async with CoreClient(core.url, connect_timeout=0.5, timeout=1.0, retries=0, deadline_s=0.3) as client:
+            results = await asyncio.gather(*(timed(client.health) for _ in range(30)))
+            assert all(isinstance(result, CoreUnreachable) for result, _ in results)
+            core.delay_s = 0.0  # the core recovers
+            assert await client.is_reachable() is True
+            status = await client.project_status()
+    assert status.num_tracks == 4
+
+
 async def test_without_retries_a_get_is_tried_once() -> None:
     with run_core_standin("slow", delay_s=1.0) as core:
         async with CoreClient(core.url, connect_timeout=0.5, timeout=0.2, retries=0) as client:
