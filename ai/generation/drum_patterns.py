@@ -82,7 +82,7 @@ _STYLES: dict[str, DrumStyle] = {
         simple=(
             _l("kick", KICK, "X... ..3. x... ...."),
             _l("snare", SNARE, ".... X... .... X..."),
-            _l("hat", HAT, "x7x7 x7x7 x7x7 x7x7", 0.85),
+            _l("hat", HAT, "x727 x727 x727 x727", 0.85),
         ),
         compound=(
             _l("kick", KICK, "X..... ....3."),

@@ -1,0 +1,367 @@
+"""The music-theory backend: valid MIDI, exact length, seeds, scale, chords, every control."""
+
+from __future__ import annotations
+
+import io
+import logging
+from itertools import pairwise
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from ai.generation.base import GenerationRequest, Note
+from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style
+from ai.generation.theory import BASS_RANGE, MELODY_RANGE, TheoryGenerator
+from ai.music_theory import SCALES, Key, default_progression, parse_progression
+from utils.errors import InvalidParameter
+
+GEN = TheoryGenerator()
+C_MAJOR = Key(0, "major")
+TOMS = {41, 43, 45, 47, 48, 50}
+
+
+def _req(part: str = "melody", **kw: object) -> GenerationRequest:
+    key = kw.pop("key", C_MAJOR)
+    chords = kw.pop("chords", default_progression(key))  # type: ignore[arg-type]
+    return GenerationRequest(part=part, key=key, chords=chords, **kw)  # type: ignore[arg-type]
+
+
+def _gen(part: str = "melody", **kw: object) -> list[Note]:
+    return GEN.generate(_req(part, **kw)).notes
+
+
+def _decode(data: bytes) -> pretty_midi.PrettyMIDI:
+    return pretty_midi.PrettyMIDI(io.BytesIO(data))
+
+
+# --- MIDI, length, reproducibility ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_valid_midi_with_exact_length_and_ranges(part: str) -> None:
+    request = _req(part, bars=4, tempo=100.0, seed=5)
+    clip = GEN.generate(request)
+    assert clip.model == "theory"
+    assert clip.duration_seconds == pytest.approx(4 * 4 * 0.6)
+    pm = _decode(clip.to_midi_bytes())
+    assert len(pm.instruments) == 1
+    inst = pm.instruments[0]
+    assert inst.is_drum == (part == "drums")
+    assert len(inst.notes) == len(clip.notes) > 8
+    assert pm.get_end_time() <= clip.duration_seconds + 1e-3
+    assert min(n.start for n in inst.notes) >= 0.0
+    pitches = [n.pitch for n in inst.notes]
+    low, high = {"drums": (35, 81), "bass": BASS_RANGE, "melody": MELODY_RANGE}[part]
+    assert low <= min(pitches) and max(pitches) <= high
+    assert pm.time_signature_changes[0].numerator == 4
+    assert clip.extra["chords"] == ["C", "Am", "F", "G"]
+
+
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_seed_reproduces_byte_for_byte_and_other_seeds_differ(part: str) -> None:
+    a = GEN.generate(_req(part, seed=11, humanize=0.5, swing=0.3)).to_midi_bytes()
+    b = GEN.generate(_req(part, seed=11, humanize=0.5, swing=0.3)).to_midi_bytes()
+    c = GEN.generate(_req(part, seed=12, humanize=0.5, swing=0.3)).to_midi_bytes()
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize(("bars", "tempo", "signature"), [(1, 60.0, (4, 4)), (7, 137.0, (3, 4)), (5, 90.0, (6, 8)),
+                                                          (3, 180.0, (7, 8)), (32, 200.0, (4, 4))])
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_no_note_past_the_end_in_any_meter(part: str, bars: int, tempo: float, signature: tuple[int, int]) -> None:
+    request = _req(part, bars=bars, tempo=tempo, beats_per_bar=signature[0], beat_unit=signature[1],
+                   humanize=1.0, swing=0.5, density=1.0, temperature=2.0, seed=bars)
+    clip = GEN.generate(request)
+    expected = bars * signature[0] * (60.0 / tempo) * 4 / signature[1]
+    assert clip.duration_seconds == pytest.approx(expected)
+    assert clip.notes
+    assert all(0.0 <= n.start < n.end <= clip.duration_seconds + 1e-9 for n in clip.notes)
+
+
+def test_three_four_bars_are_three_beats_long() -> None:
+    clip = GEN.generate(_req("drums", bars=4, beats_per_bar=3, style="rock", seed=0))
+    assert clip.duration_seconds == pytest.approx(4 * 3 * 0.5)
+    pm = _decode(clip.to_midi_bytes())
+    assert (pm.time_signature_changes[0].numerator, pm.time_signature_changes[0].denominator) == (3, 4)
+    kicks = sorted(round(n.start / 1.5, 6) for n in clip.notes if n.pitch == 36 and round(n.start / 1.5, 6) % 1 == 0)
+    assert kicks == [0.0, 1.0, 2.0, 3.0]  # a kick on every downbeat of a 1.5 s bar
+
+
+# --- scale and chords ---------------------------------------------------------------------------
+
+
+def test_every_bass_and_melody_note_is_in_the_scale(caplog: pytest.LogCaptureFixture) -> None:
+    progressions = [None, parse_progression("C G Am F E7 Bb"), parse_progression("F#m7b5 B7 Em C/E")]
+    checked = 0
+    with caplog.at_level(logging.WARNING, logger="ai.generation.theory"):
+        for scale in SCALES:
+            for tonic in (0, 6, 10):
+                key = Key(tonic, scale)
+                for seed in range(3):
+                    chords = progressions[seed] or default_progression(key)
+                    for part in ("bass", "melody"):
+                        for temperature in (0.1, 2.0):
+                            notes = _gen(part, key=key, chords=chords, seed=seed, temperature=temperature,
+                                         density=seed / 2, style=DRUM_STYLES[(seed + tonic) % len(DRUM_STYLES)])
+                            assert all(n.pitch % 12 in key.pitch_classes for n in notes), (scale, tonic, seed, part)
+                            checked += len(notes)
+    assert checked > 5000
+    # The generators pick only scale tones; the last-resort filter must never have had to act.
+    assert not [r for r in caplog.records if "out-of-scale" in r.getMessage()]
+
+
+def test_chromatic_allows_notes_outside_the_scale() -> None:
+    outside = 0
+    for seed in range(12):
+        for part in ("bass", "melody"):
+            notes = _gen(part, chords=parse_progression("C E7 Am D7"), chromatic=True, temperature=1.5, seed=seed)
+            outside += sum(n.pitch % 12 not in C_MAJOR.pitch_classes for n in notes)
+    assert outside > 0
+
+
+@pytest.mark.parametrize("style", DRUM_STYLES)
+def test_bass_plays_the_chord_root_on_each_downbeat_at_low_temperature(style: str) -> None:
+    chords = parse_progression("C G Am F Dm Em C/E G")
+    for seed in range(3):
+        request = _req("bass", chords=chords, bars=8, temperature=0.1, seed=seed, style=style)
+        clip = GEN.generate(request)
+        for bar in range(8):
+            t0 = bar * request.bar_seconds
+            first = [n for n in clip.notes if t0 - 1e-6 <= n.start < t0 + 1e-6]
+            assert first, (style, seed, bar)
+            assert first[0].pitch % 12 == request.chord_at_bar(bar).bass_pitch_class, (style, seed, bar)
+
+
+def test_bass_roots_are_more_frequent_at_low_temperature() -> None:
+    def root_share(temperature: float) -> float:
+        hits = total = 0
+        for seed in range(10):
+            request = _req("bass", temperature=temperature, seed=seed, density=0.7)
+            for n in GEN.generate(request).notes:
+                bar = int(n.start / request.bar_seconds + 1e-9)
+                hits += n.pitch % 12 == request.chord_at_bar(bar).root
+                total += 1
+        return hits / total
+
+    assert root_share(0.1) > root_share(2.0) + 0.1
+
+
+def test_melody_strong_beats_are_chord_tones_and_phrases_end_stable() -> None:
+    downbeats = chord_tones = 0
+    for seed in range(10):
+        request = _req("melody", bars=4, temperature=0.3, seed=seed)
+        notes = GEN.generate(request).notes
+        for n in notes:
+            beats = n.start / request.seconds_per_beat
+            if abs(beats - round(beats)) < 1e-6 and round(beats) % 4 == 0:
+                downbeats += 1
+                chord = request.chord_at_bar(int(round(beats)) // 4)
+                chord_tones += n.pitch % 12 in chord.pitch_classes
+        final_chord = request.chord_at_bar(3)
+        assert notes[-1].pitch % 12 in final_chord.pitch_classes
+        assert notes[-1].end - notes[-1].start >= request.seconds_per_beat  # a long final note
+    assert downbeats >= 30
+    assert chord_tones / downbeats >= 0.9
+
+
+def test_melody_moves_mostly_by_step_and_resolves_leaps() -> None:
+    scale = sorted(C_MAJOR.pitch_classes)
+    steps = leaps = resolved = 0
+    for seed in range(10):
+        pitches = [n.pitch for n in _gen("melody", bars=8, seed=seed, temperature=1.0)]
+        degree = [p // 12 * 7 + scale.index(p % 12) for p in pitches]
+        moves = [b - a for a, b in pairwise(degree)]
+        steps += sum(abs(m) <= 1 for m in moves)
+        for m, nxt in pairwise(moves):
+            if abs(m) >= 3:  # a leap of a fourth or more
+                leaps += 1
+                resolved += np.sign(nxt) == -np.sign(m) and abs(nxt) <= 2
+        assert max(pitches) - min(pitches) <= 24
+    total_moves = sum(len(_gen("melody", bars=8, seed=s)) - 1 for s in range(10))
+    assert steps / total_moves >= 0.5
+    assert leaps == 0 or resolved / leaps >= 0.6
+
+
+def test_melody_motif_rhythm_repeats_across_phrases() -> None:
+    request = _req("melody", bars=4, temperature=0.1, seed=3)
+    notes = GEN.generate(request).notes
+    bar = request.bar_seconds
+    onsets = [sorted(round(n.start - b * bar, 6) for n in notes if b * bar <= n.start < (b + 1) * bar) for b in range(4)]
+    assert onsets[0] == onsets[2]  # the antecedent's opening bar returns (the period's answer)
+
+
+# --- controls -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_density_increases_the_number_of_notes(part: str) -> None:
+    counts = [np.mean([len(_gen(part, density=d, seed=s, bars=4)) for s in range(8)]) for d in (0.0, 0.5, 1.0)]
+    assert counts[0] < counts[1] < counts[2], counts
+
+
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_temperature_changes_the_output(part: str) -> None:
+    for seed in range(3):
+        low = GEN.generate(_req(part, temperature=0.1, seed=seed, bars=8)).to_midi_bytes()
+        high = GEN.generate(_req(part, temperature=2.0, seed=seed, bars=8)).to_midi_bytes()
+        assert low != high
+
+
+def test_high_temperature_melody_leaps_and_syncopates_more() -> None:
+    def stats(temperature: float) -> tuple[float, float]:
+        intervals, offbeat, total = [], 0, 0
+        for seed in range(10):
+            request = _req("melody", temperature=temperature, seed=seed, bars=8)
+            notes = GEN.generate(request).notes
+            intervals += [abs(b.pitch - a.pitch) for a, b in pairwise(notes)]
+            offbeat += sum(abs(n.start / request.seconds_per_beat % 1) > 1e-6 for n in notes)
+            total += len(notes)
+        return float(np.mean(intervals)), offbeat / total
+
+    low, high = stats(0.1), stats(2.0)
+    assert high[0] > low[0] + 0.5
+    assert high[1] > low[1]
+
+
+def test_high_temperature_drums_vary_more_between_bars() -> None:
+    def distinct_bars(temperature: float) -> float:
+        out = []
+        for seed in range(8):
+            request = _req("drums", temperature=temperature, seed=seed, bars=8, style="rock")
+            bars = [frozenset((n.pitch, round(n.start % request.bar_seconds, 4)) for n in GEN.generate(request).notes
+                              if int(n.start / request.bar_seconds + 1e-9) == b) for b in (0, 1, 2, 4, 5, 6)]
+            out.append(len(set(bars)))
+        return float(np.mean(out))
+
+    assert distinct_bars(2.0) > distinct_bars(0.1)
+
+
+def test_swing_delays_offbeat_eighths_toward_the_triplet() -> None:
+    straight = _gen("drums", style="rock", swing=0.0, seed=1)
+    swung = _gen("drums", style="rock", swing=1.0, seed=1)
+    assert len(straight) == len(swung)
+    spb = 0.5
+    offbeats = [n for n in straight if abs((n.start / spb) % 1 - 0.5) < 1e-6]
+    assert offbeats
+    swung_offbeats = [n for n in swung if abs((n.start / spb) % 1 - 2 / 3) < 1e-6]
+    assert len(swung_offbeats) == len(offbeats)
+    assert not [n for n in swung if abs((n.start / spb) % 1 - 0.5) < 1e-6]
+    # On-beats do not move.
+    assert sorted(n.start for n in straight if abs((n.start / spb) % 1) < 1e-6) == \
+        sorted(n.start for n in swung if abs((n.start / spb) % 1) < 1e-6)
+
+
+def test_hip_hop_swings_sixteenths() -> None:
+    spb = 0.5
+    straight = _gen("drums", style="hip-hop", swing=0.0, seed=2, density=1.0)
+    swung = _gen("drums", style="hip-hop", swing=1.0, seed=2, density=1.0)
+    sixteenths = [n for n in straight if abs((n.start / spb) % 0.5 - 0.25) < 1e-6]
+    assert sixteenths
+    assert len([n for n in swung if abs((n.start / spb) % 0.5 - 1 / 3) < 1e-6]) == len(sixteenths)
+
+
+def test_jazz_and_blues_swing_by_themselves_unless_asked() -> None:
+    clip = GEN.generate(_req("drums", style="jazz", seed=0))
+    assert clip.extra["swing"] == pytest.approx(0.67)
+    assert GEN.generate(_req("drums", style="rock", seed=0)).extra["swing"] == 0.0
+
+
+@pytest.mark.parametrize("part", ["drums", "bass", "melody"])
+def test_humanize_moves_notes_a_little_and_stays_in_bounds(part: str) -> None:
+    request = _req(part, humanize=0.0, seed=4)
+    plain = GEN.generate(request)
+    loose = GEN.generate(_req(part, humanize=1.0, seed=4))
+    assert len(plain.notes) == len(loose.notes)
+    assert plain.notes != loose.notes
+    shifts = [abs(a.start - b.start) for a, b in zip(sorted(plain.notes, key=lambda n: (n.start, n.pitch)),
+                                                      sorted(loose.notes, key=lambda n: (n.start, n.pitch)), strict=True)]
+    assert max(shifts) <= 0.02 + 1e-9
+    assert max(shifts) > 0.002
+    assert all(0.0 <= n.start and n.end <= loose.duration_seconds + 1e-9 for n in loose.notes)
+    assert all(1 <= n.velocity <= 127 for n in loose.notes)
+
+
+# --- primer ---------------------------------------------------------------------------------------
+
+
+def test_melody_primer_is_kept_and_continued_from_its_last_pitch() -> None:
+    spb = 0.5
+    primer = tuple(Note(p, i * spb, (i + 1) * spb - 0.05, 90) for i, p in enumerate((72, 74, 76, 77, 79, 77, 76, 74)))
+    near = 0
+    for seed in range(8):
+        request = _req("melody", primer=primer, primer_seconds=4.0, bars=2, seed=seed, temperature=0.5)
+        clip = GEN.generate(request)
+        assert tuple(clip.notes[: len(primer)]) == primer
+        cont = clip.notes[len(primer):]
+        assert cont and all(n.start >= 4.0 - 1e-9 for n in cont)
+        assert clip.duration_seconds == pytest.approx(4.0 + 2 * 2.0)
+        near += abs(cont[0].pitch - 74) <= 5
+        # The primer's steady quarter-note rhythm is reused in the first continuation bar.
+        first_bar = [round((n.start - 4.0) / spb, 6) for n in cont if n.start < 6.0]
+        assert first_bar == [0.0, 1.0, 2.0, 3.0]
+    assert near >= 6
+
+
+def test_bass_primer_sets_register_and_rhythm() -> None:
+    primer = tuple(Note(52, t, t + 0.2, 90) for t in (0.0, 0.75, 1.0, 1.75))  # E3, syncopated
+    clip = GEN.generate(_req("bass", primer=primer, primer_seconds=2.0, bars=4, seed=0, temperature=0.1))
+    cont = [n for n in clip.notes[len(primer):]]
+    assert tuple(clip.notes[: len(primer)]) == primer
+    first_bar = sorted(round(n.start - 2.0, 6) for n in cont if n.start < 4.0)
+    assert first_bar == [0.0, 0.75, 1.0, 1.75]
+    assert abs(cont[0].pitch - 52) <= 12
+
+
+def test_drum_primer_groove_is_continued() -> None:
+    # A bar with a cowbell on every off-beat 8th, which no style has: the continuation keeps it.
+    primer = tuple([Note(36, 0.0, 0.1, 100), Note(38, 1.0, 1.1, 100)]
+                   + [Note(56, t + 0.25, t + 0.35, 90) for t in (0.0, 0.5, 1.0, 1.5)])
+    clip = GEN.generate(_req("drums", primer=primer, primer_seconds=2.0, bars=4, seed=0, style="rock"))
+    assert tuple(clip.notes[: len(primer)]) == primer
+    cont = clip.notes[len(primer):]
+    cowbells = sorted(round(n.start - 2.0, 6) for n in cont if n.pitch == 56 and n.start < 4.0)
+    assert cowbells == [0.25, 0.75, 1.25, 1.75]
+    assert min(n.start for n in cont) >= 2.0
+
+
+# --- drum styles ------------------------------------------------------------------------------------
+
+
+def test_each_drum_style_is_different() -> None:
+    grooves = {}
+    for style in DRUM_STYLES:
+        request = _req("drums", style=style, seed=0, temperature=0.1)
+        notes = GEN.generate(request).notes
+        grooves[style] = frozenset((n.pitch, round(n.start, 4)) for n in notes if n.start < request.bar_seconds)
+    assert len(set(grooves.values())) == len(DRUM_STYLES)
+
+
+def test_fills_at_phrase_ends_and_crash_after() -> None:
+    request = _req("drums", style="rock", bars=8, seed=0)
+    notes = GEN.generate(request).notes
+    tom_bars = {int(n.start / request.bar_seconds) for n in notes if n.pitch in TOMS}
+    assert tom_bars == {3, 7}  # the last bar of each four-bar phrase (7 is also the final bar)
+    crashes = [n.start for n in notes if n.pitch == 49]
+    assert crashes == [pytest.approx(4 * request.bar_seconds)]
+
+
+def test_style_names_and_errors() -> None:
+    assert DRUM_STYLES[0] == "default"
+    assert {"rock", "funk", "hip-hop", "jazz", "latin", "electronic", "reggae", "blues", "metal"} <= set(DRUM_STYLES)
+    assert normalise_drum_style(None) == "default"
+    assert normalise_drum_style("Hip Hop") == "hip-hop"
+    assert normalise_drum_style("shuffle") == "blues"
+    with pytest.raises(InvalidParameter):
+        GEN.generate(_req("drums", style="polka"))
+    with pytest.raises(InvalidParameter):
+        GEN.generate(_req("drums", beats_per_bar=4, beat_unit=3))
+    with pytest.raises(InvalidParameter):
+        GEN.generate(_req("melody", temperature=3.0))
+
+
+def test_generator_interface() -> None:
+    assert GEN.name == "theory" and GEN.family == "theory"
+    assert GEN.parts == frozenset({"drums", "bass", "melody"})
+    assert GEN.describe()["loaded"] is True
