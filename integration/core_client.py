@@ -279,12 +279,14 @@ class CoreClient:
     def _unreachable_detail(self, method: str, path: str, failure: Exception | None) -> str:
         if isinstance(failure, httpx.ConnectError):
             why = "connection refused or failed (is DAWG-CORE running?)"
-        elif isinstance(failure, (TimeoutError, httpx.TimeoutException)):
-            why = f"no answer within the time limit ({self.deadline_s:g} s overall)"
-        elif failure is not None:
-            why = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+        elif isinstance(failure, httpx.ConnectTimeout):
+            why = f"connection not accepted within the time limit ({self.timeout.connect:g} s)"
+        elif isinstance(failure, httpx.TimeoutException):
+            why = f"no answer within the per-try time limit ({self.timeout.read:g} s)"
+        elif failure is None or isinstance(failure, TimeoutError):
+            why = f"no answer within the overall time limit of one call ({self.deadline_s:g} s)"
         else:
-            why = f"no answer within the time limit ({self.deadline_s:g} s overall)"
+            why = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         return f"DAWG-CORE is unreachable at {self.base_url} ({method} {path}): {why}"
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:

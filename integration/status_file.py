@@ -24,14 +24,26 @@ logger = logging.getLogger(__name__)
 
 INSTANCE = "DAWG-AI"
 FILE_MODE = 0o644  # other tools (other users, possibly) poll the file
+DEFAULT_SNAPSHOT_TIMEOUT_S = 30.0
 
 
 class StatusFileWriter:
-    """Writes ``await snapshot()`` as JSON to ``path`` now and every ``interval_s`` seconds."""
+    """Writes ``await snapshot()`` as JSON to ``path`` now and every ``interval_s`` seconds.
 
-    def __init__(self, path: Path, interval_s: float, snapshot: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        if interval_s <= 0:
-            raise ValueError("interval_s must be positive")
+    A snapshot that takes longer than ``snapshot_timeout_s`` counts as a failed write.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        interval_s: float,
+        snapshot: Callable[[], Awaitable[dict[str, Any]]],
+        *,
+        snapshot_timeout_s: float = DEFAULT_SNAPSHOT_TIMEOUT_S,
+    ) -> None:
+        if interval_s <= 0 or snapshot_timeout_s <= 0:
+            raise ValueError("interval_s and snapshot_timeout_s must be positive")
+        self.snapshot_timeout_s = snapshot_timeout_s
         self.path = Path(path).expanduser()
         self.interval_s = interval_s
         self._snapshot = snapshot
@@ -45,7 +57,8 @@ class StatusFileWriter:
         Cancellation is not a failure: it propagates.
         """
         try:
-            document = await self._snapshot()
+            async with asyncio.timeout(self.snapshot_timeout_s):
+                document = await self._snapshot()
             text = json.dumps(document, indent=2, sort_keys=False, allow_nan=False) + "\n"
         except Exception:
             self.failures += 1

@@ -146,6 +146,18 @@ async def test_a_failing_or_unserialisable_snapshot_keeps_the_previous_file(
     assert json.loads(path.read_text()) == {"version": 1}
 
 
+async def test_a_hanging_snapshot_is_a_failed_write(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async def hangs() -> dict[str, Any]:
+        await asyncio.sleep(60)
+        return {}
+
+    writer = StatusFileWriter(tmp_path / "status.json", 300, hangs, snapshot_timeout_s=0.05)
+    with caplog.at_level(logging.ERROR, logger="integration.status_file"):
+        assert await writer.write_once() is False
+    assert "could not build the status" in caplog.text
+    assert not (tmp_path / "status.json").exists()
+
+
 async def test_run_writes_at_start_then_on_schedule_and_survives_failures(tmp_path: Path) -> None:
     path = tmp_path / "status.json"
     calls = {"n": 0}
