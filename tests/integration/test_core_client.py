@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import socket
 import time
@@ -220,10 +221,10 @@ async def test_gets_are_retried_after_timeouts_but_posts_are_not() -> None:
 
 
 async def test_a_get_succeeds_on_retry_when_the_core_recovers() -> None:
-    with run_core_standin("slow", delay_s=1.0, delay_first_n=1) as core:
-        async with CoreClient(core.url, connect_timeout=0.5, timeout=0.3, retries=1) as client:
+    with run_core_standin("slow", delay_s=2.0, delay_first_n=1) as core:
+        async with CoreClient(core.url, connect_timeout=0.5, timeout=0.5, retries=2) as client:
             assert await client.health() == {"status": "healthy", "version": "1.0.0"}
-    assert len(core.requests_to("/api/v1/health")) == 2
+    assert 2 <= len(core.requests_to("/api/v1/health")) <= 3  # the first try timed out
 
 
 async def test_the_client_recovers_after_many_cancelled_calls() -> None:
@@ -233,6 +234,7 @@ async def test_the_client_recovers_after_many_cancelled_calls() -> None:
             results = await asyncio.gather(*(timed(client.health) for _ in range(30)))
             assert all(isinstance(result, CoreUnreachable) for result, _ in results)
             core.delay_s = 0.0  # the core recovers
+            client.deadline_s = 2.5
             assert await client.is_reachable() is True
             status = await client.project_status()
     assert status.num_tracks == 4
@@ -373,10 +375,10 @@ def test_standin_reader_stops_at_the_first_short_read() -> None:
     with run_core_standin("import_ok", read_quirk=True) as core:
         port = int(core.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            sock.sendall(head)  # a short first read: the reader stops here
-            time.sleep(0.3)
-            sock.sendall(body)
-            answer = sock.recv(65536)
+            sock.sendall(head)  # a short first read: the reader stops here and answers
+            answer = sock.recv(65536)  # without sending the announced body
+            with contextlib.suppress(OSError):
+                sock.sendall(body)  # too late: the core has answered already
     assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {"error": "Invalid JSON body"}
     assert core.received[0].body == b""
     assert core.received[0].truncated
