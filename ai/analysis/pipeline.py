@@ -1,0 +1,258 @@
+"""The analysis pipeline: one decoded signal in, every musical and technical descriptor out.
+
+Order of work (each step once): loudness and peaks on the original channels and rate; mix to
+mono; resample once (soxr) to ANALYSIS_SR; compute the shared features; rhythm, key, chords and
+the seed's spectral means all read those features.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import soxr
+
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.features import SharedFeatures, compute_features
+from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key
+from ai.audio.decode import DecodedAudio
+from utils.errors import UndecodableAudio
+
+logger = logging.getLogger(__name__)
+
+SILENCE_DBFS = -80.0
+"""A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
+MIN_RHYTHM_S = 1.5
+"""Shorter clips get no tempo or beats (too few onsets to measure a period)."""
+CLIP_LEVEL = 0.999
+"""Samples at or above this magnitude count as clipped."""
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything the analysis reports. Times in seconds; ``None`` where a value does not exist
+    (silence, too short); ``notes`` says why. Field names are the API's (the seed's included)."""
+
+    duration: float
+    sample_rate: int
+    channels: int
+    tempo: float | None
+    tempo_confidence: float
+    beat_times: list[float]
+    beats: int
+    downbeat_times: list[float]
+    time_signature: str | None
+    key: str | None
+    key_confidence: float
+    key_runner_up: str | None
+    key_runner_up_score: float
+    tuning_cents: float
+    chords: list[dict[str, Any]]
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    peak_dbfs: float | None
+    loudness_range_lu: float | None
+    short_term_loudness_max_lufs: float | None
+    crest_factor_db: float | None
+    spectral_centroid_mean: float
+    spectral_rolloff_mean: float
+    rms_mean: float
+    zero_crossing_rate_mean: float
+    clipped_fraction: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready (floats rounded, no NaN or infinity)."""
+        return asdict(self)
+
+
+def _finite_or_none(value: float | None, digits: int = 2) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def to_analysis_rate(audio: DecodedAudio) -> np.ndarray:
+    """Mono mix of ``audio`` resampled once to ANALYSIS_SR -> [shape=(m,), float32]."""
+    mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
+    if audio.sample_rate == ANALYSIS_SR or mono.size == 0:
+        return mono
+    return soxr.resample(mono, audio.sample_rate, ANALYSIS_SR, quality="HQ").astype(np.float32, copy=False)
+
+
+def _zero_crossing_rate(mono: np.ndarray) -> float:
+    """Mean fraction of sample pairs that change sign (the seed's measure, at the original rate)."""
+    if mono.size < 2:
+        return 0.0
+    signs = np.signbit(mono)
+    return float(np.count_nonzero(signs[1:] != signs[:-1]) / (mono.size - 1))
+
+
+def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
+    """Mean spectral centroid (Hz), mean 85% roll-off (Hz) and mean frame RMS of the shared STFT.
+
+    Silent frames count as 0 for the centroid and roll-off, as in the seed (librosa).
+    """
+    mag_t = features.stft_mag.T  # (frames, bins)
+    total = mag_t.sum(axis=1, dtype=np.float64)
+    sounding = total > 0
+    if not np.any(sounding):
+        return 0.0, 0.0, float(features.rms.mean()) if features.rms.size else 0.0
+    centroid = np.zeros_like(total)
+    centroid[sounding] = (mag_t[sounding] @ features.freqs) / total[sounding]
+    cumulative = np.cumsum(mag_t, axis=1, dtype=np.float32)
+    threshold = (0.85 * cumulative[:, -1])[:, None]
+    rolloff_bin = np.argmax(cumulative >= threshold, axis=1)
+    rolloff = np.where(sounding, features.freqs[rolloff_bin], 0.0)
+    return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
+
+
+def _loudness(audio: DecodedAudio) -> dict[str, float | None]:
+    """Loudness descriptors of the original channels and rate (ai.audio.loudness)."""
+    try:
+        from ai.audio import loudness  # the mixing engineer's module (BS.1770 via pyloudnorm)
+    except ImportError:
+        logger.warning("ai.audio.loudness is not available; loudness fields are null")
+        return {}
+    report = loudness.measure_loudness(y=audio.samples, sr=audio.sample_rate)
+    return {
+        "loudness_lufs": report.integrated_lufs,
+        "true_peak_dbtp": report.true_peak_dbtp,
+        "loudness_range_lu": report.loudness_range_lu,
+        "short_term_loudness_max_lufs": report.short_term_max_lufs,
+        "crest_factor_db": report.crest_factor_db,
+    }
+
+
+@dataclass(frozen=True)
+class _Rhythm:
+    tempo: float | None
+    tempo_confidence: float
+    beat_times: np.ndarray
+    downbeat_times: np.ndarray
+    time_signature: str | None
+
+
+def _rhythm(features: SharedFeatures) -> _Rhythm:
+    try:
+        from ai.analysis.rhythm import estimate_rhythm
+    except ImportError:
+        return _fallback_rhythm(features)
+    result = estimate_rhythm(features)
+    return _Rhythm(
+        tempo=float(result.tempo) if result.tempo and result.tempo > 0 else None,
+        tempo_confidence=float(result.tempo_confidence),
+        beat_times=np.asarray(result.beat_times, dtype=np.float64),
+        downbeat_times=np.asarray(result.downbeat_times, dtype=np.float64),
+        time_signature=result.time_signature,
+    )
+
+
+def _fallback_rhythm(features: SharedFeatures) -> _Rhythm:
+    """librosa's beat tracker on the shared onset envelope (used until ai.analysis.rhythm exists)."""
+    import librosa
+
+    tempo, frames = librosa.beat.beat_track(
+        onset_envelope=features.onset_env, sr=features.sr, hop_length=features.hop_length
+    )
+    beats = features.frame_times[frames] if len(frames) else np.zeros(0)
+    tempo_value = float(np.atleast_1d(tempo)[0])
+    return _Rhythm(tempo_value if tempo_value > 0 else None, 0.5 if len(beats) else 0.0, beats, beats[::4], "4/4" if len(beats) else None)
+
+
+def analyze(audio: DecodedAudio) -> AnalysisResult:
+    """Analyse decoded audio (any channel count and rate). Never raises for quiet, short or
+    clipped audio; raises UndecodableAudio (422) for NaN/infinite or empty samples."""
+    samples = audio.samples
+    if samples.ndim != 2 or samples.shape[1] == 0:
+        raise UndecodableAudio("the audio holds no samples")
+    if not np.isfinite(samples).all():
+        raise UndecodableAudio("the audio holds NaN or infinite samples")
+    notes: list[str] = []
+
+    peak = float(np.max(np.abs(samples)))
+    peak_dbfs = 20.0 * math.log10(peak) if peak > 0 else -math.inf
+    clipped_fraction = float(np.count_nonzero(np.abs(samples) >= CLIP_LEVEL) / samples.size)
+    if clipped_fraction > 1e-4:
+        notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
+
+    loud = _loudness(audio)
+    if loud and _finite_or_none(loud.get("loudness_lufs")) is None:
+        notes.append("integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)")
+
+    mono_orig = audio.mono()
+    zcr = _zero_crossing_rate(mono_orig)
+    y = to_analysis_rate(audio)
+    features = compute_features(y, ANALYSIS_SR)
+    centroid, rolloff, rms_mean = spectral_means(features)
+
+    silent = peak_dbfs < SILENCE_DBFS
+    if silent:
+        notes.append("the audio is silent: no tempo, key or chords")
+        rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
+    elif audio.duration_s < MIN_RHYTHM_S:
+        notes.append(f"the audio is shorter than {MIN_RHYTHM_S} s: no tempo or beats")
+        rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
+    else:
+        rhythm = _rhythm(features)
+
+    if silent:
+        key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
+        chords: list[ChordSegment] = []
+    else:
+        key = estimate_key(features)
+        key_name, key_conf = key.key, key.confidence
+        runner, runner_score = key.runner_up, key.runner_up_score
+        tuning = features.tuning_cents
+        chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
+        if key_name is None:
+            notes.append("no pitched content: no key")
+
+    return AnalysisResult(
+        duration=round(audio.duration_s, 3),
+        sample_rate=audio.sample_rate,
+        channels=audio.channels,
+        tempo=None if rhythm.tempo is None else round(rhythm.tempo, 1),
+        tempo_confidence=round(rhythm.tempo_confidence, 3),
+        beat_times=[round(float(t), 3) for t in rhythm.beat_times],
+        beats=int(len(rhythm.beat_times)),
+        downbeat_times=[round(float(t), 3) for t in rhythm.downbeat_times],
+        time_signature=rhythm.time_signature,
+        key=key_name,
+        key_confidence=round(key_conf, 3),
+        key_runner_up=runner,
+        key_runner_up_score=round(runner_score, 3),
+        tuning_cents=round(tuning, 1),
+        chords=[c.to_dict() for c in chords],
+        loudness_lufs=_finite_or_none(loud.get("loudness_lufs")),
+        true_peak_dbtp=_finite_or_none(loud.get("true_peak_dbtp")),
+        peak_dbfs=_finite_or_none(peak_dbfs),
+        loudness_range_lu=_finite_or_none(loud.get("loudness_range_lu")),
+        short_term_loudness_max_lufs=_finite_or_none(loud.get("short_term_loudness_max_lufs")),
+        crest_factor_db=_finite_or_none(loud.get("crest_factor_db")),
+        spectral_centroid_mean=round(centroid, 2),
+        spectral_rolloff_mean=round(rolloff, 2),
+        rms_mean=round(rms_mean, 6),
+        zero_crossing_rate_mean=round(zcr, 6),
+        clipped_fraction=round(clipped_fraction, 6),
+        notes=notes,
+    )
+
+
+def warm_up() -> None:
+    """Run the whole pipeline once on 4 s of synthetic stereo music (chords over a pulse) so that
+    numba-compiled and lazily imported code is ready before the first request."""
+    sr = 44100
+    t = np.arange(4 * sr) / sr
+    rng = np.random.default_rng(0)
+    tone = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (220.0, 277.18, 329.63))
+    clicks = np.zeros_like(t)
+    for start in np.arange(0.0, 4.0, 0.5):
+        i = int(start * sr)
+        clicks[i : i + 400] += rng.standard_normal(min(400, len(t) - i)) * 0.3
+    y = (tone + clicks).astype(np.float32)
+    analyze(DecodedAudio(np.stack([y, y]), sr))
+    logger.info("analysis pipeline warmed up")

@@ -1,0 +1,317 @@
+"""Key, mode and chords from the shared tuned chroma.
+
+Key: a clip-level pitch-class distribution (harmonic-weighted semitone spectrum folded to chroma,
+plus a weighted bass chroma) is correlated with the 24 rotations of published key profiles
+(several can be averaged; on the dev set Albrecht-Shanahan alone scored best, see bench/README.md).
+
+Chords: each segment (a bar when downbeats are known, else a beat) gets a chroma vector scored
+against chord templates (maj, min, 7, maj7, m7 on every root, plus "N"); a Viterbi pass with a
+sticky transition matrix smooths the label sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ai.analysis.constants import BASS_MIDI_MAX, MIDI_MIN
+from ai.analysis.features import SharedFeatures, fold_chroma
+
+logger = logging.getLogger(__name__)
+
+TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+"""Pitch-class names used in every key and chord label (index = pitch class, 0 = C)."""
+
+# Key profiles, 12 weights from the tonic upwards: (major, minor). Values as published:
+# Krumhansl & Kessler (1982) probe-tone ratings; Temperley (1999, "What's key for key?");
+# Albrecht & Shanahan (2013) corpus distributions; Faraldo et al. (2016) EDMA profiles.
+KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "krumhansl": (
+        (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
+        (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17),
+    ),
+    "temperley": (
+        (5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),
+        (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0),
+    ),
+    "albrecht_shanahan": (
+        (0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
+        (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052),
+    ),
+    "edma": (
+        (0.16519551, 0.04749026, 0.08293076, 0.06687112, 0.09994645, 0.09274123,
+         0.05294487, 0.13159476, 0.05218986, 0.07443653, 0.06940723, 0.0642515),
+        (0.17235348, 0.05336489, 0.0761009, 0.10043649, 0.05621498, 0.08527853,
+         0.0497915, 0.13451001, 0.07458916, 0.05003023, 0.09187879, 0.05545106),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """Choices of the key estimator (defaults chosen by measurement on the dev set)."""
+
+    profiles: tuple[str, ...] = ("albrecht_shanahan",)
+    bass_weight: float = 0.5
+    """Weight of the (normalised) bass chroma added to the (normalised) full chroma."""
+    harmonic_weights: tuple[float, ...] = (1.0, 0.5, 0.33, 0.25)
+    """Harmonic summation weights for harmonics 1, 2, 3, 4 ... (empty tuple: no harmonic weighting)."""
+    compression: float = 30.0
+    """Per-frame log compression log(1 + c * x / frame max) before summing over time (0: none)."""
+    temperature: float = 0.05
+    """Softmax temperature over the 24 correlations for the confidence."""
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    """The estimated key. ``key`` is None for silence or no pitched content."""
+
+    key: str | None
+    confidence: float
+    runner_up: str | None
+    runner_up_score: float
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def key_name(tonic: int, minor: bool) -> str:
+    return f"{TONICS[tonic % 12]} {'minor' if minor else 'major'}"
+
+
+@lru_cache(maxsize=16)
+def _harmonic_matrix(n: int, weights: tuple[float, ...]) -> np.ndarray:
+    """[shape=(n, n)] matrix M with salience = M @ semitone_spec: pitch p collects its harmonics."""
+    matrix = np.zeros((n, n), dtype=np.float32)
+    for h, w in enumerate(weights, start=1):
+        shift = int(round(12.0 * np.log2(h)))
+        idx = np.arange(n - shift)
+        matrix[idx, idx + shift] += w
+    return matrix
+
+
+def pitch_salience(semitone_spec: np.ndarray, *, harmonic_weights: tuple[float, ...]) -> np.ndarray:
+    """Harmonic-summed salience [shape=(p, frames)] of a semitone spectrum [shape=(p, frames)].
+
+    A pitch whose harmonics are present gains; a lone partial (itself a harmonic of a lower note)
+    does not. Without weights the spectrum is returned as is.
+    """
+    if not harmonic_weights:
+        return semitone_spec
+    return _harmonic_matrix(semitone_spec.shape[0], tuple(harmonic_weights)) @ semitone_spec
+
+
+def _compress(chroma: np.ndarray, c: float) -> np.ndarray:
+    """Per-frame log compression relative to each frame's maximum; silent frames stay 0."""
+    if c <= 0:
+        return chroma
+    peak = chroma.max(axis=0, keepdims=True)
+    return np.log1p(c * chroma / np.maximum(peak, 1e-12)) * (peak > 0)
+
+
+def key_chroma(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """Clip-level (full, bass) pitch-class distributions, each [shape=(12,)] summing to 1 (or 0)."""
+    salience = pitch_salience(features.semitone_spec, harmonic_weights=config.harmonic_weights)
+    full = _compress(fold_chroma(salience), config.compression).sum(axis=1)
+    bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
+    bass = _compress(fold_chroma(salience[:bass_rows]), config.compression).sum(axis=1)
+    return _unit_sum(full), _unit_sum(bass)
+
+
+def _unit_sum(v: np.ndarray) -> np.ndarray:
+    total = float(v.sum())
+    return (v / total) if total > 0 else np.zeros_like(v)
+
+
+@lru_cache(maxsize=8)
+def _profile_matrix(names: tuple[str, ...]) -> np.ndarray:
+    """[shape=(len(names), 24, 12)] z-scored profiles; rows 0-11 major on tonic 0..11, 12-23 minor."""
+    out = np.zeros((len(names), 24, 12))
+    for i, name in enumerate(names):
+        major, minor = (np.asarray(p, dtype=np.float64) for p in KEY_PROFILES[name])
+        for tonic in range(12):
+            out[i, tonic] = np.roll(major, tonic)
+            out[i, 12 + tonic] = np.roll(minor, tonic)
+    out -= out.mean(axis=2, keepdims=True)
+    out /= np.linalg.norm(out, axis=2, keepdims=True)
+    return out
+
+
+def key_correlations(pcd: np.ndarray, profiles: tuple[str, ...]) -> np.ndarray:
+    """Mean Pearson correlation [shape=(24,)] of a pitch-class distribution with each key."""
+    centred = pcd - pcd.mean()
+    norm = np.linalg.norm(centred)
+    if norm <= 0:
+        return np.zeros(24)
+    return (_profile_matrix(tuple(profiles)) @ (centred / norm)).mean(axis=0)
+
+
+def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> KeyResult:
+    """Key and mode of the clip, with a confidence in [0, 1] and the runner-up key."""
+    full, bass = key_chroma(features, config)
+    if full.sum() <= 0:
+        return KeyResult(None, 0.0, None, 0.0, 0.0)
+    pcd = full + config.bass_weight * bass
+    corr = key_correlations(pcd, config.profiles)
+    order = np.argsort(corr)[::-1]
+    best, second = int(order[0]), int(order[1])
+    logits = (corr - corr.max()) / config.temperature
+    prob = np.exp(logits)
+    prob /= prob.sum()
+    names = [key_name(k % 12, k >= 12) for k in range(24)]
+    return KeyResult(
+        key=names[best],
+        confidence=float(prob[best]),
+        runner_up=names[second],
+        runner_up_score=float(corr[second]),
+        score=float(corr[best]),
+        scores={names[k]: float(corr[k]) for k in range(24)},
+    )
+
+
+# ----------------------------------------------------------------------------------------- chords
+
+CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
+    "": (0, 4, 7),
+    "m": (0, 3, 7),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+}
+"""Chord label suffix -> intervals above the root. Labels read "A" + suffix: "Am", "G7", "Cmaj7"."""
+
+
+@dataclass(frozen=True)
+class ChordConfig:
+    """Choices of the chord estimator (defaults chosen by measurement on the dev set)."""
+
+    qualities: tuple[str, ...] = ("", "m", "7", "maj7", "m7")
+    harmonic_weights: tuple[float, ...] = (1.0, 0.5, 0.33, 0.25)
+    compression: float = 0.0
+    bass_weight: float = 0.3
+    seventh_penalty: float = 0.1
+    """Subtracted from the similarity of 4-note templates (a triad is preferred when tied)."""
+    self_transition: float = 0.6
+    """Probability of keeping the same chord from one segment to the next."""
+    emission_sharpness: float = 200.0
+    """Emission log-likelihood = sharpness * cosine similarity."""
+    no_chord_threshold: float = 0.02
+    """Segments whose mean frame RMS is below this fraction of the loudest segment's are "N"."""
+
+
+@dataclass(frozen=True)
+class ChordSegment:
+    start: float
+    end: float
+    label: str
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "label": self.label}
+
+
+@lru_cache(maxsize=8)
+def _chord_templates(qualities: tuple[str, ...]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Unit-norm binary templates [shape=(n, 12)], their labels, and their note counts."""
+    rows, labels, sizes = [], [], []
+    for quality in qualities:
+        intervals = CHORD_QUALITIES[quality]
+        for root in range(12):
+            t = np.zeros(12)
+            t[[(root + i) % 12 for i in intervals]] = 1.0
+            rows.append(t / np.linalg.norm(t))
+            labels.append(TONICS[root] + quality)
+            sizes.append(len(intervals))
+    return np.array(rows), labels, np.array(sizes)
+
+
+def _segment_bounds(times: np.ndarray, frame_times: np.ndarray, duration: float) -> list[tuple[float, float]]:
+    """Segments between consecutive boundary times, plus the head and tail of the clip."""
+    bounds = [float(t) for t in times if 0.0 <= t < duration]
+    if not bounds or bounds[0] > 0.05:
+        bounds = [0.0] + bounds
+    bounds.append(duration)
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b - a > 1e-3]
+
+
+def _viterbi(log_emission: np.ndarray, self_prob: float) -> np.ndarray:
+    """Most likely state path [shape=(segments,)] for log_emission [shape=(segments, states)]."""
+    n_seg, n_states = log_emission.shape
+    switch = np.log((1.0 - self_prob) / max(n_states - 1, 1))
+    stay = np.log(self_prob)
+    score = log_emission[0].copy()
+    back = np.zeros((n_seg, n_states), dtype=np.int64)
+    for t in range(1, n_seg):
+        best_prev = int(np.argmax(score))
+        from_switch = score[best_prev] + switch
+        from_stay = score + stay
+        take_stay = from_stay >= from_switch
+        back[t] = np.where(take_stay, np.arange(n_states), best_prev)
+        score = np.where(take_stay, from_stay, from_switch) + log_emission[t]
+    path = np.zeros(n_seg, dtype=np.int64)
+    path[-1] = int(np.argmax(score))
+    for t in range(n_seg - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def estimate_chords(
+    features: SharedFeatures,
+    *,
+    beat_times: np.ndarray,
+    downbeat_times: np.ndarray | None = None,
+    config: ChordConfig = ChordConfig(),
+) -> list[ChordSegment]:
+    """Chord labels per bar (when ``downbeat_times`` has at least 2 entries) or per beat segment.
+
+    Without beats either, the clip is cut into 2-second segments. Consecutive segments with the
+    same label are merged. Silent segments are "N".
+    """
+    duration = features.duration
+    if duration <= 0:
+        return []
+    if downbeat_times is not None and len(downbeat_times) >= 2:
+        boundaries = np.asarray(downbeat_times, dtype=np.float64)
+    elif len(beat_times) >= 2:
+        boundaries = np.asarray(beat_times, dtype=np.float64)
+    else:
+        boundaries = np.arange(0.0, duration, 2.0)
+    segments = _segment_bounds(boundaries, features.frame_times, duration)
+    if not segments:
+        return []
+
+    salience = pitch_salience(features.semitone_spec, harmonic_weights=config.harmonic_weights)
+    chroma = _compress(fold_chroma(salience), config.compression)
+    bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
+    bass = _compress(fold_chroma(salience[:bass_rows]), config.compression)
+    frame_idx = np.searchsorted(features.frame_times, [s for s, _ in segments] + [segments[-1][1]])
+    seg_chroma = np.zeros((len(segments), 12))
+    seg_energy = np.zeros(len(segments))
+    for i in range(len(segments)):
+        a, b = int(frame_idx[i]), int(max(frame_idx[i + 1], frame_idx[i] + 1))
+        full = chroma[:, a:b].sum(axis=1)
+        low = bass[:, a:b].sum(axis=1)
+        full = full / max(np.linalg.norm(full), 1e-12)
+        low = low / max(np.linalg.norm(low), 1e-12)
+        seg_chroma[i] = full + config.bass_weight * low
+        seg_energy[i] = float(features.rms[a:b].mean()) if b > a else 0.0
+
+    templates, labels, sizes = _chord_templates(tuple(config.qualities))
+    norms = np.linalg.norm(seg_chroma, axis=1, keepdims=True)
+    unit = seg_chroma / np.maximum(norms, 1e-12)
+    similarity = unit @ templates.T - config.seventh_penalty * (sizes > 3)
+    silent = (norms[:, 0] <= 0) | (seg_energy < config.no_chord_threshold * max(seg_energy.max(), 1e-12))
+    # State "N" (last column): a fixed similarity that wins only where nothing is pitched.
+    no_chord = np.where(silent, 1.0, -1.0)[:, None]
+    log_emission = config.emission_sharpness * np.hstack([np.where(silent[:, None], -1.0, similarity), no_chord])
+    path = _viterbi(log_emission, config.self_transition)
+    names = labels + ["N"]
+    merged: list[ChordSegment] = []
+    for (start, end), state in zip(segments, path):
+        label = names[int(state)]
+        if merged and merged[-1].label == label:
+            merged[-1] = ChordSegment(merged[-1].start, end, label)
+        else:
+            merged.append(ChordSegment(start, end, label))
+    return merged
