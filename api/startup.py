@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from api.state import EngineState
 from integration.status_file import build_status
@@ -56,13 +55,12 @@ def start_background_work(engine: EngineState) -> list[asyncio.Task[None]]:
 
 
 def live_endpoints(app: FastAPI) -> list[str]:
-    """'METHOD /path' of every API route the app really serves."""
-    found = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.include_in_schema:
-            for method in sorted(route.methods - {"HEAD"}):
-                found.append(f"{method} {route.path}")
-    return found
+    """'METHOD /path' of every API route the app really serves (from its OpenAPI schema)."""
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in app.openapi().get("paths", {}).items()
+        for method in operations
+    ]
 
 
 async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -62,4 +61,4 @@ async def models(engine: EngineDep) -> ModelsResponse:
 async def core_status(engine: EngineDep) -> dict[str, Any]:
     health = await engine.core.health()
     project = await engine.core.project_status()
-    return {"core_url": engine.settings.core_url, "health": health, "project": asdict(project)}
+    return {"core_url": engine.settings.core_url, "health": health, "project": project.to_dict()}

@@ -1,0 +1,72 @@
+"""Project analysis: manifest, live DAWG-CORE state, track roles, stems and findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import EngineDep, InputDep
+from api.mix_input import decode_stems, parse_roles
+from api.params import openapi_params, validate_params
+from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
+from ai.mixing.roles import resolve_roles
+from ai.project_findings import project_findings
+from utils.errors import CoreError
+
+router = APIRouter(prefix="/api/v1/analyze", tags=["projects"])
+
+
+@router.post(
+    "/project",
+    response_model=ProjectAnalysisResponse,
+    responses={code: {"model": ErrorBody} for code in (400, 404, 422)},
+    openapi_extra=openapi_params(ProjectParams),
+    summary="Analyse a DAWG-CORE project: manifest, roles, stems, live core status, findings",
+)
+async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisResponse:
+    params = validate_params(ProjectParams, inp.values)
+    manifest = await engine.run(engine.projects.get, params.project_id)
+    stems = await engine.run(engine.projects.find_stems, manifest.project_id)
+    names = list(dict.fromkeys([*manifest.tracks, *stems]))
+    roles = resolve_roles(names, parse_roles(params.roles))
+
+    core: dict[str, Any]
+    core_tracks: int | None = None
+    try:
+        live = await engine.core.project_status()
+        core = {"connected": True, **live.to_dict()}
+        core_tracks = live.num_tracks
+    except CoreError as exc:
+        core = {"connected": False, "reason": exc.detail}
+
+    findings = project_findings(
+        tracks=manifest.tracks, roles=roles, stems=stems, stems_dir=engine.projects.stems_dir(manifest.project_id),
+        tempo=manifest.tempo, time_signature=manifest.time_signature, core_tracks=core_tracks,
+    )
+    measurements: dict[str, dict[str, Any]] = {}
+    suggestions: list[dict[str, Any]] = []
+    if stems:
+        tracks = await decode_stems(engine, stems, roles)
+        from ai.mixing.api import suggest_tracks
+
+        report = await engine.run(suggest_tracks, tracks, params.target or "streaming")
+        measurements = {m["name"]: m for m in report["tracks"]}
+        suggestions = report["suggestions"]
+    lower = {name.lower(): name for name in stems}
+    return ProjectAnalysisResponse(
+        **manifest.to_dict() | {"tracks": []},
+        manifest=str(manifest.path),
+        stems_dir=str(engine.projects.stems_dir(manifest.project_id)),
+        tracks=[
+            ProjectTrackOut(
+                name=name, role=roles[name],
+                stem=str(stems[lower[name.lower()]]) if name.lower() in lower else None,
+                measurements=measurements.get(lower.get(name.lower(), name)),
+            )
+            for name in names
+        ],
+        core=core,
+        findings=findings,
+        suggestions=suggestions,
+    )
