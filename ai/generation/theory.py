@@ -208,12 +208,14 @@ def _nearest_in(pitches: Sequence[int], target: float) -> int:
     return min(pitches, key=lambda p: (abs(p - target), p))
 
 
-def _bass_root(chord: Chord, ctx: _BassContext, near: float) -> int:
+def _bass_root(chord: Chord, ctx: _BassContext, near: float, home: float = 36.0) -> int:
+    """The chord's bass note (slash bass included) in the octave closest to the previous root,
+    pulled a little toward ``home`` so that a line does not drift to the edge of the range."""
     pc = chord.bass_pitch_class
     if not ctx.chromatic and pc not in ctx.key.pitch_classes:
         pc = snap_to_scale(48 + pc, ctx.key.pitch_classes) % 12
     candidates = [p for p in range(BASS_RANGE[0], 49) if p % 12 == pc]
-    return _nearest_in(candidates, near)
+    return min(candidates, key=lambda p: (abs(p - near) + 0.5 * abs(p - home), p))
 
 
 def _allowed(pitch: int, ctx: _BassContext) -> int:
@@ -287,8 +289,9 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
     pulse_starts = set(grid.pulse_starts)
     last_pulse = grid.pulse_starts[-1]
 
-    prev_root: float = 36.0
-    prev = 36
+    home = 40.0 if style in ("jazz", "blues", "reggae") else 36.0  # walking lines sit higher
+    prev_root: float = home
+    prev = int(home)
     riff: list[int] | None = None
     if request.primer:
         primer = [n for n in request.primer if n.start < request.primer_seconds]
@@ -306,8 +309,8 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
     for bar in range(grid.bars):
         chord = request.chord_at_bar(bar)
         next_chord = request.chord_at_bar(bar + 1)
-        root = _bass_root(chord, ctx, prev_root)
-        next_root = _bass_root(next_chord, ctx, root)
+        root = _bass_root(chord, ctx, prev_root, home)
+        next_root = _bass_root(next_chord, ctx, root, home)
         prev_root = root
         onsets = list(riff)
         if bar > 0 and rng.random() < min(0.9, 0.35 * temperature):  # vary the pickup into the next bar
@@ -337,6 +340,8 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
                 role = _weighted_choice(rng, options, temperature)
             pitch = _bass_pitch(role, root=root, chord=chord, next_root=next_root, prev=prev, ctx=ctx, rng=rng)
             pitch = _allowed(pitch, ctx)
+            if style == "jazz" and step != 0 and pitch == prev:  # a walking line keeps walking
+                pitch = _allowed(_step_toward(prev, next_root, ctx, rng), ctx)
             prev = pitch
             gap = (end_step - step) * grid.step_seconds
             length = max(gap * articulation, min(gap, grid.step_seconds * 0.5))
@@ -368,7 +373,7 @@ def _primer_rhythm(primer: Sequence[Note], grid: _Grid, primer_seconds: float) -
 @dataclass(frozen=True)
 class _Cell:
     events: tuple[tuple[int, int], ...]  # (offset, duration) in steps inside the pulse
-    kind: str = "plain"  # plain | sync | rest | hold
+    kind: str = "plain"  # plain | short (note then rest) | sync | rest | hold
 
 
 _SIMPLE_CELLS = (
@@ -380,7 +385,7 @@ _SIMPLE_CELLS = (
     _Cell(((0, 1), (1, 1), (2, 1), (3, 1))),
     _Cell(((0, 1), (1, 2), (3, 1)), "sync"),
     _Cell(((2, 2),), "sync"),
-    _Cell(((0, 2),)),
+    _Cell(((0, 2),), "short"),
     _Cell((), "rest"),
     _Cell((), "hold"),
 )
@@ -411,13 +416,15 @@ def _choose_cell(
             weights.append(0.0)
             continue
         w = math.exp(-((len(cell.events) - target) ** 2) / (2 * 0.7**2))
-        if cell.kind == "sync":
+        if cell.kind == "short":
+            w *= 0.35
+        elif cell.kind == "sync":
             w *= (0.2 + _SYNC_STYLE.get(style, 0.3)) * temperature
         elif cell.kind == "rest":
             w = 0.5 * (1.1 - density) * (0.5 + 0.5 * temperature)
         elif cell.kind == "hold":
             w = 0.6 * (1.1 - density) if prev_sounding else 0.0
-        if first and (cell.kind != "plain" or not cell.events):
+        if first and (cell.kind not in ("plain", "short") or not cell.events):
             w *= 0.15 * temperature  # the downbeat usually sounds
         weights.append(w)
     arr = np.array(weights) ** (1.0 / np.clip(temperature, 0.25, 2.0))
@@ -480,6 +487,7 @@ class _MelodyEvent:
     phrase_pos: float  # 0..1 through the phrase
     strong: bool  # on a pulse start
     downbeat: bool
+    secondary: bool  # the bar's secondary accent (beat 3 of 4/4, the second pulse of 6/8)
     cadence: str | None  # None | "half" | "full": the last note of a phrase
     motif_index: int | None  # index into the motif's intervals when this bar restates it
 
@@ -494,6 +502,8 @@ def _melody_plan(
     a_rhythm = primer_cells if primer_cells else _bar_rhythm(motif_a, grid)
     events: list[_MelodyEvent] = []
     phrase_bars = 2 if grid.bars >= 2 else 1
+    n_pulses = len(grid.pulses)
+    secondary = grid.pulse_starts[n_pulses // 2] if n_pulses in (2, 4, 6, 8) else -1
     for bar in range(grid.bars):
         phrase = bar // phrase_bars
         in_phrase = bar % phrase_bars
@@ -522,13 +532,14 @@ def _melody_plan(
                 continue
             pos = ((bar - start_bar) * grid.steps_per_bar + step) / max(1, span)
             events.append(_MelodyEvent(
-                bar, step, dur, phrase, pos, step in grid.pulse_starts, step == 0,
+                bar, step, dur, phrase, pos, step in grid.pulse_starts, step == 0, step == secondary,
                 None, i if motif_bar else None,
             ))
         if last_of_phrase and events:
             kind = "full" if (phrase % 2 == 1 or bar == grid.bars - 1) else "half"
             e = events[-1]
-            events[-1] = _MelodyEvent(e.bar, e.step, e.dur, e.phrase, e.phrase_pos, e.strong, e.downbeat, kind, None)
+            events[-1] = _MelodyEvent(e.bar, e.step, e.dur, e.phrase, e.phrase_pos, e.strong, e.downbeat, e.secondary,
+                                      kind, None)
     return events, len(a_rhythm)
 
 
@@ -580,23 +591,27 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
             phrase_shape[event.phrase] = (center, height, float(rng.uniform(0.45, 0.75)), shape)
         c, height, peak, shape = phrase_shape[event.phrase]
         target = _contour(event.phrase_pos, center=c, height=height, peak=peak, shape=shape)
+        target = float(np.clip(target, MELODY_RANGE[0] + 3, MELODY_RANGE[1] - 5))
         chord = request.chord_at_bar(event.bar)
         chord_pcs = set(_stable_pcs(chord, key, request.chromatic))
         candidates = np.array(pitches)
         scores = -((candidates - target) / 5.0) ** 2
         in_chord = np.array([p % 12 in chord_pcs for p in pitches])
         if event.downbeat:
-            scores += np.where(in_chord, 2.0, -1.5)
+            scores += np.where(in_chord, 2.0, -2.5)
+        elif event.secondary:
+            scores += np.where(in_chord, 1.2, -1.6 / max(temperature, 0.5))
         elif event.strong:
-            scores += np.where(in_chord, 1.2, -0.6)
+            scores += np.where(in_chord, 0.8, -0.4)
         else:
             scores += np.where(in_chord, 0.3, 0.0)
         if prev is not None:
             d = candidates - prev
             ad = np.abs(d)
             scores += np.select(
-                [ad == 0, ad <= 2, ad <= 4, ad <= 7, ad <= 12],
-                [0.3 - 1.2 * repeats, 1.2, 0.4, -0.9 / max(temperature, 0.3), -2.2 / max(temperature, 0.3)],
+                [ad == 0, ad <= 2, ad <= 4, ad <= 5, ad <= 7, ad <= 12],
+                [0.3 - 1.2 * repeats, 1.2, 0.4, -0.3 / max(temperature, 0.3), -0.9 / max(temperature, 0.3),
+                 -3.0 / max(temperature, 0.3) - (ad - 7) * 0.6],
                 default=-9.0,
             )
             if abs(prev_interval) > 4:  # resolve a leap by step in the other direction
@@ -605,7 +620,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
             if event.motif_index is not None and 0 < event.motif_index <= len(motif_intervals):
                 want = motif_intervals[event.motif_index - 1]
                 steps_moved = np.array([index[p] - index[prev] for p in pitches])
-                scores += np.where(steps_moved == want, 1.5, 0.0)
+                scores += np.where(steps_moved == want, 1.2, 0.0)
         if event.cadence:
             stable = in_chord.copy()
             scores = np.where(stable, scores, -50.0)
