@@ -259,14 +259,24 @@ def _read_manifest(path: Path) -> ProjectManifest | None:
     if signature is None:  # excluded by _manifest_problem; keeps the type checker informed
         return None
     numerator, denominator = (int(x) for x in signature.groups())
+    tracks = [name for name in map(_track_name, data["tracks"]) if name is not None]  # all, per _manifest_problem
     return ProjectManifest(
         project_id=data["project_id"],
         name=data["name"],
         tempo=float(data["tempo"]),
         time_signature=f"{numerator}/{denominator}",
-        tracks=list(data["tracks"]),
+        tracks=tracks,
         path=path,
     )
+
+
+def _track_name(track: Any) -> str | None:
+    """A track's name: the string itself, or the ``name`` of a track object (a richer manifest)."""
+    if isinstance(track, str):
+        return track
+    if isinstance(track, dict) and isinstance(track.get("name"), str):
+        return track["name"]
+    return None
 
 
 def _manifest_problem(data: dict[str, Any]) -> str | None:
@@ -291,7 +301,7 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
     if match is None or int(match.group(1)) < 1 or int(match.group(2)) not in (1, 2, 4, 8, 16, 32):
         return f"time_signature {signature!r} is not like '4/4'"
     tracks = data["tracks"]
-    if not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks):
+    if not isinstance(tracks, list) or not all(_track_name(t) is not None for t in tracks):
         return "tracks is not a list of names"
     return None
 

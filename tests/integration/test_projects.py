@@ -121,6 +121,14 @@ def test_missing_projects_directory_lists_nothing_and_gets_404(tmp_path: Path) -
         store.get("a1b2")
 
 
+def test_track_objects_with_names_are_read_as_names(tmp_path: Path) -> None:
+    write(tmp_path / "rich.json", manifest("rich", tracks=[{"name": "Kick", "volume": 0.8}, "Bass"]))
+    write(tmp_path / "worse.json", manifest("worse", tracks=[{"volume": 0.8}]))
+    store = ProjectStore(tmp_path)
+    assert store.get("rich").tracks == ["Kick", "Bass"]
+    assert [m.project_id for m in store.list_projects()] == ["rich"]
+
+
 def test_duplicate_ids_keep_the_first_file_by_path(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write(tmp_path / "a.json", manifest("same", "First"))
     write(tmp_path / "b.json", manifest("same", "Second"))
