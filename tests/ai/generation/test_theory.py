@@ -365,3 +365,24 @@ def test_generator_interface() -> None:
     assert GEN.name == "theory" and GEN.family == "theory"
     assert GEN.parts == frozenset({"drums", "bass", "melody"})
     assert GEN.describe()["loaded"] is True
+
+
+def test_rock_six_eight_puts_the_backbeat_on_four() -> None:
+    request = _req("drums", style="rock", beats_per_bar=6, beat_unit=8, bars=2, seed=0, temperature=0.1)
+    notes = GEN.generate(request).notes
+    eighth = request.seconds_per_beat
+    first_bar = [n for n in notes if n.start < request.bar_seconds]
+    assert {round(n.start / eighth, 6) for n in first_bar if n.pitch == 38} == {3.0}
+    assert 0.0 in {round(n.start / eighth, 6) for n in first_bar if n.pitch == 36}
+    assert {round(n.start / eighth, 6) for n in first_bar if n.pitch == 42} >= {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+def test_concurrent_generation_matches_sequential() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    requests = [_req(part, seed=s, humanize=0.4, style=DRUM_STYLES[s % len(DRUM_STYLES)])
+                for s in range(6) for part in ("drums", "bass", "melody")]
+    sequential = [GEN.generate(r).to_midi_bytes() for r in requests]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda r: GEN.generate(r).to_midi_bytes(), requests))
+    assert parallel == sequential
