@@ -164,6 +164,9 @@ class ProjectParams(BaseModel):
 
     project_id: str = Field(description="The project's id as in its DAWG-CORE manifest.")
     target: str | None = Field(None, description="Loudness target for findings (see mixing).")
+    roles: str | dict[str, str] | None = Field(
+        None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
+    )
 
 
 class ProjectTrackOut(BaseModel):

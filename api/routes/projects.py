@@ -55,7 +55,10 @@ async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisRe
         suggestions = report["suggestions"]
     lower = {name.lower(): name for name in stems}
     return ProjectAnalysisResponse(
-        **manifest.to_dict() | {"tracks": []},
+        project_id=manifest.project_id,
+        name=manifest.name,
+        tempo=manifest.tempo,
+        time_signature=manifest.time_signature,
         manifest=str(manifest.path),
         stems_dir=str(engine.projects.stems_dir(manifest.project_id)),
         tracks=[

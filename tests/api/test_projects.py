@@ -1,0 +1,92 @@
+"""/api/v1/analyze/project through HTTP: manifests, roles, stems, core status, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from tests.conftest import engine_client, make_settings
+from tests.support.core_standin import run_core_standin
+
+ELECTRONIC = ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad", "FX"]
+
+
+def write_project(projects: Path, project_id: str, tracks: list[str], filename: str = "project.dawg") -> Path:
+    projects.mkdir(parents=True, exist_ok=True)
+    manifest = {"project_id": project_id, "name": "Night Drive", "tempo": 124, "time_signature": "4/4", "tracks": tracks}
+    path = projects / filename
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+def write_stem(projects: Path, project_id: str, track: str, freq: float, seconds: float = 4.0) -> Path:
+    stems = projects / project_id / "stems"
+    stems.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(44100 * seconds)) / 44100
+    path = stems / f"{track}.wav"
+    sf.write(path, (0.2 * np.sin(2 * np.pi * freq * t)).astype(np.float32), 44100)
+    return path
+
+
+@pytest.mark.parametrize("how", ["query", "form", "json"])
+def test_project_roles_and_missing_stems(tmp_path: Path, how: str) -> None:
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "e1", ELECTRONIC)
+    with engine_client(settings) as client:
+        if how == "query":
+            response = client.post("/api/v1/analyze/project?project_id=e1")
+        elif how == "form":
+            response = client.post("/api/v1/analyze/project", data={"project_id": "e1"})
+        else:
+            response = client.post("/api/v1/analyze/project", json={"project_id": "e1"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    roles = {t["name"]: t["role"] for t in body["tracks"]}
+    assert roles["Kick"] == "kick" and roles["Bass"] == "bass" and roles["Synth Pad"] == "pad"
+    assert roles["Hi-hats"] == "hihat" and roles["Synth Lead"] == "lead" and roles["FX"] == "fx"
+    missing = [f["track"] for f in body["findings"] if f["type"] == "missing_stem"]
+    assert missing == ELECTRONIC
+    assert body["core"]["connected"] is False and "reason" in body["core"]
+    assert body["tempo"] == 124
+
+
+def test_project_with_live_core_reports_track_count_difference(tmp_path: Path) -> None:
+    with run_core_standin(mode="normal") as core:
+        settings = make_settings(tmp_path, core_url=core.url)
+        write_project(settings.projects_dir, "band", ["Drums", "Bass", "Guitar", "Vocals"])
+        with engine_client(settings) as client:
+            body = client.post("/api/v1/analyze/project", json={"project_id": "band"}).json()
+    assert body["core"]["connected"] is True
+    assert "numTracks" in body["core"]
+    differs = [f for f in body["findings"] if f["type"] == "core_track_count_differs"]
+    assert bool(differs) == (body["core"]["numTracks"] != 4)
+
+
+def test_unknown_project_is_404(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "e1", ELECTRONIC)
+    with engine_client(settings) as client:
+        response = client.post("/api/v1/analyze/project?project_id=nope")
+    assert response.status_code == 404
+    assert response.json()["error"] == "project_not_found"
+
+
+@pytest.mark.parametrize("project_id", ["../etc", "..", "a/b", "/etc/passwd", "..%2F..%2Fsecret"])
+def test_ids_that_leave_the_directory_are_refused(tmp_path: Path, project_id: str) -> None:
+    with engine_client(make_settings(tmp_path)) as client:
+        response = client.post("/api/v1/analyze/project", json={"project_id": project_id})
+    assert response.status_code in (400, 404)
+    assert response.json()["error"] in ("invalid_project_id", "project_not_found")
+    if "/" in project_id or project_id == "..":
+        assert response.status_code == 400
+
+
+def test_missing_project_id_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/analyze/project")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("project_id")
