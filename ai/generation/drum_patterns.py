@@ -37,10 +37,28 @@ CONGA_MUTE, CONGA_OPEN, CONGA_LOW, TIMBALE_HIGH, TIMBALE_LOW, SHAKER, CLAVES = 6
 
 # Roles used by the variation logic, and the role a GM note plays when read from a primer.
 _ROLE_BY_PITCH = {
-    35: "kick", KICK: "kick", SIDE_STICK: "snare", SNARE: "snare", CLAP: "snare", E_SNARE: "snare",
-    HAT: "hat", PEDAL_HAT: "hat", OPEN_HAT: "hat", RIDE: "ride", RIDE_BELL: "ride", 59: "ride",
-    CRASH: "cymbal", 57: "cymbal", CHINA: "cymbal", SPLASH: "cymbal",
-    FLOOR_LOW: "tom", FLOOR_HIGH: "tom", TOM_LOW: "tom", TOM_LOW_MID: "tom", TOM_HI_MID: "tom", TOM_HIGH: "tom",
+    35: "kick",
+    KICK: "kick",
+    SIDE_STICK: "snare",
+    SNARE: "snare",
+    CLAP: "snare",
+    E_SNARE: "snare",
+    HAT: "hat",
+    PEDAL_HAT: "hat",
+    OPEN_HAT: "hat",
+    RIDE: "ride",
+    RIDE_BELL: "ride",
+    59: "ride",
+    CRASH: "cymbal",
+    57: "cymbal",
+    CHINA: "cymbal",
+    SPLASH: "cymbal",
+    FLOOR_LOW: "tom",
+    FLOOR_HIGH: "tom",
+    TOM_LOW: "tom",
+    TOM_LOW_MID: "tom",
+    TOM_HI_MID: "tom",
+    TOM_HIGH: "tom",
 }
 _TIMEKEEPING_ROLES = frozenset({"hat", "ride", "perc"})  # shaped by metric weight, muted in fills
 
@@ -89,7 +107,10 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SNARE, "...... X....."),
             _l("hat", HAT, "x.2.2. x.2.2.", 0.85),
         ),
-        ghost_rate=0.3, kick_options=(6, 10, 14), open_hat=True, fill="toms",
+        ghost_rate=0.3,
+        kick_options=(6, 10, 14),
+        open_hat=True,
+        fill="toms",
     ),
     "rock": DrumStyle(
         "rock",
@@ -103,7 +124,10 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SNARE, "...... X....."),
             _l("hat", HAT, "x7x7x7 x7x7x7", 0.9),
         ),
-        ghost_rate=0.25, kick_options=(3, 7, 14, 15), open_hat=True, fill="toms",
+        ghost_rate=0.25,
+        kick_options=(3, 7, 14, 15),
+        open_hat=True,
+        fill="toms",
     ),
     "funk": DrumStyle(
         "funk",
@@ -117,7 +141,11 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SNARE, "..g... X..g.g"),
             _l("hat", HAT, "x3x3x3 x3o.x3", 0.8),
         ),
-        ghost_rate=0.9, kick_options=(3, 7, 9, 13, 15), open_hat=True, fill="snare", snare_pitch=SNARE,
+        ghost_rate=0.9,
+        kick_options=(3, 7, 9, 13, 15),
+        open_hat=True,
+        fill="snare",
+        snare_pitch=SNARE,
     ),
     "hip-hop": DrumStyle(
         "hip-hop",
@@ -128,7 +156,10 @@ _STYLES: dict[str, DrumStyle] = {
             _l("hat", HAT, "x.x. x.x6 x.x. x.x6", 0.75),
         ),
         compound=None,
-        ghost_rate=0.5, kick_options=(3, 7, 11, 14), open_hat=True, fill="snare",
+        ghost_rate=0.5,
+        kick_options=(3, 7, 11, 14),
+        open_hat=True,
+        fill="snare",
     ),
     "jazz": DrumStyle(
         "jazz",
@@ -142,7 +173,11 @@ _STYLES: dict[str, DrumStyle] = {
             _l("hat", PEDAL_HAT, "...... x.....", 0.7),
             _l("kick", KICK, "3..... 3.....", 0.5),
         ),
-        swing=0.67, ghost_rate=0.0, kick_options=(6, 14), comping=True, fill="jazz",
+        swing=0.67,
+        ghost_rate=0.0,
+        kick_options=(6, 14),
+        comping=True,
+        fill="jazz",
     ),
     "latin": DrumStyle(
         "latin",
@@ -162,7 +197,9 @@ _STYLES: dict[str, DrumStyle] = {
             _l("perc", CONGA_OPEN, "....55 ....55", 0.75),
             _l("perc", COWBELL, "x.x.x. x.x.x.", 0.55),
         ),
-        ghost_rate=0.0, kick_options=(6, 14), fill="timbales",
+        ghost_rate=0.0,
+        kick_options=(6, 14),
+        fill="timbales",
     ),
     "electronic": DrumStyle(
         "electronic",
@@ -175,7 +212,10 @@ _STYLES: dict[str, DrumStyle] = {
             _l("perc", TAMBOURINE, ".... 8... .... 8...", 0.6),
         ),
         compound=None,
-        ghost_rate=0.0, kick_options=(14, 15), fill="roll", snare_pitch=E_SNARE,
+        ghost_rate=0.0,
+        kick_options=(14, 15),
+        fill="roll",
+        snare_pitch=E_SNARE,
     ),
     "reggae": DrumStyle(
         "reggae",
@@ -190,7 +230,10 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SIDE_STICK, "...... x....."),
             _l("hat", HAT, "x.x.x. x.x.x.", 0.7),
         ),
-        swing=0.0, ghost_rate=0.2, kick_options=(0, 12), fill="toms",
+        swing=0.0,
+        ghost_rate=0.2,
+        kick_options=(0, 12),
+        fill="toms",
     ),
     "blues": DrumStyle(
         "blues",
@@ -204,7 +247,11 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SNARE, "...... X....."),
             _l("hat", HAT, "x.x.x. x.x.x.", 0.85),
         ),
-        swing=1.0, ghost_rate=0.35, kick_options=(6, 10, 14), open_hat=True, fill="toms",
+        swing=1.0,
+        ghost_rate=0.35,
+        kick_options=(6, 10, 14),
+        open_hat=True,
+        fill="toms",
     ),
     "metal": DrumStyle(
         "metal",
@@ -219,16 +266,33 @@ _STYLES: dict[str, DrumStyle] = {
             _l("snare", SNARE, "...... X....."),
             _l("ride", RIDE_BELL, "x.x.x. x.x.x.", 0.85),
         ),
-        ghost_rate=0.0, kick_options=(), fill="metal",
+        ghost_rate=0.0,
+        kick_options=(),
+        fill="metal",
     ),
 }
 
 DRUM_STYLES: tuple[str, ...] = tuple(_STYLES)
 DRUM_STYLE_ALIASES: dict[str, str] = {
-    "pop": "default", "hiphop": "hip-hop", "hip_hop": "hip-hop", "boom-bap": "hip-hop", "trap": "hip-hop",
-    "swing": "jazz", "bossa": "latin", "bossa-nova": "latin", "samba": "latin", "salsa": "latin",
-    "edm": "electronic", "house": "electronic", "techno": "electronic", "dance": "electronic",
-    "shuffle": "blues", "rock-n-roll": "rock", "punk": "rock", "hard-rock": "metal", "dub": "reggae",
+    "pop": "default",
+    "hiphop": "hip-hop",
+    "hip_hop": "hip-hop",
+    "boom-bap": "hip-hop",
+    "trap": "hip-hop",
+    "swing": "jazz",
+    "bossa": "latin",
+    "bossa-nova": "latin",
+    "samba": "latin",
+    "salsa": "latin",
+    "edm": "electronic",
+    "house": "electronic",
+    "techno": "electronic",
+    "dance": "electronic",
+    "shuffle": "blues",
+    "rock-n-roll": "rock",
+    "punk": "rock",
+    "hard-rock": "metal",
+    "dub": "reggae",
 }
 
 
@@ -283,7 +347,7 @@ def bar_pattern(layer: Layer, *, pulses: Sequence[int], bar: int, compound: bool
     ``compound`` says whether ``layer`` was written for 6/8 (12/24 steps) or 4/4 (16/32 steps).
     """
     cell_len = 6 if compound else 4
-    cells = [layer.pattern[i:i + cell_len] for i in range(0, len(layer.pattern), cell_len)]
+    cells = [layer.pattern[i : i + cell_len] for i in range(0, len(layer.pattern), cell_len)]
     per_bar = 2 if compound else 4
     n_bars = max(1, len(cells) // per_bar)
     first = (bar % n_bars) * per_bar
@@ -331,7 +395,12 @@ def _char_hit(char: str, density: float, rng: np.random.Generator) -> int | None
 
 
 def _groove_hits(
-    layers: Sequence[Layer], *, pulses: Sequence[int], bar: int, compound: bool, density: float,
+    layers: Sequence[Layer],
+    *,
+    pulses: Sequence[int],
+    bar: int,
+    compound: bool,
+    density: float,
     rng: np.random.Generator,
 ) -> list[_Hit]:
     hits = []
@@ -347,8 +416,14 @@ def _groove_hits(
 
 
 def _vary_bar(
-    hits: list[_Hit], style: DrumStyle, *, steps: int, pulses: Sequence[int], density: float,
-    temperature: float, rng: np.random.Generator,
+    hits: list[_Hit],
+    style: DrumStyle,
+    *,
+    steps: int,
+    pulses: Sequence[int],
+    density: float,
+    temperature: float,
+    rng: np.random.Generator,
 ) -> list[_Hit]:
     """Seeded per-bar variation: extra kicks, ghost snares, an opened hat, jazz comping."""
     p_vary = float(np.clip(0.42 * temperature, 0.0, 0.85))
@@ -362,8 +437,14 @@ def _vary_bar(
             hits.append(_Hit(KICK, step, 88, "kick"))
     if style.ghost_rate > 0:
         n_ghosts = rng.binomial(3, min(1.0, style.ghost_rate * density * min(temperature, 1.5)))
-        candidates = [s for s in range(1, steps) if s % 2 == 1 and ("snare", s) not in occupied
-                      and ("snare", s - 1) not in occupied and ("snare", s + 1) not in occupied]
+        candidates = [
+            s
+            for s in range(1, steps)
+            if s % 2 == 1
+            and ("snare", s) not in occupied
+            and ("snare", s - 1) not in occupied
+            and ("snare", s + 1) not in occupied
+        ]
         if candidates and n_ghosts:
             for step in rng.choice(candidates, size=min(n_ghosts, len(candidates)), replace=False):
                 hits.append(_Hit(style.snare_pitch, int(step), 34 + int(rng.integers(0, 10)), "snare"))
@@ -386,8 +467,14 @@ _TOM_PATH = (TOM_HIGH, TOM_HI_MID, TOM_LOW_MID, TOM_LOW, FLOOR_HIGH, FLOOR_LOW)
 
 
 def _fill_hits(
-    style: DrumStyle, *, start: int, steps: int, pulses: Sequence[int], density: float,
-    temperature: float, rng: np.random.Generator,
+    style: DrumStyle,
+    *,
+    start: int,
+    steps: int,
+    pulses: Sequence[int],
+    density: float,
+    temperature: float,
+    rng: np.random.Generator,
 ) -> list[_Hit]:
     """A fill over steps ``start..steps-1``: rhythm from density, voices descending, crescendo."""
     compound_region = any(p == 6 for p in pulses)
@@ -433,7 +520,11 @@ def _fill_hits(
 
 
 def groove_from_notes(
-    notes: Sequence[Note], *, step_seconds: float, steps_per_bar: int, end_seconds: float,
+    notes: Sequence[Note],
+    *,
+    step_seconds: float,
+    steps_per_bar: int,
+    end_seconds: float,
 ) -> tuple[Layer, ...] | None:
     """A one-bar groove read from a drum clip (e.g. a primer): the hits of its last full bar,
     quantised to 16ths, one layer per GM note. ``None`` when the clip has no usable hits."""
@@ -452,8 +543,7 @@ def groove_from_notes(
     if not by_pitch:
         return None
     return tuple(
-        Layer(_ROLE_BY_PITCH.get(pitch, "perc"), pitch, "".join(row), 1.0)
-        for pitch, row in sorted(by_pitch.items())
+        Layer(_ROLE_BY_PITCH.get(pitch, "perc"), pitch, "".join(row), 1.0) for pitch, row in sorted(by_pitch.items())
     )
 
 
@@ -480,19 +570,51 @@ def generate_drums(
     has_compound = any(p == 6 for p in pulses)
     if groove:  # a primer's bar, played as written (same meter), then varied and filled
         layers = tuple(Layer(la.role, la.pitch, la.pattern[:steps].ljust(steps, "."), la.gain) for la in groove)
-        return _play(spec, layers=layers, literal=True, compound=False, rng=rng, bars=bars, pulses=pulses,
-                     step_seconds=step_seconds, offset=offset, density=density, temperature=temperature)
+        return _play(
+            spec,
+            layers=layers,
+            literal=True,
+            compound=False,
+            rng=rng,
+            bars=bars,
+            pulses=pulses,
+            step_seconds=step_seconds,
+            offset=offset,
+            density=density,
+            temperature=temperature,
+        )
     if has_compound and spec.compound is not None:
         layers, compound = spec.compound, True
     else:
         layers, compound = spec.simple, False
-    return _play(spec, layers=layers, literal=False, compound=compound, rng=rng, bars=bars, pulses=pulses,
-                 step_seconds=step_seconds, offset=offset, density=density, temperature=temperature)
+    return _play(
+        spec,
+        layers=layers,
+        literal=False,
+        compound=compound,
+        rng=rng,
+        bars=bars,
+        pulses=pulses,
+        step_seconds=step_seconds,
+        offset=offset,
+        density=density,
+        temperature=temperature,
+    )
 
 
 def _play(
-    spec: DrumStyle, *, layers: Sequence[Layer], literal: bool, compound: bool, rng: np.random.Generator,
-    bars: int, pulses: Sequence[int], step_seconds: float, offset: float, density: float, temperature: float,
+    spec: DrumStyle,
+    *,
+    layers: Sequence[Layer],
+    literal: bool,
+    compound: bool,
+    rng: np.random.Generator,
+    bars: int,
+    pulses: Sequence[int],
+    step_seconds: float,
+    offset: float,
+    density: float,
+    temperature: float,
 ) -> list[Note]:
     steps = int(sum(pulses))
     pulse_starts = np.cumsum((0, *pulses[:-1])).tolist()
@@ -509,8 +631,7 @@ def _play(
         else:
             hits = _groove_hits(layers, pulses=pulses, bar=bar, compound=compound, density=density, rng=rng)
         if bar > 0 or literal:
-            hits = _vary_bar(hits, spec, steps=steps, pulses=pulses, density=density,
-                             temperature=temperature, rng=rng)
+            hits = _vary_bar(hits, spec, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng)
         fill_here = bars >= 2 and (bar % 4 == 3 or bar == bars - 1)
         if fill_here:
             n_pulses = len(pulses)
@@ -522,8 +643,9 @@ def _play(
             k = min(k, max(1, n_pulses - 1)) if n_pulses > 1 else 1
             start = int(pulse_starts[n_pulses - k]) if n_pulses > 1 else steps // 2
             hits = [h for h in hits if h.step < start or h.role in ("cymbal",)]
-            hits += _fill_hits(spec, start=start, steps=steps, pulses=pulses, density=density,
-                               temperature=temperature, rng=rng)
+            hits += _fill_hits(
+                spec, start=start, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng
+            )
         if crash_next:
             hits = [h for h in hits if not (h.step == 0 and h.role in _TIMEKEEPING_ROLES)]
             hits.append(_Hit(CRASH, 0, 112, "cymbal"))
@@ -538,8 +660,9 @@ def _play(
             seen.add((h.pitch, h.step))
             velocity = float(h.velocity)
             if h.role in _TIMEKEEPING_ROLES:
-                weight = metric_weight(h.step * step_seconds, seconds_per_beat=4 * step_seconds,
-                                       beats_per_bar=max(1, steps // 4))
+                weight = metric_weight(
+                    h.step * step_seconds, seconds_per_beat=4 * step_seconds, beats_per_bar=max(1, steps // 4)
+                )
                 velocity *= 0.78 + 0.22 * weight
             if h.role in ("kick", "snare") and h.step in pulse_starts[:1] and velocity > 60:
                 velocity *= 1.05

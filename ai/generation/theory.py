@@ -23,6 +23,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -126,38 +127,57 @@ def _stable_pcs(chord: Chord, key: Key, chromatic: bool) -> list[int]:
 
 # Onset probability of each 16th of a 4/4 bar at density 0.5 (step 0 is the downbeat).
 _BASS_PROFILES: dict[str, tuple[float, ...]] = {
-    "default": (1, 0, .05, 0, .35, 0, .3, 0, .8, 0, .15, 0, .35, 0, .45, .05),
-    "rock": (1, 0, .75, 0, .75, 0, .75, 0, .9, 0, .75, 0, .75, 0, .75, .05),
-    "funk": (1, .15, .3, .5, .15, .2, .55, .3, .45, .2, .35, .5, .2, .35, .5, .3),
-    "hip-hop": (1, 0, .05, .25, 0, 0, .3, .35, .25, 0, .45, .1, 0, .1, .3, .15),
-    "jazz": (1, 0, 0, 0, .95, 0, .08, 0, .95, 0, .08, 0, .95, 0, .12, 0),
-    "latin": (1, 0, 0, .2, 0, 0, .85, 0, .2, 0, .1, 0, .85, 0, .25, 0),
-    "electronic": (.9, 0, .9, .15, 0, 0, .9, .15, 0, 0, .9, .15, 0, 0, .9, .15),
-    "reggae": (.9, 0, 0, 0, 0, 0, .45, .25, .85, 0, .3, 0, .4, 0, .5, .2),
-    "blues": (1, 0, .25, 0, .9, 0, .25, 0, .9, 0, .25, 0, .9, 0, .3, 0),
-    "metal": (1, .45, .8, .45, .8, .45, .8, .45, 1, .45, .8, .45, .8, .45, .8, .45),
+    "default": (1, 0, 0.05, 0, 0.35, 0, 0.3, 0, 0.8, 0, 0.15, 0, 0.35, 0, 0.45, 0.05),
+    "rock": (1, 0, 0.75, 0, 0.75, 0, 0.75, 0, 0.9, 0, 0.75, 0, 0.75, 0, 0.75, 0.05),
+    "funk": (1, 0.15, 0.3, 0.5, 0.15, 0.2, 0.55, 0.3, 0.45, 0.2, 0.35, 0.5, 0.2, 0.35, 0.5, 0.3),
+    "hip-hop": (1, 0, 0.05, 0.25, 0, 0, 0.3, 0.35, 0.25, 0, 0.45, 0.1, 0, 0.1, 0.3, 0.15),
+    "jazz": (1, 0, 0, 0, 0.95, 0, 0.08, 0, 0.95, 0, 0.08, 0, 0.95, 0, 0.12, 0),
+    "latin": (1, 0, 0, 0.2, 0, 0, 0.85, 0, 0.2, 0, 0.1, 0, 0.85, 0, 0.25, 0),
+    "electronic": (0.9, 0, 0.9, 0.15, 0, 0, 0.9, 0.15, 0, 0, 0.9, 0.15, 0, 0, 0.9, 0.15),
+    "reggae": (0.9, 0, 0, 0, 0, 0, 0.45, 0.25, 0.85, 0, 0.3, 0, 0.4, 0, 0.5, 0.2),
+    "blues": (1, 0, 0.25, 0, 0.9, 0, 0.25, 0, 0.9, 0, 0.25, 0, 0.9, 0, 0.3, 0),
+    "metal": (1, 0.45, 0.8, 0.45, 0.8, 0.45, 0.8, 0.45, 1, 0.45, 0.8, 0.45, 0.8, 0.45, 0.8, 0.45),
 }
 # Fraction of the gap to the next onset that a bass note sounds.
-_BASS_ARTICULATION = {"default": .9, "rock": .88, "funk": .55, "hip-hop": .95, "jazz": .92, "latin": .85,
-                      "electronic": .5, "reggae": .8, "blues": .85, "metal": .7}
+_BASS_ARTICULATION = {
+    "default": 0.9,
+    "rock": 0.88,
+    "funk": 0.55,
+    "hip-hop": 0.95,
+    "jazz": 0.92,
+    "latin": 0.85,
+    "electronic": 0.5,
+    "reggae": 0.8,
+    "blues": 0.85,
+    "metal": 0.7,
+}
 # Role weights on strong pulses (not the downbeat) and on off-beats.
 _BASS_ROLES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
-    "default": ({"root": 3, "fifth": 2, "octave": 1, "third": .5}, {"repeat": 2, "fifth": 1, "octave": 1, "passing": 1}),
-    "rock": ({"root": 5, "fifth": 1.5, "octave": .8}, {"repeat": 5, "octave": .7, "fifth": .7, "passing": .3}),
-    "funk": ({"root": 3, "octave": 2, "fifth": 1, "seventh": 1}, {"octave": 2.5, "repeat": 1.5, "seventh": 1, "fifth": 1, "passing": 1}),
+    "default": (
+        {"root": 3, "fifth": 2, "octave": 1, "third": 0.5},
+        {"repeat": 2, "fifth": 1, "octave": 1, "passing": 1},
+    ),
+    "rock": ({"root": 5, "fifth": 1.5, "octave": 0.8}, {"repeat": 5, "octave": 0.7, "fifth": 0.7, "passing": 0.3}),
+    "funk": (
+        {"root": 3, "octave": 2, "fifth": 1, "seventh": 1},
+        {"octave": 2.5, "repeat": 1.5, "seventh": 1, "fifth": 1, "passing": 1},
+    ),
     "hip-hop": ({"root": 4, "fifth": 1.5, "octave": 1}, {"repeat": 2, "fifth": 1, "passing": 1, "octave": 1}),
-    "jazz": ({"third": 2, "fifth": 2, "passing": 2.5, "sixth": 1, "root": .5}, {"passing": 2, "third": 1, "fifth": 1}),
+    "jazz": ({"third": 2, "fifth": 2, "passing": 2.5, "sixth": 1, "root": 0.5}, {"passing": 2, "third": 1, "fifth": 1}),
     "latin": ({"root": 3, "fifth": 3, "octave": 1}, {"fifth": 2, "root": 2, "octave": 1}),
     "electronic": ({"root": 4, "octave": 1}, {"repeat": 3, "octave": 2}),
     "reggae": ({"root": 3, "third": 1.5, "fifth": 2}, {"passing": 2, "third": 1.5, "fifth": 1.5, "repeat": 1}),
-    "blues": ({"root": 1.5, "third": 2, "fifth": 2, "sixth": 1.5, "seventh": 1}, {"repeat": 2, "passing": 1, "fifth": 1}),
-    "metal": ({"root": 6, "fifth": 1}, {"repeat": 6, "fifth": .5, "octave": .5}),
+    "blues": (
+        {"root": 1.5, "third": 2, "fifth": 2, "sixth": 1.5, "seventh": 1},
+        {"repeat": 2, "passing": 1, "fifth": 1},
+    ),
+    "metal": ({"root": 6, "fifth": 1}, {"repeat": 6, "fifth": 0.5, "octave": 0.5}),
 }
 
 
 def _cells_for_meter(profile16: Sequence[float], pulses: Sequence[int]) -> list[float]:
     """A 4/4 per-16th profile laid over any bar of pulses (3/4 uses pulses 1, 2, 4)."""
-    cells = [list(profile16[i:i + 4]) for i in range(0, 16, 4)]
+    cells = [list(profile16[i : i + 4]) for i in range(0, 16, 4)]
     n = len(pulses)
     mapping = {1: (0,), 2: (0, 2), 3: (0, 1, 3)}.get(n, tuple(i % 4 for i in range(n)))
     out: list[float] = []
@@ -171,7 +191,12 @@ def _cells_for_meter(profile16: Sequence[float], pulses: Sequence[int]) -> list[
 
 
 def _bass_riff(
-    profile: Sequence[float], *, density: float, temperature: float, style: str, rng: np.random.Generator,
+    profile: Sequence[float],
+    *,
+    density: float,
+    temperature: float,
+    style: str,
+    rng: np.random.Generator,
 ) -> list[int]:
     """Onset steps of one bar drawn from the profile; density bends every probability up or down."""
     k = 3.0 ** (2.0 * density - 1.0)
@@ -189,7 +214,13 @@ def _bass_riff(
 
 
 def _resample_span(
-    onsets: list[int], profile: Sequence[float], lo: int, hi: int, *, density: float, rng: np.random.Generator,
+    onsets: list[int],
+    profile: Sequence[float],
+    lo: int,
+    hi: int,
+    *,
+    density: float,
+    rng: np.random.Generator,
 ) -> list[int]:
     k = 3.0 ** (2.0 * density - 1.0)
     kept = [s for s in onsets if not lo <= s < hi or s == 0]
@@ -228,7 +259,9 @@ def _allowed(pitch: int, ctx: _BassContext) -> int:
 def _chord_interval_pitch(root: int, chord: Chord, ctx: _BassContext, wanted: Sequence[int]) -> int | None:
     """The chord tone ``wanted`` semitones above ``root`` (first that the chord has and may sound)."""
     for semis in wanted:
-        if semis % 12 in [i % 12 for i in chord.intervals] and (ctx.chromatic or (root + semis) % 12 in ctx.key.pitch_classes):
+        if semis % 12 in [i % 12 for i in chord.intervals] and (
+            ctx.chromatic or (root + semis) % 12 in ctx.key.pitch_classes
+        ):
             return _fold_into(root + semis, *BASS_RANGE)
     return None
 
@@ -249,7 +282,14 @@ def _step_toward(prev: int, target: int, ctx: _BassContext, rng: np.random.Gener
 
 
 def _bass_pitch(
-    role: str, *, root: int, chord: Chord, next_root: int, prev: int, ctx: _BassContext, rng: np.random.Generator,
+    role: str,
+    *,
+    root: int,
+    chord: Chord,
+    next_root: int,
+    prev: int,
+    ctx: _BassContext,
+    rng: np.random.Generator,
 ) -> int:
     if role == "root":
         return root
@@ -354,10 +394,15 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
     return notes
 
 
+def _last_bar_start(primer_seconds: float, bar_seconds: float) -> float:
+    """Start of the primer's last complete bar on its own grid (0 when it is shorter than a bar)."""
+    full = int(primer_seconds / bar_seconds + 1e-6)
+    return (full - 1) * bar_seconds if full >= 1 else 0.0
+
+
 def _primer_rhythm(primer: Sequence[Note], grid: _Grid, primer_seconds: float) -> list[int]:
     """Onset steps (within one bar) of the primer's last bar, quantised to 16ths."""
-    bar_seconds = grid.steps_per_bar * grid.step_seconds
-    start = max(0.0, primer_seconds - bar_seconds)
+    start = _last_bar_start(primer_seconds, grid.steps_per_bar * grid.step_seconds)
     steps = set()
     for note in primer:
         if note.start >= start - grid.step_seconds / 2:
@@ -401,11 +446,17 @@ _COMPOUND_CELLS = (
     _Cell((), "rest"),
     _Cell((), "hold"),
 )
-_SYNC_STYLE = {"funk": 1.0, "hip-hop": .8, "latin": 1.0, "reggae": .8, "electronic": .6, "jazz": .7}
+_SYNC_STYLE = {"funk": 1.0, "hip-hop": 0.8, "latin": 1.0, "reggae": 0.8, "electronic": 0.6, "jazz": 0.7}
 
 
 def _choose_cell(
-    length: int, *, first: bool, prev_sounding: bool, density: float, temperature: float, style: str,
+    length: int,
+    *,
+    first: bool,
+    prev_sounding: bool,
+    density: float,
+    temperature: float,
+    style: str,
     rng: np.random.Generator,
 ) -> _Cell:
     cells = _COMPOUND_CELLS if length == 6 else _SIMPLE_CELLS
@@ -450,19 +501,43 @@ def _motif(grid: _Grid, *, density: float, temperature: float, style: str, rng: 
     cells: list[_Cell] = []
     for i, length in enumerate(grid.pulses):
         prev_sounding = bool(cells) and (bool(cells[-1].events) or cells[-1].kind == "hold")
-        cells.append(_choose_cell(length, first=i == 0, prev_sounding=prev_sounding, density=density,
-                                  temperature=temperature, style=style, rng=rng))
+        cells.append(
+            _choose_cell(
+                length,
+                first=i == 0,
+                prev_sounding=prev_sounding,
+                density=density,
+                temperature=temperature,
+                style=style,
+                rng=rng,
+            )
+        )
     return cells
 
 
-def _vary(cells: Sequence[_Cell], grid: _Grid, *, amount: float, density: float, temperature: float, style: str,
-          rng: np.random.Generator) -> list[_Cell]:
+def _vary(
+    cells: Sequence[_Cell],
+    grid: _Grid,
+    *,
+    amount: float,
+    density: float,
+    temperature: float,
+    style: str,
+    rng: np.random.Generator,
+) -> list[_Cell]:
     out = list(cells)
     for i, length in enumerate(grid.pulses):
         if rng.random() < amount:
             prev_sounding = i > 0 and (bool(out[i - 1].events) or out[i - 1].kind == "hold")
-            out[i] = _choose_cell(length, first=i == 0, prev_sounding=prev_sounding, density=density,
-                                  temperature=temperature, style=style, rng=rng)
+            out[i] = _choose_cell(
+                length,
+                first=i == 0,
+                prev_sounding=prev_sounding,
+                density=density,
+                temperature=temperature,
+                style=style,
+                rng=rng,
+            )
     return out
 
 
@@ -493,7 +568,11 @@ class _MelodyEvent:
 
 
 def _melody_plan(
-    request: GenerationRequest, grid: _Grid, style: str, rng: np.random.Generator, primer_cells: list[tuple[int, int]] | None,
+    request: GenerationRequest,
+    grid: _Grid,
+    style: str,
+    rng: np.random.Generator,
+    primer_cells: list[tuple[int, int]] | None,
 ) -> tuple[list[_MelodyEvent], int]:
     """Rhythm and phrase structure of the whole melody; returns the events and motif length."""
     temperature, density = request.temperature, request.density
@@ -511,8 +590,15 @@ def _melody_plan(
         motif_bar = False
         if last_of_phrase and (phrase_bars == 1 or in_phrase > 0 or bar == grid.bars - 1):
             final = bar == grid.bars - 1
-            cells = _vary(motif_b, grid, amount=0.1 * temperature * (phrase % 2), density=density,
-                          temperature=temperature, style=style, rng=rng)
+            cells = _vary(
+                motif_b,
+                grid,
+                amount=0.1 * temperature * (phrase % 2),
+                density=density,
+                temperature=temperature,
+                style=style,
+                rng=rng,
+            )
             rhythm = _cadence_rhythm(cells, grid, final=final)
             if bar == 0 and primer_cells:
                 rhythm = _cadence_rhythm(motif_a, grid, final=final)
@@ -521,8 +607,9 @@ def _melody_plan(
             if primer_cells and amount == 0.0:
                 rhythm = a_rhythm
             else:
-                varied = _vary(motif_a, grid, amount=amount, density=density, temperature=temperature,
-                               style=style, rng=rng)
+                varied = _vary(
+                    motif_a, grid, amount=amount, density=density, temperature=temperature, style=style, rng=rng
+                )
                 rhythm = a_rhythm if primer_cells and rng.random() > amount else _bar_rhythm(varied, grid)
             motif_bar = phrase > 0
         start_bar = phrase * phrase_bars
@@ -531,15 +618,26 @@ def _melody_plan(
             if dur <= 0:
                 continue
             pos = ((bar - start_bar) * grid.steps_per_bar + step) / max(1, span)
-            events.append(_MelodyEvent(
-                bar, step, dur, phrase, pos, step in grid.pulse_starts, step == 0, step == secondary,
-                None, i if motif_bar else None,
-            ))
+            events.append(
+                _MelodyEvent(
+                    bar,
+                    step,
+                    dur,
+                    phrase,
+                    pos,
+                    step in grid.pulse_starts,
+                    step == 0,
+                    step == secondary,
+                    None,
+                    i if motif_bar else None,
+                )
+            )
         if last_of_phrase and events:
             kind = "full" if (phrase % 2 == 1 or bar == grid.bars - 1) else "half"
             e = events[-1]
-            events[-1] = _MelodyEvent(e.bar, e.step, e.dur, e.phrase, e.phrase_pos, e.strong, e.downbeat, e.secondary,
-                                      kind, None)
+            events[-1] = _MelodyEvent(
+                e.bar, e.step, e.dur, e.phrase, e.phrase_pos, e.strong, e.downbeat, e.secondary, kind, None
+            )
     return events, len(a_rhythm)
 
 
@@ -570,8 +668,10 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
             prev = _nearest_in(pitches, _fold_into(last, MELODY_RANGE[0], MELODY_RANGE[1]))
             center = float(np.clip(prev, 62, 79))
             primer_cells = _primer_events(primer, grid, request.primer_seconds) or None
-            tail = [_nearest_in(pitches, _fold_into(n.pitch, *MELODY_RANGE)) for n in primer[-len(primer_cells or []):]]
-            motif_intervals = [index[b] - index[a] for a, b in zip(tail, tail[1:])]
+            tail = [
+                _nearest_in(pitches, _fold_into(n.pitch, *MELODY_RANGE)) for n in primer[-len(primer_cells or []) :]
+            ]
+            motif_intervals = [index[b] - index[a] for a, b in pairwise(tail)]
     events, _ = _melody_plan(request, grid, style, rng, primer_cells)
 
     phrase_shape: dict[int, tuple[float, float, float, str]] = {}
@@ -581,7 +681,12 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
     motif_pitches: list[int] = []
     for event in events:
         if event.phrase not in phrase_shape:
-            shapes = {"arch": 3.0, "rising": 0.6 * temperature, "falling": 0.5 * temperature, "inverted": 0.3 * temperature}
+            shapes = {
+                "arch": 3.0,
+                "rising": 0.6 * temperature,
+                "falling": 0.5 * temperature,
+                "inverted": 0.3 * temperature,
+            }
             shape = _weighted_choice(rng, shapes, 1.0)
             height = 3.0 + float(rng.uniform(0, 2 + 3 * temperature))
             if event.phrase > 0:
@@ -595,7 +700,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         chord = request.chord_at_bar(event.bar)
         chord_pcs = set(_stable_pcs(chord, key, request.chromatic))
         candidates = np.array(pitches)
-        scores = -((candidates - target) / 5.0) ** 2
+        scores = -(((candidates - target) / 5.0) ** 2)
         in_chord = np.array([p % 12 in chord_pcs for p in pitches])
         if event.downbeat:
             scores += np.where(in_chord, 2.0, -2.5)
@@ -610,8 +715,14 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
             ad = np.abs(d)
             scores += np.select(
                 [ad == 0, ad <= 2, ad <= 4, ad <= 5, ad <= 7, ad <= 12],
-                [0.3 - 1.2 * repeats, 1.2, 0.4, -0.3 / max(temperature, 0.3), -0.9 / max(temperature, 0.3),
-                 -3.0 / max(temperature, 0.3) - (ad - 7) * 0.6],
+                [
+                    0.3 - 1.2 * repeats,
+                    1.2,
+                    0.4,
+                    -0.3 / max(temperature, 0.3),
+                    -0.9 / max(temperature, 0.3),
+                    -3.0 / max(temperature, 0.3) - (ad - 7) * 0.6,
+                ],
                 default=-9.0,
             )
             if abs(prev_interval) > 4:  # resolve a leap by step in the other direction
@@ -637,7 +748,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         prev = choice
         if event.phrase == 0 and event.bar == 0 and not request.primer:
             motif_pitches.append(choice)
-            motif_intervals = [index[b] - index[a] for a, b in zip(motif_pitches, motif_pitches[1:])]
+            motif_intervals = [index[b] - index[a] for a, b in pairwise(motif_pitches)]
         start = grid.time(event.bar, event.step)
         length = event.dur * grid.step_seconds * (0.92 if event.dur <= 2 else 0.96)
         velocity = 92 if event.downbeat else 84 if event.strong else 74
@@ -650,8 +761,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
 
 def _primer_events(primer: Sequence[Note], grid: _Grid, primer_seconds: float) -> list[tuple[int, int]]:
     """(step, duration) of the primer's last bar, quantised to 16ths, as one bar's rhythm."""
-    bar_seconds = grid.steps_per_bar * grid.step_seconds
-    start = max(0.0, primer_seconds - bar_seconds)
+    start = _last_bar_start(primer_seconds, grid.steps_per_bar * grid.step_seconds)
     events: dict[int, int] = {}
     for note in primer:
         step = int(round((note.start - start) / grid.step_seconds))
@@ -659,8 +769,10 @@ def _primer_events(primer: Sequence[Note], grid: _Grid, primer_seconds: float) -
             dur = max(1, int(round((note.end - note.start) / grid.step_seconds)))
             events[step] = max(events.get(step, 0), dur)
     steps = sorted(events)
-    return [(s, max(1, min(events[s], (steps[i + 1] if i + 1 < len(steps) else grid.steps_per_bar) - s)))
-            for i, s in enumerate(steps)]
+    return [
+        (s, max(1, min(events[s], (steps[i + 1] if i + 1 < len(steps) else grid.steps_per_bar) - s)))
+        for i, s in enumerate(steps)
+    ]
 
 
 def _chromatic_passing(notes: list[Note], key: Key, temperature: float, rng: np.random.Generator) -> list[Note]:
@@ -668,8 +780,12 @@ def _chromatic_passing(notes: list[Note], key: Key, temperature: float, rng: np.
     out: list[Note] = []
     for i, note in enumerate(notes):
         nxt = notes[i + 1] if i + 1 < len(notes) else None
-        if (nxt is not None and abs(nxt.pitch - note.pitch) == 2 and note.end - note.start > 0.2
-                and rng.random() < 0.35 * temperature):
+        if (
+            nxt is not None
+            and abs(nxt.pitch - note.pitch) == 2
+            and note.end - note.start > 0.2
+            and rng.random() < 0.35 * temperature
+        ):
             mid = note.start + (note.end - note.start) / 2
             out.append(Note(note.pitch, note.start, mid, note.velocity))
             out.append(Note((note.pitch + nxt.pitch) // 2, mid, note.end, max(1, note.velocity - 8)))
@@ -721,11 +837,23 @@ class TheoryGenerator(Generator):
         if request.part == "drums":
             groove = None
             if request.primer:
-                groove = groove_from_notes(request.primer, step_seconds=grid.step_seconds,
-                                           steps_per_bar=grid.steps_per_bar, end_seconds=request.primer_seconds)
-            notes = generate_drums(rng=rng, style=style, bars=grid.bars, pulses=grid.pulses,
-                                   step_seconds=grid.step_seconds, offset=grid.offset, density=request.density,
-                                   temperature=request.temperature, groove=groove)
+                groove = groove_from_notes(
+                    request.primer,
+                    step_seconds=grid.step_seconds,
+                    steps_per_bar=grid.steps_per_bar,
+                    end_seconds=request.primer_seconds,
+                )
+            notes = generate_drums(
+                rng=rng,
+                style=style,
+                bars=grid.bars,
+                pulses=grid.pulses,
+                step_seconds=grid.step_seconds,
+                offset=grid.offset,
+                density=request.density,
+                temperature=request.temperature,
+                groove=groove,
+            )
         elif request.part == "bass":
             notes = _generate_bass(request, grid, style, rng)
         elif request.part == "melody":

@@ -115,7 +115,7 @@ def test_metric_weight_hierarchy() -> None:
 
 def test_density_target_is_monotonic() -> None:
     values = [density_target(d, part="bass") for d in np.linspace(0, 1, 11)]
-    assert all(b > a for a, b in zip(values, values[1:]))
+    assert all(b > a for a, b in zip(values, values[1:], strict=False))
 
 
 def test_thin_notes_drops_weak_positions_first() -> None:
@@ -135,15 +135,23 @@ def test_fit_to_length_cuts_and_drops() -> None:
 def test_apply_feel_compound_meter_swings_sixteenths_of_the_eighth_pulse() -> None:
     pulse = 0.25  # eighth-note beat in 6/8 at 120 quarter BPM
     notes = [Note(60, i * pulse / 2, (i + 1) * pulse / 2, 80) for i in range(4)]
-    out = apply_feel(notes, swing=1.0, humanize_amount=0.0, seconds_per_beat=pulse, beat_unit=8,
-                     style=None, rng=0, end_seconds=1.0)
+    out = apply_feel(
+        notes, swing=1.0, humanize_amount=0.0, seconds_per_beat=pulse, beat_unit=8, style=None, rng=0, end_seconds=1.0
+    )
     assert out[1].start == pytest.approx(pulse * 2 / 3)
 
 
 @pytest.mark.parametrize(
     ("signature", "expected"),
-    [((4, 4), (4, 4, 4, 4)), ((3, 4), (4, 4, 4)), ((6, 8), (6, 6)), ((12, 8), (6,) * 4),
-     ((7, 8), (4, 4, 6)), ((4, 8), (4, 4)), ((2, 2), (4, 4, 4, 4))],
+    [
+        ((4, 4), (4, 4, 4, 4)),
+        ((3, 4), (4, 4, 4)),
+        ((6, 8), (6, 6)),
+        ((12, 8), (6,) * 4),
+        ((7, 8), (4, 4, 6)),
+        ((4, 8), (4, 4)),
+        ((2, 2), (4, 4, 4, 4)),
+    ],
 )
 def test_pulse_groups(signature: tuple[int, int], expected: tuple[int, ...]) -> None:
     from ai.generation.feel import pulse_groups

@@ -67,12 +67,24 @@ def test_seed_reproduces_byte_for_byte_and_other_seeds_differ(part: str) -> None
     assert a != c
 
 
-@pytest.mark.parametrize(("bars", "tempo", "signature"), [(1, 60.0, (4, 4)), (7, 137.0, (3, 4)), (5, 90.0, (6, 8)),
-                                                          (3, 180.0, (7, 8)), (32, 200.0, (4, 4))])
+@pytest.mark.parametrize(
+    ("bars", "tempo", "signature"),
+    [(1, 60.0, (4, 4)), (7, 137.0, (3, 4)), (5, 90.0, (6, 8)), (3, 180.0, (7, 8)), (32, 200.0, (4, 4))],
+)
 @pytest.mark.parametrize("part", ["drums", "bass", "melody"])
 def test_no_note_past_the_end_in_any_meter(part: str, bars: int, tempo: float, signature: tuple[int, int]) -> None:
-    request = _req(part, bars=bars, tempo=tempo, beats_per_bar=signature[0], beat_unit=signature[1],
-                   humanize=1.0, swing=0.5, density=1.0, temperature=2.0, seed=bars)
+    request = _req(
+        part,
+        bars=bars,
+        tempo=tempo,
+        beats_per_bar=signature[0],
+        beat_unit=signature[1],
+        humanize=1.0,
+        swing=0.5,
+        density=1.0,
+        temperature=2.0,
+        seed=bars,
+    )
     clip = GEN.generate(request)
     expected = bars * signature[0] * (60.0 / tempo) * 4 / signature[1]
     assert clip.duration_seconds == pytest.approx(expected)
@@ -103,8 +115,15 @@ def test_every_bass_and_melody_note_is_in_the_scale(caplog: pytest.LogCaptureFix
                     chords = progressions[seed] or default_progression(key)
                     for part in ("bass", "melody"):
                         for temperature in (0.1, 2.0):
-                            notes = _gen(part, key=key, chords=chords, seed=seed, temperature=temperature,
-                                         density=seed / 2, style=DRUM_STYLES[(seed + tonic) % len(DRUM_STYLES)])
+                            notes = _gen(
+                                part,
+                                key=key,
+                                chords=chords,
+                                seed=seed,
+                                temperature=temperature,
+                                density=seed / 2,
+                                style=DRUM_STYLES[(seed + tonic) % len(DRUM_STYLES)],
+                            )
                             assert all(n.pitch % 12 in key.pitch_classes for n in notes), (scale, tonic, seed, part)
                             checked += len(notes)
     assert checked > 5000
@@ -188,7 +207,9 @@ def test_melody_motif_rhythm_repeats_across_phrases() -> None:
     request = _req("melody", bars=4, temperature=0.1, seed=3)
     notes = GEN.generate(request).notes
     bar = request.bar_seconds
-    onsets = [sorted(round(n.start - b * bar, 6) for n in notes if b * bar <= n.start < (b + 1) * bar) for b in range(4)]
+    onsets = [
+        sorted(round(n.start - b * bar, 6) for n in notes if b * bar <= n.start < (b + 1) * bar) for b in range(4)
+    ]
     assert onsets[0] == onsets[2]  # the antecedent's opening bar returns (the period's answer)
 
 
@@ -230,8 +251,14 @@ def test_high_temperature_drums_vary_more_between_bars() -> None:
         out = []
         for seed in range(8):
             request = _req("drums", temperature=temperature, seed=seed, bars=8, style="rock")
-            bars = [frozenset((n.pitch, round(n.start % request.bar_seconds, 4)) for n in GEN.generate(request).notes
-                              if int(n.start / request.bar_seconds + 1e-9) == b) for b in (0, 1, 2, 4, 5, 6)]
+            bars = [
+                frozenset(
+                    (n.pitch, round(n.start % request.bar_seconds, 4))
+                    for n in GEN.generate(request).notes
+                    if int(n.start / request.bar_seconds + 1e-9) == b
+                )
+                for b in (0, 1, 2, 4, 5, 6)
+            ]
             out.append(len(set(bars)))
         return float(np.mean(out))
 
@@ -249,8 +276,9 @@ def test_swing_delays_offbeat_eighths_toward_the_triplet() -> None:
     assert len(swung_offbeats) == len(offbeats)
     assert not [n for n in swung if abs((n.start / spb) % 1 - 0.5) < 1e-6]
     # On-beats do not move.
-    assert sorted(n.start for n in straight if abs((n.start / spb) % 1) < 1e-6) == \
-        sorted(n.start for n in swung if abs((n.start / spb) % 1) < 1e-6)
+    assert sorted(n.start for n in straight if abs((n.start / spb) % 1) < 1e-6) == sorted(
+        n.start for n in swung if abs((n.start / spb) % 1) < 1e-6
+    )
 
 
 def test_hip_hop_swings_sixteenths() -> None:
@@ -275,11 +303,17 @@ def test_humanize_moves_notes_a_little_and_stays_in_bounds(part: str) -> None:
     loose = GEN.generate(_req(part, humanize=1.0, seed=4))
     assert len(plain.notes) == len(loose.notes)
     assert plain.notes != loose.notes
-    shifts = [abs(a.start - b.start) for a, b in zip(sorted(plain.notes, key=lambda n: (n.start, n.pitch)),
-                                                      sorted(loose.notes, key=lambda n: (n.start, n.pitch)), strict=True)]
+    shifts = [
+        abs(a.start - b.start)
+        for a, b in zip(
+            sorted(plain.notes, key=lambda n: (n.start, n.pitch)),
+            sorted(loose.notes, key=lambda n: (n.start, n.pitch)),
+            strict=True,
+        )
+    ]
     assert max(shifts) <= 0.02 + 1e-9
     assert max(shifts) > 0.002
-    assert all(0.0 <= n.start and n.end <= loose.duration_seconds + 1e-9 for n in loose.notes)
+    assert all(n.start >= 0.0 and n.end <= loose.duration_seconds + 1e-9 for n in loose.notes)
     assert all(1 <= n.velocity <= 127 for n in loose.notes)
 
 
@@ -294,7 +328,7 @@ def test_melody_primer_is_kept_and_continued_from_its_last_pitch() -> None:
         request = _req("melody", primer=primer, primer_seconds=4.0, bars=2, seed=seed, temperature=0.5)
         clip = GEN.generate(request)
         assert tuple(clip.notes[: len(primer)]) == primer
-        cont = clip.notes[len(primer):]
+        cont = clip.notes[len(primer) :]
         assert cont and all(n.start >= 4.0 - 1e-9 for n in cont)
         assert clip.duration_seconds == pytest.approx(4.0 + 2 * 2.0)
         near += abs(cont[0].pitch - 74) <= 5
@@ -307,7 +341,7 @@ def test_melody_primer_is_kept_and_continued_from_its_last_pitch() -> None:
 def test_bass_primer_sets_register_and_rhythm() -> None:
     primer = tuple(Note(52, t, t + 0.2, 90) for t in (0.0, 0.75, 1.0, 1.75))  # E3, syncopated
     clip = GEN.generate(_req("bass", primer=primer, primer_seconds=2.0, bars=4, seed=0, temperature=0.1))
-    cont = [n for n in clip.notes[len(primer):]]
+    cont = [n for n in clip.notes[len(primer) :]]
     assert tuple(clip.notes[: len(primer)]) == primer
     first_bar = sorted(round(n.start - 2.0, 6) for n in cont if n.start < 4.0)
     assert first_bar == [0.0, 0.75, 1.0, 1.75]
@@ -316,11 +350,13 @@ def test_bass_primer_sets_register_and_rhythm() -> None:
 
 def test_drum_primer_groove_is_continued() -> None:
     # A bar with a cowbell on every off-beat 8th, which no style has: the continuation keeps it.
-    primer = tuple([Note(36, 0.0, 0.1, 100), Note(38, 1.0, 1.1, 100)]
-                   + [Note(56, t + 0.25, t + 0.35, 90) for t in (0.0, 0.5, 1.0, 1.5)])
+    primer = tuple(
+        [Note(36, 0.0, 0.1, 100), Note(38, 1.0, 1.1, 100)]
+        + [Note(56, t + 0.25, t + 0.35, 90) for t in (0.0, 0.5, 1.0, 1.5)]
+    )
     clip = GEN.generate(_req("drums", primer=primer, primer_seconds=2.0, bars=4, seed=0, style="rock"))
     assert tuple(clip.notes[: len(primer)]) == primer
-    cont = clip.notes[len(primer):]
+    cont = clip.notes[len(primer) :]
     cowbells = sorted(round(n.start - 2.0, 6) for n in cont if n.pitch == 56 and n.start < 4.0)
     assert cowbells == [0.25, 0.75, 1.25, 1.75]
     assert min(n.start for n in cont) >= 2.0
@@ -380,8 +416,11 @@ def test_rock_six_eight_puts_the_backbeat_on_four() -> None:
 def test_concurrent_generation_matches_sequential() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    requests = [_req(part, seed=s, humanize=0.4, style=DRUM_STYLES[s % len(DRUM_STYLES)])
-                for s in range(6) for part in ("drums", "bass", "melody")]
+    requests = [
+        _req(part, seed=s, humanize=0.4, style=DRUM_STYLES[s % len(DRUM_STYLES)])
+        for s in range(6)
+        for part in ("drums", "bass", "melody")
+    ]
     sequential = [GEN.generate(r).to_midi_bytes() for r in requests]
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(lambda r: GEN.generate(r).to_midi_bytes(), requests))
