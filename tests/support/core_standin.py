@@ -10,7 +10,7 @@ It implements the contract of ``shared/reference/dawg-core.md`` section 1 on a f
 * the request reader works like the core's: it reads the socket in 1024-byte chunks and stops at
   the first short read (``read_quirk=True``), so a body that is not already in the socket buffer
   when the reader gets there is lost or cut. With httpx, which writes headers and body
-  separately, a POST body of a few kB is usually lost entirely. The quirk is on by default in
+  separately, a POST body of a few kB is often lost entirely. The quirk is on by default in
   every mode but ``"import_ok"`` (a core that implements the import route is taken to read whole
   requests; pass ``read_quirk=True`` to combine both). ``cut_body_at=N`` cuts every body to ``N``
   bytes, to reproduce the loss deterministically.
@@ -38,8 +38,8 @@ Modes (``run_core_standin(mode=...)``):
 
 ``delay_s`` applies in every mode (to the first ``delay_first_n`` requests only, when given: a
 core that is slow once and then recovers). Every request seen (also in slow mode, before the wait) is
-recorded in ``.received``. ``.mode`` may be changed while the server runs (not to or from
-``"down"``).
+recorded in ``.received``. ``.mode`` and ``.delay_s`` may be changed while the server runs
+(not to or from ``"down"``).
 
 Typical use::
 
