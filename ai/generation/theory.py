@@ -707,7 +707,12 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         elif event.secondary:
             scores += np.where(in_chord, 1.2, -1.6 / max(temperature, 0.5))
         elif event.strong:
-            scores += np.where(in_chord, 0.8, -0.4)
+            scores += np.where(in_chord, 0.8, -0.6)
+        if event.strong:  # a semitone against a chord tone on a beat is a clash (b9, blue note)
+            clash = np.array(
+                [p % 12 not in chord_pcs and bool(chord_pcs & {(p + 1) % 12, (p - 1) % 12}) for p in pitches]
+            )
+            scores += np.where(clash, -0.8, 0.0)
         else:
             scores += np.where(in_chord, 0.3, 0.0)
         if prev is not None:
