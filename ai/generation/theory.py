@@ -699,6 +699,9 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         target = float(np.clip(target, MELODY_RANGE[0] + 3, MELODY_RANGE[1] - 5))
         chord = request.chord_at_bar(event.bar)
         chord_pcs = set(_stable_pcs(chord, key, request.chromatic))
+        # What the harmony sounds: the whole chord, except in blues scales where a minor third
+        # over a major chord is the idiom rather than a clash.
+        sounding = chord_pcs if key.scale in ("blues", "minor_pentatonic") else set(chord.pitch_classes)
         candidates = np.array(pitches)
         scores = -(((candidates - target) / 5.0) ** 2)
         in_chord = np.array([p % 12 in chord_pcs for p in pitches])
@@ -708,13 +711,11 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
             scores += np.where(in_chord, 1.2, -1.6 / max(temperature, 0.5))
         elif event.strong:
             scores += np.where(in_chord, 0.8, -0.6)
-        if event.strong:  # a semitone against a chord tone on a beat is a clash (b9, blue note)
-            clash = np.array(
-                [p % 12 not in chord_pcs and bool(chord_pcs & {(p + 1) % 12, (p - 1) % 12}) for p in pitches]
-            )
-            scores += np.where(clash, -0.8, 0.0)
         else:
             scores += np.where(in_chord, 0.3, 0.0)
+        if event.strong:  # a semitone against a chord tone on a beat is a clash (b9, blue note)
+            clash = [p % 12 not in chord_pcs and bool(sounding & {(p + 1) % 12, (p - 1) % 12}) for p in pitches]
+            scores += np.where(np.array(clash), -0.8, 0.0)
         if prev is not None:
             d = candidates - prev
             ad = np.abs(d)
