@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     core_url: str = Field("http://localhost:8080", description="Base URL of DAWG-CORE's REST API.")
     core_connect_timeout_s: float = Field(0.5, gt=0, description="TCP connect timeout to DAWG-CORE.")
     core_timeout_s: float = Field(2.0, gt=0, description="Read/write timeout of one call to DAWG-CORE.")
+    core_deadline_s: float = Field(
+        2.5, gt=0, lt=3, description="Overall limit of one call to DAWG-CORE, retries included."
+    )
     core_retries: int = Field(1, ge=0, le=5, description="Extra tries for idempotent (GET) calls to DAWG-CORE.")
 
     projects_dir: Path = Field(

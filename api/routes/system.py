@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -59,6 +60,6 @@ async def models(engine: EngineDep) -> ModelsResponse:
     responses={502: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
 async def core_status(engine: EngineDep) -> dict[str, Any]:
-    health = await engine.core.health()
-    project = await engine.core.project_status()
+    # Concurrently, so that a slow core costs one deadline, not two.
+    health, project = await asyncio.gather(engine.core.health(), engine.core.project_status())
     return {"core_url": engine.settings.core_url, "health": health, "project": project.to_dict()}
