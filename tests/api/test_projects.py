@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from tests.conftest import engine_client, make_settings
+from tests.api.conftest import engine_client, make_settings
 from tests.support.core_standin import run_core_standin
 
 ELECTRONIC = ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad", "FX"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import engine_client, make_settings
+from tests.api.conftest import engine_client, make_settings
 from tests.support.core_standin import run_core_standin
 
 
