@@ -98,7 +98,7 @@ _STYLES: dict[str, DrumStyle] = {
     "default": DrumStyle(
         "default",
         simple=(
-            _l("kick", KICK, "X... ..3. x... ...."),
+            _l("kick", KICK, "X... ..3. x... .6.."),
             _l("snare", SNARE, ".... X... .... X..."),
             _l("hat", HAT, "x727 x727 x727 x727", 0.85),
         ),
@@ -115,7 +115,7 @@ _STYLES: dict[str, DrumStyle] = {
     "rock": DrumStyle(
         "rock",
         simple=(
-            _l("kick", KICK, "X... .... x.3. ...."),
+            _l("kick", KICK, "X... ...6 x.3. ...."),
             _l("snare", SNARE, ".... X... .... X..."),
             _l("hat", HAT, "x828 x828 x828 x828", 0.9),
         ),
@@ -132,7 +132,7 @@ _STYLES: dict[str, DrumStyle] = {
     "funk": DrumStyle(
         "funk",
         simple=(
-            _l("kick", KICK, "X..x ..x. ..x. .4.."),
+            _l("kick", KICK, "X..x ..x. ..x. .4.8"),
             _l("snare", SNARE, "..g. X..g .g.. X..g"),
             _l("hat", HAT, "x3x3 x3x3 x3o. x3x3", 0.8),
         ),
@@ -153,7 +153,7 @@ _STYLES: dict[str, DrumStyle] = {
             _l("kick", KICK, "X... ..x. ..X. .4.. X... .... .xx. ...."),
             _l("snare", SNARE, ".... X... .... X..g .... X... .... X..."),
             _l("snare", CLAP, ".... 5... .... 5... .... 5... .... 5...", 0.8),
-            _l("hat", HAT, "x.x. x.x6 x.x. x.x6", 0.75),
+            _l("hat", HAT, "x.28 x.26 x.28 x.26", 0.75),
         ),
         compound=None,
         ghost_rate=0.5,
@@ -164,7 +164,7 @@ _STYLES: dict[str, DrumStyle] = {
     "jazz": DrumStyle(
         "jazz",
         simple=(
-            _l("ride", RIDE, "x... x.x. x... x.x.", 0.85),
+            _l("ride", RIDE, "x.8. x.2. x.8. x.2.", 0.85),
             _l("hat", PEDAL_HAT, ".... x... .... x...", 0.7),
             _l("kick", KICK, "3... 3... 3... 3...", 0.5),
         ),
@@ -206,7 +206,7 @@ _STYLES: dict[str, DrumStyle] = {
         simple=(
             _l("kick", KICK, "X... X... X... X..."),
             _l("snare", CLAP, ".... x... .... x..."),
-            _l("hat", OPEN_HAT, "..x. ..x. ..x. ..x.", 0.75),
+            _l("hat", OPEN_HAT, "..2. ..2. ..2. ..2.", 0.75),
             _l("hat", HAT, "4.4. 4.4. 4.4. 4.4.", 0.6),
             _l("hat", HAT, ".7.7 .7.7 .7.7 .7.7", 0.5),
             _l("perc", TAMBOURINE, ".... 8... .... 8...", 0.6),
@@ -222,7 +222,7 @@ _STYLES: dict[str, DrumStyle] = {
         simple=(
             _l("kick", KICK, ".... .... X... ...."),
             _l("snare", SIDE_STICK, ".... .... x... ...."),
-            _l("hat", HAT, "x.x. x.x. x.x. x.x6", 0.7),
+            _l("hat", HAT, "x.38 x.38 x.38 x.36", 0.7),
             _l("hat", OPEN_HAT, ".... .... .... ..5.", 0.6),
         ),
         compound=(
@@ -238,9 +238,9 @@ _STYLES: dict[str, DrumStyle] = {
     "blues": DrumStyle(
         "blues",
         simple=(
-            _l("kick", KICK, "X... .... x.4. ...."),
-            _l("snare", SNARE, ".... X... .... X..."),
-            _l("hat", HAT, "x.x. x.x. x.x. x.x.", 0.85),
+            _l("kick", KICK, "X... ..7. x.4. ...."),
+            _l("snare", SNARE, ".... X... .... X.9."),
+            _l("hat", HAT, "x.2. x.2. x.2. x.2.", 0.85),
         ),
         compound=(
             _l("kick", KICK, "X..... x....."),
@@ -256,10 +256,11 @@ _STYLES: dict[str, DrumStyle] = {
     "metal": DrumStyle(
         "metal",
         simple=(
-            _l("kick", KICK, "x5x5 x5x5 x5x5 x5x5"),
+            _l("kick", KICK, "x626 x626 x626 x626"),
             _l("snare", SNARE, ".... X... .... X..."),
             _l("ride", RIDE_BELL, "x... x... x... x...", 0.85),
-            _l("hat", HAT, "..6. ..6. ..6. ..6.", 0.7),
+            _l("hat", HAT, "..4. ..4. ..4. ..4.", 0.7),
+            _l("perc", CHINA, "8... .... 8... ....", 0.8),
         ),
         compound=(
             _l("kick", KICK, "x5x5x5 x5x5x5"),
@@ -390,7 +391,7 @@ def _char_hit(char: str, density: float, rng: np.random.Generator) -> int | None
     if char.isdigit():
         return _OPTIONAL_VELOCITY if density >= int(char) / 10.0 - 1e-9 else None
     if char == "g":
-        return _VELOCITY["g"] if rng.random() < min(1.0, 0.25 + density) else None
+        return _VELOCITY["g"] if rng.random() < 0.15 + 0.85 * density else None
     return _VELOCITY.get(char, _VELOCITY["x"])
 
 

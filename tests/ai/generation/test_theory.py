@@ -425,3 +425,10 @@ def test_concurrent_generation_matches_sequential() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(lambda r: GEN.generate(r).to_midi_bytes(), requests))
     assert parallel == sequential
+
+
+@pytest.mark.parametrize("style", DRUM_STYLES)
+def test_density_is_monotonic_in_every_style(style: str) -> None:
+    for part in ("drums", "bass"):
+        counts = [np.mean([len(_gen(part, density=d, seed=s, style=style)) for s in range(5)]) for d in (0.0, 0.5, 1.0)]
+        assert counts[0] < counts[1] < counts[2], (part, counts)
