@@ -611,7 +611,7 @@ def _melody_plan(
                     motif_a, grid, amount=amount, density=density, temperature=temperature, style=style, rng=rng
                 )
                 rhythm = a_rhythm if primer_cells and rng.random() > amount else _bar_rhythm(varied, grid)
-            motif_bar = phrase > 0
+            motif_bar = phrase > 0 or bool(primer_cells)  # a primer lends its intervals at once
         start_bar = phrase * phrase_bars
         span = min(phrase_bars, grid.bars - start_bar) * grid.steps_per_bar
         for i, (step, dur) in enumerate(rhythm):
