@@ -812,6 +812,8 @@ def _check(request: GenerationRequest) -> None:
     ):
         if not lo <= value <= hi:
             raise InvalidParameter(name, f"must be within {lo}..{hi}, got {value}")
+    if request.seed < 0:
+        raise InvalidParameter("seed", f"must be a non-negative integer, got {request.seed}")
     if request.bars < 1:
         raise InvalidParameter("bars", f"must be at least 1, got {request.bars}")
     if request.tempo <= 0:

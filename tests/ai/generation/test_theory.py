@@ -395,6 +395,8 @@ def test_style_names_and_errors() -> None:
         GEN.generate(_req("drums", beats_per_bar=4, beat_unit=3))
     with pytest.raises(InvalidParameter):
         GEN.generate(_req("melody", temperature=3.0))
+    with pytest.raises(InvalidParameter):
+        GEN.generate(_req("bass", seed=-1))
 
 
 def test_generator_interface() -> None:
