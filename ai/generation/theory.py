@@ -545,7 +545,7 @@ def _cadence_rhythm(cells: Sequence[_Cell], grid: _Grid, *, final: bool) -> list
     """The phrase-end bar: the motif's first half, then a long note on a strong pulse."""
     n = len(grid.pulses)
     land = n // 2 if n >= 2 else 0
-    events = [e for e in _bar_rhythm(list(cells[:land]) + [_Cell(())] * (n - land), grid)]
+    events = _bar_rhythm(list(cells[:land]) + [_Cell(())] * (n - land), grid)
     land_step = grid.pulse_starts[land]
     events = [(s, min(d, land_step - s)) for s, d in events if s < land_step]
     breath = 0 if final else min(2, grid.steps_per_bar - land_step - 1)
@@ -573,8 +573,12 @@ def _melody_plan(
     style: str,
     rng: np.random.Generator,
     primer_cells: list[tuple[int, int]] | None,
-) -> tuple[list[_MelodyEvent], int]:
-    """Rhythm and phrase structure of the whole melody; returns the events and motif length."""
+) -> list[_MelodyEvent]:
+    """Rhythm and phrase structure of the whole melody.
+
+    Phrases are two bars (one for a one-bar clip): the first bar states (or, in later phrases,
+    varies) motif A, the last is a cadence bar. Every second phrase ends on a full cadence.
+    """
     temperature, density = request.temperature, request.density
     motif_a = _motif(grid, density=density, temperature=temperature, style=style, rng=rng)
     motif_b = _motif(grid, density=density, temperature=temperature, style=style, rng=rng)
@@ -588,7 +592,7 @@ def _melody_plan(
         in_phrase = bar % phrase_bars
         last_of_phrase = in_phrase == phrase_bars - 1 or bar == grid.bars - 1
         motif_bar = False
-        if last_of_phrase and (phrase_bars == 1 or in_phrase > 0 or bar == grid.bars - 1):
+        if last_of_phrase:  # the cadence bar: motif B's opening, then a long stable note
             final = bar == grid.bars - 1
             cells = _vary(
                 motif_b,
@@ -638,7 +642,7 @@ def _melody_plan(
             events[-1] = _MelodyEvent(
                 e.bar, e.step, e.dur, e.phrase, e.phrase_pos, e.strong, e.downbeat, e.secondary, kind, None
             )
-    return events, len(a_rhythm)
+    return events
 
 
 def _contour(pos: float, *, center: float, height: float, peak: float, shape: str) -> float:
@@ -672,7 +676,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
                 _nearest_in(pitches, _fold_into(n.pitch, *MELODY_RANGE)) for n in primer[-len(primer_cells or []) :]
             ]
             motif_intervals = [index[b] - index[a] for a, b in pairwise(tail)]
-    events, _ = _melody_plan(request, grid, style, rng, primer_cells)
+    events = _melody_plan(request, grid, style, rng, primer_cells)
 
     phrase_shape: dict[int, tuple[float, float, float, str]] = {}
     notes: list[Note] = []
