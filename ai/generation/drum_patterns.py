@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ai.generation.base import Note
-from ai.generation.feel import metric_weight
+from ai.generation.feel import metric_weight, swing_subdivision
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +314,9 @@ def style_swing(style: str | None) -> float:
 
 
 def sixteenth_swing(style: str | None) -> bool:
-    """Whether the style swings 16ths (funk, hip-hop) rather than 8ths."""
-    return normalise_drum_style(style) in ("funk", "hip-hop")
+    """Whether the style swings 16ths (funk, hip-hop, reggae) rather than 8ths (see
+    :func:`ai.generation.feel.swing_subdivision`, which the Magenta backend uses too)."""
+    return swing_subdivision(normalise_drum_style(style)) == 4
 
 
 # --- deriving a bar's pattern for any meter -------------------------------------------------
