@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from api.schemas import GenerationParams
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.primer import read_primer
-from ai.generation.theory import DRUM_STYLES
+from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style
 from ai.music_theory import default_progression, parse_key, parse_progression
 from utils.errors import InvalidParameter
 
@@ -27,12 +27,10 @@ class ResolvedPart:
 def normalise_genre(value: str | None) -> str | None:
     if value is None:
         return None
-    name = value.strip().lower().replace("_", "-").replace(" ", "-")
-    name = {"hiphop": "hip-hop", "hip hop": "hip-hop", "edm": "electronic", "house": "electronic",
-            "techno": "electronic", "shuffle": "blues"}.get(name, name)
-    if name not in DRUM_STYLES:
-        raise InvalidParameter("style", f"unknown style '{value}'; known styles: {', '.join(DRUM_STYLES)}")
-    return name
+    try:
+        return normalise_drum_style(value)
+    except ValueError as exc:
+        raise InvalidParameter("style", str(exc)) from exc
 
 
 def resolve_part(params: GenerationParams, endpoint_part: Part | None) -> ResolvedPart:
