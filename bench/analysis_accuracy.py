@@ -38,7 +38,7 @@ from ai.analysis.seed_method import seed_analyze  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "out" / "seed_cache.json"
-COLUMNS = ["Acc1", "Acc2", "beatF", "CMLt", "AMLt", "downF", "meter", "key", "chords"]
+COLUMNS = ["Acc1", "Acc2", "beatF", "CMLt", "AMLt", "downF", "meter", "key", "chords", "chord7"]
 
 
 def tempo_scores(est: float | None, ref: float) -> tuple[float, float]:
@@ -89,8 +89,11 @@ def to_harte(label: str) -> str:
     return f"{match.group(1)}:{_QUALITY[match.group(2)]}"
 
 
-def chord_majmin(est_chords: list[dict[str, Any]], truth: dict[str, Any], duration: float) -> float | None:
-    """Duration-weighted majmin accuracy over the reference bars, or None without chord truth."""
+def chord_majmin(
+    est_chords: list[dict[str, Any]], truth: dict[str, Any], duration: float, *, vocabulary: str = "majmin"
+) -> float | None:
+    """Duration-weighted chord accuracy (mir_eval ``vocabulary``: majmin or sevenths) over the
+    reference bars, or None without chord truth."""
     labels = truth.get("chords_per_bar")
     downbeats = truth.get("downbeats_s")
     if not labels or not downbeats:
@@ -106,7 +109,7 @@ def chord_majmin(est_chords: list[dict[str, Any]], truth: dict[str, Any], durati
         est_iv, est_lab, ref_iv.min(), ref_iv.max(), mir_eval.chord.NO_CHORD, mir_eval.chord.NO_CHORD
     )
     iv, ref_l, est_l = mir_eval.util.merge_labeled_intervals(ref_iv, ref_lab, est_iv, est_lab)
-    comparisons = mir_eval.chord.majmin(ref_l, est_l)
+    comparisons = getattr(mir_eval.chord, vocabulary)(ref_l, est_l)
     return float(mir_eval.chord.weighted_accuracy(comparisons, mir_eval.util.intervals_to_durations(iv)))
 
 
@@ -119,12 +122,14 @@ def score_one(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, float 
     meter = None
     if truth.get("meter") and "time_signature" in result:
         meter = float(result.get("time_signature") == truth["meter"])
-    chords = None
+    chords = chord7 = None
     if "chords" in result:
         chords = chord_majmin(result["chords"], truth, float(result.get("duration") or 0.0))
+        chord7 = chord_majmin(result["chords"], truth, float(result.get("duration") or 0.0), vocabulary="sevenths")
     return {
         "Acc1": acc1, "Acc2": acc2, "beatF": f, "CMLt": cmlt, "AMLt": amlt, "downF": down,
         "meter": meter, "key": key_score(result.get("key"), truth["key"]), "chords": chords,
+        "chord7": chord7,
     }
 
 
@@ -210,7 +215,9 @@ def sweep(dataset: Path, *, limit: int | None) -> None:
     chord_variants = {
         "default": base_chord,
         "triads_only": replace(base_chord, qualities=("", "m")),
-        "no_7th_pen": replace(base_chord, seventh_penalty=0.0),
+        "7th_thr.25": replace(base_chord, seventh_threshold=0.25),
+        "7th_thr.35": replace(base_chord, seventh_threshold=0.35),
+        "7th_thr.7": replace(base_chord, seventh_threshold=0.7),
         "no_harmonic": replace(base_chord, harmonic_weights=()),
         "no_bass": replace(base_chord, bass_weight=0.0),
         "compress10": replace(base_chord, compression=10.0),
@@ -221,6 +228,7 @@ def sweep(dataset: Path, *, limit: int | None) -> None:
         truths = json.loads((subset / "ground_truth.json").read_text())[:limit]
         key_scores: dict[str, list[float]] = {k: [] for k in key_variants}
         chord_scores: dict[str, list[float]] = {k: [] for k in chord_variants}
+        seventh_scores: dict[str, list[float]] = {k: [] for k in chord_variants}
         for truth in truths:
             audio = decode_audio(subset / truth["file"])
             features = compute_features(to_analysis_rate(audio), ANALYSIS_SR)
@@ -234,15 +242,18 @@ def sweep(dataset: Path, *, limit: int | None) -> None:
                 chords = tonal.estimate_chords(
                     features, beat_times=rhythm.beat_times, downbeat_times=downbeats, config=config
                 )
-                value = chord_majmin([c.to_dict() for c in chords], truth, features.duration)
-                chord_scores[name].append(value or 0.0)
+                as_dicts = [c.to_dict() for c in chords]
+                chord_scores[name].append(chord_majmin(as_dicts, truth, features.duration) or 0.0)
+                seventh_scores[name].append(
+                    chord_majmin(as_dicts, truth, features.duration, vocabulary="sevenths") or 0.0
+                )
         print(f"\n== {subset.name}: key MIREX by variant ==")
         for name, values in key_scores.items():
             print(f"  {name:<12} {100 * np.mean(values):6.1f}")
         if any(chord_scores.values()):
-            print(f"== {subset.name}: chord majmin by variant ==")
+            print(f"== {subset.name}: chord majmin / sevenths by variant ==")
             for name, values in chord_scores.items():
-                print(f"  {name:<12} {100 * np.mean(values):6.1f}")
+                print(f"  {name:<12} {100 * np.mean(values):6.1f} {100 * np.mean(seventh_scores[name]):6.1f}")
 
 
 def main() -> None:

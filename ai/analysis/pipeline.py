@@ -96,17 +96,23 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
 
     Silent frames count as 0 for the centroid and roll-off, as in the seed (librosa).
     """
-    mag_t = features.stft_mag.T  # (frames, bins)
-    total = mag_t.sum(axis=1, dtype=np.float64)
-    sounding = total > 0
-    if not np.any(sounding):
-        return 0.0, 0.0, float(features.rms.mean()) if features.rms.size else 0.0
-    centroid = np.zeros_like(total)
-    centroid[sounding] = (mag_t[sounding] @ features.freqs) / total[sounding]
-    cumulative = np.cumsum(mag_t, axis=1, dtype=np.float32)
-    threshold = (0.85 * cumulative[:, -1])[:, None]
-    rolloff_bin = np.argmax(cumulative >= threshold, axis=1)
-    rolloff = np.where(sounding, features.freqs[rolloff_bin], 0.0)
+    if features.rms.size == 0:
+        return 0.0, 0.0, 0.0
+    mag_t = features.stft_mag.T  # (frames, bins), C-ordered
+    n_frames = mag_t.shape[0]
+    centroid = np.zeros(n_frames)
+    rolloff = np.zeros(n_frames)
+    freqs = features.freqs.astype(np.float32)
+    block = 1024
+    for start in range(0, n_frames, block):  # blocks keep the cumulative sums in cache
+        part = mag_t[start : start + block]
+        cumulative = np.cumsum(part, axis=1, dtype=np.float32)
+        total = cumulative[:, -1]
+        sounding = total > 0
+        safe_total = np.where(sounding, total, 1.0)
+        centroid[start : start + len(part)] = np.where(sounding, (part @ freqs) / safe_total, 0.0)
+        first_above = np.argmax(cumulative >= (0.85 * total)[:, None], axis=1)
+        rolloff[start : start + len(part)] = np.where(sounding, features.freqs[first_above], 0.0)
     return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
 
 

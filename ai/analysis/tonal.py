@@ -191,8 +191,9 @@ class ChordConfig:
     harmonic_weights: tuple[float, ...] = (1.0, 0.5, 0.33, 0.25)
     compression: float = 0.0
     bass_weight: float = 0.3
-    seventh_penalty: float = 0.1
-    """Subtracted from the similarity of 4-note templates (a triad is preferred when tied)."""
+    seventh_threshold: float = 0.5
+    """A triad becomes a seventh chord ("7", "maj7", "m7" when in ``qualities``) when the seventh's
+    pitch class holds at least this fraction of the mean energy of the triad's three notes."""
     self_transition: float = 0.6
     """Probability of keeping the same chord from one segment to the next."""
     emission_sharpness: float = 200.0
@@ -256,6 +257,20 @@ def _viterbi(log_emission: np.ndarray, self_prob: float) -> np.ndarray:
     return path
 
 
+def _seventh_suffix(chroma: np.ndarray, root: int, triad: str, config: ChordConfig) -> str:
+    """The label suffix for a triad on ``root``: the triad's own or a seventh chord's."""
+    triad_energy = float(np.mean([chroma[(root + i) % 12] for i in CHORD_QUALITIES[triad]]))
+    best_suffix, best_energy = triad, config.seventh_threshold * triad_energy
+    for quality in config.qualities:
+        intervals = CHORD_QUALITIES[quality]
+        if len(intervals) != 4 or intervals[:3] != CHORD_QUALITIES[triad]:
+            continue
+        energy = float(chroma[(root + intervals[3]) % 12])
+        if energy >= best_energy and energy > 0:
+            best_suffix, best_energy = quality, energy
+    return best_suffix
+
+
 def estimate_chords(
     features: SharedFeatures,
     *,
@@ -287,6 +302,7 @@ def estimate_chords(
     bass = _compress(fold_chroma(salience[:bass_rows]), config.compression)
     frame_idx = np.searchsorted(features.frame_times, [s for s, _ in segments] + [segments[-1][1]])
     seg_chroma = np.zeros((len(segments), 12))
+    seg_full = np.zeros((len(segments), 12))
     seg_energy = np.zeros(len(segments))
     for i in range(len(segments)):
         a, b = int(frame_idx[i]), int(max(frame_idx[i + 1], frame_idx[i] + 1))
@@ -295,21 +311,30 @@ def estimate_chords(
         full = full / max(np.linalg.norm(full), 1e-12)
         low = low / max(np.linalg.norm(low), 1e-12)
         seg_chroma[i] = full + config.bass_weight * low
+        seg_full[i] = full
         seg_energy[i] = float(features.rms[a:b].mean()) if b > a else 0.0
 
-    templates, labels, sizes = _chord_templates(tuple(config.qualities))
+    # Stage 1: the triad (root and third) by template matching and Viterbi smoothing.
+    triads = tuple(q for q in config.qualities if len(CHORD_QUALITIES[q]) == 3)
+    templates, labels, _sizes = _chord_templates(triads)
     norms = np.linalg.norm(seg_chroma, axis=1, keepdims=True)
     unit = seg_chroma / np.maximum(norms, 1e-12)
-    similarity = unit @ templates.T - config.seventh_penalty * (sizes > 3)
+    similarity = unit @ templates.T
     silent = (norms[:, 0] <= 0) | (seg_energy < config.no_chord_threshold * max(seg_energy.max(), 1e-12))
     # State "N" (last column): a fixed similarity that wins only where nothing is pitched.
     no_chord = np.where(silent, 1.0, -1.0)[:, None]
     log_emission = config.emission_sharpness * np.hstack([np.where(silent[:, None], -1.0, similarity), no_chord])
     path = _viterbi(log_emission, config.self_transition)
-    names = labels + ["N"]
+    # Stage 2: a seventh where its pitch class is strong next to the triad's notes.
+    seg_labels = []
+    for i, state in enumerate(path):
+        if state == len(labels):
+            seg_labels.append("N")
+            continue
+        root, triad = int(state) % 12, triads[int(state) // 12]
+        seg_labels.append(TONICS[root] + _seventh_suffix(seg_full[i], root, triad, config))
     merged: list[ChordSegment] = []
-    for (start, end), state in zip(segments, path):
-        label = names[int(state)]
+    for (start, end), label in zip(segments, seg_labels):
         if merged and merged[-1].label == label:
             merged[-1] = ChordSegment(merged[-1].start, end, label)
         else:

@@ -1,0 +1,73 @@
+"""Synthetic music with known answers: harmonic tones, chord progressions, click tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SR = 22050
+
+
+def note(midi: float, duration: float, *, sr: int = SR, tuning_cents: float = 0.0, harmonics: int = 6,
+         amplitude: float = 0.2, decay: float = 2.0) -> np.ndarray:
+    """A plucked harmonic tone [shape=(n,)]: partials h*f0 with amplitude 0.6**(h-1), 5 ms attack."""
+    n = int(round(duration * sr))
+    t = np.arange(n) / sr
+    f0 = 440.0 * 2.0 ** ((midi - 69 + tuning_cents / 100.0) / 12.0)
+    out = np.zeros(n)
+    for h in range(1, harmonics + 1):
+        if h * f0 < sr / 2:
+            out += 0.6 ** (h - 1) * np.sin(2 * np.pi * h * f0 * t)
+    envelope = np.minimum(t / 0.005, 1.0) * np.exp(-decay * t)
+    return (amplitude * out * envelope).astype(np.float32)
+
+
+CHORD_INTERVALS = {"": (0, 4, 7), "m": (0, 3, 7), "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "m7": (0, 3, 7, 10)}
+ROOTS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10, "B": 11}
+
+
+def parse(label: str) -> tuple[int, str]:
+    root = label[:2] if len(label) > 1 and label[1] in "#b" else label[:1]
+    return ROOTS[root], label[len(root):]
+
+
+def progression(labels: list[str], *, bpm: float = 120.0, beats_per_chord: int = 4, repeats: int = 2,
+                sr: int = SR, tuning_cents: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chords struck on every beat (voiced around middle C) over a bass root on every downbeat.
+
+    Returns (audio [shape=(n,)], beat_times, downbeat_times), one chord per bar.
+    """
+    beat = 60.0 / bpm
+    sequence = labels * repeats
+    n = int(round(len(sequence) * beats_per_chord * beat * sr)) + sr
+    y = np.zeros(n, dtype=np.float32)
+    beats, downbeats = [], []
+    for bar, label in enumerate(sequence):
+        root, quality = parse(label)
+        pitches = [60 + ((root + i) % 12) for i in CHORD_INTERVALS[quality]]
+        for k in range(beats_per_chord):
+            start = (bar * beats_per_chord + k) * beat
+            beats.append(start)
+            i = int(round(start * sr))
+            for p in pitches:
+                tone = note(p, beat, sr=sr, tuning_cents=tuning_cents, amplitude=0.12)
+                y[i : i + len(tone)] += tone[: n - i]
+            if k == 0:
+                downbeats.append(start)
+                bass = note(36 + root, beat * beats_per_chord, sr=sr, tuning_cents=tuning_cents, amplitude=0.3,
+                            decay=0.8)
+                y[i : i + len(bass)] += bass[: n - i]
+    return y, np.array(beats), np.array(downbeats)
+
+
+def clicks(bpm: float, duration: float, *, beats_per_bar: int = 4, sr: int = SR) -> np.ndarray:
+    """A click track [shape=(n,)] with accented (louder, lower) downbeats."""
+    n = int(duration * sr)
+    y = np.zeros(n, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    for k, start in enumerate(np.arange(0.0, duration, 60.0 / bpm)):
+        i = int(start * sr)
+        length = min(int(0.03 * sr), n - i)
+        burst = rng.standard_normal(length) * np.exp(-np.arange(length) / (0.005 * sr))
+        accent = 0.9 if k % beats_per_bar == 0 else 0.4
+        y[i : i + length] += (accent * burst).astype(np.float32)
+    return y

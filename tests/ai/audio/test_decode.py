@@ -1,0 +1,96 @@
+"""Decoding every supported format, and the typed errors for bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ai.audio.decode import decode_audio
+from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
+
+SR = 44100
+
+
+def _tone(seconds: float = 1.0, channels: int = 2) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    mono = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    return np.stack([mono * (1.0 - 0.3 * c) for c in range(channels)], axis=1).astype(np.float32)
+
+
+def _encode(data: np.ndarray, fmt: str, subtype: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, data, SR, format=fmt, subtype=subtype)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "tolerance"),
+    [("WAV", "PCM_16", 1e-3), ("WAV", "FLOAT", 1e-6), ("FLAC", "PCM_24", 1e-4), ("AIFF", "PCM_16", 1e-3),
+     ("OGG", "VORBIS", None), ("MP3", "MPEG_LAYER_III", None)],
+)
+def test_every_supported_format_decodes(fmt: str, subtype: str, tolerance: float | None) -> None:
+    source = _tone()
+    audio = decode_audio(_encode(source, fmt, subtype), name=f"x.{fmt.lower()}")
+    assert audio.sample_rate == SR and audio.channels == 2
+    assert audio.samples.dtype == np.float32 and audio.samples.flags["C_CONTIGUOUS"]
+    if tolerance is not None:
+        assert audio.n_samples == len(source)
+        assert np.max(np.abs(audio.samples.T - source)) < tolerance
+    else:  # lossy: length within one codec frame padding, level and pitch preserved
+        assert abs(audio.n_samples - len(source)) < 3000
+        assert np.max(np.abs(audio.samples[0])) == pytest.approx(0.5, abs=0.05)
+        spectrum = np.abs(np.fft.rfft(audio.samples[0, 4410:4410 + 8192]))
+        assert abs(np.argmax(spectrum) * SR / 8192 - 440.0) < 10.0
+
+
+def test_path_mono_and_multichannel(tmp_path: Path) -> None:
+    for channels in (1, 6):
+        path = tmp_path / f"c{channels}.wav"
+        sf.write(str(path), _tone(0.5, channels), SR)
+        audio = decode_audio(path)
+        assert audio.channels == channels
+        assert audio.mono().shape == (audio.n_samples,)
+        assert audio.duration_s == pytest.approx(0.5)
+
+
+def test_empty_file() -> None:
+    with pytest.raises(UndecodableAudio, match="empty"):
+        decode_audio(b"")
+
+
+def test_text_renamed_wav_is_not_audio() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        decode_audio(b"hello, this is a text file\n" * 20, name="notes.wav")
+
+
+def test_truncated_wav_is_undecodable() -> None:
+    data = _encode(_tone(), "WAV", "PCM_16")
+    with pytest.raises(UndecodableAudio):
+        decode_audio(data[:30])
+
+
+def test_nan_samples_are_refused() -> None:
+    source = _tone(0.2)
+    source[100, 0] = np.nan
+    with pytest.raises(UndecodableAudio, match="NaN"):
+        decode_audio(_encode(source, "WAV", "FLOAT"))
+
+
+def test_header_only_wav_has_no_samples() -> None:
+    with pytest.raises(UndecodableAudio):
+        decode_audio(_encode(np.zeros((0, 2), dtype=np.float32), "WAV", "PCM_16"))
+
+
+def test_too_long_is_413() -> None:
+    with pytest.raises(PayloadTooLarge) as info:
+        decode_audio(_encode(_tone(2.0), "WAV", "PCM_16"), max_duration_s=1.0)
+    assert info.value.status_code == 413
+
+
+def test_missing_path_is_undecodable(tmp_path: Path) -> None:
+    with pytest.raises(UndecodableAudio):
+        decode_audio(tmp_path / "nope.wav")
