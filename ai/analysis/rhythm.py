@@ -1,0 +1,442 @@
+"""Tempo, beats, downbeats and meter from the shared analysis features.
+
+Method (every step works on the frame-rate features computed once in
+:mod:`ai.analysis.features`; nothing here takes a second STFT):
+
+1. **Beat detection function.** Spectral flux of the log-compressed mel spectrogram (from the
+   shared ``stft_mag``; no max filter across bands, which would hide the onsets of sung and
+   bowed notes), minus its 1-second moving average: sustained voices whose flux fluctuates
+   without a pulse otherwise dominate the autocorrelation.
+2. **Tempo.** The autocorrelation of the detection function is read through a harmonic comb
+   (lags p, 2p, 3p, 4p: a true beat period repeats at every multiple); the squared comb times
+   the period's own autocorrelation is weighted by a log-normal tempo prior. Sharpening the
+   evidence this way lets a clear periodicity beat the prior's pull toward ~130 BPM.
+3. **Beats.** Dynamic programming (Ellis 2007): the best chain of onsets whose spacing stays
+   close to the period, compiled with numba. The chain is then continued at the same period
+   through sounding but onset-free stretches (held final chords). The reported tempo comes from
+   a robust line fit of beat time against beat index, so it is not quantised to any grid.
+4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
+   chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
+   bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
+   line up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numba
+import numpy as np
+import scipy.sparse
+
+from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
+
+logger = logging.getLogger(__name__)
+
+MIN_BPM = 30.0
+MAX_BPM = 300.0
+PRIOR_BPM = 130.0
+"""Mode of the log-normal tempo prior (beats per minute)."""
+PRIOR_OCTAVES = 0.7
+"""Spread of the tempo prior, in octaves (one standard deviation of log2 tempo)."""
+TIGHTNESS = 100.0
+"""Weight of the squared log-ratio between an inter-beat interval and the period (Ellis)."""
+DETREND_SECONDS = 1.0
+"""Window of the moving average subtracted from the detection function."""
+MIN_SECONDS = 2.0
+"""Shorter input gets no tempo."""
+_SILENCE_DB = -60.0
+"""Frames more than this far below the loudest frame count as silence."""
+
+
+@dataclass(frozen=True)
+class RhythmResult:
+    """What the rhythm analysis found.
+
+    ``beat_times`` and ``downbeat_times`` are np.ndarray [shape=(n,)] in seconds. ``tempo`` is the
+    beat-level tempo in BPM rounded to 0.1 (0.0 when no pulse was found, with
+    ``tempo_confidence`` 0, empty beat arrays, ``time_signature`` None and ``beats_per_bar`` 0).
+    """
+
+    tempo: float
+    tempo_confidence: float
+    beat_times: np.ndarray = field(repr=False)
+    downbeat_times: np.ndarray = field(repr=False)
+    time_signature: str | None
+    beats_per_bar: int
+
+    @classmethod
+    def empty(cls) -> RhythmResult:
+        return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Detection function
+
+
+def _spread(x: np.ndarray) -> float:
+    """A robust scale of a non-negative envelope (its standard deviation, never 0)."""
+    s = float(np.std(x))
+    return s if s > 1e-12 else 1.0
+
+
+@lru_cache(maxsize=4)
+def _mel_filters(sr: int, n_fft: int) -> scipy.sparse.csr_matrix:
+    """Sparse mel filterbank [shape=(N_MELS, 1 + n_fft // 2)], float32 (librosa, Slaney)."""
+    import librosa  # slow import, only needed here
+
+    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
+    return scipy.sparse.csr_matrix(basis.astype(np.float32))
+
+
+def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0) -> np.ndarray:
+    """Spectral flux of the log-compressed mel spectrogram, without a max filter across bands.
+
+    stft_mag: np.ndarray [shape=(1 + n_fft // 2, n)] -> np.ndarray [shape=(n,)], >= 0.
+    Unlike the shared ``onset_env`` (whose band max filter suppresses vibrato), this keeps the
+    onsets of sung and bowed notes, whose pitch glides into place.
+    """
+    mel = np.asarray(_mel_filters(sr, n_fft) @ stft_mag, dtype=np.float64)
+    ref = float(mel.max()) if mel.size else 0.0
+    flux = np.zeros(mel.shape[1])
+    if ref <= 0 or mel.shape[1] < 2:
+        return flux
+    log_mel = np.log1p((gamma / ref) * mel)
+    diff = log_mel[:, 1:] - log_mel[:, :-1]
+    np.maximum(diff, 0.0, out=diff)
+    flux[1:] = diff.mean(axis=0)
+    return flux
+
+
+def beat_detection_function(
+    *, stft_mag: np.ndarray, sr: int, n_fft: int, hop_length: int
+) -> np.ndarray:
+    """The mel flux scaled by its spread, minus its moving average over DETREND_SECONDS.
+
+    stft_mag: np.ndarray [shape=(1 + n_fft // 2, n)] -> np.ndarray [shape=(n,)].
+    """
+    flux = mel_flux(stft_mag, sr=sr, n_fft=n_fft)
+    return detrend(flux / _spread(flux), int(round(DETREND_SECONDS * sr / hop_length)))
+
+
+def detrend(x: np.ndarray, width: int) -> np.ndarray:
+    """``x`` minus its moving average over ``width`` frames (removes slow level changes: the
+    noisy, fluctuating flux of sustained voices would otherwise dominate the autocorrelation)."""
+    width = max(1, min(int(width), x.shape[0]))
+    csum = np.concatenate([[0.0], np.cumsum(x)])
+    half = width // 2
+    lo = np.clip(np.arange(x.shape[0]) - half, 0, x.shape[0])
+    hi = np.clip(np.arange(x.shape[0]) + width - half, 0, x.shape[0])
+    return x - (csum[hi] - csum[lo]) / (hi - lo)
+
+
+# --------------------------------------------------------------------------------------------
+# Tempo
+
+
+def _autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
+    """Unbiased, normalised autocorrelation of ``x`` minus its mean, lags 0..max_lag."""
+    x = x - x.mean()
+    n = x.shape[0]
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = np.fft.rfft(x, size)
+    acf = np.fft.irfft(spec * np.conj(spec), size)[: max_lag + 1]
+    acf = acf / np.maximum(n - np.arange(max_lag + 1), 1)
+    return acf / acf[0] if acf[0] > 0 else acf
+
+
+def _interp(acf: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    return np.interp(lags, np.arange(acf.shape[0]), acf, right=0.0)
+
+
+def tempo_strength(
+    odf: np.ndarray, *, frame_rate: float, bpms: np.ndarray, harmonics: int = 4
+) -> np.ndarray:
+    """Periodicity evidence for each tempo in ``bpms``: mean autocorrelation at k * period.
+
+    odf: np.ndarray [shape=(n,)] -> np.ndarray [shape=bpms.shape].
+    """
+    periods = 60.0 * frame_rate / bpms
+    max_lag = int(min(odf.shape[0] - 1, np.ceil(periods.max() * harmonics) + 2))
+    acf = _autocorrelation(odf, max_lag)
+    # Peak-pick within +-1 frame so a fractional period does not fall between samples.
+    peak = acf.copy()
+    peak[1:] = np.maximum(peak[1:], acf[:-1])
+    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    strength = np.zeros_like(bpms)
+    for k in range(1, harmonics + 1):
+        strength += _interp(peak, k * periods)
+    return strength / harmonics
+
+
+def log_normal_prior(bpms: np.ndarray, *, mode: float = PRIOR_BPM, octaves: float = PRIOR_OCTAVES) -> np.ndarray:
+    """exp(-0.5 * (log2(bpm / mode) / octaves)^2)."""
+    return np.exp(-0.5 * (np.log2(bpms / mode) / octaves) ** 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Beats
+
+
+@numba.njit(cache=True)
+def _dp_beats(score: np.ndarray, period: float, tightness: float) -> np.ndarray:  # pragma: no cover
+    """Ellis's dynamic programming: frame indices of the best beat chain. score: [shape=(n,)]."""
+    n = score.shape[0]
+    cum = np.zeros(n)
+    back = -np.ones(n, dtype=np.int64)
+    lo = max(1, int(round(period * 0.5)))
+    hi = int(round(period * 2.0))
+    for t in range(n):
+        best = 0.0
+        arg = -1
+        for lag in range(lo, hi + 1):
+            s = t - lag
+            if s < 0:
+                break
+            d = np.log(lag / period)
+            v = cum[s] - tightness * d * d
+            if v > best:
+                best = v
+                arg = s
+        cum[t] = score[t] + best
+        back[t] = arg
+    # End: the last local maximum of the cumulative score that is high enough.
+    maxima = np.zeros(n, dtype=np.bool_)
+    for t in range(1, n - 1):
+        maxima[t] = cum[t] > cum[t - 1] and cum[t] >= cum[t + 1]
+    count = 0
+    for t in range(n):
+        if maxima[t]:
+            count += 1
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    vals = np.zeros(count)
+    j = 0
+    for t in range(n):
+        if maxima[t]:
+            vals[j] = cum[t]
+            j += 1
+    thresh = 0.5 * np.median(vals)
+    end = -1
+    for t in range(n - 2, 0, -1):
+        if maxima[t] and cum[t] >= thresh:
+            end = t
+            break
+    if end < 0:
+        return np.zeros(0, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    m = 0
+    t = end
+    while t >= 0:
+        out[m] = t
+        m += 1
+        t = back[t]
+    return out[:m][::-1].copy()
+
+
+def _smooth_for_dp(odf: np.ndarray, period: float) -> np.ndarray:
+    """The detection function convolved with a short Gaussian (std period/32) and scaled."""
+    half = max(1, int(round(period / 2)))
+    k = np.arange(-half, half + 1)
+    win = np.exp(-0.5 * (k * 32.0 / period) ** 2)
+    sm = np.convolve(odf, win, mode="same")
+    return sm / _spread(sm)
+
+
+def _sounding(rms: np.ndarray) -> np.ndarray:
+    """Boolean [shape=(n,)]: frames within ``_SILENCE_DB`` of the loudest frame. rms: [shape=(n,)]."""
+    energy = rms * rms
+    peak = float(energy.max()) if energy.size else 0.0
+    if peak <= 0:
+        return np.zeros(energy.shape[0], dtype=bool)
+    return energy > peak * 10.0 ** (_SILENCE_DB / 10.0)
+
+
+def _fill_grid(beats: np.ndarray, sounding: np.ndarray, period: float) -> np.ndarray:
+    """Extend the beat chain at the same period through sounding frames before/after it."""
+    if beats.size == 0:
+        return beats
+    n = sounding.shape[0]
+    where = np.flatnonzero(sounding)
+    if where.size == 0:
+        return beats[:0]
+    first, last = int(where[0]), int(where[-1])
+    local = float(np.median(np.diff(beats))) if beats.size > 2 else period
+    head = beats[0] - local * np.arange(1, int((beats[0] - first) / local) + 1)
+    tail = beats[-1] + local * np.arange(1, int((last - beats[-1]) / local) + 1)
+    out = np.concatenate([head[::-1], beats.astype(np.float64), tail])
+    out = out[(out >= first - 0.5) & (out <= min(last, n - 1) + 0.5)]
+    return out
+
+
+def _refine_period(beat_frames: np.ndarray) -> tuple[float, float]:
+    """Beat period (frames) from a robust line fit of beat frame against beat index.
+
+    Returns (period, relative spread of the inter-beat intervals around it).
+    """
+    ibi = np.diff(beat_frames)
+    med = float(np.median(ibi))
+    # Index the beats by their position on the median grid (robust to a skipped beat).
+    steps = np.maximum(1, np.round(ibi / med)).astype(np.int64)
+    idx = np.concatenate([[0], np.cumsum(steps)]).astype(np.float64)
+    keep = np.ones(beat_frames.shape[0], dtype=bool)
+    for _ in range(3):
+        slope, icpt = np.polyfit(idx[keep], beat_frames[keep], 1)
+        resid = beat_frames - (slope * idx + icpt)
+        mad = float(np.median(np.abs(resid[keep]))) + 1e-9
+        keep = np.abs(resid) <= max(3.0 * 1.4826 * mad, 1.0)
+        if keep.sum() < 4:
+            break
+    spread = float(np.std(ibi / steps) / med)
+    return float(slope), spread
+
+
+# --------------------------------------------------------------------------------------------
+# Meter and downbeats
+
+_SUBDIV = 12
+"""Points per beat at which the onset pattern of a beat is sampled (covers 2, 3, 4 and 6 pulses)."""
+
+
+def _sample(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return np.interp(pos, np.arange(x.shape[0]), x, left=0.0, right=0.0)
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    s = float(np.std(x))
+    return (x - x.mean()) / s if s > 1e-12 else np.zeros_like(x)
+
+
+def _beat_features(
+    beats: np.ndarray, *, onset: np.ndarray, low: np.ndarray, chroma: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Beat-synchronous evidence for meter and downbeats (beats: fractional frame positions).
+
+    Returns 'pattern' [shape=(B, 2*_SUBDIV)] (onset and low-band onset sampled across each beat),
+    'harm' [shape=(B,)] (chroma change entering each beat), 'low' and 'accent' [shape=(B,)].
+    """
+    n_beats = beats.shape[0]
+    period = float(np.median(np.diff(beats)))
+    frac = np.arange(_SUBDIV) / _SUBDIV
+    grid = beats[:, None] + frac[None, :] * period
+    pattern = np.concatenate([_sample(onset, grid), _sample(low, grid)], axis=1)
+    # Peak strength near each beat (+-1/8 beat).
+    width = max(1, int(round(period / 8)))
+    idx = np.clip(np.round(beats).astype(np.int64)[:, None] + np.arange(-width, width + 1)[None, :], 0, onset.shape[0] - 1)
+    low_at = low[idx].max(axis=1)
+    acc_at = onset[idx].max(axis=1)
+    # Mean chroma over each beat span; change = 1 - cosine with the previous span.
+    edges = np.clip(np.round(np.concatenate([beats, [beats[-1] + period]])).astype(np.int64), 0, chroma.shape[1])
+    csum = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1, dtype=np.float64)], axis=1)
+    spans = (csum[:, edges[1:]] - csum[:, edges[:-1]]).T  # (B, 12)
+    norm = np.linalg.norm(spans, axis=1, keepdims=True)
+    unit = spans / np.maximum(norm, 1e-9)
+    harm = np.zeros(n_beats)
+    harm[1:] = 1.0 - np.einsum("ij,ij->i", unit[1:], unit[:-1])
+    return {"pattern": pattern, "harm": harm, "low": low_at, "accent": acc_at}
+
+
+def _lag_similarity(rows: np.ndarray, lag: int) -> float:
+    """Mean Pearson correlation between rows i and i+lag of a [B, d] matrix."""
+    if rows.shape[0] <= lag + 1:
+        return 0.0
+    a = rows[:-lag] - rows[:-lag].mean(axis=1, keepdims=True)
+    b = rows[lag:] - rows[lag:].mean(axis=1, keepdims=True)
+    den = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    ok = den > 1e-12
+    if not ok.any():
+        return 0.0
+    return float(np.mean(np.einsum("ij,ij->i", a[ok], b[ok]) / den[ok]))
+
+
+def _series_lag_similarity(x: np.ndarray, lag: int) -> float:
+    """Autocorrelation coefficient of a beat-level series at ``lag``."""
+    if x.shape[0] <= lag + 2:
+        return 0.0
+    a, b = x[:-lag] - x.mean(), x[lag:] - x.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 1e-12 else 0.0
+
+
+def meter_evidence(feats: dict[str, np.ndarray]) -> dict[int, float]:
+    """Evidence for 3 and 4 beats per bar: similarity at lags M and 2M minus the mean over lags 1..8."""
+    lags = range(1, 9)
+    sims = {}
+    for lag in lags:
+        s = _lag_similarity(feats["pattern"], lag)
+        s += _series_lag_similarity(feats["harm"], lag)
+        s += _series_lag_similarity(feats["low"], lag)
+        sims[lag] = s
+    base = float(np.mean(list(sims.values())))
+    return {m: 0.5 * (sims[m] + sims[2 * m]) - base for m in (3, 4)}
+
+
+def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[int, np.ndarray]:
+    """Bar phase (index of the first downbeat among the beats) and the score of each phase."""
+    evidence = 2.0 * _zscore(feats["harm"]) + _zscore(feats["low"]) + 0.5 * _zscore(feats["accent"])
+    scores = np.array([evidence[p::beats_per_bar].mean() for p in range(beats_per_bar)])
+    return int(np.argmax(scores)), scores
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; avoids an import cycle)
+    """Tempo, beats, downbeats and meter of the analysed audio.
+
+    ``features``: a :class:`ai.analysis.features.SharedFeatures`.
+    """
+    onset = np.asarray(features.onset_env, dtype=np.float64)
+    n = onset.shape[0]
+    frame_rate = float(features.sr) / float(features.hop_length)
+    if n < MIN_SECONDS * frame_rate or not np.isfinite(onset).all() or onset.max() <= 0:
+        return RhythmResult.empty()
+    sounding = _sounding(np.asarray(features.rms, dtype=np.float64))
+    if sounding.sum() < MIN_SECONDS * frame_rate:
+        return RhythmResult.empty()
+    chroma = np.asarray(features.chroma, dtype=np.float64)
+    low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
+    odf = beat_detection_function(
+        stft_mag=np.asarray(features.stft_mag), sr=int(features.sr), n_fft=int(features.n_fft),
+        hop_length=int(features.hop_length),
+    )
+
+    bpms = MIN_BPM * 2.0 ** (np.arange(int(np.log2(MAX_BPM / MIN_BPM) * 240) + 1) / 240.0)
+    strength = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms)
+    single = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms, harmonics=1)
+    # Evidence: the harmonic comb (all metrical multiples of the period) squared, times the
+    # period's own autocorrelation; then the prior.
+    posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * log_normal_prior(bpms)
+    if posterior.max() <= 0:
+        return RhythmResult.empty()
+    best = int(np.argmax(posterior))
+    period = 60.0 * frame_rate / bpms[best]
+
+    score = _smooth_for_dp(odf, period)
+    frames = _dp_beats(score, period, TIGHTNESS)
+    if frames.shape[0] < 4:
+        return RhythmResult.empty()
+    beats = frames.astype(np.float64)
+    period, spread = _refine_period(beats)
+    beats = _fill_grid(beats, sounding, period)
+    tempo = 60.0 * frame_rate / period
+
+    feats = _beat_features(beats, onset=onset / _spread(onset), low=low / _spread(low), chroma=chroma)
+    meter = meter_evidence(feats)
+    beats_per_bar = max(meter, key=meter.get)
+    phase, _ = downbeat_phase(feats, beats_per_bar)
+    time_signature = f"{beats_per_bar}/4"
+    times = beats / frame_rate
+    downbeats = times[phase::beats_per_bar]
+    confidence = float(np.clip(strength[best], 0.0, 1.0) * np.exp(-((spread / 0.1) ** 2)))
+    return RhythmResult(
+        tempo=round(tempo, 1),
+        tempo_confidence=round(confidence, 3),
+        beat_times=times,
+        downbeat_times=downbeats,
+        time_signature=time_signature,
+        beats_per_bar=beats_per_bar,
+    )

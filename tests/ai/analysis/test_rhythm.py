@@ -1,0 +1,127 @@
+"""Rhythm analysis on synthetic signals with known tempo, beats, downbeats and meter."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mir_eval
+import numpy as np
+import pytest
+
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.features import compute_features
+from ai.analysis.rhythm import RhythmResult, detrend, estimate_rhythm, log_normal_prior
+
+SR = ANALYSIS_SR
+
+
+def _click(freq: float, amp: float, dur: float = 0.06) -> np.ndarray:
+    t = np.arange(int(dur * SR)) / SR
+    return amp * np.sin(2 * np.pi * freq * t) * np.exp(-t / 0.012)
+
+
+def click_track(
+    bpm: float, beats_per_bar: int, *, seconds: float = 20.0, offset: float = 0.3, pickup: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clicks on every beat; downbeats louder with a low thump (kick-like); the first ``pickup``
+    clicks come before the first downbeat. Returns y, beat times, downbeat times."""
+    y = np.zeros(int(seconds * SR))
+    beats = np.arange(offset, seconds - 0.2, 60.0 / bpm)
+    accent = _click(70.0, 1.0) + _click(1000.0, 0.6)
+    plain = _click(1500.0, 0.5)
+    for i, b in enumerate(beats):
+        c = accent if (i - pickup) % beats_per_bar == 0 else plain
+        start = int(round(b * SR))
+        end = min(len(y), start + len(c))
+        y[start:end] += c[: end - start]
+    return y.astype(np.float32), beats, beats[pickup % beats_per_bar :: beats_per_bar]
+
+
+def _analyse(y: np.ndarray) -> RhythmResult:
+    return estimate_rhythm(compute_features(y, SR))
+
+
+@pytest.mark.parametrize("bpm", [72.0, 96.0, 120.0, 145.0, 174.0])
+def test_click_track_four_four(bpm: float) -> None:
+    y, beats, downbeats = click_track(bpm, 4)
+    res = _analyse(y)
+    assert res.tempo == pytest.approx(bpm, rel=0.01)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+    assert res.time_signature == "4/4"
+    assert res.beats_per_bar == 4
+    assert mir_eval.beat.f_measure(downbeats, np.asarray(res.downbeat_times)) >= 0.9
+    assert 0.0 < res.tempo_confidence <= 1.0
+
+
+@pytest.mark.parametrize("bpm", [90.0, 150.0])
+def test_click_track_three_four(bpm: float) -> None:
+    y, beats, downbeats = click_track(bpm, 3)
+    res = _analyse(y)
+    assert res.tempo == pytest.approx(bpm, rel=0.01)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+    assert res.time_signature == "3/4"
+    assert res.beats_per_bar == 3
+    assert mir_eval.beat.f_measure(downbeats, np.asarray(res.downbeat_times)) >= 0.9
+
+
+def test_tempo_is_not_quantised_to_a_grid() -> None:
+    # 123.4 BPM lies between the frame-lag grid's tempi (43 frames/s): the answer must still
+    # be within 0.2 BPM.
+    y, _, _ = click_track(123.4, 4, seconds=30.0)
+    assert _analyse(y).tempo == pytest.approx(123.4, abs=0.2)
+
+
+@pytest.mark.parametrize(("beats_per_bar", "pickup"), [(4, 1), (4, 2), (4, 3), (3, 1), (3, 2)])
+def test_downbeats_follow_a_pickup(beats_per_bar: int, pickup: int) -> None:
+    y, _, downbeats = click_track(110.0, beats_per_bar, pickup=pickup)
+    res = _analyse(y)
+    assert res.beats_per_bar == beats_per_bar
+    assert mir_eval.beat.f_measure(downbeats, np.asarray(res.downbeat_times)) >= 0.9
+
+
+def test_silence_has_no_tempo() -> None:
+    res = _analyse(np.zeros(SR * 5, dtype=np.float32))
+    assert res.tempo == 0.0
+    assert res.tempo_confidence == 0.0
+    assert len(res.beat_times) == 0 and len(res.downbeat_times) == 0
+    assert res.time_signature is None and res.beats_per_bar == 0
+
+
+def test_a_tenth_of_a_second_has_no_tempo() -> None:
+    rng = np.random.default_rng(0)
+    res = _analyse((0.3 * rng.standard_normal(SR // 10)).astype(np.float32))
+    assert res.tempo == 0.0 and res.tempo_confidence == 0.0
+    assert len(res.beat_times) == 0
+
+
+def test_empty_signal_has_no_tempo() -> None:
+    res = _analyse(np.zeros(0, dtype=np.float32))
+    assert res.tempo == 0.0 and len(res.beat_times) == 0
+
+
+def test_steady_noise_gives_low_confidence() -> None:
+    rng = np.random.default_rng(1)
+    noise = _analyse((0.1 * rng.standard_normal(SR * 10)).astype(np.float32))
+    y, _, _ = click_track(120.0, 4, seconds=10.0)
+    clicks = _analyse(y)
+    assert noise.tempo_confidence < clicks.tempo_confidence
+
+
+def test_result_is_frozen() -> None:
+    res = RhythmResult.empty()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.tempo = 1.0  # type: ignore[misc]
+
+
+def test_prior_peaks_at_its_mode() -> None:
+    bpms = np.array([65.0, 130.0, 260.0])
+    p = log_normal_prior(bpms, mode=130.0, octaves=0.7)
+    assert p[1] == pytest.approx(1.0)
+    assert p[0] == pytest.approx(p[2])  # symmetric in log tempo
+    assert p[0] < 0.5
+
+
+def test_detrend_removes_a_slow_ramp() -> None:
+    x = np.linspace(0.0, 10.0, 1000)
+    out = detrend(x, 51)
+    assert np.abs(out[100:900]).max() < 1e-9
