@@ -1,0 +1,108 @@
+"""Drum-style primer library for serving: two-bar grooves from MMA *training* styles per API style.
+
+``python -m training.primers [OUT_JSON]`` (default models/drum_style_primers.json) writes::
+
+    {"rock": [[{"pitch": 36, "start_beats": 0.0, "end_beats": 0.25, "velocity": 96}, ...], ...], ...}
+
+Each clip is the first two bars of one groove's first rendering, quantised to sixteenths; beats are
+quarter notes from the clip start, so a 4/4 clip spans 8 beats and a 3/4 clip (waltz) 6 beats.
+Pitches are General MIDI drum notes as MMA plays them. Held-out styles are never used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from training import mma_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+PRIMER_BARS = 2
+MAX_PER_STYLE = 8
+VARIANT = re.compile(r"(sus|plus|intro|fill|horn|strings?|voice|piano|guitar|organ)", re.IGNORECASE)
+
+STYLE_BEATS_PER_BAR = {"waltz": 3}  # every other style: 4/4 clips only
+# Our style name -> MMA library styles (file stems). Held-out styles may appear: they are skipped.
+STYLE_MAP: dict[str, tuple[str, ...]] = {
+    "rock": ("basicrock", "50srock", "60srock", "softrock", "folkrock", "bubblerock", "strut", "8beat",
+             "rockballad", "twist"),
+    "funk": ("bvfunk", "dsoul", "rb", "jazzrock"),
+    "hip-hop": ("rb-ballad", "rb", "dsoul", "strut"),
+    "jazz": ("jazzcombo", "swing", "bebop", "mellowjazz", "nitejazz", "modernjazz", "slowjazz",
+             "jazzguitar", "evansish", "descendingjazz", "folkyjazz", "gypsyjazz"),
+    "latin": ("bossanova", "samba", "salsa", "mambo", "chacha", "rhumba", "jazzrhumba", "beguine",
+              "merengue", "afro-cuban", "lfusion", "son", "tango"),
+    "electronic": ("trance", "boneym", "dsoul"),
+    "reggae": ("ska", "calypso"),
+    "blues": ("fastblues", "countryblues", "shuffleboggie", "blues", "slowblues", "boggiewoggie"),
+    "swing": ("swing", "fastswing", "easyswing", "bigband", "westernswing", "countryswing"),
+    "waltz": ("waltz", "fastwaltz", "frenchwaltz", "vienesewaltz", "broadwaywaltz", "rockwaltz",
+              "countrywaltz", "jazzwaltz"),
+    "country": ("hillcountry", "bluegrass", "slowcountry", "countryswing", "westernswing", "zydeco"),
+    "pop": ("popballad", "softrock", "8beat", "bubblerock", "boneym"),
+    "ballad": ("ballad", "popballad", "pianoballad", "guitarballad", "stringballad", "folkballad"),
+    "disco": ("boneym", "dsoul"),
+    "march": ("march", "bwmarch", "dixiemarch"),
+}
+
+
+def build_primers(renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
+                  ) -> tuple[dict[str, list[list[dict]]], dict[str, list[str]]]:
+    """Primer clips per style, and the ``style/groove`` each clip came from (same order).
+
+    Base grooves come before their variants (Sus, Plus, Intro ...), one groove of each mapped MMA
+    style in turn (STYLE_MAP order), identical patterns once.
+    """
+    by_style: dict[str, list[mma_corpus.Rendering]] = {}
+    for rendering in renderings:
+        if not rendering.heldout and rendering.midi.endswith("_0.mid"):
+            by_style.setdefault(rendering.style, []).append(rendering)
+    primers: dict[str, list[list[dict]]] = {}
+    sources: dict[str, list[str]] = {}
+    for style, mma_styles in STYLE_MAP.items():
+        candidates = []
+        for rank, mma_style in enumerate(mma_styles):
+            ordered = sorted(by_style.get(mma_style, []),
+                             key=lambda r: (bool(VARIANT.search(r.groove)), r.groove.lower()))
+            for position, rendering in enumerate(ordered):  # round robin over the MMA styles
+                candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
+        candidates.sort(key=lambda c: c[:3])
+        seen: set[tuple] = set()
+        clips, names = [], []
+        for *_, rendering in candidates:
+            if rendering.numerator != STYLE_BEATS_PER_BAR.get(style, 4):
+                continue
+            clip = mma_corpus.drum_bars(rendering, start_bar=0, num_bars=PRIMER_BARS)
+            signature = tuple((h["pitch"], h["start_beats"]) for h in clip)
+            if len(clip) < 4 or signature in seen:
+                continue
+            seen.add(signature)
+            clips.append(clip)
+            names.append(f"{rendering.style}/{rendering.groove} ({rendering.numerator}/{rendering.denominator})")
+            if len(clips) >= max_per_style:
+                break
+        if clips:
+            primers[style] = clips
+            sources[style] = names
+    return primers, sources
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Export the drum-style primer library.")
+    parser.add_argument("out", type=Path, nargs="?", default=REPO / "models" / "drum_style_primers.json")
+    parser.add_argument("--work", type=Path, default=REPO / "data" / "training")
+    args = parser.parse_args(argv)
+    renderings = mma_corpus.build_renderings(args.work / "mma", per_groove=3)
+    primers, sources = build_primers(renderings)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(primers, separators=(",", ":")) + "\n")
+    (args.out.with_suffix(".sources.json")).write_text(json.dumps(sources, indent=1) + "\n")
+    for style, clips in primers.items():
+        print(f"{style}: {len(clips)} clips from {', '.join(sources[style])}")
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
