@@ -77,10 +77,13 @@ def _finite_or_none(value: float | None, digits: int = 2) -> float | None:
 
 def to_analysis_rate(audio: DecodedAudio) -> np.ndarray:
     """Mono mix of ``audio`` resampled once to ANALYSIS_SR -> [shape=(m,), float32]."""
-    mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
-    if audio.sample_rate == ANALYSIS_SR or mono.size == 0:
+    return _resample(np.ascontiguousarray(audio.mono(), dtype=np.float32), audio.sample_rate)
+
+
+def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
+    if sample_rate == ANALYSIS_SR or mono.size == 0:
         return mono
-    return soxr.resample(mono, audio.sample_rate, ANALYSIS_SR, quality="HQ").astype(np.float32, copy=False)
+    return soxr.resample(mono, sample_rate, ANALYSIS_SR, quality="HQ").astype(np.float32, copy=False)
 
 
 def _zero_crossing_rate(mono: np.ndarray) -> float:
@@ -99,20 +102,30 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     if features.rms.size == 0:
         return 0.0, 0.0, 0.0
     mag_t = features.stft_mag.T  # (frames, bins), C-ordered
-    n_frames = mag_t.shape[0]
-    centroid = np.zeros(n_frames)
-    rolloff = np.zeros(n_frames)
-    freqs = features.freqs.astype(np.float32)
-    block = 1024
-    for start in range(0, n_frames, block):  # blocks keep the cumulative sums in cache
-        part = mag_t[start : start + block]
-        cumulative = np.cumsum(part, axis=1, dtype=np.float32)
-        total = cumulative[:, -1]
-        sounding = total > 0
-        safe_total = np.where(sounding, total, 1.0)
-        centroid[start : start + len(part)] = np.where(sounding, (part @ freqs) / safe_total, 0.0)
-        first_above = np.argmax(cumulative >= (0.85 * total)[:, None], axis=1)
-        rolloff[start : start + len(part)] = np.where(sounding, features.freqs[first_above], 0.0)
+    n_frames, n_bins = mag_t.shape
+    total = mag_t.sum(axis=1, dtype=np.float64)
+    sounding = total > 0
+    centroid = np.where(sounding, (mag_t @ features.freqs.astype(np.float32)) / np.where(sounding, total, 1.0), 0.0)
+    # Roll-off: the first bin where the cumulative magnitude reaches 85% of the frame's total.
+    # Coarse bands first (cumulative sums over 16-bin bands), then the 16 bins of the crossing band.
+    width = 16
+    n_bands = (n_bins - 1) // width
+    if n_bands < 1:
+        return float(centroid.mean()), 0.0, float(features.rms.mean())
+    bands = mag_t[:, : n_bands * width].reshape(n_frames, n_bands, width).sum(axis=2, dtype=np.float64)
+    bands[:, -1] += mag_t[:, n_bands * width :].sum(axis=1)
+    cumulative = np.cumsum(bands, axis=1)
+    threshold = 0.85 * cumulative[:, -1]
+    band = np.argmax(cumulative >= threshold[:, None] * (1 - 1e-12), axis=1)
+    rows = np.arange(n_frames)
+    before = cumulative[rows, band] - bands[rows, band]
+    last = n_bins - 1 - band * width  # bins in the crossing band (the last band holds the tail)
+    offsets = np.minimum(np.arange(n_bins - (n_bands - 1) * width), np.maximum(last, 0)[:, None])
+    inner = mag_t[rows[:, None], band[:, None] * width + offsets].astype(np.float64)
+    inner[offsets < np.arange(offsets.shape[1])] = 0.0  # clamped duplicates past the band's end
+    reached = before[:, None] + np.cumsum(inner, axis=1) >= threshold[:, None] * (1 - 1e-9)
+    rolloff_bin = band * width + np.argmax(reached, axis=1)
+    rolloff = np.where(sounding, features.freqs[np.minimum(rolloff_bin, n_bins - 1)], 0.0)
     return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
 
 
@@ -175,13 +188,15 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     samples = audio.samples
     if samples.ndim != 2 or samples.shape[1] == 0:
         raise UndecodableAudio("the audio holds no samples")
-    if not np.isfinite(samples).all():
+    peak = max(float(samples.max()), -float(samples.min()))  # NaN or inf anywhere shows up here
+    if not math.isfinite(peak):
         raise UndecodableAudio("the audio holds NaN or infinite samples")
     notes: list[str] = []
-
-    peak = float(np.max(np.abs(samples)))
     peak_dbfs = 20.0 * math.log10(peak) if peak > 0 else -math.inf
-    clipped_fraction = float(np.count_nonzero(np.abs(samples) >= CLIP_LEVEL) / samples.size)
+    clipped = 0
+    if peak >= CLIP_LEVEL:
+        clipped = int(np.count_nonzero(samples >= CLIP_LEVEL)) + int(np.count_nonzero(samples <= -CLIP_LEVEL))
+    clipped_fraction = clipped / samples.size
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
@@ -189,9 +204,9 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if loud and _finite_or_none(loud.get("loudness_lufs")) is None:
         notes.append("integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)")
 
-    mono_orig = audio.mono()
-    zcr = _zero_crossing_rate(mono_orig)
-    y = to_analysis_rate(audio)
+    mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
+    zcr = _zero_crossing_rate(mono)
+    y = _resample(mono, audio.sample_rate)
     features = compute_features(y, ANALYSIS_SR)
     centroid, rolloff, rms_mean = spectral_means(features)
 
