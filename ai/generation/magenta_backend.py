@@ -1,0 +1,771 @@
+"""Magenta generator bundles (.mag) as generation backends, with every control of the engine.
+
+:func:`load_bundles` reads each ``*.mag`` file of the models directory, maps its generator id to the
+Magenta model family that knows it (DrumsRNN, MelodyRNN, ImprovRNN, PolyphonyRNN, PerformanceRNN:
+the same standard generator maps, so official bundles dropped into the folder load through the same
+code as ours) and registers one :class:`MagentaGenerator` per bundle. A bundle that cannot be read
+or initialised is reported with ``registry.register_failure``, never raised.
+
+How the controls reach the model (see :meth:`MagentaGenerator.generate`):
+
+* key / scale: the models are trained in C major / A minor; chords and primer go into that space
+  (``Key.transposition_to_c``), the output comes back by the opposite shift and every melody and
+  bass note is snapped into the request's scale unless ``chromatic``.
+* chords: ImprovRNN is conditioned on the progression (one chord per bar, repeating), as chord
+  symbol annotations in the model's key space.
+* tempo: generation runs at 120 quarter notes per minute in model time; times are scaled.
+* bars, time signature: the generate section is ``bars`` bars of the request's meter (steps per
+  bar follow the time signature of the input NoteSequence).
+* temperature: Magenta's own ``temperature`` generator argument (softmax temperature).
+* seed: Magenta samples with numpy's global generator; here each model's encoder/decoder samples
+  with a private ``np.random.Generator`` seeded from the request under the model's lock, so a seed
+  reproduces a clip byte for byte whatever other threads do.
+* density: the sampling distribution is tilted at every step: the probability of the classes that
+  only advance time (no drum hit, melody hold/rest, performance time shift) is multiplied by
+  ``exp(-DENSITY_TILT * (2 * density - 1))`` and renormalised. density 0.5 is the model's own
+  distribution; higher density makes a new onset more likely at every step.
+* primer: its notes (transposed into model space, aligned so that it ends on a bar line) are the
+  model's input sequence; the continuation starts after ``primer_seconds``; the primer's own notes
+  are returned unchanged.
+* drum style: DrumsRNN is primed with a groove of that style (``drum_style_primers.json``), and the
+  priming bars are dropped from the output.
+* swing / humanize: :func:`ai.generation.feel.apply_feel` on the continuation.
+* bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
+
+TensorFlow is imported only when a bundle is loaded (``TF_USE_LEGACY_KERAS=1`` is set first).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import json
+import logging
+import math
+import numbers
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ai.generation import feel
+from ai.generation.base import (
+    DEFAULT_PROGRAMS,
+    GeneratedClip,
+    GenerationRequest,
+    Generator,
+    GeneratorRegistry,
+    Note,
+)
+from ai.music_theory import Chord, snap_to_scale
+from utils.errors import InvalidParameter
+
+logger = logging.getLogger(__name__)
+
+# Magenta's sequence generator modules by model family.
+MODEL_FAMILIES: dict[str, str] = {
+    "drums_rnn": "magenta.models.drums_rnn.drums_rnn_sequence_generator",
+    "melody_rnn": "magenta.models.melody_rnn.melody_rnn_sequence_generator",
+    "improv_rnn": "magenta.models.improv_rnn.improv_rnn_sequence_generator",
+    "polyphony_rnn": "magenta.models.polyphony_rnn.polyphony_sequence_generator",
+    "performance_rnn": "magenta.models.performance_rnn.performance_sequence_generator",
+}
+STYLE_PRIMERS_FILE = "drum_style_primers.json"
+
+MODEL_QPM = 120.0  # generation runs at this tempo in model time; output times are scaled
+BASS_RANGE = (28, 55)  # E1 .. G3
+BASS_CENTRE = 40  # E2: where the middle of a bass line is placed before folding
+DENSITY_TILT = 2.0  # density 0 / 1 multiplies time-advance probabilities by e^2 / e^-2
+MAX_PRIMER_BARS = 16  # only the last bars of a long primer condition the model
+_WARMUP_BARS = 1
+
+# Chord-conditioned families (ImprovRNN); the rest ignore request.chords.
+_CHORD_FAMILIES = frozenset({"improv_rnn"})
+_PITCHED_FAMILIES = frozenset({"melody_rnn", "improv_rnn", "polyphony_rnn", "performance_rnn"})
+
+
+# ---------------------------------------------------------------------------------------------
+# TensorFlow / Magenta imports (lazy)
+
+
+def _import_tensorflow() -> Any:
+    """``tensorflow.compat.v1``, imported the way Magenta 2.1.4 needs it on TF 2.21."""
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    import tensorflow.python.framework.ops as tf_ops
+
+    if not hasattr(tf_ops, "IndexedSlices"):  # tf-slim (imported by Magenta) still looks here
+        tf_ops.IndexedSlices = tf.IndexedSlices
+    return tf.compat.v1
+
+
+@functools.cache
+def _generator_map(family: str) -> dict[str, Any]:
+    """Magenta's ``get_generator_map()`` of a family: generator id -> bound factory."""
+    _import_tensorflow()
+    module = importlib.import_module(MODEL_FAMILIES[family])
+    return dict(module.get_generator_map())
+
+
+def family_for_generator_id(generator_id: str) -> str | None:
+    """The Magenta model family ('drums_rnn', 'melody_rnn', ...) whose generator map knows
+    ``generator_id`` (e.g. 'drum_kit' -> 'drums_rnn'), or None."""
+    for family in MODEL_FAMILIES:
+        if generator_id in _generator_map(family):
+            return family
+    return None
+
+
+def _read_bundle(path: Path) -> Any:
+    _import_tensorflow()
+    from magenta.models.shared import sequence_generator_bundle
+
+    return sequence_generator_bundle.read_bundle_file(str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parts and preference
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", text.lower())) - {""}
+
+
+def is_bass_bundle(stem: str, description: str) -> bool:
+    """Whether an ImprovRNN bundle was trained on bass lines: 'bass' in the file name (unless it
+    says 'melody'), else the word 'bass' in its description."""
+    stem_tokens = _tokens(stem)
+    if "melody" in stem_tokens or "lead" in stem_tokens:
+        return False
+    if "bass" in stem_tokens or "bassline" in stem_tokens:
+        return True
+    return bool(re.search(r"\bbass(es|line|lines)?\b", description.lower()))
+
+
+def parts_and_preference(family: str, generator_id: str, stem: str, description: str) -> tuple[frozenset[str], int]:
+    """Which parts a bundle generates and its preference among Magenta backends.
+
+    Drums: DrumsRNN. Melody: MelodyRNN (attention/lookback 20, basic/mono 10) ahead of ImprovRNN
+    (15) ahead of PolyphonyRNN/PerformanceRNN. Bass: a bass-trained ImprovRNN (30, bass only)
+    ahead of a general ImprovRNN (15, melody and bass).
+    """
+    if family == "drums_rnn":
+        return frozenset({"drums"}), 20 if generator_id == "drum_kit" else 10
+    if family == "melody_rnn":
+        return frozenset({"melody"}), 20 if generator_id in ("attention_rnn", "lookback_rnn") else 10
+    if family == "improv_rnn":
+        if is_bass_bundle(stem, description):
+            return frozenset({"bass"}), 30
+        return frozenset({"melody", "bass"}), 15
+    if family == "polyphony_rnn":
+        return frozenset({"melody"}), 5
+    return frozenset({"melody"}), 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampling: a private generator and the density tilt
+
+
+def _time_advance_predicate(family: str) -> Callable[[Any], bool]:
+    """Whether a decoded event only advances time (no new onset) for a model family."""
+    if family == "drums_rnn":
+        return lambda event: isinstance(event, frozenset) and not event
+    if family in ("melody_rnn", "improv_rnn"):
+        return lambda event: isinstance(event, (int, np.integer)) and event < 0  # NOTE_OFF, NO_EVENT
+    if family == "polyphony_rnn":
+        from magenta.models.polyphony_rnn import polyphony_lib
+
+        return lambda event: getattr(event, "event_type", None) == polyphony_lib.PolyphonicEvent.STEP_END
+    import note_seq
+
+    return lambda event: getattr(event, "event_type", None) == note_seq.PerformanceEvent.TIME_SHIFT
+
+
+class _Sampler:
+    """Stands in for ``encoder_decoder.extend_event_sequences``: draws each next class with
+    ``self.rng`` (set per request) from the softmax, tilted by ``self.tilt`` on the classes that
+    only advance time.
+
+    The classes are sorted once: decoding each class against a history of unique sentinels tells
+    the fixed classes (their event is known) from the look-back classes (repeat the event of one
+    or two bars ago), which are decoded against the real history at each step.
+    """
+
+    def __init__(self, encoder_decoder: Any, is_time_advance: Callable[[Any], bool]) -> None:
+        self._encoder_decoder = encoder_decoder
+        self._is_time_advance = is_time_advance
+        self.rng = np.random.default_rng(0)
+        self.tilt = 1.0
+        self._static_mask: np.ndarray | None = None
+        self._dynamic: list[int] = []
+        try:
+            num_classes = encoder_decoder.num_classes
+            if not isinstance(num_classes, int):
+                raise TypeError("several softmaxes")
+            history = [object() for _ in range(512)]
+            sentinels = {id(s) for s in history}
+            mask = np.zeros(num_classes, dtype=bool)
+            for index in range(num_classes):
+                event = encoder_decoder.class_index_to_event(index, history)
+                if id(event) in sentinels:
+                    self._dynamic.append(index)
+                else:
+                    mask[index] = bool(is_time_advance(event))
+            self._static_mask = mask
+        except Exception as exc:  # noqa: BLE001 - an encoding we cannot classify: no tilt
+            logger.info("density tilt unavailable for %s: %s", type(encoder_decoder).__name__, exc)
+            self._static_mask = None
+
+    @property
+    def supports_tilt(self) -> bool:
+        return self._static_mask is not None
+
+    def __call__(self, event_sequences: list[Any], softmax: Any) -> list[Any]:
+        chosen_classes: list[Any] = []
+        for i, events in enumerate(event_sequences):
+            if not isinstance(softmax[0][0][0], numbers.Number):  # several sub-softmaxes
+                chosen: Any = [int(self.rng.choice(len(sub[i][-1]), p=_normalised(sub[i][-1]))) for sub in softmax]
+            else:
+                p = np.asarray(softmax[i][-1], dtype=np.float64)
+                if self.tilt != 1.0 and self._static_mask is not None:
+                    mask = self._static_mask.copy()
+                    for index in self._dynamic:
+                        mask[index] = bool(self._is_time_advance(
+                            self._encoder_decoder.class_index_to_event(index, events)))
+                    p = np.where(mask, p * self.tilt, p)
+                chosen = int(self.rng.choice(p.shape[0], p=_normalised(p)))
+            events.append(self._encoder_decoder.class_index_to_event(chosen, events))
+            chosen_classes.append(chosen)
+        return chosen_classes
+
+
+def _normalised(p: Any) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, None)
+    return p / p.sum()
+
+
+def density_tilt(density: float) -> float:
+    """Multiplier on the probability of time-advance classes for a density in 0..1."""
+    return float(math.exp(-DENSITY_TILT * (2.0 * density - 1.0)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Drum style primers
+
+
+@dataclass(frozen=True)
+class Groove:
+    """A drum groove to prime DrumsRNN with: notes in beats from the groove's start."""
+
+    notes: tuple[tuple[int, float, float, int], ...]  # (pitch, start_beats, end_beats, velocity)
+    beats: float  # length in beats (whole bars)
+    beats_per_bar: int | None = None
+
+
+def normalise_style(style: str) -> str:
+    """A style name as the engine names drum styles (``drum_patterns.normalise_drum_style``);
+    a name it does not know is only lower-cased and hyphenated."""
+    from ai.generation.drum_patterns import normalise_drum_style
+
+    try:
+        return normalise_drum_style(style)
+    except ValueError:
+        return re.sub(r"[\s_]+", "-", style.strip().lower())
+
+
+GROOVE_BARS = 2  # training/primers.py: every clip is the first two bars of a groove
+_METER = re.compile(r"\((\d+)/(\d+)\)")
+
+
+def _parse_groove(item: Any, source: str | None = None) -> Groove:
+    """One clip: a list of ``{pitch, start_beats, end_beats, velocity}`` (beats are quarter notes),
+    or an object with such ``notes`` and ``beats_per_bar``/``bars``/``beats``. The meter comes from
+    the object, else from the clip's source line ("style/Groove (3/4)"), else 4/4."""
+    meta: dict[str, Any] = item if isinstance(item, dict) else {}
+    raw_notes = meta.get("notes") if meta else item
+    if not isinstance(raw_notes, list) or not raw_notes:
+        raise ValueError("a groove must be a non-empty list of notes")
+    notes = []
+    for note in raw_notes:
+        pitch, start, end = int(note["pitch"]), float(note["start_beats"]), float(note["end_beats"])
+        notes.append((pitch, start, max(end, start + 0.01), int(note.get("velocity", 100))))
+    bpb: int | None = None
+    beats: float | None = None
+    if meta.get("beats_per_bar"):
+        bpb = int(meta["beats_per_bar"])
+    elif source and (match := _METER.search(source)):
+        bpb = int(match.group(1))
+        quarters_per_bar = bpb * 4.0 / int(match.group(2))
+        beats = GROOVE_BARS * quarters_per_bar
+    if meta.get("beats"):
+        beats = float(meta["beats"])
+    elif meta.get("bars"):
+        beats = float(meta["bars"]) * (bpb or 4)
+    if beats is None:
+        bar = bpb or 4
+        beats = float(max(1, math.ceil(max(n[2] for n in notes) / bar - 1e-6)) * bar)
+    return Groove(notes=tuple(sorted(notes, key=lambda n: (n[1], n[0]))), beats=beats, beats_per_bar=bpb)
+
+
+def load_style_primers(path: Path) -> dict[str, tuple[Groove, ...]]:
+    """Read ``drum_style_primers.json``: ``{style: [clip, ...]}`` (see :func:`_parse_groove`) and,
+    when present, ``<name>.sources.json`` beside it (``{style: ["mma/Groove (4/4)", ...]}``, same
+    order) for each clip's meter. Style names are normalised as the engine's drum styles, and
+    names that are one style there (swing -> jazz) pool their clips. Raises ValueError/OSError."""
+    data = json.loads(path.read_text())
+    if isinstance(data, dict) and isinstance(data.get("styles"), dict):
+        data = data["styles"]
+    if not isinstance(data, dict):
+        raise ValueError("expected an object of styles")
+    sources: dict[str, list[str]] = {}
+    sources_path = path.with_name(path.stem + ".sources.json")
+    if sources_path.exists():
+        loaded = json.loads(sources_path.read_text())
+        sources = loaded if isinstance(loaded, dict) else {}
+    styles: dict[str, tuple[Groove, ...]] = {}
+    for style, grooves in data.items():
+        if isinstance(grooves, dict):
+            grooves = grooves.get("grooves", grooves.get("primers", []))
+        names = sources.get(style) or []
+        parsed = tuple(_parse_groove(g, names[i] if i < len(names) else None) for i, g in enumerate(grooves))
+        if parsed:  # names the engine treats as one style (swing -> jazz) pool their grooves
+            key = normalise_style(style)
+            styles[key] = styles.get(key, ()) + parsed
+    return styles
+
+
+# ---------------------------------------------------------------------------------------------
+# The generator
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where things sit in model time (seconds at MODEL_QPM)."""
+
+    scale: float  # output seconds per model second
+    bar: float  # model seconds per bar
+    step: float  # model seconds per step
+    gen_start: float
+    gen_end: float
+    prefix_bars: int
+    primer_out: float  # output time where the continuation starts
+
+
+class MagentaGenerator(Generator):
+    """One Magenta bundle as a generation backend. ``generate`` is thread-safe (one lock per model)."""
+
+    family = "magenta"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        path: Path,
+        bundle: Any,
+        model_family: str,
+        style_primers: dict[str, tuple[Groove, ...]] | None = None,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.model_family = model_family
+        self.generator_id = str(bundle.generator_details.id)
+        self.description = str(bundle.bundle_details.description or bundle.generator_details.description or "")
+        self.file_bytes = path.stat().st_size if path.exists() else 0
+        self.parts, self.preference = parts_and_preference(model_family, self.generator_id, name, self.description)
+        self.style_primers = dict(style_primers or {})
+        self._bundle = bundle
+        self._lock = threading.Lock()
+        self._generator: Any = None
+        self._sampler: _Sampler | None = None
+        self._config: Any = None
+
+    @classmethod
+    def from_bundle_file(cls, path: Path, *, style_primers: dict[str, tuple[Groove, ...]] | None = None) -> MagentaGenerator:
+        """Read a .mag file and map its generator id. Raises ValueError for an unknown id and
+        Magenta's/protobuf's errors for an unreadable file."""
+        bundle = _read_bundle(path)
+        generator_id = bundle.generator_details.id
+        if not generator_id:
+            raise ValueError("the bundle names no generator id")
+        model_family = family_for_generator_id(generator_id)
+        if model_family is None:
+            raise ValueError(f"unknown Magenta generator id '{generator_id}'")
+        return cls(name=path.stem, path=path, bundle=bundle, model_family=model_family, style_primers=style_primers)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def initialize(self) -> None:
+        """Build the model's graph and session from the bundle (idempotent, thread-safe)."""
+        with self._lock:
+            if self._generator is not None:
+                return
+            _import_tensorflow()
+            factory = _generator_map(self.model_family)[self.generator_id]
+            config = copy.deepcopy(factory.args[0])  # the map's config objects are shared
+            if hasattr(config, "transpose_to_key"):
+                config.transpose_to_key = None  # we normalise the key ourselves
+            sampler = _Sampler(config.encoder_decoder, _time_advance_predicate(self.model_family))
+            config.encoder_decoder.extend_event_sequences = sampler
+            generator = factory.func(config, checkpoint=None, bundle=self._bundle)
+            generator.initialize()
+            self._config, self._sampler, self._generator = config, sampler, generator
+            logger.info("loaded Magenta bundle %s (%s, %s)", self.name, self.model_family, self.generator_id)
+
+    def warm_up(self) -> None:
+        """One short generation so that the first request does not pay TensorFlow's first-run cost."""
+        from ai.music_theory import Key, default_progression
+
+        key = Key(0, "major")
+        part = "drums" if "drums" in self.parts else sorted(self.parts)[0]
+        self.generate(GenerationRequest(part=part, key=key, chords=default_progression(key), bars=_WARMUP_BARS))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._generator is not None:
+                self._generator.close()
+                self._generator = None
+
+    def describe(self) -> dict[str, object]:
+        info: dict[str, object] = {
+            "name": self.name,
+            "parts": sorted(self.parts),
+            "loaded": True,
+            "family": self.family,
+            "bundle_id": self.name,
+            "model_type": self.model_family,
+            "generator_id": self.generator_id,
+            "description": self.description,
+            "file": self.path.name,
+            "file_bytes": self.file_bytes,
+            "preference": self.preference,
+            "initialized": self._generator is not None,
+        }
+        if "drums" in self.parts:
+            info["styles"] = sorted(self.style_primers)
+        return info
+
+    # -- generation ------------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest) -> GeneratedClip:
+        """Generate ``request.bars`` bars of ``request.part`` (after any primer). See the module doc."""
+        if request.part not in self.parts:
+            raise InvalidParameter("part", f"model '{self.name}' does not generate {request.part}")
+        self.initialize()
+        import note_seq
+        from note_seq.protobuf import generator_pb2, music_pb2
+
+        pitched = request.part != "drums"
+        shift = request.key.transposition_to_c() if pitched else 0
+        _validate(request)
+        groove, style_note = (None, None)
+        if request.part == "drums" and not request.primer:
+            groove, style_note = self._pick_groove(request)
+        layout = self._layout(request, groove)
+
+        sequence = music_pb2.NoteSequence()
+        sequence.ticks_per_quarter = note_seq.STANDARD_PPQ
+        sequence.tempos.add(time=0.0, qpm=MODEL_QPM)
+        sequence.time_signatures.add(time=0.0, numerator=request.beats_per_bar, denominator=request.beat_unit)
+        if groove is not None:
+            self._add_groove(sequence, groove, layout)
+        elif request.primer:
+            self._add_primer(sequence, request, layout, shift)
+        chords_used: list[str] = []
+        if self.model_family in _CHORD_FAMILIES:
+            chords_used = self._add_chords(sequence, request, layout, shift)
+        sequence.total_time = layout.gen_end
+
+        options = generator_pb2.GeneratorOptions()
+        options.args["temperature"].float_value = float(request.temperature)
+        options.generate_sections.add(start_time=layout.gen_start, end_time=layout.gen_end)
+
+        with self._lock:
+            assert self._sampler is not None and self._generator is not None
+            self._sampler.rng = np.random.default_rng([_seed(request.seed), 0])
+            self._sampler.tilt = density_tilt(request.density)
+            if self.model_family in _CHORD_FAMILIES:
+                generated = self._generate_over_chords(sequence, layout, request)
+            else:
+                generated = self._generator.generate(sequence, options)
+
+        notes = self._continuation(generated, request, layout, shift)
+        end = layout.primer_out + request.duration_seconds
+        swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
+        notes = feel.apply_feel(
+            notes, swing=swing, humanize_amount=request.humanize,
+            seconds_per_beat=request.seconds_per_beat, beat_unit=request.beat_unit, style=request.style,
+            rng=np.random.default_rng([_seed(request.seed), 1]), end_seconds=end, offset=layout.primer_out,
+        )
+        notes = feel.fit_to_length(notes, start_seconds=layout.primer_out, end_seconds=end)
+        extra: dict[str, object] = {"generator_id": self.generator_id, "model_type": self.model_family,
+                                    "density_tilt": round(density_tilt(request.density), 4)}
+        if chords_used:
+            extra["chords"] = [c.symbol for c in _bar_chords(request, request.bars)]
+            extra["model_chords"] = chords_used
+        if pitched:
+            extra["transposition_to_model"] = shift
+        if groove is not None:
+            extra["style_primer"] = normalise_style(request.style or "")
+        if style_note:
+            extra["style_note"] = style_note
+        if swing != request.swing:
+            extra["style_swing"] = swing
+        return GeneratedClip(
+            notes=list(request.primer) + sorted(notes, key=lambda n: (n.start, n.pitch)),
+            part=request.part, model=self.name, tempo=request.tempo, duration_seconds=end,
+            beats_per_bar=request.beats_per_bar, beat_unit=request.beat_unit,
+            program=DEFAULT_PROGRAMS[request.part], extra=extra,
+        )
+
+    def _steps_per_quarter(self) -> int:
+        return int(getattr(self._config, "steps_per_quarter", 4) or 4)
+
+    def _layout(self, request: GenerationRequest, groove: Groove | None) -> _Layout:
+        quarter = 60.0 / MODEL_QPM
+        quarters_per_bar = request.beats_per_bar * 4.0 / request.beat_unit
+        bar = quarters_per_bar * quarter
+        step = quarter / self._steps_per_quarter()
+        if abs(quarters_per_bar * self._steps_per_quarter() - round(quarters_per_bar * self._steps_per_quarter())) > 1e-6:
+            raise InvalidParameter("time_signature", f"{request.beats_per_bar}/{request.beat_unit} does not fit "
+                                   f"the model's grid of {self._steps_per_quarter()} steps per quarter note")
+        scale = MODEL_QPM / request.tempo
+        primer_out = 0.0
+        if request.primer:
+            primer_out = request.primer_seconds or max(n.end for n in request.primer)
+            prefix_bars = max(1, math.ceil(primer_out / scale / bar - 1e-6))
+        elif groove is not None:
+            beats_per_bar = request.beats_per_bar * 4.0 / request.beat_unit
+            prefix_bars = max(1, math.ceil(groove.beats / beats_per_bar - 1e-6))
+        else:
+            prefix_bars = 1  # one silent bar: Magenta needs a non-empty primer track
+        gen_start = prefix_bars * bar
+        return _Layout(scale=scale, bar=bar, step=step, gen_start=gen_start,
+                       gen_end=gen_start + request.bars * bar, prefix_bars=prefix_bars, primer_out=primer_out)
+
+    def _pick_groove(self, request: GenerationRequest) -> tuple[Groove | None, str | None]:
+        """The groove to prime drums with for ``request.style`` (chosen by seed), or None and why not."""
+        if not request.style:
+            return None, None
+        style = normalise_style(request.style)
+        if style == "default":
+            return None, None
+        grooves = self.style_primers.get(style)
+        if not grooves:
+            known = ", ".join(sorted(self.style_primers)) or "none"
+            return None, f"no {style} groove to prime the model with (styles with grooves: {known})"
+        fitting = [g for g in grooves if (g.beats_per_bar or 4) == request.beats_per_bar]
+        if not fitting:
+            return None, f"no {style} groove in {request.beats_per_bar}/{request.beat_unit} to prime the model with"
+        rng = np.random.default_rng([_seed(request.seed), 2])
+        return fitting[int(rng.integers(len(fitting)))], None
+
+    def _add_groove(self, sequence: Any, groove: Groove, layout: _Layout) -> None:
+        quarter = 60.0 / MODEL_QPM
+        for pitch, start, end, velocity in groove.notes:
+            start_m, end_m = start * quarter, min(end * quarter, layout.gen_start)
+            if start_m >= layout.gen_start - 1e-6:
+                continue
+            sequence.notes.add(pitch=pitch, start_time=start_m, end_time=max(end_m, start_m + layout.step / 2),
+                               velocity=velocity, is_drum=True, instrument=9)
+
+    def _drum_pitches(self) -> frozenset[int] | None:
+        encoding = getattr(self._config.encoder_decoder, "_one_hot_encoding", None)
+        inverse = getattr(encoding, "_inverse_drum_map", None)
+        return frozenset(inverse) if isinstance(inverse, dict) else None
+
+    def _add_primer(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> None:
+        offset = layout.gen_start - layout.primer_out / layout.scale  # the primer ends on a bar line
+        earliest = layout.gen_start - MAX_PRIMER_BARS * layout.bar
+        drum_pitches = self._drum_pitches() if request.part == "drums" else None
+        for note in request.primer:
+            start = note.start / layout.scale + offset
+            end = min(note.end / layout.scale + offset, layout.gen_start - 1e-4)
+            if start < earliest or start >= layout.gen_start - layout.step / 2 or end <= start:
+                continue
+            if drum_pitches is not None and note.pitch not in drum_pitches:
+                continue
+            pitch = note.pitch + shift
+            if not 0 <= pitch <= 127:
+                continue
+            sequence.notes.add(pitch=pitch, start_time=start, end_time=end, velocity=note.velocity,
+                               is_drum=request.part == "drums", instrument=9 if request.part == "drums" else 0)
+
+    def _add_chords(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> list[str]:
+        from note_seq.protobuf import music_pb2
+
+        used = []
+        total_bars = layout.prefix_bars + request.bars
+        for bar in range(total_bars):
+            chord = request.chords[(bar - layout.prefix_bars) % len(request.chords)]
+            moved = Chord((chord.root + shift) % 12, chord.quality,
+                          None if chord.bass is None else (chord.bass + shift) % 12)
+            sequence.text_annotations.add(time=bar * layout.bar, text=moved.symbol,
+                                          annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+            if bar >= layout.prefix_bars:
+                used.append(moved.symbol)
+        return used
+
+    def _generate_over_chords(self, sequence: Any, layout: _Layout, request: GenerationRequest) -> Any:
+        """ImprovRNN generation (Magenta's ImprovRnnSequenceGenerator steps, one fixed).
+
+        Magenta 2.1.4 trims the backing chords from the right when the primer melody starts after
+        step 0 (always, with no primer or a primer that starts late), which fails its own length
+        check; here the chords are trimmed from the left so that they start with the melody.
+        Called under the model's lock.
+        """
+        import note_seq
+        from magenta.pipelines import chord_pipelines, melody_pipelines
+
+        steps_per_quarter = self._steps_per_quarter()
+        start_step = int(round(layout.gen_start / layout.step))
+        end_step = int(round(layout.gen_end / layout.step))
+        steps_per_bar = int(round(layout.bar / layout.step))
+        primer = note_seq.quantize_note_sequence(
+            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_start), steps_per_quarter)
+        backing = note_seq.quantize_note_sequence(
+            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_end), steps_per_quarter)
+        melodies, _ = melody_pipelines.extract_melodies(
+            primer, search_start_step=0, min_bars=0, min_unique_pitches=1, gap_bars=float("inf"),
+            ignore_polyphonic_notes=True)
+        if melodies and melodies[0]:
+            melody = melodies[0]
+        else:
+            melody = note_seq.Melody([], start_step=start_step - 1, steps_per_bar=steps_per_bar,
+                                     steps_per_quarter=steps_per_quarter)
+        melody.set_length(start_step - melody.start_step)
+        chords = chord_pipelines.extract_chords(backing)[0][0]
+        chords.set_length(end_step - melody.start_step, from_left=True)
+        generated = self._generator._model.generate_melody(melody, chords, temperature=float(request.temperature))
+        return note_seq.LeadSheet(generated, chords).to_sequence(qpm=MODEL_QPM)
+
+    def _continuation(self, generated: Any, request: GenerationRequest, layout: _Layout, shift: int) -> list[Note]:
+        """The generated notes after the prefix, in output time, pitch and range."""
+        raw = [n for n in generated.notes if n.start_time >= layout.gen_start - layout.step / 2]
+        raw.sort(key=lambda n: (n.start_time, n.pitch))
+        pitches = [n.pitch - shift for n in raw]
+        if request.part == "bass" and pitches:
+            pitches = _place_bass(pitches)
+        if request.part != "drums" and not request.chromatic:
+            pcs = request.key.pitch_classes
+            pitches = [snap_to_scale(p, pcs) for p in pitches]
+            if request.part == "bass":
+                pitches = [_fold(p, *BASS_RANGE) for p in pitches]
+        notes = []
+        for n, pitch in zip(raw, pitches, strict=True):
+            start = (n.start_time - layout.gen_start) * layout.scale + layout.primer_out
+            end = (n.end_time - layout.gen_start) * layout.scale + layout.primer_out
+            weight = feel.metric_weight(start, seconds_per_beat=request.seconds_per_beat,
+                                        beats_per_bar=request.beats_per_bar, offset=layout.primer_out)
+            velocity = n.velocity if self.model_family == "performance_rnn" else int(round(64 + 48 * weight))
+            notes.append(Note(int(np.clip(pitch, 0, 127)), start, max(end, start + 0.01), velocity))
+        return notes
+
+
+def _validate(request: GenerationRequest) -> None:
+    for name, value, low, high in (
+        ("temperature", request.temperature, 0.1, 2.0),
+        ("density", request.density, 0.0, 1.0),
+        ("swing", request.swing, 0.0, 1.0),
+        ("humanize", request.humanize, 0.0, 1.0),
+    ):
+        if not low <= value <= high:
+            raise InvalidParameter(name, f"must be within {low}..{high}, got {value}")
+    if request.seed < 0:
+        raise InvalidParameter("seed", f"must be a non-negative integer, got {request.seed}")
+    if request.bars < 1:
+        raise InvalidParameter("bars", f"must be at least 1, got {request.bars}")
+    if request.tempo <= 0:
+        raise InvalidParameter("tempo", f"must be positive, got {request.tempo}")
+    if not request.chords:
+        raise InvalidParameter("chords", "the chord progression is empty")
+    if request.beats_per_bar < 1 or request.beat_unit not in (1, 2, 4, 8, 16):
+        raise InvalidParameter("time_signature", f"{request.beats_per_bar}/{request.beat_unit} is not a meter")
+
+
+def _style_swing(style: str) -> float:
+    """The swing a drum style carries by itself (the theory backend's convention: jazz, blues)."""
+    from ai.generation.drum_patterns import style_swing
+
+    try:
+        return float(style_swing(style))
+    except ValueError:
+        return 0.0
+
+
+def _bar_chords(request: GenerationRequest, bars: int) -> list[Chord]:
+    return [request.chord_at_bar(b) for b in range(min(bars, len(request.chords)))]
+
+
+def _seed(seed: int) -> int:
+    return int(seed) % (2**63)
+
+
+def _fold(pitch: int, low: int, high: int) -> int:
+    while pitch < low:
+        pitch += 12
+    while pitch > high:
+        pitch -= 12
+    return pitch
+
+
+def _place_bass(pitches: Sequence[int]) -> list[int]:
+    """Move a line by whole octaves so that its median sits nearest E2, then fold the notes that
+    still fall outside E1..G3 by octaves."""
+    median = float(np.median(pitches))
+    octaves = round((BASS_CENTRE - median) / 12.0)
+    return [_fold(p + 12 * octaves, *BASS_RANGE) for p in pitches]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_bundles(
+    models_dir: Path,
+    registry: GeneratorRegistry,
+    *,
+    initialize: bool = True,
+    warm_up: bool = True,
+) -> list[MagentaGenerator]:
+    """Register every ``*.mag`` bundle of ``models_dir`` as a :class:`MagentaGenerator`.
+
+    Each bundle is read, its generator id mapped to a Magenta family, and (``initialize``) its
+    TensorFlow session built and (``warm_up``) one short clip generated. Any failure, including a
+    TensorFlow that does not import, is recorded with ``registry.register_failure(stem, reason)``
+    and never raised. ``drum_style_primers.json`` beside the bundles gives the drum styles.
+    Safe to call from a worker thread. Returns the generators registered.
+    """
+    if not models_dir.is_dir():
+        logger.warning("models directory %s does not exist: no Magenta bundles loaded", models_dir)
+        return []
+    bundle_paths = sorted(models_dir.glob("*.mag"))
+    styles: dict[str, tuple[Groove, ...]] = {}
+    primers_path = models_dir / STYLE_PRIMERS_FILE
+    if primers_path.exists():
+        try:
+            styles = load_style_primers(primers_path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            registry.register_failure(primers_path.stem, f"unreadable drum style primers: {exc}")
+    loaded = []
+    for path in bundle_paths:
+        try:
+            generator = MagentaGenerator.from_bundle_file(path, style_primers=styles)
+            if initialize:
+                generator.initialize()
+                if warm_up:
+                    generator.warm_up()
+        except Exception as exc:  # noqa: BLE001 - a bad bundle can fail in protobuf, TF or Magenta
+            logger.exception("Magenta bundle %s failed to load", path.name)
+            registry.register_failure(path.stem, f"{path.name}: {type(exc).__name__}: {exc}".strip())
+            continue
+        registry.register(generator)
+        loaded.append(generator)
+    logger.info("Magenta bundles loaded: %s", ", ".join(g.name for g in loaded) or "none")
+    return loaded
