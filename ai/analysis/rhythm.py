@@ -11,8 +11,12 @@ Method (every step works on the frame-rate features computed once in
    (lags p, 2p, 3p, 4p: a true beat period repeats at every multiple); the squared comb times
    the period's own autocorrelation is weighted by a log-normal tempo prior. Sharpening the
    evidence this way lets a clear periodicity beat the prior's pull toward ~130 BPM.
-3. **Beats.** Dynamic programming (Ellis 2007): the best chain of onsets whose spacing stays
-   close to the period, compiled with numba. The chain is then continued at the same period
+3. **Beats.** Dynamic programming (Ellis 2007) over the detection function plus the (detrended)
+   kick/bass onset envelope, counted twice because low onsets mark beats rather than
+   off-beats: the best chain of onsets whose spacing stays close to the period, compiled with
+   numba. Then a metrical-level check from the harmony: when chord changes strictly alternate
+   between tracked beats (change, none, change ...), the tracked level is half or double the
+   beat, and the one the tempo evidence prefers is tracked instead. The chain is then continued at the same period
    through sounding but onset-free stretches (held final chords). The reported tempo comes from
    a robust line fit of beat time against beat index, so it is not quantised to any grid.
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
@@ -35,14 +39,20 @@ from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
 
 logger = logging.getLogger(__name__)
 
-MIN_BPM = 30.0
-MAX_BPM = 300.0
+MIN_BPM = 40.0
+MAX_BPM = 250.0
 PRIOR_BPM = 130.0
 """Mode of the log-normal tempo prior (beats per minute)."""
 PRIOR_OCTAVES = 0.7
 """Spread of the tempo prior, in octaves (one standard deviation of log2 tempo)."""
 TIGHTNESS = 100.0
 """Weight of the squared log-ratio between an inter-beat interval and the period (Ellis)."""
+LOW_WEIGHT = 2.0
+ALTERNATION_MIN = 0.3
+"""Chord changes that alternate between tracked beats (lag-1 autocorrelation of the beat-level
+chord change below -x and lag-2 above x) rule out the tracked level."""
+LEVEL_FACTORS = (0.5, 2.0)
+"""Tempo ratios to the tracked level considered instead when the harmonic rhythm alternates."""
 DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
@@ -384,6 +394,19 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
 # Entry point
 
 
+def _track(
+    score: np.ndarray, period: float, sounding: np.ndarray
+) -> tuple[np.ndarray, float, float] | None:
+    """Beats (fractional frames) at ``period`` through ``score``, the refined period and the
+    relative spread of the intervals; None when fewer than 4 beats are found."""
+    frames = _dp_beats(_smooth_for_dp(score, period), period, TIGHTNESS)
+    if frames.shape[0] < 4:
+        return None
+    beats = frames.astype(np.float64)
+    period, spread = _refine_period(beats)
+    return _fill_grid(beats, sounding, period), period, spread
+
+
 def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; avoids an import cycle)
     """Tempo, beats, downbeats and meter of the analysed audio.
 
@@ -413,18 +436,31 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     if posterior.max() <= 0:
         return RhythmResult.empty()
     best = int(np.argmax(posterior))
-    period = 60.0 * frame_rate / bpms[best]
-
-    score = _smooth_for_dp(odf, period)
-    frames = _dp_beats(score, period, TIGHTNESS)
-    if frames.shape[0] < 4:
+    low_odf = detrend(low / _spread(low), int(round(DETREND_SECONDS * frame_rate)))
+    beat_score = odf + LOW_WEIGHT * low_odf
+    tracked = _track(beat_score, 60.0 * frame_rate / bpms[best], sounding)
+    if tracked is None:
         return RhythmResult.empty()
-    beats = frames.astype(np.float64)
-    period, spread = _refine_period(beats)
-    beats = _fill_grid(beats, sounding, period)
+    beats, period, spread = tracked
+    onset_n, low_n = onset / _spread(onset), low / _spread(low)
+    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+
+    # Harmonic-rhythm check: chord changes that strictly alternate between tracked beats
+    # (change, no change, change ...) mean the tracked level is half or double the beat.
+    alternation = min(-_series_lag_similarity(feats["harm"], 1), _series_lag_similarity(feats["harm"], 2))
+    if alternation > ALTERNATION_MIN:
+        tempo0 = 60.0 * frame_rate / period
+        factors = [f for f in LEVEL_FACTORS if MIN_BPM <= tempo0 * f <= MAX_BPM]
+        # The tracked level is ruled out; half or double, whichever the tempo evidence prefers.
+        post = {f: float(np.interp(np.log(tempo0 * f), np.log(bpms), posterior)) for f in factors}
+        if post:
+            factor = max(post, key=post.get)
+            retracked = _track(beat_score, period / factor, sounding)
+            if retracked is not None:
+                beats, period, spread = retracked
+                feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
 
-    feats = _beat_features(beats, onset=onset / _spread(onset), low=low / _spread(low), chroma=chroma)
     meter = meter_evidence(feats)
     beats_per_bar = max(meter, key=meter.get)
     phase, _ = downbeat_phase(feats, beats_per_bar)
