@@ -237,8 +237,9 @@ class _Sampler:
                 if self.tilt != 1.0 and self._static_mask is not None:
                     mask = self._static_mask.copy()
                     for index in self._dynamic:
-                        mask[index] = bool(self._is_time_advance(
-                            self._encoder_decoder.class_index_to_event(index, events)))
+                        mask[index] = bool(
+                            self._is_time_advance(self._encoder_decoder.class_index_to_event(index, events))
+                        )
                     p = np.where(mask, p * self.tilt, p)
                 chosen = int(self.rng.choice(p.shape[0], p=_normalised(p)))
             events.append(self._encoder_decoder.class_index_to_event(chosen, events))
@@ -387,7 +388,9 @@ class MagentaGenerator(Generator):
         self._config: Any = None
 
     @classmethod
-    def from_bundle_file(cls, path: Path, *, style_primers: dict[str, tuple[Groove, ...]] | None = None) -> MagentaGenerator:
+    def from_bundle_file(
+        cls, path: Path, *, style_primers: dict[str, tuple[Groove, ...]] | None = None
+    ) -> MagentaGenerator:
         """Read a .mag file and map its generator id. Raises ValueError for an unknown id and
         Magenta's/protobuf's errors for an unreadable file."""
         bundle = _read_bundle(path)
@@ -499,13 +502,22 @@ class MagentaGenerator(Generator):
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         notes = feel.apply_feel(
-            notes, swing=swing, humanize_amount=request.humanize,
-            seconds_per_beat=request.seconds_per_beat, beat_unit=request.beat_unit, style=request.style,
-            rng=np.random.default_rng([_seed(request.seed), 1]), end_seconds=end, offset=layout.primer_out,
+            notes,
+            swing=swing,
+            humanize_amount=request.humanize,
+            seconds_per_beat=request.seconds_per_beat,
+            beat_unit=request.beat_unit,
+            style=request.style,
+            rng=np.random.default_rng([_seed(request.seed), 1]),
+            end_seconds=end,
+            offset=layout.primer_out,
         )
         notes = feel.fit_to_length(notes, start_seconds=layout.primer_out, end_seconds=end)
-        extra: dict[str, object] = {"generator_id": self.generator_id, "model_type": self.model_family,
-                                    "density_tilt": round(density_tilt(request.density), 4)}
+        extra: dict[str, object] = {
+            "generator_id": self.generator_id,
+            "model_type": self.model_family,
+            "density_tilt": round(density_tilt(request.density), 4),
+        }
         if chords_used:
             extra["chords"] = [c.symbol for c in _bar_chords(request, request.bars)]
             extra["model_chords"] = chords_used
@@ -519,9 +531,14 @@ class MagentaGenerator(Generator):
             extra["style_swing"] = swing
         return GeneratedClip(
             notes=list(request.primer) + sorted(notes, key=lambda n: (n.start, n.pitch)),
-            part=request.part, model=self.name, tempo=request.tempo, duration_seconds=end,
-            beats_per_bar=request.beats_per_bar, beat_unit=request.beat_unit,
-            program=DEFAULT_PROGRAMS[request.part], extra=extra,
+            part=request.part,
+            model=self.name,
+            tempo=request.tempo,
+            duration_seconds=end,
+            beats_per_bar=request.beats_per_bar,
+            beat_unit=request.beat_unit,
+            program=DEFAULT_PROGRAMS[request.part],
+            extra=extra,
         )
 
     def _steps_per_quarter(self) -> int:
@@ -532,9 +549,15 @@ class MagentaGenerator(Generator):
         quarters_per_bar = request.beats_per_bar * 4.0 / request.beat_unit
         bar = quarters_per_bar * quarter
         step = quarter / self._steps_per_quarter()
-        if abs(quarters_per_bar * self._steps_per_quarter() - round(quarters_per_bar * self._steps_per_quarter())) > 1e-6:
-            raise InvalidParameter("time_signature", f"{request.beats_per_bar}/{request.beat_unit} does not fit "
-                                   f"the model's grid of {self._steps_per_quarter()} steps per quarter note")
+        if (
+            abs(quarters_per_bar * self._steps_per_quarter() - round(quarters_per_bar * self._steps_per_quarter()))
+            > 1e-6
+        ):
+            raise InvalidParameter(
+                "time_signature",
+                f"{request.beats_per_bar}/{request.beat_unit} does not fit "
+                f"the model's grid of {self._steps_per_quarter()} steps per quarter note",
+            )
         scale = MODEL_QPM / request.tempo
         primer_out = 0.0
         if request.primer:
@@ -546,8 +569,15 @@ class MagentaGenerator(Generator):
         else:
             prefix_bars = 1  # one silent bar: Magenta needs a non-empty primer track
         gen_start = prefix_bars * bar
-        return _Layout(scale=scale, bar=bar, step=step, gen_start=gen_start,
-                       gen_end=gen_start + request.bars * bar, prefix_bars=prefix_bars, primer_out=primer_out)
+        return _Layout(
+            scale=scale,
+            bar=bar,
+            step=step,
+            gen_start=gen_start,
+            gen_end=gen_start + request.bars * bar,
+            prefix_bars=prefix_bars,
+            primer_out=primer_out,
+        )
 
     def _pick_groove(self, request: GenerationRequest) -> tuple[Groove | None, str | None]:
         """The groove to prime drums with for ``request.style`` (chosen by seed), or None and why not."""
@@ -572,8 +602,14 @@ class MagentaGenerator(Generator):
             start_m, end_m = start * quarter, min(end * quarter, layout.gen_start)
             if start_m >= layout.gen_start - 1e-6:
                 continue
-            sequence.notes.add(pitch=pitch, start_time=start_m, end_time=max(end_m, start_m + layout.step / 2),
-                               velocity=velocity, is_drum=True, instrument=9)
+            sequence.notes.add(
+                pitch=pitch,
+                start_time=start_m,
+                end_time=max(end_m, start_m + layout.step / 2),
+                velocity=velocity,
+                is_drum=True,
+                instrument=9,
+            )
 
     def _drum_pitches(self) -> frozenset[int] | None:
         encoding = getattr(self._config.encoder_decoder, "_one_hot_encoding", None)
@@ -594,8 +630,14 @@ class MagentaGenerator(Generator):
             pitch = note.pitch + shift
             if not 0 <= pitch <= 127:
                 continue
-            sequence.notes.add(pitch=pitch, start_time=start, end_time=end, velocity=note.velocity,
-                               is_drum=request.part == "drums", instrument=9 if request.part == "drums" else 0)
+            sequence.notes.add(
+                pitch=pitch,
+                start_time=start,
+                end_time=end,
+                velocity=note.velocity,
+                is_drum=request.part == "drums",
+                instrument=9 if request.part == "drums" else 0,
+            )
 
     def _add_chords(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> list[str]:
         from note_seq.protobuf import music_pb2
@@ -604,10 +646,14 @@ class MagentaGenerator(Generator):
         total_bars = layout.prefix_bars + request.bars
         for bar in range(total_bars):
             chord = request.chords[(bar - layout.prefix_bars) % len(request.chords)]
-            moved = Chord((chord.root + shift) % 12, chord.quality,
-                          None if chord.bass is None else (chord.bass + shift) % 12)
-            sequence.text_annotations.add(time=bar * layout.bar, text=moved.symbol,
-                                          annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+            moved = Chord(
+                (chord.root + shift) % 12, chord.quality, None if chord.bass is None else (chord.bass + shift) % 12
+            )
+            sequence.text_annotations.add(
+                time=bar * layout.bar,
+                text=moved.symbol,
+                annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL,
+            )
             if bar >= layout.prefix_bars:
                 used.append(moved.symbol)
         return used
@@ -628,17 +674,25 @@ class MagentaGenerator(Generator):
         end_step = int(round(layout.gen_end / layout.step))
         steps_per_bar = int(round(layout.bar / layout.step))
         primer = note_seq.quantize_note_sequence(
-            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_start), steps_per_quarter)
+            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_start), steps_per_quarter
+        )
         backing = note_seq.quantize_note_sequence(
-            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_end), steps_per_quarter)
+            note_seq.trim_note_sequence(sequence, 0.0, layout.gen_end), steps_per_quarter
+        )
         melodies, _ = melody_pipelines.extract_melodies(
-            primer, search_start_step=0, min_bars=0, min_unique_pitches=1, gap_bars=float("inf"),
-            ignore_polyphonic_notes=True)
+            primer,
+            search_start_step=0,
+            min_bars=0,
+            min_unique_pitches=1,
+            gap_bars=float("inf"),
+            ignore_polyphonic_notes=True,
+        )
         if melodies and melodies[0]:
             melody = melodies[0]
         else:
-            melody = note_seq.Melody([], start_step=start_step - 1, steps_per_bar=steps_per_bar,
-                                     steps_per_quarter=steps_per_quarter)
+            melody = note_seq.Melody(
+                [], start_step=start_step - 1, steps_per_bar=steps_per_bar, steps_per_quarter=steps_per_quarter
+            )
         melody.set_length(start_step - melody.start_step)
         chords = chord_pipelines.extract_chords(backing)[0][0]
         chords.set_length(end_step - melody.start_step, from_left=True)
@@ -661,8 +715,12 @@ class MagentaGenerator(Generator):
         for n, pitch in zip(raw, pitches, strict=True):
             start = (n.start_time - layout.gen_start) * layout.scale + layout.primer_out
             end = (n.end_time - layout.gen_start) * layout.scale + layout.primer_out
-            weight = feel.metric_weight(start, seconds_per_beat=request.seconds_per_beat,
-                                        beats_per_bar=request.beats_per_bar, offset=layout.primer_out)
+            weight = feel.metric_weight(
+                start,
+                seconds_per_beat=request.seconds_per_beat,
+                beats_per_bar=request.beats_per_bar,
+                offset=layout.primer_out,
+            )
             velocity = n.velocity if self.model_family == "performance_rnn" else int(round(64 + 48 * weight))
             notes.append(Note(int(np.clip(pitch, 0, 127)), start, max(end, start + 0.01), velocity))
         return notes
