@@ -1,0 +1,235 @@
+"""Auto-level: a gain and a pan per track that reach the balance by role, with headroom.
+
+1. Each track's integrated loudness (BS.1770) is measured. A role's target loudness relative to
+   the lead element is :data:`ai.mixing.targets.ROLE_BALANCE_LU` (the module docstring there says
+   why); a role with ``n`` tracks gives each of them ``offset - 10 log10 n`` so the group sums to
+   the target.
+2. Relative gains: ``gain = target offset - measured loudness``. They do not depend on how loud
+   the stems came in: a stem 12 dB hotter measures 12 LU louder and gets 12 dB less gain.
+3. Pans by role (:data:`ai.mixing.targets.ROLE_PANS`, several tracks of a role spread
+   symmetrically). Panning uses a constant-power law normalised to unity in the centre
+   (``gL = sqrt(2) cos(theta)``, ``gR = sqrt(2) sin(theta)``, ``theta = (pan + 1) pi / 4``), so a
+   pan moves a track without changing its loudness.
+4. The tracks are summed at those gains and pans, and one common offset brings the sum to the
+   pre-master loudness (-18 LUFS by default, ``target``); if the sum's true peak would then be
+   above the ceiling (-1 dBTP), the offset is lowered until it is not, and a note says how far
+   below the loudness target the mix stays.
+
+Silent tracks (no measurable loudness) keep 0 dB and are named in the notes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ai.audio import loudness
+from ai.mixing.measure import TrackAnalysis, TrackInput, analyse_track, prepare_tracks
+from ai.mixing.targets import (
+    PRE_MASTER_LUFS,
+    ROLE_BALANCE_LU,
+    ROLE_PANS,
+    ROLE_SPREAD,
+    TRUE_PEAK_CEILING_DBTP,
+    LoudnessTarget,
+    resolve_target,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrackLevel:
+    """Auto-level's answer for one track."""
+
+    name: str
+    role: str
+    gain_db: float
+    pan: float
+    loudness_before_lufs: float | None
+    loudness_after_lufs: float | None
+    target_relative_lu: float
+    """The track's loudness target relative to the lead element (role offset, shared within a role)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(v: float | None) -> float | None:
+            return None if v is None else round(v, 2)
+
+        return {
+            "gain_db": round(self.gain_db, 2),
+            "pan": round(self.pan, 2),
+            "role": self.role,
+            "loudness_before_lufs": r(self.loudness_before_lufs),
+            "loudness_after_lufs": r(self.loudness_after_lufs),
+            "target_relative_lu": round(self.target_relative_lu, 2),
+        }
+
+
+@dataclass(frozen=True)
+class AutoLevelResult:
+    """Gains and pans per track, and the summed mix they give."""
+
+    levels: dict[str, TrackLevel]
+    mix_loudness_lufs: float | None
+    mix_true_peak_dbtp: float | None
+    target: LoudnessTarget
+    limited_by_ceiling: bool
+    """True when the true-peak ceiling, not the loudness target, set the overall level."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gain_adjustments(self) -> dict[str, float]:
+        return {name: round(level.gain_db, 2) for name, level in self.levels.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": "success",
+            "levels": {name: level.to_dict() for name, level in self.levels.items()},
+            "gain_adjustments": self.gain_adjustments,
+            "mix": {
+                "loudness_lufs": None if self.mix_loudness_lufs is None else round(self.mix_loudness_lufs, 2),
+                "true_peak_dbtp": None if self.mix_true_peak_dbtp is None else round(self.mix_true_peak_dbtp, 2),
+                "limited_by_ceiling": self.limited_by_ceiling,
+            },
+            "target": self.target.to_dict(),
+            "balance_lu": {name: level.target_relative_lu for name, level in self.levels.items()},
+            "notes": list(self.notes),
+        }
+
+
+def role_targets(roles: list[str]) -> list[float]:
+    """Target loudness relative to the lead element per track (role offset - 10 log10 of the role's count)."""
+    counts = Counter(roles)
+    return [ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - 10 * math.log10(counts[role]) for role in roles]
+
+
+def role_pans(roles: list[str]) -> list[float]:
+    """Pan per track: the role's pan; several tracks of a role spread symmetrically around the centre."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for k, role in enumerate(roles):
+        members[role].append(k)
+    pans = [0.0] * len(roles)
+    for role, indices in members.items():
+        base = ROLE_PANS.get(role, 0.0)
+        spread = ROLE_SPREAD.get(role, 0.0)
+        if len(indices) == 1 or spread == 0.0:
+            for k in indices:
+                pans[k] = base
+            continue
+        for rank, k in enumerate(indices):
+            position = -spread + 2 * spread * rank / (len(indices) - 1)
+            pans[k] = float(np.clip(position, -1.0, 1.0))
+    return pans
+
+
+def balance_gains(analyses: list[TrackAnalysis]) -> list[float]:
+    """Relative gains (dB) that put every measurable track at its role's target; 0 for silent tracks.
+
+    Gains are relative: adding a constant to all of them keeps the balance.
+    """
+    targets = role_targets([a.measurement.role for a in analyses])
+    return [
+        0.0 if a.measurement.integrated_lufs is None else target - a.measurement.integrated_lufs
+        for a, target in zip(analyses, targets, strict=True)
+    ]
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """(left, right) gains of the constant-power pan law normalised to unity in the centre."""
+    theta = (float(np.clip(pan, -1.0, 1.0)) + 1.0) * math.pi / 4
+    return math.sqrt(2) * math.cos(theta), math.sqrt(2) * math.sin(theta)
+
+
+def render_mix(analyses: list[TrackAnalysis], gains_db: list[float], pans: list[float] | None = None) -> np.ndarray:
+    """Sum of the tracks at ``gains_db`` and ``pans``. np.ndarray [shape=(2, longest n), dtype=float32]."""
+    n = max(a.track.samples.shape[1] for a in analyses)
+    mix = np.zeros((2, n), dtype=np.float32)
+    for k, analysis in enumerate(analyses):
+        samples = analysis.track.samples
+        gain = 10 ** (gains_db[k] / 20)
+        left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
+        m = samples.shape[1]
+        mix[0, :m] += samples[0] * np.float32(gain * left)
+        mix[1, :m] += samples[1] * np.float32(gain * right)
+    return mix
+
+
+def level_analyses(
+    analyses: list[TrackAnalysis],
+    *,
+    target: str | float | None = "premaster",
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,
+) -> AutoLevelResult:
+    """Auto-level already analysed tracks (see the module docstring)."""
+    resolved = resolve_target(target, default="premaster")
+    resolved = LoudnessTarget(resolved.name, resolved.lufs, ceiling_dbtp)
+    roles = [a.measurement.role for a in analyses]
+    relative = balance_gains(analyses)
+    pans = role_pans(roles)
+    notes: list[str] = []
+    silent = [a.measurement.name for a in analyses if a.measurement.integrated_lufs is None]
+    if silent:
+        notes.append(f"silent or too short to measure, left at 0 dB: {', '.join(silent)}")
+    audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+    sr = analyses[0].track.sample_rate
+    offset = 0.0
+    mix_lufs = mix_tp = None
+    limited = False
+    if audible:
+        mix = render_mix([analyses[k] for k in audible], [relative[k] for k in audible], [pans[k] for k in audible])
+        lufs = loudness.integrated_loudness(y=mix, sr=sr)
+        peak = loudness.true_peak(y=mix, sr=sr)
+        if lufs is not None and peak > 0:
+            offset = resolved.lufs - lufs
+            peak_db = 20 * math.log10(peak)
+            if peak_db + offset > ceiling_dbtp:
+                offset = ceiling_dbtp - peak_db
+                limited = True
+                notes.append(
+                    f"the true-peak ceiling ({ceiling_dbtp:g} dBTP) holds the mix at {lufs + offset:.1f} LUFS, "
+                    f"{resolved.lufs - (lufs + offset):.1f} LU under the {resolved.lufs:g} LUFS target; "
+                    "a limiter or compression in mastering closes the gap"
+                )
+            mix_lufs = lufs + offset
+            mix_tp = peak_db + offset
+    levels = {}
+    targets = role_targets(roles)
+    for k, analysis in enumerate(analyses):
+        m = analysis.measurement
+        gain = relative[k] + offset if m.integrated_lufs is not None else 0.0
+        levels[m.name] = TrackLevel(
+            name=m.name,
+            role=m.role,
+            gain_db=gain,
+            pan=pans[k],
+            loudness_before_lufs=m.integrated_lufs,
+            loudness_after_lufs=None if m.integrated_lufs is None else m.integrated_lufs + gain,
+            target_relative_lu=targets[k],
+        )
+    return AutoLevelResult(levels, mix_lufs, mix_tp, resolved, limited, notes)
+
+
+def auto_level(
+    tracks: list[TrackInput],
+    *,
+    target: str | float | None = "premaster",
+    roles: dict[str, str] | None = None,
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,
+) -> AutoLevelResult:
+    """Gains and pans per track that reach the balance by role with headroom (see the module docstring).
+
+    ``target``: the summed mix's loudness: "premaster" (-18 LUFS, the default), another named
+    target or a number in LUFS. Raises NoAudioFound for no tracks, InvalidParameter for a bad
+    target or role.
+    """
+    resolve_target(target, default="premaster")  # validate before the heavy work
+    analyses = [analyse_track(p) for p in prepare_tracks(tracks, roles=roles)]
+    return level_analyses(analyses, target=target, ceiling_dbtp=ceiling_dbtp)
+
+
+__all__ = ["PRE_MASTER_LUFS", "AutoLevelResult", "TrackLevel", "auto_level", "level_analyses", "role_targets"]

@@ -1,0 +1,168 @@
+"""Masking between pairs of tracks, band by band, from their frame-wise band powers.
+
+Masking is judged at the balance auto-level would set (every track at its role's loudness, see
+:mod:`ai.mixing.targets`), so that a level problem (a track 15 dB too loud) is reported as a level
+problem and does not also show up as masking everywhere; what remains is a spectral conflict.
+
+For a track A worth protecting (its role's priority is at least B's, see ROLE_PRIORITY) and a
+fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE of A's energy:
+
+* A's active frames in f are those within ACTIVE_RANGE_DB of A's loudest frame in f (a kick's
+  hits, a bass's notes);
+* the signal-to-masker ratio SMR = 10 log10(sum of A's power / sum of B's power) over those
+  frames, at the balanced gains. It weighs how loud and how constant each track is in the band:
+  a masker that plays only between A's notes does not count, one that sits on every note does;
+* B must carry at least MIN_MASKER_SHARE of its own energy in f (a faint tail is not a conflict).
+
+A finding is the band with the lowest SMR of a directed pair, reported when SMR is below
+SMR_THRESHOLD_DB: "the kick is only 1.5 dB above the bass at 45-60 Hz during its hits". The EQ
+move goes on the masker B, at the frequency where A is strongest within the band.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ai.mixing.measure import FINE_BAND_EDGES_HZ, TrackAnalysis, fine_band_ranges
+from ai.mixing.targets import band_of
+
+ROLE_PRIORITY: dict[str, int] = {
+    "vocals": 10,
+    "speech": 10,
+    "lead": 8,
+    "kick": 7,
+    "snare": 6,
+    "bass": 6,
+    "drums": 5,
+    "guitar": 4,
+    "keys": 4,
+    "synth": 4,
+    "music": 3,
+    "overheads": 3,
+    "hihat": 3,
+    "pad": 2,
+    "fx": 1,
+    "other": 2,
+}
+"""Which track keeps its space in a conflict: the lower-priority track is the one to EQ."""
+
+
+MIN_SIGNAL_SHARE = 0.1
+MIN_MASKER_SHARE = 0.05
+ACTIVE_RANGE_DB = 10.0
+SMR_THRESHOLD_DB = 3.0
+
+
+@dataclass(frozen=True)
+class MaskingFinding:
+    """Track ``masker`` covers track ``signal`` in one band."""
+
+    signal: str
+    masker: str
+    roles: tuple[str, str]
+    """(signal's role, masker's role)."""
+    band: str
+    """Named band (sub, low, low-mid, mid, high-mid, presence, air) of the fine band."""
+    low_hz: float
+    high_hz: float
+    centre_hz: float
+    """Where the signal track is strongest within the fine band: the frequency to cut on the masker."""
+    smr_db: float
+    """Signal-to-masker ratio over the signal's active frames, at the balanced gains (dB)."""
+    shares: tuple[float, float]
+    """Part of the signal's and of the masker's energy in the fine band."""
+
+    @property
+    def score(self) -> float:
+        """Severity 0-1: 0.5 at the threshold, 1 at 3 dB below it... (clipped)."""
+        return float(min(1.0, max(0.0, 0.5 + (SMR_THRESHOLD_DB - self.smr_db) / 6.0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signal": self.signal,
+            "masker": self.masker,
+            "tracks": [self.signal, self.masker],
+            "roles": list(self.roles),
+            "band": self.band,
+            "low_hz": round(self.low_hz, 1),
+            "high_hz": None if math.isinf(self.high_hz) else round(self.high_hz, 1),
+            "centre_hz": round(self.centre_hz, 1),
+            "smr_db": round(self.smr_db, 2),
+            "shares": [round(v, 4) for v in self.shares],
+            "score": round(self.score, 3),
+        }
+
+
+def _frames(analyses: list[TrackAnalysis], gains_db: list[float]) -> np.ndarray:
+    """np.ndarray [shape=(tracks, fine bands, frames)]: powers at ``gains_db``, zero-padded to the longest."""
+    n_frames = max(a.spectra.fine_power.shape[1] for a in analyses)
+    out = np.zeros((len(analyses), len(FINE_BAND_EDGES_HZ), n_frames), dtype=np.float32)
+    for k, (analysis, gain) in enumerate(zip(analyses, gains_db, strict=True)):
+        fine = analysis.spectra.fine_power
+        out[k, :, : fine.shape[1]] = fine * np.float32(10 ** (gain / 10))
+    return out
+
+
+def _centre(analysis: TrackAnalysis, low: float, high: float) -> float:
+    freqs, spectrum = analysis.spectra.freqs, analysis.spectra.spectrum
+    inside = (freqs >= low) & (freqs < high)
+    if not inside.any() or spectrum[inside].max() <= 0:
+        return math.sqrt(max(low, 20.0) * min(high, 20000.0))
+    return float(freqs[inside][np.argmax(spectrum[inside])])
+
+
+def find_masking(
+    analyses: list[TrackAnalysis], *, gains_db: list[float], threshold_db: float = SMR_THRESHOLD_DB
+) -> list[MaskingFinding]:
+    """Masking findings (SMR below ``threshold_db``) at ``gains_db`` per track, worst first."""
+    if len(analyses) < 2:
+        return []
+    power = _frames(analyses, gains_db)
+    energy = power.sum(axis=2, dtype=np.float64)
+    totals = energy.sum(axis=1, keepdims=True)
+    share = np.divide(energy, totals, out=np.zeros_like(energy), where=totals > 0)
+    ranges = fine_band_ranges()
+    active_floor = np.float32(10 ** (-ACTIVE_RANGE_DB / 10))
+    findings = []
+    for i, signal in enumerate(analyses):
+        role_i = signal.measurement.role
+        bands = np.flatnonzero(share[i] >= MIN_SIGNAL_SHARE)
+        if bands.size == 0:
+            continue
+        active = power[i, bands] >= power[i, bands].max(axis=1, keepdims=True) * active_floor
+        signal_energy = np.where(active, power[i, bands], 0).sum(axis=1, dtype=np.float64)
+        for j, masker in enumerate(analyses):
+            role_j = masker.measurement.role
+            if i == j or ROLE_PRIORITY.get(role_i, 2) < ROLE_PRIORITY.get(role_j, 2):
+                continue
+            masker_energy = np.where(active, power[j, bands], 0).sum(axis=1, dtype=np.float64)
+            eligible = share[j, bands] >= MIN_MASKER_SHARE
+            if not eligible.any():
+                continue
+            with np.errstate(divide="ignore"):
+                smr = 10 * np.log10(signal_energy / np.maximum(masker_energy, 1e-30))
+            smr[~eligible] = np.inf
+            k = int(np.argmin(smr))
+            if not smr[k] < threshold_db:
+                continue
+            band = int(bands[k])
+            lo_hz, hi_hz = ranges[band]
+            findings.append(
+                MaskingFinding(
+                    signal=signal.measurement.name,
+                    masker=masker.measurement.name,
+                    roles=(role_i, role_j),
+                    band=band_of(lo_hz),
+                    low_hz=lo_hz,
+                    high_hz=hi_hz,
+                    centre_hz=_centre(signal, lo_hz, hi_hz),
+                    smr_db=float(smr[k]),
+                    shares=(float(share[i, band]), float(share[j, band])),
+                )
+            )
+    findings.sort(key=lambda f: f.smr_db)
+    return findings

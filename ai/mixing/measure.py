@@ -1,0 +1,428 @@
+"""Per-track measurements: loudness, peaks, spectrum by band, rumble, stereo image, DC, clipping, silence.
+
+Stems are brought onto one footing before they are measured (:func:`prepare_tracks`):
+
+* Sample rates: every stem is resampled (soxr, high quality) to the rate most stems share (the
+  highest of those on a tie). A note says which stems were resampled.
+* Channels: a mono stem is measured as it plays in a stereo mix, panned centre at unity on both
+  sides (so its BS.1770 loudness is 3 LU above what a one-channel meter shows); a stem with more
+  than two channels is folded to mono first.
+* Lengths: stems are aligned at their first sample; shorter ones count as silent after their end
+  (they are never copied to pad them). A note says when lengths differ by more than a second.
+
+The spectrum comes from one STFT of the track's mid signal ((L + R) / 2; a Hann window of about
+85 ms, half overlap), scaled so that a band's level in dB is the RMS level (dBFS) of the signal
+filtered to that band: a full-scale sine reads -3 dB in its band. The STFT's frame-wise powers in
+fine bands (about a third of an octave) are kept for the cross-track masking analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import scipy.fft
+import soxr
+
+from ai.audio import loudness
+from ai.audio.decode import DecodedAudio
+from ai.mixing.roles import ROLES, infer_role
+from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
+from utils.errors import InvalidParameter, NoAudioFound
+
+logger = logging.getLogger(__name__)
+
+NO_AUDIO_MESSAGE = (
+    "no audio found; provide stems via the project's stems folder "
+    "(<projects dir>/<project_id>/stems/<track name>.wav|flac|ogg|mp3) or upload files"
+)
+FINE_BAND_EDGES_HZ: tuple[float, ...] = (
+    0, 30, 45, 60, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000,
+    2500, 3150, 4000, 5000, 6000, 8000, 10000, 12500, 16000,
+)  # fmt: skip
+"""Lower edges of the fine bands (the last reaches Nyquist); every named band's edges are among them."""
+SILENCE_LUFS = -60.0
+"""A 100 ms stretch quieter than this (K-weighted) counts as silent."""
+CLIP_LEVEL = 0.999
+"""Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
+CLIP_MIN_RUN = 3
+"""Consecutive full-scale samples that make a clipped run."""
+FLAT_TOP_MIN_RUN = 8
+"""Consecutive identical samples (above half the peak) that make a flat top below full scale."""
+_STFT_SECONDS = 0.085
+
+
+@dataclass(frozen=True)
+class TrackInput:
+    """One track to measure: its name, decoded audio and optionally a role (inferred from the name if None)."""
+
+    name: str
+    audio: DecodedAudio
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackMeasurement:
+    """Everything measured on one track. Levels in dB (dBFS, LUFS, dBTP); ``None`` where undefined."""
+
+    name: str
+    role: str
+    sample_rate: int
+    channels: int
+    duration_s: float
+    integrated_lufs: float | None
+    short_term_max_lufs: float | None
+    momentary_max_lufs: float | None
+    loudness_range_lu: float | None
+    true_peak_dbtp: float | None
+    sample_peak_dbfs: float | None
+    rms_dbfs: float | None
+    crest_factor_db: float | None
+    band_levels_db: dict[str, float | None]
+    """RMS level (dBFS) of the track in each band of :data:`ai.mixing.targets.BANDS`."""
+    band_relative_db: dict[str, float | None]
+    """Each band's level relative to the track's total spectral level (dB, <= 0)."""
+    rumble_cutoff_hz: float
+    """Lowest useful frequency of the role; energy below it is rumble."""
+    rumble_share: float
+    """Share of the track's energy below ``rumble_cutoff_hz`` (0-1)."""
+    rumble_peak_hz: float | None
+    """Strongest frequency below the cut-off."""
+    stereo_width: float | None
+    """Side energy over total energy (0 = mono, 0.5 = unrelated channels, 1 = out of phase)."""
+    correlation: float | None
+    """Inter-channel correlation (+1 mono, 0 unrelated, -1 out of phase); 1.0 for a mono stem."""
+    dc_offset: float
+    """Largest channel mean (linear, signed)."""
+    clipped_samples: int
+    clipped_share: float
+    clipped_runs: int
+    silent_share: float
+    low_peak_hz: float | None
+    """Strongest frequency below 250 Hz (a kick's or bass's fundamental region)."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dc_offset_dbfs(self) -> float | None:
+        return loudness.amplitude_to_db(abs(self.dc_offset))
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(value: float | None, digits: int = 2) -> float | None:
+            return None if value is None else round(float(value), digits)
+
+        return {
+            "name": self.name,
+            "role": self.role,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": r(self.duration_s, 3),
+            "integrated_lufs": r(self.integrated_lufs),
+            "short_term_max_lufs": r(self.short_term_max_lufs),
+            "momentary_max_lufs": r(self.momentary_max_lufs),
+            "loudness_range_lu": r(self.loudness_range_lu),
+            "true_peak_dbtp": r(self.true_peak_dbtp),
+            "sample_peak_dbfs": r(self.sample_peak_dbfs),
+            "rms_dbfs": r(self.rms_dbfs),
+            "crest_factor_db": r(self.crest_factor_db),
+            "bands": {
+                name: {"level_db": r(self.band_levels_db[name]), "relative_db": r(self.band_relative_db[name])}
+                for name, _, _ in BANDS
+            },
+            "rumble": {
+                "cutoff_hz": self.rumble_cutoff_hz,
+                "share": r(self.rumble_share, 5),
+                "relative_db": r(10 * math.log10(self.rumble_share) if self.rumble_share > 0 else None),
+                "peak_hz": r(self.rumble_peak_hz, 1),
+            },
+            "stereo": {"width": r(self.stereo_width, 3), "correlation": r(self.correlation, 3)},
+            "dc_offset": r(self.dc_offset, 5),
+            "dc_offset_dbfs": r(self.dc_offset_dbfs),
+            "clipped_samples": self.clipped_samples,
+            "clipped_share": r(self.clipped_share, 6),
+            "clipped_runs": self.clipped_runs,
+            "silent_share": r(self.silent_share, 3),
+            "low_peak_hz": r(self.low_peak_hz, 1),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class PreparedTrack:
+    """A track on the common footing. ``samples``: np.ndarray [shape=(2, n), dtype=float32]."""
+
+    name: str
+    role: str
+    samples: np.ndarray
+    sample_rate: int
+    channels_in: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrackSpectra:
+    """Frame-wise spectra kept for cross-track analysis.
+
+    Attributes:
+        fine_power: np.ndarray [shape=(n_fine, n_frames), dtype=float32]: mean-square power of the
+            mid signal in each fine band (see FINE_BAND_EDGES_HZ) per STFT frame.
+        spectrum: np.ndarray [shape=(n_bins,)]: long-term mean power per STFT bin (same scale).
+        freqs: np.ndarray [shape=(n_bins,)]: bin frequencies in Hz.
+        frame_rate: frames per second.
+    """
+
+    fine_power: np.ndarray
+    spectrum: np.ndarray
+    freqs: np.ndarray
+    frame_rate: float
+
+
+@dataclass
+class TrackAnalysis:
+    """A track's measurement plus what cross-track analysis needs."""
+
+    track: PreparedTrack
+    measurement: TrackMeasurement
+    spectra: TrackSpectra
+
+
+@lru_cache(maxsize=8)
+def stft_setup(sr: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """(n_fft, hop, window, bin frequencies, fine-band start bins) for ``sr``."""
+    n_fft = 1 << int(round(math.log2(_STFT_SECONDS * sr)))
+    hop = n_fft // 2
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    starts = np.searchsorted(freqs, [min(edge, sr / 2) for edge in FINE_BAND_EDGES_HZ])
+    return n_fft, hop, window, freqs, starts
+
+
+def fine_band_named(sr: int) -> list[str]:
+    """Named band (BANDS) of each fine band."""
+    names = []
+    for edge in FINE_BAND_EDGES_HZ:
+        names.append(next(name for name, low, high in BANDS if low <= edge < high))
+    return names
+
+
+def fine_band_ranges() -> list[tuple[float, float]]:
+    """(low, high) Hz of each fine band (the last one's high is inf)."""
+    edges = list(FINE_BAND_EDGES_HZ) + [math.inf]
+    return [(edges[k], edges[k + 1]) for k in range(len(FINE_BAND_EDGES_HZ))]
+
+
+def _to_stereo(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    notes: list[str] = []
+    if samples.shape[0] == 2:
+        return samples, notes
+    if samples.shape[0] == 1:
+        return np.repeat(samples, 2, axis=0), notes
+    notes.append(f"{samples.shape[0]} channels folded to mono")
+    mono = samples.mean(axis=0, dtype=np.float32)
+    return np.stack([mono, mono]), notes
+
+
+def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = None) -> list[PreparedTrack]:
+    """Bring tracks onto one sample rate and to stereo (see the module docstring).
+
+    Raises NoAudioFound when ``tracks`` is empty, InvalidParameter for duplicate names or an
+    unknown role.
+    """
+    if not tracks:
+        raise NoAudioFound(NO_AUDIO_MESSAGE)
+    names = [t.name for t in tracks]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidParameter("files", f"two tracks share the name {duplicates[0]!r}; track names must be unique")
+    rates = [t.audio.sample_rate for t in tracks]
+    common = max(set(rates), key=lambda rate: (rates.count(rate), rate))
+    prepared = []
+    for track in tracks:
+        role = (roles or {}).get(track.name) or track.role or infer_role(track.name)
+        if role not in ROLES:
+            raise InvalidParameter("roles", f"unknown role {role!r} for {track.name!r}; use one of {', '.join(ROLES)}")
+        samples = track.audio.samples
+        if samples.ndim != 2 or samples.shape[1] == 0:
+            raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
+        samples, notes = _to_stereo(samples)
+        if track.audio.sample_rate != common:
+            samples = np.ascontiguousarray(
+                soxr.resample(samples.T, track.audio.sample_rate, common, quality="HQ").T, dtype=np.float32
+            )
+            notes.append(f"resampled from {track.audio.sample_rate} Hz to {common} Hz")
+        if samples.dtype != np.float32:
+            samples = samples.astype(np.float32)
+        prepared.append(PreparedTrack(track.name, role, samples, common, track.audio.channels, notes))
+    longest = max(p.samples.shape[1] for p in prepared)
+    for p in prepared:
+        missing = (longest - p.samples.shape[1]) / common
+        if missing > 1.0:
+            p.notes.append(f"{missing:.1f} s shorter than the longest stem; counted as silent after its end")
+    return prepared
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of True in a 1-D boolean array."""
+    if not mask.any():
+        return np.zeros(0, dtype=np.int64)
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    change = np.flatnonzero(np.diff(padded))
+    return change[1::2] - change[0::2]
+
+
+def clipping(samples: np.ndarray) -> tuple[int, int]:
+    """(clipped samples, clipped runs) of np.ndarray [shape=(channels, n)].
+
+    A clipped run is CLIP_MIN_RUN or more consecutive samples at full scale (|x| >= CLIP_LEVEL),
+    or FLAT_TOP_MIN_RUN or more consecutive identical samples above half the peak (a flat top
+    clipped below full scale and turned down).
+    """
+    count = runs = 0
+    magnitude = np.abs(samples)
+    peak = float(magnitude.max()) if samples.size else 0.0
+    if peak == 0.0:
+        return 0, 0
+    for channel, level in zip(samples, magnitude, strict=True):
+        if peak >= CLIP_LEVEL:
+            lengths = _runs(level >= CLIP_LEVEL)
+            lengths = lengths[lengths >= CLIP_MIN_RUN]
+            count += int(lengths.sum())
+            runs += int(lengths.size)
+        # Flat tops below full scale: identical consecutive samples well above the noise.
+        loud = np.flatnonzero((level[1:] >= 0.5 * peak) & (level[1:] < CLIP_LEVEL)) + 1
+        if loud.size == 0:
+            continue
+        same = channel[loud] == channel[loud - 1]
+        # Runs of "same as the previous sample" over consecutive indices.
+        same_idx = loud[same]
+        if same_idx.size == 0:
+            continue
+        gaps = np.flatnonzero(np.diff(same_idx) > 1)
+        lengths = np.diff(np.concatenate(([0], gaps + 1, [same_idx.size]))) + 1
+        lengths = lengths[lengths >= FLAT_TOP_MIN_RUN]
+        count += int(lengths.sum())
+        runs += int(lengths.size)
+    return count, runs
+
+
+def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
+    """(width, correlation) of np.ndarray [shape=(2, n)]; (None, None) for silence."""
+    left, right = samples[0], samples[1]
+    ll = float(np.dot(left, left))
+    rr = float(np.dot(right, right))
+    lr = float(np.dot(left, right))
+    if ll <= 0.0 and rr <= 0.0:
+        return None, None
+    # mid = (L + R) / 2, side = (L - R) / 2
+    mid = (ll + rr + 2 * lr) / 4
+    side = (ll + rr - 2 * lr) / 4
+    width = side / (mid + side) if mid + side > 0 else None
+    correlation = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else 0.0
+    return width, max(-1.0, min(1.0, correlation))
+
+
+def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
+    """Frame-wise fine-band powers and the long-term spectrum of np.ndarray [shape=(n,)] ``mid``."""
+    n_fft, hop, window, freqs, starts = stft_setup(sr)
+    if mid.size < n_fft:
+        mid = np.pad(mid, (0, n_fft - mid.size))
+    frames = np.lib.stride_tricks.sliding_window_view(mid, n_fft)[::hop]
+    n_fine = len(FINE_BAND_EDGES_HZ)
+    fine = np.empty((n_fine, frames.shape[0]), dtype=np.float32)
+    spectrum = np.zeros(freqs.size, dtype=np.float64)
+    # Parseval: mean square of the windowed frame = (1 / (N sum w^2)) * one-sided doubled |X|^2.
+    scale = np.full(freqs.size, 2.0 / (n_fft * float(np.sum(window.astype(np.float64) ** 2))))
+    scale[0] /= 2
+    scale[-1] /= 2
+    scale = scale.astype(np.float32)
+    block = 1024
+    for first in range(0, frames.shape[0], block):
+        spec = scipy.fft.rfft(frames[first : first + block] * window, axis=-1)
+        power = spec.real**2
+        power += spec.imag**2
+        power *= scale
+        spectrum += power.sum(axis=0, dtype=np.float64)
+        fine[:, first : first + block] = np.add.reduceat(power, starts, axis=1).T
+    spectrum /= max(frames.shape[0], 1)
+    # reduceat at equal indices (edges above Nyquist) returns a single bin; zero those bands.
+    empty = np.append(starts[1:] == starts[:-1], starts[-1] >= freqs.size - 1)
+    fine[empty] = 0.0
+    return TrackSpectra(fine, spectrum, freqs, sr / hop)
+
+
+def analyse_track(track: PreparedTrack) -> TrackAnalysis:
+    """Measure one prepared track (all of :class:`TrackMeasurement`) and keep its spectra."""
+    samples, sr = track.samples, track.sample_rate
+    sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
+    stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy)
+    hop = max(1, int(round(loudness.HOP_S * sr)))
+    silent_share = 1.0
+    if sub_energy.size:
+        with np.errstate(divide="ignore"):
+            sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
+        silent_share = float(np.mean(sub_lufs < SILENCE_LUFS))
+
+    mid = (samples[0] + samples[1]) * np.float32(0.5)
+    spectra = track_spectra(mid, sr)
+    spectrum, freqs = spectra.spectrum, spectra.freqs
+    total = float(spectrum.sum())
+    band_levels: dict[str, float | None] = {}
+    band_relative: dict[str, float | None] = {}
+    for name, low, high in BANDS:
+        power = float(spectrum[(freqs >= low) & (freqs < high)].sum())
+        band_levels[name] = 10 * math.log10(power) if power > 0 else None
+        band_relative[name] = 10 * math.log10(power / total) if power > 0 and total > 0 else None
+
+    cutoff = ROLE_LOW_CUT_HZ.get(track.role, 30.0)
+    below = freqs < cutoff
+    below_power = spectrum[below]
+    rumble_share = float(below_power.sum() / total) if total > 0 else 0.0
+    rumble_peak = float(freqs[below][np.argmax(below_power[1:]) + 1]) if rumble_share > 0 and below.sum() > 1 else None
+    low = (freqs > 20) & (freqs < 250)
+    low_peak = float(freqs[low][np.argmax(spectrum[low])]) if total > 0 and spectrum[low].max() > 0 else None
+
+    width, correlation = stereo_image(samples)
+    if track.channels_in == 1:
+        width, correlation = 0.0, 1.0
+    means = samples.mean(axis=1, dtype=np.float64)
+    dc = float(means[np.argmax(np.abs(means))])
+    clipped, runs = clipping(samples)
+    measurement = TrackMeasurement(
+        name=track.name,
+        role=track.role,
+        sample_rate=sr,
+        channels=track.channels_in,
+        duration_s=samples.shape[1] / sr,
+        integrated_lufs=stats.integrated_lufs,
+        short_term_max_lufs=stats.short_term_max_lufs,
+        momentary_max_lufs=stats.momentary_max_lufs,
+        loudness_range_lu=stats.loudness_range_lu,
+        true_peak_dbtp=stats.true_peak_dbtp,
+        sample_peak_dbfs=stats.sample_peak_dbfs,
+        rms_dbfs=stats.rms_dbfs,
+        crest_factor_db=stats.crest_factor_db,
+        band_levels_db=band_levels,
+        band_relative_db=band_relative,
+        rumble_cutoff_hz=cutoff,
+        rumble_share=rumble_share,
+        rumble_peak_hz=rumble_peak,
+        stereo_width=width,
+        correlation=correlation,
+        dc_offset=dc,
+        clipped_samples=clipped,
+        clipped_share=clipped / samples.size,
+        clipped_runs=runs,
+        silent_share=silent_share,
+        low_peak_hz=low_peak,
+        notes=tuple(track.notes),
+    )
+    return TrackAnalysis(track, measurement, spectra)
+
+
+def measure_track(audio: DecodedAudio, *, name: str, role: str | None = None) -> TrackMeasurement:
+    """Measure one track on its own (role inferred from ``name`` when None)."""
+    (prepared,) = prepare_tracks([TrackInput(name, audio, role)])
+    return analyse_track(prepared).measurement

@@ -1,0 +1,723 @@
+"""Mixing and mastering advice from measurements: findings with evidence and a concrete move.
+
+``suggest(tracks, target=..., master=None, reference=None)`` measures every stem
+(:mod:`ai.mixing.measure`), the sum of the stems as they are, and the masking between tracks at
+the balance auto-level would set (:mod:`ai.mixing.masking`), and turns what it finds into
+suggestions. With only a ``master`` it gives mastering advice; with a ``reference`` it compares the
+mix (or master) with it: loudness, balance per band, stereo width. Without any audio it raises
+NoAudioFound: it never invents a finding.
+
+Findings and their thresholds (constants below):
+
+=================  ============================================================================
+clipping           CLIP_MIN_RUNS or more runs of consecutive full-scale (or flat-topped) samples.
+dc_offset          |channel mean| >= DC_THRESHOLD (-50 dBFS).
+rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
+                   (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...).
+level              the track's loudness is LEVEL_DEVIATION_DB or more away from where the balance
+                   by role puts it, relative to the other tracks (the median track).
+masking            signal-to-masker ratio below 3 dB in a band that matters to both tracks.
+dynamics           crest factor above DYNAMICS_CREST_DB (or loudness range above DYNAMICS_LRA_LU)
+                   on a role that is usually compressed (vocals, speech, bass, lead).
+stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
+                   on kick / bass (width above LOW_END_WIDTH).
+silence            a track that is silent (SILENT_SHARE of its 100 ms blocks below -60 LUFS).
+headroom           the sum of the stems peaks above the ceiling (-1 dBTP) or is louder than
+                   HOT_MIX_LUFS before mastering.
+loudness, true_peak  master vs the target's loudness and the -1 dBTP ceiling.
+reference          master / mix vs a reference: loudness, per-band balance (REFERENCE_BAND_DB),
+                   stereo width (REFERENCE_WIDTH).
+=================  ============================================================================
+
+mix_quality_score = 100 - sum of PENALTY[priority] * confidence over the findings (not counting
+"info" advice such as the gain a master needs to reach the target), clipped to 0-100.
+overall_quality is a sentence from the score band (>= 85 good, >= 70 decent, >= 50 needs work,
+below 50 major problems) naming the most pressing finding.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ai.audio.decode import DecodedAudio
+from ai.mixing.auto_level import balance_gains, render_mix, role_pans
+from ai.mixing.masking import SMR_THRESHOLD_DB, MaskingFinding, find_masking
+from ai.mixing.measure import (
+    NO_AUDIO_MESSAGE,
+    PreparedTrack,
+    TrackAnalysis,
+    TrackInput,
+    TrackMeasurement,
+    analyse_track,
+    prepare_tracks,
+)
+from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, resolve_target
+from utils.errors import NoAudioFound
+
+logger = logging.getLogger(__name__)
+
+CLIP_MIN_RUNS = 3
+DC_THRESHOLD = 10 ** (-50 / 20)
+RUMBLE_SHARE = 0.01
+RUMBLE_HIGH_SHARE = 0.05
+LEVEL_DEVIATION_DB = 6.0
+LEVEL_HIGH_DB = 10.0
+DYNAMICS_ROLES = {"vocals": (3.0, 10, 100), "speech": (3.0, 5, 80), "bass": (4.0, 20, 150), "lead": (2.5, 10, 120)}
+"""role -> (ratio, attack ms, release ms) of the compressor starting point."""
+DYNAMICS_CREST_DB = 20.0
+DYNAMICS_LRA_LU = 12.0
+PHASE_CORRELATION = -0.2
+LOW_END_WIDTH = 0.2
+SILENT_SHARE = 0.98
+HOT_MIX_LUFS = -10.0
+QUIET_MIX_LUFS = -32.0
+REFERENCE_BAND_DB = 3.0
+REFERENCE_WIDTH = 0.1
+PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
+MIX_BUS = "Mix bus"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One finding and the move that answers it.
+
+    ``action`` is structured: {"kind": "gain", "gain_db"} | {"kind": "eq", "eq": {"type": "cut" |
+    "low_shelf" | "high_shelf" | "high_pass", "freq_hz", "gain_db", "q"}} | {"kind": "compressor",
+    "compressor": {"ratio", "threshold_db", "attack_ms", "release_ms"}} | {"kind": "pan", "pan"} |
+    {"kind": "limiter", "limiter": {"ceiling_dbtp", "gain_db"}} | None.
+    """
+
+    type: str
+    message: str
+    priority: str
+    track: str | None
+    suggestion: str
+    confidence: float
+    evidence: dict[str, Any]
+    action: dict[str, Any] | None = None
+    tracks: tuple[str, ...] = ()
+    band: str | None = None
+    info: bool = False
+    """Advice that is not a problem (e.g. the gain a master needs); it does not lower the score."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "priority": self.priority,
+            "track": self.track,
+            "tracks": list(self.tracks) if self.tracks else ([self.track] if self.track else []),
+            "band": self.band,
+            "suggestion": self.suggestion,
+            "confidence": round(self.confidence, 2),
+            "evidence": _rounded(self.evidence),
+            "action": _rounded(self.action) if self.action else None,
+        }
+
+
+@dataclass
+class MixReport:
+    """What :func:`suggest` found. ``mode`` is "stems" or "master"."""
+
+    mode: str
+    suggestions: list[Suggestion]
+    mix_quality_score: int
+    overall_quality: str
+    target: LoudnessTarget
+    tracks: list[TrackMeasurement] = field(default_factory=list)
+    masking: list[MaskingFinding] = field(default_factory=list)
+    mix: dict[str, Any] = field(default_factory=dict)
+    reference: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "mix_quality_score": self.mix_quality_score,
+            "overall_quality": self.overall_quality,
+            "target": self.target.to_dict(),
+            "tracks": [t.to_dict() for t in self.tracks],
+            "masking": [m.to_dict() for m in self.masking],
+            "mix": _rounded(self.mix),
+            "reference": _rounded(self.reference) if self.reference else None,
+            "notes": list(self.notes),
+        }
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _q_for(low_hz: float, high_hz: float, centre_hz: float) -> float:
+    """Q of a bell about as wide as the band [low, high] around ``centre_hz``."""
+    if math.isinf(high_hz) or high_hz <= low_hz:
+        return 1.0
+    return float(np.clip(centre_hz / (high_hz - low_hz), 0.7, 4.0))
+
+
+def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) -> list[TrackAnalysis]:
+    """Analyse tracks, in threads (numpy and scipy release the GIL in the heavy parts)."""
+    workers = workers or min(4, os.cpu_count() or 1, len(prepared))
+    if workers <= 1 or len(prepared) == 1:
+        return [analyse_track(p) for p in prepared]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(analyse_track, prepared))
+
+
+# ----------------------------------------------------------------------------------- per track
+
+
+def track_findings(m: TrackMeasurement) -> list[Suggestion]:
+    """Findings about one track on its own: clipping, DC, rumble, dynamics, stereo, silence."""
+    out: list[Suggestion] = []
+    if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
+        out.append(
+            Suggestion(
+                "silence",
+                f"{m.name} is silent or nearly so ({m.silent_share:.0%} of it below -60 LUFS).",
+                "low",
+                m.name,
+                f"Check that {m.name} was rendered with its audio, or mute/remove it.",
+                0.9,
+                {"silent_share": m.silent_share, "integrated_lufs": m.integrated_lufs},
+            )
+        )
+        return out
+    if m.clipped_runs >= CLIP_MIN_RUNS:
+        over = max(0.0, (m.true_peak_dbtp or 0.0))
+        reduce = round(max(3.0, over + 3.0))
+        out.append(
+            Suggestion(
+                "clipping",
+                f"{m.name} is clipped: {m.clipped_samples} samples in {m.clipped_runs} runs at full scale "
+                f"({m.clipped_share:.3%} of the track).",
+                "high",
+                m.name,
+                f"Lower the level feeding {m.name}'s render (the plugin or clip gain before the output) by "
+                f"{reduce} dB and re-export; clipped peaks cannot be restored afterwards.",
+                float(min(0.99, 0.7 + 0.05 * m.clipped_runs)),
+                {
+                    "clipped_samples": m.clipped_samples,
+                    "clipped_runs": m.clipped_runs,
+                    "clipped_share": m.clipped_share,
+                    "sample_peak_dbfs": m.sample_peak_dbfs,
+                    "true_peak_dbtp": m.true_peak_dbtp,
+                },
+                {"kind": "gain", "gain_db": -float(reduce)},
+            )
+        )
+    if abs(m.dc_offset) >= DC_THRESHOLD:
+        out.append(
+            Suggestion(
+                "dc_offset",
+                f"{m.name} has a DC offset of {m.dc_offset:+.4f} ({m.dc_offset_dbfs:.0f} dBFS): it wastes headroom "
+                "and clicks at edits.",
+                "medium",
+                m.name,
+                f"Remove it with a DC filter or a high-pass at 20 Hz on {m.name}.",
+                float(min(0.99, 0.6 + 0.4 * min(1.0, abs(m.dc_offset) / 0.01))),
+                {"dc_offset": m.dc_offset, "dc_offset_dbfs": m.dc_offset_dbfs},
+                {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 20.0, "gain_db": 0.0, "q": 0.707}},
+            )
+        )
+    if m.rumble_share >= RUMBLE_SHARE:
+        peak = f", strongest at {m.rumble_peak_hz:.0f} Hz" if m.rumble_peak_hz else ""
+        out.append(
+            Suggestion(
+                "rumble",
+                f"{m.name} ({m.role}) has {m.rumble_share:.1%} of its energy below {m.rumble_cutoff_hz:.0f} Hz{peak}, "
+                f"under the range a {m.role} part uses: rumble that muddies the low end and eats headroom.",
+                "high" if m.rumble_share >= RUMBLE_HIGH_SHARE else "medium",
+                m.name,
+                f"High-pass {m.name} at {m.rumble_cutoff_hz:.0f} Hz (12-18 dB/octave).",
+                float(min(0.95, 0.6 + 4 * m.rumble_share)),
+                {
+                    "share_below_cutoff": m.rumble_share,
+                    "relative_db": 10 * math.log10(m.rumble_share),
+                    "cutoff_hz": m.rumble_cutoff_hz,
+                    "peak_hz": m.rumble_peak_hz,
+                },
+                {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": m.rumble_cutoff_hz, "gain_db": 0.0, "q": 0.707}},
+                band="sub" if m.rumble_cutoff_hz <= 60 else "low",
+            )
+        )
+    if m.role in DYNAMICS_ROLES and m.crest_factor_db is not None and m.rms_dbfs is not None:
+        lra = m.loudness_range_lu or 0.0
+        if m.crest_factor_db > DYNAMICS_CREST_DB or lra > DYNAMICS_LRA_LU:
+            ratio, attack, release = DYNAMICS_ROLES[m.role]
+            threshold = round(m.rms_dbfs + 6.0)
+            out.append(
+                Suggestion(
+                    "dynamics",
+                    f"{m.name} swings a lot for a {m.role} part: crest factor {m.crest_factor_db:.1f} dB, "
+                    f"loudness range {lra:.1f} LU.",
+                    "low",
+                    m.name,
+                    f"Compress {m.name}: ratio {ratio:g}:1, threshold {threshold} dBFS, attack {attack} ms, "
+                    f"release {release} ms, for 3-6 dB of gain reduction on the peaks.",
+                    0.6,
+                    {"crest_factor_db": m.crest_factor_db, "loudness_range_lu": lra, "rms_dbfs": m.rms_dbfs},
+                    {
+                        "kind": "compressor",
+                        "compressor": {
+                            "ratio": ratio,
+                            "threshold_db": float(threshold),
+                            "attack_ms": float(attack),
+                            "release_ms": float(release),
+                        },
+                    },
+                )
+            )
+    if m.channels > 1 and m.correlation is not None and m.correlation < PHASE_CORRELATION:
+        out.append(
+            Suggestion(
+                "stereo",
+                f"{m.name}'s channels are out of phase (correlation {m.correlation:+.2f}): it thins out or "
+                "vanishes in mono.",
+                "high",
+                m.name,
+                f"Flip the polarity of one channel of {m.name}, or narrow it.",
+                0.85,
+                {"correlation": m.correlation, "width": m.stereo_width},
+            )
+        )
+    elif m.role in ("kick", "bass") and m.stereo_width is not None and m.stereo_width > LOW_END_WIDTH:
+        out.append(
+            Suggestion(
+                "stereo",
+                f"{m.name} ({m.role}) is wide (side share {m.stereo_width:.2f}): a wide low end loses punch "
+                "and translates badly to mono and club systems.",
+                "medium",
+                m.name,
+                f"Keep {m.name} mono below 150 Hz (a mono-maker or narrowing the low band).",
+                0.7,
+                {"width": m.stereo_width, "correlation": m.correlation},
+                {"kind": "pan", "pan": 0.0},
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------------- cross track
+
+
+def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Suggestion]:
+    """Tracks far from where the balance by role puts them, relative to the median track."""
+    audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+    if len(audible) < 2:
+        return []
+    # gains[k] is what track k needs; the median need is "the mix's level", deviations from it stand out.
+    needs = np.array([gains[k] for k in audible])
+    anchor = float(np.median(needs))
+    deviations = {k: anchor - gains[k] for k in audible}  # > 0: too loud
+    if len(audible) == 2:
+        # Two tracks: only the relation is known; pin it on the louder-than-balance one.
+        k = max(audible, key=lambda j: deviations[j])
+        deviations = {k: deviations[k] - deviations[next(j for j in audible if j != k)]}
+    out = []
+    for k, dev in deviations.items():
+        if abs(dev) < LEVEL_DEVIATION_DB:
+            continue
+        m = analyses[k].measurement
+        louder = dev > 0
+        out.append(
+            Suggestion(
+                "level",
+                f"{m.name} ({m.role}) is {abs(dev):.1f} dB {'louder' if louder else 'quieter'} than the balance by "
+                f"role puts it against the other tracks ({m.integrated_lufs:.1f} LUFS).",
+                "high" if abs(dev) >= LEVEL_HIGH_DB else "medium",
+                m.name,
+                f"{'Lower' if louder else 'Raise'} {m.name} by {abs(dev):.1f} dB.",
+                float(min(0.95, 0.5 + abs(dev) / 20)),
+                {"deviation_db": dev, "integrated_lufs": m.integrated_lufs, "role": m.role},
+                {"kind": "gain", "gain_db": -dev},
+            )
+        )
+    return out
+
+
+def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnalysis]) -> list[Suggestion]:
+    """One suggestion per pair of tracks (the worse direction), EQ cut on the masker."""
+    seen: set[frozenset[str]] = set()
+    pans = {a.measurement.name: a for a in analyses}
+    out = []
+    for f in findings:
+        pair = frozenset((f.signal, f.masker))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        cut = float(np.clip(SMR_THRESHOLD_DB - f.smr_db + 3.0, 2.0, 8.0))
+        q = _q_for(f.low_hz, f.high_hz, f.centre_hz)
+        high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
+        extra = ""
+        if f.roles == ("kick", "bass"):
+            extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
+        same_role = f.roles[0] == f.roles[1]
+        if same_role:
+            extra = f", or pan {f.signal} and {f.masker} apart"
+        out.append(
+            Suggestion(
+                "masking",
+                f"{f.signal} and {f.masker} mask each other at {f.low_hz:.0f}{high} Hz ({f.band}): during "
+                f"{f.signal}'s notes it is only {f.smr_db:.1f} dB above {f.masker} there, where "
+                f"{f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie.",
+                "high" if f.smr_db < 0 else "medium",
+                f.masker,
+                f"Cut {f.masker} by {cut:.0f} dB at {f.centre_hz:.0f} Hz (Q {q:.1f}) to make room for "
+                f"{f.signal}{extra}.",
+                float(min(0.95, 0.45 + 0.45 * f.score)),
+                {
+                    "signal": f.signal,
+                    "masker": f.masker,
+                    "smr_db": f.smr_db,
+                    "band_hz": [f.low_hz, None if math.isinf(f.high_hz) else f.high_hz],
+                    "shares": list(f.shares),
+                    "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
+                },
+                {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},
+                tracks=(f.signal, f.masker),
+                band=f.band,
+            )
+        )
+    return out
+
+
+def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion]:
+    """Headroom of the sum of the stems, and what mastering to ``target`` will take."""
+    out = []
+    lufs, tp = mix.get("integrated_lufs"), mix.get("true_peak_dbtp")
+    if lufs is None or tp is None:
+        return out
+    if tp > target.ceiling_dbtp:
+        drop = tp - target.ceiling_dbtp + 2.0
+        out.append(
+            Suggestion(
+                "headroom",
+                f"The sum of the stems peaks at {tp:+.1f} dBTP, above the {target.ceiling_dbtp:g} dBTP ceiling: "
+                "the mix bus clips.",
+                "high",
+                None,
+                f"Pull every fader down by {drop:.1f} dB (or the mix bus input) and leave the loudness to mastering.",
+                0.9,
+                {"true_peak_dbtp": tp, "integrated_lufs": lufs, "ceiling_dbtp": target.ceiling_dbtp},
+                {"kind": "gain", "gain_db": -drop},
+                tracks=(MIX_BUS,),
+            )
+        )
+    elif lufs > HOT_MIX_LUFS:
+        drop = lufs - PRE_MASTER_LUFS
+        out.append(
+            Suggestion(
+                "headroom",
+                f"The mix is already {lufs:.1f} LUFS before mastering: little room for a mastering chain.",
+                "medium",
+                None,
+                f"Lower all faders by {drop:.1f} dB to about {PRE_MASTER_LUFS:g} LUFS.",
+                0.7,
+                {"integrated_lufs": lufs, "true_peak_dbtp": tp},
+                {"kind": "gain", "gain_db": -drop},
+                tracks=(MIX_BUS,),
+            )
+        )
+    elif lufs < QUIET_MIX_LUFS:
+        raise_db = PRE_MASTER_LUFS - lufs
+        out.append(
+            Suggestion(
+                "headroom",
+                f"The mix is very quiet ({lufs:.1f} LUFS): levels this low waste resolution in plugins and renders.",
+                "low",
+                None,
+                f"Raise all faders by about {raise_db:.0f} dB (to about {PRE_MASTER_LUFS:g} LUFS).",
+                0.6,
+                {"integrated_lufs": lufs, "true_peak_dbtp": tp},
+                {"kind": "gain", "gain_db": raise_db},
+                tracks=(MIX_BUS,),
+            )
+        )
+    out.extend(mastering_findings(lufs, tp, target, subject="the mix", info_only=True))
+    return out
+
+
+def mastering_findings(
+    lufs: float | None, tp: float | None, target: LoudnessTarget, *, subject: str, info_only: bool = False
+) -> list[Suggestion]:
+    """Loudness and true peak of a master (or what a mix will need) against ``target``."""
+    out: list[Suggestion] = []
+    if lufs is None or tp is None:
+        return out
+    gain = target.lufs - lufs
+    peak_after = tp + gain
+    reduction = max(0.0, peak_after - target.ceiling_dbtp)
+    if abs(gain) >= 1.0 or info_only:
+        if reduction > 0.5:
+            move = (
+                f"Raise {subject} by {gain:.1f} dB into a true-peak limiter with its ceiling at "
+                f"{target.ceiling_dbtp:g} dBTP (about {reduction:.1f} dB of limiting on the peaks"
+                + ("; more than 6 dB will be audible: compress the mix first)." if reduction > 6 else ").")
+            )
+            action = {"kind": "limiter", "limiter": {"ceiling_dbtp": target.ceiling_dbtp, "gain_db": gain}}
+        else:
+            move = f"{'Raise' if gain > 0 else 'Lower'} {subject} by {abs(gain):.1f} dB."
+            action = {"kind": "gain", "gain_db": gain}
+        out.append(
+            Suggestion(
+                "loudness",
+                f"{subject[0].upper() + subject[1:]} is {lufs:.1f} LUFS; {target.name} asks for {target.lufs:g} LUFS "
+                f"({gain:+.1f} LU).",
+                "low" if info_only else ("high" if abs(gain) >= 4 else "medium"),
+                None,
+                move,
+                0.9,
+                {"integrated_lufs": lufs, "target_lufs": target.lufs, "true_peak_dbtp": tp},
+                action,
+                tracks=(MIX_BUS,),
+                info=info_only,
+            )
+        )
+    if not info_only and tp > target.ceiling_dbtp:
+        out.append(
+            Suggestion(
+                "true_peak",
+                f"{subject[0].upper() + subject[1:]}'s true peak is {tp:+.2f} dBTP, above the "
+                f"{target.ceiling_dbtp:g} dBTP ceiling: it will clip after lossy encoding.",
+                "high",
+                None,
+                f"Put a true-peak limiter last with its ceiling at {target.ceiling_dbtp:g} dBTP.",
+                0.95,
+                {"true_peak_dbtp": tp, "ceiling_dbtp": target.ceiling_dbtp},
+                {"kind": "limiter", "limiter": {"ceiling_dbtp": target.ceiling_dbtp, "gain_db": 0.0}},
+                tracks=(MIX_BUS,),
+            )
+        )
+    return out
+
+
+def reference_comparison(
+    ours: TrackMeasurement, reference: TrackMeasurement, *, subject: str
+) -> tuple[dict[str, Any], list[Suggestion]]:
+    """Loudness, per-band balance and width of ``ours`` against a reference track (as matchering does)."""
+    bands = {}
+    out: list[Suggestion] = []
+    for name, low, high in BANDS:
+        a, b = ours.band_relative_db[name], reference.band_relative_db[name]
+        diff = None if a is None or b is None else a - b
+        bands[name] = {"ours_db": a, "reference_db": b, "difference_db": diff}
+        if diff is None or abs(diff) < REFERENCE_BAND_DB or b < -45:
+            continue
+        if name in ("sub", "low"):
+            eq = {"type": "low_shelf", "freq_hz": 120.0 if name == "low" else 60.0, "q": 0.707}
+        elif name == "air":
+            eq = {"type": "high_shelf", "freq_hz": 8000.0, "q": 0.707}
+        else:
+            centre = math.sqrt(low * high)
+            eq = {"type": "cut" if diff > 0 else "boost", "freq_hz": round(centre), "q": _q_for(low, high, centre)}
+        change = float(np.clip(-0.7 * diff, -6.0, 6.0))
+        eq["gain_db"] = change
+        out.append(
+            Suggestion(
+                "reference",
+                f"{subject[0].upper() + subject[1:]} has {abs(diff):.1f} dB {'more' if diff > 0 else 'less'} {name} "
+                f"({low:.0f}-{'' if math.isinf(high) else f'{high:.0f}'} Hz) than the reference, relative to "
+                "the whole spectrum.",
+                "medium" if abs(diff) >= 6 else "low",
+                None,
+                f"{'Cut' if change < 0 else 'Boost'} {subject}'s {name} by {abs(change):.1f} dB "
+                f"({eq['type'].replace('_', ' ')} at {eq['freq_hz']:.0f} Hz) to move toward the reference.",
+                0.6,
+                {"band": name, "difference_db": diff, "ours_db": a, "reference_db": b},
+                {"kind": "eq", "eq": eq},
+                tracks=(MIX_BUS,),
+                band=name,
+            )
+        )
+    width_diff = None
+    if ours.stereo_width is not None and reference.stereo_width is not None:
+        width_diff = ours.stereo_width - reference.stereo_width
+        if abs(width_diff) >= REFERENCE_WIDTH:
+            out.append(
+                Suggestion(
+                    "reference",
+                    f"{subject[0].upper() + subject[1:]} is {'wider' if width_diff > 0 else 'narrower'} than the "
+                    f"reference (side share {ours.stereo_width:.2f} vs {reference.stereo_width:.2f}).",
+                    "low",
+                    None,
+                    f"{'Narrow' if width_diff > 0 else 'Widen'} the stereo image of {subject} (mid/side balance, or "
+                    f"the pans of the harmonic parts) toward the reference.",
+                    0.55,
+                    {"width": ours.stereo_width, "reference_width": reference.stereo_width},
+                    tracks=(MIX_BUS,),
+                )
+            )
+    loud_diff = None
+    if ours.integrated_lufs is not None and reference.integrated_lufs is not None:
+        loud_diff = ours.integrated_lufs - reference.integrated_lufs
+    comparison = {
+        "loudness_lufs": ours.integrated_lufs,
+        "reference_loudness_lufs": reference.integrated_lufs,
+        "loudness_difference_lu": loud_diff,
+        "true_peak_dbtp": ours.true_peak_dbtp,
+        "reference_true_peak_dbtp": reference.true_peak_dbtp,
+        "width": ours.stereo_width,
+        "reference_width": reference.stereo_width,
+        "width_difference": width_diff,
+        "bands": bands,
+    }
+    return comparison, out
+
+
+# ----------------------------------------------------------------------------------- report
+
+
+def quality(suggestions: list[Suggestion]) -> tuple[int, str]:
+    """(mix_quality_score 0-100, overall_quality text) from the findings (see the module docstring)."""
+    problems = [s for s in suggestions if not s.info]
+    score = 100.0 - sum(PENALTY[s.priority] * s.confidence for s in problems)
+    score_int = int(round(min(100.0, max(0.0, score))))
+    if not problems:
+        return score_int, "good: no problems found in the measurements"
+    worst = problems[0]
+    counts = {p: sum(1 for s in problems if s.priority == p) for p in ("high", "medium", "low")}
+    summary = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
+    label = (
+        "good"
+        if score_int >= 85
+        else "decent"
+        if score_int >= 70
+        else "needs work"
+        if score_int >= 50
+        else "major problems"
+    )
+    return score_int, f"{label}: {summary} priority finding(s); first: {worst.message}"
+
+
+def _sort(suggestions: list[Suggestion]) -> list[Suggestion]:
+    order = {"high": 0, "medium": 1, "low": 2}
+    return sorted(suggestions, key=lambda s: (s.info, order[s.priority], -s.confidence))
+
+
+def _measure_single(audio: DecodedAudio, name: str) -> TrackAnalysis:
+    (prepared,) = prepare_tracks([TrackInput(name, audio, "music")])
+    return analyse_track(prepared)
+
+
+def suggest(
+    tracks: list[TrackInput],
+    *,
+    target: str | float | None = "streaming",
+    master: DecodedAudio | None = None,
+    reference: DecodedAudio | None = None,
+    roles: dict[str, str] | None = None,
+    workers: int | None = None,
+) -> MixReport:
+    """Mixing advice for ``tracks`` (stems), or mastering advice for ``master`` alone.
+
+    Args:
+        tracks: the stems; may be empty when ``master`` is given.
+        target: delivery loudness: "streaming" (-14 LUFS), "apple" (-16), "broadcast" (-23),
+            "club" (-9) or a number in LUFS; the true-peak ceiling is -1 dBTP.
+        master: a finished mix to check (mastering advice); with stems it is checked as well.
+        reference: a reference track to compare the mix (or master) with.
+        roles: track name -> role overrides.
+        workers: threads for measuring stems (default: up to 4).
+
+    Raises:
+        NoAudioFound: no stems and no master.
+        InvalidParameter: a bad target, role or duplicate track name.
+    """
+    resolved = resolve_target(target)
+    if not tracks and master is None:
+        raise NoAudioFound(NO_AUDIO_MESSAGE)
+    suggestions: list[Suggestion] = []
+    notes: list[str] = []
+    measurements: list[TrackMeasurement] = []
+    masking: list[MaskingFinding] = []
+    mix_info: dict[str, Any] = {}
+    subject_measure: TrackMeasurement | None = None
+    mode = "stems" if tracks else "master"
+
+    if tracks:
+        prepared = prepare_tracks(tracks, roles=roles)
+        analyses = analyse_all(prepared, workers=workers)
+        measurements = [a.measurement for a in analyses]
+        for a in analyses:
+            notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
+            suggestions.extend(track_findings(a.measurement))
+        gains = balance_gains(analyses)
+        suggestions.extend(level_findings(analyses, gains))
+        audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+        masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
+        suggestions.extend(masking_suggestions(masking, analyses))
+        sr = analyses[0].track.sample_rate
+        mix = render_mix(analyses, [0.0] * len(analyses))
+        mix_name = "mix (sum of stems)"
+        mix_analysis = analyse_track(PreparedTrack(mix_name, "music", mix, sr, 2))
+        mm = mix_analysis.measurement
+        subject_measure = mm
+        mix_info = {
+            "integrated_lufs": mm.integrated_lufs,
+            "true_peak_dbtp": mm.true_peak_dbtp,
+            "headroom_db": None if mm.true_peak_dbtp is None else resolved.ceiling_dbtp - mm.true_peak_dbtp,
+            "short_term_max_lufs": mm.short_term_max_lufs,
+            "loudness_range_lu": mm.loudness_range_lu,
+            "stereo_width": mm.stereo_width,
+            "correlation": mm.correlation,
+            "bands_relative_db": dict(mm.band_relative_db),
+            "balanced_pans": dict(
+                zip(
+                    [a.measurement.name for a in analyses],
+                    role_pans([a.measurement.role for a in analyses]),
+                    strict=True,
+                )
+            ),
+        }
+        suggestions.extend(mix_findings(mix_info, resolved))
+        del mix
+
+    if master is not None:
+        master_analysis = _measure_single(master, "master")
+        mm = master_analysis.measurement
+        subject_measure = mm
+        mix_info.setdefault("master", mm.to_dict())
+        if mode == "master":
+            mix_info.update(
+                {
+                    "integrated_lufs": mm.integrated_lufs,
+                    "true_peak_dbtp": mm.true_peak_dbtp,
+                    "headroom_db": None if mm.true_peak_dbtp is None else resolved.ceiling_dbtp - mm.true_peak_dbtp,
+                    "loudness_range_lu": mm.loudness_range_lu,
+                    "stereo_width": mm.stereo_width,
+                    "correlation": mm.correlation,
+                    "bands_relative_db": dict(mm.band_relative_db),
+                }
+            )
+            measurements = [mm]
+        master_problems = [
+            s for s in track_findings(mm) if s.type in ("clipping", "dc_offset", "rumble", "stereo", "silence")
+        ]
+        suggestions.extend(master_problems)
+        suggestions.extend(mastering_findings(mm.integrated_lufs, mm.true_peak_dbtp, resolved, subject="the master"))
+
+    comparison = None
+    if reference is not None and subject_measure is not None:
+        ref = _measure_single(reference, "reference").measurement
+        subject = "the master" if master is not None else "the mix"
+        comparison, ref_suggestions = reference_comparison(subject_measure, ref, subject=subject)
+        suggestions.extend(ref_suggestions)
+
+    suggestions = _sort(suggestions)
+    score, text = quality(suggestions)
+    return MixReport(mode, suggestions, score, text, resolved, measurements, masking, mix_info, comparison, notes)

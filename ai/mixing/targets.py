@@ -1,0 +1,182 @@
+"""The mixing contract: bands, loudness targets, the balance by role, pans and useful ranges.
+
+Loudness targets
+----------------
+``target`` names the loudness a finished master is aimed at (integrated, BS.1770): "streaming"
+-14 LUFS (Spotify, YouTube, Tidal normalise to about -14), "apple" -16 LUFS (Apple Music's Sound
+Check), "broadcast" -23 LUFS (EBU R 128), "club" -9 LUFS (DJ/club masters are typically
+-6 to -9), or a number in LUFS between -40 and -5. The true-peak ceiling is -1 dBTP (what the
+streaming services ask for; EBU R 128 allows -1 too). A mix before mastering ("premaster") is
+aimed at -18 LUFS with its true peak at or below the ceiling, which leaves a mastering limiter
+4 to 9 dB of room to reach any delivery target.
+
+Balance by role (:data:`ROLE_BALANCE_LU`)
+------------------------------------------
+Auto-level places every role at a loudness (integrated LUFS, BS.1770) relative to the lead
+element (vocals, or speech, or the lead instrument), a starting point in the spirit of the
+"static mix" every mixing engineer builds first:
+
+* vocals / speech 0 LU: the voice carries the song and the words must stay intelligible, so it is
+  the reference everything else sits under.
+* lead instrument -2 LU: a melody instrument answers the voice and takes over between lines; it
+  sits just under it.
+* drums (a full kit on one track) -3 LU; kick -4 LU, snare -5 LU: the groove is felt right under
+  the voice. Integrated loudness under-reads short transients (a kick at -4 LU integrated has
+  peaks far above the vocal), so these offsets are smaller than a meter-by-eye balance suggests.
+* bass -4 LU: kick and bass together make the low end; the bass sits at about the kick's level.
+* guitar, keys, synth -7 LU: harmonic parts fill the middle without covering the voice's
+  1-4 kHz range.
+* overheads -9 LU, pad -10 LU: cymbals' and the room's wash and sustained chords are glue, heard
+  more than listened to.
+* hi-hat -12 LU, fx -12 LU: bright details cut through at a low level (the K-weighting already
+  counts the highs about 4 dB louder).
+* music -15 LU (a music bed under speech, as in a podcast); other -7 LU.
+
+Several tracks with one role share the role's loudness: each of ``n`` tracks gets the role's
+offset minus ``10 log10 n`` so the group together is at the target (two guitars at -10 LU each
+sum to about -7 LU). Pans (:data:`ROLE_PANS`) keep the low end, the voice and the backbeat in the
+centre and spread the harmonic parts; tracks of one role are spread symmetrically.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from utils.errors import InvalidParameter
+
+# Bands (Hz). "sub" < 60, "low" 60-250, "low-mid" 250-500, "mid" 500-2k, "high-mid" 2k-4k,
+# "presence" 4k-6k, "air" > 6k.
+BANDS: tuple[tuple[str, float, float], ...] = (
+    ("sub", 0.0, 60.0),
+    ("low", 60.0, 250.0),
+    ("low-mid", 250.0, 500.0),
+    ("mid", 500.0, 2000.0),
+    ("high-mid", 2000.0, 4000.0),
+    ("presence", 4000.0, 6000.0),
+    ("air", 6000.0, math.inf),
+)
+BAND_NAMES: tuple[str, ...] = tuple(name for name, _, _ in BANDS)
+
+LOUDNESS_TARGETS: dict[str, float] = {
+    "streaming": -14.0,
+    "spotify": -14.0,
+    "youtube": -14.0,
+    "apple": -16.0,
+    "broadcast": -23.0,
+    "ebu": -23.0,
+    "club": -9.0,
+    "premaster": -18.0,
+}
+PRE_MASTER_LUFS = -18.0
+"""Loudness auto-level aims the summed mix at (before mastering)."""
+TRUE_PEAK_CEILING_DBTP = -1.0
+"""Highest true peak allowed for the summed mix and for a master."""
+TARGET_RANGE_LUFS = (-40.0, -5.0)
+DEFAULT_TARGET = "streaming"
+
+ROLE_BALANCE_LU: dict[str, float] = {
+    "vocals": 0.0,
+    "speech": 0.0,
+    "lead": -2.0,
+    "drums": -3.0,
+    "kick": -4.0,
+    "snare": -5.0,
+    "bass": -4.0,
+    "guitar": -7.0,
+    "keys": -7.0,
+    "synth": -7.0,
+    "overheads": -9.0,
+    "pad": -10.0,
+    "hihat": -12.0,
+    "fx": -12.0,
+    "music": -15.0,
+    "other": -7.0,
+}
+"""Target integrated loudness of each role relative to the lead element (LU). See the module docstring."""
+
+ROLE_PANS: dict[str, float] = {
+    "kick": 0.0,
+    "snare": 0.0,
+    "bass": 0.0,
+    "vocals": 0.0,
+    "speech": 0.0,
+    "lead": 0.0,
+    "drums": 0.0,
+    "overheads": 0.0,
+    "music": 0.0,
+    "pad": 0.0,
+    "fx": 0.0,
+    "hihat": 0.3,
+    "guitar": -0.4,
+    "keys": 0.3,
+    "synth": -0.25,
+    "other": 0.15,
+}
+"""Pan (-1 hard left .. +1 hard right) of a role's single track. Several tracks of a role are spread."""
+
+ROLE_SPREAD: dict[str, float] = {"guitar": 0.6, "keys": 0.4, "synth": 0.4, "vocals": 0.3, "speech": 0.25, "other": 0.4}
+"""Half-width of the spread (pan units) when a role has several tracks; roles not listed stay centred."""
+
+ROLE_LOW_CUT_HZ: dict[str, float] = {
+    "kick": 30.0,
+    "bass": 30.0,
+    "drums": 30.0,
+    "music": 30.0,
+    "other": 30.0,
+    "fx": 30.0,
+    "snare": 60.0,
+    "synth": 40.0,
+    "pad": 60.0,
+    "keys": 50.0,
+    "lead": 80.0,
+    "guitar": 80.0,
+    "vocals": 80.0,
+    "speech": 80.0,
+    "overheads": 100.0,
+    "hihat": 200.0,
+}
+"""Lowest useful frequency of each role: energy below it is rumble, a high-pass candidate."""
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """A resolved ``target``: its name and integrated loudness (LUFS), and the true-peak ceiling."""
+
+    name: str
+    lufs: float
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {"name": self.name, "lufs": self.lufs, "ceiling_dbtp": self.ceiling_dbtp}
+
+
+def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_TARGET) -> LoudnessTarget:
+    """A :class:`LoudnessTarget` from a name ("streaming", "apple", "broadcast", "club", "premaster"),
+    a number in LUFS, or a numeric string. Raises InvalidParameter('target', ...) otherwise."""
+    if target is None or (isinstance(target, str) and not target.strip()):
+        target = default
+    if isinstance(target, bool):
+        raise InvalidParameter("target", "must be a name or a number in LUFS")
+    if isinstance(target, str):
+        key = target.strip().lower()
+        if key in LOUDNESS_TARGETS:
+            return LoudnessTarget(key, LOUDNESS_TARGETS[key])
+        try:
+            target = float(key.removesuffix("lufs").strip())
+        except ValueError:
+            names = ", ".join(f"{name} ({value:g} LUFS)" for name, value in LOUDNESS_TARGETS.items())
+            raise InvalidParameter("target", f"unknown target {target!r}; use {names} or a number in LUFS") from None
+    value = float(target)
+    low, high = TARGET_RANGE_LUFS
+    if not math.isfinite(value) or not low <= value <= high:
+        raise InvalidParameter("target", f"{value:g} LUFS is outside {low:g} to {high:g} LUFS")
+    return LoudnessTarget(f"{value:g} LUFS", value)
+
+
+def band_of(freq_hz: float) -> str:
+    """Name of the band holding ``freq_hz``."""
+    for name, low, high in BANDS:
+        if low <= freq_hz < high:
+            return name
+    return BANDS[-1][0]
