@@ -59,6 +59,9 @@ MIN_SECONDS = 2.0
 """Shorter input gets no tempo."""
 _SILENCE_DB = -60.0
 """Frames more than this far below the loudest frame count as silence."""
+_SUSTAIN_DB = -20.0
+"""The beat grid is continued through onset-free frames no further than this below the median
+level of the music (a held chord, not its release)."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,14 @@ def _sounding(rms: np.ndarray) -> np.ndarray:
     return energy > peak * 10.0 ** (_SILENCE_DB / 10.0)
 
 
+def _sustained(rms: np.ndarray, sounding: np.ndarray) -> np.ndarray:
+    """Boolean [shape=(n,)]: frames within ``_SUSTAIN_DB`` of the median level of the sounding
+    frames (held notes, not the decay after the music stops)."""
+    if not sounding.any():
+        return sounding
+    return rms > float(np.median(rms[sounding])) * 10.0 ** (_SUSTAIN_DB / 20.0)
+
+
 def _fill_grid(beats: np.ndarray, sounding: np.ndarray, period: float) -> np.ndarray:
     """Extend the beat chain at the same period through sounding frames before/after it."""
     if beats.size == 0:
@@ -395,7 +406,7 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
 
 
 def _track(
-    score: np.ndarray, period: float, sounding: np.ndarray
+    score: np.ndarray, period: float, sustained: np.ndarray
 ) -> tuple[np.ndarray, float, float] | None:
     """Beats (fractional frames) at ``period`` through ``score``, the refined period and the
     relative spread of the intervals; None when fewer than 4 beats are found."""
@@ -404,7 +415,7 @@ def _track(
         return None
     beats = frames.astype(np.float64)
     period, spread = _refine_period(beats)
-    return _fill_grid(beats, sounding, period), period, spread
+    return _fill_grid(beats, sustained, period), period, spread
 
 
 def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; avoids an import cycle)
@@ -417,7 +428,8 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     frame_rate = float(features.sr) / float(features.hop_length)
     if n < MIN_SECONDS * frame_rate or not np.isfinite(onset).all() or onset.max() <= 0:
         return RhythmResult.empty()
-    sounding = _sounding(np.asarray(features.rms, dtype=np.float64))
+    rms = np.asarray(features.rms, dtype=np.float64)
+    sounding = _sounding(rms)
     if sounding.sum() < MIN_SECONDS * frame_rate:
         return RhythmResult.empty()
     chroma = np.asarray(features.chroma, dtype=np.float64)
@@ -438,7 +450,8 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     best = int(np.argmax(posterior))
     low_odf = detrend(low / _spread(low), int(round(DETREND_SECONDS * frame_rate)))
     beat_score = odf + LOW_WEIGHT * low_odf
-    tracked = _track(beat_score, 60.0 * frame_rate / bpms[best], sounding)
+    sustained = _sustained(rms, sounding)
+    tracked = _track(beat_score, 60.0 * frame_rate / bpms[best], sustained)
     if tracked is None:
         return RhythmResult.empty()
     beats, period, spread = tracked
@@ -455,7 +468,7 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
         post = {f: float(np.interp(np.log(tempo0 * f), np.log(bpms), posterior)) for f in factors}
         if post:
             factor = max(post, key=post.get)
-            retracked = _track(beat_score, period / factor, sounding)
+            retracked = _track(beat_score, period / factor, sustained)
             if retracked is not None:
                 beats, period, spread = retracked
                 feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
