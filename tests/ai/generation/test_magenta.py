@@ -1,0 +1,474 @@
+"""The Magenta backend: bundle loading, the shipped bundles, and every generation control.
+
+CPU only. The shipped bundles in models/ are loaded once per module. Two tiny bundles with
+untrained weights and standard generator ids (``chord_pitches_improv``, ``lookback_rnn``) are
+built in a temporary folder: they stand for official bundles dropped into models/ and let the
+pitch controls (key, scale, primer, bass range) be checked whatever has been shipped. Checks that
+need a model that has learnt something (chords steer the bass, a style steers the drums) use the
+shipped bundles only.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from ai.generation import magenta_backend as mb
+from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
+from ai.music_theory import SCALES, Key, default_progression, parse_progression
+from utils.errors import InvalidParameter, ModelUnavailable
+from utils.settings import REPO_ROOT
+
+MODELS_DIR = REPO_ROOT / "models"
+SHIPPED = sorted(MODELS_DIR.glob("*.mag"))
+pytestmark = pytest.mark.skipif(not SHIPPED, reason=f"no Magenta bundle (*.mag) shipped in {MODELS_DIR}")
+
+C_MAJOR = Key(0, "major")
+
+
+def _request(part: str, **kwargs: object) -> GenerationRequest:
+    key = kwargs.pop("key", C_MAJOR)
+    assert isinstance(key, Key)
+    chords = kwargs.pop("chords", default_progression(key))
+    return GenerationRequest(part=part, key=key, chords=chords, **kwargs)  # type: ignore[arg-type]
+
+
+def _random_bundle(generator_id: str, path: Path, description: str) -> Path:
+    """A bundle with a standard generator id and untrained weights (one LSTM layer of 16)."""
+    tf = mb._import_tensorflow()
+    from magenta.models.shared import events_rnn_graph
+
+    family = mb.family_for_generator_id(generator_id)
+    assert family is not None
+    factory = mb._generator_map(family)[generator_id]
+    config = copy.deepcopy(factory.args[0])
+    config.hparams.batch_size = 1
+    config.hparams.rnn_layer_sizes = [16]
+    config.details.description = description
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        with tf.Graph().as_default():
+            events_rnn_graph.get_build_graph_fn("generate", config)()
+            with tf.Session() as session:
+                tf.set_random_seed(1)
+                session.run(tf.global_variables_initializer())
+                tf.train.Saver().save(session, str(workdir / "model.ckpt"))
+        generator = factory.func(config, checkpoint=str(workdir / "model.ckpt"))
+        generator.create_bundle_file(str(path), description)
+        generator.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[GeneratorRegistry, list[mb.MagentaGenerator]]:
+    registry = GeneratorRegistry()
+    loaded = mb.load_bundles(MODELS_DIR, registry)
+    return registry, loaded
+
+
+@pytest.fixture(scope="module")
+def official_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder as a user would fill it with official bundles (standard ids and names)."""
+    folder = tmp_path_factory.mktemp("official")
+    _random_bundle("chord_pitches_improv", folder / "chord_pitches_improv.mag", "Improv RNN with chord pitches")
+    _random_bundle("lookback_rnn", folder / "lookback_rnn.mag", "Melody RNN with lookback encoding")
+    drums = next((p for p in SHIPPED if p.stem.endswith("drums")), None)
+    if drums is not None:
+        shutil.copy(drums, folder / "drum_kit_rnn.mag")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def official(official_dir: Path) -> tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]:
+    registry = GeneratorRegistry()
+    loaded = mb.load_bundles(official_dir, registry)
+    return registry, {g.name: g for g in loaded}
+
+
+def _for_part(generators: list[mb.MagentaGenerator], part: str) -> list[mb.MagentaGenerator]:
+    found = [g for g in generators if part in g.parts]
+    if not found:
+        pytest.skip(f"no shipped Magenta bundle generates {part} yet (models/: {[p.name for p in SHIPPED]})")
+    return found
+
+
+def _pitched(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> mb.MagentaGenerator:
+    return official[1]["chord_pitches_improv"]
+
+
+# --- mapping and loading ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("generator_id", "family"),
+    [
+        ("drum_kit", "drums_rnn"),
+        ("one_drum", "drums_rnn"),
+        ("basic_rnn", "melody_rnn"),
+        ("lookback_rnn", "melody_rnn"),
+        ("attention_rnn", "melody_rnn"),
+        ("chord_pitches_improv", "improv_rnn"),
+        ("basic_improv", "improv_rnn"),
+        ("polyphony", "polyphony_rnn"),
+        ("performance_with_dynamics", "performance_rnn"),
+        ("no_such_model", None),
+    ],
+)
+def test_generator_ids_map_to_magenta_families(generator_id: str, family: str | None) -> None:
+    assert mb.family_for_generator_id(generator_id) == family
+
+
+def test_parts_and_preference_put_our_bass_model_first() -> None:
+    bass = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "dawg_bass_improv", "")
+    melody_improv = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "dawg_melody_improv", "sopranos")
+    official = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "chord_pitches_improv", "Improv RNN")
+    by_description = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "mine", "walking bass lines")
+    assert bass[0] == frozenset({"bass"}) and by_description[0] == frozenset({"bass"})
+    assert melody_improv[0] == official[0] == frozenset({"melody", "bass"})
+    assert bass[1] > official[1]
+    assert mb.parts_and_preference("drums_rnn", "drum_kit", "drum_kit_rnn", "")[0] == frozenset({"drums"})
+    assert mb.parts_and_preference("melody_rnn", "attention_rnn", "x", "")[1] > official[1]
+
+
+def test_every_shipped_bundle_loads(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    registry, loaded = shipped
+    failures = {d["name"]: d.get("error") for d in registry.describe() if not d["loaded"]}
+    assert not failures
+    assert sorted(g.name for g in loaded) == sorted(p.stem for p in SHIPPED)
+    for generator in loaded:
+        info = generator.describe()
+        assert info["family"] == "magenta" and info["initialized"] is True
+        assert info["generator_id"] and info["file_bytes"] == (MODELS_DIR / f"{generator.name}.mag").stat().st_size
+        assert mb.family_for_generator_id(str(info["generator_id"])) == info["model_type"]
+
+
+def test_every_shipped_bundle_generates_each_of_its_parts(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    for generator in shipped[1]:
+        for part in sorted(generator.parts):
+            request = _request(part, bars=4, seed=5, key=Key(7, "minor"))
+            clip = generator.generate(request)
+            assert clip.model == generator.name and clip.part == part
+            assert clip.extra["generator_id"] == generator.generator_id
+            assert len(clip.notes) >= 4, f"{generator.name} made almost nothing for {part}"
+            assert all(0.0 <= n.start < n.end <= request.duration_seconds + 1e-9 for n in clip.notes)
+            midi = pretty_midi.PrettyMIDI(io.BytesIO(clip.to_midi_bytes()))
+            (instrument,) = midi.instruments
+            assert instrument.is_drum == (part == "drums")
+            if part == "drums":
+                assert all(35 <= n.pitch <= 81 for n in clip.notes)  # General MIDI percussion
+            else:
+                assert all(n.pitch % 12 in request.key.pitch_classes for n in clip.notes)
+            if part == "bass":
+                assert all(mb.BASS_RANGE[0] <= n.pitch <= mb.BASS_RANGE[1] for n in clip.notes)
+
+
+def test_official_bundles_load_through_the_same_code(
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    registry, generators = official
+    assert {"chord_pitches_improv", "lookback_rnn"} <= set(generators)
+    assert generators["lookback_rnn"].parts == frozenset({"melody"})
+    assert generators["lookback_rnn"].model_family == "melody_rnn"
+    assert generators["chord_pitches_improv"].parts == frozenset({"melody", "bass"})
+    if "drum_kit_rnn" in generators:
+        assert generators["drum_kit_rnn"].parts == frozenset({"drums"})
+        assert registry.select("drums", "drum_kit_rnn")[0] is generators["drum_kit_rnn"]
+    clip = generators["lookback_rnn"].generate(_request("melody", bars=2, seed=1))
+    assert clip.notes and clip.model == "lookback_rnn"
+    with pytest.raises(ModelUnavailable):
+        registry.select("drums", "lookback_rnn")
+
+
+def test_bass_trained_bundle_wins_for_bass(official_dir: Path, tmp_path: Path) -> None:
+    shutil.copy(official_dir / "chord_pitches_improv.mag", tmp_path / "chord_pitches_improv.mag")
+    shutil.copy(official_dir / "chord_pitches_improv.mag", tmp_path / "dawg_bass_improv.mag")
+    shutil.copy(official_dir / "lookback_rnn.mag", tmp_path / "lookback_rnn.mag")
+    registry = GeneratorRegistry()
+    mb.load_bundles(tmp_path, registry, initialize=False)
+    assert registry.select("bass", None)[0].name == "dawg_bass_improv"
+    assert registry.select("melody", "magenta")[0].name == "lookback_rnn"
+    assert registry.get("dawg_bass_improv").parts == frozenset({"bass"})
+
+
+def test_corrupt_and_unknown_bundles_are_reported_not_raised(tmp_path: Path) -> None:
+    from note_seq.protobuf import generator_pb2
+
+    (tmp_path / "garbage.mag").write_bytes(b"\x07not a protobuf at all\xff" * 10)
+    (tmp_path / "empty.mag").write_bytes(b"")
+    unknown = generator_pb2.GeneratorBundle()
+    unknown.generator_details.id = "my_own_model"
+    (tmp_path / "unknown.mag").write_bytes(unknown.SerializeToString())
+    truncated = SHIPPED[0].read_bytes()
+    (tmp_path / "truncated.mag").write_bytes(truncated[: len(truncated) // 2])
+    (tmp_path / "drum_style_primers.json").write_text("{not json")
+    registry = GeneratorRegistry()
+    loaded = mb.load_bundles(tmp_path, registry)
+    assert loaded == [] and registry.names == []
+    errors = {d["name"]: str(d["error"]) for d in registry.describe() if not d["loaded"]}
+    assert set(errors) == {"garbage", "empty", "unknown", "truncated", "drum_style_primers"}
+    assert "my_own_model" in errors["unknown"]
+    with pytest.raises(ModelUnavailable, match="truncated"):
+        registry.get("truncated")
+    assert mb.load_bundles(tmp_path / "missing", GeneratorRegistry()) == []
+
+
+# --- determinism and threads -----------------------------------------------------------------
+
+
+def test_seed_reproduces_byte_for_byte(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    for generator in [*shipped[1], _pitched(official)]:
+        part = sorted(generator.parts)[0]
+        request = _request(part, bars=2, seed=11, humanize=0.5, swing=0.3)
+        first = generator.generate(request).to_midi_bytes()
+        assert generator.generate(request).to_midi_bytes() == first
+        other = GenerationRequest(**{**request.__dict__, "seed": 12})
+        assert generator.generate(other).to_midi_bytes() != first
+
+
+def test_concurrent_requests_give_the_sequential_results(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    jobs = [
+        (g, _request(sorted(g.parts)[0], bars=2, seed=s))
+        for g in (shipped[1][0], _pitched(official))
+        for s in (1, 2, 3)
+    ]
+    expected = [g.generate(r).to_midi_bytes() for g, r in jobs]
+    results: dict[int, bytes] = {}
+
+    def work(i: int) -> None:
+        generator, request = jobs[i]
+        results[i] = generator.generate(request).to_midi_bytes()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[i] for i in range(len(jobs))] == expected
+
+
+# --- controls --------------------------------------------------------------------------------
+
+
+def _mean_notes(generator: mb.MagentaGenerator, part: str, seeds: range = range(4), **kwargs: object) -> float:
+    return float(np.mean([len(generator.generate(_request(part, seed=s, **kwargs)).notes) for s in seeds]))
+
+
+def test_more_density_more_notes(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    for generator in [*shipped[1], _pitched(official)]:
+        for part in sorted(generator.parts):
+            counts = [_mean_notes(generator, part, bars=4, density=d) for d in (0.0, 0.5, 1.0)]
+            assert counts[0] < counts[1] < counts[2], f"{generator.name} {part}: {counts}"
+
+
+def test_key_shift_moves_pitch_classes(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> None:
+    generator = _pitched(official)
+    for part in ("melody", "bass"):
+        in_c = generator.generate(_request(part, bars=4, seed=3, key=Key(0, "major")))
+        in_e = generator.generate(_request(part, bars=4, seed=3, key=Key(4, "major")))
+        assert len(in_c.notes) == len(in_e.notes) > 0
+        assert [(n.pitch + 4) % 12 for n in in_c.notes] == [n.pitch % 12 for n in in_e.notes]
+        assert in_e.extra["transposition_to_model"] == -4
+        in_a_minor = generator.generate(_request(part, bars=4, seed=3, key=Key(9, "minor")))
+        in_fs_minor = generator.generate(_request(part, bars=4, seed=3, key=Key(6, "minor")))
+        assert [(n.pitch - 3) % 12 for n in in_a_minor.notes] == [n.pitch % 12 for n in in_fs_minor.notes]
+
+
+@pytest.mark.parametrize("scale", sorted(SCALES))
+def test_every_note_in_the_scale(
+    scale: str, official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]
+) -> None:
+    generator = _pitched(official)
+    for tonic, part in ((2, "melody"), (10, "bass")):
+        key = Key(tonic, scale)
+        clip = generator.generate(_request(part, bars=4, seed=tonic, key=key, temperature=1.5))
+        assert clip.notes and all(n.pitch % 12 in key.pitch_classes for n in clip.notes)
+
+
+def test_chromatic_turns_snapping_off(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> None:
+    generator = _pitched(official)
+    key = Key(0, "major_pentatonic")
+    outside = 0
+    for seed in range(3):
+        strict = generator.generate(_request("melody", bars=4, seed=seed, key=key))
+        free = generator.generate(_request("melody", bars=4, seed=seed, key=key, chromatic=True))
+        assert all(n.pitch % 12 in key.pitch_classes for n in strict.notes)
+        assert [n.start for n in strict.notes] == [n.start for n in free.notes]
+        outside += sum(n.pitch % 12 not in key.pitch_classes for n in free.notes)
+    assert outside > 0
+
+
+def test_bass_lies_in_bass_range(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> None:
+    generator = _pitched(official)
+    for seed, tonic in ((0, 0), (1, 6), (2, 11)):
+        clip = generator.generate(_request("bass", bars=8, seed=seed, key=Key(tonic, "minor")))
+        assert clip.program == 33
+        assert all(mb.BASS_RANGE[0] <= n.pitch <= mb.BASS_RANGE[1] for n in clip.notes)
+
+
+def _pc_share(clips: list, pc: int) -> float:
+    notes = [n for clip in clips for n in clip.notes]
+    return sum(n.pitch % 12 == pc for n in notes) / max(1, len(notes))
+
+
+def test_chords_change_bass_roots(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    generator = _for_part(shipped[1], "bass")[0]
+    over_c = [generator.generate(_request("bass", bars=4, seed=s, chords=parse_progression("C"))) for s in range(4)]
+    over_g = [generator.generate(_request("bass", bars=4, seed=s, chords=parse_progression("G"))) for s in range(4)]
+    assert over_c[0].extra["chords"] == ["C"] and over_g[0].extra["model_chords"][0] == "G"
+    assert _pc_share(over_c, 0) > _pc_share(over_g, 0)
+    assert _pc_share(over_g, 7) > _pc_share(over_c, 7)
+
+
+def _pitch_entropy(clips: list) -> float:
+    counts = np.array(list(Counter(n.pitch for clip in clips for n in clip.notes).values()), dtype=float)
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def test_temperature_changes_output(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    for generator in shipped[1]:
+        part = sorted(generator.parts)[0]
+        cold = [generator.generate(_request(part, bars=4, seed=s, temperature=0.3)) for s in range(4)]
+        hot = [generator.generate(_request(part, bars=4, seed=s, temperature=2.0)) for s in range(4)]
+        assert [c.to_midi_bytes() for c in cold] != [c.to_midi_bytes() for c in hot]
+        assert _pitch_entropy(hot) > _pitch_entropy(cold), generator.name
+
+
+def test_primer_is_continued_not_replaced(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    melody_primer = tuple(Note(p, i * 0.5, i * 0.5 + 0.45, 90) for i, p in enumerate((64, 67, 72, 71, 69, 67, 64, 62)))
+    drum_primer = tuple(Note(36 if i % 4 == 0 else 42, i * 0.25, i * 0.25 + 0.1, 100) for i in range(15))
+    cases = [(_pitched(official), "melody", melody_primer)] + [
+        (g, "drums", drum_primer) for g in shipped[1] if "drums" in g.parts
+    ]
+    for generator, part, primer in cases:
+        request = _request(part, bars=2, seed=4, primer=primer, primer_seconds=4.0)
+        clip = generator.generate(request)
+        assert clip.duration_seconds == pytest.approx(4.0 + request.duration_seconds)
+        assert clip.notes[: len(primer)] == list(primer)
+        continuation = clip.notes[len(primer) :]
+        assert continuation and all(
+            n.start >= 4.0 - 1e-9 and n.end <= clip.duration_seconds + 1e-9 for n in continuation
+        )
+
+
+def test_primer_conditions_the_shipped_models(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    """Two different primers, same seed: a model that listens to its input continues differently."""
+    for generator in shipped[1]:
+        part = sorted(generator.parts)[0]
+        if part == "drums":
+            primers = [
+                tuple(Note(p, i * 0.25, i * 0.25 + 0.1, 100) for i in range(16) for p in pair if i % step == 0)
+                for pair, step in (((36, 42), 2), ((38, 51), 3))
+            ]
+        else:
+            primers = [
+                tuple(Note(p, i * 0.5, i * 0.5 + 0.45, 90) for i, p in enumerate(line))
+                for line in ((60, 62, 64, 65, 67, 69, 71, 72), (72, 67, 64, 60, 64, 67, 72, 76))
+            ]
+        outs = [generator.generate(_request(part, bars=2, seed=8, primer=p, primer_seconds=4.0)) for p in primers]
+        assert outs[0].notes[len(primers[0]) :] != outs[1].notes[len(primers[1]) :], generator.name
+
+
+def test_drum_style_primes_and_is_dropped(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    generator = _for_part(shipped[1], "drums")[0]
+    if not generator.style_primers:
+        pytest.skip("models/drum_style_primers.json is not shipped yet")
+    plain = generator.generate(_request("drums", bars=2, seed=2))
+    clips = {}
+    for style in ("rock", "latin", "jazz"):
+        if style not in generator.style_primers:
+            continue
+        clip = generator.generate(_request("drums", bars=2, seed=2, style=style))
+        assert clip.extra["style_primer"] == style
+        assert all(0.0 <= n.start < clip.duration_seconds for n in clip.notes)
+        assert clip.duration_seconds == pytest.approx(4.0)
+        clips[style] = clip.to_midi_bytes()
+    assert len(set(clips.values()) | {plain.to_midi_bytes()}) == len(clips) + 1
+    waltz = generator.generate(_request("drums", bars=2, seed=2, style="rock", beats_per_bar=3))
+    assert "style_note" in waltz.extra  # no 3/4 rock groove: unprimed, and it says so
+
+
+def test_swing_delays_offbeats_and_humanize_loosens(
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    generator = _pitched(official)
+    straight = generator.generate(_request("melody", bars=4, seed=6))
+    swung = generator.generate(_request("melody", bars=4, seed=6, swing=1.0))
+    loose = generator.generate(_request("melody", bars=4, seed=6, humanize=1.0))
+    assert [n.pitch for n in swung.notes] == [n.pitch for n in straight.notes]
+    beat = 0.5
+    offbeats = [
+        (a, b) for a, b in zip(straight.notes, swung.notes, strict=True) if abs(a.start % beat - beat / 2) < 1e-6
+    ]
+    assert offbeats and all(b.start == pytest.approx(a.start - beat / 2 + beat * 2 / 3) for a, b in offbeats)
+    assert [n.pitch for n in loose.notes] == [n.pitch for n in straight.notes]
+    shifts = [abs(a.start - b.start) for a, b in zip(straight.notes, loose.notes, strict=True)]
+    assert max(shifts) > 0 and max(shifts) <= 0.02 + 1e-9
+    assert [n.velocity for n in loose.notes] != [n.velocity for n in straight.notes]
+
+
+def test_tempo_and_time_signature(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> None:
+    generator = _pitched(official)
+    fast = generator.generate(_request("melody", bars=2, seed=9, tempo=120.0))
+    slow = generator.generate(_request("melody", bars=2, seed=9, tempo=60.0))
+    assert [n.start * 2 for n in fast.notes] == pytest.approx([n.start for n in slow.notes])
+    waltz = generator.generate(_request("melody", bars=4, seed=9, beats_per_bar=3))
+    assert waltz.duration_seconds == pytest.approx(4 * 3 * 0.5)
+    assert waltz.beats_per_bar == 3 and all(n.end <= 6.0 + 1e-9 for n in waltz.notes)
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(waltz.to_midi_bytes()))
+    assert midi.time_signature_changes[0].numerator == 3
+
+
+def test_bad_parameters_are_parameter_errors(
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    generator = official[1]["lookback_rnn"]
+    with pytest.raises(InvalidParameter, match="part"):
+        generator.generate(_request("drums"))
+    for field, value in (("temperature", 0.0), ("density", 1.5), ("seed", -1), ("bars", 0)):
+        with pytest.raises(InvalidParameter, match=field):
+            generator.generate(_request("melody", **{field: value}))
+    with pytest.raises(InvalidParameter, match="time_signature"):
+        generator.generate(_request("melody", beats_per_bar=5, beat_unit=32))
+
+
+def test_style_primer_file_is_read(tmp_path: Path) -> None:
+    clip = [
+        {"pitch": 36, "start_beats": 0.0, "end_beats": 0.25, "velocity": 100},
+        {"pitch": 38, "start_beats": 4.0, "end_beats": 4.25, "velocity": 90},
+    ]
+    waltz = [{"pitch": 36, "start_beats": 0.0, "end_beats": 0.25, "velocity": 100}]
+    payload = {"rock": [clip], "swing": [clip], "jazz": [clip], "waltz": [waltz]}
+    (tmp_path / "p.json").write_text(json.dumps(payload))
+    (tmp_path / "p.sources.json").write_text('{"waltz": ["waltz/Waltz (3/4)"]}')
+    styles = mb.load_style_primers(tmp_path / "p.json")
+    assert set(styles) == {"rock", "jazz", "waltz"}
+    assert len(styles["jazz"]) == 2  # swing pools with jazz, as the engine names styles
+    assert styles["rock"][0].beats == 8.0 and styles["rock"][0].notes[1] == (38, 4.0, 4.25, 90)
+    assert styles["waltz"][0].beats_per_bar == 3 and styles["waltz"][0].beats == 6.0
