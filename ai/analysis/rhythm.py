@@ -33,7 +33,6 @@ from functools import lru_cache
 
 import numba
 import numpy as np
-import scipy.sparse
 
 from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
 
@@ -96,12 +95,45 @@ def _spread(x: np.ndarray) -> float:
 
 
 @lru_cache(maxsize=4)
-def _mel_filters(sr: int, n_fft: int) -> scipy.sparse.csr_matrix:
-    """Sparse mel filterbank [shape=(N_MELS, 1 + n_fft // 2)], float32 (librosa, Slaney)."""
+def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mel filterbank (librosa, Slaney; N_MELS bands, MEL_FMIN..MEL_FMAX) in banded form:
+    each band's first bin [N_MELS], end bin [N_MELS] and weights concatenated (float32)."""
     import librosa  # slow import, only needed here
 
     basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
-    return scipy.sparse.csr_matrix(basis.astype(np.float32))
+    lo = np.zeros(len(basis), dtype=np.int64)
+    hi = np.zeros(len(basis), dtype=np.int64)
+    weights = []
+    for i, row in enumerate(basis):
+        nz = np.flatnonzero(row)
+        if nz.size:
+            lo[i], hi[i] = nz[0], nz[-1] + 1
+            weights.append(row[lo[i] : hi[i]])
+    return lo, hi, np.concatenate(weights).astype(np.float32)
+
+
+@numba.njit(cache=True)
+def _banded_project(mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """out[b, t] = sum_k weights_b[k] * mag[lo[b] + k, t]; one pass over the frames."""
+    n_bands, n = lo.shape[0], mag.shape[1]
+    out = np.zeros((n_bands, n), dtype=np.float32)
+    for t in range(n):
+        off = 0
+        for b in range(n_bands):
+            acc = np.float32(0.0)
+            for k in range(lo[b], hi[b]):
+                acc += weights[off + k - lo[b]] * mag[k, t]
+            out[b, t] = acc
+            off += hi[b] - lo[b]
+    return out
+
+
+def _mel_spectrogram(stft_mag: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
+    """Mel magnitudes [shape=(N_MELS, n)] from ``stft_mag`` [shape=(1 + n_fft // 2, n)], without
+    copying the (large) spectrogram whatever its memory order."""
+    lo, hi, weights = _mel_bands(sr, n_fft)
+    mag = stft_mag if stft_mag.dtype == np.float32 else stft_mag.astype(np.float32)
+    return _banded_project(mag, lo, hi, weights)
 
 
 def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0) -> np.ndarray:
@@ -111,7 +143,7 @@ def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0
     Unlike the shared ``onset_env`` (whose band max filter suppresses vibrato), this keeps the
     onsets of sung and bowed notes, whose pitch glides into place.
     """
-    mel = np.asarray(_mel_filters(sr, n_fft) @ stft_mag, dtype=np.float64)
+    mel = _mel_spectrogram(stft_mag, sr, n_fft).astype(np.float64)
     ref = float(mel.max()) if mel.size else 0.0
     flux = np.zeros(mel.shape[1])
     if ref <= 0 or mel.shape[1] < 2:
