@@ -25,7 +25,7 @@ DEFAULT_STEPS = {"drums": 3000, "bass": 3000, "melody": 3000, "melody_improv": 2
 
 
 def run(name: str, *, steps: int | None, tiny: bool, out_dir: Path, work_dir: Path,
-        write_card: bool = True) -> dict:
+        write_card: bool = True, reuse: bool = False) -> dict:
     """Train model ``name``; returns the results dict also written to ``work_dir/name/results.json``."""
     spec = SPECS[name]
     steps = steps if steps is not None else (5 if tiny else DEFAULT_STEPS[name])
@@ -44,9 +44,15 @@ def run(name: str, *, steps: int | None, tiny: bool, out_dir: Path, work_dir: Pa
     if train_records == 0:
         raise SystemExit(f"no training examples for {name}")
 
-    started = time.monotonic()
-    train_dir = magenta_train.train(config, model_dir / "train.tfrecord", model_dir / "run", steps=steps)
-    train_s = time.monotonic() - started
+    timing = model_dir / "run" / "train_seconds.json"
+    if reuse and timing.exists():  # checkpoints of an earlier run of the same command: evaluate/export only
+        train_dir = model_dir / "run" / "train"
+        train_s = json.loads(timing.read_text())["train_seconds"]
+    else:
+        started = time.monotonic()
+        train_dir = magenta_train.train(config, model_dir / "train.tfrecord", model_dir / "run", steps=steps)
+        train_s = time.monotonic() - started
+        timing.write_text(json.dumps({"train_seconds": train_s, "steps": steps}))
 
     metrics: dict[str, float] = {}
     if heldout_records:
@@ -85,10 +91,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "models", help="where the bundle and card go")
     parser.add_argument("--work", type=Path, default=REPO / "data" / "training", help="corpora and checkpoints")
     parser.add_argument("--no-card", action="store_true", help="do not write the model card")
+    parser.add_argument("--reuse", action="store_true",
+                        help="skip training when this work dir holds a finished run: evaluate and export only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     run(args.model, steps=args.steps, tiny=args.tiny, out_dir=args.out, work_dir=args.work,
-        write_card=not args.no_card)
+        write_card=not args.no_card, reuse=args.reuse)
 
 
 if __name__ == "__main__":

@@ -222,7 +222,10 @@ def smoke_generate(spec: ModelSpec, bundle_path: Path, *, bars: int = 4, seed: i
                     primer.text_annotations.add(time=i * bar, text=chord,
                                                 annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
             primer.total_time = bars * bar
-        options.generate_sections.add(start_time=0.0, end_time=bars * bar)
+        # Improv generators only extend, and without primer notes the start must quantise to step 1
+        # (quantize_cutoff 0 rounds up): any later start trips Magenta's chord/melody alignment assert.
+        start = 0.01 if spec.family == "improv_rnn" else 0.0
+        options.generate_sections.add(start_time=start, end_time=bars * bar)
         return generator.generate(primer, options)
     finally:
         generator.close()
