@@ -47,6 +47,9 @@ PRIOR_OCTAVES = 0.7
 TIGHTNESS = 100.0
 """Weight of the squared log-ratio between an inter-beat interval and the period (Ellis)."""
 LOW_WEIGHT = 2.0
+TRIPLE_MARGIN = 0.5
+"""How much more meter evidence three beats per bar needs than four (evidence: the sum of three
+correlation contrasts, each in [-2, 2])."""
 ALTERNATION_MIN = 0.3
 """Chord changes that alternate between tracked beats (lag-1 autocorrelation of the beat-level
 chord change below -x and lag-2 above x) rule out the tracked level."""
@@ -507,7 +510,8 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     tempo = 60.0 * frame_rate / period
 
     meter = meter_evidence(feats)
-    beats_per_bar = max(meter, key=meter.get)
+    # Four beats per bar unless three is clearly better (4/4 is by far the commoner meter).
+    beats_per_bar = 3 if meter[3] > meter[4] + TRIPLE_MARGIN else 4
     phase, _ = downbeat_phase(feats, beats_per_bar)
     time_signature = f"{beats_per_bar}/4"
     times = beats / frame_rate
