@@ -117,7 +117,7 @@ def score_one(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, float 
     acc1, acc2 = tempo_scores(result.get("tempo"), float(truth["bpm"]))
     f, cmlt, amlt = beat_scores(np.asarray(result.get("beat_times", [])), np.asarray(truth["beats_s"]))
     down = None
-    if truth.get("downbeats_s"):
+    if truth.get("downbeats_s") and "downbeat_times" in result:
         down = downbeat_f(np.asarray(result.get("downbeat_times") or []), np.asarray(truth["downbeats_s"]))
     meter = None
     if truth.get("meter") and "time_signature" in result:
