@@ -15,8 +15,14 @@ fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE 
 * B must carry at least MIN_MASKER_SHARE of its own energy in f (a faint tail is not a conflict).
 
 A finding is the band with the lowest SMR of a directed pair, reported when SMR is below
-SMR_THRESHOLD_DB: "the kick is only 1.5 dB above the bass at 45-60 Hz during its hits". The EQ
-move goes on the masker B, at the frequency where A is strongest within the band.
+SMR_THRESHOLD_DB: "the kick is only 1.5 dB above the bass at 45-60 Hz during its hits".
+
+A second kind of conflict is a shared home: both tracks put at least SHARED_SHARE of their energy
+into the same fine band and their long-term levels there are within SHARED_LEVEL_DB of each other
+(a bass note sitting on the kick's fundamental). It is reported even when A's transients still
+poke out above B (SMR above the threshold), because the two fight for the same range all the time.
+
+The EQ move goes on the masker B, at the frequency where A is strongest within the band.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ MIN_SIGNAL_SHARE = 0.1
 MIN_MASKER_SHARE = 0.05
 ACTIVE_RANGE_DB = 10.0
 SMR_THRESHOLD_DB = 3.0
+SHARED_SHARE = 0.3
+SHARED_LEVEL_DB = 6.0
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,16 @@ class MaskingFinding:
     """Signal-to-masker ratio over the signal's active frames, at the balanced gains (dB)."""
     shares: tuple[float, float]
     """Part of the signal's and of the masker's energy in the fine band."""
+    kind: str = "covers"
+    """"covers" (SMR below the threshold) or "shared" (both live mostly in this band at similar levels)."""
+    level_difference_db: float = 0.0
+    """Long-term band level of the signal minus the masker's, at the balanced gains (dB)."""
 
     @property
     def score(self) -> float:
-        """Severity 0-1: 0.5 at the threshold, 1 at 3 dB below it... (clipped)."""
+        """Severity 0-1: 0.5 at the SMR threshold (or for a shared band), 1 at 3 dB below it."""
+        if self.kind == "shared":
+            return float(min(1.0, max(0.5, 0.5 + (SMR_THRESHOLD_DB - self.smr_db) / 6.0)))
         return float(min(1.0, max(0.0, 0.5 + (SMR_THRESHOLD_DB - self.smr_db) / 6.0)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +108,8 @@ class MaskingFinding:
             "smr_db": round(self.smr_db, 2),
             "shares": [round(v, 4) for v in self.shares],
             "score": round(self.score, 3),
+            "kind": self.kind,
+            "level_difference_db": round(self.level_difference_db, 2),
         }
 
 
@@ -145,10 +161,20 @@ def find_masking(
                 continue
             with np.errstate(divide="ignore"):
                 smr = 10 * np.log10(signal_energy / np.maximum(masker_energy, 1e-30))
+                level_diff = 10 * np.log10(np.maximum(energy[i, bands], 1e-30) / np.maximum(energy[j, bands], 1e-30))
             smr[~eligible] = np.inf
+            shared = (
+                (share[i, bands] >= SHARED_SHARE)
+                & (share[j, bands] >= SHARED_SHARE)
+                & (np.abs(level_diff) <= SHARED_LEVEL_DB)
+            )
             k = int(np.argmin(smr))
+            kind = "covers"
             if not smr[k] < threshold_db:
-                continue
+                if not shared.any():
+                    continue
+                k = int(np.flatnonzero(shared)[np.argmax(share[i, bands][shared] * share[j, bands][shared])])
+                kind = "shared"
             band = int(bands[k])
             lo_hz, hi_hz = ranges[band]
             findings.append(
@@ -162,6 +188,8 @@ def find_masking(
                     centre_hz=_centre(signal, lo_hz, hi_hz),
                     smr_db=float(smr[k]),
                     shares=(float(share[i, band]), float(share[j, band])),
+                    kind=kind,
+                    level_difference_db=float(level_diff[k]),
                 )
             )
     findings.sort(key=lambda f: f.smr_db)

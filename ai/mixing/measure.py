@@ -377,10 +377,11 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         band_relative[name] = 10 * math.log10(power / total) if power > 0 and total > 0 else None
 
     cutoff = ROLE_LOW_CUT_HZ.get(track.role, 30.0)
-    below = freqs < cutoff
+    # The DC bin and its window leakage (1.5 bins) belong to the DC offset, not to rumble.
+    below = (freqs < cutoff) & (freqs >= 1.5 * freqs[1])
     below_power = spectrum[below]
-    rumble_share = float(below_power.sum() / total) if total > 0 else 0.0
-    rumble_peak = float(freqs[below][np.argmax(below_power[1:]) + 1]) if rumble_share > 0 and below.sum() > 1 else None
+    rumble_share = float(below_power.sum() / total) if total > 0 and below.any() else 0.0
+    rumble_peak = float(freqs[below][np.argmax(below_power)]) if rumble_share > 0 else None
     low = (freqs > 20) & (freqs < 250)
     low_peak = float(freqs[low][np.argmax(spectrum[low])]) if total > 0 and spectrum[low].max() > 0 else None
 

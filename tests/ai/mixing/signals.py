@@ -1,0 +1,68 @@
+"""Synthetic stems with known content for the mixing tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from ai.audio.decode import DecodedAudio
+from ai.mixing.measure import TrackInput
+
+SR = 22050
+SECONDS = 6.0
+
+
+def n_samples(seconds: float = SECONDS, sr: int = SR) -> int:
+    return int(seconds * sr)
+
+
+def tone(freq: float, *, amp: float = 0.5, seconds: float = SECONDS, sr: int = SR) -> np.ndarray:
+    return (amp * np.sin(2 * np.pi * freq * np.arange(n_samples(seconds, sr)) / sr)).astype(np.float32)
+
+
+def band_noise(
+    low: float, high: float, *, amp: float = 0.1, seconds: float = SECONDS, sr: int = SR, seed: int = 0
+) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    sos = scipy.signal.butter(4, [low, high], btype="band", fs=sr, output="sos")
+    noise = scipy.signal.sosfilt(sos, rng.standard_normal(n_samples(seconds, sr)))
+    return (amp * noise / np.sqrt(np.mean(noise**2))).astype(np.float32)
+
+
+def kick(
+    *, amp: float = 0.8, freq: float = 55.0, every: float = 0.5, seconds: float = SECONDS, sr: int = SR
+) -> np.ndarray:
+    """Decaying sine bursts (a kick's fundamental) every ``every`` seconds."""
+    n = n_samples(seconds, sr)
+    t = np.arange(int(0.45 * sr)) / sr
+    hit = np.sin(2 * np.pi * freq * t) * np.exp(-t / 0.15)
+    out = np.zeros(n)
+    for start in range(0, n - hit.size, int(every * sr)):
+        out[start : start + hit.size] += hit
+    return (amp * out).astype(np.float32)
+
+
+def stereo(mono: np.ndarray, *, width_noise: float = 0.0, seed: int = 1) -> np.ndarray:
+    if width_noise == 0.0:
+        return np.stack([mono, mono])
+    rng = np.random.default_rng(seed)
+    side = (width_noise * rng.standard_normal(mono.size)).astype(np.float32)
+    return np.stack([mono + side, mono - side])
+
+
+def track(name: str, samples: np.ndarray, *, sr: int = SR, role: str | None = None) -> TrackInput:
+    if samples.ndim == 1:
+        samples = samples[np.newaxis, :]
+    return TrackInput(name, DecodedAudio(np.ascontiguousarray(samples, dtype=np.float32), sr), role)
+
+
+def band_song(seed: int = 0) -> dict[str, np.ndarray]:
+    """A small clean 'song': kick, bass, guitar, vocals, hats as stereo arrays at SR."""
+    env = (0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * np.arange(n_samples()) / SR)).astype(np.float32)
+    return {
+        "Kick": stereo(kick(amp=0.7)),
+        "Bass": stereo(band_noise(90, 220, amp=0.12, seed=seed + 1) * env),
+        "Guitar 1": stereo(band_noise(400, 3000, amp=0.05, seed=seed + 2), width_noise=0.01, seed=seed + 3),
+        "Vocals": stereo(band_noise(700, 3500, amp=0.08, seed=seed + 4) * env[::-1].copy()),
+        "Hi-hats": stereo(band_noise(7000, 10000, amp=0.02, seed=seed + 5)),
+    }

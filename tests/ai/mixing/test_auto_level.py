@@ -1,0 +1,76 @@
+"""Auto-level: balance by role, headroom, independence from input gains."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai.audio import loudness
+from ai.mixing.auto_level import auto_level, pan_gains, role_pans, role_targets
+from ai.mixing.targets import ROLE_BALANCE_LU
+from tests.ai.mixing.signals import SR, band_song, stereo, track
+
+
+def tracks_at(gains_db: dict[str, float]):
+    return [
+        track(name, samples * np.float32(10 ** (gains_db.get(name, 0.0) / 20))) for name, samples in band_song().items()
+    ]
+
+
+def test_balance_by_role_and_headroom() -> None:
+    song = band_song()
+    result = auto_level(tracks_at({}))
+    assert set(result.levels) == set(song)
+    after = {}
+    for name, samples in song.items():
+        level = result.levels[name]
+        left, right = pan_gains(level.pan)
+        placed = samples * np.float32(10 ** (level.gain_db / 20)) * np.array([[left], [right]], dtype=np.float32)
+        after[name] = loudness.integrated_loudness(y=placed, sr=SR)
+    # Every track sits at its role's offset from the vocals.
+    for name, role in [("Kick", "kick"), ("Bass", "bass"), ("Guitar 1", "guitar"), ("Hi-hats", "hihat")]:
+        assert after[name] - after["Vocals"] == pytest.approx(ROLE_BALANCE_LU[role], abs=0.3)
+    assert result.mix_true_peak_dbtp is not None and result.mix_true_peak_dbtp <= -1.0 + 1e-6
+    if not result.limited_by_ceiling:
+        assert result.mix_loudness_lufs == pytest.approx(-18.0, abs=0.01)
+    assert result.levels["Kick"].pan == 0.0 and result.levels["Guitar 1"].pan != 0.0
+    data = result.to_dict()
+    assert data["gain_adjustments"]["Kick"] == pytest.approx(result.levels["Kick"].gain_db, abs=0.01)
+    assert data["status"] == "success"
+
+
+def test_independent_of_input_gains() -> None:
+    rng = np.random.default_rng(5)
+    perturbation = {name: float(rng.uniform(-12, 12)) for name in band_song()}
+    base = auto_level(tracks_at({}))
+    moved = auto_level(tracks_at(perturbation))
+    for name, shift in perturbation.items():
+        # Each stem's final level (input gain + auto-level gain) is the same.
+        assert moved.levels[name].gain_db + shift == pytest.approx(base.levels[name].gain_db, abs=0.05)
+
+
+def test_ceiling_limits_a_loud_target() -> None:
+    result = auto_level(tracks_at({}), target=-6)
+    assert result.limited_by_ceiling
+    assert result.mix_true_peak_dbtp == pytest.approx(-1.0, abs=1e-6)
+    assert result.mix_loudness_lufs is not None and result.mix_loudness_lufs < -6
+    assert any("ceiling" in note for note in result.notes)
+
+
+def test_shared_roles_split_and_spread() -> None:
+    assert role_targets(["guitar", "guitar", "vocals"]) == pytest.approx(
+        [ROLE_BALANCE_LU["guitar"] - 3.0103, ROLE_BALANCE_LU["guitar"] - 3.0103, 0.0], abs=1e-3
+    )
+    pans = role_pans(["guitar", "guitar", "kick", "hihat"])
+    assert pans[0] == -pans[1] and pans[0] < 0
+    assert pans[2] == 0.0 and pans[3] > 0
+    assert pan_gains(0.0) == pytest.approx((1.0, 1.0))
+    left, right = pan_gains(-1.0)
+    assert left**2 + right**2 == pytest.approx(2.0) and right == pytest.approx(0.0, abs=1e-12)
+
+
+def test_silent_track_is_left_alone() -> None:
+    tracks = tracks_at({}) + [track("FX", stereo(np.zeros(SR * 6, dtype=np.float32)))]
+    result = auto_level(tracks)
+    assert result.levels["FX"].gain_db == 0.0
+    assert any("FX" in note for note in result.notes)

@@ -1,0 +1,117 @@
+"""Suggestions: injected problems are found and pinned to the right track; clean stems stay clean."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ai.audio.decode import DecodedAudio
+from ai.mixing.auto_level import auto_level
+from ai.mixing.measure import NO_AUDIO_MESSAGE
+from ai.mixing.suggest import suggest
+from ai.mixing.targets import resolve_target
+from tests.ai.mixing.signals import SR, band_noise, band_song, kick, stereo, tone, track
+from utils.errors import InvalidParameter, NoAudioFound
+
+FAULT_TYPES = {"clipping", "dc_offset", "rumble", "level", "masking"}
+
+
+def balanced_song() -> dict[str, np.ndarray]:
+    """band_song() at auto-level's gains: a clean, balanced starting point."""
+    song = band_song()
+    levels = auto_level([track(n, s) for n, s in song.items()]).levels
+    return {n: s * np.float32(10 ** (levels[n].gain_db / 20)) for n, s in song.items()}
+
+
+def findings(song: dict[str, np.ndarray], **kwargs):
+    report = suggest([track(n, s) for n, s in song.items()], **kwargs)
+    json.dumps(report.to_dict(), allow_nan=False)
+    return report
+
+
+def of_type(report, kind: str):
+    return [s for s in report.suggestions if s.type == kind]
+
+
+def test_clean_balanced_song_has_no_faults() -> None:
+    report = findings(balanced_song())
+    assert not [s for s in report.suggestions if s.type in FAULT_TYPES], [s.message for s in report.suggestions]
+    assert report.mix_quality_score >= 85
+    assert report.mode == "stems" and len(report.tracks) == 5
+
+
+def test_rumble_is_pinned_with_a_high_pass() -> None:
+    song = balanced_song()
+    rms = np.sqrt(np.mean(song["Guitar 1"] ** 2))
+    song["Guitar 1"] = song["Guitar 1"] + stereo(tone(40, amp=float(rms) * 0.5))
+    (found,) = of_type(findings(song), "rumble")
+    assert found.track == "Guitar 1"
+    assert found.action == {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 80.0, "gain_db": 0.0, "q": 0.707}}
+    assert found.evidence["peak_hz"] == pytest.approx(40, abs=11)
+
+
+def test_clipping_dc_and_level_faults() -> None:
+    song = balanced_song()
+    song["Vocals"] = np.clip(song["Vocals"] * 30, -1, 1)
+    song["Bass"] = song["Bass"] + np.float32(0.02)
+    song["Hi-hats"] = song["Hi-hats"] * np.float32(10 ** (15 / 20))
+    report = findings(song)
+    assert [s.track for s in of_type(report, "clipping")] == ["Vocals"]
+    assert [s.track for s in of_type(report, "dc_offset")] == ["Bass"]
+    levels = {s.track: s for s in of_type(report, "level")}
+    assert "Hi-hats" in levels
+    assert levels["Hi-hats"].action["gain_db"] == pytest.approx(-15, abs=1.5)
+    assert levels["Hi-hats"].priority == "high"
+    assert report.mix_quality_score < 85
+
+
+def test_kick_and_bass_masking() -> None:
+    song = balanced_song()
+    # A bass that sits right on the kick's 55 Hz fundamental, all the time.
+    song["Bass"] = stereo(tone(55, amp=0.05) + band_noise(90, 220, amp=0.02, seed=3))
+    report = findings(song)
+    masking = [s for s in of_type(report, "masking") if set(s.tracks) == {"Kick", "Bass"}]
+    assert masking, [s.message for s in report.suggestions]
+    (found,) = masking
+    assert found.track == "Bass" and found.band in ("sub", "low")
+    assert found.action["kind"] == "eq" and found.action["eq"]["type"] == "cut"
+    assert found.action["eq"]["freq_hz"] == pytest.approx(55, abs=11)
+    assert found.action["eq"]["gain_db"] < 0
+
+
+def test_master_only_gives_mastering_advice() -> None:
+    loud = np.clip(band_noise(60, 8000, amp=0.5, seed=2) * 1.8, -1.2, 1.2)  # about -6 LUFS, peaks over 0
+    report = suggest([], master=DecodedAudio(stereo(loud), SR), target="streaming")
+    assert report.mode == "master"
+    kinds = {s.type for s in report.suggestions}
+    assert {"loudness", "true_peak"} <= kinds
+    loudness_move = next(s for s in report.suggestions if s.type == "loudness")
+    assert loudness_move.action["gain_db"] < -5
+    true_peak = next(s for s in report.suggestions if s.type == "true_peak")
+    assert true_peak.action == {"kind": "limiter", "limiter": {"ceiling_dbtp": -1.0, "gain_db": 0.0}}
+
+
+def test_reference_comparison_names_the_band() -> None:
+    reference = band_noise(40, 10000, amp=0.1, seed=4)
+    boomy = reference + band_noise(60, 200, amp=0.2, seed=5)
+    report = suggest([], master=DecodedAudio(stereo(boomy), SR), reference=DecodedAudio(stereo(reference), SR))
+    bands = {s.band: s for s in report.suggestions if s.type == "reference"}
+    assert "low" in bands
+    assert bands["low"].action["eq"]["gain_db"] < 0
+    assert report.reference is not None and report.reference["bands"]["low"]["difference_db"] > 3
+
+
+def test_no_audio_and_bad_target() -> None:
+    with pytest.raises(NoAudioFound) as info:
+        suggest([])
+    assert info.value.detail == NO_AUDIO_MESSAGE
+    with pytest.raises(InvalidParameter, match="target"):
+        suggest([track("Kick", stereo(kick()))], target="loud")
+    assert resolve_target("club").lufs == -9
+    assert resolve_target("-12.5").lufs == -12.5
+    assert resolve_target(-16).name == "-16 LUFS"
+    for bad in (0, -80, "nan", True):
+        with pytest.raises(InvalidParameter):
+            resolve_target(bad)
