@@ -440,6 +440,24 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
 # Entry point
 
 
+def _confidence(
+    bpms: np.ndarray, posterior: np.ndarray, strength: np.ndarray, tempo: float, spread: float
+) -> float:
+    """Tempo confidence in [0, 1]: pulse clarity (comb strength at the tempo) x beat regularity
+    x how clearly the tempo beats its metrical relatives (x1/2, x2, x2/3, x3/2) on the posterior."""
+    log_bpms = np.log(bpms)
+
+    def at(curve: np.ndarray, bpm: float) -> float:
+        return float(np.interp(np.log(bpm), log_bpms, curve, left=0.0, right=0.0))
+
+    clarity = float(np.clip(at(strength, tempo), 0.0, 1.0))
+    own = at(posterior, tempo)
+    rival = max(at(posterior, tempo * f) for f in (0.5, 2.0, 2.0 / 3.0, 1.5))
+    margin = float(np.clip(1.0 - rival / own, 0.0, 1.0)) if own > 0 else 0.0
+    regularity = float(np.exp(-((spread / 0.1) ** 2)))
+    return clarity * regularity * (0.5 + 0.5 * margin)
+
+
 def _track(
     score: np.ndarray, period: float, sustained: np.ndarray
 ) -> tuple[np.ndarray, float, float] | None:
@@ -516,7 +534,7 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     time_signature = f"{beats_per_bar}/4"
     times = beats / frame_rate
     downbeats = times[phase::beats_per_bar]
-    confidence = float(np.clip(strength[best], 0.0, 1.0) * np.exp(-((spread / 0.1) ** 2)))
+    confidence = _confidence(bpms, posterior, strength, tempo, spread)
     return RhythmResult(
         tempo=round(tempo, 1),
         tempo_confidence=round(confidence, 3),
