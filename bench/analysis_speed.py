@@ -115,18 +115,22 @@ def first_request(path: Path) -> None:
 
 
 _MEMORY = """
-import resource, sys, time, warnings
+import sys, time, warnings
 warnings.filterwarnings("ignore")
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from ai.analysis.pipeline import analyze
 from ai.audio.decode import decode_audio
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():  # this process's peak RSS in kB (VmHWM; ru_maxrss would carry the parent's over exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+base = hwm()
 t0 = time.perf_counter()
 result = analyze(decode_audio(Path({path!r}), max_duration_s={limit}))
 t1 = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(f"{{base / 1024:.0f}} {{peak / 1024:.0f}} {{t1 - t0:.2f}} {{result.tempo}} {{result.key}}")
+peak = hwm()
+print(f"{{base / 1024:.0f}} {{peak / 1024:.0f}} {{t1 - t0:.2f}} {{result.tempo}} {{str(result.key).replace(' ', '_')}}")
 """
 
 

@@ -17,8 +17,10 @@ import soxr
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
+from ai.analysis.rhythm import estimate_rhythm
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key
 from ai.audio.decode import DecodedAudio
+from ai.audio.loudness import measure_loudness
 from utils.errors import UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -131,12 +133,7 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
 
 def _loudness(audio: DecodedAudio) -> dict[str, float | None]:
     """Loudness descriptors of the original channels and rate (ai.audio.loudness)."""
-    try:
-        from ai.audio import loudness  # the mixing engineer's module (BS.1770 via pyloudnorm)
-    except ImportError:
-        logger.warning("ai.audio.loudness is not available; loudness fields are null")
-        return {}
-    report = loudness.measure_loudness(y=audio.samples, sr=audio.sample_rate)
+    report = measure_loudness(y=audio.samples, sr=audio.sample_rate)
     return {
         "loudness_lufs": report.integrated_lufs,
         "true_peak_dbtp": report.true_peak_dbtp,
@@ -156,10 +153,6 @@ class _Rhythm:
 
 
 def _rhythm(features: SharedFeatures) -> _Rhythm:
-    try:
-        from ai.analysis.rhythm import estimate_rhythm
-    except ImportError:
-        return _fallback_rhythm(features)
     result = estimate_rhythm(features)
     return _Rhythm(
         tempo=float(result.tempo) if result.tempo and result.tempo > 0 else None,
@@ -168,18 +161,6 @@ def _rhythm(features: SharedFeatures) -> _Rhythm:
         downbeat_times=np.asarray(result.downbeat_times, dtype=np.float64),
         time_signature=result.time_signature,
     )
-
-
-def _fallback_rhythm(features: SharedFeatures) -> _Rhythm:
-    """librosa's beat tracker on the shared onset envelope (used until ai.analysis.rhythm exists)."""
-    import librosa
-
-    tempo, frames = librosa.beat.beat_track(
-        onset_envelope=features.onset_env, sr=features.sr, hop_length=features.hop_length
-    )
-    beats = features.frame_times[frames] if len(frames) else np.zeros(0)
-    tempo_value = float(np.atleast_1d(tempo)[0])
-    return _Rhythm(tempo_value if tempo_value > 0 else None, 0.5 if len(beats) else 0.0, beats, beats[::4], "4/4" if len(beats) else None)
 
 
 def analyze(audio: DecodedAudio) -> AnalysisResult:
@@ -201,7 +182,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
     loud = _loudness(audio)
-    if loud and _finite_or_none(loud.get("loudness_lufs")) is None:
+    if _finite_or_none(loud["loudness_lufs"]) is None:
         notes.append("integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)")
 
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
