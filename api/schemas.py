@@ -196,7 +196,11 @@ class MixingParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project_id: str | None = Field(None, description="Take the stems of this project (see the stems convention).")
-    target: str = Field("streaming", description="streaming (-14 LUFS), apple (-16), broadcast (-23), club, or a LUFS number.")
+    target: str | None = Field(
+        None,
+        description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
+        "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",
+    )
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
@@ -223,6 +227,8 @@ class MixingResponse(BaseModel):
 
 
 class LevelOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     gain_db: float
     pan: float
 

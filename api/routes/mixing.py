@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import EngineDep, InputDep
-from api.mix_input import gather_mix_audio
+from api.mix_input import MixAudio, gather_mix_audio
 from api.params import openapi_params, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse
+from ai.mixing.auto_level import auto_level as auto_level_tracks
+from ai.mixing.measure import TrackInput
+from ai.mixing.suggest import suggest as suggest_mix
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
 _FILES = {
@@ -26,6 +29,18 @@ NO_AUDIO = (
 )
 
 
+def _inputs(mix: MixAudio) -> list[TrackInput]:
+    return [TrackInput(track.name, track.audio, track.role) for track in mix.tracks]
+
+
+def _suggest(mix: MixAudio, target: str) -> dict[str, Any]:
+    return suggest_mix(_inputs(mix), target=target, master=mix.master, reference=mix.reference).to_dict()
+
+
+def _auto_level(mix: MixAudio, target: str) -> dict[str, Any]:
+    return auto_level_tracks(_inputs(mix), target=target).to_dict()
+
+
 @router.post("/suggest", response_model=MixingResponse, responses=_ERRORS, openapi_extra=_DOCS,
              summary="Mixing or mastering advice with concrete moves, from the tracks' audio")
 async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
@@ -34,9 +49,7 @@ async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     if not mix.tracks and mix.master is None:
         return {"status": "no_audio", "message": NO_AUDIO, "suggestions": [], "mix_quality_score": None,
                 "overall_quality": "unknown: no audio to measure", "tracks": []}
-    from ai.mixing.api import suggest_mix
-
-    report = await engine.run(suggest_mix, mix, params.target)
+    report = await engine.run(_suggest, mix, params.target or "streaming")
     return {"status": "success", "source": mix.source, **report}
 
 
@@ -47,7 +60,5 @@ async def auto_level(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks:
         return {"status": "no_audio", "message": NO_AUDIO, "levels": {}, "gain_adjustments": {}}
-    from ai.mixing.api import auto_level_mix
-
-    result = await engine.run(auto_level_mix, mix, params.target)
-    return {"status": "success", "source": mix.source, **result}
+    result = await engine.run(_auto_level, mix, params.target or "premaster")
+    return {"source": mix.source, **result}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,7 +11,9 @@ from api.deps import EngineDep, InputDep
 from api.mix_input import decode_stems, parse_roles
 from api.params import openapi_params, validate_params
 from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
+from ai.mixing.measure import TrackInput
 from ai.mixing.roles import resolve_roles
+from ai.mixing.suggest import suggest
 from ai.project_findings import project_findings
 from utils.errors import CoreError
 
@@ -48,9 +51,8 @@ async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisRe
     suggestions: list[dict[str, Any]] = []
     if stems:
         tracks = await decode_stems(engine, stems, roles)
-        from ai.mixing.api import suggest_tracks
-
-        report = await engine.run(suggest_tracks, tracks, params.target or "streaming")
+        inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
+        report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
         measurements = {m["name"]: m for m in report["tracks"]}
         suggestions = report["suggestions"]
     lower = {name.lower(): name for name in stems}
