@@ -107,6 +107,25 @@ def main() -> None:
             result = r.json()
             print(f"analysis of a 3-minute 44.1 kHz stereo WAV over HTTP: first {timings[0]:.3f} s, "
                   f"median of next 5 {statistics.median(timings[1:]):.3f} s (tempo {result['tempo']}, key {result['key']})")
+            # /health while heavy requests run: the event loop must stay free.
+            import threading
+
+            def heavy() -> None:
+                with httpx.Client(base_url=base, timeout=120) as other:
+                    for _ in range(3):
+                        other.post("/api/v1/analyze/audio", files={"file": ("song.wav", song, "audio/wav")})
+
+            worker = threading.Thread(target=heavy)
+            worker.start()
+            latencies = []
+            while worker.is_alive():
+                t0 = time.perf_counter()
+                client.get("/health")
+                latencies.append(time.perf_counter() - t0)
+                time.sleep(0.02)
+            worker.join()
+            print(f"/health during 3 analyses of the 3-minute file: median {statistics.median(latencies) * 1000:.1f} ms, "
+                  f"max {max(latencies) * 1000:.1f} ms over {len(latencies)} calls")
             for path in ("/api/v1/generate/midi?style=drums&bars=4", "/api/v1/generate/bassline?bars=8&chords=Am%20F%20C%20G",
                          "/api/v1/generate/melody?bars=8"):
                 ts = []
