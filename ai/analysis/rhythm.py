@@ -16,7 +16,10 @@ Method (every step works on the frame-rate features computed once in
    off-beats: the best chain of onsets whose spacing stays close to the period, compiled with
    numba. Then a metrical-level check from the harmony: when chord changes strictly alternate
    between tracked beats (change, none, change ...), the tracked level is half or double the
-   beat, and the one the tempo evidence prefers is tracked instead. The chain is then continued at the same period
+   beat, and the one the tempo evidence prefers is taken (midpoints added, or every other beat
+   on the phase where chords change). A phase check from the same evidence: when the strongest
+   chord changes fall half-way between the tracked beats (in music whose harmony sounds most of
+   the time), the tracker has locked onto off-beats and the grid moves by half a beat. The chain is then continued at the same period
    through sounding but onset-free stretches (held final chords). The reported tempo comes from
    a robust line fit of beat time against beat index, so it is not quantised to any grid.
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
@@ -47,6 +50,9 @@ PRIOR_OCTAVES = 0.7
 TIGHTNESS = 100.0
 """Weight of the squared log-ratio between an inter-beat interval and the period (Ellis)."""
 LOW_WEIGHT = 2.0
+OFFBEAT_RATIO = 1.5
+"""The beats are moved by half a period when the strongest chord changes between them are this
+many times stronger than those on them."""
 TRIPLE_MARGIN = 0.5
 """How much more meter evidence three beats per bar needs than four (evidence: the sum of three
 correlation contrasts, each in [-2, 2])."""
@@ -54,7 +60,8 @@ ALTERNATION_MIN = 0.3
 """Chord changes that alternate between tracked beats (lag-1 autocorrelation of the beat-level
 chord change below -x and lag-2 above x) rule out the tracked level."""
 LEVEL_FACTORS = (0.5, 2.0)
-"""Tempo ratios to the tracked level considered instead when the harmonic rhythm alternates."""
+"""Tempo ratios to the tracked level considered instead when the harmonic rhythm alternates
+(only these two: the other level must nest with the tracked beats)."""
 DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
@@ -394,6 +401,41 @@ def _beat_features(
     return {"pattern": pattern, "harm": harm, "low": low_at, "accent": acc_at}
 
 
+def _chroma_change_at(chroma: np.ndarray, positions: np.ndarray, half: float) -> np.ndarray:
+    """Cosine distance between the summed chroma of the ``half`` frames before and after each of
+    ``positions`` (fractional frames), weighted by how loud the quieter side is relative to the
+    median side (a change into or out of near-silence is not a chord change).
+    chroma: [shape=(12, n)] -> [shape=(len(positions),)]."""
+    n = chroma.shape[1]
+    csum = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1, dtype=np.float64)], axis=1)
+    a = np.clip(np.round(positions - half).astype(np.int64), 0, n)
+    m = np.clip(np.round(positions).astype(np.int64), 0, n)
+    b = np.clip(np.round(positions + half).astype(np.int64), 0, n)
+    before = (csum[:, m] - csum[:, a]).T
+    after = (csum[:, b] - csum[:, m]).T
+    nb, na = np.linalg.norm(before, axis=1), np.linalg.norm(after, axis=1)
+    ok = (nb > 1e-12) & (na > 1e-12)
+    out = np.zeros(positions.shape[0])
+    out[ok] = 1.0 - np.einsum("ij,ij->i", before[ok], after[ok]) / (nb[ok] * na[ok])
+    ref = float(np.median(np.concatenate([nb, na])))
+    return out * np.clip(np.minimum(nb, na) / ref, 0.0, 1.0) if ref > 0 else out * 0.0
+
+
+def _harmony_sustained(chroma: np.ndarray) -> bool:
+    """True when at least half the frames carry chroma energy above a tenth of the loud frames'
+    level (the 90th percentile): sustained harmony rather than isolated hits."""
+    energy = chroma.sum(axis=0)
+    loud = float(np.percentile(energy, 90)) if energy.size else 0.0
+    return loud > 0 and float(np.mean(energy > 0.1 * loud)) >= 0.5
+
+
+def _top_quartile(x: np.ndarray) -> float:
+    """Mean of the largest quarter of ``x`` (0 for an empty array)."""
+    if x.size == 0:
+        return 0.0
+    return float(np.mean(np.sort(x)[-max(1, x.size // 4) :]))
+
+
 def _lag_similarity(rows: np.ndarray, lag: int) -> float:
     """Mean Pearson correlation between rows i and i+lag of a [B, d] matrix."""
     if rows.shape[0] <= lag + 1:
@@ -520,11 +562,23 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
         # The tracked level is ruled out; half or double, whichever the tempo evidence prefers.
         post = {f: float(np.interp(np.log(tempo0 * f), np.log(bpms), posterior)) for f in factors}
         if post:
-            factor = max(post, key=post.get)
-            retracked = _track(beat_score, period / factor, sustained)
-            if retracked is not None:
-                beats, period, spread = retracked
-                feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+            # Metrical levels nest: double = the beats plus their midpoints; half = every other
+            # beat, on the phase where the chords change and the bass/kick and accents fall.
+            if max(post, key=post.get) == 2.0:
+                beats = np.sort(np.concatenate([beats, beats[:-1] + 0.5 * np.diff(beats)]))
+            else:
+                beats = beats[downbeat_phase(feats, 2)[0] :: 2]
+            period, spread = _refine_period(beats)
+            feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    # Phase check from the harmony: chords change on beats. When the strongest chord changes
+    # fall half-way between the tracked beats, the tracker has locked onto the off-beats. Only
+    # for music whose harmony sounds most of the time (not clicks or sparse percussion).
+    half = 0.5 * period
+    if _harmony_sustained(chroma) and _top_quartile(
+        _chroma_change_at(chroma, beats[:-1] + half, half)
+    ) > OFFBEAT_RATIO * _top_quartile(_chroma_change_at(chroma, beats, half)):
+        beats = _fill_grid(beats[:-1] + half, sustained, period)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
 
     meter = meter_evidence(feats)

@@ -79,6 +79,36 @@ def test_downbeats_follow_a_pickup(beats_per_bar: int, pickup: int) -> None:
     assert mir_eval.beat.f_measure(downbeats, np.asarray(res.downbeat_times)) >= 0.9
 
 
+def _offbeat_hats_over_chords(bpm: float, seconds: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
+    """Sustained triads changing every bar (on the downbeat) and noisy hi-hat hits on every
+    off-beat only: the onsets alone point half a beat away from the beat. Returns y, beats."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = np.zeros_like(t)
+    period = 60.0 / bpm
+    chords = [(60, 64, 67), (57, 60, 64), (65, 69, 72), (67, 71, 74)]
+    for k, start in enumerate(np.arange(0.0, seconds, 4 * period)):
+        seg = (t >= start) & (t < start + 4 * period)
+        for midi in chords[k % 4]:
+            y[seg] += 0.08 * np.sin(2 * np.pi * 440.0 * 2 ** ((midi - 69) / 12) * t[seg])
+    n = int(0.03 * SR)
+    rng = np.random.default_rng(0)
+    hat = _click(6000.0, 0.6, 0.03) + 0.3 * rng.standard_normal(n) * np.exp(-np.arange(n) / SR / 0.008)
+    beats = np.arange(0.0, seconds - 0.01, period)
+    for b in beats + period / 2:
+        start = int(b * SR)
+        end = min(len(y), start + n)
+        y[start:end] += hat[: end - start]
+    return y.astype(np.float32), beats
+
+
+@pytest.mark.parametrize("bpm", [100.0, 120.0])
+def test_beats_follow_the_chord_changes_not_offbeat_hats(bpm: float) -> None:
+    y, beats = _offbeat_hats_over_chords(bpm)
+    res = _analyse(y)
+    assert res.tempo == pytest.approx(bpm, rel=0.01)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+
+
 def test_silence_has_no_tempo() -> None:
     res = _analyse(np.zeros(SR * 5, dtype=np.float32))
     assert res.tempo == 0.0
