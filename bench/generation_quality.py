@@ -16,7 +16,8 @@ KL(intra || inter) (lower = closer) of the two densities.
 
 Features (times in beats, i.e. quarter notes):
   pitch-class histogram (12 bins, share of notes), pitch range (semitones), note density (notes
-  per bar), inter-onset intervals (histogram of the gaps between successive onsets), note lengths
+  per bar), inter-onset intervals (histogram of the gaps between successive onsets, onsets rounded
+  to 1/12 beat so that MMA's humanised near-simultaneous hits count as one), note lengths
   (histogram); for drums the drum-instrument histogram (Magenta's 9 drum classes) and, per
   instrument group (kick, snare, hats, toms, cymbals), the onsets per bar at each of the 16
   sixteenth positions of the bar. Pitch features are not computed for drums.
@@ -93,7 +94,7 @@ def note_density(*, clip: Clip) -> np.ndarray:
 
 
 def ioi_histogram(*, clip: Clip) -> np.ndarray:
-    onsets = np.unique(np.round(clip.starts, 3))
+    onsets = np.unique(np.round(clip.starts * 12.0) / 12.0)  # hits within ~1/24 beat are one onset
     gaps = np.diff(onsets)
     counts = np.histogram(gaps, bins=IOI_EDGES)[0].astype(float)
     return counts / max(1.0, counts.sum())
