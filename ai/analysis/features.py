@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numba
 import numpy as np
 import scipy.fft
 import scipy.sparse
@@ -162,36 +163,73 @@ def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
     return flux
 
 
+@numba.njit(cache=True)
+def _peaks_kernel(
+    mag_t: np.ndarray, lo: int, hi: int, rel_floor: float, abs_floor: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
+    """Local maxima of each row of ``mag_t`` between bins ``lo`` and ``hi`` (exclusive) above
+    max(row max * rel_floor, abs_floor), refined by parabolic interpolation of the log magnitude.
+    Returns (frame index, fractional bin, interpolated magnitude), one entry per peak."""
+    n_frames = mag_t.shape[0]
+    counts = np.zeros(n_frames, dtype=np.int64)
+    floors = np.zeros(n_frames, dtype=np.float64)
+    for t in range(n_frames):
+        frame_max = 0.0
+        for k in range(lo, hi):
+            if mag_t[t, k] > frame_max:
+                frame_max = mag_t[t, k]
+        floor = max(frame_max * rel_floor, abs_floor)
+        floors[t] = floor
+        c = 0
+        for k in range(lo, hi):
+            v = mag_t[t, k]
+            if v > floor and v > mag_t[t, k - 1] and v >= mag_t[t, k + 1]:
+                c += 1
+        counts[t] = c
+    total = counts.sum()
+    t_idx = np.empty(total, dtype=np.int64)
+    position = np.empty(total, dtype=np.float64)
+    amp = np.empty(total, dtype=np.float64)
+    i = 0
+    eps = 1e-12
+    for t in range(n_frames):
+        floor = floors[t]
+        for k in range(lo, hi):
+            v = mag_t[t, k]
+            if v > floor and v > mag_t[t, k - 1] and v >= mag_t[t, k + 1]:
+                a = np.log(mag_t[t, k - 1] + eps)
+                b = np.log(v + eps)
+                c = np.log(mag_t[t, k + 1] + eps)
+                denom = a - 2.0 * b + c
+                offset = 0.5 * (a - c) / denom if abs(denom) > 1e-9 else 0.0
+                offset = min(0.5, max(-0.5, offset))
+                t_idx[i] = t
+                position[i] = k + offset
+                amp[i] = np.exp(b - 0.25 * (a - c) * offset)
+                i += 1
+    return t_idx, position, amp
+
+
 def _spectral_peaks(
     mag_t: np.ndarray, freqs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interpolated spectral peaks of ``mag_t`` [shape=(frames, bins)].
+    """Interpolated spectral peaks of ``mag_t`` [shape=(frames, bins)] between PITCH_FMIN and
+    PITCH_FMAX, ignoring peaks _PEAK_FLOOR_DB below their frame's maximum or _GLOBAL_FLOOR_DB
+    below the loudest bin of the signal.
 
     Returns (frame index, frequency in Hz, linear peak magnitude), one entry per peak.
     """
     bin_hz = float(freqs[1] - freqs[0])
     lo = max(1, int(np.floor(PITCH_FMIN / bin_hz)))
     hi = min(mag_t.shape[1] - 1, int(np.ceil(PITCH_FMAX / bin_hz)) + 1)
-    band = mag_t[:, lo - 1 : hi + 1]
-    centre = band[:, 1:-1]
-    global_max = float(mag_t.max()) if mag_t.size else 0.0
+    global_max = float(mag_t[:, lo:hi].max()) if mag_t.size and hi > lo else 0.0
     if global_max <= 0.0:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty, empty
-    frame_max = centre.max(axis=1, keepdims=True)
-    floor = np.maximum(frame_max * 10.0 ** (-_PEAK_FLOOR_DB / 20.0), global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0))
-    is_peak = (centre > band[:, :-2]) & (centre >= band[:, 2:]) & (centre > floor)
-    t_idx, k_idx = np.nonzero(is_peak)
-    eps = np.float32(1e-12)
-    a = np.log(band[t_idx, k_idx] + eps)
-    b = np.log(band[t_idx, k_idx + 1] + eps)
-    c = np.log(band[t_idx, k_idx + 2] + eps)
-    denom = a - 2.0 * b + c
-    safe = np.where(np.abs(denom) > 1e-9, denom, -1.0)
-    offset = np.clip(np.where(np.abs(denom) > 1e-9, 0.5 * (a - c) / safe, 0.0), -0.5, 0.5)
-    freq = (k_idx + lo + offset) * bin_hz
-    amp = np.exp(b - 0.25 * (a - c) * offset)
-    return t_idx, freq.astype(np.float64), amp.astype(np.float64)
+    t_idx, position, amp = _peaks_kernel(
+        mag_t, lo, hi, 10.0 ** (-_PEAK_FLOOR_DB / 20.0), global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0)
+    )
+    return t_idx, position * bin_hz, amp
 
 
 def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:

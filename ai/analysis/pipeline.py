@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import soxr
 
@@ -96,6 +97,33 @@ def _zero_crossing_rate(mono: np.ndarray) -> float:
     return float(np.count_nonzero(signs[1:] != signs[:-1]) / (mono.size - 1))
 
 
+@numba.njit(cache=True)
+def _centroid_rolloff(mag_t: np.ndarray, freqs: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Per-frame spectral centroid and roll-off of ``mag_t`` [shape=(frames, bins)] (0 when silent)."""
+    n_frames, n_bins = mag_t.shape
+    centroid = np.zeros(n_frames)
+    rolloff = np.zeros(n_frames)
+    for t in range(n_frames):
+        total = 0.0
+        weighted = 0.0
+        for k in range(n_bins):
+            v = mag_t[t, k]
+            total += v
+            weighted += v * freqs[k]
+        if total <= 0.0:
+            continue
+        centroid[t] = weighted / total
+        threshold = fraction * total
+        running = 0.0
+        rolloff[t] = freqs[n_bins - 1]
+        for k in range(n_bins):
+            running += mag_t[t, k]
+            if running >= threshold:
+                rolloff[t] = freqs[k]
+                break
+    return centroid, rolloff
+
+
 def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     """Mean spectral centroid (Hz), mean 85% roll-off (Hz) and mean frame RMS of the shared STFT.
 
@@ -103,31 +131,7 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     """
     if features.rms.size == 0:
         return 0.0, 0.0, 0.0
-    mag_t = features.stft_mag.T  # (frames, bins), C-ordered
-    n_frames, n_bins = mag_t.shape
-    total = mag_t.sum(axis=1, dtype=np.float64)
-    sounding = total > 0
-    centroid = np.where(sounding, (mag_t @ features.freqs.astype(np.float32)) / np.where(sounding, total, 1.0), 0.0)
-    # Roll-off: the first bin where the cumulative magnitude reaches 85% of the frame's total.
-    # Coarse bands first (cumulative sums over 16-bin bands), then the 16 bins of the crossing band.
-    width = 16
-    n_bands = (n_bins - 1) // width
-    if n_bands < 1:
-        return float(centroid.mean()), 0.0, float(features.rms.mean())
-    bands = mag_t[:, : n_bands * width].reshape(n_frames, n_bands, width).sum(axis=2, dtype=np.float64)
-    bands[:, -1] += mag_t[:, n_bands * width :].sum(axis=1)
-    cumulative = np.cumsum(bands, axis=1)
-    threshold = 0.85 * cumulative[:, -1]
-    band = np.argmax(cumulative >= threshold[:, None] * (1 - 1e-12), axis=1)
-    rows = np.arange(n_frames)
-    before = cumulative[rows, band] - bands[rows, band]
-    last = n_bins - 1 - band * width  # bins in the crossing band (the last band holds the tail)
-    offsets = np.minimum(np.arange(n_bins - (n_bands - 1) * width), np.maximum(last, 0)[:, None])
-    inner = mag_t[rows[:, None], band[:, None] * width + offsets].astype(np.float64)
-    inner[offsets < np.arange(offsets.shape[1])] = 0.0  # clamped duplicates past the band's end
-    reached = before[:, None] + np.cumsum(inner, axis=1) >= threshold[:, None] * (1 - 1e-9)
-    rolloff_bin = band * width + np.argmax(reached, axis=1)
-    rolloff = np.where(sounding, features.freqs[np.minimum(rolloff_bin, n_bins - 1)], 0.0)
+    centroid, rolloff = _centroid_rolloff(features.stft_mag.T, features.freqs.astype(np.float64), 0.85)
     return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
 
 

@@ -81,26 +81,22 @@ def key_name(tonic: int, minor: bool) -> str:
     return f"{TONICS[tonic % 12]} {'minor' if minor else 'major'}"
 
 
-@lru_cache(maxsize=16)
-def _harmonic_matrix(n: int, weights: tuple[float, ...]) -> np.ndarray:
-    """[shape=(n, n)] matrix M with salience = M @ semitone_spec: pitch p collects its harmonics."""
-    matrix = np.zeros((n, n), dtype=np.float32)
-    for h, w in enumerate(weights, start=1):
-        shift = int(round(12.0 * np.log2(h)))
-        idx = np.arange(n - shift)
-        matrix[idx, idx + shift] += w
-    return matrix
-
-
 def pitch_salience(semitone_spec: np.ndarray, *, harmonic_weights: tuple[float, ...]) -> np.ndarray:
     """Harmonic-summed salience [shape=(p, frames)] of a semitone spectrum [shape=(p, frames)].
 
-    A pitch whose harmonics are present gains; a lone partial (itself a harmonic of a lower note)
-    does not. Without weights the spectrum is returned as is.
+    salience[p] = sum_h w_h * spec[p + round(12 log2 h)]: a pitch whose harmonics are present
+    gains; a lone partial (itself a harmonic of a lower note) does not. Without weights the
+    spectrum is returned as is.
     """
     if not harmonic_weights:
         return semitone_spec
-    return _harmonic_matrix(semitone_spec.shape[0], tuple(harmonic_weights)) @ semitone_spec
+    n = semitone_spec.shape[0]
+    salience = np.zeros_like(semitone_spec, dtype=np.float32)
+    for h, weight in enumerate(harmonic_weights, start=1):
+        shift = int(round(12.0 * np.log2(h)))
+        if shift < n:
+            salience[: n - shift] += np.float32(weight) * semitone_spec[shift:]
+    return salience
 
 
 def _compress(chroma: np.ndarray, c: float) -> np.ndarray:
