@@ -741,7 +741,11 @@ class MagentaGenerator(Generator):
             if request.part == "bass":
                 pitches = [_fold(p, *BASS_RANGE) for p in pitches]
         notes = []
+        seen: set[tuple[int, float]] = set()
         for n, pitch in zip(raw, pitches, strict=True):
+            if (pitch, n.start_time) in seen:  # two voices snapped onto one pitch (polyphonic models)
+                continue
+            seen.add((pitch, n.start_time))
             start = (n.start_time - layout.gen_start) * layout.scale + layout.primer_out
             end = (n.end_time - layout.gen_start) * layout.scale + layout.primer_out
             weight = feel.metric_weight(
