@@ -525,7 +525,8 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
         return RhythmResult.empty()
     rms = np.asarray(features.rms, dtype=np.float64)
     sounding = _sounding(rms)
-    if sounding.sum() < MIN_SECONDS * frame_rate:
+    where = np.flatnonzero(sounding)
+    if where.size == 0 or where[-1] - where[0] < MIN_SECONDS * frame_rate:
         return RhythmResult.empty()
     chroma = np.asarray(features.chroma, dtype=np.float64)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
@@ -556,7 +557,7 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     # Harmonic-rhythm check: chord changes that strictly alternate between tracked beats
     # (change, no change, change ...) mean the tracked level is half or double the beat.
     alternation = min(-_series_lag_similarity(feats["harm"], 1), _series_lag_similarity(feats["harm"], 2))
-    if alternation > ALTERNATION_MIN:
+    if alternation > ALTERNATION_MIN and beats.shape[0] >= 8:
         tempo0 = 60.0 * frame_rate / period
         factors = [f for f in LEVEL_FACTORS if MIN_BPM <= tempo0 * f <= MAX_BPM]
         # The tracked level is ruled out; half or double, whichever the tempo evidence prefers.
@@ -574,7 +575,7 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     # fall half-way between the tracked beats, the tracker has locked onto the off-beats. Only
     # for music whose harmony sounds most of the time (not clicks or sparse percussion).
     half = 0.5 * period
-    if _harmony_sustained(chroma) and _top_quartile(
+    if beats.shape[0] >= 5 and _harmony_sustained(chroma) and _top_quartile(
         _chroma_change_at(chroma, beats[:-1] + half, half)
     ) > OFFBEAT_RATIO * _top_quartile(_chroma_change_at(chroma, beats, half)):
         beats = _fill_grid(beats[:-1] + half, sustained, period)

@@ -109,6 +109,30 @@ def test_beats_follow_the_chord_changes_not_offbeat_hats(bpm: float) -> None:
     assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
 
 
+def test_a_four_second_loop_has_a_tempo() -> None:
+    y, beats, _ = click_track(120.0, 4, seconds=4.0)
+    res = _analyse(y)
+    assert res.tempo == pytest.approx(120.0, rel=0.01)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+
+
+def test_beats_follow_a_gradual_tempo_change() -> None:
+    # 110 -> 130 BPM over 30 s (accelerando): the beat grid must follow, the tempo is the mean.
+    t, beats = 0.3, []
+    while t < 30.0:
+        beats.append(t)
+        t += 60.0 / (110.0 + 20.0 * t / 30.0)
+    y = np.zeros(int(30.5 * SR))
+    for i, b in enumerate(beats):
+        c = _click(70.0, 1.0) + _click(1000.0, 0.6) if i % 4 == 0 else _click(1500.0, 0.5)
+        start = int(round(b * SR))
+        end = min(len(y), start + len(c))
+        y[start:end] += c[: end - start]
+    res = _analyse(y.astype(np.float32))
+    assert 115.0 <= res.tempo <= 125.0
+    assert mir_eval.beat.f_measure(np.asarray(beats), np.asarray(res.beat_times)) >= 0.9
+
+
 def test_silence_has_no_tempo() -> None:
     res = _analyse(np.zeros(SR * 5, dtype=np.float32))
     assert res.tempo == 0.0
