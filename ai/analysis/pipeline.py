@@ -192,6 +192,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
     zcr = _zero_crossing_rate(mono)
     y = _resample(mono, audio.sample_rate)
+    del mono  # the full-rate mix is not needed any more (long files: hundreds of MB)
     features = compute_features(y, ANALYSIS_SR)
     centroid, rolloff, rms_mean = spectral_means(features)
 

@@ -49,10 +49,36 @@ def _looks_like_audio(head: bytes) -> bool:
     )
 
 
+_BLOCK_FRAMES = 1 << 18
+"""Frames decoded per block: the interleaved block buffer stays small (~2 MB for stereo) while the
+output is filled channel-major, so a long file never exists twice in memory."""
+
+
+def _read_channels_first(handle: sf.SoundFile) -> np.ndarray:
+    """All frames of an open file as np.ndarray [shape=(channels, n), dtype=float32], block by block."""
+    capacity = max(int(handle.frames), 0) if handle.frames < 2**62 else 0
+    out = np.empty((handle.channels, capacity), dtype=np.float32)
+    filled = 0
+    while True:
+        block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        if filled + len(block) > out.shape[1]:  # the header under-counted (some compressed streams)
+            grown = np.empty((handle.channels, max(2 * out.shape[1], filled + len(block))), dtype=np.float32)
+            grown[:, :filled] = out[:, :filled]
+            out = grown
+        out[:, filled : filled + len(block)] = block.T
+        filled += len(block)
+    return out[:, :filled] if filled < out.shape[1] else out
+
+
 def decode_audio(
     source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None
 ) -> DecodedAudio:
     """Decode ``source`` (file bytes or a path) into a :class:`DecodedAudio`.
+
+    A path is decoded from the file itself (not read into memory first), and decoding goes block
+    by block into the channel-major result, so peak memory is about the decoded size.
 
     Raises UnsupportedMediaType (415) when it is not audio, UndecodableAudio (422) when it is
     empty, truncated, corrupt or holds NaN/inf samples, PayloadTooLarge (413) when it is longer
@@ -60,15 +86,18 @@ def decode_audio(
     """
     if isinstance(source, Path):
         try:
-            data = source.read_bytes()
+            with source.open("rb") as handle:
+                head = handle.read(16)
         except OSError as exc:
             raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
+        opener: Path | io.BytesIO = source
     else:
-        data = source
-    if not data:
+        head = source[:16]
+        opener = io.BytesIO(source)
+    if not head:
         raise UndecodableAudio(f"{name}: the file is empty")
     try:
-        with sf.SoundFile(io.BytesIO(data)) as handle:
+        with sf.SoundFile(opener if isinstance(opener, io.BytesIO) else str(opener)) as handle:
             sample_rate = int(handle.samplerate)
             frames = handle.frames
             if max_duration_s is not None and frames > 0 and frames / sample_rate > max_duration_s:
@@ -76,9 +105,9 @@ def decode_audio(
                     f"{name}: {frames / sample_rate:.0f} s of audio is longer than the limit of "
                     f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
                 )
-            samples = handle.read(dtype="float32", always_2d=True).T
+            samples = _read_channels_first(handle)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        if not _looks_like_audio(data[:16]):
+        if not _looks_like_audio(head):
             raise UnsupportedMediaType(
                 f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}"
             ) from exc
@@ -86,6 +115,11 @@ def decode_audio(
         raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
     if samples.shape[1] == 0:
         raise UndecodableAudio(f"{name}: the file holds no audio samples")
+    if max_duration_s is not None and samples.shape[1] / sample_rate > max_duration_s:
+        raise PayloadTooLarge(
+            f"{name}: {samples.shape[1] / sample_rate:.0f} s of audio is longer than the limit of "
+            f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
+        )
     if not np.isfinite(samples).all():
         raise UndecodableAudio(f"{name}: the audio holds NaN or infinite samples")
     return DecodedAudio(np.ascontiguousarray(samples), sample_rate)

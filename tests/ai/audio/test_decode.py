@@ -29,8 +29,14 @@ def _encode(data: np.ndarray, fmt: str, subtype: str | None = None) -> bytes:
 
 @pytest.mark.parametrize(
     ("fmt", "subtype", "tolerance"),
-    [("WAV", "PCM_16", 1e-3), ("WAV", "FLOAT", 1e-6), ("FLAC", "PCM_24", 1e-4), ("AIFF", "PCM_16", 1e-3),
-     ("OGG", "VORBIS", None), ("MP3", "MPEG_LAYER_III", None)],
+    [
+        ("WAV", "PCM_16", 1e-3),
+        ("WAV", "FLOAT", 1e-6),
+        ("FLAC", "PCM_24", 1e-4),
+        ("AIFF", "PCM_16", 1e-3),
+        ("OGG", "VORBIS", None),
+        ("MP3", "MPEG_LAYER_III", None),
+    ],
 )
 def test_every_supported_format_decodes(fmt: str, subtype: str, tolerance: float | None) -> None:
     source = _tone()
@@ -43,7 +49,7 @@ def test_every_supported_format_decodes(fmt: str, subtype: str, tolerance: float
     else:  # lossy: length within one codec frame padding, level and pitch preserved
         assert abs(audio.n_samples - len(source)) < 3000
         assert np.max(np.abs(audio.samples[0])) == pytest.approx(0.5, abs=0.05)
-        spectrum = np.abs(np.fft.rfft(audio.samples[0, 4410:4410 + 8192]))
+        spectrum = np.abs(np.fft.rfft(audio.samples[0, 4410 : 4410 + 8192]))
         assert abs(np.argmax(spectrum) * SR / 8192 - 440.0) < 10.0
 
 
@@ -94,3 +100,22 @@ def test_too_long_is_413() -> None:
 def test_missing_path_is_undecodable(tmp_path: Path) -> None:
     with pytest.raises(UndecodableAudio):
         decode_audio(tmp_path / "nope.wav")
+
+
+def test_long_file_decodes_across_blocks_identically_from_path_and_bytes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    source = (0.3 * rng.standard_normal((SR * 7 + 123, 3))).astype(np.float32)  # > one 2**18-frame block
+    path = tmp_path / "long.wav"
+    sf.write(str(path), source, SR, subtype="FLOAT")
+    from_path = decode_audio(path)
+    from_bytes = decode_audio(path.read_bytes())
+    assert from_path.samples.shape == (3, len(source))
+    np.testing.assert_array_equal(from_path.samples, source.T)
+    np.testing.assert_array_equal(from_bytes.samples, from_path.samples)
+
+
+def test_text_file_given_as_path_is_not_audio(tmp_path: Path) -> None:
+    path = tmp_path / "readme.mp3"
+    path.write_text("not audio at all\n" * 10)
+    with pytest.raises(UnsupportedMediaType):
+        decode_audio(path)
