@@ -69,8 +69,6 @@ _TP_BLOCK = 1024
 """Samples per stretch in the true-peak search."""
 _TP_FIRST = 8
 """Stretches examined one by one (most promising first) before the rest are done in runs."""
-_TP_RUN = 64
-"""Most stretches interpolated in one call."""
 
 
 @dataclass(frozen=True)
@@ -298,46 +296,87 @@ def true_peak_factor(sr: float) -> int:
 
 @numba.njit(cache=True, fastmath=True, nogil=True)
 def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.ndarray) -> float:
+    """Largest |value| at the fractional phases between samples ``start`` and ``stop`` of ``x``."""
     taps = phases.shape[0]
+    n_phases = phases.shape[1]
     n = x.shape[0]
     lead = taps // 2 - 1
     best = np.float32(0.0)
     for i in range(start, stop):
         base = i - lead
-        inside = base >= 0 and base + taps <= n
-        for p in range(phases.shape[1]):
+        if n_phases == 3 and base >= 0 and base + taps <= n:
+            a1 = a2 = a3 = np.float32(0.0)
+            for j in range(taps):
+                v = x[base + j]
+                a1 += phases[j, 0] * v
+                a2 += phases[j, 1] * v
+                a3 += phases[j, 2] * v
+            best = max(best, abs(a1), abs(a2), abs(a3))
+            continue
+        for p in range(n_phases):
             acc = np.float32(0.0)
-            if inside:
-                for j in range(taps):
-                    acc += phases[j, p] * x[base + j]
-            else:
-                for j in range(taps):
-                    k = base + j
-                    if 0 <= k < n:
-                        acc += phases[j, p] * x[k]
-            if abs(acc) > best:
-                best = abs(acc)
+            for j in range(taps):
+                k = base + j
+                if 0 <= k < n:
+                    acc += phases[j, p] * x[k]
+            best = max(best, abs(acc))
     return best
 
 
-def _interpolated_max(channel: np.ndarray, start: int, stop: int, phases: np.ndarray) -> float:
-    """Largest |value| at the fractional phases between samples ``start`` and ``stop`` (zeros outside)."""
-    return float(_interpolated_max_kernel(np.ascontiguousarray(channel, dtype=np.float32), start, stop, phases))
+@numba.njit(cache=True, nogil=True)
+def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel: the largest |sample| of each ``block``-sample stretch, and the sum of squares."""
+    channels, n = y.shape
+    n_blocks = (n + block - 1) // block
+    maxima = np.zeros((channels, n_blocks), dtype=np.float32)
+    energy = np.zeros(channels)
+    for c in range(channels):
+        total = 0.0
+        for b in range(n_blocks):
+            top = np.float32(0.0)
+            for i in range(b * block, min(n, (b + 1) * block)):
+                v = y[c, i]
+                a = abs(v)
+                if a > top:
+                    top = a
+                total += float(v) * float(v)
+            maxima[c, b] = top
+        energy[c] = total
+    return maxima, energy
 
 
-def true_peak(*, y: np.ndarray, sr: float) -> float:
-    """Largest absolute value of the oversampled signal (linear, >= the sample peak)."""
+def _as_float32(y: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def block_stats(*, y: np.ndarray, sr: float) -> tuple[np.ndarray, np.ndarray]:
+    """(block maxima np.ndarray [shape=(channels, n_blocks)], energy np.ndarray [shape=(channels,)]).
+
+    Block maxima of |y| over stretches of the true-peak search's block length, and each
+    channel's sum of squares; one pass shared by the sample peak, the RMS and the true peak.
+    """
     y = _as_2d(y, sr)
+    return _block_stats_kernel(_as_float32(y), _TP_BLOCK)
+
+
+def true_peak(*, y: np.ndarray, sr: float, block_max: np.ndarray | None = None) -> float:
+    """Largest absolute value of the oversampled signal (linear, >= the sample peak).
+
+    ``block_max``: the first output of :func:`block_stats` for ``y`` when the caller has it.
+    """
+    y = _as_2d(y, sr)
+    if y.shape[1] == 0:
+        return 0.0
+    samples = _as_float32(y)
+    if block_max is None:
+        block_max, _ = block_stats(y=samples, sr=sr)
+    absmax = float(block_max.max())
     factor = true_peak_factor(sr)
-    absmax = float(np.max(np.abs(y))) if y.size else 0.0
     if factor == 1 or absmax == 0.0:
         return absmax
     _, phases, bound_gain = _interpolator(factor)
     n = y.shape[1]
-    n_blocks = -(-n // _TP_BLOCK)
-    padded = np.zeros((y.shape[0], n_blocks * _TP_BLOCK), dtype=np.float32)
-    np.abs(y, out=padded[:, :n])
-    block_max = padded.reshape(y.shape[0], n_blocks, _TP_BLOCK).max(axis=2)
+    n_blocks = block_max.shape[1]
     # The interpolator reaches _TP_HALF_TAPS samples into the neighbouring blocks.
     neighbourhood = block_max.copy()
     neighbourhood[:, 1:] = np.maximum(neighbourhood[:, 1:], block_max[:, :-1])
@@ -351,7 +390,7 @@ def true_peak(*, y: np.ndarray, sr: float) -> float:
             return best
         channel, block = divmod(int(flat), n_blocks)
         start = block * _TP_BLOCK
-        best = max(best, _interpolated_max(y[channel], start, min(start + _TP_BLOCK, n), phases))
+        best = max(best, float(_interpolated_max_kernel(samples[channel], start, min(start + _TP_BLOCK, n), phases)))
     # ...then every stretch that can still beat it, in runs of neighbouring stretches.
     for channel in range(y.shape[0]):
         candidates = np.flatnonzero(bounds[channel] > best)
@@ -359,9 +398,8 @@ def true_peak(*, y: np.ndarray, sr: float) -> float:
             continue
         breaks = np.flatnonzero(np.diff(candidates) > 1)
         for run in np.split(candidates, breaks + 1):
-            for first in range(int(run[0]), int(run[-1]) + 1, _TP_RUN):
-                last = min(first + _TP_RUN, int(run[-1]) + 1)
-                best = max(best, _interpolated_max(y[channel], first * _TP_BLOCK, min(last * _TP_BLOCK, n), phases))
+            start, stop = int(run[0]) * _TP_BLOCK, min((int(run[-1]) + 1) * _TP_BLOCK, n)
+            best = max(best, float(_interpolated_max_kernel(samples[channel], start, stop, phases)))
     return best
 
 
@@ -398,7 +436,7 @@ def crest_factor_db(*, y: np.ndarray, sr: float) -> float | None:
 
 
 def measure_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None = None) -> LoudnessStats:
-    """Every measure of :class:`LoudnessStats` from one K-weighting pass.
+    """Every measure of :class:`LoudnessStats` from one K-weighting pass and one peak/energy pass.
 
     ``sub_energy``: the output of :func:`sub_block_powers` for ``y`` when the caller has it already.
     """
@@ -408,8 +446,9 @@ def measure_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None 
         sub_energy = sub_block_powers(y=y, sr=sr)
     momentary = _block_loudness(sub_energy, sub_per_block=4, hop=hop)
     short_term = _block_loudness(sub_energy, sub_per_block=30, hop=hop)
-    peak = sample_peak_dbfs(y=y, sr=sr)
-    level = rms_dbfs(y=y, sr=sr)
+    block_max, energy = block_stats(y=y, sr=sr)
+    peak = amplitude_to_db(float(block_max.max())) if block_max.size else None
+    level = amplitude_to_db(math.sqrt(float(energy.sum()) / y.size)) if y.size else None
 
     def finite_max(values: np.ndarray) -> float | None:
         return float(values.max()) if values.size and np.isfinite(values.max()) else None
@@ -419,7 +458,7 @@ def measure_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None 
         momentary_max_lufs=finite_max(momentary),
         short_term_max_lufs=finite_max(short_term),
         loudness_range_lu=_loudness_range(short_term),
-        true_peak_dbtp=true_peak_dbtp(y=y, sr=sr),
+        true_peak_dbtp=amplitude_to_db(true_peak(y=y, sr=sr, block_max=block_max)) if y.size else None,
         sample_peak_dbfs=peak,
         rms_dbfs=level,
         crest_factor_db=None if peak is None or level is None else peak - level,

@@ -3,7 +3,8 @@
 1. Each track's integrated loudness (BS.1770) is measured. A role's target loudness relative to
    the lead element is :data:`ai.mixing.targets.ROLE_BALANCE_LU` (the module docstring there says
    why); a role with ``n`` tracks gives each of them ``offset - 10 log10 n`` so the group sums to
-   the target.
+   the target; the group is then summed and shifted as a whole onto the role's offset (tracks of a
+   role are often correlated).
 2. Relative gains: ``gain = target offset - measured loudness``. They do not depend on how loud
    the stems came in: a stem 12 dB hotter measures 12 LU louder and gets 12 dB less gain.
 3. Pans by role (:data:`ai.mixing.targets.ROLE_PANS`, several tracks of a role spread
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ai.audio import loudness
-from ai.mixing.measure import TrackAnalysis, TrackInput, analyse_track, prepare_tracks
+from ai.mixing.measure import TrackAnalysis, TrackInput, prepare_tracks
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
     ROLE_BALANCE_LU,
@@ -127,16 +128,54 @@ def role_pans(roles: list[str]) -> list[float]:
     return pans
 
 
-def balance_gains(analyses: list[TrackAnalysis]) -> list[float]:
+@dataclass(frozen=True)
+class LevelItem:
+    """What leveling needs of a track. ``samples``: np.ndarray [shape=(2, n), dtype=float32]."""
+
+    name: str
+    role: str
+    samples: np.ndarray
+    integrated_lufs: float | None
+
+
+def items_from(analyses: list[TrackAnalysis]) -> list[LevelItem]:
+    return [
+        LevelItem(a.measurement.name, a.measurement.role, a.track.samples, a.measurement.integrated_lufs)
+        for a in analyses
+    ]
+
+
+def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = None) -> list[float]:
     """Relative gains (dB) that put every measurable track at its role's target; 0 for silent tracks.
 
-    Gains are relative: adding a constant to all of them keeps the balance.
+    Gains are relative (the lead element's target is 0 LU): adding a constant keeps the balance.
+    A role with several tracks is first split evenly (offset - 10 log10 n each), then the group
+    is summed at its pans and shifted as a whole so that the sum sits at the role's offset
+    (tracks of one role are often correlated, e.g. two basses doubling a line, and then the
+    even split alone would leave the group up to 3 LU too loud).
     """
-    targets = role_targets([a.measurement.role for a in analyses])
-    return [
-        0.0 if a.measurement.integrated_lufs is None else target - a.measurement.integrated_lufs
-        for a, target in zip(analyses, targets, strict=True)
+    roles = [item.role for item in items]
+    targets = role_targets(roles)
+    pans = role_pans(roles) if pans is None else pans
+    gains = [
+        0.0 if item.integrated_lufs is None else target - item.integrated_lufs
+        for item, target in zip(items, targets, strict=True)
     ]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.integrated_lufs is not None:
+            groups[item.role].append(k)
+    for role, members in groups.items():
+        if len(members) < 2:
+            continue
+        group = render_mix([items[k].samples for k in members], [gains[k] for k in members], [pans[k] for k in members])
+        summed = loudness.integrated_loudness(y=group, sr=sr)
+        if summed is None:
+            continue
+        correction = ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - summed
+        for k in members:
+            gains[k] += correction
+    return gains
 
 
 def pan_gains(pan: float) -> tuple[float, float]:
@@ -145,12 +184,14 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.sqrt(2) * math.cos(theta), math.sqrt(2) * math.sin(theta)
 
 
-def render_mix(analyses: list[TrackAnalysis], gains_db: list[float], pans: list[float] | None = None) -> np.ndarray:
-    """Sum of the tracks at ``gains_db`` and ``pans``. np.ndarray [shape=(2, longest n), dtype=float32]."""
-    n = max(a.track.samples.shape[1] for a in analyses)
+def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float] | None = None) -> np.ndarray:
+    """Sum of stereo tracks (np.ndarray [shape=(2, n)] each) at ``gains_db`` and ``pans``.
+
+    Returns np.ndarray [shape=(2, longest n), dtype=float32].
+    """
+    n = max(samples.shape[1] for samples in tracks)
     mix = np.zeros((2, n), dtype=np.float32)
-    for k, analysis in enumerate(analyses):
-        samples = analysis.track.samples
+    for k, samples in enumerate(tracks):
         gain = 10 ** (gains_db[k] / 20)
         left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
         m = samples.shape[1]
@@ -159,29 +200,31 @@ def render_mix(analyses: list[TrackAnalysis], gains_db: list[float], pans: list[
     return mix
 
 
-def level_analyses(
-    analyses: list[TrackAnalysis],
+def level_items(
+    items: list[LevelItem],
+    sr: int,
     *,
     target: str | float | None = "premaster",
     ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,
 ) -> AutoLevelResult:
-    """Auto-level already analysed tracks (see the module docstring)."""
+    """Auto-level measured tracks (see the module docstring)."""
     resolved = resolve_target(target, default="premaster")
     resolved = LoudnessTarget(resolved.name, resolved.lufs, ceiling_dbtp)
-    roles = [a.measurement.role for a in analyses]
-    relative = balance_gains(analyses)
+    roles = [item.role for item in items]
     pans = role_pans(roles)
+    relative = balance_gains(items, sr, pans)
     notes: list[str] = []
-    silent = [a.measurement.name for a in analyses if a.measurement.integrated_lufs is None]
+    silent = [item.name for item in items if item.integrated_lufs is None]
     if silent:
         notes.append(f"silent or too short to measure, left at 0 dB: {', '.join(silent)}")
-    audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
-    sr = analyses[0].track.sample_rate
+    audible = [k for k, item in enumerate(items) if item.integrated_lufs is not None]
     offset = 0.0
     mix_lufs = mix_tp = None
     limited = False
     if audible:
-        mix = render_mix([analyses[k] for k in audible], [relative[k] for k in audible], [pans[k] for k in audible])
+        mix = render_mix(
+            [items[k].samples for k in audible], [relative[k] for k in audible], [pans[k] for k in audible]
+        )
         lufs = loudness.integrated_loudness(y=mix, sr=sr)
         peak = loudness.true_peak(y=mix, sr=sr)
         if lufs is not None and peak > 0:
@@ -199,16 +242,15 @@ def level_analyses(
             mix_tp = peak_db + offset
     levels = {}
     targets = role_targets(roles)
-    for k, analysis in enumerate(analyses):
-        m = analysis.measurement
-        gain = relative[k] + offset if m.integrated_lufs is not None else 0.0
-        levels[m.name] = TrackLevel(
-            name=m.name,
-            role=m.role,
+    for k, item in enumerate(items):
+        gain = relative[k] + offset if item.integrated_lufs is not None else 0.0
+        levels[item.name] = TrackLevel(
+            name=item.name,
+            role=item.role,
             gain_db=gain,
             pan=pans[k],
-            loudness_before_lufs=m.integrated_lufs,
-            loudness_after_lufs=None if m.integrated_lufs is None else m.integrated_lufs + gain,
+            loudness_before_lufs=item.integrated_lufs,
+            loudness_after_lufs=None if item.integrated_lufs is None else item.integrated_lufs + gain,
             target_relative_lu=targets[k],
         )
     return AutoLevelResult(levels, mix_lufs, mix_tp, resolved, limited, notes)
@@ -228,8 +270,12 @@ def auto_level(
     target or role.
     """
     resolve_target(target, default="premaster")  # validate before the heavy work
-    analyses = [analyse_track(p) for p in prepare_tracks(tracks, roles=roles)]
-    return level_analyses(analyses, target=target, ceiling_dbtp=ceiling_dbtp)
+    prepared = prepare_tracks(tracks, roles=roles)
+    items = [
+        LevelItem(p.name, p.role, p.samples, loudness.integrated_loudness(y=p.samples, sr=p.sample_rate))
+        for p in prepared
+    ]
+    return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
 
 
-__all__ = ["PRE_MASTER_LUFS", "AutoLevelResult", "TrackLevel", "auto_level", "level_analyses", "role_targets"]
+__all__ = ["PRE_MASTER_LUFS", "AutoLevelResult", "LevelItem", "TrackLevel", "auto_level", "level_items", "role_targets"]

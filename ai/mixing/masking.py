@@ -15,12 +15,13 @@ fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE 
 * B must carry at least MIN_MASKER_SHARE of its own energy in f (a faint tail is not a conflict).
 
 A finding is the band with the lowest SMR of a directed pair, reported when SMR is below
-SMR_THRESHOLD_DB: "the kick is only 1.5 dB above the bass at 45-60 Hz during its hits".
+SMR_THRESHOLD_DB (0 dB): "during the guitar's notes the piano is 3 dB louder than it at 400-500 Hz".
 
 A second kind of conflict is a shared home: both tracks put at least SHARED_SHARE of their energy
-into the same fine band and their long-term levels there are within SHARED_LEVEL_DB of each other
-(a bass note sitting on the kick's fundamental). It is reported even when A's transients still
-poke out above B (SMR above the threshold), because the two fight for the same range all the time.
+into the same fine band, their long-term levels there are within SHARED_LEVEL_DB of each other and
+they play at the same time (SMR under SHARED_MAX_SMR_DB): a bass note sitting on the kick's
+fundamental. It is reported even when A's transients still poke out above B, because the two
+fight for the same range all the time.
 
 The EQ move goes on the masker B, at the frequency where A is strongest within the band.
 """
@@ -60,9 +61,10 @@ ROLE_PRIORITY: dict[str, int] = {
 MIN_SIGNAL_SHARE = 0.1
 MIN_MASKER_SHARE = 0.05
 ACTIVE_RANGE_DB = 10.0
-SMR_THRESHOLD_DB = 3.0
+SMR_THRESHOLD_DB = 0.0
 SHARED_SHARE = 0.3
 SHARED_LEVEL_DB = 6.0
+SHARED_MAX_SMR_DB = 10.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def find_masking(
                 (share[i, bands] >= SHARED_SHARE)
                 & (share[j, bands] >= SHARED_SHARE)
                 & (np.abs(level_diff) <= SHARED_LEVEL_DB)
+                & (smr < SHARED_MAX_SMR_DB)
             )
             k = int(np.argmin(smr))
             kind = "covers"

@@ -50,7 +50,7 @@ SILENCE_LUFS = -60.0
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
 CLIP_MIN_RUN = 3
-"""Consecutive full-scale samples that make a clipped run."""
+"""Consecutive identical full-scale samples that make a clipped run."""
 FLAT_TOP_MIN_RUN = 8
 """Consecutive identical samples (above half the peak) that make a flat top below full scale."""
 _STFT_SECONDS = 0.085
@@ -97,7 +97,7 @@ class TrackMeasurement:
     correlation: float | None
     """Inter-channel correlation (+1 mono, 0 unrelated, -1 out of phase); 1.0 for a mono stem."""
     dc_offset: float
-    """Largest channel mean (linear, signed)."""
+    """Constant offset (linear, signed): see :func:`dc_offset`."""
     clipped_samples: int
     clipped_share: float
     clipped_runs: int
@@ -276,36 +276,52 @@ def _runs(mask: np.ndarray) -> np.ndarray:
 def clipping(samples: np.ndarray) -> tuple[int, int]:
     """(clipped samples, clipped runs) of np.ndarray [shape=(channels, n)].
 
-    A clipped run is CLIP_MIN_RUN or more consecutive samples at full scale (|x| >= CLIP_LEVEL),
-    or FLAT_TOP_MIN_RUN or more consecutive identical samples above half the peak (a flat top
-    clipped below full scale and turned down).
+    Clipping leaves runs of identical samples at the clip level. A clipped run is CLIP_MIN_RUN or
+    more consecutive identical samples at full scale (CLIP_LEVEL <= |x| <= 1), or FLAT_TOP_MIN_RUN or
+    more identical samples above half the peak (clipped below full scale, then turned down).
+    Floating-point samples above 1.0 that are not flat are headroom, not clipping.
     """
     count = runs = 0
-    magnitude = np.abs(samples)
-    peak = float(magnitude.max()) if samples.size else 0.0
-    if peak == 0.0:
-        return 0, 0
-    for channel, level in zip(samples, magnitude, strict=True):
-        if peak >= CLIP_LEVEL:
-            lengths = _runs(level >= CLIP_LEVEL)
-            lengths = lengths[lengths >= CLIP_MIN_RUN]
-            count += int(lengths.sum())
-            runs += int(lengths.size)
-        # Flat tops below full scale: identical consecutive samples well above the noise.
-        loud = np.flatnonzero((level[1:] >= 0.5 * peak) & (level[1:] < CLIP_LEVEL)) + 1
+    for channel in samples:
+        magnitude = np.abs(channel)
+        peak = float(magnitude.max()) if channel.size else 0.0
+        if peak == 0.0:
+            continue
+        loud = np.flatnonzero(magnitude[1:] >= 0.5 * peak) + 1
         if loud.size == 0:
             continue
-        same = channel[loud] == channel[loud - 1]
-        # Runs of "same as the previous sample" over consecutive indices.
-        same_idx = loud[same]
+        same_idx = loud[channel[loud] == channel[loud - 1]]
         if same_idx.size == 0:
             continue
+        # Consecutive indices that each equal their predecessor form one flat run.
         gaps = np.flatnonzero(np.diff(same_idx) > 1)
-        lengths = np.diff(np.concatenate(([0], gaps + 1, [same_idx.size]))) + 1
-        lengths = lengths[lengths >= FLAT_TOP_MIN_RUN]
-        count += int(lengths.sum())
-        runs += int(lengths.size)
+        starts = np.concatenate(([0], gaps + 1))
+        lengths = np.diff(np.concatenate((starts, [same_idx.size]))) + 1
+        levels = magnitude[same_idx[starts]]
+        at_full_scale = (levels >= CLIP_LEVEL) & (levels <= 1.0)
+        needed = np.where(at_full_scale, CLIP_MIN_RUN, FLAT_TOP_MIN_RUN)
+        clipped = lengths >= needed
+        count += int(lengths[clipped].sum())
+        runs += int(clipped.sum())
     return count, runs
+
+
+def dc_offset(samples: np.ndarray, sr: int) -> float:
+    """DC offset (signed, linear): the median of the 250 ms block means of the channel where it is largest.
+
+    A constant offset moves every block's mean; a waveform's own asymmetry changes from note to note
+    and mostly averages out of the median.
+    """
+    block = max(1, int(0.25 * sr))
+    n_blocks = samples.shape[1] // block
+    if n_blocks == 0:
+        means = samples.mean(axis=1, dtype=np.float64)
+    else:
+        means = np.median(
+            samples[:, : n_blocks * block].reshape(samples.shape[0], n_blocks, block).mean(axis=2, dtype=np.float64),
+            axis=1,
+        )
+    return float(means[np.argmax(np.abs(means))])
 
 
 def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
@@ -388,8 +404,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     width, correlation = stereo_image(samples)
     if track.channels_in == 1:
         width, correlation = 0.0, 1.0
-    means = samples.mean(axis=1, dtype=np.float64)
-    dc = float(means[np.argmax(np.abs(means))])
+    dc = dc_offset(samples, sr)
     clipped, runs = clipping(samples)
     measurement = TrackMeasurement(
         name=track.name,

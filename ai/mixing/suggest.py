@@ -11,12 +11,14 @@ Findings and their thresholds (constants below):
 
 =================  ============================================================================
 clipping           CLIP_MIN_RUNS or more runs of consecutive full-scale (or flat-topped) samples.
-dc_offset          |channel mean| >= DC_THRESHOLD (-50 dBFS).
+dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means).
 rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
                    (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...).
 level              the track's loudness is LEVEL_DEVIATION_DB or more away from where the balance
                    by role puts it, relative to the other tracks (the median track).
-masking            signal-to-masker ratio below 3 dB in a band that matters to both tracks.
+masking            in a band that matters to both tracks, the masker is louder than the signal
+                   during the signal's notes, or both live there at similar levels (see
+                   ai.mixing.masking); low priority when both roles have the same rank.
 dynamics           crest factor above DYNAMICS_CREST_DB (or loudness range above DYNAMICS_LRA_LU)
                    on a role that is usually compressed (vocals, speech, bass, lead).
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
@@ -47,8 +49,8 @@ from typing import Any
 import numpy as np
 
 from ai.audio.decode import DecodedAudio
-from ai.mixing.auto_level import balance_gains, render_mix, role_pans
-from ai.mixing.masking import SMR_THRESHOLD_DB, MaskingFinding, find_masking
+from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
+from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
     PreparedTrack,
@@ -65,7 +67,7 @@ logger = logging.getLogger(__name__)
 
 CLIP_MIN_RUNS = 3
 DC_THRESHOLD = 10 ** (-50 / 20)
-RUMBLE_SHARE = 0.01
+RUMBLE_SHARE = 0.02
 RUMBLE_HIGH_SHARE = 0.05
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
@@ -360,22 +362,31 @@ def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnal
         if pair in seen:
             continue
         seen.add(pair)
-        cut = float(np.clip(SMR_THRESHOLD_DB - f.smr_db + 3.0, 2.0, 8.0))
+        cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
         q = _q_for(f.low_hz, f.high_hz, f.centre_hz)
         high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
         extra = ""
         if f.roles == ("kick", "bass"):
             extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
         same_role = f.roles[0] == f.roles[1]
+        # A lead element covered (vocals under guitars, the kick under the bass) matters most; two
+        # parts of equal rank overlapping is an arrangement choice worth a look.
+        equal_rank = ROLE_PRIORITY.get(f.roles[0], 2) == ROLE_PRIORITY.get(f.roles[1], 2)
+        priority = "low" if equal_rank else ("high" if f.smr_db < -3 else "medium")
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
         out.append(
             Suggestion(
                 "masking",
                 f"{f.signal} and {f.masker} mask each other at {f.low_hz:.0f}{high} Hz ({f.band}): during "
-                f"{f.signal}'s notes it is only {f.smr_db:.1f} dB above {f.masker} there, where "
-                f"{f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie.",
-                "high" if f.smr_db < 0 else "medium",
+                f"{f.signal}'s notes "
+                + (
+                    f"{f.masker} is {-f.smr_db:.1f} dB louder than it there"
+                    if f.smr_db < 0
+                    else f"it is only {f.smr_db:.1f} dB above {f.masker} there"
+                )
+                + f", where {f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie.",
+                priority,
                 f.masker,
                 f"Cut {f.masker} by {cut:.0f} dB at {f.centre_hz:.0f} Hz (Q {q:.1f}) to make room for "
                 f"{f.signal}{extra}.",
@@ -656,13 +667,13 @@ def suggest(
         for a in analyses:
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
             suggestions.extend(track_findings(a.measurement))
-        gains = balance_gains(analyses)
+        sr = analyses[0].track.sample_rate
+        gains = balance_gains(items_from(analyses), sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
         masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
         suggestions.extend(masking_suggestions(masking, analyses))
-        sr = analyses[0].track.sample_rate
-        mix = render_mix(analyses, [0.0] * len(analyses))
+        mix = render_mix([a.track.samples for a in analyses], [0.0] * len(analyses))
         mix_name = "mix (sum of stems)"
         mix_analysis = analyse_track(PreparedTrack(mix_name, "music", mix, sr, 2))
         mm = mix_analysis.measurement

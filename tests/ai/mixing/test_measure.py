@@ -63,6 +63,8 @@ def test_clipping_dc_and_silence() -> None:
     # A 16-bit low sine at 0.9 has a few equal samples at its peaks but no flat tops.
     quantised = np.round(tone(30, amp=0.9) * 32767) / 32767
     assert measure("Bass", stereo(quantised)).clipped_runs == 0
+    # Floating-point headroom above 0 dBFS is not clipping (even with quantisation's equal neighbours).
+    assert measure("Bass", stereo(quantised * 1.5)).clipped_runs == 0
     m = measure("Keys", stereo(sine * 0.5 + 0.05))
     assert m.dc_offset == pytest.approx(0.05, abs=1e-3)
     assert m.dc_offset_dbfs == pytest.approx(20 * math.log10(0.05), abs=0.2)
