@@ -8,7 +8,7 @@ import pytest
 from ai.analysis.features import compute_features
 from ai.analysis.tonal import KEY_PROFILES, TONICS, estimate_chords, estimate_key, key_correlations
 
-from .synth import SR, progression
+from .synth import SR, clicks, progression
 
 KEY_CASES = [
     ("C major", ["C", "F", "G7", "C"]),
@@ -42,6 +42,15 @@ def test_key_survives_a_detuned_recording(cents: float) -> None:
 def test_silence_has_no_key() -> None:
     result = estimate_key(compute_features(np.zeros(SR * 2, dtype=np.float32), SR))
     assert result.key is None and result.confidence == 0.0
+
+
+def test_noise_and_clicks_have_no_confident_key() -> None:
+    rng = np.random.default_rng(0)
+    noise = (0.1 * rng.standard_normal(SR * 6)).astype(np.float32)
+    assert estimate_key(compute_features(noise, SR)).key is None
+    tonal_result = estimate_key(compute_features(progression(["C", "F", "G7", "C"])[0], SR))
+    click_result = estimate_key(compute_features(clicks(120.0, 6.0), SR))
+    assert click_result.confidence < 0.5 * tonal_result.confidence
 
 
 def test_profiles_are_twelve_weights_and_pick_their_own_tonic() -> None:
