@@ -127,8 +127,15 @@ def score_one(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, float 
         chords = chord_majmin(result["chords"], truth, float(result.get("duration") or 0.0))
         chord7 = chord_majmin(result["chords"], truth, float(result.get("duration") or 0.0), vocabulary="sevenths")
     return {
-        "Acc1": acc1, "Acc2": acc2, "beatF": f, "CMLt": cmlt, "AMLt": amlt, "downF": down,
-        "meter": meter, "key": key_score(result.get("key"), truth["key"]), "chords": chords,
+        "Acc1": acc1,
+        "Acc2": acc2,
+        "beatF": f,
+        "CMLt": cmlt,
+        "AMLt": amlt,
+        "downF": down,
+        "meter": meter,
+        "key": key_score(result.get("key"), truth["key"]),
+        "chords": chords,
         "chord7": chord7,
     }
 
@@ -180,10 +187,12 @@ def run(dataset: Path, *, with_seed: bool, limit: int | None, verbose: bool) -> 
             scores = score_one(result, truth)
             rows["engine"].append(scores)
             if verbose:
-                print(f"{truth['file']:<18} ref {truth['bpm']:>5} {truth['key']:<9} {truth.get('meter')} | "
-                      f"est {result['tempo']} {result['key']} {result['time_signature']} "
-                      f"tun {result['tuning_cents']} | " + " ".join(
-                          f"{k}={v:.2f}" for k, v in scores.items() if v is not None))
+                print(
+                    f"{truth['file']:<18} ref {truth['bpm']:>5} {truth['key']:<9} {truth.get('meter')} | "
+                    f"est {result['tempo']} {result['key']} {result['time_signature']} "
+                    f"tun {result['tuning_cents']} | "
+                    + " ".join(f"{k}={v:.2f}" for k, v in scores.items() if v is not None)
+                )
             if with_seed:
                 seed = _seed_result(path, cache)
                 rows["seed"].append(score_one(seed, truth))

@@ -81,7 +81,9 @@ def time_alternating(path: Path, repeats: int) -> None:
             times[name].append(time.perf_counter() - start)
     print(f"3-minute file {path.name}: {repeats} alternating runs each (warm)")
     for name, values in times.items():
-        print(f"  {name:<22} median {statistics.median(values):7.3f} s   (min {min(values):.3f}, max {max(values):.3f})")
+        print(
+            f"  {name:<22} median {statistics.median(values):7.3f} s   (min {min(values):.3f}, max {max(values):.3f})"
+        )
     ratio = statistics.median(times["seed"]) / statistics.median(times["engine"])
     print(f"  speed-up seed / engine (decode included on both sides): {ratio:.1f}x")
 

@@ -210,9 +210,7 @@ def _peaks_kernel(
     return t_idx, position, amp
 
 
-def _spectral_peaks(
-    mag_t: np.ndarray, freqs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spectral_peaks(mag_t: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated spectral peaks of ``mag_t`` [shape=(frames, bins)] between PITCH_FMIN and
     PITCH_FMAX, ignoring peaks _PEAK_FLOOR_DB below their frame's maximum or _GLOBAL_FLOOR_DB
     below the loudest bin of the signal.

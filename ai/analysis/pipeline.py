@@ -98,7 +98,9 @@ def _zero_crossing_rate(mono: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _centroid_rolloff(mag_t: np.ndarray, freqs: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+def _centroid_rolloff(
+    mag_t: np.ndarray, freqs: np.ndarray, fraction: float
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """Per-frame spectral centroid and roll-off of ``mag_t`` [shape=(frames, bins)] (0 when silent)."""
     n_frames, n_bins = mag_t.shape
     centroid = np.zeros(n_frames)

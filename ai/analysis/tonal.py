@@ -28,6 +28,7 @@ TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Key profiles, 12 weights from the tonic upwards: (major, minor). Values as published:
 # Krumhansl & Kessler (1982) probe-tone ratings; Temperley (1999, "What's key for key?");
 # Albrecht & Shanahan (2013) corpus distributions; Faraldo et al. (2016) EDMA profiles.
+# fmt: off
 KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "krumhansl": (
         (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
@@ -48,6 +49,7 @@ KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
          0.0497915, 0.13451001, 0.07458916, 0.05003023, 0.09187879, 0.05545106),
     ),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def _segment_bounds(times: np.ndarray, frame_times: np.ndarray, duration: float)
     if not bounds or bounds[0] > 0.05:
         bounds = [0.0] + bounds
     bounds.append(duration)
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b - a > 1e-3]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 1e-3]
 
 
 def _viterbi(log_emission: np.ndarray, self_prob: float) -> np.ndarray:
@@ -339,7 +341,7 @@ def estimate_chords(
         root, triad = int(state) % 12, triads[int(state) // 12]
         seg_labels.append(TONICS[root] + _seventh_suffix(seg_full[i], root, triad, config))
     merged: list[ChordSegment] = []
-    for (start, end), label in zip(segments, seg_labels):
+    for (start, end), label in zip(segments, seg_labels, strict=True):
         if merged and merged[-1].label == label:
             merged[-1] = ChordSegment(merged[-1].start, end, label)
         else:

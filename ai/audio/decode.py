@@ -72,9 +72,7 @@ def _read_channels_first(handle: sf.SoundFile) -> np.ndarray:
     return out[:, :filled] if filled < out.shape[1] else out
 
 
-def decode_audio(
-    source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None
-) -> DecodedAudio:
+def decode_audio(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> DecodedAudio:
     """Decode ``source`` (file bytes or a path) into a :class:`DecodedAudio`.
 
     A path is decoded from the file itself (not read into memory first), and decoding goes block
@@ -108,9 +106,7 @@ def decode_audio(
             samples = _read_channels_first(handle)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         if not _looks_like_audio(head):
-            raise UnsupportedMediaType(
-                f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}"
-            ) from exc
+            raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc
         reason = getattr(exc, "error_string", None) or str(exc)
         raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
     if samples.shape[1] == 0:

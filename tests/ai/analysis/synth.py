@@ -7,8 +7,16 @@ import numpy as np
 SR = 22050
 
 
-def note(midi: float, duration: float, *, sr: int = SR, tuning_cents: float = 0.0, harmonics: int = 6,
-         amplitude: float = 0.2, decay: float = 2.0) -> np.ndarray:
+def note(
+    midi: float,
+    duration: float,
+    *,
+    sr: int = SR,
+    tuning_cents: float = 0.0,
+    harmonics: int = 6,
+    amplitude: float = 0.2,
+    decay: float = 2.0,
+) -> np.ndarray:
     """A plucked harmonic tone [shape=(n,)]: partials h*f0 with amplitude 0.6**(h-1), 5 ms attack."""
     n = int(round(duration * sr))
     t = np.arange(n) / sr
@@ -27,11 +35,18 @@ ROOTS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "G"
 
 def parse(label: str) -> tuple[int, str]:
     root = label[:2] if len(label) > 1 and label[1] in "#b" else label[:1]
-    return ROOTS[root], label[len(root):]
+    return ROOTS[root], label[len(root) :]
 
 
-def progression(labels: list[str], *, bpm: float = 120.0, beats_per_chord: int = 4, repeats: int = 2,
-                sr: int = SR, tuning_cents: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def progression(
+    labels: list[str],
+    *,
+    bpm: float = 120.0,
+    beats_per_chord: int = 4,
+    repeats: int = 2,
+    sr: int = SR,
+    tuning_cents: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chords struck on every beat (voiced around middle C) over a bass root on every downbeat.
 
     Returns (audio [shape=(n,)], beat_times, downbeat_times), one chord per bar.
@@ -53,8 +68,9 @@ def progression(labels: list[str], *, bpm: float = 120.0, beats_per_chord: int =
                 y[i : i + len(tone)] += tone[: n - i]
             if k == 0:
                 downbeats.append(start)
-                bass = note(36 + root, beat * beats_per_chord, sr=sr, tuning_cents=tuning_cents, amplitude=0.3,
-                            decay=0.8)
+                bass = note(
+                    36 + root, beat * beats_per_chord, sr=sr, tuning_cents=tuning_cents, amplitude=0.3, decay=0.8
+                )
                 y[i : i + len(bass)] += bass[: n - i]
     return y, np.array(beats), np.array(downbeats)
 

@@ -41,9 +41,13 @@ def test_rms_of_a_full_scale_sine() -> None:
 def test_onset_envelope_peaks_on_clicks() -> None:
     y = np.concatenate([np.zeros(SR // 4, dtype=np.float32), clicks(120.0, 6.0)])
     f = compute_features(y, SR)
-    peaks = [t for i, t in enumerate(f.frame_times[1:-1], start=1)
-             if f.onset_env[i] > 0.5 * f.onset_env.max() and f.onset_env[i] >= f.onset_env[i - 1]
-             and f.onset_env[i] >= f.onset_env[i + 1]]
+    peaks = [
+        t
+        for i, t in enumerate(f.frame_times[1:-1], start=1)
+        if f.onset_env[i] > 0.5 * f.onset_env.max()
+        and f.onset_env[i] >= f.onset_env[i - 1]
+        and f.onset_env[i] >= f.onset_env[i + 1]
+    ]
     expected = 0.25 + np.arange(0.0, 6.0, 0.5)
     assert len(peaks) == len(expected)
     assert np.max(np.abs(np.array(peaks) - expected)) < 0.035

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from ai.analysis.pipeline import AnalysisResult, analyze, spectral_means, to_analysis_rate, warm_up
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
+from ai.analysis.pipeline import AnalysisResult, analyze, spectral_means, to_analysis_rate, warm_up
 from ai.audio.decode import DecodedAudio
 from utils.errors import UndecodableAudio
 
@@ -51,11 +51,33 @@ def test_known_tempo_key_and_chords(song: tuple[AnalysisResult, dict]) -> None:
 def test_every_field_is_reported_and_json_ready(song: tuple[AnalysisResult, dict]) -> None:
     result, _ = song
     data = result.to_dict()
-    for name in ("tempo", "tempo_confidence", "beat_times", "beats", "downbeat_times", "time_signature", "key",
-                 "key_confidence", "key_runner_up", "key_runner_up_score", "tuning_cents", "chords",
-                 "loudness_lufs", "true_peak_dbtp", "peak_dbfs", "loudness_range_lu", "crest_factor_db",
-                 "duration", "sample_rate", "channels", "spectral_centroid_mean", "spectral_rolloff_mean",
-                 "rms_mean", "zero_crossing_rate_mean", "notes"):
+    for name in (
+        "tempo",
+        "tempo_confidence",
+        "beat_times",
+        "beats",
+        "downbeat_times",
+        "time_signature",
+        "key",
+        "key_confidence",
+        "key_runner_up",
+        "key_runner_up_score",
+        "tuning_cents",
+        "chords",
+        "loudness_lufs",
+        "true_peak_dbtp",
+        "peak_dbfs",
+        "loudness_range_lu",
+        "crest_factor_db",
+        "duration",
+        "sample_rate",
+        "channels",
+        "spectral_centroid_mean",
+        "spectral_rolloff_mean",
+        "rms_mean",
+        "zero_crossing_rate_mean",
+        "notes",
+    ):
         assert name in data
     json.dumps(data, allow_nan=False)
     assert data["peak_dbfs"] < 0.0
