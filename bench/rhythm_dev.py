@@ -9,6 +9,7 @@ that rhythm-only changes re-score in seconds.
 
 Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--subset songs] [--clip] [-v]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,9 +87,11 @@ def score_subset(folder: Path, cache: Path | None, verbose: bool, clip: bool) ->
         rows.append(row)
         if verbose:
             extra = f" db {row.get('downbeat_f', float('nan')):.2f}"
-            print(f"  {item['file']:<22} ref {item['bpm']:>6} {item.get('meter')}  est {res.tempo:>6} "
-                  f"{res.time_signature} conf {res.tempo_confidence:.2f}  F {beat_f:.2f}{extra} "
-                  f"{item.get('groove', item.get('program', ''))}")
+            print(
+                f"  {item['file']:<22} ref {item['bpm']:>6} {item.get('meter')}  est {res.tempo:>6} "
+                f"{res.time_signature} conf {res.tempo_confidence:.2f}  F {beat_f:.2f}{extra} "
+                f"{item.get('groove', item.get('program', ''))}"
+            )
     out = {"n": len(rows), "rhythm_ms_per_file": 1000.0 * seconds / max(1, len(rows))}
     for k in ("acc1", "acc2", "beat_f", "cmlt", "amlt", "downbeat_f", "meter"):
         vals = [r[k] for r in rows if k in r]
@@ -103,8 +106,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--subset", action="append", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--clip", action="store_true",
-                        help="score beats only up to the last annotated beat (+ half a beat)")
+    parser.add_argument(
+        "--clip", action="store_true", help="score beats only up to the last annotated beat (+ half a beat)"
+    )
     args = parser.parse_args()
     folders = sorted(p.parent for p in args.dataset.glob("*/ground_truth.json"))
     if args.subset:

@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 MIN_BPM = 40.0
 MAX_BPM = 250.0
+"""Range of beat-level tempi considered."""
 PRIOR_BPM = 130.0
 """Mode of the log-normal tempo prior (beats per minute)."""
 PRIOR_OCTAVES = 0.7
@@ -50,6 +51,7 @@ PRIOR_OCTAVES = 0.7
 TIGHTNESS = 100.0
 """Weight of the squared log-ratio between an inter-beat interval and the period (Ellis)."""
 LOW_WEIGHT = 2.0
+"""Weight of the kick/bass onset envelope added to the detection function for beat tracking."""
 OFFBEAT_RATIO = 1.5
 """The beats are moved by half a period when the strongest chord changes between them are this
 many times stronger than those on them."""
@@ -65,7 +67,7 @@ LEVEL_FACTORS = (0.5, 2.0)
 DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
-"""Shorter input gets no tempo."""
+"""Input whose sounding span is shorter gets no tempo."""
 _SILENCE_DB = -60.0
 """Frames more than this far below the loudest frame count as silence."""
 _SUSTAIN_DB = -20.0
@@ -123,7 +125,9 @@ def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @numba.njit(cache=True)
-def _banded_project(mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray) -> np.ndarray:  # pragma: no cover
+def _banded_project(
+    mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray
+) -> np.ndarray:  # pragma: no cover
     """out[b, t] = sum_k weights_b[k] * mag[lo[b] + k, t]; one pass over the frames."""
     n_bands, n = lo.shape[0], mag.shape[1]
     out = np.zeros((n_bands, n), dtype=np.float32)
@@ -165,9 +169,7 @@ def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0
     return flux
 
 
-def beat_detection_function(
-    *, stft_mag: np.ndarray, sr: int, n_fft: int, hop_length: int
-) -> np.ndarray:
+def beat_detection_function(*, stft_mag: np.ndarray, sr: int, n_fft: int, hop_length: int) -> np.ndarray:
     """The mel flux scaled by its spread, minus its moving average over DETREND_SECONDS.
 
     stft_mag: np.ndarray [shape=(1 + n_fft // 2, n)] -> np.ndarray [shape=(n,)].
@@ -206,9 +208,7 @@ def _interp(acf: np.ndarray, lags: np.ndarray) -> np.ndarray:
     return np.interp(lags, np.arange(acf.shape[0]), acf, right=0.0)
 
 
-def tempo_strength(
-    odf: np.ndarray, *, frame_rate: float, bpms: np.ndarray, harmonics: int = 4
-) -> np.ndarray:
+def tempo_strength(odf: np.ndarray, *, frame_rate: float, bpms: np.ndarray, harmonics: int = 4) -> np.ndarray:
     """Periodicity evidence for each tempo in ``bpms``: mean autocorrelation at k * period.
 
     odf: np.ndarray [shape=(n,)] -> np.ndarray [shape=bpms.shape].
@@ -387,7 +387,9 @@ def _beat_features(
     pattern = np.concatenate([_sample(onset, grid), _sample(low, grid)], axis=1)
     # Peak strength near each beat (+-1/8 beat).
     width = max(1, int(round(period / 8)))
-    idx = np.clip(np.round(beats).astype(np.int64)[:, None] + np.arange(-width, width + 1)[None, :], 0, onset.shape[0] - 1)
+    idx = np.clip(
+        np.round(beats).astype(np.int64)[:, None] + np.arange(-width, width + 1)[None, :], 0, onset.shape[0] - 1
+    )
     low_at = low[idx].max(axis=1)
     acc_at = onset[idx].max(axis=1)
     # Mean chroma over each beat span; change = 1 - cosine with the previous span.
@@ -482,9 +484,7 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
 # Entry point
 
 
-def _confidence(
-    bpms: np.ndarray, posterior: np.ndarray, strength: np.ndarray, tempo: float, spread: float
-) -> float:
+def _confidence(bpms: np.ndarray, posterior: np.ndarray, strength: np.ndarray, tempo: float, spread: float) -> float:
     """Tempo confidence in [0, 1]: pulse clarity (comb strength at the tempo) x beat regularity
     x how clearly the tempo beats its metrical relatives (x1/2, x2, x2/3, x3/2) on the posterior."""
     log_bpms = np.log(bpms)
@@ -500,9 +500,7 @@ def _confidence(
     return clarity * regularity * (0.5 + 0.5 * margin)
 
 
-def _track(
-    score: np.ndarray, period: float, sustained: np.ndarray
-) -> tuple[np.ndarray, float, float] | None:
+def _track(score: np.ndarray, period: float, sustained: np.ndarray) -> tuple[np.ndarray, float, float] | None:
     """Beats (fractional frames) at ``period`` through ``score``, the refined period and the
     relative spread of the intervals; None when fewer than 4 beats are found."""
     frames = _dp_beats(_smooth_for_dp(score, period), period, TIGHTNESS)
@@ -531,7 +529,9 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     chroma = np.asarray(features.chroma, dtype=np.float64)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
     odf = beat_detection_function(
-        stft_mag=np.asarray(features.stft_mag), sr=int(features.sr), n_fft=int(features.n_fft),
+        stft_mag=np.asarray(features.stft_mag),
+        sr=int(features.sr),
+        n_fft=int(features.n_fft),
         hop_length=int(features.hop_length),
     )
 
@@ -575,9 +575,12 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
     # fall half-way between the tracked beats, the tracker has locked onto the off-beats. Only
     # for music whose harmony sounds most of the time (not clicks or sparse percussion).
     half = 0.5 * period
-    if beats.shape[0] >= 5 and _harmony_sustained(chroma) and _top_quartile(
-        _chroma_change_at(chroma, beats[:-1] + half, half)
-    ) > OFFBEAT_RATIO * _top_quartile(_chroma_change_at(chroma, beats, half)):
+    if (
+        beats.shape[0] >= 5
+        and _harmony_sustained(chroma)
+        and _top_quartile(_chroma_change_at(chroma, beats[:-1] + half, half))
+        > OFFBEAT_RATIO * _top_quartile(_chroma_change_at(chroma, beats, half))
+    ):
         beats = _fill_grid(beats[:-1] + half, sustained, period)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
