@@ -435,10 +435,17 @@ def crest_factor_db(*, y: np.ndarray, sr: float) -> float | None:
     return None if peak is None or level is None else peak - level
 
 
-def measure_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None = None) -> LoudnessStats:
+def measure_loudness(
+    *,
+    y: np.ndarray,
+    sr: float,
+    sub_energy: np.ndarray | None = None,
+    stats: tuple[np.ndarray, np.ndarray] | None = None,
+) -> LoudnessStats:
     """Every measure of :class:`LoudnessStats` from one K-weighting pass and one peak/energy pass.
 
-    ``sub_energy``: the output of :func:`sub_block_powers` for ``y`` when the caller has it already.
+    ``sub_energy`` and ``stats``: the outputs of :func:`sub_block_powers` and :func:`block_stats`
+    for ``y`` when the caller has them already.
     """
     y = _as_2d(y, sr)
     hop = _hop_samples(sr)
@@ -446,7 +453,7 @@ def measure_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None 
         sub_energy = sub_block_powers(y=y, sr=sr)
     momentary = _block_loudness(sub_energy, sub_per_block=4, hop=hop)
     short_term = _block_loudness(sub_energy, sub_per_block=30, hop=hop)
-    block_max, energy = block_stats(y=y, sr=sr)
+    block_max, energy = block_stats(y=y, sr=sr) if stats is None else stats
     peak = amplitude_to_db(float(block_max.max())) if block_max.size else None
     level = amplitude_to_db(math.sqrt(float(energy.sum()) / y.size)) if y.size else None
 

@@ -11,7 +11,8 @@ Stems are brought onto one footing before they are measured (:func:`prepare_trac
   (they are never copied to pad them). A note says when lengths differ by more than a second.
 
 The spectrum comes from one STFT of the track's mid signal ((L + R) / 2; a Hann window of about
-85 ms, half overlap), scaled so that a band's level in dB is the RMS level (dBFS) of the signal
+85 ms, 4096 samples at 44.1/48 kHz, frames side by side: half the cost of overlapping frames,
+and the same long-term spectrum), scaled so that a band's level in dB is the RMS level (dBFS) of the signal
 filtered to that band: a full-scale sine reads -3 dB in its band. The STFT's frame-wise powers in
 fine bands (about a third of an octave) are kept for the cross-track masking analysis.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.fft
 import soxr
@@ -51,8 +53,10 @@ CLIP_LEVEL = 0.999
 """Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
 CLIP_MIN_RUN = 3
 """Consecutive identical full-scale samples that make a clipped run."""
-FLAT_TOP_MIN_RUN = 8
-"""Consecutive identical samples (above half the peak) that make a flat top below full scale."""
+FLAT_TOP_MIN_RUN = 4
+"""Consecutive identical samples at the track's peak level that make a flat top below full scale."""
+FLAT_TOP_LEVEL = 0.999
+"""A flat top below full scale must sit within 0.01 dB of the channel's peak."""
 _STFT_SECONDS = 0.085
 
 
@@ -193,7 +197,7 @@ class TrackAnalysis:
 def stft_setup(sr: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
     """(n_fft, hop, window, bin frequencies, fine-band start bins) for ``sr``."""
     n_fft = 1 << int(round(math.log2(_STFT_SECONDS * sr)))
-    hop = n_fft // 2
+    hop = n_fft
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
     starts = np.searchsorted(freqs, [min(edge, sr / 2) for edge in FINE_BAND_EDGES_HZ])
@@ -273,55 +277,77 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return change[1::2] - change[0::2]
 
 
-def clipping(samples: np.ndarray) -> tuple[int, int]:
-    """(clipped samples, clipped runs) of np.ndarray [shape=(channels, n)].
+@numba.njit(cache=True, nogil=True)
+def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, np.ndarray]:
+    """One pass over a channel: clipped samples and runs (see :func:`clipping`), and block means."""
+    n = x.shape[0]
+    n_blocks = n // dc_block
+    means = np.zeros(max(n_blocks, 1))
+    count = 0
+    runs = 0
+    run = 1
+    block_sum = 0.0
+    for i in range(n):
+        v = x[i]
+        block_sum += v
+        if dc_block > 0 and (i + 1) % dc_block == 0 and (i + 1) // dc_block <= n_blocks:
+            means[(i + 1) // dc_block - 1] = block_sum / dc_block
+            block_sum = 0.0
+        if i > 0 and v == x[i - 1]:
+            run += 1
+        else:
+            run = 1
+        # Decide when a run ends (next sample differs or the signal ends).
+        if run >= 2 and (i == n - 1 or x[i + 1] != v):
+            level = abs(v)
+            full_scale = level >= CLIP_LEVEL and level <= 1.0
+            if full_scale and run >= CLIP_MIN_RUN or level >= FLAT_TOP_LEVEL * peak and run >= FLAT_TOP_MIN_RUN:
+                count += run
+                runs += 1
+    if n_blocks == 0:
+        means[0] = block_sum / max(n, 1)
+    return count, runs, means
+
+
+def scan_channels(samples: np.ndarray, sr: int, peaks: np.ndarray | None = None) -> tuple[int, int, float]:
+    """(clipped samples, clipped runs, DC offset) of np.ndarray [shape=(channels, n)].
 
     Clipping leaves runs of identical samples at the clip level. A clipped run is CLIP_MIN_RUN or
-    more consecutive identical samples at full scale (CLIP_LEVEL <= |x| <= 1), or FLAT_TOP_MIN_RUN or
-    more identical samples above half the peak (clipped below full scale, then turned down).
-    Floating-point samples above 1.0 that are not flat are headroom, not clipping.
+    more consecutive identical samples at full scale (CLIP_LEVEL <= |x| <= 1), or FLAT_TOP_MIN_RUN
+    or more identical samples at the channel's peak level (clipped below full scale, then turned
+    down): a clipper leaves every flat top at one level, quantisation leaves short flats anywhere.
+    Floating-point samples above 1.0 that are not flat are headroom, not clipping. ``peaks``:
+    each channel's largest |sample| when the caller has it.
+
+    The DC offset (signed, linear) is the median of the 250 ms block means of the channel where it
+    is largest: a constant offset moves every block's mean, while a waveform's own asymmetry
+    changes from note to note and mostly averages out of the median.
     """
     count = runs = 0
-    for channel in samples:
-        magnitude = np.abs(channel)
-        peak = float(magnitude.max()) if channel.size else 0.0
-        if peak == 0.0:
-            continue
-        loud = np.flatnonzero(magnitude[1:] >= 0.5 * peak) + 1
-        if loud.size == 0:
-            continue
-        same_idx = loud[channel[loud] == channel[loud - 1]]
-        if same_idx.size == 0:
-            continue
-        # Consecutive indices that each equal their predecessor form one flat run.
-        gaps = np.flatnonzero(np.diff(same_idx) > 1)
-        starts = np.concatenate(([0], gaps + 1))
-        lengths = np.diff(np.concatenate((starts, [same_idx.size]))) + 1
-        levels = magnitude[same_idx[starts]]
-        at_full_scale = (levels >= CLIP_LEVEL) & (levels <= 1.0)
-        needed = np.where(at_full_scale, CLIP_MIN_RUN, FLAT_TOP_MIN_RUN)
-        clipped = lengths >= needed
-        count += int(lengths[clipped].sum())
-        runs += int(clipped.sum())
+    offsets = []
+    block = max(1, int(0.25 * sr))
+    for k, channel in enumerate(samples):
+        channel = np.ascontiguousarray(channel, dtype=np.float32)
+        own_peak = float(np.max(np.abs(channel))) if peaks is None and channel.size else 0.0
+        peak = float(peaks[k]) if peaks is not None else own_peak
+        c, r, means = _scan_kernel(channel, peak, block)
+        if peak > 0:
+            count += int(c)
+            runs += int(r)
+        offsets.append(float(np.median(means)))
+    dc = offsets[int(np.argmax(np.abs(offsets)))] if offsets else 0.0
+    return count, runs, dc
+
+
+def clipping(samples: np.ndarray) -> tuple[int, int]:
+    """(clipped samples, clipped runs): see :func:`scan_channels`."""
+    count, runs, _ = scan_channels(samples, 48000)
     return count, runs
 
 
 def dc_offset(samples: np.ndarray, sr: int) -> float:
-    """DC offset (signed, linear): the median of the 250 ms block means of the channel where it is largest.
-
-    A constant offset moves every block's mean; a waveform's own asymmetry changes from note to note
-    and mostly averages out of the median.
-    """
-    block = max(1, int(0.25 * sr))
-    n_blocks = samples.shape[1] // block
-    if n_blocks == 0:
-        means = samples.mean(axis=1, dtype=np.float64)
-    else:
-        means = np.median(
-            samples[:, : n_blocks * block].reshape(samples.shape[0], n_blocks, block).mean(axis=2, dtype=np.float64),
-            axis=1,
-        )
-    return float(means[np.argmax(np.abs(means))])
+    """DC offset: see :func:`scan_channels`."""
+    return scan_channels(samples, sr)[2]
 
 
 def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
@@ -373,7 +399,8 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     """Measure one prepared track (all of :class:`TrackMeasurement`) and keep its spectra."""
     samples, sr = track.samples, track.sample_rate
     sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
-    stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy)
+    block_stats = loudness.block_stats(y=samples, sr=sr)
+    stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy, stats=block_stats)
     hop = max(1, int(round(loudness.HOP_S * sr)))
     silent_share = 1.0
     if sub_energy.size:
@@ -404,8 +431,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     width, correlation = stereo_image(samples)
     if track.channels_in == 1:
         width, correlation = 0.0, 1.0
-    dc = dc_offset(samples, sr)
-    clipped, runs = clipping(samples)
+    clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1))
     measurement = TrackMeasurement(
         name=track.name,
         role=track.role,

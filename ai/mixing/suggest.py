@@ -732,3 +732,19 @@ def suggest(
     suggestions = _sort(suggestions)
     score, text = quality(suggestions)
     return MixReport(mode, suggestions, score, text, resolved, measurements, masking, mix_info, comparison, notes)
+
+
+def warmup() -> None:
+    """Compile the numba kernels (K-weighting, true peak, sample scans) on a short signal.
+
+    The first call of each kernel otherwise pays about a second of JIT compilation (cached on disk
+    afterwards); the service can call this at start-up.
+    """
+    sr = 44100
+    t = np.arange(sr * 2) / sr
+    tone = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    stems = [
+        TrackInput("Bass", DecodedAudio(np.stack([tone, tone]), sr)),
+        TrackInput("Keys", DecodedAudio(tone[np.newaxis, :].copy(), sr)),
+    ]
+    suggest(stems, workers=1)
