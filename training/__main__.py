@@ -21,7 +21,7 @@ from training import cards, datasets, magenta_train
 from training.specs import SPECS, TINY_HPARAMS
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_STEPS = {"drums": 3000, "bass": 3000, "melody": 3000, "melody_improv": 2000}
+DEFAULT_STEPS = {"drums": 3000, "bass": 2500, "melody": 2500, "melody_improv": 2000}
 
 
 def run(name: str, *, steps: int | None, tiny: bool, out_dir: Path, work_dir: Path,

@@ -6,6 +6,26 @@ from pathlib import Path
 
 from training.magenta_train import ModelSpec
 
+COMMON_SIZE = (
+    "Two LSTM layers of 128 train in about 15-30 minutes on the 2 shared CPU cores here, keep the "
+    "bundle small (all bundles ship in the repository, budget ~40 MB) and keep batch-size-1 "
+    "generation within the service's latency goals (4 bars of drums <= 0.15 s, 8 bars of bass "
+    "<= 0.3 s). The corpus is small, so a bigger network would mostly memorise it.")
+SIZE_NOTES = {
+    "drums": (
+        "Magenta's `drum_kit` default is 3x256 LSTM with attention over 32 steps. A first 2x128 "
+        "model with attention trained at ~0.55 steps/s here and generated 4 bars in ~150 ms under "
+        "load, at the latency limit; without attention the same net trains several times faster "
+        "and the drum_kit encoding's binary step counters still give it the position in the bar. "
+        + COMMON_SIZE),
+    "bass": ("Magenta's `chord_pitches_improv` default is 3x256 LSTM; 2x256 trained at ~1.2 steps/s "
+             "here, 2x128 at ~3.5 steps/s. " + COMMON_SIZE),
+    "melody": ("Magenta's `lookback_rnn` default is 2x128 LSTM (kept). lookback_rnn instead of "
+               "attention_rnn: the attention wrapper is several times slower per step on this CPU. "
+               + COMMON_SIZE),
+    "melody_improv": ("Magenta's `chord_pitches_improv` default is 3x256 LSTM. " + COMMON_SIZE),
+}
+
 NOTES = {
     "drums": (
         "Input/output: GM drum notes (channel 10); `drum_kit` maps every drum pitch onto 9 classes "
@@ -15,12 +35,14 @@ NOTES = {
         "Trained in C major / A minor only (chords given to MMA in 7 keys, transposed back). At "
         "serving time: transpose the chord progression to C/Am, generate, transpose the notes back. "
         "The standard `chord_pitches_improv` encoding squashes melodies into MIDI 48-83, so the "
-        "bass comes out 1-2 octaves high: move it down by octaves into the bass register (E1-G3)."),
+        "bass comes out 1-2 octaves high: move it down by octaves into the bass register (E1-G3). "
+        "Without primer notes start the generate section at 0.01 s (see training/README.md)."),
     "melody": (
         "Melodies are transposed to C major / A minor before encoding (our normalisation, then "
         "Magenta's own `transpose_to_key=0`); the generator transposes a primer into C and back."),
     "melody_improv": (
-        "Trained in C major / A minor only: transpose chords to C/Am, generate, transpose back."),
+        "Trained in C major / A minor only: transpose chords to C/Am, generate, transpose back. "
+        "Without primer notes start the generate section at 0.01 s (see training/README.md)."),
 }
 
 
@@ -73,12 +95,7 @@ def write_card(spec: ModelSpec, results: dict, path: Path) -> Path:
         "",
         "## Why this size",
         "",
-        "Magenta's default is 3 layers of 256 (drum_kit, chord_pitches_improv) or 2 of 128 "
-        "(attention_rnn). Two layers of 128 train in 15-30 minutes on 2 shared CPU cores, keep the "
-        "bundle small (the repository ships all bundles, budget ~40 MB) and keep generation at "
-        "batch size 1 fast enough for the service's latency goals (4 bars of drums <= 0.15 s, "
-        "8 bars of bass <= 0.3 s). The corpus is small (about a thousand grooves or a few thousand "
-        "tunes), so a larger network would mostly memorise it.",
+        SIZE_NOTES[spec.name],
         "",
         "## Serving notes",
         "",

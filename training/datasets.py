@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 TINY_TRAIN_GROOVES = 3
 TINY_TUNES = 12
+SPLIT_SECONDS = 24.0
 
 
 @dataclass
@@ -65,17 +66,29 @@ def melody_corpus(work_dir: Path, *, tiny: bool = False) -> Corpus:
     from training import folk_corpus
 
     tunes = folk_corpus.load_melodies(work_dir / "music21", limit=TINY_TUNES if tiny else None)
-    return Corpus(train=[t.sequence for t in tunes if not t.heldout],
-                  heldout=[t.sequence for t in tunes if t.heldout],
+    return Corpus(train=split_long([t.sequence for t in tunes if not t.heldout]),
+                  heldout=split_long([t.sequence for t in tunes if t.heldout]),
                   summary=folk_corpus.summary(tunes))
+
+
+def split_long(sequences: list, *, seconds: float = SPLIT_SECONDS) -> list:
+    """Cut tunes into windows of ``seconds`` (48 quarters at 120 bpm: whole bars of 2/4, 3/4,
+    4/4 and 6/8) so that Magenta's extractor, which truncates at max_steps, sees all of each tune."""
+    from note_seq import sequences_lib
+
+    pieces = []
+    for sequence in sequences:
+        pieces.extend(sequences_lib.split_note_sequence(sequence, seconds) if sequence.total_time > seconds
+                      else [sequence])
+    return pieces
 
 
 def melody_improv_corpus(work_dir: Path, *, tiny: bool = False) -> Corpus:
     from training import folk_corpus
 
     tunes = folk_corpus.load_chorale_lead_sheets(work_dir / "music21", limit=TINY_TUNES if tiny else None)
-    return Corpus(train=[t.sequence for t in tunes if not t.heldout],
-                  heldout=[t.sequence for t in tunes if t.heldout],
+    return Corpus(train=split_long([t.sequence for t in tunes if not t.heldout]),
+                  heldout=split_long([t.sequence for t in tunes if t.heldout]),
                   summary=folk_corpus.summary(tunes))
 
 

@@ -88,10 +88,12 @@ def normalising_shift(tonic: int, minor: bool) -> int:
     return shift - 12 if shift > 5 else shift
 
 
-def score_to_sequence(score, *, tune_id: str, part_index: int = 0) -> music_pb2.NoteSequence | None:
+def score_to_sequence(score, *, tune_id: str, part_index: int = 0,
+                      shift: int | None = None) -> music_pb2.NoteSequence | None:
     """One part of a music21 score as a key-normalised NoteSequence at 120 bpm (None if unusable).
 
-    Ties are merged, chords reduced to their top note, grace notes dropped.
+    Ties are merged, chords reduced to their top note, grace notes dropped. ``shift`` (semitones)
+    overrides the key estimated from the part itself.
     """
     from music21 import meter
 
@@ -116,7 +118,8 @@ def score_to_sequence(score, *, tune_id: str, part_index: int = 0) -> music_pb2.
     if len(notes) < MIN_NOTES:
         return None
     tonic, minor = estimate_key(np.array([n[0] for n in notes]), np.array([n[2] for n in notes]))
-    shift = normalising_shift(tonic, minor)
+    if shift is None:
+        shift = normalising_shift(tonic, minor)
     for pitch, start, length in notes:
         ns.notes.add(pitch=pitch + shift, start_time=start, end_time=start + length, velocity=90, instrument=0)
     ns.key_signatures.add(time=0.0, key=9 if minor else 0, mode=music_pb2.NoteSequence.KeySignature.MINOR if minor
@@ -173,6 +176,89 @@ def load_melodies(work_dir: Path, *, limit: int | None = None) -> list[Tune]:
     return _cached(work_dir / name, _iter_folk_tunes(limit))
 
 
+CHORD_QUALITIES = {"major": "", "minor": "m", "diminished": "dim", "augmented": "aug"}
+
+
+def chord_symbol(chord, shift: int) -> str | None:
+    """note_seq chord symbol of a music21 chord moved ``shift`` semitones, or None if unnamed.
+
+    Triads by quality; a dominant seventh becomes ``X7``, a minor seventh ``Xm7``.
+    """
+    from training.progressions import NAMES
+
+    try:
+        root = chord.root()
+    except Exception:  # music21 raises on empty or degenerate chords
+        return None
+    if root is None:
+        return None
+    name = NAMES[(root.pitchClass + shift) % 12]
+    if chord.isDominantSeventh():
+        return name + "7"
+    if chord.isHalfDiminishedSeventh():
+        return name + "m7b5"
+    if chord.isDiminishedSeventh():
+        return name + "dim7"
+    quality = CHORD_QUALITIES.get(chord.quality)
+    if quality is None:
+        return None
+    if quality == "m" and chord.seventh is not None:
+        return name + "m7"
+    return name + quality
+
+
+def chorale_lead_sheet(score, *, tune_id: str) -> music_pb2.NoteSequence | None:
+    """Soprano of a chorale over its chordified harmony (one chord symbol per beat), in C/Am."""
+    all_notes = [(p.midi, float(n.quarterLength)) for n in score.flatten().notes for p in n.pitches]
+    if len(all_notes) < MIN_NOTES:
+        return None
+    tonic, minor = estimate_key(np.array([n[0] for n in all_notes]), np.array([n[1] for n in all_notes]))
+    shift = normalising_shift(tonic, minor)
+    sequence = score_to_sequence(score, tune_id=tune_id, part_index=0, shift=shift)
+    if sequence is None:
+        return None
+    beat = 60.0 / QPM
+    previous = None
+    for chord in score.chordify().flatten().getElementsByClass("Chord"):
+        if float(chord.offset) != int(chord.offset):  # passing sonorities between beats
+            continue
+        symbol = chord_symbol(chord, shift)
+        if symbol is not None and symbol != previous:
+            sequence.text_annotations.add(time=float(chord.offset) * beat, text=symbol,
+                                          annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+            previous = symbol
+    return sequence if sequence.text_annotations else None
+
+
+def _iter_chorales(limit: int | None) -> Iterator[Tune]:
+    from music21 import corpus
+
+    count = 0
+    for path in sorted(corpus.getComposer("bach"), key=str):
+        tune_id = "bach/" + Path(path).stem
+        try:
+            score = corpus.parse(str(path))
+        except Exception as exc:  # music21 raises many types on odd files; skip, log it
+            logger.warning("music21 could not parse %s: %s", path, exc)
+            continue
+        if len(score.parts) != 4:
+            continue
+        sequence = chorale_lead_sheet(score, tune_id=tune_id)
+        if sequence is not None:
+            yield Tune(tune_id=tune_id, sequence=sequence)
+            count += 1
+            if count % 50 == 0:
+                logger.info("%d chorales", count)
+            if limit is not None and count >= limit:
+                return
+
+
+def load_chorale_lead_sheets(work_dir: Path, *, limit: int | None = None) -> list[Tune]:
+    """Bach chorale sopranos over chordified chords, in C/Am; cached in ``work_dir``."""
+    name = "chorales.tfrecord" if limit is None else f"chorales_{limit}.tfrecord"
+    return _cached(work_dir / name, _iter_chorales(limit))
+
+
 def summary(tunes: list[Tune]) -> str:
     train = [t for t in tunes if not t.heldout]
     sources = sorted({t.tune_id.split("/")[0] for t in tunes})
@@ -188,6 +274,8 @@ def main() -> None:
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "data" / "training"
     tunes = load_melodies(work / "music21")
     print(summary(tunes))
+    chorales = load_chorale_lead_sheets(work / "music21")
+    print(summary(chorales))
 
 
 if __name__ == "__main__":

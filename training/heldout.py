@@ -35,11 +35,17 @@ def _write(sequence, path: Path, *, program: int | None = None) -> None:
     midi.write(str(path))
 
 
-def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = None,
-                   melodies: bool = True) -> list[dict]:
-    """Write the held-out drums, bass and melodies under ``out_dir``; returns the index entries."""
+def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = None, melodies: bool = True,
+                   renderings: list[mma_corpus.Rendering] | None = None) -> list[dict]:
+    """Write the held-out drums, bass and melodies under ``out_dir``; returns the index entries.
+
+    ``renderings`` defaults to the whole MMA corpus (rendered into ``work_dir`` when not cached);
+    only held-out ones are written.
+    """
     index: list[dict] = []
-    renderings = [r for r in mma_corpus.build_renderings(work_dir / "mma", per_groove=3) if r.heldout]
+    if renderings is None:
+        renderings = mma_corpus.build_renderings(work_dir / "mma", per_groove=3)
+    renderings = [r for r in renderings if r.heldout]
     minor = {p.name: p.minor for p in PROGRESSIONS}
     for part in ("drums", "bass"):
         for rendering in renderings[:max_per_part]:

@@ -15,9 +15,9 @@ SPECS: dict[str, ModelSpec] = {
         family="drums_rnn",
         config_id="drum_kit",
         bundle_file="dawg_drums.mag",
-        description=("DAWG DrumsRNN (drum_kit encoding, 2x128 LSTM + attention) trained on the drum "
+        description=("DAWG DrumsRNN (drum_kit encoding, 2x128 LSTM, no attention) trained on the drum "
                      "channel of MMA's human-written groove library, held-out styles excluded."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "attn_length": 32,
+        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "attn_length": 0,
                  "dropout_keep_prob": 0.75, "learning_rate": 0.002},
         min_bars=4,
         max_steps=256,
@@ -38,14 +38,14 @@ SPECS: dict[str, ModelSpec] = {
     "melody": ModelSpec(
         name="melody",
         family="melody_rnn",
-        config_id="attention_rnn",
+        config_id="lookback_rnn",
         bundle_file="dawg_melody.mag",
-        description=("DAWG MelodyRNN (attention_rnn, 2x128 LSTM, attention 40) trained on folk tunes "
-                     "(Essen, O'Neill, Ryan's Mammoth) and Bach chorale sopranos from music21."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "attn_length": 40,
-                 "dropout_keep_prob": 0.75, "learning_rate": 0.002},
+        description=("DAWG MelodyRNN (lookback_rnn, 2x128 LSTM) trained on folk tunes from music21's "
+                     "corpus (O'Neill's 1850, Ryan's Mammoth, Essen), in C major / A minor."),
+        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75,
+                 "learning_rate": 0.002},
         min_bars=4,
-        max_steps=256,
+        max_steps=192,
         min_unique_pitches=4,
     ),
     "melody_improv": ModelSpec(

@@ -136,3 +136,39 @@ def test_training_command_end_to_end(model: str, tmp_path: Path) -> None:
     assert len(sequence.notes) > 0
     if model == "drums":
         assert all(n.is_drum for n in sequence.notes)
+
+
+def test_heldout_export_writes_midi_and_index(tmp_path: Path) -> None:
+    import pretty_midi
+
+    from training.heldout import export_heldout
+
+    son = mma_corpus.Groove(style="son", name="Son")
+    assert son.heldout
+    minor = next(p for p in PROGRESSIONS if p.name == "i-iv-V7-i")
+    held = mma_corpus.render(son, minor, transpose=3, tempo=110, out_dir=tmp_path / "mma", index=0)
+    kept = mma_corpus.render(ROCK, I_VI_IV_V, transpose=0, tempo=110, out_dir=tmp_path / "mma", index=0)
+    index = export_heldout(tmp_path / "out", work_dir=tmp_path, melodies=False, renderings=[held, kept])
+    assert [e["part"] for e in index] == ["drums", "bass"]  # the training groove is not exported
+    drums, bass = index
+    assert drums["source"] == "mma/son/Son" and drums["key"] is None
+    assert bass["key"] == "A minor" and bass["chords_per_bar"][:4] == ["Am", "Dm", "E7", "Am"]
+    assert json.loads((tmp_path / "out" / "index.json").read_text()) == index
+    drum_midi = pretty_midi.PrettyMIDI(str(tmp_path / "out" / drums["file"]))
+    assert all(i.is_drum for i in drum_midi.instruments) and drum_midi.instruments[0].notes
+    bass_midi = pretty_midi.PrettyMIDI(str(tmp_path / "out" / bass["file"]))
+    assert bass_midi.instruments[0].program == 33
+    # Rendered in C minor, written in A minor: mostly A natural minor pitch classes (+ G# of E7).
+    pcs = np.array([n.pitch % 12 for n in bass_midi.instruments[0].notes])
+    assert np.isin(pcs, [9, 11, 0, 2, 4, 5, 7, 8]).mean() >= 0.9
+
+
+def test_chorale_chord_symbols() -> None:
+    from music21 import chord
+
+    from training.folk_corpus import chord_symbol
+
+    assert chord_symbol(chord.Chord(["E3", "G#3", "B3", "D4"]), -4) == "C7"  # E7 moved to C
+    assert chord_symbol(chord.Chord(["D3", "F3", "A3"]), 0) == "Dm"
+    assert chord_symbol(chord.Chord(["G3", "B3", "D4"]), 2) == "A"
+    assert chord_symbol(chord.Chord(["B3", "D4", "F4"]), 0) == "Bdim"
