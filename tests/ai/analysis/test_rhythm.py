@@ -10,7 +10,7 @@ import pytest
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
-from ai.analysis.rhythm import RhythmResult, detrend, estimate_rhythm, log_normal_prior
+from ai.analysis.rhythm import RhythmResult, attack_shift, detrend, estimate_rhythm, log_normal_prior
 
 SR = ANALYSIS_SR
 
@@ -179,3 +179,25 @@ def test_detrend_removes_a_slow_ramp() -> None:
     x = np.linspace(0.0, 10.0, 1000)
     out = detrend(x, 51)
     assert np.abs(out[100:900]).max() < 1e-9
+
+
+def _pulse_train(shape: np.ndarray, period: int = 20, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A detection function holding ``shape`` (peak at its last sample) once per period; the
+    peaks' frame positions."""
+    x = np.zeros(n)
+    peaks = np.arange(30, n - 10, period)
+    for p in peaks:
+        x[p - len(shape) + 1 : p + 1] = shape
+    return x, peaks.astype(float)
+
+
+def test_attack_shift_leaves_sharp_onsets_alone() -> None:
+    x, peaks = _pulse_train(np.array([1.0]))
+    assert attack_shift(x, peaks) == 0.0
+
+
+def test_attack_shift_moves_beats_to_the_start_of_a_slow_rise() -> None:
+    # A rise over 4 frames (0.25, 0.5, 0.75, 1) peaking at the beat: half-way is reached 2
+    # frames before the peak, so the beats move back by 2 - 0.5 frames.
+    x, peaks = _pulse_train(np.linspace(0.0, 1.0, 5)[1:])
+    assert attack_shift(x, peaks) == pytest.approx(-1.5, abs=0.05)
