@@ -19,10 +19,10 @@ Method (every step works on the frame-rate features computed once in
    beat, and the one the tempo evidence prefers is taken (midpoints added, or every other beat
    on the phase where chords change). A phase check from the same evidence: when the strongest
    chord changes fall half-way between the tracked beats (in music whose harmony sounds most of
-   the time), the tracker has locked onto off-beats and the grid moves by half a beat. The chain is then continued at the same period
-   through held but onset-free stretches (final chords), and moved back to where the onsets begin
-   (slow attacks: organ, strings peak tens of ms after the note starts). The tempo comes from
-   a robust line fit of beat time against beat index, so it is not quantised to any grid.
+   the time), the tracker has locked onto off-beats and the grid moves by half a beat. The chain
+   is then continued at the same period through held but onset-free stretches (final chords),
+   and moved back to where the onsets begin (slow attacks: organ, strings peak tens of ms after
+   the note starts). The tempo comes from a robust line fit of beat time against beat index, so it is not quantised to any grid.
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
    chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
