@@ -17,13 +17,13 @@ from contextlib import asynccontextmanager  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 
+from ai.generation.base import GeneratorRegistry  # noqa: E402
+from ai.generation.theory import TheoryGenerator  # noqa: E402
 from api import startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
 from api.routes import analysis, generation, mixing, projects, system  # noqa: E402
 from api.state import EngineState  # noqa: E402
-from ai.generation.base import GeneratorRegistry  # noqa: E402
-from ai.generation.theory import TheoryGenerator  # noqa: E402
 from integration.core_client import CoreClient  # noqa: E402
 from integration.projects import ProjectStore  # noqa: E402
 from integration.status_file import StatusFileWriter  # noqa: E402

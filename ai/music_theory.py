@@ -33,8 +33,16 @@ SCALE_ALIASES = {
     "minor_blues": "blues",
 }
 # Scales whose third is minor: they take minor-key defaults and are normalised to A minor.
-MINOR_FAMILY = {"minor", "harmonic_minor", "melodic_minor", "dorian", "phrygian", "locrian",
-                "minor_pentatonic", "blues"}
+MINOR_FAMILY = {
+    "minor",
+    "harmonic_minor",
+    "melodic_minor",
+    "dorian",
+    "phrygian",
+    "locrian",
+    "minor_pentatonic",
+    "blues",
+}
 
 # Default progressions per mode, as (scale degree semitones, quality) from the tonic; one per bar.
 DEFAULT_PROGRESSIONS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -72,9 +80,28 @@ CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
     "5": (0, 7),
 }
 _QUALITY_ALIASES = {
-    "maj": "", "M": "", "major": "", "min": "m", "-": "m", "minor": "m", "M7": "maj7", "Maj7": "maj7",
-    "ma7": "maj7", "min7": "m7", "-7": "m7", "ø": "m7b5", "ø7": "m7b5", "o": "dim", "°": "dim",
-    "o7": "dim7", "°7": "dim7", "+": "aug", "sus": "sus4", "dom7": "7", "min6": "m6", "min9": "m9",
+    "maj": "",
+    "M": "",
+    "major": "",
+    "min": "m",
+    "-": "m",
+    "minor": "m",
+    "M7": "maj7",
+    "Maj7": "maj7",
+    "ma7": "maj7",
+    "min7": "m7",
+    "-7": "m7",
+    "ø": "m7b5",
+    "ø7": "m7b5",
+    "o": "dim",
+    "°": "dim",
+    "o7": "dim7",
+    "°7": "dim7",
+    "+": "aug",
+    "sus": "sus4",
+    "dom7": "7",
+    "min6": "m6",
+    "min9": "m9",
 }
 _NOTE_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)")
 
@@ -159,11 +186,11 @@ def parse_chord(symbol: str) -> Chord:
     if not match:
         raise ValueError(f"'{symbol}' is not a chord symbol (e.g. C, Am, G7, Fmaj7, Bdim, C/E)")
     root = _note_from_match(match)
-    quality = head[match.end():]
+    quality = head[match.end() :]
     quality = _QUALITY_ALIASES.get(quality, quality)
     if quality not in CHORD_QUALITIES:
         raise ValueError(
-            f"chord '{symbol}' has an unknown quality '{head[match.end():]}'; "
+            f"chord '{symbol}' has an unknown quality '{head[match.end() :]}'; "
             f"known: {', '.join(q or 'major' for q in CHORD_QUALITIES)}"
         )
     bass = parse_pitch_class(slash) if slash else None
@@ -203,7 +230,7 @@ def parse_key(key: str, scale: str | None = None) -> Key:
     if not match:
         raise ValueError(f"'{key}' is not a key (use a note name such as C, F#, Bb, optionally 'Am' or 'A minor')")
     tonic = _note_from_match(match)
-    rest = text[match.end():].strip().lstrip("_-").strip()
+    rest = text[match.end() :].strip().lstrip("_-").strip()
     mode: str | None = None
     if rest in ("m", "min", "-"):
         mode = "minor"

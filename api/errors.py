@@ -25,7 +25,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EngineError)
     async def _engine_error(request: Request, exc: EngineError) -> JSONResponse:
         if exc.status_code >= 500:
-            logger.warning("%s %s -> %d %s: %s", request.method, request.url.path, exc.status_code, exc.code, exc.detail)
+            logger.warning(
+                "%s %s -> %d %s: %s", request.method, request.url.path, exc.status_code, exc.code, exc.detail
+            )
         return error_response(exc.status_code, exc.code, exc.detail)
 
     @app.exception_handler(RequestValidationError)

@@ -7,15 +7,22 @@ import binascii
 import dataclasses
 from dataclasses import dataclass
 
-from api.schemas import GenerationParams
 from ai.generation.base import PARTS, GenerationRequest, Part
-from ai.generation.primer import read_primer
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style
+from ai.generation.primer import read_primer
 from ai.music_theory import default_progression, parse_key, parse_progression
+from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
 
-PART_ALIASES = {"drums": "drums", "drum": "drums", "beat": "drums", "bass": "bass", "bassline": "bass",
-                "melody": "melody", "lead": "melody"}
+PART_ALIASES = {
+    "drums": "drums",
+    "drum": "drums",
+    "beat": "drums",
+    "bass": "bass",
+    "bassline": "bass",
+    "melody": "melody",
+    "lead": "melody",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,9 @@ def resolve_part(params: GenerationParams, endpoint_part: Part | None) -> Resolv
     genre = normalise_genre(params.genre) if params.genre else None
     if endpoint_part is not None:  # /generate/bassline, /generate/melody: style is the feel
         if params.style and PART_ALIASES.get(params.style.lower()) not in (None, endpoint_part):
-            raise InvalidParameter("style", f"this endpoint generates {endpoint_part}; '{params.style}' is another part")
+            raise InvalidParameter(
+                "style", f"this endpoint generates {endpoint_part}; '{params.style}' is another part"
+            )
         if params.style and params.style.lower() not in PART_ALIASES:
             genre = genre or normalise_genre(params.style)
         return ResolvedPart(endpoint_part, genre)
@@ -49,7 +58,8 @@ def resolve_part(params: GenerationParams, endpoint_part: Part | None) -> Resolv
         return ResolvedPart("drums", genre or normalise_genre(style))
     except InvalidParameter:
         raise InvalidParameter(
-            "style", f"'{params.style}' is neither a part ({', '.join(PARTS)}) nor a drum style ({', '.join(DRUM_STYLES)})"
+            "style",
+            f"'{params.style}' is neither a part ({', '.join(PARTS)}) nor a drum style ({', '.join(DRUM_STYLES)})",
         ) from None
 
 
@@ -61,10 +71,14 @@ def primer_bytes(params: GenerationParams, uploaded: bytes | None) -> bytes | No
     try:
         return base64.b64decode(params.primer, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidParameter("primer", "not valid base64 (or upload the MIDI file as the multipart field 'primer')") from exc
+        raise InvalidParameter(
+            "primer", "not valid base64 (or upload the MIDI file as the multipart field 'primer')"
+        ) from exc
 
 
-def build_request(params: GenerationParams, resolved: ResolvedPart, seed: int, primer: bytes | None) -> GenerationRequest:
+def build_request(
+    params: GenerationParams, resolved: ResolvedPart, seed: int, primer: bytes | None
+) -> GenerationRequest:
     key = parse_key(params.key, params.scale)
     chords = parse_progression(params.chords) if params.chords else default_progression(key)
     top, bottom = (int(x) for x in params.time_signature.split("/"))

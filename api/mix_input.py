@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from api.params import RequestInput, read_upload
-from api.state import EngineState
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.mixing.roles import resolve_roles
+from api.params import RequestInput, read_upload
+from api.state import EngineState
 from utils.errors import InvalidParameter
 
 
@@ -59,8 +59,9 @@ async def decode_stems(engine: EngineState, stems: dict[str, Path], roles: dict[
     return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
 
 
-async def gather_mix_audio(engine: EngineState, inp: RequestInput, project_id: str | None,
-                           roles_param: str | dict[str, str] | None) -> MixAudio:
+async def gather_mix_audio(
+    engine: EngineState, inp: RequestInput, project_id: str | None, roles_param: str | dict[str, str] | None
+) -> MixAudio:
     """Decode the request's audio. Uploaded stems (multipart ``files``) and a project's stems
     cannot be mixed in one request; ``master`` alone asks for mastering advice."""
     limit = engine.settings.max_upload_bytes
@@ -90,8 +91,9 @@ async def gather_mix_audio(engine: EngineState, inp: RequestInput, project_id: s
         upload = inp.file(field_name)
         if upload is not None:
             data = await read_upload(upload, max_upload_bytes=limit)
-            (audio,) = await engine.run(_decode_all, [(upload.filename or field_name, data)],
-                                         engine.settings.max_audio_duration_s)
+            (audio,) = await engine.run(
+                _decode_all, [(upload.filename or field_name, data)], engine.settings.max_audio_duration_s
+            )
             setattr(found, field_name, audio)
     if found.master is not None and not found.tracks:
         found.source = "master"

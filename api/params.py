@@ -19,7 +19,6 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
 
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -94,7 +93,7 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
         return InvalidParameter(name, f"unknown parameter; known parameters: {known}")
     message = first["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     given = first.get("input")
     if isinstance(given, str | int | float | bool) and first["type"] != "missing":
         message += f" (got {given!r})"

@@ -32,7 +32,9 @@ class GenerationParams(BaseModel):
     )
     genre: str | None = Field(None, description="Drum/feel style (rock, funk, hip-hop, jazz, latin, electronic ...).")
     key: str = Field("C", description="Tonic, optionally with the mode: C, F#, Bb, Am, 'A minor', 'D dorian'.")
-    scale: str | None = Field(None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode.")
+    scale: str | None = Field(
+        None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode."
+    )
     chords: str | list[str] | None = Field(
         None, description="Chord progression, one chord per bar, repeating: 'Am F C G'. Default chosen per mode."
     )
@@ -46,7 +48,9 @@ class GenerationParams(BaseModel):
     swing: float = Field(0.0, ge=0.0, le=1.0, description="0 straight .. 1 full triplet swing.")
     humanize: float = Field(0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, 0 .. 1.")
     chromatic: bool = Field(False, description="Allow notes outside the scale.")
-    model: str | None = Field(None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id.")
+    model: str | None = Field(
+        None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
+    )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
     send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
     primer: str | None = Field(

@@ -51,11 +51,11 @@ def three_minute_song(sr: int = 44100, seconds: float = 180.0) -> bytes:
     hat = rng.normal(0, 1, 800) * np.exp(-np.arange(800) / 100)
     for k, b in enumerate(np.arange(0, seconds - 1, beat / 2)):  # eighth notes
         i = int(b * sr)
-        y[i:i + 800] += 0.08 * hat
+        y[i : i + 800] += 0.08 * hat
         if k % 2 == 0:
-            y[i:i + 4000] += 0.6 * kick
+            y[i : i + 4000] += 0.6 * kick
         if k % 4 == 2:
-            y[i:i + 3000] += 0.3 * snare
+            y[i : i + 3000] += 0.3 * snare
     stereo = np.stack([y, 0.9 * y]).T.astype(np.float32)
     buffer = io.BytesIO()
     sf.write(buffer, stereo, sr, format="WAV", subtype="PCM_16")
@@ -70,13 +70,20 @@ def main() -> None:
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = tempfile.mkdtemp()
-    env = dict(os.environ, DAWG_AI_PORT=str(port), DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
-               DAWG_AI_PROJECTS_DIR=f"{tmp}/projects", DAWG_AI_CORE_URL="http://127.0.0.1:9",
-               DAWG_AI_LOAD_MAGENTA="false" if args.no_magenta else "true", DAWG_AI_LOG_LEVEL="warning")
+    env = dict(
+        os.environ,
+        DAWG_AI_PORT=str(port),
+        DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
+        DAWG_AI_PROJECTS_DIR=f"{tmp}/projects",
+        DAWG_AI_CORE_URL="http://127.0.0.1:9",
+        DAWG_AI_LOAD_MAGENTA="false" if args.no_magenta else "true",
+        DAWG_AI_LOG_LEVEL="warning",
+    )
     song = three_minute_song()
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         with httpx.Client(base_url=base, timeout=120) as client:
             first_health = ready = None
@@ -96,17 +103,21 @@ def main() -> None:
                     break
                 time.sleep(0.05)
             print(f"process start -> first /health 200      : {first_health:.2f} s")
-            print(f"process start -> first drums generation  : {first_generation[0]:.2f} s (model {first_generation[1]})")
+            print(
+                f"process start -> first drums generation  : {first_generation[0]:.2f} s (model {first_generation[1]})"
+            )
             print(f"process start -> ready (warm-up done)    : {ready:.2f} s")
             timings = []
-            for i in range(6):
+            for _ in range(6):
                 t0 = time.perf_counter()
                 r = client.post("/api/v1/analyze/audio", files={"file": ("song.wav", song, "audio/wav")})
                 timings.append(time.perf_counter() - t0)
                 assert r.status_code == 200, r.text
             result = r.json()
-            print(f"analysis of a 3-minute 44.1 kHz stereo WAV over HTTP: first {timings[0]:.3f} s, "
-                  f"median of next 5 {statistics.median(timings[1:]):.3f} s (tempo {result['tempo']}, key {result['key']})")
+            print(
+                f"analysis of a 3-minute 44.1 kHz stereo WAV over HTTP: first {timings[0]:.3f} s, "
+                f"median of next 5 {statistics.median(timings[1:]):.3f} s (tempo {result['tempo']}, key {result['key']})"
+            )
             # /health while heavy requests run: the event loop must stay free.
             import threading
 
@@ -124,10 +135,15 @@ def main() -> None:
                 latencies.append(time.perf_counter() - t0)
                 time.sleep(0.02)
             worker.join()
-            print(f"/health during 3 analyses of the 3-minute file: median {statistics.median(latencies) * 1000:.1f} ms, "
-                  f"max {max(latencies) * 1000:.1f} ms over {len(latencies)} calls")
-            for path in ("/api/v1/generate/midi?style=drums&bars=4", "/api/v1/generate/bassline?bars=8&chords=Am%20F%20C%20G",
-                         "/api/v1/generate/melody?bars=8"):
+            print(
+                f"/health during 3 analyses of the 3-minute file: median {statistics.median(latencies) * 1000:.1f} ms, "
+                f"max {max(latencies) * 1000:.1f} ms over {len(latencies)} calls"
+            )
+            for path in (
+                "/api/v1/generate/midi?style=drums&bars=4",
+                "/api/v1/generate/bassline?bars=8&chords=Am%20F%20C%20G",
+                "/api/v1/generate/melody?bars=8",
+            ):
                 ts = []
                 for i in range(10):
                     t0 = time.perf_counter()

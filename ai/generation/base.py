@@ -186,5 +186,7 @@ class GeneratorRegistry:
             return found[0], None
         generator = self.get(model)
         if part not in generator.parts:
-            raise ModelUnavailable(f"model '{model}' does not generate {part} (it makes {', '.join(sorted(generator.parts))})")
+            raise ModelUnavailable(
+                f"model '{model}' does not generate {part} (it makes {', '.join(sorted(generator.parts))})"
+            )
         return generator, None

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ai.analysis.pipeline import analyze
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio, decode_audio
 from api.deps import EngineDep, InputDep
 from api.params import read_upload
 from api.schemas import AnalysisResponse, ErrorBody
-from ai.analysis.pipeline import analyze
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio, decode_audio
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["analysis"])
@@ -23,8 +23,13 @@ _DOCS: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary",
-                                            "description": f"The audio: {SUPPORTED_FORMATS_TEXT}."}},
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": f"The audio: {SUPPORTED_FORMATS_TEXT}.",
+                        }
+                    },
                 }
             }
         },

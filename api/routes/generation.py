@@ -4,30 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import secrets
 from typing import Any
 
 from fastapi import APIRouter, Response
 
+from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
 from api.params import openapi_params, read_upload, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
 from api.state import EngineState
-from ai.generation.base import GeneratedClip, Generator, GenerationRequest, Part
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (413, 415, 422, 503)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (413, 415, 422, 503)}
 DOCS = openapi_params(GenerationParams, files={"primer": "A MIDI clip to continue."})
 # Attempts per requested variation before giving up on finding distinct clips.
 DISTINCT_TRIES = 4
 
 
-def _generate_variations(generator: Generator, requests: list[GenerationRequest], wanted: int) -> list[tuple[GenerationRequest, GeneratedClip, bytes]]:
+def _generate_variations(
+    generator: Generator, requests: list[GenerationRequest], wanted: int
+) -> list[tuple[GenerationRequest, GeneratedClip, bytes]]:
     """Generate until ``wanted`` clips with different MIDI exist (seeds seed, seed+1, ...)."""
     generator.initialize()
     found: list[tuple[GenerationRequest, GeneratedClip, bytes]] = []
@@ -55,10 +56,8 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
 
     if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
         # Bundles load in the background after start-up: wait for them rather than fall back early.
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
-        except TimeoutError:
-            pass
     generator, fallback_reason = engine.registry.select(resolved.part, params.model)
 
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
@@ -70,16 +69,21 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
 
     if params.format == "midi":
         filename = f"dawg_{resolved.part}_{first_seed}.mid"
-        headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Seed": str(first_seed),
-                   "X-Model": first_clip.model}
+        headers = {
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Seed": str(first_seed),
+            "X-Model": first_clip.model,
+        }
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
     clips = [
         ClipOut(
             seed=request.seed,
             midi_base64=base64.b64encode(midi).decode("ascii"),
-            notes=[NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
-                   for n in sorted(clip.notes, key=lambda n: (n.start, n.pitch))],
+            notes=[
+                NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
+                for n in sorted(clip.notes, key=lambda n: (n.start, n.pitch))
+            ],
             duration_seconds=round(clip.duration_seconds, 4),
         )
         for request, clip, midi in results
@@ -122,19 +126,34 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/midi", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
-             summary="Generate drums, bass or melody (style=drums|bass|melody, or a drum style)")
+@router.post(
+    "/midi",
+    response_model=GenerationResponse,
+    responses=_RESPONSES,
+    openapi_extra=DOCS,
+    summary="Generate drums, bass or melody (style=drums|bass|melody, or a drum style)",
+)
 async def generate_midi(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
     return await _generate(engine, inp, None)
 
 
-@router.post("/bassline", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
-             summary="Generate a bass line that follows the chords")
+@router.post(
+    "/bassline",
+    response_model=GenerationResponse,
+    responses=_RESPONSES,
+    openapi_extra=DOCS,
+    summary="Generate a bass line that follows the chords",
+)
 async def generate_bassline(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
     return await _generate(engine, inp, "bass")
 
 
-@router.post("/melody", response_model=GenerationResponse, responses=_RESPONSES, openapi_extra=DOCS,
-             summary="Generate a melody in the key and over the chords")
+@router.post(
+    "/melody",
+    response_model=GenerationResponse,
+    responses=_RESPONSES,
+    openapi_extra=DOCS,
+    summary="Generate a melody in the key and over the chords",
+)
 async def generate_melody(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
     return await _generate(engine, inp, "melody")

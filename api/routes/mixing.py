@@ -6,13 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ai.mixing.auto_level import auto_level as auto_level_tracks
+from ai.mixing.measure import TrackInput
+from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
 from api.mix_input import MixAudio, gather_mix_audio
 from api.params import openapi_params, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse
-from ai.mixing.auto_level import auto_level as auto_level_tracks
-from ai.mixing.measure import TrackInput
-from ai.mixing.suggest import suggest as suggest_mix
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
 _FILES = {
@@ -41,20 +41,36 @@ def _auto_level(mix: MixAudio, target: str) -> dict[str, Any]:
     return auto_level_tracks(_inputs(mix), target=target).to_dict()
 
 
-@router.post("/suggest", response_model=MixingResponse, responses=_ERRORS, openapi_extra=_DOCS,
-             summary="Mixing or mastering advice with concrete moves, from the tracks' audio")
+@router.post(
+    "/suggest",
+    response_model=MixingResponse,
+    responses=_ERRORS,
+    openapi_extra=_DOCS,
+    summary="Mixing or mastering advice with concrete moves, from the tracks' audio",
+)
 async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(MixingParams, inp.values)
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks and mix.master is None:
-        return {"status": "no_audio", "message": NO_AUDIO, "suggestions": [], "mix_quality_score": None,
-                "overall_quality": "unknown: no audio to measure", "tracks": []}
+        return {
+            "status": "no_audio",
+            "message": NO_AUDIO,
+            "suggestions": [],
+            "mix_quality_score": None,
+            "overall_quality": "unknown: no audio to measure",
+            "tracks": [],
+        }
     report = await engine.run(_suggest, mix, params.target or "streaming")
     return {"status": "success", "source": mix.source, **report}
 
 
-@router.post("/auto_level", response_model=AutoLevelResponse, responses=_ERRORS, openapi_extra=_DOCS,
-             summary="Gains and pans per track for a balance by role, with headroom")
+@router.post(
+    "/auto_level",
+    response_model=AutoLevelResponse,
+    responses=_ERRORS,
+    openapi_extra=_DOCS,
+    summary="Gains and pans per track for a balance by role, with headroom",
+)
 async def auto_level(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(MixingParams, inp.values)
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)

@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import EngineDep, InputDep
-from api.mix_input import decode_stems, parse_roles
-from api.params import openapi_params, validate_params
-from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
 from ai.mixing.measure import TrackInput
 from ai.mixing.roles import resolve_roles
 from ai.mixing.suggest import suggest
 from ai.project_findings import project_findings
+from api.deps import EngineDep, InputDep
+from api.mix_input import decode_stems, parse_roles
+from api.params import openapi_params, validate_params
+from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
 from utils.errors import CoreError
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["projects"])
@@ -44,8 +44,13 @@ async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisRe
         core = {"connected": False, "reason": exc.detail}
 
     findings = project_findings(
-        tracks=manifest.tracks, roles=roles, stems=stems, stems_dir=engine.projects.stems_dir(manifest.project_id),
-        tempo=manifest.tempo, time_signature=manifest.time_signature, core_tracks=core_tracks,
+        tracks=manifest.tracks,
+        roles=roles,
+        stems=stems,
+        stems_dir=engine.projects.stems_dir(manifest.project_id),
+        tempo=manifest.tempo,
+        time_signature=manifest.time_signature,
+        core_tracks=core_tracks,
     )
     measurements: dict[str, dict[str, Any]] = {}
     suggestions: list[dict[str, Any]] = []
@@ -65,7 +70,8 @@ async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisRe
         stems_dir=str(engine.projects.stems_dir(manifest.project_id)),
         tracks=[
             ProjectTrackOut(
-                name=name, role=roles[name],
+                name=name,
+                role=roles[name],
                 stem=str(stems[lower[name.lower()]]) if name.lower() in lower else None,
                 measurements=measurements.get(lower.get(name.lower(), name)),
             )

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ai.generation.base import PARTS
 from api.deps import EngineDep
 from api.schemas import ErrorBody, HealthResponse, ModelsResponse
 from api.startup import live_endpoints, status_snapshot
-from ai.generation.base import PARTS
 
 router = APIRouter(tags=["system"])
 

@@ -15,7 +15,6 @@ from tests.support.core_standin import run_core_standin
 from utils.settings import Settings
 
 
-
 def make_settings(tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "projects_dir": tmp / "projects",

@@ -37,12 +37,14 @@ def song_in_g_major(bpm: float = 110.0, bars: int = 8) -> np.ndarray:
     kick = np.sin(2 * np.pi * 60 * t) * np.exp(-t * 30)
     for i in range(bars * 4):
         start = int(i * beat * SR)
-        y[start:start + len(kick)] += (0.9 if i % 4 == 0 else 0.5) * kick[: len(y) - start]
+        y[start : start + len(kick)] += (0.9 if i % 4 == 0 else 0.5) * kick[: len(y) - start]
     return y.astype(np.float32)
 
 
 def test_analysis_of_a_known_song(client: TestClient) -> None:
-    response = client.post("/api/v1/analyze/audio", files={"file": ("song.wav", wav_bytes(song_in_g_major()), "audio/wav")})
+    response = client.post(
+        "/api/v1/analyze/audio", files={"file": ("song.wav", wav_bytes(song_in_g_major()), "audio/wav")}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["filename"] == "song.wav"
@@ -51,8 +53,14 @@ def test_analysis_of_a_known_song(client: TestClient) -> None:
     assert 0 < body["key_confidence"] <= 1
     assert body["duration"] == pytest.approx(8 * 4 * 60 / 110, abs=0.01)
     assert body["beats"] == len(body["beat_times"]) >= 28
-    for field in ("spectral_centroid_mean", "spectral_rolloff_mean", "rms_mean", "zero_crossing_rate_mean",
-                  "loudness_lufs", "peak_dbfs"):
+    for field in (
+        "spectral_centroid_mean",
+        "spectral_rolloff_mean",
+        "rms_mean",
+        "zero_crossing_rate_mean",
+        "loudness_lufs",
+        "peak_dbfs",
+    ):
         assert isinstance(body[field], float), field
 
 
@@ -62,14 +70,16 @@ def test_loudness_of_a_reference_tone(client: TestClient, channels: int, expecte
     t = np.arange(SR * 5) / SR
     y = (0.1 * np.sin(2 * np.pi * 997 * t)).astype(np.float32)  # -20 dBFS peak
     audio = np.stack([y] * channels)
-    body = client.post("/api/v1/analyze/audio",
-                       files={"file": ("tone.wav", wav_bytes(audio, subtype="FLOAT"), "audio/wav")}).json()
+    body = client.post(
+        "/api/v1/analyze/audio", files={"file": ("tone.wav", wav_bytes(audio, subtype="FLOAT"), "audio/wav")}
+    ).json()
     assert body["loudness_lufs"] == pytest.approx(expected, abs=0.1)
     assert body["peak_dbfs"] == pytest.approx(-20.0, abs=0.05)
 
 
-@pytest.mark.parametrize("fmt,subtype,name", [("FLAC", "PCM_16", "a.flac"), ("OGG", "VORBIS", "a.ogg"),
-                                              ("MP3", "MPEG_LAYER_III", "a.mp3")])
+@pytest.mark.parametrize(
+    "fmt,subtype,name", [("FLAC", "PCM_16", "a.flac"), ("OGG", "VORBIS", "a.ogg"), ("MP3", "MPEG_LAYER_III", "a.mp3")]
+)
 def test_compressed_formats_decode(client: TestClient, fmt: str, subtype: str, name: str) -> None:
     data = wav_bytes(song_in_g_major(bars=4), fmt=fmt, subtype=subtype)
     response = client.post("/api/v1/analyze/audio", files={"file": (name, data, "application/octet-stream")})
@@ -78,16 +88,19 @@ def test_compressed_formats_decode(client: TestClient, fmt: str, subtype: str, n
 
 
 def test_silence_is_answered_without_inventing_a_tempo(client: TestClient) -> None:
-    body = client.post("/api/v1/analyze/audio",
-                       files={"file": ("s.wav", wav_bytes(np.zeros(SR * 3, np.float32)), "audio/wav")}).json()
+    body = client.post(
+        "/api/v1/analyze/audio", files={"file": ("s.wav", wav_bytes(np.zeros(SR * 3, np.float32)), "audio/wav")}
+    ).json()
     assert not body["tempo"]
     assert body["key"] is None
     assert body["loudness_lufs"] is None
 
 
 def test_a_tenth_of_a_second(client: TestClient) -> None:
-    response = client.post("/api/v1/analyze/audio",
-                           files={"file": ("short.wav", wav_bytes(tone([440.0], 0.1).astype(np.float32) * 0.3), "audio/wav")})
+    response = client.post(
+        "/api/v1/analyze/audio",
+        files={"file": ("short.wav", wav_bytes(tone([440.0], 0.1).astype(np.float32) * 0.3), "audio/wav")},
+    )
     assert response.status_code == 200
     assert response.json()["duration"] == pytest.approx(0.1, abs=0.001)
 
@@ -118,7 +131,9 @@ def test_bad_files(client: TestClient, name: str, data: bytes | None, status: in
 def test_nan_samples_are_refused(client: TestClient) -> None:
     y = np.zeros(SR, np.float32)
     y[100] = np.nan
-    response = client.post("/api/v1/analyze/audio", files={"file": ("nan.wav", wav_bytes(y, subtype="FLOAT"), "audio/wav")})
+    response = client.post(
+        "/api/v1/analyze/audio", files={"file": ("nan.wav", wav_bytes(y, subtype="FLOAT"), "audio/wav")}
+    )
     assert response.status_code == 422
     assert "NaN" in response.json()["detail"]
 

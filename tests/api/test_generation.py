@@ -32,7 +32,9 @@ def post(client: TestClient, path: str, how: str, params: dict):
 
 @pytest.mark.parametrize("how", ["query", "form", "json"])
 @pytest.mark.parametrize("path,part", ENDPOINTS.items())
-def test_every_generation_endpoint_accepts_query_form_and_json(client: TestClient, path: str, part: str, how: str) -> None:
+def test_every_generation_endpoint_accepts_query_form_and_json(
+    client: TestClient, path: str, part: str, how: str
+) -> None:
     params = {"key": "D", "scale": "dorian", "bars": 2, "tempo": 100, "seed": 11}
     response = post(client, path, how, params)
     assert response.status_code == 200, response.text

@@ -30,7 +30,7 @@ def stems(seconds: float = 6.0, sr: int = SR) -> dict[str, np.ndarray]:
     kick = np.zeros(n)
     hit = np.sin(2 * np.pi * 60 * t[:6000]) * np.exp(-t[:6000] * 25)
     for start in range(0, n - 6000, sr // 2):
-        kick[start:start + 6000] += 0.8 * hit
+        kick[start : start + 6000] += 0.8 * hit
     bass = 0.3 * (np.sin(2 * np.pi * 55 * t) + 0.5 * np.sin(2 * np.pi * 110 * t))
     noise = rng.normal(0, 1, n)
     spectrum = np.fft.rfft(noise)
@@ -79,8 +79,10 @@ def test_auto_level_does_not_depend_on_input_gain(client: TestClient) -> None:
 
 def test_roles_override(client: TestClient) -> None:
     tracks = stems()
-    files = [("files", ("Track 1.wav", wav(tracks["Bass"]), "audio/wav")),
-             ("files", ("Track 2.wav", wav(tracks["Vocals"]), "audio/wav"))]
+    files = [
+        ("files", ("Track 1.wav", wav(tracks["Bass"]), "audio/wav")),
+        ("files", ("Track 2.wav", wav(tracks["Vocals"]), "audio/wav")),
+    ]
     body = client.post("/api/v1/mixing/auto_level", data={"roles": "Track 1=bass, Track 2=vocals"}, files=files).json()
     assert body["levels"]["Track 1"]["role"] == "bass" and body["levels"]["Track 2"]["role"] == "vocals"
 
@@ -88,8 +90,17 @@ def test_roles_override(client: TestClient) -> None:
 def test_project_stems_route(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     settings.projects_dir.mkdir(parents=True)
-    (settings.projects_dir / "band.json").write_text(json.dumps(
-        {"project_id": "p9", "name": "Band", "tempo": 100, "time_signature": "4/4", "tracks": ["Kick", "Bass", "Vocals"]}))
+    (settings.projects_dir / "band.json").write_text(
+        json.dumps(
+            {
+                "project_id": "p9",
+                "name": "Band",
+                "tempo": 100,
+                "time_signature": "4/4",
+                "tracks": ["Kick", "Bass", "Vocals"],
+            }
+        )
+    )
     folder = settings.projects_dir / "p9" / "stems"
     folder.mkdir(parents=True)
     for name, y in stems().items():
@@ -108,9 +119,11 @@ def test_master_only_and_reference(client: TestClient) -> None:
     mix = sum(stems().values())
     stereo = np.stack([mix, mix])
     ref = np.stack([mix * 3, mix * 3]).clip(-1, 1)
-    response = client.post("/api/v1/mixing/suggest", data={"target": "streaming"},
-                           files={"master": ("mix.wav", wav(stereo), "audio/wav"),
-                                  "reference": ("ref.wav", wav(ref), "audio/wav")})
+    response = client.post(
+        "/api/v1/mixing/suggest",
+        data={"target": "streaming"},
+        files={"master": ("mix.wav", wav(stereo), "audio/wav"), "reference": ("ref.wav", wav(ref), "audio/wav")},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["source"] == "master" and body["mode"] == "master"
@@ -136,8 +149,10 @@ def test_one_unreadable_stem_is_named(client: TestClient) -> None:
 def test_stems_of_different_rates_and_lengths(client: TestClient) -> None:
     tracks = stems()
     short_48k = stems(seconds=4.0, sr=48000)["Bass"]
-    files = [("files", ("Kick.wav", wav(tracks["Kick"]), "audio/wav")),
-             ("files", ("Bass.wav", wav(short_48k, sr=48000), "audio/wav"))]
+    files = [
+        ("files", ("Kick.wav", wav(tracks["Kick"]), "audio/wav")),
+        ("files", ("Bass.wav", wav(short_48k, sr=48000), "audio/wav")),
+    ]
     response = client.post("/api/v1/mixing/suggest", files=files)
     assert response.status_code in (200, 422)
     if response.status_code == 422:

@@ -18,7 +18,13 @@ ELECTRONIC = ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad", "FX
 
 def write_project(projects: Path, project_id: str, tracks: list[str], filename: str = "project.dawg") -> Path:
     projects.mkdir(parents=True, exist_ok=True)
-    manifest = {"project_id": project_id, "name": "Night Drive", "tempo": 124, "time_signature": "4/4", "tracks": tracks}
+    manifest = {
+        "project_id": project_id,
+        "name": "Night Drive",
+        "tempo": 124,
+        "time_signature": "4/4",
+        "tracks": tracks,
+    }
     path = projects / filename
     path.write_text(json.dumps(manifest))
     return path

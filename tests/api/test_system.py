@@ -30,8 +30,14 @@ def test_docs_document_parameters_of_every_route(client: TestClient) -> None:
     names = {p["name"] for p in generate["parameters"]}
     assert {"style", "key", "scale", "chords", "bars", "tempo", "seed", "temperature"} <= names
     assert "application/x-www-form-urlencoded" in generate["requestBody"]["content"]
-    for path in ("/api/v1/analyze/audio", "/api/v1/analyze/project", "/api/v1/mixing/suggest",
-                 "/api/v1/mixing/auto_level", "/api/v1/status", "/api/v1/models"):
+    for path in (
+        "/api/v1/analyze/audio",
+        "/api/v1/analyze/project",
+        "/api/v1/mixing/suggest",
+        "/api/v1/mixing/auto_level",
+        "/api/v1/status",
+        "/api/v1/models",
+    ):
         assert path in spec["paths"]
 
 
@@ -85,7 +91,10 @@ def test_core_status_is_502_when_the_core_answers_with_an_error(tmp_path: Path) 
 
 
 def test_core_status_when_slow_answers_within_3_s(tmp_path: Path) -> None:
-    with run_core_standin(mode="slow", delay_s=10) as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+    with (
+        run_core_standin(mode="slow", delay_s=10) as core,
+        engine_client(make_settings(tmp_path, core_url=core.url)) as client,
+    ):
         started = time.monotonic()
         response = client.get("/api/v1/core/status")
         elapsed = time.monotonic() - started
