@@ -22,11 +22,14 @@ Method (every step works on the frame-rate features computed once in
    the time), the tracker has locked onto off-beats and the grid moves by half a beat. The chain
    is then continued at the same period through held but onset-free stretches (final chords),
    and moved back to where the onsets begin (slow attacks: organ, strings peak tens of ms after
-   the note starts). The tempo comes from a robust line fit of beat time against beat index, so it is not quantised to any grid.
+   the note starts). The tempo comes from a robust line fit of beat time against beat index,
+   so it is not quantised to any grid.
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
    chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
-   line up.
+   line up. Three beats per bar must beat four by a margin (4/4 is the commoner meter).
+
+Compound meters (6/8, 12/8) are not detected: the tracked beat is reported with 3 or 4 per bar.
 """
 
 from __future__ import annotations
