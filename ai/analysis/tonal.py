@@ -195,12 +195,12 @@ class ChordConfig:
     """Choices of the chord estimator (defaults chosen by measurement on the dev set)."""
 
     qualities: tuple[str, ...] = ("", "m", "7", "maj7", "m7")
-    harmonic_weights: tuple[float, ...] = (1.0, 0.5, 0.33, 0.25)
+    harmonic_weights: tuple[float, ...] = (1.0, 0.7, 0.5, 0.4, 0.3, 0.25)
     compression: float = 0.0
     bass_weight: float = 0.3
-    seventh_threshold: float = 0.5
+    seventh_threshold: float = 0.6
     """A triad becomes a seventh chord ("7", "maj7", "m7" when in ``qualities``) when the seventh's
-    pitch class holds at least this fraction of the mean energy of the triad's three notes."""
+    pitch class holds at least this fraction of the mean energy of the triad's third and fifth."""
     self_transition: float = 0.6
     """Probability of keeping the same chord from one segment to the next."""
     emission_sharpness: float = 200.0
@@ -266,7 +266,8 @@ def _viterbi(log_emission: np.ndarray, self_prob: float) -> np.ndarray:
 
 def _seventh_suffix(chroma: np.ndarray, root: int, triad: str, config: ChordConfig) -> str:
     """The label suffix for a triad on ``root``: the triad's own or a seventh chord's."""
-    triad_energy = float(np.mean([chroma[(root + i) % 12] for i in CHORD_QUALITIES[triad]]))
+    # Reference: the third and fifth (the root also carries the bass and its harmonics).
+    triad_energy = float(np.mean([chroma[(root + i) % 12] for i in CHORD_QUALITIES[triad][1:]]))
     best_suffix, best_energy = triad, config.seventh_threshold * triad_energy
     for quality in config.qualities:
         intervals = CHORD_QUALITIES[quality]
