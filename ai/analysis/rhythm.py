@@ -128,7 +128,7 @@ def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return lo, hi, np.concatenate(weights).astype(np.float32)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _banded_project(
     mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:  # pragma: no cover
