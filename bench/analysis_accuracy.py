@@ -224,12 +224,12 @@ def sweep(dataset: Path, *, limit: int | None) -> None:
     chord_variants = {
         "default": base_chord,
         "triads_only": replace(base_chord, qualities=("", "m")),
-        "7th_thr.25": replace(base_chord, seventh_threshold=0.25),
-        "7th_thr.35": replace(base_chord, seventh_threshold=0.35),
+        "7th_thr.5": replace(base_chord, seventh_threshold=0.5),
         "7th_thr.7": replace(base_chord, seventh_threshold=0.7),
+        "4_harmonics": replace(base_chord, harmonic_weights=(1.0, 0.5, 0.33, 0.25)),
         "no_harmonic": replace(base_chord, harmonic_weights=()),
+        "bass1.0": replace(base_chord, bass_weight=1.0),
         "no_bass": replace(base_chord, bass_weight=0.0),
-        "compress10": replace(base_chord, compression=10.0),
         "sticky": replace(base_chord, emission_sharpness=20.0),
         "per_beat": base_chord,
     }
