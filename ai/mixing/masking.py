@@ -1,8 +1,9 @@
 """Masking between pairs of tracks, band by band, from their frame-wise band powers.
 
-Masking is judged at the balance auto-level would set (every track at its role's loudness, see
-:mod:`ai.mixing.targets`), so that a level problem (a track 15 dB too loud) is reported as a level
-problem and does not also show up as masking everywhere; what remains is a spectral conflict.
+Masking is judged at the gains the caller passes. :func:`ai.mixing.suggest.suggest` passes the
+stems as they are (what the listener hears) and leaves out tracks that already have a level
+finding (a track 15 dB too loud is a level problem first, and would otherwise show up as masking
+against everything).
 
 For a track A worth protecting (its role's priority is at least B's, see ROLE_PRIORITY) and a
 fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE of A's energy:
@@ -10,7 +11,7 @@ fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE 
 * A's active frames in f are those within ACTIVE_RANGE_DB of A's loudest frame in f (a kick's
   hits, a bass's notes);
 * the signal-to-masker ratio SMR = 10 log10(sum of A's power / sum of B's power) over those
-  frames, at the balanced gains. It weighs how loud and how constant each track is in the band:
+  frames, at the given gains. It weighs how loud and how constant each track is in the band:
   a masker that plays only between A's notes does not count, one that sits on every note does;
 * B must carry at least MIN_MASKER_SHARE of its own energy in f (a faint tail is not a conflict).
 
@@ -82,13 +83,13 @@ class MaskingFinding:
     centre_hz: float
     """Where the signal track is strongest within the fine band: the frequency to cut on the masker."""
     smr_db: float
-    """Signal-to-masker ratio over the signal's active frames, at the balanced gains (dB)."""
+    """Signal-to-masker ratio over the signal's active frames, at the given gains (dB)."""
     shares: tuple[float, float]
     """Part of the signal's and of the masker's energy in the fine band."""
     kind: str = "covers"
     """"covers" (SMR below the threshold) or "shared" (both live mostly in this band at similar levels)."""
     level_difference_db: float = 0.0
-    """Long-term band level of the signal minus the masker's, at the balanced gains (dB)."""
+    """Long-term band level of the signal minus the masker's, at the given gains (dB)."""
 
     @property
     def score(self) -> float:

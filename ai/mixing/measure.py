@@ -51,8 +51,10 @@ SILENCE_LUFS = -60.0
 """A 100 ms stretch quieter than this (K-weighted) counts as silent."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
-CLIP_MIN_RUN = 3
+CLIP_MIN_RUN = 2
 """Consecutive identical full-scale samples that make a clipped run."""
+CLIP_MIN_LONE = 8
+"""Single full-scale samples that, this many together, count as clipping (a clipped transient)."""
 FLAT_TOP_MIN_RUN = 4
 """Consecutive identical samples at the track's peak level that make a flat top below full scale."""
 FLAT_TOP_LEVEL = 0.999
@@ -287,6 +289,7 @@ def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, n
     runs = 0
     run = 1
     block_sum = 0.0
+    lone = 0  # full-scale samples outside counted runs
     for i in range(n):
         v = x[i]
         block_sum += v
@@ -298,12 +301,18 @@ def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, n
         else:
             run = 1
         # Decide when a run ends (next sample differs or the signal ends).
-        if run >= 2 and (i == n - 1 or x[i + 1] != v):
+        if i == n - 1 or x[i + 1] != v:
             level = abs(v)
             full_scale = level >= CLIP_LEVEL and level <= 1.0
             if full_scale and run >= CLIP_MIN_RUN or level >= FLAT_TOP_LEVEL * peak and run >= FLAT_TOP_MIN_RUN:
                 count += run
                 runs += 1
+            elif full_scale and level == peak:
+                lone += run
+    if lone >= CLIP_MIN_LONE:
+        # Many single samples pinned at exactly full scale: a clipped transient signal.
+        count += lone
+        runs += lone
     if n_blocks == 0:
         means[0] = block_sum / max(n, 1)
     return count, runs, means
@@ -316,6 +325,8 @@ def scan_channels(samples: np.ndarray, sr: int, peaks: np.ndarray | None = None)
     more consecutive identical samples at full scale (CLIP_LEVEL <= |x| <= 1), or FLAT_TOP_MIN_RUN
     or more identical samples at the channel's peak level (clipped below full scale, then turned
     down): a clipper leaves every flat top at one level, quantisation leaves short flats anywhere.
+    A clipped noisy transient (cymbals) leaves single samples pinned at the clip level instead:
+    CLIP_MIN_LONE or more samples exactly at a full-scale peak count too (each as one run).
     Floating-point samples above 1.0 that are not flat are headroom, not clipping. ``peaks``:
     each channel's largest |sample| when the caller has it.
 

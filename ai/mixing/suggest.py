@@ -1,8 +1,8 @@
 """Mixing and mastering advice from measurements: findings with evidence and a concrete move.
 
 ``suggest(tracks, target=..., master=None, reference=None)`` measures every stem
-(:mod:`ai.mixing.measure`), the sum of the stems as they are, and the masking between tracks at
-the balance auto-level would set (:mod:`ai.mixing.masking`), and turns what it finds into
+(:mod:`ai.mixing.measure`), the sum of the stems as they are, and the masking between the tracks
+as they are (:mod:`ai.mixing.masking`; tracks with a level finding are left out of it), and turns what it finds into
 suggestions. With only a ``master`` it gives mastering advice; with a ``reference`` it compares the
 mix (or master) with it: loudness, balance per band, stereo width. Without any audio it raises
 NoAudioFound: it never invents a finding.
@@ -10,7 +10,8 @@ NoAudioFound: it never invents a finding.
 Findings and their thresholds (constants below):
 
 =================  ============================================================================
-clipping           CLIP_MIN_RUNS or more runs of consecutive full-scale (or flat-topped) samples.
+clipping           a run of 3+ identical full-scale samples (or 4+ flat at the peak level below
+                   full scale); high priority from CLIP_HIGH_RUNS runs.
 dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means).
 rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
                    (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...).
@@ -65,7 +66,8 @@ from utils.errors import NoAudioFound
 
 logger = logging.getLogger(__name__)
 
-CLIP_MIN_RUNS = 3
+CLIP_MIN_RUNS = 1
+CLIP_HIGH_RUNS = 3
 DC_THRESHOLD = 10 ** (-50 / 20)
 RUMBLE_SHARE = 0.02
 RUMBLE_HIGH_SHARE = 0.05
@@ -82,6 +84,8 @@ HOT_MIX_LUFS = -10.0
 QUIET_MIX_LUFS = -32.0
 REFERENCE_BAND_DB = 3.0
 REFERENCE_WIDTH = 0.1
+MASKING_AT = "actual"
+"""Masking at the stems' own gains ("actual") or at auto-level's balance ("balanced")."""
 PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
 MIX_BUS = "Mix bus"
 
@@ -207,7 +211,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
                 "clipping",
                 f"{m.name} is clipped: {m.clipped_samples} samples in {m.clipped_runs} runs at full scale "
                 f"({m.clipped_share:.3%} of the track).",
-                "high",
+                "high" if m.clipped_runs >= CLIP_HIGH_RUNS else "medium",
                 m.name,
                 f"Lower the level feeding {m.name}'s render (the plugin or clip gain before the output) by "
                 f"{reduce} dB and re-export; clipped peaks cannot be restored afterwards.",
@@ -671,7 +675,13 @@ def suggest(
         gains = balance_gains(items_from(analyses), sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
-        masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
+        if MASKING_AT == "actual":
+            # Masking as the stems sound now; pairs whose level is already flagged wait for the level move.
+            off_balance = {s.track for s in suggestions if s.type == "level"}
+            keep = [k for k in audible if analyses[k].measurement.name not in off_balance]
+            masking = find_masking([analyses[k] for k in keep], gains_db=[0.0 for _ in keep])
+        else:
+            masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
         suggestions.extend(masking_suggestions(masking, analyses))
         mix = render_mix([a.track.samples for a in analyses], [0.0] * len(analyses))
         mix_name = "mix (sum of stems)"

@@ -63,6 +63,11 @@ def test_clipping_dc_and_silence() -> None:
     # A 16-bit low sine at 0.9 has a few equal samples at its peaks but no flat tops.
     quantised = np.round(tone(30, amp=0.9) * 32767) / 32767
     assert measure("Bass", stereo(quantised)).clipped_runs == 0
+    # Clipped noise (a cymbal driven into the clipper) leaves single samples pinned at full scale.
+    noisy = np.clip(band_noise(3000, 9000, amp=0.4), -1, 1)
+    assert np.sum(np.abs(noisy) == 1.0) >= 8
+    assert measure("Drums", stereo(noisy)).clipped_runs > 0
+    assert measure("Drums", stereo(band_noise(3000, 9000, amp=0.2))).clipped_runs == 0
     # Floating-point headroom above 0 dBFS is not clipping (even with quantisation's equal neighbours).
     assert measure("Bass", stereo(quantised * 1.5)).clipped_runs == 0
     m = measure("Keys", stereo(sine * 0.5 + 0.05))
