@@ -1,6 +1,7 @@
 """Write the held-out split (never trained on) as MIDI, for bench/generation_quality.py.
 
-``python -m training.heldout OUT_DIR [--work data/training] [--max-per-part N]`` writes::
+``python -m training.heldout [OUT_DIR] [--work data/training] [--max-per-part N]`` writes (OUT_DIR
+defaults to data/heldout/, gitignored)::
 
     OUT_DIR/drums/<style>__<groove>_<i>.mid   drum channel of held-out MMA styles (GM drums, ch. 10)
     OUT_DIR/bass/<style>__<groove>_<i>.mid    their bass line, in C major / A minor (program 33)
@@ -84,7 +85,7 @@ def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the held-out split as MIDI.")
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?", default=REPO / "data" / "heldout")
     parser.add_argument("--work", type=Path, default=REPO / "data" / "training")
     parser.add_argument("--max-per-part", type=int, default=None)
     parser.add_argument("--no-melody", action="store_true", help="skip the music21 melodies (slow first run)")
