@@ -10,7 +10,9 @@ Method (every step works on the frame-rate features computed once in
 2. **Tempo.** The autocorrelation of the detection function is read through a harmonic comb
    (lags p, 2p, 3p, 4p: a true beat period repeats at every multiple); the squared comb times
    the period's own autocorrelation is weighted by a log-normal tempo prior. Sharpening the
-   evidence this way lets a clear periodicity beat the prior's pull toward ~130 BPM.
+   evidence this way lets a clear periodicity beat the prior's pull. The prior's mode follows
+   how percussive the music is (how far onset spikes rise above the flux floor): ~130 BPM for
+   drum-driven music, ~90 BPM for sustained voices, organ and strings, whose beat is slower.
 3. **Beats.** Dynamic programming (Ellis 2007) over the detection function plus the (detrended)
    kick/bass onset envelope, counted twice because low onsets mark beats rather than
    off-beats: the best chain of onsets whose spacing stays close to the period, compiled with
@@ -49,7 +51,12 @@ MIN_BPM = 40.0
 MAX_BPM = 250.0
 """Range of beat-level tempi considered."""
 PRIOR_BPM = 130.0
-"""Mode of the log-normal tempo prior (beats per minute)."""
+"""Mode of the log-normal tempo prior (beats per minute) for percussive music."""
+SUSTAINED_PRIOR_BPM = 90.0
+"""Mode of the prior for sustained music (choir, organ, strings), whose beat is slower."""
+PERCUSSIVE_RATIO = (5.0, 20.0)
+"""99th-percentile / median of the onset flux at which music counts as fully sustained / fully
+percussive."""
 PRIOR_OCTAVES = 0.7
 """Spread of the tempo prior, in octaves (one standard deviation of log2 tempo)."""
 TIGHTNESS = 100.0
@@ -173,13 +180,30 @@ def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0
     return flux
 
 
-def beat_detection_function(*, stft_mag: np.ndarray, sr: int, n_fft: int, hop_length: int) -> np.ndarray:
-    """The mel flux scaled by its spread, minus its moving average over DETREND_SECONDS.
+def beat_detection_function(flux: np.ndarray, *, width: int) -> np.ndarray:
+    """The mel flux [shape=(n,)] scaled by its spread, minus its moving average over ``width``
+    frames -> [shape=(n,)]."""
+    return detrend(flux / _spread(flux), width)
 
-    stft_mag: np.ndarray [shape=(1 + n_fft // 2, n)] -> np.ndarray [shape=(n,)].
+
+def percussiveness(flux: np.ndarray) -> float:
+    """0 (sustained: voices, organ, strings) .. 1 (percussive: drums, plucked, struck).
+
+    From how far the onset spikes stand above the flux floor: the ratio of the 99th percentile of
+    the mel flux [shape=(n,)] to its median, on a log scale between PERCUSSIVE_RATIO[0] and [1].
     """
-    flux = mel_flux(stft_mag, sr=sr, n_fft=n_fft)
-    return detrend(flux / _spread(flux), int(round(DETREND_SECONDS * sr / hop_length)))
+    median = float(np.median(flux)) if flux.size else 0.0
+    if median <= 0:
+        return 1.0 if flux.size and float(flux.max()) > 0 else 0.0
+    lo, hi = PERCUSSIVE_RATIO
+    ratio = float(np.percentile(flux, 99)) / median
+    return float(np.clip(np.log(ratio / lo) / np.log(hi / lo), 0.0, 1.0))
+
+
+def prior_mode(percussive: float) -> float:
+    """Mode of the tempo prior (BPM): SUSTAINED_PRIOR_BPM for sustained music, PRIOR_BPM for
+    percussive music, log-interpolated between."""
+    return float(SUSTAINED_PRIOR_BPM * (PRIOR_BPM / SUSTAINED_PRIOR_BPM) ** percussive)
 
 
 def detrend(x: np.ndarray, width: int) -> np.ndarray:
@@ -558,19 +582,16 @@ def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; 
         return RhythmResult.empty()
     chroma = np.asarray(features.chroma, dtype=np.float64)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
-    odf = beat_detection_function(
-        stft_mag=np.asarray(features.stft_mag),
-        sr=int(features.sr),
-        n_fft=int(features.n_fft),
-        hop_length=int(features.hop_length),
-    )
+    flux = mel_flux(np.asarray(features.stft_mag), sr=int(features.sr), n_fft=int(features.n_fft))
+    odf = beat_detection_function(flux, width=int(round(DETREND_SECONDS * frame_rate)))
 
     bpms = MIN_BPM * 2.0 ** (np.arange(int(np.log2(MAX_BPM / MIN_BPM) * 240) + 1) / 240.0)
     strength = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms)
     single = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms, harmonics=1)
     # Evidence: the harmonic comb (all metrical multiples of the period) squared, times the
     # period's own autocorrelation; then the prior.
-    posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * log_normal_prior(bpms)
+    prior = log_normal_prior(bpms, mode=prior_mode(percussiveness(flux)))
+    posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * prior
     if posterior.max() <= 0:
         return RhythmResult.empty()
     best = int(np.argmax(posterior))

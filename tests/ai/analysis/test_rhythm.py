@@ -10,7 +10,18 @@ import pytest
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
-from ai.analysis.rhythm import RhythmResult, attack_shift, detrend, estimate_rhythm, log_normal_prior
+from ai.analysis.rhythm import (
+    PRIOR_BPM,
+    SUSTAINED_PRIOR_BPM,
+    RhythmResult,
+    attack_shift,
+    detrend,
+    estimate_rhythm,
+    log_normal_prior,
+    mel_flux,
+    percussiveness,
+    prior_mode,
+)
 
 SR = ANALYSIS_SR
 
@@ -201,3 +212,48 @@ def test_attack_shift_moves_beats_to_the_start_of_a_slow_rise() -> None:
     # frames before the peak, so the beats move back by 2 - 0.5 frames.
     x, peaks = _pulse_train(np.linspace(0.0, 1.0, 5)[1:])
     assert attack_shift(x, peaks) == pytest.approx(-1.5, abs=0.05)
+
+
+def _sustained_chords(seconds: float = 12.0, bpm: float = 70.0) -> np.ndarray:
+    """Legato triads with slow (300 ms) attacks, one per beat, no percussion; with vibrato and a
+    little breath noise, as sung or bowed notes have (a pure steady sine has no flux at all)."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = np.zeros_like(t)
+    period = 60.0 / bpm
+    chords = [(60, 64, 67), (57, 60, 64), (65, 69, 72), (67, 71, 74)]
+    for k, on in enumerate(np.arange(0.0, seconds, period)):
+        seg = (t >= on) & (t < on + period)
+        tt = t[seg] - on
+        env = np.minimum(1.0, tt / 0.3)
+        for i, midi in enumerate(chords[k % 4]):
+            f0 = 440.0 * 2 ** ((midi - 69) / 12)
+            phase = 2 * np.pi * f0 * tt + 0.6 * np.sin(2 * np.pi * 5.5 * tt + i)  # ~ +-20 cents
+            y[seg] += 0.1 * env * np.sin(phase)
+    rng = np.random.default_rng(3)
+    return (y + 0.01 * rng.standard_normal(len(y))).astype(np.float32)
+
+
+def _flux(y: np.ndarray) -> np.ndarray:
+    f = compute_features(y, SR)
+    return mel_flux(np.asarray(f.stft_mag), sr=f.sr, n_fft=f.n_fft)
+
+
+def test_percussiveness_tells_clicks_from_legato_chords() -> None:
+    clicks, _, _ = click_track(100.0, 4, seconds=12.0)
+    assert percussiveness(_flux(clicks)) > 0.9
+    assert percussiveness(_flux(_sustained_chords())) < 0.3
+    assert percussiveness(np.zeros(100)) == 0.0
+
+
+def test_prior_mode_follows_percussiveness() -> None:
+    assert prior_mode(0.0) == pytest.approx(SUSTAINED_PRIOR_BPM)
+    assert prior_mode(1.0) == pytest.approx(PRIOR_BPM)
+    assert SUSTAINED_PRIOR_BPM < prior_mode(0.5) < PRIOR_BPM
+
+
+@pytest.mark.parametrize("bpm", [60.0, 84.0])
+def test_slow_legato_chords_get_their_beat(bpm: float) -> None:
+    res = _analyse(_sustained_chords(seconds=20.0, bpm=bpm))
+    assert res.tempo == pytest.approx(bpm, rel=0.01)
+    beats = np.arange(0.0, 20.0, 60.0 / bpm)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
