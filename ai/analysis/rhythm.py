@@ -39,11 +39,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
 
 from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
+
+if TYPE_CHECKING:
+    from ai.analysis.features import SharedFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -565,7 +569,7 @@ def _track(score: np.ndarray, period: float, sustained: np.ndarray) -> tuple[np.
     return _fill_grid(beats, sustained, period), period, spread
 
 
-def estimate_rhythm(features) -> RhythmResult:  # noqa: ANN001 (SharedFeatures; avoids an import cycle)
+def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     """Tempo, beats, downbeats and meter of the analysed audio.
 
     ``features``: a :class:`ai.analysis.features.SharedFeatures`.
