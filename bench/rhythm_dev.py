@@ -8,6 +8,7 @@ before 5 s are ignored, as mir_eval.beat.evaluate does. Features can be cached (
 that rhythm-only changes re-score in seconds.
 
 Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--subset songs] [--clip] [-v]
+       bench/rhythm_dev.py --speed bench/out/speed_3min.wav   (warm time of estimate_rhythm alone)
 """
 
 from __future__ import annotations
@@ -100,6 +101,26 @@ def score_subset(folder: Path, cache: Path | None, verbose: bool, clip: bool) ->
     return out
 
 
+def speed(path: Path, repeats: int = 9) -> None:
+    """Print the first and the warm (median, min) time of estimate_rhythm on one file."""
+    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    y = soxr.resample(y.mean(axis=1), sr, ANALYSIS_SR).astype(np.float32)
+    feats = compute_features(y, ANALYSIS_SR)
+    t0 = time.perf_counter()
+    estimate_rhythm(feats)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        res = estimate_rhythm(feats)
+        times.append(time.perf_counter() - t0)
+    print(
+        f"{path.name}: {len(y) / ANALYSIS_SR:.0f} s of audio; estimate_rhythm first call {1000 * first:.1f} ms, "
+        f"warm median {1000 * float(np.median(times)):.1f} ms, min {1000 * min(times):.1f} ms "
+        f"(tempo {res.tempo}, {res.time_signature})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=Path("data/eval"))
@@ -109,7 +130,11 @@ def main() -> None:
     parser.add_argument(
         "--clip", action="store_true", help="score beats only up to the last annotated beat (+ half a beat)"
     )
+    parser.add_argument("--speed", type=Path, default=None, help="time estimate_rhythm on this audio file")
     args = parser.parse_args()
+    if args.speed is not None:
+        speed(args.speed)
+        return
     folders = sorted(p.parent for p in args.dataset.glob("*/ground_truth.json"))
     if args.subset:
         folders = [f for f in folders if f.name in args.subset]
