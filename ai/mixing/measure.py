@@ -280,41 +280,61 @@ def _runs(mask: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _close_run(value: float, run: int, peak: float) -> tuple[int, int, int]:
+    """(clipped samples, clipped runs, lone full-scale samples) of a finished run of equal samples."""
+    level = abs(value)
+    full_scale = level >= CLIP_LEVEL and level <= 1.0
+    if (full_scale and run >= CLIP_MIN_RUN) or (level >= FLAT_TOP_LEVEL * peak and run >= FLAT_TOP_MIN_RUN):
+        return run, 1, 0
+    if full_scale and level == peak:
+        return 0, 0, run
+    return 0, 0, 0
+
+
+@numba.njit(cache=True, nogil=True)
 def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, np.ndarray]:
-    """One pass over a channel: clipped samples and runs (see :func:`clipping`), and block means."""
+    """One pass over a channel: clipped samples and runs (see :func:`scan_channels`), and block means."""
     n = x.shape[0]
     n_blocks = n // dc_block
     means = np.zeros(max(n_blocks, 1))
     count = 0
     runs = 0
-    run = 1
-    block_sum = 0.0
     lone = 0  # full-scale samples outside counted runs
-    for i in range(n):
-        v = x[i]
-        block_sum += v
-        if dc_block > 0 and (i + 1) % dc_block == 0 and (i + 1) // dc_block <= n_blocks:
-            means[(i + 1) // dc_block - 1] = block_sum / dc_block
-            block_sum = 0.0
-        if i > 0 and v == x[i - 1]:
-            run += 1
-        else:
-            run = 1
-        # Decide when a run ends (next sample differs or the signal ends).
-        if i == n - 1 or x[i + 1] != v:
-            level = abs(v)
-            full_scale = level >= CLIP_LEVEL and level <= 1.0
-            if full_scale and run >= CLIP_MIN_RUN or level >= FLAT_TOP_LEVEL * peak and run >= FLAT_TOP_MIN_RUN:
-                count += run
-                runs += 1
-            elif full_scale and level == peak:
-                lone += run
+    if n == 0:
+        return 0, 0, means
+    prev = x[0]
+    run = 0
+    hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
+    for b in range(n_blocks + 1):
+        start = b * dc_block
+        stop = min(n, start + dc_block)
+        total = 0.0
+        for i in range(start, stop):
+            v = x[i]
+            total += v
+            if v == prev:
+                run += 1
+            else:
+                if abs(prev) >= hot:
+                    c, r, single = _close_run(prev, run, peak)
+                    count += c
+                    runs += r
+                    lone += single
+                prev = v
+                run = 1
+        if b < n_blocks:
+            means[b] = total / dc_block
+        elif n_blocks == 0:
+            means[0] = total / max(n, 1)
+    if abs(prev) >= hot:
+        c, r, single = _close_run(prev, run, peak)
+        count += c
+        runs += r
+        lone += single
     if lone >= CLIP_MIN_LONE:
         # Many single samples pinned at exactly full scale: a clipped transient signal.
         count += lone
         runs += lone
-    if n_blocks == 0:
-        means[0] = block_sum / max(n, 1)
     return count, runs, means
 
 
