@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
 from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
@@ -190,6 +191,20 @@ def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) ->
 def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     """Findings about one track on its own: clipping, DC, rumble, dynamics, stereo, silence."""
     out: list[Suggestion] = []
+    if m.integrated_lufs is None and m.duration_s < loudness.MOMENTARY_S:
+        out.append(
+            Suggestion(
+                "silence",
+                f"{m.name} is too short to measure ({m.duration_s:.2f} s; loudness needs at least "
+                f"{loudness.MOMENTARY_S:g} s).",
+                "low",
+                m.name,
+                f"Render {m.name} over the whole song (stems should all start at the song's start).",
+                0.9,
+                {"duration_s": m.duration_s},
+            )
+        )
+        return out
     if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
         out.append(
             Suggestion(

@@ -115,3 +115,14 @@ def test_no_audio_and_bad_target() -> None:
     for bad in (0, -80, "nan", True):
         with pytest.raises(InvalidParameter):
             resolve_target(bad)
+
+
+def test_short_and_silent_stems_are_named() -> None:
+    short = track("Kick", kick()[: SR // 5])
+    silent = track("Vocals", np.zeros((2, SR * 2), dtype=np.float32))
+    report = suggest([short, silent])
+    messages = {s.track: s.message for s in report.suggestions if s.type == "silence"}
+    assert "too short" in messages["Kick"]
+    assert "silent" in messages["Vocals"]
+    levels = auto_level([short, silent]).levels
+    assert levels["Kick"].gain_db == 0.0 and levels["Vocals"].gain_db == 0.0
