@@ -19,7 +19,7 @@ import soxr
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
 from ai.analysis.rhythm import estimate_rhythm
-from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key
+from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import measure_loudness
 from utils.errors import UndecodableAudio
@@ -212,11 +212,11 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
     else:
-        key = estimate_key(features)
+        chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
+        key = refine_relative_key(estimate_key(features), chords)
         key_name, key_conf = key.key, key.confidence
         runner, runner_score = key.runner_up, key.runner_up_score
         tuning = features.tuning_cents
-        chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
         if key_name is None:
             notes.append("no pitched content: no key")
 

@@ -65,6 +65,9 @@ class KeyConfig:
     """Per-frame log compression log(1 + c * x / frame max) before summing over time (0: none)."""
     temperature: float = 0.05
     """Softmax temperature over the 24 correlations for the confidence."""
+    relative_gap: float = 0.5
+    """Relative keys (same pitch content) whose correlations differ by less than this are decided
+    by the chords that open and close the piece (see :func:`refine_relative_key`)."""
     min_contrast: float = 0.08
     full_contrast: float = 0.25
     """Contrast = coefficient of variation of the pitch-class distribution. Below ``min_contrast``
@@ -175,6 +178,60 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
         runner_up_score=float(corr[second]),
         score=float(corr[best]),
         scores={names[k]: float(corr[k]) for k in range(24)},
+    )
+
+
+def relative_key(key: str) -> str:
+    """'A minor' -> 'C major', 'C major' -> 'A minor' (the key with the same signature)."""
+    tonic, mode = key.split()
+    pc = TONICS.index(tonic)
+    return key_name((pc + 9) % 12, True) if mode == "major" else key_name((pc + 3) % 12, False)
+
+
+def _is_tonic_chord(label: str, key: str) -> bool:
+    """True when chord ``label`` ("Am", "C", "G7", "Cmaj7", ...) is the tonic triad of ``key``."""
+    tonic, mode = key.split()
+    root = label[:2] if len(label) > 1 and label[1] in "#b" else label[:1]
+    suffix = label[len(root) :]
+    minor_chord = suffix.startswith("m") and not suffix.startswith("maj")
+    return root == tonic and minor_chord == (mode == "minor")
+
+
+def refine_relative_key(result: KeyResult, chords: list[ChordSegment], config: KeyConfig = KeyConfig()) -> KeyResult:
+    """Choose between the best key and its relative by the opening and closing chords.
+
+    A key and its relative share their pitch content, so a profile barely tells an aeolian loop
+    (Am F C G) from its relative major's I-V-vi-IV (C G Am F); what does is where the tonic
+    chord sits. When the two correlations are within ``config.relative_gap``, the relative key
+    wins only if more of the first and last chords (N excluded) are its tonic triad than the
+    best key's. Measured on the dev set and a fresh song set: key MIREX 89.3/89.7/82.8 ->
+    90.5/95.5/94.5 (bench/README.md).
+    """
+    if result.key is None or not result.scores:
+        return result
+    relative = relative_key(result.key)
+    if result.scores[result.key] - result.scores[relative] > config.relative_gap:
+        return result
+    pitched = [c.label for c in chords if c.label != "N"]
+    if not pitched:
+        return result
+    ends = [pitched[0], pitched[-1]] if len(pitched) > 1 else [pitched[0]]
+    votes_best = sum(_is_tonic_chord(label, result.key) for label in ends)
+    votes_relative = sum(_is_tonic_chord(label, relative) for label in ends)
+    if votes_relative <= votes_best:
+        return result
+    names = list(result.scores)
+    corr = np.array([result.scores[n] for n in names])
+    prob = np.exp((corr - corr.max()) / config.temperature)
+    prob /= prob.sum()
+    clarity = result.confidence / float(prob[names.index(result.key)]) if result.confidence > 0 else 0.0
+    return KeyResult(
+        key=relative,
+        confidence=float(min(1.0, prob[names.index(relative)] * clarity)),
+        runner_up=result.key,
+        runner_up_score=result.score,
+        score=result.scores[relative],
+        scores=result.scores,
     )
 
 

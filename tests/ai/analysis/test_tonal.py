@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from ai.analysis.features import compute_features
-from ai.analysis.tonal import KEY_PROFILES, TONICS, estimate_chords, estimate_key, key_correlations
+from ai.analysis.tonal import (
+    KEY_PROFILES,
+    TONICS,
+    estimate_chords,
+    estimate_key,
+    key_correlations,
+    refine_relative_key,
+    relative_key,
+)
 
 from .synth import SR, clicks, progression
 
@@ -91,3 +99,23 @@ def test_chords_of_silence_are_no_chord() -> None:
 
 def test_tonic_names() -> None:
     assert TONICS == ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+@pytest.mark.parametrize(
+    ("chords", "key"),
+    [(["Am", "F", "C", "G"], "A minor"), (["C", "G", "Am", "F"], "C major"), (["Em", "C", "G", "D"], "E minor")],
+)
+def test_relative_keys_are_told_apart_by_the_opening_and_closing_chords(chords: list[str], key: str) -> None:
+    # The two loops share their pitch content; only where the tonic chord sits differs.
+    y, beats, downbeats = progression(chords * 2 + chords[:1], bpm=110.0, repeats=1)  # ends on the tonic
+    features = compute_features(y, SR)
+    segments = estimate_chords(features, beat_times=beats, downbeat_times=downbeats)
+    refined = refine_relative_key(estimate_key(features), segments)
+    assert refined.key == key
+    assert refined.runner_up is not None and refined.key != refined.runner_up
+
+
+def test_relative_key_names() -> None:
+    assert relative_key("A minor") == "C major"
+    assert relative_key("Eb major") == "C minor"
+    assert relative_key("F# minor") == "A major"
