@@ -27,6 +27,12 @@ def _warm_up_analysis(engine: EngineState) -> None:
     warm_up()
 
 
+def _warm_up_mixing(engine: EngineState) -> None:
+    from ai.mixing.suggest import warmup
+
+    warmup()
+
+
 async def _run_step(engine: EngineState, name: str, fn: Callable[[EngineState], None]) -> None:
     engine.warming_up.add(name)
     try:
@@ -51,6 +57,7 @@ def start_background_work(engine: EngineState) -> list[asyncio.Task[None]]:
         engine.models_ready.set()
     if settings.warmup:
         tasks.append(asyncio.create_task(_run_step(engine, "analysis", _warm_up_analysis)))
+        tasks.append(asyncio.create_task(_run_step(engine, "mixing", _warm_up_mixing)))
     return tasks
 
 
