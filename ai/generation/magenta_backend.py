@@ -477,10 +477,11 @@ class MagentaGenerator(Generator):
         sequence.ticks_per_quarter = note_seq.STANDARD_PPQ
         sequence.tempos.add(time=0.0, qpm=MODEL_QPM)
         sequence.time_signatures.add(time=0.0, numerator=request.beats_per_bar, denominator=request.beat_unit)
+        octaves = 0
         if groove is not None:
             self._add_groove(sequence, groove, layout)
         elif request.primer:
-            self._add_primer(sequence, request, layout, shift)
+            octaves = self._add_primer(sequence, request, layout, shift)
         chords_used: list[str] = []
         if self.model_family in _CHORD_FAMILIES:
             chords_used = self._add_chords(sequence, request, layout, shift)
@@ -499,7 +500,7 @@ class MagentaGenerator(Generator):
             else:
                 generated = self._generator.generate(sequence, options)
 
-        notes = self._continuation(generated, request, layout, shift)
+        notes = self._continuation(generated, request, layout, shift + octaves)
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         notes = feel.apply_feel(
@@ -619,10 +620,17 @@ class MagentaGenerator(Generator):
         inverse = getattr(encoding, "_inverse_drum_map", None)
         return frozenset(inverse) if isinstance(inverse, dict) else None
 
-    def _add_primer(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> None:
+    def _add_primer(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> int:
+        """Put the primer into model time and key; returns the octave shift applied to its pitches.
+
+        A pitched primer is moved by whole octaves so that its middle sits at the middle of the
+        model's range, where the training lines were centred (Magenta's own ``squash`` would only
+        fold the notes that stick out); the continuation is moved back by the same amount.
+        """
         offset = layout.gen_start - layout.primer_out / layout.scale  # the primer ends on a bar line
         earliest = layout.gen_start - MAX_PRIMER_BARS * layout.bar
         drum_pitches = self._drum_pitches() if request.part == "drums" else None
+        kept = []
         for note in request.primer:
             start = note.start / layout.scale + offset
             end = min(note.end / layout.scale + offset, layout.gen_start - 1e-4)
@@ -630,17 +638,30 @@ class MagentaGenerator(Generator):
                 continue
             if drum_pitches is not None and note.pitch not in drum_pitches:
                 continue
-            pitch = note.pitch + shift
-            if not 0 <= pitch <= 127:
+            kept.append((note.pitch + shift, start, end, note.velocity))
+        octaves = 0
+        if request.part != "drums" and kept:
+            pitches = [k[0] for k in kept]
+            middle = (min(pitches) + max(pitches)) / 2.0
+            octaves = 12 * int(round((self._model_centre() - middle) / 12.0))
+        for pitch, start, end, velocity in kept:
+            if not 0 <= pitch + octaves <= 127:
                 continue
             sequence.notes.add(
-                pitch=pitch,
+                pitch=pitch + octaves,
                 start_time=start,
                 end_time=end,
-                velocity=note.velocity,
+                velocity=velocity,
                 is_drum=request.part == "drums",
                 instrument=9 if request.part == "drums" else 0,
             )
+        return octaves
+
+    def _model_centre(self) -> float:
+        """Middle of the model's melody range (MIDI), where Magenta centres training lines."""
+        low = int(getattr(self._config, "min_note", 48))
+        high = int(getattr(self._config, "max_note", 84))
+        return (low + high - 1) / 2.0
 
     def _add_chords(self, sequence: Any, request: GenerationRequest, layout: _Layout, shift: int) -> list[str]:
         from note_seq.protobuf import music_pb2
@@ -750,14 +771,15 @@ class MagentaGenerator(Generator):
 
     def _opening_pitch(self, request: GenerationRequest) -> int:
         """First note of an unprimed line, in model space: the root of the first chord for
-        chord-conditioned models, else the tonic (C or A), in the lowest octave of the model's range."""
+        chord-conditioned models, else the tonic (C or A), in the octave nearest the middle of the model's
+        range."""
         shift = request.key.transposition_to_c()
         if self.model_family in _CHORD_FAMILIES:
             pitch_class = (request.chords[0].bass_pitch_class + shift) % 12
         else:
             pitch_class = 9 if request.key.is_minor else 0
-        low = int(getattr(self._config, "min_note", 48))
-        return low + (pitch_class - low) % 12
+        centre = self._model_centre()
+        return pitch_class + 12 * int(round((centre - pitch_class) / 12.0))
 
     def _continuation(self, generated: Any, request: GenerationRequest, layout: _Layout, shift: int) -> list[Note]:
         """The generated notes after the prefix, in output time, pitch and range."""
