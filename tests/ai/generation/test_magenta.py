@@ -377,6 +377,20 @@ def test_primer_is_continued_not_replaced(
         )
 
 
+def test_continuation_follows_the_primer_register(
+    official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
+) -> None:
+    generator = _pitched(official)
+    medians = []
+    for octave in (0, 2):
+        primer = tuple(
+            Note(p + 12 * octave, i * 0.5, i * 0.5 + 0.45, 90) for i, p in enumerate((60, 64, 67, 72, 67, 64))
+        )
+        clip = generator.generate(_request("melody", bars=4, seed=2, primer=primer, primer_seconds=4.0))
+        medians.append(float(np.median([n.pitch for n in clip.notes[len(primer) :]])))
+    assert 18 <= medians[1] - medians[0] <= 30
+
+
 def test_primer_conditions_the_shipped_models(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
     """Two different primers, same seed: a model that listens to its input continues differently."""
     for generator in shipped[1]:
