@@ -4,7 +4,8 @@
     .venv/bin/python bench/generation_quality.py [--heldout data/heldout] [--clips 50] [--json out.json]
 
 Method (Yang & Lerch, "On the evaluation of generative models in music", 2018): for each part a
-set of real clips (``--clips`` held-out 4/4 clips, first 8 bars, no model was trained on them)
+set of real clips (``--clips`` held-out clips in 4/4, 2/2 or 2/4 read as bars of four quarter notes,
+first 8 bars; no model was trained on them)
 and, per generator, ``--clips`` generated clips of 8 bars at 120 bpm with seeds 0..N-1. Bass and
 melody requests take the key (and, for bass, the chords per bar) of a real clip drawn with the
 same seed, so every generator plays in the same harmonic context as the real music. For every
@@ -50,6 +51,8 @@ BEATS_PER_BAR = 4
 IOI_EDGES = np.array([0.0, 0.1875, 0.375, 0.625, 0.875, 1.25, 1.75, 2.5, 3.5, np.inf])  # ~1/8 .. 4+ beats
 DRUM_GROUPS = {"kick": (0,), "snare": (1,), "hats": (2, 3), "toms": (4, 5, 6), "cymbals": (7, 8)}
 RANGES = {"bass": (28, 55), "melody": (60, 84)}
+# Meters read as bars of four quarter notes (2/2 and 2/4 tunes regrouped); 3/4 and compound ones are left out.
+DUPLE_METERS = {(4, 4), (2, 2), (2, 4)}
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,16 @@ def load_real(heldout: Path, part: str) -> list[tuple[dict, Clip]]:
     index = json.loads((heldout / "index.json").read_text())
     out = []
     for entry in index:
-        signature = entry.get("time_signature") or [4, 4]
-        if entry["part"] != part or list(signature) != [4, 4]:
+        signature = tuple(entry.get("time_signature") or (0, 0))
+        if entry["part"] != part or signature not in DUPLE_METERS:
             continue
         midi = pretty_midi.PrettyMIDI(str(heldout / entry["file"]))
         to_beats = float(entry["tempo"]) / 60.0
         notes = [(n.pitch, n.start * to_beats, n.end * to_beats) for inst in midi.instruments for n in inst.notes]
-        bars = min(BARS, int(entry.get("bars") or BARS))
+        if not notes:
+            continue
+        length_bars = entry.get("bars") or int(np.ceil(max(n[2] for n in notes) / BEATS_PER_BAR - 1e-6))
+        bars = max(1, min(BARS, int(length_bars)))
         clip = _clip(notes, bars)
         if clip.pitches.size:
             out.append((entry, clip))
@@ -248,7 +254,10 @@ def print_table(part: str, results: dict, labels: list[str]) -> None:
     print(f"\n== {part}: overlap area OA (higher is better) / KL(intra||inter) (lower is better) ==")
     print(f"{'feature':<24}" + "".join(f"{label[:width]:>{width + 2}}" for label in labels))
     for feature, row in results.items():
-        cells = "".join(f"{row[label][0]:>8.3f} /{row[label][1]:>6.3f}" if label in row else f"{'-':>{width + 2}}" for label in labels)
+        cells = "".join(
+            f"{row[label][0]:>8.3f} /{row[label][1]:>6.3f}" if label in row else f"{'-':>{width + 2}}"
+            for label in labels
+        )
         print(f"{feature:<24}{cells}")
 
 
@@ -299,9 +308,13 @@ def main() -> None:
             for rival in ("random", "theory"):
                 better = [f for f, row in results.items() if row[label][0] > row[rival][0]]
                 worse = [f for f in results if f not in better]
-                print(f"   {label} beats {rival} on OA in {len(better)}/{len(results)}"
-                      + (f"; not on: {', '.join(worse)}" if worse else ""))
-        all_results[part] = {f: {label: {"oa": v[0], "kl": v[1]} for label, v in row.items()} for f, row in results.items()}
+                print(
+                    f"   {label} beats {rival} on OA in {len(better)}/{len(results)}"
+                    + (f"; not on: {', '.join(worse)}" if worse else "")
+                )
+        all_results[part] = {
+            f: {label: {"oa": v[0], "kl": v[1]} for label, v in row.items()} for f, row in results.items()
+        }
     if args.json:
         args.json.write_text(json.dumps(all_results, indent=1))
 
