@@ -140,27 +140,45 @@ class GenerationResponse(BaseModel):
 # ---------------------------------------------------------------- analysis
 
 
+class ChordOut(BaseModel):
+    start: float
+    end: float
+    label: str = Field(description='"Am", "G7", "Cmaj7", ... or "N" for no chord.')
+
+
 class AnalysisResponse(BaseModel):
-    """Analysis of one audio file. Fields beyond these are documented in the README."""
+    """Analysis of one audio file. A value that cannot be measured is null, and `notes` says why."""
 
     model_config = ConfigDict(extra="allow")
 
     filename: str | None = None
-    tempo: float | None
+    duration: float = Field(description="Seconds.")
+    sample_rate: int
+    channels: int
+    tempo: float | None = Field(description="BPM (quarter notes), to 0.1; null without a pulse.")
     tempo_confidence: float | None = None
-    key: str | None
-    key_confidence: float | None
-    duration: float
-    beats: int
-    beat_times: list[float]
+    beats: int = Field(description="Number of beats.")
+    beat_times: list[float] = Field(description="Seconds.")
     downbeat_times: list[float] | None = None
     time_signature: str | None = None
+    key: str | None = Field(description='"F# minor"; null for silence or unpitched audio.')
+    key_confidence: float | None
+    key_runner_up: str | None = None
+    key_runner_up_score: float | None = None
+    tuning_cents: float | None = None
+    chords: list[ChordOut] = Field(default_factory=list, description="One chord per bar (or per beat without downbeats).")
+    loudness_lufs: float | None = Field(description="ITU-R BS.1770 integrated loudness.")
+    true_peak_dbtp: float | None = None
+    peak_dbfs: float | None
+    loudness_range_lu: float | None = None
+    short_term_loudness_max_lufs: float | None = None
+    crest_factor_db: float | None = None
+    clipped_fraction: float | None = None
     spectral_centroid_mean: float | None
     spectral_rolloff_mean: float | None
     rms_mean: float | None
     zero_crossing_rate_mean: float | None
-    loudness_lufs: float | None
-    peak_dbfs: float | None
+    notes: list[str] = Field(default_factory=list)
 
 
 class ProjectParams(BaseModel):
