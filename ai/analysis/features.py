@@ -20,7 +20,6 @@ from functools import lru_cache
 import numba
 import numpy as np
 import scipy.fft
-import scipy.sparse
 
 from ai.analysis.constants import (
     BASS_MIDI_MAX,
@@ -59,6 +58,10 @@ class SharedFeatures:
         n_fft: frame length in samples (N_FFT).
         stft_mag: np.ndarray [shape=(1 + n_fft // 2, n_frames), dtype=float32]: magnitude of the
             Hann-windowed, centred (zero-padded) STFT. Frame t is centred on sample t * hop_length.
+        mel: np.ndarray [shape=(N_MELS, n_frames), dtype=float32]: linear mel magnitudes
+            (Slaney, area-normalised, MEL_FMIN..MEL_FMAX) of ``stft_mag``; the one mel projection
+            that both onset envelopes (``onset_env`` here, the beat detection function in
+            :mod:`ai.analysis.rhythm`) are computed from.
         freqs: np.ndarray [shape=(1 + n_fft // 2,)]: centre frequency (Hz) of each STFT bin.
         frame_times: np.ndarray [shape=(n_frames,)]: time (s) of each frame's centre.
         onset_env: np.ndarray [shape=(n_frames,), dtype=float32]: spectral flux of the
@@ -82,6 +85,7 @@ class SharedFeatures:
     hop_length: int
     n_fft: int
     stft_mag: np.ndarray
+    mel: np.ndarray
     freqs: np.ndarray
     frame_times: np.ndarray
     onset_env: np.ndarray
@@ -114,12 +118,49 @@ def _window(n_fft: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def _mel_basis(sr: int, n_fft: int) -> scipy.sparse.csr_matrix:
-    """Sparse Slaney-style mel filterbank [shape=(N_MELS, 1 + n_fft // 2)], area-normalised."""
+def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Slaney-style, area-normalised mel filterbank (librosa; N_MELS bands, MEL_FMIN..MEL_FMAX)
+    in banded form: each band's first bin [N_MELS], end bin [N_MELS] and its weights concatenated
+    (float32). Each band covers a few contiguous bins, so a banded sum beats a (sparse) matmul."""
     import librosa  # imported here: librosa's import is slow and only this needs it
 
     basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
-    return scipy.sparse.csr_matrix(basis.astype(np.float32))
+    lo = np.zeros(len(basis), dtype=np.int64)
+    hi = np.zeros(len(basis), dtype=np.int64)
+    weights = []
+    for i, row in enumerate(basis):
+        nz = np.flatnonzero(row)
+        if nz.size:
+            lo[i], hi[i] = nz[0], nz[-1] + 1
+            weights.append(row[lo[i] : hi[i]])
+    flat = np.concatenate(weights) if weights else np.zeros(0)
+    return lo, hi, flat.astype(np.float32)
+
+
+@numba.njit(cache=True, fastmath=True)
+def _banded_project(
+    mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """out[b, t] = sum_k weights_b[k] * mag[lo[b] + k, t]; one pass over the frames."""
+    n_bands, n = lo.shape[0], mag.shape[1]
+    out = np.zeros((n_bands, n), dtype=np.float32)
+    for t in range(n):
+        off = 0
+        for b in range(n_bands):
+            acc = np.float32(0.0)
+            for k in range(lo[b], hi[b]):
+                acc += weights[off + k - lo[b]] * mag[k, t]
+            out[b, t] = acc
+            off += hi[b] - lo[b]
+    return out
+
+
+def mel_spectrogram(stft_mag: np.ndarray, *, sr: int, n_fft: int) -> np.ndarray:
+    """Mel magnitudes [shape=(N_MELS, n), float32] from ``stft_mag`` [shape=(1 + n_fft // 2, n)],
+    without copying the (large) spectrogram whatever its memory order."""
+    lo, hi, weights = _mel_bands(sr, n_fft)
+    mag = stft_mag if stft_mag.dtype == np.float32 else stft_mag.astype(np.float32)
+    return _banded_project(mag, lo, hi, weights)
 
 
 def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> np.ndarray:
@@ -293,7 +334,7 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     mag_t = mag.T  # (frames, bins), C-ordered view
 
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
-    mel = np.asarray(_mel_basis(sr, N_FFT) @ mag, dtype=np.float32)  # (N_MELS, frames)
+    mel = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)  # (N_MELS, frames), shared with the rhythm
     mel_ref = float(mel.max()) if mel.size else 0.0
     log_mel = np.log1p((_LOG_GAMMA / mel_ref) * mel) if mel_ref > 0 else np.zeros_like(mel)
     onset_env = _positive_flux(log_mel, max_filter=True)
@@ -323,6 +364,7 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
         hop_length=HOP,
         n_fft=N_FFT,
         stft_mag=mag,
+        mel=mel,
         freqs=freqs,
         frame_times=frame_times,
         onset_env=onset_env,

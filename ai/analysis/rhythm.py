@@ -4,7 +4,7 @@ Method (every step works on the frame-rate features computed once in
 :mod:`ai.analysis.features`; nothing here takes a second STFT):
 
 1. **Beat detection function.** Spectral flux of the log-compressed mel spectrogram (from the
-   shared ``stft_mag``; no max filter across bands, which would hide the onsets of sung and
+   shared ``SharedFeatures.mel``; no max filter across bands, which would hide the onsets of sung and
    bowed notes), minus its 1-second moving average: sustained voices whose flux fluctuates
    without a pulse otherwise dominate the autocorrelation.
 2. **Tempo.** The autocorrelation of the detection function is read through a harmonic comb
@@ -38,13 +38,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-
-from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
 
 if TYPE_CHECKING:
     from ai.analysis.features import SharedFeatures
@@ -121,58 +118,15 @@ def _spread(x: np.ndarray) -> float:
     return s if s > 1e-12 else 1.0
 
 
-@lru_cache(maxsize=4)
-def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The mel filterbank (librosa, Slaney; N_MELS bands, MEL_FMIN..MEL_FMAX) in banded form:
-    each band's first bin [N_MELS], end bin [N_MELS] and weights concatenated (float32)."""
-    import librosa  # slow import, only needed here
-
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
-    lo = np.zeros(len(basis), dtype=np.int64)
-    hi = np.zeros(len(basis), dtype=np.int64)
-    weights = []
-    for i, row in enumerate(basis):
-        nz = np.flatnonzero(row)
-        if nz.size:
-            lo[i], hi[i] = nz[0], nz[-1] + 1
-            weights.append(row[lo[i] : hi[i]])
-    return lo, hi, np.concatenate(weights).astype(np.float32)
-
-
-@numba.njit(cache=True, fastmath=True)
-def _banded_project(
-    mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray
-) -> np.ndarray:  # pragma: no cover
-    """out[b, t] = sum_k weights_b[k] * mag[lo[b] + k, t]; one pass over the frames."""
-    n_bands, n = lo.shape[0], mag.shape[1]
-    out = np.zeros((n_bands, n), dtype=np.float32)
-    for t in range(n):
-        off = 0
-        for b in range(n_bands):
-            acc = np.float32(0.0)
-            for k in range(lo[b], hi[b]):
-                acc += weights[off + k - lo[b]] * mag[k, t]
-            out[b, t] = acc
-            off += hi[b] - lo[b]
-    return out
-
-
-def _mel_spectrogram(stft_mag: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
-    """Mel magnitudes [shape=(N_MELS, n)] from ``stft_mag`` [shape=(1 + n_fft // 2, n)], without
-    copying the (large) spectrogram whatever its memory order."""
-    lo, hi, weights = _mel_bands(sr, n_fft)
-    mag = stft_mag if stft_mag.dtype == np.float32 else stft_mag.astype(np.float32)
-    return _banded_project(mag, lo, hi, weights)
-
-
-def mel_flux(stft_mag: np.ndarray, *, sr: int, n_fft: int, gamma: float = 1000.0) -> np.ndarray:
+def mel_flux(mel: np.ndarray, *, gamma: float = 1000.0) -> np.ndarray:
     """Spectral flux of the log-compressed mel spectrogram, without a max filter across bands.
 
-    stft_mag: np.ndarray [shape=(1 + n_fft // 2, n)] -> np.ndarray [shape=(n,)], >= 0.
+    mel: np.ndarray [shape=(bands, n)] (the shared ``SharedFeatures.mel``) -> np.ndarray
+    [shape=(n,)], >= 0.
     Unlike the shared ``onset_env`` (whose band max filter suppresses vibrato), this keeps the
     onsets of sung and bowed notes, whose pitch glides into place.
     """
-    mel = _mel_spectrogram(stft_mag, sr, n_fft).astype(np.float64)
+    mel = np.asarray(mel, dtype=np.float32)
     ref = float(mel.max()) if mel.size else 0.0
     flux = np.zeros(mel.shape[1])
     if ref <= 0 or mel.shape[1] < 2:
@@ -586,7 +540,7 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
         return RhythmResult.empty()
     chroma = np.asarray(features.chroma, dtype=np.float64)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
-    flux = mel_flux(np.asarray(features.stft_mag), sr=int(features.sr), n_fft=int(features.n_fft))
+    flux = mel_flux(features.mel)
     odf = beat_detection_function(flux, width=int(round(DETREND_SECONDS * frame_rate)))
 
     bpms = MIN_BPM * 2.0 ** (np.arange(int(np.log2(MAX_BPM / MIN_BPM) * 240) + 1) / 240.0)

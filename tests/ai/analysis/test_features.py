@@ -105,3 +105,21 @@ def test_empty_and_tiny_signals() -> None:
     assert compute_features(np.zeros(0, dtype=np.float32), SR).stft_mag.shape[1] == 1
     f = compute_features(note(69, 0.05), SR)
     assert f.stft_mag.shape[1] == 1 + int(0.05 * SR) // HOP
+
+
+def test_shared_mel_equals_the_filterbank_product() -> None:
+    import librosa
+
+    from ai.analysis.constants import MEL_FMAX, MEL_FMIN, N_MELS
+
+    rng = np.random.default_rng(5)
+    t = np.arange(SR) / SR
+    y = (0.3 * np.sin(2 * np.pi * 330.0 * t) + 0.05 * rng.standard_normal(SR)).astype(np.float32)
+    f = compute_features(y, SR)
+    basis = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=MEL_FMIN, fmax=MEL_FMAX)
+    expected = basis @ f.stft_mag.astype(np.float64)
+    assert f.mel.shape == (N_MELS, f.n_frames) and f.mel.dtype == np.float32
+    np.testing.assert_allclose(f.mel, expected, rtol=1e-4, atol=1e-6 * float(expected.max()))
+    # The 330 Hz tone's energy sits in the band whose centre is nearest 330 Hz.
+    centres = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=MEL_FMIN, fmax=MEL_FMAX)[1:-1]
+    assert int(np.argmax(f.mel[:, 20])) == int(np.argmin(np.abs(centres - 330.0)))

@@ -235,7 +235,7 @@ def _sustained_chords(seconds: float = 12.0, bpm: float = 70.0) -> np.ndarray:
 
 def _flux(y: np.ndarray) -> np.ndarray:
     f = compute_features(y, SR)
-    return mel_flux(np.asarray(f.stft_mag), sr=f.sr, n_fft=f.n_fft)
+    return mel_flux(f.mel)
 
 
 def test_percussiveness_tells_clicks_from_legato_chords() -> None:
