@@ -2,10 +2,13 @@
 
 ``suggest(tracks, target=..., master=None, reference=None)`` measures every stem
 (:mod:`ai.mixing.measure`), the sum of the stems as they are, and the masking between the tracks
-as they are (:mod:`ai.mixing.masking`; tracks with a level finding are left out of it), and turns what it finds into
-suggestions. With only a ``master`` it gives mastering advice; with a ``reference`` it compares the
-mix (or master) with it: loudness, balance per band, stereo width. Without any audio it raises
-NoAudioFound: it never invents a finding.
+as they are (:mod:`ai.mixing.masking`), and turns what it finds into suggestions. A track with a
+level finding that says it is too quiet is judged for masking at the level the move gives it
+(being covered is then the level problem); a track flagged as too loud stays at its own level,
+because its excess may sit in one band (a bass boosted where the kick lives reads as a louder
+bass too) and what it covers now is what the listener hears. With only a ``master`` it gives
+mastering advice; with a ``reference`` it compares the mix (or master) with it: loudness, balance
+per band, stereo width. Without any audio it raises NoAudioFound: it never invents a finding.
 
 Findings and their thresholds (constants below):
 
@@ -19,7 +22,9 @@ level              the track's loudness is LEVEL_DEVIATION_DB or more away from 
                    by role puts it, relative to the other tracks (the median track).
 masking            in a band that matters to both tracks, the masker is louder than the signal
                    during the signal's notes, or both live there at similar levels (see
-                   ai.mixing.masking); low priority when both roles have the same rank.
+                   ai.mixing.masking). Between two roles of the same rank (guitar and
+                   guitar, keys and guitar) it is ``info``: an arrangement overlap worth a look
+                   (pan them apart), not a problem; it does not lower the score.
 dynamics           crest factor above DYNAMICS_CREST_DB (or loudness range above DYNAMICS_LRA_LU)
                    on a role that is usually compressed (vocals, speech, bass, lead).
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
@@ -126,6 +131,7 @@ class Suggestion:
             "confidence": round(self.confidence, 2),
             "evidence": _rounded(self.evidence),
             "action": _rounded(self.action) if self.action else None,
+            "info": self.info,
         }
 
 
@@ -371,8 +377,15 @@ def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Su
     return out
 
 
-def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnalysis]) -> list[Suggestion]:
-    """One suggestion per pair of tracks (the worse direction), EQ cut on the masker."""
+def masking_suggestions(
+    findings: list[MaskingFinding], analyses: list[TrackAnalysis], *, level_moves: dict[str, float] | None = None
+) -> list[Suggestion]:
+    """One suggestion per pair of tracks (the worse direction), EQ cut on the masker.
+
+    ``level_moves``: track name -> the gain (dB) of its level finding. When the masker is flagged
+    as too loud, the suggestion says which of the two moves fits.
+    """
+    level_moves = level_moves or {}
     seen: set[frozenset[str]] = set()
     pans = {a.measurement.name: a for a in analyses}
     out = []
@@ -394,6 +407,12 @@ def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnal
         priority = "low" if equal_rank else ("high" if f.smr_db < -3 else "medium")
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
+        first = ""
+        if level_moves.get(f.masker, 0.0) < 0:
+            first = (
+                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+.1f} dB): "
+                "if its excess sits in this band, the cut is the better move; otherwise lower it first."
+            )
         out.append(
             Suggestion(
                 "masking",
@@ -408,7 +427,7 @@ def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnal
                 priority,
                 f.masker,
                 f"Cut {f.masker} by {cut:.0f} dB at {f.centre_hz:.0f} Hz (Q {q:.1f}) to make room for "
-                f"{f.signal}{extra}.",
+                f"{f.signal}{extra}.{first}",
                 float(min(0.95, 0.45 + 0.45 * f.score)),
                 {
                     "signal": f.signal,
@@ -421,6 +440,7 @@ def masking_suggestions(findings: list[MaskingFinding], analyses: list[TrackAnal
                 {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},
                 tracks=(f.signal, f.masker),
                 band=f.band,
+                info=equal_rank,
             )
         )
     return out
@@ -690,14 +710,18 @@ def suggest(
         gains = balance_gains(items_from(analyses), sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+        level_moves = {s.track: float(s.action["gain_db"]) for s in suggestions if s.type == "level" and s.action}
         if MASKING_AT == "actual":
-            # Masking as the stems sound now; pairs whose level is already flagged wait for the level move.
-            off_balance = {s.track for s in suggestions if s.type == "level"}
-            keep = [k for k in audible if analyses[k].measurement.name not in off_balance]
-            masking = find_masking([analyses[k] for k in keep], gains_db=[0.0 for _ in keep])
+            # Masking as the stems sound now, except that a track flagged as too quiet is judged at the
+            # level its level move gives it (being covered is then the level problem, not an EQ one).
+            # A track flagged as too loud stays in at its own level: its excess may sit in one band (a
+            # bass boosted where the kick lives also reads as a louder bass), and what it covers now is
+            # what the listener hears; the suggestion then says that the level move comes first.
+            masking_gains = [max(0.0, level_moves.get(analyses[k].measurement.name, 0.0)) for k in audible]
+            masking = find_masking([analyses[k] for k in audible], gains_db=masking_gains)
         else:
             masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
-        suggestions.extend(masking_suggestions(masking, analyses))
+        suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
         mix = render_mix([a.track.samples for a in analyses], [0.0] * len(analyses))
         mix_name = "mix (sum of stems)"
         mix_analysis = analyse_track(PreparedTrack(mix_name, "music", mix, sr, 2))

@@ -126,3 +126,38 @@ def test_short_and_silent_stems_are_named() -> None:
     assert "silent" in messages["Vocals"]
     levels = auto_level([short, silent]).levels
     assert levels["Kick"].gain_db == 0.0 and levels["Vocals"].gain_db == 0.0
+
+
+def test_boosted_bass_that_also_reads_too_loud_still_masks_the_kick() -> None:
+    song = balanced_song()
+    # The bass's extra energy sits on the kick's 55 Hz: it reads as a louder bass AND covers the kick.
+    song["Bass"] = song["Bass"] + stereo(tone(55, amp=0.4))
+    report = findings(song)
+    assert any(s.track == "Bass" and s.evidence["deviation_db"] > 0 for s in of_type(report, "level"))
+    kick_bass = [s for s in of_type(report, "masking") if set(s.tracks) == {"Kick", "Bass"}]
+    assert kick_bass, [s.message for s in report.suggestions]
+    assert kick_bass[0].band in ("sub", "low") and not kick_bass[0].info
+    assert "level finding" in kick_bass[0].suggestion
+
+
+def test_a_track_too_quiet_is_a_level_finding_not_masking() -> None:
+    song = balanced_song()
+    song["Vocals"] = song["Vocals"] * np.float32(10 ** (-20 / 20))
+    report = findings(song)
+    assert any(s.track == "Vocals" and s.evidence["deviation_db"] < 0 for s in of_type(report, "level"))
+    assert not [s for s in of_type(report, "masking") if "Vocals" in s.tracks], [s.message for s in report.suggestions]
+
+
+def test_overlap_between_parts_of_equal_rank_is_info() -> None:
+    song = balanced_song()
+    # A second guitar on the same range, louder: an arrangement overlap, not a problem.
+    song["Guitar 2"] = song["Guitar 1"][::-1].copy() * np.float32(1.2)
+    clean = findings(balanced_song())
+    report = findings(song)
+    overlap = [s for s in of_type(report, "masking") if set(s.tracks) == {"Guitar 1", "Guitar 2"}]
+    assert overlap and all(s.info for s in overlap)
+    assert overlap[0].to_dict()["info"] is True
+    problems = [s for s in of_type(report, "masking") if not s.info]
+    assert not [s for s in problems if "Guitar 2" in s.tracks], [s.message for s in problems]
+    info_penalty = sum(s.confidence for s in of_type(report, "masking") if s.info)
+    assert info_penalty > 0 and report.mix_quality_score >= clean.mix_quality_score - 10
