@@ -78,7 +78,7 @@ def write_card(spec: ModelSpec, results: dict, path: Path) -> Path:
         "The held-out split is whole MMA styles / whole tunes chosen by a fixed hash "
         "(training/split.py); `python -m training.heldout DIR` writes it as MIDI.",
         "",
-        "## Evaluation (Magenta eval-mode graph, latest checkpoint)",
+        "## Evaluation (Magenta's eval-mode graph and metrics, dropout off, final checkpoint)",
         "",
         "| split | examples | loss | perplexity | accuracy | event accuracy | no-event accuracy |",
         "|---|---|---|---|---|---|---|",
@@ -91,7 +91,9 @@ def write_card(spec: ModelSpec, results: dict, path: Path) -> Path:
     lines += [
         "",
         "Accuracy is per time step (argmax of the softmax equals the label); event accuracy counts "
-        "only steps where something happens, no-event accuracy only the silent/held steps.",
+        "only steps where something happens, no-event accuracy only the silent/held steps. One pass "
+        "over the full batches of each split (Magenta's input queue leaves the remainder out), "
+        "with dropout off (Magenta's own eval mode keeps the training dropout on).",
         "",
         "## Why this size",
         "",

@@ -146,7 +146,8 @@ def train(config: Any, tfrecord: Path, run_dir: Path, *, steps: int, fresh: bool
 def evaluate(config: Any, tfrecord: Path, train_dir: Path, *, num_examples: int) -> dict[str, float]:
     """Magenta's eval metrics (eval-mode graph) of the latest checkpoint over the held-out records.
 
-    One pass over ``num_examples // batch`` full batches (the batch is shrunk to fit small sets).
+    One pass over ``num_examples // batch`` full batches (the batch is shrunk to fit small sets;
+    Magenta's input queue leaves the remainder out), with dropout off.
     """
     tf = setup_tensorflow()
     import tf_slim
@@ -155,6 +156,8 @@ def evaluate(config: Any, tfrecord: Path, train_dir: Path, *, num_examples: int)
     eval_config = copy.deepcopy(config)
     batch = max(1, min(config.hparams.batch_size, num_examples))
     eval_config.hparams.batch_size = batch
+    # Magenta's eval graph keeps the training dropout on; we measure the network as it generates.
+    eval_config.hparams.dropout_keep_prob = 1.0
     num_batches = max(1, num_examples // batch)
     checkpoint = tf.train.latest_checkpoint(str(train_dir))
     with tf.Graph().as_default():
