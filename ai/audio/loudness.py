@@ -65,8 +65,9 @@ _HIGHPASS_Q = 0.5003270373238773
 
 _TP_HALF_TAPS = 6
 """Input samples on each side used by the true-peak interpolator (48 taps at 4x, as in BS.1770 Annex 2)."""
-_TP_BLOCK = 1024
-"""Samples per stretch in the true-peak search."""
+TP_BLOCK = 1024
+"""Samples per stretch in the true-peak search (and of :func:`block_stats`'s maxima)."""
+_TP_BLOCK = TP_BLOCK
 _TP_FIRST = 8
 """Stretches examined one by one (most promising first) before the rest are done in runs."""
 
@@ -294,38 +295,51 @@ def true_peak_factor(sr: float) -> int:
     return 4 if sr < 96000 else 2 if sr < 192000 else 1
 
 
+_TP_CHUNK = 2048
+"""Samples interpolated per pass of the true-peak kernel (its buffers stay in the L1/L2 cache)."""
+
+
 @numba.njit(cache=True, fastmath=True, nogil=True)
 def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.ndarray) -> float:
-    """Largest |value| at the fractional phases between samples ``start`` and ``stop`` of ``x``."""
+    """Largest |value| at the fractional phases between samples ``start`` and ``stop`` of ``x``.
+
+    Works chunk by chunk and tap by tap over a zero-padded copy of the chunk's neighbourhood, so
+    that the innermost loop runs over consecutive samples (SIMD).
+    """
     taps = phases.shape[0]
     n_phases = phases.shape[1]
     n = x.shape[0]
     lead = taps // 2 - 1
     best = np.float32(0.0)
-    for i in range(start, stop):
-        base = i - lead
-        if n_phases == 3 and base >= 0 and base + taps <= n:
-            a1 = a2 = a3 = np.float32(0.0)
-            for j in range(taps):
-                v = x[base + j]
-                a1 += phases[j, 0] * v
-                a2 += phases[j, 1] * v
-                a3 += phases[j, 2] * v
-            best = max(best, abs(a1), abs(a2), abs(a3))
-            continue
+    seg = np.zeros(_TP_CHUNK + taps, dtype=np.float32)
+    acc = np.zeros(_TP_CHUNK, dtype=np.float32)
+    for first in range(start, stop, _TP_CHUNK):
+        length = min(_TP_CHUNK, stop - first)
+        # seg[k] = x[first - lead + k] (zero outside the signal), k < length + taps.
+        for k in range(length + taps):
+            i = first - lead + k
+            seg[k] = x[i] if 0 <= i < n else np.float32(0.0)
         for p in range(n_phases):
-            acc = np.float32(0.0)
+            for i in range(length):
+                acc[i] = np.float32(0.0)
             for j in range(taps):
-                k = base + j
-                if 0 <= k < n:
-                    acc += phases[j, p] * x[k]
-            best = max(best, abs(acc))
+                c = phases[j, p]
+                for i in range(length):
+                    acc[i] += c * seg[j + i]
+            for i in range(length):
+                a = abs(acc[i])
+                if a > best:
+                    best = a
     return best
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per channel: the largest |sample| of each ``block``-sample stretch, and the sum of squares."""
+    """Per channel: the largest |sample| of each ``block``-sample stretch, and the sum of squares.
+
+    Branch-free reductions (fastmath lets them run on SIMD lanes); the energy is summed in float64
+    per stretch.
+    """
     channels, n = y.shape
     n_blocks = (n + block - 1) // block
     maxima = np.zeros((channels, n_blocks), dtype=np.float32)
@@ -334,13 +348,13 @@ def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarr
         total = 0.0
         for b in range(n_blocks):
             top = np.float32(0.0)
+            part = 0.0
             for i in range(b * block, min(n, (b + 1) * block)):
                 v = y[c, i]
-                a = abs(v)
-                if a > top:
-                    top = a
-                total += float(v) * float(v)
+                top = max(top, abs(v))
+                part += float(v) * float(v)
             maxima[c, b] = top
+            total += part
         energy[c] = total
     return maxima, energy
 

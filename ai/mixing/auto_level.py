@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 
 from ai.audio import loudness
@@ -194,10 +195,18 @@ def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float
     for k, samples in enumerate(tracks):
         gain = 10 ** (gains_db[k] / 20)
         left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
-        m = samples.shape[1]
-        mix[0, :m] += samples[0] * np.float32(gain * left)
-        mix[1, :m] += samples[1] * np.float32(gain * right)
+        _accumulate(mix, np.ascontiguousarray(samples, dtype=np.float32), gain * left, gain * right)
     return mix
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _accumulate(mix: np.ndarray, samples: np.ndarray, left: float, right: float) -> None:
+    """mix[:, :m] += (left, right) * samples, in one pass (samples: np.ndarray [shape=(2, m)])."""
+    gl = np.float32(left)
+    gr = np.float32(right)
+    for i in range(samples.shape[1]):
+        mix[0, i] += samples[0, i] * gl
+        mix[1, i] += samples[1, i] * gr
 
 
 def level_items(

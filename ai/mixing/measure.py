@@ -292,41 +292,44 @@ def _close_run(value: float, run: int, peak: float) -> tuple[int, int, int]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, np.ndarray]:
-    """One pass over a channel: clipped samples and runs (see :func:`scan_channels`), and block means."""
+def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int) -> tuple[int, int]:
+    """Clipped samples and runs of one channel (see :func:`scan_channels`).
+
+    ``block_max``: the largest |sample| of each ``block``-sample stretch. Only stretches that reach
+    the level where a run can count (full scale, or the channel's peak for a flat top) are walked
+    sample by sample; a run at that level cannot continue through a stretch that stays below it.
+    """
     n = x.shape[0]
-    n_blocks = n // dc_block
-    means = np.zeros(max(n_blocks, 1))
     count = 0
     runs = 0
     lone = 0  # full-scale samples outside counted runs
-    if n == 0:
-        return 0, 0, means
-    prev = x[0]
-    run = 0
     hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
-    for b in range(n_blocks + 1):
-        start = b * dc_block
-        stop = min(n, start + dc_block)
-        total = 0.0
+    prev = np.float32(0.0)
+    run = 0
+    for b in range(block_max.shape[0]):
+        start = b * block
+        stop = min(n, start + block)
+        if block_max[b] < hot:
+            if run > 0 and abs(prev) >= hot:
+                c, r, single = _close_run(prev, run, peak)
+                count += c
+                runs += r
+                lone += single
+            run = 0
+            continue
         for i in range(start, stop):
             v = x[i]
-            total += v
-            if v == prev:
+            if run > 0 and v == prev:
                 run += 1
             else:
-                if abs(prev) >= hot:
+                if run > 0 and abs(prev) >= hot:
                     c, r, single = _close_run(prev, run, peak)
                     count += c
                     runs += r
                     lone += single
                 prev = v
                 run = 1
-        if b < n_blocks:
-            means[b] = total / dc_block
-        elif n_blocks == 0:
-            means[0] = total / max(n, 1)
-    if abs(prev) >= hot:
+    if run > 0 and abs(prev) >= hot:
         c, r, single = _close_run(prev, run, peak)
         count += c
         runs += r
@@ -335,10 +338,24 @@ def _scan_kernel(x: np.ndarray, peak: float, dc_block: int) -> tuple[int, int, n
         # Many single samples pinned at exactly full scale: a clipped transient signal.
         count += lone
         runs += lone
-    return count, runs, means
+    return count, runs
 
 
-def scan_channels(samples: np.ndarray, sr: int, peaks: np.ndarray | None = None) -> tuple[int, int, float]:
+def _block_means(channel: np.ndarray, block: int) -> np.ndarray:
+    """Means of consecutive ``block``-sample stretches (the whole channel when shorter), float64.
+
+    numpy sums float32 pairwise, accurate to about 1e-7 of the stretch's level: far below the DC
+    threshold (-50 dBFS).
+    """
+    n_blocks = channel.size // block
+    if n_blocks == 0:
+        return np.array([float(np.mean(channel, dtype=np.float64)) if channel.size else 0.0])
+    return channel[: n_blocks * block].reshape(n_blocks, block).sum(axis=1).astype(np.float64) / block
+
+
+def scan_channels(
+    samples: np.ndarray, sr: int, peaks: np.ndarray | None = None, *, block_max: np.ndarray | None = None
+) -> tuple[int, int, float]:
     """(clipped samples, clipped runs, DC offset) of np.ndarray [shape=(channels, n)].
 
     Clipping leaves runs of identical samples at the clip level. A clipped run is CLIP_MIN_RUN or
@@ -348,7 +365,8 @@ def scan_channels(samples: np.ndarray, sr: int, peaks: np.ndarray | None = None)
     A clipped noisy transient (cymbals) leaves single samples pinned at the clip level instead:
     CLIP_MIN_LONE or more samples exactly at a full-scale peak count too (each as one run).
     Floating-point samples above 1.0 that are not flat are headroom, not clipping. ``peaks``:
-    each channel's largest |sample| when the caller has it.
+    each channel's largest |sample| when the caller has it; ``block_max``: the first output of
+    :func:`ai.audio.loudness.block_stats` for ``samples`` when the caller has it.
 
     The DC offset (signed, linear) is the median of the 250 ms block means of the channel where it
     is largest: a constant offset moves every block's mean, while a waveform's own asymmetry
@@ -357,15 +375,17 @@ def scan_channels(samples: np.ndarray, sr: int, peaks: np.ndarray | None = None)
     count = runs = 0
     offsets = []
     block = max(1, int(0.25 * sr))
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if block_max is None:
+        block_max, _ = loudness.block_stats(y=samples, sr=sr)
+    stretch = loudness.TP_BLOCK
     for k, channel in enumerate(samples):
-        channel = np.ascontiguousarray(channel, dtype=np.float32)
-        own_peak = float(np.max(np.abs(channel))) if peaks is None and channel.size else 0.0
-        peak = float(peaks[k]) if peaks is not None else own_peak
-        c, r, means = _scan_kernel(channel, peak, block)
+        peak = float(peaks[k]) if peaks is not None else float(block_max[k].max(initial=0.0))
         if peak > 0:
+            c, r = _scan_kernel(channel, peak, block_max[k], stretch)
             count += int(c)
             runs += int(r)
-        offsets.append(float(np.median(means)))
+        offsets.append(float(np.median(_block_means(channel, block))))
     dc = offsets[int(np.argmax(np.abs(offsets)))] if offsets else 0.0
     return count, runs, dc
 
@@ -411,7 +431,7 @@ def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
     scale[0] /= 2
     scale[-1] /= 2
     scale = scale.astype(np.float32)
-    block = 1024
+    block = 128  # frames per FFT batch: its temporaries (2 MB) stay in the cache
     for first in range(0, frames.shape[0], block):
         spec = scipy.fft.rfft(frames[first : first + block] * window, axis=-1)
         power = spec.real**2
@@ -462,7 +482,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     width, correlation = stereo_image(samples)
     if track.channels_in == 1:
         width, correlation = 0.0, 1.0
-    clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1))
+    clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1), block_max=block_stats[0])
     measurement = TrackMeasurement(
         name=track.name,
         role=track.role,
