@@ -76,6 +76,17 @@ chord change below -x and lag-2 above x) rule out the tracked level."""
 LEVEL_FACTORS = (0.5, 2.0)
 """Tempo ratios to the tracked level considered instead when the harmonic rhythm alternates
 (only these two: the other level must nest with the tracked beats)."""
+HARMONIC_LEVEL_MIN_PERCUSSIVE = 0.5
+"""The harmonic-rhythm level check applies to music at least this percussive (band music, whose
+chords change with the bar; sustained choral and organ music changes chord on every beat)."""
+HARMONIC_LEVEL_RATIO = 1.5
+"""Chord segments of 2 (or 8) beats must explain the chroma this many times better than bars of
+3 or 4 beats before the tempo is doubled (or halved)."""
+HARMONIC_BEAT_DOMINANCE = 2.0
+"""...and single-beat segments must explain it less than this many times better than 2 beats."""
+DOUBLE_RANGE_BPM = (55.0, 100.0)
+"""Only a beat in this range is doubled by the harmonic check: a percussive pulse slower than
+~55 BPM is a bar (doubling would not reach the beat), and beats above 200 BPM are rare."""
 DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
@@ -466,6 +477,88 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
     return int(np.argmax(scores)), scores
 
 
+def harmonic_contrast(chroma: np.ndarray, beats: np.ndarray, span: float) -> float:
+    """How well chord segments ``span`` beats long explain the chroma, against the same segments
+    moved by half their length.
+
+    The beat grid ``beats`` (fractional frames, [shape=(B,)]) is cut every ``span`` beats
+    (fractional spans interpolate between beats) at each phase (steps of half a beat); each cut
+    gives the share of the chroma's variance [chroma: shape=(12, n)] that segment means explain
+    (R^2 of a piecewise-constant fit to the frame-normalised chroma). Returns the best phase's R^2
+    minus the R^2 of the grid moved by span / 2 (>= 0). When chords change every H seconds, the
+    contrast is largest for segments H long: shorter segments fit as well at the shifted phase
+    (both cut inside chords), longer ones fit no phase.
+    """
+    if beats.shape[0] < 4 or span <= 0:
+        return 0.0
+    a, b = int(max(0, np.floor(beats[0]))), int(min(chroma.shape[1], np.ceil(beats[-1])))
+    if b - a < 8:
+        return 0.0
+    c = chroma[:, a:b].astype(np.float64)
+    c = c / np.maximum(c.sum(axis=0, keepdims=True), 1e-12)
+    n = c.shape[1]
+    total = float(((c - c.mean(axis=1, keepdims=True)) ** 2).sum())
+    if total <= 1e-12:
+        return 0.0
+    csum = np.concatenate([np.zeros((12, 1)), np.cumsum(c, axis=1)], axis=1)
+    csq = np.concatenate([[0.0], np.cumsum((c * c).sum(axis=0))])
+    index = np.arange(beats.shape[0], dtype=np.float64)
+
+    def explained(phase: float) -> float | None:
+        pos = np.arange(phase, beats.shape[0] - 1, span)
+        if pos.shape[0] < 2:
+            return None
+        cuts = np.clip(np.round(np.interp(pos, index, beats)).astype(np.int64) - a, 0, n)
+        edges = np.unique(np.concatenate([[0], cuts, [n]]))
+        length = np.diff(edges).astype(np.float64)
+        sums = csum[:, edges[1:]] - csum[:, edges[:-1]]
+        within = (csq[edges[1:]] - csq[edges[:-1]]) - (sums * sums).sum(axis=0) / length
+        return 1.0 - float(within.sum()) / total
+
+    fits = {ph: explained(ph) for ph in np.arange(0.0, span, min(0.5, span / 4.0))}
+    fits = {ph: v for ph, v in fits.items() if v is not None}
+    if not fits:
+        return 0.0
+    best = max(fits, key=fits.get)
+    moved = explained(best + span / 2.0)
+    return 0.0 if moved is None else max(0.0, fits[best] - moved)
+
+
+HARMONIC_SPANS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
+"""Chord-segment lengths (in beats) compared by :func:`harmonic_period`."""
+
+
+def harmonic_period(chroma: np.ndarray, beats: np.ndarray) -> dict[float, float]:
+    """:func:`harmonic_contrast` for each of HARMONIC_SPANS (beats) on the beat grid ``beats``."""
+    return {k: harmonic_contrast(chroma, beats, k) for k in HARMONIC_SPANS}
+
+
+def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float) -> float:
+    """Tempo factor (0.5, 1 or 2) that the harmonic rhythm asks of the beat grid ``beats``.
+
+    In band music the chords change with the bar: every 3 or 4 beats. When chord segments of 8
+    tracked beats explain the chroma clearly better (HARMONIC_LEVEL_RATIO) than segments of 3
+    or 4, the tracker counts eighth notes: half the tempo. When segments of 2 beats do, and
+    single-beat segments do not dominate (chorale-style harmony, a chord on every beat, is a
+    beat-level rhythm), it counts half notes: double the tempo.
+    """
+    contrast = harmonic_period(chroma, beats)
+    bar = max(contrast[3.0], contrast[4.0])
+    bar_like = max((k for k in contrast if k >= 1.5), key=contrast.get)
+    if bar <= 0:
+        return 1.0
+    if bar_like == 8.0 and contrast[8.0] >= HARMONIC_LEVEL_RATIO * bar and tempo / 2 >= MIN_BPM:
+        return 0.5
+    if (
+        bar_like == 2.0
+        and contrast[2.0] >= HARMONIC_LEVEL_RATIO * bar
+        and contrast[1.0] < HARMONIC_BEAT_DOMINANCE * contrast[2.0]
+        and DOUBLE_RANGE_BPM[0] <= tempo <= DOUBLE_RANGE_BPM[1]
+    ):
+        return 2.0
+    return 1.0
+
+
 # --------------------------------------------------------------------------------------------
 # Entry point
 
@@ -548,7 +641,8 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     single = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms, harmonics=1)
     # Evidence: the harmonic comb (all metrical multiples of the period) squared, times the
     # period's own autocorrelation; then the prior.
-    prior = log_normal_prior(bpms, mode=prior_mode(percussiveness(flux)))
+    percussive = percussiveness(flux)
+    prior = log_normal_prior(bpms, mode=prior_mode(percussive))
     posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * prior
     if posterior.max() <= 0:
         return RhythmResult.empty()
@@ -592,6 +686,16 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     ):
         beats = _fill_grid(beats[:-1] + half, sustained, period)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    # Metrical level from the harmonic rhythm (drum-driven music: chords change with the bar).
+    if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE and beats.shape[0] >= 16:
+        level = harmonic_level(chroma, beats, tempo=60.0 * frame_rate / period)
+        if level == 0.5:
+            beats = beats[downbeat_phase(feats, 2)[0] :: 2]
+        elif level == 2.0:
+            beats = np.sort(np.concatenate([beats, beats[:-1] + 0.5 * np.diff(beats)]))
+        if level != 1.0:
+            period, spread = _refine_period(beats)
+            feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
     beats = beats + attack_shift(odf, beats)
 
