@@ -84,9 +84,8 @@ HARMONIC_LEVEL_RATIO = 1.5
 3 or 4 beats before the tempo is doubled (or halved)."""
 HARMONIC_BEAT_DOMINANCE = 2.0
 """...and single-beat segments must explain it less than this many times better than 2 beats."""
-DOUBLE_RANGE_BPM = (55.0, 100.0)
-"""Only a beat in this range is doubled by the harmonic check: a percussive pulse slower than
-~55 BPM is a bar (doubling would not reach the beat), and beats above 200 BPM are rare."""
+DOUBLE_MAX_BPM = 200.0
+"""The harmonic check doubles no beat to above this tempo (faster beats are rare)."""
 DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
@@ -533,7 +532,22 @@ def harmonic_period(chroma: np.ndarray, beats: np.ndarray) -> dict[float, float]
     return {k: harmonic_contrast(chroma, beats, k) for k in HARMONIC_SPANS}
 
 
-def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float) -> float:
+def duple_subdivision(odf: np.ndarray, period: float) -> bool:
+    """True when the detection function [shape=(n,)] repeats more at a quarter of the beat
+    ``period`` (frames) than at a third: the half-beat divides in two, as a beat does in duple
+    music. (A compound pulse, two dotted quarters to a 3/4 bar, divides in three.)"""
+    max_lag = int(np.ceil(period / 3.0)) + 2
+    if odf.shape[0] <= max_lag + 1:
+        return False
+    acf = _autocorrelation(odf, max_lag)
+    peak = acf.copy()
+    peak[1:] = np.maximum(peak[1:], acf[:-1])
+    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    quarter, third = _interp(peak, np.array([period / 4.0, period / 3.0]))
+    return bool(quarter > third)
+
+
+def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float, duple: bool) -> float:
     """Tempo factor (0.5, 1 or 2) that the harmonic rhythm asks of the beat grid ``beats``.
 
     In band music the chords change with the bar: every 3 or 4 beats. When chord segments of 8
@@ -553,7 +567,8 @@ def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float) -> fl
         bar_like == 2.0
         and contrast[2.0] >= HARMONIC_LEVEL_RATIO * bar
         and contrast[1.0] < HARMONIC_BEAT_DOMINANCE * contrast[2.0]
-        and DOUBLE_RANGE_BPM[0] <= tempo <= DOUBLE_RANGE_BPM[1]
+        and duple
+        and tempo * 2 <= DOUBLE_MAX_BPM
     ):
         return 2.0
     return 1.0
@@ -688,7 +703,8 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     # Metrical level from the harmonic rhythm (drum-driven music: chords change with the bar).
     if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE and beats.shape[0] >= 16:
-        level = harmonic_level(chroma, beats, tempo=60.0 * frame_rate / period)
+        duple = duple_subdivision(odf, period)
+        level = harmonic_level(chroma, beats, tempo=60.0 * frame_rate / period, duple=duple)
         if level == 0.5:
             beats = beats[downbeat_phase(feats, 2)[0] :: 2]
         elif level == 2.0:
