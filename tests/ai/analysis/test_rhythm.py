@@ -16,7 +16,10 @@ from ai.analysis.rhythm import (
     RhythmResult,
     attack_shift,
     detrend,
+    duple_subdivision,
     estimate_rhythm,
+    harmonic_level,
+    harmonic_period,
     log_normal_prior,
     mel_flux,
     percussiveness,
@@ -257,3 +260,53 @@ def test_slow_legato_chords_get_their_beat(bpm: float) -> None:
     assert res.tempo == pytest.approx(bpm, rel=0.01)
     beats = np.arange(0.0, 20.0, 60.0 / bpm)
     assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+
+
+def _block_chroma(n_beats: int, beat_frames: float, beats_per_chord: int, seed: int = 0) -> np.ndarray:
+    """Chroma [12, frames] holding one random triad per ``beats_per_chord`` beats, with a little
+    noise; consecutive chords differ."""
+    rng = np.random.default_rng(seed)
+    n = int(np.ceil(n_beats * beat_frames)) + 1
+    chroma = 0.02 * rng.random((12, n))
+    root = 0
+    for start in range(0, n_beats, beats_per_chord):
+        root = (root + int(rng.integers(1, 12))) % 12
+        a, b = int(round(start * beat_frames)), int(round((start + beats_per_chord) * beat_frames))
+        for step in (0, 4, 7):
+            chroma[(root + step) % 12, a:b] += 1.0
+    return chroma
+
+
+def test_harmonic_period_finds_chord_segments_four_beats_long() -> None:
+    beats = np.arange(64) * 20.0
+    contrast = harmonic_period(_block_chroma(64, 20.0, 4), beats)
+    assert max((k for k in contrast if k >= 1.5), key=contrast.get) == 4.0
+    assert contrast[4.0] > 2 * contrast[2.0]
+
+
+def test_harmonic_level_halves_eighth_notes_and_doubles_half_notes() -> None:
+    chroma = _block_chroma(128, 20.0, 4, seed=1)  # a chord every 4 beats of 20 frames
+    eighths = np.arange(255) * 10.0
+    halves = np.arange(64) * 40.0
+    quarters = np.arange(128) * 20.0
+    assert harmonic_level(chroma, eighths, tempo=240.0, duple=True) == 0.5
+    assert harmonic_level(chroma, halves, tempo=60.0, duple=True) == 2.0
+    assert harmonic_level(chroma, quarters, tempo=120.0, duple=True) == 1.0
+    # A half-beat that divides in three (a waltz bar heard as two dotted quarters) is not doubled.
+    assert harmonic_level(chroma, halves, tempo=60.0, duple=False) == 1.0
+
+
+def test_harmonic_level_keeps_a_chord_on_every_beat() -> None:
+    chroma = _block_chroma(64, 30.0, 1, seed=2)  # chorale-style: a new chord on every beat
+    assert harmonic_level(chroma, np.arange(64) * 30.0, tempo=80.0, duple=True) == 1.0
+
+
+def test_duple_subdivision_tells_quarters_from_triplets() -> None:
+    period = 48.0
+    n = 4800
+    duple = np.zeros(n)
+    duple[:: int(period / 4)] = 1.0  # sixteenths: the half-beat divides in two
+    triple = np.zeros(n)
+    triple[:: int(period / 3)] = 1.0  # triplets
+    assert duple_subdivision(duple, period)
+    assert not duple_subdivision(triple, period)
