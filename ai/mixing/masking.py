@@ -25,6 +25,26 @@ fundamental. It is reported even when A's transients still poke out above B, bec
 fight for the same range all the time.
 
 The EQ move goes on the masker B, at the frequency where A is strongest within the band.
+
+Why a bass boosted where the kick lives is judged by what it does to the kick, not by its shape
+-------------------------------------------------------------------------------------------------
+A fixed EQ boost at the kick's fundamental could in principle be told from a bass that simply
+plays there: the boost is fixed in frequency while the notes move, so it should show as a
+spectral shape no note choice explains. Measured on the bench's 12 basses (bench/mixing_accuracy.py,
+FluidR3 renders; a 12 dB bell, Q 1, at the kick's 54 Hz), neither shape measure separates them:
+
+* long-term energy at the kick's frequency over the octave above (half-octave bands): clean
+  -8.3 to +3.4 dB, boosted -0.2 to +11.3 dB;
+* per note, the fundamental over the 2nd harmonic (frames grouped by their fundamental, 8192-point
+  STFT): notes at 45-60 Hz read -0.7 to +6.5 dB clean and +7.0 to +14.8 dB boosted, but notes at
+  60-80 Hz overlap (clean up to 7.3, boosted from 3.8), and a sine-like synth or 808 bass has a
+  fundamental 20 dB over its harmonics with no EQ at all.
+
+A boost is therefore indistinguishable from a bass timbre with a strong fundamental, and a rule
+fitted to these renders would not carry to other basses. What does carry is the effect: the
+kick's signal-to-masker ratio during its own hits, above. A boosted bass that covers the kick is
+reported; one whose notes lie above the kick's band (its boost adds little energy there) or that
+stays under the kick during the hits is not, because the kick is still heard.
 """
 
 from __future__ import annotations
