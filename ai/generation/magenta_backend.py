@@ -27,8 +27,10 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * primer: its notes (transposed into model space, aligned so that it ends on a bar line) are the
   model's input sequence; the continuation starts after ``primer_seconds``; the primer's own notes
   are returned unchanged.
-* drum style: DrumsRNN is primed with a groove of that style (``drum_style_primers.json``), and the
-  priming bars are dropped from the output.
+* drum style: DrumsRNN is primed with a two-bar groove of that style (``drum_style_primers.json``,
+  chosen by seed; with no style, a groove of any style in the request's meter), and the priming
+  bars are dropped from the output. Unprimed, the model drums far more sparsely than real
+  drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
 * swing / humanize: :func:`ai.generation.feel.apply_feel` on the continuation.
 * bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
 
@@ -38,6 +40,7 @@ TensorFlow is imported only when a bundle is loaded (``TF_USE_LEGACY_KERAS=1`` i
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import importlib
 import json
@@ -269,6 +272,7 @@ class Groove:
     notes: tuple[tuple[int, float, float, int], ...]  # (pitch, start_beats, end_beats, velocity)
     beats: float  # length in beats (whole bars)
     beats_per_bar: int | None = None
+    style: str = ""  # the engine's style name it was filed under
 
 
 def normalise_style(style: str) -> str:
@@ -339,7 +343,7 @@ def load_style_primers(path: Path) -> dict[str, tuple[Groove, ...]]:
         parsed = tuple(_parse_groove(g, names[i] if i < len(names) else None) for i, g in enumerate(grooves))
         if parsed:  # names the engine treats as one style (swing -> jazz) pool their grooves
             key = normalise_style(style)
-            styles[key] = styles.get(key, ()) + parsed
+            styles[key] = styles.get(key, ()) + tuple(dataclasses.replace(g, style=key) for g in parsed)
     return styles
 
 
@@ -526,7 +530,7 @@ class MagentaGenerator(Generator):
         if pitched:
             extra["transposition_to_model"] = shift
         if groove is not None:
-            extra["style_primer"] = normalise_style(request.style or "")
+            extra["style_primer"] = groove.style
         if style_note:
             extra["style_note"] = style_note
         if swing != request.swing:
@@ -584,16 +588,21 @@ class MagentaGenerator(Generator):
         )
 
     def _pick_groove(self, request: GenerationRequest) -> tuple[Groove | None, str | None]:
-        """The groove to prime drums with for ``request.style`` (chosen by seed), or None and why not."""
-        if not request.style:
-            return None, None
-        style = normalise_style(request.style)
+        """The groove to prime drums with (chosen by seed), or None and why not.
+
+        A style picks among that style's grooves; no style (or "default") among every style's,
+        because unprimed DrumsRNN output is far sparser than real drumming (bench/README.md).
+        """
+        style = normalise_style(request.style) if request.style else "default"
         if style == "default":
-            return None, None
-        grooves = self.style_primers.get(style)
-        if not grooves:
-            known = ", ".join(sorted(self.style_primers)) or "none"
-            return None, f"no {style} groove to prime the model with (styles with grooves: {known})"
+            grooves: tuple[Groove, ...] = tuple(g for pool in self.style_primers.values() for g in pool)
+            if not grooves:
+                return None, None
+        else:
+            grooves = self.style_primers.get(style, ())
+            if not grooves:
+                known = ", ".join(sorted(self.style_primers)) or "none"
+                return None, f"no {style} groove to prime the model with (styles with grooves: {known})"
         fitting = [g for g in grooves if (g.beats_per_bar or 4) == request.beats_per_bar]
         if not fitting:
             return None, f"no {style} groove in {request.beats_per_bar}/{request.beat_unit} to prime the model with"

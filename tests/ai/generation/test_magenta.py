@@ -414,6 +414,7 @@ def test_drum_style_primes_and_is_dropped(shipped: tuple[GeneratorRegistry, list
     if not generator.style_primers:
         pytest.skip("models/drum_style_primers.json is not shipped yet")
     plain = generator.generate(_request("drums", bars=2, seed=2))
+    assert plain.extra["style_primer"] in generator.style_primers  # no style: a groove of any style
     clips = {}
     for style in ("rock", "latin", "jazz"):
         if style not in generator.style_primers:
