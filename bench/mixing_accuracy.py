@@ -179,6 +179,7 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
     extra: dict[str, int] = defaultdict(int)
     clean_flagged = clean_flagged_serious = clean_total = clean_info = 0
     clean_details, info_details = [], []
+    loud_masking: list[int] = []
     misses = []
     for song, raw in songs:
         stems = balanced(raw)
@@ -249,10 +250,17 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
                 (s.type, s.track) for s in fault_findings(clean)
             }
             extra[key] += len(others)
+            if kind == "level":
+                loud_masking.append(sum(1 for s in fault_findings(report, ("masking",)) if name in s.tracks))
     for key, results in found.items():
         print(
             f"{key:<16} found {sum(results)}/{len(results)} = {100 * sum(results) / len(results):.1f}%   "
             f"new findings on other stems: {extra[key]}"
+        )
+    if loud_masking:
+        print(
+            f"  (the +15 dB stem also named by masking findings: {sum(1 for n in loud_masking if n)}/{len(loud_masking)} "
+            f"runs, {sum(loud_masking)} findings in all)"
         )
     total = sum(len(r) for r in found.values())
     hit = sum(sum(r) for r in found.values())
