@@ -547,6 +547,16 @@ def duple_subdivision(odf: np.ndarray, period: float) -> bool:
     return bool(quarter > third)
 
 
+def metrical_consistency(contrast: dict[float, float]) -> float:
+    """0..1: how well bars of 3 or 4 beats explain the chord changes compared with the best
+    segment length of 1.5 beats or more (``contrast`` from :func:`harmonic_period`); 0.5 when
+    the chroma shows no chord changes at all (drums alone: no evidence either way)."""
+    longer = max(v for k, v in contrast.items() if k >= 1.5)
+    if longer < 1e-3:
+        return 0.5
+    return float(min(1.0, max(contrast[3.0], contrast[4.0]) / longer))
+
+
 def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float, duple: bool) -> float:
     """Tempo factor (0.5, 1 or 2) that the harmonic rhythm asks of the beat grid ``beats``.
 
@@ -722,7 +732,12 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     time_signature = f"{beats_per_bar}/4"
     times = beats / frame_rate
     downbeats = times[phase::beats_per_bar]
-    confidence = _confidence(bpms, posterior, strength, tempo, spread)
+    # Half from the pulse, half from whether the beats group into bars the way the chords do
+    # (octave errors show there, not in the pulse's clarity).
+    regularity = float(np.exp(-((spread / 0.1) ** 2)))
+    confidence = 0.5 * _confidence(bpms, posterior, strength, tempo, spread) + 0.5 * regularity * (
+        metrical_consistency(harmonic_period(chroma, beats))
+    )
     return RhythmResult(
         tempo=round(tempo, 1),
         tempo_confidence=round(confidence, 3),

@@ -22,6 +22,7 @@ from ai.analysis.rhythm import (
     harmonic_period,
     log_normal_prior,
     mel_flux,
+    metrical_consistency,
     percussiveness,
     prior_mode,
 )
@@ -310,3 +311,11 @@ def test_duple_subdivision_tells_quarters_from_triplets() -> None:
     triple[:: int(period / 3)] = 1.0  # triplets
     assert duple_subdivision(duple, period)
     assert not duple_subdivision(triple, period)
+
+
+def test_metrical_consistency_is_high_when_bars_match_the_chords() -> None:
+    chroma = _block_chroma(128, 20.0, 4, seed=3)
+    on_beat = metrical_consistency(harmonic_period(chroma, np.arange(128) * 20.0))
+    eighths = metrical_consistency(harmonic_period(chroma, np.arange(255) * 10.0))
+    assert on_beat > 0.9 and eighths < 0.7
+    assert metrical_consistency(harmonic_period(np.zeros((12, 3000)), np.arange(128) * 20.0)) == 0.5
