@@ -180,6 +180,7 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
     clean_flagged = clean_flagged_serious = clean_total = clean_info = 0
     clean_details, info_details = [], []
     loud_masking: list[int] = []
+    boost_moves: list[str] = []
     misses = []
     for song, raw in songs:
         stems = balanced(raw)
@@ -237,6 +238,12 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
                     and s.band in ("sub", "low")
                 ]
                 key = "boost (masking)"
+                for s in hits[:1]:
+                    boost_moves.append(
+                        f"{song['song']} {name}: {s.band} {s.evidence['band_hz'][0]:.0f}-{s.evidence['band_hz'][1]:.0f} Hz, "
+                        f"SMR {s.evidence['smr_db']:+.1f} dB, cut on {s.track} at {s.action['eq']['freq_hz']:.0f} Hz "
+                        f"({s.action['eq']['gain_db']:+.0f} dB), {s.priority}"
+                    )
             else:
                 hits = [s for s in report.suggestions if s.type == kind and s.track == name]
                 if kind == "level":
@@ -262,6 +269,8 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
             f"  (the +15 dB stem also named by masking findings: {sum(1 for n in loud_masking if n)}/{len(loud_masking)} "
             f"runs, {sum(loud_masking)} findings in all)"
         )
+    for line in boost_moves:
+        print("  boost found:", line)
     total = sum(len(r) for r in found.values())
     hit = sum(sum(r) for r in found.values())
     print(f"all faults       found {hit}/{total} = {100 * hit / max(total, 1):.1f}% [goal >= 95%]")

@@ -24,7 +24,10 @@ they play at the same time (SMR under SHARED_MAX_SMR_DB): a bass note sitting on
 fundamental. It is reported even when A's transients still poke out above B, because the two
 fight for the same range all the time.
 
-The EQ move goes on the masker B, at the frequency where A is strongest within the band.
+The EQ move goes on the masker B, over the masked region (the run of neighbouring fine bands
+around the worst one that matter to A and where the SMR is below the threshold too), centred
+where B is strongest in it, as wide as the region: B's excess there is what covers A, and a broad
+overlap (a bass boosted with a wide bell) gets a broad cut.
 
 Why a bass boosted where the kick lives is judged by what it does to the kick, not by its shape
 -------------------------------------------------------------------------------------------------
@@ -101,7 +104,7 @@ class MaskingFinding:
     low_hz: float
     high_hz: float
     centre_hz: float
-    """Where the signal track is strongest within the fine band: the frequency to cut on the masker."""
+    """The frequency to cut on the masker: where the masker is strongest within the masked region."""
     smr_db: float
     """Signal-to-masker ratio over the signal's active frames, at the given gains (dB)."""
     shares: tuple[float, float]
@@ -110,6 +113,10 @@ class MaskingFinding:
     """"covers" (SMR below the threshold) or "shared" (both live mostly in this band at similar levels)."""
     level_difference_db: float = 0.0
     """Long-term band level of the signal minus the masker's, at the given gains (dB)."""
+    region_hz: tuple[float, float] | None = None
+    """(low, high) Hz of the masked region: the run of neighbouring fine bands around the worst one
+    that matter to the signal and where the SMR is also below the threshold (the band itself when
+    None)."""
 
     @property
     def score(self) -> float:
@@ -133,7 +140,15 @@ class MaskingFinding:
             "score": round(self.score, 3),
             "kind": self.kind,
             "level_difference_db": round(self.level_difference_db, 2),
+            "region_hz": [
+                round(self.region[0], 1),
+                None if math.isinf(self.region[1]) else round(self.region[1], 1),
+            ],
         }
+
+    @property
+    def region(self) -> tuple[float, float]:
+        return self.region_hz if self.region_hz is not None else (self.low_hz, self.high_hz)
 
 
 def _frames(analyses: list[TrackAnalysis], gains_db: list[float]) -> np.ndarray:
@@ -147,11 +162,22 @@ def _frames(analyses: list[TrackAnalysis], gains_db: list[float]) -> np.ndarray:
 
 
 def _centre(analysis: TrackAnalysis, low: float, high: float) -> float:
+    """Frequency (Hz) where ``analysis``'s long-term spectrum is strongest within [low, high)."""
     freqs, spectrum = analysis.spectra.freqs, analysis.spectra.spectrum
     inside = (freqs >= low) & (freqs < high)
     if not inside.any() or spectrum[inside].max() <= 0:
         return math.sqrt(max(low, 20.0) * min(high, 20000.0))
     return float(freqs[inside][np.argmax(spectrum[inside])])
+
+
+def _region(bands: np.ndarray, k: int, below: np.ndarray) -> tuple[int, int]:
+    """First and last fine band of the run of consecutive bands around ``bands[k]`` where ``below``."""
+    first = last = k
+    while first > 0 and below[first - 1] and bands[first - 1] == bands[first] - 1:
+        first -= 1
+    while last < len(bands) - 1 and below[last + 1] and bands[last + 1] == bands[last] + 1:
+        last += 1
+    return int(bands[first]), int(bands[last])
 
 
 def find_masking(
@@ -201,6 +227,8 @@ def find_masking(
                 kind = "shared"
             band = int(bands[k])
             lo_hz, hi_hz = ranges[band]
+            first, last = _region(bands, k, smr < threshold_db) if kind == "covers" else (band, band)
+            region = (ranges[first][0], ranges[last][1])
             findings.append(
                 MaskingFinding(
                     signal=signal.measurement.name,
@@ -209,11 +237,12 @@ def find_masking(
                     band=band_of(lo_hz),
                     low_hz=lo_hz,
                     high_hz=hi_hz,
-                    centre_hz=_centre(signal, lo_hz, hi_hz),
+                    centre_hz=_centre(masker, *region),
                     smr_db=float(smr[k]),
                     shares=(float(share[i, band]), float(share[j, band])),
                     kind=kind,
                     level_difference_db=float(level_diff[k]),
+                    region_hz=region,
                 )
             )
     findings.sort(key=lambda f: f.smr_db)

@@ -395,7 +395,7 @@ def masking_suggestions(
             continue
         seen.add(pair)
         cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
-        q = _q_for(f.low_hz, f.high_hz, f.centre_hz)
+        q = _q_for(*f.region, f.centre_hz)
         high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
         extra = ""
         if f.roles == ("kick", "bass"):
@@ -434,6 +434,7 @@ def masking_suggestions(
                     "masker": f.masker,
                     "smr_db": f.smr_db,
                     "band_hz": [f.low_hz, None if math.isinf(f.high_hz) else f.high_hz],
+                    "region_hz": [f.region[0], None if math.isinf(f.region[1]) else f.region[1]],
                     "shares": list(f.shares),
                     "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
                 },

@@ -161,3 +161,18 @@ def test_overlap_between_parts_of_equal_rank_is_info() -> None:
     assert not [s for s in problems if "Guitar 2" in s.tracks], [s.message for s in problems]
     info_penalty = sum(s.confidence for s in of_type(report, "masking") if s.info)
     assert info_penalty > 0 and report.mix_quality_score >= clean.mix_quality_score - 10
+
+
+def test_a_broad_overlap_gets_a_broad_cut_where_the_masker_is_strongest() -> None:
+    song = balanced_song()
+    # A guitar over 1-2.5 kHz, 6 dB over the vocals' level there: it covers several fine bands.
+    vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
+    song["Guitar 1"] = stereo(band_noise(1000, 2500, amp=2 * vocal_rms, seed=9))
+    report = findings(song)
+    (found,) = [s for s in of_type(report, "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    assert found.track == "Guitar 1" and not found.info
+    low, high = found.evidence["region_hz"]
+    assert low >= 630 and high <= 3150 and high / low >= 2  # more than one third-octave band
+    eq = found.action["eq"]
+    assert low <= eq["freq_hz"] < high and 1000 <= eq["freq_hz"] <= 2500
+    assert eq["q"] < 2.0
