@@ -48,6 +48,7 @@ class AnalysisResult:
     beats: int
     downbeat_times: list[float]
     time_signature: str | None
+    beat_division: int
     key: str | None
     key_confidence: float
     key_runner_up: str | None
@@ -156,6 +157,7 @@ class _Rhythm:
     beat_times: np.ndarray
     downbeat_times: np.ndarray
     time_signature: str | None
+    beat_division: int = 0
 
 
 def _rhythm(features: SharedFeatures) -> _Rhythm:
@@ -166,6 +168,7 @@ def _rhythm(features: SharedFeatures) -> _Rhythm:
         beat_times=np.asarray(result.beat_times, dtype=np.float64),
         downbeat_times=np.asarray(result.downbeat_times, dtype=np.float64),
         time_signature=result.time_signature,
+        beat_division=int(result.beat_division),
     )
 
 
@@ -230,6 +233,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         beats=int(len(rhythm.beat_times)),
         downbeat_times=[round(float(t), 3) for t in rhythm.downbeat_times],
         time_signature=rhythm.time_signature,
+        beat_division=rhythm.beat_division,
         key=key_name,
         key_confidence=round(key_conf, 3),
         key_runner_up=runner,

@@ -31,7 +31,10 @@ Method (every step works on the frame-rate features computed once in
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
    line up. Three beats per bar must beat four by a margin (4/4 is the commoner meter).
 
-Compound meters (6/8, 12/8) are not detected: the tracked beat is reported with 3 or 4 per bar.
+Compound meter: when the onsets between beats fall on the beat's thirds (not its halves or
+quarters), the beat divides in three (``beat_division`` 3); with chords changing every two such
+beats the meter is 6/8 (the beat, and the tempo, is then the dotted quarter). Four divided beats
+to the bar (12/8) stay "4/4" with ``beat_division`` 3: the same beat grid, a triplet feel.
 """
 
 from __future__ import annotations
@@ -84,6 +87,13 @@ HARMONIC_LEVEL_RATIO = 1.5
 3 or 4 beats before the tempo is doubled (or halved)."""
 HARMONIC_BEAT_DOMINANCE = 2.0
 """...and single-beat segments must explain it less than this many times better than 2 beats."""
+COMPOUND_RATIO = 3.0
+"""Onsets on the beat's thirds must be this many times stronger than on its halves and quarters
+for the beat to count as divided in three."""
+COMPOUND_FLOOR = 0.2
+"""...and at least this fraction of the onset strength on the beat."""
+DOTTED_MIN_ACF = 0.2
+"""Autocorrelation the kick/bass pulse must reach at 1.5 beats to make a 3-beat bar a 6/8 bar."""
 DOUBLE_MAX_BPM = 200.0
 """The harmonic check doubles no beat to above this tempo (faster beats are rare)."""
 DETREND_SECONDS = 1.0
@@ -104,6 +114,8 @@ class RhythmResult:
     ``beat_times`` and ``downbeat_times`` are np.ndarray [shape=(n,)] in seconds. ``tempo`` is the
     beat-level tempo in BPM rounded to 0.1 (0.0 when no pulse was found, with
     ``tempo_confidence`` 0, empty beat arrays, ``time_signature`` None and ``beats_per_bar`` 0).
+    ``beat_division`` is 3 when the beat divides in three (compound: 6/8, or a triplet feel), 2
+    otherwise (0 with no pulse). In 6/8 the beat, and so ``tempo``, is the dotted quarter.
     """
 
     tempo: float
@@ -112,10 +124,11 @@ class RhythmResult:
     downbeat_times: np.ndarray = field(repr=False)
     time_signature: str | None
     beats_per_bar: int
+    beat_division: int = 2
 
     @classmethod
     def empty(cls) -> RhythmResult:
-        return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0)
+        return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0, 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,6 +482,26 @@ def meter_evidence(feats: dict[str, np.ndarray]) -> dict[int, float]:
     return {m: 0.5 * (sims[m] + sims[2 * m]) - base for m in (3, 4)}
 
 
+def beat_division(feats: dict[str, np.ndarray]) -> int:
+    """3 when the onsets between beats fall on the thirds of the beat, 2 otherwise.
+
+    From the median onset pattern across the beats (``feats['pattern']``, onset strength at
+    _SUBDIV points per beat, as returned by :func:`_beat_features`), relative to its median: the
+    weaker of the two third-points must stand COMPOUND_RATIO times above the half-beat and the
+    quarter-points (swing, whose off-beat sits on the second third only, stays duple) and above
+    COMPOUND_FLOOR of the onset on the beat.
+    """
+    pattern = feats["pattern"][:, :_SUBDIV]
+    if pattern.shape[0] < 8:
+        return 2
+    profile = np.median(pattern, axis=0) - float(np.median(pattern))
+    third = min(profile[_SUBDIV // 3], profile[2 * _SUBDIV // 3])
+    duple = max(profile[_SUBDIV // 2], profile[_SUBDIV // 4], profile[3 * _SUBDIV // 4], 0.0)
+    if third > COMPOUND_RATIO * duple and third > COMPOUND_FLOOR * max(float(profile[0]), 1e-9):
+        return 3
+    return 2
+
+
 def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[int, np.ndarray]:
     """Bar phase (index of the first downbeat among the beats) and the score of each phase."""
     evidence = 2.0 * _zscore(feats["harm"]) + _zscore(feats["low"]) + 0.5 * _zscore(feats["accent"])
@@ -547,14 +580,29 @@ def duple_subdivision(odf: np.ndarray, period: float) -> bool:
     return bool(quarter > third)
 
 
-def metrical_consistency(contrast: dict[float, float]) -> float:
-    """0..1: how well bars of 3 or 4 beats explain the chord changes compared with the best
-    segment length of 1.5 beats or more (``contrast`` from :func:`harmonic_period`); 0.5 when
-    the chroma shows no chord changes at all (drums alone: no evidence either way)."""
+def metrical_consistency(contrast: dict[float, float], *, bar_beats: tuple[float, ...] = (3.0, 4.0)) -> float:
+    """0..1: how well bars of ``bar_beats`` beats explain the chord changes compared with the
+    best segment length of 1.5 beats or more (``contrast`` from :func:`harmonic_period`); 0.5
+    when the chroma shows no chord changes at all (drums alone: no evidence either way)."""
     longer = max(v for k, v in contrast.items() if k >= 1.5)
     if longer < 1e-3:
         return 0.5
-    return float(min(1.0, max(contrast[3.0], contrast[4.0]) / longer))
+    return float(min(1.0, max(contrast[k] for k in bar_beats) / longer))
+
+
+def dotted_pulse(low_odf: np.ndarray, period: float) -> bool:
+    """True when the kick/bass detection function [shape=(n,)] repeats more at 1.5 beat
+    periods (``period`` in frames) than at one, and clearly (autocorrelation above
+    DOTTED_MIN_ACF): the low pulse falls on dotted quarters (6/8), not on the beats."""
+    max_lag = int(np.ceil(1.5 * period)) + 2
+    if low_odf.shape[0] <= max_lag + 1:
+        return False
+    acf = _autocorrelation(low_odf, max_lag)
+    peak = acf.copy()
+    peak[1:] = np.maximum(peak[1:], acf[:-1])
+    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    one, dotted = _interp(peak, np.array([period, 1.5 * period]))
+    return bool(dotted > one and dotted > DOTTED_MIN_ACF)
 
 
 def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float, duple: bool) -> float:
@@ -728,15 +776,41 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     meter = meter_evidence(feats)
     # Four beats per bar unless three is clearly better (4/4 is by far the commoner meter).
     beats_per_bar = 3 if meter[3] > meter[4] + TRIPLE_MARGIN else 4
-    phase, _ = downbeat_phase(feats, beats_per_bar)
     time_signature = f"{beats_per_bar}/4"
+    # Soft attacks (voices, organ, bowed strings) blur what falls between the beats: only
+    # percussive music is read for a division in three.
+    division = beat_division(feats) if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE else 2
+    phase, _ = downbeat_phase(feats, beats_per_bar)
+    if (
+        beats_per_bar == 3
+        and percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
+        and dotted_pulse(low_odf, period)
+        and beats.shape[0] >= 8
+    ):
+        # Three tracked beats per bar, but the kick/bass pulse every 1.5 of them: the tracker
+        # counts eighth-note pairs of a 6/8 bar (two dotted-quarter beats). Regrid on the
+        # dotted quarters, from the downbeat.
+        start = phase % 1.5
+        grid = np.arange(start, beats.shape[0] - 1 + 1e-9, 1.5)
+        beats = np.interp(grid, np.arange(beats.shape[0], dtype=np.float64), beats)
+        period *= 1.5
+        tempo = 60.0 * frame_rate / period
+        phase = int(round((phase - start) / 1.5))
+        division = 3
+        beats_per_bar, time_signature = 2, "6/8"
+    contrast = harmonic_period(chroma, beats)
+    if time_signature != "6/8" and division == 3 and contrast[2.0] > max(contrast[3.0], contrast[4.0]):
+        # Compound duple: beats divided in three, chords changing every two beats: 6/8. (Four
+        # such beats to the bar, 12/8, stays 4/4 with beat_division 3: the same beat grid.)
+        beats_per_bar, time_signature = 2, "6/8"
+        phase, _ = downbeat_phase(_beat_features(beats, onset=onset_n, low=low_n, chroma=chroma), 2)
     times = beats / frame_rate
     downbeats = times[phase::beats_per_bar]
     # Half from the pulse, half from whether the beats group into bars the way the chords do
     # (octave errors show there, not in the pulse's clarity).
     regularity = float(np.exp(-((spread / 0.1) ** 2)))
     confidence = 0.5 * _confidence(bpms, posterior, strength, tempo, spread) + 0.5 * regularity * (
-        metrical_consistency(harmonic_period(chroma, beats))
+        metrical_consistency(contrast, bar_beats=(2.0,) if time_signature == "6/8" else (3.0, 4.0))
     )
     return RhythmResult(
         tempo=round(tempo, 1),
@@ -745,4 +819,5 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
         downbeat_times=downbeats,
         time_signature=time_signature,
         beats_per_bar=beats_per_bar,
+        beat_division=division,
     )

@@ -58,6 +58,7 @@ def test_every_field_is_reported_and_json_ready(song: tuple[AnalysisResult, dict
         "beats",
         "downbeat_times",
         "time_signature",
+        "beat_division",
         "key",
         "key_confidence",
         "key_runner_up",

@@ -319,3 +319,47 @@ def test_metrical_consistency_is_high_when_bars_match_the_chords() -> None:
     eighths = metrical_consistency(harmonic_period(chroma, np.arange(255) * 10.0))
     assert on_beat > 0.9 and eighths < 0.7
     assert metrical_consistency(harmonic_period(np.zeros((12, 3000)), np.arange(128) * 20.0)) == 0.5
+
+
+def _six_eight(dotted_bpm: float, *, seconds: float = 24.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """6/8: a kick and click on each dotted-quarter beat, softer clicks on the two eighths
+    between, a new chord (plucked triad, struck on every eighth) on every bar of two beats.
+    Returns y, beat times, downbeat times."""
+    from .synth import note
+
+    y = np.zeros(int(seconds * SR))
+    beat = 60.0 / dotted_bpm
+    eighth = beat / 3.0
+    strong = _click(70.0, 1.0) + _click(1200.0, 0.6)
+    soft = _click(2500.0, 0.35)
+    roots = [60, 65, 67, 57]  # C, F, G, A minor-ish roots (triads below)
+    beats = np.arange(0.0, seconds - beat, beat)
+    for i in range(int((seconds - beat) / eighth)):
+        start = int(round(i * eighth * SR))
+        click = strong if i % 3 == 0 else soft
+        end = min(len(y), start + len(click))
+        y[start:end] += click[: end - start]
+        root = roots[(i // 6) % len(roots)]
+        third = 3 if root == 57 else 4
+        for pitch in (root, root + third, root + 7):
+            tone = note(pitch, eighth, amplitude=0.08)
+            end = min(len(y), start + len(tone))
+            y[start:end] += tone[: end - start]
+    return y.astype(np.float32), beats, beats[::2]
+
+
+@pytest.mark.parametrize("dotted_bpm", [66.0, 80.0])
+def test_six_eight_is_compound(dotted_bpm: float) -> None:
+    y, beats, downbeats = _six_eight(dotted_bpm)
+    res = _analyse(y)
+    assert res.beat_division == 3
+    assert res.time_signature == "6/8" and res.beats_per_bar == 2
+    assert res.tempo == pytest.approx(dotted_bpm, rel=0.02)
+    assert mir_eval.beat.f_measure(beats, np.asarray(res.beat_times)) >= 0.9
+    assert mir_eval.beat.f_measure(downbeats, np.asarray(res.downbeat_times)) >= 0.9
+
+
+def test_straight_eighths_are_not_compound() -> None:
+    y, _, _ = click_track(120.0, 4)
+    res = _analyse(y)
+    assert res.beat_division == 2 and res.time_signature == "4/4"
