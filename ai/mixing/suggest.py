@@ -702,7 +702,16 @@ def suggest(
 
     if tracks:
         prepared = prepare_tracks(tracks, roles=roles)
-        analyses = analyse_all(prepared, workers=workers)
+        # The sum of the stems as they are is analysed in the same pool as the stems (one more task
+        # keeps both threads busy instead of a serial pass at the end).
+        mix_track = PreparedTrack(
+            "mix (sum of stems)",
+            "music",
+            render_mix([p.samples for p in prepared], [0.0] * len(prepared)),
+            prepared[0].sample_rate,
+            2,
+        )
+        *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
         for a in analyses:
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
@@ -723,9 +732,6 @@ def suggest(
         else:
             masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
-        mix = render_mix([a.track.samples for a in analyses], [0.0] * len(analyses))
-        mix_name = "mix (sum of stems)"
-        mix_analysis = analyse_track(PreparedTrack(mix_name, "music", mix, sr, 2))
         mm = mix_analysis.measurement
         subject_measure = mm
         mix_info = {
@@ -746,7 +752,7 @@ def suggest(
             ),
         }
         suggestions.extend(mix_findings(mix_info, resolved))
-        del mix
+        del mix_track, mix_analysis
 
     if master is not None:
         master_analysis = _measure_single(master, "master")
