@@ -79,14 +79,20 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=REPO / "models")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (others' jobs make figures pessimistic)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (others' jobs make figures pessimistic)"
+    )
 
     # 1. Cold start in a fresh interpreter (first, so that this process's caches do not help).
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.time()
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, repr(started), str(args.models_dir)],
-        capture_output=True, text=True, env=env, cwd=REPO, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=True,
     )
     child = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"bundles: {', '.join(child['bundles'])}" + (f"   failed: {child['failed']}" if child["failed"] else ""))
@@ -97,7 +103,9 @@ def main() -> None:
         f" {'OK' if child['start_to_first_generation'] <= 10 else 'MISSED'}"
     )
     rss_gb = child["rss_bytes"] / 1e9
-    print(f"RSS with all bundles loaded, after generating: {rss_gb:.2f} GB  goal <= 1.2 GB: {'OK' if rss_gb <= 1.2 else 'MISSED'}")
+    print(
+        f"RSS with all bundles loaded, after generating: {rss_gb:.2f} GB  goal <= 1.2 GB: {'OK' if rss_gb <= 1.2 else 'MISSED'}"
+    )
 
     # 2. Warm latency in this process.
     from ai.generation.base import GenerationRequest, GeneratorRegistry
