@@ -108,9 +108,11 @@ def test_project_stems_route(tmp_path: Path) -> None:
     with engine_client(settings) as client:
         suggest = client.post("/api/v1/mixing/suggest", data={"project_id": "p9"}).json()
         levels = client.post("/api/v1/mixing/auto_level?project_id=p9").json()
+        from_json = client.post("/api/v1/mixing/auto_level", json={"project_id": "p9", "roles": {"Vocals": "lead"}}).json()
         project = client.post("/api/v1/analyze/project", json={"project_id": "p9"}).json()
     assert suggest["source"] == "project_stems" and len(suggest["tracks"]) == 3
     assert set(levels["gain_adjustments"]) == {"Kick", "Bass", "Vocals"}
+    assert from_json["levels"]["Vocals"]["role"] == "lead" and levels["levels"]["Vocals"]["role"] == "vocals"
     assert all(t["stem"] and t["measurements"]["integrated_lufs"] is not None for t in project["tracks"])
     assert not [f for f in project["findings"] if f["type"] == "missing_stem"]
 
