@@ -4,8 +4,8 @@ Method (every step works on the frame-rate features computed once in
 :mod:`ai.analysis.features`; nothing here takes a second STFT):
 
 1. **Beat detection function.** Spectral flux of the log-compressed mel spectrogram (from the
-   shared ``SharedFeatures.mel``; no max filter across bands, which would hide the onsets of sung and
-   bowed notes), minus its 1-second moving average: sustained voices whose flux fluctuates
+   shared ``SharedFeatures.mel``; no max filter across bands, which would hide the onsets of
+   sung and bowed notes), minus its 1-second moving average: sustained voices whose flux fluctuates
    without a pulse otherwise dominate the autocorrelation.
 2. **Tempo.** The autocorrelation of the detection function is read through a harmonic comb
    (lags p, 2p, 3p, 4p: a true beat period repeats at every multiple); the squared comb times
@@ -26,15 +26,26 @@ Method (every step works on the frame-rate features computed once in
    and moved back to where the onsets begin (slow attacks: organ, strings peak tens of ms after
    the note starts). The tempo comes from a robust line fit of beat time against beat index,
    so it is not quantised to any grid.
+   **Metrical level from the harmonic rhythm** (percussive music): chord segments of 1 to 12
+   beats are fitted to the chroma at every phase (:func:`harmonic_contrast`: the variance the
+   segment means explain, minus the same for the grid moved by half a segment, is largest for
+   segments as long as the chords last). In band music the chords change with the bar: when
+   8-beat segments clearly beat bars of 3-4 beats the tracker counted eighths (halve); when
+   2-beat segments do, single beats do not dominate and the half-beat divides in two, it
+   counted half notes (double).
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
    chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
    line up. Three beats per bar must beat four by a margin (4/4 is the commoner meter).
+5. **Confidence.** Half the pulse's clarity and regularity, half :func:`metrical_consistency`
+   (how well bars of 3-4 beats explain the chord changes): octave errors show in the latter.
 
 Compound meter: when the onsets between beats fall on the beat's thirds (not its halves or
 quarters), the beat divides in three (``beat_division`` 3); with chords changing every two such
-beats the meter is 6/8 (the beat, and the tempo, is then the dotted quarter). Four divided beats
-to the bar (12/8) stay "4/4" with ``beat_division`` 3: the same beat grid, a triplet feel.
+beats the meter is 6/8 (the beat, and the tempo, is then the dotted quarter). A 3-beat bar whose
+kick/bass pulse repeats every 1.5 beats (:func:`dotted_pulse`) is a 6/8 bar counted in eighth-note
+pairs and is re-gridded on the dotted quarters. Four divided beats to the bar (12/8) stay "4/4"
+with ``beat_division`` 3: the same beat grid, a triplet feel.
 """
 
 from __future__ import annotations
