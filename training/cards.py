@@ -30,7 +30,10 @@ NOTES = {
     "drums": (
         "Input/output: GM drum notes (channel 10); `drum_kit` maps every drum pitch onto 9 classes "
         "(kick, snare, closed/open hi-hat, 3 toms, crash, ride). Prime it with a style's grooves "
-        "(models/drum_style_primers.json) to steer the style."),
+        "(models/drum_style_primers.json): unprimed, it starts sparse (10-14 notes in 4 bars for 7 "
+        "of 8 seeds, measured on the 3000-step bundle); primed, it keeps the groove's density (the "
+        "first rock primer, 30 notes in 2 bars, was continued with 57-61 notes in 4 bars; latin, "
+        "49 notes, with 61-70)."),
     "bass": (
         "Trained in C major / A minor only (chords given to MMA in 7 keys, transposed back). At "
         "serving time: transpose the chord progression to C/Am, generate, transpose the notes back. "

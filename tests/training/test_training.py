@@ -172,3 +172,25 @@ def test_chorale_chord_symbols() -> None:
     assert chord_symbol(chord.Chord(["D3", "F3", "A3"]), 0) == "Dm"
     assert chord_symbol(chord.Chord(["G3", "B3", "D4"]), 2) == "A"
     assert chord_symbol(chord.Chord(["B3", "D4", "F4"]), 0) == "Bdim"
+
+
+def test_tune_to_sequence_normalises_key_and_splits() -> None:
+    from music21 import meter, note, stream
+
+    from training.datasets import split_long
+    from training.folk_corpus import score_to_sequence
+
+    part = stream.Part()
+    part.append(meter.TimeSignature("3/4"))
+    e_major = ["E4", "F#4", "G#4", "A4", "B4", "C#5", "D#5", "E5", "B4", "G#4", "E4", "E4"] * 4
+    for name in e_major:
+        part.append(note.Note(name, quarterLength=1.0))
+    score = stream.Score([part])
+    sequence = score_to_sequence(score, tune_id="synthetic#1")
+    assert sequence is not None and len(sequence.notes) == len(e_major)
+    assert [n.pitch for n in sequence.notes[:3]] == [60, 62, 64]  # E4 F#4 G#4 -> C4 D4 E4
+    assert sequence.key_signatures[0].key == 0
+    assert (sequence.time_signatures[0].numerator, sequence.time_signatures[0].denominator) == (3, 4)
+    assert sequence.notes[1].start_time == pytest.approx(0.5)  # one quarter at 120 bpm
+    pieces = split_long([sequence], seconds=6.0)  # 48 quarters = 24 s -> 4 windows of 12 quarters
+    assert len(pieces) == 4 and sum(len(p.notes) for p in pieces) == len(e_major)
