@@ -155,7 +155,8 @@ class AnalysisResponse(BaseModel):
     duration: float = Field(description="Seconds.")
     sample_rate: int
     channels: int
-    tempo: float | None = Field(description="BPM (quarter notes), to 0.1; null without a pulse.")
+    tempo: float | None = Field(description="BPM in quarter notes (as a DAW's tempo), to 0.1; null without a pulse.")
+    beat_tempo: float | None = Field(None, description="Rate of the counted beat (the dotted quarter in 6/8).")
     tempo_confidence: float | None = None
     beats: int = Field(description="Number of beats.")
     beat_times: list[float] = Field(description="Seconds.")

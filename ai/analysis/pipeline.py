@@ -42,8 +42,9 @@ class AnalysisResult:
     duration: float
     sample_rate: int
     channels: int
-    tempo: float | None
+    tempo: float | None  # quarter notes per minute, as DAWs set a project's tempo
     tempo_confidence: float
+    beat_tempo: float | None  # the counted beat's rate (the dotted quarter in 6/8)
     beat_times: list[float]
     beats: int
     downbeat_times: list[float]
@@ -172,6 +173,13 @@ def _rhythm(features: SharedFeatures) -> _Rhythm:
     )
 
 
+def _quarters_per_beat(time_signature: str | None) -> float:
+    """Quarter notes in one counted beat: 1.5 for compound meters (6/8, 9/8, 12/8), else 1."""
+    if time_signature and time_signature.endswith("/8") and int(time_signature.split("/")[0]) % 3 == 0:
+        return 1.5
+    return 1.0
+
+
 def analyze(audio: DecodedAudio) -> AnalysisResult:
     """Analyse decoded audio (any channel count and rate). Never raises for quiet, short or
     clipped audio; raises UndecodableAudio (422) for NaN/infinite or empty samples."""
@@ -227,7 +235,8 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         duration=round(audio.duration_s, 3),
         sample_rate=audio.sample_rate,
         channels=audio.channels,
-        tempo=None if rhythm.tempo is None else round(rhythm.tempo, 1),
+        tempo=None if rhythm.tempo is None else round(rhythm.tempo * _quarters_per_beat(rhythm.time_signature), 1),
+        beat_tempo=None if rhythm.tempo is None else round(rhythm.tempo, 1),
         tempo_confidence=round(rhythm.tempo_confidence, 3),
         beat_times=[round(float(t), 3) for t in rhythm.beat_times],
         beats=int(len(rhythm.beat_times)),

@@ -153,3 +153,10 @@ def test_nan_is_a_decode_error() -> None:
 
 def test_warm_up_runs() -> None:
     warm_up()
+
+
+def test_tempo_is_reported_in_quarter_notes_for_compound_meters() -> None:
+    from ai.analysis.pipeline import _quarters_per_beat
+
+    assert _quarters_per_beat("6/8") == 1.5 and _quarters_per_beat("12/8") == 1.5
+    assert _quarters_per_beat("3/4") == 1.0 and _quarters_per_beat("4/4") == 1.0 and _quarters_per_beat(None) == 1.0
