@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def measure(name: str, bundle: Path, *, repeats: int) -> tuple[float, int]:
     """Median seconds of a warm generation and the number of notes of the last one."""
-    import numpy as np
     import note_seq
+    import numpy as np
     from note_seq.protobuf import generator_pb2, music_pb2
 
     spec = SPECS[name]

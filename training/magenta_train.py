@@ -44,11 +44,14 @@ def _family(family: str) -> tuple[Any, Any]:
     """(model module, sequence generator module) of a Magenta model family."""
     setup_tensorflow()
     if family == "drums_rnn":
-        from magenta.models.drums_rnn import drums_rnn_model as model, drums_rnn_sequence_generator as gen
+        from magenta.models.drums_rnn import drums_rnn_model as model
+        from magenta.models.drums_rnn import drums_rnn_sequence_generator as gen
     elif family == "improv_rnn":
-        from magenta.models.improv_rnn import improv_rnn_model as model, improv_rnn_sequence_generator as gen
+        from magenta.models.improv_rnn import improv_rnn_model as model
+        from magenta.models.improv_rnn import improv_rnn_sequence_generator as gen
     elif family == "melody_rnn":
-        from magenta.models.melody_rnn import melody_rnn_model as model, melody_rnn_sequence_generator as gen
+        from magenta.models.melody_rnn import melody_rnn_model as model
+        from magenta.models.melody_rnn import melody_rnn_sequence_generator as gen
     else:
         raise ValueError(f"unknown model family {family!r}")
     return model, gen
@@ -75,8 +78,14 @@ def make_pipeline(spec: ModelSpec, config: Any) -> Any:
     """
     setup_tensorflow()
     import note_seq
-    from magenta.pipelines import (dag_pipeline, drum_pipelines, event_sequence_pipeline,
-                                   lead_sheet_pipelines, melody_pipelines, note_sequence_pipelines)
+    from magenta.pipelines import (
+        dag_pipeline,
+        drum_pipelines,
+        event_sequence_pipeline,
+        lead_sheet_pipelines,
+        melody_pipelines,
+        note_sequence_pipelines,
+    )
 
     splitter = note_sequence_pipelines.TimeChangeSplitter(name="TimeChangeSplitter")
     quantizer = note_sequence_pipelines.Quantizer(steps_per_quarter=config.steps_per_quarter, name="Quantizer")
@@ -206,8 +215,8 @@ def smoke_generate(spec: ModelSpec, bundle_path: Path, *, bars: int = 4, seed: i
 
     Improv models get C-Am-F-G chords; the others start from an empty primer.
     """
-    import numpy as np
     import note_seq
+    import numpy as np
     from note_seq.protobuf import generator_pb2, music_pb2
 
     generator = load_bundle_generator(spec, bundle_path)

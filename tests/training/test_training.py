@@ -49,11 +49,11 @@ def test_bass_is_transposed_to_c_and_follows_the_chords(rendering_in_g: mma_corp
     raw = mma_corpus.bass_notes(rendering_in_g)
     lead_sheet = mma_corpus.bass_lead_sheet(rendering_in_g)
     assert len(raw) == len(lead_sheet.notes) > 8
-    assert all(n.pitch - p == 5 for n, (p, *_) in zip(lead_sheet.notes, raw))  # G major -> C major: +5
+    assert all(n.pitch - p == 5 for n, (p, *_) in zip(lead_sheet.notes, raw, strict=True))  # G major -> C major: +5
     # Monophonic: no two notes sound at once.
     starts = [n.start_time for n in lead_sheet.notes]
     ends = [n.end_time for n in lead_sheet.notes]
-    assert all(e <= s + 1e-9 for e, s in zip(ends[:-1], starts[1:]))
+    assert all(e <= s + 1e-9 for e, s in zip(ends[:-1], starts[1:], strict=True))
     # A rock bass plays the chord root on the downbeat: check it bar by bar against the annotations.
     roots = {"C": 0, "Am": 9, "F": 5, "G": 7}
     chords = [(a.time, a.text) for a in lead_sheet.text_annotations]
@@ -91,7 +91,8 @@ def test_heldout_rule_is_fixed_and_splits_styles() -> None:
 
 
 def test_key_estimation_and_normalisation() -> None:
-    from training.folk_corpus import estimate_key, normalising_shift as tune_shift
+    from training.folk_corpus import estimate_key
+    from training.folk_corpus import normalising_shift as tune_shift
 
     e_major = np.array([64, 66, 68, 69, 71, 73, 75, 76, 71, 68, 64, 64])  # E major scale and arpeggio
     assert estimate_key(e_major, np.ones(len(e_major))) == (4, False)
