@@ -250,12 +250,14 @@ def evaluate(real: list[Clip], sets: dict[str, list[Clip]], features: dict[str, 
 
 
 def print_table(part: str, results: dict, labels: list[str]) -> None:
-    width = 15
+    width = 20
     print(f"\n== {part}: overlap area OA (higher is better) / KL(intra||inter) (lower is better) ==")
-    print(f"{'feature':<24}" + "".join(f"{label[:width]:>{width + 2}}" for label in labels))
+    print("   columns: each Magenta bundle serving the part (by name), theory backend, random, real B")
+    names = [label.removeprefix("magenta:") for label in labels]
+    print(f"{'feature':<24}" + "".join(f"{name[:width]:>{width + 1}}" for name in names))
     for feature, row in results.items():
         cells = "".join(
-            f"{row[label][0]:>8.3f} /{row[label][1]:>6.3f}" if label in row else f"{'-':>{width + 2}}"
+            f"{row[label][0]:>13.3f} /{row[label][1]:>6.3f}" if label in row else f"{'-':>{width + 1}}"
             for label in labels
         )
         print(f"{feature:<24}{cells}")
