@@ -499,10 +499,12 @@ class MagentaGenerator(Generator):
             assert self._sampler is not None and self._generator is not None
             self._sampler.rng = np.random.default_rng([_seed(request.seed), 0])
             self._sampler.tilt = density_tilt(request.density)
-            if self.model_family in _TRACK_FAMILIES:
-                generated = self._generate_track(sequence, layout, request)
-            else:
-                generated = self._generator.generate(sequence, options)
+            # Magenta logs the primer's log-likelihood; an event the model deems impossible is log(0).
+            with np.errstate(divide="ignore"):
+                if self.model_family in _TRACK_FAMILIES:
+                    generated = self._generate_track(sequence, layout, request)
+                else:
+                    generated = self._generator.generate(sequence, options)
 
         notes = self._continuation(generated, request, layout, shift + octaves)
         end = layout.primer_out + request.duration_seconds
