@@ -111,6 +111,7 @@ class Generator(ABC):
     parts: frozenset[str]
     family: str = "theory"  # "theory" or "magenta": what `model=magenta` selects
     preference: int = 0  # among several backends of a family for a part, the highest is chosen
+    follows_chords: bool = False  # conditions its notes on the request's chord progression
 
     def initialize(self) -> None:  # noqa: B027 - optional hook
         """Load whatever the backend needs. Called once before the first generate."""
@@ -159,19 +160,21 @@ class GeneratorRegistry:
             detail += f" ({reason})" if reason else f"; loaded models: {', '.join(self.names) or 'none'}"
             raise ModelUnavailable(detail) from None
 
-    def for_part(self, part: str, family: str | None = None) -> list[Generator]:
+    def for_part(self, part: str, family: str | None = None, *, chords_given: bool = False) -> list[Generator]:
+        """Backends for ``part``, best first; with ``chords_given``, those that follow chords first."""
         found = [g for g in self._generators.values() if part in g.parts and family in (None, g.family)]
-        return sorted(found, key=lambda g: -g.preference)
+        return sorted(found, key=lambda g: (chords_given and not g.follows_chords, -g.preference))
 
-    def select(self, part: str, model: str | None) -> tuple[Generator, str | None]:
+    def select(self, part: str, model: str | None, *, chords_given: bool = False) -> tuple[Generator, str | None]:
         """The backend for ``part`` given the caller's ``model`` choice, and a fallback note.
 
         ``None``/``"auto"`` prefers Magenta and falls back to the theory backend (saying so);
         a family (``"magenta"``, ``"theory"``) or a bundle id asked for explicitly must exist,
-        else :class:`ModelUnavailable` names it.
+        else :class:`ModelUnavailable` names it. When the caller gave chords, a backend that
+        follows them wins over a higher-preference one that does not.
         """
         if model in (None, "", "auto"):
-            magenta = self.for_part(part, "magenta")
+            magenta = self.for_part(part, "magenta", chords_given=chords_given)
             if magenta:
                 return magenta[0], None
             theory = self.for_part(part, "theory")
@@ -180,7 +183,7 @@ class GeneratorRegistry:
             failed = ", ".join(self._failed) or "none shipped"
             return theory[0], f"no Magenta model for {part} is loaded (failed: {failed}); used {theory[0].name}"
         if model in ("magenta", "theory"):
-            found = self.for_part(part, model)
+            found = self.for_part(part, model, chords_given=chords_given)
             if not found:
                 raise ModelUnavailable(f"model '{model}' is not available for {part}")
             return found[0], None

@@ -381,6 +381,7 @@ class MagentaGenerator(Generator):
         self.name = name
         self.path = path
         self.model_family = model_family
+        self.follows_chords = model_family in _CHORD_FAMILIES
         self.generator_id = str(bundle.generator_details.id)
         self.description = str(bundle.bundle_details.description or bundle.generator_details.description or "")
         self.file_bytes = path.stat().st_size if path.exists() else 0
@@ -453,6 +454,7 @@ class MagentaGenerator(Generator):
             "file": self.path.name,
             "file_bytes": self.file_bytes,
             "preference": self.preference,
+            "follows_chords": self.follows_chords,
             "initialized": self._generator is not None,
         }
         if "drums" in self.parts:

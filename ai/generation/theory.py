@@ -833,6 +833,7 @@ class TheoryGenerator(Generator):
     family = "theory"
     parts = frozenset({"drums", "bass", "melody"})
     preference = 0
+    follows_chords = True
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "family": self.family, "drum_styles": list(DRUM_STYLES)}

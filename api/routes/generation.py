@@ -58,7 +58,9 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         # Bundles load in the background after start-up: wait for them rather than fall back early.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
-    generator, fallback_reason = engine.registry.select(resolved.part, params.model)
+    generator, fallback_reason = engine.registry.select(
+        resolved.part, params.model, chords_given=params.chords is not None
+    )
 
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     tries = params.variations * DISTINCT_TRIES if params.variations > 1 else 1

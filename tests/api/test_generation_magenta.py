@@ -1,0 +1,85 @@
+"""Generation through HTTP with the shipped Magenta bundles loaded, and with a broken one."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import engine_client, make_settings
+from utils.settings import REPO_ROOT
+
+MODELS = REPO_ROOT / "models"
+pytestmark = pytest.mark.skipif(not list(MODELS.glob("*.mag")), reason="no Magenta bundles in models/")
+
+
+@pytest.fixture(scope="module")
+def magenta_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("magenta")
+    models = tmp / "models"
+    shutil.copytree(MODELS, models)
+    (models / "broken.mag").write_bytes(b"this is not a generator bundle")
+    with engine_client(make_settings(tmp, load_magenta=True, models_dir=models)) as client:
+        deadline = time.monotonic() + 120
+        while client.get("/health").json()["warming_up"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield client
+
+
+def test_models_lists_bundles_and_the_broken_one(magenta_client: TestClient) -> None:
+    body = magenta_client.get("/api/v1/models").json()
+    loaded = {m["name"] for m in body["models"] if m["loaded"]}
+    assert {"dawg_drums", "dawg_bass_improv", "dawg_melody", "theory"} <= loaded
+    broken = [m for m in body["models"] if m["name"] == "broken"]
+    assert broken and broken[0]["loaded"] is False and broken[0]["error"]
+    assert body["default_for"] == {"drums": "dawg_drums", "bass": "dawg_bass_improv", "melody": "dawg_melody"}
+
+
+def test_status_reports_the_broken_bundle(magenta_client: TestClient) -> None:
+    status = magenta_client.get("/api/v1/status").json()
+    assert any("broken" in step for step in status["next_steps"])
+    assert any(m.get("family") == "magenta" for m in status["ai_models"])
+
+
+@pytest.mark.parametrize("path,model", [
+    ("/api/v1/generate/midi?style=drums&bars=4", "dawg_drums"),
+    ("/api/v1/generate/bassline?key=E&scale=minor&bars=8&chords=Em%20C%20G%20D", "dawg_bass_improv"),
+    ("/api/v1/generate/melody?key=F&bars=4", "dawg_melody"),
+    ("/api/v1/generate/melody?key=F&bars=4&chords=F%20Dm%20Bb%20C", "dawg_melody_improv"),
+])
+def test_auto_uses_magenta_and_reproduces(magenta_client: TestClient, path: str, model: str) -> None:
+    first = magenta_client.post(f"{path}&seed=21").json()
+    again = magenta_client.post(f"{path}&seed=21").json()
+    assert first["model"] == model and first["fallback_reason"] is None
+    assert first["midi_base64"] == again["midi_base64"]
+    assert first["notes"]
+
+
+def test_explicit_theory_and_bundle_ids(magenta_client: TestClient) -> None:
+    assert magenta_client.post("/api/v1/generate/melody?model=theory").json()["model"] == "theory"
+    body = magenta_client.post("/api/v1/generate/bassline?model=dawg_bass_improv&bars=2").json()
+    assert body["model"] == "dawg_bass_improv"
+    wrong_part = magenta_client.post("/api/v1/generate/bassline?model=dawg_drums")
+    assert wrong_part.status_code == 503 and "dawg_drums" in wrong_part.json()["detail"]
+    broken = magenta_client.post("/api/v1/generate/melody?model=broken")
+    assert broken.status_code == 503 and "broken" in broken.json()["detail"]
+
+
+def test_jarvis_funk_bassline_with_magenta(magenta_client: TestClient) -> None:
+    body = magenta_client.post("/api/v1/generate/bassline",
+                               json={"key": "G", "scale": "minor", "bars": 4, "style": "funk"}).json()
+    assert body["model"] == "dawg_bass_improv" and body["genre"] == "funk"
+    assert all(28 <= n["pitch"] <= 55 for n in body["notes"])
+
+
+def test_corrupt_bundle_only_dir_falls_back_to_theory(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "drums.mag").write_bytes(b"\x00" * 100)
+    with engine_client(make_settings(tmp_path, load_magenta=True, models_dir=models)) as client:
+        body = client.post("/api/v1/generate/midi?style=drums&bars=1").json()
+    assert body["model"] == "theory" and "drums" in body["fallback_reason"]
