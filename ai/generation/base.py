@@ -16,7 +16,7 @@ from typing import Literal
 import pretty_midi
 
 from ai.music_theory import Chord, Key
-from utils.errors import ModelUnavailable
+from utils.errors import InvalidParameter, ModelUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,28 @@ class GenerationRequest:
 
     def chord_at_bar(self, bar: int) -> Chord:
         return self.chords[bar % len(self.chords)]
+
+    def validate(self) -> None:
+        """Raise InvalidParameter for a value no backend can honour (the API checks first; this
+        guards direct callers of a backend)."""
+        for name, value, low, high in (
+            ("temperature", self.temperature, 0.1, 2.0),
+            ("density", self.density, 0.0, 1.0),
+            ("swing", self.swing, 0.0, 1.0),
+            ("humanize", self.humanize, 0.0, 1.0),
+        ):
+            if not low <= value <= high:
+                raise InvalidParameter(name, f"must be within {low}..{high}, got {value}")
+        if self.seed < 0:
+            raise InvalidParameter("seed", f"must be a non-negative integer, got {self.seed}")
+        if self.bars < 1:
+            raise InvalidParameter("bars", f"must be at least 1, got {self.bars}")
+        if self.tempo <= 0:
+            raise InvalidParameter("tempo", f"must be positive, got {self.tempo}")
+        if not self.chords:
+            raise InvalidParameter("chords", "the chord progression is empty")
+        if self.beats_per_bar < 1 or self.beat_unit not in (1, 2, 4, 8, 16):
+            raise InvalidParameter("time_signature", f"{self.beats_per_bar}/{self.beat_unit} is not a meter")
 
 
 @dataclass

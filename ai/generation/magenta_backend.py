@@ -473,7 +473,7 @@ class MagentaGenerator(Generator):
 
         pitched = request.part != "drums"
         shift = request.key.transposition_to_c() if pitched else 0
-        _validate(request)
+        request.validate()
         groove, style_note = (None, None)
         if request.part == "drums" and not request.primer:
             groove, style_note = self._pick_groove(request)
@@ -823,27 +823,6 @@ class MagentaGenerator(Generator):
             velocity = n.velocity if self.model_family == "performance_rnn" else int(round(64 + 48 * weight))
             notes.append(Note(int(np.clip(pitch, 0, 127)), start, max(end, start + 0.01), velocity))
         return notes
-
-
-def _validate(request: GenerationRequest) -> None:
-    for name, value, low, high in (
-        ("temperature", request.temperature, 0.1, 2.0),
-        ("density", request.density, 0.0, 1.0),
-        ("swing", request.swing, 0.0, 1.0),
-        ("humanize", request.humanize, 0.0, 1.0),
-    ):
-        if not low <= value <= high:
-            raise InvalidParameter(name, f"must be within {low}..{high}, got {value}")
-    if request.seed < 0:
-        raise InvalidParameter("seed", f"must be a non-negative integer, got {request.seed}")
-    if request.bars < 1:
-        raise InvalidParameter("bars", f"must be at least 1, got {request.bars}")
-    if request.tempo <= 0:
-        raise InvalidParameter("tempo", f"must be positive, got {request.tempo}")
-    if not request.chords:
-        raise InvalidParameter("chords", "the chord progression is empty")
-    if request.beats_per_bar < 1 or request.beat_unit not in (1, 2, 4, 8, 16):
-        raise InvalidParameter("time_signature", f"{request.beats_per_bar}/{request.beat_unit} is not a meter")
 
 
 def _style_swing(style: str) -> float:

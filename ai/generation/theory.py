@@ -807,25 +807,6 @@ def _chromatic_passing(notes: list[Note], key: Key, temperature: float, rng: np.
 # --- the backend ---------------------------------------------------------------------------
 
 
-def _check(request: GenerationRequest) -> None:
-    for name, value, lo, hi in (
-        ("temperature", request.temperature, 0.1, 2.0),
-        ("density", request.density, 0.0, 1.0),
-        ("swing", request.swing, 0.0, 1.0),
-        ("humanize", request.humanize, 0.0, 1.0),
-    ):
-        if not lo <= value <= hi:
-            raise InvalidParameter(name, f"must be within {lo}..{hi}, got {value}")
-    if request.seed < 0:
-        raise InvalidParameter("seed", f"must be a non-negative integer, got {request.seed}")
-    if request.bars < 1:
-        raise InvalidParameter("bars", f"must be at least 1, got {request.bars}")
-    if request.tempo <= 0:
-        raise InvalidParameter("tempo", f"must be positive, got {request.tempo}")
-    if not request.chords:
-        raise InvalidParameter("chords", "the chord progression is empty")
-
-
 class TheoryGenerator(Generator):
     """Rule-based drums, bass and melody: always available, seeded, thread-safe."""
 
@@ -839,7 +820,7 @@ class TheoryGenerator(Generator):
         return {**super().describe(), "family": self.family, "drum_styles": list(DRUM_STYLES)}
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:
-        _check(request)
+        request.validate()
         try:
             style = normalise_drum_style(request.style)
         except ValueError as exc:
