@@ -167,7 +167,9 @@ class AnalysisResponse(BaseModel):
     key_runner_up: str | None = None
     key_runner_up_score: float | None = None
     tuning_cents: float | None = None
-    chords: list[ChordOut] = Field(default_factory=list, description="One chord per bar (or per beat without downbeats).")
+    chords: list[ChordOut] = Field(
+        default_factory=list, description="One chord per bar (or per beat without downbeats)."
+    )
     loudness_lufs: float | None = Field(description="ITU-R BS.1770 integrated loudness.")
     true_peak_dbtp: float | None = None
     peak_dbfs: float | None

@@ -24,8 +24,16 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_STEPS = {"drums": 3000, "bass": 2500, "melody": 2500, "melody_improv": 800}
 
 
-def run(name: str, *, steps: int | None, tiny: bool, out_dir: Path, work_dir: Path,
-        write_card: bool = True, reuse: bool = False) -> dict:
+def run(
+    name: str,
+    *,
+    steps: int | None,
+    tiny: bool,
+    out_dir: Path,
+    work_dir: Path,
+    write_card: bool = True,
+    reuse: bool = False,
+) -> dict:
     """Train model ``name``; returns the results dict also written to ``work_dir/name/results.json``."""
     spec = SPECS[name]
     steps = steps if steps is not None else (5 if tiny else DEFAULT_STEPS[name])
@@ -56,30 +64,45 @@ def run(name: str, *, steps: int | None, tiny: bool, out_dir: Path, work_dir: Pa
 
     metrics: dict[str, float] = {}
     if heldout_records:
-        metrics = magenta_train.evaluate(config, model_dir / "heldout.tfrecord", train_dir,
-                                         num_examples=heldout_records)
+        metrics = magenta_train.evaluate(
+            config, model_dir / "heldout.tfrecord", train_dir, num_examples=heldout_records
+        )
         print(f"[{name}] held-out: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-    train_metrics = {} if tiny else magenta_train.evaluate(config, model_dir / "train.tfrecord", train_dir,
-                                                           num_examples=min(train_records, 1024))
+    train_metrics = (
+        {}
+        if tiny
+        else magenta_train.evaluate(
+            config, model_dir / "train.tfrecord", train_dir, num_examples=min(train_records, 1024)
+        )
+    )
 
     bundle = magenta_train.export_bundle(spec, config, train_dir, out_dir / spec.bundle_file)
     sample = magenta_train.smoke_generate(spec, bundle)
     results = {
-        "name": name, "config_id": spec.config_id, "bundle": str(bundle.relative_to(out_dir.parent))
-        if out_dir.parent in bundle.parents else str(bundle),
-        "bundle_bytes": bundle.stat().st_size, "steps": steps, "tiny": tiny,
-        "hparams": config.hparams.values(), "corpus": corpus.summary,
-        "train_examples": train_records, "heldout_examples": heldout_records,
-        "data_seconds": round(data_s, 1), "train_seconds": round(train_s, 1),
-        "heldout_metrics": metrics, "train_metrics": train_metrics,
+        "name": name,
+        "config_id": spec.config_id,
+        "bundle": str(bundle.relative_to(out_dir.parent)) if out_dir.parent in bundle.parents else str(bundle),
+        "bundle_bytes": bundle.stat().st_size,
+        "steps": steps,
+        "tiny": tiny,
+        "hparams": config.hparams.values(),
+        "corpus": corpus.summary,
+        "train_examples": train_records,
+        "heldout_examples": heldout_records,
+        "data_seconds": round(data_s, 1),
+        "train_seconds": round(train_s, 1),
+        "heldout_metrics": metrics,
+        "train_metrics": train_metrics,
         "smoke_notes": len(sample.notes),
         "command": f".venv/bin/python -m training {name} --steps {steps}" + (" --tiny" if tiny else ""),
     }
     (model_dir / "results.json").write_text(json.dumps(results, indent=1))
     if write_card:
         cards.write_card(spec, results, out_dir / (Path(spec.bundle_file).stem + ".md"))
-    print(f"[{name}] bundle {bundle} ({results['bundle_bytes'] / 1e6:.2f} MB), trained {train_s:.0f} s, "
-          f"smoke generation {len(sample.notes)} notes")
+    print(
+        f"[{name}] bundle {bundle} ({results['bundle_bytes'] / 1e6:.2f} MB), trained {train_s:.0f} s, "
+        f"smoke generation {len(sample.notes)} notes"
+    )
     return results
 
 
@@ -91,12 +114,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "models", help="where the bundle and card go")
     parser.add_argument("--work", type=Path, default=REPO / "data" / "training", help="corpora and checkpoints")
     parser.add_argument("--no-card", action="store_true", help="do not write the model card")
-    parser.add_argument("--reuse", action="store_true",
-                        help="skip training when this work dir holds a finished run: evaluate and export only")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="skip training when this work dir holds a finished run: evaluate and export only",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    run(args.model, steps=args.steps, tiny=args.tiny, out_dir=args.out, work_dir=args.work,
-        write_card=not args.no_card, reuse=args.reuse)
+    run(
+        args.model,
+        steps=args.steps,
+        tiny=args.tiny,
+        out_dir=args.out,
+        work_dir=args.work,
+        write_card=not args.no_card,
+        reuse=args.reuse,
+    )
 
 
 if __name__ == "__main__":

@@ -88,8 +88,9 @@ def normalising_shift(tonic: int, minor: bool) -> int:
     return shift - 12 if shift > 5 else shift
 
 
-def score_to_sequence(score, *, tune_id: str, part_index: int = 0,
-                      shift: int | None = None) -> music_pb2.NoteSequence | None:
+def score_to_sequence(
+    score, *, tune_id: str, part_index: int = 0, shift: int | None = None
+) -> music_pb2.NoteSequence | None:
     """One part of a music21 score as a key-normalised NoteSequence at 120 bpm (None if unusable).
 
     Ties are merged, chords reduced to their top note, grace notes dropped. ``shift`` (semitones)
@@ -122,8 +123,11 @@ def score_to_sequence(score, *, tune_id: str, part_index: int = 0,
         shift = normalising_shift(tonic, minor)
     for pitch, start, length in notes:
         ns.notes.add(pitch=pitch + shift, start_time=start, end_time=start + length, velocity=90, instrument=0)
-    ns.key_signatures.add(time=0.0, key=9 if minor else 0, mode=music_pb2.NoteSequence.KeySignature.MINOR if minor
-                          else music_pb2.NoteSequence.KeySignature.MAJOR)
+    ns.key_signatures.add(
+        time=0.0,
+        key=9 if minor else 0,
+        mode=music_pb2.NoteSequence.KeySignature.MINOR if minor else music_pb2.NoteSequence.KeySignature.MAJOR,
+    )
     ns.total_time = max(n.end_time for n in ns.notes)
     return ns
 
@@ -224,8 +228,11 @@ def chorale_lead_sheet(score, *, tune_id: str) -> music_pb2.NoteSequence | None:
             continue
         symbol = chord_symbol(chord, shift)
         if symbol is not None and symbol != previous:
-            sequence.text_annotations.add(time=float(chord.offset) * beat, text=symbol,
-                                          annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+            sequence.text_annotations.add(
+                time=float(chord.offset) * beat,
+                text=symbol,
+                annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL,
+            )
             previous = symbol
     return sequence if sequence.text_annotations else None
 
@@ -262,8 +269,9 @@ def load_chorale_lead_sheets(work_dir: Path, *, limit: int | None = None) -> lis
 def summary(tunes: list[Tune]) -> str:
     train = [t for t in tunes if not t.heldout]
     sources = sorted({t.tune_id.split("/")[0] for t in tunes})
-    return (f"{len(train)} tunes for training and {len(tunes) - len(train)} held out, from music21's "
-            f"{', '.join(sources)}")
+    return (
+        f"{len(train)} tunes for training and {len(tunes) - len(train)} held out, from music21's {', '.join(sources)}"
+    )
 
 
 def main() -> None:

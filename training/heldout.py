@@ -36,8 +36,14 @@ def _write(sequence, path: Path, *, program: int | None = None) -> None:
     midi.write(str(path))
 
 
-def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = None, melodies: bool = True,
-                   renderings: list[mma_corpus.Rendering] | None = None) -> list[dict]:
+def export_heldout(
+    out_dir: Path,
+    *,
+    work_dir: Path,
+    max_per_part: int | None = None,
+    melodies: bool = True,
+    renderings: list[mma_corpus.Rendering] | None = None,
+) -> list[dict]:
     """Write the held-out drums, bass and melodies under ``out_dir``; returns the index entries.
 
     ``renderings`` defaults to the whole MMA corpus (rendered into ``work_dir`` when not cached);
@@ -59,12 +65,18 @@ def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = 
             if not sequence.notes:
                 continue
             _write(sequence, out_dir / part / f"{stem}.mid", program=33 if part == "bass" else None)
-            index.append({"file": f"{part}/{stem}.mid", "part": part,
-                          "source": f"mma/{rendering.style}/{rendering.groove}", "tempo": rendering.tempo,
-                          "time_signature": [rendering.numerator, rendering.denominator],
-                          "bars": rendering.bars,
-                          "key": None if part == "drums" else ("A minor" if minor[rendering.progression] else "C major"),
-                          "chords_per_bar": None if part == "drums" else list(rendering.chords)})
+            index.append(
+                {
+                    "file": f"{part}/{stem}.mid",
+                    "part": part,
+                    "source": f"mma/{rendering.style}/{rendering.groove}",
+                    "tempo": rendering.tempo,
+                    "time_signature": [rendering.numerator, rendering.denominator],
+                    "bars": rendering.bars,
+                    "key": None if part == "drums" else ("A minor" if minor[rendering.progression] else "C major"),
+                    "chords_per_bar": None if part == "drums" else list(rendering.chords),
+                }
+            )
     if melodies:
         from training import folk_corpus
 
@@ -74,10 +86,18 @@ def export_heldout(out_dir: Path, *, work_dir: Path, max_per_part: int | None = 
             _write(tune.sequence, out_dir / "melody" / f"{stem}.mid", program=0)
             signature = tune.sequence.time_signatures[0] if tune.sequence.time_signatures else None
             mode = tune.sequence.key_signatures[0].mode if tune.sequence.key_signatures else 0
-            index.append({"file": f"melody/{stem}.mid", "part": "melody", "source": tune.tune_id,
-                          "tempo": folk_corpus.QPM,
-                          "time_signature": [signature.numerator, signature.denominator] if signature else None,
-                          "bars": None, "key": "A minor" if mode else "C major", "chords_per_bar": None})
+            index.append(
+                {
+                    "file": f"melody/{stem}.mid",
+                    "part": "melody",
+                    "source": tune.tune_id,
+                    "tempo": folk_corpus.QPM,
+                    "time_signature": [signature.numerator, signature.denominator] if signature else None,
+                    "bars": None,
+                    "key": "A minor" if mode else "C major",
+                    "chords_per_bar": None,
+                }
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     return index
@@ -90,8 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-per-part", type=int, default=None)
     parser.add_argument("--no-melody", action="store_true", help="skip the music21 melodies (slow first run)")
     args = parser.parse_args(argv)
-    index = export_heldout(args.out, work_dir=args.work, max_per_part=args.max_per_part,
-                           melodies=not args.no_melody)
+    index = export_heldout(args.out, work_dir=args.work, max_per_part=args.max_per_part, melodies=not args.no_melody)
     counts = {part: sum(1 for e in index if e["part"] == part) for part in ("drums", "bass", "melody")}
     print(f"wrote {len(index)} MIDI files to {args.out}: {counts}")
 

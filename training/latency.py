@@ -33,8 +33,9 @@ def measure(name: str, bundle: Path, *, repeats: int) -> tuple[float, int]:
     primer.ticks_per_quarter = note_seq.STANDARD_PPQ
     if spec.family == "improv_rnn":
         for bar, chord in enumerate(["C", "Am", "F", "G"] * 2):
-            primer.text_annotations.add(time=2.0 * bar, text=chord,
-                                        annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+            primer.text_annotations.add(
+                time=2.0 * bar, text=chord, annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
+            )
         primer.total_time = 2.0 * bars
     options = generator_pb2.GeneratorOptions()
     options.args["temperature"].float_value = 1.0
@@ -60,8 +61,10 @@ def main(argv: list[str] | None = None) -> None:
         if bundle.exists():
             median, notes = measure(name, bundle, repeats=args.repeats)
             bars = 8 if spec.family == "improv_rnn" else 4
-            print(f"{name}: {bars} bars in {median * 1000:.0f} ms (median of {args.repeats} warm calls), "
-                  f"{notes} notes, bundle {bundle.stat().st_size / 1e6:.2f} MB")
+            print(
+                f"{name}: {bars} bars in {median * 1000:.0f} ms (median of {args.repeats} warm calls), "
+                f"{notes} notes, bundle {bundle.stat().st_size / 1e6:.2f} MB"
+            )
 
 
 if __name__ == "__main__":

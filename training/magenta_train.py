@@ -21,8 +21,14 @@ from training.tfsetup import setup_tensorflow
 
 logger = logging.getLogger(__name__)
 
-EVAL_METRICS = ("loss", "metrics/perplexity", "metrics/accuracy", "metrics/event_accuracy",
-                "metrics/no_event_accuracy", "metrics/loss_per_step")
+EVAL_METRICS = (
+    "loss",
+    "metrics/perplexity",
+    "metrics/accuracy",
+    "metrics/event_accuracy",
+    "metrics/no_event_accuracy",
+    "metrics/loss_per_step",
+)
 
 
 @dataclass
@@ -90,27 +96,45 @@ def make_pipeline(spec: ModelSpec, config: Any) -> Any:
     splitter = note_sequence_pipelines.TimeChangeSplitter(name="TimeChangeSplitter")
     quantizer = note_sequence_pipelines.Quantizer(steps_per_quarter=config.steps_per_quarter, name="Quantizer")
     if spec.family == "drums_rnn":
-        extractor = drum_pipelines.DrumsExtractor(min_bars=spec.min_bars, max_steps=spec.max_steps,
-                                                  gap_bars=1.0, name="DrumsExtractor")
-        encoder = event_sequence_pipeline.EncoderPipeline(note_seq.DrumTrack, config.encoder_decoder,
-                                                          name="EncoderPipeline")
+        extractor = drum_pipelines.DrumsExtractor(
+            min_bars=spec.min_bars, max_steps=spec.max_steps, gap_bars=1.0, name="DrumsExtractor"
+        )
+        encoder = event_sequence_pipeline.EncoderPipeline(
+            note_seq.DrumTrack, config.encoder_decoder, name="EncoderPipeline"
+        )
     elif spec.family == "improv_rnn":
         from magenta.models.improv_rnn import improv_rnn_pipeline
 
         # all_transpositions=False: the corpus is already in C major / A minor.
         extractor = lead_sheet_pipelines.LeadSheetExtractor(
-            min_bars=spec.min_bars, max_steps=spec.max_steps, min_unique_pitches=spec.min_unique_pitches,
-            gap_bars=1.0, ignore_polyphonic_notes=False, all_transpositions=False, name="LeadSheetExtractor")
+            min_bars=spec.min_bars,
+            max_steps=spec.max_steps,
+            min_unique_pitches=spec.min_unique_pitches,
+            gap_bars=1.0,
+            ignore_polyphonic_notes=False,
+            all_transpositions=False,
+            name="LeadSheetExtractor",
+        )
         encoder = improv_rnn_pipeline.EncoderPipeline(config, name="EncoderPipeline")
     else:
         from magenta.models.melody_rnn import melody_rnn_pipeline
 
         extractor = melody_pipelines.MelodyExtractor(
-            min_bars=spec.min_bars, max_steps=spec.max_steps, min_unique_pitches=spec.min_unique_pitches,
-            gap_bars=1.0, ignore_polyphonic_notes=True, name="MelodyExtractor")
+            min_bars=spec.min_bars,
+            max_steps=spec.max_steps,
+            min_unique_pitches=spec.min_unique_pitches,
+            gap_bars=1.0,
+            ignore_polyphonic_notes=True,
+            name="MelodyExtractor",
+        )
         encoder = melody_rnn_pipeline.EncoderPipeline(config, name="EncoderPipeline")
-    dag = {splitter: dag_pipeline.DagInput(note_seq.NoteSequence), quantizer: splitter,
-           extractor: quantizer, encoder: extractor, dag_pipeline.DagOutput("examples"): encoder}
+    dag = {
+        splitter: dag_pipeline.DagInput(note_seq.NoteSequence),
+        quantizer: splitter,
+        extractor: quantizer,
+        encoder: extractor,
+        dag_pipeline.DagOutput("examples"): encoder,
+    }
     return dag_pipeline.DAGPipeline(dag)
 
 
@@ -135,8 +159,9 @@ def write_tfrecord(pipeline: Any, sequences: Iterable[Any], path: Path) -> int:
     return len(seen)
 
 
-def train(config: Any, tfrecord: Path, run_dir: Path, *, steps: int, fresh: bool = True,
-          summary_frequency: int = 50) -> Path:
+def train(
+    config: Any, tfrecord: Path, run_dir: Path, *, steps: int, fresh: bool = True, summary_frequency: int = 50
+) -> Path:
     """Train with Magenta's ``events_rnn_train.run_training``; returns the train dir (checkpoints)."""
     tf = setup_tensorflow()
     from magenta.models.shared import events_rnn_graph, events_rnn_train
@@ -147,8 +172,14 @@ def train(config: Any, tfrecord: Path, run_dir: Path, *, steps: int, fresh: bool
     train_dir.mkdir(parents=True, exist_ok=True)
     tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)
     build = events_rnn_graph.get_build_graph_fn("train", config, [str(tfrecord)])
-    events_rnn_train.run_training(build, str(train_dir), steps, summary_frequency=summary_frequency,
-                                  save_checkpoint_secs=120, checkpoints_to_keep=2)
+    events_rnn_train.run_training(
+        build,
+        str(train_dir),
+        steps,
+        summary_frequency=summary_frequency,
+        save_checkpoint_secs=120,
+        checkpoints_to_keep=2,
+    )
     return train_dir
 
 
@@ -174,8 +205,14 @@ def evaluate(config: Any, tfrecord: Path, train_dir: Path, *, num_examples: int)
         tf.compat.v1.train.get_or_create_global_step()
         final = {name: tf.compat.v1.get_collection(name)[0] for name in EVAL_METRICS}
         values = tf_slim.evaluation.evaluate_once(
-            "", checkpoint, str(train_dir.parent / "eval"), num_evals=num_batches,
-            eval_op=tf.compat.v1.get_collection("eval_ops"), final_op=final, summary_op=None)
+            "",
+            checkpoint,
+            str(train_dir.parent / "eval"),
+            num_evals=num_batches,
+            eval_op=tf.compat.v1.get_collection("eval_ops"),
+            final_op=final,
+            summary_op=None,
+        )
     result = {name.split("/")[-1]: float(value) for name, value in values.items()}
     result["examples"] = float(num_batches * batch)
     return result
@@ -231,8 +268,9 @@ def smoke_generate(spec: ModelSpec, bundle_path: Path, *, bars: int = 4, seed: i
         if spec.family == "improv_rnn":
             for i, chord in enumerate(["C", "Am", "F", "G"] * bars):
                 if i < bars:
-                    primer.text_annotations.add(time=i * bar, text=chord,
-                                                annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+                    primer.text_annotations.add(
+                        time=i * bar, text=chord, annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
+                    )
             primer.total_time = bars * bar
         # Improv generators only extend, and without primer notes the start must quantise to step 1
         # (quantize_cutoff 0 rounds up): any later start trips Magenta's chord/melody alignment assert.

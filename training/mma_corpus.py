@@ -105,8 +105,9 @@ def plan_renderings(groove: Groove, *, per_groove: int) -> list[tuple[Progressio
     return plans
 
 
-def render(groove: Groove, progression: Progression, *, transpose: int, tempo: int, out_dir: Path,
-           index: int) -> Rendering | None:
+def render(
+    groove: Groove, progression: Progression, *, transpose: int, tempo: int, out_dir: Path, index: int
+) -> Rendering | None:
     """Render ``groove`` with MMA over ``progression`` (repeated to ≥8 bars); None if MMA fails."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{groove.name.lower()}_{index}"
@@ -116,17 +117,24 @@ def render(groove: Groove, progression: Progression, *, transpose: int, tempo: i
     lines = [f"RndSeed {_stable_int(stem) % 100000}", f"Tempo {tempo}", f"Groove {groove.name}"]
     lines += [f"{bar + 1} {chord}" for bar, chord in enumerate(mma_chords)]
     mma_file.write_text("\n".join(lines) + "\n")
-    done = subprocess.run([MMA_BIN, str(mma_file), "-f", str(midi_file)], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([MMA_BIN, str(mma_file), "-f", str(midi_file)], capture_output=True, text=True, timeout=60)
     if done.returncode or not midi_file.exists():
         logger.warning("mma failed for %s: %s", groove.name, (done.stdout + done.stderr)[-300:])
         return None
     numerator, denominator = _time_signature(midi_file)
-    return Rendering(style=groove.style, groove=groove.name, progression=progression.name,
-                     transpose=transpose, shift=normalising_shift(transpose), tempo=float(tempo),
-                     numerator=numerator, denominator=denominator, bars=len(mma_chords),
-                     chords=tuple(chord_names(progression, transpose=0, mma=False) * repeats),
-                     midi=str(midi_file))
+    return Rendering(
+        style=groove.style,
+        groove=groove.name,
+        progression=progression.name,
+        transpose=transpose,
+        shift=normalising_shift(transpose),
+        tempo=float(tempo),
+        numerator=numerator,
+        denominator=denominator,
+        bars=len(mma_chords),
+        chords=tuple(chord_names(progression, transpose=0, mma=False) * repeats),
+        midi=str(midi_file),
+    )
 
 
 def _time_signature(midi_file: Path) -> tuple[int, int]:
@@ -136,8 +144,9 @@ def _time_signature(midi_file: Path) -> tuple[int, int]:
     return 4, 4
 
 
-def build_renderings(work_dir: Path, *, per_groove: int = 3, limit: int | None = None,
-                     grooves: list[Groove] | None = None) -> list[Rendering]:
+def build_renderings(
+    work_dir: Path, *, per_groove: int = 3, limit: int | None = None, grooves: list[Groove] | None = None
+) -> list[Rendering]:
     """Render (or reuse) every groove's renderings; returns those in a 4/4 or 3/4 meter.
 
     The manifest ``work_dir/manifest.jsonl`` caches the result of each rendering by its MIDI path.
@@ -160,8 +169,14 @@ def build_renderings(work_dir: Path, *, per_groove: int = 3, limit: int | None =
                 midi = str(work_dir / groove.style / f"{groove.name.lower()}_{index}.mid")
                 rendering = cached.get(midi) if Path(midi).exists() else None
                 if rendering is None:
-                    rendering = render(groove, progression, transpose=transpose, tempo=tempo,
-                                       out_dir=work_dir / groove.style, index=index)
+                    rendering = render(
+                        groove,
+                        progression,
+                        transpose=transpose,
+                        tempo=tempo,
+                        out_dir=work_dir / groove.style,
+                        index=index,
+                    )
                     if rendering is None:
                         continue
                     log.write(json.dumps(asdict(rendering)) + "\n")
@@ -212,8 +227,14 @@ def drum_sequence(rendering: Rendering) -> music_pb2.NoteSequence:
     for notes in _tracks(rendering).values():
         for pitch, start, end, velocity, channel in notes:
             if channel == 9:
-                ns.notes.add(pitch=pitch, start_time=start, end_time=max(end, start + 0.01),
-                             velocity=velocity, instrument=9, is_drum=True)
+                ns.notes.add(
+                    pitch=pitch,
+                    start_time=start,
+                    end_time=max(end, start + 0.01),
+                    velocity=velocity,
+                    instrument=9,
+                    is_drum=True,
+                )
     ns.notes.sort(key=lambda n: (n.start_time, n.pitch))
     return ns
 
@@ -248,17 +269,20 @@ def bass_lead_sheet(rendering: Rendering) -> music_pb2.NoteSequence:
     """Bass line in C major / A minor with one CHORD_SYMBOL annotation per bar (a lead sheet)."""
     ns = _base_sequence(rendering)
     for pitch, start, end, velocity in bass_notes(rendering):
-        ns.notes.add(pitch=pitch + rendering.shift, start_time=start, end_time=end, velocity=velocity,
-                     instrument=0, program=33)
+        ns.notes.add(
+            pitch=pitch + rendering.shift, start_time=start, end_time=end, velocity=velocity, instrument=0, program=33
+        )
     bar = bar_seconds(rendering)
     for index, chord in enumerate(rendering.chords):
-        ns.text_annotations.add(time=index * bar, text=chord,
-                                annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL)
+        ns.text_annotations.add(
+            time=index * bar, text=chord, annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
+        )
     return ns
 
 
-def drum_bars(rendering: Rendering, *, start_bar: int, num_bars: int,
-              steps_per_quarter: int = 4) -> list[dict[str, float | int]]:
+def drum_bars(
+    rendering: Rendering, *, start_bar: int, num_bars: int, steps_per_quarter: int = 4
+) -> list[dict[str, float | int]]:
     """Drum hits of ``num_bars`` bars from ``start_bar`` in beats from that bar, quantised to the grid.
 
     Returns [{pitch, start_beats, end_beats, velocity}] (beats are quarter notes).
@@ -272,6 +296,12 @@ def drum_bars(rendering: Rendering, *, start_bar: int, num_bars: int,
         beats = step / steps_per_quarter
         if first <= beats < last:
             start = beats - first
-            hits.append({"pitch": int(note.pitch), "start_beats": start,
-                         "end_beats": start + 1.0 / steps_per_quarter, "velocity": int(note.velocity)})
+            hits.append(
+                {
+                    "pitch": int(note.pitch),
+                    "start_beats": start,
+                    "end_beats": start + 1.0 / steps_per_quarter,
+                    "velocity": int(note.velocity),
+                }
+            )
     return hits

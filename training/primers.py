@@ -26,20 +26,63 @@ VARIANT = re.compile(r"(sus|plus|intro|fill|horn|strings?|voice|piano|guitar|org
 STYLE_BEATS_PER_BAR = {"waltz": 3}  # every other style: 4/4 clips only
 # Our style name -> MMA library styles (file stems). Held-out styles may appear: they are skipped.
 STYLE_MAP: dict[str, tuple[str, ...]] = {
-    "rock": ("basicrock", "50srock", "60srock", "softrock", "folkrock", "bubblerock", "strut", "8beat",
-             "rockballad", "twist"),
+    "rock": (
+        "basicrock",
+        "50srock",
+        "60srock",
+        "softrock",
+        "folkrock",
+        "bubblerock",
+        "strut",
+        "8beat",
+        "rockballad",
+        "twist",
+    ),
     "funk": ("bvfunk", "dsoul", "rb", "jazzrock"),
     "hip-hop": ("rb-ballad", "rb", "dsoul", "strut"),
-    "jazz": ("jazzcombo", "swing", "bebop", "mellowjazz", "nitejazz", "modernjazz", "slowjazz",
-             "jazzguitar", "evansish", "descendingjazz", "folkyjazz", "gypsyjazz"),
-    "latin": ("bossanova", "samba", "salsa", "mambo", "chacha", "rhumba", "jazzrhumba", "beguine",
-              "merengue", "afro-cuban", "lfusion", "son", "tango"),
+    "jazz": (
+        "jazzcombo",
+        "swing",
+        "bebop",
+        "mellowjazz",
+        "nitejazz",
+        "modernjazz",
+        "slowjazz",
+        "jazzguitar",
+        "evansish",
+        "descendingjazz",
+        "folkyjazz",
+        "gypsyjazz",
+    ),
+    "latin": (
+        "bossanova",
+        "samba",
+        "salsa",
+        "mambo",
+        "chacha",
+        "rhumba",
+        "jazzrhumba",
+        "beguine",
+        "merengue",
+        "afro-cuban",
+        "lfusion",
+        "son",
+        "tango",
+    ),
     "electronic": ("trance", "boneym", "dsoul"),
     "reggae": ("ska", "calypso"),
     "blues": ("fastblues", "countryblues", "shuffleboggie", "blues", "slowblues", "boggiewoggie"),
     "swing": ("swing", "fastswing", "easyswing", "bigband", "westernswing", "countryswing"),
-    "waltz": ("waltz", "fastwaltz", "frenchwaltz", "vienesewaltz", "broadwaywaltz", "rockwaltz",
-              "countrywaltz", "jazzwaltz"),
+    "waltz": (
+        "waltz",
+        "fastwaltz",
+        "frenchwaltz",
+        "vienesewaltz",
+        "broadwaywaltz",
+        "rockwaltz",
+        "countrywaltz",
+        "jazzwaltz",
+    ),
     "country": ("hillcountry", "bluegrass", "slowcountry", "countryswing", "westernswing", "zydeco"),
     "pop": ("popballad", "softrock", "8beat", "bubblerock", "boneym"),
     "ballad": ("ballad", "popballad", "pianoballad", "guitarballad", "stringballad", "folkballad"),
@@ -48,8 +91,9 @@ STYLE_MAP: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_primers(renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
-                  ) -> tuple[dict[str, list[list[dict]]], dict[str, list[str]]]:
+def build_primers(
+    renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
+) -> tuple[dict[str, list[list[dict]]], dict[str, list[str]]]:
     """Primer clips per style, and the ``style/groove`` each clip came from (same order).
 
     Base grooves come before their variants (Sus, Plus, Intro ...), one groove of each mapped MMA
@@ -64,8 +108,9 @@ def build_primers(renderings: list[mma_corpus.Rendering], *, max_per_style: int 
     for style, mma_styles in STYLE_MAP.items():
         candidates = []
         for rank, mma_style in enumerate(mma_styles):
-            ordered = sorted(by_style.get(mma_style, []),
-                             key=lambda r: (bool(VARIANT.search(r.groove)), r.groove.lower()))
+            ordered = sorted(
+                by_style.get(mma_style, []), key=lambda r: (bool(VARIANT.search(r.groove)), r.groove.lower())
+            )
             for position, rendering in enumerate(ordered):  # round robin over the MMA styles
                 candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
         candidates.sort(key=lambda c: c[:3])

@@ -15,10 +15,17 @@ SPECS: dict[str, ModelSpec] = {
         family="drums_rnn",
         config_id="drum_kit",
         bundle_file="dawg_drums.mag",
-        description=("DAWG DrumsRNN (drum_kit encoding, 2x128 LSTM, no attention) trained on the drum "
-                     "channel of MMA's human-written groove library, held-out styles excluded."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "attn_length": 0,
-                 "dropout_keep_prob": 0.75, "learning_rate": 0.002},
+        description=(
+            "DAWG DrumsRNN (drum_kit encoding, 2x128 LSTM, no attention) trained on the drum "
+            "channel of MMA's human-written groove library, held-out styles excluded."
+        ),
+        hparams={
+            "batch_size": 64,
+            "rnn_layer_sizes": [128, 128],
+            "attn_length": 0,
+            "dropout_keep_prob": 0.75,
+            "learning_rate": 0.002,
+        },
         min_bars=4,
         max_steps=256,
     ),
@@ -27,10 +34,11 @@ SPECS: dict[str, ModelSpec] = {
         family="improv_rnn",
         config_id="chord_pitches_improv",
         bundle_file="dawg_bass_improv.mag",
-        description=("DAWG bass ImprovRNN (chord_pitches_improv, 2x128 LSTM): bass lines over chord "
-                     "symbols from MMA grooves, in C major / A minor; transpose chords to C/Am first."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75,
-                 "learning_rate": 0.002},
+        description=(
+            "DAWG bass ImprovRNN (chord_pitches_improv, 2x128 LSTM): bass lines over chord "
+            "symbols from MMA grooves, in C major / A minor; transpose chords to C/Am first."
+        ),
+        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75, "learning_rate": 0.002},
         min_bars=4,
         max_steps=256,
         min_unique_pitches=3,
@@ -40,10 +48,11 @@ SPECS: dict[str, ModelSpec] = {
         family="melody_rnn",
         config_id="lookback_rnn",
         bundle_file="dawg_melody.mag",
-        description=("DAWG MelodyRNN (lookback_rnn, 2x128 LSTM) trained on folk tunes from music21's "
-                     "corpus (O'Neill's 1850, Ryan's Mammoth, Essen), in C major / A minor."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75,
-                 "learning_rate": 0.002},
+        description=(
+            "DAWG MelodyRNN (lookback_rnn, 2x128 LSTM) trained on folk tunes from music21's "
+            "corpus (O'Neill's 1850, Ryan's Mammoth, Essen), in C major / A minor."
+        ),
+        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75, "learning_rate": 0.002},
         min_bars=4,
         max_steps=192,
         min_unique_pitches=4,
@@ -53,10 +62,11 @@ SPECS: dict[str, ModelSpec] = {
         family="improv_rnn",
         config_id="chord_pitches_improv",
         bundle_file="dawg_melody_improv.mag",
-        description=("DAWG melody ImprovRNN (chord_pitches_improv, 2x128 LSTM): Bach chorale sopranos "
-                     "over their chordified harmony, in C major / A minor; transpose chords first."),
-        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75,
-                 "learning_rate": 0.002},
+        description=(
+            "DAWG melody ImprovRNN (chord_pitches_improv, 2x128 LSTM): Bach chorale sopranos "
+            "over their chordified harmony, in C major / A minor; transpose chords first."
+        ),
+        hparams={"batch_size": 64, "rnn_layer_sizes": [128, 128], "dropout_keep_prob": 0.75, "learning_rate": 0.002},
         min_bars=4,
         max_steps=256,
         min_unique_pitches=4,

@@ -45,12 +45,15 @@ def test_status_reports_the_broken_bundle(magenta_client: TestClient) -> None:
     assert any(m.get("family") == "magenta" for m in status["ai_models"])
 
 
-@pytest.mark.parametrize("path,model", [
-    ("/api/v1/generate/midi?style=drums&bars=4", "dawg_drums"),
-    ("/api/v1/generate/bassline?key=E&scale=minor&bars=8&chords=Em%20C%20G%20D", "dawg_bass_improv"),
-    ("/api/v1/generate/melody?key=F&bars=4", "dawg_melody"),
-    ("/api/v1/generate/melody?key=F&bars=4&chords=F%20Dm%20Bb%20C", "dawg_melody_improv"),
-])
+@pytest.mark.parametrize(
+    "path,model",
+    [
+        ("/api/v1/generate/midi?style=drums&bars=4", "dawg_drums"),
+        ("/api/v1/generate/bassline?key=E&scale=minor&bars=8&chords=Em%20C%20G%20D", "dawg_bass_improv"),
+        ("/api/v1/generate/melody?key=F&bars=4", "dawg_melody"),
+        ("/api/v1/generate/melody?key=F&bars=4&chords=F%20Dm%20Bb%20C", "dawg_melody_improv"),
+    ],
+)
 def test_auto_uses_magenta_and_reproduces(magenta_client: TestClient, path: str, model: str) -> None:
     first = magenta_client.post(f"{path}&seed=21").json()
     again = magenta_client.post(f"{path}&seed=21").json()
@@ -70,8 +73,9 @@ def test_explicit_theory_and_bundle_ids(magenta_client: TestClient) -> None:
 
 
 def test_jarvis_funk_bassline_with_magenta(magenta_client: TestClient) -> None:
-    body = magenta_client.post("/api/v1/generate/bassline",
-                               json={"key": "G", "scale": "minor", "bars": 4, "style": "funk"}).json()
+    body = magenta_client.post(
+        "/api/v1/generate/bassline", json={"key": "G", "scale": "minor", "bars": 4, "style": "funk"}
+    ).json()
     assert body["model"] == "dawg_bass_improv" and body["genre"] == "funk"
     assert all(28 <= n["pitch"] <= 55 for n in body["notes"])
 

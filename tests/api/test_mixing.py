@@ -108,7 +108,9 @@ def test_project_stems_route(tmp_path: Path) -> None:
     with engine_client(settings) as client:
         suggest = client.post("/api/v1/mixing/suggest", data={"project_id": "p9"}).json()
         levels = client.post("/api/v1/mixing/auto_level?project_id=p9").json()
-        from_json = client.post("/api/v1/mixing/auto_level", json={"project_id": "p9", "roles": {"Vocals": "lead"}}).json()
+        from_json = client.post(
+            "/api/v1/mixing/auto_level", json={"project_id": "p9", "roles": {"Vocals": "lead"}}
+        ).json()
         project = client.post("/api/v1/analyze/project", json={"project_id": "p9"}).json()
     assert suggest["source"] == "project_stems" and len(suggest["tracks"]) == 3
     assert set(levels["gain_adjustments"]) == {"Kick", "Bass", "Vocals"}

@@ -22,8 +22,9 @@ I_VI_IV_V = next(p for p in PROGRESSIONS if p.name == "I-vi-IV-V")
 @pytest.fixture(scope="module")
 def rendering_in_g(tmp_path_factory: pytest.TempPathFactory) -> mma_corpus.Rendering:
     """BasicRock over G Em C D (I-vi-IV-V in G major), rendered by mma."""
-    rendering = mma_corpus.render(ROCK, I_VI_IV_V, transpose=7, tempo=120,
-                                  out_dir=tmp_path_factory.mktemp("mma"), index=0)
+    rendering = mma_corpus.render(
+        ROCK, I_VI_IV_V, transpose=7, tempo=120, out_dir=tmp_path_factory.mktemp("mma"), index=0
+    )
     assert rendering is not None
     return rendering
 
