@@ -107,6 +107,23 @@ class GeneratedClip:
     program: int = 0
     extra: dict[str, object] = field(default_factory=dict)  # backend facts worth reporting
 
+    @classmethod
+    def continuing(
+        cls, request: GenerationRequest, notes: list[Note], *, model: str, end: float, extra: dict[str, object]
+    ) -> GeneratedClip:
+        """A clip of ``request``'s part: the primer's notes unchanged, then ``notes`` in time order."""
+        return cls(
+            notes=list(request.primer) + sorted(notes, key=lambda n: (n.start, n.pitch)),
+            part=request.part,
+            model=model,
+            tempo=request.tempo,
+            duration_seconds=end,
+            beats_per_bar=request.beats_per_bar,
+            beat_unit=request.beat_unit,
+            program=DEFAULT_PROGRAMS[request.part],
+            extra=extra,
+        )
+
     @property
     def is_drum(self) -> bool:
         return self.part == "drums"

@@ -59,7 +59,6 @@ import numpy as np
 
 from ai.generation import feel
 from ai.generation.base import (
-    DEFAULT_PROGRAMS,
     GeneratedClip,
     GenerationRequest,
     Generator,
@@ -539,17 +538,7 @@ class MagentaGenerator(Generator):
             extra["style_note"] = style_note
         if swing != request.swing:
             extra["style_swing"] = swing
-        return GeneratedClip(
-            notes=list(request.primer) + sorted(notes, key=lambda n: (n.start, n.pitch)),
-            part=request.part,
-            model=self.name,
-            tempo=request.tempo,
-            duration_seconds=end,
-            beats_per_bar=request.beats_per_bar,
-            beat_unit=request.beat_unit,
-            program=DEFAULT_PROGRAMS[request.part],
-            extra=extra,
-        )
+        return GeneratedClip.continuing(request, notes, model=self.name, end=end, extra=extra)
 
     def _steps_per_quarter(self) -> int:
         return int(getattr(self._config, "steps_per_quarter", 4) or 4)

@@ -28,7 +28,6 @@ from itertools import pairwise
 import numpy as np
 
 from ai.generation.base import (
-    DEFAULT_PROGRAMS,
     GeneratedClip,
     GenerationRequest,
     Generator,
@@ -868,17 +867,12 @@ class TheoryGenerator(Generator):
             if outside:  # the generators only pick scale tones; this guards the hard guarantee
                 logger.warning("theory %s: dropped %d out-of-scale notes (a bug)", request.part, len(outside))
                 notes = [n for n in notes if n.pitch % 12 in request.key.pitch_classes]
-        notes.sort(key=lambda n: (n.start, n.pitch))
         chords = [request.chord_at_bar(b).symbol for b in range(request.bars)]
-        return GeneratedClip(
-            notes=list(request.primer) + notes,
-            part=request.part,
+        return GeneratedClip.continuing(
+            request,
+            notes,
             model=self.name,
-            tempo=request.tempo,
-            duration_seconds=end,
-            beats_per_bar=request.beats_per_bar,
-            beat_unit=request.beat_unit,
-            program=DEFAULT_PROGRAMS[request.part],
+            end=end,
             extra={
                 "chords": chords,
                 "style": style,
