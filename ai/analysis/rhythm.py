@@ -57,6 +57,8 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
+from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, load_level_model
+
 if TYPE_CHECKING:
     from ai.analysis.features import SharedFeatures
 
@@ -520,31 +522,54 @@ def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[in
     return int(np.argmax(scores)), scores
 
 
-def harmonic_contrast(chroma: np.ndarray, beats: np.ndarray, span: float) -> float:
+@dataclass(frozen=True)
+class ChromaSums:
+    """Running sums of the frame-normalised chroma, so that any segment's mean and variance cost
+    O(1): ``csum`` [shape=(12, n + 1)] of the chroma, ``csq`` [shape=(n + 1,)] of its squares."""
+
+    csum: np.ndarray
+    csq: np.ndarray
+
+    @classmethod
+    def of(cls, chroma: np.ndarray) -> ChromaSums:
+        """chroma: np.ndarray [shape=(12, n)]."""
+        c = chroma.astype(np.float64)
+        c = c / np.maximum(c.sum(axis=0, keepdims=True), 1e-12)
+        zero = np.zeros((12, 1))
+        return cls(
+            np.concatenate([zero, np.cumsum(c, axis=1)], axis=1),
+            np.concatenate([[0.0], np.cumsum((c * c).sum(axis=0))]),
+        )
+
+    @property
+    def n(self) -> int:
+        return self.csq.shape[0] - 1
+
+
+def harmonic_contrast(chroma: np.ndarray | ChromaSums, beats: np.ndarray, span: float) -> float:
     """How well chord segments ``span`` beats long explain the chroma, against the same segments
     moved by half their length.
 
     The beat grid ``beats`` (fractional frames, [shape=(B,)]) is cut every ``span`` beats
     (fractional spans interpolate between beats) at each phase (steps of half a beat); each cut
-    gives the share of the chroma's variance [chroma: shape=(12, n)] that segment means explain
-    (R^2 of a piecewise-constant fit to the frame-normalised chroma). Returns the best phase's R^2
-    minus the R^2 of the grid moved by span / 2 (>= 0). When chords change every H seconds, the
-    contrast is largest for segments H long: shorter segments fit as well at the shifted phase
-    (both cut inside chords), longer ones fit no phase.
+    gives the share of the chroma's variance [chroma: shape=(12, n), or its :class:`ChromaSums`]
+    that segment means explain (R^2 of a piecewise-constant fit to the frame-normalised chroma).
+    Returns the best phase's R^2 minus the R^2 of the grid moved by span / 2 (>= 0). When chords
+    change every H seconds, the contrast is largest for segments H long: shorter segments fit as
+    well at the shifted phase (both cut inside chords), longer ones fit no phase.
     """
+    sums = chroma if isinstance(chroma, ChromaSums) else ChromaSums.of(chroma)
     if beats.shape[0] < 4 or span <= 0:
         return 0.0
-    a, b = int(max(0, np.floor(beats[0]))), int(min(chroma.shape[1], np.ceil(beats[-1])))
+    a, b = int(max(0, np.floor(beats[0]))), int(min(sums.n, np.ceil(beats[-1])))
     if b - a < 8:
         return 0.0
-    c = chroma[:, a:b].astype(np.float64)
-    c = c / np.maximum(c.sum(axis=0, keepdims=True), 1e-12)
-    n = c.shape[1]
-    total = float(((c - c.mean(axis=1, keepdims=True)) ** 2).sum())
+    n = b - a
+    whole = sums.csum[:, b] - sums.csum[:, a]
+    total = float(sums.csq[b] - sums.csq[a] - (whole * whole).sum() / n)
     if total <= 1e-12:
         return 0.0
-    csum = np.concatenate([np.zeros((12, 1)), np.cumsum(c, axis=1)], axis=1)
-    csq = np.concatenate([[0.0], np.cumsum((c * c).sum(axis=0))])
+    csum, csq = sums.csum[:, a : b + 1], sums.csq[a : b + 1]
     index = np.arange(beats.shape[0], dtype=np.float64)
 
     def explained(phase: float) -> float | None:
@@ -554,8 +579,8 @@ def harmonic_contrast(chroma: np.ndarray, beats: np.ndarray, span: float) -> flo
         cuts = np.clip(np.round(np.interp(pos, index, beats)).astype(np.int64) - a, 0, n)
         edges = np.unique(np.concatenate([[0], cuts, [n]]))
         length = np.diff(edges).astype(np.float64)
-        sums = csum[:, edges[1:]] - csum[:, edges[:-1]]
-        within = (csq[edges[1:]] - csq[edges[:-1]]) - (sums * sums).sum(axis=0) / length
+        seg = csum[:, edges[1:]] - csum[:, edges[:-1]]
+        within = (csq[edges[1:]] - csq[edges[:-1]]) - (seg * seg).sum(axis=0) / length
         return 1.0 - float(within.sum()) / total
 
     fits = {ph: explained(ph) for ph in np.arange(0.0, span, min(0.5, span / 4.0))}
@@ -571,9 +596,10 @@ HARMONIC_SPANS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 """Chord-segment lengths (in beats) compared by :func:`harmonic_period`."""
 
 
-def harmonic_period(chroma: np.ndarray, beats: np.ndarray) -> dict[float, float]:
+def harmonic_period(chroma: np.ndarray | ChromaSums, beats: np.ndarray) -> dict[float, float]:
     """:func:`harmonic_contrast` for each of HARMONIC_SPANS (beats) on the beat grid ``beats``."""
-    return {k: harmonic_contrast(chroma, beats, k) for k in HARMONIC_SPANS}
+    sums = chroma if isinstance(chroma, ChromaSums) else ChromaSums.of(chroma)
+    return {k: harmonic_contrast(sums, beats, k) for k in HARMONIC_SPANS}
 
 
 def duple_subdivision(odf: np.ndarray, period: float) -> bool:
@@ -616,7 +642,7 @@ def dotted_pulse(low_odf: np.ndarray, period: float) -> bool:
     return bool(dotted > one and dotted > DOTTED_MIN_ACF)
 
 
-def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float, duple: bool) -> float:
+def harmonic_level(chroma: np.ndarray | ChromaSums, beats: np.ndarray, *, tempo: float, duple: bool) -> float:
     """Tempo factor (0.5, 1 or 2) that the harmonic rhythm asks of the beat grid ``beats``.
 
     In band music the chords change with the bar: every 3 or 4 beats. When chord segments of 8
@@ -641,6 +667,201 @@ def harmonic_level(chroma: np.ndarray, beats: np.ndarray, *, tempo: float, duple
     ):
         return 2.0
     return 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Metrical level: a learned choice among the rules' level and its relatives
+
+
+@dataclass(frozen=True)
+class PulseEvidence:
+    """The frame-rate evidence the beat level is chosen from.
+
+    Envelopes are np.ndarray [shape=(n,)] at ``frame_rate``; ``chroma`` [shape=(12, n)]; tempo
+    curves [shape=(T,)] over ``bpms``.
+    """
+
+    frame_rate: float
+    odf: np.ndarray
+    low_odf: np.ndarray
+    beat_score: np.ndarray
+    onset_n: np.ndarray
+    low_n: np.ndarray
+    chroma: np.ndarray
+    chroma_sums: ChromaSums
+    sustained: np.ndarray
+    bpms: np.ndarray
+    strength: np.ndarray
+    single: np.ndarray
+    low_strength: np.ndarray
+    posterior: np.ndarray
+    percussive: float
+
+
+@dataclass(frozen=True)
+class LevelCandidate:
+    """One beat level: its tempo factor against the rules' level, its grid and its features."""
+
+    factor: float
+    beats: np.ndarray = field(repr=False)
+    period: float
+    spread: float
+    features: np.ndarray = field(repr=False)
+
+
+LEVEL_CANDIDATES = (1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0, 3.0)
+"""Tempo factors the level model chooses among: the octave (x2, /2), triple (x3, /3: a waltz
+counted in bars) and sesquialtera relatives (x3/2, x2/3, x4/3, x3/4) of the rules' beat."""
+LEVEL_SPANS = (1.0, 2.0, 3.0, 4.0, 8.0)
+"""Chord-segment lengths (candidate beats) whose harmonic contrast the model reads."""
+LEVEL_FEATURES = (
+    "prior",
+    "log_tempo",
+    "percussive_x_log_tempo",
+    "comb",
+    "acf",
+    "low_comb",
+    "onbeat",
+    "low_onbeat",
+    "bar_fit",
+    "beat_fit",
+    "bar_contrast",
+    "meter",
+    "regularity",
+    "beat_score",
+    "factor_log",
+    "factor_octave",
+    "factor_triple",
+    "factor_sesqui",
+    "factor_four_three",
+    "beat_harmony_x_factor",
+)
+"""Names of the features of a candidate, in order (models/metrical_level.json is fitted on them)."""
+
+
+def _nested(beats: np.ndarray, factor: float, phase_feats: dict[str, np.ndarray]) -> np.ndarray:
+    """The grid at an integer multiple (2, 3) or fraction (1/2, 1/3) of ``beats``: the beats
+    divided evenly, or every k-th beat on the phase where chords change and the bass falls."""
+    if factor > 1:
+        k = int(round(factor))
+        steps = np.diff(beats)
+        inner = [beats[:-1] + steps * (j / k) for j in range(1, k)]
+        return np.sort(np.concatenate([beats, *inner]))
+    k = int(round(1.0 / factor))
+    return beats[downbeat_phase(phase_feats, k)[0] :: k]
+
+
+def _onbeat_ratio(x: np.ndarray, beats: np.ndarray) -> float:
+    """log of the mean of the positive part of ``x`` [shape=(n,)] at the beats over the mean
+    half-way between them (how much more onset energy falls on the beats than between them)."""
+    pos = np.maximum(x, 0.0)
+    on = _sample(pos, beats)
+    off = _sample(pos, beats[:-1] + 0.5 * np.diff(beats))
+    return float(np.log((on.mean() + 1e-3) / (off.mean() + 1e-3)))
+
+
+def _candidate_features(
+    evidence: PulseEvidence, beats: np.ndarray, period: float, spread: float, factor: float
+) -> np.ndarray:
+    """The LEVEL_FEATURES of one candidate grid (fractional frames) but the last -> np.ndarray
+    [shape=(F - 1,)]; :func:`level_candidates` adds the last, which needs the rules' grid."""
+    tempo = 60.0 * evidence.frame_rate / period
+    log_bpms = np.log(evidence.bpms)
+
+    def at(curve: np.ndarray) -> float:
+        return float(np.interp(np.log(tempo), log_bpms, curve, left=0.0, right=0.0))
+
+    log_tempo = float(np.log2(tempo / 120.0))
+    prior = float(np.log2(tempo / prior_mode(evidence.percussive)) / PRIOR_OCTAVES) ** 2
+    feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    contrast = {k: harmonic_contrast(evidence.chroma_sums, beats, k) for k in LEVEL_SPANS}
+    longest = max(contrast.values())
+    bar = max(contrast[3.0], contrast[4.0])
+    meter = meter_evidence(feats)
+    score = _smooth_for_dp(evidence.beat_score, period)
+    log_factor = float(np.log2(factor))
+    return np.array(
+        [
+            prior,
+            log_tempo,
+            evidence.percussive * log_tempo,
+            at(evidence.strength),
+            at(evidence.single),
+            at(evidence.low_strength),
+            _onbeat_ratio(evidence.odf, beats),
+            _onbeat_ratio(evidence.low_odf, beats),
+            bar / longest if longest > 1e-3 else 0.5,
+            contrast[1.0] / longest if longest > 1e-3 else 0.5,
+            bar,
+            max(meter[3], meter[4]),
+            float(np.exp(-((spread / 0.1) ** 2))),
+            float(_sample(score, beats).mean()),
+            log_factor,
+            float(abs(abs(log_factor) - 1.0) < 1e-6),
+            float(abs(abs(log_factor) - np.log2(3.0)) < 1e-6),
+            float(abs(abs(log_factor) - np.log2(1.5)) < 1e-6),
+            float(abs(abs(log_factor) - np.log2(4.0 / 3.0)) < 1e-6),
+        ]
+    )
+
+
+def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, spread: float) -> list[LevelCandidate]:
+    """The rules' grid ``beats`` (fractional frames, period in frames) and its relatives at
+    LEVEL_CANDIDATES within MIN_BPM..MAX_BPM, each with its features.
+
+    Multiples and fractions by 2 and 3 nest with the grid; the others (x3/2, x2/3, x4/3, x3/4)
+    do not, and are tracked afresh by the dynamic programme at their period.
+    """
+    tempo = 60.0 * evidence.frame_rate / period
+    phase_feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    out = []
+    for factor in LEVEL_CANDIDATES:
+        if factor != 1.0 and not MIN_BPM <= tempo * factor <= MAX_BPM:
+            continue
+        if factor == 1.0:
+            grid, p, sp = beats, period, spread
+        elif factor in (2.0, 3.0, 0.5, 1.0 / 3.0):
+            grid = _nested(beats, factor, phase_feats)
+            if grid.shape[0] < 8:
+                continue
+            p, sp = _refine_period(grid)
+        else:
+            tracked = _track(evidence.beat_score, period / factor, evidence.sustained)
+            if tracked is None or tracked[0].shape[0] < 8:
+                continue
+            grid, p, sp = tracked
+        out.append((factor, grid, p, sp, _candidate_features(evidence, grid, p, sp, factor)))
+    # How much the chords change on every one of the rules' beats (chorale-like harmony, where
+    # the beat is the chord rate) times the candidate's move: lets the model tell a hymn's beat
+    # from a band's eighths.
+    beat_harmony = next(f for factor, *_, f in out if factor == 1.0)[LEVEL_FEATURES.index("beat_fit")]
+    return [
+        LevelCandidate(factor, grid, p, sp, np.append(f, beat_harmony * np.log2(factor)))
+        for factor, grid, p, sp, f in out
+    ]
+
+
+def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
+    """Whether the level model may move this grid: percussive music with sustained harmony and at
+    least 16 beats, like the band songs and piano chorales it was fitted on. Sustained voices,
+    organ and strings, drum loops and click tracks keep the rules' level (no chords to read, or
+    a pulse the rules already handle)."""
+    return (
+        evidence.percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
+        and beats.shape[0] >= 16
+        and _harmony_sustained(evidence.chroma)
+    )
+
+
+def shipped_level_model() -> LevelModel | None:
+    """models/metrical_level.json, or None when it is missing or stale (logged once)."""
+    return load_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
+
+
+def choose_level(candidates: list[LevelCandidate], model: LevelModel) -> LevelCandidate:
+    """The candidate the model scores highest (the rules' own level, factor 1, is always among them)."""
+    scores = model.scores(np.stack([c.features for c in candidates]))
+    return candidates[int(np.argmax(scores))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -700,22 +921,25 @@ def _track(score: np.ndarray, period: float, sustained: np.ndarray) -> tuple[np.
     return _fill_grid(beats, sustained, period), period, spread
 
 
-def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
-    """Tempo, beats, downbeats and meter of the analysed audio.
+def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, float, float] | None:
+    """The beat grid the rules find, before the learned metrical-level choice.
 
-    ``features``: a :class:`ai.analysis.features.SharedFeatures`.
+    ``features``: a :class:`ai.analysis.features.SharedFeatures`. Returns (evidence, beats
+    [fractional frames, shape=(B,)], period in frames, relative spread of the intervals), or None
+    when there is no pulse (too short, silent, or no periodicity).
     """
     onset = np.asarray(features.onset_env, dtype=np.float64)
     n = onset.shape[0]
     frame_rate = float(features.sr) / float(features.hop_length)
     if n < MIN_SECONDS * frame_rate or not np.isfinite(onset).all() or onset.max() <= 0:
-        return RhythmResult.empty()
+        return None
     rms = np.asarray(features.rms, dtype=np.float64)
     sounding = _sounding(rms)
     where = np.flatnonzero(sounding)
     if where.size == 0 or where[-1] - where[0] < MIN_SECONDS * frame_rate:
-        return RhythmResult.empty()
+        return None
     chroma = np.asarray(features.chroma, dtype=np.float64)
+    chroma_sums = ChromaSums.of(chroma)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
     flux = mel_flux(features.mel)
     odf = beat_detection_function(flux, width=int(round(DETREND_SECONDS * frame_rate)))
@@ -729,14 +953,14 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     prior = log_normal_prior(bpms, mode=prior_mode(percussive))
     posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * prior
     if posterior.max() <= 0:
-        return RhythmResult.empty()
+        return None
     best = int(np.argmax(posterior))
     low_odf = detrend(low / _spread(low), int(round(DETREND_SECONDS * frame_rate)))
     beat_score = odf + LOW_WEIGHT * low_odf
     sustained = _sustained(rms, sounding)
     tracked = _track(beat_score, 60.0 * frame_rate / bpms[best], sustained)
     if tracked is None:
-        return RhythmResult.empty()
+        return None
     beats, period, spread = tracked
     onset_n, low_n = onset / _spread(onset), low / _spread(low)
     feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
@@ -773,14 +997,52 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
     # Metrical level from the harmonic rhythm (drum-driven music: chords change with the bar).
     if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE and beats.shape[0] >= 16:
         duple = duple_subdivision(odf, period)
-        level = harmonic_level(chroma, beats, tempo=60.0 * frame_rate / period, duple=duple)
+        level = harmonic_level(chroma_sums, beats, tempo=60.0 * frame_rate / period, duple=duple)
         if level == 0.5:
             beats = beats[downbeat_phase(feats, 2)[0] :: 2]
         elif level == 2.0:
             beats = np.sort(np.concatenate([beats, beats[:-1] + 0.5 * np.diff(beats)]))
         if level != 1.0:
             period, spread = _refine_period(beats)
-            feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    evidence = PulseEvidence(
+        frame_rate=frame_rate,
+        odf=odf,
+        low_odf=low_odf,
+        beat_score=beat_score,
+        onset_n=onset_n,
+        low_n=low_n,
+        chroma=chroma,
+        chroma_sums=chroma_sums,
+        sustained=sustained,
+        bpms=bpms,
+        strength=strength,
+        single=single,
+        low_strength=tempo_strength(low_odf, frame_rate=frame_rate, bpms=bpms),
+        posterior=posterior,
+        percussive=percussive,
+    )
+    return evidence, beats, period, spread
+
+
+def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None | str = "shipped") -> RhythmResult:
+    """Tempo, beats, downbeats and meter of the analysed audio.
+
+    ``features``: a :class:`ai.analysis.features.SharedFeatures`. ``level_model``: the metrical-level
+    model that may move the rules' beat level (see :func:`choose_level`); "shipped" loads
+    models/metrical_level.json, None keeps the rules' level.
+    """
+    pulse = track_pulse(features)
+    if pulse is None:
+        return RhythmResult.empty()
+    evidence, beats, period, spread = pulse
+    model = shipped_level_model() if level_model == "shipped" else level_model
+    if model is not None and level_model_serves(evidence, beats):
+        chosen = choose_level(level_candidates(evidence, beats, period, spread), model)
+        beats, period, spread = chosen.beats, chosen.period, chosen.spread
+    frame_rate, odf, low_odf, chroma = evidence.frame_rate, evidence.odf, evidence.low_odf, evidence.chroma
+    onset_n, low_n, percussive = evidence.onset_n, evidence.low_n, evidence.percussive
+    bpms, posterior, strength = evidence.bpms, evidence.posterior, evidence.strength
+    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
     beats = beats + attack_shift(odf, beats)
 
@@ -809,7 +1071,7 @@ def estimate_rhythm(features: SharedFeatures) -> RhythmResult:
         phase = int(round((phase - start) / 1.5))
         division = 3
         beats_per_bar, time_signature = 2, "6/8"
-    contrast = harmonic_period(chroma, beats)
+    contrast = harmonic_period(evidence.chroma_sums, beats)
     if time_signature != "6/8" and division == 3 and contrast[2.0] > max(contrast[3.0], contrast[4.0]):
         # Compound duple: beats divided in three, chords changing every two beats: 6/8. (Four
         # such beats to the bar, 12/8, stays 4/4 with beat_division 3: the same beat grid.)

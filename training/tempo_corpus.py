@@ -1,0 +1,155 @@
+"""Annotated audio for training the metrical-level model: MMA grooves the evaluation never uses.
+
+Every groove of Debian's MMA library (training/mma_corpus.py lists them) whose style file defines
+none of the grooves of the evaluation set (../shared/eval/build_dataset.py's GROOVES_4 and
+GROOVES_3) is rendered once: 16 bars over a chord progression in a random key, at a random tempo
+in the evaluation set's ranges (66-172 BPM in 4/4, 90-180 in 3/4), with FluidSynth and the FluidR3
+GM soundfont. Excluding whole style files keeps near relatives (``BluesSus`` of ``Blues``) out of
+training, so the evaluation grooves stay unseen.
+
+Output: ``<out>/songs/songNNN.wav`` and ``ground_truth.json`` in build_dataset.py's format (file,
+groove, bpm, meter, key, chords_per_bar, beats_s, downbeats_s), so bench/rhythm_dev.py and
+bench/analysis_accuracy.py read it as they read the evaluation set.
+
+Bach chorales (``--chorales N``) teach the model the slow, chord-on-every-beat music of the
+evaluation's other half: music21's chorales other than build_dataset.py's 60, rendered by its own
+code into ``<out>/chorales/``.
+
+Usage: .venv/bin/python -m training.tempo_corpus data/tempo_train [--seed 5] [--limit N] [--jobs 2]
+       .venv/bin/python -m training.tempo_corpus data/tempo_train --chorales 150
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from types import ModuleType
+
+from training.mma_corpus import MMA_BIN, Groove, _time_signature, list_grooves
+from training.progressions import PROGRESSIONS, chord_names
+
+REPO = Path(__file__).resolve().parent.parent
+BUILD_DATASET = REPO.parent / "shared" / "eval" / "build_dataset.py"
+SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+BARS = 16
+KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def _build_dataset() -> ModuleType:
+    """../shared/eval/build_dataset.py, which names the evaluation's grooves and chorales."""
+    if not BUILD_DATASET.exists():
+        raise SystemExit(f"{BUILD_DATASET} not found: it names the music to keep out of training")
+    spec = importlib.util.spec_from_file_location("build_dataset", BUILD_DATASET)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def evaluation_grooves() -> set[str]:
+    """Lower-case names of the grooves the evaluation set is built from."""
+    module = _build_dataset()
+    return {g.lower() for g in [*module.GROOVES_4, *module.GROOVES_3]}
+
+
+def build_chorales(out: Path, n: int, rng: random.Random) -> int:
+    """Render ``n`` Bach chorales that the evaluation set does not use, with build_dataset.py's
+    own renderer (same instruments and tempo range), into ``out``; returns how many were written."""
+    from music21 import corpus
+
+    module = _build_dataset()
+    # Versions of one chorale (bwv248.64-s, bwv248.64-6) count as the same piece.
+    used = {name.split("-")[0] for name in module.CHORALES}
+    every = {p.name.removesuffix(".mxl") for p in corpus.getComposer("bach") if p.suffix == ".mxl"}
+    names = sorted(name for name in every if name.split("-")[0] not in used)
+    rng.shuffle(names)
+    module.CHORALES = names[:n]
+    return len(module.build_chorales(out, n, rng))
+
+
+def training_grooves() -> list[Groove]:
+    """Grooves of every MMA style file that defines no evaluation groove."""
+    grooves = list_grooves()
+    excluded = evaluation_grooves()
+    excluded_styles = {g.style for g in grooves if g.name.lower() in excluded}
+    return [g for g in grooves if g.style not in excluded_styles]
+
+
+def render_song(job: tuple[int, str, int, Path]) -> dict | None:
+    """Render one groove (job: index, groove name, seed, output folder); its ground truth or None."""
+    index, groove, seed, out = job
+    rng = random.Random(seed)
+    progression = rng.choice(PROGRESSIONS)
+    transpose = rng.randrange(12)
+    chords = chord_names(progression, transpose=transpose, mma=True)
+    bars = (chords * (BARS // len(chords) + 1))[:BARS]
+    stem = f"song{index:03d}"
+    mma_file, midi, wav = out / f"{stem}.mma", out / f"{stem}.mid", out / f"{stem}.wav"
+    # The meter is the groove's own: render once at a neutral tempo to read it, then at the chosen one.
+    lines = [f"RndSeed {seed % 100000}", "Tempo 120", f"Groove {groove}"]
+    lines += [f"{bar + 1} {chord}" for bar, chord in enumerate(bars)]
+    mma_file.write_text("\n".join(lines) + "\n")
+    done = subprocess.run([MMA_BIN, str(mma_file), "-f", str(midi)], capture_output=True, text=True, timeout=60)
+    if done.returncode or not midi.exists():
+        return None
+    numerator, denominator = _time_signature(midi)
+    if (numerator, denominator) not in ((4, 4), (3, 4)):
+        midi.unlink()
+        mma_file.unlink()
+        return None
+    bpm = rng.randint(90, 180) if numerator == 3 else rng.randint(66, 172)
+    lines[1] = f"Tempo {bpm}"
+    mma_file.write_text("\n".join(lines) + "\n")
+    subprocess.run([MMA_BIN, str(mma_file), "-f", str(midi)], capture_output=True, check=True, timeout=60)
+    subprocess.run(
+        ["fluidsynth", "-ni", "-g", "0.6", "-r", "44100", "-F", str(wav), SOUNDFONT, str(midi)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    beat = 60.0 / bpm
+    tonic = ((9 if progression.minor else 0) + transpose) % 12  # progressions are written in C / Am
+    return {
+        "file": wav.name,
+        "groove": groove,
+        "bpm": bpm,
+        "meter": f"{numerator}/4",
+        "key": f"{KEY_NAMES[tonic]} {'minor' if progression.minor else 'major'}",
+        "chords_per_bar": bars,
+        "beats_s": [round(k * beat, 4) for k in range(BARS * numerator)],
+        "downbeats_s": [round(k * numerator * beat, 4) for k in range(BARS)],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--chorales", type=int, default=0, help="also render N chorales (into OUT/chorales)")
+    args = parser.parse_args(argv)
+    if args.chorales:
+        done = build_chorales(args.out / "chorales", args.chorales, random.Random(args.seed))
+        print(f"{done} chorales in {args.out / 'chorales'}")
+        return
+    out = args.out / "songs"
+    out.mkdir(parents=True, exist_ok=True)
+    grooves = training_grooves()
+    rng = random.Random(args.seed)
+    rng.shuffle(grooves)
+    grooves = grooves[: args.limit]
+    jobs = [(i, g.name, rng.randrange(1 << 30), out) for i, g in enumerate(grooves)]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        truth = [t for t in pool.map(render_song, jobs) if t is not None]
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=1))
+    styles = len({g.style for g in grooves})
+    print(f"{len(truth)} songs from {len(grooves)} grooves of {styles} styles in {out}")
+
+
+if __name__ == "__main__":
+    main()
