@@ -2,7 +2,8 @@
 
 Every groove of Debian's MMA library (training/mma_corpus.py lists them) whose style file defines
 none of the grooves of the evaluation set (../shared/eval/build_dataset.py's GROOVES_4 and
-GROOVES_3) is rendered once: 16 bars over a chord progression in a random key, at a random tempo
+GROOVES_3) is rendered once (3/4 grooves three times, so that they make about a fifth of the
+songs, as in the evaluation): 16 bars over a chord progression in a random key, at a random tempo
 in the evaluation set's ranges (66-172 BPM in 4/4, 90-180 in 3/4), with FluidSynth and the FluidR3
 GM soundfont. Excluding whole style files keeps near relatives (``BluesSus`` of ``Blues``) out of
 training, so the evaluation grooves stay unseen.
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 BUILD_DATASET = REPO.parent / "shared" / "eval" / "build_dataset.py"
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 BARS = 16
+WALTZ_RENDERS = 2
 KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
@@ -146,9 +148,18 @@ def main(argv: list[str] | None = None) -> None:
     jobs = [(i, g.name, rng.randrange(1 << 30), out) for i, g in enumerate(grooves)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         truth = [t for t in pool.map(render_song, jobs) if t is not None]
+        # MMA's library is ~9% 3/4 grooves, the evaluation 20% waltzes: render every 3/4 groove
+        # WALTZ_RENDERS more times (other keys, progressions, tempi) so the meters weigh alike.
+        waltzes = [t["groove"] for t in truth if t["meter"] == "3/4"]
+        more = [
+            (len(jobs) + k, name, rng.randrange(1 << 30), out)
+            for k, name in enumerate(name for name in waltzes for _ in range(WALTZ_RENDERS))
+        ]
+        truth += [t for t in pool.map(render_song, more) if t is not None]
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=1))
     styles = len({g.style for g in grooves})
-    print(f"{len(truth)} songs from {len(grooves)} grooves of {styles} styles in {out}")
+    waltz = sum(t["meter"] == "3/4" for t in truth)
+    print(f"{len(truth)} songs ({waltz} in 3/4) from {len(grooves)} grooves of {styles} styles in {out}")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, load_level_model
+from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, level_rows, load_level_model
 
 if TYPE_CHECKING:
     from ai.analysis.features import SharedFeatures
@@ -842,15 +842,25 @@ def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, 
 
 
 def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
-    """Whether the level model may move this grid: percussive music with sustained harmony and at
-    least 16 beats, like the band songs and piano chorales it was fitted on. Sustained voices,
-    organ and strings, drum loops and click tracks keep the rules' level (no chords to read, or
-    a pulse the rules already handle)."""
-    return (
+    """Whether the level model may move this grid: percussive music with sustained harmony, at
+    least 16 beats in simple time, like the band songs and piano chorales (4/4, 3/4) it was
+    fitted on. Sustained voices, organ and strings, drum loops and click tracks (no chords to
+    read) and compound time (6/8, 12/8: the rules find its dotted-quarter beat) keep the rules'
+    level."""
+    if not (
         evidence.percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
         and beats.shape[0] >= 16
         and _harmony_sustained(evidence.chroma)
-    )
+    ):
+        return False
+    feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    if beat_division(feats) == 3:
+        return False
+    # Three beats to the bar with the kick/bass on every 1.5 of them: 6/8 counted in eighth-note
+    # pairs, which estimate_rhythm regrids on the dotted quarters.
+    meter = meter_evidence(feats)
+    period = float(np.median(np.diff(beats)))
+    return not (meter[3] > meter[4] + TRIPLE_MARGIN and dotted_pulse(evidence.low_odf, period))
 
 
 def shipped_level_model() -> LevelModel | None:
@@ -859,8 +869,10 @@ def shipped_level_model() -> LevelModel | None:
 
 
 def choose_level(candidates: list[LevelCandidate], model: LevelModel) -> LevelCandidate:
-    """The candidate the model scores highest (the rules' own level, factor 1, is always among them)."""
-    scores = model.scores(np.stack([c.features for c in candidates]))
+    """The candidate the model scores highest (the rules' own level, factor 1, is always among
+    them and tells the model what kind of music this is)."""
+    identity = next(i for i, c in enumerate(candidates) if c.factor == 1.0)
+    scores = model.scores(level_rows(np.stack([c.features for c in candidates]), identity))
     return candidates[int(np.argmax(scores))]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
-from ai.analysis.level_model import LevelModel, load_level_model
+from ai.analysis.level_model import LevelModel, Tree, level_rows, load_level_model
 from ai.analysis.rhythm import (
     LEVEL_FEATURES,
     choose_level,
@@ -26,10 +26,25 @@ from tests.ai.analysis.test_rhythm import click_track
 SR = ANALYSIS_SR
 
 
-def _model(**weights: float) -> LevelModel:
-    n = len(LEVEL_FEATURES)
-    w = np.array([weights.get(name, 0.0) for name in LEVEL_FEATURES])
-    return LevelModel(LEVEL_FEATURES, np.zeros(n), np.ones(n), w)
+def _stump(name: str, threshold: float, below: float, above: float) -> Tree:
+    """A one-split tree on a candidate feature (the first block of the model's rows)."""
+    return Tree(
+        feature=np.array([LEVEL_FEATURES.index(name), -1, -1]),
+        threshold=np.array([threshold, 0.0, 0.0], dtype=np.float32),
+        left=np.array([1, -1, -1]),
+        right=np.array([2, -1, -1]),
+        value=np.array([0.0, below, above]),
+    )
+
+
+def _model(*trees: Tree) -> LevelModel:
+    return LevelModel(LEVEL_FEATURES, 0.5, trees)
+
+
+FASTEST = _stump("log_tempo", 0.7, 0.0, 1.0)
+"""At 114 BPM only the doubled grid (228 BPM, log2(228/120) = 0.93) lies above 0.7."""
+SLOWEST = _stump("log_tempo", -0.9, 1.0, 0.0)
+"""...and only the halved one (57 BPM, -1.07) below -0.9."""
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +91,10 @@ def test_features_tell_on_beat_onsets_from_off_beat_ones(pulse_114) -> None:
 def test_choose_level_follows_the_model(pulse_114) -> None:
     evidence, beats, period, spread = pulse_114
     candidates = level_candidates(evidence, beats, period, spread)
-    assert choose_level(candidates, _model(log_tempo=1.0)).factor == 2.0
-    assert choose_level(candidates, _model(log_tempo=-1.0)).factor == 0.5
-    assert choose_level(candidates, _model(onbeat=1.0)).factor == 1.0
+    assert choose_level(candidates, _model(FASTEST)).factor == 2.0
+    assert choose_level(candidates, _model(SLOWEST)).factor == 0.5
+    # Two trees that cancel out leave every score equal: the first candidate wins.
+    assert choose_level(candidates, _model(FASTEST, _stump("log_tempo", 0.7, 0.0, -1.0))) is candidates[0]
 
 
 def _clicks_over_chords(bpm: float, seconds: float = 24.0) -> np.ndarray:
@@ -92,15 +108,15 @@ def _clicks_over_chords(bpm: float, seconds: float = 24.0) -> np.ndarray:
 
 
 def test_a_model_can_move_the_reported_tempo() -> None:
-    features = compute_features(_clicks_over_chords(120.0), SR)
-    assert estimate_rhythm(features, level_model=None).tempo == pytest.approx(120.0, rel=0.01)
-    assert estimate_rhythm(features, level_model=_model(log_tempo=1.0)).tempo == pytest.approx(240.0, rel=0.01)
+    features = compute_features(_clicks_over_chords(114.0), SR)
+    assert estimate_rhythm(features, level_model=None).tempo == pytest.approx(114.0, rel=0.01)
+    assert estimate_rhythm(features, level_model=_model(FASTEST)).tempo == pytest.approx(228.0, rel=0.01)
 
 
 def test_a_click_track_without_harmony_keeps_the_rules_level() -> None:
-    y, _, _ = click_track(120.0, 4, seconds=24.0)
+    y, _, _ = click_track(114.0, 4, seconds=24.0)
     features = compute_features(y, SR)
-    assert estimate_rhythm(features, level_model=_model(log_tempo=1.0)).tempo == pytest.approx(120.0, rel=0.01)
+    assert estimate_rhythm(features, level_model=_model(FASTEST)).tempo == pytest.approx(114.0, rel=0.01)
 
 
 def test_shipped_model_loads_and_keeps_clear_click_tracks() -> None:
@@ -111,26 +127,60 @@ def test_shipped_model_loads_and_keeps_clear_click_tracks() -> None:
         assert estimate_rhythm(compute_features(y, SR)).tempo == pytest.approx(bpm, rel=0.01)
 
 
-def test_model_json_round_trip_and_scores() -> None:
+def test_rows_hold_each_candidate_the_rules_candidate_and_their_difference() -> None:
+    features = np.array([[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]])
+    rows = level_rows(features, identity=1)
+    np.testing.assert_array_equal(rows[0], [1.0, 2.0, 3.0, 5.0, -2.0, -3.0])
+    np.testing.assert_array_equal(rows[1], [3.0, 5.0, 3.0, 5.0, 0.0, 0.0])
+
+
+def test_a_deeper_tree_routes_each_row_to_its_leaf() -> None:
     n = len(LEVEL_FEATURES)
-    model = LevelModel(LEVEL_FEATURES, np.full(n, 1.0), np.full(n, 2.0), np.arange(n, dtype=float))
+    # Split on column 0 at 0; the left child splits on the difference block's column 0 at 1.
+    tree = Tree(
+        feature=np.array([0, 2 * n, -1, -1, -1]),
+        threshold=np.array([0.0, 1.0, 0, 0, 0], dtype=np.float32),
+        left=np.array([1, 3, -1, -1, -1]),
+        right=np.array([2, 4, -1, -1, -1]),
+        value=np.array([0.0, 0.0, 10.0, 20.0, 30.0]),
+    )
+    rows = np.zeros((3, 3 * n))
+    rows[0, 0] = 1.0  # right at the root
+    rows[1, 2 * n] = 0.5  # left, then left
+    rows[2, 2 * n] = 2.0  # left, then right
+    np.testing.assert_array_equal(tree.predict(rows.astype(np.float32)), [10.0, 20.0, 30.0])
+
+
+def test_model_json_round_trip_and_scores() -> None:
+    model = _model(FASTEST, SLOWEST)
     again = LevelModel.from_dict(json.loads(json.dumps(model.to_dict())), expected=LEVEL_FEATURES)
-    x = np.full((1, n), 3.0)  # (3 - 1) / 2 = 1 per feature
-    assert again.scores(x)[0] == pytest.approx(sum(range(n)))
+    rows = np.zeros((2, 3 * len(LEVEL_FEATURES)))
+    rows[0, LEVEL_FEATURES.index("log_tempo")] = 1.0  # fastest: 1 + 0
+    rows[1, LEVEL_FEATURES.index("log_tempo")] = -1.0  # slowest: 0 + 1
+    np.testing.assert_allclose(again.scores(rows), [0.5, 0.5])
+    np.testing.assert_allclose(model.scores(rows), again.scores(rows))
+
+
+def _tree_dict(**changes) -> dict:
+    data = {**_model(FASTEST).to_dict()}
+    data["trees"] = [{**data["trees"][0], **changes}]
+    return data
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    "data, message",
     [
-        (lambda d: d.update(feature_names=d["feature_names"][:-1]), "do not match"),
-        (lambda d: d.update(scale=[0.0] * len(d["scale"])), "positive"),
-        (lambda d: d.update(weights=[float("nan")] * len(d["weights"])), "finite"),
-        (lambda d: d.update(mean=[0.0]), "one value per feature"),
+        ({**_model(FASTEST).to_dict(), "feature_names": list(LEVEL_FEATURES[:-1])}, "do not match"),
+        ({**_model(FASTEST).to_dict(), "learning_rate": 0.0}, "positive"),
+        ({**_model(FASTEST).to_dict(), "trees": []}, "no trees"),
+        (_tree_dict(feature=[10_000, -1, -1]), "outside"),
+        (_tree_dict(left=[0, -1, -1]), "follow their parent"),
+        (_tree_dict(right=[7, -1, -1]), "follow their parent"),
+        (_tree_dict(value=[0.0, float("nan"), 1.0]), "finite"),
+        (_tree_dict(value=[0.0, 1.0]), "one length"),
     ],
 )
-def test_bad_model_json_is_refused(change, message) -> None:
-    data = _model().to_dict()
-    change(data)
+def test_bad_model_json_is_refused(data, message) -> None:
     with pytest.raises(ValueError, match=message):
         LevelModel.from_dict(data, expected=LEVEL_FEATURES)
 
@@ -140,5 +190,5 @@ def test_missing_or_stale_model_file_leaves_the_rules_level(tmp_path: Path, capl
         assert load_level_model(tmp_path / "absent.json", LEVEL_FEATURES) is None
     assert "not used" in caplog.text
     stale = tmp_path / "stale.json"
-    stale.write_text(json.dumps({**_model().to_dict(), "feature_names": ["tempo"]}))
+    stale.write_text(json.dumps({**_model(FASTEST).to_dict(), "feature_names": ["tempo"]}))
     assert load_level_model(stale, LEVEL_FEATURES) is None
