@@ -281,3 +281,6 @@ class ModelsResponse(BaseModel):
     models: list[dict[str, Any]]
     loading: bool
     default_for: dict[str, str | None] = Field(description="Backend chosen for each part when model=auto.")
+    analysis: list[dict[str, Any]] = Field(
+        description="Models the analysis uses (the metrical-level model): loaded, or the reason it is not."
+    )

@@ -163,11 +163,31 @@ class LevelModel:
 
 
 @functools.cache
+def _load(path: Path, expected: tuple[str, ...]) -> tuple[LevelModel | None, str | None]:
+    try:
+        return LevelModel.from_dict(json.loads(path.read_text()), expected=expected), None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("metrical-level model not used (%s): %s", path, exc)
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 def load_level_model(path: Path, expected: tuple[str, ...]) -> LevelModel | None:
     """The model in ``path`` (JSON), or None (the rules' level stands) when it is missing or was
     fitted on other features than ``expected``; the reason is logged once."""
-    try:
-        return LevelModel.from_dict(json.loads(path.read_text()), expected=expected)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("metrical-level model not used (%s): %s", path, exc)
-        return None
+    return _load(path, expected)[0]
+
+
+def describe_level_model(path: Path, expected: tuple[str, ...]) -> dict:
+    """What /api/v1/models and the status file say of the model: loaded or why not."""
+    model, error = _load(path, expected)
+    out = {
+        "name": "metrical_level",
+        "family": "analysis",
+        "serves": "the beat level of /api/v1/analyze/audio's tempo",
+        "path": str(path),
+        "loaded": model is not None,
+        "trees": len(model.trees) if model is not None else 0,
+    }
+    if error is not None:
+        out["error"] = error
+    return out

@@ -18,7 +18,7 @@ import soxr
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
-from ai.analysis.rhythm import estimate_rhythm
+from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import measure_loudness
@@ -277,4 +277,6 @@ def warm_up() -> None:
         clicks[i : i + 400] += rng.standard_normal(min(400, len(t) - i)) * 0.3
     y = (tone + clicks).astype(np.float32)
     analyze(DecodedAudio(np.stack([y, y]), sr))
+    # 4 s is too short for the metrical-level model to run: read and check its file now.
+    shipped_level_model()
     logger.info("analysis pipeline warmed up")

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, level_rows, load_level_model
+from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, describe_level_model, level_rows, load_level_model
 
 if TYPE_CHECKING:
     from ai.analysis.features import SharedFeatures
@@ -866,6 +866,11 @@ def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
 def shipped_level_model() -> LevelModel | None:
     """models/metrical_level.json, or None when it is missing or stale (logged once)."""
     return load_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
+
+
+def describe_shipped_level_model() -> dict:
+    """models/metrical_level.json as /api/v1/models lists it (loaded, or the reason it is not)."""
+    return describe_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
 
 
 def choose_level(candidates: list[LevelCandidate], model: LevelModel) -> LevelCandidate:

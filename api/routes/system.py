@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
 from api.deps import EngineDep
 from api.schemas import ErrorBody, HealthResponse, ModelsResponse
@@ -43,14 +44,19 @@ async def status(request: Request, engine: EngineDep) -> dict[str, Any]:
     return snapshot
 
 
-@router.get("/api/v1/models", response_model=ModelsResponse, summary="Generation backends loaded or failed")
+@router.get(
+    "/api/v1/models", response_model=ModelsResponse, summary="Generation backends and analysis models, loaded or failed"
+)
 async def models(engine: EngineDep) -> ModelsResponse:
     default_for: dict[str, str | None] = {}
     for part in PARTS:
         found = engine.registry.for_part(part, "magenta") or engine.registry.for_part(part, "theory")
         default_for[part] = found[0].name if found else None
     return ModelsResponse(
-        models=engine.registry.describe(), loading="magenta" in engine.warming_up, default_for=default_for
+        models=engine.registry.describe(),
+        loading="magenta" in engine.warming_up,
+        default_for=default_for,
+        analysis=[describe_shipped_level_model()],
     )
 
 

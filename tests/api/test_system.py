@@ -54,6 +54,16 @@ def test_models_lists_the_theory_backend(client: TestClient) -> None:
     assert body["default_for"]["drums"] == "theory"
 
 
+def test_models_lists_the_analysis_model(client: TestClient) -> None:
+    body = client.get("/api/v1/models").json()
+    (level,) = body["analysis"]
+    assert level["name"] == "metrical_level" and level["loaded"] is True and level["trees"] > 0
+    # The status file lists it with the generation backends.
+    status = client.get("/api/v1/status").json()
+    assert any(m["name"] == "metrical_level" and m["loaded"] for m in status["ai_models"])
+    assert "loaded model metrical_level" in status["completed_tasks"]
+
+
 def test_status_route_is_true_to_what_runs(client: TestClient) -> None:
     client.get("/health")
     body = client.get("/api/v1/status").json()

@@ -12,7 +12,7 @@ import pytest
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
-from ai.analysis.level_model import LevelModel, Tree, level_rows, load_level_model
+from ai.analysis.level_model import LevelModel, Tree, describe_level_model, level_rows, load_level_model
 from ai.analysis.rhythm import (
     LEVEL_FEATURES,
     choose_level,
@@ -192,3 +192,11 @@ def test_missing_or_stale_model_file_leaves_the_rules_level(tmp_path: Path, capl
     stale = tmp_path / "stale.json"
     stale.write_text(json.dumps({**_model(FASTEST).to_dict(), "feature_names": ["tempo"]}))
     assert load_level_model(stale, LEVEL_FEATURES) is None
+
+
+def test_a_broken_model_file_is_described_with_its_reason(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    described = describe_level_model(broken, LEVEL_FEATURES)
+    assert described["loaded"] is False and described["trees"] == 0
+    assert described["error"].startswith("JSONDecodeError")
