@@ -26,7 +26,7 @@ data/mixing_speed). Figures printed:
    after one warm-up run: median of 7 runs, wall time and CPU time (all threads), with the
    machine's load average (the wall time on a shared machine depends on it).
 
-Usage: bench/mixing_accuracy.py [--songs N] [--seed S] [--no-speed]
+Usage: bench/mixing_accuracy.py [--songs N] [--seed S] [--no-speed] [--data data/mixing]
 """
 
 from __future__ import annotations
@@ -363,16 +363,17 @@ def main() -> None:
     parser.add_argument("--per-song", type=int, default=2, help="stems per song and fault type")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--only", choices=("all", "faults", "speed"), default="all")
+    parser.add_argument("--data", type=Path, default=DATA, help="songs built by bench/mixing_songs.py --out")
     args = parser.parse_args()
-    index_file = DATA / "songs.json"
+    index_file = args.data / "songs.json"
     if not index_file.exists():
         sys.exit(f"{index_file} is missing: run bench/mixing_songs.py first")
     index = json.loads(index_file.read_text())[: args.songs]
-    songs = [(song, load_song(DATA, song)) for song in index] if args.only != "speed" else []
+    songs = [(song, load_song(args.data, song)) for song in index] if args.only != "speed" else []
     # One generator per part, so that a part run alone (--only) draws the same cases as in a full run.
     rng = np.random.default_rng([args.seed, 0])
     fault_rng = np.random.default_rng([args.seed, 1])
-    print(f"{len(songs)} songs, {sum(len(s) for _, s in songs)} stems from {DATA}")
+    print(f"{len(songs)} songs, {sum(len(s) for _, s in songs)} stems from {args.data}")
     if args.only == "all":
         bench_roles(index)
         bench_auto_level(songs, rng)

@@ -377,6 +377,10 @@ def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Su
     return out
 
 
+PART_COVERAGE = 0.9
+"""A masker that sounds on fewer of the signal's notes than this is said to cover "N% of them"."""
+
+
 def masking_suggestions(
     findings: list[MaskingFinding], analyses: list[TrackAnalysis], *, level_moves: dict[str, float] | None = None
 ) -> list[Suggestion]:
@@ -418,6 +422,7 @@ def masking_suggestions(
                 "masking",
                 f"{f.signal} and {f.masker} mask each other at {f.low_hz:.0f}{high} Hz ({f.band}): during "
                 f"{f.signal}'s notes "
+                + (f"where {f.masker} plays too ({f.coverage:.0%} of them) " if f.coverage < PART_COVERAGE else "")
                 + (
                     f"{f.masker} is {-f.smr_db:.1f} dB louder than it there"
                     if f.smr_db < 0
@@ -436,6 +441,7 @@ def masking_suggestions(
                     "band_hz": [f.low_hz, None if math.isinf(f.high_hz) else f.high_hz],
                     "region_hz": [f.region[0], None if math.isinf(f.region[1]) else f.region[1]],
                     "shares": list(f.shares),
+                    "coverage": f.coverage,
                     "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
                 },
                 {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},

@@ -176,3 +176,28 @@ def test_a_broad_overlap_gets_a_broad_cut_where_the_masker_is_strongest() -> Non
     eq = found.action["eq"]
     assert low <= eq["freq_hz"] < high and 1000 <= eq["freq_hz"] <= 2500
     assert eq["q"] < 2.0
+
+
+def _second_bass(amp: float, last: float) -> np.ndarray:
+    """A 55 Hz bass that plays only in the last ``last`` share of the song."""
+    line = tone(55, amp=amp)
+    line[: int(line.size * (1 - last))] = 0
+    return stereo(line)
+
+
+def test_a_bass_that_covers_the_kick_in_some_bars_is_judged_where_it_plays() -> None:
+    song = balanced_song()
+    # Over a third of the kick's hits it is louder than the kick at 55 Hz; averaged over all the
+    # hits it would still be under it.
+    song["Bass 2"] = _second_bass(0.2, 0.34)
+    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Kick", "Bass 2"}]
+    assert found.track == "Bass 2" and found.band == "sub" and not found.info
+    assert found.evidence["smr_db"] < -2
+    assert 0.25 < found.evidence["coverage"] < 0.45
+    assert "where Bass 2 plays too (35% of them)" in found.message
+
+
+def test_a_bass_under_one_kick_hit_in_twenty_is_not_a_masking_finding() -> None:
+    song = balanced_song()
+    song["Bass 2"] = _second_bass(0.2, 0.05)
+    assert not [s for s in of_type(findings(song), "masking") if "Bass 2" in s.tracks]
