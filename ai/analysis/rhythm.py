@@ -33,6 +33,11 @@ Method (every step works on the frame-rate features computed once in
    8-beat segments clearly beat bars of 3-4 beats the tracker counted eighths (halve); when
    2-beat segments do, single beats do not dominate and the half-beat divides in two, it
    counted half notes (double).
+   **Learned metrical level** (percussive music with harmony, in simple time): the grid the
+   rules end with and its relatives (x2, /2, x3, /3, x3/2, x2/3, x4/3, x3/4) are scored by the
+   boosted trees of models/metrical_level.json (:func:`level_candidates`, :func:`choose_level`,
+   :mod:`ai.analysis.level_model`), fitted on MMA grooves and chorales the evaluation does not
+   use; the best-scoring grid goes on.
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
    chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
