@@ -231,6 +231,16 @@ def _autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     return acf / acf[0] if acf[0] > 0 else acf
 
 
+def _peak_picked_acf(x: np.ndarray, max_lag: int) -> np.ndarray:
+    """:func:`_autocorrelation` of ``x`` with each lag raised to the largest of its +-1 neighbours,
+    so that a fractional period read by :func:`_interp` does not fall between samples."""
+    acf = _autocorrelation(x, max_lag)
+    peak = acf.copy()
+    peak[1:] = np.maximum(peak[1:], acf[:-1])
+    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    return peak
+
+
 def _interp(acf: np.ndarray, lags: np.ndarray) -> np.ndarray:
     return np.interp(lags, np.arange(acf.shape[0]), acf, right=0.0)
 
@@ -242,11 +252,7 @@ def tempo_strength(odf: np.ndarray, *, frame_rate: float, bpms: np.ndarray, harm
     """
     periods = 60.0 * frame_rate / bpms
     max_lag = int(min(odf.shape[0] - 1, np.ceil(periods.max() * harmonics) + 2))
-    acf = _autocorrelation(odf, max_lag)
-    # Peak-pick within +-1 frame so a fractional period does not fall between samples.
-    peak = acf.copy()
-    peak[1:] = np.maximum(peak[1:], acf[:-1])
-    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    peak = _peak_picked_acf(odf, max_lag)
     strength = np.zeros_like(bpms)
     for k in range(1, harmonics + 1):
         strength += _interp(peak, k * periods)
@@ -614,10 +620,7 @@ def duple_subdivision(odf: np.ndarray, period: float) -> bool:
     max_lag = int(np.ceil(period / 3.0)) + 2
     if odf.shape[0] <= max_lag + 1:
         return False
-    acf = _autocorrelation(odf, max_lag)
-    peak = acf.copy()
-    peak[1:] = np.maximum(peak[1:], acf[:-1])
-    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    peak = _peak_picked_acf(odf, max_lag)
     quarter, third = _interp(peak, np.array([period / 4.0, period / 3.0]))
     return bool(quarter > third)
 
@@ -639,10 +642,7 @@ def dotted_pulse(low_odf: np.ndarray, period: float) -> bool:
     max_lag = int(np.ceil(1.5 * period)) + 2
     if low_odf.shape[0] <= max_lag + 1:
         return False
-    acf = _autocorrelation(low_odf, max_lag)
-    peak = acf.copy()
-    peak[1:] = np.maximum(peak[1:], acf[:-1])
-    peak[:-1] = np.maximum(peak[:-1], acf[1:])
+    peak = _peak_picked_acf(low_odf, max_lag)
     one, dotted = _interp(peak, np.array([period, 1.5 * period]))
     return bool(dotted > one and dotted > DOTTED_MIN_ACF)
 
