@@ -847,11 +847,14 @@ def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, 
 
 
 def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
-    """Whether the level model may move this grid: percussive music with sustained harmony, at
-    least 16 beats in simple time, like the band songs and piano chorales (4/4, 3/4) it was
-    fitted on. Sustained voices, organ and strings, drum loops and click tracks (no chords to
-    read) and compound time (6/8, 12/8: the rules find its dotted-quarter beat) keep the rules'
-    level."""
+    """Whether the level model may move this grid: percussive music with sustained harmony and
+    at least 16 beats, like the band songs and piano chorales (4/4, 3/4) it was fitted on.
+    Sustained voices, organ and strings, and drum loops and click tracks (no chords to read) keep
+    the rules' level; so does 6/8 counted in eighth-note pairs, which estimate_rhythm regrids.
+
+    A grid whose beats divide in three is served: it is as often a 4/4 groove tracked on dotted
+    quarters (a clave or tresillo bass pulls the tracker there), which the model moves by 3/2,
+    as a shuffle whose level is right, which it keeps (both kinds are in its training songs)."""
     if not (
         evidence.percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
         and beats.shape[0] >= 16
@@ -859,8 +862,6 @@ def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
     ):
         return False
     feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
-    if beat_division(feats) == 3:
-        return False
     # Three beats to the bar with the kick/bass on every 1.5 of them: 6/8 counted in eighth-note
     # pairs, which estimate_rhythm regrids on the dotted quarters.
     meter = meter_evidence(feats)
