@@ -734,6 +734,11 @@ LEVEL_FEATURES = (
     "meter",
     "regularity",
     "beat_score",
+    "div2",
+    "div3",
+    "div4",
+    "low_div2",
+    "low_div3",
     "factor_log",
     "factor_octave",
     "factor_triple",
@@ -763,6 +768,18 @@ def _onbeat_ratio(x: np.ndarray, beats: np.ndarray) -> float:
     on = _sample(pos, beats)
     off = _sample(pos, beats[:-1] + 0.5 * np.diff(beats))
     return float(np.log((on.mean() + 1e-3) / (off.mean() + 1e-3)))
+
+
+def _divisions(pattern: np.ndarray) -> tuple[float, float, float]:
+    """How strongly the beats divide in 2, 3 and 4: log of the mean onset strength on the half,
+    the thirds and the quarters of the beat over that on the beat (``pattern`` [shape=(B, _SUBDIV)]
+    from :func:`_beat_features`, averaged over all beats)."""
+    profile = np.maximum(pattern, 0.0).mean(axis=0)
+    on = profile[0] + 1e-2
+    half = profile[_SUBDIV // 2]
+    third = 0.5 * (profile[_SUBDIV // 3] + profile[2 * _SUBDIV // 3])
+    quarter = 0.5 * (profile[_SUBDIV // 4] + profile[3 * _SUBDIV // 4])
+    return tuple(float(np.log((v + 1e-2) / on)) for v in (half, third, quarter))
 
 
 def _candidate_features(
@@ -801,6 +818,8 @@ def _candidate_features(
             max(meter[3], meter[4]),
             float(np.exp(-((spread / 0.1) ** 2))),
             float(_sample(score, beats).mean()),
+            *_divisions(feats["pattern"][:, :_SUBDIV]),
+            *_divisions(feats["pattern"][:, _SUBDIV:])[:2],
             log_factor,
             float(abs(abs(log_factor) - 1.0) < 1e-6),
             float(abs(abs(log_factor) - np.log2(3.0)) < 1e-6),

@@ -15,6 +15,8 @@ from ai.analysis.features import compute_features
 from ai.analysis.level_model import LevelModel, Tree, describe_level_model, level_rows, load_level_model
 from ai.analysis.rhythm import (
     LEVEL_FEATURES,
+    _beat_features,
+    _divisions,
     choose_level,
     estimate_rhythm,
     level_candidates,
@@ -86,6 +88,32 @@ def test_features_tell_on_beat_onsets_from_off_beat_ones(pulse_114) -> None:
     assert by_factor[1.0][onbeat] > 1.0
     assert by_factor[0.5][onbeat] < by_factor[1.0][onbeat] - 1.0
     assert by_factor[2.0][onbeat] < by_factor[1.0][onbeat]
+
+
+def _subdivided_clicks(bpm: float, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Clicks on the beats and, at half their level, on every 1/``parts`` of the beat; and the
+    beat times."""
+    y, beats, _ = click_track(bpm, 4, seconds=24.0)
+    shift = int(round(60.0 / bpm / parts * SR))
+    out = y.copy()
+    for k in range(1, parts):
+        out[k * shift :] += 0.5 * y[: y.shape[0] - k * shift]
+    return out, beats
+
+
+@pytest.mark.parametrize("parts", [2, 3, 4])
+def test_division_features_read_how_the_beat_divides(parts: int) -> None:
+    y, beat_times = _subdivided_clicks(100.0, parts)
+    evidence = track_pulse(compute_features(y, SR))[0]
+    grid = beat_times * evidence.frame_rate
+    pattern = _beat_features(grid, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)["pattern"]
+    half, third, quarter = _divisions(pattern[:, : pattern.shape[1] // 2])
+    # Off-beat clicks at half the level stand within a few dB of the beat; silence far below.
+    if parts == 3:
+        assert third > -2.0 and max(half, quarter) < third - 2.0
+    else:
+        assert half > -2.0 and third < half - 2.0
+        assert (quarter > -2.0) == (parts == 4)
 
 
 def test_choose_level_follows_the_model(pulse_114) -> None:
