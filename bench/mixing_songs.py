@@ -36,7 +36,7 @@ SAMPLE_RATE = 44100
 GROOVES = [
     "50sRock", "60sRock", "8Beat", "BasicRock", "SoftRock", "PopBallad", "RockBallad", "BubbleRock",
     "BVFunk", "DSoul", "FolkRock", "JazzRock", "Blues", "Ska", "Twist", "Samba", "BossaNova", "Salsa",
-    "Country", "Rhumba", "Trance", "LFusion", "Strut", "Zydeco",
+    "CountrySwing", "Rhumba", "Trance", "LFusion", "Strut", "Zydeco",
 ]  # fmt: skip
 NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 PROGRESSIONS = [

@@ -17,7 +17,9 @@ clipping           a run of 3+ identical full-scale samples (or 4+ flat at the p
                    full scale); high priority from CLIP_HIGH_RUNS runs.
 dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means).
 rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
-                   (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...).
+                   (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...),
+                   as a steady floor or, on roles that play no notes that low, in bursts; a
+                   guitar's or keyboard's own low notes there are ``info``.
 level              the track's loudness is LEVEL_DEVIATION_DB or more away from where the balance
                    by role puts it, relative to the other tracks (the median track).
 masking            in a band that matters to both tracks, the masker is louder than the signal
@@ -77,6 +79,9 @@ CLIP_HIGH_RUNS = 3
 DC_THRESHOLD = 10 ** (-50 / 20)
 RUMBLE_SHARE = 0.02
 RUMBLE_HIGH_SHARE = 0.05
+NOTE_ROLES_BELOW_CUT = frozenset({"guitar", "keys", "pad", "synth", "lead"})
+"""Roles whose parts may play notes below their ROLE_LOW_CUT_HZ (a guitar voiced down to 65 Hz,
+a piano's bass, a synth's sub): energy there that comes and goes with the part is its notes."""
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
 DYNAMICS_ROLES = {"vocals": (3.0, 10, 100), "speech": (3.0, 5, 80), "bass": (4.0, 20, 150), "lead": (2.5, 10, 120)}
@@ -194,6 +199,65 @@ def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) ->
 # ----------------------------------------------------------------------------------- per track
 
 
+def rumble_finding(m: TrackMeasurement) -> Suggestion:
+    """Energy below the role's useful range (``m.rumble_share`` >= RUMBLE_SHARE).
+
+    A steady floor there (``rumble_steady_share`` >= RUMBLE_SHARE: hum, air conditioning,
+    traffic, there between the notes too) is rumble. Energy that comes and goes with the part is
+    a problem on roles that play no notes that low (plosives on a vocal, kick spill on a snare or
+    hi-hat mic); on roles that can (NOTE_ROLES_BELOW_CUT: a guitar voiced down to 65 Hz, a
+    piano's bass notes) it is the part's own lowest notes, and the advice is ``info``.
+    """
+    peak = f", strongest at {m.rumble_peak_hz:.0f} Hz" if m.rumble_peak_hz else ""
+    steady = m.rumble_steady_share >= RUMBLE_SHARE
+    evidence = {
+        "share_below_cutoff": m.rumble_share,
+        "steady_share": m.rumble_steady_share,
+        "relative_db": 10 * math.log10(m.rumble_share),
+        "cutoff_hz": m.rumble_cutoff_hz,
+        "peak_hz": m.rumble_peak_hz,
+    }
+    high_pass = {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": m.rumble_cutoff_hz, "gain_db": 0.0, "q": 0.707}}
+    band = "sub" if m.rumble_cutoff_hz <= 60 else "low"
+    below = f"{m.rumble_share:.1%} of its energy below {m.rumble_cutoff_hz:.0f} Hz{peak}"
+    if not steady and m.role in NOTE_ROLES_BELOW_CUT:
+        return Suggestion(
+            "rumble",
+            f"{m.name} ({m.role}) has {below}, under the range a {m.role} part usually uses; it comes and "
+            f"goes with the part (steady floor {m.rumble_steady_share:.2%}): its own lowest notes, not rumble.",
+            "low",
+            m.name,
+            f"If those low notes crowd the bass, high-pass {m.name} at {m.rumble_cutoff_hz:.0f} Hz or voice "
+            "the part higher; if they are meant to be there, leave it.",
+            0.5,
+            evidence,
+            high_pass,
+            band=band,
+            info=True,
+        )
+    if steady:
+        what = (
+            f"a steady floor that stays between the notes ({m.rumble_steady_share:.1%} of the energy): rumble "
+            "that muddies the low end and eats headroom"
+        )
+    else:
+        what = (
+            f"under the range a {m.role} part uses, in bursts (plosives, handling noise or low spill) that "
+            "muddy the low end and eat headroom"
+        )
+    return Suggestion(
+        "rumble",
+        f"{m.name} ({m.role}) has {below}: {what}.",
+        "high" if m.rumble_share >= RUMBLE_HIGH_SHARE else "medium",
+        m.name,
+        f"High-pass {m.name} at {m.rumble_cutoff_hz:.0f} Hz (12-18 dB/octave).",
+        float(min(0.95, 0.6 + 4 * m.rumble_share)),
+        evidence,
+        high_pass,
+        band=band,
+    )
+
+
 def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     """Findings about one track on its own: clipping, DC, rumble, dynamics, stereo, silence."""
     out: list[Suggestion] = []
@@ -262,26 +326,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
             )
         )
     if m.rumble_share >= RUMBLE_SHARE:
-        peak = f", strongest at {m.rumble_peak_hz:.0f} Hz" if m.rumble_peak_hz else ""
-        out.append(
-            Suggestion(
-                "rumble",
-                f"{m.name} ({m.role}) has {m.rumble_share:.1%} of its energy below {m.rumble_cutoff_hz:.0f} Hz{peak}, "
-                f"under the range a {m.role} part uses: rumble that muddies the low end and eats headroom.",
-                "high" if m.rumble_share >= RUMBLE_HIGH_SHARE else "medium",
-                m.name,
-                f"High-pass {m.name} at {m.rumble_cutoff_hz:.0f} Hz (12-18 dB/octave).",
-                float(min(0.95, 0.6 + 4 * m.rumble_share)),
-                {
-                    "share_below_cutoff": m.rumble_share,
-                    "relative_db": 10 * math.log10(m.rumble_share),
-                    "cutoff_hz": m.rumble_cutoff_hz,
-                    "peak_hz": m.rumble_peak_hz,
-                },
-                {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": m.rumble_cutoff_hz, "gain_db": 0.0, "q": 0.707}},
-                band="sub" if m.rumble_cutoff_hz <= 60 else "low",
-            )
-        )
+        out.append(rumble_finding(m))
     if m.role in DYNAMICS_ROLES and m.crest_factor_db is not None and m.rms_dbfs is not None:
         lra = m.loudness_range_lu or 0.0
         if m.crest_factor_db > DYNAMICS_CREST_DB or lra > DYNAMICS_LRA_LU:

@@ -42,6 +42,13 @@ def kick(
     return (amp * out).astype(np.float32)
 
 
+def low_notes(*, on: float = 0.5, every: float = 2.0, amp: float = 0.2) -> np.ndarray:
+    """A low C (65.4 Hz) with four overtones, sounding ``on`` s of every ``every`` s."""
+    t = np.arange(n_samples()) / SR
+    note = sum(amp / k * np.sin(2 * np.pi * 65.4 * k * t) for k in range(1, 6))
+    return (note * ((t % every) < on)).astype(np.float32)
+
+
 def stereo(mono: np.ndarray, *, width_noise: float = 0.0, seed: int = 1) -> np.ndarray:
     if width_noise == 0.0:
         return np.stack([mono, mono])

@@ -9,7 +9,7 @@ import pytest
 
 from ai.audio.decode import DecodedAudio
 from ai.mixing.measure import NO_AUDIO_MESSAGE, TrackInput, analyse_track, measure_track, prepare_tracks
-from tests.ai.mixing.signals import SR, band_noise, n_samples, stereo, tone, track
+from tests.ai.mixing.signals import SR, band_noise, low_notes, n_samples, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
 
 
@@ -48,8 +48,18 @@ def test_rumble_below_role_range() -> None:
     assert m_clean.rumble_share < 0.001
     assert m.rumble_share == pytest.approx(1 / 11, abs=0.015)  # 0.1 of the guitar's power out of 1.1
     assert m.rumble_peak_hz == pytest.approx(40, abs=11)
+    # A steady hum is all floor: there between the notes too.
+    assert m.rumble_steady_share == pytest.approx(m.rumble_share, rel=0.1)
+    assert m_clean.rumble_steady_share < 0.001
     # A kick's 40 Hz is inside its range: not rumble.
     assert measure("Kick", stereo(rumble)).rumble_share < 0.01
+
+
+def test_a_parts_own_low_notes_are_not_a_steady_floor() -> None:
+    m = measure("Guitar", stereo(band_noise(300, 3000, amp=0.05) + low_notes()))
+    assert m.rumble_share > 0.02  # the notes' fundamentals lie under the guitar's 80 Hz
+    assert m.rumble_peak_hz == pytest.approx(65, abs=11)
+    assert m.rumble_steady_share < 0.002  # ... but only while they sound
 
 
 def test_clipping_dc_and_silence() -> None:

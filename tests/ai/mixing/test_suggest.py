@@ -12,7 +12,7 @@ from ai.mixing.auto_level import auto_level
 from ai.mixing.measure import NO_AUDIO_MESSAGE
 from ai.mixing.suggest import suggest
 from ai.mixing.targets import resolve_target
-from tests.ai.mixing.signals import SR, band_noise, band_song, kick, stereo, tone, track
+from tests.ai.mixing.signals import SR, band_noise, band_song, kick, low_notes, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
 
 FAULT_TYPES = {"clipping", "dc_offset", "rumble", "level", "masking"}
@@ -50,6 +50,25 @@ def test_rumble_is_pinned_with_a_high_pass() -> None:
     assert found.track == "Guitar 1"
     assert found.action == {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 80.0, "gain_db": 0.0, "q": 0.707}}
     assert found.evidence["peak_hz"] == pytest.approx(40, abs=11)
+
+
+def test_a_guitars_own_low_notes_are_advice_not_rumble() -> None:
+    song = balanced_song()
+    rms = float(np.sqrt(np.mean(song["Guitar 1"] ** 2)))
+    song["Guitar 1"] = song["Guitar 1"] + stereo(low_notes(amp=rms))
+    (found,) = of_type(findings(song), "rumble")
+    assert found.track == "Guitar 1" and found.info and found.priority == "low"
+    assert found.evidence["steady_share"] < 0.002 <= 0.02 <= found.evidence["share_below_cutoff"]
+
+
+def test_low_bursts_on_a_vocal_are_rumble() -> None:
+    song = balanced_song()
+    rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
+    # Plosive-like thumps: a 50 Hz burst every 2 s.
+    song["Vocals"] = song["Vocals"] + stereo(kick(amp=4 * rms, freq=50.0, every=2.0))
+    (found,) = of_type(findings(song), "rumble")
+    assert found.track == "Vocals" and not found.info and found.priority in ("medium", "high")
+    assert found.evidence["steady_share"] < 0.02 <= found.evidence["share_below_cutoff"]
 
 
 def test_clipping_dc_and_level_faults() -> None:
