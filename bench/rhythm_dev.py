@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import pickle
 import sys
@@ -37,7 +38,9 @@ from ai.analysis.rhythm import estimate_rhythm  # noqa: E402
 def features_for(wav: Path, cache: Path | None):
     key = None
     if cache is not None:
-        key = cache / f"{wav.parent.name}__{wav.name}.pkl"
+        # Keyed by the whole path: every set built by build_dataset.py has a songs/song00.wav.
+        where = hashlib.sha1(str(wav.resolve()).encode()).hexdigest()[:12]
+        key = cache / f"{wav.parent.name}__{wav.name}__{where}.pkl"
         if key.exists() and key.stat().st_mtime >= wav.stat().st_mtime:
             cached = pickle.loads(key.read_bytes())
             if _has_mel(cached):  # caches from before the shared mel are rebuilt
