@@ -15,6 +15,7 @@ from ai.analysis.rhythm import (
     SUSTAINED_PRIOR_BPM,
     RhythmResult,
     attack_shift,
+    beat_division,
     detrend,
     duple_subdivision,
     estimate_rhythm,
@@ -363,3 +364,28 @@ def test_straight_eighths_are_not_compound() -> None:
     y, _, _ = click_track(120.0, 4)
     res = _analyse(y)
     assert res.beat_division == 2 and res.time_signature == "4/4"
+
+
+def _beat_patterns(fill: dict[int, float], *, every: int = 4, beats: int = 48) -> dict[str, np.ndarray]:
+    """Beat-synchronous onset patterns (_SUBDIV = 12 points a beat, the low band empty): a strong
+    onset on every beat, and ``fill`` (point -> strength) inside one beat in ``every``."""
+    pattern = np.zeros((beats, 24))
+    pattern[:, 0] = 4.0
+    for point, strength in fill.items():
+        pattern[::every, point] = strength
+    return {"pattern": pattern}
+
+
+def test_beat_division_reads_the_beats_that_divide() -> None:
+    # A waltz felt in one: the beat sustains, and one beat in four (the bar where the bass walks)
+    # splits into three quarter notes, weakly against the bar's accent.
+    assert beat_division(_beat_patterns({4: 0.6, 8: 0.6})) == 3
+    assert beat_division(_beat_patterns({4: 0.6, 8: 0.6}, every=1)) == 3
+    # Straight eighths or sixteenths in the fills, and swing (the second third only), stay duple.
+    assert beat_division(_beat_patterns({6: 0.6})) == 2
+    assert beat_division(_beat_patterns({3: 0.6, 6: 0.6, 9: 0.6})) == 2
+    assert beat_division(_beat_patterns({8: 0.6})) == 2
+    # Triplets over straight eighths are not a compound beat.
+    assert beat_division(_beat_patterns({4: 0.6, 6: 0.6, 8: 0.6})) == 2
+    # Nothing between the beats at all.
+    assert beat_division(_beat_patterns({})) == 2
