@@ -2,13 +2,15 @@
 
 Order of work (each step once): loudness and peaks on the original channels and rate; mix to
 mono; resample once (soxr) to ANALYSIS_SR; compute the shared features; rhythm, key, chords and
-the seed's spectral means all read those features.
+the seed's spectral means all read those features. The loudness measurement needs nothing else,
+so it runs on a second thread while the rest goes on (its numba kernels release the GIL).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +34,8 @@ MIN_RHYTHM_S = 1.5
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
+_LOUDNESS_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis-loudness")
+"""Where each analysis measures loudness beside its own thread (two: the machine's cores)."""
 
 
 @dataclass(frozen=True)
@@ -198,10 +202,8 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
-    loud = _loudness(audio)
-    if _finite_or_none(loud["loudness_lufs"]) is None:
-        notes.append("integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)")
-
+    loudness = _LOUDNESS_THREADS.submit(_loudness, audio)
+    loudness_note_at = len(notes)
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
     zcr = _zero_crossing_rate(mono)
     y = _resample(mono, audio.sample_rate)
@@ -230,6 +232,12 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         tuning = features.tuning_cents
         if key_name is None:
             notes.append("no pitched content: no key")
+
+    loud = loudness.result()
+    if _finite_or_none(loud["loudness_lufs"]) is None:
+        notes.insert(
+            loudness_note_at, "integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)"
+        )
 
     return AnalysisResult(
         duration=round(audio.duration_s, 3),
