@@ -109,8 +109,8 @@ COMPOUND_RATIO = 3.0
 """Onsets on the beat's thirds must be this many times stronger than on its halves and quarters
 for the beat to count as divided in three."""
 COMPOUND_FLOOR = 0.05
-"""...and at least this fraction of the onset strength on the beat (the busiest beats' mean: a
-fill's eighth notes sound well under the accent on the beat)."""
+"""...and at least this fraction of the onset strength on the beat (the busiest beats' mean: the
+notes of a fill sound well under the accent on the beat)."""
 DOTTED_MIN_ACF = 0.2
 """Autocorrelation the kick/bass pulse must reach at 1.5 beats to make a 3-beat bar a 6/8 bar."""
 DOUBLE_MAX_BPM = 200.0
