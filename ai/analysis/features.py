@@ -34,6 +34,7 @@ from ai.analysis.constants import (
     PITCH_FMAX,
     PITCH_FMIN,
 )
+from ai.analysis.side_threads import SIDE_THREADS
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return lo, hi, flat.astype(np.float32)
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _banded_project(
     mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:  # pragma: no cover (compiled)
@@ -204,7 +205,7 @@ def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
     return flux
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _peaks_kernel(
     mag_t: np.ndarray, lo: int, hi: int, rel_floor: float, abs_floor: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
@@ -313,6 +314,18 @@ def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.nd
     return chroma
 
 
+def _pitch_features(
+    mag_t: np.ndarray, freqs: np.ndarray, n_frames: int
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolated peaks -> tuning -> tuned semitone spectrum -> chromas: (tuning in cents,
+    semitone spectrum, chroma, bass chroma)."""
+    t_idx, peak_freq, peak_amp = _spectral_peaks(mag_t, freqs)
+    tuning = estimate_tuning(peak_freq, peak_amp)
+    semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
+    bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
+    return tuning, semitone_spec, fold_chroma(semitone_spec), fold_chroma(semitone_spec[:bass_rows])
+
+
 def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     """Compute the shared representations of mono ``y`` [shape=(n,), float32] at rate ``sr``.
 
@@ -333,6 +346,9 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     frame_times = np.arange(n_frames) * (HOP / sr)
     mag_t = mag.T  # (frames, bins), C-ordered view
 
+    # The pitch side runs on a second thread while this one computes the onset side.
+    pitch = SIDE_THREADS.submit(_pitch_features, mag_t, freqs, n_frames)
+
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
     mel = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)  # (N_MELS, frames), shared with the rhythm
     mel_ref = float(mel.max()) if mel.size else 0.0
@@ -344,19 +360,12 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     log_low = np.log1p((_LOG_GAMMA / low_ref) * low) if low_ref > 0 else np.zeros_like(low)
     low_onset_env = _positive_flux(np.asarray(log_low, dtype=np.float32), max_filter=False)
 
-    # Pitch: interpolated peaks -> tuning -> tuned semitone spectrum -> chromas.
-    t_idx, peak_freq, peak_amp = _spectral_peaks(mag_t, freqs)
-    tuning = estimate_tuning(peak_freq, peak_amp)
-    semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
-    chroma = fold_chroma(semitone_spec)
-    bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
-    bass_chroma = fold_chroma(semitone_spec[:bass_rows])
-
     # Frame RMS by Parseval (one-sided spectrum: DC and Nyquist counted once).
     power = np.einsum("tk,tk->t", mag_t, mag_t, dtype=np.float64) * 2.0
     power -= mag_t[:, 0].astype(np.float64) ** 2 + mag_t[:, -1].astype(np.float64) ** 2
     window = _window(N_FFT)
     rms = np.sqrt(np.maximum(power, 0.0) / (N_FFT * float(np.sum(window.astype(np.float64) ** 2))))
+    tuning, semitone_spec, chroma, bass_chroma = pitch.result()
 
     return SharedFeatures(
         y=y,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ import soxr
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
+from ai.analysis.side_threads import SIDE_THREADS
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import measure_loudness
@@ -34,8 +34,6 @@ MIN_RHYTHM_S = 1.5
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
-_LOUDNESS_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis-loudness")
-"""Where each analysis measures loudness beside its own thread (two: the machine's cores)."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +200,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
-    loudness = _LOUDNESS_THREADS.submit(_loudness, audio)
+    loudness = SIDE_THREADS.submit(_loudness, audio)
     loudness_note_at = len(notes)
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
     zcr = _zero_crossing_rate(mono)
