@@ -119,3 +119,20 @@ def test_text_file_given_as_path_is_not_audio(tmp_path: Path) -> None:
     path.write_text("not audio at all\n" * 10)
     with pytest.raises(UnsupportedMediaType):
         decode_audio(path)
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "AIFF"])
+def test_16_bit_pcm_reads_the_same_values_as_libsndfile(fmt: str) -> None:
+    # Integers read and scaled by the engine must equal libsndfile's own float conversion, extremes
+    # included, across the block boundary (the file is longer than one block).
+    rng = np.random.default_rng(0)
+    ints = rng.integers(-32768, 32768, size=(7 * SR, 2), dtype=np.int16)
+    ints[:2] = [[-32768, 32767], [0, -1]]
+    buffer = io.BytesIO()
+    sf.write(buffer, ints, SR, format=fmt, subtype="PCM_16")
+    data = buffer.getvalue()
+    decoded = decode_audio(data)
+    expected = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)[0].T
+    assert decoded.samples.dtype == np.float32
+    assert np.array_equal(decoded.samples, expected)
+    assert decoded.samples[0, 0] == -1.0 and decoded.samples[1, 0] == np.float32(32767 / 32768)
