@@ -609,7 +609,9 @@ def harmonic_contrast(chroma: np.ndarray | ChromaSums, beats: np.ndarray, span: 
         if pos.shape[0] < 2:
             return None
         cuts = np.clip(np.round(np.interp(pos, index, beats)).astype(np.int64) - a, 0, n)
-        edges = np.unique(np.concatenate([[0], cuts, [n]]))
+        edges = np.concatenate([[0], cuts, [n]])
+        # The cuts never decrease (beats and phases ascend): dropping repeats is np.unique, unsorted.
+        edges = edges[np.concatenate([[True], edges[1:] != edges[:-1]])]
         length = np.diff(edges).astype(np.float64)
         seg = csum[:, edges[1:]] - csum[:, edges[:-1]]
         within = (csq[edges[1:]] - csq[edges[:-1]]) - (seg * seg).sum(axis=0) / length
