@@ -21,7 +21,9 @@ data/mixing_speed). Figures printed:
      dc        a DC offset of 0.01 (-40 dBFS) added to the stem.
    Found = a finding of that type on that stem (for the boost: a masking finding naming the kick
    and the boosted bass, in the sub or low band). False findings = clean stems that get a finding
-   of one of these five types.
+   of one of these five types. A diagnostic splits the boosts by how much of the bass's energy
+   lay within a third of an octave of the kick's fundamental before the boost (a bass that plays
+   nothing there has nothing for the boost to raise); the figure itself counts every boost.
 4. Speed: suggest() and auto_level() on the 8 stems of about 3 minutes, decoded beforehand,
    after one warm-up run: median of 7 runs, wall time and CPU time (all threads), with the
    machine's load average (the wall time on a shared machine depends on it).
@@ -59,6 +61,9 @@ DATA = REPO / "data" / "mixing"
 SPEED = REPO / "data" / "mixing_speed"
 FAULT_TYPES = ("clipping", "dc_offset", "rumble", "level", "masking")
 DC_BLOCK_HZ = 5.0
+AUDIBLE_BOOST_SHARE = 0.01
+"""The boost diagnostic's split: basses with at least this share of their energy at the kick's
+fundamental (a boost there has something to raise) and the others."""
 
 
 def load_song(root: Path, song: dict) -> dict[str, DecodedAudio]:
@@ -181,6 +186,7 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
     clean_details, info_details = [], []
     loud_masking: list[int] = []
     boost_moves: list[str] = []
+    boost_bands: list[tuple[bool, float]] = []  # (found, share of the bass's energy at the kick's fundamental)
     misses = []
     for song, raw in songs:
         stems = balanced(raw)
@@ -250,8 +256,17 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
                     hits = [s for s in hits if s.evidence.get("deviation_db", 0) > 0]
                 key = kind
             found[key].append(bool(hits))
+            if kind == "boost":
+                share, rise = band_change(audio, injected, kick_low)
+                boost_bands.append((bool(hits), share))
             if not hits:
-                misses.append(f"{song['song']} {key} on {name} ({roles[name]})")
+                detail = ""
+                if kind == "boost":
+                    detail = (
+                        f": {100 * share:.1f}% of the bass's energy was within a third of an octave of the kick's "
+                        f"{kick_low:.0f} Hz, the boost raised it there by {rise:.1f} dB"
+                    )
+                misses.append(f"{song['song']} {key} on {name} ({roles[name]}){detail}")
             # Findings of the five kinds on other stems than the injected one (and not in the clean run).
             others = {(s.type, s.track) for s in fault_findings(report) if name not in s.tracks and s.track != name} - {
                 (s.type, s.track) for s in fault_findings(clean)
@@ -271,6 +286,23 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
         )
     for line in boost_moves:
         print("  boost found:", line)
+    audible = [hit for hit, share in boost_bands if share >= AUDIBLE_BOOST_SHARE]
+    if boost_bands:
+        # A diagnostic beside the figure above, not a change of it: a bass with (next to) nothing
+        # at the kick's fundamental has nothing there for a boost to raise.
+        print(
+            f"  boosts on basses with >= {100 * AUDIBLE_BOOST_SHARE:.0f}% of their energy within a third of an octave "
+            f"of the kick's fundamental: found {sum(audible)}/{len(audible)}; on the others: "
+            f"{sum(hit for hit, share in boost_bands if share < AUDIBLE_BOOST_SHARE)}/{len(boost_bands) - len(audible)}"
+        )
+    for found_it in (True, False):
+        shares = sorted(100 * share for hit, share in boost_bands if hit == found_it)
+        if shares:
+            print(
+                f"  boosts {'found' if found_it else 'missed'}: share of the bass's energy within a third of an "
+                f"octave of the kick's fundamental before the boost {shares[0]:.1f}-{shares[-1]:.1f}% "
+                f"(median {statistics.median(shares):.1f}%, {len(shares)} cases)"
+            )
     total = sum(len(r) for r in found.values())
     hit = sum(sum(r) for r in found.values())
     print(f"all faults       found {hit}/{total} = {100 * hit / max(total, 1):.1f}% [goal >= 95%]")
@@ -292,6 +324,21 @@ def bench_faults(songs: list[tuple[dict, dict[str, DecodedAudio]]], rng: np.rand
         print("  clean info:", line)
     for line in misses[:20]:
         print("  missed:", line)
+
+
+def band_change(before: DecodedAudio, after: DecodedAudio, centre_hz: float) -> tuple[float, float]:
+    """(share of ``before``'s energy within a third of an octave of ``centre_hz``, dB by which
+    ``after`` is louder there): how much a boost at the kick's fundamental had to work on."""
+
+    def spectrum(audio: DecodedAudio) -> tuple[np.ndarray, np.ndarray]:
+        power = np.abs(np.fft.rfft(audio.samples.astype(np.float64), axis=-1)) ** 2
+        return np.fft.rfftfreq(audio.n_samples, 1.0 / audio.sample_rate), power.sum(axis=0)
+
+    freqs, p0 = spectrum(before)
+    _, p1 = spectrum(after)
+    band = (freqs >= centre_hz * 2 ** (-1 / 6)) & (freqs < centre_hz * 2 ** (1 / 6))
+    e0, e1 = float(p0[band].sum()), float(p1[band].sum())
+    return e0 / max(float(p0.sum()), 1e-30), 10 * math.log10(max(e1, 1e-30) / max(e0, 1e-30))
 
 
 def suggest_kick_peak(audio: DecodedAudio) -> float:
