@@ -14,7 +14,7 @@ Output: <out>/<song>/<stem>.wav (44.1 kHz stereo, 16-bit) and <out>/songs.json w
 the groove, tempo, bars and stems [{"name", "file", "role"}] (role from the GM program / drum
 notes, independent of the name-based inference under test).
 
-Usage: bench/mixing_songs.py [--out data/mixing] [--songs 12] [--bars 16] [--seed 11]
+Usage: bench/mixing_songs.py [--out data/mixing] [--songs 16] [--bars 16] [--seed 11]
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def build_song(out: Path, index: int, rng: random.Random, bars: int) -> dict | N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "data" / "mixing")
-    parser.add_argument("--songs", type=int, default=12)
+    parser.add_argument("--songs", type=int, default=16)
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--first", type=int, default=0, help="index of the first song (to add songs)")
