@@ -113,6 +113,8 @@ COMPOUND_FLOOR = 0.05
 notes of a fill sound well under the accent on the beat)."""
 DOTTED_MIN_ACF = 0.2
 """Autocorrelation the kick/bass pulse must reach at 1.5 beats to make a 3-beat bar a 6/8 bar."""
+SLOW_TACTUS_BPM = 50.0
+"""A final beat slower than this is divided (the slowest beats people tap sit around 50 BPM)."""
 DOUBLE_MAX_BPM = 200.0
 """The harmonic check doubles no beat to above this tempo (faster beats are rare)."""
 DETREND_SECONDS = 1.0
@@ -1089,6 +1091,17 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
     return evidence, beats, period, spread
 
 
+def divide_slow_grid(beats: np.ndarray, feats: dict[str, np.ndarray]) -> tuple[np.ndarray, float, float]:
+    """A beat slower than SLOW_TACTUS_BPM is a bar or a half bar counted as one beat (a march or a
+    ska tune read in whole notes, a waltz read at the bar, a chorale in half notes): divide it as
+    its busiest beats divide, in three (:func:`beat_division`) or else in two. ``beats``
+    (fractional frames) and its :func:`_beat_features` -> (beats, period, spread)."""
+    factor = 3.0 if beat_division(feats) == 3 else 2.0
+    divided = _nested(beats, factor, feats)
+    period, spread = _refine_period(divided)
+    return divided, period, spread
+
+
 def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None | str = "shipped") -> RhythmResult:
     """Tempo, beats, downbeats and meter of the analysed audio.
 
@@ -1108,6 +1121,9 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
     onset_n, low_n, percussive = evidence.onset_n, evidence.low_n, evidence.percussive
     bpms, posterior, strength = evidence.bpms, evidence.posterior, evidence.strength
     feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    if 60.0 * frame_rate / period < SLOW_TACTUS_BPM and beats.shape[0] >= 8:
+        beats, period, spread = divide_slow_grid(beats, feats)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
     beats = beats + attack_shift(odf, beats)
 

@@ -17,6 +17,7 @@ from ai.analysis.rhythm import (
     attack_shift,
     beat_division,
     detrend,
+    divide_slow_grid,
     duple_subdivision,
     estimate_rhythm,
     harmonic_level,
@@ -389,3 +390,14 @@ def test_beat_division_reads_the_beats_that_divide() -> None:
     assert beat_division(_beat_patterns({4: 0.6, 6: 0.6, 8: 0.6})) == 2
     # Nothing between the beats at all.
     assert beat_division(_beat_patterns({})) == 2
+
+
+def test_a_slow_grid_is_divided_as_its_busiest_beats_divide() -> None:
+    beats = np.arange(32) * 64.0  # 40 BPM at ~43 frames a second: a bar counted as one beat
+    # Quarter notes in the fills of a waltz bar: divided in three.
+    tripled, period, _ = divide_slow_grid(beats, _beat_patterns({4: 0.6, 8: 0.6}, beats=32))
+    assert tripled.shape[0] == 3 * 31 + 1 and period == pytest.approx(64.0 / 3.0)
+    # Half notes or quarters between (a march read in whole notes): divided in two.
+    doubled, period, _ = divide_slow_grid(beats, _beat_patterns({6: 0.6}, beats=32))
+    assert doubled.shape[0] == 2 * 31 + 1 and period == pytest.approx(32.0)
+    assert np.all(np.isin(beats, doubled))
