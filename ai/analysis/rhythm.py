@@ -37,7 +37,9 @@ Method (every step works on the frame-rate features computed once in
    rules end with and its relatives (x2, /2, x3, /3, x3/2, x2/3, x4/3, x3/4) are scored by the
    boosted trees of models/metrical_level.json (:func:`level_candidates`, :func:`choose_level`,
    :mod:`ai.analysis.level_model`), fitted on MMA grooves and chorales the evaluation does not
-   use; the best-scoring grid goes on.
+   use; the best-scoring grid goes on. A final beat still slower than SLOW_TACTUS_BPM (50) is a bar
+   or half bar counted as one beat and is divided as its busiest beats divide, in three or two
+   (:func:`divide_slow_grid`).
 4. **Meter and downbeats.** At beat level: how strongly the onset pattern of each beat, the
    chord changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar; the
    bar phase is the one at which chord changes (chroma novelty), bass/kick onsets and accents
