@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from ai.audio import loudness
 from tests.api.conftest import engine_client, make_settings
 
 SR = 44100
@@ -112,8 +113,13 @@ def test_project_stems_route(tmp_path: Path) -> None:
             "/api/v1/mixing/auto_level", json={"project_id": "p9", "roles": {"Vocals": "lead"}}
         ).json()
         project = client.post("/api/v1/analyze/project", json={"project_id": "p9"}).json()
+        uploaded = client.post("/api/v1/mixing/auto_level", files=upload(stems())).json()
     assert suggest["source"] == "project_stems" and len(suggest["tracks"]) == 3
+    # Each stem file feeds its own track: the project's gains are the uploaded stems' gains (the
+    # files on disk are 16-bit, the uploads float).
     assert set(levels["gain_adjustments"]) == {"Kick", "Bass", "Vocals"}
+    for name, gain in uploaded["gain_adjustments"].items():
+        assert levels["gain_adjustments"][name] == pytest.approx(gain, abs=0.05), name
     assert from_json["levels"]["Vocals"]["role"] == "lead" and levels["levels"]["Vocals"]["role"] == "vocals"
     assert all(t["stem"] and t["measurements"]["integrated_lufs"] is not None for t in project["tracks"])
     assert not [f for f in project["findings"] if f["type"] == "missing_stem"]
@@ -131,8 +137,15 @@ def test_master_only_and_reference(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["source"] == "master" and body["mode"] == "master"
-    assert body["reference"] is not None
-    assert any("loud" in s["type"] or "loud" in s["message"].lower() for s in body["suggestions"])
+    # The master and the reference are each measured from their own upload.
+    master_lufs = loudness.integrated_loudness(y=stereo, sr=SR)
+    reference_lufs = loudness.integrated_loudness(y=ref, sr=SR)
+    assert body["reference"]["loudness_lufs"] == pytest.approx(master_lufs, abs=0.01)
+    assert body["reference"]["reference_loudness_lufs"] == pytest.approx(reference_lufs, abs=0.01)
+    assert body["reference"]["loudness_difference_lu"] == pytest.approx(master_lufs - reference_lufs, abs=0.01)
+    (move,) = [s for s in body["suggestions"] if s["type"] == "loudness"]
+    # Too loud for streaming: a plain gain move down to -14 LUFS (no limiter needed going down).
+    assert move["action"] == {"kind": "gain", "gain_db": pytest.approx(-14.0 - master_lufs, abs=0.05)}
 
 
 def test_no_audio_says_so_plainly(client: TestClient) -> None:

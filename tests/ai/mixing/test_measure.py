@@ -67,9 +67,13 @@ def test_clipping_dc_and_silence() -> None:
     clipped = np.clip(sine * 4, -1, 1)
     assert measure("Keys", stereo(sine * 0.9)).clipped_runs == 0
     m = measure("Keys", stereo(clipped))
-    assert m.clipped_runs > 100 and m.clipped_samples > 1000
-    # A flat top below full scale (clipped, then turned down).
-    assert measure("Keys", stereo(clipped * 0.5)).clipped_runs > 100
+    # Two flat tops per cycle: 220 Hz x 6 s x 2, on each of the two channels; the sine is at or
+    # beyond full scale wherever |sin| >= 1/4, i.e. 1 - (2/pi) asin(1/4) of the time.
+    assert m.clipped_runs == pytest.approx(2 * 2 * 220 * 6, abs=4)
+    assert m.clipped_samples == pytest.approx(2 * len(sine) * (1 - 2 / np.pi * np.arcsin(0.25)), rel=0.01)
+    # A flat top below full scale (clipped, then turned down) is found the same way.
+    lowered = measure("Keys", stereo(clipped * 0.5))
+    assert (lowered.clipped_runs, lowered.clipped_samples) == (m.clipped_runs, m.clipped_samples)
     # A 16-bit low sine at 0.9 has a few equal samples at its peaks but no flat tops.
     quantised = np.round(tone(30, amp=0.9) * 32767) / 32767
     assert measure("Bass", stereo(quantised)).clipped_runs == 0
