@@ -35,23 +35,37 @@ def post(client: TestClient, path: str, how: str, params: dict):
 def test_every_generation_endpoint_accepts_query_form_and_json(
     client: TestClient, path: str, part: str, how: str
 ) -> None:
-    params = {"key": "D", "scale": "dorian", "bars": 2, "tempo": 100, "seed": 11}
+    # E dorian shares only five pitch classes with C major, the default key: a generator that
+    # ignored the key would play F or C natural.
+    params = {"key": "E", "scale": "dorian", "bars": 2, "tempo": 100, "seed": 11}
     response = post(client, path, how, params)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["style"] == part
     assert body["seed"] == 11 and body["bars"] == 2 and body["tempo"] == 100
-    assert body["key"] == "D" and body["scale"] == "dorian"
+    assert body["key"] == "E" and body["scale"] == "dorian"
     midi = decode_midi(body)
     (instrument,) = midi.instruments
+    # The file carries the tempo, so that it lands on the grid of a 100 BPM project.
+    assert list(midi.get_tempo_changes()[1]) == [pytest.approx(100.0)]
     assert instrument.is_drum == (part == "drums")
     bar = 4 * 60 / 100
     assert max(n.end for n in instrument.notes) <= 2 * bar + 1e-3
     assert body["duration_seconds"] == pytest.approx(2 * bar, abs=1e-3)
     assert len(body["notes"]) == len(instrument.notes)
     if part != "drums":
-        allowed = parse_key("D", "dorian").pitch_classes
-        assert all(n.pitch % 12 in allowed for n in instrument.notes)
+        allowed = parse_key("E", "dorian").pitch_classes
+        assert [n.pitch for n in instrument.notes if n.pitch % 12 not in allowed] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/generate/melody", "/api/v1/generate/bassline"])
+def test_the_key_is_what_sounds(client: TestClient, path: str) -> None:
+    # E major shares only three pitch classes with C major (the default): a line that ignored the
+    # key would sound C, D, F or G.
+    body = client.post(path, params={"key": "E", "scale": "major", "bars": 4, "seed": 1}).json()
+    allowed = parse_key("E", "major").pitch_classes
+    assert len(body["notes"]) >= 8
+    assert [n["pitch"] for n in body["notes"] if n["pitch"] % 12 not in allowed] == []
 
 
 def test_same_parameters_from_query_form_and_json_give_the_same_midi(client: TestClient) -> None:
@@ -113,7 +127,11 @@ def test_primer_upload_is_continued(client: TestClient) -> None:
     assert body["primer_notes"] == 4
     notes = body["notes"]
     assert [n["pitch"] for n in notes[:4]] == [60, 62, 64, 65]
-    assert any(n["start"] >= 2.0 for n in notes)  # continued after the one-bar primer
+    # Continued after the one-bar primer, from it: the first bar takes up the primer's quarter-note
+    # rhythm and starts near where the primer left off (F4).
+    continuation = notes[4:]
+    assert [round(n["start"] - 2.0, 3) for n in continuation if n["start"] < 4.0] == [0.0, 0.5, 1.0, 1.5]
+    assert abs(continuation[0]["pitch"] - 65) <= 5
     assert body["duration_seconds"] == pytest.approx(2.0 + 2 * 2.0)
 
 

@@ -18,10 +18,15 @@ def test_health_answers_at_once(client: TestClient) -> None:
     assert body["ready"] is True and body["warming_up"] == []
 
 
+def served_routes(client: TestClient) -> set[str]:
+    spec = client.get("/openapi.json").json()
+    return {f"{method.upper()} {path}" for path, operations in spec["paths"].items() for method in operations}
+
+
 def test_root_lists_the_routes_that_exist(client: TestClient) -> None:
     body = client.get("/").json()
     assert "POST /api/v1/generate/bassline" in body["endpoints"]
-    assert "GET /health" in body["endpoints"]
+    assert set(body["endpoints"]) == served_routes(client)
 
 
 def test_docs_document_parameters_of_every_route(client: TestClient) -> None:
@@ -69,8 +74,12 @@ def test_status_route_is_true_to_what_runs(client: TestClient) -> None:
     body = client.get("/api/v1/status").json()
     assert body["instance"] == "DAWG-AI"
     assert "POST /api/v1/mixing/suggest" in body["api_endpoints_ready"]
+    assert set(body["api_endpoints_ready"]) == served_routes(client)
     assert body["dawg_core_connected"] is True
     assert any(m["name"] == "theory" for m in body["ai_models"])
+    # This engine runs without Magenta bundles: it must not claim one, and says how to get them.
+    assert [m["name"] for m in body["ai_models"] if m.get("family") == "magenta"] == []
+    assert any("Magenta bundles" in step for step in body["next_steps"])
     assert body["request_counts"]["total"] >= 1
 
 
@@ -111,17 +120,22 @@ def test_core_status_when_slow_answers_within_3_s(tmp_path: Path) -> None:
     assert response.status_code == 503 and elapsed < 3.0
 
 
-def test_core_status_live(client: TestClient) -> None:
-    body = client.get("/api/v1/core/status").json()
+def test_core_status_live(tmp_path: Path) -> None:
+    with (
+        run_core_standin(mode="normal", num_tracks=7) as core,
+        engine_client(make_settings(tmp_path, core_url=core.url)) as client,
+    ):
+        body = client.get("/api/v1/core/status").json()
     assert body["health"]["status"] == "healthy"
-    assert "numTracks" in json.dumps(body) or "num_tracks" in json.dumps(body)
+    assert body["project"] == {"numTracks": 7, "isPlaying": False, "currentPosition": 0.0}
 
 
 def test_send_to_core_reports_the_real_core_refusal(tmp_path: Path) -> None:
     with run_core_standin(mode="normal") as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
         body = client.post("/api/v1/generate/bassline?bars=1&send_to_core=true").json()
     assert body["delivered"] is False
-    assert "Not found" in body["delivery_reason"] or "not" in body["delivery_reason"].lower()
+    assert body["delivery_reason"].startswith("not delivered")
+    assert "Not found" in body["delivery_reason"] and "/api/v1/midi/import" in body["delivery_reason"]
 
 
 def test_cors_allows_localhost_only(client: TestClient) -> None:
