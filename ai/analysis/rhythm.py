@@ -123,6 +123,8 @@ DETREND_SECONDS = 1.0
 """Window of the moving average subtracted from the detection function."""
 MIN_SECONDS = 2.0
 """Input whose sounding span is shorter gets no tempo."""
+HEAD_BEAT_FRAMES = 1.5
+"""The grid is continued back to a beat up to this many frames (35 ms) before the first sounding frame."""
 _SILENCE_DB = -60.0
 """Frames more than this far below the loudest frame count as silence."""
 _SUSTAIN_DB = -20.0
@@ -365,10 +367,13 @@ def _fill_grid(beats: np.ndarray, sounding: np.ndarray, period: float) -> np.nda
         return beats[:0]
     first, last = int(where[0]), int(where[-1])
     local = float(np.median(np.diff(beats))) if beats.size > 2 else period
-    head = beats[0] - local * np.arange(1, int((beats[0] - first) / local) + 1)
+    # A beat that falls just before the first sounding frame still counts: music that starts on
+    # the beat at sample 0 has its first onset inside frame 0, where a frame difference cannot
+    # see it, and the beat a period before the chain's first one lands up to a frame short of 0.
+    head = beats[0] - local * np.arange(1, int((beats[0] - first + HEAD_BEAT_FRAMES) / local) + 1)
     tail = beats[-1] + local * np.arange(1, int((last - beats[-1]) / local) + 1)
     out = np.concatenate([head[::-1], beats.astype(np.float64), tail])
-    out = out[(out >= first - 0.5) & (out <= min(last, n - 1) + 0.5)]
+    out = out[(out >= first - HEAD_BEAT_FRAMES) & (out <= min(last, n - 1) + 0.5)]
     return out
 
 
@@ -1160,7 +1165,8 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
         # such beats to the bar, 12/8, stays 4/4 with beat_division 3: the same beat grid.)
         beats_per_bar, time_signature = 2, "6/8"
         phase, _ = downbeat_phase(_beat_features(beats, onset=onset_n, low=low_n, chroma=chroma), 2)
-    times = beats / frame_rate
+    # The attack shift can move a beat on the first sample a fraction of a frame before it.
+    times = np.maximum(beats / frame_rate, 0.0)
     downbeats = times[phase::beats_per_bar]
     # Half from the pulse, half from whether the beats group into bars the way the chords do
     # (octave errors show there, not in the pulse's clarity).

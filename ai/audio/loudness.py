@@ -12,7 +12,8 @@ Conventions
 * Loudness follows BS.1770-4: K-weighting (a high shelf of about +4 dB above 1.5 kHz followed by a
   high-pass at about 38 Hz, designed for any sample rate from the analogue prototype that yields
   the standard's 48 kHz coefficients), mean square per channel over 400 ms blocks with 75 %
-  overlap (a 100 ms hop), channel weights 1.0 (L, R, C) and 1.41 (Ls, Rs, channels 4 and 5),
+  overlap (a 100 ms hop), channel weights 1.0 for the front channels, 1.41 for the surrounds and 0 for the LFE, in the
+  WAV (SMPTE) channel order of each common layout (see _CHANNEL_WEIGHTS),
   ``-0.691 + 10 log10(sum)``, the absolute gate at -70 LUFS and the relative gate at -10 LU.
   The K-weighted signal is filtered once and cut into 100 ms sub-blocks; momentary (400 ms) and
   short-term (3 s) blocks are sums of consecutive sub-blocks. The tests check the values against
@@ -52,8 +53,15 @@ HOP_S = 0.1
 """Hop between loudness blocks (75 % overlap of the 400 ms momentary block)."""
 LOUDNESS_OFFSET = -0.691
 """BS.1770's constant: a 997 Hz sine at 0 dBFS peak in one front channel reads -3.01 LUFS."""
-_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
-"""BS.1770 channel weights in the order L, R, C, Ls, Rs; further channels are weighted 1.0."""
+_SURROUND = 1.41
+_CHANNEL_WEIGHTS: dict[int, tuple[float, ...]] = {
+    4: (1.0, 1.0, _SURROUND, _SURROUND),  # quad: L, R, Ls, Rs
+    5: (1.0, 1.0, 1.0, _SURROUND, _SURROUND),  # 5.0: L, R, C, Ls, Rs
+    6: (1.0, 1.0, 1.0, 0.0, _SURROUND, _SURROUND),  # 5.1: L, R, C, LFE, Ls, Rs
+    8: (1.0, 1.0, 1.0, 0.0, _SURROUND, _SURROUND, _SURROUND, _SURROUND),  # 7.1: ... LFE, Lrs, Rrs, Lss, Rss
+}
+"""BS.1770 channel weights by channel count, in the order WAV files carry the common layouts
+(front 1.0, surround 1.41, the LFE left out). Mono, stereo, L-R-C and other counts weigh 1.0 each."""
 
 # Analogue prototypes of the two K-weighting stages (they reproduce BS.1770's 48 kHz table).
 _SHELF_F0 = 1681.974450955533
@@ -136,10 +144,7 @@ def k_weighting_sos(sr: int) -> np.ndarray:
 
 
 def _channel_weights(n_channels: int) -> np.ndarray:
-    weights = np.ones(n_channels)
-    m = min(n_channels, len(_CHANNEL_WEIGHTS))
-    weights[:m] = _CHANNEL_WEIGHTS[:m]
-    return weights
+    return np.array(_CHANNEL_WEIGHTS.get(n_channels, (1.0,) * n_channels))
 
 
 def _hop_samples(sr: float) -> int:

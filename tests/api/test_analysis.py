@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
+
+from ai.audio import loudness
+from tests.api.conftest import engine_client, make_settings
 
 SR = 44100
 
@@ -50,9 +54,21 @@ def test_analysis_of_a_known_song(client: TestClient) -> None:
     assert body["filename"] == "song.wav"
     assert body["tempo"] == pytest.approx(110, rel=0.02)
     assert body["key"] == "G major"
-    assert 0 < body["key_confidence"] <= 1
+    assert 0.5 < body["key_confidence"] <= 1
     assert body["duration"] == pytest.approx(8 * 4 * 60 / 110, abs=0.01)
-    assert body["beats"] == len(body["beat_times"]) >= 28
+    assert body["beats"] == len(body["beat_times"]) >= 32
+    assert body["time_signature"] == "4/4"
+    # The song starts on a downbeat at sample 0 and changes chord every bar.
+    bar = 4 * 60 / 110
+    downbeats = np.asarray(body["downbeat_times"])
+    assert np.all(np.abs(downbeats[:8] - bar * np.arange(8)) < 0.035)
+    assert np.all(downbeats[8:] > 8 * bar - 0.05) and len(downbeats) <= 9  # the grid may close at the end
+    at_bars = [next(c["label"] for c in body["chords"] if c["start"] <= (b + 0.5) * bar < c["end"]) for b in range(8)]
+    assert at_bars == ["G", "C", "D", "G"] * 2
+    # The levels are those of the uploaded file (16-bit, as sent).
+    sent = np.round(song_in_g_major() * 32767) / 32767
+    assert body["peak_dbfs"] == pytest.approx(20 * np.log10(np.abs(sent).max()), abs=0.01)
+    assert body["loudness_lufs"] == pytest.approx(loudness.integrated_loudness(y=sent[np.newaxis], sr=SR), abs=0.01)
     for field in (
         "spectral_centroid_mean",
         "spectral_rolloff_mean",
@@ -91,9 +107,20 @@ def test_silence_is_answered_without_inventing_a_tempo(client: TestClient) -> No
     body = client.post(
         "/api/v1/analyze/audio", files={"file": ("s.wav", wav_bytes(np.zeros(SR * 3, np.float32)), "audio/wav")}
     ).json()
-    assert not body["tempo"]
+    assert body["tempo"] is None and body["beats"] == 0
     assert body["key"] is None
     assert body["loudness_lufs"] is None
+
+
+def test_audio_longer_than_the_limit_is_413(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path, max_audio_duration_s=2.0)) as limited:
+        response = limited.post(
+            "/api/v1/analyze/audio", files={"file": ("long.wav", wav_bytes(tone([220.0], 3.0) * 0.1), "audio/wav")}
+        )
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "long.wav: 3 s of audio is longer than the limit of 2 s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
+    )
 
 
 def test_a_tenth_of_a_second(client: TestClient) -> None:

@@ -36,14 +36,26 @@ def test_known_tempo_key_and_chords(song: tuple[AnalysisResult, dict]) -> None:
     result, truth = song
     assert result.tempo == pytest.approx(120.0, abs=1.0)
     assert result.key == "A minor"
-    assert result.key_confidence > 0.3
+    assert result.key_confidence > 0.5 and result.key_runner_up != "A minor"
     assert result.time_signature == "4/4"
-    assert result.beats == len(result.beat_times) and result.beats >= 28
-    ref = truth["beats"][4:-4]
-    errors = [min(abs(t - r) for t in result.beat_times) for r in ref]
-    assert np.median(errors) < 0.05
-    labels = {c["label"] for c in result.chords}
-    assert {"Am", "Dm"} <= labels and ("E7" in labels or "E" in labels)
+    assert result.beats == len(result.beat_times) and result.beats >= 32
+    # Every beat is found, on time: the signed error is the engine's beat minus the true one. The
+    # detection function's 93 ms frames rise before a click, so beats may come up to about a hop
+    # (23 ms) early; never late.
+    beat_times = np.asarray(result.beat_times)
+    signed = np.array([beat_times[np.argmin(np.abs(beat_times - r))] - r for r in truth["beats"]])
+    assert np.all(np.abs(signed) < 0.035)
+    assert -0.03 <= float(np.median(signed)) <= 0.005
+    # The music starts on beat 1 at sample 0: the first beat and downbeat are there, not a bar
+    # later, and no time is negative.
+    assert result.beat_times[0] == 0.0 and result.downbeat_times[0] == 0.0
+    # The last chord rings on for a second after bar 8: the grid may go on into it, no further.
+    downbeats, bars = np.asarray(result.downbeat_times), len(truth["downbeats"])
+    assert np.all(np.abs(downbeats[:bars] - truth["downbeats"]) < 0.035)
+    assert np.all(downbeats[bars:] > 2.0 * bars - 0.035) and len(downbeats) <= bars + 1
+    # One chord per bar, in order (repeated bars merge into one segment).
+    at_bars = [next(c["label"] for c in result.chords if c["start"] <= d + 1.0 < c["end"]) for d in truth["downbeats"]]
+    assert at_bars == ["Am", "Dm", "E7", "Am"] * 2
     assert result.duration == pytest.approx(truth["duration"], abs=0.01)
     assert result.sample_rate == SR and result.channels == 2
 
@@ -127,13 +139,18 @@ def test_clipped_audio_is_flagged_and_still_analysed() -> None:
     assert result.peak_dbfs == pytest.approx(0.0, abs=0.01)
 
 
-@pytest.mark.parametrize("channels", [1, 2, 6])
-def test_channel_layouts(channels: int) -> None:
+def test_channel_layouts() -> None:
     y, _, _ = progression(["Eb", "Ab", "Bb7", "Eb"], bpm=110.0, sr=SR, repeats=1)
-    result = analyze(_as_audio(0.5 * y, SR, channels=channels))
-    assert result.channels == channels
-    assert result.key == "Eb major"
-    assert result.loudness_lufs is not None and math.isfinite(result.loudness_lufs)
+    results = {n: analyze(_as_audio(0.5 * y, SR, channels=n)) for n in (1, 2, 6)}
+    for n, result in results.items():
+        assert result.channels == n
+        assert result.key == "Eb major"
+    # BS.1770 sums the channels' weighted powers: a second identical channel adds 3.01 LU; in 5.1
+    # (L, R, C, LFE, Ls, Rs) the LFE does not count and each surround weighs 1.41 (+1.5 dB).
+    mono = results[1].loudness_lufs
+    assert mono is not None and math.isfinite(mono)
+    assert results[2].loudness_lufs == pytest.approx(mono + 10 * math.log10(2), abs=0.02)
+    assert results[6].loudness_lufs == pytest.approx(mono + 10 * math.log10(3 + 2 * 10**0.15), abs=0.02)
 
 
 def test_other_sample_rates_resample_once() -> None:
@@ -153,6 +170,40 @@ def test_nan_is_a_decode_error() -> None:
 
 def test_warm_up_runs() -> None:
     warm_up()
+
+
+def test_a_six_eight_song_reports_its_quarter_note_tempo() -> None:
+    from .test_rhythm import SR as RHYTHM_SR
+    from .test_rhythm import _six_eight
+
+    y, _, _ = _six_eight(80.0)
+    result = analyze(DecodedAudio(np.stack([y, y]).astype(np.float32), RHYTHM_SR))
+    # Two dotted quarters at 80 a minute: the DAW's tempo is the quarter note, 120 BPM.
+    assert result.time_signature == "6/8"
+    assert result.beat_tempo == pytest.approx(80.0, abs=0.5)
+    assert result.tempo == pytest.approx(120.0, abs=0.5)
+
+
+def test_loudness_fields_of_the_analysis() -> None:
+    # A sine at a quarter of the sample rate, sampled 45 degrees off its peaks: the true peak
+    # (oversampled, BS.1770 Annex 2) reads 3 dB above the sample peak.
+    t = np.arange(SR * 4) / SR
+    ramp = np.minimum(1.0, np.minimum(np.arange(t.size), np.arange(t.size)[::-1]) / 2000)
+    sine = 0.5 * np.sin(2 * np.pi * SR / 4 * t + np.pi / 4) * ramp
+    result = analyze(_as_audio(sine, SR))
+    assert result.peak_dbfs == pytest.approx(20 * math.log10(0.5 * math.sqrt(0.5)), abs=0.05)
+    assert result.true_peak_dbtp == pytest.approx(20 * math.log10(0.5), abs=0.1)
+    # EBU Tech 3342 case 1: 20 s of 1 kHz at -20 dBFS, then 20 s at -30 dBFS: LRA 10 LU.
+    sr = 48000
+    tone = np.sin(2 * np.pi * 1000 * np.arange(sr * 20) / sr)
+    steps = np.concatenate([0.1 * tone, 0.1 * 10 ** (-10 / 20) * tone])
+    assert analyze(_as_audio(steps, sr)).loudness_range_lu == pytest.approx(10.0, abs=0.1)
+    # The range is read from 3 s short-term blocks: a level that alternates every second between
+    # -20 and -30 dBFS moves them only between 2:1 and 1:2 mixes of the two (2.4 LU apart), where
+    # 400 ms blocks would see the whole 10 LU.
+    second = tone[:sr]
+    alternating = np.tile(np.concatenate([0.1 * second, 0.1 * 10 ** (-10 / 20) * second]), 15)
+    assert 1.5 <= analyze(_as_audio(alternating, sr)).loudness_range_lu <= 2.5
 
 
 def test_tempo_is_reported_in_quarter_notes_for_compound_meters() -> None:
