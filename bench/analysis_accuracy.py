@@ -24,7 +24,7 @@ import re
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +124,17 @@ class StartCounts:
     downbeat_files: int = 0
     downbeat_found: int = 0
     negative: int = 0
+    offsets: list[float] = field(default_factory=list)
+    """Engine beat minus the nearest reference beat (s), for the beats within START_WINDOW_S of one."""
 
     def add(self, result: dict[str, Any], truth: dict[str, Any]) -> None:
         beats = np.asarray(result.get("beat_times") or [])
         downbeats = np.asarray(result.get("downbeat_times") or [])
         self.negative += int(beats.size > 0 and beats.min() < 0)
+        reference = np.asarray(truth["beats_s"])
+        if beats.size and reference.size:
+            signed = beats - reference[np.abs(beats[:, None] - reference[None, :]).argmin(axis=1)]
+            self.offsets += [float(x) for x in signed[np.abs(signed) <= START_WINDOW_S]]
         if truth["beats_s"] and truth["beats_s"][0] <= START_S:
             self.beat_files += 1
             self.beat_found += int(beats.size > 0 and np.abs(beats - truth["beats_s"][0]).min() <= START_WINDOW_S)
@@ -141,7 +147,8 @@ class StartCounts:
         return (
             f"start of the grid: first beat found in {self.beat_found}/{self.beat_files} files that begin on a beat, "
             f"first downbeat in {self.downbeat_found}/{self.downbeat_files}; files with a negative beat time: "
-            f"{self.negative}"
+            f"{self.negative}; median beat offset (engine - reference) "
+            f"{1000 * float(np.median(self.offsets)) if self.offsets else float('nan'):+.1f} ms"
         )
 
 
