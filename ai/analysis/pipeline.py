@@ -229,7 +229,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         runner, runner_score = key.runner_up, key.runner_up_score
         tuning = features.tuning_cents
         if key_name is None:
-            notes.append("no pitched content: no key")
+            notes.append(f"{key.why_none or 'no pitched content'}: no key")
 
     loud = loudness.result()
     if _finite_or_none(loud["loudness_lufs"]) is None:

@@ -73,6 +73,10 @@ class KeyConfig:
     """Contrast = coefficient of variation of the pitch-class distribution. Below ``min_contrast``
     (noise, unpitched percussion: ~0.04-0.1) there is no key; the confidence is scaled by the
     contrast's position between the two (dev-set music: 0.17-0.8, median 0.34)."""
+    min_third_pitch_class: float = 0.2
+    """A key needs at least three pitch classes: below this share of the strongest one, the third
+    strongest does not sound (a lone tone or an interval, which many keys hold alike). In the dev
+    and seed-11 music it is at least 0.63 of the strongest; a sine reads 0."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class KeyResult:
     runner_up_score: float
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    why_none: str = ""
+    """Why ``key`` is None ("no pitched content", "fewer than three pitch classes sound")."""
 
 
 def key_name(tonic: int, minor: bool) -> str:
@@ -158,11 +164,13 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     """Key and mode of the clip, with a confidence in [0, 1] and the runner-up key."""
     full, bass = key_chroma(features, config)
     if full.sum() <= 0:
-        return KeyResult(None, 0.0, None, 0.0, 0.0)
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
     pcd = full + config.bass_weight * bass
     contrast = float(pcd.std() / pcd.mean())
     if contrast < config.min_contrast:
-        return KeyResult(None, 0.0, None, 0.0, 0.0)
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
+    if np.sort(pcd)[-3] < config.min_third_pitch_class * pcd.max():
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
     clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     corr = key_correlations(pcd, config.profiles)
     order = np.argsort(corr)[::-1]

@@ -47,6 +47,16 @@ def test_key_survives_a_detuned_recording(cents: float) -> None:
     assert estimate_key(features).key == "A minor"
 
 
+def test_a_lone_tone_has_no_key_but_a_triad_does() -> None:
+    t = np.arange(SR * 3) / SR
+    sine = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    lone = estimate_key(compute_features(sine, SR))
+    # One pitch class (A, and the D its harmonic summation suggests) fits many keys alike.
+    assert lone.key is None and lone.confidence == 0.0 and lone.why_none == "fewer than three pitch classes sound"
+    triad = sum(np.sin(2 * np.pi * f * t) for f in (440.0, 554.37, 659.26)).astype(np.float32) * np.float32(0.1)
+    assert estimate_key(compute_features(triad, SR)).key == "A major"
+
+
 def test_silence_has_no_key() -> None:
     result = estimate_key(compute_features(np.zeros(SR * 2, dtype=np.float32), SR))
     assert result.key is None and result.confidence == 0.0
