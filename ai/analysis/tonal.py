@@ -75,8 +75,9 @@ class KeyConfig:
     contrast's position between the two (dev-set music: 0.17-0.8, median 0.34)."""
     min_third_pitch_class: float = 0.2
     """A key needs at least three pitch classes: below this share of the strongest one, the third
-    strongest does not sound (a lone tone or an interval, which many keys hold alike). In the dev
-    and seed-11 music it is at least 0.63 of the strongest; a sine reads 0."""
+    strongest does not sound (a lone tone, which many keys hold alike). In the dev and seed-11
+    music it is at least 0.63 of the strongest; a sine reads 0. (Two tones usually pass: the
+    harmonic summation adds the pitch a fifth below each.)"""
 
 
 @dataclass(frozen=True)
