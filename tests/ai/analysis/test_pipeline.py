@@ -110,6 +110,13 @@ def test_spectral_means_match_librosa_on_the_shared_stft() -> None:
     assert rms == pytest.approx(0.1, rel=0.05)
 
 
+def test_zero_crossing_rate_of_a_sine() -> None:
+    # A 1 kHz sine changes sign twice a cycle: 2000 of the 44099 sample pairs a second.
+    t = np.arange(SR * 3) / SR
+    result = analyze(_as_audio(0.3 * np.sin(2 * np.pi * 1000.0 * t + 0.1), SR))
+    assert result.zero_crossing_rate_mean == pytest.approx(2000 / SR, rel=0.01)
+
+
 def test_silence_is_answered_without_values_that_do_not_exist() -> None:
     result = analyze(DecodedAudio(np.zeros((2, SR * 3), dtype=np.float32), SR))
     assert result.tempo is None and result.tempo_confidence == 0.0
