@@ -99,9 +99,11 @@ chord change below -x and lag-2 above x) rule out the tracked level."""
 LEVEL_FACTORS = (0.5, 2.0)
 """Tempo ratios to the tracked level considered instead when the harmonic rhythm alternates
 (only these two: the other level must nest with the tracked beats)."""
-HARMONIC_LEVEL_MIN_PERCUSSIVE = 0.5
-"""The harmonic-rhythm level check applies to music at least this percussive (band music, whose
-chords change with the bar; sustained choral and organ music changes chord on every beat)."""
+PERCUSSIVE_MIN = 0.5
+"""Music at least this percussive (drums, plucked and struck parts: band music) is read as such:
+the harmonic-rhythm level check applies to it (its chords change with the bar; sustained choral
+and organ music changes chord on every beat), its beats may divide in three, and its beats stay
+on the detection function's peaks (the attack shift is for soft onsets only)."""
 HARMONIC_LEVEL_RATIO = 1.5
 """Chord segments of 2 (or 8) beats must explain the chroma this many times better than bars of
 3 or 4 beats before the tempo is doubled (or halved)."""
@@ -906,11 +908,7 @@ def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
     A grid whose beats divide in three is served: it is as often a 4/4 groove tracked on dotted
     quarters (a clave or tresillo bass pulls the tracker there), which the model moves by 3/2,
     as a shuffle whose level is right, which it keeps (both kinds are in its training songs)."""
-    if not (
-        evidence.percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
-        and beats.shape[0] >= 16
-        and _harmony_sustained(evidence.chroma)
-    ):
+    if not (evidence.percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16 and _harmony_sustained(evidence.chroma)):
         return False
     feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
     # Three beats to the bar with the kick/bass on every 1.5 of them: 6/8 counted in eighth-note
@@ -1069,7 +1067,7 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
         beats = _fill_grid(beats[:-1] + half, sustained, period)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     # Metrical level from the harmonic rhythm (drum-driven music: chords change with the bar).
-    if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE and beats.shape[0] >= 16:
+    if percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16:
         duple = duple_subdivision(odf, period)
         level = harmonic_level(chroma_sums, beats, tempo=60.0 * frame_rate / period, duple=duple)
         if level == 0.5:
@@ -1132,7 +1130,7 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
         beats, period, spread = divide_slow_grid(beats, feats)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
     tempo = 60.0 * frame_rate / period
-    if percussive < HARMONIC_LEVEL_MIN_PERCUSSIVE:
+    if percussive < PERCUSSIVE_MIN:
         # Soft attacks only: on percussive music the profile's rise is the 93 ms frames seeing a
         # sharp hit coming, and moving back to it put the beats 11 ms early (training songs).
         beats = beats + attack_shift(odf, beats)
@@ -1143,14 +1141,9 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
     time_signature = f"{beats_per_bar}/4"
     # Soft attacks (voices, organ, bowed strings) blur what falls between the beats: only
     # percussive music is read for a division in three.
-    division = beat_division(feats) if percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE else 2
+    division = beat_division(feats) if percussive >= PERCUSSIVE_MIN else 2
     phase, _ = downbeat_phase(feats, beats_per_bar)
-    if (
-        beats_per_bar == 3
-        and percussive >= HARMONIC_LEVEL_MIN_PERCUSSIVE
-        and dotted_pulse(low_odf, period)
-        and beats.shape[0] >= 8
-    ):
+    if beats_per_bar == 3 and percussive >= PERCUSSIVE_MIN and dotted_pulse(low_odf, period) and beats.shape[0] >= 8:
         # Three tracked beats per bar, but the kick/bass pulse every 1.5 of them: the tracker
         # counts eighth-note pairs of a 6/8 bar (two dotted-quarter beats). Regrid on the
         # dotted quarters, from the downbeat.

@@ -12,8 +12,8 @@ Conventions
 * Loudness follows BS.1770-4: K-weighting (a high shelf of about +4 dB above 1.5 kHz followed by a
   high-pass at about 38 Hz, designed for any sample rate from the analogue prototype that yields
   the standard's 48 kHz coefficients), mean square per channel over 400 ms blocks with 75 %
-  overlap (a 100 ms hop), channel weights 1.0 for the front channels, 1.41 for the surrounds and 0 for the LFE, in the
-  WAV (SMPTE) channel order of each common layout (see _CHANNEL_WEIGHTS),
+  overlap (a 100 ms hop), channel weights 1.0 for the front channels, 1.41 for the surrounds
+  and 0 for the LFE, in the WAV (SMPTE) channel order of each common layout (_CHANNEL_WEIGHTS),
   ``-0.691 + 10 log10(sum)``, the absolute gate at -70 LUFS and the relative gate at -10 LU.
   The K-weighted signal is filtered once and cut into 100 ms sub-blocks; momentary (400 ms) and
   short-term (3 s) blocks are sums of consecutive sub-blocks. The tests check the values against
