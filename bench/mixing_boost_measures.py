@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from mixing_accuracy import as_tracks, balanced, band_change, load_song, peaking, suggest_kick_peak  # noqa: E402
 
+from ai.mixing.masking import ACTIVE_RANGE_DB, MASKER_ON_DB  # noqa: E402
 from ai.mixing.measure import FINE_BAND_EDGES_HZ, prepare_tracks  # noqa: E402
 from ai.mixing.roles import infer_role  # noqa: E402
 from ai.mixing.suggest import analyse_all  # noqa: E402
@@ -52,8 +53,9 @@ def bands(low_hz: float, high_hz: float) -> np.ndarray:
 
 
 def smr_db(kick: np.ndarray, bass: np.ndarray) -> float:
-    """The kick's power over the bass's (dB) in frames where both sound (one band's frame powers)."""
-    both = (kick >= kick.max() * 0.1) & (bass >= bass.max() * 0.01)
+    """The kick's power over the bass's (dB) in frames where both sound (one band's frame powers),
+    with the detector's own thresholds for "sounds"."""
+    both = (kick >= kick.max() * 10 ** (-ACTIVE_RANGE_DB / 10)) & (bass >= bass.max() * 10 ** (-MASKER_ON_DB / 10))
     return float(10 * np.log10(max(kick[both].sum(), 1e-30) / max(bass[both].sum(), 1e-30)))
 
 
@@ -100,14 +102,18 @@ def main() -> None:
             if not kicks:
                 continue
             kick_f0 = suggest_kick_peak(stems[kicks[0]])
-            for bass in [n for n in stems if roles[n] == "bass"][:2]:  # the bench boosts up to 2 basses
-                louder = peaking(stems[bass], kick_f0, 12.0, 1.0)
-                share, _ = band_change(stems[bass], louder, kick_f0)
-                kick_a, bass_a, louder_a = analyse_all(
-                    prepare_tracks(as_tracks({kicks[0]: stems[kicks[0]], bass: stems[bass], "boosted": louder}))
-                )
-                before = measures(kick_a.spectra.fine_power, bass_a.spectra.fine_power)
-                after = measures(kick_a.spectra.fine_power, louder_a.spectra.fine_power)
+            basses = [n for n in stems if roles[n] == "bass"][:2]  # the bench boosts up to 2 basses
+            if not basses:
+                continue
+            louder = {bass: peaking(stems[bass], kick_f0, 12.0, 1.0) for bass in basses}
+            # One analysis per song: the kick, each bass, and each bass boosted.
+            tracks = {kicks[0]: stems[kicks[0]], **{b: stems[b] for b in basses}}
+            tracks |= {f"{b} (boosted)": louder[b] for b in basses}
+            power = {a.measurement.name: a.spectra.fine_power for a in analyse_all(prepare_tracks(as_tracks(tracks)))}
+            for bass in basses:
+                share, _ = band_change(stems[bass], louder[bass], kick_f0)
+                before = measures(power[kicks[0]], power[bass])
+                after = measures(power[kicks[0]], power[f"{bass} (boosted)"])
                 low_share.append(share)
                 print(
                     f"{folder} {song['song']} {bass}: {100 * share:.1f}% at the kick's {kick_f0:.0f} Hz; "
