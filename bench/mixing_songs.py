@@ -14,7 +14,10 @@ Output: <out>/<song>/<stem>.wav (44.1 kHz stereo, 16-bit) and <out>/songs.json w
 the groove, tempo, bars and stems [{"name", "file", "role"}] (role from the GM program / drum
 notes, independent of the name-based inference under test).
 
-Usage: bench/mixing_songs.py [--out data/mixing] [--songs 16] [--bars 16] [--seed 11]
+Training sets for the mixing models use other soundfonts (``--soundfont``: TimGM6mb, MuseScore
+General Lite) and other seeds, so the bench songs (FluidR3, seeds 11, 29, 41) stay held out.
+
+Usage: bench/mixing_songs.py [--out data/mixing] [--songs 16] [--bars 16] [--seed 11] [--soundfont F]
 """
 
 from __future__ import annotations
@@ -100,15 +103,15 @@ def split_midi(pm: pretty_midi.PrettyMIDI) -> list[tuple[str, str, pretty_midi.P
     return [((f"{n} 1" if f"{n} 2" in names else n), r, m) for n, r, m in out]
 
 
-def render(mid: Path, wav: Path) -> None:
+def render(mid: Path, wav: Path, soundfont: str = SOUNDFONT) -> None:
     subprocess.run(
-        ["fluidsynth", "-ni", "-g", "0.3", "-r", str(SAMPLE_RATE), "-O", "s16", "-F", str(wav), SOUNDFONT, str(mid)],
+        ["fluidsynth", "-ni", "-g", "0.3", "-r", str(SAMPLE_RATE), "-O", "s16", "-F", str(wav), soundfont, str(mid)],
         check=True,
         capture_output=True,
     )
 
 
-def build_song(out: Path, index: int, rng: random.Random, bars: int) -> dict | None:
+def build_song(out: Path, index: int, rng: random.Random, bars: int, soundfont: str = SOUNDFONT) -> dict | None:
     groove = GROOVES[index % len(GROOVES)]
     bpm = rng.randint(80, 150)
     tonic = rng.randrange(12)
@@ -134,9 +137,17 @@ def build_song(out: Path, index: int, rng: random.Random, bars: int) -> dict | N
             stem_mid = Path(tmp) / f"{name}.mid"
             stem_midi.write(str(stem_mid))
             wav = folder / f"{name}.wav"
-            render(stem_mid, wav)
+            render(stem_mid, wav, soundfont)
             stems.append({"name": name, "file": f"{song}/{wav.name}", "role": role})
-    return {"song": song, "groove": groove, "bpm": bpm, "bars": bars, "chords": chords, "stems": stems}
+    return {
+        "song": song,
+        "groove": groove,
+        "bpm": bpm,
+        "bars": bars,
+        "chords": chords,
+        "soundfont": Path(soundfont).name,
+        "stems": stems,
+    }
 
 
 def main() -> None:
@@ -146,13 +157,14 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--first", type=int, default=0, help="index of the first song (to add songs)")
+    parser.add_argument("--soundfont", default=SOUNDFONT, help="SF2/SF3 file to render with (default: FluidR3 GM)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     index_file = args.out / "songs.json"
     songs = json.loads(index_file.read_text()) if index_file.exists() and args.first else []
     for index in range(args.first, args.first + args.songs):
-        song = build_song(args.out, index, rng, args.bars)
+        song = build_song(args.out, index, rng, args.bars, args.soundfont)
         if song:
             songs.append(song)
             print(song["song"], song["groove"], song["bpm"], [s["name"] for s in song["stems"]], flush=True)

@@ -58,6 +58,7 @@ import numpy as np
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
 from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
 from ai.mixing.measure import (
@@ -98,46 +99,6 @@ REFERENCE_WIDTH = 0.1
 MASKING_AT = "actual"
 """Masking at the stems' own gains ("actual") or at auto-level's balance ("balanced")."""
 PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
-MIX_BUS = "Mix bus"
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One finding and the move that answers it.
-
-    ``action`` is structured: {"kind": "gain", "gain_db"} | {"kind": "eq", "eq": {"type": "cut" |
-    "low_shelf" | "high_shelf" | "high_pass", "freq_hz", "gain_db", "q"}} | {"kind": "compressor",
-    "compressor": {"ratio", "threshold_db", "attack_ms", "release_ms"}} | {"kind": "pan", "pan"} |
-    {"kind": "limiter", "limiter": {"ceiling_dbtp", "gain_db"}} | None.
-    """
-
-    type: str
-    message: str
-    priority: str
-    track: str | None
-    suggestion: str
-    confidence: float
-    evidence: dict[str, Any]
-    action: dict[str, Any] | None = None
-    tracks: tuple[str, ...] = ()
-    band: str | None = None
-    info: bool = False
-    """Advice that is not a problem (e.g. the gain a master needs); it does not lower the score."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "message": self.message,
-            "priority": self.priority,
-            "track": self.track,
-            "tracks": list(self.tracks) if self.tracks else ([self.track] if self.track else []),
-            "band": self.band,
-            "suggestion": self.suggestion,
-            "confidence": round(self.confidence, 2),
-            "evidence": _rounded(self.evidence),
-            "action": _rounded(self.action) if self.action else None,
-            "info": self.info,
-        }
 
 
 @dataclass
@@ -164,27 +125,10 @@ class MixReport:
             "target": self.target.to_dict(),
             "tracks": [t.to_dict() for t in self.tracks],
             "masking": [m.to_dict() for m in self.masking],
-            "mix": _rounded(self.mix),
-            "reference": _rounded(self.reference) if self.reference else None,
+            "mix": rounded(self.mix),
+            "reference": rounded(self.reference) if self.reference else None,
             "notes": list(self.notes),
         }
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else round(value, 3)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
-
-
-def _q_for(low_hz: float, high_hz: float, centre_hz: float) -> float:
-    """Q of a bell about as wide as the band [low, high] around ``centre_hz``."""
-    if math.isinf(high_hz) or high_hz <= low_hz:
-        return 1.0
-    return float(np.clip(centre_hz / (high_hz - low_hz), 0.7, 4.0))
 
 
 def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) -> list[TrackAnalysis]:
@@ -444,7 +388,7 @@ def masking_suggestions(
             continue
         seen.add(pair)
         cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
-        q = _q_for(*f.region, f.centre_hz)
+        q = q_for(*f.region, f.centre_hz)
         high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
         extra = ""
         if f.roles == ("kick", "bass"):
@@ -626,7 +570,7 @@ def reference_comparison(
             eq = {"type": "high_shelf", "freq_hz": 8000.0, "q": 0.707}
         else:
             centre = math.sqrt(low * high)
-            eq = {"type": "cut" if diff > 0 else "boost", "freq_hz": round(centre), "q": _q_for(low, high, centre)}
+            eq = {"type": "cut" if diff > 0 else "boost", "freq_hz": round(centre), "q": q_for(low, high, centre)}
         change = float(np.clip(-0.7 * diff, -6.0, 6.0))
         eq["gain_db"] = change
         out.append(

@@ -1,0 +1,73 @@
+"""A finding and the move that answers it: the unit every mixing analysis reports in.
+
+Every analysis (levels, masking, tone, dynamics, space, low end) returns :class:`Suggestion`
+objects; :mod:`ai.mixing.suggest` sorts them and scores the mix from them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MIX_BUS = "Mix bus"
+"""Track name the mix-bus findings are filed under."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One finding and the move that answers it.
+
+    ``action`` is structured: {"kind": "gain", "gain_db"} | {"kind": "eq", "eq": {"type": "cut" |
+    "low_shelf" | "high_shelf" | "high_pass", "freq_hz", "gain_db", "q"}} | {"kind": "compressor",
+    "compressor": {"ratio", "threshold_db", "attack_ms", "release_ms"}} | {"kind": "pan", "pan"} |
+    {"kind": "limiter", "limiter": {"ceiling_dbtp", "gain_db"}} | None.
+    """
+
+    type: str
+    message: str
+    priority: str
+    track: str | None
+    suggestion: str
+    confidence: float
+    evidence: dict[str, Any]
+    action: dict[str, Any] | None = None
+    tracks: tuple[str, ...] = ()
+    band: str | None = None
+    info: bool = False
+    """Advice that is not a problem (e.g. the gain a master needs); it does not lower the score."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "priority": self.priority,
+            "track": self.track,
+            "tracks": list(self.tracks) if self.tracks else ([self.track] if self.track else []),
+            "band": self.band,
+            "suggestion": self.suggestion,
+            "confidence": round(self.confidence, 2),
+            "evidence": rounded(self.evidence),
+            "action": rounded(self.action) if self.action else None,
+            "info": self.info,
+        }
+
+
+
+def rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 3)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    return value
+
+
+def q_for(low_hz: float, high_hz: float, centre_hz: float) -> float:
+    """Q of a bell about as wide as the band [low, high] around ``centre_hz``."""
+    if math.isinf(high_hz) or high_hz <= low_hz:
+        return 1.0
+    return float(np.clip(centre_hz / (high_hz - low_hz), 0.7, 4.0))
