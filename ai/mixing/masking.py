@@ -21,6 +21,10 @@ fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE 
 A finding is the band with the lowest SMR of a directed pair, reported when SMR is below
 SMR_THRESHOLD_DB (0 dB): "during the guitar's notes the piano is 3 dB louder than it at 400-500 Hz".
 
+A drum bus (role "drums") ranks under the bass, except where it carries the kick: with no kick
+track in the session, its fine bands up to KICK_IN_BUS_HZ are judged against the bass as a kick's
+would be (a band matters when it holds MIN_SIGNAL_SHARE of the bus's energy below that edge).
+
 A second kind of conflict is a shared home: both tracks put at least SHARED_SHARE of their energy
 into the same fine band, their long-term levels there are within SHARED_LEVEL_DB of each other and
 they play at the same time (SMR under SHARED_MAX_SMR_DB): a bass note sitting on the kick's
@@ -102,6 +106,9 @@ ten) is judged where it sounds, not diluted by the frames where it is silent."""
 SHARED_SHARE = 0.3
 SHARED_LEVEL_DB = 6.0
 SHARED_MAX_SMR_DB = 10.0
+KICK_IN_BUS_HZ = 160.0
+"""With no kick track, a drum bus's fine bands up to here are its kick: protected from the bass
+like a kick (a share of the bus's energy below this edge, not of all of it, makes a band matter)."""
 
 
 @dataclass(frozen=True)
@@ -211,17 +218,26 @@ def find_masking(
     active_floor = np.float32(10 ** (-ACTIVE_RANGE_DB / 10))
     masker_floor = np.float32(10 ** (-MASKER_ON_DB / 10))
     findings = []
+    kick_track = any(a.measurement.role == "kick" for a in analyses)
+    kick_range = np.array([high <= KICK_IN_BUS_HZ for _, high in ranges])
     for i, signal in enumerate(analyses):
         role_i = signal.measurement.role
-        bands = np.flatnonzero(share[i] >= MIN_SIGNAL_SHARE)
-        if bands.size == 0:
-            continue
-        active = power[i, bands] >= power[i, bands].max(axis=1, keepdims=True) * active_floor
-        signal_energy = np.where(active, power[i, bands], 0).sum(axis=1, dtype=np.float64)
+        own = np.flatnonzero(share[i] >= MIN_SIGNAL_SHARE)
+        in_bus = None
+        if role_i == "drums" and not kick_track and energy[i, kick_range].sum() > 0:
+            # The kick lives in the drum bus: its low end is judged as a kick's, against the bass.
+            low_share = np.where(kick_range, energy[i], 0) / energy[i, kick_range].sum()
+            in_bus = np.flatnonzero(low_share >= MIN_SIGNAL_SHARE)
         for j, masker in enumerate(analyses):
             role_j = masker.measurement.role
-            if i == j or ROLE_PRIORITY.get(role_i, 2) < ROLE_PRIORITY.get(role_j, 2):
+            kick_view = in_bus is not None and role_j == "bass"
+            if i == j or (not kick_view and ROLE_PRIORITY.get(role_i, 2) < ROLE_PRIORITY.get(role_j, 2)):
                 continue
+            bands = in_bus if kick_view else own
+            if bands.size == 0:
+                continue
+            active = power[i, bands] >= power[i, bands].max(axis=1, keepdims=True) * active_floor
+            signal_energy = np.where(active, power[i, bands], 0).sum(axis=1, dtype=np.float64)
             eligible = share[j, bands] >= MIN_MASKER_SHARE
             if not eligible.any():
                 continue

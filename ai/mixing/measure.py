@@ -32,6 +32,7 @@ import soxr
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.mixing.low_end import low_end
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
 from utils.errors import InvalidParameter, NoAudioFound
@@ -60,10 +61,6 @@ FLAT_TOP_MIN_RUN = 4
 FLAT_TOP_LEVEL = 0.999
 """A flat top below full scale must sit within 0.01 dB of the channel's peak."""
 _STFT_SECONDS = 0.085
-RUMBLE_FLOOR_PERCENTILE = 20.0
-"""Percentile of the frame-wise power below the cut-off that measures its steady floor."""
-SOUNDING_RANGE_DB = 60.0
-"""A frame sounds when its power is within this of the track's loudest frame."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +100,7 @@ class TrackMeasurement:
     rumble_peak_hz: float | None
     """Strongest frequency below the cut-off."""
     rumble_steady_share: float
-    """Share of the track's energy in a steady floor below the cut-off: the RUMBLE_FLOOR_PERCENTILE
-    of the frame-wise power below it, over the frames where the track sounds, times their number.
-    Hum, air conditioning and traffic stay between the notes and count in full; the part's own
-    low notes come and go and leave it near zero."""
+    """Share of the track's energy in a steady floor below the cut-off (see ai.mixing.low_end)."""
     stereo_width: float | None
     """Side energy over total energy (0 = mono, 0.5 = unrelated channels, 1 = out of phase)."""
     correlation: float | None
@@ -188,15 +182,12 @@ class TrackSpectra:
         spectrum: np.ndarray [shape=(n_bins,)]: long-term mean power per STFT bin (same scale).
         freqs: np.ndarray [shape=(n_bins,)]: bin frequencies in Hz.
         frame_rate: frames per second.
-        below_cut: see the attribute.
     """
 
     fine_power: np.ndarray
     spectrum: np.ndarray
     freqs: np.ndarray
     frame_rate: float
-    below_cut: np.ndarray | None = None
-    """np.ndarray [shape=(n_frames,)]: power below ``low_cut_hz`` per frame (when asked for)."""
 
 
 @dataclass
@@ -430,18 +421,14 @@ def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
     return width, max(-1.0, min(1.0, correlation))
 
 
-def track_spectra(mid: np.ndarray, sr: int, *, low_cut_hz: float | None = None) -> TrackSpectra:
-    """Frame-wise fine-band powers and the long-term spectrum of np.ndarray [shape=(n,)] ``mid``;
-    with ``low_cut_hz``, also the power below it per frame (from 1.5 bins up: the DC bin and its
-    window leakage belong to the DC offset)."""
+def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
+    """Frame-wise fine-band powers and the long-term spectrum of np.ndarray [shape=(n,)] ``mid``."""
     n_fft, hop, window, freqs, starts = stft_setup(sr)
-    cut = slice(2, int(np.searchsorted(freqs, low_cut_hz))) if low_cut_hz else None
     if mid.size < n_fft:
         mid = np.pad(mid, (0, n_fft - mid.size))
     frames = np.lib.stride_tricks.sliding_window_view(mid, n_fft)[::hop]
     n_fine = len(FINE_BAND_EDGES_HZ)
     fine = np.empty((n_fine, frames.shape[0]), dtype=np.float32)
-    below = np.zeros(frames.shape[0], dtype=np.float64) if cut is not None else None
     spectrum = np.zeros(freqs.size, dtype=np.float64)
     # Parseval: mean square of the windowed frame = (1 / (N sum w^2)) * one-sided doubled |X|^2.
     scale = np.full(freqs.size, 2.0 / (n_fft * float(np.sum(window.astype(np.float64) ** 2))))
@@ -456,25 +443,11 @@ def track_spectra(mid: np.ndarray, sr: int, *, low_cut_hz: float | None = None) 
         power *= scale
         spectrum += power.sum(axis=0, dtype=np.float64)
         fine[:, first : first + block] = np.add.reduceat(power, starts, axis=1).T
-        if below is not None:
-            below[first : first + block] = power[:, cut].sum(axis=1, dtype=np.float64)
     spectrum /= max(frames.shape[0], 1)
     # reduceat at equal indices (edges above Nyquist) returns a single bin; zero those bands.
     empty = np.append(starts[1:] == starts[:-1], starts[-1] >= freqs.size - 1)
     fine[empty] = 0.0
-    return TrackSpectra(fine, spectrum, freqs, sr / hop, below)
-
-
-def _steady_floor_share(spectra: TrackSpectra) -> float:
-    """Share of the track's energy in the steady floor of its power below the cut-off (see
-    TrackMeasurement.rumble_steady_share). Frames of digital silence (a part that enters late)
-    do not count: a hum recorded with the part is there wherever the part is."""
-    frame_power = spectra.fine_power.sum(axis=0, dtype=np.float64)
-    if spectra.below_cut is None or frame_power.size == 0 or frame_power.max() <= 0:
-        return 0.0
-    sounding = frame_power >= frame_power.max() * 10 ** (-SOUNDING_RANGE_DB / 10)
-    floor = float(np.percentile(spectra.below_cut[sounding], RUMBLE_FLOOR_PERCENTILE))
-    return float(min(1.0, floor * sounding.sum() / frame_power.sum()))
+    return TrackSpectra(fine, spectrum, freqs, sr / hop)
 
 
 def analyse_track(track: PreparedTrack) -> TrackAnalysis:
@@ -492,7 +465,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
 
     mid = (samples[0] + samples[1]) * np.float32(0.5)
     cutoff = ROLE_LOW_CUT_HZ.get(track.role, 30.0)
-    spectra = track_spectra(mid, sr, low_cut_hz=cutoff)
+    spectra = track_spectra(mid, sr)
     spectrum, freqs = spectra.spectrum, spectra.freqs
     total = float(spectrum.sum())
     band_levels: dict[str, float | None] = {}
@@ -502,12 +475,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         band_levels[name] = 10 * math.log10(power) if power > 0 else None
         band_relative[name] = 10 * math.log10(power / total) if power > 0 and total > 0 else None
 
-    # The DC bin and its window leakage (1.5 bins) belong to the DC offset, not to rumble.
-    below = (freqs < cutoff) & (freqs >= 1.5 * freqs[1])
-    below_power = spectrum[below]
-    rumble_share = float(below_power.sum() / total) if total > 0 and below.any() else 0.0
-    rumble_peak = float(freqs[below][np.argmax(below_power)]) if rumble_share > 0 else None
-    rumble_steady = _steady_floor_share(spectra) if rumble_share > 0 else 0.0
+    rumble = low_end(mid=mid, sr=sr, cutoff_hz=cutoff, total_power=total)
     low = (freqs > 20) & (freqs < 250)
     low_peak = float(freqs[low][np.argmax(spectrum[low])]) if total > 0 and spectrum[low].max() > 0 else None
 
@@ -532,9 +500,9 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         band_levels_db=band_levels,
         band_relative_db=band_relative,
         rumble_cutoff_hz=cutoff,
-        rumble_share=rumble_share,
-        rumble_peak_hz=rumble_peak,
-        rumble_steady_share=rumble_steady,
+        rumble_share=rumble.share,
+        rumble_peak_hz=rumble.peak_hz,
+        rumble_steady_share=rumble.steady_share,
         stereo_width=width,
         correlation=correlation,
         dc_offset=dc,

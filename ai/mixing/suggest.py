@@ -14,7 +14,9 @@ Findings and their thresholds (constants below):
 
 =================  ============================================================================
 clipping           a run of 3+ identical full-scale samples (or 4+ flat at the peak level below
-                   full scale); high priority from CLIP_HIGH_RUNS runs.
+                   full scale); the advice scales with the share of clipped samples (a few peaks:
+                   low; from CLIP_FEW_SHARE: lower the render 3-9 dB; from CLIP_HEAVY_SHARE: a new
+                   take), and says "at full scale" only when the peak is there.
 dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means).
 rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
                    (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...),
@@ -41,8 +43,9 @@ reference          master / mix vs a reference: loudness, per-band balance (REFE
 
 mix_quality_score = 100 - sum of PENALTY[priority] * confidence over the findings (not counting
 "info" advice such as the gain a master needs to reach the target), clipped to 0-100.
-overall_quality is a sentence from the score band (>= 85 good, >= 70 decent, >= 50 needs work,
-below 50 major problems) naming the most pressing finding.
+In the answer, overall_quality is the score as a number in 0..1 (the web client prints it as a
+percentage) and quality_summary a sentence from the score band (>= 85 good, >= 70 decent, >= 50
+needs work, below 50 major problems) naming the most pressing finding.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ import numpy as np
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
-from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
+from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
@@ -77,12 +80,21 @@ logger = logging.getLogger(__name__)
 
 CLIP_MIN_RUNS = 1
 CLIP_HIGH_RUNS = 3
+CLIP_FEW_SHARE = 1e-4
+"""Below this share of samples clipped (about 4 per second at 44.1 kHz), clipping is a few peaks."""
+CLIP_HEAVY_SHARE = 1e-2
+"""From this share of samples clipped (1 %), the distortion is continuous: only a new take fixes it."""
+CLIP_FULL_SCALE_DBFS = -0.1
+"""A clipped track whose sample peak is at least this is clipped at full scale."""
 DC_THRESHOLD = 10 ** (-50 / 20)
 RUMBLE_SHARE = 0.02
 RUMBLE_HIGH_SHARE = 0.05
-NOTE_ROLES_BELOW_CUT = frozenset({"guitar", "keys", "pad", "synth", "lead"})
+NOTE_ROLES_BELOW_CUT = frozenset(
+    {"guitar", "keys", "pad", "synth", "lead", "kick", "bass", "drums", "music", "fx", "other"}
+)
 """Roles whose parts may play notes below their ROLE_LOW_CUT_HZ (a guitar voiced down to 65 Hz,
-a piano's bass, a synth's sub): energy there that comes and goes with the part is its notes."""
+a piano's bass, a synth's sub, an 808's pitch glide under 30 Hz, a sub drop): energy there that
+comes and goes with the part is its notes; only a steady floor is rumble."""
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
 DYNAMICS_ROLES = {"vocals": (3.0, 10, 100), "speech": (3.0, 5, 80), "bass": (4.0, 20, 150), "lead": (2.5, 10, 120)}
@@ -121,7 +133,9 @@ class MixReport:
             "mode": self.mode,
             "suggestions": [s.to_dict() for s in self.suggestions],
             "mix_quality_score": self.mix_quality_score,
-            "overall_quality": self.overall_quality,
+            # The web client multiplies overall_quality by 100 and prints a percentage.
+            "overall_quality": round(self.mix_quality_score / 100, 2),
+            "quality_summary": self.overall_quality,
             "target": self.target.to_dict(),
             "tracks": [t.to_dict() for t in self.tracks],
             "masking": [m.to_dict() for m in self.masking],
@@ -202,6 +216,57 @@ def rumble_finding(m: TrackMeasurement) -> Suggestion:
     )
 
 
+def clipping_finding(m: TrackMeasurement) -> Suggestion:
+    """Clipping, with advice scaled to the damage (CLIP_FEW_SHARE, CLIP_HEAVY_SHARE) and the level
+    it sits at: a flat top below full scale was clipped first and turned down afterwards."""
+    peak = m.sample_peak_dbfs if m.sample_peak_dbfs is not None else 0.0
+    at_full_scale = peak >= CLIP_FULL_SCALE_DBFS
+    where = "at full scale" if at_full_scale else f"flat-topped at {peak:.1f} dBFS (clipped, then turned down)"
+    share = m.clipped_share
+    # 3 dB for a few clipped runs, up to 9 dB when a percent of the samples is flat.
+    reduce = float(round(3.0 + 3.0 * float(np.clip(math.log10(max(share, CLIP_FEW_SHARE) / CLIP_FEW_SHARE), 0, 2))))
+    if share < CLIP_FEW_SHARE:
+        priority = "low"
+        damage = "a few isolated clipped peaks, rarely audible"
+        move = (
+            f"If {m.name} can be re-exported, lower the level feeding its render by {reduce:.0f} dB; otherwise "
+            "leave it, or run a declipper on those peaks."
+        )
+    elif share < CLIP_HEAVY_SHARE:
+        priority = "high" if m.clipped_runs >= CLIP_HIGH_RUNS else "medium"
+        damage = "audible on transients"
+        move = (
+            f"Lower the level feeding {m.name}'s render (the plugin or clip gain before the output) by "
+            f"{reduce:.0f} dB and re-export; clipped peaks cannot be restored afterwards."
+        )
+    else:
+        priority = "high"
+        damage = "heavy, continuous distortion"
+        move = (
+            f"Re-record or re-render {m.name} with at least {reduce:.0f} dB less gain before the converter or "
+            "the render; turning the clipped file down will not remove the distortion (a declipper can only "
+            "soften it)."
+        )
+    return Suggestion(
+        "clipping",
+        f"{m.name} is clipped {where}: {m.clipped_samples} samples in {m.clipped_runs} runs "
+        f"({share:.3%} of the track): {damage}.",
+        priority,
+        m.name,
+        move,
+        float(min(0.99, 0.7 + 0.05 * m.clipped_runs)),
+        {
+            "clipped_samples": m.clipped_samples,
+            "clipped_runs": m.clipped_runs,
+            "clipped_share": share,
+            "at_full_scale": at_full_scale,
+            "sample_peak_dbfs": m.sample_peak_dbfs,
+            "true_peak_dbtp": m.true_peak_dbtp,
+        },
+        {"kind": "gain", "gain_db": -reduce},
+    )
+
+
 def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     """Findings about one track on its own: clipping, DC, rumble, dynamics, stereo, silence."""
     out: list[Suggestion] = []
@@ -233,28 +298,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
         )
         return out
     if m.clipped_runs >= CLIP_MIN_RUNS:
-        over = max(0.0, (m.true_peak_dbtp or 0.0))
-        reduce = round(max(3.0, over + 3.0))
-        out.append(
-            Suggestion(
-                "clipping",
-                f"{m.name} is clipped: {m.clipped_samples} samples in {m.clipped_runs} runs at full scale "
-                f"({m.clipped_share:.3%} of the track).",
-                "high" if m.clipped_runs >= CLIP_HIGH_RUNS else "medium",
-                m.name,
-                f"Lower the level feeding {m.name}'s render (the plugin or clip gain before the output) by "
-                f"{reduce} dB and re-export; clipped peaks cannot be restored afterwards.",
-                float(min(0.99, 0.7 + 0.05 * m.clipped_runs)),
-                {
-                    "clipped_samples": m.clipped_samples,
-                    "clipped_runs": m.clipped_runs,
-                    "clipped_share": m.clipped_share,
-                    "sample_peak_dbfs": m.sample_peak_dbfs,
-                    "true_peak_dbtp": m.true_peak_dbtp,
-                },
-                {"kind": "gain", "gain_db": -float(reduce)},
-            )
-        )
+        out.append(clipping_finding(m))
     if abs(m.dc_offset) >= DC_THRESHOLD:
         out.append(
             Suggestion(
@@ -391,7 +435,7 @@ def masking_suggestions(
         q = q_for(*f.region, f.centre_hz)
         high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
         extra = ""
-        if f.roles == ("kick", "bass"):
+        if f.roles in (("kick", "bass"), ("drums", "bass")):
             extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
         same_role = f.roles[0] == f.roles[1]
         # A lead element covered (vocals under guitars, the kick under the bass) matters most; two

@@ -119,12 +119,12 @@ ROLE_SPREAD: dict[str, float] = {"guitar": 0.6, "keys": 0.4, "synth": 0.4, "voca
 """Half-width of the spread (pan units) when a role has several tracks; roles not listed stay centred."""
 
 ROLE_LOW_CUT_HZ: dict[str, float] = {
-    "kick": 20.0,
-    "bass": 20.0,
-    "drums": 20.0,
-    "music": 20.0,
-    "other": 20.0,
-    "fx": 20.0,
+    "kick": 30.0,
+    "bass": 30.0,
+    "drums": 30.0,
+    "music": 30.0,
+    "other": 30.0,
+    "fx": 30.0,
     "snare": 60.0,
     "synth": 40.0,
     "pad": 60.0,
@@ -138,8 +138,10 @@ ROLE_LOW_CUT_HZ: dict[str, float] = {
 }
 """Lowest useful frequency of each role: energy below it is rumble, a high-pass candidate.
 
-Roles whose range reaches down to 20 Hz (kick, bass, full drums, music, fx, other) get no rumble
-check: the analysis STFT's ~11 Hz bins cannot tell a 15 Hz rumble from their own low end."""
+Roles whose range reaches to the bottom (kick, bass, a drum bus, music or a master, fx, other) are
+cut at 30 Hz: under a five-string bass's low B (31 Hz) and an 808's fundamental (about 35 Hz),
+over the 15-25 Hz of stage rumble, traffic and handling noise. The measure has 1 Hz bins
+(:mod:`ai.mixing.low_end`), so a 30 Hz cut-off does not catch a 33 Hz note."""
 
 
 @dataclass(frozen=True)

@@ -236,3 +236,46 @@ def test_a_bass_under_one_kick_hit_in_twenty_is_not_a_masking_finding() -> None:
     song = balanced_song()
     song["Bass 2"] = _second_bass(0.2, 0.05)
     assert not [s for s in of_type(findings(song), "masking") if "Bass 2" in s.tracks]
+
+
+def clip_finding(samples: np.ndarray):
+    from ai.mixing.measure import measure_track
+    from ai.mixing.suggest import clipping_finding
+
+    return clipping_finding(measure_track(DecodedAudio(stereo(samples), SR), name="Keys", role="keys"))
+
+
+def test_clipping_advice_scales_with_the_damage() -> None:
+    sine = tone(220, amp=1.0)
+    heavy = clip_finding(np.clip(sine * 1.5, -1, 1))  # flat wherever |sin| >= 2/3: 53 % of the samples
+    assert heavy.priority == "high" and heavy.evidence["clipped_share"] > 0.5
+    assert heavy.action == {"kind": "gain", "gain_db": -9.0}
+    assert "Re-record or re-render" in heavy.suggestion and "at full scale" in heavy.message
+    # Two short flat runs in six seconds: a few peaks.
+    few = sine * 0.5
+    for start in (SR, 3 * SR):
+        few[start : start + 3] = 1.0
+    light = clip_finding(few)
+    assert light.priority == "low" and light.evidence["clipped_runs"] == 4  # two runs on each channel
+    assert light.action == {"kind": "gain", "gain_db": -3.0}
+
+
+def test_a_clipped_stem_turned_down_is_not_called_clipped_at_full_scale() -> None:
+    lowered = clip_finding(np.clip(tone(220, amp=1.0) * 4, -1, 1) * np.float32(10 ** (-24 / 20)))
+    assert "at full scale" not in lowered.message
+    assert "flat-topped at -24.0 dBFS" in lowered.message
+    assert lowered.evidence["at_full_scale"] is False
+
+
+def test_a_drum_bus_is_protected_from_the_bass_when_it_carries_the_kick() -> None:
+    song = balanced_song()
+    # No kick track: the kick lives in the drum bus with the hats.
+    song["Drums"] = song.pop("Kick") + song.pop("Hi-hats")
+    clean = findings(song)
+    assert not [s for s in of_type(clean, "masking") if set(s.tracks) == {"Drums", "Bass"}]
+    song["Bass"] = song["Bass"] + stereo(tone(55, amp=0.4))
+    report = findings(song)
+    (drums_bass,) = [s for s in of_type(report, "masking") if set(s.tracks) == {"Drums", "Bass"}]
+    assert drums_bass.track == "Bass" and drums_bass.band in ("sub", "low") and not drums_bass.info
+    assert 45 <= drums_bass.action["eq"]["freq_hz"] <= 65
+    assert "sidechain" in drums_bass.suggestion
