@@ -10,7 +10,8 @@ Each stem is rendered alone with FluidSynth and the FluidR3 GM soundfont at the 
 the stems keep MMA's own balance (its volume and pan controllers travel with each part), and
 their sum is the song. Stems end where their last note rings out, so their lengths differ.
 
-Output: <out>/<song>/<stem>.wav (44.1 kHz stereo, 16-bit) and <out>/songs.json with, per song,
+Output: <out>/<song>/<stem>.wav (44.1 kHz stereo, 16-bit; with --dry also <out>/<song>/dry/<stem>.wav,
+rendered without FluidSynth's reverb and chorus) and <out>/songs.json with, per song,
 the groove, tempo, bars and stems [{"name", "file", "role"}] (role from the GM program / drum
 notes, independent of the name-based inference under test).
 
@@ -103,15 +104,33 @@ def split_midi(pm: pretty_midi.PrettyMIDI) -> list[tuple[str, str, pretty_midi.P
     return [((f"{n} 1" if f"{n} 2" in names else n), r, m) for n, r, m in out]
 
 
-def render(mid: Path, wav: Path, soundfont: str = SOUNDFONT) -> None:
+def render(mid: Path, wav: Path, soundfont: str = SOUNDFONT, *, dry: bool = False) -> None:
+    """Render ``mid`` to ``wav``; ``dry``: without FluidSynth's reverb and chorus (-R 0 -C 0)."""
+    effects = ["-R", "0", "-C", "0"] if dry else []
     subprocess.run(
-        ["fluidsynth", "-ni", "-g", "0.3", "-r", str(SAMPLE_RATE), "-O", "s16", "-F", str(wav), soundfont, str(mid)],
+        [
+            "fluidsynth",
+            "-ni",
+            *effects,
+            "-g",
+            "0.3",
+            "-r",
+            str(SAMPLE_RATE),
+            "-O",
+            "s16",
+            "-F",
+            str(wav),
+            soundfont,
+            str(mid),
+        ],
         check=True,
         capture_output=True,
     )
 
 
-def build_song(out: Path, index: int, rng: random.Random, bars: int, soundfont: str = SOUNDFONT) -> dict | None:
+def build_song(
+    out: Path, index: int, rng: random.Random, bars: int, soundfont: str = SOUNDFONT, *, dry: bool = False
+) -> dict | None:
     groove = GROOVES[index % len(GROOVES)]
     bpm = rng.randint(80, 150)
     tonic = rng.randrange(12)
@@ -138,6 +157,9 @@ def build_song(out: Path, index: int, rng: random.Random, bars: int, soundfont: 
             stem_midi.write(str(stem_mid))
             wav = folder / f"{name}.wav"
             render(stem_mid, wav, soundfont)
+            if dry:
+                (folder / "dry").mkdir(exist_ok=True)
+                render(stem_mid, folder / "dry" / wav.name, soundfont, dry=True)
             stems.append({"name": name, "file": f"{song}/{wav.name}", "role": role})
     return {
         "song": song,
@@ -158,13 +180,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--first", type=int, default=0, help="index of the first song (to add songs)")
     parser.add_argument("--soundfont", default=SOUNDFONT, help="SF2/SF3 file to render with (default: FluidR3 GM)")
+    parser.add_argument("--dry", action="store_true", help="also render each stem without reverb/chorus to <song>/dry/")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     index_file = args.out / "songs.json"
     songs = json.loads(index_file.read_text()) if index_file.exists() and args.first else []
     for index in range(args.first, args.first + args.songs):
-        song = build_song(args.out, index, rng, args.bars, args.soundfont)
+        song = build_song(args.out, index, rng, args.bars, args.soundfont, dry=args.dry)
         if song:
             songs.append(song)
             print(song["song"], song["groove"], song["bpm"], [s["name"] for s in song["stems"]], flush=True)
