@@ -82,6 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=False,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
+        # The rendered mix answers with its measurements in headers; a browser only shows these.
+        expose_headers=[
+            "Content-Disposition",
+            "X-Loudness-LUFS",
+            "X-True-Peak-dBTP",
+            "X-Target-LUFS",
+            "X-Applied-Moves",
+            "X-Findings-Acted-On",
+            "X-Findings-Gone",
+        ],
     )
     install_middleware(app)
     install_error_handlers(app)

@@ -14,14 +14,14 @@ def install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
     async def _guard_and_count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         engine: EngineState = request.app.state.engine
-        limit = engine.settings.max_upload_bytes
+        limit = engine.settings.max_request_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit + 64 * 1024:  # room for form boundaries
             response: Response = error_response(
                 413,
                 "payload_too_large",
                 f"the request body is {int(declared) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB "
-                "(setting DAWG_AI_MAX_UPLOAD_MB)",
+                "(setting DAWG_AI_MAX_REQUEST_MB)",
             )
         else:
             response = await call_next(request)

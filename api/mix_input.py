@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from fastapi import UploadFile
+
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.mixing.roles import resolve_roles
-from api.params import RequestInput, read_upload
+from api.params import RequestInput, copy_upload, remove_quietly
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
@@ -59,12 +62,30 @@ async def decode_stems(engine: EngineState, stems: dict[str, Path], roles: dict[
     return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
 
 
+async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[DecodedAudio]:
+    """Decode uploads: each is streamed to a temporary file (checking the per-file limit as it goes),
+    decoded from that path, and the file deleted, in the engine's worker threads. Peak memory is
+    the decoded audio, never the encoded bytes as well."""
+    settings = engine.settings
+    spooled: list[Path] = []
+    try:
+        for _, upload in named:
+            copy = functools.partial(
+                copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
+            )
+            spooled.append(await engine.run(copy))
+        items: list[tuple[str, bytes | Path]] = [(name, path) for (name, _), path in zip(named, spooled, strict=True)]
+        return await engine.run(_decode_all, items, settings.max_audio_duration_s)
+    finally:
+        for path in spooled:
+            remove_quietly(path)
+
+
 async def gather_mix_audio(
     engine: EngineState, inp: RequestInput, project_id: str | None, roles_param: str | dict[str, str] | None
 ) -> MixAudio:
     """Decode the request's audio. Uploaded stems (multipart ``files``) and a project's stems
     cannot be mixed in one request; ``master`` alone asks for mastering advice."""
-    limit = engine.settings.max_upload_bytes
     overrides = parse_roles(roles_param)
     uploads = inp.files.get("files", []) + inp.files.get("file", [])
     found = MixAudio()
@@ -77,23 +98,20 @@ async def gather_mix_audio(
         found.tracks = await decode_stems(engine, stems, resolve_roles(names, overrides))
         found.source = "project_stems" if stems else "none"
     elif uploads:
-        items: list[tuple[str, bytes | Path]] = []
+        named: list[tuple[str, UploadFile]] = []
         for upload in uploads:
-            name = PurePath(upload.filename or f"track {len(items) + 1}").stem or f"track {len(items) + 1}"
-            if any(name.lower() == other.lower() for other, _ in items):
+            name = PurePath(upload.filename or f"track {len(named) + 1}").stem or f"track {len(named) + 1}"
+            if any(name.lower() == other.lower() for other, _ in named):
                 raise InvalidParameter("files", f"two uploaded stems are named '{name}'; track names must differ")
-            items.append((name, await read_upload(upload, max_upload_bytes=limit)))
-        decoded = await engine.run(_decode_all, items, engine.settings.max_audio_duration_s)
-        roles = resolve_roles([name for name, _ in items], overrides)
-        found.tracks = [NamedAudio(name, roles[name], audio) for (name, _), audio in zip(items, decoded, strict=True)]
+            named.append((name, upload))
+        decoded = await decode_uploads(engine, named)
+        roles = resolve_roles([name for name, _ in named], overrides)
+        found.tracks = [NamedAudio(name, roles[name], audio) for (name, _), audio in zip(named, decoded, strict=True)]
         found.source = "uploads"
     for field_name in ("master", "reference"):
         upload = inp.file(field_name)
         if upload is not None:
-            data = await read_upload(upload, max_upload_bytes=limit)
-            (audio,) = await engine.run(
-                _decode_all, [(upload.filename or field_name, data)], engine.settings.max_audio_duration_s
-            )
+            (audio,) = await decode_uploads(engine, [(upload.filename or field_name, upload)])
             setattr(found, field_name, audio)
     if found.master is not None and not found.tracks:
         found.source = "master"

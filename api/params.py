@@ -10,7 +10,11 @@ Uploads (multipart) come back separately, by field name.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from fastapi import Request, UploadFile
@@ -20,6 +24,12 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)
+logger = logging.getLogger(__name__)
+
+COPY_CHUNK_BYTES = 1 << 20
+"""Bytes copied per read when an upload is streamed to its temporary file (1 MiB)."""
+FORM_OVERHEAD_BYTES = 64 * 1024
+"""Room for multipart boundaries and form fields on top of the files' own bytes."""
 
 
 class UnsupportedBody(EngineError):
@@ -38,13 +48,32 @@ class RequestInput:
         found = self.files.get(name)
         return found[0] if found else None
 
+    async def aclose(self) -> None:
+        """Close every upload (python-multipart's spooled temporary files go with them)."""
+        for uploads in self.files.values():
+            for upload in uploads:
+                await upload.close()
 
-async def read_input(request: Request, *, max_upload_bytes: int) -> RequestInput:
-    """Collect the query string and the body (JSON, form or multipart) of ``request``."""
+
+async def read_input(request: Request, *, max_upload_bytes: int, max_request_bytes: int | None = None) -> RequestInput:
+    """Collect the query string and the body (JSON, form or multipart) of ``request``.
+
+    An empty body (any content type) is no parameters. Multipart files stay where
+    python-multipart spooled them (memory up to 1 MB, then a temporary file); each is refused
+    over ``max_upload_bytes`` and, with ``max_request_bytes``, the request is refused when its
+    declared length (before it is read) or its files together are over it (413). The caller
+    closes the uploads (:meth:`RequestInput.aclose`).
+    """
     found = RequestInput(values=dict(request.query_params))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("", "text/plain") and not await request.body():
+    declared = request.headers.get("content-length", "").strip()
+    if declared == "0" or (content_type in ("", "text/plain") and not await request.body()):
         return found
+    if max_request_bytes is not None and declared.isdigit() and int(declared) > max_request_bytes + FORM_OVERHEAD_BYTES:
+        raise PayloadTooLarge(
+            f"the request is {int(declared) / 1e6:.1f} MB; the limit is {max_request_bytes / 1e6:.0f} MB "
+            "(setting DAWG_AI_MAX_REQUEST_MB)"
+        )
     if content_type == "application/json" or content_type.endswith("+json"):
         raw = await request.body()
         if raw.strip():
@@ -52,22 +81,36 @@ async def read_input(request: Request, *, max_upload_bytes: int) -> RequestInput
                 body = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
+            if body is None:  # a client that serialises "no parameters" as null
+                return found
             if not isinstance(body, dict):
                 raise InvalidParameter("body", "the JSON body must be an object of parameters")
             found.values.update(body)
         return found
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form(max_files=64, max_fields=256)
-        for name, value in form.multi_items():
-            if isinstance(value, StarletteUploadFile):
-                if value.size is not None and value.size > max_upload_bytes:
-                    raise PayloadTooLarge(
-                        f"{name}: the upload is {value.size / 1e6:.1f} MB; the limit is "
-                        f"{max_upload_bytes / 1e6:.0f} MB (setting DAWG_AI_MAX_UPLOAD_MB)"
-                    )
-                found.files.setdefault(name, []).append(value)
-            else:
-                found.values[name] = value
+        total = 0
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, StarletteUploadFile):
+                    size = value.size or 0
+                    if size > max_upload_bytes:
+                        raise PayloadTooLarge(
+                            f"{value.filename or name}: the upload is {size / 1e6:.1f} MB; the limit is "
+                            f"{max_upload_bytes / 1e6:.0f} MB per file (setting DAWG_AI_MAX_UPLOAD_MB)"
+                        )
+                    total += size
+                    if max_request_bytes is not None and total > max_request_bytes:
+                        raise PayloadTooLarge(
+                            f"the uploaded files come to more than {max_request_bytes / 1e6:.0f} MB, the limit per "
+                            "request (setting DAWG_AI_MAX_REQUEST_MB)"
+                        )
+                    found.files.setdefault(name, []).append(value)
+                else:
+                    found.values[name] = value
+        except PayloadTooLarge:
+            await form.close()
+            raise
         return found
     raise UnsupportedBody(
         f"a request body of type '{content_type}' is not understood; send parameters as a query "
@@ -100,15 +143,59 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
     return InvalidParameter(name, message)
 
 
-async def read_upload(upload: UploadFile, *, max_upload_bytes: int) -> bytes:
-    """The bytes of one upload, refusing more than ``max_upload_bytes``."""
+async def read_upload(
+    upload: UploadFile, *, max_upload_bytes: int, why: str = "setting DAWG_AI_MAX_UPLOAD_MB"
+) -> bytes:
+    """The bytes of one small upload (a MIDI primer), refusing more than ``max_upload_bytes``;
+    ``why`` says where the limit comes from. Audio goes through :func:`copy_upload` instead."""
     data = await upload.read(max_upload_bytes + 1)
     if len(data) > max_upload_bytes:
         raise PayloadTooLarge(
-            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB "
-            "(setting DAWG_AI_MAX_UPLOAD_MB)"
+            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB ({why})"
         )
     return data
+
+
+def copy_upload(upload: UploadFile, *, max_upload_bytes: int, directory: Path | None = None) -> Path:
+    """Stream one upload into a named temporary file, COPY_CHUNK_BYTES at a time, refusing (413) more
+    than ``max_upload_bytes`` as it goes; returns its path. Blocking: run it in a worker thread.
+    The caller deletes the file (it is deleted here when the copy fails).
+
+    The file keeps the upload's extension when it has a plain one (the decoder reads the content;
+    the extension only helps tools that look at the name).
+    """
+    suffix = PurePath(upload.filename or "").suffix.lower()
+    if not (1 < len(suffix) <= 6 and suffix[1:].isalnum()):
+        suffix = ""
+    with tempfile.NamedTemporaryFile(prefix="dawg-upload-", suffix=suffix, dir=directory, delete=False) as handle:
+        path = Path(handle.name)
+        try:
+            source = upload.file
+            source.seek(0)
+            copied = 0
+            while chunk := source.read(COPY_CHUNK_BYTES):
+                copied += len(chunk)
+                if copied > max_upload_bytes:
+                    raise PayloadTooLarge(
+                        f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB "
+                        "per file (setting DAWG_AI_MAX_UPLOAD_MB)"
+                    )
+                handle.write(chunk)
+        except BaseException:
+            handle.close()
+            remove_quietly(path)
+            raise
+    return path
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete a temporary file; a file already gone is fine, any other failure is logged."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        logger.warning("could not delete the temporary upload %s", path, exc_info=True)
 
 
 def openapi_params(model: type[BaseModel], *, files: dict[str, str] | None = None) -> dict[str, Any]:

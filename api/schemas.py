@@ -243,12 +243,19 @@ class SuggestionOut(BaseModel):
 
 
 class MixingResponse(BaseModel):
+    """Mixing advice. With no audio (an empty POST): status "no_audio", a message saying how to send
+    audio, overall_quality null and no suggestions (200)."""
+
     model_config = ConfigDict(extra="allow")
 
-    status: str
+    status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
+    message: str | None = Field(None, description="With no_audio: how to provide audio.")
     suggestions: list[SuggestionOut]
-    mix_quality_score: float | None
-    overall_quality: str
+    mix_quality_score: float | None = Field(description="0-100; null without audio.")
+    overall_quality: float | None = Field(
+        description="The score as a number in 0..1 (a client shows it as a percentage); null without audio."
+    )
+    quality_summary: str | None = Field(None, description="The score band and the most pressing finding, in words.")
 
 
 class LevelOut(BaseModel):
@@ -259,11 +266,73 @@ class LevelOut(BaseModel):
 
 
 class AutoLevelResponse(BaseModel):
+    """Gains and pans per track. With no audio: status "no_audio", the message, empty levels (200)."""
+
     model_config = ConfigDict(extra="allow")
 
-    status: str
+    status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
+    message: str | None = Field(None, description="With no_audio: how to provide audio.")
     levels: dict[str, LevelOut]
     gain_adjustments: dict[str, float]
+
+
+class RenderParams(MixingParams):
+    """Parameters of /mixing/render: the mixing inputs plus what to render and how to deliver it."""
+
+    format: Literal["wav", "flac", "json"] = Field(
+        "wav",
+        description="wav or flac: the file itself (headers X-Loudness-LUFS, X-True-Peak-dBTP, X-Findings-Gone ...); "
+        "json: the report of what was applied and the measurements after, with the audio as base64 WAV.",
+    )
+    bit_depth: int = Field(24, description="16 (TPDF-dithered) or 24 bit.")
+    master: bool = Field(
+        False,
+        description="Aim the mix at the loudness target (target: streaming -14 LUFS by default) with a true-peak "
+        "limiter (true peak <= -1 dBTP); false: the mix at auto-level's -18 LUFS pre-master level.",
+    )
+    apply: str | list[str] | None = Field(
+        None,
+        description="Kinds of move to apply, comma-separated or a list: auto_level (gains and pans), gain, pan, eq, "
+        "compressor, automation; all (default) or none.",
+    )
+
+    @field_validator("bit_depth")
+    @classmethod
+    def _bit_depth(cls, value: int) -> int:
+        if value not in (16, 24):
+            raise ValueError("use 16 or 24")
+        return value
+
+    @field_validator("apply", mode="before")
+    @classmethod
+    def _apply(cls, value: Any) -> Any:
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise ValueError("a list of move kinds (strings)")
+        return value
+
+
+class RenderResponse(BaseModel):
+    """/mixing/render with format=json."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["success"] = "success"
+    source: str = Field(description="uploads or project_stems.")
+    audio_base64: str = Field(description="The rendered mix as a WAV file, base64-encoded.")
+    audio_format: Literal["wav"] = "wav"
+    bit_depth: int
+    sample_rate: int
+    duration_s: float
+    applied: list[dict[str, Any]] = Field(description="Per track (and the mix bus): gain, pan and the moves applied.")
+    skipped: list[dict[str, Any]] = Field(description="The findings' moves not applied, each with the reason.")
+    master: dict[str, Any] | None = Field(
+        description="With master=true: gain, limiter, loudness, true peak, passes, within_tolerance."
+    )
+    measured_after: dict[str, Any] = Field(
+        description="The rendered mix's loudness, true peak, range, crest; the acted-on findings gone and remaining."
+    )
+    report: dict[str, Any] = Field(description="The mixing report the render acted on (as /mixing/suggest answers).")
+    report_after: dict[str, Any] | None = Field(description="The same analysis of the rendered stems (and master).")
 
 
 # ---------------------------------------------------------------- system

@@ -38,7 +38,20 @@ class Settings(BaseSettings):
     )
     status_interval_s: float = Field(300.0, gt=0, description="Seconds between status file rewrites.")
 
-    max_upload_mb: float = Field(100.0, gt=0, description="Largest accepted upload, in megabytes.")
+    max_upload_mb: float = Field(
+        512.0,
+        gt=0,
+        description="Largest accepted file in an upload, in megabytes (a 3-minute 24-bit 96 kHz stereo stem is ~100 MB).",
+    )
+    max_request_mb: float = Field(
+        1024.0,
+        gt=0,
+        description="Largest accepted request body (all uploaded files together), in megabytes: "
+        "an 8-stem, 3-minute, 24-bit session is ~250 MB at 48 kHz.",
+    )
+    upload_dir: Path | None = Field(
+        None, description="Folder for uploads on their way to the decoder (default: the system's temporary folder)."
+    )
     max_audio_duration_s: float = Field(
         1800.0, gt=0, description="Longest audio accepted for analysis, in seconds (longer: 413)."
     )
@@ -56,3 +69,7 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)

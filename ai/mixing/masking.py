@@ -106,6 +106,8 @@ ten) is judged where it sounds, not diluted by the frames where it is silent."""
 SHARED_SHARE = 0.3
 SHARED_LEVEL_DB = 6.0
 SHARED_MAX_SMR_DB = 10.0
+MIN_CENTRE_HZ = 20.0
+"""An EQ move is never centred below this (an 11 Hz STFT bin's DC leakage is not a musical band)."""
 KICK_IN_BUS_HZ = 160.0
 """With no kick track, a drum bus's fine bands up to here are its kick: protected from the bass
 like a kick (a share of the bus's energy below this edge, not of all of it, makes a band matter)."""
@@ -186,9 +188,10 @@ def _frames(analyses: list[TrackAnalysis], gains_db: list[float]) -> np.ndarray:
 
 
 def _centre(analysis: TrackAnalysis, low: float, high: float) -> float:
-    """Frequency (Hz) where ``analysis``'s long-term spectrum is strongest within [low, high)."""
+    """Frequency (Hz) where ``analysis``'s long-term spectrum is strongest within [low, high), from
+    MIN_CENTRE_HZ up (the lowest fine band starts at 0 Hz, where the DC bin and its leakage are)."""
     freqs, spectrum = analysis.spectra.freqs, analysis.spectra.spectrum
-    inside = (freqs >= low) & (freqs < high)
+    inside = (freqs >= max(low, MIN_CENTRE_HZ)) & (freqs < high)
     if not inside.any() or spectrum[inside].max() <= 0:
         return math.sqrt(max(low, 20.0) * min(high, 20000.0))
     return float(freqs[inside][np.argmax(spectrum[inside])])

@@ -45,11 +45,16 @@ def _generate_variations(
     return found
 
 
+PRIMER_MAX_BYTES = 4 * 1024 * 1024
+"""A primer is a MIDI clip (kilobytes): read into memory, so capped far below the audio upload limit."""
+
+
 async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | None) -> Response | GenerationResponse:
     params = validate_params(GenerationParams, inp.values)
     resolved = resolve_part(params, endpoint_part)
     upload = inp.file("primer")
-    uploaded = await read_upload(upload, max_upload_bytes=engine.settings.max_upload_bytes) if upload else None
+    limit = min(PRIMER_MAX_BYTES, engine.settings.max_upload_bytes)
+    uploaded = await read_upload(upload, max_upload_bytes=limit, why="a MIDI primer") if upload else None
     primer = primer_bytes(params, uploaded)
     if params.format == "midi" and params.variations > 1:
         raise InvalidParameter("format", "format=midi returns one file; ask for variations=1 or format=json")

@@ -1,18 +1,29 @@
-"""Mixing advice and auto-level from measurements of the tracks' audio."""
+"""Mixing advice, auto-level and the rendered mix, from measurements of the tracks' audio.
+
+With no audio at all (an empty POST: no files, no project, or a project with no stems),
+/suggest and /auto_level answer 200 with one body, status "no_audio", a message saying how to
+send audio, overall_quality null and empty suggestions and levels: the web client sends every
+mixing request that way and shows the message. /render answers 422 ``no_audio`` instead: there is
+nothing to render.
+"""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
+from ai.mixing.render import RenderResult, encode_audio, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
 from api.mix_input import MixAudio, gather_mix_audio
 from api.params import openapi_params, validate_params
-from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse
+from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
+from utils.errors import NoAudioFound
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
 _FILES = {
@@ -20,13 +31,52 @@ _FILES = {
     "master": "A finished mix, for mastering advice.",
     "reference": "A reference track to compare the mix with.",
 }
+_RENDER_FILES = {
+    "files": "Stems, one file per track (the track name is the file name without extension).",
+    "reference": "A reference track (its comparison moves on the mix bus are applied).",
+}
 _DOCS = openapi_params(MixingParams, files=_FILES)
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422)}
+_RENDER_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": RenderResponse,
+        "description": "The rendered mix: the file (format=wav or flac) or, with format=json, this body.",
+        "content": {
+            "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+            "audio/flac": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415)},
+    422: {
+        "model": ErrorBody,
+        "description": "no_audio: no stems to render; invalid_parameter; undecodable_audio.",
+    },
+}
 NO_AUDIO = (
     "no audio found: upload stems as multipart 'files' (one file per track), a finished mix as "
     "'master', or render the project's stems to <projects dir>/<project_id>/stems/<track name>.wav "
     "and pass project_id"
 )
+NO_STEMS_TO_RENDER = (
+    "nothing to render: upload stems as multipart 'files' (one file per track), or render the project's "
+    "stems to <projects dir>/<project_id>/stems/<track name>.wav and pass project_id"
+)
+MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac"}
+
+
+def no_audio_body() -> dict[str, Any]:
+    """The one answer of /suggest and /auto_level to a request without audio."""
+    return {
+        "status": "no_audio",
+        "message": NO_AUDIO,
+        "suggestions": [],
+        "mix_quality_score": None,
+        "overall_quality": None,
+        "quality_summary": None,
+        "tracks": [],
+        "levels": {},
+        "gain_adjustments": {},
+    }
 
 
 def _inputs(mix: MixAudio) -> list[TrackInput]:
@@ -52,14 +102,7 @@ async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(MixingParams, inp.values)
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks and mix.master is None:
-        return {
-            "status": "no_audio",
-            "message": NO_AUDIO,
-            "suggestions": [],
-            "mix_quality_score": None,
-            "overall_quality": "unknown: no audio to measure",
-            "tracks": [],
-        }
+        return no_audio_body()
     report = await engine.run(_suggest, mix, params.target or "streaming")
     return {"status": "success", "source": mix.source, **report}
 
@@ -75,6 +118,75 @@ async def auto_level(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(MixingParams, inp.values)
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks:
-        return {"status": "no_audio", "message": NO_AUDIO, "levels": {}, "gain_adjustments": {}}
+        return no_audio_body()
     result = await engine.run(_auto_level, mix, params.target or "premaster")
     return {"source": mix.source, **result}
+
+
+def _render(mix: MixAudio, params: RenderParams) -> tuple[RenderResult, bytes]:
+    target = params.target or "streaming"
+    result = render_mix_report(
+        tracks=_inputs(mix),
+        apply=parse_apply(params.apply),
+        master_target=target if params.master else None,
+        target=target,
+        reference=mix.reference,
+        overwrite_input=True,  # the stems were decoded for this request only
+    )
+    fmt = "wav" if params.format == "json" else params.format
+    return result, encode_audio(result.samples, result.sample_rate, fmt=fmt, bit_depth=params.bit_depth)
+
+
+def _headers(result: RenderResult, filename: str) -> dict[str, str]:
+    m = result.measured_after
+
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Loudness-LUFS": number(m.get("integrated_lufs")),
+        "X-True-Peak-dBTP": number(m.get("true_peak_dbtp")),
+        "X-Applied-Moves": str(sum(len(entry["moves"]) for entry in result.applied)),
+    }
+    if result.master is not None:
+        headers["X-Target-LUFS"] = number(result.master["target"]["lufs"])
+    if "acted_on" in m:
+        headers["X-Findings-Acted-On"] = str(m["acted_on"])
+        headers["X-Findings-Gone"] = str(len(m["gone"]))
+    return headers
+
+
+@router.post(
+    "/render",
+    response_class=Response,
+    responses=_RENDER_ERRORS,
+    openapi_extra=openapi_params(RenderParams, files=_RENDER_FILES),
+    summary="The mix with the engine's moves applied (gains, pans, EQ, compression), optionally mastered",
+    description="Applies what /mixing/suggest and /mixing/auto_level advise, sums the stems, optionally "
+    "masters to the loudness target with a true-peak limiter, measures the result again and answers the "
+    "audio (WAV or FLAC, 16 or 24 bit) or, with format=json, base64 audio and the report. Without stems: "
+    "422 no_audio.",
+)
+async def render(engine: EngineDep, inp: InputDep) -> Response:
+    params = validate_params(RenderParams, inp.values)
+    parse_apply(params.apply)  # an unknown kind is a 422 before any audio is decoded
+    mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
+    if not mix.tracks:
+        raise NoAudioFound(NO_STEMS_TO_RENDER)
+    result, audio = await engine.run(_render, mix, params)
+    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
+    stem = f"{base}_master" if params.master else f"{base}_mix"
+    if params.format == "json":
+        body = RenderResponse(
+            source=mix.source,
+            audio_base64=base64.b64encode(audio).decode("ascii"),
+            bit_depth=params.bit_depth,
+            sample_rate=result.sample_rate,
+            duration_s=round(result.duration_s, 3),
+            **{key: value for key, value in result.to_dict().items() if key not in ("sample_rate", "duration_s")},
+            report=result.report_before.to_dict(),
+            report_after=result.report_after.to_dict() if result.report_after else None,
+        )
+        return Response(body.model_dump_json(), media_type="application/json")
+    return Response(audio, media_type=MEDIA_TYPES[params.format], headers=_headers(result, f"{stem}.{params.format}"))

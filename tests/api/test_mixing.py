@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -154,6 +155,172 @@ def test_no_audio_says_so_plainly(client: TestClient) -> None:
         assert body["status"] == "no_audio"
         assert "stems" in body["message"]
     assert client.post("/api/v1/mixing/suggest").json()["suggestions"] == []
+
+
+def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
+    """The web client sends every mixing request as an empty POST: one 200 no_audio answer, whatever
+    the body's type, and for a project without stems; /render has nothing to render (422)."""
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    (settings.projects_dir / "empty.json").write_text(
+        json.dumps({"project_id": "e1", "name": "Empty", "tempo": 120, "time_signature": "4/4", "tracks": ["Kick"]})
+    )
+    empties = [
+        {},
+        {"json": {}},
+        {"content": b"null", "headers": {"content-type": "application/json"}},
+        {"content": b"", "headers": {"content-type": "application/octet-stream"}},
+        {"data": {"target": "streaming"}},
+        {"params": {"project_id": "e1"}},
+    ]
+    with engine_client(settings) as client:
+        answers = [
+            client.post(path, **kw)
+            for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level")
+            for kw in empties
+        ]
+        render = client.post("/api/v1/mixing/render")
+        render_project = client.post("/api/v1/mixing/render", json={"project_id": "e1"})
+    for response in answers:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "no_audio" and "files" in body["message"]
+        assert body["overall_quality"] is None and body["mix_quality_score"] is None
+        assert body["suggestions"] == [] and body["levels"] == {} and body["gain_adjustments"] == {}
+    assert len({json.dumps(r.json(), sort_keys=True) for r in answers}) == 1
+    for response in (render, render_project):
+        assert response.status_code == 422 and response.json()["error"] == "no_audio"
+
+
+def test_overall_quality_is_a_number_in_0_1(client: TestClient) -> None:
+    body = client.post("/api/v1/mixing/suggest", files=upload(stems())).json()
+    assert isinstance(body["overall_quality"], float)
+    assert body["overall_quality"] == pytest.approx(body["mix_quality_score"] / 100, abs=0.005)
+    assert isinstance(body["quality_summary"], str) and body["quality_summary"]
+
+
+# ----------------------------------------------------------------------------------- render
+
+
+def test_render_returns_a_mastered_wav(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/mixing/render", data={"master": "true", "target": "streaming"}, files=upload(stems())
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav"
+    assert response.headers["content-disposition"] == 'attachment; filename="mix_master.wav"'
+    y, sr = sf.read(io.BytesIO(response.content), dtype="float32", always_2d=True)
+    assert sr == SR and y.shape == (6 * SR, 2) and sf.info(io.BytesIO(response.content)).subtype == "PCM_24"
+    # Measured here from the file: on the target, under the ceiling; the headers say the same.
+    lufs = loudness.integrated_loudness(y=y.T, sr=sr)
+    peak = loudness.true_peak_dbtp(y=y.T, sr=sr)
+    assert lufs == pytest.approx(-14.0, abs=0.5) and peak <= -1.0
+    assert float(response.headers["x-loudness-lufs"]) == pytest.approx(lufs, abs=0.05)
+    assert float(response.headers["x-target-lufs"]) == -14.0
+    assert int(response.headers["x-findings-gone"]) <= int(response.headers["x-findings-acted-on"])
+
+
+def test_render_json_reports_what_was_applied(client: TestClient) -> None:
+    tracks = stems()
+    t = np.arange(len(tracks["Vocals"])) / SR
+    tracks["Vocals"] = tracks["Vocals"] + (0.01 * np.sin(2 * np.pi * 40 * t)).astype(np.float32)
+    response = client.post(
+        "/api/v1/mixing/render",
+        data={"format": "json", "bit_depth": "16", "apply": "auto_level,eq"},
+        files=upload(tracks),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    audio = base64.b64decode(body["audio_base64"])
+    y, sr = sf.read(io.BytesIO(audio), dtype="float32", always_2d=True)
+    assert sf.info(io.BytesIO(audio)).subtype == "PCM_16" and sr == body["sample_rate"] == SR
+    assert body["master"] is None and body["duration_s"] == pytest.approx(6.0)
+    vocals = next(entry for entry in body["applied"] if entry["track"] == "Vocals")
+    assert [m["type"] for m in vocals["moves"] if m["kind"] == "eq"] == ["high_pass"]
+    assert {(g["type"], g["track"]) for g in body["measured_after"]["gone"]} >= {("rumble", "Vocals")}
+    assert any(s["type"] == "rumble" for s in body["report"]["suggestions"])
+    assert not any(s["type"] == "rumble" and not s["info"] for s in body["report_after"]["suggestions"])
+    # Without a master the mix sits at auto-level's pre-master level, under the ceiling.
+    assert loudness.true_peak_dbtp(y=y.T, sr=sr) <= -1.0
+    # Not asked for: compressor and gain moves are listed as skipped, with the reason.
+    assert all("reason" in item for item in body["skipped"])
+
+
+def test_render_flac_and_errors(client: TestClient) -> None:
+    flac = client.post("/api/v1/mixing/render", data={"format": "flac", "bit_depth": "16"}, files=upload(stems(3)))
+    assert flac.status_code == 200 and flac.headers["content-type"] == "audio/flac"
+    assert sf.info(io.BytesIO(flac.content)).format == "FLAC"
+    bad = [
+        ({"apply": "reverb"}, "apply"),
+        ({"bit_depth": "8"}, "bit_depth"),
+        ({"format": "mp3"}, "format"),
+    ]
+    for data, name in bad:
+        response = client.post("/api/v1/mixing/render", data=data, files=upload(stems(1)))
+        assert response.status_code == 422 and response.json()["detail"].startswith(name), response.text
+    not_audio = upload(stems(1)) + [("files", ("Notes.wav", b"just text, not audio" * 10, "audio/wav"))]
+    response = client.post("/api/v1/mixing/render", files=not_audio)
+    assert response.status_code == 415 and "Notes" in response.json()["detail"]
+
+
+def test_render_is_in_the_docs(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/mixing/render"]["post"]
+    assert {p["name"] for p in operation["parameters"]} >= {"format", "bit_depth", "master", "apply", "target"}
+    assert {"200", "413", "415", "422"} <= set(operation["responses"])
+    assert {"audio/wav", "audio/flac", "application/json"} <= set(operation["responses"]["200"]["content"])
+    assert "files" in operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+
+
+# ----------------------------------------------------------------------------------- real sessions
+
+
+def pcm24(seconds: float, seed: int, sr: int = 48000) -> bytes:
+    """A 24-bit stereo WAV of band noise (seconds at 48 kHz: 288 kB a second)."""
+    rng = np.random.default_rng(seed)
+    y = (0.1 * rng.standard_normal((int(seconds * sr), 2))).astype(np.float32)
+    buffer = io.BytesIO()
+    sf.write(buffer, y, sr, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+def session(n: int = 4, seconds: float = 7.0) -> list[tuple[str, tuple[str, bytes, str]]]:
+    names = ["Kick", "Bass", "Guitar", "Vocals", "Keys", "Pad", "Snare", "Hi-hats"][:n]
+    return [("files", (f"{name}.wav", pcm24(seconds, k), "audio/wav")) for k, name in enumerate(names)]
+
+
+def test_a_24_bit_session_streams_through_temporary_files(tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    files = session()  # 4 stems of 2.0 MB
+    settings = make_settings(tmp_path, max_upload_mb=10, max_request_mb=20, upload_dir=uploads)
+    with engine_client(settings) as client:
+        response = client.post("/api/v1/mixing/auto_level", files=files)
+        broken = client.post(
+            "/api/v1/mixing/suggest", files=files + [("files", ("Bad.wav", pcm24(1.0, 9)[:30], "audio/wav"))]
+        )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body["levels"]) == {"Kick", "Bass", "Guitar", "Vocals"} and body["source"] == "uploads"
+    assert broken.status_code == 422 and "Bad" in broken.json()["detail"]
+    # Every upload went through a temporary file that is gone afterwards, also when decoding failed.
+    assert list(uploads.iterdir()) == []
+
+
+def test_upload_limits_per_file_and_per_request(tmp_path: Path) -> None:
+    files = session()  # 4 stems of 2.0 MB, 8.1 MB together
+    with engine_client(make_settings(tmp_path, max_upload_mb=10, max_request_mb=5)) as client:
+        total = client.post("/api/v1/mixing/suggest", files=files)
+    with engine_client(make_settings(tmp_path, max_upload_mb=1.5, max_request_mb=1024)) as client:
+        one = client.post("/api/v1/mixing/suggest", files=files[:1])
+    assert total.status_code == 413 and "DAWG_AI_MAX_REQUEST_MB" in total.json()["detail"]
+    assert one.status_code == 413 and "DAWG_AI_MAX_UPLOAD_MB" in one.json()["detail"]
+
+
+def test_a_session_larger_than_the_file_limit_is_accepted(tmp_path: Path) -> None:
+    files = session(seconds=4.0)  # 4 stems of 1.15 MB, 4.6 MB together
+    with engine_client(make_settings(tmp_path, max_upload_mb=2, max_request_mb=8)) as client:
+        response = client.post("/api/v1/mixing/auto_level", files=files)
+    assert response.status_code == 200, response.text
 
 
 def test_one_unreadable_stem_is_named(client: TestClient) -> None:
