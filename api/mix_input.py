@@ -29,6 +29,8 @@ class MixAudio:
     master: DecodedAudio | None = None
     reference: DecodedAudio | None = None
     source: str = "none"  # project_stems | uploads | master | none
+    tempo: float | None = None
+    """The project manifest's tempo (BPM), when the stems come from a project."""
 
 
 def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
@@ -93,6 +95,7 @@ async def gather_mix_audio(
         raise InvalidParameter("project_id", "send either project_id or uploaded files, not both")
     if project_id:
         manifest = await engine.run(engine.projects.get, project_id)
+        found.tempo = manifest.tempo
         stems = await engine.run(engine.projects.find_stems, manifest.project_id)
         names = list(stems)
         found.tracks = await decode_stems(engine, stems, resolve_roles(names, overrides))

@@ -229,6 +229,13 @@ class MixingParams(BaseModel):
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
+    tempo: float | None = Field(
+        None,
+        ge=20,
+        le=300,
+        description="The song's tempo (quarter-note BPM) for delay and compressor release times; default: the "
+        "project's manifest, else measured from the mix.",
+    )
 
 
 class SuggestionOut(BaseModel):

@@ -286,3 +286,18 @@ def warm_up() -> None:
     # 4 s is too short for the metrical-level model to run: read and check its file now.
     shipped_level_model()
     logger.info("analysis pipeline warmed up")
+
+
+def estimate_tempo(audio: DecodedAudio) -> float | None:
+    """The quarter-note tempo (BPM, to 0.1) of ``audio`` as :func:`analyze` reports it, without the
+    key, chords and loudness (for the mixing advice's delay and release times); None without a pulse
+    or for silence."""
+    samples = audio.samples
+    if samples.ndim != 2 or samples.shape[1] == 0 or not np.isfinite(samples).all():
+        return None
+    if max(float(np.abs(samples).max()), 0.0) <= 10 ** (SILENCE_DBFS / 20):
+        return None
+    rhythm = _rhythm(compute_features(to_analysis_rate(audio), ANALYSIS_SR))
+    if rhythm.tempo is None:
+        return None
+    return round(rhythm.tempo * _quarters_per_beat(rhythm.time_signature), 1)

@@ -20,10 +20,19 @@ MIX_BUS = "Mix bus"
 class Suggestion:
     """One finding and the move that answers it.
 
-    ``action`` is structured: {"kind": "gain", "gain_db"} | {"kind": "eq", "eq": {"type": "cut" |
-    "low_shelf" | "high_shelf" | "high_pass", "freq_hz", "gain_db", "q"}} | {"kind": "compressor",
-    "compressor": {"ratio", "threshold_db", "attack_ms", "release_ms"}} | {"kind": "pan", "pan"} |
-    {"kind": "limiter", "limiter": {"ceiling_dbtp", "gain_db"}} | None.
+    ``action`` is structured (None when there is nothing to apply):
+
+    * {"kind": "gain", "gain_db"}, {"kind": "pan", "pan"};
+    * {"kind": "eq", "eq": {"type": "bell" | "cut" | "boost" | "low_shelf" | "high_shelf" |
+      "high_pass", "freq_hz", "gain_db", "q"}} ("cut" and "boost" are bells);
+    * {"kind": "compressor", "compressor": {"threshold_db", "ratio", "attack_ms", "release_ms",
+      "knee_db", "makeup_db", ["stages"]}, "check": {"before", "after", "target", ...}}: the check is
+      the suggestion applied to the track and measured again;
+    * {"kind": "automation", "sections": [{"start_s", "end_s", "gain_db"}], "check": {...}}: volume
+      automation (or a leveler) where the swing is between sections;
+    * {"kind": "back_off", ...}: give back gain reduction (nothing a renderer can apply);
+    * {"kind": "reverb", "reverb": {...}} / {"kind": "delay", "delay": {...}}: sends (ai.mixing.space);
+    * {"kind": "limiter", "limiter": {"ceiling_dbtp", "gain_db"}}.
     """
 
     type: str

@@ -582,6 +582,7 @@ def render_mix_report(
     target: str | float | None = "streaming",
     roles: dict[str, str] | None = None,
     reference: DecodedAudio | None = None,
+    tempo_bpm: float | None = None,
     remeasure: bool = True,
     overwrite_input: bool = False,
     workers: int | None = None,
@@ -628,7 +629,7 @@ def render_mix_report(
         clock = now
 
     if report is None:
-        report = suggest(tracks, target=target, roles=roles, reference=reference, workers=workers)
+        report = suggest(tracks, target=target, roles=roles, reference=reference, tempo_bpm=tempo_bpm, workers=workers)
         lap("suggest")
     used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
     used_roles.update(roles or {})
@@ -743,6 +744,7 @@ def render_mix_report(
             target=report.target.lufs if mastering is None else mastering.lufs,
             master=DecodedAudio(mix, sr) if mastering is not None else None,
             reference=reference,
+            tempo_bpm=report.tempo_bpm,
             workers=workers,
         )
         measured.update(compare_findings(plan.acted_on, report_after.suggestions))

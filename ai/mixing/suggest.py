@@ -29,8 +29,10 @@ masking            in a band that matters to both tracks, the masker is louder t
                    ai.mixing.masking). Between two roles of the same rank (guitar and
                    guitar, keys and guitar) it is ``info``: an arrangement overlap worth a look
                    (pan them apart), not a problem; it does not lower the score.
-dynamics           crest factor above DYNAMICS_CREST_DB (or loudness range above DYNAMICS_LRA_LU)
-                   on a role that is usually compressed (vocals, speech, bass, lead).
+tonal              EQ moves against the role's learned tonal curve (ai.mixing.tonal).
+dynamics           over-compression and uncontrolled dynamics against the role's learned norms,
+                   with a compressor derived from the signal and checked on it (ai.mixing.dynamics).
+space              too wet or too dry for the role, reverb and tempo-synced delay (ai.mixing.space).
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
                    on kick / bass (width above LOW_END_WIDTH).
 silence            a track that is silent (SILENT_SHARE of its 100 ms blocks below -60 LUFS).
@@ -59,6 +61,7 @@ from typing import Any
 
 import numpy as np
 
+from ai.analysis.pipeline import estimate_tempo
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
@@ -73,7 +76,9 @@ from ai.mixing.measure import (
     analyse_track,
     prepare_tracks,
 )
-from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, resolve_target
+from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, band_of, resolve_target
+from ai.mixing.tonal import reference_eq
+from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
 from utils.errors import NoAudioFound
 
 logger = logging.getLogger(__name__)
@@ -97,10 +102,6 @@ a piano's bass, a synth's sub, an 808's pitch glide under 30 Hz, a sub drop): en
 comes and goes with the part is its notes; only a steady floor is rumble."""
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
-DYNAMICS_ROLES = {"vocals": (3.0, 10, 100), "speech": (3.0, 5, 80), "bass": (4.0, 20, 150), "lead": (2.5, 10, 120)}
-"""role -> (ratio, attack ms, release ms) of the compressor starting point."""
-DYNAMICS_CREST_DB = 20.0
-DYNAMICS_LRA_LU = 12.0
 PHASE_CORRELATION = -0.2
 LOW_END_WIDTH = 0.2
 SILENT_SHARE = 0.98
@@ -127,6 +128,11 @@ class MixReport:
     mix: dict[str, Any] = field(default_factory=dict)
     reference: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    track_details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per track name: its dynamics and space measures."""
+    tempo_bpm: float | None = None
+    tempo_source: str | None = None
+    """"given" (the request or the project's manifest), "analysis" (measured from the mix), or None."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +143,9 @@ class MixReport:
             "overall_quality": round(self.mix_quality_score / 100, 2),
             "quality_summary": self.overall_quality,
             "target": self.target.to_dict(),
-            "tracks": [t.to_dict() for t in self.tracks],
+            "tracks": [{**t.to_dict(), **rounded(self.track_details.get(t.name, {}))} for t in self.tracks],
+            "tempo_bpm": self.tempo_bpm,
+            "tempo_source": self.tempo_source,
             "masking": [m.to_dict() for m in self.masking],
             "mix": rounded(self.mix),
             "reference": rounded(self.reference) if self.reference else None,
@@ -147,11 +155,15 @@ class MixReport:
 
 def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) -> list[TrackAnalysis]:
     """Analyse tracks, in threads (numpy and scipy release the GIL in the heavy parts)."""
-    workers = workers or min(4, os.cpu_count() or 1, len(prepared))
-    if workers <= 1 or len(prepared) == 1:
-        return [analyse_track(p) for p in prepared]
+    return _in_pool(analyse_track, prepared, workers)
+
+
+def _in_pool(function: Any, items: list[Any], workers: int | None) -> list[Any]:
+    workers = workers or min(4, os.cpu_count() or 1, len(items))
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(analyse_track, prepared))
+        return list(pool.map(function, items))
 
 
 # ----------------------------------------------------------------------------------- per track
@@ -268,7 +280,8 @@ def clipping_finding(m: TrackMeasurement) -> Suggestion:
 
 
 def track_findings(m: TrackMeasurement) -> list[Suggestion]:
-    """Findings about one track on its own: clipping, DC, rumble, dynamics, stereo, silence."""
+    """Findings about one track on its own from its measurement: clipping, DC, rumble, stereo, silence
+    (tone, dynamics and space come from :func:`ai.mixing.track_advice.track_advice`)."""
     out: list[Suggestion] = []
     if m.integrated_lufs is None and m.duration_s < loudness.MOMENTARY_S:
         out.append(
@@ -315,33 +328,6 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
         )
     if m.rumble_share >= RUMBLE_SHARE:
         out.append(rumble_finding(m))
-    if m.role in DYNAMICS_ROLES and m.crest_factor_db is not None and m.rms_dbfs is not None:
-        lra = m.loudness_range_lu or 0.0
-        if m.crest_factor_db > DYNAMICS_CREST_DB or lra > DYNAMICS_LRA_LU:
-            ratio, attack, release = DYNAMICS_ROLES[m.role]
-            threshold = round(m.rms_dbfs + 6.0)
-            out.append(
-                Suggestion(
-                    "dynamics",
-                    f"{m.name} swings a lot for a {m.role} part: crest factor {m.crest_factor_db:.1f} dB, "
-                    f"loudness range {lra:.1f} LU.",
-                    "low",
-                    m.name,
-                    f"Compress {m.name}: ratio {ratio:g}:1, threshold {threshold} dBFS, attack {attack} ms, "
-                    f"release {release} ms, for 3-6 dB of gain reduction on the peaks.",
-                    0.6,
-                    {"crest_factor_db": m.crest_factor_db, "loudness_range_lu": lra, "rms_dbfs": m.rms_dbfs},
-                    {
-                        "kind": "compressor",
-                        "compressor": {
-                            "ratio": ratio,
-                            "threshold_db": float(threshold),
-                            "attack_ms": float(attack),
-                            "release_ms": float(release),
-                        },
-                    },
-                )
-            )
     if m.channels > 1 and m.correlation is not None and m.correlation < PHASE_CORRELATION:
         out.append(
             Suggestion(
@@ -597,41 +583,45 @@ def mastering_findings(
 
 
 def reference_comparison(
-    ours: TrackMeasurement, reference: TrackMeasurement, *, subject: str
+    ours_analysis: TrackAnalysis, reference_analysis: TrackAnalysis, *, subject: str
 ) -> tuple[dict[str, Any], list[Suggestion]]:
-    """Loudness, per-band balance and width of ``ours`` against a reference track (as matchering does)."""
+    """Loudness, tonal balance and width of ``ours`` against a reference track (as matchering does).
+
+    The per-band table (BANDS) is for display; the EQ moves come from a third-octave match of the
+    two long-term spectra (:func:`ai.mixing.tonal.reference_eq`, at most six shelves and bells).
+    """
+    ours, reference = ours_analysis.measurement, reference_analysis.measurement
     bands = {}
     out: list[Suggestion] = []
-    for name, low, high in BANDS:
+    for name, _, _ in BANDS:
         a, b = ours.band_relative_db[name], reference.band_relative_db[name]
         diff = None if a is None or b is None else a - b
         bands[name] = {"ours_db": a, "reference_db": b, "difference_db": diff}
-        if diff is None or abs(diff) < REFERENCE_BAND_DB or b < -45:
+    freqs = ours_analysis.spectra.freqs
+    moves = reference_eq(
+        ours=ours_analysis.spectra.spectrum,
+        reference=_on_bins(reference_analysis.spectra, freqs),
+        freqs=freqs,
+    )
+    for eq in moves:
+        gain = float(eq["gain_db"])
+        if abs(gain) < REFERENCE_BAND_DB / 2:
             continue
-        if name in ("sub", "low"):
-            eq = {"type": "low_shelf", "freq_hz": 120.0 if name == "low" else 60.0, "q": 0.707}
-        elif name == "air":
-            eq = {"type": "high_shelf", "freq_hz": 8000.0, "q": 0.707}
-        else:
-            centre = math.sqrt(low * high)
-            eq = {"type": "cut" if diff > 0 else "boost", "freq_hz": round(centre), "q": q_for(low, high, centre)}
-        change = float(np.clip(-0.7 * diff, -6.0, 6.0))
-        eq["gain_db"] = change
+        kind = eq["type"].replace("_", " ")
         out.append(
             Suggestion(
                 "reference",
-                f"{subject[0].upper() + subject[1:]} has {abs(diff):.1f} dB {'more' if diff > 0 else 'less'} {name} "
-                f"({low:.0f}-{'' if math.isinf(high) else f'{high:.0f}'} Hz) than the reference, relative to "
-                "the whole spectrum.",
-                "medium" if abs(diff) >= 6 else "low",
+                f"{subject[0].upper() + subject[1:]} has {abs(gain):.1f} dB {'less' if gain > 0 else 'more'} around "
+                f"{eq['freq_hz']:.0f} Hz than the reference, relative to the whole spectrum.",
+                "medium" if abs(gain) >= 6 else "low",
                 None,
-                f"{'Cut' if change < 0 else 'Boost'} {subject}'s {name} by {abs(change):.1f} dB "
-                f"({eq['type'].replace('_', ' ')} at {eq['freq_hz']:.0f} Hz) to move toward the reference.",
+                f"{'Boost' if gain > 0 else 'Cut'} {subject} by {abs(gain):.1f} dB ({kind} at {eq['freq_hz']:.0f} Hz, "
+                f"Q {eq['q']:.2g}) to move toward the reference.",
                 0.6,
-                {"band": name, "difference_db": diff, "ours_db": a, "reference_db": b},
-                {"kind": "eq", "eq": eq},
+                {"freq_hz": eq["freq_hz"], "difference_db": -gain},
+                {"kind": "eq", "eq": dict(eq)},
                 tracks=(MIX_BUS,),
-                band=name,
+                band=band_of(float(eq["freq_hz"])),
             )
         )
     width_diff = None
@@ -670,6 +660,15 @@ def reference_comparison(
 
 
 # ----------------------------------------------------------------------------------- report
+
+
+def _on_bins(spectra: Any, freqs: np.ndarray) -> np.ndarray:
+    """A long-term spectrum (power per bin) moved onto other bins ``freqs`` (another sample rate):
+    the power density is interpolated, then scaled to the new bin width."""
+    if spectra.freqs.shape == freqs.shape and np.allclose(spectra.freqs, freqs):
+        return spectra.spectrum
+    density = spectra.spectrum / spectra.freqs[1]
+    return np.interp(freqs, spectra.freqs, density, right=0.0) * freqs[1]
 
 
 def quality(suggestions: list[Suggestion]) -> tuple[int, str]:
@@ -711,6 +710,7 @@ def suggest(
     master: DecodedAudio | None = None,
     reference: DecodedAudio | None = None,
     roles: dict[str, str] | None = None,
+    tempo_bpm: float | None = None,
     workers: int | None = None,
 ) -> MixReport:
     """Mixing advice for ``tracks`` (stems), or mastering advice for ``master`` alone.
@@ -722,6 +722,9 @@ def suggest(
         master: a finished mix to check (mastering advice); with stems it is checked as well.
         reference: a reference track to compare the mix (or master) with.
         roles: track name -> role overrides.
+        tempo_bpm: the song's tempo (a project's manifest): compressor release and delay times are
+            set from it; without it, it is measured from the sum of the stems (or the master) with
+            the analysis' beat tracker.
         workers: threads for measuring stems (default: up to 4).
 
     Raises:
@@ -736,8 +739,11 @@ def suggest(
     measurements: list[TrackMeasurement] = []
     masking: list[MaskingFinding] = []
     mix_info: dict[str, Any] = {}
+    details: dict[str, dict[str, Any]] = {}
     subject_measure: TrackMeasurement | None = None
+    subject_analysis: TrackAnalysis | None = None
     mode = "stems" if tracks else "master"
+    tempo_source = "given" if tempo_bpm is not None else None
 
     if tracks:
         prepared = prepare_tracks(tracks, roles=roles)
@@ -752,9 +758,22 @@ def suggest(
         )
         *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
-        for a in analyses:
+        norms = role_norms()
+        if tempo_bpm is None:
+            tempo_bpm = estimate_tempo(DecodedAudio(mix_track.samples, mix_track.sample_rate))
+            tempo_source = "analysis" if tempo_bpm is not None else None
+
+        def advise(a: TrackAnalysis) -> TrackAdvice:
+            bus = MIX_BUS if a is mix_analysis else None
+            return track_advice(a, tempo_bpm=tempo_bpm, track=bus, norms=norms, space=bus is None)
+
+        advice = _in_pool(advise, [*analyses, mix_analysis], workers)
+        for a, found in zip(analyses, advice, strict=False):
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
             suggestions.extend(track_findings(a.measurement))
+            suggestions.extend(found.suggestions)
+            details[a.measurement.name] = found.details
+        suggestions.extend(advice[-1].suggestions)
         sr = analyses[0].track.sample_rate
         gains = balance_gains(items_from(analyses), sr)
         suggestions.extend(level_findings(analyses, gains))
@@ -773,6 +792,7 @@ def suggest(
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
         mm = mix_analysis.measurement
         subject_measure = mm
+        subject_analysis = mix_analysis
         mix_info = {
             "integrated_lufs": mm.integrated_lufs,
             "true_peak_dbtp": mm.true_peak_dbtp,
@@ -790,14 +810,20 @@ def suggest(
                 )
             ),
         }
+        mix_info.update(advice[-1].details)
         suggestions.extend(mix_findings(mix_info, resolved))
-        del mix_track, mix_analysis
+        del mix_track
 
     if master is not None:
         master_analysis = _measure_single(master, "master")
         mm = master_analysis.measurement
         subject_measure = mm
-        mix_info.setdefault("master", mm.to_dict())
+        subject_analysis = master_analysis
+        if tempo_bpm is None:
+            tempo_bpm = estimate_tempo(master)
+            tempo_source = "analysis" if tempo_bpm is not None else None
+        mastered = track_advice(master_analysis, tempo_bpm=tempo_bpm, track=MIX_BUS, dynamics=False, space=False)
+        mix_info.setdefault("master", {**mm.to_dict(), **mastered.details})
         if mode == "master":
             mix_info.update(
                 {
@@ -815,18 +841,33 @@ def suggest(
             s for s in track_findings(mm) if s.type in ("clipping", "dc_offset", "rumble", "stereo", "silence")
         ]
         suggestions.extend(master_problems)
+        suggestions.extend(mastered.suggestions)
         suggestions.extend(mastering_findings(mm.integrated_lufs, mm.true_peak_dbtp, resolved, subject="the master"))
 
     comparison = None
-    if reference is not None and subject_measure is not None:
-        ref = _measure_single(reference, "reference").measurement
+    if reference is not None and subject_measure is not None and subject_analysis is not None:
+        ref = _measure_single(reference, "reference")
         subject = "the master" if master is not None else "the mix"
-        comparison, ref_suggestions = reference_comparison(subject_measure, ref, subject=subject)
+        comparison, ref_suggestions = reference_comparison(subject_analysis, ref, subject=subject)
         suggestions.extend(ref_suggestions)
 
     suggestions = _sort(suggestions)
     score, text = quality(suggestions)
-    return MixReport(mode, suggestions, score, text, resolved, measurements, masking, mix_info, comparison, notes)
+    return MixReport(
+        mode,
+        suggestions,
+        score,
+        text,
+        resolved,
+        measurements,
+        masking,
+        mix_info,
+        comparison,
+        notes,
+        details,
+        tempo_bpm,
+        tempo_source,
+    )
 
 
 def warmup() -> None:
@@ -842,4 +883,5 @@ def warmup() -> None:
         TrackInput("Bass", DecodedAudio(np.stack([tone, tone]), sr)),
         TrackInput("Keys", DecodedAudio(tone[np.newaxis, :].copy(), sr)),
     ]
+    role_norms()
     suggest(stems, workers=1)

@@ -83,8 +83,9 @@ def _inputs(mix: MixAudio) -> list[TrackInput]:
     return [TrackInput(track.name, track.audio, track.role) for track in mix.tracks]
 
 
-def _suggest(mix: MixAudio, target: str) -> dict[str, Any]:
-    return suggest_mix(_inputs(mix), target=target, master=mix.master, reference=mix.reference).to_dict()
+def _suggest(mix: MixAudio, target: str, tempo: float | None) -> dict[str, Any]:
+    report = suggest_mix(_inputs(mix), target=target, master=mix.master, reference=mix.reference, tempo_bpm=tempo)
+    return report.to_dict()
 
 
 def _auto_level(mix: MixAudio, target: str) -> dict[str, Any]:
@@ -103,7 +104,7 @@ async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks and mix.master is None:
         return no_audio_body()
-    report = await engine.run(_suggest, mix, params.target or "streaming")
+    report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
     return {"status": "success", "source": mix.source, **report}
 
 
@@ -131,6 +132,7 @@ def _render(mix: MixAudio, params: RenderParams) -> tuple[RenderResult, bytes]:
         master_target=target if params.master else None,
         target=target,
         reference=mix.reference,
+        tempo_bpm=params.tempo or mix.tempo,
         overwrite_input=True,  # the stems were decoded for this request only
     )
     fmt = "wav" if params.format == "json" else params.format

@@ -236,7 +236,7 @@ def test_render_json_reports_what_was_applied(client: TestClient) -> None:
     assert sf.info(io.BytesIO(audio)).subtype == "PCM_16" and sr == body["sample_rate"] == SR
     assert body["master"] is None and body["duration_s"] == pytest.approx(6.0)
     vocals = next(entry for entry in body["applied"] if entry["track"] == "Vocals")
-    assert [m["type"] for m in vocals["moves"] if m["kind"] == "eq"] == ["high_pass"]
+    assert [m["type"] for m in vocals["moves"] if m["kind"] == "eq"] == ["high_pass"], vocals["moves"]
     assert {(g["type"], g["track"]) for g in body["measured_after"]["gone"]} >= {("rumble", "Vocals")}
     assert any(s["type"] == "rumble" for s in body["report"]["suggestions"])
     assert not any(s["type"] == "rumble" and not s["info"] for s in body["report_after"]["suggestions"])

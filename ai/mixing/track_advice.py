@@ -1,0 +1,99 @@
+"""Tone, dynamics and space of one track (or the mix bus, or a master), against its role's norms.
+
+Each analysis lives in its own module and learned its norms from rendered stems whose roles are
+known (models/role_spectra.*, models/role_dynamics.*, models/role_space.*): :mod:`ai.mixing.tonal`
+(EQ moves against the role's tonal curve), :mod:`ai.mixing.dynamics` (over-compression,
+uncontrolled dynamics and a compressor that was checked on the track), :mod:`ai.mixing.space`
+(too wet, too dry, reverb and tempo-synced delay). This module runs the three on one track, with
+the norms loaded once, so that :func:`ai.mixing.suggest.suggest` can run it in its thread pool.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ai.mixing.dynamics import RoleDynamics, default_role_dynamics, dynamics_findings, measure_dynamics
+from ai.mixing.findings import Suggestion
+from ai.mixing.measure import TrackAnalysis
+from ai.mixing.space import RoleSpace, load_role_space, measure_space, space_findings
+from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings
+
+SILENT_SHARE = 0.98
+"""A track this silent (share of 100 ms blocks under -60 LUFS) gets no tone, dynamics or space advice."""
+
+
+@dataclass(frozen=True)
+class RoleNorms:
+    """The learned norms every track is judged against."""
+
+    curves: RoleCurves
+    dynamics: RoleDynamics
+    space: dict[str, RoleSpace]
+
+    def space_of(self, role: str) -> RoleSpace:
+        return self.space.get(role) or self.space["all"]
+
+
+@functools.cache
+def role_norms() -> RoleNorms:
+    """The shipped norms, read once (on the first request or at warm-up, never at import)."""
+    return RoleNorms(load_role_curves(), default_role_dynamics(), load_role_space())
+
+
+@dataclass
+class TrackAdvice:
+    """What the three analyses found on one track, and their measures for the report."""
+
+    suggestions: list[Suggestion] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def track_advice(
+    analysis: TrackAnalysis,
+    *,
+    tempo_bpm: float | None,
+    track: str | None = None,
+    norms: RoleNorms | None = None,
+    dynamics: bool = True,
+    space: bool = True,
+) -> TrackAdvice:
+    """Tone, dynamics and space findings for ``analysis`` (a stem, the mix bus or a master).
+
+    ``track``: the name the findings are filed under (default: the track's own; the mix bus's
+    findings go under ai.mixing.findings.MIX_BUS). ``space``: judge reverb and delay too (not on a
+    whole mix, whose space is its parts'). Silent or very short tracks get nothing.
+    """
+    norms = norms or role_norms()
+    m = analysis.measurement
+    if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
+        return TrackAdvice()
+    samples, sr, role = analysis.track.samples, analysis.track.sample_rate, m.role
+    name = track or m.name
+    out = tonal_findings(
+        name=m.name,
+        role=role,
+        spectrum=analysis.spectra.spectrum,
+        freqs=analysis.spectra.freqs,
+        curves=norms.curves,
+        track=track,
+    )
+    found: list[Suggestion] = []
+    details: dict[str, Any] = {}
+    if dynamics:
+        measure = measure_dynamics(samples=samples, sr=sr)
+        found += dynamics_findings(
+            name=m.name, role=role, measure=measure, samples=samples, sr=sr, tempo_bpm=tempo_bpm, norms=norms.dynamics
+        )
+        details["dynamics"] = measure.to_dict()
+    if space:
+        measured = measure_space(samples=samples, sr=sr)
+        found += space_findings(
+            name=m.name, role=role, measure=measured, tempo_bpm=tempo_bpm, norms=norms.space_of(role)
+        )
+        details["space"] = measured.to_dict()
+    if track is not None:
+        found = [replace(s, track=name, tracks=(name,)) for s in found]
+    out.extend(found)
+    return TrackAdvice(out, details)

@@ -1,0 +1,243 @@
+"""Tonal balance: curves, EQ responses, moves fitted to known EQ faults, resonances, reference matching."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pedalboard
+import pytest
+import scipy.signal
+
+from ai.mixing.findings import MIX_BUS
+from ai.mixing.measure import track_spectra
+from ai.mixing.tonal import (
+    BAND_OCT,
+    GRID_HZ,
+    SMOOTH_OCT,
+    RoleCurve,
+    RoleCurves,
+    Thresholds,
+    eq_response_db,
+    find_resonances,
+    load_role_curves,
+    move_deviation,
+    reference_eq,
+    tonal_curve,
+    tonal_findings,
+)
+
+SR = 44100
+SECONDS = 8.0
+
+
+def noise(*, seed: int, seconds: float = SECONDS) -> np.ndarray:
+    """Noise falling 3 dB per octave above 200 Hz (pink-ish, like a mix's long-term spectrum)."""
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(int(seconds * SR))
+    b, a = scipy.signal.butter(1, 200, fs=SR)
+    pinkish = scipy.signal.lfilter(b, a, white) + 0.05 * white
+    return (0.1 * pinkish / np.std(pinkish)).astype(np.float32)
+
+
+def eq(signal: np.ndarray, plugin: pedalboard.Plugin) -> np.ndarray:
+    return pedalboard.Pedalboard([plugin])(signal[np.newaxis, :], SR)[0]
+
+
+def spectrum_of(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    spectra = track_spectra(signal, SR)
+    return spectra.spectrum, spectra.freqs
+
+
+def model_from(signal: np.ndarray, *, spread_db: float = 1.5) -> RoleCurves:
+    """A "test" role whose curve is ``signal``'s, with a flat spread and known thresholds."""
+    spectrum, freqs = spectrum_of(signal)
+    centre = tonal_curve(spectrum=spectrum, freqs=freqs)
+    curve = RoleCurve("test", centre, np.full(GRID_HZ.shape, spread_db), 10, 10)
+    return RoleCurves(GRID_HZ.copy(), {"test": curve}, {}, {"test": "g"}, Thresholds({"*": (2.0, 3.0, 4.5)}))
+
+
+def tonal(signal: np.ndarray, curves: RoleCurves, role: str = "test", **kwargs):
+    spectrum, freqs = spectrum_of(signal)
+    return tonal_findings(name="Keys", role=role, spectrum=spectrum, freqs=freqs, curves=curves, **kwargs)
+
+
+def octaves(a: float, b: float) -> float:
+    return abs(math.log2(a / b))
+
+
+@pytest.fixture(scope="module")
+def reference_model() -> RoleCurves:
+    return model_from(noise(seed=1))
+
+
+# ----------------------------------------------------------------------------------- curves, responses
+
+
+@pytest.mark.parametrize(
+    ("kind", "plugin"),
+    [
+        ("bell", pedalboard.PeakFilter(cutoff_frequency_hz=280, gain_db=8, q=1.0)),
+        ("high_shelf", pedalboard.HighShelfFilter(cutoff_frequency_hz=6000, gain_db=-10, q=0.707)),
+        ("low_shelf", pedalboard.LowShelfFilter(cutoff_frequency_hz=100, gain_db=6, q=0.707)),
+    ],
+)
+def test_eq_response_is_what_pedalboard_applies(kind: str, plugin: pedalboard.Plugin) -> None:
+    impulse = np.zeros(1 << 14, dtype=np.float32)
+    impulse[0] = 1.0
+    measured = 20 * np.log10(np.abs(np.fft.rfft(eq(impulse, plugin))))
+    freqs = np.fft.rfftfreq(impulse.size, 1 / SR)
+    ours = eq_response_db(
+        kind=kind, freq_hz=plugin.cutoff_frequency_hz, gain_db=plugin.gain_db, q=plugin.q, freqs=freqs
+    )
+    band = (freqs > 20) & (freqs < 18000)
+    assert np.max(np.abs(measured[band] - ours[band])) < 0.05
+
+
+def test_a_sine_fills_its_own_band_and_white_noise_rises_3_db_per_octave() -> None:
+    t = np.arange(int(4 * SR)) / SR
+    sine = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    curve = tonal_curve(spectrum=track_spectra(sine, SR).spectrum, freqs=track_spectra(sine, SR).freqs)
+    k = int(np.argmin(np.abs(GRID_HZ - 1000)))
+    # All of the power is within the band around 1 kHz; the Gaussian window (its equivalent width
+    # SMOOTH_OCT * sqrt(2 pi) = 0.42 octave against the 1/3-octave band) reads a lone sine 1 dB low.
+    assert curve[k] == pytest.approx(10 * math.log10(BAND_OCT / (SMOOTH_OCT * math.sqrt(2 * math.pi))), abs=0.2)
+    assert curve[k + 6] < -40  # an octave away: nothing
+    white = np.random.default_rng(0).standard_normal(int(8 * SR)).astype(np.float32) * 0.1
+    spectra = track_spectra(white, SR)
+    curve = tonal_curve(spectrum=spectra.spectrum, freqs=spectra.freqs)
+    assert curve[k + 6] - curve[k] == pytest.approx(3.0, abs=0.3)  # 1 kHz -> 2 kHz: twice the bandwidth
+    assert np.isnan(curve[GRID_HZ > 0.9 * SR / 2]).all()
+
+
+# ----------------------------------------------------------------------------------- tonal findings
+
+
+def test_clean_track_at_its_role_curve_has_no_finding(reference_model: RoleCurves) -> None:
+    assert tonal(noise(seed=2), reference_model) == []
+
+
+@pytest.mark.parametrize(
+    ("plugin", "band", "kind", "freq", "gain"),
+    [
+        (pedalboard.PeakFilter(cutoff_frequency_hz=280, gain_db=8, q=1.0), "mud", "bell", 280.0, -8.0),
+        (pedalboard.PeakFilter(cutoff_frequency_hz=3500, gain_db=8, q=1.0), "harsh", "bell", 3500.0, -8.0),
+        (
+            pedalboard.HighShelfFilter(cutoff_frequency_hz=6000, gain_db=-10, q=0.707),
+            "dull",
+            "high_shelf",
+            6000.0,
+            10.0,
+        ),
+    ],
+)
+def test_an_injected_eq_fault_comes_back_as_the_move_that_undoes_it(
+    reference_model: RoleCurves, plugin: pedalboard.Plugin, band: str, kind: str, freq: float, gain: float
+) -> None:
+    found = tonal(eq(noise(seed=3), plugin), reference_model)
+    assert found, "the fault was not found"
+    first = found[0]
+    move = first.action["eq"]
+    assert (first.type, first.band, first.track, move["type"]) == ("tonal", band, "Keys", kind)
+    assert octaves(move["freq_hz"], freq) <= 1 / 3
+    assert move["gain_db"] == pytest.approx(gain, abs=1.5)
+    # Reported as advice: a distance from a role's curve is not proof of a fault (see the model card).
+    assert (first.priority, first.info) == ("low", True)
+    assert first.evidence["z"] > 4
+    assert first.evidence["deviation_db"] == pytest.approx(-gain, abs=1.5)
+    assert {"freq_hz", "deviation_db", "spread_db", "z"} <= set(first.evidence)
+
+
+def test_move_deviation_measures_one_given_move(reference_model: RoleCurves) -> None:
+    role_curve = reference_model.curves["test"]
+    for gain in (8.0, -6.0):
+        faulted = eq(noise(seed=3), pedalboard.PeakFilter(cutoff_frequency_hz=280, gain_db=gain, q=1.0))
+        spectrum, freqs = spectrum_of(faulted)
+        curve = tonal_curve(spectrum=spectrum, freqs=freqs)
+        size = move_deviation(curve=curve, role_curve=role_curve, kind="bell", freq_hz=280.0, q=1.0)
+        assert size == pytest.approx(gain, abs=1.0)
+
+
+def test_a_small_deviation_within_the_spread_is_not_a_problem(reference_model: RoleCurves) -> None:
+    wide = model_from(noise(seed=1), spread_db=4.0)  # z of a 8 dB bell: 2 -> "low" at most
+    found = tonal(eq(noise(seed=3), pedalboard.PeakFilter(cutoff_frequency_hz=280, gain_db=8, q=1.0)), wide)
+    assert found and all(s.priority == "low" for s in found)
+
+
+def test_silence_and_roles_without_a_curve(reference_model: RoleCurves) -> None:
+    assert tonal(np.zeros(int(2 * SR), dtype=np.float32), reference_model) == []
+    assert tonal(noise(seed=2), reference_model, role="vocals") == []  # no curve, no fallback, no resonance limit
+
+
+def test_the_mix_bus_is_filed_under_mix_bus(reference_model: RoleCurves) -> None:
+    muddy = eq(noise(seed=4), pedalboard.PeakFilter(cutoff_frequency_hz=300, gain_db=9, q=1.0))
+    (first, *_) = tonal(muddy, reference_model, track=MIX_BUS)
+    assert first.track == MIX_BUS and first.message.startswith("The mix")
+
+
+# ----------------------------------------------------------------------------------- resonances
+
+
+def test_a_narrow_resonance_is_found_with_its_frequency_gain_and_q() -> None:
+    ringing = eq(noise(seed=5), pedalboard.PeakFilter(cutoff_frequency_hz=1000, gain_db=12, q=8.0))
+    spectrum, freqs = spectrum_of(ringing)
+    (res, *_) = find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0)
+    assert octaves(res.freq_hz, 1000) < 1 / 24
+    assert res.gain_db == pytest.approx(12, abs=2.0)
+    assert 5.7 <= res.q <= 11
+    spectrum, freqs = spectrum_of(noise(seed=5))
+    assert find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0) == []
+
+
+# ----------------------------------------------------------------------------------- reference
+
+
+def test_reference_eq_returns_the_moves_between_two_masters() -> None:
+    ours = noise(seed=6)
+    brighter = eq(
+        eq(ours, pedalboard.LowShelfFilter(cutoff_frequency_hz=100, gain_db=6, q=0.707)),
+        pedalboard.PeakFilter(cutoff_frequency_hz=2000, gain_db=-4, q=1.0),
+    )
+    spectrum, freqs = spectrum_of(ours)
+    moves = reference_eq(ours=spectrum, reference=spectrum_of(brighter)[0], freqs=freqs)
+    assert 2 <= len(moves) <= 6
+    low = [m for m in moves if m["type"] == "low_shelf"]
+    bell = [m for m in moves if m["type"] == "bell" and octaves(m["freq_hz"], 2000) <= 1 / 3]
+    assert low and low[0]["gain_db"] == pytest.approx(6, abs=1.5) and octaves(low[0]["freq_hz"], 100) <= 0.5
+    assert bell and bell[0]["gain_db"] == pytest.approx(-4, abs=1.5)
+    assert reference_eq(ours=spectrum, reference=spectrum, freqs=freqs) == []
+
+
+# ----------------------------------------------------------------------------------- the shipped model
+
+
+def test_shipped_role_curves_load_once_and_cover_the_roles() -> None:
+    curves = load_role_curves()
+    assert curves is load_role_curves()
+    for role in ("kick", "snare", "hihat", "bass", "guitar", "keys", "lead", "music"):
+        rc = curves.for_role(role)
+        assert rc is not None and rc.stems >= 4 and rc.active.sum() >= 10
+        assert np.all(rc.spread_db[rc.active] >= curves.source["spread_floor_db"] - 1e-6)
+    assert curves.for_role("vocals").role == "lead"
+    assert RoleCurves.from_json(curves.to_json()).thresholds == curves.thresholds
+
+
+def test_shipped_model_flags_a_gross_excess_on_a_track_at_its_role_curve() -> None:
+    """A spectrum whose curve is the keys curve has no problem; 30 dB more at 280 Hz is "mud".
+
+    The keys' spread at 280 Hz is about 5 dB and the pitched parts' thresholds were set where 15 %
+    (low) and 1.5 % (medium) of clean training stems reach: only a gross excess stands out.
+    """
+    curves = load_role_curves()
+    keys = curves.curves["keys"]
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(keys.centre_db, nan=-120))
+    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)  # a band's power spread over its bins
+    spectrum[0] = 0
+    assert tonal_findings(name="Piano", role="keys", spectrum=spectrum, freqs=freqs, curves=curves) == []
+    boomy = spectrum * 10 ** (eq_response_db(kind="bell", freq_hz=280, gain_db=30, q=1.0, freqs=freqs) / 10)
+    found = tonal_findings(name="Piano", role="keys", spectrum=boomy, freqs=freqs, curves=curves)
+    assert found and found[0].band == "mud"
+    assert octaves(found[0].evidence["freq_hz"], 280) <= 1 / 3
+    assert found[0].evidence["deviation_db"] == pytest.approx(30, abs=5)
+    assert found[0].action["eq"]["gain_db"] == -15.0  # clipped to MAX_GAIN_DB
