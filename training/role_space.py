@@ -18,10 +18,14 @@ Fitted (see models/role_space.md):
 * per role, the percentiles of every measure over the clean stems, the normal send level, and
   how often a clean stem of the role reads as dry;
 * a too-wet model: logistic regression on the features of :func:`ai.mixing.space.feature_vector`
-  and their offsets from the role's clean medians, clean (0) against wet (1);
-* a too-dry model: the same on the pairs' dry (1) against default (0) renders;
+  and their offsets from the role's clean medians, clean, default and dry renders (0) against
+  the drowned stems (1);
+* a too-dry model: the same on the dry renders (1) against the clean and default ones (0);
+* a reverb-level model: ridge regression of the reverb's energy over the dry sound's (the pairs'
+  measured send, 0 dB for the drowned stems);
 * the probability thresholds: the lowest that keep the clean training stems' false alarms at
-  or under TARGET_FALSE_ALARM.
+  or under TARGET_FALSE_ALARM (medium) and HIGH_FALSE_ALARM (high), leaving out roles that are
+  usually wet (WET_USUAL_SHARE).
 
 Both models are cross-validated across soundfonts (fit on one set, score the other) and the
 figures printed.
@@ -150,8 +154,10 @@ WET_LOW = 0.5
 """Wet probability above which a too-dry finding is not given (the track is not clearly dry)."""
 DRY_LOW = 0.5
 """Dry probability of a low too-dry finding (a coin flip's odds that the part is bone dry)."""
-C_REGULARISATION = 0.3
-"""Inverse L2 strength of the logistic regressions (cross-validated across soundfonts: 0.1-1 within a point)."""
+C_REGULARISATION = 1.0
+"""Inverse L2 strength of the logistic regressions (cross-validated across soundfonts: 0.1-1 within a few points)."""
+WET_USUAL_SHARE = 0.2
+"""A role whose clean stems reach the medium too-wet threshold this often is usually wet."""
 RIDGE_ALPHA = 1.0
 """Ridge strength of the reverb-level estimate."""
 PERCENTILE_MEASURES = ("tail_db", "decay_s", "early_decay_s", "reverb_db")
@@ -214,11 +220,21 @@ def fit(rows: list[dict], wet_kinds: tuple[str, ...]) -> dict:
     y_wet = np.array([0] * (len(clean) + len(default) + len(dry)) + [1] * len(wet))
     wet_model = fit_logistic(x_wet, y_wet)
     p_clean = probabilities(wet_model, design(clean, medians))
+    # Roles whose clean stems often read as wet (GM's FX programs are atmospheres and echoes) are
+    # usually wet: their too-wet findings are low priority, and they do not set the threshold.
+    first = threshold_for(p_clean, TARGET_FALSE_ALARM)
+    usually_wet = {
+        role
+        for role in {r["role"] for r in clean}
+        if np.mean([p >= first for p, r in zip(p_clean, clean, strict=True) if r["role"] == role]) >= WET_USUAL_SHARE
+    }
+    calibration = np.array([p for p, r in zip(p_clean, clean, strict=True) if r["role"] not in usually_wet])
     wet_model["thresholds"] = {
         "low": WET_LOW,
-        "medium": threshold_for(p_clean, TARGET_FALSE_ALARM),
-        "high": threshold_for(p_clean, HIGH_FALSE_ALARM),
+        "medium": threshold_for(calibration, TARGET_FALSE_ALARM),
+        "high": threshold_for(calibration, HIGH_FALSE_ALARM),
     }
+    wet_model["usually_wet"] = sorted(usually_wet)
     x_dry = design(clean + default + dry, medians)
     y_dry = np.array([0] * (len(clean) + len(default)) + [1] * len(dry))
     dry_model = fit_logistic(x_dry, y_dry)
@@ -307,7 +323,9 @@ def role_entries(rows: list[dict], fitted: dict) -> dict[str, dict]:
         p_dry = probabilities(fitted["dry_model"], x)
         p_wet = probabilities(fitted["wet_model"], x)
         sends = [r["send_db"] for r in pairs if role in ("all", r["role"])]
+        wet_t = fitted["wet_model"]["thresholds"]["medium"]
         out[role] = {
+            "wet_share": float(np.mean(p_wet >= wet_t)),
             "stems": len(members),
             "medians": fitted["medians"][role].tolist(),
             "percentiles": {

@@ -1,16 +1,16 @@
 """How wet a track is (reverb and delay), and the reverb and delay advice for its role.
 
-What is measured
-----------------
+What is measured (:func:`measure_space`)
+----------------------------------------
 A reverb shows where a note ends: a dry note stops (its level falls as fast as the instrument's
 release lets it, down to silence or the noise floor), a reverberant one falls fast only until it
-meets the reverb's tail, then decays exponentially, slowly, as wide as the reverb. A pad that
-sustains is no wetter than a drum hit: only the falls are measured, never how long a note lasts.
+meets the reverb's tail, then decays exponentially, slowly, and wider than the dry sound. A pad
+that sustains is no wetter than a drum hit: only the falls are measured, never how long a note lasts.
 
 The track is cut into half-octave bands (SPACE_BAND_EDGES_HZ) on a short STFT (about 23 ms
-windows, 10 ms hops) of its mid signal; each band is followed on its own, so a legato part whose
-notes overlap still shows free decays: when the harmony moves, the old notes' partials fall in
-their bands while the new ones rise in others. In each band every note peak (prominence
+windows, 10 ms hops) of its mid and side signals; each band is followed on its own, so a legato
+part whose notes overlap still shows free decays: when the harmony moves, the old notes' partials
+fall in their bands while the new ones rise in others. In each band every note peak (prominence
 PEAK_PROMINENCE_DB) starts a *free decay*: the level's running minimum from the peak on, until the
 level rises again by RISE_DB (the next note in that band) or meets the band's floor. A free decay
 is summed up by the times at which it first falls 1, 2, ... MAX_DEPTH_DB dB under the peak.
@@ -18,30 +18,47 @@ is summed up by the times at which it first falls 1, 2, ... MAX_DEPTH_DB dB unde
 From all free decays of all bands:
 
 * ``tail_db``: where the tail begins, in dB under the note's peak (a direct-to-reverberant
-  proxy): the first depth at which the fall slows to a reverb's pace (KNEE_STEP_DB take at least
-  KNEE_STEP_S). A decay that ends before it slows is censored at its depth, and the median over
-  decays is a Kaplan-Meier median (a note cut by the next one says only that the tail, if any, is
-  deeper). ``None`` when most decays fall through the measurable range without slowing: no tail
-  (bone dry), or one deeper than MAX_DEPTH_DB.
-* ``decay_s``: the tail's RT60-like decay time: 60 dB over the pace at which it falls its first
-  TAIL_DROP_DB from the knee (Kaplan-Meier median, censored by the next note); ``None`` with no
-  tail.
-* ``early_decay_s``: the pace of the note ends' fastest EARLY_DROP_DB fall that starts within
-  EARLY_SPAN_DB of the peak, as an RT60 (60 dB over that pace): an instrument's release when dry,
-  the reverb's decay when a reverb covers the release. Decays that never fall that far before the
-  next note are censored at their length.
+  proxy): the first KNEE_STEP_DB step slower than KNEE_STEP_S after the note has ended (its first
+  faster step). A decay that ends before it slows is censored at its depth, so the value is a
+  Kaplan-Meier median (a note cut by the next one says only that the tail, if any, is deeper);
+  decays with no fast step (a held note cut by the next one) say nothing and are left out.
+  ``None`` when most note ends fall through the measurable range without slowing: no tail (bone
+  dry), or one deeper than MAX_DEPTH_DB.
+* ``decay_s``: the tail's RT60-like decay time: 60 dB over the slope of a straight line through the
+  tail's level (dB) from the knee to the decay's end (weighted median over decays; tails a line
+  explains poorly, TAIL_MIN_R2, are held notes and left out); ``None`` with no tail.
+* ``early_decay_s`` / ``fast_decay_s``: the note ends' fastest EARLY_DROP_DB fall starting within
+  EARLY_SPAN_DB of the peak, as an RT60; Kaplan-Meier median / FAST_QUANTILE over decays (those
+  that never fall that far before the next note are censored). A dry part's release, or the
+  reverb's decay where a reverb covers the release: no note can end faster than its reverb.
+* ``end_decay_s``: the RT60-equivalent of the decays that run down to the floor (the last note, a
+  pause), timed from END_FROM_DB to END_TO_DB under the peak; None when none does.
 * ``clear_share``: the share of note ends that fall CLEAR_DB under their peak before the next note
   in their band: how often the track clears between notes (a long reverb fills the gaps).
 * ``tail_share``: the share of the time a band sounds that it spends in a tail (at least
   TAIL_SHARE_DB under the note's peak, in a free decay), pooled over bands.
 * ``tail_width_db``: side-to-mid power ratio in the tails (frames at least TAIL_SHARE_DB under the
   peak) over that ratio in the notes (frames within NOTE_DB of the peak), in dB: a stereo reverb's
-  tail is wider than the dry sound (FluidSynth's default reverb on a mono sample: +10 to +25 dB);
-  0 for a dry part; ``None`` for a mono track.
+  tail is wider than the dry sound (FluidSynth's default reverb on mono kick, bass and lead samples: +5 to +16 dB);
+  0 for a dry part; ``None`` for a mono track. ``note_width_db``: the notes' own side-to-mid ratio
+  (dB, floored at -30): a loud reverb widens the notes too.
+* :func:`reverb_db`: ``tail_db`` and ``decay_s`` in one number, the tail's energy.
 
-What each number reads on rendered stems (training songs, FluidSynth's default reverb and chorus
-on, against the same MIDI rendered with ``-R 0 -C 0``, and with a 3 s reverb at 50 % wet) is in
-``models/role_space.md``; the norms per role are fitted by ``training/role_space.py``.
+What is judged (:func:`space_findings`)
+---------------------------------------
+Three small models fitted by ``training/role_space.py`` on the training songs only (card:
+``models/role_space.md``) read the measure's FEATURES and their offsets from the role's clean
+medians (:class:`RoleSpace`): the probability that the track is drowned in reverb (logistic
+regression, clean / default / dry renders against the same stems under a 3 s or 1.5 s reverb at
+50 % wet), the probability that it is bone dry (dry renders against default ones), and the
+reverb's level against the dry sound (dB, ridge regression; the cut a too-wet finding suggests is
+that level minus the role's normal one). The probability thresholds hold the clean training
+stems' false alarms at 1 % (medium) and 0.25 % (high).
+
+The advice: the reverb type by role (REVERB_TYPES), the send level and decay that rendered parts of
+the role carry (the role's norms), a pre-delay of a short note value at the song's tempo
+(:func:`pre_delay`), delay times synced to it (:func:`delay_times`), and what to cut when a track
+is too wet (the wet level, the decay, the low end of the return, or ducking the return).
 """
 
 from __future__ import annotations
@@ -676,6 +693,8 @@ SPACE_SEND_DB = -27.0
 renders give kick and bass -31 to -33 dB, every other role -25 dB or more."""
 MIN_CUT_DB = 3.0
 """The smallest wet-level cut worth suggesting (a level change under 3 dB is hard to hear on a reverb)."""
+WET_USUAL_SHARE = 0.2
+"""A role whose clean training stems read too wet this often is usually wet (GM's FX programs): a wet one is low priority."""
 DRY_USUAL_SHARE = 0.5
 """A role whose clean training stems read dry this often is usually dry: a dry one is information, not a problem."""
 DRY_RARE_SHARE = 0.1
@@ -757,6 +776,7 @@ class RoleSpace:
         send_db: the role's normal reverb level: energy of what FluidSynth's default reverb and
             chorus add over the dry part's (dB, median of the training pairs); None without pairs.
         dry_share: share of the role's clean stems the dry model calls dry (at its low threshold).
+        wet_share: share of the role's clean stems the wet model calls too wet (at its medium threshold).
         wet: the too-wet model.
         dry: the too-dry model.
         level: the reverb-level estimate (how many dB to cut).
@@ -769,6 +789,7 @@ class RoleSpace:
     percentiles: dict[str, tuple[float, float, float]]
     send_db: float | None
     dry_share: float
+    wet_share: float
     wet: WetnessModel
     dry: WetnessModel
     level: LevelModel
@@ -801,6 +822,7 @@ def parse_role_space(data: dict[str, Any]) -> dict[str, RoleSpace]:
             percentiles={k: (float(v[0]), float(v[1]), float(v[2])) for k, v in entry["percentiles"].items()},
             send_db=None if entry.get("send_db") is None else float(entry["send_db"]),
             dry_share=float(entry["dry_share"]),
+            wet_share=float(entry["wet_share"]),
             wet=wet,
             dry=dry,
             level=level,
@@ -894,10 +916,11 @@ def _too_wet(
         steps.append(f"shorten the decay to about {decay_p50:.1f} s{_beats(decay_p50, tempo_bpm)}")
     steps.append(f"high-pass the reverb return at {move['high_pass_hz']:g} Hz")
     steps.append("or duck the return under the dry track (a compressor on the reverb keyed from it)")
-    priority = "high" if probability >= norms.wet.high else "medium"
+    usual = norms.wet_share >= WET_USUAL_SHARE
+    priority = "low" if usual else ("high" if probability >= norms.wet.high else "medium")
     return Suggestion(
         type="space",
-        message=f"{name} sounds too wet: {what}",
+        message=f"{name} sounds too wet: {what}" + (" (much ambience is common for this role)" if usual else ""),
         priority=priority,
         track=name,
         suggestion="; ".join(steps[:-1]) + ", " + steps[-1],

@@ -1,0 +1,186 @@
+"""Space: wetness measured on synthetic notes with known reverb, the advice, tempo-synced times."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from ai.mixing.space import (
+    SpaceMeasure,
+    delay_times,
+    measure_space,
+    pre_delay,
+    reverb_db,
+    role_space,
+    space_findings,
+)
+from utils.errors import InvalidParameter
+
+SR = 22050
+
+
+def bursts(
+    *, kind: str = "noise", every: float = 0.5, on: float = 0.1, seconds: float = 16.0, seed: int = 1
+) -> np.ndarray:
+    """Mono notes (noise bursts or harmonic tones at random pitches) starting every ``every`` s, ``on`` s long."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    out = np.zeros(n)
+    t = np.arange(int(on * SR)) / SR
+    envelope = np.minimum(1.0, np.minimum(t / 0.005, (on - t) / 0.01))
+    for start in range(0, n - t.size - SR, int(every * SR)):
+        if kind == "noise":
+            note = rng.standard_normal(t.size)
+        else:
+            f0 = 220.0 * 2 ** (rng.integers(0, 12) / 12)
+            note = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 6))
+        out[start : start + t.size] += 0.2 * note * envelope
+    return out
+
+
+def diffuse_reverb(mono: np.ndarray, *, rt60_s: float, wet: float, seed: int = 0) -> np.ndarray:
+    """Stereo: the dry note in both channels plus a diffuse tail (independent noise per channel, RT60)
+    carrying ``wet`` of the energy (unit-energy impulse responses)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(1.5 * rt60_s * SR)) / SR
+    decay = np.exp(-3.0 * np.log(10.0) * t / rt60_s)
+    channels = []
+    for _ in range(2):
+        ir = rng.standard_normal(t.size) * decay
+        ir /= np.sqrt(np.sum(ir**2))
+        tail = scipy.signal.fftconvolve(mono, ir)[: mono.size]
+        channels.append(math.sqrt(1 - wet) * mono + math.sqrt(wet) * tail)
+    return np.stack(channels).astype(np.float32)
+
+
+def dry(mono: np.ndarray) -> np.ndarray:
+    return np.stack([mono, mono]).astype(np.float32)
+
+
+# --- tempo ---------------------------------------------------------------------------------------
+
+
+def test_delay_times_follow_the_tempo():
+    times = delay_times(120)
+    assert times["1/4"] == pytest.approx(500.0)
+    assert times["1/8 dotted"] == pytest.approx(375.0)
+    assert times["1/8"] == pytest.approx(250.0)
+    assert times["1/8 triplet"] == pytest.approx(166.667, abs=0.01)
+    assert times["1/16"] == pytest.approx(125.0)
+    assert delay_times(90)["1/4"] == pytest.approx(666.667, abs=0.01)
+
+
+@pytest.mark.parametrize("tempo", [0, -5, 1000, float("nan")])
+def test_delay_times_refuse_impossible_tempos(tempo):
+    with pytest.raises(InvalidParameter):
+        delay_times(tempo)
+
+
+def test_pre_delay_is_a_short_note_value_within_10_to_40_ms():
+    assert pre_delay(120) == (pytest.approx(31.25), "1/64")
+    ms, note = pre_delay(70)
+    assert note == "1/128" and ms == pytest.approx(26.79, abs=0.01)
+    assert pre_delay(200) == (pytest.approx(37.5), "1/32")
+    assert pre_delay(None) == (20.0, "free")
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def test_dry_bursts_have_no_tail_and_no_width():
+    m = measure_space(samples=dry(bursts()), sr=SR)
+    assert m.reliable
+    assert m.tail_db is None and m.decay_s is None
+    assert m.tail_width_db == pytest.approx(0.0, abs=0.5)
+    assert m.clear_share > 0.9
+
+
+@pytest.mark.parametrize("rt60", [1.0, 2.0])
+def test_decay_time_of_a_known_reverb(rt60):
+    m = measure_space(samples=diffuse_reverb(bursts(every=1.0 if rt60 > 1 else 0.5), rt60_s=rt60, wet=0.5), sr=SR)
+    assert m.tail_db is not None
+    assert m.decay_s == pytest.approx(rt60, rel=0.3)
+    assert m.tail_width_db > 3.0  # a diffuse tail is wider than the (mono) notes (dry: 0 dB)
+
+
+def test_a_louder_reverb_starts_its_tail_higher():
+    notes = bursts()
+    soft = measure_space(samples=diffuse_reverb(notes, rt60_s=1.0, wet=0.1), sr=SR)
+    loud = measure_space(samples=diffuse_reverb(notes, rt60_s=1.0, wet=0.5), sr=SR)
+    assert soft.tail_db - loud.tail_db == pytest.approx(10 * math.log10(0.5 / 0.1 * 0.9 / 0.5), abs=4.0)
+    assert reverb_db(loud) > reverb_db(soft) + 4.0
+
+
+def test_sustained_dry_notes_are_not_a_tail():
+    # A pad-like part: harmonic notes held 1.9 s of every 2 s, stopping dry.
+    m = measure_space(samples=dry(bursts(kind="tone", every=2.0, on=1.9, seconds=30.0)), sr=SR)
+    assert m.reliable
+    assert m.tail_db is None and m.decay_s is None
+
+
+def test_mono_and_silent_input():
+    mono = bursts()[np.newaxis, :].astype(np.float32)
+    m = measure_space(samples=mono, sr=SR)
+    assert m.tail_width_db is None and m.note_width_db is None and m.tail_db is None
+    silent = measure_space(samples=np.zeros((2, SR * 2), np.float32), sr=SR)
+    assert silent.decays == 0 and not silent.reliable
+    assert space_findings(name="x", role="lead", measure=silent, tempo_bpm=120, norms=role_space("lead")) == []
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(InvalidParameter):
+        measure_space(samples=np.zeros(100, np.float32), sr=SR)
+    with pytest.raises(InvalidParameter):
+        measure_space(samples=np.zeros((2, 100), np.float32), sr=4000)
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+def test_a_drowned_snare_is_too_wet_with_a_cut():
+    wet = diffuse_reverb(bursts(every=0.5, on=0.08), rt60_s=3.0, wet=0.5)
+    m = measure_space(samples=wet, sr=SR)
+    (finding,) = space_findings(name="Snare", role="snare", measure=m, tempo_bpm=100, norms=role_space("snare"))
+    assert finding.type == "space" and finding.track == "Snare"
+    assert finding.evidence["problem"] == "too_wet"
+    assert finding.priority in ("medium", "high") and not finding.info
+    reverb = finding.action["reverb"]
+    assert finding.action["kind"] == "reverb"
+    assert reverb["wet_change_db"] <= -3
+    assert reverb["decay_s"] is not None and reverb["decay_s"] < 2.0  # shorten the 3 s tail
+    assert reverb["duck_release_ms"] == pytest.approx(300.0)  # an eighth note at 100 BPM
+
+
+def test_a_bone_dry_lead_gets_reverb_and_a_synced_delay():
+    m = measure_space(samples=dry(bursts(kind="tone", every=0.5, on=0.4)), sr=SR)
+    findings = space_findings(name="Lead", role="lead", measure=m, tempo_bpm=120, norms=role_space("lead"))
+    problems = [f for f in findings if not f.info]
+    assert len(problems) == 1 and problems[0].evidence["problem"] == "too_dry"
+    reverb = problems[0].action["reverb"]
+    assert reverb["type"] == "plate"
+    assert reverb["pre_delay_ms"] == pytest.approx(31.25, abs=0.1)  # a 1/64 note at 120 BPM
+    assert reverb["send_db"] < 0 and reverb["decay_s"] > 0.2
+    (delay,) = [f for f in findings if f.action["kind"] == "delay"]
+    assert delay.info and delay.action["delay"]["time_ms"] == pytest.approx(375.0)
+
+
+def test_the_same_dry_part_on_a_bass_is_not_a_problem():
+    m = measure_space(samples=dry(bursts(kind="tone", every=0.5, on=0.4)), sr=SR)
+    findings = space_findings(name="Bass", role="bass", measure=m, tempo_bpm=120, norms=role_space("bass"))
+    assert all(f.priority == "low" for f in findings)
+
+
+def test_unreliable_measures_give_no_findings():
+    m = SpaceMeasure(None, None, None, None, None, None, None, None, None, 3, False)
+    assert space_findings(name="Pad", role="pad", measure=m, tempo_bpm=None, norms=role_space("pad")) == []
+
+
+def test_every_role_has_norms():
+    from ai.mixing.roles import ROLES
+
+    for role in ROLES:
+        norms = role_space(role)
+        assert norms.stems > 0 and norms.medians.shape[0] > 0
