@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-command setup: system packages (FluidSynth, the GM soundfont and MMA, for training corpora,
+# One-command setup: system packages (FluidSynth, GM soundfonts and MMA, for training corpora,
 # benchmarks and tests), a virtual environment in .venv with every Python dependency, and
 # Magenta 2.1.4 installed with --no-deps (its own pins cannot install on Python 3.11).
 set -euo pipefail
@@ -9,7 +9,9 @@ PYTHON=${PYTHON:-python3}
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   missing=""
-  for pkg in fluidsynth fluid-soundfont-gm mma; do
+  # The GM soundfonts besides FluidR3 render the mixing models' training songs (TimGM6mb, MuseScore
+  # General Lite) and an independent held-out set (csound's GM bank).
+  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
@@ -17,7 +19,7 @@ if command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
   fi
 else
-  echo "apt-get not found: install fluidsynth, fluid-soundfont-gm and mma yourself (training and benchmarks only)" >&2
+  echo "apt-get not found: install fluidsynth, fluid-soundfont-gm, mma and the soundfonts yourself (training and benchmarks only)" >&2
 fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
