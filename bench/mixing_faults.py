@@ -154,6 +154,7 @@ def main() -> None:
     exact: dict[str, list[bool]] = defaultdict(list)
     clean_total = clean_flagged = 0
     clean_details, misses, off = [], [], []
+    clean_by_type: dict[str, int] = defaultdict(int)
     started = time.perf_counter()
     for song in index:
         stems = balanced(load_song(args.data, song))
@@ -169,6 +170,11 @@ def main() -> None:
         clean_total += len(stems)
         clean_flagged += len(flagged)
         clean_details += [f"{song['song']}: {s.type} ({s.priority}) {s.track}: {s.message}" for s in serious]
+        for kind in {s.type for s in serious}:
+            named = {s.track for s in serious if s.type == kind} | {
+                t for s in serious if s.type == kind for t in s.tracks
+            }
+            clean_by_type[kind] += len(named & set(stems))
 
         def pick(pool: list[str]) -> list[str]:
             return [str(n) for n in rng.choice(pool, size=min(args.per_song, len(pool)), replace=False)] if pool else []
@@ -309,8 +315,12 @@ def main() -> None:
         f"clean stems with a medium/high problem finding: {clean_flagged}/{clean_total} = "
         f"{100 * clean_flagged / max(clean_total, 1):.1f}% [goal <= 5%]"
     )
+    print(
+        "  ... by the finding's type (a stem can be named by several): "
+        + ", ".join(f"{kind} {n}" for kind, n in sorted(clean_by_type.items(), key=lambda kv: -kv[1]))
+    )
     print(f"time: {time.perf_counter() - started:.0f} s")
-    for line in clean_details[:20]:
+    for line in clean_details[:40]:
         print("  clean finding:", line)
     for line in misses[:30]:
         print("  missed:", line)

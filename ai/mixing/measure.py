@@ -7,6 +7,8 @@ Stems are brought onto one footing before they are measured (:func:`prepare_trac
 * Channels: a mono stem is measured as it plays in a stereo mix, panned centre at unity on both
   sides (so its BS.1770 loudness is 3 LU above what a one-channel meter shows); a stem with more
   than two channels is folded to mono first.
+* Roles: the name's role (ai.mixing.roles), unless given; when the name gives none ("Audio 3"), the
+  role classifier (ai.mixing.role_model) hears it from the audio, and a note says so.
 * Lengths: stems are aligned at their first sample; shorter ones count as silent after their end
   (they are never copied to pad them). A note says when lengths differ by more than a second.
 
@@ -33,9 +35,10 @@ import soxr
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.low_end import low_end
+from ai.mixing.role_model import classify_role
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
-from utils.errors import InvalidParameter, NoAudioFound
+from utils.errors import InvalidParameter, ModelUnavailable, NoAudioFound
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ FINE_BAND_EDGES_HZ: tuple[float, ...] = (
     2500, 3150, 4000, 5000, 6000, 8000, 10000, 12500, 16000,
 )  # fmt: skip
 """Lower edges of the fine bands (the last reaches Nyquist); every named band's edges are among them."""
+ROLE_FROM_AUDIO_MIN_CONFIDENCE = 0.5
+"""Below this probability the role classifier's answer is not used and the track stays "other"."""
 SILENCE_LUFS = -60.0
 """A 100 ms stretch quieter than this (K-weighted) counts as silent."""
 CLIP_LEVEL = 0.999
@@ -251,13 +256,18 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
     common = max(set(rates), key=lambda rate: (rates.count(rate), rate))
     prepared = []
     for track in tracks:
-        role = (roles or {}).get(track.name) or track.role or infer_role(track.name)
+        given = (roles or {}).get(track.name)
+        role = given or track.role or infer_role(track.name)
         if role not in ROLES:
             raise InvalidParameter("roles", f"unknown role {role!r} for {track.name!r}; use one of {', '.join(ROLES)}")
         samples = track.audio.samples
         if samples.ndim != 2 or samples.shape[1] == 0:
             raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
         samples, notes = _to_stereo(samples)
+        if given is None and role == "other" and infer_role(track.name) == "other":
+            role, heard = role_from_audio(samples, track.audio.sample_rate)
+            if heard:
+                notes.append(heard)
         if track.audio.sample_rate != common:
             samples = np.ascontiguousarray(
                 soxr.resample(samples.T, track.audio.sample_rate, common, quality="HQ").T, dtype=np.float32
@@ -272,6 +282,20 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
         if missing > 1.0:
             p.notes.append(f"{missing:.1f} s shorter than the longest stem; counted as silent after its end")
     return prepared
+
+
+def role_from_audio(samples: np.ndarray, sr: int) -> tuple[str, str | None]:
+    """(role, note) for a track whose name says nothing ("Audio 3"): the shipped role classifier's
+    answer when it is at least ROLE_FROM_AUDIO_MIN_CONFIDENCE sure, else "other"; the note says
+    which and why. A classifier that cannot load leaves "other" and says so (it never fails the request)."""
+    try:
+        heard = classify_role(samples=samples, sr=sr)
+    except (ModelUnavailable, ValueError) as exc:
+        logger.warning("role from audio unavailable: %s", exc)
+        return "other", f"the name gives no role and the role classifier is unavailable ({exc})"
+    if heard.role == "other" or heard.confidence < ROLE_FROM_AUDIO_MIN_CONFIDENCE:
+        return "other", None
+    return heard.role, f"role {heard.role!r} heard from the audio ({heard.confidence:.0%} sure): the name gives none"
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
