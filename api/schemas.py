@@ -360,3 +360,7 @@ class ModelsResponse(BaseModel):
     analysis: list[dict[str, Any]] = Field(
         description="Models the analysis uses (the metrical-level model): loaded, or the reason it is not."
     )
+    mixing: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Models the mixing advice uses (the role classifier): loaded, or the reason it is not.",
+    )

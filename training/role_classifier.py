@@ -1,18 +1,10 @@
 """Fit the role classifier (models/role_classifier.json) on rendered stems whose roles are known.
 
-The stems come from ``bench/mixing_songs.py``: MMA grooves split into stems and rendered one by one
-with FluidSynth; each folder's songs.json gives every stem's true role (from its General MIDI
-program or drum notes, not from its name). The training folders use other soundfonts (TimGM6mb,
-MuseScore General Lite) and seeds than the bench's held-out songs (FluidR3; bench/mixing_roles.py).
-
-Each stem gives one row for the whole stem and EXCERPTS rows for excerpts of EXCERPT_SECONDS at
-random places, each at a random gain in GAIN_RANGE_DB (the features are level-free; this checks
-that they stay so and teaches the trees that a part of a song looks like the whole).
-The model is scikit-learn's GradientBoostingClassifier, exported as arrays and evaluated in the
-service with numpy (:mod:`ai.mixing.role_model`). It is cross-validated by groove (no MMA groove
-in both the fitting and the scoring part: the same groove rendered with two soundfonts plays the
-same parts), which prints the accuracy per role and the confusion table, and sets the model's
-min_confidence (below it, cross-validated predictions are wrong more often than right).
+The stems come from ``bench/mixing_songs.py`` and from this module's ``render``: MMA grooves split
+into stems and rendered with FluidSynth; each folder's songs.json gives every stem's true role
+(from its General MIDI program or drum notes, not from its name). The training folders use other
+soundfonts (TimGM6mb, MuseScore General Lite) and seeds than the bench's held-out songs (FluidR3;
+bench/mixing_roles.py).
 
 Two soundfonts give two timbres of each instrument (each soundfont has one standard kick), too few
 to learn a kick from rather than a sample. ``render`` adds songs in which every part keeps its role
@@ -21,6 +13,16 @@ program of the same role (a piano part may become an organ, a sax a trumpet; the
 program's family, as in bench/mixing_songs.py), and the drums play one of the soundfont's drum
 kits (Standard, Room, Power, Electronic, TR-808, Jazz, Brush, Orchestra); the grooves are the
 bench's 24 and, half the time, any other 4/4 groove of MMA's library.
+
+Each stem gives one row for the whole stem and EXCERPTS rows for excerpts of EXCERPT_SECONDS at
+random places, each at a random gain in GAIN_RANGE_DB (the features are level-free; this checks
+that they stay so), through a random EQ and at a random playback speed (other samples of the same
+kind of instrument), which also teaches the trees that a part of a song looks like the whole.
+The model is scikit-learn's GradientBoostingClassifier, exported as arrays and evaluated in the
+service with numpy (:mod:`ai.mixing.role_model`). It is cross-validated by soundfont (fitted on one,
+scored on the other, as the held-out songs are on a soundfont the model has not heard), which
+prints the accuracy per role and the confusion table and sets the model's min_confidence (see
+:func:`choose_min_confidence`).
 
 Usage: .venv/bin/python -m training.role_classifier render --soundfont SF --seed S --out data/roles_train_X [--songs N]
        .venv/bin/python -m training.role_classifier [FOLDERS ...] [--out models/role_classifier.json]
@@ -113,7 +115,7 @@ MAX_FEATURES = 0.2
 """Share of the features each split may choose from. Trees free to use any feature learn the one
 soundfont's sample they were fitted on (a kick told by one detail of one kick sample); drawing a
 fifth of the features per split spreads the model over many cues. Chosen by the soundfont
-cross-validation (model card: full features 75-78 %, a fifth 85-87 % of the bench-like stems)."""
+cross-validation (model card: every feature 66-75 %, a fifth 84-87 % of the bench-like stems)."""
 CLASS_WEIGHT_POWER = 0.5
 """Rows are weighted by (1 / class count) ** this: rare roles (lead, pad, fx) count more without
 letting their handful of stems dominate (0 = unweighted, 1 = fully balanced)."""

@@ -64,7 +64,6 @@ class Suggestion:
         }
 
 
-
 def rounded(value: Any) -> Any:
     if isinstance(value, float):
         return None if not math.isfinite(value) else round(value, 3)

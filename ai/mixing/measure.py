@@ -35,10 +35,10 @@ import soxr
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.low_end import low_end
-from ai.mixing.role_model import classify_role
+from ai.mixing.role_model import classify_role, load_role_model
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
-from utils.errors import InvalidParameter, ModelUnavailable, NoAudioFound
+from utils.errors import InvalidParameter, NoAudioFound
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,6 @@ FINE_BAND_EDGES_HZ: tuple[float, ...] = (
     2500, 3150, 4000, 5000, 6000, 8000, 10000, 12500, 16000,
 )  # fmt: skip
 """Lower edges of the fine bands (the last reaches Nyquist); every named band's edges are among them."""
-ROLE_FROM_AUDIO_MIN_CONFIDENCE = 0.5
-"""Below this probability the role classifier's answer is not used and the track stays "other"."""
 SILENCE_LUFS = -60.0
 """A 100 ms stretch quieter than this (K-weighted) counts as silent."""
 CLIP_LEVEL = 0.999
@@ -286,14 +284,17 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
 
 def role_from_audio(samples: np.ndarray, sr: int) -> tuple[str, str | None]:
     """(role, note) for a track whose name says nothing ("Audio 3"): the shipped role classifier's
-    answer when it is at least ROLE_FROM_AUDIO_MIN_CONFIDENCE sure, else "other"; the note says
-    which and why. A classifier that cannot load leaves "other" and says so (it never fails the request)."""
+    answer when it is at least as sure as the model's own ``min_confidence`` (fitted with it), else
+    "other"; the note says which. A classifier that cannot load leaves "other" and says so: it never
+    fails the request."""
+    model = load_role_model()
+    if model is None:
+        return "other", "the name gives no role and the role classifier is unavailable"
     try:
-        heard = classify_role(samples=samples, sr=sr)
-    except (ModelUnavailable, ValueError) as exc:
-        logger.warning("role from audio unavailable: %s", exc)
-        return "other", f"the name gives no role and the role classifier is unavailable ({exc})"
-    if heard.role == "other" or heard.confidence < ROLE_FROM_AUDIO_MIN_CONFIDENCE:
+        heard = classify_role(samples=samples, sr=sr, model=model)
+    except ValueError as exc:
+        return "other", f"the name gives no role and the audio cannot be classified ({exc})"
+    if heard.role == "other" or heard.confidence < model.min_confidence:
         return "other", None
     return heard.role, f"role {heard.role!r} heard from the audio ({heard.confidence:.0%} sure): the name gives none"
 

@@ -1,19 +1,19 @@
 """A track's role (kick, bass, keys, ...) from its audio, for tracks whose name says nothing.
 
 :func:`ai.mixing.roles.infer_role` reads the role from the track's name; "Audio 3" or "Track 7"
-give "other". Then the audio decides: :func:`role_features` describes the stem in a few dozen
-level-independent numbers (long-term spectrum shape, spectral centroid and flatness, attacks,
-decays and onset rate, pitchedness, stereo width, how much of the time it sounds and for how
-long at a stretch) and a small classifier scores them. The classifier is gradient boosting
+give "other". Then the audio decides: :func:`role_features` describes the stem in 58
+level-independent numbers (long-term spectrum shape and a cepstrum of it, spectral centroid and
+flatness, attacks, decays, onset rate and how regular the onsets are, pitchedness, stereo width,
+how much of the time it sounds and for how long at a stretch) and a small classifier scores them. The classifier is gradient boosting
 (scikit-learn at training time only, ``python -m training.role_classifier``) fitted on MMA
 grooves rendered stem by stem with two soundfonts (TimGM6mb, MuseScore General Lite); its trees
 ship in models/role_classifier.json and are evaluated here with numpy by the metrical-level
 model's evaluator (:class:`ai.analysis.level_model.LevelModel`, one per class). Its accuracy on
 held-out songs rendered with a third soundfont (FluidR3) is in models/role_classifier.md.
 
-Every feature is computed on one STFT of the mono downmix at ANALYSIS_RATE, whatever the input
-rate, and relative to the stem's own loud level, so that neither the gain nor the sample rate of a
-stem changes its features.
+Every feature is computed on one STFT of the mono downmix at ANALYSIS_RATE (up to 10 kHz),
+whatever the input rate, and relative to the stem's own loud level, so that neither the gain nor
+the sample rate of a stem changes its features (the stereo ones come from the two channels).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import scipy.ndimage
 import soxr
 
 from ai.analysis.level_model import LevelModel, Tree
+from ai.mixing.roles import ROLES
 from utils.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "role_classifie
 """The model fitted by ``python -m training.role_classifier`` (card: models/role_classifier.md)."""
 
 ANALYSIS_RATE = 22050
-"""Features are measured on the mono downmix resampled to this rate (content above 11 kHz adds
-nothing that tells roles apart in the training stems; half the rate halves the cost)."""
+"""Features are measured on the mono downmix resampled to this rate (content above 10 kHz adds
+little that tells roles apart; half of 44.1 kHz halves the cost)."""
 N_FFT = 1024
 """STFT frame at ANALYSIS_RATE: 46 ms, short enough to see a drum hit's attack and decay."""
 HOP = 512
@@ -167,8 +168,9 @@ class RoleModel:
     (``learning_rate`` times the sum of its trees' values, scikit-learn's layout); the
     probabilities are the softmax of the scores.
 
-    min_confidence: below this probability the prediction is no better than a guess (see the
-    model card: chosen on the training songs' cross-validation), and "other" should stand.
+    min_confidence: below this probability "other" should stand: the threshold that made right
+    minus wrong predictions used largest in the training songs' soundfont cross-validation
+    (models/role_classifier.md).
     """
 
     feature_names: tuple[str, ...]
@@ -214,6 +216,9 @@ class RoleModel:
                 f"model features do not match the code's ({len(names)} vs {len(expected)}; differ: {differ[:6]})"
             )
         classes = tuple(str(c) for c in data["classes"])
+        unknown = sorted(set(classes) - set(ROLES))
+        if unknown:
+            raise ValueError(f"model classes {unknown} are not roles ({', '.join(ROLES)})")
         prior = np.asarray(data["prior"], dtype=np.float64)
         rate = float(data["learning_rate"])
         threshold = float(data["min_confidence"])

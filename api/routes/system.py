@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
+from ai.mixing.role_model import describe_role_model
 from api.deps import EngineDep
 from api.schemas import ErrorBody, HealthResponse, ModelsResponse
 from api.startup import live_endpoints, status_snapshot
@@ -57,6 +58,7 @@ async def models(engine: EngineDep) -> ModelsResponse:
         loading="magenta" in engine.warming_up,
         default_for=default_for,
         analysis=[describe_shipped_level_model()],
+        mixing=[describe_role_model()],
     )
 
 

@@ -69,6 +69,13 @@ def test_models_lists_the_analysis_model(client: TestClient) -> None:
     assert "loaded model metrical_level" in status["completed_tasks"]
 
 
+def test_models_lists_the_mixing_role_classifier(client: TestClient) -> None:
+    (roles,) = client.get("/api/v1/models").json()["mixing"]
+    assert roles["name"] == "role_classifier" and roles["loaded"] is True and "kick" in roles["classes"]
+    status = client.get("/api/v1/status").json()
+    assert any(m["name"] == "role_classifier" and m["loaded"] for m in status["ai_models"])
+
+
 def test_status_route_is_true_to_what_runs(client: TestClient) -> None:
     client.get("/health")
     body = client.get("/api/v1/status").json()

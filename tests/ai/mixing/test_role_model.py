@@ -9,6 +9,7 @@ import pytest
 import scipy.signal
 
 from ai.analysis.level_model import LevelModel, Tree
+from ai.mixing import role_model
 from ai.mixing.role_model import (
     ANALYSIS_RATE,
     FEATURE_NAMES,
@@ -21,6 +22,7 @@ from ai.mixing.role_model import (
     load_role_model,
     role_features,
 )
+from utils.errors import ModelUnavailable
 
 SR = 44100
 SECONDS = 8.0
@@ -163,11 +165,19 @@ def test_model_with_other_features_or_broken_trees_is_refused(tmp_path):
     cyclic["trees"][0][0]["left"][0] = 0
     with pytest.raises(ValueError):
         RoleModel.from_dict(cyclic)
+    with pytest.raises(ValueError, match="not roles"):
+        RoleModel.from_dict(dict(data, classes=["kazoo", *data["classes"][1:]]))
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(renamed))
     assert load_role_model(path) is None
     assert describe_role_model(path)["loaded"] is False
     assert load_role_model(tmp_path / "missing.json") is None
+
+
+def test_no_model_is_a_model_unavailable_error(monkeypatch):
+    monkeypatch.setattr(role_model, "load_role_model", lambda path=SHIPPED_MODEL: None)
+    with pytest.raises(ModelUnavailable):
+        classify_role(samples=stereo(sine(440.0)), sr=SR)
 
 
 def test_probabilities_are_the_softmax_of_prior_plus_trees():
@@ -205,3 +215,21 @@ def test_shipped_model_hears_idealised_parts(make, role):
     answer = classify_role(samples=stereo(make()), sr=SR)
     assert answer.role == role, answer.probabilities
     assert sum(answer.probabilities.values()) == pytest.approx(1.0)
+
+
+def test_a_stem_whose_name_says_nothing_gets_its_role_from_the_audio():
+    from ai.audio.decode import DecodedAudio
+    from ai.mixing.measure import TrackInput, prepare_tracks
+
+    tracks = [
+        TrackInput("Audio 1", DecodedAudio(stereo(kick_hits()), SR)),
+        TrackInput("Audio 2", DecodedAudio(stereo(bass_line()), SR)),
+        TrackInput("Kick", DecodedAudio(stereo(bass_line()), SR)),  # the name wins when it is clear
+    ]
+    first, second, named = prepare_tracks(tracks)
+    assert (first.role, second.role, named.role) == ("kick", "bass", "kick")
+    assert any("heard from the audio" in note for note in first.notes)
+    assert not any("heard from the audio" in note for note in named.notes)
+    # A role given by the caller wins over both.
+    (given,) = prepare_tracks(tracks[:1], roles={"Audio 1": "snare"})
+    assert given.role == "snare"
