@@ -717,16 +717,8 @@ def _check(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     out = apply_compressor(samples=samples, sr=sr, compressor=compressor)
     stats = loudness.measure_loudness(y=out, sr=sr)
-    after = stats.loudness_range_lu
-    lra = before.lra_lu or 0.0
-    moved = (lra - after) / (lra - target) if after is not None and lra > target else 0.0
     return out, {
-        "measure": "loudness_range_lu",
-        "before": lra,
-        "after": after,
-        "target": target,
-        "moved": moved,
-        "passes": moved >= CHECK_FRACTION,
+        **_range_check(before, stats.loudness_range_lu, target),
         "crest_before_db": before.crest_db,
         "crest_after_db": stats.crest_factor_db,
         "integrated_before_lufs": before.integrated_lufs,
@@ -839,7 +831,12 @@ def automation_check(
 ) -> dict[str, Any]:
     """Apply ``sections``' gains and measure again: {"measure", "before", "after", "target", "moved", "passes"}."""
     out = apply_automation(samples=samples, sr=sr, sections=sections)
-    after = loudness.loudness_range(y=out, sr=sr)
+    return _range_check(before, loudness.loudness_range(y=out, sr=sr), target)
+
+
+def _range_check(before: DynamicsMeasure, after: float | None, target: float) -> dict[str, Any]:
+    """How far a move took the loudness range toward ``target``: the share of the way (``moved``),
+    and whether that is at least CHECK_FRACTION."""
     lra = before.lra_lu or 0.0
     moved = (lra - after) / (lra - target) if after is not None and lra > target else 0.0
     return {

@@ -701,6 +701,16 @@ DRY_RARE_SHARE = 0.1
 """A role whose clean training stems read dry at most this often is normally given space: a clearly dry one is a problem."""
 
 
+def _linear_parts(data: dict[str, Any]) -> dict[str, Any]:
+    """The standardised linear model's arrays (mean, scale, coef) and intercept from the JSON norms."""
+    return {
+        "mean": np.asarray(data["mean"], dtype=np.float64),
+        "scale": np.asarray(data["scale"], dtype=np.float64),
+        "coef": np.asarray(data["coef"], dtype=np.float64),
+        "intercept": float(data["intercept"]),
+    }
+
+
 @dataclass(frozen=True)
 class WetnessModel:
     """Logistic regression on a track's features and their offsets from its role's medians.
@@ -726,10 +736,7 @@ class WetnessModel:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WetnessModel:
         return cls(
-            mean=np.asarray(data["mean"], dtype=np.float64),
-            scale=np.asarray(data["scale"], dtype=np.float64),
-            coef=np.asarray(data["coef"], dtype=np.float64),
-            intercept=float(data["intercept"]),
+            **_linear_parts(data),
             low=float(data["thresholds"]["low"]),
             medium=float(data["thresholds"]["medium"]),
             high=float(data["thresholds"]["high"]),
@@ -754,12 +761,7 @@ class LevelModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LevelModel:
-        return cls(
-            mean=np.asarray(data["mean"], dtype=np.float64),
-            scale=np.asarray(data["scale"], dtype=np.float64),
-            coef=np.asarray(data["coef"], dtype=np.float64),
-            intercept=float(data["intercept"]),
-        )
+        return cls(**_linear_parts(data))
 
 
 @dataclass(frozen=True)
