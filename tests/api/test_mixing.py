@@ -115,7 +115,13 @@ def test_project_stems_route(tmp_path: Path) -> None:
         ).json()
         project = client.post("/api/v1/analyze/project", json={"project_id": "p9"}).json()
         uploaded = client.post("/api/v1/mixing/auto_level", files=upload(stems())).json()
+        rendered = client.post("/api/v1/mixing/render", data={"project_id": "p9", "format": "json"}).json()
+        faster = client.post("/api/v1/mixing/suggest", data={"project_id": "p9", "tempo": "132"}).json()
     assert suggest["source"] == "project_stems" and len(suggest["tracks"]) == 3
+    # The manifest's tempo sets delay and release times, unless the request gives one.
+    assert (suggest["tempo_bpm"], suggest["tempo_source"]) == (100, "given")
+    assert faster["tempo_bpm"] == 132
+    assert rendered["report"]["tempo_bpm"] == 100 and {e["track"] for e in rendered["applied"]} >= {"Kick", "Bass"}
     # Each stem file feeds its own track: the project's gains are the uploaded stems' gains (the
     # files on disk are 16-bit, the uploads float).
     assert set(levels["gain_adjustments"]) == {"Kick", "Bass", "Vocals"}

@@ -284,3 +284,15 @@ def test_a_drum_bus_is_protected_from_the_bass_when_it_carries_the_kick() -> Non
     assert drums_bass.track == "Bass" and drums_bass.band in ("sub", "low") and not drums_bass.info
     assert 45 <= drums_bass.action["eq"]["freq_hz"] <= 65
     assert "sidechain" in drums_bass.suggestion
+
+
+def test_the_tempo_is_measured_from_the_mix_unless_given() -> None:
+    from ai.analysis.pipeline import estimate_tempo
+
+    song = balanced_song()
+    measured = findings(song)
+    mix = DecodedAudio(np.sum([s for s in song.values()], axis=0, dtype=np.float32), SR)
+    # The analysis' beat tracker on the sum of the stems (its accuracy has its own benches).
+    assert measured.tempo_source == "analysis" and measured.tempo_bpm == estimate_tempo(mix) > 0
+    given = findings(song, tempo_bpm=96.0)
+    assert given.to_dict()["tempo_bpm"] == 96.0 and given.to_dict()["tempo_source"] == "given"
