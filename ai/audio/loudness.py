@@ -258,9 +258,13 @@ def momentary_loudness(*, y: np.ndarray, sr: float) -> np.ndarray:
     return _block_loudness(sub_block_powers(y=y, sr=sr), sub_per_block=4, hop=_hop_samples(sr))
 
 
-def short_term_loudness(*, y: np.ndarray, sr: float) -> np.ndarray:
-    """Short-term loudness (3 s blocks, 100 ms hop). np.ndarray [shape=(n_blocks,)], LUFS, -inf = silent."""
-    return _block_loudness(sub_block_powers(y=y, sr=sr), sub_per_block=30, hop=_hop_samples(sr))
+def short_term_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None = None) -> np.ndarray:
+    """Short-term loudness (3 s blocks, 100 ms hop). np.ndarray [shape=(n_blocks,)], LUFS, -inf = silent.
+
+    ``sub_energy``: :func:`sub_block_powers` of ``y`` when the caller has it (no second K-weighting)."""
+    if sub_energy is None:
+        sub_energy = sub_block_powers(y=y, sr=sr)
+    return _block_loudness(sub_energy, sub_per_block=30, hop=_hop_samples(sr))
 
 
 def integrated_loudness(*, y: np.ndarray, sr: float) -> float | None:

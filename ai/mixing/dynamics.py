@@ -273,20 +273,29 @@ def _gated_short_term(short: np.ndarray) -> np.ndarray:
     return above[above > gate]
 
 
-def measure_dynamics(*, samples: np.ndarray, sr: int, stats: loudness.LoudnessStats | None = None) -> DynamicsMeasure:
+def measure_dynamics(
+    *,
+    samples: np.ndarray,
+    sr: int,
+    stats: loudness.LoudnessStats | None = None,
+    sub_energy: np.ndarray | None = None,
+) -> DynamicsMeasure:
     """Dynamics measures of a track.
 
     Args:
         samples: np.ndarray [shape=(channels, n)], float32 (other dtypes are converted).
         sr: sample rate in Hz.
         stats: :func:`ai.audio.loudness.measure_loudness` of ``samples`` when the caller has it.
+        sub_energy: :func:`ai.audio.loudness.sub_block_powers` of ``samples`` when the caller has it.
 
     Loudness, true peak, LRA and crest come from :mod:`ai.audio.loudness` (BS.1770-4, EBU Tech 3342).
     """
     samples = _validated(samples)
+    if sub_energy is None:
+        sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
     if stats is None:
-        stats = loudness.measure_loudness(y=samples, sr=sr)
-    gated = _gated_short_term(loudness.short_term_loudness(y=samples, sr=sr))
+        stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy)
+    gated = _gated_short_term(loudness.short_term_loudness(y=samples, sr=sr, sub_energy=sub_energy))
     percentiles = (
         {p: float(v) for p, v in zip(PERCENTILES, np.percentile(gated, PERCENTILES), strict=True)} if gated.size else {}
     )

@@ -200,6 +200,10 @@ class TrackAnalysis:
     track: PreparedTrack
     measurement: TrackMeasurement
     spectra: TrackSpectra
+    loudness_stats: loudness.LoudnessStats | None = None
+    """The BS.1770 measures behind ``measurement`` (for analyses that need them again)."""
+    sub_energy: np.ndarray | None = None
+    """The K-weighted sub-block energies (:func:`ai.audio.loudness.sub_block_powers`) of the track."""
 
 
 @lru_cache(maxsize=8)
@@ -538,7 +542,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         low_peak_hz=low_peak,
         notes=tuple(track.notes),
     )
-    return TrackAnalysis(track, measurement, spectra)
+    return TrackAnalysis(track, measurement, spectra, stats, sub_energy)
 
 
 def measure_track(audio: DecodedAudio, *, name: str, role: str | None = None) -> TrackMeasurement:

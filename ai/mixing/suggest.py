@@ -76,6 +76,7 @@ from ai.mixing.measure import (
     analyse_track,
     prepare_tracks,
 )
+from ai.mixing.role_model import load_role_model
 from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, band_of, resolve_target
 from ai.mixing.tonal import reference_eq
 from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
@@ -819,9 +820,7 @@ def suggest(
         mm = master_analysis.measurement
         subject_measure = mm
         subject_analysis = master_analysis
-        if tempo_bpm is None:
-            tempo_bpm = estimate_tempo(master)
-            tempo_source = "analysis" if tempo_bpm is not None else None
+        # A master gets tone only (its dynamics and space are the mix's): no tempo is needed.
         mastered = track_advice(master_analysis, tempo_bpm=tempo_bpm, track=MIX_BUS, dynamics=False, space=False)
         mix_info.setdefault("master", {**mm.to_dict(), **mastered.details})
         if mode == "master":
@@ -871,7 +870,8 @@ def suggest(
 
 
 def warmup() -> None:
-    """Compile the numba kernels (K-weighting, true peak, sample scans) on a short signal.
+    """Compile the numba kernels (K-weighting, true peak, sample scans) on a short signal, and read
+    the mixing models (role norms, role classifier) so no request pays for it.
 
     The first call of each kernel otherwise pays about a second of JIT compilation (cached on disk
     afterwards); the service can call this at start-up.
@@ -884,4 +884,5 @@ def warmup() -> None:
         TrackInput("Keys", DecodedAudio(tone[np.newaxis, :].copy(), sr)),
     ]
     role_norms()
+    load_role_model()
     suggest(stems, workers=1)

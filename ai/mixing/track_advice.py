@@ -82,7 +82,10 @@ def track_advice(
     found: list[Suggestion] = []
     details: dict[str, Any] = {}
     if dynamics:
-        measure = measure_dynamics(samples=samples, sr=sr)
+        # The loudness measures of the track's analysis: no second K-weighting or true-peak pass.
+        measure = measure_dynamics(
+            samples=samples, sr=sr, stats=analysis.loudness_stats, sub_energy=analysis.sub_energy
+        )
         found += dynamics_findings(
             name=m.name, role=role, measure=measure, samples=samples, sr=sr, tempo_bpm=tempo_bpm, norms=norms.dynamics
         )
