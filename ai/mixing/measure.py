@@ -53,6 +53,8 @@ FINE_BAND_EDGES_HZ: tuple[float, ...] = (
 """Lower edges of the fine bands (the last reaches Nyquist); every named band's edges are among them."""
 SILENCE_LUFS = -60.0
 """A 100 ms stretch quieter than this (K-weighted) counts as silent."""
+SILENT_SHARE = 0.98
+"""A track with this share of silent 100 ms stretches is silent: it gets a silence finding and no other."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
 CLIP_MIN_RUN = 2

@@ -69,6 +69,7 @@ from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
+    SILENT_SHARE,
     PreparedTrack,
     TrackAnalysis,
     TrackInput,
@@ -105,7 +106,6 @@ LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
 PHASE_CORRELATION = -0.2
 LOW_END_WIDTH = 0.2
-SILENT_SHARE = 0.98
 HOT_MIX_LUFS = -10.0
 QUIET_MIX_LUFS = -32.0
 REFERENCE_BAND_DB = 3.0

@@ -16,12 +16,9 @@ from typing import Any
 
 from ai.mixing.dynamics import RoleDynamics, default_role_dynamics, dynamics_findings, measure_dynamics
 from ai.mixing.findings import Suggestion
-from ai.mixing.measure import TrackAnalysis
+from ai.mixing.measure import SILENT_SHARE, TrackAnalysis
 from ai.mixing.space import RoleSpace, load_role_space, measure_space, space_findings
 from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings
-
-SILENT_SHARE = 0.98
-"""A track this silent (share of 100 ms blocks under -60 LUFS) gets no tone, dynamics or space advice."""
 
 
 @dataclass(frozen=True)

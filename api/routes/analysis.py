@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter
 
 from ai.analysis.pipeline import analyze
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio, decode_audio
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
 from api.deps import EngineDep, InputDep
-from api.params import copy_upload, remove_quietly
+from api.mix_input import decode_uploads
 from api.schemas import AnalysisResponse, ErrorBody
 from utils.errors import InvalidParameter
 
@@ -37,13 +37,7 @@ _DOCS: dict[str, Any] = {
 }
 
 
-def _decode_and_analyze(upload: UploadFile, max_upload_bytes: int, max_duration_s: float) -> dict[str, Any]:
-    """Copy the upload to a temporary file (never whole in memory), decode it from there, analyse."""
-    path = copy_upload(upload, max_upload_bytes=max_upload_bytes)
-    try:
-        audio: DecodedAudio = decode_audio(path, name=upload.filename or "file", max_duration_s=max_duration_s)
-    finally:
-        remove_quietly(path)
+def _analyze(audio: DecodedAudio) -> dict[str, Any]:
     return analyze(audio).to_dict()
 
 
@@ -58,6 +52,7 @@ async def analyze_audio(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
-    settings = engine.settings
-    result = await engine.run(_decode_and_analyze, upload, settings.max_upload_bytes, settings.max_audio_duration_s)
+    # Through a temporary file like the mixing uploads (never whole in memory), then analysed.
+    (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+    result = await engine.run(_analyze, audio)
     return {"filename": upload.filename, **result}
