@@ -10,8 +10,9 @@ if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   missing=""
   # The GM soundfonts besides FluidR3 render the mixing models' training songs (TimGM6mb, MuseScore
-  # General Lite) and an independent held-out set (csound's GM bank).
-  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont; do
+  # General Lite) and an independent held-out set (csound's GM bank); the AVL sampled drum kits go
+  # into the beat network's training corpus (training/real_corpus.py).
+  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
