@@ -8,15 +8,20 @@ import pytest
 from ai.analysis.features import compute_features
 from ai.analysis.tonal import (
     KEY_PROFILES,
+    LEGACY_KEY_CONFIG,
     TONICS,
+    KeyConfig,
+    ends_like_a_piece,
     estimate_chords,
     estimate_key,
+    key_chroma,
     key_correlations,
     refine_relative_key,
     relative_key,
+    subtract_partials,
 )
 
-from .synth import SR, clicks, progression
+from .synth import SR, clicks, note, progression
 
 KEY_CASES = [
     ("C major", ["C", "F", "G7", "C"]),
@@ -129,3 +134,121 @@ def test_relative_key_names() -> None:
     assert relative_key("A minor") == "C major"
     assert relative_key("Eb major") == "C minor"
     assert relative_key("F# minor") == "A major"
+
+
+# ------------------------------------------------------------------ distorted and noisy music
+
+
+def power_chord_riff(tonic_midi: int, *, bpm: float = 150.0, bars: int = 4) -> np.ndarray:
+    """Eighth-note power chords (root, fifth, octave) on the minor pentatonic scale of the tonic:
+    i i bIII i iv i v bVII | i i bIII iv bIII i bVII v (a rock riff with no third above the tonic)."""
+    degrees = (0, 0, 3, 0, 5, 0, 7, 10, 0, 0, 3, 5, 3, 0, 10, 7)
+    step = 60.0 / bpm / 2
+    n = int(round(bars * 8 * step * SR)) + SR // 2
+    y = np.zeros(n, dtype=np.float32)
+    for k in range(bars * 8):
+        root = tonic_midi + degrees[k % len(degrees)]
+        i = int(round(k * step * SR))
+        for pitch in (root, root + 7, root + 12):
+            tone = note(pitch, step, harmonics=8, amplitude=0.2, decay=1.0)
+            y[i : i + len(tone)] += tone[: n - i]
+    return y
+
+
+def overdrive(y: np.ndarray, gain: float = 30.0) -> np.ndarray:
+    """A distortion pedal: tanh waveshaping at ``gain`` times full scale, back to a 0.5 peak."""
+    shaped = np.tanh(gain * y / np.abs(y).max())
+    return (0.5 * shaped / np.abs(shaped).max()).astype(np.float32)
+
+
+@pytest.mark.parametrize(("tonic_midi", "key"), [(40, "E minor"), (45, "A minor"), (38, "D minor")])
+def test_distorted_minor_pentatonic_power_chord_riff_gets_its_minor_key(tonic_midi: int, key: str) -> None:
+    riff = power_chord_riff(tonic_midi)
+    assert estimate_key(compute_features(riff, SR)).key == key
+    result = estimate_key(compute_features(overdrive(riff), SR))
+    assert result.key == key and result.confidence > 0.3
+
+
+@pytest.mark.parametrize(
+    ("chords", "key", "before"),
+    [(["D", "G", "A", "D"], "D major", "G major"), (["E", "A", "B", "E"], "E major", "E major")],
+)
+def test_distorted_chords_are_not_read_in_the_subdominant(chords: list[str], key: str, before: str) -> None:
+    # Overdrive gives every note a strong 7th partial, a minor seventh above it: the estimator
+    # before issue 11 read the D major cadence as G major; the partial subtraction removes it.
+    features = compute_features(overdrive(progression(chords, bpm=120.0)[0], gain=20.0), SR)
+    assert estimate_key(features).key == key
+    assert estimate_key(features, LEGACY_KEY_CONFIG).key == before
+
+
+def test_flat_but_key_shaped_music_gets_a_key_with_a_low_confidence() -> None:
+    # A distorted riff under white noise 14 dB louder: the pitch-class distribution is as flat
+    # as noise's (contrast below the gate) but still shaped like E minor.
+    riff = overdrive(power_chord_riff(40))
+    noise = np.random.default_rng(0).standard_normal(len(riff)).astype(np.float32)
+    y = (0.05 * (riff / np.sqrt(np.mean(riff**2)) + 10 ** (14 / 20) * noise)).astype(np.float32)
+    features = compute_features(y, SR)
+    config = KeyConfig()
+    full, bass = key_chroma(features, config)
+    pcd = full + config.bass_weight * bass
+    assert pcd.std() / pcd.mean() < config.min_contrast
+    result = estimate_key(features)
+    assert result.key == "E minor"
+    assert 0.0 < result.confidence <= config.flat_confidence
+    assert estimate_key(features, LEGACY_KEY_CONFIG).key is None  # what the metal recordings got
+
+
+@pytest.mark.parametrize("seconds", [1.5, 2.0, 6.0])
+@pytest.mark.parametrize("colour", ["white", "low", "high"])
+def test_noise_of_any_colour_has_no_key(seconds: float, colour: str) -> None:
+    rng = np.random.default_rng(int(seconds * 10) + len(colour))
+    x = rng.standard_normal(int(seconds * SR) + 64)
+    if colour == "low":  # a 64-tap moving average: the energy below ~300 Hz
+        x = np.convolve(x, np.ones(64) / 64, mode="valid")
+    elif colour == "high":  # a first difference: rising 6 dB per octave
+        x = np.diff(x)
+    y = (0.1 * x / x.std()).astype(np.float32)
+    result = estimate_key(compute_features(y, SR))
+    assert result.key is None and result.why_none == "no pitched content"
+
+
+@pytest.mark.parametrize("bpm", [60.0, 100.0, 140.0, 180.0])
+def test_unpitched_clicks_have_no_confident_key(bpm: float) -> None:
+    tonal_result = estimate_key(compute_features(progression(["C", "F", "G7", "C"])[0], SR))
+    click_result = estimate_key(compute_features(clicks(bpm, 8.0), SR))
+    assert click_result.confidence < 0.5 * tonal_result.confidence
+
+
+def test_subtract_partials_removes_the_share_of_the_pitch_below() -> None:
+    spec = np.zeros((50, 3), dtype=np.float32)
+    spec[4] = 1.0  # a note
+    spec[38] = 0.5  # its 7th partial (34 semitones up)
+    spec[40] = 0.5  # a pitch with nothing 34 semitones below
+    out = subtract_partials(spec, partials=((34, 0.25),))
+    assert out[38] == pytest.approx(0.25) and out[40] == pytest.approx(0.5) and out[4] == pytest.approx(1.0)
+    assert subtract_partials(spec, partials=((34, 0.9),))[38] == pytest.approx(0.0)  # floored at 0
+    assert subtract_partials(spec, partials=()) is spec
+
+
+def test_a_clip_ends_like_a_piece_when_its_end_falls_silent() -> None:
+    frame_rate = 43.07
+    music = np.full(400, 0.1)
+    assert not ends_like_a_piece(music, frame_rate)  # cut out of a song
+    faded = np.concatenate([music, np.geomspace(0.1, 1e-4, 40)])
+    assert ends_like_a_piece(faded, frame_rate)
+    assert ends_like_a_piece(music, frame_rate, KeyConfig(piece_end_db=None))
+
+
+def test_the_opening_and_closing_chords_do_not_decide_for_an_excerpt() -> None:
+    # An aeolian loop ending on its tonic, whole (silence after the last chord) and cut mid-chord.
+    chords = ["Am", "F", "C", "G"]
+    y, beats, downbeats = progression(chords * 2 + chords[:1], bpm=110.0, repeats=1)
+    whole = compute_features(y, SR)
+    segments = estimate_chords(whole, beat_times=beats, downbeat_times=downbeats)
+    assert refine_relative_key(estimate_key(whole), segments).key == "A minor"
+    cut = int(round((8 * 4 + 2) * 60.0 / 110.0 * SR))  # two beats into the last bar
+    excerpt = compute_features(y[:cut], SR)
+    profile = estimate_key(excerpt)
+    assert not profile.ends_like_a_piece
+    segments = estimate_chords(excerpt, beat_times=beats[beats < cut / SR], downbeat_times=downbeats)
+    assert refine_relative_key(profile, segments) is profile
