@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.mixing.role_model import describe_role_model
 from api.state import EngineState
@@ -75,7 +76,12 @@ def live_endpoints(app: FastAPI) -> list[str]:
 async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
     return build_status(
         endpoints=live_endpoints(app),
-        models=[*engine.registry.describe(), describe_shipped_level_model(), describe_role_model()],
+        models=[
+            *engine.registry.describe(),
+            describe_shipped_level_model(),
+            describe_shipped_beat_net(),
+            describe_role_model(),
+        ],
         core_connected=await engine.core.is_reachable(),
         uptime_s=engine.uptime_s,
         requests=engine.stats.snapshot(),

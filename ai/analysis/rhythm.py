@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
+from ai.analysis.beat_net import Activations, BeatNet, BeatNetEnsemble, beat_activations, shipped_beat_net
 from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, describe_level_model, level_rows, load_level_model
 
 if TYPE_CHECKING:
@@ -117,6 +118,9 @@ COMPOUND_FLOOR = 0.05
 notes of a fill sound well under the accent on the beat)."""
 DOTTED_MIN_ACF = 0.2
 """Autocorrelation the kick/bass pulse must reach at 1.5 beats to make a 3-beat bar a 6/8 bar."""
+FINE_WINDOW = 0.06
+DOWNBEAT_WEIGHT = 0.0
+"""Weight of the learned downbeat activation in the bar-phase evidence (the chord changes weigh 2)."""
 SLOW_TACTUS_BPM = 50.0
 """A final beat slower than this is divided (the slowest beats people tap sit around 50 BPM)."""
 DOUBLE_MAX_BPM = 200.0
@@ -418,12 +422,19 @@ def _zscore(x: np.ndarray) -> np.ndarray:
 
 
 def _beat_features(
-    beats: np.ndarray, *, onset: np.ndarray, low: np.ndarray, chroma: np.ndarray
+    beats: np.ndarray,
+    *,
+    onset: np.ndarray,
+    low: np.ndarray,
+    chroma: np.ndarray,
+    downbeat: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Beat-synchronous evidence for meter and downbeats (beats: fractional frame positions).
 
     Returns 'pattern' [shape=(B, 2*_SUBDIV)] (onset and low-band onset sampled across each beat),
-    'harm' [shape=(B,)] (chroma change entering each beat), 'low' and 'accent' [shape=(B,)].
+    'harm' [shape=(B,)] (chroma change entering each beat), 'low' and 'accent' [shape=(B,)], and
+    with the learned ``downbeat`` activation [shape=(n,)], 'down' [shape=(B,)] (its peak near each
+    beat).
     """
     n_beats = beats.shape[0]
     period = float(np.median(np.diff(beats)))
@@ -445,7 +456,11 @@ def _beat_features(
     unit = spans / np.maximum(norm, 1e-9)
     harm = np.zeros(n_beats)
     harm[1:] = 1.0 - np.einsum("ij,ij->i", unit[1:], unit[:-1])
-    return {"pattern": pattern, "harm": harm, "low": low_at, "accent": acc_at}
+    feats = {"pattern": pattern, "harm": harm, "low": low_at, "accent": acc_at}
+    if downbeat is not None:
+        near = np.clip(np.round(beats).astype(np.int64)[:, None] + np.arange(-1, 2)[None, :], 0, downbeat.shape[0] - 1)
+        feats["down"] = downbeat[near].max(axis=1)
+    return feats
 
 
 def _chroma_change_at(chroma: np.ndarray, positions: np.ndarray, half: float) -> np.ndarray:
@@ -561,6 +576,8 @@ def beat_division(feats: dict[str, np.ndarray]) -> int:
 def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[int, np.ndarray]:
     """Bar phase (index of the first downbeat among the beats) and the score of each phase."""
     evidence = 2.0 * _zscore(feats["harm"]) + _zscore(feats["low"]) + 0.5 * _zscore(feats["accent"])
+    if "down" in feats and beats_per_bar >= 3:
+        evidence = evidence + DOWNBEAT_WEIGHT * _zscore(feats["down"])
     scores = np.array([evidence[p::beats_per_bar].mean() for p in range(beats_per_bar)])
     return int(np.argmax(scores)), scores
 
@@ -735,6 +752,8 @@ class PulseEvidence:
     low_strength: np.ndarray
     posterior: np.ndarray
     percussive: float
+    downbeat: np.ndarray | None = None
+    """The learned downbeat activation [shape=(n,)], or None on the flux-only path."""
 
 
 @dataclass(frozen=True)
@@ -829,7 +848,9 @@ def _candidate_features(
 
     log_tempo = float(np.log2(tempo / 120.0))
     prior = float(np.log2(tempo / prior_mode(evidence.percussive)) / PRIOR_OCTAVES) ** 2
-    feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    feats = _beat_features(
+        beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma, downbeat=evidence.downbeat
+    )
     contrast = {k: harmonic_contrast(evidence.chroma_sums, beats, k) for k in LEVEL_SPANS}
     longest = max(contrast.values())
     bar = max(contrast[3.0], contrast[4.0])
@@ -871,7 +892,9 @@ def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, 
     do not, and are tracked afresh by the dynamic programme at their period.
     """
     tempo = 60.0 * evidence.frame_rate / period
-    phase_feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    phase_feats = _beat_features(
+        beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma, downbeat=evidence.downbeat
+    )
     out = []
     for factor in LEVEL_CANDIDATES:
         if factor != 1.0 and not MIN_BPM <= tempo * factor <= MAX_BPM:
@@ -910,7 +933,9 @@ def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
     as a shuffle whose level is right, which it keeps (both kinds are in its training songs)."""
     if not (evidence.percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16 and _harmony_sustained(evidence.chroma)):
         return False
-    feats = _beat_features(beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma)
+    feats = _beat_features(
+        beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma, downbeat=evidence.downbeat
+    )
     # Three beats to the bar with the kick/bass on every 1.5 of them: 6/8 counted in eighth-note
     # pairs, which estimate_rhythm regrids on the dotted quarters.
     meter = meter_evidence(feats)
@@ -993,12 +1018,16 @@ def _track(score: np.ndarray, period: float, sustained: np.ndarray) -> tuple[np.
     return _fill_grid(beats, sustained, period), period, spread
 
 
-def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, float, float] | None:
+def track_pulse(
+    features: SharedFeatures, activations: Activations | None = None
+) -> tuple[PulseEvidence, np.ndarray, float, float] | None:
     """The beat grid the rules find, before the learned metrical-level choice.
 
-    ``features``: a :class:`ai.analysis.features.SharedFeatures`. Returns (evidence, beats
-    [fractional frames, shape=(B,)], period in frames, relative spread of the intervals), or None
-    when there is no pulse (too short, silent, or no periodicity).
+    ``features``: a :class:`ai.analysis.features.SharedFeatures`; ``activations``: the beat network's
+    output on them, whose beat activation then replaces the mel flux as the beat detection
+    function, and whose downbeat activation joins the bar-phase evidence (None: flux only).
+    Returns (evidence, beats [fractional frames, shape=(B,)], period in frames, relative spread of
+    the intervals), or None when there is no pulse (too short, silent, or no periodicity).
     """
     onset = np.asarray(features.onset_env, dtype=np.float64)
     n = onset.shape[0]
@@ -1014,7 +1043,14 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
     chroma_sums = ChromaSums.of(chroma)
     low = np.maximum(np.asarray(features.low_onset_env, dtype=np.float64), 0.0)
     flux = mel_flux(features.mel)
-    odf = beat_detection_function(flux, width=int(round(DETREND_SECONDS * frame_rate)))
+    width = int(round(DETREND_SECONDS * frame_rate))
+    odf = beat_detection_function(flux, width=width)
+    # The tempo and the beat level are read from the flux (the learned activation's periodicity
+    # doubled two slow piano chorales in 59 that the flux gets right); the beats are tracked on the
+    # learned activation, which peaks on the beat itself in rooms, mastered mixes and soft attacks.
+    learned = activations is not None and activations.beat.shape[0] == n
+    track_odf = beat_detection_function(activations.beat, width=width) if learned else odf
+    down = activations.downbeat if learned else None
 
     bpms = MIN_BPM * 2.0 ** (np.arange(int(np.log2(MAX_BPM / MIN_BPM) * 240) + 1) / 240.0)
     strength = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms)
@@ -1027,15 +1063,22 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
     if posterior.max() <= 0:
         return None
     best = int(np.argmax(posterior))
+    if learned and FINE_WINDOW > 0:
+        # The flux sets the level; the activation's own periodicity, near it, the exact period.
+        near = np.abs(np.log(bpms / bpms[best])) <= np.log(1.0 + FINE_WINDOW)
+        fine = tempo_strength(track_odf, frame_rate=frame_rate, bpms=bpms)
+        fine = np.where(near, np.maximum(fine, 0.0), -1.0)
+        if fine.max() > 0:
+            best = int(np.argmax(fine))
     low_odf = detrend(low / _spread(low), int(round(DETREND_SECONDS * frame_rate)))
-    beat_score = odf + LOW_WEIGHT * low_odf
+    beat_score = track_odf + LOW_WEIGHT * low_odf
     sustained = _sustained(rms, sounding)
     tracked = _track(beat_score, 60.0 * frame_rate / bpms[best], sustained)
     if tracked is None:
         return None
     beats, period, spread = tracked
     onset_n, low_n = onset / _spread(onset), low / _spread(low)
-    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
 
     # Harmonic-rhythm check: chord changes that strictly alternate between tracked beats
     # (change, no change, change ...) mean the tracked level is half or double the beat.
@@ -1053,7 +1096,7 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
             else:
                 beats = beats[downbeat_phase(feats, 2)[0] :: 2]
             period, spread = _refine_period(beats)
-            feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+            feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     # Phase check from the harmony: chords change on beats. When the strongest chord changes
     # fall half-way between the tracked beats, the tracker has locked onto the off-beats. Only
     # for music whose harmony sounds most of the time (not clicks or sparse percussion).
@@ -1065,7 +1108,7 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
         > OFFBEAT_RATIO * _top_quartile(_chroma_change_at(chroma, beats, half))
     ):
         beats = _fill_grid(beats[:-1] + half, sustained, period)
-        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     # Metrical level from the harmonic rhythm (drum-driven music: chords change with the bar).
     if percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16:
         duple = duple_subdivision(odf, period)
@@ -1092,6 +1135,7 @@ def track_pulse(features: SharedFeatures) -> tuple[PulseEvidence, np.ndarray, fl
         low_strength=tempo_strength(low_odf, frame_rate=frame_rate, bpms=bpms),
         posterior=posterior,
         percussive=percussive,
+        downbeat=down,
     )
     return evidence, beats, period, spread
 
@@ -1107,14 +1151,23 @@ def divide_slow_grid(beats: np.ndarray, feats: dict[str, np.ndarray]) -> tuple[n
     return divided, period, spread
 
 
-def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None | str = "shipped") -> RhythmResult:
+def estimate_rhythm(
+    features: SharedFeatures,
+    *,
+    level_model: LevelModel | None | str = "shipped",
+    beat_net: BeatNet | BeatNetEnsemble | None | str = "shipped",
+) -> RhythmResult:
     """Tempo, beats, downbeats and meter of the analysed audio.
 
     ``features``: a :class:`ai.analysis.features.SharedFeatures`. ``level_model``: the metrical-level
     model that may move the rules' beat level (see :func:`choose_level`); "shipped" loads
-    models/metrical_level.json, None keeps the rules' level.
+    models/metrical_level.json, None keeps the rules' level. ``beat_net``: the beat and downbeat
+    activation network (:mod:`ai.analysis.beat_net`); "shipped" loads models/beat_activation.npz,
+    None tracks the mel flux alone.
     """
-    pulse = track_pulse(features)
+    net = shipped_beat_net() if beat_net == "shipped" else beat_net
+    acts = beat_activations(features, net) if net is not None else None
+    pulse = track_pulse(features, acts)
     if pulse is None:
         return RhythmResult.empty()
     evidence, beats, period, spread = pulse
@@ -1125,13 +1178,14 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
     frame_rate, odf, low_odf, chroma = evidence.frame_rate, evidence.odf, evidence.low_odf, evidence.chroma
     onset_n, low_n, percussive = evidence.onset_n, evidence.low_n, evidence.percussive
     bpms, posterior, strength = evidence.bpms, evidence.posterior, evidence.strength
-    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+    down = evidence.downbeat
+    feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     if 60.0 * frame_rate / period < SLOW_TACTUS_BPM and beats.shape[0] >= 8:
         beats, period, spread = divide_slow_grid(beats, feats)
-        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     tempo = 60.0 * frame_rate / period
-    if percussive < PERCUSSIVE_MIN:
-        # Soft attacks only: on percussive music the profile's rise is the 93 ms frames seeing a
+    if percussive < PERCUSSIVE_MIN and down is None:
+        # Soft attacks only (the learned activation is trained to peak on the beat itself): on percussive music the profile's rise is the 93 ms frames seeing a
         # sharp hit coming, and moving back to it put the beats 11 ms early (training songs).
         beats = beats + attack_shift(odf, beats)
 
@@ -1160,7 +1214,7 @@ def estimate_rhythm(features: SharedFeatures, *, level_model: LevelModel | None 
         # Compound duple: beats divided in three, chords changing every two beats: 6/8. (Four
         # such beats to the bar, 12/8, stays 4/4 with beat_division 3: the same beat grid.)
         beats_per_bar, time_signature = 2, "6/8"
-        phase, _ = downbeat_phase(_beat_features(beats, onset=onset_n, low=low_n, chroma=chroma), 2)
+        phase, _ = downbeat_phase(_beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down), 2)
     # The attack shift (or the grid's reach back) can put a beat on the first sample a fraction
     # of a frame before it.
     times = np.maximum(beats / frame_rate, 0.0)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
 from ai.mixing.role_model import describe_role_model
@@ -57,7 +58,7 @@ async def models(engine: EngineDep) -> ModelsResponse:
         models=engine.registry.describe(),
         loading="magenta" in engine.warming_up,
         default_for=default_for,
-        analysis=[describe_shipped_level_model()],
+        analysis=[describe_shipped_level_model(), describe_shipped_beat_net()],
         mixing=[describe_role_model()],
     )
 

@@ -59,14 +59,16 @@ def test_models_lists_the_theory_backend(client: TestClient) -> None:
     assert body["default_for"]["drums"] == "theory"
 
 
-def test_models_lists_the_analysis_model(client: TestClient) -> None:
+def test_models_lists_the_analysis_models(client: TestClient) -> None:
     body = client.get("/api/v1/models").json()
-    (level,) = body["analysis"]
+    level, beats = body["analysis"]
     assert level["name"] == "metrical_level" and level["loaded"] is True and level["trees"] > 0
-    # The status file lists it with the generation backends.
+    assert beats["name"] == "beat_activation" and beats["loaded"] is True and beats["networks"] == 2
+    # The status file lists them with the generation backends.
     status = client.get("/api/v1/status").json()
-    assert any(m["name"] == "metrical_level" and m["loaded"] for m in status["ai_models"])
-    assert "loaded model metrical_level" in status["completed_tasks"]
+    for name in ("metrical_level", "beat_activation"):
+        assert any(m["name"] == name and m["loaded"] for m in status["ai_models"])
+        assert f"loaded model {name}" in status["completed_tasks"]
 
 
 def test_models_lists_the_mixing_role_classifier(client: TestClient) -> None:

@@ -1,0 +1,234 @@
+"""The beat and downbeat activation network: a small temporal convolutional network over mel bands.
+
+Hand-set onset functions (spectral flux) peak at the instant attacks of a soundfont; on real
+recordings (sung and bowed notes, rooms, mastered mixes) they are weak and early. Like madmom's
+and Beat This!'s trackers, the engine reads the beat from a learned activation instead: for every
+frame of the shared mel spectrogram, the probability that a beat, and that a downbeat, falls there.
+The network is trained by ``python -m training.beat_activation`` on augmented renders (several
+soundfonts, rooms, bus compression, tempo drift, human timing, noise, MP3 round trips) and ships as
+models/beat_activation.npz (the weights of an ensemble of such networks, whose activations are
+averaged) with a model card (models/beat_activation.md).
+
+Architecture (the training module builds the same graph in Keras; this module evaluates it with
+numpy, so the analysis needs no deep-learning runtime and no start-up cost):
+
+    input [T, N_MELS]  log-compressed mel (:func:`network_input`)
+    conv k=3, ELU; conv k=3, ELU                     (front end, "same" padding)
+    residual blocks, dilation 1, 2, 4 ... 2^(B-1):   x + conv1x1(ELU(conv k=5, dilated))
+    dense -> 2 sigmoids                              (beat, downbeat)
+
+Each block sees 4 x dilation frames either side: with 8 blocks about 12 s of context each way,
+enough for the network to hear the tempo and the bar, not only the onsets.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ai.analysis.features import SharedFeatures
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "beat_activation.npz"
+INPUT_GAMMA = 100.0
+"""Compression of the network input: log(1 + gamma * mel / reference)."""
+INPUT_REFERENCE_PERCENTILE = 99.5
+"""The reference level is this percentile of the mel magnitudes (a level-independent input that a
+single click cannot set)."""
+
+
+def network_input(mel: np.ndarray) -> np.ndarray:
+    """The network's input from a linear mel spectrogram.
+
+    mel: np.ndarray [shape=(n_mels, T)] (``SharedFeatures.mel``). Returns np.ndarray
+    [shape=(T, n_mels), dtype=float32]: log(1 + gamma * mel / reference), independent of the
+    signal's level; all zeros for silence.
+    """
+    mel = np.asarray(mel, dtype=np.float32)
+    positive = mel[mel > 0]
+    if positive.size == 0:
+        return np.zeros((mel.shape[1], mel.shape[0]), dtype=np.float32)
+    reference = float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE))
+    return np.log1p(INPUT_GAMMA * mel.T / max(reference, 1e-12)).astype(np.float32)
+
+
+def _elu(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+def _conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
+    """'same'-padded dilated 1-D convolution, Keras layout.
+
+    x: [T, C_in]; kernel: [k, C_in, C_out] (odd k); bias: [C_out] -> [T, C_out].
+    """
+    k = kernel.shape[0]
+    if k == 1:
+        return x @ kernel[0] + bias
+    pad = (k - 1) // 2 * dilation
+    padded = np.pad(x, ((pad, pad), (0, 0)))
+    out = np.broadcast_to(bias, (x.shape[0], kernel.shape[2])).copy()
+    for tap in range(k):
+        start = tap * dilation
+        out += padded[start : start + x.shape[0]] @ kernel[tap]
+    return out
+
+
+@dataclass(frozen=True)
+class BeatNet:
+    """The network's weights (float32 arrays in the Keras layout) and how they are wired."""
+
+    front: tuple[tuple[np.ndarray, np.ndarray], ...]
+    """Front-end convolutions: (kernel [k, C_in, C_out], bias [C_out]) each."""
+    blocks: tuple[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+    """Residual blocks: (dilation, dilated kernel, its bias, 1x1 kernel, its bias)."""
+    head: tuple[np.ndarray, np.ndarray]
+    """Output layer: (kernel [C, 2], bias [2]); columns beat, downbeat."""
+    frame_rate: float
+    """The frame rate the network was trained at (it only serves features of that rate)."""
+
+    def activations(self, x: np.ndarray) -> np.ndarray:
+        """x: [T, n_mels] from :func:`network_input` -> [T, 2] beat and downbeat probabilities."""
+        h = np.asarray(x, dtype=np.float32)
+        for kernel, bias in self.front:
+            h = _elu(_conv1d(h, kernel, bias))
+        for dilation, kernel, bias, mix, mix_bias in self.blocks:
+            h = h + _conv1d(_elu(_conv1d(h, kernel, bias, dilation)), mix, mix_bias)
+        logits = h @ self.head[0] + self.head[1]
+        return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The weights as named arrays (what :func:`load` reads)."""
+        arrays: dict[str, np.ndarray] = {"frame_rate": np.asarray(self.frame_rate, dtype=np.float64)}
+        for i, (kernel, bias) in enumerate(self.front):
+            arrays[f"front{i}_kernel"], arrays[f"front{i}_bias"] = kernel, bias
+        for i, (dilation, kernel, bias, mix, mix_bias) in enumerate(self.blocks):
+            arrays[f"block{i}_dilation"] = np.asarray(dilation, dtype=np.int64)
+            arrays[f"block{i}_kernel"], arrays[f"block{i}_bias"] = kernel, bias
+            arrays[f"block{i}_mix_kernel"], arrays[f"block{i}_mix_bias"] = mix, mix_bias
+        arrays["head_kernel"], arrays["head_bias"] = self.head
+        return arrays
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> BeatNet:
+    """Build a :class:`BeatNet` from named arrays; ValueError when they do not wire together."""
+
+    def get(name: str) -> np.ndarray:
+        if name not in arrays:
+            raise ValueError(f"missing array {name!r}")
+        return np.asarray(arrays[name], dtype=np.float32)
+
+    front = []
+    while f"front{len(front)}_kernel" in arrays:
+        i = len(front)
+        front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
+    blocks = []
+    while f"block{len(blocks)}_kernel" in arrays:
+        i = len(blocks)
+        dilation = int(np.asarray(arrays[f"block{i}_dilation"]))
+        blocks.append(
+            (
+                dilation,
+                get(f"block{i}_kernel"),
+                get(f"block{i}_bias"),
+                get(f"block{i}_mix_kernel"),
+                get(f"block{i}_mix_bias"),
+            )
+        )
+    if not front:
+        raise ValueError("no front-end layers")
+    width = front[-1][0].shape[2]
+    for dilation, kernel, _, mix, _ in blocks:
+        if kernel.shape[1] != width or mix.shape[2] != width or kernel.shape[0] % 2 == 0 or dilation < 1:
+            raise ValueError("residual blocks do not match the front end's width")
+    head = (get("head_kernel"), get("head_bias"))
+    if head[0].shape != (width, 2):
+        raise ValueError(f"head kernel has shape {head[0].shape}, expected ({width}, 2)")
+    return BeatNet(tuple(front), tuple(blocks), head, float(np.asarray(arrays["frame_rate"])))
+
+
+@dataclass(frozen=True)
+class BeatNetEnsemble:
+    """Networks trained alike from different random starts; their activations are averaged (as
+    madmom averages its networks): one network's quirks on unfamiliar audio do not all agree."""
+
+    members: tuple[BeatNet, ...]
+
+    @property
+    def frame_rate(self) -> float:
+        return self.members[0].frame_rate
+
+    def activations(self, x: np.ndarray) -> np.ndarray:
+        """x: [T, n_mels] from :func:`network_input` -> [T, 2] mean beat and downbeat probabilities."""
+        return np.mean([net.activations(x) for net in self.members], axis=0, dtype=np.float32)
+
+
+def save(path: Path, members: list[BeatNet]) -> None:
+    """Write an ensemble's weights (member i's arrays prefixed "m<i>_") as a compressed .npz."""
+    arrays = {f"m{i}_{name}": value for i, net in enumerate(members) for name, value in net.to_arrays().items()}
+    np.savez_compressed(path, **arrays)
+
+
+def load(path: Path) -> BeatNetEnsemble:
+    """Read a weights file (an ensemble, or one network's arrays without prefixes); OSError or
+    ValueError when it is missing or malformed."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    if not any(name.startswith("m0_") for name in arrays):
+        return BeatNetEnsemble((from_arrays(arrays),))
+    members = []
+    while any(name.startswith(f"m{len(members)}_") for name in arrays):
+        prefix = f"m{len(members)}_"
+        members.append(from_arrays({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}))
+    rates = {net.frame_rate for net in members}
+    if len(rates) != 1:
+        raise ValueError(f"ensemble members trained at different frame rates: {sorted(rates)}")
+    return BeatNetEnsemble(tuple(members))
+
+
+def describe_shipped_beat_net() -> dict:
+    """models/beat_activation.npz as /api/v1/models and the status file list it (loaded, or why not)."""
+    out: dict = {
+        "name": "beat_activation",
+        "family": "analysis",
+        "serves": "the beats and bar phase of /api/v1/analyze/audio",
+        "path": str(SHIPPED_MODEL),
+    }
+    try:
+        ensemble = load(SHIPPED_MODEL)
+    except (OSError, ValueError) as exc:
+        return {**out, "loaded": False, "networks": 0, "error": str(exc)}
+    return {**out, "loaded": True, "networks": len(ensemble.members)}
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_beat_net() -> BeatNetEnsemble | None:
+    """The shipped network, loaded once; None (logged) when the file is missing or malformed, in
+    which case the analysis tracks beats from the spectral flux alone."""
+    try:
+        return load(SHIPPED_MODEL)
+    except (OSError, ValueError) as exc:
+        logger.warning("beat activation network unavailable (%s): beats from the spectral flux only", exc)
+        return None
+
+
+@dataclass(frozen=True)
+class Activations:
+    """The network's output on one signal: beat and downbeat probability per frame [shape=(n,)]."""
+
+    beat: np.ndarray
+    downbeat: np.ndarray
+
+
+def beat_activations(features: SharedFeatures, net: BeatNet | BeatNetEnsemble) -> Activations | None:
+    """The network's activations on the shared mel spectrogram; None when the features' frame
+    rate is not the one the network was trained at."""
+    frame_rate = float(features.sr) / float(features.hop_length)
+    if abs(frame_rate - net.frame_rate) > 1e-3 * net.frame_rate:
+        return None
+    out = net.activations(network_input(features.mel))
+    return Activations(beat=out[:, 0].astype(np.float64), downbeat=out[:, 1].astype(np.float64))
