@@ -7,7 +7,8 @@ beat F-measure (70 ms), CMLt/AMLt, downbeat F-measure, meter accuracy). Beats an
 before 5 s are ignored, as mir_eval.beat.evaluate does. Features can be cached (--cache DIR) so
 that rhythm-only changes re-score in seconds.
 
-Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--subset songs] [--clip] [-v]
+Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--subset songs] [--clip] [-v] [--no-net]
+       bench/rhythm_dev.py --corpus data/real_train2@hold [--no-net]   (held-out augmented renders)
        bench/rhythm_dev.py --speed bench/out/speed_3min.wav   (warm time of estimate_rhythm alone)
 """
 
@@ -68,14 +69,18 @@ def tempo_hits(est: float, ref: float) -> tuple[bool, bool]:
     return acc1, acc2
 
 
-def score_subset(folder: Path, cache: Path | None, verbose: bool, clip: bool) -> dict[str, float]:
-    truth = json.loads((folder / "ground_truth.json").read_text())
+def score_subset(
+    folder: Path, cache: Path | None, verbose: bool, clip: bool, *, truth: list[dict] | None = None, net: bool = True
+) -> dict[str, float]:
+    if truth is None:
+        truth = json.loads((folder / "ground_truth.json").read_text())
     rows = []
+    offsets: list[float] = []
     seconds = 0.0
     for item in truth:
         feats = features_for(folder / item["file"], cache)
         t0 = time.perf_counter()
-        res = estimate_rhythm(feats)
+        res = estimate_rhythm(feats) if net else estimate_rhythm(feats, beat_net=None)
         seconds += time.perf_counter() - t0
         ref_beats = mir_eval.beat.trim_beats(np.asarray(item["beats_s"], dtype=float))
         est = np.asarray(res.beat_times, dtype=float)
@@ -88,6 +93,10 @@ def score_subset(folder: Path, cache: Path | None, verbose: bool, clip: bool) ->
         beat_f = mir_eval.beat.f_measure(ref_beats, est_beats)
         cmlc, cmlt, amlc, amlt = mir_eval.beat.continuity(ref_beats, est_beats)
         row = {"acc1": acc1, "acc2": acc2, "beat_f": beat_f, "cmlt": cmlt, "amlt": amlt}
+        reference = np.asarray(item["beats_s"], dtype=float)
+        if est.size and reference.size:
+            signed = est - reference[np.abs(est[:, None] - reference[None, :]).argmin(axis=1)]
+            offsets += [float(x) for x in signed[np.abs(signed) <= 0.07]]
         if item.get("downbeats_s"):
             ref_db = mir_eval.beat.trim_beats(np.asarray(item["downbeats_s"], dtype=float))
             est_db = np.asarray(res.downbeat_times, dtype=float)
@@ -110,6 +119,8 @@ def score_subset(folder: Path, cache: Path | None, verbose: bool, clip: bool) ->
         vals = [r[k] for r in rows if k in r]
         if vals:
             out[k] = 100.0 * float(np.mean(vals))
+    if offsets:
+        out["median_offset_ms"] = 1000.0 * float(np.median(offsets))
     return out
 
 
@@ -143,16 +154,32 @@ def main() -> None:
         "--clip", action="store_true", help="score beats only up to the last annotated beat (+ half a beat)"
     )
     parser.add_argument("--speed", type=Path, default=None, help="time estimate_rhythm on this audio file")
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        default=None,
+        help="score a training corpus instead (training.real_corpus format; FOLDER@hold: its held-out quarter)",
+    )
+    parser.add_argument("--no-net", action="store_true", help="track the spectral flux alone (no beat network)")
     args = parser.parse_args()
     if args.speed is not None:
         speed(args.speed)
+        return
+    if args.corpus:
+        from training.beat_activation import corpus_entries
+
+        for spec in args.corpus:
+            folder, truth = corpus_entries(spec)
+            print(f"== {spec}")
+            res = score_subset(folder, args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net)
+            print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
         return
     folders = sorted(p.parent for p in args.dataset.glob("*/ground_truth.json"))
     if args.subset:
         folders = [f for f in folders if f.name in args.subset]
     for folder in folders:
         print(f"== {folder.name}")
-        res = score_subset(folder, args.cache, args.verbose, args.clip)
+        res = score_subset(folder, args.cache, args.verbose, args.clip, net=not args.no_net)
         print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
 
 
