@@ -31,9 +31,11 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
+from ai.analysis.beat_net import beat_activations, shipped_beat_net
 from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, Tree, level_rows
 from ai.analysis.rhythm import LEVEL_FEATURES, level_candidates, level_model_serves, track_pulse
 from bench.rhythm_dev import features_for
+from training.beat_activation import corpus_entries
 from training.mma_corpus import list_grooves
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,15 +61,28 @@ class Song:
     related: np.ndarray  # (candidates,) bool: right, or at x2, /2, x3, /3 of the annotated tempo
 
 
-def collect(folders: list[Path], cache: Path | None) -> tuple[list[Song], list[bool]]:
-    """The candidates of every song in ``folders`` that the model serves, with the right one
-    marked; and, for every other song, whether the rules' level is right (it stands there)."""
+def _groove(item: dict) -> str:
+    """The MMA groove an item was rendered from ("" for a chorale): tempo_corpus's "groove" field,
+    or real_corpus's "source" ("mma:<Groove>" / "chorale:<bwv>")."""
+    if "groove" in item:
+        return item["groove"] or ""
+    source = item.get("source", "")
+    return source.removeprefix("mma:") if source.startswith("mma:") else ""
+
+
+def collect(specs: list[str], cache: Path | None) -> tuple[list[Song], list[bool]]:
+    """The candidates of every song in ``specs`` (folders, or FOLDER@fit as in
+    training.beat_activation) that the model serves, with the right one marked; and, for every
+    other song, whether the rules' level is right (it stands there). The beats are tracked as the
+    service tracks them: on the shipped beat activation network's output."""
+    net = shipped_beat_net()
     style_of = {g.name.lower(): g.style for g in list_grooves()}
     songs, unserved = [], []
-    for folder in folders:
-        truth = json.loads((folder / "ground_truth.json").read_text())
+    for spec in specs:
+        folder, truth = corpus_entries(spec)
         for item in truth:
-            pulse = track_pulse(features_for(folder / item["file"], cache))
+            features = features_for(folder / item["file"], cache)
+            pulse = track_pulse(features, beat_activations(features, net) if net is not None else None)
             if pulse is None:
                 unserved.append(False)
                 continue
@@ -83,10 +98,10 @@ def collect(folders: list[Path], cache: Path | None) -> tuple[list[Song], list[b
             related = np.abs(tempi - ref) <= TOLERANCE * ref
             for f in RELATED_FACTORS:
                 related |= np.abs(tempi - ref * f) <= TOLERANCE * ref * f
-            groove = item.get("groove", "")
+            groove = _groove(item)
             songs.append(
                 Song(
-                    name=f"{folder.name}/{item['file']} {groove}",
+                    name=f"{spec}/{item['file']} {groove}",
                     # MMA songs are grouped by style file; a chorale is a group of its own.
                     group=style_of.get(groove.lower(), groove.lower()) if groove else item["file"],
                     features=np.stack([c.features for c in candidates]),
@@ -147,7 +162,7 @@ def related_share(songs: list[Song], model: LevelModel | None) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", type=Path, nargs="+")
+    parser.add_argument("folders", nargs="+", help="corpus folders (FOLDER@fit: without its held-out quarter)")
     parser.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "rhythm")
     parser.add_argument("--folds", type=int, default=5)
