@@ -78,6 +78,24 @@ CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
     "m9": (0, 3, 7, 10, 14),
     "maj9": (0, 4, 7, 11, 14),
     "5": (0, 7),
+    # Extended, altered and added-note chords, spelled as note-seq (Magenta's chord pipeline) reads
+    # them. 13th chords leave out the 11th, as players voice them.
+    "mM7": (0, 3, 7, 11),
+    "7sus": (0, 5, 7, 10),
+    "add9": (0, 4, 7, 14),
+    "madd9": (0, 3, 7, 14),
+    "6/9": (0, 4, 7, 9, 14),
+    "11": (0, 4, 7, 10, 14, 17),
+    "m11": (0, 3, 7, 10, 14, 17),
+    "13": (0, 4, 7, 10, 14, 21),
+    "m13": (0, 3, 7, 10, 14, 21),
+    "maj13": (0, 4, 7, 11, 14, 21),
+    "7b9": (0, 4, 7, 10, 13),
+    "7#9": (0, 4, 7, 10, 15),
+    "7b5": (0, 4, 6, 10),
+    "7#5": (0, 4, 8, 10),
+    "7#11": (0, 4, 7, 10, 18),
+    "maj7#11": (0, 4, 7, 11, 18),
 }
 _QUALITY_ALIASES = {
     "maj": "",
@@ -102,6 +120,28 @@ _QUALITY_ALIASES = {
     "dom7": "7",
     "min6": "m6",
     "min9": "m9",
+    "mmaj7": "mM7",
+    "mMaj7": "mM7",
+    "minmaj7": "mM7",
+    "-maj7": "mM7",
+    "7sus4": "7sus",
+    "sus7": "7sus",
+    "sus47": "7sus",
+    "69": "6/9",
+    "6add9": "6/9",
+    "M9": "maj9",
+    "min11": "m11",
+    "-11": "m11",
+    "min13": "m13",
+    "M13": "maj13",
+    "aug7": "7#5",
+    "+7": "7#5",
+    "7+": "7#5",
+    "7-9": "7b9",
+    "7+9": "7#9",
+    "M7#11": "maj7#11",
+    "2": "sus2",
+    "add2": "add9",
 }
 _NOTE_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)")
 
@@ -179,14 +219,15 @@ class Chord:
 
 
 def parse_chord(symbol: str) -> Chord:
-    """'Am', 'F#m7b5', 'Bbmaj7', 'C/E', 'G7' -> Chord. Raises ValueError."""
-    text = symbol.strip()
+    """'Am', 'F#m7b5', 'Bbmaj7', 'C/E', 'G7', 'Am11', 'Bb7#9', 'G7(b9)', 'Cadd9', 'F6/9' -> Chord.
+    Raises ValueError."""
+    text = symbol.strip().replace("6/9", "69")  # a 6/9 chord, not a slash chord over 9
     head, _, slash = text.partition("/")
     match = _NOTE_RE.match(head)
     if not match:
         raise ValueError(f"'{symbol}' is not a chord symbol (e.g. C, Am, G7, Fmaj7, Bdim, C/E)")
     root = _note_from_match(match)
-    quality = head[match.end() :]
+    quality = head[match.end() :].replace("(", "").replace(")", "")  # G7(b9), Am(maj7), Cm(add9)
     quality = _QUALITY_ALIASES.get(quality, quality)
     if quality not in CHORD_QUALITIES:
         raise ValueError(

@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
-from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style
+from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
 from ai.generation.primer import read_primer
 from ai.music_theory import default_progression, parse_key, parse_progression
 from api.schemas import GenerationParams
@@ -81,7 +81,8 @@ def build_request(
 ) -> GenerationRequest:
     key = parse_key(params.key, params.scale)
     chords = parse_progression(params.chords) if params.chords else default_progression(key)
-    top, bottom = (int(x) for x in params.time_signature.split("/"))
+    meter = params.time_signature or style_meter(resolved.genre) or "4/4"
+    top, bottom = (int(x) for x in meter.split("/"))
     request = GenerationRequest(
         part=resolved.part,
         key=key,

@@ -40,7 +40,9 @@ class GenerationParams(BaseModel):
     )
     tempo: float = Field(120.0, ge=20, le=300, description="Tempo in BPM (quarter notes per minute).")
     bars: int = Field(4, ge=1, le=32, description="Length in bars.")
-    time_signature: str = Field("4/4", description="Meter: 4/4, 3/4, 6/8, 2/4, 5/4, 7/8 ...")
+    time_signature: str | None = Field(
+        None, description="Meter: 4/4, 3/4, 6/8, 2/4, 5/4, 7/8 ... Default: the drum style's own (waltz 3/4), else 4/4."
+    )
     temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
     variations: int = Field(1, ge=1, le=8, description="Number of distinct clips to return.")
@@ -87,7 +89,9 @@ class GenerationParams(BaseModel):
 
     @field_validator("time_signature")
     @classmethod
-    def _meter(cls, value: str) -> str:
+    def _meter(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         top, sep, bottom = value.strip().partition("/")
         if not sep or not top.isdigit() or not bottom.isdigit():
             raise ValueError("use the form N/D, e.g. 4/4, 3/4 or 6/8")

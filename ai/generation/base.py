@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Literal
 
+import mido
 import pretty_midi
 
 from ai.music_theory import Chord, Key
@@ -138,9 +139,23 @@ class GeneratedClip:
         return pm
 
     def to_midi_bytes(self) -> bytes:
+        """The Standard MIDI File. Every track ends at ``duration_seconds`` (the bar line after the
+        last requested bar), not at the last note-off: a DAW imports the clip at its full length,
+        so a clip whose last bar ends in a rest still loops in time."""
+        pm = self.to_pretty_midi()
         buffer = io.BytesIO()
-        self.to_pretty_midi().write(buffer)
-        return buffer.getvalue()
+        pm.write(buffer)
+        midi = mido.MidiFile(file=io.BytesIO(buffer.getvalue()))
+        end_tick = int(round(pm.time_to_tick(self.duration_seconds)))
+        for track in midi.tracks:
+            last = track[-1] if track else None
+            if last is None or last.type != "end_of_track":
+                continue
+            before = sum(message.time for message in track[:-1])
+            last.time = max(0, end_tick - before)
+        out = io.BytesIO()
+        midi.save(file=out)
+        return out.getvalue()
 
 
 class Generator(ABC):

@@ -88,6 +88,7 @@ class DrumStyle:
     comping: bool = False  # jazz: snare/kick comping on off-beats
     fill: str = "toms"  # toms | snare | roll | jazz | timbales | metal
     snare_pitch: int = SNARE
+    meter: str | None = None  # the style's own meter when the caller names none (a waltz: 3/4)
 
 
 def _l(role: str, pitch: int, pattern: str, gain: float = 1.0) -> Layer:
@@ -271,6 +272,82 @@ _STYLES: dict[str, DrumStyle] = {
         kick_options=(),
         fill="metal",
     ),
+    # Written for 4/4 like the others; a waltz's own meter is 3/4, which takes the 4/4 pulses 1, 2
+    # and 4: bass drum on one, the snare's brush-like taps on two and three (oom-pah-pah).
+    "waltz": DrumStyle(
+        "waltz",
+        simple=(
+            _l("kick", KICK, "X... .... .... ...."),
+            _l("snare", SNARE, ".... x... x... x...", 0.7),
+            _l("hat", HAT, "x.6. x.6. x.6. x.6.", 0.6),
+        ),
+        compound=None,
+        ghost_rate=0.1,
+        kick_options=(),
+        fill="snare",
+        meter="3/4",
+    ),
+    # Four on the floor, open hat on every off-beat, sixteenths on the closed hat.
+    "disco": DrumStyle(
+        "disco",
+        simple=(
+            _l("kick", KICK, "X... X... X... X..."),
+            _l("snare", SNARE, ".... X... .... X..."),
+            _l("hat", OPEN_HAT, "..x. ..x. ..x. ..x.", 0.75),
+            _l("hat", HAT, "x4.4 x4.4 x4.4 x4.4", 0.6),
+        ),
+        compound=None,
+        ghost_rate=0.1,
+        kick_options=(),
+        fill="toms",
+    ),
+    # Boom-chick: bass drum on one and three, snare on two and four, a busy train-beat snare
+    # between them as density rises.
+    "country": DrumStyle(
+        "country",
+        simple=(
+            _l("kick", KICK, "X... .... x... ...."),
+            _l("snare", SNARE, "..g. X.g. ..g. X.g."),
+            _l("hat", HAT, "x.x. x.x. x.x. x.x.", 0.75),
+        ),
+        compound=None,
+        swing=0.0,
+        ghost_rate=0.5,
+        kick_options=(6, 14),
+        fill="snare",
+    ),
+    # Soft half-time feel: cross-stick on two and four, kick on one and the and of three.
+    "ballad": DrumStyle(
+        "ballad",
+        simple=(
+            _l("kick", KICK, "X... .... ..x. ...."),
+            _l("snare", SIDE_STICK, ".... x... .... x...", 0.8),
+            _l("hat", HAT, "x.5. x.5. x.5. x.5.", 0.55),
+        ),
+        compound=(
+            _l("kick", KICK, "X..... ....x."),
+            _l("snare", SIDE_STICK, "...... x.....", 0.8),
+            _l("hat", HAT, "x.x.x. x.x.x.", 0.55),
+        ),
+        ghost_rate=0.05,
+        kick_options=(8,),
+        fill="toms",
+    ),
+    # Bass drum on the strong beats, a snare cadence with ruffs into beats two and four.
+    "march": DrumStyle(
+        "march",
+        simple=(
+            _l("kick", KICK, "X... .... X... ...."),
+            _l("snare", SNARE, "x7x. X.3x x7x. X5xx"),
+        ),
+        compound=(
+            _l("kick", KICK, "X..... X....."),
+            _l("snare", SNARE, "x.xx3x X7x5xx"),
+        ),
+        ghost_rate=0.0,
+        kick_options=(),
+        fill="roll",
+    ),
 }
 
 DRUM_STYLES: tuple[str, ...] = tuple(_STYLES)
@@ -306,6 +383,16 @@ def normalise_drum_style(style: str | None) -> str:
     if key not in _STYLES:
         raise ValueError(f"unknown drum style '{style}'; known: {', '.join(DRUM_STYLES)}")
     return key
+
+
+def style_meter(style: str | None) -> str | None:
+    """The meter a style is played in when the caller names none ("3/4" for a waltz), or None."""
+    if style is None:
+        return None
+    try:
+        return _STYLES[normalise_drum_style(style)].meter
+    except ValueError:
+        return None
 
 
 def style_swing(style: str | None) -> float:

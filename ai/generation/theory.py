@@ -136,6 +136,12 @@ _BASS_PROFILES: dict[str, tuple[float, ...]] = {
     "reggae": (0.9, 0, 0, 0, 0, 0, 0.45, 0.25, 0.85, 0, 0.3, 0, 0.4, 0, 0.5, 0.2),
     "blues": (1, 0, 0.25, 0, 0.9, 0, 0.25, 0, 0.9, 0, 0.25, 0, 0.9, 0, 0.3, 0),
     "metal": (1, 0.45, 0.8, 0.45, 0.8, 0.45, 0.8, 0.45, 1, 0.45, 0.8, 0.45, 0.8, 0.45, 0.8, 0.45),
+    # 3/4 takes cells 1, 2 and 4: the root on one, sometimes the fifth on three.
+    "waltz": (1, 0, 0, 0, 0.15, 0, 0, 0, 0.2, 0, 0, 0, 0.5, 0, 0, 0),
+    "disco": (1, 0, 0.9, 0, 0.9, 0, 0.9, 0, 0.95, 0, 0.9, 0, 0.9, 0, 0.9, 0.1),  # octave eighths
+    "country": (1, 0, 0, 0, 0.2, 0, 0, 0, 0.95, 0, 0, 0, 0.2, 0, 0.25, 0),  # root-fifth two-beat
+    "ballad": (1, 0, 0, 0, 0, 0, 0.2, 0, 0.7, 0, 0, 0, 0.15, 0, 0.3, 0),
+    "march": (1, 0, 0, 0, 0.6, 0, 0, 0, 0.95, 0, 0, 0, 0.6, 0, 0, 0),
 }
 # Fraction of the gap to the next onset that a bass note sounds.
 _BASS_ARTICULATION = {
@@ -149,6 +155,11 @@ _BASS_ARTICULATION = {
     "reggae": 0.8,
     "blues": 0.85,
     "metal": 0.7,
+    "waltz": 0.85,
+    "disco": 0.5,
+    "country": 0.8,
+    "ballad": 0.95,
+    "march": 0.6,
 }
 # Role weights on strong pulses (not the downbeat) and on off-beats.
 _BASS_ROLES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
@@ -171,6 +182,11 @@ _BASS_ROLES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
         {"repeat": 2, "passing": 1, "fifth": 1},
     ),
     "metal": ({"root": 6, "fifth": 1}, {"repeat": 6, "fifth": 0.5, "octave": 0.5}),
+    "waltz": ({"fifth": 3, "root": 1.5, "third": 1}, {"passing": 1, "repeat": 1}),
+    "disco": ({"octave": 3, "root": 3, "fifth": 1}, {"octave": 4, "repeat": 2, "fifth": 0.5}),
+    "country": ({"fifth": 5, "root": 1, "third": 0.5}, {"passing": 2, "repeat": 1}),
+    "ballad": ({"root": 3, "fifth": 2, "third": 1}, {"passing": 1.5, "repeat": 1}),
+    "march": ({"fifth": 4, "root": 2}, {"passing": 1, "repeat": 1}),
 }
 
 

@@ -114,7 +114,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         chords=[c.symbol for c in first_request.chords],
         tempo=params.tempo,
         bars=params.bars,
-        time_signature=params.time_signature,
+        time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",
         temperature=params.temperature,
         density=params.density,
         swing=params.swing,

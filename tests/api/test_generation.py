@@ -109,6 +109,28 @@ def test_drum_style_as_style_on_generate_midi(client: TestClient) -> None:
     assert body["style"] == "drums" and body["genre"] == "jazz"
 
 
+def test_every_drum_style_the_magenta_bundle_lists_is_accepted(client: TestClient) -> None:
+    """The styles /api/v1/models lists for dawg_drums (its primer file) are engine styles, so no
+    listed style is refused; a waltz comes in its own 3/4 unless the caller names a meter."""
+    from ai.generation.drum_patterns import DRUM_STYLES
+    from ai.generation.magenta_backend import STYLE_PRIMERS_FILE, load_style_primers
+    from utils.settings import Settings
+
+    listed = set(load_style_primers(Settings().models_dir / STYLE_PRIMERS_FILE))
+    assert {"waltz", "disco", "country", "ballad", "march"} <= listed <= set(DRUM_STYLES)
+    for style in sorted(listed):
+        response = client.post("/api/v1/generate/midi", data={"style": style, "bars": "2", "seed": "1"})
+        assert response.status_code == 200, (style, response.text)
+    waltz = client.post("/api/v1/generate/midi", data={"style": "waltz", "bars": "2", "seed": "1"}).json()
+    assert waltz["time_signature"] == "3/4"
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(base64.b64decode(waltz["midi_base64"])))
+    assert (midi.time_signature_changes[0].numerator, midi.time_signature_changes[0].denominator) == (3, 4)
+    named = client.post("/api/v1/generate/midi", data={"style": "waltz", "bars": "2", "time_signature": "6/8"})
+    assert named.json()["time_signature"] == "6/8"
+    rock = client.post("/api/v1/generate/midi", data={"style": "rock", "bars": "2"}).json()
+    assert rock["time_signature"] == "4/4"
+
+
 def test_primer_upload_is_continued(client: TestClient) -> None:
     primer = pretty_midi.PrettyMIDI(initial_tempo=120)
     inst = pretty_midi.Instrument(program=0)
@@ -195,3 +217,37 @@ def test_send_to_core_delivers_to_a_core_with_an_import_route(client: TestClient
     body = client.post("/api/v1/generate/bassline?bars=1&seed=9&send_to_core=true").json()
     assert body["delivered"] is True, body["delivery_reason"]
     assert core.imports[-1] == base64.b64decode(body["midi_base64"])
+
+
+def test_extended_altered_and_slash_chords_over_http(client: TestClient) -> None:
+    """DAWG-CORE's form body with the chords a jazz or pop chart carries."""
+    body = {"key": "C", "chords": "Am11 Bb7#9 C/E G13", "bars": "4", "seed": "5"}
+    bass = client.post("/api/v1/generate/bassline", data=body)
+    assert bass.status_code == 200, bass.text
+    assert bass.json()["chords"] == ["Am11", "Bb7#9", "C/E", "G13"]
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(base64.b64decode(bass.json()["midi_base64"])))
+    # The bar over C/E starts on its bass note E.
+    bar = 60.0 / float(bass.json()["tempo"]) * 4
+    third_bar = sorted(
+        (n for n in midi.instruments[0].notes if 2 * bar - 0.01 <= n.start < 3 * bar), key=lambda n: n.start
+    )
+    assert third_bar and third_bar[0].pitch % 12 == 4
+    refused = client.post("/api/v1/generate/melody", data={**body, "chords": "Am11 Cx7"})
+    assert refused.status_code == 422 and "Cx7" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "meter", "bars", "tempo"), [("bassline", "4/4", 3, 100.0), ("melody", "3/4", 2, 90.0)]
+)
+def test_the_midi_file_ends_at_the_bar_line(client: TestClient, path: str, meter: str, bars: int, tempo: float) -> None:
+    """A DAW reads the clip's length from the end-of-track event: it must fall on the bar line after
+    the last bar even when that bar ends in a rest (a staccato or sparse last bar)."""
+    import mido
+
+    body = {"key": "C", "bars": str(bars), "tempo": str(tempo), "time_signature": meter, "seed": "3", "density": "0"}
+    data = base64.b64decode(client.post(f"/api/v1/generate/{path}", data=body).json()["midi_base64"])
+    beats = int(meter.split("/")[0])
+    expected = bars * beats * 60.0 / tempo
+    assert mido.MidiFile(file=io.BytesIO(data)).length == pytest.approx(expected, abs=1e-3)
+    last_note_end = pretty_midi.PrettyMIDI(io.BytesIO(data)).get_end_time()
+    assert last_note_end <= expected + 1e-6

@@ -374,6 +374,30 @@ def test_each_drum_style_is_different() -> None:
     assert len(set(grooves.values())) == len(DRUM_STYLES)
 
 
+def test_a_waltz_is_oom_pah_pah_in_three() -> None:
+    """Bass drum on one, snare on two and three, in every bar that is not a fill."""
+    request = _req("drums", style="waltz", bars=3, seed=0, temperature=0.1, beats_per_bar=3)
+    notes = GEN.generate(request).notes
+    beat = request.bar_seconds / 3
+    for bar in range(2):  # bar 3 is the final bar: a fill
+        start = bar * request.bar_seconds
+        kicks = [
+            round((n.start - start) / beat, 2) for n in notes if n.pitch == 36 and start <= n.start < start + 3 * beat
+        ]
+        snares = [
+            round((n.start - start) / beat, 2) for n in notes if n.pitch == 38 and start <= n.start < start + 3 * beat
+        ]
+        assert kicks == [0.0] and snares == [1.0, 2.0]
+
+
+def test_disco_kick_on_every_beat_and_open_hat_on_the_offbeats() -> None:
+    request = _req("drums", style="disco", bars=1, seed=0, temperature=0.1)
+    notes = [n for n in GEN.generate(request).notes if n.start < request.bar_seconds]
+    beat = request.bar_seconds / 4
+    assert sorted(round(n.start / beat, 2) for n in notes if n.pitch == 36) == [0.0, 1.0, 2.0, 3.0]
+    assert sorted(round(n.start / beat, 2) for n in notes if n.pitch == 46) == [0.5, 1.5, 2.5, 3.5]
+
+
 def test_fills_at_phrase_ends_and_crash_after() -> None:
     request = _req("drums", style="rock", bars=8, seed=0)
     notes = GEN.generate(request).notes
@@ -386,6 +410,7 @@ def test_fills_at_phrase_ends_and_crash_after() -> None:
 def test_style_names_and_errors() -> None:
     assert DRUM_STYLES[0] == "default"
     assert {"rock", "funk", "hip-hop", "jazz", "latin", "electronic", "reggae", "blues", "metal"} <= set(DRUM_STYLES)
+    assert {"waltz", "disco", "country", "ballad", "march"} <= set(DRUM_STYLES)
     assert normalise_drum_style(None) == "default"
     assert normalise_drum_style("Hip Hop") == "hip-hop"
     assert normalise_drum_style("shuffle") == "blues"

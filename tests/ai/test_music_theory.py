@@ -1,0 +1,61 @@
+"""Chord symbols as musicians write them: extended, altered, added-note and slash chords."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.music_theory import CHORD_QUALITIES, PITCH_CLASS_NAMES, Chord, parse_chord, parse_progression
+
+
+@pytest.mark.parametrize(
+    ("symbol", "pitch_classes", "bass"),
+    [
+        ("Am11", {9, 0, 4, 7, 11, 2}, None),
+        ("Bb7#9", {10, 2, 5, 8, 1}, None),
+        ("G7(b9)", {7, 11, 2, 5, 8}, None),
+        ("G13", {7, 11, 2, 5, 9, 4}, None),  # the 11th left out, as players voice it
+        ("Cadd9", {0, 4, 7, 2}, None),
+        ("Cm(add9)", {0, 3, 7, 2}, None),
+        ("F6/9", {5, 9, 0, 2, 7}, None),  # a 6/9 chord, not F6 over a note "9"
+        ("D7sus4", {2, 7, 9, 0}, None),
+        ("Am(maj7)", {9, 0, 4, 8}, None),
+        ("Ebmaj7#11", {3, 7, 10, 2, 9}, None),
+        ("E7#5", {4, 8, 0, 2}, None),
+        ("B7b5", {11, 3, 5, 9}, None),
+        ("Csus2", {0, 2, 7}, None),
+        ("C/E", {0, 4, 7}, 4),
+        ("F#m7b5/C", {6, 9, 0, 4}, 0),
+    ],
+)
+def test_chord_symbols_give_their_notes(symbol: str, pitch_classes: set[int], bass: int | None) -> None:
+    chord = parse_chord(symbol)
+    assert set(chord.pitch_classes) == pitch_classes
+    assert chord.bass == bass
+
+
+def test_every_quality_reads_back_from_its_own_symbol_and_magentas_chord_parser() -> None:
+    """Magenta's ImprovRNN reads the chords as note-seq symbols: every spelling the engine writes
+    must parse there to the same notes (13ths aside, which note-seq voices with the 11th)."""
+    from note_seq import chord_symbols_lib
+
+    for quality, intervals in CHORD_QUALITIES.items():
+        for root in range(12):
+            chord = Chord(root, quality)
+            assert parse_chord(chord.symbol) == chord
+            notes = set(chord_symbols_lib.chord_symbol_pitches(chord.symbol))
+            expected = {(root + i) % 12 for i in intervals}
+            assert expected <= notes if quality.endswith("13") else notes == expected, chord.symbol
+        assert parse_chord(f"C{quality}/E").bass == 4
+
+
+def test_unknown_qualities_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown quality 'x7'.*known: major, m"):
+        parse_chord("Cx7")
+    with pytest.raises(ValueError, match="not a note name"):
+        parse_chord("C/H")
+
+
+def test_a_progression_of_jazz_chords() -> None:
+    chords = parse_progression("Dm9 G13 Cmaj9 A7b9")
+    assert [c.symbol for c in chords] == ["Dm9", "G13", "Cmaj9", "A7b9"]
+    assert PITCH_CLASS_NAMES[chords[3].root] == "A"
