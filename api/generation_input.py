@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
-from ai.generation.primer import read_primer
-from ai.music_theory import default_progression, parse_key, parse_progression
+from ai.generation.primer import PrimerContext, primer_context, read_primer
+from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
 from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
 
@@ -76,18 +76,30 @@ def primer_bytes(params: GenerationParams, uploaded: bytes | None) -> bytes | No
         ) from exc
 
 
+TEMPO_RANGE = (20.0, 300.0)
+"""The tempi a request may ask for (GenerationParams.tempo); a primer's own tempo is clipped to them."""
+
+
 def build_request(
     params: GenerationParams, resolved: ResolvedPart, seed: int, primer: bytes | None
 ) -> GenerationRequest:
-    key = parse_key(params.key, params.scale)
+    # What the request leaves out, the primer says: its tempo, meter and key.
+    context = primer_context(primer) if primer is not None else PrimerContext(None, None, None)
+    if params.key is not None:
+        key = parse_key(params.key, params.scale)
+    elif context.key is not None:
+        key = Key(context.key.tonic, normalise_scale(params.scale) if params.scale else context.key.scale)
+    else:
+        key = parse_key("C", params.scale)
     chords = parse_progression(params.chords) if params.chords else default_progression(key)
-    meter = params.time_signature or style_meter(resolved.genre) or "4/4"
-    top, bottom = (int(x) for x in meter.split("/"))
+    meter = params.time_signature or (f"{context.meter[0]}/{context.meter[1]}" if context.meter else None)
+    top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
+    tempo = params.tempo or (min(max(context.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1]) if context.tempo else 120.0)
     request = GenerationRequest(
         part=resolved.part,
         key=key,
         chords=chords,
-        tempo=params.tempo,
+        tempo=tempo,
         bars=params.bars,
         beats_per_bar=top,
         beat_unit=bottom,

@@ -31,17 +31,25 @@ class GenerationParams(BaseModel):
         "On /generate/bassline and /generate/melody: the style of the feel (rock, funk, jazz ...).",
     )
     genre: str | None = Field(None, description="Drum/feel style (rock, funk, hip-hop, jazz, latin, electronic ...).")
-    key: str = Field("C", description="Tonic, optionally with the mode: C, F#, Bb, Am, 'A minor', 'D dorian'.")
+    key: str | None = Field(
+        None,
+        description="Tonic, optionally with the mode: C, F#, Bb, Am, 'A minor', 'D dorian'. "
+        "Default: the primer's key (its key signature, else read from its notes), else C.",
+    )
     scale: str | None = Field(
         None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode."
     )
     chords: str | list[str] | None = Field(
         None, description="Chord progression, one chord per bar, repeating: 'Am F C G'. Default chosen per mode."
     )
-    tempo: float = Field(120.0, ge=20, le=300, description="Tempo in BPM (quarter notes per minute).")
+    tempo: float | None = Field(
+        None, ge=20, le=300, description="Tempo in BPM (quarter notes per minute). Default: the primer's, else 120."
+    )
     bars: int = Field(4, ge=1, le=32, description="Length in bars.")
     time_signature: str | None = Field(
-        None, description="Meter: 4/4, 3/4, 6/8, 2/4, 5/4, 7/8 ... Default: the drum style's own (waltz 3/4), else 4/4."
+        None,
+        description="Meter: 4/4, 3/4, 6/8, 2/4, 5/4, 7/8 ... Default: the primer's, else the drum style's own "
+        "(waltz 3/4), else 4/4.",
     )
     temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
@@ -61,7 +69,9 @@ class GenerationParams(BaseModel):
 
     @field_validator("key")
     @classmethod
-    def _key(cls, value: str) -> str:
+    def _key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parse_key(value)
         return value.strip()
 
@@ -82,7 +92,7 @@ class GenerationParams(BaseModel):
     @model_validator(mode="after")
     def _key_and_scale_agree(self) -> GenerationParams:
         try:
-            parse_key(self.key, self.scale)
+            parse_key(self.key or "C", self.scale)
         except ValueError as exc:
             raise InvalidParameter("key", str(exc)) from exc
         return self

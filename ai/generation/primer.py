@@ -1,14 +1,81 @@
-"""Reading a primer clip (uploaded MIDI) into the notes a generator continues."""
+"""Reading a primer clip (uploaded MIDI) into the notes a generator continues, and what the clip
+says of its tempo, meter and key when the request does not."""
 
 from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
+import mido
+import numpy as np
 import pretty_midi
 
+from ai.analysis.tonal import KEY_PROFILES
 from ai.generation.base import Note, Part
+from ai.music_theory import Key
 from utils.errors import InvalidParameter
+
+_MAJOR, _MINOR = (np.asarray(p) for p in KEY_PROFILES["albrecht_shanahan"])  # the analysis' default profiles
+MIN_KEY_PITCH_CLASSES = 3
+"""A key is read from a primer's notes only when at least this many pitch classes sound."""
+
+
+@dataclass(frozen=True)
+class PrimerContext:
+    """What a primer file says of itself: each None when it does not say."""
+
+    tempo: float | None  # quarter notes per minute, from the file's first tempo event
+    meter: tuple[int, int] | None  # from its first time signature event
+    key: Key | None  # from its key signature event, else from its notes' pitch classes
+
+
+def _open(data: bytes) -> pretty_midi.PrettyMIDI:
+    try:
+        return pretty_midi.PrettyMIDI(io.BytesIO(data))
+    except Exception as exc:  # mido/pretty_midi raise many types (OSError, EOFError, KeySignatureError...)
+        raise InvalidParameter("primer", "not a readable MIDI file") from exc
+
+
+def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
+    """The major or minor key whose profile best matches the notes' duration-weighted pitch
+    classes (Krumhansl-Schmuckler with Albrecht-Shanahan's profiles); None with fewer than
+    MIN_KEY_PITCH_CLASSES pitch classes."""
+    weights = np.zeros(12)
+    for note in notes:
+        weights[note.pitch % 12] += max(note.end - note.start, 1e-3)
+    if np.count_nonzero(weights) < MIN_KEY_PITCH_CLASSES:
+        return None
+    best, best_r = None, -np.inf
+    for tonic in range(12):
+        rotated = np.roll(weights, -tonic)
+        for scale, profile in (("major", _MAJOR), ("minor", _MINOR)):
+            r = float(np.corrcoef(rotated, profile)[0, 1])
+            if r > best_r:
+                best, best_r = Key(tonic, scale), r
+    return best
+
+
+def primer_context(data: bytes) -> PrimerContext:
+    """The tempo, meter and key the primer file states or plays. Raises InvalidParameter('primer')."""
+    pm = _open(data)
+    try:
+        midi = mido.MidiFile(file=io.BytesIO(data))
+    except Exception as exc:  # as in _open: mido raises many types on a damaged file
+        raise InvalidParameter("primer", "not a readable MIDI file") from exc
+    tempo_events = [m for track in midi.tracks for m in track if m.type == "set_tempo"]
+    tempo = round(float(mido.tempo2bpm(tempo_events[0].tempo)), 3) if tempo_events else None
+    meter = None
+    if pm.time_signature_changes:
+        first = pm.time_signature_changes[0]
+        meter = (int(first.numerator), int(first.denominator))
+    key = None
+    if pm.key_signature_changes:
+        number = int(pm.key_signature_changes[0].key_number)  # 0-11 major, 12-23 minor
+        key = Key(number % 12, "minor" if number >= 12 else "major")
+    else:
+        key = key_of_notes([n for inst in pm.instruments if not inst.is_drum for n in inst.notes])
+    return PrimerContext(tempo=tempo, meter=meter, key=key)
 
 
 def read_primer(data: bytes, *, part: Part, bar_seconds: float) -> tuple[tuple[Note, ...], float]:
@@ -17,10 +84,7 @@ def read_primer(data: bytes, *, part: Part, bar_seconds: float) -> tuple[tuple[N
     Drums take the file's drum tracks; bass takes the lowest-sounding melodic track; melody the
     highest. Timing is kept in seconds as written in the file. Raises InvalidParameter('primer').
     """
-    try:
-        pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    except Exception as exc:  # mido/pretty_midi raise many types (OSError, EOFError, KeySignatureError...)
-        raise InvalidParameter("primer", "not a readable MIDI file") from exc
+    pm = _open(data)
     if part == "drums":
         tracks = [inst for inst in pm.instruments if inst.is_drum and inst.notes]
     else:

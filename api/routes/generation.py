@@ -112,7 +112,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         key=first_request.key.name.split(" ")[0],
         scale=first_request.key.scale,
         chords=[c.symbol for c in first_request.chords],
-        tempo=params.tempo,
+        tempo=first_request.tempo,
         bars=params.bars,
         time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",
         temperature=params.temperature,

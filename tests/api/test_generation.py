@@ -251,3 +251,55 @@ def test_the_midi_file_ends_at_the_bar_line(client: TestClient, path: str, meter
     assert mido.MidiFile(file=io.BytesIO(data)).length == pytest.approx(expected, abs=1e-3)
     last_note_end = pretty_midi.PrettyMIDI(io.BytesIO(data)).get_end_time()
     assert last_note_end <= expected + 1e-6
+
+
+def _motif_file(pitches: list[int], *, tempo: float, beat: float = 1.0, key_number: int | None = None) -> bytes:
+    """A one-note-per-beat motif at ``tempo`` (written in the file), optionally with a key signature."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(3, 4, 0.0))
+    if key_number is not None:
+        pm.key_signature_changes.append(pretty_midi.KeySignature(key_number, 0.0))
+    inst = pretty_midi.Instrument(program=0)
+    step = beat * 60.0 / tempo
+    for i, pitch in enumerate(pitches):
+        inst.notes.append(pretty_midi.Note(90, pitch, i * step, (i + 0.9) * step))
+    pm.instruments.append(inst)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+def test_a_primer_gives_its_tempo_meter_and_key_when_the_request_does_not(client: TestClient) -> None:
+    """A D-major motif at 90 BPM in 3/4, sent with nothing else: the continuation is in D major,
+    at 90 BPM, in 3/4, on the primer's grid (its notes start on the 90 BPM beat grid)."""
+    d_major = [62, 66, 69, 71, 69, 66, 64, 61, 62]
+    response = client.post(
+        "/api/v1/generate/melody",
+        data={"bars": "2", "seed": "2", "model": "theory"},
+        files={"primer": ("motif.mid", _motif_file(d_major, tempo=90.0), "audio/midi")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["key"], body["scale"], body["tempo"], body["time_signature"]) == ("D", "major", 90.0, "3/4")
+    continuation = body["notes"][len(d_major) :]
+    assert {n["pitch"] % 12 for n in continuation} <= parse_key("D major").pitch_classes
+    sixteenth = 60.0 / 90.0 / 4
+    assert all(abs(n["start"] / sixteenth - round(n["start"] / sixteenth)) < 1e-3 for n in continuation)
+    # What the request names wins over the primer; a key signature in the file is read as written.
+    named = client.post(
+        "/api/v1/generate/melody",
+        data={"bars": "2", "seed": "2", "model": "theory", "key": "G", "tempo": "100", "time_signature": "4/4"},
+        files={"primer": ("motif.mid", _motif_file(d_major, tempo=90.0), "audio/midi")},
+    ).json()
+    assert (named["key"], named["tempo"], named["time_signature"]) == ("G", 100.0, "4/4")
+    signed = client.post(
+        "/api/v1/generate/bassline",
+        data={"bars": "2", "seed": "2", "model": "theory"},
+        files={"primer": ("b.mid", _motif_file([45, 48, 52], tempo=140.0, key_number=21), "audio/midi")},
+    ).json()
+    assert (signed["key"], signed["scale"], signed["tempo"]) == ("A", "minor", 140.0)
+
+
+def test_without_key_tempo_or_primer_the_defaults_stand(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/melody", data={"bars": "1", "seed": "1"}).json()
+    assert (body["key"], body["scale"], body["tempo"], body["time_signature"]) == ("C", "major", 120.0, "4/4")

@@ -1,0 +1,44 @@
+"""What a primer file says of its key, tempo and meter."""
+
+from __future__ import annotations
+
+import io
+
+import pretty_midi
+import pytest
+
+from ai.generation.primer import key_of_notes, primer_context
+from ai.music_theory import Key
+from utils.errors import InvalidParameter
+
+
+def _notes(pitches: list[int], length: float = 0.5) -> list[pretty_midi.Note]:
+    return [pretty_midi.Note(80, p, i * length, (i + 1) * length) for i, p in enumerate(pitches)]
+
+
+def test_the_key_is_read_from_the_notes() -> None:
+    assert key_of_notes(_notes([60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60])) == Key(0, "major")
+    # A harmonic-minor line that lingers on its tonic and fifth.
+    assert key_of_notes(_notes([57, 59, 60, 62, 64, 65, 68, 69, 64, 57], 0.5) + _notes([57], 2.0)) == Key(9, "minor")
+    assert key_of_notes(_notes([60, 67, 60, 67])) is None  # two pitch classes: no key
+
+
+def test_a_file_without_tempo_or_meter_events_says_nothing_of_them() -> None:
+    import mido
+
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    for pitch in (62, 66, 69):
+        track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
+        track.append(mido.Message("note_off", note=pitch, velocity=0, time=240))
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    context = primer_context(buffer.getvalue())
+    assert context.tempo is None and context.meter is None
+    assert context.key == Key(2, "major")
+
+
+def test_an_unreadable_primer_is_a_422_parameter_error() -> None:
+    with pytest.raises(InvalidParameter, match="not a readable MIDI file"):
+        primer_context(b"MThd not really")
