@@ -303,3 +303,40 @@ def test_a_primer_gives_its_tempo_meter_and_key_when_the_request_does_not(client
 def test_without_key_tempo_or_primer_the_defaults_stand(client: TestClient) -> None:
     body = client.post("/api/v1/generate/melody", data={"bars": "1", "seed": "1"}).json()
     assert (body["key"], body["scale"], body["tempo"], body["time_signature"]) == ("C", "major", 120.0, "4/4")
+
+
+def test_variations_skip_near_duplicates_while_others_exist() -> None:
+    """A clip that shares most notes with one already taken is passed over for a distinct one, and
+    taken (least similar first) only when the tries run out."""
+    import dataclasses
+
+    from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Note
+    from api.routes.generation import _generate_variations, shared_notes
+
+    def clip(pitches: list[int]) -> GeneratedClip:
+        notes = [Note(p, 0.5 * i, 0.5 * i + 0.4, 90) for i, p in enumerate(pitches)]
+        return GeneratedClip(notes=notes, part="melody", model="fake", tempo=120.0, duration_seconds=4.0)
+
+    by_seed = {
+        0: clip([60, 62, 64, 65, 67, 69, 71, 72]),
+        1: clip([60, 62, 64, 65, 67, 69, 71, 74]),  # one note from seed 0: a near-duplicate
+        2: clip([72, 71, 69, 67, 65, 64, 62, 60]),
+        3: clip([60, 62, 64, 65, 67, 69, 72, 74]),  # two notes from seed 0
+    }
+
+    class Fake(Generator):
+        name, parts = "fake", frozenset({"melody"})
+
+        def generate(self, request: GenerationRequest) -> GeneratedClip:
+            return by_seed[request.seed]
+
+    base = GenerationRequest(
+        part="melody", key=parse_key("C"), chords=(), tempo=120.0, bars=2, beats_per_bar=4, beat_unit=4,
+        temperature=1.0, seed=0, density=0.5, swing=0.0, humanize=0.0, style=None, chromatic=False,
+    )  # fmt: skip
+    requests = [dataclasses.replace(base, seed=s) for s in range(4)]
+    assert shared_notes(by_seed[0], by_seed[1]) == pytest.approx(7 / 8)
+    assert [r.seed for r, _, _ in _generate_variations(Fake(), requests, 2)] == [0, 2]
+    # Asked for four: seed 3 (6 of 8 notes shared, at the limit) is taken; seed 1 (7 of 8) only when
+    # the tries have run out.
+    assert [r.seed for r, _, _ in _generate_variations(Fake(), requests, 4)] == [0, 2, 3, 1]

@@ -81,7 +81,6 @@ def test_input_does_not_depend_on_level_and_silence_is_zero() -> None:
 def test_shipped_network_peaks_on_the_beats_of_a_click_track() -> None:
     from ai.analysis.constants import ANALYSIS_SR, FRAME_RATE
     from ai.analysis.features import compute_features
-
     from tests.ai.analysis.test_rhythm import click_track
 
     net = load(SHIPPED_MODEL)
