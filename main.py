@@ -18,6 +18,7 @@ from fastapi import FastAPI  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 
 from ai.generation.base import GeneratorRegistry  # noqa: E402
+from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
 from api import startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
@@ -38,7 +39,7 @@ logger = logging.getLogger("dawg_ai")
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     registry = GeneratorRegistry()
-    registry.register(TheoryGenerator())
+    registry.register(TheoryGenerator(dynamics=load_dynamics(settings.models_dir)))
     engine = EngineState(
         settings=settings,
         pool=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="dawg-worker"),

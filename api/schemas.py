@@ -378,3 +378,8 @@ class ModelsResponse(BaseModel):
         default_factory=list,
         description="Models the mixing advice uses (the role classifier): loaded, or the reason it is not.",
     )
+    generation: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Models every generation backend uses (the learned drum and bass velocities): loaded, "
+        "or the reason it is not.",
+    )

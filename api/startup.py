@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
+from ai.generation.dynamics import describe_dynamics
 from ai.mixing.role_model import describe_role_model
 from api.state import EngineState
 from integration.status_file import build_status
@@ -81,6 +82,7 @@ async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
             describe_shipped_level_model(),
             describe_shipped_beat_net(),
             describe_role_model(),
+            describe_dynamics(engine.settings.models_dir),
         ],
         core_connected=await engine.core.is_reachable(),
         uptime_s=engine.uptime_s,

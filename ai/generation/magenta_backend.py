@@ -31,6 +31,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   chosen by seed; with no style, a groove of any style in the request's meter), and the priming
   bars are dropped from the output. Unprimed, the model drums far more sparsely than real
   drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
+* velocities: the models emit none; drums and bass take the learned per-style tables of
+  :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies a curve of
+  the metrical weight.
 * swing / humanize: :func:`ai.generation.feel.apply_feel` on the continuation.
 * bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
 
@@ -65,6 +68,7 @@ from ai.generation.base import (
     GeneratorRegistry,
     Note,
 )
+from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
 
@@ -376,6 +380,7 @@ class MagentaGenerator(Generator):
         bundle: Any,
         model_family: str,
         style_primers: dict[str, tuple[Groove, ...]] | None = None,
+        dynamics: GrooveDynamics | None = None,
     ) -> None:
         self.name = name
         self.path = path
@@ -386,6 +391,7 @@ class MagentaGenerator(Generator):
         self.file_bytes = path.stat().st_size if path.exists() else 0
         self.parts, self.preference = parts_and_preference(model_family, self.generator_id, name, self.description)
         self.style_primers = dict(style_primers or {})
+        self.dynamics = dynamics  # learned drum and bass velocities (the models' own are flat)
         self._bundle = bundle
         self._lock = threading.Lock()
         self._generator: Any = None
@@ -394,7 +400,11 @@ class MagentaGenerator(Generator):
 
     @classmethod
     def from_bundle_file(
-        cls, path: Path, *, style_primers: dict[str, tuple[Groove, ...]] | None = None
+        cls,
+        path: Path,
+        *,
+        style_primers: dict[str, tuple[Groove, ...]] | None = None,
+        dynamics: GrooveDynamics | None = None,
     ) -> MagentaGenerator:
         """Read a .mag file and map its generator id. Raises ValueError for an unknown id and
         Magenta's/protobuf's errors for an unreadable file."""
@@ -405,7 +415,14 @@ class MagentaGenerator(Generator):
         model_family = family_for_generator_id(generator_id)
         if model_family is None:
             raise ValueError(f"unknown Magenta generator id '{generator_id}'")
-        return cls(name=path.stem, path=path, bundle=bundle, model_family=model_family, style_primers=style_primers)
+        return cls(
+            name=path.stem,
+            path=path,
+            bundle=bundle,
+            model_family=model_family,
+            style_primers=style_primers,
+            dynamics=dynamics,
+        )
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -508,6 +525,18 @@ class MagentaGenerator(Generator):
                     generated = self._generator.generate(sequence, options)
 
         notes = self._continuation(generated, request, layout, shift + octaves)
+        if self.dynamics is not None:
+            notes = self.dynamics.apply(
+                notes,
+                part=request.part,
+                style=normalise_style(request.style) if request.style else None,
+                seconds_per_beat=request.seconds_per_beat,
+                beats_per_bar=request.beats_per_bar,
+                beat_unit=request.beat_unit,
+                pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+                offset=layout.primer_out,
+                rng=np.random.default_rng([_seed(request.seed), 3]),
+            )
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         notes = feel.apply_feel(
@@ -878,10 +907,11 @@ def load_bundles(
             styles = load_style_primers(primers_path)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             registry.register_failure(primers_path.stem, f"unreadable drum style primers: {exc}")
+    dynamics = load_dynamics(models_dir)
     loaded = []
     for path in bundle_paths:
         try:
-            generator = MagentaGenerator.from_bundle_file(path, style_primers=styles)
+            generator = MagentaGenerator.from_bundle_file(path, style_primers=styles, dynamics=dynamics)
             if initialize:
                 generator.initialize()
                 if warm_up:

@@ -14,7 +14,8 @@ Always available, deterministic for a request (every random choice comes from
 
 ``temperature`` is the softmax temperature of every choice plus the rate of variation,
 syncopation and leaps; ``density`` moves the expected number of notes monotonically; swing and
-humanisation come from :mod:`ai.generation.feel`.
+humanisation come from :mod:`ai.generation.feel`; drum and bass velocities keep their written
+accents and gain the hit-to-hit spread of :mod:`ai.generation.dynamics` when its tables are given.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from ai.generation.drum_patterns import (
     sixteenth_swing,
     style_swing,
 )
+from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, density_target, fit_to_length, humanize, pulse_groups
 from ai.music_theory import PITCH_CLASS_NAMES, Chord, Key, snap_to_scale
 from utils.errors import InvalidParameter
@@ -837,6 +839,11 @@ class TheoryGenerator(Generator):
     preference = 0
     follows_chords = True
 
+    def __init__(self, dynamics: GrooveDynamics | None = None) -> None:
+        # The learned drum and bass velocities (ai.generation.dynamics); without them the
+        # patterns' own accents stand.
+        self.dynamics = dynamics
+
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "family": self.family, "drum_styles": list(DRUM_STYLES)}
 
@@ -876,6 +883,19 @@ class TheoryGenerator(Generator):
         else:
             raise InvalidParameter("part", f"unknown part '{request.part}' (drums, bass, melody)")
 
+        if self.dynamics is not None:
+            notes = self.dynamics.apply(
+                notes,
+                part=request.part,
+                style=style,
+                seconds_per_beat=request.seconds_per_beat,
+                beats_per_bar=request.beats_per_bar,
+                beat_unit=request.beat_unit,
+                pulses=grid.pulses,
+                offset=grid.offset,
+                rng=np.random.default_rng([request.seed, 7]),
+                keep_accents=True,
+            )
         swing = request.swing if request.swing > 0 else style_swing(style)
         if any(p != 4 for p in grid.pulses):  # compound or mixed meters: swing the 16ths of each 8th
             beat_seconds, subdivision = 2 * grid.step_seconds, 2

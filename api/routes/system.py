@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
+from ai.generation.dynamics import describe_dynamics
 from ai.mixing.role_model import describe_role_model
 from api.deps import EngineDep
 from api.schemas import ErrorBody, HealthResponse, ModelsResponse
@@ -60,6 +61,7 @@ async def models(engine: EngineDep) -> ModelsResponse:
         default_for=default_for,
         analysis=[describe_shipped_level_model(), describe_shipped_beat_net()],
         mixing=[describe_role_model()],
+        generation=[describe_dynamics(engine.settings.models_dir)],
     )
 
 

@@ -164,3 +164,15 @@ def test_upload_over_the_limit_is_413(tmp_path: Path) -> None:
 def test_unsupported_body_type_is_415(client: TestClient) -> None:
     response = client.post("/api/v1/generate/melody", content=b"<xml/>", headers={"content-type": "application/xml"})
     assert response.status_code == 415
+
+
+def test_models_lists_the_learned_velocities(client: TestClient, tmp_path: Path) -> None:
+    (dynamics,) = client.get("/api/v1/models").json()["generation"]
+    assert dynamics["name"] == "groove_dynamics" and dynamics["loaded"] is True and "funk" in dynamics["styles"]
+    status = client.get("/api/v1/status").json()
+    assert any(m["name"] == "groove_dynamics" and m["loaded"] for m in status["ai_models"])
+    # Without the file the engine still serves, and says why the velocities are the backends' own.
+    with engine_client(make_settings(tmp_path, models_dir=tmp_path / "empty")) as bare:
+        (missing,) = bare.get("/api/v1/models").json()["generation"]
+        assert missing["loaded"] is False and "No such file" in missing["error"]
+        assert bare.post("/api/v1/generate/midi", json={"style": "funk", "bars": 2}).status_code == 200

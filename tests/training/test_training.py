@@ -196,3 +196,14 @@ def test_tune_to_sequence_normalises_key_and_splits() -> None:
     assert sequence.notes[1].start_time == pytest.approx(0.5)  # one quarter at 120 bpm
     pieces = split_long([sequence], seconds=6.0)  # 48 quarters = 24 s -> 4 windows of 12 quarters
     assert len(pieces) == 4 and sum(len(p.notes) for p in pieces) == len(e_major)
+
+
+def test_groove_dynamics_fit_on_a_real_rendering(rendering_in_g: mma_corpus.Rendering) -> None:
+    from training.groove_dynamics import fit
+
+    model = fit([rendering_in_g])
+    assert model["grooves"] == 1 and model["sources"]["rock"] == ["basicrock"]
+    snare = model["tables"]["rock"]["4/4"]["snare"]
+    assert snare["n"][4] > 0 and snare["n"][12] > 0  # BasicRock's backbeat
+    assert model["tables"]["default"]["4/4"]["bass"]["n"][0] >= 8  # a bass note on every downbeat
+    assert model["drum_classes"]["36"] == "kick"

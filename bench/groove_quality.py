@@ -1,0 +1,343 @@
+"""Do generated parts play like musicians? Issue 13's measures, per style and backend, beside MMA.
+
+    .venv/bin/python bench/groove_quality.py [--seeds 30] [--backends theory,magenta]
+                                             [--models DIR] [--parts drums,bass,melody] [--json OUT]
+
+Every clip is requested over HTTP in-process (``/api/v1/generate/midi|bassline|melody``, JSON bodies
+as Jarvis sends them) with seeds 0..N-1, 8 bars at 120 bpm (a style's own meter where it has one).
+The reference is MMA's human-written grooves rendered by ``mma`` (``data/training/mma``, built by
+``training.groove_dynamics`` or ``training.mma_corpus``; the first 8 bars of each): for styles that
+have MMA styles in the held-out split (training/split.py: no model or table saw them) those
+(``held-out``), for the rest the MMA styles the engine's tables were fitted on (``training``), so
+the latter are a closeness check, not a held-out figure. MMA columns give the 10th-90th
+percentile range over grooves.
+
+Drum measures (per clip, then averaged; hits on the 16th grid of the bar):
+  vel sd       standard deviation of the velocities
+  pos share    share of the velocity variance explained by the 16th of the bar (eta squared)
+  ghost        share of hits softer than 55 % of the loudest hit of the same instrument class
+  k+s          share of bars where kick and snare strike the same 16th
+  ride+hat     share of bars where ride and closed hi-hat strike the same 16th
+  repeat       share of bars 2..8 whose kick/snare 16ths equal bar 1's
+  fills        bars 4 and 8 holding a fill (toms, or kick/snare 16ths more than a third away from the
+               clip's commonest bar) over the same rate elsewhere ("-" when no bar elsewhere fills)
+Bass (Am F C G, a bar each): root on the downbeat, bars with no onset on beat 1, notes per bar, and
+the mean L1 distance between styles' onset histograms (16ths). Melody (A harmonic minor, no
+chords; temperature 1.0 and 0.3): share of time resting, clips holding a note >= 2 bars, and the
+share of leading tones (G#) followed by the tonic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from main import create_app  # noqa: E402
+from utils.settings import Settings  # noqa: E402
+
+BARS = 8
+TEMPO = 120.0
+HELDOUT_MMA = {  # engine style -> held-out MMA styles of that kind
+    "rock": ("8beat", "rockballad"),
+    "ballad": ("rockballad",),
+    "blues": ("blues", "blues128", "slowblues", "boggiewoggie"),
+    "latin": ("son", "bolero", "tango"),
+    "waltz": ("latinwaltz", "modernjazzwaltz"),
+    "jazz": ("68swing", "quickstep"),
+}
+DRUM_STYLES = (
+    "rock",
+    "funk",
+    "hip-hop",
+    "jazz",
+    "latin",
+    "electronic",
+    "reggae",
+    "blues",
+    "metal",
+    "waltz",
+    "disco",
+    "country",
+    "ballad",
+    "march",
+)
+BASS_STYLES = ("rock", "funk", "reggae", "jazz", "latin")
+CHORDS = "Am F C G"
+
+
+def drum_class_of() -> dict[int, str]:
+    model = json.loads((REPO / "models" / "groove_dynamics.json").read_text())
+    return {int(p): name for p, name in model["drum_classes"].items()}
+
+
+# --- per-clip measures ------------------------------------------------------------------------
+
+
+def _grid(notes: list[dict], seconds_per_16th: float, steps_per_bar: int) -> list[tuple[int, int, dict]]:
+    """(bar, 16th of the bar, note) for every note."""
+    out = []
+    for n in notes:
+        index = int(round(n["start"] / seconds_per_16th))
+        out.append((index // steps_per_bar, index % steps_per_bar, n))
+    return out
+
+
+def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: dict[int, str]) -> dict:
+    sixteenth = 60.0 / TEMPO / 4.0
+    placed = [(bar, step, n) for bar, step, n in _grid(notes, sixteenth, steps_per_bar) if bar < bars]
+    if len(placed) < 4:
+        return {}
+    velocity = np.array([n["velocity"] for *_, n in placed], dtype=float)
+    steps = np.array([step for _, step, _ in placed])
+    total = float(((velocity - velocity.mean()) ** 2).sum())
+    within = sum(float(((velocity[steps == s] - velocity[steps == s].mean()) ** 2).sum()) for s in set(steps))
+    loudest: dict[str, float] = defaultdict(float)
+    for *_, n in placed:
+        name = classes.get(n["pitch"], "other")
+        loudest[name] = max(loudest[name], n["velocity"])
+    ghosts = sum(n["velocity"] < 0.55 * loudest[classes.get(n["pitch"], "other")] for *_, n in placed)
+    per_bar: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for bar, step, n in placed:
+        per_bar[bar][classes.get(n["pitch"], "other")].add(step)
+    patterns = [
+        frozenset(("k", s) for s in per_bar[b]["kick"]) | frozenset(("s", s) for s in per_bar[b]["snare"])
+        for b in range(bars)
+    ]
+    common = Counter(patterns).most_common(1)[0][0]
+
+    def is_fill(b: int) -> bool:
+        toms = any(per_bar[b][t] for t in ("low_tom", "mid_tom", "high_tom"))
+        union = patterns[b] | common
+        distance = len(patterns[b] ^ common) / max(1, len(union))
+        return toms or distance > 1 / 3
+
+    ends = [b for b in range(bars) if (b + 1) % 4 == 0]
+    others = [b for b in range(bars) if (b + 1) % 4 != 0]
+    end_rate = float(np.mean([is_fill(b) for b in ends])) if ends else 0.0
+    other_rate = float(np.mean([is_fill(b) for b in others])) if others else 0.0
+    return {
+        "vel_sd": float(velocity.std()),
+        "pos_share": 1.0 - within / total if total > 0 else 1.0,
+        "ghost": ghosts / len(placed),
+        "ks": float(np.mean([bool(per_bar[b]["kick"] & per_bar[b]["snare"]) for b in range(bars)])),
+        "ride_hat": float(np.mean([bool(per_bar[b]["ride"] & per_bar[b]["closed_hat"]) for b in range(bars)])),
+        "repeat": float(np.mean([patterns[b] == patterns[0] for b in range(1, bars)])),
+        "fill_end": end_rate,
+        "fill_other": other_rate,
+    }
+
+
+def _mean_measures(rows: list[dict]) -> dict:
+    rows = [r for r in rows if r]
+    if not rows:
+        return {}
+    out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    out["clips"] = len(rows)
+    return out
+
+
+def _range(rows: list[dict], key: str) -> str:
+    values = [r[key] for r in rows if r]
+    if not values:
+        return "-"
+    low, high = np.percentile(values, [10, 90])
+    return f"{low:.2f}-{high:.2f}" if high < 10 else f"{low:.1f}-{high:.1f}"
+
+
+# --- MMA reference ----------------------------------------------------------------------------
+
+
+def mma_drum_rows(style: str, classes: dict[int, str]) -> tuple[str, list[dict]]:
+    from training import mma_corpus
+    from training.primers import STYLE_MAP
+
+    held = HELDOUT_MMA.get(style)
+    wanted = set(held) if held else set(STYLE_MAP.get(style, STYLE_MAP["rock"] if style == "metal" else ()))
+    kind = "held-out" if held else "training"
+    renderings = mma_corpus.build_renderings(
+        REPO / "data" / "training" / "mma",
+        per_groove=1,
+        grooves=[g for g in mma_corpus.list_grooves() if g.style in wanted],
+    )
+    rows = []
+    for rendering in renderings:
+        scale = rendering.tempo / TEMPO  # re-time to 120 bpm
+        notes = [
+            {"pitch": int(n.pitch), "start": n.start_time * scale, "velocity": int(n.velocity)}
+            for n in mma_corpus.drum_sequence(rendering).notes
+        ]
+        steps = int(round(rendering.numerator * 16 / rendering.denominator))
+        rows.append(drum_measures(notes, steps_per_bar=steps, bars=min(BARS, rendering.bars), classes=classes))
+    return kind, rows
+
+
+# --- generation over HTTP ---------------------------------------------------------------------
+
+
+def _post(client: TestClient, path: str, body: dict) -> dict:
+    answer = client.post(f"/api/v1/generate/{path}", json=body)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: dict[int, str]) -> dict:
+    results: dict = {}
+    header = f"{'style':<11}{'backend':<9}" + "".join(
+        f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "ride+hat", "repeat", "fills")
+    )
+    print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA 10th-90th percentile over grooves")
+    print(header)
+    for style in DRUM_STYLES:
+        kind, mma_rows = mma_drum_rows(style, classes)
+        mma = _mean_measures(mma_rows)
+        results[style] = {"mma": {"kind": kind, "grooves": len([r for r in mma_rows if r]), **mma}}
+        if mma:
+            ranges = "".join(
+                f"{_range(mma_rows, k):>11}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat")
+            )
+            print(f"{style:<11}{'MMA':<9}{ranges}   ({kind}, {mma['clips']} grooves)")
+        for backend in backends:
+            rows = []
+            meter = "4/4"
+            for seed in range(seeds):
+                answer = _post(
+                    client, "midi", {"style": style, "bars": BARS, "tempo": TEMPO, "seed": seed, "model": backend}
+                )
+                meter = answer["time_signature"]
+                num, den = (int(x) for x in meter.split("/"))
+                rows.append(drum_measures(answer["notes"], steps_per_bar=num * 16 // den, bars=BARS, classes=classes))
+            m = _mean_measures(rows)
+            ratio = m["fill_end"] / m["fill_other"] if m.get("fill_other") else float("nan")
+            results[style][backend] = {**m, "fill_ratio": ratio, "meter": meter}
+            values = "".join(f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat"))
+            print(f"{'':<11}{backend:<9}{values}{ratio:>11.1f}")
+    return results
+
+
+def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
+    from ai.music_theory import parse_chord
+
+    roots = [parse_chord(c).root for c in CHORDS.split()]
+    results: dict = {}
+    print(f"\nBASS (8 bars over {CHORDS}, key A minor)")
+    print(f"{'backend':<9}{'style':<8}{'root on 1':>10}{'no beat 1':>10}{'notes/bar':>10}")
+    for backend in backends:
+        histograms = {}
+        for style in BASS_STYLES:
+            root_hits, empty, counts, hist = [], [], [], np.zeros(16)
+            for seed in range(seeds):
+                body = {"key": "A", "scale": "minor", "chords": CHORDS, "bars": BARS, "tempo": TEMPO}
+                answer = _post(client, "bassline", {**body, "style": style, "seed": seed, "model": backend})
+                placed = _grid(answer["notes"], 60.0 / TEMPO / 4.0, 16)
+                for bar in range(BARS):
+                    first = [n for b, s, n in placed if b == bar and s == 0]
+                    empty.append(not first)
+                    if first:
+                        root_hits.append(first[0]["pitch"] % 12 == roots[bar % len(roots)])
+                counts.append(len(placed) / BARS)
+                for _, s, _ in placed:
+                    hist[s] += 1
+            histograms[style] = hist / max(1.0, hist.sum())
+            results.setdefault(backend, {})[style] = {
+                "root_on_downbeat": float(np.mean(root_hits)) if root_hits else 0.0,
+                "bars_without_beat_one": float(np.mean(empty)),
+                "notes_per_bar": float(np.mean(counts)),
+            }
+            r = results[backend][style]
+            print(
+                f"{backend:<9}{style:<8}{r['root_on_downbeat']:>10.2f}{r['bars_without_beat_one']:>10.2f}"
+                f"{r['notes_per_bar']:>10.2f}"
+            )
+        pairs = [
+            float(np.abs(histograms[a] - histograms[b]).sum())
+            for i, a in enumerate(BASS_STYLES)
+            for b in BASS_STYLES[i + 1 :]
+        ]
+        results[backend]["style_distance"] = float(np.mean(pairs))
+        print(f"{backend:<9}styles' onset histograms: mean L1 distance {np.mean(pairs):.2f}, least {min(pairs):.2f}")
+    return results
+
+
+def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
+    results: dict = {}
+    bar = 4 * 60.0 / TEMPO
+    print("\nMELODY (8 bars, A harmonic minor, no chords)")
+    print(f"{'backend':<9}{'temp':>5}{'rest':>7}{'held>=2 bars':>14}{'G# -> A':>9}")
+    for backend in backends:
+        for temperature in (1.0, 0.3):
+            rests, held, resolved = [], 0, []
+            for seed in range(seeds):
+                body = {"key": "A", "scale": "harmonic_minor", "bars": BARS, "tempo": TEMPO}
+                answer = _post(client, "melody", {**body, "seed": seed, "temperature": temperature, "model": backend})
+                notes = sorted(answer["notes"], key=lambda n: n["start"])
+                sounding = np.zeros(BARS * 48, dtype=bool)  # 1/12 of a beat
+                for n in notes:
+                    a, b = int(n["start"] / bar * 48), int(np.ceil(n["end"] / bar * 48))
+                    sounding[a : min(b, sounding.size)] = True
+                rests.append(1.0 - float(sounding.mean()))
+                held += any(n["end"] - n["start"] >= 2 * bar - 1e-6 for n in notes)
+                for a, b in zip(notes, notes[1:], strict=False):
+                    if a["pitch"] % 12 == 8:
+                        resolved.append(b["pitch"] % 12 == 9)
+            r = {
+                "rest_share": float(np.mean(rests)),
+                "held_clips": int(held),
+                "leading_tone_resolved": float(np.mean(resolved)) if resolved else float("nan"),
+            }
+            results.setdefault(backend, {})[str(temperature)] = r
+            print(
+                f"{backend:<9}{temperature:>5}{r['rest_share']:>7.2f}{held:>8}/{seeds:<5}"
+                f"{r['leading_tone_resolved']:>9.2f}"
+            )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--backends", default="theory,magenta")
+    parser.add_argument("--parts", default="drums,bass,melody")
+    parser.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's)")
+    parser.add_argument(
+        "--no-dynamics", action="store_true", help="serve without models/groove_dynamics.json (the before figures)"
+    )
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    backends = args.backends.split(",")
+    models = args.models or REPO / "models"
+    keep = tempfile.TemporaryDirectory()
+    if args.no_dynamics:  # the same models without the velocity tables
+        folder = Path(keep.name)
+        for item in models.iterdir():
+            if item.name != "groove_dynamics.json":
+                os.symlink(item.resolve(), folder / item.name)
+        models = folder
+    settings = Settings(load_magenta="magenta" in backends, models_dir=models)
+    classes = drum_class_of()
+    results: dict = {}
+    with TestClient(create_app(settings)) as client:
+        parts = args.parts.split(",")
+        if "drums" in parts:
+            results["drums"] = bench_drums(client, backends, args.seeds, classes)
+        if "bass" in parts:
+            results["bass"] = bench_bass(client, backends, args.seeds)
+        if "melody" in parts:
+            results["melody"] = bench_melody(client, backends, args.seeds)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
