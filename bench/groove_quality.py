@@ -19,8 +19,9 @@ Drum measures (per clip, then averaged; hits on the 16th grid of the bar):
   k+s          share of bars where kick and snare strike the same 16th
   ride+hat     share of bars where ride and closed hi-hat strike the same 16th
   repeat       share of bars 2..8 whose kick/snare 16ths equal bar 1's
-  fills        bars 4 and 8 holding a fill (toms, or kick/snare 16ths more than a third away from the
-               clip's commonest bar) over the same rate elsewhere ("-" when no bar elsewhere fills)
+  fills        how much likelier bars 4 and 8 hold a fill than the other bars (nan: no other bar
+               does); a fill: the hits (instrument and 16th) of the bar's second half more than half
+               unlike those of the clip's commonest bar
 Bass (Am F C G, a bar each): root on the downbeat, bars with no onset on beat 1, notes per bar, and
 the mean L1 distance between styles' onset histograms (16ths). Melody (A harmonic minor, no
 chords; temperature 1.0 and 0.3): share of time resting, clips holding a note >= 2 bars, and the
@@ -78,8 +79,11 @@ CHORDS = "Am F C G"
 
 
 def drum_class_of() -> dict[int, str]:
-    model = json.loads((REPO / "models" / "groove_dynamics.json").read_text())
-    return {int(p): name for p, name in model["drum_classes"].items()}
+    """GM drum note -> Magenta's nine drum classes (note_seq's default drum map)."""
+    from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
+
+    names = ("kick", "snare", "closed_hat", "open_hat", "low_tom", "mid_tom", "high_tom", "crash", "ride")
+    return {pitch: names[i] for i, pitches in enumerate(DEFAULT_DRUM_TYPE_PITCHES) for pitch in pitches}
 
 
 # --- per-clip measures ------------------------------------------------------------------------
@@ -115,13 +119,14 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
         frozenset(("k", s) for s in per_bar[b]["kick"]) | frozenset(("s", s) for s in per_bar[b]["snare"])
         for b in range(bars)
     ]
-    common = Counter(patterns).most_common(1)[0][0]
+    full = [frozenset((name, s) for name, steps in per_bar[b].items() for s in steps) for b in range(bars)]
+    common = Counter(full).most_common(1)[0][0]
+    half = steps_per_bar // 2
 
     def is_fill(b: int) -> bool:
-        toms = any(per_bar[b][t] for t in ("low_tom", "mid_tom", "high_tom"))
-        union = patterns[b] | common
-        distance = len(patterns[b] ^ common) / max(1, len(union))
-        return toms or distance > 1 / 3
+        mine = {hit for hit in full[b] if hit[1] >= half}
+        usual = {hit for hit in common if hit[1] >= half}
+        return len(mine ^ usual) / max(1, len(mine | usual)) > 0.5
 
     ends = [b for b in range(bars) if (b + 1) % 4 == 0]
     others = [b for b in range(bars) if (b + 1) % 4 != 0]
@@ -197,17 +202,18 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
     header = f"{'style':<11}{'backend':<9}" + "".join(
         f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "ride+hat", "repeat", "fills")
     )
-    print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA 10th-90th percentile over grooves")
+    print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA mean and 10th-90th percentile over grooves")
     print(header)
     for style in DRUM_STYLES:
         kind, mma_rows = mma_drum_rows(style, classes)
         mma = _mean_measures(mma_rows)
         results[style] = {"mma": {"kind": kind, "grooves": len([r for r in mma_rows if r]), **mma}}
         if mma:
-            ranges = "".join(
-                f"{_range(mma_rows, k):>11}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat")
-            )
-            print(f"{style:<11}{'MMA':<9}{ranges}   ({kind}, {mma['clips']} grooves)")
+            keys = ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat")
+            means = "".join(f"{mma[k]:>11.2f}" for k in keys)
+            ranges = "".join(f"{_range(mma_rows, k):>11}" for k in keys)
+            print(f"{style:<11}{'MMA mean':<9}{means}   ({kind}, {mma['clips']} grooves)")
+            print(f"{'':<11}{'p10-90':<9}{ranges}")
         for backend in backends:
             rows = []
             meter = "4/4"
@@ -219,7 +225,10 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
                 num, den = (int(x) for x in meter.split("/"))
                 rows.append(drum_measures(answer["notes"], steps_per_bar=num * 16 // den, bars=BARS, classes=classes))
             m = _mean_measures(rows)
-            ratio = m["fill_end"] / m["fill_other"] if m.get("fill_other") else float("nan")
+            if m.get("fill_other"):
+                ratio = m["fill_end"] / m["fill_other"]
+            else:  # no bar but the phrase ends fills: infinitely likelier there (nan: none anywhere)
+                ratio = float("inf") if m.get("fill_end") else float("nan")
             results[style][backend] = {**m, "fill_ratio": ratio, "meter": meter}
             values = "".join(f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat"))
             print(f"{'':<11}{backend:<9}{values}{ratio:>11.1f}")

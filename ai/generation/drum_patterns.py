@@ -608,6 +608,54 @@ def _fill_hits(
     return hits
 
 
+def _bar_fill(
+    spec: DrumStyle,
+    *,
+    pulses: Sequence[int],
+    density: float,
+    temperature: float,
+    rng: np.random.Generator,
+    last: bool,
+) -> tuple[int, list[_Hit]]:
+    """Where a fill starts in the bar (the last pulse, the last two more often when hot or busy,
+    rarely the whole bar at the clip's end) and its hits."""
+    steps = int(sum(pulses))
+    pulse_starts = np.cumsum((0, *pulses[:-1])).tolist()
+    n_pulses = len(pulses)
+    k = 1
+    if n_pulses >= 3 and rng.random() < 0.2 + 0.25 * temperature + (0.2 if density > 0.6 else 0.0):
+        k = 2
+    if n_pulses >= 4 and last and rng.random() < 0.12 * temperature:
+        k = n_pulses
+    k = min(k, max(1, n_pulses - 1)) if n_pulses > 1 else 1
+    start = int(pulse_starts[n_pulses - k]) if n_pulses > 1 else steps // 2
+    return start, _fill_hits(
+        spec, start=start, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng
+    )
+
+
+def style_fill(
+    style: str | None,
+    *,
+    pulses: Sequence[int],
+    density: float,
+    temperature: float,
+    rng: np.random.Generator,
+    last: bool = False,
+) -> tuple[int, list[tuple[int, int, int]]]:
+    """The style's fill for one bar, for a groove another backend made: the 16th it starts on
+    and its hits as (GM note, 16th of the bar, velocity). ``last``: the clip's final bar."""
+    start, hits = _bar_fill(
+        _STYLES[normalise_drum_style(style)],
+        pulses=pulses,
+        density=density,
+        temperature=temperature,
+        rng=rng,
+        last=last,
+    )
+    return start, [(h.pitch, h.step, h.velocity) for h in hits]
+
+
 def groove_from_notes(
     notes: Sequence[Note],
     *,
@@ -723,18 +771,11 @@ def _play(
             hits = _vary_bar(hits, spec, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng)
         fill_here = bars >= 2 and (bar % 4 == 3 or bar == bars - 1)
         if fill_here:
-            n_pulses = len(pulses)
-            k = 1
-            if n_pulses >= 3 and rng.random() < 0.2 + 0.25 * temperature + (0.2 if density > 0.6 else 0.0):
-                k = 2
-            if n_pulses >= 4 and bar == bars - 1 and rng.random() < 0.12 * temperature:
-                k = n_pulses
-            k = min(k, max(1, n_pulses - 1)) if n_pulses > 1 else 1
-            start = int(pulse_starts[n_pulses - k]) if n_pulses > 1 else steps // 2
-            hits = [h for h in hits if h.step < start or h.role in ("cymbal",)]
-            hits += _fill_hits(
-                spec, start=start, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng
+            start, fill = _bar_fill(
+                spec, pulses=pulses, density=density, temperature=temperature, rng=rng, last=bar == bars - 1
             )
+            hits = [h for h in hits if h.step < start or h.role in ("cymbal",)]
+            hits += fill
         if crash_next:
             hits = [h for h in hits if not (h.step == 0 and h.role in _TIMEKEEPING_ROLES)]
             hits.append(_Hit(CRASH, 0, 112, "cymbal"))

@@ -31,6 +31,10 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   chosen by seed; with no style, a groove of any style in the request's meter), and the priming
   bars are dropped from the output. Unprimed, the model drums far more sparsely than real
   drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
+* phrases: a drum clip plays the model's first two bars, the first again and the model's own
+  fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's;
+  that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
+  has no notion of a fill) and the next phrase opens with a crash.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies a curve of
   the metrical weight.
@@ -69,6 +73,7 @@ from ai.generation.base import (
     Note,
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
+from ai.generation.phrasing import add_fills, loop_phrases
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
 
@@ -525,6 +530,8 @@ class MagentaGenerator(Generator):
                     generated = self._generator.generate(sequence, options)
 
         notes = self._continuation(generated, request, layout, shift + octaves)
+        if request.part == "drums":
+            notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=layout.primer_out, bars=request.bars)
         if self.dynamics is not None:
             notes = self.dynamics.apply(
                 notes,
@@ -536,6 +543,18 @@ class MagentaGenerator(Generator):
                 pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
                 offset=layout.primer_out,
                 rng=np.random.default_rng([_seed(request.seed), 3]),
+            )
+        if request.part == "drums":
+            notes = add_fills(
+                notes,
+                style=normalise_style(request.style) if request.style else None,
+                bars=request.bars,
+                bar_seconds=request.bar_seconds,
+                offset=layout.primer_out,
+                pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+                density=request.density,
+                temperature=request.temperature,
+                rng=np.random.default_rng([_seed(request.seed), 4]),
             )
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)

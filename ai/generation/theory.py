@@ -44,6 +44,7 @@ from ai.generation.drum_patterns import (
 )
 from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, density_target, fit_to_length, humanize, pulse_groups
+from ai.generation.phrasing import loop_phrases
 from ai.music_theory import PITCH_CLASS_NAMES, Chord, Key, snap_to_scale
 from utils.errors import InvalidParameter
 
@@ -876,6 +877,7 @@ class TheoryGenerator(Generator):
                 temperature=request.temperature,
                 groove=groove,
             )
+            notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars)
         elif request.part == "bass":
             notes = _generate_bass(request, grid, style, rng)
         elif request.part == "melody":
