@@ -235,13 +235,82 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
     return results
 
 
+def bass_measures(
+    notes: list[dict], roots: list[int], *, steps_per_bar: int = 16
+) -> tuple[list[bool], list[bool], int]:
+    """Per bar: root of its chord on the downbeat (bars with a downbeat note), no note on beat 1;
+    and the number of onsets. ``roots``: the chord root of each bar."""
+    placed = _grid(notes, 60.0 / TEMPO / 4.0, steps_per_bar)
+    root_hits, empty = [], []
+    for bar in range(len(roots)):
+        first = [n for b, s, n in placed if b == bar and s == 0]
+        empty.append(not first)
+        if first:
+            root_hits.append(min(first, key=lambda n: n["pitch"])["pitch"] % 12 == roots[bar])
+    return root_hits, empty, sum(1 for b, _, _ in placed if b < len(roots))
+
+
+def mma_bass_rows(style: str) -> tuple[str, dict]:
+    """MMA's bass lines of the style's grooves (held-out styles where MMA has them), first 8 bars."""
+    from ai.music_theory import parse_chord
+    from training import mma_corpus
+    from training.primers import STYLE_MAP
+
+    held = HELDOUT_MMA.get(style)
+    wanted = set(held) if held else set(STYLE_MAP.get(style, ()))
+    renderings = mma_corpus.build_renderings(
+        REPO / "data" / "training" / "mma",
+        per_groove=1,
+        grooves=[g for g in mma_corpus.list_grooves() if g.style in wanted],
+    )
+    roots_hit, empty, counts, hist = [], [], [], np.zeros(16)
+    for rendering in renderings:
+        if rendering.numerator != 4 or rendering.denominator != 4:
+            continue
+        scale = rendering.tempo / TEMPO
+        notes = [
+            {"pitch": p + rendering.shift, "start": start * scale}
+            for p, start, _end, _v in mma_corpus.bass_notes(rendering)
+        ]
+        if not notes:
+            continue
+        bars = min(BARS, rendering.bars)
+        roots = [parse_chord(c).root for c in rendering.chords[:bars]]
+        r, e, n = bass_measures(notes, roots)
+        roots_hit += r
+        empty += e
+        counts.append(n / bars)
+        for _, s, _ in _grid(notes, 60.0 / TEMPO / 4.0, 16):
+            hist[s] += 1
+    return ("held-out" if held else "training"), {
+        "root_on_downbeat": float(np.mean(roots_hit)) if roots_hit else float("nan"),
+        "bars_without_beat_one": float(np.mean(empty)) if empty else float("nan"),
+        "notes_per_bar": float(np.mean(counts)) if counts else float("nan"),
+        "grooves": len(counts),
+        "histogram": hist / max(1.0, hist.sum()),
+    }
+
+
 def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
     from ai.music_theory import parse_chord
 
     roots = [parse_chord(c).root for c in CHORDS.split()]
     results: dict = {}
-    print(f"\nBASS (8 bars over {CHORDS}, key A minor)")
+    print(f"\nBASS (8 bars over {CHORDS}, key A minor; MMA: its grooves' own progressions)")
     print(f"{'backend':<9}{'style':<8}{'root on 1':>10}{'no beat 1':>10}{'notes/bar':>10}")
+    mma_hist = {}
+    for style in BASS_STYLES:
+        kind, r = mma_bass_rows(style)
+        mma_hist[style] = r.pop("histogram")
+        results.setdefault("mma", {})[style] = {**r, "kind": kind}
+        print(
+            f"{'MMA':<9}{style:<8}{r['root_on_downbeat']:>10.2f}{r['bars_without_beat_one']:>10.2f}"
+            f"{r['notes_per_bar']:>10.2f}   ({kind}, {r['grooves']} grooves)"
+        )
+    pairs = [
+        float(np.abs(mma_hist[a] - mma_hist[b]).sum()) for i, a in enumerate(BASS_STYLES) for b in BASS_STYLES[i + 1 :]
+    ]
+    print(f"{'MMA':<9}styles' onset histograms: mean L1 distance {np.mean(pairs):.2f}, least {min(pairs):.2f}")
     for backend in backends:
         histograms = {}
         for style in BASS_STYLES:
@@ -249,14 +318,11 @@ def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
             for seed in range(seeds):
                 body = {"key": "A", "scale": "minor", "chords": CHORDS, "bars": BARS, "tempo": TEMPO}
                 answer = _post(client, "bassline", {**body, "style": style, "seed": seed, "model": backend})
-                placed = _grid(answer["notes"], 60.0 / TEMPO / 4.0, 16)
-                for bar in range(BARS):
-                    first = [n for b, s, n in placed if b == bar and s == 0]
-                    empty.append(not first)
-                    if first:
-                        root_hits.append(first[0]["pitch"] % 12 == roots[bar % len(roots)])
-                counts.append(len(placed) / BARS)
-                for _, s, _ in placed:
+                r, e, n = bass_measures(answer["notes"], [roots[b % len(roots)] for b in range(BARS)])
+                root_hits += r
+                empty += e
+                counts.append(n / BARS)
+                for _, s, _ in _grid(answer["notes"], 60.0 / TEMPO / 4.0, 16):
                     hist[s] += 1
             histograms[style] = hist / max(1.0, hist.sum())
             results.setdefault(backend, {})[style] = {

@@ -1,4 +1,4 @@
-"""Drum-style primer library for serving: two-bar grooves from MMA *training* styles per API style.
+"""Style primer libraries for serving: two-bar drum grooves and bass riffs from MMA *training* styles.
 
 ``python -m training.primers [OUT_JSON]`` (default models/drum_style_primers.json) writes::
 
@@ -7,6 +7,11 @@
 Each clip is the first two bars of one groove's first rendering, quantised to sixteenths; beats are
 quarter notes from the clip start, so a 4/4 clip spans 8 beats and a 3/4 clip (waltz) 6 beats.
 Pitches are General MIDI drum notes as MMA plays them. Held-out styles are never used.
+
+``python -m training.primers --bass [OUT_JSON]`` (default models/bass_style_primers.json) writes the
+bass riffs the same way: ``{"funk": [{"chords": ["C", "Am"], "notes": [...], "beats_per_bar": 4}, ...]}``,
+the first two bars of a groove's bass line in C major / A minor (as MMA played it over the
+progression we gave it, transposed back) with the chord of each bar.
 """
 
 from __future__ import annotations
@@ -134,13 +139,83 @@ def build_primers(
     return primers, sources
 
 
+def _bass_clip(rendering: mma_corpus.Rendering, *, num_bars: int = PRIMER_BARS) -> dict | None:
+    """The first ``num_bars`` bars of a rendering's bass line in C major / A minor, quantised to
+    16ths, with the chord of each bar: ``{"chords": [...], "notes": [{pitch, start_beats,
+    end_beats, velocity}], "beats_per_bar": n}``; None when it plays fewer than 3 notes there."""
+    beat = 60.0 / rendering.tempo
+    bar_beats = rendering.numerator * 4.0 / rendering.denominator
+    last = num_bars * bar_beats
+    notes = []
+    for note in mma_corpus.bass_lead_sheet(rendering).notes:
+        start = round(note.start_time / beat * 4) / 4
+        end = min(last, max(start + 0.25, round(note.end_time / beat * 4) / 4))
+        if start < last:
+            notes.append(
+                {"pitch": int(note.pitch), "start_beats": start, "end_beats": end, "velocity": int(note.velocity)}
+            )
+    if len(notes) < 3:
+        return None
+    return {"chords": list(rendering.chords[:num_bars]), "notes": notes, "beats_per_bar": rendering.numerator}
+
+
+def build_bass_primers(
+    renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
+) -> tuple[dict[str, list[dict]], dict[str, list[str]]]:
+    """Bass riffs per style (the first two bars of training grooves' bass lines, with their chords),
+    chosen as :func:`build_primers` chooses drum clips; and each riff's ``style/groove (meter)``."""
+    by_style: dict[str, list[mma_corpus.Rendering]] = {}
+    for rendering in renderings:
+        if not rendering.heldout and rendering.midi.endswith("_0.mid"):
+            by_style.setdefault(rendering.style, []).append(rendering)
+    primers: dict[str, list[dict]] = {}
+    sources: dict[str, list[str]] = {}
+    for style, mma_styles in STYLE_MAP.items():
+        candidates = []
+        for rank, mma_style in enumerate(mma_styles):
+            ordered = sorted(
+                by_style.get(mma_style, []), key=lambda r: (bool(VARIANT.search(r.groove)), r.groove.lower())
+            )
+            for position, rendering in enumerate(ordered):
+                candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
+        candidates.sort(key=lambda c: c[:3])
+        seen: set[tuple] = set()
+        for *_, rendering in candidates:
+            if rendering.numerator != STYLE_BEATS_PER_BAR.get(style, 4):
+                continue
+            clip = _bass_clip(rendering)
+            if clip is None:
+                continue
+            signature = tuple((n["pitch"], n["start_beats"]) for n in clip["notes"])
+            if signature in seen:
+                continue
+            seen.add(signature)
+            primers.setdefault(style, []).append(clip)
+            sources.setdefault(style, []).append(
+                f"{rendering.style}/{rendering.groove} ({rendering.numerator}/{rendering.denominator})"
+            )
+            if len(primers[style]) >= max_per_style:
+                break
+    return primers, sources
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Export the drum-style primer library.")
     parser.add_argument("out", type=Path, nargs="?", default=REPO / "models" / "drum_style_primers.json")
     parser.add_argument("--work", type=Path, default=REPO / "data" / "training")
+    parser.add_argument(
+        "--bass",
+        action="store_true",
+        help="export the bass riffs instead (default out: models/bass_style_primers.json)",
+    )
     args = parser.parse_args(argv)
-    renderings = mma_corpus.build_renderings(args.work / "mma", per_groove=3)
-    primers, sources = build_primers(renderings)
+    renderings = mma_corpus.build_renderings(args.work / "mma", per_groove=1)  # only each groove's first is used
+    if args.bass:
+        if args.out == parser.get_default("out"):
+            args.out = REPO / "models" / "bass_style_primers.json"
+        primers, sources = build_bass_primers(renderings)
+    else:
+        primers, sources = build_primers(renderings)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(primers, separators=(",", ":")) + "\n")
     (args.out.with_suffix(".sources.json")).write_text(json.dumps(sources, indent=1) + "\n")

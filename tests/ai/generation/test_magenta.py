@@ -429,6 +429,29 @@ def test_drum_style_primes_and_is_dropped(shipped: tuple[GeneratorRegistry, list
     assert "style_note" in waltz.extra  # no 3/4 rock groove: unprimed, and it says so
 
 
+def test_bass_style_primes_a_riff_and_every_bar_starts_on_one(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    bass = next(g for g in _for_part(shipped[1], "bass") if g.model_family == "improv_rnn")
+    assert {"rock", "funk", "reggae", "jazz", "latin"} <= set(bass.bass_primers)
+    chords = parse_progression("Am F C G")
+    a_minor = Key(9, "minor")
+    onsets = {}
+    for style in ("funk", "reggae", None):
+        clips = [
+            bass.generate(_request("bass", key=a_minor, chords=chords, bars=4, seed=seed, style=style))
+            for seed in range(3)
+        ]
+        for clip in clips:
+            assert clip.extra.get("style_primer") == style  # None: no riff without a style
+            assert all(0.0 <= n.start < clip.duration_seconds for n in clip.notes)
+            for bar in range(4):  # a note on every bar's first beat
+                assert any(abs(n.start - 2.0 * bar) < 1e-3 for n in clip.notes), (style, bar)
+        onsets[style] = sorted({round(n.start % 2.0, 3) for c in clips for n in c.notes})
+    assert "style_primer" not in bass.generate(_request("bass", key=a_minor, chords=chords, bars=2)).extra
+    assert onsets["funk"] != onsets["reggae"]  # the styles' riffs give the lines different rhythms
+
+
 def test_swing_delays_offbeats_and_humanize_loosens(
     official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
 ) -> None:

@@ -26,3 +26,38 @@ def test_loop_rebuilds_bars_keeps_primer_and_crashes() -> None:
     starts = [round(n.start - offset - 0.5, 6) for n in out if n.pitch != 49 and n.start >= offset]
     assert starts == [bar * BAR for bar in range(8)]
     assert [n for n in out if n.pitch == 49] == [crash]
+
+
+def test_fills_end_each_phrase_in_the_grooves_dynamics() -> None:
+    import numpy as np
+
+    from ai.generation.phrasing import add_fills, fill_bars
+
+    assert fill_bars(8) == [3, 7] and fill_bars(3) == [] and fill_bars(4) == [3]
+    step = BAR / 16
+    groove = [
+        Note(42, (16 * bar + s) * step, (16 * bar + s) * step + 0.05, 60) for bar in range(8) for s in range(0, 16, 2)
+    ]
+    groove += [Note(38, (16 * bar + s) * step, (16 * bar + s) * step + 0.05, 48) for bar in range(8) for s in (4, 12)]
+    out = add_fills(
+        groove,
+        style="rock",
+        bars=8,
+        bar_seconds=BAR,
+        offset=0.0,
+        pulses=(4, 4, 4, 4),
+        density=0.5,
+        temperature=1.0,
+        rng=np.random.default_rng(0),
+    )
+    toms = {41, 43, 45, 47, 48, 50}
+    tom_bars = {int(n.start // BAR) for n in out if n.pitch in toms}
+    assert tom_bars <= {3, 7} and 3 in tom_bars
+    last_beat_hats = [
+        n for n in out if n.pitch == 42 and int(n.start // BAR) == 3 and n.start % BAR >= 12 * step - 1e-9
+    ]
+    assert not last_beat_hats  # the groove gives way to the fill
+    crashes = [n for n in out if n.pitch == 49]
+    assert [round(n.start, 6) for n in crashes] == [4 * BAR]  # into the second phrase; none after the clip
+    fill = [n.velocity for n in out if n.pitch in toms]
+    assert max(fill) <= 48 * 116 / 96 + 1  # scaled to the groove's snare (48), not the written 80-116
