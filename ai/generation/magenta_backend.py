@@ -40,11 +40,13 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
   has no notion of a fill) and the next phrase opens with a crash.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
-  :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies a curve of
-  the metrical weight.
+  :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
+  and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
 * swing / humanize: :func:`ai.generation.feel.apply_feel` on the continuation.
 * bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
 * bass downbeats: a bar the model leaves empty on beat 1 gets the chord's bass note there.
+* melody phrases: every two bars end on a stable tone and a breath, leading tones resolve
+  (:mod:`ai.generation.melodic_phrases`).
 
 TensorFlow is imported only when a bundle is loaded (``TF_USE_LEGACY_KERAS=1`` is set first).
 """
@@ -78,6 +80,7 @@ from ai.generation.base import (
     Note,
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
+from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.phrasing import add_fills, loop_phrases
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
@@ -551,6 +554,18 @@ class MagentaGenerator(Generator):
         notes = self._continuation(generated, request, layout, shift + octaves)
         if request.part == "bass":
             notes = _anchor_downbeats(notes, request, offset=layout.primer_out)
+        if request.part == "melody":
+            last_pulse = feel.pulse_groups(request.beats_per_bar, request.beat_unit)[-1]
+            notes = shape_melody(
+                notes,
+                request,
+                offset=layout.primer_out,
+                last_pulse=last_pulse * request.seconds_per_beat * request.beat_unit / 16.0,
+            )
+            if self.model_family != "performance_rnn":  # PerformanceRNN plays its own velocities
+                notes = phrase_dynamics(
+                    notes, request, offset=layout.primer_out, rng=np.random.default_rng([_seed(request.seed), 5])
+                )
         if request.part == "drums":
             notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=layout.primer_out, bars=request.bars)
         if self.dynamics is not None:

@@ -44,6 +44,7 @@ from ai.generation.drum_patterns import (
 )
 from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, density_target, fit_to_length, humanize, pulse_groups
+from ai.generation.melodic_phrases import shape_melody
 from ai.generation.phrasing import loop_phrases
 from ai.music_theory import PITCH_CLASS_NAMES, Chord, Key, snap_to_scale
 from utils.errors import InvalidParameter
@@ -882,6 +883,7 @@ class TheoryGenerator(Generator):
             notes = _generate_bass(request, grid, style, rng)
         elif request.part == "melody":
             notes = _generate_melody(request, grid, style, rng)
+            notes = shape_melody(notes, request, offset=grid.offset, last_pulse=grid.pulses[-1] * grid.step_seconds)
         else:
             raise InvalidParameter("part", f"unknown part '{request.part}' (drums, bass, melody)")
 
