@@ -25,7 +25,9 @@ Drum measures (per clip, then averaged; hits on the 16th grid of the bar):
 Bass (Am F C G, a bar each): root on the downbeat, bars with no onset on beat 1, notes per bar, and
 the mean L1 distance between styles' onset histograms (16ths). Melody (A harmonic minor, no
 chords; temperature 1.0 and 0.3): share of time resting, clips holding a note >= 2 bars, and the
-share of leading tones (G#) followed by the tonic.
+share of leading tones (G#) followed by the tonic. Meter (rock drums in 3/4, 6/8, 12/8, 5/4, 7/8,
+``auto`` and each backend): the mean velocity on the downbeat, on the bar's other pulses (6/8 in
+two dotted quarters, 7/8 as 2+2+3 eighths) and elsewhere, and which backend ``auto`` used.
 """
 
 from __future__ import annotations
@@ -345,6 +347,84 @@ def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
     return results
 
 
+METERS = ((3, 4, "waltz"), (3, 4, "rock"), (6, 8, "rock"), (12, 8, "rock"), (5, 4, "rock"), (7, 8, "rock"))
+
+
+def _accents(
+    notes: list[dict], steps: int, starts: set[int], bars: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Per bar, the summed velocity of the hits on the downbeat, on each other pulse start and on
+    each other 16th that has a hit (more drums at once sound louder, as loud hits do)."""
+    loud: dict[tuple[int, int], float] = defaultdict(float)
+    for bar, step, n in _grid(notes, 60.0 / TEMPO / 4.0, steps):
+        if bar < bars:
+            loud[(bar, step)] += n["velocity"]
+    down = [loud[(b, 0)] for b in range(bars)]
+    pulse = [loud[(b, s)] for b in range(bars) for s in starts if s]
+    other = [v for (b, s), v in loud.items() if s not in starts]
+    return down, pulse, other
+
+
+def bench_meters(client: TestClient, backends: list[str], seeds: int) -> dict:
+    """Accent structure per meter: the summed velocity of the hits on the downbeat, on the other
+    pulse starts (feel.pulse_groups: 6/8 in two, 7/8 as 2+2+3) and on the other 16ths that are
+    played, a bar's mean; right when downbeat >= pulses > elsewhere. MMA: its 3/4 held-out waltzes."""
+    from ai.generation.feel import pulse_groups
+    from training import mma_corpus
+
+    results: dict = {}
+    print("\nMETER (drums, 8 bars): summed velocity on the downbeat / other pulses / elsewhere")
+    print(f"{'meter':<13}{'backend':<9}{'downbeat':>10}{'pulses':>8}{'else':>7}  right  used")
+    for num, den, style in METERS:
+        pulses = pulse_groups(num, den)
+        starts = {int(x) for x in np.cumsum((0, *pulses[:-1]))}
+        steps = sum(pulses)
+        rows: dict[str, tuple[list, list, list, Counter]] = {}
+        if style == "waltz":
+            acc: tuple[list, list, list, Counter] = ([], [], [], Counter())
+            waltzes = [g for g in mma_corpus.list_grooves() if g.style in HELDOUT_MMA["waltz"]]
+            for rendering in mma_corpus.build_renderings(
+                REPO / "data" / "training" / "mma", per_groove=1, grooves=waltzes
+            ):
+                if (rendering.numerator, rendering.denominator) != (3, 4):
+                    continue
+                scale = rendering.tempo / TEMPO
+                notes = [
+                    {"pitch": int(n.pitch), "start": n.start_time * scale, "velocity": int(n.velocity)}
+                    for n in mma_corpus.drum_sequence(rendering).notes
+                ]
+                for part, values in zip(
+                    acc[:3], _accents(notes, steps, starts, min(BARS, rendering.bars)), strict=True
+                ):
+                    part.extend(values)
+                acc[3]["MMA"] += 1
+            rows["MMA"] = acc
+        for backend in ["auto", *backends]:
+            acc = ([], [], [], Counter())
+            for seed in range(seeds):
+                body = {"style": style, "bars": BARS, "tempo": TEMPO, "seed": seed, "model": backend}
+                answer = _post(client, "midi", {**body, "time_signature": f"{num}/{den}"})
+                acc[3][answer["model"]] += 1
+                for part, values in zip(acc[:3], _accents(answer["notes"], steps, starts, BARS), strict=True):
+                    part.extend(values)
+            rows[backend] = acc
+        for backend, (down, pulse, other, used) in rows.items():
+            v = [float(np.mean(x)) if x else float("nan") for x in (down, pulse, other)]
+            right = v[0] >= v[1] > v[2] if len(starts) > 1 else v[0] > v[2]
+            results.setdefault(f"{num}/{den} {style}", {})[backend] = {
+                "downbeat": v[0],
+                "pulses": v[1],
+                "elsewhere": v[2],
+                "right": bool(right),
+                "models": dict(used),
+            }
+            print(
+                f"{f'{num}/{den} {style}':<13}{backend:<9}{v[0]:>10.1f}{v[1]:>8.1f}{v[2]:>7.1f}  {'yes' if right else 'NO ':<5}  "
+                + ", ".join(f"{k} {c}" for k, c in used.items())
+            )
+    return results
+
+
 def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
     results: dict = {}
     bar = 4 * 60.0 / TEMPO
@@ -383,7 +463,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--backends", default="theory,magenta")
-    parser.add_argument("--parts", default="drums,bass,melody")
+    parser.add_argument("--parts", default="drums,bass,melody,meter")
     parser.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's)")
     parser.add_argument(
         "--no-dynamics", action="store_true", help="serve without models/groove_dynamics.json (the before figures)"
@@ -410,6 +490,8 @@ def main() -> None:
             results["bass"] = bench_bass(client, backends, args.seeds)
         if "melody" in parts:
             results["melody"] = bench_melody(client, backends, args.seeds)
+        if "meter" in parts:
+            results["meter"] = bench_meters(client, backends, args.seeds)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

@@ -177,6 +177,11 @@ class Generator(ABC):
         """What /api/v1/models shows about this backend."""
         return {"name": self.name, "family": self.family, "parts": sorted(self.parts), "loaded": True}
 
+    def cannot_play(self, request: GenerationRequest) -> str | None:
+        """Why this backend would play ``request`` badly (a meter it never learned), or None.
+        With ``model=auto`` such a request goes to the theory backend, and the answer says why."""
+        return None
+
 
 class GeneratorRegistry:
     """Backends by name, plus the bundles that failed to load (reported, never used)."""
@@ -219,19 +224,30 @@ class GeneratorRegistry:
         found = [g for g in self._generators.values() if part in g.parts and family in (None, g.family)]
         return sorted(found, key=lambda g: (chords_given and not g.follows_chords, -g.preference))
 
-    def select(self, part: str, model: str | None, *, chords_given: bool = False) -> tuple[Generator, str | None]:
+    def select(
+        self,
+        part: str,
+        model: str | None,
+        *,
+        chords_given: bool = False,
+        request: GenerationRequest | None = None,
+    ) -> tuple[Generator, str | None]:
         """The backend for ``part`` given the caller's ``model`` choice, and a fallback note.
 
-        ``None``/``"auto"`` prefers Magenta and falls back to the theory backend (saying so);
+        ``None``/``"auto"`` prefers Magenta and falls back to the theory backend (saying so), also
+        when the Magenta backend :meth:`Generator.cannot_play` the ``request`` (its meter);
         a family (``"magenta"``, ``"theory"``) or a bundle id asked for explicitly must exist,
         else :class:`ModelUnavailable` names it. When the caller gave chords, a backend that
         follows them wins over a higher-preference one that does not.
         """
         if model in (None, "", "auto"):
             magenta = self.for_part(part, "magenta", chords_given=chords_given)
-            if magenta:
-                return magenta[0], None
             theory = self.for_part(part, "theory")
+            if magenta:
+                reason = magenta[0].cannot_play(request) if request is not None else None
+                if reason is None or not theory:
+                    return magenta[0], None
+                return theory[0], f"{reason}; used {theory[0].name}"
             if not theory:
                 raise ModelUnavailable(f"no generation backend is loaded for {part}")
             failed = ", ".join(self._failed) or "none shipped"

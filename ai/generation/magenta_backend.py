@@ -500,6 +500,27 @@ class MagentaGenerator(Generator):
             info["bass_styles"] = sorted(self.bass_primers)
         return info
 
+    def cannot_play(self, request: GenerationRequest) -> str | None:
+        """Drums in a style or meter the bundle has no groove of: DrumsRNN primed with nothing, or
+        with a groove of another meter, plays 6/8 as 3/4 and 7/8 without its groups
+        (bench/groove_quality.py), so ``auto`` sends them to the theory backend, which plays each
+        style's own pattern in each meter's pulses."""
+        if request.part != "drums" or not self.style_primers:
+            return None
+        style = normalise_style(request.style) if request.style else "default"
+        if style == "default":
+            pool = tuple(g for grooves in self.style_primers.values() for g in grooves)
+        else:
+            pool = self.style_primers.get(style, ())
+        if not pool:
+            return f"the Magenta drum model has no {style} groove to play"
+        meters = sorted({g.beats_per_bar or 4 for g in pool})
+        if request.beat_unit == 4 and request.beats_per_bar in meters:
+            return None
+        known = ", ".join(f"{m}/4" for m in meters)
+        meter = f"{request.beats_per_bar}/{request.beat_unit}"
+        return f"the Magenta drum model has {style} grooves in {known} only, not in {meter}"
+
     # -- generation ------------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:

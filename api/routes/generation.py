@@ -84,13 +84,13 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         # Bundles load in the background after start-up: wait for them rather than fall back early.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
+    first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
+    base = build_request(params, resolved, first_seed, primer)
     generator, fallback_reason = engine.registry.select(
-        resolved.part, params.model, chords_given=params.chords is not None
+        resolved.part, params.model, chords_given=params.chords is not None, request=base
     )
 
-    first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     tries = params.variations * DISTINCT_TRIES if params.variations > 1 else 1
-    base = build_request(params, resolved, first_seed, primer)
     requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
     results = await engine.run(_generate_variations, generator, requests, params.variations)
     first_request, first_clip, first_midi = results[0]

@@ -62,6 +62,21 @@ def test_auto_uses_magenta_and_reproduces(magenta_client: TestClient, path: str,
     assert first["notes"]
 
 
+def test_auto_sends_meters_and_styles_the_drum_model_lacks_to_theory(magenta_client: TestClient) -> None:
+    for query, reason in (
+        ("time_signature=6/8&style=rock", "not in 6/8"),
+        ("time_signature=7/8", "not in 7/8"),
+        ("time_signature=3/4&style=rock", "not in 3/4"),
+        ("style=metal", "no metal groove"),
+    ):
+        body = magenta_client.post(f"/api/v1/generate/midi?bars=2&{query}").json()
+        assert body["model"] == "theory" and reason in body["fallback_reason"], query
+    waltz = magenta_client.post("/api/v1/generate/midi?bars=2&style=waltz").json()  # 3/4 grooves exist
+    assert waltz["model"] == "dawg_drums" and waltz["fallback_reason"] is None
+    asked = magenta_client.post("/api/v1/generate/midi?bars=2&time_signature=7/8&model=magenta").json()
+    assert asked["model"] == "dawg_drums"  # named explicitly: played as asked
+
+
 def test_explicit_theory_and_bundle_ids(magenta_client: TestClient) -> None:
     assert magenta_client.post("/api/v1/generate/melody?model=theory").json()["model"] == "theory"
     body = magenta_client.post("/api/v1/generate/bassline?model=dawg_bass_improv&bars=2").json()
