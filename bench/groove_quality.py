@@ -1,7 +1,7 @@
 """Do generated parts play like musicians? Issue 13's measures, per style and backend, beside MMA.
 
-    .venv/bin/python bench/groove_quality.py [--seeds 30] [--backends theory,magenta]
-                                             [--models DIR] [--parts drums,bass,melody] [--json OUT]
+    .venv/bin/python bench/groove_quality.py [--seeds 30] [--backends auto,theory,magenta]
+                                             [--models DIR] [--parts drums,bass,melody,meter] [--json OUT]
 
 Every clip is requested over HTTP in-process (``/api/v1/generate/midi|bassline|melody``, JSON bodies
 as Jarvis sends them) with seeds 0..N-1, 8 bars at 120 bpm (a style's own meter where it has one).
@@ -146,6 +146,58 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
     }
 
 
+FEATURE_GROUPS = {
+    "kick": ("kick",),
+    "snare": ("snare",),
+    "hats": ("closed_hat", "open_hat"),
+    "ride": ("ride",),
+    "toms": ("low_tom", "mid_tom", "high_tom"),
+    "crash": ("crash",),
+}
+
+
+def drum_features(notes: list[dict], *, bars: int, classes: dict[int, str]) -> np.ndarray:
+    """A 4/4 clip's style fingerprint: per instrument group, the share of bars with a hit at each
+    16th (6 groups x 16), and the group's mean velocity over 127 where it plays (6)."""
+    onsets = np.zeros((len(FEATURE_GROUPS), 16))
+    loud = np.zeros(len(FEATURE_GROUPS))
+    count = np.zeros(len(FEATURE_GROUPS))
+    group_of = {c: i for i, members in enumerate(FEATURE_GROUPS.values()) for c in members}
+    seen = set()
+    for bar, step, n in _grid(notes, 60.0 / TEMPO / 4.0, 16):
+        g = group_of.get(classes.get(n["pitch"], ""))
+        if g is None or bar >= bars:
+            continue
+        if (g, bar, step) not in seen:
+            seen.add((g, bar, step))
+            onsets[g, step] += 1.0 / bars
+        loud[g] += n["velocity"] / 127.0
+        count[g] += 1
+    return np.concatenate([onsets.ravel(), np.divide(loud, np.maximum(count, 1))])
+
+
+def style_accuracy(
+    features: dict[str, list[np.ndarray]], reference: dict[str, list[np.ndarray]] | None = None
+) -> float:
+    """Share of clips whose nearest style centroid (Euclidean) is their own style. Centroids from
+    ``reference`` (another set, e.g. MMA's grooves) or, without it, from the same clips leaving
+    each clip out of its own style's centroid."""
+    hits = total = 0
+    for style, clips in features.items():
+        for i, clip in enumerate(clips):
+            best, best_style = float("inf"), None
+            for other, pool in (reference or features).items():
+                members = pool if reference is not None or other != style else clips[:i] + clips[i + 1 :]
+                if not members:
+                    continue
+                distance = float(np.linalg.norm(clip - np.mean(members, axis=0)))
+                if distance < best:
+                    best, best_style = distance, other
+            hits += best_style == style
+            total += 1
+    return hits / total if total else float("nan")
+
+
 def _mean_measures(rows: list[dict]) -> dict:
     rows = [r for r in rows if r]
     if not rows:
@@ -166,7 +218,7 @@ def _range(rows: list[dict], key: str) -> str:
 # --- MMA reference ----------------------------------------------------------------------------
 
 
-def mma_drum_rows(style: str, classes: dict[int, str]) -> tuple[str, list[dict]]:
+def mma_drum_rows(style: str, classes: dict[int, str]) -> tuple[str, list[dict], list[np.ndarray]]:
     from training import mma_corpus
     from training.primers import STYLE_MAP
 
@@ -178,7 +230,7 @@ def mma_drum_rows(style: str, classes: dict[int, str]) -> tuple[str, list[dict]]
         per_groove=1,
         grooves=[g for g in mma_corpus.list_grooves() if g.style in wanted],
     )
-    rows = []
+    rows, features = [], []
     for rendering in renderings:
         scale = rendering.tempo / TEMPO  # re-time to 120 bpm
         notes = [
@@ -187,7 +239,9 @@ def mma_drum_rows(style: str, classes: dict[int, str]) -> tuple[str, list[dict]]
         ]
         steps = int(round(rendering.numerator * 16 / rendering.denominator))
         rows.append(drum_measures(notes, steps_per_bar=steps, bars=min(BARS, rendering.bars), classes=classes))
-    return kind, rows
+        if steps == 16:
+            features.append(drum_features(notes, bars=min(BARS, rendering.bars), classes=classes))
+    return kind, rows, features
 
 
 # --- generation over HTTP ---------------------------------------------------------------------
@@ -206,8 +260,11 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
     )
     print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA mean and 10th-90th percentile over grooves")
     print(header)
+    features: dict[str, dict[str, list[np.ndarray]]] = defaultdict(dict)
     for style in DRUM_STYLES:
-        kind, mma_rows = mma_drum_rows(style, classes)
+        kind, mma_rows, mma_features = mma_drum_rows(style, classes)
+        if mma_features:
+            features["MMA"][style] = mma_features
         mma = _mean_measures(mma_rows)
         results[style] = {"mma": {"kind": kind, "grooves": len([r for r in mma_rows if r]), **mma}}
         if mma:
@@ -226,6 +283,10 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
                 meter = answer["time_signature"]
                 num, den = (int(x) for x in meter.split("/"))
                 rows.append(drum_measures(answer["notes"], steps_per_bar=num * 16 // den, bars=BARS, classes=classes))
+                if meter == "4/4":
+                    features[backend].setdefault(style, []).append(
+                        drum_features(answer["notes"], bars=BARS, classes=classes)
+                    )
             m = _mean_measures(rows)
             if m.get("fill_other"):
                 ratio = m["fill_end"] / m["fill_other"]
@@ -234,6 +295,19 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
             results[style][backend] = {**m, "fill_ratio": ratio, "meter": meter}
             values = "".join(f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat"))
             print(f"{'':<11}{backend:<9}{values}{ratio:>11.1f}")
+    print(
+        "\nstyle classification (4/4 styles, nearest centroid): the backend's own clips leave-one-out, "
+        "on onsets and velocities / on onsets only; MMA's grooves as centroids"
+    )
+    mma_reference = features.pop("MMA", {})
+    onsets_only = 16 * len(FEATURE_GROUPS)
+    for backend, by_style in [("MMA", mma_reference), *features.items()]:
+        own = style_accuracy(by_style)
+        own_onsets = style_accuracy({s: [c[:onsets_only] for c in clips] for s, clips in by_style.items()})
+        common = {s: c for s, c in by_style.items() if s in mma_reference}
+        against = style_accuracy(common, mma_reference) if backend != "MMA" else float("nan")
+        results.setdefault("style_classification", {})[backend] = {"own": own, "own_onsets": own_onsets, "mma": against}
+        print(f"{backend:<9}{own:>8.2f}{own_onsets:>8.2f}{against:>8.2f}   ({len(by_style)} styles)")
     return results
 
 
@@ -462,7 +536,7 @@ def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument("--backends", default="theory,magenta")
+    parser.add_argument("--backends", default="auto,theory,magenta")
     parser.add_argument("--parts", default="drums,bass,melody,meter")
     parser.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's)")
     parser.add_argument(

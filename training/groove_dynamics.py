@@ -106,6 +106,20 @@ def _class_table(grooves: list[dict[int, list[int]]], steps: int) -> dict:
     }
 
 
+def _ride_with_hat(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> tuple[int, int]:
+    """(bars where ride and closed hi-hat strike the same 16th, bars) of a rendering."""
+    beat = 60.0 / rendering.tempo
+    bar_beats = rendering.numerator * 4.0 / rendering.denominator
+    hits: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for note in mma_corpus.drum_sequence(rendering).notes:
+        name = classes.get(int(note.pitch))
+        if name in ("ride", "closed_hat"):
+            beats = note.start_time / beat
+            bar = int(np.floor(beats / bar_beats + 1e-6))
+            hits[name].add((bar, grid_step(beats - bar * bar_beats)))
+    return len({bar for bar, _ in hits["ride"] & hits["closed_hat"]}), rendering.bars
+
+
 def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     """The model dict (see the module doc) from the training renderings."""
     classes = drum_classes()
@@ -117,6 +131,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     per_groove: dict[tuple[str, str, str], list[dict[int, list[int]]]] = defaultdict(list)
     used: dict[str, set[str]] = defaultdict(set)
     steps_of: dict[str, int] = {}
+    ride_hat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     count = 0
     for rendering in renderings:
         if rendering.heldout:
@@ -130,8 +145,11 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
         by_class: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for name, step, velocity in hits:
             by_class[name][step].append(velocity)
+        together, bars = _ride_with_hat(rendering, classes)
         for target in ("default", *engine_styles.get(rendering.style, [])):
             used[target].add(rendering.style)
+            ride_hat[target][0] += together
+            ride_hat[target][1] += bars
             for name, steps in by_class.items():
                 per_groove[(target, meter, name)].append(dict(steps))
     tables: dict[str, dict[str, dict[str, dict]]] = {}
@@ -141,6 +159,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
         if source in tables and style not in tables:
             tables[style] = tables[source]
             used[style] = used[source]
+            ride_hat[style] = ride_hat[source]
     return {
         "version": 2,
         "steps_per_beat": STEPS_PER_BEAT,
@@ -149,6 +168,8 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
         "sources": {style: sorted(names) for style, names in sorted(used.items()) if style != "default"},
         "borrowed": BORROWED,
         "drum_classes": {str(pitch): name for pitch, name in sorted(classes.items())},
+        # the share of bars in which ride and closed hi-hat strike the same 16th, per style
+        "ride_with_hat": {style: round(t / b, 3) for style, (t, b) in sorted(ride_hat.items()) if b},
     }
 
 

@@ -96,6 +96,7 @@ class GrooveDynamics:
         if int(model.get("steps_per_beat", 0)) != STEPS_PER_BEAT:
             raise ValueError("groove dynamics model: steps_per_beat must be 4")
         self.sources: dict[str, list[str]] = dict(model.get("sources", {}))
+        self._ride_with_hat: dict[str, float] = {k: float(v) for k, v in model.get("ride_with_hat", {}).items()}
         self.grooves = int(model.get("grooves", 0))
         self._tables: dict[tuple[str, str, str], ClassTable] = {}
         for style, meters in model["tables"].items():
@@ -110,6 +111,12 @@ class GrooveDynamics:
     @classmethod
     def load(cls, path: Path) -> GrooveDynamics:
         return cls(json.loads(path.read_text()))
+
+    def ride_with_hat(self, style: str | None) -> float | None:
+        """The share of bars in which the style's players strike ride and closed hi-hat on the same
+        16th (MMA's grooves), or None when the model does not say."""
+        found = self._ride_with_hat.get(style or "default")
+        return found if found is not None else self._ride_with_hat.get("default")
 
     @property
     def styles(self) -> list[str]:

@@ -38,7 +38,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * phrases: a drum clip plays the model's first two bars, the first again and the model's own
   fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's;
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
-  has no notion of a fill) and the next phrase opens with a crash.
+  has no notion of a fill) and the next phrase opens with a crash. In styles whose drummers never
+  strike ride and closed hi-hat together (MMA: rock, blues, country, disco, electronic, march),
+  a hat that falls with a ride is dropped.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
@@ -81,7 +83,7 @@ from ai.generation.base import (
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
-from ai.generation.phrasing import add_fills, loop_phrases
+from ai.generation.phrasing import add_fills, loop_phrases, one_timekeeper
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
 
@@ -102,6 +104,7 @@ MODEL_QPM = 120.0  # generation runs at this tempo in model time; output times a
 BASS_RANGE = (28, 55)  # E1 .. G3
 BASS_CENTRE = 40  # E2: where the middle of a bass line is placed before folding
 DENSITY_TILT = 2.0  # density 0 / 1 multiplies time-advance probabilities by e^2 / e^-2
+RIDE_WITH_HAT_RARE = 0.05  # a style whose players strike ride and hi-hat together in fewer bars keeps one
 MAX_PRIMER_BARS = 16  # only the last bars of a long primer condition the model
 _WARMUP_BARS = 1
 
@@ -573,6 +576,7 @@ class MagentaGenerator(Generator):
                     generated = self._generator.generate(sequence, options)
 
         notes = self._continuation(generated, request, layout, shift + octaves)
+        style_key = normalise_style(request.style) if request.style else None
         if request.part == "bass":
             notes = _anchor_downbeats(notes, request, offset=layout.primer_out)
         if request.part == "melody":
@@ -589,11 +593,14 @@ class MagentaGenerator(Generator):
                 )
         if request.part == "drums":
             notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=layout.primer_out, bars=request.bars)
+            together = self.dynamics.ride_with_hat(style_key) if self.dynamics is not None else None
+            if together is not None and together < RIDE_WITH_HAT_RARE:
+                notes = one_timekeeper(notes)
         if self.dynamics is not None:
             notes = self.dynamics.apply(
                 notes,
                 part=request.part,
-                style=normalise_style(request.style) if request.style else None,
+                style=style_key,
                 seconds_per_beat=request.seconds_per_beat,
                 beats_per_bar=request.beats_per_bar,
                 beat_unit=request.beat_unit,

@@ -170,3 +170,9 @@ def test_class_table_separates_level_accent_and_spread() -> None:
 def test_grid_step_reads_swung_eighths() -> None:
     assert grid_step(0.0) == 0 and grid_step(1.0) == 4 and grid_step(0.5) == 2
     assert grid_step(2 / 3) == 2 and grid_step(1 + 1 / 3) == 5 and grid_step(0.75) == 3
+
+
+def test_ride_with_hat_shares_come_from_the_grooves(shipped: GrooveDynamics) -> None:
+    assert shipped.ride_with_hat("rock") == 0.0  # MMA's rock drummers keep time on one
+    assert (shipped.ride_with_hat("hip-hop") or 0) > 0.2  # its R&B grooves ride over the hats
+    assert shipped.ride_with_hat(None) == shipped.ride_with_hat("default")
