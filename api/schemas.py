@@ -63,6 +63,11 @@ class GenerationParams(BaseModel):
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
     send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
+    include_primer: bool = Field(
+        True,
+        description="With a primer: return the primer and its continuation as one clip (true), or the "
+        "continuation alone, starting at 0 (false).",
+    )
     primer: str | None = Field(
         None, description="A MIDI clip to continue, base64-encoded (or upload it as the multipart field 'primer')."
     )
@@ -145,7 +150,9 @@ class GenerationResponse(BaseModel):
     swing: float
     humanize: float
     chromatic: bool
-    primer_notes: int = Field(0, description="Notes of the primer kept at the start of the clip.")
+    primer_notes: int = Field(
+        0, description="Notes of the primer kept at the start of the clip (0 with include_primer=false)."
+    )
     variations: list[ClipOut] = Field(description="Every clip (the first is also given at the top level).")
     delivered: bool | None = Field(None, description="With send_to_core: whether DAWG-CORE accepted the MIDI.")
     delivery_reason: str | None = None

@@ -10,7 +10,7 @@ import io
 import logging
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import mido
@@ -107,6 +107,8 @@ class GeneratedClip:
     beat_unit: int = 4
     program: int = 0
     extra: dict[str, object] = field(default_factory=dict)  # backend facts worth reporting
+    primer_seconds: float = 0.0  # where the continuation starts (0: no primer)
+    primer_notes: int = 0  # the primer's notes, first in ``notes``
 
     @classmethod
     def continuing(
@@ -123,6 +125,19 @@ class GeneratedClip:
             beat_unit=request.beat_unit,
             program=DEFAULT_PROGRAMS[request.part],
             extra=extra,
+            primer_seconds=request.primer_seconds if request.primer else 0.0,
+            primer_notes=len(request.primer),
+        )
+
+    def continuation(self) -> GeneratedClip:
+        """The clip without its primer: the continuation's notes from time 0."""
+        shift = self.primer_seconds
+        return replace(
+            self,
+            notes=[Note(n.pitch, n.start - shift, n.end - shift, n.velocity) for n in self.notes[self.primer_notes :]],
+            duration_seconds=self.duration_seconds - shift,
+            primer_seconds=0.0,
+            primer_notes=0,
         )
 
     @property

@@ -40,7 +40,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
   has no notion of a fill) and the next phrase opens with a crash. In styles whose drummers never
   strike ride and closed hi-hat together (MMA: rock, blues, country, disco, electronic, march),
-  a hat that falls with a ride is dropped.
+  a hat that falls with a ride is dropped. A drum primer's last two bars are the phrase's
+  groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
@@ -83,7 +84,7 @@ from ai.generation.base import (
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
-from ai.generation.phrasing import add_fills, loop_phrases, one_timekeeper
+from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
 
@@ -592,6 +593,10 @@ class MagentaGenerator(Generator):
                     notes, request, offset=layout.primer_out, rng=np.random.default_rng([_seed(request.seed), 5])
                 )
         if request.part == "drums":
+            if request.primer:
+                notes = keep_primer_groove(
+                    notes, request.primer, offset=layout.primer_out, bar_seconds=request.bar_seconds
+                )
             notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=layout.primer_out, bars=request.bars)
             together = self.dynamics.ride_with_hat(style_key) if self.dynamics is not None else None
             if together is not None and together < RIDE_WITH_HAT_RARE:

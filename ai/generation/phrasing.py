@@ -152,3 +152,27 @@ def one_timekeeper(notes: Sequence[Note], *, tolerance: float = 0.01) -> list[No
         return i < len(rides) and abs(rides[i] - t) <= tolerance
 
     return [n for n in notes if not (n.pitch in CLOSED_HAT_PITCHES and with_ride(n.start))]
+
+
+def keep_primer_groove(
+    notes: Sequence[Note], primer: Sequence[Note], *, offset: float, bar_seconds: float
+) -> list[Note]:
+    """A drum continuation that keeps the primer's groove: its first two bars become the primer's
+    last two (its last one twice when it has one), so :func:`loop_phrases` repeats the groove the
+    caller gave and the generator's own bars come at the phrase ends. A primer shorter than a bar
+    leaves the notes as they are."""
+    full = int(offset / bar_seconds + 1e-6)
+    if full < 1:
+        return list(notes)
+    sources = [max(0, full - 2), full - 1] if full >= 2 else [0, 0]
+    taken = []
+    for bar, source in enumerate(sources):
+        begin = offset - (full - source) * bar_seconds
+        shift = offset + bar * bar_seconds - begin
+        taken += [
+            Note(n.pitch, n.start + shift, n.end + shift, n.velocity)
+            for n in primer
+            if begin - 1e-6 <= n.start < begin + bar_seconds - 1e-6
+        ]
+    rest = [n for n in notes if not (offset - 1e-6 <= n.start < offset + 2 * bar_seconds - 1e-6)]
+    return sorted(rest + taken, key=lambda n: (n.start, n.pitch))

@@ -39,28 +39,38 @@ def shared_notes(a: GeneratedClip, b: GeneratedClip) -> float:
 
 
 def _generate_variations(
-    generator: Generator, requests: list[GenerationRequest], wanted: int
+    generator: Generator, requests: list[GenerationRequest], wanted: int, include_primer: bool = True
 ) -> list[tuple[GenerationRequest, GeneratedClip, bytes]]:
-    """Generate until ``wanted`` clips exist that share at most MAX_SHARED_NOTES of their notes with
-    each other (seeds seed, seed+1, ...); then fill up with the least similar of the rest."""
+    """Generate until ``wanted`` clips exist whose continuations share at most MAX_SHARED_NOTES of
+    their notes with each other (seeds seed, seed+1, ...); then fill up with the least similar of
+    the rest. Without ``include_primer`` the clips are the continuations alone."""
     generator.initialize()
     found: list[tuple[GenerationRequest, GeneratedClip, bytes]] = []
     waiting: list[tuple[GenerationRequest, GeneratedClip, bytes]] = []
+    tails: dict[int, GeneratedClip] = {}  # id(clip) -> its continuation, which is what varies
     seen: set[bytes] = set()
+
+    def shared(clip: GeneratedClip, taken: GeneratedClip) -> float:
+        return shared_notes(tails[id(clip)], tails[id(taken)])
+
     for request in requests:
         clip = generator.generate(request)
+        tail = clip.continuation()
+        if not include_primer:
+            clip = tail
+        tails[id(clip)] = tail
         midi = clip.to_midi_bytes()
         if midi in seen:
             continue
         seen.add(midi)
-        if not found or max(shared_notes(clip, taken) for _, taken, _ in found) <= MAX_SHARED_NOTES:
+        if not found or max(shared(clip, taken) for _, taken, _ in found) <= MAX_SHARED_NOTES:
             found.append((request, clip, midi))
         else:
             waiting.append((request, clip, midi))
         if len(found) == wanted:
             return found
     while waiting and len(found) < wanted:
-        best = min(waiting, key=lambda item: max(shared_notes(item[1], taken) for _, taken, _ in found))
+        best = min(waiting, key=lambda item: max(shared(item[1], taken) for _, taken, _ in found))
         waiting.remove(best)
         found.append(best)
     return found
@@ -92,7 +102,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
 
     tries = params.variations * DISTINCT_TRIES if params.variations > 1 else 1
     requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
-    results = await engine.run(_generate_variations, generator, requests, params.variations)
+    results = await engine.run(_generate_variations, generator, requests, params.variations, params.include_primer)
     first_request, first_clip, first_midi = results[0]
 
     if params.format == "midi":
@@ -141,7 +151,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         swing=params.swing,
         humanize=params.humanize,
         chromatic=params.chromatic,
-        primer_notes=len(first_request.primer),
+        primer_notes=first_clip.primer_notes,
         variations=clips,
         delivered=delivered,
         delivery_reason=delivery_reason,

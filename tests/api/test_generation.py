@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import mido
 import pretty_midi
 import pytest
 from fastapi.testclient import TestClient
@@ -155,6 +156,20 @@ def test_primer_upload_is_continued(client: TestClient) -> None:
     assert [round(n["start"] - 2.0, 3) for n in continuation if n["start"] < 4.0] == [0.0, 0.5, 1.0, 1.5]
     assert abs(continuation[0]["pitch"] - 65) <= 5
     assert body["duration_seconds"] == pytest.approx(2.0 + 2 * 2.0)
+    # The continuation alone, from 0: what a DAW places after the clip it already has.
+    alone = client.post(
+        "/api/v1/generate/melody",
+        data={"bars": "2", "seed": "4", "tempo": "120", "include_primer": "false"},
+        files={"primer": ("primer.mid", buffer.getvalue(), "audio/midi")},
+    ).json()
+    assert alone["primer_notes"] == 0 and alone["duration_seconds"] == pytest.approx(4.0)
+    assert [(n["pitch"], round(n["start"] + 2.0, 4)) for n in alone["notes"]] == [
+        (n["pitch"], round(n["start"], 4)) for n in continuation
+    ]
+    data = base64.b64decode(alone["midi_base64"])
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    assert min(n.start for n in midi.instruments[0].notes) < 0.01
+    assert mido.MidiFile(file=io.BytesIO(data)).length == pytest.approx(4.0)  # ends on the bar line
 
 
 @pytest.mark.parametrize(
@@ -242,7 +257,6 @@ def test_extended_altered_and_slash_chords_over_http(client: TestClient) -> None
 def test_the_midi_file_ends_at_the_bar_line(client: TestClient, path: str, meter: str, bars: int, tempo: float) -> None:
     """A DAW reads the clip's length from the end-of-track event: it must fall on the bar line after
     the last bar even when that bar ends in a rest (a staccato or sparse last bar)."""
-    import mido
 
     body = {"key": "C", "bars": str(bars), "tempo": str(tempo), "time_signature": meter, "seed": "3", "density": "0"}
     data = base64.b64decode(client.post(f"/api/v1/generate/{path}", data=body).json()["midi_base64"])

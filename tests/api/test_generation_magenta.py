@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pretty_midi
 import pytest
 from fastapi.testclient import TestClient
 
@@ -102,3 +104,29 @@ def test_corrupt_bundle_only_dir_falls_back_to_theory(tmp_path: Path) -> None:
     with engine_client(make_settings(tmp_path, load_magenta=True, models_dir=models)) as client:
         body = client.post("/api/v1/generate/midi?style=drums&bars=1").json()
     assert body["model"] == "theory" and "drums" in body["fallback_reason"]
+
+
+def test_a_drum_continuation_keeps_the_primers_groove(magenta_client: TestClient) -> None:
+    primer = pretty_midi.PrettyMIDI(initial_tempo=120)
+    kit = pretty_midi.Instrument(program=0, is_drum=True)
+    for bar in range(2):
+        for beat in range(4):
+            t = bar * 2.0 + beat * 0.5
+            kit.notes.append(pretty_midi.Note(100, 36 if beat in (0, 2) else 38, t, t + 0.1))
+            kit.notes.append(pretty_midi.Note(80, 42, t + 0.25, t + 0.3))
+    primer.instruments.append(kit)
+    buffer = io.BytesIO()
+    primer.write(buffer)
+    body = magenta_client.post(
+        "/api/v1/generate/midi",
+        data={"bars": "4", "seed": "3", "include_primer": "false"},
+        files={"primer": ("groove.mid", buffer.getvalue(), "audio/midi")},
+    ).json()
+    assert body["model"] == "dawg_drums"
+    for bar in (0, 1, 2):  # the phrase's groove bars; bar 3 is the model's own, with a fill
+        hits = {
+            (n["pitch"], round(n["start"] - 2.0 * bar, 2))
+            for n in body["notes"]
+            if 2.0 * bar <= n["start"] < 2.0 * bar + 2.0
+        }
+        assert {(36, 0.0), (38, 0.5), (36, 1.0), (38, 1.5)} <= hits, bar

@@ -69,3 +69,18 @@ def test_one_timekeeper_drops_hats_under_the_ride() -> None:
     notes = [Note(51, 0.0, 0.1, 80), Note(42, 0.0, 0.1, 70), Note(42, 0.25, 0.35, 70), Note(36, 0.0, 0.1, 100)]
     assert one_timekeeper(notes) == [Note(51, 0.0, 0.1, 80), Note(42, 0.25, 0.35, 70), Note(36, 0.0, 0.1, 100)]
     assert one_timekeeper(notes[1:]) == notes[1:]  # no ride: nothing to choose
+
+
+def test_a_drum_primers_last_bars_are_the_continuations_groove() -> None:
+    from ai.generation.phrasing import keep_primer_groove
+
+    primer = [Note(36, bar * BAR, bar * BAR + 0.1, 100) for bar in range(3)]  # three bars, kick on one
+    primer += [Note(38, 2 * BAR + 1.0, 2 * BAR + 1.1, 90)]  # the last bar adds a snare
+    offset = 3 * BAR
+    generated = [Note(42, offset + bar * BAR + 0.5, offset + bar * BAR + 0.6, 70) for bar in range(4)]
+    out = keep_primer_groove(generated, primer, offset=offset, bar_seconds=BAR)
+    bar0 = [(n.pitch, round(n.start - offset, 6)) for n in out if offset <= n.start < offset + BAR]
+    bar1 = [(n.pitch, round(n.start - offset - BAR, 6)) for n in out if offset + BAR <= n.start < offset + 2 * BAR]
+    assert bar0 == [(36, 0.0)] and bar1 == [(36, 0.0), (38, 1.0)]  # the primer's bars 2 and 3
+    assert [n for n in out if n.start >= offset + 2 * BAR] == generated[2:]
+    assert keep_primer_groove(generated, primer[:1], offset=0.5, bar_seconds=BAR) == generated  # under a bar
