@@ -43,6 +43,8 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidParameter("roles", f"not a JSON object ({exc.msg})") from exc
+        except RecursionError as exc:
+            raise InvalidParameter("roles", "nested too deeply to be a JSON object of roles") from exc
         if not isinstance(parsed, dict):
             raise InvalidParameter("roles", "must be a JSON object of track name -> role")
         return {str(k): str(v) for k, v in parsed.items()}

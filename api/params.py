@@ -81,6 +81,8 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                 body = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
+            except RecursionError as exc:  # thousands of nested arrays or objects
+                raise InvalidParameter("body", "the JSON body is nested too deeply to be parameters") from exc
             if body is None:  # a client that serialises "no parameters" as null
                 return found
             if not isinstance(body, dict):

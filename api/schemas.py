@@ -72,6 +72,16 @@ class GenerationParams(BaseModel):
         None, description="A MIDI clip to continue, base64-encoded (or upload it as the multipart field 'primer')."
     )
 
+    @field_validator(
+        "tempo", "bars", "temperature", "seed", "variations", "density", "swing", "humanize", mode="before"
+    )
+    @classmethod
+    def _numbers_not_booleans(cls, value: Any) -> Any:
+        # JSON true/false would be read as 1/0 (`{"bars": true}` as one bar): refuse it.
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true or false")
+        return value
+
     @field_validator("key")
     @classmethod
     def _key(cls, value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
+MIN_SAMPLE_RATE = 4000  # Hz: below this a file cannot hold audio any measure here reads (telephone is 8000)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ def decode_audio(source: bytes | Path, *, name: str = "audio", max_duration_s: f
     try:
         with sf.SoundFile(opener if isinstance(opener, io.BytesIO) else str(opener)) as handle:
             sample_rate = int(handle.samplerate)
+            if sample_rate < MIN_SAMPLE_RATE:
+                raise UndecodableAudio(
+                    f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
+                    f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
+                )
             frames = handle.frames
             if max_duration_s is not None and frames > 0 and frames / sample_rate > max_duration_s:
                 raise PayloadTooLarge(

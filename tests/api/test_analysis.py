@@ -169,3 +169,12 @@ def test_missing_file_field(client: TestClient) -> None:
     response = client.post("/api/v1/analyze/audio")
     assert response.status_code == 422
     assert response.json()["detail"].startswith("file")
+
+
+@pytest.mark.parametrize("path,field", [("/api/v1/analyze/audio", "file"), ("/api/v1/mixing/suggest", "files")])
+def test_a_sample_rate_too_low_to_hold_audio_is_refused(client: TestClient, path: str, field: str) -> None:
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros(64, dtype=np.float32), 8, format="WAV")  # 8 Hz: a 500 on mixing before
+    response = client.post(path, files={field: ("slow.wav", buffer.getvalue(), "audio/wav")})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "undecodable_audio" and "8 Hz" in response.json()["detail"]

@@ -354,3 +354,13 @@ def test_variations_skip_near_duplicates_while_others_exist() -> None:
     # Asked for four: seed 3 (6 of 8 notes shared, at the limit) is taken; seed 1 (7 of 8) only when
     # the tries have run out.
     assert [r.seed for r, _, _ in _generate_variations(Fake(), requests, 4)] == [0, 2, 3, 1]
+
+
+def test_deeply_nested_json_and_booleans_for_numbers_are_422(client: TestClient) -> None:
+    deep = '{"x": ' * 1000 + "1" + "}" * 1000  # a RecursionError and a 500 before
+    response = client.post("/api/v1/generate/midi", content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "nested too deeply" in response.json()["detail"]
+    for field in ("bars", "tempo", "seed", "density"):
+        response = client.post("/api/v1/generate/midi", json={field: True})  # was read as 1
+        assert response.status_code == 422 and field in response.json()["detail"], field
+    assert client.post("/api/v1/generate/midi", data={"bars": "2"}).status_code == 200  # forms stay strings
