@@ -61,7 +61,9 @@ _PARSE_FAILURE_WORDS = (
     "empty",
 )
 # ``status`` values of an import answer that are not an acknowledgement.
-_FAILURE_STATUSES = frozenset({"error", "failed", "failure", "rejected", "refused", "invalid", "not found"})
+# The import statuses that confirm a delivery; any other status ("not implemented", "generating")
+# confirms nothing, so the delivery is reported as not made.
+_SUCCESS_STATUSES = frozenset({"imported", "ok", "success", "accepted", "created", "done"})
 
 
 class CoreRefused(CoreBadResponse):
@@ -337,7 +339,7 @@ def _acknowledges(answer: dict[str, Any]) -> bool:
         if flag in answer:
             return answer[flag] is True
     status = answer.get("status")
-    return isinstance(status, str) and bool(status.strip()) and status.strip().lower() not in _FAILURE_STATUSES
+    return isinstance(status, str) and status.strip().lower() in _SUCCESS_STATUSES
 
 
 def _is_int(value: Any) -> bool:

@@ -382,3 +382,20 @@ def test_standin_reader_stops_at_the_first_short_read() -> None:
     assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {"error": "Invalid JSON body"}
     assert core.received[0].body == b""
     assert core.received[0].truncated
+
+
+@pytest.mark.parametrize(
+    ("answer", "delivered"),
+    [
+        ({"status": "imported", "bytes": 120}, True),
+        ({"success": True}, True),
+        ({"status": "not implemented"}, False),  # claimed delivered before
+        ({"status": "generating", "message": "MIDI generation queued"}, False),
+        ({"status": ""}, False),
+        ({"success": False, "status": "imported"}, False),
+    ],
+)
+def test_only_a_known_success_shape_confirms_an_import(answer: dict, delivered: bool) -> None:
+    from integration.core_client import _acknowledges
+
+    assert _acknowledges(answer) is delivered
