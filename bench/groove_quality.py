@@ -16,7 +16,8 @@ Drum measures (per clip, then averaged; hits on the 16th grid of the bar):
   vel sd       standard deviation of the velocities
   pos share    share of the velocity variance explained by the 16th of the bar (eta squared)
   ghost        share of hits softer than 55 % of the loudest hit of the same instrument class
-  k+s          share of bars where kick and snare strike the same 16th
+  k+s          share of bars where kick and snare strike the same 16th; "groove": bars 1-3 of
+               each four-bar phrase only (the phrase's last bar holds the fill)
   ride+hat     share of bars where ride and closed hi-hat strike the same 16th
   repeat       share of bars 2..8 whose kick/snare 16ths equal bar 1's
   fills        how much likelier bars 4 and 8 hold a fill than the other bars (nan: no other bar
@@ -124,14 +125,14 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
     full = [frozenset((name, s) for name, steps in per_bar[b].items() for s in steps) for b in range(bars)]
     common = Counter(full).most_common(1)[0][0]
     half = steps_per_bar // 2
+    ends = [b for b in range(bars) if (b + 1) % 4 == 0]
+    others = [b for b in range(bars) if (b + 1) % 4 != 0]
 
     def is_fill(b: int) -> bool:
         mine = {hit for hit in full[b] if hit[1] >= half}
         usual = {hit for hit in common if hit[1] >= half}
         return len(mine ^ usual) / max(1, len(mine | usual)) > 0.5
 
-    ends = [b for b in range(bars) if (b + 1) % 4 == 0]
-    others = [b for b in range(bars) if (b + 1) % 4 != 0]
     end_rate = float(np.mean([is_fill(b) for b in ends])) if ends else 0.0
     other_rate = float(np.mean([is_fill(b) for b in others])) if others else 0.0
     return {
@@ -139,6 +140,7 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
         "pos_share": 1.0 - within / total if total > 0 else 1.0,
         "ghost": ghosts / len(placed),
         "ks": float(np.mean([bool(per_bar[b]["kick"] & per_bar[b]["snare"]) for b in range(bars)])),
+        "ks_groove": float(np.mean([bool(per_bar[b]["kick"] & per_bar[b]["snare"]) for b in others] or [0.0])),
         "ride_hat": float(np.mean([bool(per_bar[b]["ride"] & per_bar[b]["closed_hat"]) for b in range(bars)])),
         "repeat": float(np.mean([patterns[b] == patterns[0] for b in range(1, bars)])),
         "fill_end": end_rate,
@@ -256,7 +258,7 @@ def _post(client: TestClient, path: str, body: dict) -> dict:
 def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: dict[int, str]) -> dict:
     results: dict = {}
     header = f"{'style':<11}{'backend':<9}" + "".join(
-        f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "ride+hat", "repeat", "fills")
+        f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "k+s groove", "ride+hat", "repeat", "fills")
     )
     print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA mean and 10th-90th percentile over grooves")
     print(header)
@@ -268,7 +270,7 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
         mma = _mean_measures(mma_rows)
         results[style] = {"mma": {"kind": kind, "grooves": len([r for r in mma_rows if r]), **mma}}
         if mma:
-            keys = ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat")
+            keys = ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "repeat")
             means = "".join(f"{mma[k]:>11.2f}" for k in keys)
             ranges = "".join(f"{_range(mma_rows, k):>11}" for k in keys)
             print(f"{style:<11}{'MMA mean':<9}{means}   ({kind}, {mma['clips']} grooves)")
@@ -293,7 +295,9 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
             else:  # no bar but the phrase ends fills: infinitely likelier there (nan: none anywhere)
                 ratio = float("inf") if m.get("fill_end") else float("nan")
             results[style][backend] = {**m, "fill_ratio": ratio, "meter": meter}
-            values = "".join(f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ride_hat", "repeat"))
+            values = "".join(
+                f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "repeat")
+            )
             print(f"{'':<11}{backend:<9}{values}{ratio:>11.1f}")
     print(
         "\nstyle classification (4/4 styles, nearest centroid): the backend's own clips leave-one-out, "

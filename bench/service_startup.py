@@ -141,7 +141,9 @@ def main() -> None:
             )
             for path in (
                 "/api/v1/generate/midi?style=drums&bars=4",
+                "/api/v1/generate/midi?style=funk&bars=4",
                 "/api/v1/generate/bassline?bars=8&chords=Am%20F%20C%20G",
+                "/api/v1/generate/bassline?bars=8&chords=Am%20F%20C%20G&style=funk",
                 "/api/v1/generate/melody?bars=8",
             ):
                 ts = []

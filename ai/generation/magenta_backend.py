@@ -597,7 +597,13 @@ class MagentaGenerator(Generator):
                 notes = keep_primer_groove(
                     notes, request.primer, offset=layout.primer_out, bar_seconds=request.bar_seconds
                 )
-            notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=layout.primer_out, bars=request.bars)
+            notes = loop_phrases(
+                notes,
+                bar_seconds=request.bar_seconds,
+                offset=layout.primer_out,
+                bars=request.bars,
+                two_bar=True if request.primer else None,  # a primer's two bars are the caller's groove
+            )
             together = self.dynamics.ride_with_hat(style_key) if self.dynamics is not None else None
             if together is not None and together < RIDE_WITH_HAT_RARE:
                 notes = one_timekeeper(notes)

@@ -1,12 +1,13 @@
 """Grooves built in phrases: a two-bar pattern that holds, and the phrase's last bar as its fill.
 
 Drummers play a pattern for a phrase of four bars and mark its end (MMA's human-written grooves
-repeat their first bar in 43-100 % of bars; a backend that invents every bar anew does not loop).
+repeat their first bar's kick and snare in 43-100 % of bars; a backend that invents every bar anew does not loop).
 :func:`loop_phrases` rebuilds a generated clip bar by bar from :func:`phrase_plan`: in every
 four-bar phrase the first two generated bars, the first again, then the generator's own bar at the
 phrase's end (its variation or fill, leading into the next phrase)::
 
     bars 1-8 play generated bars 1 2 1 4 1 2 1 8
+    (or 1 1 1 4 1 1 1 8 when bar 2 changes bar 1's kick and snare: see :func:`loop_phrases`)
 
 The backend's notes for the bars that are not played are dropped, except crash cymbals: they mark
 where a phrase starts (after a fill), so each bar keeps its own. :func:`add_fills` puts the style's
@@ -31,16 +32,29 @@ CRASH_VELOCITY = 112  # as drum_patterns writes it after a fill
 WRITTEN = 96  # drum_patterns' plain hit: its fills' velocities are relative to this
 
 
-def phrase_plan(bars: int, phrase: int = PHRASE_BARS) -> list[int]:
-    """For each bar of the clip, the generated bar it plays (0-based)."""
+def phrase_plan(bars: int, phrase: int = PHRASE_BARS, *, two_bar: bool = True) -> list[int]:
+    """For each bar of the clip, the generated bar it plays (0-based): a two-bar groove (bars 1
+    and 2) or, without ``two_bar``, a one-bar groove (bar 1), and the phrase's own last bar."""
     plan = []
     for bar in range(bars):
         position = bar % phrase
         if position == phrase - 1 and phrase > 2:
             plan.append(bar)  # the phrase's end: the generator's own bar
         else:
-            plan.append(position % 2)
+            plan.append(position % 2 if two_bar else 0)
     return plan
+
+
+KICK_SNARE_PITCHES = frozenset({35, 36, 37, 38, 40})
+
+
+def _kick_snare(notes: Sequence[Note], *, start: float, bar_seconds: float) -> frozenset[tuple[int, int]]:
+    """A bar's kick and snare hits as (pitch, 48th of the bar)."""
+    return frozenset(
+        (n.pitch, int(round((n.start - start) / bar_seconds * 48)))
+        for n in notes
+        if n.pitch in KICK_SNARE_PITCHES and start - 1e-6 <= n.start < start + bar_seconds - 1e-6
+    )
 
 
 def loop_phrases(
@@ -50,11 +64,16 @@ def loop_phrases(
     offset: float,
     bars: int,
     own_pitches: frozenset[int] = CRASH_PITCHES,
+    two_bar: bool | None = None,
 ) -> list[Note]:
     """``notes`` (``bars`` bars from ``offset`` seconds) rebuilt by :func:`phrase_plan`.
 
-    Notes before ``offset`` (a primer) and notes of ``own_pitches`` stay where they are; a note
-    belongs to the bar its start falls in (a hair before a bar line counts as that bar).
+    The groove is two bars when ``two_bar`` says so or, by default, when the generated second bar
+    keeps the first's kick and snare (its hats or percussion may vary); a second bar that changes
+    them is a variation a drummer would not loop, and the groove is the first bar alone (MMA's
+    drummers repeat their first bar in 64-97 % of bars, by style). Notes before ``offset`` (a
+    primer) and notes of ``own_pitches`` stay where they are; a note belongs to the bar its start
+    falls in (a hair before a bar line counts as that bar).
     """
     tolerance = 1e-6
     by_bar: dict[int, list[Note]] = {}
@@ -65,8 +84,12 @@ def loop_phrases(
             continue
         bar = int((note.start - offset + tolerance) // bar_seconds)
         by_bar.setdefault(bar, []).append(note)
+    if two_bar is None:
+        two_bar = _kick_snare(notes, start=offset, bar_seconds=bar_seconds) == _kick_snare(
+            notes, start=offset + bar_seconds, bar_seconds=bar_seconds
+        )
     out = list(kept)
-    for bar, source in enumerate(phrase_plan(bars)):
+    for bar, source in enumerate(phrase_plan(bars, two_bar=two_bar)):
         shift = (bar - source) * bar_seconds
         out.extend(Note(n.pitch, n.start + shift, n.end + shift, n.velocity) for n in by_bar.get(source, []))
     out.sort(key=lambda n: (n.start, n.pitch))

@@ -878,7 +878,10 @@ class TheoryGenerator(Generator):
                 temperature=request.temperature,
                 groove=groove,
             )
-            notes = loop_phrases(notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars)
+            # Its second bar is the pattern's own variation, as much as the temperature asks: kept.
+            notes = loop_phrases(
+                notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars, two_bar=True
+            )
         elif request.part == "bass":
             notes = _generate_bass(request, grid, style, rng)
         elif request.part == "melody":

@@ -19,13 +19,33 @@ def test_loop_rebuilds_bars_keeps_primer_and_crashes() -> None:
     offset = 1.0  # the continuation starts after a one-second primer
     generated = [Note(36 + bar, offset + bar * BAR + 0.5, offset + bar * BAR + 0.6, 100) for bar in range(8)]
     crash = Note(49, offset + 4 * BAR, offset + 4 * BAR + 1.0, 110)  # after the first phrase's fill
-    out = loop_phrases([*primer, *generated, crash], bar_seconds=BAR, offset=offset, bars=8)
+    out = loop_phrases([*primer, *generated, crash], bar_seconds=BAR, offset=offset, bars=8, two_bar=True)
     assert out[0] == primer[0]
     played = [n.pitch - 36 for n in out if n.pitch not in (49,) and n.start >= offset]
     assert played == [0, 1, 0, 3, 0, 1, 0, 7]
     starts = [round(n.start - offset - 0.5, 6) for n in out if n.pitch != 49 and n.start >= offset]
     assert starts == [bar * BAR for bar in range(8)]
     assert [n for n in out if n.pitch == 49] == [crash]
+
+
+def test_a_second_bar_that_changes_kick_and_snare_is_not_looped() -> None:
+    assert phrase_plan(8, two_bar=False) == [0, 0, 0, 3, 0, 0, 0, 7]
+
+    def bar(index: int, snare_at: float) -> list[Note]:
+        start = index * BAR
+        return [
+            Note(36, start, start + 0.1, 100),
+            Note(38, start + snare_at, start + snare_at + 0.1, 90),
+            Note(42, start + 0.25 * index, start + 0.25 * index + 0.1, 60),
+        ]
+
+    same = bar(0, 1.0) + bar(1, 1.0) + bar(2, 0.5) + bar(3, 1.5)  # bar 2 varies only its hat
+    assert [n.pitch for n in loop_phrases(same, bar_seconds=BAR, offset=0.0, bars=4) if n.pitch == 42] == [42] * 4
+    played = loop_phrases(same, bar_seconds=BAR, offset=0.0, bars=4)
+    assert [round(n.start % BAR, 3) for n in played if n.pitch == 42] == [0.0, 0.25, 0.0, 0.75]  # 1 2 1 4
+    changed = bar(0, 1.0) + bar(1, 0.5) + bar(2, 0.5) + bar(3, 1.5)  # bar 2 moves the snare
+    played = loop_phrases(changed, bar_seconds=BAR, offset=0.0, bars=4)
+    assert [round(n.start % BAR, 3) for n in played if n.pitch == 38] == [1.0, 1.0, 1.0, 1.5]  # 1 1 1 4
 
 
 def test_fills_end_each_phrase_in_the_grooves_dynamics() -> None:
