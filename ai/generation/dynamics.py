@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ai.generation.base import Note
+from ai.generation.base import GenerationRequest, Note
+from ai.generation.feel import pulse_groups
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,30 @@ class GrooveDynamics:
             velocity = base + cell.spread * noise[i]
             out.append(Note(note.pitch, note.start, note.end, int(np.clip(round(velocity), 1, 127))))
         return out
+
+    def voice(
+        self,
+        notes: Sequence[Note],
+        request: GenerationRequest,
+        *,
+        style: str | None,
+        offset: float,
+        rng: np.random.Generator,
+        keep_accents: bool = False,
+    ) -> list[Note]:
+        """:meth:`apply` with the part, tempo and meter of ``request``."""
+        return self.apply(
+            notes,
+            part=request.part,
+            style=style,
+            seconds_per_beat=request.seconds_per_beat,
+            beats_per_bar=request.beats_per_bar,
+            beat_unit=request.beat_unit,
+            pulses=pulse_groups(request.beats_per_bar, request.beat_unit),
+            offset=offset,
+            rng=rng,
+            keep_accents=keep_accents,
+        )
 
 
 _loaded: dict[Path, GrooveDynamics | str] = {}  # the tables, or why they did not load

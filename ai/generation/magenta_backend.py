@@ -608,14 +608,10 @@ class MagentaGenerator(Generator):
             if together is not None and together < RIDE_WITH_HAT_RARE:
                 notes = one_timekeeper(notes)
         if self.dynamics is not None:
-            notes = self.dynamics.apply(
+            notes = self.dynamics.voice(
                 notes,
-                part=request.part,
+                request,
                 style=style_key,
-                seconds_per_beat=request.seconds_per_beat,
-                beats_per_bar=request.beats_per_bar,
-                beat_unit=request.beat_unit,
-                pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
                 offset=layout.primer_out,
                 rng=np.random.default_rng([_seed(request.seed), 3]),
             )
@@ -1029,6 +1025,18 @@ def _place_bass(pitches: Sequence[int]) -> list[int]:
 # Loading
 
 
+def _read_primers(path: Path, what: str, registry: GeneratorRegistry) -> dict[str, tuple[Groove, ...]]:
+    """A primer library beside the bundles, or none (a missing file) or none and a reported
+    failure (an unreadable one)."""
+    if not path.exists():
+        return {}
+    try:
+        return load_style_primers(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        registry.register_failure(path.stem, f"unreadable {what}: {exc}")
+        return {}
+
+
 def load_bundles(
     models_dir: Path,
     registry: GeneratorRegistry,
@@ -1048,21 +1056,9 @@ def load_bundles(
         logger.warning("models directory %s does not exist: no Magenta bundles loaded", models_dir)
         return []
     bundle_paths = sorted(models_dir.glob("*.mag"))
-    styles: dict[str, tuple[Groove, ...]] = {}
-    primers_path = models_dir / STYLE_PRIMERS_FILE
-    if primers_path.exists():
-        try:
-            styles = load_style_primers(primers_path)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            registry.register_failure(primers_path.stem, f"unreadable drum style primers: {exc}")
+    styles = _read_primers(models_dir / STYLE_PRIMERS_FILE, "drum style primers", registry)
+    riffs = _read_primers(models_dir / BASS_PRIMERS_FILE, "bass style primers", registry)
     dynamics = load_dynamics(models_dir)
-    riffs: dict[str, tuple[Groove, ...]] = {}
-    riffs_path = models_dir / BASS_PRIMERS_FILE
-    if riffs_path.exists():
-        try:
-            riffs = load_style_primers(riffs_path)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            registry.register_failure(riffs_path.stem, f"unreadable bass style primers: {exc}")
     loaded = []
     for path in bundle_paths:
         try:

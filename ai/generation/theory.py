@@ -891,14 +891,10 @@ class TheoryGenerator(Generator):
             raise InvalidParameter("part", f"unknown part '{request.part}' (drums, bass, melody)")
 
         if self.dynamics is not None:
-            notes = self.dynamics.apply(
+            notes = self.dynamics.voice(
                 notes,
-                part=request.part,
+                request,
                 style=style,
-                seconds_per_beat=request.seconds_per_beat,
-                beats_per_bar=request.beats_per_bar,
-                beat_unit=request.beat_unit,
-                pulses=grid.pulses,
                 offset=grid.offset,
                 rng=np.random.default_rng([request.seed, 7]),
                 keep_accents=True,
