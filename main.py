@@ -24,6 +24,8 @@ from api import startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
 from api.routes import analysis, generation, mixing, projects, system  # noqa: E402
+from api.schemas import ErrorBody  # noqa: E402
+from api.site_guard import LOCAL_ORIGINS, install_site_guard  # noqa: E402
 from api.state import EngineState  # noqa: E402
 from integration.core_client import CoreClient  # noqa: E402
 from integration.projects import ProjectStore  # noqa: E402
@@ -31,7 +33,6 @@ from integration.status_file import StatusFileWriter  # noqa: E402
 from utils.settings import Settings  # noqa: E402
 
 VERSION = "1.0.0"
-LOCAL_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$"
 logger = logging.getLogger("dawg_ai")
 
 
@@ -73,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Audio analysis, MIDI generation and mixing advice for the DAWG workstation. "
         "Every parameter is accepted as a query string, a form body or a JSON body.",
         lifespan=lifespan,
+        responses={
+            403: {"model": ErrorBody, "description": "origin_not_allowed: sent from a web page on another site"},
+            421: {"model": ErrorBody, "description": "host_not_allowed: the Host header does not name this machine"},
+        },
     )
     app.state.settings = settings
     app.state.version = VERSION
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     install_middleware(app)
+    install_site_guard(app, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.cors_origins)
     install_error_handlers(app)
     for module in (system, analysis, projects, generation, mixing):
         app.include_router(module.router)

@@ -560,7 +560,7 @@ def main() -> None:
     settings = Settings(load_magenta="magenta" in backends, models_dir=models)
     classes = drum_class_of()
     results: dict = {}
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         parts = args.parts.split(",")
         if "drums" in parts:
             results["drums"] = bench_drums(client, backends, args.seeds, classes)

@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
     settings = Settings(load_magenta=args.model != "theory")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         for path, extra in REQUESTS:
             body = {**extra, "bars": 4, "variations": 4, "model": args.model}
             client.post(f"/api/v1/generate/{path}", json={**body, "seed": 0})  # warm

@@ -63,7 +63,13 @@ class Settings(BaseSettings):
     load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
 
     cors_origins: list[str] = Field(
-        default_factory=list, description="Extra allowed CORS origins (JSON list); localhost is always allowed."
+        default_factory=list,
+        description="Extra web origins allowed to call the engine (JSON list); pages on localhost always are.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra names the engine answers for in the Host header (JSON list); localhost, "
+        "127.0.0.1 and [::1] always are.",
     )
 
     @property

@@ -30,7 +30,7 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
 
 @contextmanager
 def engine_client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False, base_url="http://localhost") as client:
         yield client
 
 

@@ -176,3 +176,26 @@ def test_models_lists_the_learned_velocities(client: TestClient, tmp_path: Path)
         (missing,) = bare.get("/api/v1/models").json()["generation"]
         assert missing["loaded"] is False and "No such file" in missing["error"]
         assert bare.post("/api/v1/generate/midi", json={"style": "funk", "bars": 2}).status_code == 200
+
+
+def test_only_this_machines_host_names_are_served(client: TestClient, tmp_path: Path) -> None:
+    for host in ("localhost", "localhost:9000", "127.0.0.1:9000", "[::1]:9000"):
+        assert client.get("/health", headers={"host": host}).status_code == 200, host
+    rebinding = client.post("/api/v1/generate/midi", headers={"host": "evil.example:9000"}, data={"bars": "1"})
+    assert rebinding.status_code == 421 and rebinding.json()["error"] == "host_not_allowed"
+    with engine_client(make_settings(tmp_path, allowed_hosts=["studio.local"])) as named:
+        assert named.get("/health", headers={"host": "studio.local:9000"}).status_code == 200
+
+
+def test_web_pages_elsewhere_cannot_call_the_engine(client: TestClient, tmp_path: Path) -> None:
+    # A form POST is a "simple" request: a browser sends it cross-site without asking first.
+    evil = client.post("/api/v1/generate/midi", data={"bars": "1"}, headers={"origin": "https://evil.example"})
+    assert evil.status_code == 403 and evil.json()["error"] == "origin_not_allowed"
+    assert "access-control-allow-origin" not in evil.headers
+    front_end = client.post("/api/v1/generate/midi", data={"bars": "1"}, headers={"origin": "http://localhost:3000"})
+    assert front_end.status_code == 200
+    assert front_end.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert client.post("/api/v1/generate/midi", data={"bars": "1"}).status_code == 200  # curl, JUCE: no Origin
+    with engine_client(make_settings(tmp_path, cors_origins=["https://studio.example"])) as configured:
+        ok = configured.post("/api/v1/generate/midi", json={"bars": 1}, headers={"origin": "https://studio.example"})
+        assert ok.status_code == 200
