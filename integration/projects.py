@@ -196,15 +196,30 @@ class ProjectStore:
         return self.projects_dir / project_id
 
     def _candidate_files(self) -> list[Path]:
-        """Files directly in the projects directory and one folder level down, sorted by path."""
+        """Files directly in the projects directory and one folder level down, sorted by path;
+        a file or folder that is a link leading outside the projects directory is left out (a
+        manifest linked to ~/.ssh/config must not be read)."""
+        try:
+            root = self.projects_dir.resolve(strict=True)
+        except OSError:
+            return []
+
+        def inside(path: Path) -> bool:
+            try:
+                return _is_inside(path.resolve(strict=True), root)
+            except OSError:
+                return False
+
         files: list[Path] = []
         for entry in _list_dir(self.projects_dir):
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or not inside(entry):
                 continue
             if entry.is_file():
                 files.append(entry)
             elif entry.is_dir():
-                files.extend(sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file())
+                files.extend(
+                    sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file() and inside(sub)
+                )
         return sorted(files)
 
 

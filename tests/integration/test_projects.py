@@ -245,3 +245,17 @@ def test_manifest_inside_the_project_folder_and_stems_next_to_it(tmp_path: Path)
     store = ProjectStore(tmp_path)
     assert store.get("a1b2").path == tmp_path / "a1b2" / "a1b2.dawg"
     assert store.find_stems("a1b2") == {"Drums": tmp_path / "a1b2" / "stems" / "drums.wav"}
+
+
+def test_a_manifest_linked_from_outside_the_directory_is_not_read(tmp_path: Path) -> None:
+    projects, outside = tmp_path / "projects", tmp_path / "elsewhere"
+    projects.mkdir()
+    secret = write(outside / "secret.json", manifest("secret", name="not yours"))
+    (projects / "link.json").symlink_to(secret)  # was read and listed before
+    (projects / "folder").symlink_to(outside, target_is_directory=True)
+    write(projects / "mine.json", manifest("mine"))
+    (projects / "alias.json").symlink_to(projects / "mine.json")  # a link that stays inside is fine
+    store = ProjectStore(projects)
+    assert [m.project_id for m in store.list_projects()] == ["mine"]
+    with pytest.raises(ProjectNotFound):
+        store.get("secret")
