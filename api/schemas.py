@@ -10,6 +10,8 @@ from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progressio
 from utils.errors import InvalidParameter
 
 SEED_MAX = 2**31 - 1
+MAX_CHORDS = 64  # twice the longest clip: a progression longer than that is not one a clip can play
+MAX_CHORDS_TEXT = 1024  # characters: 64 chords of the longest spellings with separators fit
 
 
 class ErrorBody(BaseModel):
@@ -100,8 +102,13 @@ class GenerationParams(BaseModel):
     def _chords(cls, value: str | list[str] | None) -> str | None:
         if value is None:
             return None
+        if isinstance(value, list) and len(value) > MAX_CHORDS:
+            raise ValueError(f"{len(value)} chords; at most {MAX_CHORDS} (one per bar, repeating)")
         text = " ".join(value) if isinstance(value, list) else value
-        parse_progression(text)
+        if len(text) > MAX_CHORDS_TEXT:
+            raise ValueError(f"{len(text)} characters; at most {MAX_CHORDS_TEXT} (one chord per bar, repeating)")
+        if len(parse_progression(text)) > MAX_CHORDS:
+            raise ValueError(f"more than {MAX_CHORDS} chords (one per bar, repeating)")
         return text
 
     @model_validator(mode="after")

@@ -364,3 +364,11 @@ def test_deeply_nested_json_and_booleans_for_numbers_are_422(client: TestClient)
         response = client.post("/api/v1/generate/midi", json={field: True})  # was read as 1
         assert response.status_code == 422 and field in response.json()["detail"], field
     assert client.post("/api/v1/generate/midi", data={"bars": "2"}).status_code == 200  # forms stay strings
+
+
+def test_an_endless_chord_progression_is_refused_without_echoing_it(client: TestClient) -> None:
+    for body in ({"chords": "C " * 500_000}, {"chords": ["C"] * 100}, {"chords": " ".join(["Am"] * 65)}):
+        response = client.post("/api/v1/generate/midi", json=body)  # 1 MB took 5.5 s and echoed every chord
+        assert response.status_code == 422 and "chords" in response.json()["detail"]
+        assert len(response.text) < 600
+    assert client.post("/api/v1/generate/bassline", json={"chords": " ".join(["Am", "F"] * 32)}).status_code == 200
