@@ -130,6 +130,9 @@ def validate_params(model: type[M], values: dict[str, Any]) -> M:
         raise invalid_from_validation(exc, model) from exc
 
 
+MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error
+
+
 def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:
     first = exc.errors(include_url=False)[0]
     name = ".".join(str(part) for part in first["loc"]) or "parameters"
@@ -141,7 +144,10 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
         message = message[len("Value error, ") :]
     given = first.get("input")
     if isinstance(given, str | int | float | bool) and first["type"] != "missing":
-        message += f" (got {given!r})"
+        shown = repr(given)
+        if len(shown) > MAX_ECHO_CHARS:  # a megabyte of input is not echoed back
+            shown = shown[:MAX_ECHO_CHARS] + f"... ({len(shown)} characters)"
+        message += f" (got {shown})"
     return InvalidParameter(name, message)
 
 
