@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 COPY_CHUNK_BYTES = 1 << 20
 """Bytes copied per read when an upload is streamed to its temporary file (1 MiB)."""
 FORM_OVERHEAD_BYTES = 64 * 1024
+MAX_JSON_BYTES = 16 * 1024 * 1024
+"""A JSON body is parameters (a base64 MIDI primer at most, 4 MB as MIDI): read up to this, declared
+length or not (a chunked body of 315 MB was read whole before it was refused)."""
 """Room for multipart boundaries and form fields on top of the files' own bytes."""
 
 
@@ -67,7 +70,10 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
     found = RequestInput(values=dict(request.query_params))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "").strip()
-    if declared == "0" or (content_type in ("", "text/plain") and not await request.body()):
+    if declared == "0":
+        return found
+    untyped = content_type in ("", "text/plain")
+    if untyped and not (await _read_capped(request, MAX_JSON_BYTES, "a body without a content type")).strip():
         return found
     if max_request_bytes is not None and declared.isdigit() and int(declared) > max_request_bytes + FORM_OVERHEAD_BYTES:
         raise PayloadTooLarge(
@@ -75,7 +81,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
             "(setting DAWG_AI_MAX_REQUEST_MB)"
         )
     if content_type == "application/json" or content_type.endswith("+json"):
-        raw = await request.body()
+        raw = await _read_capped(request, MAX_JSON_BYTES, "a JSON body")
         if raw.strip():
             try:
                 body = json.loads(raw)
@@ -131,6 +137,21 @@ def validate_params(model: type[M], values: dict[str, Any]) -> M:
 
 
 MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error
+
+
+async def _read_capped(request: Request, limit: int, what: str) -> bytes:
+    """The body, read chunk by chunk and refused (413) as soon as it passes ``limit`` bytes,
+    whether or not the client declared its length."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"{what} of {int(declared) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"{what} of more than {limit / 1e6:.0f} MB; at most {limit / 1e6:.0f} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:

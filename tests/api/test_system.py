@@ -199,3 +199,17 @@ def test_web_pages_elsewhere_cannot_call_the_engine(client: TestClient, tmp_path
     with engine_client(make_settings(tmp_path, cors_origins=["https://studio.example"])) as configured:
         ok = configured.post("/api/v1/generate/midi", json={"bars": 1}, headers={"origin": "https://studio.example"})
         assert ok.status_code == 200
+
+
+def test_a_json_body_without_a_length_is_read_only_up_to_its_limit(client: TestClient) -> None:
+    from api.params import MAX_JSON_BYTES
+
+    def chunks():  # noqa: ANN202 - a generator body: sent chunked, without a Content-Length
+        yield b'{"chords": "'
+        for _ in range(MAX_JSON_BYTES // (1 << 20) + 2):
+            yield b"C " * (1 << 19)
+        yield b'"}'
+
+    # Read whole before (and then refused for its chords); now refused once past the limit.
+    response = client.post("/api/v1/generate/midi", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "JSON body" in response.json()["detail"]
