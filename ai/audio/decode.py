@@ -13,6 +13,10 @@ from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
+MAX_DECODED_BYTES = 1 << 30
+"""Decoded float32 samples one file may take (1 GiB: 30 minutes of 48 kHz stereo is 0.69 GB). A
+537 kB FLAC of 30 minutes of 6-channel silence decodes to 1.9 GB: the duration limit alone does
+not bound memory."""
 MIN_SAMPLE_RATE = 4000  # Hz: below this a file cannot hold audio any measure here reads (telephone is 8000)
 
 
@@ -55,7 +59,11 @@ _BLOCK_FRAMES = 1 << 18
 output is filled channel-major, so a long file never exists twice in memory."""
 
 
-def _read_channels_first(handle: sf.SoundFile) -> np.ndarray:
+def _decoded_bytes(channels: int, frames: int) -> int:
+    return channels * frames * np.dtype(np.float32).itemsize
+
+
+def _read_channels_first(handle: sf.SoundFile, *, name: str, max_bytes: int) -> np.ndarray:
     """All frames of an open file as np.ndarray [shape=(channels, n), dtype=float32], block by block.
 
     16-bit PCM (most WAV, AIFF and FLAC files) is read as integers and scaled here: the same
@@ -70,6 +78,8 @@ def _read_channels_first(handle: sf.SoundFile) -> np.ndarray:
         if len(block) == 0:
             break
         if filled + len(block) > out.shape[1]:  # the header under-counted (some compressed streams)
+            if _decoded_bytes(handle.channels, filled + len(block)) > max_bytes:
+                raise _too_big(name, handle.channels, filled + len(block), max_bytes, at_least=True)
             grown = np.empty((handle.channels, max(2 * out.shape[1], filled + len(block))), dtype=np.float32)
             grown[:, :filled] = out[:, :filled]
             out = grown
@@ -81,7 +91,21 @@ def _read_channels_first(handle: sf.SoundFile) -> np.ndarray:
     return out[:, :filled] if filled < out.shape[1] else out
 
 
-def decode_audio(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> DecodedAudio:
+def _too_big(name: str, channels: int, frames: int, max_bytes: int, *, at_least: bool = False) -> PayloadTooLarge:
+    size = _decoded_bytes(channels, frames) / 1e9
+    return PayloadTooLarge(
+        f"{name}: {channels} channels of {frames} samples decode to {'over ' if at_least else ''}{size:.1f} GB; "
+        f"at most {max_bytes / 1e9:.1f} GB a file (fewer channels, a lower sample rate or a shorter file)"
+    )
+
+
+def decode_audio(
+    source: bytes | Path,
+    *,
+    name: str = "audio",
+    max_duration_s: float | None = None,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
+) -> DecodedAudio:
     """Decode ``source`` (file bytes or a path) into a :class:`DecodedAudio`.
 
     A path is decoded from the file itself (not read into memory first), and decoding goes block
@@ -89,7 +113,9 @@ def decode_audio(source: bytes | Path, *, name: str = "audio", max_duration_s: f
 
     Raises UnsupportedMediaType (415) when it is not audio, UndecodableAudio (422) when it is
     empty, truncated, corrupt or holds NaN/inf samples, PayloadTooLarge (413) when it is longer
-    than ``max_duration_s``.
+    than ``max_duration_s`` or would decode to more than ``max_decoded_bytes`` of float32 samples
+    (checked on the header before decoding, and again while decoding a stream the header
+    under-counts).
     """
     if isinstance(source, Path):
         try:
@@ -117,7 +143,9 @@ def decode_audio(source: bytes | Path, *, name: str = "audio", max_duration_s: f
                     f"{name}: {frames / sample_rate:.0f} s of audio is longer than the limit of "
                     f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
                 )
-            samples = _read_channels_first(handle)
+            if 0 < frames < 2**62 and _decoded_bytes(handle.channels, frames) > max_decoded_bytes:
+                raise _too_big(name, handle.channels, frames, max_decoded_bytes)
+            samples = _read_channels_first(handle, name=name, max_bytes=max_decoded_bytes)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         if not _looks_like_audio(head):
             raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc

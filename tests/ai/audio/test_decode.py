@@ -136,3 +136,16 @@ def test_16_bit_pcm_reads_the_same_values_as_libsndfile(fmt: str) -> None:
     assert decoded.samples.dtype == np.float32
     assert np.array_equal(decoded.samples, expected)
     assert decoded.samples[0, 0] == -1.0 and decoded.samples[1, 0] == np.float32(32767 / 32768)
+
+
+def test_decoded_size_is_bounded_before_decoding() -> None:
+    from ai.audio.decode import MAX_DECODED_BYTES
+
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros((44_100, 6), dtype=np.float32), 44_100, format="FLAC")  # 1 s, 6 channels
+    data = buffer.getvalue()
+    assert decode_audio(data, name="surround.flac").samples.shape == (6, 44_100)
+    with pytest.raises(PayloadTooLarge, match="6 channels of 44100 samples decode to 0.0 GB"):
+        decode_audio(data, name="surround.flac", max_decoded_bytes=6 * 44_100 * 4 - 1)
+    # 30 minutes of 48 kHz stereo fits the default budget; 30 minutes of 44.1 kHz 5.1 does not.
+    assert 2 * 48_000 * 1800 * 4 <= MAX_DECODED_BYTES < 6 * 44_100 * 1790 * 4
