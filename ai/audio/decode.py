@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,27 @@ def _looks_like_audio(head: bytes) -> bool:
 _BLOCK_FRAMES = 1 << 18
 """Frames decoded per block: the interleaved block buffer stays small (~2 MB for stereo) while the
 output is filled channel-major, so a long file never exists twice in memory."""
+
+
+UNKNOWN_FRAMES = 2**62
+_DATA_CHUNK = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+_PLACEHOLDER_SIZES = frozenset({0, 0xFFFFFFFF, 0x7FFFFFFF})  # what streaming writers leave in the header
+_SHORT_STREAM = 0.95  # a compressed stream that yields less than this of the frames its header promised
+
+
+def _cut_short(handle: sf.SoundFile, promised: int, read: int) -> str:
+    """Why the file looks cut off, or "": a WAV/AIFF data chunk longer than the bytes that follow
+    it (libsndfile reads what is there and says so in its log), or an MP3/FLAC/OGG stream that
+    yields well under the frames its header promised. Streaming writers' placeholder sizes pass."""
+    found = _DATA_CHUNK.search(handle.extra_info or "")
+    if found:
+        declared, present = int(found.group(1)), int(found.group(2))
+        if declared not in _PLACEHOLDER_SIZES and declared > present:
+            return f"its header announces {declared} bytes of audio, {present} are there"
+        return ""
+    if handle.format in ("MP3", "MPEG", "FLAC", "OGG") and promised and read < _SHORT_STREAM * promised:
+        return f"its header announces {promised} frames, {read} could be read"
+    return ""
 
 
 def _decoded_bytes(channels: int, frames: int) -> int:
@@ -138,19 +160,23 @@ def decode_audio(
                     f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
                 )
             frames = handle.frames
-            if max_duration_s is not None and frames > 0 and frames / sample_rate > max_duration_s:
+            known = 0 < frames < UNKNOWN_FRAMES  # a FLAC stream of unknown length says 2**63 - 1
+            if max_duration_s is not None and known and frames / sample_rate > max_duration_s:
                 raise PayloadTooLarge(
                     f"{name}: {frames / sample_rate:.0f} s of audio is longer than the limit of "
                     f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
                 )
-            if 0 < frames < 2**62 and _decoded_bytes(handle.channels, frames) > max_decoded_bytes:
+            if known and _decoded_bytes(handle.channels, frames) > max_decoded_bytes:
                 raise _too_big(name, handle.channels, frames, max_decoded_bytes)
             samples = _read_channels_first(handle, name=name, max_bytes=max_decoded_bytes)
+            cut = _cut_short(handle, frames if known else 0, samples.shape[1])
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         if not _looks_like_audio(head):
             raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc
         reason = getattr(exc, "error_string", None) or str(exc)
         raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
+    if cut:
+        raise UndecodableAudio(f"{name}: the file is truncated ({cut})")
     if samples.shape[1] == 0:
         raise UndecodableAudio(f"{name}: the file holds no audio samples")
     if max_duration_s is not None and samples.shape[1] / sample_rate > max_duration_s:

@@ -149,3 +149,29 @@ def test_decoded_size_is_bounded_before_decoding() -> None:
         decode_audio(data, name="surround.flac", max_decoded_bytes=6 * 44_100 * 4 - 1)
     # 30 minutes of 48 kHz stereo fits the default budget; 30 minutes of 44.1 kHz 5.1 does not.
     assert 2 * 48_000 * 1800 * 4 <= MAX_DECODED_BYTES < 6 * 44_100 * 1790 * 4
+
+
+def _wav(seconds: float = 1.0) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(
+        buffer,
+        (np.random.default_rng(0).standard_normal(int(44_100 * seconds)) * 0.1).astype(np.float32),
+        44_100,
+        format="WAV",
+        subtype="PCM_16",
+    )
+    return buffer.getvalue()
+
+
+def test_truncated_files_are_refused_and_streamed_headers_are_not() -> None:
+    whole = _wav()
+    with pytest.raises(UndecodableAudio, match="truncated"):  # was decoded as half the audio, 200
+        decode_audio(whole[: len(whole) // 2], name="cut.wav")
+    mp3 = io.BytesIO()
+    sf.write(mp3, np.zeros(44_100 * 2, dtype=np.float32), 44_100, format="MP3")
+    with pytest.raises(UndecodableAudio, match="truncated"):
+        decode_audio(mp3.getvalue()[: len(mp3.getvalue()) // 2], name="cut.mp3")
+    streamed = bytearray(whole)  # a WAV written to a pipe: sizes left as placeholders
+    streamed[4:8] = (0xFFFFFFFF).to_bytes(4, "little")
+    streamed[40:44] = (0xFFFFFFFF).to_bytes(4, "little")
+    assert decode_audio(bytes(streamed), name="piped.wav").samples.shape == (1, 44_100)
