@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 SILENCE_DBFS = -80.0
 """A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
 MIN_RHYTHM_S = 1.5
+MIN_KEY_S = 1.0  # under a second there is no tonal context to read a key from (a 2 ms click got one)
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
@@ -219,9 +220,11 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     else:
         rhythm = _rhythm(features)
 
-    if silent:
+    if silent or audio.duration_s < MIN_KEY_S:
         key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
+        if not silent:
+            notes.append(f"the audio is shorter than {MIN_KEY_S} s: no key or chords")
     else:
         chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
         key = refine_relative_key(estimate_key(features), chords)

@@ -315,11 +315,11 @@ def _runs(mask: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _close_run(value: float, run: int, peak: float) -> tuple[int, int, int]:
+def _close_run(value: float, run: int, peak: float, flat_min: int) -> tuple[int, int, int]:
     """(clipped samples, clipped runs, lone full-scale samples) of a finished run of equal samples."""
     level = abs(value)
     full_scale = level >= CLIP_LEVEL and level <= 1.0
-    if (full_scale and run >= CLIP_MIN_RUN) or (level >= FLAT_TOP_LEVEL * peak and run >= FLAT_TOP_MIN_RUN):
+    if (full_scale and run >= CLIP_MIN_RUN) or (level >= FLAT_TOP_LEVEL * peak and run >= flat_min):
         return run, 1, 0
     if full_scale and level == peak:
         return 0, 0, run
@@ -327,7 +327,7 @@ def _close_run(value: float, run: int, peak: float) -> tuple[int, int, int]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int) -> tuple[int, int]:
+def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, flat_min: int) -> tuple[int, int]:
     """Clipped samples and runs of one channel (see :func:`scan_channels`).
 
     ``block_max``: the largest |sample| of each ``block``-sample stretch. Only stretches that reach
@@ -346,7 +346,7 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int) 
         stop = min(n, start + block)
         if block_max[b] < hot:
             if run > 0 and abs(prev) >= hot:
-                c, r, single = _close_run(prev, run, peak)
+                c, r, single = _close_run(prev, run, peak, flat_min)
                 count += c
                 runs += r
                 lone += single
@@ -358,14 +358,14 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int) 
                 run += 1
             else:
                 if run > 0 and abs(prev) >= hot:
-                    c, r, single = _close_run(prev, run, peak)
+                    c, r, single = _close_run(prev, run, peak, flat_min)
                     count += c
                     runs += r
                     lone += single
                 prev = v
                 run = 1
     if run > 0 and abs(prev) >= hot:
-        c, r, single = _close_run(prev, run, peak)
+        c, r, single = _close_run(prev, run, peak, flat_min)
         count += c
         runs += r
         lone += single
@@ -374,6 +374,21 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int) 
         count += lone
         runs += lone
     return count, runs
+
+
+QUANTISATION_PROBE = 65536  # samples whose distinct levels show the file's resolution
+_STEP_16_BIT = 2.0**-15
+
+
+def flat_top_min_run(channel: np.ndarray) -> int:
+    """How many equal samples at the peak make a flat top in this channel. A smooth peak stays
+    within one quantisation step for a stretch that grows with the square root of the step, so
+    coarse audio (8-bit: a 220 Hz sine's peaks are 11 samples flat) needs longer runs than
+    FLAT_TOP_MIN_RUN, set for 16-bit and finer."""
+    levels = np.unique(np.abs(channel[:QUANTISATION_PROBE]))
+    steps = np.diff(levels)
+    step = float(steps[steps > 0].min()) if np.any(steps > 0) else _STEP_16_BIT
+    return int(math.ceil(FLAT_TOP_MIN_RUN * max(1.0, math.sqrt(step / _STEP_16_BIT))))
 
 
 def _block_means(channel: np.ndarray, block: int) -> np.ndarray:
@@ -417,7 +432,7 @@ def scan_channels(
     for k, channel in enumerate(samples):
         peak = float(peaks[k]) if peaks is not None else float(block_max[k].max(initial=0.0))
         if peak > 0:
-            c, r = _scan_kernel(channel, peak, block_max[k], stretch)
+            c, r = _scan_kernel(channel, peak, block_max[k], stretch, flat_top_min_run(channel))
             count += int(c)
             runs += int(r)
         offsets.append(float(np.median(_block_means(channel, block))))

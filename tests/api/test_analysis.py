@@ -178,3 +178,10 @@ def test_a_sample_rate_too_low_to_hold_audio_is_refused(client: TestClient, path
     response = client.post(path, files={field: ("slow.wav", buffer.getvalue(), "audio/wav")})
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "undecodable_audio" and "8 Hz" in response.json()["detail"]
+
+
+def test_a_click_gets_no_key(client: TestClient) -> None:
+    y = tone([440.0], 0.002).astype(np.float32) * 0.3  # was read as C minor, confidence 0.65
+    body = client.post("/api/v1/analyze/audio", files={"file": ("click.wav", wav_bytes(y), "audio/wav")}).json()
+    assert body["key"] is None and body["chords"] == [] and body["tempo"] is None
+    assert any("no key" in note for note in body["notes"])

@@ -365,3 +365,19 @@ def test_bad_target_is_422(client: TestClient) -> None:
 def test_project_and_uploads_together_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/mixing/suggest", data={"project_id": "x"}, files=upload(stems(seconds=1)))
     assert response.status_code == 422
+
+
+def test_an_8_bit_file_is_not_called_clipped_for_its_resolution(client: TestClient) -> None:
+    t = np.arange(44_100 * 2) / 44_100
+    clean = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # peaks at -6 dBFS, 8-bit flat
+    clipped = (0.5 * np.clip(2 * np.sin(2 * np.pi * 220 * t), -1, 1)).astype(np.float32)  # clipped, turned down
+
+    def types(y: np.ndarray) -> list[str]:
+        buffer = io.BytesIO()
+        sf.write(buffer, y, 44_100, format="WAV", subtype="PCM_U8")
+        answer = client.post("/api/v1/mixing/suggest", files={"files": ("Bass.wav", buffer.getvalue(), "audio/wav")})
+        assert answer.status_code == 200, answer.text
+        return [s["type"] for s in answer.json()["suggestions"] if s.get("track") in ("Bass", None)]
+
+    assert "clipping" not in types(clean)  # was "clipped flat-topped at -6.0 dBFS"
+    assert "clipping" in types(clipped)
