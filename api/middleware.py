@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request, Response
 from api.errors import error_response
 from api.state import EngineState
 
+MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
+
 
 def install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
@@ -20,7 +22,7 @@ def install_middleware(app: FastAPI) -> None:
             response: Response = error_response(
                 413,
                 "payload_too_large",
-                f"the request body is {int(declared) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB "
+                f"the request body is {int(declared) / MB:.1f} MB; the limit is {limit / MB:g} MB "
                 "(setting DAWG_AI_MAX_REQUEST_MB)",
             )
         else:

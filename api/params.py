@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 1 << 20
 """Bytes copied per read when an upload is streamed to its temporary file (1 MiB)."""
+MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
 FORM_OVERHEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 16 * 1024 * 1024
 """A JSON body is parameters (a base64 MIDI primer at most, 4 MB as MIDI): read up to this, declared
@@ -77,7 +78,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
         return found
     if max_request_bytes is not None and declared.isdigit() and int(declared) > max_request_bytes + FORM_OVERHEAD_BYTES:
         raise PayloadTooLarge(
-            f"the request is {int(declared) / 1e6:.1f} MB; the limit is {max_request_bytes / 1e6:.0f} MB "
+            f"the request is {int(declared) / MB:.1f} MB; the limit is {max_request_bytes / MB:g} MB "
             "(setting DAWG_AI_MAX_REQUEST_MB)"
         )
     if content_type == "application/json" or content_type.endswith("+json"):
@@ -104,13 +105,13 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                     size = value.size or 0
                     if size > max_upload_bytes:
                         raise PayloadTooLarge(
-                            f"{value.filename or name}: the upload is {size / 1e6:.1f} MB; the limit is "
-                            f"{max_upload_bytes / 1e6:.0f} MB per file (setting DAWG_AI_MAX_UPLOAD_MB)"
+                            f"{value.filename or name}: the upload is {size / MB:.1f} MB; the limit is "
+                            f"{max_upload_bytes / MB:g} MB per file (setting DAWG_AI_MAX_UPLOAD_MB)"
                         )
                     total += size
                     if max_request_bytes is not None and total > max_request_bytes:
                         raise PayloadTooLarge(
-                            f"the uploaded files come to more than {max_request_bytes / 1e6:.0f} MB, the limit per "
+                            f"the uploaded files come to more than {max_request_bytes / MB:g} MB, the limit per "
                             "request (setting DAWG_AI_MAX_REQUEST_MB)"
                         )
                     found.files.setdefault(name, []).append(value)
@@ -144,12 +145,12 @@ async def _read_capped(request: Request, limit: int, what: str) -> bytes:
     whether or not the client declared its length."""
     declared = request.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"{what} of {int(declared) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB")
+        raise PayloadTooLarge(f"{what} of {int(declared) / MB:.1f} MB; at most {limit / MB:g} MB")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"{what} of more than {limit / 1e6:.0f} MB; at most {limit / 1e6:.0f} MB")
+            raise PayloadTooLarge(f"{what} of more than {limit / MB:g} MB; at most {limit / MB:g} MB")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -180,7 +181,7 @@ async def read_upload(
     data = await upload.read(max_upload_bytes + 1)
     if len(data) > max_upload_bytes:
         raise PayloadTooLarge(
-            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB ({why})"
+            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / MB:g} MB ({why})"
         )
     return data
 
@@ -206,7 +207,7 @@ def copy_upload(upload: UploadFile, *, max_upload_bytes: int, directory: Path | 
                 copied += len(chunk)
                 if copied > max_upload_bytes:
                     raise PayloadTooLarge(
-                        f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / 1e6:.0f} MB "
+                        f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / MB:g} MB "
                         "per file (setting DAWG_AI_MAX_UPLOAD_MB)"
                     )
                 handle.write(chunk)

@@ -12,7 +12,6 @@ import soundfile as sf
 
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
-SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
 MAX_DECODED_BYTES = 1 << 30
 """Decoded float32 samples one file may take (1 GiB: 30 minutes of 48 kHz stereo is 0.69 GB). A

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 Part = Literal["drums", "bass", "melody"]
 PARTS: tuple[Part, ...] = ("drums", "bass", "melody")
-DRUM_CHANNEL = 9
 DEFAULT_PROGRAMS = {"bass": 33, "melody": 0, "drums": 0}  # GM: Electric Bass (finger), Piano
 
 

@@ -219,14 +219,6 @@ def stft_setup(sr: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
     return n_fft, hop, window, freqs, starts
 
 
-def fine_band_named(sr: int) -> list[str]:
-    """Named band (BANDS) of each fine band."""
-    names = []
-    for edge in FINE_BAND_EDGES_HZ:
-        names.append(next(name for name, low, high in BANDS if low <= edge < high))
-    return names
-
-
 def fine_band_ranges() -> list[tuple[float, float]]:
     """(low, high) Hz of each fine band (the last one's high is inf)."""
     edges = list(FINE_BAND_EDGES_HZ) + [math.inf]
@@ -303,15 +295,6 @@ def role_from_audio(samples: np.ndarray, sr: int) -> tuple[str, str | None]:
     if heard.role == "other" or heard.confidence < model.min_confidence:
         return "other", None
     return heard.role, f"role {heard.role!r} heard from the audio ({heard.confidence:.0%} sure): the name gives none"
-
-
-def _runs(mask: np.ndarray) -> np.ndarray:
-    """Lengths of the runs of True in a 1-D boolean array."""
-    if not mask.any():
-        return np.zeros(0, dtype=np.int64)
-    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
-    change = np.flatnonzero(np.diff(padded))
-    return change[1::2] - change[0::2]
 
 
 @numba.njit(cache=True, nogil=True)

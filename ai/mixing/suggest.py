@@ -110,8 +110,6 @@ HOT_MIX_LUFS = -10.0
 QUIET_MIX_LUFS = -32.0
 REFERENCE_BAND_DB = 3.0
 REFERENCE_WIDTH = 0.1
-MASKING_AT = "actual"
-"""Masking at the stems' own gains ("actual") or at auto-level's balance ("balanced")."""
 PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
 
 
@@ -780,16 +778,13 @@ def suggest(
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
         level_moves = {s.track: float(s.action["gain_db"]) for s in suggestions if s.type == "level" and s.action}
-        if MASKING_AT == "actual":
-            # Masking as the stems sound now, except that a track flagged as too quiet is judged at the
-            # level its level move gives it (being covered is then the level problem, not an EQ one).
-            # A track flagged as too loud stays in at its own level: its excess may sit in one band (a
-            # bass boosted where the kick lives also reads as a louder bass), and what it covers now is
-            # what the listener hears; the suggestion then says that the level move comes first.
-            masking_gains = [max(0.0, level_moves.get(analyses[k].measurement.name, 0.0)) for k in audible]
-            masking = find_masking([analyses[k] for k in audible], gains_db=masking_gains)
-        else:
-            masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
+        # Masking as the stems sound now, except that a track flagged as too quiet is judged at the
+        # level its level move gives it (being covered is then the level problem, not an EQ one).
+        # A track flagged as too loud stays in at its own level: its excess may sit in one band (a
+        # bass boosted where the kick lives also reads as a louder bass), and what it covers now is
+        # what the listener hears; the suggestion then says that the level move comes first.
+        masking_gains = [max(0.0, level_moves.get(analyses[k].measurement.name, 0.0)) for k in audible]
+        masking = find_masking([analyses[k] for k in audible], gains_db=masking_gains)
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
         mm = mix_analysis.measurement
         subject_measure = mm

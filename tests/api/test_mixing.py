@@ -320,6 +320,9 @@ def test_upload_limits_per_file_and_per_request(tmp_path: Path) -> None:
         one = client.post("/api/v1/mixing/suggest", files=files[:1])
     assert total.status_code == 413 and "DAWG_AI_MAX_REQUEST_MB" in total.json()["detail"]
     assert one.status_code == 413 and "DAWG_AI_MAX_UPLOAD_MB" in one.json()["detail"]
+    # The limit is quoted in the setting's own megabytes (a 100 MB setting was called 105 MB).
+    assert "limit is 5 MB" in total.json()["detail"] or "more than 5 MB" in total.json()["detail"]
+    assert "1.5 MB per file" in one.json()["detail"]  # was "1.6 MB"
 
 
 def test_a_session_larger_than_the_file_limit_is_accepted(tmp_path: Path) -> None:
