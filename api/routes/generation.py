@@ -95,7 +95,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
-    base = build_request(params, resolved, first_seed, primer)
+    base = await engine.run(build_request, params, resolved, first_seed, primer)  # parses the primer MIDI
     generator, fallback_reason = engine.registry.select(
         resolved.part, params.model, chords_given=params.chords is not None, request=base
     )
