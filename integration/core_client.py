@@ -66,6 +66,9 @@ _PARSE_FAILURE_WORDS = (
 _SUCCESS_STATUSES = frozenset({"imported", "ok", "success", "accepted", "created", "done"})
 
 
+MAX_ANSWER_BYTES = 256 * 1024  # the core's answers are a few hundred bytes
+
+
 class CoreRefused(CoreBadResponse):
     """DAWG-CORE answered (HTTP 200) with an ``{"error": ...}`` body.
 
@@ -257,7 +260,7 @@ class CoreClient:
                 break
             try:
                 async with asyncio.timeout(remaining):
-                    response = await self._client.request(method, path, content=content, headers=headers)
+                    status, raw = await self._fetch(method, path, content=content, headers=headers)
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = exc
                 logger.debug(
@@ -271,7 +274,7 @@ class CoreClient:
             except httpx.HTTPError as exc:  # e.g. an invalid URL: no try can succeed
                 raise CoreUnreachable(f"cannot call DAWG-CORE at {self.base_url}: {exc}") from exc
             else:
-                return self._decode(method, path, response)
+                return self._decode(method, path, status, raw)
             if attempt + 1 < tries:
                 pause = min(RETRY_BACKOFF_S * (attempt + 1), deadline - loop.time())
                 if pause > 0:
@@ -291,19 +294,32 @@ class CoreClient:
             why = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         return f"DAWG-CORE is unreachable at {self.base_url} ({method} {path}): {why}"
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
+    async def _fetch(
+        self, method: str, path: str, *, content: bytes | None, headers: dict[str, str] | None
+    ) -> tuple[int, bytes]:
+        """(status, body) of one request; the body is read up to MAX_ANSWER_BYTES (a core that
+        answers megabytes is not the core the contract describes, and reading them froze /health)."""
+        async with self._client.stream(method, path, content=content, headers=headers) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise CoreBadResponse(
+                        f"DAWG-CORE answered {method} {path} with more than {MAX_ANSWER_BYTES // 1024} kB: "
+                        "not an answer of its API"
+                    )
+            return response.status_code, bytes(body)
+
+    def _decode(self, method: str, path: str, status: int, raw: bytes) -> dict[str, Any]:
         where = f"{method} {path}"
-        if response.status_code != 200:
+        text = raw.decode("utf-8", errors="replace")
+        if status != 200:
             # The contract answers 200 to everything: anything else is not DAWG-CORE as specified.
-            raise CoreBadResponse(
-                f"DAWG-CORE answered {where} with HTTP {response.status_code}: {_short(response.text)}"
-            )
+            raise CoreBadResponse(f"DAWG-CORE answered {where} with HTTP {status}: {_short(text)}")
         try:
-            body = response.json()
+            body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CoreBadResponse(
-                f"DAWG-CORE answered {where} with a body that is not JSON: {_short(response.text)}"
-            ) from exc
+            raise CoreBadResponse(f"DAWG-CORE answered {where} with a body that is not JSON: {_short(text)}") from exc
         if not isinstance(body, dict):
             raise CoreBadResponse(f"DAWG-CORE answered {where} with JSON that is not an object: {_short(body)}")
         if "error" in body:

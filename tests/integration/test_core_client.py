@@ -399,3 +399,21 @@ def test_only_a_known_success_shape_confirms_an_import(answer: dict, delivered: 
     from integration.core_client import _acknowledges
 
     assert _acknowledges(answer) is delivered
+
+
+async def test_an_answer_of_megabytes_is_a_bad_answer_not_read_whole() -> None:
+    served = 0
+
+    async def huge() -> Any:  # noqa: ANN401 - an async byte stream
+        nonlocal served
+        yield b'{"status": "imported", "padding": "'
+        for _ in range(100):  # 100 MB if read whole (it froze /health before)
+            served += 1
+            yield b"x" * (1 << 20)
+        yield b'"}'
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=huge()))
+    async with CoreClient("http://localhost:8080", **DEFAULTS, transport=transport) as client:
+        delivery = await client.import_midi(MIDI, name="x.mid")
+    assert delivery.delivered is False and "more than" in delivery.reason
+    assert served < 5  # refused after the first megabyte or so
