@@ -91,7 +91,9 @@ def build_request(
         key = Key(context.key.tonic, normalise_scale(params.scale) if params.scale else context.key.scale)
     else:
         key = parse_key("C", params.scale)
-    chords = parse_progression(params.chords) if params.chords else default_progression(key)
+    # The schema's validator has already joined a list of chords into one string.
+    chords_text = " ".join(params.chords) if isinstance(params.chords, list) else params.chords
+    chords = parse_progression(chords_text) if chords_text else default_progression(key)
     meter = params.time_signature or (f"{context.meter[0]}/{context.meter[1]}" if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
     tempo = params.tempo or (min(max(context.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1]) if context.tempo else 120.0)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.mixing.roles import resolve_roles
@@ -114,9 +114,9 @@ async def gather_mix_audio(
         found.tracks = [NamedAudio(name, roles[name], audio) for (name, _), audio in zip(named, decoded, strict=True)]
         found.source = "uploads"
     for field_name in ("master", "reference"):
-        upload = inp.file(field_name)
-        if upload is not None:
-            (audio,) = await decode_uploads(engine, [(upload.filename or field_name, upload)])
+        field_upload = inp.file(field_name)
+        if field_upload is not None:
+            (audio,) = await decode_uploads(engine, [(field_upload.filename or field_name, field_upload)])
             setattr(found, field_name, audio)
     if found.master is not None and not found.tracks:
         found.source = "master"

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
-from fastapi import Request, UploadFile
+from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.datastructures import UploadFile  # what request.form() gives (fastapi's UploadFile subclasses it)
 
 from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
 
@@ -101,7 +101,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
         total = 0
         try:
             for name, value in form.multi_items():
-                if isinstance(value, StarletteUploadFile):
+                if isinstance(value, UploadFile):
                     size = value.size or 0
                     if size > max_upload_bytes:
                         raise PayloadTooLarge(

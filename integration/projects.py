@@ -289,8 +289,10 @@ def _track_name(track: Any) -> str | None:
     """A track's name: the string itself, or the ``name`` of a track object (a richer manifest)."""
     if isinstance(track, str):
         return track
-    if isinstance(track, dict) and isinstance(track.get("name"), str):
-        return track["name"]
+    if isinstance(track, dict):
+        name = track.get("name")
+        if isinstance(name, str):
+            return name
     return None
 
 

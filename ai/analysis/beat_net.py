@@ -27,6 +27,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,8 @@ def _conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int =
     """
     k = kernel.shape[0]
     if k == 1:
-        return x @ kernel[0] + bias
+        result: np.ndarray = x @ kernel[0] + bias
+        return result
     pad = (k - 1) // 2 * dilation
     padded = np.pad(x, ((pad, pad), (0, 0)))
     out = np.broadcast_to(bias, (x.shape[0], kernel.shape[2])).copy()
@@ -99,7 +101,8 @@ class BeatNet:
         for dilation, kernel, bias, mix, mix_bias in self.blocks:
             h = h + _conv1d(_elu(_conv1d(h, kernel, bias, dilation)), mix, mix_bias)
         logits = h @ self.head[0] + self.head[1]
-        return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+        result: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+        return result
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""
@@ -122,11 +125,11 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> BeatNet:
             raise ValueError(f"missing array {name!r}")
         return np.asarray(arrays[name], dtype=np.float32)
 
-    front = []
+    front: list[tuple[np.ndarray, np.ndarray]] = []
     while f"front{len(front)}_kernel" in arrays:
         i = len(front)
         front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
-    blocks = []
+    blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     while f"block{len(blocks)}_kernel" in arrays:
         i = len(blocks)
         dilation = int(np.asarray(arrays[f"block{i}_dilation"]))
@@ -164,13 +167,14 @@ class BeatNetEnsemble:
 
     def activations(self, x: np.ndarray) -> np.ndarray:
         """x: [T, n_mels] from :func:`network_input` -> [T, 2] mean beat and downbeat probabilities."""
-        return np.mean([net.activations(x) for net in self.members], axis=0, dtype=np.float32)
+        # np.mean over axis 0 of a list of arrays is an array (asarray only tells the type checker so)
+        return np.asarray(np.mean([net.activations(x) for net in self.members], axis=0, dtype=np.float32))
 
 
 def save(path: Path, members: list[BeatNet]) -> None:
     """Write an ensemble's weights (member i's arrays prefixed "m<i>_") as a compressed .npz."""
     arrays = {f"m{i}_{name}": value for i, net in enumerate(members) for name, value in net.to_arrays().items()}
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]  # mypy matches **arrays to allow_pickle too
 
 
 def load(path: Path) -> BeatNetEnsemble:
@@ -180,7 +184,7 @@ def load(path: Path) -> BeatNetEnsemble:
         arrays = {name: data[name] for name in data.files}
     if not any(name.startswith("m0_") for name in arrays):
         return BeatNetEnsemble((from_arrays(arrays),))
-    members = []
+    members: list[BeatNet] = []
     while any(name.startswith(f"m{len(members)}_") for name in arrays):
         prefix = f"m{len(members)}_"
         members.append(from_arrays({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}))
@@ -190,9 +194,9 @@ def load(path: Path) -> BeatNetEnsemble:
     return BeatNetEnsemble(tuple(members))
 
 
-def describe_shipped_beat_net() -> dict:
+def describe_shipped_beat_net() -> dict[str, Any]:
     """models/beat_activation.npz as /api/v1/models and the status file list it (loaded, or why not)."""
-    out: dict = {
+    out: dict[str, Any] = {
         "name": "beat_activation",
         "family": "analysis",
         "serves": "the beats and bar phase of /api/v1/analyze/audio",

@@ -17,6 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Tree:
             node = np.where(inner, np.where(goes_left, self.left[node], self.right[node]), node)
         return self.value[node]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "feature": self.feature.tolist(),
             "threshold": [float(v) for v in self.threshold],
@@ -71,7 +72,7 @@ class Tree:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, *, columns: int) -> Tree:
+    def from_dict(cls, data: dict[str, Any], *, columns: int) -> Tree:
         """The tree in ``data``; ValueError when it is not a well-formed tree over ``columns``."""
         feature = np.asarray(data["feature"], dtype=np.int64)
         left = np.asarray(data["left"], dtype=np.int64)
@@ -138,9 +139,10 @@ class LevelModel:
                 break
             goes_left = x[row, np.maximum(split, 0)] <= threshold[which, node]
             node = np.where(inner, np.where(goes_left, left[which, node], right[which, node]), node)
-        return self.learning_rate * value[which, node].sum(axis=0)
+        total: np.ndarray = value[which, node].sum(axis=0)
+        return self.learning_rate * total
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "feature_names": list(self.feature_names),
             "learning_rate": self.learning_rate,
@@ -148,7 +150,7 @@ class LevelModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, *, expected: tuple[str, ...]) -> LevelModel:
+    def from_dict(cls, data: dict[str, Any], *, expected: tuple[str, ...]) -> LevelModel:
         """The model in ``data``; ValueError when its features are not ``expected`` or it is malformed."""
         names = tuple(data["feature_names"])
         if names != expected:
@@ -177,7 +179,7 @@ def load_level_model(path: Path, expected: tuple[str, ...]) -> LevelModel | None
     return _load(path, expected)[0]
 
 
-def describe_level_model(path: Path, expected: tuple[str, ...]) -> dict:
+def describe_level_model(path: Path, expected: tuple[str, ...]) -> dict[str, Any]:
     """What /api/v1/models and the status file say of the model: loaded or why not."""
     model, error = _load(path, expected)
     out = {

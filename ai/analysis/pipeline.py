@@ -91,7 +91,8 @@ def to_analysis_rate(audio: DecodedAudio) -> np.ndarray:
 def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     if sample_rate == ANALYSIS_SR or mono.size == 0:
         return mono
-    return soxr.resample(mono, sample_rate, ANALYSIS_SR, quality="HQ").astype(np.float32, copy=False)
+    result: np.ndarray = soxr.resample(mono, sample_rate, ANALYSIS_SR, quality="HQ").astype(np.float32, copy=False)
+    return result
 
 
 def _zero_crossing_rate(mono: np.ndarray) -> float:

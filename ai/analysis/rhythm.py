@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import numba
 import numpy as np
@@ -226,7 +226,8 @@ def detrend(x: np.ndarray, width: int) -> np.ndarray:
     half = width // 2
     lo = np.clip(np.arange(x.shape[0]) - half, 0, x.shape[0])
     hi = np.clip(np.arange(x.shape[0]) + width - half, 0, x.shape[0])
-    return x - (csum[hi] - csum[lo]) / (hi - lo)
+    result: np.ndarray = x - (csum[hi] - csum[lo]) / (hi - lo)
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,7 +242,8 @@ def _autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     spec = np.fft.rfft(x, size)
     acf = np.fft.irfft(spec * np.conj(spec), size)[: max_lag + 1]
     acf = acf / np.maximum(n - np.arange(max_lag + 1), 1)
-    return acf / acf[0] if acf[0] > 0 else acf
+    result: np.ndarray = acf / acf[0] if acf[0] > 0 else acf
+    return result
 
 
 def _peak_picked_acf(x: np.ndarray, max_lag: int) -> np.ndarray:
@@ -255,7 +257,8 @@ def _peak_picked_acf(x: np.ndarray, max_lag: int) -> np.ndarray:
 
 
 def _interp(acf: np.ndarray, lags: np.ndarray) -> np.ndarray:
-    return np.interp(lags, np.arange(acf.shape[0]), acf, right=0.0)
+    result: np.ndarray = np.interp(lags, np.arange(acf.shape[0]), acf, right=0.0)
+    return result
 
 
 def tempo_strength(odf: np.ndarray, *, frame_rate: float, bpms: np.ndarray, harmonics: int = 4) -> np.ndarray:
@@ -352,7 +355,8 @@ def _sounding(rms: np.ndarray) -> np.ndarray:
     peak = float(energy.max()) if energy.size else 0.0
     if peak <= 0:
         return np.zeros(energy.shape[0], dtype=bool)
-    return energy > peak * 10.0 ** (_SILENCE_DB / 10.0)
+    result: np.ndarray = energy > peak * 10.0 ** (_SILENCE_DB / 10.0)
+    return result
 
 
 def _sustained(rms: np.ndarray, sounding: np.ndarray) -> np.ndarray:
@@ -360,7 +364,8 @@ def _sustained(rms: np.ndarray, sounding: np.ndarray) -> np.ndarray:
     frames (held notes, not the decay after the music stops)."""
     if not sounding.any():
         return sounding
-    return rms > float(np.median(rms[sounding])) * 10.0 ** (_SUSTAIN_DB / 20.0)
+    result: np.ndarray = rms > float(np.median(rms[sounding])) * 10.0 ** (_SUSTAIN_DB / 20.0)
+    return result
 
 
 def _fill_grid(beats: np.ndarray, sounding: np.ndarray, period: float) -> np.ndarray:
@@ -378,7 +383,7 @@ def _fill_grid(beats: np.ndarray, sounding: np.ndarray, period: float) -> np.nda
     # see it, and the beat a period before the chain's first one lands up to a frame short of 0.
     head = beats[0] - local * np.arange(1, int((beats[0] - first + HEAD_BEAT_FRAMES) / local) + 1)
     tail = beats[-1] + local * np.arange(1, int((last - beats[-1]) / local) + 1)
-    out = np.concatenate([head[::-1], beats.astype(np.float64), tail])
+    out: np.ndarray = np.concatenate([head[::-1], beats.astype(np.float64), tail])
     out = out[(out >= first - HEAD_BEAT_FRAMES) & (out <= min(last, n - 1) + 0.5)]
     return out
 
@@ -413,7 +418,8 @@ _SUBDIV = 12
 
 
 def _sample(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    return np.interp(pos, np.arange(x.shape[0]), x, left=0.0, right=0.0)
+    result: np.ndarray = np.interp(pos, np.arange(x.shape[0]), x, left=0.0, right=0.0)
+    return result
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
@@ -603,7 +609,7 @@ class ChromaSums:
 
     @property
     def n(self) -> int:
-        return self.csq.shape[0] - 1
+        return int(self.csq.shape[0]) - 1
 
 
 def harmonic_contrast(chroma: np.ndarray | ChromaSums, beats: np.ndarray, span: float) -> float:
@@ -646,12 +652,12 @@ def harmonic_contrast(chroma: np.ndarray | ChromaSums, beats: np.ndarray, span: 
         return 1.0 - float(within.sum()) / total
 
     fits = {ph: explained(ph) for ph in np.arange(0.0, span, min(0.5, span / 4.0))}
-    fits = {ph: v for ph, v in fits.items() if v is not None}
-    if not fits:
+    scored = {ph: v for ph, v in fits.items() if v is not None}
+    if not scored:
         return 0.0
-    best = max(fits, key=fits.get)
+    best = max(scored, key=scored.__getitem__)
     moved = explained(best + span / 2.0)
-    return 0.0 if moved is None else max(0.0, fits[best] - moved)
+    return 0.0 if moved is None else max(0.0, scored[best] - moved)
 
 
 HARMONIC_SPANS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
@@ -709,7 +715,7 @@ def harmonic_level(chroma: np.ndarray | ChromaSums, beats: np.ndarray, *, tempo:
     """
     contrast = harmonic_period(chroma, beats)
     bar = max(contrast[3.0], contrast[4.0])
-    bar_like = max((k for k in contrast if k >= 1.5), key=contrast.get)
+    bar_like = max((k for k in contrast if k >= 1.5), key=contrast.__getitem__)
     if bar <= 0:
         return 1.0
     if bar_like == 8.0 and contrast[8.0] >= HARMONIC_LEVEL_RATIO * bar and tempo / 2 >= MIN_BPM:
@@ -832,7 +838,8 @@ def _divisions(pattern: np.ndarray) -> tuple[float, float, float]:
     half = profile[_SUBDIV // 2]
     third = 0.5 * (profile[_SUBDIV // 3] + profile[2 * _SUBDIV // 3])
     quarter = 0.5 * (profile[_SUBDIV // 4] + profile[3 * _SUBDIV // 4])
-    return tuple(float(np.log((v + 1e-2) / on)) for v in (half, third, quarter))
+    in_two, in_three, in_four = (float(np.log((v + 1e-2) / on)) for v in (half, third, quarter))
+    return in_two, in_three, in_four
 
 
 def _candidate_features(
@@ -948,7 +955,7 @@ def shipped_level_model() -> LevelModel | None:
     return load_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
 
 
-def describe_shipped_level_model() -> dict:
+def describe_shipped_level_model() -> dict[str, Any]:
     """models/metrical_level.json as /api/v1/models lists it (loaded, or the reason it is not)."""
     return describe_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
 
@@ -1049,8 +1056,8 @@ def track_pulse(
     # doubled two slow piano chorales in 59 that the flux gets right); the beats are tracked on the
     # learned activation, which peaks on the beat itself in rooms, mastered mixes and soft attacks.
     learned = activations is not None and activations.beat.shape[0] == n
-    track_odf = beat_detection_function(activations.beat, width=width) if learned else odf
-    down = activations.downbeat if learned else None
+    track_odf = beat_detection_function(activations.beat, width=width) if learned and activations is not None else odf
+    down = activations.downbeat if learned and activations is not None else None
 
     bpms = MIN_BPM * 2.0 ** (np.arange(int(np.log2(MAX_BPM / MIN_BPM) * 240) + 1) / 240.0)
     strength = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms)
@@ -1091,7 +1098,7 @@ def track_pulse(
         if post:
             # Metrical levels nest: double = the beats plus their midpoints; half = every other
             # beat, on the phase where the chords change and the bass/kick and accents fall.
-            if max(post, key=post.get) == 2.0:
+            if max(post, key=post.__getitem__) == 2.0:
                 beats = np.sort(np.concatenate([beats, beats[:-1] + 0.5 * np.diff(beats)]))
             else:
                 beats = beats[downbeat_phase(feats, 2)[0] :: 2]
@@ -1154,8 +1161,8 @@ def divide_slow_grid(beats: np.ndarray, feats: dict[str, np.ndarray]) -> tuple[n
 def estimate_rhythm(
     features: SharedFeatures,
     *,
-    level_model: LevelModel | None | str = "shipped",
-    beat_net: BeatNet | BeatNetEnsemble | None | str = "shipped",
+    level_model: Literal["shipped"] | LevelModel | None = "shipped",
+    beat_net: Literal["shipped"] | BeatNet | BeatNetEnsemble | None = "shipped",
 ) -> RhythmResult:
     """Tempo, beats, downbeats and meter of the analysed audio.
 

@@ -186,7 +186,8 @@ def _compress(chroma: np.ndarray, c: float) -> np.ndarray:
     if c <= 0:
         return chroma
     peak = chroma.max(axis=0, keepdims=True)
-    return np.log1p(c * chroma / np.maximum(peak, 1e-12)) * (peak > 0)
+    result: np.ndarray = np.log1p(c * chroma / np.maximum(peak, 1e-12)) * (peak > 0)
+    return result
 
 
 def subtract_partials(semitone_spec: np.ndarray, *, partials: tuple[tuple[int, float], ...]) -> np.ndarray:
@@ -221,7 +222,7 @@ def ends_like_a_piece(rms: np.ndarray, frame_rate: float, config: KeyConfig = Ke
     if sounding.size == 0:
         return True
     tail = rms[-max(1, int(round(config.piece_end_s * frame_rate))) :]
-    return float(tail.min()) <= float(np.median(sounding)) * 10.0 ** (config.piece_end_db / 20.0)
+    return bool(float(tail.min()) <= float(np.median(sounding)) * 10.0 ** (config.piece_end_db / 20.0))
 
 
 def _unit_sum(v: np.ndarray) -> np.ndarray:
@@ -249,7 +250,8 @@ def key_correlations(pcd: np.ndarray, profiles: tuple[str, ...]) -> np.ndarray:
     norm = np.linalg.norm(centred)
     if norm <= 0:
         return np.zeros(24)
-    return (_profile_matrix(tuple(profiles)) @ (centred / norm)).mean(axis=0)
+    result: np.ndarray = (_profile_matrix(tuple(profiles)) @ (centred / norm)).mean(axis=0)
+    return result
 
 
 def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> KeyResult:
@@ -268,6 +270,7 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     if contrast >= config.min_contrast:
         clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     else:  # flat, but shaped like a key (min_fit is set here)
+        assert config.min_fit is not None  # the return above leaves a flat clip here only with min_fit set
         clarity = config.flat_confidence * (fit - config.min_fit) / max(1.0 - config.min_fit, 1e-9)
     order = np.argsort(corr)[::-1]
     best, second = int(order[0]), int(order[1])

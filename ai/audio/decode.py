@@ -41,7 +41,8 @@ class DecodedAudio:
 
     def mono(self) -> np.ndarray:
         """np.ndarray [shape=(n,), dtype=float32]: the mean of the channels."""
-        return self.samples.mean(axis=0, dtype=np.float32) if self.channels > 1 else self.samples[0]
+        out: np.ndarray = self.samples.mean(axis=0, dtype=np.float32) if self.channels > 1 else self.samples[0]
+        return out
 
 
 def _looks_like_audio(head: bytes) -> bool:

@@ -213,7 +213,8 @@ def sub_block_powers(*, y: np.ndarray, sr: float) -> np.ndarray:
         return np.zeros(0)
     samples = y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
     energy = _k_energy_kernel(samples, k_weighting_sos(int(round(sr))), hop, n_sub)
-    return _channel_weights(y.shape[0]) @ energy
+    result: np.ndarray = _channel_weights(y.shape[0]) @ energy
+    return result
 
 
 def _block_loudness(sub_energy: np.ndarray, *, sub_per_block: int, hop: int) -> np.ndarray:
@@ -224,7 +225,8 @@ def _block_loudness(sub_energy: np.ndarray, *, sub_per_block: int, hop: int) -> 
     block_energy = csum[sub_per_block:] - csum[:-sub_per_block]
     power = np.maximum(block_energy, 0.0) / (sub_per_block * hop)
     with np.errstate(divide="ignore"):
-        return LOUDNESS_OFFSET + 10.0 * np.log10(power)
+        result: np.ndarray = LOUDNESS_OFFSET + 10.0 * np.log10(power)
+        return result
 
 
 def _gated_integrated(block_lufs: np.ndarray) -> float | None:
@@ -339,7 +341,7 @@ def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.nd
                 a = abs(acc[i])
                 if a > best:
                     best = a
-    return best
+    return float(best)  # exact: float32 widened (numba hands a Python float back either way)
 
 
 @numba.njit(cache=True, fastmath=True, nogil=True)

@@ -788,15 +788,15 @@ def _play(
             if (h.pitch, h.step) in seen:
                 continue
             seen.add((h.pitch, h.step))
-            velocity = float(h.velocity)
+            hit_velocity = float(h.velocity)
             if h.role in _TIMEKEEPING_ROLES:
                 weight = metric_weight(
                     h.step * step_seconds, seconds_per_beat=4 * step_seconds, beats_per_bar=max(1, steps // 4)
                 )
-                velocity *= 0.78 + 0.22 * weight
-            if h.role in ("kick", "snare") and h.step in pulse_starts[:1] and velocity > 60:
-                velocity *= 1.05
+                hit_velocity *= 0.78 + 0.22 * weight
+            if h.role in ("kick", "snare") and h.step in pulse_starts[:1] and hit_velocity > 60:
+                hit_velocity *= 1.05
             start_t = bar_start + h.step * step_seconds
             length = min(step_seconds * 0.9, 0.12) if h.pitch not in (CRASH, OPEN_HAT, RIDE) else step_seconds * 1.8
-            notes.append(Note(h.pitch, start_t, start_t + length, int(np.clip(round(velocity), 1, 127))))
+            notes.append(Note(h.pitch, start_t, start_t + length, int(np.clip(round(hit_velocity), 1, 127))))
     return notes

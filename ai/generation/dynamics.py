@@ -30,6 +30,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class ClassTable:
     cells: tuple[Cell | None, ...]  # per 16th of the bar
 
 
-def _table(raw: dict) -> ClassTable:
+def _table(raw: dict[str, Any]) -> ClassTable:
     """One class's table; cells seen fewer than SHRINK times are pulled toward no accent and the
     class's pooled spread."""
     n = np.array(raw["n"], dtype=float)
@@ -93,7 +94,7 @@ def _role_steps(steps: int, pulses: Sequence[int]) -> list[tuple[int, ...]]:
 class GrooveDynamics:
     """The fitted velocity tables; :meth:`apply` re-voices a clip (see the module doc)."""
 
-    def __init__(self, model: dict) -> None:
+    def __init__(self, model: dict[str, Any]) -> None:
         if int(model.get("steps_per_beat", 0)) != STEPS_PER_BEAT:
             raise ValueError("groove dynamics model: steps_per_beat must be 4")
         self.sources: dict[str, list[str]] = dict(model.get("sources", {}))
@@ -141,7 +142,7 @@ class GrooveDynamics:
         roles = _role_steps(sum(pulses), pulses)
         if step >= len(roles):
             return None
-        found = [table.cells[s] for s in roles[step] if table.cells[s] is not None]
+        found = [cell for cell in (table.cells[s] for s in roles[step]) if cell is not None]
         if not found:
             return None
         return Cell(float(np.mean([c.accent for c in found])), float(np.mean([c.spread for c in found])))
@@ -244,9 +245,9 @@ def load_dynamics(models_dir: Path) -> GrooveDynamics | None:
     return found if isinstance(found, GrooveDynamics) else None
 
 
-def describe_dynamics(models_dir: Path) -> dict:
+def describe_dynamics(models_dir: Path) -> dict[str, Any]:
     """The tables as /api/v1/models and the status file list them (loaded, or why not)."""
-    out: dict = {
+    out: dict[str, Any] = {
         "name": "groove_dynamics",
         "family": "generation",
         "serves": "the drum and bass velocities of every generation backend",

@@ -203,7 +203,7 @@ def _time_advance_predicate(family: str) -> Callable[[Any], bool]:
     if family == "drums_rnn":
         return lambda event: isinstance(event, frozenset) and not event
     if family in ("melody_rnn", "improv_rnn"):
-        return lambda event: isinstance(event, (int, np.integer)) and event < 0  # NOTE_OFF, NO_EVENT
+        return lambda event: isinstance(event, (int, np.integer)) and bool(event < 0)  # NOTE_OFF, NO_EVENT
     if family == "polyphony_rnn":
         from magenta.models.polyphony_rnn import polyphony_lib
 
@@ -274,7 +274,8 @@ class _Sampler:
 
 def _normalised(p: Any) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, None)
-    return p / p.sum()
+    result: np.ndarray = p / p.sum()
+    return result
 
 
 def density_tilt(density: float) -> float:

@@ -337,9 +337,9 @@ def _bass_pitch(
     if role == "approach":
         if ctx.chromatic and rng.random() < 0.6:
             return _fold_into(next_root + (-1 if rng.random() < 0.7 else 1), *BASS_RANGE)
-        below = [p for p in ctx.scale if p < next_root]
-        above = [p for p in ctx.scale if p > next_root]
-        options = ([max(below)] if below else []) + ([min(above)] if above else [])
+        lower = [p for p in ctx.scale if p < next_root]
+        upper = [p for p in ctx.scale if p > next_root]
+        options = ([max(lower)] if lower else []) + ([min(upper)] if upper else [])
         return options[0] if len(options) == 1 or rng.random() < 0.6 else options[1]
     raise ValueError(role)
 

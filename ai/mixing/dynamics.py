@@ -185,7 +185,8 @@ class DynamicsMeasure:
 
     def value(self, measure: str) -> float | None:
         """One of MEASURES by name."""
-        return getattr(self, measure)
+        found: float | None = getattr(self, measure)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -500,7 +501,8 @@ def apply_compressor(*, samples: np.ndarray, sr: int, compressor: dict[str, Any]
         )
         if stage.get("makeup_db"):
             plugins.append(pedalboard.Gain(gain_db=float(stage["makeup_db"])))
-    out = pedalboard.Pedalboard(plugins)(_validated(samples), sr)
+    board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    out = board(_validated(samples), sr)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
@@ -538,7 +540,8 @@ def _block_levels(samples: np.ndarray, sr: int) -> np.ndarray:
     hop = max(1, int(round(loudness.HOP_S * sr)))
     power = sub[: n * per].reshape(n, per).sum(axis=1) / (per * hop)
     with np.errstate(divide="ignore"):
-        return loudness.LOUDNESS_OFFSET + 10 * np.log10(power)
+        result: np.ndarray = loudness.LOUDNESS_OFFSET + 10 * np.log10(power)
+        return result
 
 
 def find_sections(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
@@ -592,7 +595,7 @@ def find_sections(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
         j = int(back[j])
     bounds.reverse()
     bounds[-1] = (bounds[-1][0], n)
-    sections = []
+    sections: list[dict[str, Any]] = []  # {"_i": first block, "_j": end block, "level_lufs": float | None}
     for i, j in bounds:
         level = _mean_level(levels[i:j][active[i:j]])
         if sections and (

@@ -236,7 +236,7 @@ def find_masking(
             kick_view = in_bus is not None and role_j == "bass"
             if i == j or (not kick_view and ROLE_PRIORITY.get(role_i, 2) < ROLE_PRIORITY.get(role_j, 2)):
                 continue
-            bands = in_bus if kick_view else own
+            bands = in_bus if kick_view and in_bus is not None else own
             if bands.size == 0:
                 continue
             active = power[i, bands] >= power[i, bands].max(axis=1, keepdims=True) * active_floor

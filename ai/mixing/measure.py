@@ -298,7 +298,7 @@ def role_from_audio(samples: np.ndarray, sr: int) -> tuple[str, str | None]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _close_run(value: float, run: int, peak: float, flat_min: int) -> tuple[int, int, int]:
+def _close_run(value: np.floating[Any], run: int, peak: float, flat_min: int) -> tuple[int, int, int]:
     """(clipped samples, clipped runs, lone full-scale samples) of a finished run of equal samples."""
     level = abs(value)
     full_scale = level >= CLIP_LEVEL and level <= 1.0
@@ -383,7 +383,8 @@ def _block_means(channel: np.ndarray, block: int) -> np.ndarray:
     n_blocks = channel.size // block
     if n_blocks == 0:
         return np.array([float(np.mean(channel, dtype=np.float64)) if channel.size else 0.0])
-    return channel[: n_blocks * block].reshape(n_blocks, block).sum(axis=1).astype(np.float64) / block
+    result: np.ndarray = channel[: n_blocks * block].reshape(n_blocks, block).sum(axis=1).astype(np.float64) / block
+    return result
 
 
 def scan_channels(
@@ -505,8 +506,10 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         band_relative[name] = 10 * math.log10(power / total) if power > 0 and total > 0 else None
 
     rumble = low_end(mid=mid, sr=sr, cutoff_hz=cutoff, total_power=total)
-    low = (freqs > 20) & (freqs < 250)
-    low_peak = float(freqs[low][np.argmax(spectrum[low])]) if total > 0 and spectrum[low].max() > 0 else None
+    low_bins = (freqs > 20) & (freqs < 250)
+    low_peak = (
+        float(freqs[low_bins][np.argmax(spectrum[low_bins])]) if total > 0 and spectrum[low_bins].max() > 0 else None
+    )
 
     width, correlation = stereo_image(samples)
     if track.channels_in == 1:

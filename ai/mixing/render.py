@@ -167,7 +167,7 @@ class RenderResult:
 
     @property
     def duration_s(self) -> float:
-        return self.samples.shape[1] / self.sample_rate
+        return int(self.samples.shape[1]) / self.sample_rate
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the samples, JSON-ready."""
@@ -256,7 +256,8 @@ def process_track(samples: np.ndarray, sr: int, moves: list[Move]) -> np.ndarray
     out = samples
     plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
     if plugins:
-        out = np.ascontiguousarray(pedalboard.Pedalboard(plugins)(out, sr), dtype=np.float32)
+        board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+        out = np.ascontiguousarray(board(out, sr), dtype=np.float32)
     for move in moves:
         if move.kind == "compressor":
             out = apply_compressor(samples=out, sr=sr, compressor=move.params)
@@ -311,7 +312,8 @@ def plan_moves(
 
     for s in suggestions:
         target = _target_of(s)
-        kind = s.action.get("kind") if s.action else None
+        action = s.action or {}  # no action, or an empty one: no move
+        kind = action.get("kind")
         if s.info:
             skip(s, "advice, not a problem (info)")
             continue
@@ -348,7 +350,7 @@ def plan_moves(
             skip(s, f"kind {kind!r} not asked for (apply)")
             continue
         if kind == "eq":
-            eq = dict(s.action["eq"])
+            eq = dict(action["eq"])
             if eq.get("type") not in (*EQ_PEAK_TYPES, "high_pass", "low_shelf", "high_shelf"):
                 skip(s, f"EQ type {eq.get('type')!r} is not rendered")
                 continue
@@ -363,7 +365,7 @@ def plan_moves(
                 acted_on.append(s)
                 continue
         elif kind == "compressor":
-            params = {k: v for k, v in s.action["compressor"].items()}
+            params = {k: v for k, v in action["compressor"].items()}
             stages = params.get("stages") or [params]
             if any(float(stage.get("ratio", 1.0)) < 1.0 for stage in stages):
                 skip(s, "a ratio below 1 is an expander, not rendered")
@@ -374,18 +376,18 @@ def plan_moves(
             compressors[target] = Move("compressor", params, _source(s))
             moves[target].append(compressors[target])
         elif kind == "automation":
-            if target == MIX_BUS or not s.action.get("sections"):
+            if target == MIX_BUS or not action.get("sections"):
                 skip(s, "volume automation is rendered on a track with sections only")
                 continue
-            moves[target].append(Move("automation", {"sections": list(s.action["sections"])}, _source(s)))
+            moves[target].append(Move("automation", {"sections": list(action["sections"])}, _source(s)))
         elif kind == "gain":
-            moves[target].append(Move("gain", {"gain_db": float(s.action["gain_db"])}, _source(s)))
+            moves[target].append(Move("gain", {"gain_db": float(action["gain_db"])}, _source(s)))
         elif kind == "pan":
             if target == MIX_BUS:
                 skip(s, "a pan move on the mix bus is not rendered")
                 continue
             moves[target] = [m for m in moves[target] if m.kind != "pan"]
-            moves[target].append(Move("pan", {"pan": float(s.action["pan"])}, _source(s)))
+            moves[target].append(Move("pan", {"pan": float(action["pan"])}, _source(s)))
         acted_on.append(s)
     return _Plan(moves, skipped, acted_on)
 
@@ -434,7 +436,8 @@ def limit(samples: np.ndarray, sr: int, *, gain_db: float, ceiling_db: float) ->
         ),
         pedalboard.Gain(gain_db=ceiling_db - LIMITER_THRESHOLD_DB),
     ]
-    return np.ascontiguousarray(pedalboard.Pedalboard(plugins)(samples, sr), dtype=np.float32)
+    board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    return np.ascontiguousarray(board(samples, sr), dtype=np.float32)
 
 
 def _limited(samples: np.ndarray, sr: int, drive_db: float, peak_db: float) -> tuple[np.ndarray, float, float]:
@@ -769,7 +772,8 @@ def compare_findings(acted_on: list[Suggestion], after: list[Suggestion]) -> dic
     """Which acted-on findings are gone from ``after`` (no problem finding with the same
     :func:`finding_key`), and which remain."""
     remaining_keys = {finding_key(s) for s in after if not s.info}
-    gone, remaining = [], []
+    gone: list[dict[str, Any]] = []
+    remaining: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for s in acted_on:
         key = finding_key(s)

@@ -23,6 +23,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -185,14 +186,15 @@ class RoleModel:
         scores = self.prior[None, :] + np.stack([forest.scores(x) for forest in self.forests], axis=1)
         scores -= scores.max(axis=1, keepdims=True)
         odds = np.exp(scores)
-        return odds / odds.sum(axis=1, keepdims=True)
+        result: np.ndarray = odds / odds.sum(axis=1, keepdims=True)
+        return result
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The model as JSON-ready data. Thresholds are written as the shortest decimal that reads
         back as the same float32 (the trees compare float32 features, as scikit-learn does), so
         the file is small and the splits exact."""
 
-        def compact(tree: Tree) -> dict:
+        def compact(tree: Tree) -> dict[str, Any]:
             data = tree.to_dict()
             data["threshold"] = [float(str(np.float32(v))) for v in tree.threshold]
             return data
@@ -207,7 +209,7 @@ class RoleModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, *, expected: tuple[str, ...] = FEATURE_NAMES) -> RoleModel:
+    def from_dict(cls, data: dict[str, Any], *, expected: tuple[str, ...] = FEATURE_NAMES) -> RoleModel:
         """The model in ``data``; ValueError when its features are not ``expected`` or it is malformed."""
         names = tuple(data["feature_names"])
         if names != expected:
@@ -243,7 +245,7 @@ def _stft_power(y: np.ndarray) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(y.astype(np.float32, copy=False), N_FFT)[::HOP]
     windowed = frames * np.hanning(N_FFT).astype(np.float32)
     spectrum = scipy.fft.rfft(windowed, axis=1, overwrite_x=True)
-    power = np.square(spectrum.real)
+    power: np.ndarray = np.square(spectrum.real)
     power += np.square(spectrum.imag)
     return power
 
@@ -316,7 +318,8 @@ def _cepstrum(p: np.ndarray, freqs: np.ndarray, loud: float) -> np.ndarray:
     starts = np.unique(np.searchsorted(freqs, edges))
     bands = np.add.reduceat(p, starts, axis=1)
     floor = loud / starts.size * 10.0 ** (FLATNESS_FLOOR_DB / 10.0)
-    return scipy.fft.dct(10.0 * np.log10(bands + floor), type=2, norm="ortho", axis=1, n=CEPSTRUM_BANDS)
+    result: np.ndarray = scipy.fft.dct(10.0 * np.log10(bands + floor), type=2, norm="ortho", axis=1, n=CEPSTRUM_BANDS)
+    return result
 
 
 def _periodicity(flux: np.ndarray) -> float:
@@ -508,7 +511,7 @@ def load_role_model(path: Path = SHIPPED_MODEL) -> RoleModel | None:
     return _load(Path(path))[0]
 
 
-def describe_role_model(path: Path = SHIPPED_MODEL) -> dict:
+def describe_role_model(path: Path = SHIPPED_MODEL) -> dict[str, Any]:
     """What /api/v1/models and the status file can say of the model: loaded or why not."""
     model, error = _load(Path(path))
     out = {

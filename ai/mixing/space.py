@@ -633,7 +633,7 @@ def feature_vector(measure: SpaceMeasure) -> np.ndarray:
     has_tail = measure.tail_db is not None
     fast = _log2_time(measure.fast_decay_s, 0.05)
     values = {
-        "tail_level_db": -(measure.tail_db if has_tail else float(MAX_DEPTH_DB)),
+        "tail_level_db": -(measure.tail_db if measure.tail_db is not None else float(MAX_DEPTH_DB)),
         "has_tail": 1.0 if has_tail else 0.0,
         "log2_decay_s": _log2_time(measure.decay_s if has_tail else None, NO_TAIL_DECAY_S),
         "log2_early_decay_s": _log2_time(measure.early_decay_s, 0.05),

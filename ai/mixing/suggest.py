@@ -473,7 +473,7 @@ def masking_suggestions(
 
 def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion]:
     """Headroom of the sum of the stems, and what mastering to ``target`` will take."""
-    out = []
+    out: list[Suggestion] = []
     lufs, tp = mix.get("integrated_lufs"), mix.get("true_peak_dbtp")
     if lufs is None or tp is None:
         return out
@@ -544,7 +544,10 @@ def mastering_findings(
                 f"{target.ceiling_dbtp:g} dBTP (about {reduction:.1f} dB of limiting on the peaks"
                 + ("; more than 6 dB will be audible: compress the mix first)." if reduction > 6 else ").")
             )
-            action = {"kind": "limiter", "limiter": {"ceiling_dbtp": target.ceiling_dbtp, "gain_db": gain}}
+            action: dict[str, Any] = {
+                "kind": "limiter",
+                "limiter": {"ceiling_dbtp": target.ceiling_dbtp, "gain_db": gain},
+            }
         else:
             move = f"{'Raise' if gain > 0 else 'Lower'} {subject} by {abs(gain):.1f} dB."
             action = {"kind": "gain", "gain_db": gain}
@@ -665,9 +668,11 @@ def _on_bins(spectra: Any, freqs: np.ndarray) -> np.ndarray:
     """A long-term spectrum (power per bin) moved onto other bins ``freqs`` (another sample rate):
     the power density is interpolated, then scaled to the new bin width."""
     if spectra.freqs.shape == freqs.shape and np.allclose(spectra.freqs, freqs):
-        return spectra.spectrum
+        spectrum: np.ndarray = spectra.spectrum
+        return spectrum
     density = spectra.spectrum / spectra.freqs[1]
-    return np.interp(freqs, spectra.freqs, density, right=0.0) * freqs[1]
+    result: np.ndarray = np.interp(freqs, spectra.freqs, density, right=0.0) * freqs[1]
+    return result
 
 
 def quality(suggestions: list[Suggestion]) -> tuple[int, str]:
@@ -777,7 +782,12 @@ def suggest(
         gains = balance_gains(items_from(analyses), sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
-        level_moves = {s.track: float(s.action["gain_db"]) for s in suggestions if s.type == "level" and s.action}
+        # Keyed by track name (looked up by name only, so a finding without a track adds nothing).
+        level_moves = {
+            s.track: float(s.action["gain_db"])
+            for s in suggestions
+            if s.type == "level" and s.action and s.track is not None
+        }
         # Masking as the stems sound now, except that a track flagged as too quiet is judged at the
         # level its level move gives it (being covered is then the level problem, not an EQ one).
         # A track flagged as too loud stays in at its own level: its excess may sit in one band (a

@@ -279,7 +279,8 @@ def eq_response_db(
         raise ValueError(f"unknown EQ kind {kind!r}")
     z = np.exp(-2j * math.pi * np.asarray(freqs, dtype=np.float64) / sample_rate)
     response = (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    return 20 * np.log10(np.maximum(np.abs(response), 1e-12))
+    result: np.ndarray = 20 * np.log10(np.maximum(np.abs(response), 1e-12))
+    return result
 
 
 # ----------------------------------------------------------------------------------- the model
@@ -300,7 +301,8 @@ class RoleCurve:
     def active(self) -> np.ndarray:
         """np.ndarray [shape=(61,), dtype=bool]: the role's range (see ACTIVE_RANGE_DB)."""
         centre = np.nan_to_num(self.centre_db, nan=CURVE_FLOOR_DB)
-        return centre >= centre.max() - ACTIVE_RANGE_DB
+        result: np.ndarray = centre >= centre.max() - ACTIVE_RANGE_DB
+        return result
 
 
 @dataclass(frozen=True)
@@ -743,7 +745,8 @@ def _prominence(*, spectrum: np.ndarray, freqs: np.ndarray, grid: np.ndarray) ->
     floor = _smooth_log(fine, sigma_steps)
     for _ in range(RESONANCE_CLIP_ROUNDS):
         floor = _smooth_log(np.minimum(fine, floor), sigma_steps)
-    return fine - floor
+    result: np.ndarray = fine - floor
+    return result
 
 
 def _bell_prominence(centre: float, gain_db: float, q: float, grid: np.ndarray) -> np.ndarray:
@@ -755,7 +758,8 @@ def _bell_prominence(centre: float, gain_db: float, q: float, grid: np.ndarray) 
     floor = _smooth_log(fine, sigma_steps)
     for _ in range(RESONANCE_CLIP_ROUNDS):
         floor = _smooth_log(np.minimum(fine, floor), sigma_steps)
-    return fine - floor
+    result: np.ndarray = fine - floor
+    return result
 
 
 def find_resonances(*, spectrum: np.ndarray, freqs: np.ndarray, min_db: float = 0.0) -> list[Resonance]:
