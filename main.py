@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 
+from ai import pools  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
@@ -49,6 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         projects=ProjectStore(settings.projects_dir),
     )
     app.state.engine = engine
+    pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
     background = startup.start_background_work(engine)
     status_writer = StatusFileWriter(
         settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
@@ -64,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.gather(*background, return_exceptions=True)
         await engine.core.aclose()
         engine.pool.shutdown(wait=False, cancel_futures=True)
+        pools.shutdown()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

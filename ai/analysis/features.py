@@ -21,6 +21,7 @@ import numba
 import numpy as np
 import scipy.fft
 
+from ai import pools
 from ai.analysis.constants import (
     BASS_MIDI_MAX,
     HOP,
@@ -34,7 +35,6 @@ from ai.analysis.constants import (
     PITCH_FMAX,
     PITCH_FMIN,
 )
-from ai.analysis.side_threads import SIDE_THREADS
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     mag_t = mag.T  # (frames, bins), C-ordered view
 
     # The pitch side runs on a second thread while this one computes the onset side.
-    pitch = SIDE_THREADS.submit(_pitch_features, mag_t, freqs, n_frames)
+    pitch = pools.side().submit(_pitch_features, mag_t, freqs, n_frames)
 
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
     mel = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)  # (N_MELS, frames), shared with the rhythm

@@ -17,10 +17,10 @@ import numba
 import numpy as np
 import soxr
 
+from ai import pools
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
-from ai.analysis.side_threads import SIDE_THREADS
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import measure_loudness
@@ -202,7 +202,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
-    loudness = SIDE_THREADS.submit(_loudness, audio)
+    loudness = pools.side().submit(_loudness, audio)
     loudness_note_at = len(notes)
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
     zcr = _zero_crossing_rate(mono)

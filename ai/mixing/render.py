@@ -32,7 +32,6 @@ import math
 import os
 import time
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +39,7 @@ import numpy as np
 import pedalboard
 import soundfile as sf
 
+from ai import pools
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import LevelItem, level_items, pan_gains, render_mix
@@ -644,8 +644,10 @@ def render_mix_report(
     def run_chain(k: int) -> np.ndarray:
         return process_track(prepared[k].samples, sr, plan.moves[names[k]])
 
-    with ThreadPoolExecutor(max_workers=_workers(len(prepared), workers)) as pool:
-        processed = list(pool.map(run_chain, range(len(prepared))))
+    if _workers(len(prepared), workers) == 1:
+        processed = [run_chain(k) for k in range(len(prepared))]
+    else:
+        processed = list(pools.tracks().map(run_chain, range(len(prepared))))
     lap("process")
 
     # Faders and pans.

@@ -54,13 +54,12 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ai import pools
 from ai.analysis.pipeline import estimate_tempo
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
@@ -158,11 +157,11 @@ def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) ->
 
 
 def _in_pool(function: Any, items: list[Any], workers: int | None) -> list[Any]:
-    workers = workers or min(4, os.cpu_count() or 1, len(items))
-    if workers <= 1 or len(items) <= 1:
+    """``function`` over ``items`` on the shared per-track pool (ai.pools), or in this thread
+    with ``workers=1`` or a single item."""
+    if workers == 1 or len(items) <= 1:
         return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, items))
+    return list(pools.tracks().map(function, items))
 
 
 # ----------------------------------------------------------------------------------- per track

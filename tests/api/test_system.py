@@ -213,3 +213,15 @@ def test_a_json_body_without_a_length_is_read_only_up_to_its_limit(client: TestC
     # Read whole before (and then refused for its chords); now refused once past the limit.
     response = client.post("/api/v1/generate/midi", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413 and "JSON body" in response.json()["detail"]
+
+
+def test_the_lifespan_owns_the_analysis_thread_pools(tmp_path: Path) -> None:
+    from ai import pools
+
+    pools.shutdown()
+    with engine_client(make_settings(tmp_path)) as started:
+        assert pools._side is not None and pools._tracks is not None  # created at start-up
+        side = pools.side()
+        assert started.get("/health").status_code == 200
+    assert pools._side is None and pools._tracks is None  # shut down with the service
+    assert side._shutdown  # noqa: SLF001 - the executor itself was stopped
