@@ -237,7 +237,7 @@ def train(args: argparse.Namespace) -> None:
 def phase_check(specs: list[str], model: Path, weights: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)) -> None:
     """How often the bar phase is right, on the annotated beats of ``specs`` (use FOLDER@hold: items
     the network never saw), for each weight of the downbeat activation in the bar-phase evidence
-    (:data:`ai.analysis.rhythm.DOWNBEAT_WEIGHT` is chosen from this print)."""
+    (:data:`ai.analysis.rhythm.meter.DOWNBEAT_WEIGHT` is chosen from this print)."""
     from ai.analysis import rhythm
     from ai.analysis.beat_net import beat_activations
     from ai.analysis.features import compute_features
@@ -266,7 +266,7 @@ def phase_check(specs: list[str], model: Path, weights: tuple[float, ...] = (0.0
             rows.append((feats, int(str(entry["meter"]).split("/")[0]), first))
     print(f"{len(rows)} items with downbeats")
     for weight in weights:
-        rhythm.DOWNBEAT_WEIGHT = weight
+        rhythm.meter.DOWNBEAT_WEIGHT = weight  # read by downbeat_phase in rhythm/meter.py
         right = sum(rhythm.downbeat_phase(feats, bar)[0] == first % bar for feats, bar, first in rows)
         print(
             f"downbeat weight {weight:4.1f}: bar phase right in {right}/{len(rows)} ({100 * right / len(rows):.1f} %)"
