@@ -557,7 +557,7 @@ def main() -> None:
             if item.name != "groove_dynamics.json":
                 os.symlink(item.resolve(), folder / item.name)
         models = folder
-    settings = Settings(load_magenta="magenta" in backends, models_dir=models)
+    settings = Settings(load_magenta=bool({"auto", "magenta"} & set(backends)), models_dir=models)
     classes = drum_class_of()
     results: dict = {}
     with TestClient(create_app(settings), base_url="http://localhost") as client:

@@ -21,11 +21,14 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
+
 from training import mma_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 PRIMER_BARS = 2
 MAX_PER_STYLE = 8
+MIN_TYPICAL = 3  # fewer typical clips than this: the style keeps its first clips, typical or not
 VARIANT = re.compile(r"(sus|plus|intro|fill|horn|strings?|voice|piano|guitar|organ)", re.IGNORECASE)
 
 STYLE_BEATS_PER_BAR = {"waltz": 3}  # every other style: 4/4 clips only
@@ -130,20 +133,51 @@ def primer_sources() -> dict[str, tuple[str, ...]]:
     return {style: own[style] for style in STYLE_MAP}
 
 
+def _fingerprint(clip: list[dict]) -> np.ndarray:
+    """A two-bar drum clip's style fingerprint: per instrument group (kick, snare, hats, ride,
+    toms, crash), how often each 16th of the bar is struck (as bench/groove_quality.py measures
+    styles)."""
+    from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
+
+    group_of_class = (0, 1, 2, 2, 4, 4, 4, 5, 3)  # Magenta's nine classes -> the six groups
+    group = {p: group_of_class[c] for c, pitches in enumerate(DEFAULT_DRUM_TYPE_PITCHES) for p in pitches}
+    out = np.zeros((6, 16))
+    for hit in clip:
+        g = group.get(int(hit["pitch"]))
+        if g is not None:
+            out[g, int(round(float(hit["start_beats"]) * 4)) % 16] += 1.0 / PRIMER_BARS
+    return np.minimum(out, 1.0).ravel()
+
+
+def typical(clips_by_style: dict[str, list[list[dict]]]) -> dict[str, list[bool]]:
+    """Per style, whether each clip is nearer its own style's centroid than any other style's
+    (styles in one meter compared with each other): a clip that sounds like another style would
+    blur the style it primes (bench/groove_quality.py tells generated styles apart the same way)."""
+    prints = {style: [_fingerprint(c) for c in clips] for style, clips in clips_by_style.items()}
+    centroids = {style: np.mean(p, axis=0) for style, p in prints.items() if p}
+    meter = {style: STYLE_BEATS_PER_BAR.get(style, 4) for style in clips_by_style}
+    out: dict[str, list[bool]] = {}
+    for style, fingerprints in prints.items():
+        rivals = [s for s in centroids if meter[s] == meter[style]]
+        out[style] = [min(rivals, key=lambda s: float(np.linalg.norm(f - centroids[s]))) == style for f in fingerprints]
+    return out
+
+
 def build_primers(
     renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
 ) -> tuple[dict[str, list[list[dict]]], dict[str, list[str]]]:
     """Primer clips per style, and the ``style/groove`` each clip came from (same order).
 
     Base grooves come before their variants (Sus, Plus, Intro ...), one groove of each of the
-    style's MMA files in turn (:func:`primer_sources`), identical patterns once.
+    style's MMA files in turn (:func:`primer_sources`), identical patterns once; of those, the
+    clips :func:`typical` of their style (all of them when fewer than MIN_TYPICAL are).
     """
     by_style: dict[str, list[mma_corpus.Rendering]] = {}
     for rendering in renderings:
         if not rendering.heldout and rendering.midi.endswith("_0.mid"):
             by_style.setdefault(rendering.style, []).append(rendering)
-    primers: dict[str, list[list[dict]]] = {}
-    sources: dict[str, list[str]] = {}
+    every: dict[str, list[list[dict]]] = {}
+    every_names: dict[str, list[str]] = {}
     for style, mma_styles in primer_sources().items():
         candidates = []
         for rank, mma_style in enumerate(mma_styles):
@@ -154,7 +188,6 @@ def build_primers(
                 candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
         candidates.sort(key=lambda c: c[:3])
         seen: set[tuple] = set()
-        clips, names = [], []
         for *_, rendering in candidates:
             if rendering.numerator != STYLE_BEATS_PER_BAR.get(style, 4):
                 continue
@@ -163,13 +196,20 @@ def build_primers(
             if len(clip) < 4 or signature in seen:
                 continue
             seen.add(signature)
-            clips.append(clip)
-            names.append(f"{rendering.style}/{rendering.groove} ({rendering.numerator}/{rendering.denominator})")
-            if len(clips) >= max_per_style:
-                break
-        if clips:
-            primers[style] = clips
-            sources[style] = names
+            every.setdefault(style, []).append(clip)
+            every_names.setdefault(style, []).append(
+                f"{rendering.style}/{rendering.groove} ({rendering.numerator}/{rendering.denominator})"
+            )
+    keep = typical(every)
+    primers: dict[str, list[list[dict]]] = {}
+    sources: dict[str, list[str]] = {}
+    for style, clips in every.items():
+        chosen = [k for k in range(len(clips)) if keep[style][k]]
+        if len(chosen) < MIN_TYPICAL:
+            chosen = list(range(len(clips)))
+        chosen = chosen[:max_per_style]
+        primers[style] = [clips[k] for k in chosen]
+        sources[style] = [every_names[style][k] for k in chosen]
     return primers, sources
 
 

@@ -207,3 +207,17 @@ def test_groove_dynamics_fit_on_a_real_rendering(rendering_in_g: mma_corpus.Rend
     assert snare["n"][4] > 0 and snare["n"][12] > 0  # BasicRock's backbeat
     assert model["tables"]["default"]["4/4"]["bass"]["n"][0] >= 8  # a bass note on every downbeat
     assert model["drum_classes"]["36"] == "kick"
+
+
+def test_primer_clips_that_sound_like_another_style_are_not_typical() -> None:
+    from training.primers import typical
+
+    def clip(kick_steps: list[int], snare_steps: list[int]) -> list[dict]:
+        return [{"pitch": 36, "start_beats": s / 4} for s in kick_steps] + [
+            {"pitch": 38, "start_beats": s / 4} for s in snare_steps
+        ]
+
+    four = clip([0, 4, 8, 12, 16, 20, 24, 28], [4, 12, 20, 28])  # four on the floor
+    backbeat = clip([0, 8, 16, 24], [4, 12, 20, 28])
+    found = typical({"disco": [four, four, backbeat], "rock": [backbeat, backbeat, backbeat]})
+    assert found == {"disco": [True, True, False], "rock": [True, True, True]}
