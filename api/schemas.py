@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,10 +22,25 @@ class ErrorBody(BaseModel):
 # ---------------------------------------------------------------- generation
 
 
-class GenerationParams(BaseModel):
-    """Controls of every generation endpoint (query string, form body or JSON body)."""
+class CallerParams(BaseModel):
+    """Parameters a caller sends (query string, form or JSON): unknown names are refused, and so is
+    JSON true/false for a number (pydantic reads it as 1/0: `{"bars": true}` was one bar)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_not_booleans(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            for name, field in cls.model_fields.items():
+                kinds = get_args(field.annotation) or (field.annotation,)
+                if isinstance(values.get(name), bool) and bool not in kinds and {int, float} & set(kinds):
+                    raise InvalidParameter(name, "must be a number, not true or false")
+        return values
+
+
+class GenerationParams(CallerParams):
+    """Controls of every generation endpoint (query string, form body or JSON body)."""
 
     style: str | None = Field(
         None,
@@ -73,16 +88,6 @@ class GenerationParams(BaseModel):
     primer: str | None = Field(
         None, description="A MIDI clip to continue, base64-encoded (or upload it as the multipart field 'primer')."
     )
-
-    @field_validator(
-        "tempo", "bars", "temperature", "seed", "variations", "density", "swing", "humanize", mode="before"
-    )
-    @classmethod
-    def _numbers_not_booleans(cls, value: Any) -> Any:
-        # JSON true/false would be read as 1/0 (`{"bars": true}` as one bar): refuse it.
-        if isinstance(value, bool):
-            raise ValueError("must be a number, not true or false")
-        return value
 
     @field_validator("key")
     @classmethod
@@ -222,9 +227,7 @@ class AnalysisResponse(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class ProjectParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectParams(CallerParams):
     project_id: str = Field(description="The project's id as in its DAWG-CORE manifest.")
     target: str | None = Field(None, description="Loudness target for findings (see mixing).")
     roles: str | dict[str, str] | None = Field(
@@ -255,9 +258,7 @@ class ProjectAnalysisResponse(BaseModel):
 # ---------------------------------------------------------------- mixing
 
 
-class MixingParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MixingParams(CallerParams):
     project_id: str | None = Field(None, description="Take the stems of this project (see the stems convention).")
     target: str | None = Field(
         None,

@@ -384,3 +384,10 @@ def test_an_8_bit_file_is_not_called_clipped_for_its_resolution(client: TestClie
 
     assert "clipping" not in types(clean)  # was "clipped flat-topped at -6.0 dBFS"
     assert "clipping" in types(clipped)
+
+
+def test_true_or_false_for_a_number_is_refused_on_mixing_too(client: TestClient) -> None:
+    for path, body in (("suggest", {"tempo": True}), ("render", {"bit_depth": True})):
+        response = client.post(f"/api/v1/mixing/{path}", json=body)  # read as 1 before, then range-checked
+        assert response.status_code == 422, (path, response.text)
+        assert next(iter(body)) in response.json()["detail"] and "not true or false" in response.json()["detail"]
