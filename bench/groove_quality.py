@@ -49,6 +49,8 @@ sys.path.insert(0, str(REPO))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from main import create_app  # noqa: E402
+from training.groove_dynamics import DRUM_GROUPS as FEATURE_GROUPS  # noqa: E402
+from training.groove_dynamics import drum_classes  # noqa: E402
 from utils.settings import Settings  # noqa: E402
 
 BARS = 8
@@ -82,11 +84,8 @@ CHORDS = "Am F C G"
 
 
 def drum_class_of() -> dict[int, str]:
-    """GM drum note -> Magenta's nine drum classes (note_seq's default drum map)."""
-    from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
-
-    names = ("kick", "snare", "closed_hat", "open_hat", "low_tom", "mid_tom", "high_tom", "crash", "ride")
-    return {pitch: names[i] for i, pitches in enumerate(DEFAULT_DRUM_TYPE_PITCHES) for pitch in pitches}
+    """GM drum note -> Magenta's nine drum classes (the map the velocity tables were fitted with)."""
+    return drum_classes()
 
 
 # --- per-clip measures ------------------------------------------------------------------------
@@ -146,16 +145,6 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
         "fill_end": end_rate,
         "fill_other": other_rate,
     }
-
-
-FEATURE_GROUPS = {
-    "kick": ("kick",),
-    "snare": ("snare",),
-    "hats": ("closed_hat", "open_hat"),
-    "ride": ("ride",),
-    "toms": ("low_tom", "mid_tom", "high_tom"),
-    "crash": ("crash",),
-}
 
 
 def drum_features(notes: list[dict], *, bars: int, classes: dict[int, str]) -> np.ndarray:

@@ -35,6 +35,17 @@ TRIPLET_TOLERANCE = 0.05  # beats: how close to 1/3 or 2/3 of a beat an onset is
 BORROWED = {"metal": "rock"}
 
 
+# The instrument groups a drum clip's style is told by (bench/groove_quality.py, training.primers).
+DRUM_GROUPS: dict[str, tuple[str, ...]] = {
+    "kick": ("kick",),
+    "snare": ("snare",),
+    "hats": ("closed_hat", "open_hat"),
+    "ride": ("ride",),
+    "toms": ("low_tom", "mid_tom", "high_tom"),
+    "crash": ("crash",),
+}
+
+
 def drum_classes() -> dict[int, str]:
     """GM drum pitch -> class name, Magenta's nine drum classes (note_seq's default mapping)."""
     from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES

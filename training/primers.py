@@ -137,11 +137,11 @@ def _fingerprint(clip: list[dict]) -> np.ndarray:
     """A two-bar drum clip's style fingerprint: per instrument group (kick, snare, hats, ride,
     toms, crash), how often each 16th of the bar is struck (as bench/groove_quality.py measures
     styles)."""
-    from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
+    from training.groove_dynamics import DRUM_GROUPS, drum_classes
 
-    group_of_class = (0, 1, 2, 2, 4, 4, 4, 5, 3)  # Magenta's nine classes -> the six groups
-    group = {p: group_of_class[c] for c, pitches in enumerate(DEFAULT_DRUM_TYPE_PITCHES) for p in pitches}
-    out = np.zeros((6, 16))
+    index = {name: g for g, members in enumerate(DRUM_GROUPS.values()) for name in members}
+    group = {pitch: index[name] for pitch, name in drum_classes().items()}
+    out = np.zeros((len(DRUM_GROUPS), 16))
     for hit in clip:
         g = group.get(int(hit["pitch"]))
         if g is not None:

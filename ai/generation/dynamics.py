@@ -25,6 +25,7 @@ from the 4/4 16ths. A cell seen fewer than ``SHRINK`` times is pulled toward its
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -77,8 +78,10 @@ def _table(raw: dict[str, Any]) -> ClassTable:
     return ClassTable(float(raw["level"]), float(raw["level_sd"]), tuple(cells))
 
 
-def _role_steps(steps: int, pulses: Sequence[int]) -> list[tuple[int, ...]]:
-    """For each 16th of a bar with these pulses, the 4/4 16ths that play the same metrical role."""
+@functools.cache
+def _role_steps(pulses: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """For each 16th of a bar with these pulses, the 4/4 16ths that play the same metrical role
+    (once per meter: every note of a clip asks)."""
     roles: list[tuple[int, ...]] = []
     for index, length in enumerate(pulses):
         for offset in range(length):
@@ -88,7 +91,7 @@ def _role_steps(steps: int, pulses: Sequence[int]) -> list[tuple[int, ...]]:
                 roles.append((2, 6, 10, 14))
             else:
                 roles.append((1, 3, 5, 7, 9, 11, 13, 15))
-    return roles[:steps]
+    return tuple(roles)
 
 
 class GrooveDynamics:
@@ -139,7 +142,7 @@ class GrooveDynamics:
         """The cell of a 16th of the bar: its own, or the mean of the 4/4 16ths of its role."""
         if native:
             return table.cells[step] if step < len(table.cells) else None
-        roles = _role_steps(sum(pulses), pulses)
+        roles = _role_steps(tuple(pulses))
         if step >= len(roles):
             return None
         found = [cell for cell in (table.cells[s] for s in roles[step]) if cell is not None]
