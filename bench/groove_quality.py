@@ -244,12 +244,14 @@ def _post(client: TestClient, path: str, body: dict) -> dict:
     return answer.json()
 
 
-def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: dict[int, str]) -> dict:
+def bench_drums(client: TestClient, backends: list[str], seeds: range, classes: dict[int, str]) -> dict:
     results: dict = {}
     header = f"{'style':<11}{'backend':<9}" + "".join(
         f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "k+s groove", "ride+hat", "repeat", "fills")
     )
-    print("\nDRUMS (8 bars, 30 seeds unless --seeds): engine mean; MMA mean and 10th-90th percentile over grooves")
+    print(
+        f"\nDRUMS (8 bars, seeds {seeds.start}-{seeds.stop - 1}): engine mean; MMA mean and 10th-90th percentile over grooves"
+    )
     print(header)
     features: dict[str, dict[str, list[np.ndarray]]] = defaultdict(dict)
     for style in DRUM_STYLES:
@@ -267,7 +269,7 @@ def bench_drums(client: TestClient, backends: list[str], seeds: int, classes: di
         for backend in backends:
             rows = []
             meter = "4/4"
-            for seed in range(seeds):
+            for seed in seeds:
                 answer = _post(
                     client, "midi", {"style": style, "bars": BARS, "tempo": TEMPO, "seed": seed, "model": backend}
                 )
@@ -360,7 +362,7 @@ def mma_bass_rows(style: str) -> tuple[str, dict]:
     }
 
 
-def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
+def bench_bass(client: TestClient, backends: list[str], seeds: range) -> dict:
     from ai.music_theory import parse_chord
 
     roots = [parse_chord(c).root for c in CHORDS.split()]
@@ -384,7 +386,7 @@ def bench_bass(client: TestClient, backends: list[str], seeds: int) -> dict:
         histograms = {}
         for style in BASS_STYLES:
             root_hits, empty, counts, hist = [], [], [], np.zeros(16)
-            for seed in range(seeds):
+            for seed in seeds:
                 body = {"key": "A", "scale": "minor", "chords": CHORDS, "bars": BARS, "tempo": TEMPO}
                 answer = _post(client, "bassline", {**body, "style": style, "seed": seed, "model": backend})
                 r, e, n = bass_measures(answer["notes"], [roots[b % len(roots)] for b in range(BARS)])
@@ -432,7 +434,7 @@ def _accents(
     return down, pulse, other
 
 
-def bench_meters(client: TestClient, backends: list[str], seeds: int) -> dict:
+def bench_meters(client: TestClient, backends: list[str], seeds: range) -> dict:
     """Accent structure per meter: the summed velocity of the hits on the downbeat, on the other
     pulse starts (feel.pulse_groups: 6/8 in two, 7/8 as 2+2+3) and on the other 16ths that are
     played, a bar's mean; right when downbeat >= pulses > elsewhere. MMA: its 3/4 held-out waltzes."""
@@ -468,7 +470,7 @@ def bench_meters(client: TestClient, backends: list[str], seeds: int) -> dict:
             rows["MMA"] = acc
         for backend in ["auto", *backends]:
             acc = ([], [], [], Counter())
-            for seed in range(seeds):
+            for seed in seeds:
                 body = {"style": style, "bars": BARS, "tempo": TEMPO, "seed": seed, "model": backend}
                 answer = _post(client, "midi", {**body, "time_signature": f"{num}/{den}"})
                 acc[3][answer["model"]] += 1
@@ -492,7 +494,7 @@ def bench_meters(client: TestClient, backends: list[str], seeds: int) -> dict:
     return results
 
 
-def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
+def bench_melody(client: TestClient, backends: list[str], seeds: range) -> dict:
     results: dict = {}
     bar = 4 * 60.0 / TEMPO
     print("\nMELODY (8 bars, A harmonic minor, no chords)")
@@ -500,7 +502,7 @@ def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
     for backend in backends:
         for temperature in (1.0, 0.3):
             rests, held, resolved = [], 0, []
-            for seed in range(seeds):
+            for seed in seeds:
                 body = {"key": "A", "scale": "harmonic_minor", "bars": BARS, "tempo": TEMPO}
                 answer = _post(client, "melody", {**body, "seed": seed, "temperature": temperature, "model": backend})
                 notes = sorted(answer["notes"], key=lambda n: n["start"])
@@ -520,7 +522,7 @@ def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
             }
             results.setdefault(backend, {})[str(temperature)] = r
             print(
-                f"{backend:<9}{temperature:>5}{r['rest_share']:>7.2f}{held:>8}/{seeds:<5}"
+                f"{backend:<9}{temperature:>5}{r['rest_share']:>7.2f}{held:>8}/{len(seeds):<5}"
                 f"{r['leading_tone_resolved']:>9.2f}"
             )
     return results
@@ -529,6 +531,7 @@ def bench_melody(client: TestClient, backends: list[str], seeds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first..first+N-1 (a fresh range: 1000)")
     parser.add_argument("--backends", default="auto,theory,magenta")
     parser.add_argument("--parts", default="drums,bass,melody,meter")
     parser.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's)")
@@ -538,6 +541,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     backends = args.backends.split(",")
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     models = args.models or REPO / "models"
     keep = tempfile.TemporaryDirectory()
     if args.no_dynamics:  # the same models without the velocity tables
@@ -552,13 +556,13 @@ def main() -> None:
     with TestClient(create_app(settings), base_url="http://localhost") as client:
         parts = args.parts.split(",")
         if "drums" in parts:
-            results["drums"] = bench_drums(client, backends, args.seeds, classes)
+            results["drums"] = bench_drums(client, backends, seeds, classes)
         if "bass" in parts:
-            results["bass"] = bench_bass(client, backends, args.seeds)
+            results["bass"] = bench_bass(client, backends, seeds)
         if "melody" in parts:
-            results["melody"] = bench_melody(client, backends, args.seeds)
+            results["melody"] = bench_melody(client, backends, seeds)
         if "meter" in parts:
-            results["meter"] = bench_meters(client, backends, args.seeds)
+            results["meter"] = bench_meters(client, backends, seeds)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
