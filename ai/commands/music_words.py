@@ -1,0 +1,271 @@
+"""Keys and chord progressions as people say or type them.
+
+Notes: "C", "F#", "Bb", "B flat", "b-flat", "B♭" (the tokenizer maps ♭/♯ to b/#), "A sharp"; the
+spelling said is kept (A sharp stays ``A#``). Keys: a note and an optional scale ("D minor",
+"F sharp dorian", "b-flat minor pentatonic", "E blues") or a chord-style key token ("Am", "C#m",
+"Gmin"). Chords: symbols ("Dm7", "C#m7b5", "G7(b9)", "C/E"; validated and normalised by
+:func:`ai.music_theory.parse_chord`) or spoken ("A minor", "G seven", "D minor seventh", "B flat
+major"), written back as symbols with the root as spelled and the quality in the engine's
+canonical form ("Amin7" -> "Am7", "CM7" -> "Cmaj7").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ai.commands.numbers import NUMBER_WORDS
+from ai.commands.tokens import Token
+from ai.commands.vocabulary import BAR_UNITS, BPM_UNITS, SCALE_MAX, SCALE_PHRASES, VARIATION_UNITS, longest_match
+from ai.music_theory import parse_chord, parse_key, parse_progression
+
+_NOTE_RE = re.compile(r"([A-Ga-g])([#b]?)")
+_KEY_TOKEN_RE = re.compile(r"([A-G])([#b]?)(m|min|maj)")
+_CHORD_TOKEN_RE = re.compile(r"([A-Ga-g])([#b]?)([0-9a-zA-Z#+°ø()]*)(?:/([A-Ga-g])([#b]?))?")
+_ACCIDENTAL_WORDS = {"flat": "b", "sharp": "#"}
+
+# Spoken chord qualities -> chord-symbol qualities (canonicalised by parse_chord afterwards).
+_SPOKEN_QUALITIES: dict[tuple[str, ...], str] = {
+    ("minor",): "m",
+    ("min",): "m",
+    ("major",): "",
+    ("maj",): "",
+    ("minor", "seven"): "m7",
+    ("minor", "seventh"): "m7",
+    ("minor", "7"): "m7",
+    ("minor", "7th"): "m7",
+    ("major", "seven"): "maj7",
+    ("major", "seventh"): "maj7",
+    ("major", "7"): "maj7",
+    ("major", "7th"): "maj7",
+    ("dominant", "seven"): "7",
+    ("dominant", "seventh"): "7",
+    ("seven",): "7",
+    ("seventh",): "7",
+    ("7th",): "7",
+    ("minor", "nine"): "m9",
+    ("minor", "ninth"): "m9",
+    ("major", "nine"): "maj9",
+    ("major", "ninth"): "maj9",
+    ("nine",): "9",
+    ("ninth",): "9",
+    ("minor", "six"): "m6",
+    ("minor", "sixth"): "m6",
+    ("six",): "6",
+    ("sixth",): "6",
+    ("diminished",): "dim",
+    ("dim",): "dim",
+    ("diminished", "seven"): "dim7",
+    ("diminished", "seventh"): "dim7",
+    ("half", "diminished"): "m7b5",
+    ("augmented",): "aug",
+    ("aug",): "aug",
+    ("sus",): "sus4",
+    ("suspended",): "sus4",
+    ("sus", "four"): "sus4",
+    ("sus", "4"): "sus4",
+    ("suspended", "four"): "sus4",
+    ("sus", "two"): "sus2",
+    ("sus", "2"): "sus2",
+    ("suspended", "two"): "sus2",
+    ("add", "nine"): "add9",
+    ("power", "chord"): "5",
+}
+_QUALITY_MAX = 2
+_UNIT_WORDS = BAR_UNITS | VARIATION_UNITS | BPM_UNITS | {"time", "times"}
+CHORD_SEPARATORS = frozenset({",", "and", "then", "to", "into", "|", "followed", "by", "back", "going", "-", "/"})
+_MAX_SEPARATORS = 3
+
+
+@dataclass(frozen=True)
+class NoteMatch:
+    name: str  # "Bb", "F#", "C": upper-case letter, accidental as said
+    end: int  # index after the note's tokens
+    upper: bool  # the letter was written upper-case
+    accidental_word: bool  # spelled with "flat"/"sharp"
+
+
+def read_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
+    """A note name at ``tokens[i]``: "C", "f#", "Bb", "B flat", "e flat" -> NoteMatch, or None."""
+    if i >= len(tokens):
+        return None
+    match = _NOTE_RE.fullmatch(tokens[i].text)
+    if not match:
+        return None
+    letter, accidental = match.group(1), match.group(2)
+    end = i + 1
+    word = False
+    if not accidental and end < len(tokens) and tokens[end].low in _ACCIDENTAL_WORDS:
+        accidental = _ACCIDENTAL_WORDS[tokens[end].low]
+        end += 1
+        word = True
+    return NoteMatch(letter.upper() + accidental, end, letter.isupper(), word)
+
+
+def read_scale(words: Sequence[str], i: int) -> tuple[str, int] | None:
+    """A scale name at ``words[i]`` ("minor", "harmonic minor", "minor pentatonic") -> (scale, end)."""
+    phrase = longest_match(words, i, SCALE_PHRASES, SCALE_MAX)
+    if phrase is None:
+        return None
+    return SCALE_PHRASES[phrase], i + len(phrase)
+
+
+@dataclass(frozen=True)
+class KeyMatch:
+    key: str
+    scale: str | None
+    start: int
+    end: int
+    note: NoteMatch | None  # None for a chord-style token such as "Am"
+
+
+def read_key_token(token: Token) -> tuple[str, str] | None:
+    """A chord-style key written as one token ("Am", "C#m", "Bbmin", "Fmaj") -> (key, scale)."""
+    match = _KEY_TOKEN_RE.fullmatch(token.text)
+    if not match:
+        return None
+    scale = "major" if match.group(3) == "maj" else "minor"
+    key = match.group(1) + match.group(2)
+    parse_key(key, scale)  # the engine's own check (cannot fail for this pattern; documents the contract)
+    return key, scale
+
+
+def read_key(tokens: Sequence[Token], words: Sequence[str], i: int) -> KeyMatch | None:
+    """A key at ``tokens[i]``: a note with an optional scale, or a chord-style key token."""
+    if i >= len(tokens):
+        return None
+    token_key = read_key_token(tokens[i])
+    if token_key is not None:
+        return KeyMatch(token_key[0], token_key[1], i, i + 1, None)
+    note = read_note(tokens, i)
+    if note is None:
+        return None
+    scale = read_scale(words, note.end)
+    if scale is None:
+        return KeyMatch(note.name, None, i, note.end, note)
+    return KeyMatch(note.name, scale[0], i, scale[1], note)
+
+
+# --- chords --------------------------------------------------------------------------------------
+def _is_unit_next(words: Sequence[str], j: int) -> bool:
+    return j < len(words) and (words[j] in _UNIT_WORDS or words[j] in NUMBER_WORDS)
+
+
+def _spoken_quality(words: Sequence[str], i: int) -> tuple[str, int] | None:
+    phrase = longest_match(words, i, _SPOKEN_QUALITIES, _QUALITY_MAX)
+    if phrase is None:
+        return None
+    end = i + len(phrase)
+    if phrase[-1] in NUMBER_WORDS and _is_unit_next(words, end):
+        # "G seven bars" is G and seven bars, not G7; fall back to the shorter reading
+        shorter = longest_match(words, i, _SPOKEN_QUALITIES, len(phrase) - 1) if len(phrase) > 1 else None
+        if shorter is None or shorter[-1] in NUMBER_WORDS:
+            return None
+        phrase, end = shorter, i + len(shorter)
+    return _SPOKEN_QUALITIES[phrase], end
+
+
+def canonical_chord(root: str, quality: str, bass: str | None = None) -> str | None:
+    """Root (as spelled) + any quality spelling -> the symbol in canonical form, or None if not a chord."""
+    try:
+        chord = parse_chord(root + quality + (f"/{bass}" if bass else ""))
+    except ValueError:
+        return None
+    return root + chord.quality + (f"/{bass}" if bass else "")
+
+
+@dataclass(frozen=True)
+class ChordItem:
+    symbol: str
+    end: int
+    lower: bool  # root letter written lower-case
+    bare_a: bool  # a lone "A"/"a": also the article
+
+
+def read_chord(
+    tokens: Sequence[Token], words: Sequence[str], i: int, *, lower_symbols: bool = False
+) -> ChordItem | None:
+    """One chord at ``tokens[i]``: "Dm7", "C#m", "C/E", "A minor", "B flat", "G seven".
+
+    A lower-case symbol with a quality ("am", "g7") is read only with ``lower_symbols`` (inside a
+    typed lower-case progression): elsewhere "am" is a verb.
+    """
+    if i >= len(tokens):
+        return None
+    text = tokens[i].text
+    match = _CHORD_TOKEN_RE.fullmatch(text)
+    if not match:
+        return None
+    letter, accidental, quality = match.group(1), match.group(2), match.group(3)
+    bass = (match.group(4).upper() + match.group(5)) if match.group(4) else None
+    if letter.islower() and (quality or bass) and not lower_symbols:
+        return None  # "am", "add", "bad": words, not chords
+    end = i + 1
+    if not accidental and not quality and not bass and end < len(tokens) and tokens[end].low in _ACCIDENTAL_WORDS:
+        accidental = _ACCIDENTAL_WORDS[tokens[end].low]
+        end += 1
+    if not quality and not bass:
+        spoken = _spoken_quality(words, end)
+        if spoken is not None:
+            quality, end = spoken
+    if quality.lower() == "o":
+        return None  # "Go", "Do": words before they are diminished chords
+    symbol = canonical_chord(letter.upper() + accidental, quality, bass)
+    if symbol is None:
+        return None
+    bare_a = text in ("A", "a") and end == i + 1
+    return ChordItem(symbol, end, letter.islower(), bare_a)
+
+
+@dataclass(frozen=True)
+class ChordRun:
+    chords: tuple[str, ...]
+    start: int
+    end: int
+
+    @property
+    def symbols(self) -> str:
+        return " ".join(self.chords)
+
+
+def read_chord_run(
+    tokens: Sequence[Token], words: Sequence[str], i: int, used: Sequence[bool], *, lower_ok: bool
+) -> ChordRun | None:
+    """Chords from ``tokens[i]`` separated by spaces, commas, "and", "then", dashes -> ChordRun.
+
+    Upper-case roots only, unless ``lower_ok`` and the run starts lower-case (a typed "over am f c
+    g"); a run never mixes cases, so "over C G Am F, a few versions" stops before "a". A bare "a"/"A"
+    is kept only when another chord follows it ("A" is also the article).
+    """
+    first = None if used[i] else read_chord(tokens, words, i, lower_symbols=lower_ok)
+    if first is None or (first.lower and not lower_ok):
+        return None
+    lower = first.lower
+    items = [first]
+    end = first.end
+    while True:
+        j = end
+        skipped = 0
+        while j < len(tokens) and words[j] in CHORD_SEPARATORS and skipped < _MAX_SEPARATORS and not used[j]:
+            j += 1
+            skipped += 1
+        if j >= len(tokens) or used[j]:
+            break
+        item = read_chord(tokens, words, j, lower_symbols=lower)
+        if item is None or item.lower != lower or any(used[j : item.end]):
+            break
+        items.append(item)
+        end = item.end
+    # a trailing lower-case "a" is the article of what follows ("over am f c g, a few versions")
+    while items and items[-1].bare_a and items[-1].lower:
+        items.pop()
+        end = items[-1].end if items else i
+    if not items or (len(items) == 1 and items[0].bare_a):
+        return None
+    chords = tuple(item.symbol for item in items)
+    try:
+        parse_progression(" ".join(chords))  # the engine's own reading: every symbol must pass it
+    except ValueError:
+        return None
+    return ChordRun(chords, i, end)

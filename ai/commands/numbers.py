@@ -1,0 +1,151 @@
+"""Numbers as people say them: digits, number words and musicians' tempo shorthand.
+
+``read_number`` reads one number starting at a word: "96", "ninety six" (hyphens are split by the
+tokenizer), "a hundred and twenty", "one hundred twenty", "third" / "3rd". With ``musician=True``
+(where a tempo is expected) it also reads the shorthand musicians use for tempos from 100 to 299:
+"one twenty" (120), "one twenty eight" (128), "one oh five" (105), "one fifteen" (115).
+``read_quantity`` adds the spoken quantities before a unit: "a couple (of)" 2, "a few" 3, "a" /
+"an" / "a single" 1, "a dozen" 12 and "a" before a number ("an 8-bar").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+UNITS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+TENS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+ORDINALS: dict[str, int] = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+}
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"hundred"}
+_ZERO_WORDS = frozenset({"oh", "o", "zero"})
+_MAX_DIGITS = 6  # "999999": anything longer is not a count or a tempo
+
+
+def _below_hundred(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """'ninety six', 'twenty', 'seven', '15' at i -> (value, end)."""
+    if i >= len(words):
+        return None
+    word = words[i]
+    if word in TENS:
+        value = TENS[word]
+        if i + 1 < len(words) and words[i + 1] in UNITS and 1 <= UNITS[words[i + 1]] <= 9:
+            return value + UNITS[words[i + 1]], i + 2
+        return value, i + 1
+    if word in UNITS:
+        return UNITS[word], i + 1
+    return None
+
+
+def _ordinal(word: str) -> int | None:
+    if word in ORDINALS:
+        return ORDINALS[word]
+    if len(word) > 2 and word[-2:] in ("st", "nd", "rd", "th") and word[:-2].isdigit() and len(word) <= 6:
+        return int(word[:-2])
+    return None
+
+
+def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tuple[int, int] | None:
+    """The number that starts at ``words[i]`` (lower-case words) -> (value, index after it), or None."""
+    if i >= len(words):
+        return None
+    word = words[i]
+    if word.isascii() and word.isdigit():
+        return (int(word), i + 1) if len(word) <= _MAX_DIGITS else None
+    ordinal = _ordinal(word)
+    if ordinal is not None:
+        return ordinal, i + 1
+    # "a hundred (and) twenty", "one hundred twenty", "two hundred"
+    if word in ("a", "an", "one") and i + 1 < len(words) and words[i + 1] == "hundred":
+        return _after_hundred(words, 100, i + 2)
+    if word in UNITS and 1 <= UNITS[word] <= 9 and i + 1 < len(words) and words[i + 1] == "hundred":
+        return _after_hundred(words, UNITS[word] * 100, i + 2)
+    if musician and word in ("one", "two") and i + 1 < len(words):
+        hundreds = UNITS[word] * 100
+        nxt = words[i + 1]
+        if nxt in _ZERO_WORDS and i + 2 < len(words) and words[i + 2] in UNITS and 1 <= UNITS[words[i + 2]] <= 9:
+            return hundreds + UNITS[words[i + 2]], i + 3  # one oh five
+        if nxt in TENS or (nxt in UNITS and UNITS[nxt] >= 10):
+            rest = _below_hundred(words, i + 1)
+            if rest is not None:
+                return hundreds + rest[0], rest[1]  # one twenty (eight), one fifteen
+    return _below_hundred(words, i)
+
+
+def _after_hundred(words: Sequence[str], value: int, j: int) -> tuple[int, int]:
+    k = j + 1 if j < len(words) and words[j] == "and" else j
+    rest = _below_hundred(words, k)
+    if rest is not None:
+        return value + rest[0], rest[1]
+    return value, j
+
+
+def read_quantity(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """A count before a unit ("eight", "a couple of", "a few", "a", "an 8") -> (value, end), or None.
+
+    "a" alone is 1 ("a bar"); the caller checks that a unit follows.
+    """
+    if i >= len(words):
+        return None
+    word = words[i]
+    j = i + 1 if word in ("a", "an") else i
+    if j < len(words):
+        head = words[j]
+        if head == "couple":
+            return 2, j + 2 if j + 1 < len(words) and words[j + 1] == "of" else j + 1
+        if head == "few":
+            return 3, j + 1
+        if head == "dozen":
+            return 12, j + 1
+        if head == "single":
+            return 1, j + 1
+        if j > i and head == "hundred":
+            return read_number(words, i)
+        number = read_number(words, j)
+        if number is not None:
+            return number
+    if j > i:
+        return 1, j
+    return None

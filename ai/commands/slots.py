@@ -1,0 +1,540 @@
+"""The parameters a text states, found in a fixed order over the tokens, each token used once.
+
+Order matters where readings compete: meters first ("in three four" is no tempo), then explicit
+tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
+("over Am, F, C and G"), keys after "in" / "key of", chord runs of two or more, keys anywhere
+("C major pentatonic", "Gm"), scales alone ("dorian", "a minor key"), styles, densities,
+variations ("three variations", "a couple of takes", "four basslines"), tempo words ("slow"),
+then a bare number that can only be a tempo ("Beat. Edm. One twenty six."). Mixing and project
+words (target, format, master) and the analysis question are read from every token. Each step is
+a single pass with a few tokens of look-ahead, so the work is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ai.commands.music_words import ChordRun, KeyMatch, read_chord_run, read_key, read_scale
+from ai.commands.numbers import UNITS, read_number, read_quantity
+from ai.commands.tokens import PUNCT, Token
+from ai.commands.vocabulary import (
+    BAR_UNITS,
+    BARE_TEMPO_RANGE,
+    BPM_UNITS,
+    BUSY,
+    COUNT_MODIFIERS,
+    DENSITY_WORDS,
+    FORMAT_WORDS,
+    GENRE_NOT_PART,
+    METER_DENOMINATORS,
+    METER_WORDS,
+    MODE_ONLY_SCALES,
+    PART_MAX,
+    PART_PHRASES,
+    QUESTION_MAX,
+    QUESTION_PHRASES,
+    SCALE_TAILS,
+    SPARSE,
+    STYLE_MAX,
+    STYLE_PHRASES,
+    TARGET_MAX,
+    TARGET_PHRASES,
+    TEMPO_FILLERS,
+    TEMPO_PREFIXES,
+    TEMPO_RANGE,
+    TEMPO_WORD_MAX,
+    TEMPO_WORDS,
+    TIME_SIGNATURE_TAILS,
+    VARIATION_UNITS,
+    Phrase,
+    longest_match,
+)
+
+_METER_RE = re.compile(r"(\d{1,2})/(\d{1,2})")
+_NOT_TEMPO_AFTER = BAR_UNITS | VARIATION_UNITS | {"percent", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
+_NOT_TEMPO_BEFORE = frozenset({"track", "tracks", "project", "channel", "number", "no", "id", "called", "named"})
+_CHORD_CONTEXT = frozenset({"over", "chords", "chord", "progression", "changes"})
+_CHORD_CONTEXT_FILLERS = frozenset(
+    {"the", "a", "an", "these", "this", "chords", "chord", "progression", "changes", "of", "like", ":"}
+)
+_KEY_CONTEXT_FILLERS = frozenset({"the", "key", "of", ":"})
+_A_KEY_FOLLOWERS = frozenset({"at", "with", "over", "for", "please", "and", "bpm", "tempo"})
+_VARIATION_SKIPS = COUNT_MODIFIERS | frozenset(
+    {
+        "of",
+        "quick",
+        "short",
+        "cool",
+        "nice",
+        "good",
+        "great",
+        "fresh",
+        "random",
+        "separate",
+        "distinct",
+        "unique",
+        "slightly",
+        "drum",
+        "bass",
+        "synth",
+        "lead",
+        "piano",
+        "guitar",
+    }
+)
+_INTENSIFIERS = frozenset({"really", "super", "extremely", "ultra"})
+_NEGATIONS = frozenset({"not", "no", "without", "never", "dont", "nothing"})
+_MASTER_WORDS = frozenset({"master", "mastered", "mastering", "remaster", "remastered"})
+_MASTER_NOUNS_AFTER = frozenset({"volume", "bus", "buss", "channel", "fader", "track", "level"})
+
+
+@dataclass
+class Scan:
+    """Tokens, which of them a slot has used, and the slots found so far (canonical values)."""
+
+    tokens: Sequence[Token]
+    words: list[str] = field(init=False)
+    used: list[bool] = field(init=False)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.words = [token.low for token in self.tokens]
+        self.used = [False] * len(self.tokens)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def free(self, start: int, end: int) -> bool:
+        return 0 <= start < end <= len(self.tokens) and not any(self.used[start:end])
+
+    def take(self, start: int, end: int) -> None:
+        for k in range(start, min(end, len(self.tokens))):
+            self.used[k] = True
+
+    def word(self, i: int) -> str:
+        return self.words[i] if 0 <= i < len(self.words) else ""
+
+    def set(self, name: str, value: Any, start: int, end: int) -> bool:
+        """Record the first value of a slot and use its tokens; later mentions are left alone."""
+        if name in self.slots:
+            return False
+        self.slots[name] = value
+        self.take(start, end)
+        return True
+
+    def part_at(self, i: int) -> tuple[Phrase, str, bool] | None:
+        """A part noun phrase at i -> (phrase, part, plural)."""
+        phrase = longest_match(self.words, i, PART_PHRASES, PART_MAX)
+        if phrase is None:
+            return None
+        part, plural = PART_PHRASES[phrase]
+        return phrase, part, plural
+
+
+# --- meters, tempos, counts -------------------------------------------------------------------
+def _single_number(word: str) -> int | None:
+    if word.isascii() and word.isdigit() and len(word) <= 2:
+        return int(word)
+    return UNITS.get(word)
+
+
+def time_signature(scan: Scan) -> None:
+    words = scan.words
+    for i, word in enumerate(words):
+        if scan.used[i]:
+            continue
+        end = i + 1
+        value: str | None = None
+        match = _METER_RE.fullmatch(word)
+        if match:
+            num, den = int(match.group(1)), int(match.group(2))
+            if 1 <= num <= 32 and den in METER_DENOMINATORS:
+                value = f"{num}/{den}"
+        elif (phrase := longest_match(words, i, METER_WORDS, 2)) is not None:
+            value, end = METER_WORDS[phrase], i + len(phrase)
+        elif i + 1 < len(words):
+            num_opt, den_opt = _single_number(word), _single_number(words[i + 1])
+            after = scan.word(i + 2)
+            if (
+                num_opt is not None
+                and den_opt is not None
+                and 2 <= num_opt <= 16
+                and den_opt in METER_DENOMINATORS
+                and den_opt >= 2
+                and (scan.word(i - 1) == "in" or after in TIME_SIGNATURE_TAILS)
+                and after not in BAR_UNITS | VARIATION_UNITS
+            ):
+                value, end = f"{num_opt}/{den_opt}", i + 2
+        if value is None or not scan.free(i, end):
+            continue
+        while scan.word(end) in TIME_SIGNATURE_TAILS:
+            end += 1
+        scan.set("time_signature", value, i, end)
+        return
+
+
+def _tempo_value(scan: Scan, i: int) -> tuple[int, int] | None:
+    number = read_number(scan.words, i, musician=True)
+    if number is None or not scan.free(i, number[1]):
+        return None
+    value, end = number
+    if not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
+        return None
+    return value, end
+
+
+def _bpm_unit_end(scan: Scan, i: int) -> int | None:
+    if scan.word(i) in BPM_UNITS:
+        return i + 1
+    if scan.word(i) == "beats" and scan.word(i + 1) == "per" and scan.word(i + 2) == "minute":
+        return i + 3
+    return None
+
+
+def explicit_tempo(scan: Scan) -> None:
+    """'96 bpm', 'ninety six beats per minute', then 'at 96', 'tempo of one twenty', 'at a hundred and ten'."""
+    for i in range(len(scan)):
+        found = _tempo_value(scan, i)
+        if found is None:
+            continue
+        unit_end = _bpm_unit_end(scan, found[1])
+        if unit_end is not None and scan.free(found[1], unit_end):
+            scan.set("tempo", found[0], i, unit_end)
+            return
+    for i, word in enumerate(scan.words):
+        if word not in TEMPO_PREFIXES or scan.used[i]:
+            continue
+        for k in range(i + 1, min(i + 5, len(scan))):
+            found = _tempo_value(scan, k)
+            if found is not None:
+                value, end = found
+                if scan.word(end) in _NOT_TEMPO_AFTER:
+                    break
+                unit_end = _bpm_unit_end(scan, end)
+                scan.set("tempo", value, i, unit_end or end)
+                return
+            if scan.words[k] not in TEMPO_FILLERS or scan.used[k]:
+                break
+
+
+def bars(scan: Scan) -> None:
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        quantity = read_quantity(scan.words, i)
+        if quantity is None:
+            continue
+        value, j = quantity
+        while scan.word(j) in COUNT_MODIFIERS:
+            j += 1
+        if scan.word(j) in BAR_UNITS and scan.free(i, j + 1) and 1 <= value <= 1024:
+            scan.set("bars", value, i, j + 1)
+            return
+
+
+def variations(scan: Scan) -> None:
+    """'three variations', '3 versions', 'a couple of takes', 'a few options', 'four basslines'."""
+    for i in range(len(scan)):
+        if scan.used[i] or (scan.words[i] in ("a", "an") and scan.word(i + 1) not in ("couple", "few", "dozen")):
+            continue  # "a version" is one take, not a count said
+        quantity = read_quantity(scan.words, i)
+        if quantity is None or not scan.free(i, quantity[1]):
+            continue
+        value, j = quantity
+        skipped = 0
+        while j < len(scan) and skipped < 4:
+            part = scan.part_at(j)
+            if scan.words[j] in VARIATION_UNITS or (part is not None and part[2]):
+                break
+            if part is not None and not scan.used[j]:
+                j += len(part[0])  # "a few melody ideas": a singular part noun before the unit
+                skipped += 1
+                continue
+            if not (scan.used[j] or scan.words[j] in _VARIATION_SKIPS):
+                break
+            j += 1
+            skipped += 1
+        part = scan.part_at(j) if j < len(scan) else None
+        unit = scan.word(j) in VARIATION_UNITS and not scan.used[j]
+        if not (unit or (part is not None and part[2])) or not 1 <= value <= 64:
+            continue
+        # the count and its unit are used; a part noun ("a few melody ideas", "four basslines")
+        # stays free to name the part
+        scan.set("variations", value, i, quantity[1])
+        if unit:
+            scan.take(j, j + 1)
+        return
+
+
+def tempo_words(scan: Scan) -> None:
+    """'slow' 70, 'very slow' 60, 'medium' / 'moderate' / 'mid-tempo' 100, 'fast' / 'quick' /
+    'up-tempo' 140, 'very fast' 170 ("really", "super", "extremely" read as "very")."""
+    words = scan.words
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        start = i
+        intensified = words[i] in _INTENSIFIERS
+        at = i + 1 if intensified else i
+        phrase = longest_match(words, at, TEMPO_WORDS, TEMPO_WORD_MAX)
+        if phrase is None:
+            continue
+        end = at + len(phrase)
+        if phrase[0] in ("medium", "moderate") and (scan.word(end) in DENSITY_WORDS or scan.word(end) == "density"):
+            continue
+        if scan.word(i - 1) == "how":
+            continue  # "how fast is this" asks; it does not set
+        if phrase == ("quick",) and (scan.word(i - 1) == "real" or scan.word(end) == "question"):
+            continue  # "real quick": soon, not fast
+        if intensified and phrase in (("slow",), ("fast",)):
+            phrase = ("very", phrase[0])
+        if scan.word(end) in ("tempo", "speed", "pace") or (scan.word(end) == "bpm"):
+            end += 1
+        if scan.free(start, end):
+            scan.set("tempo", TEMPO_WORDS[phrase], start, end)
+            return
+
+
+def bare_tempo(scan: Scan) -> None:
+    """A number left over that can only be a tempo: 'drum loop, techno, 126', 'in F, one forty'."""
+    for i in range(len(scan)):
+        if scan.used[i] or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
+            continue
+        found = _tempo_value(scan, i)
+        if found is None:
+            continue
+        value, end = found
+        if BARE_TEMPO_RANGE[0] <= value <= BARE_TEMPO_RANGE[1] and scan.word(end) not in _NOT_TEMPO_AFTER:
+            scan.set("tempo", value, i, end)
+            return
+
+
+# --- harmony --------------------------------------------------------------------------------------
+def _set_chords(scan: Scan, run: ChordRun) -> None:
+    scan.set("chords", run.symbols, run.start, run.end)
+
+
+def _set_key(scan: Scan, match: KeyMatch, start: int) -> None:
+    end = match.end
+    if scan.word(end) in SCALE_TAILS:
+        end += 1
+    if "key" in scan.slots:
+        return
+    scan.slots["key"] = match.key
+    if match.scale is not None and "scale" not in scan.slots:
+        scan.slots["scale"] = match.scale
+    scan.take(start, end)
+
+
+def chords_after_context(scan: Scan) -> None:
+    """'over Am, F, C and G', 'chords Dm7 G7 Cmaj7', 'over A minor F C G', 'over Am'."""
+    for c, word in enumerate(scan.words):
+        if word not in _CHORD_CONTEXT or scan.used[c] or "chords" in scan.slots:
+            continue
+        # read a run at each word after the context word, skipping "the", "a", "chords" ... in
+        # between ("over the chords Am F", "over A minor F C G": "A" is tried as a chord first)
+        for k in range(c + 1, min(c + 5, len(scan))):
+            if scan.used[k]:
+                break
+            run = read_chord_run(scan.tokens, scan.words, k, scan.used, lower_ok=True)
+            bare_a = run is not None and run.end - run.start == 1 and scan.tokens[k].text in ("A", "a")
+            if run is not None and not bare_a:
+                scan.take(c, k)
+                _set_chords(scan, run)
+                break
+            if scan.words[k] not in _CHORD_CONTEXT_FILLERS:
+                break
+
+
+def _accept_key_after_in(scan: Scan, match: KeyMatch) -> bool:
+    note = match.note
+    if note is None or note.upper or note.name[0] != "A":
+        return True
+    # a lower-case "a" after "in" is the key only where the article reading is impossible
+    if note.accidental_word:
+        return True
+    after = scan.word(match.end)
+    if match.scale is not None:
+        return match.scale != "blues" and after not in SCALE_TAILS
+    return after == "" or after in PUNCT or after in _A_KEY_FOLLOWERS
+
+
+def keys_in_context(scan: Scan) -> None:
+    """'in D minor', 'in the key of Bb', 'key of G', 'in a minor', 'in E blues', 'in C#m'."""
+    for i, word in enumerate(scan.words):
+        if word not in ("in", "key") or scan.used[i] or "key" in scan.slots:
+            continue
+        k = i + 1
+        while k < len(scan) and k < i + 4 and scan.words[k] in _KEY_CONTEXT_FILLERS and not scan.used[k]:
+            k += 1
+        if k >= len(scan) or scan.used[k]:
+            continue
+        if word == "key" and k == i + 1:
+            continue  # "key G" is not said; "what key is this" must not start a key
+        match = read_key(scan.tokens, scan.words, k)
+        if match is None or not scan.free(k, match.end) or not _accept_key_after_in(scan, match):
+            continue
+        _set_key(scan, match, k)
+        scan.take(i, k)
+
+
+def chord_runs(scan: Scan) -> None:
+    """Two or more chords anywhere: 'Am F C G', 'Dm7 G7 Cmaj7' (upper-case roots only)."""
+    if "chords" in scan.slots:
+        return
+    i = 0
+    while i < len(scan):
+        if scan.used[i]:
+            i += 1
+            continue
+        run = read_chord_run(scan.tokens, scan.words, i, scan.used, lower_ok=False)
+        bare_a = scan.tokens[i].text == "A" and run is not None and run.chords[0] == "A" and scan.word(i + 1) != ","
+        if run is not None and len(run.chords) >= 2 and not bare_a:  # "A C major melody": the article
+            _set_chords(scan, run)
+            return
+        i += 1
+
+
+def keys_anywhere(scan: Scan) -> None:
+    """'C major pentatonic', 'an F lydian melody', 'Gm', 'd minor' without 'in'."""
+    if "key" in scan.slots:
+        return
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        match = read_key(scan.tokens, scan.words, i)
+        if match is None or not scan.free(i, match.end):
+            continue
+        note = match.note
+        if note is not None:
+            if match.scale is None:
+                continue  # a lone letter is no key without "in"
+            if note.name[0] == "A" and not note.accidental_word:
+                if not note.upper:
+                    continue  # "a minor melody": the article
+                if match.scale == "blues" and (i == 0 or scan.word(i - 1) in PUNCT):
+                    continue  # "A blues shuffle": the article
+        _set_key(scan, match, i)
+        return
+
+
+def scale_alone(scan: Scan) -> None:
+    """'in dorian', 'a minor key', 'the blues scale', 'something mixolydian': a scale without a key."""
+    if "scale" in scan.slots:
+        return
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        found = read_scale(scan.words, i)
+        if found is None:
+            continue
+        scale, end = found
+        after = scan.word(end)
+        if scale not in MODE_ONLY_SCALES:
+            context = after in SCALE_TAILS or (scale != "blues" and (scan.word(i - 1) == "in" or scan.part_at(end)))
+            if not context:
+                continue
+        if after in SCALE_TAILS:
+            end += 1
+        if scan.free(i, end):
+            scan.set("scale", scale, i, end)
+            return
+
+
+# --- style, density, mixing words ---------------------------------------------------------------
+def genre_words(scan: Scan) -> None:
+    """'drum and bass' is a genre the engine has no style for: its words are no parts."""
+    for i in range(len(scan)):
+        for phrase in GENRE_NOT_PART:
+            if tuple(scan.words[i : i + len(phrase)]) == phrase:
+                scan.take(i, i + len(phrase))
+
+
+def style(scan: Scan) -> None:
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        phrase = longest_match(scan.words, i, STYLE_PHRASES, STYLE_MAX)
+        if phrase is None or not scan.free(i, i + len(phrase)):
+            continue
+        end = i + len(phrase)
+        if scan.word(end) in ("style", "feel", "vibe"):
+            end += 1
+        scan.set("style", STYLE_PHRASES[phrase], i, end)
+        return
+
+
+def density(scan: Scan) -> None:
+    for i, word in enumerate(scan.words):
+        if word not in DENSITY_WORDS or scan.used[i]:
+            continue
+        value = DENSITY_WORDS[word]
+        start = i
+        back = i - 1
+        while back >= 0 and back >= i - 3 and scan.words[back] in ("too", "very", "so", "overly", "that", "be"):
+            back -= 1
+        if back >= 0 and scan.words[back] in _NEGATIONS:
+            value = SPARSE if value == BUSY else BUSY  # "not too busy"
+            start = back
+        scan.set("density", value, start, i + 1)
+        return
+
+
+def target(scan: Scan) -> None:
+    for i in range(len(scan)):
+        phrase = longest_match(scan.words, i, TARGET_PHRASES, TARGET_MAX)
+        if phrase is not None and scan.free(i, i + len(phrase)):
+            scan.set("target", TARGET_PHRASES[phrase], i, i + len(phrase))
+            return
+
+
+def file_format(scan: Scan) -> None:
+    for i, word in enumerate(scan.words):
+        if word in FORMAT_WORDS and not scan.used[i]:
+            scan.set("format", FORMAT_WORDS[word], i, i + 1)
+            return
+
+
+def master(scan: Scan) -> None:
+    """True where a master is asked for; False for "without mastering", "unmastered", "no master"."""
+    for i, word in enumerate(scan.words):
+        if word in ("unmastered", "premaster"):
+            scan.set("master", False, i, i + 1)
+            return
+        if word not in _MASTER_WORDS or scan.word(i + 1) in _MASTER_NOUNS_AFTER:
+            continue
+        negated = any(scan.word(k) in _NEGATIONS for k in range(i - 2, i))
+        scan.set("master", not negated, i, i + 1)
+        return
+
+
+def question(scan: Scan) -> None:
+    """What an analysis question asks about: the first topic named (key, tempo, chords, meter, loudness)."""
+    for i in range(len(scan)):
+        phrase = longest_match(scan.words, i, QUESTION_PHRASES, QUESTION_MAX)
+        if phrase is not None:
+            scan.slots.setdefault("question", QUESTION_PHRASES[phrase])
+            return
+    if "time_signature" in scan.slots:
+        scan.slots.setdefault("question", "meter")  # "is this in 4/4"
+
+
+def music_slots(scan: Scan) -> None:
+    """Every musical parameter, in the order described in the module docstring."""
+    time_signature(scan)
+    explicit_tempo(scan)
+    bars(scan)
+    chords_after_context(scan)
+    keys_in_context(scan)
+    chord_runs(scan)
+    keys_anywhere(scan)
+    scale_alone(scan)
+    genre_words(scan)
+    style(scan)
+    density(scan)
+    variations(scan)
+    tempo_words(scan)
+    bare_tempo(scan)

@@ -1,0 +1,116 @@
+"""Text -> tokens for the command parser: what a person typed or Jarvis transcribed, cleaned and split.
+
+Each token keeps the text as written (case matters for keys and chords: "Am" is A minor, "am" is a
+verb) and its lower-case form. Hyphens split words ("8-bar", "b-flat", "hip-hop", "C-G-Am-F"),
+contractions are opened ("what's" -> "what is", "don't" -> "do not"), a number glued to a unit is
+split ("96bpm" -> "96 bpm"), and punctuation that separates phrases (, . ; : ! ?) is kept as its own
+token so that slots do not run across it. Everything else (emoji, control characters, symbols) is
+a separator. Work is bounded: only the first :data:`MAX_PARSE_CHARS` characters are read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_PARSE_CHARS = 1000
+"""Characters read from a text; the endpoint refuses longer texts, the parser only bounds its work."""
+
+PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|"})
+
+# One linear pass each; none of these can backtrack catastrophically (no nested quantifiers).
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=]")
+_BPM_RE = re.compile(r"\bb\.\s?p\.\s?m\b\.?", re.IGNORECASE)
+_GLUED_UNIT_RE = re.compile(r"(\d+)([a-z]+)")
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_TRANSLATE = str.maketrans(
+    {
+        "♭": "b",
+        "♯": "#",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "_": " ",
+    }
+)
+_CONTRACTIONS: dict[str, tuple[str, ...]] = {
+    "can't": ("can", "not"),
+    "cannot": ("can", "not"),
+    "won't": ("will", "not"),
+    "let's": ("let", "us"),
+    "gimme": ("give", "me"),
+    "gonna": ("going", "to"),
+    "wanna": ("want", "to"),
+    "lemme": ("let", "me"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # as written, case kept
+    low: str  # lower case
+    hyphen_before: bool = False  # written joined to the previous word by a hyphen ("hi-hats")
+
+    @property
+    def is_punct(self) -> bool:
+        return self.low in PUNCT
+
+
+def _word_tokens(raw: str) -> list[str]:
+    """One regex match -> the words it stands for (contractions opened, glued units split)."""
+    word = raw.strip("'/")
+    if not word:
+        return []
+    low = word.lower()
+    if low in _CONTRACTIONS:
+        return list(_CONTRACTIONS[low])
+    if "'" in word:
+        stem, _, tail = word.partition("'")
+        tail_low = tail.lower()
+        if tail_low == "s":
+            return [stem, "is"]
+        if tail_low == "t" and stem.lower().endswith("n"):
+            return [stem[:-1], "not"]
+        if tail_low in ("re", "ve", "ll", "d", "m"):
+            return [stem]
+        return [word.replace("'", "")]  # rock'n'roll
+    glued = _GLUED_UNIT_RE.fullmatch(low)
+    if glued and glued.group(2) not in _ORDINAL_SUFFIXES:
+        return [glued.group(1), glued.group(2)]  # 96bpm, 8bars, 4x
+    if word.startswith("#") and word[1:].isdigit():
+        return [word[1:]]  # track #3
+    return [word]
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text`` (at most its first MAX_PARSE_CHARS characters)."""
+    clean = text[:MAX_PARSE_CHARS].translate(_TRANSLATE)
+    clean = _BPM_RE.sub(" bpm ", clean)
+    tokens: list[Token] = []
+    previous_end = -1
+    for match in _TOKEN_RE.finditer(clean):
+        raw = match.group(0)
+        hyphen = previous_end >= 0 and clean[previous_end : match.start()] == "-"
+        previous_end = match.end()
+        if raw == "&":
+            tokens.append(Token("and", "and"))
+            continue
+        if raw == "#":
+            continue
+        for k, word in enumerate(_word_tokens(raw)):
+            tokens.append(Token(word, word.lower(), hyphen and k == 0))
+    return tokens
+
+
+def join_as_written(tokens: Sequence[Token]) -> str:
+    """Tokens back to text: spaces between words, hyphens where they were written ("Lo-Fi Jam")."""
+    text = ""
+    for k, token in enumerate(tokens):
+        text += ("-" if token.hyphen_before else " ") + token.text if k else token.text
+    return text

@@ -1,0 +1,622 @@
+"""The text-command parser (ai.commands): numbers, keys, chords, every action, refusals, hostile input,
+speed, and the whole development corpus (tests/data/commands/dev.jsonl) at >= 0.95 accuracy.
+
+The held-out corpus (heldout.jsonl) is deliberately not read here: it is scored only by
+bench/command_parse.py --split heldout, so that its figure stays a measure of unseen phrasings.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ai.commands import ACTIONS, ParsedCommand, parse_command
+from ai.commands.numbers import read_number, read_quantity
+from ai.commands.suggest import example_for
+from ai.commands.tokens import MAX_PARSE_CHARS, tokenize
+
+DEV = Path(__file__).resolve().parents[2] / "data" / "commands" / "dev.jsonl"
+DOC_ACTIONS = {
+    "generate_drums",
+    "generate_bass",
+    "generate_melody",
+    "continue",
+    "analyze_audio",
+    "mixing_suggest",
+    "auto_level",
+    "render_mix",
+    "analyze_project",
+    "play",
+    "stop",
+    "record",
+    "add_track",
+    "mute_track",
+    "unmute_track",
+    "solo_track",
+    "export_project",
+    "create_project",
+    "help",
+}
+
+
+def parse(text: str) -> tuple[str | None, dict[str, Any]]:
+    result = parse_command(text)
+    return result.action, result.params
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "musician", "value"),
+    [
+        ("96", False, 96),
+        ("ninety six", False, 96),
+        ("ninety-six", False, 96),
+        ("twenty", False, 20),
+        ("fifteen", False, 15),
+        ("a hundred and twenty", False, 120),
+        ("one hundred twenty", False, 120),
+        ("two hundred", False, 200),
+        ("third", False, 3),
+        ("3rd", False, 3),
+        ("one twenty", True, 120),
+        ("one twenty eight", True, 128),
+        ("one oh five", True, 105),
+        ("one o five", True, 105),
+        ("one fifteen", True, 115),
+        ("two forty", True, 240),
+    ],
+)
+def test_read_number(text: str, musician: bool, value: int) -> None:
+    words = [t.low for t in tokenize(text)]
+    assert read_number(words, 0, musician=musician) == (value, len(words))
+
+
+def test_musician_shorthand_only_where_a_tempo_is_expected() -> None:
+    words = ["one", "twenty"]
+    assert read_number(words, 0) == (1, 1)
+    assert read_number(words, 0, musician=True) == (120, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("a couple of", 2), ("a couple", 2), ("a few", 3), ("a", 1), ("an 8", 8), ("eight", 8), ("a single", 1)],
+)
+def test_read_quantity(text: str, value: int) -> None:
+    words = text.split()
+    assert read_quantity(words, 0) == (value, len(words))
+
+
+def test_not_a_number() -> None:
+    assert read_number(["groove"], 0) is None
+    assert read_number(["1" * 20], 0) is None  # absurdly long digit strings are no count or tempo
+
+
+@pytest.mark.parametrize(
+    ("text", "tempo"),
+    [
+        ("drums at 96", 96),
+        ("drums 96 bpm", 96),
+        ("drums 96bpm", 96),
+        ("drums at tempo 96", 96),
+        ("drums, tempo: 96", 96),
+        ("drums at ninety six", 96),
+        ("drums at a hundred and twenty", 120),
+        ("drums at one twenty", 120),
+        ("drums at one oh five", 105),
+        ("drums, 90 beats per minute", 90),
+        ("drums @ 120", 120),
+        ("drums, very slow", 60),
+        ("slow drums", 70),
+        ("drums, medium tempo", 100),
+        ("moderate drums", 100),
+        ("mid-tempo drums", 100),
+        ("fast drums", 140),
+        ("up-tempo drums", 140),
+        ("very fast drums", 170),
+        ("really fast drums", 170),
+        ("Beat. Edm. One twenty six.", 126),
+    ],
+)
+def test_tempo(text: str, tempo: int) -> None:
+    assert parse(text)[1]["tempo"] == tempo
+
+
+@pytest.mark.parametrize(
+    ("text", "bars"),
+    [
+        ("drums, eight bars", 8),
+        ("drums, 8 bars", 8),
+        ("an 8-bar drum loop", 8),
+        ("a sixteen-bar beat", 16),
+        ("a bar of drums", 1),
+        ("one bar of drums", 1),
+        ("a couple of bars of drums", 2),
+        ("drums, four measures", 4),
+        ("continue this for four more bars", 4),
+    ],
+)
+def test_bars(text: str, bars: int) -> None:
+    assert parse(text)[1]["bars"] == bars
+
+
+@pytest.mark.parametrize(
+    ("text", "meter"),
+    [
+        ("drums in 3/4", "3/4"),
+        ("drums in three four", "3/4"),
+        ("drums in six eight", "6/8"),
+        ("drums, 5/4 time", "5/4"),
+        ("drums in twelve eight", "12/8"),
+        ("drums in common time", "4/4"),
+    ],
+)
+def test_time_signature(text: str, meter: str) -> None:
+    assert parse(text)[1]["time_signature"] == meter
+
+
+def test_waltz_alone_sets_no_meter() -> None:
+    assert parse("a waltz beat") == ("generate_drums", {"style": "waltz"})
+
+
+@pytest.mark.parametrize(
+    ("text", "variations"),
+    [
+        ("three variations of a beat", 3),
+        ("a beat, 3 versions", 3),
+        ("give me four options for a beat", 4),
+        ("a beat, a couple of takes", 2),
+        ("a beat, a few alternatives", 3),
+        ("give me four basslines", 4),
+        ("two different drum patterns", 2),
+        ("give me a few melody ideas in C", 3),
+    ],
+)
+def test_variations(text: str, variations: int) -> None:
+    assert parse(text)[1]["variations"] == variations
+
+
+@pytest.mark.parametrize(
+    ("text", "density"),
+    [
+        ("a sparse beat", 0.25),
+        ("a simple beat", 0.25),
+        ("a minimal beat", 0.25),
+        ("a busy beat", 0.8),
+        ("a dense beat", 0.8),
+        ("a complex beat", 0.8),
+        ("an intricate beat", 0.8),
+        ("a beat, nothing too busy", 0.25),
+    ],
+)
+def test_density(text: str, density: float) -> None:
+    assert parse(text)[1]["density"] == density
+
+
+@pytest.mark.parametrize(
+    ("text", "style"),
+    [
+        ("a pop beat", "default"),
+        ("a punk beat", "rock"),
+        ("a rock and roll beat", "rock"),
+        ("a funky beat", "funk"),
+        ("a hip hop beat", "hip-hop"),
+        ("a hip-hop beat", "hip-hop"),
+        ("a hiphop beat", "hip-hop"),
+        ("a boom bap beat", "hip-hop"),
+        ("a trap beat", "hip-hop"),
+        ("a jazzy beat", "jazz"),
+        ("a swinging beat", "jazz"),
+        ("a bossa nova beat", "latin"),
+        ("a samba beat", "latin"),
+        ("an edm beat", "electronic"),
+        ("a house beat", "electronic"),
+        ("a dub beat", "reggae"),
+        ("a bluesy beat", "blues"),
+        ("a shuffle beat", "blues"),
+        ("a heavy metal beat", "metal"),
+        ("a hard rock beat", "metal"),
+        ("a disco beat", "disco"),
+        ("a country beat", "country"),
+        ("a march beat", "march"),
+    ],
+)
+def test_style(text: str, style: str) -> None:
+    assert parse(text)[1]["style"] == style
+
+
+# --- keys and chords ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "key", "scale"),
+    [
+        ("a bassline in D minor", "D", "minor"),
+        ("a bassline in d minor", "D", "minor"),
+        ("a bassline in B flat", "Bb", None),
+        ("a bassline in b-flat minor", "Bb", "minor"),
+        ("a bassline in Bb", "Bb", None),
+        ("a bassline in B♭ major", "Bb", "major"),
+        ("a bassline in C#m", "C#", "minor"),
+        ("a bassline in F sharp dorian", "F#", "dorian"),
+        ("a bassline in A sharp", "A#", None),
+        ("a bassline in a sharp major", "A#", "major"),
+        ("a bassline in Am", "A", "minor"),
+        ("a bassline in a minor", "A", "minor"),
+        ("a bassline in C", "C", None),
+        ("a bassline in the key of G", "G", None),
+        ("a bassline in E blues", "E", "blues"),
+        ("a bassline in A harmonic minor", "A", "harmonic_minor"),
+        ("a bassline in b-flat minor pentatonic", "Bb", "minor_pentatonic"),
+        ("a C major pentatonic bassline", "C", "major_pentatonic"),
+        ("an F lydian bassline", "F", "lydian"),
+        ("a Gm bassline", "G", "minor"),
+        ("a bassline in A natural minor", "A", "minor"),
+    ],
+)
+def test_key(text: str, key: str, scale: str | None) -> None:
+    params = parse(text)[1]
+    assert params["key"] == key
+    assert params.get("scale") == scale
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("a blues bassline in E", {"style": "blues", "key": "E"}),  # "blues" after the tonic only is the scale
+        ("a bassline in a minor key", {"scale": "minor"}),  # "a" is the article here
+        ("a minor key melody", {"scale": "minor"}),
+        ("a melody in dorian", {"scale": "dorian"}),
+        ("continue this in a jazz style", {"style": "jazz"}),
+    ],
+)
+def test_key_readings_that_are_not_a_key(text: str, params: dict[str, Any]) -> None:
+    assert parse(text)[1] == params
+
+
+@pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("a bassline over Am F C G", "Am F C G"),
+        ("a bassline over Am, F, C and G", "Am F C G"),
+        ("a bassline over A minor, F, C and G", "Am F C G"),
+        ("a bassline over A minor F C G", "Am F C G"),
+        ("a bassline over Dm7 G7 Cmaj7", "Dm7 G7 Cmaj7"),
+        ("a bassline over C-G-Am-F", "C G Am F"),
+        ("a bassline over the chords Amin7 D7 GM7", "Am7 D7 Gmaj7"),
+        ("a bassline over D minor seven, G seven, C major seven", "Dm7 G7 Cmaj7"),
+        ("a bassline over am f c g", "Am F C G"),
+        ("a bassline over C/E F G", "C/E F G"),
+        ("a bassline over B flat, F and G minor", "Bb F Gm"),
+        ("a bassline, Em C G D", "Em C G D"),
+        ("need a bass line over C G Am F, a few versions", "C G Am F"),
+    ],
+)
+def test_chords(text: str, chords: str) -> None:
+    assert parse(text)[1]["chords"] == chords
+
+
+def test_chords_and_key_together() -> None:
+    assert parse("a melody in c sharp minor over C#m A E B") == (
+        "generate_melody",
+        {"key": "C#", "scale": "minor", "chords": "C#m A E B"},
+    )
+
+
+def test_seven_bars_is_no_seventh_chord() -> None:
+    assert parse("a bassline over C and G seven bars")[1] == {"chords": "C G", "bars": 7}
+
+
+# --- every action ---------------------------------------------------------------------------------------
+ACTION_CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("hey jarvis can you lay down a funky drum groove at 96", "generate_drums", {"style": "funk", "tempo": 96}),
+    ("throw in some percussion", "generate_drums", {}),
+    (
+        "give me a funky bassline in D minor, eight bars at 96",
+        "generate_bass",
+        {"style": "funk", "key": "D", "scale": "minor", "bars": 8, "tempo": 96},
+    ),
+    ("walking bass, jazzy, in F, one forty", "generate_bass", {"style": "jazz", "key": "F", "tempo": 140}),
+    ("write a catchy hook in C major", "generate_melody", {"key": "C", "scale": "major"}),
+    ("a topline over Dm7 G7 Cmaj7", "generate_melody", {"chords": "Dm7 G7 Cmaj7"}),
+    ("continue this bassline", "continue", {"part": "bass"}),
+    ("keep going with this melody for eight more bars", "continue", {"part": "melody", "bars": 8}),
+    ("finish this", "continue", {}),
+    ("extend the groove, funky, 16 bars", "continue", {"part": "drums", "style": "funk", "bars": 16}),
+    ("what key is this", "analyze_audio", {"question": "key"}),
+    ("what's the bpm", "analyze_audio", {"question": "tempo"}),
+    ("how fast is this", "analyze_audio", {"question": "tempo"}),
+    ("what chords are in this", "analyze_audio", {"question": "chords"}),
+    ("what time signature is this in", "analyze_audio", {"question": "meter"}),
+    ("is this in 4/4", "analyze_audio", {"question": "meter"}),
+    ("how loud is this master", "analyze_audio", {"question": "loudness"}),
+    ("analyse this", "analyze_audio", {}),
+    ("how's my mix", "mixing_suggest", {}),
+    ("check my mix for Spotify", "mixing_suggest", {"target": "streaming"}),
+    ("what should I fix before it goes on Apple Music", "mixing_suggest", {"target": "apple"}),
+    ("mix feedback for radio", "mixing_suggest", {"target": "broadcast"}),
+    ("balance my levels", "auto_level", {}),
+    ("do some gain staging", "auto_level", {}),
+    ("level the tracks", "auto_level", {}),
+    ("render the mix", "render_mix", {}),
+    ("master it", "render_mix", {"master": True}),
+    ("render a master for the club as flac", "render_mix", {"master": True, "target": "club", "format": "flac"}),
+    ("bounce it without mastering", "render_mix", {"master": False}),
+    ("bounce the mix to mp3", "render_mix", {}),  # the render writes wav or flac only
+    ("mix it down to a wav", "render_mix", {"format": "wav"}),
+    ("analyse project demo", "analyze_project", {"project_id": "demo"}),
+    ("analyze the project", "analyze_project", {}),
+    ("hit play", "play", {}),
+    ("start the song", "play", {}),
+    ("play the bassline", "play", {}),
+    ("resume", "play", {}),
+    ("pause", "stop", {}),
+    ("stop playing", "stop", {}),
+    ("start recording", "record", {}),
+    ("add a new track called Lead Vox", "add_track", {"name": "Lead Vox"}),
+    ("add a track", "add_track", {}),
+    ("mute track three", "mute_track", {"track": 3}),
+    ("mute the third track", "mute_track", {"track": 3}),
+    ("mute the bass", "mute_track", {"track": "bass"}),
+    ("unmute the drums please", "unmute_track", {"track": "drums"}),
+    ("un-mute track 2", "unmute_track", {"track": 2}),
+    ("jarvis solo the backing vocals", "solo_track", {"track": "backing vocals"}),
+    ("mute the hi-hats", "mute_track", {"track": "hi-hats"}),
+    ("export the project as mp3", "export_project", {"format": "mp3"}),
+    ("export it to midi", "export_project", {"format": "midi"}),
+    ("create a new project called summer jam", "create_project", {"name": "summer jam"}),
+    ("start a new project from the podcast template", "create_project", {"template": "podcast"}),
+    ("make a new live band project named Gig", "create_project", {"name": "Gig", "template": "live band"}),
+    ("help", "help", {}),
+    ("what can you do", "help", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "action", "params"), ACTION_CASES)
+def test_action(text: str, action: str, params: dict[str, Any]) -> None:
+    assert parse(text) == (action, params)
+
+
+def test_every_documented_action_is_covered() -> None:
+    assert set(ACTIONS) == DOC_ACTIONS
+    assert {action for _, action, _ in ACTION_CASES} == DOC_ACTIONS
+
+
+def test_action_table() -> None:
+    known_params = {
+        "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
+        "question", "target", "master", "format", "project_id", "track", "name", "template",
+    }  # fmt: skip
+    for name, info in ACTIONS.items():
+        assert info.name == name
+        assert set(info.params) <= known_params
+        assert (info.missing is not None) == (info.runs_in == "unavailable")
+        assert info.runs_in != "unavailable" or "DAWG-CORE" in (info.missing or "")
+        assert parse(info.example)[0] == name, info.example
+    assert ACTIONS["record"].missing == "DAWG-CORE's REST API has no record route"
+    assert ACTIONS["play"].runs_in == ACTIONS["stop"].runs_in == "core"
+    listed = json.loads(json.dumps({name: info.to_dict() for name, info in ACTIONS.items()}))
+    assert listed["mute_track"]["params"] == ["track"]
+    assert listed["generate_bass"]["runs_in"] == "engine"
+
+
+def test_params_are_only_those_the_action_takes() -> None:
+    result = parse_command("drums in D minor at 96")  # drums take no key
+    assert result.action == "generate_drums"
+    assert result.params == {"tempo": 96}
+    assert result.understood == {"key": "D", "scale": "minor", "tempo": 96}
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the weather like today",
+        "generate something",
+        "make it better",
+        "make the bass louder",
+        "turn the drums up",
+        "undo that",
+        "F sharp minor",
+        "tell me a joke",
+        "set the tempo to 120",
+        "save the project",
+        "delete track two",
+        "give me drums and a bassline",
+        "thanks jarvis",
+        "what time is it",
+        "quantize the drums",
+        "tune my guitar",
+        "what's the best key for a sad song",
+    ],
+)
+def test_refusal(text: str) -> None:
+    result = parse_command(text)
+    assert result.action is None
+    assert result.params == {}
+    assert result.reason and result.reason.endswith((".", "?"))
+    assert 1 <= len(result.suggestions) <= 3
+
+
+def test_refusal_keeps_what_was_understood_and_suggests_the_generators() -> None:
+    result = parse_command("generate something in D minor")
+    assert result.action is None
+    assert result.understood == {"key": "D", "scale": "minor"}
+    assert result.reason == "Which part: drums, bass or melody?"
+    assert result.suggestions == ["make a bassline in D minor", "make a melody in D minor", "make a drum beat"]
+    for suggestion in result.suggestions:
+        assert parse(suggestion)[0] in ("generate_bass", "generate_melody", "generate_drums")
+
+
+def test_two_parts_at_once_are_ambiguous() -> None:
+    assert parse_command("give me drums and a bassline in E minor").reason == (
+        "One part at a time, please: drums, bass or melody?"
+    )
+    assert parse("a bassline to go with this beat")[0] == "generate_bass"
+    assert parse("a drum and bass beat")[0] == "generate_drums"  # the genre, not two parts
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"style": "funk", "key": "D", "scale": "minor", "tempo": 96, "bars": 8},
+        {"key": "Bb", "scale": "minor_pentatonic", "chords": "Bbm Gb Db Ab", "variations": 3},
+        {"style": "default", "time_signature": "6/8", "density": 0.25},
+        {"part": "bass", "key": "E", "scale": "dorian", "bars": 4},
+        {"question": "meter"},
+        {"target": "club"},
+        {"project_id": "demo"},
+    ],
+)
+def test_suggestions_read_back_as_their_action(params: dict[str, Any]) -> None:
+    for action, info in ACTIONS.items():
+        example = example_for(action, params)
+        expected = {k: v for k, v in params.items() if k in info.params}
+        if action == "render_mix" and "target" in expected:
+            expected["master"] = True
+        if action == "continue" and "part" not in params:
+            expected.pop("part", None)
+        result = parse_command(example)
+        assert result.action == action, example
+        if expected and action in ("generate_drums", "generate_bass", "generate_melody", "continue", "analyze_audio"):
+            assert result.params == expected, example
+
+
+# --- hostile input ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\x00\x01\x02\x1b[31m",
+        "🎹🥁🎸",
+        "?!?!,,,",
+        "a" * 10_000,
+        "C " * 5_000,
+        "over " * 3_000,
+        "in a " * 3_000,
+        "one " * 3_000,
+        "'" * 5_000,
+        "#/#/#/" * 2_000,
+        "play " + "very " * 4_000 + "fast",
+        "Ⅳ Ⅴ ♭♯ ￼ \u202e drums",
+    ],
+)
+def test_hostile_input_is_refused_or_parsed_quickly(text: str) -> None:
+    start = time.perf_counter()
+    result = parse_command(text)
+    assert time.perf_counter() - start < 0.05
+    assert isinstance(result, ParsedCommand)
+    assert result.action is None or result.action in ACTIONS
+
+
+def test_not_text() -> None:
+    assert parse_command(None).action is None  # type: ignore[arg-type]
+
+
+def test_only_a_bounded_prefix_is_read() -> None:
+    assert parse("give me a funky beat" + " la" * 2_000) == ("generate_drums", {"style": "funk"})
+    assert parse("x" * MAX_PARSE_CHARS + " give me a funky beat")[0] is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_never_raises(text: str) -> None:
+    result = parse_command(text)
+    assert result.action is None or result.action in ACTIONS
+    assert len(result.suggestions) <= 3
+    if result.action is not None:
+        assert set(result.params) <= set(ACTIONS[result.action].params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "give",
+                "me",
+                "a",
+                "funky",
+                "bass",
+                "line",
+                "in",
+                "D",
+                "minor",
+                "over",
+                "Am",
+                "F",
+                "C",
+                "G",
+                "and",
+                "eight",
+                "bars",
+                "at",
+                "one",
+                "twenty",
+                ",",
+                ".",
+                "the",
+                "A",
+                "a",
+                "B",
+                "flat",
+                "sharp",
+                "3/4",
+                "three",
+                "four",
+                "variations",
+                "couple",
+                "few",
+                "bpm",
+                "mute",
+                "solo",
+                "track",
+                "play",
+                "stop",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_never_raises_on_command_words(words: list[str]) -> None:
+    result = parse_command(" ".join(words))
+    assert result.action is None or result.action in ACTIONS
+
+
+# --- corpus and speed ---------------------------------------------------------------------------------------
+def _dev_lines() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_dev_corpus_accuracy() -> None:
+    lines = _dev_lines()
+    assert len(lines) >= 100
+    right = [line for line in lines if parse(line["text"]) == (line["action"], line["params"])]
+    wrong = [line["text"] for line in lines if line not in right]
+    assert len(right) / len(lines) >= 0.95, wrong
+
+
+def test_typical_utterance_parses_well_under_a_millisecond() -> None:
+    texts = [line["text"] for line in _dev_lines()]
+    for text in texts:
+        parse_command(text)
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        parse_command(text)
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.001
+
+
+def test_no_web_framework_in_ai() -> None:
+    code = "import sys, ai.commands; print(any(m.split('.')[0] in ('fastapi', 'pydantic') for m in sys.modules))"
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
+    assert out.stdout.strip() == "False"
