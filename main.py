@@ -21,10 +21,11 @@ from ai import pools  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
-from api import startup  # noqa: E402
+from api import mcp_server, startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
+from api.jobs.manager import JobManager  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
-from api.routes import analysis, generation, mixing, projects, system  # noqa: E402
+from api.routes import analysis, command, core, generation, jobs, mixing, projects, system  # noqa: E402
 from api.schemas import ErrorBody  # noqa: E402
 from api.site_guard import LOCAL_ORIGINS, install_site_guard  # noqa: E402
 from api.state import EngineState  # noqa: E402
@@ -48,8 +49,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         core=CoreClient.from_settings(settings),
         registry=registry,
         projects=ProjectStore(settings.projects_dir),
+        jobs=JobManager.from_settings(settings),
     )
     app.state.engine = engine
+    engine.jobs.start()  # the job workers (api/jobs): shut down below, before the pools their work runs in
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
     background = startup.start_background_work(engine)
     status_writer = StatusFileWriter(
@@ -58,8 +61,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     status_writer.start()
     logger.info("DAWG AI Engine %s ready on %s:%d", VERSION, settings.host, settings.port)
     try:
-        yield
+        async with mcp_server.serving(app):  # /mcp: its sessions end before the engine below does
+            yield
     finally:
+        await engine.jobs.shutdown()  # running jobs cancelled, their temporary files deleted
         await status_writer.stop()
         for task in background:
             task.cancel()
@@ -89,10 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origin_regex=LOCAL_ORIGINS,
         allow_origins=settings.cors_origins,
         allow_credentials=False,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],  # DELETE: ends an /mcp session, cancels a job
         allow_headers=["*"],
         # The rendered mix answers with its measurements in headers; a browser only shows these.
         expose_headers=[
+            "Mcp-Session-Id",  # a browser MCP client reads its /mcp session id
+            "Location",  # a job's status URL (202), and when to try a full job queue again (503)
+            "Retry-After",
             "Content-Disposition",
             "X-Loudness-LUFS",
             "X-True-Peak-dBTP",
@@ -105,8 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app)
     install_site_guard(app, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.cors_origins)
     install_error_handlers(app)
-    for module in (system, analysis, projects, generation, mixing):
+    for module in (system, core, analysis, projects, generation, mixing, command, jobs):
         app.include_router(module.router)
+    mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
     return app
 
 

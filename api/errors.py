@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,8 +18,8 @@ logger = logging.getLogger(__name__)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
 
 
-def error_response(status_code: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse(status_code=status_code, content={"error": code, "detail": detail})
+def error_response(status_code: int, code: str, detail: str, extra: dict[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status_code, content={"error": code, "detail": detail, **(extra or {})})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -28,7 +29,7 @@ def install_error_handlers(app: FastAPI) -> None:
             logger.warning(
                 "%s %s -> %d %s: %s", request.method, request.url.path, exc.status_code, exc.code, exc.detail
             )
-        return error_response(exc.status_code, exc.code, exc.detail)
+        return error_response(exc.status_code, exc.code, exc.detail, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

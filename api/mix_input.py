@@ -9,6 +9,7 @@ from pathlib import Path, PurePath
 
 from starlette.datastructures import UploadFile
 
+from ai import progress
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.mixing.roles import resolve_roles
 from api.params import RequestInput, copy_upload, remove_quietly
@@ -58,7 +59,11 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
 
 
 def _decode_all(items: list[tuple[str, bytes | Path]], max_duration_s: float) -> list[DecodedAudio]:
-    return [decode_audio(source, name=name, max_duration_s=max_duration_s) for name, source in items]
+    decoded = []
+    for k, (name, source) in enumerate(items):
+        with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
+            decoded.append(decode_audio(source, name=name, max_duration_s=max_duration_s))
+    return decoded
 
 
 async def decode_stems(engine: EngineState, stems: dict[str, Path], roles: dict[str, str]) -> list[NamedAudio]:

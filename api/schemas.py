@@ -384,6 +384,52 @@ class RenderResponse(BaseModel):
 # ---------------------------------------------------------------- system
 
 
+# ---------------------------------------------------------------- text commands
+
+MAX_COMMAND_CHARS = 500  # a spoken command is a sentence or two
+
+
+class CommandParams(CallerParams):
+    """A text command and what its action may need besides the words."""
+
+    text: str | None = Field(
+        None, max_length=MAX_COMMAND_CHARS, description="What was said: 'a funky bassline in D minor, 8 bars at 96'."
+    )
+    command: str | None = Field(
+        None, max_length=MAX_COMMAND_CHARS, description="Same as text (the field name of Jarvis's command file)."
+    )
+    dry_run: bool = Field(False, description="Only parse: answer the action and parameters without running it.")
+    project_id: str | None = Field(None, description="The project whose stems mixing and project commands use.")
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed for generation commands.")
+    model: str | None = Field(None, description="Generation backend: auto, magenta, theory or a bundle id.")
+    send_to_core: bool = Field(False, description="Generation commands: also hand the MIDI to DAWG-CORE.")
+    primer: str | None = Field(
+        None, description="The MIDI clip that 'continue this' continues, base64 (or upload it as 'primer')."
+    )
+
+
+class CommandResponse(BaseModel):
+    status: Literal["done", "parsed"] = Field(description="done: the action ran; parsed: dry_run, nothing ran.")
+    text: str = Field(description="The command as received.")
+    action: str = Field(description="generate_drums, generate_bass, analyze_audio, play ... (docs/commands.md).")
+    params: dict[str, Any] = Field(description="What the text said, in the endpoints' parameter forms.")
+    request: dict[str, Any] = Field(description="The endpoint the action runs, its parameters and uploads.")
+    speech: str | None = Field(description="One sentence about the result, for a voice assistant; null on dry_run.")
+    result: Any = Field(None, description="The endpoint's own answer (as that endpoint documents it).")
+
+
+class CommandRefusal(ErrorBody):
+    understood: dict[str, Any] = Field(description="What was recognised in the text anyway.")
+    suggestions: list[str] = Field(description="The closest commands the engine knows.")
+
+
+class TransportResponse(BaseModel):
+    action: Literal["play", "stop"]
+    status: str = Field(description="DAWG-CORE's own answer: 'playing' or 'stopped'.")
+    core_url: str
+    core: dict[str, Any] = Field(description="DAWG-CORE's whole answer.")
+
+
 class HealthResponse(BaseModel):
     status: Literal["healthy"] = "healthy"
     version: str

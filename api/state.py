@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from ai.generation.base import GeneratorRegistry
+from api.jobs.manager import JobManager
 from integration.core_client import CoreClient
 from integration.projects import ProjectStore
 from utils.settings import Settings
@@ -43,6 +45,7 @@ class EngineState:
     core: CoreClient
     registry: GeneratorRegistry
     projects: ProjectStore
+    jobs: JobManager
     stats: RequestStats = field(default_factory=RequestStats)
     started_monotonic: float = field(default_factory=time.monotonic)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -54,5 +57,8 @@ class EngineState:
         return time.monotonic() - self.started_monotonic
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """Run CPU-heavy ``fn(*args)`` in the worker pool, off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        """Run CPU-heavy ``fn(*args)`` in the worker pool, off the event loop, in a copy of the caller's
+        context: run_in_executor does not carry contextvars, and a job's progress reporter
+        (ai/progress.py) must reach the loops it reports from."""
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, fn, *args)

@@ -27,4 +27,6 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt -r requirements-dev.txt
 .venv/bin/python -m pip install -q --no-deps -r requirements-magenta.txt
+# The project itself, editable and without dependencies (installed above): the dawg-ai-mcp command.
+.venv/bin/python -m pip install -q --no-deps -e .
 .venv/bin/python -c "import os; os.environ['TF_USE_LEGACY_KERAS']='1'; import magenta, librosa, fastapi; print('setup ok')"

@@ -7,14 +7,18 @@ exceptions are converted where they happen (``raise ... from exc``).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EngineError(Exception):
     status_code = 500
     code = "engine_error"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra = extra or {}
+        """Fields the error body carries beside error and detail (what a command was understood as)."""
 
 
 class InvalidParameter(EngineError):
@@ -96,3 +100,17 @@ class CoreBadResponse(CoreError):
 
     status_code = 502
     code = "core_bad_response"
+
+
+class CommandNotUnderstood(EngineError):
+    """A text command the parser cannot map to one action (unknown or ambiguous)."""
+
+    status_code = 422
+    code = "command_not_understood"
+
+
+class CommandNotAvailable(EngineError):
+    """A command that was understood but that no party (engine or DAWG-CORE) carries out yet."""
+
+    status_code = 501
+    code = "command_not_available"

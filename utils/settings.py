@@ -62,6 +62,24 @@ class Settings(BaseSettings):
     )
     load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
 
+    jobs_max_queued: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Jobs (async=true requests) that may wait at once; one more is answered 503 with Retry-After.",
+    )
+    jobs_concurrency: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Jobs that run at once. 1: one job's work already keeps two cores busy (the analysis' side "
+        "pool, the per-stem pool, numba kernels that release the GIL), so a second only splits them and "
+        "doubles peak memory; synchronous requests still run beside it.",
+    )
+    jobs_keep_s: float = Field(
+        3600.0, gt=0, description="Seconds a finished job and its result are kept for GET /api/v1/jobs/{id}."
+    )
+
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Extra web origins allowed to call the engine (JSON list); pages on localhost always are.",

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import scipy.fft
 
-from ai import pools
+from ai import pools, progress
 from ai.analysis.constants import (
     BASS_MIDI_MAX,
     HOP,
@@ -182,6 +182,7 @@ def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) 
     window = _window(n_fft)
     out = np.empty((n_frames, 1 + n_fft // 2), dtype=np.float32)  # frames x bins, C order
     for start in range(0, n_frames, _BLOCK_FRAMES):
+        progress.report(start / n_frames)  # a job's progress (ai/progress.py); a no-op otherwise
         block = frames[start : start + _BLOCK_FRAMES] * window
         spec = scipy.fft.rfft(block, axis=1, workers=-1)
         np.abs(spec, out=out[start : start + len(block)])
@@ -340,7 +341,8 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     if not np.all(np.isfinite(y)):
         raise ValueError("audio holds NaN or infinite samples")
 
-    mag = stft_magnitude(y, n_fft=N_FFT, hop_length=HOP)  # (bins, frames), F-ordered
+    with progress.section(0.0, 0.55, "spectrogram"):  # shares of a long file's time
+        mag = stft_magnitude(y, n_fft=N_FFT, hop_length=HOP)  # (bins, frames), F-ordered
     n_bins, n_frames = mag.shape
     freqs = np.linspace(0.0, sr / 2.0, n_bins)
     frame_times = np.arange(n_frames) * (HOP / sr)
@@ -350,6 +352,7 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     pitch = pools.side().submit(_pitch_features, mag_t, freqs, n_frames)
 
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
+    progress.report(0.55, "onsets")
     mel = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)  # (N_MELS, frames), shared with the rhythm
     mel_ref = float(mel.max()) if mel.size else 0.0
     log_mel = np.log1p((_LOG_GAMMA / mel_ref) * mel) if mel_ref > 0 else np.zeros_like(mel)
@@ -365,6 +368,7 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     power -= mag_t[:, 0].astype(np.float64) ** 2 + mag_t[:, -1].astype(np.float64) ** 2
     window = _window(N_FFT)
     rms = np.sqrt(np.maximum(power, 0.0) / (N_FFT * float(np.sum(window.astype(np.float64) ** 2))))
+    progress.report(0.8, "pitch")
     tuning, semitone_spec, chroma, bass_chroma = pitch.result()
 
     return SharedFeatures(

@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import soxr
 
-from ai import pools
+from ai import pools, progress
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
@@ -202,14 +202,20 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
 
+    # A job's progress (ai/progress.py; no-ops otherwise): shares of a 20-minute file's time.
+    progress.report(0.0, "mono mix")
     loudness = pools.side().submit(_loudness, audio)
     loudness_note_at = len(notes)
     mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
+    progress.report(0.17, "zero crossings")
     zcr = _zero_crossing_rate(mono)
+    progress.report(0.3, "resampling")
     y = _resample(mono, audio.sample_rate)
     del mono  # the full-rate mix is not needed any more (long files: hundreds of MB)
-    features = compute_features(y, ANALYSIS_SR)
+    with progress.section(0.37, 0.7, "features"):
+        features = compute_features(y, ANALYSIS_SR)
     centroid, rolloff, rms_mean = spectral_means(features)
+    progress.report(0.72, "rhythm")
 
     silent = peak_dbfs < SILENCE_DBFS
     if silent:
@@ -221,6 +227,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     else:
         rhythm = _rhythm(features)
 
+    progress.report(0.92, "key and chords")
     if silent or audio.duration_s < MIN_KEY_S:
         key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
@@ -235,6 +242,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         if key_name is None:
             notes.append(f"{key.why_none or 'no pitched content'}: no key")
 
+    progress.report(0.96, "loudness")
     loud = loudness.result()
     if _finite_or_none(loud["loudness_lufs"]) is None:
         notes.insert(

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ai import progress
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
@@ -96,6 +97,10 @@ def _read_channels_first(handle: sf.SoundFile, *, name: str, max_bytes: int) -> 
     pcm16 = handle.subtype == "PCM_16"
     filled = 0
     while True:
+        if capacity:  # a job's progress (ai/progress.py); a no-op otherwise
+            progress.report(filled / capacity)
+        else:
+            progress.check()
         block = handle.read(_BLOCK_FRAMES, dtype="int16" if pcm16 else "float32", always_2d=True)
         if len(block) == 0:
             break

@@ -101,3 +101,24 @@ def read_primer(data: bytes, *, part: Part, bar_seconds: float) -> tuple[tuple[N
     end = max(n.end for n in notes)
     bars = max(1, math.ceil(end / bar_seconds - 1e-6))
     return tuple(notes), bars * bar_seconds
+
+
+BASS_MEDIAN_PITCH = 52
+"""A melodic primer whose median pitch is below E3 is taken for a bass line (a bass guitar's notes
+sit in E1..G3; a melody's rarely dip under E3)."""
+
+
+def primer_part(data: bytes) -> Part:
+    """The part a primer plays, for a request that does not say ("continue this"): drums when it
+    holds only drum notes, bass or melody by its median pitch when only melodic notes. Raises
+    InvalidParameter('primer') for a file with both, or with no notes."""
+    pm = _open(data)
+    drums = any(inst.is_drum and inst.notes for inst in pm.instruments)
+    pitches = [n.pitch for inst in pm.instruments if not inst.is_drum for n in inst.notes]
+    if drums and pitches:
+        raise InvalidParameter("primer", "the MIDI file holds drums and pitched notes: say which part to continue")
+    if drums:
+        return "drums"
+    if not pitches:
+        raise InvalidParameter("primer", "the MIDI file holds no notes to continue")
+    return "bass" if float(np.median(pitches)) < BASS_MEDIAN_PITCH else "melody"

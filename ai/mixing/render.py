@@ -39,7 +39,7 @@ import numpy as np
 import pedalboard
 import soundfile as sf
 
-from ai import pools
+from ai import pools, progress
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import LevelItem, level_items, pan_gains, render_mix
@@ -631,9 +631,14 @@ def render_mix_report(
         timings[stage] = now - clock
         clock = now
 
+    # A job's progress (ai/progress.py; no-ops otherwise): shares of the stages' times on 4 stems.
     if report is None:
-        report = suggest(tracks, target=target, roles=roles, reference=reference, tempo_bpm=tempo_bpm, workers=workers)
+        with progress.section(0.0, 0.35, "advice"):
+            report = suggest(
+                tracks, target=target, roles=roles, reference=reference, tempo_bpm=tempo_bpm, workers=workers
+            )
         lap("suggest")
+    progress.report(0.35, "processing stems")
     used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
     used_roles.update(roles or {})
     prepared = prepare_tracks(tracks, roles=used_roles)
@@ -647,8 +652,10 @@ def render_mix_report(
     if _workers(len(prepared), workers) == 1:
         processed = [run_chain(k) for k in range(len(prepared))]
     else:
-        processed = list(pools.tracks().map(run_chain, range(len(prepared))))
+        with progress.section(0.35, 0.42, "processing stems"):
+            processed = progress.map_in_pool(pools.tracks(), run_chain, range(len(prepared)))
     lap("process")
+    progress.report(0.42, "mixing and mastering")
 
     # Faders and pans.
     notes: list[str] = []
@@ -731,6 +738,7 @@ def render_mix_report(
         applied.append(bus_entry)
     lap("mix_and_master")
 
+    progress.report(0.55, "measuring the mix")
     stats = loudness.measure_loudness(y=mix, sr=sr)
     measured: dict[str, Any] = {
         "integrated_lufs": stats.integrated_lufs,
@@ -744,14 +752,15 @@ def render_mix_report(
     report_after = None
     if remeasure:
         rendered = [TrackInput(name, DecodedAudio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
-        report_after = suggest(
-            rendered,
-            target=report.target.lufs if mastering is None else mastering.lufs,
-            master=DecodedAudio(mix, sr) if mastering is not None else None,
-            reference=reference,
-            tempo_bpm=report.tempo_bpm,
-            workers=workers,
-        )
+        with progress.section(0.58, 1.0, "measuring again"):
+            report_after = suggest(
+                rendered,
+                target=report.target.lufs if mastering is None else mastering.lufs,
+                master=DecodedAudio(mix, sr) if mastering is not None else None,
+                reference=reference,
+                tempo_bpm=report.tempo_bpm,
+                workers=workers,
+            )
         measured.update(compare_findings(plan.acted_on, report_after.suggestions))
         measured["mix_quality_score_after"] = report_after.mix_quality_score
         lap("remeasure")

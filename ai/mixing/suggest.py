@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from ai import pools
+from ai import pools, progress
 from ai.analysis.pipeline import estimate_tempo
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
@@ -158,10 +158,14 @@ def analyse_all(prepared: list[PreparedTrack], *, workers: int | None = None) ->
 
 def _in_pool(function: Any, items: list[Any], workers: int | None) -> list[Any]:
     """``function`` over ``items`` on the shared per-track pool (ai.pools), or in this thread
-    with ``workers=1`` or a single item."""
+    with ``workers=1`` or a single item. In a job, each item finished is progress (ai/progress.py)."""
     if workers == 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    return list(pools.tracks().map(function, items))
+        results: list[Any] = []
+        for k, item in enumerate(items):
+            with progress.section(k / len(items), (k + 1) / len(items)):
+                results.append(function(item))
+        return results
+    return progress.map_in_pool(pools.tracks(), function, items)
 
 
 # ----------------------------------------------------------------------------------- per track
@@ -748,7 +752,9 @@ def suggest(
     mode = "stems" if tracks else "master"
     tempo_source = "given" if tempo_bpm is not None else None
 
+    # A job's progress (ai/progress.py; no-ops otherwise): the stems are most of the work.
     if tracks:
+        progress.report(0.0, "preparing stems")
         prepared = prepare_tracks(tracks, roles=roles)
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
@@ -759,18 +765,22 @@ def suggest(
             prepared[0].sample_rate,
             2,
         )
-        *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
+        with progress.section(0.05, 0.45, "measuring stems"):
+            *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
         norms = role_norms()
         if tempo_bpm is None:
-            tempo_bpm = estimate_tempo(DecodedAudio(mix_track.samples, mix_track.sample_rate))
+            with progress.section(0.45, 0.55, "tempo"):
+                tempo_bpm = estimate_tempo(DecodedAudio(mix_track.samples, mix_track.sample_rate))
             tempo_source = "analysis" if tempo_bpm is not None else None
 
         def advise(a: TrackAnalysis) -> TrackAdvice:
             bus = MIX_BUS if a is mix_analysis else None
             return track_advice(a, tempo_bpm=tempo_bpm, track=bus, norms=norms, space=bus is None)
 
-        advice = _in_pool(advise, [*analyses, mix_analysis], workers)
+        with progress.section(0.55, 0.85, "advice per stem"):
+            advice = _in_pool(advise, [*analyses, mix_analysis], workers)
+        progress.report(0.85, "levels and masking")
         for a, found in zip(analyses, advice, strict=False):
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
             suggestions.extend(track_findings(a.measurement))
@@ -820,6 +830,7 @@ def suggest(
         del mix_track
 
     if master is not None:
+        progress.report(0.9 if tracks else 0.0, "measuring the master")
         master_analysis = _measure_single(master, "master")
         mm = master_analysis.measurement
         subject_measure = mm
@@ -849,6 +860,7 @@ def suggest(
 
     comparison = None
     if reference is not None and subject_measure is not None and subject_analysis is not None:
+        progress.report(0.95, "measuring the reference")
         ref = _measure_single(reference, "reference")
         subject = "the master" if master is not None else "the mix"
         comparison, ref_suggestions = reference_comparison(subject_analysis, ref, subject=subject)

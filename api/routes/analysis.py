@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
+from ai import progress
 from ai.analysis.pipeline import analyze
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
 from api.deps import EngineDep, InputDep
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import decode_uploads
+from api.params import RequestInput
 from api.schemas import AnalysisResponse, ErrorBody
+from api.state import EngineState
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["analysis"])
@@ -44,15 +49,22 @@ def _analyze(audio: DecodedAudio) -> dict[str, Any]:
 @router.post(
     "/audio",
     response_model=AnalysisResponse,
-    responses={code: {"model": ErrorBody} for code in (413, 415, 422)},
+    responses={**{code: {"model": ErrorBody} for code in (413, 415, 422)}, **JOB_RESPONSES},
     openapi_extra=_DOCS,
     summary="Tempo, beats, downbeats, meter, key, chords, loudness and spectral features of an audio file",
 )
-async def analyze_audio(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
+async def analyze_audio(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
+    return await job.run_or_queue(engine, inp, analyze_audio_work)
+
+
+async def analyze_audio_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
+    """Analyse the request's uploaded file (the route, text commands and jobs run this)."""
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
     # Through a temporary file like the mixing uploads (never whole in memory), then analysed.
-    (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
-    result = await engine.run(_analyze, audio)
+    with progress.section(0.0, 0.4, "decoding"):  # a job's progress: decoding is ~40 % of a long file's time
+        (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+    with progress.section(0.4, 1.0, "analysing"):
+        result = await engine.run(_analyze, audio)
     return {"filename": upload.filename, **result}

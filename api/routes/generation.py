@@ -6,15 +6,18 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import secrets
 from typing import Any
 
 from fastapi import APIRouter, Response
 
+from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
-from api.params import openapi_params, read_upload, validate_params
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
+from api.params import RequestInput, openapi_params, read_upload, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -53,7 +56,9 @@ def _generate_variations(
     def shared(clip: GeneratedClip, taken: GeneratedClip) -> float:
         return shared_notes(tails[id(clip)], tails[id(taken)])
 
-    for request in requests:
+    for tried, request in enumerate(requests):
+        # A job's progress (clips found, or tries used when they run out first); a cancelled job stops here.
+        progress.report(max(len(found) / wanted, tried / len(requests)), f"generating clip {len(found) + 1} of {wanted}")
         clip = generator.generate(request)
         tail = clip.continuation()
         if not include_primer:
@@ -80,15 +85,26 @@ PRIMER_MAX_BYTES = 4 * 1024 * 1024
 """A primer is a MIDI clip (kilobytes): read into memory, so capped far below the audio upload limit."""
 
 
-async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | None) -> Response | GenerationResponse:
+def refuse_midi_variations(params: GenerationParams) -> None:
+    if params.format == "midi" and params.variations > 1:
+        raise InvalidParameter("format", "format=midi returns one file; ask for variations=1 or format=json")
+
+
+def check_generation(params: GenerationParams, endpoint_part: Part | None) -> None:
+    """What generate_work refuses without reading the primer (a job refuses it before it is queued)."""
+    resolve_part(params, endpoint_part)
+    refuse_midi_variations(params)
+
+
+async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: Part | None) -> Response | GenerationResponse:
+    """One generation request (the routes below, text commands and jobs run this)."""
     params = validate_params(GenerationParams, inp.values)
     resolved = resolve_part(params, endpoint_part)
     upload = inp.file("primer")
     limit = min(PRIMER_MAX_BYTES, engine.settings.max_upload_bytes)
     uploaded = await read_upload(upload, max_upload_bytes=limit, why="a MIDI primer") if upload else None
     primer = primer_bytes(params, uploaded)
-    if params.format == "midi" and params.variations > 1:
-        raise InvalidParameter("format", "format=midi returns one file; ask for variations=1 or format=json")
+    refuse_midi_variations(params)
 
     if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
         # Bundles load in the background after start-up: wait for them rather than fall back early.
@@ -160,6 +176,7 @@ async def _generate(engine: EngineState, inp: InputDep, endpoint_part: Part | No
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERRORS,
+    **JOB_RESPONSES,
     200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
 }
 
@@ -171,8 +188,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     openapi_extra=DOCS,
     summary="Generate drums, bass or melody (style=drums|bass|melody, or a drum style)",
 )
-async def generate_midi(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
-    return await _generate(engine, inp, None)
+async def generate_midi(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response | GenerationResponse:
+    return await job.run_or_queue(
+        engine,
+        inp,
+        functools.partial(generate_work, endpoint_part=None),
+        params=GenerationParams,
+        check=lambda params: check_generation(params, None),
+    )
 
 
 @router.post(
@@ -182,8 +205,14 @@ async def generate_midi(engine: EngineDep, inp: InputDep) -> Response | Generati
     openapi_extra=DOCS,
     summary="Generate a bass line that follows the chords",
 )
-async def generate_bassline(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
-    return await _generate(engine, inp, "bass")
+async def generate_bassline(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response | GenerationResponse:
+    return await job.run_or_queue(
+        engine,
+        inp,
+        functools.partial(generate_work, endpoint_part="bass"),
+        params=GenerationParams,
+        check=lambda params: check_generation(params, "bass"),
+    )
 
 
 @router.post(
@@ -193,5 +222,11 @@ async def generate_bassline(engine: EngineDep, inp: InputDep) -> Response | Gene
     openapi_extra=DOCS,
     summary="Generate a melody in the key and over the chords",
 )
-async def generate_melody(engine: EngineDep, inp: InputDep) -> Response | GenerationResponse:
-    return await _generate(engine, inp, "melody")
+async def generate_melody(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response | GenerationResponse:
+    return await job.run_or_queue(
+        engine,
+        inp,
+        functools.partial(generate_work, endpoint_part="melody"),
+        params=GenerationParams,
+        check=lambda params: check_generation(params, "melody"),
+    )

@@ -15,14 +15,17 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from ai import progress
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
 from ai.mixing.render import RenderResult, encode_audio, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import MixAudio, gather_mix_audio
-from api.params import openapi_params, validate_params
+from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
+from api.state import EngineState
 from utils.errors import NoAudioFound
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
@@ -36,7 +39,10 @@ _RENDER_FILES = {
     "reference": "A reference track (its comparison moves on the mix bus are applied).",
 }
 _DOCS = openapi_params(MixingParams, files=_FILES)
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422)},
+    **JOB_RESPONSES,
+}
 _RENDER_ERRORS: dict[int | str, dict[str, Any]] = {
     200: {
         "model": RenderResponse,
@@ -51,6 +57,7 @@ _RENDER_ERRORS: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "no_audio: no stems to render; invalid_parameter; undecodable_audio.",
     },
+    **JOB_RESPONSES,
 }
 NO_AUDIO = (
     "no audio found: upload stems as multipart 'files' (one file per track), a finished mix as "
@@ -99,12 +106,19 @@ def _auto_level(mix: MixAudio, target: str) -> dict[str, Any]:
     openapi_extra=_DOCS,
     summary="Mixing or mastering advice with concrete moves, from the tracks' audio",
 )
-async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
+async def suggest(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
+    return await job.run_or_queue(engine, inp, suggest_work, params=MixingParams)
+
+
+async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
+    """The route's work (text commands and jobs run it too)."""
     params = validate_params(MixingParams, inp.values)
-    mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
+    with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py): decoding is the small part
+        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks and mix.master is None:
         return no_audio_body()
-    report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
+    with progress.section(0.15, 1.0, "measuring"):
+        report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
     return {"status": "success", "source": mix.source, **report}
 
 
@@ -115,12 +129,19 @@ async def suggest(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     openapi_extra=_DOCS,
     summary="Gains and pans per track for a balance by role, with headroom",
 )
-async def auto_level(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
+async def auto_level(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
+    return await job.run_or_queue(engine, inp, auto_level_work, params=MixingParams)
+
+
+async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
+    """The route's work (text commands and jobs run it too)."""
     params = validate_params(MixingParams, inp.values)
-    mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
+    with progress.section(0.0, 0.3, "decoding"):
+        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks:
         return no_audio_body()
-    result = await engine.run(_auto_level, mix, params.target or "premaster")
+    with progress.section(0.3, 1.0, "levelling"):
+        result = await engine.run(_auto_level, mix, params.target or "premaster")
     return {"source": mix.source, **result}
 
 
@@ -170,13 +191,22 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
     "audio (WAV or FLAC, 16 or 24 bit) or, with format=json, base64 audio and the report. Without stems: "
     "422 no_audio.",
 )
-async def render(engine: EngineDep, inp: InputDep) -> Response:
+async def render(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response:
+    return await job.run_or_queue(
+        engine, inp, render_work, params=RenderParams, check=lambda params: parse_apply(params.apply)
+    )
+
+
+async def render_work(engine: EngineState, inp: RequestInput) -> Response:
+    """The route's work (text commands and jobs run it too)."""
     params = validate_params(RenderParams, inp.values)
     parse_apply(params.apply)  # an unknown kind is a 422 before any audio is decoded
-    mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
+    with progress.section(0.0, 0.1, "decoding"):
+        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
     if not mix.tracks:
         raise NoAudioFound(NO_STEMS_TO_RENDER)
-    result, audio = await engine.run(_render, mix, params)
+    with progress.section(0.1, 1.0, "rendering"):
+        result, audio = await engine.run(_render, mix, params)
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
     stem = f"{base}_master" if params.master else f"{base}_mix"
     if params.format == "json":

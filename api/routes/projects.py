@@ -6,15 +6,19 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
+from ai import progress
 from ai.mixing.measure import TrackInput
 from ai.mixing.roles import resolve_roles
 from ai.mixing.suggest import suggest
 from ai.project_findings import project_findings
 from api.deps import EngineDep, InputDep
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import decode_stems, parse_roles
-from api.params import openapi_params, validate_params
+from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
+from api.state import EngineState
 from utils.errors import CoreError
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["projects"])
@@ -23,11 +27,16 @@ router = APIRouter(prefix="/api/v1/analyze", tags=["projects"])
 @router.post(
     "/project",
     response_model=ProjectAnalysisResponse,
-    responses={code: {"model": ErrorBody} for code in (400, 404, 422)},
+    responses={**{code: {"model": ErrorBody} for code in (400, 404, 422)}, **JOB_RESPONSES},
     openapi_extra=openapi_params(ProjectParams),
     summary="Analyse a DAWG-CORE project: manifest, roles, stems, live core status, findings",
 )
-async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisResponse:
+async def analyze_project(engine: EngineDep, inp: InputDep, job: JobModeDep) -> ProjectAnalysisResponse | Response:
+    return await job.run_or_queue(engine, inp, analyze_project_work, params=ProjectParams)
+
+
+async def analyze_project_work(engine: EngineState, inp: RequestInput) -> ProjectAnalysisResponse:
+    """The route's work (text commands and jobs run it too)."""
     params = validate_params(ProjectParams, inp.values)
     manifest = await engine.run(engine.projects.get, params.project_id)
     stems = await engine.run(engine.projects.find_stems, manifest.project_id)
@@ -55,9 +64,11 @@ async def analyze_project(engine: EngineDep, inp: InputDep) -> ProjectAnalysisRe
     measurements: dict[str, dict[str, Any]] = {}
     suggestions: list[dict[str, Any]] = []
     if stems:
-        tracks = await decode_stems(engine, stems, roles)
+        with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py)
+            tracks = await decode_stems(engine, stems, roles)
         inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
-        report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
+        with progress.section(0.15, 1.0, "measuring"):
+            report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
         measurements = {m["name"]: m for m in report["tracks"]}
         suggestions = report["suggestions"]
     lower = {name.lower(): name for name in stems}

@@ -1,8 +1,7 @@
-"""Service description, health, status, models and DAWG-CORE status."""
+"""Service description, health, status and models."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from ai.generation.base import PARTS
 from ai.generation.dynamics import describe_dynamics
 from ai.mixing.role_model import describe_role_model
 from api.deps import EngineDep
-from api.schemas import ErrorBody, HealthResponse, ModelsResponse
+from api.schemas import HealthResponse, ModelsResponse
 from api.startup import live_endpoints, status_snapshot
 
 router = APIRouter(tags=["system"])
@@ -63,14 +62,3 @@ async def models(engine: EngineDep) -> ModelsResponse:
         mixing=[describe_role_model()],
         generation=[describe_dynamics(engine.settings.models_dir)],
     )
-
-
-@router.get(
-    "/api/v1/core/status",
-    summary="Live DAWG-CORE health and project status",
-    responses={502: {"model": ErrorBody}, 503: {"model": ErrorBody}},
-)
-async def core_status(engine: EngineDep) -> dict[str, Any]:
-    # Concurrently, so that a slow core costs one deadline, not two.
-    health, project = await asyncio.gather(engine.core.health(), engine.core.project_status())
-    return {"core_url": engine.settings.core_url, "health": health, "project": project.to_dict()}

@@ -1,0 +1,164 @@
+"""Running a parsed text command: which endpoint's work it is, with which parameters and uploads.
+
+A command runs exactly the work function of the endpoint it stands for (``generate_work``,
+``analyze_audio_work``, ``suggest_work`` ...), on a request input built from the parse, so that
+"a bassline in D minor, 8 bars" answers what ``POST /api/v1/generate/bassline?key=D&scale=minor&bars=8``
+answers. Uploads of the command request travel with it: ``file`` (the audio to analyse), ``files``,
+``master`` and ``reference`` (stems and mixes for mixing), ``primer`` (the clip to continue).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+
+from ai.commands import ACTIONS, ParsedCommand
+from ai.generation.base import Part
+from ai.generation.primer import primer_part
+from api.generation_input import primer_bytes
+from api.params import RequestInput, read_upload
+from api.routes.analysis import analyze_audio_work
+from api.routes.core import transport_work
+from api.routes.generation import PRIMER_MAX_BYTES, generate_work
+from api.routes.mixing import auto_level_work, render_work, suggest_work
+from api.routes.projects import analyze_project_work
+from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
+from api.state import EngineState
+from utils.errors import CommandNotAvailable, InvalidParameter, NoAudioFound
+
+GENERATE_PATHS: dict[Part, str] = {
+    "drums": "/api/v1/generate/midi",
+    "bass": "/api/v1/generate/bassline",
+    "melody": "/api/v1/generate/melody",
+}
+GENERATE_ACTIONS: dict[str, Part] = {"generate_drums": "drums", "generate_bass": "bass", "generate_melody": "melody"}
+MIX_UPLOADS = ("files", "master", "reference")
+MIX_PATHS = {
+    "mixing_suggest": "/api/v1/mixing/suggest",
+    "auto_level": "/api/v1/mixing/auto_level",
+    "render_mix": "/api/v1/mixing/render",
+}
+
+
+@dataclass
+class CommandPlan:
+    """What a parsed command will run: the endpoint (for the answer), its parameters and uploads."""
+
+    action: str
+    endpoint: str
+    values: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, list[UploadFile]] = field(default_factory=dict)
+    part: Part | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The request as a caller could send it to the endpoint itself (upload names, not bytes)."""
+        return {
+            "endpoint": self.endpoint,
+            "params": {k: v for k, v in self.values.items() if k != "primer"},
+            "uploads": {name: [u.filename or name for u in uploads] for name, uploads in self.files.items()},
+        }
+
+
+def _uploads(inp: RequestInput, *names: str) -> dict[str, list[UploadFile]]:
+    return {name: inp.files[name] for name in names if inp.files.get(name)}
+
+
+async def plan_command(
+    parsed: ParsedCommand, inp: RequestInput, passthrough: dict[str, Any], *, need_uploads: bool = True
+) -> CommandPlan:
+    """The endpoint, parameters and uploads of ``parsed``; ``passthrough`` holds the command
+    request's own parameters for the action (seed, model, project_id, primer...). Raises 422 when
+    the action needs an upload that is missing (unless ``need_uploads`` is false: a dry run), 501
+    for actions no party implements."""
+    action = parsed.action
+    assert action is not None  # refusals are answered before planning
+    info = ACTIONS[action]
+    params = dict(parsed.params)
+    if info.runs_in == "unavailable":
+        said = ", ".join(f"{k}={v}" for k, v in params.items())
+        raise CommandNotAvailable(
+            f"understood '{action}'{f' ({said})' if said else ''}, but {info.missing}",
+            extra={"action": action, "params": params, "missing": info.missing},
+        )
+    if action in GENERATE_ACTIONS or action == "continue":
+        return await _plan_generation(action, params, inp, passthrough, need_uploads)
+    if action == "analyze_audio":
+        upload = inp.file("file") or inp.file("audio")
+        if upload is None and need_uploads:
+            raise InvalidParameter("file", "to answer about a recording, upload it as the multipart field 'file'")
+        return CommandPlan(action, "/api/v1/analyze/audio", {}, {"file": [upload]} if upload else {})
+    if action in MIX_PATHS:
+        values = {k: v for k, v in params.items() if k in ("target", "master")}
+        if passthrough.get("project_id"):
+            values["project_id"] = passthrough["project_id"]
+        if action == "render_mix":
+            values["format"] = "json"  # the command answers JSON: the audio comes base64 inside it
+        return CommandPlan(action, MIX_PATHS[action], values, _uploads(inp, *MIX_UPLOADS))
+    if action == "analyze_project":
+        project_id = params.get("project_id") or passthrough.get("project_id")
+        if not project_id:
+            raise InvalidParameter("project_id", "which project? name it ('analyse project demo') or pass project_id")
+        return CommandPlan(action, "/api/v1/analyze/project", {"project_id": project_id})
+    if action in ("play", "stop"):
+        return CommandPlan(action, f"/api/v1/core/transport/{action}")
+    return CommandPlan(action, "(none)")  # help
+
+
+async def _plan_generation(
+    action: str, params: dict[str, Any], inp: RequestInput, passthrough: dict[str, Any], need_uploads: bool
+) -> CommandPlan:
+    values = {k: v for k, v in params.items() if k != "part"}
+    values.update({k: v for k, v in passthrough.items() if k in ("seed", "model", "send_to_core", "primer")})
+    files = _uploads(inp, "primer")
+    if action == "continue":
+        upload = inp.file("primer")
+        uploaded = await read_upload(upload, max_upload_bytes=PRIMER_MAX_BYTES, why="a MIDI primer") if upload else None
+        if upload is not None:
+            await upload.seek(0)  # the generation reads it again
+        data = primer_bytes(GenerationParams(primer=values.get("primer")), uploaded)
+        if data is None and (need_uploads or not params.get("part")):
+            raise InvalidParameter("primer", "to continue a clip, upload it as the multipart field 'primer'")
+        part: Part = params.get("part") or primer_part(data or b"")
+    else:
+        part = GENERATE_ACTIONS[action]
+    if part == "drums":
+        values["style"] = values.get("style") or "drums"  # /generate/midi reads the part from style
+    return CommandPlan(action, GENERATE_PATHS[part], values, files, part)
+
+
+async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
+    """Run the planned endpoint work and return its answer as JSON-ready data."""
+    inp = RequestInput(values=dict(plan.values), files=plan.files)
+    result: Any
+    if plan.part is not None:
+        result = await generate_work(engine, inp, None if plan.part == "drums" else plan.part)
+    elif plan.action == "analyze_audio":  # through the routes' response models, as the routes answer
+        result = AnalysisResponse.model_validate(await analyze_audio_work(engine, inp))
+    elif plan.action == "mixing_suggest":
+        result = MixingResponse.model_validate(await suggest_work(engine, inp))
+    elif plan.action == "auto_level":
+        result = AutoLevelResponse.model_validate(await auto_level_work(engine, inp))
+    elif plan.action == "render_mix":
+        if not plan.files.get("files") and not plan.values.get("project_id"):
+            raise NoAudioFound("nothing to render: upload stems as multipart 'files' or pass project_id")
+        result = await render_work(engine, inp)
+    elif plan.action == "analyze_project":
+        result = await analyze_project_work(engine, inp)
+    elif plan.action in ("play", "stop"):
+        result = await transport_work(engine, "play" if plan.action == "play" else "stop")
+    else:
+        result = {"commands": [{"action": name, **info.to_dict()} for name, info in ACTIONS.items()]}
+    return _as_json(result)
+
+
+def _as_json(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, Response):  # render with format=json answers a JSON Response
+        return json.loads(bytes(result.body))
+    return result

@@ -1,0 +1,113 @@
+"""One sentence a voice assistant can say about a command's result.
+
+Jarvis reads the answer aloud; the sentence is made from the result's own figures (the key and
+tempo the generator used, the analysis' key, the mix's score), never from the request alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
+PART_WORDS = {"drums": "drum groove", "bass": "bass line", "melody": "melody"}
+
+
+def _scale(scale: str | None) -> str:
+    return SCALE_WORDS.get(scale or "", (scale or "").replace("_", " "))
+
+
+def _bpm(value: float | None) -> str:
+    return f"{value:.0f} BPM" if value is not None else "no steady tempo"
+
+
+def speak(action: str, params: dict[str, Any], result: Any) -> str:
+    """A short sentence about ``result`` (the JSON of the action's endpoint)."""
+    body = result if isinstance(result, dict) else {}
+    if action.startswith("generate_") or action == "continue":
+        return _generation(body)
+    if action == "analyze_audio":
+        return _analysis(body, params.get("question"))
+    if action == "mixing_suggest":
+        return _mixing(body)
+    if action == "auto_level":
+        return _levels(body)
+    if action == "render_mix":
+        return _render(body)
+    if action == "analyze_project":
+        tracks = body.get("tracks") or []
+        found = len(body.get("suggestions") or []) + len(body.get("findings") or [])
+        return f"Project {body.get('name') or body.get('project_id')}: {len(tracks)} tracks, {found} things to look at."
+    if action in ("play", "stop"):
+        return f"DAWG-CORE is {body.get('status', 'done')}."
+    if action == "help":
+        return (
+            "You can ask for drums, a bass line or a melody, what key or tempo a recording is in, how your mix "
+            "sounds, to balance your levels, to render the mix, and to play or stop."
+        )
+    return "Done."
+
+
+def _generation(body: dict[str, Any]) -> str:
+    part = PART_WORDS.get(str(body.get("style")), "clip")
+    feel = f"{body['genre']} " if body.get("genre") and body.get("genre") != "default" else ""
+    where = "" if body.get("style") == "drums" else f" in {body.get('key')} {_scale(body.get('scale'))}"
+    clips = len(body.get("variations") or [])
+    more = f" ({clips} variations)" if clips > 1 else ""
+    return (
+        f"Here is a {feel}{part}{where}, {body.get('bars')} bars of {body.get('time_signature')} at "
+        f"{_bpm(body.get('tempo'))}{more}."
+    )
+
+
+def _analysis(body: dict[str, Any], question: str | None) -> str:
+    key = body.get("key")
+    key_text = f"in {key}" if key else "without a clear key"
+    if question == "key":
+        return f"It's {key_text}." if key else "I can't hear a clear key in it."
+    if question == "tempo":
+        return f"About {_bpm(body.get('tempo'))}."
+    if question == "meter":
+        meter = body.get("time_signature")
+        return f"It's in {meter}." if meter else "I can't tell its meter."
+    if question == "chords":
+        labels: list[str] = []
+        for chord in body.get("chords") or []:
+            label = chord.get("label")
+            if label and label != "N" and (not labels or labels[-1] != label):
+                labels.append(label)
+        return f"The chords go {', '.join(labels[:8])}." if labels else "I can't hear chords in it."
+    if question == "loudness":
+        lufs, peak = body.get("loudness_lufs"), body.get("true_peak_dbtp")
+        if lufs is None:
+            return "It's too quiet or short to measure its loudness."
+        peak_text = f", true peak {peak:.1f} dBTP" if peak is not None else ""
+        return f"{lufs:.1f} LUFS integrated{peak_text}."
+    meter = body.get("time_signature")
+    return f"It's {key_text}, {_bpm(body.get('tempo'))}{f', in {meter}' if meter else ''}."
+
+
+def _mixing(body: dict[str, Any]) -> str:
+    if body.get("status") == "no_audio":
+        return "I need the tracks' audio for that: upload the stems or name the project."
+    quality = body.get("overall_quality")
+    score = f"The mix scores {quality * 100:.0f} percent." if isinstance(quality, int | float) else ""
+    pressing = [s for s in body.get("suggestions") or [] if s.get("priority") in ("high", "medium")]
+    if not pressing:
+        return f"{score} Nothing pressing to fix.".strip()
+    return f"{score} First: {pressing[0].get('message')}".strip()
+
+
+def _levels(body: dict[str, Any]) -> str:
+    gains = body.get("gain_adjustments") or {}
+    if not gains:
+        return "I need the tracks' audio to balance them: upload the stems or name the project."
+    moves = sorted(gains.items(), key=lambda item: -abs(item[1]))[:3]
+    return "Biggest moves: " + ", ".join(f"{name} {gain:+.1f} dB" for name, gain in moves) + "."
+
+
+def _render(body: dict[str, Any]) -> str:
+    after = body.get("measured_after") or {}
+    lufs, peak = after.get("integrated_lufs"), after.get("true_peak_dbtp")
+    if lufs is None:
+        return "The mix is rendered."
+    return f"The mix is rendered at {lufs:.1f} LUFS, true peak {peak:.1f} dBTP."

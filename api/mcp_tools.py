@@ -1,0 +1,560 @@
+"""The engine's capabilities as MCP tools, each one call of its REST API.
+
+A tool builds the request the REST endpoint documents and sends it through an ``httpx.AsyncClient``:
+to the engine's own app in process (``httpx.ASGITransport``) or to a running engine over HTTP. So a
+tool call passes the same route, validation and errors as the endpoint and answers what the
+endpoint answers for the same parameters: its JSON is the tool's structured content (after a
+one-line summary for the model to read), and an error body (``{"error", "detail", ...}`` with a 4xx
+or 5xx) is a tool error carrying that body and status. Parameters carry the descriptions and numeric
+bounds of the endpoints' parameter models (api/schemas.py) so that the tool schemas say what /docs
+says; the bounds are advertised, and enforced by the endpoint alone, with its wording.
+
+Local files (audio to analyse, stems, a MIDI primer) are named by path: the tool reads them and
+uploads them as the endpoint's multipart fields; a missing or unreadable path is a tool error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import mimetypes
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Annotated, Any, Literal
+
+import annotated_types
+import httpx
+from fastapi import FastAPI
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.generation.drum_patterns import DRUM_STYLES
+from api.generation_input import PART_ALIASES
+from api.schemas import (
+    AnalysisResponse,
+    AutoLevelResponse,
+    CommandParams,
+    CommandResponse,
+    GenerationParams,
+    GenerationResponse,
+    MixingParams,
+    MixingResponse,
+    ProjectAnalysisResponse,
+    ProjectParams,
+    TransportResponse,
+)
+
+SERVER_NAME = "dawg-ai"
+INSTRUCTIONS = (
+    "The DAWG AI Engine: audio analysis (tempo, key, chords, loudness), MIDI generation (drums, bass lines, "
+    "melodies; pass a seed to get the same clip again), mixing advice and levels from stems, DAWG-CORE project "
+    "analysis and transport, and plain-text commands. Files are local paths on the machine that runs this "
+    "server; generated MIDI comes back as base64 (midi_base64) and can be sent to DAWG-CORE with send_to_core."
+)
+IN_PROCESS_BASE_URL = "http://localhost"  # a Host the site guard (api/site_guard.py) lets in
+
+
+def in_process_client(app: FastAPI) -> httpx.AsyncClient:
+    """A client of ``app`` itself, without a socket. App exceptions come back as the engine's 500
+    body, not raised into the tool; no timeout: a long analysis is the engine's to bound."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url=IN_PROCESS_BASE_URL, timeout=None)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One multipart file: the endpoint's field name, the file name it sees, and the bytes or a path."""
+
+    field: str
+    filename: str
+    source: bytes | Path
+
+
+class EngineCaller:
+    """POSTs tool calls to the engine's REST API through a client opened for the server's lifetime."""
+
+    def __init__(self, make_client: Callable[[], httpx.AsyncClient]) -> None:
+        self._make_client = make_client
+        self._client: httpx.AsyncClient | None = None
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        client = self._make_client()
+        self._client = client
+        try:
+            yield
+        finally:
+            self._client = None
+            await client.aclose()
+
+    async def post(
+        self,
+        path: str,
+        values: dict[str, Any],
+        uploads: Sequence[Upload] = (),
+        *,
+        summarise: Callable[[dict[str, Any]], str],
+    ) -> CallToolResult:
+        """POST ``values`` (a JSON body, or form fields beside ``uploads`` in a multipart body) to ``path``."""
+        client = self._client
+        if client is None:
+            raise ToolError("the engine is not running (the MCP server is starting or shutting down)")
+        values = {name: value for name, value in values.items() if value is not None}
+        with ExitStack() as opened:
+            files = [(upload.field, _multipart_file(upload, opened)) for upload in uploads]
+            try:
+                if files:
+                    response = await client.post(path, data=_form_fields(values), files=files)
+                else:
+                    response = await client.post(path, json=values)
+            except httpx.HTTPError as exc:
+                raise ToolError(f"the engine at {client.base_url} did not answer POST {path}: {exc!r}") from exc
+        return _tool_result(response, summarise)
+
+
+def _multipart_file(upload: Upload, opened: ExitStack) -> tuple[str, bytes | IO[bytes], str]:
+    """(file name, content, type) as httpx sends a file; a path is opened here (and streamed), closed by ``opened``."""
+    content_type = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+    if isinstance(upload.source, bytes):
+        return upload.filename, upload.source, content_type
+    try:
+        return upload.filename, opened.enter_context(upload.source.open("rb")), content_type
+    except OSError as exc:
+        raise ToolError(f"{upload.field}: cannot read '{upload.source}' ({exc.strerror or exc})") from exc
+
+
+def _form_fields(values: dict[str, Any]) -> dict[str, str]:
+    """Values as the form fields the endpoints read (the same text a curl -F would send)."""
+    fields = {}
+    for name, value in values.items():
+        if isinstance(value, bool):
+            fields[name] = "true" if value else "false"
+        elif isinstance(value, dict | list):
+            fields[name] = json.dumps(value)
+        else:
+            fields[name] = str(value)
+    return fields
+
+
+def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]], str]) -> CallToolResult:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.is_error:
+        if isinstance(body, dict) and "detail" in body:
+            text = f"{body.get('error', 'error')} (HTTP {response.status_code}): {body['detail']}"
+            error = {**body, "status": response.status_code}
+        else:
+            text = f"HTTP {response.status_code}: {response.text[:500]}"
+            error = {
+                "error": f"http_{response.status_code}",
+                "detail": response.text[:500],
+                "status": response.status_code,
+            }
+        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=error, is_error=True)
+    if not isinstance(body, dict):
+        raise ToolError(f"the engine answered {response.request.url.path} with something other than a JSON object")
+    return CallToolResult(
+        content=[TextContent(type="text", text=summarise(body)), TextContent(type="text", text=json.dumps(body))],
+        structured_content=body,
+    )
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def described(model: type[BaseModel], name: str, note: str = "") -> Any:
+    """The Field of a tool parameter that is the REST parameter ``name`` of ``model``: its description
+    (plus ``note``) and its numeric bounds, shown in the JSON schema; the endpoint validates them."""
+    info = model.model_fields[name]
+    bounds: dict[str, Any] = {}
+    for item in info.metadata:
+        if isinstance(item, annotated_types.Ge):
+            bounds["minimum"] = item.ge
+        elif isinstance(item, annotated_types.Le):
+            bounds["maximum"] = item.le
+        elif isinstance(item, annotated_types.Gt):
+            bounds["exclusiveMinimum"] = item.gt
+        elif isinstance(item, annotated_types.Lt):
+            bounds["exclusiveMaximum"] = item.lt
+    description = " ".join(part for part in (info.description, note) if part)
+    return Field(description=description, json_schema_extra=bounds or None)
+
+
+G = GenerationParams
+M = MixingParams
+Style = Annotated[str | None, described(G, "genre", f"One of: {', '.join(DRUM_STYLES)} (or an alias such as funky).")]
+Key = Annotated[str | None, described(G, "key")]
+Scale = Annotated[str | None, described(G, "scale")]
+Chords = Annotated[str | list[str] | None, described(G, "chords")]
+Tempo = Annotated[float | None, described(G, "tempo")]
+Bars = Annotated[int, described(G, "bars")]
+Meter = Annotated[str | None, described(G, "time_signature")]
+Temperature = Annotated[float, described(G, "temperature")]
+Seed = Annotated[int | None, described(G, "seed")]
+Variations = Annotated[int, described(G, "variations")]
+Density = Annotated[float, described(G, "density")]
+Swing = Annotated[float, described(G, "swing")]
+Humanize = Annotated[float, described(G, "humanize")]
+Chromatic = Annotated[bool, described(G, "chromatic")]
+Model = Annotated[str | None, described(G, "model")]
+Primer = Annotated[str | None, described(G, "primer", "Or give primer_path.")]
+PrimerPath = Annotated[str | None, Field(description="A local MIDI file to continue (instead of primer).")]
+IncludePrimer = Annotated[bool, described(G, "include_primer")]
+SendToCore = Annotated[bool, described(G, "send_to_core")]
+Stems = Annotated[
+    list[str] | None,
+    Field(
+        description="Local audio files, one per track; the track name is the file name without extension "
+        f"({SUPPORTED_FORMATS_TEXT}). Or give project_id."
+    ),
+]
+MixProject = Annotated[str | None, described(M, "project_id")]
+MixTarget = Annotated[str | None, described(M, "target")]
+Roles = Annotated[str | dict[str, str] | None, described(M, "roles")]
+MixTempo = Annotated[float | None, described(M, "tempo")]
+
+
+def _path(text: str, argument: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise ToolError(f"{argument}: no file at '{path}' (give a path on the machine that runs this MCP server)")
+    return path
+
+
+def _upload(field: str, path_text: str, argument: str) -> Upload:
+    """The local file ``path_text`` (the tool argument ``argument``) as the endpoint's upload ``field``."""
+    path = _path(path_text, argument)
+    return Upload(field, path.name, path)
+
+
+def _primer_base64(primer: str | None, primer_path: str | None) -> str | None:
+    if primer is not None and primer_path is not None:
+        raise ToolError("give primer (base64) or primer_path, not both")
+    if primer_path is None:
+        return primer
+    path = _path(primer_path, "primer_path")
+    try:
+        return base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError as exc:
+        raise ToolError(f"primer_path: cannot read '{path}' ({exc.strerror or exc})") from exc
+
+
+# ---------------------------------------------------------------- summaries (the text before the JSON)
+
+
+def _number(value: Any, unit: str = "", digits: int = 1) -> str:
+    return f"{value:.{digits}f}{unit}" if isinstance(value, int | float) else "?"
+
+
+def _generation_summary(body: dict[str, Any]) -> str:
+    style = f"{body.get('style')}" + (f" ({body['genre']})" if body.get("genre") else "")
+    clips = len(body.get("variations") or [])
+    text = (
+        f"{style}: {body.get('bars')} bars of {body.get('time_signature')} at {_number(body.get('tempo'), ' BPM')} "
+        f"in {body.get('key')} {body.get('scale')}, {len(body.get('notes') or [])} notes, model {body.get('model')}, "
+        f"seed {body.get('seed')}"
+    )
+    if clips > 1:
+        text += f", {clips} variations"
+    if body.get("delivered") is not None:
+        text += (
+            ", sent to DAWG-CORE"
+            if body["delivered"]
+            else f", not delivered to DAWG-CORE ({body.get('delivery_reason')})"
+        )
+    return text + ". The MIDI file is midi_base64 (base64)."
+
+
+def _analysis_summary(body: dict[str, Any]) -> str:
+    return (
+        f"{body.get('filename')}: {_number(body.get('duration'), ' s')}, tempo {_number(body.get('tempo'), ' BPM')}, "
+        f"{body.get('time_signature') or 'meter ?'}, key {body.get('key') or '?'}, "
+        f"{_number(body.get('loudness_lufs'), ' LUFS')} integrated, {len(body.get('chords') or [])} chord spans."
+    )
+
+
+def _mixing_summary(body: dict[str, Any]) -> str:
+    if body.get("status") == "no_audio":
+        return str(body.get("message"))
+    suggestions = body.get("suggestions") or []
+    return (
+        f"Mix quality {_number(body.get('mix_quality_score'), '/100', 0)}: {body.get('quality_summary') or ''} "
+        f"({len(suggestions)} suggestions)."
+    )
+
+
+def _levels_summary(body: dict[str, Any]) -> str:
+    if body.get("status") == "no_audio":
+        return str(body.get("message"))
+    levels = body.get("levels") or {}
+    moves = ", ".join(
+        f"{name} {_number(level.get('gain_db'), ' dB')} pan {_number(level.get('pan'), '', 2)}"
+        for name, level in levels.items()
+        if isinstance(level, dict)
+    )
+    return f"Levels for {len(levels)} tracks: {moves}."
+
+
+def _project_summary(body: dict[str, Any]) -> str:
+    tracks = body.get("tracks") or []
+    stems = sum(1 for track in tracks if isinstance(track, dict) and track.get("stem"))
+    core = "connected" if (body.get("core") or {}).get("connected") else "not connected"
+    return (
+        f"Project {body.get('name')} ({body.get('project_id')}): {len(tracks)} tracks, {stems} rendered stems, "
+        f"{len(body.get('findings') or [])} findings, {len(body.get('suggestions') or [])} suggestions; "
+        f"DAWG-CORE {core}."
+    )
+
+
+def _command_summary(body: dict[str, Any]) -> str:
+    return str(body.get("speech") or f"{body.get('action')}: {body.get('status')}.")
+
+
+def _transport_summary(body: dict[str, Any]) -> str:
+    return f"DAWG-CORE {body.get('action')}: {body.get('status')}."
+
+
+# ---------------------------------------------------------------- the tools
+
+
+def build_mcp_server(
+    caller: EngineCaller,
+    *,
+    version: str,
+    lifespan: Callable[[MCPServer[Any]], AbstractAsyncContextManager[Any]] | None = None,
+) -> MCPServer[Any]:
+    """The MCP server with every tool, calling the engine through ``caller`` (opened by whoever serves it)."""
+    # MCPServer() calls logging.basicConfig (a rich handler on the root logger) unless the root logger has a
+    # handler already: logging is the engine's to set up (main.py, uvicorn, the stdio entry point), so a
+    # placeholder handler stands there while the server is built.
+    root = logging.getLogger()
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        server: MCPServer[Any] = MCPServer(
+            SERVER_NAME,
+            title="DAWG AI Engine",
+            version=version,
+            instructions=INSTRUCTIONS,
+            lifespan=lifespan,
+        )
+    finally:
+        root.removeHandler(placeholder)
+    reads = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    makes = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+
+    async def generate(path: str, arguments: dict[str, Any]) -> CallToolResult:
+        # The tool's own arguments (locals() also holds the closure's names), as the endpoint's JSON body.
+        values = {name: value for name, value in arguments.items() if name in GenerationParams.model_fields}
+        values["primer"] = _primer_base64(values.get("primer"), arguments.get("primer_path"))
+        return await caller.post(path, values, summarise=_generation_summary)
+
+    @server.tool(title="Generate drums", annotations=makes)
+    async def generate_drums(
+        style: Style = None,
+        tempo: Tempo = None,
+        bars: Bars = 4,
+        time_signature: Meter = None,
+        temperature: Temperature = 1.0,
+        seed: Seed = None,
+        variations: Variations = 1,
+        density: Density = 0.5,
+        swing: Swing = 0.0,
+        humanize: Humanize = 0.0,
+        model: Model = None,
+        primer: Primer = None,
+        primer_path: PrimerPath = None,
+        include_primer: IncludePrimer = True,
+        send_to_core: SendToCore = False,
+    ) -> Annotated[CallToolResult, GenerationResponse]:
+        """A drum groove as MIDI (POST /api/v1/generate/midi with style = the drum style): notes, a base64
+        .mid file, the seed used (send it back for the same clip) and every parameter used."""
+        if style is not None and PART_ALIASES.get(style.strip().lower(), "drums") != "drums":
+            raise ToolError(f"style: '{style}' is another part; use generate_bassline or generate_melody")
+        return await generate("/api/v1/generate/midi", dict(locals()))
+
+    @server.tool(title="Generate a bass line", annotations=makes)
+    async def generate_bassline(
+        key: Key = None,
+        scale: Scale = None,
+        chords: Chords = None,
+        style: Style = None,
+        tempo: Tempo = None,
+        bars: Bars = 4,
+        time_signature: Meter = None,
+        temperature: Temperature = 1.0,
+        seed: Seed = None,
+        variations: Variations = 1,
+        density: Density = 0.5,
+        swing: Swing = 0.0,
+        humanize: Humanize = 0.0,
+        chromatic: Chromatic = False,
+        model: Model = None,
+        primer: Primer = None,
+        primer_path: PrimerPath = None,
+        include_primer: IncludePrimer = True,
+        send_to_core: SendToCore = False,
+    ) -> Annotated[CallToolResult, GenerationResponse]:
+        """A bass line that follows the chords, as MIDI (POST /api/v1/generate/bassline): notes, a base64 .mid
+        file, the seed used (send it back for the same clip) and every parameter used."""
+        return await generate("/api/v1/generate/bassline", dict(locals()))
+
+    @server.tool(title="Generate a melody", annotations=makes)
+    async def generate_melody(
+        key: Key = None,
+        scale: Scale = None,
+        chords: Chords = None,
+        style: Style = None,
+        tempo: Tempo = None,
+        bars: Bars = 4,
+        time_signature: Meter = None,
+        temperature: Temperature = 1.0,
+        seed: Seed = None,
+        variations: Variations = 1,
+        density: Density = 0.5,
+        swing: Swing = 0.0,
+        humanize: Humanize = 0.0,
+        chromatic: Chromatic = False,
+        model: Model = None,
+        primer: Primer = None,
+        primer_path: PrimerPath = None,
+        include_primer: IncludePrimer = True,
+        send_to_core: SendToCore = False,
+    ) -> Annotated[CallToolResult, GenerationResponse]:
+        """A melody in the key over the chords, as MIDI (POST /api/v1/generate/melody): notes, a base64 .mid
+        file, the seed used (send it back for the same clip) and every parameter used."""
+        return await generate("/api/v1/generate/melody", dict(locals()))
+
+    @server.tool(title="Analyse audio", annotations=reads)
+    async def analyze_audio(
+        path: Annotated[str | None, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")] = None,
+        audio_base64: Annotated[
+            str | None, Field(description="The audio file itself, base64-encoded (instead of path); small files.")
+        ] = None,
+        filename: Annotated[
+            str | None, Field(description="With audio_base64: the file's name (its extension helps the decoder).")
+        ] = None,
+    ) -> Annotated[CallToolResult, AnalysisResponse]:
+        """Tempo, beats, downbeats, meter, key, chords, tuning, loudness (integrated LUFS, true peak, range) and
+        spectral features of an audio file (POST /api/v1/analyze/audio). Unmeasurable values are null."""
+        if (path is None) == (audio_base64 is None):
+            raise ToolError("give path (a local audio file) or audio_base64 (with filename), one of the two")
+        if path is not None:
+            upload = _upload("file", path, "path")
+        else:
+            assert audio_base64 is not None
+            try:
+                data = base64.b64decode(audio_base64, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ToolError("audio_base64: not valid base64") from exc
+            upload = Upload("file", filename or "audio", data)
+        return await caller.post("/api/v1/analyze/audio", {}, [upload], summarise=_analysis_summary)
+
+    async def mix(
+        path: str,
+        stems: list[str] | None,
+        values: dict[str, Any],
+        extra: Sequence[tuple[str, str | None]] = (),
+        *,
+        summarise: Callable[[dict[str, Any]], str],
+    ) -> CallToolResult:
+        uploads = [_upload("files", stem, "stems") for stem in stems or []]
+        uploads += [_upload(field, text, f"{field}_path") for field, text in extra if text is not None]
+        return await caller.post(path, values, uploads, summarise=summarise)
+
+    @server.tool(title="Mixing advice", annotations=reads)
+    async def mixing_suggest(
+        stems: Stems = None,
+        project_id: MixProject = None,
+        target: MixTarget = None,
+        roles: Roles = None,
+        tempo: MixTempo = None,
+        master_path: Annotated[str | None, Field(description="A local finished mix, for mastering advice.")] = None,
+        reference_path: Annotated[
+            str | None, Field(description="A local reference track to compare the mix with.")
+        ] = None,
+    ) -> Annotated[CallToolResult, MixingResponse]:
+        """Mixing (or, with master_path alone, mastering) advice with concrete moves and numbers, from the tracks'
+        audio (POST /api/v1/mixing/suggest): levels, masking, low end, tone, dynamics, space, a quality score."""
+        values = {"project_id": project_id, "target": target, "roles": roles, "tempo": tempo}
+        extra = [("master", master_path), ("reference", reference_path)]
+        return await mix("/api/v1/mixing/suggest", stems, values, extra, summarise=_mixing_summary)
+
+    @server.tool(title="Automatic levels", annotations=reads)
+    async def auto_level(
+        stems: Stems = None,
+        project_id: MixProject = None,
+        target: MixTarget = None,
+        roles: Roles = None,
+        tempo: MixTempo = None,
+    ) -> Annotated[CallToolResult, AutoLevelResponse]:
+        """Gain (dB) and pan per track for a balance by role with headroom (POST /api/v1/mixing/auto_level)."""
+        values = {"project_id": project_id, "target": target, "roles": roles, "tempo": tempo}
+        return await mix("/api/v1/mixing/auto_level", stems, values, summarise=_levels_summary)
+
+    @server.tool(title="Analyse a DAWG-CORE project", annotations=reads)
+    async def analyze_project(
+        project_id: Annotated[str, described(ProjectParams, "project_id")],
+        target: Annotated[str | None, described(ProjectParams, "target")] = None,
+        roles: Annotated[str | dict[str, str] | None, described(ProjectParams, "roles")] = None,
+    ) -> Annotated[CallToolResult, ProjectAnalysisResponse]:
+        """A DAWG-CORE project's manifest, track roles, rendered stems (measured), live core status and findings
+        (POST /api/v1/analyze/project). Stems live in <projects dir>/<project_id>/stems/<track name>.wav."""
+        values = {"project_id": project_id, "target": target, "roles": roles}
+        return await caller.post("/api/v1/analyze/project", values, summarise=_project_summary)
+
+    @server.tool(title="Text command", annotations=makes)
+    async def command(
+        text: Annotated[str, described(CommandParams, "text")],
+        audio_path: Annotated[
+            str | None, Field(description="A local recording that a question is about ('what key is this').")
+        ] = None,
+        stems: Annotated[list[str] | None, Field(description="Local stems for mixing commands, one per track.")] = None,
+        project_id: Annotated[str | None, described(CommandParams, "project_id")] = None,
+        seed: Annotated[int | None, described(CommandParams, "seed")] = None,
+        model: Annotated[str | None, described(CommandParams, "model")] = None,
+        send_to_core: Annotated[bool, described(CommandParams, "send_to_core")] = False,
+        primer: Annotated[str | None, described(CommandParams, "primer", "Or give primer_path.")] = None,
+        primer_path: PrimerPath = None,
+        dry_run: Annotated[bool, described(CommandParams, "dry_run")] = False,
+    ) -> Annotated[CallToolResult, CommandResponse]:
+        """Run what a person said or typed ('a funky bassline in D minor, 8 bars at 96', 'what key is this',
+        'balance my levels', 'play') through POST /api/v1/command: the action, the parameters understood, a
+        sentence to say and the action's own result. A text it does not understand is an error that lists the
+        closest commands."""
+        uploads = [_upload("files", stem, "stems") for stem in stems or []]
+        if audio_path is not None:
+            uploads.append(_upload("file", audio_path, "audio_path"))
+        values = {
+            "text": text,
+            "project_id": project_id,
+            "seed": seed,
+            "model": model,
+            "send_to_core": send_to_core,
+            "primer": primer,
+            "dry_run": dry_run,
+        }
+        if primer_path is not None:
+            if primer is not None:
+                raise ToolError("give primer (base64) or primer_path, not both")
+            uploads.append(_upload("primer", primer_path, "primer_path"))
+        return await caller.post("/api/v1/command", values, uploads, summarise=_command_summary)
+
+    @server.tool(title="DAWG-CORE transport", annotations=makes)
+    async def transport(
+        action: Annotated[Literal["play", "stop"], Field(description="play: start playback; stop: stop it.")],
+    ) -> Annotated[CallToolResult, TransportResponse]:
+        """Start or stop DAWG-CORE's playback (POST /api/v1/core/transport/{action}); answers DAWG-CORE's own
+        status. An error when DAWG-CORE is not running."""
+        return await caller.post(f"/api/v1/core/transport/{action}", {}, summarise=_transport_summary)
+
+    return server

@@ -1,0 +1,88 @@
+"""Text commands: what a person said ("a funky bassline in D minor, eight bars at 96"), parsed and run.
+
+The grammar is docs/commands.md; the parser is ai.commands (deterministic, no network). The action
+runs the work of its own endpoint (api.command_runner), so the result is that endpoint's answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ai.commands import parse_command
+from api.command_runner import plan_command, run_plan
+from api.command_speech import speak
+from api.deps import EngineDep, InputDep
+from api.params import openapi_params, validate_params
+from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
+from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
+
+router = APIRouter(prefix="/api/v1", tags=["commands"])
+_FILES = {
+    "file": "The recording a question is about ('what key is this').",
+    "files": "Stems for mixing commands, one file per track.",
+    "master": "A finished mix, for mastering advice.",
+    "reference": "A reference track for mixing commands.",
+    "primer": "The MIDI clip that 'continue this' continues.",
+}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": CommandRefusal,
+        "description": "command_not_understood (with what was understood and the closest commands), or the "
+        "action's own 422 (invalid_parameter, no_audio, undecodable_audio).",
+    },
+    501: {
+        "model": ErrorBody,
+        "description": "command_not_available: understood (record, add track, mute, export, create project), but "
+        "no party implements it yet; the body names what is missing.",
+    },
+    502: {"model": ErrorBody, "description": "play/stop: DAWG-CORE answered, but not as its API."},
+    503: {"model": ErrorBody, "description": "play/stop: DAWG-CORE is unreachable; generation: model unavailable."},
+    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415)},
+}
+
+
+@router.post(
+    "/command",
+    response_model=CommandResponse,
+    responses=_RESPONSES,
+    openapi_extra=openapi_params(CommandParams, files=_FILES),
+    summary="Run a spoken/typed command: 'drums, hip hop, 90 bpm, two bars', 'what key is this', 'play'",
+    description="Parses `text` (or `command`) into an action and parameters (grammar: docs/commands.md) and runs "
+    "the action's endpoint, answering the action, the parsed parameters, the request it made, a sentence for a "
+    "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses.",
+)
+async def command(engine: EngineDep, inp: InputDep) -> CommandResponse:
+    params = validate_params(CommandParams, inp.values)
+    text = params.text if params.text is not None else params.command
+    if text is None or not text.strip():
+        raise InvalidParameter("text", "say what to do, e.g. text='drums, hip hop, 90 bpm, two bars'")
+    parsed = parse_command(text)
+    if parsed.action is None:
+        raise CommandNotUnderstood(
+            parsed.reason or f"'{text.strip()}' is not a command the engine knows",
+            extra={"understood": parsed.understood, "suggestions": parsed.suggestions},
+        )
+    passthrough = params.model_dump(
+        include={"project_id", "seed", "model", "send_to_core", "primer"}, exclude_none=True
+    )
+    plan = await plan_command(parsed, inp, passthrough, need_uploads=not params.dry_run)
+    if params.dry_run:
+        return CommandResponse(
+            status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
+        )
+    try:
+        result = await run_plan(engine, plan)
+    except EngineError as exc:  # the action's own error, with what the text was understood as
+        exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
+        raise
+    return CommandResponse(
+        status="done",
+        text=text,
+        action=plan.action,
+        params=parsed.params,
+        request=plan.describe(),
+        speech=speak(plan.action, parsed.params, result),
+        result=result,
+    )

@@ -1,0 +1,181 @@
+"""POST /api/v1/command over HTTP: the parse runs the same work as the action's own endpoint."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pretty_midi
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import engine_client, make_settings
+from tests.api.test_analysis import song_in_g_major, wav_bytes
+from tests.api.test_mixing import stems, upload
+from tests.support.core_standin import run_core_standin
+
+
+def clip_fields(body: dict[str, object]) -> tuple[object, object, object]:
+    return body["midi_base64"], body["notes"], body["seed"]
+
+
+def test_a_spoken_bassline_is_the_endpoints_bassline(client: TestClient) -> None:
+    said = client.post(
+        "/api/v1/command", json={"text": "give me a funky bassline in D minor, eight bars at 96", "seed": 7}
+    )
+    direct = client.post(
+        "/api/v1/generate/bassline",
+        json={"style": "funk", "key": "D", "scale": "minor", "bars": 8, "tempo": 96, "seed": 7},
+    )
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["status"] == "done" and body["action"] == "generate_bass"
+    assert body["params"] == {"style": "funk", "key": "D", "scale": "minor", "bars": 8, "tempo": 96}
+    assert body["request"]["endpoint"] == "/api/v1/generate/bassline"
+    assert clip_fields(body["result"]) == clip_fields(direct.json())
+    assert body["result"]["tempo"] == 96 and body["result"]["bars"] == 8
+    assert body["speech"] == "Here is a funk bass line in D minor, 8 bars of 4/4 at 96 BPM."
+
+
+def test_drums_from_a_form_body_and_from_the_query_string(client: TestClient) -> None:
+    text = "drums, hip hop, 90 bpm, two bars"
+    form = client.post("/api/v1/command", data={"text": text, "seed": "5"})
+    query = client.post("/api/v1/command", params={"text": text, "seed": "5"})
+    direct = client.post("/api/v1/generate/midi?style=hip-hop&tempo=90&bars=2&seed=5")
+    assert form.status_code == 200 and query.status_code == 200, form.text
+    assert form.json()["params"] == {"style": "hip-hop", "tempo": 90, "bars": 2}
+    assert clip_fields(form.json()["result"]) == clip_fields(query.json()["result"]) == clip_fields(direct.json())
+
+
+def test_jarvis_command_field_and_dry_run(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/command", json={"command": "make a melody in F sharp dorian over Am F C G", "dry_run": True}
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "parsed"
+    assert body["params"] == {"key": "F#", "scale": "dorian", "chords": "Am F C G"}
+    assert body["request"]["endpoint"] == "/api/v1/generate/melody"
+    assert body["result"] is None and body["speech"] is None
+
+
+def test_what_key_is_this_answers_from_the_upload(client: TestClient) -> None:
+    audio = wav_bytes(song_in_g_major())
+    said = client.post(
+        "/api/v1/command", data={"text": "what key is this?"}, files={"file": ("idea.wav", audio, "audio/wav")}
+    )
+    direct = client.post("/api/v1/analyze/audio", files={"file": ("idea.wav", audio, "audio/wav")})
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["action"] == "analyze_audio" and body["params"] == {"question": "key"}
+    assert body["result"] == direct.json()
+    assert body["result"]["key"] == "G major"
+    assert body["speech"] == "It's in G major."
+
+
+def test_what_key_without_a_file_says_what_to_upload(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "what key is this"})
+    assert response.status_code == 422
+    assert "upload it as the multipart field 'file'" in response.json()["detail"]
+
+
+def test_how_is_my_mix_with_stems(client: TestClient) -> None:
+    files = upload(stems())
+    said = client.post("/api/v1/command", data={"text": "how's my mix"}, files=files)
+    direct = client.post("/api/v1/mixing/suggest", files=files)
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["action"] == "mixing_suggest"
+    assert body["result"] == direct.json()
+    assert body["request"]["uploads"] == {"files": ["Kick.wav", "Bass.wav", "Vocals.wav"]}
+    assert body["speech"].startswith(f"The mix scores {direct.json()['overall_quality'] * 100:.0f} percent.")
+
+
+def bass_primer() -> bytes:
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100)
+    bass = pretty_midi.Instrument(program=33)
+    for i, pitch in enumerate([40, 40, 43, 45, 40, 47, 45, 43]):
+        bass.notes.append(pretty_midi.Note(100, pitch, i * 0.6, i * 0.6 + 0.5))
+    pm.instruments.append(bass)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+def test_continue_this_hears_a_bass_primer(client: TestClient) -> None:
+    primer = bass_primer()
+    said = client.post(
+        "/api/v1/command",
+        data={"text": "continue this for eight bars", "seed": "3"},
+        files={"primer": ("idea.mid", primer, "audio/midi")},
+    )
+    direct = client.post(
+        "/api/v1/generate/bassline",
+        data={"bars": "8", "seed": "3"},
+        files={"primer": ("idea.mid", primer, "audio/midi")},
+    )
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["action"] == "continue" and body["request"]["endpoint"] == "/api/v1/generate/bassline"
+    assert clip_fields(body["result"]) == clip_fields(direct.json())
+    # base64 primer works as well as the upload
+    encoded = client.post(
+        "/api/v1/command",
+        json={"text": "continue this for eight bars", "seed": 3, "primer": base64.b64encode(primer).decode()},
+    )
+    assert clip_fields(encoded.json()["result"]) == clip_fields(direct.json())
+
+
+def test_continue_without_a_primer_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "keep going with this"})
+    assert response.status_code == 422 and "primer" in response.json()["detail"]
+
+
+def test_play_and_stop_reach_the_core(tmp_path: Path) -> None:
+    with run_core_standin(mode="normal") as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+        played = client.post("/api/v1/command", json={"text": "hit play"})
+        dry = client.post("/api/v1/command", json={"text": "stop the song", "dry_run": True})
+        stopped = client.post("/api/v1/command", json={"text": "stop the song"})
+    assert played.status_code == 200 and played.json()["result"]["status"] == "playing"
+    assert played.json()["speech"] == "DAWG-CORE is playing."
+    assert dry.json()["status"] == "parsed"
+    assert stopped.json()["result"]["status"] == "stopped"
+    assert [r.path for r in core.received if r.method == "POST"] == ["/api/v1/transport/play", "/api/v1/transport/stop"]
+
+
+def test_play_with_the_core_down_is_an_honest_503(client: TestClient, tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path)) as down:
+        response = down.post("/api/v1/command", json={"text": "play"})
+    body = response.json()
+    assert response.status_code == 503 and body["error"] == "core_unreachable"
+    assert body["action"] == "play" and "is DAWG-CORE running?" in body["detail"]
+
+
+def test_commands_nobody_implements_are_understood_but_501(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "mute track three"})
+    body = response.json()
+    assert response.status_code == 501 and body["error"] == "command_not_available"
+    assert body["action"] == "mute_track" and body["params"] == {"track": 3}
+    assert "no mute route" in body["missing"]
+
+
+def test_unknown_text_is_422_with_what_was_understood_and_suggestions(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "generate something in D minor"})
+    body = response.json()
+    assert response.status_code == 422 and body["error"] == "command_not_understood"
+    assert body["understood"] == {"key": "D", "scale": "minor"}
+    assert "make a bassline in D minor" in body["suggestions"]
+
+
+def test_bad_input_is_422(client: TestClient) -> None:
+    assert client.post("/api/v1/command").status_code == 422
+    assert client.post("/api/v1/command", json={"text": "   "}).status_code == 422
+    long = client.post("/api/v1/command", json={"text": "drums " * 200})
+    assert long.status_code == 422 and long.json()["detail"].startswith("text:")
+    assert client.post("/api/v1/command", json={"text": "drums", "bars": 4}).status_code == 422  # not a command field
+    assert client.post("/api/v1/command", json={"text": "drums", "seed": True}).status_code == 422
+
+
+def test_help_lists_every_action(client: TestClient) -> None:
+    body = client.post("/api/v1/command", data={"text": "what can you do"}).json()
+    actions = {entry["action"] for entry in body["result"]["commands"]}
+    assert {"generate_drums", "analyze_audio", "play", "mute_track", "help"} <= actions

@@ -1,0 +1,447 @@
+"""The MCP tools through the SDK's own client: over streamable HTTP at /mcp of a real server (uvicorn on a
+free port, so the answers' event streams pass the engine's middlewares as they do in service) and over
+stdio (``python -m api.mcp_server``, in process and forwarding to that server). Every tool is listed
+with a JSON schema, and a tool answers exactly what its REST endpoint answers for the same parameters,
+errors included."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+import uvicorn
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.types import CallToolResult, TextContent
+
+from api.mcp_server import MCP_STATUS_FILE_NAME, own_status_file
+from api.schemas import GenerationParams
+from main import create_app
+from tests.api.conftest import make_settings
+from tests.api.test_analysis import song_in_g_major, wav_bytes
+from tests.api.test_projects import write_project, write_stem
+from utils.settings import Settings
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = {
+    "analyze_audio",
+    "generate_drums",
+    "generate_bassline",
+    "generate_melody",
+    "mixing_suggest",
+    "auto_level",
+    "analyze_project",
+    "command",
+    "transport",
+}
+GENERATION_TOOLS = ("generate_drums", "generate_bassline", "generate_melody")
+SR = 44100
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A short song, two stems and a text file, on disk for the tools to read."""
+    tmp = tmp_path_factory.mktemp("files")
+    song = tmp / "song.wav"
+    song.write_bytes(wav_bytes(song_in_g_major(bars=4)))
+    t = np.arange(3 * SR) / SR
+    kick = tmp / "Kick.wav"
+    sf.write(kick, (0.6 * np.sin(2 * np.pi * 55 * t) * (t % 0.5 < 0.1)).astype(np.float32), SR)
+    pad = tmp / "Pad.wav"
+    sf.write(pad, (0.1 * np.sin(2 * np.pi * 440 * t) + 0.05 * np.sin(2 * np.pi * 660 * t)).astype(np.float32), SR)
+    notes = tmp / "notes.txt"
+    notes.write_text("not audio")
+    return {"song": song, "kick": kick, "pad": pad, "text": notes}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, core: Any) -> Iterator[str]:
+    """The engine (theory backend) served by uvicorn on a free port, with one project: its base URL."""
+    tmp = tmp_path_factory.mktemp("engine")
+    settings = make_settings(tmp, core_url=core.url)
+    write_project(settings.projects_dir, "night", ["Kick", "Bass"])
+    write_stem(settings.projects_dir, "night", "Kick", 60, seconds=2.0)
+    write_stem(settings.projects_dir, "night", "Bass", 110, seconds=2.0)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the engine did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@asynccontextmanager
+async def over_http(engine: str, mode: str = "auto") -> AsyncIterator[Client]:
+    async with Client(f"{engine}/mcp", mode=mode) as client:
+        yield client
+
+
+async def rest(engine: str, path: str, **request: Any) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=engine, timeout=60) as client:
+        return await client.post(path, **request)
+
+
+def text_of(result: CallToolResult, index: int = 0) -> str:
+    block = result.content[index]
+    assert isinstance(block, TextContent)
+    return block.text
+
+
+def assert_same_answer(result: CallToolResult, response: httpx.Response) -> None:
+    """The tool's structured content is the endpoint's JSON; its second text block is that JSON too."""
+    assert response.status_code == 200, response.text
+    assert not result.is_error, text_of(result)
+    assert result.structured_content == response.json()
+    assert json.loads(text_of(result, 1)) == response.json()
+
+
+def stdio_server(*args: str, env: dict[str, str] | None = None) -> StdioServerParameters:
+    return StdioServerParameters(command=sys.executable, args=["-m", "api.mcp_server", *args], env=env, cwd=ROOT)
+
+
+# ---------------------------------------------------------------- listing
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])  # the 2026 protocol, and the handshake era's session + SSE
+async def test_every_tool_is_listed_with_its_json_schema(engine: str, mode: str) -> None:
+    async with over_http(engine, mode) as client:
+        listed = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(listed) == TOOLS
+    for name, tool in listed.items():
+        schema = tool.input_schema
+        assert schema["type"] == "object" and schema["properties"], name
+        assert tool.description and len(tool.description) > 40, name
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object", name
+        for prop, spec in schema["properties"].items():
+            assert spec.get("description"), f"{name}.{prop} has no description"
+    assert listed["analyze_project"].input_schema["required"] == ["project_id"]
+    assert listed["transport"].input_schema["properties"]["action"]["enum"] == ["play", "stop"]
+
+
+async def test_generation_tool_schemas_say_what_the_rest_parameters_say(engine: str) -> None:
+    async with over_http(engine) as client:
+        listed = {tool.name: tool for tool in (await client.list_tools()).tools}
+    rest_schema = GenerationParams.model_json_schema()["properties"]
+    for name in GENERATION_TOOLS:
+        properties = listed[name].input_schema["properties"]
+        for prop, spec in properties.items():
+            if prop in ("primer_path", "style"):
+                continue  # a tool's own argument; style carries the drum/feel style list
+            field = GenerationParams.model_fields[prop]
+            assert spec["description"].startswith(field.description or ""), f"{name}.{prop}"
+            assert spec["default"] == field.default, f"{name}.{prop}"
+            for bound in ("minimum", "maximum"):
+                arms = [rest_schema[prop], *rest_schema[prop].get("anyOf", [])]
+                rest_bound = next((arm[bound] for arm in arms if bound in arm), None)
+                assert spec.get(bound) == rest_bound, f"{name}.{prop} {bound}"
+    assert {"key", "scale", "chords"}.isdisjoint(listed["generate_drums"].input_schema["properties"])
+
+
+# ---------------------------------------------------------------- the same answers as REST
+
+
+GENERATION_CASES = [
+    ("generate_drums", "/api/v1/generate/midi", {"style": "funk", "bars": 2, "seed": 11, "model": "theory"}),
+    (
+        "generate_bassline",
+        "/api/v1/generate/bassline",
+        {"key": "A", "scale": "minor", "chords": "Am F C G", "seed": 42, "model": "theory"},
+    ),
+    (
+        "generate_melody",
+        "/api/v1/generate/melody",
+        {"key": "D", "scale": "dorian", "bars": 2, "variations": 2, "swing": 0.3, "seed": 5, "model": "theory"},
+    ),
+]
+
+
+async def test_generation_tools_answer_what_the_rest_endpoints_answer(engine: str) -> None:
+    async with over_http(engine) as client:
+        for tool, path, params in GENERATION_CASES:
+            result = await client.call_tool(tool, params)
+            assert_same_answer(result, await rest(engine, path, json=params))
+            assert f"seed {params['seed']}" in text_of(result) and "theory" in text_of(result)
+        melody = result.structured_content
+        assert melody is not None and len(melody["variations"]) == 2 and melody["swing"] == 0.3
+
+
+async def test_a_primer_file_is_continued_as_the_uploaded_primer_is(engine: str, tmp_path: Path) -> None:
+    clip = (await rest(engine, "/api/v1/generate/bassline", json={"seed": 3, "model": "theory", "bars": 2})).json()
+    primer = tmp_path / "idea.mid"
+    primer.write_bytes(base64.b64decode(clip["midi_base64"]))
+    params = {"bars": 2, "seed": 8, "model": "theory"}
+    async with over_http(engine) as client:
+        result = await client.call_tool("generate_bassline", {**params, "primer_path": str(primer)})
+    uploaded = await rest(
+        engine,
+        "/api/v1/generate/bassline",
+        data={k: str(v) for k, v in params.items()},
+        files={"primer": ("idea.mid", primer.read_bytes(), "audio/midi")},
+    )
+    assert_same_answer(result, uploaded)
+    assert uploaded.json()["primer_notes"] > 0
+
+
+async def test_analyze_audio_answers_what_the_rest_endpoint_answers(engine: str, files: dict[str, Path]) -> None:
+    song = files["song"]
+    async with over_http(engine) as client:
+        by_path = await client.call_tool("analyze_audio", {"path": str(song)})
+        by_value = await client.call_tool(
+            "analyze_audio", {"audio_base64": base64.b64encode(song.read_bytes()).decode(), "filename": "song.wav"}
+        )
+    response = await rest(engine, "/api/v1/analyze/audio", files={"file": ("song.wav", song.read_bytes(), "audio/wav")})
+    assert_same_answer(by_path, response)
+    assert by_value.structured_content == response.json()
+    assert response.json()["key"] == "G major" and "G major" in text_of(by_path)
+
+
+async def test_mixing_tools_answer_what_the_rest_endpoints_answer(engine: str, files: dict[str, Path]) -> None:
+    stems = [files["kick"], files["pad"]]
+    uploads = [("files", (path.name, path.read_bytes(), "audio/wav")) for path in stems]
+    roles = {"Pad": "keys"}
+    async with over_http(engine) as client:
+        suggested = await client.call_tool("mixing_suggest", {"stems": [str(p) for p in stems], "target": "club"})
+        levelled = await client.call_tool("auto_level", {"stems": [str(p) for p in stems], "roles": roles})
+        project = await client.call_tool("analyze_project", {"project_id": "night"})
+        empty = await client.call_tool("mixing_suggest", {})
+    assert_same_answer(suggested, await rest(engine, "/api/v1/mixing/suggest", data={"target": "club"}, files=uploads))
+    rest_levels = await rest(engine, "/api/v1/mixing/auto_level", data={"roles": json.dumps(roles)}, files=uploads)
+    assert_same_answer(levelled, rest_levels)
+    assert rest_levels.json()["levels"].keys() == {"Kick", "Pad"}
+    assert_same_answer(project, await rest(engine, "/api/v1/analyze/project", json={"project_id": "night"}))
+    assert_same_answer(empty, await rest(engine, "/api/v1/mixing/suggest"))
+    assert text_of(empty) == empty.structured_content["message"]
+
+
+async def test_transport_answers_what_the_rest_endpoint_answers(engine: str) -> None:
+    async with over_http(engine) as client:
+        played = await client.call_tool("transport", {"action": "play"})
+        assert_same_answer(played, await rest(engine, "/api/v1/core/transport/play"))
+        stopped = await client.call_tool("transport", {"action": "stop"})
+        assert_same_answer(stopped, await rest(engine, "/api/v1/core/transport/stop"))
+        refused = await client.call_tool("transport", {"action": "record"})
+    assert played.structured_content["status"] == "playing"
+    assert refused.is_error  # not one of the schema's actions: refused before any request
+
+
+async def test_command_answers_what_the_rest_endpoint_answers(engine: str, files: dict[str, Path]) -> None:
+    async with httpx.AsyncClient(base_url=engine) as probe:
+        if "POST /api/v1/command" not in (await probe.get("/")).json()["endpoints"]:
+            pytest.skip("POST /api/v1/command is not served yet")
+    spoken = {"text": "drums, hip hop, 90 bpm, two bars", "seed": 5, "model": "theory"}
+    async with over_http(engine) as client:
+        done = await client.call_tool("command", spoken)
+        asked = await client.call_tool("command", {"text": "what key is this", "audio_path": str(files["song"])})
+        refused = await client.call_tool("command", {"text": "make me a sandwich"})
+    assert_same_answer(done, await rest(engine, "/api/v1/command", json=spoken))
+    song = files["song"]
+    key_answer = await rest(
+        engine, "/api/v1/command", data={"text": "what key is this"}, files={"file": (song.name, song.read_bytes())}
+    )
+    assert_same_answer(asked, key_answer)
+    refusal = await rest(engine, "/api/v1/command", json={"text": "make me a sandwich"})
+    assert refused.is_error and refused.structured_content == {**refusal.json(), "status": refusal.status_code}
+
+
+# ---------------------------------------------------------------- errors
+
+
+async def test_engine_errors_are_tool_errors_with_the_engine_s_detail(engine: str, files: dict[str, Path]) -> None:
+    async with over_http(engine) as client:
+        bad_key = await client.call_tool("generate_bassline", {"key": "H", "seed": 1})
+        unknown = await client.call_tool("analyze_project", {"project_id": "nope"})
+        not_audio = await client.call_tool("analyze_audio", {"path": str(files["text"])})
+        missing = await client.call_tool("analyze_audio", {"path": str(files["song"].with_name("gone.wav"))})
+        neither = await client.call_tool("analyze_audio", {})
+        wrong_part = await client.call_tool("generate_drums", {"style": "bass"})
+    for result, response in (
+        (bad_key, await rest(engine, "/api/v1/generate/bassline", json={"key": "H", "seed": 1})),
+        (unknown, await rest(engine, "/api/v1/analyze/project", json={"project_id": "nope"})),
+        (
+            not_audio,
+            await rest(engine, "/api/v1/analyze/audio", files={"file": ("notes.txt", files["text"].read_bytes())}),
+        ),
+    ):
+        body = response.json()
+        assert response.status_code >= 400 and result.is_error
+        assert result.structured_content == {**body, "status": response.status_code}
+        assert body["detail"] in text_of(result) and body["error"] in text_of(result)
+        assert "Traceback" not in text_of(result)
+    assert bad_key.structured_content["error"] == "invalid_parameter"
+    assert unknown.structured_content["status"] == 404
+    assert missing.is_error and "gone.wav" in text_of(missing) and "no file" in text_of(missing)
+    assert neither.is_error and "path" in text_of(neither)
+    assert wrong_part.is_error and "generate_bassline" in text_of(wrong_part)
+
+
+# ---------------------------------------------------------------- /mcp as a route of the engine
+
+
+async def test_mcp_is_an_endpoint_behind_the_engine_s_site_guard(engine: str) -> None:
+    async with httpx.AsyncClient(base_url=engine) as client:
+        listed = (await client.get("/")).json()["endpoints"]
+        documented = (await client.get("/openapi.json")).json()["paths"]["/mcp"]
+        rebinding = await client.post("/mcp", headers={"host": "evil.example"}, json={})
+        foreign_page = await client.post("/mcp", headers={"origin": "https://evil.example"}, json={})
+        no_session = await client.get("/mcp", headers={"mcp-session-id": "nope", "accept": "text/event-stream"})
+    assert {"POST /mcp", "GET /mcp", "DELETE /mcp"} <= set(listed)
+    assert documented["post"]["summary"].startswith("MCP")
+    assert rebinding.status_code == 421 and rebinding.json()["error"] == "host_not_allowed"
+    assert foreign_page.status_code == 403 and foreign_page.json()["error"] == "origin_not_allowed"
+    assert no_session.status_code == 404
+
+
+async def test_mcp_event_streams_pass_the_middlewares_unbuffered(engine: str) -> None:
+    """The session's GET stream never ends: its headers arrive only if no middleware waits for the body."""
+    version = "2025-06-18"
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
+    }
+    accept = {"accept": "application/json, text/event-stream"}
+    async with httpx.AsyncClient(base_url=engine, timeout=10) as client:
+        opened = await client.post("/mcp", json=initialize, headers=accept)
+        assert opened.status_code == 200 and opened.headers["content-type"].startswith("text/event-stream")
+        assert '"name":"dawg-ai"' in opened.text
+        session = {"mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": version}
+        ready = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        assert (await client.post("/mcp", json=ready, headers={**accept, **session})).status_code == 202
+        with anyio.fail_after(5):
+            async with client.stream("GET", "/mcp", headers={"accept": "text/event-stream", **session}) as stream:
+                assert stream.status_code == 200
+                assert stream.headers["content-type"].startswith("text/event-stream")
+        assert (await client.delete("/mcp", headers=session)).status_code == 200
+
+
+# ---------------------------------------------------------------- stdio
+
+
+def test_the_stdio_engine_writes_its_own_status_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DAWG_AI_STATUS_FILE", raising=False)
+    settings = Settings(status_file=tmp_path / "DAWG-AI_status.json")
+    assert own_status_file(settings).status_file == tmp_path / MCP_STATUS_FILE_NAME
+    monkeypatch.setenv("DAWG_AI_STATUS_FILE", str(tmp_path / "chosen.json"))
+    assert own_status_file(Settings()).status_file == tmp_path / "chosen.json"
+
+
+def stdio_env(tmp_path: Path) -> dict[str, str]:
+    """A fast engine (no Magenta, no warm-up) with its own files, and no service on its port."""
+    return {
+        **os.environ,
+        "DAWG_AI_LOAD_MAGENTA": "false",
+        "DAWG_AI_WARMUP": "false",
+        "DAWG_AI_STATUS_FILE": str(tmp_path / "status.json"),
+        "DAWG_AI_PROJECTS_DIR": str(tmp_path / "projects"),
+        "DAWG_AI_CORE_URL": "http://127.0.0.1:9",
+        "DAWG_AI_PORT": str(free_port()),
+    }
+
+
+def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "generate_drums", "arguments": {"seed": 1, "model": "theory"}},
+        },
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.mcp_server"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=stdio_env(tmp_path),
+        cwd=ROOT,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        process.stdin.write("".join(json.dumps(message) + "\n" for message in messages))
+        process.stdin.flush()
+        lines: list[str] = []
+        while not any(json.loads(line).get("id") == 2 for line in lines):  # every line must be JSON
+            line = process.stdout.readline()
+            assert line, "stdout ended before the tool's answer"
+            lines.append(line)
+        rest_of_stdout, stderr = process.communicate(timeout=30)  # closes stdin: the server ends
+    finally:
+        watchdog.cancel()
+    lines += rest_of_stdout.splitlines()
+    assert all(json.loads(line)["jsonrpc"] == "2.0" for line in lines)
+    answer = next(json.loads(line) for line in lines if json.loads(line).get("id") == 2)
+    assert answer["result"]["structuredContent"]["seed"] == 1
+    assert "MCP over stdio: the engine runs in this process" in stderr  # logging went to stderr
+
+
+async def test_stdio_runs_the_engine_in_process(engine: str, tmp_path: Path) -> None:
+    params = GENERATION_CASES[1][2]
+    async with Client(stdio_server(env=stdio_env(tmp_path))) as client:
+        listed = {tool.name for tool in (await client.list_tools()).tools}
+        result = await client.call_tool("generate_bassline", params)
+        refused = await client.call_tool("generate_melody", {"key": "H"})
+    assert listed == TOOLS
+    assert_same_answer(result, await rest(engine, "/api/v1/generate/bassline", json=params))
+    assert refused.is_error and refused.structured_content["error"] == "invalid_parameter"
+
+
+async def test_stdio_forwards_to_a_running_engine(engine: str, files: dict[str, Path]) -> None:
+    params = GENERATION_CASES[0][2]
+    async with Client(stdio_server("--url", engine)) as client:
+        result = await client.call_tool("generate_drums", params)
+        unknown = await client.call_tool("analyze_project", {"project_id": "nope"})
+    assert_same_answer(result, await rest(engine, "/api/v1/generate/midi", json=params))
+    assert unknown.is_error and unknown.structured_content["status"] == 404
+
+
+async def test_stdio_says_so_when_the_engine_is_not_running() -> None:
+    async with Client(stdio_server("--url", f"http://127.0.0.1:{free_port()}")) as client:
+        result = await client.call_tool("generate_drums", {})
+    assert result.is_error and "did not answer" in text_of(result)
