@@ -54,6 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     engine.jobs.start()  # the job workers (api/jobs): shut down below, before the pools their work runs in
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
+    startup.tune_interpreter_for_serving()
     background = startup.start_background_work(engine)
     status_writer = StatusFileWriter(
         settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
