@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +27,8 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from jobs import wait_ready  # noqa: E402
-from service_startup import free_port, three_minute_song  # noqa: E402
+from engine_server import engine_env, free_port, start_engine, wait_ready  # noqa: E402
+from service_startup import three_minute_song  # noqa: E402
 
 from tests.support.core_standin import run_core_standin  # noqa: E402
 
@@ -58,18 +56,7 @@ def main() -> None:
     audio = thirty_seconds()
     with run_core_standin(mode="normal") as core, tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        env = dict(
-            os.environ,
-            DAWG_AI_PORT=str(port),
-            DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
-            DAWG_AI_PROJECTS_DIR=f"{tmp}/projects",
-            DAWG_AI_CORE_URL=core.url,
-            DAWG_AI_LOAD_MAGENTA="false",
-            DAWG_AI_LOG_LEVEL="warning",
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        proc = start_engine(engine_env(port, tmp, core_url=core.url))
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
                 wait_ready(client)

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +33,8 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_startup import free_port, three_minute_song  # noqa: E402
+from engine_server import engine_env, free_port, start_engine, wait_ready  # noqa: E402
+from service_startup import three_minute_song  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 UPLOADS = (
@@ -154,29 +153,11 @@ def main() -> None:
     core = HTTPServer(("127.0.0.1", 0), _NotImplementedCore)
     threading.Thread(target=core.serve_forever, daemon=True).start()
     tmp = Path(tempfile.mkdtemp())
-    env = dict(
-        os.environ,
-        DAWG_AI_PORT=str(port),
-        DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
-        DAWG_AI_PROJECTS_DIR=f"{tmp}/projects",
-        DAWG_AI_CORE_URL=f"http://127.0.0.1:{core.server_address[1]}",
-        DAWG_AI_LOAD_MAGENTA="false",
-        DAWG_AI_LOG_LEVEL="warning",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    proc = start_engine(engine_env(port, tmp, core_url=f"http://127.0.0.1:{core.server_address[1]}"))
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=300) as client:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if client.get("/health", timeout=1).json().get("ready"):
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            wait_ready(client)
 
             statuses: Counter[int] = Counter()
             errors = []

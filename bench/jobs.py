@@ -23,7 +23,6 @@ import argparse
 import io
 import json
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,8 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_startup import free_port, three_minute_song  # noqa: E402
+from engine_server import engine_env, free_port, start_engine, wait_ready  # noqa: E402
+from service_startup import three_minute_song  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH_EVERY_S = 0.02
@@ -96,32 +96,8 @@ def long_song(path: Path, minutes: float) -> float:
 
 
 def start_server(port: int, tmp: Path, concurrency: int | None) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        DAWG_AI_PORT=str(port),
-        DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
-        DAWG_AI_PROJECTS_DIR=f"{tmp}/projects",
-        DAWG_AI_CORE_URL="http://127.0.0.1:9",
-        DAWG_AI_LOAD_MAGENTA="false",
-        DAWG_AI_LOG_LEVEL="warning",
-    )
-    if concurrency is not None:
-        env["DAWG_AI_JOBS_CONCURRENCY"] = str(concurrency)
-    return subprocess.Popen(
-        [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def wait_ready(client: httpx.Client, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if client.get("/health", timeout=1).json().get("ready"):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the server did not become ready")
+    extra = {} if concurrency is None else {"jobs_concurrency": str(concurrency)}
+    return start_engine(engine_env(port, tmp, **extra))
 
 
 def events(client: httpx.Client, url: str) -> list[tuple[str, dict[str, Any], float]]:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,13 +21,10 @@ import httpx
 import numpy as np
 import soundfile as sf
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from engine_server import engine_env, free_port, start_engine  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def three_minute_song(sr: int = 44100, seconds: float = 180.0) -> bytes:
@@ -70,20 +64,10 @@ def main() -> None:
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = tempfile.mkdtemp()
-    env = dict(
-        os.environ,
-        DAWG_AI_PORT=str(port),
-        DAWG_AI_STATUS_FILE=f"{tmp}/status.json",
-        DAWG_AI_PROJECTS_DIR=f"{tmp}/projects",
-        DAWG_AI_CORE_URL="http://127.0.0.1:9",
-        DAWG_AI_LOAD_MAGENTA="false" if args.no_magenta else "true",
-        DAWG_AI_LOG_LEVEL="warning",
-    )
+    env = engine_env(port, tmp, magenta=not args.no_magenta)
     song = three_minute_song()
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    proc = start_engine(env)
     try:
         with httpx.Client(base_url=base, timeout=120) as client:
             first_health = ready = None
