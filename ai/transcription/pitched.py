@@ -1,0 +1,242 @@
+"""Polyphonic pitched transcription with Spotify's basic-pitch (ICASSP 2022) model, run with ONNX Runtime.
+
+The model ships inside the ``basic-pitch`` wheel (``basic_pitch/saved_models/icassp_2022/nmp.onnx``);
+nothing is downloaded. Inference mirrors ``basic_pitch.inference.run_inference`` (2-s windows that
+overlap by 30 frames, half the overlap dropped at each side), and notes are made by basic-pitch's
+own ``note_creation.model_output_to_notes``. ``basic_pitch.inference`` itself is not imported: it
+imports TensorFlow at module level, which the engine keeps out of requests that do not need Magenta.
+
+Model loading is lazy and happens once (:func:`load_model`), behind a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import soxr
+
+from ai.audio.decode import DecodedAudio
+from utils.errors import ModelUnavailable, UndecodableAudio
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "basic-pitch-icassp-2022"
+"""Spotify's basic-pitch (Bittner et al., ICASSP 2022), the ONNX export in basic-pitch 0.4.0."""
+
+# basic-pitch's audio contract (basic_pitch/constants.py), repeated here so that callers can plan
+# without loading the package; load_model checks that they agree.
+SAMPLE_RATE = 22050
+FFT_HOP = 256
+FRAMES_PER_SECOND = SAMPLE_RATE // FFT_HOP  # 86 model frames per second
+WINDOW_SAMPLES = SAMPLE_RATE * 2 - FFT_HOP  # AUDIO_N_SAMPLES: one model window (2 s less one hop)
+OVERLAP_FRAMES = 30  # as basic-pitch's run_inference
+OVERLAP_SAMPLES = OVERLAP_FRAMES * FFT_HOP
+WINDOW_HOP = WINDOW_SAMPLES - OVERLAP_SAMPLES
+BATCH_WINDOWS = 16  # windows per ONNX call: 16 x 44 k floats, a few MB of activations per call
+
+_ONNX_INPUT = "serving_default_input_2:0"
+_ONNX_OUTPUTS = ("StatefulPartitionedCall:1", "StatefulPartitionedCall:2", "StatefulPartitionedCall:0")
+_OUTPUT_KEYS = ("note", "onset", "contour")
+
+
+@dataclass(frozen=True)
+class NoteOptions:
+    """Note-creation settings of basic-pitch's ``model_output_to_notes`` (the field defaults are its
+    ``predict()`` defaults; the engine ships :data:`DEFAULT_OPTIONS`)."""
+
+    onset_threshold: float = 0.5
+    frame_threshold: float = 0.3
+    minimum_note_length_ms: float = 127.70
+    minimum_frequency: float | None = None
+    maximum_frequency: float | None = None
+    melodia_trick: bool = True
+    pitch_bends: bool = True
+
+
+BASIC_PITCH_OPTIONS = NoteOptions()
+"""basic-pitch's own defaults (onset 0.5, frame 0.3, 127.7 ms)."""
+DEFAULT_OPTIONS = NoteOptions(onset_threshold=0.7, frame_threshold=0.5, minimum_note_length_ms=58.0)
+"""What the engine uses: chosen by bench/transcription.py's tuning step on Bach chorales outside the
+evaluation list, rendered through FluidR3 only; on the held-out sets (other soundfonts, band stems)
+it lifts note onset F1 by 0.05-0.11 over basic-pitch's defaults (models/transcription.md)."""
+
+
+@dataclass(frozen=True)
+class TranscribedNote:
+    """One note. ``pitch_bends``: bends in semitones, evenly spaced from start to end (one per model
+    frame, as basic-pitch gives them), or None (no bend, or the note overlaps another: MIDI bends
+    act on the whole channel)."""
+
+    pitch: int
+    start: float
+    end: float
+    velocity: int
+    pitch_bends: tuple[float, ...] | None = field(default=None)
+
+
+@dataclass
+class PitchedModel:
+    """The ONNX session and basic-pitch's note-creation module, loaded once."""
+
+    session: Any  # onnxruntime.InferenceSession
+    note_creation: ModuleType
+    path: Path
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def run(self, windows: np.ndarray) -> dict[str, np.ndarray]:
+        """Model outputs of windows [shape=(n, WINDOW_SAMPLES, 1)]: note, onset [(n, frames, 88)], contour [(n, frames, 264)]."""
+        outputs = self.session.run(list(_ONNX_OUTPUTS), {_ONNX_INPUT: windows})
+        return dict(zip(_OUTPUT_KEYS, outputs, strict=True))
+
+
+_model_lock = threading.Lock()
+_model: PitchedModel | None = None
+
+
+def _import_basic_pitch() -> tuple[ModuleType, Path]:
+    """basic-pitch's note_creation module and the ONNX model's path, without importing TensorFlow.
+
+    ``basic_pitch/__init__.py`` tries ``import tensorflow`` to choose its default model format. While
+    it runs (a few milliseconds: its heavy imports are done first) ``sys.modules["tensorflow"]`` is
+    None, so that attempt fails fast; if TensorFlow is already loaded (Magenta ran) it is left alone.
+    """
+    import librosa  # noqa: F401  (basic-pitch's own imports, loaded before the guarded window)
+    import mir_eval  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import pretty_midi  # noqa: F401
+    import resampy  # noqa: F401
+
+    guard = "tensorflow" not in sys.modules
+    if guard:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # its "X is not installed" warnings for formats we do not use
+    try:
+        import basic_pitch
+        import basic_pitch.constants as constants
+        import basic_pitch.note_creation as note_creation
+    finally:
+        logging.disable(previous)
+        if guard and sys.modules.get("tensorflow", 0) is None:
+            del sys.modules["tensorflow"]
+    expected = (constants.AUDIO_SAMPLE_RATE, constants.FFT_HOP, constants.AUDIO_N_SAMPLES)
+    if expected != (SAMPLE_RATE, FFT_HOP, WINDOW_SAMPLES):
+        raise ModelUnavailable(f"basic-pitch's audio contract changed ({expected}); this engine expects 0.4.0")
+    return note_creation, Path(basic_pitch.__file__).parent / "saved_models" / "icassp_2022" / "nmp.onnx"
+
+
+def load_model() -> PitchedModel:
+    """The basic-pitch model (loaded on first use; raises ModelUnavailable if it cannot be)."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            try:
+                note_creation, path = _import_basic_pitch()
+                import onnxruntime as ort
+            except ImportError as exc:
+                raise ModelUnavailable(
+                    f"pitched transcription needs basic-pitch 0.4.0 and onnxruntime ({exc}); run scripts/setup.sh"
+                ) from exc
+            if not path.is_file():
+                raise ModelUnavailable(f"basic-pitch's ONNX model is missing: {path}")
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 2  # the machine's cores; requests run one inference at a time
+            session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+            _model = PitchedModel(session=session, note_creation=note_creation, path=path)
+            logger.info("loaded %s from %s", MODEL_NAME, path)
+        return _model
+
+
+def to_model_rate(audio: DecodedAudio) -> np.ndarray:
+    """Mono float32 at basic-pitch's 22050 Hz [shape=(n,)]."""
+    mono = audio.mono().astype(np.float32, copy=False)
+    if not np.all(np.isfinite(mono)):
+        raise UndecodableAudio("the audio holds NaN or infinite samples")
+    if audio.sample_rate == SAMPLE_RATE:
+        return mono
+    resampled: np.ndarray = soxr.resample(mono, audio.sample_rate, SAMPLE_RATE, quality="HQ")
+    return resampled.astype(np.float32, copy=False)
+
+
+def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, np.ndarray]:
+    """basic-pitch's frame-wise output of mono audio ``y`` at 22050 Hz [shape=(n,)]:
+    note, onset [shape=(frames, 88)] and contour [shape=(frames, 264)], as its run_inference gives."""
+    model = model or load_model()
+    n_original = y.shape[0]
+    padded = np.concatenate([np.zeros(OVERLAP_SAMPLES // 2, dtype=np.float32), y.astype(np.float32, copy=False)])
+    starts = range(0, padded.shape[0], WINDOW_HOP)
+    windows = np.zeros((len(starts), WINDOW_SAMPLES, 1), dtype=np.float32)
+    for i, start in enumerate(starts):
+        chunk = padded[start : start + WINDOW_SAMPLES]
+        windows[i, : chunk.shape[0], 0] = chunk
+    parts: dict[str, list[np.ndarray]] = {key: [] for key in _OUTPUT_KEYS}
+    with model._lock:  # one session, used by one request at a time (it has its own threads)
+        for first in range(0, windows.shape[0], BATCH_WINDOWS):
+            for key, value in model.run(windows[first : first + BATCH_WINDOWS]).items():
+                parts[key].append(value)
+    n_frames = int(np.floor(n_original * (FRAMES_PER_SECOND / SAMPLE_RATE)))
+    half = OVERLAP_FRAMES // 2
+    out: dict[str, np.ndarray] = {}
+    for key, chunks in parts.items():
+        stacked = np.concatenate(chunks)[:, half:-half, :]  # basic-pitch's unwrap_output
+        out[key] = stacked.reshape(-1, stacked.shape[2])[:n_frames]
+    return out
+
+
+def notes_from_output(
+    output: dict[str, np.ndarray], options: NoteOptions = DEFAULT_OPTIONS, model: PitchedModel | None = None
+) -> list[TranscribedNote]:
+    """Notes of a model output, made by basic-pitch's model_output_to_notes."""
+    model = model or load_model()
+    if output["note"].shape[0] == 0:
+        return []
+    min_len = int(np.round(options.minimum_note_length_ms / 1000 * (SAMPLE_RATE / FFT_HOP)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # its onset inference divides by 0 on silence
+        _, events = model.note_creation.model_output_to_notes(
+            output,
+            onset_thresh=options.onset_threshold,
+            frame_thresh=options.frame_threshold,
+            min_note_len=min_len,
+            min_freq=options.minimum_frequency,
+            max_freq=options.maximum_frequency,
+            include_pitch_bends=options.pitch_bends,
+            multiple_pitch_bends=False,
+            melodia_trick=options.melodia_trick,
+        )
+    if options.pitch_bends:
+        # One MIDI channel: a bend on a note that overlaps another would bend both (basic-pitch's rule).
+        events = model.note_creation.drop_overlapping_pitch_bends(events)
+    notes = []
+    for start, end, pitch, amplitude, bends in events:
+        semitones = None
+        if bends is not None and any(bends):
+            semitones = tuple(round(float(b) / 3.0, 4) for b in bends)  # contour bins are 1/3 semitone
+        notes.append(
+            TranscribedNote(
+                pitch=int(pitch),
+                start=float(start),
+                end=float(end),
+                velocity=int(np.clip(np.round(127 * amplitude), 1, 127)),
+                pitch_bends=semitones,
+            )
+        )
+    notes.sort(key=lambda n: (n.start, n.pitch))
+    return notes
+
+
+def transcribe_pitched(audio: DecodedAudio, options: NoteOptions = DEFAULT_OPTIONS) -> list[TranscribedNote]:
+    """Pitched notes (polyphonic) of decoded audio: onsets, offsets, velocities and pitch bends.
+
+    Raises ModelUnavailable if basic-pitch cannot be loaded, UndecodableAudio for NaN samples."""
+    model = load_model()
+    y = to_model_rate(audio)
+    if y.shape[0] < FFT_HOP:
+        return []
+    return notes_from_output(model_output(y, model), options, model)

@@ -1,0 +1,197 @@
+"""A MIDI tempo map that follows a recording's detected beats, quantisation on that grid, and the
+MIDI file of transcribed notes.
+
+Every detected beat is a tempo change, so a DAW that imports the file draws its grid on the
+recording's beats (a performance that drifts stays lined up); notes keep their real times (their
+ticks are read off the same map). Before the first beat a pickup of whole beats (padded so that the
+first downbeat starts a bar) takes the time from 0; after the last beat its tempo continues.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mido
+import numpy as np
+
+PPQ = 480  # ticks per quarter note
+DEFAULT_BPM = 120.0  # the grid when no beats were found
+_MIN_BEATS = 2
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """Knots of the map: ``times`` (s) and their ``ticks``, both increasing [shape=(k,)], with
+    ``times[0] == ticks[0] == 0``. ``ticks_per_beat``: ticks of one counted beat (a dotted
+    quarter in 6/8); ``numerator``/``denominator``: the meter written into the file."""
+
+    times: np.ndarray
+    ticks: np.ndarray
+    ticks_per_beat: int
+    numerator: int = 4
+    denominator: int = 4
+
+    @property
+    def end_seconds_per_tick(self) -> float:
+        return float((self.times[-1] - self.times[-2]) / (self.ticks[-1] - self.ticks[-2]))
+
+    def to_ticks(self, seconds: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Fractional ticks of times (s); linear between beats, the last tempo after them."""
+        t = np.asarray(seconds, dtype=np.float64)
+        inside = np.interp(t, self.times, self.ticks)
+        after = self.ticks[-1] + (t - self.times[-1]) / self.end_seconds_per_tick
+        out: np.ndarray = np.where(t > self.times[-1], after, inside)
+        return out
+
+    def to_seconds(self, ticks: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Times (s) of (fractional) ticks: the inverse of :meth:`to_ticks`."""
+        k = np.asarray(ticks, dtype=np.float64)
+        inside = np.interp(k, self.ticks, self.times)
+        after = self.times[-1] + (k - self.ticks[-1]) * self.end_seconds_per_tick
+        out: np.ndarray = np.where(k > self.ticks[-1], after, inside)
+        return out
+
+    def tempo_changes(self) -> list[tuple[int, int]]:
+        """(tick, microseconds per quarter note) at every knot."""
+        changes = []
+        for i in range(len(self.times) - 1):
+            seconds_per_tick = (self.times[i + 1] - self.times[i]) / (self.ticks[i + 1] - self.ticks[i])
+            changes.append((int(self.ticks[i]), int(round(seconds_per_tick * PPQ * 1e6))))
+        return changes
+
+    def bpm_at_beats(self) -> list[float]:
+        """Quarter-note BPM of each knot's segment (what the tempo events say)."""
+        return [round(60e6 / tempo, 3) for _, tempo in self.tempo_changes()]
+
+
+def _meter(time_signature: str | None) -> tuple[int, int, float]:
+    """(numerator, denominator, quarters per counted beat) of "4/4", "6/8" ...; 4/4 when unknown."""
+    try:
+        top, bottom = (int(part) for part in (time_signature or "4/4").split("/"))
+    except ValueError:
+        top, bottom = 4, 4
+    if bottom == 8 and top % 3 == 0:
+        return top, bottom, 1.5  # compound: the counted beat is a dotted quarter
+    return top, bottom, 4.0 / bottom
+
+
+def beat_grid(
+    beat_times: Sequence[float],
+    downbeat_times: Sequence[float] = (),
+    time_signature: str | None = None,
+    tempo: float | None = None,
+) -> BeatGrid:
+    """The map of detected beats (s). With fewer than two beats: a constant ``tempo`` (quarter
+    BPM; default 120)."""
+    numerator, denominator, quarters_per_beat = _meter(time_signature)
+    ticks_per_beat = int(round(PPQ * quarters_per_beat))
+    beats = np.unique(np.asarray([b for b in beat_times if b > 0], dtype=np.float64))
+    if beats.size < _MIN_BEATS:
+        seconds_per_tick = 60.0 / ((tempo or DEFAULT_BPM) * PPQ)
+        return BeatGrid(
+            times=np.array([0.0, PPQ * seconds_per_tick]),
+            ticks=np.array([0.0, float(PPQ)]),
+            ticks_per_beat=ticks_per_beat,
+            numerator=numerator,
+            denominator=denominator,
+        )
+    beats_per_bar = numerator // 3 if quarters_per_beat == 1.5 else numerator
+    first_interval = float(beats[1] - beats[0])
+    pickup = max(1, int(round(beats[0] / first_interval)))
+    downbeats = np.asarray(downbeat_times, dtype=np.float64)
+    if downbeats.size and beats_per_bar > 1:
+        # Index of the first downbeat among the beats: pad the pickup so that it starts a bar.
+        first_down = int(np.argmin(np.abs(beats - downbeats[0])))
+        pickup += (-(pickup + first_down)) % beats_per_bar
+    times = np.concatenate([[0.0], beats])
+    ticks = np.concatenate([[0.0], (pickup + np.arange(beats.size)) * float(ticks_per_beat)])
+    return BeatGrid(
+        times=times, ticks=ticks, ticks_per_beat=ticks_per_beat, numerator=numerator, denominator=denominator
+    )
+
+
+def parse_subdivision(text: str) -> Fraction:
+    """A grid step as a fraction of a whole note: "1/16" -> 1/16, "1/8t" (triplet) -> 1/12."""
+    value = text.strip().lower()
+    triplet = value.endswith("t")
+    top, sep, bottom = value.removesuffix("t").partition("/")
+    if not sep or not top.isdigit() or not bottom.isdigit() or int(top) < 1 or int(bottom) < 1:
+        raise ValueError(f"{text!r}: use a note value such as 1/4, 1/8, 1/16, 1/32 or 1/8t")
+    step = Fraction(int(top), int(bottom))
+    return step * Fraction(2, 3) if triplet else step
+
+
+def quantize_times(
+    grid: BeatGrid, starts: np.ndarray, ends: np.ndarray, step: Fraction
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (s) moved to the nearest grid line of ``step`` (a fraction of a whole note)
+    on the beat map; a note keeps at least one step."""
+    step_ticks = float(step * 4 * PPQ)
+    on = np.round(grid.to_ticks(starts) / step_ticks) * step_ticks
+    off = np.maximum(np.round(grid.to_ticks(ends) / step_ticks) * step_ticks, on + step_ticks)
+    return grid.to_seconds(on), grid.to_seconds(off)
+
+
+@dataclass(frozen=True)
+class MidiNote:
+    pitch: int
+    start: float
+    end: float
+    velocity: int
+    pitch_bends: Sequence[float] | None = None  # semitones, evenly spaced over the note
+
+
+PITCH_BEND_RANGE = 2.0  # semitones at full wheel (the GM default)
+
+
+def midi_file(
+    notes: Sequence[MidiNote], grid: BeatGrid, *, program: int = 0, drums: bool = False, name: str = "Transcription"
+) -> bytes:
+    """A type-1 MIDI file: track 0 the tempo map and meter, track 1 the notes (channel 10 for drums),
+    with their pitch bends (a bend range of 2 semitones)."""
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("track_name", name=name, time=0))
+    conductor.append(mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator, time=0))
+    absolute: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    for tick, tempo in grid.tempo_changes():
+        absolute.append((tick, 0, mido.MetaMessage("set_tempo", tempo=tempo)))
+    _append_delta(conductor, absolute)
+
+    channel = 9 if drums else 0
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=name, time=0))
+    events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    if not drums:
+        events.append((0, 0, mido.Message("program_change", program=program, channel=channel)))
+    for note in notes:
+        on, off = (int(round(t)) for t in grid.to_ticks([note.start, note.end]))
+        off = max(off, on + 1)
+        # Order within a tick: offs (0) before bends (1) before ons (2), so a repeated note restarts.
+        events.append((on, 2, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
+        events.append((off, 0, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
+        if note.pitch_bends and not drums:
+            bend_times = np.linspace(note.start, note.end, len(note.pitch_bends), endpoint=False)
+            last = None
+            for tick, semitones in zip(grid.to_ticks(bend_times), note.pitch_bends, strict=True):
+                value = int(np.clip(round(semitones / PITCH_BEND_RANGE * 8192), -8192, 8191))
+                if value != last:
+                    events.append((int(round(tick)), 1, mido.Message("pitchwheel", pitch=value, channel=channel)))
+                    last = value
+            events.append((off, 0, mido.Message("pitchwheel", pitch=0, channel=channel)))
+    _append_delta(track, events)
+    midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
+    midi.tracks.extend([conductor, track])
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+def _append_delta(track: mido.MidiTrack, events: list[tuple[int, int, mido.Message | mido.MetaMessage]]) -> None:
+    now = 0
+    for tick, _, message in sorted(events, key=lambda item: (item[0], item[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))

@@ -1,0 +1,94 @@
+"""Audio to MIDI: pitched notes or drum hits of one uploaded recording, as JSON or a .mid file."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from pathlib import PurePath
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ai import progress
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
+from ai.transcription.pitched import NoteOptions
+from ai.transcription.tempo_map import parse_subdivision
+from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe
+from api.deps import EngineDep, InputDep
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
+from api.mix_input import decode_uploads
+from api.params import RequestInput, openapi_params, validate_params
+from api.schemas import ErrorBody, TranscriptionParams, TranscriptionResponse
+from api.state import EngineState
+from utils.errors import InvalidParameter
+
+router = APIRouter(prefix="/api/v1", tags=["transcription"])
+
+_DOCS = openapi_params(TranscriptionParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."})
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{code: {"model": ErrorBody} for code in (413, 415, 422, 503)},
+    **JOB_RESPONSES,
+    200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
+}
+
+
+def check_transcription(params: TranscriptionParams) -> None:
+    """What transcribe_work refuses before decoding (a job refuses it before it is queued)."""
+    if params.instrument == "drums":
+        drum_transcriber()  # 503 model_unavailable while the drum model is not installed
+
+
+def _transcribe(audio: DecodedAudio, params: TranscriptionParams) -> Transcription:
+    options = NoteOptions(
+        onset_threshold=params.onset_threshold,
+        frame_threshold=params.frame_threshold,
+        minimum_note_length_ms=params.minimum_note_length_ms,
+        minimum_frequency=params.minimum_frequency,
+        maximum_frequency=params.maximum_frequency,
+        pitch_bends=params.pitch_bends,
+    )
+    step = parse_subdivision(params.quantize) if params.quantize else None
+    return transcribe(
+        audio, instrument=params.instrument, quantize=step, quantize_text=params.quantize, options=options
+    )
+
+
+@router.post(
+    "/transcribe",
+    response_model=TranscriptionResponse,
+    responses=_RESPONSES,
+    openapi_extra=_DOCS,
+    summary="Audio to MIDI: pitched notes (polyphonic, with pitch bends) or drum hits, on the recording's beat grid",
+)
+async def transcribe_audio(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response | TranscriptionResponse:
+    return await job.run_or_queue(engine, inp, transcribe_work, params=TranscriptionParams, check=check_transcription)
+
+
+async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | TranscriptionResponse:
+    """Transcribe the request's uploaded file (the route and jobs run this)."""
+    params = validate_params(TranscriptionParams, inp.values)
+    check_transcription(params)
+    upload = inp.file("file") or inp.file("audio")
+    if upload is None:
+        raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
+    with progress.section(0.0, 0.3, "decoding"):
+        (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+    with progress.section(0.3, 1.0, "transcribing"):
+        result = await engine.run(functools.partial(_transcribe, audio, params))
+    if params.format == "midi":
+        stem = PurePath(upload.filename or "audio").stem or "audio"
+        filename = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80] + f"_{params.instrument}.mid"
+        headers = {
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Model": result.model,
+            "X-Notes": str(len(result.notes)),
+        }
+        if result.tempo is not None:
+            headers["X-Tempo"] = str(result.tempo)
+        return Response(content=result.midi, media_type="audio/midi", headers=headers)
+    return TranscriptionResponse(
+        filename=upload.filename,
+        midi_base64=base64.b64encode(result.midi).decode("ascii"),
+        **result.to_dict(),
+    )

@@ -1,0 +1,154 @@
+"""Pitched transcription (basic-pitch through ONNX Runtime) and the beat-grid tempo map, on
+synthetic tones with known pitches and times."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from fractions import Fraction
+
+import mido
+import numpy as np
+import pytest
+
+from ai.audio.decode import DecodedAudio
+from ai.transcription.pitched import NoteOptions, TranscribedNote, load_model, transcribe_pitched
+from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, parse_subdivision, quantize_times
+
+SR = 44100
+ARPEGGIO = [60, 64, 67, 72, 67, 64, 60]  # C major, one note every 0.5 s from 0.5 s
+STEP_S = 0.5
+
+
+def harmonic_tone(pitch: int, seconds: float, sr: int = SR) -> np.ndarray:
+    """A plucked tone: four harmonics, decaying."""
+    t = np.arange(int(seconds * sr)) / sr
+    f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+    y: np.ndarray = np.sum([np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 5)], axis=0) * np.exp(-2.0 * t)
+    return y
+
+
+def arpeggio(sr: int = SR) -> DecodedAudio:
+    y = np.zeros(int(sr * (1.0 + STEP_S * len(ARPEGGIO))))
+    for i, pitch in enumerate(ARPEGGIO):
+        start = int(sr * (0.5 + i * STEP_S))
+        note = harmonic_tone(pitch, 0.45, sr)
+        y[start : start + note.size] += 0.3 * note
+    return DecodedAudio(samples=y[None].astype(np.float32), sample_rate=sr)
+
+
+@pytest.fixture(scope="module")
+def arpeggio_notes() -> list[TranscribedNote]:
+    load_model()  # once per module
+    return transcribe_pitched(arpeggio())
+
+
+def test_every_arpeggio_note_is_found_within_50_ms(arpeggio_notes: list[TranscribedNote]) -> None:
+    for i, pitch in enumerate(ARPEGGIO):
+        onset = 0.5 + i * STEP_S
+        found = [n for n in arpeggio_notes if n.pitch == pitch and abs(n.start - onset) <= 0.05]
+        assert found, f"{pitch} at {onset} s not found in {arpeggio_notes}"
+        assert abs(found[0].end - (onset + 0.45)) < 0.1
+        assert 1 <= found[0].velocity <= 127
+
+
+def test_no_wrong_fundamentals(arpeggio_notes: list[TranscribedNote]) -> None:
+    # Extra notes may only be the tones' own upper harmonics (an octave and a fifth up, 19 semitones).
+    expected = {(p, round(0.5 + i * STEP_S, 1)) for i, p in enumerate(ARPEGGIO)}
+    for note in arpeggio_notes:
+        if (note.pitch, round(note.start, 1)) not in expected:
+            assert any(note.pitch - p in (12, 19, 24) for p, _ in expected), note
+
+
+def test_a_bent_note_carries_its_bend() -> None:
+    sr = 22050
+    t = np.arange(int(1.5 * sr)) / sr
+    f = 440.0 * 2 ** (np.clip(t - 0.5, 0, 0.5) * 2 / 12)  # A4 gliding up a whole tone from 0.5 s to 1 s
+    phase = 2 * np.pi * np.cumsum(f) / sr
+    y = 0.3 * np.sum([np.sin(h * phase) / h for h in range(1, 4)], axis=0)
+    notes = transcribe_pitched(DecodedAudio(samples=y[None].astype(np.float32), sample_rate=sr))
+    bent = [n for n in notes if n.pitch_bends]
+    assert bent, notes
+    # basic-pitch splits a whole-tone glide into notes; the bends of the gliding one rise.
+    assert any(n.pitch_bends is not None and n.pitch_bends[-1] > n.pitch_bends[0] for n in bent), bent
+
+
+def test_silence_and_tiny_audio_give_no_notes() -> None:
+    assert transcribe_pitched(DecodedAudio(np.zeros((1, SR), dtype=np.float32), SR)) == []
+    assert transcribe_pitched(DecodedAudio(np.zeros((2, 10), dtype=np.float32), SR)) == []
+
+
+def test_thresholds_change_what_is_kept() -> None:
+    strict = transcribe_pitched(arpeggio(), NoteOptions(onset_threshold=0.95, frame_threshold=0.9))
+    assert len(strict) <= len(transcribe_pitched(arpeggio()))
+
+
+def test_importing_the_package_does_not_import_tensorflow() -> None:
+    code = (
+        "import sys; from ai.transcription.pitched import load_model; load_model(); "
+        "import api.routes.transcription; assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# ----------------------------------------------------------------------------- tempo map
+
+
+def drifting_beats() -> list[float]:
+    """Beats from 0.3 s speeding up from 100 to 120 BPM."""
+    times, t = [], 0.3
+    for i in range(24):
+        times.append(t)
+        t += 60.0 / (100 + 20 * i / 23)
+    return times
+
+
+def test_the_tempo_map_puts_every_beat_on_a_beat_tick() -> None:
+    beats = drifting_beats()
+    grid = beat_grid(beats, downbeat_times=beats[1::4], time_signature="4/4")
+    ticks = grid.to_ticks(beats)
+    assert np.allclose(ticks / grid.ticks_per_beat, np.round(ticks / grid.ticks_per_beat), atol=1e-6)
+    # The first downbeat (the second beat) starts a bar.
+    assert round(ticks[1] / grid.ticks_per_beat) % 4 == 0
+    assert np.allclose(grid.to_seconds(ticks), beats)
+
+
+def test_the_midi_file_plays_notes_at_their_real_times() -> None:
+    beats = drifting_beats()
+    grid = beat_grid(beats, beats[::4], "4/4")
+    notes = [MidiNote(60 + i % 12, t + 0.013, t + 0.2, 90) for i, t in enumerate(beats)]
+    notes.append(MidiNote(62, 1.0, 1.5, 80, pitch_bends=(0.0, 0.5, 1.0, 1.0)))
+    midi = mido.MidiFile(file=io.BytesIO(midi_file(notes, grid)))
+    tempos = [m for m in midi.tracks[0] if m.type == "set_tempo"]
+    assert len(tempos) == len(beats)  # the pickup, then one per beat after the first
+    played = []
+    now = 0.0
+    for message in midi:  # mido applies the tempo map
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            played.append((message.note, now))
+    assert len(played) == len(notes)
+    wanted = sorted((n.start, n.pitch) for n in notes)
+    assert all(abs(t - w) < 0.003 for (_, t), (w, _) in zip(sorted(played, key=lambda p: p[1]), wanted, strict=True))
+    assert any(m.type == "pitchwheel" and m.pitch > 0 for m in midi.tracks[1])
+
+
+def test_quantize_moves_notes_onto_the_detected_grid() -> None:
+    beats = drifting_beats()
+    grid = beat_grid(beats, beats[::4], "4/4")
+    starts = np.array([beats[5] + 0.02, beats[9] - 0.03, (beats[10] + beats[11]) / 2 + 0.01])
+    on, off = quantize_times(grid, starts, starts + 0.05, parse_subdivision("1/8"))
+    assert abs(on[0] - beats[5]) < 1e-6 and abs(on[1] - beats[9]) < 1e-6
+    assert abs(on[2] - (beats[10] + beats[11]) / 2) < 1e-6
+    assert np.all(off > on)
+
+
+def test_subdivisions_and_a_grid_without_beats() -> None:
+    assert parse_subdivision("1/16") == Fraction(1, 16)
+    assert parse_subdivision("1/8t") == Fraction(1, 12)
+    with pytest.raises(ValueError):
+        parse_subdivision("sixteenth")
+    grid: BeatGrid = beat_grid([], tempo=90.0)
+    assert grid.bpm_at_beats() == [90.0]
+    assert abs(float(grid.to_seconds([480 * 3])[0]) - 2.0) < 1e-9

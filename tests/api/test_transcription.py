@@ -1,0 +1,198 @@
+"""/api/v1/transcribe through HTTP: a known arpeggio over a beat, as JSON and as a .mid file, bad audio."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import importlib.util
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import mido
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import engine_client, make_settings
+from tests.api.test_analysis import wav_bytes
+
+SR = 44100
+BPM = 120.0
+BEAT = 60.0 / BPM
+PITCHES = [60, 64, 67, 72] * 4  # one note per beat from beat 0, over a click
+FIRST_BEAT = 0.5
+
+
+def harmonic_tone(pitch: int, seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+    y: np.ndarray = np.sum([np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 5)], axis=0) * np.exp(-3.0 * t)
+    return y
+
+
+def song() -> np.ndarray:
+    """Arpeggio notes on the beats (from 0.5 s, 120 BPM), played 20 ms late, with a low kick."""
+    y = np.zeros(int(SR * (FIRST_BEAT + BEAT * (len(PITCHES) + 2))))
+    t = np.arange(int(0.1 * SR)) / SR
+    kick = np.sin(2 * np.pi * 55 * t) * np.exp(-t * 35)
+    for i, pitch in enumerate(PITCHES):
+        beat = int(SR * (FIRST_BEAT + i * BEAT))
+        y[beat : beat + kick.size] += (0.6 if i % 4 == 0 else 0.4) * kick
+        late = beat + int(0.02 * SR)
+        note = harmonic_tone(pitch, 0.4)
+        y[late : late + note.size] += 0.25 * note
+    return y.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def song_wav() -> bytes:
+    return wav_bytes(song())
+
+
+def post(client: TestClient, data: bytes, name: str = "song.wav", **params: str) -> Any:
+    return client.post("/api/v1/transcribe", params=params, files={"file": (name, data, "audio/wav")})
+
+
+def test_json_notes_tempo_and_midi(client: TestClient, song_wav: bytes) -> None:
+    response = client.post("/api/v1/transcribe", files={"file": ("song.wav", song_wav, "audio/wav")})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model"] == "basic-pitch-icassp-2022" and body["instrument"] == "pitched"
+    assert body["tempo"] == pytest.approx(BPM, abs=3)
+    assert len(body["beat_times"]) >= 12
+    for i, pitch in enumerate(PITCHES):
+        onset = FIRST_BEAT + i * BEAT + 0.02
+        assert any(n["pitch"] == pitch and abs(n["start"] - onset) <= 0.05 for n in body["notes"]), (pitch, onset)
+    midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
+    tempos = [m for m in midi.tracks[0] if m.type == "set_tempo"]
+    assert len(tempos) == len(body["tempo_map_bpm"]) == len(body["beat_times"])  # pickup + one per beat but the last
+    assert all(m.type != "note_on" for m in midi.tracks[0])
+
+
+def test_format_midi_is_the_file_on_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
+    response = client.post(
+        "/api/v1/transcribe", data={"format": "midi"}, files={"file": ("my song.wav", song_wav, "audio/wav")}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/midi"
+    assert response.headers["content-disposition"].endswith('my_song_pitched.mid"')
+    midi = mido.MidiFile(file=io.BytesIO(response.content))
+    tempos = [m for m in midi.tracks[0] if m.type == "set_tempo"]
+    assert len(tempos) > 10
+    # Played back through its tempo map, the notes sound where they were played.
+    now, onsets = 0.0, []
+    for message in midi:
+        now += message.time
+        if message.type == "note_on" and message.velocity:
+            onsets.append(now)
+    for i in range(len(PITCHES)):
+        assert min(abs(t - (FIRST_BEAT + i * BEAT + 0.02)) for t in onsets) <= 0.05
+
+
+def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
+    response = post(client, song_wav, quantize="1/4")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["quantize"] == "1/4"
+    beats = np.array(body["beat_times"])
+    for note in body["notes"]:
+        if note["pitch"] in PITCHES:
+            # Played 20 ms late, moved onto the detected beat.
+            assert np.min(np.abs(beats - note["start"])) < 0.005 or note["start"] < beats[0] - 0.2, note
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"quantize": "1/7"}, "quantize"),
+        ({"onset_threshold": "2"}, "onset_threshold"),
+        ({"instrument": "voice"}, "instrument"),
+        ({"minimum_frequency": "500", "maximum_frequency": "100"}, "maximum_frequency"),
+        ({"format": "mp3"}, "format"),
+    ],
+)
+def test_bad_parameters_are_422(client: TestClient, song_wav: bytes, params: dict[str, str], parameter: str) -> None:
+    response = post(client, song_wav, **params)
+    assert response.status_code == 422, response.text
+    assert parameter in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "code"),
+    [
+        ("empty.wav", b"", 422, "undecodable_audio"),
+        ("notes.wav", b"these are my song notes, not audio" * 10, 415, "unsupported_media_type"),
+    ],
+)
+def test_bad_audio(client: TestClient, name: str, data: bytes, status: int, code: str) -> None:
+    response = post(client, data, name=name)
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == code
+
+
+def test_missing_file_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/transcribe", data={"quantize": "1/16"})
+    assert response.status_code == 422
+    assert "file" in response.json()["detail"]
+
+
+def test_audio_longer_than_the_limit_is_413(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path, max_audio_duration_s=2.0)) as limited:
+        response = post(limited, wav_bytes(np.zeros(3 * SR, dtype=np.float32)), name="long.wav")
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_silence_gives_no_notes_and_a_default_grid(client: TestClient) -> None:
+    response = post(client, wav_bytes(np.zeros(2 * SR, dtype=np.float32)))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["notes"] == [] and body["tempo"] is None and body["tempo_map_bpm"] == [120.0]
+
+
+def drum_model_installed() -> bool:
+    """Helper B's drum module and its shipped model file are both there."""
+    if importlib.util.find_spec("ai.transcription.drums") is None:
+        return False
+    shipped = getattr(importlib.import_module("ai.transcription.drums"), "SHIPPED_MODEL", None)
+    return isinstance(shipped, Path) and shipped.is_file()
+
+
+DRUMS_INSTALLED = drum_model_installed()
+
+
+@pytest.mark.skipif(DRUMS_INSTALLED, reason="the drum model is installed")
+def test_drums_without_the_drum_model_is_503(client: TestClient, song_wav: bytes) -> None:
+    response = post(client, song_wav, instrument="drums")
+    assert response.status_code == 503
+    assert response.json()["error"] == "model_unavailable"
+    assert "drum" in response.json()["detail"]
+
+
+@pytest.mark.skipif(not DRUMS_INSTALLED, reason="the drum model is not installed")
+def test_drums_are_gm_drum_notes_on_channel_10(client: TestClient, song_wav: bytes) -> None:
+    response = post(client, song_wav, instrument="drums")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["instrument"] == "drums"
+    assert all(35 <= n["pitch"] <= 81 for n in body["notes"])
+    midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
+    assert all(m.channel == 9 for m in midi.tracks[1] if m.type == "note_on")
+
+
+def test_as_a_job(client: TestClient, song_wav: bytes) -> None:
+    response = post(client, song_wav, **{"async": "true"})
+    assert response.status_code == 202, response.text
+    status_url = response.json()["status_url"]
+    for _ in range(200):
+        job = client.get(status_url).json()
+        if job["state"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["state"] == "succeeded", job
+
+
+def test_the_route_is_listed_with_the_served_endpoints(client: TestClient) -> None:
+    assert "POST /api/v1/transcribe" in client.get("/").json()["endpoints"]
