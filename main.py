@@ -25,7 +25,18 @@ from api import mcp_server, startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
 from api.jobs.manager import JobManager  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
-from api.routes import analysis, command, core, generation, jobs, mixing, projects, system  # noqa: E402
+from api.routes import (  # noqa: E402
+    accompaniment,
+    analysis,
+    command,
+    core,
+    generation,
+    jobs,
+    mixing,
+    projects,
+    system,
+    transcription,
+)
 from api.schemas import ErrorBody  # noqa: E402
 from api.site_guard import LOCAL_ORIGINS, install_site_guard  # noqa: E402
 from api.state import EngineState  # noqa: E402
@@ -114,7 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app)
     install_site_guard(app, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.cors_origins)
     install_error_handlers(app)
-    for module in (system, core, analysis, projects, generation, mixing, command, jobs):
+    for module in (system, core, analysis, projects, generation, mixing, command, jobs, transcription, accompaniment):
         app.include_router(module.router)
     mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
     return app

@@ -7,6 +7,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
+from ai.transcription.pitched import DEFAULT_OPTIONS as PITCHED_DEFAULTS
 from utils.errors import InvalidParameter
 
 SEED_MAX = 2**31 - 1
@@ -180,6 +181,67 @@ class GenerationResponse(BaseModel):
     delivery_reason: str | None = None
 
 
+# ---------------------------------------------------------------- accompaniment
+
+
+class AccompanimentParams(CallerParams):
+    """Controls of /generate/accompaniment (query string, form or JSON body; the audio is multipart 'file')."""
+
+    parts: str | list[str] = Field(
+        "drums,bass", description="Parts to generate, comma-separated or a list: drums, bass, pad (or chords)."
+    )
+    style: str | None = Field(None, description="Drum/feel style (rock, funk, hip-hop, jazz, latin ...).")
+    temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
+    density: float = Field(0.5, ge=0.0, le=1.0, description="Sparser (0) to busier (1).")
+    swing: float = Field(0.0, ge=0.0, le=1.0, description="0 straight .. 1 full triplet swing.")
+    humanize: float = Field(0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, 0 .. 1.")
+    model: str | None = Field(
+        None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
+    )
+    preview: Literal["none", "wav", "flac"] = Field(
+        "none",
+        description="An audio preview: the parts rendered with FluidSynth (GM soundfont) and mixed under the "
+        "recording, as base64 WAV or FLAC in the JSON answer.",
+    )
+    level_db: float = Field(
+        -4.0, ge=-30.0, le=10.0, description="The preview's parts: loudness relative to the recording's, in dB."
+    )
+    format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+
+    @field_validator("parts", mode="before")
+    @classmethod
+    def _parts(cls, value: Any) -> Any:
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise ValueError("a list of part names (strings)")
+        return value
+
+
+class AccompanimentResponse(BaseModel):
+    status: Literal["success"] = "success"
+    filename: str | None = None
+    seed: int = Field(description="The seed used: send it back to get the same MIDI.")
+    parts: list[str]
+    models: dict[str, str] = Field(description="Per part, the backend that made it (pad: 'chords').")
+    fallback_reasons: dict[str, str] = Field(default_factory=dict)
+    midi_base64: str = Field(
+        description="One Type-1 MIDI file: a tempo map with a tempo at every beat of the recording (import it at "
+        "0 s and it lines up), then drums (channel 10), bass and pad tracks."
+    )
+    notes: dict[str, list[NoteOut]] = Field(description="Per part, the notes in seconds of the recording.")
+    tempo: float = Field(description="The recording's median tempo (quarter notes per minute).")
+    time_signature: str
+    key: str
+    bars: int
+    analysis: dict[str, Any] = Field(
+        description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, the chord "
+        "of every bar, and the analysis's own beats and chords."
+    )
+    preview_base64: str | None = Field(None, description="With preview=wav|flac: the parts mixed under the recording.")
+    preview_format: str | None = None
+    seconds: dict[str, float] = Field(default_factory=dict, description="Time taken per step.")
+
+
 # ---------------------------------------------------------------- analysis
 
 
@@ -225,6 +287,89 @@ class AnalysisResponse(BaseModel):
     rms_mean: float | None
     zero_crossing_rate_mean: float | None
     notes: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- transcription
+
+QUANTIZE_STEPS = ("1/4", "1/8", "1/16", "1/32", "1/4t", "1/8t", "1/16t")
+
+
+class TranscriptionParams(CallerParams):
+    """Controls of /transcribe (query string, form fields beside the file, or JSON with async jobs)."""
+
+    instrument: Literal["pitched", "drums"] = Field(
+        "pitched", description="pitched: polyphonic notes with pitch bends (basic-pitch); drums: GM drum notes."
+    )
+    quantize: str | None = Field(
+        None,
+        description=f"none (default: the notes' real times) or a step of the detected beat grid: "
+        f"{', '.join(QUANTIZE_STEPS)} (t: triplet).",
+    )
+    format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+    onset_threshold: float = Field(
+        PITCHED_DEFAULTS.onset_threshold,
+        ge=0.05,
+        le=0.95,
+        description="pitched: onset confidence a note needs (basic-pitch's own default: 0.5).",
+    )
+    frame_threshold: float = Field(
+        PITCHED_DEFAULTS.frame_threshold,
+        ge=0.05,
+        le=0.95,
+        description="pitched: frame confidence a note holds on (basic-pitch's own default: 0.3).",
+    )
+    minimum_note_length_ms: float = Field(
+        PITCHED_DEFAULTS.minimum_note_length_ms,
+        ge=10,
+        le=2000,
+        description="pitched: shorter notes are dropped (basic-pitch's own default: 127.7).",
+    )
+    minimum_frequency: float | None = Field(None, ge=20, le=5000, description="pitched: lowest note (Hz).")
+    maximum_frequency: float | None = Field(None, ge=20, le=5000, description="pitched: highest note (Hz).")
+    pitch_bends: bool = Field(True, description="pitched: estimate pitch bends (on notes that overlap no other).")
+
+    @field_validator("quantize")
+    @classmethod
+    def _quantize(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none", "off", "false"):
+            return None
+        step = value.strip().lower()
+        if step not in QUANTIZE_STEPS:
+            raise ValueError(f"none or one of {', '.join(QUANTIZE_STEPS)}")
+        return step
+
+    @model_validator(mode="after")
+    def _frequencies(self) -> TranscriptionParams:
+        low, high = self.minimum_frequency, self.maximum_frequency
+        if low is not None and high is not None and low >= high:
+            raise InvalidParameter("maximum_frequency", "must be above minimum_frequency")
+        return self
+
+
+class TranscribedNoteOut(BaseModel):
+    pitch: int
+    start: float = Field(description="Seconds.")
+    end: float = Field(description="Seconds.")
+    velocity: int
+    pitch_bends: list[float] | None = Field(
+        None, description="Bends in semitones, evenly spaced from start to end (absent: none)."
+    )
+
+
+class TranscriptionResponse(BaseModel):
+    """Notes of one recording, the MIDI file (base64) and the beat grid its tempo map follows."""
+
+    filename: str | None = None
+    instrument: str
+    model: str = Field(description="The transcription model used.")
+    notes: list[TranscribedNoteOut]
+    midi_base64: str = Field(description="Type-1 MIDI: a tempo change on every detected beat, then the notes.")
+    tempo: float | None = Field(description="The recording's tempo (quarter-note BPM); null without a pulse.")
+    time_signature: str | None = None
+    beat_times: list[float] = Field(description="The detected beats (s) the tempo map follows.")
+    downbeat_times: list[float] = Field(default_factory=list)
+    tempo_map_bpm: list[float] = Field(description="Tempo of each segment of the map (first: before the first beat).")
+    quantize: str | None = Field(None, description="The grid step the notes were moved to, or null.")
 
 
 class ProjectParams(CallerParams):

@@ -1,0 +1,658 @@
+"""An accompaniment for a recording: drums, bass and a pad that follow its own beats, meter, key and chords.
+
+The recording is analysed (:func:`ai.analysis.pipeline.analyze`); the detected chord of every bar
+becomes the progression; the engine's generators (theory or Magenta) write drums and bass on a
+nominal tempo; every note is then moved onto the recording's real beat grid: a note at beat
+position ``b`` (beats from the first downbeat) sounds at the time interpolated between the
+recording's beat times, so a recording that drifts is followed. Two corrections come first: the
+analysis's beats (on a 23 ms frame grid) move onto prominent onsets at a 2.9 ms hop
+(:func:`refine_beats`), and the bar phase is checked against the harmony (:func:`bar_phase`: bars
+hold chords). The answer is one multi-track
+MIDI file whose tempo map has a tempo at every beat (from the beat intervals), so a DAW that
+imports it at time 0 lines up with the audio, and optionally an audio preview: the parts rendered
+with FluidSynth through a GM soundfont and mixed under the recording by loudness.
+
+Time before the first downbeat (a pickup, silence) becomes one lead-in measure of its own length
+and meter (e.g. 1/4 for a one-beat pickup): the first downbeat opens the first full bar.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mido
+import numpy as np
+import soundfile as sf
+import soxr
+
+from ai.analysis.pipeline import AnalysisResult
+from ai.audio.decode import DecodedAudio
+from ai.audio.loudness import integrated_loudness
+from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
+from ai.music_theory import Chord, Key, parse_chord, parse_key
+from utils.errors import EngineError, InvalidParameter
+
+logger = logging.getLogger(__name__)
+
+PPQ = 480
+"""MIDI ticks per quarter note of the answer's file."""
+MIN_BEATS = 4
+"""Fewer detected beats than this is no pulse to follow (silence, speech)."""
+ACCOMPANIMENT_PARTS = ("drums", "bass", "pad")
+PART_ALIASES = {"drums": "drums", "drum": "drums", "beat": "drums", "bass": "bass", "bassline": "bass",
+                "pad": "pad", "chords": "pad", "keys": "pad"}  # fmt: skip
+PROGRAMS = {"bass": 33, "pad": 89}  # GM: Electric Bass (finger), Pad 2 (warm)
+CHANNELS = {"drums": 9, "bass": 0, "pad": 1}
+PAD_LOW = 55
+"""The pad voices each chord tone in the octave from G3 (a close voicing under a vocal's range)."""
+PAD_VELOCITY = 56
+LEAD_IN_MERGE = 0.25
+"""Before the first beat, the grid goes back in beats of the first interval; a remainder shorter
+than this share of a beat joins the earliest beat (a slower tempo) rather than becoming a very fast one."""
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+PREVIEW_LEVEL_DB = -4.0
+"""The rendered parts' integrated loudness relative to the recording's: under it, audible."""
+PREVIEW_PEAK = 0.98
+MAX_TEMPO_US = 0xFFFFFF
+REFINE_SR = 22050
+REFINE_HOP = 64  # 2.9 ms: the analysis's beats sit on a 23 ms frame grid; an accompaniment needs better
+REFINE_WINDOW_S = 0.05
+"""A beat moves to the strongest onset within this distance of it, when that onset stands out."""
+REFINE_PROMINENCE = 8.0
+"""An onset stands out when its strength is this many times the median strength around it (1 s): a
+drum hit or a click, not every piano or strum attack (moving beats onto those made them ~10 ms late
+on MMA renders: on six drifting bench songs, 2.0 left 91 % of beats within 20 ms, 8.0 96 %)."""
+REFINE_SHIFT_SHARE = 0.5
+"""Beats without a prominent onset move by the median move of those with one when at least this share has one."""
+REFINE_RISE = 0.35
+"""The onset's time: where its strength rises through this share of its peak."""
+PHASE_MARGIN = 0.15
+"""Another bar phase replaces the analysis's downbeats when its bars' chroma spreads this much less."""
+
+
+class NoBeatFound(EngineError):
+    """The recording has no beat to follow (422)."""
+
+    status_code = 422
+    code = "no_beat"
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """The recording's beats as a grid of positions: ``times[k]`` is where beat position ``k`` sounds
+    (seconds). Position 0 is time 0; ``downbeat`` is the position of the first downbeat (after the
+    lead-in); positions past the detected beats are extrapolated at the last interval."""
+
+    times: np.ndarray  # [shape=(n,)] seconds, increasing, times[0] == 0
+    downbeat: int  # position of the first downbeat (= beats in the lead-in measure)
+    beats_per_bar: int  # counted beats per bar (2 in 6/8)
+    quarters_per_beat: float  # 1.5 in 6/8, 1 in 4/4, 2 in 2/2
+    numerator: int
+    denominator: int
+    bars: int  # full bars from the first downbeat that cover the recording
+    detected: int  # beats the analysis found (the rest of ``times`` is lead-in or extrapolation)
+    first_beat: int = 0  # position of the first detected beat
+
+    @property
+    def ticks_per_beat(self) -> int:
+        return int(round(PPQ * self.quarters_per_beat))
+
+    @property
+    def end_position(self) -> int:
+        return self.downbeat + self.bars * self.beats_per_bar
+
+    def time_at(self, position: float | np.ndarray) -> np.ndarray:
+        """Seconds at beat position(s), linear between grid points, extrapolated beyond them."""
+        p = np.asarray(position, dtype=np.float64)
+        t = self.times
+        out = np.interp(p, np.arange(len(t)), t)
+        last = len(t) - 1
+        out = np.where(p > last, t[-1] + (p - last) * (t[-1] - t[-2]), out)
+        result: np.ndarray = np.where(p < 0, p * (t[1] - t[0]), out)
+        return result
+
+    def bar_span(self, bar: int) -> tuple[float, float]:
+        start = self.downbeat + bar * self.beats_per_bar
+        a, b = self.time_at(np.array([start, start + self.beats_per_bar]))
+        return float(a), float(b)
+
+
+def meter_of(time_signature: str | None) -> tuple[int, int, int, float]:
+    """(numerator, denominator, counted beats per bar, quarter notes per counted beat)."""
+    top, bottom = (int(x) for x in (time_signature or "4/4").split("/"))
+    if bottom == 8 and top % 3 == 0:  # compound: the analysis counts dotted quarters
+        return top, bottom, top // 3, 1.5
+    return top, bottom, top, 4.0 / bottom
+
+
+def _edge_interval(intervals: np.ndarray, *, first: bool) -> float:
+    part = intervals[:4] if first else intervals[-4:]
+    return float(np.mean(part))
+
+
+def build_grid(
+    beat_times: Sequence[float] | np.ndarray,
+    downbeat_times: Sequence[float],
+    time_signature: str | None,
+    duration: float,
+) -> BeatGrid:
+    """The grid of a recording's beats (seconds), first downbeat and meter, covering ``duration``.
+
+    Raises :class:`NoBeatFound` with fewer than MIN_BEATS beats."""
+    beats = np.asarray(sorted(float(b) for b in beat_times), dtype=np.float64)
+    if len(beats) < MIN_BEATS:
+        raise NoBeatFound(f"the recording has no beat to follow ({len(beats)} beats found): send music with a pulse")
+    numerator, denominator, per_bar, qpb = meter_of(time_signature)
+    intervals = np.diff(beats)
+    if np.any(intervals <= 0):
+        raise NoBeatFound("the detected beats are not increasing")
+    first_db = 0
+    if len(downbeat_times):
+        first_db = int(np.argmin(np.abs(beats - float(downbeat_times[0]))))
+    first_db %= per_bar  # earlier whole bars are bars too, not a longer pickup
+
+    # Lead-in: virtual beats of the first interval back from the first beat to time 0.
+    first_interval = _edge_interval(intervals, first=True)
+    lead: list[float] = []
+    if beats[0] > 1e-3:
+        whole, rest = divmod(beats[0] / first_interval, 1.0)
+        slots = int(whole) + 1 if rest >= LEAD_IN_MERGE or whole == 0 else int(whole)
+        lead = [0.0] + [beats[0] - k * first_interval for k in range(slots - 1, 0, -1)]
+    else:
+        beats = beats.copy()
+        beats[0] = 0.0
+    points = lead + beats.tolist()
+    downbeat = len(lead) + first_db
+
+    # Tail: extrapolate at the last interval past the end of the recording, then to the bar line.
+    last_interval = _edge_interval(intervals, first=False)
+    while points[-1] < duration:
+        points.append(points[-1] + last_interval)
+    end_pos = float(np.interp(duration, points, np.arange(len(points))))
+    bars = max(1, math.ceil((end_pos - downbeat) / per_bar - 1e-6))
+    while len(points) - 1 < downbeat + bars * per_bar:
+        points.append(points[-1] + last_interval)
+    return BeatGrid(
+        times=np.asarray(points),
+        downbeat=downbeat,
+        beats_per_bar=per_bar,
+        quarters_per_beat=qpb,
+        numerator=numerator,
+        denominator=denominator,
+        bars=bars,
+        detected=len(beats),
+        first_beat=len(lead),
+    )
+
+
+def mono_at(audio: DecodedAudio, sample_rate: int = REFINE_SR) -> np.ndarray:
+    """np.ndarray [shape=(n,), float32]: the mono mix at ``sample_rate`` (soxr)."""
+    mono = audio.mono().astype(np.float32)
+    if audio.sample_rate == sample_rate:
+        return mono
+    out: np.ndarray = soxr.resample(mono, audio.sample_rate, sample_rate)
+    return out
+
+
+def refine_beats(mono: np.ndarray, beat_times: Sequence[float]) -> np.ndarray:
+    """The analysis's beats moved onto the onsets of ``mono`` (at REFINE_SR) they stand for, at a 2.9 ms hop.
+
+    Each beat moves to the strongest onset within REFINE_WINDOW_S when that onset is prominent
+    (a drum hit, a click); a beat without one moves by the median of the others' moves (the
+    analysis's own frame offset) when most beats have one. The order of the beats is kept."""
+    beats = np.asarray(beat_times, dtype=np.float64)
+    if len(beats) == 0:
+        return beats
+    import librosa  # heavy import, only where it is needed
+
+    env = librosa.onset.onset_strength(y=mono, sr=REFINE_SR, n_fft=512, hop_length=REFINE_HOP, center=True)
+    frame_s = REFINE_HOP / REFINE_SR
+    reach, context = int(round(REFINE_WINDOW_S / frame_s)), int(round(0.5 / frame_s))
+    moved = np.full(len(beats), np.nan)
+    for i, beat in enumerate(beats):
+        centre = int(round(beat / frame_s))
+        lo, hi = max(0, centre - reach), min(len(env), centre + reach + 1)
+        if hi <= lo:
+            continue
+        peak = lo + int(np.argmax(env[lo:hi]))
+        around = env[max(0, centre - context) : centre + context + 1]
+        if env[peak] > REFINE_PROMINENCE * max(float(np.median(around)), 1e-6):
+            # The onset is where the strength rises through REFINE_RISE of its peak: the peak itself
+            # lags the attack by 5-20 ms (a click, a piano).
+            rise = peak
+            while rise > lo and env[rise - 1] > REFINE_RISE * env[peak]:
+                rise -= 1
+            moved[i] = rise * frame_s
+    found = ~np.isnan(moved)
+    if not found.any():
+        return beats
+    # The others move by the analysis's offset only when most beats measured it: a few moves are no offset.
+    shift = float(np.median(moved[found] - beats[found])) if found.mean() >= REFINE_SHIFT_SHARE else 0.0
+    out = np.where(found, moved, beats + shift)
+    out = np.maximum(out, 0.0)
+    return out if np.all(np.diff(out) > 0) else beats
+
+
+def bar_phase(mono: np.ndarray, beats: np.ndarray, per_bar: int, current: int) -> int:
+    """Which beat (0 .. per_bar - 1) opens the bars: the analysis's ``current`` phase, unless another
+    makes the bars clearly more harmonically uniform (a bar holds a chord; bars shifted by a beat
+    straddle two). Measured by the mean spread of the beat-synchronous chroma within each bar; the
+    other phase must spread PHASE_MARGIN less."""
+    if per_bar < 2 or len(beats) < 3 * per_bar:
+        return current
+    import librosa  # heavy import, only where it is needed
+
+    hop = 512
+    chroma = librosa.feature.chroma_stft(y=mono, sr=REFINE_SR, n_fft=4096, hop_length=hop)
+    frames = np.clip(np.rint(beats * REFINE_SR / hop).astype(int), 0, chroma.shape[1])
+    beat_chroma = np.stack(
+        [chroma[:, a:b].mean(axis=1) if b > a else np.zeros(12) for a, b in zip(frames[:-1], frames[1:], strict=True)]
+    )
+    norms = np.linalg.norm(beat_chroma, axis=1, keepdims=True)
+    beat_chroma = beat_chroma / np.maximum(norms, 1e-9)
+    spread = []
+    for phase in range(per_bar):
+        bars = [beat_chroma[a : a + per_bar] for a in range(phase, len(beat_chroma) - per_bar + 1, per_bar)]
+        spread.append(float(np.mean([np.sum((bar - bar.mean(axis=0)) ** 2) / per_bar for bar in bars])))
+    best = int(np.argmin(spread))
+    return best if spread[best] < (1.0 - PHASE_MARGIN) * spread[current] else current
+
+
+# ---------------------------------------------------------------------------------- key and chords
+
+
+def _parse_label(label: str) -> Chord | None:
+    if not label or label == "N":
+        return None
+    try:
+        return parse_chord(label)
+    except ValueError:
+        return None
+
+
+def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> list[Chord]:
+    """The chord of every bar: the detected chord that covers most of it; a bar without one keeps the
+    chord before it (the first chord found for bars before any), else the key's tonic triad."""
+    segments = [(float(c["start"]), float(c["end"]), _parse_label(str(c["label"]))) for c in chords]
+    found: list[Chord | None] = []
+    for bar in range(grid.bars):
+        a, b = grid.bar_span(bar)
+        overlap: dict[str, tuple[float, Chord]] = {}
+        for start, end, chord in segments:
+            share = min(b, end) - max(a, start)
+            if chord is not None and share > 0:
+                held = overlap.get(chord.symbol, (0.0, chord))[0]
+                overlap[chord.symbol] = (held + share, chord)
+        found.append(max(overlap.values(), key=lambda item: item[0])[1] if overlap else None)
+    first = next((c for c in found if c is not None), None)
+    if first is None:
+        first = Chord(key.tonic, "m" if key.scale in ("minor", "dorian", "phrygian") else "")
+    out: list[Chord] = []
+    for chord in found:
+        out.append(chord if chord is not None else (out[-1] if out else first))
+    return out
+
+
+def key_of(analysis_key: str | None, chords: Sequence[Chord]) -> Key:
+    """The analysis's key; without one, the most common chord's root (minor for a minor chord), else C major."""
+    if analysis_key:
+        try:
+            return parse_key(analysis_key)
+        except ValueError:
+            logger.warning("unreadable key %r from the analysis", analysis_key)
+    if chords:
+        symbols = [c.symbol for c in chords]
+        common = max(chords, key=lambda c: symbols.count(c.symbol))
+        return Key(common.root, "minor" if common.quality.startswith("m") and common.quality != "maj7" else "major")
+    return parse_key("C")
+
+
+# ---------------------------------------------------------------------------------- the parts
+
+
+@dataclass(frozen=True)
+class PlacedNote:
+    """A note on the recording's grid: MIDI ticks and seconds."""
+
+    pitch: int
+    start_tick: int
+    end_tick: int
+    start: float
+    end: float
+    velocity: int
+
+
+def place_notes(
+    notes: Sequence[Note], grid: BeatGrid, *, tempo: float, offset_quarters: float = 0.0
+) -> list[PlacedNote]:
+    """Notes of a clip generated at ``tempo`` (quarter notes per minute, starting at the first downbeat)
+    moved onto the grid: quarter position q -> beat position downbeat + q / quarters_per_beat -> the
+    time between the recording's beats there."""
+    if not notes:
+        return []
+    seconds = np.array([[n.start, n.end] for n in notes], dtype=np.float64)
+    quarters = seconds * (tempo / 60.0) + offset_quarters
+    positions = grid.downbeat + quarters / grid.quarters_per_beat
+    ticks = np.rint(grid.downbeat * grid.ticks_per_beat + quarters * PPQ).astype(np.int64)
+    times = grid.time_at(positions)
+    placed = []
+    for i, n in enumerate(notes):
+        start_tick, end_tick = int(ticks[i, 0]), max(int(ticks[i, 1]), int(ticks[i, 0]) + 1)
+        placed.append(
+            PlacedNote(n.pitch, start_tick, end_tick, float(times[i, 0]), float(times[i, 1]), int(n.velocity))
+        )
+    return placed
+
+
+def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VELOCITY) -> list[PlacedNote]:
+    """A sustained close voicing of every bar's chord (each tone in the octave from PAD_LOW), one per bar."""
+    out: list[PlacedNote] = []
+    tpb = grid.ticks_per_beat
+    for bar, chord in enumerate(chords):
+        start_pos = grid.downbeat + bar * grid.beats_per_bar
+        end_pos = start_pos + grid.beats_per_bar
+        start, end = (float(x) for x in grid.time_at(np.array([start_pos, end_pos])))
+        for pc in chord.pitch_classes:
+            pitch = PAD_LOW + (pc - PAD_LOW) % 12
+            out.append(PlacedNote(pitch, start_pos * tpb, end_pos * tpb - 1, start, end, velocity))
+    return out
+
+
+# ---------------------------------------------------------------------------------- MIDI file
+
+
+def _track_events(notes: Sequence[PlacedNote], channel: int) -> list[tuple[int, int, mido.Message]]:
+    events: list[tuple[int, int, mido.Message]] = []
+    for n in notes:
+        events.append((n.start_tick, 1, mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
+        events.append((n.end_tick, 0, mido.Message("note_off", channel=channel, note=n.pitch, velocity=0)))
+    events.sort(key=lambda e: (e[0], e[1], e[2].note))  # note-offs before note-ons at the same tick
+    return events
+
+
+def _delta_track(name: str, events: list[tuple[int, mido.MetaMessage | mido.Message]], end_tick: int) -> mido.MidiTrack:
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=name, time=0))
+    now = 0
+    for tick, message in events:
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
+    return track
+
+
+def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
+    """A set_tempo at every beat of the grid (where it changes), from the beat intervals, plus the
+    lead-in measure's meter and the recording's from the first downbeat."""
+    tpb = grid.ticks_per_beat
+    events: list[tuple[int, mido.MetaMessage]] = []
+    if grid.downbeat:
+        compound = grid.quarters_per_beat == 1.5
+        numerator, denominator = (3 * grid.downbeat, 8) if compound else (grid.downbeat, grid.denominator)
+        events.append((0, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))
+    events.append(
+        (
+            grid.downbeat * tpb,
+            mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator),
+        )
+    )
+    previous = -1
+    elapsed_us = 0.0  # tempo rounding is carried over so that the beats do not drift (1 us per beat)
+    for k in range(grid.end_position):
+        target_us = grid.times[k + 1] * 1e6
+        us_per_quarter = int(round((target_us - elapsed_us) / grid.quarters_per_beat))
+        us_per_quarter = min(max(us_per_quarter, 1), MAX_TEMPO_US)
+        elapsed_us += us_per_quarter * grid.quarters_per_beat
+        if us_per_quarter != previous:
+            events.append((k * tpb, mido.MetaMessage("set_tempo", tempo=us_per_quarter)))
+            previous = us_per_quarter
+    events.sort(key=lambda e: e[0])  # stable: the meters stay before the tempo at their tick
+    return events
+
+
+def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]]) -> bytes:
+    """One Type-1 MIDI file: the tempo map and meters, then one track per part (drums on channel 10)."""
+    midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
+    end_tick = grid.end_position * grid.ticks_per_beat
+    midi.tracks.append(_delta_track("tempo map", list(tempo_events(grid)), end_tick))
+    for part, notes in parts.items():
+        channel = CHANNELS[part]
+        head: list[tuple[int, mido.MetaMessage | mido.Message]] = []
+        if part in PROGRAMS:
+            head.append((0, mido.Message("program_change", channel=channel, program=PROGRAMS[part])))
+        body = [(tick, message) for tick, _, message in _track_events(notes, channel)]
+        midi.tracks.append(_delta_track(part, head + body, max(end_tick, max((n.end_tick for n in notes), default=0))))
+    out = io.BytesIO()
+    midi.save(file=out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------- preview
+
+
+def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUNDFONT) -> np.ndarray:
+    """np.ndarray [shape=(2, n), float32]: the sum of ``midis`` rendered by the FluidSynth CLI (with its
+    reverb), one process per file at once: the synthesis is the preview's slow step, and the parts
+    (drums; bass and pad) render on separate cores."""
+    if not soundfont.is_file():
+        raise FileNotFoundError(f"soundfont {soundfont} is missing (scripts/setup.sh installs fluid-soundfont-gm)")
+    with tempfile.TemporaryDirectory(prefix="dawg_accomp_") as tmp:
+        running = []
+        for i, midi in enumerate(midis):
+            mid_path, wav_path = Path(tmp) / f"part{i}.mid", Path(tmp) / f"part{i}.wav"
+            mid_path.write_bytes(midi)
+            command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
+                       "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
+            running.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), wav_path))
+        rendered = []
+        for process, wav_path in running:
+            _, err = process.communicate(timeout=300)
+            if process.returncode:
+                raise RuntimeError(f"fluidsynth failed ({process.returncode}): {err.decode(errors='replace')[-300:]}")
+            data, _ = sf.read(wav_path, dtype="float32", always_2d=True)
+            rendered.append(data.T)
+    out = np.zeros((2, max(r.shape[1] for r in rendered)), dtype=np.float32)
+    for r in rendered:
+        out[:, : r.shape[1]] += r[:2] if r.shape[0] >= 2 else np.vstack([r, r])
+    return out
+
+
+def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float = PREVIEW_LEVEL_DB) -> np.ndarray:
+    """The recording with ``parts`` (rendered at its rate) under it: the parts' integrated loudness set
+    ``level_db`` from the recording's; the sum scaled down if it would clip. [shape=(2, n)]."""
+    sr = recording.sample_rate
+    rec = recording.samples
+    rec = np.vstack([rec, rec]) if rec.shape[0] == 1 else rec[:2]
+    n = rec.shape[1]
+    body = np.zeros((2, n), dtype=np.float32)
+    body[:, : min(n, parts.shape[1])] = parts[:2, :n]
+    rec_lufs = integrated_loudness(y=rec, sr=sr)
+    parts_lufs = integrated_loudness(y=body, sr=sr)
+    if rec_lufs is not None and parts_lufs is not None and math.isfinite(rec_lufs) and math.isfinite(parts_lufs):
+        body *= np.float32(10 ** ((rec_lufs + level_db - parts_lufs) / 20))
+    mix = rec.astype(np.float32) + body
+    peak = float(np.max(np.abs(mix))) if mix.size else 0.0
+    if peak > PREVIEW_PEAK:
+        mix *= np.float32(PREVIEW_PEAK / peak)
+    return mix
+
+
+# ---------------------------------------------------------------------------------- the whole
+
+
+@dataclass(frozen=True)
+class AccompanimentOptions:
+    parts: tuple[str, ...] = ("drums", "bass")
+    style: str | None = None
+    temperature: float = 1.0
+    seed: int = 0
+    density: float = 0.5
+    swing: float = 0.0
+    humanize: float = 0.0
+    model: str | None = None
+    preview: str | None = None  # None, "wav" or "flac"
+    level_db: float = PREVIEW_LEVEL_DB
+
+
+@dataclass
+class Accompaniment:
+    grid: BeatGrid
+    key: Key
+    chords: list[Chord]
+    tempo: float  # the recording's median tempo (quarter notes per minute)
+    parts: dict[str, list[PlacedNote]]
+    models: dict[str, str]  # part -> the backend that made it
+    fallback_reasons: dict[str, str]
+    midi: bytes
+    preview: bytes | None = None
+    bar_phase_corrected: bool = False  # the harmony moved the analysis's downbeats (bar_phase)
+
+
+def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """'drums,bass' / 'drums bass pad' / a list -> the parts in the engine's order; raises InvalidParameter."""
+    if value is None:
+        return ("drums", "bass")
+    words = (
+        value.replace(",", " ").split()
+        if isinstance(value, str)
+        else [w for v in value for w in v.replace(",", " ").split()]
+    )
+    parts = set()
+    for word in words:
+        part = PART_ALIASES.get(word.strip().lower())
+        if part is None:
+            raise InvalidParameter("parts", f"'{word}' is not a part; use drums, bass and/or pad (chords)")
+        parts.add(part)
+    if not parts:
+        raise InvalidParameter("parts", "name at least one part: drums, bass, pad")
+    return tuple(p for p in ACCOMPANIMENT_PARTS if p in parts)
+
+
+def median_tempo(grid: BeatGrid) -> float:
+    """Quarter notes per minute from the median detected beat interval, within 20..300."""
+    detected = np.diff(grid.times[grid.first_beat : grid.first_beat + grid.detected])
+    interval = float(np.median(detected)) if len(detected) else 0.5
+    return float(min(max(60.0 * grid.quarters_per_beat / interval, 20.0), 300.0))
+
+
+def accompany(
+    audio: DecodedAudio, analysis: AnalysisResult, registry: GeneratorRegistry, options: AccompanimentOptions
+) -> Accompaniment:
+    """Drums, bass and/or a pad for ``audio`` (analysed as ``analysis``), on its beat grid, as one MIDI
+    file (and a preview when ``options.preview`` names a format). Raises NoBeatFound without a pulse."""
+    if analysis.tempo is None or analysis.beats < MIN_BEATS:
+        why = "; ".join(analysis.notes) or "no steady pulse was found"
+        raise NoBeatFound(f"the recording has no beat to follow ({why})")
+    mono = mono_at(audio)
+    beats = refine_beats(mono, analysis.beat_times)
+    per_bar = meter_of(analysis.time_signature)[2]
+    first = (
+        int(np.argmin(np.abs(np.asarray(analysis.beat_times) - analysis.downbeat_times[0])))
+        if analysis.downbeat_times
+        else 0
+    )
+    phase = bar_phase(mono, beats, per_bar, first % per_bar)
+    grid = build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
+    provisional = key_of(analysis.key, [])
+    chords = bar_chords(grid, analysis.chords, provisional)
+    key = key_of(analysis.key, chords)
+    tempo = median_tempo(grid)
+    parts: dict[str, list[PlacedNote]] = {}
+    models: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for offset, part in enumerate(p for p in options.parts if p != "pad"):
+        request = GenerationRequest(
+            part="drums" if part == "drums" else "bass",
+            key=key,
+            chords=tuple(chords),
+            tempo=tempo,
+            bars=grid.bars,
+            beats_per_bar=grid.numerator,
+            beat_unit=grid.denominator,
+            temperature=options.temperature,
+            seed=options.seed + offset,
+            density=options.density,
+            swing=options.swing,
+            humanize=options.humanize,
+            style=options.style,
+        )
+        generator, reason = registry.select(part, options.model, chords_given=True, request=request)
+        generator.initialize()
+        clip = generator.generate(request).continuation()
+        limit = grid.bars * grid.beats_per_bar * grid.quarters_per_beat * 60.0 / tempo
+        notes = [n for n in clip.notes if n.start < limit - 1e-6]
+        parts[part] = place_notes(notes, grid, tempo=clip.tempo)
+        models[part] = clip.model
+        if reason:
+            reasons[part] = reason
+    if "pad" in options.parts:
+        parts["pad"] = pad_notes(chords, grid)
+        models["pad"] = "chords"
+    midi = write_midi(grid, parts)
+    result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
+    result.bar_phase_corrected = phase != first % per_bar
+    if options.preview:
+        from ai.mixing.render import encode_audio  # the mixing stack only when a preview is asked for
+
+        groups = [[p for p in parts if p == "drums"], [p for p in parts if p != "drums"]]
+        midis = [write_midi(grid, {p: parts[p] for p in group}) for group in groups if group]
+        rendered = render_midi(midis, audio.sample_rate)
+        mixed = mix_preview(audio, rendered, level_db=options.level_db)
+        result.preview = encode_audio(mixed, audio.sample_rate, fmt=options.preview, bit_depth=16)
+    return result
+
+
+def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
+    """What the accompaniment used, JSON-ready: the analysis's beats, meter, key and the bar chords."""
+    grid = result.grid
+    lead = grid.first_beat
+    return {
+        "duration": analysis.duration,
+        "tempo": analysis.tempo,
+        "median_tempo": round(result.tempo, 2),
+        "time_signature": f"{grid.numerator}/{grid.denominator}",
+        "key": result.key.name,
+        "key_confidence": analysis.key_confidence,
+        "beat_times": [round(float(t), 4) for t in result.grid.times[lead : lead + grid.detected]],
+        "analysis_beat_times": analysis.beat_times,
+        "downbeat_times": [round(float(grid.bar_span(i)[0]), 4) for i in range(grid.bars)],
+        "analysis_downbeat_times": analysis.downbeat_times,
+        "bar_phase_corrected": result.bar_phase_corrected,
+        "first_downbeat": round(float(grid.times[grid.downbeat]), 4),
+        "lead_in_beats": grid.downbeat,
+        "bars": grid.bars,
+        "bar_chords": [
+            {"bar": i + 1, "start": round(grid.bar_span(i)[0], 4), "chord": c.symbol}
+            for i, c in enumerate(result.chords)
+        ],
+        "chords": analysis.chords,
+        "notes": analysis.notes,
+    }
+
+
+__all__ = [
+    "Accompaniment",
+    "AccompanimentOptions",
+    "BeatGrid",
+    "NoBeatFound",
+    "PlacedNote",
+    "accompany",
+    "bar_chords",
+    "build_grid",
+    "mix_preview",
+    "pad_notes",
+    "parse_parts",
+    "place_notes",
+    "render_midi",
+    "summary",
+    "tempo_events",
+    "write_midi",
+]

@@ -1,0 +1,125 @@
+"""An accompaniment for an uploaded recording: drums, bass and a pad on its own beats, key and chords."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+import time
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ai import progress
+from ai.analysis.pipeline import AnalysisResult, analyze
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
+from ai.generation.accompaniment import Accompaniment, AccompanimentOptions, accompany, parse_parts, summary
+from api.deps import EngineDep, InputDep
+from api.generation_input import normalise_genre
+from api.jobs.trigger import JOB_RESPONSES, JobModeDep
+from api.mix_input import decode_uploads
+from api.params import RequestInput, openapi_params, validate_params
+from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
+from api.state import EngineState
+from utils.errors import InvalidParameter
+
+router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
+_DOCS = openapi_params(AccompanimentParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."})
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
+    **{code: {"model": ErrorBody} for code in (413, 415, 503)},
+    422: {"model": ErrorBody, "description": "invalid_parameter; undecodable_audio; no_beat: no pulse to follow."},
+    **JOB_RESPONSES,
+}
+
+
+def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
+    return AccompanimentOptions(
+        parts=parse_parts(params.parts),
+        style=normalise_genre(params.style),
+        temperature=params.temperature,
+        seed=seed,
+        density=params.density,
+        swing=params.swing,
+        humanize=params.humanize,
+        model=params.model,
+        preview=None if params.preview == "none" else params.preview,
+        level_db=params.level_db,
+    )
+
+
+def _check(params: AccompanimentParams) -> None:
+    _options(params, 0)
+
+
+def _accompany(
+    audio: DecodedAudio, engine: EngineState, options: AccompanimentOptions
+) -> tuple[AnalysisResult, Accompaniment, dict[str, float]]:
+    started = time.perf_counter()
+    analysis = analyze(audio)
+    analysed = time.perf_counter()
+    progress.report(0.6, "generating")
+    result = accompany(audio, analysis, engine.registry, options)
+    return analysis, result, {"analysis": analysed - started, "accompaniment": time.perf_counter() - analysed}
+
+
+@router.post(
+    "/accompaniment",
+    response_model=AccompanimentResponse,
+    responses=_RESPONSES,
+    openapi_extra=_DOCS,
+    summary="Drums, bass and a pad for a recording, following its beats, meter, key and chords",
+)
+async def generate_accompaniment(engine: EngineDep, inp: InputDep, job: JobModeDep) -> AccompanimentResponse | Response:
+    return await job.run_or_queue(engine, inp, accompaniment_work, params=AccompanimentParams, check=_check)
+
+
+async def accompaniment_work(engine: EngineState, inp: RequestInput) -> AccompanimentResponse | Response:
+    """The route's work (jobs run it too): decode, analyse, generate, place on the beats, render."""
+    params = validate_params(AccompanimentParams, inp.values)
+    seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
+    options = _options(params, seed)
+    upload = inp.file("file") or inp.file("audio")
+    if upload is None:
+        raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
+    if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
+        # Bundles load in the background after start-up: wait for them rather than fall back early.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
+    with progress.section(0.0, 0.3, "decoding"):
+        (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+    with progress.section(0.3, 1.0, "accompanying"):
+        analysis, result, seconds = await engine.run(_accompany, audio, engine, options)
+    if params.format == "midi":
+        headers = {
+            "Content-Disposition": f'attachment; filename="dawg_accompaniment_{seed}.mid"',
+            "X-Seed": str(seed),
+            "X-Models": ",".join(f"{part}={model}" for part, model in result.models.items()),
+        }
+        return Response(content=result.midi, media_type="audio/midi", headers=headers)
+    grid = result.grid
+    return AccompanimentResponse(
+        filename=upload.filename,
+        seed=seed,
+        parts=list(result.parts),
+        models=result.models,
+        fallback_reasons=result.fallback_reasons,
+        midi_base64=base64.b64encode(result.midi).decode("ascii"),
+        notes={
+            part: [
+                NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
+                for n in sorted(notes, key=lambda n: (n.start, n.pitch))
+            ]
+            for part, notes in result.parts.items()
+        },
+        tempo=round(result.tempo, 2),
+        time_signature=f"{grid.numerator}/{grid.denominator}",
+        key=result.key.name,
+        bars=grid.bars,
+        analysis=summary(result, analysis),
+        preview_base64=base64.b64encode(result.preview).decode("ascii") if result.preview is not None else None,
+        preview_format=options.preview,
+        seconds={k: round(v, 3) for k, v in seconds.items()},
+    )

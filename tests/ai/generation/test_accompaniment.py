@@ -1,0 +1,117 @@
+"""Beat-grid placement of an accompaniment: notes follow the recording's beats, the tempo map matches."""
+
+from __future__ import annotations
+
+import io
+
+import mido
+import numpy as np
+import pretty_midi
+import pytest
+
+from ai.generation.accompaniment import (
+    PPQ,
+    NoBeatFound,
+    bar_chords,
+    bar_phase,
+    build_grid,
+    pad_notes,
+    parse_parts,
+    place_notes,
+    write_midi,
+)
+from ai.generation.base import Note
+from ai.music_theory import parse_key
+from utils.errors import InvalidParameter
+
+
+def drifting_beats(n: int = 33, start: float = 0.0, bpm0: float = 100.0, bpm1: float = 120.0) -> np.ndarray:
+    intervals = 60.0 / np.linspace(bpm0, bpm1, n - 1)
+    return start + np.concatenate([[0.0], np.cumsum(intervals)])
+
+
+def test_notes_land_between_the_real_beats() -> None:
+    beats = drifting_beats()
+    grid = build_grid(beats, [0.0], "4/4", float(beats[-1]))
+    assert grid.downbeat == 0 and grid.bars == 8
+    # A clip at 90 bpm: a note on every quarter and every 8th between.
+    tempo = 90.0
+    notes = [Note(36, q * 60 / tempo, q * 60 / tempo + 0.1, 100) for q in np.arange(0, 32, 0.5)]
+    placed = place_notes(notes, grid, tempo=tempo)
+    starts = np.array([p.start for p in placed])
+    assert np.allclose(starts[::2], beats[:32], atol=1e-9)
+    assert np.allclose(starts[1::2], (beats[:32] + beats[1:33]) / 2, atol=1e-9)
+    assert [p.start_tick for p in placed[:3]] == [0, PPQ // 2, PPQ]
+
+
+def test_pickup_becomes_a_lead_in_measure() -> None:
+    beats = drifting_beats(start=0.7, bpm0=120, bpm1=120)  # 0.5 s beats, first at 0.7 s
+    grid = build_grid(beats, [beats[1]], "4/4", float(beats[-1]))
+    # 0.7 s before the first beat: one virtual beat (0.2..0.7) and a 0.2 s remainder, then the pickup beat.
+    assert grid.first_beat == 2 and grid.downbeat == 3
+    assert grid.times[:4] == pytest.approx([0.0, 0.2, 0.7, 1.2])
+    assert grid.time_at(grid.downbeat) == pytest.approx(beats[1])
+
+
+def test_tiny_lead_in_remainder_joins_the_earliest_beat() -> None:
+    beats = drifting_beats(start=0.55, bpm0=120, bpm1=120)
+    grid = build_grid(beats, [beats[0]], "4/4", float(beats[-1]))
+    assert grid.times[:2] == pytest.approx([0.0, 0.55])  # 0.05 s is not a beat of its own
+
+
+def test_tempo_map_in_the_midi_matches_the_beats() -> None:
+    beats = drifting_beats(start=0.3)
+    grid = build_grid(beats, [beats[2]], "3/4", float(beats[-1]))
+    notes = [Note(38, q * 0.5, q * 0.5 + 0.2, 90) for q in range(24)]
+    midi = write_midi(grid, {"drums": place_notes(notes, grid, tempo=120.0), "pad": []})
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(midi))
+    assert pm.instruments[0].is_drum
+    starts = sorted(n.start for n in pm.instruments[0].notes)
+    assert np.allclose(starts, beats[2:26], atol=1e-3)
+    meters = [(ts.numerator, ts.denominator) for ts in pm.time_signature_changes]
+    assert meters[-1] == (3, 4) and pm.time_signature_changes[-1].time == pytest.approx(beats[2], abs=1e-3)
+    file = mido.MidiFile(file=io.BytesIO(midi))
+    tempos = [m for m in file.tracks[0] if m.type == "set_tempo"]
+    assert len(tempos) > 20  # a tempo at (nearly) every beat of the drift
+
+
+def test_compound_meter_counts_dotted_quarters() -> None:
+    beats = drifting_beats(bpm0=60, bpm1=60)  # dotted quarters of 1 s
+    grid = build_grid(beats, [0.0], "6/8", float(beats[-1]))
+    assert grid.beats_per_bar == 2 and grid.quarters_per_beat == 1.5
+    # An eighth note (1/3 of a beat) at 90 quarter-bpm lasts 1/3 s.
+    placed = place_notes([Note(42, 1 / 3, 0.5, 80)], grid, tempo=90.0)
+    assert placed[0].start == pytest.approx(1 / 3) and placed[0].start_tick == PPQ // 2
+
+
+def test_bar_chords_follow_the_analysis_and_fill_gaps() -> None:
+    beats = np.arange(17) * 0.5
+    grid = build_grid(beats, [0.0], "4/4", 8.0)
+    chords = [
+        {"start": 0.0, "end": 2.0, "label": "Am"},
+        {"start": 2.0, "end": 4.0, "label": "N"},
+        {"start": 4.0, "end": 6.1, "label": "F"},
+        {"start": 6.1, "end": 8.0, "label": "G7"},
+    ]
+    symbols = [c.symbol for c in bar_chords(grid, chords, parse_key("A minor"))]
+    assert symbols == ["Am", "Am", "F", "G7"]
+    pad = pad_notes(bar_chords(grid, chords, parse_key("A minor")), grid)
+    assert {n.pitch % 12 for n in pad if n.start == 0.0} == {9, 0, 4}
+
+
+def test_no_beat_and_bad_parts_are_refused() -> None:
+    with pytest.raises(NoBeatFound):
+        build_grid([0.5, 1.0], [], "4/4", 2.0)
+    assert parse_parts("drums, chords") == ("drums", "pad")
+    with pytest.raises(InvalidParameter):
+        parse_parts("drums,guitar")
+
+
+def test_bar_phase_prefers_bars_that_hold_one_chord() -> None:
+    sr, beat = 22050, 0.5
+    triads = [(261.63, 329.63, 392.0), (220.0, 261.63, 329.63), (174.61, 220.0, 261.63), (196.0, 246.94, 293.66)]
+    t = np.arange(int(4 * beat * sr)) / sr
+    y = np.concatenate([sum(np.sin(2 * np.pi * f * t) for f in triads[bar % 4]) for bar in range(12)])
+    beats = np.arange(48) * beat
+    assert bar_phase(y.astype(np.float32), beats, 4, current=1) == 0  # the analysis was a beat late
+    assert bar_phase(y.astype(np.float32), beats, 4, current=0) == 0

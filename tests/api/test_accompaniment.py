@@ -1,0 +1,129 @@
+"""/api/v1/generate/accompaniment through HTTP: a drifting recording with clicks and chords."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+import numpy as np
+import pretty_midi
+import pytest
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from ai.music_theory import parse_chord
+
+SR = 22050
+CHORDS = ("G", "C", "D", "Em")
+FREQS = {"G": (196.0, 246.94, 293.66), "C": (261.63, 329.63, 392.0), "D": (293.66, 369.99, 440.0),
+         "Em": (164.81, 196.0, 246.94)}  # fmt: skip
+
+
+def drifting_song(
+    bars: int = 12, bpm0: float = 100.0, bpm1: float = 118.0, lead: float = 0.3
+) -> tuple[bytes, np.ndarray]:
+    """Kicks on every beat (accented downbeats) over G C D Em, the tempo ramping from bpm0 to bpm1."""
+    n_beats = bars * 4
+    beats = lead + np.concatenate([[0.0], np.cumsum(60.0 / np.linspace(bpm0, bpm1, n_beats))])
+    n = int((beats[-1] + 0.5) * SR)
+    y = np.zeros(n)
+    t = np.arange(int(0.12 * SR)) / SR
+    kick = np.sin(2 * np.pi * 60 * t) * np.exp(-t * 30)
+    tt = np.arange(n) / SR
+    for i, b in enumerate(beats[:-1]):
+        s = int(b * SR)
+        y[s : s + len(kick)] += (0.9 if i % 4 == 0 else 0.5) * kick[: n - s]
+    for bar in range(bars):
+        a, e = int(beats[bar * 4] * SR), int(beats[bar * 4 + 4] * SR)
+        for f in FREQS[CHORDS[bar % 4]]:
+            for h in range(1, 4):
+                y[a:e] += 0.03 / h * np.sin(2 * np.pi * f * h * tt[a:e])
+    buffer = io.BytesIO()
+    sf.write(buffer, y.astype(np.float32), SR, format="WAV", subtype="PCM_16")
+    return buffer.getvalue(), beats[:-1]
+
+
+@pytest.fixture(scope="module")
+def song() -> tuple[bytes, np.ndarray]:
+    return drifting_song()
+
+
+def test_accompaniment_follows_a_drifting_recording(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    wav, beats = song
+    response = client.post(
+        "/api/v1/generate/accompaniment",
+        files={"file": ("song.wav", wav, "audio/wav")},
+        data={"parts": "drums,bass,pad", "seed": "7", "preview": "flac", "model": "theory"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["seed"] == 7 and body["parts"] == ["drums", "bass", "pad"]
+    assert body["time_signature"] == "4/4" and body["key"] in ("G major", "E minor")
+    # Every beat of the recording has a generated drum or bass onset within 20 ms.
+    onsets = np.array(sorted(n["start"] for part in ("drums", "bass") for n in body["notes"][part]))
+    misses = [b for b in beats if np.min(np.abs(onsets - b)) > 0.020]
+    assert len(misses) <= 0.05 * len(beats), misses
+    # The bass roots follow the chords: its note on each bar's downbeat is the chord's root.
+    bass = body["notes"]["bass"]
+    right = 0
+    for bar in range(len(beats) // 4):
+        first = [n for n in bass if abs(n["start"] - beats[4 * bar]) < 0.03]
+        right += bool(first) and first[0]["pitch"] % 12 == parse_chord(CHORDS[bar % 4]).root
+    assert right >= 0.8 * (len(beats) // 4)
+    # The MIDI's tempo map puts the notes where the JSON says (so a DAW lines it up with the audio).
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(base64.b64decode(body["midi_base64"])))
+    assert [i.is_drum for i in pm.instruments] == [True, False, False]
+    assert [i.program for i in pm.instruments[1:]] == [33, 89]
+    midi_drums = sorted(n.start for n in pm.instruments[0].notes)
+    json_drums = sorted(n["start"] for n in body["notes"]["drums"])
+    assert np.allclose(midi_drums, json_drums, atol=2e-3)
+    assert len(pm.get_tempo_changes()[0]) > 10
+    assert pm.time_signature_changes[-1].time == pytest.approx(body["analysis"]["first_downbeat"], abs=2e-3)
+    # The preview decodes: the recording's length, at its rate.
+    audio, sr = sf.read(io.BytesIO(base64.b64decode(body["preview_base64"])))
+    assert sr == SR and audio.shape[0] == pytest.approx(len(sf.read(io.BytesIO(wav))[0]), abs=1)
+    assert 0.05 < np.abs(audio).max() <= 1.0
+
+
+def test_format_midi_answers_the_file(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    response = client.post(
+        "/api/v1/generate/accompaniment?format=midi&seed=3&parts=bass",
+        files={"file": ("song.wav", song[0], "audio/wav")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/midi" and response.headers["x-seed"] == "3"
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(response.content))
+    assert len(pm.instruments) == 1 and pm.instruments[0].program == 33
+
+
+def test_bad_requests(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    url = "/api/v1/generate/accompaniment"
+    not_audio = client.post(url, files={"file": ("notes.wav", b"my song notes, not audio" * 10, "audio/wav")})
+    assert not_audio.status_code == 415, not_audio.text
+    empty = client.post(url, files={"file": ("empty.wav", b"", "audio/wav")})
+    assert empty.status_code == 422 and empty.json()["error"] == "undecodable_audio"
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros(SR * 3, dtype=np.float32), SR, format="WAV")
+    silence = client.post(url, files={"file": ("silence.wav", buffer.getvalue(), "audio/wav")})
+    assert silence.status_code == 422 and silence.json()["error"] == "no_beat", silence.text
+    parts = client.post(url, files={"file": ("song.wav", song[0], "audio/wav")}, data={"parts": "guitar"})
+    assert parts.status_code == 422 and "parts" in parts.json()["detail"]
+    missing = client.post(url, data={"parts": "drums"})
+    assert missing.status_code == 422 and "file" in missing.json()["detail"]
+
+
+def test_as_a_job_gives_the_same_midi(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    url = "/api/v1/generate/accompaniment?format=midi&seed=5&model=theory"
+    sync = client.post(url, files={"file": ("song.wav", song[0], "audio/wav")})
+    assert sync.status_code == 200, sync.text
+    accepted = client.post(url + "&async=true", files={"file": ("song.wav", song[0], "audio/wav")})
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    deadline = time.monotonic() + 60
+    while (status := client.get(job["status_url"]).json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    assert status["state"] == "succeeded" and status["kind"] == "generate.accompaniment", status
+    result = client.get(job["result_url"])
+    assert result.status_code == 200 and result.content == sync.content
