@@ -25,7 +25,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -33,9 +32,11 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from api import local_client
 from api.errors import error_response
-from api.mcp_tools import EngineCaller, build_mcp_server, in_process_client
-from utils.settings import ENV_PREFIX, Settings
+from api.local_client import in_process_client, remote_client
+from api.mcp_tools import EngineCaller, build_mcp_server
+from utils.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ MCP_PATH = "/mcp"
 MCP_MAX_BODY_BYTES = 64 * 1024 * 1024
 """Largest MCP message: a tool call with ~45 MB of base64 audio. Larger files: pass a path."""
 MCP_STATUS_FILE_NAME = "DAWG-AI-MCP_status.json"
-PROXY_CONNECT_TIMEOUT_S = 5.0
 
 
 class _Endpoint:
@@ -173,7 +173,7 @@ def engine_in_process(settings: Settings) -> MCPServer[Any]:
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
-        async with app.router.lifespan_context(app), caller.open():
+        async with local_client.running(app), caller.open():
             yield
 
     return build_mcp_server(caller, version=str(app.version), lifespan=lifespan)
@@ -181,8 +181,7 @@ def engine_in_process(settings: Settings) -> MCPServer[Any]:
 
 def engine_over_http(url: str, timeout_s: float) -> MCPServer[Any]:
     """The tools over a running engine at ``url``."""
-    timeout = httpx.Timeout(timeout_s, connect=PROXY_CONNECT_TIMEOUT_S)
-    caller = EngineCaller(lambda: httpx.AsyncClient(base_url=url, timeout=timeout))
+    caller = EngineCaller(lambda: remote_client(url, timeout_s))
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -193,18 +192,8 @@ def engine_over_http(url: str, timeout_s: float) -> MCPServer[Any]:
 
 
 def own_status_file(settings: Settings) -> Settings:
-    """The settings with this process's own status file, unless DAWG_AI_STATUS_FILE chose one: the
-    service's file describes the service, and its writer would be overwritten every few minutes."""
-    if f"{ENV_PREFIX}STATUS_FILE" in os.environ:
-        return settings
-    return settings.model_copy(update={"status_file": settings.status_file.with_name(MCP_STATUS_FILE_NAME)})
-
-
-def _service_answers(settings: Settings) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{settings.port}/health", timeout=0.3).status_code == 200
-    except httpx.HTTPError:
-        return False
+    """The settings with this process's own status file (MCP_STATUS_FILE_NAME), unless DAWG_AI_STATUS_FILE chose one."""
+    return local_client.own_status_file(settings, MCP_STATUS_FILE_NAME)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -236,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             logger.info("MCP over stdio: forwarding tool calls to %s", args.url)
         else:
             settings = own_status_file(settings)
-            if _service_answers(settings):
+            if local_client.service_answers(settings):
                 logger.warning(
                     "an engine already serves port %d: this process runs a second one (status file %s); "
                     "use --url http://127.0.0.1:%d to share it",

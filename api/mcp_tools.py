@@ -28,7 +28,6 @@ from typing import IO, Annotated, Any, Literal
 
 import annotated_types
 import httpx
-from fastapi import FastAPI
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -37,6 +36,7 @@ from pydantic import BaseModel, Field
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
+from api.local_client import form_fields
 from api.schemas import (
     AnalysisResponse,
     AutoLevelResponse,
@@ -58,14 +58,6 @@ INSTRUCTIONS = (
     "analysis and transport, and plain-text commands. Files are local paths on the machine that runs this "
     "server; generated MIDI comes back as base64 (midi_base64) and can be sent to DAWG-CORE with send_to_core."
 )
-IN_PROCESS_BASE_URL = "http://localhost"  # a Host the site guard (api/site_guard.py) lets in
-
-
-def in_process_client(app: FastAPI) -> httpx.AsyncClient:
-    """A client of ``app`` itself, without a socket. App exceptions come back as the engine's 500
-    body, not raised into the tool; no timeout: a long analysis is the engine's to bound."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url=IN_PROCESS_BASE_URL, timeout=None)
 
 
 @dataclass(frozen=True)
@@ -111,7 +103,7 @@ class EngineCaller:
             files = [(upload.field, _multipart_file(upload, opened)) for upload in uploads]
             try:
                 if files:
-                    response = await client.post(path, data=_form_fields(values), files=files)
+                    response = await client.post(path, data=form_fields(values), files=files)
                 else:
                     response = await client.post(path, json=values)
             except httpx.HTTPError as exc:
@@ -128,19 +120,6 @@ def _multipart_file(upload: Upload, opened: ExitStack) -> tuple[str, bytes | IO[
         return upload.filename, opened.enter_context(upload.source.open("rb")), content_type
     except OSError as exc:
         raise ToolError(f"{upload.field}: cannot read '{upload.source}' ({exc.strerror or exc})") from exc
-
-
-def _form_fields(values: dict[str, Any]) -> dict[str, str]:
-    """Values as the form fields the endpoints read (the same text a curl -F would send)."""
-    fields = {}
-    for name, value in values.items():
-        if isinstance(value, bool):
-            fields[name] = "true" if value else "false"
-        elif isinstance(value, dict | list):
-            fields[name] = json.dumps(value)
-        else:
-            fields[name] = str(value)
-    return fields
 
 
 def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]], str]) -> CallToolResult:

@@ -1,0 +1,285 @@
+"""The ``dawg-ai`` command line through Typer's CliRunner: in process (the engine built from DAWG_AI_* test
+settings), its answers compared with the REST endpoints' of a real server (uvicorn on a free port), and
+``--url`` against that server."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+import uvicorn
+from typer.testing import CliRunner, Result
+
+from cli.app import app, clip_paths
+from main import create_app
+from tests.api.conftest import make_settings
+from tests.api.test_analysis import song_in_g_major, wav_bytes
+
+SR = 44100
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two short songs, three stems, a corrupt WAV and a MIDI-less text file."""
+    tmp = tmp_path_factory.mktemp("files")
+    songs = tmp / "songs"
+    songs.mkdir()
+    (songs / "g_major.wav").write_bytes(wav_bytes(song_in_g_major(bars=4)))
+    (songs / "faster.wav").write_bytes(wav_bytes(song_in_g_major(bpm=128.0, bars=2)))
+    (songs / "readme.txt").write_text("not audio: a folder scan skips it")
+    t = np.arange(2 * SR) / SR
+    stems = {
+        "Kick": 0.6 * np.sin(2 * np.pi * 55 * t) * (t % 0.5 < 0.1),
+        "Bass": 0.3 * np.sin(2 * np.pi * 110 * t),
+        "Pad": 0.1 * np.sin(2 * np.pi * 440 * t) + 0.05 * np.sin(2 * np.pi * 660 * t),
+    }
+    for name, y in stems.items():
+        sf.write(tmp / f"{name}.wav", y.astype(np.float32), SR)
+    (tmp / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    return {
+        "songs": songs,
+        "g_major": songs / "g_major.wav",
+        "faster": songs / "faster.wav",
+        "kick": tmp / "Kick.wav",
+        "bass": tmp / "Bass.wav",
+        "pad": tmp / "Pad.wav",
+        "broken": tmp / "broken.wav",
+    }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The engine (theory backend, DAWG-CORE down) served by uvicorn on a free port: its base URL."""
+    settings = make_settings(tmp_path_factory.mktemp("server"))
+    port = free_port()
+    instance = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the engine did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The in-process engine's settings: fast (no Magenta, no warm-up), its own files, DAWG-CORE down."""
+    env = {
+        "DAWG_AI_LOAD_MAGENTA": "false",
+        "DAWG_AI_WARMUP": "false",
+        "DAWG_AI_STATUS_FILE": str(tmp_path / "status" / "cli_status.json"),
+        "DAWG_AI_PROJECTS_DIR": str(tmp_path / "projects"),
+        "DAWG_AI_CORE_URL": "http://127.0.0.1:9",
+        "DAWG_AI_PORT": str(free_port()),
+        "DAWG_AI_WORKERS": "2",
+        "COLUMNS": "200",  # rich's tables: wide enough not to fold the names the tests look for
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def dawg_ai(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def rest(server: str, path: str, **request: Any) -> httpx.Response:
+    with httpx.Client(base_url=server, timeout=60) as client:
+        return client.request(request.pop("method", "POST"), path, **request)
+
+
+def rest_analysis(server: str, path: Path) -> dict[str, Any]:
+    response = rest(server, "/api/v1/analyze/audio", files={"file": (path.name, path.read_bytes(), "audio/wav")})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+# ---------------------------------------------------------------- analyze
+
+
+def test_analyze_json_answers_what_the_endpoint_answers(server: str, files: dict[str, Path]) -> None:
+    result = dawg_ai("analyze", files["songs"], "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["file"] for row in rows] == [str(files["faster"]), str(files["g_major"])]  # sorted, .txt skipped
+    for row in rows:
+        assert {k: v for k, v in row.items() if k != "file"} == rest_analysis(server, Path(row["file"]))
+    assert "analysed" in result.stderr and "2/2" in result.stderr  # the progress bar, on stderr
+
+
+def test_analyze_csv_has_the_endpoint_s_values(server: str, files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "analysis.csv"
+    result = dawg_ai("analyze", files["g_major"], files["faster"], "--format", "csv", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [row["file"] for row in rows] == [str(files["g_major"]), str(files["faster"])]
+    for row in rows:
+        body = rest_analysis(server, Path(row["file"]))
+        assert float(row["duration"]) == body["duration"]
+        assert float(row["tempo"]) == body["tempo"]
+        assert row["time_signature"] == body["time_signature"]
+        assert row["key"] == body["key"]
+        assert float(row["loudness_lufs"]) == body["loudness_lufs"]
+        assert float(row["true_peak_dbtp"]) == body["true_peak_dbtp"]
+        assert row["error"] == ""
+
+
+def test_a_bad_file_is_a_row_with_its_error_and_the_others_go_on(files: dict[str, Path]) -> None:
+    result = dawg_ai("--json", "analyze", files["broken"], files["g_major"], "--no-progress")
+    assert result.exit_code == 1
+    broken, good = json.loads(result.stdout)
+    assert broken["file"] == str(files["broken"]) and broken["error"] == "undecodable_audio"
+    assert broken["status"] == 422 and "broken.wav" in broken["detail"]
+    assert good["file"] == str(files["g_major"]) and good["key"] == "G major"
+    assert "1 of 2 files could not be analysed" in result.stderr
+
+
+def test_the_table_names_every_file(files: dict[str, Path]) -> None:
+    result = dawg_ai("analyze", files["g_major"], files["broken"], "--no-progress")
+    assert result.exit_code == 1
+    assert "g_major.wav" in result.stdout and "G major" in result.stdout and "undecodable_audio" in result.stdout
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = dawg_ai("analyze", tmp_path / "nothing.wav")
+    assert result.exit_code == 2 and "no file or folder" in result.stderr
+
+
+# ---------------------------------------------------------------- generate
+
+
+def test_generate_with_a_seed_writes_the_endpoint_s_midi(server: str, tmp_path: Path) -> None:
+    out = tmp_path / "bass.mid"
+    result = dawg_ai(
+        "generate", "bass", "--key", "A", "--scale", "minor", "--chords", "Am F C G", "--seed", "42", "-o", out
+    )
+    assert result.exit_code == 0, result.stderr
+    params = {"key": "A", "scale": "minor", "chords": "Am F C G", "seed": 42}
+    body = rest(server, "/api/v1/generate/bassline", json=params).json()
+    assert out.read_bytes() == base64.b64decode(body["midi_base64"])
+    assert "seed 42" in result.stdout and "model theory" in result.stdout
+
+
+def test_variations_are_written_one_file_each(server: str, tmp_path: Path) -> None:
+    result = dawg_ai("--json", "generate", "drums", "--style", "funk", "--seed", "7", "--variations", "2", "-o",
+                     tmp_path / "groove.mid")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    body = rest(server, "/api/v1/generate/midi", json={"style": "funk", "seed": 7, "variations": 2}).json()
+    assert json.loads(result.stdout) == body
+    for k, clip in enumerate(body["variations"], start=1):
+        assert (tmp_path / f"groove-{k}.mid").read_bytes() == base64.b64decode(clip["midi_base64"])
+
+
+def test_clip_paths() -> None:
+    assert clip_paths(Path("a.mid"), 1) == [Path("a.mid")]
+    assert clip_paths(Path("out/a.mid"), 2) == [Path("out/a-1.mid"), Path("out/a-2.mid")]
+    assert clip_paths(Path("take{n}.mid"), 2) == [Path("take1.mid"), Path("take2.mid")]
+
+
+def test_a_refused_parameter_is_the_service_s_422_and_exit_2(tmp_path: Path) -> None:
+    result = dawg_ai("generate", "melody", "--key", "H", "-o", tmp_path / "m.mid")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: invalid_parameter (HTTP 422): key: 'H' is not a key")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m.mid").exists()
+
+
+# ---------------------------------------------------------------- mix, models, command, transcribe
+
+
+def test_mix_of_three_stems(server: str, files: dict[str, Path], tmp_path: Path) -> None:
+    stems = [files["kick"], files["bass"], files["pad"]]
+    out = tmp_path / "mix.wav"
+    result = dawg_ai("--json", "mix", *stems, "--render", out, "--master")
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    uploads = [("files", (p.name, p.read_bytes(), "audio/wav")) for p in stems]
+    assert answer["auto_level"] == rest(server, "/api/v1/mixing/auto_level", files=uploads).json()
+    assert set(answer["auto_level"]["levels"]) == {"Kick", "Bass", "Pad"}
+    suggested = rest(server, "/api/v1/mixing/suggest", files=uploads).json()
+    assert answer["suggest"] == suggested
+    mixed, sr = sf.read(out)
+    assert sr == SR and mixed.shape[0] == 2 * SR
+    assert answer["render"]["loudness_lufs"] == pytest.approx(-14.0, abs=0.5)
+
+    table = dawg_ai("mix", *stems)
+    assert table.exit_code == 0, table.stderr
+    assert "priority" in table.stdout and "Kick" in table.stdout and " dB" in table.stdout
+
+
+def test_models(server: str) -> None:
+    result = dawg_ai("--json", "models")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == rest(server, "/api/v1/models", method="GET").json()
+    table = dawg_ai("models")
+    assert table.exit_code == 0 and "theory" in table.stdout and "metrical_level" in table.stdout
+
+
+def test_command_play_with_dawg_core_down_is_the_service_s_503() -> None:
+    result = dawg_ai("command", "play")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: core_unreachable (HTTP 503): DAWG-CORE is unreachable")
+
+
+def test_command_writes_a_midi_result(server: str, tmp_path: Path) -> None:
+    text = "give me a funky bassline in D minor, eight bars at 96"
+    result = dawg_ai("command", text, "--seed", "3", "-o", tmp_path / "c.mid")
+    assert result.exit_code == 0, result.stderr
+    body = rest(server, "/api/v1/command", json={"text": text, "seed": 3}).json()
+    assert result.stdout.strip() == body["speech"]
+    assert (tmp_path / "c.mid").read_bytes() == base64.b64decode(body["result"]["midi_base64"])
+
+
+def test_transcribe_writes_the_endpoint_s_midi(server: str, files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "notes.mid"
+    result = dawg_ai("transcribe", files["g_major"], "-o", out)
+    response = rest(server, "/api/v1/transcribe", files={"file": ("g_major.wav", files["g_major"].read_bytes())})
+    if response.status_code == 404:  # the route is not served: the command says the service's 404
+        assert result.exit_code == 2 and "HTTP 404" in result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == base64.b64decode(response.json()["midi_base64"])
+
+
+# ---------------------------------------------------------------- --url
+
+
+def test_url_calls_a_running_engine(server: str, files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "drums.mid"
+    result = dawg_ai("--url", server, "generate", "drums", "--seed", "5", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    body = rest(server, "/api/v1/generate/midi", json={"style": "drums", "seed": 5}).json()
+    assert out.read_bytes() == base64.b64decode(body["midi_base64"])
+    analysed = dawg_ai("--url", server, "analyze", files["g_major"], "--format", "json", "--no-progress")
+    assert analysed.exit_code == 0, analysed.stderr
+    assert json.loads(analysed.stdout)[0]["key"] == "G major"
+    refused = dawg_ai("--url", server, "generate", "bass", "--bars", "99", "-o", tmp_path / "b.mid")
+    assert refused.exit_code == 2 and "invalid_parameter (HTTP 422): bars" in refused.stderr
+
+
+def test_url_without_an_engine_says_so_and_exits_1() -> None:
+    result = dawg_ai("--url", f"http://127.0.0.1:{free_port()}", "models")
+    assert result.exit_code == 1 and "did not answer GET /health" in result.stderr
