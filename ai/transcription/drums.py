@@ -1,0 +1,330 @@
+"""Drum transcription: kick, snare, hi-hats, toms and cymbals as GM drum notes, from a stem or a mix.
+
+No drum transcription model can be downloaded here, so the engine trains its own
+(``python -m training.drum_transcription``) on audio it can label exactly: MMA grooves and random
+kit patterns rendered with FluidSynth through several GM soundfonts and a sampled kit, alone and
+mixed under the grooves' other parts, with rooms, compression, noise and MP3 round trips. It ships
+as models/drum_transcription.npz (card: models/drum_transcription.md) and is evaluated here in
+numpy, as ai/analysis/beat_net.py evaluates the beat network: no deep-learning runtime at run time.
+
+Architecture (the training module builds the same graph in Keras):
+
+    input [T, N_MELS]  log-compressed mel at ~100 frames/s (:func:`network_input`)
+    conv k=3, ELU; conv k=3, ELU                     (front end, "same" padding)
+    residual blocks, dilation 1, 2, 4, 8:            x + conv1x1(ELU(conv k=3, dilated))
+    dense -> one sigmoid per class                   (an onset of that class at this frame)
+
+Onsets are the activation's local maxima above a per-class threshold (chosen on a validation split
+of the training renders and stored with the weights); velocity comes from the level of the attack.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from ai.analysis.features import stft_magnitude
+from ai.audio.decode import DecodedAudio
+from utils.errors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "drum_transcription.npz"
+MODEL_NAME = "drum_transcription"
+"""The model's name as responses report it (its card: models/drum_transcription.md)."""
+
+# The audio contract: everything else follows from these.
+SR = 22050
+HOP = 220
+N_FFT = 1024
+N_MELS = 80
+FMIN = 30.0
+FMAX = 11000.0
+FRAME_RATE = SR / HOP
+"""About 100.2 frames per second."""
+INPUT_GAMMA = 100.0
+INPUT_REFERENCE_PERCENTILE = 99.5
+MIN_REFERENCE = 1e-3
+"""Floor of the level reference (mel magnitude): near-silence is not amplified into hits."""
+MIN_GAP_S = 0.03
+"""Two onsets of one class closer than this are one hit."""
+
+CLASSES: tuple[tuple[str, int], ...] = (
+    ("kick", 36),
+    ("snare", 38),
+    ("hihat_closed", 42),
+    ("hihat_open", 46),
+    ("tom_low", 45),
+    ("tom_mid", 48),
+    ("tom_high", 50),
+    ("crash", 49),
+    ("ride", 51),
+)
+"""Output classes in the network's order: (name, the GM drum note a hit of that class is written as)."""
+CLASS_NAMES = tuple(name for name, _ in CLASSES)
+GM_TO_CLASS: dict[int, str] = {
+    35: "kick",
+    36: "kick",
+    38: "snare",
+    40: "snare",
+    42: "hihat_closed",
+    44: "hihat_closed",
+    46: "hihat_open",
+    41: "tom_low",
+    43: "tom_low",
+    45: "tom_low",
+    47: "tom_mid",
+    48: "tom_mid",
+    50: "tom_high",
+    49: "crash",
+    52: "crash",
+    55: "crash",
+    57: "crash",
+    51: "ride",
+    53: "ride",
+    59: "ride",
+}
+"""Which class a GM drum note belongs to (notes not listed, e.g. side stick, claps and Latin
+percussion, are no class: the model learns to ignore them)."""
+
+
+@dataclass(frozen=True)
+class DrumHit:
+    """One transcribed hit: onset ``time`` (s), GM drum note ``pitch``, ``velocity`` 1..127."""
+
+    time: float
+    pitch: int
+    velocity: int
+
+
+@functools.lru_cache(maxsize=1)
+def _mel_filters() -> np.ndarray:
+    import librosa  # imported here: the service imports this module without paying for librosa
+
+    filters: np.ndarray = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX)
+    return filters.astype(np.float32)
+
+
+def to_model_rate(audio: DecodedAudio) -> np.ndarray:
+    """Mono mix of ``audio`` at SR -> np.ndarray [shape=(n,), dtype=float32]."""
+    mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
+    if audio.sample_rate == SR or mono.size == 0:
+        return mono
+    out: np.ndarray = soxr.resample(mono, audio.sample_rate, SR, quality="HQ").astype(np.float32, copy=False)
+    return out
+
+
+def mel_frames(y: np.ndarray) -> np.ndarray:
+    """Linear mel magnitudes of a mono signal at SR: [shape=(T, N_MELS), dtype=float32]."""
+    mag = stft_magnitude(np.asarray(y, dtype=np.float32), n_fft=N_FFT, hop_length=HOP)
+    out: np.ndarray = (_mel_filters() @ mag).T.astype(np.float32)
+    return out
+
+
+def network_input(mel: np.ndarray) -> np.ndarray:
+    """log(1 + gamma * mel / reference) from :func:`mel_frames` [shape=(T, N_MELS)], where the
+    reference is a high percentile of the magnitudes (floored): independent of the signal's level."""
+    mel = np.asarray(mel, dtype=np.float32)
+    positive = mel[mel > 0]
+    reference = float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE)) if positive.size else 0.0
+    out: np.ndarray = np.log1p(INPUT_GAMMA * mel / max(reference, MIN_REFERENCE)).astype(np.float32)
+    return out
+
+
+def _elu(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+def _conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
+    """'same'-padded dilated 1-D convolution, Keras layout: x [T, C_in], kernel [k, C_in, C_out]."""
+    k = kernel.shape[0]
+    if k == 1:
+        result: np.ndarray = x @ kernel[0] + bias
+        return result
+    pad = (k - 1) // 2 * dilation
+    padded = np.pad(x, ((pad, pad), (0, 0)))
+    out = np.broadcast_to(bias, (x.shape[0], kernel.shape[2])).copy()
+    for tap in range(k):
+        start = tap * dilation
+        out += padded[start : start + x.shape[0]] @ kernel[tap]
+    return out
+
+
+@dataclass(frozen=True)
+class DrumNet:
+    """The network's weights (float32, Keras layout), its wiring and its per-class thresholds."""
+
+    front: tuple[tuple[np.ndarray, np.ndarray], ...]
+    blocks: tuple[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+    """(dilation, dilated kernel, its bias, 1x1 kernel, its bias) per residual block."""
+    head: tuple[np.ndarray, np.ndarray]
+    """(kernel [C, n_classes], bias [n_classes]) in CLASSES order."""
+    thresholds: np.ndarray
+    """Peak-picking threshold per class [shape=(n_classes,)]."""
+
+    def activations(self, x: np.ndarray) -> np.ndarray:
+        """x [T, N_MELS] from :func:`network_input` -> onset probabilities [T, n_classes]."""
+        h = np.asarray(x, dtype=np.float32)
+        for kernel, bias in self.front:
+            h = _elu(_conv1d(h, kernel, bias))
+        for dilation, kernel, bias, mix, mix_bias in self.blocks:
+            h = h + _conv1d(_elu(_conv1d(h, kernel, bias, dilation)), mix, mix_bias)
+        logits = h @ self.head[0] + self.head[1]
+        result: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+        return result
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The weights as named arrays (what :func:`load` reads)."""
+        arrays: dict[str, np.ndarray] = {
+            "frame_rate": np.asarray(FRAME_RATE, dtype=np.float64),
+            "classes": np.asarray(CLASS_NAMES),
+            "thresholds": np.asarray(self.thresholds, dtype=np.float32),
+        }
+        for i, (kernel, bias) in enumerate(self.front):
+            arrays[f"front{i}_kernel"], arrays[f"front{i}_bias"] = kernel, bias
+        for i, (dilation, kernel, bias, mix, mix_bias) in enumerate(self.blocks):
+            arrays[f"block{i}_dilation"] = np.asarray(dilation, dtype=np.int64)
+            arrays[f"block{i}_kernel"], arrays[f"block{i}_bias"] = kernel, bias
+            arrays[f"block{i}_mix_kernel"], arrays[f"block{i}_mix_bias"] = mix, mix_bias
+        arrays["head_kernel"], arrays["head_bias"] = self.head
+        return arrays
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> DrumNet:
+    """Build a :class:`DrumNet` from named arrays; ValueError when they do not fit this module."""
+
+    def get(name: str) -> np.ndarray:
+        if name not in arrays:
+            raise ValueError(f"missing array {name!r}")
+        return np.asarray(arrays[name], dtype=np.float32)
+
+    if "classes" not in arrays or tuple(str(c) for c in arrays["classes"]) != CLASS_NAMES:
+        raise ValueError(f"the model's classes are not {CLASS_NAMES}")
+    if abs(float(np.asarray(arrays.get("frame_rate", 0.0))) - FRAME_RATE) > 1e-3:
+        raise ValueError("the model was trained at another frame rate")
+    front: list[tuple[np.ndarray, np.ndarray]] = []
+    while f"front{len(front)}_kernel" in arrays:
+        i = len(front)
+        front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
+    if not front or front[0][0].shape[1] != N_MELS:
+        raise ValueError(f"the front end does not read {N_MELS} mel bands")
+    width = front[-1][0].shape[2]
+    blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    while f"block{len(blocks)}_kernel" in arrays:
+        i = len(blocks)
+        block = (
+            int(np.asarray(arrays[f"block{i}_dilation"])),
+            get(f"block{i}_kernel"),
+            get(f"block{i}_bias"),
+            get(f"block{i}_mix_kernel"),
+            get(f"block{i}_mix_bias"),
+        )
+        if block[1].shape[1] != width or block[3].shape[2] != width or block[0] < 1:
+            raise ValueError("residual blocks do not match the front end's width")
+        blocks.append(block)
+    head = (get("head_kernel"), get("head_bias"))
+    thresholds = get("thresholds")
+    if head[0].shape != (width, len(CLASSES)) or thresholds.shape != (len(CLASSES),):
+        raise ValueError("the output layer does not match the classes")
+    return DrumNet(tuple(front), tuple(blocks), head, thresholds)
+
+
+def save(path: Path, net: DrumNet) -> None:
+    """Write the weights as a compressed .npz."""
+    np.savez_compressed(path, **net.to_arrays())  # type: ignore[arg-type]  # mypy matches **arrays to allow_pickle
+
+
+def load(path: Path) -> DrumNet:
+    """Read a weights file; OSError or ValueError when it is missing or malformed."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    return from_arrays(arrays)
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_shipped() -> DrumNet:
+    return load(SHIPPED_MODEL)
+
+
+def shipped_drum_net() -> DrumNet:
+    """models/drum_transcription.npz, loaded once (behind a lock); ModelUnavailable when missing or
+    malformed."""
+    with _LOAD_LOCK:
+        try:
+            return _cached_shipped()
+        except (OSError, ValueError) as exc:
+            logger.warning("drum transcription model unavailable: %s", exc)
+            raise ModelUnavailable(
+                f"the drum transcription model ({SHIPPED_MODEL.name}) is not available: {exc}",
+                extra={"model": "drum_transcription"},
+            ) from exc
+
+
+def pick_peaks(activation: np.ndarray, threshold: float, *, min_gap: int | None = None) -> np.ndarray:
+    """Frames where ``activation`` [shape=(T,)] has a local maximum >= ``threshold``; of two peaks
+    closer than ``min_gap`` frames only the higher is kept. Returns frame indices (int64, sorted)."""
+    a = np.asarray(activation, dtype=np.float32)
+    if a.size < 1:
+        return np.zeros(0, dtype=np.int64)
+    gap = max(1, round(MIN_GAP_S * FRAME_RATE)) if min_gap is None else max(1, min_gap)
+    padded = np.pad(a, 1, constant_values=-1.0)
+    is_peak = (a >= threshold) & (a >= padded[:-2]) & (a > padded[2:])
+    candidates = np.flatnonzero(is_peak)
+    kept: list[int] = []
+    for idx in candidates[np.argsort(-a[candidates], kind="stable")]:
+        if all(abs(int(idx) - k) >= gap for k in kept):
+            kept.append(int(idx))
+    return np.asarray(sorted(kept), dtype=np.int64)
+
+
+def _refine(activation: np.ndarray, frame: int) -> float:
+    """Sub-frame peak position (parabolic interpolation), in frames."""
+    if frame <= 0 or frame >= activation.size - 1:
+        return float(frame)
+    left, mid, right = (float(v) for v in activation[frame - 1 : frame + 2])
+    denom = left - 2.0 * mid + right
+    return float(frame) + (0.5 * (left - right) / denom if denom < 0 else 0.0)
+
+
+def _velocities(mel: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Velocity 1..127 per onset frame from the attack's level: the largest frame-to-frame rise of
+    the mel energy in dB around the onset, against the recording's loudest frames."""
+    energy_db = 10.0 * np.log10(np.sum(mel.astype(np.float64) ** 2, axis=1) + 1e-12)
+    reference = float(np.percentile(energy_db, 99.0)) if energy_db.size else 0.0
+    out = np.empty(frames.size, dtype=np.int64)
+    for i, frame in enumerate(frames):
+        level = float(np.max(energy_db[max(0, frame - 1) : frame + 3]))
+        # 0 dB below the loudest frames -> 127; 40 dB below -> 1
+        out[i] = int(np.clip(round(127.0 + (level - reference) * 126.0 / 40.0), 1, 127))
+    return out
+
+
+def transcribe_drums(audio: DecodedAudio, *, net: DrumNet | None = None) -> list[DrumHit]:
+    """Drum hits in ``audio`` (a drum stem or a full mix), sorted by time then pitch.
+
+    ``net``: a loaded model (the shipped one by default; ModelUnavailable when it is missing).
+    """
+    model = shipped_drum_net() if net is None else net
+    y = to_model_rate(audio)
+    if y.size == 0 or not np.any(y):
+        return []
+    mel = mel_frames(y)
+    act = model.activations(network_input(mel))
+    hits: list[DrumHit] = []
+    for c, (_, pitch) in enumerate(CLASSES):
+        frames = pick_peaks(act[:, c], float(model.thresholds[c]))
+        velocities = _velocities(mel, frames)
+        for frame, velocity in zip(frames, velocities, strict=True):
+            time = max(0.0, _refine(act[:, c], int(frame)) / FRAME_RATE)
+            hits.append(DrumHit(time=round(time, 4), pitch=pitch, velocity=int(velocity)))
+    hits.sort(key=lambda h: (h.time, h.pitch))
+    return hits

@@ -1,0 +1,148 @@
+"""Drum transcription (models/drum_transcription.npz, evaluated in numpy) on a rendered groove with
+known hits: four-on-the-floor kick, backbeat snare and eighth-note closed hats."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+import soundfile as sf
+
+from ai.audio.decode import DecodedAudio
+from ai.transcription import drums
+from ai.transcription.drums import (
+    CLASSES,
+    FRAME_RATE,
+    N_MELS,
+    SHIPPED_MODEL,
+    DrumHit,
+    DrumNet,
+    load,
+    mel_frames,
+    network_input,
+    pick_peaks,
+    shipped_drum_net,
+    transcribe_drums,
+)
+from utils.errors import ModelUnavailable
+
+BPM = 110.0
+BEAT = 60.0 / BPM
+BARS = 4
+START = 0.5
+# sf_GMbank is never used in training: the test hears a kit the model has not
+SOUNDFONT = Path("/usr/share/sounds/sf2/sf_GMbank.sf2")
+
+
+def groove() -> dict[int, list[float]]:
+    """GM note -> onset times (s): kick on every beat, snare on 2 and 4, closed hat on eighths."""
+    beats = [START + i * BEAT for i in range(4 * BARS)]
+    return {
+        36: beats,
+        38: [t for i, t in enumerate(beats) if i % 2 == 1],
+        42: [START + i * BEAT / 2 for i in range(8 * BARS)],
+    }
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> DecodedAudio:
+    if shutil.which("fluidsynth") is None or not SOUNDFONT.exists():
+        pytest.skip("needs fluidsynth and the sf_GMbank soundfont (scripts/setup.sh installs them)")
+    work = tmp_path_factory.mktemp("drums")
+    pm = pretty_midi.PrettyMIDI(initial_tempo=BPM)
+    kit = pretty_midi.Instrument(program=0, is_drum=True)
+    for pitch, times in groove().items():
+        kit.notes += [pretty_midi.Note(100 if pitch != 42 else 80, pitch, t, t + 0.1) for t in times]
+    pm.instruments.append(kit)
+    pm.write(str(work / "groove.mid"))
+    wav = work / "groove.wav"
+    command = [
+        "fluidsynth",
+        "-ni",
+        "-g",
+        "0.5",
+        "-r",
+        "44100",
+        "-F",
+        str(wav),
+        str(SOUNDFONT),
+        str(work / "groove.mid"),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    y, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+    return DecodedAudio(samples=np.ascontiguousarray(y.T), sample_rate=sr)  # stereo, 44.1 kHz
+
+
+@pytest.fixture(scope="module")
+def hits(rendered: DecodedAudio) -> list[DrumHit]:
+    return transcribe_drums(rendered)
+
+
+def test_shipped_model_loads_with_its_classes() -> None:
+    net = load(SHIPPED_MODEL)
+    assert net.head[0].shape[1] == len(CLASSES) == net.thresholds.size
+    assert np.all((net.thresholds > 0) & (net.thresholds < 1))
+    assert shipped_drum_net() is shipped_drum_net()  # loaded once
+
+
+def test_activation_shapes() -> None:
+    net = shipped_drum_net()
+    y = np.random.default_rng(0).standard_normal(22050).astype(np.float32) * 0.1
+    x = network_input(mel_frames(y))
+    assert x.shape == (1 + 22050 // 220, N_MELS)
+    act = net.activations(x)
+    assert act.shape == (x.shape[0], len(CLASSES))
+    assert np.all((act >= 0) & (act <= 1))
+
+
+@pytest.mark.parametrize("pitch", [36, 38, 42])
+def test_groove_hits_found_within_50_ms(hits: list[DrumHit], pitch: int) -> None:
+    found = np.asarray([h.time for h in hits if h.pitch == pitch])
+    expected = groove()[pitch]
+    missed = [t for t in expected if found.size == 0 or np.min(np.abs(found - t)) > 0.05]
+    assert not missed, f"GM {pitch}: missed {missed}; found {found.tolist()}"
+    extra = [t for t in found if np.min(np.abs(np.asarray(expected) - t)) > 0.05]
+    assert len(extra) <= 0.1 * len(expected), f"GM {pitch}: extra hits {extra}"
+
+
+def test_hits_are_well_formed(hits: list[DrumHit]) -> None:
+    assert hits == sorted(hits, key=lambda h: (h.time, h.pitch))
+    assert all(1 <= h.velocity <= 127 and h.time >= 0 for h in hits)
+    assert {h.pitch for h in hits} <= {pitch for _, pitch in CLASSES}
+
+
+def test_silence_gives_no_hits() -> None:
+    silence = DecodedAudio(samples=np.zeros((2, 44100 * 3), dtype=np.float32), sample_rate=44100)
+    assert transcribe_drums(silence) == []
+    quiet = DecodedAudio(samples=np.full((1, 48000 * 2), 1e-6, dtype=np.float32), sample_rate=48000)
+    assert transcribe_drums(quiet) == []
+    empty = DecodedAudio(samples=np.zeros((1, 0), dtype=np.float32), sample_rate=44100)
+    assert transcribe_drums(empty) == []
+
+
+def test_pick_peaks_keeps_the_higher_of_close_peaks() -> None:
+    a = np.zeros(100, dtype=np.float32)
+    a[[10, 11, 12, 50, 52, 80]] = [0.3, 0.9, 0.2, 0.6, 0.7, 0.4]
+    assert pick_peaks(a, 0.5).tolist() == [11, 52]
+    assert pick_peaks(a, 0.35).tolist() == [11, 52, 80]
+    assert round(0.03 * FRAME_RATE) == 3
+
+
+def test_missing_model_is_model_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(OSError):
+        load(tmp_path / "absent.npz")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, frame_rate=np.asarray(FRAME_RATE))
+    with pytest.raises(ValueError):
+        load(bad)
+
+    def missing() -> DrumNet:
+        return load(tmp_path / "absent.npz")
+
+    monkeypatch.setattr(drums, "_cached_shipped", missing)
+    with pytest.raises(ModelUnavailable):
+        transcribe_drums(DecodedAudio(samples=np.zeros((1, 100), dtype=np.float32), sample_rate=44100))

@@ -1,0 +1,546 @@
+"""Train the drum transcription network (ai/transcription/drums.py) on renders it can label exactly.
+
+Sources: the MMA grooves' MIDI in data/training/mma (GPL, Debian ``mma`` package; drum parts with
+their bass, chords and other parts) and random kit patterns drawn here (toms, crashes, rides and
+open hats, which MMA's grooves rarely play). Clips are laid end to end in sessions; each session's
+drums play through one kit (or, in a share of the sessions, each kit piece through a random
+training sound at a random level), its other parts through one GM soundfont, and each clip comes
+out as the drum stem alone or mixed under the other parts at a random balance, then through
+training/augment.py's production chain (room, tilt, bus compression, noise, MP3). Training crops
+also get a random mel-band shift and EQ (:func:`timbre`).
+
+Split (nothing held out is ever trained on):
+* grooves: the MMA groove families are split by a hash of their name, 80 % training, 20 % test;
+* sounds: training drums play through FluidR3_GM, TimGM6mb, MuseScore_General_Lite or the AVL
+  Black Pearl kit; test drums through sf_GMbank or the AVL Red Zeppelin kit, other parts through
+  sf_GMbank. Each test clip is written twice: the dry drum stem, and the mix through the chain.
+
+Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # render, train, write model
+       .venv/bin/python -m training.drum_transcription --stage render|train  # one step
+The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
+Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
+(audio/*.flac, truth.json) and models/drum_transcription.npz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pretty_midi
+import soundfile as sf
+
+from ai.transcription.drums import (
+    CLASS_NAMES,
+    FRAME_RATE,
+    GM_TO_CLASS,
+    N_MELS,
+    SR,
+    DrumNet,
+    mel_frames,
+    network_input,
+    pick_peaks,
+    save,
+)
+from training.augment import produce
+from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
+
+logger = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parent.parent
+MMA_DIR = REPO / "data" / "training" / "mma"
+OUT = REPO / "data" / "drum_transcription"
+MODEL = REPO / "models" / "drum_transcription.npz"
+
+TRAIN_FONTS = ("FluidR3_GM", "TimGM6mb", "MuseScore_General_Lite")
+TRAIN_KIT = "AVL_Black_Pearl"
+TEST_FONT = "sf_GMbank"
+TEST_KIT = "AVL_Red_Zeppelin"
+P_TRAIN_KIT = 0.3
+P_STEM = 0.4
+P_SYNTHETIC = 0.35
+GAP_S = 1.5
+BALANCE_DB = (-9.0, 4.0)
+"""Drum stem RMS against the other parts' RMS in a mix."""
+TOLERANCE_S = 0.05
+P_TIMBRE = 0.3
+
+
+def groove_family_split(family: str) -> str:
+    """'train' or 'test' for an MMA groove family (directory), stable across runs."""
+    return "test" if int(hashlib.sha1(family.encode()).hexdigest()[:8], 16) % 5 == 0 else "train"
+
+
+def mma_files(split: str) -> list[Path]:
+    """MMA MIDI files of the split's groove families that play drums."""
+    return [p for p in sorted(MMA_DIR.glob("*/*.mid")) if groove_family_split(p.parent.name) == split]
+
+
+Note = tuple[int, float, float, int]  # pitch, start, end, velocity
+
+
+def read_mma(path: Path) -> tuple[list[Note], dict[int, list[Note]], float]:
+    """(drum notes, pitched notes by GM program, duration) of one MMA MIDI file."""
+    pm = pretty_midi.PrettyMIDI(str(path))
+    drums: list[Note] = []
+    others: dict[int, list[Note]] = {}
+    for inst in pm.instruments:
+        notes = [(n.pitch, n.start, n.end, n.velocity) for n in inst.notes]
+        if inst.is_drum:
+            drums += notes
+        else:
+            others.setdefault(inst.program, []).extend(notes)
+    return drums, others, float(pm.get_end_time())
+
+
+def random_pattern(rng: np.random.Generator) -> tuple[list[Note], float]:
+    """A random kit groove (4-8 bars of 4/4 on a 16th grid) with fills, crashes and ride or hats."""
+    bpm = float(rng.uniform(70.0, 175.0))
+    step = 60.0 / bpm / 4.0
+    bars = int(rng.integers(4, 9))
+    jitter = float(rng.uniform(0.0, 0.012))
+    ride = rng.random() < 0.3
+    hat_every = int(rng.choice([1, 2, 2, 4]))
+    kick_p = rng.uniform(0.1, 0.35, size=16)
+    kick_p[0], kick_p[8] = 0.97, float(rng.uniform(0.4, 0.95))
+    notes: list[Note] = []
+
+    def hit(pitch: int, s: int, vel: float) -> None:
+        t = max(0.0, s * step + float(rng.normal(0.0, jitter)))
+        notes.append((pitch, t, t + 0.1, int(np.clip(vel + rng.normal(0, 8), 20, 127))))
+
+    for bar in range(bars):
+        fill = rng.random() < 0.35
+        fill_from = 16 - 4 * int(rng.integers(1, 3)) if fill else 16
+        if rng.random() < (0.6 if bar == 0 else 0.2):
+            hit(int(rng.choice([49, 49, 57, 52, 55])), bar * 16, 110)
+        toms = sorted(rng.choice([50, 48, 47, 45, 43, 41], size=3, replace=False).tolist(), reverse=True)
+        for s in range(16):
+            g = bar * 16 + s
+            if s >= fill_from:
+                if rng.random() < 0.8:
+                    hit(toms[min(2, (s - fill_from) * 3 // (16 - fill_from))], g, float(rng.uniform(70, 120)))
+                continue
+            if rng.random() < kick_p[s]:
+                hit(36 if rng.random() < 0.8 else 35, g, float(rng.uniform(80, 120)))
+            if s in (4, 12) and rng.random() < 0.95:
+                hit(38 if rng.random() < 0.85 else 40, g, float(rng.uniform(85, 125)))
+            elif rng.random() < 0.06:
+                hit(38, g, float(rng.uniform(25, 55)))  # ghost note
+            if s % hat_every == 0:
+                if ride:
+                    hit(int(rng.choice([51, 51, 51, 53, 59])), g, 90 if s % 4 == 0 else 70)
+                elif s % 4 == 2 and rng.random() < 0.15:
+                    hit(46, g, 95)
+                else:
+                    hit(42 if rng.random() < 0.93 else 44, g, 95 if s % 4 == 0 else 70)
+            if rng.random() < 0.05:
+                hit(int(rng.choice([54, 56, 62, 63, 64, 69, 70, 75, 37, 39])), g, float(rng.uniform(50, 110)))
+    return notes, bars * 16 * step
+
+
+def _shift(notes: list[Note], offset: float) -> list[Note]:
+    return [(p, a + offset, b + offset, v) for p, a, b, v in notes]
+
+
+def _fit(y: np.ndarray, n: int) -> np.ndarray:
+    return np.pad(y, (0, max(0, n - y.size)))[:n]
+
+
+def _rms(y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)) + 1e-20))
+
+
+DRUM_GROUPS = {
+    "kick": (35, 36),
+    "snare": (37, 38, 39, 40),
+    "hats": (42, 44, 46),
+    "toms": (41, 43, 45, 47, 48, 50),
+    "cymbals": (49, 51, 52, 53, 55, 57, 59),
+}
+P_MIXED_KIT = 0.5
+"""Share of training sessions whose kit pieces each come from a different sound, at random levels."""
+GROUP_GAIN_DB = (-8.0, 4.0)
+
+
+def _render_sound(
+    notes: list[Note], sound: str, *, fallback: str, work: Path, name: str, n: int, fx: bool
+) -> np.ndarray:
+    """Drum notes through a GM soundfont's kit, or through an AVL kit (its keys; the rest through
+    the soundfont ``fallback``)."""
+    out = np.zeros(n, dtype=np.float32)
+    if sound in DRUM_KITS:
+        kit_notes = [(36 if k == 35 else k, a, b, v) for k, a, b, v in notes if k in KIT_KEYS]
+        if kit_notes:
+            out += _fit(fluidsynth(_midi([(0, False, kit_notes, [])]), DRUM_KITS[sound], work, name + "k", fx=fx), n)
+        notes = [note for note in notes if note[0] not in KIT_KEYS]
+        sound = fallback
+    if notes:
+        out += _fit(fluidsynth(_midi([(0, True, notes, [])]), SOUNDFONTS[sound], work, name, fx=fx), n)
+    return out
+
+
+def render_drums(
+    drums: list[Note], task: dict[str, Any], *, work: Path, n: int, fx: bool, rng: np.random.Generator
+) -> np.ndarray:
+    """The session's drum stem. Test sessions (and half the training ones) play one kit; the other
+    training sessions take each kit piece (kick, snare, hats, toms, cymbals) from a random training
+    sound at a random level, so the network hears many more kits than there are soundfonts."""
+    kit_sound = task["kit"] or task["drum_font"]
+    share = float(task.get("mixed_kit_share", P_MIXED_KIT))
+    if task["split"] == "test" or share <= 0.0 or rng.random() >= share:
+        return _render_sound(drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx)
+    sounds = (*TRAIN_FONTS, TRAIN_KIT)
+    stem = np.zeros(n, dtype=np.float32)
+    grouped = {key for keys in DRUM_GROUPS.values() for key in keys}
+    rest = [note for note in drums if note[0] not in grouped]
+    if rest:
+        stem += _render_sound(rest, task["drum_font"], fallback=task["drum_font"], work=work, name="r", n=n, fx=fx)
+    for group, keys in DRUM_GROUPS.items():
+        notes = [note for note in drums if note[0] in keys]
+        if notes:
+            gain = 10.0 ** (float(rng.uniform(*GROUP_GAIN_DB)) / 20.0)
+            sound = str(rng.choice(sounds))
+            stem += gain * _render_sound(notes, sound, fallback=task["drum_font"], work=work, name=group, n=n, fx=fx)
+    return stem
+
+
+def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """Render one session (clips end to end, one drum sound, one soundfont for the rest) and cut it
+    into clips; each clip as {"name", "audio" (stem and/or mix), "hits": [[time, class], ...]}."""
+    rng = np.random.default_rng(task["seed"])
+    pool = [Path(p) for p in task["files"]]
+    clips: list[tuple[float, float]] = []
+    drums: list[Note] = []
+    others: dict[int, list[Note]] = {}
+    t = 0.5
+    for _ in range(task["clips"]):
+        source_drums, source_others, duration = read_mma(pool[int(rng.integers(len(pool)))])
+        if rng.random() < task["p_synthetic"] or not source_drums:
+            source_drums, duration = random_pattern(rng)
+        duration = min(duration, 24.0)
+        drums += [n for n in _shift(source_drums, t) if n[1] < t + duration]
+        for program, notes in source_others.items():
+            others.setdefault(program, []).extend(n for n in _shift(notes, t) if n[1] < t + duration)
+        clips.append((t, t + duration))
+        t += duration + GAP_S
+    n = int((t + 1.0) * SR)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        fx = bool(rng.random() < 0.5)
+        stem = render_drums(drums, task, work=work, n=n, fx=fx, rng=rng)
+        tracks: list[tuple[int, bool, list[Note], list[Any]]] = [
+            (program, False, notes, []) for program, notes in others.items() if notes
+        ]
+        band = (
+            _fit(fluidsynth(_midi(tracks), SOUNDFONTS[task["other_font"]], work, "o", fx=fx), n)
+            if tracks
+            else np.zeros(n, dtype=np.float32)
+        )
+    out = []
+    for i, (start, end) in enumerate(clips):
+        a, b = int(start * SR), int((end + 0.3) * SR)
+        hits = [
+            [round(on - start, 4), GM_TO_CLASS[p]] for p, on, _, _ in drums if p in GM_TO_CLASS and start <= on < end
+        ]
+        d, o = stem[a:b], band[a:b]
+        balance = 10.0 ** (float(rng.uniform(*BALANCE_DB)) / 20.0)
+        mix = d + (o * (_rms(d) / _rms(o) / balance) if _rms(o) > 1e-6 else 0.0)
+        audio: dict[str, np.ndarray] = {}
+        if task["outputs"] == "both":
+            audio["stem"] = d / max(float(np.max(np.abs(d))), 1e-9) * 0.5
+            audio["mix"] = produce(mix, sr=SR, rng=rng)[0]
+        else:
+            chosen = d if rng.random() < P_STEM else mix
+            audio["any"] = produce(chosen, sr=SR, rng=rng)[0]
+        out.append({"name": f"{task['name']}_{i:02d}", "audio": audio, "hits": hits})
+    return out
+
+
+def targets(hits: list[list[Any]], n_frames: int) -> np.ndarray:
+    """Frame targets [n_frames, n_classes]: 1 at each hit's nearest frame, 0.5 on the frames beside."""
+    y = np.zeros((n_frames, len(CLASS_NAMES)), dtype=np.float32)
+    for time_s, name in hits:
+        c = CLASS_NAMES.index(name)
+        f = int(round(time_s * FRAME_RATE))
+        for df, value in ((-1, 0.5), (1, 0.5), (0, 1.0)):
+            if 0 <= f + df < n_frames:
+                y[f + df, c] = max(y[f + df, c], value)
+    return y
+
+
+def plan(seed: int, train_sessions: int, val_sessions: int, test_sessions: int, clips: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    train_files = [str(p) for p in mma_files("train")]
+    test_files = [str(p) for p in mma_files("test")]
+    tasks = []
+    for split, count in (("train", train_sessions), ("val", val_sessions)):
+        for i in range(count):
+            kit = TRAIN_KIT if rng.random() < P_TRAIN_KIT else None
+            tasks.append(
+                {
+                    "name": f"{split}{i:03d}",
+                    "split": split,
+                    "seed": int(rng.integers(2**31)),
+                    "files": train_files,
+                    "clips": clips,
+                    "p_synthetic": P_SYNTHETIC,
+                    "kit": kit,
+                    "drum_font": str(rng.choice(TRAIN_FONTS)),
+                    "other_font": str(rng.choice(TRAIN_FONTS)),
+                    "outputs": "any",
+                }
+            )
+    for i in range(test_sessions):
+        tasks.append(
+            {
+                "name": f"test{i:03d}",
+                "split": "test",
+                "seed": int(rng.integers(2**31)),
+                "files": test_files,
+                "clips": clips,
+                "p_synthetic": 0.0,
+                "kit": TEST_KIT if i % 2 else None,
+                "drum_font": TEST_FONT,
+                "other_font": TEST_FONT,
+                "outputs": "both",
+            }
+        )
+    return tasks
+
+
+def render_all(args: argparse.Namespace) -> None:
+    tasks = plan(args.seed, args.train_sessions, args.val_sessions, args.test_sessions, args.clips)
+    splits = set(args.splits.split(","))
+    tasks = [{**task, "mixed_kit_share": args.mixed_kit_share} for task in tasks if task["split"] in splits]
+    out = args.data[0]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "test" / "audio").mkdir(parents=True, exist_ok=True)
+    features: dict[str, list[np.ndarray]] = {"train": [], "val": []}
+    labels: dict[str, list[np.ndarray]] = {"train": [], "val": []}
+    truth: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for done, (task, clips) in enumerate(zip(tasks, pool.map(render_session, tasks), strict=True), 1):
+            for clip in clips:
+                if task["split"] == "test":
+                    for kind, y in clip["audio"].items():
+                        name = f"{clip['name']}_{kind}.flac"
+                        sf.write(out / "test" / "audio" / name, y, SR, subtype="PCM_16")
+                        sound = task["kit"] or task["drum_font"]
+                        truth.append({"file": name, "kind": kind, "drums": sound, "hits": clip["hits"]})
+                else:
+                    x = network_input(mel_frames(clip["audio"]["any"]))
+                    features[task["split"]].append(x.astype(np.float16))
+                    labels[task["split"]].append(targets(clip["hits"], x.shape[0]))
+            print(f"session {done}/{len(tasks)} ({time.perf_counter() - start:.0f} s)", flush=True)
+    for split in ("train", "val"):
+        if split not in splits:
+            continue
+        lengths = np.asarray([x.shape[0] for x in features[split]])
+        np.savez(
+            out / f"{split}.npz",
+            x=np.concatenate(features[split]),
+            y=np.concatenate(labels[split]),
+            lengths=lengths,
+        )
+        print(f"{split}: {len(lengths)} clips, {lengths.sum()} frames")
+    if "test" in splits:
+        (out / "test" / "truth.json").write_text(json.dumps(truth, indent=1))
+        print(f"test: {len(truth)} files")
+
+
+def _load_split(data_dir: Path, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    with np.load(data_dir / f"{split}.npz") as data:
+        x, y, lengths = data["x"], data["y"], data["lengths"]
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    return [(x[a:b].astype(np.float32), y[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def timbre(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random timbre on a crop of network input [T, N_MELS]: a shift of up to 2 mel bands (a kit
+    tuned higher or lower) and a smooth EQ of +-4 dB, applied to the mel magnitudes under the log.
+    Only a few soundfonts' kits exist here: this stretches them towards kits the model never hears."""
+    if rng.random() < P_TIMBRE:
+        shift = int(rng.integers(-2, 3))
+        if shift > 0:
+            x = np.concatenate([np.repeat(x[:, :1], shift, axis=1), x[:, :-shift]], axis=1)
+        elif shift < 0:
+            x = np.concatenate([x[:, -shift:], np.repeat(x[:, -1:], -shift, axis=1)], axis=1)
+    if rng.random() < P_TIMBRE:
+        curve_db = np.interp(np.arange(N_MELS), np.linspace(0, N_MELS - 1, 5), rng.uniform(-4.0, 4.0, 5))
+        x = np.log1p(np.expm1(x) * (10.0 ** (curve_db / 20.0))).astype(np.float32)
+    return x
+
+
+def _crops(
+    items: list[tuple[np.ndarray, np.ndarray]],
+    n: int,
+    length: int,
+    rng: np.random.Generator,
+    *,
+    augment: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for _ in range(n):
+        x, y = items[int(rng.integers(len(items)))]
+        a = int(rng.integers(max(1, x.shape[0] - length)))
+        xc, yc = x[a : a + length], y[a : a + length]
+        if augment:
+            xc = timbre(xc, rng)
+        pad = length - xc.shape[0]
+        xs.append(np.pad(xc, ((0, pad), (0, 0))))
+        ys.append(np.pad(yc, ((0, pad), (0, 0))))
+    return np.stack(xs), np.stack(ys)
+
+
+def build_model(width: int, blocks: int):  # type: ignore[no-untyped-def]  # a Keras model
+    from training.tfsetup import setup_tensorflow
+
+    tf = setup_tensorflow()
+    layers = tf.keras.layers
+    inp = layers.Input(shape=(None, N_MELS))
+    h = layers.Conv1D(width, 3, padding="same", activation="elu", name="front0")(inp)
+    h = layers.Conv1D(width, 3, padding="same", activation="elu", name="front1")(h)
+    for b in range(blocks):
+        r = layers.Conv1D(width, 3, padding="same", dilation_rate=2**b, activation="elu", name=f"block{b}")(h)
+        r = layers.Conv1D(width, 1, name=f"block{b}_mix")(r)
+        h = layers.Add()([h, r])
+    out = layers.Dense(len(CLASS_NAMES), activation="sigmoid", name="head")(h)
+    return tf.keras.Model(inp, out)
+
+
+def export(model, blocks: int, thresholds: np.ndarray) -> DrumNet:  # type: ignore[no-untyped-def]
+    def weights(name: str) -> tuple[np.ndarray, np.ndarray]:
+        kernel, bias = model.get_layer(name).get_weights()
+        return kernel.astype(np.float32), bias.astype(np.float32)
+
+    front = tuple(weights(f"front{i}") for i in range(2))
+    block_list = tuple((2**b, *weights(f"block{b}"), *weights(f"block{b}_mix")) for b in range(blocks))
+    return DrumNet(front, block_list, weights("head"), thresholds.astype(np.float32))
+
+
+def onset_f1(reference: np.ndarray, estimated: np.ndarray, window: float = TOLERANCE_S) -> tuple[int, int, int]:
+    """(matches, n_reference, n_estimated) with mir_eval's onset matching."""
+    import mir_eval
+
+    if reference.size == 0 or estimated.size == 0:
+        return 0, int(reference.size), int(estimated.size)
+    matches = mir_eval.util.match_events(reference, estimated, window)
+    return len(matches), int(reference.size), int(estimated.size)
+
+
+def _f1(m: int, r: int, e: int) -> float:
+    return 2.0 * m / (r + e) if r + e else 1.0
+
+
+def choose_thresholds(net_act: list[np.ndarray], val: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Per class, the peak threshold with the best onset F1 (50 ms) on the validation clips."""
+    out = np.full(len(CLASS_NAMES), 0.5, dtype=np.float32)
+    for c, name in enumerate(CLASS_NAMES):
+        best = -1.0
+        for threshold in np.arange(0.1, 0.96, 0.05):
+            total = np.zeros(3, dtype=np.int64)
+            for act, (_, y) in zip(net_act, val, strict=True):
+                reference = np.flatnonzero(y[:, c] == 1.0) / FRAME_RATE
+                estimated = pick_peaks(act[:, c], float(threshold)) / FRAME_RATE
+                total += onset_f1(reference, estimated)
+            score = _f1(*total)
+            if score > best:
+                best, out[c] = score, float(threshold)
+        print(f"  {name:13s} threshold {out[c]:.2f}  validation F1 {best:.3f}")
+    return out
+
+
+def train(args: argparse.Namespace) -> None:
+    from training.tfsetup import setup_tensorflow
+
+    tf = setup_tensorflow()
+    tf.random.set_seed(args.seed)
+    fit = [item for path in args.data for item in _load_split(path, "train")]
+    val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
+    print(f"{len(fit)} training clips, {len(val)} validation clips")
+    model = build_model(args.width, args.blocks)
+    # onsets are rare frames: weight them up so that the network does not learn 'never'
+    weight = np.ones(len(CLASS_NAMES), dtype=np.float32) * args.positive_weight
+
+    def loss(y_true, y_pred):  # type: ignore[no-untyped-def]
+        y_pred = tf.clip_by_value(y_pred, 1e-6, 1 - 1e-6)
+        bce = -(weight * y_true * tf.math.log(y_pred) + (1 - y_true) * tf.math.log(1 - y_pred))
+        return tf.reduce_mean(bce)
+
+    model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate, clipnorm=1.0), loss=loss)
+    print(f"parameters: {model.count_params()}")
+    rng = np.random.default_rng(args.seed)
+    vx, vy = _crops(val, 200, args.crop, np.random.default_rng(args.seed + 1))
+    best, best_weights = np.inf, model.get_weights()
+    for epoch in range(args.epochs):
+        start = time.perf_counter()
+        # the learning rate halves three times over the run
+        tf.keras.backend.set_value(model.optimizer.lr, args.learning_rate * 0.5 ** (4 * epoch // args.epochs))
+        x, y = _crops(fit, args.crops_per_epoch, args.crop, rng, augment=not args.no_timbre)
+        history = model.fit(x, y, batch_size=args.batch, epochs=1, verbose=0, shuffle=True)
+        val_loss = float(model.evaluate(vx, vy, verbose=0))
+        print(
+            f"epoch {epoch + 1:3d}  train {history.history['loss'][0]:.4f}  val {val_loss:.4f} "
+            f"({time.perf_counter() - start:.1f} s)",
+            flush=True,
+        )
+        if val_loss < best:
+            best, best_weights = val_loss, model.get_weights()
+    model.set_weights(best_weights)
+    net = export(model, args.blocks, np.full(len(CLASS_NAMES), 0.5, dtype=np.float32))
+    probe = val[0][0][None, :1500]
+    diff = float(np.abs(net.activations(probe[0]) - model.predict(probe, verbose=0)[0]).max())
+    print(f"numpy vs Keras max difference {diff:.2e}")
+    if diff > 1e-3:
+        raise SystemExit("the numpy network does not reproduce Keras' output")
+    thresholds = choose_thresholds([net.activations(x) for x, _ in val], val)
+    net = DrumNet(net.front, net.blocks, net.head, thresholds)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save(args.out, net)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", choices=("all", "render", "train"), default="all")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--train-sessions", type=int, default=60)
+    parser.add_argument("--val-sessions", type=int, default=6)
+    parser.add_argument("--test-sessions", type=int, default=8)
+    parser.add_argument("--splits", default="train,val,test", help="which renders to (re)build")
+    parser.add_argument("--clips", type=int, default=12, help="clips per session")
+    parser.add_argument("--out", type=Path, default=MODEL, help="where the weights go")
+    parser.add_argument(
+        "--data", type=Path, nargs="+", default=[OUT], help="render folders (render: the first; train: all)"
+    )
+    parser.add_argument("--no-timbre", action="store_true", help="no band shift / EQ of training crops")
+    parser.add_argument("--mixed-kit-share", type=float, default=P_MIXED_KIT)
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--blocks", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--crops-per-epoch", type=int, default=1500)
+    parser.add_argument("--crop", type=int, default=400)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--positive-weight", type=float, default=8.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    if args.stage in ("all", "render"):
+        render_all(args)
+    if args.stage in ("all", "train"):
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
