@@ -594,6 +594,10 @@ class ModelsResponse(BaseModel):
         default_factory=list,
         description="Models the mixing advice uses (the role classifier): loaded, or the reason it is not.",
     )
+    transcription: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Models /api/v1/transcribe uses (pitched, drums): there, loaded (on first use), or why not.",
+    )
     generation: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Models every generation backend uses (the learned drum and bass velocities): loaded, "

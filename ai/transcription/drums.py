@@ -255,6 +255,11 @@ def _cached_shipped() -> DrumNet:
     return load(SHIPPED_MODEL)
 
 
+def drum_net_loaded() -> bool:
+    """Whether a request has loaded the shipped network already (nothing is loaded here)."""
+    return _cached_shipped.cache_info().currsize > 0
+
+
 def shipped_drum_net() -> DrumNet:
     """models/drum_transcription.npz, loaded once (behind a lock); ModelUnavailable when missing or
     malformed."""

@@ -132,6 +132,11 @@ def _import_basic_pitch() -> tuple[ModuleType, Path]:
     return note_creation, Path(basic_pitch.__file__).parent / "saved_models" / "icassp_2022" / "nmp.onnx"
 
 
+def loaded_model() -> PitchedModel | None:
+    """The model if a request has loaded it already, else None (nothing is loaded here)."""
+    return _model
+
+
 def load_model() -> PitchedModel:
     """The basic-pitch model (loaded on first use; raises ModelUnavailable if it cannot be)."""
     global _model

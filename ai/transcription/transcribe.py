@@ -3,10 +3,11 @@ quantisation to it, and a MIDI file whose tempo map follows the recording."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -15,11 +16,8 @@ from ai.analysis.pipeline import analyze
 from ai.audio.decode import DecodedAudio
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, NoteOptions, transcribe_pitched
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times
-from utils.errors import ModelUnavailable
 
 Instrument = Literal["pitched", "drums"]
-DRUMS_MODULE = "ai.transcription.drums"
-DRUM_MODEL_FILE = "models/drum_transcription (helper B's drum transcription model)"
 
 
 @dataclass(frozen=True)
@@ -62,15 +60,13 @@ class Transcription:
 
 
 def drum_transcriber() -> tuple[Callable[[DecodedAudio], Sequence[Any]], str]:
-    """The drum model's ``transcribe_drums`` and the model's name; ModelUnavailable while it is absent."""
-    try:
-        module = importlib.import_module(DRUMS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != DRUMS_MODULE:
-            raise
-        raise ModelUnavailable(f"drum transcription is not installed: {DRUM_MODEL_FILE} is missing") from exc
-    function: Callable[[DecodedAudio], Sequence[Any]] = module.transcribe_drums
-    return function, str(getattr(module, "MODEL_NAME", "dawg-drum-transcription"))
+    """The drum model's ``transcribe_drums`` and the model's name, its network loaded (ModelUnavailable,
+    503, when models/drum_transcription.npz is missing or broken). Imported here, not at the top, so
+    that pitched transcription never loads the drum code."""
+    from ai.transcription import drums
+
+    drums.shipped_drum_net()
+    return drums.transcribe_drums, drums.MODEL_NAME
 
 
 DRUM_NOTE_S = 0.1  # drum hits are onsets: written as 100 ms notes
@@ -120,3 +116,34 @@ def transcribe(
         quantize=quantize_text if quantize is not None else None,
         grid=grid,
     )
+
+
+def describe_transcription_models() -> list[dict[str, Any]]:
+    """What /api/v1/models and the status file say of the transcription models, without loading them
+    (each loads on its first request): the file, whether it is there, whether it is loaded."""
+    from ai.transcription import drums, pitched
+
+    spec = importlib.util.find_spec("basic_pitch")
+    onnx = (
+        Path(spec.origin).parent / "saved_models" / "icassp_2022" / "nmp.onnx" if spec and spec.origin else None
+    )
+    runtime = importlib.util.find_spec("onnxruntime") is not None
+    pitched_entry: dict[str, Any] = {
+        "name": pitched.MODEL_NAME,
+        "family": "transcription",
+        "serves": "pitched notes of /api/v1/transcribe (basic-pitch's ONNX model, run with onnxruntime)",
+        "path": str(onnx) if onnx else None,
+        "available": bool(onnx and onnx.is_file() and runtime),
+        "loaded": pitched.loaded_model() is not None,
+    }
+    if not pitched_entry["available"]:
+        pitched_entry["error"] = "basic-pitch 0.4.0 or onnxruntime is not installed (scripts/setup.sh installs them)"
+    drum_entry: dict[str, Any] = {
+        "name": drums.MODEL_NAME,
+        "family": "transcription",
+        "serves": "drum hits of /api/v1/transcribe?instrument=drums",
+        "path": str(drums.SHIPPED_MODEL),
+        "available": drums.SHIPPED_MODEL.is_file(),
+        "loaded": drums.drum_net_loaded(),
+    }
+    return [pitched_entry, drum_entry]

@@ -11,6 +11,7 @@ from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
 from ai.generation.dynamics import describe_dynamics
 from ai.mixing.role_model import describe_role_model
+from ai.transcription.transcribe import describe_transcription_models
 from api.deps import EngineDep
 from api.schemas import HealthResponse, ModelsResponse
 from api.startup import live_endpoints, status_snapshot
@@ -60,5 +61,6 @@ async def models(engine: EngineDep) -> ModelsResponse:
         default_for=default_for,
         analysis=[describe_shipped_level_model(), describe_shipped_beat_net()],
         mixing=[describe_role_model()],
+        transcription=describe_transcription_models(),
         generation=[describe_dynamics(engine.settings.models_dir)],
     )

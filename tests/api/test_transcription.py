@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib
-import importlib.util
 import io
 import time
 from pathlib import Path
@@ -152,26 +150,22 @@ def test_silence_gives_no_notes_and_a_default_grid(client: TestClient) -> None:
     assert body["notes"] == [] and body["tempo"] is None and body["tempo_map_bpm"] == [120.0]
 
 
-def drum_model_installed() -> bool:
-    """Helper B's drum module and its shipped model file are both there."""
-    if importlib.util.find_spec("ai.transcription.drums") is None:
-        return False
-    shipped = getattr(importlib.import_module("ai.transcription.drums"), "SHIPPED_MODEL", None)
-    return isinstance(shipped, Path) and shipped.is_file()
+def test_drums_without_the_drum_model_is_503(
+    client: TestClient, song_wav: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai.transcription import drums
 
-
-DRUMS_INSTALLED = drum_model_installed()
-
-
-@pytest.mark.skipif(DRUMS_INSTALLED, reason="the drum model is installed")
-def test_drums_without_the_drum_model_is_503(client: TestClient, song_wav: bytes) -> None:
-    response = post(client, song_wav, instrument="drums")
+    monkeypatch.setattr(drums, "SHIPPED_MODEL", Path("/nonexistent/drum_transcription.npz"))
+    drums._cached_shipped.cache_clear()
+    try:
+        response = post(client, song_wav, instrument="drums")
+    finally:
+        drums._cached_shipped.cache_clear()
     assert response.status_code == 503
     assert response.json()["error"] == "model_unavailable"
-    assert "drum" in response.json()["detail"]
+    assert "drum transcription model" in response.json()["detail"]
 
 
-@pytest.mark.skipif(not DRUMS_INSTALLED, reason="the drum model is not installed")
 def test_drums_are_gm_drum_notes_on_channel_10(client: TestClient, song_wav: bytes) -> None:
     response = post(client, song_wav, instrument="drums")
     assert response.status_code == 200, response.text
@@ -196,3 +190,13 @@ def test_as_a_job(client: TestClient, song_wav: bytes) -> None:
 
 def test_the_route_is_listed_with_the_served_endpoints(client: TestClient) -> None:
     assert "POST /api/v1/transcribe" in client.get("/").json()["endpoints"]
+
+
+def test_models_lists_the_transcription_models_and_whether_they_are_loaded(client: TestClient, song_wav: bytes) -> None:
+    assert post(client, song_wav).status_code == 200  # loads the pitched model
+    entries = {m["name"]: m for m in client.get("/api/v1/models").json()["transcription"]}
+    assert set(entries) == {"basic-pitch-icassp-2022", "drum_transcription"}
+    assert entries["basic-pitch-icassp-2022"]["available"] and entries["basic-pitch-icassp-2022"]["loaded"]
+    assert entries["drum_transcription"]["path"].endswith("models/drum_transcription.npz")
+    status = client.get("/api/v1/status").json()
+    assert {"basic-pitch-icassp-2022", "drum_transcription"} <= {m["name"] for m in status["ai_models"]}
