@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ai.analysis.features import SharedFeatures
+from ai.tcn import tcn_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -58,28 +59,6 @@ def network_input(mel: np.ndarray) -> np.ndarray:
     return np.log1p(INPUT_GAMMA * mel.T / max(reference, 1e-12)).astype(np.float32)
 
 
-def _elu(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
-
-
-def _conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
-    """'same'-padded dilated 1-D convolution, Keras layout.
-
-    x: [T, C_in]; kernel: [k, C_in, C_out] (odd k); bias: [C_out] -> [T, C_out].
-    """
-    k = kernel.shape[0]
-    if k == 1:
-        result: np.ndarray = x @ kernel[0] + bias
-        return result
-    pad = (k - 1) // 2 * dilation
-    padded = np.pad(x, ((pad, pad), (0, 0)))
-    out = np.broadcast_to(bias, (x.shape[0], kernel.shape[2])).copy()
-    for tap in range(k):
-        start = tap * dilation
-        out += padded[start : start + x.shape[0]] @ kernel[tap]
-    return out
-
-
 @dataclass(frozen=True)
 class BeatNet:
     """The network's weights (float32 arrays in the Keras layout) and how they are wired."""
@@ -95,14 +74,7 @@ class BeatNet:
 
     def activations(self, x: np.ndarray) -> np.ndarray:
         """x: [T, n_mels] from :func:`network_input` -> [T, 2] beat and downbeat probabilities."""
-        h = np.asarray(x, dtype=np.float32)
-        for kernel, bias in self.front:
-            h = _elu(_conv1d(h, kernel, bias))
-        for dilation, kernel, bias, mix, mix_bias in self.blocks:
-            h = h + _conv1d(_elu(_conv1d(h, kernel, bias, dilation)), mix, mix_bias)
-        logits = h @ self.head[0] + self.head[1]
-        result: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
-        return result
+        return tcn_probabilities(x, self.front, self.blocks, self.head)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai.analysis.beat_net import SHIPPED_MODEL, BeatNet, _conv1d, beat_activations, from_arrays, load, network_input
+from ai.analysis.beat_net import SHIPPED_MODEL, BeatNet, beat_activations, from_arrays, load, network_input
+from ai.tcn import conv1d
 
 
 def _reference_conv(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int) -> np.ndarray:
@@ -31,7 +32,7 @@ def test_convolution_matches_its_definition(k: int, dilation: int) -> None:
     kernel = rng.standard_normal((k, 3, 2))
     bias = rng.standard_normal(2)
     np.testing.assert_allclose(
-        _conv1d(x, kernel, bias, dilation), _reference_conv(x, kernel, bias, dilation), atol=1e-10
+        conv1d(x, kernel, bias, dilation), _reference_conv(x, kernel, bias, dilation), atol=1e-10
     )
 
 
