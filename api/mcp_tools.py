@@ -38,6 +38,8 @@ from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
 from api.local_client import form_fields
 from api.schemas import (
+    AccompanimentParams,
+    AccompanimentResponse,
     AnalysisResponse,
     AutoLevelResponse,
     CommandParams,
@@ -48,6 +50,8 @@ from api.schemas import (
     MixingResponse,
     ProjectAnalysisResponse,
     ProjectParams,
+    TranscriptionParams,
+    TranscriptionResponse,
     TransportResponse,
 )
 
@@ -170,6 +174,8 @@ def described(model: type[BaseModel], name: str, note: str = "") -> Any:
 
 G = GenerationParams
 M = MixingParams
+T = TranscriptionParams
+A = AccompanimentParams
 Style = Annotated[str | None, described(G, "genre", f"One of: {', '.join(DRUM_STYLES)} (or an alias such as funky).")]
 Key = Annotated[str | None, described(G, "key")]
 Scale = Annotated[str | None, described(G, "scale")]
@@ -259,6 +265,17 @@ def _analysis_summary(body: dict[str, Any]) -> str:
         f"{body.get('time_signature') or 'meter ?'}, key {body.get('key') or '?'}, "
         f"{_number(body.get('loudness_lufs'), ' LUFS')} integrated, {len(body.get('chords') or [])} chord spans."
     )
+
+
+def _transcription_summary(body: dict[str, Any]) -> str:
+    return (
+        f"{len(body.get('notes') or [])} {body.get('instrument', '')} notes by {body.get('model')}, tempo "
+        f"{_number(body.get('tempo'), ' BPM')}, {body.get('time_signature') or 'meter ?'}; the .mid is midi_base64."
+    )
+
+
+def _accompaniment_summary(body: dict[str, Any]) -> str:
+    return f"{', '.join(body.get('parts') or [])} for the recording (seed {body.get('seed')}); the .mid is midi_base64."
 
 
 def _mixing_summary(body: dict[str, Any]) -> str:
@@ -437,6 +454,37 @@ def build_mcp_server(
                 raise ToolError("audio_base64: not valid base64") from exc
             upload = Upload("file", filename or "audio", data)
         return await caller.post("/api/v1/analyze/audio", {}, [upload], summarise=_analysis_summary)
+
+    @server.tool(title="Transcribe audio to MIDI", annotations=reads)
+    async def transcribe(
+        path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
+        instrument: Annotated[Literal["pitched", "drums"], described(T, "instrument")] = "pitched",
+        quantize: Annotated[str | None, described(T, "quantize")] = None,
+    ) -> Annotated[CallToolResult, TranscriptionResponse]:
+        """Notes of a recording as MIDI (POST /api/v1/transcribe): pitched notes with velocities and pitch bends,
+        or drum hits as GM drum notes, on the recording's own beat grid (a tempo at every beat)."""
+        values = {"instrument": instrument, "quantize": quantize}
+        return await caller.post(
+            "/api/v1/transcribe", values, [_upload("file", path, "path")], summarise=_transcription_summary
+        )
+
+    @server.tool(title="Accompany a recording", annotations=makes)
+    async def accompany(
+        path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
+        parts: Annotated[str | None, described(A, "parts")] = None,
+        style: Annotated[str | None, described(A, "style")] = None,
+        seed: Annotated[int | None, described(A, "seed")] = None,
+        temperature: Annotated[float, described(A, "temperature")] = 1.0,
+        density: Annotated[float, described(A, "density")] = 0.5,
+        model: Annotated[str | None, described(A, "model")] = None,
+    ) -> Annotated[CallToolResult, AccompanimentResponse]:
+        """Drums, bass (and a pad) that follow a recording's own beats, meter, key and chords, as one MIDI file
+        whose tempo map lines up with the audio (POST /api/v1/generate/accompaniment)."""
+        values = {"parts": parts, "style": style, "seed": seed, "temperature": temperature, "density": density}
+        values["model"] = model
+        return await caller.post(
+            "/api/v1/generate/accompaniment", values, [_upload("file", path, "path")], summarise=_accompaniment_summary
+        )
 
     async def mix(
         path: str,

@@ -49,6 +49,8 @@ TOOLS = {
     "analyze_project",
     "command",
     "transport",
+    "transcribe",
+    "accompany",
 }
 GENERATION_TOOLS = ("generate_drums", "generate_bassline", "generate_melody")
 SR = 44100
@@ -219,6 +221,24 @@ async def test_analyze_audio_answers_what_the_rest_endpoint_answers(engine: str,
     assert_same_answer(by_path, response)
     assert by_value.structured_content == response.json()
     assert response.json()["key"] == "G major" and "G major" in text_of(by_path)
+
+
+async def test_transcribe_and_accompany_answer_what_the_rest_endpoints_answer(
+    engine: str, files: dict[str, Path]
+) -> None:
+    song = files["song"]
+    upload = {"file": ("song.wav", song.read_bytes(), "audio/wav")}
+    async with over_http(engine) as client:
+        notes = await client.call_tool("transcribe", {"path": str(song), "quantize": "1/16"})
+        parts = await client.call_tool("accompany", {"path": str(song), "seed": 4, "model": "theory"})
+    assert_same_answer(notes, await rest(engine, "/api/v1/transcribe", data={"quantize": "1/16"}, files=upload))
+    accompanied = await rest(
+        engine, "/api/v1/generate/accompaniment", data={"seed": "4", "model": "theory"}, files=upload
+    )
+    assert not parts.is_error, text_of(parts)
+    timeless = {k: v for k, v in accompanied.json().items() if k != "seconds"}  # how long each stage took
+    assert {k: v for k, v in (parts.structured_content or {}).items() if k != "seconds"} == timeless
+    assert timeless["seed"] == 4 and timeless["midi_base64"]
 
 
 async def test_mixing_tools_answer_what_the_rest_endpoints_answer(engine: str, files: dict[str, Path]) -> None:
