@@ -22,11 +22,13 @@ from ai.generation.base import Part
 from ai.generation.primer import primer_part
 from api.generation_input import primer_bytes
 from api.params import RequestInput, read_upload
+from api.routes.accompaniment import accompaniment_work
 from api.routes.analysis import analyze_audio_work
 from api.routes.core import transport_work
 from api.routes.generation import PRIMER_MAX_BYTES, generate_work
 from api.routes.mixing import auto_level_work, render_work, suggest_work
 from api.routes.projects import analyze_project_work
+from api.routes.transcription import transcribe_work
 from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
 from api.state import EngineState
 from utils.errors import CommandNotAvailable, InvalidParameter, NoAudioFound
@@ -38,6 +40,7 @@ GENERATE_PATHS: dict[Part, str] = {
 }
 GENERATE_ACTIONS: dict[str, Part] = {"generate_drums": "drums", "generate_bass": "bass", "generate_melody": "melody"}
 MIX_UPLOADS = ("files", "master", "reference")
+RECORDING_PATHS = {"transcribe": "/api/v1/transcribe", "accompany": "/api/v1/generate/accompaniment"}
 MIX_PATHS = {
     "mixing_suggest": "/api/v1/mixing/suggest",
     "auto_level": "/api/v1/mixing/auto_level",
@@ -92,6 +95,14 @@ async def plan_command(
         if upload is None and need_uploads:
             raise InvalidParameter("file", "to answer about a recording, upload it as the multipart field 'file'")
         return CommandPlan(action, "/api/v1/analyze/audio", {}, {"file": [upload]} if upload else {})
+    if action in ("transcribe", "accompany"):
+        upload = inp.file("file") or inp.file("audio")
+        if upload is None and need_uploads:
+            raise InvalidParameter("file", f"to {action} a recording, upload it as the multipart field 'file'")
+        values = dict(params)
+        if action == "accompany":
+            values.update({k: v for k, v in passthrough.items() if k in ("seed", "model")})
+        return CommandPlan(action, RECORDING_PATHS[action], values, {"file": [upload]} if upload else {})
     if action in MIX_PATHS:
         values = {k: v for k, v in params.items() if k in ("target", "master")}
         if passthrough.get("project_id"):
@@ -139,6 +150,10 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
         result = await generate_work(engine, inp, None if plan.part == "drums" else plan.part)
     elif plan.action == "analyze_audio":  # through the routes' response models, as the routes answer
         result = AnalysisResponse.model_validate(await analyze_audio_work(engine, inp))
+    elif plan.action == "transcribe":
+        result = await transcribe_work(engine, inp)
+    elif plan.action == "accompany":
+        result = await accompaniment_work(engine, inp)
     elif plan.action == "mixing_suggest":
         result = MixingResponse.model_validate(await suggest_work(engine, inp))
     elif plan.action == "auto_level":

@@ -27,6 +27,17 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
         return _generation(body)
     if action == "analyze_audio":
         return _analysis(body, params.get("question"))
+    if action == "transcribe":
+        what = "drum hits" if body.get("instrument") == "drums" else "notes"
+        return (
+            f"I wrote down {len(body.get('notes') or [])} {what}, on its beat grid at about {_bpm(body.get('tempo'))}."
+        )
+    if action == "accompany":
+        parts = " and ".join(body.get("parts") or []) or "parts"
+        return (
+            f"Here are {parts} for your recording: {body.get('bars')} bars of {body.get('time_signature')} in "
+            f"{body.get('key')}, following its beats at about {_bpm(body.get('tempo'))}."
+        )
     if action == "mixing_suggest":
         return _mixing(body)
     if action == "auto_level":

@@ -78,6 +78,22 @@ ACTIONS: dict[str, ActionInfo] = {
             "POST /api/v1/analyze/audio",
         ),
         ActionInfo(
+            "transcribe",
+            "turn the uploaded recording into MIDI: its notes, or its drum hits",
+            "transcribe this to midi",
+            ("instrument",),
+            "engine",
+            "POST /api/v1/transcribe",
+        ),
+        ActionInfo(
+            "accompany",
+            "drums, bass and a pad that follow the uploaded recording",
+            "accompany this recording",
+            ("style", "parts"),
+            "engine",
+            "POST /api/v1/generate/accompaniment",
+        ),
+        ActionInfo(
             "mixing_suggest",
             "mixing advice for the tracks",
             "how's my mix?",

@@ -4,7 +4,9 @@ The parameters are read first (:mod:`ai.commands.slots`); the action is then dec
 list of rules, most specific first, so that a word shared by two actions goes to the one its
 context names:
 
-1. track control: mute / unmute / solo (a verb, then a track number or name);
+1. track control: mute / unmute / solo (a verb, then a track number or name); then a recording to
+   turn into MIDI ("transcribe this", "turn this into midi") or to accompany ("accompany this",
+   "a backing band for this", "play along with this");
 2. an analysis question: "what key is this", "how loud is this master", "is this in 4/4";
 3. projects and tracks: "create a new project", "add a track called ...";
 4. mixing: render_mix ("render", "bounce", "mix down", "master it") before export_project
@@ -142,6 +144,13 @@ _CONTINUE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("add", "on", "to"),
 )
 _PLAYBACK_WORDS = frozenset({"playing", "playback", "play"})
+_TRANSCRIBE_WORDS = frozenset({"transcribe", "transcription", "transcribed"})
+_TO_MIDI = (("into", "midi"), ("to", "midi"), ("as", "midi"), ("in", "midi"))
+_MIDI_VERBS = frozenset({"turn", "convert", "make", "get", "give", "extract"})
+"""Verbs that turn a recording into MIDI; "export ... to midi" is the project's export."""
+_ACCOMPANY_WORDS = frozenset({"accompany", "accompaniment", "accompanying", "backing"})
+_ALONG = (("play", "along"), ("jam", "along"), ("jam", "with"), ("play", "along", "with"))
+_ACCOMPANY_PARTS = {"drums": "drums", "bass": "bass"}
 _STOP_WORDS = frozenset({"stop", "pause", "halt", "stopping"})
 _PLAY_WORDS = frozenset({"resume", "unpause", "replay"})
 _START_OBJECTS = frozenset({"song", "track", "music", "playback", "playing", "it", "project", "beat", "from"})
@@ -416,6 +425,23 @@ def _is_mixing_suggest(words: Sequence[str], has_part: bool) -> bool:
 
 
 # --- continue and transport ---------------------------------------------------------------------------
+def _is_transcribe(words: Sequence[str]) -> bool:
+    """ "transcribe this", "turn this into midi", "convert the recording to midi"."""
+    if set(words) & _TRANSCRIBE_WORDS:
+        return True
+    present = set(words)
+    if present & {"export", "project"}:
+        return False
+    return any(_has(words, phrase) for phrase in _TO_MIDI) and bool(present & _MIDI_VERBS)
+
+
+def _is_accompany(words: Sequence[str]) -> bool:
+    """ "accompany this", "a backing band for this recording", "play along with this"."""
+    if set(words) & _ACCOMPANY_WORDS:
+        return True
+    return any(_has(words, phrase) for phrase in _ALONG) and bool(set(words) & _REFERENTS)
+
+
 def _is_continue(words: Sequence[str]) -> bool:
     present = set(words)
     for i, word in enumerate(words):
@@ -548,6 +574,12 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
     if track is not None:
         value = _track_param(tokens, words, track[1])
         return track[0], ({"track": value} if value is not None else {}), None
+    if _is_transcribe(words):
+        drums = any(m.part == "drums" for m in mentions)
+        return "transcribe", ({"instrument": "drums"} if drums else {}), None
+    if _is_accompany(words):
+        parts = sorted({_ACCOMPANY_PARTS[m.part] for m in mentions if m.part in _ACCOMPANY_PARTS})
+        return "accompany", ({"parts": ",".join(parts)} if parts else {}), None
     slots.question(scan)
     asks = "question" in scan.slots and not has_generation
     if asks and _has_question_starter(scan):

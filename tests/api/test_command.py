@@ -179,3 +179,22 @@ def test_help_lists_every_action(client: TestClient) -> None:
     body = client.post("/api/v1/command", data={"text": "what can you do"}).json()
     actions = {entry["action"] for entry in body["result"]["commands"]}
     assert {"generate_drums", "analyze_audio", "play", "mute_track", "help"} <= actions
+
+
+def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -> None:
+    audio = wav_bytes(song_in_g_major())
+    upload = {"file": ("idea.wav", audio, "audio/wav")}
+    notes = client.post("/api/v1/command", data={"text": "turn this into midi"}, files=upload)
+    direct_notes = client.post("/api/v1/transcribe", files=upload)
+    assert notes.status_code == 200, notes.text
+    assert notes.json()["action"] == "transcribe" and notes.json()["result"] == direct_notes.json()
+    assert notes.json()["speech"].startswith(f"I wrote down {len(direct_notes.json()['notes'])} notes")
+    band = client.post(
+        "/api/v1/command", data={"text": "play along with this in a funk style", "seed": "9"}, files=upload
+    )
+    direct_band = client.post("/api/v1/generate/accompaniment", data={"style": "funk", "seed": "9"}, files=upload)
+    assert band.status_code == 200, band.text
+    assert band.json()["action"] == "accompany" and band.json()["params"] == {"style": "funk"}
+    assert band.json()["result"]["midi_base64"] == direct_band.json()["midi_base64"]
+    missing = client.post("/api/v1/command", json={"text": "transcribe this"})
+    assert missing.status_code == 422 and "'file'" in missing.json()["detail"]

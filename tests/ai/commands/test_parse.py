@@ -26,6 +26,8 @@ from ai.commands.tokens import MAX_PARSE_CHARS, tokenize
 
 DEV = Path(__file__).resolve().parents[2] / "data" / "commands" / "dev.jsonl"
 DOC_ACTIONS = {
+    "transcribe",
+    "accompany",
     "generate_drums",
     "generate_bass",
     "generate_melody",
@@ -315,6 +317,8 @@ def test_seven_bars_is_no_seventh_chord() -> None:
 
 # --- every action ---------------------------------------------------------------------------------------
 ACTION_CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("transcribe the drums in this", "transcribe", {"instrument": "drums"}),
+    ("play along with this recording, reggae", "accompany", {"style": "reggae"}),
     ("hey jarvis can you lay down a funky drum groove at 96", "generate_drums", {"style": "funk", "tempo": 96}),
     ("throw in some percussion", "generate_drums", {}),
     (
@@ -391,7 +395,7 @@ def test_every_documented_action_is_covered() -> None:
 def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
-        "question", "target", "master", "format", "project_id", "track", "name", "template",
+        "question", "target", "master", "format", "project_id", "track", "name", "template", "instrument", "parts",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -620,3 +624,18 @@ def test_no_web_framework_in_ai() -> None:
     repo = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
     assert out.stdout.strip() == "False"
+
+
+def test_recordings_to_transcribe_or_accompany() -> None:
+    cases = {
+        "transcribe this": ("transcribe", {}),
+        "convert this recording to midi please": ("transcribe", {}),
+        "transcribe the drums in this": ("transcribe", {"instrument": "drums"}),
+        "export the project to midi": ("export_project", {"format": "midi"}),
+        "accompany this": ("accompany", {}),
+        "can you play along with this recording in a funk style": ("accompany", {"style": "funk"}),
+        "give me a backing track with drums and bass for this song": ("accompany", {"parts": "bass,drums"}),
+    }
+    for text, (action, params) in cases.items():
+        parsed = parse_command(text)
+        assert (parsed.action, parsed.params) == (action, params), text
