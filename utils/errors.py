@@ -102,6 +102,13 @@ class CoreBadResponse(CoreError):
     code = "core_bad_response"
 
 
+class RendererUnavailable(EngineError):
+    """The audio renderer (the FluidSynth program or its soundfont) is missing or failed."""
+
+    status_code = 503
+    code = "renderer_unavailable"
+
+
 class CommandNotUnderstood(EngineError):
     """A text command the parser cannot map to one action (unknown or ambiguous)."""
 

@@ -38,7 +38,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.music_theory import Chord, Key, parse_chord, parse_key
-from utils.errors import EngineError, InvalidParameter
+from utils.errors import EngineError, InvalidParameter, RendererUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -438,27 +438,44 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]]) -> bytes:
 # ---------------------------------------------------------------------------------- preview
 
 
+RENDER_TIMEOUT_S = 300  # FluidSynth renders a 3-minute part in about 1 s here
+
+
 def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUNDFONT) -> np.ndarray:
     """np.ndarray [shape=(2, n), float32]: the sum of ``midis`` rendered by the FluidSynth CLI (with its
     reverb), one process per file at once: the synthesis is the preview's slow step, and the parts
     (drums; bass and pad) render on separate cores."""
     if not soundfont.is_file():
-        raise FileNotFoundError(f"soundfont {soundfont} is missing (scripts/setup.sh installs fluid-soundfont-gm)")
+        raise RendererUnavailable(f"the preview's soundfont {soundfont} is missing (scripts/setup.sh installs it)")
     with tempfile.TemporaryDirectory(prefix="dawg_accomp_") as tmp:
         running = []
-        for i, midi in enumerate(midis):
-            mid_path, wav_path = Path(tmp) / f"part{i}.mid", Path(tmp) / f"part{i}.wav"
-            mid_path.write_bytes(midi)
-            command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
-                       "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
-            running.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), wav_path))
-        rendered = []
-        for process, wav_path in running:
-            _, err = process.communicate(timeout=300)
-            if process.returncode:
-                raise RuntimeError(f"fluidsynth failed ({process.returncode}): {err.decode(errors='replace')[-300:]}")
-            data, _ = sf.read(wav_path, dtype="float32", always_2d=True)
-            rendered.append(data.T)
+        try:
+            for i, midi in enumerate(midis):
+                mid_path, wav_path = Path(tmp) / f"part{i}.mid", Path(tmp) / f"part{i}.wav"
+                mid_path.write_bytes(midi)
+                command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
+                           "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
+                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                running.append((process, wav_path))
+            rendered = []
+            for process, wav_path in running:
+                _, err = process.communicate(timeout=RENDER_TIMEOUT_S)
+                if process.returncode:
+                    tail = err.decode(errors="replace")[-300:]
+                    raise RendererUnavailable(f"fluidsynth failed rendering the preview ({process.returncode}): {tail}")
+                data, _ = sf.read(wav_path, dtype="float32", always_2d=True)
+                rendered.append(data.T)
+        except FileNotFoundError as exc:
+            raise RendererUnavailable(
+                "the preview needs the fluidsynth program (scripts/setup.sh installs it)"
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise RendererUnavailable(f"fluidsynth did not finish the preview within {RENDER_TIMEOUT_S} s") from exc
+        finally:
+            for process, _ in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
     out = np.zeros((2, max(r.shape[1] for r in rendered)), dtype=np.float32)
     for r in rendered:
         out[:, : r.shape[1]] += r[:2] if r.shape[0] >= 2 else np.vstack([r, r])

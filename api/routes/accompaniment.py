@@ -29,9 +29,14 @@ router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
 _DOCS = openapi_params(AccompanimentParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."})
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
-    **{code: {"model": ErrorBody} for code in (413, 415, 503)},
+    **{code: {"model": ErrorBody} for code in (413, 415)},
     422: {"model": ErrorBody, "description": "invalid_parameter; undecodable_audio; no_beat: no pulse to follow."},
     **JOB_RESPONSES,
+    503: {
+        "model": ErrorBody,
+        "description": "model_unavailable (a named model not loaded); renderer_unavailable (the preview's FluidSynth "
+        "or soundfont missing); queue_full with async=true (Retry-After).",
+    },
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -127,3 +128,20 @@ def test_as_a_job_gives_the_same_midi(client: TestClient, song: tuple[bytes, np.
     assert status["state"] == "succeeded" and status["kind"] == "generate.accompaniment", status
     result = client.get(job["result_url"])
     assert result.status_code == 200 and result.content == sync.content
+
+
+def test_a_missing_fluidsynth_is_an_honest_503_not_a_500(
+    client: TestClient, song: tuple[bytes, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fluidsynth program on it
+    response = client.post(
+        "/api/v1/generate/accompaniment",
+        data={"preview": "wav", "seed": "1", "model": "theory"},
+        files={"file": ("song.wav", song[0], "audio/wav")},
+    )
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "renderer_unavailable" and "fluidsynth" in response.json()["detail"]
+    without_preview = client.post(
+        "/api/v1/generate/accompaniment", data={"seed": "1", "model": "theory"}, files={"file": ("song.wav", song[0])}
+    )
+    assert without_preview.status_code == 200
