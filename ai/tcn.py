@@ -53,3 +53,58 @@ def tcn_probabilities(
     logits = h @ head[0] + head[1]
     result: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
     return result
+
+
+def tcn_arrays(
+    front: Sequence[FrontLayer], blocks: Sequence[ResidualBlock], head: tuple[np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The weights as named arrays (front{i}_kernel, block{i}_dilation, ..., head_kernel) for an .npz."""
+    arrays: dict[str, np.ndarray] = {}
+    for i, (kernel, bias) in enumerate(front):
+        arrays[f"front{i}_kernel"], arrays[f"front{i}_bias"] = kernel, bias
+    for i, (dilation, kernel, bias, mix, mix_bias) in enumerate(blocks):
+        arrays[f"block{i}_dilation"] = np.asarray(dilation, dtype=np.int64)
+        arrays[f"block{i}_kernel"], arrays[f"block{i}_bias"] = kernel, bias
+        arrays[f"block{i}_mix_kernel"], arrays[f"block{i}_mix_bias"] = mix, mix_bias
+    arrays["head_kernel"], arrays["head_bias"] = head
+    return arrays
+
+
+def tcn_from_arrays(
+    arrays: dict[str, np.ndarray], *, n_inputs: int | None = None, n_outputs: int | None = None
+) -> tuple[tuple[FrontLayer, ...], tuple[ResidualBlock, ...], tuple[np.ndarray, np.ndarray]]:
+    """(front, blocks, head) from :func:`tcn_arrays`'s names, checked to wire together (and to read
+    ``n_inputs`` features and give ``n_outputs`` when given); ValueError when they do not."""
+
+    def get(name: str) -> np.ndarray:
+        if name not in arrays:
+            raise ValueError(f"missing array {name!r}")
+        return np.asarray(arrays[name], dtype=np.float32)
+
+    front: list[FrontLayer] = []
+    while f"front{len(front)}_kernel" in arrays:
+        i = len(front)
+        front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
+    if not front:
+        raise ValueError("no front-end layers")
+    if n_inputs is not None and front[0][0].shape[1] != n_inputs:
+        raise ValueError(f"the front end does not read {n_inputs} features")
+    width = front[-1][0].shape[2]
+    blocks: list[ResidualBlock] = []
+    while f"block{len(blocks)}_kernel" in arrays:
+        i = len(blocks)
+        block = (
+            int(np.asarray(arrays[f"block{i}_dilation"])),
+            get(f"block{i}_kernel"),
+            get(f"block{i}_bias"),
+            get(f"block{i}_mix_kernel"),
+            get(f"block{i}_mix_bias"),
+        )
+        dilation, kernel, _, mix, _ = block
+        if kernel.shape[1] != width or mix.shape[2] != width or kernel.shape[0] % 2 == 0 or dilation < 1:
+            raise ValueError("residual blocks do not match the front end's width")
+        blocks.append(block)
+    head = (get("head_kernel"), get("head_bias"))
+    if head[0].shape[0] != width or (n_outputs is not None and head[0].shape[1] != n_outputs):
+        raise ValueError(f"head kernel has shape {head[0].shape}, expected ({width}, {n_outputs or 'n'})")
+    return tuple(front), tuple(blocks), head

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ai.analysis.features import SharedFeatures
-from ai.tcn import tcn_probabilities
+from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -78,52 +78,17 @@ class BeatNet:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""
-        arrays: dict[str, np.ndarray] = {"frame_rate": np.asarray(self.frame_rate, dtype=np.float64)}
-        for i, (kernel, bias) in enumerate(self.front):
-            arrays[f"front{i}_kernel"], arrays[f"front{i}_bias"] = kernel, bias
-        for i, (dilation, kernel, bias, mix, mix_bias) in enumerate(self.blocks):
-            arrays[f"block{i}_dilation"] = np.asarray(dilation, dtype=np.int64)
-            arrays[f"block{i}_kernel"], arrays[f"block{i}_bias"] = kernel, bias
-            arrays[f"block{i}_mix_kernel"], arrays[f"block{i}_mix_bias"] = mix, mix_bias
-        arrays["head_kernel"], arrays["head_bias"] = self.head
+        arrays = tcn_arrays(self.front, self.blocks, self.head)
+        arrays["frame_rate"] = np.asarray(self.frame_rate, dtype=np.float64)
         return arrays
 
 
 def from_arrays(arrays: dict[str, np.ndarray]) -> BeatNet:
     """Build a :class:`BeatNet` from named arrays; ValueError when they do not wire together."""
-
-    def get(name: str) -> np.ndarray:
-        if name not in arrays:
-            raise ValueError(f"missing array {name!r}")
-        return np.asarray(arrays[name], dtype=np.float32)
-
-    front: list[tuple[np.ndarray, np.ndarray]] = []
-    while f"front{len(front)}_kernel" in arrays:
-        i = len(front)
-        front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
-    blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    while f"block{len(blocks)}_kernel" in arrays:
-        i = len(blocks)
-        dilation = int(np.asarray(arrays[f"block{i}_dilation"]))
-        blocks.append(
-            (
-                dilation,
-                get(f"block{i}_kernel"),
-                get(f"block{i}_bias"),
-                get(f"block{i}_mix_kernel"),
-                get(f"block{i}_mix_bias"),
-            )
-        )
-    if not front:
-        raise ValueError("no front-end layers")
-    width = front[-1][0].shape[2]
-    for dilation, kernel, _, mix, _ in blocks:
-        if kernel.shape[1] != width or mix.shape[2] != width or kernel.shape[0] % 2 == 0 or dilation < 1:
-            raise ValueError("residual blocks do not match the front end's width")
-    head = (get("head_kernel"), get("head_bias"))
-    if head[0].shape != (width, 2):
-        raise ValueError(f"head kernel has shape {head[0].shape}, expected ({width}, 2)")
-    return BeatNet(tuple(front), tuple(blocks), head, float(np.asarray(arrays["frame_rate"])))
+    front, blocks, head = tcn_from_arrays(arrays, n_outputs=2)
+    if "frame_rate" not in arrays:
+        raise ValueError("missing array 'frame_rate'")
+    return BeatNet(front, blocks, head, float(np.asarray(arrays["frame_rate"])))
 
 
 @dataclass(frozen=True)

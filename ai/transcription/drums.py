@@ -31,7 +31,7 @@ import soxr
 
 from ai.analysis.features import stft_magnitude
 from ai.audio.decode import DecodedAudio
-from ai.tcn import tcn_probabilities
+from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 from utils.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -161,53 +161,24 @@ class DrumNet:
             "classes": np.asarray(CLASS_NAMES),
             "thresholds": np.asarray(self.thresholds, dtype=np.float32),
         }
-        for i, (kernel, bias) in enumerate(self.front):
-            arrays[f"front{i}_kernel"], arrays[f"front{i}_bias"] = kernel, bias
-        for i, (dilation, kernel, bias, mix, mix_bias) in enumerate(self.blocks):
-            arrays[f"block{i}_dilation"] = np.asarray(dilation, dtype=np.int64)
-            arrays[f"block{i}_kernel"], arrays[f"block{i}_bias"] = kernel, bias
-            arrays[f"block{i}_mix_kernel"], arrays[f"block{i}_mix_bias"] = mix, mix_bias
-        arrays["head_kernel"], arrays["head_bias"] = self.head
+        arrays.update(tcn_arrays(self.front, self.blocks, self.head))
         return arrays
 
 
 def from_arrays(arrays: dict[str, np.ndarray]) -> DrumNet:
     """Build a :class:`DrumNet` from named arrays; ValueError when they do not fit this module."""
 
-    def get(name: str) -> np.ndarray:
-        if name not in arrays:
-            raise ValueError(f"missing array {name!r}")
-        return np.asarray(arrays[name], dtype=np.float32)
-
     if "classes" not in arrays or tuple(str(c) for c in arrays["classes"]) != CLASS_NAMES:
         raise ValueError(f"the model's classes are not {CLASS_NAMES}")
     if abs(float(np.asarray(arrays.get("frame_rate", 0.0))) - FRAME_RATE) > 1e-3:
         raise ValueError("the model was trained at another frame rate")
-    front: list[tuple[np.ndarray, np.ndarray]] = []
-    while f"front{len(front)}_kernel" in arrays:
-        i = len(front)
-        front.append((get(f"front{i}_kernel"), get(f"front{i}_bias")))
-    if not front or front[0][0].shape[1] != N_MELS:
-        raise ValueError(f"the front end does not read {N_MELS} mel bands")
-    width = front[-1][0].shape[2]
-    blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    while f"block{len(blocks)}_kernel" in arrays:
-        i = len(blocks)
-        block = (
-            int(np.asarray(arrays[f"block{i}_dilation"])),
-            get(f"block{i}_kernel"),
-            get(f"block{i}_bias"),
-            get(f"block{i}_mix_kernel"),
-            get(f"block{i}_mix_bias"),
-        )
-        if block[1].shape[1] != width or block[3].shape[2] != width or block[0] < 1:
-            raise ValueError("residual blocks do not match the front end's width")
-        blocks.append(block)
-    head = (get("head_kernel"), get("head_bias"))
-    thresholds = get("thresholds")
-    if head[0].shape != (width, len(CLASSES)) or thresholds.shape != (len(CLASSES),):
+    front, blocks, head = tcn_from_arrays(arrays, n_inputs=N_MELS, n_outputs=len(CLASSES))
+    if "thresholds" not in arrays:
+        raise ValueError("missing array 'thresholds'")
+    thresholds = np.asarray(arrays["thresholds"], dtype=np.float32)
+    if thresholds.shape != (len(CLASSES),):
         raise ValueError("the output layer does not match the classes")
-    return DrumNet(tuple(front), tuple(blocks), head, thresholds)
+    return DrumNet(front, blocks, head, thresholds)
 
 
 def save(path: Path, net: DrumNet) -> None:
