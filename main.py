@@ -32,6 +32,7 @@ from api.routes import (  # noqa: E402
     core,
     generation,
     jobs,
+    library,
     mixing,
     projects,
     system,
@@ -41,6 +42,7 @@ from api.schemas import ErrorBody  # noqa: E402
 from api.site_guard import LOCAL_ORIGINS, install_site_guard  # noqa: E402
 from api.state import EngineState  # noqa: E402
 from integration.core_client import CoreClient  # noqa: E402
+from integration.library.service import Library  # noqa: E402
 from integration.projects import ProjectStore  # noqa: E402
 from integration.status_file import StatusFileWriter  # noqa: E402
 from utils.settings import Settings  # noqa: E402
@@ -63,6 +65,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs=JobManager.from_settings(settings),
     )
     app.state.engine = engine
+    audio_library = Library.from_settings(settings)  # its database opens on first use
+    engine.library = audio_library
     engine.jobs.start()  # the job workers (api/jobs): shut down below, before the pools their work runs in
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
     startup.tune_interpreter_for_serving()
@@ -82,6 +86,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await engine.core.aclose()
+        await asyncio.to_thread(audio_library.close)  # the database and the Dask client
         engine.pool.shutdown(wait=False, cancel_futures=True)
         pools.shutdown()
 
@@ -125,7 +130,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app)
     install_site_guard(app, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.cors_origins)
     install_error_handlers(app)
-    for module in (system, core, analysis, projects, generation, mixing, command, jobs, transcription, accompaniment):
+    for module in (
+        system,
+        core,
+        analysis,
+        projects,
+        generation,
+        mixing,
+        command,
+        jobs,
+        transcription,
+        accompaniment,
+        library,
+    ):
         app.include_router(module.router)
     mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
     return app

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ai.music_keys import normalise_key
 from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
 from ai.transcription.pitched import DEFAULT_OPTIONS as PITCHED_DEFAULTS
 from utils.errors import InvalidParameter
@@ -524,6 +527,113 @@ class RenderResponse(BaseModel):
     )
     report: dict[str, Any] = Field(description="The mixing report the render acted on (as /mixing/suggest answers).")
     report_after: dict[str, Any] | None = Field(description="The same analysis of the rendered stems (and master).")
+
+
+# ---------------------------------------------------------------- library
+
+
+class LibraryScanParams(CallerParams):
+    folder: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The folder to scan: inside a library root (DAWG_AI_LIBRARY_ROOTS), absolute or relative "
+        "to the first root.",
+    )
+
+
+class LibraryScanResult(BaseModel):
+    folder: str = Field(description="The folder scanned (resolved).")
+    files: int = Field(description="Audio files found under it.")
+    analysed: int = Field(description="Files analysed now (new or changed).")
+    skipped: int = Field(description="Files whose size and mtime match their stored row: not read.")
+    unchanged: int = Field(description="Files whose size or mtime changed but whose content (sha256) did not.")
+    failed: int = Field(description="Files that could not be analysed (stored with the reason).")
+    removed: int = Field(description="Stored rows of files no longer in the folder, deleted.")
+
+
+class LibrarySearchParams(CallerParams):
+    key: str | None = Field(None, max_length=32, description="A key ('A minor', 'Am', 'F#') or a Camelot code ('8A').")
+    compatible: bool = Field(
+        True, description="With key: also its relative and its neighbours on the circle of fifths (Camelot +-1)."
+    )
+    tempo: float | None = Field(None, gt=0, le=1000, description="Target tempo (BPM) rows are ordered by.")
+    tempo_min: float | None = Field(None, ge=0, le=1000, description="Lowest tempo (BPM).")
+    tempo_max: float | None = Field(None, gt=0, le=1000, description="Highest tempo (BPM).")
+    half_double: bool = Field(True, description="Tempos also match at half and double time.")
+    loudness_min: float | None = Field(None, ge=-200, le=20, description="Quietest integrated loudness (LUFS).")
+    loudness_max: float | None = Field(None, ge=-200, le=20, description="Loudest integrated loudness (LUFS).")
+    duration_min: float | None = Field(None, ge=0, description="Shortest duration (s).")
+    duration_max: float | None = Field(None, ge=0, description="Longest duration (s).")
+    meter: str | None = Field(None, max_length=8, description="Time signature, e.g. 4/4 or 6/8.")
+    q: str | None = Field(None, max_length=200, description="Text the file's path contains (case-insensitive).")
+    project_id: str | None = Field(
+        None, description="Fits this project: its manifest's tempo (and meter) are the targets unless given."
+    )
+    include_errors: bool = Field(False, description="Also list files that could not be analysed.")
+    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
+    page_size: int = Field(50, ge=1, le=500, description="Rows per page.")
+
+    @field_validator("key")
+    @classmethod
+    def _known_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalise_key(value)
+        except ValueError as exc:
+            raise InvalidParameter("key", str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _ranges(self) -> LibrarySearchParams:
+        for low, high in (("tempo_min", "tempo_max"), ("loudness_min", "loudness_max"), ("duration_min", "duration_max")):
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if low_value is not None and high_value is not None and low_value > high_value:
+                raise InvalidParameter(low, f"is above {high}")
+        return self
+
+
+class LibraryFileOut(BaseModel):
+    id: int
+    path: str
+    root: str
+    size: int
+    mtime: float
+    sha256: str | None
+    status: Literal["ok", "error"]
+    error: str | None = Field(description="Why the file could not be analysed (status error).")
+    duration: float | None
+    format: str | None
+    sample_rate: int | None
+    channels: int | None
+    tempo: float | None
+    meter: str | None
+    key: str | None
+    key_confidence: float | None
+    camelot: str | None
+    loudness_lufs: float | None
+    beats: int | None
+    chords: list[str] | None = Field(description="Chord labels, the longest-held first.")
+    analysed_at: datetime
+    key_match: Literal["exact", "relative", "neighbour"] | None = None
+    tempo_factor: float | None = Field(None, description="1, 2 or 0.5: the tempo multiple nearest the target.")
+
+    @field_validator("chords", mode="before")
+    @classmethod
+    def _chords_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class LibrarySearchResponse(BaseModel):
+    total: int = Field(description="Rows matching, over all pages.")
+    page: int
+    page_size: int
+    pages: int
+    key: str | None = Field(description="The key searched for, canonical.")
+    camelot: str | None
+    compatible_keys: list[str] | None = Field(description="The keys matched (with compatible=true).")
+    tempo: float | None = Field(description="The target tempo rows are ordered by.")
+    meter: str | None = Field(None, description="The meter filtered on (a project's, or as given).")
+    items: list[LibraryFileOut] = Field(description="Closest first: key, then tempo distance, then path.")
 
 
 # ---------------------------------------------------------------- system

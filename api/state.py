@@ -15,6 +15,7 @@ from typing import TypeVar
 from ai.generation.base import GeneratorRegistry
 from api.jobs.manager import JobManager
 from integration.core_client import CoreClient
+from integration.library.service import Library
 from integration.projects import ProjectStore
 from utils.settings import Settings
 
@@ -51,6 +52,7 @@ class EngineState:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warming_up: set[str] = field(default_factory=set)
     models_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    library: Library | None = None  # the audio library (api/routes/library.py); set by the lifespan
 
     @property
     def uptime_s(self) -> float:

@@ -80,6 +80,35 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="Seconds a finished job and its result are kept for GET /api/v1/jobs/{id}."
     )
 
+    data_dir: Path = Field(
+        Path.home() / ".local" / "share" / "dawg-ai",
+        description="The engine's own data (the library database, library.sqlite).",
+    )
+    library_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders whose audio files the library may scan (JSON list); nothing outside them is read.",
+    )
+    library_db_url: str | None = Field(
+        None, description="SQLAlchemy URL of the library database (default: SQLite at <data_dir>/library.sqlite)."
+    )
+    library_scan_mode: str = Field(
+        "dask",
+        pattern="^(dask|sequential)$",
+        description="dask: a library scan analyses files on Dask workers; sequential: one after another in-process.",
+    )
+    dask_scheduler: str | None = Field(
+        None,
+        description="Address of a Dask scheduler (tcp://host:8786) for library scans; "
+        "default an in-process LocalCluster sized to the machine.",
+    )
+    dask_workers: int | None = Field(
+        None, ge=1, le=256, description="Workers of the LocalCluster for library scans (default: the machine's cores)."
+    )
+    dask_processes: bool = Field(
+        False,
+        description="LocalCluster workers as processes (one thread each) instead of threads in the engine's process.",
+    )
+
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Extra web origins allowed to call the engine (JSON list); pages on localhost always are.",
@@ -97,3 +126,8 @@ class Settings(BaseSettings):
     @property
     def max_request_bytes(self) -> int:
         return int(self.max_request_mb * 1024 * 1024)
+
+    @property
+    def library_url(self) -> str:
+        """The library database's URL: the setting, else SQLite in data_dir."""
+        return self.library_db_url or f"sqlite:///{self.data_dir.expanduser() / 'library.sqlite'}"

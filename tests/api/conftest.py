@@ -19,6 +19,7 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "projects_dir": tmp / "projects",
         "status_file": tmp / "status" / "DAWG-AI_status.json",
+        "data_dir": tmp / "data",  # the library database: never the user's own
         "core_url": "http://127.0.0.1:9",  # discard port: nothing listens
         "warmup": False,
         "load_magenta": False,

@@ -1,0 +1,65 @@
+"""The library database's tables (SQLAlchemy 2 ORM): one row per audio file, and the schema version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+"""Bumped with every change of the tables; :mod:`integration.library.store` migrates up to it."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class LibraryFile(Base):
+    """One audio file under a library root: its identity (path, size, mtime, sha256) and its analysis,
+    or the reason it could not be analysed (status 'error')."""
+
+    __tablename__ = "library_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(4096), unique=True)
+    root: Mapped[str] = mapped_column(String(4096))
+    size: Mapped[int] = mapped_column(Integer)
+    mtime: Mapped[float] = mapped_column(Float)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))  # ok | error
+    error: Mapped[str | None] = mapped_column(Text)
+    duration: Mapped[float | None] = mapped_column(Float)
+    format: Mapped[str | None] = mapped_column(String(16))
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    tempo: Mapped[float | None] = mapped_column(Float)
+    meter: Mapped[str | None] = mapped_column(String(16))
+    key: Mapped[str | None] = mapped_column(String(16))
+    key_confidence: Mapped[float | None] = mapped_column(Float)
+    camelot: Mapped[str | None] = mapped_column(String(3))
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    beats: Mapped[int | None] = mapped_column(Integer)
+    chords: Mapped[str | None] = mapped_column(Text)  # JSON: the distinct chord labels in order of duration
+    analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_library_files_key", "key"),
+        Index("ix_library_files_tempo", "tempo"),
+        Index("ix_library_files_camelot", "camelot"),
+        Index("ix_library_files_root", "root"),
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {column.name: getattr(self, column.name) for column in self.__table__.columns}
+
+
+__all__ = ["SCHEMA_VERSION", "Base", "LibraryFile", "SchemaVersion"]

@@ -1,0 +1,332 @@
+"""Library scans: every audio file under a folder analysed once, its row committed as it finishes.
+
+A scan lists the folder, skips files whose size and mtime match their stored row (ok or error: an
+unreadable file stays unreadable until it changes), and hands the others to a runner: Dask
+(``DaskRunner``: an in-process LocalCluster, or a remote scheduler's workers) or the calling
+thread (``SequentialRunner``). A worker hashes the file first: when the hash matches the stored
+row's, only size and mtime are updated (a touched or copied-back file is not analysed again).
+Each result is committed on its own, as it arrives, so a scan killed midway and run again redoes
+only the files that had not finished. Rows of files gone from the folder are deleted.
+
+:func:`analyse_file` is what workers run: a plain function of plain values (importable by a
+remote worker, its answer picklable). Remote workers must see the same paths (a shared disk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import delete, select
+
+from ai import progress
+from ai.analysis.pipeline import analyze
+from ai.audio.decode import decode_audio
+from ai.music_keys import camelot
+from integration.library.models import LibraryFile
+from integration.library.store import LibraryStore
+from utils.errors import EngineError
+
+logger = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff"})
+HASH_BLOCK = 1 << 20
+WAIT_POLL_S = 0.2  # how often a scan waiting on Dask checks whether its job was cancelled
+CHORDS_KEPT = 12
+ANALYSIS_COLUMNS = (
+    "duration",
+    "format",
+    "sample_rate",
+    "channels",
+    "tempo",
+    "meter",
+    "key",
+    "key_confidence",
+    "camelot",
+    "loudness_lufs",
+    "beats",
+    "chords",
+)
+
+
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    known_sha256: str | None  # the stored ok row's hash: equal -> the file is unchanged
+    max_duration_s: float | None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _chords_summary(chords: list[dict[str, Any]]) -> str:
+    """The chord labels by total duration, longest first (JSON list), e.g. '["G", "C", "D"]'."""
+    held: dict[str, float] = {}  # seconds each label sounds
+    for chord in chords:
+        label = str(chord.get("label", ""))
+        if label and label != "N":
+            held[label] = held.get(label, 0.0) + float(chord.get("end", 0.0)) - float(chord.get("start", 0.0))
+    return json.dumps(sorted(held, key=lambda label: -held[label])[:CHORDS_KEPT])
+
+
+def analyse_file(task: FileTask) -> dict[str, Any]:
+    """Hash, decode and analyse one file -> the row's fields (``status`` ok or error with ``error``),
+    or ``{"unchanged": True}`` when its hash equals ``task.known_sha256``. Never raises for a bad
+    file: the reason is the answer."""
+    path = Path(task.path)
+    try:
+        sha = sha256_of(path)
+    except OSError as exc:
+        return {"status": "error", "error": f"cannot read the file: {exc.strerror or exc}", "sha256": None}
+    if task.known_sha256 is not None and sha == task.known_sha256:
+        return {"unchanged": True, "sha256": sha}
+    fields: dict[str, Any] = {"sha256": sha, "format": path.suffix.lower().lstrip(".")}
+    try:
+        audio = decode_audio(path, name=path.name, max_duration_s=task.max_duration_s)
+        result = analyze(audio)
+    except progress.Cancelled:
+        raise
+    except EngineError as exc:  # not audio, corrupt, too long: what the single-file endpoint would answer
+        return {**fields, "status": "error", "error": exc.detail}
+    except (OSError, ValueError, MemoryError) as exc:
+        return {**fields, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        **fields,
+        "status": "ok",
+        "error": None,
+        "duration": round(result.duration, 3),
+        "sample_rate": result.sample_rate,
+        "channels": result.channels,
+        "tempo": result.tempo,
+        "meter": result.time_signature,
+        "key": result.key,
+        "key_confidence": result.key_confidence,
+        "camelot": camelot(result.key) if result.key else None,
+        "loudness_lufs": result.loudness_lufs,
+        "beats": result.beats,
+        "chords": _chords_summary(result.chords),
+    }
+
+
+Outcome = tuple[FileTask, dict[str, Any]]
+
+
+class Runner(Protocol):
+    """Runs analyse_file over tasks and yields (task, answer) as each finishes (any order)."""
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[Outcome]: ...
+
+
+class SequentialRunner:
+    """In the calling thread, one file after another. Inside a file the analysis' reports are
+    cancellation checks only (the scan reports files, not analysis stages)."""
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[Outcome]:
+        for task in tasks:
+            yield task, progress.bind(analyse_file)(task)
+
+
+def _distributed() -> Any:
+    """The distributed package, imported on the first scan (it is heavy; untyped, so held as Any)."""
+    return importlib.import_module("distributed")
+
+
+class DaskRunner:
+    """On Dask: a remote scheduler's workers (``scheduler`` = tcp://host:8786), or a LocalCluster
+    sized to the machine: by default threads in this process (nothing is pickled, the engine's
+    imports are shared), or with ``processes`` one single-threaded worker process per core. The
+    client is created on first use and kept until :meth:`close`."""
+
+    def __init__(self, scheduler: str | None = None, threads: int | None = None, *, processes: bool = False) -> None:
+        self.scheduler = scheduler
+        self.threads = threads or os.cpu_count() or 1
+        self.processes = processes  # True: ``threads`` worker processes of one thread each (no shared GIL)
+        self._client: Any = None
+        self._cluster: Any = None
+        self._lock = threading.Lock()
+
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                distributed = _distributed()
+                if self.scheduler:
+                    self._client = distributed.Client(self.scheduler, timeout="10s")
+                else:
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.threads if self.processes else 1,
+                        threads_per_worker=1 if self.processes else self.threads,
+                        processes=self.processes,
+                        dashboard_address=None,
+                    )
+                    self._client = distributed.Client(self._cluster)
+            return self._client
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        client = self.client()
+        # pure=False: a file's task must run again on a rescan even when its path is the same.
+        futures = client.map(analyse_file, list(tasks), pure=False)
+        by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
+        try:
+            completed = _distributed().as_completed(futures)
+            while not completed.is_empty():
+                batch = completed.next_batch(block=False)
+                if not batch:
+                    progress.check()  # a cancelled job stops waiting here
+                    time.sleep(WAIT_POLL_S)
+                    continue
+                for future in batch:
+                    yield by_key[future.key], future.result()
+        finally:
+            client.cancel([future for future in futures if not future.done()])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+            self._client = self._cluster = None
+
+
+def list_audio(folder: Path, root: Path) -> list[Path]:
+    """Audio files under ``folder`` (recursively, sorted), hidden ones and links leading out of
+    ``root`` left out."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or Path(name).suffix.lower() not in AUDIO_EXTENSIONS:
+                continue
+            path = Path(dirpath) / name
+            try:
+                real = path.resolve(strict=True)
+            except OSError:
+                continue
+            if (real == root or real.is_relative_to(root)) and real.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+@dataclass
+class ScanResult:
+    folder: str
+    files: int = 0
+    analysed: int = 0
+    skipped: int = 0  # size and mtime unchanged
+    unchanged: int = 0  # size or mtime changed, content (hash) the same
+    failed: int = 0
+    removed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _write(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, answer: dict[str, Any]) -> None:
+    """Insert or update the file's row and commit it (one file, one transaction)."""
+    with store.session() as session:
+        row = session.scalars(select(LibraryFile).where(LibraryFile.path == str(path))).one_or_none()
+        now = datetime.now(UTC)
+        if row is None:
+            row = LibraryFile(path=str(path), root=str(root), analysed_at=now)
+            session.add(row)
+        row.size, row.mtime = stat.st_size, stat.st_mtime
+        if not answer.get("unchanged"):
+            for name in ANALYSIS_COLUMNS:  # an error row keeps no stale analysis of an older version
+                setattr(row, name, answer.get(name))
+            row.sha256, row.status, row.error = answer.get("sha256"), answer["status"], answer.get("error")
+            row.analysed_at = now
+        session.commit()
+
+
+def scan_folder(
+    store: LibraryStore,
+    folder: Path,
+    root: Path,
+    *,
+    runner: Runner,
+    max_duration_s: float | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """Scan ``folder`` (inside ``root``; both resolved): see the module's docstring. Reports progress
+    (files done/total, errors so far, the last file) to the job it runs in; raises Cancelled
+    between files once the job is cancelled (every finished file is already committed)."""
+    result = ScanResult(folder=str(folder))
+    files = list_audio(folder, root)
+    result.files = len(files)
+    prefix = str(folder).rstrip(os.sep) + os.sep
+    with store.session() as session:
+        stored = {
+            row.path: row
+            for row in session.scalars(
+                select(LibraryFile).where(LibraryFile.path.startswith(prefix, autoescape=True))
+            ).all()
+        }
+    present = {str(path) for path in files}
+    gone = [row.id for path, row in stored.items() if path not in present]
+    if gone:
+        with store.session() as session:
+            session.execute(delete(LibraryFile).where(LibraryFile.id.in_(gone)))
+            session.commit()
+        result.removed = len(gone)
+
+    stats: dict[str, os.stat_result] = {}
+    tasks: list[FileTask] = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # gone between the listing and now
+        row = stored.get(str(path))
+        if row is not None and row.size == stat.st_size and row.mtime == stat.st_mtime:
+            result.skipped += 1
+            continue
+        stats[str(path)] = stat
+        known = row.sha256 if row is not None and row.status == "ok" else None
+        tasks.append(FileTask(str(path), known, max_duration_s))
+
+    total = len(tasks)
+    progress.report(0.0, f"0/{total} files to analyse ({result.skipped} unchanged skipped)")
+    for done, (task, answer) in enumerate(runner.run(tasks), start=1):
+        path = Path(task.path)
+        _write(store, root, path, stats[task.path], answer)
+        if answer.get("unchanged"):
+            result.unchanged += 1
+        elif answer.get("status") == "ok":
+            result.analysed += 1
+        else:
+            result.failed += 1
+            logger.info("library: %s not analysed: %s", path, answer.get("error"))
+        if on_file is not None:
+            on_file(task.path)
+        progress.report(done / total, f"{done}/{total} files, {result.failed} errors, last: {path.name}")
+    return result
+
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "DaskRunner",
+    "FileTask",
+    "Runner",
+    "ScanResult",
+    "SequentialRunner",
+    "analyse_file",
+    "list_audio",
+    "scan_folder",
+]

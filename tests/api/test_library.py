@@ -1,0 +1,172 @@
+"""/api/v1/library through HTTP: scans as jobs (on Dask's in-process cluster), searches, path rules."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ai import progress
+from ai.analysis.pipeline import AnalysisResult
+from ai.analysis.pipeline import analyze as real_analyze
+from ai.audio.decode import DecodedAudio
+from integration.library import scan as scan_module
+from tests.api.conftest import engine_client, make_settings
+from tests.api.test_analysis import song_in_g_major, wav_bytes
+
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("library")
+    songs = tmp / "root" / "songs"
+    songs.mkdir(parents=True)
+    (songs / "g_major_110.wav").write_bytes(wav_bytes(song_in_g_major(110.0, bars=4)))
+    (songs / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage")
+    projects = tmp / "projects"
+    projects.mkdir()
+    manifest = {"project_id": "p1", "name": "P", "tempo": 55.0, "time_signature": "4/4", "tracks": []}
+    (projects / "p1.dawgproj").write_text(json.dumps(manifest))
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def client(root: Path) -> Iterator[TestClient]:
+    settings = make_settings(
+        root,
+        projects_dir=root / "projects",
+        data_dir=root / "data",
+        library_roots=[root / "root"],
+        dask_workers=2,
+    )
+    with engine_client(settings) as test_client:
+        yield test_client
+
+
+def wait_for(client: TestClient, job_id: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}").json()
+        if job["state"] in FINISHED:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish in {timeout_s} s")
+
+
+def scan(client: TestClient, folder: str) -> dict[str, Any]:
+    answer = client.post("/api/v1/library/scan", data={"folder": folder})
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["location"] == answer.json()["status_url"]
+    job = wait_for(client, answer.json()["job_id"])
+    assert job["state"] == "succeeded", job
+    result: dict[str, Any] = client.get(answer.json()["result_url"]).json()
+    return result
+
+
+def test_scan_search_and_file(client: TestClient, root: Path) -> None:
+    first = scan(client, "songs")
+    assert {k: first[k] for k in ("files", "analysed", "failed", "skipped")} == {
+        "files": 2,
+        "analysed": 1,
+        "failed": 1,
+        "skipped": 0,
+    }
+    again = scan(client, str(root / "root" / "songs"))  # absolute works too; nothing changed
+    assert (again["skipped"], again["analysed"]) == (2, 0)
+
+    found = client.get("/api/v1/library/search", params={"key": "Em", "tempo_min": 50, "tempo_max": 60})
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["key"] == "E minor" and body["camelot"] == "9A" and body["total"] == 1
+    item = body["items"][0]
+    assert item["key"] == "G major" and item["key_match"] == "relative" and item["tempo_factor"] == 0.5
+    assert item["chords"] and isinstance(item["chords"], list)
+
+    assert client.get("/api/v1/library/search", params={"key": "F#"}).json()["total"] == 0
+    fits = client.get("/api/v1/library/search", params={"project_id": "p1"}).json()  # 55 BPM: half of 110
+    assert fits["tempo"] == 55.0 and fits["meter"] == "4/4" and fits["total"] == 1
+
+    errors = client.get("/api/v1/library/search", params={"include_errors": "true", "q": "broken"}).json()
+    broken = errors["items"][0]
+    assert broken["status"] == "error" and broken["error"]
+    one = client.get(f"/api/v1/library/files/{broken['id']}")
+    assert one.status_code == 200 and one.json()["path"].endswith("broken.wav")
+
+
+@pytest.mark.parametrize(
+    ("folder", "status", "code"),
+    [
+        ("../", 400, "path_outside_library"),
+        ("/etc", 400, "path_outside_library"),
+        ("missing", 404, "library_folder_not_found"),
+        ("", 422, "invalid_parameter"),
+    ],
+)
+def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, status: int, code: str) -> None:
+    answer = client.post("/api/v1/library/scan", data={"folder": folder})
+    assert answer.status_code == status and answer.json()["error"] == code
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"key": "H minor"}, 422, "invalid_parameter"),
+        ({"tempo_min": 130, "tempo_max": 120}, 422, "invalid_parameter"),
+        ({"page_size": 0}, 422, "invalid_parameter"),
+        ({"colour": "red"}, 422, "invalid_parameter"),
+        ({"project_id": "../x"}, 400, "invalid_project_id"),
+        ({"project_id": "nope"}, 404, "project_not_found"),
+    ],
+)
+def test_bad_searches(client: TestClient, params: dict[str, Any], status: int, code: str) -> None:
+    answer = client.get("/api/v1/library/search", params=params)
+    assert answer.status_code == status and answer.json()["error"] == code, answer.text
+
+
+def test_unknown_file_is_404(client: TestClient) -> None:
+    answer = client.get("/api/v1/library/files/999999")
+    assert answer.status_code == 404 and answer.json()["error"] == "library_file_not_found"
+
+
+def test_an_id_beyond_the_database_integers_is_422_not_a_500(client: TestClient) -> None:
+    response = client.get(f"/api/v1/library/files/{2**64}")  # SQLite raised OverflowError: a 500
+    assert response.status_code == 422 and response.json()["error"] == "invalid_parameter"
+
+
+def test_a_cancelled_scan_keeps_its_finished_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancel the scan job after its first file, scan again: only the files left are analysed."""
+    songs = tmp_path / "root" / "songs"
+    songs.mkdir(parents=True)
+    data = wav_bytes(song_in_g_major(110.0, bars=2))
+    for n in range(4):
+        (songs / f"song_{n}.wav").write_bytes(data)
+    calls: list[int] = []
+
+    def slow_analyze(audio: DecodedAudio) -> AnalysisResult:
+        calls.append(1)
+        if len(calls) > 1:  # the first file finishes; the second waits until the job is cancelled
+            for _ in range(200):
+                progress.check()
+                time.sleep(0.02)
+        return real_analyze(audio)
+
+    monkeypatch.setattr(scan_module, "analyze", slow_analyze)
+    settings = make_settings(
+        tmp_path, data_dir=tmp_path / "data", library_roots=[tmp_path / "root"], library_scan_mode="sequential"
+    )
+    with engine_client(settings) as client:
+        job_id = client.post("/api/v1/library/scan", data={"folder": "songs"}).json()["job_id"]
+        deadline = time.monotonic() + 30
+        while client.get("/api/v1/library/search").json()["total"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.post(f"/api/v1/jobs/{job_id}/cancel").json()["state"] == "cancelled"
+        assert client.get("/api/v1/library/search").json()["total"] == 1
+        monkeypatch.setattr(scan_module, "analyze", real_analyze)
+        resumed = scan(client, "songs")
+        assert (resumed["skipped"], resumed["analysed"]) == (1, 3)
