@@ -502,3 +502,8 @@ def main() -> None:
     level = os.environ.get(f"{ENV_PREFIX}LOG_LEVEL", "error").upper()
     logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
     app(prog_name="dawg-ai")
+
+
+from cli.library import library_app  # noqa: E402  (its commands run through this module's helpers)
+
+app.add_typer(library_app, name="library")
