@@ -72,7 +72,12 @@ def _uploads(inp: RequestInput, *names: str) -> dict[str, list[UploadFile]]:
 
 
 async def plan_command(
-    parsed: ParsedCommand, inp: RequestInput, passthrough: dict[str, Any], *, need_uploads: bool = True
+    engine: EngineState,
+    parsed: ParsedCommand,
+    inp: RequestInput,
+    passthrough: dict[str, Any],
+    *,
+    need_uploads: bool = True,
 ) -> CommandPlan:
     """The endpoint, parameters and uploads of ``parsed``; ``passthrough`` holds the command
     request's own parameters for the action (seed, model, project_id, primer...). Raises 422 when
@@ -89,7 +94,7 @@ async def plan_command(
             extra={"action": action, "params": params, "missing": info.missing},
         )
     if action in GENERATE_ACTIONS or action == "continue":
-        return await _plan_generation(action, params, inp, passthrough, need_uploads)
+        return await _plan_generation(engine, action, params, inp, passthrough, need_uploads)
     if action == "analyze_audio":
         upload = inp.file("file") or inp.file("audio")
         if upload is None and need_uploads:
@@ -121,7 +126,12 @@ async def plan_command(
 
 
 async def _plan_generation(
-    action: str, params: dict[str, Any], inp: RequestInput, passthrough: dict[str, Any], need_uploads: bool
+    engine: EngineState,
+    action: str,
+    params: dict[str, Any],
+    inp: RequestInput,
+    passthrough: dict[str, Any],
+    need_uploads: bool,
 ) -> CommandPlan:
     values = {k: v for k, v in params.items() if k != "part"}
     values.update({k: v for k, v in passthrough.items() if k in ("seed", "model", "send_to_core", "primer")})
@@ -134,7 +144,9 @@ async def _plan_generation(
         data = primer_bytes(GenerationParams(primer=values.get("primer")), uploaded)
         if data is None and (need_uploads or not params.get("part")):
             raise InvalidParameter("primer", "to continue a clip, upload it as the multipart field 'primer'")
-        part: Part = params.get("part") or primer_part(data or b"")
+        # Reading the primer's notes parses the MIDI file: in the worker pool, not on the event loop.
+        said: Part | None = params.get("part")
+        part: Part = said if said is not None else await engine.run(primer_part, data or b"")
     else:
         part = GENERATE_ACTIONS[action]
     if part == "drums":

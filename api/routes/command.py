@@ -67,7 +67,7 @@ async def command(engine: EngineDep, inp: InputDep) -> CommandResponse:
     passthrough = params.model_dump(
         include={"project_id", "seed", "model", "send_to_core", "primer"}, exclude_none=True
     )
-    plan = await plan_command(parsed, inp, passthrough, need_uploads=not params.dry_run)
+    plan = await plan_command(engine, parsed, inp, passthrough, need_uploads=not params.dry_run)
     if params.dry_run:
         return CommandResponse(
             status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
