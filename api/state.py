@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import time
 from collections import Counter
@@ -57,6 +58,14 @@ class EngineState:
     @property
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_monotonic
+
+    async def wait_for_models(self, model: str | None) -> None:
+        """Magenta bundles load in the background after start-up: a request that would use one (model
+        auto, magenta, or a bundle id not registered yet) waits for them, up to model_load_wait_s,
+        rather than falling back to the theory backend early."""
+        if model in (None, "", "auto", "magenta") or model not in self.registry.names:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.models_ready.wait(), self.settings.model_load_wait_s)
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Run CPU-heavy ``fn(*args)`` in the worker pool, off the event loop, in a copy of the caller's

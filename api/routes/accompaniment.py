@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import secrets
 import time
 from typing import Any
@@ -89,10 +87,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
-    if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
-        # Bundles load in the background after start-up: wait for them rather than fall back early.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
+    await engine.wait_for_models(params.model)
     with progress.section(0.0, 0.3, "decoding"):
         (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
     with progress.section(0.3, 1.0, "accompanying"):

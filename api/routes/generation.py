@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import dataclasses
 import functools
 import secrets
@@ -106,10 +104,7 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
     primer = primer_bytes(params, uploaded)
     refuse_midi_variations(params)
 
-    if params.model in (None, "", "auto", "magenta") or params.model not in engine.registry.names:
-        # Bundles load in the background after start-up: wait for them rather than fall back early.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(engine.models_ready.wait(), engine.settings.model_load_wait_s)
+    await engine.wait_for_models(params.model)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     base = await engine.run(build_request, params, resolved, first_seed, primer)  # parses the primer MIDI
     generator, fallback_reason = engine.registry.select(
