@@ -37,6 +37,7 @@ from api.routes import (  # noqa: E402
     projects,
     system,
     transcription,
+    ui,
 )
 from api.schemas import ErrorBody  # noqa: E402
 from api.site_guard import LOCAL_ORIGINS, install_site_guard  # noqa: E402
@@ -142,9 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transcription,
         accompaniment,
         library,
+        ui,
     ):
         app.include_router(module.router)
     mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
+    ui.mount(app)  # the page's static files, at /ui/static
     return app
 
 

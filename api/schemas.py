@@ -83,6 +83,11 @@ class GenerationParams(CallerParams):
         None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+    preview: Literal["none", "wav", "flac"] = Field(
+        "none",
+        description="With format=json: the first clip rendered with FluidSynth (GM soundfont, 44.1 kHz, peak "
+        "-1 dBFS) as base64 WAV or FLAC in preview_base64, to listen to without a MIDI player.",
+    )
     send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
     include_primer: bool = Field(
         True,
@@ -182,6 +187,8 @@ class GenerationResponse(BaseModel):
     variations: list[ClipOut] = Field(description="Every clip (the first is also given at the top level).")
     delivered: bool | None = Field(None, description="With send_to_core: whether DAWG-CORE accepted the MIDI.")
     delivery_reason: str | None = None
+    preview_base64: str | None = Field(None, description="With preview=wav|flac: the first clip, rendered.")
+    preview_format: str | None = None
 
 
 # ---------------------------------------------------------------- accompaniment
@@ -381,6 +388,20 @@ class ProjectParams(CallerParams):
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
+
+
+class ProjectSummaryOut(BaseModel):
+    project_id: str
+    name: str
+    tempo: float
+    time_signature: str
+    tracks: list[str]
+    stems: list[str] = Field(description="Tracks with a rendered stem in <projects dir>/<project_id>/stems/.")
+
+
+class ProjectListResponse(BaseModel):
+    projects_dir: str
+    projects: list[ProjectSummaryOut] = Field(description="Every valid manifest, by project id.")
 
 
 class ProjectTrackOut(BaseModel):
@@ -585,7 +606,11 @@ class LibrarySearchParams(CallerParams):
 
     @model_validator(mode="after")
     def _ranges(self) -> LibrarySearchParams:
-        for low, high in (("tempo_min", "tempo_max"), ("loudness_min", "loudness_max"), ("duration_min", "duration_max")):
+        for low, high in (
+            ("tempo_min", "tempo_max"),
+            ("loudness_min", "loudness_max"),
+            ("duration_min", "duration_max"),
+        ):
             low_value, high_value = getattr(self, low), getattr(self, high)
             if low_value is not None and high_value is not None and low_value > high_value:
                 raise InvalidParameter(low, f"is above {high}")
@@ -623,6 +648,18 @@ class LibraryFileOut(BaseModel):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class LibraryClip(BaseModel):
+    """What the uploaded clip's analysis found: the targets of POST /api/v1/library/search."""
+
+    filename: str | None
+    duration: float
+    tempo: float | None = Field(description="Quarter-note tempo (BPM); None without a pulse.")
+    key: str | None = Field(description="None without pitched content.")
+    key_confidence: float
+    camelot: str | None
+    meter: str | None
+
+
 class LibrarySearchResponse(BaseModel):
     total: int = Field(description="Rows matching, over all pages.")
     page: int
@@ -634,6 +671,7 @@ class LibrarySearchResponse(BaseModel):
     tempo: float | None = Field(description="The target tempo rows are ordered by.")
     meter: str | None = Field(None, description="The meter filtered on (a project's, or as given).")
     items: list[LibraryFileOut] = Field(description="Closest first: key, then tempo distance, then path.")
+    clip: LibraryClip | None = Field(None, description="The uploaded clip's analysis (POST only).")
 
 
 # ---------------------------------------------------------------- system

@@ -12,7 +12,8 @@ if command -v apt-get >/dev/null 2>&1; then
   # The GM soundfonts besides FluidR3 render the mixing models' training songs (TimGM6mb, MuseScore
   # General Lite) and an independent held-out set (csound's GM bank); the AVL sampled drum kits go
   # into the beat network's training corpus (training/real_corpus.py).
-  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont; do
+  # chromium: the browser page's tests (tests/ui) run in Debian's headless Chromium.
+  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont chromium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then

@@ -21,24 +21,21 @@ from __future__ import annotations
 import io
 import logging
 import math
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import mido
 import numpy as np
-import soundfile as sf
 import soxr
 
 from ai.analysis.pipeline import AnalysisResult
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
+from ai.generation.preview import render_midi
 from ai.music_theory import Chord, Key, parse_chord, parse_key
-from utils.errors import EngineError, InvalidParameter, RendererUnavailable
+from utils.errors import EngineError, InvalidParameter
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +54,6 @@ PAD_VELOCITY = 56
 LEAD_IN_MERGE = 0.25
 """Before the first beat, the grid goes back in beats of the first interval; a remainder shorter
 than this share of a beat joins the earliest beat (a slower tempo) rather than becoming a very fast one."""
-SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
@@ -438,50 +434,6 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]]) -> bytes:
 # ---------------------------------------------------------------------------------- preview
 
 
-RENDER_TIMEOUT_S = 300  # FluidSynth renders a 3-minute part in about 1 s here
-
-
-def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUNDFONT) -> np.ndarray:
-    """np.ndarray [shape=(2, n), float32]: the sum of ``midis`` rendered by the FluidSynth CLI (with its
-    reverb), one process per file at once: the synthesis is the preview's slow step, and the parts
-    (drums; bass and pad) render on separate cores."""
-    if not soundfont.is_file():
-        raise RendererUnavailable(f"the preview's soundfont {soundfont} is missing (scripts/setup.sh installs it)")
-    with tempfile.TemporaryDirectory(prefix="dawg_accomp_") as tmp:
-        running = []
-        try:
-            for i, midi in enumerate(midis):
-                mid_path, wav_path = Path(tmp) / f"part{i}.mid", Path(tmp) / f"part{i}.wav"
-                mid_path.write_bytes(midi)
-                command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
-                           "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
-                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                running.append((process, wav_path))
-            rendered = []
-            for process, wav_path in running:
-                _, err = process.communicate(timeout=RENDER_TIMEOUT_S)
-                if process.returncode:
-                    tail = err.decode(errors="replace")[-300:]
-                    raise RendererUnavailable(f"fluidsynth failed rendering the preview ({process.returncode}): {tail}")
-                data, _ = sf.read(wav_path, dtype="float32", always_2d=True)
-                rendered.append(data.T)
-        except FileNotFoundError as exc:
-            raise RendererUnavailable(
-                "the preview needs the fluidsynth program (scripts/setup.sh installs it)"
-            ) from exc
-        except subprocess.TimeoutExpired as exc:
-            raise RendererUnavailable(f"fluidsynth did not finish the preview within {RENDER_TIMEOUT_S} s") from exc
-        finally:
-            for process, _ in running:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-    out = np.zeros((2, max(r.shape[1] for r in rendered)), dtype=np.float32)
-    for r in rendered:
-        out[:, : r.shape[1]] += r[:2] if r.shape[0] >= 2 else np.vstack([r, r])
-    return out
-
-
 def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float = PREVIEW_LEVEL_DB) -> np.ndarray:
     """The recording with ``parts`` (rendered at its rate) under it: the parts' integrated loudness set
     ``level_db`` from the recording's; the sum scaled down if it would clip. [shape=(2, n)]."""
@@ -668,7 +620,6 @@ __all__ = [
     "pad_notes",
     "parse_parts",
     "place_notes",
-    "render_midi",
     "summary",
     "tempo_events",
     "write_midi",

@@ -625,6 +625,29 @@ def _describe(kind: str, freq_hz: float, gain_db: float, q: float) -> str:
     return f"{kind.replace('_', ' ')} {verb} of {abs(gain_db):.1f} dB at {freq_hz:.0f} Hz"
 
 
+def tonal_profile(*, role: str, spectrum: np.ndarray, freqs: np.ndarray, curves: RoleCurves) -> dict[str, Any] | None:
+    """A track's tonal curve beside its role's, for display (the page's spectrum view): the grid (Hz),
+    the track's curve aligned to the role's as :func:`role_deviation` aligns it, the role's centre and
+    spread (dB, rounded; null where unmeasured). None for a silent track or a role without a curve."""
+    spectrum, freqs = _check_spectrum(spectrum, freqs)
+    role_curve = curves.for_role(role)
+    if role_curve is None or float(spectrum[1:].sum()) < SILENT_POWER:
+        return None
+    curve = tonal_curve(spectrum=spectrum, freqs=freqs)
+    _, _, _, offset = role_deviation(curve=curve, role_curve=role_curve)
+
+    def listed(values: np.ndarray) -> list[float | None]:
+        return [round(float(v), 1) if math.isfinite(float(v)) else None for v in values]
+
+    return {
+        "role_curve": role_curve.role,
+        "grid_hz": [round(float(f), 1) for f in GRID_HZ],
+        "track_db": listed(curve - offset),
+        "role_db": listed(role_curve.centre_db),
+        "role_spread_db": listed(role_curve.spread_db),
+    }
+
+
 def tonal_findings(
     *,
     name: str,

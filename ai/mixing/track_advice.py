@@ -18,7 +18,7 @@ from ai.mixing.dynamics import RoleDynamics, default_role_dynamics, dynamics_fin
 from ai.mixing.findings import Suggestion
 from ai.mixing.measure import SILENT_SHARE, TrackAnalysis
 from ai.mixing.space import RoleSpace, load_role_space, measure_space, space_findings
-from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings
+from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings, tonal_profile
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ def track_advice(
     )
     found: list[Suggestion] = []
     details: dict[str, Any] = {}
+    profile = tonal_profile(
+        role=role, spectrum=analysis.spectra.spectrum, freqs=analysis.spectra.freqs, curves=norms.curves
+    )
+    if profile is not None:
+        details["tonal"] = profile
     if dynamics:
         # The loudness measures of the track's analysis: no second K-weighting or true-peak pass.
         measure = measure_dynamics(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response
 
 from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
+from ai.generation.preview import clip_preview
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -86,6 +87,8 @@ PRIMER_MAX_BYTES = 4 * 1024 * 1024
 def refuse_midi_variations(params: GenerationParams) -> None:
     if params.format == "midi" and params.variations > 1:
         raise InvalidParameter("format", "format=midi returns one file; ask for variations=1 or format=json")
+    if params.format == "midi" and params.preview != "none":
+        raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
 
 
 def check_generation(params: GenerationParams, endpoint_part: Part | None) -> None:
@@ -137,6 +140,7 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
         )
         for request, clip, midi in results
     ]
+    preview = await engine.run(clip_preview, first_midi, params.preview) if params.preview != "none" else None
     delivered: bool | None = None
     delivery_reason: str | None = None
     if params.send_to_core:
@@ -166,6 +170,8 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
         variations=clips,
         delivered=delivered,
         delivery_reason=delivery_reason,
+        preview_base64=base64.b64encode(preview).decode("ascii") if preview is not None else None,
+        preview_format=params.preview if preview is not None else None,
     )
 
 

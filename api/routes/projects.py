@@ -17,15 +17,40 @@ from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import decode_stems, parse_roles
 from api.params import RequestInput, openapi_params, validate_params
-from api.schemas import ErrorBody, ProjectAnalysisResponse, ProjectParams, ProjectTrackOut
+from api.schemas import (
+    ErrorBody,
+    ProjectAnalysisResponse,
+    ProjectListResponse,
+    ProjectParams,
+    ProjectSummaryOut,
+    ProjectTrackOut,
+)
 from api.state import EngineState
+from integration.projects import ProjectStore
 from utils.errors import CoreError
 
-router = APIRouter(prefix="/api/v1/analyze", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"])
+
+
+def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
+    return [
+        ProjectSummaryOut(**manifest.to_dict(), stems=sorted(store.find_stems(manifest.project_id)))
+        for manifest in store.list_projects()
+    ]
+
+
+@router.get(
+    "/projects",
+    response_model=ProjectListResponse,
+    summary="The DAWG-CORE projects in the projects directory, with the tracks that have stems",
+)
+async def list_projects(engine: EngineDep) -> ProjectListResponse:
+    projects = await engine.run(_summaries, engine.projects)  # reads the directory: off the event loop
+    return ProjectListResponse(projects_dir=str(engine.projects.projects_dir), projects=projects)
 
 
 @router.post(
-    "/project",
+    "/analyze/project",
     response_model=ProjectAnalysisResponse,
     responses={**{code: {"model": ErrorBody} for code in (400, 404, 422)}, **JOB_RESPONSES},
     openapi_extra=openapi_params(ProjectParams),

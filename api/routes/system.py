@@ -25,6 +25,7 @@ async def root(request: Request, engine: EngineDep) -> dict[str, Any]:
         "service": "DAWG AI Engine",
         "version": request.app.version,
         "docs": "/docs",
+        "ui": "/ui",
         "endpoints": live_endpoints(request.app),
         "ready": not engine.warming_up,
     }

@@ -6,8 +6,10 @@ import base64
 import io
 
 import mido
+import numpy as np
 import pretty_midi
 import pytest
+import soundfile as sf
 from fastapi.testclient import TestClient
 
 from ai.music_theory import parse_key
@@ -89,6 +91,26 @@ def test_format_midi_returns_the_file(client: TestClient) -> None:
     assert 'filename="dawg_drums_3.mid"' in response.headers["content-disposition"]
     midi = pretty_midi.PrettyMIDI(io.BytesIO(response.content))
     assert midi.instruments[0].is_drum
+
+
+def test_preview_is_the_clip_rendered(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/bassline", json={"key": "Am", "bars": 2, "seed": 5, "preview": "wav"}).json()
+    assert body["preview_format"] == "wav"
+    audio, sr = sf.read(io.BytesIO(base64.b64decode(body["preview_base64"])))
+    assert sr == 44100 and audio.shape[1] == 2
+    # The whole clip sounds (its last note ends before the file does), peaking at -1 dBFS.
+    assert audio.shape[0] / sr >= body["duration_seconds"]
+    assert abs(np.abs(audio).max() - 0.89) < 0.01
+    sounding = np.abs(audio).max(axis=1) > 0.01
+    assert sounding[: int(0.5 * sr)].any()
+    plain = client.post("/api/v1/generate/bassline", json={"key": "Am", "bars": 2, "seed": 5}).json()
+    assert plain["preview_base64"] is None and plain["midi_base64"] == body["midi_base64"]
+
+
+def test_preview_with_a_midi_file_answer_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/midi?style=drums&format=midi&preview=flac")
+    assert response.status_code == 422 and "preview" in response.json()["detail"]
+    assert client.post("/api/v1/generate/midi?style=drums&preview=mp3").status_code == 422
 
 
 def test_variations_are_distinct_clips(client: TestClient) -> None:

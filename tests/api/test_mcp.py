@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,17 +22,16 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-import uvicorn
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult, TextContent
 
 from api.mcp_server import MCP_STATUS_FILE_NAME, own_status_file
 from api.schemas import GenerationParams
-from main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_projects import write_project, write_stem
+from tests.support.live_server import live_engine
 from tests.support.ports import free_port
 from utils.settings import Settings
 
@@ -85,17 +83,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory, core: Any) -> Iterator[str]
     write_project(settings.projects_dir, "night", ["Kick", "Bass"])
     write_stem(settings.projects_dir, "night", "Kick", 60, seconds=2.0)
     write_stem(settings.projects_dir, "night", "Bass", 110, seconds=2.0)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the engine did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_engine(settings) as base:
+        yield base
 
 
 @asynccontextmanager

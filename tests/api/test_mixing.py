@@ -58,6 +58,19 @@ def test_suggest_from_uploaded_stems(client: TestClient) -> None:
         assert {"type", "message", "priority", "track", "suggestion", "confidence"} <= set(item)
 
 
+def test_each_track_has_its_spectrum_against_its_role(client: TestClient) -> None:
+    tracks = {t["name"]: t for t in client.post("/api/v1/mixing/suggest", files=upload(stems())).json()["tracks"]}
+    bass = tracks["Bass"]["tonal"]
+    assert bass["role_curve"] == "bass" and len(bass["grid_hz"]) == len(bass["track_db"]) == len(bass["role_db"]) == 61
+    grid = np.array(bass["grid_hz"])
+    track = np.array([np.nan if v is None else v for v in bass["track_db"]])
+    # A bass of 55 and 110 Hz sines: its curve peaks there and is far below at 2 kHz.
+    assert 45 <= grid[np.nanargmax(track)] <= 130
+    assert track[np.argmin(np.abs(grid - 2000))] < np.nanmax(track) - 30
+    vocals = np.array([np.nan if v is None else v for v in tracks["Vocals"]["tonal"]["track_db"]])
+    assert 700 <= grid[np.nanargmax(vocals)] <= 4000
+
+
 def test_rumble_is_found_on_the_right_track(client: TestClient) -> None:
     tracks = stems()
     t = np.arange(len(tracks["Vocals"])) / SR

@@ -39,6 +39,22 @@ def write_stem(projects: Path, project_id: str, track: str, freq: float, seconds
     return path
 
 
+def test_projects_are_listed_with_their_stems(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with engine_client(settings) as client:
+        assert client.get("/api/v1/projects").json()["projects"] == []  # no directory yet: none, not an error
+    write_project(settings.projects_dir, "e1", ELECTRONIC)
+    write_stem(settings.projects_dir, "e1", "Kick", 60, seconds=0.5)
+    (settings.projects_dir / "broken.dawg").write_text("{not json")
+    with engine_client(settings) as client:
+        body = client.get("/api/v1/projects").json()
+    assert body["projects_dir"] == str(settings.projects_dir)
+    assert body["projects"] == [
+        {"project_id": "e1", "name": "Night Drive", "tempo": 124, "time_signature": "4/4", "tracks": ELECTRONIC,
+         "stems": ["Kick"]}
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("how", ["query", "form", "json"])
 def test_project_roles_and_missing_stems(tmp_path: Path, how: str) -> None:
     settings = make_settings(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -44,6 +45,25 @@ def test_docs_document_parameters_of_every_route(client: TestClient) -> None:
         "/api/v1/models",
     ):
         assert path in spec["paths"]
+
+
+def test_the_page_is_served_with_a_strict_policy(client: TestClient) -> None:
+    assert client.get("/").json()["ui"] == "/ui"
+    page = client.get("/ui")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    # Every script and style the page names is served from here, none from elsewhere.
+    for ref in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        assert ref.startswith("/"), ref
+        if ref.startswith("/ui/static/"):
+            assert client.get(ref).status_code == 200, ref
+    script = client.get("/ui/static/js/main.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    for module in re.findall(r'from "(\./[^"]+)"', script.text):
+        assert client.get(f"/ui/static/js/{module[2:]}").status_code == 200, module
+    assert client.get("/ui/static/js/missing.js").status_code == 404
+    assert client.get("/ui/static/%2e%2e/main.py").status_code == 404
 
 
 def test_unknown_route_has_the_error_body(client: TestClient) -> None:

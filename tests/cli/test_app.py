@@ -8,8 +8,6 @@ import base64
 import csv
 import io
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +16,12 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-import uvicorn
 from typer.testing import CliRunner, Result
 
 from cli.app import app, clip_paths
-from main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
+from tests.support.live_server import live_engine
 from tests.support.ports import free_port
 
 SR = 44100
@@ -63,17 +60,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The engine (theory backend, DAWG-CORE down) served by uvicorn on a free port: its base URL."""
     settings = make_settings(tmp_path_factory.mktemp("server"))
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the engine did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with live_engine(settings) as base:
+        yield base
 
 
 def dawg_ai(*args: str | Path) -> Result:

@@ -1,0 +1,145 @@
+// The Analyse tab: one recording through /api/v1/analyze/audio (as a job, with progress), drawn
+// as a waveform with its beats, numbered bar lines and chords, and played with a click on the beats.
+
+import WaveSurfer from "../vendor/wavesurfer.js-8.0.1/wavesurfer.esm.js";
+import RegionsPlugin from "../vendor/wavesurfer.js-8.0.1/plugins/regions.esm.js";
+import TimelinePlugin from "../vendor/wavesurfer.js-8.0.1/plugins/timeline.esm.js";
+import { Feedback, runJob } from "./api.js";
+import { ClickTrack } from "./clicktrack.js";
+import { fillFigures, formatTime, takeDroppedFiles } from "./page.js";
+
+const BEAT_COLOUR = "rgba(80, 80, 80, 0.35)";
+const DOWNBEAT_COLOUR = "rgba(200, 60, 40, 0.9)";
+const CHORD_COLOURS = ["rgba(70, 130, 220, 0.10)", "rgba(70, 180, 120, 0.10)"];
+
+export function setUpAnalyse(section) {
+  const form = section.querySelector("#analyse-form");
+  const feedback = new Feedback(section);
+  const view = section.querySelector("#analysis");
+  const playButton = section.querySelector("#analysis-play");
+  const clickBox = section.querySelector("#analysis-click");
+  const timeLabel = section.querySelector("#analysis-time");
+  const regions = RegionsPlugin.create();
+  let surfer = null;
+
+  const clicks = new ClickTrack(() => ({
+    time: surfer ? surfer.getCurrentTime() : 0,
+    playing: surfer ? surfer.isPlaying() : false,
+    rate: surfer ? surfer.getPlaybackRate() : 1,
+  }));
+  clickBox.addEventListener("change", () => (clicks.enabled = clickBox.checked));
+  playButton.addEventListener("click", () => {
+    if (!surfer) return;
+    clicks.start(); // a user gesture: the audio context may start now
+    surfer.playPause();
+  });
+  takeDroppedFiles(form);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.elements.file.files[0];
+    if (!file) {
+      feedback.fail(new Error("choose or drop an audio file first"));
+      return;
+    }
+    const body = new FormData();
+    body.append("file", file);
+    feedback.start("uploading");
+    view.hidden = true;
+    try {
+      const analysis = await runJob("/api/v1/analyze/audio", body, (share, stage) => feedback.progress(share, stage));
+      feedback.done();
+      view.hidden = false;
+      showFigures(section, analysis);
+      surfer?.destroy();
+      surfer = drawWaveform(section, file, analysis, regions, feedback);
+      surfer.on("timeupdate", (t) => (timeLabel.textContent = formatTime(t)));
+      surfer.on("play", () => (playButton.textContent = "Pause"));
+      surfer.on("pause", () => (playButton.textContent = "Play"));
+      surfer.on("interaction", () => clicks.restart());
+      clicks.setBeats(analysis.beat_times, analysis.downbeat_times || []);
+    } catch (err) {
+      feedback.fail(err);
+    }
+  });
+}
+
+function showFigures(section, a) {
+  const number = (v, digits, unit) => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
+  fillFigures(section.querySelector("#analysis-figures"), {
+    File: a.filename || "",
+    Duration: formatTime(a.duration),
+    Tempo: a.tempo ? `${a.tempo.toFixed(1)} BPM` : "no pulse",
+    Meter: a.time_signature || "—",
+    Key: a.key ? `${a.key} (${Math.round((a.key_confidence || 0) * 100)} %)` : "—",
+    Loudness: number(a.loudness_lufs, 1, " LUFS"),
+    "True peak": number(a.true_peak_dbtp, 1, " dBTP"),
+    "Loudness range": number(a.loudness_range_lu, 1, " LU"),
+    Beats: String(a.beats),
+  });
+  const notes = section.querySelector("#analysis-notes");
+  notes.textContent = (a.notes || []).join(" ");
+}
+
+function drawWaveform(section, file, analysis, regions, feedback) {
+  const surfer = WaveSurfer.create({
+    container: section.querySelector("#waveform"),
+    height: 140,
+    waveColor: "#8aa4c8",
+    progressColor: "#3d5a80",
+    cursorColor: "#c0392b",
+    minPxPerSec: 40,
+    plugins: [regions, TimelinePlugin.create({ container: section.querySelector("#timeline") })],
+  });
+  surfer.on("decode", () => placeMarkers(regions, analysis));
+  surfer.on("error", (err) => {
+    // The browser cannot decode every format the engine reads (AIFF, some MP4s): the figures stand.
+    feedback.fail(new Error(`this browser cannot draw ${file.name} (${err.message || err}); the analysis above is the engine's`));
+  });
+  surfer.loadBlob(file);
+  return surfer;
+}
+
+function placeMarkers(regions, analysis) {
+  regions.clearRegions();
+  (analysis.chords || []).forEach((chord, i) => {
+    if (chord.label === "N") return;
+    regions.addRegion({
+      start: chord.start,
+      end: chord.end,
+      content: label(chord.label, "chord"),
+      color: CHORD_COLOURS[i % 2],
+      drag: false,
+      resize: false,
+    });
+  });
+  const downbeats = new Set((analysis.downbeat_times || []).map((t) => t.toFixed(3)));
+  let bar = 0;
+  for (const beat of analysis.beat_times) {
+    const down = downbeats.has(beat.toFixed(3));
+    if (down) bar += 1;
+    regions.addRegion({
+      start: beat,
+      content: down ? label(String(bar), "bar") : undefined,
+      color: down ? DOWNBEAT_COLOUR : BEAT_COLOUR,
+      drag: false,
+      resize: false,
+    });
+  }
+}
+
+// Region labels live in wavesurfer's shadow DOM, out of the page's style sheet's reach: styled here.
+function label(text, kind) {
+  const span = document.createElement("span");
+  span.className = `marker-${kind}`;
+  span.dataset.kind = kind;
+  span.textContent = text;
+  Object.assign(span.style, {
+    font: kind === "chord" ? "600 13px system-ui, sans-serif" : "11px system-ui, sans-serif",
+    padding: "1px 3px",
+    color: kind === "chord" ? "#1d3557" : "#c0392b",
+    position: "relative",
+    top: kind === "chord" ? "2px" : "118px",
+  });
+  return span;
+}

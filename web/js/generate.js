@@ -1,0 +1,163 @@
+// The Generate tab: every control of /api/v1/generate/midi, the clip as a piano roll (drums as a
+// grid), heard as the engine's own FluidSynth rendering (preview=wav), downloaded as .mid or sent
+// to DAWG-CORE.
+
+import { blobOf, Feedback, postJson } from "./api.js";
+import { fillFigures, showRangeValues } from "./page.js";
+import { PianoRoll } from "./pianoroll.js";
+
+// ai/music_theory.py's SCALES (the engine refuses any other name with a 422 that lists them).
+const SCALES = ["major", "minor", "harmonic_minor", "melodic_minor", "dorian", "phrygian", "lydian", "mixolydian",
+  "locrian", "major_pentatonic", "minor_pentatonic", "blues"];
+
+export function setUpGenerate(section, models) {
+  const form = section.querySelector("#generate-form");
+  const feedback = new Feedback(section);
+  const view = section.querySelector("#clip");
+  const roll = new PianoRoll(section.querySelector("#pianoroll"));
+  const audio = section.querySelector("#clip-audio");
+  const playButton = section.querySelector("#clip-play");
+  const download = section.querySelector("#clip-download");
+  const variationSelect = section.querySelector("#clip-variation");
+  const sendButton = section.querySelector("#clip-send");
+  const sent = section.querySelector("#clip-sent");
+  let answer = null; // the last generation's JSON
+  let request = null; // and the form that asked for it (sending to DAWG-CORE repeats it with the seed)
+
+  fillChoices(form, models);
+  showRangeValues(form);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    request = formOf(form);
+    feedback.start("generating");
+    try {
+      answer = await postJson("/api/v1/generate/midi", { form: request });
+      feedback.done();
+      view.hidden = false;
+      sent.textContent = "";
+      variationSelect.replaceChildren(
+        ...answer.variations.map((clip, i) => new Option(`variation ${i + 1} (seed ${clip.seed})`, String(i))),
+      );
+      variationSelect.hidden = answer.variations.length < 2;
+      showClip(0);
+    } catch (err) {
+      feedback.fail(err);
+    }
+  });
+
+  variationSelect.addEventListener("change", () => showClip(Number(variationSelect.value)));
+
+  function showClip(index) {
+    const clip = answer.variations[index];
+    fillFigures(section.querySelector("#clip-figures"), {
+      Part: answer.style + (answer.genre ? ` (${answer.genre})` : ""),
+      Model: answer.model,
+      Key: `${answer.key} ${answer.scale}`,
+      Chords: answer.chords.join(" ") || "—",
+      Tempo: `${answer.tempo} BPM`,
+      Meter: answer.time_signature,
+      Bars: String(answer.bars),
+      Notes: String(clip.notes.length),
+      Seed: String(clip.seed),
+    });
+    section.querySelector("#clip-notes").textContent = answer.fallback_reason || "";
+    roll.show({
+      notes: clip.notes,
+      duration: clip.duration_seconds,
+      tempo: answer.tempo,
+      timeSignature: answer.time_signature,
+      drums: answer.style === "drums",
+    });
+    URL.revokeObjectURL(download.href);
+    download.href = URL.createObjectURL(blobOf(clip.midi_base64, "audio/midi"));
+    download.download = `dawg_${answer.style}_${clip.seed}.mid`;
+    audio.pause();
+    // The preview is the first clip's: another variation is rendered when it is first played.
+    audio.src = index === 0 && answer.preview_base64 ? URL.createObjectURL(blobOf(answer.preview_base64, "audio/wav")) : "";
+    audio.dataset.seed = String(clip.seed);
+    playButton.disabled = false;
+  }
+
+  playButton.addEventListener("click", async () => {
+    if (!audio.paused) {
+      audio.pause();
+      return;
+    }
+    if (!audio.src || audio.src === location.href) {
+      // A variation other than the first: render it by asking again for that seed alone.
+      feedback.start("rendering the preview");
+      try {
+        const again = await postJson("/api/v1/generate/midi", { form: withSeed(request, audio.dataset.seed) });
+        audio.src = URL.createObjectURL(blobOf(again.preview_base64, "audio/wav"));
+        feedback.done();
+      } catch (err) {
+        feedback.fail(err);
+        return;
+      }
+    }
+    audio.play();
+  });
+  audio.addEventListener("play", () => {
+    playButton.textContent = "Stop";
+    const follow = () => {
+      roll.setPlayhead(audio.currentTime);
+      if (!audio.paused) requestAnimationFrame(follow);
+    };
+    requestAnimationFrame(follow);
+  });
+  audio.addEventListener("pause", () => (playButton.textContent = "Play"));
+  audio.addEventListener("ended", () => roll.setPlayhead(null));
+
+  sendButton.addEventListener("click", async () => {
+    // The same request with the clip's seed gives the same clip; this time the engine delivers it.
+    const again = withSeed(request, audio.dataset.seed);
+    again.set("send_to_core", "true");
+    again.set("preview", "none");
+    sent.textContent = "sending…";
+    try {
+      const delivered = await postJson("/api/v1/generate/midi", { form: again });
+      sent.textContent = delivered.delivered
+        ? "DAWG-CORE imported the clip"
+        : `DAWG-CORE did not take it: ${delivered.delivery_reason || "no reason given"}`;
+    } catch (err) {
+      sent.textContent = "";
+      feedback.fail(err);
+    }
+  });
+}
+
+// The form as the engine's parameters: empty fields left out (the engine's defaults apply).
+function formOf(form) {
+  const body = new FormData();
+  const part = form.elements.part.value;
+  body.set("style", part);
+  for (const name of ["genre", "key", "scale", "chords", "tempo", "bars", "time_signature", "temperature", "density", "swing", "humanize", "model", "seed", "variations"]) {
+    const value = form.elements[name].value.trim();
+    if (value !== "") body.set(name, value);
+  }
+  body.set("chromatic", form.elements.chromatic.checked ? "true" : "false");
+  body.set("include_primer", form.elements.include_primer.checked ? "true" : "false");
+  const primer = form.elements.primer.files[0];
+  if (primer) body.set("primer", primer);
+  body.set("preview", "wav");
+  return body;
+}
+
+function withSeed(request, seed) {
+  const again = new FormData();
+  for (const [name, value] of request.entries()) again.set(name, value);
+  again.set("seed", seed);
+  again.set("variations", "1");
+  return again;
+}
+
+function fillChoices(form, models) {
+  const styles = new Set();
+  for (const model of models.models) for (const style of model.drum_styles || []) styles.add(style);
+  for (const style of styles) if (style !== "default") form.elements.genre.add(new Option(style, style));
+  for (const scale of SCALES) form.elements.scale.add(new Option(scale.replaceAll("_", " "), scale));
+  for (const model of models.models) {
+    if (model.loaded) form.elements.model.add(new Option(model.name, model.name));
+  }
+}

@@ -1,0 +1,147 @@
+// The Mix tab: stems (or a project's) measured by /api/v1/mixing/suggest and auto_level: per-track
+// meters, each track's spectrum against its role, the suggestions with their numbers and the
+// auto-level gains; then the mix rendered by /api/v1/mixing/render, to listen to.
+
+import { blobOf, Feedback, getJson, runJob } from "./api.js";
+import { takeDroppedFiles } from "./page.js";
+import { drawSpectrum } from "./spectrum.js";
+
+export function setUpMix(section) {
+  const form = section.querySelector("#mix-form");
+  const feedback = new Feedback(section);
+  const view = section.querySelector("#mix-result");
+  const renderButton = section.querySelector("#mix-render");
+  takeDroppedFiles(form);
+  listProjects(form.elements.project_id);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    feedback.start("uploading");
+    renderButton.disabled = true;
+    section.querySelector("#mix-render-result").hidden = true;
+    try {
+      const progress = (from, to) => (share, stage) => feedback.progress(from + share * (to - from), stage);
+      const report = await runJob("/api/v1/mixing/suggest", bodyOf(form), progress(0, 0.8));
+      if (report.status === "no_audio") throw new Error(report.message);
+      const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(form), progress(0.8, 1));
+      feedback.done();
+      view.hidden = false;
+      showReport(section, report, levels);
+      renderButton.disabled = false;
+    } catch (err) {
+      feedback.fail(err);
+    }
+  });
+
+  renderButton.addEventListener("click", async () => {
+    feedback.start("uploading");
+    try {
+      const body = bodyOf(form);
+      body.set("format", "json");
+      body.set("bit_depth", "16");
+      body.set("master", form.elements.master.checked ? "true" : "false");
+      const rendered = await runJob("/api/v1/mixing/render", body, (share, stage) => feedback.progress(share, stage));
+      feedback.done();
+      const box = section.querySelector("#mix-render-result");
+      box.hidden = false;
+      const audio = section.querySelector("#mix-audio");
+      URL.revokeObjectURL(audio.src);
+      audio.src = URL.createObjectURL(blobOf(rendered.audio_base64, "audio/wav"));
+      const after = rendered.measured_after || {};
+      const parts = [
+        `${rendered.duration_s.toFixed(1)} s`,
+        after.integrated_lufs !== undefined ? `${after.integrated_lufs} LUFS` : null,
+        after.true_peak_dbtp !== undefined ? `${after.true_peak_dbtp} dBTP true peak` : null,
+        `${rendered.applied.length} tracks with moves applied, ${rendered.skipped.length} moves skipped`,
+      ];
+      section.querySelector("#mix-render-figures").textContent = parts.filter(Boolean).join(" · ");
+    } catch (err) {
+      feedback.fail(err);
+    }
+  });
+}
+
+function bodyOf(form) {
+  const body = new FormData();
+  const project = form.elements.project_id.value;
+  if (project) body.set("project_id", project);
+  else for (const file of form.elements.files.files) body.append("files", file);
+  if (form.elements.target.value) body.set("target", form.elements.target.value);
+  return body;
+}
+
+async function listProjects(select) {
+  try {
+    const { projects } = await getJson("/api/v1/projects");
+    for (const p of projects) select.add(new Option(`${p.name || p.project_id} (${p.project_id})`, p.project_id));
+  } catch {
+    // no projects directory, or the engine is still starting: uploaded stems still work
+  }
+}
+
+function showReport(section, report, levels) {
+  const score = report.mix_quality_score === null ? "" : `Score ${Math.round(report.mix_quality_score)} / 100. `;
+  section.querySelector("#mix-summary").textContent = score + (report.quality_summary || "");
+  const body = section.querySelector("#mix-tracks tbody");
+  body.replaceChildren();
+  for (const track of report.tracks) {
+    const level = levels.levels[track.name] || {};
+    const row = body.insertRow();
+    row.dataset.track = track.name;
+    const cells = [
+      track.name,
+      track.role,
+      meter(track.integrated_lufs, " LUFS", -40, 0),
+      meter(track.true_peak_dbtp, " dBTP", -40, 3),
+      level.gain_db === undefined ? "—" : `${level.gain_db > 0 ? "+" : ""}${level.gain_db.toFixed(1)} dB`,
+      level.pan === undefined ? "—" : level.pan === 0 ? "C" : `${Math.abs(Math.round(level.pan * 100))} ${level.pan < 0 ? "L" : "R"}`,
+    ];
+    for (const cell of cells) {
+      const td = row.insertCell();
+      if (cell instanceof Node) td.append(cell);
+      else td.textContent = cell;
+    }
+    const td = row.insertCell();
+    if (track.tonal) {
+      const canvas = document.createElement("canvas");
+      canvas.className = "spectrum";
+      canvas.title = `${track.name} (blue) against ${track.tonal.role_curve} parts (green, with their spread)`;
+      td.append(canvas);
+      requestAnimationFrame(() => drawSpectrum(canvas, track.tonal));
+    } else {
+      td.textContent = "—";
+    }
+  }
+  const list = section.querySelector("#mix-suggestions");
+  list.replaceChildren();
+  for (const s of report.suggestions) {
+    const item = document.createElement("li");
+    item.className = `priority-${s.priority}`;
+    const head = document.createElement("strong");
+    head.textContent = `${s.priority} · ${s.type}${s.track ? ` · ${[].concat(s.track).join(", ")}` : ""}: `;
+    const why = document.createElement("span");
+    why.textContent = `${s.message} `;
+    const what = document.createElement("em");
+    what.textContent = `${s.suggestion} (confidence ${Math.round(s.confidence * 100)} %)`;
+    item.append(head, why, what);
+    list.append(item);
+  }
+}
+
+// A horizontal level meter with its number.
+function meter(value, unit, floor, ceiling) {
+  const box = document.createElement("span");
+  box.className = "meter";
+  if (value === null || value === undefined) {
+    box.textContent = "—";
+    return box;
+  }
+  const bar = document.createElement("meter");
+  bar.min = floor;
+  bar.max = ceiling;
+  bar.high = ceiling - 3;
+  bar.optimum = floor + (ceiling - floor) * 0.6;
+  bar.value = value;
+  box.append(bar, ` ${value.toFixed(1)}${unit}`);
+  return box;
+}

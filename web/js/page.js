@@ -1,0 +1,43 @@
+// Small pieces every tab uses: figures as a definition list, times as m:ss.s, dropped files.
+
+export function formatTime(seconds) {
+  const s = Math.max(0, seconds || 0);
+  const minutes = Math.floor(s / 60);
+  return `${minutes}:${(s - minutes * 60).toFixed(1).padStart(4, "0")}`;
+}
+
+export function fillFigures(list, figures) {
+  list.replaceChildren();
+  for (const [name, value] of Object.entries(figures)) {
+    const term = document.createElement("dt");
+    term.textContent = name;
+    const description = document.createElement("dd");
+    description.textContent = value;
+    list.append(term, description);
+  }
+}
+
+// Files dropped on a form go into its file input (the one named by data-drop).
+export function takeDroppedFiles(form) {
+  const input = form.elements[form.dataset.drop];
+  form.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    form.classList.add("dragging");
+  });
+  form.addEventListener("dragleave", () => form.classList.remove("dragging"));
+  form.addEventListener("drop", (event) => {
+    event.preventDefault();
+    form.classList.remove("dragging");
+    if (event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+  });
+}
+
+// Range inputs show their value beside them.
+export function showRangeValues(form) {
+  for (const range of form.querySelectorAll('input[type="range"]')) {
+    const output = range.nextElementSibling;
+    const update = () => (output.textContent = range.value);
+    range.addEventListener("input", update);
+    update();
+  }
+}

@@ -1,0 +1,112 @@
+// A generated clip drawn on a canvas: pitched parts as a piano roll (time across, pitch up), drums
+// as a grid with a row per instrument; bar and beat lines; a playhead while the preview plays.
+// Drawn here rather than with an npm player: the ones on npm (html-midi-player) pull in
+// @magenta/music and TensorFlow.js and fetch their soundfont from a CDN; the engine renders the
+// sound itself (preview=wav).
+
+const GM_DRUMS = {
+  35: "Kick 2", 36: "Kick", 37: "Side stick", 38: "Snare", 39: "Clap", 40: "Snare 2", 41: "Low tom 2",
+  42: "Closed hat", 43: "Low tom", 44: "Pedal hat", 45: "Mid tom 2", 46: "Open hat", 47: "Mid tom",
+  48: "High tom 2", 49: "Crash", 50: "High tom", 51: "Ride", 52: "China", 53: "Ride bell", 54: "Tambourine",
+  55: "Splash", 56: "Cowbell", 57: "Crash 2", 59: "Ride 2", 60: "High bongo", 61: "Low bongo", 62: "Mute conga",
+  63: "Open conga", 64: "Low conga", 69: "Cabasa", 70: "Maracas", 75: "Claves", 76: "High block", 77: "Low block",
+};
+const NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const LABEL_W = 78;
+
+export function noteName(pitch) {
+  return `${NOTE_NAMES[pitch % 12]}${Math.floor(pitch / 12) - 1}`;
+}
+
+export class PianoRoll {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.clip = null;
+    this.playhead = null;
+  }
+
+  // clip: {notes: [{pitch, start, end, velocity}], duration, tempo, timeSignature "4/4", drums: bool}
+  show(clip) {
+    this.clip = clip;
+    this.playhead = null;
+    this.draw();
+  }
+
+  setPlayhead(seconds) {
+    this.playhead = seconds;
+    this.draw();
+  }
+
+  rows() {
+    const pitches = [...new Set(this.clip.notes.map((n) => n.pitch))].sort((a, b) => a - b);
+    if (this.clip.drums) return pitches.map((p) => ({ pitch: p, label: GM_DRUMS[p] || `Drum ${p}` }));
+    const low = (pitches[0] ?? 60) - 2;
+    const high = (pitches[pitches.length - 1] ?? 72) + 2;
+    const rows = [];
+    for (let p = high; p >= low; p--) rows.push({ pitch: p, label: p % 12 === 0 || p === high || p === low ? noteName(p) : "", black: [1, 3, 6, 8, 10].includes(p % 12) });
+    return rows.reverse();
+  }
+
+  draw() {
+    const canvas = this.canvas;
+    const scale = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || 800;
+    const height = canvas.clientHeight || 320;
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    const g = canvas.getContext("2d");
+    g.setTransform(scale, 0, 0, scale, 0, 0);
+    g.clearRect(0, 0, width, height);
+    if (!this.clip) return;
+    const { notes, duration, tempo, timeSignature, drums } = this.clip;
+    const rows = this.rows(); // lowest first
+    const rowH = (height - 16) / Math.max(rows.length, 1);
+    const x = (t) => LABEL_W + (t / Math.max(duration, 1e-6)) * (width - LABEL_W - 4);
+    const yOf = new Map(rows.map((r, i) => [r.pitch, height - 16 - (i + 1) * rowH]));
+
+    rows.forEach((r, i) => {
+      const y = height - 16 - (i + 1) * rowH;
+      g.fillStyle = r.black ? "#eef0f4" : i % 2 && drums ? "#f6f7f9" : "#ffffff";
+      g.fillRect(LABEL_W, y, width - LABEL_W, rowH);
+      g.fillStyle = "#333";
+      g.font = `${Math.min(12, rowH + 2)}px system-ui, sans-serif`;
+      g.textBaseline = "middle";
+      if (r.label) g.fillText(r.label, 4, y + rowH / 2);
+    });
+
+    // Beat and bar lines from the clip's tempo and meter.
+    const [numerator, denominator] = (timeSignature || "4/4").split("/").map(Number);
+    const beat = (60 / (tempo || 120)) * (4 / (denominator || 4));
+    for (let i = 0, t = 0; t <= duration + 1e-6; i++, t = i * beat) {
+      const bar = i % (numerator || 4) === 0;
+      g.strokeStyle = bar ? "#9aa3b5" : "#dde1e8";
+      g.beginPath();
+      g.moveTo(x(t), 0);
+      g.lineTo(x(t), height - 16);
+      g.stroke();
+      if (bar) {
+        g.fillStyle = "#555";
+        g.fillText(String(i / (numerator || 4) + 1), x(t) + 2, height - 8);
+      }
+    }
+
+    for (const n of notes) {
+      const y = yOf.get(n.pitch);
+      if (y === undefined) continue;
+      const shade = 0.35 + 0.65 * (n.velocity / 127);
+      g.fillStyle = drums ? `rgba(192, 57, 43, ${shade})` : `rgba(61, 90, 128, ${shade})`;
+      const w = drums ? Math.max(4, Math.min(rowH, 10)) : Math.max(2, x(n.end) - x(n.start) - 1);
+      g.fillRect(x(n.start), y + 1, w, Math.max(rowH - 2, 1));
+    }
+
+    if (this.playhead !== null) {
+      g.strokeStyle = "#c0392b";
+      g.lineWidth = 2;
+      g.beginPath();
+      g.moveTo(x(this.playhead), 0);
+      g.lineTo(x(this.playhead), height - 16);
+      g.stroke();
+      g.lineWidth = 1;
+    }
+  }
+}
