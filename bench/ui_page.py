@@ -15,7 +15,6 @@ median and the worst of each, the requests and bytes one load takes, and the req
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -27,16 +26,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.engine_server import engine_env, free_port, start_engine, wait_ready  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 TIMINGS_JS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
@@ -54,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if chromium is None:
         raise SystemExit("no chromium on PATH (scripts/setup.sh installs Debian's chromium)")
     port = free_port()

@@ -11,7 +11,6 @@ DAWG_AI_BROWSER_TESTS=required (set by .ci/run), where a missing browser fails t
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,28 +22,19 @@ import soundfile as sf
 from tests.api.conftest import make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_projects import write_project, write_stem
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.core_standin import run_core_standin
 from tests.support.live_server import live_engine
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = chromium_path()
 if CHROMIUM is None:
     if os.environ.get("DAWG_AI_BROWSER_TESTS") == "required":
         raise RuntimeError("DAWG_AI_BROWSER_TESTS=required but no chromium on PATH (scripts/setup.sh installs it)")
     pytest.skip("no chromium on PATH (scripts/setup.sh installs Debian's chromium)", allow_module_level=True)
 
-# As the machine's probe starts it: no sandbox as root, and no background calls to Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+CHROMIUM_OPTIONS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 ARTIFACTS = (
     Path(os.environ.get("DAWG_AI_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "ui"
 )
@@ -85,7 +75,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory, core: Any) -> Iterator[str]
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_OPTIONS)
         yield instance
         instance.close()
 

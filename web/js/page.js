@@ -1,4 +1,4 @@
-// Small pieces every tab uses: figures as a definition list, times as m:ss.s, dropped files.
+// Small pieces every tab uses: figures as a definition list, times as m:ss.s, dropped files, canvases.
 
 export function formatTime(seconds) {
   const s = Math.max(0, seconds || 0);
@@ -40,4 +40,17 @@ export function showRangeValues(form) {
     range.addEventListener("input", update);
     update();
   }
+}
+
+// A canvas sized to its box at the screen's pixel density, cleared: (context, width, height) in CSS pixels.
+export function sharpCanvas(canvas, fallbackWidth, fallbackHeight) {
+  const scale = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || fallbackWidth;
+  const height = canvas.clientHeight || fallbackHeight;
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  const g = canvas.getContext("2d");
+  g.setTransform(scale, 0, 0, scale, 0, 0);
+  g.clearRect(0, 0, width, height);
+  return [g, width, height];
 }

@@ -4,6 +4,8 @@
 // @magenta/music and TensorFlow.js and fetch their soundfont from a CDN; the engine renders the
 // sound itself (preview=wav).
 
+import { sharpCanvas } from "./page.js";
+
 const GM_DRUMS = {
   35: "Kick 2", 36: "Kick", 37: "Side stick", 38: "Snare", 39: "Clap", 40: "Snare 2", 41: "Low tom 2",
   42: "Closed hat", 43: "Low tom", 44: "Pedal hat", 45: "Mid tom 2", 46: "Open hat", 47: "Mid tom",
@@ -48,15 +50,7 @@ export class PianoRoll {
   }
 
   draw() {
-    const canvas = this.canvas;
-    const scale = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 800;
-    const height = canvas.clientHeight || 320;
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    const g = canvas.getContext("2d");
-    g.setTransform(scale, 0, 0, scale, 0, 0);
-    g.clearRect(0, 0, width, height);
+    const [g, width, height] = sharpCanvas(this.canvas, 800, 320);
     if (!this.clip) return;
     const { notes, duration, tempo, timeSignature, drums } = this.clip;
     const rows = this.rows(); // lowest first

@@ -1,17 +1,12 @@
 // A track's tonal curve against its role's (the mixing report's tracks[].tonal): the role's usual
 // curve with its spread as a band, the track's own curve over it, 20 Hz to 20 kHz on a log axis.
 
+import { sharpCanvas } from "./page.js";
+
 const TICKS_HZ = [50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
 export function drawSpectrum(canvas, tonal) {
-  const scale = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 260;
-  const height = canvas.clientHeight || 70;
-  canvas.width = Math.round(width * scale);
-  canvas.height = Math.round(height * scale);
-  const g = canvas.getContext("2d");
-  g.setTransform(scale, 0, 0, scale, 0, 0);
-  g.clearRect(0, 0, width, height);
+  const [g, width, height] = sharpCanvas(canvas, 260, 70);
   const grid = tonal.grid_hz;
   const lo = Math.log(grid[0]);
   const hi = Math.log(grid[grid.length - 1]);
