@@ -17,12 +17,13 @@ from contextlib import asynccontextmanager  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 
-from ai import pools  # noqa: E402
+from ai import model_files, pools  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
 from api import mcp_server, startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
+from api.http_limits import HeadLimits, uvicorn_options  # noqa: E402
 from api.jobs.manager import JobManager  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
 from api.routes import (  # noqa: E402
@@ -55,6 +56,7 @@ logger = logging.getLogger("dawg_ai")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    model_files.use_folder(settings.models_dir)  # before anything loads a model: analysis, mixing, drums
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(dynamics=load_dynamics(settings.models_dir)))
     engine = EngineState(
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={
             403: {"model": ErrorBody, "description": "origin_not_allowed: sent from a web page on another site"},
             421: {"model": ErrorBody, "description": "host_not_allowed: the Host header does not name this machine"},
+            414: {"model": ErrorBody, "description": "uri_too_long: path and query string over 8 KiB"},
+            431: {"model": ErrorBody, "description": "header_fields_too_large: headers over 32 KiB in all"},
         },
     )
     app.state.settings = settings
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_middleware(app)
     install_site_guard(app, allowed_hosts=settings.allowed_hosts, allowed_origins=settings.cors_origins)
+    app.add_middleware(HeadLimits)  # outermost: 414/431 before anything reads the request
     install_error_handlers(app)
     for module in (
         system,
@@ -158,4 +163,6 @@ if __name__ == "__main__":
 
     _settings: Settings = app.state.settings
     logging.basicConfig(level=_settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=_settings.host, port=_settings.port, log_level=_settings.log_level.lower())
+    uvicorn.run(
+        app, host=_settings.host, port=_settings.port, log_level=_settings.log_level.lower(), **uvicorn_options()
+    )

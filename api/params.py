@@ -14,13 +14,17 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import UploadFile  # what request.form() gives (fastapi's UploadFile subclasses it)
+from starlette.datastructures import FormData, UploadFile  # fastapi's UploadFile subclasses this one
+from starlette.exceptions import HTTPException
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
 
@@ -31,11 +35,17 @@ COPY_CHUNK_BYTES = 1 << 20
 """Bytes copied per read when an upload is streamed to its temporary file (1 MiB)."""
 MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
 FORM_OVERHEAD_BYTES = 64 * 1024
+"""Room for multipart boundaries and form fields on top of the files' own bytes."""
 JSON_ON_LOOP_BYTES = 64 * 1024  # bodies under this are parsed where they arrive (microseconds)
 MAX_JSON_BYTES = 16 * 1024 * 1024
 """A JSON body is parameters (a base64 MIDI primer at most, 4 MB as MIDI): read up to this, declared
 length or not (a chunked body of 315 MB was read whole before it was refused)."""
-"""Room for multipart boundaries and form fields on top of the files' own bytes."""
+FORM_FIELD_BYTES = 1 << 20
+"""Longest form field that is not a file (1 MiB, Starlette's default made explicit: a base64 primer in a
+form holds 768 KB of MIDI; a larger one goes as the 'primer' file part); longer: 413 as soon as the parser
+passes it, not after the whole field is read."""
+FORM_MAX_FIELDS = 64  # the largest parameter model has 21 fields: 64 fields of 1 MiB bound a form's text
+FORM_MAX_FILES = 64
 
 
 class UnsupportedBody(EngineError):
@@ -100,7 +110,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
             found.values.update(body)
         return found
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form(max_files=64, max_fields=256)
+        form = await _read_form(request, content_type, max_request_bytes)
         total = 0
         try:
             for name, value in form.multi_items():
@@ -143,19 +153,59 @@ def validate_params(model: type[M], values: dict[str, Any]) -> M:
 MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error
 
 
-async def _read_capped(request: Request, limit: int, what: str) -> bytes:
-    """The body, read chunk by chunk and refused (413) as soon as it passes ``limit`` bytes,
-    whether or not the client declared its length."""
+async def _capped_stream(request: Request, limit: int, what: str, allowed: str = "") -> AsyncGenerator[bytes, None]:
+    """The body's chunks as they arrive, refused (413) as soon as they pass ``limit`` bytes,
+    whether or not the client declared its length; ``allowed`` says what the limit is, when not just
+    ``limit`` in MB."""
+    allowed = allowed or f"{limit / MB:g} MB"
     declared = request.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"{what} of {int(declared) / MB:.1f} MB; at most {limit / MB:g} MB")
-    chunks, size = [], 0
+        raise PayloadTooLarge(f"{what} of {int(declared) / MB:.1f} MB; at most {allowed}")
+    size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"{what} of more than {limit / MB:g} MB; at most {limit / MB:g} MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise PayloadTooLarge(f"{what} of more than {limit / MB:g} MB; at most {allowed}")
+        yield chunk
+
+
+async def _read_capped(request: Request, limit: int, what: str) -> bytes:
+    """The whole body, within ``limit`` bytes (see :func:`_capped_stream`)."""
+    async with aclosing(_capped_stream(request, limit, what)) as stream:
+        return b"".join([chunk async for chunk in stream])
+
+
+async def _read_form(request: Request, content_type: str, max_request_bytes: int | None) -> FormData:
+    """A form body parsed as it streams in, with Starlette's parsers, within the engine's limits.
+
+    The body is capped like any other (a chunked multipart upload was spooled to disk whole before its
+    size was checked); a field that is not a file is capped at FORM_FIELD_BYTES (413), so a 50 MB
+    'chords' field is refused after its first megabyte instead of being read.
+    """
+    files = max_request_bytes if max_request_bytes is not None else MAX_JSON_BYTES
+    allowed = f"{files / MB:g} MB of files per request (setting DAWG_AI_MAX_REQUEST_MB)"
+    parser: FormParser | MultiPartParser
+    async with aclosing(_capped_stream(request, files + FORM_OVERHEAD_BYTES, "a form body", allowed)) as stream:
+        if content_type == "multipart/form-data":
+            parser = MultiPartParser(
+                request.headers,
+                stream,
+                max_files=FORM_MAX_FILES,
+                max_fields=FORM_MAX_FIELDS,
+                max_part_size=FORM_FIELD_BYTES,
+            )
+        else:
+            parser = FormParser(request.headers, stream, max_fields=FORM_MAX_FIELDS, max_part_size=FORM_FIELD_BYTES)
+        try:
+            return await parser.parse()
+        except MultiPartException as exc:
+            # Starlette says "Part/Field exceeded maximum size" for a text field over max_part_size.
+            if "exceeded maximum size" in exc.message:
+                raise PayloadTooLarge(
+                    f"a form field is longer than {FORM_FIELD_BYTES / MB:g} MB: parameters are short text; "
+                    "send audio or MIDI as a file part of a multipart form"
+                ) from exc
+            raise HTTPException(400, detail=exc.message) from exc  # malformed: answered as Starlette does
 
 
 def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:

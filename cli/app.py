@@ -109,13 +109,20 @@ def serve(
     """Run the engine as a service (what `python main.py` does)."""
     import uvicorn
 
+    from api.http_limits import uvicorn_options
     from main import create_app
     from utils.settings import Settings
 
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        **uvicorn_options(),
+    )
 
 
 # ---------------------------------------------------------------- analyze

@@ -31,7 +31,11 @@ class Settings(BaseSettings):
     projects_dir: Path = Field(
         Path.home() / "Music" / "DAWG" / "Projects", description="DAWG-CORE's projects directory."
     )
-    models_dir: Path = Field(REPO_ROOT / "models", description="Folder of Magenta generator bundles (.mag).")
+    models_dir: Path = Field(
+        REPO_ROOT / "models",
+        description="Folder of Magenta generator bundles (.mag) and the velocity tables; the analysis, mixing "
+        "and drum models are read from it when it holds them, else from <repo>/models.",
+    )
     status_file: Path = Field(
         Path.home() / "Development" / "status" / "DAWG-AI_status.json",
         description="Status JSON file rewritten on schedule.",

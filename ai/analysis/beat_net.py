@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ai.analysis.features import SharedFeatures
+from ai.model_files import model_path
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 
 logger = logging.getLogger(__name__)
@@ -132,26 +133,31 @@ def load(path: Path) -> BeatNetEnsemble:
 
 
 def describe_shipped_beat_net() -> dict[str, Any]:
-    """models/beat_activation.npz as /api/v1/models and the status file list it (loaded, or why not)."""
+    """beat_activation.npz as /api/v1/models and the status file list it (the file used; loaded, or why not)."""
+    path = model_path(SHIPPED_MODEL)
     out: dict[str, Any] = {
         "name": "beat_activation",
         "family": "analysis",
         "serves": "the beats and bar phase of /api/v1/analyze/audio",
-        "path": str(SHIPPED_MODEL),
+        "path": str(path),
     }
     try:
-        ensemble = load(SHIPPED_MODEL)
+        ensemble = _cached_net(path)
     except (OSError, ValueError) as exc:
         return {**out, "loaded": False, "networks": 0, "error": str(exc)}
     return {**out, "loaded": True, "networks": len(ensemble.members)}
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=2)
+def _cached_net(path: Path) -> BeatNetEnsemble:
+    return load(path)
+
+
 def shipped_beat_net() -> BeatNetEnsemble | None:
-    """The shipped network, loaded once; None (logged) when the file is missing or malformed, in
-    which case the analysis tracks beats from the spectral flux alone."""
+    """The network (DAWG_AI_MODELS_DIR, else models/), loaded once; None (logged) when the file is
+    missing or malformed, in which case the analysis tracks beats from the spectral flux alone."""
     try:
-        return load(SHIPPED_MODEL)
+        return _cached_net(model_path(SHIPPED_MODEL))
     except (OSError, ValueError) as exc:
         logger.warning("beat activation network unavailable (%s): beats from the spectral flux only", exc)
         return None

@@ -62,6 +62,7 @@ import pedalboard
 
 from ai.audio import loudness
 from ai.mixing.findings import MIX_BUS, Suggestion
+from ai.model_files import model_path
 
 logger = logging.getLogger(__name__)
 
@@ -456,12 +457,13 @@ class RoleDynamics:
             raise ValueError(f"malformed role dynamics norms: {exc!r}") from exc
 
 
-def load_role_dynamics(path: Path = SHIPPED_NORMS) -> RoleDynamics:
-    """Read the norms from ``path`` (JSON written by ``python -m training.role_dynamics``).
+def load_role_dynamics(path: Path | None = None) -> RoleDynamics:
+    """Read the norms from ``path`` (JSON written by ``python -m training.role_dynamics``; default
+    role_dynamics.json in DAWG_AI_MODELS_DIR, else models/).
 
     Raises OSError when the file cannot be read, ValueError when it is malformed.
     """
-    return RoleDynamics.from_dict(json.loads(Path(path).read_text()))
+    return RoleDynamics.from_dict(json.loads(Path(path or model_path(SHIPPED_NORMS)).read_text()))
 
 
 _DEFAULT_LOCK = threading.Lock()

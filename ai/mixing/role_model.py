@@ -32,6 +32,7 @@ import soxr
 
 from ai.analysis.level_model import LevelModel, Tree
 from ai.mixing.roles import ROLES
+from ai.model_files import model_path
 from utils.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -505,15 +506,17 @@ def _load(path: Path) -> tuple[RoleModel | None, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def load_role_model(path: Path = SHIPPED_MODEL) -> RoleModel | None:
-    """The model in ``path`` (JSON; read once, then cached), or None when it is missing, malformed
-    or fitted on other features than :data:`FEATURE_NAMES`; the reason is logged once."""
-    return _load(Path(path))[0]
+def load_role_model(path: Path | None = None) -> RoleModel | None:
+    """The model in ``path`` (JSON, default role_classifier.json in DAWG_AI_MODELS_DIR, else models/;
+    read once, then cached), or None when it is missing, malformed or fitted on other features than
+    :data:`FEATURE_NAMES`; the reason is logged once."""
+    return _load(Path(path) if path else model_path(SHIPPED_MODEL))[0]
 
 
-def describe_role_model(path: Path = SHIPPED_MODEL) -> dict[str, Any]:
-    """What /api/v1/models and the status file can say of the model: loaded or why not."""
-    model, error = _load(Path(path))
+def describe_role_model(path: Path | None = None) -> dict[str, Any]:
+    """What /api/v1/models and the status file can say of the model: the file used, loaded or why not."""
+    path = Path(path) if path else model_path(SHIPPED_MODEL)
+    model, error = _load(path)
     out = {
         "name": "role_classifier",
         "family": "mixing",
@@ -538,7 +541,7 @@ def classify_role(*, samples: np.ndarray, sr: int, model: RoleModel | None = Non
     if model is None:
         model = load_role_model()
         if model is None:
-            raise ModelUnavailable(f"role classifier not loaded: {_load(SHIPPED_MODEL)[1]}")
+            raise ModelUnavailable(f"role classifier not loaded: {_load(model_path(SHIPPED_MODEL))[1]}")
     features = role_features(samples=samples, sr=sr)
     if features is None:
         return RolePrediction("other", 0.0, {name: 0.0 for name in model.classes})

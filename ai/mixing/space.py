@@ -78,6 +78,7 @@ import scipy.signal
 
 from ai.mixing.findings import Suggestion
 from ai.mixing.targets import ROLE_LOW_CUT_HZ
+from ai.model_files import model_path
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -834,8 +835,9 @@ def parse_role_space(data: dict[str, Any]) -> dict[str, RoleSpace]:
 
 @lru_cache(maxsize=4)
 def load_role_space(path: str | None = None) -> dict[str, RoleSpace]:
-    """The shipped norms (or those at ``path``), read once. Raises FileNotFoundError / ValueError."""
-    file = Path(path) if path else SHIPPED_NORMS
+    """The norms at ``path`` (default role_space.json in DAWG_AI_MODELS_DIR, else models/), read once.
+    Raises FileNotFoundError / ValueError."""
+    file = Path(path) if path else model_path(SHIPPED_NORMS)
     return parse_role_space(json.loads(file.read_text()))
 
 

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ai.mixing.findings import MIX_BUS, Suggestion
+from ai.model_files import model_path
 
 logger = logging.getLogger(__name__)
 
@@ -411,12 +412,13 @@ def _load(path: str) -> RoleCurves:
     return curves
 
 
-def load_role_curves(path: Path | str = SHIPPED) -> RoleCurves:
-    """The role curves in ``path`` (default: the shipped model), parsed once and cached.
+def load_role_curves(path: Path | str | None = None) -> RoleCurves:
+    """The role curves in ``path`` (default: role_spectra.json in DAWG_AI_MODELS_DIR, else models/),
+    parsed once and cached.
 
     Raises FileNotFoundError / ValueError when the file is missing or malformed.
     """
-    return _load(str(path))
+    return _load(str(path or model_path(SHIPPED)))
 
 
 # ----------------------------------------------------------------------------------- fitting

@@ -31,6 +31,7 @@ import soxr
 
 from ai.analysis.features import stft_magnitude
 from ai.audio.decode import DecodedAudio
+from ai.model_files import model_path
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 from utils.errors import ModelUnavailable
 
@@ -196,9 +197,14 @@ def load(path: Path) -> DrumNet:
 _LOAD_LOCK = threading.Lock()
 
 
+def model_file() -> Path:
+    """drum_transcription.npz in DAWG_AI_MODELS_DIR, else the shipped one (see ai.model_files)."""
+    return model_path(SHIPPED_MODEL)
+
+
 @functools.lru_cache(maxsize=1)
 def _cached_shipped() -> DrumNet:
-    return load(SHIPPED_MODEL)
+    return load(model_file())  # on the first request, after the lifespan has configured the folder
 
 
 def drum_net_loaded() -> bool:
@@ -207,15 +213,15 @@ def drum_net_loaded() -> bool:
 
 
 def shipped_drum_net() -> DrumNet:
-    """models/drum_transcription.npz, loaded once (behind a lock); ModelUnavailable when missing or
-    malformed."""
+    """drum_transcription.npz (DAWG_AI_MODELS_DIR, else models/), loaded once (behind a lock);
+    ModelUnavailable when missing or malformed."""
     with _LOAD_LOCK:
         try:
             return _cached_shipped()
         except (OSError, ValueError) as exc:
             logger.warning("drum transcription model unavailable: %s", exc)
             raise ModelUnavailable(
-                f"the drum transcription model ({SHIPPED_MODEL.name}) is not available: {exc}",
+                f"the drum transcription model ({model_file()}) is not available: {exc}",
                 extra={"model": "drum_transcription"},
             ) from exc
 

@@ -138,12 +138,13 @@ def describe_transcription_models() -> list[dict[str, Any]]:
     }
     if not pitched_entry["available"]:
         pitched_entry["error"] = "basic-pitch 0.4.0 or onnxruntime is not installed (scripts/setup.sh installs them)"
+    drum_file = drums.model_file()
     drum_entry: dict[str, Any] = {
         "name": drums.MODEL_NAME,
         "family": "transcription",
         "serves": "drum hits of /api/v1/transcribe?instrument=drums",
-        "path": str(drums.SHIPPED_MODEL),
-        "available": drums.SHIPPED_MODEL.is_file(),
+        "path": str(drum_file),
+        "available": drum_file.is_file(),
         "loaded": drums.drum_net_loaded(),
     }
     return [pitched_entry, drum_entry]

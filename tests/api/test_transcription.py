@@ -155,7 +155,7 @@ def test_drums_without_the_drum_model_is_503(
 ) -> None:
     from ai.transcription import drums
 
-    monkeypatch.setattr(drums, "SHIPPED_MODEL", Path("/nonexistent/drum_transcription.npz"))
+    monkeypatch.setattr(drums, "model_file", lambda: Path("/nonexistent/drum_transcription.npz"))
     drums._cached_shipped.cache_clear()
     try:
         response = post(client, song_wav, instrument="drums")

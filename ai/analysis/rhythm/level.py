@@ -24,6 +24,7 @@ from ai.analysis.rhythm.meter import (
     meter_evidence,
 )
 from ai.analysis.rhythm.onsets import prior_mode
+from ai.model_files import model_path
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,14 @@ def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
 
 
 def shipped_level_model() -> LevelModel | None:
-    """models/metrical_level.json, or None when it is missing or stale (logged once)."""
-    return load_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
+    """metrical_level.json (DAWG_AI_MODELS_DIR, else models/), or None when it is missing or stale
+    (logged once)."""
+    return load_level_model(model_path(SHIPPED_MODEL), LEVEL_FEATURES)
 
 
 def describe_shipped_level_model() -> dict[str, Any]:
-    """models/metrical_level.json as /api/v1/models lists it (loaded, or the reason it is not)."""
-    return describe_level_model(SHIPPED_MODEL, LEVEL_FEATURES)
+    """metrical_level.json as /api/v1/models lists it (the file used; loaded, or the reason it is not)."""
+    return describe_level_model(model_path(SHIPPED_MODEL), LEVEL_FEATURES)
 
 
 def choose_level(candidates: list[LevelCandidate], model: LevelModel) -> LevelCandidate:
