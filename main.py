@@ -21,7 +21,7 @@ from ai import model_files, pools  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
-from api import mcp_server, startup  # noqa: E402
+from api import startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
 from api.http_limits import HeadLimits, uvicorn_options  # noqa: E402
 from api.jobs.manager import JobManager  # noqa: E402
@@ -77,10 +77,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     status_writer = StatusFileWriter(
         settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
     )
-    status_writer.start()
+    if settings.write_status_file:
+        status_writer.start()
     logger.info("DAWG AI Engine %s ready on %s:%d", VERSION, settings.host, settings.port)
     try:
-        async with mcp_server.serving(app):  # /mcp: its sessions end before the engine below does
+        async with _mcp_serving(app):  # /mcp: its sessions end before the engine below does
             yield
     finally:
         await engine.jobs.shutdown()  # running jobs cancelled, their temporary files deleted
@@ -92,6 +93,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(audio_library.close)  # the database and the Dask client
         engine.pool.shutdown(wait=False, cancel_futures=True)
         pools.shutdown()
+
+
+@asynccontextmanager
+async def _mcp_serving(app: FastAPI) -> AsyncIterator[None]:
+    """/mcp's session manager while the app serves, when the app mounts it (setting ``mcp``)."""
+    if not hasattr(app.state, "mcp"):
+        yield
+        return
+    from api import mcp_server
+
+    async with mcp_server.serving(app):
+        yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -151,16 +164,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ui,
     ):
         app.include_router(module.router)
-    mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
+    if settings.mcp:
+        from api import mcp_server  # the MCP SDK only where it is served (its import is ~0.5 s)
+
+        mcp_server.mount(app)  # the same routes as MCP tools, at /mcp
     ui.mount(app)  # the page's static files, at /ui/static
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """``main.app`` (``uvicorn main:app``) is built from the environment's settings when first asked for, not
+    on import: the command line and the tests import create_app and build their own."""
+    if name == "app":
+        globals()["app"] = built = create_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 if __name__ == "__main__":
     import uvicorn
 
+    app = create_app()
     _settings: Settings = app.state.settings
     logging.basicConfig(level=_settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(

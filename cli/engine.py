@@ -16,13 +16,11 @@ from typing import IO, Any, TypeVar
 
 import httpx
 
-from api.local_client import engine_client, form_fields, own_status_file
+from api.local_client import engine_client, form_fields
 from utils.settings import Settings
 
 T = TypeVar("T")
 
-CLI_STATUS_FILE_NAME = "DAWG-AI-CLI_status.json"
-"""The in-process engine's status file, beside the service's: the service's describes the service."""
 BLAS_THREADS_VARIABLE = "OPENBLAS_NUM_THREADS"
 DEFAULT_SWITCH_INTERVAL_S = sys.getswitchinterval()  # CPython's (5 ms), read before any engine starts
 WHOLE_UPLOAD_MAX_BYTES = 64 * 1024 * 1024  # read whole up to this (a 6-minute 48 kHz 24-bit stereo WAV)
@@ -50,11 +48,19 @@ class Options:
 
 
 def cli_settings(*, load_magenta: bool) -> Settings:
-    """The ``DAWG_AI_*`` settings for an engine that lives for one command: its own status file, no
-    warm-up (the command's own request pays only what it uses), Magenta only where the command can use it
-    (and the settings allow it)."""
-    settings = own_status_file(Settings(), CLI_STATUS_FILE_NAME)
-    return settings.model_copy(update={"warmup": False, "load_magenta": settings.load_magenta and load_magenta})
+    """The ``DAWG_AI_*`` settings for an engine that lives for one command: no warm-up (the command's own
+    request pays only what it uses), no status file (it describes the service; the command is not one), no
+    MCP endpoint, Magenta only where the command can use it (and the settings allow it). What is off costs
+    start-up time that a command on a folder of files would pay on top of their analyses."""
+    settings = Settings()
+    return settings.model_copy(
+        update={
+            "warmup": False,
+            "write_status_file": False,
+            "mcp": False,
+            "load_magenta": settings.load_magenta and load_magenta,
+        }
+    )
 
 
 def with_engine(options: Options, work: Callable[[httpx.AsyncClient], Awaitable[T]], *, load_magenta: bool) -> T:

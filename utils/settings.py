@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         description="Status JSON file rewritten on schedule.",
     )
     status_interval_s: float = Field(300.0, gt=0, description="Seconds between status file rewrites.")
+    write_status_file: bool = Field(
+        True, description="Write the status file at start-up and every status_interval_s (off for one-shot commands)."
+    )
 
     max_upload_mb: float = Field(
         512.0,
@@ -65,6 +68,7 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How long a generation request waits for bundles still loading at start-up."
     )
     load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
+    mcp: bool = Field(True, description="Serve the MCP tools at /mcp (off for one-shot commands: saves ~0.5 s of start-up).")
 
     jobs_max_queued: int = Field(
         256,

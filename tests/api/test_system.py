@@ -123,6 +123,20 @@ def test_status_file_written_at_start(tmp_path: Path) -> None:
     assert content["dawg_core_connected"] is False
 
 
+def test_a_one_shot_engine_writes_no_status_file_and_serves_no_mcp(tmp_path: Path) -> None:
+    """What the command line's in-process engine turns off (settings write_status_file and mcp)."""
+    settings = make_settings(tmp_path, write_status_file=False, mcp=False)
+    with engine_client(settings) as client:
+        assert client.get("/api/v1/status").status_code == 200  # computed on request all the same
+        assert client.post("/mcp", json={}).status_code == 404
+        assert "/mcp" not in client.get("/openapi.json").json()["paths"]
+        assert "GET /ui" in client.get("/").json()["endpoints"]
+        time.sleep(0.3)
+    assert not settings.status_file.exists()
+    with engine_client(make_settings(tmp_path / "served")) as client:
+        assert "/mcp" in client.get("/openapi.json").json()["paths"]
+
+
 def test_core_status_is_503_quickly_when_the_core_is_down(tmp_path: Path) -> None:
     with engine_client(make_settings(tmp_path)) as client:
         started = time.monotonic()
