@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import TypeVar
 
 from starlette.datastructures import UploadFile
 
@@ -15,6 +17,8 @@ from ai.mixing.roles import resolve_roles
 from api.params import RequestInput, copy_upload, remove_quietly
 from api.state import EngineState
 from utils.errors import InvalidParameter
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -88,6 +92,21 @@ async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]
     finally:
         for path in spooled:
             remove_quietly(path)
+
+
+async def run_on_upload(engine: EngineState, upload: UploadFile, work: Callable[[Path], T]) -> T:
+    """Stream ``upload`` to a temporary file (checking the per-file limit as it goes) and run
+    ``work(path)`` on it, both in the engine's worker threads; the file is deleted after. For work
+    that reads the file block by block itself (the analysis), so the decoded audio is never whole."""
+    settings = engine.settings
+    copy = functools.partial(
+        copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
+    )
+    path = await engine.run(copy)
+    try:
+        return await engine.run(work, path)
+    finally:
+        remove_quietly(path)
 
 
 async def gather_mix_audio(

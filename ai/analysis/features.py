@@ -168,22 +168,25 @@ def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) 
     """Magnitude STFT of ``y`` [shape=(n,)] -> [shape=(1 + n_fft // 2, 1 + n // hop_length)].
 
     Hann window, frames centred on multiples of ``hop_length`` (zero padding at both ends).
-    Computed in blocks of frames so the windowed-frame buffer stays small for long signals.
+    Computed in blocks of frames, each cut from its own zero-padded stretch of ``y``, so neither
+    a padded copy of the signal nor a large windowed-frame buffer exists for long signals.
     """
     y = np.asarray(y, dtype=np.float32)
     pad = n_fft // 2
-    padded = np.zeros(len(y) + 2 * pad, dtype=np.float32)
-    padded[pad : pad + len(y)] = y
     n_frames = 1 + len(y) // hop_length
-    needed = (n_frames - 1) * hop_length + n_fft
-    if len(padded) < needed:
-        padded = np.concatenate([padded, np.zeros(needed - len(padded), dtype=np.float32)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length][:n_frames]
     window = _window(n_fft)
     out = np.empty((n_frames, 1 + n_fft // 2), dtype=np.float32)  # frames x bins, C order
     for start in range(0, n_frames, _BLOCK_FRAMES):
         progress.report(start / n_frames)  # a job's progress (ai/progress.py); a no-op otherwise
-        block = frames[start : start + _BLOCK_FRAMES] * window
+        count = min(_BLOCK_FRAMES, n_frames - start)
+        # Samples start * hop - pad .. of y (zero outside it) hold this block's frames.
+        first = start * hop_length - pad
+        stretch = np.zeros((count - 1) * hop_length + n_fft, dtype=np.float32)
+        lo, hi = max(first, 0), min(first + len(stretch), len(y))
+        if hi > lo:
+            stretch[lo - first : hi - first] = y[lo:hi]
+        frames = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop_length]
+        block = frames * window
         spec = scipy.fft.rfft(block, axis=1, workers=-1)
         np.abs(spec, out=out[start : start + len(block)])
     return out.T  # bins x frames (a Fortran-ordered view)

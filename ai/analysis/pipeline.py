@@ -1,9 +1,10 @@
 """The analysis pipeline: one decoded signal in, every musical and technical descriptor out.
 
-Order of work (each step once): loudness and peaks on the original channels and rate; mix to
-mono; resample once (soxr) to ANALYSIS_SR; compute the shared features; rhythm, key, chords and
-the seed's spectral means all read those features. The loudness measurement needs nothing else,
-so it runs on a second thread while the rest goes on (its numba kernels release the GIL).
+Order of work (each step once): one pass over the original channels and rate, block by block
+(ai/analysis/signal_pass.py: peaks, loudness, the mono mix resampled once to ANALYSIS_SR), so the
+full-rate signal is never held whole or copied (a file can be analysed straight from its decoder,
+:func:`analyze_file`); then the shared features of the mono signal; rhythm, key, chords and the
+seed's spectral means all read those features.
 """
 
 from __future__ import annotations
@@ -11,30 +12,31 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 import soxr
 
-from ai import pools, progress
+from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import SharedFeatures, compute_features
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
+from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
-from ai.audio.decode import DecodedAudio
-from ai.audio.loudness import measure_loudness
+from ai.audio.decode import DecodedAudio, open_audio
 from utils.errors import UndecodableAudio
 
 logger = logging.getLogger(__name__)
 
 SILENCE_DBFS = -80.0
 """A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
+_BLOCK_FRAMES = 1 << 18
+"""Frames of decoded audio per block of the signal pass (a few MB at a time)."""
 MIN_RHYTHM_S = 1.5
 MIN_KEY_S = 1.0  # under a second there is no tonal context to read a key from (a 2 ms click got one)
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
-CLIP_LEVEL = 0.999
-"""Samples at or above this magnitude count as clipped."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,6 @@ def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return result
 
 
-def _zero_crossing_rate(mono: np.ndarray) -> float:
-    """Mean fraction of sample pairs that change sign (the seed's measure, at the original rate)."""
-    if mono.size < 2:
-        return 0.0
-    signs = np.signbit(mono)
-    return float(np.count_nonzero(signs[1:] != signs[:-1]) / (mono.size - 1))
-
-
 @numba.njit(cache=True)
 def _centroid_rolloff(
     mag_t: np.ndarray, freqs: np.ndarray, fraction: float
@@ -143,18 +137,6 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
 
 
-def _loudness(audio: DecodedAudio) -> dict[str, float | None]:
-    """Loudness descriptors of the original channels and rate (ai.audio.loudness)."""
-    report = measure_loudness(y=audio.samples, sr=audio.sample_rate)
-    return {
-        "loudness_lufs": report.integrated_lufs,
-        "true_peak_dbtp": report.true_peak_dbtp,
-        "loudness_range_lu": report.loudness_range_lu,
-        "short_term_loudness_max_lufs": report.short_term_max_lufs,
-        "crest_factor_db": report.crest_factor_db,
-    }
-
-
 @dataclass(frozen=True)
 class _Rhythm:
     tempo: float | None
@@ -190,29 +172,42 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     samples = audio.samples
     if samples.ndim != 2 or samples.shape[1] == 0:
         raise UndecodableAudio("the audio holds no samples")
-    peak = max(float(samples.max()), -float(samples.min()))  # NaN or inf anywhere shows up here
-    if not math.isfinite(peak):
+    if not math.isfinite(float(samples.max()) - float(samples.min())):  # NaN or inf anywhere shows up here
         raise UndecodableAudio("the audio holds NaN or infinite samples")
+    blocks = (samples[:, i : i + _BLOCK_FRAMES] for i in range(0, samples.shape[1], _BLOCK_FRAMES))
+    with progress.section(0.0, 0.37, "mono mix"):  # a job's progress: shares of a 20-minute file's time
+        summary = summarize(blocks, channels=audio.channels, sample_rate=audio.sample_rate)
+    return analyze_summary(summary)
+
+
+def summarize_file(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> SignalSummary:
+    """Decode ``source`` (file bytes or a path) block by block straight into the one pass over the
+    signal (:mod:`ai.analysis.signal_pass`): peak memory is the mono signal at ANALYSIS_SR, never the
+    decoded file. Errors are :func:`ai.audio.decode.decode_audio`'s."""
+    with open_audio(source, name=name, max_duration_s=max_duration_s) as stream:
+        return summarize(
+            stream.blocks, channels=stream.channels, sample_rate=stream.sample_rate, expected_samples=stream.frames
+        )
+
+
+def analyze_file(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> AnalysisResult:
+    """:func:`analyze` of a file, without holding its decoded samples (:func:`summarize_file`)."""
+    with progress.section(0.0, 0.4, "decoding"):
+        summary = summarize_file(source, name=name, max_duration_s=max_duration_s)
+    with progress.section(0.4, 1.0, "analysing"):
+        return analyze_summary(summary, progress_from=0.0)
+
+
+def analyze_summary(summary: SignalSummary, *, progress_from: float = 0.37) -> AnalysisResult:
+    """The analysis of a signal already summarised by one pass (:mod:`ai.analysis.signal_pass`)."""
     notes: list[str] = []
-    peak_dbfs = 20.0 * math.log10(peak) if peak > 0 else -math.inf
-    clipped = 0
-    if peak >= CLIP_LEVEL:
-        clipped = int(np.count_nonzero(samples >= CLIP_LEVEL)) + int(np.count_nonzero(samples <= -CLIP_LEVEL))
-    clipped_fraction = clipped / samples.size
+    peak_dbfs = 20.0 * math.log10(summary.peak) if summary.peak > 0 else -math.inf
+    clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
-
-    # A job's progress (ai/progress.py; no-ops otherwise): shares of a 20-minute file's time.
-    progress.report(0.0, "mono mix")
-    loudness = pools.side().submit(_loudness, audio)
     loudness_note_at = len(notes)
-    mono = np.ascontiguousarray(audio.mono(), dtype=np.float32)
-    progress.report(0.17, "zero crossings")
-    zcr = _zero_crossing_rate(mono)
-    progress.report(0.3, "resampling")
-    y = _resample(mono, audio.sample_rate)
-    del mono  # the full-rate mix is not needed any more (long files: hundreds of MB)
-    with progress.section(0.37, 0.7, "features"):
+    y = summary.y
+    with progress.section(progress_from, 0.7, "features"):
         features = compute_features(y, ANALYSIS_SR)
     centroid, rolloff, rms_mean = spectral_means(features)
     progress.report(0.72, "rhythm")
@@ -221,14 +216,14 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     if silent:
         notes.append("the audio is silent: no tempo, key or chords")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
-    elif audio.duration_s < MIN_RHYTHM_S:
+    elif summary.duration_s < MIN_RHYTHM_S:
         notes.append(f"the audio is shorter than {MIN_RHYTHM_S} s: no tempo or beats")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
     else:
         rhythm = _rhythm(features)
 
     progress.report(0.92, "key and chords")
-    if silent or audio.duration_s < MIN_KEY_S:
+    if silent or summary.duration_s < MIN_KEY_S:
         key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
         if not silent:
@@ -242,17 +237,16 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         if key_name is None:
             notes.append(f"{key.why_none or 'no pitched content'}: no key")
 
-    progress.report(0.96, "loudness")
-    loud = loudness.result()
-    if _finite_or_none(loud["loudness_lufs"]) is None:
+    loud = summary.loudness
+    if _finite_or_none(loud.integrated_lufs) is None:
         notes.insert(
             loudness_note_at, "integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)"
         )
 
     return AnalysisResult(
-        duration=round(audio.duration_s, 3),
-        sample_rate=audio.sample_rate,
-        channels=audio.channels,
+        duration=round(summary.duration_s, 3),
+        sample_rate=summary.sample_rate,
+        channels=summary.channels,
         tempo=None if rhythm.tempo is None else round(rhythm.tempo * _quarters_per_beat(rhythm.time_signature), 1),
         beat_tempo=None if rhythm.tempo is None else round(rhythm.tempo, 1),
         tempo_confidence=round(rhythm.tempo_confidence, 3),
@@ -267,16 +261,16 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
         key_runner_up_score=round(runner_score, 3),
         tuning_cents=round(tuning, 1),
         chords=[c.to_dict() for c in chords],
-        loudness_lufs=_finite_or_none(loud.get("loudness_lufs")),
-        true_peak_dbtp=_finite_or_none(loud.get("true_peak_dbtp")),
+        loudness_lufs=_finite_or_none(loud.integrated_lufs),
+        true_peak_dbtp=_finite_or_none(loud.true_peak_dbtp),
         peak_dbfs=_finite_or_none(peak_dbfs),
-        loudness_range_lu=_finite_or_none(loud.get("loudness_range_lu")),
-        short_term_loudness_max_lufs=_finite_or_none(loud.get("short_term_loudness_max_lufs")),
-        crest_factor_db=_finite_or_none(loud.get("crest_factor_db")),
+        loudness_range_lu=_finite_or_none(loud.loudness_range_lu),
+        short_term_loudness_max_lufs=_finite_or_none(loud.short_term_max_lufs),
+        crest_factor_db=_finite_or_none(loud.crest_factor_db),
         spectral_centroid_mean=round(centroid, 2),
         spectral_rolloff_mean=round(rolloff, 2),
         rms_mean=round(rms_mean, 6),
-        zero_crossing_rate_mean=round(zcr, 6),
+        zero_crossing_rate_mean=round(summary.zero_crossing_rate, 6),
         clipped_fraction=round(clipped_fraction, 6),
         notes=notes,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,35 +88,50 @@ def _decoded_bytes(channels: int, frames: int) -> int:
     return channels * frames * np.dtype(np.float32).itemsize
 
 
-def _read_channels_first(handle: sf.SoundFile, *, name: str, max_bytes: int) -> np.ndarray:
-    """All frames of an open file as np.ndarray [shape=(channels, n), dtype=float32], block by block.
+def _blocks(handle: sf.SoundFile, *, name: str, max_bytes: int) -> Iterator[np.ndarray]:
+    """The frames of an open file, block by block: np.ndarray [shape=(channels, m), dtype=float32].
 
     16-bit PCM (most WAV, AIFF and FLAC files) is read as integers and scaled here: the same
     values as libsndfile's float conversion (x / 32768, exact in float32) in a fifth of the time.
+    Refuses (413) a stream that grows past ``max_bytes`` (a header that under-counted) and (422)
+    a block that holds NaN or infinity.
     """
-    capacity = max(int(handle.frames), 0) if handle.frames < 2**62 else 0
-    out = np.empty((handle.channels, capacity), dtype=np.float32)
+    capacity = max(int(handle.frames), 0) if handle.frames < UNKNOWN_FRAMES else 0
     pcm16 = handle.subtype == "PCM_16"
     filled = 0
     while True:
         if capacity:  # a job's progress (ai/progress.py); a no-op otherwise
-            progress.report(filled / capacity)
+            progress.report(min(filled / capacity, 1.0))
         else:
             progress.check()
         block = handle.read(_BLOCK_FRAMES, dtype="int16" if pcm16 else "float32", always_2d=True)
         if len(block) == 0:
-            break
-        if filled + len(block) > out.shape[1]:  # the header under-counted (some compressed streams)
-            if _decoded_bytes(handle.channels, filled + len(block)) > max_bytes:
-                raise _too_big(name, handle.channels, filled + len(block), max_bytes, at_least=True)
-            grown = np.empty((handle.channels, max(2 * out.shape[1], filled + len(block))), dtype=np.float32)
+            return
+        filled += len(block)
+        if filled > capacity and _decoded_bytes(handle.channels, filled) > max_bytes:
+            raise _too_big(name, handle.channels, filled, max_bytes, at_least=True)
+        if pcm16:
+            out = np.empty((handle.channels, len(block)), dtype=np.float32)
+            np.multiply(block.T, np.float32(1.0 / 32768.0), out=out)
+        else:
+            out = np.ascontiguousarray(block.T)
+            if not np.isfinite(out).all():
+                raise UndecodableAudio(f"{name}: the audio holds NaN or infinite samples")
+        yield out
+
+
+def _read_channels_first(blocks: Iterator[np.ndarray], *, channels: int, frames: int) -> np.ndarray:
+    """All ``blocks`` in one np.ndarray [shape=(channels, n), dtype=float32] (``frames``: the
+    header's count, 0 when unknown; grown when the header under-counted)."""
+    out = np.empty((channels, frames), dtype=np.float32)
+    filled = 0
+    for block in blocks:
+        if filled + block.shape[1] > out.shape[1]:  # the header under-counted (some compressed streams)
+            grown = np.empty((channels, max(2 * out.shape[1], filled + block.shape[1])), dtype=np.float32)
             grown[:, :filled] = out[:, :filled]
             out = grown
-        if pcm16:
-            np.multiply(block.T, np.float32(1.0 / 32768.0), out=out[:, filled : filled + len(block)])
-        else:
-            out[:, filled : filled + len(block)] = block.T
-        filled += len(block)
+        out[:, filled : filled + block.shape[1]] = block
+        filled += block.shape[1]
     return out[:, :filled] if filled < out.shape[1] else out
 
 
@@ -123,6 +140,98 @@ def _too_big(name: str, channels: int, frames: int, max_bytes: int, *, at_least:
     return PayloadTooLarge(
         f"{name}: {channels} channels of {frames} samples decode to {'over ' if at_least else ''}{size:.1f} GB; "
         f"at most {max_bytes / 1e9:.1f} GB a file (fewer channels, a lower sample rate or a shorter file)"
+    )
+
+
+@dataclass(frozen=True)
+class AudioStream:
+    """An open, checked audio file whose samples are read block by block (:func:`open_audio`)."""
+
+    name: str
+    sample_rate: int
+    channels: int
+    frames: int
+    """The header's frame count; 0 when the stream does not say."""
+    blocks: Iterator[np.ndarray]
+    """np.ndarray [shape=(channels, m), dtype=float32] blocks in order, once. Errors while reading
+    come out of it as the same typed errors as :func:`decode_audio`'s, and after the last block
+    the file is checked for truncation, emptiness and the duration limit."""
+
+
+@contextmanager
+def open_audio(
+    source: bytes | Path,
+    *,
+    name: str = "audio",
+    max_duration_s: float | None = None,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
+) -> Iterator[AudioStream]:
+    """Open ``source`` (file bytes or a path) for reading block by block, so that a caller that
+    needs only something derived from the samples (a mono mix at another rate, block statistics)
+    never holds the whole decoded file. Checks and errors are those of :func:`decode_audio`; the
+    header's are raised here, the rest while the blocks are read.
+    """
+    if isinstance(source, Path):
+        try:
+            with source.open("rb") as handle:
+                head = handle.read(16)
+        except OSError as exc:
+            raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
+        opener: str | io.BytesIO = str(source)
+    else:
+        head = source[:16]
+        opener = io.BytesIO(source)
+    if not head:
+        raise UndecodableAudio(f"{name}: the file is empty")
+    with _libsndfile_errors(name, head):
+        handle = sf.SoundFile(opener)
+    with handle:
+        sample_rate = int(handle.samplerate)
+        if sample_rate < MIN_SAMPLE_RATE:
+            raise UndecodableAudio(
+                f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
+                f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
+            )
+        frames = handle.frames
+        known = 0 < frames < UNKNOWN_FRAMES  # a FLAC stream of unknown length says 2**63 - 1
+        if max_duration_s is not None and known and frames / sample_rate > max_duration_s:
+            raise _too_long(name, frames / sample_rate, max_duration_s)
+        if known and _decoded_bytes(handle.channels, frames) > max_decoded_bytes:
+            raise _too_big(name, handle.channels, frames, max_decoded_bytes)
+
+        def checked_blocks() -> Iterator[np.ndarray]:
+            read = 0
+            with _libsndfile_errors(name, head):
+                for block in _blocks(handle, name=name, max_bytes=max_decoded_bytes):
+                    read += block.shape[1]
+                    yield block
+                cut = _cut_short(handle, frames if known else 0, read)
+            if cut:
+                raise UndecodableAudio(f"{name}: the file is truncated ({cut})")
+            if read == 0:
+                raise UndecodableAudio(f"{name}: the file holds no audio samples")
+            if max_duration_s is not None and read / sample_rate > max_duration_s:
+                raise _too_long(name, read / sample_rate, max_duration_s)
+
+        yield AudioStream(name, sample_rate, int(handle.channels), frames if known else 0, checked_blocks())
+
+
+@contextmanager
+def _libsndfile_errors(name: str, head: bytes) -> Iterator[None]:
+    """libsndfile's failures as 415 (not audio at all) or 422 (audio, but broken)."""
+    try:
+        yield
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        if not _looks_like_audio(head):
+            raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc
+        reason = getattr(exc, "error_string", None) or str(exc)
+        raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
+
+
+def _too_long(name: str, seconds: float, max_duration_s: float) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"{name}: {seconds:.0f} s of audio is longer than the limit of "
+        f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
     )
 
 
@@ -144,51 +253,6 @@ def decode_audio(
     (checked on the header before decoding, and again while decoding a stream the header
     under-counts).
     """
-    if isinstance(source, Path):
-        try:
-            with source.open("rb") as handle:
-                head = handle.read(16)
-        except OSError as exc:
-            raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
-        opener: Path | io.BytesIO = source
-    else:
-        head = source[:16]
-        opener = io.BytesIO(source)
-    if not head:
-        raise UndecodableAudio(f"{name}: the file is empty")
-    try:
-        with sf.SoundFile(opener if isinstance(opener, io.BytesIO) else str(opener)) as handle:
-            sample_rate = int(handle.samplerate)
-            if sample_rate < MIN_SAMPLE_RATE:
-                raise UndecodableAudio(
-                    f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
-                    f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
-                )
-            frames = handle.frames
-            known = 0 < frames < UNKNOWN_FRAMES  # a FLAC stream of unknown length says 2**63 - 1
-            if max_duration_s is not None and known and frames / sample_rate > max_duration_s:
-                raise PayloadTooLarge(
-                    f"{name}: {frames / sample_rate:.0f} s of audio is longer than the limit of "
-                    f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
-                )
-            if known and _decoded_bytes(handle.channels, frames) > max_decoded_bytes:
-                raise _too_big(name, handle.channels, frames, max_decoded_bytes)
-            samples = _read_channels_first(handle, name=name, max_bytes=max_decoded_bytes)
-            cut = _cut_short(handle, frames if known else 0, samples.shape[1])
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        if not _looks_like_audio(head):
-            raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc
-        reason = getattr(exc, "error_string", None) or str(exc)
-        raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
-    if cut:
-        raise UndecodableAudio(f"{name}: the file is truncated ({cut})")
-    if samples.shape[1] == 0:
-        raise UndecodableAudio(f"{name}: the file holds no audio samples")
-    if max_duration_s is not None and samples.shape[1] / sample_rate > max_duration_s:
-        raise PayloadTooLarge(
-            f"{name}: {samples.shape[1] / sample_rate:.0f} s of audio is longer than the limit of "
-            f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
-        )
-    if not np.isfinite(samples).all():
-        raise UndecodableAudio(f"{name}: the audio holds NaN or infinite samples")
-    return DecodedAudio(np.ascontiguousarray(samples), sample_rate)
+    with open_audio(source, name=name, max_duration_s=max_duration_s, max_decoded_bytes=max_decoded_bytes) as stream:
+        samples = _read_channels_first(stream.blocks, channels=stream.channels, frames=stream.frames)
+        return DecodedAudio(np.ascontiguousarray(samples), stream.sample_rate)

@@ -152,14 +152,18 @@ def _hop_samples(sr: float) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int) -> np.ndarray:
-    """Energy of the K-weighted signal per channel and sub-block (two biquads, transposed direct form II)."""
+def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int, state: np.ndarray) -> np.ndarray:
+    """Energy of the K-weighted signal per channel and sub-block (two biquads, transposed direct form II).
+
+    ``state`` [shape=(channels, 4)]: the filters' memory, read at the start and written back at the
+    end, so a long signal can be weighted block by block (zeros: a signal that starts here)."""
     out = np.zeros((y.shape[0], n_sub))
     b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
     b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
     if y.shape[0] == 2:
         # Both channels in one loop: two independent dependency chains keep the CPU busy.
-        p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = 0.0
+        p0, p1, p2, p3 = state[0, 0], state[0, 1], state[0, 2], state[0, 3]
+        q0, q1, q2, q3 = state[1, 0], state[1, 1], state[1, 2], state[1, 3]
         for s in range(n_sub):
             acc_l = acc_r = 0.0
             for i in range(s * hop, (s + 1) * hop):
@@ -181,9 +185,11 @@ def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int) -> np
                 acc_r += vr * vr
             out[0, s] = acc_l
             out[1, s] = acc_r
+        state[0, 0], state[0, 1], state[0, 2], state[0, 3] = p0, p1, p2, p3
+        state[1, 0], state[1, 1], state[1, 2], state[1, 3] = q0, q1, q2, q3
         return out
     for c in range(y.shape[0]):
-        z0 = z1 = z2 = z3 = 0.0
+        z0, z1, z2, z3 = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
         for s in range(n_sub):
             acc = 0.0
             for i in range(s * hop, (s + 1) * hop):
@@ -196,6 +202,7 @@ def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int) -> np
                 z3 = b12 * u - a12 * v
                 acc += v * v
             out[c, s] = acc
+        state[c, 0], state[c, 1], state[c, 2], state[c, 3] = z0, z1, z2, z3
     return out
 
 
@@ -212,7 +219,7 @@ def sub_block_powers(*, y: np.ndarray, sr: float) -> np.ndarray:
     if n_sub == 0:
         return np.zeros(0)
     samples = y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
-    energy = _k_energy_kernel(samples, k_weighting_sos(int(round(sr))), hop, n_sub)
+    energy = _k_energy_kernel(samples, k_weighting_sos(int(round(sr))), hop, n_sub, np.zeros((y.shape[0], 4)))
     result: np.ndarray = _channel_weights(y.shape[0]) @ energy
     return result
 

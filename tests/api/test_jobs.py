@@ -2,7 +2,7 @@
 byte as the synchronous call answers them, cancellation, the bounded queue, expiry, and 422 at once.
 
 Where a test needs work that lasts (to watch it, cancel it or fill the queue), the analysis route's
-``analyze`` is replaced by one that reports progress and sleeps between steps: everything else
+``analyze_summary`` is replaced by one that reports progress and sleeps between steps: everything else
 (the job queue, the context that carries the reporter into the worker thread, the cancellation
 raised in that thread) is the engine's own."""
 
@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 import api.routes.analysis as analysis_route
 from ai import progress
-from ai.analysis.pipeline import AnalysisResult, analyze
-from ai.audio.decode import DecodedAudio
+from ai.analysis.pipeline import AnalysisResult, analyze_summary
+from ai.analysis.signal_pass import SignalSummary
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_mixing import stems, upload
@@ -50,15 +50,15 @@ def _no_job_left(client: TestClient) -> Iterator[None]:
 
 
 class SlowAnalysis:
-    """Stands in for ``analyze``: ``steps`` progress reports ``delay`` seconds apart, then the real
-    analysis. ``stopped`` is set when the cancellation reaches its (worker) thread."""
+    """Stands in for ``analyze_summary``: ``steps`` progress reports ``delay`` seconds apart, then
+    the real analysis. ``stopped`` is set when the cancellation reaches its (worker) thread."""
 
     def __init__(self, steps: int, delay: float) -> None:
         self.steps, self.delay = steps, delay
         self.done_steps = 0
         self.stopped = threading.Event()
 
-    def __call__(self, audio: DecodedAudio) -> AnalysisResult:
+    def __call__(self, summary: SignalSummary, *, progress_from: float) -> AnalysisResult:
         try:
             for step in range(self.steps):
                 progress.report(step / self.steps, "slow step")
@@ -67,13 +67,13 @@ class SlowAnalysis:
         except progress.Cancelled:
             self.stopped.set()
             raise
-        return analyze(audio)
+        return analyze_summary(summary, progress_from=progress_from)
 
 
 @pytest.fixture
 def slow(monkeypatch: pytest.MonkeyPatch) -> SlowAnalysis:
     fake = SlowAnalysis(steps=200, delay=0.02)  # 4 s unless cancelled
-    monkeypatch.setattr(analysis_route, "analyze", fake)
+    monkeypatch.setattr(analysis_route, "analyze_summary", fake)
     return fake
 
 
@@ -236,7 +236,7 @@ def test_a_bad_parameter_is_a_422_at_once_not_a_job(
 
 def test_events_stream_progress_then_the_final_state(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = SlowAnalysis(steps=8, delay=0.15)  # about 1.2 s of reported work
-    monkeypatch.setattr(analysis_route, "analyze", fake)
+    monkeypatch.setattr(analysis_route, "analyze_summary", fake)
     job = submit(client, "/api/v1/analyze/audio", data={"async": "true"}, files=song_file())
     events = sse(client, job["events_url"])
     names = [name for name, _, _ in events]
@@ -346,7 +346,7 @@ def test_temporary_files_go_when_the_job_ends_expires_or_the_engine_stops(
 
         # Stopping the engine cancels the running job in its thread and deletes every job's files.
         fake = SlowAnalysis(steps=500, delay=0.02)
-        monkeypatch.setattr(analysis_route, "analyze", fake)
+        monkeypatch.setattr(analysis_route, "analyze_summary", fake)
         running = submit(engine, "/api/v1/analyze/audio", data={"async": "true"}, files=song_file())
         wait_for(engine, running["job_id"], states=("running",))
         submit(engine, "/api/v1/analyze/audio", data={"async": "true"}, files=song_file())

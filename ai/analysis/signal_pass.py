@@ -1,0 +1,137 @@
+"""One pass over the full-rate signal: everything the analysis reads from the original channels and
+rate, gathered block by block, so the analysis never holds the decoded file (a 30-minute stereo
+file is 635 MB as float32, its mono mix 318 MB) but only the mono signal at ANALYSIS_SR (80 MB).
+
+Per block: the sample peak and the clipped-sample count; the mono mix's zero crossings (at the
+original rate, as the seed measured them); the mono mix resampled by one soxr stream (the same
+samples as resampling the whole mix at once); and the loudness meter, on the side pool so it runs
+beside the rest (its numba kernels release the GIL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+
+from ai import pools
+from ai.analysis.constants import ANALYSIS_SR
+from ai.audio.loudness import LoudnessStats
+from ai.audio.loudness_meter import LoudnessMeter
+
+CLIP_LEVEL = 0.999
+"""Samples at or above this magnitude count as clipped."""
+
+
+@dataclass(frozen=True)
+class SignalSummary:
+    """What the analysis needs from the full-rate signal.
+
+    ``y``: np.ndarray [shape=(m,), dtype=float32]: the mono mix at ANALYSIS_SR.
+    """
+
+    y: np.ndarray
+    sample_rate: int
+    channels: int
+    n_samples: int
+    peak: float
+    """Largest |sample| over every channel (linear)."""
+    clipped: int
+    """Samples (over every channel) at or beyond +-CLIP_LEVEL."""
+    zero_crossing_rate: float
+    """Fraction of the full-rate mono mix's sample pairs that change sign."""
+    loudness: LoudnessStats
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.sample_rate
+
+
+class SignalPass:
+    """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then :meth:`finish`."""
+
+    def __init__(self, *, channels: int, sample_rate: int, expected_samples: int = 0) -> None:
+        self.channels = channels
+        self.sample_rate = sample_rate
+        self.n_samples = 0
+        self._peak = 0.0
+        self._clipped = 0
+        self._crossings = 0
+        self._last_sign: bool | None = None
+        self._resampler = (
+            None
+            if sample_rate == ANALYSIS_SR
+            else soxr.ResampleStream(sample_rate, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
+        )
+        self._y = np.empty(int(np.ceil(expected_samples * ANALYSIS_SR / sample_rate)), dtype=np.float32)
+        self._filled = 0
+        self._meter = LoudnessMeter(channels=channels, sr=sample_rate)
+        self._metering: Future[None] | None = None
+
+    def feed(self, block: np.ndarray) -> None:
+        """Take the next ``block`` (finite samples; the decoder checks)."""
+        if block.ndim != 2 or block.shape[0] != self.channels:
+            raise ValueError(f"blocks must have shape ({self.channels}, m), got {block.shape}")
+        if block.shape[1] == 0:
+            return
+        self._wait_for_meter()
+        self._metering = pools.side().submit(self._meter.feed, block)
+        self.n_samples += block.shape[1]
+        self._peak = max(self._peak, float(block.max()), -float(block.min()))
+        if self._peak >= CLIP_LEVEL:
+            self._clipped += int(np.count_nonzero(block >= CLIP_LEVEL)) + int(np.count_nonzero(block <= -CLIP_LEVEL))
+        mono = block.mean(axis=0, dtype=np.float32) if self.channels > 1 else block[0]
+        signs = np.signbit(mono)
+        self._crossings += int(np.count_nonzero(signs[1:] != signs[:-1]))
+        if self._last_sign is not None:
+            self._crossings += int(bool(signs[0]) != self._last_sign)
+        self._last_sign = bool(signs[-1])
+        self._append(mono if self._resampler is None else self._resampler.resample_chunk(mono))
+
+    def _append(self, part: np.ndarray) -> None:
+        if self._filled + part.size > self._y.size:  # the expected length was short (or unknown)
+            grown = np.empty(max(2 * self._y.size, self._filled + part.size), dtype=np.float32)
+            grown[: self._filled] = self._y[: self._filled]
+            self._y = grown
+        self._y[self._filled : self._filled + part.size] = part
+        self._filled += part.size
+
+    def _wait_for_meter(self) -> None:
+        if self._metering is not None:
+            self._metering.result()
+            self._metering = None
+
+    def finish(self) -> SignalSummary:
+        """The summary of every block fed."""
+        if self._resampler is not None:
+            self._append(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+        self._wait_for_meter()
+        y = self._y[: self._filled]
+        if self._filled < 0.9 * self._y.size:  # grown by doubling: give the spare memory back
+            y = y.copy()
+        return SignalSummary(
+            y=y,
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            n_samples=self.n_samples,
+            peak=self._peak,
+            clipped=self._clipped,
+            zero_crossing_rate=self._crossings / (self.n_samples - 1) if self.n_samples >= 2 else 0.0,
+            loudness=self._meter.result(),
+        )
+
+
+def summarize(
+    blocks: Iterable[np.ndarray], *, channels: int, sample_rate: int, expected_samples: int = 0
+) -> SignalSummary:
+    """:class:`SignalSummary` of a signal given as consecutive blocks."""
+    signal = SignalPass(channels=channels, sample_rate=sample_rate, expected_samples=expected_samples)
+    try:
+        for block in blocks:
+            signal.feed(block)
+    finally:
+        signal._wait_for_meter()  # never leave the side pool working on a signal nobody reads
+    return signal.finish()
