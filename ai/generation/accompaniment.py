@@ -1,13 +1,15 @@
 """An accompaniment for a recording: drums, bass and a pad that follow its own beats, meter, key and chords.
 
-The recording is analysed (:func:`ai.analysis.pipeline.analyze`); the detected chord of every bar
+The recording is analysed (:func:`ai.analysis.pipeline.analyze`); the chord heard over every bar
 becomes the progression; the engine's generators (theory or Magenta) write drums and bass on a
 nominal tempo; every note is then moved onto the recording's real beat grid: a note at beat
 position ``b`` (beats from the first downbeat) sounds at the time interpolated between the
-recording's beat times, so a recording that drifts is followed. Two corrections come first: the
-analysis's beats (on a 23 ms frame grid) move onto prominent onsets at a 2.9 ms hop
-(:func:`refine_beats`), and the bar phase is checked against the harmony (:func:`bar_phase`: bars
-hold chords). The answer is one multi-track
+recording's beat times, so a recording that drifts is followed. Corrections come first: the
+analysis's beats (on a 23 ms frame grid) move onto prominent onsets at a 2.9 ms hop, follow a
+robust local fit of the tempo curve, and get back a first beat the tracker skipped
+(:mod:`ai.generation.beat_following`); the bar phase is checked against the harmony
+(:func:`bar_phase`: bars hold chords); each bar's root is the one its chroma holds over the whole bar
+(:mod:`ai.generation.bar_harmony`). The answer is one multi-track
 MIDI file whose tempo map has a tempo at every beat (from the beat intervals), so a DAW that
 imports it at time 0 lines up with the audio, and optionally an audio preview: the parts rendered
 with FluidSynth through a GM soundfont and mixed under the recording by loudness.
@@ -32,7 +34,9 @@ import soxr
 from ai.analysis.pipeline import AnalysisResult
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
+from ai.generation.bar_harmony import chroma_frames, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
+from ai.generation.beat_following import REFINE_SR, fit_beats, missed_first_beats, onset_envelope, refine_beats
 from ai.generation.preview import render_midi
 from ai.music_theory import Chord, Key, parse_chord, parse_key
 from utils.errors import EngineError, InvalidParameter
@@ -58,18 +62,6 @@ PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
 MAX_TEMPO_US = 0xFFFFFF
-REFINE_SR = 22050
-REFINE_HOP = 64  # 2.9 ms: the analysis's beats sit on a 23 ms frame grid; an accompaniment needs better
-REFINE_WINDOW_S = 0.05
-"""A beat moves to the strongest onset within this distance of it, when that onset stands out."""
-REFINE_PROMINENCE = 8.0
-"""An onset stands out when its strength is this many times the median strength around it (1 s): a
-drum hit or a click, not every piano or strum attack (moving beats onto those made them ~10 ms late
-on MMA renders: on six drifting bench songs, 2.0 left 91 % of beats within 20 ms, 8.0 96 %)."""
-REFINE_SHIFT_SHARE = 0.5
-"""Beats without a prominent onset move by the median move of those with one when at least this share has one."""
-REFINE_RISE = 0.35
-"""The onset's time: where its strength rises through this share of its peak."""
 PHASE_MARGIN = 0.15
 """Another bar phase replaces the analysis's downbeats when its bars' chroma spreads this much less."""
 
@@ -198,60 +190,15 @@ def mono_at(audio: DecodedAudio, sample_rate: int = REFINE_SR) -> np.ndarray:
     return out
 
 
-def refine_beats(mono: np.ndarray, beat_times: Sequence[float]) -> np.ndarray:
-    """The analysis's beats moved onto the onsets of ``mono`` (at REFINE_SR) they stand for, at a 2.9 ms hop.
-
-    Each beat moves to the strongest onset within REFINE_WINDOW_S when that onset is prominent
-    (a drum hit, a click); a beat without one moves by the median of the others' moves (the
-    analysis's own frame offset) when most beats have one. The order of the beats is kept."""
-    beats = np.asarray(beat_times, dtype=np.float64)
-    if len(beats) == 0:
-        return beats
-    import librosa  # heavy import, only where it is needed
-
-    env = librosa.onset.onset_strength(y=mono, sr=REFINE_SR, n_fft=512, hop_length=REFINE_HOP, center=True)
-    frame_s = REFINE_HOP / REFINE_SR
-    reach, context = int(round(REFINE_WINDOW_S / frame_s)), int(round(0.5 / frame_s))
-    moved = np.full(len(beats), np.nan)
-    for i, beat in enumerate(beats):
-        centre = int(round(beat / frame_s))
-        lo, hi = max(0, centre - reach), min(len(env), centre + reach + 1)
-        if hi <= lo:
-            continue
-        peak = lo + int(np.argmax(env[lo:hi]))
-        around = env[max(0, centre - context) : centre + context + 1]
-        if env[peak] > REFINE_PROMINENCE * max(float(np.median(around)), 1e-6):
-            # The onset is where the strength rises through REFINE_RISE of its peak: the peak itself
-            # lags the attack by 5-20 ms (a click, a piano).
-            rise = peak
-            while rise > lo and env[rise - 1] > REFINE_RISE * env[peak]:
-                rise -= 1
-            moved[i] = rise * frame_s
-    found = ~np.isnan(moved)
-    if not found.any():
-        return beats
-    # The others move by the analysis's offset only when most beats measured it: a few moves are no offset.
-    shift = float(np.median(moved[found] - beats[found])) if found.mean() >= REFINE_SHIFT_SHARE else 0.0
-    out = np.where(found, moved, beats + shift)
-    out = np.maximum(out, 0.0)
-    return out if np.all(np.diff(out) > 0) else beats
-
-
-def bar_phase(mono: np.ndarray, beats: np.ndarray, per_bar: int, current: int) -> int:
+def bar_phase(chroma: np.ndarray, beats: np.ndarray, per_bar: int, current: int) -> int:
     """Which beat (0 .. per_bar - 1) opens the bars: the analysis's ``current`` phase, unless another
     makes the bars clearly more harmonically uniform (a bar holds a chord; bars shifted by a beat
-    straddle two). Measured by the mean spread of the beat-synchronous chroma within each bar; the
-    other phase must spread PHASE_MARGIN less."""
+    straddle two). Measured by the mean spread of the beat-synchronous chroma (``chroma``:
+    :func:`~ai.generation.bar_harmony.chroma_frames`) within each bar; the other phase must spread
+    PHASE_MARGIN less."""
     if per_bar < 2 or len(beats) < 3 * per_bar:
         return current
-    import librosa  # heavy import, only where it is needed
-
-    hop = 512
-    chroma = librosa.feature.chroma_stft(y=mono, sr=REFINE_SR, n_fft=4096, hop_length=hop)
-    frames = np.clip(np.rint(beats * REFINE_SR / hop).astype(int), 0, chroma.shape[1])
-    beat_chroma = np.stack(
-        [chroma[:, a:b].mean(axis=1) if b > a else np.zeros(12) for a, b in zip(frames[:-1], frames[1:], strict=True)]
-    )
+    beat_chroma = span_chroma(chroma, list(zip(beats[:-1], beats[1:], strict=True)))
     norms = np.linalg.norm(beat_chroma, axis=1, keepdims=True)
     beat_chroma = beat_chroma / np.maximum(norms, 1e-9)
     spread = []
@@ -521,17 +468,16 @@ def accompany(
         why = "; ".join(analysis.notes) or "no steady pulse was found"
         raise NoBeatFound(f"the recording has no beat to follow ({why})")
     mono = mono_at(audio)
-    beats = refine_beats(mono, analysis.beat_times)
+    env = onset_envelope(mono)
+    beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     per_bar = meter_of(analysis.time_signature)[2]
-    first = (
-        int(np.argmin(np.abs(np.asarray(analysis.beat_times) - analysis.downbeat_times[0])))
-        if analysis.downbeat_times
-        else 0
-    )
-    phase = bar_phase(mono, beats, per_bar, first % per_bar)
+    first = int(np.argmin(np.abs(beats - analysis.downbeat_times[0]))) if analysis.downbeat_times else 0
+    chroma = chroma_frames(mono, REFINE_SR, tuning_cents=analysis.tuning_cents)
+    phase = bar_phase(chroma, beats, per_bar, first % per_bar)
     grid = build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
     provisional = key_of(analysis.key, [])
-    chords = bar_chords(grid, analysis.chords, provisional)
+    bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
+    chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
     key = key_of(analysis.key, chords)
     tempo = median_tempo(grid)
     parts: dict[str, list[PlacedNote]] = {}

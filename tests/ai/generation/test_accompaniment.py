@@ -20,6 +20,7 @@ from ai.generation.accompaniment import (
     place_notes,
     write_midi,
 )
+from ai.generation.bar_harmony import chroma_frames
 from ai.generation.base import Note
 from ai.music_theory import parse_key
 from utils.errors import InvalidParameter
@@ -113,5 +114,6 @@ def test_bar_phase_prefers_bars_that_hold_one_chord() -> None:
     t = np.arange(int(4 * beat * sr)) / sr
     y = np.concatenate([sum(np.sin(2 * np.pi * f * t) for f in triads[bar % 4]) for bar in range(12)])
     beats = np.arange(48) * beat
-    assert bar_phase(y.astype(np.float32), beats, 4, current=1) == 0  # the analysis was a beat late
-    assert bar_phase(y.astype(np.float32), beats, 4, current=0) == 0
+    chroma = chroma_frames(y.astype(np.float32), sr)
+    assert bar_phase(chroma, beats, 4, current=1) == 0  # the analysis was a beat late
+    assert bar_phase(chroma, beats, 4, current=0) == 0
