@@ -68,7 +68,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs=JobManager.from_settings(settings),
     )
     app.state.engine = engine
-    audio_library = Library.from_settings(settings)  # its database opens on first use
+    audio_library = Library.from_settings(settings)  # its database opens in a start-up step (or on first use)
     engine.library = audio_library
     engine.jobs.start()  # the job workers (api/jobs): shut down below, before the pools their work runs in
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below

@@ -34,6 +34,11 @@ def _warm_up_analysis(engine: EngineState) -> None:
     warm_up()
 
 
+def _open_library(engine: EngineState) -> None:
+    if engine.library is not None:
+        engine.library.open()  # its migrations run now, not in the first library request
+
+
 def _warm_up_mixing(engine: EngineState) -> None:
     from ai.mixing.suggest import warmup
 
@@ -83,6 +88,8 @@ def start_background_work(engine: EngineState) -> list[asyncio.Task[None]]:
         tasks.append(asyncio.create_task(_run_step(engine, "magenta", _load_magenta)))
     else:
         engine.models_ready.set()
+    if settings.library_roots:  # an engine set up for a library: its database is opened (and migrated) at start-up
+        tasks.append(asyncio.create_task(_run_step(engine, "library", _open_library)))
     if settings.warmup:
         tasks.append(asyncio.create_task(_run_step(engine, "analysis", _warm_up_analysis)))
         tasks.append(asyncio.create_task(_run_step(engine, "mixing", _warm_up_mixing)))

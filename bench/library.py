@@ -2,25 +2,32 @@
 """Library bench: scan throughput (sequential vs Dask LocalCluster), kill-and-restart, query latency.
 
 ``scan``: N synthetic songs of 5-30 s (chords in a random key over a kick at a random tempo, WAV)
-are scanned into a fresh SQLite library, sequentially, on Dask's LocalCluster of threads (the
-default) and on a LocalCluster of single-threaded worker processes, each in its own subprocess (so
-each peak RSS is its own). Printed: files/s, peak RSS,
-seconds per file, and the single-file cost (decode + analyze of one file, as /analyze/audio does,
-median of the first 10 files). Then the kill test: a sequential scan in a subprocess is SIGKILLed
-once some rows are committed, and the scan is run again: no file committed before the kill may be
-analysed again, and the library must end with one row per file.
+are scanned into a fresh SQLite library, each mode in its own subprocess (so each peak RSS is its
+own): sequentially as the engine's process runs it, sequentially with OPENBLAS_NUM_THREADS=1 (the
+best plain loop), on Dask's LocalCluster of single-threaded worker processes (the default), the same
+with Dask's own worker environment (MALLOC_TRIM_THRESHOLD_ set, which the engine leaves out), and on a
+LocalCluster of threads in the process. The files are split into --rounds parts and the modes take
+turns part by part, so the machine's other jobs, coming and going, weigh on every mode alike. Each
+scanning process is started and warmed (one file, on every worker) before the clock starts, as the
+engine's analysis and cluster are after start-up and a first scan. Printed: files/s, seconds per
+file, peak RSS (the scanning process; with worker processes also the largest one and the largest sum
+of all, sampled every 0.1 s), and the single-file cost (decode + analyze of one file, as
+/analyze/audio does, median of the first 10 files). Then the kill test: a sequential scan in a
+subprocess is SIGKILLed once some rows are committed, and the scan is run again: no file committed
+before the kill may be analysed again, and the library must end with one row per file.
 
 ``query``: a library of 100,000 rows (random keys, tempos, loudness, durations, meters, paths) is
 written to SQLite, then 200 searches of each shape are timed (key with compatible keys, tempo range
 with half/double time, both with loudness and meter, path text, a deep page); p50 and p95 per shape.
 
-Usage: bench/library.py scan [--files 100] [--workers 2]
+Usage: bench/library.py scan [--files 100] [--workers 2] [--rounds 4]
        bench/library.py query [--rows 100000] [--runs 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -30,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -37,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import soundfile as sf
 from sqlalchemy import insert
 
@@ -46,6 +55,7 @@ sys.path.insert(0, str(REPO))
 from ai.analysis.pipeline import analyze  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
 from ai.music_keys import TONICS, camelot, key_name  # noqa: E402
+from integration.library import scan as scan_module  # noqa: E402
 from integration.library.models import LibraryFile  # noqa: E402
 from integration.library.scan import (  # noqa: E402
     DaskRunner,
@@ -53,6 +63,8 @@ from integration.library.scan import (  # noqa: E402
     Outcome,
     Runner,
     SequentialRunner,
+    analyse_file,
+    list_audio,
     scan_folder,
 )
 from integration.library.search import LibraryQuery, search  # noqa: E402
@@ -94,12 +106,13 @@ def synthetic_song(rng: random.Random) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def make_files(folder: Path, count: int, seed: int = 7) -> list[Path]:
+def make_files(folder: Path, count: int, seed: int = 7, parts: int = 1) -> list[Path]:
+    """``count`` songs in ``folder``, or dealt into ``parts`` sub-folders part_0, part_1, ..."""
     rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n in range(count):
-        path = folder / f"song_{n:04d}.wav"
+        path = (folder if parts == 1 else folder / f"part_{n % parts}") / f"song_{n:04d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             sf.write(path, synthetic_song(rng), SR, subtype="PCM_16")
         paths.append(path)
@@ -122,32 +135,80 @@ class Recording:
             yield task, answer
 
 
+MODES = {  # name: (runner, environment of the scanning process)
+    "sequential": ("sequential", {}),
+    "sequential, 1 BLAS thread": ("sequential", {"OPENBLAS_NUM_THREADS": "1"}),
+    "dask processes (default)": ("dask-processes", {}),
+    "dask processes, dask's env": ("dask-processes-dask-env", {}),
+    "dask threads": ("dask-threads", {}),
+}
+RSS_SAMPLE_S = 0.1
+
+
+class TreeRss:
+    """The largest RSS of this process plus all its descendants (worker processes), sampled."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(RSS_SAMPLE_S):
+            total = 0
+            for process in (me, *me.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):  # a process that ended between the listing and the reading
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def child_scan(folder: Path, db: Path, mode: str, workers: int, log: Path | None) -> None:
     """One scan in this process; prints a JSON line of its figures."""
     store = LibraryStore(f"sqlite:///{db}", [folder])
+    if mode == "dask-processes-dask-env":
+        scan_module.LOCAL_CLUSTER_CONFIG = {}  # Dask's defaults, pre-spawn environment included
     inner: Runner = (
-        SequentialRunner() if mode == "sequential" else DaskRunner(threads=workers, processes=mode == "dask-processes")
+        SequentialRunner()
+        if mode == "sequential"
+        else DaskRunner(threads=workers, processes=mode.startswith("dask-processes"))
     )
+    tree = TreeRss()
+    # Start-up is not part of the scan's time: the engine warms the analysis at start-up and keeps its
+    # cluster between scans. Its workers are warmed here by one file each (imports, numba caches).
+    begin = time.perf_counter()
+    warm = [FileTask(str(path), None, None) for path in list_audio(folder, folder)[:1]]
     if isinstance(inner, DaskRunner):
-        inner.client()  # the cluster's start-up is not part of the scan's time (the engine keeps it)
+        client = inner.client()
+        if warm and inner.processes:
+            client.run(analyse_file, warm[0])
+    for task in warm:
+        analyse_file(task)
+    warm_s = time.perf_counter() - begin
     runner = Recording(inner, log)
     start = time.perf_counter()
     result = scan_folder(store, folder.resolve(), folder.resolve(), runner=runner)
     elapsed = time.perf_counter() - start
+    tree_mb = tree.stop() / 2**20
     if isinstance(inner, DaskRunner):
         inner.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker process
-    print(
-        json.dumps(
-            {"mode": mode, "seconds": elapsed, "peak_rss_mb": peak_mb, "worker_rss_mb": worker_mb, **result.to_dict()}
-        )
-    )
+    figures = {"mode": mode, "seconds": elapsed, "warm_s": warm_s, "peak_rss_mb": peak_mb, "worker_rss_mb": worker_mb}
+    print(json.dumps({**figures, "tree_rss_mb": tree_mb, **result.to_dict()}))
 
 
-def _run_child(folder: Path, db: Path, mode: str, workers: int, log: Path | None = None) -> dict[str, Any]:
+def _run_child(
+    folder: Path, db: Path, mode: str, workers: int, log: Path | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     command = [sys.executable, __file__, "child", str(folder), str(db), mode, str(workers), str(log or "")]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
     figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return figures
 
@@ -161,28 +222,38 @@ def single_file_cost(paths: list[Path]) -> float:
     return statistics.median(times)
 
 
-def bench_scan(files: int, workers: int) -> None:
+def bench_scan(files: int, workers: int, rounds: int) -> None:
+    """Each mode scans the files in ``rounds`` parts, the modes taking turns part by part, so that a
+    change of the machine's load (other jobs) falls on every mode alike."""
     with tempfile.TemporaryDirectory(prefix="dawg-library-bench-") as tmp:
         folder = Path(tmp) / "songs"
-        paths = make_files(folder, files)
+        paths = make_files(folder, files, parts=rounds)
         total_audio = sum(sf.info(p).duration for p in paths)
         print(f"{files} files, {total_audio / 60:.1f} min of audio ({total_audio / files:.1f} s each on average)")
         single_file_cost(paths[:2])  # warm the numba caches before timing anything
         per_file = single_file_cost(paths)
         print(f"single file (decode + analyze, as /analyze/audio): median {per_file:.3f} s")
-        for mode in ("sequential", "dask", "dask-processes"):
-            figures = _run_child(folder, Path(tmp) / f"{mode}.sqlite", mode, workers)
-            rate = figures["analysed"] / figures["seconds"]
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in MODES}
+        for part in range(rounds):
+            scanned = folder if rounds == 1 else folder / f"part_{part}"
+            for n, (name, (mode, env)) in enumerate(MODES.items()):
+                runs[name].append(_run_child(scanned, Path(tmp) / f"{n}.sqlite", mode, workers, env=env))
+        for name, (mode, _) in MODES.items():
+            analysed = sum(run["analysed"] for run in runs[name])
+            seconds = sum(run["seconds"] for run in runs[name])
+            peak = {key: max(run[key] for run in runs[name]) for key in ("peak_rss_mb", "worker_rss_mb", "tree_rss_mb")}
             print(
-                f"{mode:>14}: {figures['analysed']} analysed in {figures['seconds']:.1f} s = {rate:.2f} files/s, "
-                f"{figures['seconds'] / max(1, figures['analysed']):.3f} s/file "
-                f"({figures['seconds'] / max(1, figures['analysed']) / per_file:.2f}x the single-file cost), "
-                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+                f"{name:>26}: {analysed} analysed in {seconds:.1f} s = {analysed / seconds:.2f} files/s, "
+                f"{seconds / max(1, analysed):.3f} s/file "
+                f"({seconds / max(1, analysed) / per_file:.2f}x the single-file cost), "
+                f"peak RSS {peak['peak_rss_mb']:.0f} MB"
                 + (
-                    f" (+ each worker process up to {figures['worker_rss_mb']:.0f} MB)"
-                    if mode == "dask-processes"
+                    f" + each worker process up to {peak['worker_rss_mb']:.0f} MB "
+                    f"(all together at most {peak['tree_rss_mb']:.0f} MB)"
+                    if mode.startswith("dask-processes")
                     else ""
                 )
+                + f"; start-up and warm-up {statistics.median(run['warm_s'] for run in runs[name]):.1f} s (not timed)"
             )
         kill_and_restart(folder, Path(tmp), max(3, files // 3))
 
@@ -278,12 +349,13 @@ def main() -> None:
     scan = sub.add_parser("scan")
     scan.add_argument("--files", type=int, default=100)
     scan.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    scan.add_argument("--rounds", type=int, default=4, help="parts the modes take turns on (see bench_scan)")
     query = sub.add_parser("query")
     query.add_argument("--rows", type=int, default=100_000)
     query.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     if args.command == "scan":
-        bench_scan(args.files, args.workers)
+        bench_scan(args.files, args.workers, args.rounds)
     else:
         bench_query(args.rows, args.runs)
 

@@ -2,12 +2,13 @@
 
 A scan is a job (POST /api/v1/library/scan answers 202): the command follows it until it ends, showing
 its stage (files done/total, errors so far), then prints the counts. A search prints a table of the
-closest files (GET /api/v1/library/search).
+closest files (GET /api/v1/library/search; with --clip, POST with the clip uploaded: the files that fit it).
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli import output
-from cli.engine import request_json
+from cli.engine import Upload, request_json
 
 library_app = typer.Typer(help="Scan a sample library into the engine's database and search it.", no_args_is_help=True)
 POLL_S = 0.5
@@ -72,10 +73,19 @@ def search(
     meter: Annotated[str | None, typer.Option(help="Time signature, e.g. 4/4.")] = None,
     text: Annotated[str | None, typer.Option("--text", "-q", help="Text the path contains.")] = None,
     project: Annotated[str | None, typer.Option(help="Files that fit this project's tempo and meter.")] = None,
+    clip: Annotated[
+        Path | None,
+        typer.Option(
+            help="Files that fit this audio clip: its key, tempo and meter as the engine hears them.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     page: Annotated[int, typer.Option(help="Page, from 1.")] = 1,
     page_size: Annotated[int, typer.Option(help="Rows per page.")] = 20,
 ) -> None:
-    """The library files closest to what you ask for: key (with compatible keys), tempo, meter, path text."""
+    """The library files closest to what you ask for: key (with compatible keys), tempo, meter, path text, or
+    what fits a project or a clip (the options given win over the clip's key, tempo and meter)."""
     from cli.app import _options, _print_json, _run
 
     query = {
@@ -90,16 +100,32 @@ def search(
         "page": page,
         "page_size": page_size,
     }
-    path = "/api/v1/library/search?" + urlencode({k: v for k, v in query.items() if v is not None})
+    given = {k: v for k, v in query.items() if v is not None}
 
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
-        return await request_json(client, "GET", path)
+        if clip is not None:
+            return await request_json(client, "POST", "/api/v1/library/search", given, [Upload("file", clip)])
+        return await request_json(client, "GET", "/api/v1/library/search?" + urlencode(given))
 
     body = _run(ctx, work)
     if _options(ctx).json:
         _print_json(body)
         return
+    heard = clip_line(body)
+    if heard is not None:
+        output.stdout().print(escape(f"fitting {heard}"), soft_wrap=True)
     output.stdout().print(search_table(body))
+
+
+def clip_line(body: dict[str, Any]) -> str | None:
+    """What the engine heard in the uploaded clip, e.g. 'idea.wav: G major (9B), 114.0 BPM, 4/4'."""
+    heard = body.get("clip")
+    if not isinstance(heard, dict):
+        return None
+    return (
+        f"{heard.get('filename')}: {heard.get('key') or 'no key'} ({heard.get('camelot') or '-'}), "
+        f"{output.number(heard.get('tempo'))} BPM, {heard.get('meter') or 'no meter'}"
+    )
 
 
 def search_table(body: dict[str, Any]) -> Table:

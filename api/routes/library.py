@@ -1,4 +1,5 @@
-"""The audio library: scan folders inside the library roots (as jobs), search the analysed files."""
+"""The audio library: scan folders inside the library roots (as jobs), search the analysed files (by
+parameters, by what fits a project, or by what fits an uploaded clip)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
 
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.music_keys import camelot
 from api.deps import EngineDep, InputDep
 from api.errors import error_response
 from api.jobs.manager import QueueFull
 from api.jobs.schemas import JobAccepted
 from api.jobs.trigger import job_urls
-from api.params import openapi_params, validate_params
+from api.params import RequestInput, openapi_params, validate_params
+from api.routes.analysis import analyze_audio_work
 from api.schemas import (
     ErrorBody,
+    LibraryClip,
     LibraryFileOut,
     LibraryScanParams,
     LibraryScanResult,
@@ -24,15 +29,12 @@ from api.schemas import (
 )
 from api.state import EngineState
 from integration.library.scan import scan_folder
-from integration.library.search import LibraryQuery, search
+from integration.library.search import LibraryQuery, fitting, search
 from integration.library.service import Library
 from integration.library.store import LibraryStore
-from utils.errors import EngineError
+from utils.errors import EngineError, InvalidParameter
 
 router = APIRouter(prefix="/api/v1/library", tags=["library"])
-
-PROJECT_TEMPO_WINDOW = 0.08
-"""Fits this project: tempos within 8 % of the manifest's (or of its half/double) match, closest first."""
 
 
 class LibraryUnavailable(EngineError):
@@ -104,34 +106,92 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
 )
 async def search_library(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(LibrarySearchParams, inp.values)
-    tempo, tempo_min, tempo_max, meter = params.tempo, params.tempo_min, params.tempo_max, params.meter
-    if params.project_id is not None:
+    query = _query(params)
+    if params.project_id is not None:  # the manifest has no key: its tempo and meter are the targets
         manifest = await engine.run(engine.projects.get, params.project_id)
-        if tempo is None:
-            tempo = manifest.tempo
-        if tempo_min is None and tempo_max is None:
-            tempo_min, tempo_max = tempo * (1 - PROJECT_TEMPO_WINDOW), tempo * (1 + PROJECT_TEMPO_WINDOW)
-        meter = meter or manifest.time_signature
-    query = LibraryQuery(
+        query = fitting(query, key=None, tempo=manifest.tempo, meter=manifest.time_signature)
+    return await _search(engine, query)
+
+
+_CLIP_DOCS = openapi_params(
+    LibrarySearchParams,
+    files={
+        "file": f"The clip ({SUPPORTED_FORMATS_TEXT}), analysed as /api/v1/analyze/audio does: its key, tempo and "
+        "meter are the targets of the parameters not given."
+    },
+)
+_CLIP_DOCS["requestBody"]["required"] = True
+_CLIP_DOCS["requestBody"]["content"]["multipart/form-data"]["schema"]["required"] = ["file"]
+
+
+@router.post(
+    "/search",
+    response_model=LibrarySearchResponse,
+    responses={
+        400: {"model": ErrorBody},
+        413: {"model": ErrorBody, "description": "the clip is over the upload limit (DAWG_AI_MAX_UPLOAD_MB)"},
+        415: {"model": ErrorBody, "description": "the clip's format is not supported"},
+        422: {
+            "model": ErrorBody,
+            "description": "no clip in the multipart field 'file', a clip that cannot be decoded or is too long "
+            "(DAWG_AI_MAX_AUDIO_DURATION_S), a bad parameter, or project_id with a clip",
+        },
+        503: {"model": ErrorBody},
+    },
+    openapi_extra=_CLIP_DOCS,
+    summary="Search the library for files that fit an uploaded clip: its key (and compatible keys), tempo "
+    "(+-8 %, half/double time) and meter, closest first",
+)
+async def search_library_by_clip(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
+    """Multipart: the clip in ``file`` and any parameter of GET /search (form fields or the query
+    string); a parameter given wins over the clip's value (``key`` given: that key, not the clip's)."""
+    params = validate_params(LibrarySearchParams, inp.values)  # refused before the clip is decoded
+    if params.project_id is not None:
+        raise InvalidParameter("project_id", "send either project_id or a clip to fit, not both")
+    clip = await _analyse_clip(engine, inp)
+    query = fitting(_query(params), key=clip.key, tempo=clip.tempo, meter=clip.meter)
+    return {**await _search(engine, query), "clip": clip.model_dump()}
+
+
+async def _analyse_clip(engine: EngineState, inp: RequestInput) -> LibraryClip:
+    """The analysis route's own work (its upload limits, decoding and analysis in the worker pool)."""
+    analysis = await analyze_audio_work(engine, inp)
+    key = analysis.get("key")
+    return LibraryClip(
+        filename=analysis.get("filename"),
+        duration=analysis["duration"],
+        tempo=analysis.get("tempo"),
+        key=key,
+        key_confidence=analysis.get("key_confidence", 0.0),
+        camelot=camelot(key) if key else None,
+        meter=analysis.get("time_signature"),
+    )
+
+
+def _query(params: LibrarySearchParams) -> LibraryQuery:
+    return LibraryQuery(
         key=params.key,
         compatible=params.compatible,
-        tempo=tempo,
-        tempo_min=tempo_min,
-        tempo_max=tempo_max,
+        tempo=params.tempo,
+        tempo_min=params.tempo_min,
+        tempo_max=params.tempo_max,
         half_double=params.half_double,
         loudness_min=params.loudness_min,
         loudness_max=params.loudness_max,
         duration_min=params.duration_min,
         duration_max=params.duration_max,
-        meter=meter,
+        meter=params.meter,
         q=params.q,
         include_errors=params.include_errors,
         page=params.page,
         page_size=params.page_size,
     )
+
+
+async def _search(engine: EngineState, query: LibraryQuery) -> dict[str, Any]:
     store = await _store(engine)
     found = await engine.run(search, store, query)
-    return {**found, "meter": meter}
+    return {**found, "meter": query.meter}
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""The library database's tables (SQLAlchemy 2 ORM): one row per audio file, and the schema version."""
+"""The library database's table (SQLAlchemy 2 ORM): one row per audio file. Its schema is made and
+changed by the migrations in integration/library/migrations (a change here is a new revision there)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,9 @@ from typing import Any
 from sqlalchemy import DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
-"""Bumped with every change of the tables; :mod:`integration.library.store` migrates up to it."""
-
 
 class Base(DeclarativeBase):
     pass
-
-
-class SchemaVersion(Base):
-    __tablename__ = "schema_version"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 class LibraryFile(Base):
@@ -62,4 +53,4 @@ class LibraryFile(Base):
         return {column.name: getattr(self, column.name) for column in self.__table__.columns}
 
 
-__all__ = ["SCHEMA_VERSION", "Base", "LibraryFile", "SchemaVersion"]
+__all__ = ["Base", "LibraryFile"]

@@ -8,7 +8,7 @@ tempo, 2x and 0.5x), then by path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
@@ -18,6 +18,8 @@ from integration.library.models import LibraryFile
 from integration.library.store import LibraryStore
 
 NO_TEMPO_DISTANCE = 1e9  # rows without a tempo sort after every row with one
+FIT_TEMPO_WINDOW = 0.08
+"""Fits a project or a clip: tempos within 8 % of its tempo (or of half/double it) match, closest first."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,19 @@ class LibraryQuery:
     include_errors: bool = False
     page: int = 1
     page_size: int = 50
+
+
+def fitting(query: LibraryQuery, *, key: str | None, tempo: float | None, meter: str | None) -> LibraryQuery:
+    """``query`` aimed at what fits a project or a clip: its key (with compatible keys, unless the
+    query says exact), tempos within FIT_TEMPO_WINDOW of its tempo and its meter, each only where
+    the query does not give its own."""
+    key = query.key or key
+    tempo = query.tempo or tempo
+    tempo_min, tempo_max = query.tempo_min, query.tempo_max
+    if tempo is not None and tempo_min is None and tempo_max is None:
+        tempo_min, tempo_max = tempo * (1 - FIT_TEMPO_WINDOW), tempo * (1 + FIT_TEMPO_WINDOW)
+    meter = query.meter or meter
+    return replace(query, key=key, tempo=tempo, tempo_min=tempo_min, tempo_max=tempo_max, meter=meter)
 
 
 def _smaller(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -134,4 +149,4 @@ def _explain(row: dict[str, Any], key: str | None, tempo: float | None, half_dou
     return row
 
 
-__all__ = ["LibraryQuery", "search"]
+__all__ = ["FIT_TEMPO_WINDOW", "LibraryQuery", "fitting", "search"]

@@ -1,14 +1,17 @@
-"""The library as the engine holds it: the database (opened on first use, so an engine that never
-scans creates no file) and the runner scans analyse files on."""
+"""The library as the engine holds it: the database (opened at start-up when library roots are set,
+else on first use, so an engine that never scans creates no file) and the runner scans analyse files on."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from integration.library.scan import DaskRunner, Runner, SequentialRunner
 from integration.library.store import LibraryStore
 from utils.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class Library:
@@ -29,6 +32,12 @@ class Library:
         else:
             runner = DaskRunner(settings.dask_scheduler, settings.dask_workers, processes=settings.dask_processes)
         return cls(settings.library_url, list(settings.library_roots), runner)
+
+    def open(self) -> str | None:
+        """Open the database now (upgraded to the newest revision); the revision it is at."""
+        revision = self.store.revision()
+        logger.info("library database %s at revision %s", self.url.split("://", 1)[0], revision)
+        return revision
 
     @property
     def store(self) -> LibraryStore:

@@ -1,9 +1,11 @@
-"""The library database: its engine, its schema (created and versioned), the roots' path rules.
+"""The library database: its engine, its schema (Alembic migrations), the roots' path rules.
 
 Default SQLite in ``<data_dir>/library.sqlite`` (WAL, so searches read while a scan writes); any
-SQLAlchemy URL works (``postgresql+psycopg://...``). Migrations: ``create_all`` creates missing
-tables and indexes, and the ``schema_version`` table records the version the file holds; a
-database newer than this code is refused rather than misread.
+SQLAlchemy URL works (``postgresql+psycopg://...``). Opening a database upgrades it to the newest
+revision in integration/library/migrations, in one transaction. A database made by the first
+version (its own ``schema_version`` table, no ``alembic_version``) is taken as revision 0001 and
+upgraded from there, rows kept; one at a revision this code does not know (a newer engine's) is
+refused rather than misread.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.library.models import SCHEMA_VERSION, Base, LibraryFile, SchemaVersion
+from integration.library.models import LibraryFile
 from utils.errors import EngineError, InvalidParameter, NotFound
 
 logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+FIRST_VERSION_REVISION = "0001"  # the schema the first version made with create_all and its schema_version table
 
 
 class LibraryPathOutside(EngineError):
@@ -40,6 +50,9 @@ class LibraryFileNotFound(NotFound):
 
 
 class LibrarySchemaTooNew(EngineError):
+    """The database is at a revision a newer engine made: this one cannot use it (not the caller's doing)."""
+
+    status_code = 503
     code = "library_schema_too_new"
 
 
@@ -48,6 +61,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait on the scan's commits
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; a crash loses no committed row in WAL
     cursor.close()
+    # Python's sqlite3 opens a transaction before INSERT/UPDATE/DELETE only, so a migration's CREATE
+    # and DROP would each commit at once: leave transactions to SQLAlchemy (BEGIN in _sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _alembic_config(connection: Connection) -> Config:
+    """The migrations' config without an alembic.ini: their folder, and the connection to run on."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
 
 
 class LibraryStore:
@@ -61,6 +89,7 @@ class LibraryStore:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.migrate()
 
@@ -72,26 +101,30 @@ class LibraryStore:
         with self.sessions() as session:
             yield session
 
-    def migrate(self) -> int:
-        """Bring the schema up to SCHEMA_VERSION (create_all: new tables and indexes); returns it."""
-        Base.metadata.create_all(self.engine)
-        with self.session() as session:
-            row = session.get(SchemaVersion, 1)
-            if row is None:
-                session.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
-            elif row.version > SCHEMA_VERSION:
-                raise LibrarySchemaTooNew(
-                    f"the library database holds schema {row.version}; this engine knows up to {SCHEMA_VERSION}"
-                )
-            else:
-                row.version = SCHEMA_VERSION  # 1 is the first version: nothing to alter yet
-            session.commit()
-        return SCHEMA_VERSION
+    def migrate(self) -> str | None:
+        """Upgrade the database to the newest revision (see the module's docstring); returns it."""
+        with self.engine.begin() as connection:  # every step or none
+            config = _alembic_config(connection)
+            scripts = ScriptDirectory.from_config(config)
+            current = MigrationContext.configure(connection).get_current_heads()
+            for revision in current:
+                try:
+                    scripts.get_revision(revision)
+                except CommandError as exc:
+                    raise LibrarySchemaTooNew(
+                        f"the library database is at revision {revision!r}, which this engine does not know "
+                        f"(its newest is {scripts.get_current_head()!r}): a newer engine made it"
+                    ) from exc
+            if not current and inspect(connection).has_table("library_files"):
+                logger.info("library: a database of the first version, taken as revision %s", FIRST_VERSION_REVISION)
+                command.stamp(config, FIRST_VERSION_REVISION)
+            command.upgrade(config, "head")
+        return self.revision()
 
-    def schema_version(self) -> int:
-        with self.session() as session:
-            row = session.get(SchemaVersion, 1)
-            return row.version if row is not None else 0
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at (None: not migrated)."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     # -- path rules (the projects directory's, per root) ---------------------------------------
 

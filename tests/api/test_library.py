@@ -1,4 +1,4 @@
-"""/api/v1/library through HTTP: scans as jobs (on Dask's in-process cluster), searches, path rules."""
+"""/api/v1/library through HTTP: scans as jobs (on Dask's LocalCluster), searches, clip searches, path rules."""
 
 from __future__ import annotations
 
@@ -170,3 +170,80 @@ def test_a_cancelled_scan_keeps_its_finished_files(tmp_path: Path, monkeypatch: 
         monkeypatch.setattr(scan_module, "analyze", real_analyze)
         resumed = scan(client, "songs")
         assert (resumed["skipped"], resumed["analysed"]) == (1, 3)
+
+
+def test_search_by_an_uploaded_clip(client: TestClient, root: Path) -> None:
+    """A G major clip at 114 BPM finds the G major song at 110 (within 8 %), and says what it heard."""
+    scan(client, "songs")
+    clip = wav_bytes(song_in_g_major(114.0, bars=4))
+    answer = client.post("/api/v1/library/search", files={"file": ("idea.wav", clip, "audio/wav")})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    heard = body["clip"]
+    assert heard["filename"] == "idea.wav" and heard["key"] == "G major" and heard["camelot"] == "9B"
+    assert heard["tempo"] == pytest.approx(114.0, rel=0.02) and heard["meter"] == "4/4"
+    assert body["key"] == "G major" and body["meter"] == "4/4" and body["tempo"] == heard["tempo"]
+    assert [Path(item["path"]).name for item in body["items"]] == ["g_major_110.wav"]
+    assert body["items"][0]["key_match"] == "exact" and body["items"][0]["tempo_factor"] == 1.0
+
+    # The clip's tempo is a filter: at 140 BPM (neither 110 nor its half or double within 8 %) nothing fits.
+    faster = wav_bytes(song_in_g_major(140.0, bars=4))
+    too_fast = client.post("/api/v1/library/search", files={"file": ("fast.wav", faster, "audio/wav")}).json()
+    assert too_fast["tempo"] == pytest.approx(140.0, rel=0.02) and too_fast["total"] == 0
+
+    # A parameter given wins over the clip's value: in F# major nothing fits.
+    other_key = client.post(
+        "/api/v1/library/search", data={"key": "F#"}, files={"file": ("idea.wav", clip, "audio/wav")}
+    )
+    assert other_key.status_code == 200 and other_key.json()["total"] == 0
+    assert other_key.json()["clip"]["key"] == "G major"
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "status", "code"),
+    [
+        ({"file": ("notes.wav", b"these are my song notes, not audio" * 10, "audio/wav")}, {}, 415, None),
+        ({"file": ("empty.wav", b"", "audio/wav")}, {}, 422, "undecodable_audio"),
+        ({"file": ("cut.wav", b"RIFF\x10\x00\x00\x00WAVEfmt garbage", "audio/wav")}, {}, 422, "undecodable_audio"),
+        ({}, {"key": "Am"}, 422, "invalid_parameter"),  # no clip
+        ({"file": ("x.wav", b"RIFF", "audio/wav")}, {"project_id": "p1"}, 422, "invalid_parameter"),
+        ({"file": ("x.wav", b"RIFF", "audio/wav")}, {"key": "H minor"}, 422, "invalid_parameter"),
+    ],
+)
+def test_bad_clip_searches(
+    client: TestClient, files: dict[str, Any], data: dict[str, str], status: int, code: str | None
+) -> None:
+    answer = client.post("/api/v1/library/search", files=files or None, data=data)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"] == (code or "unsupported_media_type")
+
+
+def test_a_clip_search_without_a_body_is_a_4xx(client: TestClient) -> None:
+    answer = client.post("/api/v1/library/search")
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid_parameter"
+    assert "file" in answer.json()["detail"]
+
+
+def test_the_clip_search_is_documented(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/library/search"]["post"]
+    multipart = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert operation["requestBody"]["required"] and multipart["required"] == ["file"]
+    assert {"file", "key", "tempo", "page_size"} <= set(multipart["properties"])
+    assert {"413", "415", "422"} <= set(operation["responses"])
+
+
+def test_the_database_is_migrated_at_start_up_when_roots_are_set(tmp_path: Path) -> None:
+    """An engine with library roots opens (and migrates) its database in a start-up step; one without
+    creates no database until a library request needs it."""
+    database = tmp_path / "data" / "library.sqlite"
+    with engine_client(make_settings(tmp_path, library_roots=[tmp_path])) as client:
+        deadline = time.monotonic() + 30
+        while "library" in client.app.state.engine.warming_up or not database.exists():  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, "the library step did not run"
+            time.sleep(0.05)
+        store = client.app.state.engine.library.store  # type: ignore[attr-defined]
+        assert store.revision() is not None and store.count() == 0
+    plain = tmp_path / "plain"
+    with engine_client(make_settings(plain)):
+        pass
+    assert not (plain / "data" / "library.sqlite").exists()

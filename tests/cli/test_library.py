@@ -44,3 +44,21 @@ def test_a_folder_outside_the_roots_is_the_service_s_400(library: Path, tmp_path
     result = dawg_ai("library", "scan", str(tmp_path))
     assert result.exit_code == 2
     assert "path_outside_library" in result.stderr or "outside" in result.stderr
+
+
+def test_search_by_a_clip(library: Path, tmp_path: Path) -> None:
+    assert dawg_ai("library", "scan", "loops").exit_code == 0
+    clip = tmp_path / "idea.wav"
+    clip.write_bytes(wav_bytes(song_in_g_major(114.0, bars=4)))
+    found = dawg_ai("--json", "library", "search", "--clip", str(clip))
+    assert found.exit_code == 0, found.output
+    body = json.loads(found.stdout)
+    assert body["clip"]["key"] == "G major" and [Path(item["path"]).name for item in body["items"]] == [
+        "g_major_110.wav"
+    ]
+    table = dawg_ai("library", "search", "--clip", str(clip), "--key", "F#")  # an option wins over the clip
+    assert table.exit_code == 0 and "fitting idea.wav: G major (9B)" in table.stdout and "0 files" in table.stdout
+    bad = tmp_path / "notes.wav"
+    bad.write_bytes(b"not audio at all" * 20)
+    refused = dawg_ai("library", "search", "--clip", str(bad))
+    assert refused.exit_code == 2 and "unsupported_media_type" in refused.stderr
