@@ -110,6 +110,7 @@ def build_request(
         density=params.density,
         swing=params.swing,
         humanize=params.humanize,
+        microtiming=params.microtiming,
         style=resolved.genre,
         chromatic=params.chromatic,
     )

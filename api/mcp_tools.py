@@ -189,6 +189,7 @@ Variations = Annotated[int, described(G, "variations")]
 Density = Annotated[float, described(G, "density")]
 Swing = Annotated[float, described(G, "swing")]
 Humanize = Annotated[float, described(G, "humanize")]
+Microtiming = Annotated[float, described(G, "microtiming")]
 Chromatic = Annotated[bool, described(G, "chromatic")]
 Model = Annotated[str | None, described(G, "model")]
 Primer = Annotated[str | None, described(G, "primer", "Or give primer_path.")]
@@ -366,6 +367,7 @@ def build_mcp_server(
         density: Density = 0.5,
         swing: Swing = 0.0,
         humanize: Humanize = 0.0,
+        microtiming: Microtiming = 0.0,
         model: Model = None,
         primer: Primer = None,
         primer_path: PrimerPath = None,

@@ -78,6 +78,13 @@ class GenerationParams(CallerParams):
     density: float = Field(0.5, ge=0.0, le=1.0, description="Sparser (0) to busier (1).")
     swing: float = Field(0.0, ge=0.0, le=1.0, description="0 straight .. 1 full triplet swing.")
     humanize: float = Field(0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, 0 .. 1.")
+    microtiming: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Drums: 0 on the grid .. 1 the style's offsets learned from human drummers (laid-back "
+        "snare, pushed hats) with their spread.",
+    )
     chromatic: bool = Field(False, description="Allow notes outside the scale.")
     model: str | None = Field(
         None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
@@ -180,6 +187,7 @@ class GenerationResponse(BaseModel):
     density: float
     swing: float
     humanize: float
+    microtiming: float = 0.0
     chromatic: bool
     primer_notes: int = Field(
         0, description="Notes of the primer kept at the start of the clip (0 with include_primer=false)."

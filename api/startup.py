@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.dynamics import describe_dynamics
+from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.state import EngineState
@@ -114,6 +115,7 @@ async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
             describe_shipped_beat_net(),
             describe_role_model(),
             describe_dynamics(engine.settings.models_dir),
+            describe_timing(),
             *describe_transcription_models(),
         ],
         core_connected=await engine.core.is_reachable(),

@@ -279,6 +279,9 @@ def generate(
     density: Annotated[float | None, typer.Option(help="0-1.")] = None,
     swing: Annotated[float | None, typer.Option(help="0-1.")] = None,
     humanize: Annotated[float | None, typer.Option(help="0-1.")] = None,
+    microtiming: Annotated[
+        float | None, typer.Option(help="Drums: 0 on the grid .. 1 the style's learned human offsets.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="auto, magenta, theory or a bundle id (dawg-ai models).")] = None,
     primer: Annotated[
         Path | None, typer.Option(help="A MIDI clip to continue.", exists=True, dir_okay=False, readable=True)
@@ -299,6 +302,7 @@ def generate(
         "density": density,
         "swing": swing,
         "humanize": humanize,
+        "microtiming": microtiming,
         "model": model,
     }
     uploads = [Upload("primer", primer)] if primer is not None else []

@@ -50,6 +50,7 @@ class GenerationRequest:
     density: float = 0.5  # 0 sparse .. 1 busy
     swing: float = 0.0  # 0 straight .. 1 full triplet swing of off-beat 8ths/16ths
     humanize: float = 0.0  # 0 quantised .. 1 loose timing and velocity
+    microtiming: float = 0.0  # 0 on the grid .. 1 the style's learned drum offsets (ai.generation.microtiming)
     style: str | None = None  # drum (and feel) style: rock, funk, hip-hop, jazz, latin, electronic ...
     chromatic: bool = False  # allow notes outside the scale
     primer: tuple[Note, ...] = ()  # a clip to continue; its notes come first in the result
@@ -80,6 +81,7 @@ class GenerationRequest:
             ("density", self.density, 0.0, 1.0),
             ("swing", self.swing, 0.0, 1.0),
             ("humanize", self.humanize, 0.0, 1.0),
+            ("microtiming", self.microtiming, 0.0, 1.0),
         ):
             if not low <= value <= high:
                 raise InvalidParameter(name, f"must be within {low}..{high}, got {value}")

@@ -296,10 +296,26 @@ def apply_feel(
     ``seconds_per_beat`` and ``beat_unit`` are the request's (beat_unit 8 means eighth-note beats:
     then the 16ths inside each eighth are swung). Hip-hop, funk and similar styles swing 16ths.
     """
+    out = swing_notes(
+        notes, swing=swing, seconds_per_beat=seconds_per_beat, beat_unit=beat_unit, style=style, offset=offset
+    )
+    return humanize(out, amount=humanize_amount, rng=rng, start_seconds=offset, end_seconds=end_seconds)
+
+
+def swing_notes(
+    notes: Sequence[Note],
+    *,
+    swing: float,
+    seconds_per_beat: float,
+    beat_unit: int,
+    style: str | None,
+    offset: float = 0.0,
+) -> list[Note]:
+    """The swing half of :func:`apply_feel` (a backend moving notes between swing and humanize,
+    such as microtiming, calls the two halves itself)."""
     if beat_unit >= 8:
         pulse, subdivision = seconds_per_beat, 2
     else:
         pulse = seconds_per_beat * beat_unit / 4.0  # the quarter note
         subdivision = swing_subdivision(style)
-    out = apply_swing(notes, amount=swing, beat_seconds=pulse, subdivision=subdivision, offset=offset)
-    return humanize(out, amount=humanize_amount, rng=rng, start_seconds=offset, end_seconds=end_seconds)
+    return apply_swing(notes, amount=swing, beat_seconds=pulse, subdivision=subdivision, offset=offset)

@@ -45,7 +45,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
-* swing / humanize: :func:`ai.generation.feel.apply_feel` on the continuation.
+* swing / microtiming / humanize: :func:`ai.generation.feel.swing_notes`, the drums' learned offsets
+  (:mod:`ai.generation.microtiming`, ``microtiming`` > 0) and :func:`ai.generation.feel.humanize`
+  on the continuation.
 * bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
 * bass downbeats: a bar the model leaves empty on beat 1 gets the chord's bass note there.
 * melody phrases: every two bars end on a stable tone and a breath, leading tones resolve
@@ -84,6 +86,7 @@ from ai.generation.base import (
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
+from ai.generation.microtiming import GrooveTiming, load_timing
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
@@ -404,6 +407,7 @@ class MagentaGenerator(Generator):
         style_primers: dict[str, tuple[Groove, ...]] | None = None,
         dynamics: GrooveDynamics | None = None,
         bass_primers: dict[str, tuple[Groove, ...]] | None = None,
+        timing: GrooveTiming | None = None,
     ) -> None:
         self.name = name
         self.path = path
@@ -416,6 +420,7 @@ class MagentaGenerator(Generator):
         self.style_primers = dict(style_primers or {})
         self.dynamics = dynamics  # learned drum and bass velocities (the models' own are flat)
         self.bass_primers = dict(bass_primers or {})  # style riffs a chord-following bass is primed with
+        self.timing = timing  # learned drum microtiming (None: the shipped table when a request asks)
         self._bundle = bundle
         self._lock = threading.Lock()
         self._generator: Any = None
@@ -430,6 +435,7 @@ class MagentaGenerator(Generator):
         style_primers: dict[str, tuple[Groove, ...]] | None = None,
         dynamics: GrooveDynamics | None = None,
         bass_primers: dict[str, tuple[Groove, ...]] | None = None,
+        timing: GrooveTiming | None = None,
     ) -> MagentaGenerator:
         """Read a .mag file and map its generator id. Raises ValueError for an unknown id and
         Magenta's/protobuf's errors for an unreadable file."""
@@ -448,6 +454,7 @@ class MagentaGenerator(Generator):
             style_primers=style_primers,
             dynamics=dynamics,
             bass_primers=bass_primers,
+            timing=timing,
         )
 
     # -- loading ---------------------------------------------------------------------------
@@ -630,16 +637,32 @@ class MagentaGenerator(Generator):
             )
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
-        notes = feel.apply_feel(
+        timing = (self.timing or load_timing()) if request.microtiming > 0 and request.part == "drums" else None
+        places = timing.place(notes, request, offset=layout.primer_out) if timing is not None else []
+        notes = feel.swing_notes(
             notes,
             swing=swing,
-            humanize_amount=request.humanize,
             seconds_per_beat=request.seconds_per_beat,
             beat_unit=request.beat_unit,
             style=request.style,
-            rng=np.random.default_rng([_seed(request.seed), 1]),
-            end_seconds=end,
             offset=layout.primer_out,
+        )
+        if timing is not None:  # after swing: the offsets were measured on the style's swung grid
+            notes = timing.apply(
+                notes,
+                places,
+                request,
+                style=style_key,
+                rng=np.random.default_rng([_seed(request.seed), 8]),
+                start_seconds=layout.primer_out,
+                end_seconds=end,
+            )
+        notes = feel.humanize(
+            notes,
+            amount=request.humanize,
+            rng=np.random.default_rng([_seed(request.seed), 1]),
+            start_seconds=layout.primer_out,
+            end_seconds=end,
         )
         notes = feel.fit_to_length(notes, start_seconds=layout.primer_out, end_seconds=end)
         extra: dict[str, object] = {
@@ -658,6 +681,8 @@ class MagentaGenerator(Generator):
             extra["style_note"] = style_note
         if swing != request.swing:
             extra["style_swing"] = swing
+        if timing is not None:
+            extra["microtiming_style"] = timing.table_style(style_key)
         return GeneratedClip.continuing(request, notes, model=self.name, end=end, extra=extra)
 
     def _steps_per_quarter(self) -> int:
@@ -1060,11 +1085,12 @@ def load_bundles(
     styles = _read_primers(models_dir / STYLE_PRIMERS_FILE, "drum style primers", registry)
     riffs = _read_primers(models_dir / BASS_PRIMERS_FILE, "bass style primers", registry)
     dynamics = load_dynamics(models_dir)
+    timing = load_timing()
     loaded = []
     for path in bundle_paths:
         try:
             generator = MagentaGenerator.from_bundle_file(
-                path, style_primers=styles, dynamics=dynamics, bass_primers=riffs
+                path, style_primers=styles, dynamics=dynamics, bass_primers=riffs, timing=timing
             )
             if initialize:
                 generator.initialize()

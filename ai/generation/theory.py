@@ -40,6 +40,7 @@ from ai.generation.drum_patterns import (
 from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, fit_to_length, humanize
 from ai.generation.melodic_phrases import shape_melody
+from ai.generation.microtiming import GrooveTiming, load_timing
 from ai.generation.phrasing import loop_phrases
 from ai.generation.theory_bass import BASS_HOME, BASS_RANGE, _generate_bass
 from ai.generation.theory_grid import _grid_for
@@ -64,10 +65,13 @@ class TheoryGenerator(Generator):
     preference = 0
     follows_chords = True
 
-    def __init__(self, dynamics: GrooveDynamics | None = None) -> None:
+    def __init__(self, dynamics: GrooveDynamics | None = None, timing: GrooveTiming | None = None) -> None:
         # The learned drum and bass velocities (ai.generation.dynamics); without them the
         # patterns' own accents stand.
         self.dynamics = dynamics
+        # The learned drum microtiming (ai.generation.microtiming); None: the shipped table,
+        # read on the first request that asks for microtiming.
+        self.timing = timing
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "family": self.family, "drum_styles": list(DRUM_STYLES)}
@@ -127,7 +131,19 @@ class TheoryGenerator(Generator):
             beat_seconds, subdivision = 2 * grid.step_seconds, 2
         else:
             beat_seconds, subdivision = 4 * grid.step_seconds, 4 if sixteenth_swing(style) else 2
+        timing = (self.timing or load_timing()) if request.microtiming > 0 and request.part == "drums" else None
+        places = timing.place(notes, request, offset=grid.offset) if timing is not None else []
         notes = apply_swing(notes, amount=swing, beat_seconds=beat_seconds, subdivision=subdivision, offset=grid.offset)
+        if timing is not None:  # after swing: the offsets were measured on the style's swung grid
+            notes = timing.apply(
+                notes,
+                places,
+                request,
+                style=style,
+                rng=np.random.default_rng([request.seed, 8]),
+                start_seconds=grid.offset,
+                end_seconds=end,
+            )
         notes = humanize(notes, amount=request.humanize, rng=rng, start_seconds=grid.offset, end_seconds=end)
         notes = fit_to_length(notes, start_seconds=grid.offset, end_seconds=end)
         if request.part != "drums" and not request.chromatic:
@@ -145,6 +161,7 @@ class TheoryGenerator(Generator):
                 "chords": chords,
                 "style": style,
                 "swing": swing,
+                **({"microtiming_style": timing.table_style(style)} if timing is not None else {}),
                 "key": f"{PITCH_CLASS_NAMES[request.key.tonic]} {request.key.scale}",
                 "time_signature": f"{request.beats_per_bar}/{request.beat_unit}",
             },

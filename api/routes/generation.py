@@ -165,6 +165,7 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
         density=params.density,
         swing=params.swing,
         humanize=params.humanize,
+        microtiming=params.microtiming,
         chromatic=params.chromatic,
         primer_notes=first_clip.primer_notes,
         variations=clips,

@@ -201,13 +201,17 @@ def test_unsupported_body_type_is_415(client: TestClient) -> None:
 
 
 def test_models_lists_the_learned_velocities(client: TestClient, tmp_path: Path) -> None:
-    (dynamics,) = client.get("/api/v1/models").json()["generation"]
-    assert dynamics["name"] == "groove_dynamics" and dynamics["loaded"] is True and "funk" in dynamics["styles"]
+    tables = {m["name"]: m for m in client.get("/api/v1/models").json()["generation"]}
+    assert set(tables) == {"groove_dynamics", "groove_timing"}
+    dynamics = tables["groove_dynamics"]
+    assert dynamics["loaded"] is True and "funk" in dynamics["styles"]
+    assert tables["groove_timing"]["loaded"] is True
     status = client.get("/api/v1/status").json()
     assert any(m["name"] == "groove_dynamics" and m["loaded"] for m in status["ai_models"])
     # Without the file the engine still serves, and says why the velocities are the backends' own.
     with engine_client(make_settings(tmp_path, models_dir=tmp_path / "empty")) as bare:
-        (missing,) = bare.get("/api/v1/models").json()["generation"]
+        bare_tables = {m["name"]: m for m in bare.get("/api/v1/models").json()["generation"]}
+        missing = bare_tables["groove_dynamics"]
         assert missing["loaded"] is False and "No such file" in missing["error"]
         assert bare.post("/api/v1/generate/midi", json={"style": "funk", "bars": 2}).status_code == 200
 

@@ -169,6 +169,7 @@ def test_generate_shows_the_piano_roll_plays_and_sends_to_core(page: Any, core: 
     page.select_option(f"{form} select[name=genre]", "funk")
     page.fill(f"{form} input[name=bars]", "2")
     page.fill(f"{form} input[name=seed]", "7")
+    page.fill(f"{form} input[name=microtiming]", "0.5")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("#clip:not([hidden])")
     assert figure(page, "clip-figures", "Seed") == "7"

@@ -132,7 +132,7 @@ function formOf(form) {
   const body = new FormData();
   const part = form.elements.part.value;
   body.set("style", part);
-  for (const name of ["genre", "key", "scale", "chords", "tempo", "bars", "time_signature", "temperature", "density", "swing", "humanize", "model", "seed", "variations"]) {
+  for (const name of ["genre", "key", "scale", "chords", "tempo", "bars", "time_signature", "temperature", "density", "swing", "humanize", "microtiming", "model", "seed", "variations"]) {
     const value = form.elements[name].value.trim();
     if (value !== "") body.set(name, value);
   }
