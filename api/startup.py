@@ -91,9 +91,10 @@ def start_background_work(engine: EngineState) -> list[asyncio.Task[None]]:
         engine.models_ready.set()
     if settings.library_roots:  # an engine set up for a library: its database is opened (and migrated) at start-up
         tasks.append(asyncio.create_task(_run_step(engine, "library", _open_library)))
-    if settings.warmup:
-        tasks.append(asyncio.create_task(_run_step(engine, "analysis", _warm_up_analysis)))
-        tasks.append(asyncio.create_task(_run_step(engine, "mixing", _warm_up_mixing)))
+    if not settings.warmup:  # a one-shot engine (dawg-ai, tests): a full collection would only cost it time
+        return tasks
+    tasks.append(asyncio.create_task(_run_step(engine, "analysis", _warm_up_analysis)))
+    tasks.append(asyncio.create_task(_run_step(engine, "mixing", _warm_up_mixing)))
     return [*tasks, asyncio.create_task(_freeze_heap_after(list(tasks)))]
 
 

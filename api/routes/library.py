@@ -4,7 +4,7 @@ parameters, by what fits a project, or by what fits an uploaded clip)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
@@ -28,11 +28,16 @@ from api.schemas import (
     LibrarySearchResponse,
 )
 from api.state import EngineState
-from integration.library.scan import scan_folder
-from integration.library.search import LibraryQuery, fitting, search
-from integration.library.service import Library
-from integration.library.store import LibraryStore
 from utils.errors import EngineError, InvalidParameter
+
+if TYPE_CHECKING:
+    from integration.library.search import LibraryQuery
+    from integration.library.service import Library
+    from integration.library.store import LibraryStore
+
+# The library's modules (SQLAlchemy, Alembic, Dask) are imported inside the routes, after _store has opened
+# the database in a worker thread (which imports them there, off the event loop): an engine that never
+# serves a library request does not load them at all (dawg-ai's one-shot commands start faster).
 
 router = APIRouter(prefix="/api/v1/library", tags=["library"])
 
@@ -71,6 +76,8 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
     params = validate_params(LibraryScanParams, inp.values)
     library = _library(engine)
     store = await _store(engine)
+    from integration.library.scan import scan_folder
+
     folder, root = await engine.run(store.resolve_folder, params.folder)
     work_fn = partial(
         scan_folder,
@@ -106,6 +113,9 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
 )
 async def search_library(engine: EngineDep, inp: InputDep) -> dict[str, Any]:
     params = validate_params(LibrarySearchParams, inp.values)
+    await _store(engine)  # opened (and its modules imported) in a worker thread before the query is built
+    from integration.library.search import fitting
+
     query = _query(params)
     if params.project_id is not None:  # the manifest has no key: its tempo and meter are the targets
         manifest = await engine.run(engine.projects.get, params.project_id)
@@ -149,6 +159,9 @@ async def search_library_by_clip(engine: EngineDep, inp: InputDep) -> dict[str, 
     if params.project_id is not None:
         raise InvalidParameter("project_id", "send either project_id or a clip to fit, not both")
     clip = await _analyse_clip(engine, inp)
+    await _store(engine)
+    from integration.library.search import fitting
+
     query = fitting(_query(params), key=clip.key, tempo=clip.tempo, meter=clip.meter)
     return {**await _search(engine, query), "clip": clip.model_dump()}
 
@@ -169,6 +182,8 @@ async def _analyse_clip(engine: EngineState, inp: RequestInput) -> LibraryClip:
 
 
 def _query(params: LibrarySearchParams) -> LibraryQuery:
+    from integration.library.search import LibraryQuery
+
     return LibraryQuery(
         key=params.key,
         compatible=params.compatible,
@@ -190,6 +205,8 @@ def _query(params: LibrarySearchParams) -> LibraryQuery:
 
 async def _search(engine: EngineState, query: LibraryQuery) -> dict[str, Any]:
     store = await _store(engine)
+    from integration.library.search import search
+
     found = await engine.run(search, store, query)
     return {**found, "meter": query.meter}
 

@@ -14,19 +14,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.library.models import LibraryFile
 from utils.errors import EngineError, InvalidParameter, NotFound
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +70,8 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def _alembic_config(connection: Connection) -> Config:
     """The migrations' config without an alembic.ini: their folder, and the connection to run on."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -103,6 +103,13 @@ class LibraryStore:
 
     def migrate(self) -> str | None:
         """Upgrade the database to the newest revision (see the module's docstring); returns it."""
+        # Alembic only when a database is opened: its import (with Mako's and Pygments') costs an engine that
+        # never opens the library, e.g. dawg-ai's one-shot commands, a quarter of a second.
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+
         with self.engine.begin() as connection:  # every step or none
             config = _alembic_config(connection)
             scripts = ScriptDirectory.from_config(config)
@@ -123,6 +130,8 @@ class LibraryStore:
 
     def revision(self) -> str | None:
         """The Alembic revision the database is at (None: not migrated)."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
