@@ -219,7 +219,6 @@ def features_from(data: dict[str, Any]) -> SharedFeatures:
         sr=ANALYSIS_SR,
         hop_length=HOP,
         n_fft=N_FFT,
-        stft_mag=np.zeros((1 + N_FFT // 2, 0), dtype=np.float32),
         mel=data["mel"].astype(np.float32),
         freqs=np.linspace(0.0, ANALYSIS_SR / 2.0, 1 + N_FFT // 2),
         frame_times=np.arange(n_frames) * (HOP / ANALYSIS_SR),
@@ -230,6 +229,8 @@ def features_from(data: dict[str, Any]) -> SharedFeatures:
         semitone_spec=data["semitone_spec"],
         tuning_cents=float(data["tuning"]),
         rms=data["rms"],
+        spectral_centroid=np.zeros(n_frames),
+        spectral_rolloff=np.zeros(n_frames),
     )
 
 

@@ -14,6 +14,8 @@ from it. This keeps bass notes sharp even though a 2048-point frame has 10.8 Hz 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,6 +48,8 @@ _PEAK_FLOOR_DB = 50.0
 """Spectral peaks more than this many dB below their frame's strongest peak are ignored."""
 _GLOBAL_FLOOR_DB = 80.0
 """...and so are peaks this far below the loudest bin of the whole signal (noise, silence)."""
+ROLLOFF_FRACTION = 0.85
+"""The spectral roll-off is where this share of a frame's magnitude lies below."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,10 @@ class SharedFeatures:
         sr: sample rate in Hz (normally ANALYSIS_SR).
         hop_length: hop in samples between frames (HOP).
         n_fft: frame length in samples (N_FFT).
-        stft_mag: np.ndarray [shape=(1 + n_fft // 2, n_frames), dtype=float32]: magnitude of the
-            Hann-windowed, centred (zero-padded) STFT. Frame t is centred on sample t * hop_length.
         mel: np.ndarray [shape=(N_MELS, n_frames), dtype=float32]: linear mel magnitudes
-            (Slaney, area-normalised, MEL_FMIN..MEL_FMAX) of ``stft_mag``; the one mel projection
+            (Slaney, area-normalised, MEL_FMIN..MEL_FMAX) of the magnitude STFT (Hann window,
+            frames centred on multiples of ``hop_length``: :func:`stft_magnitude`), which is
+            computed a block of frames at a time and never kept whole; the one mel projection
             that both onset envelopes (``onset_env`` here, the beat detection function in
             :mod:`ai.analysis.rhythm`) are computed from.
         freqs: np.ndarray [shape=(1 + n_fft // 2,)]: centre frequency (Hz) of each STFT bin.
@@ -77,15 +81,18 @@ class SharedFeatures:
         semitone_spec: np.ndarray [shape=(N_SEMITONES, n_frames), dtype=float32]: tuned
             semitone spectrum, row i = MIDI pitch MIDI_MIN + i; summed peak magnitudes.
         tuning_cents: deviation of the reference from A4 = 440 Hz in cents, in [-50, 50).
-        rms: np.ndarray [shape=(n_frames,), dtype=float32]: RMS of each frame (Parseval on
-            ``stft_mag``, corrected for the window so a full-scale sine reads ~0.707).
+        rms: np.ndarray [shape=(n_frames,), dtype=float32]: RMS of each frame (Parseval on the
+            magnitude STFT, corrected for the window so a full-scale sine reads ~0.707).
+        spectral_centroid: np.ndarray [shape=(n_frames,), dtype=float64]: each frame's spectral
+            centroid (Hz; 0 for a silent frame).
+        spectral_rolloff: np.ndarray [shape=(n_frames,), dtype=float64]: each frame's 85 %
+            roll-off frequency (Hz; 0 for a silent frame).
     """
 
     y: np.ndarray
     sr: int
     hop_length: int
     n_fft: int
-    stft_mag: np.ndarray
     mel: np.ndarray
     freqs: np.ndarray
     frame_times: np.ndarray
@@ -96,10 +103,12 @@ class SharedFeatures:
     semitone_spec: np.ndarray
     tuning_cents: float
     rms: np.ndarray
+    spectral_centroid: np.ndarray
+    spectral_rolloff: np.ndarray
 
     @property
     def n_frames(self) -> int:
-        return int(self.stft_mag.shape[1])
+        return int(self.frame_times.shape[0])
 
     @property
     def frame_rate(self) -> float:
@@ -164,18 +173,17 @@ def mel_spectrogram(stft_mag: np.ndarray, *, sr: int, n_fft: int) -> np.ndarray:
     return _banded_project(mag, lo, hi, weights)
 
 
-def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> np.ndarray:
-    """Magnitude STFT of ``y`` [shape=(n,)] -> [shape=(1 + n_fft // 2, 1 + n // hop_length)].
+def stft_blocks(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> Iterator[tuple[int, np.ndarray]]:
+    """The magnitude STFT of ``y`` [shape=(n,)] (see :func:`stft_magnitude`) a block of frames at a
+    time: (first frame, np.ndarray [shape=(frames, 1 + n_fft // 2), dtype=float32]) in order.
 
-    Hann window, frames centred on multiples of ``hop_length`` (zero padding at both ends).
-    Computed in blocks of frames, each cut from its own zero-padded stretch of ``y``, so neither
-    a padded copy of the signal nor a large windowed-frame buffer exists for long signals.
+    Each block is cut from its own zero-padded stretch of ``y``, so neither a padded copy of the
+    signal nor a large windowed-frame buffer exists for long signals.
     """
     y = np.asarray(y, dtype=np.float32)
     pad = n_fft // 2
     n_frames = 1 + len(y) // hop_length
     window = _window(n_fft)
-    out = np.empty((n_frames, 1 + n_fft // 2), dtype=np.float32)  # frames x bins, C order
     for start in range(0, n_frames, _BLOCK_FRAMES):
         progress.report(start / n_frames)  # a job's progress (ai/progress.py); a no-op otherwise
         count = min(_BLOCK_FRAMES, n_frames - start)
@@ -186,10 +194,50 @@ def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) 
         if hi > lo:
             stretch[lo - first : hi - first] = y[lo:hi]
         frames = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop_length]
-        block = frames * window
-        spec = scipy.fft.rfft(block, axis=1, workers=-1)
-        np.abs(spec, out=out[start : start + len(block)])
+        spec = scipy.fft.rfft(frames * window, axis=1, workers=-1)
+        yield start, np.abs(spec)
+
+
+def stft_magnitude(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> np.ndarray:
+    """Magnitude STFT of ``y`` [shape=(n,)] -> [shape=(1 + n_fft // 2, 1 + n // hop_length)].
+
+    Hann window, frames centred on multiples of ``hop_length`` (zero padding at both ends),
+    computed block by block (:func:`stft_blocks`).
+    """
+    n_frames = 1 + len(y) // hop_length
+    out = np.empty((n_frames, 1 + n_fft // 2), dtype=np.float32)  # frames x bins, C order
+    for start, block in stft_blocks(y, n_fft=n_fft, hop_length=hop_length):
+        out[start : start + len(block)] = block
     return out.T  # bins x frames (a Fortran-ordered view)
+
+
+@numba.njit(cache=True, nogil=True)
+def _centroid_rolloff(
+    mag_t: np.ndarray, freqs: np.ndarray, fraction: float
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Per-frame spectral centroid and roll-off of ``mag_t`` [shape=(frames, bins)] (0 when silent)."""
+    n_frames, n_bins = mag_t.shape
+    centroid = np.zeros(n_frames)
+    rolloff = np.zeros(n_frames)
+    for t in range(n_frames):
+        total = 0.0
+        weighted = 0.0
+        for k in range(n_bins):
+            v = mag_t[t, k]
+            total += v
+            weighted += v * freqs[k]
+        if total <= 0.0:
+            continue
+        centroid[t] = weighted / total
+        threshold = fraction * total
+        running = 0.0
+        rolloff[t] = freqs[n_bins - 1]
+        for k in range(n_bins):
+            running += mag_t[t, k]
+            if running >= threshold:
+                rolloff[t] = freqs[k]
+                break
+    return centroid, rolloff
 
 
 def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
@@ -212,10 +260,11 @@ def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
 @numba.njit(cache=True, nogil=True)
 def _peaks_kernel(
     mag_t: np.ndarray, lo: int, hi: int, rel_floor: float, abs_floor: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
     """Local maxima of each row of ``mag_t`` between bins ``lo`` and ``hi`` (exclusive) above
     max(row max * rel_floor, abs_floor), refined by parabolic interpolation of the log magnitude.
-    Returns (frame index, fractional bin, interpolated magnitude), one entry per peak."""
+    Returns (frame index, fractional bin, interpolated magnitude, the peak bin's magnitude), one
+    entry per peak."""
     n_frames = mag_t.shape[0]
     counts = np.zeros(n_frames, dtype=np.int64)
     floors = np.zeros(n_frames, dtype=np.float64)
@@ -236,6 +285,7 @@ def _peaks_kernel(
     t_idx = np.empty(total, dtype=np.int64)
     position = np.empty(total, dtype=np.float64)
     amp = np.empty(total, dtype=np.float64)
+    level = np.empty(total, dtype=np.float64)
     i = 0
     eps = 1e-12
     for t in range(n_frames):
@@ -252,28 +302,52 @@ def _peaks_kernel(
                 t_idx[i] = t
                 position[i] = k + offset
                 amp[i] = np.exp(b - 0.25 * (a - c) * offset)
+                level[i] = v
                 i += 1
-    return t_idx, position, amp
+    return t_idx, position, amp, level
 
 
-def _spectral_peaks(mag_t: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interpolated spectral peaks of ``mag_t`` [shape=(frames, bins)] between PITCH_FMIN and
-    PITCH_FMAX, ignoring peaks _PEAK_FLOOR_DB below their frame's maximum or _GLOBAL_FLOOR_DB
-    below the loudest bin of the signal.
+class _SpectralPeaks:
+    """Interpolated spectral peaks between PITCH_FMIN and PITCH_FMAX of a magnitude spectrogram fed
+    a block of frames at a time, ignoring peaks _PEAK_FLOOR_DB below their frame's maximum or
+    _GLOBAL_FLOOR_DB below the loudest bin of the whole signal.
 
-    Returns (frame index, frequency in Hz, linear peak magnitude), one entry per peak.
+    That loudest bin is known only at the end, so the floor is applied in two steps: each block
+    keeps the peaks above the floor of the loudest bin seen so far (never above the final floor:
+    no peak of the answer is dropped), and :meth:`result` drops those under the final one.
     """
-    bin_hz = float(freqs[1] - freqs[0])
-    lo = max(1, int(np.floor(PITCH_FMIN / bin_hz)))
-    hi = min(mag_t.shape[1] - 1, int(np.ceil(PITCH_FMAX / bin_hz)) + 1)
-    global_max = float(mag_t[:, lo:hi].max()) if mag_t.size and hi > lo else 0.0
-    if global_max <= 0.0:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty, empty
-    t_idx, position, amp = _peaks_kernel(
-        mag_t, lo, hi, 10.0 ** (-_PEAK_FLOOR_DB / 20.0), global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0)
-    )
-    return t_idx, position * bin_hz, amp
+
+    def __init__(self, freqs: np.ndarray) -> None:
+        self.bin_hz = float(freqs[1] - freqs[0])
+        self.lo = max(1, int(np.floor(PITCH_FMIN / self.bin_hz)))
+        self.hi = min(freqs.size - 1, int(np.ceil(PITCH_FMAX / self.bin_hz)) + 1)
+        self.global_max = 0.0
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def _floor(self) -> float:
+        floor: float = self.global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0)
+        return floor
+
+    def feed(self, start: int, mag_t: np.ndarray) -> None:
+        """The peaks of ``mag_t`` [shape=(frames, bins)], whose first frame is frame ``start``."""
+        if not mag_t.size or self.hi <= self.lo:
+            return
+        self.global_max = max(self.global_max, float(mag_t[:, self.lo : self.hi].max()))
+        if self.global_max <= 0.0:
+            return
+        t_idx, position, amp, level = _peaks_kernel(
+            mag_t, self.lo, self.hi, 10.0 ** (-_PEAK_FLOOR_DB / 20.0), self._floor()
+        )
+        self._parts.append((t_idx + start, position, amp, level))
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order."""
+        if self.global_max <= 0.0 or not self._parts:
+            empty = np.zeros(0)
+            return empty.astype(np.int64), empty, empty
+        t_idx, position, amp, level = (np.concatenate(part) for part in zip(*self._parts, strict=True))
+        keep = level > self._floor()
+        return t_idx[keep], position[keep] * self.bin_hz, amp[keep]
 
 
 def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
@@ -318,12 +392,10 @@ def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.nd
     return chroma
 
 
-def _pitch_features(
-    mag_t: np.ndarray, freqs: np.ndarray, n_frames: int
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+def _pitch_features(peaks: _SpectralPeaks, n_frames: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated peaks -> tuning -> tuned semitone spectrum -> chromas: (tuning in cents,
     semitone spectrum, chroma, bass chroma)."""
-    t_idx, peak_freq, peak_amp = _spectral_peaks(mag_t, freqs)
+    t_idx, peak_freq, peak_amp = peaks.result()
     tuning = estimate_tuning(peak_freq, peak_amp)
     semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
     bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
@@ -344,34 +416,54 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     if not np.all(np.isfinite(y)):
         raise ValueError("audio holds NaN or infinite samples")
 
-    with progress.section(0.0, 0.55, "spectrogram"):  # shares of a long file's time
-        mag = stft_magnitude(y, n_fft=N_FFT, hop_length=HOP)  # (bins, frames), F-ordered
-    n_bins, n_frames = mag.shape
-    freqs = np.linspace(0.0, sr / 2.0, n_bins)
+    n_frames = 1 + len(y) // HOP
+    freqs = np.linspace(0.0, sr / 2.0, 1 + N_FFT // 2)
     frame_times = np.arange(n_frames) * (HOP / sr)
-    mag_t = mag.T  # (frames, bins), C-ordered view
+    low_bins = (freqs >= 30.0) & (freqs <= LOW_ONSET_FMAX)
+    mel_lo, mel_hi, mel_weights = _mel_bands(sr, N_FFT)
+    mel = np.empty((N_MELS, n_frames), dtype=np.float32)  # shared with the rhythm
+    low = np.empty((int(low_bins.sum()), n_frames), dtype=np.float32)
+    power = np.empty(n_frames)
+    centroid = np.empty(n_frames)
+    rolloff = np.empty(n_frames)
+    peaks = _SpectralPeaks(freqs)
+
+    # One pass over the STFT a block of frames at a time (a 30-minute file's whole STFT would be
+    # 318 MB): each frame-wise representation is taken from the block, the pitch peaks on the side
+    # thread while this one does the rest.
+    finding: Future[None] | None = None
+    with progress.section(0.0, 0.8, "spectrogram"):  # shares of a long file's time
+        for start, mag_t in stft_blocks(y, n_fft=N_FFT, hop_length=HOP):  # (frames, bins), C order
+            stop = start + len(mag_t)
+            if finding is not None:
+                finding.result()
+            finding = pools.side().submit(peaks.feed, start, mag_t)
+            mag = mag_t.T  # (bins, frames), F order
+            mel[:, start:stop] = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)
+            low[:, start:stop] = mag[low_bins]
+            # Frame RMS by Parseval (one-sided spectrum: DC and Nyquist counted once).
+            block_power = np.einsum("tk,tk->t", mag_t, mag_t, dtype=np.float64) * 2.0
+            block_power -= mag_t[:, 0].astype(np.float64) ** 2 + mag_t[:, -1].astype(np.float64) ** 2
+            power[start:stop] = block_power
+            centroid[start:stop], rolloff[start:stop] = _centroid_rolloff(mag_t, freqs, ROLLOFF_FRACTION)
+        if finding is not None:
+            finding.result()
 
     # The pitch side runs on a second thread while this one computes the onset side.
-    pitch = pools.side().submit(_pitch_features, mag_t, freqs, n_frames)
+    pitch = pools.side().submit(_pitch_features, peaks, n_frames)
 
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
-    progress.report(0.55, "onsets")
-    mel = mel_spectrogram(mag, sr=sr, n_fft=N_FFT)  # (N_MELS, frames), shared with the rhythm
+    progress.report(0.8, "onsets")
     mel_ref = float(mel.max()) if mel.size else 0.0
     log_mel = np.log1p((_LOG_GAMMA / mel_ref) * mel) if mel_ref > 0 else np.zeros_like(mel)
     onset_env = _positive_flux(log_mel, max_filter=True)
-    low_bins = (freqs >= 30.0) & (freqs <= LOW_ONSET_FMAX)
-    low = mag[low_bins]
     low_ref = float(low.max()) if low.size else 0.0
     log_low = np.log1p((_LOG_GAMMA / low_ref) * low) if low_ref > 0 else np.zeros_like(low)
     low_onset_env = _positive_flux(np.asarray(log_low, dtype=np.float32), max_filter=False)
 
-    # Frame RMS by Parseval (one-sided spectrum: DC and Nyquist counted once).
-    power = np.einsum("tk,tk->t", mag_t, mag_t, dtype=np.float64) * 2.0
-    power -= mag_t[:, 0].astype(np.float64) ** 2 + mag_t[:, -1].astype(np.float64) ** 2
     window = _window(N_FFT)
     rms = np.sqrt(np.maximum(power, 0.0) / (N_FFT * float(np.sum(window.astype(np.float64) ** 2))))
-    progress.report(0.8, "pitch")
+    progress.report(0.9, "pitch")
     tuning, semitone_spec, chroma, bass_chroma = pitch.result()
 
     return SharedFeatures(
@@ -379,7 +471,6 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
         sr=int(sr),
         hop_length=HOP,
         n_fft=N_FFT,
-        stft_mag=mag,
         mel=mel,
         freqs=freqs,
         frame_times=frame_times,
@@ -390,4 +481,6 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
         semitone_spec=semitone_spec,
         tuning_cents=float(tuning),
         rms=rms.astype(np.float32),
+        spectral_centroid=centroid,
+        spectral_rolloff=rolloff,
     )

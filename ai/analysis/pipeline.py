@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import soxr
 
@@ -33,7 +32,8 @@ logger = logging.getLogger(__name__)
 SILENCE_DBFS = -80.0
 """A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
 _BLOCK_FRAMES = 1 << 18
-"""Frames of decoded audio per block of the signal pass (a few MB at a time)."""
+"""Frames of decoded audio per block of the signal pass, of a decoded signal's mono mix and of its
+scan for estimate_tempo (a few MB at a time)."""
 MIN_RHYTHM_S = 1.5
 MIN_KEY_S = 1.0  # under a second there is no tonal context to read a key from (a 2 ms click got one)
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
@@ -86,8 +86,27 @@ def _finite_or_none(value: float | None, digits: int = 2) -> float | None:
 
 
 def to_analysis_rate(audio: DecodedAudio) -> np.ndarray:
-    """Mono mix of ``audio`` resampled once to ANALYSIS_SR -> [shape=(m,), float32]."""
-    return _resample(np.ascontiguousarray(audio.mono(), dtype=np.float32), audio.sample_rate)
+    """Mono mix of ``audio`` resampled once to ANALYSIS_SR -> [shape=(m,), float32].
+
+    A long signal's mono mix is made a block at a time and fed to one soxr stream (the same samples
+    as resampling the whole mix at once), so no full-rate mono copy is ever whole."""
+    samples, sr = audio.samples, audio.sample_rate
+    n = audio.n_samples
+    if n <= _BLOCK_FRAMES:
+        return _resample(np.ascontiguousarray(audio.mono(), dtype=np.float32), sr)
+    stream = None if sr == ANALYSIS_SR else soxr.ResampleStream(sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
+    out = np.empty(math.ceil(n * ANALYSIS_SR / sr) + 1, dtype=np.float32)
+    filled = 0
+    for start in range(0, n + 1, _BLOCK_FRAMES):  # one more (empty) block flushes the stream
+        block = DecodedAudio(samples[:, start : start + _BLOCK_FRAMES], sr)
+        mono = np.ascontiguousarray(block.mono(), dtype=np.float32)
+        if stream is not None:
+            mono = stream.resample_chunk(mono, last=start + _BLOCK_FRAMES > n)
+        if filled + mono.size > out.size:  # soxr gave more than the rate ratio says: grow
+            out = np.concatenate([out[:filled], np.empty(mono.size, dtype=np.float32)])
+        out[filled : filled + mono.size] = mono
+        filled += mono.size
+    return out[:filled]
 
 
 def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -97,35 +116,6 @@ def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return result
 
 
-@numba.njit(cache=True)
-def _centroid_rolloff(
-    mag_t: np.ndarray, freqs: np.ndarray, fraction: float
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Per-frame spectral centroid and roll-off of ``mag_t`` [shape=(frames, bins)] (0 when silent)."""
-    n_frames, n_bins = mag_t.shape
-    centroid = np.zeros(n_frames)
-    rolloff = np.zeros(n_frames)
-    for t in range(n_frames):
-        total = 0.0
-        weighted = 0.0
-        for k in range(n_bins):
-            v = mag_t[t, k]
-            total += v
-            weighted += v * freqs[k]
-        if total <= 0.0:
-            continue
-        centroid[t] = weighted / total
-        threshold = fraction * total
-        running = 0.0
-        rolloff[t] = freqs[n_bins - 1]
-        for k in range(n_bins):
-            running += mag_t[t, k]
-            if running >= threshold:
-                rolloff[t] = freqs[k]
-                break
-    return centroid, rolloff
-
-
 def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     """Mean spectral centroid (Hz), mean 85% roll-off (Hz) and mean frame RMS of the shared STFT.
 
@@ -133,7 +123,7 @@ def spectral_means(features: SharedFeatures) -> tuple[float, float, float]:
     """
     if features.rms.size == 0:
         return 0.0, 0.0, 0.0
-    centroid, rolloff = _centroid_rolloff(features.stft_mag.T, features.freqs.astype(np.float64), 0.85)
+    centroid, rolloff = features.spectral_centroid, features.spectral_rolloff
     return float(centroid.mean()), float(rolloff.mean()), float(features.rms.mean())
 
 
@@ -299,9 +289,15 @@ def estimate_tempo(audio: DecodedAudio) -> float | None:
     key, chords and loudness (for the mixing advice's delay and release times); None without a pulse
     or for silence."""
     samples = audio.samples
-    if samples.ndim != 2 or samples.shape[1] == 0 or not np.isfinite(samples).all():
+    if samples.ndim != 2 or samples.shape[1] == 0:
         return None
-    if max(float(np.abs(samples).max()), 0.0) <= 10 ** (SILENCE_DBFS / 20):
+    peak = 0.0
+    for start in range(0, samples.shape[1], _BLOCK_FRAMES):  # no whole-signal temporaries
+        block = samples[:, start : start + _BLOCK_FRAMES]
+        if not np.isfinite(block).all():
+            return None
+        peak = max(peak, float(np.abs(block).max()))
+    if peak <= 10 ** (SILENCE_DBFS / 20):
         return None
     rhythm = _rhythm(compute_features(to_analysis_rate(audio), ANALYSIS_SR))
     if rhythm.tempo is None:

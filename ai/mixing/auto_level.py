@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 from ai.audio import loudness
+from ai.audio.loudness_meter import LoudnessMeter
 from ai.mixing.measure import TrackAnalysis, TrackInput, prepare_tracks
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
@@ -43,6 +44,9 @@ from ai.mixing.targets import (
 )
 
 logger = logging.getLogger(__name__)
+
+MIX_BLOCK = 1 << 18
+"""Samples per block when a sum is rendered only to be measured (2 MB of stereo float32)."""
 
 
 @dataclass(frozen=True)
@@ -169,8 +173,8 @@ def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = No
     for role, members in groups.items():
         if len(members) < 2:
             continue
-        group = render_mix([items[k].samples for k in members], [gains[k] for k in members], [pans[k] for k in members])
-        summed = loudness.integrated_loudness(y=group, sr=sr)
+        group = [items[k].samples for k in members]
+        summed = mix_loudness(group, [gains[k] for k in members], [pans[k] for k in members], sr).integrated_lufs
         if summed is None:
             continue
         correction = ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - summed
@@ -197,6 +201,26 @@ def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float
         left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
         _accumulate(mix, np.ascontiguousarray(samples, dtype=np.float32), gain * left, gain * right)
     return mix
+
+
+def mix_loudness(
+    tracks: list[np.ndarray], gains_db: list[float], pans: list[float] | None, sr: int
+) -> loudness.LoudnessStats:
+    """The loudness measures of :func:`render_mix`'s sum, rendered and metered a block at a time
+    (:class:`ai.audio.loudness_meter.LoudnessMeter`: the same values as measuring the whole sum),
+    so the sum is never whole."""
+    n = max(samples.shape[1] for samples in tracks)
+    meter = LoudnessMeter(channels=2, sr=sr)
+    for start in range(0, n, MIX_BLOCK):
+        stop = min(n, start + MIX_BLOCK)
+        block = np.zeros((2, stop - start), dtype=np.float32)
+        for k, samples in enumerate(tracks):
+            gain = 10 ** (gains_db[k] / 20)
+            left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
+            part = np.ascontiguousarray(samples[:, start:stop], dtype=np.float32)
+            _accumulate(block, part, gain * left, gain * right)
+        meter.feed(block)
+    return meter.result()
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
@@ -231,14 +255,12 @@ def level_items(
     mix_lufs = mix_tp = None
     limited = False
     if audible:
-        mix = render_mix(
-            [items[k].samples for k in audible], [relative[k] for k in audible], [pans[k] for k in audible]
+        measured = mix_loudness(
+            [items[k].samples for k in audible], [relative[k] for k in audible], [pans[k] for k in audible], sr
         )
-        lufs = loudness.integrated_loudness(y=mix, sr=sr)
-        peak = loudness.true_peak(y=mix, sr=sr)
-        if lufs is not None and peak > 0:
+        lufs, peak_db = measured.integrated_lufs, measured.true_peak_dbtp
+        if lufs is not None and peak_db is not None:
             offset = resolved.lufs - lufs
-            peak_db = 20 * math.log10(peak)
             if peak_db + offset > ceiling_dbtp:
                 offset = ceiling_dbtp - peak_db
                 limited = True

@@ -61,6 +61,7 @@ import numpy as np
 import pedalboard
 
 from ai.audio import loudness
+from ai.mixing.board_blocks import run_board
 from ai.mixing.findings import MIX_BUS, Suggestion
 from ai.model_files import model_path
 
@@ -116,6 +117,9 @@ UNCONTROLLED_FAMILIES = frozenset({"tonal"})
 """Families judged for uncontrolled dynamics: the parts a compressor or a fader ride evens out
 (bass, keys, guitars, leads, vocals). A drum part's range follows its fills and crashes, and the
 mix bus's range is the arrangement's (a mastering matter, see the loudness findings)."""
+FRAMES_AT_ONCE_SAMPLES = 1 << 18
+"""Samples per channel whose envelope frames are taken at once (not the whole track: its float64
+squares would be twice the track's size)."""
 MEASURES = ("crest_db", "plr_db", "lra_lu", "transient_db", "block_crest_db")
 """Measures with per-role norms."""
 SQUASH_MEASURES = ("crest_db", "plr_db", "transient_db", "block_crest_db")
@@ -198,9 +202,14 @@ class DynamicsMeasure:
 def _frames(samples: np.ndarray, frame: int) -> tuple[np.ndarray, np.ndarray]:
     """(peak |x| over channels, mean square over channels) of consecutive ``frame``-sample frames."""
     n = samples.shape[1] // frame
-    block = samples[:, : n * frame].reshape(samples.shape[0], n, frame)
-    peak = np.abs(block).max(axis=(0, 2))
-    power = np.mean(np.square(block, dtype=np.float64), axis=(0, 2))
+    frames = samples[:, : n * frame].reshape(samples.shape[0], n, frame)
+    peak = np.empty(n, dtype=samples.dtype)
+    power = np.empty(n)
+    step = max(1, FRAMES_AT_ONCE_SAMPLES // frame)  # a batch's float64 squares stay small
+    for first in range(0, n, step):
+        batch = frames[:, first : first + step]
+        peak[first : first + step] = np.abs(batch).max(axis=(0, 2))
+        power[first : first + step] = np.mean(np.square(batch, dtype=np.float64), axis=(0, 2))
     return peak, power
 
 
@@ -482,8 +491,11 @@ def default_role_dynamics() -> RoleDynamics:
 # ----------------------------------------------------------------------------------- processing
 
 
-def apply_compressor(*, samples: np.ndarray, sr: int, compressor: dict[str, Any]) -> np.ndarray:
-    """``samples`` (np.ndarray [shape=(channels, n)]) through a compressor; returns float32, same shape.
+def apply_compressor(
+    *, samples: np.ndarray, sr: int, compressor: dict[str, Any], out: np.ndarray | None = None
+) -> np.ndarray:
+    """``samples`` (np.ndarray [shape=(channels, n)]) through a compressor; returns float32, same shape
+    (written into ``out`` when given, which may be ``samples`` itself).
 
     ``compressor``: {"threshold_db", "ratio", "attack_ms", "release_ms", "makeup_db"} (dBFS, x:1,
     ms, ms, dB), optionally "stages": a list of such dicts applied in order (then the outer keys
@@ -504,12 +516,14 @@ def apply_compressor(*, samples: np.ndarray, sr: int, compressor: dict[str, Any]
         if stage.get("makeup_db"):
             plugins.append(pedalboard.Gain(gain_db=float(stage["makeup_db"])))
     board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
-    out = board(_validated(samples), sr)
-    return np.ascontiguousarray(out, dtype=np.float32)
+    return run_board(board, _validated(samples), sr, out=out)
 
 
-def apply_automation(*, samples: np.ndarray, sr: int, sections: list[dict[str, float]]) -> np.ndarray:
-    """``samples`` (np.ndarray [shape=(channels, n)]) with per-section volume automation; float32.
+def apply_automation(
+    *, samples: np.ndarray, sr: int, sections: list[dict[str, float]], out: np.ndarray | None = None
+) -> np.ndarray:
+    """``samples`` (np.ndarray [shape=(channels, n)]) with per-section volume automation; float32
+    (written into ``out`` when given, which may be ``samples`` itself).
 
     ``sections``: [{"start_s", "end_s", "gain_db"}]; gains change over RAMP_S ramps centred on the
     boundaries (linear in dB); outside every section the nearest section's gain holds.
@@ -517,7 +531,10 @@ def apply_automation(*, samples: np.ndarray, sr: int, sections: list[dict[str, f
     samples = _validated(samples)
     n = samples.shape[1]
     if not sections:
-        return samples.copy()
+        if out is None:
+            return samples.copy()
+        out[...] = samples
+        return out
     ordered = sorted(sections, key=lambda s: s["start_s"])
     times = [0.0]
     gains = [float(ordered[0]["gain_db"])]
@@ -528,7 +545,8 @@ def apply_automation(*, samples: np.ndarray, sr: int, sections: list[dict[str, f
     times.append(n / sr)
     gains.append(float(ordered[-1]["gain_db"]))
     curve_db = np.interp(np.arange(n) / sr, times, gains)
-    return (samples * (10 ** (curve_db / 20)).astype(np.float32)).astype(np.float32)
+    result: np.ndarray = np.multiply(samples, (10 ** (curve_db / 20)).astype(np.float32), out=out)
+    return result
 
 
 # ---------------------------------------------------------------------------------- the advice

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import soxr
 
+from ai.mixing.mid_signal import BLOCK, mid_length, mid_span
+
 LOW_RATE = 2000
 """Sample rate the mid signal is decimated to (Hz): rumble cut-offs are at most 200 Hz."""
 LOW_FRAME_S = 1.0
@@ -60,16 +62,46 @@ class LowEnd:
     """Strongest frequency below the cut-off (None when there is nothing there)."""
 
 
-def low_end(*, mid: np.ndarray, sr: int, cutoff_hz: float, total_power: float) -> LowEnd:
-    """Rumble measures of np.ndarray [shape=(n,), dtype=float32] ``mid`` at ``sr`` below ``cutoff_hz``.
+def _decimate(mid: np.ndarray, sr: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the mid signal at LOW_RATE as float64, the mean square of each whole ``span`` of it at ``sr``),
+    in one pass over the mid signal a stretch at a time (one soxr stream: the same samples as
+    resampling it whole). A signal shorter than one span has one block: all of it."""
+    n = mid_length(mid)
+    stretch = max(1, BLOCK // span) * span
+    if n <= stretch:  # one stretch: resampled at once
+        part = mid_span(mid, 0, n)
+        whole = max(1, n // span) * span
+        powers = np.square(part[:whole].astype(np.float64)).reshape(-1, min(span, n)).mean(axis=1)
+        if sr != LOW_RATE:
+            part = soxr.resample(part, sr, LOW_RATE, quality="HQ")
+        return part.astype(np.float64), powers
+    stream = soxr.ResampleStream(sr, LOW_RATE, 1, dtype="float32", quality="HQ") if sr != LOW_RATE else None
+    low: list[np.ndarray] = []
+    block_powers: list[np.ndarray] = []
+    for start in range(0, n, stretch):
+        part = mid_span(mid, start, min(n, start + stretch))
+        low.append(part if stream is None else stream.resample_chunk(part))
+        whole = part.size // span * span
+        if whole:
+            block_powers.append(np.square(part[:whole].astype(np.float64)).reshape(-1, span).mean(axis=1))
+    if stream is not None:
+        low.append(stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+    return np.concatenate(low).astype(np.float64), np.concatenate(block_powers)
 
+
+def low_end(*, mid: np.ndarray, sr: int, cutoff_hz: float, total_power: float) -> LowEnd:
+    """Rumble measures of the mid signal at ``sr`` below ``cutoff_hz``.
+
+    ``mid``: np.ndarray [shape=(n,), dtype=float32] (the mid signal) or [shape=(2, n)] (a stereo
+    track, whose mid is made a stretch at a time: see :mod:`ai.mixing.mid_signal`).
     ``total_power``: the track's mean-square power (the sum of the mixing STFT's long-term spectrum).
     """
-    if total_power <= 0 or mid.size == 0:
+    if total_power <= 0 or mid_length(mid) == 0:
         return LowEnd(cutoff_hz, 0.0, 0.0, None)
-    low = soxr.resample(mid, sr, LOW_RATE, quality="HQ").astype(np.float64) if sr != LOW_RATE else mid
     n_fft = int(LOW_FRAME_S * LOW_RATE)
     hop = n_fft // 2
+    span = int(round(hop * sr / LOW_RATE))  # a hop at ``sr``
+    low, blocks = _decimate(mid, sr, span)
     if low.size < n_fft:
         low = np.pad(low, (0, n_fft - low.size))
     frames = np.lib.stride_tricks.sliding_window_view(low, n_fft)[::hop]
@@ -96,9 +128,6 @@ def low_end(*, mid: np.ndarray, sr: int, cutoff_hz: float, total_power: float) -
         return LowEnd(cutoff_hz, 0.0, 0.0, None)
     peak = float(freqs[cols][int(np.argmax(power[:, cols].mean(axis=0)))])
     # Which frames sound: the full-band mean square of the original signal over each frame's span.
-    span = int(round(hop * sr / LOW_RATE))
-    n_blocks = max(1, mid.size // span)
-    blocks = np.square(mid[: n_blocks * span].astype(np.float64)).reshape(n_blocks, -1).mean(axis=1)
     if blocks.size < frames.shape[0] + 1:
         blocks = np.pad(blocks, (0, frames.shape[0] + 1 - blocks.size))
     frame_power = 0.5 * (blocks[: frames.shape[0]] + blocks[1 : frames.shape[0] + 1])

@@ -35,6 +35,7 @@ import soxr
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.low_end import low_end
+from ai.mixing.mid_signal import mid_length, mid_span
 from ai.mixing.role_model import classify_role, load_role_model
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
@@ -452,13 +453,19 @@ def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
 
 
 def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
-    """Frame-wise fine-band powers and the long-term spectrum of np.ndarray [shape=(n,)] ``mid``."""
+    """Frame-wise fine-band powers and the long-term spectrum of the mid signal.
+
+    ``mid``: np.ndarray [shape=(n,)] (the mid signal) or [shape=(2, n)] (a stereo track, whose mid
+    ``(L + R) / 2`` is made one batch of frames at a time: never whole).
+    """
     n_fft, hop, window, freqs, starts = stft_setup(sr)
-    if mid.size < n_fft:
-        mid = np.pad(mid, (0, n_fft - mid.size))
-    frames = np.lib.stride_tricks.sliding_window_view(mid, n_fft)[::hop]
+    n = mid_length(mid)
+    if n < n_fft:
+        mid = np.pad(mid_span(mid, 0, n), (0, n_fft - n))
+        n = n_fft
+    n_frames = (n - n_fft) // hop + 1
     n_fine = len(FINE_BAND_EDGES_HZ)
-    fine = np.empty((n_fine, frames.shape[0]), dtype=np.float32)
+    fine = np.empty((n_fine, n_frames), dtype=np.float32)
     spectrum = np.zeros(freqs.size, dtype=np.float64)
     # Parseval: mean square of the windowed frame = (1 / (N sum w^2)) * one-sided doubled |X|^2.
     scale = np.full(freqs.size, 2.0 / (n_fft * float(np.sum(window.astype(np.float64) ** 2))))
@@ -466,14 +473,17 @@ def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
     scale[-1] /= 2
     scale = scale.astype(np.float32)
     block = 128  # frames per FFT batch: its temporaries (2 MB) stay in the cache
-    for first in range(0, frames.shape[0], block):
-        spec = scipy.fft.rfft(frames[first : first + block] * window, axis=-1)
+    for first in range(0, n_frames, block):
+        last = min(n_frames, first + block)
+        # Frames sit side by side (hop == n_fft): the batch is one stretch of the signal.
+        frames = mid_span(mid, first * hop, (last - 1) * hop + n_fft).reshape(last - first, n_fft)
+        spec = scipy.fft.rfft(frames * window, axis=-1)
         power = spec.real**2
         power += spec.imag**2
         power *= scale
         spectrum += power.sum(axis=0, dtype=np.float64)
-        fine[:, first : first + block] = np.add.reduceat(power, starts, axis=1).T
-    spectrum /= max(frames.shape[0], 1)
+        fine[:, first:last] = np.add.reduceat(power, starts, axis=1).T
+    spectrum /= max(n_frames, 1)
     # reduceat at equal indices (edges above Nyquist) returns a single bin; zero those bands.
     empty = np.append(starts[1:] == starts[:-1], starts[-1] >= freqs.size - 1)
     fine[empty] = 0.0
@@ -493,9 +503,8 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
             sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
         silent_share = float(np.mean(sub_lufs < SILENCE_LUFS))
 
-    mid = (samples[0] + samples[1]) * np.float32(0.5)
     cutoff = ROLE_LOW_CUT_HZ.get(track.role, 30.0)
-    spectra = track_spectra(mid, sr)
+    spectra = track_spectra(samples, sr)  # of the mid signal, made batch by batch
     spectrum, freqs = spectra.spectrum, spectra.freqs
     total = float(spectrum.sum())
     band_levels: dict[str, float | None] = {}
@@ -505,7 +514,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         band_levels[name] = 10 * math.log10(power) if power > 0 else None
         band_relative[name] = 10 * math.log10(power / total) if power > 0 and total > 0 else None
 
-    rumble = low_end(mid=mid, sr=sr, cutoff_hz=cutoff, total_power=total)
+    rumble = low_end(mid=samples, sr=sr, cutoff_hz=cutoff, total_power=total)
     low_bins = (freqs > 20) & (freqs < 250)
     low_peak = (
         float(freqs[low_bins][np.argmax(spectrum[low_bins])]) if total > 0 and spectrum[low_bins].max() > 0 else None

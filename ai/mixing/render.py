@@ -42,7 +42,9 @@ import soundfile as sf
 from ai import pools, progress
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.audio.loudness_meter import LoudnessMeter
 from ai.mixing.auto_level import LevelItem, level_items, pan_gains, render_mix
+from ai.mixing.board_blocks import board_blocks, run_board
 from ai.mixing.dynamics import apply_automation, apply_compressor
 from ai.mixing.findings import MIX_BUS, Suggestion, rounded
 from ai.mixing.measure import TrackInput, prepare_tracks
@@ -120,6 +122,8 @@ EXPORT_PEAK = 10 ** (TRUE_PEAK_CEILING_DBTP / 20)
 (the export is fixed point; full scale would clip it)."""
 DITHER_SEED = 0
 """Seed of the 16-bit TPDF dither: the same stems give byte-identical files."""
+ENCODE_BLOCK = 1 << 18
+"""Frames encoded at a time (the dither and clipping are never made for the whole file at once)."""
 FORMATS = ("wav", "flac")
 """Audio file formats :func:`encode_audio` writes."""
 BIT_DEPTHS = {16: "PCM_16", 24: "PCM_24"}
@@ -246,24 +250,33 @@ def eq_plugins(eq: dict[str, Any], sr: int) -> list[pedalboard.Plugin]:
     raise ValueError(f"EQ type {kind!r} is not rendered")
 
 
-def process_track(samples: np.ndarray, sr: int, moves: list[Move]) -> np.ndarray:
+def changes_audio(moves: list[Move]) -> bool:
+    """Whether :func:`process_track` changes a track's samples for ``moves``."""
+    return any(m.kind in ("eq", "compressor", "automation") for m in moves)
+
+
+def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: bool = False) -> np.ndarray:
     """np.ndarray [shape=(2, n), dtype=float32] through a channel strip's processing, in its order:
     high-pass, EQ (pedalboard filters), compressor (:func:`ai.mixing.dynamics.apply_compressor`,
     the function the dynamics advice checked itself with), volume automation
     (:func:`ai.mixing.dynamics.apply_automation`). Gains and pans come later. Returns ``samples``
-    itself when there is nothing to do, else a new array."""
+    itself when there is nothing to do; else ``samples`` processed in place when ``in_place``
+    (a float32 array the caller gives up), or a new array."""
     eqs = sorted((m for m in moves if m.kind == "eq"), key=lambda m: m.params.get("type") != "high_pass")
     out = samples
+    owned = in_place  # whether ``out`` may be written: after the first step it is always ours
     plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
     if plugins:
         board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
-        out = np.ascontiguousarray(board(out, sr), dtype=np.float32)
+        out, owned = run_board(board, out, sr, out=out if owned else None), True
     for move in moves:
         if move.kind == "compressor":
-            out = apply_compressor(samples=out, sr=sr, compressor=move.params)
+            out = apply_compressor(samples=out, sr=sr, compressor=move.params, out=out if owned else None)
+            owned = True
     for move in moves:
         if move.kind == "automation":
-            out = apply_automation(samples=out, sr=sr, sections=move.params["sections"])
+            out = apply_automation(samples=out, sr=sr, sections=move.params["sections"], out=out if owned else None)
+            owned = True
     return out
 
 
@@ -421,11 +434,19 @@ def _merge_eq(existing: list[Move], new: Move) -> str | None:
 # ----------------------------------------------------------------------------------- mastering
 
 
-def limit(samples: np.ndarray, sr: int, *, gain_db: float, ceiling_db: float) -> np.ndarray:
+def limit(
+    samples: np.ndarray, sr: int, *, gain_db: float, ceiling_db: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """``samples`` (np.ndarray [shape=(2, n)]) raised by ``gain_db`` into a brickwall limiter whose
     sample peaks stay at ``ceiling_db`` dBFS: a pedalboard Compressor at LIMITER_RATIO with an
     instant attack, between two gains that put the ceiling on its threshold. Scale-invariant: the
-    gain and the ceiling shift the result by the same dB."""
+    gain and the ceiling shift the result by the same dB. ``out``: where to write the result (may
+    be ``samples`` itself)."""
+    return run_board(limiter(gain_db=gain_db, ceiling_db=ceiling_db), samples, sr, out=out)
+
+
+def limiter(*, gain_db: float, ceiling_db: float) -> pedalboard.Plugin:
+    """The chain of :func:`limit`."""
     plugins = [
         pedalboard.Gain(gain_db=gain_db + LIMITER_THRESHOLD_DB - ceiling_db),
         pedalboard.Compressor(
@@ -436,24 +457,29 @@ def limit(samples: np.ndarray, sr: int, *, gain_db: float, ceiling_db: float) ->
         ),
         pedalboard.Gain(gain_db=ceiling_db - LIMITER_THRESHOLD_DB),
     ]
-    board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
-    return np.ascontiguousarray(board(samples, sr), dtype=np.float32)
+    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    return board
 
 
-def _limited(samples: np.ndarray, sr: int, drive_db: float, peak_db: float) -> tuple[np.ndarray, float, float]:
-    """The signal limited at 0 dBFS after raising its true peak ``drive_db`` above it, with its
-    integrated loudness and true peak (the engine's own measures). ``peak_db``: the input's true peak."""
-    out = limit(samples, sr, gain_db=drive_db - peak_db, ceiling_db=0.0)
-    lufs = loudness.integrated_loudness(y=out, sr=sr)
-    tp = loudness.true_peak_dbtp(y=out, sr=sr)
-    if lufs is None or tp is None:
+def _limited(samples: np.ndarray, sr: int, drive_db: float, peak_db: float) -> tuple[float, float]:
+    """The integrated loudness and true peak (the engine's own measures) of the signal limited at
+    0 dBFS after raising its true peak ``drive_db`` above it, measured block by block as the
+    limiter makes them (the limited signal is never whole). ``peak_db``: the input's true peak."""
+    meter = LoudnessMeter(channels=samples.shape[0], sr=sr)
+    for block in board_blocks(limiter(gain_db=drive_db - peak_db, ceiling_db=0.0), samples, sr):
+        meter.feed(block)
+    stats = meter.result()
+    if stats.integrated_lufs is None or stats.true_peak_dbtp is None:
         raise ValueError("the limited signal is silent")
-    return out, lufs, tp
+    return stats.integrated_lufs, stats.true_peak_dbtp
 
 
-def master_to_target(samples: np.ndarray, sr: int, *, target: LoudnessTarget) -> tuple[np.ndarray, dict[str, Any]]:
+def master_to_target(
+    samples: np.ndarray, sr: int, *, target: LoudnessTarget, in_place: bool = False
+) -> tuple[np.ndarray, dict[str, Any]]:
     """A master of ``samples`` (np.ndarray [shape=(2, n), dtype=float32]) at ``target``'s loudness
-    with its true peak at or below ``target.ceiling_dbtp``.
+    with its true peak at or below ``target.ceiling_dbtp`` (written over ``samples`` when
+    ``in_place``: a mix the caller gives up).
 
     The limiter (:func:`limit`) is scale-invariant: limiting at a ceiling c after a gain g is
     limiting at 0 dBFS after a gain g - c, then a gain c. So the master is found in one variable,
@@ -479,7 +505,11 @@ def master_to_target(samples: np.ndarray, sr: int, *, target: LoudnessTarget) ->
     passes = 0
     if plr_in <= plr_goal:
         gain = target.lufs - lufs_in
-        out = samples * np.float32(10 ** (gain / 20))
+        if in_place:
+            samples *= np.float32(10 ** (gain / 20))
+            out = samples
+        else:
+            out = samples * np.float32(10 ** (gain / 20))
         lufs, tp, drive = target.lufs, peak_in + gain, 0.0
     else:
         # f(drive) = PLR(drive) - goal falls as the drive grows; f(0) = plr_in - goal > 0. Before the
@@ -491,19 +521,21 @@ def master_to_target(samples: np.ndarray, sr: int, *, target: LoudnessTarget) ->
         f_high = 0.0
         side = 0  # which end the last bracketed step replaced (-1 low, +1 high)
         drive = prev_f  # first guess: the PLR falls by the drive (it falls slower: limiting lowers the loudness too)
-        best: tuple[float, np.ndarray, float, float] | None = None  # least drive that meets the goal
-        fallback: tuple[float, np.ndarray, float, float] | None = None  # lowest PLR seen
+        # (drive, loudness, true peak) of the passes, which measure the limiter's output as it
+        # comes (each would be the mix's size); the chosen drive is rendered once at the end.
+        best: tuple[float, float, float] | None = None  # least drive that meets the goal
+        fallback: tuple[float, float, float] | None = None  # lowest PLR seen
         while passes < MASTER_MAX_PASSES:
             passes += 1
-            out, lufs_d, tp_d = _limited(samples, sr, drive, peak_in)
+            lufs_d, tp_d = _limited(samples, sr, drive, peak_in)
             f = (tp_d - lufs_d) - plr_goal
             logger.debug(
                 "master pass %d: drive %.2f dB -> PLR %.2f dB (goal %.2f)", passes, drive, tp_d - lufs_d, plr_goal
             )
             if f <= 0 and (best is None or drive < best[0]):
-                best = (drive, out, lufs_d, tp_d)
-            if fallback is None or tp_d - lufs_d < fallback[3] - fallback[2]:
-                fallback = (drive, out, lufs_d, tp_d)
+                best = (drive, lufs_d, tp_d)
+            if fallback is None or tp_d - lufs_d < fallback[2] - fallback[1]:
+                fallback = (drive, lufs_d, tp_d)
             if -PLR_TOLERANCE_DB <= f <= 0:
                 break
             if high is None and f > 0:
@@ -531,10 +563,12 @@ def master_to_target(samples: np.ndarray, sr: int, *, target: LoudnessTarget) ->
             # No drive reached the goal: the ceiling wins over the loudness.
             assert fallback is not None
             best = fallback
-            gain_to = target.ceiling_dbtp - CEILING_GUARD_DB - best[3]
+            gain_to = target.ceiling_dbtp - CEILING_GUARD_DB - best[2]
         else:
-            gain_to = target.lufs - best[2]
-        drive, out, lufs_d, tp_d = best
+            gain_to = target.lufs - best[1]
+        drive, lufs_d, tp_d = best
+        # The limiter is deterministic: the chosen pass again, the only one kept.
+        out = limit(samples, sr, gain_db=drive - peak_in, ceiling_db=0.0, out=samples if in_place else None)
         out *= np.float32(10 ** (gain_to / 20))
         lufs, tp = lufs_d + gain_to, tp_d + gain_to
         gain = drive - peak_in + gain_to
@@ -646,8 +680,12 @@ def render_mix_report(
     names = [p.name for p in prepared]
     plan = plan_moves(report.suggestions, track_names=names, apply=kinds, mastering=mastering is not None)
 
+    # Arrays that are the caller's (not decoded for this render only) are never written.
+    owned = {id(t.audio.samples) for t in tracks} if not overwrite_input else set()
+
     def run_chain(k: int) -> np.ndarray:
-        return process_track(prepared[k].samples, sr, plan.moves[names[k]])
+        samples = prepared[k].samples
+        return process_track(samples, sr, plan.moves[names[k]], in_place=id(samples) not in owned)
 
     if _workers(len(prepared), workers) == 1:
         processed = [run_chain(k) for k in range(len(prepared))]
@@ -668,7 +706,7 @@ def render_mix_report(
         items = []
         for k, p in enumerate(prepared):
             # An unprocessed stem is what the report measured; a processed one is measured again.
-            unchanged = processed[k] is p.samples and p.name in measured_before
+            unchanged = not changes_audio(plan.moves[p.name]) and p.name in measured_before
             lufs = measured_before[p.name] if unchanged else loudness.integrated_loudness(y=processed[k], sr=sr)
             items.append(LevelItem(p.name, p.role, processed[k], lufs))
         leveled = level_items(
@@ -686,7 +724,6 @@ def render_mix_report(
             elif move.kind == "pan":
                 pans[k] = move.params["pan"]
 
-    owned = {id(t.audio.samples) for t in tracks} if not overwrite_input else set()
     placed = [
         _place(processed[k], gains[k], pans[k], in_place=id(processed[k]) not in owned) for k in range(len(prepared))
     ]
@@ -695,7 +732,7 @@ def render_mix_report(
 
     # The mix bus.
     bus_moves = plan.moves[MIX_BUS]
-    mix = process_track(mix, sr, bus_moves)
+    mix = process_track(mix, sr, bus_moves, in_place=True)
     bus_gain = sum(m.params["gain_db"] for m in bus_moves if m.kind == "gain")
     if bus_gain:
         mix *= np.float32(10 ** (bus_gain / 20))
@@ -718,9 +755,9 @@ def render_mix_report(
 
     master_info = None
     if mastering is not None:
-        mix, master_info = master_to_target(mix, sr, target=mastering)
+        mix, master_info = master_to_target(mix, sr, target=mastering, in_place=True)
     else:
-        peak = float(np.abs(mix).max(initial=0.0))
+        peak = max(float(mix.max(initial=0.0)), -float(mix.min(initial=0.0)))  # |mix| without a copy
         if peak >= 1.0:
             safety = 20 * math.log10(EXPORT_PEAK / peak)
             mix *= np.float32(EXPORT_PEAK / peak)
@@ -814,16 +851,28 @@ def encode_audio(samples: np.ndarray, sr: int, *, fmt: str = "wav", bit_depth: i
         raise InvalidParameter("format", f"use {' or '.join(FORMATS)}")
     if bit_depth not in BIT_DEPTHS:
         raise InvalidParameter("bit_depth", f"use {' or '.join(str(b) for b in BIT_DEPTHS)}")
-    data = np.asarray(samples, dtype=np.float32).T
+    samples = np.asarray(samples, dtype=np.float32)
+    channels, n = samples.shape
+    top = 1.0 - 1.0 / 2 ** (bit_depth - 1)
+    # The dither of the whole file is one generator's draws for every sample, then a second set:
+    # two generators give them block by block (the second skips the first set's draws).
+    first = np.random.default_rng(DITHER_SEED)
+    second = np.random.default_rng(DITHER_SEED)
     if bit_depth == 16:
-        rng = np.random.default_rng(DITHER_SEED)
-        lsb = np.float32(1.0 / 32768.0)
-        dither = rng.random(data.shape, dtype=np.float32)
-        dither -= rng.random(data.shape, dtype=np.float32)
-        data = data + dither * lsb
-    data = np.clip(data, -1.0, 1.0 - 1.0 / 2 ** (bit_depth - 1))
+        for start in range(0, n, ENCODE_BLOCK):
+            second.random((min(ENCODE_BLOCK, n - start), channels), dtype=np.float32)
     buffer = io.BytesIO()
-    sf.write(buffer, data, sr, format=fmt.upper(), subtype=BIT_DEPTHS[bit_depth])
+    with sf.SoundFile(
+        buffer, "w", samplerate=sr, channels=channels, format=fmt.upper(), subtype=BIT_DEPTHS[bit_depth]
+    ) as out:
+        for start in range(0, n, ENCODE_BLOCK):  # never a whole-file copy of the samples
+            data = samples[:, start : start + ENCODE_BLOCK].T
+            if bit_depth == 16:
+                lsb = np.float32(1.0 / 32768.0)
+                dither = first.random(data.shape, dtype=np.float32)
+                dither -= second.random(data.shape, dtype=np.float32)
+                data = data + dither * lsb
+            out.write(np.clip(data, -1.0, top))
     return buffer.getvalue()
 
 

@@ -66,6 +66,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -203,18 +204,24 @@ def _stft_setup(sr: int) -> tuple[int, int, np.ndarray, np.ndarray]:
     return n_fft, hop, window, matrix
 
 
-def _band_powers(signal: np.ndarray, sr: int) -> np.ndarray:
-    """Band powers of a 1-D signal: np.ndarray [shape=(n_bands, n_frames), dtype=float32]."""
+def _band_powers(signal: Callable[[int, int], np.ndarray], n: int, sr: int) -> np.ndarray:
+    """Band powers of a 1-D signal of ``n`` samples whose samples ``start:stop`` are
+    ``signal(start, stop)`` (made a batch of frames at a time, never whole):
+    np.ndarray [shape=(n_bands, n_frames), dtype=float32]."""
     n_fft, hop, window, matrix = _stft_setup(sr)
-    if signal.size < n_fft:
-        signal = np.pad(signal, (0, n_fft - signal.size))
-    frames = np.lib.stride_tricks.sliding_window_view(signal, n_fft)[::hop]
-    out = np.empty((matrix.shape[1], frames.shape[0]), dtype=np.float32)
+    if n < n_fft:
+        padded = np.pad(signal(0, n), (0, n_fft - n))
+        signal, n = (lambda start, stop: padded[start:stop]), n_fft
+    n_frames = (n - n_fft) // hop + 1
+    out = np.empty((matrix.shape[1], n_frames), dtype=np.float32)
     chunk = 2048
-    for start in range(0, frames.shape[0], chunk):
-        spec = scipy.fft.rfft(frames[start : start + chunk] * window, axis=1)
+    for start in range(0, n_frames, chunk):
+        stop = min(n_frames, start + chunk)
+        stretch = signal(start * hop, (stop - 1) * hop + n_fft)
+        frames = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop]
+        spec = scipy.fft.rfft(frames * window, axis=1)
         power = spec.real**2 + spec.imag**2
-        out[:, start : start + chunk] = (power @ matrix).T
+        out[:, start:stop] = (power @ matrix).T
     if SMOOTH_FRAMES > 1:
         kernel = np.ones(SMOOTH_FRAMES, dtype=np.float32) / SMOOTH_FRAMES
         out = scipy.signal.oaconvolve(out, kernel[np.newaxis, :], mode="same", axes=1).astype(np.float32)
@@ -451,14 +458,20 @@ def measure_space(*, samples: np.ndarray, sr: int) -> SpaceMeasure:
     if sr < 8000:
         raise InvalidParameter("sample_rate", f"{sr} Hz is too low to measure reverb (at least 8000 Hz)")
     x = np.asarray(samples, dtype=np.float32)
-    if x.shape[0] == 2:
-        mid = 0.5 * (x[0] + x[1])
-        side = 0.5 * (x[0] - x[1])
-    else:
-        mid = x.mean(axis=0)
-        side = None
-    mid_bands = _band_powers(mid, sr)
-    side_bands = _band_powers(side, sr) if side is not None else None
+    n = x.shape[1]
+
+    # Mid and side a stretch at a time (a whole copy of each would be half the track's size).
+    def mid(start: int, stop: int) -> np.ndarray:
+        if x.shape[0] == 2:
+            return 0.5 * (x[0, start:stop] + x[1, start:stop])
+        result: np.ndarray = x[:, start:stop].mean(axis=0)
+        return result
+
+    def side(start: int, stop: int) -> np.ndarray:
+        return 0.5 * (x[0, start:stop] - x[1, start:stop])
+
+    mid_bands = _band_powers(mid, n, sr)
+    side_bands = _band_powers(side, n, sr) if x.shape[0] == 2 else None
     d = _collect(mid_bands, side_bands)
     frame_s = _stft_setup(sr)[1] / sr
     n = d.crossings.shape[0]

@@ -758,13 +758,13 @@ def suggest(
         prepared = prepare_tracks(tracks, roles=roles)
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
-        mix_track = PreparedTrack(
-            "mix (sum of stems)",
-            "music",
-            render_mix([p.samples for p in prepared], [0.0] * len(prepared)),
-            prepared[0].sample_rate,
-            2,
+        # The sum of one stem at unity is that stem: its samples are shared, not copied.
+        summed = (
+            prepared[0].samples
+            if len(prepared) == 1
+            else render_mix([p.samples for p in prepared], [0.0] * len(prepared))
         )
+        mix_track = PreparedTrack("mix (sum of stems)", "music", summed, prepared[0].sample_rate, 2)
         with progress.section(0.05, 0.45, "measuring stems"):
             *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
