@@ -19,9 +19,13 @@ before the kill may be analysed again, and the library must end with one row per
 ``query``: a library of 100,000 rows (random keys, tempos, loudness, durations, meters, paths) is
 written to SQLite, then 200 searches of each shape are timed (key with compatible keys, tempo range
 with half/double time, both with loudness and meter, path text, a deep page); p50 and p95 per shape.
+With ``--url`` the rows go into that database instead (it must have no library yet, e.g. an empty
+PostgreSQL database: ``postgresql+psycopg://user@/dbname?host=/run/postgresql``; scripts/ci_postgres.sh
+starts a throwaway server): there the table is ANALYZEd after the insert, as PostgreSQL's autovacuum
+does after a scan of that size, and dropped at the end.
 
 Usage: bench/library.py scan [--files 100] [--workers 2] [--rounds 4]
-       bench/library.py query [--rows 100000] [--runs 200]
+       bench/library.py query [--rows 100000] [--runs 200] [--url URL]
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from typing import Any
 import numpy as np
 import psutil
 import soundfile as sf
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -280,11 +284,14 @@ def kill_and_restart(folder: Path, tmp: Path, kill_after: int) -> None:
     )
 
 
-def bench_query(rows: int, runs: int) -> None:
+def bench_query(rows: int, runs: int, url: str | None) -> None:
     rng = random.Random(3)
     meters = ("4/4", "4/4", "4/4", "3/4", "6/8")
     with tempfile.TemporaryDirectory(prefix="dawg-library-query-") as tmp:
-        store = LibraryStore(f"sqlite:///{Path(tmp) / 'library.sqlite'}", [Path(tmp)])
+        store = LibraryStore(url or f"sqlite:///{Path(tmp) / 'library.sqlite'}", [Path(tmp)])
+        if store.count():
+            sys.exit(f"{store.engine.url!r} already holds a library: give an empty database")
+        print(f"database: {store.engine.dialect.name} {store.engine.dialect.server_version_info or ''}")
         start = time.perf_counter()
         now = datetime.now(UTC)
         with store.session() as session:
@@ -316,6 +323,9 @@ def bench_query(rows: int, runs: int) -> None:
                 )
             session.execute(insert(LibraryFile), batch)
             session.commit()
+        if url:
+            with store.engine.begin() as connection:
+                connection.execute(text("ANALYZE library_files"))
         print(f"{rows} rows inserted in {time.perf_counter() - start:.1f} s")
         shapes: dict[str, Callable[[], LibraryQuery]] = {
             "key, compatible": lambda: LibraryQuery(key=TONICS[rng.randrange(12)] + rng.choice(("", "m"))),
@@ -336,6 +346,10 @@ def bench_query(rows: int, runs: int) -> None:
             times.sort()
             p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95) - 1]
             print(f"{name:>32}: p50 {p50:6.1f} ms, p95 {p95:6.1f} ms")
+        if url:  # leave the database as it was given
+            with store.engine.begin() as connection:
+                connection.execute(text("DROP TABLE library_files"))
+                connection.execute(text("DROP TABLE alembic_version"))
         store.close()
 
 
@@ -353,11 +367,12 @@ def main() -> None:
     query = sub.add_parser("query")
     query.add_argument("--rows", type=int, default=100_000)
     query.add_argument("--runs", type=int, default=200)
+    query.add_argument("--url", help="an empty database to fill instead of a temporary SQLite file")
     args = parser.parse_args()
     if args.command == "scan":
         bench_scan(args.files, args.workers, args.rounds)
     else:
-        bench_query(args.rows, args.runs)
+        bench_query(args.rows, args.runs, args.url)
 
 
 if __name__ == "__main__":

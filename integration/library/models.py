@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+FILE_SIZE = BigInteger().with_variant(Integer(), "sqlite")
+"""Bytes, past 2 GiB: BIGINT where INTEGER is 32 bits (PostgreSQL); SQLite's INTEGER is 64 bits already."""
 
 
 class Base(DeclarativeBase):
@@ -23,7 +26,7 @@ class LibraryFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(String(4096), unique=True)
     root: Mapped[str] = mapped_column(String(4096))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(FILE_SIZE)
     mtime: Mapped[float] = mapped_column(Float)
     sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(8))  # ok | error

@@ -292,6 +292,7 @@ def scan_folder(
             for row in session.scalars(
                 select(LibraryFile).where(LibraryFile.path.startswith(prefix, autoescape=True))
             ).all()
+            if row.path.startswith(prefix)  # SQLite's LIKE ignores ASCII case: Songs/ is not songs/
         }
     present = {str(path) for path in files}
     gone = [row.id for path, row in stored.items() if path not in present]

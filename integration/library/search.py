@@ -105,9 +105,12 @@ def search(store: LibraryStore, query: LibraryQuery) -> dict[str, Any]:
     if query.meter:
         conditions.append(LibraryFile.meter == query.meter.replace(" ", ""))
     if query.q:
-        # SQLite's LIKE ignores ASCII case by itself (lower() on 100,000 paths costs a third of the query).
-        path_text = LibraryFile.path if store.engine.dialect.name == "sqlite" else func.lower(LibraryFile.path)
-        conditions.append(path_text.contains(query.q.lower(), autoescape=True))
+        # SQLite's LIKE ignores ASCII case by itself (lower() on 100,000 paths costs a third of the query);
+        # elsewhere ILIKE (PostgreSQL; lower() LIKE lower() where a database has no ILIKE).
+        if store.engine.dialect.name == "sqlite":
+            conditions.append(LibraryFile.path.contains(query.q, autoescape=True))
+        else:
+            conditions.append(LibraryFile.path.icontains(query.q, autoescape=True))
 
     if target_tempo is not None:
         distances = [func.abs(expr - target_tempo) for _, expr in variants]

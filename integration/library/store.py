@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, create_engine, event, func, inspect, select
+from sqlalchemy import Connection, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.library.models import LibraryFile
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_VERSION_REVISION = "0001"  # the schema the first version made with create_all and its schema_version table
+MIGRATING = "dawg_library_migrating"  # execution option: this connection migrates (SQLite: BEGIN IMMEDIATE)
+MIGRATION_LOCK_KEY = 0x6461_7767_6C69_62  # PostgreSQL advisory lock of the library's migrations ("dawglib")
 
 
 class LibraryPathOutside(EngineError):
@@ -45,6 +48,13 @@ class LibraryFolderNotFound(NotFound):
 
 class LibraryFileNotFound(NotFound):
     code = "library_file_not_found"
+
+
+class LibraryDatabaseUnavailable(EngineError):
+    """The configured database cannot be used: its driver is not installed or the URL is not one."""
+
+    status_code = 503
+    code = "library_database_unavailable"
 
 
 class LibrarySchemaTooNew(EngineError):
@@ -65,7 +75,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A migration takes the write lock before it reads the revision: a second engine opening the same
+    # file waits for it, where a plain BEGIN would fail ("database is locked") as it tried to write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(MIGRATING) else "BEGIN")
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """Engines opening one database at once migrate it one after another (the later find it done)."""
+    if connection.dialect.name == "postgresql":  # held until the migration's transaction ends
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -86,7 +104,14 @@ class LibraryStore:
         self.roots = [Path(root).expanduser().resolve() for root in roots]
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url)
+        try:
+            self.engine: Engine = create_engine(url)
+        except (ImportError, ArgumentError) as exc:  # NoSuchModuleError is an ArgumentError
+            scheme = url.split("://", 1)[0]
+            raise LibraryDatabaseUnavailable(
+                f"the library database URL ({scheme}://...) cannot be used: {exc} (setting DAWG_AI_LIBRARY_DB_URL; "
+                "PostgreSQL needs postgresql+psycopg://, whose driver requirements.txt installs)"
+            ) from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -110,7 +135,8 @@ class LibraryStore:
         from alembic.script import ScriptDirectory
         from alembic.util import CommandError
 
-        with self.engine.begin() as connection:  # every step or none
+        with self.engine.connect().execution_options(**{MIGRATING: True}) as connection, connection.begin():
+            _lock_for_migration(connection)  # every step or none, one engine at a time
             config = _alembic_config(connection)
             scripts = ScriptDirectory.from_config(config)
             current = MigrationContext.configure(connection).get_current_heads()
@@ -159,6 +185,11 @@ class LibraryStore:
         return resolved, root
 
     def get(self, file_id: int) -> dict[str, Any]:
+        # The id column is INTEGER: 64 bits on SQLite, 32 on PostgreSQL, which refuses a larger number
+        # outright (an error, not "no row").
+        largest = 2**63 - 1 if self.engine.dialect.name == "sqlite" else 2**31 - 1
+        if not 1 <= file_id <= largest:
+            raise LibraryFileNotFound(f"no library file with id {file_id}")
         with self.session() as session:
             row = session.get(LibraryFile, file_id)
             if row is None:

@@ -1,4 +1,5 @@
-"""/api/v1/library through HTTP: scans as jobs (on Dask's LocalCluster), searches, clip searches, path rules."""
+"""/api/v1/library through HTTP: scans as jobs (on Dask's LocalCluster), searches, clip searches, path rules;
+on SQLite, and on PostgreSQL when DAWG_AI_TEST_POSTGRES_URL names a server (tests/support/databases.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ai.audio.decode import DecodedAudio
 from integration.library import scan as scan_module
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
+from tests.support.databases import KINDS, library_database
 
 FINISHED = ("succeeded", "failed", "cancelled")
 
@@ -36,13 +38,20 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+@pytest.fixture(scope="module", params=KINDS)
+def database(request: pytest.FixtureRequest, root: Path) -> Iterator[str]:
+    with library_database(request.param, root) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def client(root: Path) -> Iterator[TestClient]:
+def client(root: Path, database: str) -> Iterator[TestClient]:
     settings = make_settings(
         root,
         projects_dir=root / "projects",
         data_dir=root / "data",
         library_roots=[root / "root"],
+        library_db_url=database,
         dask_workers=2,
     )
     with engine_client(settings) as test_client:
@@ -129,9 +138,10 @@ def test_bad_searches(client: TestClient, params: dict[str, Any], status: int, c
     assert answer.status_code == status and answer.json()["error"] == code, answer.text
 
 
-def test_unknown_file_is_404(client: TestClient) -> None:
-    answer = client.get("/api/v1/library/files/999999")
-    assert answer.status_code == 404 and answer.json()["error"] == "library_file_not_found"
+@pytest.mark.parametrize("file_id", [999_999, 2**31, 2**63 - 1])  # past PostgreSQL's 32-bit INTEGER too
+def test_unknown_file_is_404(client: TestClient, file_id: int) -> None:
+    answer = client.get(f"/api/v1/library/files/{file_id}")
+    assert answer.status_code == 404 and answer.json()["error"] == "library_file_not_found", answer.text
 
 
 def test_an_id_beyond_the_database_integers_is_422_not_a_500(client: TestClient) -> None:
@@ -139,7 +149,9 @@ def test_an_id_beyond_the_database_integers_is_422_not_a_500(client: TestClient)
     assert response.status_code == 422 and response.json()["error"] == "invalid_parameter"
 
 
-def test_a_cancelled_scan_keeps_its_finished_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cancelled_scan_keeps_its_finished_files(
+    library_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Cancel the scan job after its first file, scan again: only the files left are analysed."""
     songs = tmp_path / "root" / "songs"
     songs.mkdir(parents=True)
@@ -158,7 +170,11 @@ def test_a_cancelled_scan_keeps_its_finished_files(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(scan_module, "analyze", slow_analyze)
     settings = make_settings(
-        tmp_path, data_dir=tmp_path / "data", library_roots=[tmp_path / "root"], library_scan_mode="sequential"
+        tmp_path,
+        data_dir=tmp_path / "data",
+        library_roots=[tmp_path / "root"],
+        library_db_url=library_url,
+        library_scan_mode="sequential",
     )
     with engine_client(settings) as client:
         job_id = client.post("/api/v1/library/scan", data={"folder": "songs"}).json()["job_id"]
@@ -247,3 +263,13 @@ def test_the_database_is_migrated_at_start_up_when_roots_are_set(tmp_path: Path)
     with engine_client(make_settings(plain)):
         pass
     assert not (plain / "data" / "library.sqlite").exists()
+
+
+def test_a_database_url_without_its_driver_is_an_honest_503(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, library_roots=[tmp_path], library_db_url="postgresql+nosuchdriver://u@h/db")
+    with engine_client(settings) as client:
+        for response in (client.get("/api/v1/library/search"), client.get("/api/v1/library/files/1")):
+            assert response.status_code == 503, response.text
+            body = response.json()
+            assert body["error"] == "library_database_unavailable" and "DAWG_AI_LIBRARY_DB_URL" in body["detail"]
+        assert client.get("/health").status_code == 200  # the rest of the engine serves on

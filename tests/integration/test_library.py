@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from sqlalchemy import select
 
 from ai import progress
 from ai.music_keys import camelot, compatible_keys, from_camelot, normalise_key, relative
@@ -58,16 +59,30 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {name: write_wav(tmp / name, y).read_bytes() for name, y in made.items()}
 
 
-@pytest.fixture
-def library(tmp_path: Path, clips: dict[str, bytes]) -> tuple[LibraryStore, Path]:
+def _library_of(url: str, tmp_path: Path, clips: dict[str, bytes]) -> tuple[LibraryStore, Path]:
     root = tmp_path / "library"
     (root / "songs").mkdir(parents=True)
     for name, data in clips.items():
         (root / "songs" / name).write_bytes(data)
     (root / "songs" / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage")
     (root / "songs" / "notes.txt").write_text("not audio, not listed")
-    store = LibraryStore(f"sqlite:///{tmp_path / 'data' / 'library.sqlite'}", [root])
-    return store, root
+    return LibraryStore(url, [root]), root
+
+
+@pytest.fixture
+def library(library_url: str, tmp_path: Path, clips: dict[str, bytes]) -> Iterator[tuple[LibraryStore, Path]]:
+    """A library root of four files and an empty database (SQLite, and PostgreSQL when one is given)."""
+    store, root = _library_of(library_url, tmp_path, clips)
+    yield store, root
+    store.close()
+
+
+@pytest.fixture
+def sqlite_library(tmp_path: Path, clips: dict[str, bytes]) -> Iterator[tuple[LibraryStore, Path]]:
+    """The same on SQLite only: for the runners, which the database does not change."""
+    store, root = _library_of(f"sqlite:///{tmp_path / 'data' / 'library.sqlite'}", tmp_path, clips)
+    yield store, root
+    store.close()
 
 
 # ---------------------------------------------------------------- keys
@@ -96,8 +111,8 @@ def test_compatible_keys_are_relative_and_fifth_neighbours() -> None:
 # ---------------------------------------------------------------- database and paths
 
 
-def test_schema_is_created_and_versioned(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x' / 'library.sqlite'}"  # the missing folder is made
+def test_schema_is_created_and_versioned(library_url: str, tmp_path: Path) -> None:
+    url = library_url  # on SQLite, in a folder not made yet: the store makes it
     store = LibraryStore(url, [tmp_path])
     revision = store.revision()
     assert revision is not None  # migrated (tests/integration/test_library_migrations.py: how)
@@ -181,9 +196,37 @@ def test_a_scan_stopped_midway_redoes_only_unfinished_files(library: tuple[Libra
     assert (result.skipped, result.analysed + result.failed) == (2, 2) and store.count() == 4
 
 
+def test_a_scan_leaves_a_folder_differing_only_in_case_alone(library: tuple[LibraryStore, Path]) -> None:
+    """Paths are case-sensitive: scanning songs/ must not take Songs/'s rows for files gone from songs/
+    (SQLite's LIKE ignores ASCII case)."""
+    store, root = library
+    (root / "Songs").mkdir()
+    (root / "Songs" / "pad.wav").write_bytes((root / "songs" / "pad.wav").read_bytes())
+    upper, real_root = store.resolve_folder("Songs")
+    assert scan_folder(store, upper, real_root, runner=Recording()).analysed == 1
+    lower, _ = store.resolve_folder("songs")
+    result = scan_folder(store, lower, real_root, runner=Recording())
+    assert (result.files, result.removed) == (4, 0) and store.count() == 5
+
+
+def test_files_over_2_gib_fit_the_size_column(library: tuple[LibraryStore, Path]) -> None:
+    """Long multichannel recordings pass 2 GiB: PostgreSQL's INTEGER stops at 2**31 - 1."""
+    store, root = library
+    folder, real_root = store.resolve_folder("songs")
+    scan_folder(store, folder, real_root, runner=Recording())
+    big = 6 * 2**30  # a 2-hour 8-channel 24-bit 48 kHz WAV is about 6 GiB
+    with store.session() as session:
+        row = session.scalars(select(LibraryFile).where(LibraryFile.path.endswith("pad.wav"))).one()
+        row.size = big
+        session.commit()
+    assert store.get(row.id)["size"] == big
+    rescan = scan_folder(store, folder, real_root, runner=Recording())  # the size differs: hashed again
+    assert (rescan.unchanged, rescan.skipped) == (1, 3)
+
+
 @pytest.mark.parametrize("processes", [True, False], ids=["worker processes (default)", "threads"])
-def test_the_dask_runner_scans_on_a_local_cluster(library: tuple[LibraryStore, Path], processes: bool) -> None:
-    store, _ = library
+def test_the_dask_runner_scans_on_a_local_cluster(sqlite_library: tuple[LibraryStore, Path], processes: bool) -> None:
+    store, _ = sqlite_library
     folder, root = store.resolve_folder("songs")
     runner = DaskRunner(threads=2, processes=processes)
     try:
@@ -221,8 +264,8 @@ def _add(store: LibraryStore, rows: list[tuple[str, str | None, float | None, fl
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> LibraryStore:
-    store = LibraryStore(f"sqlite:///{tmp_path / 'library.sqlite'}", [tmp_path])
+def filled(library_url: str, tmp_path: Path) -> Iterator[LibraryStore]:
+    store = LibraryStore(library_url, [tmp_path])
     _add(
         store,
         [
@@ -234,7 +277,8 @@ def filled(tmp_path: Path) -> LibraryStore:
             ("no_key.wav", None, None, -30.0, "4/4"),
         ],
     )
-    return store
+    yield store
+    store.close()
 
 
 def _names(found: dict[str, object]) -> list[str]:
@@ -321,8 +365,8 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
 
 
-def test_a_scan_runs_on_a_dask_clusters_workers(library: tuple[LibraryStore, Path], dask_cluster: str) -> None:
-    store, _ = library
+def test_a_scan_runs_on_a_dask_clusters_workers(sqlite_library: tuple[LibraryStore, Path], dask_cluster: str) -> None:
+    store, _ = sqlite_library
     folder, root = store.resolve_folder("songs")
     runner = DaskRunner(scheduler=dask_cluster)
     try:
