@@ -159,15 +159,21 @@ def _quarters_per_beat(time_signature: str | None) -> float:
 def analyze(audio: DecodedAudio) -> AnalysisResult:
     """Analyse decoded audio (any channel count and rate). Never raises for quiet, short or
     clipped audio; raises UndecodableAudio (422) for NaN/infinite or empty samples."""
+    with progress.section(0.0, 0.37, "mono mix"):  # a job's progress: shares of a 20-minute file's time
+        summary = summarize_audio(audio)
+    return analyze_summary(summary)
+
+
+def summarize_audio(audio: DecodedAudio) -> SignalSummary:
+    """The one pass (:mod:`ai.analysis.signal_pass`) over decoded audio, block by block: the same
+    summary as :func:`summarize_file` of its file. Raises UndecodableAudio for NaN/infinite or empty samples."""
     samples = audio.samples
     if samples.ndim != 2 or samples.shape[1] == 0:
         raise UndecodableAudio("the audio holds no samples")
     if not math.isfinite(float(samples.max()) - float(samples.min())):  # NaN or inf anywhere shows up here
         raise UndecodableAudio("the audio holds NaN or infinite samples")
     blocks = (samples[:, i : i + _BLOCK_FRAMES] for i in range(0, samples.shape[1], _BLOCK_FRAMES))
-    with progress.section(0.0, 0.37, "mono mix"):  # a job's progress: shares of a 20-minute file's time
-        summary = summarize(blocks, channels=audio.channels, sample_rate=audio.sample_rate)
-    return analyze_summary(summary)
+    return summarize(blocks, channels=audio.channels, sample_rate=audio.sample_rate)
 
 
 def summarize_file(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> SignalSummary:

@@ -464,10 +464,28 @@ def accompany(
 ) -> Accompaniment:
     """Drums, bass and/or a pad for ``audio`` (analysed as ``analysis``), on its beat grid, as one MIDI
     file (and a preview when ``options.preview`` names a format). Raises NoBeatFound without a pulse."""
+    _check_pulse(analysis)
+    return accompany_signal(mono_at(audio), analysis, registry, options, recording=audio)
+
+
+def _check_pulse(analysis: AnalysisResult) -> None:
     if analysis.tempo is None or analysis.beats < MIN_BEATS:
         why = "; ".join(analysis.notes) or "no steady pulse was found"
         raise NoBeatFound(f"the recording has no beat to follow ({why})")
-    mono = mono_at(audio)
+
+
+def accompany_signal(
+    mono: np.ndarray,
+    analysis: AnalysisResult,
+    registry: GeneratorRegistry,
+    options: AccompanimentOptions,
+    *,
+    recording: DecodedAudio | None = None,
+) -> Accompaniment:
+    """:func:`accompany` of the recording's mono mix at REFINE_SR [shape=(n,)] (:func:`mono_at`'s, or the
+    analysis's one-pass signal: the same samples), so a caller that never decodes the recording whole can
+    accompany it. ``recording``: the decoded audio, needed only for a preview (mixed under it)."""
+    _check_pulse(analysis)
     env = onset_envelope(mono)
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     per_bar = meter_of(analysis.time_signature)[2]
@@ -515,13 +533,15 @@ def accompany(
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
     result.bar_phase_corrected = phase != first % per_bar
     if options.preview:
+        if recording is None:
+            raise ValueError("a preview is mixed under the recording: pass the decoded recording")
         from ai.mixing.render import encode_audio  # the mixing stack only when a preview is asked for
 
         groups = [[p for p in parts if p == "drums"], [p for p in parts if p != "drums"]]
         midis = [write_midi(grid, {p: parts[p] for p in group}) for group in groups if group]
-        rendered = render_midi(midis, audio.sample_rate)
-        mixed = mix_preview(audio, rendered, level_db=options.level_db)
-        result.preview = encode_audio(mixed, audio.sample_rate, fmt=options.preview, bit_depth=16)
+        rendered = render_midi(midis, recording.sample_rate)
+        mixed = mix_preview(recording, rendered, level_db=options.level_db)
+        result.preview = encode_audio(mixed, recording.sample_rate, fmt=options.preview, bit_depth=16)
     return result
 
 
@@ -560,6 +580,7 @@ __all__ = [
     "NoBeatFound",
     "PlacedNote",
     "accompany",
+    "accompany_signal",
     "bar_chords",
     "build_grid",
     "mix_preview",

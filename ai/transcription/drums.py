@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from ai.analysis.features import stft_magnitude
+from ai.analysis.features import stft_blocks
 from ai.audio.decode import DecodedAudio
 from ai.model_files import model_path
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
@@ -123,9 +123,13 @@ def to_model_rate(audio: DecodedAudio) -> np.ndarray:
 
 
 def mel_frames(y: np.ndarray) -> np.ndarray:
-    """Linear mel magnitudes of a mono signal at SR: [shape=(T, N_MELS), dtype=float32]."""
-    mag = stft_magnitude(np.asarray(y, dtype=np.float32), n_fft=N_FFT, hop_length=HOP)
-    out: np.ndarray = (_mel_filters() @ mag).T.astype(np.float32)
+    """Linear mel magnitudes of a mono signal at SR: [shape=(T, N_MELS), dtype=float32].
+
+    Made a block of STFT frames at a time, so the STFT (513 bins, 6x the mel) never exists whole."""
+    y = np.asarray(y, dtype=np.float32)
+    out = np.empty((1 + len(y) // HOP, N_MELS), dtype=np.float32)
+    for start, block in stft_blocks(y, n_fft=N_FFT, hop_length=HOP):
+        out[start : start + len(block)] = (_mel_filters() @ block.T).T
     return out
 
 
@@ -270,8 +274,13 @@ def transcribe_drums(audio: DecodedAudio, *, net: DrumNet | None = None) -> list
 
     ``net``: a loaded model (the shipped one by default; ModelUnavailable when it is missing).
     """
+    return drum_hits(to_model_rate(audio), net=net)
+
+
+def drum_hits(y: np.ndarray, *, net: DrumNet | None = None) -> list[DrumHit]:
+    """:func:`transcribe_drums` of the mono signal at SR [shape=(n,)] (:func:`to_model_rate`'s, or the
+    analysis's one-pass signal: the same samples)."""
     model = shipped_drum_net() if net is None else net
-    y = to_model_rate(audio)
     if y.size == 0 or not np.any(y):
         return []
     mel = mel_frames(y)

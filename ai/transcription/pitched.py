@@ -170,29 +170,42 @@ def to_model_rate(audio: DecodedAudio) -> np.ndarray:
     return resampled.astype(np.float32, copy=False)
 
 
-def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, np.ndarray]:
-    """basic-pitch's frame-wise output of mono audio ``y`` at 22050 Hz [shape=(n,)]:
-    note, onset [shape=(frames, 88)] and contour [shape=(frames, 264)], as its run_inference gives."""
-    model = model or load_model()
-    n_original = y.shape[0]
-    padded = np.concatenate([np.zeros(OVERLAP_SAMPLES // 2, dtype=np.float32), y.astype(np.float32, copy=False)])
-    starts = range(0, padded.shape[0], WINDOW_HOP)
+def _window_batch(y: np.ndarray, starts: range) -> np.ndarray:
+    """Model windows [shape=(len(starts), WINDOW_SAMPLES, 1)] of ``y`` padded at the front with half
+    the overlap (as run_inference pads it), zero past the end, cut straight from ``y``."""
+    lead = OVERLAP_SAMPLES // 2
     windows = np.zeros((len(starts), WINDOW_SAMPLES, 1), dtype=np.float32)
     for i, start in enumerate(starts):
-        chunk = padded[start : start + WINDOW_SAMPLES]
-        windows[i, : chunk.shape[0], 0] = chunk
-    parts: dict[str, list[np.ndarray]] = {key: [] for key in _OUTPUT_KEYS}
-    with model._lock:  # one session, used by one request at a time (it has its own threads)
-        for first in range(0, windows.shape[0], BATCH_WINDOWS):
-            for key, value in model.run(windows[first : first + BATCH_WINDOWS]).items():
-                parts[key].append(value)
-    n_frames = int(np.floor(n_original * (FRAMES_PER_SECOND / SAMPLE_RATE)))
+        lo, hi = max(start - lead, 0), min(start - lead + WINDOW_SAMPLES, y.shape[0])
+        if hi > lo:
+            at = lo - (start - lead)
+            windows[i, at : at + hi - lo, 0] = y[lo:hi]
+    return windows
+
+
+def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, np.ndarray]:
+    """basic-pitch's frame-wise output of mono audio ``y`` at 22050 Hz [shape=(n,)]:
+    note, onset [shape=(frames, 88)] and contour [shape=(frames, 264)], as its run_inference gives.
+
+    Windows are cut a batch at a time and each batch's output written into its place, so neither a
+    padded copy of ``y``, all windows, nor the overlapping outputs exist whole (a 30-minute file's
+    windows alone are 190 MB); the batches are run_inference's, so the output is the same."""
+    model = model or load_model()
+    y = y.astype(np.float32, copy=False)
+    n_frames = int(np.floor(y.shape[0] * (FRAMES_PER_SECOND / SAMPLE_RATE)))
+    starts = range(0, y.shape[0] + OVERLAP_SAMPLES // 2, WINDOW_HOP)
     half = OVERLAP_FRAMES // 2
     out: dict[str, np.ndarray] = {}
-    for key, chunks in parts.items():
-        stacked = np.concatenate(chunks)[:, half:-half, :]  # basic-pitch's unwrap_output
-        out[key] = stacked.reshape(-1, stacked.shape[2])[:n_frames]
-    return out
+    filled = 0
+    with model._lock:  # one session, used by one request at a time (it has its own threads)
+        for first in range(0, len(starts), BATCH_WINDOWS):
+            for key, value in model.run(_window_batch(y, starts[first : first + BATCH_WINDOWS])).items():
+                kept = value[:, half:-half, :].reshape(-1, value.shape[2])[: max(n_frames - filled, 0)]  # unwrap_output
+                if key not in out:
+                    out[key] = np.empty((n_frames, value.shape[2]), dtype=value.dtype)
+                out[key][filled : filled + kept.shape[0]] = kept
+            filled += kept.shape[0]
+    return {key: value[:filled] for key, value in out.items()}
 
 
 def notes_from_output(
@@ -240,8 +253,13 @@ def transcribe_pitched(audio: DecodedAudio, options: NoteOptions = DEFAULT_OPTIO
     """Pitched notes (polyphonic) of decoded audio: onsets, offsets, velocities and pitch bends.
 
     Raises ModelUnavailable if basic-pitch cannot be loaded, UndecodableAudio for NaN samples."""
+    return pitched_notes(to_model_rate(audio), options)
+
+
+def pitched_notes(y: np.ndarray, options: NoteOptions = DEFAULT_OPTIONS) -> list[TranscribedNote]:
+    """:func:`transcribe_pitched` of the mono signal at SAMPLE_RATE [shape=(n,)] (:func:`to_model_rate`'s,
+    or the analysis's one-pass signal: the same samples)."""
     model = load_model()
-    y = to_model_rate(audio)
     if y.shape[0] < FFT_HOP:
         return []
     return notes_from_output(model_output(y, model), options, model)

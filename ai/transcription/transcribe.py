@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ai.analysis.pipeline import analyze
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.pipeline import analyze_summary, summarize_audio
+from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
-from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, NoteOptions, transcribe_pitched
+from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times
 
 Instrument = Literal["pitched", "drums"]
@@ -69,6 +71,9 @@ def drum_transcriber() -> tuple[Callable[[DecodedAudio], Sequence[Any]], str]:
     return drums.transcribe_drums, drums.MODEL_NAME
 
 
+if ANALYSIS_SR != SAMPLE_RATE:  # transcribe_summary feeds the analysis's mono signal to the models as it is
+    raise ImportError(f"the analysis rate {ANALYSIS_SR} Hz is not the transcription models' {SAMPLE_RATE} Hz")
+
 DRUM_NOTE_S = 0.1  # drum hits are onsets: written as 100 ms notes
 
 
@@ -84,15 +89,38 @@ def transcribe(
 
     ``quantize``: a grid step as a fraction of a whole note (1/16), or None for the real times."""
     if instrument == "drums":
-        drums, model = drum_transcriber()  # before the analysis: a missing model answers at once
-        hits = drums(audio)
+        drum_transcriber()  # before the analysis: a missing model answers at once
+    return transcribe_summary(
+        summarize_audio(audio), instrument=instrument, quantize=quantize, quantize_text=quantize_text, options=options
+    )
+
+
+def transcribe_summary(
+    summary: SignalSummary,
+    *,
+    instrument: Instrument = "pitched",
+    quantize: Fraction | None = None,
+    quantize_text: str | None = None,
+    options: NoteOptions = DEFAULT_OPTIONS,
+) -> Transcription:
+    """:func:`transcribe` of a signal summarised by the analysis's one pass (``summarize_file`` reads
+    a file block by block into it, never holding the decoded file). Both models read the summary's mono
+    signal: it is at their 22,050 Hz, the same samples as resampling the whole mono mix."""
+    if instrument == "drums":
+        from ai.transcription import drums
+
+        drums.shipped_drum_net()  # ModelUnavailable (503) while the drum model is not installed
+        if drums.SR != ANALYSIS_SR:
+            raise RuntimeError(f"the drum model reads {drums.SR} Hz, the analysis's signal is {ANALYSIS_SR} Hz")
+        hits = drums.drum_hits(summary.y)
         notes = [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
+        model = drums.MODEL_NAME
     else:
         notes = [
-            MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in transcribe_pitched(audio, options)
+            MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
         ]
         model = MODEL_NAME
-    analysis = analyze(audio)
+    analysis = analyze_summary(summary)
     grid = beat_grid(analysis.beat_times, analysis.downbeat_times, analysis.time_signature, analysis.tempo)
     if quantize is not None and notes:
         starts, ends = quantize_times(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import time
 from typing import Any
@@ -11,13 +12,22 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
-from ai.analysis.pipeline import AnalysisResult, analyze
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio, summarize_file
+from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
-from ai.generation.accompaniment import Accompaniment, AccompanimentOptions, accompany, parse_parts, summary
+from ai.generation.accompaniment import (
+    Accompaniment,
+    AccompanimentOptions,
+    accompany_signal,
+    parse_parts,
+    summary,
+)
+from ai.generation.beat_following import REFINE_SR
 from api.deps import EngineDep, InputDep
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import decode_uploads
+from api.mix_input import decode_uploads, run_on_upload
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
@@ -58,14 +68,20 @@ def _check(params: AccompanimentParams) -> None:
 
 
 def _accompany(
-    audio: DecodedAudio, engine: EngineState, options: AccompanimentOptions
+    signal: SignalSummary, recording: DecodedAudio | None, engine: EngineState, options: AccompanimentOptions
 ) -> tuple[AnalysisResult, Accompaniment, dict[str, float]]:
+    """``signal``: the analysis's one pass over the recording, whose mono signal at 22,050 Hz the beat
+    refinement reads too; ``recording``: the decoded audio, only for a preview (mixed under it)."""
     started = time.perf_counter()
-    analysis = analyze(audio)
+    analysis = analyze_summary(signal)
     analysed = time.perf_counter()
     progress.report(0.6, "generating")
-    result = accompany(audio, analysis, engine.registry, options)
+    result = accompany_signal(signal.y, analysis, engine.registry, options, recording=recording)
     return analysis, result, {"analysis": analysed - started, "accompaniment": time.perf_counter() - analysed}
+
+
+if ANALYSIS_SR != REFINE_SR:  # the beat refinement reads the analysis's mono signal as it is
+    raise ImportError(f"the analysis rate {ANALYSIS_SR} Hz is not the beat refinement's {REFINE_SR} Hz")
 
 
 @router.post(
@@ -88,10 +104,18 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
     await engine.wait_for_models(params.model)
+    recording: DecodedAudio | None = None
     with progress.section(0.0, 0.3, "decoding"):
-        (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+        if options.preview:  # the preview mixes the parts under the recording at its own rate
+            (recording,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+            signal = await engine.run(summarize_audio, recording)
+        else:  # read block by block into the analysis's one pass: the recording is never decoded whole
+            decode = functools.partial(
+                summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
+            )
+            signal = await run_on_upload(engine, upload, decode)
     with progress.section(0.3, 1.0, "accompanying"):
-        analysis, result, seconds = await engine.run(_accompany, audio, engine, options)
+        analysis, result, seconds = await engine.run(_accompany, signal, recording, engine, options)
     if params.format == "midi":
         headers = {
             "Content-Disposition": f'attachment; filename="dawg_accompaniment_{seed}.mid"',

@@ -11,13 +11,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
+from ai.analysis.pipeline import summarize_file
+from ai.analysis.signal_pass import SignalSummary
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT
 from ai.transcription.pitched import NoteOptions
 from ai.transcription.tempo_map import parse_subdivision
-from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe
+from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe_summary
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import decode_uploads
+from api.mix_input import run_on_upload
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import ErrorBody, TranscriptionParams, TranscriptionResponse
 from api.state import EngineState
@@ -39,7 +41,7 @@ def check_transcription(params: TranscriptionParams) -> None:
         drum_transcriber()  # 503 model_unavailable while the drum model is not installed
 
 
-def _transcribe(audio: DecodedAudio, params: TranscriptionParams) -> Transcription:
+def _transcribe(summary: SignalSummary, params: TranscriptionParams) -> Transcription:
     options = NoteOptions(
         onset_threshold=params.onset_threshold,
         frame_threshold=params.frame_threshold,
@@ -49,8 +51,8 @@ def _transcribe(audio: DecodedAudio, params: TranscriptionParams) -> Transcripti
         pitch_bends=params.pitch_bends,
     )
     step = parse_subdivision(params.quantize) if params.quantize else None
-    return transcribe(
-        audio, instrument=params.instrument, quantize=step, quantize_text=params.quantize, options=options
+    return transcribe_summary(
+        summary, instrument=params.instrument, quantize=step, quantize_text=params.quantize, options=options
     )
 
 
@@ -72,10 +74,15 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
+    # The file is read block by block into the analysis's one pass: its mono signal at 22,050 Hz is
+    # what both models read, so the decoded recording is never held whole.
+    decode = functools.partial(
+        summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
+    )
     with progress.section(0.0, 0.3, "decoding"):
-        (audio,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
+        summary = await run_on_upload(engine, upload, decode)
     with progress.section(0.3, 1.0, "transcribing"):
-        result = await engine.run(functools.partial(_transcribe, audio, params))
+        result = await engine.run(functools.partial(_transcribe, summary, params))
     if params.format == "midi":
         stem = PurePath(upload.filename or "audio").stem or "audio"
         filename = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80] + f"_{params.instrument}.mid"
