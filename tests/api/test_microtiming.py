@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ai.generation.microtiming import load_timing
+from tests.api.conftest import engine_client, make_settings
 
 PATH = "/api/v1/generate/midi"
 BASE = {"style": "funk", "bars": 8, "tempo": 120, "seed": 5, "model": "theory"}
@@ -77,3 +79,17 @@ def test_models_lists_the_timing_table(client: TestClient) -> None:
     generation = client.get("/api/v1/models").json()["generation"]
     (entry,) = [e for e in generation if e["name"] == "groove_timing"]
     assert entry["loaded"] is True and "funk" in entry["styles"]
+
+
+def test_microtiming_without_its_table_is_an_honest_503(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "groove_timing.json").write_text("{not json")  # the configured folder's copy wins, and is broken
+    with engine_client(make_settings(tmp_path, models_dir=models)) as client:
+        response = client.post("/api/v1/generate/midi", json={"style": "funk", "bars": 2, "microtiming": 1})
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "model_unavailable" and "microtiming" in response.json()["detail"]
+        plain = {"style": "funk", "bars": 2, "microtiming": 0}
+        assert client.post("/api/v1/generate/midi", json=plain).status_code == 200
+        bass = {"style": "bass", "bars": 2, "microtiming": 1}  # only drums use the table
+        assert client.post("/api/v1/generate/midi", json=bass).status_code == 200
