@@ -214,6 +214,13 @@ class AccompanimentParams(CallerParams):
     density: float = Field(0.5, ge=0.0, le=1.0, description="Sparser (0) to busier (1).")
     swing: float = Field(0.0, ge=0.0, le=1.0, description="0 straight .. 1 full triplet swing.")
     humanize: float = Field(0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, 0 .. 1.")
+    microtiming: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="The drums: 0 on the beat grid .. 1 the style's offsets learned from human drummers, placed "
+        "relative to the recording's own beats.",
+    )
     model: str | None = Field(
         None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
     )

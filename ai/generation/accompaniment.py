@@ -413,6 +413,7 @@ class AccompanimentOptions:
     density: float = 0.5
     swing: float = 0.0
     humanize: float = 0.0
+    microtiming: float = 0.0
     model: str | None = None
     preview: str | None = None  # None, "wav" or "flac"
     level_db: float = PREVIEW_LEVEL_DB
@@ -515,6 +516,7 @@ def accompany_signal(
             density=options.density,
             swing=options.swing,
             humanize=options.humanize,
+            microtiming=options.microtiming,
             style=options.style,
         )
         generator, reason = registry.select(part, options.model, chords_given=True, request=request)

@@ -33,6 +33,7 @@ import numpy as np
 from ai import model_files
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.feel import pulse_groups
+from utils.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,16 @@ def load_timing(path: Path | None = None) -> GrooveTiming | None:
     unreadable: microtiming then leaves the notes on the grid."""
     found = _load_cached(path or timing_path())
     return found if isinstance(found, GrooveTiming) else None
+
+
+def require_timing(microtiming: float) -> None:
+    """Refuse (503) drums asked to play with microtiming when the table cannot be read: the caller would
+    otherwise get a clip on the grid and never know. Blocking (the first call reads the file)."""
+    if microtiming > 0 and load_timing() is None:
+        raise ModelUnavailable(
+            f"microtiming={microtiming:g} needs the groove timing table ({timing_path()}), which did not load "
+            "(see /api/v1/models); ask for microtiming=0 or restore the file"
+        )
 
 
 def describe_timing() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ai.generation.accompaniment import (
     summary,
 )
 from ai.generation.beat_following import REFINE_SR
+from ai.generation.microtiming import require_timing
 from api.deps import EngineDep, InputDep
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -57,6 +58,7 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
         density=params.density,
         swing=params.swing,
         humanize=params.humanize,
+        microtiming=params.microtiming,
         model=params.model,
         preview=None if params.preview == "none" else params.preview,
         level_db=params.level_db,
@@ -104,6 +106,8 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
     await engine.wait_for_models(params.model)
+    if "drums" in options.parts:
+        await engine.run(require_timing, options.microtiming)
     recording: DecodedAudio | None = None
     with progress.section(0.0, 0.3, "decoding"):
         if options.preview:  # the preview mixes the parts under the recording at its own rate

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 
 from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
-from ai.generation.microtiming import load_timing, timing_path
+from ai.generation.microtiming import require_timing
 from ai.generation.preview import clip_preview
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
@@ -20,7 +20,7 @@ from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.params import RequestInput, openapi_params, read_upload, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
 from api.state import EngineState
-from utils.errors import InvalidParameter, ModelUnavailable
+from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (413, 415, 422, 503)}
@@ -109,12 +109,8 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
     refuse_midi_variations(params)
 
     await engine.wait_for_models(params.model)
-    if params.microtiming > 0 and resolved.part == "drums" and await engine.run(load_timing) is None:
-        # Asked for, and the table cannot be read: say so rather than hand back a clip on the grid.
-        raise ModelUnavailable(
-            f"microtiming={params.microtiming:g} needs the groove timing table ({timing_path()}), which did not load "
-            "(see /api/v1/models); ask for microtiming=0 or restore the file"
-        )
+    if resolved.part == "drums":
+        await engine.run(require_timing, params.microtiming)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     base = await engine.run(build_request, params, resolved, first_seed, primer)  # parses the primer MIDI
     generator, fallback_reason = engine.registry.select(

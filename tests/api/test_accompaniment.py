@@ -14,6 +14,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from ai.music_theory import parse_chord
+from tests.api.conftest import engine_client, make_settings
 
 SR = 22050
 CHORDS = ("G", "C", "D", "Em")
@@ -145,3 +146,36 @@ def test_a_missing_fluidsynth_is_an_honest_503_not_a_500(
         "/api/v1/generate/accompaniment", data={"seed": "1", "model": "theory"}, files={"file": ("song.wav", song[0])}
     )
     assert without_preview.status_code == 200
+
+
+def test_microtiming_moves_the_drums_off_the_recordings_grid(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    url = "/api/v1/generate/accompaniment?format=midi&seed=4&parts=drums,bass&model=theory&style=funk"
+    upload = {"file": ("song.wav", song[0], "audio/wav")}
+    plain = client.post(url, files=upload)
+    zero = client.post(url + "&microtiming=0", files=upload)
+    full = client.post(url + "&microtiming=1", files=upload)
+    assert plain.status_code == zero.status_code == full.status_code == 200, full.text
+    assert zero.content == plain.content and full.content != plain.content
+
+    def tracks(midi: bytes) -> dict[str, list[float]]:
+        pm = pretty_midi.PrettyMIDI(io.BytesIO(midi))
+        return {("drums" if i.is_drum else "bass"): sorted(n.start for n in i.notes) for i in pm.instruments}
+
+    before, after = tracks(plain.content), tracks(full.content)
+    assert after["bass"] == before["bass"]  # only the drums take the drummers' timing
+    moved = [abs(a - b) for a, b in zip(after["drums"], before["drums"], strict=False)]
+    assert len(after["drums"]) == len(before["drums"]) and max(moved) > 0.003
+    bad = client.post(url + "&microtiming=2", files=upload)
+    assert bad.status_code == 422 and "microtiming" in bad.json()["detail"]
+
+
+def test_microtiming_without_its_table_is_an_honest_503(song: tuple[bytes, np.ndarray], tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "groove_timing.json").write_text("{not json")
+    with engine_client(make_settings(tmp_path, models_dir=models)) as broken:
+        url = "/api/v1/generate/accompaniment?format=midi&seed=4&microtiming=1"
+        response = broken.post(url, files={"file": ("song.wav", song[0], "audio/wav")})
+        assert response.status_code == 503 and response.json()["error"] == "model_unavailable", response.text
+        bass_only = broken.post(url + "&parts=bass", files={"file": ("song.wav", song[0], "audio/wav")})
+        assert bass_only.status_code == 200, bass_only.text
