@@ -12,6 +12,8 @@ from typing import TypeVar
 from starlette.datastructures import UploadFile
 
 from ai import progress
+from ai.analysis.pipeline import summarize_file
+from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.mixing.roles import resolve_roles
 from api.params import RequestInput, copy_upload, remove_quietly
@@ -107,6 +109,16 @@ async def run_on_upload(engine: EngineState, upload: UploadFile, work: Callable[
         return await engine.run(work, path)
     finally:
         remove_quietly(path)
+
+
+async def summarize_upload(engine: EngineState, upload: UploadFile) -> SignalSummary:
+    """An uploaded recording read block by block into the analysis's one pass (its mono signal at the
+    analysis rate, loudness, peaks): the decoded file is never held whole, and the temporary copy goes as
+    soon as it is read. What /analyze/audio, /transcribe and /generate/accompaniment start from."""
+    decode = functools.partial(
+        summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
+    )
+    return await run_on_upload(engine, upload, decode)
 
 
 async def gather_mix_audio(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import secrets
 import time
 from typing import Any
@@ -13,7 +12,7 @@ from fastapi.responses import Response
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio, summarize_file
+from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
 from ai.generation.accompaniment import (
@@ -28,7 +27,7 @@ from ai.generation.microtiming import require_timing
 from api.deps import EngineDep, InputDep
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import decode_uploads, run_on_upload
+from api.mix_input import decode_uploads, summarize_upload
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
@@ -114,10 +113,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
             (recording,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
             signal = await engine.run(summarize_audio, recording)
         else:  # read block by block into the analysis's one pass: the recording is never decoded whole
-            decode = functools.partial(
-                summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
-            )
-            signal = await run_on_upload(engine, upload, decode)
+            signal = await summarize_upload(engine, upload)
     with progress.section(0.3, 1.0, "accompanying"):
         analysis, result, seconds = await engine.run(_accompany, signal, recording, engine, options)
     if params.format == "midi":

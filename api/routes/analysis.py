@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
-from ai.analysis.pipeline import analyze_summary, summarize_file
+from ai.analysis.pipeline import analyze_summary
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import run_on_upload
+from api.mix_input import summarize_upload
 from api.params import RequestInput
 from api.schemas import AnalysisResponse, ErrorBody
 from api.state import EngineState
@@ -64,14 +63,8 @@ async def analyze_audio_work(engine: EngineState, inp: RequestInput) -> dict[str
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
-    # Through a temporary file (never whole in memory), decoded block by block into the analysis:
-    # the decoded file is never held whole either (issue 14: a request's memory stays bounded).
-    # The temporary file goes as soon as it is read, before the (longer) analysis.
-    decode = functools.partial(
-        summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
-    )
     with progress.section(0.0, 0.4, "decoding"):  # a job's progress: decoding is ~40 % of a long file's time
-        summary = await run_on_upload(engine, upload, decode)
+        summary = await summarize_upload(engine, upload)
     with progress.section(0.4, 1.0, "analysing"):
         result = await engine.run(_analyze, summary)
     return {"filename": upload.filename, **result}

@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
-from ai.analysis.pipeline import summarize_file
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT
 from ai.transcription.pitched import NoteOptions
@@ -19,7 +18,7 @@ from ai.transcription.tempo_map import parse_subdivision
 from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe_summary
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import run_on_upload
+from api.mix_input import summarize_upload
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import ErrorBody, TranscriptionParams, TranscriptionResponse
 from api.state import EngineState
@@ -74,13 +73,9 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
-    # The file is read block by block into the analysis's one pass: its mono signal at 22,050 Hz is
-    # what both models read, so the decoded recording is never held whole.
-    decode = functools.partial(
-        summarize_file, name=upload.filename or "file", max_duration_s=engine.settings.max_audio_duration_s
-    )
+    # The analysis's mono signal at 22,050 Hz is what both models read: the recording is never held whole.
     with progress.section(0.0, 0.3, "decoding"):
-        summary = await run_on_upload(engine, upload, decode)
+        summary = await summarize_upload(engine, upload)
     with progress.section(0.3, 1.0, "transcribing"):
         result = await engine.run(functools.partial(_transcribe, summary, params))
     if params.format == "midi":
