@@ -86,7 +86,7 @@ from ai.generation.base import (
 )
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
-from ai.generation.microtiming import GrooveTiming, load_timing
+from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
 from ai.music_theory import Chord, snap_to_scale
 from utils.errors import InvalidParameter
@@ -637,7 +637,7 @@ class MagentaGenerator(Generator):
             )
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
-        timing = (self.timing or load_timing()) if request.microtiming > 0 and request.part == "drums" else None
+        timing = timing_for(request, self.timing)
         places = timing.place(notes, request, offset=layout.primer_out) if timing is not None else []
         notes = feel.swing_notes(
             notes,

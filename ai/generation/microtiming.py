@@ -193,14 +193,19 @@ def load_timing(path: Path | None = None) -> GrooveTiming | None:
     return found if isinstance(found, GrooveTiming) else None
 
 
-def require_timing(microtiming: float) -> None:
-    """Refuse (503) drums asked to play with microtiming when the table cannot be read: the caller would
-    otherwise get a clip on the grid and never know. Blocking (the first call reads the file)."""
-    if microtiming > 0 and load_timing() is None:
+def timing_for(request: GenerationRequest, preloaded: GrooveTiming | None = None) -> GrooveTiming | None:
+    """The table a request's notes are moved by: None when it asks for no microtiming (or is not drums).
+    Drums asked to play with microtiming when the table cannot be read are refused (503), never handed
+    back on the grid without a word. Blocking (the first call reads the file)."""
+    if request.microtiming <= 0 or request.part != "drums":
+        return None
+    timing = preloaded or load_timing()
+    if timing is None:
         raise ModelUnavailable(
-            f"microtiming={microtiming:g} needs the groove timing table ({timing_path()}), which did not load "
-            "(see /api/v1/models); ask for microtiming=0 or restore the file"
+            f"microtiming={request.microtiming:g} needs the groove timing table ({timing_path()}), which did not "
+            "load (see /api/v1/models); ask for microtiming=0 or restore the file"
         )
+    return timing
 
 
 def describe_timing() -> dict[str, Any]:

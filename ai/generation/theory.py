@@ -40,7 +40,7 @@ from ai.generation.drum_patterns import (
 from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, fit_to_length, humanize
 from ai.generation.melodic_phrases import shape_melody
-from ai.generation.microtiming import GrooveTiming, load_timing
+from ai.generation.microtiming import GrooveTiming, timing_for
 from ai.generation.phrasing import loop_phrases
 from ai.generation.theory_bass import BASS_HOME, BASS_RANGE, _generate_bass
 from ai.generation.theory_grid import _grid_for
@@ -131,7 +131,7 @@ class TheoryGenerator(Generator):
             beat_seconds, subdivision = 2 * grid.step_seconds, 2
         else:
             beat_seconds, subdivision = 4 * grid.step_seconds, 4 if sixteenth_swing(style) else 2
-        timing = (self.timing or load_timing()) if request.microtiming > 0 and request.part == "drums" else None
+        timing = timing_for(request, self.timing)
         places = timing.place(notes, request, offset=grid.offset) if timing is not None else []
         notes = apply_swing(notes, amount=swing, beat_seconds=beat_seconds, subdivision=subdivision, offset=grid.offset)
         if timing is not None:  # after swing: the offsets were measured on the style's swung grid

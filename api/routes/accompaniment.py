@@ -23,7 +23,6 @@ from ai.generation.accompaniment import (
     summary,
 )
 from ai.generation.beat_following import REFINE_SR
-from ai.generation.microtiming import require_timing
 from api.deps import EngineDep, InputDep
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -105,8 +104,6 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
     await engine.wait_for_models(params.model)
-    if "drums" in options.parts:
-        await engine.run(require_timing, options.microtiming)
     recording: DecodedAudio | None = None
     with progress.section(0.0, 0.3, "decoding"):
         if options.preview:  # the preview mixes the parts under the recording at its own rate

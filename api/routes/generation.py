@@ -12,7 +12,6 @@ from fastapi import APIRouter, Response
 
 from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
-from ai.generation.microtiming import require_timing
 from ai.generation.preview import clip_preview
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
@@ -109,8 +108,6 @@ async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: P
     refuse_midi_variations(params)
 
     await engine.wait_for_models(params.model)
-    if resolved.part == "drums":
-        await engine.run(require_timing, params.microtiming)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     base = await engine.run(build_request, params, resolved, first_seed, primer)  # parses the primer MIDI
     generator, fallback_reason = engine.registry.select(
