@@ -26,14 +26,13 @@ from starlette.datastructures import FormData, UploadFile  # fastapi's UploadFil
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
-from utils.errors import EngineError, InvalidParameter, PayloadTooLarge
+from utils.errors import MB, EngineError, InvalidParameter, PayloadTooLarge, file_too_large
 
 M = TypeVar("M", bound=BaseModel)
 logger = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 1 << 20
 """Bytes copied per read when an upload is streamed to its temporary file (1 MiB)."""
-MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for multipart boundaries and form fields on top of the files' own bytes."""
 JSON_ON_LOOP_BYTES = 64 * 1024  # bodies under this are parsed where they arrive (microseconds)
@@ -233,9 +232,7 @@ async def read_upload(
     ``why`` says where the limit comes from. Audio goes through :func:`copy_upload` instead."""
     data = await upload.read(max_upload_bytes + 1)
     if len(data) > max_upload_bytes:
-        raise PayloadTooLarge(
-            f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / MB:g} MB ({why})"
-        )
+        raise file_too_large(upload.filename or "upload", max_upload_bytes, f"({why})")
     return data
 
 
@@ -259,10 +256,7 @@ def copy_upload(upload: UploadFile, *, max_upload_bytes: int, directory: Path | 
             while chunk := source.read(COPY_CHUNK_BYTES):
                 copied += len(chunk)
                 if copied > max_upload_bytes:
-                    raise PayloadTooLarge(
-                        f"{upload.filename or 'upload'}: larger than the limit of {max_upload_bytes / MB:g} MB "
-                        "per file (setting DAWG_AI_MAX_UPLOAD_MB)"
-                    )
+                    raise file_too_large(upload.filename or "upload", max_upload_bytes)
                 handle.write(chunk)
         except BaseException:
             handle.close()

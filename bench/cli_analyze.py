@@ -7,8 +7,8 @@ Builds --files WAVs of 5-30 s (44.1 kHz stereo 16-bit) from bench/service_startu
 each a slice played at another speed (-4..+4 semitones, so tempo and key change together), in --dir (a
 temporary folder by default; existing files there are reused). Then, in fresh processes:
 
-  * cli: the real console script, ``.venv/bin/dawg-ai analyze DIR --format json`` (the engine in process,
-    every file a POST /api/v1/analyze/audio through httpx's ASGI transport), stderr on a pseudo-terminal
+  * cli: the real console script, ``.venv/bin/dawg-ai analyze DIR --format json`` (in process: the route's
+    analysis of each file straight from the file, cli/local_analysis.py), stderr on a pseudo-terminal
     so that rich draws its progress bar as a person sees it, stdout (the JSON) on a pipe;
   * direct: ``ai.analysis.pipeline.analyze`` on each file decoded with ``ai.audio.decode.decode_audio``, in
     one process (the same work without the CLI, HTTP and upload layers), with the one OpenBLAS thread that

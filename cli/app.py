@@ -168,12 +168,42 @@ def analyze(
         typer.Option("--jobs", "-j", help="Files analysed at once (one analysis already keeps two cores busy).", min=1),
     ] = 1,
 ) -> None:
-    """Tempo, meter, key and loudness of audio files (POST /api/v1/analyze/audio for each). A file that fails
-    is a row with its error; the exit code is then 1."""
+    """Tempo, meter, key and loudness of audio files (what POST /api/v1/analyze/audio answers for each). A
+    file that fails is a row with its error; the exit code is then 1."""
     files = audio_files(paths, recursive=recursive)
     if not files:
         output.error("no audio files found (" + ", ".join(sorted(AUDIO_SUFFIXES)) + ")")
         raise typer.Exit(2)
+
+    if _options(ctx).url is None:
+        rows = _analyze_here(files, jobs=jobs, progress=progress)
+    else:
+        rows = _analyze_at_url(ctx, files, jobs=jobs, progress=progress)
+    _print_analysis(rows, fmt="json" if _options(ctx).json else fmt, out=out)
+    failed = sum(row.error is not None for row in rows)
+    if failed:
+        output.error(f"{failed} of {len(rows)} files could not be analysed")
+        raise typer.Exit(1)
+
+
+def _analyze_here(files: list[Path], *, jobs: int, progress: bool) -> list[AnalysisRow]:
+    """In this process, straight from the files (cli/local_analysis.py: the route's work, without HTTP)."""
+    from cli.local_analysis import analyze_files
+
+    with _progress(progress) as bar:
+        task = bar.add_task("analysing", total=len(files))
+        rows = analyze_files(
+            files,
+            jobs=jobs,
+            started=lambda path: bar.update(task, description=path.name),
+            finished=lambda row: bar.advance(task),
+        )
+        bar.update(task, description="analysed")
+    return rows
+
+
+def _analyze_at_url(ctx: typer.Context, files: list[Path], *, jobs: int, progress: bool) -> list[AnalysisRow]:
+    """Each file a POST /api/v1/analyze/audio to the engine at --url."""
 
     async def work(client: httpx.AsyncClient) -> list[AnalysisRow]:
         slots = asyncio.Semaphore(jobs)
@@ -197,8 +227,11 @@ def analyze(
             bar.update(task, description="analysed")
         return list(rows)
 
-    rows = _run(ctx, work)
-    chosen: Format = "json" if _options(ctx).json else fmt
+    return _run(ctx, work)
+
+
+def _print_analysis(rows: list[AnalysisRow], *, fmt: Format, out: Path | None) -> None:
+    chosen = fmt
     if chosen == "json":
         text = output.json_text([row.as_json() for row in rows]) + "\n"
     elif chosen == "csv":
@@ -215,10 +248,6 @@ def analyze(
         sys.stdout.write(text)
     else:
         _write(out, text.encode("utf-8"))
-    failed = sum(row.error is not None for row in rows)
-    if failed:
-        output.error(f"{failed} of {len(rows)} files could not be analysed")
-        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- generate

@@ -16,7 +16,6 @@ from typing import IO, Any, TypeVar
 
 import httpx
 
-from api.local_client import engine_client, form_fields
 from utils.settings import Settings
 
 T = TypeVar("T")
@@ -65,6 +64,8 @@ def cli_settings(*, load_magenta: bool) -> Settings:
 
 def with_engine(options: Options, work: Callable[[httpx.AsyncClient], Awaitable[T]], *, load_magenta: bool) -> T:
     """Run ``work`` with a client of the engine: the one at ``options.url``, or one started here for it."""
+    from api.local_client import engine_client  # FastAPI and the app: only for a command that calls them
+
     settings = None
     if not options.url:
         # One BLAS thread (unless the environment says otherwise; effective when numpy is not loaded yet): the
@@ -119,6 +120,8 @@ async def request(
 ) -> httpx.Response:
     """``values`` as a JSON body, or as form fields beside ``uploads`` (multipart), as curl and DAWG-CORE send
     them. The success answer, or :class:`EngineError` with the engine's error body."""
+    from api.local_client import form_fields
+
     values = {name: value for name, value in (values or {}).items() if value is not None}
     with ExitStack() as stack:
         files = [_opened(upload, stack) for upload in uploads]

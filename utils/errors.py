@@ -51,6 +51,16 @@ class PayloadTooLarge(EngineError):
     code = "payload_too_large"
 
 
+MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
+
+
+def file_too_large(
+    name: str, max_upload_bytes: int, why: str = "per file (setting DAWG_AI_MAX_UPLOAD_MB)"
+) -> PayloadTooLarge:
+    """One file over the per-file limit: an upload, or a local file the command line analyses in process."""
+    return PayloadTooLarge(f"{name}: larger than the limit of {max_upload_bytes / MB:g} MB {why}")
+
+
 class NotFound(EngineError):
     status_code = 404
     code = "not_found"

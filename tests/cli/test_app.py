@@ -121,6 +121,35 @@ def test_a_bad_file_is_a_row_with_its_error_and_the_others_go_on(files: dict[str
     assert "1 of 2 files could not be analysed" in result.stderr
 
 
+def test_in_process_the_service_s_per_file_limit_is_its_413(
+    server: str, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAWG_AI_MAX_UPLOAD_MB", "0.0625")  # 64 KB: the songs are larger
+    result = dawg_ai("--json", "analyze", files["g_major"], "--no-progress")
+    assert result.exit_code == 1
+    (row,) = json.loads(result.stdout)
+    assert row["status"] == 413 and row["error"] == "payload_too_large"
+    assert "g_major.wav: larger than the limit of 0.0625 MB per file" in row["detail"]
+
+
+def test_in_process_the_service_s_duration_limit_is_its_413(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAWG_AI_MAX_AUDIO_DURATION_S", "2")
+    result = dawg_ai("--json", "analyze", files["g_major"], "--no-progress")
+    (row,) = json.loads(result.stdout)
+    assert result.exit_code == 1 and row["status"] == 413, row
+
+
+def test_files_analysed_side_by_side_keep_their_order(files: dict[str, Path]) -> None:
+    one_at_a_time = dawg_ai("--json", "analyze", files["g_major"], files["broken"], files["faster"], "--no-progress")
+    side_by_side = dawg_ai(
+        "--json", "analyze", files["g_major"], files["broken"], files["faster"], "--no-progress", "--jobs", "3"
+    )
+    assert side_by_side.exit_code == one_at_a_time.exit_code == 1
+    assert json.loads(side_by_side.stdout) == json.loads(one_at_a_time.stdout)
+
+
 def test_the_table_names_every_file(files: dict[str, Path]) -> None:
     result = dawg_ai("analyze", files["g_major"], files["broken"], "--no-progress")
     assert result.exit_code == 1
