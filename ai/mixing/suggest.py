@@ -104,8 +104,18 @@ comes and goes with the part is its notes; only a steady floor is rumble."""
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
 PHASE_CORRELATION = -0.2
+POLARITY_CORRELATION = -0.7
+"""Below this the channels are mostly one signal with its polarity flipped (a wiring or plug-in
+fault): flipping one channel fixes it. Between it and PHASE_CORRELATION the channels are partly
+decorrelated and partly opposed (a stereo chorus or widener, phase-offset samples): flipping would
+only move the problem to the side; narrowing is the move."""
+MONO_LOSS_HIGH_DB = 6.0
+"""A track that loses this much level folded to mono (half its power and more) disappears there."""
 LOW_END_WIDTH = 0.2
 HOT_MIX_LUFS = -10.0
+TRUE_PEAK_TOLERANCE_DB = 0.1
+"""A sum that peaks this little over the ceiling is at it: true-peak readings of one signal differ by
+about this much between meters (and auto-level puts a balanced sum exactly at the ceiling)."""
 QUIET_MIX_LUFS = -32.0
 REFERENCE_BAND_DB = 3.0
 REFERENCE_WIDTH = 0.1
@@ -331,18 +341,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     if m.rumble_share >= RUMBLE_SHARE:
         out.append(rumble_finding(m))
     if m.channels > 1 and m.correlation is not None and m.correlation < PHASE_CORRELATION:
-        out.append(
-            Suggestion(
-                "stereo",
-                f"{m.name}'s channels are out of phase (correlation {m.correlation:+.2f}): it thins out or "
-                "vanishes in mono.",
-                "high",
-                m.name,
-                f"Flip the polarity of one channel of {m.name}, or narrow it.",
-                0.85,
-                {"correlation": m.correlation, "width": m.stereo_width},
-            )
-        )
+        out.append(phase_finding(m))
     elif m.role in ("kick", "bass") and m.stereo_width is not None and m.stereo_width > LOW_END_WIDTH:
         out.append(
             Suggestion(
@@ -358,6 +357,31 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
             )
         )
     return out
+
+
+def phase_finding(m: TrackMeasurement) -> Suggestion:
+    """Negative correlation, graded by what a mono fold costs the track: its mid power over its total,
+    10 log10(1 - side share), the level it loses on a phone speaker or a mono club system."""
+    width = m.stereo_width if m.stereo_width is not None else 0.5
+    mono_loss_db = -10.0 * math.log10(max(1e-6, 1.0 - width))
+    assert m.correlation is not None
+    if m.correlation < POLARITY_CORRELATION:
+        fix = f"Flip the polarity of one channel of {m.name} (its channels are nearly mirror images)."
+    else:
+        fix = (
+            f"Narrow {m.name} (a stereo-width control, or less of the chorus/widener on it) until its mono fold "
+            "loses under 3 dB; flipping a channel would only move the problem to the sides."
+        )
+    return Suggestion(
+        "stereo",
+        f"{m.name}'s channels work against each other (correlation {m.correlation:+.2f}): folded to mono it "
+        f"loses {mono_loss_db:.1f} dB" + (" and all but disappears." if mono_loss_db >= MONO_LOSS_HIGH_DB else "."),
+        "high" if mono_loss_db >= MONO_LOSS_HIGH_DB else "medium",
+        m.name,
+        fix,
+        0.85,
+        {"correlation": m.correlation, "width": m.stereo_width, "mono_loss_db": mono_loss_db},
+    )
 
 
 # ----------------------------------------------------------------------------------- cross track
@@ -480,14 +504,15 @@ def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion
     lufs, tp = mix.get("integrated_lufs"), mix.get("true_peak_dbtp")
     if lufs is None or tp is None:
         return out
-    if tp > target.ceiling_dbtp:
+    if tp > target.ceiling_dbtp + TRUE_PEAK_TOLERANCE_DB:
         drop = tp - target.ceiling_dbtp + 2.0
+        clips = tp > 0.0
         out.append(
             Suggestion(
                 "headroom",
                 f"The sum of the stems peaks at {tp:+.1f} dBTP, above the {target.ceiling_dbtp:g} dBTP ceiling: "
-                "the mix bus clips.",
-                "high",
+                + ("the mix bus clips." if clips else "no room left for mastering, and it clips once encoded."),
+                "high" if clips else "medium",
                 None,
                 f"Pull every fader down by {drop:.1f} dB (or the mix bus input) and leave the loudness to mastering.",
                 0.9,

@@ -296,3 +296,47 @@ def test_the_tempo_is_measured_from_the_mix_unless_given() -> None:
     assert measured.tempo_source == "analysis" and measured.tempo_bpm == estimate_tempo(mix) > 0
     given = findings(song, tempo_bpm=96.0)
     assert given.to_dict()["tempo_bpm"] == 96.0 and given.to_dict()["tempo_source"] == "given"
+
+
+def stereo_finding(samples: np.ndarray):
+    from ai.mixing.measure import measure_track
+    from ai.mixing.suggest import track_findings
+
+    found = [
+        s
+        for s in track_findings(measure_track(DecodedAudio(samples, SR), name="Guitar", role="guitar"))
+        if s.type == "stereo"
+    ]
+    return found[0] if found else None
+
+
+def test_a_flipped_channel_is_flipped_back_and_a_wide_chorus_is_narrowed() -> None:
+    left = tone(220) + band_noise(200, 4000, amp=0.05, seed=3)
+    flipped = stereo_finding(np.stack([left, -left]))
+    assert flipped is not None and flipped.priority == "high" and flipped.evidence["mono_loss_db"] > 40
+    assert "Flip the polarity" in flipped.suggestion and "disappears" in flipped.message
+    # Half opposed, half unrelated: correlation about -0.4, a 5 dB loss in mono; narrowing is the move.
+    rng = np.random.default_rng(7)
+    own = [(0.3 * rng.standard_normal(left.size)).astype(np.float32) for _ in range(2)]
+    chorus = np.stack([left + own[0], -0.5 * left + own[1]])
+    wide = stereo_finding(chorus)
+    assert wide is not None and wide.priority == "medium", wide.message
+    assert -0.7 < wide.evidence["correlation"] < -0.2 and 3.0 < wide.evidence["mono_loss_db"] < 6.0
+    assert "Narrow Guitar" in wide.suggestion and "Flip" not in wide.suggestion
+    assert stereo_finding(stereo(left, width_noise=0.05)) is None  # a normal stereo part
+
+
+def test_a_sum_at_the_ceiling_is_not_called_clipping() -> None:
+    from ai.mixing.suggest import mix_findings
+
+    target = resolve_target("streaming")
+    at_ceiling = mix_findings({"integrated_lufs": -18.0, "true_peak_dbtp": -0.95}, target)
+    assert not [s for s in at_ceiling if s.type == "headroom"]
+    (over,) = [
+        s for s in mix_findings({"integrated_lufs": -16.0, "true_peak_dbtp": -0.5}, target) if s.type == "headroom"
+    ]
+    assert over.priority == "medium" and "the mix bus clips" not in over.message
+    (clipped,) = [
+        s for s in mix_findings({"integrated_lufs": -12.0, "true_peak_dbtp": 1.2}, target) if s.type == "headroom"
+    ]
+    assert clipped.priority == "high" and "the mix bus clips" in clipped.message
