@@ -215,7 +215,7 @@ def features_from(data: dict[str, Any]) -> SharedFeatures:
     """A SharedFeatures holding the cached arrays (no signal or STFT: the key reads neither)."""
     n_frames = data["semitone_spec"].shape[1]
     return SharedFeatures(
-        y=np.broadcast_to(np.float32(0.0), (int(data["n_samples"]),)),
+        n_samples=int(data["n_samples"]),
         sr=ANALYSIS_SR,
         hop_length=HOP,
         n_fft=N_FFT,

@@ -20,7 +20,7 @@ import soxr
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.features import SharedFeatures, compute_features
+from ai.analysis.features import SharedFeatures, compute_features, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
@@ -161,7 +161,7 @@ def analyze(audio: DecodedAudio) -> AnalysisResult:
     clipped audio; raises UndecodableAudio (422) for NaN/infinite or empty samples."""
     with progress.section(0.0, 0.37, "mono mix"):  # a job's progress: shares of a 20-minute file's time
         summary = summarize_audio(audio)
-    return analyze_summary(summary)
+    return analyze_summary(summary, release_signal=True)
 
 
 def summarize_audio(audio: DecodedAudio) -> SignalSummary:
@@ -191,20 +191,27 @@ def analyze_file(source: bytes | Path, *, name: str = "audio", max_duration_s: f
     with progress.section(0.0, 0.4, "decoding"):
         summary = summarize_file(source, name=name, max_duration_s=max_duration_s)
     with progress.section(0.4, 1.0, "analysing"):
-        return analyze_summary(summary, progress_from=0.0)
+        return analyze_summary(summary, progress_from=0.0, release_signal=True)
 
 
-def analyze_summary(summary: SignalSummary, *, progress_from: float = 0.37) -> AnalysisResult:
-    """The analysis of a signal already summarised by one pass (:mod:`ai.analysis.signal_pass`)."""
+def analyze_summary(
+    summary: SignalSummary, *, progress_from: float = 0.37, release_signal: bool = False
+) -> AnalysisResult:
+    """The analysis of a signal already summarised by one pass (:mod:`ai.analysis.signal_pass`).
+    ``release_signal``: the caller needs ``summary.y`` no more; it goes after the STFT pass (peak
+    memory of a long file: the signal or the features' working arrays, not both)."""
     notes: list[str] = []
     peak_dbfs = 20.0 * math.log10(summary.peak) if summary.peak > 0 else -math.inf
     clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
     if clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
     loudness_note_at = len(notes)
-    y = summary.y
     with progress.section(progress_from, 0.7, "features"):
-        features = compute_features(y, ANALYSIS_SR)
+        spectral = spectral_pass(summary.y, ANALYSIS_SR)
+        if release_signal:
+            summary.release_signal()
+        features = finish_features(spectral)
+        del spectral
     centroid, rolloff, rms_mean = spectral_means(features)
     progress.report(0.72, "rhythm")
 

@@ -26,11 +26,12 @@ CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class SignalSummary:
     """What the analysis needs from the full-rate signal.
 
-    ``y``: np.ndarray [shape=(m,), dtype=float32]: the mono mix at ANALYSIS_SR.
+    ``y``: np.ndarray [shape=(m,), dtype=float32]: the mono mix at ANALYSIS_SR (empty once
+    :meth:`release_signal` has run).
     """
 
     y: np.ndarray
@@ -48,6 +49,11 @@ class SignalSummary:
     @property
     def duration_s(self) -> float:
         return self.n_samples / self.sample_rate
+
+    def release_signal(self) -> None:
+        """Let ``y`` go (an analysis that is its last reader calls this after its STFT pass: at 30
+        minutes it is 159 MB, which the pitch and onset stages would otherwise add to)."""
+        self.y = np.zeros(0, dtype=np.float32)
 
 
 class SignalPass:

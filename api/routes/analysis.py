@@ -44,7 +44,7 @@ _DOCS: dict[str, Any] = {
 
 
 def _analyze(summary: SignalSummary) -> dict[str, Any]:
-    return analyze_summary(summary, progress_from=0.0).to_dict()
+    return analyze_summary(summary, progress_from=0.0, release_signal=True).to_dict()
 
 
 @router.post(
