@@ -52,55 +52,70 @@ FIRST_BEAT_REACH_S = 0.02
 ONSET_N_FFT = 512
 ONSET_BLOCK_FRAMES = 4096
 """Frames of the onset STFT per block: the envelope is computed a block at a time, never from a whole
-complex STFT (at a 64-sample hop, 30 minutes of audio would be 1.3 GB of it)."""
+spectrogram (at a 64-sample hop, librosa's arrays for 30 minutes of audio come to ~1.8 GB)."""
 ONSET_TOP_DB = 80.0
-ONSET_TOP_DB_SCALE = 10.0
 ONSET_AMIN = 1e-10
+DB_SCALE = 10.0
+# librosa shifts the envelope by its lag (1) and half a frame: frame t's rise lands at t + ONSET_SHIFT.
+ONSET_SHIFT = ONSET_N_FFT // (2 * REFINE_HOP)
 
 
 def onset_envelope(mono: np.ndarray) -> np.ndarray:
     """np.ndarray [shape=(frames,)]: librosa's onset strength of ``mono`` (at REFINE_SR) at a REFINE_HOP hop,
     ``librosa.onset.onset_strength(y=mono, sr=REFINE_SR, n_fft=512, hop_length=REFINE_HOP, center=True)``,
-    the same numbers computed a block of frames at a time. Only the mel power spectrogram is held whole
-    (128 bands: 317 MB for 30 minutes, against ~1.8 GB of librosa's intermediate arrays): the dB floor
-    (80 dB under the loudest band of the whole signal) is known only after the last block."""
-    import librosa  # heavy import, only where it is needed
+    computed a block of frames at a time (equal to it within a float32 rounding of the mel projection).
 
+    librosa floors the log-mel spectrogram 80 dB under its loudest value over the whole signal, known only
+    at the end: each block is first computed with the floor of the loudest value so far, and the blocks
+    computed before the loudest one that hold a value under the final floor (silence, a quiet intro) are
+    computed again with it; the others cannot differ (their floor was the final one, or no value of theirs
+    is clamped by either floor)."""
     mono = np.asarray(mono, dtype=np.float32)
     n_frames = 1 + len(mono) // REFINE_HOP
-    pad = ONSET_N_FFT // 2  # librosa's centred frames: zeros before and after the signal
-    mel: np.ndarray | None = None
-    for start in range(0, n_frames, ONSET_BLOCK_FRAMES):
-        count = min(ONSET_BLOCK_FRAMES, n_frames - start)
-        first = start * REFINE_HOP - pad
-        stretch = np.zeros((count - 1) * REFINE_HOP + ONSET_N_FFT, dtype=np.float32)
-        lo, hi = max(first, 0), min(first + len(stretch), len(mono))
-        if hi > lo:
-            stretch[lo - first : hi - first] = mono[lo:hi]
-        block = librosa.feature.melspectrogram(
-            y=stretch, sr=REFINE_SR, n_fft=ONSET_N_FFT, hop_length=REFINE_HOP, center=False
-        )
-        if mel is None:
-            mel = np.empty((block.shape[0], n_frames), dtype=block.dtype)
-        mel[:, start : start + count] = block
-    assert mel is not None
-    # librosa.power_to_db's floor: the loudest value in dB of the whole signal, minus top_db.
-    floor = (ONSET_TOP_DB_SCALE * np.log10(np.maximum(ONSET_AMIN, mel.max(keepdims=True)))).max() - ONSET_TOP_DB
     env = np.zeros(n_frames, dtype=np.float32)
-    lag_pad = 1 + ONSET_N_FFT // (2 * REFINE_HOP)  # librosa's shift of the envelope: the lag and half a frame
-    previous: np.ndarray | None = None
+    top = -np.inf
+    computed: list[tuple[int, float, np.floating]] = []  # (block start, its lowest dB value, the floor used)
     for start in range(0, n_frames, ONSET_BLOCK_FRAMES):
-        db = ONSET_TOP_DB_SCALE * np.log10(np.maximum(ONSET_AMIN, mel[:, start : start + ONSET_BLOCK_FRAMES]))
-        db -= ONSET_TOP_DB_SCALE * np.log10(np.maximum(ONSET_AMIN, 1.0))
-        db = np.maximum(db, floor)
-        joined = db if previous is None else np.concatenate([previous, db], axis=1)
-        rise = np.maximum(0.0, joined[:, 1:] - joined[:, :-1]).mean(axis=0)
-        first_out = start + lag_pad + (0 if previous is None else -1)
-        stop = min(n_frames, first_out + len(rise))
-        if stop > first_out:
-            env[first_out:stop] = rise[: stop - first_out]
-        previous = db[:, -1:]
+        db = _log_mel(mono, start, n_frames)
+        top = max(top, float(db.max()))
+        floor = np.float32(top) - np.float32(ONSET_TOP_DB)
+        computed.append((start, float(db.min()), floor))
+        _write_rise(env, start, db, floor)
+    for start, low, used in computed:
+        if used < floor and low < floor:
+            _write_rise(env, start, _log_mel(mono, start, n_frames), floor)
     return env
+
+
+def _log_mel(mono: np.ndarray, start: int, n_frames: int) -> np.ndarray:
+    """librosa's power_to_db (ref 1, no floor) of the mel power of frames ``start - 1`` (the frame a rise
+    is measured from; none before frame 0) to the end of the block starting at ``start``."""
+    import librosa  # heavy import, only where it is needed
+
+    first_frame = max(start - 1, 0)
+    count = min(start + ONSET_BLOCK_FRAMES, n_frames) - first_frame
+    first = first_frame * REFINE_HOP - ONSET_N_FFT // 2  # librosa's centred frames: zeros around the signal
+    stretch = np.zeros((count - 1) * REFINE_HOP + ONSET_N_FFT, dtype=np.float32)
+    lo, hi = max(first, 0), min(first + len(stretch), len(mono))
+    if hi > lo:
+        stretch[lo - first : hi - first] = mono[lo:hi]
+    mel = librosa.feature.melspectrogram(
+        y=stretch, sr=REFINE_SR, n_fft=ONSET_N_FFT, hop_length=REFINE_HOP, center=False
+    )
+    db: np.ndarray = DB_SCALE * np.log10(np.maximum(ONSET_AMIN, mel))
+    db -= DB_SCALE * np.log10(np.maximum(ONSET_AMIN, 1.0))
+    return db
+
+
+def _write_rise(env: np.ndarray, start: int, db: np.ndarray, floor: np.floating) -> None:
+    """The block's rises (positive log-mel differences from the frame before, averaged over the bands),
+    with librosa's floor and shift, into ``env``."""
+    floored = np.maximum(db, floor)
+    rise = np.maximum(0.0, floored[:, 1:] - floored[:, :-1]).mean(axis=0)
+    first_out = max(start, 1) + ONSET_SHIFT  # frame t's rise; frame 0 has none
+    stop = min(env.shape[0], first_out + rise.shape[0])
+    if stop > first_out:
+        env[first_out:stop] = rise[: stop - first_out]
 
 
 def refine_beats(env: np.ndarray, beat_times: np.ndarray) -> np.ndarray:

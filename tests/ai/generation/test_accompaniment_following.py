@@ -97,3 +97,17 @@ def test_the_block_wise_onset_envelope_is_librosa_s(seconds: float) -> None:
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)  # BLAS may round a block's mel differently
     if got.size > 100:  # the quiet start sits under the floor (80 dB under the loudest band): no onsets there
         assert got.max() > 1.0 and np.count_nonzero(got[: got.size // 4]) == 0
+
+
+def test_blocks_before_the_loudest_one_get_the_final_floor() -> None:
+    """25 s far under the last 4 s (100 dB): the first blocks' own floor clamps nothing, librosa's final one
+    clamps them all (their onsets vanish); they are computed again with it."""
+    import librosa
+
+    rng = np.random.default_rng(5)
+    y = (1e-5 * rng.standard_normal(29 * REFINE_SR)).astype(np.float32)
+    y[25 * REFINE_SR :] *= np.float32(2e4)
+    expected = librosa.onset.onset_strength(y=y, sr=REFINE_SR, n_fft=512, hop_length=64, center=True)
+    got = onset_envelope(y)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+    assert np.count_nonzero(got[: 20 * REFINE_SR // 64]) == 0
