@@ -58,7 +58,7 @@ class SlowAnalysis:
         self.done_steps = 0
         self.stopped = threading.Event()
 
-    def __call__(self, summary: SignalSummary, *, progress_from: float) -> AnalysisResult:
+    def __call__(self, summary: SignalSummary, *, progress_from: float, release_signal: bool = False) -> AnalysisResult:
         try:
             for step in range(self.steps):
                 progress.report(step / self.steps, "slow step")
@@ -67,7 +67,7 @@ class SlowAnalysis:
         except progress.Cancelled:
             self.stopped.set()
             raise
-        return analyze_summary(summary, progress_from=progress_from)
+        return analyze_summary(summary, progress_from=progress_from, release_signal=release_signal)
 
 
 @pytest.fixture
