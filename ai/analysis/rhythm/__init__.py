@@ -22,8 +22,9 @@ here takes a second STFT. The method, and the submodule that holds each step:
    three or two, as its busiest beats divide (:func:`divide_slow_grid`).
 4. **Meter and downbeats** (:mod:`.meter`). How strongly the onset pattern of each beat, the chord
    changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar (three must
-   beat four by a margin); the bar phase is where chord changes, bass/kick onsets and accents line
-   up.
+   beat four by a margin); the bar phase is where chord changes, bass/kick onsets and the learned
+   downbeat activation line up, and may change inside a piece (a Viterbi path over the beats,
+   :func:`bar_positions`: irregular bars, a dropped beat).
 5. **Confidence** (:mod:`.core`). Half the pulse's clarity and regularity, half
    :func:`metrical_consistency` (how well bars of 3-4 beats explain the chord changes).
 
@@ -89,9 +90,12 @@ from ai.analysis.rhythm.meter import (
     HARMONIC_BEAT_DOMINANCE,
     HARMONIC_LEVEL_RATIO,
     HARMONIC_SPANS,
+    PHASE_SWITCH_COST,
     ChromaSums,
+    bar_positions,
     beat_division,
     dotted_pulse,
+    downbeat_indices,
     downbeat_phase,
     duple_subdivision,
     harmonic_contrast,
@@ -121,6 +125,7 @@ __all__ = [
     "DOTTED_MIN_ACF",
     "DOUBLE_MAX_BPM",
     "DOWNBEAT_WEIGHT",
+    "PHASE_SWITCH_COST",
     "FINE_WINDOW",
     "HARMONIC_BEAT_DOMINANCE",
     "HARMONIC_LEVEL_RATIO",
@@ -158,6 +163,8 @@ __all__ = [
     "detrend",
     "divide_slow_grid",
     "dotted_pulse",
+    "bar_positions",
+    "downbeat_indices",
     "downbeat_phase",
     "duple_subdivision",
     "estimate_rhythm",

@@ -31,6 +31,7 @@ from ai.analysis.rhythm.meter import (
     _top_quartile,
     beat_division,
     dotted_pulse,
+    downbeat_indices,
     downbeat_phase,
     duple_subdivision,
     harmonic_level,
@@ -309,6 +310,7 @@ def estimate_rhythm(
     # percussive music is read for a division in three.
     division = beat_division(feats) if percussive >= PERCUSSIVE_MIN else 2
     phase, _ = downbeat_phase(feats, beats_per_bar)
+    bar_feats: dict[str, np.ndarray] | None = feats  # the evidence of the final grid, None after a regrid
     if beats_per_bar == 3 and percussive >= PERCUSSIVE_MIN and dotted_pulse(low_odf, period) and beats.shape[0] >= 8:
         # Three tracked beats per bar, but the kick/bass pulse every 1.5 of them: the tracker
         # counts eighth-note pairs of a 6/8 bar (two dotted-quarter beats). Regrid on the
@@ -321,16 +323,19 @@ def estimate_rhythm(
         phase = int(round((phase - start) / 1.5))
         division = 3
         beats_per_bar, time_signature = 2, "6/8"
+        bar_feats = None
     contrast = harmonic_period(evidence.chroma_sums, beats)
     if time_signature != "6/8" and division == 3 and contrast[2.0] > max(contrast[3.0], contrast[4.0]):
         # Compound duple: beats divided in three, chords changing every two beats: 6/8. (Four
         # such beats to the bar, 12/8, stays 4/4 with beat_division 3: the same beat grid.)
         beats_per_bar, time_signature = 2, "6/8"
-        phase, _ = downbeat_phase(_beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down), 2)
+        bar_feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
+        phase, _ = downbeat_phase(bar_feats, 2)
     # The attack shift (or the grid's reach back) can put a beat on the first sample a fraction
     # of a frame before it.
     times = np.maximum(beats / frame_rate, 0.0)
-    downbeats = times[phase::beats_per_bar]
+    # The bar phase may change inside the piece (irregular bars, a dropped beat): downbeat_indices.
+    downbeats = times[phase::beats_per_bar] if bar_feats is None else times[downbeat_indices(bar_feats, beats_per_bar)]
     # Half from the pulse, half from whether the beats group into bars the way the chords do
     # (octave errors show there, not in the pulse's clarity).
     regularity = float(np.exp(-((spread / 0.1) ** 2)))

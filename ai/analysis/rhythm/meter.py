@@ -20,8 +20,22 @@ COMPOUND_FLOOR = 0.05
 notes of a fill sound well under the accent on the beat)."""
 DOTTED_MIN_ACF = 0.2
 """Autocorrelation the kick/bass pulse must reach at 1.5 beats to make a 3-beat bar a 6/8 bar."""
-DOWNBEAT_WEIGHT = 0.0
-"""Weight of the learned downbeat activation in the bar-phase evidence (the chord changes weigh 2)."""
+HARM_WEIGHT = 2.0
+LOW_WEIGHT = 1.0
+ACCENT_WEIGHT = 0.0
+DOWNBEAT_WEIGHT = 0.5
+"""Weights of the z-scored beat-level evidence in the bar phase: chord change entering the beat,
+kick/bass onset on it, onset strength (accent) on it, the learned downbeat activation near it.
+Chosen by ``bench/downbeat_dev.py`` (session 11, grid 0-3 per weight) on data/eval songs and the
+real set's tune split: the accent alone picked the right beat in 0 of 5 tune recordings (the
+snare's backbeat) and 35 of 60 renders, so it weighs 0; the activation at 0.5 with the accent
+at 0 raised the renders' downbeat F 88.7 -> 93.5 (seed 11: 87.6 -> 89.8). Before: 2, 1, 0.5, 0."""
+PHASE_SWITCH_COST = 20.0
+"""Evidence (in units of the weighted z-scores summed over downbeats) that a change of bar phase
+inside a piece must earn (:func:`downbeat_indices`): a bar of 2 beats in a 4/4 song or a beat the
+tracker dropped moves every later downbeat. 16-24 gave the same downbeat F on the rendered sets
+and the tune split (``bench/downbeat_dev.py --switch-cost``); 8 or less found phase changes that
+are not there, 32 or more found none."""
 HARMONIC_LEVEL_RATIO = 1.5
 """Chord segments of 2 (or 8) beats must explain the chroma this many times better than bars of
 3 or 4 beats before the tempo is doubled (or halved)."""
@@ -190,13 +204,65 @@ def beat_division(feats: dict[str, np.ndarray]) -> int:
     return 2
 
 
+def downbeat_evidence(feats: dict[str, np.ndarray], beats_per_bar: int) -> np.ndarray:
+    """Per-beat evidence that a bar starts on the beat [shape=(B,)]: the weighted z-scores of
+    :func:`_beat_features`' 'harm', 'low', 'accent' and 'down'. Pairs of beats (which of two
+    beats to keep when the level is halved, 6/8 bars) keep the weights 2, 1, 0.5, 0 that they were
+    tuned with; the weights above were measured on bars of 3 and 4 beats only."""
+    harm, low, accent = _zscore(feats["harm"]), _zscore(feats["low"]), _zscore(feats["accent"])
+    if beats_per_bar < 3:
+        pair: np.ndarray = 2.0 * harm + low + 0.5 * accent
+        return pair
+    evidence: np.ndarray = HARM_WEIGHT * harm + LOW_WEIGHT * low + ACCENT_WEIGHT * accent
+    if "down" in feats:
+        evidence = evidence + DOWNBEAT_WEIGHT * _zscore(feats["down"])
+    return evidence
+
+
 def downbeat_phase(feats: dict[str, np.ndarray], beats_per_bar: int) -> tuple[int, np.ndarray]:
     """Bar phase (index of the first downbeat among the beats) and the score of each phase."""
-    evidence = 2.0 * _zscore(feats["harm"]) + _zscore(feats["low"]) + 0.5 * _zscore(feats["accent"])
-    if "down" in feats and beats_per_bar >= 3:
-        evidence = evidence + DOWNBEAT_WEIGHT * _zscore(feats["down"])
+    evidence = downbeat_evidence(feats, beats_per_bar)
     scores = np.array([evidence[p::beats_per_bar].mean() for p in range(beats_per_bar)])
     return int(np.argmax(scores)), scores
+
+
+def bar_positions(evidence: np.ndarray, beats_per_bar: int, switch_cost: float | None = None) -> np.ndarray:
+    """Position of each beat in its bar (0 = downbeat) [shape=(B,)], the bar phase free to change.
+
+    Viterbi over the beats: a beat at position k is followed by one at k + 1 (mod
+    ``beats_per_bar``) for free, or by any other position for ``switch_cost`` (None:
+    PHASE_SWITCH_COST); a path earns the ``evidence`` [shape=(B,)] of the beats it calls
+    downbeats. With no change the path is the
+    constant phase of :func:`downbeat_phase` (sums instead of means). One phase for a whole piece
+    puts every downbeat after an irregular bar (a 2/4 bar in a Beatles song) or a dropped beat on
+    the wrong beat.
+    """
+    n, m = evidence.shape[0], beats_per_bar
+    cost = PHASE_SWITCH_COST if switch_cost is None else switch_cost
+    if n == 0 or m < 2:
+        return np.zeros(n, dtype=np.int64)
+    gain = np.zeros((n, m))
+    gain[:, 0] = evidence
+    score = gain[0].copy()
+    back = np.zeros((n, m), dtype=np.int64)
+    positions = np.arange(m)
+    for b in range(1, n):
+        stay = np.roll(score, 1)  # position k - 1 -> k
+        best = int(np.argmax(score))
+        jump = score[best] - cost
+        keep = stay >= jump
+        back[b] = np.where(keep, (positions - 1) % m, best)
+        score = np.where(keep, stay, jump) + gain[b]
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = int(np.argmax(score))
+    for b in range(n - 1, 0, -1):
+        path[b - 1] = back[b, path[b]]
+    return path
+
+
+def downbeat_indices(feats: dict[str, np.ndarray], beats_per_bar: int) -> np.ndarray:
+    """Indices of the beats that start a bar (:func:`bar_positions` of :func:`downbeat_evidence`)."""
+    return np.flatnonzero(bar_positions(downbeat_evidence(feats, beats_per_bar), beats_per_bar) == 0)
 
 
 @dataclass(frozen=True)
