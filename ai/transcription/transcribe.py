@@ -120,7 +120,7 @@ def transcribe_summary(
             MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
         ]
         model = MODEL_NAME
-    analysis = analyze_summary(summary)
+    analysis = analyze_summary(summary, release_signal=True)  # the notes are made: nothing reads the signal after
     grid = beat_grid(analysis.beat_times, analysis.downbeat_times, analysis.time_signature, analysis.tempo)
     if quantize is not None and notes:
         starts, ends = quantize_times(
