@@ -37,6 +37,7 @@ import numpy as np
 
 from ai.analysis.constants import BASS_MIDI_MAX, MIDI_MIN
 from ai.analysis.features import SharedFeatures, fold_chroma
+from ai.analysis.sticky_path import sticky_path
 
 logger = logging.getLogger(__name__)
 
@@ -413,23 +414,10 @@ def _segment_bounds(times: np.ndarray, frame_times: np.ndarray, duration: float)
 
 def _viterbi(log_emission: np.ndarray, self_prob: float) -> np.ndarray:
     """Most likely state path [shape=(segments,)] for log_emission [shape=(segments, states)]."""
-    n_seg, n_states = log_emission.shape
-    switch = np.log((1.0 - self_prob) / max(n_states - 1, 1))
-    stay = np.log(self_prob)
-    score = log_emission[0].copy()
-    back = np.zeros((n_seg, n_states), dtype=np.int64)
-    for t in range(1, n_seg):
-        best_prev = int(np.argmax(score))
-        from_switch = score[best_prev] + switch
-        from_stay = score + stay
-        take_stay = from_stay >= from_switch
-        back[t] = np.where(take_stay, np.arange(n_states), best_prev)
-        score = np.where(take_stay, from_stay, from_switch) + log_emission[t]
-    path = np.zeros(n_seg, dtype=np.int64)
-    path[-1] = int(np.argmax(score))
-    for t in range(n_seg - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
+    n_states = log_emission.shape[1]
+    switch = float(np.log((1.0 - self_prob) / max(n_states - 1, 1)))
+    stay = float(np.log(self_prob))
+    return sticky_path(log_emission, np.arange(n_states), keep_gain=stay, jump_gain=switch)
 
 
 def _seventh_suffix(chroma: np.ndarray, root: int, triad: str, config: ChordConfig) -> str:

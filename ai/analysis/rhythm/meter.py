@@ -11,6 +11,7 @@ import numpy as np
 
 from ai.analysis.rhythm.common import MIN_BPM, _sample
 from ai.analysis.rhythm.tempo import _interp, _peak_picked_acf
+from ai.analysis.sticky_path import sticky_path
 
 COMPOUND_RATIO = 3.0
 """Onsets on the beat's thirds must be this many times stronger than on its halves and quarters
@@ -242,22 +243,8 @@ def bar_positions(evidence: np.ndarray, beats_per_bar: int, switch_cost: float |
     if n == 0 or m < 2:
         return np.zeros(n, dtype=np.int64)
     gain = np.zeros((n, m))
-    gain[:, 0] = evidence
-    score = gain[0].copy()
-    back = np.zeros((n, m), dtype=np.int64)
-    positions = np.arange(m)
-    for b in range(1, n):
-        stay = np.roll(score, 1)  # position k - 1 -> k
-        best = int(np.argmax(score))
-        jump = score[best] - cost
-        keep = stay >= jump
-        back[b] = np.where(keep, (positions - 1) % m, best)
-        score = np.where(keep, stay, jump) + gain[b]
-    path = np.empty(n, dtype=np.int64)
-    path[-1] = int(np.argmax(score))
-    for b in range(n - 1, 0, -1):
-        path[b - 1] = back[b, path[b]]
-    return path
+    gain[:, 0] = evidence  # position 0 is the downbeat
+    return sticky_path(gain, (np.arange(m) - 1) % m, keep_gain=0.0, jump_gain=-cost)
 
 
 def downbeat_indices(feats: dict[str, np.ndarray], beats_per_bar: int) -> np.ndarray:
