@@ -12,6 +12,10 @@ that over grooves), the accent at each 16th relative to that level, and the hit-
 within a groove (see :func:`_class_table`). ``default`` pools every training groove. MMA's volumes are written per hit by the groove's author
 (accents, ghost notes) and varied per hit by its ``RVolume``; both are what the table keeps.
 
+Beside the tables, ``habits`` (:func:`_habit_summary`): per style and meter, how many grooves play
+ghost notes, how soft the others' softest hit is, how often a kick falls on the downbeat (read by
+``ai.generation.drum_habits``).
+
 The model is plain JSON read by ``ai.generation.dynamics``; its card is models/groove_dynamics.md.
 """
 
@@ -33,6 +37,9 @@ STEPS_PER_BEAT = 4  # 16ths of a quarter note
 TRIPLET_TOLERANCE = 0.05  # beats: how close to 1/3 or 2/3 of a beat an onset is a triplet position
 # Engine styles without an MMA counterpart borrow another's table (MMA has no metal grooves).
 BORROWED = {"metal": "rock"}
+GHOST_RATIO = 0.55  # a hit softer than this share of its class's loudest in the groove is a ghost
+HABIT_BARS = 8  # the habits are read from a groove's first bars, as bench/groove_quality.py reads MMA
+FLOOR_PERCENTILE = 10  # the ghost floor: this percentile of the non-ghosting grooves' softest/loudest
 
 
 # The instrument groups a drum clip's style is told by (bench/groove_quality.py, training.primers).
@@ -131,6 +138,48 @@ def _ride_with_hat(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> 
     return len({bar for bar, _ in hits["ride"] & hits["closed_hat"]}), rendering.bars
 
 
+def _habits(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> dict[str, float] | None:
+    """A groove's ghost and downbeat habits over its first HABIT_BARS bars: whether any hit is a
+    ghost (softer than GHOST_RATIO of its class's loudest), its softest hit over its class's
+    loudest, its bars, and the bars with a kick (and with a kick and a snare) on the downbeat."""
+    beat = 60.0 / rendering.tempo
+    bar_beats = rendering.numerator * 4.0 / rendering.denominator
+    hits: list[tuple[str, int, int, int]] = []  # class, bar, 16th, velocity
+    for note in mma_corpus.drum_sequence(rendering).notes:
+        name = classes.get(int(note.pitch))
+        beats = note.start_time / beat
+        bar = int(np.floor(beats / bar_beats + 1e-6))
+        if name is not None and bar < HABIT_BARS:
+            hits.append((name, bar, grid_step(beats - bar * bar_beats), int(note.velocity)))
+    if not hits:
+        return None
+    loudest: dict[str, int] = defaultdict(int)
+    for name, _bar, _step, velocity in hits:
+        loudest[name] = max(loudest[name], velocity)
+    softest = min(velocity / loudest[name] for name, _bar, _step, velocity in hits if loudest[name] > 0)
+    bars = min(HABIT_BARS, rendering.bars)
+    on_one = {(name, bar) for name, bar, step, _ in hits if step == 0}
+    kick = sum((("kick", b) in on_one) for b in range(bars))
+    both = sum((("kick", b) in on_one and ("snare", b) in on_one) for b in range(bars))
+    return {"ghost": float(softest < GHOST_RATIO), "softest": softest, "bars": bars, "kick": kick, "both": both}
+
+
+def _habit_summary(grooves: list[dict[str, float]]) -> dict[str, float]:
+    """A style's habits from its grooves' (see :func:`_habits`): ``ghost_share``, the share of
+    grooves with a ghost; ``ghost_floor``, the FLOOR_PERCENTILE-th percentile of the softest hit
+    over its class's loudest among the grooves without one; ``downbeat_kick`` and
+    ``downbeat_kick_snare``, the share of bars with a kick (and with kick and snare) on the one."""
+    clean = [g["softest"] for g in grooves if not g["ghost"]]
+    bars = sum(g["bars"] for g in grooves)
+    return {
+        "grooves": len(grooves),
+        "ghost_share": round(float(np.mean([g["ghost"] for g in grooves])), 3),
+        "ghost_floor": round(float(np.percentile(clean, FLOOR_PERCENTILE)), 3) if clean else GHOST_RATIO,
+        "downbeat_kick": round(sum(g["kick"] for g in grooves) / bars, 3) if bars else 0.0,
+        "downbeat_kick_snare": round(sum(g["both"] for g in grooves) / bars, 3) if bars else 0.0,
+    }
+
+
 def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     """The model dict (see the module doc) from the training renderings."""
     classes = drum_classes()
@@ -143,6 +192,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     used: dict[str, set[str]] = defaultdict(set)
     steps_of: dict[str, int] = {}
     ride_hat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    habits: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     count = 0
     for rendering in renderings:
         if rendering.heldout:
@@ -157,7 +207,10 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
         for name, step, velocity in hits:
             by_class[name][step].append(velocity)
         together, bars = _ride_with_hat(rendering, classes)
+        habit = _habits(rendering, classes)
         for target in ("default", *engine_styles.get(rendering.style, [])):
+            if habit is not None:
+                habits[(target, meter)].append(habit)
             used[target].add(rendering.style)
             ride_hat[target][0] += together
             ride_hat[target][1] += bars
@@ -166,7 +219,12 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     tables: dict[str, dict[str, dict[str, dict]]] = {}
     for (style, meter, name), grooves in sorted(per_groove.items()):
         tables.setdefault(style, {}).setdefault(meter, {})[name] = _class_table(grooves, steps_of[meter])
+    habit_tables: dict[str, dict[str, dict[str, float]]] = {}
+    for (style, meter), grooves in sorted(habits.items()):
+        habit_tables.setdefault(style, {})[meter] = _habit_summary(grooves)
     for style, source in BORROWED.items():
+        if source in habit_tables and style not in habit_tables:
+            habit_tables[style] = habit_tables[source]
         if source in tables and style not in tables:
             tables[style] = tables[source]
             used[style] = used[source]
@@ -181,6 +239,9 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
         "drum_classes": {str(pitch): name for pitch, name in sorted(classes.items())},
         # the share of bars in which ride and closed hi-hat strike the same 16th, per style
         "ride_with_hat": {style: round(t / b, 3) for style, (t, b) in sorted(ride_hat.items()) if b},
+        # per style and meter: how many grooves play ghost notes, how soft the others' softest hit
+        # is, and how often a kick (and a kick with a snare) falls on the downbeat (_habit_summary)
+        "habits": habit_tables,
     }
 
 

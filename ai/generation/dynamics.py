@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ai.generation.base import GenerationRequest, Note
+from ai.generation.drum_habits import DrumHabits
 from ai.generation.feel import pulse_groups
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,16 @@ class GrooveDynamics:
             raise ValueError("groove dynamics model has no default table")
         # GM drum pitch -> class (Magenta's nine drum classes, as the tables were fitted).
         self._drum_class = {int(pitch): str(name) for pitch, name in model["drum_classes"].items()}
+        self._habits: dict[tuple[str, str], DrumHabits] = {
+            (style, meter): DrumHabits(
+                float(h["ghost_share"]),
+                float(h["ghost_floor"]),
+                float(h["downbeat_kick"]),
+                float(h["downbeat_kick_snare"]),
+            )
+            for style, meters in model.get("habits", {}).items()
+            for meter, h in meters.items()
+        }
 
     @classmethod
     def load(cls, path: Path) -> GrooveDynamics:
@@ -122,6 +133,25 @@ class GrooveDynamics:
         16th (MMA's grooves), or None when the model does not say."""
         found = self._ride_with_hat.get(style or "default")
         return found if found is not None else self._ride_with_hat.get("default")
+
+    @property
+    def drum_class(self) -> dict[int, str]:
+        """GM drum pitch -> the drum class the tables were fitted with."""
+        return self._drum_class
+
+    def habits(self, style: str | None, beats_per_bar: int, beat_unit: int) -> DrumHabits | None:
+        """The ghost-note and downbeat habits of the style's drummers (else the pooled ones) in
+        this meter, or None where MMA plays no groove in it (see ai.generation.drum_habits)."""
+        meter = f"{beats_per_bar}/{beat_unit}"
+        return self._habits.get((style or "default", meter)) or self._habits.get(("default", meter))
+
+    def kick_velocity(self, style: str | None, beats_per_bar: int, beat_unit: int) -> int:
+        """The style's kick on the downbeat: its level plus the accent there (64 without a table)."""
+        found = self.table(style or "default", beats_per_bar, beat_unit, "kick")
+        if found is None:
+            return 64
+        cell = self.cell(found[0], found[1], 0, pulse_groups(beats_per_bar, beat_unit))
+        return int(np.clip(round(found[0].level + (cell.accent if cell else 0.0)), 1, 127))
 
     @property
     def styles(self) -> list[str]:

@@ -45,6 +45,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
+  After the fills, the style's drummers' habits (:mod:`ai.generation.drum_habits`): ghost notes
+  only as often as MMA's grooves of the style play them, a kick on a bar's weak one.
 * swing / microtiming / humanize: :func:`ai.generation.feel.swing_notes`, the drums' learned offsets
   (:mod:`ai.generation.microtiming`, ``microtiming`` > 0) and :func:`ai.generation.feel.humanize`
   on the continuation.
@@ -84,6 +86,7 @@ from ai.generation.base import (
     GeneratorRegistry,
     Note,
 )
+from ai.generation.drum_habits import anchor_downbeats, lift_ghosts
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
@@ -635,6 +638,7 @@ class MagentaGenerator(Generator):
                 temperature=request.temperature,
                 rng=np.random.default_rng([_seed(request.seed), 4]),
             )
+            notes = self._drum_habits(notes, request, style_key, offset=layout.primer_out)
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         timing = timing_for(request, self.timing)
@@ -684,6 +688,31 @@ class MagentaGenerator(Generator):
         if timing is not None:
             extra["microtiming_style"] = timing.table_style(style_key)
         return GeneratedClip.continuing(request, notes, model=self.name, end=end, extra=extra)
+
+    def _drum_habits(
+        self, notes: list[Note], request: GenerationRequest, style: str | None, *, offset: float
+    ) -> list[Note]:
+        """The style's drummers' ghost-note and downbeat habits (ai.generation.drum_habits) on a
+        finished groove: ghosts only as often as the style plays them, the one marked."""
+        if self.dynamics is None:
+            return notes
+        habits = self.dynamics.habits(style, request.beats_per_bar, request.beat_unit)
+        if habits is None:
+            return notes
+        classes = self.dynamics.drum_class
+        notes = lift_ghosts(
+            notes, habits, classes=classes, offset=offset, rng=np.random.default_rng([_seed(request.seed), 9])
+        )
+        return anchor_downbeats(  # after the ghosts: it weighs the bar's final loudness
+            notes,
+            habits,
+            classes=classes,
+            bar_seconds=request.bar_seconds,
+            pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+            offset=offset,
+            bars=request.bars,
+            kick_velocity=self.dynamics.kick_velocity(style, request.beats_per_bar, request.beat_unit),
+        )
 
     def _steps_per_quarter(self) -> int:
         return int(getattr(self._config, "steps_per_quarter", 4) or 4)

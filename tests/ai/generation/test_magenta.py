@@ -510,3 +510,33 @@ def test_style_primer_file_is_read(tmp_path: Path) -> None:
     assert len(styles["jazz"]) == 2  # swing pools with jazz, as the engine names styles
     assert styles["rock"][0].beats == 8.0 and styles["rock"][0].notes[1] == (38, 4.0, 4.25, 90)
     assert styles["waltz"][0].beats_per_bar == 3 and styles["waltz"][0].beats == 6.0
+
+
+def test_waltz_drums_mark_the_one_and_play_no_ghosts(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """The drummers' habits (ai.generation.drum_habits) on the Magenta path: MMA's training
+    waltzes play no ghost notes and kick on the one, so no hit of a waltz clip is softer than 55 %
+    of its drum's loudest and a bar without a kick on the one is not weaker there than on its beats."""
+    generator = _for_part(shipped[1], "drums")[0]
+    if "waltz" not in generator.style_primers or generator.dynamics is None:
+        pytest.skip("no waltz primers or velocity tables shipped")
+    classes = generator.dynamics.drum_class
+    margins = []  # the one's summed velocity over its pulses' mean, in bars without a kick on it
+    for seed in range(6):
+        clip = generator.generate(
+            _request("drums", bars=8, seed=seed, style="waltz", beats_per_bar=3, humanize=0.0, swing=0.0)
+        )
+        loudest: Counter[str] = Counter()
+        for n in clip.notes:
+            loudest[classes.get(n.pitch, "")] = max(loudest[classes.get(n.pitch, "")], n.velocity)
+        assert all(n.velocity >= 0.55 * loudest[classes.get(n.pitch, "")] for n in clip.notes), seed
+        summed: Counter[tuple[int, int]] = Counter()
+        kicked = set()
+        for n in clip.notes:
+            step = int(round(n.start / 0.125))  # 120 bpm 16ths
+            summed[(step // 12, step % 12)] += n.velocity
+            if step % 12 == 0 and classes.get(n.pitch) == "kick":
+                kicked.add(step // 12)
+        margins += [summed[(b, 0)] - (summed[(b, 4)] + summed[(b, 8)]) / 2 for b in range(8) if b not in kicked]
+    assert np.mean(margins) >= 0  # a weaker one got a kick (copies of a bar are judged together)
