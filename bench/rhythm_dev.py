@@ -8,6 +8,8 @@ before 5 s are ignored, as mir_eval.beat.evaluate does. Features can be cached (
 that rhythm-only changes re-score in seconds.
 
 Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--subset songs] [--clip] [-v] [--no-net]
+       bench/rhythm_dev.py --dataset data/real --split tune [--cache DIR] [-v]   (the real set's beat-annotated
+       main items of one side of bench/real_split.py's split; the clips under 6 s apart, not scored)
        bench/rhythm_dev.py --corpus data/real_train2@hold [--no-net]   (held-out augmented renders)
        bench/rhythm_dev.py --speed bench/out/speed_3min.wav   (warm time of estimate_rhythm alone)
 """
@@ -102,7 +104,8 @@ def score_subset(
             est_db = mir_eval.beat.trim_beats(est_db)
             row["downbeat_f"] = mir_eval.beat.f_measure(ref_db, est_db)
         if item.get("meter"):
-            row["meter"] = res.time_signature == item["meter"]
+            meter = item["meter"]  # "3/4" in the rendered sets, beats per bar (3) in the real set
+            row["meter"] = res.time_signature == meter if isinstance(meter, str) else res.beats_per_bar == int(meter)
         rows.append(row)
         if verbose:
             extra = f" db {row.get('downbeat_f', float('nan')):.2f}"
@@ -158,6 +161,9 @@ def main() -> None:
         help="score a training corpus instead (training.real_corpus format; FOLDER@hold: its held-out quarter)",
     )
     parser.add_argument("--no-net", action="store_true", help="track the spectral flux alone (no beat network)")
+    parser.add_argument(
+        "--split", choices=("all", "tune", "heldout"), default=None, help="real set (data/real): one side"
+    )
     args = parser.parse_args()
     if args.speed is not None:
         speed(args.speed)
@@ -170,6 +176,22 @@ def main() -> None:
             print(f"== {spec}")
             res = score_subset(folder, args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net)
             print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
+        return
+    if (args.dataset / "ground_truth.json").exists():
+        # The real set's format: one list, the audio in audio/, items annotated for some measures.
+        from bench.real_split import in_split, is_tiny
+
+        items = json.loads((args.dataset / "ground_truth.json").read_text())
+        truth = [
+            t
+            for t in items
+            if t.get("beats_s") and t.get("bpm") and not is_tiny(t) and in_split(t, args.split or "all")
+        ]
+        print(f"== {args.dataset.name} ({args.split or 'all'}, {len(truth)} beat-annotated items)")
+        res = score_subset(
+            args.dataset / "audio", args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net
+        )
+        print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
         return
     folders = sorted(p.parent for p in args.dataset.glob("*/ground_truth.json"))
     if args.subset:

@@ -19,7 +19,10 @@ here takes a second STFT. The method, and the submodule that holds each step:
    **Learned metrical level** (:mod:`.level`): the rules' grid and its relatives (x2, /2, x3, /3,
    x3/2, x2/3, x4/3, x3/4) are scored by the boosted trees of models/metrical_level.json
    (:mod:`ai.analysis.level_model`). A final beat slower than SLOW_TACTUS_BPM (50) is divided in
-   three or two, as its busiest beats divide (:func:`divide_slow_grid`).
+   three or two, as its busiest beats divide (:func:`divide_slow_grid`). Last, the grid follows a
+   tempo that moves (:func:`follow_tempo`): a second dynamic programme over (beat frame, interval
+   to the previous beat), whose interval may change from beat to beat at a cost, tracks the
+   learned activation; each grid beat moves to that chain's beat within a quarter period of it.
 4. **Meter and downbeats** (:mod:`.meter`). How strongly the onset pattern of each beat, the chord
    changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar (three must
    beat four by a margin); the bar phase is where chord changes, bass/kick onsets and the learned
@@ -42,7 +45,7 @@ constant is read from the submodule that defines it, so patch it there (e.g.
 from __future__ import annotations
 
 from ai.analysis.rhythm import beats, common, core, level, meter, onsets, tempo
-from ai.analysis.rhythm.beats import HEAD_BEAT_FRAMES, TIGHTNESS
+from ai.analysis.rhythm.beats import HEAD_BEAT_FRAMES, TEMPO_CHANGE, TEMPO_PULL, TIGHTNESS, follow_tempo
 from ai.analysis.rhythm.common import (
     MAX_BPM,
     MIN_BPM,
@@ -146,6 +149,8 @@ __all__ = [
     "PRIOR_OCTAVES",
     "SLOW_TACTUS_BPM",
     "SUSTAINED_PRIOR_BPM",
+    "TEMPO_CHANGE",
+    "TEMPO_PULL",
     "TIGHTNESS",
     "TRIPLE_MARGIN",
     "ChromaSums",
@@ -168,6 +173,7 @@ __all__ = [
     "downbeat_phase",
     "duple_subdivision",
     "estimate_rhythm",
+    "follow_tempo",
     "harmonic_contrast",
     "harmonic_level",
     "harmonic_period",

@@ -12,7 +12,7 @@ import numpy as np
 
 from ai.analysis.beat_net import Activations, BeatNet, BeatNetEnsemble, beat_activations, shipped_beat_net
 from ai.analysis.level_model import LevelModel
-from ai.analysis.rhythm.beats import _fill_grid, _refine_period, _sounding, _sustained, _track
+from ai.analysis.rhythm.beats import _fill_grid, _refine_period, _sounding, _sustained, _track, follow_tempo
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, TRIPLE_MARGIN, _spread
 from ai.analysis.rhythm.level import (
     PulseEvidence,
@@ -47,6 +47,11 @@ if TYPE_CHECKING:
 
 LOW_WEIGHT = 2.0
 """Weight of the kick/bass onset envelope added to the detection function for beat tracking."""
+FOLLOW_LOW_WEIGHT = 0.5
+"""Weight of the kick/bass onset envelope when the final grid follows the tempo
+(:func:`follow_tempo`): the learned activation is the better guide to where each beat falls (at
+LOW_WEIGHT the real tune split's beat F gained 1.8 points instead of 3.5, the chorales lost 0.8
+instead of gaining 0.9; the beats sit ~8 ms earlier on real recordings than at LOW_WEIGHT)."""
 OFFBEAT_RATIO = 1.5
 """The beats are moved by half a period when the strongest chord changes between them are this
 many times stronger than those on them."""
@@ -295,6 +300,13 @@ def estimate_rhythm(
     feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     if 60.0 * frame_rate / period < SLOW_TACTUS_BPM and beats.shape[0] >= 8:
         beats, period, spread = divide_slow_grid(beats, feats)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
+    if down is not None:
+        # The level and phase are chosen on a grid at one period; each of its beats now moves to
+        # where a chain whose tempo may move puts it (rubato, a ritardando, a band that speeds up).
+        # Only on the learned activation: the flux-only path was not measured with it.
+        follow_score = evidence.beat_score + (FOLLOW_LOW_WEIGHT - LOW_WEIGHT) * low_odf
+        beats = follow_tempo(follow_score, beats, period)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     tempo = 60.0 * frame_rate / period
     if percussive < PERCUSSIVE_MIN and down is None:
