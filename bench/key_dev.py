@@ -3,7 +3,7 @@
 
 Usage:
     .venv/bin/python bench/key_dev.py [--sets real,chorales,songs,songs11,dist,dist11,train]
-        [--anchors] [--verbose] [--limit N] [--refresh]
+        [--anchors] [--verbose] [--limit N] [--refresh] [--excerpts]
     .venv/bin/python bench/key_dev.py --make-distorted     # builds data/key_dist*/songs once
 
 Sets (each scored with mir_eval's MIREX weighted key score; 1 same, 0.5 fifth, 0.3 relative,
@@ -16,6 +16,9 @@ Sets (each scored with mir_eval's MIREX weighted key score; 1 same, 0.5 fifth, 0
   dist      data/key_dist/songs: data/eval/songs through pedalboard's Distortion (drive 20-40 dB,
             then a low-pass "cabinet" and peak normalisation), built by --make-distorted;
             dist11 the same from data/eval_seed11/songs.
+  --excerpts adds, for each rendered set, a row on the middle of every item (30-75 % of its
+            frames, the features and chords cut there: no refresh needed): a clip that opens and
+            closes wherever the cut fell, as the real recordings' excerpts do.
   train     data/real_train (or data/real_train_small; training.real_corpus): 440 ~30 s excerpts
             of MMA grooves (several soundfonts, rock progressions with distortion guitars,
             production chain, noise, MP3) and Bach chorales. The partial subtraction's fraction
@@ -73,6 +76,8 @@ SETS: dict[str, Path] = {
 DEFAULT_SETS = ("real", "chorales", "songs", "songs11", "dist", "dist11")
 DISTORTED_FROM = {"dist": "songs", "dist11": "songs11"}
 ESSENTIA_PROFILES = ("bgate", "edma", "temperley")
+EXCERPT = (0.3, 0.75)
+"""The middle of a rendered item that --excerpts scores (fractions of its frames)."""
 KINDS = ("same", "fifth", "relative", "parallel", "other", "none")
 
 
@@ -234,6 +239,38 @@ def features_from(data: dict[str, Any]) -> SharedFeatures:
     )
 
 
+def excerpt(item: Item, start: float = EXCERPT[0], end: float = EXCERPT[1]) -> Item:
+    """The item cut to the fractions ``start``-``end`` of its frames: features and chords alike."""
+    f = item.features
+    n = f.semitone_spec.shape[1]
+    a, b = int(start * n), int(end * n)
+    t0, t1 = a / f.frame_rate, b / f.frame_rate
+    features = SharedFeatures(
+        n_samples=(b - a) * HOP,
+        sr=f.sr,
+        hop_length=f.hop_length,
+        n_fft=f.n_fft,
+        mel=f.mel[:, a:b],
+        freqs=f.freqs,
+        frame_times=f.frame_times[: b - a],
+        onset_env=f.onset_env[a:b],
+        low_onset_env=f.low_onset_env[a:b],
+        chroma=f.chroma,
+        bass_chroma=f.bass_chroma,
+        semitone_spec=f.semitone_spec[:, a:b],
+        tuning_cents=f.tuning_cents,
+        rms=f.rms[a:b],
+        spectral_centroid=f.spectral_centroid[a:b],
+        spectral_rolloff=f.spectral_rolloff[a:b],
+    )
+    chords = [
+        tonal.ChordSegment(max(c.start, t0) - t0, min(c.end, t1) - t0, c.label)
+        for c in item.chords
+        if c.end > t0 and c.start < t1
+    ]
+    return Item(item.file, item.path, item.key, item.group + "_middle", features, chords, item.anchors, item.meta)
+
+
 def load_set(name: str, *, anchors: bool, limit: int | None = None, refresh: bool = False) -> list[Item]:
     truths = truths_of(name)[:limit]
     items = []
@@ -343,6 +380,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--verbose", "-v", action="store_true")
     parser.add_argument("--refresh", action="store_true", help="recompute the cached features and chords")
+    parser.add_argument("--excerpts", action="store_true", help="also score the middle of every rendered item")
     args = parser.parse_args()
     if args.make_distorted:
         for target, source in DISTORTED_FROM.items():
@@ -358,6 +396,8 @@ def main() -> None:
             groups = {g: [it for it in items if it.group == g] for g in ("tune", "tiny", "heldout")}
         else:
             groups = {name: items}
+            if args.excerpts and not args.anchors:  # the anchors read the whole file
+                groups[f"{name} mid"] = [excerpt(it) for it in items]
         table(f"{name} ({set_folder(name).relative_to(ROOT)})", groups, rows, args.verbose)
 
 

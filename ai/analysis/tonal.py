@@ -109,13 +109,17 @@ class KeyConfig:
     relative_gap: float = 0.5
     """Relative keys (same pitch content) whose correlations differ by less than this are decided
     by the chords that open and close the piece (see :func:`refine_relative_key`)."""
-    piece_end_db: float | None = -20.0
+    piece_end_db: float | None = -40.0
     """The opening and closing chords decide between relative keys only when the clip ends like a
     piece: the quietest frame of its last ``piece_end_s`` lies at least this far (dB) below the
     clip's median frame RMS. Excerpts cut out of a song (the training corpus: median -3 dB, 90 %
     above -11 dB) do not; renders (90 % below -53 dB) and recordings that end in a final chord's
-    decay or a fade do (-15 and -30 dB scored alike). None: the chords always decide (the
-    estimator before issue 11)."""
+    decay or a fade do (real tune split: -44 dB and below). A rest inside a groove dips
+    too: the middle halves of the rendered songs end 20-30 dB down in a tenth to a quarter of
+    them (real excerpts: -27 to -29 dB and above), so -20 dB (session 7) let those decide by chords
+    that neither open nor close anything; -40 dB sits in the gap (bench/key_dev.py --excerpts:
+    songs / seed-11 songs / seed-11 distorted middles 85.8 / 79.3 / 78.8 -> 88.2 / 81.7 / 80.0,
+    whole renders unchanged). None: the chords always decide (the estimator before issue 11)."""
     piece_end_s: float = 0.5
     min_contrast: float = 0.08
     full_contrast: float = 0.25

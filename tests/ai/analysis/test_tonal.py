@@ -252,3 +252,15 @@ def test_the_opening_and_closing_chords_do_not_decide_for_an_excerpt() -> None:
     assert not profile.ends_like_a_piece
     segments = estimate_chords(excerpt, beat_times=beats[beats < cut / SR], downbeat_times=downbeats)
     assert refine_relative_key(profile, segments) is profile
+
+
+def test_a_rest_inside_a_groove_is_not_the_end_of_a_piece() -> None:
+    # A cut in the middle of a song can fall just after a rest whose frames dip 30 dB for a
+    # tenth of a second before the band plays on; a piece's last chord decays much further.
+    frame_rate = 43.07
+    music = np.full(400, 0.1)
+    rest = np.concatenate([music, np.full(4, 0.1 * 10 ** (-30 / 20)), np.full(16, 0.1)])
+    assert not ends_like_a_piece(rest, frame_rate)
+    assert ends_like_a_piece(rest, frame_rate, KeyConfig(piece_end_db=-20.0))  # session 7's threshold
+    decay = np.concatenate([music, np.geomspace(0.1, 0.1 * 10 ** (-50 / 20), 30)])
+    assert ends_like_a_piece(decay, frame_rate)
