@@ -18,8 +18,10 @@ here takes a second STFT. The method, and the submodule that holds each step:
    percussive music chord segments of 8 or 2 beats that beat bars of 3-4 halve or double it.
    **Learned metrical level** (:mod:`.level`): the rules' grid and its relatives (x2, /2, x3, /3,
    x3/2, x2/3, x4/3, x3/4) are scored by the boosted trees of models/metrical_level.json
-   (:mod:`ai.analysis.level_model`). A final beat slower than SLOW_TACTUS_BPM (50) is divided in
-   three or two, as its busiest beats divide (:func:`divide_slow_grid`). Last, the grid follows a
+   (:mod:`ai.analysis.level_model`). A grid slower than 75 BPM whose beats sound in three even,
+   nearly equal parts counts the bars of a fast waltz and is tripled (:func:`bars_of_three`). A
+   final beat slower than SLOW_TACTUS_BPM (50) is divided in three or two, as its busiest beats
+   divide (:func:`divide_slow_grid`). Last, the grid follows a
    tempo that moves (:func:`follow_tempo`): a second dynamic programme over (beat frame, interval
    to the previous beat), whose interval may change from beat to beat at a cost, tracks the
    learned activation; each grid beat moves to that chain's beat within a quarter period of it.
@@ -71,11 +73,13 @@ from ai.analysis.rhythm.core import (
     track_pulse,
 )
 from ai.analysis.rhythm.level import (
+    BAR_OF_THREE_BPM,
     LEVEL_CANDIDATES,
     LEVEL_FEATURES,
     LEVEL_SPANS,
     LevelCandidate,
     PulseEvidence,
+    bars_of_three,
     choose_level,
     describe_shipped_level_model,
     level_candidates,
@@ -121,6 +125,7 @@ from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 
 __all__ = [
     "ALTERNATION_MIN",
+    "BAR_OF_THREE_BPM",
     "BUSY_SHARE",
     "COMPOUND_FLOOR",
     "COMPOUND_RATIO",
@@ -158,6 +163,7 @@ __all__ = [
     "PulseEvidence",
     "RhythmResult",
     "attack_shift",
+    "bars_of_three",
     "beat_detection_function",
     "beat_division",
     "beats",

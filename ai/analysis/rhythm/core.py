@@ -17,6 +17,7 @@ from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, TRIPLE_M
 from ai.analysis.rhythm.level import (
     PulseEvidence,
     _nested,
+    bars_of_three,
     choose_level,
     level_candidates,
     level_model_serves,
@@ -298,6 +299,12 @@ def estimate_rhythm(
     bpms, posterior, strength = evidence.bpms, evidence.posterior, evidence.strength
     down = evidence.downbeat
     feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
+    if bars_of_three(feats, 60.0 * frame_rate / period):
+        # A fast waltz counted in bars (expressive piano, a song in 3 read at 66 for 197): the
+        # beat is the bar's quarter note.
+        beats = _nested(beats, 3.0, feats)
+        period, spread = _refine_period(beats)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     if 60.0 * frame_rate / period < SLOW_TACTUS_BPM and beats.shape[0] >= 8:
         beats, period, spread = divide_slow_grid(beats, feats)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)

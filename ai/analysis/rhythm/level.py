@@ -134,6 +134,28 @@ def _divisions(pattern: np.ndarray) -> tuple[float, float, float]:
     return in_two, in_three, in_four
 
 
+BAR_OF_THREE_BPM = 75.0
+"""A grid slower than this may be the bars of a fast waltz counted as beats (:func:`bars_of_three`;
+tripled, at most 225 BPM: a quarter note that people still tap)."""
+BAR_OF_THREE_FLOOR = -0.5
+"""The beat's thirds must sound at least exp(-0.5) ~ 0.6 as strongly as the beat itself (log ratio,
+:func:`_divisions`)."""
+BAR_OF_THREE_MARGIN = 0.5
+"""... and exp(0.5) ~ 1.6 times as strongly as its halves and quarters."""
+
+
+def bars_of_three(feats: dict[str, np.ndarray], tempo: float) -> bool:
+    """Whether a slow grid (``tempo`` BPM below BAR_OF_THREE_BPM) counts the bars of a waltz: each of
+    its beats sounds in three even parts nearly as strong as the beat (oom-pah-pah: the three
+    quarter notes of the bar), clearly more than on its halves and quarters. A slow beat that
+    divides in three (a triplet feel, a slow 6/8) sounds its subdivision softer than the beat, and a
+    chorale's beat divides in two. ``feats`` from :func:`_beat_features` on the grid."""
+    if tempo >= BAR_OF_THREE_BPM or feats["pattern"].shape[0] < 8:
+        return False
+    in_two, in_three, in_four = _divisions(feats["pattern"][:, :_SUBDIV])
+    return in_three >= BAR_OF_THREE_FLOOR and in_three >= max(in_two, in_four) + BAR_OF_THREE_MARGIN
+
+
 def _candidate_features(
     evidence: PulseEvidence, beats: np.ndarray, period: float, spread: float, factor: float
 ) -> np.ndarray:
