@@ -68,11 +68,20 @@ def main() -> None:
                         ),
                         lambda: client.post(
                             "/api/v1/generate/bassline",
-                            data={"style": "funk", "key": "D", "scale": "minor", "bars": "8", "tempo": "96", "seed": "1"},
+                            data={
+                                "style": "funk",
+                                "key": "D",
+                                "scale": "minor",
+                                "bars": "8",
+                                "tempo": "96",
+                                "seed": "1",
+                            },
                         ),
                     ),
                     "drums, 2 bars": (
-                        lambda: client.post("/api/v1/command", data={"text": "drums, hip hop, 90 bpm, two bars", "seed": "1"}),
+                        lambda: client.post(
+                            "/api/v1/command", data={"text": "drums, hip hop, 90 bpm, two bars", "seed": "1"}
+                        ),
                         lambda: client.post(
                             "/api/v1/generate/midi", data={"style": "hip-hop", "tempo": "90", "bars": "2", "seed": "1"}
                         ),
@@ -88,7 +97,9 @@ def main() -> None:
                         lambda: client.post("/api/v1/core/transport/play"),
                     ),
                 }
-                print(f"{'action':26} {'endpoint ms (median, p90)':>26} {'command ms (median, p90)':>26} {'extra ms':>9}")
+                print(
+                    f"{'action':26} {'endpoint ms (median, p90)':>26} {'command ms (median, p90)':>26} {'extra ms':>9}"
+                )
                 for name, (command, endpoint) in pairs.items():
                     timed(command), timed(endpoint)  # warm both paths
                     said, direct = [], []

@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How long a generation request waits for bundles still loading at start-up."
     )
     load_magenta: bool = Field(True, description="Load Magenta bundles from models_dir at start-up.")
-    mcp: bool = Field(True, description="Serve the MCP tools at /mcp (off for one-shot commands: saves ~0.5 s of start-up).")
+    mcp: bool = Field(
+        True, description="Serve the MCP tools at /mcp (off for one-shot commands: saves ~0.5 s of start-up)."
+    )
 
     jobs_max_queued: int = Field(
         256,

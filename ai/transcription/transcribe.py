@@ -152,9 +152,7 @@ def describe_transcription_models() -> list[dict[str, Any]]:
     from ai.transcription import drums, pitched
 
     spec = importlib.util.find_spec("basic_pitch")
-    onnx = (
-        Path(spec.origin).parent / "saved_models" / "icassp_2022" / "nmp.onnx" if spec and spec.origin else None
-    )
+    onnx = Path(spec.origin).parent / "saved_models" / "icassp_2022" / "nmp.onnx" if spec and spec.origin else None
     runtime = importlib.util.find_spec("onnxruntime") is not None
     pitched_entry: dict[str, Any] = {
         "name": pitched.MODEL_NAME,

@@ -57,7 +57,9 @@ def _generate_variations(
 
     for tried, request in enumerate(requests):
         # A job's progress (clips found, or tries used when they run out first); a cancelled job stops here.
-        progress.report(max(len(found) / wanted, tried / len(requests)), f"generating clip {len(found) + 1} of {wanted}")
+        progress.report(
+            max(len(found) / wanted, tried / len(requests)), f"generating clip {len(found) + 1} of {wanted}"
+        )
         clip = generator.generate(request)
         tail = clip.continuation()
         if not include_primer:
@@ -97,7 +99,9 @@ def check_generation(params: GenerationParams, endpoint_part: Part | None) -> No
     refuse_midi_variations(params)
 
 
-async def generate_work(engine: EngineState, inp: RequestInput, endpoint_part: Part | None) -> Response | GenerationResponse:
+async def generate_work(
+    engine: EngineState, inp: RequestInput, endpoint_part: Part | None
+) -> Response | GenerationResponse:
     """One generation request (the routes below, text commands and jobs run this)."""
     params = validate_params(GenerationParams, inp.values)
     resolved = resolve_part(params, endpoint_part)

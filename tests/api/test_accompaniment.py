@@ -148,7 +148,9 @@ def test_a_missing_fluidsynth_is_an_honest_503_not_a_500(
     assert without_preview.status_code == 200
 
 
-def test_microtiming_moves_the_drums_off_the_recordings_grid(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+def test_microtiming_moves_the_drums_off_the_recordings_grid(
+    client: TestClient, song: tuple[bytes, np.ndarray]
+) -> None:
     url = "/api/v1/generate/accompaniment?format=midi&seed=4&parts=drums,bass&model=theory&style=funk"
     upload = {"file": ("song.wav", song[0], "audio/wav")}
     plain = client.post(url, files=upload)
