@@ -523,7 +523,7 @@ class RenderParams(MixingParams):
     apply: str | list[str] | None = Field(
         None,
         description="Kinds of move to apply, comma-separated or a list: auto_level (gains and pans), gain, pan, eq, "
-        "compressor, automation; all (default) or none.",
+        "compressor, automation, stereo (polarity and width); all (default) or none.",
     )
 
     @field_validator("bit_depth")

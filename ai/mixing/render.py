@@ -54,7 +54,7 @@ from utils.errors import InvalidParameter, NoAudioFound
 
 logger = logging.getLogger(__name__)
 
-APPLY_KINDS: tuple[str, ...] = ("auto_level", "gain", "pan", "eq", "compressor", "automation")
+APPLY_KINDS: tuple[str, ...] = ("auto_level", "gain", "pan", "eq", "compressor", "automation", "stereo")
 """Kinds of move a render can apply: auto-level's gains and pans, and the findings' actions by kind."""
 DEFAULT_APPLY: frozenset[str] = frozenset(APPLY_KINDS)
 """Every kind, unless the caller names fewer."""
@@ -252,12 +252,12 @@ def eq_plugins(eq: dict[str, Any], sr: int) -> list[pedalboard.Plugin]:
 
 def changes_audio(moves: list[Move]) -> bool:
     """Whether :func:`process_track` changes a track's samples for ``moves``."""
-    return any(m.kind in ("eq", "compressor", "automation") for m in moves)
+    return any(m.kind in ("stereo", "eq", "compressor", "automation") for m in moves)
 
 
 def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: bool = False) -> np.ndarray:
     """np.ndarray [shape=(2, n), dtype=float32] through a channel strip's processing, in its order:
-    high-pass, EQ (pedalboard filters), compressor (:func:`ai.mixing.dynamics.apply_compressor`,
+    polarity and width (:func:`apply_stereo`), high-pass, EQ (pedalboard filters), compressor (:func:`ai.mixing.dynamics.apply_compressor`,
     the function the dynamics advice checked itself with), volume automation
     (:func:`ai.mixing.dynamics.apply_automation`). Gains and pans come later. Returns ``samples``
     itself when there is nothing to do; else ``samples`` processed in place when ``in_place``
@@ -265,6 +265,15 @@ def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: 
     eqs = sorted((m for m in moves if m.kind == "eq"), key=lambda m: m.params.get("type") != "high_pass")
     out = samples
     owned = in_place  # whether ``out`` may be written: after the first step it is always ours
+    for move in moves:
+        if move.kind == "stereo":
+            if not owned:
+                out, owned = np.array(out, dtype=np.float32, copy=True), True
+            apply_stereo(
+                out,
+                flip_right=bool(move.params.get("flip_right")),
+                side_gain_db=float(move.params.get("side_gain_db", 0.0)),
+            )
     plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
     if plugins:
         board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
@@ -278,6 +287,29 @@ def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: 
             out = apply_automation(samples=out, sr=sr, sections=move.params["sections"], out=out if owned else None)
             owned = True
     return out
+
+
+STEREO_BLOCK = 1 << 16
+"""Frames per block of :func:`apply_stereo` (its mid and side are never whole-track arrays)."""
+
+
+def apply_stereo(samples: np.ndarray, *, flip_right: bool = False, side_gain_db: float = 0.0) -> None:
+    """In place on np.ndarray [shape=(2, n), dtype=float32]: the right channel's polarity flipped, then
+    the side signal (L - R) / 2 scaled by ``side_gain_db`` against the mid (L + R) / 2 (a width control:
+    what the phase finding asks for). A 2 x 2 matrix per sample: numpy, no plug-in needed."""
+    if samples.shape[0] != 2:
+        return
+    if flip_right:
+        samples[1] *= np.float32(-1.0)
+    if side_gain_db == 0.0:
+        return
+    side_gain = np.float32(10.0 ** (side_gain_db / 20.0))
+    for start in range(0, samples.shape[1], STEREO_BLOCK):
+        left, right = samples[0, start : start + STEREO_BLOCK], samples[1, start : start + STEREO_BLOCK]
+        mid = (left + right) * np.float32(0.5)
+        side = (left - right) * np.float32(0.5) * side_gain
+        np.add(mid, side, out=left)
+        np.subtract(mid, side, out=right)
 
 
 # ----------------------------------------------------------------------------------- moves
@@ -393,6 +425,13 @@ def plan_moves(
                 skip(s, "volume automation is rendered on a track with sections only")
                 continue
             moves[target].append(Move("automation", {"sections": list(action["sections"])}, _source(s)))
+        elif kind == "stereo":
+            if target == MIX_BUS:
+                skip(s, "a stereo move on the mix bus is not rendered")
+                continue
+            stereo = dict(action.get("stereo") or {})
+            moves[target] = [m for m in moves[target] if m.kind != "stereo"]
+            moves[target].append(Move("stereo", stereo, _source(s)))
         elif kind == "gain":
             moves[target].append(Move("gain", {"gain_db": float(action["gain_db"])}, _source(s)))
         elif kind == "pan":
@@ -630,7 +669,7 @@ def render_mix_report(
         tracks: the stems (decoded audio, any rates: they are brought onto one like ``suggest`` does).
         report: ``suggest``'s report on these stems; computed here (with ``target``) when None.
         apply: the kinds of move to apply (:data:`APPLY_KINDS`): "auto_level" (its gains and pans),
-            "gain", "pan", "eq", "compressor" (the findings' actions of that kind).
+            "gain", "pan", "eq", "compressor", "automation", "stereo" (the findings' actions of that kind).
         master_target: aim the mix at this loudness with a true-peak limiter (a LoudnessTarget, a
             name such as "streaming" or a number in LUFS); None renders the mix without mastering.
         target: the delivery target ``suggest`` judges with (used when ``report`` is None; the
@@ -878,6 +917,7 @@ def encode_audio(samples: np.ndarray, sr: int, *, fmt: str = "wav", bit_depth: i
 
 __all__ = [
     "APPLY_KINDS",
+    "apply_stereo",
     "DEFAULT_APPLY",
     "RenderResult",
     "encode_audio",

@@ -367,11 +367,13 @@ def phase_finding(m: TrackMeasurement) -> Suggestion:
     assert m.correlation is not None
     if m.correlation < POLARITY_CORRELATION:
         fix = f"Flip the polarity of one channel of {m.name} (its channels are nearly mirror images)."
+        stereo: dict[str, Any] = {"flip_right": True, "side_gain_db": 0.0}
     else:
         fix = (
             f"Narrow {m.name} (a stereo-width control, or less of the chorus/widener on it) until its mono fold "
             "loses under 3 dB; flipping a channel would only move the problem to the sides."
         )
+        stereo = {"flip_right": False, "side_gain_db": narrowing_db(width)}
     return Suggestion(
         "stereo",
         f"{m.name}'s channels work against each other (correlation {m.correlation:+.2f}): folded to mono it "
@@ -381,7 +383,22 @@ def phase_finding(m: TrackMeasurement) -> Suggestion:
         fix,
         0.85,
         {"correlation": m.correlation, "width": m.stereo_width, "mono_loss_db": mono_loss_db},
+        {"kind": "stereo", "stereo": stereo},
     )
+
+
+NARROWED_MONO_LOSS_DB = 1.5
+"""The mono fold's loss a narrowing aims at (the finding asks for under 3 dB)."""
+
+
+def narrowing_db(width: float) -> float:
+    """The side gain (dB) that takes a track whose side share is ``width`` to a mono-fold loss of
+    NARROWED_MONO_LOSS_DB: side share w' = 1 - 10^(-loss / 10), and scaling the side by g gives
+    w' = g^2 w / ((1 - w) + g^2 w)."""
+    target = 1.0 - 10.0 ** (-NARROWED_MONO_LOSS_DB / 10.0)
+    width = min(max(width, 1e-6), 1.0 - 1e-6)
+    gain_sq = target * (1.0 - width) / ((1.0 - target) * width)
+    return round(min(0.0, 10.0 * math.log10(gain_sq)), 2)
 
 
 # ----------------------------------------------------------------------------------- cross track

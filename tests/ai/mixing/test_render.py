@@ -253,3 +253,33 @@ def test_encode_round_trip_and_determinism() -> None:
         assert encode_audio(y, SR, fmt=fmt, bit_depth=depth) == data
     with pytest.raises(InvalidParameter):
         encode_audio(y, SR, fmt="mp3")
+
+
+def test_a_stem_working_against_itself_is_narrowed_and_the_phase_finding_is_gone() -> None:
+    song = balanced()
+    guitar = song["Guitar 1"]
+    rng = np.random.default_rng(8)
+    own = (0.5 * float(np.sqrt(np.mean(guitar**2))) * rng.standard_normal(guitar.shape)).astype(np.float32)
+    song["Guitar 1"] = np.stack([guitar[0] + own[0], -0.5 * guitar[1] + own[1]])  # a widener gone wrong
+    tracks = [track(n, s) for n, s in song.items()]
+    result = render_mix_report(tracks=tracks, master_target="streaming")
+    (phase,) = [s for s in result.report_before.suggestions if s.type == "stereo" and s.track == "Guitar 1"]
+    assert phase.action is not None and phase.action["kind"] == "stereo"
+    assert phase.action["stereo"]["flip_right"] is False and phase.action["stereo"]["side_gain_db"] < -3
+    assert ("stereo", "Guitar 1") in {(g["type"], g["track"]) for g in result.measured_after["gone"]}
+    moves = next(entry for entry in result.applied if entry["track"] == "Guitar 1")["moves"]
+    assert any(move["kind"] == "stereo" for move in moves)
+
+
+def test_apply_stereo_flips_and_narrows() -> None:
+    from ai.mixing.render import apply_stereo
+
+    x = stereo(tone(220, amp=0.3))
+    flipped = np.stack([x[0], -x[1]])
+    apply_stereo(flipped, flip_right=True)
+    assert np.array_equal(flipped, x)
+    wide = np.stack([x[0], np.zeros_like(x[1])])  # all in the left: mid and side equal
+    apply_stereo(wide, side_gain_db=-6.0)
+    mid, side = (wide[0] + wide[1]) / 2, (wide[0] - wide[1]) / 2
+    assert np.allclose(mid, x[0] / 2, atol=1e-6)
+    assert np.allclose(side, x[0] / 2 * 10 ** (-6 / 20), atol=1e-6)

@@ -323,6 +323,15 @@ def test_a_flipped_channel_is_flipped_back_and_a_wide_chorus_is_narrowed() -> No
     assert wide is not None and wide.priority == "medium", wide.message
     assert -0.7 < wide.evidence["correlation"] < -0.2 and 3.0 < wide.evidence["mono_loss_db"] < 6.0
     assert "Narrow Guitar" in wide.suggestion and "Flip" not in wide.suggestion
+    assert flipped.action == {"kind": "stereo", "stereo": {"flip_right": True, "side_gain_db": 0.0}}
+    # The narrowing the move asks for brings the mono fold's loss to 1.5 dB.
+    from ai.mixing.render import apply_stereo
+
+    narrowed = chorus.copy()
+    apply_stereo(narrowed, side_gain_db=wide.action["stereo"]["side_gain_db"])
+    mid = float(np.mean(((narrowed[0] + narrowed[1]) / 2) ** 2))
+    side = float(np.mean(((narrowed[0] - narrowed[1]) / 2) ** 2))
+    assert -10 * np.log10(mid / (mid + side)) == pytest.approx(1.5, abs=0.1)
     assert stereo_finding(stereo(left, width_noise=0.05)) is None  # a normal stereo part
 
 
