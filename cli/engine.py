@@ -62,16 +62,21 @@ def cli_settings(*, load_magenta: bool) -> Settings:
     )
 
 
+def one_blas_thread() -> None:
+    """One BLAS thread for an engine in this process, unless the environment says otherwise (effective while
+    numpy is not loaded yet): the analysis calls BLAS on small matrices from worker threads, and a second
+    OpenBLAS thread spin-waits; on a busy 2-core machine 100 analyses took 23-25 s of CPU with two, 6.5 s
+    with one (bench/cli_analyze.py)."""
+    os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
+
+
 def with_engine(options: Options, work: Callable[[httpx.AsyncClient], Awaitable[T]], *, load_magenta: bool) -> T:
     """Run ``work`` with a client of the engine: the one at ``options.url``, or one started here for it."""
     from api.local_client import engine_client  # FastAPI and the app: only for a command that calls them
 
     settings = None
     if not options.url:
-        # One BLAS thread (unless the environment says otherwise; effective when numpy is not loaded yet): the
-        # analysis calls BLAS on small matrices from worker threads, and a second OpenBLAS thread spin-waits;
-        # on a busy 2-core machine 100 analyses took 23-25 s of CPU with two, 6.5 s with one (bench/cli_analyze.py).
-        os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
+        one_blas_thread()
         settings = cli_settings(load_magenta=load_magenta)
 
     async def session() -> T | EngineError:

@@ -12,24 +12,22 @@ its copy) each file cost ~7 ms more and the command ~0.8 s more to start than th
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from cli.engine import one_blas_thread
 from cli.output import AnalysisRow
 from utils.errors import EngineError, file_too_large
 from utils.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-BLAS_THREADS_VARIABLE = "OPENBLAS_NUM_THREADS"
-
 
 def analyze_one(path: Path, settings: Settings) -> AnalysisRow:
     """One file's row: what the endpoint answers for it, or the error body it would answer."""
-    from ai.analysis.pipeline import analyze_file  # numpy and the models: after the BLAS setting below
+    from ai.analysis.pipeline import analyze_file  # numpy and the models: after one_blas_thread()
 
     try:
         try:
@@ -67,10 +65,7 @@ def analyze_files(
 ) -> list[AnalysisRow]:
     """Every file's row, in the order given; ``jobs`` files at once. ``started``/``finished`` drive a
     progress bar (called from the worker threads)."""
-    # One BLAS thread unless the environment says otherwise (effective because numpy is not loaded yet): the
-    # analysis calls BLAS on small matrices from worker threads, and a second OpenBLAS thread spin-waits; on a
-    # busy 2-core machine 100 analyses took 23-25 s of CPU with two, 6.5 s with one (bench/cli_analyze.py).
-    os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
+    one_blas_thread()
     settings = Settings()
 
     def one(path: Path) -> AnalysisRow:
