@@ -426,6 +426,12 @@ class SpectralPass:
     def n_frames(self) -> int:
         return int(self.mel.shape[1])
 
+    def tuning_cents(self) -> float:
+        """The tuning :func:`finish_features` will report (the same peaks, the same estimate), known
+        while the signal is still at hand."""
+        _, freq, amp = self.peaks.result()
+        return estimate_tuning(freq, amp)
+
 
 def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     """Compute the shared representations of mono ``y`` [shape=(n,), float32] at rate ``sr``.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import soxr
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.features import SharedFeatures, compute_features, finish_features, spectral_pass
+from ai.analysis.features import SharedFeatures, SpectralPass, compute_features, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
@@ -194,12 +195,24 @@ def analyze_file(source: bytes | Path, *, name: str = "audio", max_duration_s: f
         return analyze_summary(summary, progress_from=0.0, release_signal=True)
 
 
+def reported_tuning(cents: float) -> float:
+    """A tuning as the analysis reports it (``AnalysisResult.tuning_cents``): to a tenth of a cent."""
+    return round(cents, 1)
+
+
 def analyze_summary(
-    summary: SignalSummary, *, progress_from: float = 0.37, release_signal: bool = False
+    summary: SignalSummary,
+    *,
+    progress_from: float = 0.37,
+    release_signal: bool = False,
+    last_look: Callable[[SignalSummary, SpectralPass], None] | None = None,
 ) -> AnalysisResult:
     """The analysis of a signal already summarised by one pass (:mod:`ai.analysis.signal_pass`).
     ``release_signal``: the caller needs ``summary.y`` no more; it goes after the STFT pass (peak
-    memory of a long file: the signal or the features' working arrays, not both)."""
+    memory of a long file: the signal or the features' working arrays, not both). ``last_look``: called
+    with the summary (its signal still there) and the STFT pass (the tuning known) right after that pass, for a
+    caller that makes something smaller from the signal for later (the accompaniment's onset envelope and
+    chroma); it may let the signal go itself (``summary.release_signal()``) as soon as it has what it needs."""
     notes: list[str] = []
     peak_dbfs = 20.0 * math.log10(summary.peak) if summary.peak > 0 else -math.inf
     clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
@@ -208,6 +221,8 @@ def analyze_summary(
     loudness_note_at = len(notes)
     with progress.section(progress_from, 0.7, "features"):
         spectral = spectral_pass(summary.y, ANALYSIS_SR)
+        if last_look is not None:
+            last_look(summary, spectral)
         if release_signal:
             summary.release_signal()
         features = finish_features(spectral)
@@ -262,7 +277,7 @@ def analyze_summary(
         key_confidence=round(key_conf, 3),
         key_runner_up=runner,
         key_runner_up_score=round(runner_score, 3),
-        tuning_cents=round(tuning, 1),
+        tuning_cents=reported_tuning(tuning),
         chords=[c.to_dict() for c in chords],
         loudness_lufs=_finite_or_none(loud.integrated_lufs),
         true_peak_dbtp=_finite_or_none(loud.true_peak_dbtp),

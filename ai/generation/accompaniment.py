@@ -32,9 +32,10 @@ import numpy as np
 import soxr
 
 from ai.analysis.pipeline import AnalysisResult
+from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
-from ai.generation.bar_harmony import chroma_frames, heard_chords, span_chroma
+from ai.generation.bar_harmony import chroma_at, chroma_signal, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, fit_beats, missed_first_beats, onset_envelope, refine_beats
 from ai.generation.preview import render_midi
@@ -475,6 +476,36 @@ def _check_pulse(analysis: AnalysisResult) -> None:
         raise NoBeatFound(f"the recording has no beat to follow ({why})")
 
 
+@dataclass(frozen=True)
+class RecordingCues:
+    """What the accompaniment reads from the recording's signal besides the analysis: the onset envelope
+    (beat refinement) and the constant-Q chroma (bar roots, bar phase). Both are small (2.5 MB and 1 MB for
+    30 minutes), so the 22,050 Hz signal (159 MB) can go before the analysis's later stages run."""
+
+    onsets: np.ndarray
+    """:func:`~ai.generation.beat_following.onset_envelope` of the mono mix at REFINE_SR."""
+    chroma: np.ndarray
+    """:func:`~ai.generation.bar_harmony.chroma_at` of the same mix at the recording's tuning."""
+
+
+def recording_cues(mono: np.ndarray, tuning_cents: float) -> RecordingCues:
+    """:class:`RecordingCues` of the recording's mono mix at REFINE_SR [shape=(n,)]."""
+    return RecordingCues(onset_envelope(mono), chroma_at(chroma_signal(mono, REFINE_SR), tuning_cents=tuning_cents))
+
+
+def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> RecordingCues:
+    """:func:`recording_cues` of the analysis's one-pass signal (``summary.y``, at REFINE_SR), letting that
+    signal go as soon as the chroma's half-rate copy is made: the constant-Q transform's working arrays then
+    never sit beside it. For ``analyze_summary(..., last_look=...)`` with the STFT pass's tuning as the analysis
+    reports it (``reported_tuning``), which ``accompany_signal`` uses."""
+    mono = summary.y
+    onsets = onset_envelope(mono)
+    half_rate = chroma_signal(mono, REFINE_SR)
+    del mono
+    summary.release_signal()
+    return RecordingCues(onsets, chroma_at(half_rate, tuning_cents=tuning_cents))
+
+
 def accompany_signal(
     mono: np.ndarray,
     analysis: AnalysisResult,
@@ -487,11 +518,25 @@ def accompany_signal(
     analysis's one-pass signal: the same samples), so a caller that never decodes the recording whole can
     accompany it. ``recording``: the decoded audio, needed only for a preview (mixed under it)."""
     _check_pulse(analysis)
-    env = onset_envelope(mono)
+    return accompany_cues(recording_cues(mono, analysis.tuning_cents), analysis, registry, options, recording=recording)
+
+
+def accompany_cues(
+    cues: RecordingCues,
+    analysis: AnalysisResult,
+    registry: GeneratorRegistry,
+    options: AccompanimentOptions,
+    *,
+    recording: DecodedAudio | None = None,
+) -> Accompaniment:
+    """:func:`accompany_signal` from the recording's :class:`RecordingCues` (taken while its signal was at
+    hand: :func:`take_recording_cues` as the analysis's last look at it)."""
+    _check_pulse(analysis)
+    env = cues.onsets
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     per_bar = meter_of(analysis.time_signature)[2]
     first = int(np.argmin(np.abs(beats - analysis.downbeat_times[0]))) if analysis.downbeat_times else 0
-    chroma = chroma_frames(mono, REFINE_SR, tuning_cents=analysis.tuning_cents)
+    chroma = cues.chroma
     phase = bar_phase(chroma, beats, per_bar, first % per_bar)
     grid = build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
     provisional = key_of(analysis.key, [])
@@ -582,6 +627,7 @@ __all__ = [
     "NoBeatFound",
     "PlacedNote",
     "accompany",
+    "accompany_cues",
     "accompany_signal",
     "bar_chords",
     "build_grid",
@@ -589,7 +635,9 @@ __all__ = [
     "pad_notes",
     "parse_parts",
     "place_notes",
+    "recording_cues",
     "summary",
+    "take_recording_cues",
     "tempo_events",
     "write_midi",
 ]

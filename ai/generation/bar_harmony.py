@@ -41,16 +41,32 @@ def _templates() -> tuple[np.ndarray, list[Chord]]:
     return np.stack(rows), chords
 
 
-def chroma_frames(mono: np.ndarray, sample_rate: int, *, tuning_cents: float = 0.0) -> np.ndarray:
-    """np.ndarray [shape=(12, frames)]: the constant-Q chroma of ``mono``, a frame every CHROMA_HOP samples at CHROMA_SR."""
-    import librosa  # heavy import, only where it is needed
+def chroma_signal(mono: np.ndarray, sample_rate: int) -> np.ndarray:
+    """np.ndarray [shape=(n,)]: ``mono`` at CHROMA_SR (soxr), what :func:`chroma_at` reads. Made apart so
+    that a caller can keep this half-rate copy and let the full-rate signal go before the chroma's tuning
+    is known (the analysis finds it)."""
     import soxr
 
-    y = soxr.resample(mono, sample_rate, CHROMA_SR) if sample_rate != CHROMA_SR else mono
+    if sample_rate == CHROMA_SR:
+        return mono
+    out: np.ndarray = soxr.resample(mono, sample_rate, CHROMA_SR)
+    return out
+
+
+def chroma_at(y: np.ndarray, *, tuning_cents: float = 0.0) -> np.ndarray:
+    """np.ndarray [shape=(12, frames)]: the constant-Q chroma of ``y`` (at CHROMA_SR: :func:`chroma_signal`),
+    a frame every CHROMA_HOP samples."""
+    import librosa  # heavy import, only where it is needed
+
     chroma: np.ndarray = librosa.feature.chroma_cqt(
         y=y, sr=CHROMA_SR, hop_length=CHROMA_HOP, tuning=tuning_cents / 100.0
     )
     return chroma
+
+
+def chroma_frames(mono: np.ndarray, sample_rate: int, *, tuning_cents: float = 0.0) -> np.ndarray:
+    """np.ndarray [shape=(12, frames)]: the constant-Q chroma of ``mono``, a frame every CHROMA_HOP samples at CHROMA_SR."""
+    return chroma_at(chroma_signal(mono, sample_rate), tuning_cents=tuning_cents)
 
 
 def span_chroma(chroma: np.ndarray, spans: Sequence[tuple[float, float]]) -> np.ndarray:
@@ -86,4 +102,4 @@ def heard_chords(chroma: np.ndarray, detected: Sequence[Chord]) -> list[Chord]:
     return out
 
 
-__all__ = ["chroma_frames", "heard_chords", "span_chroma"]
+__all__ = ["chroma_at", "chroma_frames", "chroma_signal", "heard_chords", "span_chroma"]

@@ -181,3 +181,24 @@ def test_microtiming_without_its_table_is_an_honest_503(song: tuple[bytes, np.nd
         assert response.status_code == 503 and response.json()["error"] == "model_unavailable", response.text
         bass_only = broken.post(url + "&parts=bass", files={"file": ("song.wav", song[0], "audio/wav")})
         assert bass_only.status_code == 200, bass_only.text
+
+
+def test_the_route_answers_what_the_library_gives_for_the_decoded_file(
+    client: TestClient, song: tuple[bytes, np.ndarray]
+) -> None:
+    """The route takes its cues (onset envelope, chroma) from the analysis's signal right after the STFT pass
+    and lets the signal go; the answer must be the one accompany() gives on the decoded recording."""
+    from ai.analysis.pipeline import analyze
+    from ai.audio.decode import decode_audio
+    from ai.generation.accompaniment import AccompanimentOptions, accompany
+
+    response = client.post(
+        "/api/v1/generate/accompaniment?format=midi&seed=5&parts=drums,bass,pad&model=theory",
+        files={"file": ("song.wav", song[0], "audio/wav")},
+    )
+    assert response.status_code == 200, response.text
+    audio = decode_audio(song[0], name="song.wav")
+    registry = client.app.state.engine.registry  # type: ignore[attr-defined]
+    options = AccompanimentOptions(parts=("drums", "bass", "pad"), seed=5, model="theory")
+    expected = accompany(audio, analyze(audio), registry, options)
+    assert response.content == expected.midi
