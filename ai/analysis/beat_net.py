@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ai import pools
 from ai.analysis.features import SharedFeatures
 from ai.model_files import model_path
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
@@ -104,9 +105,16 @@ class BeatNetEnsemble:
         return self.members[0].frame_rate
 
     def activations(self, x: np.ndarray) -> np.ndarray:
-        """x: [T, n_mels] from :func:`network_input` -> [T, 2] mean beat and downbeat probabilities."""
+        """x: [T, n_mels] from :func:`network_input` -> [T, 2] mean beat and downbeat probabilities.
+
+        The members after the first run on the analysis's side pool while this thread runs the first:
+        each is a chain of small matrix products that holds one core (the service runs one BLAS thread),
+        and nothing else of the analysis runs at this point. The same numbers as one after another."""
+        side = pools.side()
+        others = [side.submit(net.activations, x) for net in self.members[1:]]
+        outputs = [self.members[0].activations(x)] + [future.result() for future in others]
         # np.mean over axis 0 of a list of arrays is an array (asarray only tells the type checker so)
-        return np.asarray(np.mean([net.activations(x) for net in self.members], axis=0, dtype=np.float32))
+        return np.asarray(np.mean(outputs, axis=0, dtype=np.float32))
 
 
 def save(path: Path, members: list[BeatNet]) -> None:

@@ -92,3 +92,16 @@ def test_shipped_network_peaks_on_the_beats_of_a_click_track() -> None:
     # Beats sit far above the sixteenth-note positions between them.
     assert np.median(act.beat[on]) > 0.3
     assert np.median(act.beat[on]) > 3 * np.median(act.beat[off])
+
+
+def test_an_ensemble_run_side_by_side_gives_the_mean_of_its_members() -> None:
+    """The members after the first run on the side pool; the answer is their plain mean, in member order."""
+    from ai.analysis.beat_net import BeatNetEnsemble
+
+    rng = np.random.default_rng(3)
+    members = tuple(_tiny_net(rng) for _ in range(3))
+    x = rng.random((200, 6), dtype=np.float32)
+    expected = np.mean([net.activations(x) for net in members], axis=0, dtype=np.float32)
+    got = BeatNetEnsemble(members).activations(x)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+    assert not np.array_equal(got, members[0].activations(x))  # the members differ: a mean of one would fail
