@@ -331,6 +331,11 @@ class TranscriptionParams(CallerParams):
         f"{', '.join(QUANTIZE_STEPS)} (t: triplet).",
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+    note_decoding: Literal["onset-peaks", "basic-pitch"] = Field(
+        PITCHED_DEFAULTS.decoder,
+        description="pitched: onset-peaks (notes read off the onset peaks, upper partials heard as notes dropped) "
+        "or basic-pitch (its own note creation); the thresholds below apply to either.",
+    )
     onset_threshold: float = Field(
         PITCHED_DEFAULTS.onset_threshold,
         ge=0.05,

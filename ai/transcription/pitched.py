@@ -2,8 +2,10 @@
 
 The model ships inside the ``basic-pitch`` wheel (``basic_pitch/saved_models/icassp_2022/nmp.onnx``);
 nothing is downloaded. Inference mirrors ``basic_pitch.inference.run_inference`` (2-s windows that
-overlap by 30 frames, half the overlap dropped at each side), and notes are made by basic-pitch's
-own ``note_creation.model_output_to_notes``. ``basic_pitch.inference`` itself is not imported: it
+overlap by 30 frames, half the overlap dropped at each side). Notes are read off its onset peaks
+with a harmonics check (:mod:`ai.transcription.note_decoding`), or made by basic-pitch's own
+``note_creation.model_output_to_notes`` (``NoteOptions(decoder="basic-pitch")``); pitch bends and
+frame times are basic-pitch's either way. ``basic_pitch.inference`` itself is not imported: it
 imports TensorFlow at module level, which the engine keeps out of requests that do not need Magenta.
 
 Model loading is lazy and happens once (:func:`load_model`), behind a lock.
@@ -17,12 +19,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import soxr
 
 from ai.audio.decode import DecodedAudio
+from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
 from utils.errors import ModelUnavailable, UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ MODEL_NAME = "basic-pitch-icassp-2022"
 SAMPLE_RATE = 22050
 FFT_HOP = 256
 FRAMES_PER_SECOND = SAMPLE_RATE // FFT_HOP  # 86 model frames per second
+FRAMES_PER_SECOND_EXACT = SAMPLE_RATE / FFT_HOP  # 86.13: what note lengths in frames are rounded with
+MAX_KEY = 87  # the posteriorgrams' last column (C8; the first is note_decoding.LOWEST_MIDI)
 WINDOW_SAMPLES = SAMPLE_RATE * 2 - FFT_HOP  # AUDIO_N_SAMPLES: one model window (2 s less one hop)
 OVERLAP_FRAMES = 30  # as basic-pitch's run_inference
 OVERLAP_SAMPLES = OVERLAP_FRAMES * FFT_HOP
@@ -49,10 +54,16 @@ _ONNX_OUTPUTS = ("StatefulPartitionedCall:1", "StatefulPartitionedCall:2", "Stat
 _OUTPUT_KEYS = ("note", "onset", "contour")
 
 
+_PEAKS = PeakDecoding()
+
+
 @dataclass(frozen=True)
 class NoteOptions:
-    """Note-creation settings of basic-pitch's ``model_output_to_notes`` (the field defaults are its
-    ``predict()`` defaults; the engine ships :data:`DEFAULT_OPTIONS`)."""
+    """Note-creation settings. ``decoder``: ``"basic-pitch"``, its own ``model_output_to_notes`` (the
+    field defaults are its ``predict()`` defaults), or ``"onset-peaks"``, notes read off the onset
+    peaks with a harmonics check (:mod:`ai.transcription.note_decoding`): the thresholds mean the same
+    there; ``support_threshold``, the octave and harmonic ratios and ``minimum_dip`` are its own (their
+    defaults: the engine's). The engine ships :data:`DEFAULT_OPTIONS`."""
 
     onset_threshold: float = 0.5
     frame_threshold: float = 0.3
@@ -61,14 +72,25 @@ class NoteOptions:
     maximum_frequency: float | None = None
     melodia_trick: bool = True
     pitch_bends: bool = True
+    decoder: Literal["basic-pitch", "onset-peaks"] = "basic-pitch"
+    support_threshold: float = _PEAKS.support_threshold
+    lower_octave_ratio: float = _PEAKS.lower_octave_ratio
+    upper_octave_ratio: float = _PEAKS.upper_octave_ratio
+    harmonic_ratio: float = _PEAKS.harmonic_ratio
+    minimum_dip: float = _PEAKS.minimum_dip
 
 
 BASIC_PITCH_OPTIONS = NoteOptions()
 """basic-pitch's own defaults (onset 0.5, frame 0.3, 127.7 ms)."""
-DEFAULT_OPTIONS = NoteOptions(onset_threshold=0.7, frame_threshold=0.5, minimum_note_length_ms=58.0)
-"""What the engine uses: chosen by bench/transcription.py's tuning step on Bach chorales outside the
-evaluation list, rendered through FluidR3 only; on the held-out sets (other soundfonts, band stems)
-it lifts note onset F1 by 0.05-0.11 over basic-pitch's defaults (models/transcription.md)."""
+DEFAULT_OPTIONS = NoteOptions(
+    decoder="onset-peaks",
+    onset_threshold=_PEAKS.onset_threshold,
+    frame_threshold=_PEAKS.frame_threshold,
+    minimum_note_length_ms=12.0,  # one model frame: the onset support decides, not the length
+)
+"""What the engine uses: onset-peak decoding with settings chosen by bench/transcription.py's tuning
+step on chorales outside the evaluation list (through FluidR3 and MuseScore General) and band stems
+of songs outside the scored set (bench/README.md has the figures on the held-out sets)."""
 
 
 @dataclass(frozen=True)
@@ -211,29 +233,70 @@ def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, 
     return {key: value[:filled] for key, value in out.items()}
 
 
+def _key_range(options: NoteOptions) -> tuple[int, int]:
+    """The lowest and highest posteriorgram column (piano key from A0) within the options' frequencies."""
+    low, high = 0, MAX_KEY
+    if options.minimum_frequency is not None:
+        low = int(np.round(12 * np.log2(options.minimum_frequency / 440.0) + 69 - LOWEST_MIDI))
+    if options.maximum_frequency is not None:  # basic-pitch's bound: its column itself is left out
+        high = int(np.round(12 * np.log2(options.maximum_frequency / 440.0) + 69 - LOWEST_MIDI)) - 1
+    return max(low, 0), min(high, MAX_KEY)
+
+
+def _frame_events(output: dict[str, np.ndarray], options: NoteOptions) -> list[tuple[int, int, int, float]]:
+    """Notes as (start frame, end frame, MIDI pitch, amplitude) by the options' decoder."""
+    lowest, highest = _key_range(options)
+    decoding = PeakDecoding(
+        onset_threshold=options.onset_threshold,
+        support_threshold=options.support_threshold,
+        frame_threshold=options.frame_threshold,
+        minimum_note_frames=int(np.round(options.minimum_note_length_ms / 1000 * FRAMES_PER_SECOND_EXACT)),
+        lower_octave_ratio=options.lower_octave_ratio,
+        upper_octave_ratio=options.upper_octave_ratio,
+        harmonic_ratio=options.harmonic_ratio,
+        minimum_dip=options.minimum_dip,
+        lowest_key=lowest,
+        highest_key=highest,
+    )
+    return decode_notes(output["onset"], output["note"], decoding)
+
+
 def notes_from_output(
     output: dict[str, np.ndarray], options: NoteOptions = DEFAULT_OPTIONS, model: PitchedModel | None = None
 ) -> list[TranscribedNote]:
-    """Notes of a model output, made by basic-pitch's model_output_to_notes."""
+    """Notes of a model output, made by the options' decoder: basic-pitch's model_output_to_notes, or
+    :func:`ai.transcription.note_decoding.decode_notes` with basic-pitch's pitch bends and frame times."""
     model = model or load_model()
     if output["note"].shape[0] == 0:
         return []
-    min_len = int(np.round(options.minimum_note_length_ms / 1000 * (SAMPLE_RATE / FFT_HOP)))
-    with np.errstate(invalid="ignore", divide="ignore"):  # its onset inference divides by 0 on silence
-        _, events = model.note_creation.model_output_to_notes(
-            output,
-            onset_thresh=options.onset_threshold,
-            frame_thresh=options.frame_threshold,
-            min_note_len=min_len,
-            min_freq=options.minimum_frequency,
-            max_freq=options.maximum_frequency,
-            include_pitch_bends=options.pitch_bends,
-            multiple_pitch_bends=False,
-            melodia_trick=options.melodia_trick,
-        )
+    nc = model.note_creation
+    if options.decoder == "onset-peaks":
+        frame_events = _frame_events(output, options)
+        if options.pitch_bends:
+            with_bends = nc.get_pitch_bends(output["contour"], frame_events)
+        else:
+            with_bends = [(*event, None) for event in frame_events]
+        times = nc.model_frames_to_time(output["contour"].shape[0])
+        events = [
+            (times[start], times[end], pitch, amplitude, bends) for start, end, pitch, amplitude, bends in with_bends
+        ]
+    else:
+        min_len = int(np.round(options.minimum_note_length_ms / 1000 * FRAMES_PER_SECOND_EXACT))
+        with np.errstate(invalid="ignore", divide="ignore"):  # its onset inference divides by 0 on silence
+            _, events = nc.model_output_to_notes(
+                output,
+                onset_thresh=options.onset_threshold,
+                frame_thresh=options.frame_threshold,
+                min_note_len=min_len,
+                min_freq=options.minimum_frequency,
+                max_freq=options.maximum_frequency,
+                include_pitch_bends=options.pitch_bends,
+                multiple_pitch_bends=False,
+                melodia_trick=options.melodia_trick,
+            )
     if options.pitch_bends:
         # One MIDI channel: a bend on a note that overlaps another would bend both (basic-pitch's rule).
-        events = model.note_creation.drop_overlapping_pitch_bends(events)
+        events = nc.drop_overlapping_pitch_bends(events)
     notes = []
     for start, end, pitch, amplitude, bends in events:
         semitones = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 from pathlib import PurePath
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from ai import progress
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import SUPPORTED_FORMATS_TEXT
-from ai.transcription.pitched import NoteOptions
+from ai.transcription.pitched import DEFAULT_OPTIONS, NoteOptions
 from ai.transcription.tempo_map import parse_subdivision
 from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe_summary
 from api.deps import EngineDep, InputDep
@@ -40,8 +41,11 @@ def check_transcription(params: TranscriptionParams) -> None:
         drum_transcriber()  # 503 model_unavailable while the drum model is not installed
 
 
-def _transcribe(summary: SignalSummary, params: TranscriptionParams) -> Transcription:
-    options = NoteOptions(
+def note_options(params: TranscriptionParams) -> NoteOptions:
+    """The pitched note settings of a request: the engine's, with the request's parameters."""
+    return dataclasses.replace(
+        DEFAULT_OPTIONS,
+        decoder=params.note_decoding,
         onset_threshold=params.onset_threshold,
         frame_threshold=params.frame_threshold,
         minimum_note_length_ms=params.minimum_note_length_ms,
@@ -49,6 +53,10 @@ def _transcribe(summary: SignalSummary, params: TranscriptionParams) -> Transcri
         maximum_frequency=params.maximum_frequency,
         pitch_bends=params.pitch_bends,
     )
+
+
+def _transcribe(summary: SignalSummary, params: TranscriptionParams) -> Transcription:
+    options = note_options(params)
     step = parse_subdivision(params.quantize) if params.quantize else None
     return transcribe_summary(
         summary, instrument=params.instrument, quantize=step, quantize_text=params.quantize, options=options

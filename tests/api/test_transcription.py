@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from ai.transcription.pitched import DEFAULT_OPTIONS
+from api.routes.transcription import note_options
+from api.schemas import TranscriptionParams
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import wav_bytes
 
@@ -101,6 +104,19 @@ def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
             assert np.min(np.abs(beats - note["start"])) < 0.005 or note["start"] < beats[0] - 0.2, note
 
 
+def test_the_request_picks_the_note_decoding() -> None:
+    assert note_options(TranscriptionParams()) == DEFAULT_OPTIONS
+    theirs = note_options(TranscriptionParams(note_decoding="basic-pitch", onset_threshold=0.5))
+    assert theirs.decoder == "basic-pitch" and theirs.onset_threshold == 0.5
+    assert theirs.support_threshold == DEFAULT_OPTIONS.support_threshold  # the rest stays the engine's
+
+
+def test_basic_pitchs_own_note_decoding_answers(client: TestClient, song_wav: bytes) -> None:
+    response = post(client, song_wav, note_decoding="basic-pitch")
+    assert response.status_code == 200, response.text
+    assert response.json()["notes"]
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
@@ -109,6 +125,7 @@ def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
         ({"instrument": "voice"}, "instrument"),
         ({"minimum_frequency": "500", "maximum_frequency": "100"}, "maximum_frequency"),
         ({"format": "mp3"}, "format"),
+        ({"note_decoding": "magic"}, "note_decoding"),
     ],
 )
 def test_bad_parameters_are_422(client: TestClient, song_wav: bytes, params: dict[str, str], parameter: str) -> None:

@@ -3,6 +3,7 @@ synthetic tones with known pitches and times."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import sys
@@ -13,7 +14,17 @@ import numpy as np
 import pytest
 
 from ai.audio.decode import DecodedAudio
-from ai.transcription.pitched import NoteOptions, TranscribedNote, load_model, transcribe_pitched
+from ai.transcription.pitched import (
+    BASIC_PITCH_OPTIONS,
+    DEFAULT_OPTIONS,
+    NoteOptions,
+    TranscribedNote,
+    load_model,
+    model_output,
+    notes_from_output,
+    to_model_rate,
+    transcribe_pitched,
+)
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, parse_subdivision, quantize_times
 
 SR = 44100
@@ -82,6 +93,30 @@ def test_silence_and_tiny_audio_give_no_notes() -> None:
 def test_thresholds_change_what_is_kept() -> None:
     strict = transcribe_pitched(arpeggio(), NoteOptions(onset_threshold=0.95, frame_threshold=0.9))
     assert len(strict) <= len(transcribe_pitched(arpeggio()))
+
+
+def test_the_engine_reads_notes_off_onset_peaks() -> None:
+    assert DEFAULT_OPTIONS.decoder == "onset-peaks" and BASIC_PITCH_OPTIONS.decoder == "basic-pitch"
+
+
+def test_basic_pitch_decoding_is_basic_pitchs_own() -> None:
+    model = load_model()
+    output = model_output(to_model_rate(arpeggio()), model)
+    ours = notes_from_output(output, BASIC_PITCH_OPTIONS, model)
+    _, events = model.note_creation.model_output_to_notes(
+        {key: value.copy() for key, value in output.items()}, onset_thresh=0.5, frame_thresh=0.3, min_note_len=11
+    )
+    assert sorted((round(n.start, 6), n.pitch) for n in ours) == sorted(
+        (round(float(s), 6), int(p)) for s, _, p, _, _ in events
+    )
+
+
+def test_a_frequency_range_keeps_onset_peak_notes_inside_it(arpeggio_notes: list[TranscribedNote]) -> None:
+    output = model_output(to_model_rate(arpeggio()))
+    options = dataclasses.replace(DEFAULT_OPTIONS, minimum_frequency=300.0, maximum_frequency=600.0)
+    inside = notes_from_output(output, options)
+    assert inside and all(62 <= n.pitch <= 74 for n in inside)  # 300 Hz: D4 (62), 600 Hz: just under D5 (74)
+    assert {(n.pitch, n.start) for n in inside} == {(n.pitch, n.start) for n in arpeggio_notes if 62 <= n.pitch <= 74}
 
 
 def test_importing_the_package_does_not_import_tensorflow() -> None:
