@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -15,29 +16,39 @@ from ai import progress
 from ai.analysis.pipeline import summarize_file
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio, decode_audio
+from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from api.params import RequestInput, copy_upload, remove_quietly
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
 T = TypeVar("T")
+IN_MEMORY_BYTES = 64 << 20
+"""Decoded float32 samples a mixing request keeps in memory, all its stems together (three minutes
+of 44.1 kHz stereo is 61 MiB); every stem beyond it is decoded into a stem file
+(ai/audio/stem_file.py) and read back block by block, so a long stem costs blocks, not its size."""
 
 
 @dataclass
 class NamedAudio:
     name: str
     role: str
-    audio: DecodedAudio
+    audio: Audio
 
 
 @dataclass
 class MixAudio:
+    """A mixing request's audio. Its stem files are deleted by :meth:`close` (the request's end)."""
+
     tracks: list[NamedAudio] = field(default_factory=list)
-    master: DecodedAudio | None = None
-    reference: DecodedAudio | None = None
+    master: Audio | None = None
+    reference: Audio | None = None
     source: str = "none"  # project_stems | uploads | master | none
     tempo: float | None = None
     """The project manifest's tempo (BPM), when the stems come from a project."""
+
+    def close(self) -> None:
+        close_all([track.audio for track in self.tracks] + [self.master, self.reference])
 
 
 def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
@@ -64,7 +75,7 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
     return roles
 
 
-def _decode_all(items: list[tuple[str, bytes | Path]], max_duration_s: float) -> list[DecodedAudio]:
+def _decode_all(items: Sequence[tuple[str, bytes | Path]], max_duration_s: float) -> list[DecodedAudio]:
     decoded = []
     for k, (name, source) in enumerate(items):
         with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
@@ -78,9 +89,50 @@ async def decode_stems(engine: EngineState, stems: dict[str, Path], roles: dict[
 
 
 async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[DecodedAudio]:
-    """Decode uploads: each is streamed to a temporary file (checking the per-file limit as it goes),
-    decoded from that path, and the file deleted, in the engine's worker threads. Peak memory is
-    the decoded audio, never the encoded bytes as well."""
+    """Decode uploads whole into memory (the accompaniment's preview); see :func:`_spooled`."""
+    async with _spooled(engine, named) as items:
+        return await engine.run(_decode_all, items, engine.settings.max_audio_duration_s)
+
+
+def _to_frames(items: list[tuple[str, Path]], max_duration_s: float, directory: Path | None) -> list[Audio]:
+    """Decode each file: into memory while the request's total stays within IN_MEMORY_BYTES, else
+    into a stem file. On an error the stem files already made are deleted."""
+    decoded: list[Audio] = []
+    budget = IN_MEMORY_BYTES
+    try:
+        for k, (name, path) in enumerate(items):
+            with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
+                audio = decode_stem(
+                    path, name=name, max_duration_s=max_duration_s, directory=directory, in_memory_bytes=budget
+                )
+            decoded.append(audio)
+            if isinstance(audio, DecodedAudio):
+                budget -= audio.samples.nbytes
+    except BaseException:
+        close_all(list(decoded))
+        raise
+    return decoded
+
+
+async def mix_stems(engine: EngineState, stems: dict[str, Path], roles: dict[str, str]) -> list[NamedAudio]:
+    """A project's stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
+    settings = engine.settings
+    decoded = await engine.run(_to_frames, list(stems.items()), settings.max_audio_duration_s, settings.upload_dir)
+    return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
+
+
+async def mix_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[Audio]:
+    """Uploaded stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
+    settings = engine.settings
+    async with _spooled(engine, named) as items:
+        return await engine.run(_to_frames, items, settings.max_audio_duration_s, settings.upload_dir)
+
+
+@contextlib.asynccontextmanager
+async def _spooled(engine: EngineState, named: list[tuple[str, UploadFile]]) -> AsyncIterator[list[tuple[str, Path]]]:
+    """Each upload streamed to a temporary file (checking the per-file limit as it goes) in the
+    engine's worker threads, as (name, path); the files are deleted after. Peak memory is the
+    decoded audio, never the encoded bytes as well."""
     settings = engine.settings
     spooled: list[Path] = []
     try:
@@ -89,8 +141,7 @@ async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]
                 copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
             )
             spooled.append(await engine.run(copy))
-        items: list[tuple[str, bytes | Path]] = [(name, path) for (name, _), path in zip(named, spooled, strict=True)]
-        return await engine.run(_decode_all, items, settings.max_audio_duration_s)
+        yield [(name, path) for (name, _), path in zip(named, spooled, strict=True)]
     finally:
         for path in spooled:
             remove_quietly(path)
@@ -121,14 +172,32 @@ async def summarize_upload(engine: EngineState, upload: UploadFile) -> SignalSum
     return await run_on_upload(engine, upload, decode)
 
 
-async def gather_mix_audio(
+@contextlib.asynccontextmanager
+async def mix_audio(
     engine: EngineState, inp: RequestInput, project_id: str | None, roles_param: str | dict[str, str] | None
+) -> AsyncIterator[MixAudio]:
+    """:func:`gather_mix_audio` whose stem files are deleted when the block ends, on error too."""
+    found = MixAudio()
+    try:
+        yield await gather_mix_audio(engine, inp, project_id, roles_param, into=found)
+    finally:
+        found.close()
+
+
+async def gather_mix_audio(
+    engine: EngineState,
+    inp: RequestInput,
+    project_id: str | None,
+    roles_param: str | dict[str, str] | None,
+    *,
+    into: MixAudio | None = None,
 ) -> MixAudio:
-    """Decode the request's audio. Uploaded stems (multipart ``files``) and a project's stems
-    cannot be mixed in one request; ``master`` alone asks for mastering advice."""
+    """Decode the request's audio (into ``into`` as it goes, so its owner can close what was made
+    when a later file fails). Uploaded stems (multipart ``files``) and a project's stems cannot be
+    mixed in one request; ``master`` alone asks for mastering advice."""
     overrides = parse_roles(roles_param)
     uploads = inp.files.get("files", []) + inp.files.get("file", [])
-    found = MixAudio()
+    found = MixAudio() if into is None else into
     if project_id and uploads:
         raise InvalidParameter("project_id", "send either project_id or uploaded files, not both")
     if project_id:
@@ -136,7 +205,7 @@ async def gather_mix_audio(
         found.tempo = manifest.tempo
         stems = await engine.run(engine.projects.find_stems, manifest.project_id)
         names = list(stems)
-        found.tracks = await decode_stems(engine, stems, resolve_roles(names, overrides))
+        found.tracks = await mix_stems(engine, stems, resolve_roles(names, overrides))
         found.source = "project_stems" if stems else "none"
     elif uploads:
         named: list[tuple[str, UploadFile]] = []
@@ -145,14 +214,14 @@ async def gather_mix_audio(
             if any(name.lower() == other.lower() for other, _ in named):
                 raise InvalidParameter("files", f"two uploaded stems are named '{name}'; track names must differ")
             named.append((name, upload))
-        decoded = await decode_uploads(engine, named)
         roles = resolve_roles([name for name, _ in named], overrides)
+        decoded = await mix_uploads(engine, named)
         found.tracks = [NamedAudio(name, roles[name], audio) for (name, _), audio in zip(named, decoded, strict=True)]
         found.source = "uploads"
     for field_name in ("master", "reference"):
         field_upload = inp.file(field_name)
         if field_upload is not None:
-            (audio,) = await decode_uploads(engine, [(field_upload.filename or field_name, field_upload)])
+            (audio,) = await mix_uploads(engine, [(field_upload.filename or field_name, field_upload)])
             setattr(found, field_name, audio)
     if found.master is not None and not found.tracks:
         found.source = "master"

@@ -37,6 +37,7 @@ from ai.analysis.constants import (
     PITCH_FMAX,
     PITCH_FMIN,
 )
+from ai.audio.stem_file import StemFile
 
 logger = logging.getLogger(__name__)
 
@@ -176,16 +177,21 @@ def mel_spectrogram(stft_mag: np.ndarray, *, sr: int, n_fft: int) -> np.ndarray:
     return _banded_project(mag, lo, hi, weights)
 
 
-def stft_blocks(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> Iterator[tuple[int, np.ndarray]]:
+def stft_blocks(
+    y: np.ndarray | StemFile, *, n_fft: int = N_FFT, hop_length: int = HOP
+) -> Iterator[tuple[int, np.ndarray]]:
     """The magnitude STFT of ``y`` [shape=(n,)] (see :func:`stft_magnitude`) a block of frames at a
     time: (first frame, np.ndarray [shape=(frames, 1 + n_fft // 2), dtype=float32]) in order.
 
     Each block is cut from its own zero-padded stretch of ``y``, so neither a padded copy of the
-    signal nor a large windowed-frame buffer exists for long signals.
+    signal nor a large windowed-frame buffer exists for long signals. ``y`` may be a one-channel
+    stem file (ai/audio/stem_file.py), read a stretch at a time.
     """
-    y = np.asarray(y, dtype=np.float32)
+    if not isinstance(y, StemFile):
+        y = np.asarray(y, dtype=np.float32)
     pad = n_fft // 2
-    n_frames = 1 + len(y) // hop_length
+    n = y.n_samples if isinstance(y, StemFile) else len(y)
+    n_frames = 1 + n // hop_length
     window = _window(n_fft)
     for start in range(0, n_frames, _BLOCK_FRAMES):
         progress.report(start / n_frames)  # a job's progress (ai/progress.py); a no-op otherwise
@@ -193,9 +199,9 @@ def stft_blocks(y: np.ndarray, *, n_fft: int = N_FFT, hop_length: int = HOP) -> 
         # Samples start * hop - pad .. of y (zero outside it) hold this block's frames.
         first = start * hop_length - pad
         stretch = np.zeros((count - 1) * hop_length + n_fft, dtype=np.float32)
-        lo, hi = max(first, 0), min(first + len(stretch), len(y))
+        lo, hi = max(first, 0), min(first + len(stretch), n)
         if hi > lo:
-            stretch[lo - first : hi - first] = y[lo:hi]
+            stretch[lo - first : hi - first] = y.read(lo, hi)[0] if isinstance(y, StemFile) else y[lo:hi]
         frames = np.lib.stride_tricks.sliding_window_view(stretch, n_fft)[::hop_length]
         spec = scipy.fft.rfft(frames * window, axis=1, workers=-1)
         yield start, np.abs(spec)
@@ -442,18 +448,27 @@ def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:
     return finish_features(spectral_pass(y, sr))
 
 
-def spectral_pass(y: np.ndarray, sr: int) -> SpectralPass:
+def spectral_pass(y: np.ndarray | StemFile, sr: int) -> SpectralPass:
     """The STFT of ``y`` a block of frames at a time, reduced to what :func:`finish_features` needs
-    (see :func:`compute_features` for ``y``'s requirements)."""
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim != 1:
-        raise ValueError(f"compute_features needs mono audio, got shape {y.shape}")
+    (see :func:`compute_features` for ``y``'s requirements; a one-channel stem file is read a
+    stretch at a time)."""
+    if isinstance(y, StemFile):
+        if y.channels != 1:
+            raise ValueError(f"compute_features needs mono audio, got {y.channels} channels")
+        finite = all(np.isfinite(block).all() for block in y.blocks())
+        n = y.n_samples
+    else:
+        y = np.asarray(y, dtype=np.float32)
+        if y.ndim != 1:
+            raise ValueError(f"compute_features needs mono audio, got shape {y.shape}")
+        finite = bool(np.all(np.isfinite(y)))
+        n = len(y)
     if sr <= 0:
         raise ValueError(f"sample rate must be positive, got {sr}")
-    if not np.all(np.isfinite(y)):
+    if not finite:
         raise ValueError("audio holds NaN or infinite samples")
 
-    n_frames = 1 + len(y) // HOP
+    n_frames = 1 + n // HOP
     freqs = np.linspace(0.0, sr / 2.0, 1 + N_FFT // 2)
     low_bins = (freqs >= 30.0) & (freqs <= LOW_ONSET_FMAX)
     mel = np.empty((N_MELS, n_frames), dtype=np.float32)  # shared with the rhythm
@@ -483,7 +498,7 @@ def spectral_pass(y: np.ndarray, sr: int) -> SpectralPass:
             centroid[start:stop], rolloff[start:stop] = _centroid_rolloff(mag_t, freqs, ROLLOFF_FRACTION)
         if finding is not None:
             finding.result()
-    return SpectralPass(len(y), int(sr), freqs, mel, low, power, centroid, rolloff, peaks)
+    return SpectralPass(n, int(sr), freqs, mel, low, power, centroid, rolloff, peaks)
 
 
 def finish_features(spectral: SpectralPass) -> SharedFeatures:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,12 @@ import soxr
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.features import SharedFeatures, SpectralPass, compute_features, finish_features, spectral_pass
+from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio, open_audio
+from ai.audio.stem_file import StemFile, frame_count, read_frames, whole, write_stem_file
 from utils.errors import UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -86,28 +87,35 @@ def _finite_or_none(value: float | None, digits: int = 2) -> float | None:
     return round(float(value), digits)
 
 
-def to_analysis_rate(audio: DecodedAudio) -> np.ndarray:
+def to_analysis_rate(audio: DecodedAudio | StemFile) -> np.ndarray:
     """Mono mix of ``audio`` resampled once to ANALYSIS_SR -> [shape=(m,), float32].
 
     A long signal's mono mix is made a block at a time and fed to one soxr stream (the same samples
     as resampling the whole mix at once), so no full-rate mono copy is ever whole."""
-    samples, sr = audio.samples, audio.sample_rate
+    samples, sr = (audio if isinstance(audio, StemFile) else audio.samples), audio.sample_rate
     n = audio.n_samples
     if n <= _BLOCK_FRAMES:
-        return _resample(np.ascontiguousarray(audio.mono(), dtype=np.float32), sr)
-    stream = None if sr == ANALYSIS_SR else soxr.ResampleStream(sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
+        return _resample(np.ascontiguousarray(DecodedAudio(whole(samples), sr).mono(), dtype=np.float32), sr)
     out = np.empty(math.ceil(n * ANALYSIS_SR / sr) + 1, dtype=np.float32)
     filled = 0
-    for start in range(0, n + 1, _BLOCK_FRAMES):  # one more (empty) block flushes the stream
-        block = DecodedAudio(samples[:, start : start + _BLOCK_FRAMES], sr)
-        mono = np.ascontiguousarray(block.mono(), dtype=np.float32)
-        if stream is not None:
-            mono = stream.resample_chunk(mono, last=start + _BLOCK_FRAMES > n)
+    for mono in _analysis_rate_blocks(samples, sr):
         if filled + mono.size > out.size:  # soxr gave more than the rate ratio says: grow
             out = np.concatenate([out[:filled], np.empty(mono.size, dtype=np.float32)])
         out[filled : filled + mono.size] = mono
         filled += mono.size
     return out[:filled]
+
+
+def _analysis_rate_blocks(samples: np.ndarray | StemFile, sr: int) -> Iterator[np.ndarray]:
+    """The mono mix of ``samples`` at ANALYSIS_SR a block at a time (one soxr stream), float32."""
+    n = frame_count(samples)
+    stream = None if sr == ANALYSIS_SR else soxr.ResampleStream(sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
+    for start in range(0, n + 1, _BLOCK_FRAMES):  # one more (empty) block flushes the stream
+        block = DecodedAudio(read_frames(samples, start, start + _BLOCK_FRAMES), sr)
+        mono = np.ascontiguousarray(block.mono(), dtype=np.float32)
+        if stream is not None:
+            mono = stream.resample_chunk(mono, last=start + _BLOCK_FRAMES > n)
+        yield mono
 
 
 def _resample(mono: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -312,22 +320,31 @@ def warm_up() -> None:
     logger.info("analysis pipeline warmed up")
 
 
-def estimate_tempo(audio: DecodedAudio) -> float | None:
-    """The quarter-note tempo (BPM, to 0.1) of ``audio`` as :func:`analyze` reports it, without the
-    key, chords and loudness (for the mixing advice's delay and release times); None without a pulse
-    or for silence."""
-    samples = audio.samples
-    if samples.ndim != 2 or samples.shape[1] == 0:
+def estimate_tempo(audio: DecodedAudio | StemFile) -> float | None:
+    """The quarter-note tempo (BPM, to 0.1) of ``audio`` (in memory or a stem file) as :func:`analyze`
+    reports it, without the key, chords and loudness (for the mixing advice's delay and release
+    times); None without a pulse or for silence."""
+    samples = audio if isinstance(audio, StemFile) else audio.samples
+    if len(samples.shape) != 2 or samples.shape[1] == 0:
         return None
     peak = 0.0
     for start in range(0, samples.shape[1], _BLOCK_FRAMES):  # no whole-signal temporaries
-        block = samples[:, start : start + _BLOCK_FRAMES]
+        block = read_frames(samples, start, start + _BLOCK_FRAMES)
         if not np.isfinite(block).all():
             return None
         peak = max(peak, float(np.abs(block).max()))
     if peak <= 10 ** (SILENCE_DBFS / 20):
         return None
-    rhythm = _rhythm(compute_features(to_analysis_rate(audio), ANALYSIS_SR))
+    # compute_features in its two steps: the signal at the analysis rate (159 MB for 30 minutes) is
+    # freed when the STFT pass returns, before the onset and pitch stages allocate theirs; for a
+    # long stem file it is written beside it and read a stretch at a time, never whole.
+    if isinstance(audio, StemFile) and audio.n_samples > _BLOCK_FRAMES:
+        blocks = (mono[np.newaxis, :] for mono in _analysis_rate_blocks(audio, audio.sample_rate))
+        with write_stem_file(blocks, channels=1, sample_rate=ANALYSIS_SR, directory=audio.path.parent) as signal:
+            spectral = spectral_pass(signal, ANALYSIS_SR)
+    else:
+        spectral = spectral_pass(to_analysis_rate(audio), ANALYSIS_SR)
+    rhythm = _rhythm(finish_features(spectral))
     if rhythm.tempo is None:
         return None
     return round(rhythm.tempo * _quarters_per_beat(rhythm.time_signature), 1)

@@ -254,5 +254,10 @@ def decode_audio(
     under-counts).
     """
     with open_audio(source, name=name, max_duration_s=max_duration_s, max_decoded_bytes=max_decoded_bytes) as stream:
-        samples = _read_channels_first(stream.blocks, channels=stream.channels, frames=stream.frames)
-        return DecodedAudio(np.ascontiguousarray(samples), stream.sample_rate)
+        return read_stream(stream)
+
+
+def read_stream(stream: AudioStream) -> DecodedAudio:
+    """All of an open stream's blocks in one :class:`DecodedAudio`."""
+    samples = _read_channels_first(stream.blocks, channels=stream.channels, frames=stream.frames)
+    return DecodedAudio(np.ascontiguousarray(samples), stream.sample_rate)

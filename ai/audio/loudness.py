@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -267,11 +268,14 @@ def momentary_loudness(*, y: np.ndarray, sr: float) -> np.ndarray:
     return _block_loudness(sub_block_powers(y=y, sr=sr), sub_per_block=4, hop=_hop_samples(sr))
 
 
-def short_term_loudness(*, y: np.ndarray, sr: float, sub_energy: np.ndarray | None = None) -> np.ndarray:
+def short_term_loudness(*, y: np.ndarray | None = None, sr: float, sub_energy: np.ndarray | None = None) -> np.ndarray:
     """Short-term loudness (3 s blocks, 100 ms hop). np.ndarray [shape=(n_blocks,)], LUFS, -inf = silent.
 
-    ``sub_energy``: :func:`sub_block_powers` of ``y`` when the caller has it (no second K-weighting)."""
+    ``sub_energy``: :func:`sub_block_powers` of ``y`` when the caller has it (no second K-weighting;
+    ``y`` is not needed then)."""
     if sub_energy is None:
+        if y is None:
+            raise ValueError("short_term_loudness needs y or its sub_energy")
         sub_energy = sub_block_powers(y=y, sr=sr)
     return _block_loudness(sub_energy, sub_per_block=30, hop=_hop_samples(sr))
 
@@ -402,12 +406,33 @@ def true_peak(*, y: np.ndarray, sr: float, block_max: np.ndarray | None = None) 
     samples = _as_float32(y)
     if block_max is None:
         block_max, _ = block_stats(y=samples, sr=sr)
+
+    def stretch_max(channel: int, start: int, stop: int, phases: np.ndarray) -> float:
+        return float(_interpolated_max_kernel(samples[channel], start, stop, phases))
+
+    return true_peak_search(block_max=block_max, n=y.shape[1], sr=sr, stretch_max=stretch_max)
+
+
+def interpolator_reach(start: int, stop: int) -> tuple[int, int]:
+    """The samples the true-peak interpolator reads for the positions from ``start`` to ``stop``
+    (a range that may reach outside the signal: zeros are read there)."""
+    taps = 2 * _TP_HALF_TAPS  # the kernel's ``phases.shape[0]``
+    lead = taps // 2 - 1
+    return start - lead, stop - lead + taps
+
+
+def true_peak_search(
+    *, block_max: np.ndarray, n: int, sr: float, stretch_max: Callable[[int, int, int, np.ndarray], float]
+) -> float:
+    """:func:`true_peak` from the signal's :func:`block_stats` maxima and ``stretch_max(channel,
+    start, stop, phases)``: the largest interpolated |value| between samples ``start`` and ``stop``
+    of a channel (:func:`_interpolated_max_kernel`; a signal read in pieces answers it from a read
+    of :func:`interpolator_reach`)."""
     absmax = float(block_max.max())
     factor = true_peak_factor(sr)
     if factor == 1 or absmax == 0.0:
         return absmax
     _, phases, bound_gain = _interpolator(factor)
-    n = y.shape[1]
     n_blocks = block_max.shape[1]
     # The interpolator reaches _TP_HALF_TAPS samples into the neighbouring blocks.
     neighbourhood = block_max.copy()
@@ -422,16 +447,16 @@ def true_peak(*, y: np.ndarray, sr: float, block_max: np.ndarray | None = None) 
             return best
         channel, block = divmod(int(flat), n_blocks)
         start = block * _TP_BLOCK
-        best = max(best, float(_interpolated_max_kernel(samples[channel], start, min(start + _TP_BLOCK, n), phases)))
+        best = max(best, stretch_max(channel, start, min(start + _TP_BLOCK, n), phases))
     # ...then every stretch that can still beat it, in runs of neighbouring stretches.
-    for channel in range(y.shape[0]):
+    for channel in range(block_max.shape[0]):
         candidates = np.flatnonzero(bounds[channel] > best)
         if candidates.size == 0:
             continue
         breaks = np.flatnonzero(np.diff(candidates) > 1)
         for run in np.split(candidates, breaks + 1):
             start, stop = int(run[0]) * _TP_BLOCK, min((int(run[-1]) + 1) * _TP_BLOCK, n)
-            best = max(best, float(_interpolated_max_kernel(samples[channel], start, stop, phases)))
+            best = max(best, stretch_max(channel, start, stop, phases))
     return best
 
 
@@ -480,14 +505,27 @@ def measure_loudness(
     for ``y`` when the caller has them already.
     """
     y = _as_2d(y, sr)
-    hop = _hop_samples(sr)
     if sub_energy is None:
         sub_energy = sub_block_powers(y=y, sr=sr)
+    block_max, energy = block_stats(y=y, sr=sr) if stats is None else stats
+    peak_linear = true_peak(y=y, sr=sr, block_max=block_max) if y.size else 0.0
+    return loudness_stats(
+        sub_energy=sub_energy, stats=(block_max, energy), size=y.size, true_peak_linear=peak_linear, sr=sr
+    )
+
+
+def loudness_stats(
+    *, sub_energy: np.ndarray, stats: tuple[np.ndarray, np.ndarray], size: int, true_peak_linear: float, sr: float
+) -> LoudnessStats:
+    """:func:`measure_loudness` from its passes' outputs: :func:`sub_block_powers`, :func:`block_stats`,
+    the samples counted over all channels and the linear :func:`true_peak` (for a signal measured in
+    pieces)."""
+    hop = _hop_samples(sr)
     momentary = _block_loudness(sub_energy, sub_per_block=4, hop=hop)
     short_term = _block_loudness(sub_energy, sub_per_block=30, hop=hop)
-    block_max, energy = block_stats(y=y, sr=sr) if stats is None else stats
+    block_max, energy = stats
     peak = amplitude_to_db(float(block_max.max())) if block_max.size else None
-    level = amplitude_to_db(math.sqrt(float(energy.sum()) / y.size)) if y.size else None
+    level = amplitude_to_db(math.sqrt(float(energy.sum()) / size)) if size else None
 
     def finite_max(values: np.ndarray) -> float | None:
         return float(values.max()) if values.size and np.isfinite(values.max()) else None
@@ -497,7 +535,7 @@ def measure_loudness(
         momentary_max_lufs=finite_max(momentary),
         short_term_max_lufs=finite_max(short_term),
         loudness_range_lu=_loudness_range(short_term),
-        true_peak_dbtp=amplitude_to_db(true_peak(y=y, sr=sr, block_max=block_max)) if y.size else None,
+        true_peak_dbtp=amplitude_to_db(true_peak_linear) if size else None,
         sample_peak_dbfs=peak,
         rms_dbfs=level,
         crest_factor_db=None if peak is None or level is None else peak - level,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,9 @@ import numpy as np
 
 from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
+from ai.audio.stem_file import Frames, frame_count, read_frames
 from ai.mixing.measure import TrackAnalysis, TrackInput, prepare_tracks
+from ai.mixing.stem_measures import integrated_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
     ROLE_BALANCE_LU,
@@ -135,11 +138,12 @@ def role_pans(roles: list[str]) -> list[float]:
 
 @dataclass(frozen=True)
 class LevelItem:
-    """What leveling needs of a track. ``samples``: np.ndarray [shape=(2, n), dtype=float32]."""
+    """What leveling needs of a track. ``samples``: np.ndarray [shape=(2, n), dtype=float32] or a
+    stereo stem file."""
 
     name: str
     role: str
-    samples: np.ndarray
+    samples: Frames
     integrated_lufs: float | None
 
 
@@ -203,22 +207,28 @@ def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float
     return mix
 
 
-def mix_loudness(
-    tracks: list[np.ndarray], gains_db: list[float], pans: list[float] | None, sr: int
-) -> loudness.LoudnessStats:
-    """The loudness measures of :func:`render_mix`'s sum, rendered and metered a block at a time
-    (:class:`ai.audio.loudness_meter.LoudnessMeter`: the same values as measuring the whole sum),
-    so the sum is never whole."""
-    n = max(samples.shape[1] for samples in tracks)
-    meter = LoudnessMeter(channels=2, sr=sr)
+def mix_blocks(tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None) -> Iterator[np.ndarray]:
+    """:func:`render_mix`'s sum a block at a time (MIX_BLOCK frames: the same samples), so the sum
+    is never whole: np.ndarray [shape=(2, m), dtype=float32] blocks in order."""
+    n = max(frame_count(samples) for samples in tracks)
     for start in range(0, n, MIX_BLOCK):
         stop = min(n, start + MIX_BLOCK)
         block = np.zeros((2, stop - start), dtype=np.float32)
         for k, samples in enumerate(tracks):
             gain = 10 ** (gains_db[k] / 20)
             left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
-            part = np.ascontiguousarray(samples[:, start:stop], dtype=np.float32)
+            part = np.ascontiguousarray(read_frames(samples, start, stop), dtype=np.float32)
             _accumulate(block, part, gain * left, gain * right)
+        yield block
+
+
+def mix_loudness(
+    tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None, sr: int
+) -> loudness.LoudnessStats:
+    """The loudness measures of :func:`render_mix`'s sum, rendered and metered a block at a time
+    (:class:`ai.audio.loudness_meter.LoudnessMeter`: the same values as measuring the whole sum)."""
+    meter = LoudnessMeter(channels=2, sr=sr)
+    for block in mix_blocks(tracks, gains_db, pans):
         meter.feed(block)
     return meter.result()
 
@@ -302,10 +312,7 @@ def auto_level(
     """
     resolve_target(target, default="premaster")  # validate before the heavy work
     prepared = prepare_tracks(tracks, roles=roles)
-    items = [
-        LevelItem(p.name, p.role, p.samples, loudness.integrated_loudness(y=p.samples, sr=p.sample_rate))
-        for p in prepared
-    ]
+    items = [LevelItem(p.name, p.role, p.samples, integrated_loudness(p.samples, p.sample_rate)) for p in prepared]
     return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
 
 

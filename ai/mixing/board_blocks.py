@@ -14,16 +14,18 @@ from collections.abc import Iterator
 import numpy as np
 import pedalboard
 
+from ai.audio.stem_file import Frames, frame_count, read_frames
+
 BLOCK = 1 << 18
 """Samples per block (2 MB of stereo float32)."""
 
 
-def board_blocks(board: pedalboard.Plugin, samples: np.ndarray, sr: int) -> Iterator[np.ndarray]:
-    """``samples`` (np.ndarray [shape=(channels, n)], float32) through ``board``, from its reset
-    state, as consecutive np.ndarray [shape=(channels, m), dtype=float32] blocks."""
+def board_blocks(board: pedalboard.Plugin, samples: Frames, sr: int) -> Iterator[np.ndarray]:
+    """``samples`` (np.ndarray [shape=(channels, n)], float32, or a stem file) through ``board``,
+    from its reset state, as consecutive np.ndarray [shape=(channels, m), dtype=float32] blocks."""
     board.reset()
-    for start in range(0, samples.shape[1], BLOCK):
-        block = np.ascontiguousarray(samples[:, start : start + BLOCK], dtype=np.float32)
+    for start in range(0, frame_count(samples), BLOCK):
+        block = np.ascontiguousarray(read_frames(samples, start, start + BLOCK), dtype=np.float32)
         yield np.ascontiguousarray(board.process(block, sr, reset=False), dtype=np.float32)
 
 

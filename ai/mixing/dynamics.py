@@ -61,6 +61,7 @@ import numpy as np
 import pedalboard
 
 from ai.audio import loudness
+from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames, whole
 from ai.mixing.board_blocks import run_board
 from ai.mixing.findings import MIX_BUS, Suggestion
 from ai.model_files import model_path
@@ -199,15 +200,15 @@ class DynamicsMeasure:
         return out
 
 
-def _frames(samples: np.ndarray, frame: int) -> tuple[np.ndarray, np.ndarray]:
+def _frames(samples: Frames, frame: int) -> tuple[np.ndarray, np.ndarray]:
     """(peak |x| over channels, mean square over channels) of consecutive ``frame``-sample frames."""
-    n = samples.shape[1] // frame
-    frames = samples[:, : n * frame].reshape(samples.shape[0], n, frame)
-    peak = np.empty(n, dtype=samples.dtype)
+    n = frame_count(samples) // frame
+    peak = np.empty(n, dtype=samples.dtype if isinstance(samples, np.ndarray) else np.float32)
     power = np.empty(n)
     step = max(1, FRAMES_AT_ONCE_SAMPLES // frame)  # a batch's float64 squares stay small
     for first in range(0, n, step):
-        batch = frames[:, first : first + step]
+        last = min(n, first + step)
+        batch = read_frames(samples, first * frame, last * frame).reshape(samples.shape[0], last - first, frame)
         peak[first : first + step] = np.abs(batch).max(axis=(0, 2))
         power[first : first + step] = np.mean(np.square(batch, dtype=np.float64), axis=(0, 2))
     return peak, power
@@ -240,10 +241,10 @@ def attack_onsets(*, power: np.ndarray, frame_s: float) -> np.ndarray:
     return np.asarray(onsets, dtype=np.int64)
 
 
-def envelope_measures(*, samples: np.ndarray, sr: int) -> tuple[float | None, float | None, int, float | None]:
+def envelope_measures(*, samples: Frames, sr: int) -> tuple[float | None, float | None, int, float | None]:
     """(envelope depth dB, block crest dB, attacks, median interval between attacks s) of a track.
 
-    ``samples``: np.ndarray [shape=(channels, n)]. From the 5 ms frames' peak and mean square, over
+    ``samples``: np.ndarray [shape=(channels, n)] or a stem file. From the 5 ms frames' peak and mean square, over
     the BLOCK_S blocks within BLOCK_RANGE_DB of the loudest:
 
     * envelope depth: the median over the blocks of the loudest frame's level over the block's
@@ -286,7 +287,7 @@ def _gated_short_term(short: np.ndarray) -> np.ndarray:
 
 def measure_dynamics(
     *,
-    samples: np.ndarray,
+    samples: Frames,
     sr: int,
     stats: loudness.LoudnessStats | None = None,
     sub_energy: np.ndarray | None = None,
@@ -294,19 +295,20 @@ def measure_dynamics(
     """Dynamics measures of a track.
 
     Args:
-        samples: np.ndarray [shape=(channels, n)], float32 (other dtypes are converted).
+        samples: np.ndarray [shape=(channels, n)], float32 (other dtypes are converted), or a stem
+            file (read block by block when ``stats`` and ``sub_energy`` are given).
         sr: sample rate in Hz.
         stats: :func:`ai.audio.loudness.measure_loudness` of ``samples`` when the caller has it.
         sub_energy: :func:`ai.audio.loudness.sub_block_powers` of ``samples`` when the caller has it.
 
     Loudness, true peak, LRA and crest come from :mod:`ai.audio.loudness` (BS.1770-4, EBU Tech 3342).
     """
-    samples = _validated(samples)
-    if sub_energy is None:
-        sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
-    if stats is None:
-        stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy)
-    gated = _gated_short_term(loudness.short_term_loudness(y=samples, sr=sr, sub_energy=sub_energy))
+    if not isinstance(samples, StemFile) or sub_energy is None or stats is None:
+        array = _validated(whole(samples))  # a stem file with its measures is read block by block below
+        sub_energy = loudness.sub_block_powers(y=array, sr=sr) if sub_energy is None else sub_energy
+        stats = loudness.measure_loudness(y=array, sr=sr, sub_energy=sub_energy) if stats is None else stats
+        samples = array
+    gated = _gated_short_term(loudness.short_term_loudness(sr=sr, sub_energy=sub_energy))
     percentiles = (
         {p: float(v) for p, v in zip(PERCENTILES, np.percentile(gated, PERCENTILES), strict=True)} if gated.size else {}
     )
@@ -502,6 +504,11 @@ def apply_compressor(
     are ignored). pedalboard's compressor (JUCE's) is peak-sensing with a hard knee; ``knee_db``
     is not applied (the advice says 0 for that reason).
     """
+    return run_board(compressor_board(compressor), _validated(samples), sr, out=out)
+
+
+def compressor_board(compressor: dict[str, Any]) -> pedalboard.Plugin:
+    """The pedalboard chain of :func:`apply_compressor`."""
     stages = compressor.get("stages") or [compressor]
     plugins: list[pedalboard.Plugin] = []
     for stage in stages:
@@ -515,8 +522,8 @@ def apply_compressor(
         )
         if stage.get("makeup_db"):
             plugins.append(pedalboard.Gain(gain_db=float(stage["makeup_db"])))
-    board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
-    return run_board(board, _validated(samples), sr, out=out)
+    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    return board
 
 
 def apply_automation(
@@ -535,6 +542,14 @@ def apply_automation(
             return samples.copy()
         out[...] = samples
         return out
+    result: np.ndarray = np.multiply(samples, automation_gains(sections, sr, n, 0, n), out=out)
+    return result
+
+
+def automation_gains(sections: list[dict[str, float]], sr: int, n: int, start: int, stop: int) -> np.ndarray:
+    """The linear gains of :func:`apply_automation` (non-empty ``sections``) on samples ``start:stop``
+    of an ``n``-sample track, np.ndarray [shape=(stop - start,), dtype=float32]: each sample's gain
+    is computed on its own, so a block's are the whole curve's."""
     ordered = sorted(sections, key=lambda s: s["start_s"])
     times = [0.0]
     gains = [float(ordered[0]["gain_db"])]
@@ -544,8 +559,8 @@ def apply_automation(
         gains += [float(previous["gain_db"]), float(section["gain_db"])]
     times.append(n / sr)
     gains.append(float(ordered[-1]["gain_db"]))
-    curve_db = np.interp(np.arange(n) / sr, times, gains)
-    result: np.ndarray = np.multiply(samples, (10 ** (curve_db / 20)).astype(np.float32), out=out)
+    curve_db = np.interp(np.arange(start, stop) / sr, times, gains)
+    result: np.ndarray = (10 ** (curve_db / 20)).astype(np.float32)
     return result
 
 
@@ -962,7 +977,7 @@ def dynamics_findings(
     name: str,
     role: str,
     measure: DynamicsMeasure,
-    samples: np.ndarray,
+    samples: Frames,
     sr: int,
     tempo_bpm: float | None,
     norms: RoleDynamics,
@@ -973,7 +988,8 @@ def dynamics_findings(
         name: the track's name (findings.MIX_BUS for the mix bus).
         role: its role (ai.mixing.roles.ROLES).
         measure: :func:`measure_dynamics` of ``samples``.
-        samples: np.ndarray [shape=(channels, n)], the track (the advice is applied to it to check it).
+        samples: np.ndarray [shape=(channels, n)] or a stem file, the track (the advice is applied to
+            it to check it: a stem file is read whole for that).
         sr: sample rate (Hz).
         tempo_bpm: the song's tempo (the analysis' or the project's), None when unknown.
         norms: :class:`RoleDynamics` (e.g. :func:`default_role_dynamics`).
@@ -1005,7 +1021,7 @@ def _uncontrolled(
     norm: RoleNorm,
     norms: RoleDynamics,
     z: float,
-    samples: np.ndarray,
+    samples: Frames,
     sr: int,
     tempo_bpm: float | None,
 ) -> Suggestion:
@@ -1025,11 +1041,11 @@ def _uncontrolled(
         "transient_db": measure.transient_db,
         "norm": {"role": norm.name, "loudness_range_lu": target},
     }
-    samples = _validated(samples)
-    sections = section_automation(samples=samples, sr=sr)
+    signal = _validated(whole(samples))  # the checks run the moves over the whole track
+    sections = section_automation(samples=signal, sr=sr)
     moving = [s for s in sections if abs(s["gain_db"]) >= SECTION_MERGE_DB]
     if len(sections) > 1 and moving:
-        check = automation_check(samples=samples, sr=sr, sections=sections, before=measure, target=target)
+        check = automation_check(samples=signal, sr=sr, sections=sections, before=measure, target=target)
         if check["passes"]:
             ups = sum(1 for s in moving if s["gain_db"] > 0)
             spread = max(s["gain_db"] for s in sections) - min(s["gain_db"] for s in sections)
@@ -1048,7 +1064,7 @@ def _uncontrolled(
                 {"kind": "automation", "sections": sections, "check": check},
             )
     advice = suggest_compressor(
-        samples=samples, sr=sr, measure=measure, target_lra_lu=target, tempo_bpm=tempo_bpm, norms=norms
+        samples=signal, sr=sr, measure=measure, target_lra_lu=target, tempo_bpm=tempo_bpm, norms=norms
     )
     c = advice.compressor
     stages = c.get("stages")

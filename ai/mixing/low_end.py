@@ -20,11 +20,13 @@ compare with its long-term spectrum.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import soxr
 
+from ai.audio.stem_file import Frames
 from ai.mixing.mid_signal import BLOCK, mid_length, mid_span
 
 LOW_RATE = 2000
@@ -37,6 +39,8 @@ RUMBLE_FLOOR_PERCENTILE = 20.0
 """Percentile of the frame-wise power below the cut-off that measures its steady floor."""
 SOUNDING_RANGE_DB = 60.0
 """A frame sounds when its power is within this of the track's loudest frame."""
+FRAMES_AT_ONCE = 256
+"""Frames per FFT call (4 MB of windowed frames at LOW_RATE)."""
 SMOOTH_HZ = 5
 """Width (Hz, bins) of the moving average over frequency: wider than the 1.3-2.5 Hz line spacing
 of hits repeated at 80-150 BPM, narrower than the 18-25 Hz band a rumble lives in."""
@@ -62,7 +66,7 @@ class LowEnd:
     """Strongest frequency below the cut-off (None when there is nothing there)."""
 
 
-def _decimate(mid: np.ndarray, sr: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+def _decimate(mid: Frames, sr: int, span: int) -> tuple[np.ndarray, np.ndarray]:
     """(the mid signal at LOW_RATE as float64, the mean square of each whole ``span`` of it at ``sr``),
     in one pass over the mid signal a stretch at a time (one soxr stream: the same samples as
     resampling it whole). A signal shorter than one span has one block: all of it."""
@@ -76,20 +80,29 @@ def _decimate(mid: np.ndarray, sr: int, span: int) -> tuple[np.ndarray, np.ndarr
             part = soxr.resample(part, sr, LOW_RATE, quality="HQ")
         return part.astype(np.float64), powers
     stream = soxr.ResampleStream(sr, LOW_RATE, 1, dtype="float32", quality="HQ") if sr != LOW_RATE else None
-    low: list[np.ndarray] = []
+    low = np.empty(math.ceil(n * LOW_RATE / sr) + 1)  # float64, filled as the stream gives it
+    filled = 0
+
+    def put(chunk: np.ndarray) -> None:
+        nonlocal low, filled
+        if filled + chunk.size > low.size:  # soxr gave more than the rate ratio says: grow
+            low = np.concatenate([low[:filled], np.empty(chunk.size)])
+        low[filled : filled + chunk.size] = chunk
+        filled += chunk.size
+
     block_powers: list[np.ndarray] = []
     for start in range(0, n, stretch):
         part = mid_span(mid, start, min(n, start + stretch))
-        low.append(part if stream is None else stream.resample_chunk(part))
+        put(part if stream is None else stream.resample_chunk(part))
         whole = part.size // span * span
         if whole:
             block_powers.append(np.square(part[:whole].astype(np.float64)).reshape(-1, span).mean(axis=1))
     if stream is not None:
-        low.append(stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
-    return np.concatenate(low).astype(np.float64), np.concatenate(block_powers)
+        put(stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+    return low[:filled], np.concatenate(block_powers)
 
 
-def low_end(*, mid: np.ndarray, sr: int, cutoff_hz: float, total_power: float) -> LowEnd:
+def low_end(*, mid: Frames, sr: int, cutoff_hz: float, total_power: float) -> LowEnd:
     """Rumble measures of the mid signal at ``sr`` below ``cutoff_hz``.
 
     ``mid``: np.ndarray [shape=(n,), dtype=float32] (the mid signal) or [shape=(2, n)] (a stereo
@@ -111,7 +124,14 @@ def low_end(*, mid: np.ndarray, sr: int, cutoff_hz: float, total_power: float) -
     if not below.any():
         return LowEnd(cutoff_hz, 0.0, 0.0, None)
     top = int(np.searchsorted(freqs, cutoff_hz + SKIRT_REACH_HZ)) + SMOOTH_HZ
-    spec = np.fft.rfft(frames * window, axis=-1)[:, :top]
+    # A batch of frames at a time, keeping the bins up to ``top`` (each frame's transform is its own:
+    # the same values as one call; a 30-minute track's windowed frames and whole spectrum are 115 MB).
+    spec = np.concatenate(
+        [
+            np.fft.rfft(frames[first : first + FRAMES_AT_ONCE] * window, axis=-1)[:, :top]
+            for first in range(0, frames.shape[0], FRAMES_AT_ONCE)
+        ]
+    )
     # Parseval, as in ai.mixing.measure.track_spectra: one-sided, doubled, per the window's energy.
     power = (spec.real**2 + spec.imag**2) * (2.0 / (n_fft * float(np.sum(window**2))))
     power[:, freqs[:top] < LOW_FLOOR_HZ] = 0.0  # the DC offset's, kept out of the smoothing too

@@ -34,6 +34,7 @@ import soxr
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.audio.stem_file import Audio, Frames, StemFile, frame_count, whole
 from ai.mixing.low_end import low_end
 from ai.mixing.mid_signal import mid_length, mid_span
 from ai.mixing.role_model import classify_role, load_role_model
@@ -74,7 +75,7 @@ class TrackInput:
     """One track to measure: its name, decoded audio and optionally a role (inferred from the name if None)."""
 
     name: str
-    audio: DecodedAudio
+    audio: Audio
     role: str | None = None
 
 
@@ -168,11 +169,12 @@ class TrackMeasurement:
 
 @dataclass
 class PreparedTrack:
-    """A track on the common footing. ``samples``: np.ndarray [shape=(2, n), dtype=float32]."""
+    """A track on the common footing. ``samples``: np.ndarray [shape=(2, n), dtype=float32], or a
+    stereo stem file at the common rate (read block by block; :mod:`ai.audio.stem_file`)."""
 
     name: str
     role: str
-    samples: np.ndarray
+    samples: Frames
     sample_rate: int
     channels_in: int
     notes: list[str] = field(default_factory=list)
@@ -257,25 +259,35 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
         role = given or track.role or infer_role(track.name)
         if role not in ROLES:
             raise InvalidParameter("roles", f"unknown role {role!r} for {track.name!r}; use one of {', '.join(ROLES)}")
-        samples = track.audio.samples
+        audio = track.audio
+        if isinstance(audio, StemFile) and audio.channels == 2 and audio.sample_rate == common:
+            if audio.n_samples == 0:
+                raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
+            prepared.append(PreparedTrack(track.name, role, audio, common, 2, []))
+            if given is None and role == "other" and infer_role(track.name) == "other":
+                prepared[-1].role, heard = role_from_audio(whole(audio), common)
+                prepared[-1].notes.extend([heard] if heard else [])
+            continue
+        # In memory, or a stem file to fold to stereo or resample: made whole here.
+        samples = audio.samples if isinstance(audio, DecodedAudio) else whole(audio)
         if samples.ndim != 2 or samples.shape[1] == 0:
             raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
         samples, notes = _to_stereo(samples)
         if given is None and role == "other" and infer_role(track.name) == "other":
-            role, heard = role_from_audio(samples, track.audio.sample_rate)
+            role, heard = role_from_audio(samples, audio.sample_rate)
             if heard:
                 notes.append(heard)
-        if track.audio.sample_rate != common:
+        if audio.sample_rate != common:
             samples = np.ascontiguousarray(
-                soxr.resample(samples.T, track.audio.sample_rate, common, quality="HQ").T, dtype=np.float32
+                soxr.resample(samples.T, audio.sample_rate, common, quality="HQ").T, dtype=np.float32
             )
-            notes.append(f"resampled from {track.audio.sample_rate} Hz to {common} Hz")
+            notes.append(f"resampled from {audio.sample_rate} Hz to {common} Hz")
         if samples.dtype != np.float32:
             samples = samples.astype(np.float32)
-        prepared.append(PreparedTrack(track.name, role, samples, common, track.audio.channels, notes))
-    longest = max(p.samples.shape[1] for p in prepared)
+        prepared.append(PreparedTrack(track.name, role, samples, common, audio.channels, notes))
+    longest = max(frame_count(p.samples) for p in prepared)
     for p in prepared:
-        missing = (longest - p.samples.shape[1]) / common
+        missing = (longest - frame_count(p.samples)) / common
         if missing > 1.0:
             p.notes.append(f"{missing:.1f} s shorter than the longest stem; counted as silent after its end")
     return prepared
@@ -310,25 +322,37 @@ def _close_run(value: np.floating[Any], run: int, peak: float, flat_min: int) ->
     return 0, 0, 0
 
 
-@numba.njit(cache=True, nogil=True)
-def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, flat_min: int) -> tuple[int, int]:
-    """Clipped samples and runs of one channel (see :func:`scan_channels`).
+def hot_level(peak: float) -> float:
+    """The level from which a run of equal samples can count as clipping, in a channel peaking at ``peak``."""
+    return CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
 
-    ``block_max``: the largest |sample| of each ``block``-sample stretch. Only stretches that reach
-    the level where a run can count (full scale, or the channel's peak for a flat top) are walked
-    sample by sample; a run at that level cannot continue through a stretch that stays below it.
-    """
-    n = x.shape[0]
-    count = 0
-    runs = 0
-    lone = 0  # full-scale samples outside counted runs
+
+@numba.njit(cache=True, nogil=True)
+def scan_stretches(
+    x: np.ndarray,
+    first: int,
+    n_stretches: int,
+    peak: float,
+    block_max: np.ndarray,
+    block: int,
+    flat_min: int,
+    state: np.ndarray,
+) -> None:
+    """Walk ``n_stretches`` ``block``-sample stretches of one channel from stretch ``first``
+    (``x[0]`` is that stretch's first sample), carrying ``state`` (float64 [prev, run, clipped
+    samples, clipped runs, lone full-scale samples]) from the stretches before (see
+    :func:`_scan_kernel`). Only stretches that reach the level where a run can count are read."""
     hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
-    prev = np.float32(0.0)
-    run = 0
-    for b in range(block_max.shape[0]):
-        start = b * block
+    prev = np.float32(state[0])
+    run = int(state[1])
+    count = int(state[2])
+    runs = int(state[3])
+    lone = int(state[4])
+    n = x.shape[0]
+    for local in range(n_stretches):
+        start = local * block
         stop = min(n, start + block)
-        if block_max[b] < hot:
+        if block_max[first + local] < hot:
             if run > 0 and abs(prev) >= hot:
                 c, r, single = _close_run(prev, run, peak, flat_min)
                 count += c
@@ -348,6 +372,22 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, 
                     lone += single
                 prev = v
                 run = 1
+    state[0] = prev
+    state[1] = run
+    state[2] = count
+    state[3] = runs
+    state[4] = lone
+
+
+@numba.njit(cache=True, nogil=True)
+def scan_finish(state: np.ndarray, peak: float, flat_min: int) -> tuple[int, int]:
+    """Clipped samples and runs once every stretch has been walked (:func:`scan_stretches`)."""
+    hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
+    prev = np.float32(state[0])
+    run = int(state[1])
+    count = int(state[2])
+    runs = int(state[3])
+    lone = int(state[4])
     if run > 0 and abs(prev) >= hot:
         c, r, single = _close_run(prev, run, peak, flat_min)
         count += c
@@ -358,6 +398,18 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, 
         count += lone
         runs += lone
     return count, runs
+
+
+def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, flat_min: int) -> tuple[int, int]:
+    """Clipped samples and runs of one channel (see :func:`scan_channels`).
+
+    ``block_max``: the largest |sample| of each ``block``-sample stretch. Only stretches that reach
+    the level where a run can count (full scale, or the channel's peak for a flat top) are walked
+    sample by sample; a run at that level cannot continue through a stretch that stays below it.
+    """
+    state = np.zeros(5)
+    scan_stretches(x, 0, block_max.shape[0], peak, block_max, block, flat_min, state)
+    return scan_finish(state, peak, flat_min)
 
 
 QUANTISATION_PROBE = 65536  # samples whose distinct levels show the file's resolution
@@ -452,7 +504,7 @@ def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
     return width, max(-1.0, min(1.0, correlation))
 
 
-def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
+def track_spectra(mid: Frames, sr: int) -> TrackSpectra:
     """Frame-wise fine-band powers and the long-term spectrum of the mid signal.
 
     ``mid``: np.ndarray [shape=(n,)] (the mid signal) or [shape=(2, n)] (a stereo track, whose mid
@@ -493,9 +545,16 @@ def track_spectra(mid: np.ndarray, sr: int) -> TrackSpectra:
 def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     """Measure one prepared track (all of :class:`TrackMeasurement`) and keep its spectra."""
     samples, sr = track.samples, track.sample_rate
-    sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
-    block_stats = loudness.block_stats(y=samples, sr=sr)
-    stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy, stats=block_stats)
+    if isinstance(samples, StemFile):
+        from ai.mixing.stem_measures import measure_stem  # it builds on this module's scan
+
+        sub_energy, block_stats, stats, (width, correlation), (clipped, runs, dc) = measure_stem(samples)
+    else:
+        sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
+        block_stats = loudness.block_stats(y=samples, sr=sr)
+        stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy, stats=block_stats)
+        width, correlation = stereo_image(samples)
+        clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1), block_max=block_stats[0])
     hop = max(1, int(round(loudness.HOP_S * sr)))
     silent_share = 1.0
     if sub_energy.size:
@@ -520,16 +579,14 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         float(freqs[low_bins][np.argmax(spectrum[low_bins])]) if total > 0 and spectrum[low_bins].max() > 0 else None
     )
 
-    width, correlation = stereo_image(samples)
     if track.channels_in == 1:
         width, correlation = 0.0, 1.0
-    clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1), block_max=block_stats[0])
     measurement = TrackMeasurement(
         name=track.name,
         role=track.role,
         sample_rate=sr,
         channels=track.channels_in,
-        duration_s=samples.shape[1] / sr,
+        duration_s=frame_count(samples) / sr,
         integrated_lufs=stats.integrated_lufs,
         short_term_max_lufs=stats.short_term_max_lufs,
         momentary_max_lufs=stats.momentary_max_lufs,
@@ -548,7 +605,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         correlation=correlation,
         dc_offset=dc,
         clipped_samples=clipped,
-        clipped_share=clipped / samples.size,
+        clipped_share=clipped / (samples.shape[0] * frame_count(samples)),
         clipped_runs=runs,
         silent_share=silent_share,
         low_peak_hz=low_peak,

@@ -30,10 +30,12 @@ import io
 import logging
 import math
 import os
+import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import pedalboard
@@ -43,11 +45,24 @@ from ai import pools, progress
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness_meter import LoudnessMeter
-from ai.mixing.auto_level import LevelItem, level_items, pan_gains, render_mix
+from ai.audio.stem_file import (
+    Audio,
+    Frames,
+    StemFile,
+    close_all,
+    frame_blocks,
+    frame_count,
+    read_frames,
+    write_stem_file,
+)
+from ai.heap import release_free_memory
+from ai.mixing import board_blocks as blocks
+from ai.mixing.auto_level import LevelItem, level_items, mix_blocks, pan_gains, render_mix
 from ai.mixing.board_blocks import board_blocks, run_board
-from ai.mixing.dynamics import apply_automation, apply_compressor
+from ai.mixing.dynamics import apply_automation, apply_compressor, automation_gains, compressor_board
 from ai.mixing.findings import MIX_BUS, Suggestion, rounded
-from ai.mixing.measure import TrackInput, prepare_tracks
+from ai.mixing.measure import PreparedTrack, TrackInput, prepare_tracks
+from ai.mixing.stem_measures import integrated_loudness, loudness_of, true_peak
 from ai.mixing.suggest import MixReport, suggest
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
 from utils.errors import InvalidParameter, NoAudioFound
@@ -147,7 +162,8 @@ class RenderResult:
     """What :func:`render_mix_report` rendered.
 
     Attributes:
-        samples: np.ndarray [shape=(2, n), dtype=float32]: the mix (mastered when ``master``).
+        samples: np.ndarray [shape=(2, n), dtype=float32]: the mix (mastered when ``master``), or a
+            stem file when the stems were (the caller closes it: :meth:`close`).
         sample_rate: Hz.
         applied: per track (and the mix bus last): {"track", "role", "moves": [...], "gain_db", "pan"}.
         skipped: the findings' moves not applied, each with the reason.
@@ -156,7 +172,7 @@ class RenderResult:
         report_before / report_after: the engine's reports on the stems before and after.
     """
 
-    samples: np.ndarray
+    samples: Frames
     sample_rate: int
     applied: list[dict[str, Any]]
     skipped: list[dict[str, Any]]
@@ -171,7 +187,11 @@ class RenderResult:
 
     @property
     def duration_s(self) -> float:
-        return int(self.samples.shape[1]) / self.sample_rate
+        return frame_count(self.samples) / self.sample_rate
+
+    def close(self) -> None:
+        """Delete the mix's stem file, if it is one."""
+        close_all([self.samples])
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the samples, JSON-ready."""
@@ -310,6 +330,46 @@ def apply_stereo(samples: np.ndarray, *, flip_right: bool = False, side_gain_db:
         side = (left - right) * np.float32(0.5) * side_gain
         np.add(mid, side, out=left)
         np.subtract(mid, side, out=right)
+
+
+def strip_blocks(samples: Frames, sr: int, moves: list[Move]) -> Iterator[np.ndarray]:
+    """:func:`process_track` a block at a time (board_blocks.BLOCK frames, the blocks its pedalboard
+    chains run in: the same samples), for a stem file whose processed copy is written as it comes:
+    np.ndarray [shape=(2, m), dtype=float32] blocks in order."""
+    eqs = sorted((m for m in moves if m.kind == "eq"), key=lambda m: m.params.get("type") != "high_pass")
+    plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
+    boards: list[pedalboard.Plugin] = [pedalboard.Pedalboard(plugins)] if plugins else []  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    boards += [compressor_board(m.params) for m in moves if m.kind == "compressor"]
+    for board in boards:
+        board.reset()
+    n = frame_count(samples)
+    for start in range(0, n, blocks.BLOCK):
+        block = np.array(read_frames(samples, start, start + blocks.BLOCK), dtype=np.float32)  # a copy of our own
+        for move in moves:
+            if move.kind == "stereo":
+                apply_stereo(
+                    block,
+                    flip_right=bool(move.params.get("flip_right")),
+                    side_gain_db=float(move.params.get("side_gain_db", 0.0)),
+                )
+        for board in boards:
+            block = np.ascontiguousarray(board.process(block, sr, reset=False), dtype=np.float32)
+        for move in moves:
+            if move.kind == "automation" and move.params["sections"]:
+                np.multiply(
+                    block, automation_gains(move.params["sections"], sr, n, start, start + block.shape[1]), out=block
+                )
+        yield block
+
+
+def _file_of(stream: Iterable[np.ndarray], like: StemFile) -> StemFile:
+    """``stream``'s blocks in a new stereo stem file beside ``like``, at its rate."""
+    return write_stem_file(stream, channels=2, sample_rate=like.sample_rate, directory=like.path.parent)
+
+
+def _scaled(samples: StemFile, scale: np.ndarray | np.float32) -> StemFile:
+    """``samples * scale`` (the same products as on the whole array), in a new stem file."""
+    return _file_of((block * scale for block in samples.blocks(blocks.BLOCK)), samples)
 
 
 # ----------------------------------------------------------------------------------- moves
@@ -500,7 +560,7 @@ def limiter(*, gain_db: float, ceiling_db: float) -> pedalboard.Plugin:
     return board
 
 
-def _limited(samples: np.ndarray, sr: int, drive_db: float, peak_db: float) -> tuple[float, float]:
+def _limited(samples: Frames, sr: int, drive_db: float, peak_db: float) -> tuple[float, float]:
     """The integrated loudness and true peak (the engine's own measures) of the signal limited at
     0 dBFS after raising its true peak ``drive_db`` above it, measured block by block as the
     limiter makes them (the limited signal is never whole). ``peak_db``: the input's true peak."""
@@ -514,8 +574,8 @@ def _limited(samples: np.ndarray, sr: int, drive_db: float, peak_db: float) -> t
 
 
 def master_to_target(
-    samples: np.ndarray, sr: int, *, target: LoudnessTarget, in_place: bool = False
-) -> tuple[np.ndarray, dict[str, Any]]:
+    samples: Frames, sr: int, *, target: LoudnessTarget, in_place: bool = False
+) -> tuple[Frames, dict[str, Any]]:
     """A master of ``samples`` (np.ndarray [shape=(2, n), dtype=float32]) at ``target``'s loudness
     with its true peak at or below ``target.ceiling_dbtp`` (written over ``samples`` when
     ``in_place``: a mix the caller gives up).
@@ -532,10 +592,11 @@ def master_to_target(
     quieter than the target, and ``within_tolerance`` says so.
 
     Returns the master and a dict of what was done (gain, drive, limiter, loudness, true peak,
-    passes, within_tolerance, note).
+    passes, within_tolerance, note). A stem file is read block by block and its master written into
+    a new stem file beside it (or the same file when it is silent).
     """
-    lufs_in = loudness.integrated_loudness(y=samples, sr=sr)
-    peak_in = loudness.true_peak_dbtp(y=samples, sr=sr)
+    lufs_in = integrated_loudness(samples, sr)
+    peak_in = loudness.amplitude_to_db(true_peak(samples, sr))
     info: dict[str, Any] = {"target": target.to_dict(), "input_loudness_lufs": lufs_in, "input_true_peak_dbtp": peak_in}
     if lufs_in is None or peak_in is None:
         return samples, {**info, "skipped": "silent mix: nothing to master", "within_tolerance": False}
@@ -544,7 +605,10 @@ def master_to_target(
     passes = 0
     if plr_in <= plr_goal:
         gain = target.lufs - lufs_in
-        if in_place:
+        out: Frames
+        if isinstance(samples, StemFile):
+            out = _scaled(samples, np.float32(10 ** (gain / 20)))
+        elif in_place:
             samples *= np.float32(10 ** (gain / 20))
             out = samples
         else:
@@ -607,8 +671,13 @@ def master_to_target(
             gain_to = target.lufs - best[1]
         drive, lufs_d, tp_d = best
         # The limiter is deterministic: the chosen pass again, the only one kept.
-        out = limit(samples, sr, gain_db=drive - peak_in, ceiling_db=0.0, out=samples if in_place else None)
-        out *= np.float32(10 ** (gain_to / 20))
+        if isinstance(samples, StemFile):
+            chain = limiter(gain_db=drive - peak_in, ceiling_db=0.0)
+            scale = np.float32(10 ** (gain_to / 20))
+            out = _file_of((block * scale for block in board_blocks(chain, samples, sr)), samples)
+        else:
+            out = limit(samples, sr, gain_db=drive - peak_in, ceiling_db=0.0, out=samples if in_place else None)
+            out *= np.float32(10 ** (gain_to / 20))
         lufs, tp = lufs_d + gain_to, tp_d + gain_to
         gain = drive - peak_in + gain_to
     info.update(
@@ -657,7 +726,7 @@ def render_mix_report(
     master_target: LoudnessTarget | str | float | None = None,
     target: str | float | None = "streaming",
     roles: dict[str, str] | None = None,
-    reference: DecodedAudio | None = None,
+    reference: Audio | None = None,
     tempo_bpm: float | None = None,
     remeasure: bool = True,
     overwrite_input: bool = False,
@@ -682,7 +751,9 @@ def render_mix_report(
         workers: threads for processing stems.
 
     Returns:
-        :class:`RenderResult`; ``samples``: np.ndarray [shape=(2, n), dtype=float32].
+        :class:`RenderResult`; ``samples``: np.ndarray [shape=(2, n), dtype=float32], or a stem file
+        when stems came in stem files (rendered a block at a time: the same samples; the caller
+        closes it with :meth:`RenderResult.close`).
 
     Raises:
         NoAudioFound: no tracks. InvalidParameter: an unknown apply kind, target or role.
@@ -714,17 +785,60 @@ def render_mix_report(
     progress.report(0.35, "processing stems")
     used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
     used_roles.update(roles or {})
+    # Arrays that are the caller's (not decoded for this render only) are never written.
+    owned = {id(t.audio.samples) for t in tracks if isinstance(t.audio, DecodedAudio)} if not overwrite_input else set()
     prepared = prepare_tracks(tracks, roles=used_roles)
-    sr = prepared[0].sample_rate
     names = [p.name for p in prepared]
     plan = plan_moves(report.suggestions, track_names=names, apply=kinds, mastering=mastering is not None)
+    # Stems in stem files (ai/audio/stem_file.py) are rendered a block at a time into new stem files
+    # beside them (the same samples as the arrays' path); every file made here is deleted at the
+    # end, the mix's when the caller closes the result (all of them on an error).
+    made: list[StemFile] = []
 
-    # Arrays that are the caller's (not decoded for this render only) are never written.
-    owned = {id(t.audio.samples) for t in tracks} if not overwrite_input else set()
+    def keep(frames: StemFile) -> StemFile:
+        made.append(frames)
+        return frames
 
-    def run_chain(k: int) -> np.ndarray:
-        samples = prepared[k].samples
-        return process_track(samples, sr, plan.moves[names[k]], in_place=id(samples) not in owned)
+    def drop(frames: Frames) -> None:
+        if any(frames is other for other in made):
+            made.remove(frames)  # type: ignore[arg-type]
+            close_all([frames])
+
+    try:
+        result = _render_prepared(
+            prepared, report, plan, kinds, mastering, reference, workers, owned, keep, drop, lap, remeasure
+        )
+    except BaseException:
+        close_all(made)
+        raise
+    close_all([frames for frames in made if frames is not result.samples])
+    result.timings_s = timings
+    return result
+
+
+def _render_prepared(
+    prepared: list[PreparedTrack],
+    report: MixReport,
+    plan: _Plan,
+    kinds: frozenset[str],
+    mastering: LoudnessTarget | None,
+    reference: Audio | None,
+    workers: int | None,
+    owned: set[int],
+    keep: Callable[[StemFile], StemFile],
+    drop: Callable[[Frames], None],
+    lap: Callable[[str], None],
+    remeasure: bool,
+) -> RenderResult:
+    """:func:`render_mix_report` from the prepared stems on."""
+    sr = prepared[0].sample_rate
+    names = [p.name for p in prepared]
+
+    def run_chain(k: int) -> Frames:
+        samples, moves = prepared[k].samples, plan.moves[names[k]]
+        if isinstance(samples, StemFile):
+            return keep(_file_of(strip_blocks(samples, sr, moves), samples)) if changes_audio(moves) else samples
+        return process_track(samples, sr, moves, in_place=id(samples) not in owned)
 
     if _workers(len(prepared), workers) == 1:
         processed = [run_chain(k) for k in range(len(prepared))]
@@ -746,7 +860,7 @@ def render_mix_report(
         for k, p in enumerate(prepared):
             # An unprocessed stem is what the report measured; a processed one is measured again.
             unchanged = not changes_audio(plan.moves[p.name]) and p.name in measured_before
-            lufs = measured_before[p.name] if unchanged else loudness.integrated_loudness(y=processed[k], sr=sr)
+            lufs = measured_before[p.name] if unchanged else integrated_loudness(processed[k], sr)
             items.append(LevelItem(p.name, p.role, processed[k], lufs))
         leveled = level_items(
             items, sr, target="premaster", ceiling_dbtp=TRUE_PEAK_CEILING_DBTP - LEVEL_CEILING_MARGIN_DB
@@ -763,18 +877,35 @@ def render_mix_report(
             elif move.kind == "pan":
                 pans[k] = move.params["pan"]
 
-    placed = [
-        _place(processed[k], gains[k], pans[k], in_place=id(processed[k]) not in owned) for k in range(len(prepared))
-    ]
+    placed: list[Frames] = []
+    for k in range(len(prepared)):
+        stem = processed[k]
+        if isinstance(stem, StemFile):
+            placed.append(keep(_scaled(stem, _placement(gains[k], pans[k]))))
+            drop(stem)  # a processed copy: the placed one replaces it
+        else:
+            placed.append(_place(stem, gains[k], pans[k], in_place=id(stem) not in owned))
     processed.clear()
-    mix = render_mix(placed, [0.0] * len(placed))
+    files = [stem for stem in placed if isinstance(stem, StemFile)]
+    mix: Frames
+    if files:
+        mix = keep(_file_of(mix_blocks(placed, [0.0] * len(placed), None), files[0]))
+    else:
+        mix = render_mix([stem for stem in placed if isinstance(stem, np.ndarray)], [0.0] * len(placed))
 
     # The mix bus.
     bus_moves = plan.moves[MIX_BUS]
-    mix = process_track(mix, sr, bus_moves, in_place=True)
     bus_gain = sum(m.params["gain_db"] for m in bus_moves if m.kind == "gain")
-    if bus_gain:
-        mix *= np.float32(10 ** (bus_gain / 20))
+    if isinstance(mix, StemFile):
+        if changes_audio(bus_moves) or bus_gain:
+            scale = np.float32(10 ** (bus_gain / 20)) if bus_gain else np.float32(1.0)
+            bused = keep(_file_of((block * scale for block in strip_blocks(mix, sr, bus_moves)), mix))
+            drop(mix)
+            mix = bused
+    else:
+        mix = process_track(mix, sr, bus_moves, in_place=True)
+        if bus_gain:
+            mix *= np.float32(10 ** (bus_gain / 20))
     applied = [
         {
             "track": name,
@@ -794,12 +925,21 @@ def render_mix_report(
 
     master_info = None
     if mastering is not None:
-        mix, master_info = master_to_target(mix, sr, target=mastering, in_place=True)
+        mastered, master_info = master_to_target(mix, sr, target=mastering, in_place=True)
+        if isinstance(mastered, StemFile) and mastered is not mix:
+            keep(mastered)
+            drop(mix)
+        mix = mastered
     else:
-        peak = max(float(mix.max(initial=0.0)), -float(mix.min(initial=0.0)))  # |mix| without a copy
+        peak = _peak(mix)
         if peak >= 1.0:
             safety = 20 * math.log10(EXPORT_PEAK / peak)
-            mix *= np.float32(EXPORT_PEAK / peak)
+            if isinstance(mix, StemFile):
+                safe = keep(_scaled(mix, np.float32(EXPORT_PEAK / peak)))
+                drop(mix)
+                mix = safe
+            else:
+                mix *= np.float32(EXPORT_PEAK / peak)
             bus_entry["moves"].append(
                 {
                     "kind": "gain",
@@ -815,7 +955,8 @@ def render_mix_report(
     lap("mix_and_master")
 
     progress.report(0.55, "measuring the mix")
-    stats = loudness.measure_loudness(y=mix, sr=sr)
+    release_free_memory()  # the processing threads' and the master's passes' arrays (ai/heap.py)
+    stats = loudness_of(mix, sr)
     measured: dict[str, Any] = {
         "integrated_lufs": stats.integrated_lufs,
         "true_peak_dbtp": stats.true_peak_dbtp,
@@ -827,12 +968,12 @@ def render_mix_report(
     }
     report_after = None
     if remeasure:
-        rendered = [TrackInput(name, DecodedAudio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
+        rendered = [TrackInput(name, _audio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
         with progress.section(0.58, 1.0, "measuring again"):
             report_after = suggest(
                 rendered,
                 target=report.target.lufs if mastering is None else mastering.lufs,
-                master=DecodedAudio(mix, sr) if mastering is not None else None,
+                master=_audio(mix, sr) if mastering is not None else None,
                 reference=reference,
                 tempo_bpm=report.tempo_bpm,
                 workers=workers,
@@ -840,17 +981,35 @@ def render_mix_report(
         measured.update(compare_findings(plan.acted_on, report_after.suggestions))
         measured["mix_quality_score_after"] = report_after.mix_quality_score
         lap("remeasure")
-    return RenderResult(mix, sr, applied, plan.skipped, master_info, measured, report, report_after, notes, timings)
+    return RenderResult(mix, sr, applied, plan.skipped, master_info, measured, report, report_after, notes, {})
+
+
+def _audio(frames: Frames, sr: int) -> Audio:
+    return frames if isinstance(frames, StemFile) else DecodedAudio(frames, sr)
+
+
+def _peak(mix: Frames) -> float:
+    """The largest |sample| (without a whole-signal copy)."""
+    top = 0.0
+    for block in frame_blocks(mix, blocks.BLOCK) if isinstance(mix, StemFile) else [mix]:
+        top = max(top, float(block.max(initial=0.0)), -float(block.min(initial=0.0)))
+    return top
+
+
+def _placement(gain_db: float, pan: float) -> np.ndarray:
+    """The per-channel gains of a fader at ``gain_db`` and ``pan``: np.ndarray [shape=(2, 1), dtype=float32]."""
+    left, right = pan_gains(pan)
+    gain = 10 ** (gain_db / 20)
+    return np.array([[gain * left], [gain * right]], dtype=np.float32)
 
 
 def _place(samples: np.ndarray, gain_db: float, pan: float, *, in_place: bool) -> np.ndarray:
     """The track as it sits in the mix: its fader gain and pan law applied to np.ndarray
     [shape=(2, n), dtype=float32], in place when allowed (else a new array)."""
-    left, right = pan_gains(pan)
-    gain = 10 ** (gain_db / 20)
-    scale = np.array([[gain * left], [gain * right]], dtype=np.float32)
+    scale = _placement(gain_db, pan)
     if not in_place:
-        return samples * scale
+        placed: np.ndarray = samples * scale
+        return placed
     samples *= scale
     return samples
 
@@ -880,17 +1039,42 @@ def compare_findings(acted_on: list[Suggestion], after: list[Suggestion]) -> dic
 # ----------------------------------------------------------------------------------- export
 
 
-def encode_audio(samples: np.ndarray, sr: int, *, fmt: str = "wav", bit_depth: int = 24) -> bytes:
-    """The file bytes of np.ndarray [shape=(channels, n)] float samples as WAV or FLAC, 16 or 24 bit.
+def encode_audio(samples: Frames, sr: int, *, fmt: str = "wav", bit_depth: int = 24) -> bytes:
+    """The file bytes of np.ndarray [shape=(channels, n)] float samples (or a stem file) as WAV or
+    FLAC, 16 or 24 bit.
 
     16-bit gets TPDF dither (two uniform values of one LSB each, seeded with DITHER_SEED so the same
     samples give the same bytes); samples are clipped to the fixed-point range.
     """
+    buffer = io.BytesIO()
+    encode_into(buffer, samples, sr, fmt=fmt, bit_depth=bit_depth)
+    return buffer.getvalue()
+
+
+def encode_audio_file(
+    samples: Frames, sr: int, *, fmt: str = "wav", bit_depth: int = 24, directory: Path | None = None
+) -> Path:
+    """:func:`encode_audio` written block by block into a new file in ``directory`` (the system's
+    temporary folder when None), never whole in memory; the caller deletes it. Deleted here on an error."""
+    with tempfile.NamedTemporaryFile(prefix="dawg-render-", suffix=f".{fmt}", dir=directory, delete=False) as handle:
+        path = Path(handle.name)
+        try:
+            encode_into(handle, samples, sr, fmt=fmt, bit_depth=bit_depth)
+        except BaseException:
+            handle.close()
+            path.unlink(missing_ok=True)
+            raise
+    return path
+
+
+def encode_into(target: IO[bytes], samples: Frames, sr: int, *, fmt: str = "wav", bit_depth: int = 24) -> None:
+    """:func:`encode_audio`'s file written into the open binary file ``target``."""
     if fmt not in FORMATS:
         raise InvalidParameter("format", f"use {' or '.join(FORMATS)}")
     if bit_depth not in BIT_DEPTHS:
         raise InvalidParameter("bit_depth", f"use {' or '.join(str(b) for b in BIT_DEPTHS)}")
-    samples = np.asarray(samples, dtype=np.float32)
+    if isinstance(samples, np.ndarray):
+        samples = np.asarray(samples, dtype=np.float32)
     channels, n = samples.shape
     top = 1.0 - 1.0 / 2 ** (bit_depth - 1)
     # The dither of the whole file is one generator's draws for every sample, then a second set:
@@ -900,19 +1084,17 @@ def encode_audio(samples: np.ndarray, sr: int, *, fmt: str = "wav", bit_depth: i
     if bit_depth == 16:
         for start in range(0, n, ENCODE_BLOCK):
             second.random((min(ENCODE_BLOCK, n - start), channels), dtype=np.float32)
-    buffer = io.BytesIO()
     with sf.SoundFile(
-        buffer, "w", samplerate=sr, channels=channels, format=fmt.upper(), subtype=BIT_DEPTHS[bit_depth]
+        target, "w", samplerate=sr, channels=channels, format=fmt.upper(), subtype=BIT_DEPTHS[bit_depth]
     ) as out:
         for start in range(0, n, ENCODE_BLOCK):  # never a whole-file copy of the samples
-            data = samples[:, start : start + ENCODE_BLOCK].T
+            data = read_frames(samples, start, start + ENCODE_BLOCK).T
             if bit_depth == 16:
                 lsb = np.float32(1.0 / 32768.0)
                 dither = first.random(data.shape, dtype=np.float32)
                 dither -= second.random(data.shape, dtype=np.float32)
                 data = data + dither * lsb
             out.write(np.clip(data, -1.0, top))
-    return buffer.getvalue()
 
 
 __all__ = [
@@ -921,6 +1103,7 @@ __all__ = [
     "DEFAULT_APPLY",
     "RenderResult",
     "encode_audio",
+    "encode_audio_file",
     "master_to_target",
     "parse_apply",
     "plan_moves",

@@ -77,6 +77,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
+from ai.audio.stem_file import Frames, StemFile, read_frames
 from ai.mixing.findings import Suggestion
 from ai.mixing.targets import ROLE_LOW_CUT_HZ
 from ai.model_files import model_path
@@ -413,6 +414,10 @@ def _collect(mid_bands: np.ndarray, side_bands: np.ndarray | None) -> _Decays:
     )
 
 
+KNEE_ROWS = 4096
+"""Decays per batch of :func:`_knee` (its temporaries: about 2 MB each)."""
+
+
 def _knee(d: _Decays, frame_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Depth (dB) where each decay slows to a reverb's pace after its note has ended.
 
@@ -423,28 +428,37 @@ def _knee(d: _Decays, frame_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """
     step_frames = KNEE_STEP_S / frame_s
     depths = np.arange(MAX_DEPTH_DB + 1 - KNEE_STEP_DB)
-    start = d.crossings[:, depths]
-    stop = d.crossings[:, depths + KNEE_STEP_DB]
-    pace = stop - start
-    fast = pace < step_frames  # NaN compares False
-    # A step not completed before the next note is slow if the decay lasted long enough after its start;
-    # one cut by the floor says nothing (the floor, not a tail, stopped it).
-    unfinished = np.isnan(stop) & ~np.isnan(start)
-    slow = np.where(unfinished, ((d.length[:, None] - start) >= step_frames) & ~d.floored[:, None], pace >= step_frames)
-    ended = np.cumsum(fast, axis=1) > 0
-    after = slow & np.concatenate([np.zeros((ended.shape[0], 1), bool), ended[:, :-1]], axis=1)
-    informative = fast.any(axis=1)
-    seen = after.any(axis=1)
-    knee = np.where(seen, np.argmax(after, axis=1).astype(float), np.minimum(d.depth, MAX_DEPTH_DB))
+    n = d.crossings.shape[0]
+    knee, seen, informative = np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    # Every step is row by row: the decays go KNEE_ROWS at a time (a long track has tens of
+    # thousands, and each whole-table temporary would be tens of MB).
+    for first in range(0, n, KNEE_ROWS):
+        rows = slice(first, first + KNEE_ROWS)
+        start = d.crossings[rows][:, depths]
+        stop = d.crossings[rows][:, depths + KNEE_STEP_DB]
+        pace = stop - start
+        fast = pace < step_frames  # NaN compares False
+        # A step not completed before the next note is slow if the decay lasted long enough after its
+        # start; one cut by the floor says nothing (the floor, not a tail, stopped it).
+        unfinished = np.isnan(stop) & ~np.isnan(start)
+        floored = d.floored[rows][:, None]
+        slow = np.where(unfinished, ((d.length[rows][:, None] - start) >= step_frames) & ~floored, pace >= step_frames)
+        ended = np.cumsum(fast, axis=1) > 0
+        after = slow & np.concatenate([np.zeros((ended.shape[0], 1), bool), ended[:, :-1]], axis=1)
+        informative[rows] = fast.any(axis=1)
+        seen[rows] = after.any(axis=1)
+        knee[rows] = np.where(
+            seen[rows], np.argmax(after, axis=1).astype(float), np.minimum(d.depth[rows], MAX_DEPTH_DB)
+        )
     return knee, seen, informative
 
 
-def measure_space(*, samples: np.ndarray, sr: int) -> SpaceMeasure:
+def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
     """How wet a track sounds: free decays at its note ends, in half-octave bands.
 
     Args:
-        samples: np.ndarray [shape=(channels, n), float]: the track (1 or 2 channels; more are
-            averaged to mono).
+        samples: np.ndarray [shape=(channels, n), float] or a stem file: the track (1 or 2
+            channels; more are averaged to mono).
         sr: sample rate (Hz).
 
     Returns:
@@ -453,22 +467,23 @@ def measure_space(*, samples: np.ndarray, sr: int) -> SpaceMeasure:
     Raises:
         InvalidParameter: not a (channels, n) array, or a rate under 8 kHz.
     """
-    if samples.ndim != 2 or samples.shape[1] == 0:
+    if len(samples.shape) != 2 or samples.shape[1] == 0:
         raise InvalidParameter("samples", "audio must have shape (channels, n) with n > 0")
     if sr < 8000:
         raise InvalidParameter("sample_rate", f"{sr} Hz is too low to measure reverb (at least 8000 Hz)")
-    x = np.asarray(samples, dtype=np.float32)
+    x = samples if isinstance(samples, StemFile) else np.asarray(samples, dtype=np.float32)
     n = x.shape[1]
 
     # Mid and side a stretch at a time (a whole copy of each would be half the track's size).
     def mid(start: int, stop: int) -> np.ndarray:
-        if x.shape[0] == 2:
-            return 0.5 * (x[0, start:stop] + x[1, start:stop])
-        result: np.ndarray = x[:, start:stop].mean(axis=0)
+        part = read_frames(x, start, stop)
+        result: np.ndarray = 0.5 * (part[0] + part[1]) if x.shape[0] == 2 else part.mean(axis=0)
         return result
 
     def side(start: int, stop: int) -> np.ndarray:
-        return 0.5 * (x[0, start:stop] - x[1, start:stop])
+        part = read_frames(x, start, stop)
+        result: np.ndarray = 0.5 * (part[0] - part[1])
+        return result
 
     mid_bands = _band_powers(mid, n, sr)
     side_bands = _band_powers(side, n, sr) if x.shape[0] == 2 else None

@@ -52,6 +52,7 @@ needs work, below 50 major problems) naming the most pressing finding.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from dataclasses import dataclass, field
@@ -63,7 +64,9 @@ from ai import pools, progress
 from ai.analysis.pipeline import estimate_tempo
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
-from ai.mixing.auto_level import balance_gains, items_from, render_mix, role_pans
+from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_stem_file
+from ai.heap import release_free_memory
+from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_pans
 from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
 from ai.mixing.measure import (
@@ -747,7 +750,20 @@ def _sort(suggestions: list[Suggestion]) -> list[Suggestion]:
     return sorted(suggestions, key=lambda s: (s.info, order[s.priority], -s.confidence))
 
 
-def _measure_single(audio: DecodedAudio, name: str) -> TrackAnalysis:
+def _sum_of(prepared: list[PreparedTrack]) -> Frames:
+    """The stems' sum at unity: in memory when they all are, else written block by block into a
+    stem file beside theirs (the same samples either way)."""
+    stems = [p.samples for p in prepared]
+    files = [s for s in stems if isinstance(s, StemFile)]
+    if not files:
+        return render_mix([whole(s) for s in stems], [0.0] * len(stems))
+    zero = [0.0] * len(stems)
+    return write_stem_file(
+        mix_blocks(stems, zero, None), channels=2, sample_rate=prepared[0].sample_rate, directory=files[0].path.parent
+    )
+
+
+def _measure_single(audio: Audio, name: str) -> TrackAnalysis:
     (prepared,) = prepare_tracks([TrackInput(name, audio, "music")])
     return analyse_track(prepared)
 
@@ -756,8 +772,8 @@ def suggest(
     tracks: list[TrackInput],
     *,
     target: str | float | None = "streaming",
-    master: DecodedAudio | None = None,
-    reference: DecodedAudio | None = None,
+    master: Audio | None = None,
+    reference: Audio | None = None,
     roles: dict[str, str] | None = None,
     tempo_bpm: float | None = None,
     workers: int | None = None,
@@ -780,6 +796,31 @@ def suggest(
         NoAudioFound: no stems and no master.
         InvalidParameter: a bad target, role or duplicate track name.
     """
+    with contextlib.ExitStack() as stack:  # the sum of the stems, when it is a stem file, goes at the end
+        return _suggest(
+            stack,
+            tracks,
+            target=target,
+            master=master,
+            reference=reference,
+            roles=roles,
+            tempo_bpm=tempo_bpm,
+            workers=workers,
+        )
+
+
+def _suggest(
+    stack: contextlib.ExitStack,
+    tracks: list[TrackInput],
+    *,
+    target: str | float | None,
+    master: Audio | None,
+    reference: Audio | None,
+    roles: dict[str, str] | None,
+    tempo_bpm: float | None,
+    workers: int | None,
+) -> MixReport:
+    """:func:`suggest`; ``stack`` closes the files made on the way."""
     resolved = resolve_target(target)
     if not tracks and master is None:
         raise NoAudioFound(NO_AUDIO_MESSAGE)
@@ -801,20 +842,21 @@ def suggest(
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
         # The sum of one stem at unity is that stem: its samples are shared, not copied.
-        summed = (
-            prepared[0].samples
-            if len(prepared) == 1
-            else render_mix([p.samples for p in prepared], [0.0] * len(prepared))
-        )
+        summed = prepared[0].samples if len(prepared) == 1 else _sum_of(prepared)
+        stack.callback(close_all, [summed] if summed is not prepared[0].samples else [])
         mix_track = PreparedTrack("mix (sum of stems)", "music", summed, prepared[0].sample_rate, 2)
         with progress.section(0.05, 0.45, "measuring stems"):
             *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
         norms = role_norms()
+        release_free_memory()  # the measuring threads' working arrays (ai/heap.py)
         if tempo_bpm is None:
             with progress.section(0.45, 0.55, "tempo"):
-                tempo_bpm = estimate_tempo(DecodedAudio(mix_track.samples, mix_track.sample_rate))
+                tempo_bpm = estimate_tempo(
+                    summed if isinstance(summed, StemFile) else DecodedAudio(summed, mix_track.sample_rate)
+                )
             tempo_source = "analysis" if tempo_bpm is not None else None
+            release_free_memory()
 
         def advise(a: TrackAnalysis) -> TrackAdvice:
             bus = MIX_BUS if a is mix_analysis else None

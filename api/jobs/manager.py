@@ -20,6 +20,7 @@ import enum
 import json
 import logging
 import math
+import shutil
 import tempfile
 import threading
 import time
@@ -35,6 +36,7 @@ from starlette.responses import Response
 
 from ai import progress
 from api.errors import error_response
+from api.file_response import TemporaryFileResponse
 from api.params import remove_quietly
 from utils.errors import EngineError, NotFound
 from utils.settings import Settings
@@ -141,6 +143,16 @@ class StoredResponse:
 
 def _keep(response: Response, spool_dir: Path | None) -> StoredResponse:
     """Store a finished response (blocking when it writes a file: run it in a thread)."""
+    if isinstance(response, TemporaryFileResponse):  # its body is a file of its own already: moved, not read
+        with tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle:
+            path = Path(handle.name)
+        try:
+            shutil.move(response.temporary_path, path)
+        except BaseException:
+            remove_quietly(path)
+            remove_quietly(response.temporary_path)
+            raise
+        return StoredResponse(response.status_code, list(response.raw_headers), path.stat().st_size, path=path)
     body = bytes(response.body)
     stored = StoredResponse(response.status_code, list(response.raw_headers), len(body))
     if len(body) <= IN_MEMORY_RESULT_BYTES:

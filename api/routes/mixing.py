@@ -10,6 +10,8 @@ nothing to render.
 from __future__ import annotations
 
 import base64
+import contextlib
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,11 +20,12 @@ from fastapi.responses import Response
 from ai import progress
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
-from ai.mixing.render import RenderResult, encode_audio, parse_apply, render_mix_report
+from ai.mixing.render import RenderResult, encode_audio, encode_audio_file, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
+from api.file_response import TemporaryFileResponse
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import MixAudio, gather_mix_audio
+from api.mix_input import MixAudio, mix_audio
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
@@ -113,13 +116,14 @@ async def suggest(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str
 async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
     """The route's work (text commands and jobs run it too)."""
     params = validate_params(MixingParams, inp.values)
-    with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py): decoding is the small part
-        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
-    if not mix.tracks and mix.master is None:
-        return no_audio_body()
-    with progress.section(0.15, 1.0, "measuring"):
-        report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
-    return {"status": "success", "source": mix.source, **report}
+    async with contextlib.AsyncExitStack() as stack:  # the stem files go when the request ends
+        with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py): decoding is the small part
+            mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
+        if not mix.tracks and mix.master is None:
+            return no_audio_body()
+        with progress.section(0.15, 1.0, "measuring"):
+            report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
+        return {"status": "success", "source": mix.source, **report}
 
 
 @router.post(
@@ -136,16 +140,19 @@ async def auto_level(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[
 async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
     """The route's work (text commands and jobs run it too)."""
     params = validate_params(MixingParams, inp.values)
-    with progress.section(0.0, 0.3, "decoding"):
-        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
-    if not mix.tracks:
-        return no_audio_body()
-    with progress.section(0.3, 1.0, "levelling"):
-        result = await engine.run(_auto_level, mix, params.target or "premaster")
-    return {"source": mix.source, **result}
+    async with contextlib.AsyncExitStack() as stack:
+        with progress.section(0.0, 0.3, "decoding"):
+            mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
+        if not mix.tracks:
+            return no_audio_body()
+        with progress.section(0.3, 1.0, "levelling"):
+            result = await engine.run(_auto_level, mix, params.target or "premaster")
+        return {"source": mix.source, **result}
 
 
-def _render(mix: MixAudio, params: RenderParams) -> tuple[RenderResult, bytes]:
+def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tuple[RenderResult, bytes | Path]:
+    """The render and its encoded file: bytes for format=json (base64 in the body), else a file in
+    ``directory`` written block by block (the answer is sent from it)."""
     target = params.target or "streaming"
     result = render_mix_report(
         tracks=_inputs(mix),
@@ -156,8 +163,15 @@ def _render(mix: MixAudio, params: RenderParams) -> tuple[RenderResult, bytes]:
         tempo_bpm=params.tempo or mix.tempo,
         overwrite_input=True,  # the stems were decoded for this request only
     )
-    fmt = "wav" if params.format == "json" else params.format
-    return result, encode_audio(result.samples, result.sample_rate, fmt=fmt, bit_depth=params.bit_depth)
+    try:
+        if params.format == "json":
+            return result, encode_audio(result.samples, result.sample_rate, fmt="wav", bit_depth=params.bit_depth)
+        encoded = encode_audio_file(
+            result.samples, result.sample_rate, fmt=params.format, bit_depth=params.bit_depth, directory=directory
+        )
+        return result, encoded
+    finally:
+        result.close()  # the mix's stem file, when the stems were in stem files
 
 
 def _headers(result: RenderResult, filename: str) -> dict[str, str]:
@@ -201,24 +215,26 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
     """The route's work (text commands and jobs run it too)."""
     params = validate_params(RenderParams, inp.values)
     parse_apply(params.apply)  # an unknown kind is a 422 before any audio is decoded
-    with progress.section(0.0, 0.1, "decoding"):
-        mix = await gather_mix_audio(engine, inp, params.project_id, params.roles)
-    if not mix.tracks:
-        raise NoAudioFound(NO_STEMS_TO_RENDER)
-    with progress.section(0.1, 1.0, "rendering"):
-        result, audio = await engine.run(_render, mix, params)
+    async with contextlib.AsyncExitStack() as stack:
+        with progress.section(0.0, 0.1, "decoding"):
+            mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
+        if not mix.tracks:
+            raise NoAudioFound(NO_STEMS_TO_RENDER)
+        with progress.section(0.1, 1.0, "rendering"):
+            result, audio = await engine.run(_render, mix, params, engine.settings.upload_dir)
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
     stem = f"{base}_master" if params.master else f"{base}_mix"
-    if params.format == "json":
-        body = RenderResponse(
-            source=mix.source,
-            audio_base64=base64.b64encode(audio).decode("ascii"),
-            bit_depth=params.bit_depth,
-            sample_rate=result.sample_rate,
-            duration_s=round(result.duration_s, 3),
-            **{key: value for key, value in result.to_dict().items() if key not in ("sample_rate", "duration_s")},
-            report=result.report_before.to_dict(),
-            report_after=result.report_after.to_dict() if result.report_after else None,
-        )
-        return Response(body.model_dump_json(), media_type="application/json")
-    return Response(audio, media_type=MEDIA_TYPES[params.format], headers=_headers(result, f"{stem}.{params.format}"))
+    if isinstance(audio, Path):
+        headers = _headers(result, f"{stem}.{params.format}")
+        return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)
+    body = RenderResponse(
+        source=mix.source,
+        audio_base64=base64.b64encode(audio).decode("ascii"),
+        bit_depth=params.bit_depth,
+        sample_rate=result.sample_rate,
+        duration_s=round(result.duration_s, 3),
+        **{key: value for key, value in result.to_dict().items() if key not in ("sample_rate", "duration_s")},
+        report=result.report_before.to_dict(),
+        report_after=result.report_after.to_dict() if result.report_after else None,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
