@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
+from starlette.types import Receive, Scope, Send
 
 from api.params import remove_quietly
 
@@ -22,6 +22,11 @@ class TemporaryFileResponse(FileResponse):
             media_type=media_type,
             headers=headers,
             stat_result=os.stat(path),
-            background=BackgroundTask(remove_quietly, path),
         )
         self.temporary_path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # sent, or the client went away mid-way: the file goes either way
+            remove_quietly(self.temporary_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -117,7 +118,7 @@ def _to_frames(items: list[tuple[str, Path]], max_duration_s: float, directory: 
 async def mix_stems(engine: EngineState, stems: dict[str, Path], roles: dict[str, str]) -> list[NamedAudio]:
     """A project's stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
     settings = engine.settings
-    decoded = await engine.run(_to_frames, list(stems.items()), settings.max_audio_duration_s, settings.upload_dir)
+    decoded = await _owned(engine, _to_frames, list(stems.items()), settings.max_audio_duration_s, settings.upload_dir)
     return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
 
 
@@ -125,7 +126,24 @@ async def mix_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) 
     """Uploaded stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
     settings = engine.settings
     async with _spooled(engine, named) as items:
-        return await engine.run(_to_frames, items, settings.max_audio_duration_s, settings.upload_dir)
+        return await _owned(engine, _to_frames, items, settings.max_audio_duration_s, settings.upload_dir)
+
+
+async def _owned(engine: EngineState, fn: Callable[..., list[Audio]], *args: object) -> list[Audio]:
+    """``engine.run(fn, *args)`` for work whose result owns stem files: when the request is cancelled
+    (the client went away) while the worker thread still decodes, the thread finishes and what it made
+    is closed then, instead of being left in the upload folder with nobody to delete it."""
+    work = asyncio.ensure_future(engine.run(fn, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        work.add_done_callback(_close_result)
+        raise
+
+
+def _close_result(work: asyncio.Future[list[Audio]]) -> None:
+    if not work.cancelled() and work.exception() is None:
+        close_all(work.result())
 
 
 @contextlib.asynccontextmanager

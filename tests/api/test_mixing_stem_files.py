@@ -88,3 +88,43 @@ def test_no_stem_file_is_left_after_an_error(tmp_path: Path, monkeypatch: pytest
     assert refused.status_code == 422, refused.text
     assert both.status_code == 200 and "master" in both.json()["mix"]
     assert list(uploads.iterdir()) == []
+
+
+def test_a_request_cancelled_while_decoding_leaves_no_stem_file(tmp_path: Path) -> None:
+    """The client goes away while a worker thread still writes stem files: what the thread made is
+    deleted when it finishes, not left in the upload folder."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai.audio.stem_file import write_stem_file
+
+    started, release = threading.Event(), threading.Event()
+
+    def decode() -> list[object]:
+        started.set()
+        release.wait(10)
+        return [
+            write_stem_file([np.zeros((2, 1000), dtype=np.float32)], channels=2, sample_rate=44100, directory=tmp_path)
+        ]
+
+    class Engine:
+        pool = ThreadPoolExecutor(1)
+
+        async def run(self, fn: object, *args: object) -> object:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        request = asyncio.ensure_future(mix_input._owned(Engine(), decode))  # type: ignore[arg-type]
+        await asyncio.to_thread(started.wait, 10)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        release.set()
+        for _ in range(200):  # the thread finishes and its stem file is closed after
+            await asyncio.sleep(0.01)
+            if not any(tmp_path.iterdir()):
+                break
+
+    asyncio.run(scenario())
+    assert not any(tmp_path.iterdir())
