@@ -48,6 +48,7 @@ ENDPOINTS = {
         Endpoint("mixing/auto_level", "/api/v1/mixing/auto_level", "files", {}),
         Endpoint("mixing/render", "/api/v1/mixing/render", "files", {}),
         Endpoint("transcribe", "/api/v1/transcribe", "file", {}),
+        Endpoint("transcribe-drums", "/api/v1/transcribe", "file", {"instrument": "drums"}),
         Endpoint("accompaniment", "/api/v1/generate/accompaniment", "file", {}),
         Endpoint("command", "/api/v1/command", "file", {"text": "what key is this in"}),
     )

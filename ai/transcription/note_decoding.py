@@ -50,6 +50,11 @@ HARMONIC_INTERVALS = (OCTAVE, OCTAVE + 7, 2 * OCTAVE)
 """Upper notes checked against a note starting together below them: the 2nd, 3rd and 4th harmonics."""
 GAP_FRAMES = 11
 """A note ends after this many frames under the frame threshold (basic-pitch's ``energy_tol``)."""
+LOOK_BEHIND = DIP_FRAMES + REPEAT_FRAMES + OCTAVE_FRAMES
+"""How many frames before a frame decide whether a note starts there: the onset dip's, widened by the
+repeat check's and then the harmonics check's windows (each looks at the step before it around it)."""
+LOOK_AHEAD = SUPPORT_FRAMES + REPEAT_FRAMES + OCTAVE_FRAMES
+"""How many frames after it: the onset support's, widened the same way."""
 
 
 @dataclass(frozen=True)
@@ -90,21 +95,30 @@ def onset_dip(onset: np.ndarray, frames: int) -> np.ndarray:
     return dip
 
 
-def window_mean(note: np.ndarray, offset: int, frames: int) -> np.ndarray:
+def window_mean(note: np.ndarray, offset: int, frames: int, total_before: np.ndarray | None = None) -> np.ndarray:
     """Mean note posterior over ``note[t + offset : t + offset + frames]`` for each frame t
-    [shape=(frames, keys)], the frames outside the signal counted as 0."""
+    [shape=(frames, keys)], the frames outside the signal counted as 0.
+
+    ``total_before`` [shape=(keys,), float64]: the running sum of the frames before ``note[0]`` when
+    ``note`` is a stretch of a longer output; the sums then go on from it in the same order, so the
+    means are the same bits as over the whole output (frames outside the stretch still count as 0)."""
     pad = frames + abs(offset)
-    total = np.zeros((note.shape[0] + 2 * pad + 1, note.shape[1]), dtype=np.float64)
-    np.cumsum(note, axis=0, dtype=np.float64, out=total[pad + 1 : pad + 1 + note.shape[0]])
-    total[pad + 1 + note.shape[0] :] = total[pad + note.shape[0]]
+    n = note.shape[0]
+    total = np.zeros((n + 2 * pad + 1, note.shape[1]), dtype=np.float64)
+    if total_before is not None:
+        total[: pad + 1] = total_before
+    total[pad + 1 : pad + 1 + n] = note
+    np.cumsum(total[pad : pad + 1 + n], axis=0, out=total[pad : pad + 1 + n])
+    total[pad + 1 + n :] = total[pad + n]
     first = np.arange(note.shape[0]) + offset + pad
     mean: np.ndarray = (total[first + frames] - total[first]) / frames
     return mean
 
 
-def onset_support(note: np.ndarray) -> np.ndarray:
-    """Mean note posterior over the SUPPORT_FRAMES frames after each frame [shape=(frames, keys)]."""
-    return window_mean(note, 1, SUPPORT_FRAMES)
+def onset_support(note: np.ndarray, total_before: np.ndarray | None = None) -> np.ndarray:
+    """Mean note posterior over the SUPPORT_FRAMES frames after each frame [shape=(frames, keys)]
+    (``total_before``: as :func:`window_mean`'s)."""
+    return window_mean(note, 1, SUPPORT_FRAMES, total_before)
 
 
 def harmonics_check(accepted: np.ndarray, support: np.ndarray, options: PeakDecoding) -> np.ndarray:
@@ -124,26 +138,16 @@ def harmonics_check(accepted: np.ndarray, support: np.ndarray, options: PeakDeco
     return kept
 
 
-def _note_end(column: np.ndarray, start: int, stop: int, threshold: float) -> int:
-    """One past the last frame of a note that starts at ``start`` (before ``stop``): the last frame at
-    or over ``threshold`` before GAP_FRAMES frames under it; ``start + 1`` at least."""
-    held = np.flatnonzero(column[start + 1 : stop] >= threshold) + start + 1
-    held = np.concatenate(([start], held))
-    breaks = np.flatnonzero(np.diff(held) > GAP_FRAMES)
-    last = held[breaks[0]] if breaks.size else held[-1]
-    return int(last) + 1
+def note_starts(
+    onset: np.ndarray, note: np.ndarray, options: PeakDecoding, total_before: np.ndarray | None = None
+) -> np.ndarray:
+    """Where notes start [shape=(frames, keys), bool] (module docstring, steps 1-3, and the key range),
+    the last frame of the output included (:func:`decode_notes` drops it).
 
-
-def decode_notes(
-    onset: np.ndarray, note: np.ndarray, options: PeakDecoding = PeakDecoding()
-) -> list[tuple[int, int, int, float]]:
-    """Notes of basic-pitch's onset and note posteriorgrams [shape=(frames, 88)], as
-    ``(start_frame, end_frame, midi_pitch, amplitude)`` (end exclusive; amplitude: the mean note
-    posterior over the note), sorted by start then pitch."""
-    n_frames = onset.shape[0]
-    if n_frames < 2:
-        return []
-    support = onset_support(note)
+    Each frame's answer reads the frames from LOOK_BEHIND before it to LOOK_AHEAD after it, so on a
+    stretch of a longer output the frames that far from both ends of the stretch are answered as over
+    the whole output, given ``total_before`` (:func:`window_mean`)."""
+    support = onset_support(note, total_before)
     accepted = onset_peaks(onset) & (onset >= options.onset_threshold) & (support >= options.support_threshold)
     accepted &= onset_dip(onset, DIP_FRAMES) >= options.minimum_dip
     strength = np.where(accepted, onset, 0.0)
@@ -153,6 +157,44 @@ def decode_notes(
     # explains its octave partner's harmonic.
     accepted[:, : options.lowest_key] = False
     accepted[:, options.highest_key + 1 :] = False
+    return accepted
+
+
+def note_end(column: np.ndarray, start: int, stop: int, threshold: float) -> int:
+    """One past the last frame of a note that starts at ``start`` (before ``stop``): the last frame at
+    or over ``threshold`` before GAP_FRAMES frames under it; ``start + 1`` at least."""
+    held = np.flatnonzero(column[start + 1 : stop] >= threshold) + start + 1
+    held = np.concatenate(([start], held))
+    breaks = np.flatnonzero(np.diff(held) > GAP_FRAMES)
+    last = held[breaks[0]] if breaks.size else held[-1]
+    return int(last) + 1
+
+
+def settled_end(column: np.ndarray, start: int, known: int, threshold: float) -> int | None:
+    """:func:`note_end` of a note whose next note at its pitch (its ``stop``) starts at ``known`` or
+    later, from ``column[:known]`` alone: found once GAP_FRAMES frames under ``threshold`` have come,
+    None while the frames still to come could hold the note on."""
+    held = np.flatnonzero(column[start + 1 : known] >= threshold) + start + 1
+    held = np.concatenate(([start], held))
+    breaks = np.flatnonzero(np.diff(held) > GAP_FRAMES)
+    if breaks.size:
+        return int(held[breaks[0]]) + 1
+    if known - held[-1] > GAP_FRAMES:  # the next held frame, if any, is a break away
+        return int(held[-1]) + 1
+    return None
+
+
+def decode_notes(
+    onset: np.ndarray, note: np.ndarray, options: PeakDecoding = PeakDecoding()
+) -> list[tuple[int, int, int, float]]:
+    """Notes of basic-pitch's onset and note posteriorgrams [shape=(frames, 88)], as
+    ``(start_frame, end_frame, midi_pitch, amplitude)`` (end exclusive; amplitude: the mean note
+    posterior over the note), sorted by start then pitch. (:class:`ai.transcription.note_stream.NoteStream`
+    gives the same notes from the output a stretch at a time.)"""
+    n_frames = onset.shape[0]
+    if n_frames < 2:
+        return []
+    accepted = note_starts(onset, note, options)
     accepted[-1] = False  # nothing can follow the last frame
 
     notes = []
@@ -160,7 +202,7 @@ def decode_notes(
         starts = np.flatnonzero(accepted[:, key])
         stops = np.append(starts[1:], n_frames - 1)
         for start, stop in zip(starts, stops, strict=True):
-            end = min(_note_end(note[:, key], int(start), int(stop), options.frame_threshold), n_frames - 1)
+            end = min(note_end(note[:, key], int(start), int(stop), options.frame_threshold), n_frames - 1)
             if end - start < options.minimum_note_frames:
                 continue
             amplitude = float(np.mean(note[start:end, key]))

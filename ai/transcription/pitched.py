@@ -3,19 +3,24 @@
 The model ships inside the ``basic-pitch`` wheel (``basic_pitch/saved_models/icassp_2022/nmp.onnx``);
 nothing is downloaded. Inference mirrors ``basic_pitch.inference.run_inference`` (2-s windows that
 overlap by 30 frames, half the overlap dropped at each side). Notes are read off its onset peaks
-with a harmonics check (:mod:`ai.transcription.note_decoding`), or made by basic-pitch's own
-``note_creation.model_output_to_notes`` (``NoteOptions(decoder="basic-pitch")``); pitch bends and
-frame times are basic-pitch's either way. ``basic_pitch.inference`` itself is not imported: it
-imports TensorFlow at module level, which the engine keeps out of requests that do not need Magenta.
+with a harmonics check (:mod:`ai.transcription.note_decoding`) as the model's output comes, a batch
+of windows at a time (:mod:`ai.transcription.note_stream`: the whole file's output is never held),
+or made by basic-pitch's own ``note_creation.model_output_to_notes`` over the whole output
+(``NoteOptions(decoder="basic-pitch")``); pitch bends and frame times are basic-pitch's either way.
+``basic_pitch.inference`` itself is not imported: it imports TensorFlow at module level, which the
+engine keeps out of requests that do not need Magenta.
 
 Model loading is lazy and happens once (:func:`load_model`), behind a lock.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import threading
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +31,7 @@ import soxr
 
 from ai.audio.decode import DecodedAudio
 from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
+from ai.transcription.note_stream import NoteStream, StreamedNote
 from utils.errors import ModelUnavailable, UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -48,6 +54,9 @@ BATCH_WINDOWS = 8
 """Windows per ONNX call. onnxruntime keeps the arena of its largest call: 16 windows peaked 220-340
 MB on a 5-minute file, 8 windows 175 MB, at the same CPU time and with the same output bytes (4 windows
 changed them in the last bits)."""
+
+PITCH_BEND_BINS = 25
+"""Contour bins each side of a note's pitch that its bends read (``get_pitch_bends``' default tolerance)."""
 
 _ONNX_INPUT = "serving_default_input_2:0"
 _ONNX_OUTPUTS = ("StatefulPartitionedCall:1", "StatefulPartitionedCall:2", "StatefulPartitionedCall:0")
@@ -113,11 +122,17 @@ class PitchedModel:
     session: Any  # onnxruntime.InferenceSession
     note_creation: ModuleType
     path: Path
+    shrink: Any = None
+    """onnxruntime.RunOptions that give the arena's free memory back at the end of the run."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def run(self, windows: np.ndarray) -> dict[str, np.ndarray]:
-        """Model outputs of windows [shape=(n, WINDOW_SAMPLES, 1)]: note, onset [(n, frames, 88)], contour [(n, frames, 264)]."""
-        outputs = self.session.run(list(_ONNX_OUTPUTS), {_ONNX_INPUT: windows})
+    def run(self, windows: np.ndarray, *, last: bool = False) -> dict[str, np.ndarray]:
+        """Model outputs of windows [shape=(n, WINDOW_SAMPLES, 1)]: note, onset [(n, frames, 88)], contour [(n, frames, 264)].
+
+        ``last``: the request's last run. onnxruntime's arena keeps what its largest run used (~115 MB
+        for BATCH_WINDOWS windows); after the last run it gives it back, so that the analysis that
+        follows a transcription does not run on top of it (the next request grows it again)."""
+        outputs = self.session.run(list(_ONNX_OUTPUTS), {_ONNX_INPUT: windows}, self.shrink if last else None)
         return dict(zip(_OUTPUT_KEYS, outputs, strict=True))
 
 
@@ -178,8 +193,14 @@ def load_model() -> PitchedModel:
                 raise ModelUnavailable(f"basic-pitch's ONNX model is missing: {path}")
             options = ort.SessionOptions()
             options.intra_op_num_threads = 2  # the machine's cores; requests run one inference at a time
+            # Without a memory pattern (one block planned for all of a run's tensors) the arena reuses the
+            # tensors freed during a run: a run of BATCH_WINDOWS windows peaks at ~100 MB instead of 117 or
+            # 177 MB (it varied from process to process), the same output bytes, the same time.
+            options.enable_mem_pattern = False
             session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-            _model = PitchedModel(session=session, note_creation=note_creation, path=path)
+            shrink = ort.RunOptions()
+            shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+            _model = PitchedModel(session=session, note_creation=note_creation, path=path, shrink=shrink)
             logger.info("loaded %s from %s", MODEL_NAME, path)
         return _model
 
@@ -208,28 +229,47 @@ def _window_batch(y: np.ndarray, starts: range) -> np.ndarray:
     return windows
 
 
-def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, np.ndarray]:
-    """basic-pitch's frame-wise output of mono audio ``y`` at 22050 Hz [shape=(n,)]:
-    note, onset [shape=(frames, 88)] and contour [shape=(frames, 264)], as its run_inference gives.
+def output_batches(y: np.ndarray, model: PitchedModel | None = None) -> Generator[dict[str, np.ndarray], None, None]:
+    """basic-pitch's frame-wise output of mono audio ``y`` at 22050 Hz [shape=(n,)], one batch of
+    BATCH_WINDOWS windows after the other: note, onset [shape=(frames, 88)] and contour
+    [shape=(frames, 264)] of the batch's frames, in order (run_inference's output, cut where the
+    batches meet; a batch may have no frames). Holds the model's lock until it is exhausted or closed
+    (iterate it whole, or under ``contextlib.closing``).
 
-    Windows are cut a batch at a time and each batch's output written into its place, so neither a
-    padded copy of ``y``, all windows, nor the overlapping outputs exist whole (a 30-minute file's
-    windows alone are 190 MB); the batches are run_inference's, so the output is the same."""
+    Windows are cut a batch at a time, so neither a padded copy of ``y`` nor all windows exist whole
+    (a 30-minute file's windows alone are 190 MB); the batches are run_inference's, so the output is
+    the same."""
     model = model or load_model()
     y = y.astype(np.float32, copy=False)
     n_frames = int(np.floor(y.shape[0] * (FRAMES_PER_SECOND / SAMPLE_RATE)))
     starts = range(0, y.shape[0] + OVERLAP_SAMPLES // 2, WINDOW_HOP)
     half = OVERLAP_FRAMES // 2
-    out: dict[str, np.ndarray] = {}
     filled = 0
     with model._lock:  # one session, used by one request at a time (it has its own threads)
         for first in range(0, len(starts), BATCH_WINDOWS):
-            for key, value in model.run(_window_batch(y, starts[first : first + BATCH_WINDOWS])).items():
-                kept = value[:, half:-half, :].reshape(-1, value.shape[2])[: max(n_frames - filled, 0)]  # unwrap_output
+            windows = _window_batch(y, starts[first : first + BATCH_WINDOWS])
+            batch = {
+                key: value[:, half:-half, :].reshape(-1, value.shape[2])[: max(n_frames - filled, 0)]  # unwrap_output
+                for key, value in model.run(windows, last=first + BATCH_WINDOWS >= len(starts)).items()
+            }
+            filled += batch["note"].shape[0]
+            yield batch
+
+
+def model_output(y: np.ndarray, model: PitchedModel | None = None) -> dict[str, np.ndarray]:
+    """:func:`output_batches` of ``y`` put together: note, onset [shape=(frames, 88)] and contour
+    [shape=(frames, 264)] of the whole file, as basic-pitch's run_inference gives them (the
+    ``basic-pitch`` decoder reads them whole; the engine's decodes the batches as they come)."""
+    n_frames = int(np.floor(y.shape[0] * (FRAMES_PER_SECOND / SAMPLE_RATE)))
+    out: dict[str, np.ndarray] = {}
+    filled = 0
+    with closing(output_batches(y, model)) as batches:
+        for batch in batches:
+            for key, value in batch.items():
                 if key not in out:
-                    out[key] = np.empty((n_frames, value.shape[2]), dtype=value.dtype)
-                out[key][filled : filled + kept.shape[0]] = kept
-            filled += kept.shape[0]
+                    out[key] = np.empty((n_frames, value.shape[1]), dtype=value.dtype)
+                out[key][filled : filled + value.shape[0]] = value
+            filled += batch["note"].shape[0]
     return {key: value[:filled] for key, value in out.items()}
 
 
@@ -243,10 +283,10 @@ def _key_range(options: NoteOptions) -> tuple[int, int]:
     return max(low, 0), min(high, MAX_KEY)
 
 
-def _frame_events(output: dict[str, np.ndarray], options: NoteOptions) -> list[tuple[int, int, int, float]]:
-    """Notes as (start frame, end frame, MIDI pitch, amplitude) by the options' decoder."""
+def _peak_decoding(options: NoteOptions) -> PeakDecoding:
+    """The onset-peak decoder's settings of the options."""
     lowest, highest = _key_range(options)
-    decoding = PeakDecoding(
+    return PeakDecoding(
         onset_threshold=options.onset_threshold,
         support_threshold=options.support_threshold,
         frame_threshold=options.frame_threshold,
@@ -258,7 +298,24 @@ def _frame_events(output: dict[str, np.ndarray], options: NoteOptions) -> list[t
         lowest_key=lowest,
         highest_key=highest,
     )
-    return decode_notes(output["onset"], output["note"], decoding)
+
+
+def _bend_band(note_creation: ModuleType, pitch: int) -> tuple[int, int]:
+    """The contour columns ``[lo, hi)`` that ``get_pitch_bends`` reads for a note at ``pitch``."""
+    centre = int(np.round(note_creation.midi_pitch_to_contour_bin(pitch)))
+    return max(centre - PITCH_BEND_BINS, 0), min(centre + PITCH_BEND_BINS + 1, note_creation.N_FREQ_BINS_CONTOURS)
+
+
+def _note_bends(note_creation: ModuleType, note: StreamedNote) -> list[int] | None:
+    """basic-pitch's ``get_pitch_bends`` of one finished note from its own band of the contour."""
+    if note.band is None:
+        return None
+    rows = np.zeros((note.end - note.start, note_creation.N_FREQ_BINS_CONTOURS), dtype=note.band.dtype)
+    lo, hi = _bend_band(note_creation, note.pitch)
+    rows[:, lo:hi] = note.band  # the columns outside the band are not read
+    event = (0, note.end - note.start, note.pitch, note.amplitude)
+    [(*_, bends)] = note_creation.get_pitch_bends(rows, [event], n_bins_tolerance=PITCH_BEND_BINS)
+    return list(bends)
 
 
 def notes_from_output(
@@ -271,9 +328,9 @@ def notes_from_output(
         return []
     nc = model.note_creation
     if options.decoder == "onset-peaks":
-        frame_events = _frame_events(output, options)
+        frame_events = decode_notes(output["onset"], output["note"], _peak_decoding(options))
         if options.pitch_bends:
-            with_bends = nc.get_pitch_bends(output["contour"], frame_events)
+            with_bends = nc.get_pitch_bends(output["contour"], frame_events, n_bins_tolerance=PITCH_BEND_BINS)
         else:
             with_bends = [(*event, None) for event in frame_events]
         times = nc.model_frames_to_time(output["contour"].shape[0])
@@ -294,9 +351,16 @@ def notes_from_output(
                 multiple_pitch_bends=False,
                 melodia_trick=options.melodia_trick,
             )
+    return _notes_of_events(events, options, nc)
+
+
+def _notes_of_events(
+    events: list[tuple[float, float, int, float, list[int] | None]], options: NoteOptions, note_creation: ModuleType
+) -> list[TranscribedNote]:
+    """Notes of ``(start s, end s, pitch, amplitude, bends in contour bins)`` events, sorted by start then pitch."""
     if options.pitch_bends:
         # One MIDI channel: a bend on a note that overlaps another would bend both (basic-pitch's rule).
-        events = nc.drop_overlapping_pitch_bends(events)
+        events = note_creation.drop_overlapping_pitch_bends(events)
     notes = []
     for start, end, pitch, amplitude, bends in events:
         semitones = None
@@ -315,6 +379,34 @@ def notes_from_output(
     return notes
 
 
+def streamed_notes(
+    y: np.ndarray, options: NoteOptions = DEFAULT_OPTIONS, model: PitchedModel | None = None
+) -> list[TranscribedNote]:
+    """:func:`notes_from_output` of :func:`model_output` with the onset-peak decoder, made while the
+    batches come (:class:`~ai.transcription.note_stream.NoteStream`), each note's bends from its own
+    contour frames when it ends: the same notes, without the whole file's output (274 MB at 30 minutes)."""
+    model = model or load_model()
+    nc = model.note_creation
+    stream = NoteStream(_peak_decoding(options), functools.partial(_bend_band, nc) if options.pitch_bends else None)
+    frame_events: list[tuple[int, int, int, float, list[int] | None]] = []
+
+    def keep(finished: list[StreamedNote]) -> None:
+        frame_events.extend((n.start, n.end, n.pitch, n.amplitude, _note_bends(nc, n)) for n in finished)
+
+    with closing(output_batches(y, model)) as batches:
+        for batch in batches:
+            keep(stream.add(batch["onset"], batch["note"], batch["contour"] if options.pitch_bends else None))
+    keep(stream.finish())
+    if not frame_events:
+        return []
+    frame_events.sort(key=lambda event: (event[0], event[2]))  # decode_notes' order
+    times = nc.model_frames_to_time(stream.frames)
+    events = [
+        (times[start], times[end], pitch, amplitude, bends) for start, end, pitch, amplitude, bends in frame_events
+    ]
+    return _notes_of_events(events, options, nc)
+
+
 def transcribe_pitched(audio: DecodedAudio, options: NoteOptions = DEFAULT_OPTIONS) -> list[TranscribedNote]:
     """Pitched notes (polyphonic) of decoded audio: onsets, offsets, velocities and pitch bends.
 
@@ -328,4 +420,6 @@ def pitched_notes(y: np.ndarray, options: NoteOptions = DEFAULT_OPTIONS) -> list
     model = load_model()
     if y.shape[0] < FFT_HOP:
         return []
+    if options.decoder == "onset-peaks":
+        return streamed_notes(y, options, model)
     return notes_from_output(model_output(y, model), options, model)

@@ -16,6 +16,7 @@ from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.pipeline import analyze_summary, summarize_audio
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
+from ai.heap import release_free_memory
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times
 
@@ -120,6 +121,7 @@ def transcribe_summary(
             MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
         ]
         model = MODEL_NAME
+    release_free_memory()  # what the models' threads freed, before the analysis allocates its own (ai/heap.py)
     analysis = analyze_summary(summary, release_signal=True)  # the notes are made: nothing reads the signal after
     grid = beat_grid(analysis.beat_times, analysis.downbeat_times, analysis.time_signature, analysis.tempo)
     if quantize is not None and notes:

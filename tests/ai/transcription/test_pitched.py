@@ -22,6 +22,7 @@ from ai.transcription.pitched import (
     load_model,
     model_output,
     notes_from_output,
+    pitched_notes,
     to_model_rate,
     transcribe_pitched,
 )
@@ -117,6 +118,42 @@ def test_a_frequency_range_keeps_onset_peak_notes_inside_it(arpeggio_notes: list
     inside = notes_from_output(output, options)
     assert inside and all(62 <= n.pitch <= 74 for n in inside)  # 300 Hz: D4 (62), 600 Hz: just under D5 (74)
     assert {(n.pitch, n.start) for n in inside} == {(n.pitch, n.start) for n in arpeggio_notes if 62 <= n.pitch <= 74}
+
+
+def gliding_tone(pitch: int, seconds: float, decay: float, glide: float = 0.0, sr: int = 22050) -> np.ndarray:
+    """Four harmonics; from 0.3 s the pitch glides up ``glide`` semitones over 0.3 s."""
+    t = np.arange(int(seconds * sr)) / sr
+    f = 440.0 * 2 ** ((pitch - 69 + glide * np.clip(t - 0.3, 0, 0.3) / 0.3) / 12)
+    phase = 2 * np.pi * np.cumsum(f) / sr
+    y: np.ndarray = np.sum([np.sin(h * phase) / h for h in range(1, 5)], axis=0) * np.exp(-decay * t)
+    return y
+
+
+def long_recording(sr: int = 22050) -> np.ndarray:
+    """40 s: a G2 held 18 s (longer than a batch of windows, 13.2 s) under notes every 0.37 s, then
+    notes alone every 0.8 s, some gliding (their bends are kept: they overlap no other note)."""
+    y = np.zeros(40 * sr)
+    y[sr // 2 : sr // 2 + 18 * sr] += 0.2 * gliding_tone(43, 18, 0.0)
+    rng = np.random.default_rng(0)
+    at = 1.0
+    while at < 39:
+        alone = at > 19
+        glide = float(rng.choice([0, 1, 2])) if alone else 0.0
+        note = 0.15 * gliding_tone(int(rng.integers(60, 80)), 0.6, 3.0, glide)
+        y[int(at * sr) : int(at * sr) + note.size] += note
+        at += 0.8 if alone else 0.37
+    return y.astype(np.float32)
+
+
+@pytest.mark.parametrize("pitch_bends", [True, False])
+def test_notes_made_as_the_batches_come_are_the_whole_outputs_notes(pitch_bends: bool) -> None:
+    model = load_model()
+    y = long_recording()
+    options = dataclasses.replace(DEFAULT_OPTIONS, pitch_bends=pitch_bends)
+    whole = notes_from_output(model_output(y, model), options, model)  # the reference: the whole output decoded
+    assert pitched_notes(y, options) == whole
+    assert any(n.end - n.start > 13.2 for n in whole)  # a note held across batches
+    assert len(whole) > 60 and (sum(1 for n in whole if n.pitch_bends) > 10) == pitch_bends
 
 
 def test_importing_the_package_does_not_import_tensorflow() -> None:
