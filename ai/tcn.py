@@ -18,8 +18,13 @@ ResidualBlock = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """(dilation, dilated kernel, its bias, 1x1 kernel, its bias)."""
 
 
-def elu(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+def elu(x: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """ELU of ``x``; with ``in_place`` written over ``x`` (the same values, no second array)."""
+    negative = x <= 0
+    out = x if in_place else x.copy()
+    tail = np.expm1(out[negative])
+    out[negative] = tail
+    return out
 
 
 def conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
@@ -27,14 +32,26 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, dilation: int = 
     [C_out] -> [T, C_out]."""
     k = kernel.shape[0]
     if k == 1:
-        result: np.ndarray = x @ kernel[0] + bias
+        result: np.ndarray = x @ kernel[0]
+        result += bias  # in place: the same sums as x @ kernel + bias, one array fewer
         return result
     pad = (k - 1) // 2 * dilation
-    padded = np.pad(x, ((pad, pad), (0, 0)))
-    out = np.broadcast_to(bias, (x.shape[0], kernel.shape[2])).copy()
+    return _conv_padded(np.pad(x, ((pad, pad), (0, 0))), pad, x.shape[0], kernel, bias, dilation)
+
+
+def _conv_padded(
+    padded: np.ndarray, margin: int, frames: int, kernel: np.ndarray, bias: np.ndarray, dilation: int
+) -> np.ndarray:
+    """:func:`conv1d` of ``padded[margin : margin + frames]``, whose ``margin`` rows on each side are zeros
+    (at least the convolution's reach): each tap reads a shifted view, no padded copy is made."""
+    k = kernel.shape[0]
+    first = margin - (k - 1) // 2 * dilation
+    out = np.broadcast_to(bias, (frames, kernel.shape[2])).copy()
+    product = np.empty_like(out)  # one buffer for every tap's product (a 30-minute input's is 46 MB)
     for tap in range(k):
-        start = tap * dilation
-        out += padded[start : start + x.shape[0]] @ kernel[tap]
+        start = first + tap * dilation
+        np.matmul(padded[start : start + frames], kernel[tap], out=product)
+        out += product
     return out
 
 
@@ -44,12 +61,24 @@ def tcn_probabilities(
     blocks: Sequence[ResidualBlock],
     head: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """x [T, features] -> sigmoid outputs [T, n_outputs] (float32)."""
+    """x [T, features] -> sigmoid outputs [T, n_outputs] (float32).
+
+    The residual blocks work on one zero-margined buffer (the widest block's reach on each side) that
+    each block adds to in place, so a block holds the buffer, its convolution's output and one product:
+    the same numbers as padding a copy for every convolution."""
     h = np.asarray(x, dtype=np.float32)
     for kernel, bias in front:
-        h = elu(conv1d(h, kernel, bias))
-    for dilation, kernel, bias, mix, mix_bias in blocks:
-        h = h + conv1d(elu(conv1d(h, kernel, bias, dilation)), mix, mix_bias)
+        h = elu(conv1d(h, kernel, bias), in_place=True)
+    if blocks:
+        frames = h.shape[0]
+        margin = max((kernel.shape[0] - 1) // 2 * dilation for dilation, kernel, *_ in blocks)
+        padded = np.zeros((frames + 2 * margin, h.shape[1]), dtype=np.float32)
+        padded[margin : margin + frames] = h
+        h = padded[margin : margin + frames]  # a view: the blocks' sums land in the buffer
+        for dilation, kernel, bias, mix, mix_bias in blocks:
+            inner = elu(_conv_padded(padded, margin, frames, kernel, bias, dilation), in_place=True)
+            h += conv1d(inner, mix, mix_bias)
+            del inner
     logits = h @ head[0] + head[1]
     result: np.ndarray = (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
     return result

@@ -133,13 +133,21 @@ def mel_frames(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def network_input(mel: np.ndarray) -> np.ndarray:
+def network_input(mel: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     """log(1 + gamma * mel / reference) from :func:`mel_frames` [shape=(T, N_MELS)], where the
-    reference is a high percentile of the magnitudes (floored): independent of the signal's level."""
+    reference is a high percentile of the magnitudes (floored): independent of the signal's level.
+    ``in_place``: written over ``mel`` (float32), for a caller that needs the mel no more."""
     mel = np.asarray(mel, dtype=np.float32)
-    positive = mel[mel > 0]
-    reference = float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE)) if positive.size else 0.0
-    out: np.ndarray = np.log1p(INPUT_GAMMA * mel / max(reference, MIN_REFERENCE)).astype(np.float32)
+    positive = mel[mel > 0]  # a copy: the percentile may reorder it in place
+    reference = (
+        float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE, overwrite_input=True)) if positive.size else 0.0
+    )
+    del positive
+    # In place, in the order of log1p(INPUT_GAMMA * mel / reference): the same float32 values, one
+    # whole-file array instead of four (a 30-minute file's mel is 58 MB).
+    out: np.ndarray = np.multiply(mel, np.float32(INPUT_GAMMA), out=mel if in_place else None, dtype=np.float32)
+    out /= np.float32(max(reference, MIN_REFERENCE))
+    np.log1p(out, out=out)
     return out
 
 
@@ -256,10 +264,24 @@ def _refine(activation: np.ndarray, frame: int) -> float:
     return float(frame) + (0.5 * (left - right) / denom if denom < 0 else 0.0)
 
 
-def _velocities(mel: np.ndarray, frames: np.ndarray) -> np.ndarray:
+_VELOCITY_ROWS = 8192
+"""Frames per block of the velocities' energy (each frame's sum is its own: blocks change no value)."""
+
+
+def frame_energy_db(mel: np.ndarray) -> np.ndarray:
+    """Each frame's mel energy in dB [shape=(T,)], what the velocities are read from."""
+    energy = np.empty(mel.shape[0])
+    for start in range(0, mel.shape[0], _VELOCITY_ROWS):  # a float64 copy of a block of frames at a time
+        block = mel[start : start + _VELOCITY_ROWS].astype(np.float64)
+        energy[start : start + len(block)] = np.sum(block**2, axis=1)
+    energy_db: np.ndarray = 10.0 * np.log10(energy + 1e-12)
+    return energy_db
+
+
+def _velocities(energy_db: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """Velocity 1..127 per onset frame from the attack's level: the largest frame-to-frame rise of
-    the mel energy in dB around the onset, against the recording's loudest frames."""
-    energy_db = 10.0 * np.log10(np.sum(mel.astype(np.float64) ** 2, axis=1) + 1e-12)
+    the mel energy in dB around the onset (``energy_db``: :func:`frame_energy_db`), against the
+    recording's loudest frames."""
     reference = float(np.percentile(energy_db, 99.0)) if energy_db.size else 0.0
     out = np.empty(frames.size, dtype=np.int64)
     for i, frame in enumerate(frames):
@@ -267,6 +289,25 @@ def _velocities(mel: np.ndarray, frames: np.ndarray) -> np.ndarray:
         # 0 dB below the loudest frames -> 127; 40 dB below -> 1
         out[i] = int(np.clip(round(127.0 + (level - reference) * 126.0 / 40.0), 1, 127))
     return out
+
+
+@dataclass(frozen=True)
+class DrumFeatures:
+    """What the drum model reads from a signal: the network's input and each frame's energy (for the
+    velocities). Made apart (:func:`drum_features`) so that a caller can let the signal go before the
+    network runs; the mel spectrogram itself is not kept."""
+
+    network_input: np.ndarray
+    """[shape=(T, N_MELS)]: :func:`network_input` of the signal's :func:`mel_frames`."""
+    energy_db: np.ndarray
+    """[shape=(T,)]: :func:`frame_energy_db` of the same mel."""
+
+
+def drum_features(y: np.ndarray) -> DrumFeatures:
+    """:class:`DrumFeatures` of the mono signal at SR [shape=(n,)]."""
+    mel = mel_frames(y)
+    energy_db = frame_energy_db(mel)
+    return DrumFeatures(network_input(mel, in_place=True), energy_db)
 
 
 def transcribe_drums(audio: DecodedAudio, *, net: DrumNet | None = None) -> list[DrumHit]:
@@ -283,12 +324,20 @@ def drum_hits(y: np.ndarray, *, net: DrumNet | None = None) -> list[DrumHit]:
     model = shipped_drum_net() if net is None else net
     if y.size == 0 or not np.any(y):
         return []
-    mel = mel_frames(y)
-    act = model.activations(network_input(mel))
+    return hits_of(drum_features(y), net=model)
+
+
+def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumHit]:
+    """The drum hits the network finds in a signal's :class:`DrumFeatures` (:func:`drum_hits` without the
+    signal; a silent signal's features give none)."""
+    model = shipped_drum_net() if net is None else net
+    if features.network_input.shape[0] == 0 or not np.any(features.network_input):
+        return []
+    act = model.activations(features.network_input)
     hits: list[DrumHit] = []
     for c, (_, pitch) in enumerate(CLASSES):
         frames = pick_peaks(act[:, c], float(model.thresholds[c]))
-        velocities = _velocities(mel, frames)
+        velocities = _velocities(features.energy_db, frames)
         for frame, velocity in zip(frames, velocities, strict=True):
             time = max(0.0, _refine(act[:, c], int(frame)) / FRAME_RATE)
             hits.append(DrumHit(time=round(time, 4), pitch=pitch, velocity=int(velocity)))

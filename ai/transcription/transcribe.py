@@ -113,7 +113,15 @@ def transcribe_summary(
         drums.shipped_drum_net()  # ModelUnavailable (503) while the drum model is not installed
         if drums.SR != ANALYSIS_SR:
             raise RuntimeError(f"the drum model reads {drums.SR} Hz, the analysis's signal is {ANALYSIS_SR} Hz")
-        hits = drums.drum_hits(summary.y)
+        # The drum model's input is made from the signal first; the network runs after the analysis has
+        # let the signal go (159 MB at 30 minutes), so the two are never held with the network's arrays.
+        silent = not np.any(summary.y)
+        features = drums.drum_features(summary.y)
+        release_free_memory()  # the mel's and the input's working arrays (ai/heap.py)
+        analysis = analyze_summary(summary, release_signal=True)
+        release_free_memory()  # the analysis's, before the network's
+        hits = [] if silent else drums.hits_of(features)
+        del features
         notes = [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
         model = drums.MODEL_NAME
     else:
@@ -121,8 +129,8 @@ def transcribe_summary(
             MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
         ]
         model = MODEL_NAME
-    release_free_memory()  # what the models' threads freed, before the analysis allocates its own (ai/heap.py)
-    analysis = analyze_summary(summary, release_signal=True)  # the notes are made: nothing reads the signal after
+        release_free_memory()  # what the model's threads freed, before the analysis allocates its own (ai/heap.py)
+        analysis = analyze_summary(summary, release_signal=True)  # the notes are made: nothing reads the signal after
     grid = beat_grid(analysis.beat_times, analysis.downbeat_times, analysis.time_signature, analysis.tempo)
     if quantize is not None and notes:
         starts, ends = quantize_times(

@@ -146,3 +146,14 @@ def test_missing_model_is_model_unavailable(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(drums, "_cached_shipped", missing)
     with pytest.raises(ModelUnavailable):
         transcribe_drums(DecodedAudio(samples=np.zeros((1, 100), dtype=np.float32), sample_rate=44100))
+
+
+def test_features_then_hits_equal_drum_hits_and_the_input_in_place_equals_a_copy() -> None:
+    """The route makes the drum model's input before the analysis and runs the network after it."""
+    from ai.transcription.drums import SR, drum_features, drum_hits, hits_of
+
+    y = np.random.default_rng(2).standard_normal(SR * 3).astype(np.float32) * 0.05
+    y[:: SR // 4] += 0.9  # clicks
+    mel = mel_frames(y)
+    assert np.array_equal(network_input(mel.copy(), in_place=True), network_input(mel))
+    assert hits_of(drum_features(y)) == drum_hits(y)
