@@ -20,10 +20,10 @@ ResidualBlock = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def elu(x: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     """ELU of ``x``; with ``in_place`` written over ``x`` (the same values, no second array)."""
-    negative = x <= 0
+    tail = np.minimum(x, 0.0)  # np.where(x > 0, x, expm1(min(x, 0))) with one array of its own
+    np.expm1(tail, out=tail)
     out = x if in_place else x.copy()
-    tail = np.expm1(out[negative])
-    out[negative] = tail
+    np.copyto(out, tail, where=x <= 0)
     return out
 
 
