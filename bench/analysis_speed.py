@@ -27,8 +27,12 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
+# One OpenBLAS thread, as main.py runs the service (both sides of the comparison run under it; set the
+# variable to compare otherwise: with two, the engine's side-pool threads and OpenBLAS's wait on each other).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import soundfile as sf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
