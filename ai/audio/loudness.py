@@ -356,8 +356,10 @@ def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.nd
 
 
 @numba.njit(cache=True, fastmath=True, nogil=True)
-def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per channel: the largest |sample| of each ``block``-sample stretch, and the sum of squares.
+def _block_stats_carry(y: np.ndarray, block: int, energy: np.ndarray) -> np.ndarray:
+    """Per channel: the largest |sample| of each ``block``-sample stretch (returned), and the sum of
+    squares added to ``energy`` [shape=(channels,), float64] in place, in order: a signal read in pieces
+    (a stem file) sums exactly as in one piece.
 
     Branch-free reductions (fastmath lets them run on SIMD lanes); the energy is summed in float64
     per stretch.
@@ -365,9 +367,8 @@ def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarr
     channels, n = y.shape
     n_blocks = (n + block - 1) // block
     maxima = np.zeros((channels, n_blocks), dtype=np.float32)
-    energy = np.zeros(channels)
     for c in range(channels):
-        total = 0.0
+        total = energy[c]
         for b in range(n_blocks):
             top = np.float32(0.0)
             part = 0.0
@@ -378,7 +379,13 @@ def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarr
             maxima[c, b] = top
             total += part
         energy[c] = total
-    return maxima, energy
+    return maxima
+
+
+def _block_stats_kernel(y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel: the largest |sample| of each ``block``-sample stretch, and the sum of squares."""
+    energy = np.zeros(y.shape[0])
+    return _block_stats_carry(y, block, energy), energy
 
 
 def _as_float32(y: np.ndarray) -> np.ndarray:

@@ -491,9 +491,11 @@ def dc_offset(samples: np.ndarray, sr: int) -> float:
 def stereo_image(samples: np.ndarray) -> tuple[float | None, float | None]:
     """(width, correlation) of np.ndarray [shape=(2, n)]; (None, None) for silence."""
     left, right = samples[0], samples[1]
-    ll = float(np.dot(left, left))
-    rr = float(np.dot(right, right))
-    lr = float(np.dot(left, right))
+    return image_from_dots(float(np.dot(left, left)), float(np.dot(right, right)), float(np.dot(left, right)))
+
+
+def image_from_dots(ll: float, rr: float, lr: float) -> tuple[float | None, float | None]:
+    """:func:`stereo_image` from the channels' dot products (L.L, R.R, L.R; a stem file sums them per read)."""
     if ll <= 0.0 and rr <= 0.0:
         return None, None
     # mid = (L + R) / 2, side = (L - R) / 2

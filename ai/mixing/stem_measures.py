@@ -12,9 +12,6 @@ dot per block (in float64), which can move the last bits of the width and correl
 
 from __future__ import annotations
 
-import math
-
-import numba
 import numpy as np
 
 from ai.audio import loudness as lo
@@ -30,28 +27,6 @@ PEAK_FRAMES = lo._TP_CHUNK * 64
 """Positions per read of the true-peak search (a multiple of its kernel's chunk)."""
 SCAN_FRAMES = 1 << 18
 """Frames per read of the clipping scan (only blocks with a stretch near the peak are read)."""
-
-
-@numba.njit(cache=True, fastmath=True, nogil=True)
-def _stats_carry(y: np.ndarray, block: int, energy: np.ndarray) -> np.ndarray:
-    """:func:`ai.audio.loudness._block_stats_kernel` of a piece of a signal whose earlier pieces'
-    energy is in ``energy`` (added to in place, in the same order); returns the piece's maxima."""
-    channels, n = y.shape
-    n_blocks = (n + block - 1) // block
-    maxima = np.zeros((channels, n_blocks), dtype=np.float32)
-    for c in range(channels):
-        total = energy[c]
-        for b in range(n_blocks):
-            top = np.float32(0.0)
-            part = 0.0
-            for i in range(b * block, min(n, (b + 1) * block)):
-                v = y[c, i]
-                top = max(top, abs(v))
-                part += float(v) * float(v)
-            maxima[c, b] = top
-            total += part
-        energy[c] = total
-    return maxima
 
 
 class KWeighting:
@@ -151,7 +126,7 @@ def measure_stem(
     for start in range(0, n, READ_FRAMES):
         piece = stem.read(start, start + READ_FRAMES)
         weighting.feed(piece)
-        maxima.append(_stats_carry(piece, lo.TP_BLOCK, energy))
+        maxima.append(lo._block_stats_carry(piece, lo.TP_BLOCK, energy))
         if n >= dc.block:
             dc.feed(piece)
         if channels == 2:
@@ -169,7 +144,7 @@ def measure_stem(
     stats = lo.loudness_stats(
         sub_energy=sub_energy, stats=(block_max, energy), size=channels * n, true_peak_linear=peak_linear, sr=sr
     )
-    image = _image(ll, rr, lr) if channels == 2 else (None, None)
+    image = measure.image_from_dots(ll, rr, lr) if channels == 2 else (None, None)
     offsets = (
         dc.offsets()
         if n >= dc.block
@@ -188,7 +163,7 @@ def true_peak(frames: Frames, sr: int) -> float:
         return 0.0
     energy = np.zeros(frames.channels)
     block_max = np.concatenate(
-        [_stats_carry(piece, lo.TP_BLOCK, energy) for piece in frames.blocks(READ_FRAMES)], axis=1
+        [lo._block_stats_carry(piece, lo.TP_BLOCK, energy) for piece in frames.blocks(READ_FRAMES)], axis=1
     )
     return lo.true_peak_search(
         block_max=block_max,
@@ -203,17 +178,6 @@ def loudness_of(frames: Frames, sr: int) -> lo.LoudnessStats:
     if not isinstance(frames, StemFile):
         return lo.measure_loudness(y=frames, sr=sr)
     return measure_stem(frames)[2]
-
-
-def _image(ll: float, rr: float, lr: float) -> tuple[float | None, float | None]:
-    """:func:`ai.mixing.measure.stereo_image` from the channels' dot products."""
-    if ll <= 0.0 and rr <= 0.0:
-        return None, None
-    mid = (ll + rr + 2 * lr) / 4
-    side = (ll + rr - 2 * lr) / 4
-    width = side / (mid + side) if mid + side > 0 else None
-    correlation = lr / math.sqrt(ll * rr) if ll > 0 and rr > 0 else 0.0
-    return width, max(-1.0, min(1.0, correlation))
 
 
 def _clipping(stem: StemFile, block_max: np.ndarray) -> tuple[int, int]:
