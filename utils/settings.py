@@ -57,7 +57,9 @@ class Settings(BaseSettings):
         "an 8-stem, 3-minute, 24-bit session is ~250 MB at 48 kHz.",
     )
     upload_dir: Path | None = Field(
-        None, description="Folder for uploads on their way to the decoder (default: the system's temporary folder)."
+        None,
+        description="Folder for uploads on their way to the decoder, and for a mixing request's decoded stems "
+        "and rendered mix (default: the system's temporary folder).",
     )
     max_audio_duration_s: float = Field(
         1800.0, gt=0, description="Longest audio accepted for analysis, in seconds (longer: 413)."
