@@ -115,9 +115,10 @@ class SignalPass:
         if self._resampler is not None:
             self._append(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
         self._wait_for_meter()
-        y = self._y[: self._filled]
-        if self._filled < 0.9 * self._y.size:  # grown by doubling: give the spare memory back
-            y = y.copy()
+        # The signal owns its buffer, cut to its length (the spare end of a doubled buffer goes back):
+        # a reader that is its last may then reuse or shrink that buffer (the accompaniment's half-rate copy).
+        y, self._y = self._y, np.zeros(0, dtype=np.float32)
+        y.resize(self._filled, refcheck=False)  # no view of it is alive: _append's slices are gone
         return SignalSummary(
             y=y,
             sample_rate=self.sample_rate,

@@ -35,7 +35,7 @@ from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
-from ai.generation.bar_harmony import chroma_at, chroma_signal, heard_chords, span_chroma
+from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, fit_beats, missed_first_beats, onset_envelope, refine_beats
 from ai.generation.preview import render_midi
@@ -495,14 +495,14 @@ def recording_cues(mono: np.ndarray, tuning_cents: float) -> RecordingCues:
 
 def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> RecordingCues:
     """:func:`recording_cues` of the analysis's one-pass signal (``summary.y``, at REFINE_SR), letting that
-    signal go as soon as the chroma's half-rate copy is made: the constant-Q transform's working arrays then
-    never sit beside it. For ``analyze_summary(..., last_look=...)`` with the STFT pass's tuning as the analysis
+    signal go as it becomes the chroma's half-rate copy (written over its own buffer): the constant-Q
+    transform's working arrays never sit beside it. For ``analyze_summary(..., last_look=...)`` with the STFT pass's tuning as the analysis
     reports it (``reported_tuning``), which ``accompany_signal`` uses."""
     mono = summary.y
     onsets = onset_envelope(mono)
-    half_rate = chroma_signal(mono, REFINE_SR)
+    summary.release_signal()  # ``mono`` is now the signal's only holder: its buffer becomes the half-rate copy
+    half_rate = chroma_signal_in_place(mono, REFINE_SR)
     del mono
-    summary.release_signal()
     return RecordingCues(onsets, chroma_at(half_rate, tuning_cents=tuning_cents))
 
 

@@ -53,6 +53,30 @@ def chroma_signal(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return out
 
 
+_HALF_RATE_BLOCK = 1 << 16
+
+
+def chroma_signal_in_place(mono: np.ndarray, sample_rate: int) -> np.ndarray:
+    """:func:`chroma_signal` written over ``mono``'s own buffer, which then shrinks to it: no second
+    array (a 30-minute signal is 159 MB, its half-rate copy 80 MB). ``mono`` is consumed: the caller must
+    hold no view of it. One soxr stream gives the same samples as :func:`chroma_signal`'s one call; each
+    block's output lands behind the samples already read (the rate halves). An array that does not own
+    its buffer gets :func:`chroma_signal`'s copy instead."""
+    import soxr
+
+    owned = mono.flags.owndata and mono.flags.c_contiguous and mono.ndim == 1 and mono.dtype == np.float32
+    if sample_rate == CHROMA_SR or not owned or sample_rate < CHROMA_SR:
+        return chroma_signal(mono, sample_rate)
+    stream = soxr.ResampleStream(sample_rate, CHROMA_SR, 1, dtype="float32", quality="HQ")
+    n, filled = mono.size, 0
+    for start in range(0, n + 1, _HALF_RATE_BLOCK):  # one more (empty) block flushes the stream
+        out = stream.resample_chunk(mono[start : start + _HALF_RATE_BLOCK], last=start + _HALF_RATE_BLOCK > n)
+        mono[filled : filled + out.size] = out
+        filled += out.size
+    mono.resize(filled, refcheck=False)
+    return mono
+
+
 def chroma_at(y: np.ndarray, *, tuning_cents: float = 0.0) -> np.ndarray:
     """np.ndarray [shape=(12, frames)]: the constant-Q chroma of ``y`` (at CHROMA_SR: :func:`chroma_signal`),
     a frame every CHROMA_HOP samples."""
@@ -102,4 +126,4 @@ def heard_chords(chroma: np.ndarray, detected: Sequence[Chord]) -> list[Chord]:
     return out
 
 
-__all__ = ["chroma_at", "chroma_frames", "chroma_signal", "heard_chords", "span_chroma"]
+__all__ = ["chroma_at", "chroma_frames", "chroma_signal", "chroma_signal_in_place", "heard_chords", "span_chroma"]

@@ -52,3 +52,23 @@ def test_taken_cues_equal_the_cues_of_the_signal_and_the_signal_goes() -> None:
     (cues,) = taken
     assert np.array_equal(cues.onsets, expected.onsets)
     assert np.array_equal(cues.chroma, expected.chroma)
+
+
+def test_the_half_rate_copy_over_the_signal_s_own_buffer_is_chroma_signal_s() -> None:
+    from ai.generation.bar_harmony import chroma_signal, chroma_signal_in_place
+
+    rng = np.random.default_rng(4)
+    for n in (1, 1000, (1 << 16) - 1, 1 << 16, 3 * (1 << 16) + 123, 22050 * 20):
+        y = rng.standard_normal(n).astype(np.float32)
+        expected = chroma_signal(y.copy(), SR)
+        got = chroma_signal_in_place(y, SR)
+        assert got is y and np.array_equal(got, expected), n  # the same buffer, the same samples
+    view = rng.standard_normal(5000).astype(np.float32)[100:]  # not its own buffer: copied, left alone
+    kept = view.copy()
+    assert np.array_equal(chroma_signal_in_place(view, SR), chroma_signal(kept, SR))
+    assert np.array_equal(view, kept)
+
+
+def test_the_one_pass_signal_owns_its_buffer() -> None:
+    summary = summarize_audio(chords_and_clicks(seconds=3.0))
+    assert summary.y.flags.owndata and summary.y.size == int(np.ceil(3.0 * SR))
