@@ -20,8 +20,9 @@ from starlette.datastructures import UploadFile
 from ai.commands import ACTIONS, ParsedCommand
 from ai.generation.base import Part
 from ai.generation.primer import primer_part
+from api.file_response import TemporaryFileResponse
 from api.generation_input import primer_bytes
-from api.params import RequestInput, read_upload
+from api.params import RequestInput, read_upload, remove_quietly
 from api.routes.accompaniment import accompaniment_work
 from api.routes.analysis import analyze_audio_work
 from api.routes.core import transport_work
@@ -186,6 +187,11 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
 def _as_json(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
-    if isinstance(result, Response):  # render with format=json answers a JSON Response
+    if isinstance(result, TemporaryFileResponse):  # render with format=json answers its JSON from a file
+        try:
+            return json.loads(result.temporary_path.read_bytes())
+        finally:
+            remove_quietly(result.temporary_path)
+    if isinstance(result, Response):
         return json.loads(bytes(result.body))
     return result

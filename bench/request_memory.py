@@ -47,6 +47,7 @@ ENDPOINTS = {
         Endpoint("mixing/suggest", "/api/v1/mixing/suggest", "files", {}),
         Endpoint("mixing/auto_level", "/api/v1/mixing/auto_level", "files", {}),
         Endpoint("mixing/render", "/api/v1/mixing/render", "files", {}),
+        Endpoint("mixing/render-json", "/api/v1/mixing/render", "files", {"format": "json"}),
         Endpoint("transcribe", "/api/v1/transcribe", "file", {}),
         Endpoint("transcribe-drums", "/api/v1/transcribe", "file", {"instrument": "drums"}),
         Endpoint("accompaniment", "/api/v1/generate/accompaniment", "file", {}),

@@ -846,6 +846,7 @@ def _render_prepared(
         with progress.section(0.35, 0.42, "processing stems"):
             processed = progress.map_in_pool(pools.tracks(), run_chain, range(len(prepared)))
     lap("process")
+    release_free_memory()  # the processing threads' chain buffers (ai/heap.py)
     progress.report(0.42, "mixing and mastering")
 
     # Faders and pans.
@@ -968,6 +969,7 @@ def _render_prepared(
     }
     report_after = None
     if remeasure:
+        release_free_memory()  # the mix's metering passes, before the rendered stems are measured again
         rendered = [TrackInput(name, _audio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
         with progress.section(0.58, 1.0, "measuring again"):
             report_after = suggest(

@@ -144,6 +144,14 @@ class StoredResponse:
 def _keep(response: Response, spool_dir: Path | None) -> StoredResponse:
     """Store a finished response (blocking when it writes a file: run it in a thread)."""
     if isinstance(response, TemporaryFileResponse):  # its body is a file of its own already: moved, not read
+        size = response.temporary_path.stat().st_size
+        if size <= IN_MEMORY_RESULT_BYTES:  # small: kept in memory as any small answer (JSON shown inline)
+            try:
+                small = StoredResponse(response.status_code, list(response.raw_headers), size)
+                small.body = response.temporary_path.read_bytes()
+                return small
+            finally:
+                remove_quietly(response.temporary_path)
         with tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle:
             path = Path(handle.name)
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,13 @@ from fastapi.responses import Response
 from ai import progress
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
-from ai.mixing.render import RenderResult, encode_audio, encode_audio_file, parse_apply, render_mix_report
+from ai.mixing.render import RenderResult, encode_audio_file, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
 from api.file_response import TemporaryFileResponse
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import MixAudio, mix_audio
-from api.params import RequestInput, openapi_params, validate_params
+from api.params import RequestInput, openapi_params, remove_quietly, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
 from utils.errors import NoAudioFound
@@ -150,9 +151,9 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
         return {"source": mix.source, **result}
 
 
-def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tuple[RenderResult, bytes | Path]:
-    """The render and its encoded file: bytes for format=json (base64 in the body), else a file in
-    ``directory`` written block by block (the answer is sent from it)."""
+def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tuple[RenderResult, Path]:
+    """The render and its encoded file (a WAV for format=json, whose body carries it in base64), written
+    block by block into ``directory``: the answer is made from it."""
     target = params.target or "streaming"
     result = render_mix_report(
         tracks=_inputs(mix),
@@ -163,11 +164,10 @@ def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tupl
         tempo_bpm=params.tempo or mix.tempo,
         overwrite_input=True,  # the stems were decoded for this request only
     )
+    fmt = "wav" if params.format == "json" else params.format
     try:
-        if params.format == "json":
-            return result, encode_audio(result.samples, result.sample_rate, fmt="wav", bit_depth=params.bit_depth)
         encoded = encode_audio_file(
-            result.samples, result.sample_rate, fmt=params.format, bit_depth=params.bit_depth, directory=directory
+            result.samples, result.sample_rate, fmt=fmt, bit_depth=params.bit_depth, directory=directory
         )
         return result, encoded
     finally:
@@ -224,12 +224,12 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
             result, audio = await engine.run(_render, mix, params, engine.settings.upload_dir)
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
     stem = f"{base}_master" if params.master else f"{base}_mix"
-    if isinstance(audio, Path):
+    if params.format != "json":
         headers = _headers(result, f"{stem}.{params.format}")
         return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)
     body = RenderResponse(
         source=mix.source,
-        audio_base64=base64.b64encode(audio).decode("ascii"),
+        audio_base64=_AUDIO_SLOT,
         bit_depth=params.bit_depth,
         sample_rate=result.sample_rate,
         duration_s=round(result.duration_s, 3),
@@ -237,4 +237,33 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         report=result.report_before.to_dict(),
         report_after=result.report_after.to_dict() if result.report_after else None,
     )
-    return Response(body.model_dump_json(), media_type="application/json")
+    path = await engine.run(_json_file, body.model_dump_json(), audio, engine.settings.upload_dir)
+    return TemporaryFileResponse(path, media_type="application/json", headers={})
+
+
+_AUDIO_SLOT = "@@audio_base64@@"
+"""Stands in the JSON text for the mix's base64, which :func:`_json_file` writes there from the WAV file."""
+_BASE64_READ = 3 << 20  # a multiple of 3 bytes: the pieces' base64 joins into the whole file's
+
+
+def _json_file(text: str, wav: Path, directory: Path | None) -> Path:
+    """The format=json answer written into a file: ``text`` with the WAV file's base64 in its slot, read
+    and encoded a piece at a time (a 30-minute mix's base64 is ~420 MB; it is never whole in memory). The
+    WAV file is deleted; the same bytes as ``text`` with the whole base64 put in."""
+    head, tail = text.split(_AUDIO_SLOT)
+    try:
+        with tempfile.NamedTemporaryFile(prefix="dawg-render-", suffix=".json", dir=directory, delete=False) as out:
+            path = Path(out.name)
+            try:
+                out.write(head.encode("utf-8"))
+                with wav.open("rb") as source:
+                    while piece := source.read(_BASE64_READ):
+                        out.write(base64.b64encode(piece))
+                out.write(tail.encode("utf-8"))
+            except BaseException:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise
+        return path
+    finally:
+        remove_quietly(wav)

@@ -404,3 +404,25 @@ def test_true_or_false_for_a_number_is_refused_on_mixing_too(client: TestClient)
         response = client.post(f"/api/v1/mixing/{path}", json=body)  # read as 1 before, then range-checked
         assert response.status_code == 422, (path, response.text)
         assert next(iter(body)) in response.json()["detail"] and "not true or false" in response.json()["detail"]
+
+
+def test_render_json_carries_the_wav_answer_byte_for_byte(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """format=json is written into a file with the WAV's base64 put in its slot a piece at a time: the
+    same JSON as dumping the model with the whole base64, and the same audio as format=wav."""
+    from api.routes import mixing as mixing_route
+
+    files = upload(stems())
+    wav = client.post("/api/v1/mixing/render", data={"format": "wav", "bit_depth": "16"}, files=files)
+    as_json = client.post("/api/v1/mixing/render", data={"format": "json", "bit_depth": "16"}, files=files)
+    assert wav.status_code == as_json.status_code == 200
+    assert as_json.headers["content-type"].startswith("application/json")
+    assert base64.b64decode(as_json.json()["audio_base64"]) == wav.content
+    # The piecewise writer equals the whole encoding, also for a file of several pieces.
+    source = tmp_path / "mix.wav"
+    source.write_bytes(bytes(range(256)) * 40_000 + b"tail")
+    expected = '{"a":1,"audio_base64":"' + base64.b64encode(source.read_bytes()).decode() + '","z":2}'
+    monkeypatch.setattr(mixing_route, "_BASE64_READ", 3 * 1000)
+    path = mixing_route._json_file('{"a":1,"audio_base64":"@@audio_base64@@","z":2}', source, tmp_path)
+    assert path.read_text() == expected and not source.exists()
