@@ -116,6 +116,7 @@ def transcribe_summary(
         # The drum model's input is made from the signal first; the network runs after the analysis has
         # let the signal go (159 MB at 30 minutes), so the two are never held with the network's arrays.
         silent = not np.any(summary.y)
+        release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
         features = drums.drum_features(summary.y)
         release_free_memory()  # the mel's and the input's working arrays (ai/heap.py)
         analysis = analyze_summary(summary, release_signal=True)
