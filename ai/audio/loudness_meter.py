@@ -16,6 +16,34 @@ import numpy as np
 from ai.audio import loudness as lo
 
 
+class KWeighting:
+    """:func:`ai.audio.loudness.sub_block_powers` of a signal fed in pieces: the filters' memory and an
+    unfinished 100 ms sub-block carried over, the channel weights applied once at the end, as there."""
+
+    def __init__(self, channels: int, sr: int) -> None:
+        self.hop = lo._hop_samples(sr)
+        self.channels = channels
+        self._sos = lo.k_weighting_sos(int(round(sr)))
+        self._state = np.zeros((channels, 4))
+        self._energy: list[np.ndarray] = []
+        self._pending = np.zeros((channels, 0), dtype=np.float32)
+
+    def feed(self, piece: np.ndarray) -> None:
+        """Weigh the next ``piece`` [shape=(channels, m), dtype=float32]."""
+        x = np.concatenate([self._pending, piece], axis=1) if self._pending.shape[1] else piece
+        n_sub = x.shape[1] // self.hop
+        if n_sub:
+            self._energy.append(lo._k_energy_kernel(x, self._sos, self.hop, n_sub, self._state))
+        self._pending = x[:, n_sub * self.hop :].copy()
+
+    def sub_energy(self) -> np.ndarray:
+        """The channel-weighted energy of every complete sub-block fed so far."""
+        if not self._energy:
+            return np.zeros(0)
+        result: np.ndarray = lo._channel_weights(self.channels) @ np.concatenate(self._energy, axis=1)
+        return result
+
+
 class LoudnessMeter:
     """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then read :meth:`result`."""
 
@@ -25,11 +53,7 @@ class LoudnessMeter:
         self.channels = channels
         self.sr = sr
         self.n_samples = 0
-        self._hop = lo._hop_samples(sr)
-        self._sos = lo.k_weighting_sos(int(round(sr)))
-        self._filter_state = np.zeros((channels, 4))
-        self._sub_energy: list[np.ndarray] = []
-        self._k_pending = np.zeros((channels, 0), dtype=np.float32)  # under one sub-block, not yet weighted
+        self._weighting = KWeighting(channels, sr)
         self._maxima: list[np.ndarray] = []
         self._energy = np.zeros(channels)
         self._stats_pending = np.zeros((channels, 0), dtype=np.float32)  # under one TP_BLOCK stretch
@@ -43,17 +67,9 @@ class LoudnessMeter:
             raise ValueError(f"blocks must have shape ({self.channels}, m), got {block.shape}")
         block = np.ascontiguousarray(block, dtype=np.float32)
         self.n_samples += block.shape[1]
-        self._k_pending = self._k_weight(np.concatenate([self._k_pending, block], axis=1))
+        self._weighting.feed(block)
         self._stats_pending = self._stats(np.concatenate([self._stats_pending, block], axis=1), final=False)
         self._true_peak(block)
-
-    def _k_weight(self, x: np.ndarray) -> np.ndarray:
-        """Weigh the complete sub-blocks of ``x``; returns the rest."""
-        n_sub = x.shape[1] // self._hop
-        if n_sub:
-            energy = lo._k_energy_kernel(x, self._sos, self._hop, n_sub, self._filter_state)
-            self._sub_energy.append(lo._channel_weights(self.channels) @ energy)
-        return x[:, n_sub * self._hop :].copy()
 
     def _stats(self, x: np.ndarray, *, final: bool) -> np.ndarray:
         """Maxima and energies of the complete stretches of ``x`` (every one when ``final``); the rest."""
@@ -97,8 +113,8 @@ class LoudnessMeter:
         """Every measure of the signal fed so far (call once, after the last block)."""
         self._stats_pending = self._stats(self._stats_pending, final=True)
         self._true_peak(None)
-        hop = self._hop
-        sub_energy = np.concatenate(self._sub_energy) if self._sub_energy else np.zeros(0)
+        hop = self._weighting.hop
+        sub_energy = self._weighting.sub_energy()
         momentary = lo._block_loudness(sub_energy, sub_per_block=4, hop=hop)
         short_term = lo._block_loudness(sub_energy, sub_per_block=30, hop=hop)
         size = self.channels * self.n_samples

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ai.audio import loudness as lo
+from ai.audio.loudness_meter import KWeighting
 from ai.audio.stem_file import Frames, StemFile
 from ai.mixing import measure
 
@@ -27,32 +28,6 @@ PEAK_FRAMES = lo._TP_CHUNK * 64
 """Positions per read of the true-peak search (a multiple of its kernel's chunk)."""
 SCAN_FRAMES = 1 << 18
 """Frames per read of the clipping scan (only blocks with a stretch near the peak are read)."""
-
-
-class KWeighting:
-    """:func:`ai.audio.loudness.sub_block_powers` of a signal fed in pieces (the filters' memory and
-    an unfinished sub-block carried over; the channel weights applied once, as there)."""
-
-    def __init__(self, channels: int, sr: int) -> None:
-        self.hop = lo._hop_samples(sr)
-        self.channels = channels
-        self._sos = lo.k_weighting_sos(int(round(sr)))
-        self._state = np.zeros((channels, 4))
-        self._energy: list[np.ndarray] = []
-        self._pending = np.zeros((channels, 0), dtype=np.float32)
-
-    def feed(self, piece: np.ndarray) -> None:
-        x = np.concatenate([self._pending, piece], axis=1) if self._pending.shape[1] else piece
-        n_sub = x.shape[1] // self.hop
-        if n_sub:
-            self._energy.append(lo._k_energy_kernel(x, self._sos, self.hop, n_sub, self._state))
-        self._pending = x[:, n_sub * self.hop :].copy()
-
-    def sub_energy(self) -> np.ndarray:
-        if not self._energy:
-            return np.zeros(0)
-        result: np.ndarray = lo._channel_weights(self.channels) @ np.concatenate(self._energy, axis=1)
-        return result
 
 
 def sub_block_powers(frames: Frames, sr: int) -> np.ndarray:
