@@ -181,6 +181,8 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
         result = await transport_work(engine, "play" if plan.action == "play" else "stop")
     else:
         result = {"commands": [{"action": name, **info.to_dict()} for name, info in ACTIONS.items()]}
+    if isinstance(result, Response):  # a render's JSON (the mix in base64): read and parsed off the event loop
+        return await engine.run(_as_json, result)
     return _as_json(result)
 
 
