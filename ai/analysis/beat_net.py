@@ -34,6 +34,7 @@ import numpy as np
 from ai import pools
 from ai.analysis.features import SharedFeatures
 from ai.model_files import model_path
+from ai.percentile import positive_percentile
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,15 @@ def network_input(mel: np.ndarray) -> np.ndarray:
     signal's level; all zeros for silence.
     """
     mel = np.asarray(mel, dtype=np.float32)
-    positive = mel[mel > 0]
-    if positive.size == 0:
+    reference = positive_percentile(mel, INPUT_REFERENCE_PERCENTILE)  # no copy of the positive values
+    if reference is None:
         return np.zeros((mel.shape[1], mel.shape[0]), dtype=np.float32)
-    reference = float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE))
-    return np.log1p(INPUT_GAMMA * mel.T / max(reference, 1e-12)).astype(np.float32)
+    # One array, in the order of log1p(gamma * mel.T / reference): the same float32 values (and the
+    # transposed layout) as the expression, without its three temporaries.
+    out: np.ndarray = np.multiply(mel.T, np.float32(INPUT_GAMMA))
+    out /= np.float32(max(reference, 1e-12))
+    np.log1p(out, out=out)
+    return out
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import soxr
 from ai.analysis.features import stft_blocks
 from ai.audio.decode import DecodedAudio
 from ai.model_files import model_path
+from ai.percentile import positive_percentile
 from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 from utils.errors import ModelUnavailable
 
@@ -54,6 +55,10 @@ INPUT_GAMMA = 100.0
 INPUT_REFERENCE_PERCENTILE = 99.5
 MIN_REFERENCE = 1e-3
 """Floor of the level reference (mel magnitude): near-silence is not amplified into hits."""
+CHUNK_FRAMES = 16384
+"""The network runs on stretches of this many frames (2.7 minutes; with its reach of real frames on
+each side): a 30-minute file's hidden states would be 46 MB per array, a stretch's are 4 MB. Files up
+to this long are evaluated in one pass."""
 MIN_GAP_S = 0.03
 """Two onsets of one class closer than this are one hit."""
 
@@ -138,11 +143,7 @@ def network_input(mel: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     reference is a high percentile of the magnitudes (floored): independent of the signal's level.
     ``in_place``: written over ``mel`` (float32), for a caller that needs the mel no more."""
     mel = np.asarray(mel, dtype=np.float32)
-    positive = mel[mel > 0]  # a copy: the percentile may reorder it in place
-    reference = (
-        float(np.percentile(positive, INPUT_REFERENCE_PERCENTILE, overwrite_input=True)) if positive.size else 0.0
-    )
-    del positive
+    reference = positive_percentile(mel, INPUT_REFERENCE_PERCENTILE) or 0.0  # no copy of the positive values
     # In place, in the order of log1p(INPUT_GAMMA * mel / reference): the same float32 values, one
     # whole-file array instead of four (a 30-minute file's mel is 58 MB).
     out: np.ndarray = np.multiply(mel, np.float32(INPUT_GAMMA), out=mel if in_place else None, dtype=np.float32)
@@ -165,7 +166,7 @@ class DrumNet:
 
     def activations(self, x: np.ndarray) -> np.ndarray:
         """x [T, N_MELS] from :func:`network_input` -> onset probabilities [T, n_classes]."""
-        return tcn_probabilities(x, self.front, self.blocks, self.head)
+        return tcn_probabilities(x, self.front, self.blocks, self.head, chunk_frames=CHUNK_FRAMES)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""

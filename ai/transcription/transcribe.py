@@ -113,16 +113,16 @@ def transcribe_summary(
         drums.shipped_drum_net()  # ModelUnavailable (503) while the drum model is not installed
         if drums.SR != ANALYSIS_SR:
             raise RuntimeError(f"the drum model reads {drums.SR} Hz, the analysis's signal is {ANALYSIS_SR} Hz")
-        # The drum model's input is made from the signal first; the network runs after the analysis has
-        # let the signal go (159 MB at 30 minutes), so the two are never held with the network's arrays.
+        # The hits are found before the analysis: the network runs on stretches of its input
+        # (drums.CHUNK_FRAMES), so the signal (159 MB at 30 minutes), the input (58 MB) and a stretch's
+        # hidden states are all it holds, and the analysis then holds only the hits.
         silent = not np.any(summary.y)
         release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
         features = drums.drum_features(summary.y)
-        release_free_memory()  # the mel's and the input's working arrays (ai/heap.py)
-        analysis = analyze_summary(summary, release_signal=True)
-        release_free_memory()  # the analysis's, before the network's
         hits = [] if silent else drums.hits_of(features)
         del features
+        release_free_memory()  # the mel's, the input's and the network's working arrays (ai/heap.py)
+        analysis = analyze_summary(summary, release_signal=True)
         notes = [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
         model = drums.MODEL_NAME
     else:

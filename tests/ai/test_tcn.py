@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai.tcn import elu, tcn_probabilities
+from ai.tcn import elu, receptive_reach, tcn_probabilities
 
 
 def _reference(x: np.ndarray, front: list, blocks: list, head: tuple) -> np.ndarray:  # type: ignore[type-arg]
@@ -55,3 +55,27 @@ def test_elu_in_place_equals_elu() -> None:
     assert np.array_equal(elu(x), expected) and not np.array_equal(x, expected)
     y = x.copy()
     assert elu(y, in_place=True) is y and np.array_equal(y, expected)
+
+
+def test_a_long_input_in_chunks_gives_the_same_outputs() -> None:
+    """Chunks carry the network's whole reach of real frames: only rounding may differ, and an input
+    that fits one chunk is the one-pass evaluation to the bit."""
+    rng = np.random.default_rng(9)
+    width, n_in = 8, 5
+
+    def w(*shape: int) -> np.ndarray:
+        return (rng.standard_normal(shape) * 0.4).astype(np.float32)
+
+    front = [(w(3, n_in, width), w(width)), (w(3, width, width), w(width))]
+    blocks = [(d, w(3, width, width), w(width), w(1, width, width), w(width)) for d in (1, 2, 4, 8)]
+    head = (w(width, 3), w(3))
+    assert receptive_reach(front, blocks) == 2 + 15
+    x = rng.standard_normal((1_000, n_in)).astype(np.float32)
+    whole = tcn_probabilities(x, front, blocks, head)
+    for chunk in (64, 100, 333):
+        chunked = tcn_probabilities(x, front, blocks, head, chunk_frames=chunk)
+        np.testing.assert_allclose(chunked, whole, rtol=0, atol=1e-5)
+    assert np.array_equal(tcn_probabilities(x, front, blocks, head, chunk_frames=1_000), whole)
+    # a wrong reach shows: chunks without real margins differ near every chunk edge
+    wrong = np.concatenate([tcn_probabilities(x[i : i + 100], front, blocks, head) for i in range(0, 1_000, 100)])
+    assert np.abs(wrong - whole).max() > 1e-3
