@@ -86,6 +86,8 @@ def main() -> None:
                     ready = time.perf_counter() - started
                     break
                 time.sleep(0.05)
+            if first_health is None or first_generation is None or ready is None:
+                raise SystemExit("the server was not ready within 120 s")
             print(f"process start -> first /health 200      : {first_health:.2f} s")
             print(
                 f"process start -> first drums generation  : {first_generation[0]:.2f} s (model {first_generation[1]})"
