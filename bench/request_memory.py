@@ -51,6 +51,9 @@ ENDPOINTS = {
         Endpoint("transcribe", "/api/v1/transcribe", "file", {}),
         Endpoint("transcribe-drums", "/api/v1/transcribe", "file", {"instrument": "drums"}),
         Endpoint("accompaniment", "/api/v1/generate/accompaniment", "file", {}),
+        Endpoint("accompaniment-preview", "/api/v1/generate/accompaniment", "file", {"preview": "wav"}),
+        Endpoint("accompaniment-preview-flac", "/api/v1/generate/accompaniment", "file", {"preview": "flac"}),
+        Endpoint("transcribe-basic-pitch", "/api/v1/transcribe", "file", {"note_decoding": "basic-pitch"}),
         Endpoint("command", "/api/v1/command", "file", {"text": "what key is this in"}),
     )
 }

@@ -43,6 +43,11 @@ class KWeighting:
         result: np.ndarray = lo._channel_weights(self.channels) @ np.concatenate(self._energy, axis=1)
         return result
 
+    def integrated_lufs(self) -> float | None:
+        """:func:`ai.audio.loudness.integrated_loudness` of everything fed so far."""
+        momentary = lo._block_loudness(self.sub_energy(), sub_per_block=4, hop=self.hop)
+        return lo._gated_integrated(momentary)
+
 
 class LoudnessMeter:
     """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then read :meth:`result`."""

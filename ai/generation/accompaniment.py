@@ -384,7 +384,9 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]]) -> bytes:
 
 def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float = PREVIEW_LEVEL_DB) -> np.ndarray:
     """The recording with ``parts`` (rendered at its rate) under it: the parts' integrated loudness set
-    ``level_db`` from the recording's; the sum scaled down if it would clip. [shape=(2, n)]."""
+    ``level_db`` from the recording's; the sum scaled down if it would clip. [shape=(2, n)]. Everything is
+    held whole: the route mixes block by block from a stem file instead (:mod:`ai.generation.preview_mix`,
+    the same bytes)."""
     sr = recording.sample_rate
     rec = recording.samples
     rec = np.vstack([rec, rec]) if rec.shape[0] == 1 else rec[:2]
@@ -584,12 +586,16 @@ def accompany_cues(
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
         from ai.mixing.render import encode_audio  # the mixing stack only when a preview is asked for
 
-        groups = [[p for p in parts if p == "drums"], [p for p in parts if p != "drums"]]
-        midis = [write_midi(grid, {p: parts[p] for p in group}) for group in groups if group]
-        rendered = render_midi(midis, recording.sample_rate)
+        rendered = render_midi(preview_midis(result), recording.sample_rate)
         mixed = mix_preview(recording, rendered, level_db=options.level_db)
         result.preview = encode_audio(mixed, recording.sample_rate, fmt=options.preview, bit_depth=16)
     return result
+
+
+def preview_midis(result: Accompaniment) -> list[bytes]:
+    """The MIDI files a preview renders: the drums, and the other parts together (two FluidSynth processes)."""
+    groups = [[p for p in result.parts if p == "drums"], [p for p in result.parts if p != "drums"]]
+    return [write_midi(result.grid, {p: result.parts[p] for p in group}) for group in groups if group]
 
 
 def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
@@ -635,6 +641,7 @@ __all__ = [
     "pad_notes",
     "parse_parts",
     "place_notes",
+    "preview_midis",
     "recording_cues",
     "summary",
     "take_recording_cues",

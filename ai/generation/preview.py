@@ -8,9 +8,10 @@ faster than real time; nothing is downloaded and no soundfont is fetched at run 
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,41 +29,58 @@ def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUN
     """np.ndarray [shape=(2, n), float32]: the sum of ``midis`` rendered by the FluidSynth CLI (with its
     reverb), one process per file at once: the synthesis is the preview's slow step, and the parts
     (drums; bass and pad) render on separate cores."""
-    if not soundfont.is_file():
-        raise RendererUnavailable(f"the preview's soundfont {soundfont} is missing (scripts/setup.sh installs it)")
-    with tempfile.TemporaryDirectory(prefix="dawg_preview_") as tmp:
-        running = []
-        try:
-            for i, midi in enumerate(midis):
-                mid_path, wav_path = Path(tmp) / f"part{i}.mid", Path(tmp) / f"part{i}.wav"
-                mid_path.write_bytes(midi)
-                command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
-                           "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
-                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                running.append((process, wav_path))
-            rendered = []
-            for process, wav_path in running:
-                _, err = process.communicate(timeout=RENDER_TIMEOUT_S)
-                if process.returncode:
-                    tail = err.decode(errors="replace")[-300:]
-                    raise RendererUnavailable(f"fluidsynth failed rendering the preview ({process.returncode}): {tail}")
-                data, _ = sf.read(wav_path, dtype="float32", always_2d=True)
-                rendered.append(data.T)
-        except FileNotFoundError as exc:
-            raise RendererUnavailable(
-                "the preview needs the fluidsynth program (scripts/setup.sh installs it)"
-            ) from exc
-        except subprocess.TimeoutExpired as exc:
-            raise RendererUnavailable(f"fluidsynth did not finish the preview within {RENDER_TIMEOUT_S} s") from exc
-        finally:
-            for process, _ in running:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+    with rendered_parts(midis, sample_rate, soundfont) as paths:
+        rendered = [sf.read(path, dtype="float32", always_2d=True)[0].T for path in paths]
     out = np.zeros((2, max(r.shape[1] for r in rendered)), dtype=np.float32)
     for r in rendered:
-        out[:, : r.shape[1]] += r[:2] if r.shape[0] >= 2 else np.vstack([r, r])
+        out[:, : r.shape[1]] += stereo(r)
     return out
+
+
+def stereo(part: np.ndarray) -> np.ndarray:
+    """A rendered part [shape=(channels, m)] as two channels: its first two, or mono twice."""
+    return part[:2] if part.shape[0] >= 2 else np.vstack([part, part])
+
+
+@contextlib.contextmanager
+def rendered_parts(
+    midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUNDFONT, directory: Path | None = None
+) -> Iterator[list[Path]]:
+    """The float WAV files FluidSynth renders of ``midis`` (one process per file at once), in a temporary
+    folder (in ``directory``) that is deleted when the block ends: a long preview is read from them a block
+    at a time. Raises RendererUnavailable without the program or the soundfont, or when a render fails."""
+    if not soundfont.is_file():
+        raise RendererUnavailable(f"the preview's soundfont {soundfont} is missing (scripts/setup.sh installs it)")
+    with tempfile.TemporaryDirectory(prefix="dawg_preview_", dir=directory) as tmp:
+        yield _render_files(midis, sample_rate, soundfont, Path(tmp))
+
+
+def _render_files(midis: Sequence[bytes], sample_rate: int, soundfont: Path, folder: Path) -> list[Path]:
+    """Each of ``midis`` rendered into ``folder`` by its own FluidSynth process, all at once; the WAVs' paths."""
+    running = []
+    try:
+        for i, midi in enumerate(midis):
+            mid_path, wav_path = folder / f"part{i}.mid", folder / f"part{i}.wav"
+            mid_path.write_bytes(midi)
+            command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
+                       "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            running.append((process, wav_path))
+        for process, _ in running:
+            _, err = process.communicate(timeout=RENDER_TIMEOUT_S)
+            if process.returncode:
+                tail = err.decode(errors="replace")[-300:]
+                raise RendererUnavailable(f"fluidsynth failed rendering the preview ({process.returncode}): {tail}")
+    except FileNotFoundError as exc:
+        raise RendererUnavailable("the preview needs the fluidsynth program (scripts/setup.sh installs it)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RendererUnavailable(f"fluidsynth did not finish the preview within {RENDER_TIMEOUT_S} s") from exc
+    finally:
+        for process, _ in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return [wav_path for _, wav_path in running]
 
 
 def clip_preview(midi: bytes, fmt: str) -> bytes:
@@ -77,4 +95,4 @@ def clip_preview(midi: bytes, fmt: str) -> bytes:
     return encode_audio(audio, PREVIEW_SAMPLE_RATE, fmt=fmt, bit_depth=16)
 
 
-__all__ = ["RENDER_TIMEOUT_S", "SOUNDFONT", "clip_preview", "render_midi"]
+__all__ = ["RENDER_TIMEOUT_S", "SOUNDFONT", "clip_preview", "render_midi", "rendered_parts", "stereo"]

@@ -5,8 +5,9 @@ nothing is downloaded. Inference mirrors ``basic_pitch.inference.run_inference``
 overlap by 30 frames, half the overlap dropped at each side). Notes are read off its onset peaks
 with a harmonics check (:mod:`ai.transcription.note_decoding`) as the model's output comes, a batch
 of windows at a time (:mod:`ai.transcription.note_stream`: the whole file's output is never held),
-or made by basic-pitch's own ``note_creation.model_output_to_notes`` over the whole output
-(``NoteOptions(decoder="basic-pitch")``); pitch bends and frame times are basic-pitch's either way.
+or made by basic-pitch's own ``note_creation.model_output_to_notes`` (``NoteOptions(decoder="basic-pitch")``)
+run on the output kept in files (:mod:`ai.transcription.basic_pitch_notes`); pitch bends and frame times
+are basic-pitch's either way.
 ``basic_pitch.inference`` itself is not imported: it imports TensorFlow at module level, which the
 engine keeps out of requests that do not need Magenta.
 
@@ -30,6 +31,8 @@ import numpy as np
 import soxr
 
 from ai.audio.decode import DecodedAudio
+from ai.heap import release_free_memory
+from ai.transcription.basic_pitch_notes import OutputFiles, note_events
 from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
 from ai.transcription.note_stream import NoteStream, StreamedNote
 from utils.errors import ModelUnavailable, UndecodableAudio
@@ -338,7 +341,7 @@ def notes_from_output(
             (times[start], times[end], pitch, amplitude, bends) for start, end, pitch, amplitude, bends in with_bends
         ]
     else:
-        min_len = int(np.round(options.minimum_note_length_ms / 1000 * FRAMES_PER_SECOND_EXACT))
+        min_len = _minimum_frames(options)
         with np.errstate(invalid="ignore", divide="ignore"):  # its onset inference divides by 0 on silence
             _, events = nc.model_output_to_notes(
                 output,
@@ -422,4 +425,38 @@ def pitched_notes(y: np.ndarray, options: NoteOptions = DEFAULT_OPTIONS) -> list
         return []
     if options.decoder == "onset-peaks":
         return streamed_notes(y, options, model)
-    return notes_from_output(model_output(y, model), options, model)
+    return filed_notes(y, options, model)
+
+
+def filed_notes(
+    y: np.ndarray, options: NoteOptions = BASIC_PITCH_OPTIONS, model: PitchedModel | None = None
+) -> list[TranscribedNote]:
+    """:func:`notes_from_output` of :func:`model_output` with basic-pitch's own note creation, its outputs
+    written into files as the batches come and its steps run on them
+    (:func:`ai.transcription.basic_pitch_notes.note_events`): the same notes, without the whole file's
+    output and basic-pitch's copies of it in memory (~270 MB and more at 30 minutes)."""
+    model = model or load_model()
+    with OutputFiles.create() as files:
+        with closing(output_batches(y, model)) as batches:
+            for batch in batches:
+                files.append(batch)
+        release_free_memory()  # the model runs' freed arrays, before the note creation's (ai/heap.py)
+        if files.note.n_rows == 0:
+            return []
+        events = note_events(
+            files,
+            model.note_creation,
+            onset_thresh=options.onset_threshold,
+            frame_thresh=options.frame_threshold,
+            min_note_len=_minimum_frames(options),
+            min_freq=options.minimum_frequency,
+            max_freq=options.maximum_frequency,
+            include_pitch_bends=options.pitch_bends,
+            melodia_trick=options.melodia_trick,
+        )
+    return _notes_of_events(events, options, model.note_creation)
+
+
+def _minimum_frames(options: NoteOptions) -> int:
+    """The options' minimum note length in model frames (as basic-pitch rounds it)."""
+    return int(np.round(options.minimum_note_length_ms / 1000 * FRAMES_PER_SECOND_EXACT))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import functools
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,24 +15,28 @@ from fastapi.responses import Response
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.pipeline import AnalysisResult, analyze_summary, reported_tuning, summarize_audio
-from ai.analysis.signal_pass import SignalSummary
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT, DecodedAudio
+from ai.analysis.pipeline import AnalysisResult, analyze_summary, reported_tuning
+from ai.analysis.signal_pass import SignalSummary, summarize
+from ai.audio.decode import SUPPORTED_FORMATS_TEXT, open_audio
+from ai.audio.stem_file import StemFile, write_stem_file
 from ai.generation.accompaniment import (
     Accompaniment,
     AccompanimentOptions,
     RecordingCues,
     accompany_cues,
     parse_parts,
+    preview_midis,
     summary,
     take_recording_cues,
 )
 from ai.generation.beat_following import REFINE_SR
+from ai.generation.preview_mix import preview_file
 from api.deps import EngineDep, InputDep
+from api.file_response import TemporaryFileResponse, json_with_base64
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import decode_uploads, summarize_upload
-from api.params import RequestInput, openapi_params, validate_params
+from api.mix_input import run_on_upload, summarize_upload
+from api.params import RequestInput, openapi_params, remove_quietly, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -70,12 +77,11 @@ def _check(params: AccompanimentParams) -> None:
 
 
 def _accompany(
-    signal: SignalSummary, recording: DecodedAudio | None, engine: EngineState, options: AccompanimentOptions
+    signal: SignalSummary, engine: EngineState, options: AccompanimentOptions
 ) -> tuple[AnalysisResult, Accompaniment, dict[str, float]]:
     """``signal``: the analysis's one pass over the recording; the beat refinement and the bar chroma read its
     mono signal at 22,050 Hz too, through the cues taken from it right after the analysis's STFT pass, which
-    let it go (a 30-minute recording's signal is 159 MB, the cues 3.5 MB). ``recording``: the decoded audio, only for a
-    preview (mixed under it)."""
+    let it go (a 30-minute recording's signal is 159 MB, the cues 3.5 MB). The preview is not made here."""
     started = time.perf_counter()
     cues: list[RecordingCues] = []
     analysis = analyze_summary(
@@ -87,8 +93,27 @@ def _accompany(
     )
     analysed = time.perf_counter()
     progress.report(0.6, "generating")
-    result = accompany_cues(cues[0], analysis, engine.registry, options, recording=recording)
+    result = accompany_cues(cues[0], analysis, engine.registry, dataclasses.replace(options, preview=None))
     return analysis, result, {"analysis": analysed - started, "accompaniment": time.perf_counter() - analysed}
+
+
+def _recording_file(path: Path, *, name: str, max_duration_s: float, directory: Path | None) -> StemFile:
+    """The recording decoded block by block into a stem file: the preview mixes under it after the analysis
+    has read it (a 30-minute stereo recording is 635 MB as float32)."""
+    with open_audio(path, name=name, max_duration_s=max_duration_s) as stream:
+        return write_stem_file(
+            stream.blocks, channels=stream.channels, sample_rate=stream.sample_rate, directory=directory
+        )
+
+
+def _summarize_recording(recording: StemFile) -> SignalSummary:
+    """The analysis's one pass over the recording's stem file (the same summary as from its upload)."""
+    return summarize(
+        recording.blocks(),
+        channels=recording.channels,
+        sample_rate=recording.sample_rate,
+        expected_samples=recording.n_samples,
+    )
 
 
 if ANALYSIS_SR != REFINE_SR:  # the beat refinement reads the analysis's mono signal as it is
@@ -115,25 +140,87 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
     await engine.wait_for_models(params.model)
-    recording: DecodedAudio | None = None
-    with progress.section(0.0, 0.3, "decoding"):
-        if options.preview:  # the preview mixes the parts under the recording at its own rate
-            (recording,) = await decode_uploads(engine, [(upload.filename or "file", upload)])
-            signal = await engine.run(summarize_audio, recording)
-        else:  # read block by block into the analysis's one pass: the recording is never decoded whole
+    if not options.preview:
+        with progress.section(0.0, 0.3, "decoding"):  # read block by block into the analysis's one pass
             signal = await summarize_upload(engine, upload)
-    with progress.section(0.3, 1.0, "accompanying"):
-        analysis, result, seconds = await engine.run(_accompany, signal, recording, engine, options)
-    if params.format == "midi":
-        headers = {
-            "Content-Disposition": f'attachment; filename="dawg_accompaniment_{seed}.mid"',
-            "X-Seed": str(seed),
-            "X-Models": ",".join(f"{part}={model}" for part, model in result.models.items()),
-        }
-        return Response(content=result.midi, media_type="audio/midi", headers=headers)
+        with progress.section(0.3, 1.0, "accompanying"):
+            analysis, result, seconds = await engine.run(_accompany, signal, engine, options)
+        return (
+            _midi_answer(seed, result)
+            if params.format == "midi"
+            else _answer(upload.filename, options, seed, analysis, result, seconds)
+        )
+    # The preview mixes the parts under the recording at its own rate: decoded once into a stem file.
+    directory = engine.settings.upload_dir
+    with progress.section(0.0, 0.3, "decoding"):
+        recording = await run_on_upload(
+            engine,
+            upload,
+            functools.partial(
+                _recording_file,
+                name=upload.filename or "file",
+                max_duration_s=engine.settings.max_audio_duration_s,
+                directory=directory,
+            ),
+        )
+    with recording:
+        with progress.section(0.3, 0.8, "accompanying"):
+            signal = await engine.run(_summarize_recording, recording)
+            analysis, result, seconds = await engine.run(_accompany, signal, engine, options)
+        with progress.section(0.8, 1.0, "rendering the preview"):
+            started = time.perf_counter()
+            preview = await engine.run(
+                functools.partial(
+                    preview_file,
+                    recording,
+                    preview_midis(result),
+                    level_db=options.level_db,
+                    fmt=options.preview,
+                    directory=directory,
+                )
+            )
+            seconds["accompaniment"] += time.perf_counter() - started
+    if params.format == "midi":  # the answer is the MIDI file: the preview is made (as before) but not sent
+        remove_quietly(preview)
+        return _midi_answer(seed, result)
+    body = _answer(upload.filename, options, seed, analysis, result, seconds, preview_base64=_PREVIEW_SLOT)
+    text = body.model_dump_json(by_alias=True)
+    path = await engine.run(
+        functools.partial(
+            json_with_base64, text, _PREVIEW_SLOT, preview, prefix="dawg-accompaniment-", directory=directory
+        )
+    )
+    return TemporaryFileResponse(path, media_type="application/json", headers={})
+
+
+_PREVIEW_SLOT = "@@preview_base64@@"
+"""Stands in the JSON text for the preview's base64, written there from the encoded file a piece at a time."""
+
+
+def _midi_answer(seed: int, result: Accompaniment) -> Response:
+    """format=midi: the .mid file itself."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="dawg_accompaniment_{seed}.mid"',
+        "X-Seed": str(seed),
+        "X-Models": ",".join(f"{part}={model}" for part, model in result.models.items()),
+    }
+    return Response(content=result.midi, media_type="audio/midi", headers=headers)
+
+
+def _answer(
+    filename: str | None,
+    options: AccompanimentOptions,
+    seed: int,
+    analysis: AnalysisResult,
+    result: Accompaniment,
+    seconds: dict[str, float],
+    *,
+    preview_base64: str | None = None,
+) -> AccompanimentResponse:
+    """The JSON answer (``preview_base64``: the preview's slot, filled from its file after)."""
     grid = result.grid
     return AccompanimentResponse(
-        filename=upload.filename,
+        filename=filename,
         seed=seed,
         parts=list(result.parts),
         models=result.models,
@@ -151,7 +238,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
         key=result.key.name,
         bars=grid.bars,
         analysis=summary(result, analysis),
-        preview_base64=base64.b64encode(result.preview).decode("ascii") if result.preview is not None else None,
+        preview_base64=preview_base64,
         preview_format=options.preview,
         seconds={k: round(v, 3) for k, v in seconds.items()},
     )

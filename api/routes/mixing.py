@@ -9,9 +9,7 @@ nothing to render.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +22,10 @@ from ai.mixing.measure import TrackInput
 from ai.mixing.render import RenderResult, encode_audio_file, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
 from api.deps import EngineDep, InputDep
-from api.file_response import TemporaryFileResponse
+from api.file_response import TemporaryFileResponse, json_with_base64
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import MixAudio, mix_audio
-from api.params import RequestInput, openapi_params, remove_quietly, validate_params
+from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
 from utils.errors import NoAudioFound
@@ -243,27 +241,9 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
 
 _AUDIO_SLOT = "@@audio_base64@@"
 """Stands in the JSON text for the mix's base64, which :func:`_json_file` writes there from the WAV file."""
-_BASE64_READ = 3 << 20  # a multiple of 3 bytes: the pieces' base64 joins into the whole file's
 
 
 def _json_file(text: str, wav: Path, directory: Path | None) -> Path:
-    """The format=json answer written into a file: ``text`` with the WAV file's base64 in its slot, read
-    and encoded a piece at a time (a 30-minute mix's base64 is ~420 MB; it is never whole in memory). The
-    WAV file is deleted; the same bytes as ``text`` with the whole base64 put in."""
-    head, tail = text.split(_AUDIO_SLOT)
-    try:
-        with tempfile.NamedTemporaryFile(prefix="dawg-render-", suffix=".json", dir=directory, delete=False) as out:
-            path = Path(out.name)
-            try:
-                out.write(head.encode("utf-8"))
-                with wav.open("rb") as source:
-                    while piece := source.read(_BASE64_READ):
-                        out.write(base64.b64encode(piece))
-                out.write(tail.encode("utf-8"))
-            except BaseException:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise
-        return path
-    finally:
-        remove_quietly(wav)
+    """The format=json answer written into a file: ``text`` with the WAV file's base64 in its slot, a piece
+    at a time (:func:`api.file_response.json_with_base64`); the WAV file is deleted."""
+    return json_with_base64(text, _AUDIO_SLOT, wav, prefix="dawg-render-", directory=directory)

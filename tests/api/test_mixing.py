@@ -411,6 +411,7 @@ def test_render_json_carries_the_wav_answer_byte_for_byte(
 ) -> None:
     """format=json is written into a file with the WAV's base64 put in its slot a piece at a time: the
     same JSON as dumping the model with the whole base64, and the same audio as format=wav."""
+    from api import file_response
     from api.routes import mixing as mixing_route
 
     files = upload(stems())
@@ -423,6 +424,6 @@ def test_render_json_carries_the_wav_answer_byte_for_byte(
     source = tmp_path / "mix.wav"
     source.write_bytes(bytes(range(256)) * 40_000 + b"tail")
     expected = '{"a":1,"audio_base64":"' + base64.b64encode(source.read_bytes()).decode() + '","z":2}'
-    monkeypatch.setattr(mixing_route, "_BASE64_READ", 3 * 1000)
+    monkeypatch.setattr(file_response, "BASE64_READ", 3 * 1000)
     path = mixing_route._json_file('{"a":1,"audio_base64":"@@audio_base64@@","z":2}', source, tmp_path)
     assert path.read_text() == expected and not source.exists()
