@@ -19,6 +19,7 @@ from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio, decode_audio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
+from api.owned_results import run_owning
 from api.params import RequestInput, copy_upload, remove_quietly
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -165,17 +166,25 @@ async def _spooled(engine: EngineState, named: list[tuple[str, UploadFile]]) -> 
             remove_quietly(path)
 
 
-async def run_on_upload(engine: EngineState, upload: UploadFile, work: Callable[[Path], T]) -> T:
+async def run_on_upload(
+    engine: EngineState,
+    upload: UploadFile,
+    work: Callable[[Path], T],
+    *,
+    discard: Callable[[T], object] | None = None,
+) -> T:
     """Stream ``upload`` to a temporary file (checking the per-file limit as it goes) and run
     ``work(path)`` on it, both in the engine's worker threads; the file is deleted after. For work
-    that reads the file block by block itself (the analysis), so the decoded audio is never whole."""
+    that reads the file block by block itself (the analysis), so the decoded audio is never whole.
+    ``discard``: for a result that owns a file, called on it when the request is cancelled while
+    ``work`` runs (:func:`api.owned_results.run_owning`)."""
     settings = engine.settings
     copy = functools.partial(
         copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
     )
     path = await engine.run(copy)
     try:
-        return await engine.run(work, path)
+        return await (engine.run(work, path) if discard is None else run_owning(engine, discard, work, path))
     finally:
         remove_quietly(path)
 

@@ -36,6 +36,7 @@ from api.file_response import TemporaryFileResponse, json_with_base64
 from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import run_on_upload, summarize_upload
+from api.owned_results import run_owning
 from api.params import RequestInput, openapi_params, remove_quietly, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
@@ -162,6 +163,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
                 max_duration_s=engine.settings.max_audio_duration_s,
                 directory=directory,
             ),
+            discard=StemFile.close,
         )
     with recording:
         with progress.section(0.3, 0.8, "accompanying"):
@@ -169,7 +171,9 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
             analysis, result, seconds = await engine.run(_accompany, signal, engine, options)
         with progress.section(0.8, 1.0, "rendering the preview"):
             started = time.perf_counter()
-            preview = await engine.run(
+            preview = await run_owning(
+                engine,
+                remove_quietly,
                 functools.partial(
                     preview_file,
                     recording,
@@ -177,7 +181,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
                     level_db=options.level_db,
                     fmt=options.preview,
                     directory=directory,
-                )
+                ),
             )
             seconds["accompaniment"] += time.perf_counter() - started
     if params.format == "midi":  # the answer is the MIDI file: the preview is made (as before) but not sent
@@ -185,10 +189,12 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
         return _midi_answer(seed, result)
     body = _answer(upload.filename, options, seed, analysis, result, seconds, preview_base64=_PREVIEW_SLOT)
     text = body.model_dump_json(by_alias=True)
-    path = await engine.run(
+    path = await run_owning(
+        engine,
+        remove_quietly,
         functools.partial(
             json_with_base64, text, _PREVIEW_SLOT, preview, prefix="dawg-accompaniment-", directory=directory
-        )
+        ),
     )
     return TemporaryFileResponse(path, media_type="application/json", headers={})
 

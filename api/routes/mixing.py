@@ -25,7 +25,8 @@ from api.deps import EngineDep, InputDep
 from api.file_response import TemporaryFileResponse, json_with_base64
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import MixAudio, mix_audio
-from api.params import RequestInput, openapi_params, validate_params
+from api.owned_results import run_owning
+from api.params import RequestInput, openapi_params, remove_quietly, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
 from utils.errors import NoAudioFound
@@ -219,7 +220,9 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         if not mix.tracks:
             raise NoAudioFound(NO_STEMS_TO_RENDER)
         with progress.section(0.1, 1.0, "rendering"):
-            result, audio = await engine.run(_render, mix, params, engine.settings.upload_dir)
+            result, audio = await run_owning(
+                engine, lambda done: remove_quietly(done[1]), _render, mix, params, engine.settings.upload_dir
+            )
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
     stem = f"{base}_master" if params.master else f"{base}_mix"
     if params.format != "json":
@@ -235,7 +238,9 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         report=result.report_before.to_dict(),
         report_after=result.report_after.to_dict() if result.report_after else None,
     )
-    path = await engine.run(_json_file, body.model_dump_json(), audio, engine.settings.upload_dir)
+    path = await run_owning(
+        engine, remove_quietly, _json_file, body.model_dump_json(), audio, engine.settings.upload_dir
+    )
     return TemporaryFileResponse(path, media_type="application/json", headers={})
 
 
