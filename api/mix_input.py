@@ -85,11 +85,6 @@ def _decode_all(items: Sequence[tuple[str, bytes | Path]], max_duration_s: float
     return decoded
 
 
-async def decode_stems(engine: EngineState, stems: dict[str, Path], roles: dict[str, str]) -> list[NamedAudio]:
-    decoded = await engine.run(_decode_all, list(stems.items()), engine.settings.max_audio_duration_s)
-    return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
-
-
 async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[DecodedAudio]:
     """Decode uploads whole into memory (the accompaniment's preview); see :func:`_spooled`."""
     async with _spooled(engine, named) as items:

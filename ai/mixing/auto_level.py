@@ -34,7 +34,7 @@ import numpy as np
 from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.stem_file import Frames, frame_count, read_frames
-from ai.mixing.measure import TrackAnalysis, TrackInput, prepare_tracks
+from ai.mixing.measure import TrackAnalysis, TrackInput, close_made, prepare_tracks
 from ai.mixing.stem_measures import integrated_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
@@ -312,8 +312,11 @@ def auto_level(
     """
     resolve_target(target, default="premaster")  # validate before the heavy work
     prepared = prepare_tracks(tracks, roles=roles)
-    items = [LevelItem(p.name, p.role, p.samples, integrated_loudness(p.samples, p.sample_rate)) for p in prepared]
-    return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
+    try:
+        items = [LevelItem(p.name, p.role, p.samples, integrated_loudness(p.samples, p.sample_rate)) for p in prepared]
+        return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
+    finally:
+        close_made(prepared)
 
 
 __all__ = ["PRE_MASTER_LUFS", "AutoLevelResult", "LevelItem", "TrackLevel", "auto_level", "level_items", "role_targets"]

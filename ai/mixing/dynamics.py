@@ -61,8 +61,10 @@ import numpy as np
 import pedalboard
 
 from ai.audio import loudness
-from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames, whole
-from ai.mixing.board_blocks import run_board
+from ai.audio.loudness_meter import KWeighting
+from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames, write_stem_file
+from ai.mixing import stem_measures
+from ai.mixing.board_blocks import board_blocks, run_board
 from ai.mixing.findings import MIX_BUS, Suggestion
 from ai.model_files import model_path
 
@@ -296,15 +298,20 @@ def measure_dynamics(
 
     Args:
         samples: np.ndarray [shape=(channels, n)], float32 (other dtypes are converted), or a stem
-            file (read block by block when ``stats`` and ``sub_energy`` are given).
+            file (read block by block).
         sr: sample rate in Hz.
         stats: :func:`ai.audio.loudness.measure_loudness` of ``samples`` when the caller has it.
         sub_energy: :func:`ai.audio.loudness.sub_block_powers` of ``samples`` when the caller has it.
 
     Loudness, true peak, LRA and crest come from :mod:`ai.audio.loudness` (BS.1770-4, EBU Tech 3342).
     """
-    if not isinstance(samples, StemFile) or sub_energy is None or stats is None:
-        array = _validated(whole(samples))  # a stem file with its measures is read block by block below
+    if isinstance(samples, StemFile):
+        if sub_energy is None or stats is None:
+            measured = stem_measures.measure_stem(samples)  # the same figures, block by block
+            sub_energy = measured[0] if sub_energy is None else sub_energy
+            stats = measured[2] if stats is None else stats
+    else:
+        array = _validated(samples)
         sub_energy = loudness.sub_block_powers(y=array, sr=sr) if sub_energy is None else sub_energy
         stats = loudness.measure_loudness(y=array, sr=sr, sub_energy=sub_energy) if stats is None else stats
         samples = array
@@ -567,9 +574,9 @@ def automation_gains(sections: list[dict[str, float]], sr: int, n: int, start: i
 # ---------------------------------------------------------------------------------- the advice
 
 
-def _block_levels(samples: np.ndarray, sr: int) -> np.ndarray:
+def _block_levels(samples: Frames, sr: int) -> np.ndarray:
     """K-weighted loudness (LUFS, -inf when silent) of consecutive SECTION_BLOCK_S blocks."""
-    sub = loudness.sub_block_powers(y=samples, sr=sr)
+    sub = stem_measures.sub_block_powers(samples, sr)
     per = max(1, int(round(SECTION_BLOCK_S / loudness.HOP_S)))
     n = sub.size // per
     hop = max(1, int(round(loudness.HOP_S * sr)))
@@ -579,8 +586,8 @@ def _block_levels(samples: np.ndarray, sr: int) -> np.ndarray:
         return result
 
 
-def find_sections(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
-    """Sections of a track at different levels: [{"start_s", "end_s", "level_lufs"}].
+def find_sections(*, samples: Frames, sr: int) -> list[dict[str, float]]:
+    """Sections of a track (an array or a stem file) at different levels: [{"start_s", "end_s", "level_lufs"}].
 
     Optimal segmentation (dynamic programming) of the SECTION_BLOCK_S block loudness into
     sections of at least MIN_SECTION_S, minimising the squared deviation of each block from its
@@ -595,8 +602,13 @@ def find_sections(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
     min_len = max(1, int(round(MIN_SECTION_S / SECTION_BLOCK_S)))
     finite = levels[np.isfinite(levels)]
     if finite.size == 0 or n < 2 * min_len:
-        return [{"start_s": 0.0, "end_s": samples.shape[1] / sr, "level_lufs": _mean_level(finite)}]
-    integrated = loudness.integrated_loudness(y=samples, sr=sr)
+        whole_track: dict[str, Any] = {
+            "start_s": 0.0,
+            "end_s": frame_count(samples) / sr,
+            "level_lufs": _mean_level(finite),
+        }
+        return [whole_track]
+    integrated = stem_measures.integrated_loudness(samples, sr)
     gate = (integrated if integrated is not None else float(finite.max())) + SECTION_GATE_LU
     active = np.isfinite(levels) & (levels > gate)
     x = np.where(active, levels, 0.0)
@@ -646,7 +658,7 @@ def find_sections(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
             }
             continue
         sections.append({"_i": i, "_j": j, "level_lufs": level})
-    duration = samples.shape[1] / sr
+    duration = frame_count(samples) / sr
     return [
         {
             "start_s": s["_i"] * SECTION_BLOCK_S,
@@ -665,7 +677,7 @@ def _mean_level(levels: np.ndarray) -> float | None:
     return float(10 * np.log10(np.mean(10 ** (finite / 10))))
 
 
-def section_automation(*, samples: np.ndarray, sr: int) -> list[dict[str, float]]:
+def section_automation(*, samples: Frames, sr: int) -> list[dict[str, float]]:
     """Per-section gains that bring every section to the duration-weighted median section level.
 
     Returns [{"start_s", "end_s", "gain_db", "level_lufs"}] (one entry per section of
@@ -740,15 +752,24 @@ def timing(*, measure: DynamicsMeasure, tempo_bpm: float | None, norms: RoleDyna
     return round(attack, 1), round(release, 0)
 
 
-def _detector_offset(samples: np.ndarray, sr: int) -> float:
+def _detector_offset(samples: Frames, sr: int) -> float:
     """Median over the loud 400 ms blocks of (block sample peak dBFS - block momentary loudness LUFS).
 
     Moves a loudness-domain threshold into the peak domain a peak-sensing compressor detects in.
     """
-    momentary = loudness.momentary_loudness(y=samples, sr=sr)
     hop = max(1, int(round(loudness.HOP_S * sr)))
-    n_sub = samples.shape[1] // hop
-    sub_peak = np.abs(samples[:, : n_sub * hop]).reshape(samples.shape[0], n_sub, hop).max(axis=(0, 2))
+    momentary = loudness._block_loudness(stem_measures.sub_block_powers(samples, sr), sub_per_block=4, hop=hop)
+    n_sub = frame_count(samples) // hop
+    step = hop * max(1, stem_measures.READ_FRAMES // hop)  # whole sub-blocks per read
+    sub_peak = np.concatenate(
+        [np.zeros(0, dtype=np.float32)]
+        + [
+            np.abs(part).reshape(part.shape[0], -1, hop).max(axis=(0, 2))
+            for part in (
+                read_frames(samples, start, min(start + step, n_sub * hop)) for start in range(0, n_sub * hop, step)
+            )
+        ]
+    )
     if momentary.size == 0 or sub_peak.size < 4 or not np.isfinite(momentary).any():
         return 0.0
     block_peak = np.lib.stride_tricks.sliding_window_view(sub_peak, 4).max(axis=1)[: momentary.size]
@@ -760,10 +781,22 @@ def _detector_offset(samples: np.ndarray, sr: int) -> float:
 
 
 def _check(
-    samples: np.ndarray, sr: int, compressor: dict[str, Any], before: DynamicsMeasure, target: float
-) -> tuple[np.ndarray, dict[str, Any]]:
-    out = apply_compressor(samples=samples, sr=sr, compressor=compressor)
-    stats = loudness.measure_loudness(y=out, sr=sr)
+    samples: Frames, sr: int, compressor: dict[str, Any], before: DynamicsMeasure, target: float
+) -> tuple[Frames, dict[str, Any]]:
+    """(``samples`` through ``compressor``, the range check): a stem file's output is written block by
+    block into a stem file beside it (the caller's to close) and measured from there."""
+    out: Frames
+    if isinstance(samples, StemFile):
+        blocks = board_blocks(compressor_board(compressor), samples, sr)
+        out = write_stem_file(blocks, channels=samples.channels, sample_rate=sr, directory=samples.path.parent)
+        try:
+            stats = stem_measures.measure_stem(out)[2]
+        except BaseException:
+            out.close()
+            raise
+    else:
+        out = apply_compressor(samples=samples, sr=sr, compressor=compressor)
+        stats = loudness.measure_loudness(y=out, sr=sr)
     return out, {
         **_range_check(before, stats.loudness_range_lu, target),
         "crest_before_db": before.crest_db,
@@ -773,20 +806,27 @@ def _check(
     }
 
 
+def _close(frames: Frames | None) -> None:
+    """Delete ``frames`` when it is a stem file a check made (arrays need nothing)."""
+    if isinstance(frames, StemFile):
+        frames.close()
+
+
 def _stage(
-    samples: np.ndarray,
+    samples: Frames,
     sr: int,
     measure: DynamicsMeasure,
     target: float,
     attack_ms: float,
     release_ms: float,
-) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
+) -> tuple[dict[str, Any], Frames, dict[str, Any]]:
     """The gentlest single compressor (THRESHOLD_PERCENTILES order) whose check moves the range
-    AIM_FRACTION of the way to ``target``, else the one that moves it furthest."""
+    AIM_FRACTION of the way to ``target``, else the one that moves it furthest. The output returned
+    is the caller's to close (:func:`_close`); the other checks' outputs go as they are passed over."""
     offset = _detector_offset(samples, sr)
     st = measure.short_term
     low, high = st.get(10), st.get(95)
-    best: tuple[dict[str, Any], np.ndarray, dict[str, Any]] | None = None
+    best: tuple[dict[str, Any], Frames, dict[str, Any]] | None = None
     if low is None or high is None:
         raise ValueError("the track has no short-term loudness to derive a compressor from")
     for percentile in THRESHOLD_PERCENTILES:
@@ -805,7 +845,10 @@ def _stage(
         }
         out, check = _check(samples, sr, settings, measure, target)
         if best is None or check["moved"] > best[2]["moved"]:
+            _close(best[1] if best is not None else None)
             best = (settings, out, check)
+        else:
+            _close(out)
         if check["moved"] >= AIM_FRACTION:
             break
     if best is None:  # even the lowest threshold leaves no room: compress from the 10th percentile hard
@@ -823,13 +866,14 @@ def _stage(
     if check["integrated_after_lufs"] is not None and measure.integrated_lufs is not None:
         # Makeup restores the integrated loudness; the check is run again with it, as the advice reads.
         settings = {**settings, "makeup_db": round(measure.integrated_lufs - check["integrated_after_lufs"], 1)}
+        _close(out)
         out, check = _check(samples, sr, settings, measure, target)
     return settings, out, check
 
 
 def suggest_compressor(
     *,
-    samples: np.ndarray,
+    samples: Frames,
     sr: int,
     measure: DynamicsMeasure,
     target_lra_lu: float,
@@ -839,7 +883,8 @@ def suggest_compressor(
     """A compressor derived from the signal that brings its loudness range toward ``target_lra_lu``, checked.
 
     Args:
-        samples: np.ndarray [shape=(channels, n)], the track.
+        samples: np.ndarray [shape=(channels, n)] or a stem file, the track (a stem file's checks
+            write their outputs into stem files beside it, deleted after).
         sr: sample rate (Hz).
         measure: :func:`measure_dynamics` of ``samples``.
         target_lra_lu: the loudness range to reach (LU), usually the role's median.
@@ -856,29 +901,44 @@ def suggest_compressor(
 
     Raises ValueError when the track has no short-term loudness (shorter than 3 s, or silent).
     """
-    samples = _validated(samples)
+    samples = samples if isinstance(samples, StemFile) else _validated(samples)
     attack, release = timing(measure=measure, tempo_bpm=tempo_bpm, norms=norms)
     first, out, check = _stage(samples, sr, measure, target_lra_lu, attack, release)
-    if check["moved"] >= CHECK_FRACTION:
-        return CompressorAdvice(first, check)
-    second_measure = measure_dynamics(samples=out, sr=sr)
-    if not second_measure.short_term:
-        return CompressorAdvice(first, check)
-    # The second stage works on the first's output (its makeup applied, so the levels line up).
-    second, _, _ = _stage(out, sr, second_measure, target_lra_lu, attack, release)
-    chain = {**first, "stages": [first, second]}
-    _, chain_check = _check(samples, sr, chain, measure, target_lra_lu)
+    try:
+        if check["moved"] >= CHECK_FRACTION:
+            return CompressorAdvice(first, check)
+        second_measure = measure_dynamics(samples=out, sr=sr)
+        if not second_measure.short_term:
+            return CompressorAdvice(first, check)
+        # The second stage works on the first's output (its makeup applied, so the levels line up).
+        second, second_out, _ = _stage(out, sr, second_measure, target_lra_lu, attack, release)
+        _close(second_out)
+        chain = {**first, "stages": [first, second]}
+        chain_out, chain_check = _check(samples, sr, chain, measure, target_lra_lu)
+        _close(chain_out)
+    finally:
+        _close(out)
     if chain_check["moved"] <= check["moved"]:
         return CompressorAdvice(first, check)
     return CompressorAdvice(chain, chain_check)
 
 
 def automation_check(
-    *, samples: np.ndarray, sr: int, sections: list[dict[str, float]], before: DynamicsMeasure, target: float
+    *, samples: Frames, sr: int, sections: list[dict[str, float]], before: DynamicsMeasure, target: float
 ) -> dict[str, Any]:
-    """Apply ``sections``' gains and measure again: {"measure", "before", "after", "target", "moved", "passes"}."""
-    out = apply_automation(samples=samples, sr=sr, sections=sections)
-    return _range_check(before, loudness.loudness_range(y=out, sr=sr), target)
+    """Apply ``sections``' gains and measure again: {"measure", "before", "after", "target", "moved", "passes"}.
+    A stem file is gained and K-weighted block by block, its output never kept."""
+    if not isinstance(samples, StemFile):
+        out = apply_automation(samples=samples, sr=sr, sections=sections)
+        return _range_check(before, loudness.loudness_range(y=out, sr=sr), target)
+    weighting = KWeighting(samples.channels, sr)
+    n = samples.n_samples
+    for start in range(0, n, stem_measures.READ_FRAMES):
+        stop = min(start + stem_measures.READ_FRAMES, n)
+        piece = samples.read(start, stop)
+        weighting.feed(piece * automation_gains(sections, sr, n, start, stop) if sections else piece)
+    short_term = loudness.short_term_loudness(sr=sr, sub_energy=weighting.sub_energy())
+    return _range_check(before, loudness._loudness_range(short_term), target)
 
 
 def _range_check(before: DynamicsMeasure, after: float | None, target: float) -> dict[str, Any]:
@@ -989,7 +1049,7 @@ def dynamics_findings(
         role: its role (ai.mixing.roles.ROLES).
         measure: :func:`measure_dynamics` of ``samples``.
         samples: np.ndarray [shape=(channels, n)] or a stem file, the track (the advice is applied to
-            it to check it: a stem file is read whole for that).
+            it to check it: a stem file block by block).
         sr: sample rate (Hz).
         tempo_bpm: the song's tempo (the analysis' or the project's), None when unknown.
         norms: :class:`RoleDynamics` (e.g. :func:`default_role_dynamics`).
@@ -1041,7 +1101,7 @@ def _uncontrolled(
         "transient_db": measure.transient_db,
         "norm": {"role": norm.name, "loudness_range_lu": target},
     }
-    signal = _validated(whole(samples))  # the checks run the moves over the whole track
+    signal = samples if isinstance(samples, StemFile) else _validated(samples)  # a stem file: checked in blocks
     sections = section_automation(samples=signal, sr=sr)
     moving = [s for s in sections if abs(s["gain_db"]) >= SECTION_MERGE_DB]
     if len(sections) > 1 and moving:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -34,10 +36,12 @@ import soxr
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
-from ai.audio.stem_file import Audio, Frames, StemFile, frame_count, whole
+from ai.audio.stem_file import Audio, Frames, StemFile, close_all, frame_blocks, frame_count, write_stem_file
+from ai.heap import release_free_memory
 from ai.mixing.low_end import low_end
 from ai.mixing.mid_signal import mid_length, mid_span
-from ai.mixing.role_model import classify_role, load_role_model
+from ai.mixing.role_model import READ_BLOCK as ROLE_READ_BLOCK
+from ai.mixing.role_model import load_role_model, predict_role, role_features_from_blocks
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
 from utils.errors import InvalidParameter, NoAudioFound
@@ -178,6 +182,9 @@ class PreparedTrack:
     sample_rate: int
     channels_in: int
     notes: list[str] = field(default_factory=list)
+    made: bool = False
+    """``samples`` is a stem file :func:`prepare_tracks` made (folded or resampled): the caller's to
+    delete (:func:`close_made`)."""
 
 
 @dataclass
@@ -242,6 +249,9 @@ def _to_stereo(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:
 def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = None) -> list[PreparedTrack]:
     """Bring tracks onto one sample rate and to stereo (see the module docstring).
 
+    A stem file that must be folded to stereo or resampled is written, block by block, into a new
+    stem file beside it (``made``): the caller deletes those with :func:`close_made`.
+
     Raises NoAudioFound when ``tracks`` is empty, InvalidParameter for duplicate names or an
     unknown role.
     """
@@ -253,38 +263,23 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
         raise InvalidParameter("files", f"two tracks share the name {duplicates[0]!r}; track names must be unique")
     rates = [t.audio.sample_rate for t in tracks]
     common = max(set(rates), key=lambda rate: (rates.count(rate), rate))
-    prepared = []
-    for track in tracks:
-        given = (roles or {}).get(track.name)
-        role = given or track.role or infer_role(track.name)
-        if role not in ROLES:
-            raise InvalidParameter("roles", f"unknown role {role!r} for {track.name!r}; use one of {', '.join(ROLES)}")
-        audio = track.audio
-        if isinstance(audio, StemFile) and audio.channels == 2 and audio.sample_rate == common:
-            if audio.n_samples == 0:
-                raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
-            prepared.append(PreparedTrack(track.name, role, audio, common, 2, []))
-            if given is None and role == "other" and infer_role(track.name) == "other":
-                prepared[-1].role, heard = role_from_audio(whole(audio), common)
-                prepared[-1].notes.extend([heard] if heard else [])
-            continue
-        # In memory, or a stem file to fold to stereo or resample: made whole here.
-        samples = audio.samples if isinstance(audio, DecodedAudio) else whole(audio)
-        if samples.ndim != 2 or samples.shape[1] == 0:
-            raise InvalidParameter("files", f"{track.name}: audio must have shape (channels, n) with n > 0")
-        samples, notes = _to_stereo(samples)
-        if given is None and role == "other" and infer_role(track.name) == "other":
-            role, heard = role_from_audio(samples, audio.sample_rate)
-            if heard:
-                notes.append(heard)
-        if audio.sample_rate != common:
-            samples = np.ascontiguousarray(
-                soxr.resample(samples.T, audio.sample_rate, common, quality="HQ").T, dtype=np.float32
-            )
-            notes.append(f"resampled from {audio.sample_rate} Hz to {common} Hz")
-        if samples.dtype != np.float32:
-            samples = samples.astype(np.float32)
-        prepared.append(PreparedTrack(track.name, role, samples, common, audio.channels, notes))
+    prepared: list[PreparedTrack] = []
+    try:
+        for track in tracks:
+            given = (roles or {}).get(track.name)
+            role = given or track.role or infer_role(track.name)
+            if role not in ROLES:
+                raise InvalidParameter(
+                    "roles", f"unknown role {role!r} for {track.name!r}; use one of {', '.join(ROLES)}"
+                )
+            hear = given is None and role == "other" and infer_role(track.name) == "other"
+            if isinstance(track.audio, StemFile):
+                prepared.append(_prepare_file(track.name, role, track.audio, common, hear=hear))
+            else:
+                prepared.append(_prepare_array(track.name, role, track.audio, common, hear=hear))
+    except BaseException:
+        close_made(prepared)
+        raise
     longest = max(frame_count(p.samples) for p in prepared)
     for p in prepared:
         missing = (longest - frame_count(p.samples)) / common
@@ -293,18 +288,82 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
     return prepared
 
 
-def role_from_audio(samples: np.ndarray, sr: int) -> tuple[str, str | None]:
+def _prepare_array(name: str, role: str, audio: DecodedAudio, common: int, *, hear: bool) -> PreparedTrack:
+    """A stem held in memory on the common footing (a folded or resampled copy when it needs one)."""
+    samples = audio.samples
+    if samples.ndim != 2 or samples.shape[1] == 0:
+        raise InvalidParameter("files", f"{name}: audio must have shape (channels, n) with n > 0")
+    samples, notes = _to_stereo(samples)
+    if hear:
+        role, heard = role_from_audio(frame_blocks(samples, ROLE_READ_BLOCK), audio.sample_rate, None)
+        notes.extend([heard] if heard else [])
+    if audio.sample_rate != common:
+        samples = np.ascontiguousarray(
+            soxr.resample(samples.T, audio.sample_rate, common, quality="HQ").T, dtype=np.float32
+        )
+        notes.append(f"resampled from {audio.sample_rate} Hz to {common} Hz")
+    if samples.dtype != np.float32:
+        samples = samples.astype(np.float32)
+    return PreparedTrack(name, role, samples, common, audio.channels, notes)
+
+
+def _prepare_file(name: str, role: str, audio: StemFile, common: int, *, hear: bool) -> PreparedTrack:
+    """A stem file on the common footing: itself when it is stereo at the common rate, else folded
+    and resampled block by block into a new stem file beside it (the same samples as the arrays' path:
+    the fold is per sample and one soxr stream gives what one soxr call gives)."""
+    if audio.n_samples == 0:
+        raise InvalidParameter("files", f"{name}: audio must have shape (channels, n) with n > 0")
+    notes = [f"{audio.channels} channels folded to mono"] if audio.channels > 2 else []
+    if hear:
+        role, heard = role_from_audio(_stereo_blocks(audio), audio.sample_rate, audio.path.parent)
+        notes.extend([heard] if heard else [])
+    if audio.channels == 2 and audio.sample_rate == common:
+        return PreparedTrack(name, role, audio, common, 2, notes)
+    made = write_stem_file(_common_blocks(audio, common), channels=2, sample_rate=common, directory=audio.path.parent)
+    if audio.sample_rate != common:
+        notes.append(f"resampled from {audio.sample_rate} Hz to {common} Hz")
+    return PreparedTrack(name, role, made, common, audio.channels, notes, made=True)
+
+
+def _stereo_blocks(audio: StemFile) -> Iterator[np.ndarray]:
+    """The stem file as stereo (:func:`_to_stereo`), ROLE_READ_BLOCK frames at a time."""
+    for block in frame_blocks(audio, ROLE_READ_BLOCK):
+        yield _to_stereo(block)[0]
+
+
+def _common_blocks(audio: StemFile, common: int) -> Iterator[np.ndarray]:
+    """The stem file as stereo at ``common`` Hz, np.ndarray [shape=(2, m), dtype=float32] blocks."""
+    if audio.sample_rate == common:
+        yield from _stereo_blocks(audio)
+        return
+    stream = soxr.ResampleStream(audio.sample_rate, common, 2, dtype="float32", quality="HQ")
+    for block in _stereo_blocks(audio):
+        yield stream.resample_chunk(np.ascontiguousarray(block.T), last=False).T
+    yield stream.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True).T
+
+
+def close_made(prepared: list[PreparedTrack]) -> None:
+    """Delete the stem files :func:`prepare_tracks` made (folded or resampled stems)."""
+    close_all([p.samples for p in prepared if p.made])
+
+
+def role_from_audio(blocks: Iterable[np.ndarray], sr: int, directory: Path | None) -> tuple[str, str | None]:
     """(role, note) for a track whose name says nothing ("Audio 3"): the shipped role classifier's
     answer when it is at least as sure as the model's own ``min_confidence`` (fitted with it), else
     "other"; the note says which. A classifier that cannot load leaves "other" and says so: it never
-    fails the request."""
+    fails the request. ``blocks``: the stereo stem at ``sr`` Hz, ROLE_READ_BLOCK frames at a time
+    (:func:`ai.mixing.role_model.role_features_from_blocks`; its mono signal goes in ``directory``
+    when given)."""
     model = load_role_model()
     if model is None:
         return "other", "the name gives no role and the role classifier is unavailable"
     try:
-        heard = classify_role(samples=samples, sr=sr, model=model)
+        features = role_features_from_blocks(blocks, sr=sr, directory=directory)
     except ValueError as exc:
         return "other", f"the name gives no role and the audio cannot be classified ({exc})"
+    finally:
+        release_free_memory()  # its STFT blocks (~60 MB at 30 minutes), before the measures run (ai/heap.py)
+    heard = predict_role(features, model)
     if heard.role == "other" or heard.confidence < model.min_confidence:
         return "other", None
     return heard.role, f"role {heard.role!r} heard from the audio ({heard.confidence:.0%} sure): the name gives none"

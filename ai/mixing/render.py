@@ -61,7 +61,7 @@ from ai.mixing.auto_level import LevelItem, level_items, mix_blocks, pan_gains, 
 from ai.mixing.board_blocks import board_blocks, run_board
 from ai.mixing.dynamics import apply_automation, apply_compressor, automation_gains, compressor_board
 from ai.mixing.findings import MIX_BUS, Suggestion, rounded
-from ai.mixing.measure import PreparedTrack, TrackInput, prepare_tracks
+from ai.mixing.measure import PreparedTrack, TrackInput, close_made, prepare_tracks
 from ai.mixing.stem_measures import integrated_loudness, loudness_of, true_peak
 from ai.mixing.suggest import MixReport, suggest
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
@@ -787,9 +787,9 @@ def render_mix_report(
     used_roles.update(roles or {})
     # Arrays that are the caller's (not decoded for this render only) are never written.
     owned = {id(t.audio.samples) for t in tracks if isinstance(t.audio, DecodedAudio)} if not overwrite_input else set()
-    prepared = prepare_tracks(tracks, roles=used_roles)
-    names = [p.name for p in prepared]
+    names = [t.name for t in tracks]
     plan = plan_moves(report.suggestions, track_names=names, apply=kinds, mastering=mastering is not None)
+    prepared = prepare_tracks(tracks, roles=used_roles)  # stem files it folds or resamples: closed below
     # Stems in stem files (ai/audio/stem_file.py) are rendered a block at a time into new stem files
     # beside them (the same samples as the arrays' path); every file made here is deleted at the
     # end, the mix's when the caller closes the result (all of them on an error).
@@ -810,8 +810,10 @@ def render_mix_report(
         )
     except BaseException:
         close_all(made)
+        close_made(prepared)
         raise
     close_all([frames for frames in made if frames is not result.samples])
+    close_made([p for p in prepared if p.samples is not result.samples])
     result.timings_s = timings
     return result
 

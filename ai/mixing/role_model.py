@@ -14,6 +14,9 @@ held-out songs rendered with a third soundfont (FluidR3) is in models/role_class
 Every feature is computed on one STFT of the mono downmix at ANALYSIS_RATE (up to 10 kHz),
 whatever the input rate, and relative to the stem's own loud level, so that neither the gain nor
 the sample rate of a stem changes its features (the stereo ones come from the two channels).
+The stem is read READ_BLOCK frames at a time and the STFT taken FRAMES_AT_ONCE frames at a time in
+two passes, keeping a few numbers per frame (:func:`role_features_from_blocks`): a 30-minute stem
+costs blocks, not its size, and the features are the bits of the whole-signal computation.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,7 @@ import scipy.ndimage
 import soxr
 
 from ai.analysis.level_model import LevelModel, Tree
+from ai.audio.stem_file import Frames, StemFile, frame_blocks, frame_count, read_frames, write_stem_file
 from ai.mixing.roles import ROLES
 from ai.model_files import model_path
 from utils.errors import ModelUnavailable
@@ -108,6 +113,12 @@ PERIOD_RANGE_S = (0.1, 1.0)
 pattern (hi-hats, shakers) repeats within this range at any tempo of 60-200 BPM."""
 CHROMA_LAG = 4
 """Frames between the chroma vectors compared for pitch stability (93 ms)."""
+READ_BLOCK = 1 << 21
+"""Frames of the stem read at a time (16 MB of stereo float32). The stereo features' float32 dot
+products are taken per read and summed, so a stem longer than one read (47.5 s at 44.1 kHz) moves
+them by float32 rounding against one dot product over the whole stem."""
+FRAMES_AT_ONCE = 2048
+"""STFT frames per step of a pass over the mono signal (4 MB of power)."""
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"band_{int(lo)}_{int(hi)}_db" for lo, hi in zip(BAND_EDGES_HZ[:-1], BAND_EDGES_HZ[1:], strict=True)),
@@ -267,16 +278,22 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return change[1::2] - change[0::2]
 
 
-def _stereo(x: np.ndarray) -> tuple[float, float]:
-    """(side share of the energy, inter-channel correlation) of the first two channels; (0, 1) for
-    mono. Raises ValueError when the samples are not finite."""
+def _stereo_sums(x: np.ndarray) -> tuple[float, float, float]:
+    """The sums of left*left, right*right and left*right of ``x`` [shape=(channels, m)] (the right
+    is the left for mono)."""
     left = x[0]
     right = x[1] if x.shape[0] > 1 else x[0]
     # einsum's own loops, not BLAS: a threaded BLAS call costs more than it saves on a busy machine.
     ll, rr, lr = (float(np.einsum("i,i->", a, b)) for a, b in ((left, left), (right, right), (left, right)))
+    return ll, rr, lr
+
+
+def _stereo(ll: float, rr: float, lr: float, *, channels: int) -> tuple[float, float]:
+    """(side share of the energy, inter-channel correlation) from :func:`_stereo_sums`; (0, 1) for
+    mono. Raises ValueError when the samples are not finite."""
     if not np.isfinite(ll + rr + lr):
         raise ValueError("samples must be finite")
-    if x.shape[0] < 2 or ll + rr <= 0.0:
+    if channels < 2 or ll + rr <= 0.0:
         return 0.0, 1.0
     side = max(ll + rr - 2.0 * lr, 0.0) / 4.0
     mid = (ll + rr + 2.0 * lr) / 4.0
@@ -285,17 +302,17 @@ def _stereo(x: np.ndarray) -> tuple[float, float]:
     return float(width), float(np.clip(correlation, -1.0, 1.0))
 
 
-def _attack_ms(y: np.ndarray, onset_frames: np.ndarray) -> float:
+def _attack_ms(envelope: np.ndarray, onset_frames: np.ndarray) -> float:
     """Median rise time (ms, at least one envelope step) of the attacks at ``onset_frames``.
 
-    y: np.ndarray [shape=(n,)] at ANALYSIS_RATE; onset_frames: STFT frames (HOP apart) where the
-    flux peaks. Each attack is looked for from the frame before the onset frame to that frame's end.
+    envelope: :func:`_envelope` of the signal at ANALYSIS_RATE; onset_frames: STFT frames (HOP
+    apart) where the flux peaks. Each attack is looked for from the frame before the onset frame to
+    that frame's end.
     """
     step_ms = 1000.0 * ATTACK_BLOCK / ANALYSIS_RATE
-    blocks = y.shape[0] // ATTACK_BLOCK
+    blocks = envelope.shape[0]
     if onset_frames.size == 0 or blocks < 2:
         return step_ms
-    envelope = np.sqrt(np.mean(np.square(y[: blocks * ATTACK_BLOCK].reshape(blocks, ATTACK_BLOCK)), axis=1))
     width = (N_FFT + HOP) // ATTACK_BLOCK
     first = np.clip((onset_frames - 1) * HOP // ATTACK_BLOCK, 0, max(blocks - width, 0))
     index = np.arange(min(width, blocks))
@@ -336,28 +353,127 @@ def _periodicity(flux: np.ndarray) -> float:
     return float(np.max(acf[lags]) / acf[0])
 
 
-def role_features(*, samples: np.ndarray, sr: int) -> np.ndarray | None:
+def role_features(*, samples: Frames, sr: int) -> np.ndarray | None:
     """The stem's features (columns :data:`FEATURE_NAMES`), or None when the stem is silent.
 
-    samples: np.ndarray [shape=(channels, n) or (n,)], float, at ``sr`` Hz (any rate; the first two
-    channels are used for the stereo features, their mean for the rest).
+    samples: np.ndarray [shape=(channels, n) or (n,)], float, or a stem file, at ``sr`` Hz (any
+    rate; the first two channels are used for the stereo features, their mean for the rest). A stem
+    file is read READ_BLOCK frames at a time and its 22.05 kHz mono signal kept in a stem file beside
+    it (:func:`role_features_from_blocks`).
     Returns np.ndarray [shape=(len(FEATURE_NAMES),), dtype=float32]. Raises ValueError for an empty
     or non-finite signal or a rate below 8 kHz.
     """
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[None, :]
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"samples must have shape (channels, n) with n > 0, not {np.shape(samples)}")
+    if isinstance(samples, StemFile):
+        x: Frames = samples
+        directory: Path | None = samples.path.parent
+    else:
+        x = np.asarray(samples, dtype=np.float32)
+        x = x[None, :] if x.ndim == 1 else x
+        directory = None
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise ValueError(f"samples must have shape (channels, n) with n > 0, not {np.shape(samples)}")
+    return role_features_from_blocks(frame_blocks(x, READ_BLOCK), sr=sr, directory=directory)
+
+
+def role_features_from_blocks(
+    blocks: Iterable[np.ndarray], *, sr: int, directory: Path | None = None
+) -> np.ndarray | None:
+    """:func:`role_features` of the stem that ``blocks`` (np.ndarray [shape=(channels, m)], float32,
+    in order, READ_BLOCK frames each but the last) make up. Its mono signal at ANALYSIS_RATE is kept
+    in a stem file in ``directory`` (deleted at the end) when one is given, else in memory; the
+    features come from two passes over its STFT FRAMES_AT_ONCE frames at a time (the first finds
+    the loud level every other feature is relative to), keeping only per-frame summaries, so they
+    are the same bits as computing them on the whole signal at once."""
     if sr < 8000:
         raise ValueError(f"sample rate {sr} Hz is too low to classify a stem (8 kHz at least)")
-    width, correlation = _stereo(x)
-    mono = (x[0] + x[1]) * np.float32(0.5) if x.shape[0] > 1 else x[0]
-    y = mono if sr == ANALYSIS_RATE else soxr.resample(mono, sr, ANALYSIS_RATE, quality="HQ").astype(np.float32)
+    stereo = np.zeros(3)  # the sums of left*left, right*right, left*right
+    channels = [0]
+
+    def mono_blocks() -> Iterator[np.ndarray]:
+        # One soxr stream: the same samples as resampling the whole downmix at once.
+        stream = (
+            None if sr == ANALYSIS_RATE else soxr.ResampleStream(sr, ANALYSIS_RATE, 1, dtype="float32", quality="HQ")
+        )
+        for block in blocks:
+            x = np.asarray(block, dtype=np.float32)
+            channels[0] = x.shape[0]
+            stereo[:] += _stereo_sums(x)
+            mono = (x[0] + x[1]) * np.float32(0.5) if x.shape[0] > 1 else x[0]
+            yield (mono if stream is None else stream.resample_chunk(mono, last=False))[None, :]
+        if stream is not None:
+            yield stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)[None, :]
+
+    if directory is not None:
+        with write_stem_file(mono_blocks(), channels=1, sample_rate=ANALYSIS_RATE, directory=directory) as y:
+            return _checked_features(y, stereo, channels[0])
+    parts = list(mono_blocks())
+    return _checked_features(
+        np.concatenate(parts, axis=1) if parts else np.zeros((1, 0), np.float32), stereo, channels[0]
+    )
+
+
+def _checked_features(y: Frames, stereo: np.ndarray, channels: int) -> np.ndarray | None:
+    if channels == 0:
+        raise ValueError("samples must have shape (channels, n) with n > 0, not an empty signal")
+    width, correlation = _stereo(*(float(v) for v in stereo), channels=channels)
+    return _mono_features(y, width, correlation)
+
+
+def _power_blocks(y: Frames, bins: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(first frame, power np.ndarray [shape=(frames, bins)]) of the STFT of ``y`` (shape (1, n)),
+    FRAMES_AT_ONCE frames at a time: the frames of :func:`_stft_power` on the whole signal."""
+    n = frame_count(y)
+    if n < N_FFT:
+        yield 0, _stft_power(read_frames(y, 0, n)[0])[:, :bins]
+        return
+    frames = (n - N_FFT) // HOP + 1
+    for first in range(0, frames, FRAMES_AT_ONCE):
+        last = min(first + FRAMES_AT_ONCE, frames)
+        yield first, _stft_power(read_frames(y, first * HOP, (last - 1) * HOP + N_FFT)[0])[:, :bins]
+
+
+def _envelope(y: Frames) -> np.ndarray:
+    """RMS of each whole ATTACK_BLOCK samples of ``y`` (shape (1, n)): the attacks' fine envelope."""
+    end = frame_count(y) // ATTACK_BLOCK * ATTACK_BLOCK
+    step = ATTACK_BLOCK * FRAMES_AT_ONCE * (HOP // ATTACK_BLOCK)
+    parts = [np.zeros(0, dtype=np.float32)]
+    for start in range(0, end, step):
+        part = read_frames(y, start, min(start + step, end))[0]
+        parts.append(np.sqrt(np.mean(np.square(part.reshape(-1, ATTACK_BLOCK)), axis=1)))
+    return np.concatenate(parts)
+
+
+class _SumAsWhole:
+    """``values.sum(dtype=np.float64)`` of a float32 array given a piece at a time, to the bit: numpy
+    casts such a sum a buffer (``np.getbufsize()`` values) at a time and adds each buffer's pairwise
+    sum to the total."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def add(self, values: np.ndarray) -> None:
+        pending = np.concatenate([self._pending, values])
+        size = np.getbufsize()
+        full = pending.shape[0] // size * size
+        for start in range(0, full, size):
+            self.total += float(np.add.reduce(pending[start : start + size].astype(np.float64)))
+        self._pending = pending[full:]
+
+    def result(self) -> float:
+        if self._pending.shape[0]:
+            self.total += float(np.add.reduce(self._pending.astype(np.float64)))
+            self._pending = self._pending[:0]
+        return self.total
+
+
+def _mono_features(y: Frames, width: float, correlation: float) -> np.ndarray | None:
+    """The features of the stem whose mono signal at ANALYSIS_RATE is ``y`` (shape (1, n))."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / ANALYSIS_RATE)
     freqs = freqs[freqs < BAND_EDGES_HZ[-1]]
-    power = _stft_power(y)[:, : freqs.shape[0]]
-    frame_power = power.sum(axis=1, dtype=np.float64)
+    nb = freqs.shape[0]
+    # Pass 1: every frame's power, for the loud level.
+    frame_power = np.concatenate([power.sum(axis=1, dtype=np.float64) for _, power in _power_blocks(y, nb)])
     sounding = frame_power[frame_power > 0]
     if sounding.size == 0:
         return None
@@ -370,24 +486,71 @@ def role_features(*, samples: np.ndarray, sr: int) -> np.ndarray | None:
     active = level >= -ACTIVE_RANGE_DB
     busy = level >= -BUSY_RANGE_DB
     frame_s = HOP / ANALYSIS_RATE
-    p = power[active]
-    p_sum = p.sum(axis=1, dtype=np.float64)
+    floor = loud / nb * 10.0 ** (FLATNESS_FLOOR_DB / 10.0)
+    band_starts = np.searchsorted(freqs, BAND_EDGES_HZ[:-1])
+    chroma_bins = np.flatnonzero((freqs >= CHROMA_RANGE_HZ[0]) & (freqs <= CHROMA_RANGE_HZ[1]))
+    pitch_class = np.round(12.0 * np.log2(freqs[chroma_bins] / 440.0)).astype(np.int64) % 12
+    fold = np.zeros((chroma_bins.size, 12), dtype=np.float32)
+    fold[np.arange(chroma_bins.size), pitch_class] = 1.0
+
+    # Pass 2: the frame-wise features, kept per frame (a few numbers each), and the running sums.
+    longterm_sum = np.zeros(nb)
+    lobe_power = _SumAsWhole()
+    kept: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("compressed", "p_sum", "centroid", "rolloff", "flatness", "partials", "fundamental")
+    }
+    kept.update(chroma=[np.zeros((0, 12), np.float32)], cepstrum=[np.zeros((0, CEPSTRUM_BANDS), np.float32)])
+    for first, power in _power_blocks(y, nb):
+        kept["compressed"].append(np.log1p(np.add.reduceat(power, band_starts, axis=1) * np.float32(FLUX_GAMMA / loud)))
+        p = power[active[first : first + power.shape[0]]]
+        del power
+        p_sum = p.sum(axis=1, dtype=np.float64)
+        kept["p_sum"].append(p_sum)
+        # numpy sums a float64 mean over axis 0 row after row: carrying the total keeps its order.
+        longterm_sum = np.add.reduce(np.vstack([longterm_sum[None, :], p.astype(np.float64)]), axis=0)
+        kept["centroid"].append(_octaves(np.einsum("tk,k->t", p, freqs.astype(np.float32)) / p_sum))
+        rolloff_bin = np.argmax(np.cumsum(p, axis=1) >= 0.85 * p_sum[:, None], axis=1)
+        kept["rolloff"].append(_octaves(freqs[rolloff_bin]))
+        kept["flatness"].append(
+            10.0 * (np.log10(p[:, 2:] + floor).mean(axis=1) - np.log10(p[:, 2:].mean(axis=1) + floor))
+        )
+        # Pitchedness: prominent spectral peaks (partials) and pitch-class concentration.
+        local_mean = scipy.ndimage.uniform_filter1d(p, size=PEAK_SPAN, axis=1, mode="nearest")
+        is_peak = np.zeros_like(p, dtype=bool)
+        is_peak[:, 1:-1] = (
+            (p[:, 1:-1] > p[:, :-2]) & (p[:, 1:-1] >= p[:, 2:]) & (p[:, 1:-1] > PEAK_PROMINENCE * local_mean[:, 1:-1])
+        )
+        del local_mean
+        peak_power = np.where(is_peak, p, 0.0)
+        # A partial's energy: its peak bin and the two next to it (most of a Hann window's main lobe).
+        lobe = is_peak.copy()
+        lobe[:, 1:] |= is_peak[:, :-1]
+        lobe[:, :-1] |= is_peak[:, 1:]
+        lobe_power.add(p[lobe])
+        strongest = peak_power.max(axis=1)
+        strong = peak_power >= strongest[:, None] * 10.0 ** (-PARTIAL_RANGE_DB / 10.0)
+        strong &= is_peak
+        kept["partials"].append(strong.sum(axis=1))
+        fundamental_bin = np.argmax(
+            is_peak & (peak_power >= strongest[:, None] * 10.0 ** (-FUNDAMENTAL_RANGE_DB / 10.0)), axis=1
+        )
+        kept["fundamental"].append(fundamental_bin[strongest > 0])
+        kept["chroma"].append(np.einsum("tk,kc->tc", p[:, chroma_bins], fold))
+        kept["cepstrum"].append(_cepstrum(p, freqs, loud))
+    per_frame = {k: np.concatenate(v) for k, v in kept.items()}
+    p_sum = per_frame["p_sum"]
+    chroma = per_frame["chroma"]
+    cepstrum = per_frame["cepstrum"]
 
     # Long-term spectrum shape.
-    longterm = p.mean(axis=0, dtype=np.float64)
+    longterm = longterm_sum / np.count_nonzero(active)
     total = float(longterm.sum())
     band_index = np.searchsorted(np.asarray(BAND_EDGES_HZ[1:-1]), freqs, side="right")
     bands = _db(np.bincount(band_index, weights=longterm, minlength=len(BAND_EDGES_HZ) - 1) / total)
     cumulative = np.cumsum(longterm) / total
     spectrum_peak = _octaves(freqs[1 + int(np.argmax(longterm[1:]))])
     spectrum_median = _octaves(freqs[int(np.searchsorted(cumulative, 0.5))])
-
-    # Frame-wise spectral shape over the active frames.
-    centroid = _octaves(np.einsum("tk,k->t", p, freqs.astype(np.float32)) / p_sum)
-    rolloff_bin = np.argmax(np.cumsum(p, axis=1) >= 0.85 * p_sum[:, None], axis=1)
-    rolloff = _octaves(freqs[rolloff_bin])
-    floor = loud / power.shape[1] * 10.0 ** (FLATNESS_FLOOR_DB / 10.0)
-    flatness = 10.0 * (np.log10(p[:, 2:] + floor).mean(axis=1) - np.log10(p[:, 2:].mean(axis=1) + floor))
+    centroid, rolloff, flatness = per_frame["centroid"], per_frame["rolloff"], per_frame["flatness"]
 
     # Level envelope: sustain, attacks and decays.
     active_level = level[active]
@@ -402,44 +565,21 @@ def role_features(*, samples: np.ndarray, sr: int) -> np.ndarray | None:
         decays.append(float(np.median(level[ok] - level[ok + lag])) if ok.size else 0.0)
 
     # Onsets from the log-compressed spectral flux.
-    starts = np.searchsorted(freqs, BAND_EDGES_HZ[:-1])
-    compressed = np.log1p(np.add.reduceat(power, starts, axis=1) * np.float32(FLUX_GAMMA / loud))
+    compressed = per_frame["compressed"]
     flux = np.concatenate(([0.0], np.maximum(np.diff(compressed, axis=0), 0.0).sum(axis=1)))
     local_max = scipy.ndimage.maximum_filter1d(flux, size=2 * ONSET_SPREAD + 1)
     top = float(np.percentile(flux, 99))
     onset_frames = np.flatnonzero((flux == local_max) & (flux >= ONSET_RELATIVE * top) & (flux > 0))
     onsets = onset_frames.size
-    attack = _attack_ms(y, onset_frames)
+    attack = _attack_ms(_envelope(y), onset_frames)
     active_flux = flux[active]
     flux_crest = float(_db(np.percentile(active_flux, 95) / max(float(np.median(active_flux)), _EPS)))
 
-    # Pitchedness: prominent spectral peaks (partials) and pitch-class concentration.
-    local_mean = scipy.ndimage.uniform_filter1d(p, size=PEAK_SPAN, axis=1, mode="nearest")
-    is_peak = np.zeros_like(p, dtype=bool)
-    is_peak[:, 1:-1] = (
-        (p[:, 1:-1] > p[:, :-2]) & (p[:, 1:-1] >= p[:, 2:]) & (p[:, 1:-1] > PEAK_PROMINENCE * local_mean[:, 1:-1])
-    )
-    peak_power = np.where(is_peak, p, 0.0)
-    # A partial's energy: its peak bin and the two next to it (most of a Hann window's main lobe).
-    lobe = is_peak.copy()
-    lobe[:, 1:] |= is_peak[:, :-1]
-    lobe[:, :-1] |= is_peak[:, 1:]
-    tonal_share = float(p[lobe].sum(dtype=np.float64) / p_sum.sum())
-    strongest = peak_power.max(axis=1)
-    strong = peak_power >= strongest[:, None] * 10.0 ** (-PARTIAL_RANGE_DB / 10.0)
-    strong &= is_peak
-    partials = strong.sum(axis=1)
-    fundamental_bin = np.argmax(
-        is_peak & (peak_power >= strongest[:, None] * 10.0 ** (-FUNDAMENTAL_RANGE_DB / 10.0)), axis=1
-    )
-    pitched = strongest > 0
-    fundamentals = _octaves(freqs[fundamental_bin[pitched]]) if pitched.any() else np.zeros(1)
+    tonal_share = float(lobe_power.result() / p_sum.sum())
+    partials = per_frame["partials"]
+    pitched_bins = per_frame["fundamental"]
+    fundamentals = _octaves(freqs[pitched_bins]) if pitched_bins.size else np.zeros(1)
 
-    chroma_bins = np.flatnonzero((freqs >= CHROMA_RANGE_HZ[0]) & (freqs <= CHROMA_RANGE_HZ[1]))
-    pitch_class = np.round(12.0 * np.log2(freqs[chroma_bins] / 440.0)).astype(np.int64) % 12
-    fold = np.zeros((chroma_bins.size, 12), dtype=np.float32)
-    fold[np.arange(chroma_bins.size), pitch_class] = 1.0
-    chroma = np.einsum("tk,kc->tc", p[:, chroma_bins], fold)
     chroma_sum = chroma.sum(axis=1)
     weights = chroma_sum / max(float(chroma_sum.sum()), _EPS)
     shares = chroma / np.maximum(chroma_sum[:, None], _EPS)
@@ -458,7 +598,6 @@ def role_features(*, samples: np.ndarray, sr: int) -> np.ndarray | None:
     longterm_chroma_peak = float(longterm_chroma.max() / max(float(longterm_chroma.sum()), _EPS))
 
     runs = _runs(busy)
-    cepstrum = _cepstrum(p, freqs, loud)
     periodicity = _periodicity(flux)
     features = [
         *bands,
@@ -530,10 +669,10 @@ def describe_role_model(path: Path | None = None) -> dict[str, Any]:
     return out
 
 
-def classify_role(*, samples: np.ndarray, sr: int, model: RoleModel | None = None) -> RolePrediction:
+def classify_role(*, samples: Frames, sr: int, model: RoleModel | None = None) -> RolePrediction:
     """The role that the stem sounds like.
 
-    samples: np.ndarray [shape=(channels, n) or (n,)], float, at ``sr`` Hz. model: the classifier
+    samples: np.ndarray [shape=(channels, n) or (n,)], float, or a stem file, at ``sr`` Hz. model: the classifier
     (default: the shipped one, see :func:`load_role_model`). A silent stem is "other" with
     confidence 0. Raises ModelUnavailable when no model is given and the shipped one cannot be
     loaded, ValueError for an empty or non-finite signal.
@@ -542,7 +681,11 @@ def classify_role(*, samples: np.ndarray, sr: int, model: RoleModel | None = Non
         model = load_role_model()
         if model is None:
             raise ModelUnavailable(f"role classifier not loaded: {_load(model_path(SHIPPED_MODEL))[1]}")
-    features = role_features(samples=samples, sr=sr)
+    return predict_role(role_features(samples=samples, sr=sr), model)
+
+
+def predict_role(features: np.ndarray | None, model: RoleModel) -> RolePrediction:
+    """The model's answer for :func:`role_features`' ``features`` (None: a silent stem, "other")."""
     if features is None:
         return RolePrediction("other", 0.0, {name: 0.0 for name in model.classes})
     probabilities = model.probabilities(features[None, :])[0]

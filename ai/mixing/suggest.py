@@ -77,6 +77,7 @@ from ai.mixing.measure import (
     TrackInput,
     TrackMeasurement,
     analyse_track,
+    close_made,
     prepare_tracks,
 )
 from ai.mixing.role_model import load_role_model
@@ -763,9 +764,10 @@ def _sum_of(prepared: list[PreparedTrack]) -> Frames:
     )
 
 
-def _measure_single(audio: Audio, name: str) -> TrackAnalysis:
-    (prepared,) = prepare_tracks([TrackInput(name, audio, "music")])
-    return analyse_track(prepared)
+def _measure_single(stack: contextlib.ExitStack, audio: Audio, name: str) -> TrackAnalysis:
+    prepared = prepare_tracks([TrackInput(name, audio, "music")])
+    stack.callback(close_made, prepared)
+    return analyse_track(prepared[0])
 
 
 def suggest(
@@ -796,7 +798,7 @@ def suggest(
         NoAudioFound: no stems and no master.
         InvalidParameter: a bad target, role or duplicate track name.
     """
-    with contextlib.ExitStack() as stack:  # the sum of the stems, when it is a stem file, goes at the end
+    with contextlib.ExitStack() as stack:  # the stem files made on the way (the sum, resampled stems) go at the end
         return _suggest(
             stack,
             tracks,
@@ -839,6 +841,7 @@ def _suggest(
     if tracks:
         progress.report(0.0, "preparing stems")
         prepared = prepare_tracks(tracks, roles=roles)
+        stack.callback(close_made, prepared)
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
         # The sum of one stem at unity is that stem: its samples are shared, not copied.
@@ -915,7 +918,7 @@ def _suggest(
 
     if master is not None:
         progress.report(0.9 if tracks else 0.0, "measuring the master")
-        master_analysis = _measure_single(master, "master")
+        master_analysis = _measure_single(stack, master, "master")
         mm = master_analysis.measurement
         subject_measure = mm
         subject_analysis = master_analysis
@@ -945,7 +948,7 @@ def _suggest(
     comparison = None
     if reference is not None and subject_measure is not None and subject_analysis is not None:
         progress.report(0.95, "measuring the reference")
-        ref = _measure_single(reference, "reference")
+        ref = _measure_single(stack, reference, "reference")
         subject = "the master" if master is not None else "the mix"
         comparison, ref_suggestions = reference_comparison(subject_analysis, ref, subject=subject)
         suggestions.extend(ref_suggestions)

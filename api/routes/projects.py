@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
+from ai.audio.stem_file import close_all
 from ai.mixing.measure import TrackInput
 from ai.mixing.roles import resolve_roles
 from ai.mixing.suggest import suggest
 from ai.project_findings import project_findings
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.mix_input import decode_stems, parse_roles
+from api.mix_input import mix_stems, parse_roles
 from api.params import RequestInput, openapi_params, validate_params
 from api.schemas import (
     ErrorBody,
@@ -89,11 +90,15 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
     measurements: dict[str, dict[str, Any]] = {}
     suggestions: list[dict[str, Any]] = []
     if stems:
+        # Decoded as the mixing routes decode stems: long ones into stem files, deleted at the end.
         with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py)
-            tracks = await decode_stems(engine, stems, roles)
-        inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
-        with progress.section(0.15, 1.0, "measuring"):
-            report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
+            tracks = await mix_stems(engine, stems, roles)
+        try:
+            inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
+            with progress.section(0.15, 1.0, "measuring"):
+                report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
+        finally:
+            close_all([t.audio for t in tracks])
         measurements = {m["name"]: m for m in report["tracks"]}
         suggestions = report["suggestions"]
     lower = {name.lower(): name for name in stems}
