@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -16,7 +15,7 @@ from starlette.datastructures import UploadFile
 from ai import progress
 from ai.analysis.pipeline import summarize_file
 from ai.analysis.signal_pass import SignalSummary
-from ai.audio.decode import DecodedAudio, decode_audio
+from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
@@ -77,20 +76,6 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
     return roles
 
 
-def _decode_all(items: Sequence[tuple[str, bytes | Path]], max_duration_s: float) -> list[DecodedAudio]:
-    decoded = []
-    for k, (name, source) in enumerate(items):
-        with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
-            decoded.append(decode_audio(source, name=name, max_duration_s=max_duration_s))
-    return decoded
-
-
-async def decode_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[DecodedAudio]:
-    """Decode uploads whole into memory (the accompaniment's preview); see :func:`_spooled`."""
-    async with _spooled(engine, named) as items:
-        return await engine.run(_decode_all, items, engine.settings.max_audio_duration_s)
-
-
 def _to_frames(items: list[tuple[str, Path]], max_duration_s: float, directory: Path | None) -> list[Audio]:
     """Decode each file: into memory while the request's total stays within IN_MEMORY_BYTES, else
     into a stem file. On an error the stem files already made are deleted."""
@@ -126,20 +111,9 @@ async def mix_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) 
 
 
 async def _owned(engine: EngineState, fn: Callable[..., list[Audio]], *args: object) -> list[Audio]:
-    """``engine.run(fn, *args)`` for work whose result owns stem files: when the request is cancelled
-    (the client went away) while the worker thread still decodes, the thread finishes and what it made
-    is closed then, instead of being left in the upload folder with nobody to delete it."""
-    work = asyncio.ensure_future(engine.run(fn, *args))
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        work.add_done_callback(_close_result)
-        raise
-
-
-def _close_result(work: asyncio.Future[list[Audio]]) -> None:
-    if not work.cancelled() and work.exception() is None:
-        close_all(work.result())
+    """``engine.run(fn, *args)`` for work whose result owns stem files: closed if the request is
+    cancelled while the worker still decodes (:func:`api.owned_results.run_owning`)."""
+    return await run_owning(engine, close_all, fn, *args)
 
 
 @contextlib.asynccontextmanager
