@@ -33,6 +33,7 @@ import logging
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -209,14 +210,20 @@ def _render_sound(
 
 
 def render_drums(
-    drums: list[Note], task: dict[str, Any], *, work: Path, n: int, fx: bool, rng: np.random.Generator
+    drums: list[Note],
+    task: dict[str, Any],
+    *,
+    mixed_kit: bool,
+    work: Path,
+    n: int,
+    fx: bool,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """The session's drum stem. Test sessions (and half the training ones) play one kit; the other
-    training sessions take each kit piece (kick, snare, hats, toms, cymbals) from a random training
-    sound at a random level, so the network hears many more kits than there are soundfonts."""
+    training sessions (``mixed_kit``) take each kit piece (kick, snare, hats, toms, cymbals) from a
+    random training sound at a random level, so the network hears many more kits than there are soundfonts."""
     kit_sound = task["kit"] or task["drum_font"]
-    share = float(task.get("mixed_kit_share", P_MIXED_KIT))
-    if task["split"] == "test" or share <= 0.0 or rng.random() >= share:
+    if not mixed_kit:
         return _render_sound(drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx, rng=rng)
     sounds = (*TRAIN_FONTS, TRAIN_KIT, *(SAMPLE_KIT + kit for kit in task.get("sample_kits", ())))
     stem = np.zeros(n, dtype=np.float32)
@@ -237,9 +244,25 @@ def render_drums(
     return stem
 
 
-def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
-    """Render one session (clips end to end, one drum sound, one soundfont for the rest) and cut it
-    into clips; each clip as {"name", "audio" (stem and/or mix), "hits": [[time, class], ...]}."""
+@dataclass(frozen=True)
+class SessionScore:
+    """What a session plays, drawn before anything is rendered: its clips' (start, end) times, the
+    drum notes, the other parts' notes by GM program, FluidSynth's effects and whether the kit pieces
+    come from mixed sounds (:func:`render_drums`)."""
+
+    clips: list[tuple[float, float]]
+    drums: list[Note]
+    others: dict[int, list[Note]]
+    fx: bool
+    mixed_kit: bool
+    end_s: float
+    """Where the last clip's gap ends (the session renders 1 s past it)."""
+
+
+def draw_session(task: dict[str, Any]) -> tuple[SessionScore, np.random.Generator]:
+    """The session's :class:`SessionScore` and its generator, left where the rendering goes on: the
+    draws happen in this order in every render, so a finished corpus's sessions can be told apart
+    again (training/drum_kit_split.py) without rendering them."""
     rng = np.random.default_rng(task["seed"])
     pool = [Path(p) for p in task["files"]]
     clips: list[tuple[float, float]] = []
@@ -256,11 +279,21 @@ def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
             others.setdefault(program, []).extend(n for n in _shift(notes, t) if n[1] < t + duration)
         clips.append((t, t + duration))
         t += duration + GAP_S
-    n = int((t + 1.0) * SR)
+    fx = bool(rng.random() < 0.5)
+    share = float(task.get("mixed_kit_share", P_MIXED_KIT))
+    mixed_kit = not (task["split"] == "test" or share <= 0.0 or rng.random() >= share)
+    return SessionScore(clips, drums, others, fx, mixed_kit, t), rng
+
+
+def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """Render one session (clips end to end, one drum sound, one soundfont for the rest) and cut it
+    into clips; each clip as {"name", "audio" (stem and/or mix), "hits": [[time, class], ...]}."""
+    score, rng = draw_session(task)
+    clips, drums, others, fx = score.clips, score.drums, score.others, score.fx
+    n = int((score.end_s + 1.0) * SR)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        fx = bool(rng.random() < 0.5)
-        stem = render_drums(drums, task, work=work, n=n, fx=fx, rng=rng)
+        stem = render_drums(drums, task, mixed_kit=score.mixed_kit, work=work, n=n, fx=fx, rng=rng)
         tracks: list[tuple[int, bool, list[Note], list[Any]]] = [
             (program, False, notes, []) for program, notes in others.items() if notes
         ]
@@ -411,18 +444,30 @@ def _load_split(data_dir: Path, split: str) -> list[tuple[np.ndarray, np.ndarray
     return [(x[a:b].astype(np.float32), y[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def timbre(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random timbre on a crop of network input [T, N_MELS]: a shift of up to 2 mel bands (a kit
-    tuned higher or lower) and a smooth EQ of +-4 dB, applied to the mel magnitudes under the log.
+@dataclass(frozen=True)
+class Timbre:
+    """How hard :func:`timbre` pushes a crop: the chance of each change, the largest band shift and
+    the EQ's largest gain (dB) at each of its ``eq_points`` nodes."""
+
+    p: float = P_TIMBRE
+    max_shift: int = 2
+    eq_db: float = 4.0
+    eq_points: int = 5
+
+
+def timbre(x: np.ndarray, rng: np.random.Generator, how: Timbre = Timbre()) -> np.ndarray:
+    """Random timbre on a crop of network input [T, N_MELS]: a shift of up to ``how.max_shift`` mel
+    bands (a kit tuned higher or lower) and a smooth EQ, applied to the mel magnitudes under the log.
     Only a few soundfonts' kits exist here: this stretches them towards kits the model never hears."""
-    if rng.random() < P_TIMBRE:
-        shift = int(rng.integers(-2, 3))
+    if rng.random() < how.p:
+        shift = int(rng.integers(-how.max_shift, how.max_shift + 1))
         if shift > 0:
             x = np.concatenate([np.repeat(x[:, :1], shift, axis=1), x[:, :-shift]], axis=1)
         elif shift < 0:
             x = np.concatenate([x[:, -shift:], np.repeat(x[:, -1:], -shift, axis=1)], axis=1)
-    if rng.random() < P_TIMBRE:
-        curve_db = np.interp(np.arange(N_MELS), np.linspace(0, N_MELS - 1, 5), rng.uniform(-4.0, 4.0, 5))
+    if rng.random() < how.p:
+        nodes = rng.uniform(-how.eq_db, how.eq_db, how.eq_points)
+        curve_db = np.interp(np.arange(N_MELS), np.linspace(0, N_MELS - 1, how.eq_points), nodes)
         x = np.log1p(np.expm1(x) * (10.0 ** (curve_db / 20.0))).astype(np.float32)
     return x
 
@@ -433,15 +478,15 @@ def _crops(
     length: int,
     rng: np.random.Generator,
     *,
-    augment: bool = False,
+    augment: Timbre | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for _ in range(n):
         x, y = items[int(rng.integers(len(items)))]
         a = int(rng.integers(max(1, x.shape[0] - length)))
         xc, yc = x[a : a + length], y[a : a + length]
-        if augment:
-            xc = timbre(xc, rng)
+        if augment is not None:
+            xc = timbre(xc, rng, augment)
         pad = length - xc.shape[0]
         xs.append(np.pad(xc, ((0, pad), (0, 0))))
         ys.append(np.pad(yc, ((0, pad), (0, 0))))
@@ -528,11 +573,12 @@ def train(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     vx, vy = _crops(val, 200, args.crop, np.random.default_rng(args.seed + 1))
     best, best_weights = np.inf, model.get_weights()
+    augment = None if args.no_timbre else Timbre(args.timbre_p, args.timbre_shift, args.timbre_db, args.timbre_points)
     for epoch in range(args.epochs):
         start = time.perf_counter()
         # the learning rate halves three times over the run
         tf.keras.backend.set_value(model.optimizer.lr, args.learning_rate * 0.5 ** (4 * epoch // args.epochs))
-        x, y = _crops(fit, args.crops_per_epoch, args.crop, rng, augment=not args.no_timbre)
+        x, y = _crops(fit, args.crops_per_epoch, args.crop, rng, augment=augment)
         history = model.fit(x, y, batch_size=args.batch, epochs=1, verbose=0, shuffle=True)
         val_loss = float(model.evaluate(vx, vy, verbose=0))
         print(
@@ -549,7 +595,11 @@ def train(args: argparse.Namespace) -> None:
     print(f"numpy vs Keras max difference {diff:.2e}")
     if diff > 1e-3:
         raise SystemExit("the numpy network does not reproduce Keras' output")
-    thresholds = choose_thresholds([net.activations(x) for x, _ in val], val)
+    # --threshold-data: sessions through kits never trained on (training/drum_kit_split.py), where the
+    # activations may peak lower than on the training sounds
+    tuning = val + [item for path in args.threshold_data for item in _load_split(path, "val")]
+    print(f"thresholds on {len(tuning)} validation clips")
+    thresholds = choose_thresholds([net.activations(x) for x, _ in tuning], tuning)
     net = DrumNet(net.front, net.blocks, net.head, thresholds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, net)
@@ -570,7 +620,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--data", type=Path, nargs="+", default=[OUT], help="render folders (render: the first; train: all)"
     )
+    parser.add_argument(
+        "--threshold-data",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="folders whose val.npz only chooses the peak thresholds (not trained on, not early stopping)",
+    )
     parser.add_argument("--no-timbre", action="store_true", help="no band shift / EQ of training crops")
+    parser.add_argument("--timbre-p", type=float, default=P_TIMBRE, help="chance of each timbre change")
+    parser.add_argument("--timbre-shift", type=int, default=2, help="largest mel-band shift")
+    parser.add_argument("--timbre-db", type=float, default=4.0, help="largest EQ gain per node (dB)")
+    parser.add_argument("--timbre-points", type=int, default=5, help="EQ nodes across the bands")
     parser.add_argument("--mixed-kit-share", type=float, default=P_MIXED_KIT)
     parser.add_argument(
         "--sample-kit-share",
