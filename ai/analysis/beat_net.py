@@ -40,6 +40,10 @@ from ai.tcn import tcn_arrays, tcn_from_arrays, tcn_probabilities
 logger = logging.getLogger(__name__)
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "beat_activation.npz"
+CHUNK_FRAMES = 16384
+"""The network runs on stretches of this many frames (6.3 minutes at 43 frames/s, with its reach of
+real frames on each side; ai/tcn.py): a 30-minute file's hidden states are 10 MB per array, several
+per member with the members running at once; a stretch's are 2 MB. Shorter files run in one pass."""
 INPUT_GAMMA = 100.0
 """Compression of the network input: log(1 + gamma * mel / reference)."""
 INPUT_REFERENCE_PERCENTILE = 99.5
@@ -81,7 +85,7 @@ class BeatNet:
 
     def activations(self, x: np.ndarray) -> np.ndarray:
         """x: [T, n_mels] from :func:`network_input` -> [T, 2] beat and downbeat probabilities."""
-        return tcn_probabilities(x, self.front, self.blocks, self.head)
+        return tcn_probabilities(x, self.front, self.blocks, self.head, chunk_frames=CHUNK_FRAMES)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""

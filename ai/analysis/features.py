@@ -14,6 +14,7 @@ from it. This keeps bass notes sharp even though a 2048-point frame has 10.8 Hz 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -249,20 +250,36 @@ def _centroid_rolloff(
     return centroid, rolloff
 
 
-def _positive_flux(log_spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
-    """Half-wave rectified frame difference of ``log_spec`` [shape=(bands, frames)], band mean."""
-    if log_spec.shape[1] < 2 or log_spec.shape[0] == 0:
-        return np.zeros(log_spec.shape[1], dtype=np.float32)
-    reference = log_spec[:, :-1]
-    if max_filter and log_spec.shape[0] >= 3:
-        reference = reference.copy()
-        np.maximum(reference[1:], log_spec[:-1, :-1], out=reference[1:])
-        np.maximum(reference[:-1], log_spec[1:, :-1], out=reference[:-1])
-    diff = log_spec[:, 1:] - reference
-    np.maximum(diff, 0.0, out=diff)
-    flux = np.empty(log_spec.shape[1], dtype=np.float32)
-    flux[0] = 0.0
-    flux[1:] = diff.mean(axis=0)
+_FLUX_BLOCK = 8192
+"""Frames per block of the onset envelopes: their log spectrum and differences exist a block at a
+time (a 30-minute file's 64 mel bands are 20 MB per array; whole, the log, the max-filtered copy and
+the difference were 80 MB at once). Each frame's value is its own column's, so blocks change nothing."""
+
+
+def _log_flux(spec: np.ndarray, *, max_filter: bool) -> np.ndarray:
+    """Half-wave rectified frame difference of the log-compressed ``spec`` [shape=(bands, frames)]
+    (log1p of gamma times the spectrum over its maximum; zeros when it is all zero), band mean."""
+    n = spec.shape[1]
+    flux = np.zeros(n, dtype=np.float32)
+    ref = float(spec.max()) if spec.size else 0.0
+    if n < 2 or spec.shape[0] == 0 or ref <= 0:
+        return flux
+    starts = list(range(0, n - 1, _FLUX_BLOCK))
+    if len(starts) > 1 and n - 1 - starts[-1] == 1:
+        # numpy averages a lone column pairwise, every wider block row by row as the whole array is:
+        # the last difference joins the block before it.
+        starts.pop()
+    for k, start in enumerate(starts):  # the block's differences end at frames start+1 .. stop
+        stop = starts[k + 1] if k + 1 < len(starts) else n - 1
+        log_spec = np.log1p((_LOG_GAMMA / ref) * spec[:, start : stop + 1]).astype(np.float32, copy=False)
+        reference = log_spec[:, :-1]
+        if max_filter and log_spec.shape[0] >= 3:
+            reference = reference.copy()
+            np.maximum(reference[1:], log_spec[:-1, :-1], out=reference[1:])
+            np.maximum(reference[:-1], log_spec[1:, :-1], out=reference[:-1])
+        diff = log_spec[:, 1:] - reference
+        np.maximum(diff, 0.0, out=diff)
+        flux[start + 1 : stop + 1] = diff.mean(axis=0)
     return flux
 
 
@@ -332,6 +349,8 @@ class _SpectralPeaks:
         self.hi = min(freqs.size - 1, int(np.ceil(PITCH_FMAX / self.bin_hz)) + 1)
         self.global_max = 0.0
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._result: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()  # the tuning may be read on one thread while the pitch side starts
 
     def _floor(self) -> float:
         floor: float = self.global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0)
@@ -350,13 +369,21 @@ class _SpectralPeaks:
         self._parts.append((t_idx + start, position, amp, level))
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order."""
+        """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order.
+        Made once (the blocks' parts are let go then); later calls return the same arrays."""
+        with self._lock:
+            if self._result is None:
+                self._result = self._gather()
+                self._parts = []
+            return self._result
+
+    def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.global_max <= 0.0 or not self._parts:
             empty = np.zeros(0)
             return empty.astype(np.int64), empty, empty
-        t_idx, position, amp, level = (np.concatenate(part) for part in zip(*self._parts, strict=True))
-        keep = level > self._floor()
-        return t_idx[keep], position[keep] * self.bin_hz, amp[keep]
+        keep = np.concatenate([part[3] for part in self._parts]) > self._floor()
+        t_idx, position, amp = (np.concatenate([part[k] for part in self._parts])[keep] for k in range(3))
+        return t_idx, position * self.bin_hz, amp
 
 
 def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
@@ -378,18 +405,29 @@ def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
     return -50.0 if cents >= 50.0 else cents
 
 
+_SEMITONE_ROWS = 16
+"""Semitone rows summed at once by :func:`_semitone_spectrum`."""
+
+
 def _semitone_spectrum(
     t_idx: np.ndarray, freq: np.ndarray, amp: np.ndarray, n_frames: int, tuning_cents: float
 ) -> np.ndarray:
     """Sum peak magnitudes into tuned semitone bins -> [shape=(N_SEMITONES, n_frames)]."""
+    spec = np.zeros((N_SEMITONES, n_frames), dtype=np.float32)
     if len(freq) == 0:
-        return np.zeros((N_SEMITONES, n_frames), dtype=np.float32)
+        return spec
     midi = 69.0 + 12.0 * np.log2(freq / 440.0) - tuning_cents / 100.0
     row = np.round(midi).astype(np.int64) - MIDI_MIN
-    keep = (row >= 0) & (row < N_SEMITONES)
-    flat = row[keep] * n_frames + t_idx[keep]
-    spec = np.bincount(flat, weights=amp[keep], minlength=N_SEMITONES * n_frames)
-    return spec.reshape(N_SEMITONES, n_frames).astype(np.float32)
+    del midi
+    # A few rows at a time: each bin's float64 sum takes its peaks in the same order as one bincount
+    # over every row would, and the float64 block is 10 MB at 30 minutes instead of 52 MB.
+    for first in range(0, N_SEMITONES, _SEMITONE_ROWS):
+        last = min(N_SEMITONES, first + _SEMITONE_ROWS)
+        keep = (row >= first) & (row < last)
+        flat = (row[keep] - first) * n_frames + t_idx[keep]
+        block = np.bincount(flat, weights=amp[keep], minlength=(last - first) * n_frames)
+        spec[first:last] = block.reshape(last - first, n_frames)
+    return spec
 
 
 def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.ndarray:
@@ -511,14 +549,8 @@ def finish_features(spectral: SpectralPass) -> SharedFeatures:
 
     # Onset envelopes: log-compressed mel flux (all bands) and low-band flux (kick, bass).
     progress.report(0.8, "onsets")
-    mel_ref = float(mel.max()) if mel.size else 0.0
-    log_mel = np.log1p((_LOG_GAMMA / mel_ref) * mel) if mel_ref > 0 else np.zeros_like(mel)
-    onset_env = _positive_flux(log_mel, max_filter=True)
-    del log_mel
-    low_ref = float(low.max()) if low.size else 0.0
-    log_low = np.log1p((_LOG_GAMMA / low_ref) * low) if low_ref > 0 else np.zeros_like(low)
-    low_onset_env = _positive_flux(np.asarray(log_low, dtype=np.float32), max_filter=False)
-    del log_low
+    onset_env = _log_flux(mel, max_filter=True)
+    low_onset_env = _log_flux(low, max_filter=False)
 
     window = _window(N_FFT)
     rms = np.sqrt(np.maximum(spectral.power, 0.0) / (N_FFT * float(np.sum(window.astype(np.float64) ** 2))))
