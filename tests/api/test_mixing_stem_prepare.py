@@ -49,6 +49,20 @@ def _answers(client: TestClient, **request: object) -> dict[str, bytes]:
     return out
 
 
+def _stems_into_files(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every stem decoded into a stem file from now on; the list fills with what was decoded."""
+    monkeypatch.setattr(mix_input, "IN_MEMORY_BYTES", 0)
+    made: list[object] = []
+    real = decode_stem
+
+    def spy(*args: object, **kwargs: object) -> object:
+        made.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(mix_input, "decode_stem", spy)
+    return made
+
+
 def test_folded_resampled_and_unnamed_stems_answer_the_same_from_stem_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,15 +71,7 @@ def test_folded_resampled_and_unnamed_stems_answer_the_same_from_stem_files(
     files = _files()
     with engine_client(make_settings(tmp_path, upload_dir=uploads)) as client:
         in_memory = _answers(client, files=files)
-        monkeypatch.setattr(mix_input, "IN_MEMORY_BYTES", 0)  # every stem into a stem file
-        made = []
-        real = decode_stem
-
-        def spy(*args: object, **kwargs: object) -> object:
-            made.append(real(*args, **kwargs))  # type: ignore[arg-type]
-            return made[-1]
-
-        monkeypatch.setattr(mix_input, "decode_stem", spy)
+        made = _stems_into_files(monkeypatch)
         on_disk = _answers(client, files=files)
     assert len(made) == 18 and all(hasattr(audio, "path") for audio in made)
     assert on_disk == in_memory
@@ -87,15 +93,7 @@ def test_project_analysis_decodes_long_stems_into_stem_files(tmp_path: Path, mon
         (stems_dir / f"{name}.wav").write_bytes(wav(y, sr))
     with engine_client(settings) as client:
         in_memory = client.post("/api/v1/analyze/project", data={"project_id": "p1"})
-        monkeypatch.setattr(mix_input, "IN_MEMORY_BYTES", 0)
-        made = []
-        real = decode_stem
-
-        def spy(*args: object, **kwargs: object) -> object:
-            made.append(real(*args, **kwargs))  # type: ignore[arg-type]
-            return made[-1]
-
-        monkeypatch.setattr(mix_input, "decode_stem", spy)
+        made = _stems_into_files(monkeypatch)
         on_disk = client.post("/api/v1/analyze/project", data={"project_id": "p1"})
     assert in_memory.status_code == 200, in_memory.text
     assert len(made) == 6 and all(getattr(audio, "path", uploads).parent == uploads for audio in made)
