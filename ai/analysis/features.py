@@ -349,8 +349,8 @@ class _SpectralPeaks:
         self.hi = min(freqs.size - 1, int(np.ceil(PITCH_FMAX / self.bin_hz)) + 1)
         self.global_max = 0.0
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._result: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._lock = threading.Lock()  # the tuning may be read on one thread while the pitch side starts
+        self._lock = threading.Lock()  # the tuning may be read on one thread while the pitch side takes them
+        self._taken = False
 
     def _floor(self) -> float:
         floor: float = self.global_max * 10.0 ** (-_GLOBAL_FLOOR_DB / 20.0)
@@ -368,16 +368,24 @@ class _SpectralPeaks:
         )
         self._parts.append((t_idx + start, position, amp, level))
 
-    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order.
-        Made once (the blocks' parts are let go then); later calls return the same arrays."""
+    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`result`, the blocks' parts let go after it (the pitch side's last look at them)."""
         with self._lock:
-            if self._result is None:
-                self._result = self._gather()
-                self._parts = []
-            return self._result
+            found = self.result()
+            self._parts, self._taken = [], True
+            return found
 
-    def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def tuning(self) -> float:
+        """:func:`estimate_tuning` of the peaks (before :meth:`take`)."""
+        with self._lock:
+            _, freq, amp = self.result()
+            return estimate_tuning(freq, amp)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order
+        (made anew at each call: a caller's copy is let go with it)."""
+        if self._taken:
+            raise RuntimeError("the spectral peaks were taken by the pitch side already")
         if self.global_max <= 0.0 or not self._parts:
             empty = np.zeros(0)
             return empty.astype(np.int64), empty, empty
@@ -442,7 +450,7 @@ def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.nd
 def _pitch_features(peaks: _SpectralPeaks, n_frames: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated peaks -> tuning -> tuned semitone spectrum -> chromas: (tuning in cents,
     semitone spectrum, chroma, bass chroma)."""
-    t_idx, peak_freq, peak_amp = peaks.result()
+    t_idx, peak_freq, peak_amp = peaks.take()
     tuning = estimate_tuning(peak_freq, peak_amp)
     semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
     bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
@@ -473,8 +481,7 @@ class SpectralPass:
     def tuning_cents(self) -> float:
         """The tuning :func:`finish_features` will report (the same peaks, the same estimate), known
         while the signal is still at hand."""
-        _, freq, amp = self.peaks.result()
-        return estimate_tuning(freq, amp)
+        return self.peaks.tuning()
 
 
 def compute_features(y: np.ndarray, sr: int) -> SharedFeatures:

@@ -39,6 +39,7 @@ from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, fit_beats, missed_first_beats, onset_envelope, refine_beats
 from ai.generation.preview import render_midi
+from ai.heap import release_free_memory
 from ai.music_theory import Chord, Key, parse_chord, parse_key
 from utils.errors import EngineError, InvalidParameter
 
@@ -505,6 +506,7 @@ def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> Recordin
     summary.release_signal()  # ``mono`` is now the signal's only holder: its buffer becomes the half-rate copy
     half_rate = chroma_signal_in_place(mono, REFINE_SR)
     del mono
+    release_free_memory()  # what the STFT pass's threads freed, before the constant-Q transform (ai/heap.py)
     return RecordingCues(onsets, chroma_at(half_rate, tuning_cents=tuning_cents))
 
 
