@@ -227,7 +227,7 @@ class AccompanimentParams(CallerParams):
     preview: Literal["none", "wav", "flac"] = Field(
         "none",
         description="An audio preview: the parts rendered with FluidSynth (GM soundfont) and mixed under the "
-        "recording, as base64 WAV or FLAC in the JSON answer.",
+        "recording, as base64 WAV or FLAC in the JSON answer (format=json; with format=midi: 422).",
     )
     level_db: float = Field(
         -4.0, ge=-30.0, le=10.0, description="The preview's parts: loudness relative to the recording's, in dB."

@@ -58,6 +58,9 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
+    """The generation options of valid parameters (raises InvalidParameter, 422, before any audio is read)."""
+    if params.format == "midi" and params.preview != "none":  # as /generate/midi answers it
+        raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
     return AccompanimentOptions(
         parts=parse_parts(params.parts),
         style=normalise_genre(params.style),
@@ -184,9 +187,6 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
                 ),
             )
             seconds["accompaniment"] += time.perf_counter() - started
-    if params.format == "midi":  # the answer is the MIDI file: the preview is made (as before) but not sent
-        remove_quietly(preview)
-        return _midi_answer(seed, result)
     body = _answer(upload.filename, options, seed, analysis, result, seconds, preview_base64=_PREVIEW_SLOT)
     text = body.model_dump_json(by_alias=True)
     path = await run_owning(

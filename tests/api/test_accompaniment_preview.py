@@ -58,12 +58,15 @@ def test_the_preview_is_the_whole_array_preview(client: TestClient, song: bytes,
     assert not [p for p in uploads.iterdir() if p.is_file() or p.name.startswith("dawg_preview_")]
 
 
-def test_format_midi_with_a_preview_answers_the_midi(client: TestClient, song: bytes) -> None:
+def test_format_midi_with_a_preview_is_refused_before_any_work(client: TestClient, song: bytes) -> None:
+    """As /generate/midi answers it: the .mid file carries no preview, so asking for both is a 422."""
     url = "/api/v1/generate/accompaniment?format=midi&seed=3&parts=drums,bass&model=theory"
     plain = client.post(url, files={"file": ("song.wav", song, "audio/wav")})
     with_preview = client.post(url + "&preview=wav", files={"file": ("song.wav", song, "audio/wav")})
-    assert plain.status_code == with_preview.status_code == 200, with_preview.text
-    assert with_preview.headers["content-type"] == "audio/midi" and with_preview.content == plain.content
+    queued = client.post(url + "&preview=flac&async=true", files={"file": ("song.wav", song, "audio/wav")})
+    assert plain.status_code == 200 and plain.headers["content-type"] == "audio/midi"
+    assert with_preview.status_code == queued.status_code == 422, with_preview.text
+    assert with_preview.json()["error"] == "invalid_parameter" and "preview" in with_preview.json()["detail"]
 
 
 def test_as_a_job_the_preview_answer_is_the_same(client: TestClient, song: bytes) -> None:
