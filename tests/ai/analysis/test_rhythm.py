@@ -170,6 +170,18 @@ def test_empty_signal_has_no_tempo() -> None:
     assert res.tempo == 0.0 and len(res.beat_times) == 0
 
 
+def test_a_steady_tone_or_held_chord_has_no_tempo() -> None:
+    """No attack, no pulse: the frame-to-frame flux of a held sound is rounding noise (it read 108.8 BPM)."""
+    t = np.arange(SR * 20) / SR
+    sine = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
+    chord = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (220.0, 277.18, 329.63)).astype(np.float32)
+    for held in (sine, chord):
+        res = _analyse(held)
+        assert res.tempo == 0.0 and len(res.beat_times) == 0 and res.time_signature is None
+    y, _, _ = click_track(120.0, 4, seconds=20.0)  # the same chord with a click on every beat has one
+    assert abs(_analyse(y + chord[: len(y)]).tempo - 120.0) < 2.0
+
+
 def test_steady_noise_gives_low_confidence() -> None:
     rng = np.random.default_rng(1)
     noise = _analyse((0.1 * rng.standard_normal(SR * 10)).astype(np.float32))
