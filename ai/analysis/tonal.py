@@ -139,8 +139,10 @@ class KeyConfig:
     min_third_pitch_class: float = 0.2
     """A key needs at least three pitch classes: below this share of the strongest one, the third
     strongest does not sound (a lone tone, which many keys hold alike). In the dev and seed-11
-    music it is at least 0.63 of the strongest; a sine reads 0. (Two tones usually pass: the
-    harmonic summation adds the pitch a fifth below each.)"""
+    music it is at least 0.63 of the strongest; a sine reads 0. The same is asked of the chroma as
+    heard, before the harmonic summation, which adds the pitches a fifth and a major tenth below each
+    tone: a metronome's sine beep (1 kHz) then read E-G-B, "E minor" at 0.93 confidence. Heard, a beep
+    reaches 0.09-0.11 and two pure tones 0; the music of 292 rendered and real files 0.556 or more."""
 
 
 LEGACY_KEY_CONFIG = KeyConfig(partial_subtraction=(), piece_end_db=None, min_fit=None)
@@ -270,8 +272,10 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     fit = float(corr.max())
     if contrast < config.min_contrast and (config.min_fit is None or fit < config.min_fit):
         return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
-    if np.sort(pcd)[-3] < config.min_third_pitch_class * pcd.max():
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
+    heard = _compress(features.chroma, config.compression).sum(axis=1)  # before the harmonic summation
+    for dist in (pcd, heard):
+        if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
+            return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
     if contrast >= config.min_contrast:
         clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     else:  # flat, but shaped like a key (min_fit is set here)

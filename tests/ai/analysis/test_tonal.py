@@ -62,6 +62,19 @@ def test_a_lone_tone_has_no_key_but_a_triad_does() -> None:
     assert estimate_key(compute_features(triad, SR)).key == "A major"
 
 
+@pytest.mark.parametrize("freq", [880.0, 1000.0, 1500.0])
+def test_a_metronome_beep_has_no_key(freq: float) -> None:
+    """A click track of sine beeps: the harmonic summation hears a triad below the beep (1 kHz read
+    "E minor" at 0.93), the chroma as heard holds one pitch class."""
+    t = np.arange(SR * 12) / SR
+    y = np.zeros_like(t)
+    for start in np.arange(0.0, 12.0, 0.5):
+        i = int(start * SR)
+        y[i : i + 1000] += np.sin(2 * np.pi * freq * t[:1000]) * np.exp(-np.arange(1000) / 150) * 0.5
+    result = estimate_key(compute_features(y.astype(np.float32), SR))
+    assert result.key is None and result.why_none == "fewer than three pitch classes sound"
+
+
 def test_silence_has_no_key() -> None:
     result = estimate_key(compute_features(np.zeros(SR * 2, dtype=np.float32), SR))
     assert result.key is None and result.confidence == 0.0
