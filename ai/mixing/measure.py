@@ -381,9 +381,17 @@ def _close_run(value: np.floating[Any], run: int, peak: float, flat_min: int) ->
     return 0, 0, 0
 
 
-def hot_level(peak: float) -> float:
+@numba.njit(cache=True, nogil=True)
+def hot_level(peak: float) -> float:  # pragma: no cover (compiled)
     """The level from which a run of equal samples can count as clipping, in a channel peaking at ``peak``."""
     return CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan_state(state: np.ndarray) -> tuple[np.float32, int, int, int, int]:  # pragma: no cover (compiled)
+    """``state``'s fields (see :func:`scan_stretches`): previous sample, its run, clipped samples, clipped
+    runs, lone full-scale samples."""
+    return np.float32(state[0]), int(state[1]), int(state[2]), int(state[3]), int(state[4])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -401,12 +409,8 @@ def scan_stretches(
     (``x[0]`` is that stretch's first sample), carrying ``state`` (float64 [prev, run, clipped
     samples, clipped runs, lone full-scale samples]) from the stretches before (see
     :func:`_scan_kernel`). Only stretches that reach the level where a run can count are read."""
-    hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
-    prev = np.float32(state[0])
-    run = int(state[1])
-    count = int(state[2])
-    runs = int(state[3])
-    lone = int(state[4])
+    hot = hot_level(peak)
+    prev, run, count, runs, lone = _scan_state(state)
     n = x.shape[0]
     for local in range(n_stretches):
         start = local * block
@@ -441,12 +445,8 @@ def scan_stretches(
 @numba.njit(cache=True, nogil=True)
 def scan_finish(state: np.ndarray, peak: float, flat_min: int) -> tuple[int, int]:
     """Clipped samples and runs once every stretch has been walked (:func:`scan_stretches`)."""
-    hot = CLIP_LEVEL if FLAT_TOP_LEVEL * peak > CLIP_LEVEL else FLAT_TOP_LEVEL * peak
-    prev = np.float32(state[0])
-    run = int(state[1])
-    count = int(state[2])
-    runs = int(state[3])
-    lone = int(state[4])
+    hot = hot_level(peak)
+    prev, run, count, runs, lone = _scan_state(state)
     if run > 0 and abs(prev) >= hot:
         c, r, single = _close_run(prev, run, peak, flat_min)
         count += c
