@@ -63,7 +63,7 @@ from ai.mixing.dynamics import apply_automation, apply_compressor, automation_ga
 from ai.mixing.findings import MIX_BUS, Suggestion, rounded
 from ai.mixing.measure import PreparedTrack, TrackInput, close_made, prepare_tracks
 from ai.mixing.stem_measures import integrated_loudness, loudness_of, true_peak
-from ai.mixing.suggest import MixReport, suggest
+from ai.mixing.suggest import MixReport, suggest, suggest_prepared
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
 from utils.errors import InvalidParameter, NoAudioFound
 
@@ -776,20 +776,32 @@ def render_mix_report(
         clock = now
 
     # A job's progress (ai/progress.py; no-ops otherwise): shares of the stages' times on 4 stems.
+    # The stems are prepared once (a stem that must be folded or resampled is a new stem file:
+    # closed below) for the advice and the processing alike.
     if report is None:
-        with progress.section(0.0, 0.35, "advice"):
-            report = suggest(
-                tracks, target=target, roles=roles, reference=reference, tempo_bpm=tempo_bpm, workers=workers
-            )
+        prepared = prepare_tracks(tracks, roles=roles)
+        try:
+            with progress.section(0.0, 0.35, "advice"):
+                report = suggest_prepared(
+                    prepared, target=target, reference=reference, tempo_bpm=tempo_bpm, workers=workers
+                )
+        except BaseException:
+            close_made(prepared)
+            raise
         lap("suggest")
+    else:
+        used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
+        used_roles.update(roles or {})
+        prepared = prepare_tracks(tracks, roles=used_roles)
     progress.report(0.35, "processing stems")
-    used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
-    used_roles.update(roles or {})
     # Arrays that are the caller's (not decoded for this render only) are never written.
     owned = {id(t.audio.samples) for t in tracks if isinstance(t.audio, DecodedAudio)} if not overwrite_input else set()
     names = [t.name for t in tracks]
-    plan = plan_moves(report.suggestions, track_names=names, apply=kinds, mastering=mastering is not None)
-    prepared = prepare_tracks(tracks, roles=used_roles)  # stem files it folds or resamples: closed below
+    try:
+        plan = plan_moves(report.suggestions, track_names=names, apply=kinds, mastering=mastering is not None)
+    except BaseException:
+        close_made(prepared)
+        raise
     # Stems in stem files (ai/audio/stem_file.py) are rendered a block at a time into new stem files
     # beside them (the same samples as the arrays' path); every file made here is deleted at the
     # end, the mix's when the caller closes the result (all of them on an error).

@@ -799,33 +799,48 @@ def suggest(
         InvalidParameter: a bad target, role or duplicate track name.
     """
     with contextlib.ExitStack() as stack:  # the stem files made on the way (the sum, resampled stems) go at the end
+        resolved = resolve_target(target)
+        if not tracks and master is None:
+            raise NoAudioFound(NO_AUDIO_MESSAGE)
+        prepared = None
+        if tracks:
+            progress.report(0.0, "preparing stems")
+            prepared = prepare_tracks(tracks, roles=roles)
+            stack.callback(close_made, prepared)
         return _suggest(
-            stack,
-            tracks,
-            target=target,
-            master=master,
-            reference=reference,
-            roles=roles,
-            tempo_bpm=tempo_bpm,
-            workers=workers,
+            stack, prepared, resolved, master=master, reference=reference, tempo_bpm=tempo_bpm, workers=workers
+        )
+
+
+def suggest_prepared(
+    prepared: list[PreparedTrack],
+    *,
+    target: str | float | None = "streaming",
+    reference: Audio | None = None,
+    tempo_bpm: float | None = None,
+    workers: int | None = None,
+) -> MixReport:
+    """:func:`suggest` on stems :func:`prepare_tracks` already brought onto one rate (their roles
+    chosen): the render prepares them once for its advice and its processing. The caller keeps
+    (and closes) ``prepared``."""
+    with contextlib.ExitStack() as stack:
+        resolved = resolve_target(target)
+        return _suggest(
+            stack, prepared, resolved, master=None, reference=reference, tempo_bpm=tempo_bpm, workers=workers
         )
 
 
 def _suggest(
     stack: contextlib.ExitStack,
-    tracks: list[TrackInput],
+    prepared: list[PreparedTrack] | None,
+    resolved: LoudnessTarget,
     *,
-    target: str | float | None,
     master: Audio | None,
     reference: Audio | None,
-    roles: dict[str, str] | None,
     tempo_bpm: float | None,
     workers: int | None,
 ) -> MixReport:
-    """:func:`suggest`; ``stack`` closes the files made on the way."""
-    resolved = resolve_target(target)
-    if not tracks and master is None:
-        raise NoAudioFound(NO_AUDIO_MESSAGE)
+    """:func:`suggest` on prepared stems (or none: a master alone); ``stack`` closes the files made on the way."""
     suggestions: list[Suggestion] = []
     notes: list[str] = []
     measurements: list[TrackMeasurement] = []
@@ -834,14 +849,11 @@ def _suggest(
     details: dict[str, dict[str, Any]] = {}
     subject_measure: TrackMeasurement | None = None
     subject_analysis: TrackAnalysis | None = None
-    mode = "stems" if tracks else "master"
+    mode = "stems" if prepared else "master"
     tempo_source = "given" if tempo_bpm is not None else None
 
     # A job's progress (ai/progress.py; no-ops otherwise): the stems are most of the work.
-    if tracks:
-        progress.report(0.0, "preparing stems")
-        prepared = prepare_tracks(tracks, roles=roles)
-        stack.callback(close_made, prepared)
+    if prepared:
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
         # The sum of one stem at unity is that stem: its samples are shared, not copied.
@@ -917,7 +929,7 @@ def _suggest(
         del mix_track
 
     if master is not None:
-        progress.report(0.9 if tracks else 0.0, "measuring the master")
+        progress.report(0.9 if prepared else 0.0, "measuring the master")
         master_analysis = _measure_single(stack, master, "master")
         mm = master_analysis.measurement
         subject_measure = mm

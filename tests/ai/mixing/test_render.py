@@ -283,3 +283,22 @@ def test_apply_stereo_flips_and_narrows() -> None:
     mid, side = (wide[0] + wide[1]) / 2, (wide[0] - wide[1]) / 2
     assert np.allclose(mid, x[0] / 2, atol=1e-6)
     assert np.allclose(side, x[0] / 2 * 10 ** (-6 / 20), atol=1e-6)
+
+
+def test_stems_are_prepared_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stem at another rate is resampled (a stem file of its own when it came in one): the
+    # render's advice and its processing share one preparation instead of doing it twice.
+    import ai.mixing.measure as measure
+
+    calls: list[str] = []
+    prepare_array = measure._prepare_array
+
+    def counted(name: str, *args: object, **kwargs: object) -> object:
+        calls.append(name)
+        return prepare_array(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    song = balanced()
+    tracks = [track(n, s) for n, s in song.items()]
+    monkeypatch.setattr(measure, "_prepare_array", counted)
+    render_mix_report(tracks=tracks, remeasure=False)
+    assert sorted(calls) == sorted(song)
