@@ -19,6 +19,8 @@ Split (nothing held out is ever trained on):
 
 Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # render, train, write model
        .venv/bin/python -m training.drum_transcription --stage render|train  # one step
+       .venv/bin/python -m training.drum_transcription --stage thresholds --threshold-data ...
+                                                     # a trained model's thresholds chosen again
 The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
 Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
 (audio/*.flac, truth.json) and models/drum_transcription.npz.
@@ -45,9 +47,14 @@ from ai.transcription.drums import (
     CLASS_NAMES,
     FRAME_RATE,
     GM_TO_CLASS,
+    HIHAT_CLOSED,
+    HIHAT_OPEN,
+    MIN_GAP_S,
     N_MELS,
     SR,
     DrumNet,
+    hihat_peaks,
+    load,
     mel_frames,
     network_input,
     pick_peaks,
@@ -533,8 +540,35 @@ def _f1(m: int, r: int, e: int) -> float:
     return 2.0 * m / (r + e) if r + e else 1.0
 
 
+def one_per_gap(times: np.ndarray, gap: float = MIN_GAP_S) -> np.ndarray:
+    """Sorted ``times`` with those closer than ``gap`` to the previous kept one dropped (a closed and an
+    open hat labelled at one instant are one hi-hat hit, as bench/drum_transcription.py counts them)."""
+    kept: list[float] = []
+    for t in np.sort(times):
+        if not kept or t - kept[-1] >= gap:
+            kept.append(float(t))
+    return np.asarray(kept)
+
+
+def choose_hihat_threshold(net_act: list[np.ndarray], val: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The closed + open activation's threshold (:func:`hihat_peaks`) with the best onset F1 (50 ms) of
+    the hi-hat as one class on the validation clips."""
+    best, chosen = -1.0, 1.0
+    for threshold in np.arange(0.3, 1.5, 0.05):
+        total = np.zeros(3, dtype=np.int64)
+        for act, (_, y) in zip(net_act, val, strict=True):
+            onsets = np.flatnonzero((y[:, HIHAT_CLOSED] == 1.0) | (y[:, HIHAT_OPEN] == 1.0))
+            closed, opened, _ = hihat_peaks(act, float(threshold))
+            total += onset_f1(one_per_gap(onsets / FRAME_RATE), np.sort(np.concatenate([closed, opened])) / FRAME_RATE)
+        if _f1(*total) > best:
+            best, chosen = _f1(*total), round(float(threshold), 2)
+    print(f"  hi-hat (closed + open) threshold {chosen:.2f}  validation F1 {best:.3f}")
+    return chosen
+
+
 def choose_thresholds(net_act: list[np.ndarray], val: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Per class, the peak threshold with the best onset F1 (50 ms) on the validation clips."""
+    """Per class, the peak threshold with the best onset F1 (50 ms) on the validation clips (the hat
+    classes' on their own: what a file without the joint hi-hat threshold uses)."""
     out = np.full(len(CLASS_NAMES), 0.5, dtype=np.float32)
     for c, name in enumerate(CLASS_NAMES):
         best = -1.0
@@ -595,20 +629,33 @@ def train(args: argparse.Namespace) -> None:
     print(f"numpy vs Keras max difference {diff:.2e}")
     if diff > 1e-3:
         raise SystemExit("the numpy network does not reproduce Keras' output")
+    write_with_thresholds(net, val, args)
+
+
+def write_with_thresholds(net: DrumNet, val: list[tuple[np.ndarray, np.ndarray]], args: argparse.Namespace) -> None:
+    """Choose ``net``'s peak thresholds on ``val`` and --threshold-data's clips and write it to --out."""
     # --threshold-data: sessions through kits never trained on (training/drum_kit_split.py), where the
-    # activations may peak lower than on the training sounds
+    # activations peak lower than on the training sounds
     tuning = val + [item for path in args.threshold_data for item in _load_split(path, "val")]
     print(f"thresholds on {len(tuning)} validation clips")
-    thresholds = choose_thresholds([net.activations(x) for x, _ in tuning], tuning)
-    net = DrumNet(net.front, net.blocks, net.head, thresholds)
+    activations = [net.activations(x) for x, _ in tuning]
+    thresholds = choose_thresholds(activations, tuning)
+    hihat = choose_hihat_threshold(activations, tuning) if args.joint_hihat else None
+    net = DrumNet(net.front, net.blocks, net.head, thresholds, hihat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, net)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
 
 
+def rethreshold(args: argparse.Namespace) -> None:
+    """--stage thresholds: a trained model's (--model) thresholds chosen again, its weights unchanged."""
+    val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
+    write_with_thresholds(load(args.model), val, args)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stage", choices=("all", "render", "train"), default="all")
+    parser.add_argument("--stage", choices=("all", "render", "train", "thresholds"), default="all")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--train-sessions", type=int, default=60)
@@ -617,6 +664,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--splits", default="train,val,test", help="which renders to (re)build")
     parser.add_argument("--clips", type=int, default=12, help="clips per session")
     parser.add_argument("--out", type=Path, default=MODEL, help="where the weights go")
+    parser.add_argument("--model", type=Path, default=MODEL, help="--stage thresholds: the trained model to read")
     parser.add_argument(
         "--data", type=Path, nargs="+", default=[OUT], help="render folders (render: the first; train: all)"
     )
@@ -626,6 +674,11 @@ def main(argv: list[str] | None = None) -> None:
         nargs="*",
         default=[],
         help="folders whose val.npz only chooses the peak thresholds (not trained on, not early stopping)",
+    )
+    parser.add_argument(
+        "--joint-hihat",
+        action="store_true",
+        help="also choose a closed + open hi-hat threshold (ai.transcription.drums.hihat_peaks; not in the shipped model)",
     )
     parser.add_argument("--no-timbre", action="store_true", help="no band shift / EQ of training crops")
     parser.add_argument("--timbre-p", type=float, default=P_TIMBRE, help="chance of each timbre change")
@@ -653,6 +706,8 @@ def main(argv: list[str] | None = None) -> None:
         render_all(args)
     if args.stage in ("all", "train"):
         train(args)
+    if args.stage == "thresholds":
+        rethreshold(args)
 
 
 if __name__ == "__main__":

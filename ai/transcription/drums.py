@@ -15,7 +15,8 @@ Architecture (the training module builds the same graph in Keras):
     dense -> one sigmoid per class                   (an onset of that class at this frame)
 
 Onsets are the activation's local maxima above a per-class threshold (chosen on a validation split
-of the training renders and stored with the weights); velocity comes from the level of the attack.
+of the training renders and stored with the weights); a model file with a hi-hat threshold picks the
+hi-hat as one instrument instead (:func:`hihat_peaks`). Velocity comes from the level of the attack.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ CLASSES: tuple[tuple[str, int], ...] = (
 )
 """Output classes in the network's order: (name, the GM drum note a hit of that class is written as)."""
 CLASS_NAMES = tuple(name for name, _ in CLASSES)
+HIHAT_CLOSED = CLASS_NAMES.index("hihat_closed")
+HIHAT_OPEN = CLASS_NAMES.index("hihat_open")
 GM_TO_CLASS: dict[int, str] = {
     35: "kick",
     36: "kick",
@@ -163,6 +166,9 @@ class DrumNet:
     """(kernel [C, n_classes], bias [n_classes]) in CLASSES order."""
     thresholds: np.ndarray
     """Peak-picking threshold per class [shape=(n_classes,)]."""
+    hihat_threshold: float | None = None
+    """Threshold of the closed + open hat activation (:func:`hihat_peaks`); the two hat classes' own
+    thresholds then go unused. None (files written before it): each hat class on its own threshold."""
 
     def activations(self, x: np.ndarray) -> np.ndarray:
         """x [T, N_MELS] from :func:`network_input` -> onset probabilities [T, n_classes]."""
@@ -175,6 +181,8 @@ class DrumNet:
             "classes": np.asarray(CLASS_NAMES),
             "thresholds": np.asarray(self.thresholds, dtype=np.float32),
         }
+        if self.hihat_threshold is not None:
+            arrays["hihat_threshold"] = np.asarray(self.hihat_threshold, dtype=np.float32)
         arrays.update(tcn_arrays(self.front, self.blocks, self.head))
         return arrays
 
@@ -192,7 +200,12 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> DrumNet:
     thresholds = np.asarray(arrays["thresholds"], dtype=np.float32)
     if thresholds.shape != (len(CLASSES),):
         raise ValueError("the output layer does not match the classes")
-    return DrumNet(front, blocks, head, thresholds)
+    hihat_threshold = None
+    if "hihat_threshold" in arrays:
+        hihat_threshold = float(np.asarray(arrays["hihat_threshold"]))
+        if not 0.0 < hihat_threshold < 2.0:  # a sum of two probabilities
+            raise ValueError("the hi-hat threshold is not in (0, 2)")
+    return DrumNet(front, blocks, head, thresholds, hihat_threshold)
 
 
 def save(path: Path, net: DrumNet) -> None:
@@ -254,6 +267,34 @@ def pick_peaks(activation: np.ndarray, threshold: float, *, min_gap: int | None 
         if all(abs(int(idx) - k) >= gap for k in kept):
             kept.append(int(idx))
     return np.asarray(sorted(kept), dtype=np.int64)
+
+
+def hihat_peaks(activation: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hi-hat's onsets as one instrument, from the network's activations [shape=(T, n_classes)]:
+    peaks of the closed + open hat activation above ``threshold`` (at most one per MIN_GAP_S), each the
+    open hat where its activation is the larger there, else the closed one.
+
+    On kits it has not heard the network often splits a hat hit between the two classes (0.4 and 0.4)
+    and neither class alone reaches a threshold; a hi-hat also sounds closed or open, never both at
+    once. Returns (closed frames, open frames, the summed activation [shape=(T,)])."""
+    closed, opened = activation[:, HIHAT_CLOSED], activation[:, HIHAT_OPEN]
+    summed = closed + opened
+    frames = pick_peaks(summed, threshold)
+    is_open = opened[frames] > closed[frames]
+    return frames[~is_open], frames[is_open], summed
+
+
+def class_onsets(activation: np.ndarray, net: DrumNet) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(class index, onset frames, the activation they peak in) per class, from the network's
+    activations [shape=(T, n_classes)] with ``net``'s thresholds."""
+    out: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for c in range(len(CLASSES)):
+        if net.hihat_threshold is None or c not in (HIHAT_CLOSED, HIHAT_OPEN):
+            out.append((c, pick_peaks(activation[:, c], float(net.thresholds[c])), activation[:, c]))
+    if net.hihat_threshold is not None:
+        closed, opened, summed = hihat_peaks(activation, net.hihat_threshold)
+        out += [(HIHAT_CLOSED, closed, summed), (HIHAT_OPEN, opened, summed)]
+    return out
 
 
 def _refine(activation: np.ndarray, frame: int) -> float:
@@ -336,11 +377,10 @@ def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumH
         return []
     act = model.activations(features.network_input)
     hits: list[DrumHit] = []
-    for c, (_, pitch) in enumerate(CLASSES):
-        frames = pick_peaks(act[:, c], float(model.thresholds[c]))
+    for c, frames, curve in class_onsets(act, model):
         velocities = _velocities(features.energy_db, frames)
         for frame, velocity in zip(frames, velocities, strict=True):
-            time = max(0.0, _refine(act[:, c], int(frame)) / FRAME_RATE)
-            hits.append(DrumHit(time=round(time, 4), pitch=pitch, velocity=int(velocity)))
+            time = max(0.0, _refine(curve, int(frame)) / FRAME_RATE)
+            hits.append(DrumHit(time=round(time, 4), pitch=CLASSES[c][1], velocity=int(velocity)))
     hits.sort(key=lambda h: (h.time, h.pitch))
     return hits

@@ -17,10 +17,14 @@ from ai.transcription import drums
 from ai.transcription.drums import (
     CLASSES,
     FRAME_RATE,
+    HIHAT_CLOSED,
+    HIHAT_OPEN,
     N_MELS,
     SHIPPED_MODEL,
     DrumHit,
     DrumNet,
+    class_onsets,
+    hihat_peaks,
     load,
     mel_frames,
     network_input,
@@ -157,3 +161,51 @@ def test_features_then_hits_equal_drum_hits_and_the_input_in_place_equals_a_copy
     mel = mel_frames(y)
     assert np.array_equal(network_input(mel.copy(), in_place=True), network_input(mel))
     assert hits_of(drum_features(y)) == drum_hits(y)
+
+
+def _activation_with_hats(frames: int = 120) -> np.ndarray:
+    """Activations [frames, n_classes]: a hat hit split between closed (0.45) and open (0.40) at frame
+    20, an open hat at 50, and both hat classes sure at once at 80."""
+    act = np.zeros((frames, len(CLASSES)), dtype=np.float32)
+    act[[19, 20, 21], HIHAT_CLOSED] = [0.2, 0.45, 0.2]
+    act[[19, 20, 21], HIHAT_OPEN] = [0.1, 0.40, 0.1]
+    act[[49, 50, 51], HIHAT_OPEN] = [0.3, 0.7, 0.3]
+    act[50, HIHAT_CLOSED] = 0.2
+    act[80, [HIHAT_CLOSED, HIHAT_OPEN]] = [0.9, 0.9]
+    return act
+
+
+def test_hihat_peaks_take_closed_and_open_as_one_instrument() -> None:
+    closed, opened, summed = hihat_peaks(_activation_with_hats(), 0.8)
+    assert closed.tolist() == [20, 80]  # the split hit, and one hit (not two) where both are sure
+    assert opened.tolist() == [50]  # the larger of the two names the hit
+    assert summed[20] == pytest.approx(0.85)
+    assert hihat_peaks(_activation_with_hats(), 0.9)[0].tolist() == [80]
+
+
+def test_class_onsets_pick_the_hats_jointly_only_with_a_hihat_threshold() -> None:
+    shipped = shipped_drum_net()
+    act = _activation_with_hats()
+    thresholds = np.full(len(CLASSES), 0.85, dtype=np.float32)
+    separate = DrumNet(shipped.front, shipped.blocks, shipped.head, thresholds)
+    joint = DrumNet(shipped.front, shipped.blocks, shipped.head, thresholds, hihat_threshold=0.8)
+
+    def as_pitches(net: DrumNet) -> dict[int, list[int]]:
+        return {CLASSES[c][1]: frames.tolist() for c, frames, _ in class_onsets(act, net) if frames.size}
+
+    assert as_pitches(separate) == {42: [80], 46: [80]}  # the split hit and the 0.7 open hat are lost
+    assert as_pitches(joint) == {42: [20, 80], 46: [50]}
+
+
+def test_the_hihat_threshold_goes_through_the_file(tmp_path: Path) -> None:
+    shipped = load(SHIPPED_MODEL)
+    path = tmp_path / "joint.npz"
+    drums.save(path, DrumNet(shipped.front, shipped.blocks, shipped.head, shipped.thresholds, 0.8))
+    assert load(path).hihat_threshold == pytest.approx(0.8)
+    drums.save(path, shipped)
+    assert load(path).hihat_threshold is None  # a file without one picks each hat class on its own
+    arrays = dict(np.load(path))
+    arrays["hihat_threshold"] = np.asarray(2.5)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError):
+        load(path)
