@@ -5,27 +5,44 @@ Songs: MMA band arrangements, each written twice: at a steady tempo, and driftin
 bar by bar along a ramp from the song's tempo to ``1 + drift`` times it, as a band that rushes).
 The "recording" is the MIDI without its drums and bass, rendered with FluidSynth; the annotations
 are exact, read from the MIDI: its beat times (pretty_midi, through the tempo changes) and the
-chart's chord per bar. Two disjoint sets:
+chart's chord per bar. Four sets, the first three disjoint:
 
 - dev: the grooves, keys and progressions of bench/mixing_songs.py through FluidR3 GM (seed 5):
   the songs the accompaniment's settings were chosen on;
 - held-out: 12 other 4/4 grooves (drawn once, ``random.Random(2026).sample``, from the 68 4/4
   grooves of MMA's standard library outside the dev list), other progressions, through TimGM6mb
-  (seed 17): never looked at while tuning, scored to see how far the dev figures carry.
+  (seed 17): never looked at while tuning, scored to see how far the dev figures carry;
+- tune: 12 soft-attack 4/4 grooves in neither list, picked by name (ballads, slow swing and jazz, a
+  hymn, a beguine: pads, strings and brushed chords whose attacks rise slowly), other progressions,
+  through MuseScore General Lite (no other set's soundfont; seed 23): the songs the refinement's
+  handling of soft attacks was chosen on, so the held-out set stays unlooked at;
+- tune-strings: the tune songs with every part played by GM String Ensemble 1 (48): only slow
+  attacks (MuseScore's strings reach half their level ~100 ms after the note-on), the case a
+  band groove rarely is on its own. Tuning data too.
 
 Printed per song and variant: the share of annotated beats with a generated drum or bass onset
 within 20 ms, the share of bars whose lowest bass note on the downbeat (within 20 ms) is the
 chord's root, and in brackets the share of annotated beats the analysis itself found (one of its
-beats within 70 ms: a song low there had no pulse for the accompaniment to follow); then the
+beats within 70 ms: a song low there had no pulse for the accompaniment to follow); with
+``--offsets`` also the median signed offset (ms, + late) from the true beats of the analysis's beats
+and of the accompaniment's grid (the beats its notes are placed on), each over the true beats it has
+a beat within 70 ms of, and their spread (the median absolute deviation around that offset); then the
 time for a 3-minute recording (an MMA song of 180 s through FluidR3): analysis + accompaniment of
 drums, bass and pad, without and with the FLAC preview.
 
-Usage: bench/accompaniment.py [--sets dev,held-out] [--songs 12] [--bars 16] [--drift 0.12] [--no-speed]
+Renders are cached under ``--cache`` (default bench/out/accompaniment_renders; a render depends only on
+the groove, tempi, chords, soundfont and program, all in the file name's hash), so a second run
+re-scores without MMA and FluidSynth.
+
+Usage: bench/accompaniment.py [--sets dev,held-out,tune,tune-strings] [--songs 12] [--bars 16] [--drift 0.12]
+       [--offsets] [--cache DIR] [--no-speed]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import random
 import resource
@@ -67,6 +84,16 @@ HELD_OUT_PROGRESSIONS = [
     [(0, "m7"), (5, "m7"), (10, "7"), (3, "M7")],
     [(0, ""), (2, "m7"), (5, "M7"), (7, "")],
 ]
+TUNE_GROOVES = [
+    "Ballad", "PianoBallad", "GuitarBallad", "SlowJazz", "MellowJazz", "EasySwing", "NiteJazz", "SlowBolero",
+    "SlowSpiritual", "Hymn", "Beguine", "Evansish",
+]  # fmt: skip
+TUNE_PROGRESSIONS = [
+    [(0, "M7"), (9, "m7"), (2, "m7"), (7, "7")],
+    [(0, ""), (5, ""), (7, ""), (5, "")],
+    [(0, "m"), (3, ""), (10, ""), (7, "")],
+    [(0, ""), (4, "m"), (9, "m"), (5, "")],
+]
 
 
 @dataclass(frozen=True)
@@ -75,12 +102,30 @@ class SongSet:
     progressions: list[list[tuple[int, str]]]
     soundfont: str
     seed: int
+    program: int | None = None
+    """Every part of the recording played by this GM program (the arrangement's own voices when None)."""
 
 
 SETS = {
     "dev": SongSet(GROOVES, PROGRESSIONS, SOUNDFONT, 5),
     "held-out": SongSet(HELD_OUT_GROOVES, HELD_OUT_PROGRESSIONS, "/usr/share/sounds/sf2/TimGM6mb.sf2", 17),
+    "tune": SongSet(TUNE_GROOVES, TUNE_PROGRESSIONS, "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3", 23),
+    "tune-strings": SongSet(
+        TUNE_GROOVES, TUNE_PROGRESSIONS, "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3", 23, program=48
+    ),
 }
+CACHE = REPO / "bench" / "out" / "accompaniment_renders"
+
+
+@dataclass(frozen=True)
+class Scores:
+    hit: float
+    roots: float
+    tracked: float
+    analysis_offset: float  # ms, median signed offset of the analysis's beats from the true ones
+    analysis_spread: float  # ms, median absolute deviation around it
+    grid_offset: float  # ms, the same for the accompaniment's grid
+    grid_spread: float
 
 
 def mma_song(groove: str, tempi: list[float], chords: list[str], out: Path, seed: int = 1) -> pretty_midi.PrettyMIDI:
@@ -97,9 +142,14 @@ def mma_song(groove: str, tempi: list[float], chords: list[str], out: Path, seed
     return pretty_midi.PrettyMIDI(str(out))
 
 
-def recording(pm: pretty_midi.PrettyMIDI, folder: Path, soundfont: str = SOUNDFONT) -> np.ndarray:
-    """The arrangement without drums and bass (GM programs 32-39), rendered mono at SR through ``soundfont``."""
+def recording(
+    pm: pretty_midi.PrettyMIDI, folder: Path, soundfont: str = SOUNDFONT, program: int | None = None
+) -> np.ndarray:
+    """The arrangement without drums and bass (GM programs 32-39), rendered mono at SR through ``soundfont``,
+    every part played by ``program`` when one is given."""
     pm.instruments = [i for i in pm.instruments if not i.is_drum and not 32 <= i.program <= 39]
+    for instrument in pm.instruments:
+        instrument.program = instrument.program if program is None else program
     mid, wav = folder / "recording.mid", folder / "recording.wav"
     pm.write(str(mid))
     subprocess.run(
@@ -111,11 +161,10 @@ def recording(pm: pretty_midi.PrettyMIDI, folder: Path, soundfont: str = SOUNDFO
     return np.ascontiguousarray(y.mean(axis=1))
 
 
-def score(
-    y: np.ndarray, beats: np.ndarray, chords: list[str], registry: GeneratorRegistry, seed: int
-) -> tuple[float, float, float]:
-    """(beats with a drum or bass onset within 20 ms, bars with the chord's root in the bass, beats the
-    analysis itself found within 70 ms: where this is low the accompaniment had no pulse to follow)."""
+def score(y: np.ndarray, beats: np.ndarray, chords: list[str], registry: GeneratorRegistry, seed: int) -> Scores:
+    """Beats with a drum or bass onset within 20 ms, bars with the chord's root in the bass, beats the
+    analysis itself found within 70 ms (where this is low the accompaniment had no pulse to follow), and
+    the signed offsets of the analysis's beats and of the accompaniment's grid."""
     audio = DecodedAudio(y[np.newaxis], SR)
     analysis = analyze(audio)
     found = np.asarray(analysis.beat_times)
@@ -128,7 +177,23 @@ def score(
     for k, chord in enumerate(chords):
         first = [n for n in bass if abs(n.start - beats[4 * k]) <= TOLERANCE_S]
         right += bool(first) and min(first, key=lambda n: n.pitch).pitch % 12 == parse_chord(chord).bass_pitch_class
-    return hit, right / len(chords), tracked
+    a_offset, a_spread = signed_offset(found, beats)
+    g_offset, g_spread = signed_offset(result.grid.times, beats)
+    return Scores(hit, right / len(chords), tracked, a_offset, a_spread, g_offset, g_spread)
+
+
+def signed_offset(times: np.ndarray, beats: np.ndarray) -> tuple[float, float]:
+    """(median, median absolute deviation) in ms of the signed offsets (+ late) of the nearest of ``times``
+    to each true beat, over the beats with one within TRACKED_S; NaN where none has."""
+    times = np.asarray(times, dtype=np.float64)
+    if len(times) == 0:
+        return float("nan"), float("nan")
+    diffs = np.array([times[np.argmin(np.abs(times - b))] - b for b in beats])
+    diffs = diffs[np.abs(diffs) <= TRACKED_S] * 1000.0
+    if len(diffs) == 0:
+        return float("nan"), float("nan")
+    median = float(np.median(diffs))
+    return median, float(np.median(np.abs(diffs - median)))
 
 
 def chart(rng: random.Random, bars: int, progressions: list[list[tuple[int, str]]] = PROGRESSIONS) -> list[str]:
@@ -137,43 +202,70 @@ def chart(rng: random.Random, bars: int, progressions: list[list[tuple[int, str]
     return [NAMES[(tonic + step) % 12] + quality for step, quality in progression] * (bars // 4)
 
 
+def cached_render(
+    groove: str, tempi: list[float], chords: list[str], songs: SongSet, folder: Path, cache: Path | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the recording, its first len(chords) bars' true beat times): from ``cache`` when rendered before."""
+    key = json.dumps([groove, [round(t, 4) for t in tempi], chords, songs.soundfont, songs.program, SR])
+    path = cache / f"{groove}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz" if cache else None
+    if path is not None and path.exists():
+        with np.load(path) as saved:
+            return saved["y"], saved["beats"]
+    pm = mma_song(groove, tempi, chords, folder / "song.mid")
+    beats = pm.get_beats()[: 4 * len(chords)]
+    y = recording(pm, folder, songs.soundfont, songs.program)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, y=y, beats=beats)
+    return y, beats
+
+
 def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: GeneratorRegistry, folder: Path) -> None:
     """Print one set's per-song figures and its means."""
     rng = random.Random(songs.seed)
-    rows: dict[str, list[tuple[float, float, float]]] = {"steady": [], "drifting": []}
+    rows: dict[str, list[Scores]] = {"steady": [], "drifting": []}
+    cache = None if args.cache == "" else Path(args.cache)
     print(f"{name} set ({Path(songs.soundfont).stem})")
-    print(f"{'groove':14} {'bpm':>4}  steady beats/roots (tracked)   drifting beats/roots (tracked)")
+    header = "steady beats/roots (tracked)   drifting beats/roots (tracked)"
+    if args.offsets:
+        header += "   offsets ms (spread): steady analysis, grid; drifting analysis, grid"
+    print(f"{'groove':14} {'bpm':>4}  {header}")
     for i in range(args.songs):
         groove, bpm = songs.grooves[(songs.seed + i) % len(songs.grooves)], rng.randint(80, 150)
         chords = chart(rng, args.bars, songs.progressions)
-        scores = []
         for variant, end in (("steady", 1.0), ("drifting", 1.0 + args.drift)):
             tempi = list(np.linspace(bpm, bpm * end, args.bars))
-            pm = mma_song(groove, tempi, chords, folder / f"{variant}.mid")
-            beats = pm.get_beats()[: 4 * args.bars]
-            y = recording(pm, folder, songs.soundfont)
-            scores.append(score(y, beats, chords, registry, seed=i))
-            rows[variant].append(scores[-1])
-        (s_hit, s_root, s_found), (d_hit, d_root, d_found) = scores
-        print(
-            f"{groove:14} {bpm:4d}  {s_hit:6.3f} {s_root:6.3f} ({s_found:5.3f})    "
-            f"{d_hit:6.3f} {d_root:6.3f} ({d_found:5.3f})"
+            y, beats = cached_render(groove, tempi, chords, songs, folder, cache)
+            rows[variant].append(score(y, beats, chords, registry, seed=i))
+        s, d = rows["steady"][-1], rows["drifting"][-1]
+        line = (
+            f"{groove:14} {bpm:4d}  {s.hit:6.3f} {s.roots:6.3f} ({s.tracked:5.3f})    "
+            f"{d.hit:6.3f} {d.roots:6.3f} ({d.tracked:5.3f})"
         )
+        if args.offsets:
+            line += "   " + "  ".join(
+                f"{v.analysis_offset:+5.1f} ({v.analysis_spread:4.1f}) {v.grid_offset:+5.1f} ({v.grid_spread:4.1f})"
+                for v in (s, d)
+            )
+        print(line)
     for variant, values in rows.items():
-        arr = np.array(values)
+        hits = np.array([v.hit for v in values])
         print(
-            f"{name:8} {variant:9} beats with a drum/bass onset within 20 ms: {arr[:, 0].mean():.3f} "
-            f"(worst song {arr[:, 0].min():.3f}); bars with the chord's root in the bass: {arr[:, 1].mean():.3f}; "
-            f"beats the analysis found within 70 ms: {arr[:, 2].mean():.3f}"
+            f"{name:8} {variant:9} beats with a drum/bass onset within 20 ms: {hits.mean():.3f} "
+            f"(worst song {hits.min():.3f}); bars with the chord's root in the bass: "
+            f"{np.mean([v.roots for v in values]):.3f}; "
+            f"beats the analysis found within 70 ms: {np.mean([v.tracked for v in values]):.3f}"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default="dev,held-out", help="comma-separated: dev, held-out")
+    parser.add_argument("--sets", default="dev,held-out", help="comma-separated: dev, held-out, tune, tune-strings")
     parser.add_argument("--songs", type=int, default=12)
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--drift", type=float, default=0.12, help="tempo ramp of the drifting variant (0.12: +12%%)")
+    parser.add_argument("--offsets", action="store_true", help="print each song's signed beat offsets too")
+    parser.add_argument("--cache", default=str(CACHE), help="folder of cached renders ('': render every time)")
     parser.add_argument("--no-speed", action="store_true", help="skip the 3-minute timing")
     args = parser.parse_args()
     registry = GeneratorRegistry()

@@ -6,7 +6,8 @@ nominal tempo; every note is then moved onto the recording's real beat grid: a n
 position ``b`` (beats from the first downbeat) sounds at the time interpolated between the
 recording's beat times, so a recording that drifts is followed. Corrections come first: the
 analysis's beats (on a 23 ms frame grid) move onto prominent onsets at a 2.9 ms hop, follow a
-robust local fit of the tempo curve, and get back a first beat the tracker skipped
+robust local fit of the tempo curve, get back a first beat the tracker skipped, and move onto the
+foot of the attacks where every attack is soft
 (:mod:`ai.generation.beat_following`); the bar phase is checked against the harmony
 (:func:`bar_phase`: bars hold chords); each bar's root is the one its chroma holds over the whole bar
 (:mod:`ai.generation.bar_harmony`). The answer is one multi-track
@@ -37,7 +38,14 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import integrated_loudness
 from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
-from ai.generation.beat_following import REFINE_SR, fit_beats, missed_first_beats, onset_envelope, refine_beats
+from ai.generation.beat_following import (
+    REFINE_SR,
+    fit_beats,
+    follow_soft_attacks,
+    missed_first_beats,
+    onset_cues,
+    refine_beats,
+)
 from ai.generation.preview import render_midi
 from ai.heap import release_free_memory
 from ai.music_theory import Chord, Key, parse_chord, parse_key
@@ -481,19 +489,23 @@ def _check_pulse(analysis: AnalysisResult) -> None:
 
 @dataclass(frozen=True)
 class RecordingCues:
-    """What the accompaniment reads from the recording's signal besides the analysis: the onset envelope
-    (beat refinement) and the constant-Q chroma (bar roots, bar phase). Both are small (2.5 MB and 1 MB for
-    30 minutes), so the 22,050 Hz signal (159 MB) can go before the analysis's later stages run."""
+    """What the accompaniment reads from the recording's signal besides the analysis: the onset envelope and
+    band levels (beat refinement) and the constant-Q chroma (bar roots, bar phase). All are small (2.5 MB,
+    10 MB and 1 MB for 30 minutes), so the 22,050 Hz signal (159 MB) can go before the analysis's later
+    stages run."""
 
     onsets: np.ndarray
     """:func:`~ai.generation.beat_following.onset_envelope` of the mono mix at REFINE_SR."""
+    bands: np.ndarray
+    """:func:`~ai.generation.beat_following.onset_cues`'s band levels of the same mix (soft attacks)."""
     chroma: np.ndarray
     """:func:`~ai.generation.bar_harmony.chroma_at` of the same mix at the recording's tuning."""
 
 
 def recording_cues(mono: np.ndarray, tuning_cents: float) -> RecordingCues:
     """:class:`RecordingCues` of the recording's mono mix at REFINE_SR [shape=(n,)]."""
-    return RecordingCues(onset_envelope(mono), chroma_at(chroma_signal(mono, REFINE_SR), tuning_cents=tuning_cents))
+    onsets, bands = onset_cues(mono)
+    return RecordingCues(onsets, bands, chroma_at(chroma_signal(mono, REFINE_SR), tuning_cents=tuning_cents))
 
 
 def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> RecordingCues:
@@ -502,12 +514,12 @@ def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> Recordin
     transform's working arrays never sit beside it. For ``analyze_summary(..., last_look=...)`` with the STFT pass's tuning as the analysis
     reports it (``reported_tuning``), which ``accompany_signal`` uses."""
     mono = summary.y
-    onsets = onset_envelope(mono)
+    onsets, bands = onset_cues(mono)
     summary.release_signal()  # ``mono`` is now the signal's only holder: its buffer becomes the half-rate copy
     half_rate = chroma_signal_in_place(mono, REFINE_SR)
     del mono
     release_free_memory()  # what the STFT pass's threads freed, before the constant-Q transform (ai/heap.py)
-    return RecordingCues(onsets, chroma_at(half_rate, tuning_cents=tuning_cents))
+    return RecordingCues(onsets, bands, chroma_at(half_rate, tuning_cents=tuning_cents))
 
 
 def accompany_signal(
@@ -538,6 +550,7 @@ def accompany_cues(
     _check_pulse(analysis)
     env = cues.onsets
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
+    beats = follow_soft_attacks(env, cues.bands, beats)
     per_bar = meter_of(analysis.time_signature)[2]
     first = int(np.argmin(np.abs(beats - analysis.downbeat_times[0]))) if analysis.downbeat_times else 0
     chroma = cues.chroma

@@ -1,0 +1,143 @@
+"""Beats on recordings whose every attack is soft (strings, pads): followed on the attacks, not where a tracker hears them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai.analysis.pipeline import AnalysisResult
+from ai.generation.accompaniment import AccompanimentOptions, accompany_cues, recording_cues
+from ai.generation.base import GeneratorRegistry
+from ai.generation.beat_following import (
+    FRAME_S,
+    REFINE_SR,
+    attack_offset,
+    fit_beats,
+    follow_soft_attacks,
+    missed_first_beats,
+    onset_cues,
+    refine_beats,
+)
+from ai.generation.theory import TheoryGenerator
+
+TRUTH = 0.3 + np.arange(48) * 0.5  # 120 bpm
+CHORDS = [(220.0, 277.18, 329.63), (196.0, 246.94, 293.66), (174.61, 220.0, 261.63), (164.81, 207.65, 246.94)]
+LATE = 0.045
+"""Where a tracker puts its beats on such a recording: 35-60 ms after the notes begin (bench/accompaniment.py,
+tune-strings set)."""
+
+
+def bowed_chords(beats: np.ndarray, seconds: float, *, attack: float = 0.08, release: float = 0.15) -> np.ndarray:
+    """A new chord on every beat, each note rising linearly over ``attack`` seconds (a bowed string), the
+    previous chord fading over ``release`` under it: no prominent onset anywhere."""
+    rng = np.random.default_rng(0)
+    y = np.zeros(int(seconds * REFINE_SR))
+    for k, beat in enumerate(beats):
+        length = beats[k + 1] - beat if k + 1 < len(beats) else 0.5
+        t = np.arange(int((length + 4 * release) * REFINE_SR)) / REFINE_SR
+        gain = np.minimum(t / attack, 1.0) * np.where(t > length, np.exp(-(t - length) / release), 1.0)
+        start = int(beat * REFINE_SR)
+        for f in CHORDS[k % len(CHORDS)]:
+            for harmonic in range(1, 6):
+                tone = gain * np.sin(2 * np.pi * f * harmonic * t + rng.uniform(0, 2 * np.pi)) / harmonic
+                part = tone[: len(y) - start]
+                y[start : start + len(part)] += part
+    y += 0.002 * rng.standard_normal(len(y))
+    return (0.1 * y).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def strings() -> np.ndarray:
+    return bowed_chords(TRUTH, 25.0)
+
+
+def tracked(late: float) -> np.ndarray:
+    return TRUTH + late + np.random.default_rng(1).normal(0.0, 0.006, len(TRUTH))
+
+
+def followed(y: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the beats refined, fitted and completed as before, the same followed onto soft attacks too)."""
+    env, bands = onset_cues(y)
+    before = missed_first_beats(env, fit_beats(refine_beats(env, beats)))
+    return before, follow_soft_attacks(env, bands, before)
+
+
+def within(beats: np.ndarray, tolerance: float = 0.020) -> float:
+    """Share of the true beats with a beat within ``tolerance``."""
+    return float(np.mean([np.min(np.abs(beats - t)) <= tolerance for t in TRUTH]))
+
+
+def test_late_beats_on_slow_attacks_move_onto_the_attacks(strings: np.ndarray) -> None:
+    before, after = followed(strings, tracked(LATE))
+    assert within(before) == 0.0  # the onset refinement finds nothing to move them onto
+    assert within(after) >= 0.95
+    assert len(after) == len(TRUTH)
+
+
+def test_beats_already_on_slow_attacks_stay(strings: np.ndarray) -> None:
+    before, after = followed(strings, tracked(0.0))
+    assert np.array_equal(after, before) and within(after) == 1.0
+
+
+def clicks(times: np.ndarray, seconds: float) -> np.ndarray:
+    y = np.zeros(int(seconds * REFINE_SR), dtype=np.float32)
+    burst = np.random.default_rng(0).standard_normal(600) * np.exp(-np.arange(600) / 120.0)
+    for t in times:
+        s = int(round(t * REFINE_SR))
+        y[s : s + 600] += burst[: len(y) - s].astype(np.float32)
+    return y
+
+
+def test_sharp_attacks_are_left_to_the_onset_refinement() -> None:
+    y = clicks(TRUTH, 25.0)
+    env, bands = onset_cues(y)
+    beats = fit_beats(refine_beats(env, tracked(0.03)))
+    assert within(beats, 0.008) == 1.0  # on the clicks already
+    assert np.array_equal(follow_soft_attacks(env, bands, beats), beats)
+
+
+def test_no_attack_heard_moves_nothing() -> None:
+    t = np.arange(25 * REFINE_SR) / REFINE_SR
+    held = (0.1 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)  # one chord held throughout
+    noise = (0.05 * np.random.default_rng(2).standard_normal(len(t))).astype(np.float32)
+    for y in (held, noise):
+        _, bands = onset_cues(y)
+        assert attack_offset(bands, tracked(LATE)) == 0.0
+    assert attack_offset(np.zeros((8, 100), dtype=np.float16), TRUTH) == 0.0  # shorter than the beats
+
+
+def test_the_band_levels_are_the_log_mel_spectrum_averaged() -> None:
+    """librosa's centred log-mel frames (dB, no floor) averaged over 8 groups of 16 bands, across block edges."""
+    import librosa
+
+    rng = np.random.default_rng(6)
+    y = (0.2 * rng.standard_normal(int(13.0 * REFINE_SR))).astype(np.float32)  # 4,096 frames are 11.9 s
+    y[: len(y) // 4] *= np.float32(1e-3)
+    mel = librosa.feature.melspectrogram(y=y, sr=REFINE_SR, n_fft=512, hop_length=64)
+    db = 10.0 * np.log10(np.maximum(1e-10, mel))
+    expected = db.reshape(8, 16, -1).mean(axis=1)
+    env, bands = onset_cues(y)
+    assert bands.shape == expected.shape == (8, len(env)) and bands.dtype == np.float16
+    np.testing.assert_allclose(bands.astype(np.float32), expected, rtol=0, atol=0.05)
+
+
+def analysis_of(beats: np.ndarray, duration: float) -> AnalysisResult:
+    """The analysis a tracker would give of the bowed chords: their beats (late), 4/4, A minor."""
+    return AnalysisResult(
+        duration=duration, sample_rate=REFINE_SR, channels=1, tempo=120.0, tempo_confidence=0.9,
+        beat_tempo=120.0, beat_times=[float(b) for b in beats], beats=len(beats),
+        downbeat_times=[float(b) for b in beats[::4]], time_signature="4/4", beat_division=2, key="A minor",
+        key_confidence=0.8, key_runner_up=None, key_runner_up_score=0.0, tuning_cents=0.0, chords=[],
+        loudness_lufs=None, true_peak_dbtp=None, peak_dbfs=None, loudness_range_lu=None,
+        short_term_loudness_max_lufs=None, crest_factor_db=None, spectral_centroid_mean=0.0,
+        spectral_rolloff_mean=0.0, rms_mean=0.0, zero_crossing_rate_mean=0.0, clipped_fraction=0.0,
+    )  # fmt: skip
+
+
+def test_the_accompaniment_plays_on_the_soft_attacks(strings: np.ndarray) -> None:
+    registry = GeneratorRegistry()
+    registry.register(TheoryGenerator())
+    analysis = analysis_of(tracked(LATE), len(strings) / REFINE_SR)
+    result = accompany_cues(recording_cues(strings, 0.0), analysis, registry, AccompanimentOptions(seed=3))
+    onsets = np.array(sorted({n.start for part in ("drums", "bass") for n in result.parts[part]}))
+    assert within(onsets[onsets <= TRUTH[-1] + FRAME_S]) >= 0.95
