@@ -19,6 +19,7 @@ from ai.generation.beat_following import (
     refine_beats,
 )
 from ai.generation.theory import TheoryGenerator
+from tests.ai.generation.test_accompaniment_following import clicks
 
 TRUTH = 0.3 + np.arange(48) * 0.5  # 120 bpm
 CHORDS = [(220.0, 277.18, 329.63), (196.0, 246.94, 293.66), (174.61, 220.0, 261.63), (164.81, 207.65, 246.94)]
@@ -77,15 +78,6 @@ def test_late_beats_on_slow_attacks_move_onto_the_attacks(strings: np.ndarray) -
 def test_beats_already_on_slow_attacks_stay(strings: np.ndarray) -> None:
     before, after = followed(strings, tracked(0.0))
     assert np.array_equal(after, before) and within(after) == 1.0
-
-
-def clicks(times: np.ndarray, seconds: float) -> np.ndarray:
-    y = np.zeros(int(seconds * REFINE_SR), dtype=np.float32)
-    burst = np.random.default_rng(0).standard_normal(600) * np.exp(-np.arange(600) / 120.0)
-    for t in times:
-        s = int(round(t * REFINE_SR))
-        y[s : s + 600] += burst[: len(y) - s].astype(np.float32)
-    return y
 
 
 def test_sharp_attacks_are_left_to_the_onset_refinement() -> None:
