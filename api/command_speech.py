@@ -76,7 +76,12 @@ def _analysis(body: dict[str, Any], question: str | None) -> str:
     if question == "key":
         return f"It's {key_text}." if key else "I can't hear a clear key in it."
     if question == "tempo":
-        return f"About {_bpm(body.get('tempo'))}."
+        # No tempo is an answer too (noise, a held tone): "About no steady tempo" was no sentence.
+        return (
+            f"About {_bpm(body.get('tempo'))}."
+            if body.get("tempo") is not None
+            else "I can't hear a steady pulse in it."
+        )
     if question == "meter":
         meter = body.get("time_signature")
         return f"It's in {meter}." if meter else "I can't tell its meter."

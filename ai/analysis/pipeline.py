@@ -144,6 +144,7 @@ class _Rhythm:
     downbeat_times: np.ndarray
     time_signature: str | None
     beat_division: int = 0
+    why_none: str = ""
 
 
 def _rhythm(features: SharedFeatures) -> _Rhythm:
@@ -155,6 +156,7 @@ def _rhythm(features: SharedFeatures) -> _Rhythm:
         downbeat_times=np.asarray(result.downbeat_times, dtype=np.float64),
         time_signature=result.time_signature,
         beat_division=int(result.beat_division),
+        why_none=result.why_none,
     )
 
 
@@ -247,6 +249,8 @@ def analyze_summary(
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
     else:
         rhythm = _rhythm(features)
+        if rhythm.why_none:
+            notes.append(f"{rhythm.why_none}: no tempo, beats or meter")
 
     progress.report(0.92, "key and chords")
     if silent or summary.duration_s < MIN_KEY_S:

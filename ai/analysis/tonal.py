@@ -11,7 +11,10 @@ open and close the clip decide, but only when the clip ends like a piece (its la
 falls silent): an excerpt cut out of a song opens and closes on whatever chord was sounding. The
 "no pitched content" gate refuses a distribution that is both flat and shaped like no key: noise
 and unpitched percussion are both; distorted, dense or noisy music may be flat but still fits its
-key profile (correlation >= 0.7).
+key profile (correlation >= 0.7). Last, notes must sound: the time-summed semitone spectrum must peak at
+single pitches (:func:`pitch_peakiness`); noise-burst drum loops are smooth there, yet their low-passed
+kick can tilt the distribution into a key's shape. :func:`notes_sound` (peaks, three pitch classes, more
+than a few frames) is what the rhythm asks before it refuses a tempo to audio without a clear period.
 
 Measured with bench/key_dev.py (MIREX weighted score, before -> after; essentia's KeyExtractor
 with its bgate profile in brackets): the 440 excerpts of the training corpus data/real_train (MMA
@@ -83,6 +86,19 @@ KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 # fmt: on
 
 
+PEAKINESS_MIDI = (48, 96)
+"""Pitches (C3-C7) whose time-summed spectrum :func:`pitch_peakiness` reads: from C3 up a semitone holds
+an STFT bin or more, so noise's peaks fill every row rather than the few the bins fall in."""
+PEAKINESS_SEGMENT = 512
+"""Frames (11.9 s) per stretch whose peakiness :func:`pitch_peakiness` takes the median of."""
+MIN_PEAKINESS = 0.15
+"""Notes sound when the time-summed semitone spectrum peaks at pitches: :func:`pitch_peakiness` at least
+this. Noise and noise-burst drum loops spread over every semitone (white, pink, brown noise 0.02-0.08,
+noise-burst loops 0.07-0.13, some of which fit a key profile at 0.7 or more); music stands at 0.23 or more
+(every file of the rendered and real sets but two 2-s clips that get no key anyway; bench/README.md,
+"Session 14: noise"), a distorted riff under white noise 14 dB louder at 0.16-0.17 (18 dB: 0.09, as noise)."""
+
+
 @dataclass(frozen=True)
 class KeyConfig:
     """Choices of the key estimator (defaults chosen by measurement: bench/key_dev.py)."""
@@ -143,9 +159,63 @@ class KeyConfig:
     heard, before the harmonic summation, which adds the pitches a fifth and a major tenth below each
     tone: a metronome's sine beep (1 kHz) then read E-G-B, "E minor" at 0.93 confidence. Heard, a beep
     reaches 0.09-0.11 and two pure tones 0; the music of 292 rendered and real files 0.556 or more."""
+    min_peakiness: float | None = MIN_PEAKINESS
+    """A key needs notes: :func:`pitch_peakiness` at least this (None: not asked)."""
 
 
-LEGACY_KEY_CONFIG = KeyConfig(partial_subtraction=(), piece_end_db=None, min_fit=None)
+NOTES_THIRD_PITCH_CLASS = 0.4
+"""For :func:`notes_sound`, the third strongest pitch class must reach this share of the strongest (as in
+KeyConfig.min_third_pitch_class, stricter): a click of one pitch (a 1.5 kHz tone burst, 0.11-0.31) is not
+notes; music without a clear pulse has 0.53 or more."""
+NOTES_SOUNDING_SHARE = 0.3
+"""... and frames within 40 dB of the loud ones (the 99th percentile of the frame RMS) must be at least this
+share of the clip: a few sparse clicks (1-3 a second: 0.11-0.24 of the frames; 0.5 a second: 0.05) sum to
+the spectra of a handful of short bursts, whose few broad lobes fall in a few semitones and read as peaks
+(0.2-0.7); music without a clear pulse 0.32 or more (a 2-s clip), else 0.63 or more."""
+
+
+def _peakiness(summed: np.ndarray) -> float:
+    """The mean positive part of log S[p] - (log S[p-1] + log S[p+1]) / 2 of a summed spectrum S."""
+    top = float(summed.max()) if summed.size else 0.0
+    if top <= 0 or summed.size < 3:
+        return 0.0
+    level = np.log(summed + 1e-9 * top)
+    return float(np.maximum(level[1:-1] - 0.5 * (level[:-2] + level[2:]), 0.0).mean())
+
+
+def pitch_peakiness(features: SharedFeatures) -> float:
+    """How far the time-summed semitone spectrum rises at single pitches above its neighbours: the mean,
+    over the pitches of PEAKINESS_MIDI, of the positive part of log S[p] - (log S[p-1] + log S[p+1]) / 2;
+    the median over stretches of PEAKINESS_SEGMENT frames (a 3-minute medley of songs in several keys
+    summed whole spreads over every semitone). A smooth spectrum (noise, unpitched drums) reads ~0;
+    notes make peaks a semitone wide."""
+    lo, hi = PEAKINESS_MIDI[0] - MIDI_MIN, PEAKINESS_MIDI[1] - MIDI_MIN
+    rows = features.semitone_spec[lo - 1 : hi + 2]
+    n = rows.shape[1]
+    parts = max(1, n // PEAKINESS_SEGMENT)
+    edges = [i * n // parts for i in range(parts + 1)]
+    sums = [rows[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return float(np.median([_peakiness(summed) for summed in sums]))
+
+
+def notes_sound(features: SharedFeatures, config: KeyConfig | None = None) -> bool:
+    """Whether pitched notes sound in the clip: peaks at pitches (:func:`pitch_peakiness`), at least three
+    pitch classes (NOTES_THIRD_PITCH_CLASS), over more than a few frames (NOTES_SOUNDING_SHARE)."""
+    rms = np.asarray(features.rms, dtype=np.float64)
+    if rms.size == 0 or float(rms.max()) <= 0 or pitch_peakiness(features) < MIN_PEAKINESS:
+        return False
+    if float(np.mean(rms >= float(np.percentile(rms, 99)) * 0.01)) < NOTES_SOUNDING_SHARE:
+        return False
+    config = config or KeyConfig()
+    full, bass = key_chroma(features, config)
+    heard = _compress(features.chroma, config.compression).sum(axis=1)  # as the key reads it
+    for dist in (full + config.bass_weight * bass, heard):
+        if float(dist.max()) <= 0 or np.sort(dist)[-3] < NOTES_THIRD_PITCH_CLASS * float(dist.max()):
+            return False
+    return True
+
+
+LEGACY_KEY_CONFIG = KeyConfig(partial_subtraction=(), piece_end_db=None, min_fit=None, min_peakiness=None)
 """The key estimator as it was before issue 11 (bench/key_dev.py's "before" row)."""
 
 
@@ -276,6 +346,10 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     for dist in (pcd, heard):
         if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
             return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
+    if config.min_peakiness is not None and pitch_peakiness(features) < config.min_peakiness:
+        # Noise bursts' spectrum is smooth, yet a drum loop's low-passed kick tilts its distribution
+        # enough to pass the flatness test above, or even to fit a key profile (E minor at 0.01-0.08).
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched notes sound (noise or unpitched drums)")
     if contrast >= config.min_contrast:
         clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     else:  # flat, but shaped like a key (min_fit is set here)

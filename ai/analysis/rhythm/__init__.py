@@ -3,6 +3,9 @@
 Every step works on the frame-rate features computed once in :mod:`ai.analysis.features`; nothing
 here takes a second STFT. The method, and the submodule that holds each step:
 
+0. **Is there a pulse at all** (:mod:`.pulse`, :func:`no_pulse_reason`). No attacks (a steady tone), or
+   an onset envelope no more periodic than its block-shuffled surrogates while no notes sound (noise,
+   random clicks): no tempo, with the reason.
 1. **Beat detection function** (:mod:`.onsets`). Spectral flux of the log-compressed mel
    spectrogram (``SharedFeatures.mel``; no max filter across bands, which would hide the onsets of
    sung and bowed notes), minus its 1-second moving average.
@@ -46,7 +49,7 @@ constant is read from the submodule that defines it, so patch it there (e.g.
 
 from __future__ import annotations
 
-from ai.analysis.rhythm import beats, common, core, level, meter, onsets, tempo
+from ai.analysis.rhythm import beats, common, core, level, meter, onsets, pulse, tempo
 from ai.analysis.rhythm.beats import HEAD_BEAT_FRAMES, TEMPO_CHANGE, TEMPO_PULL, TIGHTNESS, follow_tempo
 from ai.analysis.rhythm.common import (
     MAX_BPM,
@@ -70,6 +73,7 @@ from ai.analysis.rhythm.core import (
     attack_shift,
     divide_slow_grid,
     estimate_rhythm,
+    no_pulse_reason,
     track_pulse,
 )
 from ai.analysis.rhythm.level import (
@@ -121,6 +125,7 @@ from ai.analysis.rhythm.onsets import (
     percussiveness,
     prior_mode,
 )
+from ai.analysis.rhythm.pulse import has_periodic_pulse, pulse_significance
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 
 __all__ = [
@@ -192,10 +197,14 @@ __all__ = [
     "meter_evidence",
     "metrical_consistency",
     "onsets",
+    "pulse",
     "percussiveness",
     "prior_mode",
     "shipped_level_model",
     "tempo",
     "tempo_strength",
     "track_pulse",
+    "no_pulse_reason",
+    "has_periodic_pulse",
+    "pulse_significance",
 ]

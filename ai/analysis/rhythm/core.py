@@ -41,7 +41,9 @@ from ai.analysis.rhythm.meter import (
     metrical_consistency,
 )
 from ai.analysis.rhythm.onsets import beat_detection_function, detrend, mel_flux, percussiveness, prior_mode
+from ai.analysis.rhythm.pulse import has_kick_pulse, has_periodic_pulse
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
+from ai.analysis.tonal import notes_sound
 
 if TYPE_CHECKING:
     from ai.analysis.features import SharedFeatures
@@ -82,7 +84,8 @@ class RhythmResult:
 
     ``beat_times`` and ``downbeat_times`` are np.ndarray [shape=(n,)] in seconds. ``tempo`` is the
     beat-level tempo in BPM rounded to 0.1 (0.0 when no pulse was found, with
-    ``tempo_confidence`` 0, empty beat arrays, ``time_signature`` None and ``beats_per_bar`` 0).
+    ``tempo_confidence`` 0, empty beat arrays, ``time_signature`` None and ``beats_per_bar`` 0;
+    ``why_none`` says why where a rule found no pulse to read).
     ``beat_division`` is 3 when the beat divides in three (compound: 6/8, or a triplet feel), 2
     otherwise (0 with no pulse). In 6/8 the beat, and so ``tempo``, is the dotted quarter.
     """
@@ -94,10 +97,35 @@ class RhythmResult:
     time_signature: str | None
     beats_per_bar: int
     beat_division: int = 2
+    why_none: str = ""
+    """Why no pulse was read, where a rule decided it (a steady tone, noise); "" otherwise."""
 
     @classmethod
-    def empty(cls) -> RhythmResult:
-        return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0, 0)
+    def empty(cls, why: str = "") -> RhythmResult:
+        return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0, 0, why)
+
+
+def no_pulse_reason(features: SharedFeatures) -> str:
+    """Why ``features`` hold no pulse to read a tempo from, or "" when they may hold one.
+
+    A steady tone or held chord has no attacks (MIN_ONSET_LEVEL). Noise and random clicks have onsets
+    but no period (:func:`ai.analysis.rhythm.pulse.has_periodic_pulse`), nor a kick that beats alone
+    (:func:`ai.analysis.rhythm.pulse.has_kick_pulse`); rubato or sung music may show
+    no more period than they do, but it sounds notes (:func:`ai.analysis.tonal.notes_sound`), so both
+    are asked (the notes only where the period is missing)."""
+    onset = np.asarray(features.onset_env, dtype=np.float64)
+    if onset.size == 0 or not np.isfinite(onset).all():
+        return ""
+    if float(np.percentile(onset, 99)) < MIN_ONSET_LEVEL:
+        return "no attacks sound (a steady tone or held sound)"
+    if has_periodic_pulse(onset, features.frame_rate):
+        return ""
+    low = np.asarray(features.low_onset_env, dtype=np.float64)
+    if low.size == onset.size and np.isfinite(low).all() and has_kick_pulse(low, features.frame_rate):
+        return ""
+    if not notes_sound(features):
+        return "no periodic pulse and no pitched notes (noise or random clicks)"
+    return ""
 
 
 def attack_shift(odf: np.ndarray, beats: np.ndarray, *, width: int = 5) -> float:
@@ -291,6 +319,9 @@ def estimate_rhythm(
     activation network (:mod:`ai.analysis.beat_net`); "shipped" loads models/beat_activation.npz,
     None tracks the mel flux alone.
     """
+    why = no_pulse_reason(features)
+    if why:
+        return RhythmResult.empty(why)
     net = shipped_beat_net() if beat_net == "shipped" else beat_net
     acts = beat_activations(features, net) if net is not None else None
     pulse = track_pulse(features, acts)

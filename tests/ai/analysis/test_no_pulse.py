@@ -1,0 +1,159 @@
+"""No made-up tempo or key for audio without a pulse or notes: noise, random clicks, a sine sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import butter, sosfilt
+
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.features import compute_features
+from ai.analysis.rhythm import estimate_rhythm, pulse_significance
+from ai.analysis.rhythm.pulse import MIN_SIGNIFICANCE
+from ai.analysis.tonal import MIN_PEAKINESS, estimate_key, notes_sound, pitch_peakiness
+from tests.ai.analysis.synth import progression
+from tests.ai.mixing.signals import SR as MIXING_SR
+from tests.ai.mixing.signals import band_song
+
+SR = ANALYSIS_SR
+
+
+def _noise(kind: str, seconds: float, level_db: float, *, seed: int = 0, fade_s: float = 0.0) -> np.ndarray:
+    """White, pink or brown noise at ``level_db`` RMS (dBFS), with linear fades of ``fade_s``."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    white = rng.standard_normal(n)
+    if kind == "white":
+        y = white
+    else:
+        freqs = np.fft.rfftfreq(n, 1.0 / SR)
+        freqs[0] = freqs[1]
+        y = np.fft.irfft(np.fft.rfft(white) / (np.sqrt(freqs) if kind == "pink" else freqs), n)
+    y = y / y.std() * 10.0 ** (level_db / 20.0)
+    if fade_s > 0:
+        ramp = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (fade_s * SR))
+        y = y * ramp
+    return y.astype(np.float32)
+
+
+def _poisson_clicks(rate: float, seconds: float, *, seed: int = 0) -> np.ndarray:
+    """Noise clicks (3 ms decay) at random (Poisson) times, ``rate`` a second."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * SR))
+    t = rng.exponential(1.0 / rate)
+    while t < seconds - 0.05:
+        i = int(t * SR)
+        length = int(0.02 * SR)
+        y[i : i + length] += (
+            rng.uniform(0.2, 0.8) * rng.standard_normal(length) * np.exp(-np.arange(length) / (0.003 * SR))
+        )
+        t += rng.exponential(1.0 / rate)
+    return y.astype(np.float32)
+
+
+def _burst_loop(bpm: float, seconds: float, *, seed: int = 0) -> np.ndarray:
+    """A drum loop of noise bursts only: a kick of noise low-passed at 400 Hz on 1 and 3, a snare burst on 2
+    and 4, a high-passed hat on every eighth. Its pitch-class distribution fits E minor at 0.7 or more
+    (the key before the peakiness rule: "E minor" at 0.03)."""
+    rng = np.random.default_rng(seed)
+    low = butter(4, 400.0, "low", fs=SR, output="sos")
+    high = butter(4, 6000.0, "high", fs=SR, output="sos")
+    y = np.zeros(int(seconds * SR))
+    eighth = 30.0 / bpm
+    for k, start in enumerate(np.arange(0.0, seconds - 0.2, eighth)):
+        i = int(start * SR)
+        length = int(0.15 * SR)
+        burst = rng.standard_normal(length)
+        decay = np.exp(-np.arange(length) / (0.03 * SR))
+        if k % 4 == 0:
+            y[i : i + length] += 3.2 * sosfilt(low, burst) * decay
+        elif k % 4 == 2:
+            y[i : i + length] += 0.4 * burst * decay
+        y[i : i + length] += 0.15 * sosfilt(high, burst) * np.exp(-np.arange(length) / (0.01 * SR))
+    return (0.7 * y / np.abs(y).max()).astype(np.float32)
+
+
+def _sweep(seconds: float, f0: float, f1: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    k = np.log(f1 / f0) / seconds
+    return (0.3 * np.sin(2 * np.pi * f0 * (np.exp(k * t) - 1.0) / k)).astype(np.float32)
+
+
+NOISES = [
+    ("white", 20.0, -20.0, 0.0),
+    ("white", 8.0, -50.0, 2.0),
+    ("pink", 20.0, -10.0, 3.0),
+    ("pink", 6.0, -30.0, 0.0),
+    ("brown", 20.0, -20.0, 3.0),
+    ("brown", 8.0, -40.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("kind", "seconds", "level_db", "fade_s"), NOISES)
+def test_noise_has_no_tempo_beats_or_meter(kind: str, seconds: float, level_db: float, fade_s: float) -> None:
+    res = estimate_rhythm(compute_features(_noise(kind, seconds, level_db, fade_s=fade_s), SR))
+    assert res.tempo == 0.0 and res.tempo_confidence == 0.0
+    assert len(res.beat_times) == 0 and len(res.downbeat_times) == 0
+    assert res.time_signature is None and res.beats_per_bar == 0
+    assert "no periodic pulse" in res.why_none
+
+
+@pytest.mark.parametrize("rate", [0.5, 1.0, 2.0, 3.0, 6.0, 12.0])
+def test_random_clicks_have_no_tempo(rate: float) -> None:
+    res = estimate_rhythm(compute_features(_poisson_clicks(rate, 30.0, seed=int(rate * 10)), SR))
+    assert res.tempo == 0.0 and len(res.beat_times) == 0 and res.time_signature is None
+    assert res.why_none
+
+
+def test_a_slow_sine_sweep_under_a_noise_floor_has_no_tempo() -> None:
+    """The sweep alone has no attacks (the steady-tone rule); a quiet hiss under it gives the flux
+    something to read, and it got a tempo."""
+    sweep = _sweep(20.0, 100.0, 2000.0) + _noise("white", 20.0, -50.0, seed=3)
+    res = estimate_rhythm(compute_features(sweep, SR))
+    assert res.tempo == 0.0 and len(res.beat_times) == 0 and res.time_signature is None
+
+
+def test_a_noise_burst_loop_keeps_its_tempo_but_gets_no_key() -> None:
+    features = compute_features(_burst_loop(120.0, 16.0), SR)
+    res = estimate_rhythm(features)
+    assert res.tempo > 0 and len(res.beat_times) >= 8 and not res.why_none
+    assert min(abs(res.tempo - t) for t in (60.0, 120.0, 240.0)) < 2.0
+    key = estimate_key(features)
+    assert key.key is None and key.why_none.startswith(("no pitched notes", "no pitched content"))
+    assert pitch_peakiness(features) < MIN_PEAKINESS and not notes_sound(features)
+
+
+def test_a_quiet_groove_keeps_its_tempo() -> None:
+    """A real groove 50 dB down, over a hiss: its pulse still stands out of the surrogates."""
+    y, beats, _ = progression(["C", "Am", "F", "G"], bpm=100.0, beats_per_chord=4, repeats=3)
+    quiet = 10.0 ** (-50.0 / 20.0) * y / np.abs(y).max() + _noise("pink", len(y) / SR, -80.0, seed=5)
+    features = compute_features(quiet.astype(np.float32), SR)
+    assert pulse_significance(features.onset_env, features.frame_rate) >= MIN_SIGNIFICANCE
+    res = estimate_rhythm(features)
+    assert abs(res.tempo - 100.0) < 2.0 and len(res.beat_times) >= 0.8 * len(beats)
+
+
+def test_notes_keep_a_tempo_where_the_pulse_is_weak() -> None:
+    """Held chords that change at irregular times (no period): notes sound, so the no-pulse rule does not
+    decide (the rubato and sung music of the real set shows no more period than noise)."""
+    rng = np.random.default_rng(2)
+    y = np.zeros(int(20.0 * SR), dtype=np.float32)
+    t = 0.0
+    for label in ["C", "F", "G", "Am", "Dm", "E", "C", "G", "F", "C"]:
+        chord, _, _ = progression([label], bpm=60.0, beats_per_chord=1, repeats=1)
+        i = int(t * SR)
+        y[i : i + len(chord)] += chord[: len(y) - i]
+        t += rng.uniform(1.1, 2.9)
+    features = compute_features(y, SR)
+    assert notes_sound(features)
+    assert not estimate_rhythm(features).why_none
+
+
+def test_a_kick_under_noise_stems_keeps_a_tempo() -> None:
+    """The mixing tests' band (a 55 Hz sine-burst kick every 0.5 s under band-noise bass, guitar, vocals and
+    hats): the all-band onset envelope is mostly the noise's, but the kick/bass envelope beats."""
+    mono = np.sum([s.mean(axis=0) for s in band_song().values()], axis=0).astype(np.float32)
+    features = compute_features(mono, MIXING_SR)
+    assert pulse_significance(features.onset_env, features.frame_rate) < MIN_SIGNIFICANCE
+    res = estimate_rhythm(features)
+    assert not res.why_none and res.tempo > 0 and len(res.beat_times) > 0
