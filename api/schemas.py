@@ -293,9 +293,18 @@ class AnalysisResponse(BaseModel):
     downbeat_times: list[float] | None = None
     time_signature: str | None = None
     key: str | None = Field(description='"F# minor"; null for silence or unpitched audio.')
-    key_confidence: float | None
-    key_runner_up: str | None = None
-    key_runner_up_score: float | None = None
+    key_confidence: float | None = Field(
+        description="0..1: how clearly the key stands out from the other 23 (0 without a key)."
+    )
+    key_score: float | None = Field(
+        None,
+        description="The key's correlation with its key profile (-1..1; 0 without a key): the scale of "
+        "key_runner_up_score, not a confidence.",
+    )
+    key_runner_up: str | None = Field(None, description="The next most likely key.")
+    key_runner_up_score: float | None = Field(
+        None, description="The runner-up key's profile correlation (-1..1): compare it with key_score."
+    )
     tuning_cents: float | None = None
     chords: list[ChordOut] = Field(
         default_factory=list, description="One chord per bar (or per beat without downbeats)."

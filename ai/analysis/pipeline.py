@@ -59,6 +59,7 @@ class AnalysisResult:
     beat_division: int
     key: str | None
     key_confidence: float
+    key_score: float  # the key's own profile correlation, on the scale of key_runner_up_score
     key_runner_up: str | None
     key_runner_up_score: float
     tuning_cents: float
@@ -254,7 +255,7 @@ def analyze_summary(
 
     progress.report(0.92, "key and chords")
     if silent or summary.duration_s < MIN_KEY_S:
-        key_name, key_conf, runner, runner_score, tuning = None, 0.0, None, 0.0, 0.0
+        key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
         if not silent:
             notes.append(f"the audio is shorter than {MIN_KEY_S} s: no key or chords")
@@ -262,6 +263,7 @@ def analyze_summary(
         chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
         key = refine_relative_key(estimate_key(features), chords)
         key_name, key_conf = key.key, key.confidence
+        key_score = key.score if key.key is not None else 0.0
         runner, runner_score = key.runner_up, key.runner_up_score
         tuning = features.tuning_cents
         if key_name is None:
@@ -287,6 +289,7 @@ def analyze_summary(
         beat_division=rhythm.beat_division,
         key=key_name,
         key_confidence=round(key_conf, 3),
+        key_score=round(key_score, 3),
         key_runner_up=runner,
         key_runner_up_score=round(runner_score, 3),
         tuning_cents=reported_tuning(tuning),

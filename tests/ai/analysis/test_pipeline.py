@@ -73,6 +73,7 @@ def test_every_field_is_reported_and_json_ready(song: tuple[AnalysisResult, dict
         "beat_division",
         "key",
         "key_confidence",
+        "key_score",
         "key_runner_up",
         "key_runner_up_score",
         "tuning_cents",

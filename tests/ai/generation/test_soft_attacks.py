@@ -119,7 +119,7 @@ def analysis_of(beats: np.ndarray, duration: float) -> AnalysisResult:
         duration=duration, sample_rate=REFINE_SR, channels=1, tempo=120.0, tempo_confidence=0.9,
         beat_tempo=120.0, beat_times=[float(b) for b in beats], beats=len(beats),
         downbeat_times=[float(b) for b in beats[::4]], time_signature="4/4", beat_division=2, key="A minor",
-        key_confidence=0.8, key_runner_up=None, key_runner_up_score=0.0, tuning_cents=0.0, chords=[],
+        key_confidence=0.8, key_score=0.9, key_runner_up=None, key_runner_up_score=0.0, tuning_cents=0.0, chords=[],
         loudness_lufs=None, true_peak_dbtp=None, peak_dbfs=None, loudness_range_lu=None,
         short_term_loudness_max_lufs=None, crest_factor_db=None, spectral_centroid_mean=0.0,
         spectral_rolloff_mean=0.0, rms_mean=0.0, zero_crossing_rate_mean=0.0, clipped_fraction=0.0,
