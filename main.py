@@ -84,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     if settings.write_status_file:
         status_writer.start()
+        status_writer.write_when_done(background)  # "serving" as soon as start-up ends, not minutes later
     logger.info("DAWG AI Engine %s ready on %s:%d", VERSION, settings.host, settings.port)
     try:
         async with _mcp_serving(app):  # /mcp: its sessions end before the engine below does

@@ -413,7 +413,7 @@ class TranscriptionResponse(BaseModel):
 
 class ProjectParams(CallerParams):
     project_id: str = Field(description="The project's id as in its DAWG-CORE manifest.")
-    target: str | None = Field(None, description="Loudness target for findings (see mixing).")
+    target: str | float | None = Field(None, description="Loudness target for findings (see mixing).")
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
@@ -458,7 +458,7 @@ class ProjectAnalysisResponse(BaseModel):
 
 class MixingParams(CallerParams):
     project_id: str | None = Field(None, description="Take the stems of this project (see the stems convention).")
-    target: str | None = Field(
+    target: str | float | None = Field(  # a number as JSON sends it, or as text from a query or form
         None,
         description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
         "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",

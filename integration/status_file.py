@@ -48,6 +48,7 @@ class StatusFileWriter:
         self.interval_s = interval_s
         self._snapshot = snapshot
         self._task: asyncio.Task[None] | None = None
+        self._extra: list[asyncio.Task[None]] = []  # write_when_done's tasks
         self.writes = 0  # successful writes so far
         self.failures = 0  # failed attempts so far
 
@@ -89,14 +90,28 @@ class StatusFileWriter:
             self._task = asyncio.get_running_loop().create_task(self.run(), name=f"status-file:{self.path.name}")
         return self._task
 
+    def write_when_done(self, tasks: Sequence[asyncio.Task[Any]]) -> asyncio.Task[None]:
+        """Write once more as soon as ``tasks`` (the start-up steps) have all ended, so the file says
+        "serving" then rather than "warming up" until the next scheduled write, minutes later.
+        Cancelled by :meth:`stop`."""
+
+        async def after() -> None:
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.write_once()
+
+        task = asyncio.get_running_loop().create_task(after(), name=f"status-file-after-start-up:{self.path.name}")
+        self._extra.append(task)
+        return task
+
     async def stop(self) -> None:
-        """Cancel the task started by :meth:`start` and wait for it to end."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        """Cancel the task started by :meth:`start` (and any :meth:`write_when_done`) and wait for them to end."""
+        tasks = [t for t in (self._task, *self._extra) if t is not None]
+        self._task, self._extra = None, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -161,7 +176,7 @@ def build_status(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     endpoints = list(endpoints)
     loaded = [dict(m) for m in models if m.get("loaded", True) is True]
-    failed = [dict(m) for m in models if m.get("loaded", True) is not True]
+    failed = [dict(m) for m in models if m.get("loaded", True) is not True and not _loads_on_first_use(m)]
     if magenta_loaded is None:
         magenta_loaded = any(_is_magenta(m) for m in loaded)
     total_requests = _total_requests(requests)
@@ -217,6 +232,12 @@ def build_status(
         "uptime_seconds": round(float(uptime_s), 1),
         "request_counts": dict(requests),
     }
+
+
+def _loads_on_first_use(model: Mapping[str, Any]) -> bool:
+    """A model whose file is there and that nothing has asked for yet (the transcription models before the
+    start-up step or the first /transcribe loads them): not loaded, but nothing to fix."""
+    return model.get("available") is True and not model.get("error")
 
 
 def _is_magenta(model: Mapping[str, Any]) -> bool:

@@ -26,6 +26,7 @@ from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio, open_audio
+from ai.audio.loudness import SHORT_TERM_S
 from ai.audio.stem_file import StemFile, frame_count, read_frames, whole, write_stem_file
 from utils.errors import UndecodableAudio
 
@@ -273,6 +274,11 @@ def analyze_summary(
     if _finite_or_none(loud.integrated_lufs) is None:
         notes.insert(
             loudness_note_at, "integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)"
+        )
+    elif _finite_or_none(loud.short_term_max_lufs) is None:  # a one-shot or a short clip: say why two fields are null
+        notes.insert(
+            loudness_note_at,
+            f"the audio is shorter than one {SHORT_TERM_S:g} s short-term block: no short-term loudness or loudness range",
         )
 
     return AnalysisResult(

@@ -443,6 +443,11 @@ def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Su
     return out
 
 
+def _hz_range(low: float, high: float) -> str:
+    """ "at 60-125 Hz", or "above 16000 Hz" for a band open at the top."""
+    return f"above {low:.0f} Hz" if math.isinf(high) else f"at {low:.0f}-{high:.0f} Hz"
+
+
 PART_COVERAGE = 0.9
 """A masker that sounds on fewer of the signal's notes than this is said to cover "N% of them"."""
 
@@ -466,7 +471,12 @@ def masking_suggestions(
         seen.add(pair)
         cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
         q = q_for(*f.region, f.centre_hz)
-        high = "" if math.isinf(f.high_hz) else f"-{f.high_hz:.0f}"
+        # The message names the whole masked region, where the cut goes (its centre may lie outside the
+        # worst band: "at 60-80 Hz" with a cut at 108 Hz read as a contradiction), and the worst band
+        # when narrower, which the figures after it ("there") describe.
+        where = f"{_hz_range(*f.region)} ({f.band})"
+        if f.region != (f.low_hz, f.high_hz):
+            where += f", most {_hz_range(f.low_hz, f.high_hz)}"
         extra = ""
         if f.roles in (("kick", "bass"), ("drums", "bass")):
             extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
@@ -486,7 +496,7 @@ def masking_suggestions(
         out.append(
             Suggestion(
                 "masking",
-                f"{f.signal} and {f.masker} mask each other at {f.low_hz:.0f}{high} Hz ({f.band}): during "
+                f"{f.signal} and {f.masker} mask each other {where}: during "
                 f"{f.signal}'s notes "
                 + (f"where {f.masker} plays too ({f.coverage:.0%} of them) " if f.coverage < PART_COVERAGE else "")
                 + (

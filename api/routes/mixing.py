@@ -29,7 +29,7 @@ from api.owned_results import run_owning
 from api.params import RequestInput, openapi_params, remove_quietly, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
-from utils.errors import NoAudioFound
+from utils.errors import InvalidParameter, NoAudioFound
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
 _FILES = {
@@ -71,6 +71,10 @@ NO_STEMS_TO_RENDER = (
     "nothing to render: upload stems as multipart 'files' (one file per track), or render the project's "
     "stems to <projects dir>/<project_id>/stems/<track name>.wav and pass project_id"
 )
+MASTER_HAS_NO_TRACKS = (
+    "auto_level balances tracks against each other, and a finished mix has none: upload the stems as "
+    "multipart 'files' (one file per track); /api/v1/mixing/suggest gives a master's loudness advice"
+)
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac"}
 
 
@@ -93,12 +97,12 @@ def _inputs(mix: MixAudio) -> list[TrackInput]:
     return [TrackInput(track.name, track.audio, track.role) for track in mix.tracks]
 
 
-def _suggest(mix: MixAudio, target: str, tempo: float | None) -> dict[str, Any]:
+def _suggest(mix: MixAudio, target: str | float, tempo: float | None) -> dict[str, Any]:
     report = suggest_mix(_inputs(mix), target=target, master=mix.master, reference=mix.reference, tempo_bpm=tempo)
     return report.to_dict()
 
 
-def _auto_level(mix: MixAudio, target: str) -> dict[str, Any]:
+def _auto_level(mix: MixAudio, target: str | float) -> dict[str, Any]:
     return auto_level_tracks(_inputs(mix), target=target).to_dict()
 
 
@@ -144,6 +148,8 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
         with progress.section(0.0, 0.3, "decoding"):
             mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
         if not mix.tracks:
+            if mix.master is not None:  # audio came, but not what levelling needs: "no audio found" would be false
+                raise InvalidParameter("master", MASTER_HAS_NO_TRACKS)
             return no_audio_body()
         with progress.section(0.3, 1.0, "levelling"):
             result = await engine.run(_auto_level, mix, params.target or "premaster")

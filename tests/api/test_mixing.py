@@ -145,6 +145,29 @@ def test_project_stems_route(tmp_path: Path) -> None:
     assert not [f for f in project["findings"] if f["type"] == "missing_stem"]
 
 
+def test_a_loudness_target_as_a_json_number_means_what_it_means_in_a_query(tmp_path: Path) -> None:
+    """Jarvis sends {"target": -16}; curl sends target=-16: the same target, not a 422 for the number."""
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    (settings.projects_dir / "t.json").write_text(
+        json.dumps({"project_id": "t1", "name": "T", "tempo": 100, "time_signature": "4/4", "tracks": ["Kick"]})
+    )
+    folder = settings.projects_dir / "t1" / "stems"
+    folder.mkdir(parents=True)
+    for name, y in stems(seconds=3).items():
+        sf.write(folder / f"{name}.wav", y, SR)
+    with engine_client(settings) as client:
+        for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level", "/api/v1/analyze/project"):
+            as_json = client.post(path, json={"project_id": "t1", "target": -16})
+            as_query = client.post(f"{path}?project_id=t1&target=-16")
+            assert as_json.status_code == 200, (path, as_json.text)
+            if path != "/api/v1/analyze/project":
+                assert as_json.json()["target"] == as_query.json()["target"]
+                assert as_json.json()["target"]["lufs"] == -16.0
+        too_quiet = client.post("/api/v1/mixing/suggest", json={"project_id": "t1", "target": -60})
+    assert too_quiet.status_code == 422 and too_quiet.json()["detail"].startswith("target: ")
+
+
 def test_master_only_and_reference(client: TestClient) -> None:
     mix = sum(stems().values())
     stereo = np.stack([mix, mix])
@@ -174,6 +197,16 @@ def test_no_audio_says_so_plainly(client: TestClient) -> None:
         assert body["status"] == "no_audio"
         assert "stems" in body["message"]
     assert client.post("/api/v1/mixing/suggest").json()["suggestions"] == []
+
+
+def test_auto_level_of_a_finished_mix_asks_for_stems(client: TestClient) -> None:
+    """A master alone has no tracks to balance: not "no audio found, upload a master" (it was uploaded)."""
+    mix = sum(stems().values())
+    response = client.post("/api/v1/mixing/auto_level", files={"master": ("mix.wav", wav(mix), "audio/wav")})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_parameter" and body["detail"].startswith("master: ")
+    assert "'files'" in body["detail"] and "no audio found" not in body["detail"]
 
 
 def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:

@@ -296,3 +296,49 @@ def test_status_changes_with_the_inputs() -> None:
     assert one["api_endpoints_ready"] == ["GET /a"] and two["api_endpoints_ready"] == ["GET /a", "POST /b"]
     assert one["ai_models"] == [] and two["ai_models"] == [MAGENTA]
     assert one["completed_tasks"] != two["completed_tasks"]
+
+
+def test_a_model_that_loads_on_first_use_is_no_step_to_fix() -> None:
+    """The transcription models are there but load in a start-up step or on the first /transcribe: until
+    then the status says nothing about them, not "fix model" (the file is there, nothing is broken)."""
+    waiting = {"name": "drum_transcription", "available": True, "loaded": False}
+    missing = {"name": "basic-pitch", "available": False, "loaded": False, "error": "onnxruntime is not installed"}
+    document = status(models=[THEORY, MAGENTA, waiting, missing], core_connected=True)
+    assert not any("drum_transcription" in s for s in document["next_steps"])
+    assert not any("drum_transcription" in t for t in document["completed_tasks"])
+    assert "fix model basic-pitch: onnxruntime is not installed" in document["next_steps"]
+
+
+async def test_the_file_is_rewritten_as_soon_as_start_up_ends(tmp_path: Path) -> None:
+    """Written at start (warming up), then again when the start-up steps end, not an interval later."""
+    path = tmp_path / "status.json"
+    warming = {"steps": 1}
+
+    async def snapshot() -> dict[str, Any]:
+        return {"phase": "warming up" if warming["steps"] else "serving"}
+
+    step_may_end = asyncio.Event()
+
+    async def start_up_step() -> None:
+        await step_may_end.wait()
+        warming["steps"] = 0
+
+    writer = StatusFileWriter(path, 3600, snapshot)
+    writer.start()
+    step = asyncio.create_task(start_up_step())
+    writer.write_when_done([step])
+    try:
+        for _ in range(100):
+            if path.exists():
+                break
+            await asyncio.sleep(0.01)
+        assert json.loads(path.read_text()) == {"phase": "warming up"}
+        step_may_end.set()
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if json.loads(path.read_text())["phase"] == "serving":
+                break
+        assert json.loads(path.read_text()) == {"phase": "serving"}
+        assert writer.writes == 2
+    finally:
+        await writer.stop()

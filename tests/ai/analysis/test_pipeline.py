@@ -138,6 +138,20 @@ def test_a_tenth_of_a_second() -> None:
     assert result.notes
 
 
+def test_a_clip_shorter_than_a_short_term_block_says_why_two_loudness_fields_are_null() -> None:
+    """2 s (a one-shot, a library's tiny clip): integrated loudness exists, the 3 s short-term blocks do not."""
+    t = np.arange(2 * SR) / SR
+    result = analyze(_as_audio(0.3 * np.sin(2 * np.pi * 440.0 * t), SR))
+    assert result.loudness_lufs is not None
+    assert result.short_term_loudness_max_lufs is None and result.loudness_range_lu is None
+    assert "the audio is shorter than one 3 s short-term block: no short-term loudness or loudness range" in (
+        result.notes
+    )
+    longer = analyze(_as_audio(0.3 * np.sin(2 * np.pi * 440.0 * np.arange(4 * SR) / SR), SR))
+    assert longer.short_term_loudness_max_lufs is not None
+    assert not any("short-term" in note for note in longer.notes)
+
+
 def test_clipped_audio_is_flagged_and_still_analysed() -> None:
     y, _, _ = progression(["C", "F", "G7", "C"], bpm=100.0, sr=SR)
     clipped = np.clip(8.0 * y, -1.0, 1.0)

@@ -10,8 +10,9 @@ import pytest
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import auto_level
+from ai.mixing.masking import MaskingFinding
 from ai.mixing.measure import NO_AUDIO_MESSAGE
-from ai.mixing.suggest import suggest
+from ai.mixing.suggest import masking_suggestions, suggest
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, band_noise, band_song, kick, low_notes, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
@@ -349,3 +350,27 @@ def test_a_sum_at_the_ceiling_is_not_called_clipping() -> None:
         s for s in mix_findings({"integrated_lufs": -12.0, "true_peak_dbtp": 1.2}, target) if s.type == "headroom"
     ]
     assert clipped.priority == "high" and "the mix bus clips" in clipped.message
+
+
+def test_a_masking_message_names_the_region_where_its_cut_goes() -> None:
+    """The worst band (60-80 Hz) sits inside a wider masked region (60-125 Hz) whose cut is at 108 Hz:
+    the message names the region, so its cut does not fall outside the range it quotes."""
+    finding = MaskingFinding(
+        signal="Kick",
+        masker="Bass",
+        roles=("kick", "bass"),
+        band="low",
+        low_hz=60.0,
+        high_hz=80.0,
+        centre_hz=107.7,
+        smr_db=-2.0,
+        shares=(0.14, 0.22),
+        region_hz=(60.0, 125.0),
+    )
+    (advice,) = masking_suggestions([finding], [])
+    assert "mask each other at 60-125 Hz (low), most at 60-80 Hz:" in advice.message
+    assert "at 108 Hz" in advice.suggestion
+    narrow = MaskingFinding(
+        "Vocals", "Guitar", ("vocals", "guitar"), "presence", 4000.0, 5000.0, 4500.0, -4.0, (0.1, 0.1)
+    )
+    assert "mask each other at 4000-5000 Hz (presence): during" in masking_suggestions([narrow], [])[0].message
