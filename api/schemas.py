@@ -276,6 +276,13 @@ class ChordOut(BaseModel):
     label: str = Field(description='"Am", "G7", "Cmaj7", ... or "N" for no chord.')
 
 
+class SpectralFeatures(BaseModel):
+    spectral_centroid_mean: float | None = Field(None, description="Hz.")
+    spectral_rolloff_mean: float | None = Field(None, description="Hz (85 % of the energy below).")
+    rms_mean: float | None = None
+    zero_crossing_rate_mean: float | None = None
+
+
 class AnalysisResponse(BaseModel):
     """Analysis of one audio file. A value that cannot be measured is null, and `notes` says why."""
 
@@ -320,6 +327,9 @@ class AnalysisResponse(BaseModel):
     spectral_rolloff_mean: float | None
     rms_mean: float | None
     zero_crossing_rate_mean: float | None
+    spectral_features: SpectralFeatures | None = Field(
+        None, description="The four spectral means above as one object (what the web front end reads)."
+    )
     notes: list[str] = Field(default_factory=list)
 
 

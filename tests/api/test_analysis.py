@@ -78,6 +78,11 @@ def test_analysis_of_a_known_song(client: TestClient) -> None:
         "peak_dbfs",
     ):
         assert isinstance(body[field], float), field
+    # The web front end reads the spectral means as one object, the same values as the flat fields.
+    spectral = body["spectral_features"]
+    assert set(spectral) == {"spectral_centroid_mean", "spectral_rolloff_mean", "rms_mean", "zero_crossing_rate_mean"}
+    assert all(spectral[name] == body[name] for name in spectral)
+    assert 100 < spectral["spectral_centroid_mean"] < spectral["spectral_rolloff_mean"] < SR / 2
 
 
 @pytest.mark.parametrize("channels,expected", [(1, -23.01), (2, -20.0)])
