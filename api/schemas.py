@@ -515,8 +515,13 @@ class MixingResponse(BaseModel):
 class LevelOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    gain_db: float
+    gain_db: float = Field(description="The gain to apply: balance_db plus the mix's makeup_db.")
     pan: float
+    balance_db: float | None = Field(
+        None,
+        description="The part of gain_db that balances this track against the others (from the median track, "
+        "as /mixing/suggest's level findings measure).",
+    )
 
 
 class AutoLevelResponse(BaseModel):
@@ -528,6 +533,9 @@ class AutoLevelResponse(BaseModel):
     message: str | None = Field(None, description="With no_audio: how to provide audio.")
     levels: dict[str, LevelOut]
     gain_adjustments: dict[str, float]
+    makeup_db: float | None = Field(
+        None, description="The gain common to every track (their median) that sets the summed mix's loudness."
+    )
 
 
 class RenderParams(MixingParams):

@@ -95,10 +95,24 @@ class AutoLevelResult:
     def gain_adjustments(self) -> dict[str, float]:
         return {name: round(level.gain_db, 2) for name, level in self.levels.items()}
 
+    @property
+    def makeup_db(self) -> float:
+        """The part of every track's gain that only sets the mix's loudness: the median gain of the audible
+        tracks. What is left of a track's gain (``gain_db - makeup_db``) balances it against the others,
+        the move /mixing/suggest's level findings name (they too measure from the median track): "lower
+        the bass 6 dB" there and a +6 dB gain here agree when the whole mix is raised 12 dB."""
+        audible = [level.gain_db for level in self.levels.values() if level.loudness_before_lufs is not None]
+        return float(np.median(audible)) if audible else 0.0
+
     def to_dict(self) -> dict[str, Any]:
+        makeup = self.makeup_db
+        levels = {name: level.to_dict() for name, level in self.levels.items()}
+        for name, level in self.levels.items():
+            levels[name]["balance_db"] = round(level.gain_db - makeup, 2) if level.loudness_before_lufs is not None else 0.0
         return {
             "status": "success",
-            "levels": {name: level.to_dict() for name, level in self.levels.items()},
+            "levels": levels,
+            "makeup_db": round(makeup, 2),
             "gain_adjustments": self.gain_adjustments,
             "mix": {
                 "loudness_lufs": None if self.mix_loudness_lufs is None else round(self.mix_loudness_lufs, 2),

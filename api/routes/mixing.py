@@ -90,6 +90,7 @@ def no_audio_body() -> dict[str, Any]:
         "tracks": [],
         "levels": {},
         "gain_adjustments": {},
+        "makeup_db": None,
     }
 
 

@@ -75,3 +75,21 @@ def test_silent_track_is_left_alone() -> None:
     result = auto_level(tracks)
     assert result.levels["FX"].gain_db == 0.0
     assert any("FX" in note for note in result.notes)
+
+
+def test_balance_part_of_the_gains_is_what_suggest_names() -> None:
+    # Hats 15 dB too loud, bass 10 dB too quiet, and the whole song 30 dB under its first level:
+    # every gain is positive, yet the hats' balance move is a cut, the same as suggest's level finding.
+    from ai.mixing.suggest import suggest
+
+    tracks = tracks_at({name: -30.0 + {"Hi-hats": 15.0, "Bass": -10.0}.get(name, 0.0) for name in band_song()})
+    data = auto_level(tracks).to_dict()
+    levels = data["levels"]
+    assert data["makeup_db"] > 20 and all(level["gain_db"] > 0 for level in levels.values())
+    for level in levels.values():
+        assert level["gain_db"] == pytest.approx(level["balance_db"] + data["makeup_db"], abs=0.02)
+    moves = {s.track: s.action["gain_db"] for s in suggest(tracks).suggestions if s.type == "level" and s.action}
+    assert {"Hi-hats", "Bass"} <= set(moves)
+    for name, gain in moves.items():
+        assert levels[name]["balance_db"] == pytest.approx(gain, abs=0.05)
+    assert levels["Hi-hats"]["balance_db"] < -10 < 5 < levels["Bass"]["balance_db"]
