@@ -172,8 +172,10 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
     elif plan.action == "auto_level":
         result = AutoLevelResponse.model_validate(await auto_level_work(engine, inp))
     elif plan.action == "render_mix":
-        if not plan.files.get("files") and not plan.values.get("project_id"):
-            raise NoAudioFound("nothing to render: upload stems as multipart 'files' or pass project_id")
+        if not plan.files.get("files") and not plan.files.get("master") and not plan.values.get("project_id"):
+            raise NoAudioFound(
+                "nothing to render: upload stems as multipart 'files', a finished mix as 'master', or pass project_id"
+            )
         result = await render_work(engine, inp)
     elif plan.action == "analyze_project":
         result = await analyze_project_work(engine, inp)

@@ -550,7 +550,8 @@ class RenderParams(MixingParams):
     master: bool = Field(
         False,
         description="Aim the mix at the loudness target (target: streaming -14 LUFS by default) with a true-peak "
-        "limiter (true peak <= -1 dBTP); false: the mix at auto-level's -18 LUFS pre-master level.",
+        "limiter (true peak <= -1 dBTP); false: the mix at auto-level's -18 LUFS pre-master level. A finished mix "
+        "uploaded alone as the file 'master' (no stems) is always mastered.",
     )
     apply: str | list[str] | None = Field(
         None,

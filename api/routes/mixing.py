@@ -4,7 +4,7 @@ With no audio at all (an empty POST: no files, no project, or a project with no 
 /suggest and /auto_level answer 200 with one body, status "no_audio", a message saying how to
 send audio, overall_quality null and empty suggestions and levels: the web client sends every
 mixing request that way and shows the message. /render answers 422 ``no_audio`` instead: there is
-nothing to render.
+nothing to render. /render with a finished mix alone (``master``) masters it.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ NO_AUDIO = (
 )
 NO_STEMS_TO_RENDER = (
     "nothing to render: upload stems as multipart 'files' (one file per track), or render the project's "
-    "stems to <projects dir>/<project_id>/stems/<track name>.wav and pass project_id"
+    "stems to <projects dir>/<project_id>/stems/<track name>.wav and pass project_id, or upload a finished "
+    "mix as 'master' to master it"
 )
 MASTER_HAS_NO_TRACKS = (
     "auto_level balances tracks against each other, and a finished mix has none: upload the stems as "
@@ -157,14 +158,23 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
         return {"source": mix.source, **result}
 
 
+MASTER_FIXES = frozenset({"eq", "stereo"})
+"""What a render of a finished mix alone applies before mastering it: its corrective moves (DC offset and
+rumble high-pass, a phase fix), never a stem's balance, compressor or automation."""
+
+
 def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tuple[RenderResult, Path]:
     """The render and its encoded file (a WAV for format=json, whose body carries it in base64), written
-    block by block into ``directory``: the answer is made from it."""
+    block by block into ``directory``: the answer is made from it. A finished mix alone (``master``, no
+    stems) is mastered: its fixes, then the loudness target and the true-peak limiter."""
     target = params.target or "streaming"
+    finished = not mix.tracks and mix.master is not None
+    tracks = [TrackInput("master", mix.master, "music")] if finished and mix.master is not None else _inputs(mix)
+    apply = parse_apply(params.apply)
     result = render_mix_report(
-        tracks=_inputs(mix),
-        apply=parse_apply(params.apply),
-        master_target=target if params.master else None,
+        tracks=tracks,
+        apply=apply & MASTER_FIXES if finished else apply,
+        master_target=target if params.master or finished else None,
         target=target,
         reference=mix.reference,
         tempo_bpm=params.tempo or mix.tempo,
@@ -224,14 +234,14 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
     async with contextlib.AsyncExitStack() as stack:
         with progress.section(0.0, 0.1, "decoding"):
             mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
-        if not mix.tracks:
+        if not mix.tracks and mix.master is None:
             raise NoAudioFound(NO_STEMS_TO_RENDER)
         with progress.section(0.1, 1.0, "rendering"):
             result, audio = await run_owning(
                 engine, lambda done: remove_quietly(done[1]), _render, mix, params, engine.settings.upload_dir
             )
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
-    stem = f"{base}_master" if params.master else f"{base}_mix"
+    stem = f"{base}_master" if params.master or not mix.tracks else f"{base}_mix"
     if params.format != "json":
         headers = _headers(result, f"{stem}.{params.format}")
         return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)

@@ -7,11 +7,12 @@ import io
 from pathlib import Path
 
 import pretty_midi
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
-from tests.api.test_mixing import stems, upload
+from tests.api.test_mixing import stems, upload, wav
 from tests.support.core_standin import run_core_standin
 
 
@@ -88,6 +89,17 @@ def test_how_is_my_mix_with_stems(client: TestClient) -> None:
     assert body["result"] == direct.json()
     assert body["request"]["uploads"] == {"files": ["Kick.wav", "Bass.wav", "Vocals.wav"]}
     assert body["speech"].startswith(f"The mix scores {direct.json()['overall_quality'] * 100:.0f} percent.")
+
+
+def test_master_it_for_spotify_with_a_finished_mix(client: TestClient) -> None:
+    mix = sum(stems().values()) * 0.3
+    said = client.post(
+        "/api/v1/command", data={"text": "master it for Spotify"}, files={"master": ("song.wav", wav(mix), "audio/wav")}
+    )
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["action"] == "render_mix" and body["result"]["master"]["target"]["lufs"] == -14.0
+    assert body["result"]["measured_after"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
 
 
 def bass_primer() -> bytes:

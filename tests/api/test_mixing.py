@@ -272,6 +272,29 @@ def test_render_returns_a_mastered_wav(client: TestClient) -> None:
     assert int(response.headers["x-findings-gone"]) <= int(response.headers["x-findings-acted-on"])
 
 
+def test_render_of_a_finished_mix_alone_masters_it(client: TestClient) -> None:
+    # "Master it for Spotify" with a finished mix: its DC offset goes, it reaches the target under the ceiling.
+    tracks = stems()
+    mix = sum(tracks.values()) * np.float32(0.3) + np.float32(0.02)
+    response = client.post(
+        "/api/v1/mixing/render",
+        data={"format": "json", "target": "-16"},
+        files={"master": ("song.wav", wav(mix), "audio/wav")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    y, sr = sf.read(io.BytesIO(base64.b64decode(body["audio_base64"])), dtype="float32", always_2d=True)
+    assert loudness.integrated_loudness(y=y.T, sr=sr) == pytest.approx(-16.0, abs=0.5)
+    assert loudness.true_peak_dbtp(y=y.T, sr=sr) <= -1.0 and abs(float(y.mean())) < 1e-3
+    assert body["master"]["target"]["lufs"] == -16.0
+    moves = [m for entry in body["applied"] for m in entry["moves"]]
+    assert {m["kind"] for m in moves} <= {"eq", "stereo", "auto_level"} and any(m["kind"] == "eq" for m in moves)
+    wav_answer = client.post("/api/v1/mixing/render", files={"master": ("song.wav", wav(mix), "audio/wav")})
+    assert wav_answer.status_code == 200
+    assert wav_answer.headers["content-disposition"] == 'attachment; filename="mix_master.wav"'
+    assert float(wav_answer.headers["x-target-lufs"]) == -14.0
+
+
 def test_render_json_reports_what_was_applied(client: TestClient) -> None:
     tracks = stems()
     t = np.arange(len(tracks["Vocals"])) / SR
