@@ -620,6 +620,21 @@ def _eq_action(kind: str, freq_hz: float, gain_db: float, q: float) -> dict[str,
     return {"kind": "eq", "eq": {"type": kind, "freq_hz": float(round(freq_hz)), "gain_db": gain, "q": round(q, 2)}}
 
 
+def _not_there(move: Move) -> bool:
+    """A deficit deeper than any boost this module suggests: the part hardly sounds in that range (a waltz
+    with no bass line read as "37 dB less around 100 Hz"), and a boost would raise only noise and hum."""
+    return move.deviation_db < -MAX_GAIN_DB
+
+
+def _eq_advice(name: str, move: Move) -> str:
+    if _not_there(move):
+        return (
+            f"No EQ: {name} hardly sounds around {move.freq_hz:.0f} Hz, and a boost cannot add what is not "
+            "played there; a part or a sound that fills that range can."
+        )
+    return f"EQ {name}: {_describe(move.kind, move.freq_hz, move.gain_db, move.q)}."
+
+
 def _describe(kind: str, freq_hz: float, gain_db: float, q: float) -> str:
     verb = "cut" if gain_db < 0 else "boost"
     if kind == "bell":
@@ -704,7 +719,7 @@ def tonal_findings(
                     f"{move.spread_db:.1f} dB.",
                     priority,
                     filed,
-                    f"EQ {name}: {_describe(move.kind, move.freq_hz, move.gain_db, move.q)}.",
+                    _eq_advice(name, move),
                     float(min(0.95, 0.3 + 0.6 * (1 - z_low / move.z))),
                     {
                         "freq_hz": move.freq_hz,
@@ -715,7 +730,7 @@ def tonal_findings(
                         "role": role,
                         "role_curve": judged,
                     },
-                    _eq_action(move.kind, move.freq_hz, move.gain_db, move.q),
+                    None if _not_there(move) else _eq_action(move.kind, move.freq_hz, move.gain_db, move.q),
                     band=problem,
                     # Advice, not a problem: on held-out songs an 8-10 dB EQ fault stays inside the
                     # natural spread of clean stems of one role (models/role_spectra.md), so a

@@ -241,3 +241,22 @@ def test_shipped_model_flags_a_gross_excess_on_a_track_at_its_role_curve() -> No
     assert octaves(found[0].evidence["freq_hz"], 280) <= 1 / 3
     assert found[0].evidence["deviation_db"] == pytest.approx(30, abs=5)
     assert found[0].action["eq"]["gain_db"] == -15.0  # clipped to MAX_GAIN_DB
+
+
+def test_a_range_the_part_hardly_plays_gets_no_boost() -> None:
+    """The music curve with 40 dB less below 150 Hz (a waltz without a bass line): no 15 dB shelf boost
+    (EQ cannot add what is not played), advice without an action; a 14 dB dip is still an EQ move."""
+    curves = load_role_curves()
+    music = curves.curves["music"]
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(music.centre_db, nan=-120))
+    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)
+    spectrum[0] = 0
+    no_bass = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=150, gain_db=-40, q=0.707, freqs=freqs) / 10)
+    found = tonal_findings(name="Mix", role="music", spectrum=no_bass, freqs=freqs, curves=curves)
+    low = [s for s in found if s.evidence["freq_hz"] < 300 and s.evidence["deviation_db"] < -15]
+    assert low, found
+    assert all(s.action is None and s.suggestion.startswith("No EQ: Mix hardly sounds") for s in low)
+    dip = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=150, gain_db=-14, q=0.707, freqs=freqs) / 10)
+    moves = tonal_findings(name="Mix", role="music", spectrum=dip, freqs=freqs, curves=curves)
+    assert any(s.action and s.action["eq"]["gain_db"] > 5 and s.evidence["freq_hz"] < 300 for s in moves), moves
