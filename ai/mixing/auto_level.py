@@ -108,7 +108,9 @@ class AutoLevelResult:
         makeup = self.makeup_db
         levels = {name: level.to_dict() for name, level in self.levels.items()}
         for name, level in self.levels.items():
-            levels[name]["balance_db"] = round(level.gain_db - makeup, 2) if level.loudness_before_lufs is not None else 0.0
+            levels[name]["balance_db"] = (
+                round(level.gain_db - makeup, 2) if level.loudness_before_lufs is not None else 0.0
+            )
         return {
             "status": "success",
             "levels": levels,
