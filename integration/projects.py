@@ -129,6 +129,14 @@ class ProjectStore:
         for manifest in self.list_projects():
             if manifest.project_id == project_id:
                 return manifest
+        for path in self._candidate_files():  # a manifest of that id that was skipped: say why, not "no project"
+            data = _load_json(path, quiet=True)
+            problem = _manifest_problem(data) if data is not None and data.get("project_id") == project_id else None
+            if problem is not None:
+                raise ProjectNotFound(
+                    f"project {project_id!r} has a manifest that cannot be read ({path.name}: {problem}); "
+                    "DAWG-CORE writes project_id, name, tempo, time_signature and tracks"
+                )
         raise ProjectNotFound(f"no project with id {project_id!r} in {self.projects_dir}")
 
     # -- stems ------------------------------------------------------------------------------
@@ -247,6 +255,19 @@ def _preferred(paths: list[Path]) -> Path:
 
 def _read_manifest(path: Path) -> ProjectManifest | None:
     """The manifest in ``path``, or None (logged) if the file is not a valid manifest."""
+    data = _load_json(path)
+    if data is None:
+        return None
+    problem = _manifest_problem(data)
+    if problem is not None:
+        logger.warning("skipping malformed project manifest %s: %s", path, problem)
+        return None
+    return _manifest_of(data, path)
+
+
+def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:
+    """The JSON object in ``path`` when it may be a manifest (it has a project_id or tracks), else None
+    (logged unless ``quiet``: the file was looked at and reported before)."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             return None
@@ -256,20 +277,23 @@ def _read_manifest(path: Path) -> ProjectManifest | None:
                 return None  # not JSON (audio, text, ...): not a manifest, nothing to report
             raw = (head + handle.read(MAX_MANIFEST_BYTES)).removeprefix(_UTF8_BOM)
     except OSError as exc:
-        logger.warning("cannot read %s: %s", path, exc)
+        if not quiet:
+            logger.warning("cannot read %s: %s", path, exc)
         return None
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        logger.warning("skipping %s: not valid JSON (%s)", path, exc)
+        if not quiet:
+            logger.warning("skipping %s: not valid JSON (%s)", path, exc)
         return None
     if not isinstance(data, dict) or not any(key in data for key in ("project_id", "tracks")):
         logger.debug("skipping %s: JSON but not a project manifest", path)
         return None
-    problem = _manifest_problem(data)
-    if problem is not None:
-        logger.warning("skipping malformed project manifest %s: %s", path, problem)
-        return None
+    return data
+
+
+def _manifest_of(data: dict[str, Any], path: Path) -> ProjectManifest | None:
+    """The manifest of a JSON object that :func:`_manifest_problem` passed."""
     signature = _TIME_SIGNATURE_RE.fullmatch(data["time_signature"])
     if signature is None:  # excluded by _manifest_problem; keeps the type checker informed
         return None

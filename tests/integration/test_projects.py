@@ -110,8 +110,9 @@ def test_get_finds_a_project_and_unknown_ids_are_404(projects: Path) -> None:
     assert info.value.status_code == 404
     with pytest.raises(ProjectNotFound):
         store.get("deep")  # two levels down is outside the convention
-    with pytest.raises(ProjectNotFound):
-        store.get("no-tempo")  # malformed manifests do not exist as projects
+    with pytest.raises(ProjectNotFound) as info:
+        store.get("no-tempo")  # malformed manifests do not exist as projects, and the 404 says why
+    assert "no_tempo.json: missing tempo" in info.value.detail
 
 
 def test_missing_projects_directory_lists_nothing_and_gets_404(tmp_path: Path) -> None:
