@@ -148,17 +148,25 @@ PITCH_BEND_RANGE = 2.0  # semitones at full wheel (the GM default)
 
 
 def midi_file(
-    notes: Sequence[MidiNote], grid: BeatGrid, *, program: int = 0, drums: bool = False, name: str = "Transcription"
+    notes: Sequence[MidiNote],
+    grid: BeatGrid,
+    *,
+    program: int = 0,
+    drums: bool = False,
+    name: str = "Transcription",
+    end_s: float = 0.0,
 ) -> bytes:
     """A type-1 MIDI file: track 0 the tempo map and meter, track 1 the notes (channel 10 for drums),
-    with their pitch bends (a bend range of 2 semitones)."""
+    with their pitch bends (a bend range of 2 semitones). Both tracks end at ``end_s`` (the recording's
+    length) or at their last event if later: a DAW imports a clip as long as the audio it came from."""
+    end = int(round(float(grid.to_ticks([end_s])[0]))) if end_s > 0 else 0
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
     conductor.append(mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator, time=0))
     absolute: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     for tick, tempo in grid.tempo_changes():
         absolute.append((tick, 0, mido.MetaMessage("set_tempo", tempo=tempo)))
-    _append_delta(conductor, absolute)
+    _append_delta(conductor, absolute, end)
 
     channel = 9 if drums else 0
     track = mido.MidiTrack()
@@ -181,7 +189,7 @@ def midi_file(
                     events.append((int(round(tick)), 1, mido.Message("pitchwheel", pitch=value, channel=channel)))
                     last = value
             events.append((off, 0, mido.Message("pitchwheel", pitch=0, channel=channel)))
-    _append_delta(track, events)
+    _append_delta(track, events, end)
     midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
     midi.tracks.extend([conductor, track])
     buffer = io.BytesIO()
@@ -189,9 +197,11 @@ def midi_file(
     return buffer.getvalue()
 
 
-def _append_delta(track: mido.MidiTrack, events: list[tuple[int, int, mido.Message | mido.MetaMessage]]) -> None:
+def _append_delta(
+    track: mido.MidiTrack, events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end: int = 0
+) -> None:
     now = 0
     for tick, _, message in sorted(events, key=lambda item: (item[0], item[1])):
         track.append(message.copy(time=tick - now))
         now = tick
-    track.append(mido.MetaMessage("end_of_track", time=0))
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end - now)))

@@ -142,7 +142,9 @@ def transcribe_summary(
             for n, s, e in zip(notes, starts, ends, strict=True)
         ]
     notes.sort(key=lambda n: (n.start, n.pitch))
-    midi = midi_file(notes, grid, drums=instrument == "drums", name=f"{instrument} transcription")
+    midi = midi_file(
+        notes, grid, drums=instrument == "drums", name=f"{instrument} transcription", end_s=analysis.duration
+    )
     return Transcription(
         instrument=instrument,
         notes=notes,

@@ -90,6 +90,8 @@ def test_format_midi_is_the_file_on_the_beat_grid(client: TestClient, song_wav: 
             onsets.append(now)
     for i in range(len(PITCHES)):
         assert min(abs(t - (FIRST_BEAT + i * BEAT + 0.02)) for t in onsets) <= 0.05
+    # The clip is as long as the recording (the last note ends before it): a DAW lines the two up.
+    assert midi.length == pytest.approx(len(song()) / SR, abs=0.01) and now > onsets[-1] + 0.5
 
 
 def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
