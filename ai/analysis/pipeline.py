@@ -79,8 +79,14 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field, JSON-ready (floats rounded, no NaN or infinity)."""
-        return asdict(self)
+        """Every field, JSON-ready (floats rounded, no NaN or infinity), and ``spectral_features``: the
+        seed's four spectral means again as one object, which the web front end reads."""
+        data = asdict(self)
+        data["spectral_features"] = {name: data[name] for name in SPECTRAL_FEATURES}
+        return data
+
+
+SPECTRAL_FEATURES = ("spectral_centroid_mean", "spectral_rolloff_mean", "rms_mean", "zero_crossing_rate_mean")
 
 
 def _finite_or_none(value: float | None, digits: int = 2) -> float | None:

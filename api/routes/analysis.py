@@ -43,9 +43,6 @@ _DOCS: dict[str, Any] = {
 }
 
 
-SPECTRAL_FEATURES = ("spectral_centroid_mean", "spectral_rolloff_mean", "rms_mean", "zero_crossing_rate_mean")
-
-
 def _analyze(summary: SignalSummary) -> dict[str, Any]:
     return analyze_summary(summary, progress_from=0.0, release_signal=True).to_dict()
 
@@ -70,6 +67,4 @@ async def analyze_audio_work(engine: EngineState, inp: RequestInput) -> dict[str
         summary = await summarize_upload(engine, upload)
     with progress.section(0.4, 1.0, "analysing"):
         result = await engine.run(_analyze, summary)
-    # The web front end reads the seed's spectral means as one object; the flat fields stay for the others.
-    spectral = {name: result[name] for name in SPECTRAL_FEATURES}
-    return {"filename": upload.filename, **result, "spectral_features": spectral}
+    return {"filename": upload.filename, **result}
