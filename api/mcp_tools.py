@@ -194,7 +194,7 @@ Chromatic = Annotated[bool, described(G, "chromatic")]
 Model = Annotated[str | None, described(G, "model")]
 Primer = Annotated[str | None, described(G, "primer", "Or give primer_path.")]
 PrimerPath = Annotated[str | None, Field(description="A local MIDI file to continue (instead of primer).")]
-IncludePrimer = Annotated[bool, described(G, "include_primer")]
+IncludePrimer = Annotated[bool | None, described(G, "include_primer")]
 SendToCore = Annotated[bool, described(G, "send_to_core")]
 Stems = Annotated[
     list[str] | None,
@@ -371,7 +371,7 @@ def build_mcp_server(
         model: Model = None,
         primer: Primer = None,
         primer_path: PrimerPath = None,
-        include_primer: IncludePrimer = True,
+        include_primer: IncludePrimer = None,
         send_to_core: SendToCore = False,
     ) -> Annotated[CallToolResult, GenerationResponse]:
         """A drum groove as MIDI (POST /api/v1/generate/midi with style = the drum style): notes, a base64
@@ -399,7 +399,7 @@ def build_mcp_server(
         model: Model = None,
         primer: Primer = None,
         primer_path: PrimerPath = None,
-        include_primer: IncludePrimer = True,
+        include_primer: IncludePrimer = None,
         send_to_core: SendToCore = False,
     ) -> Annotated[CallToolResult, GenerationResponse]:
         """A bass line that follows the chords, as MIDI (POST /api/v1/generate/bassline): notes, a base64 .mid
@@ -425,7 +425,7 @@ def build_mcp_server(
         model: Model = None,
         primer: Primer = None,
         primer_path: PrimerPath = None,
-        include_primer: IncludePrimer = True,
+        include_primer: IncludePrimer = None,
         send_to_core: SendToCore = False,
     ) -> Annotated[CallToolResult, GenerationResponse]:
         """A melody in the key over the chords, as MIDI (POST /api/v1/generate/melody): notes, a base64 .mid

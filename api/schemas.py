@@ -96,10 +96,12 @@ class GenerationParams(CallerParams):
         "-1 dBFS) as base64 WAV or FLAC in preview_base64, to listen to without a MIDI player.",
     )
     send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
-    include_primer: bool = Field(
-        True,
+    include_primer: bool | None = Field(
+        None,
         description="With a primer: return the primer and its continuation as one clip (true), or the "
-        "continuation alone, starting at 0 (false).",
+        "continuation alone, starting at 0 (false). Default: true when the primer plays the part asked for, "
+        "false when it plays another (a melody primer for a bassline: the bass line alone, not the melody "
+        "on the bass track).",
     )
     primer: str | None = Field(
         None, description="A MIDI clip to continue, base64-encoded (or upload it as the multipart field 'primer')."

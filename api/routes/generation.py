@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from ai.generation.preview import clip_preview
+from ai.generation.primer import primer_part
 from api.deps import EngineDep, InputDep
 from api.generation_input import build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -93,6 +94,18 @@ def refuse_midi_variations(params: GenerationParams) -> None:
         raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
 
 
+def _plays_part(primer: bytes | None, part: Part) -> bool:
+    """Whether a primer plays ``part`` (include_primer's default): a melody primer for a bassline is the
+    context of the bass line, not its first bars. A primer of drums and pitched notes together is not one
+    part."""
+    if primer is None:
+        return True
+    try:
+        return primer_part(primer) == part
+    except InvalidParameter:
+        return False
+
+
 def check_generation(params: GenerationParams, endpoint_part: Part | None) -> None:
     """What generate_work refuses without reading the primer (a job refuses it before it is queued)."""
     resolve_part(params, endpoint_part)
@@ -120,7 +133,10 @@ async def generate_work(
 
     tries = params.variations * DISTINCT_TRIES if params.variations > 1 else 1
     requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
-    results = await engine.run(_generate_variations, generator, requests, params.variations, params.include_primer)
+    include = params.include_primer
+    if include is None:
+        include = await engine.run(_plays_part, primer, resolved.part)  # reads the MIDI: off the event loop
+    results = await engine.run(_generate_variations, generator, requests, params.variations, include)
     first_request, first_clip, first_midi = results[0]
 
     if params.format == "midi":

@@ -194,6 +194,25 @@ def test_primer_upload_is_continued(client: TestClient) -> None:
     assert mido.MidiFile(file=io.BytesIO(data)).length == pytest.approx(4.0)  # ends on the bar line
 
 
+def test_a_melody_primer_for_a_bassline_is_its_context_not_its_first_bars(client: TestClient) -> None:
+    primer = pretty_midi.PrettyMIDI(initial_tempo=120)
+    inst = pretty_midi.Instrument(program=0)
+    for i, pitch in enumerate([64, 67, 72, 74, 72, 67, 64, 67]):
+        inst.notes.append(pretty_midi.Note(90, pitch, i * 0.5, i * 0.5 + 0.45))
+    primer.instruments.append(inst)
+    buffer = io.BytesIO()
+    primer.write(buffer)
+    files = {"primer": ("melody.mid", buffer.getvalue(), "audio/midi")}
+    body = client.post("/api/v1/generate/bassline", data={"bars": "2", "seed": "4"}, files=files).json()
+    # The bass clip holds the bass line alone, from 0; asked for, the melody comes along as before.
+    assert body["primer_notes"] == 0 and body["duration_seconds"] == pytest.approx(4.0)
+    assert all(n["pitch"] <= 55 for n in body["notes"]), body["notes"]
+    asked = client.post(
+        "/api/v1/generate/bassline", data={"bars": "2", "seed": "4", "include_primer": "true"}, files=files
+    ).json()
+    assert asked["primer_notes"] == 8 and [n["pitch"] for n in asked["notes"][:2]] == [64, 67]
+
+
 @pytest.mark.parametrize(
     "query,parameter",
     [
