@@ -11,7 +11,14 @@ estimates are summed over the files of a group before F1 is taken (micro average
 closed and open hats as one class, "toms" the three toms, as the issue's goal reads them; a hit
 whose class the model confused counts as a miss and a false alarm.
 
+--electronic scores the electronic held-out check instead: test grooves through sf_GMbank's
+Electronic and TR 808 drum sets and two synthesized Hydrogen kits (``--stage render --splits test
+--seed 19 --test-sessions 8 --test-sounds sf_GMbank@24,sf_GMbank@25,h2:HardElectro1,h2:ElectricEmpireKit
+--data data/drum_transcription/electronic``; no training sound is one of them), then the hits the
+model finds in a real techno loop and how many of its beats have a kick (training/drum_electronic.py).
+
 Usage: bench/drum_transcription.py [--data data/drum_transcription/test] [--model models/drum_transcription.npz]
+       bench/drum_transcription.py --electronic [--model ...]
 """
 
 from __future__ import annotations
@@ -31,8 +38,10 @@ import mir_eval  # noqa: E402
 
 from ai.audio.decode import decode_audio  # noqa: E402
 from ai.transcription.drums import CLASSES, SHIPPED_MODEL, load, transcribe_drums  # noqa: E402
+from training.drum_electronic import TECHNO_LOOP, loop_check  # noqa: E402
 
 WINDOW_S = 0.05
+ELECTRONIC_DATA = Path("data/drum_transcription/electronic/test")
 PITCH_CLASS = {pitch: name for name, pitch in CLASSES}
 MERGED = {"hihat_closed": "hihat", "hihat_open": "hihat", "tom_low": "toms", "tom_mid": "toms", "tom_high": "toms"}
 REPORTED = ("kick", "snare", "hihat", "hihat_closed", "hihat_open", "toms", "crash", "ride")
@@ -67,9 +76,14 @@ def f1(c: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("data/drum_transcription/test"))
+    parser.add_argument("--data", type=Path, default=None, help="default: data/drum_transcription/test")
     parser.add_argument("--model", type=Path, default=SHIPPED_MODEL)
+    parser.add_argument(
+        "--electronic", action="store_true", help=f"the electronic check: {ELECTRONIC_DATA} and the techno loop"
+    )
     args = parser.parse_args()
+    if args.data is None:
+        args.data = ELECTRONIC_DATA if args.electronic else Path("data/drum_transcription/test")
     net = load(args.model)
     truth = json.loads((args.data / "truth.json").read_text())
     table: dict[tuple[str, str], dict[str, np.ndarray]] = collections.defaultdict(
@@ -102,6 +116,8 @@ def main() -> None:
         row = " ".join(f"{f1(groups[g]):7.3f} {groups[g][1]:4d}" for g in REPORTED)
         print(f"{kind:6s} {drums:18s} {row}")
     print("(each cell: F1 and the number of annotated hits)")
+    if args.electronic:
+        print(f"{TECHNO_LOOP.name}: {loop_check(TECHNO_LOOP, net=net).line()}")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,14 @@ also get a random mel-band shift and EQ (:func:`timbre`).
 
 Split (nothing held out is ever trained on):
 * grooves: the MMA groove families are split by a hash of their name, 80 % training, 20 % test;
-* sounds: training drums play through FluidR3_GM, TimGM6mb, MuseScore_General_Lite, the AVL
-  Black Pearl kit or, with --sample-kit-share and Debian's hydrogen-drumkits installed, one of its
-  sampled kits (training/drumkit_samples.py; tried, not in the shipped model: see its card); test
-  drums through sf_GMbank or the AVL Red Zeppelin kit, other parts through sf_GMbank. Each test
-  clip is written twice: the dry drum stem, and the mix through the chain.
+* sounds: training drums play through FluidR3_GM, TimGM6mb, MuseScore_General_Lite (their Standard
+  kits or, with --drum-set-share, their other drum sets: Room, Power, Electronic, TR-808, Jazz,
+  Brush), the AVL Black Pearl kit or, with --sample-kit-share and Debian's hydrogen-drumkits
+  installed, one of its sampled kits (training/drumkit_samples.py; tried, not in the shipped model:
+  see its card); test drums through sf_GMbank or the AVL Red Zeppelin kit, other parts through
+  sf_GMbank; the electronic check's (--test-sounds) through sf_GMbank's Electronic and TR 808 sets
+  and two synthesized Hydrogen kits. Each test clip is written twice: the dry drum stem, and the
+  mix through the chain.
 
 Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # render, train, write model
        .venv/bin/python -m training.drum_transcription --stage render|train  # one step
@@ -84,6 +87,21 @@ SAMPLE_KIT = "h2:"
 P_STEM = 0.4
 P_SYNTHETIC = 0.35
 GAP_S = 1.5
+DRUM_SET_MARK = "@"
+"""Between a soundfont's name and a drum set's program (bank 128) in a drum sound: "FluidR3_GM@25"."""
+TRAIN_DRUM_SETS = {
+    "FluidR3_GM": (8, 16, 24, 25, 32, 40),
+    "MuseScore_General_Lite": (8, 16, 24, 25, 32, 40),
+    "TimGM6mb": (8, 16),
+}
+"""The GM drum sets besides Standard (0) that training may play: Room 8, Power 16, Electronic 24,
+TR-808 25, Jazz 32, Brush 40. Orchestra (48) plays timpani on the tom keys, so it is left out.
+TimGM6mb's Electronic and TR 808 are left out because they are the samples of sf_GMbank's (the
+electronic held-out check), and its Jazz and Brush are its Standard kit."""
+ELECTRONIC_TEST_SOUNDS = ("sf_GMbank@24", "sf_GMbank@25", "h2:HardElectro1", "h2:ElectricEmpireKit")
+"""The electronic held-out check's drums (--test-sounds): sf_GMbank's Electronic and TR 808 sets and
+two synthesized kits of Debian's hydrogen-drumkits (kick, snare, clap, hats; the rest through
+sf_GMbank's Standard set). No training sound is one of these."""
 BALANCE_DB = (-9.0, 4.0)
 """Drum stem RMS against the other parts' RMS in a mix."""
 TOLERANCE_S = 0.05
@@ -187,6 +205,18 @@ P_MIXED_KIT = 0.5
 GROUP_GAIN_DB = (-8.0, 4.0)
 
 
+def drum_set(sound: str) -> tuple[str, int]:
+    """(soundfont or kit name, drum set program) of a drum sound: "FluidR3_GM@25" -> ("FluidR3_GM", 25);
+    a name without a set plays the Standard kit (0)."""
+    name, _, program = sound.partition(DRUM_SET_MARK)
+    return name, int(program) if program else 0
+
+
+def train_drum_sounds() -> tuple[str, ...]:
+    """Every training soundfont's extra drum sets as drum sounds ("FluidR3_GM@24", ...)."""
+    return tuple(f"{font}{DRUM_SET_MARK}{program}" for font, sets in TRAIN_DRUM_SETS.items() for program in sets)
+
+
 def _render_sound(
     notes: list[Note],
     sound: str,
@@ -198,8 +228,9 @@ def _render_sound(
     fx: bool,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Drum notes through a GM soundfont's kit, an AVL kit (its keys) or a Hydrogen kit ("h2:name",
-    its pieces); what the kit lacks through the soundfont ``fallback``."""
+    """Drum notes through a GM soundfont's kit (its Standard set, or "font@program" for another drum
+    set), an AVL kit (its keys) or a Hydrogen kit ("h2:name", its pieces); what the kit lacks through
+    the soundfont ``fallback``."""
     out = np.zeros(n, dtype=np.float32)
     if sound.startswith(SAMPLE_KIT):
         played, notes = render_kit(notes, installed_kit(sound.removeprefix(SAMPLE_KIT)), n=n, sr=SR, rng=rng)
@@ -212,7 +243,9 @@ def _render_sound(
         notes = [note for note in notes if note[0] not in KIT_KEYS]
         sound = fallback
     if notes:
-        out += _fit(fluidsynth(_midi([(0, True, notes, [])]), SOUNDFONTS[sound], work, name, fx=fx), n)
+        # on the drum channel the program picks the drum set of bank 128
+        font, program = drum_set(sound)
+        out += _fit(fluidsynth(_midi([(program, True, notes, [])]), SOUNDFONTS[font], work, name, fx=fx), n)
     return out
 
 
@@ -232,7 +265,12 @@ def render_drums(
     kit_sound = task["kit"] or task["drum_font"]
     if not mixed_kit:
         return _render_sound(drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx, rng=rng)
-    sounds = (*TRAIN_FONTS, TRAIN_KIT, *(SAMPLE_KIT + kit for kit in task.get("sample_kits", ())))
+    sounds = (
+        *TRAIN_FONTS,
+        TRAIN_KIT,
+        *(SAMPLE_KIT + kit for kit in task.get("sample_kits", ())),
+        *task.get("drum_sets", ()),
+    )
     stem = np.zeros(n, dtype=np.float32)
     grouped = {key for keys in DRUM_GROUPS.values() for key in keys}
     rest = [note for note in drums if note[0] not in grouped]
@@ -349,12 +387,21 @@ def plan(
     clips: int,
     *,
     sample_kit_share: float = P_SAMPLE_KIT,
+    drum_set_share: float = 0.0,
+    test_sounds: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """The sessions to render. Hydrogen kits are drawn from their own generator, so a share of 0
-    plans exactly the sessions this seed planned before those kits were added."""
+    """The sessions to render. Hydrogen kits and drum sets are drawn from their own generators, so
+    shares of 0 plan exactly the sessions this seed planned before they were added.
+
+    ``drum_set_share``: the share of training and validation sessions whose soundfont kit is one of
+    its other drum sets (:data:`TRAIN_DRUM_SETS`); their mixed-kit pieces may come from those sets too.
+    ``test_sounds``: the test sessions play these drum sounds in turn instead of sf_GMbank and the AVL
+    Red Zeppelin kit: the electronic held-out check with :data:`ELECTRONIC_TEST_SOUNDS`."""
     rng = np.random.default_rng(seed)
     kit_rng = np.random.default_rng([seed, 1])
+    set_rng = np.random.default_rng([seed, 2])
     sample_kits = available_kits() if sample_kit_share > 0.0 else ()
+    drum_sets = train_drum_sounds() if drum_set_share > 0.0 else ()
     train_files = [str(p) for p in mma_files("train")]
     test_files = [str(p) for p in mma_files("test")]
     tasks = []
@@ -363,22 +410,35 @@ def plan(
             kit = TRAIN_KIT if rng.random() < P_TRAIN_KIT else None
             if sample_kits and kit_rng.random() < sample_kit_share:
                 kit = SAMPLE_KIT + str(kit_rng.choice(sample_kits))
+            session_seed = int(rng.integers(2**31))  # the draws in their order before drum sets were added
+            drum_font = str(rng.choice(TRAIN_FONTS))
+            if drum_sets and set_rng.random() < drum_set_share:
+                kit = None
+                drum_font = str(set_rng.choice(drum_sets))
             tasks.append(
                 {
                     "name": f"{split}{i:03d}",
                     "split": split,
-                    "seed": int(rng.integers(2**31)),
+                    "seed": session_seed,
                     "files": train_files,
                     "clips": clips,
                     "p_synthetic": P_SYNTHETIC,
                     "kit": kit,
-                    "drum_font": str(rng.choice(TRAIN_FONTS)),
+                    "drum_font": drum_font,
                     "other_font": str(rng.choice(TRAIN_FONTS)),
                     "outputs": "any",
                     "sample_kits": sample_kits,
+                    "drum_sets": drum_sets,
                 }
             )
     for i in range(test_sessions):
+        sound = test_sounds[i % len(test_sounds)] if test_sounds else None
+        if sound is None:
+            kit, drum_font = (TEST_KIT if i % 2 else None), TEST_FONT
+        elif sound.startswith(SAMPLE_KIT):
+            kit, drum_font = sound, TEST_FONT
+        else:
+            kit, drum_font = None, sound
         tasks.append(
             {
                 "name": f"test{i:03d}",
@@ -387,8 +447,8 @@ def plan(
                 "files": test_files,
                 "clips": clips,
                 "p_synthetic": 0.0,
-                "kit": TEST_KIT if i % 2 else None,
-                "drum_font": TEST_FONT,
+                "kit": kit,
+                "drum_font": drum_font,
                 "other_font": TEST_FONT,
                 "outputs": "both",
             }
@@ -404,6 +464,8 @@ def render_all(args: argparse.Namespace) -> None:
         args.test_sessions,
         args.clips,
         sample_kit_share=args.sample_kit_share,
+        drum_set_share=args.drum_set_share,
+        test_sounds=tuple(sound for sound in args.test_sounds.split(",") if sound),
     )
     splits = set(args.splits.split(","))
     tasks = [{**task, "mixed_kit_share": args.mixed_kit_share} for task in tasks if task["split"] in splits]
@@ -691,6 +753,20 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=P_SAMPLE_KIT,
         help="share of training/validation sessions through a Hydrogen kit (hydrogen-drumkits); 0: none",
+    )
+    parser.add_argument(
+        "--drum-set-share",
+        type=float,
+        default=0.0,
+        help="share of training/validation sessions through a training soundfont's other drum sets (Room, "
+        "Power, Electronic, TR-808, Jazz, Brush); 0: Standard kits only",
+    )
+    parser.add_argument(
+        "--test-sounds",
+        default="",
+        help="test sessions through these drum sounds in turn (the electronic check: "
+        + ",".join(ELECTRONIC_TEST_SOUNDS)
+        + "); default: sf_GMbank and the AVL Red Zeppelin kit",
     )
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=5)
