@@ -61,6 +61,7 @@ ENDPOINTS = {
         Endpoint("mixing/auto_level", "/api/v1/mixing/auto_level", "files", {}),
         Endpoint("mixing/render", "/api/v1/mixing/render", "files", {}),
         Endpoint("mixing/render-json", "/api/v1/mixing/render", "files", {"format": "json"}),
+        Endpoint("mixing/render-finished-mix", "/api/v1/mixing/render", "master", {}),
         Endpoint("mixing/suggest-48k", "/api/v1/mixing/suggest", "files", {}, "48k"),
         Endpoint("mixing/suggest-mono", "/api/v1/mixing/suggest", "files", {}, "mono"),
         Endpoint("mixing/suggest-unnamed", "/api/v1/mixing/suggest", "files", {}, "unnamed"),
