@@ -194,6 +194,11 @@ class GenerationResponse(BaseModel):
     primer_notes: int = Field(
         0, description="Notes of the primer kept at the start of the clip (0 with include_primer=false)."
     )
+    groove_style: str | None = Field(
+        None,
+        description="The style of the human-written groove (or bass riff) the Magenta model was primed with: "
+        "without a style asked for, a groove of any style is drawn by seed, and this says which.",
+    )
     variations: list[ClipOut] = Field(description="Every clip (the first is also given at the top level).")
     delivered: bool | None = Field(None, description="With send_to_core: whether DAWG-CORE accepted the MIDI.")
     delivery_reason: str | None = None

@@ -94,6 +94,11 @@ def refuse_midi_variations(params: GenerationParams) -> None:
         raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
 
 
+def _groove_style(clip: GeneratedClip) -> str | None:
+    style = clip.extra.get("style_primer")
+    return style if isinstance(style, str) and style else None
+
+
 def _plays_part(primer: bytes | None, part: Part) -> bool:
     """Whether a primer plays ``part`` (include_primer's default): a melody primer for a bassline is the
     context of the bass line, not its first bars. A primer of drums and pitched notes together is not one
@@ -188,6 +193,7 @@ async def generate_work(
         microtiming=params.microtiming,
         chromatic=params.chromatic,
         primer_notes=first_clip.primer_notes,
+        groove_style=_groove_style(first_clip),
         variations=clips,
         delivered=delivered,
         delivery_reason=delivery_reason,

@@ -64,6 +64,22 @@ def test_auto_uses_magenta_and_reproduces(magenta_client: TestClient, path: str,
     assert first["notes"]
 
 
+def test_the_groove_a_clip_was_primed_with_is_named(magenta_client: TestClient) -> None:
+    # Without a style the drum model is primed with a groove of any style, drawn by seed: the answer says which.
+    models = magenta_client.get("/api/v1/models").json()["models"]
+    listed = set(next(m for m in models if m["name"] == "dawg_drums")["styles"])
+    drawn = {
+        magenta_client.post(f"/api/v1/generate/midi?style=drums&bars=2&seed={s}").json()["groove_style"]
+        for s in range(6)
+    }
+    assert drawn and all(isinstance(style, str) for style in drawn) and len(drawn) > 1
+    assert drawn <= listed
+    jazz = magenta_client.post("/api/v1/generate/midi?style=jazz&bars=2&seed=1").json()
+    assert jazz["groove_style"] == "jazz"
+    theory = magenta_client.post("/api/v1/generate/midi?style=drums&bars=2&model=theory").json()
+    assert theory["groove_style"] is None
+
+
 def test_auto_sends_meters_and_styles_the_drum_model_lacks_to_theory(magenta_client: TestClient) -> None:
     for query, reason in (
         ("time_signature=6/8&style=rock", "not in 6/8"),
