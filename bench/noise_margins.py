@@ -43,6 +43,7 @@ from ai.analysis.tonal import (  # noqa: E402
     pitch_peakiness,
 )
 from ai.audio.decode import DecodedAudio, decode_audio  # noqa: E402
+from tests.support.non_music import burst_loop, coloured_noise, poisson_clicks  # noqa: E402
 
 SETS = "data/eval,data/eval_seed11,data/real/audio,data/key_dist,data/key_dist_seed11,data/bench_transcription"
 AUDIO = (".wav", ".flac", ".mp3", ".ogg")
@@ -76,75 +77,41 @@ def _features(audio: DecodedAudio) -> SharedFeatures | None:
     return compute_features(summary.y, ANALYSIS_SR)
 
 
-def _noise(rng: np.random.Generator, n: int, colour: str) -> np.ndarray:
-    white = rng.standard_normal(n)
-    if colour == "white":
-        return white
-    freqs = np.fft.rfftfreq(n, 1.0 / SR)
-    freqs[0] = freqs[1]
-    y = np.fft.irfft(np.fft.rfft(white) / (np.sqrt(freqs) if colour == "pink" else freqs), n)
-    return y / y.std()
-
-
-def _clicks(rng: np.random.Generator, seconds: float, rate: float, tone: bool) -> np.ndarray:
-    y = np.zeros(int(seconds * SR))
-    t = rng.exponential(1.0 / rate)
-    length = int(0.02 * SR)
-    decay = np.exp(-np.arange(length) / (0.003 * SR))
-    while t < seconds - 0.05:
-        i = int(t * SR)
-        burst = np.sin(2 * np.pi * 1500.0 * np.arange(length) / SR) if tone else rng.standard_normal(length)
-        y[i : i + length] += rng.uniform(0.2, 0.8) * burst * decay
-        t += rng.exponential(1.0 / rate)
-    return y
-
-
-def _burst_loop(rng: np.random.Generator, seconds: float, bpm: float, kick_cut: float) -> np.ndarray:
-    from scipy.signal import butter, sosfilt
-
-    low = butter(4, kick_cut, "low", fs=SR, output="sos")
-    high = butter(4, 6000.0, "high", fs=SR, output="sos")
-    y = np.zeros(int(seconds * SR))
-    length = int(0.15 * SR)
-    for k, start in enumerate(np.arange(0.0, seconds - 0.2, 30.0 / bpm)):
-        i = int(start * SR)
-        burst = rng.standard_normal(length)
-        decay = np.exp(-np.arange(length) / (0.03 * SR))
-        if k % 4 == 0:
-            y[i : i + length] += 3.2 * sosfilt(low, burst) * decay
-        elif k % 4 == 2:
-            y[i : i + length] += 0.4 * burst * decay
-        y[i : i + length] += 0.15 * sosfilt(high, burst) * np.exp(-np.arange(length) / (0.01 * SR))
-    return 0.7 * y / np.abs(y).max()
-
-
 def generated() -> Iterator[tuple[str, str, np.ndarray]]:
     """(group, name, mono signal at SR) of the non-music the rules must refuse, and drum loops they keep."""
     rng = np.random.default_rng(14)
     for colour in ("white", "pink", "brown"):
         for db in (-60, -40, -20, -10):
             for seconds, fade in ((8.0, 0.0), (30.0, 3.0)):
-                y = _noise(rng, int(seconds * SR), colour) * 10.0 ** (db / 20.0)
+                y = coloured_noise(rng, int(seconds * SR), colour, SR) * 10.0 ** (db / 20.0)
                 ramp = np.minimum(1.0, np.minimum(np.arange(y.size), np.arange(y.size)[::-1]) / max(fade * SR, 1.0))
                 yield "noise", f"{colour} {db} dB {seconds:.0f} s", y * (ramp if fade else 1.0)
         for seconds in (2.5, 4.0, 5.5):
-            yield "noise", f"{colour} {seconds} s", 0.1 * _noise(rng, int(seconds * SR), colour)
+            yield "noise", f"{colour} {seconds} s", 0.1 * coloured_noise(rng, int(seconds * SR), colour, SR)
     t = np.arange(40 * SR) / SR
-    yield "noise", "pink swell", 0.1 * _noise(rng, t.size, "pink") * (0.55 + 0.45 * np.sin(2 * np.pi * t / 10))
-    yield "noise", "white 120 s", 0.05 * _noise(rng, 120 * SR, "white")
+    yield (
+        "noise",
+        "pink swell",
+        0.1 * coloured_noise(rng, t.size, "pink", SR) * (0.55 + 0.45 * np.sin(2 * np.pi * t / 10)),
+    )
+    yield "noise", "white 120 s", 0.05 * coloured_noise(rng, 120 * SR, "white", SR)
     for rate in (0.5, 1.0, 2.0, 3.0, 5.0, 12.0):
         for tone in (False, True):
-            yield "clicks", f"poisson {rate}/s {'tone' if tone else 'noise'}", _clicks(rng, 30.0, rate, tone)
+            yield (
+                "clicks",
+                f"poisson {rate}/s {'tone' if tone else 'noise'}",
+                poisson_clicks(rng, 30.0, rate, SR, tone=tone),
+            )
     t = np.arange(20 * SR) / SR
     sweep = 0.3 * np.sin(2 * np.pi * 100.0 * (np.exp(np.log(20.0) / 20.0 * t) - 1.0) / (np.log(20.0) / 20.0))
     yield "sweep", "sine sweep 100-2000 Hz, 20 s", sweep
     yield (
         "sweep",
         "the same over white noise at -50 dBFS",
-        sweep + 10.0 ** (-50.0 / 20.0) * _noise(rng, t.size, "white"),
+        sweep + 10.0 ** (-50.0 / 20.0) * coloured_noise(rng, t.size, "white", SR),
     )
     for bpm, cut in ((90, 150), (100, 80), (110, 200), (120, 400), (128, 250), (140, 150), (85, 300)):
-        yield "loop", f"noise-burst loop {bpm} BPM, kick under {cut} Hz", _burst_loop(rng, 16.0, bpm, cut)
+        yield "loop", f"noise-burst loop {bpm} BPM, kick under {cut} Hz", burst_loop(rng, 16.0, bpm, SR, kick_cut=cut)
 
 
 def main() -> None:

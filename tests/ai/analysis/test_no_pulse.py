@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.signal import butter, sosfilt
 
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.features import compute_features
@@ -14,22 +13,15 @@ from ai.analysis.tonal import MIN_PEAKINESS, estimate_key, notes_sound, pitch_pe
 from tests.ai.analysis.synth import progression
 from tests.ai.mixing.signals import SR as MIXING_SR
 from tests.ai.mixing.signals import band_song
+from tests.support.non_music import burst_loop, coloured_noise, poisson_clicks
 
 SR = ANALYSIS_SR
 
 
 def _noise(kind: str, seconds: float, level_db: float, *, seed: int = 0, fade_s: float = 0.0) -> np.ndarray:
     """White, pink or brown noise at ``level_db`` RMS (dBFS), with linear fades of ``fade_s``."""
-    rng = np.random.default_rng(seed)
     n = int(seconds * SR)
-    white = rng.standard_normal(n)
-    if kind == "white":
-        y = white
-    else:
-        freqs = np.fft.rfftfreq(n, 1.0 / SR)
-        freqs[0] = freqs[1]
-        y = np.fft.irfft(np.fft.rfft(white) / (np.sqrt(freqs) if kind == "pink" else freqs), n)
-    y = y / y.std() * 10.0 ** (level_db / 20.0)
+    y = coloured_noise(np.random.default_rng(seed), n, kind, SR) * 10.0 ** (level_db / 20.0)
     if fade_s > 0:
         ramp = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (fade_s * SR))
         y = y * ramp
@@ -38,39 +30,13 @@ def _noise(kind: str, seconds: float, level_db: float, *, seed: int = 0, fade_s:
 
 def _poisson_clicks(rate: float, seconds: float, *, seed: int = 0) -> np.ndarray:
     """Noise clicks (3 ms decay) at random (Poisson) times, ``rate`` a second."""
-    rng = np.random.default_rng(seed)
-    y = np.zeros(int(seconds * SR))
-    t = rng.exponential(1.0 / rate)
-    while t < seconds - 0.05:
-        i = int(t * SR)
-        length = int(0.02 * SR)
-        y[i : i + length] += (
-            rng.uniform(0.2, 0.8) * rng.standard_normal(length) * np.exp(-np.arange(length) / (0.003 * SR))
-        )
-        t += rng.exponential(1.0 / rate)
-    return y.astype(np.float32)
+    return poisson_clicks(np.random.default_rng(seed), seconds, rate, SR).astype(np.float32)
 
 
 def _burst_loop(bpm: float, seconds: float, *, seed: int = 0) -> np.ndarray:
-    """A drum loop of noise bursts only: a kick of noise low-passed at 400 Hz on 1 and 3, a snare burst on 2
-    and 4, a high-passed hat on every eighth. Its pitch-class distribution fits E minor at 0.7 or more
-    (the key before the peakiness rule: "E minor" at 0.03)."""
-    rng = np.random.default_rng(seed)
-    low = butter(4, 400.0, "low", fs=SR, output="sos")
-    high = butter(4, 6000.0, "high", fs=SR, output="sos")
-    y = np.zeros(int(seconds * SR))
-    eighth = 30.0 / bpm
-    for k, start in enumerate(np.arange(0.0, seconds - 0.2, eighth)):
-        i = int(start * SR)
-        length = int(0.15 * SR)
-        burst = rng.standard_normal(length)
-        decay = np.exp(-np.arange(length) / (0.03 * SR))
-        if k % 4 == 0:
-            y[i : i + length] += 3.2 * sosfilt(low, burst) * decay
-        elif k % 4 == 2:
-            y[i : i + length] += 0.4 * burst * decay
-        y[i : i + length] += 0.15 * sosfilt(high, burst) * np.exp(-np.arange(length) / (0.01 * SR))
-    return (0.7 * y / np.abs(y).max()).astype(np.float32)
+    """A drum loop of noise bursts only (kick low-passed at 400 Hz). Its pitch-class distribution fits
+    E minor at 0.7 or more (the key before the peakiness rule: "E minor" at 0.03)."""
+    return burst_loop(np.random.default_rng(seed), seconds, bpm, SR).astype(np.float32)
 
 
 def _sweep(seconds: float, f0: float, f1: float) -> np.ndarray:
