@@ -15,7 +15,8 @@ Split (nothing held out is ever trained on):
   kits or, with --drum-set-share, their other drum sets: Room, Power, Electronic, TR-808, Jazz,
   Brush), the AVL Black Pearl kit or, with --sample-kit-share and Debian's hydrogen-drumkits
   installed, one of its sampled kits (training/drumkit_samples.py; tried, not in the shipped model:
-  see its card); test drums through sf_GMbank or the AVL Red Zeppelin kit, other parts through
+  see its card) or, with --synth-kit-share, a kit synthesized from a seed (training/drum_synth.py);
+  test drums through sf_GMbank or the AVL Red Zeppelin kit, other parts through
   sf_GMbank; the electronic check's (--test-sounds) through sf_GMbank's Electronic and TR 808 sets
   and two synthesized Hydrogen kits. Each test clip is written twice: the dry drum stem, and the
   mix through the chain.
@@ -24,6 +25,8 @@ Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # r
        .venv/bin/python -m training.drum_transcription --stage render|train  # one step
        .venv/bin/python -m training.drum_transcription --stage thresholds --threshold-data ...
                                                      # a trained model's thresholds chosen again
+       .venv/bin/python -m training.drum_transcription --stage validate --model M --data FOLDER ...
+                                                     # kick / snare / hi-hat F1 on render folders' val.npz
 The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
 Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
 (audio/*.flac, truth.json) and models/drum_transcription.npz.
@@ -56,6 +59,7 @@ from ai.transcription.drums import (
     N_MELS,
     SR,
     DrumNet,
+    class_onsets,
     hihat_peaks,
     load,
     mel_frames,
@@ -64,7 +68,8 @@ from ai.transcription.drums import (
     save,
 )
 from training.augment import produce
-from training.drumkit_samples import available_kits, installed_kit, render_kit
+from training.drum_synth import SYNTH_KIT, synth_kit
+from training.drumkit_samples import available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
 
 logger = logging.getLogger(__name__)
@@ -102,6 +107,8 @@ ELECTRONIC_TEST_SOUNDS = ("sf_GMbank@24", "sf_GMbank@25", "h2:HardElectro1", "h2
 """The electronic held-out check's drums (--test-sounds): sf_GMbank's Electronic and TR 808 sets and
 two synthesized kits of Debian's hydrogen-drumkits (kick, snare, clap, hats; the rest through
 sf_GMbank's Standard set). No training sound is one of these."""
+SYNTH_KITS_PER_SESSION = 4
+"""Synthesized kits that a mixed-kit session of the synthesized stage may take its pieces from."""
 BALANCE_DB = (-9.0, 4.0)
 """Drum stem RMS against the other parts' RMS in a mix."""
 TOLERANCE_S = 0.05
@@ -229,11 +236,15 @@ def _render_sound(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Drum notes through a GM soundfont's kit (its Standard set, or "font@program" for another drum
-    set), an AVL kit (its keys) or a Hydrogen kit ("h2:name", its pieces); what the kit lacks through
-    the soundfont ``fallback``."""
+    set), an AVL kit (its keys), a Hydrogen kit ("h2:name", its pieces) or a synthesized kit
+    ("synth:seed", training/drum_synth.py); what the kit lacks through the soundfont ``fallback``."""
     out = np.zeros(n, dtype=np.float32)
-    if sound.startswith(SAMPLE_KIT):
-        played, notes = render_kit(notes, installed_kit(sound.removeprefix(SAMPLE_KIT)), n=n, sr=SR, rng=rng)
+    if sound.startswith((SAMPLE_KIT, SYNTH_KIT)):
+        if sound.startswith(SYNTH_KIT):
+            kit = synth_kit(int(sound.removeprefix(SYNTH_KIT)), work / sound.replace(":", "_"))
+        else:
+            kit = installed_kit(sound.removeprefix(SAMPLE_KIT))
+        played, notes = render_kit(notes, kit, n=n, sr=SR, rng=rng)
         out += played
         sound = fallback
     elif sound in DRUM_KITS:
@@ -270,6 +281,7 @@ def render_drums(
         TRAIN_KIT,
         *(SAMPLE_KIT + kit for kit in task.get("sample_kits", ())),
         *task.get("drum_sets", ()),
+        *task.get("synth_kits", ()),
     )
     stem = np.zeros(n, dtype=np.float32)
     grouped = {key for keys in DRUM_GROUPS.values() for key in keys}
@@ -347,6 +359,7 @@ def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
             if tracks
             else np.zeros(n, dtype=np.float32)
         )
+    forget_samples()  # a synthesized kit's files are gone with the session's folder
     out = []
     for i, (start, end) in enumerate(clips):
         a, b = int(start * SR), int((end + 0.3) * SR)
@@ -388,6 +401,7 @@ def plan(
     *,
     sample_kit_share: float = P_SAMPLE_KIT,
     drum_set_share: float = 0.0,
+    synth_kit_share: float = 0.0,
     test_sounds: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """The sessions to render. Hydrogen kits and drum sets are drawn from their own generators, so
@@ -395,11 +409,15 @@ def plan(
 
     ``drum_set_share``: the share of training and validation sessions whose soundfont kit is one of
     its other drum sets (:data:`TRAIN_DRUM_SETS`); their mixed-kit pieces may come from those sets too.
+    ``synth_kit_share``: the share of training and validation sessions whose kit is synthesized
+    (training/drum_synth.py, a kit per session from its own seed); with it, the mixed-kit pieces may come
+    from :data:`SYNTH_KITS_PER_SESSION` more synthesized kits.
     ``test_sounds``: the test sessions play these drum sounds in turn instead of sf_GMbank and the AVL
     Red Zeppelin kit: the electronic held-out check with :data:`ELECTRONIC_TEST_SOUNDS`."""
     rng = np.random.default_rng(seed)
     kit_rng = np.random.default_rng([seed, 1])
     set_rng = np.random.default_rng([seed, 2])
+    synth_rng = np.random.default_rng([seed, 3])
     sample_kits = available_kits() if sample_kit_share > 0.0 else ()
     drum_sets = train_drum_sounds() if drum_set_share > 0.0 else ()
     train_files = [str(p) for p in mma_files("train")]
@@ -415,6 +433,11 @@ def plan(
             if drum_sets and set_rng.random() < drum_set_share:
                 kit = None
                 drum_font = str(set_rng.choice(drum_sets))
+            synth_kits: tuple[str, ...] = ()
+            if synth_kit_share > 0.0:
+                synth_kits = tuple(SYNTH_KIT + str(s) for s in synth_rng.integers(2**31, size=SYNTH_KITS_PER_SESSION))
+                if synth_rng.random() < synth_kit_share:
+                    kit = SYNTH_KIT + str(synth_rng.integers(2**31))
             tasks.append(
                 {
                     "name": f"{split}{i:03d}",
@@ -429,6 +452,7 @@ def plan(
                     "outputs": "any",
                     "sample_kits": sample_kits,
                     "drum_sets": drum_sets,
+                    "synth_kits": synth_kits,
                 }
             )
     for i in range(test_sessions):
@@ -465,6 +489,7 @@ def render_all(args: argparse.Namespace) -> None:
         args.clips,
         sample_kit_share=args.sample_kit_share,
         drum_set_share=args.drum_set_share,
+        synth_kit_share=args.synth_kit_share,
         test_sounds=tuple(sound for sound in args.test_sounds.split(",") if sound),
     )
     splits = set(args.splits.split(","))
@@ -709,6 +734,33 @@ def write_with_thresholds(net: DrumNet, val: list[tuple[np.ndarray, np.ndarray]]
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
 
 
+VALIDATED = {"kick": ("kick",), "snare": ("snare",), "hihat": ("hihat_closed", "hihat_open")}
+"""The ship rule's classes as validate scores them (the hi-hat is closed and open hats as one)."""
+
+
+def validation_f1(net: DrumNet, clips: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """Onset F1 (50 ms, summed over the clips) of kick, snare and hi-hat at ``net``'s own thresholds,
+    as the service picks its hits (:func:`class_onsets`)."""
+    totals = {name: np.zeros(3, dtype=np.int64) for name in VALIDATED}
+    for x, y in clips:
+        picked = {c: frames for c, frames, _ in class_onsets(net.activations(x), net)}
+        for name, classes in VALIDATED.items():
+            index = [CLASS_NAMES.index(c) for c in classes]
+            reference = one_per_gap(np.flatnonzero(np.any(y[:, index] == 1.0, axis=1)) / FRAME_RATE)
+            estimated = one_per_gap(np.concatenate([picked[c] for c in index]) / FRAME_RATE)
+            totals[name] += onset_f1(reference, estimated)
+    return {name: _f1(*total) for name, total in totals.items()}
+
+
+def validate(args: argparse.Namespace) -> None:
+    """--stage validate: --model's kick / snare / hi-hat F1 on each --data folder's val.npz."""
+    net = load(args.model)
+    for path in args.data:
+        clips = _load_split(path, "val")
+        scores = validation_f1(net, clips)
+        print(f"{path}: {len(clips)} clips  " + "  ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+
+
 def rethreshold(args: argparse.Namespace) -> None:
     """--stage thresholds: a trained model's (--model) thresholds chosen again, its weights unchanged."""
     val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
@@ -717,7 +769,7 @@ def rethreshold(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stage", choices=("all", "render", "train", "thresholds"), default="all")
+    parser.add_argument("--stage", choices=("all", "render", "train", "thresholds", "validate"), default="all")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--train-sessions", type=int, default=60)
@@ -726,7 +778,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--splits", default="train,val,test", help="which renders to (re)build")
     parser.add_argument("--clips", type=int, default=12, help="clips per session")
     parser.add_argument("--out", type=Path, default=MODEL, help="where the weights go")
-    parser.add_argument("--model", type=Path, default=MODEL, help="--stage thresholds: the trained model to read")
+    parser.add_argument(
+        "--model", type=Path, default=MODEL, help="--stage thresholds / validate: the trained model to read"
+    )
     parser.add_argument(
         "--data", type=Path, nargs="+", default=[OUT], help="render folders (render: the first; train: all)"
     )
@@ -762,6 +816,13 @@ def main(argv: list[str] | None = None) -> None:
         "Power, Electronic, TR-808, Jazz, Brush); 0: Standard kits only",
     )
     parser.add_argument(
+        "--synth-kit-share",
+        type=float,
+        default=0.0,
+        help="share of training/validation sessions through a kit synthesized from its own seed "
+        "(training/drum_synth.py); 0: none",
+    )
+    parser.add_argument(
         "--test-sounds",
         default="",
         help="test sessions through these drum sounds in turn (the electronic check: "
@@ -784,6 +845,8 @@ def main(argv: list[str] | None = None) -> None:
         train(args)
     if args.stage == "thresholds":
         rethreshold(args)
+    if args.stage == "validate":
+        validate(args)
 
 
 if __name__ == "__main__":

@@ -225,3 +225,8 @@ def installed_kit(name: str) -> Kit:
 def available_kits() -> tuple[str, ...]:
     """The training kits that are installed here."""
     return tuple(name for name in TRAIN_KITS if (KITS_DIR / name / "drumkit.xml").is_file())
+
+
+def forget_samples() -> None:
+    """Drop the decoded samples cached so far (a synthesized kit's files live only for its session)."""
+    _sample.cache_clear()
