@@ -38,6 +38,8 @@ sine sweep crossing the low band's bins 0.13 though its surrogates put it at z 9
 SURROGATES = 32
 BLOCK_FRAMES = 4
 """Surrogate count and block length (frames: 93 ms at 43 frames/s, the STFT window's span)."""
+SURROGATE_BATCH = 4
+"""Surrogates whose periodicity is computed at once (bounds the memory of a long envelope's transforms)."""
 HARMONICS = 4
 DETREND_SECONDS = 1.0
 
@@ -104,9 +106,18 @@ def pulse_significance(onset_env: np.ndarray, frame_rate: float) -> float:
         return float("inf")
     blocks = odf.reshape(-1, BLOCK_FRAMES)
     rng = np.random.default_rng(0)
-    shuffled = np.stack([blocks[rng.permutation(blocks.shape[0])].ravel() for _ in range(SURROGATES)])
-    null = _comb_strength(shuffled, periods)
+    # A few surrogates at a time: their padded transforms are 8 MB each for a 30-minute envelope.
+    null = np.concatenate(
+        [
+            _comb_strength(np.stack([blocks[rng.permutation(blocks.shape[0])].ravel() for _ in range(count)]), periods)
+            for count in _batches(SURROGATES, SURROGATE_BATCH)
+        ]
+    )
     return float((observed - null.mean()) / max(float(null.std()), 1e-12))
+
+
+def _batches(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
 
 
 def has_periodic_pulse(onset_env: np.ndarray, frame_rate: float) -> bool:
