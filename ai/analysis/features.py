@@ -48,6 +48,9 @@ _BLOCK_FRAMES = 1024
 the same CPU time)."""
 _LOG_GAMMA = 100.0
 """Compression of the onset spectrogram: log(1 + gamma * X / max X)."""
+_SEMITONE_REACH_HZ = 4200.0
+"""Peaks above this never enter a pitch representation: the semitone spectrum's top row (MIDI 107) takes
+peaks under MIDI 108 (4186 Hz) at any tuning in [-50, 50) cents, and the tuning reads 100 Hz - 2 kHz."""
 _PEAK_FLOOR_DB = 50.0
 """Spectral peaks more than this many dB below their frame's strongest peak are ignored."""
 _GLOBAL_FLOOR_DB = 80.0
@@ -333,6 +336,21 @@ def _peaks_kernel(
     return t_idx, position, amp, level
 
 
+@dataclass(frozen=True)
+class PeakPart:
+    """One block's spectral peaks, compact (a dense recording has ~100 peaks a frame, 7.8 M at 30
+    minutes): frame index (int32), fractional bin and magnitude (float32)."""
+
+    t_idx: np.ndarray
+    position: np.ndarray
+    amp: np.ndarray
+    bin_hz: float
+
+    def expanded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(frame index, frequency in Hz, linear peak magnitude) in float64."""
+        return self.t_idx, self.position.astype(np.float64) * self.bin_hz, self.amp.astype(np.float64)
+
+
 class _SpectralPeaks:
     """Interpolated spectral peaks between PITCH_FMIN and PITCH_FMAX of a magnitude spectrogram fed
     a block of frames at a time, ignoring peaks _PEAK_FLOOR_DB below their frame's maximum or
@@ -366,32 +384,64 @@ class _SpectralPeaks:
         t_idx, position, amp, level = _peaks_kernel(
             mag_t, self.lo, self.hi, 10.0 ** (-_PEAK_FLOOR_DB / 20.0), self._floor()
         )
-        self._parts.append((t_idx + start, position, amp, level))
+        # Peaks above the top semitone's reach never count (the frame's floor above was still set over
+        # the whole range), and the rest are kept compact: a dense recording has ~100 peaks a frame, 7.8 M
+        # at 30 minutes. A peak's level is a value of the float32 spectrogram: float32 holds it exactly.
+        used = position * self.bin_hz <= _SEMITONE_REACH_HZ
+        t_idx, position, amp, level = t_idx[used], position[used], amp[used], level[used]
+        self._parts.append(
+            (
+                (t_idx + start).astype(np.int32),
+                position.astype(np.float32),
+                amp.astype(np.float32),
+                level.astype(np.float32),
+            )
+        )
 
-    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`result`, the blocks' parts let go after it (the pitch side's last look at them)."""
+    def take(self) -> list[PeakPart]:
+        """:meth:`kept_parts`, each block's part let go as it is filtered (the pitch side's last look at them)."""
         with self._lock:
-            found = self.result()
-            self._parts, self._taken = [], True
-            return found
+            if self._taken:
+                raise RuntimeError("the spectral peaks were taken by the pitch side already")
+            parts, self._parts, self._taken = self._parts, [], True
+            floor = self._floor()
+            kept = []
+            while parts:
+                kept.append(self._kept(parts.pop(0), floor))
+            return kept
 
     def tuning(self) -> float:
         """:func:`estimate_tuning` of the peaks (before :meth:`take`)."""
         with self._lock:
-            _, freq, amp = self.result()
-            return estimate_tuning(freq, amp)
+            return estimate_tuning_parts(self.kept_parts())
+
+    def kept_parts(self) -> list[PeakPart]:
+        """The peaks above the final floor, block by block (a block's peaks belong to its frames alone):
+        their expansions concatenated are :meth:`result`."""
+        if self._taken:
+            raise RuntimeError("the spectral peaks were taken by the pitch side already")
+        if self.global_max <= 0.0:
+            return []
+        floor = self._floor()
+        return [self._kept(part, floor) for part in self._parts]
+
+    def _kept(self, part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], floor: float) -> PeakPart:
+        t_idx, position, amp, level = part
+        keep = level > floor
+        return PeakPart(t_idx[keep], position[keep], amp[keep], self.bin_hz)
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(frame index, frequency in Hz, linear peak magnitude), one entry per peak, in frame order
         (made anew at each call: a caller's copy is let go with it)."""
         if self._taken:
             raise RuntimeError("the spectral peaks were taken by the pitch side already")
-        if self.global_max <= 0.0 or not self._parts:
+        parts = self.kept_parts()
+        if not parts:
             empty = np.zeros(0)
             return empty.astype(np.int64), empty, empty
-        keep = np.concatenate([part[3] for part in self._parts]) > self._floor()
-        t_idx, position, amp = (np.concatenate([part[k] for part in self._parts])[keep] for k in range(3))
-        return t_idx, position * self.bin_hz, amp
+        expanded = [part.expanded() for part in parts]
+        t_idx, freq, amp = (np.concatenate([part[k] for part in expanded]) for k in range(3))
+        return t_idx.astype(np.int64), freq, amp
 
 
 def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
@@ -413,6 +463,34 @@ def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
     return -50.0 if cents >= 50.0 else cents
 
 
+def _in_tuning_band(freq: np.ndarray) -> np.ndarray:
+    """The peaks :func:`estimate_tuning` reads: 100 Hz - 2 kHz (well resolved, mostly fundamentals)."""
+    return (freq >= 100.0) & (freq <= 2000.0)
+
+
+def estimate_tuning_parts(parts: list[PeakPart]) -> float:
+    """:func:`estimate_tuning` of the peaks given block by block, the same number: each peak's term is
+    computed alone, into one array summed as :func:`estimate_tuning` sums it, without the whole peak list's
+    intermediate arrays."""
+    counts = [int(np.count_nonzero(_in_tuning_band(part.expanded()[1]))) for part in parts]
+    if not sum(counts):
+        return 0.0
+    terms = np.empty(sum(counts), dtype=np.complex128)
+    at = 0
+    for part, count in zip(parts, counts, strict=True):
+        _, freq, amp = part.expanded()
+        keep = _in_tuning_band(freq)
+        midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
+        angle = 2.0 * np.pi * (midi - np.round(midi))
+        terms[at : at + count] = np.sqrt(amp[keep]) * np.exp(1j * angle)
+        at += count
+    vector = np.sum(terms)
+    if abs(vector) < 1e-12:
+        return 0.0
+    cents = float(np.angle(vector) / (2.0 * np.pi) * 100.0)
+    return -50.0 if cents >= 50.0 else cents
+
+
 _SEMITONE_ROWS = 16
 """Semitone rows summed at once by :func:`_semitone_spectrum`."""
 
@@ -422,8 +500,18 @@ def _semitone_spectrum(
 ) -> np.ndarray:
     """Sum peak magnitudes into tuned semitone bins -> [shape=(N_SEMITONES, n_frames)]."""
     spec = np.zeros((N_SEMITONES, n_frames), dtype=np.float32)
+    _add_semitones(spec, t_idx, freq, amp, tuning_cents)
+    return spec
+
+
+def _add_semitones(spec: np.ndarray, t_idx: np.ndarray, freq: np.ndarray, amp: np.ndarray, tuning_cents: float) -> None:
+    """Write the peaks' summed magnitudes into ``spec``'s tuned semitone bins of the frames they cover
+    (zeros before: each bin is set, not added to)."""
     if len(freq) == 0:
-        return spec
+        return
+    first_frame = int(t_idx[0])  # the peaks come in frame order
+    width = int(t_idx[-1]) - first_frame + 1
+    local = t_idx.astype(np.int64) - first_frame
     midi = 69.0 + 12.0 * np.log2(freq / 440.0) - tuning_cents / 100.0
     row = np.round(midi).astype(np.int64) - MIDI_MIN
     del midi
@@ -432,10 +520,9 @@ def _semitone_spectrum(
     for first in range(0, N_SEMITONES, _SEMITONE_ROWS):
         last = min(N_SEMITONES, first + _SEMITONE_ROWS)
         keep = (row >= first) & (row < last)
-        flat = (row[keep] - first) * n_frames + t_idx[keep]
-        block = np.bincount(flat, weights=amp[keep], minlength=(last - first) * n_frames)
-        spec[first:last] = block.reshape(last - first, n_frames)
-    return spec
+        flat = (row[keep] - first) * width + local[keep]
+        block = np.bincount(flat, weights=amp[keep], minlength=(last - first) * width)
+        spec[first:last, first_frame : first_frame + width] = block.reshape(last - first, width)
 
 
 def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.ndarray:
@@ -449,10 +536,14 @@ def fold_chroma(semitone_spec: np.ndarray, *, midi_min: int = MIDI_MIN) -> np.nd
 
 def _pitch_features(peaks: _SpectralPeaks, n_frames: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated peaks -> tuning -> tuned semitone spectrum -> chromas: (tuning in cents,
-    semitone spectrum, chroma, bass chroma)."""
-    t_idx, peak_freq, peak_amp = peaks.take()
-    tuning = estimate_tuning(peak_freq, peak_amp)
-    semitone_spec = _semitone_spectrum(t_idx, peak_freq, peak_amp, n_frames, tuning)
+    semitone spectrum, chroma, bass chroma). The peaks stay in their blocks: each block's peaks fill
+    only its own frames' bins, so the spectrum summed block by block is the one of all peaks at once."""
+    parts = peaks.take()
+    tuning = estimate_tuning_parts(parts)
+    semitone_spec = np.zeros((N_SEMITONES, n_frames), dtype=np.float32)
+    while parts:
+        t_idx, peak_freq, peak_amp = parts.pop(0).expanded()
+        _add_semitones(semitone_spec, t_idx, peak_freq, peak_amp, tuning)
     bass_rows = BASS_MIDI_MAX - MIDI_MIN + 1
     return tuning, semitone_spec, fold_chroma(semitone_spec), fold_chroma(semitone_spec[:bass_rows])
 

@@ -73,3 +73,14 @@ def test_tempo_of_a_signal_with_a_nan_late_is_none(monkeypatch: pytest.MonkeyPat
     samples = np.tile(note(57, 3.0), (2, 1))
     samples[1, -10] = np.nan
     assert pipeline.estimate_tempo(DecodedAudio(samples, SR)) is None
+
+
+def test_peaks_dropped_above_the_semitone_reach_could_never_count() -> None:
+    # The top semitone row takes peaks under MIDI 108 at any tuning in [-50, 50) cents.
+    from ai.analysis.constants import MIDI_MIN, N_SEMITONES
+
+    top_edge = 440.0 * 2.0 ** ((MIDI_MIN + N_SEMITONES - 69) / 12.0)
+    assert top_edge <= features._SEMITONE_REACH_HZ < 440.0 * 2.0 ** ((MIDI_MIN + N_SEMITONES + 0.5 - 69) / 12.0)
+    y = np.concatenate([note(100, 1.0), note(107, 1.0)]).astype(np.float32)  # E7 and B7 with partials above
+    spec = features.compute_features(y, SR).semitone_spec
+    assert spec[107 - 24].sum() > 0 and spec.shape[0] == N_SEMITONES
