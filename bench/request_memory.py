@@ -78,14 +78,19 @@ ENDPOINTS = {
 }
 
 
+SONG: Path | None = None
+"""--song: a recording (any rate and channel count soundfile reads) looped instead of the synthetic song,
+e.g. a dense real mix: its spectrum holds several times the synthetic song's spectral peaks a frame."""
+
+
 def long_wav(
     path: Path, minutes: float, *, rate: int | None = None, mono: bool = False, sections_db: float = 0.0
 ) -> None:
     """``minutes`` of the 3-minute song (16-bit stereo 44.1 kHz; at ``rate``, folded to ``mono``, or
     ``sections_db`` dB of gain on every other 20 s, when asked), written block by block."""
-    with sf.SoundFile(io.BytesIO(three_minute_song())) as song:
+    with sf.SoundFile(SONG or io.BytesIO(three_minute_song())) as song:
         plain = rate is None and not mono and not sections_db
-        block = song.read(dtype="int16" if plain else "float32")
+        block = song.read(dtype="int16" if plain else "float32", always_2d=True)
         sr = song.samplerate
     if mono:
         block = block.mean(axis=1, keepdims=True)
@@ -183,7 +188,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--endpoints", nargs="+", choices=list(ENDPOINTS), default=list(ENDPOINTS))
+    parser.add_argument("--song", type=Path, help="loop this recording instead of the synthetic 3-minute song")
     args = parser.parse_args()
+    global SONG
+    SONG = args.song
     tmp = Path(tempfile.mkdtemp(prefix="dawg-request-memory-"))
     print(f"{'endpoint':<24} {'file':>14} {'status':>6} {'RSS before':>10} {'peak':>7} {'growth':>7} {'time':>7}")
     worst = 0.0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
@@ -411,9 +411,15 @@ class _SpectralPeaks:
             return kept
 
     def tuning(self) -> float:
-        """:func:`estimate_tuning` of the peaks (before :meth:`take`)."""
+        """:func:`estimate_tuning` of the peaks (before :meth:`take`), each block filtered as it is read
+        (the kept peaks are never all copied beside the blocks)."""
         with self._lock:
-            return estimate_tuning_parts(self.kept_parts())
+            if self._taken:
+                raise RuntimeError("the spectral peaks were taken by the pitch side already")
+            if self.global_max <= 0.0:
+                return 0.0
+            floor = self._floor()
+            return _tuning_of(lambda: (self._kept(part, floor) for part in self._parts))
 
     def kept_parts(self) -> list[PeakPart]:
         """The peaks above the final floor, block by block (a block's peaks belong to its frames alone):
@@ -472,12 +478,17 @@ def estimate_tuning_parts(parts: list[PeakPart]) -> float:
     """:func:`estimate_tuning` of the peaks given block by block, the same number: each peak's term is
     computed alone, into one array summed as :func:`estimate_tuning` sums it, without the whole peak list's
     intermediate arrays."""
-    counts = [int(np.count_nonzero(_in_tuning_band(part.expanded()[1]))) for part in parts]
+    return _tuning_of(lambda: iter(parts))
+
+
+def _tuning_of(parts: Callable[[], Iterator[PeakPart]]) -> float:
+    """:func:`estimate_tuning_parts` of the blocks ``parts()`` yields (called twice: a count, then the terms)."""
+    counts = [int(np.count_nonzero(_in_tuning_band(part.expanded()[1]))) for part in parts()]
     if not sum(counts):
         return 0.0
     terms = np.empty(sum(counts), dtype=np.complex128)
     at = 0
-    for part, count in zip(parts, counts, strict=True):
+    for part, count in zip(parts(), counts, strict=True):
         _, freq, amp = part.expanded()
         keep = _in_tuning_band(freq)
         midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
