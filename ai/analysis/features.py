@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from ai.analysis.constants import (
     PITCH_FMAX,
     PITCH_FMIN,
 )
+from ai.audio.frame_file import FrameFile
 from ai.audio.stem_file import StemFile
 
 logger = logging.getLogger(__name__)
@@ -336,6 +338,13 @@ def _peaks_kernel(
     return t_idx, position, amp, level
 
 
+_RawPart = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A block's peaks as found: frame index (int32), fractional bin, magnitude, level (float32)."""
+_SPILL_PEAKS = 1 << 21
+"""Peaks held in memory (32 MB; 3 minutes of a dense mix has ~1 M) before all go to a frame file, read back a
+block at a time: a dense 30-minute recording's 6-7 M peaks would sit beside the analysis signal."""
+
+
 @dataclass(frozen=True)
 class PeakPart:
     """One block's spectral peaks, compact (a dense recording has ~100 peaks a frame, 7.8 M at 30
@@ -366,7 +375,9 @@ class _SpectralPeaks:
         self.lo = max(1, int(np.floor(PITCH_FMIN / self.bin_hz)))
         self.hi = min(freqs.size - 1, int(np.ceil(PITCH_FMAX / self.bin_hz)) + 1)
         self.global_max = 0.0
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._parts: list[_RawPart | range] = []  # arrays, or the rows of the frame file holding them
+        self._held = 0  # peaks in memory
+        self._file: FrameFile | None = None
         self._lock = threading.Lock()  # the tuning may be read on one thread while the pitch side takes them
         self._taken = False
 
@@ -389,7 +400,7 @@ class _SpectralPeaks:
         # at 30 minutes. A peak's level is a value of the float32 spectrogram: float32 holds it exactly.
         used = position * self.bin_hz <= _SEMITONE_REACH_HZ
         t_idx, position, amp, level = t_idx[used], position[used], amp[used], level[used]
-        self._parts.append(
+        self._store(
             (
                 (t_idx + start).astype(np.int32),
                 position.astype(np.float32),
@@ -397,6 +408,35 @@ class _SpectralPeaks:
                 level.astype(np.float32),
             )
         )
+
+    def _store(self, part: _RawPart) -> None:
+        """Keep a block's peaks: in memory up to _SPILL_PEAKS in all, then every block in a frame file."""
+        if self._file is None and self._held + len(part[0]) > _SPILL_PEAKS:
+            self._file = FrameFile(4)
+            weakref.finalize(self, self._file.close)  # deleted even if the peaks are never taken
+            self._parts = [self._write(held) if isinstance(held, tuple) else held for held in self._parts]
+            self._held = 0
+        if self._file is not None:
+            self._parts.append(self._write(part))
+        else:
+            self._parts.append(part)
+            self._held += len(part[0])
+
+    def _write(self, part: _RawPart) -> range:
+        assert self._file is not None
+        t_idx, position, amp, level = part
+        if len(t_idx) and int(t_idx[-1]) >= 1 << 24:  # float32 holds frame numbers exactly below 2^24
+            raise ValueError("the spectral peaks of more than 2^24 frames cannot be kept")
+        first = self._file.n_rows
+        self._file.append(np.stack([t_idx.astype(np.float32), position, amp, level], axis=1))
+        return range(first, self._file.n_rows)
+
+    def _arrays(self, part: _RawPart | range) -> _RawPart:
+        if isinstance(part, tuple):
+            return part
+        assert self._file is not None
+        rows = self._file.rows(part.start, part.stop)
+        return rows[:, 0].astype(np.int32), rows[:, 1], rows[:, 2], rows[:, 3]
 
     def take(self) -> list[PeakPart]:
         """:meth:`kept_parts`, each block's part let go as it is filtered (the pitch side's last look at them)."""
@@ -407,7 +447,9 @@ class _SpectralPeaks:
             floor = self._floor()
             kept = []
             while parts:
-                kept.append(self._kept(parts.pop(0), floor))
+                kept.append(self._kept(self._arrays(parts.pop(0)), floor))
+            if self._file is not None:
+                self._file.close()
             return kept
 
     def tuning(self) -> float:
@@ -419,7 +461,7 @@ class _SpectralPeaks:
             if self.global_max <= 0.0:
                 return 0.0
             floor = self._floor()
-            return _tuning_of(lambda: (self._kept(part, floor) for part in self._parts))
+            return _tuning_of(lambda: (self._kept(self._arrays(part), floor) for part in self._parts))
 
     def kept_parts(self) -> list[PeakPart]:
         """The peaks above the final floor, block by block (a block's peaks belong to its frames alone):
@@ -429,9 +471,9 @@ class _SpectralPeaks:
         if self.global_max <= 0.0:
             return []
         floor = self._floor()
-        return [self._kept(part, floor) for part in self._parts]
+        return [self._kept(self._arrays(part), floor) for part in self._parts]
 
-    def _kept(self, part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], floor: float) -> PeakPart:
+    def _kept(self, part: _RawPart, floor: float) -> PeakPart:
         t_idx, position, amp, level = part
         keep = level > floor
         return PeakPart(t_idx[keep], position[keep], amp[keep], self.bin_hz)

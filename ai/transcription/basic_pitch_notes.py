@@ -5,7 +5,7 @@ whole file's maxima; each onset's note runs forward until ENERGY_TOL frames fall
 however far that is, through an energy matrix that the later notes (taken first: onsets go backwards in
 time) have cleared; the "melodia trick" then takes the loudest energy left anywhere in the file, again and
 again, each time clearing a path through it. No stretch of frames can be decided from a bounded margin, so
-here the outputs are kept in float32 files (:class:`~ai.transcription.frame_file.FrameFile`, 274 MB at 30
+here the outputs are kept in float32 files (:class:`~ai.audio.frame_file.FrameFile`, 274 MB at 30
 minutes: never in memory) and its steps are run on them, reading only the rows they reach:
 
 1. a pass over blocks of rows for the maxima of the onsets and of the frame differences;
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ai.transcription.frame_file import FrameFile
+from ai.audio.frame_file import FrameFile
 
 ENERGY_TOL = 11
 """Frames under the frame threshold that end a note (``output_to_notes_polyphonic``'s ``energy_tol``)."""

@@ -84,3 +84,27 @@ def test_peaks_dropped_above_the_semitone_reach_could_never_count() -> None:
     y = np.concatenate([note(100, 1.0), note(107, 1.0)]).astype(np.float32)  # E7 and B7 with partials above
     spec = features.compute_features(y, SR).semitone_spec
     assert spec[107 - 24].sum() > 0 and spec.shape[0] == N_SEMITONES
+
+
+def test_peaks_spilled_to_a_file_give_the_same_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long dense recording's peaks go to a frame file past _SPILL_PEAKS: the same features, no file left.
+    import glob
+    import tempfile
+
+    y = np.concatenate([note(57, 1.0), note(64, 1.0), note(60, 1.0)]).astype(np.float32)
+    monkeypatch.setattr(features, "_BLOCK_FRAMES", 16)
+    held = _arrays(features.compute_features(y, SR))
+    before = set(glob.glob(f"{tempfile.gettempdir()}/dawg-frames-*"))
+    monkeypatch.setattr(features, "_SPILL_PEAKS", 50)
+    spilled = _arrays(features.compute_features(y, SR))
+    for key, value in held.items():
+        assert np.array_equal(np.asarray(value), np.asarray(spilled[key])), key
+    assert set(glob.glob(f"{tempfile.gettempdir()}/dawg-frames-*")) == before
+    peaks = features._SpectralPeaks(np.linspace(0.0, SR / 2.0, 1025))
+    mag_t = np.ascontiguousarray(features.stft_magnitude(y).T)
+    for start in range(0, mag_t.shape[0], 16):
+        peaks.feed(start, mag_t[start : start + 16])
+    assert peaks._file is not None and peaks._file.path.exists() and peaks.tuning() == held["tuning_cents"]
+    path = peaks._file.path
+    peaks.take()
+    assert not path.exists()

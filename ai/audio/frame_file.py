@@ -1,8 +1,8 @@
-"""A matrix of model frames (rows of float32) kept in a file instead of memory, read back a few rows at a time.
+"""A matrix of frames (rows of float32) kept in a file instead of memory, read back a few rows at a time.
 
 basic-pitch's whole-file outputs are 274 MB at 30 minutes (note and onset: 88 columns, contour: 264). Its
 own note creation walks along them, row by row from a start, back and forth; with the rows in a file it
-reads only the stretch it is at. Rows are stored one after the other (row-major), so a stretch of rows is
+reads only the stretch it is at. The analysis's spectral peaks of a long dense recording go to one too. Rows are stored one after the other (row-major), so a stretch of rows is
 one positional read (``os.pread``; no memory map, whose touched pages would stay resident). The file is
 deleted by :meth:`FrameFile.close`.
 """
