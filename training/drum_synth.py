@@ -11,8 +11,10 @@ parameters drawn at random, so thousands of kits teach the shapes the classes sh
 * hats: six square partials (the TR-808's ratios, jittered) and/or high-passed noise; closed 30-80 ms,
   pedal 30-60 ms, open 200-600 ms, from one source per kit;
 * crash, china, splash and ride: long bright metallic noise, the ride with a ping and a bell;
-* distractors that are no class: clap, rim click, cowbell, claves, congas, bongos, shakers, tambourine
-  and triangles, so that the network also learns what a kick, a snare or a hat is not.
+* distractors that are no class: clap, rim click, cowbell, congas, bongos, agogos, guiros, and the
+  hat-like ones with 0-3 ms attacks: shakers/maracas/cabasa (noise across 2-12 kHz, short or long),
+  claves and wood blocks (a noisy click on a resonant body), triangles (inharmonic partials) and
+  tambourine jingles, so that the network also learns what a kick, a snare or a hat is not.
 
 :func:`synth_kit` writes a kit's samples (three velocity layers per piece, the softer ones darker) as
 WAV files and returns it as a :class:`training.drumkit_samples.Kit`, which
@@ -233,52 +235,167 @@ def cymbal_voices(p: np.random.Generator) -> dict[int, Voice]:
 
 
 def tone_voice(p: np.random.Generator, freq: tuple[float, float], seconds: tuple[float, float], drop: float) -> Voice:
-    """A short pitched hit (claves, congas, bongos, a wood block): a sine with a little pitch drop."""
+    """A short pitched hit (congas, bongos, a rim click): a sine with a little pitch drop."""
     f, s = _u(p, *freq), _u(p, *seconds)
     return lambda bright, rng: sweep(f * (1.0 + drop * bright), f, 0.01, s) * decay(s)
 
 
+SHAKER_BAND_HZ = (2000.0, 12000.0)
+"""Where a shaker's noise lies: across the hats' own band, so that brightness alone cannot tell them."""
+SHARP_ATTACK_S = 0.003
+"""The longest attack of the hat-like distractors: real maracas and claves start as fast as a hat."""
+
+
+def _attack(seconds: float, attack: float, length: float) -> np.ndarray:
+    """A linear rise over ``attack`` s, then an exponential decay reaching -60 dB after ``seconds``."""
+    t = _t(length)
+    rise = np.minimum(t / attack, 1.0) if attack > 0 else np.ones(t.size)
+    return np.asarray(rise * np.exp(-6.9 * np.maximum(t - attack, 0.0) / seconds))
+
+
 def shaker_voice(p: np.random.Generator) -> Voice:
-    """High-passed noise with a soft attack (maracas, cabasa, shaker)."""
-    hp, attack, seconds = _u(p, 3000, 8000), _u(p, 0.005, 0.025), _u(p, 0.03, 0.1)
+    """A shaker, maracas or cabasa: noise band-passed somewhere across 2-12 kHz, a 0-3 ms attack, short
+    (15-60 ms) or long (80-300 ms), some with grains (beads hitting the shell) riding on the envelope."""
+    low = _log_u(p, SHAKER_BAND_HZ[0], 6000.0)
+    high = min(low * _u(p, 1.5, 4.0), SHAKER_BAND_HZ[1])
+    attack = _u(p, 0.0, SHARP_ATTACK_S)
+    seconds = _u(p, 0.015, 0.06) if p.random() < 0.5 else _u(p, 0.08, 0.3)
+    grains, grain_rate = _u(p, 0.0, 0.8) * float(p.random() < 0.5), _u(p, 150.0, 600.0)
 
     def play(bright: float, rng: np.random.Generator) -> np.ndarray:
-        t = _t(attack + seconds)
-        env = np.minimum(t / attack, 1.0) * np.exp(-6.9 * np.maximum(t - attack, 0.0) / seconds)
-        return np.asarray(_filter(_noise(rng, attack + seconds), "highpass", hp * (0.8 + 0.2 * bright)) * env)
+        env = _attack(seconds, attack, seconds)
+        if grains > 0:
+            clicks = (rng.random(env.size) < grain_rate / SR).astype(np.float64)
+            clicks[0] = 1.0  # every bead hits the shell as the shake starts
+            env = env * (1.0 - grains + grains * np.minimum(np.convolve(clicks, decay(0.004))[: env.size] * 3.0, 1.0))
+        band = (low * (0.8 + 0.2 * bright), high * (0.7 + 0.3 * bright))
+        return np.asarray(_filter(rng.standard_normal(env.size), "bandpass", band) * env)
 
     return play
 
 
+def block_voice(p: np.random.Generator, freq: tuple[float, float]) -> Voice:
+    """Claves or a wood block: a noisy click (band-passed 1-8 kHz, 1-6 ms) over a resonant body of two
+    or three inharmonic modes (20-100 ms)."""
+    f = _u(p, *freq)
+    modes = [(f, 1.0), (f * _u(p, 2.3, 3.1), _u(p, 0.1, 0.5)), (f * _u(p, 3.8, 5.5), _u(p, 0.0, 0.3))]
+    body_s, click_s, click = _u(p, 0.02, 0.1), _u(p, 0.001, 0.006), _log_u(p, 0.5, 2.0)
+    click_band = (_u(p, 1000, 3000), _u(p, 4000, 8000))
+
+    def play(bright: float, rng: np.random.Generator) -> np.ndarray:
+        t = _t(body_s)
+        body = np.sum(
+            [
+                level * np.sin(2 * np.pi * fm * t) * decay(body_s / (1 + k), body_s)
+                for k, (fm, level) in enumerate(modes)
+            ],
+            axis=0,
+        )
+        noise = _filter(_noise(rng, body_s), "bandpass", click_band) * _attack(click_s, 0.0, body_s)
+        noise = noise / max(float(np.max(np.abs(noise))), 1e-9)
+        return np.asarray(body / max(float(np.max(np.abs(body))), 1e-9) + click * bright * noise)
+
+    return play
+
+
+def bell_voice(p: np.random.Generator, freq: tuple[float, float], seconds: tuple[float, float]) -> Voice:
+    """A triangle, agogo or small bell: five inharmonic partials with their own decays and a strike's
+    high-passed noise click, the attack sharp."""
+    f, s = _u(p, *freq), _u(p, *seconds)
+    ratios = np.concatenate([[1.0], np.sort(p.uniform(1.8, 6.5, 4))])
+    levels = np.concatenate([[1.0], p.uniform(0.2, 0.9, 4)])
+    strike = _u(p, 0.0, 0.5)
+
+    def play(bright: float, rng: np.random.Generator) -> np.ndarray:
+        t = _t(s)
+        y = np.sum(
+            [
+                lv * bright**k * np.sin(2 * np.pi * f * r * t) * decay(s / (1 + 0.5 * k), s)
+                for k, (r, lv) in enumerate(zip(ratios, levels, strict=True))
+            ],
+            axis=0,
+        )
+        click = _filter(_noise(rng, 0.01), "highpass", 4000.0) * decay(0.01)
+        y[: click.size] += strike * click
+        return np.asarray(y)
+
+    return play
+
+
+def tambourine_voice(p: np.random.Generator) -> Voice:
+    """Jingles: 1-4 metallic bursts (inharmonic partials at 4-10 kHz over high-passed noise) a few ms
+    apart, each with a sharp attack, and a 50-300 ms shimmer."""
+    count, gap = int(p.integers(1, 5)), _u(p, 0.003, 0.015)
+    partials = p.uniform(4000.0, 10000.0, 6)
+    seconds, tone, hp = _u(p, 0.05, 0.3), _u(p, 0.2, 0.8), _u(p, 3000, 7000)
+
+    def play(bright: float, rng: np.random.Generator) -> np.ndarray:
+        n = _t(count * gap + seconds).size
+        out = np.zeros(n)
+        t = _t(seconds)
+        for i in range(count):
+            a = int(i * gap * SR)
+            jingle = tone * np.sum([np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)) for f in partials], axis=0) / 3.0
+            jingle = jingle + (1.0 - tone) * _filter(rng.standard_normal(t.size), "highpass", hp * (0.8 + 0.2 * bright))
+            out[a : a + t.size] += (0.6**i) * jingle * decay(seconds)
+        return out
+
+    return play
+
+
+def guiro_voice(p: np.random.Generator) -> Voice:
+    """A guiro: a scrape of 5-15 short band-passed noise grains 8-25 ms apart."""
+    count, gap, band = int(p.integers(5, 16)), _u(p, 0.008, 0.025), (_u(p, 1500, 3000), _u(p, 5000, 10000))
+
+    def play(bright: float, rng: np.random.Generator) -> np.ndarray:
+        env = np.zeros(_t(count * gap + 0.02).size)
+        grain = _attack(0.006, 0.0005, 0.01)
+        for i in range(count):
+            a = int(i * gap * SR)
+            env[a : a + grain.size] += grain[: env.size - a]
+        return np.asarray(_filter(rng.standard_normal(env.size), "bandpass", band) * env)
+
+    return play
+
+
+DISTRACTORS = (37, 39, 54, 56, 60, 61, 62, 63, 64, 67, 68, 69, 70, 73, 74, 75, 76, 77, 80, 81, 82)
+"""The GM notes a synthesized kit plays that are no class (what a hat, a snare or a kick is not)."""
+
+
 def distractor_voices(p: np.random.Generator) -> dict[int, Voice]:
-    """Percussion that is no class: rim click, clap, tambourine, cowbell, congas, bongos, shakers, claves,
-    wood blocks, triangles."""
+    """Percussion that is no class: rim click, clap, tambourine, cowbell, congas, bongos, agogos,
+    shakers, maracas and cabasa, guiros, claves, wood blocks and triangles. The shakers, claves,
+    blocks, triangles and tambourine start within 3 ms and fill the hats' band: sampled maracas and
+    claves are like that, and soft ones only taught the network that any sharp bright noise is a hat."""
     rim = tone_voice(p, (400, 1800), (0.01, 0.04), 0.1)
-    tambourine = metal(p, (1500, 3000), (5000, 8000), _u(p, 0.1, 0.3))
     cowbell_f, cowbell_s = _u(p, 450, 650), _u(p, 0.1, 0.3)
 
     def cowbell(bright: float, rng: np.random.Generator) -> np.ndarray:
         y = squares(np.asarray([cowbell_f, cowbell_f * 1.48]), cowbell_s, rng)
         return np.asarray(_filter(y, "bandpass", (cowbell_f * 0.8, cowbell_f * (3 + 3 * bright))) * decay(cowbell_s))
 
-    triangle_f = _u(p, 3000, 6000)
+    triangle_f = (_u(p, 2500, 6000),) * 2
     return {
         37: rim,
         39: clap_bursts(p),
-        54: tambourine,
+        54: tambourine_voice(p),
         56: cowbell,
         60: tone_voice(p, (380, 520), (0.06, 0.15), 0.1),
         61: tone_voice(p, (280, 380), (0.06, 0.15), 0.1),
         62: tone_voice(p, (250, 450), (0.05, 0.12), 0.15),
         63: tone_voice(p, (250, 450), (0.1, 0.25), 0.15),
         64: tone_voice(p, (180, 300), (0.1, 0.25), 0.15),
+        67: bell_voice(p, (700, 1100), (0.1, 0.4)),
+        68: bell_voice(p, (500, 800), (0.1, 0.4)),
         69: shaker_voice(p),
         70: shaker_voice(p),
-        75: tone_voice(p, (2000, 2800), (0.02, 0.06), 0.02),
-        76: tone_voice(p, (900, 1500), (0.02, 0.06), 0.05),
-        77: tone_voice(p, (700, 1100), (0.02, 0.06), 0.05),
-        80: lambda bright, rng: np.sin(2 * np.pi * triangle_f * _t(0.15)) * decay(0.15),
-        81: lambda bright, rng: np.sin(2 * np.pi * triangle_f * _t(1.2)) * decay(1.2),
+        73: guiro_voice(p),
+        74: guiro_voice(p),
+        75: block_voice(p, (1800, 3000)),
+        76: block_voice(p, (700, 1500)),
+        77: block_voice(p, (500, 1100)),
+        80: bell_voice(p, triangle_f, (0.1, 0.3)),
+        81: bell_voice(p, triangle_f, (0.8, 2.0)),
         82: shaker_voice(p),
     }
 

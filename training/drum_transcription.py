@@ -68,6 +68,7 @@ from ai.transcription.drums import (
     save,
 )
 from training.augment import produce
+from training.drum_distractors import percussion_lines
 from training.drum_synth import SYNTH_KIT, synth_kit
 from training.drumkit_samples import available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
@@ -347,6 +348,9 @@ def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
     into clips; each clip as {"name", "audio" (stem and/or mix), "hits": [[time, class], ...]}."""
     score, rng = draw_session(task)
     clips, drums, others, fx = score.clips, score.drums, score.others, score.fx
+    share = float(task.get("percussion_share", 0.0))
+    if share > 0.0:  # no class: the labels stay; its own generator keeps the session's other draws
+        drums = drums + percussion_lines(drums, clips, np.random.default_rng([task["seed"], 4]), share)
     n = int((score.end_s + 1.0) * SR)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -493,7 +497,15 @@ def render_all(args: argparse.Namespace) -> None:
         test_sounds=tuple(sound for sound in args.test_sounds.split(",") if sound),
     )
     splits = set(args.splits.split(","))
-    tasks = [{**task, "mixed_kit_share": args.mixed_kit_share} for task in tasks if task["split"] in splits]
+    tasks = [
+        {
+            **task,
+            "mixed_kit_share": args.mixed_kit_share,
+            "percussion_share": args.percussion_share if task["split"] != "test" else 0.0,
+        }
+        for task in tasks
+        if task["split"] in splits
+    ]
     out = args.data[0]
     out.mkdir(parents=True, exist_ok=True)
     (out / "test" / "audio").mkdir(parents=True, exist_ok=True)
@@ -821,6 +833,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="share of training/validation sessions through a kit synthesized from its own seed "
         "(training/drum_synth.py); 0: none",
+    )
+    parser.add_argument(
+        "--percussion-share",
+        type=float,
+        default=0.0,
+        help="share of training/validation clips given extra percussion lines of no class (shakers, "
+        "tambourine, claves, triangles...: training/drum_distractors.py); 0: none",
     )
     parser.add_argument(
         "--test-sounds",

@@ -130,3 +130,58 @@ def test_validation_f1_counts_a_closed_and_open_hat_at_once_as_one_hit() -> None
     net = _FixedNet(act, np.full(len(CLASS_NAMES), 0.5, dtype=np.float32))
     scores = drum_transcription.validation_f1(net, [(act, y)])  # type: ignore[arg-type]
     assert scores == {"kick": 1.0, "snare": 0.0, "hihat": 1.0}
+
+
+def _attack_s(y: np.ndarray) -> float:
+    """When a sound's 1 ms RMS envelope first reaches half its maximum (the start of that frame)."""
+    frames = np.sqrt(np.mean(np.square(y[: y.size // 22 * 22]).reshape(-1, 22), axis=1))  # 22 samples: 1 ms
+    return float(np.flatnonzero(frames >= 0.5 * frames.max())[0]) / 1000.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_shakers_and_tambourine_start_sharp_in_the_hats_band(seed: int) -> None:
+    for note in (54, 69, 70, 82):
+        y = _loud(seed, note)
+        assert _attack_s(y) < 0.003, note
+        assert _share_below(y, 1500.0) < 0.1 and 2000.0 < _centroid(y) < 12000.0, note
+
+
+def test_shakers_come_short_and_long() -> None:
+    lengths = [_ring_s(_loud(seed, note)) for seed in SEEDS for note in (69, 70, 82)]
+    assert min(lengths) < 0.04 and max(lengths) > 0.08
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_claves_and_blocks_are_a_noisy_click_on_a_resonant_body(seed: int) -> None:
+    for note in (75, 76, 77):
+        y = _loud(seed, note)
+        assert _attack_s(y) < 0.003, note
+        click, body = y[: int(0.003 * SR)], y[int(0.015 * SR) :]
+        assert _share_below(click, 3000.0) < _share_below(body, 3000.0), note  # a bright click, a low ring
+        spectrum = np.abs(np.fft.rfft(body, 8192))
+        assert float(spectrum.max()) > 8.0 * float(np.median(spectrum)), note  # the body is tonal
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_triangles_ring_with_inharmonic_partials(seed: int) -> None:
+    short, long = _loud(seed, 80), _loud(seed, 81)
+    assert _ring_s(short) < _ring_s(long)
+    spectrum = np.abs(np.fft.rfft(long, 1 << 16)) ** 2
+    freqs = np.fft.rfftfreq(1 << 16, 1.0 / SR)
+    fundamental = freqs[np.argmax(spectrum)]
+    near = np.abs(freqs - fundamental) < 0.05 * fundamental
+    assert float(spectrum[~near].sum() / spectrum.sum()) > 0.05  # more than one sine
+
+
+def test_percussion_lines_are_no_class_and_stay_in_their_clips() -> None:
+    from ai.transcription.drums import GM_TO_CLASS
+    from training.drum_distractors import PERCUSSION, percussion_lines
+
+    drums = [(42, 0.5 + 0.125 * i, 0.6 + 0.125 * i, 90) for i in range(40)]
+    clips = [(0.5, 5.5), (7.0, 9.0)]
+    assert percussion_lines(drums, clips, np.random.default_rng(0), 0.0) == []
+    lines = percussion_lines(drums, clips, np.random.default_rng(0), 1.0)
+    assert lines and all(pitch in PERCUSSION and pitch not in GM_TO_CLASS for pitch, _, _, _ in lines)
+    assert all(any(a <= t < b for a, b in clips) for _, t, _, _ in lines)
+    beats = np.asarray([t for _, t, _, _ in lines if t < 5.5]) / 0.125
+    assert np.all(np.abs(beats - np.round(beats)) < 0.2)  # on the groove's 125 ms grid
