@@ -355,9 +355,14 @@ class PeakPart:
     amp: np.ndarray
     bin_hz: float
 
+    def frequencies(self) -> np.ndarray:
+        """The peaks' frequencies in Hz (float64)."""
+        freq: np.ndarray = self.position.astype(np.float64) * self.bin_hz
+        return freq
+
     def expanded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(frame index, frequency in Hz, linear peak magnitude) in float64."""
-        return self.t_idx, self.position.astype(np.float64) * self.bin_hz, self.amp.astype(np.float64)
+        return self.t_idx, self.frequencies(), self.amp.astype(np.float64)
 
 
 class _SpectralPeaks:
@@ -498,22 +503,29 @@ def estimate_tuning(freq: np.ndarray, amp: np.ndarray) -> float:
     Weighted circular mean of each peak's deviation from the nearest 12-TET pitch; peaks between
     100 Hz and 2 kHz only (well resolved, mostly fundamentals and low partials). 0 if no peaks.
     """
-    keep = (freq >= 100.0) & (freq <= 2000.0)
-    if not np.any(keep):
-        return 0.0
-    midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
-    angle = 2.0 * np.pi * (midi - np.round(midi))
-    weight = np.sqrt(amp[keep])
-    vector = np.sum(weight * np.exp(1j * angle))
-    if abs(vector) < 1e-12:
-        return 0.0
-    cents = float(np.angle(vector) / (2.0 * np.pi) * 100.0)
-    return -50.0 if cents >= 50.0 else cents
+    return _cents_of(np.sum(_tuning_terms(freq, amp)))
 
 
 def _in_tuning_band(freq: np.ndarray) -> np.ndarray:
     """The peaks :func:`estimate_tuning` reads: 100 Hz - 2 kHz (well resolved, mostly fundamentals)."""
     return (freq >= 100.0) & (freq <= 2000.0)
+
+
+def _tuning_terms(freq: np.ndarray, amp: np.ndarray) -> np.ndarray:
+    """Each in-band peak's weighted unit vector at its deviation from the nearest 12-TET pitch."""
+    keep = _in_tuning_band(freq)
+    midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
+    angle = 2.0 * np.pi * (midi - np.round(midi))
+    terms: np.ndarray = np.sqrt(amp[keep]) * np.exp(1j * angle)
+    return terms
+
+
+def _cents_of(vector: complex) -> float:
+    """The tuning of the peaks' summed vector, in [-50, 50) cents (0 when they cancel or there are none)."""
+    if abs(vector) < 1e-12:
+        return 0.0
+    cents = float(np.angle(vector) / (2.0 * np.pi) * 100.0)
+    return -50.0 if cents >= 50.0 else cents
 
 
 def estimate_tuning_parts(parts: list[PeakPart]) -> float:
@@ -525,23 +537,14 @@ def estimate_tuning_parts(parts: list[PeakPart]) -> float:
 
 def _tuning_of(parts: Callable[[], Iterator[PeakPart]]) -> float:
     """:func:`estimate_tuning_parts` of the blocks ``parts()`` yields (called twice: a count, then the terms)."""
-    counts = [int(np.count_nonzero(_in_tuning_band(part.expanded()[1]))) for part in parts()]
-    if not sum(counts):
-        return 0.0
+    counts = [int(np.count_nonzero(_in_tuning_band(part.frequencies()))) for part in parts()]
     terms = np.empty(sum(counts), dtype=np.complex128)
     at = 0
     for part, count in zip(parts(), counts, strict=True):
         _, freq, amp = part.expanded()
-        keep = _in_tuning_band(freq)
-        midi = 69.0 + 12.0 * np.log2(freq[keep] / 440.0)
-        angle = 2.0 * np.pi * (midi - np.round(midi))
-        terms[at : at + count] = np.sqrt(amp[keep]) * np.exp(1j * angle)
+        terms[at : at + count] = _tuning_terms(freq, amp)
         at += count
-    vector = np.sum(terms)
-    if abs(vector) < 1e-12:
-        return 0.0
-    cents = float(np.angle(vector) / (2.0 * np.pi) * 100.0)
-    return -50.0 if cents >= 50.0 else cents
+    return _cents_of(np.sum(terms))
 
 
 _SEMITONE_ROWS = 16
