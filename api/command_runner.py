@@ -32,7 +32,7 @@ from api.routes.projects import analyze_project_work
 from api.routes.transcription import transcribe_work
 from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
 from api.state import EngineState
-from utils.errors import CommandNotAvailable, InvalidParameter, NoAudioFound
+from utils.errors import CommandNotAvailable, InvalidParameter
 
 GENERATE_PATHS: dict[Part, str] = {
     "drums": "/api/v1/generate/midi",
@@ -171,11 +171,7 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
         result = MixingResponse.model_validate(await suggest_work(engine, inp))
     elif plan.action == "auto_level":
         result = AutoLevelResponse.model_validate(await auto_level_work(engine, inp))
-    elif plan.action == "render_mix":
-        if not plan.files.get("files") and not plan.files.get("master") and not plan.values.get("project_id"):
-            raise NoAudioFound(
-                "nothing to render: upload stems as multipart 'files', a finished mix as 'master', or pass project_id"
-            )
+    elif plan.action == "render_mix":  # the route says what to upload when nothing came
         result = await render_work(engine, inp)
     elif plan.action == "analyze_project":
         result = await analyze_project_work(engine, inp)

@@ -102,6 +102,14 @@ def test_master_it_for_spotify_with_a_finished_mix(client: TestClient) -> None:
     assert body["result"]["measured_after"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
 
 
+def test_render_without_audio_says_what_to_upload(client: TestClient) -> None:
+    said = client.post("/api/v1/command", data={"text": "render the mix"})
+    assert said.status_code == 422, said.text
+    body = said.json()
+    assert body["error"] == "no_audio" and body["action"] == "render_mix"
+    assert "'files'" in body["detail"] and "'master'" in body["detail"] and "project_id" in body["detail"]
+
+
 def bass_primer() -> bytes:
     pm = pretty_midi.PrettyMIDI(initial_tempo=100)
     bass = pretty_midi.Instrument(program=33)
