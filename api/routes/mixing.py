@@ -168,13 +168,13 @@ def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tupl
     block by block into ``directory``: the answer is made from it. A finished mix alone (``master``, no
     stems) is mastered: its fixes, then the loudness target and the true-peak limiter."""
     target = params.target or "streaming"
-    finished = not mix.tracks and mix.master is not None
-    tracks = [TrackInput("master", mix.master, "music")] if finished and mix.master is not None else _inputs(mix)
+    finished = mix.master if not mix.tracks else None
+    tracks = [TrackInput("master", finished, "music")] if finished is not None else _inputs(mix)
     apply = parse_apply(params.apply)
     result = render_mix_report(
         tracks=tracks,
-        apply=apply & MASTER_FIXES if finished else apply,
-        master_target=target if params.master or finished else None,
+        apply=apply & MASTER_FIXES if finished is not None else apply,
+        master_target=target if params.master or finished is not None else None,
         target=target,
         reference=mix.reference,
         tempo_bpm=params.tempo or mix.tempo,
