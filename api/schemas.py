@@ -659,6 +659,12 @@ class LibrarySearchParams(CallerParams):
         except ValueError as exc:
             raise InvalidParameter("key", str(exc)) from exc
 
+    @field_validator("meter")
+    @classmethod
+    def _known_meter(cls, value: str | None) -> str | None:
+        # The forms generation takes ('4/4', '6 / 8'): 'banana' is a 422, not a search that finds nothing.
+        return None if value is None else GenerationParams._meter(value.replace(" ", ""))
+
     @model_validator(mode="after")
     def _ranges(self) -> LibrarySearchParams:
         for low, high in (

@@ -100,6 +100,8 @@ def test_scan_search_and_file(client: TestClient, root: Path) -> None:
     assert client.get("/api/v1/library/search", params={"key": "F#"}).json()["total"] == 0
     fits = client.get("/api/v1/library/search", params={"project_id": "p1"}).json()  # 55 BPM: half of 110
     assert fits["tempo"] == 55.0 and fits["meter"] == "4/4" and fits["total"] == 1
+    spaced = client.get("/api/v1/library/search", params={"meter": " 4 / 4 "}).json()  # spoken forms still match
+    assert spaced["meter"] == "4/4" and spaced["total"] == 1
 
     errors = client.get("/api/v1/library/search", params={"include_errors": "true", "q": "broken"}).json()
     broken = errors["items"][0]
@@ -129,6 +131,8 @@ def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, statu
         ({"tempo_min": 130, "tempo_max": 120}, 422, "invalid_parameter"),
         ({"page_size": 0}, 422, "invalid_parameter"),
         ({"colour": "red"}, 422, "invalid_parameter"),
+        ({"meter": "banana"}, 422, "invalid_parameter"),  # was a search that silently found nothing
+        ({"meter": "4-4"}, 422, "invalid_parameter"),
         ({"project_id": "../x"}, 400, "invalid_project_id"),
         ({"project_id": "nope"}, 404, "project_not_found"),
     ],

@@ -53,7 +53,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sf.write(bass, (0.3 * np.sin(2 * np.pi * 110 * t)).astype(np.float32), 44100)
     text = tmp / "notes.wav"
     text.write_text("this is not audio")
-    return {"song": song, "kick": kick, "bass": bass, "text": text}
+    silence = tmp / "Silence.wav"
+    sf.write(silence, np.zeros(44100 * 2, np.float32), 44100)
+    return {"song": song, "kick": kick, "bass": bass, "text": text, "silence": silence}
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +225,62 @@ def test_mix_shows_meters_spectra_suggestions_and_renders(page: Any, files: dict
     assert page.get_attribute("#mix-audio", "src").startswith("blob:")
     assert "LUFS" in page.inner_text("#mix-render-figures")
     shot(page, "mix")
+
+
+def test_the_page_loads_without_console_errors(browser: Any, engine: str) -> None:
+    """Nothing the page asks for is missing: no 404 (a browser asks for /favicon.ico unless the page names an icon)."""
+    context = browser.new_context()
+    tab = context.new_page()
+    console_errors: list[str] = []
+    tab.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    tab.goto(f"{engine}/ui")
+    tab.wait_for_selector("#engine-state:text-matches('engine .*ready')")
+    tab.wait_for_load_state("networkidle")
+    context.close()
+    assert console_errors == []
+
+
+def test_every_variation_plays(page: Any) -> None:
+    """Another variation than the first has no preview yet: Play renders it (its seed alone) and plays it."""
+    page.click("[data-tab=generate]")
+    page.select_option("#generate-form select[name=part]", "melody")
+    page.fill("#generate-form input[name=bars]", "1")
+    page.fill("#generate-form input[name=seed]", "11")
+    page.fill("#generate-form input[name=variations]", "2")
+    page.click("#generate-form button[type=submit]")
+    page.wait_for_selector("#clip:not([hidden])")
+    page.select_option("#clip-variation", "1")
+    assert figure(page, "clip-figures", "Seed") == "12"
+    with page.expect_response(lambda response: "/api/v1/generate/midi" in response.url) as rendered:
+        page.click("#clip-play")
+    assert rendered.value.ok
+    page.wait_for_function(
+        "() => (document.querySelector('#clip-audio').getAttribute('src') || '').startsWith('blob:')"
+    )
+    assert page.locator("#generate .error").is_hidden()
+
+
+def test_the_pages_own_messages_are_plain(page: Any) -> None:
+    """A step the user left out is said as it is, not as an 'unexpected error' of the page."""
+    page.click("#analyse-form button[type=submit]")  # no file chosen
+    error = page.locator("#analyse .error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "choose or drop an audio file first"
+    page.click("[data-tab=mix]")
+    page.click("#mix-form button[type=submit]")  # no stems, no project
+    error = page.locator("#mix .error")
+    error.wait_for(state="visible")
+    assert error.inner_text().startswith("no audio found")
+
+
+def test_a_silent_render_says_so(page: Any, files: dict[str, Path]) -> None:
+    """A silent mix has no loudness or true peak (null in the JSON): the page says so, never 'null LUFS'."""
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["silence"])])
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-result:not([hidden])")
+    page.click("#mix-render")
+    page.wait_for_selector("#mix-render-result:not([hidden])")
+    figures = page.inner_text("#mix-render-figures")
+    assert "null" not in figures and "undefined" not in figures and "NaN" not in figures
+    assert "silent" in figures

@@ -4,7 +4,7 @@
 import WaveSurfer from "../vendor/wavesurfer.js-8.0.1/wavesurfer.esm.js";
 import RegionsPlugin from "../vendor/wavesurfer.js-8.0.1/plugins/regions.esm.js";
 import TimelinePlugin from "../vendor/wavesurfer.js-8.0.1/plugins/timeline.esm.js";
-import { Feedback, runJob } from "./api.js";
+import { ApiError, Feedback, runJob } from "./api.js";
 import { ClickTrack } from "./clicktrack.js";
 import { fillFigures, formatTime, takeDroppedFiles } from "./page.js";
 
@@ -39,7 +39,7 @@ export function setUpAnalyse(section) {
     event.preventDefault();
     const file = form.elements.file.files[0];
     if (!file) {
-      feedback.fail(new Error("choose or drop an audio file first"));
+      feedback.fail(new ApiError(0, "no_file", "choose or drop an audio file first"));
       return;
     }
     const body = new FormData();

@@ -73,8 +73,14 @@ export function setUpGenerate(section, models) {
     download.href = URL.createObjectURL(blobOf(clip.midi_base64, "audio/midi"));
     download.download = `dawg_${answer.style}_${clip.seed}.mid`;
     audio.pause();
-    // The preview is the first clip's: another variation is rendered when it is first played.
-    audio.src = index === 0 && answer.preview_base64 ? URL.createObjectURL(blobOf(answer.preview_base64, "audio/wav")) : "";
+    // The preview is the first clip's: another variation is rendered when it is first played. No
+    // preview is no src attribute (src = "" would resolve to the page's own URL and never play).
+    if (index === 0 && answer.preview_base64) {
+      audio.src = URL.createObjectURL(blobOf(answer.preview_base64, "audio/wav"));
+    } else {
+      audio.removeAttribute("src");
+      audio.load();
+    }
     audio.dataset.seed = String(clip.seed);
     playButton.disabled = false;
   }
@@ -84,7 +90,7 @@ export function setUpGenerate(section, models) {
       audio.pause();
       return;
     }
-    if (!audio.src || audio.src === location.href) {
+    if (!audio.getAttribute("src")) {
       // A variation other than the first: render it by asking again for that seed alone.
       feedback.start("rendering the preview");
       try {
@@ -96,7 +102,7 @@ export function setUpGenerate(section, models) {
         return;
       }
     }
-    audio.play();
+    audio.play().catch((err) => feedback.fail(new Error(`the preview did not play (${err.message})`)));
   });
   audio.addEventListener("play", () => {
     playButton.textContent = "Stop";

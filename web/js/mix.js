@@ -2,7 +2,7 @@
 // meters, each track's spectrum against its role, the suggestions with their numbers and the
 // auto-level gains; then the mix rendered by /api/v1/mixing/render, to listen to.
 
-import { blobOf, Feedback, getJson, runJob } from "./api.js";
+import { ApiError, blobOf, Feedback, getJson, runJob } from "./api.js";
 import { takeDroppedFiles } from "./page.js";
 import { drawSpectrum } from "./spectrum.js";
 
@@ -22,7 +22,7 @@ export function setUpMix(section) {
     try {
       const progress = (from, to) => (share, stage) => feedback.progress(from + share * (to - from), stage);
       const report = await runJob("/api/v1/mixing/suggest", bodyOf(form), progress(0, 0.8));
-      if (report.status === "no_audio") throw new Error(report.message);
+      if (report.status === "no_audio") throw new ApiError(0, "no_audio", report.message);
       const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(form), progress(0.8, 1));
       feedback.done();
       view.hidden = false;
@@ -48,10 +48,13 @@ export function setUpMix(section) {
       URL.revokeObjectURL(audio.src);
       audio.src = URL.createObjectURL(blobOf(rendered.audio_base64, "audio/wav"));
       const after = rendered.measured_after || {};
+      // A silent mix has no loudness or true peak (null): said in words, never printed as "null".
+      const measured = (value) => typeof value === "number";
       const parts = [
         `${rendered.duration_s.toFixed(1)} s`,
-        after.integrated_lufs !== undefined ? `${after.integrated_lufs} LUFS` : null,
-        after.true_peak_dbtp !== undefined ? `${after.true_peak_dbtp} dBTP true peak` : null,
+        measured(after.integrated_lufs) ? `${after.integrated_lufs.toFixed(1)} LUFS` : null,
+        after.integrated_lufs === null ? "silent (no loudness)" : null,
+        measured(after.true_peak_dbtp) ? `${after.true_peak_dbtp.toFixed(1)} dBTP true peak` : null,
         `${rendered.applied.length} tracks with moves applied, ${rendered.skipped.length} moves skipped`,
       ];
       section.querySelector("#mix-render-figures").textContent = parts.filter(Boolean).join(" · ");
