@@ -20,8 +20,10 @@ from starlette.datastructures import UploadFile
 from ai.commands import ACTIONS, ParsedCommand
 from ai.generation.base import Part
 from ai.generation.primer import primer_part
+from api.command_loudness import moved_target
 from api.file_response import TemporaryFileResponse
 from api.generation_input import primer_bytes
+from api.missing_upload import missing_upload
 from api.params import RequestInput, read_upload, remove_quietly
 from api.routes.accompaniment import accompaniment_work
 from api.routes.analysis import analyze_audio_work
@@ -99,12 +101,12 @@ async def plan_command(
     if action == "analyze_audio":
         upload = inp.file("file") or inp.file("audio")
         if upload is None and need_uploads:
-            raise InvalidParameter("file", "to answer about a recording, upload it as the multipart field 'file'")
+            raise missing_upload("file", "to answer about a recording")
         return CommandPlan(action, "/api/v1/analyze/audio", {}, {"file": [upload]} if upload else {})
     if action in ("transcribe", "accompany"):
         upload = inp.file("file") or inp.file("audio")
         if upload is None and need_uploads:
-            raise InvalidParameter("file", f"to {action} a recording, upload it as the multipart field 'file'")
+            raise missing_upload("file", f"to {action} a recording")
         values = dict(params)
         if action == "accompany":
             values.update({k: v for k, v in passthrough.items() if k in ("seed", "model")})
@@ -115,6 +117,9 @@ async def plan_command(
             values["project_id"] = passthrough["project_id"]
         if action == "render_mix":
             values["format"] = "json"  # the command answers JSON: the audio comes base64 inside it
+            moved = moved_target(params)
+            if moved is not None:  # a master is aimed at it; a plain render ignores it (the reply says so)
+                values["target"] = moved.lufs
         return CommandPlan(action, MIX_PATHS[action], values, _uploads(inp, *MIX_UPLOADS))
     if action == "analyze_project":
         project_id = params.get("project_id") or passthrough.get("project_id")
@@ -144,7 +149,7 @@ async def _plan_generation(
             await upload.seek(0)  # the generation reads it again
         data = primer_bytes(GenerationParams(primer=values.get("primer")), uploaded)
         if data is None and (need_uploads or not params.get("part")):
-            raise InvalidParameter("primer", "to continue a clip, upload it as the multipart field 'primer'")
+            raise missing_upload("primer", "to continue a clip")
         # Reading the primer's notes parses the MIDI file: in the worker pool, not on the event loop.
         said: Part | None = params.get("part")
         part: Part = said if said is not None else await engine.run(primer_part, data or b"")

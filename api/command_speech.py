@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.command_loudness import LOUDNESS_STEP_LU, moved_target
+
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
 PART_WORDS = {"drums": "drum groove", "bass": "bass line", "melody": "melody"}
 
@@ -43,7 +45,7 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
     if action == "auto_level":
         return _levels(body)
     if action == "render_mix":
-        return _render(body)
+        return _render(body, params)
     if action == "analyze_project":
         tracks = body.get("tracks") or []
         found = len(body.get("suggestions") or []) + len(body.get("findings") or [])
@@ -121,9 +123,20 @@ def _levels(body: dict[str, Any]) -> str:
     return "Biggest moves: " + ", ".join(f"{name} {gain:+.1f} dB" for name, gain in moves) + "."
 
 
-def _render(body: dict[str, Any]) -> str:
+def _render(body: dict[str, Any], params: dict[str, Any]) -> str:
     after = body.get("measured_after") or {}
     lufs, peak = after.get("integrated_lufs"), after.get("true_peak_dbtp")
-    if lufs is None:
-        return "The mix is rendered."
-    return f"The mix is rendered at {lufs:.1f} LUFS, true peak {peak:.1f} dBTP."
+    said = (
+        "The mix is rendered."
+        if lufs is None
+        else f"The mix is rendered at {lufs:.1f} LUFS, true peak {peak:.1f} dBTP."
+    )
+    moved = moved_target(params)
+    if moved is None:
+        return said
+    if body.get("master") is None:  # a plain render is aimed at no loudness: the word was not applied
+        return f"{said} '{moved.change.capitalize()}' was not applied: only a master has a loudness target."
+    return (
+        f"{said} I aimed the master {LOUDNESS_STEP_LU:g} dB {moved.change} than the {moved.base_name} target "
+        f"({moved.base_lufs:g} LUFS), at {moved.lufs:g} LUFS."
+    )

@@ -37,6 +37,7 @@ from ai.audio.decode import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
 from api.local_client import form_fields
+from api.missing_upload import detail_for
 from api.schemas import (
     AccompanimentParams,
     AccompanimentResponse,
@@ -62,6 +63,13 @@ INSTRUCTIONS = (
     "analysis and transport, and plain-text commands. Files are local paths on the machine that runs this "
     "server; generated MIDI comes back as base64 (midi_base64) and can be sent to DAWG-CORE with send_to_core."
 )
+
+
+UPLOAD_ARGUMENTS: dict[str, tuple[str, str]] = {
+    "file": ("audio_path", "give the recording's local path as audio_path"),
+    "primer": ("primer_path", "give the MIDI clip's local path as primer_path (or primer, base64)"),
+}
+"""A missing upload (api.missing_upload) in the words of these tools: the argument that sends it."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +141,9 @@ def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]],
         body = None
     if response.is_error:
         if isinstance(body, dict) and "detail" in body:
-            text = f"{body.get('error', 'error')} (HTTP {response.status_code}): {body['detail']}"
-            error = {**body, "status": response.status_code}
+            detail = detail_for(body, UPLOAD_ARGUMENTS) or body["detail"]  # our argument, not the multipart field
+            text = f"{body.get('error', 'error')} (HTTP {response.status_code}): {detail}"
+            error = {**body, "detail": detail, "status": response.status_code}
         else:
             text = f"HTTP {response.status_code}: {response.text[:500]}"
             error = {

@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from api.missing_upload import detail_for
 from cli import output
 from cli.engine import (
     EXIT_ENGINE_ERROR,
@@ -72,12 +73,21 @@ def _options(ctx: typer.Context) -> Options:
     return options if isinstance(options, Options) else Options()
 
 
-def _run(ctx: typer.Context, work: Callable[[httpx.AsyncClient], Awaitable[T]], *, load_magenta: bool = False) -> T:
-    """``work`` against the engine; an engine error ends the command with its message and exit code."""
+def _run(
+    ctx: typer.Context,
+    work: Callable[[httpx.AsyncClient], Awaitable[T]],
+    *,
+    load_magenta: bool = False,
+    uploads: Mapping[str, tuple[str, str]] | None = None,
+) -> T:
+    """``work`` against the engine; an engine error ends the command with its message and exit code.
+    ``uploads`` words a missing upload with this command's options (api.missing_upload)."""
     try:
         return with_engine(_options(ctx), work, load_magenta=load_magenta)
     except EngineError as exc:
-        output.error(exc.message)
+        detail = detail_for(exc.body, uploads or {})
+        status = exc.body.get("status")
+        output.error(exc.message if detail is None else f"{exc.body.get('error')} (HTTP {status}): {detail}")
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -482,6 +492,13 @@ def models(ctx: typer.Context) -> None:
     output.stdout().print(output.models_table(body))
 
 
+COMMAND_UPLOADS: dict[str, tuple[str, str]] = {
+    "file": ("--file", "pass it with --file PATH"),
+    "primer": ("--primer", "pass the MIDI clip with --primer PATH"),
+}
+"""A missing upload of ``dawg-ai command`` in its own options' words, not the multipart field's."""
+
+
 @app.command()
 def command(
     ctx: typer.Context,
@@ -514,7 +531,8 @@ def command(
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await request_json(client, "POST", "/api/v1/command", values, uploads)
 
-    body = _run(ctx, work, load_magenta=not dry_run and (model or "").lower() != "theory" and _generates(text))
+    magenta = not dry_run and (model or "").lower() != "theory" and _generates(text)
+    body = _run(ctx, work, load_magenta=magenta, uploads=COMMAND_UPLOADS)
     result = body.get("result")
     midi = result if isinstance(result, dict) and result.get("midi_base64") else None
     if midi is not None and out is not None:

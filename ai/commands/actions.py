@@ -113,7 +113,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "render_mix",
             "render the mix, mastered if asked",
             "render a master for streaming",
-            ("master", "target", "format"),
+            ("master", "target", "loudness", "format"),
             "engine",
             "POST /api/v1/mixing/render",
         ),

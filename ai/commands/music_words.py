@@ -1,7 +1,7 @@
 """Keys and chord progressions as people say or type them.
 
 Notes: "C", "F#", "Bb", "B flat", "b-flat", "B♭" (the tokenizer maps ♭/♯ to b/#), "A sharp"; the
-spelling said is kept (A sharp stays ``A#``). Keys: a note and an optional scale ("D minor",
+spelling said is kept (A sharp stays ``A#``); German "H" is ``B``. Keys: a note and an optional scale ("D minor",
 "F sharp dorian", "b-flat minor pentatonic", "E blues") or a chord-style key token ("Am", "C#m",
 "Gmin"). Chords: symbols ("Dm7", "C#m7b5", "G7(b9)", "C/E"; validated and normalised by
 :func:`ai.music_theory.parse_chord`) or spoken ("A minor", "G seven", "D minor seventh", "B flat
@@ -20,8 +20,10 @@ from ai.commands.tokens import Token
 from ai.commands.vocabulary import BAR_UNITS, BPM_UNITS, SCALE_MAX, SCALE_PHRASES, VARIATION_UNITS, longest_match
 from ai.music_theory import parse_chord, parse_key, parse_progression
 
-_NOTE_RE = re.compile(r"([A-Ga-g])([#b]?)")
-_KEY_TOKEN_RE = re.compile(r"([A-G])([#b]?)(m|min|maj)")
+_NOTE_RE = re.compile(r"([A-Ga-g])([#b]?)|([Hh])")
+_KEY_TOKEN_RE = re.compile(r"(?:([A-G])([#b]?)|(H))(m|min|maj)")
+_GERMAN_B = "B"
+"""German note names call B "H" ("H-moll" is B minor); German "B" is B flat, but an English "B" stays B."""
 _CHORD_TOKEN_RE = re.compile(r"([A-Ga-g])([#b]?)([0-9a-zA-Z#+°ø()]*)(?:/([A-Ga-g])([#b]?))?")
 _ACCIDENTAL_WORDS = {"flat": "b", "sharp": "#"}
 
@@ -93,6 +95,8 @@ def read_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
     match = _NOTE_RE.fullmatch(tokens[i].text)
     if not match:
         return None
+    if match.group(3):  # German H, said without accidentals (German spells B flat "B", not "H flat")
+        return NoteMatch(_GERMAN_B, i + 1, match.group(3).isupper(), False)
     letter, accidental = match.group(1), match.group(2)
     end = i + 1
     word = False
@@ -125,8 +129,8 @@ def read_key_token(token: Token) -> tuple[str, str] | None:
     match = _KEY_TOKEN_RE.fullmatch(token.text)
     if not match:
         return None
-    scale = "major" if match.group(3) == "maj" else "minor"
-    key = match.group(1) + match.group(2)
+    scale = "major" if match.group(4) == "maj" else "minor"
+    key = _GERMAN_B if match.group(3) else match.group(1) + match.group(2)
     parse_key(key, scale)  # the engine's own check (cannot fail for this pattern; documents the contract)
     return key, scale
 

@@ -131,6 +131,8 @@ _MIX_COMPANIONS = (
     | _ANALYSE
 )
 _ADVICE_WORDS = frozenset({"feedback", "suggestions", "advice"})
+_MIX_OBJECTS = frozenset({"these", "those", "this", "it", "them", "everything", "all"})
+_MIX_OWNED = frozenset({"tracks", "stems", "song", "tune", "track", "session", "files", "recordings", "stuff"})
 _CONTINUE_WORDS = frozenset({"continue", "extend", "finish", "continuing", "extending"})
 _CONTINUE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("carry", "on"),
@@ -413,9 +415,24 @@ def _is_auto_level(words: Sequence[str]) -> bool:
     return False
 
 
+def _asks_to_mix(words: Sequence[str]) -> bool:
+    """'mix these', 'can you mix this', 'mix my stems': the engine does not mix on its own, so a musician
+    handing it tracks gets what an engineer would say first, the mixing advice (docs/commands.md)."""
+    for i, word in enumerate(words):
+        if word not in ("mix", "mixing") or not _at_verb_position(words, i):
+            continue
+        nxt = _word_after(words, i + 1)
+        owned = _word_after(words, i + 2) in _MIX_OWNED | _PART_GAP
+        if nxt in _MIX_OBJECTS or (nxt in ("my", "the", "our") and owned):
+            return True
+    return False
+
+
 def _is_mixing_suggest(words: Sequence[str], has_part: bool) -> bool:
     present = set(words)
     if present & _MIX_WORDS and present & _MIX_COMPANIONS:
+        return True
+    if _asks_to_mix(words) and not present & ADJUSTMENTS:  # "mix the vocals louder" changes what exists
         return True
     if present & {"fix", "improve"} and present & {"what", "anything"}:
         return True
@@ -596,6 +613,7 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         return "add_track", ({"name": name} if name else {}), None
     if _is_render(words):
         slots.master(scan)
+        slots.loudness(scan)
         return "render_mix", {}, None
     if "export" in words or "exporting" in words:
         return "export_project", {}, None
@@ -636,6 +654,13 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
     return None, {}, "That is not a command I know; say 'help' to hear what I can do."
 
 
+def _unread_key_reason(word: str) -> str:
+    return (
+        f"I do not know the key '{word}': name its note A to G, with sharp or flat "
+        "('F sharp minor', 'Bb major'; German H is read as B)."
+    )
+
+
 def _parse(text: str) -> ParsedCommand:
     tokens = tokenize(text)
     scan = Scan(tokens)
@@ -651,6 +676,8 @@ def _parse(text: str) -> ParsedCommand:
     if action is None:
         return _refusal(scan, reason or "That is not a command I know.", understood)
     takes = ACTIONS[action].params
+    if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
+        return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
     params = {name: understood[name] for name in takes if name in understood}
     if action == "render_mix" and params.get("format") not in _RENDER_FORMATS:
         params.pop("format", None)  # the render writes WAV or FLAC only

@@ -27,6 +27,7 @@ from ai.commands.vocabulary import (
     BUSY,
     COUNT_MODIFIERS,
     DENSITY_WORDS,
+    DETERMINERS,
     FORMAT_WORDS,
     GENRE_NOT_PART,
     METER_DENOMINATORS,
@@ -54,7 +55,10 @@ from ai.commands.vocabulary import (
 )
 
 _METER_RE = re.compile(r"(\d{1,2})/(\d{1,2})")
+_NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
+"""A word said where a key's tonic goes: a letter, with an accidental or a German "-is" / "-es" ("Fis")."""
 _NOT_TEMPO_AFTER = BAR_UNITS | VARIATION_UNITS | {"percent", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
+_TEMPO_NAMING_PREFIXES = frozenset({"at", "@", "tempo", "bpm"})
 _NOT_TEMPO_BEFORE = frozenset({"track", "tracks", "project", "channel", "number", "no", "id", "called", "named"})
 _CHORD_CONTEXT = frozenset({"over", "chords", "chord", "progression", "changes"})
 _CHORD_CONTEXT_FILLERS = frozenset(
@@ -87,6 +91,14 @@ _VARIATION_SKIPS = COUNT_MODIFIERS | frozenset(
 )
 _INTENSIFIERS = frozenset({"really", "super", "extremely", "ultra"})
 _NEGATIONS = frozenset({"not", "no", "without", "never", "dont", "nothing"})
+_LOUDNESS_WORDS = {
+    "louder": "louder",
+    "hotter": "louder",
+    "loud": "louder",
+    "quieter": "quieter",
+    "softer": "quieter",
+    "quiet": "quieter",
+}
 _MASTER_WORDS = frozenset({"master", "mastered", "mastering", "remaster", "remastered"})
 _MASTER_NOUNS_AFTER = frozenset({"volume", "bus", "buss", "channel", "fader", "track", "level"})
 
@@ -99,6 +111,8 @@ class Scan:
     words: list[str] = field(init=False)
     used: list[bool] = field(init=False)
     slots: dict[str, Any] = field(default_factory=dict)
+    unread: dict[str, str] = field(default_factory=dict)
+    """Words said where a slot's value goes that the parser cannot read, by slot: {"key": "X"}."""
 
     def __post_init__(self) -> None:
         self.words = [token.low for token in self.tokens]
@@ -151,8 +165,9 @@ def time_signature(scan: Scan) -> None:
         match = _METER_RE.fullmatch(word)
         if match:
             num, den = int(match.group(1)), int(match.group(2))
-            if 1 <= num <= 32 and den in METER_DENOMINATORS:
-                value = f"{num}/{den}"
+            said_as_meter = scan.word(i - 1) == "in" or scan.word(i + 1) in TIME_SIGNATURE_TAILS
+            if (1 <= num <= 32 and den in METER_DENOMINATORS) or said_as_meter:
+                value = f"{num}/{den}"  # "in 7/3": a meter said, passed on for the endpoint to refuse
         elif (phrase := longest_match(words, i, METER_WORDS, 2)) is not None:
             value, end = METER_WORDS[phrase], i + len(phrase)
         elif i + 1 < len(words):
@@ -176,12 +191,14 @@ def time_signature(scan: Scan) -> None:
         return
 
 
-def _tempo_value(scan: Scan, i: int) -> tuple[int, int] | None:
+def _tempo_value(scan: Scan, i: int, *, any_value: bool = False) -> tuple[int, int] | None:
+    """The number at i if it can be a tempo; ``any_value`` where the words say it is one ("999 bpm"):
+    then a value out of range is kept, for the endpoint to refuse with its range, not dropped."""
     number = read_number(scan.words, i, musician=True)
     if number is None or not scan.free(i, number[1]):
         return None
     value, end = number
-    if not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
+    if not any_value and not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
         return None
     return value, end
 
@@ -195,9 +212,13 @@ def _bpm_unit_end(scan: Scan, i: int) -> int | None:
 
 
 def explicit_tempo(scan: Scan) -> None:
-    """'96 bpm', 'ninety six beats per minute', then 'at 96', 'tempo of one twenty', 'at a hundred and ten'."""
+    """'96 bpm', 'ninety six beats per minute', then 'at 96', 'tempo of one twenty', 'at a hundred and ten'.
+
+    A number with a BPM unit, or after "at" / "tempo" / "bpm", is the tempo whatever its value ("at
+    999 bpm" reaches the endpoint, which says its range); after a hedge ("about", "around") only a
+    number in :data:`TEMPO_RANGE` is ("about four basslines" is a count)."""
     for i in range(len(scan)):
-        found = _tempo_value(scan, i)
+        found = _tempo_value(scan, i, any_value=True)
         if found is None:
             continue
         unit_end = _bpm_unit_end(scan, found[1])
@@ -208,7 +229,7 @@ def explicit_tempo(scan: Scan) -> None:
         if word not in TEMPO_PREFIXES or scan.used[i]:
             continue
         for k in range(i + 1, min(i + 5, len(scan))):
-            found = _tempo_value(scan, k)
+            found = _tempo_value(scan, k, any_value=word in _TEMPO_NAMING_PREFIXES)
             if found is not None:
                 value, end = found
                 if scan.word(end) in _NOT_TEMPO_AFTER:
@@ -230,7 +251,7 @@ def bars(scan: Scan) -> None:
         value, j = quantity
         while scan.word(j) in COUNT_MODIFIERS:
             j += 1
-        if scan.word(j) in BAR_UNITS and scan.free(i, j + 1) and 1 <= value <= 1024:
+        if scan.word(j) in BAR_UNITS and scan.free(i, j + 1):  # "0 bars" too: the endpoint says its range
             scan.set("bars", value, i, j + 1)
             return
 
@@ -259,7 +280,7 @@ def variations(scan: Scan) -> None:
             skipped += 1
         part = scan.part_at(j) if j < len(scan) else None
         unit = scan.word(j) in VARIATION_UNITS and not scan.used[j]
-        if not (unit or (part is not None and part[2])) or not 1 <= value <= 64:
+        if not (unit or (part is not None and part[2])):
             continue
         # the count and its unit are used; a part noun ("a few melody ideas", "four basslines")
         # stays free to name the part
@@ -444,6 +465,28 @@ def scale_alone(scan: Scan) -> None:
             return
 
 
+def unread_key(scan: Scan) -> None:
+    """A key said that no rule read: "in X minor", "in the key of Q", "in Fis minor" -> unread["key"].
+
+    Only a note-like word after "in" followed by a scale, or after "key of", counts: "in a minor
+    key" (the article) and "in the style of" are no keys said."""
+    if "key" in scan.slots:
+        return
+    for i, word in enumerate(scan.words):
+        if word not in ("in", "key") or scan.used[i]:
+            continue
+        k = i + 1
+        while k < len(scan) and k < i + 4 and scan.words[k] in _KEY_CONTEXT_FILLERS:
+            k += 1
+        candidate = scan.tokens[k].text if k < len(scan) else ""
+        if not _NOTE_LIKE_RE.fullmatch(candidate) or scan.words[k] in DETERMINERS or scan.used[k]:
+            continue
+        after_key_of = word == "key" and scan.word(k - 1) == "of"
+        if after_key_of or (word == "in" and read_scale(scan.words, k + 1) is not None):
+            scan.unread["key"] = candidate
+            return
+
+
 # --- style, density, mixing words ---------------------------------------------------------------
 def genre_words(scan: Scan) -> None:
     """'drum and bass' is a genre the engine has no style for: its words are no parts."""
@@ -511,6 +554,20 @@ def master(scan: Scan) -> None:
         return
 
 
+def loudness(scan: Scan) -> None:
+    """'master it louder' / 'hotter' -> "louder", 'quieter' / 'softer' -> "quieter" (a render's target
+    moved, api.command_loudness); a negated word ("not too loud") asks for no change."""
+    for i, word in enumerate(scan.words):
+        change = _LOUDNESS_WORDS.get(word)
+        if change is None or scan.used[i]:
+            continue
+        if any(scan.word(k) in _NEGATIONS for k in range(i - 3, i)):
+            scan.take(i, i + 1)
+            continue
+        scan.set("loudness", change, i, i + 1)
+        return
+
+
 def question(scan: Scan) -> None:
     """What an analysis question asks about: the first topic named (key, tempo, chords, meter, loudness)."""
     for i in range(len(scan)):
@@ -532,6 +589,7 @@ def music_slots(scan: Scan) -> None:
     chord_runs(scan)
     keys_anywhere(scan)
     scale_alone(scan)
+    unread_key(scan)
     genre_words(scan)
     style(scan)
     density(scan)

@@ -77,6 +77,8 @@ def _scale_phrases() -> dict[Phrase, str]:
     table[("maj",)] = "major"
     table[("pent",)] = "major_pentatonic"
     table[("natural", "minor")] = "minor"
+    table[("moll",)] = "minor"  # German, as in "H-moll"
+    table[("dur",)] = "major"
     return table
 
 

@@ -218,3 +218,70 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
     assert band.json()["result"]["midi_base64"] == direct_band.json()["midi_base64"]
     missing = client.post("/api/v1/command", json={"text": "transcribe this"})
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]
+
+
+# ---------------------------------------------------------------- nothing said is dropped unsaid (QA pass)
+
+
+@pytest.mark.parametrize(
+    ("text", "parameter", "says"),
+    [
+        ("generate drums at 999 bpm", "tempo", "less than or equal to 300"),
+        ("generate drums for 0 bars", "bars", "greater than or equal to 1"),
+        ("generate drums for 100 bars", "bars", "less than or equal to 32"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_not_replaced(
+    client: TestClient, text: str, parameter: str, says: str
+) -> None:
+    response = client.post("/api/v1/command", json={"text": text, "seed": 1})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_parameter" and body["action"] == "generate_drums"
+    assert body["detail"].startswith(f"{parameter}: ") and says in body["detail"]
+
+
+def test_h_minor_is_b_minor(client: TestClient) -> None:
+    said = client.post("/api/v1/command", json={"text": "generate a bassline in H minor", "seed": 2})
+    assert said.status_code == 200, said.text
+    assert said.json()["result"]["key"] == "B" and said.json()["result"]["scale"] == "minor"
+
+
+def test_a_key_word_that_cannot_be_read_is_422_naming_it(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "generate a bassline in X minor"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "command_not_understood" and "'X'" in body["detail"]
+
+
+def test_mix_these_with_stems_is_mixing_advice(client: TestClient) -> None:
+    files = upload(stems())
+    said = client.post("/api/v1/command", data={"text": "mix these"}, files=files)
+    assert said.status_code == 200, said.text
+    assert said.json()["action"] == "mixing_suggest"
+    assert said.json()["result"] == client.post("/api/v1/mixing/suggest", files=files).json()
+
+
+def test_master_it_louder_aims_above_the_default_and_says_so(client: TestClient) -> None:
+    master = {"master": ("song.wav", wav(sum(stems().values()) * 0.3), "audio/wav")}
+    louder = client.post("/api/v1/command", data={"text": "master it louder"}, files=master)
+    quieter = client.post("/api/v1/command", data={"text": "master it quieter for Apple Music"}, files=master)
+    assert louder.status_code == 200 and quieter.status_code == 200, louder.text + quieter.text
+    assert louder.json()["result"]["master"]["target"]["lufs"] == -11.0  # streaming -14, one 3 dB step up
+    assert louder.json()["result"]["measured_after"]["integrated_lufs"] == pytest.approx(-11.0, abs=0.5)
+    assert "3 dB louder than the streaming target (-14 LUFS), at -11 LUFS" in louder.json()["speech"]
+    assert quieter.json()["result"]["master"]["target"]["lufs"] == -19.0  # apple -16, one step down
+    assert "3 dB quieter than the apple target" in quieter.json()["speech"]
+
+
+def test_louder_on_a_plain_render_says_it_was_not_applied(client: TestClient) -> None:
+    said = client.post("/api/v1/command", data={"text": "render the mix louder"}, files=upload(stems()))
+    assert said.status_code == 200, said.text
+    assert said.json()["result"]["master"] is None
+    assert "'Louder' was not applied" in said.json()["speech"]
+
+
+def test_a_missing_upload_names_its_field_for_other_surfaces(client: TestClient) -> None:
+    body = client.post("/api/v1/command", json={"text": "continue this"}).json()
+    assert body["upload"] == "primer" and body["purpose"] == "to continue a clip"
+    assert body["detail"] == "primer: to continue a clip, upload it as the multipart field 'primer'"

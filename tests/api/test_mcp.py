@@ -448,3 +448,15 @@ async def test_stdio_says_so_when_the_engine_is_not_running() -> None:
     async with Client(stdio_server("--url", f"http://127.0.0.1:{free_port()}")) as client:
         result = await client.call_tool("generate_drums", {})
     assert result.is_error and "did not answer" in text_of(result)
+
+
+async def test_a_missing_upload_names_the_tool_argument(engine: str) -> None:
+    """'What key is this' without audio: MCP callers give audio_path, not a multipart field."""
+    async with over_http(engine) as client:
+        no_audio = await client.call_tool("command", {"text": "what key is this"})
+        no_primer = await client.call_tool("command", {"text": "continue this"})
+    assert no_audio.is_error and no_primer.is_error
+    assert "multipart" not in text_of(no_audio) and "multipart" not in text_of(no_primer)
+    assert "audio_path: to answer about a recording, give the recording's local path as audio_path" in text_of(no_audio)
+    assert no_audio.structured_content is not None and "audio_path" in no_audio.structured_content["detail"]
+    assert "primer_path" in text_of(no_primer)

@@ -276,3 +276,11 @@ def test_url_calls_a_running_engine(server: str, files: dict[str, Path], tmp_pat
 def test_url_without_an_engine_says_so_and_exits_1() -> None:
     result = dawg_ai("--url", f"http://127.0.0.1:{free_port()}", "models")
     assert result.exit_code == 1 and "did not answer GET /health" in result.stderr
+
+
+def test_command_names_its_own_option_for_a_missing_upload() -> None:
+    """'What key is this' without audio: the command line takes --file, not a multipart field."""
+    result = dawg_ai("command", "what key is this")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: invalid_parameter (HTTP 422): --file: to answer about a recording")
+    assert "pass it with --file PATH" in result.stderr and "multipart" not in result.stderr

@@ -395,7 +395,8 @@ def test_every_documented_action_is_covered() -> None:
 def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
-        "question", "target", "master", "format", "project_id", "track", "name", "template", "instrument", "parts",
+        "question", "target", "master", "loudness", "format", "project_id", "track", "name", "template", "instrument",
+        "parts",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -639,3 +640,84 @@ def test_recordings_to_transcribe_or_accompany() -> None:
     for text, (action, params) in cases.items():
         parsed = parse_command(text)
         assert (parsed.action, parsed.params) == (action, params), text
+
+
+# --- what was said is passed on or refused, never replaced by a default (QA pass) -----------------
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("generate drums at 999 bpm", {"tempo": 999}),
+        ("drums, 10 bpm", {"tempo": 10}),
+        ("drums at five", {"tempo": 5}),
+        ("generate drums for 0 bars", {"bars": 0}),
+        ("drums, 2000 bars", {"bars": 2000}),
+        ("three hundred variations of drums", {"variations": 300}),
+        ("zero variations of a drum beat", {"variations": 0}),
+        ("drums in 7/3", {"time_signature": "7/3"}),
+    ],
+)
+def test_a_value_out_of_range_reaches_the_endpoint(text: str, params: dict[str, Any]) -> None:
+    """The endpoint refuses it with its range: dropping it answered 120 BPM and 4 bars unasked."""
+    assert parse(text) == ("generate_drums", params)
+
+
+def test_a_hedged_small_number_is_still_a_count() -> None:
+    assert parse("give me about four drum beats") == ("generate_drums", {"variations": 4})
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("generate a bassline in H minor", {"key": "B", "scale": "minor"}),
+        ("a melody in Hm", {"key": "B", "scale": "minor"}),
+        ("bass line in h moll", {"key": "B", "scale": "minor"}),
+        ("a bass in the key of H", {"key": "B"}),
+        ("generate a bassline in B minor", {"key": "B", "scale": "minor"}),  # English B stays B
+        ("a melody in Bb dur", {"key": "Bb", "scale": "major"}),
+    ],
+)
+def test_german_h_is_b(text: str, params: dict[str, Any]) -> None:
+    assert parse_command(text).params == params
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("generate a bassline in X minor", "X"),
+        ("a melody in the key of Q", "Q"),
+        ("a bass line in Fis minor", "Fis"),
+    ],
+)
+def test_a_key_word_that_cannot_be_read_is_named(text: str, word: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None and f"'{word}'" in (parsed.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("a melody in a minor key", {"scale": "minor"}),
+        ("bass in the minor key", {"scale": "minor"}),
+        ("a bassline in the style of funk", {"style": "funk"}),
+    ],
+)
+def test_words_after_in_that_are_no_key_said(text: str, params: dict[str, Any]) -> None:
+    assert parse_command(text).params == params
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        ("mix these", "mixing_suggest", {}),
+        ("can you mix this", "mixing_suggest", {}),
+        ("mix my stems", "mixing_suggest", {}),
+        ("mix it down", "render_mix", {}),
+        ("mix the vocals louder", None, {}),
+        ("master it louder", "render_mix", {"master": True, "loudness": "louder"}),
+        ("master it quieter for Apple Music", "render_mix", {"master": True, "target": "apple", "loudness": "quieter"}),
+        ("render the mix hotter", "render_mix", {"loudness": "louder"}),
+        ("master it, but not too loud", "render_mix", {"master": True}),
+    ],
+)
+def test_mixing_words_a_musician_uses(text: str, action: str | None, params: dict[str, Any]) -> None:
+    assert parse(text) == (action, params)
