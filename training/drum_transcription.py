@@ -27,6 +27,10 @@ Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # r
                                                      # a trained model's thresholds chosen again
        .venv/bin/python -m training.drum_transcription --stage validate --model M --data FOLDER ...
                                                      # kick / snare / hi-hat F1 on render folders' val.npz
+--masked-data FOLDER ... trains on those folders' clips without the --masked-classes' loss (synthesized
+kits for kick and snare only: training/drum_class_mask.py); --sampled-percussion renders sessions whose
+percussion notes play through sampled hand percussion no training session plays (a validation set of
+unfamiliar distractors: training/drum_percussion_kit.py).
 The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
 Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
 (audio/*.flac, truth.json) and models/drum_transcription.npz.
@@ -68,7 +72,9 @@ from ai.transcription.drums import (
     save,
 )
 from training.augment import produce
+from training.drum_class_mask import HAT_CLASSES, masked_bce, with_ignored
 from training.drum_distractors import percussion_lines
+from training.drum_percussion_kit import percussion_kit
 from training.drum_synth import SYNTH_KIT, synth_kit
 from training.drumkit_samples import available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
@@ -352,9 +358,14 @@ def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
     if share > 0.0:  # no class: the labels stay; its own generator keeps the session's other draws
         drums = drums + percussion_lines(drums, clips, np.random.default_rng([task["seed"], 4]), share)
     n = int((score.end_s + 1.0) * SR)
+    kit_notes, percussion = drums, np.zeros(n, dtype=np.float32)
+    if task.get("sampled_percussion"):  # unfamiliar distractors; its own generator keeps the other draws
+        percussion, kit_notes = render_kit(
+            drums, percussion_kit(), n=n, sr=SR, rng=np.random.default_rng([task["seed"], 5])
+        )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        stem = render_drums(drums, task, mixed_kit=score.mixed_kit, work=work, n=n, fx=fx, rng=rng)
+        stem = percussion + render_drums(kit_notes, task, mixed_kit=score.mixed_kit, work=work, n=n, fx=fx, rng=rng)
         tracks: list[tuple[int, bool, list[Note], list[Any]]] = [
             (program, False, notes, []) for program, notes in others.items() if notes
         ]
@@ -502,6 +513,7 @@ def render_all(args: argparse.Namespace) -> None:
             **task,
             "mixed_kit_share": args.mixed_kit_share,
             "percussion_share": args.percussion_share if task["split"] != "test" else 0.0,
+            "sampled_percussion": args.sampled_percussion and task["split"] != "test",
         }
         for task in tasks
         if task["split"] in splits
@@ -689,22 +701,21 @@ def train(args: argparse.Namespace) -> None:
 
     tf = setup_tensorflow()
     tf.random.set_seed(args.seed)
-    fit = [item for path in args.data for item in _load_split(path, "train")]
+    masked = tuple(name for name in args.masked_classes.split(",") if name)
+    # --masked-data: clips (synthesized kits) that teach every class but the masked ones
+    fit = [(x, with_ignored(y, ())) for path in args.data for x, y in _load_split(path, "train")]
+    fit += [(x, with_ignored(y, masked)) for path in args.masked_data for x, y in _load_split(path, "train")]
     val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
     print(f"{len(fit)} training clips, {len(val)} validation clips")
     model = build_model(args.width, args.blocks)
     # onsets are rare frames: weight them up so that the network does not learn 'never'
     weight = np.ones(len(CLASS_NAMES), dtype=np.float32) * args.positive_weight
-
-    def loss(y_true, y_pred):  # type: ignore[no-untyped-def]
-        y_pred = tf.clip_by_value(y_pred, 1e-6, 1 - 1e-6)
-        bce = -(weight * y_true * tf.math.log(y_pred) + (1 - y_true) * tf.math.log(1 - y_pred))
-        return tf.reduce_mean(bce)
+    loss = masked_bce(tf, weight)
 
     model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate, clipnorm=1.0), loss=loss)
     print(f"parameters: {model.count_params()}")
     rng = np.random.default_rng(args.seed)
-    vx, vy = _crops(val, 200, args.crop, np.random.default_rng(args.seed + 1))
+    vx, vy = _crops([(x, with_ignored(y, ())) for x, y in val], 200, args.crop, np.random.default_rng(args.seed + 1))
     best, best_weights = np.inf, model.get_weights()
     augment = None if args.no_timbre else Timbre(args.timbre_p, args.timbre_shift, args.timbre_db, args.timbre_points)
     for epoch in range(args.epochs):
@@ -808,6 +819,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also choose a closed + open hi-hat threshold (ai.transcription.drums.hihat_peaks; not in the shipped model)",
     )
+    parser.add_argument(
+        "--masked-data",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="render folders whose train.npz teaches every class but --masked-classes (synthesized kits)",
+    )
+    parser.add_argument(
+        "--masked-classes",
+        default=",".join(HAT_CLASSES),
+        help="classes whose loss --masked-data's clips leave out (comma-separated class names)",
+    )
     parser.add_argument("--no-timbre", action="store_true", help="no band shift / EQ of training crops")
     parser.add_argument("--timbre-p", type=float, default=P_TIMBRE, help="chance of each timbre change")
     parser.add_argument("--timbre-shift", type=int, default=2, help="largest mel-band shift")
@@ -840,6 +863,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="share of training/validation clips given extra percussion lines of no class (shakers, "
         "tambourine, claves, triangles...: training/drum_distractors.py); 0: none",
+    )
+    parser.add_argument(
+        "--sampled-percussion",
+        action="store_true",
+        help="training/validation sessions play their percussion notes (no class) through sampled hand "
+        "percussion no other session plays (training/drum_percussion_kit.py): a validation set of "
+        "unfamiliar distractors",
     )
     parser.add_argument(
         "--test-sounds",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,14 +124,15 @@ def _text(element: ET.Element, tag: str, ns: str, default: str) -> str:
     return found.strip() if found and found.strip() else default
 
 
-def load_kit(folder: Path) -> Kit:
-    """A Hydrogen kit's instruments that map to GM drum notes, with their velocity layers."""
+def load_kit(folder: Path, note_of: Callable[[str], int | None] = gm_note) -> Kit:
+    """A Hydrogen kit's instruments that map to GM drum notes (``note_of`` their names), with their
+    velocity layers."""
     root = ET.parse(folder / "drumkit.xml").getroot()
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     pieces: dict[int, list[Instrument]] = {}
     for element in root.iter(ns + "instrument"):
         name = _text(element, "name", ns, "")
-        gm = gm_note(name)
+        gm = note_of(name)
         if gm is None:
             continue
         layers = [

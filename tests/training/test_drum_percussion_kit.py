@@ -1,0 +1,33 @@
+"""The sampled percussion of the unfamiliar-distractor validation set (training/drum_percussion_kit.py):
+it plays only notes of no class, and hands every kit piece back to the session's kit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai.transcription.drums import GM_TO_CLASS
+from training.drum_percussion_kit import PERCUSSION_SAMPLES, percussion_kit
+from training.drumkit_samples import KITS_DIR, TRAIN_KITS, render_kit
+
+SR = 22050
+
+
+def test_no_percussion_note_is_a_class_and_no_sample_comes_from_a_training_kit_s_pieces() -> None:
+    assert not set(PERCUSSION_SAMPLES) & set(GM_TO_CLASS)
+    # ForzeeStereo trains only through the pieces its names map to; its agogos map to none
+    sources = {kit for samples in PERCUSSION_SAMPLES.values() for kit, _ in samples}
+    assert sources - {"ForzeeStereo"} <= {"Gimme A Hand 1.0", "Audiophob"}
+    assert not (sources - {"ForzeeStereo"}) & set(TRAIN_KITS)
+
+
+@pytest.mark.skipif(not (KITS_DIR / "Gimme A Hand 1.0").is_dir(), reason="hydrogen-drumkits not installed")
+def test_percussion_plays_and_kit_pieces_come_back() -> None:
+    kit = percussion_kit()
+    assert set(kit.pieces) == set(PERCUSSION_SAMPLES)
+    notes = [(70, 0.1, 0.2, 100), (36, 0.5, 0.6, 100), (42, 0.5, 0.6, 90), (75, 1.0, 1.1, 90)]
+    audio, rest = render_kit(notes, kit, n=SR * 2, sr=SR, rng=np.random.default_rng(0))
+    assert [note[0] for note in rest] == [36, 42]
+    assert np.abs(audio[: int(0.09 * SR)]).max() == 0.0  # nothing before the maraca
+    assert np.abs(audio[int(0.1 * SR) : int(0.2 * SR)]).max() > 0.01
+    assert np.abs(audio[int(1.0 * SR) : int(1.1 * SR)]).max() > 0.01
