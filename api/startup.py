@@ -119,6 +119,18 @@ def live_endpoints(app: FastAPI) -> list[str]:
 
 
 async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
+    core_connected = await engine.core.is_reachable()
+    # Built in a worker thread: the endpoint list is the OpenAPI schema, whose first build costs ~1 s
+    # of CPU. On the event loop at start-up it held back the lifespan (so the listening socket) for
+    # 6-80 s on a loaded machine while TensorFlow imported beside it, and stalled every request.
+    # What the event loop changes (the requests' counts, the start-up steps) is read here, on it.
+    requests, warming_up = engine.stats.snapshot(), sorted(engine.warming_up)
+    return await asyncio.to_thread(_status_document, app, engine, core_connected, requests, warming_up)
+
+
+def _status_document(
+    app: FastAPI, engine: EngineState, core_connected: bool, requests: dict[str, Any], warming_up: list[str]
+) -> dict[str, Any]:
     return build_status(
         endpoints=live_endpoints(app),
         models=[
@@ -130,11 +142,11 @@ async def status_snapshot(app: FastAPI, engine: EngineState) -> dict[str, Any]:
             describe_timing(),
             *describe_transcription_models(),
         ],
-        core_connected=await engine.core.is_reachable(),
+        core_connected=core_connected,
         uptime_s=engine.uptime_s,
-        requests=engine.stats.snapshot(),
+        requests=requests,
         started_at=engine.started_at,
-        warming_up=sorted(engine.warming_up),
+        warming_up=warming_up,
         models_dir=str(engine.settings.models_dir),
         core_url=engine.settings.core_url,
     )

@@ -112,6 +112,27 @@ def test_status_route_is_true_to_what_runs(client: TestClient) -> None:
     assert body["request_counts"]["total"] >= 1
 
 
+def test_the_status_is_built_off_the_event_loop(client: TestClient, monkeypatch) -> None:
+    """Its endpoint list is the OpenAPI schema, ~1 s of CPU to build the first time: built on the event
+    loop at start-up it held back the listening socket and every request."""
+    import threading
+
+    from api import startup
+
+    threads: list[str] = []
+    built = startup.live_endpoints
+
+    def recording(app):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return built(app)
+
+    monkeypatch.setattr(startup, "live_endpoints", recording)
+    body = client.get("/api/v1/status").json()
+    assert "POST /api/v1/mixing/suggest" in body["api_endpoints_ready"]
+    loop_thread = client.portal.call(lambda: threading.current_thread().name)  # type: ignore[union-attr]
+    assert threads and loop_thread not in threads
+
+
 def test_status_file_written_at_start(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with engine_client(settings):
