@@ -68,7 +68,7 @@ from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_
 from ai.heap import release_free_memory
 from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_pans
 from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
-from ai.mixing.masking import ROLE_PRIORITY, MaskingFinding, find_masking
+from ai.mixing.masking import ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
     SILENT_SHARE,
@@ -485,6 +485,10 @@ def masking_suggestions(
         # parts of equal rank overlapping is an arrangement choice worth a look.
         equal_rank = ROLE_PRIORITY.get(f.roles[0], 2) == ROLE_PRIORITY.get(f.roles[1], 2)
         priority = "low" if equal_rank else ("high" if f.smr_db < -3 else "medium")
+        if f.kind == "shared" and f.smr_db >= SHARED_HEARD_SMR_DB:
+            # A shared home where the signal stays clearly above the masker on its notes (a kick
+            # 3-7 dB over the bass at their common fundamental) is still heard: carving is a choice.
+            priority = "low"
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
         first = ""

@@ -374,3 +374,27 @@ def test_a_masking_message_names_the_region_where_its_cut_goes() -> None:
         "Vocals", "Guitar", ("vocals", "guitar"), "presence", 4000.0, 5000.0, 4500.0, -4.0, (0.1, 0.1)
     )
     assert "mask each other at 4000-5000 Hz (presence): during" in masking_suggestions([narrow], [])[0].message
+
+
+def test_a_percussion_bus_without_low_end_is_not_judged_as_a_kick() -> None:
+    """A drum part of shakers with no kick track has no kick in it: the bass cannot "cover" it."""
+    song = balanced_song()
+    shaker = band_noise(3000, 9000, amp=0.03, seed=11) + band_noise(60, 160, amp=0.0015, seed=12)
+    del song["Kick"]
+    song["Drums"] = stereo(shaker)
+    # The bass plays loud where the shaker's faint low tail is: judged as a kick, that tail would be covered.
+    song["Bass"] = song["Bass"] + stereo(tone(90, amp=0.3))
+    assert not [s for s in of_type(findings(song), "masking") if "Drums" in s.tracks]
+
+
+def test_a_shared_home_the_kick_still_pokes_out_of_is_advice() -> None:
+    def shared(smr_db: float) -> MaskingFinding:
+        return MaskingFinding(
+            "Kick", "Bass", ("kick", "bass"), "low", 60.0, 80.0, 70.0, smr_db, (0.45, 0.33), kind="shared"
+        )
+
+    # The kick 5 dB over the bass on its hits is heard; at 1 dB it is not clearly, and covered it is high.
+    assert masking_suggestions([shared(5.1)], [])[0].priority == "low"
+    assert masking_suggestions([shared(1.0)], [])[0].priority == "medium"
+    covered = MaskingFinding("Kick", "Bass", ("kick", "bass"), "low", 60.0, 80.0, 70.0, -6.0, (0.45, 0.5))
+    assert masking_suggestions([covered], [])[0].priority == "high"
