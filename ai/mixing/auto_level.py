@@ -163,6 +163,20 @@ class LevelItem:
     integrated_lufs: float | None
 
 
+def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
+    """(targets, pans) per track: :func:`role_targets` and :func:`role_pans` over the measurable tracks
+    alone. A silent track (an empty or muted stem) neither splits its role's share nor takes a place in
+    its role's spread, and stays centred: counted, it left the one guitar that plays 3 dB under its
+    target and panned to one side, and was itself given a pan."""
+    audible = [k for k, item in enumerate(items) if item.integrated_lufs is not None]
+    roles = [items[k].role for k in audible]
+    targets = [role_targets([item.role])[0] for item in items]
+    pans = [0.0] * len(items)
+    for k, target, pan in zip(audible, role_targets(roles), role_pans(roles), strict=True):
+        targets[k], pans[k] = target, pan
+    return targets, pans
+
+
 def items_from(analyses: list[TrackAnalysis]) -> list[LevelItem]:
     return [
         LevelItem(a.measurement.name, a.measurement.role, a.track.samples, a.measurement.integrated_lufs)
@@ -179,9 +193,8 @@ def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = No
     (tracks of one role are often correlated, e.g. two basses doubling a line, and then the
     even split alone would leave the group up to 3 LU too loud).
     """
-    roles = [item.role for item in items]
-    targets = role_targets(roles)
-    pans = role_pans(roles) if pans is None else pans
+    targets, layout_pans = role_layout(items)
+    pans = layout_pans if pans is None else pans
     gains = [
         0.0 if item.integrated_lufs is None else target - item.integrated_lufs
         for item, target in zip(items, targets, strict=True)
@@ -269,8 +282,7 @@ def level_items(
     """Auto-level measured tracks (see the module docstring)."""
     resolved = resolve_target(target, default="premaster")
     resolved = LoudnessTarget(resolved.name, resolved.lufs, ceiling_dbtp)
-    roles = [item.role for item in items]
-    pans = role_pans(roles)
+    targets, pans = role_layout(items)
     relative = balance_gains(items, sr, pans)
     notes: list[str] = []
     silent = [item.name for item in items if item.integrated_lufs is None]
@@ -298,7 +310,6 @@ def level_items(
             mix_lufs = lufs + offset
             mix_tp = peak_db + offset
     levels = {}
-    targets = role_targets(roles)
     for k, item in enumerate(items):
         gain = relative[k] + offset if item.integrated_lufs is not None else 0.0
         levels[item.name] = TrackLevel(

@@ -66,7 +66,7 @@ from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_stem_file
 from ai.heap import release_free_memory
-from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_pans
+from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_layout
 from ai.mixing.findings import MIX_BUS, Suggestion, q_for, rounded
 from ai.mixing.masking import ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding, find_masking
 from ai.mixing.measure import (
@@ -901,7 +901,8 @@ def _suggest(
             details[a.measurement.name] = found.details
         suggestions.extend(advice[-1].suggestions)
         sr = analyses[0].track.sample_rate
-        gains = balance_gains(items_from(analyses), sr)
+        level_inputs = items_from(analyses)
+        gains = balance_gains(level_inputs, sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
         # Keyed by track name (looked up by name only, so a finding without a track adds nothing).
@@ -933,7 +934,7 @@ def _suggest(
             "balanced_pans": dict(
                 zip(
                     [a.measurement.name for a in analyses],
-                    role_pans([a.measurement.role for a in analyses]),
+                    role_layout(level_inputs)[1],
                     strict=True,
                 )
             ),

@@ -77,6 +77,16 @@ def test_silent_track_is_left_alone() -> None:
     assert any("FX" in note for note in result.notes)
 
 
+def test_a_silent_stem_takes_no_share_and_no_place_in_its_roles_spread() -> None:
+    """A muted second guitar: the one that plays is levelled and panned as if it were alone."""
+    alone = auto_level(tracks_at({}))
+    muted = auto_level(tracks_at({}) + [track("Guitar 2", stereo(np.zeros(SR * 6, dtype=np.float32)))])
+    assert muted.levels["Guitar 1"].gain_db == pytest.approx(alone.levels["Guitar 1"].gain_db, abs=1e-6)
+    assert muted.levels["Guitar 1"].pan == alone.levels["Guitar 1"].pan
+    assert muted.levels["Guitar 2"].pan == 0.0 and muted.levels["Guitar 2"].gain_db == 0.0
+    assert muted.levels["Guitar 2"].target_relative_lu == alone.levels["Guitar 1"].target_relative_lu
+
+
 def test_balance_part_of_the_gains_is_what_suggest_names() -> None:
     # Hats 15 dB too loud, bass 10 dB too quiet, and the whole song 30 dB under its first level:
     # every gain is positive, yet the hats' balance move is a cut, the same as suggest's level finding.
