@@ -284,3 +284,25 @@ def test_a_silent_render_says_so(page: Any, files: dict[str, Path]) -> None:
     figures = page.inner_text("#mix-render-figures")
     assert "null" not in figures and "undefined" not in figures and "NaN" not in figures
     assert "silent" in figures
+
+
+def test_a_refused_generation_hides_the_last_clip(page: Any) -> None:
+    """Under the new error, the previous request's clip would read as this request's answer."""
+    page.click("[data-tab=generate]")
+    page.select_option("#generate-form select[name=part]", "melody")
+    page.fill("#generate-form input[name=bars]", "1")
+    page.click("#generate-form button[type=submit]")
+    page.wait_for_selector("#clip:not([hidden])")
+    page.fill("#generate-form input[name=key]", "H minor")
+    page.click("#generate-form button[type=submit]")
+    page.locator("#generate .error").wait_for(state="visible")
+    assert page.locator("#clip").is_hidden()
+
+
+def test_the_address_hash_picks_the_tab(page: Any) -> None:
+    """A link to /ui#mix from the page itself, or back/forward, changes only the hash: the tab follows it."""
+    page.click("[data-tab=generate]")
+    page.evaluate("() => { location.hash = '#mix'; }")
+    page.wait_for_selector("section#mix:not([hidden])")
+    assert page.locator("section#generate").is_hidden()
+    assert page.get_attribute("[data-tab=mix]", "aria-selected") == "true"

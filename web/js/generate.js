@@ -42,6 +42,9 @@ export function setUpGenerate(section, models) {
       variationSelect.hidden = answer.variations.length < 2;
       showClip(0);
     } catch (err) {
+      // The last clip is not this request's answer: hidden, so that it is not taken for one.
+      audio.pause();
+      view.hidden = true;
       feedback.fail(err);
     }
   });

@@ -13,8 +13,13 @@ function setUpTabs() {
     history.replaceState(null, "", `#${name}`);
   };
   for (const tab of tabs) tab.addEventListener("click", () => show(tab.dataset.tab));
-  const wanted = location.hash.slice(1);
-  if (document.getElementById(wanted)?.classList.contains("tab")) show(wanted);
+  // The address names the tab: on load, and when a link or back/forward changes only its #hash.
+  const showWanted = () => {
+    const wanted = location.hash.slice(1);
+    if (document.getElementById(wanted)?.classList.contains("tab")) show(wanted);
+  };
+  window.addEventListener("hashchange", showWanted);
+  showWanted();
 }
 
 async function showEngineState() {
