@@ -557,6 +557,9 @@ def build_mcp_server(
             str | None, Field(description="A local recording that a question is about ('what key is this').")
         ] = None,
         stems: Annotated[list[str] | None, Field(description="Local stems for mixing commands, one per track.")] = None,
+        master_path: Annotated[
+            str | None, Field(description="A local finished mix, for mastering commands ('master it louder').")
+        ] = None,
         project_id: Annotated[str | None, described(CommandParams, "project_id")] = None,
         seed: Annotated[int | None, described(CommandParams, "seed")] = None,
         model: Annotated[str | None, described(CommandParams, "model")] = None,
@@ -572,6 +575,8 @@ def build_mcp_server(
         uploads = [_upload("files", stem, "stems") for stem in stems or []]
         if audio_path is not None:
             uploads.append(_upload("file", audio_path, "audio_path"))
+        if master_path is not None:
+            uploads.append(_upload("master", master_path, "master_path"))
         values = {
             "text": text,
             "project_id": project_id,

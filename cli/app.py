@@ -511,6 +511,10 @@ def command(
     stem: Annotated[
         list[Path] | None, typer.Option(help="Stems for mixing commands (repeat).", exists=True, dir_okay=False)
     ] = None,
+    master: Annotated[
+        Path | None,
+        typer.Option(help="A finished mix, for mastering commands ('master it louder').", exists=True, dir_okay=False),
+    ] = None,
     project: Annotated[str | None, typer.Option(help="The DAWG-CORE project mixing commands use.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for generation commands.")] = None,
     model: Annotated[str | None, typer.Option(help="Generation backend: auto, magenta, theory, a bundle id.")] = None,
@@ -526,7 +530,8 @@ def command(
         "dry_run": dry_run or None,
     }
     uploads = [Upload("files", path) for path in stem or []]
-    uploads += [Upload(field, path) for field, path in (("file", file), ("primer", primer)) if path is not None]
+    named = (("file", file), ("primer", primer), ("master", master))
+    uploads += [Upload(field, path) for field, path in named if path is not None]
 
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await request_json(client, "POST", "/api/v1/command", values, uploads)

@@ -460,3 +460,13 @@ async def test_a_missing_upload_names_the_tool_argument(engine: str) -> None:
     assert "audio_path: to answer about a recording, give the recording's local path as audio_path" in text_of(no_audio)
     assert no_audio.structured_content is not None and "audio_path" in no_audio.structured_content["detail"]
     assert "primer_path" in text_of(no_primer)
+
+
+async def test_a_mastering_command_takes_the_mix_from_master_path(engine: str, files: dict[str, Path]) -> None:
+    """'Master it louder' needs a finished mix: the tool sends master_path as the command's 'master' upload."""
+    async with over_http(engine) as client:
+        mastered = await client.call_tool("command", {"text": "master it louder", "master_path": str(files["song"])})
+    assert not mastered.is_error, text_of(mastered)
+    body = mastered.structured_content
+    assert body is not None and body["action"] == "render_mix" and body["params"]["loudness"] == "louder"
+    assert "-11 LUFS" in body["speech"]

@@ -284,3 +284,11 @@ def test_command_names_its_own_option_for_a_missing_upload() -> None:
     assert result.exit_code == 2, result.stderr
     assert result.stderr.startswith("error: invalid_parameter (HTTP 422): --file: to answer about a recording")
     assert "pass it with --file PATH" in result.stderr and "multipart" not in result.stderr
+
+
+def test_command_masters_the_mix_given_with_master(server: str, files: dict[str, Path]) -> None:
+    """'Master it louder' from the command line: --master sends the finished mix."""
+    result = dawg_ai("--url", server, "--json", "command", "master it louder", "--master", files["g_major"])
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["action"] == "render_mix" and body["params"]["loudness"] == "louder" and "-11 LUFS" in body["speech"]
