@@ -108,7 +108,9 @@ def test_map_in_pool_reports_items_as_they_finish_and_keeps_their_order() -> Non
     assert recorder.fractions == sorted(recorder.fractions) and recorder.fractions[-1] == 1.0
     assert all(f in (0.25, 0.5, 0.75, 1.0) for f in recorder.fractions)
     assert all(stage == "items" for _, stage in recorder.reports)
-    assert recorder.checks >= 4 + 4  # every update checks, and so does every report in the pool tasks
+    # Every update checks, and so does every report in the 4 pool tasks (on a loaded machine items may
+    # finish together: fewer updates, so the count is of the updates made).
+    assert recorder.checks >= len(recorder.reports) + 4
 
 
 def test_cancellation_is_raised_in_the_working_threads() -> None:
