@@ -55,6 +55,8 @@ def test_the_page_is_served_with_a_strict_policy(client: TestClient) -> None:
     assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     # Every script and style the page names is served from here, none from elsewhere.
     for ref in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        if ref == "data:,":  # the empty icon: nothing fetched (without it the browser asks for /favicon.ico)
+            continue
         assert ref.startswith("/"), ref
         if ref.startswith("/ui/static/"):
             assert client.get(ref).status_code == 200, ref

@@ -339,6 +339,10 @@ async def test_the_file_is_rewritten_as_soon_as_start_up_ends(tmp_path: Path) ->
             if json.loads(path.read_text())["phase"] == "serving":
                 break
         assert json.loads(path.read_text()) == {"phase": "serving"}
+        for _ in range(200):  # the count follows the write's thread back onto the loop
+            if writer.writes == 2:
+                break
+            await asyncio.sleep(0.01)
         assert writer.writes == 2
     finally:
         await writer.stop()
