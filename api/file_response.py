@@ -10,7 +10,7 @@ from pathlib import Path
 from starlette.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
-from api.params import remove_quietly
+from api.params import remove_off_loop, remove_quietly
 
 
 class TemporaryFileResponse(FileResponse):
@@ -31,7 +31,7 @@ class TemporaryFileResponse(FileResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:  # sent, or the client went away mid-way: the file goes either way
-            remove_quietly(self.temporary_path)
+            await remove_off_loop(self.temporary_path)
 
 
 BASE64_READ = 3 << 20

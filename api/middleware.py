@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from api.errors import error_response
+from api.openapi_schema import build_off_loop
 from api.state import EngineState
 
 MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
@@ -26,6 +27,8 @@ def install_middleware(app: FastAPI) -> None:
                 "(setting DAWG_AI_MAX_REQUEST_MB)",
             )
         else:
+            if request.url.path == request.app.openapi_url:  # FastAPI's own route builds it on the event loop
+                await build_off_loop(request.app)
             response = await call_next(request)
         route = request.scope.get("route")
         engine.stats.record(getattr(route, "path", "(unmatched)"), response.status_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -19,7 +20,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
-from api.params import RequestInput, copy_upload, remove_quietly
+from api.params import RequestInput, copy_upload, remove_off_loop
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
@@ -131,8 +132,7 @@ async def _spooled(engine: EngineState, named: list[tuple[str, UploadFile]]) -> 
             spooled.append(await engine.run(copy))
         yield [(name, path) for (name, _), path in zip(named, spooled, strict=True)]
     finally:
-        for path in spooled:
-            remove_quietly(path)
+        await remove_off_loop(*spooled)
 
 
 async def run_on_upload(
@@ -155,7 +155,7 @@ async def run_on_upload(
     try:
         return await (engine.run(work, path) if discard is None else run_owning(engine, discard, work, path))
     finally:
-        remove_quietly(path)
+        await remove_off_loop(path)
 
 
 async def summarize_upload(engine: EngineState, upload: UploadFile) -> SignalSummary:
@@ -177,7 +177,7 @@ async def mix_audio(
     try:
         yield await gather_mix_audio(engine, inp, project_id, roles_param, into=found)
     finally:
-        found.close()
+        await asyncio.shield(asyncio.to_thread(found.close))  # deleting stem files: off the event loop
 
 
 async def gather_mix_audio(

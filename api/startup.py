@@ -18,6 +18,7 @@ from ai.generation.dynamics import describe_dynamics
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
+from api.openapi_schema import openapi_schema
 from api.state import EngineState
 from integration.status_file import build_status
 
@@ -113,7 +114,7 @@ def live_endpoints(app: FastAPI) -> list[str]:
     """'METHOD /path' of every API route the app really serves (from its OpenAPI schema)."""
     return [
         f"{method.upper()} {path}"
-        for path, operations in app.openapi().get("paths", {}).items()
+        for path, operations in openapi_schema(app).get("paths", {}).items()
         for method in operations
     ]
 

@@ -37,7 +37,7 @@ from starlette.responses import Response
 from ai import progress
 from api.errors import error_response
 from api.file_response import TemporaryFileResponse
-from api.params import remove_quietly
+from api.params import remove_off_loop, remove_quietly
 from utils.errors import EngineError, NotFound
 from utils.settings import Settings
 
@@ -118,10 +118,10 @@ class StoredResponse:
 
     def json_inline(self) -> Any:
         """The JSON body as Python values when it is JSON and held in memory, else None (parsed once)."""
-        if not self._json_read:
-            self._json_read = True
+        if not self._json_read:  # marked read once parsed: a view in another thread may be parsing it now
             if self.is_json and self.body is not None:
                 self._json = json.loads(self.body)
+            self._json_read = True
         return self._json
 
     async def to_response(self) -> Response:
@@ -464,7 +464,8 @@ class JobManager:
                 self._finish(job, state, outcome)
         finally:
             job.task = None
-            self._delete_files(job)
+            uploads, job.files = list(job.files), []
+            await remove_off_loop(*uploads)  # the job's copies of its uploads: off the event loop
 
     async def _outcome(self, job: Job, task: asyncio.Task[Any], to_response: ToResponse) -> StoredResponse | None:
         """What the synchronous call would have answered; None when the job was cancelled."""
@@ -477,7 +478,8 @@ class JobManager:
         try:
             if error is not None:
                 raise error
-            response = to_response(task.result())
+            # Off the event loop: this dumps the route's answer to JSON (a long analysis, a transcription).
+            response = await asyncio.to_thread(to_response, task.result())
         except EngineError as exc:
             if exc.status_code >= 500:
                 logger.warning("job %s (%s) -> %d %s: %s", job.id, job.kind, exc.status_code, exc.code, exc.detail)

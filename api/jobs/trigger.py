@@ -9,6 +9,7 @@ job), the uploads are copied to the job's own temporary files (the request's are
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -173,6 +174,13 @@ class JobMode:
     kind: str  # the route, e.g. "mixing.render"
     response_model: Any  # the route's response model (the job's JSON result is rendered with it)
 
+    async def answer(self, value: T) -> T | Response:
+        """``value`` rendered as FastAPI renders the route's answer (the same bytes), in a thread: the JSON of a
+        long analysis or transcription held the event loop, and every other request, while it was dumped."""
+        if isinstance(value, Response):
+            return value
+        return await asyncio.to_thread(_responder(self.response_model), value)
+
     async def run_or_queue(
         self,
         engine: EngineState,
@@ -185,7 +193,7 @@ class JobMode:
         """``work(engine, inp)`` now, or queued as a job (202). ``params``: the route's parameter model,
         validated before queuing; ``check``: more checks without decoding on the validated params."""
         if not self.run_async:
-            return await work(engine, inp)
+            return await self.answer(await work(engine, inp))
         if params is not None:
             validated = validate_params(params, inp.values)
             if check is not None:

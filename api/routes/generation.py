@@ -15,7 +15,7 @@ from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from ai.generation.preview import clip_preview
 from ai.generation.primer import primer_part
 from api.deps import EngineDep, InputDep
-from api.generation_input import build_request, primer_bytes, resolve_part
+from api.generation_input import ResolvedPart, build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.params import RequestInput, openapi_params, read_upload, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
@@ -142,7 +142,7 @@ async def generate_work(
     if include is None:
         include = await engine.run(_plays_part, primer, resolved.part)  # reads the MIDI: off the event loop
     results = await engine.run(_generate_variations, generator, requests, params.variations, include)
-    first_request, first_clip, first_midi = results[0]
+    _, first_clip, first_midi = results[0]
 
     if params.format == "midi":
         filename = f"dawg_{resolved.part}_{first_seed}.mid"
@@ -153,24 +153,53 @@ async def generate_work(
         }
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
-    clips = [
-        ClipOut(
-            seed=request.seed,
-            midi_base64=base64.b64encode(midi).decode("ascii"),
-            notes=[
-                NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
-                for n in sorted(clip.notes, key=lambda n: (n.start, n.pitch))
-            ],
-            duration_seconds=round(clip.duration_seconds, 4),
-        )
-        for request, clip, midi in results
-    ]
     preview = await engine.run(clip_preview, first_midi, params.preview) if params.preview != "none" else None
     delivered: bool | None = None
     delivery_reason: str | None = None
     if params.send_to_core:
         delivery = await engine.core.import_midi(first_midi, name=f"dawg_{resolved.part}_{first_seed}.mid")
         delivered, delivery_reason = delivery.delivered, delivery.reason
+    # Built in a worker thread: a long clip (or a long primer kept in it) is tens of thousands of notes,
+    # 0.26 s of pydantic objects for a 60,000-note primer, which held the event loop (bench/loop_blocking.py).
+    return await engine.run(
+        functools.partial(
+            _generation_response,
+            params,
+            resolved,
+            results,
+            fallback_reason=fallback_reason,
+            preview=preview,
+            delivered=delivered,
+            delivery_reason=delivery_reason,
+        )
+    )
+
+
+def _clip_out(request: GenerationRequest, clip: GeneratedClip, midi: bytes) -> ClipOut:
+    return ClipOut(
+        seed=request.seed,
+        midi_base64=base64.b64encode(midi).decode("ascii"),
+        notes=[
+            NoteOut(pitch=n.pitch, start=round(n.start, 4), end=round(n.end, 4), velocity=n.velocity)
+            for n in sorted(clip.notes, key=lambda n: (n.start, n.pitch))
+        ],
+        duration_seconds=round(clip.duration_seconds, 4),
+    )
+
+
+def _generation_response(
+    params: GenerationParams,
+    resolved: ResolvedPart,
+    results: list[tuple[GenerationRequest, GeneratedClip, bytes]],
+    *,
+    fallback_reason: str | None,
+    preview: bytes | None,
+    delivered: bool | None,
+    delivery_reason: str | None,
+) -> GenerationResponse:
+    """The JSON answer of one generation: every clip's notes and MIDI (blocking: run it in a worker thread)."""
+    clips = [_clip_out(request, clip, midi) for request, clip, midi in results]
+    first_request, first_clip, _ = results[0]
     return GenerationResponse(
         style=resolved.part,
         genre=resolved.genre,

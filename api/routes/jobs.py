@@ -69,6 +69,12 @@ def job_view(
     )
 
 
+async def parse_result_off_loop(job: Job) -> None:
+    """A finished job's JSON answer (up to 1 MB, shown inline) parsed in a thread before the view reads it."""
+    if job.outcome is not None:
+        await asyncio.to_thread(job.outcome.json_inline)
+
+
 @router.get("", response_model=JobList, summary="Every job held, newest first, and the queue's settings")
 async def list_jobs(engine: EngineDep) -> JobList:
     jobs = engine.jobs
@@ -89,7 +95,9 @@ async def list_jobs(engine: EngineDep) -> JobList:
     summary="A job's state, progress 0..1, stage, queue position and times; its JSON result or error once finished",
 )
 async def get_job(job_id: str, engine: EngineDep) -> JobOut:
-    return job_view(engine.jobs, engine.jobs.get(job_id))
+    job = engine.jobs.get(job_id)
+    await parse_result_off_loop(job)
+    return job_view(engine.jobs, job)
 
 
 @router.get(
@@ -145,6 +153,7 @@ async def _events(jobs: JobManager, job: Job) -> AsyncIterator[bytes]:
             sent, sent_at = seen, now
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(job.done.wait(), SSE_POLL_S)
+    await parse_result_off_loop(job)
     yield _event("done", job_view(jobs, job).model_dump_json())
 
 
