@@ -98,6 +98,13 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return TypeAdapter(model)
 
 
+async def rendered_off_loop(response_model: Any, value: Any) -> Response:
+    """``value`` rendered as FastAPI renders a route's answer with ``response_model``, in a worker thread:
+    the JSON of a long analysis, a transcription or a rendered mix's base64 held the event loop, and
+    every other request, while it was dumped (bench/loop_blocking.py)."""
+    return await asyncio.to_thread(_responder(response_model), value)
+
+
 def _responder(response_model: Any) -> ToResponse:
     """The route's answer for a work function's return value, as FastAPI renders it: a Response as it
     is; anything else validated against the route's response model and dumped to JSON bytes."""
@@ -175,11 +182,10 @@ class JobMode:
     response_model: Any  # the route's response model (the job's JSON result is rendered with it)
 
     async def answer(self, value: T) -> T | Response:
-        """``value`` rendered as FastAPI renders the route's answer (the same bytes), in a thread: the JSON of a
-        long analysis or transcription held the event loop, and every other request, while it was dumped."""
+        """``value`` rendered as the route's answer in a thread (:func:`rendered_off_loop`)."""
         if isinstance(value, Response):
             return value
-        return await asyncio.to_thread(_responder(self.response_model), value)
+        return await rendered_off_loop(self.response_model, value)
 
     async def run_or_queue(
         self,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from ai.commands import parse_command
 from api.command_runner import plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
+from api.jobs.trigger import rendered_off_loop
 from api.params import openapi_params, validate_params
 from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
@@ -53,7 +54,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     "the action's endpoint, answering the action, the parsed parameters, the request it made, a sentence for a "
     "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses.",
 )
-async def command(engine: EngineDep, inp: InputDep) -> CommandResponse:
+async def command(engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
     params = validate_params(CommandParams, inp.values)
     text = params.text if params.text is not None else params.command
     if text is None or not text.strip():
@@ -77,7 +78,7 @@ async def command(engine: EngineDep, inp: InputDep) -> CommandResponse:
     except EngineError as exc:  # the action's own error, with what the text was understood as
         exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
         raise
-    return CommandResponse(
+    answer = CommandResponse(
         status="done",
         text=text,
         action=plan.action,
@@ -86,3 +87,4 @@ async def command(engine: EngineDep, inp: InputDep) -> CommandResponse:
         speech=speak(plan.action, parsed.params, result),
         result=result,
     )
+    return await rendered_off_loop(CommandResponse, answer)  # a rendered mix's base64 is tens of MB of JSON

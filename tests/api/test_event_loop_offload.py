@@ -51,6 +51,19 @@ def test_a_routes_json_answer_is_dumped_off_the_event_loop(
     assert threads and loop_thread not in threads
 
 
+def test_a_commands_answer_is_dumped_off_the_event_loop(
+    client: TestClient, loop_thread: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command's answer carries its action's result: a rendered mix is tens of MB of base64."""
+    threads: list[str] = []
+    responder = trigger._responder
+    monkeypatch.setattr(trigger, "_responder", lambda model: recording(threads, responder(model)))
+    answer = client.post("/api/v1/command", json={"text": "a melody in D minor, two bars", "seed": 3})
+    assert answer.status_code == 200 and answer.json()["action"].startswith("generate")
+    assert answer.json()["result"]["seed"] == 3
+    assert len(threads) == 1 and loop_thread not in threads
+
+
 def test_a_generations_notes_are_built_off_the_event_loop(
     client: TestClient, loop_thread: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
