@@ -24,6 +24,9 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
         "warmup": False,
         "load_magenta": False,
         "workers": 2,
+        # A stand-in core accepts at once on an idle machine; on a loaded one (CI beside other jobs) the
+        # 0.5 s default read a busy accept as "unreachable". The timeouts' own tests set theirs.
+        "core_connect_timeout_s": 5.0,
     }
     values.update(overrides)
     return Settings(**values)
