@@ -105,13 +105,21 @@ def song_midi(song: dict) -> pretty_midi.PrettyMIDI:
 
 
 def render_song_stems(
-    song: dict, out: Path, *, dry: bool, names: set[str] | None = None, chorus: bool = True
+    song: dict,
+    out: Path,
+    *,
+    dry: bool,
+    names: set[str] | None = None,
+    chorus: bool = True,
+    reverb_send: int | None = None,
 ) -> dict[str, Path]:
     """Render a song's stems (all, or those in ``names``) into ``out``; {stem name: wav path}.
 
     ``dry``: FluidSynth's reverb and chorus off (``-R 0 -C 0``); otherwise its defaults, as the song
     sets are rendered, or with ``chorus=False`` its reverb alone (``-C 0``: what the reverb adds
-    is then the render minus the dry one). Existing files are reused.
+    is then the render minus the dry one). ``reverb_send``: a reverb send (MIDI CC 91, 0-127) set at
+    the start of every part, for instruments the soundfont gives none (MuseScore General Lite's
+    pianos render bone dry with the defaults). Existing files are reused.
     """
     out.mkdir(parents=True, exist_ok=True)
     soundfont = SOUNDFONTS[song.get("soundfont", "FluidR3_GM.sf2")]
@@ -124,6 +132,9 @@ def render_song_stems(
             if name not in wanted or wanted[name].exists():
                 continue
             mid = Path(tmp) / f"{name}.mid"
+            if reverb_send is not None:
+                for part in midi.instruments:
+                    part.control_changes.insert(0, pretty_midi.ControlChange(91, reverb_send, 0.0))
             midi.write(str(mid))
             subprocess.run(
                 ["fluidsynth", "-ni", *effects, "-g", "0.3", "-r", str(SAMPLE_RATE), "-O", "s16", "-F",

@@ -4,14 +4,17 @@ Data (the TRAINING song sets only; the bench's FluidR3 songs stay held out):
 
 * clean: every stem of data/mixing_train_timgm (TimGM6mb) and data/mixing_train_msgl (MuseScore
   General Lite), rendered by bench/mixing_songs.py with FluidSynth's default reverb and chorus:
-  the ambience a rendered part normally has;
+  the ambience a rendered part normally has. A stem the soundfont renders bone dry (its effects
+  add under NO_EFFECT_DB: MuseScore General Lite's pianos) is no clean example; the rebuilt song's
+  part rendered with a reverb send (CC 91 = GIVEN_SEND, about -23 dB of reverb) takes its place;
 * wet: each of those stems drowned in a diffuse reverb (bench/mixing_space.drown: RT60 3 s and
   1.5 s, 50 % of the energy wet);
-* dry / default pairs: every DRY_EVERY-th song rebuilt from its songs.json entry (same groove,
-  tempo and chords, MMA seeded) and rendered three times with the set's soundfont: with the
-  default effects, bone dry (``fluidsynth -R 0 -C 0``) and with the reverb alone (``-C 0``):
-  what bone dry reads as, and how much reverb FluidSynth gives each role (the energy of the
-  reverb-only render minus the dry one, over the dry one's: the role's normal send level).
+* dry: every stem's dry render in the sets (bench/mixing_songs.py --dry: the same MIDI,
+  ``fluidsynth -R 0 -C 0``);
+* default / send: every DRY_EVERY-th song rebuilt from its songs.json entry (same groove, tempo
+  and chords, MMA seeded) and rendered with the default effects, bone dry and with the reverb
+  alone (``-C 0``): how much reverb FluidSynth gives each role (the energy of the reverb-only
+  render minus the dry one, over the dry one's: the role's normal send level).
 
 Fitted (see models/role_space.md):
 
@@ -24,8 +27,8 @@ Fitted (see models/role_space.md):
 * a reverb-level model: ridge regression of the reverb's energy over the dry sound's (the pairs'
   measured send, 0 dB for the drowned stems);
 * the probability thresholds: the lowest that keep the clean training stems' false alarms at
-  or under TARGET_FALSE_ALARM (medium) and HIGH_FALSE_ALARM (high), leaving out roles that are
-  usually wet (WET_USUAL_SHARE).
+  or under TARGET_FALSE_ALARM (medium) and HIGH_FALSE_ALARM (high), leaving out roles that lean
+  wet (p >= WET_LOW on WET_USUAL_SHARE or more of their clean stems).
 
 Both models are cross-validated across soundfonts (fit on one set, score the other) and the
 figures printed.
@@ -55,7 +58,16 @@ SETS = ("data/mixing_train_timgm", "data/mixing_train_msgl")
 WET_CASES = ((3.0, 0.5), (1.5, 0.5))
 """(RT60 s, wet share) of the too-wet examples."""
 DRY_EVERY = 3
-"""Every third training song is rendered dry and default (8 songs per set)."""
+"""Every third training song is rebuilt and rendered default, dry and reverb-only (8 songs per set), for
+the roles' send levels."""
+NO_EFFECT_DB = -40.0
+"""A stem whose default effects add less than this (energy over its dry render's) was rendered bone dry:
+MuseScore General Lite gives its pianos no reverb or chorus send (-56 to -70 dB), other parts -24 dB or more."""
+GIVEN_SEND = 40
+"""The reverb send (CC 91) such a part gets for its clean example: -21 to -24 dB of reverb on MuseScore
+General Lite's pianos, the level TimGM6mb gives its pianos (-23 to -25 dB)."""
+MEASURES_FILE = "measures_v2.json"
+"""The cache of measures (v2: with the deep decay and the channels' coherence)."""
 logger = logging.getLogger("training.role_space")
 
 
@@ -78,9 +90,21 @@ def _send_db(default: np.ndarray, dry: np.ndarray) -> float | None:
     return 10.0 * math.log10(max(float(np.sum(effect.astype(np.float64) ** 2)), 1e-30) / dry_energy)
 
 
+def _effect_db(default: np.ndarray, dry: np.ndarray) -> float:
+    """What the default effects add to a stem (the render minus its dry render) over the dry render's energy, dB."""
+    send = _send_db(default, dry)
+    return -300.0 if send is None else send
+
+
 def collect(work: Path) -> list[dict]:
-    """Measure every example (cached in ``work``/measures.json); one row per stem and kind."""
-    cache_file = work / "measures.json"
+    """Measure every example (cached in ``work``/MEASURES_FILE); one row per stem and kind.
+
+    Kinds: "clean" (the stem as rendered, or, for a stem the soundfont renders bone dry, the rebuilt
+    song's part given a reverb send: ``given_send``), "wet3" / "wet1.5" (drowned), "dry" (the set's
+    dry render of the stem: bench/mixing_songs.py --dry, the same MIDI) and "default" (a rebuilt
+    song's default render, with ``send_db``: every DRY_EVERY-th song).
+    """
+    cache_file = work / MEASURES_FILE
     cache: dict[str, dict] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     rows: list[dict] = []
 
@@ -104,7 +128,28 @@ def collect(work: Path) -> list[dict]:
                 def clean(path: Path = path) -> dict:
                     return {"measure": _measure(*_load(path))}
 
-                rows.append({**base, "kind": "clean", **remember(f"{key}|clean", clean)})
+                dry_path = folder / song["song"] / "dry" / f"{stem['name']}.wav"
+
+                def dry_render(path: Path = path, dry_path: Path = dry_path) -> dict:
+                    default, sr = _load(path)
+                    dry, _ = _load(dry_path)
+                    return {"measure": _measure(dry, sr), "effect_db": _effect_db(default, dry)}
+
+                dry_row = remember(f"{key}|dry", dry_render) if dry_path.exists() else None
+                if dry_row is not None:
+                    rows.append({**base, "kind": "dry", "measure": dry_row["measure"]})
+                if dry_row is not None and dry_row["effect_db"] < NO_EFFECT_DB:
+                    # Rendered bone dry (no send in the soundfont): its clean example is the part given one.
+                    def given(stem: dict = stem, song: dict = song, folder: Path = folder) -> dict:
+                        out = work / folder.name / song["song"] / "given_send"
+                        paths = render_song_stems(song, out, dry=False, names={stem["name"]}, reverb_send=GIVEN_SEND)
+                        return {"measure": _measure(*_load(paths[stem["name"]]))} if stem["name"] in paths else {}
+
+                    sent = remember(f"{key}|given_send", given)
+                    if sent:
+                        rows.append({**base, "kind": "clean", "given_send": True, **sent})
+                else:
+                    rows.append({**base, "kind": "clean", **remember(f"{key}|clean", clean)})
                 for rt60, wet in WET_CASES:
 
                     def drowned(path: Path = path, rt60: float = rt60, wet: float = wet) -> dict:
@@ -129,12 +174,12 @@ def collect(work: Path) -> list[dict]:
                     a, sr = _load(default[stem["name"]])
                     b, _ = _load(dry[stem["name"]])
                     c, _ = _load(reverb[stem["name"]])
-                    return {"default": _measure(a, sr), "dry": _measure(b, sr), "send_db": _send_db(c, b)}
+                    return {"default": _measure(a, sr), "send_db": _send_db(c, b)}
 
                 result = remember(f"{key}|pair", pair)
-                if result:
+                # A part rendered bone dry is no example of the default effects (its dry render is a "dry" row).
+                if result and result["send_db"] is not None and result["send_db"] >= NO_EFFECT_DB:
                     rows.append({**base, "kind": "default", "measure": result["default"], "send_db": result["send_db"]})
-                    rows.append({**base, "kind": "dry", "measure": result["dry"], "send_db": result["send_db"]})
             logger.info("%s %s measured", folder.name, song["song"])
     cache_file.write_text(json.dumps(cache))
     return rows
@@ -157,7 +202,7 @@ DRY_LOW = 0.5
 C_REGULARISATION = 1.0
 """Inverse L2 strength of the logistic regressions (cross-validated across soundfonts: 0.1-1 within a few points)."""
 WET_USUAL_SHARE = 0.2
-"""A role whose clean stems reach the medium too-wet threshold this often is usually wet."""
+"""A role whose clean stems reach WET_LOW this often leans wet and does not set the too-wet thresholds."""
 RIDGE_ALPHA = 1.0
 """Ridge strength of the reverb-level estimate."""
 PERCENTILE_MEASURES = ("tail_db", "decay_s", "early_decay_s", "reverb_db")
@@ -220,13 +265,13 @@ def fit(rows: list[dict], wet_kinds: tuple[str, ...]) -> dict:
     y_wet = np.array([0] * (len(clean) + len(default) + len(dry)) + [1] * len(wet))
     wet_model = fit_logistic(x_wet, y_wet)
     p_clean = probabilities(wet_model, design(clean, medians))
-    # Roles whose clean stems often read as wet (GM's FX programs are atmospheres and echoes) are
-    # usually wet: their too-wet findings are low priority, and they do not set the threshold.
-    first = threshold_for(p_clean, TARGET_FALSE_ALARM)
+    # Roles whose clean stems often lean wet (GM's FX programs are atmospheres and echoes) do not set
+    # the thresholds. Judged at WET_LOW: at a threshold its own stems helped set, a small role would
+    # never lean wet. (A finding is low priority where the role's wet_share, role_entries, is high.)
     usually_wet = {
         role
         for role in {r["role"] for r in clean}
-        if np.mean([p >= first for p, r in zip(p_clean, clean, strict=True) if r["role"] == role]) >= WET_USUAL_SHARE
+        if np.mean([p >= WET_LOW for p, r in zip(p_clean, clean, strict=True) if r["role"] == role]) >= WET_USUAL_SHARE
     }
     calibration = np.array([p for p, r in zip(p_clean, clean, strict=True) if r["role"] not in usually_wet])
     wet_model["thresholds"] = {

@@ -7,13 +7,14 @@ release lets it, down to silence or the noise floor), a reverberant one falls fa
 meets the reverb's tail, then decays exponentially, slowly, and wider than the dry sound. A pad
 that sustains is no wetter than a drum hit: only the falls are measured, never how long a note lasts.
 
-The track is cut into half-octave bands (SPACE_BAND_EDGES_HZ) on a short STFT (about 23 ms
-windows, 10 ms hops) of its mid and side signals; each band is followed on its own, so a legato
-part whose notes overlap still shows free decays: when the harmony moves, the old notes' partials
-fall in their bands while the new ones rise in others. In each band every note peak (prominence
-PEAK_PROMINENCE_DB) starts a *free decay*: the level's running minimum from the peak on, until the
-level rises again by RISE_DB (the next note in that band) or meets the band's floor. A free decay
-is summed up by the times at which it first falls 1, 2, ... MAX_DEPTH_DB dB under the peak.
+The track is cut into half-octave bands (SPACE_BAND_EDGES_HZ) on a short STFT (about 23 ms windows,
+10 ms hops) of its channels (mid and side powers, and their phase coherence); each band is followed
+on its own, so a legato part whose notes overlap still shows free decays: when the harmony moves,
+the old notes' partials fall in their bands while the new ones rise in others. In each band every
+note peak (prominence PEAK_PROMINENCE_DB) starts a *free decay*: the level's running minimum from
+the peak on, until the level rises again by RISE_DB (the next note in that band) or meets the band's
+floor. A free decay is summed up by the times at which it first falls 1, 2, ... MAX_DEPTH_DB dB
+under the peak.
 
 From all free decays of all bands:
 
@@ -42,6 +43,14 @@ From all free decays of all bands:
   tail is wider than the dry sound (FluidSynth's default reverb on mono kick, bass and lead samples: +5 to +16 dB);
   0 for a dry part; ``None`` for a mono track. ``note_width_db``: the notes' own side-to-mid ratio
   (dB, floored at -30): a loud reverb widens the notes too.
+* ``deep_decay_s``: the RT60-equivalent of the decays' fall from DEEP_FROM_DB to DEEP_TO_DB under
+  the peak (median): an instrument whose own release is as slow as a short reverb (a piano: its
+  release reads as a tail) has died by then, and a reverb is what is left to fall.
+* ``tail_coherence`` / ``note_coherence``: the channels' phase coherence in the deep tails
+  (COHERENCE_DB under the peak) and in the notes: per STFT bin the unit phasor of L R* averaged
+  over COHERENCE_FRAMES hops, its length weighted by |L R*| and pooled over the band. A stereo
+  sample (two microphones on one string: a fixed filter between the channels) reads 1 however
+  wide it is, a decorrelated reverb tail about 1/3; ``None`` for a mono track.
 * :func:`reverb_db`: ``tail_db`` and ``decay_s`` in one number, the tail's energy.
 
 What is judged (:func:`space_findings`)
@@ -137,6 +146,16 @@ WIDTH_FLOOR = 1e-3
 """Side/mid power ratios are floored at -30 dB, so a dry mono part reads 0 dB instead of noise over nothing."""
 MIN_DECAYS = 20
 """Fewer free decays than this leave the estimate unreliable (``reliable`` is False)."""
+COHERENCE_FRAMES = 9
+"""The channels' phase difference in a bin is averaged over this many hops (90 ms): it holds still in a
+stereo sample (two microphones on one string) and wanders in a reverb's decorrelated tail."""
+COHERENCE_DB = 30.0
+"""Frames this far under the note's peak, in a free decay, are the deep tail whose coherence is read:
+FluidSynth's short reverb only outlasts a piano's own release there."""
+DEEP_FROM_DB = 30
+"""The deep decay is timed from this depth under the peak ..."""
+DEEP_TO_DB = 50
+"""... to this one: past an instrument's release, where a reverb's slower tail is what is left."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +173,10 @@ class SpaceMeasure:
         tail_width_db: side/mid ratio of the tails over that of the notes (dB); None for mono.
         decays: free decays measured (all bands).
         reliable: enough decays (MIN_DECAYS) for the numbers to mean something.
+        deep_decay_s: RT60-equivalent of the decays' fall from DEEP_FROM_DB to DEEP_TO_DB under
+            the peak (median); None when no decay falls that far.
+        tail_coherence: the channels' phase coherence (0-1) in the deep tails (COHERENCE_DB under
+            the peak); None for mono or with no deep tail. note_coherence: the same in the notes.
     """
 
     tail_db: float | None
@@ -167,6 +190,9 @@ class SpaceMeasure:
     note_width_db: float | None
     decays: int
     reliable: bool
+    deep_decay_s: float | None = None
+    tail_coherence: float | None = None
+    note_coherence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def r(value: float | None, digits: int = 3) -> float | None:
@@ -186,6 +212,9 @@ class SpaceMeasure:
             "note_width_db": r(self.note_width_db, 1),
             "decays": self.decays,
             "reliable": self.reliable,
+            "deep_decay_s": r(self.deep_decay_s, 2),
+            "tail_coherence": r(self.tail_coherence),
+            "note_coherence": r(self.note_coherence),
         }
 
 
@@ -223,11 +252,99 @@ def _band_powers(signal: Callable[[int, int], np.ndarray], n: int, sr: int) -> n
         spec = scipy.fft.rfft(frames * window, axis=1)
         power = spec.real**2 + spec.imag**2
         out[:, start:stop] = (power @ matrix).T
-    if SMOOTH_FRAMES > 1:
-        kernel = np.ones(SMOOTH_FRAMES, dtype=np.float32) / SMOOTH_FRAMES
-        out = scipy.signal.oaconvolve(out, kernel[np.newaxis, :], mode="same", axes=1).astype(np.float32)
-        np.maximum(out, 0.0, out=out)
+    return _smoothed(out)
+
+
+def _smoothed(bands: np.ndarray) -> np.ndarray:
+    """Band powers averaged over SMOOTH_FRAMES hops (a noisy tail's ripple must not end a decay)."""
+    if SMOOTH_FRAMES <= 1:
+        return bands
+    kernel = np.ones(SMOOTH_FRAMES, dtype=np.float32) / SMOOTH_FRAMES
+    out: np.ndarray = scipy.signal.oaconvolve(bands, kernel[np.newaxis, :], mode="same", axes=1).astype(np.float32)
+    np.maximum(out, 0.0, out=out)
     return out
+
+
+def _stereo_band_powers(
+    stereo: Callable[[int, int], np.ndarray], n: int, sr: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mid and side band powers of a stereo signal (``stereo(start, stop)``: its samples, shape
+    (2, stop - start)), and the channels' phase coherence per band: (mid, side, coherent, total),
+    each np.ndarray [shape=(n_bands, n_frames), dtype=float32].
+
+    In every bin the unit phasor of the cross-spectrum L R* is averaged over COHERENCE_FRAMES hops;
+    ``coherent`` sums that average's length weighted by |L R*| over the band's bins, ``total`` the
+    weights, so coherent / total (over any frames) is 1 for channels a fixed filter apart and
+    about 1/3 for independent noise.
+    """
+    n_fft, hop, window, matrix = _stft_setup(sr)
+    if n < n_fft:
+        padded = np.pad(stereo(0, n), ((0, 0), (0, n_fft - n)))
+        stereo, n = (lambda start, stop: padded[:, start:stop]), n_fft
+    n_frames = (n - n_fft) // hop + 1
+    out = np.zeros((4, matrix.shape[1], n_frames), dtype=np.float32)
+    bins = np.where(matrix.any(axis=1), np.argmax(matrix, axis=1), -1).astype(np.int64)
+    half = COHERENCE_FRAMES // 2
+    chunk = 1024
+    for start in range(0, n_frames, chunk):
+        stop = min(n_frames, start + chunk)
+        # The phasor average reaches half a window past the chunk on each side.
+        low, high = max(0, start - half), min(n_frames, stop + half)
+        stretch = stereo(low * hop, (high - 1) * hop + n_fft)
+        left, right = (
+            scipy.fft.rfft(np.lib.stride_tricks.sliding_window_view(channel, n_fft)[::hop] * window, axis=1)
+            for channel in stretch
+        )
+        _stereo_sums(left, right, bins, float(matrix.max()), start - low, out[:, :, start:stop])
+    return _smoothed(out[0]), _smoothed(out[1]), out[2], out[3]
+
+
+@numba.njit(cache=True, nogil=True)
+def _stereo_sums(
+    left: np.ndarray, right: np.ndarray, bins: np.ndarray, scale: float, first: int, out: np.ndarray
+) -> None:
+    """Add the frames' mid and side powers and phase coherence to their bands (see :func:`_stereo_band_powers`).
+
+    Args:
+        left, right: np.ndarray [shape=(n_frames, n_bins), complex64]: the channels' spectra.
+        bins: np.ndarray [shape=(n_bins,), int]: each bin's band (-1: in none).
+        scale: a bin's power over the band's mean-square level (see :func:`_stft_setup`).
+        first: the first frame to add (the frames before it and after the last one added only
+            widen the phase average); frames ``first .. first + out.shape[2]`` are added.
+        out: np.ndarray [shape=(4, n_bands, n_added)]: mid, side, coherent, total; added to in place.
+    """
+    n = left.shape[0]
+    half = COHERENCE_FRAMES // 2
+    real = np.empty(n)
+    imag = np.empty(n)
+    weight = np.empty(n)
+    real_sum = np.zeros(n + 1)  # running sums: each frame's phasor average in O(1)
+    imag_sum = np.zeros(n + 1)
+    for k in range(left.shape[1]):
+        band = bins[k]
+        if band < 0:
+            continue
+        for t in range(n):
+            cross = left[t, k] * np.conj(right[t, k])
+            size = abs(cross)
+            weight[t] = size
+            real[t] = cross.real / size if size > 0 else 0.0
+            imag[t] = cross.imag / size if size > 0 else 0.0
+            real_sum[t + 1] = real_sum[t] + real[t]
+            imag_sum[t + 1] = imag_sum[t] + imag[t]
+        for j in range(out.shape[2]):
+            t = first + j
+            a = left[t, k]
+            b = right[t, k]
+            both = a.real * a.real + a.imag * a.imag + b.real * b.real + b.imag * b.imag
+            out[0, band, j] += scale * 0.25 * (both + 2.0 * real[t] * weight[t])  # |(L + R) / 2|^2
+            out[1, band, j] += scale * 0.25 * (both - 2.0 * real[t] * weight[t])  # |(L - R) / 2|^2
+            lo = max(0, t - half)
+            hi = min(n, t + half + 1)
+            re = real_sum[hi] - real_sum[lo]
+            im = imag_sum[hi] - imag_sum[lo]
+            out[2, band, j] += weight[t] * math.sqrt(re * re + im * im) / (hi - lo)
+            out[3, band, j] += weight[t]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -364,10 +481,14 @@ class _Decays:
     tail_frames: float
     sounding_frames: float
     width: np.ndarray  # (4,): side and mid power in the tails, side and mid power in the notes
+    coherence: np.ndarray  # (4,): coherent and total weight in the deep tails, the same in the notes
 
 
-def _collect(mid_bands: np.ndarray, side_bands: np.ndarray | None) -> _Decays:
-    """Follow the free decays of every band that carries BAND_MIN_SHARE of the loudest band's energy."""
+def _collect(
+    mid_bands: np.ndarray, side_bands: np.ndarray | None, coherence_bands: tuple[np.ndarray, np.ndarray] | None
+) -> _Decays:
+    """Follow the free decays of every band that carries BAND_MIN_SHARE of the loudest band's energy
+    (``side_bands`` and ``coherence_bands``, (coherent, total) of :func:`_stereo_band_powers`: None for mono)."""
     energy = mid_bands.sum(axis=1)
     used = np.flatnonzero(energy >= BAND_MIN_SHARE * energy.max()) if energy.max() > 0 else np.zeros(0, int)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -376,6 +497,7 @@ def _collect(mid_bands: np.ndarray, side_bands: np.ndarray | None) -> _Decays:
     tail_frames = 0.0
     sounding_frames = 0.0
     width = np.zeros(4)
+    coherence = np.zeros(4)
     for b in used:
         level = 10.0 * np.log10(mid_bands[b].astype(np.float64) + 1e-30)
         np.maximum(level, ABSOLUTE_FLOOR_DB, out=level)
@@ -401,17 +523,23 @@ def _collect(mid_bands: np.ndarray, side_bands: np.ndarray | None) -> _Decays:
                 mid = mid_bands[b, p : p + span]
                 side = side_bands[b, p : p + span]
                 width += (side[tail].sum(), mid[tail].sum(), side[note].sum(), mid[note].sum())
+            if coherence_bands is not None:
+                deep = below >= COHERENCE_DB
+                coherent = coherence_bands[0][b, p : p + span]
+                total = coherence_bands[1][b, p : p + span]
+                coherence += (coherent[deep].sum(), total[deep].sum(), coherent[note].sum(), total[note].sum())
     if not parts:
         empty = np.zeros(0)
         none = np.zeros(0, dtype=np.int64)
         return _Decays(
             np.zeros((0, MAX_DEPTH_DB + 1)), empty, empty, empty.astype(bool), empty, none, none, [], [],
-            tail_frames, sounding_frames, width,
+            tail_frames, sounding_frames, width, coherence,
         )  # fmt: skip
     crossings, length, depth, floored, room, band, peak = (np.concatenate(x) for x in zip(*parts, strict=True))
     return _Decays(
-        crossings, length, depth, floored, room, band, peak, levels, floors, tail_frames, sounding_frames, width
-    )
+        crossings, length, depth, floored, room, band, peak, levels, floors, tail_frames, sounding_frames, width,
+        coherence,
+    )  # fmt: skip
 
 
 KNEE_ROWS = 4096
@@ -474,24 +602,18 @@ def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
     x = samples if isinstance(samples, StemFile) else np.asarray(samples, dtype=np.float32)
     n = x.shape[1]
 
-    # Mid and side a stretch at a time (a whole copy of each would be half the track's size).
-    def mid(start: int, stop: int) -> np.ndarray:
-        part = read_frames(x, start, stop)
-        result: np.ndarray = 0.5 * (part[0] + part[1]) if x.shape[0] == 2 else part.mean(axis=0)
-        return result
-
-    def side(start: int, stop: int) -> np.ndarray:
-        part = read_frames(x, start, stop)
-        result: np.ndarray = 0.5 * (part[0] - part[1])
-        return result
-
-    mid_bands = _band_powers(mid, n, sr)
-    side_bands = _band_powers(side, n, sr) if x.shape[0] == 2 else None
-    d = _collect(mid_bands, side_bands)
+    # The signal is read a stretch at a time (a whole copy would be the track's size again).
+    stereo = x.shape[0] == 2
+    if stereo:
+        mid_bands, side_bands, coherent, total = _stereo_band_powers(lambda a, b: read_frames(x, a, b), n, sr)
+        d = _collect(mid_bands, side_bands, (coherent, total))
+        del mid_bands, side_bands, coherent, total  # the decays hold what is needed
+    else:
+        d = _collect(_band_powers(lambda a, b: read_frames(x, a, b).mean(axis=0), n, sr), None, None)
     frame_s = _stft_setup(sr)[1] / sr
     n = d.crossings.shape[0]
     if n == 0:
-        return SpaceMeasure(None, None, None, None, None, None, None, None, None, 0, False)
+        return SpaceMeasure(None, None, None, None, None, None, None, None, None, 0, False, None, None, None)
 
     # Where the tail begins (Kaplan-Meier over decays, censored where a decay ended first).
     knee, seen, informative = _knee(d, frame_s)
@@ -536,11 +658,20 @@ def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
         span = d.crossings[full, END_TO_DB] - d.crossings[full, END_FROM_DB]
         end_decay_s = float(np.median(span)) * frame_s * 60.0 / (END_TO_DB - END_FROM_DB)
 
+    # Deeper still: past the release of most instruments, a reverb's tail is what is left to fall.
+    deep = ~np.isnan(d.crossings[:, DEEP_TO_DB]) & ~np.isnan(d.crossings[:, DEEP_FROM_DB])
+    deep_decay_s = None
+    if deep.any():
+        span = d.crossings[deep, DEEP_TO_DB] - d.crossings[deep, DEEP_FROM_DB]
+        deep_decay_s = float(np.median(span)) * frame_s * 60.0 / (DEEP_TO_DB - DEEP_FROM_DB)
+    tail_coherence = float(d.coherence[0] / d.coherence[1]) if d.coherence[1] > 0 else None
+    note_coherence = float(d.coherence[2] / d.coherence[3]) if d.coherence[3] > 0 else None
+
     clear_room = d.room >= CLEAR_DB
     clear_share = float(np.mean(d.depth[clear_room] >= CLEAR_DB)) if clear_room.any() else None
     tail_share = d.tail_frames / d.sounding_frames if d.sounding_frames > 0 else None
     tail_width_db = note_width_db = None
-    if side_bands is not None and d.width[3] > 0:
+    if stereo and d.width[3] > 0:
         note_ratio = d.width[2] / d.width[3]
         note_width_db = float(10.0 * np.log10(note_ratio + WIDTH_FLOOR))
         if d.width[1] > 0:
@@ -558,6 +689,9 @@ def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
         note_width_db=note_width_db,
         decays=n,
         reliable=n >= MIN_DECAYS,
+        deep_decay_s=deep_decay_s,
+        tail_coherence=tail_coherence,
+        note_coherence=note_coherence,
     )
 
 
@@ -624,6 +758,9 @@ FEATURES: tuple[str, ...] = (
     "note_width_db",
     "tail_width_db",
     "reverb_db",
+    "log2_deep_decay_s",
+    "tail_coherence",
+    "coherence_drop",
 )
 """What the wetness models read of a SpaceMeasure (see :func:`feature_vector`)."""
 NO_TAIL_DECAY_S = 0.1
@@ -657,22 +794,29 @@ def feature_vector(measure: SpaceMeasure) -> np.ndarray:
 
     Missing values are filled with what they mean: no tail = a tail MAX_DEPTH_DB down and
     NO_TAIL_DECAY_S long; no decay to the floor = the fast decay; a mono track = no side signal
-    (-30 dB, the WIDTH_FLOOR) and tails no wider than the notes.
+    (-30 dB, the WIDTH_FLOOR) and tails no wider than the notes, channels fully coherent; no
+    decay to DEEP_TO_DB = the decay to the floor.
     """
     has_tail = measure.tail_db is not None
     fast = _log2_time(measure.fast_decay_s, 0.05)
+    end = _log2_time(measure.end_decay_s, 2.0**fast)
+    tail_coherence = 1.0 if measure.tail_coherence is None else measure.tail_coherence
+    note_coherence = 1.0 if measure.note_coherence is None else measure.note_coherence
     values = {
         "tail_level_db": -(measure.tail_db if measure.tail_db is not None else float(MAX_DEPTH_DB)),
         "has_tail": 1.0 if has_tail else 0.0,
         "log2_decay_s": _log2_time(measure.decay_s if has_tail else None, NO_TAIL_DECAY_S),
         "log2_early_decay_s": _log2_time(measure.early_decay_s, 0.05),
         "log2_fast_decay_s": fast,
-        "log2_end_decay_s": _log2_time(measure.end_decay_s, 2.0**fast),
+        "log2_end_decay_s": end,
         "clear_share": 0.5 if measure.clear_share is None else measure.clear_share,
         "tail_share": 0.5 if measure.tail_share is None else measure.tail_share,
         "note_width_db": 10.0 * math.log10(WIDTH_FLOOR) if measure.note_width_db is None else measure.note_width_db,
         "tail_width_db": 0.0 if measure.tail_width_db is None else measure.tail_width_db,
         "reverb_db": reverb_db(measure),
+        "log2_deep_decay_s": _log2_time(measure.deep_decay_s, 2.0**end),
+        "tail_coherence": tail_coherence,
+        "coherence_drop": note_coherence - tail_coherence,
     }
     return np.array([values[name] for name in FEATURES], dtype=np.float64)
 

@@ -60,6 +60,34 @@ def dry(mono: np.ndarray) -> np.ndarray:
     return np.stack([mono, mono]).astype(np.float32)
 
 
+def plucks(*, release_s: float = 0.3, every: float = 0.5, seconds: float = 16.0, seed: int = 1) -> np.ndarray:
+    """Mono harmonic notes at random pitches every ``every`` s, each dying away in ``release_s`` (an RT60):
+    a piano's own slow release, with no reverb."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    out = np.zeros(n)
+    t = np.arange(int(every * SR)) / SR
+    envelope = np.exp(-3.0 * np.log(10.0) * t / release_s) * np.minimum(1.0, t / 0.003)
+    for start in range(0, n - t.size - SR, t.size):
+        f0 = 220.0 * 2 ** (rng.integers(0, 12) / 12)
+        out[start : start + t.size] += 0.2 * envelope * sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 6))
+    return out
+
+
+def stereo_sample(mono: np.ndarray) -> np.ndarray:
+    """A stereo recording of one instrument: the right channel is the left one through a fixed filter
+    (0.3 ms later, low-passed at 3 kHz, 2 dB softer)."""
+    b, a = scipy.signal.butter(2, 3000, fs=SR)
+    right = scipy.signal.lfilter(b, a, np.concatenate([np.zeros(13), mono])[: mono.size])
+    return np.stack([mono, 0.8 * right]).astype(np.float32)
+
+
+def with_reverb(stereo: np.ndarray, mono: np.ndarray, *, rt60_s: float, wet: float) -> np.ndarray:
+    """``stereo`` plus the diffuse tail :func:`diffuse_reverb` gives ``mono``."""
+    tail = diffuse_reverb(mono, rt60_s=rt60_s, wet=wet) - math.sqrt(1 - wet) * mono
+    return (stereo + tail).astype(np.float32)
+
+
 # --- tempo ---------------------------------------------------------------------------------------
 
 
@@ -121,10 +149,30 @@ def test_sustained_dry_notes_are_not_a_tail():
     assert m.tail_db is None and m.decay_s is None
 
 
+def test_a_stereo_sample_stays_coherent_where_a_reverb_tail_does_not():
+    # A wide instrument with its own slow release: its width says little, its channels' phase does.
+    notes = plucks()
+    sample = measure_space(samples=stereo_sample(notes), sr=SR)
+    assert sample.tail_coherence is not None and sample.tail_coherence > 0.95
+    assert sample.note_coherence is not None and sample.note_coherence > 0.95
+    soft_reverb = measure_space(samples=with_reverb(stereo_sample(notes), notes, rt60_s=1.2, wet=0.05), sr=SR)
+    assert soft_reverb.tail_coherence is not None and soft_reverb.tail_coherence < 0.8
+    assert soft_reverb.note_coherence is not None and soft_reverb.note_coherence > soft_reverb.tail_coherence + 0.1
+
+
+def test_the_deep_decay_is_the_reverb_not_the_release():
+    notes = plucks(every=1.5)
+    release = measure_space(samples=stereo_sample(notes), sr=SR)
+    assert release.deep_decay_s == pytest.approx(0.3, rel=0.2)  # the notes' own release
+    reverb = measure_space(samples=with_reverb(stereo_sample(notes), notes, rt60_s=1.2, wet=0.05), sr=SR)
+    assert reverb.deep_decay_s is not None and reverb.deep_decay_s > 2 * release.deep_decay_s
+
+
 def test_mono_and_silent_input():
     mono = bursts()[np.newaxis, :].astype(np.float32)
     m = measure_space(samples=mono, sr=SR)
     assert m.tail_width_db is None and m.note_width_db is None and m.tail_db is None
+    assert m.tail_coherence is None and m.note_coherence is None
     silent = measure_space(samples=np.zeros((2, SR * 2), np.float32), sr=SR)
     assert silent.decays == 0 and not silent.reliable
     assert space_findings(name="x", role="lead", measure=silent, tempo_bpm=120, norms=role_space("lead")) == []
