@@ -92,6 +92,7 @@ from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
 from ai.music_theory import Chord, snap_to_scale
+from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,9 @@ def _import_tensorflow() -> Any:
     """``tensorflow.compat.v1``, imported the way Magenta 2.1.4 needs it on TF 2.21."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    import tensorflow.python.framework.ops as tf_ops
+    with TENSORFLOW_IMPORT_LOCK:  # not while basic-pitch's import hides TensorFlow (ai/tensorflow_import.py)
+        import tensorflow as tf
+        import tensorflow.python.framework.ops as tf_ops
 
     if not hasattr(tf_ops, "IndexedSlices"):  # tf-slim (imported by Magenta) still looks here
         tf_ops.IndexedSlices = tf.IndexedSlices

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import threading
 from collections.abc import Generator
@@ -32,6 +33,7 @@ import soxr
 
 from ai.audio.decode import DecodedAudio
 from ai.heap import release_free_memory
+from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
 from ai.transcription.basic_pitch_notes import OutputFiles, note_events
 from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
 from ai.transcription.note_stream import NoteStream, StreamedNote
@@ -143,12 +145,23 @@ _model_lock = threading.Lock()
 _model: PitchedModel | None = None
 
 
+class _DropBasicPitchRootWarnings(logging.Filter):
+    """Drops the records basic-pitch's ``__init__`` logs on the root logger ("X is not installed" for model
+    formats this engine does not use). A filter on the root logger sees only records logged to it directly,
+    so every other logger, and every other thread, keeps its records (``logging.disable`` would silence the
+    whole process: start-up steps finishing in other threads lost their log lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}basic_pitch{os.sep}" not in record.pathname
+
+
 def _import_basic_pitch() -> tuple[ModuleType, Path]:
     """basic-pitch's note_creation module and the ONNX model's path, without importing TensorFlow.
 
     ``basic_pitch/__init__.py`` tries ``import tensorflow`` to choose its default model format. While
     it runs (a few milliseconds: its heavy imports are done first) ``sys.modules["tensorflow"]`` is
     None, so that attempt fails fast; if TensorFlow is already loaded (Magenta ran) it is left alone.
+    TENSORFLOW_IMPORT_LOCK keeps Magenta's own import of TensorFlow out of that moment.
     """
     import librosa  # noqa: F401  (basic-pitch's own imports, loaded before the guarded window)
     import mir_eval  # noqa: F401
@@ -156,19 +169,20 @@ def _import_basic_pitch() -> tuple[ModuleType, Path]:
     import pretty_midi  # noqa: F401
     import resampy  # noqa: F401
 
-    guard = "tensorflow" not in sys.modules
-    if guard:
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)  # its "X is not installed" warnings for formats we do not use
-    try:
-        import basic_pitch
-        import basic_pitch.constants as constants
-        import basic_pitch.note_creation as note_creation
-    finally:
-        logging.disable(previous)
-        if guard and sys.modules.get("tensorflow", 0) is None:
-            del sys.modules["tensorflow"]
+    quiet = _DropBasicPitchRootWarnings()
+    with TENSORFLOW_IMPORT_LOCK:
+        guard = "tensorflow" not in sys.modules
+        if guard:
+            sys.modules["tensorflow"] = None  # type: ignore[assignment]
+        logging.root.addFilter(quiet)
+        try:
+            import basic_pitch
+            import basic_pitch.constants as constants
+            import basic_pitch.note_creation as note_creation
+        finally:
+            logging.root.removeFilter(quiet)
+            if guard and sys.modules.get("tensorflow", 0) is None:
+                del sys.modules["tensorflow"]
     expected = (constants.AUDIO_SAMPLE_RATE, constants.FFT_HOP, constants.AUDIO_N_SAMPLES)
     if expected != (SAMPLE_RATE, FFT_HOP, WINDOW_SAMPLES):
         raise ModelUnavailable(f"basic-pitch's audio contract changed ({expected}); this engine expects 0.4.0")

@@ -164,6 +164,56 @@ def test_importing_the_package_does_not_import_tensorflow() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+# A clean interpreter imports basic-pitch; a finder makes its ``import coremltools`` log an INFO line on another
+# logger first, standing in for a start-up step that finishes in another thread during the import.
+_IMPORT_WITH_ANOTHER_LOG_LINE = """
+import importlib.abc, logging, sys
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append((record.name, record.getMessage()))
+logging.basicConfig(level=logging.INFO, handlers=[Keep()])
+class LogThenMiss(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "coremltools":
+            logging.getLogger("api.startup").info("start-up step 'mixing' done")
+            raise ModuleNotFoundError(name)
+        return None
+sys.meta_path.insert(0, LogThenMiss())
+from ai.transcription.pitched import _import_basic_pitch
+_import_basic_pitch()
+logging.warning("a warning of our own, after the import")
+names = [r[1] for r in records]
+assert ("api.startup", "start-up step 'mixing' done") in records, records
+assert not any("is not installed" in m for m in names), names
+assert "a warning of our own, after the import" in names, names
+assert "tensorflow" not in sys.modules
+"""
+
+
+def test_importing_basic_pitch_silences_only_its_own_warnings() -> None:
+    subprocess.run([sys.executable, "-c", _IMPORT_WITH_ANOTHER_LOG_LINE], check=True, timeout=120)
+
+
+_IMPORT_WHILE_TENSORFLOW_IS_IMPORTED = """
+import threading
+from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
+from ai.transcription.pitched import _import_basic_pitch
+done = threading.Event()
+def load():
+    _import_basic_pitch()
+    done.set()
+with TENSORFLOW_IMPORT_LOCK:  # Magenta importing TensorFlow in another thread
+    threading.Thread(target=load, daemon=True).start()
+    assert not done.wait(1.0), "basic-pitch hid TensorFlow while Magenta was importing it"
+assert done.wait(60)
+"""
+
+
+def test_basic_pitch_waits_for_a_tensorflow_import_under_way() -> None:
+    subprocess.run([sys.executable, "-c", _IMPORT_WHILE_TENSORFLOW_IS_IMPORTED], check=True, timeout=120)
+
+
 # ----------------------------------------------------------------------------- tempo map
 
 
