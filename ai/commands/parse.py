@@ -661,6 +661,13 @@ def _unread_key_reason(word: str) -> str:
     )
 
 
+def _unread_number_reason(said: str) -> str:
+    return (
+        f"I heard '{said}' but not what it is: say it with its unit, as in '120 bpm' (40 to 300 without one), "
+        "'8 bars' or '3 variations'."
+    )
+
+
 def _parse(text: str) -> ParsedCommand:
     tokens = tokenize(text)
     scan = Scan(tokens)
@@ -678,6 +685,8 @@ def _parse(text: str) -> ParsedCommand:
     takes = ACTIONS[action].params
     if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
+    if "tempo" in takes and "number" in scan.unread:  # a number said but not read must not leave a default unsaid
+        return _refusal(scan, _unread_number_reason(scan.unread["number"]), understood)
     params = {name: understood[name] for name in takes if name in understood}
     if action == "render_mix" and params.get("format") not in _RENDER_FORMATS:
         params.pop("format", None)  # the render writes WAV or FLAC only

@@ -59,6 +59,10 @@ _NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
 """A word said where a key's tonic goes: a letter, with an accidental or a German "-is" / "-es" ("Fis")."""
 _NOT_TEMPO_AFTER = BAR_UNITS | VARIATION_UNITS | {"percent", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
 _TEMPO_NAMING_PREFIXES = frozenset({"at", "@", "tempo", "bpm"})
+_MACHINE_NUMBERS = frozenset({"303", "606", "707", "808", "909"})
+"""Roland's drum machines and bass synth: names in 'an 808 beat', never a tempo or a count."""
+_NAME_AFTER_NUMBER = frozenset({"s", "step"})
+"""After a number, words that make it a name: '808s', 'the 80s', '2-step'."""
 _NOT_TEMPO_BEFORE = frozenset({"track", "tracks", "project", "channel", "number", "no", "id", "called", "named"})
 _CHORD_CONTEXT = frozenset({"over", "chords", "chord", "progression", "changes"})
 _CHORD_CONTEXT_FILLERS = frozenset(
@@ -328,8 +332,26 @@ def bare_tempo(scan: Scan) -> None:
         if found is None:
             continue
         value, end = found
-        if BARE_TEMPO_RANGE[0] <= value <= BARE_TEMPO_RANGE[1] and scan.word(end) not in _NOT_TEMPO_AFTER:
+        if (
+            BARE_TEMPO_RANGE[0] <= value <= BARE_TEMPO_RANGE[1]
+            and scan.word(end) not in _NOT_TEMPO_AFTER
+            and scan.word(end) not in _NAME_AFTER_NUMBER
+        ):
             scan.set("tempo", value, i, end)
+            return
+    unread_number(scan)
+
+
+def unread_number(scan: Scan) -> None:
+    """A number written in digits that no rule read ('drums, 999', 'a bassline, 5000'): unread["number"], so
+    that a part is not made with a default in its place (the caller refuses and says which units it knows).
+    Number words stay out ("four on the floor"), and so do names: drum machines ('808s'), decades ('80s'),
+    '2-step'."""
+    for i, word in enumerate(scan.words):
+        if scan.used[i] or not word.isdigit() or word in _MACHINE_NUMBERS or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
+            continue
+        if scan.word(i + 1) not in _NAME_AFTER_NUMBER:
+            scan.unread["number"] = scan.tokens[i].text
             return
 
 

@@ -694,6 +694,36 @@ def test_a_key_word_that_cannot_be_read_is_named(text: str, word: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("drums, 999", "999"),
+        ("a bassline, 8 bars, 5000", "5000"),
+        ("melody in C, 12", "12"),
+    ],
+)
+def test_a_number_nothing_reads_is_named_not_dropped(text: str, number: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None and f"'{number}'" in (parsed.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        ("make an 808 beat", "generate_drums", {}),
+        ("a 2-step beat", "generate_drums", {}),
+        ("drums like the 80s", "generate_drums", {}),  # a decade, not 80 bpm
+        ("Lay down a trap beat with booming 808s at one forty", "generate_drums", {"style": "hip-hop", "tempo": 140}),
+        ("drums, 126", "generate_drums", {"tempo": 126}),
+        ("throw in a four on the floor house groove", "generate_drums", {"style": "electronic"}),
+        ("analyse this, 999", "analyze_audio", {}),
+    ],
+)
+def test_numbers_that_are_names_or_read_pass(text: str, action: str, params: dict[str, Any]) -> None:
+    parsed = parse_command(text)
+    assert (parsed.action, parsed.params) == (action, params)
+
+
+@pytest.mark.parametrize(
     ("text", "params"),
     [
         ("a melody in a minor key", {"scale": "minor"}),
