@@ -24,7 +24,8 @@ _NOTE_RE = re.compile(r"([A-Ga-g])([#b]?)|([Hh])")
 _KEY_TOKEN_RE = re.compile(r"(?:([A-G])([#b]?)|(H))(m|min|maj)")
 _GERMAN_B = "B"
 """German note names call B "H" ("H-moll" is B minor); German "B" is B flat, but an English "B" stays B."""
-_CHORD_TOKEN_RE = re.compile(r"([A-Ga-g])([#b]?)([0-9a-zA-Z#+°ø()]*)(?:/([A-Ga-g])([#b]?))?")
+_CHORD_TOKEN_RE = re.compile(r"([A-Ga-gH])([#b]?)([0-9a-zA-Z#+°ø()]*)(?:/([A-Ga-gH])([#b]?))?")
+"""A chord symbol; an upper-case German "H" root or bass is B ("H7", "Hm", "E/H"), a lower-case "h" is no chord."""
 _ACCIDENTAL_WORDS = {"flat": "b", "sharp": "#"}
 
 # Spoken chord qualities -> chord-symbol qualities (canonicalised by parse_chord afterwards).
@@ -187,6 +188,10 @@ class ChordItem:
     bare_a: bool  # a lone "A"/"a": also the article
 
 
+def _german_h(letter: str) -> str:
+    return "B" if letter == "H" else letter
+
+
 def read_chord(
     tokens: Sequence[Token], words: Sequence[str], i: int, *, lower_symbols: bool = False
 ) -> ChordItem | None:
@@ -201,8 +206,10 @@ def read_chord(
     match = _CHORD_TOKEN_RE.fullmatch(text)
     if not match:
         return None
-    letter, accidental, quality = match.group(1), match.group(2), match.group(3)
-    bass = (match.group(4).upper() + match.group(5)) if match.group(4) else None
+    letter, accidental, quality = _german_h(match.group(1)), match.group(2), match.group(3)
+    if letter == "B" and match.group(1) == "H" and accidental:
+        return None  # German spells B flat "B", never "Hb"
+    bass = (_german_h(match.group(4)).upper() + match.group(5)) if match.group(4) else None
     if letter.islower() and (quality or bass) and not lower_symbols:
         return None  # "am", "add", "bad": words, not chords
     end = i + 1

@@ -681,6 +681,22 @@ def test_german_h_is_b(text: str, params: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("a bassline over H7 E A", "B7 E A"),
+        ("melody over Am Dm E/H Am", "Am Dm E/B Am"),
+        ("a bassline in H minor over Hm Em F#7", "Bm Em F#7"),
+    ],
+)
+def test_german_h_is_b_in_chords(text: str, chords: str) -> None:
+    assert parse_command(text).params["chords"] == chords
+
+
+def test_a_greeting_with_h_is_no_chord() -> None:
+    assert parse_command("Hm, drums please").params == {}
+
+
+@pytest.mark.parametrize(
     ("text", "word"),
     [
         ("generate a bassline in X minor", "X"),
