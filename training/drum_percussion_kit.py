@@ -9,6 +9,11 @@ plays only kit pieces, clap, stick, cowbell and tambourine of the acoustic kits)
 set uses: Gimme A Hand 1.0's hand percussion and Audiophob's stick, clap and cowbell (GPL-2 per
 /usr/share/doc/hydrogen-drumkits/copyright), and ForzeeStereo's agogos (GPL-2; that kit's agogos map
 to no GM note in training/drumkit_samples.py, so no session played them). Validation only.
+
+Issue 16's round 8 plays recorded hand percussion in TRAINING too, as negatives of every class, so the
+network hears "shaker-like but not a hat" from more than the training soundfonts: the same machinery
+with :data:`TRAINING_PERCUSSION_SAMPLES`, drawn from other kits than the validation set's (the split is
+by kit: :data:`VALIDATION_PERCUSSION_KITS` never train).
 """
 
 from __future__ import annotations
@@ -39,6 +44,52 @@ PERCUSSION_SAMPLES: dict[int, tuple[tuple[str, str], ...]] = {
 the maraca, the triangles a struck water glass (a bright inharmonic ring; no kit has a triangle);
 guiros and whistles have no sample and stay with the session's soundfont."""
 
+VALIDATION_PERCUSSION_KITS = ("Gimme A Hand 1.0", "Audiophob", "ForzeeStereo")
+"""The kits :data:`PERCUSSION_SAMPLES` draws on: validation only, no training session may play them."""
+
+TRAINING_PERCUSSION_SAMPLES: dict[int, tuple[tuple[str, str], ...]] = {
+    37: (
+        ("Millo-Drums_v.1", "Stick"),
+        ("The Black Pearl 1.0", "Pearl Side Stick"),
+        ("rumpf_kit_z01_h2", "c#3 - stick"),
+        ("ColomboAcousticDrumkit", "Stick"),
+    ),
+    39: (
+        ("Millo-Drums_v.1", "Hand Clap"),
+        ("Millo_MultiLayered2", "Hand Clap"),
+        ("The Black Pearl 1.0", "Hand Clap"),
+        ("rumpf_kit_z01_h2", "d#3 - clap"),
+    ),
+    56: (
+        ("Millo-Drums_v.1", "Cowbell"),
+        ("Millo_MultiLayered3", "Cowbell"),
+        ("The Black Pearl 1.0", "Cowbell"),
+        ("rumpf_kit_z01_h2", "g#4 - cowbell"),
+    ),
+    60: (("circAfrique v4", "Djembe1 Slap"), ("circAfrique v4", "Djembe4 Slap")),
+    61: (("circAfrique v4", "Djembe2 Tone"), ("circAfrique v4", "Djembe5 Tone")),
+    62: (("ElectricEmpireKit", "Conga 1"), ("circAfrique v4", "Djembe3 Slap")),
+    63: (("ElectricEmpireKit", "Conga 2"), ("circAfrique v4", "Djembe3 Tone")),
+    64: (("circAfrique v4", "Djembe1 Bass"), ("circAfrique v4", "Kenkeni1 Head Hit")),
+    67: (("circAfrique v4", "Kenkeni1 Bell Hit"),),
+    68: (("circAfrique v4", "Sangban1 Bell Hit"), ("circAfrique v4", "Dununba1 Bell")),
+    69: (("VariBreaks", "VariBreaks Drum 1"), ("ElectricEmpireKit", "Click")),
+    70: (("VariBreaks", "VariBreaks Drum 1"), ("ElectricEmpireKit", "Click"), ("rumpf_kit_z01_h2", "g4 -")),
+    75: (("circAfrique v4", "Kenkeni1 Bell Mute"), ("rumpf_kit_z01_h2", "b4 -")),
+    76: (("VariBreaks", "VariBreaks Drum 2"), ("rumpf_kit_z01_h2", "c5 -")),
+    77: (("VariBreaks", "VariBreaks Drum 2"), ("circAfrique v4", "Sangban1 Bell Mute")),
+    82: (("ElectricEmpireKit", "Click"), ("rumpf_kit_z01_h2", "g4 -")),
+}
+"""GM percussion note -> samples of kits no validation set's percussion comes from: the acoustic kits'
+sticks, claps and cowbells, circAfrique's djembes and bells (for bongos, congas, agogos and a muted bell
+for the claves), ElectricEmpireKit's congas (its kick, snare, clap and hats belong to the electronic
+check and stay out), and for the shakers, maracas and cabasa the bright short clicks no kit piece plays
+(VariBreaks' "Drum 1", ElectricEmpireKit's "Click", rumpf's unnamed g4: spectral centroid 5.6-8 kHz,
+40-180 ms); no training kit has a shaker, tambourine or triangle, so those stay with the soundfont."""
+
+PERCUSSION_SETS = {"validation": PERCUSSION_SAMPLES, "training": TRAINING_PERCUSSION_SAMPLES}
+"""--percussion-set's choices."""
+
 
 def _instrument(kit: str, name: str, gm: int) -> Instrument:
     """A Hydrogen instrument by its exact name, under the GM note given here (its name maps to none,
@@ -49,18 +100,30 @@ def _instrument(kit: str, name: str, gm: int) -> Instrument:
     return Instrument(found.name, gm, found.volume, found.layers)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _all_instruments(kit: str) -> dict[str, Instrument]:
     """Every instrument of a kit with samples on disk, by name (read under a placeholder note)."""
     pieces = load_kit(KITS_DIR / kit, note_of=lambda _name: 0).pieces
     return {instrument.name: instrument for found in pieces.values() for instrument in found}
 
 
-@functools.lru_cache(maxsize=1)
-def percussion_kit() -> Kit:
-    """The sampled percussion as a :class:`Kit` (``render_kit`` plays GM notes through it; notes it has
-    no sample for come back for another renderer). Raises FileNotFoundError without hydrogen-drumkits."""
+def check_percussion_set(name: str, splits: set[str]) -> None:
+    """Refuse a percussion set that would leak the validation kits into training (ValueError)."""
+    if name not in PERCUSSION_SETS:
+        raise ValueError(f"no percussion set {name!r} (sets: {', '.join(PERCUSSION_SETS)})")
+    kits = {kit for sources in PERCUSSION_SETS[name].values() for kit, _ in sources}
+    if "train" in splits and kits & set(VALIDATION_PERCUSSION_KITS):
+        raise ValueError(f"percussion set {name!r} plays validation-only kits; training sessions may not use it")
+
+
+@functools.lru_cache(maxsize=2)
+def percussion_kit(name: str = "validation") -> Kit:
+    """The sampled percussion set ``name`` (:data:`PERCUSSION_SETS`) as a :class:`Kit` (``render_kit``
+    plays GM notes through it; notes it has no sample for come back for another renderer). Raises
+    FileNotFoundError without hydrogen-drumkits."""
     pieces = {
-        gm: tuple(_instrument(kit, name, gm) for kit, name in sources) for gm, sources in PERCUSSION_SAMPLES.items()
+        gm: tuple(_instrument(kit, instrument, gm) for kit, instrument in sources)
+        for gm, sources in PERCUSSION_SETS[name].items()
     }
-    return Kit("sampled percussion", pieces)
+    # the validation set's kit keeps its name: perc_val28 renders as it did
+    return Kit("sampled percussion" if name == "validation" else f"sampled percussion ({name})", pieces)

@@ -27,10 +27,12 @@ Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # r
                                                      # a trained model's thresholds chosen again
        .venv/bin/python -m training.drum_transcription --stage validate --model M --data FOLDER ...
                                                      # kick / snare / hi-hat F1 on render folders' val.npz
---masked-data FOLDER ... trains on those folders' clips without the --masked-classes' loss (synthesized
-kits for kick and snare only: training/drum_class_mask.py); --sampled-percussion renders sessions whose
-percussion notes play through sampled hand percussion no training session plays (a validation set of
-unfamiliar distractors: training/drum_percussion_kit.py).
+--masked-data FOLDER ... trains on those folders' clips, the synthesized sessions' (per its
+train_sessions.json) without the --masked-classes' loss (synthesized kits for kick and snare only:
+training/drum_class_mask.py); --sampled-percussion renders sessions whose percussion notes play through
+recorded hand percussion: --percussion-set validation, kits no training session plays (a validation set
+of unfamiliar distractors), or training, other kits' (negatives for training renders;
+training/drum_percussion_kit.py).
 The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
 Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
 (audio/*.flac, truth.json) and models/drum_transcription.npz.
@@ -72,9 +74,16 @@ from ai.transcription.drums import (
     save,
 )
 from training.augment import produce
-from training.drum_class_mask import HAT_CLASSES, masked_bce, with_ignored
+from training.drum_class_mask import (
+    HAT_CLASSES,
+    is_synthesized,
+    masked_bce,
+    synthesized_clips,
+    with_ignored,
+    write_sessions,
+)
 from training.drum_distractors import percussion_lines
-from training.drum_percussion_kit import percussion_kit
+from training.drum_percussion_kit import PERCUSSION_SETS, check_percussion_set, percussion_kit
 from training.drum_synth import SYNTH_KIT, synth_kit
 from training.drumkit_samples import available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
@@ -361,7 +370,11 @@ def render_session(task: dict[str, Any]) -> list[dict[str, Any]]:
     kit_notes, percussion = drums, np.zeros(n, dtype=np.float32)
     if task.get("sampled_percussion"):  # unfamiliar distractors; its own generator keeps the other draws
         percussion, kit_notes = render_kit(
-            drums, percussion_kit(), n=n, sr=SR, rng=np.random.default_rng([task["seed"], 5])
+            drums,
+            percussion_kit(task.get("percussion_set", "validation")),
+            n=n,
+            sr=SR,
+            rng=np.random.default_rng([task["seed"], 5]),
         )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -508,12 +521,18 @@ def render_all(args: argparse.Namespace) -> None:
         test_sounds=tuple(sound for sound in args.test_sounds.split(",") if sound),
     )
     splits = set(args.splits.split(","))
+    if args.sampled_percussion:
+        try:
+            check_percussion_set(args.percussion_set, splits)
+        except ValueError as error:
+            raise SystemExit(str(error)) from error
     tasks = [
         {
             **task,
             "mixed_kit_share": args.mixed_kit_share,
             "percussion_share": args.percussion_share if task["split"] != "test" else 0.0,
             "sampled_percussion": args.sampled_percussion and task["split"] != "test",
+            "percussion_set": args.percussion_set,
         }
         for task in tasks
         if task["split"] in splits
@@ -524,9 +543,22 @@ def render_all(args: argparse.Namespace) -> None:
     features: dict[str, list[np.ndarray]] = {"train": [], "val": []}
     labels: dict[str, list[np.ndarray]] = {"train": [], "val": []}
     truth: list[dict[str, Any]] = []
+    sessions: dict[str, list[dict[str, Any]]] = {"train": [], "val": []}
     start = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
         for done, (task, clips) in enumerate(zip(tasks, pool.map(render_session, tasks), strict=True), 1):
+            if task["split"] != "test":  # per session, so that --masked-data masks only synthesized kits
+                mixed = draw_session(task)[0].mixed_kit
+                sound = str(task["kit"] or task["drum_font"])
+                sessions[task["split"]].append(
+                    {
+                        "name": task["name"],
+                        "sound": sound,
+                        "mixed": mixed,
+                        "synthesized": is_synthesized(sound, mixed, task.get("synth_kits", ())),
+                        "clips": len(clips),
+                    }
+                )
             for clip in clips:
                 if task["split"] == "test":
                     for kind, y in clip["audio"].items():
@@ -549,6 +581,7 @@ def render_all(args: argparse.Namespace) -> None:
             y=np.concatenate(labels[split]),
             lengths=lengths,
         )
+        write_sessions(out, split, sessions[split])
         print(f"{split}: {len(lengths)} clips, {lengths.sum()} frames")
     if "test" in splits:
         (out / "test" / "truth.json").write_text(json.dumps(truth, indent=1))
@@ -560,6 +593,18 @@ def _load_split(data_dir: Path, split: str) -> list[tuple[np.ndarray, np.ndarray
         x, y, lengths = data["x"], data["y"], data["lengths"]
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     return [(x[a:b].astype(np.float32), y[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def masked_clips(folder: Path, masked: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """--masked-data: ``folder``'s training clips with their targets and ignored flags, the ``masked``
+    classes ignored only in the clips of synthesized sessions (its train_sessions.json)."""
+    clips = _load_split(folder, "train")
+    try:
+        synthesized = synthesized_clips(folder, "train", len(clips))
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(str(error)) from error
+    print(f"{folder}: hats masked in {int(synthesized.sum())} of {len(clips)} clips")
+    return [(x, with_ignored(y, masked if flag else ())) for (x, y), flag in zip(clips, synthesized, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -704,7 +749,7 @@ def train(args: argparse.Namespace) -> None:
     masked = tuple(name for name in args.masked_classes.split(",") if name)
     # --masked-data: clips (synthesized kits) that teach every class but the masked ones
     fit = [(x, with_ignored(y, ())) for path in args.data for x, y in _load_split(path, "train")]
-    fit += [(x, with_ignored(y, masked)) for path in args.masked_data for x, y in _load_split(path, "train")]
+    fit += [item for path in args.masked_data for item in masked_clips(path, masked)]
     val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
     print(f"{len(fit)} training clips, {len(val)} validation clips")
     model = build_model(args.width, args.blocks)
@@ -870,6 +915,13 @@ def main(argv: list[str] | None = None) -> None:
         help="training/validation sessions play their percussion notes (no class) through sampled hand "
         "percussion no other session plays (training/drum_percussion_kit.py): a validation set of "
         "unfamiliar distractors",
+    )
+    parser.add_argument(
+        "--percussion-set",
+        choices=tuple(PERCUSSION_SETS),
+        default="validation",
+        help="--sampled-percussion's samples: 'validation' (kits no training session plays; validation "
+        "renders only) or 'training' (other kits' hand percussion, negatives for training renders)",
     )
     parser.add_argument(
         "--test-sounds",

@@ -3,11 +3,21 @@ kick and snare, and their hat terms add nothing to the loss nor to its gradient.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ai.transcription.drums import CLASS_NAMES, HIHAT_CLOSED, HIHAT_OPEN
-from training.drum_class_mask import HAT_CLASSES, class_mask, masked_bce, with_ignored
+from training.drum_class_mask import (
+    HAT_CLASSES,
+    class_mask,
+    is_synthesized,
+    masked_bce,
+    sessions_file,
+    with_ignored,
+    write_sessions,
+)
 
 KICK = CLASS_NAMES.index("kick")
 
@@ -65,3 +75,60 @@ def test_without_a_mask_the_loss_is_the_weighted_cross_entropy(tf) -> None:  # t
     expected = (8 * -np.log(0.99) + 8 * -np.log(0.01) + -np.log(0.99) + 6 * -np.log(0.99)) / 9
     assert wrong == pytest.approx(expected, rel=1e-4)
     assert gradient[0] < 0.0 < gradient[1]  # the closed hat pushed up, the open hat down
+
+
+def test_a_session_is_synthesized_by_its_kit_or_its_mixed_pool() -> None:
+    assert is_synthesized("synth:123", False, ())
+    assert not is_synthesized("FluidR3_GM", False, ("synth:1", "synth:2"))
+    assert is_synthesized("FluidR3_GM", True, ("synth:1",))  # which piece played the hats is not kept
+    assert not is_synthesized("synth:5", True, ())
+
+
+def _render_folder(folder: Path, synthesized: list[bool], clips: int = 2) -> None:
+    """A render of one session per flag, ``clips`` clips each, every clip with a closed hat."""
+    y = np.zeros((10, len(CLASS_NAMES)), dtype=np.float32)
+    y[5, HIHAT_CLOSED] = 1.0
+    n = clips * len(synthesized)
+    np.savez(
+        folder / "train.npz",
+        x=np.zeros((10 * n, 80), dtype=np.float16),
+        y=np.concatenate([y] * n),
+        lengths=np.full(n, 10),
+    )
+    records = [
+        {
+            "name": f"train{i:03d}",
+            "sound": "synth:1" if s else "TimGM6mb",
+            "mixed": False,
+            "synthesized": s,
+            "clips": clips,
+        }
+        for i, s in enumerate(synthesized)
+    ]
+    write_sessions(folder, "train", records)
+
+
+def test_masked_data_masks_only_the_synthesized_sessions(tmp_path: Path) -> None:
+    from training.drum_transcription import masked_clips
+
+    _render_folder(tmp_path, [True, False])
+    clips = masked_clips(tmp_path, HAT_CLASSES)
+    ignored = [y[:, len(CLASS_NAMES) + HIHAT_CLOSED].max() for _, y in clips]
+    # round 7 masked the whole folder (1, 1, 1, 1): the soundfont session's hats must still teach
+    assert ignored == [1.0, 1.0, 0.0, 0.0]
+    assert all(y[5, HIHAT_CLOSED] == 1.0 for _, y in clips)
+
+
+def test_masked_data_needs_the_sessions_file(tmp_path: Path) -> None:
+    from training.drum_transcription import masked_clips
+
+    _render_folder(tmp_path, [True])
+    sessions_file(tmp_path, "train").unlink()
+    with pytest.raises(SystemExit, match="drum_class_mask"):
+        masked_clips(tmp_path, HAT_CLASSES)
+    _render_folder(tmp_path, [True])
+    write_sessions(
+        tmp_path, "train", [{"name": "x", "sound": "synth:1", "mixed": False, "synthesized": True, "clips": 3}]
+    )
+    with pytest.raises(SystemExit, match="describes 3 clips"):
+        masked_clips(tmp_path, HAT_CLASSES)

@@ -1,5 +1,6 @@
-"""The sampled percussion of the unfamiliar-distractor validation set (training/drum_percussion_kit.py):
-it plays only notes of no class, and hands every kit piece back to the session's kit."""
+"""The sampled percussion of the unfamiliar-distractor validation set and of the training negatives
+(training/drum_percussion_kit.py): they play only notes of no class, share no kit, and hand every kit
+piece back to the session's kit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import numpy as np
 import pytest
 
 from ai.transcription.drums import GM_TO_CLASS
-from training.drum_percussion_kit import PERCUSSION_SAMPLES, percussion_kit
+from training.drum_percussion_kit import (
+    PERCUSSION_SAMPLES,
+    PERCUSSION_SETS,
+    TRAINING_PERCUSSION_SAMPLES,
+    VALIDATION_PERCUSSION_KITS,
+    check_percussion_set,
+    percussion_kit,
+)
 from training.drumkit_samples import KITS_DIR, TRAIN_KITS, render_kit
 
 SR = 22050
@@ -29,5 +37,32 @@ def test_percussion_plays_and_kit_pieces_come_back() -> None:
     audio, rest = render_kit(notes, kit, n=SR * 2, sr=SR, rng=np.random.default_rng(0))
     assert [note[0] for note in rest] == [36, 42]
     assert np.abs(audio[: int(0.09 * SR)]).max() == 0.0  # nothing before the maraca
+    assert np.abs(audio[int(0.1 * SR) : int(0.2 * SR)]).max() > 0.01
+    assert np.abs(audio[int(1.0 * SR) : int(1.1 * SR)]).max() > 0.01
+
+
+def test_training_percussion_shares_no_kit_with_the_validation_set_and_plays_no_class() -> None:
+    training = {kit for samples in TRAINING_PERCUSSION_SAMPLES.values() for kit, _ in samples}
+    assert not training & set(VALIDATION_PERCUSSION_KITS)
+    assert not set(TRAINING_PERCUSSION_SAMPLES) & set(GM_TO_CLASS)
+    assert PERCUSSION_SETS["validation"] is PERCUSSION_SAMPLES  # perc_val28 renders as before
+
+
+def test_training_renders_may_not_play_the_validation_kits() -> None:
+    check_percussion_set("training", {"train", "val"})
+    check_percussion_set("validation", {"val"})
+    with pytest.raises(ValueError, match="validation-only"):
+        check_percussion_set("validation", {"train"})
+    with pytest.raises(ValueError, match="no percussion set"):
+        check_percussion_set("maracas", {"val"})
+
+
+@pytest.mark.skipif(not (KITS_DIR / "circAfrique v4").is_dir(), reason="hydrogen-drumkits not installed")
+def test_training_percussion_plays_its_notes_and_hands_back_the_rest() -> None:
+    kit = percussion_kit("training")
+    assert set(kit.pieces) == set(TRAINING_PERCUSSION_SAMPLES)
+    notes = [(82, 0.1, 0.2, 100), (42, 0.5, 0.6, 90), (54, 0.7, 0.8, 90), (62, 1.0, 1.1, 90)]
+    audio, rest = render_kit(notes, kit, n=SR * 2, sr=SR, rng=np.random.default_rng(0))
+    assert [note[0] for note in rest] == [42, 54]  # the hat and the tambourine (no training sample)
     assert np.abs(audio[int(0.1 * SR) : int(0.2 * SR)]).max() > 0.01
     assert np.abs(audio[int(1.0 * SR) : int(1.1 * SR)]).max() > 0.01
