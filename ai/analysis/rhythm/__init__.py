@@ -27,7 +27,9 @@ here takes a second STFT. The method, and the submodule that holds each step:
    divide (:func:`divide_slow_grid`). Last, the grid follows a
    tempo that moves (:func:`follow_tempo`): a second dynamic programme over (beat frame, interval
    to the previous beat), whose interval may change from beat to beat at a cost, tracks the
-   learned activation; each grid beat moves to that chain's beat within a quarter period of it.
+   learned activation; each grid beat moves to that chain's beat within a quarter period of it, and
+   a stretch the chain left gradually (a tempo that drifted from the grid's one period: even
+   intervals, no step of phase) takes the chain's beats.
 4. **Meter and downbeats** (:mod:`.meter`). How strongly the onset pattern of each beat, the chord
    changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar (three must
    beat four by a margin); the bar phase is where chord changes, bass/kick onsets and the learned

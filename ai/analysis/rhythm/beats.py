@@ -24,7 +24,17 @@ whole frames alternates between them)."""
 TEMPO_RANGE = (0.7, 1.45)
 """The intervals considered, as ratios to the global period."""
 FOLLOW_PHASE = 0.25
-"""A grid beat moves to the tempo-following chain's beat only within this many periods of it."""
+"""A grid beat moves to the tempo-following chain's beat within this many periods of it."""
+DRIFT_CONTEXT = 4
+DRIFT_STEP = 0.06
+"""... and the chain's mean interval there lies within this ratio of its mean interval over the
+DRIFT_CONTEXT beats on either side: a drifting tempo moves a few per cent over a bar, it does not
+jump (a chain that rushes through a few beats it lost)."""
+DRIFT_EVEN = 0.15
+"""Where the grid has lost the chain (no chain beat within FOLLOW_PHASE), the chain's beats replace the
+grid's when each of the chain's intervals there lies within this ratio of its mean interval over the
+stretch and DRIFT_CONTEXT beats either side: a tempo that drifted from the grid's one period (a band that
+speeds up), not a chain that stepped onto the off-beats (an interval half a period short or long)."""
 HEAD_BEAT_FRAMES = 1.5
 """The grid is continued back to a beat up to this many frames (35 ms) before the first sounding frame."""
 _SILENCE_DB = -60.0
@@ -264,9 +274,11 @@ def _track(score: np.ndarray, period: float, sustained: np.ndarray) -> tuple[np.
 def follow_tempo(score: np.ndarray, beats: np.ndarray, period: float) -> np.ndarray:
     """The grid ``beats`` (fractional frames, at ``period``) with each beat moved to the nearest
     beat of a chain tracked through ``score`` whose intervals may move from beat to beat
-    (:func:`_dp_beats_tempo`), when that beat lies within FOLLOW_PHASE periods of it.
+    (:func:`_dp_beats_tempo`), when that beat lies within FOLLOW_PHASE periods of it; a stretch of
+    grid beats with no chain beat that near is replaced by the chain's beats over it where the chain
+    runs there at an even tempo (:func:`_follow_drift`: a tempo that drifted from the grid's one period).
 
-    Where the chain has left the grid's phase (a band whose off-beats are louder than its beats
+    Where the chain has stepped off the grid's phase (a band whose off-beats are louder than its beats
     for a few bars), the grid's beats stay: the level and the phase were chosen on the grid, and
     taking the chain whole cost a Beatles song a quarter of its beats (beat F 0.90 -> 0.68).
     """
@@ -279,6 +291,65 @@ def follow_tempo(score: np.ndarray, beats: np.ndarray, period: float) -> np.ndar
     chain = frames.astype(np.float64)
     nearest = np.clip(np.searchsorted(chain, beats), 1, chain.shape[0] - 1)
     nearest -= (beats - chain[nearest - 1]) < (chain[nearest] - beats)
-    moved: np.ndarray = np.where(np.abs(chain[nearest] - beats) <= FOLLOW_PHASE * period, chain[nearest], beats)
+    near = np.abs(chain[nearest] - beats) <= FOLLOW_PHASE * period
+    moved: np.ndarray = np.where(near, chain[nearest], beats)
     # Two grid beats never share a chain beat at FOLLOW_PHASE < 0.5; keep the grid if they would.
-    return moved if bool(np.all(np.diff(moved) > 0)) else beats
+    if not bool(np.all(np.diff(moved) > 0)):
+        return beats
+    return _follow_drift(moved, near, nearest, chain, period)
+
+
+def _follow_drift(
+    moved: np.ndarray, near: np.ndarray, nearest: np.ndarray, chain: np.ndarray, period: float
+) -> np.ndarray:
+    """The grid ``moved`` with each stretch of beats that no chain beat lies near (``near`` False; ``nearest``:
+    each beat's nearest chain index) replaced by the chain's beats over that stretch where
+    :func:`_drifted_chain` takes them. The grid runs at one period: a tempo that drifts far enough
+    leaves it behind (half a period off by the end of a song that speeds up by a fifth), while the
+    chain stays on the beats."""
+    pieces: list[np.ndarray] = []
+    n, i = moved.shape[0], 0
+    while i < n:
+        end = i + 1
+        while end < n and near[end] == near[i]:
+            end += 1
+        pieces.append(moved[i:end])
+        if not near[i]:
+            left = int(nearest[i - 1]) if i > 0 else None
+            right = int(nearest[end]) if end < n else None
+            stretch = _drifted_chain(chain, period, end - i, left, right)
+            pieces[-1] = moved[i:end] if stretch is None else stretch
+        i = end
+    return np.concatenate(pieces)
+
+
+def _drifted_chain(
+    chain: np.ndarray, period: float, count: int, left: int | None, right: int | None
+) -> np.ndarray | None:
+    """The chain's beats that replace a stretch of ``count`` grid beats between the chain beats ``left``
+    and ``right`` that the grid shares (None: the grid's end there; the chain's ``count`` beats next to
+    the shared one are taken), or None where the chain's intervals there are uneven (DRIFT_EVEN: a step
+    of phase, not a tempo)."""
+    if left is not None and right is not None:
+        lo, hi = left, right
+    elif left is not None:
+        lo, hi = left, min(chain.shape[0] - 1, left + count)
+    elif right is not None:
+        lo, hi = max(0, right - count), right
+    else:
+        return None
+    if hi - lo < 2:
+        return None
+    # Mean intervals (the chain's intervals are whole frames: a median would round the tempo).
+    first, last = max(0, lo - DRIFT_CONTEXT), min(chain.shape[0] - 1, hi + DRIFT_CONTEXT)
+    tempo = float(chain[last] - chain[first]) / (last - first) / period
+    steps = np.diff(chain[lo : hi + 1]) / period
+    if np.any(np.abs(np.log(steps / tempo)) > np.log1p(DRIFT_EVEN)):
+        return None
+    inside = float(chain[hi] - chain[lo]) / (hi - lo)
+    sides = [float(chain[lo] - chain[first]) / (lo - first)] if lo - first >= 2 else []
+    sides += [float(chain[last] - chain[hi]) / (last - hi)] if last - hi >= 2 else []
+    if any(abs(np.log(side / inside)) > np.log1p(DRIFT_STEP) for side in sides):
+        return None
+    # The shared beats stay the grid's pieces on either side; at an end of the grid, the chain's beat there is taken.
+    return chain[lo + (left is not None) : hi + (right is None)]
