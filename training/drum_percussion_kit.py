@@ -13,7 +13,8 @@ to no GM note in training/drumkit_samples.py, so no session played them). Valida
 Issue 16's round 8 plays recorded hand percussion in TRAINING too, as negatives of every class, so the
 network hears "shaker-like but not a hat" from more than the training soundfonts: the same machinery
 with :data:`TRAINING_PERCUSSION_SAMPLES`, drawn from other kits than the validation set's (the split is
-by kit: :data:`VALIDATION_PERCUSSION_KITS` never train).
+by kit: :data:`VALIDATION_PERCUSSION_KITS` never train). Round 9 leaves out the three hat-like clicks
+round 8 played for the shakers (:data:`HAT_LIKE_CLICKS`).
 """
 
 from __future__ import annotations
@@ -73,19 +74,24 @@ TRAINING_PERCUSSION_SAMPLES: dict[int, tuple[tuple[str, str], ...]] = {
     64: (("circAfrique v4", "Djembe1 Bass"), ("circAfrique v4", "Kenkeni1 Head Hit")),
     67: (("circAfrique v4", "Kenkeni1 Bell Hit"),),
     68: (("circAfrique v4", "Sangban1 Bell Hit"), ("circAfrique v4", "Dununba1 Bell")),
-    69: (("VariBreaks", "VariBreaks Drum 1"), ("ElectricEmpireKit", "Click")),
-    70: (("VariBreaks", "VariBreaks Drum 1"), ("ElectricEmpireKit", "Click"), ("rumpf_kit_z01_h2", "g4 -")),
     75: (("circAfrique v4", "Kenkeni1 Bell Mute"), ("rumpf_kit_z01_h2", "b4 -")),
     76: (("VariBreaks", "VariBreaks Drum 2"), ("rumpf_kit_z01_h2", "c5 -")),
     77: (("VariBreaks", "VariBreaks Drum 2"), ("circAfrique v4", "Sangban1 Bell Mute")),
-    82: (("ElectricEmpireKit", "Click"), ("rumpf_kit_z01_h2", "g4 -")),
 }
 """GM percussion note -> samples of kits no validation set's percussion comes from: the acoustic kits'
 sticks, claps and cowbells, circAfrique's djembes and bells (for bongos, congas, agogos and a muted bell
 for the claves), ElectricEmpireKit's congas (its kick, snare, clap and hats belong to the electronic
-check and stay out), and for the shakers, maracas and cabasa the bright short clicks no kit piece plays
-(VariBreaks' "Drum 1", ElectricEmpireKit's "Click", rumpf's unnamed g4: spectral centroid 5.6-8 kHz,
-40-180 ms); no training kit has a shaker, tambourine or triangle, so those stay with the soundfont."""
+check and stay out). No training kit has a shaker, maraca, cabasa, tambourine or triangle, so those stay
+with the soundfont. Round 8 played the maracas and cabasa through :data:`HAT_LIKE_CLICKS`; the network
+learnt them as "not a hat" and lost the electronic kits' closed hats, so round 9 dropped them."""
+
+HAT_LIKE_CLICKS = (
+    ("VariBreaks", "VariBreaks Drum 1"),
+    ("ElectricEmpireKit", "Click"),
+    ("rumpf_kit_z01_h2", "g4 -"),
+)
+"""Bright short electronic clicks (spectral centroid 5.6-8 kHz, 40-180 ms) that sound like electronic
+closed hats: never a training negative (models/drum_transcription.md, session 16 rounds 8 and 9)."""
 
 PERCUSSION_SETS = {"validation": PERCUSSION_SAMPLES, "training": TRAINING_PERCUSSION_SAMPLES}
 """--percussion-set's choices."""
