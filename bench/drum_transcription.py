@@ -17,6 +17,11 @@ Electronic and TR 808 drum sets and two synthesized Hydrogen kits (``--stage ren
 --data data/drum_transcription/electronic``; no training sound is one of them), then the hits the
 model finds in a real techno loop and how many of its beats have a kick (training/drum_electronic.py).
 
+--data may name a render folder (its test/ is read): the fresh test, two kits of Hydrogen's repository
+that no training kit is (GMRockKit's samples are Debian's The Black Pearl 1.0's) (``--stage render --splits test
+--seed 41 --test-sessions 8 --test-sounds h2:GMRockKit,h2:TR808EmulationKit --kits-dir
+data/drum_kits_fresh --data data/drum_transcription/fresh_test``; see the model card).
+
 Usage: bench/drum_transcription.py [--data data/drum_transcription/test] [--model models/drum_transcription.npz]
        bench/drum_transcription.py --electronic [--model ...]
 """
@@ -70,6 +75,11 @@ def counts(reference: list[float], estimated: list[float], *, merged: bool = Fal
     return np.asarray([matched, ref.size, est.size], dtype=np.int64)
 
 
+def truth_folder(data: Path) -> Path:
+    """The folder with truth.json: ``data`` itself, or the test/ that a render folder holds."""
+    return data if (data / "truth.json").is_file() or not (data / "test" / "truth.json").is_file() else data / "test"
+
+
 def f1(c: np.ndarray) -> float:
     return float(2 * c[0] / (c[1] + c[2])) if c[1] + c[2] else float("nan")
 
@@ -84,6 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.data is None:
         args.data = ELECTRONIC_DATA if args.electronic else Path("data/drum_transcription/test")
+    args.data = truth_folder(args.data)
     net = load(args.model)
     truth = json.loads((args.data / "truth.json").read_text())
     table: dict[tuple[str, str], dict[str, np.ndarray]] = collections.defaultdict(
@@ -111,10 +122,10 @@ def main() -> None:
         f"drum transcription, onset F1 at {WINDOW_S * 1000:.0f} ms: {len(truth)} files, {audio_s / 60:.1f} min of audio"
     )
     print(f"transcribed in {compute_s:.1f} s ({compute_s / max(audio_s, 1e-9) * 60:.2f} s per minute of audio)")
-    print(f"{'kind':6s} {'drums':18s} " + " ".join(f"{g:>12s}" for g in REPORTED))
+    print(f"{'kind':6s} {'drums':20s} " + " ".join(f"{g:>12s}" for g in REPORTED))
     for (kind, drums), groups in sorted(table.items()):
         row = " ".join(f"{f1(groups[g]):7.3f} {groups[g][1]:4d}" for g in REPORTED)
-        print(f"{kind:6s} {drums:18s} {row}")
+        print(f"{kind:6s} {drums:20s} {row}")
     print("(each cell: F1 and the number of annotated hits)")
     if args.electronic:
         print(f"{TECHNO_LOOP.name}: {loop_check(TECHNO_LOOP, net=net).line()}")

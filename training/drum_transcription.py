@@ -85,7 +85,7 @@ from training.drum_class_mask import (
 from training.drum_distractors import percussion_lines
 from training.drum_percussion_kit import PERCUSSION_SETS, check_percussion_set, percussion_kit
 from training.drum_synth import SYNTH_KIT, synth_kit
-from training.drumkit_samples import available_kits, forget_samples, installed_kit, render_kit
+from training.drumkit_samples import KITS_DIR, available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
 
 logger = logging.getLogger(__name__)
@@ -250,16 +250,18 @@ def _render_sound(
     n: int,
     fx: bool,
     rng: np.random.Generator,
+    kits_dir: Path = KITS_DIR,
 ) -> np.ndarray:
     """Drum notes through a GM soundfont's kit (its Standard set, or "font@program" for another drum
-    set), an AVL kit (its keys), a Hydrogen kit ("h2:name", its pieces) or a synthesized kit
-    ("synth:seed", training/drum_synth.py); what the kit lacks through the soundfont ``fallback``."""
+    set), an AVL kit (its keys), a Hydrogen kit ("h2:name", its pieces, from ``kits_dir``) or a
+    synthesized kit ("synth:seed", training/drum_synth.py); what the kit lacks through the soundfont
+    ``fallback``."""
     out = np.zeros(n, dtype=np.float32)
     if sound.startswith((SAMPLE_KIT, SYNTH_KIT)):
         if sound.startswith(SYNTH_KIT):
             kit = synth_kit(int(sound.removeprefix(SYNTH_KIT)), work / sound.replace(":", "_"))
         else:
-            kit = installed_kit(sound.removeprefix(SAMPLE_KIT))
+            kit = installed_kit(sound.removeprefix(SAMPLE_KIT), kits_dir)
         played, notes = render_kit(notes, kit, n=n, sr=SR, rng=rng)
         out += played
         sound = fallback
@@ -290,8 +292,11 @@ def render_drums(
     training sessions (``mixed_kit``) take each kit piece (kick, snare, hats, toms, cymbals) from a
     random training sound at a random level, so the network hears many more kits than there are soundfonts."""
     kit_sound = task["kit"] or task["drum_font"]
+    kits_dir = Path(task.get("kits_dir", KITS_DIR))
     if not mixed_kit:
-        return _render_sound(drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx, rng=rng)
+        return _render_sound(
+            drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx, rng=rng, kits_dir=kits_dir
+        )
     sounds = (
         *TRAIN_FONTS,
         TRAIN_KIT,
@@ -312,7 +317,7 @@ def render_drums(
             gain = 10.0 ** (float(rng.uniform(*GROUP_GAIN_DB)) / 20.0)
             sound = str(rng.choice(sounds))
             stem += gain * _render_sound(
-                notes, sound, fallback=task["drum_font"], work=work, name=group, n=n, fx=fx, rng=rng
+                notes, sound, fallback=task["drum_font"], work=work, name=group, n=n, fx=fx, rng=rng, kits_dir=kits_dir
             )
     return stem
 
@@ -533,6 +538,7 @@ def render_all(args: argparse.Namespace) -> None:
             "percussion_share": args.percussion_share if task["split"] != "test" else 0.0,
             "sampled_percussion": args.sampled_percussion and task["split"] != "test",
             "percussion_set": args.percussion_set,
+            "kits_dir": str(args.kits_dir),
         }
         for task in tasks
         if task["split"] in splits
@@ -929,6 +935,13 @@ def main(argv: list[str] | None = None) -> None:
         help="test sessions through these drum sounds in turn (the electronic check: "
         + ",".join(ELECTRONIC_TEST_SOUNDS)
         + "); default: sf_GMbank and the AVL Red Zeppelin kit",
+    )
+    parser.add_argument(
+        "--kits-dir",
+        type=Path,
+        default=KITS_DIR,
+        help='folder of the Hydrogen kits that "h2:" drum sounds name (the fresh test: data/drum_kits_fresh, '
+        "two kits of Hydrogen's repository); default: hydrogen-drumkits'",
     )
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=5)

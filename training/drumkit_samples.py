@@ -219,9 +219,10 @@ def render_kit(
 
 
 @functools.lru_cache(maxsize=32)
-def installed_kit(name: str) -> Kit:
-    """A kit of the hydrogen-drumkits package by folder name (cached per process)."""
-    return load_kit(KITS_DIR / name)
+def installed_kit(name: str, kits_dir: Path = KITS_DIR) -> Kit:
+    """A kit by folder name in ``kits_dir``: the hydrogen-drumkits package's, or another folder of
+    Hydrogen kits (the fresh test's, from Hydrogen's repository). Cached per process."""
+    return load_kit(kits_dir / name)
 
 
 def available_kits() -> tuple[str, ...]:

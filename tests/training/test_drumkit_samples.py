@@ -115,3 +115,28 @@ def test_installed_kit_has_the_main_pieces() -> None:
     assert {36, 38, 42, 46, 49, 51} <= set(kit.pieces)
     y, _ = render_kit([(38, 0.1, 0.2, 100)], kit, n=SR, sr=SR, rng=np.random.default_rng(0))
     assert 0.05 < float(np.max(np.abs(y))) <= 0.3
+
+
+def test_kit_from_another_folder_in_hydrogens_newer_format(tmp_path: Path) -> None:
+    """The fresh test's kits (Hydrogen's repository) wrap the layers in an instrumentComponent and live
+    outside the package's folder: --kits-dir reaches them through installed_kit and render_drums."""
+    kit = tmp_path / "kits" / "Fresh"
+    kit.mkdir(parents=True)
+    sf.write(kit / "kick.flac", np.full(2205, 0.5, dtype=np.float32), SAMPLE_RATE)
+    (kit / "drumkit.xml").write_text(
+        '<?xml version="1.0"?><drumkit_info xmlns="http://www.hydrogen-music.org/drumkit"><name>Fresh</name>'
+        "<instrumentList><instrument><id>0</id><name>Kick Long</name><volume>1</volume><instrumentComponent>"
+        "<component_id>0</component_id><gain>1</gain><layer><filename>kick.flac</filename><min>0</min>"
+        "<max>1</max><gain>1</gain></layer></instrumentComponent></instrument></instrumentList></drumkit_info>"
+    )
+    assert [i.name for i in installed_kit("Fresh", tmp_path / "kits").pieces[36]] == ["Kick Long"]
+    task = {"kit": "h2:Fresh", "drum_font": "sf_GMbank", "kits_dir": str(tmp_path / "kits")}
+    stem = drum_transcription.render_drums(
+        [(36, 0.1, 0.2, 127)], task, mixed_kit=False, work=tmp_path, n=SR, fx=False, rng=np.random.default_rng(0)
+    )
+    assert np.flatnonzero(stem)[0] == int(0.1 * SR) and float(np.max(stem)) == pytest.approx(0.25)
+    task["kits_dir"] = str(tmp_path / "elsewhere")
+    with pytest.raises(FileNotFoundError):  # the kit is looked for in the folder named, nowhere else
+        drum_transcription.render_drums(
+            [(36, 0.1, 0.2, 127)], task, mixed_kit=False, work=tmp_path, n=SR, fx=False, rng=np.random.default_rng(0)
+        )
