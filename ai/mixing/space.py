@@ -13,8 +13,10 @@ on its own, so a legato part whose notes overlap still shows free decays: when t
 the old notes' partials fall in their bands while the new ones rise in others. In each band every
 note peak (prominence PEAK_PROMINENCE_DB) starts a *free decay*: the level's running minimum from
 the peak on, until the level rises again by RISE_DB (the next note in that band) or meets the band's
-floor. A free decay is summed up by the times at which it first falls 1, 2, ... MAX_DEPTH_DB dB
-under the peak.
+floor, or steady noise that steps into digital silence (both end it censored: a quiet 16-bit export
+gained up ends its notes in quantisation noise and then in exact zeros, and that step is no fall of
+the sound; NOISE_UNDER_NOTES_DB). A free decay is summed up by the times at which it first falls 1,
+2, ... MAX_DEPTH_DB dB under the peak.
 
 From all free decays of all bands:
 
@@ -115,7 +117,14 @@ FLOOR_PERCENTILE = 2.0
 FLOOR_MARGIN_DB = 6.0
 """A decay is followed down to this far above the floor, where noise takes over."""
 ABSOLUTE_FLOOR_DB = -110.0
-"""Band levels (dB re full-scale power) below this are digital silence."""
+"""Band levels (dB re full-scale power) below this are digital silence (exact zeros read -150 dB or
+less: the rounding of the smoothing's FFT)."""
+PLATEAU_FRAMES = 5
+PLATEAU_DB = 3.0
+NOISE_UNDER_NOTES_DB = 20.0
+"""A band whose level stays within PLATEAU_DB over PLATEAU_FRAMES hops (50 ms), NOISE_UNDER_NOTES_DB or more
+under its notes' median peak, before it meets digital silence sits in noise (a quiet export's): a decay
+ends there, censored (:func:`_noise_into_silence`)."""
 MAX_DEPTH_DB = 60
 """Depth (dB under the peak) down to which a decay's crossing times are kept."""
 KNEE_STEP_DB = 5
@@ -349,12 +358,16 @@ def _stereo_sums(
 
 @numba.njit(cache=True, nogil=True)
 def _follow_decays(
-    level_db: np.ndarray, peaks: np.ndarray, floor_db: float, rise_db: float, max_depth: int
+    level_db: np.ndarray, silent: np.ndarray, peaks: np.ndarray, floor_db: float, rise_db: float, max_depth: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Follow the free decay from each peak of one band.
 
     Args:
         level_db: np.ndarray [shape=(n_frames,)]: the band's level (dB).
+        silent: np.ndarray [shape=(n_frames,), bool]: where noise steps into digital silence
+            (:func:`_noise_into_silence`). A decay that meets it ends at the frame before, censored
+            as one that meets the floor: the step from a quiet export's noise into zeros is no fall
+            of the sound.
         peaks: np.ndarray [shape=(n_peaks,), int]: frames of the note peaks.
         floor_db: a decay stops this low (the band's floor plus the margin).
         rise_db: a rise this far above the running minimum ends the decay (next note).
@@ -365,7 +378,8 @@ def _follow_decays(
             at which the running minimum first falls d dB under it (NaN where it does not).
         length: np.ndarray [shape=(n_peaks,)]: frames the decay lasts.
         depth: np.ndarray [shape=(n_peaks,)]: dB it falls in all.
-        floored: np.ndarray [shape=(n_peaks,), bool]: it ended at the floor (not at a next note).
+        floored: np.ndarray [shape=(n_peaks,), bool]: it ended at the floor or where noise meets
+            digital silence (censored, not at a next note).
     """
     n = level_db.shape[0]
     m = peaks.shape[0]
@@ -381,6 +395,9 @@ def _follow_decays(
         next_depth = 1
         k = p + 1
         while k < n:
+            if silent[k]:
+                floored[j] = True
+                break
             v = level_db[k]
             if v > run_min + rise_db:
                 break
@@ -484,11 +501,43 @@ class _Decays:
     coherence: np.ndarray  # (4,): coherent and total weight in the deep tails, the same in the notes
 
 
+def _noise_into_silence(level: np.ndarray, reach: int, noise_db: float) -> np.ndarray:
+    """Where a band steps from steady noise into digital silence: np.ndarray [shape=(n_frames,), bool].
+
+    ``level``: the band's level (dB, clamped at ABSOLUTE_FLOOR_DB: digital silence reads there).
+    A quiet 16-bit export gained up ends its notes in quantisation noise and then in exact zeros;
+    the ``reach`` frames before the zeros read part of them (their windows and smoothing), so the
+    level falls there as if the sound stopped dry. Marked are those frames and the first silent one
+    where the level before them was noise: within PLATEAU_DB over PLATEAU_FRAMES, and at or under
+    ``noise_db``. A note held and cut into silence (a dry render's) sits far higher and is left as
+    it is, as is one that falls straight into silence.
+    """
+    n = level.size
+    silent = level <= ABSOLUTE_FLOOR_DB
+    onsets = np.flatnonzero(silent[1:] & ~silent[:-1]) + 1
+    before = onsets - reach - 1  # the last frame that reads none of the zeros
+    ok = before - PLATEAU_FRAMES >= 0
+    onsets, before = onsets[ok], before[ok]
+    # All sound from PLATEAU_FRAMES before ``before`` to the onset, flat and low there.
+    sounding = np.concatenate([[0], np.cumsum(~silent)])
+    whole = sounding[onsets] - sounding[before - PLATEAU_FRAMES] == onsets - before + PLATEAU_FRAMES
+    flat = np.abs(level[before - PLATEAU_FRAMES] - level[before]) < PLATEAU_DB
+    noise = whole & flat & (level[before] <= noise_db)
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, before[noise] + 1, 1)
+    np.add.at(marks, onsets[noise] + 1, -1)
+    return np.cumsum(marks[:n]) > 0
+
+
 def _collect(
-    mid_bands: np.ndarray, side_bands: np.ndarray | None, coherence_bands: tuple[np.ndarray, np.ndarray] | None
+    mid_bands: np.ndarray,
+    side_bands: np.ndarray | None,
+    coherence_bands: tuple[np.ndarray, np.ndarray] | None,
+    silence_reach: int,
 ) -> _Decays:
     """Follow the free decays of every band that carries BAND_MIN_SHARE of the loudest band's energy
-    (``side_bands`` and ``coherence_bands``, (coherent, total) of :func:`_stereo_band_powers`: None for mono)."""
+    (``side_bands`` and ``coherence_bands``, (coherent, total) of :func:`_stereo_band_powers`: None for mono;
+    ``silence_reach``: frames before digital silence that read part of it, see :func:`_noise_into_silence`)."""
     energy = mid_bands.sum(axis=1)
     used = np.flatnonzero(energy >= BAND_MIN_SHARE * energy.max()) if energy.max() > 0 else np.zeros(0, int)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -507,7 +556,8 @@ def _collect(
         sounding_frames += float(np.count_nonzero(level >= floor))
         if peaks.size == 0:
             continue
-        crossings, length, depth, floored = _follow_decays(level, peaks, floor, RISE_DB, MAX_DEPTH_DB)
+        silent = _noise_into_silence(level, silence_reach, float(np.median(level[peaks])) - NOISE_UNDER_NOTES_DB)
+        crossings, length, depth, floored = _follow_decays(level, silent, peaks, floor, RISE_DB, MAX_DEPTH_DB)
         room = level[peaks] - floor
         parts.append((crossings, length, depth, floored, room, np.full(peaks.size, len(levels)), peaks))
         levels.append(level)
@@ -604,13 +654,17 @@ def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
 
     # The signal is read a stretch at a time (a whole copy would be the track's size again).
     stereo = x.shape[0] == 2
+    n_fft, hop = _stft_setup(sr)[:2]
+    # A frame reads digital silence from the first window that holds only zeros, and the ones before
+    # it part of them: a window's length in hops, and half the smoothing.
+    reach = -(-n_fft // hop) + SMOOTH_FRAMES // 2
     if stereo:
         mid_bands, side_bands, coherent, total = _stereo_band_powers(lambda a, b: read_frames(x, a, b), n, sr)
-        d = _collect(mid_bands, side_bands, (coherent, total))
+        d = _collect(mid_bands, side_bands, (coherent, total), reach)
         del mid_bands, side_bands, coherent, total  # the decays hold what is needed
     else:
-        d = _collect(_band_powers(lambda a, b: read_frames(x, a, b).mean(axis=0), n, sr), None, None)
-    frame_s = _stft_setup(sr)[1] / sr
+        d = _collect(_band_powers(lambda a, b: read_frames(x, a, b).mean(axis=0), n, sr), None, None, reach)
+    frame_s = hop / sr
     n = d.crossings.shape[0]
     if n == 0:
         return SpaceMeasure(None, None, None, None, None, None, None, None, None, 0, False, None, None, None)

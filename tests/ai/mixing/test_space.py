@@ -9,7 +9,11 @@ import pytest
 import scipy.signal
 
 from ai.mixing.space import (
+    ABSOLUTE_FLOOR_DB,
+    NOISE_UNDER_NOTES_DB,
     SpaceMeasure,
+    _follow_decays,
+    _noise_into_silence,
     delay_times,
     measure_space,
     pre_delay,
@@ -166,6 +170,41 @@ def test_the_deep_decay_is_the_reverb_not_the_release():
     assert release.deep_decay_s == pytest.approx(0.3, rel=0.2)  # the notes' own release
     reverb = measure_space(samples=with_reverb(stereo_sample(notes), notes, rt60_s=1.2, wet=0.05), sr=SR)
     assert reverb.deep_decay_s is not None and reverb.deep_decay_s > 2 * release.deep_decay_s
+
+
+def band_trace(*parts: tuple[float, float, int]) -> np.ndarray:
+    """A band's level (dB per frame): straight lines from each (start dB, end dB, frames) part."""
+    return np.concatenate([np.linspace(a, b, n, endpoint=False) for a, b, n in parts])
+
+
+REACH = 4  # frames before digital silence that read part of it (a 23 ms window and the smoothing)
+
+
+def follow(level: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """The free decay from frame 0 of ``level`` (floor -104 dB): its crossings, depth and whether it ended censored."""
+    level = np.maximum(level, ABSOLUTE_FLOOR_DB)
+    silent = _noise_into_silence(level, REACH, float(level[0]) - NOISE_UNDER_NOTES_DB)
+    crossings, _, depth, floored = _follow_decays(level, silent, np.array([0]), -104.0, 3.0, 60)
+    return crossings[0], float(depth[0]), bool(floored[0])
+
+
+def test_a_decay_that_sits_in_noise_and_steps_into_digital_silence_ends_there_censored():
+    # A quiet 16-bit export gained up: the note (-20 dB) falls slowly into its quantisation noise (-50 dB),
+    # which stops in exact zeros; the frames whose window reaches the zeros fall 30 dB in 3 frames.
+    level = band_trace((-20, -50, 60), (-50, -50, 30), (-52, -80, 4), (-300, -300, 50))
+    crossings, depth, floored = follow(level)
+    assert floored and depth == pytest.approx(30, abs=1)
+    assert np.isnan(crossings[31:]).all()  # the step into the zeros is no part of the decay
+    assert crossings[30] == pytest.approx(60, abs=2)
+
+
+def test_a_held_note_cut_into_silence_and_a_release_into_silence_keep_their_fall():
+    for level in (
+        band_trace((-20, -21, 30), (-30, -80, 4), (-300, -300, 50)),  # held, then cut (a dry render)
+        band_trace((-20, -60, 20), (-65, -90, 4), (-300, -300, 50)),  # falling all the way
+    ):
+        crossings, depth, floored = follow(level)
+        assert floored and depth >= 60 and not np.isnan(crossings[60])
 
 
 def test_mono_and_silent_input():
