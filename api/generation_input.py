@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
 from ai.generation.primer import PrimerContext, primer_context, read_primer
+from ai.generation.progression_key import key_of_progression
 from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
 from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
@@ -85,15 +86,18 @@ def build_request(
 ) -> GenerationRequest:
     # What the request leaves out, the primer says: its tempo, meter and key.
     context = primer_context(primer) if primer is not None else PrimerContext(None, None, None)
+    # The schema's validator has already joined a list of chords into one string.
+    chords_text = " ".join(params.chords) if isinstance(params.chords, list) else params.chords
+    given_chords = parse_progression(chords_text) if chords_text else None
     if params.key is not None:
         key = parse_key(params.key, params.scale)
     elif context.key is not None:
         key = Key(context.key.tonic, normalise_scale(params.scale) if params.scale else context.key.scale)
+    elif given_chords is not None:  # "over B7 E A": their key, not C major (C over B7 is a wrong note)
+        key = key_of_progression(given_chords, params.scale)
     else:
         key = parse_key("C", params.scale)
-    # The schema's validator has already joined a list of chords into one string.
-    chords_text = " ".join(params.chords) if isinstance(params.chords, list) else params.chords
-    chords = parse_progression(chords_text) if chords_text else default_progression(key)
+    chords = given_chords if given_chords is not None else default_progression(key)
     meter = params.time_signature or (f"{context.meter[0]}/{context.meter[1]}" if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
     tempo = params.tempo or (min(max(context.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1]) if context.tempo else 120.0)

@@ -292,6 +292,18 @@ def test_extended_altered_and_slash_chords_over_http(client: TestClient) -> None
     assert refused.status_code == 422 and "Cx7" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["bassline", "melody"])
+def test_chords_without_a_key_are_played_in_their_key(client: TestClient, path: str) -> None:
+    """'over B7 E A' with no key: the part was snapped to C major and played C natural over B7 and A."""
+    body = {"chords": "B7 E A E", "bars": "4", "seed": "3"}
+    response = client.post(f"/api/v1/generate/{path}", data=body)
+    assert response.status_code == 200, response.text
+    assert (response.json()["key"], response.json()["scale"]) == ("E", "major")
+    e_major = {4, 6, 8, 9, 11, 1, 3}
+    pitches = [note["pitch"] % 12 for note in response.json()["notes"]]
+    assert pitches and set(pitches) <= e_major
+
+
 @pytest.mark.parametrize(
     ("path", "meter", "bars", "tempo"), [("bassline", "4/4", 3, 100.0), ("melody", "3/4", 2, 90.0)]
 )

@@ -1,0 +1,43 @@
+"""The key a chord progression implies (a generation request with chords and no key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.generation.progression_key import key_of_progression
+from ai.music_theory import parse_progression
+
+
+@pytest.mark.parametrize(
+    ("chords", "key"),
+    [
+        ("B7 E A E", "E major"),  # V7 - I - IV - I
+        ("C G Am F", "C major"),
+        ("Dm7 G7 Cmaj7", "C major"),
+        ("Em C G D", "G major"),
+        ("Am Dm E7 Am", "A harmonic_minor"),  # the E7's G sharp: neither C major nor A natural minor holds it
+        ("Am Dm Am", "A minor"),
+        ("D C G D", "D mixolydian"),  # a C natural and an F sharp: D major cannot hold them
+        ("E D A E", "E mixolydian"),
+    ],
+)
+def test_the_key_the_chords_imply(chords: str, key: str) -> None:
+    assert key_of_progression(parse_progression(chords)).name == key
+
+
+def test_every_chord_tone_fits_the_scale_when_one_can_hold_them() -> None:
+    for text in ("B7 E A E", "Am Dm E7 Am", "D C G D", "F#m D A E", "Bb F Gm Eb"):
+        chords = parse_progression(text)
+        key = key_of_progression(chords)
+        assert all(pc in key.pitch_classes for chord in chords for pc in chord.pitch_classes), (text, key.name)
+
+
+def test_a_named_scale_keeps_its_scale() -> None:
+    key = key_of_progression(parse_progression("Am F C G"), "minor")
+    assert key.name == "A minor"
+    assert key_of_progression(parse_progression("Dm7 G7"), "dorian").name == "D dorian"
+
+
+def test_no_chords_is_refused() -> None:
+    with pytest.raises(ValueError):
+        key_of_progression(())
