@@ -257,29 +257,15 @@ def estimate(notes: list[tuple[float, float, int]]) -> tuple[np.ndarray, np.ndar
 
 
 @dataclass
-class Counts:
+class Tally:
+    """Matched, reference and estimated notes summed over files, and the note F1 they give."""
+
     hits: int = 0
     refs: int = 0
     ests: int = 0
-    per_file: list[float] = field(default_factory=list)
 
-    def add(self, ref: tuple[np.ndarray, np.ndarray], est: tuple[np.ndarray, np.ndarray]) -> float:
-        matched = mir_eval.transcription.match_notes(
-            ref[0], ref[1], est[0], est[1], onset_tolerance=ONSET_TOLERANCE, offset_ratio=None
-        )
-        self.hits += len(matched)
-        self.refs += len(ref[1])
-        self.ests += len(est[1])
-        precision = len(matched) / max(1, len(est[1]))
-        recall = len(matched) / max(1, len(ref[1]))
-        f1 = 2 * precision * recall / max(1e-9, precision + recall)
-        self.per_file.append(f1)
-        return f1
-
-    @property
-    def f1(self) -> float:
-        precision, recall = self.hits / max(1, self.ests), self.hits / max(1, self.refs)
-        return 2 * precision * recall / max(1e-9, precision + recall)
+    def add_counts(self, hits: int, refs: int, ests: int) -> None:
+        self.hits, self.refs, self.ests = self.hits + hits, self.refs + refs, self.ests + ests
 
     @property
     def precision(self) -> float:
@@ -288,6 +274,24 @@ class Counts:
     @property
     def recall(self) -> float:
         return self.hits / max(1, self.refs)
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.precision * self.recall / max(1e-9, self.precision + self.recall)
+
+
+@dataclass
+class Counts(Tally):
+    per_file: list[float] = field(default_factory=list)
+
+    def add(self, ref: tuple[np.ndarray, np.ndarray], est: tuple[np.ndarray, np.ndarray]) -> float:
+        matched = mir_eval.transcription.match_notes(
+            ref[0], ref[1], est[0], est[1], onset_tolerance=ONSET_TOLERANCE, offset_ratio=None
+        )
+        self.add_counts(len(matched), len(ref[1]), len(est[1]))
+        file_tally = Tally(len(matched), len(ref[1]), len(est[1]))
+        self.per_file.append(file_tally.f1)
+        return file_tally.f1
 
 
 def engine_output(wav: Path) -> dict[str, np.ndarray]:

@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from transcription import engine_output  # noqa: E402  (first: keeps TensorFlow out, so basic-pitch runs ONNX)
+from transcription import Tally, engine_output  # noqa: E402  (first: keeps TensorFlow out, so basic-pitch runs ONNX)
 
 from ai.transcription.pitched import BASIC_PITCH_OPTIONS, DEFAULT_OPTIONS, notes_from_output  # noqa: E402
 from bench import note_annotations as na  # noqa: E402
@@ -249,28 +249,6 @@ def pools_of(source: Source) -> list[str]:
     return pools
 
 
-@dataclass
-class Tally:
-    hits: int = 0
-    refs: int = 0
-    ests: int = 0
-
-    def add(self, hits: int, refs: int, ests: int) -> None:
-        self.hits, self.refs, self.ests = self.hits + hits, self.refs + refs, self.ests + ests
-
-    @property
-    def precision(self) -> float:
-        return self.hits / max(1, self.ests)
-
-    @property
-    def recall(self) -> float:
-        return self.hits / max(1, self.refs)
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.precision * self.recall / max(1e-9, self.precision + self.recall)
-
-
 def as_arrays(notes: list[na.Note]) -> tuple[np.ndarray, np.ndarray]:
     intervals = np.array([[n.start, max(n.end, n.start + 1e-3)] for n in notes]).reshape(-1, 2)
     pitches = np.array([440.0 * 2 ** ((n.pitch - 69) / 12) for n in notes])
@@ -332,7 +310,7 @@ def main() -> None:
             for mode in ("onset", "onset+offset"):
                 counts = (matches(ref, est, offsets=mode == "onset+offset"), len(ref), len(est))
                 for row in [item.source.name, *pools_of(item.source)]:
-                    tallies.setdefault(row, {}).setdefault(system, {}).setdefault(mode, Tally()).add(*counts)
+                    tallies.setdefault(row, {}).setdefault(system, {}).setdefault(mode, Tally()).add_counts(*counts)
 
     print(
         f"note F1 (precision/recall), mir_eval, onset within {ONSET_TOLERANCE * 1000:.0f} ms, offsets ignored; "
