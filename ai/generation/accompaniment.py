@@ -47,6 +47,7 @@ from ai.generation.beat_following import (
     refine_beats,
 )
 from ai.generation.preview import render_midi
+from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
 from ai.music_theory import Chord, Key, parse_chord, parse_key
 from utils.errors import EngineError, InvalidParameter
@@ -255,17 +256,13 @@ def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> li
 
 
 def key_of(analysis_key: str | None, chords: Sequence[Chord]) -> Key:
-    """The analysis's key; without one, the most common chord's root (minor for a minor chord), else C major."""
+    """The analysis's key; without one, the key the bars' chords imply (as a generation request's), else C major."""
     if analysis_key:
         try:
             return parse_key(analysis_key)
         except ValueError:
             logger.warning("unreadable key %r from the analysis", analysis_key)
-    if chords:
-        symbols = [c.symbol for c in chords]
-        common = max(chords, key=lambda c: symbols.count(c.symbol))
-        return Key(common.root, "minor" if common.quality.startswith("m") and common.quality != "maj7" else "major")
-    return parse_key("C")
+    return key_of_progression(chords) if chords else parse_key("C")
 
 
 # ---------------------------------------------------------------------------------- the parts

@@ -15,6 +15,7 @@ from ai.generation.accompaniment import (
     bar_chords,
     bar_phase,
     build_grid,
+    key_of,
     pad_notes,
     parse_parts,
     place_notes,
@@ -22,7 +23,7 @@ from ai.generation.accompaniment import (
 )
 from ai.generation.bar_harmony import chroma_frames
 from ai.generation.base import Note
-from ai.music_theory import parse_key
+from ai.music_theory import parse_chord, parse_key
 from utils.errors import InvalidParameter
 
 
@@ -117,3 +118,10 @@ def test_bar_phase_prefers_bars_that_hold_one_chord() -> None:
     chroma = chroma_frames(y.astype(np.float32), sr)
     assert bar_phase(chroma, beats, 4, current=1) == 0  # the analysis was a beat late
     assert bar_phase(chroma, beats, 4, current=0) == 0
+
+
+def test_without_the_analysis_key_the_bars_chords_give_it() -> None:
+    chords = [parse_chord(s) for s in ("B7", "E", "A", "E")]
+    assert key_of(None, chords).name == "E major"
+    assert key_of("D minor", chords).name == "D minor"
+    assert key_of(None, []).name == "C major"
