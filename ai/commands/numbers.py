@@ -1,7 +1,7 @@
 """Numbers as people say them: digits, number words and musicians' tempo shorthand.
 
 ``read_number`` reads one number starting at a word: "96", "ninety six" (hyphens are split by the
-tokenizer), "a hundred and twenty", "one hundred twenty", "third" / "3rd". With ``musician=True``
+tokenizer), "a hundred and twenty", "one hundred twenty", "two thousand and five", "third" / "3rd". With ``musician=True``
 (where a tempo is expected) it also reads the shorthand musicians use for tempos from 100 to 299:
 "one twenty" (120), "one twenty eight" (128), "one oh five" (105), "one fifteen" (115).
 ``read_quantity`` adds the spoken quantities before a unit: "a couple (of)" 2, "a few" 3, "a" /
@@ -59,7 +59,7 @@ ORDINALS: dict[str, int] = {
     "eleventh": 11,
     "twelfth": 12,
 }
-NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"hundred"}
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"hundred", "thousand"}
 _ZERO_WORDS = frozenset({"oh", "o", "zero"})
 _MAX_DIGITS = 6  # "999999": anything longer is not a count or a tempo
 
@@ -97,11 +97,16 @@ def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tupl
     ordinal = _ordinal(word)
     if ordinal is not None:
         return ordinal, i + 1
-    # "a hundred (and) twenty", "one hundred twenty", "two hundred"
-    if word in ("a", "an", "one") and i + 1 < len(words) and words[i + 1] == "hundred":
-        return _after_hundred(words, 100, i + 2)
-    if word in UNITS and 1 <= UNITS[word] <= 9 and i + 1 < len(words) and words[i + 1] == "hundred":
-        return _after_hundred(words, UNITS[word] * 100, i + 2)
+    # "two thousand", "a thousand and fifty", "one thousand two hundred": read whole, so that no part of
+    # the number is taken for another (the "two hundred" of "one thousand two hundred" is no tempo)
+    thousands = (1, i + 1) if word in ("a", "an") else _below_thousand(words, i)
+    if thousands is not None and thousands[1] < len(words) and words[thousands[1]] == "thousand":
+        j = thousands[1] + 1
+        rest = _below_thousand(words, j + 1 if j < len(words) and words[j] == "and" else j)
+        return (thousands[0] * 1000 + rest[0], rest[1]) if rest is not None else (thousands[0] * 1000, j)
+    spoken = _hundreds(words, i)
+    if spoken is not None:
+        return spoken
     if musician and word in ("one", "two") and i + 1 < len(words):
         hundreds = UNITS[word] * 100
         nxt = words[i + 1]
@@ -112,6 +117,24 @@ def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tupl
             if rest is not None:
                 return hundreds + rest[0], rest[1]  # one twenty (eight), one fifteen
     return _below_hundred(words, i)
+
+
+def _hundreds(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """'a hundred (and) twenty', 'one hundred twenty', 'two hundred' at i -> (value, end)."""
+    if i + 1 >= len(words) or words[i + 1] != "hundred":
+        return None
+    if words[i] in ("a", "an", "one"):
+        return _after_hundred(words, 100, i + 2)
+    if words[i] in UNITS and 1 <= UNITS[words[i]] <= 9:
+        return _after_hundred(words, UNITS[words[i]] * 100, i + 2)
+    return None
+
+
+def _below_thousand(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """'nine hundred (and) ninety nine', 'forty', 'seven' at i -> (value, end)."""
+    if i >= len(words):
+        return None
+    return _hundreds(words, i) or _below_hundred(words, i)
 
 
 def _after_hundred(words: Sequence[str], value: int, j: int) -> tuple[int, int]:
@@ -141,7 +164,7 @@ def read_quantity(words: Sequence[str], i: int) -> tuple[int, int] | None:
             return 12, j + 1
         if head == "single":
             return 1, j + 1
-        if j > i and head == "hundred":
+        if j > i and head in ("hundred", "thousand"):
             return read_number(words, i)
         number = read_number(words, j)
         if number is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai.commands.music_words import ChordRun, KeyMatch, read_chord_run, read_key, read_scale
-from ai.commands.numbers import UNITS, read_number, read_quantity
+from ai.commands.numbers import TENS, UNITS, read_number, read_quantity
 from ai.commands.tokens import PUNCT, Token
 from ai.commands.vocabulary import (
     BAR_UNITS,
@@ -62,6 +62,7 @@ _TEMPO_NAMING_PREFIXES = frozenset({"at", "@", "tempo", "bpm"})
 _MACHINE_NUMBERS = frozenset({"303", "606", "707", "808", "909"})
 """Roland's drum machines and bass synth: names in 'an 808 beat', never a tempo or a count."""
 _NAME_AFTER_NUMBER = frozenset({"s", "step"})
+_LARGE_NUMBER_WORDS = frozenset(TENS) | {"hundred", "thousand"}
 """After a number, words that make it a name: '808s', 'the 80s', '2-step'."""
 _NOT_TEMPO_BEFORE = frozenset({"track", "tracks", "project", "channel", "number", "no", "id", "called", "named"})
 _CHORD_CONTEXT = frozenset({"over", "chords", "chord", "progression", "changes"})
@@ -263,7 +264,9 @@ def bars(scan: Scan) -> None:
 def variations(scan: Scan) -> None:
     """'three variations', '3 versions', 'a couple of takes', 'a few options', 'four basslines'."""
     for i in range(len(scan)):
-        if scan.used[i] or (scan.words[i] in ("a", "an") and scan.word(i + 1) not in ("couple", "few", "dozen")):
+        if scan.used[i] or (
+            scan.words[i] in ("a", "an") and scan.word(i + 1) not in ("couple", "few", "dozen", "hundred", "thousand")
+        ):
             continue  # "a version" is one take, not a count said
         quantity = read_quantity(scan.words, i)
         if quantity is None or not scan.free(i, quantity[1]):
@@ -324,8 +327,14 @@ def tempo_words(scan: Scan) -> None:
 
 
 def bare_tempo(scan: Scan) -> None:
-    """A number left over that can only be a tempo: 'drum loop, techno, 126', 'in F, one forty'."""
+    """A number left over that can only be a tempo: 'drum loop, techno, 126', 'in F, one forty'. Never a
+    number's tail: the 'two hundred' of 'one thousand two hundred'."""
+    inside = 0  # the end of the number that the last word read began
     for i in range(len(scan)):
+        if i < inside:
+            continue
+        number = read_number(scan.words, i, musician=True)
+        inside = number[1] if number is not None else i + 1
         if scan.used[i] or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
             continue
         found = _tempo_value(scan, i)
@@ -342,16 +351,29 @@ def bare_tempo(scan: Scan) -> None:
     unread_number(scan)
 
 
+def _unread_words(scan: Scan, i: int) -> int | None:
+    """The end of a number said in words at i that no rule read, or None: only numbers of 20 and more
+    ('nine hundred', 'two thousand', 'ninety nine'); a lone small one ('four on the floor', 'a beat for two')
+    and an ordinal ('eighth notes') say nothing about the part's numbers."""
+    if scan.words[i] not in _LARGE_NUMBER_WORDS and scan.word(i + 1) not in ("hundred", "thousand"):
+        return None
+    number = read_number(scan.words, i)
+    if number is None or number[0] < 20 or not scan.free(i, number[1]):
+        return None
+    return number[1]
+
+
 def unread_number(scan: Scan) -> None:
-    """A number written in digits that no rule read ('drums, 999', 'a bassline, 5000'): unread["number"], so
-    that a part is not made with a default in its place (the caller refuses and says which units it knows).
-    Number words stay out ("four on the floor"), and so do names: drum machines ('808s'), decades ('80s'),
-    '2-step'."""
+    """A number that no rule read ('drums, 999', 'a bassline, 5000', 'drums, nine hundred'): unread["number"],
+    so that a part is not made with a default in its place (the caller refuses and says which units it knows).
+    Small number words stay out ("four on the floor"), and so do names: drum machines ('808s'), decades
+    ('80s'), '2-step'."""
     for i, word in enumerate(scan.words):
-        if scan.used[i] or not word.isdigit() or word in _MACHINE_NUMBERS or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
+        if scan.used[i] or word in _MACHINE_NUMBERS or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
             continue
-        if scan.word(i + 1) not in _NAME_AFTER_NUMBER:
-            scan.unread["number"] = scan.tokens[i].text
+        end = i + 1 if word.isdigit() else _unread_words(scan, i)
+        if end is not None and scan.word(end) not in _NAME_AFTER_NUMBER:
+            scan.unread["number"] = " ".join(token.text for token in scan.tokens[i:end])
             return
 
 

@@ -254,11 +254,12 @@ def test_a_key_word_that_cannot_be_read_is_422_naming_it(client: TestClient) -> 
     assert body["error"] == "command_not_understood" and "'X'" in body["detail"]
 
 
-def test_a_number_without_a_unit_that_nothing_reads_is_422_naming_it(client: TestClient) -> None:
-    response = client.post("/api/v1/command", data={"text": "drums, 999"})
+@pytest.mark.parametrize(("text", "said"), [("drums, 999", "999"), ("drums, nine hundred", "nine hundred")])
+def test_a_number_without_a_unit_that_nothing_reads_is_422_naming_it(client: TestClient, text: str, said: str) -> None:
+    response = client.post("/api/v1/command", data={"text": text})
     assert response.status_code == 422, response.text
     body = response.json()
-    assert body["error"] == "command_not_understood" and "'999'" in body["detail"] and "bpm" in body["detail"]
+    assert body["error"] == "command_not_understood" and f"'{said}'" in body["detail"] and "bpm" in body["detail"]
 
 
 def test_mix_these_with_stems_is_mixing_advice(client: TestClient) -> None:

@@ -75,6 +75,10 @@ def parse(text: str) -> tuple[str | None, dict[str, Any]]:
         ("one o five", True, 105),
         ("one fifteen", True, 115),
         ("two forty", True, 240),
+        ("two thousand", False, 2000),
+        ("a thousand and fifty", False, 1050),
+        ("one thousand two hundred", True, 1200),
+        ("nine hundred and ninety nine thousand", False, 999000),
     ],
 )
 def test_read_number(text: str, musician: bool, value: int) -> None:
@@ -715,6 +719,11 @@ def test_a_key_word_that_cannot_be_read_is_named(text: str, word: str) -> None:
         ("drums, 999", "999"),
         ("a bassline, 8 bars, 5000", "5000"),
         ("melody in C, 12", "12"),
+        ("drums, nine hundred", "nine hundred"),
+        ("a bassline, two thousand", "two thousand"),
+        ("drums for twenty minutes", "twenty"),
+        # read whole: its tail "two hundred" is no tempo of 200
+        ("drums, one thousand two hundred", "one thousand two hundred"),
     ],
 )
 def test_a_number_nothing_reads_is_named_not_dropped(text: str, number: str) -> None:
@@ -732,6 +741,10 @@ def test_a_number_nothing_reads_is_named_not_dropped(text: str, number: str) -> 
         ("drums, 126", "generate_drums", {"tempo": 126}),
         ("throw in a four on the floor house groove", "generate_drums", {"style": "electronic"}),
         ("analyse this, 999", "analyze_audio", {}),
+        ("a beat for two", "generate_drums", {}),  # small number words say nothing of the part's numbers
+        ("eighth note drums", "generate_drums", {}),
+        ("a thousand variations of drums", "generate_drums", {"variations": 1000}),  # the endpoint says its range
+        ("drums, ninety nine", "generate_drums", {"tempo": 99}),
     ],
 )
 def test_numbers_that_are_names_or_read_pass(text: str, action: str, params: dict[str, Any]) -> None:
