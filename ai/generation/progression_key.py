@@ -1,12 +1,16 @@
 """The key a chord progression implies, for a generation request that names chords but no key.
 
 Without it the part was made in C major over any chords: over "B7 E A" the bass line was snapped to C major's
-scale and played C over B7 and over A (wrong notes). Two readings, in order:
+scale and played C over B7 and over A (wrong notes). Three readings, in order:
 
 1. The scale must hold the chords: of every candidate (12 tonics x major, minor, harmonic minor, mixolydian,
    dorian, or the scale the request names), only those whose pitch set holds the most of the progression's tone weight are kept
    ("D C G D" needs a C natural and an F sharp: D mixolydian or G major, never D major).
-2. The tonic: among those, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
+2. A vamp of two chords ("Am G", "C Bb C Bb", "A E") is heard in its first chord: the first of the fitting
+   keys on that chord's root whose scale has the chord's third (A minor, C mixolydian, A major), unless it
+   is a dominant seventh before its resolution ("B7 E" is in E). The profiles alone heard "Am G" in G major
+   and "C Bb" in F major.
+3. The tonic otherwise: among the fitting keys, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
    analysis reads keys with, ai/analysis/tonal.py) correlates best with the progression's pitch classes (each
    chord's tones, its root counted twice, the first and last chords twice: progressions open and close on
    their tonic more often than not).
@@ -51,4 +55,19 @@ def key_of_progression(chords: Sequence[Chord], scale: str | None = None) -> Key
     candidates = [Key(tonic, name) for name in scales for tonic in range(12)]
     held = np.array([sum(pcd[pc] for pc in key.pitch_classes) for key in candidates])
     fitting = [key for key, weight in zip(candidates, held, strict=True) if weight >= held.max() - 1e-9]
+    vamp_key = _vamp_key(chords, fitting)
+    if vamp_key is not None:
+        return vamp_key
     return max(fitting, key=lambda key: correlation[key.tonic + (12 if key.scale in MINOR_FAMILY else 0)])
+
+
+def _vamp_key(chords: Sequence[Chord], fitting: Sequence[Key]) -> Key | None:
+    """The key of a two-chord vamp, on its first chord (module docstring, 2), or None."""
+    if len({(chord.root, chord.quality) for chord in chords}) != 2:
+        return None
+    first = chords[0]
+    other = next(chord for chord in chords if (chord.root, chord.quality) != (first.root, first.quality))
+    if 10 in first.intervals and 4 in first.intervals and (other.root - first.root) % 12 == 5:
+        return None  # "B7 E": a dominant seventh and its resolution, heard in E
+    third = (first.root + (3 if 3 in first.intervals else 4)) % 12
+    return next((key for key in fitting if key.tonic == first.root and third in key.pitch_classes), None)

@@ -304,6 +304,14 @@ def test_chords_without_a_key_are_played_in_their_key(client: TestClient, path: 
     assert pitches and set(pitches) <= e_major
 
 
+def test_a_two_chord_vamp_without_a_key_is_in_its_first_chord(client: TestClient) -> None:
+    """'Am G Am G' was read as G major (the profiles favour a major tonic triad): a vamp is heard in its first chord."""
+    body = {"chords": "Am G Am G", "bars": "4", "seed": "3"}
+    response = client.post("/api/v1/generate/bassline", data=body)
+    assert response.status_code == 200, response.text
+    assert (response.json()["key"], response.json()["scale"]) == ("A", "minor")
+
+
 @pytest.mark.parametrize(
     ("path", "meter", "bars", "tempo"), [("bassline", "4/4", 3, 100.0), ("melody", "3/4", 2, 90.0)]
 )

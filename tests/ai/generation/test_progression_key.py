@@ -19,6 +19,13 @@ from ai.music_theory import parse_progression
         ("Am Dm Am", "A minor"),
         ("D C G D", "D mixolydian"),  # a C natural and an F sharp: D major cannot hold them
         ("E D A E", "E mixolydian"),
+        # a two-chord vamp is heard in its first chord (the profiles alone: G major, F major, F major, D major)
+        ("Am G Am G", "A minor"),
+        ("C Bb", "C mixolydian"),
+        ("Am F", "A minor"),
+        ("A G", "A mixolydian"),
+        ("G C", "G major"),
+        ("B7 E", "E major"),  # ...but a dominant seventh resolving is not home
     ],
 )
 def test_the_key_the_chords_imply(chords: str, key: str) -> None:
