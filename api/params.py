@@ -150,6 +150,8 @@ def validate_params(model: type[M], values: dict[str, Any]) -> M:
 
 
 MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error
+UPLOAD_FIELDS = frozenset({"file", "files", "audio", "primer", "master", "reference"})
+"""The engine's file fields: one that arrives among the text parameters was sent as a text field."""
 
 
 async def _capped_stream(request: Request, limit: int, what: str, allowed: str = "") -> AsyncGenerator[bytes, None]:
@@ -212,6 +214,12 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
     name = ".".join(str(part) for part in first["loc"]) or "parameters"
     if first["type"] == "extra_forbidden":
         known = ", ".join(sorted(model.model_fields)) if model else ""
+        if name in UPLOAD_FIELDS:  # curl -F 'file=<song.wav', or a part sent without its filename
+            return InvalidParameter(
+                name,
+                f"came as a text field, not a file: send files as file parts of a multipart form "
+                f"(curl -F '{name}=@song.wav'); known parameters: {known}",
+            )
         return InvalidParameter(name, f"unknown parameter; known parameters: {known}")
     message = first["msg"]
     if message.startswith("Value error, "):

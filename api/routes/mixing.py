@@ -21,6 +21,7 @@ from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
 from ai.mixing.render import RenderResult, encode_audio_file, parse_apply, render_mix_report
 from ai.mixing.suggest import suggest as suggest_mix
+from api.attachment import attachment
 from api.deps import EngineDep, InputDep
 from api.file_response import TemporaryFileResponse, json_with_base64
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -197,7 +198,7 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
         return "" if value is None else f"{value:.2f}"
 
     headers = {
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Disposition": attachment(filename),
         "X-Loudness-LUFS": number(m.get("integrated_lufs")),
         "X-True-Peak-dBTP": number(m.get("true_peak_dbtp")),
         "X-Applied-Moves": str(sum(len(entry["moves"]) for entry in result.applied)),

@@ -1,0 +1,21 @@
+"""The Content-Disposition of a file answer whose name comes from the caller (an upload's name, a project id)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def ascii_filename(name: str) -> str:
+    """``name`` with every character but ASCII letters, digits, ``-``, ``_`` and ``.`` made ``_``: safe
+    inside the quoted ``filename=`` of a header, which HTTP sends as latin-1 (``str.isalnum`` alone lets
+    "曲" through, and the answer then fails as it is sent)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+
+
+def attachment(filename: str) -> str:
+    """``attachment; filename="..."`` for ``filename``, with RFC 6266's ``filename*`` carrying the
+    UTF-8 name when the ASCII one had to change it (browsers and ``curl -J`` prefer it)."""
+    fallback = ascii_filename(filename)
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,61 @@
+"""File answers named after an upload or a project: any name, never a failed answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+import pytest
+
+from api.attachment import attachment
+from tests.api.conftest import engine_client, make_settings
+from tests.api.test_analysis import wav_bytes
+from tests.api.test_transcription import song
+
+UNICODE_STEM = "Ünïcödé 曲 🎵"
+
+
+def utf8_name(disposition: str) -> str:
+    """The RFC 6266 ``filename*`` of a Content-Disposition."""
+    assert "filename*=UTF-8''" in disposition, disposition
+    return unquote(disposition.split("filename*=UTF-8''", 1)[1])
+
+
+def test_an_ascii_name_is_sent_as_it_is() -> None:
+    assert attachment("mix_master.wav") == 'attachment; filename="mix_master.wav"'
+
+
+@pytest.mark.parametrize("name", [f"{UNICODE_STEM}.mid", 'a "quoted"; name.mid', "Müller_mix.wav"])
+def test_any_name_makes_a_latin1_header_that_keeps_the_name(name: str) -> None:
+    header = attachment(name)
+    header.encode("ascii")  # what HTTP can carry, whatever the name
+    assert utf8_name(header) == name
+    fallback = header.split('filename="', 1)[1].split('"', 1)[0]
+    assert fallback.isascii() and '"' not in fallback
+
+
+def test_transcription_as_midi_of_an_upload_with_a_unicode_name(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path)) as client:
+        response = client.post(
+            "/api/v1/transcribe",
+            data={"format": "midi"},
+            files={"file": (f"{UNICODE_STEM}.wav", wav_bytes(song()), "audio/wav")},
+        )
+    assert response.status_code == 200, response.text
+    assert utf8_name(response.headers["content-disposition"]) == "Ünïcödé_曲___pitched.mid"
+
+
+def test_a_render_of_a_project_with_a_unicode_id(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    stems = settings.projects_dir / "曲" / "stems"
+    stems.mkdir(parents=True)
+    t = np.arange(44100 * 2) / 44100
+    (stems / "Bass.wav").write_bytes(wav_bytes(0.3 * np.sin(2 * np.pi * 55 * t)))
+    manifest = {"project_id": "曲", "name": "曲", "tempo": 120, "time_signature": "4/4", "tracks": [{"name": "Bass"}]}
+    (settings.projects_dir / "qu.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with engine_client(settings) as client:
+        response = client.post("/api/v1/mixing/render", data={"project_id": "曲", "format": "wav"})
+    assert response.status_code == 200, response.text
+    assert utf8_name(response.headers["content-disposition"]) == "曲_mix.wav"
