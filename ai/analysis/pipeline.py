@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 SILENCE_DBFS = -80.0
 """A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
+OVER_FULL_SCALE_DB = 0.1
+"""A peak above this (dBFS) only a float file holds: its samples beyond full scale are intact, not clipped."""
 _BLOCK_FRAMES = 1 << 18
 """Frames of decoded audio per block of the signal pass, of a decoded signal's mono mix and of its
 scan for estimate_tempo (a few MB at a time)."""
@@ -234,7 +236,12 @@ def analyze_summary(
     notes: list[str] = []
     peak_dbfs = 20.0 * math.log10(summary.peak) if summary.peak > 0 else -math.inf
     clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
-    if clipped_fraction > 1e-4:
+    if clipped_fraction > 1e-4 and peak_dbfs > OVER_FULL_SCALE_DB:
+        notes.append(
+            f"{100 * clipped_fraction:.2f}% of samples are beyond full scale (peak {peak_dbfs:+.1f} dBFS, kept by the "
+            "float file): they clip when played or converted to fixed point unless the audio is turned down"
+        )
+    elif clipped_fraction > 1e-4:
         notes.append(f"{100 * clipped_fraction:.2f}% of samples are at full scale: the audio is probably clipped")
     loudness_note_at = len(notes)
     with progress.section(progress_from, 0.7, "features"):

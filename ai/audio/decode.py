@@ -21,6 +21,7 @@ MAX_DECODED_BYTES = 1 << 30
 537 kB FLAC of 30 minutes of 6-channel silence decodes to 1.9 GB: the duration limit alone does
 not bound memory."""
 MIN_SAMPLE_RATE = 4000  # Hz: below this a file cannot hold audio any measure here reads (telephone is 8000)
+MAX_SAMPLE_RATE = 768_000  # Hz: the highest rate recorders and converters use; above it the header is corrupt
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,11 @@ def open_audio(
             raise UndecodableAudio(
                 f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
                 f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
+            )
+        if sample_rate > MAX_SAMPLE_RATE:  # a damaged header: its audio would pass for a sliver of a second
+            raise UndecodableAudio(
+                f"{name}: its header gives a sample rate of {sample_rate} Hz, above any audio's "
+                f"({MAX_SAMPLE_RATE} Hz at most): the file is corrupt"
             )
         frames = handle.frames
         known = 0 < frames < UNKNOWN_FRAMES  # a FLAC stream of unknown length says 2**63 - 1

@@ -9,6 +9,7 @@ faster than real time; nothing is downloaded and no soundfont is fetched at run 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from utils.errors import RendererUnavailable
 
@@ -23,6 +25,10 @@ SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 RENDER_TIMEOUT_S = 300  # FluidSynth renders a 3-minute part in about 1 s here
 PREVIEW_SAMPLE_RATE = 44100
 CLIP_PEAK = 0.89  # -1 dBFS: a clip preview is normalised to this peak, never clipped
+FLUIDSYNTH_RATES = (8000, 96000)
+"""FluidSynth's synth.sample-rate range (2.x): it refuses any other rate, so a part for a recording at
+192 kHz (or 4-8 kHz, which decoding accepts) is rendered at the nearest of these and resampled."""
+RESAMPLE_BLOCK = 1 << 16  # frames per block when a rendered part is resampled: a long part is never whole
 
 
 def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUNDFONT) -> np.ndarray:
@@ -58,11 +64,12 @@ def rendered_parts(
 def _render_files(midis: Sequence[bytes], sample_rate: int, soundfont: Path, folder: Path) -> list[Path]:
     """Each of ``midis`` rendered into ``folder`` by its own FluidSynth process, all at once; the WAVs' paths."""
     running = []
+    render_rate = min(max(sample_rate, FLUIDSYNTH_RATES[0]), FLUIDSYNTH_RATES[1])
     try:
         for i, midi in enumerate(midis):
             mid_path, wav_path = folder / f"part{i}.mid", folder / f"part{i}.wav"
             mid_path.write_bytes(midi)
-            command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(sample_rate), "-O", "float", "-T", "wav",
+            command = ["fluidsynth", "-ni", "-g", "0.4", "-r", str(render_rate), "-O", "float", "-T", "wav",
                        "-F", str(wav_path), str(soundfont), str(mid_path)]  # fmt: skip
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             running.append((process, wav_path))
@@ -80,7 +87,23 @@ def _render_files(midis: Sequence[bytes], sample_rate: int, soundfont: Path, fol
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    return [wav_path for _, wav_path in running]
+    paths = [wav_path for _, wav_path in running]
+    if render_rate != sample_rate:
+        for path in paths:
+            _resample_file(path, render_rate, sample_rate)
+    return paths
+
+
+def _resample_file(path: Path, from_rate: int, to_rate: int) -> None:
+    """Rewrite the float WAV at ``path`` at ``to_rate`` (soxr), block by block."""
+    resampled = path.with_name(f"{path.stem}_{to_rate}.wav")
+    with sf.SoundFile(path) as source:
+        stream = soxr.ResampleStream(from_rate, to_rate, source.channels, dtype="float32", quality="HQ")
+        with sf.SoundFile(resampled, "w", to_rate, source.channels, subtype="FLOAT", format="WAV") as out:
+            for block in source.blocks(RESAMPLE_BLOCK, dtype="float32", always_2d=True):
+                out.write(stream.resample_chunk(block))
+            out.write(stream.resample_chunk(np.zeros((0, source.channels), dtype=np.float32), last=True))
+    os.replace(resampled, path)
 
 
 def clip_preview(midi: bytes, fmt: str) -> bytes:

@@ -254,12 +254,17 @@ def shipped_drum_net() -> DrumNet:
 
 def pick_peaks(activation: np.ndarray, threshold: float, *, min_gap: int | None = None) -> np.ndarray:
     """Frames where ``activation`` [shape=(T,)] has a local maximum >= ``threshold``; of two peaks
-    closer than ``min_gap`` frames only the higher is kept. Returns frame indices (int64, sorted)."""
+    closer than ``min_gap`` frames only the higher is kept. Returns frame indices (int64, sorted).
+
+    The last frame is never a peak: nothing after it shows the activation falling, and a sound cut off
+    by the file's end (a loop trimmed mid-note) rises there into the STFT's zero padding like an attack
+    (a held chord read a snare at velocity 127, DC all four kit pieces). A file may start on a hit."""
     a = np.asarray(activation, dtype=np.float32)
     if a.size < 1:
         return np.zeros(0, dtype=np.int64)
     gap = max(1, round(MIN_GAP_S * FRAME_RATE)) if min_gap is None else max(1, min_gap)
     padded = np.pad(a, 1, constant_values=-1.0)
+    padded[-1] = np.inf
     is_peak = (a >= threshold) & (a >= padded[:-2]) & (a > padded[2:])
     candidates = np.flatnonzero(is_peak)
     kept: list[int] = []
