@@ -62,7 +62,7 @@ from ai.mixing.dynamics import (  # noqa: E402
     measure_dynamics,
     suggest_compressor,
 )
-from ai.mixing.findings import MIX_BUS  # noqa: E402
+from ai.mixing.findings import MIX_BUS, Suggestion  # noqa: E402
 
 DATA = REPO / "data" / "mixing"
 DRUM_ROLES = ("kick", "snare", "hihat", "drums")
@@ -161,12 +161,14 @@ def swing(samples: np.ndarray, sr: int, rng: np.random.Generator) -> tuple[np.nd
     return (samples * curve.astype(np.float32)).astype(np.float32), sections
 
 
-def findings_of(name: str, role: str, samples: np.ndarray, sr: int, bpm: float | None, norms: RoleDynamics) -> list:
+def findings_of(
+    name: str, role: str, samples: np.ndarray, sr: int, bpm: float | None, norms: RoleDynamics
+) -> list[Suggestion]:
     measure = measure_dynamics(samples=samples, sr=sr)
     return dynamics_findings(name=name, role=role, measure=measure, samples=samples, sr=sr, tempo_bpm=bpm, norms=norms)
 
 
-def problems(findings: list, problem: str | None = None, *, serious: bool = False) -> list:
+def problems(findings: list[Suggestion], problem: str | None = None, *, serious: bool = False) -> list[Suggestion]:
     return [
         f
         for f in findings
@@ -244,6 +246,8 @@ def main() -> None:
                 target = norms.norm(role).measures["lra_lu"].median
                 if found:
                     action = found[0].action
+                    if action is None:
+                        raise ValueError(f"{name}: an uncontrolled-dynamics finding without its compressor move")
                     action_kinds[action["kind"]] += 1
                     action_ok.append(moved(swung, sr, action, measure.lra_lu or 0.0, target) >= CHECK_FRACTION)
                 advice = suggest_compressor(

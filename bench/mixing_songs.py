@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pretty_midi
 
@@ -140,7 +141,7 @@ def build_song(
     *,
     dry: bool = False,
     chorus: bool = True,
-) -> dict | None:
+) -> dict[str, Any] | None:
     groove = GROOVES[index % len(GROOVES)]
     bpm = rng.randint(80, 150)
     tonic = rng.randrange(12)

@@ -35,6 +35,7 @@ import time
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pedalboard
@@ -44,6 +45,7 @@ import soundfile as sf
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ai.mixing.findings import Suggestion  # noqa: E402
 from ai.mixing.space import measure_space, role_space, space_findings  # noqa: E402
 from bench.mixing_songs import SAMPLE_RATE, split_midi  # noqa: E402
 
@@ -68,7 +70,7 @@ def noise_ir(rt60_s: float, sr: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n = int(1.5 * rt60_s * sr)
     t = np.arange(n) / sr
-    ir = rng.standard_normal((2, n)) * np.exp(-3.0 * np.log(10.0) * t / rt60_s)
+    ir: np.ndarray = rng.standard_normal((2, n)) * np.exp(-3.0 * np.log(10.0) * t / rt60_s)
     ir /= np.sqrt(np.sum(ir**2, axis=1, keepdims=True))
     return ir.astype(np.float32)
 
@@ -90,10 +92,11 @@ def drown(samples: np.ndarray, sr: int, *, rt60_s: float = 3.0, wet: float = 0.5
     conv.reset()
     reverb = conv(x, sr) * gain
     dry_gain, wet_gain = np.sqrt(1.0 - wet), np.sqrt(wet)
-    return (dry_gain * x + wet_gain * reverb).astype(np.float32)
+    drowned: np.ndarray = (dry_gain * x + wet_gain * reverb).astype(np.float32)
+    return drowned
 
 
-def song_midi(song: dict) -> pretty_midi.PrettyMIDI:
+def song_midi(song: dict[str, Any]) -> pretty_midi.PrettyMIDI:
     """The MMA arrangement of a songs.json entry (see bench/mixing_songs.py), seeded with MMA_SEED."""
     lines = [f"RndSeed {MMA_SEED}", f"Tempo {song['bpm']}", "Time 4", f"Groove {song['groove']}"]
     lines += [f"{k + 1} {chord}" for k, chord in enumerate(song["chords"])]
@@ -105,7 +108,7 @@ def song_midi(song: dict) -> pretty_midi.PrettyMIDI:
 
 
 def render_song_stems(
-    song: dict,
+    song: dict[str, Any],
     out: Path,
     *,
     dry: bool,
@@ -156,12 +159,12 @@ def _load(path: Path) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(data.T), sr
 
 
-def _findings(name: str, role: str, samples: np.ndarray, sr: int, bpm: float) -> list:
+def _findings(name: str, role: str, samples: np.ndarray, sr: int, bpm: float) -> list[Suggestion]:
     measure = measure_space(samples=samples, sr=sr)
     return space_findings(name=name, role=role, measure=measure, tempo_bpm=bpm, norms=role_space(role))
 
 
-def _problem(findings: list, problem: str, priorities: tuple[str, ...]) -> object | None:
+def _problem(findings: list[Suggestion], problem: str, priorities: tuple[str, ...]) -> Suggestion | None:
     for f in findings:
         if f.type == "space" and f.evidence.get("problem") == problem and f.priority in priorities and not f.info:
             return f
@@ -215,6 +218,8 @@ def main() -> None:
             if hit is not None:
                 wet["found"] += 1
                 wet["high"] += hit.priority == "high"
+                if hit.action is None:
+                    raise ValueError(f"{song['song']}/{name}: a too-wet finding without its reverb move")
                 wet_cuts.append(-float(hit.action["reverb"]["wet_change_db"]))
             else:
                 misses.append(f"too wet missed: {song['song']}/{name} ({role})")

@@ -23,6 +23,7 @@ import pickle
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,18 +34,18 @@ import soundfile as sf  # noqa: E402
 import soxr  # noqa: E402
 
 from ai.analysis.constants import ANALYSIS_SR  # noqa: E402
-from ai.analysis.features import compute_features  # noqa: E402
+from ai.analysis.features import SharedFeatures, compute_features  # noqa: E402
 from ai.analysis.rhythm import estimate_rhythm  # noqa: E402
 
 
-def features_for(wav: Path, cache: Path | None):
+def features_for(wav: Path, cache: Path | None) -> SharedFeatures:
     key = None
     if cache is not None:
         # Keyed by the whole path: every set built by build_dataset.py has a songs/song00.wav.
         where = hashlib.sha1(str(wav.resolve()).encode()).hexdigest()[:12]
         key = cache / f"{wav.parent.name}__{wav.name}__{where}.pkl"
         if key.exists() and key.stat().st_mtime >= wav.stat().st_mtime:
-            cached = pickle.loads(key.read_bytes())
+            cached: SharedFeatures = pickle.loads(key.read_bytes())
             if _has_mel(cached):  # caches from before the shared mel are rebuilt
                 return cached
     y, sr = sf.read(str(wav), dtype="float32", always_2d=True)
@@ -56,7 +57,7 @@ def features_for(wav: Path, cache: Path | None):
     return feats
 
 
-def _has_mel(feats) -> bool:
+def _has_mel(feats: object) -> bool:
     return hasattr(feats, "mel")
 
 
@@ -69,7 +70,13 @@ def tempo_hits(est: float, ref: float) -> tuple[bool, bool]:
 
 
 def score_subset(
-    folder: Path, cache: Path | None, verbose: bool, clip: bool, *, truth: list[dict] | None = None, net: bool = True
+    folder: Path,
+    cache: Path | None,
+    verbose: bool,
+    clip: bool,
+    *,
+    truth: list[dict[str, Any]] | None = None,
+    net: bool = True,
 ) -> dict[str, float]:
     if truth is None:
         truth = json.loads((folder / "ground_truth.json").read_text())

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from training import cards, datasets, magenta_train
 from training.specs import SPECS, TINY_HPARAMS
@@ -33,7 +34,7 @@ def run(
     work_dir: Path,
     write_card: bool = True,
     reuse: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Train model ``name``; returns the results dict also written to ``work_dir/name/results.json``."""
     spec = SPECS[name]
     steps = steps if steps is not None else (5 if tiny else DEFAULT_STEPS[name])

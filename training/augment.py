@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
+from typing import Protocol, TypedDict
 
 import numpy as np
 import pyloudnorm
@@ -30,6 +32,19 @@ MP3_KBPS = (64, 96, 128, 160, 192)
 PEAK_DBFS = (-30.0, -8.0)
 
 
+class NoiseParams(TypedDict):
+    color: str  # "white" | "pink"
+    snr_db: float
+
+
+class Stage(Protocol):
+    """A production stage: the processed audio and the parameters it drew."""
+
+    def __call__(
+        self, y: np.ndarray, *, sr: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, Mapping[str, object]]: ...
+
+
 def _db(value: float) -> float:
     return float(10.0 ** (value / 20.0))
 
@@ -38,7 +53,7 @@ def _rms(y: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)) + 1e-20))
 
 
-def room(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def room(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
     """Freeverb-style room: size 0.1-0.9, wet 0.05-0.4."""
     params = {
         "room_size": round(float(rng.uniform(0.1, 0.9)), 3),
@@ -55,7 +70,7 @@ def room(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarra
     return reverb(y.astype(np.float32), sr), params
 
 
-def tilt(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def tilt(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
     """High-pass 40-200 Hz, low-pass 3-12 kHz (capped below Nyquist), one peak EQ of +-6 dB."""
     lowpass = float(np.exp(rng.uniform(np.log(3000.0), np.log(12000.0))))
     params = {
@@ -75,7 +90,7 @@ def tilt(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarra
     return board(y.astype(np.float32), sr), params
 
 
-def master(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def master(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
     """Bus compressor, gain to a loudness target of -14..-7 LUFS, limiter at -1 dBFS."""
     params = {
         "threshold_db": round(float(rng.uniform(-25.0, -10.0)), 2),
@@ -93,7 +108,7 @@ def master(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndar
         attack_ms=params["attack_ms"],
         release_ms=params["release_ms"],
     )
-    y = compressor(y, sr)
+    y = compressor(y.astype(np.float32), sr)  # float32 already (numpy keeps it; its stubs say float64)
     meter = pyloudnorm.Meter(sr)
     loudness = meter.integrated_loudness(y.astype(np.float64))
     if np.isfinite(loudness):
@@ -112,10 +127,13 @@ def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
     return noise / _rms(noise)
 
 
-def noise(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def noise(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, NoiseParams]:
     """White or pink noise at an SNR of 20-45 dB (to the RMS of the whole excerpt)."""
-    params = {"color": str(rng.choice(["white", "pink"])), "snr_db": round(float(rng.uniform(20.0, 45.0)), 2)}
-    n = y.shape[-1]
+    params: NoiseParams = {
+        "color": str(rng.choice(["white", "pink"])),
+        "snr_db": round(float(rng.uniform(20.0, 45.0)), 2),
+    }
+    n: int = y.shape[-1]
     hiss = rng.standard_normal(n) if params["color"] == "white" else pink_noise(n, rng)
     hiss = hiss / _rms(hiss) * _rms(y) * _db(-params["snr_db"])
     return (y + hiss).astype(np.float32), params
@@ -125,7 +143,8 @@ def _mp3(y: np.ndarray, kbps: int) -> np.ndarray:
     """Encode ``y`` (mono, MP3_RATE) as an MP3 and decode it again, as a reader would."""
     data = AudioFile.encode(y.astype(np.float32)[None, :], MP3_RATE, "mp3", 1, quality=kbps)
     with AudioFile(io.BytesIO(bytes(data))) as handle:
-        return handle.read(handle.frames)[0]
+        decoded: np.ndarray = handle.read(handle.frames)[0]
+        return decoded
 
 
 @functools.cache
@@ -144,7 +163,7 @@ def mp3_delay(kbps: int) -> int:
     return int(np.argmax(corr)) - (at - span)
 
 
-def mp3_round_trip(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def mp3_round_trip(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, int]]:
     """An MP3 at 64-192 kbps (44.1 kHz), decoded, delay removed, back at ``sr``."""
     kbps = int(rng.choice(MP3_KBPS))
     up = resample_poly(y, MP3_RATE, sr) if sr != MP3_RATE else y
@@ -157,7 +176,7 @@ def mp3_round_trip(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple
     return out[: y.size].astype(np.float32), {"kbps": kbps, "delay_samples_44k": delay}
 
 
-STAGES = (
+STAGES: tuple[tuple[str, float, Stage], ...] = (
     ("room", P_ROOM, room),
     ("tilt", P_TILT, tilt),
     ("master", P_MASTER, master),
@@ -166,7 +185,7 @@ STAGES = (
 )
 
 
-def produce(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def produce(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, object]]:
     """Apply the random production chain to mono ``y`` [shape=(n,)]; returns (audio, what was applied).
 
     The stages run in a fixed order (room, tilt, master, noise, mp3); whether each runs is drawn
@@ -174,7 +193,7 @@ def produce(y: np.ndarray, *, sr: int, rng: np.random.Generator) -> tuple[np.nda
     result is scaled to a random peak of -30..-8 dBFS.
     """
     chosen = [(name, stage) for name, p, stage in STAGES if rng.random() < p]
-    applied: dict = {}
+    applied: dict[str, object] = {}
     y = np.asarray(y, dtype=np.float32)
     for name, stage in chosen:
         y, applied[name] = stage(y, sr=sr, rng=rng)

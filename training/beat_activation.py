@@ -32,6 +32,7 @@ import random
 import time
 import zlib
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -40,8 +41,20 @@ from ai.analysis.constants import ANALYSIS_SR, FRAME_RATE, HOP, N_FFT, N_MELS
 from ai.analysis.features import mel_spectrogram, stft_magnitude
 from ai.analysis.pipeline import to_analysis_rate
 from ai.audio.decode import decode_audio
+from training.tfsetup import KerasModel
 
 logger = logging.getLogger(__name__)
+
+
+class CorpusItem(TypedDict):
+    """One annotated item: its network input [shape=(T, N_MELS)] and frame targets [shape=(T,)]."""
+
+    name: str
+    x: np.ndarray
+    beat: np.ndarray
+    down: np.ndarray
+    has_down: bool
+
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "data" / "cache" / "beat_activation"
@@ -57,7 +70,8 @@ def item_input(path: Path) -> np.ndarray:
     digest = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}".encode()).hexdigest()[:20]
     cached = CACHE / f"{digest}.npy"
     if cached.exists():
-        return np.load(cached)
+        cached_input: np.ndarray = np.load(cached)
+        return cached_input
     y = to_analysis_rate(decode_audio(path))
     x = network_input(mel_spectrogram(stft_magnitude(y, n_fft=N_FFT, hop_length=HOP), sr=ANALYSIS_SR, n_fft=N_FFT))
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -87,7 +101,7 @@ def held_out(file: str) -> bool:
     return zlib.crc32(file.encode()) % 4 == 0
 
 
-def corpus_entries(spec: str) -> tuple[Path, list[dict]]:
+def corpus_entries(spec: str) -> tuple[Path, list[dict[str, Any]]]:
     """``FOLDER``, ``FOLDER@fit`` or ``FOLDER@hold`` -> (folder, its annotated ground-truth entries)."""
     name, _, part = spec.partition("@")
     if part not in ("", "fit", "hold"):
@@ -99,9 +113,9 @@ def corpus_entries(spec: str) -> tuple[Path, list[dict]]:
     return folder, [entry for entry in truth if entry.get("beats_s")]
 
 
-def load_corpus(specs: list[str]) -> list[dict]:
+def load_corpus(specs: list[str]) -> list[CorpusItem]:
     """Every annotated item: {"name", "x" [T, N_MELS], "beat" [T], "down" [T], "has_down"}."""
-    items = []
+    items: list[CorpusItem] = []
     for spec in specs:
         folder, truth = corpus_entries(spec)
         for entry in truth:
@@ -119,7 +133,9 @@ def load_corpus(specs: list[str]) -> list[dict]:
     return items
 
 
-def crops(items: list[dict], rng: np.random.Generator) -> tuple[np.ndarray, dict, dict]:
+def crops(
+    items: list[CorpusItem], rng: np.random.Generator
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """One random CROP_FRAMES window per item: inputs, targets and per-frame loss weights."""
     n = len(items)
     x = np.zeros((n, CROP_FRAMES, N_MELS), dtype=np.float32)
@@ -140,7 +156,7 @@ def crops(items: list[dict], rng: np.random.Generator) -> tuple[np.ndarray, dict
     return x, {"beat": y_beat, "down": y_down}, {"beat": w_beat, "down": w_down}
 
 
-def build_model(width: int, blocks: int, dropout: float):
+def build_model(width: int, blocks: int, dropout: float) -> KerasModel:
     """The Keras graph that :class:`ai.analysis.beat_net.BeatNet` evaluates."""
     from training.tfsetup import setup_tensorflow
 
@@ -160,7 +176,7 @@ def build_model(width: int, blocks: int, dropout: float):
     return tf.keras.Model(inp, [beat, down])
 
 
-def export(model, blocks: int) -> BeatNet:
+def export(model: KerasModel, blocks: int) -> BeatNet:
     """Copy the Keras weights into the numpy network."""
 
     def weights(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -255,12 +271,15 @@ def phase_check(specs: list[str], model: Path, weights: tuple[float, ...] = (0.0
             if beats.size < 12:
                 continue
             onset, low = features.onset_env, features.low_onset_env
+            activations = beat_activations(features, net)
+            if activations is None:  # the analysis features' frame rate is not the one it was trained at
+                raise SystemExit(f"{model}: the network does not run at the analysis frame rate")
             feats = rhythm._beat_features(
                 beats,
                 onset=onset / rhythm._spread(onset),
                 low=low / rhythm._spread(low),
                 chroma=features.chroma,
-                downbeat=beat_activations(features, net).downbeat,
+                downbeat=activations.downbeat,
             )
             first = int(np.argmin(np.abs(np.asarray(entry["beats_s"]) - entry["downbeats_s"][0])))
             rows.append((feats, int(str(entry["meter"]).split("/")[0]), first))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from training.magenta_train import ModelSpec
 
@@ -62,12 +63,12 @@ NOTES = {
 }
 
 
-def write_card(spec: ModelSpec, results: dict, path: Path) -> Path:
+def write_card(spec: ModelSpec, results: dict[str, Any], path: Path) -> Path:
     """Write the Markdown model card for ``spec`` from ``results`` (see training/__main__.py)."""
     held = results.get("heldout_metrics") or {}
     trained = results.get("train_metrics") or {}
 
-    def metric(values: dict, key: str) -> str:
+    def metric(values: dict[str, float], key: str) -> str:
         return f"{values[key]:.4f}" if key in values else "n/a"
 
     hp = results["hparams"]

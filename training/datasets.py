@@ -6,22 +6,27 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from training import mma_corpus
+
+if TYPE_CHECKING:
+    from note_seq.protobuf.music_pb2 import NoteSequence
 
 logger = logging.getLogger(__name__)
 
 TINY_TRAIN_GROOVES = 3
 TINY_TUNES = 12
 SPLIT_SECONDS = 24.0
+T = TypeVar("T")
 
 
 @dataclass
 class Corpus:
     """NoteSequences of one model's training and held-out splits, plus a one-line summary."""
 
-    train: list
-    heldout: list
+    train: list[NoteSequence]
+    heldout: list[NoteSequence]
     summary: str
 
 
@@ -80,12 +85,12 @@ def melody_corpus(work_dir: Path, *, tiny: bool = False) -> Corpus:
     )
 
 
-def split_long(sequences: list, *, seconds: float = SPLIT_SECONDS) -> list:
+def split_long(sequences: list[NoteSequence], *, seconds: float = SPLIT_SECONDS) -> list[NoteSequence]:
     """Cut tunes into windows of ``seconds`` (48 quarters at 120 bpm: whole bars of 2/4, 3/4,
     4/4 and 6/8) so that Magenta's extractor, which truncates at max_steps, sees all of each tune."""
     from note_seq import sequences_lib
 
-    pieces = []
+    pieces: list[NoteSequence] = []
     for sequence in sequences:
         pieces.extend(
             sequences_lib.split_note_sequence(sequence, seconds) if sequence.total_time > seconds else [sequence]
@@ -107,5 +112,5 @@ def melody_improv_corpus(work_dir: Path, *, tiny: bool = False) -> Corpus:
 CORPORA = {"drums": drums_corpus, "bass": bass_corpus, "melody": melody_corpus, "melody_improv": melody_improv_corpus}
 
 
-def iterate(sequences: list) -> Iterator:
+def iterate(sequences: list[T]) -> Iterator[T]:
     yield from sequences

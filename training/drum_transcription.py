@@ -87,6 +87,7 @@ from training.drum_percussion_kit import PERCUSSION_SETS, check_percussion_set, 
 from training.drum_synth import SYNTH_KIT, synth_kit
 from training.drumkit_samples import KITS_DIR, available_kits, forget_samples, installed_kit, render_kit
 from training.real_corpus import DRUM_KITS, KIT_KEYS, SOUNDFONTS, _midi, fluidsynth
+from training.tfsetup import KerasModel
 
 logger = logging.getLogger(__name__)
 
@@ -662,7 +663,7 @@ def _crops(
     return np.stack(xs), np.stack(ys)
 
 
-def build_model(width: int, blocks: int):  # type: ignore[no-untyped-def]  # a Keras model
+def build_model(width: int, blocks: int) -> KerasModel:
     from training.tfsetup import setup_tensorflow
 
     tf = setup_tensorflow()
@@ -678,7 +679,7 @@ def build_model(width: int, blocks: int):  # type: ignore[no-untyped-def]  # a K
     return tf.keras.Model(inp, out)
 
 
-def export(model, blocks: int, thresholds: np.ndarray) -> DrumNet:  # type: ignore[no-untyped-def]
+def export(model: KerasModel, blocks: int, thresholds: np.ndarray) -> DrumNet:
     def weights(name: str) -> tuple[np.ndarray, np.ndarray]:
         kernel, bias = model.get_layer(name).get_weights()
         return kernel.astype(np.float32), bias.astype(np.float32)

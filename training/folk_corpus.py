@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import note_seq
 import numpy as np
@@ -24,6 +25,10 @@ from note_seq.protobuf import music_pb2
 
 from training.split import is_heldout_tune
 from training.tfsetup import setup_tensorflow
+
+if TYPE_CHECKING:
+    from music21.chord import Chord
+    from music21.stream import Score
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +94,7 @@ def normalising_shift(tonic: int, minor: bool) -> int:
 
 
 def score_to_sequence(
-    score, *, tune_id: str, part_index: int = 0, shift: int | None = None
+    score: Score, *, tune_id: str, part_index: int = 0, shift: int | None = None
 ) -> music_pb2.NoteSequence | None:
     """One part of a music21 score as a key-normalised NoteSequence at 120 bpm (None if unusable).
 
@@ -114,7 +119,8 @@ def score_to_sequence(
     for element in part.stripTies().flatten().notes:
         if element.duration.isGrace or element.quarterLength <= 0:
             continue
-        pitch = max(p.midi for p in element.pitches) if element.isChord else element.pitch.midi
+        # not isChord: a Note (music21's flag does not narrow its NotRest type)
+        pitch = max(p.midi for p in element.pitches) if element.isChord else element.pitch.midi  # type: ignore[attr-defined]
         notes.append((int(pitch), float(element.offset) * beat, float(element.quarterLength) * beat))
     if len(notes) < MIN_NOTES:
         return None
@@ -148,7 +154,8 @@ def _iter_folk_tunes(limit: int | None) -> Iterator[Tune]:
         for index, score in enumerate(scores):
             number = score.metadata.number if score.metadata and score.metadata.number else index + 1
             tune_id = f"{path.relative_to(root)}#{number}"
-            sequence = score_to_sequence(score, tune_id=tune_id)
+            # converter.parse is typed Score | Part | Opus; these ABC files give an Opus (.scores) or a Score
+            sequence = score_to_sequence(score, tune_id=tune_id)  # type: ignore[arg-type]
             if sequence is not None:
                 yield Tune(tune_id=tune_id, sequence=sequence)
                 count += 1
@@ -183,7 +190,7 @@ def load_melodies(work_dir: Path, *, limit: int | None = None) -> list[Tune]:
 CHORD_QUALITIES = {"major": "", "minor": "m", "diminished": "dim", "augmented": "aug"}
 
 
-def chord_symbol(chord, shift: int) -> str | None:
+def chord_symbol(chord: Chord, shift: int) -> str | None:
     """note_seq chord symbol of a music21 chord moved ``shift`` semitones, or None if unnamed.
 
     Triads by quality; a dominant seventh becomes ``X7``, a minor seventh ``Xm7``.
@@ -211,7 +218,7 @@ def chord_symbol(chord, shift: int) -> str | None:
     return name + quality
 
 
-def chorale_lead_sheet(score, *, tune_id: str) -> music_pb2.NoteSequence | None:
+def chorale_lead_sheet(score: Score, *, tune_id: str) -> music_pb2.NoteSequence | None:
     """Soprano of a chorale over its chordified harmony (one chord symbol per beat), in C/Am."""
     all_notes = [(p.midi, float(n.quarterLength)) for n in score.flatten().notes for p in n.pitches]
     if len(all_notes) < MIN_NOTES:
@@ -223,7 +230,7 @@ def chorale_lead_sheet(score, *, tune_id: str) -> music_pb2.NoteSequence | None:
         return None
     beat = 60.0 / QPM
     previous = None
-    for chord in score.chordify().flatten().getElementsByClass("Chord"):
+    for chord in score.chordify().flatten().getElementsByClass("Chord"):  # type: ignore[no-untyped-call]  # music21
         if float(chord.offset) != int(chord.offset):  # passing sonorities between beats
             continue
         symbol = chord_symbol(chord, shift)

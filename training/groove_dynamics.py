@@ -26,6 +26,7 @@ import json
 import logging
 from collections import defaultdict
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -93,7 +94,18 @@ def _hits(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> list[tupl
     return out
 
 
-def _class_table(grooves: list[dict[int, list[int]]], steps: int) -> dict:
+class ClassTableRecord(TypedDict):
+    """One class's velocity table as written to the model (see :func:`_class_table`)."""
+
+    grooves: int
+    level: float
+    level_sd: float
+    n: list[int]
+    accent: list[float | None]
+    spread: list[float | None]
+
+
+def _class_table(grooves: list[dict[int, list[int]]], steps: int) -> ClassTableRecord:
     """One class's table from its hits in each groove (16th -> velocities).
 
     ``level``/``level_sd``: the mean and spread over grooves of the groove's mean velocity for the
@@ -112,7 +124,7 @@ def _class_table(grooves: list[dict[int, list[int]]], steps: int) -> dict:
             accent_sum[step] += float((arr - level).sum())
             square_sum[step] += float(((arr - arr.mean()) ** 2).sum())
     seen = n > 0
-    accent = [round(float(a / c), 2) if c else None for a, c in zip(accent_sum, n, strict=True)]
+    accent: list[float | None] = [round(float(a / c), 2) if c else None for a, c in zip(accent_sum, n, strict=True)]
     spread = [round(float(np.sqrt(q / c)), 2) if c else None for q, c in zip(square_sum, n, strict=True)]
     return {
         "grooves": len(grooves),
@@ -180,7 +192,7 @@ def _habit_summary(grooves: list[dict[str, float]]) -> dict[str, float]:
     }
 
 
-def fit(renderings: list[mma_corpus.Rendering]) -> dict:
+def fit(renderings: list[mma_corpus.Rendering]) -> dict[str, Any]:
     """The model dict (see the module doc) from the training renderings."""
     classes = drum_classes()
     engine_styles: dict[str, list[str]] = defaultdict(list)
@@ -216,12 +228,12 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
             ride_hat[target][1] += bars
             for name, steps in by_class.items():
                 per_groove[(target, meter, name)].append(dict(steps))
-    tables: dict[str, dict[str, dict[str, dict]]] = {}
+    tables: dict[str, dict[str, dict[str, ClassTableRecord]]] = {}
     for (style, meter, name), grooves in sorted(per_groove.items()):
         tables.setdefault(style, {}).setdefault(meter, {})[name] = _class_table(grooves, steps_of[meter])
     habit_tables: dict[str, dict[str, dict[str, float]]] = {}
-    for (style, meter), grooves in sorted(habits.items()):
-        habit_tables.setdefault(style, {})[meter] = _habit_summary(grooves)
+    for (style, meter), groove_habits in sorted(habits.items()):
+        habit_tables.setdefault(style, {})[meter] = _habit_summary(groove_habits)
     for style, source in BORROWED.items():
         if source in habit_tables and style not in habit_tables:
             habit_tables[style] = habit_tables[source]
@@ -245,7 +257,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict:
     }
 
 
-def evaluate(model: dict, renderings: list[mma_corpus.Rendering]) -> dict:
+def evaluate(model: dict[str, Any], renderings: list[mma_corpus.Rendering]) -> dict[str, float]:
     """Held-out check: how well the tables predict the velocities of the *held-out* MMA grooves.
 
     For every drum hit and bass onset of a held-out groove (4/4 and 3/4), the accent the pooled

@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -203,7 +204,7 @@ class _Acc:
         mean = float(np.mean([np.mean(vs) for vs in drummers.values()]))
         # robust (MAD) spread around each performance's median: flams and stray hits do not widen it
         deviations = np.concatenate(
-            [np.asarray(vs) - np.median(vs) for vs in self.by_file.values() if len(vs) > 1] or [[]]
+            [np.asarray(vs) - np.median(vs) for vs in self.by_file.values() if len(vs) > 1] or [np.zeros(0)]
         )
         return n, mean, float(MAD_TO_SD * np.median(np.abs(deviations))) if deviations.size else 0.0
 
@@ -213,15 +214,23 @@ def _shrunk(n: int, mean: float, sd: float, parent: tuple[float, float]) -> tupl
     return w * mean + (1 - w) * parent[0], float(np.sqrt(w * sd**2 + (1 - w) * parent[1] ** 2))
 
 
-def _tables(cells: dict[tuple[str, str, int], _Acc], styles: list[str]) -> dict[str, dict[str, dict]]:
+class ClassTiming(TypedDict):
+    """One class's shrunk offsets per 16th (fractions of a 16th) and the hits behind each."""
+
+    n: list[int]
+    mean: list[float]
+    sd: list[float]
+
+
+def _tables(cells: dict[tuple[str, str, int], _Acc], styles: list[str]) -> dict[str, dict[str, ClassTiming]]:
     """Shrunk tables per style and class (see the module doc)."""
 
     def role_acc(style: str, name: str, role: int) -> _Acc:
         return _Acc.new().merge(cells.get((style, name, s), _Acc.new()) for s in ROLES[role])
 
-    out: dict[str, dict[str, dict]] = {}
+    out: dict[str, dict[str, ClassTiming]] = {}
     for style in ["default", *styles]:
-        classes: dict[str, dict] = {}
+        classes: dict[str, ClassTiming] = {}
         for name in CLASSES:
             means, sds, counts = [], [], []
             for step in range(STEPS):
@@ -257,7 +266,7 @@ def collect(perfs: list[Performance]) -> dict[tuple[str, str, int], _Acc]:
     return cells
 
 
-def fit(perfs: list[Performance]) -> dict:
+def fit(perfs: list[Performance]) -> dict[str, Any]:
     """The model dict from the training drummers' performances."""
     train = [p for p in perfs if p.drummer not in HELDOUT_DRUMMERS]
     styles = sorted({s for p in train for s in p.engine_styles()})
@@ -287,7 +296,7 @@ def fit(perfs: list[Performance]) -> dict:
     }
 
 
-def evaluate(model: dict, perfs: list[Performance]) -> dict:
+def evaluate(model: dict[str, Any], perfs: list[Performance]) -> dict[str, float | None]:
     """Held-out check on the drummers the table never saw.
 
     Per hit, in ms at the file's tempo: the RMSE of the offset predicted on the grid (0), by one
@@ -309,7 +318,7 @@ def evaluate(model: dict, perfs: list[Performance]) -> dict:
             for name, step, off in placed_hits(p):
                 ms_cells[(target, name, step)].append(off * p.sixteenth_ms)
     errors: dict[str, list[float]] = {"grid": [], "pooled": [], "table": [], "table_ms": []}
-    held_cells = defaultdict(_Acc.new)
+    held_cells: defaultdict[tuple[str, str, int], _Acc] = defaultdict(_Acc.new)
     for index, perf in enumerate(held):
         style = perf.engine_styles()[0] if perf.engine_styles() else "default"
         for name, step, off in placed_hits(perf):

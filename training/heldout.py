@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import note_seq
+from note_seq.protobuf import music_pb2
 
 from training import mma_corpus
 from training.progressions import PROGRESSIONS
@@ -27,7 +29,20 @@ from training.progressions import PROGRESSIONS
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _write(sequence, path: Path, *, program: int | None = None) -> None:
+class HeldoutEntry(TypedDict):
+    """One written MIDI file as listed in index.json."""
+
+    file: str
+    part: str  # "drums" | "bass" | "melody"
+    source: str
+    tempo: float
+    time_signature: list[int] | None
+    bars: int | None
+    key: str | None
+    chords_per_bar: list[str] | None
+
+
+def _write(sequence: music_pb2.NoteSequence, path: Path, *, program: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     midi = note_seq.note_sequence_to_pretty_midi(sequence)
     for instrument in midi.instruments:
@@ -43,13 +58,13 @@ def export_heldout(
     max_per_part: int | None = None,
     melodies: bool = True,
     renderings: list[mma_corpus.Rendering] | None = None,
-) -> list[dict]:
+) -> list[HeldoutEntry]:
     """Write the held-out drums, bass and melodies under ``out_dir``; returns the index entries.
 
     ``renderings`` defaults to the whole MMA corpus (rendered into ``work_dir`` when not cached);
     only held-out ones are written.
     """
-    index: list[dict] = []
+    index: list[HeldoutEntry] = []
     if renderings is None:
         renderings = mma_corpus.build_renderings(work_dir / "mma", per_groove=3)
     renderings = [r for r in renderings if r.heldout]

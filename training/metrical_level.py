@@ -26,6 +26,7 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
@@ -61,7 +62,7 @@ class Song:
     related: np.ndarray  # (candidates,) bool: right, or at x2, /2, x3, /3 of the annotated tempo
 
 
-def _groove(item: dict) -> str:
+def _groove(item: dict[str, Any]) -> str:
     """The MMA groove an item was rendered from ("" for a chorale): tempo_corpus's "groove" field,
     or real_corpus's "source" ("mma:<Groove>" / "chorale:<bwv>")."""
     if "groove" in item:
@@ -131,7 +132,7 @@ def fit(songs: list[Song], *, trees: int = TREES, seed: int = 0) -> LevelModel:
     return LevelModel(LEVEL_FEATURES, LEARNING_RATE, tuple(_tree(est[0].tree_) for est in clf.estimators_))
 
 
-def _tree(tree) -> Tree:
+def _tree(tree: Any) -> Tree:  # a sklearn.tree._tree.Tree: scikit-learn ships no type hints
     """A fitted scikit-learn tree (``estimator.tree_``) in the shipped array form."""
     feature = np.where(tree.feature >= 0, tree.feature, -1).astype(np.int64)
     return Tree(

@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -122,6 +124,25 @@ PRIMER_CLAIM_ORDER = (
 )
 
 
+DrumClip = list[dict[str, float | int]]
+"""A drum primer: mma_corpus.drum_bars's hits (pitch, start_beats, ...)."""
+
+
+class BassNote(TypedDict):
+    pitch: int
+    start_beats: float
+    end_beats: float
+    velocity: int
+
+
+class BassClip(TypedDict):
+    """A bass primer: its bars' chords, its notes and the meter's beats per bar."""
+
+    chords: list[str]
+    notes: list[BassNote]
+    beats_per_bar: int
+
+
 def primer_sources() -> dict[str, tuple[str, ...]]:
     """Per style, the MMA style files its primers come from: STYLE_MAP's, each file given to the
     first style of PRIMER_CLAIM_ORDER that maps it."""
@@ -133,7 +154,7 @@ def primer_sources() -> dict[str, tuple[str, ...]]:
     return {style: own[style] for style in STYLE_MAP}
 
 
-def _fingerprint(clip: list[dict]) -> np.ndarray:
+def _fingerprint(clip: DrumClip) -> np.ndarray:
     """A two-bar drum clip's style fingerprint: per instrument group (kick, snare, hats, ride,
     toms, crash), how often each 16th of the bar is struck (as bench/groove_quality.py measures
     styles)."""
@@ -149,7 +170,7 @@ def _fingerprint(clip: list[dict]) -> np.ndarray:
     return np.minimum(out, 1.0).ravel()
 
 
-def typical(clips_by_style: dict[str, list[list[dict]]]) -> dict[str, list[bool]]:
+def typical(clips_by_style: dict[str, list[DrumClip]]) -> dict[str, list[bool]]:
     """Per style, whether each clip is nearer its own style's centroid than any other style's
     (styles in one meter compared with each other): a clip that sounds like another style would
     blur the style it primes (bench/groove_quality.py tells generated styles apart the same way)."""
@@ -165,7 +186,7 @@ def typical(clips_by_style: dict[str, list[list[dict]]]) -> dict[str, list[bool]
 
 def build_primers(
     renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
-) -> tuple[dict[str, list[list[dict]]], dict[str, list[str]]]:
+) -> tuple[dict[str, list[DrumClip]], dict[str, list[str]]]:
     """Primer clips per style, and the ``style/groove`` each clip came from (same order).
 
     Base grooves come before their variants (Sus, Plus, Intro ...), one groove of each of the
@@ -176,7 +197,7 @@ def build_primers(
     for rendering in renderings:
         if not rendering.heldout and rendering.midi.endswith("_0.mid"):
             by_style.setdefault(rendering.style, []).append(rendering)
-    every: dict[str, list[list[dict]]] = {}
+    every: dict[str, list[DrumClip]] = {}
     every_names: dict[str, list[str]] = {}
     for style, mma_styles in primer_sources().items():
         candidates = []
@@ -187,7 +208,7 @@ def build_primers(
             for position, rendering in enumerate(ordered):  # round robin over the MMA styles
                 candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
         candidates.sort(key=lambda c: c[:3])
-        seen: set[tuple] = set()
+        seen: set[tuple[tuple[float, float], ...]] = set()
         for *_, rendering in candidates:
             if rendering.numerator != STYLE_BEATS_PER_BAR.get(style, 4):
                 continue
@@ -201,7 +222,7 @@ def build_primers(
                 f"{rendering.style}/{rendering.groove} ({rendering.numerator}/{rendering.denominator})"
             )
     keep = typical(every)
-    primers: dict[str, list[list[dict]]] = {}
+    primers: dict[str, list[DrumClip]] = {}
     sources: dict[str, list[str]] = {}
     for style, clips in every.items():
         chosen = [k for k in range(len(clips)) if keep[style][k]]
@@ -213,14 +234,14 @@ def build_primers(
     return primers, sources
 
 
-def _bass_clip(rendering: mma_corpus.Rendering, *, num_bars: int = PRIMER_BARS) -> dict | None:
+def _bass_clip(rendering: mma_corpus.Rendering, *, num_bars: int = PRIMER_BARS) -> BassClip | None:
     """The first ``num_bars`` bars of a rendering's bass line in C major / A minor, quantised to
     16ths, with the chord of each bar: ``{"chords": [...], "notes": [{pitch, start_beats,
     end_beats, velocity}], "beats_per_bar": n}``; None when it plays fewer than 3 notes there."""
     beat = 60.0 / rendering.tempo
     bar_beats = rendering.numerator * 4.0 / rendering.denominator
     last = num_bars * bar_beats
-    notes = []
+    notes: list[BassNote] = []
     for note in mma_corpus.bass_lead_sheet(rendering).notes:
         start = round(note.start_time / beat * 4) / 4
         end = min(last, max(start + 0.25, round(note.end_time / beat * 4) / 4))
@@ -235,7 +256,7 @@ def _bass_clip(rendering: mma_corpus.Rendering, *, num_bars: int = PRIMER_BARS) 
 
 def build_bass_primers(
     renderings: list[mma_corpus.Rendering], *, max_per_style: int = MAX_PER_STYLE
-) -> tuple[dict[str, list[dict]], dict[str, list[str]]]:
+) -> tuple[dict[str, list[BassClip]], dict[str, list[str]]]:
     """Bass riffs per style (the first two bars of training grooves' bass lines, with their chords),
     chosen as :func:`build_primers` chooses drum clips but from every MMA file STYLE_MAP gives the
     style (held to one style each, the styles' onset histograms came out closer: L1 0.18 against 0.34), and
@@ -244,7 +265,7 @@ def build_bass_primers(
     for rendering in renderings:
         if not rendering.heldout and rendering.midi.endswith("_0.mid"):
             by_style.setdefault(rendering.style, []).append(rendering)
-    primers: dict[str, list[dict]] = {}
+    primers: dict[str, list[BassClip]] = {}
     sources: dict[str, list[str]] = {}
     for style, mma_styles in STYLE_MAP.items():  # every mapped file: shared files gave the lines more style
         candidates = []
@@ -255,7 +276,7 @@ def build_bass_primers(
             for position, rendering in enumerate(ordered):
                 candidates.append((bool(VARIANT.search(rendering.groove)), position, rank, rendering))
         candidates.sort(key=lambda c: c[:3])
-        seen: set[tuple] = set()
+        seen: set[tuple[tuple[int, float], ...]] = set()
         for *_, rendering in candidates:
             if rendering.numerator != STYLE_BEATS_PER_BAR.get(style, 4):
                 continue
@@ -286,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     renderings = mma_corpus.build_renderings(args.work / "mma", per_groove=1)  # only each groove's first is used
+    primers: Mapping[str, Sequence[BassClip | DrumClip]]
     if args.bass:
         if args.out == parser.get_default("out"):
             args.out = REPO / "models" / "bass_style_primers.json"

@@ -47,6 +47,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import numpy as np
 import pretty_midi
@@ -56,6 +57,9 @@ from training.augment import produce
 from training.mma_corpus import MMA_BIN, MMA_LIB, _time_signature
 from training.progressions import PROGRESSIONS, Progression, chord_names
 from training.tempo_corpus import KEY_NAMES, _build_dataset, training_grooves
+
+if TYPE_CHECKING:
+    from music21.stream import Measure
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +143,40 @@ class Part:
     controls: list[tuple[int, float, int]]  # number, beat, value
 
 
+Note = tuple[int, float, float, int]
+"""pitch, on, off (beats or s), velocity"""
+Control = tuple[int, float, int]
+"""controller number, time (beats or s), value"""
+Performed = tuple[Part, list[Note], list[Control]]
+"""A part with its notes and controls performed, in s."""
+Record = dict[str, Any]
+"""One item's ground truth, as written to ground_truth.json."""
+T = TypeVar("T")
+
+
+class Timing(TypedDict):
+    """The performance's timing draw (:func:`timing_params`)."""
+
+    drift: float
+    ramp: float
+    jitter_ms: float
+    velocity_sd: float
+
+
+class ChoraleScore(TypedDict):
+    """A chorale read by :func:`chorale_score`; positions in quarter notes."""
+
+    numerator: int
+    tonic: int
+    mode: str
+    key_source: str
+    parts: list[list[Note]]
+    fermatas: list[tuple[float, float]]
+    beats: list[float]
+    downbeats: list[float]
+    end: float
+
+
 # ----------------------------------------------------------------------------- planning
 
 
@@ -172,9 +210,9 @@ def training_chorales() -> list[str]:
     return sorted(name for name in every if name.split("-")[0] not in used)
 
 
-def _take(pool: list, n: int, rng: np.random.Generator) -> list:
+def _take(pool: list[T], n: int, rng: np.random.Generator) -> list[T]:
     """``n`` items of ``pool``: every item once (shuffled) before any repeats."""
-    taken: list = []
+    taken: list[T] = []
     while len(taken) < n and pool:
         order = [pool[i] for i in rng.permutation(len(pool))]
         taken += order[: n - len(taken)]
@@ -243,10 +281,13 @@ def _warp(beats: np.ndarray, knots: np.ndarray) -> np.ndarray:
     """Seconds of (fractional) beat positions on the grid ``knots``; linear within a beat."""
     n = knots.size - 1
     last = knots[-1] - knots[-2]
-    return np.where(beats <= n, np.interp(beats, np.arange(n + 1), knots), knots[-1] + (beats - n) * last)
+    seconds: np.ndarray = np.where(
+        beats <= n, np.interp(beats, np.arange(n + 1), knots), knots[-1] + (beats - n) * last
+    )
+    return seconds
 
 
-def timing_params(rng: np.random.Generator) -> dict:
+def timing_params(rng: np.random.Generator) -> Timing:
     ramp = 0.0
     if rng.random() < P_RAMP:
         ramp = float(rng.uniform(*RAMP)) * (1 if rng.random() < 0.5 else -1)
@@ -259,12 +300,12 @@ def timing_params(rng: np.random.Generator) -> dict:
 
 
 def perform(
-    parts: list[Part], knots: np.ndarray, *, start: float, end: float, timing: dict, rng: np.random.Generator
-) -> list[tuple[Part, list[tuple[int, float, float, int]], list[tuple[int, float, int]]]]:
+    parts: list[Part], knots: np.ndarray, *, start: float, end: float, timing: Timing, rng: np.random.Generator
+) -> list[Performed]:
     """Notes (pitch, on s, off s, velocity) and controls of each part, performed and cut to
     [start, end) seconds of the warped grid, times relative to ``start``."""
     jitter = timing["jitter_ms"] / 1000.0
-    performed = []
+    performed: list[Performed] = []
     for part in parts:
         offset = rng.uniform(-INSTRUMENT_OFFSET_MS, INSTRUMENT_OFFSET_MS) / 1000.0
         if not part.notes:
@@ -293,7 +334,7 @@ def perform(
     return performed
 
 
-def _midi(tracks: list[tuple[int, bool, list, list]]) -> pretty_midi.PrettyMIDI:
+def _midi(tracks: list[tuple[int, bool, list[Note], list[Control]]]) -> pretty_midi.PrettyMIDI:
     """(program, is_drum, notes in s, controls in s) per track as a PrettyMIDI object."""
     pm = pretty_midi.PrettyMIDI(resolution=960, initial_tempo=120.0)
     for program, is_drum, notes, controls in tracks:
@@ -317,7 +358,8 @@ def fluidsynth(pm: pretty_midi.PrettyMIDI, soundfont: str, work: Path, name: str
     audio, rate = sf.read(str(wav), dtype="float32", always_2d=True)
     if rate != SR:
         raise ValueError(f"fluidsynth wrote {rate} Hz, expected {SR}")
-    return audio.mean(axis=1)
+    mono: np.ndarray = audio.mean(axis=1)
+    return mono
 
 
 def _fit(y: np.ndarray, n: int) -> np.ndarray:
@@ -329,8 +371,15 @@ def _rms(y: np.ndarray) -> float:
 
 
 def render_mix(
-    performed: list, *, n: int, soundfont: str, kit: str | None, fx: bool, work: Path, rng: np.random.Generator
-) -> tuple[np.ndarray, dict]:
+    performed: list[Performed],
+    *,
+    n: int,
+    soundfont: str,
+    kit: str | None,
+    fx: bool,
+    work: Path,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, dict[str, str | float]]:
     """Pitched parts and drums rendered apart and mixed; the kit part from ``kit`` if given."""
     pitched = [(p.program, False, notes, ctl) for p, notes, ctl in performed if not p.is_drum]
     drums = [note for p, notes, _ in performed if p.is_drum for note in notes]
@@ -339,7 +388,7 @@ def render_mix(
     if other:
         pitched.append((0, True, other, []))
     y = _fit(fluidsynth(_midi(pitched), soundfont, work, "pitched", fx=fx), n)
-    info: dict = {}
+    info: dict[str, str | float] = {}
     if kit_notes:
         gm = _fit(fluidsynth(_midi([(0, True, kit_notes, [])]), soundfont, work, "drums", fx=fx), n)
         balance = float(rng.uniform(*DRUM_BALANCE_DB))
@@ -353,7 +402,7 @@ def render_mix(
     return y, info
 
 
-def _finish(job: Job, y: np.ndarray, *, pre: int, n_window: int, record: dict, rng: np.random.Generator) -> dict:
+def _finish(job: Job, y: np.ndarray, *, pre: int, n_window: int, record: Record, rng: np.random.Generator) -> Record:
     """Production chain on the render (pre-roll included), cut to the window, written as FLAC."""
     y = y / max(float(np.max(np.abs(y))), 1e-9) * 0.9
     out = Path(job.out)
@@ -373,7 +422,7 @@ def _finish(job: Job, y: np.ndarray, *, pre: int, n_window: int, record: dict, r
     return record
 
 
-def _labels(knots: np.ndarray, meter: int, start: float, end: float) -> tuple[list, list]:
+def _labels(knots: np.ndarray, meter: int, start: float, end: float) -> tuple[list[float], list[float]]:
     """Beats and downbeats (s, relative to ``start``) of the grid inside [start, end); beat 0 is a downbeat."""
     beats = [float(t) - start for t in knots if start <= t < end]
     downbeats = [float(knots[k]) - start for k in range(0, knots.size, meter) if start <= knots[k] < end]
@@ -391,12 +440,13 @@ def _choose_sound(rng: np.random.Generator, *, drums: bool) -> tuple[str, str | 
     return name, kit, bool(rng.random() < P_FLUID_FX)
 
 
-def _mma_parts(midi: Path, *, distorted: bool, rng: np.random.Generator) -> tuple[list[Part], dict]:
+def _mma_parts(midi: Path, *, distorted: bool, rng: np.random.Generator) -> tuple[list[Part], dict[str, int]]:
     """The MMA rendering as parts in beats; with ``distorted``, its guitars overdriven."""
     pm = pretty_midi.PrettyMIDI(str(midi))
 
     def beat(t: float) -> float:
-        return pm.time_to_tick(t) / pm.resolution
+        position: float = pm.time_to_tick(t) / pm.resolution  # pretty_midi is untyped
+        return position
 
     parts = [
         Part(
@@ -424,7 +474,7 @@ def _mma_parts(midi: Path, *, distorted: bool, rng: np.random.Generator) -> tupl
     return parts, switched
 
 
-def render_song(job: Job, work: Path) -> dict | None:
+def render_song(job: Job, work: Path) -> Record | None:
     rng = np.random.default_rng(job.seed)
     progression = (
         ROCK_MINOR[rng.integers(len(ROCK_MINOR))] if job.distorted else PROGRESSIONS[rng.integers(len(PROGRESSIONS))]
@@ -468,7 +518,7 @@ def render_song(job: Job, work: Path) -> dict | None:
     beats, downbeats = _labels(knots, numerator, start, start + window)
     bar_index = [k // numerator for k in range(0, n_beats + 1, numerator) if start <= knots[k] < start + window]
     tonic = ((9 if progression.minor else 0) + transpose) % 12
-    record = {
+    record: Record = {
         "source": f"mma:{job.name}",
         "soundfont": soundfont,
         "meter": f"{numerator}/4",
@@ -489,7 +539,7 @@ def render_song(job: Job, work: Path) -> dict | None:
     return _finish(job, y, pre=n_pre, n_window=n_window, record=record, rng=rng)
 
 
-def chorale_score(name: str) -> dict | None:
+def chorale_score(name: str) -> ChoraleScore | None:
     """Notes, bar lines, fermatas and key of a chorale, in quarter notes; None unless in 4/4 or 3/4."""
     from music21 import corpus, expressions, key, meter
 
@@ -507,9 +557,9 @@ def chorale_score(name: str) -> dict | None:
         guess = score.analyze("key")
         found = keys[0].asKey(guess.mode if guess.mode in ("major", "minor") else "major")
         tonic, mode, source = found.tonic.pitchClass, found.mode, "signature+analysis"
-    parts = []
+    parts: list[list[Note]] = []
     for part in score.parts:
-        notes = []
+        notes: list[Note] = []
         for item in part.stripTies().flatten().notes:
             length = float(item.quarterLength)
             if length > 0:
@@ -534,7 +584,7 @@ def chorale_score(name: str) -> dict | None:
     }
 
 
-def _chorale_bars(measures: list, numerator: int) -> tuple[list[float], list[float]]:
+def _chorale_bars(measures: list[Measure], numerator: int) -> tuple[list[float], list[float]]:
     """Beat and downbeat positions (quarters) from the measures. A short measure is a pickup when it
     opens the piece, completes the short measure before it, or leads into a full measure (a new
     section's upbeat); otherwise (the last measure, or one a pickup completes) it starts a bar."""
@@ -557,7 +607,7 @@ def _chorale_bars(measures: list, numerator: int) -> tuple[list[float], list[flo
     return beats, downbeats
 
 
-def render_chorale(job: Job, work: Path) -> dict | None:
+def render_chorale(job: Job, work: Path) -> Record | None:
     rng = np.random.default_rng(job.seed)
     piece = chorale_score(job.name)
     if piece is None or len(piece["beats"]) < 8:
@@ -606,7 +656,7 @@ def render_chorale(job: Job, work: Path) -> dict | None:
     down_s = _warp(np.array(piece["downbeats"]), knots)
     in_window = [round(float(t) - start, 4) for t in beat_s if start <= t < start + window]
     tonic = (piece["tonic"] + transpose) % 12
-    record = {
+    record: Record = {
         "source": f"chorale:{job.name}",
         "soundfont": soundfont,
         "meter": f"{piece['numerator']}/4",
@@ -627,7 +677,7 @@ def render_chorale(job: Job, work: Path) -> dict | None:
     return _finish(job, y, pre=n_pre, n_window=n_window, record=record, rng=rng)
 
 
-def run_job(job: Job) -> dict | None:
+def run_job(job: Job) -> Record | None:
     """Render one item into ``job.out``; its ground-truth record, or None if it cannot be made."""
     with tempfile.TemporaryDirectory(dir=job.out, prefix=".work") as tmp:
         try:
@@ -642,7 +692,7 @@ def run_job(job: Job) -> dict | None:
 # ----------------------------------------------------------------------------- checks and summary
 
 
-def beat_alignment(y: np.ndarray, beats: np.ndarray, *, sr: int = SR) -> dict:
+def beat_alignment(y: np.ndarray, beats: np.ndarray, *, sr: int = SR) -> dict[str, float]:
     """How annotated ``beats`` (s) sit on the onsets of ``y``.
 
     ``lag_ms``: the shift (-100..+100 ms, 5.8 ms steps) at which librosa's onset strength, averaged
@@ -671,14 +721,14 @@ def beat_alignment(y: np.ndarray, beats: np.ndarray, *, sr: int = SR) -> dict:
     }
 
 
-def check_labels(out: Path, n: int) -> list[dict]:
+def check_labels(out: Path, n: int) -> list[dict[str, Any]]:
     """``beat_alignment`` of the first ``n`` items, on the dry render (if kept) and the final audio."""
     import librosa
 
     truth = json.loads((out / "ground_truth.json").read_text())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in truth[:n]:
-        row: dict = {"file": item["file"], "source": item["source"]}
+        row: dict[str, Any] = {"file": item["file"], "source": item["source"]}
         for kind, path in (("dry", out / "dry" / Path(item["file"]).name), ("final", out / item["file"])):
             if path.exists():
                 y, _ = librosa.load(str(path), sr=SR)
@@ -687,9 +737,9 @@ def check_labels(out: Path, n: int) -> list[dict]:
     return rows
 
 
-def summarize(truth: list[dict]) -> dict:
+def summarize(truth: list[Record]) -> dict[str, dict[str | bool, int]]:
     """Counts by meter, kind, mode, soundfont, drum kit and production stage."""
-    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    counts: dict[str, collections.Counter[str | bool]] = collections.defaultdict(collections.Counter)
     for item in truth:
         aug = item["augment"]
         counts["kind"][item["source"].split(":")[0]] += 1
@@ -723,7 +773,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.monotonic()
     (args.out / "audio").mkdir(parents=True, exist_ok=True)
     jobs = plan(args.out, songs=args.songs, chorales=args.chorales, seed=args.seed, keep_dry=args.keep_dry)
-    truth = []
+    truth: list[Record] = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for done, record in enumerate(pool.map(run_job, jobs, chunksize=1), start=1):
             if record is not None:

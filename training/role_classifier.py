@@ -39,6 +39,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pedalboard
@@ -52,6 +53,9 @@ from ai.mixing import role_model
 from ai.mixing.role_model import FEATURE_NAMES, SHIPPED_MODEL, RoleModel, role_features
 from bench import mixing_songs
 from training.metrical_level import _tree
+
+if TYPE_CHECKING:
+    import pretty_midi
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +159,7 @@ def _four_four_grooves() -> list[str]:
     return out
 
 
-def revoice(pm, rng: np.random.Generator) -> None:
+def revoice(pm: pretty_midi.PrettyMIDI, rng: np.random.Generator) -> None:
     """Give ``pm``'s drums one random kit and, with REVOICE_SHARE, each pitched part another program of its role."""
     by_role = _programs_by_role()
     kit = int(rng.choice(DRUM_KITS))
@@ -166,7 +170,9 @@ def revoice(pm, rng: np.random.Generator) -> None:
             inst.program = int(rng.choice(by_role[mixing_songs.program_stem(inst.program)[1]]))
 
 
-def render_stems(parts: list, folder: Path, *, soundfont: str, tmp: Path) -> list[dict]:
+def render_stems(
+    parts: list[tuple[str, str, pretty_midi.PrettyMIDI]], folder: Path, *, soundfont: str, tmp: Path
+) -> list[dict[str, str]]:
     """Render the stems ``parts`` ((name, role, PrettyMIDI) from bench.mixing_songs.split_midi) into
     ``folder``/<name>.wav with one FluidSynth run: the stems are laid one after the other in one
     MIDI file, STEM_GAP_S apart, and the render is cut back into stems, each from its start to
@@ -194,7 +200,7 @@ def render_stems(parts: list, folder: Path, *, soundfont: str, tmp: Path) -> lis
     combined.write(str(mid))
     mixing_songs.render(mid, wav, soundfont)
     audio, sr = soundfile.read(str(wav), dtype="int16", always_2d=True)
-    out = []
+    out: list[dict[str, str]] = []
     for k, (name, role, _) in enumerate(parts):
         start = round(k * span * sr)
         loud = np.flatnonzero(np.abs(audio[start : round((k + 1) * span * sr)]).max(axis=1) >= DITHER_LSB)

@@ -136,7 +136,7 @@ def scores(row: Row, norms: RoleDynamics) -> tuple[float | None, float | None]:
 def leave_one_out(rows: list[Row], key: str) -> list[tuple[Row, float | None, float | None]]:
     """(row, over-compression z, loudness-range z) of every row, scored against norms fitted on the
     rows that differ from it in ``key`` ("group": the song, "soundfont")."""
-    out = []
+    out: list[tuple[Row, float | None, float | None]] = []
     for value in sorted({getattr(r, key) for r in rows}):
         norms = fit_norms([r for r in rows if getattr(r, key) != value], thresholds=(math.inf,) * 4)
         out.extend((r, *scores(r, norms)) for r in rows if getattr(r, key) == value)

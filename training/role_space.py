@@ -44,7 +44,9 @@ import json
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -70,13 +72,18 @@ MEASURES_FILE = "measures_v2.json"
 """The cache of measures (v2: with the deep decay and the channels' coherence)."""
 logger = logging.getLogger("training.role_space")
 
+Row = dict[str, Any]
+"""One measured example (set, song, stem, role, kind, measure, and per kind send_db / given_send): JSON-shaped."""
+Model = dict[str, Any]
+"""A fitted model as written to models/role_space.json (mean, scale, coef, intercept, thresholds...)."""
+
 
 def _load(path: Path) -> tuple[np.ndarray, int]:
     data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     return np.ascontiguousarray(data.T), sr
 
 
-def _measure(samples: np.ndarray, sr: int) -> dict:
+def _measure(samples: np.ndarray, sr: int) -> dict[str, float | None]:
     return dataclasses.asdict(measure_space(samples=samples, sr=sr))
 
 
@@ -96,7 +103,7 @@ def _effect_db(default: np.ndarray, dry: np.ndarray) -> float:
     return -300.0 if send is None else send
 
 
-def collect(work: Path) -> list[dict]:
+def collect(work: Path) -> list[Row]:
     """Measure every example (cached in ``work``/MEASURES_FILE); one row per stem and kind.
 
     Kinds: "clean" (the stem as rendered, or, for a stem the soundfont renders bone dry, the rebuilt
@@ -105,10 +112,10 @@ def collect(work: Path) -> list[dict]:
     song's default render, with ``send_db``: every DRY_EVERY-th song).
     """
     cache_file = work / MEASURES_FILE
-    cache: dict[str, dict] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
-    rows: list[dict] = []
+    cache: dict[str, dict[str, Any]] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    rows: list[Row] = []
 
-    def remember(key: str, compute) -> dict:
+    def remember(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         if key not in cache:
             cache[key] = compute()
             if len(cache) % 25 == 0:
@@ -125,12 +132,12 @@ def collect(work: Path) -> list[dict]:
                 key = f"{folder.name}/{stem['file']}"
                 samples: np.ndarray | None = None
 
-                def clean(path: Path = path) -> dict:
+                def clean(path: Path = path) -> dict[str, Any]:
                     return {"measure": _measure(*_load(path))}
 
                 dry_path = folder / song["song"] / "dry" / f"{stem['name']}.wav"
 
-                def dry_render(path: Path = path, dry_path: Path = dry_path) -> dict:
+                def dry_render(path: Path = path, dry_path: Path = dry_path) -> dict[str, Any]:
                     default, sr = _load(path)
                     dry, _ = _load(dry_path)
                     return {"measure": _measure(dry, sr), "effect_db": _effect_db(default, dry)}
@@ -140,7 +147,9 @@ def collect(work: Path) -> list[dict]:
                     rows.append({**base, "kind": "dry", "measure": dry_row["measure"]})
                 if dry_row is not None and dry_row["effect_db"] < NO_EFFECT_DB:
                     # Rendered bone dry (no send in the soundfont): its clean example is the part given one.
-                    def given(stem: dict = stem, song: dict = song, folder: Path = folder) -> dict:
+                    def given(
+                        stem: dict[str, Any] = stem, song: dict[str, Any] = song, folder: Path = folder
+                    ) -> dict[str, Any]:
                         out = work / folder.name / song["song"] / "given_send"
                         paths = render_song_stems(song, out, dry=False, names={stem["name"]}, reverb_send=GIVEN_SEND)
                         return {"measure": _measure(*_load(paths[stem["name"]]))} if stem["name"] in paths else {}
@@ -152,7 +161,7 @@ def collect(work: Path) -> list[dict]:
                     rows.append({**base, "kind": "clean", **remember(f"{key}|clean", clean)})
                 for rt60, wet in WET_CASES:
 
-                    def drowned(path: Path = path, rt60: float = rt60, wet: float = wet) -> dict:
+                    def drowned(path: Path = path, rt60: float = rt60, wet: float = wet) -> dict[str, Any]:
                         samples, sr = _load(path)
                         return {"measure": _measure(drown(samples, sr, rt60_s=rt60, wet=wet), sr)}
 
@@ -165,7 +174,9 @@ def collect(work: Path) -> list[dict]:
                 base = {"set": folder.name, "song": song["song"], "stem": stem["name"], "role": stem["role"]}
                 key = f"{folder.name}/{song['song']}/{stem['name']}"
 
-                def pair(stem: dict = stem, pair_dir: Path = pair_dir, song: dict = song) -> dict:
+                def pair(
+                    stem: dict[str, Any] = stem, pair_dir: Path = pair_dir, song: dict[str, Any] = song
+                ) -> dict[str, Any]:
                     default = render_song_stems(song, pair_dir / "default", dry=False)
                     dry = render_song_stems(song, pair_dir / "dry", dry=True)
                     reverb = render_song_stems(song, pair_dir / "reverb", dry=False, chorus=False)
@@ -185,7 +196,7 @@ def collect(work: Path) -> list[dict]:
     return rows
 
 
-def measure_of(row: dict) -> SpaceMeasure:
+def measure_of(row: Row) -> SpaceMeasure:
     return SpaceMeasure(**row["measure"])
 
 
@@ -208,11 +219,11 @@ RIDGE_ALPHA = 1.0
 PERCENTILE_MEASURES = ("tail_db", "decay_s", "early_decay_s", "reverb_db")
 
 
-def features_of(row: dict) -> np.ndarray:
+def features_of(row: Row) -> np.ndarray:
     return feature_vector(measure_of(row))
 
 
-def role_medians(rows: list[dict]) -> dict[str, np.ndarray]:
+def role_medians(rows: list[Row]) -> dict[str, np.ndarray]:
     """Median features of each role's clean stems (and of all of them, "all")."""
     clean = [r for r in rows if r["kind"] == "clean"]
     out = {"all": np.median(np.array([features_of(r) for r in clean]), axis=0)}
@@ -221,7 +232,7 @@ def role_medians(rows: list[dict]) -> dict[str, np.ndarray]:
     return out
 
 
-def design(rows: list[dict], medians: dict[str, np.ndarray]) -> np.ndarray:
+def design(rows: list[Row], medians: dict[str, np.ndarray]) -> np.ndarray:
     """[features, features - role medians] per row: np.ndarray [shape=(n, 2 * len(FEATURES))]."""
     out = []
     for r in rows:
@@ -230,7 +241,7 @@ def design(rows: list[dict], medians: dict[str, np.ndarray]) -> np.ndarray:
     return np.array(out)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict:
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> Model:
     """Standardised L2 logistic regression, balanced classes: {"mean", "scale", "coef", "intercept"}."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -241,9 +252,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict:
             "intercept": float(model.intercept_[0])}  # fmt: skip
 
 
-def probabilities(model: dict, x: np.ndarray) -> np.ndarray:
-    z = ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"]) + model["intercept"]
-    return 1.0 / (1.0 + np.exp(-z))
+def probabilities(model: Model, x: np.ndarray) -> np.ndarray:
+    z: np.ndarray = ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"]) + model[
+        "intercept"
+    ]
+    p: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return p
 
 
 def threshold_for(p_clean: np.ndarray, false_alarm: float) -> float:
@@ -253,7 +267,7 @@ def threshold_for(p_clean: np.ndarray, false_alarm: float) -> float:
     return float(max(0.5, min(0.999, ordered[allowed] + 1e-6))) if ordered.size else 0.5
 
 
-def fit(rows: list[dict], wet_kinds: tuple[str, ...]) -> dict:
+def fit(rows: list[Row], wet_kinds: tuple[str, ...]) -> dict[str, Any]:
     """Both models (and their thresholds) on ``rows``."""
     medians = role_medians(rows)
     clean = [r for r in rows if r["kind"] == "clean"]
@@ -297,13 +311,13 @@ def fit(rows: list[dict], wet_kinds: tuple[str, ...]) -> dict:
     return {"medians": medians, "wet_model": wet_model, "dry_model": dry_model, "level_model": level_model}
 
 
-def wet_level_db(row: dict) -> float:
+def wet_level_db(row: Row) -> float:
     """The wet-to-dry energy (dB) of a drowned stem: the injected reverb's share over the dry share."""
     wet = dict(WET_CASES)[float(row["kind"].removeprefix("wet"))]
     return 10.0 * math.log10(wet / (1.0 - wet))
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray) -> dict:
+def fit_linear(x: np.ndarray, y: np.ndarray) -> Model:
     """Standardised ridge regression: {"mean", "scale", "coef", "intercept"}."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -313,19 +327,20 @@ def fit_linear(x: np.ndarray, y: np.ndarray) -> dict:
             "intercept": float(model.intercept_)}  # fmt: skip
 
 
-def estimates(model: dict, x: np.ndarray) -> np.ndarray:
-    return ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"]) + model[
-        "intercept"
-    ]
+def estimates(model: Model, x: np.ndarray) -> np.ndarray:
+    estimate: np.ndarray = ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(
+        model["coef"]
+    ) + model["intercept"]
+    return estimate
 
 
-def score(fitted: dict, rows: list[dict], wet_kinds: tuple[str, ...]) -> dict[str, float]:
+def score(fitted: dict[str, Any], rows: list[Row], wet_kinds: tuple[str, ...]) -> dict[str, float]:
     """Detection and false-alarm rates of fitted models on ``rows`` (the role medians of the fit)."""
     medians = fitted["medians"]
     wet_t = fitted["wet_model"]["thresholds"]
     dry_t = fitted["dry_model"]["thresholds"]
     out: dict[str, float] = {}
-    by_kind = defaultdict(list)
+    by_kind: defaultdict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_kind[r["kind"]].append(r)
     for kind, members in by_kind.items():
@@ -347,20 +362,20 @@ def score(fitted: dict, rows: list[dict], wet_kinds: tuple[str, ...]) -> dict[st
     return out
 
 
-def _percentiles(values: list[float]) -> list[float]:
+def _percentiles(values: Sequence[float | None]) -> list[float]:
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if not finite:
         return [math.nan, math.nan, math.nan]
     return [float(np.percentile(finite, q)) for q in (5, 50, 95)]
 
 
-def role_entries(rows: list[dict], fitted: dict) -> dict[str, dict]:
+def role_entries(rows: list[Row], fitted: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per role (and "all"): stems, medians, percentiles, normal send level, share of clean stems read as dry."""
     clean = [r for r in rows if r["kind"] == "clean"]
     pairs = [r for r in rows if r["kind"] == "default" and r.get("send_db") is not None]
     dry_t = fitted["dry_model"]["thresholds"]["low"]
     wet_low = fitted["wet_model"]["thresholds"]["low"]
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for role in ["all", *sorted({r["role"] for r in clean})]:
         members = [r for r in clean if role in ("all", r["role"])]
         measures = [measure_of(r) for r in members]

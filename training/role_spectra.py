@@ -33,6 +33,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,6 +117,13 @@ def _read(track: PreparedTrack) -> tuple[np.ndarray, float]:
     return curve, found[0].prominence_db if found else 0.0
 
 
+def _in_memory(track: PreparedTrack) -> np.ndarray:
+    """A prepared track's samples: an array here, as prepare_tracks keeps decoded (in-memory) audio."""
+    if not isinstance(track.samples, np.ndarray):
+        raise TypeError(f"{track.name}: prepare_tracks gave a stem file for in-memory audio")
+    return track.samples
+
+
 def measure_folder(folder: Path, cache: Path | None) -> list[Stem]:
     """Every stem's and every mix's curves in ``folder`` (cached in ``cache`` as .npz)."""
     cached = cache / f"{folder.name}.npz" if cache else None
@@ -131,7 +139,7 @@ def measure_folder(folder: Path, cache: Path | None) -> list[Stem]:
             TrackInput(s["name"], decode_audio(folder / s["file"], name=s["name"]), s["role"]) for s in song["stems"]
         ]
         prepared = prepare_tracks(inputs)
-        mix = render_mix([p.samples for p in prepared], [0.0] * len(prepared))
+        mix = render_mix([_in_memory(p) for p in prepared], [0.0] * len(prepared))
         for track in [*prepared, PreparedTrack("mix", "music", mix, prepared[0].sample_rate, 2)]:
             stems.append(Stem(folder.name, song["song"], song["groove"], track.name, track.role, *_read(track)))
     if cached:
@@ -237,14 +245,15 @@ def cross_validated_z(stems: list[Stem], floor: float) -> np.ndarray:
 def z_thresholds(stems: list[Stem], z: np.ndarray) -> dict[str, tuple[float, float, float]]:
     """group (and "*": all stems) -> (low, medium, high) z-scores at LOW_RATE, MEDIUM_RATE, HIGH_RATE."""
     groups = np.array([group_of(s.role) for s in stems])
-    out = {}
+    out: dict[str, tuple[float, float, float]] = {}
     for group in [*GROUPS, "*"]:
         values = z if group == "*" else z[groups == group]
         if values.size:
-            out[group] = tuple(
+            low, medium, high = (
                 round(float(np.quantile(values, 1 - rate, method="higher")) + 0.01, 2)
                 for rate in (LOW_RATE, MEDIUM_RATE, HIGH_RATE)
             )
+            out[group] = (low, medium, high)
     return out
 
 
@@ -270,7 +279,7 @@ def resonance_limits(stems: list[Stem]) -> dict[str, tuple[float, float]]:
     return dict(sorted(out.items()))
 
 
-def train(folders: list[Path], *, cache: Path | None) -> tuple[RoleCurves, dict]:
+def train(folders: list[Path], *, cache: Path | None) -> tuple[RoleCurves, dict[str, Any]]:
     """The role curves and the calibration figures."""
     started = time.time()
     stems = [s for folder in folders for s in measure_folder(folder, cache)]
@@ -295,7 +304,7 @@ def train(folders: list[Path], *, cache: Path | None) -> tuple[RoleCurves, dict]
             "command": "python -m training.role_spectra",
         },
     )
-    rates = {}
+    rates: dict[str, dict[str, Any]] = {}
     for group in GROUPS:
         low, medium, high = thresholds.z.get(group, thresholds.z["*"])
         values = z[groups == group]

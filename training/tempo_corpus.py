@@ -29,7 +29,7 @@ import random
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from types import ModuleType
+from typing import Any, Protocol, TypedDict, cast
 
 from training.mma_corpus import MMA_BIN, Groove, _time_signature, list_grooves
 from training.progressions import PROGRESSIONS, chord_names
@@ -42,14 +42,39 @@ WALTZ_RENDERS = 2
 KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
-def _build_dataset() -> ModuleType:
+class EvaluationSet(Protocol):
+    """What training reads (and sets) of ../shared/eval/build_dataset.py, a script loaded from its path."""
+
+    GROOVES_4: list[str]
+    GROOVES_3: list[str]
+    CHORALES: list[str]
+
+    def build_chorales(self, out: Path, n: int, rng: random.Random) -> list[Any]: ...
+
+
+class SongTruth(TypedDict):
+    """One rendered song's ground truth, in build_dataset.py's format."""
+
+    file: str
+    groove: str
+    bpm: int
+    meter: str
+    key: str
+    chords_per_bar: list[str]
+    beats_s: list[float]
+    downbeats_s: list[float]
+
+
+def _build_dataset() -> EvaluationSet:
     """../shared/eval/build_dataset.py, which names the evaluation's grooves and chorales."""
     if not BUILD_DATASET.exists():
         raise SystemExit(f"{BUILD_DATASET} not found: it names the music to keep out of training")
     spec = importlib.util.spec_from_file_location("build_dataset", BUILD_DATASET)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"{BUILD_DATASET} cannot be loaded as a module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
+    return cast(EvaluationSet, module)  # a module loaded from a path is untyped: this is the part used
 
 
 def evaluation_grooves() -> set[str]:
@@ -81,7 +106,7 @@ def training_grooves() -> list[Groove]:
     return [g for g in grooves if g.style not in excluded_styles]
 
 
-def render_song(job: tuple[int, str, int, Path]) -> dict | None:
+def render_song(job: tuple[int, str, int, Path]) -> SongTruth | None:
     """Render one groove (job: index, groove name, seed, output folder); its ground truth or None."""
     index, groove, seed, out = job
     rng = random.Random(seed)

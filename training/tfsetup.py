@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import Any, TypeAlias
+
+KerasModel: TypeAlias = Any
+"""A ``tf.keras.Model``: TensorFlow ships no type information, so mypy sees its objects as Any."""
 
 
 def setup_tensorflow() -> ModuleType:
@@ -19,4 +23,5 @@ def setup_tensorflow() -> ModuleType:
 
     if not hasattr(ops, "IndexedSlices"):
         ops.IndexedSlices = tf.IndexedSlices
-    return tf
+    module: ModuleType = tf  # untyped (Any) to mypy
+    return module

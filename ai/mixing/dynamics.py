@@ -529,7 +529,7 @@ def compressor_board(compressor: dict[str, Any]) -> pedalboard.Plugin:
         )
         if stage.get("makeup_db"):
             plugins.append(pedalboard.Gain(gain_db=float(stage["makeup_db"])))
-    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)
     return board
 
 

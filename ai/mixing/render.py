@@ -296,7 +296,7 @@ def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: 
             )
     plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
     if plugins:
-        board = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+        board = pedalboard.Pedalboard(plugins)
         out, owned = run_board(board, out, sr, out=out if owned else None), True
     for move in moves:
         if move.kind == "compressor":
@@ -338,7 +338,7 @@ def strip_blocks(samples: Frames, sr: int, moves: list[Move]) -> Iterator[np.nda
     np.ndarray [shape=(2, m), dtype=float32] blocks in order."""
     eqs = sorted((m for m in moves if m.kind == "eq"), key=lambda m: m.params.get("type") != "high_pass")
     plugins = [plugin for move in eqs for plugin in eq_plugins(move.params, sr)]
-    boards: list[pedalboard.Plugin] = [pedalboard.Pedalboard(plugins)] if plugins else []  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    boards: list[pedalboard.Plugin] = [pedalboard.Pedalboard(plugins)] if plugins else []
     boards += [compressor_board(m.params) for m in moves if m.kind == "compressor"]
     for board in boards:
         board.reset()
@@ -556,7 +556,7 @@ def limiter(*, gain_db: float, ceiling_db: float) -> pedalboard.Plugin:
         ),
         pedalboard.Gain(gain_db=ceiling_db - LIMITER_THRESHOLD_DB),
     ]
-    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)  # type: ignore[attr-defined]  # implicit re-export in pedalboard
+    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)
     return board
 
 
