@@ -77,6 +77,20 @@ tone or held chord (its frame-to-frame flux is rounding noise, at most 4e-4) get
 pulse read out of that noise. The quietest music on the rendered and real sets reaches 0.028 (a soft
 piano Traumerei; 357 files, throwaway script), the envelope being relative to the file's loudest band."""
 
+MIN_ATTACKS = 4
+"""Input with fewer attacks (peaks of the onset envelope above MIN_ONSET_LEVEL, ATTACK_GAP_S apart) gets no
+tempo: a held chord that starts after silence or fades in and out has one, which read as 60 BPM at confidence
+0.69; three intervals are the fewest that can show a pulse. Music, even a 2-s clip, has more."""
+ATTACK_GAP_S = 0.1
+
+
+def attack_count(onset: np.ndarray, frame_rate: float) -> int:
+    """Peaks of ``onset`` [shape=(n,)] above MIN_ONSET_LEVEL, at least ATTACK_GAP_S apart (the higher kept)."""
+    import scipy.signal
+
+    peaks, _ = scipy.signal.find_peaks(onset, height=MIN_ONSET_LEVEL, distance=max(1, round(ATTACK_GAP_S * frame_rate)))
+    return int(peaks.size)
+
 
 @dataclass(frozen=True)
 class RhythmResult:
@@ -108,7 +122,7 @@ class RhythmResult:
 def no_pulse_reason(features: SharedFeatures) -> str:
     """Why ``features`` hold no pulse to read a tempo from, or "" when they may hold one.
 
-    A steady tone or held chord has no attacks (MIN_ONSET_LEVEL). Noise and random clicks have onsets
+    A steady tone or held chord has no attacks (MIN_ONSET_LEVEL), or too few to count (MIN_ATTACKS). Noise and random clicks have onsets
     but no period (:func:`ai.analysis.rhythm.pulse.has_periodic_pulse`), nor a kick that beats alone
     (:func:`ai.analysis.rhythm.pulse.has_kick_pulse`); rubato or sung music may show
     no more period than they do, but it sounds notes (:func:`ai.analysis.tonal.notes_sound`), so both
@@ -118,6 +132,10 @@ def no_pulse_reason(features: SharedFeatures) -> str:
         return ""
     if float(np.percentile(onset, 99)) < MIN_ONSET_LEVEL:
         return "no attacks sound (a steady tone or held sound)"
+    attacks = attack_count(onset, features.frame_rate)
+    if attacks < MIN_ATTACKS:
+        said = "1 attack sounds" if attacks == 1 else f"{attacks} attacks sound"
+        return f"only {said} (a held sound or a few hits): too few to show a pulse"
     if has_periodic_pulse(onset, features.frame_rate):
         return ""
     low = np.asarray(features.low_onset_env, dtype=np.float64)
