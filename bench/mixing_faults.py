@@ -5,7 +5,10 @@ The songs are MMA accompaniments rendered stem by stem through FluidR3 (bench/mi
 --dry: data/mixing_dry, the same 16 songs as data/mixing, seed 11, with each stem also rendered
 without FluidSynth's reverb and chorus). The mixing models (role curves, dynamics and space norms,
 the role classifier) were fitted on other songs rendered through other soundfonts (TimGM6mb and
-MuseScore General Lite, seeds 101 and 102): these songs are held out.
+MuseScore General Lite, seeds 101 and 102): these songs are held out. FluidSynth's chorus makes MMA's
+guitar and string stems fold to mono 5-11 dB quieter (its outputs work against each other), which the phase
+check reports on "clean" stems: the same charts rendered without it (bench/mixing_songs.py --dry --no-chorus:
+data/mixing_nochorus, data/mixing_csound_nochorus) give the clean figure of a clean render (bench/README.md).
 
 The clean starting point is each song at auto-level's gains (bench/mixing_accuracy.balanced).
 One fault at a time is injected into one stem (or into the summed mix, as a master), and
