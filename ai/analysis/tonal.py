@@ -198,6 +198,31 @@ def pitch_peakiness(features: SharedFeatures) -> float:
     return float(np.median([_peakiness(summed) for summed in sums]))
 
 
+LONE_NOTE_FLOOR_DB = -30.0
+"""Peaks of the time-summed semitone spectrum within this of its highest count in :func:`lone_note`."""
+HARMONIC_OFFSETS = frozenset(round(12 * float(np.log2(k))) for k in range(1, 11))
+"""Semitones from a fundamental to its harmonics 1-10 (0, 12, 19, 24, 28, 31, 34, 36, 38, 40)."""
+
+
+def lone_note(features: SharedFeatures) -> int | None:
+    """The MIDI pitch of the one note the clip holds, or None: every peak of the time-summed semitone spectrum
+    (within LONE_NOTE_FLOOR_DB of the highest) up to 40 semitones above the lowest lies on a harmonic of that
+    lowest one. One tone with overtones (a square wave's 3rd, 5th and 7th harmonics spell a major triad: it read
+    "A major" at 0.80), or that note doubled in octaves, has no key; a chord or a melody has a peak off the series."""
+    import scipy.signal
+
+    summed = features.semitone_spec.sum(axis=1, dtype=np.float64)
+    top = float(summed.max()) if summed.size else 0.0
+    if top <= 0:
+        return None
+    peaks, _ = scipy.signal.find_peaks(summed, height=top * 10 ** (LONE_NOTE_FLOOR_DB / 20))
+    if peaks.size == 0:
+        return None
+    lowest = int(peaks[0])
+    above = peaks[peaks - lowest <= max(HARMONIC_OFFSETS)] - lowest
+    return lowest + MIDI_MIN if all(int(offset) in HARMONIC_OFFSETS for offset in above) else None
+
+
 def notes_sound(features: SharedFeatures, config: KeyConfig | None = None) -> bool:
     """Whether pitched notes sound in the clip: peaks at pitches (:func:`pitch_peakiness`), at least three
     pitch classes (NOTES_THIRD_PITCH_CLASS), over more than a few frames (NOTES_SOUNDING_SHARE)."""
@@ -230,7 +255,7 @@ class KeyResult:
     score: float
     scores: dict[str, float] = field(default_factory=dict)
     why_none: str = ""
-    """Why ``key`` is None ("no pitched content", "fewer than three pitch classes sound")."""
+    """Why ``key`` is None ("no pitched content", "fewer than three pitch classes sound", "one note sounds ...")."""
     ends_like_a_piece: bool = True
     """Whether the clip's end falls silent (see KeyConfig.piece_end_db); when it does not, the
     opening and closing chords do not decide between relative keys."""
@@ -346,6 +371,10 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     for dist in (pcd, heard):
         if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
             return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
+    note = lone_note(features)
+    if note is not None:
+        name = f"{TONICS[note % 12]}{note // 12 - 1}"
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none=f"one note sounds ({name} and its overtones)")
     if config.min_peakiness is not None and pitch_peakiness(features) < config.min_peakiness:
         # Noise bursts' spectrum is smooth, yet a drum loop's low-passed kick tilts its distribution
         # enough to pass the flatness test above, or even to fit a key profile (E minor at 0.01-0.08).

@@ -62,6 +62,23 @@ def test_a_lone_tone_has_no_key_but_a_triad_does() -> None:
     assert estimate_key(compute_features(triad, SR)).key == "A major"
 
 
+def _saw(freq: float, t: np.ndarray) -> np.ndarray:
+    return 2.0 * ((freq * t) % 1.0) - 1.0
+
+
+def test_one_note_with_overtones_has_no_key_but_a_chord_of_the_same_sound_does() -> None:
+    """A square wave's odd harmonics spell a major triad over its root: 110 Hz read "A major" at 0.80, a 55 Hz
+    sawtooth at 0.98. One note (or it doubled in octaves) has no key; a chord of the same tone keeps its key."""
+    t = np.arange(SR * 4) / SR
+    square = 0.5 * np.sign(np.sin(2 * np.pi * 110.0 * t))
+    octaves = 0.25 * (_saw(110.0, t) + _saw(220.0, t))
+    for tone, name in ((square, "A2"), (0.5 * _saw(55.0, t), "A1"), (octaves, "A2")):
+        result = estimate_key(compute_features(tone.astype(np.float32), SR))
+        assert result.key is None and result.why_none == f"one note sounds ({name} and its overtones)"
+    chord = sum(_saw(f, t) for f in (220.0, 277.18, 329.63)) / 6.0
+    assert estimate_key(compute_features(chord.astype(np.float32), SR)).key == "A major"
+
+
 @pytest.mark.parametrize("freq", [880.0, 1000.0, 1500.0])
 def test_a_metronome_beep_has_no_key(freq: float) -> None:
     """A click track of sine beeps: the harmonic summation hears a triad below the beep (1 kHz read
