@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
 from ai.audio.decode import DecodedAudio, open_audio
 from ai.audio.loudness import SHORT_TERM_S
-from ai.audio.stem_file import StemFile, frame_count, read_frames, whole, write_stem_file
+from ai.audio.polarity import ChannelProducts, Signs, flipped_note, mix_down, signs_of
+from ai.audio.stem_file import StemFile, frame_blocks, frame_count, read_frames, whole, write_stem_file
 from utils.errors import UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -102,13 +103,18 @@ def to_analysis_rate(audio: DecodedAudio | StemFile) -> np.ndarray:
 
     A long signal's mono mix is made a block at a time and fed to one soxr stream (the same samples
     as resampling the whole mix at once), so no full-rate mono copy is ever whole."""
-    samples, sr = (audio if isinstance(audio, StemFile) else audio.samples), audio.sample_rate
-    n = audio.n_samples
+    samples = audio if isinstance(audio, StemFile) else audio.samples
+    return _at_analysis_rate(samples, audio.sample_rate, _channel_signs(audio))
+
+
+def _at_analysis_rate(samples: np.ndarray | StemFile, sr: int, signs: Signs | None) -> np.ndarray:
+    """:func:`to_analysis_rate` of ``samples`` mixed with ``signs``."""
+    n = frame_count(samples)
     if n <= _BLOCK_FRAMES:
-        return _resample(np.ascontiguousarray(DecodedAudio(whole(samples), sr).mono(), dtype=np.float32), sr)
+        return _resample(np.ascontiguousarray(mix_down(whole(samples), signs), dtype=np.float32), sr)
     out = np.empty(math.ceil(n * ANALYSIS_SR / sr) + 1, dtype=np.float32)
     filled = 0
-    for mono in _analysis_rate_blocks(samples, sr):
+    for mono in _analysis_rate_blocks(samples, sr, signs):
         if filled + mono.size > out.size:  # soxr gave more than the rate ratio says: grow
             out = np.concatenate([out[:filled], np.empty(mono.size, dtype=np.float32)])
         out[filled : filled + mono.size] = mono
@@ -116,13 +122,21 @@ def to_analysis_rate(audio: DecodedAudio | StemFile) -> np.ndarray:
     return out[:filled]
 
 
-def _analysis_rate_blocks(samples: np.ndarray | StemFile, sr: int) -> Iterator[np.ndarray]:
-    """The mono mix of ``samples`` at ANALYSIS_SR a block at a time (one soxr stream), float32."""
+def _channel_signs(audio: DecodedAudio | StemFile) -> Signs | None:
+    """The polarity the mono mix of ``audio`` sums its channels with (ai/audio/polarity.py): decided
+    once for decoded audio, by a pass over a stem file's blocks before its mix is made."""
+    if isinstance(audio, StemFile):
+        return signs_of(frame_blocks(audio), audio.channels)
+    return audio.channel_signs
+
+
+def _analysis_rate_blocks(samples: np.ndarray | StemFile, sr: int, signs: Signs | None) -> Iterator[np.ndarray]:
+    """The mono mix of ``samples`` (with ``signs``) at ANALYSIS_SR a block at a time (one soxr stream), float32."""
     n = frame_count(samples)
     stream = None if sr == ANALYSIS_SR else soxr.ResampleStream(sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
     for start in range(0, n + 1, _BLOCK_FRAMES):  # one more (empty) block flushes the stream
-        block = DecodedAudio(read_frames(samples, start, start + _BLOCK_FRAMES), sr)
-        mono = np.ascontiguousarray(block.mono(), dtype=np.float32)
+        block = read_frames(samples, start, start + _BLOCK_FRAMES)
+        mono = np.ascontiguousarray(mix_down(block, signs), dtype=np.float32)
         if stream is not None:
             mono = stream.resample_chunk(mono, last=start + _BLOCK_FRAMES > n)
         yield mono
@@ -193,18 +207,32 @@ def summarize_audio(audio: DecodedAudio) -> SignalSummary:
         raise UndecodableAudio("the audio holds no samples")
     if not math.isfinite(float(samples.max()) - float(samples.min())):  # NaN or inf anywhere shows up here
         raise UndecodableAudio("the audio holds NaN or infinite samples")
-    blocks = (samples[:, i : i + _BLOCK_FRAMES] for i in range(0, samples.shape[1], _BLOCK_FRAMES))
-    return summarize(blocks, channels=audio.channels, sample_rate=audio.sample_rate)
+    return summarize(
+        lambda: (samples[:, i : i + _BLOCK_FRAMES] for i in range(0, samples.shape[1], _BLOCK_FRAMES)),
+        channels=audio.channels,
+        sample_rate=audio.sample_rate,
+    )
 
 
 def summarize_file(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> SignalSummary:
     """Decode ``source`` (file bytes or a path) block by block straight into the one pass over the
     signal (:mod:`ai.analysis.signal_pass`): peak memory is the mono signal at ANALYSIS_SR, never the
-    decoded file. Errors are :func:`ai.audio.decode.decode_audio`'s."""
+    decoded file. Errors are :func:`ai.audio.decode.decode_audio`'s. A file whose channels cancel in the
+    mono mix (one is polarity-inverted) is decoded a second time, mixed with that channel flipped."""
     with open_audio(source, name=name, max_duration_s=max_duration_s) as stream:
+        first = [stream.blocks]
+
+        def blocks() -> Iterable[np.ndarray]:  # the open stream, then (for the second pass) the file again
+            return first.pop() if first else _decoded_blocks(source, name=name, max_duration_s=max_duration_s)
+
         return summarize(
-            stream.blocks, channels=stream.channels, sample_rate=stream.sample_rate, expected_samples=stream.frames
+            blocks, channels=stream.channels, sample_rate=stream.sample_rate, expected_samples=stream.frames
         )
+
+
+def _decoded_blocks(source: bytes | Path, *, name: str, max_duration_s: float | None) -> Iterator[np.ndarray]:
+    with open_audio(source, name=name, max_duration_s=max_duration_s) as stream:
+        yield from stream.blocks
 
 
 def analyze_file(source: bytes | Path, *, name: str = "audio", max_duration_s: float | None = None) -> AnalysisResult:
@@ -233,7 +261,7 @@ def analyze_summary(
     with the summary (its signal still there) and the STFT pass (the tuning known) right after that pass, for a
     caller that makes something smaller from the signal for later (the accompaniment's onset envelope and
     chroma); it may let the signal go itself (``summary.release_signal()``) as soon as it has what it needs."""
-    notes: list[str] = []
+    notes: list[str] = [] if summary.channel_signs is None else [flipped_note(summary.channel_signs)]
     peak_dbfs = 20.0 * math.log10(summary.peak) if summary.peak > 0 else -math.inf
     clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
     if clipped_fraction > 1e-4 and peak_dbfs > OVER_FULL_SCALE_DB:
@@ -362,22 +390,24 @@ def estimate_tempo(audio: DecodedAudio | StemFile) -> float | None:
     if len(samples.shape) != 2 or samples.shape[1] == 0:
         return None
     peak = 0.0
+    products = ChannelProducts(samples.shape[0])  # the mix's polarity, from the same pass
     for start in range(0, samples.shape[1], _BLOCK_FRAMES):  # no whole-signal temporaries
         block = read_frames(samples, start, start + _BLOCK_FRAMES)
         if not np.isfinite(block).all():
             return None
         peak = max(peak, float(np.abs(block).max()))
+        products.feed(block)
     if peak <= 10 ** (SILENCE_DBFS / 20):
         return None
     # compute_features in its two steps: the signal at the analysis rate (159 MB for 30 minutes) is
     # freed when the STFT pass returns, before the onset and pitch stages allocate theirs; for a
     # long stem file it is written beside it and read a stretch at a time, never whole.
     if isinstance(audio, StemFile) and audio.n_samples > _BLOCK_FRAMES:
-        blocks = (mono[np.newaxis, :] for mono in _analysis_rate_blocks(audio, audio.sample_rate))
+        blocks = (mono[np.newaxis, :] for mono in _analysis_rate_blocks(audio, audio.sample_rate, products.signs()))
         with write_stem_file(blocks, channels=1, sample_rate=ANALYSIS_SR, directory=audio.path.parent) as signal:
             spectral = spectral_pass(signal, ANALYSIS_SR)
     else:
-        spectral = spectral_pass(to_analysis_rate(audio), ANALYSIS_SR)
+        spectral = spectral_pass(_at_analysis_rate(samples, audio.sample_rate, products.signs()), ANALYSIS_SR)
     rhythm = _rhythm(finish_features(spectral))
     if rhythm.tempo is None:
         return None

@@ -4,13 +4,15 @@ file is 635 MB as float32, its mono mix 318 MB) but only the mono signal at ANAL
 
 Per block: the sample peak and the clipped-sample count; the mono mix's zero crossings (at the
 original rate, as the seed measured them); the mono mix resampled by one soxr stream (the same
-samples as resampling the whole mix at once); and the loudness meter, on the side pool so it runs
-beside the rest (its numba kernels release the GIL).
+samples as resampling the whole mix at once); the channels' dot products (whether the mix cancels,
+ai/audio/polarity.py); and the loudness meter, on the side pool so it runs beside the rest (its
+numba kernels release the GIL). A signal whose channels cancel in the mix (one is polarity-inverted)
+is read a second time, mixed with that channel flipped, when its blocks can be read again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from ai import pools
 from ai.analysis.constants import ANALYSIS_SR
 from ai.audio.loudness import LoudnessStats
 from ai.audio.loudness_meter import LoudnessMeter
+from ai.audio.polarity import ChannelProducts, Signs, mix_down
 
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
@@ -45,6 +48,8 @@ class SignalSummary:
     zero_crossing_rate: float
     """Fraction of the full-rate mono mix's sample pairs that change sign."""
     loudness: LoudnessStats
+    channel_signs: Signs | None = None
+    """The polarity the mono mix summed the channels with (None: their plain mean; ai/audio/polarity.py)."""
 
     @property
     def duration_s(self) -> float:
@@ -57,11 +62,17 @@ class SignalSummary:
 
 
 class SignalPass:
-    """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then :meth:`finish`."""
+    """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then :meth:`finish`.
+    ``signs``: the polarity to mix the channels with (None: their mean, and :meth:`summing_signs` says
+    whether that cancelled)."""
 
-    def __init__(self, *, channels: int, sample_rate: int, expected_samples: int = 0) -> None:
+    def __init__(
+        self, *, channels: int, sample_rate: int, expected_samples: int = 0, signs: Signs | None = None
+    ) -> None:
         self.channels = channels
         self.sample_rate = sample_rate
+        self._signs = signs
+        self._products = ChannelProducts(channels) if signs is None and channels > 1 else None
         self.n_samples = 0
         self._peak = 0.0
         self._clipped = 0
@@ -89,7 +100,9 @@ class SignalPass:
         self._peak = max(self._peak, float(block.max()), -float(block.min()))
         if self._peak >= CLIP_LEVEL:
             self._clipped += int(np.count_nonzero(block >= CLIP_LEVEL)) + int(np.count_nonzero(block <= -CLIP_LEVEL))
-        mono = block.mean(axis=0, dtype=np.float32) if self.channels > 1 else block[0]
+        if self._products is not None:
+            self._products.feed(block)
+        mono = mix_down(block, self._signs)
         signs = np.signbit(mono)
         self._crossings += int(np.count_nonzero(signs[1:] != signs[:-1]))
         if self._last_sign is not None:
@@ -110,6 +123,11 @@ class SignalPass:
             self._metering.result()
             self._metering = None
 
+    def summing_signs(self) -> Signs | None:
+        """Of a plain mean (no ``signs`` given): the polarity its mix should have been made with,
+        None when the mean did not cancel (ai/audio/polarity.py)."""
+        return None if self._products is None else self._products.signs()
+
     def finish(self) -> SignalSummary:
         """The summary of every block fed."""
         if self._resampler is not None:
@@ -128,17 +146,37 @@ class SignalPass:
             clipped=self._clipped,
             zero_crossing_rate=self._crossings / (self.n_samples - 1) if self.n_samples >= 2 else 0.0,
             loudness=self._meter.result(),
+            channel_signs=self._signs,
         )
 
 
 def summarize(
-    blocks: Iterable[np.ndarray], *, channels: int, sample_rate: int, expected_samples: int = 0
+    blocks: Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]],
+    *,
+    channels: int,
+    sample_rate: int,
+    expected_samples: int = 0,
 ) -> SignalSummary:
-    """:class:`SignalSummary` of a signal given as consecutive blocks."""
-    signal = SignalPass(channels=channels, sample_rate=sample_rate, expected_samples=expected_samples)
+    """:class:`SignalSummary` of a signal given as consecutive blocks, or as a function that gives them
+    afresh at each call: then a signal whose channels cancel in the mix is read again and mixed with the
+    inverted ones flipped (ai/audio/polarity.py). Blocks that can be read only once keep the plain mix."""
+    if not callable(blocks):
+        return _one_pass(blocks, channels, sample_rate, expected_samples)[0]
+    summary, signs = _one_pass(blocks(), channels, sample_rate, expected_samples)
+    if signs is None:
+        return summary
+    summary.release_signal()
+    return _one_pass(blocks(), channels, sample_rate, expected_samples, signs=signs)[0]
+
+
+def _one_pass(
+    blocks: Iterable[np.ndarray], channels: int, sample_rate: int, expected_samples: int, signs: Signs | None = None
+) -> tuple[SignalSummary, Signs | None]:
+    """The summary of ``blocks`` mixed with ``signs``, and :meth:`SignalPass.summing_signs`."""
+    signal = SignalPass(channels=channels, sample_rate=sample_rate, expected_samples=expected_samples, signs=signs)
     try:
         for block in blocks:
             signal.feed(block)
     finally:
         signal._wait_for_meter()  # never leave the side pool working on a signal nobody reads
-    return signal.finish()
+    return signal.finish(), signal.summing_signs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from ai import progress
+from ai.audio import polarity
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
@@ -43,10 +45,18 @@ class DecodedAudio:
     def duration_s(self) -> float:
         return self.n_samples / self.sample_rate
 
+    @functools.cached_property
+    def channel_signs(self) -> polarity.Signs | None:
+        """The polarity every mono mix of this audio sums its channels with (None: the plain mean;
+        ai/audio/polarity.py), decided once over all of it."""
+        n = self.n_samples
+        blocks = (self.samples[:, i : i + polarity.BLOCK] for i in range(0, n, polarity.BLOCK))
+        return polarity.signs_of(blocks, self.channels)
+
     def mono(self) -> np.ndarray:
-        """np.ndarray [shape=(n,), dtype=float32]: the mean of the channels."""
-        out: np.ndarray = self.samples.mean(axis=0, dtype=np.float32) if self.channels > 1 else self.samples[0]
-        return out
+        """np.ndarray [shape=(n,), dtype=float32]: the mean of the channels (a polarity-inverted one
+        flipped: :attr:`channel_signs`)."""
+        return polarity.mix_down(self.samples, self.channel_signs)
 
 
 def _looks_like_audio(head: bytes) -> bool:

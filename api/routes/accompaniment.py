@@ -111,9 +111,10 @@ def _recording_file(path: Path, *, name: str, max_duration_s: float, directory: 
 
 
 def _summarize_recording(recording: StemFile) -> SignalSummary:
-    """The analysis's one pass over the recording's stem file (the same summary as from its upload)."""
+    """The analysis's one pass over the recording's stem file (the same summary as from its upload; read
+    again when its channels cancel in the mix)."""
     return summarize(
-        recording.blocks(),
+        recording.blocks,
         channels=recording.channels,
         sample_rate=recording.sample_rate,
         expected_samples=recording.n_samples,
