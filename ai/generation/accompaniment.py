@@ -201,6 +201,19 @@ def mono_at(audio: DecodedAudio, sample_rate: int = REFINE_SR) -> np.ndarray:
     return out
 
 
+def downbeat_phase(beats: np.ndarray, downbeat_times: Sequence[float], per_bar: int) -> int:
+    """Which beat (0 .. per_bar - 1) the analysis's downbeats fall on most often: the grid keeps one bar phase,
+    and where the analysis changes phase inside a recording (a bar of 2 or 3 beats in a song), the phase that
+    holds longer is the one to keep, not the first (an intro's). Ties go to the first downbeat's."""
+    if not len(downbeat_times) or per_bar < 2:
+        return 0
+    idx = np.argmin(np.abs(beats[None, :] - np.asarray(downbeat_times, dtype=np.float64)[:, None]), axis=1)
+    counts = np.bincount(idx % per_bar, minlength=per_bar)
+    first = int(idx[0] % per_bar)
+    best = int(np.argmax(counts))
+    return first if counts[first] == counts[best] else best
+
+
 def bar_phase(chroma: np.ndarray, beats: np.ndarray, per_bar: int, current: int) -> int:
     """Which beat (0 .. per_bar - 1) opens the bars: the analysis's ``current`` phase, unless another
     makes the bars clearly more harmonically uniform (a bar holds a chord; bars shifted by a beat
@@ -549,9 +562,9 @@ def accompany_cues(
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     beats = follow_soft_attacks(env, cues.bands, beats)
     per_bar = meter_of(analysis.time_signature)[2]
-    first = int(np.argmin(np.abs(beats - analysis.downbeat_times[0]))) if analysis.downbeat_times else 0
+    first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     chroma = cues.chroma
-    phase = bar_phase(chroma, beats, per_bar, first % per_bar)
+    phase = bar_phase(chroma, beats, per_bar, first)
     grid = build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
     provisional = key_of(analysis.key, [])
     bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
@@ -592,7 +605,7 @@ def accompany_cues(
         models["pad"] = "chords"
     midi = write_midi(grid, parts)
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
-    result.bar_phase_corrected = phase != first % per_bar
+    result.bar_phase_corrected = phase != first
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")

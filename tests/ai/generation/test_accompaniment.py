@@ -15,6 +15,7 @@ from ai.generation.accompaniment import (
     bar_chords,
     bar_phase,
     build_grid,
+    downbeat_phase,
     key_of,
     pad_notes,
     parse_parts,
@@ -125,3 +126,15 @@ def test_without_the_analysis_key_the_bars_chords_give_it() -> None:
     assert key_of(None, chords).name == "E major"
     assert key_of("D minor", chords).name == "D minor"
     assert key_of(None, []).name == "C major"
+
+
+def test_the_bar_phase_the_analysis_holds_longest_is_kept() -> None:
+    """A song whose bars shift a beat after a short intro (a 3-beat bar): the grid keeps one phase, the one
+    most of the analysis's downbeats fall on, not the intro's (Ob-La-Di: its bars on the annotated downbeats
+    0.42 -> 0.49). A tie keeps the first downbeat's phase; no downbeats, phase 0."""
+    beats = np.arange(64) * 0.5
+    intro = beats[0:12:4]  # phase 0 for three bars
+    rest = beats[15::4]  # then phase 3 (a 3-beat bar) for the rest
+    assert downbeat_phase(beats, list(intro) + list(rest), 4) == 3
+    assert downbeat_phase(beats, [beats[1], beats[5], beats[10], beats[14]], 4) == 1
+    assert downbeat_phase(beats, [], 4) == 0
