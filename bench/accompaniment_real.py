@@ -100,9 +100,7 @@ def main() -> None:
         grid = result.grid
         positions = np.arange(grid.end_position + 1)
         grid_times = np.asarray(grid.time_at(positions), dtype=np.float64)
-        bar_starts = np.asarray(
-            grid.time_at(grid.downbeat + grid.beats_per_bar * np.arange(grid.bars + 1)), dtype=np.float64
-        )
+        bar_starts = np.asarray(grid.time_at(grid.bar_starts.astype(np.float64)), dtype=np.float64)
         near, tracked = near_share(onsets, beats, NEAR_S), near_share(onsets, beats, TRACKED_S)
         offset = median_offset_ms(grid_times, beats)
         downbeats = np.asarray(truth.get("downbeats_s") or [], dtype=np.float64)

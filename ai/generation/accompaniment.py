@@ -16,7 +16,10 @@ imports it at time 0 lines up with the audio, and optionally an audio preview: t
 with FluidSynth through a GM soundfont and mixed under the recording by loudness.
 
 Time before the first downbeat (a pickup, silence) becomes one lead-in measure of its own length
-and meter (e.g. 1/4 for a one-beat pickup): the first downbeat opens the first full bar.
+and meter (e.g. 1/4 for a one-beat pickup): the first downbeat opens the first full bar. Where the
+analysis's bars change length inside the recording (a 2/4 or 3/4 bar in a 4/4 song moves every later
+downbeat) and the harmony agrees with its phase, the grid keeps the recording's bars: the generated
+clip's bar played over a short bar leaves out its end, and the MIDI file writes that bar's meter.
 """
 
 from __future__ import annotations
@@ -99,14 +102,38 @@ class BeatGrid:
     bars: int  # full bars from the first downbeat that cover the recording
     detected: int  # beats the analysis found (the rest of ``times`` is lead-in or extrapolation)
     first_beat: int = 0  # position of the first detected beat
+    bar_lengths: tuple[int, ...] = ()
+    """Beats in each bar from the first downbeat, where the recording's bars are not all alike (a bar of 2
+    or 3 beats in a 4/4 song: :func:`irregular_bar_lengths`); empty: every bar has ``beats_per_bar``."""
 
     @property
     def ticks_per_beat(self) -> int:
         return int(round(PPQ * self.quarters_per_beat))
 
     @property
+    def bar_starts(self) -> np.ndarray:
+        """[shape=(bars + 1,), int64] the position of each bar's first beat, then the end position."""
+        lengths = self.bar_lengths or (self.beats_per_bar,) * self.bars
+        starts: np.ndarray = self.downbeat + np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        return starts
+
+    @property
     def end_position(self) -> int:
-        return self.downbeat + self.bars * self.beats_per_bar
+        return int(self.bar_starts[-1])
+
+    def positions(self, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Grid positions of ``beats`` counted from the first downbeat in whole bars of ``beats_per_bar`` (a
+        clip generated in the meter), and whether each falls inside its bar: a short bar plays the start of
+        the clip's bar and leaves out the rest (its positions are clipped to the bar's end)."""
+        x = np.asarray(beats, dtype=np.float64)
+        if not self.bar_lengths:
+            return self.downbeat + x, np.ones(x.shape, dtype=bool)
+        starts, per_bar = self.bar_starts, self.beats_per_bar
+        bar = np.clip(np.floor(x / per_bar + 1e-9).astype(np.int64), 0, self.bars - 1)
+        offset = x - bar * per_bar
+        length = np.diff(starts)[bar]
+        inside = offset < length - 1e-9
+        return starts[bar] + np.minimum(offset, length), inside
 
     def time_at(self, position: float | np.ndarray) -> np.ndarray:
         """Seconds at beat position(s), linear between grid points, extrapolated beyond them."""
@@ -119,8 +146,8 @@ class BeatGrid:
         return result
 
     def bar_span(self, bar: int) -> tuple[float, float]:
-        start = self.downbeat + bar * self.beats_per_bar
-        a, b = self.time_at(np.array([start, start + self.beats_per_bar]))
+        starts = self.bar_starts
+        a, b = self.time_at(np.array([starts[bar], starts[bar + 1]], dtype=np.float64))
         return float(a), float(b)
 
 
@@ -142,8 +169,12 @@ def build_grid(
     downbeat_times: Sequence[float],
     time_signature: str | None,
     duration: float,
+    *,
+    bar_lengths: Sequence[int] = (),
 ) -> BeatGrid:
-    """The grid of a recording's beats (seconds), first downbeat and meter, covering ``duration``.
+    """The grid of a recording's beats (seconds), first downbeat and meter, covering ``duration``;
+    ``bar_lengths``: the beats of the bars from the first downbeat where they are not all alike (regular bars
+    follow them to the end).
 
     Raises :class:`NoBeatFound` with fewer than MIN_BEATS beats."""
     beats = np.asarray(sorted(float(b) for b in beat_times), dtype=np.float64)
@@ -156,6 +187,7 @@ def build_grid(
     first_db = 0
     if len(downbeat_times):
         first_db = int(np.argmin(np.abs(beats - float(downbeat_times[0]))))
+    lengths = [per_bar] * (first_db // per_bar) + [int(n) for n in bar_lengths] if bar_lengths else []
     first_db %= per_bar  # earlier whole bars are bars too, not a longer pickup
 
     # Lead-in: virtual beats of the first interval back from the first beat to time 0.
@@ -176,8 +208,17 @@ def build_grid(
     while points[-1] < duration:
         points.append(points[-1] + last_interval)
     end_pos = float(np.interp(duration, points, np.arange(len(points))))
-    bars = max(1, math.ceil((end_pos - downbeat) / per_bar - 1e-6))
-    while len(points) - 1 < downbeat + bars * per_bar:
+    if lengths:  # the recording's bars until they cover it, then regular ones
+        starts = np.concatenate([[0], np.cumsum(lengths)]) + downbeat
+        covered = int(np.searchsorted(starts, end_pos - 1e-6))  # bars whose end reaches past the recording
+        lengths = lengths[: max(1, covered)]
+        left = end_pos - (downbeat + sum(lengths))
+        lengths += [per_bar] * max(0, math.ceil(left / per_bar - 1e-6))
+        if all(n == per_bar for n in lengths):
+            lengths = []
+    bars = len(lengths) if lengths else max(1, math.ceil((end_pos - downbeat) / per_bar - 1e-6))
+    end = downbeat + (sum(lengths) if lengths else bars * per_bar)
+    while len(points) - 1 < end:
         points.append(points[-1] + last_interval)
     return BeatGrid(
         times=np.asarray(points),
@@ -189,7 +230,22 @@ def build_grid(
         bars=bars,
         detected=len(beats),
         first_beat=len(lead),
+        bar_lengths=tuple(lengths),
     )
+
+
+def irregular_bar_lengths(downbeat_beats: Sequence[int] | np.ndarray, per_bar: int) -> list[int]:
+    """The beats of each bar between the analysis's downbeats (beat indices), where some bar is not
+    ``per_bar`` long (the analysis moved its bar phase: a 2/4 bar in a 4/4 song); [] where all are. A gap of
+    more than a bar is whole bars and a short one (7 beats in 4/4: 4 + 3)."""
+    gaps = np.diff(np.unique(np.asarray(downbeat_beats, dtype=np.int64)))
+    if per_bar < 2 or gaps.size == 0 or np.all(gaps == per_bar):
+        return []
+    lengths: list[int] = []
+    for gap in gaps.tolist():
+        whole, rest = divmod(int(gap), per_bar)
+        lengths += [per_bar] * whole + ([rest] if rest else [])
+    return lengths
 
 
 def mono_at(audio: DecodedAudio, sample_rate: int = REFINE_SR) -> np.ndarray:
@@ -201,13 +257,33 @@ def mono_at(audio: DecodedAudio, sample_rate: int = REFINE_SR) -> np.ndarray:
     return out
 
 
+def _downbeat_beats(beats: np.ndarray, downbeat_times: Sequence[float]) -> np.ndarray:
+    """The index in ``beats`` nearest each of ``downbeat_times``."""
+    times = np.asarray(downbeat_times, dtype=np.float64)
+    return np.argmin(np.abs(beats[None, :] - times[:, None]), axis=1) if times.size else np.zeros(0, dtype=np.int64)
+
+
+def _grid(beats: np.ndarray, analysis: AnalysisResult, per_bar: int, phase: int, *, irregular: bool) -> BeatGrid:
+    """The accompaniment's grid: bars at ``phase``, or, where the analysis's bars change length inside the
+    recording (its downbeats move by a beat or two: a 2/4 bar) and the harmony did not move the phase
+    (``irregular``), the analysis's own bars from its first downbeat (simple meters: a compound bar is not
+    cut)."""
+    if irregular and meter_of(analysis.time_signature)[3] != 1.5:
+        at = _downbeat_beats(beats, analysis.downbeat_times)
+        lengths = irregular_bar_lengths(at, per_bar)
+        if lengths:
+            first = float(beats[int(np.min(at))])
+            return build_grid(beats, [first], analysis.time_signature, analysis.duration, bar_lengths=lengths)
+    return build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
+
+
 def downbeat_phase(beats: np.ndarray, downbeat_times: Sequence[float], per_bar: int) -> int:
     """Which beat (0 .. per_bar - 1) the analysis's downbeats fall on most often: the grid keeps one bar phase,
     and where the analysis changes phase inside a recording (a bar of 2 or 3 beats in a song), the phase that
     holds longer is the one to keep, not the first (an intro's). Ties go to the first downbeat's."""
     if not len(downbeat_times) or per_bar < 2:
         return 0
-    idx = np.argmin(np.abs(beats[None, :] - np.asarray(downbeat_times, dtype=np.float64)[:, None]), axis=1)
+    idx = _downbeat_beats(beats, downbeat_times)
     counts = np.bincount(idx % per_bar, minlength=per_bar)
     first = int(idx[0] % per_bar)
     best = int(np.argmax(counts))
@@ -303,11 +379,19 @@ def place_notes(
         return []
     seconds = np.array([[n.start, n.end] for n in notes], dtype=np.float64)
     quarters = seconds * (tempo / 60.0) + offset_quarters
-    positions = grid.downbeat + quarters / grid.quarters_per_beat
-    ticks = np.rint(grid.downbeat * grid.ticks_per_beat + quarters * PPQ).astype(np.int64)
+    if grid.bar_lengths:  # a short bar leaves out the end of the clip's bar
+        positions, inside = grid.positions(quarters / grid.quarters_per_beat)
+        ticks = np.rint(positions * grid.ticks_per_beat).astype(np.int64)
+        keep = inside[:, 0]
+    else:
+        positions = grid.downbeat + quarters / grid.quarters_per_beat
+        ticks = np.rint(grid.downbeat * grid.ticks_per_beat + quarters * PPQ).astype(np.int64)
+        keep = np.ones(len(notes), dtype=bool)
     times = grid.time_at(positions)
     placed = []
     for i, n in enumerate(notes):
+        if not keep[i]:
+            continue
         start_tick, end_tick = int(ticks[i, 0]), max(int(ticks[i, 1]), int(ticks[i, 0]) + 1)
         placed.append(
             PlacedNote(n.pitch, start_tick, end_tick, float(times[i, 0]), float(times[i, 1]), int(n.velocity))
@@ -319,9 +403,9 @@ def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VE
     """A sustained close voicing of every bar's chord (each tone in the octave from PAD_LOW), one per bar."""
     out: list[PlacedNote] = []
     tpb = grid.ticks_per_beat
+    starts = grid.bar_starts
     for bar, chord in enumerate(chords):
-        start_pos = grid.downbeat + bar * grid.beats_per_bar
-        end_pos = start_pos + grid.beats_per_bar
+        start_pos, end_pos = int(starts[bar]), int(starts[bar + 1])
         start, end = (float(x) for x in grid.time_at(np.array([start_pos, end_pos])))
         for pc in chord.pitch_classes:
             pitch = PAD_LOW + (pc - PAD_LOW) % 12
@@ -367,6 +451,14 @@ def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
             mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator),
         )
     )
+    if grid.bar_lengths:  # a bar of another length gets its meter, and the next bar the recording's again
+        starts, shown = grid.bar_starts, grid.beats_per_bar
+        for bar, beats in enumerate(grid.bar_lengths):
+            if beats != shown:
+                numerator = grid.numerator if beats == grid.beats_per_bar else beats
+                meter = mido.MetaMessage("time_signature", numerator=numerator, denominator=grid.denominator)
+                events.append((int(starts[bar]) * tpb, meter))
+                shown = beats
     previous = -1
     elapsed_us = 0.0  # tempo rounding is carried over so that the beats do not drift (1 us per beat)
     for k in range(grid.end_position):
@@ -565,7 +657,7 @@ def accompany_cues(
     first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     chroma = cues.chroma
     phase = bar_phase(chroma, beats, per_bar, first)
-    grid = build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
+    grid = _grid(beats, analysis, per_bar, phase, irregular=phase == first)
     provisional = key_of(analysis.key, [])
     bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
     chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))

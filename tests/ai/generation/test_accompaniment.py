@@ -16,6 +16,7 @@ from ai.generation.accompaniment import (
     bar_phase,
     build_grid,
     downbeat_phase,
+    irregular_bar_lengths,
     key_of,
     pad_notes,
     parse_parts,
@@ -138,3 +139,28 @@ def test_the_bar_phase_the_analysis_holds_longest_is_kept() -> None:
     assert downbeat_phase(beats, list(intro) + list(rest), 4) == 3
     assert downbeat_phase(beats, [beats[1], beats[5], beats[10], beats[14]], 4) == 1
     assert downbeat_phase(beats, [], 4) == 0
+
+
+def test_a_short_bar_in_the_analysis_is_a_short_bar_in_the_grid_and_the_midi() -> None:
+    """A 4/4 song with one 3-beat bar (the analysis's downbeats move by three beats there, as in Ob-La-Di): the
+    grid's bars follow them, the clip's bar played there leaves out its last beat, the MIDI file writes a 3/4
+    bar and 4/4 again, and every later bar still starts on a downbeat (one bar phase kept them a beat off)."""
+    beats = np.arange(41) * 0.5  # 120 bpm, 20 s
+    downbeats = [0, 4, 8, 11, 15, 19, 23, 27, 31, 35, 39]  # the 3rd bar has 3 beats
+    lengths = irregular_bar_lengths(downbeats, 4)
+    assert lengths == [4, 4, 3, 4, 4, 4, 4, 4, 4, 4]
+    assert irregular_bar_lengths([0, 4, 8, 12], 4) == [] and irregular_bar_lengths([0, 7, 11], 4) == [4, 3, 4]
+    grid = build_grid(beats, [0.0], "4/4", 20.0, bar_lengths=lengths)
+    assert [grid.bar_span(i)[0] for i in range(grid.bars)][:5] == pytest.approx([0.0, 2.0, 4.0, 5.5, 7.5])
+    assert grid.end_position == int(grid.bar_starts[-1]) and grid.time_at(grid.end_position) >= 20.0 - 1e-9
+    notes = [Note(36, q * 0.5, q * 0.5 + 0.25, 100) for q in range(16)]  # a quarter note on every beat, 4 bars
+    placed = place_notes(notes, grid, tempo=120.0)
+    starts = [p.start for p in placed]
+    assert len(placed) == 15  # the 3rd bar's 4th beat is left out: the 4th bar starts at 5.5 s
+    assert starts == pytest.approx(list(beats[:15]))
+    pads = pad_notes([parse_chord("C")] * grid.bars, grid)
+    assert [p.start for p in pads if p.pitch == 60][:4] == pytest.approx([0.0, 2.0, 4.0, 5.5])
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(write_midi(grid, {"drums": placed, "pad": pads})))
+    meters = [(ts.numerator, ts.denominator, round(ts.time, 3)) for ts in pm.time_signature_changes]
+    assert meters == [(4, 4, 0.0), (3, 4, 4.0), (4, 4, 5.5)]
+    assert sorted(n.start for n in pm.instruments[0].notes) == pytest.approx(list(beats[:15]), abs=1e-3)
