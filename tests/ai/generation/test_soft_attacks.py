@@ -133,3 +133,25 @@ def test_the_accompaniment_plays_on_the_soft_attacks(strings: np.ndarray) -> Non
     result = accompany_cues(recording_cues(strings, 0.0), analysis, registry, AccompanimentOptions(seed=3))
     onsets = np.array(sorted({n.start for part in ("drums", "bass") for n in result.parts[part]}))
     assert within(onsets[onsets <= TRUTH[-1] + FRAME_S]) >= 0.95
+
+
+def test_the_accompaniment_keeps_a_short_bar_the_analysis_found() -> None:
+    """Beats every 0.5 s whose downbeats move by three beats after the 3rd bar (a 3/4 bar in a 4/4 song): the
+    accompaniment's bars follow them and its MIDI file says 3/4 there; with regular downbeats, no odd bar."""
+    import io
+
+    import pretty_midi
+
+    beats = np.arange(0.25, 20.0, 0.5)
+    registry = GeneratorRegistry()
+    registry.register(TheoryGenerator())
+    cues = recording_cues(clicks(beats, 20.5), 0.0)
+    shifted = analysis_of(beats, 20.5)
+    shifted.downbeat_times[:] = [float(b) for b in np.concatenate([beats[0:12:4], beats[11::4]])]
+    result = accompany_cues(cues, shifted, registry, AccompanimentOptions(parts=("drums", "bass"), seed=3))
+    assert 3 in result.grid.bar_lengths and result.grid.bar_span(3)[0] == pytest.approx(beats[11], abs=0.01)
+    meters = pretty_midi.PrettyMIDI(io.BytesIO(result.midi)).time_signature_changes  # a 1/4 lead-in, then 4/4
+    assert [m.numerator for m in meters] == [1, 4, 3, 4]
+    assert [m.time for m in meters] == pytest.approx([0.0, 0.25, 4.25, 5.75], abs=0.01)
+    regular = accompany_cues(cues, analysis_of(beats, 20.5), registry, AccompanimentOptions(parts=("bass",), seed=3))
+    assert regular.grid.bar_lengths == ()
