@@ -11,7 +11,8 @@ bench/real_split.py's, printed apart only to keep the held-out figures comparabl
 Per item: the share of annotated beats with a generated drum or bass onset within 20 ms (the issue's
 measure on renders) and within 70 ms (a beat tracker's window), the median signed offset (ms, + late)
 of the accompaniment's grid from the annotated beats it lies within 70 ms of, and, where downbeats are
-annotated, the share of annotated downbeats on which one of the accompaniment's bars starts (70 ms). As
+annotated, the share of annotated downbeats on which one of the accompaniment's bars starts (70 ms), and
+where chords are annotated (four Beatles songs), the share of bars whose bass plays the chord's root. As
 bench/analysis_accuracy.py scores beats, the first TRIM_S seconds are left out (annotators' pickup and
 count-in); the analysis's own beat F is printed beside for reference.
 
@@ -24,6 +25,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import mir_eval
 import numpy as np
@@ -36,7 +38,7 @@ from real_split import in_split, is_tiny  # noqa: E402
 
 from ai.analysis.pipeline import analyze  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
-from ai.generation.accompaniment import AccompanimentOptions, NoBeatFound, accompany  # noqa: E402
+from ai.generation.accompaniment import AccompanimentOptions, NoBeatFound, PlacedNote, accompany  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
@@ -68,6 +70,22 @@ def median_offset_ms(times: np.ndarray, targets: np.ndarray) -> float:
     return float(np.median(diffs) * 1000.0) if diffs.size else float("nan")
 
 
+def bass_roots(bass: list[PlacedNote], bar_starts: np.ndarray, chords: list[dict[str, Any]], trim: float) -> float:
+    """Share of bars (after ``trim``, under an annotated chord that is not N) whose lowest bass note on the bar
+    line (within NEAR_S) plays the annotated chord's root (Harte labels read by mir_eval)."""
+    right = scored = 0
+    for start in bar_starts[bar_starts >= trim]:
+        at = start + 0.05  # the chord sounding just after the bar line
+        label = next((c["label"] for c in chords if c["start"] <= at < c["end"]), "N")
+        root = mir_eval.chord.encode(label)[0]
+        if root < 0:
+            continue
+        on_line = [n.pitch for n in bass if abs(n.start - start) <= NEAR_S]
+        scored += 1
+        right += bool(on_line) and min(on_line) % 12 == root
+    return right / scored if scored else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=REPO / "data" / "real")
@@ -76,8 +94,10 @@ def main() -> None:
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
     header = (
-        f"{'item':52} {'split':8} {'beats':>5} {'20 ms':>6} {'70 ms':>6} {'grid ms':>8} {'bars':>6} {'analysis F':>10}"
+        f"{'item':52} {'split':8} {'beats':>5} {'20 ms':>6} {'70 ms':>6} {'grid ms':>8} {'bars':>6} {'roots':>6} "
+        f"{'analysis F':>10}"
     )
+    root_rows: dict[str, list[float]] = {}
     print(header)
     pooled: dict[str, list[tuple[int, float, float, float, float]]] = {}
     for truth in sorted(truths, key=lambda t: (is_tiny(t), t["file"])):
@@ -106,11 +126,15 @@ def main() -> None:
         downbeats = np.asarray(truth.get("downbeats_s") or [], dtype=np.float64)
         downbeats = downbeats[downbeats >= trim]
         bars = near_share(bar_starts, downbeats, TRACKED_S) if downbeats.size else float("nan")
+        roots = bass_roots(result.parts["bass"], bar_starts, truth["chords"], trim) if truth.get("chords") else np.nan
         pooled.setdefault(group, []).append((beats.size, near, tracked, offset, bars))
+        if np.isfinite(roots):
+            root_rows.setdefault(group, []).append(roots)
         bars_text = f"{bars:6.2f}" if np.isfinite(bars) else f"{'-':>6}"
+        roots_text = f"{roots:6.2f}" if np.isfinite(roots) else f"{'-':>6}"
         print(
             f"{truth['file'][:52]:52} {group:8} {beats.size:5d} {near:6.3f} {tracked:6.3f} {offset:+8.1f} "
-            f"{bars_text} {beat_f:10.3f}",
+            f"{bars_text} {roots_text} {beat_f:10.3f}",
             flush=True,
         )
     for group, rows in pooled.items():
@@ -124,6 +148,11 @@ def main() -> None:
             f"{near:.3f} of the annotated beats, within 70 ms {tracked:.3f}; median grid offset per item "
             f"{np.median(offsets) if offsets else float('nan'):+.1f} ms; bars starting on annotated downbeats "
             f"{np.mean(bar_rows) if bar_rows else float('nan'):.2f} (mean of {len(bar_rows)} items)"
+            + (
+                f"; bass on the annotated chords' roots {np.mean(root_rows[group]):.2f} (mean of {len(root_rows[group])})"
+                if root_rows.get(group)
+                else ""
+            )
         )
 
 
