@@ -715,6 +715,20 @@ def preview_midis(result: Accompaniment) -> list[bytes]:
     return [write_midi(result.grid, {p: result.parts[p] for p in group}) for group in groups if group]
 
 
+def meter_changes(grid: BeatGrid) -> list[dict[str, Any]]:
+    """The bars whose meter differs from the bar before (1-based, with their start in seconds and meter), as
+    the MIDI file's time signatures say: a 3/4 bar in a 4/4 song and the 4/4 after it; [] for regular bars."""
+    changes: list[dict[str, Any]] = []
+    shown = grid.beats_per_bar
+    for bar, beats in enumerate(grid.bar_lengths):
+        if beats != shown:
+            numerator = grid.numerator if beats == grid.beats_per_bar else beats
+            start = round(grid.bar_span(bar)[0], 4)
+            changes.append({"bar": bar + 1, "start": start, "time_signature": f"{numerator}/{grid.denominator}"})
+            shown = beats
+    return changes
+
+
 def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
     """What the accompaniment used, JSON-ready: the analysis's beats, meter, key and the bar chords."""
     grid = result.grid
@@ -734,6 +748,7 @@ def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
         "first_downbeat": round(float(grid.times[grid.downbeat]), 4),
         "lead_in_beats": grid.downbeat,
         "bars": grid.bars,
+        "meter_changes": meter_changes(grid),
         "bar_chords": [
             {"bar": i + 1, "start": round(grid.bar_span(i)[0], 4), "chord": c.symbol}
             for i, c in enumerate(result.chords)
@@ -760,6 +775,7 @@ __all__ = [
     "place_notes",
     "preview_midis",
     "recording_cues",
+    "meter_changes",
     "summary",
     "take_recording_cues",
     "tempo_events",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ai.analysis.pipeline import AnalysisResult
-from ai.generation.accompaniment import AccompanimentOptions, accompany_cues, recording_cues
+from ai.generation.accompaniment import AccompanimentOptions, accompany_cues, meter_changes, recording_cues
 from ai.generation.base import GeneratorRegistry
 from ai.generation.beat_following import (
     FRAME_S,
@@ -153,5 +153,7 @@ def test_the_accompaniment_keeps_a_short_bar_the_analysis_found() -> None:
     meters = pretty_midi.PrettyMIDI(io.BytesIO(result.midi)).time_signature_changes  # a 1/4 lead-in, then 4/4
     assert [m.numerator for m in meters] == [1, 4, 3, 4]
     assert [m.time for m in meters] == pytest.approx([0.0, 0.25, 4.25, 5.75], abs=0.01)
+    changes = meter_changes(result.grid)
+    assert [(c["bar"], c["time_signature"]) for c in changes] == [(3, "3/4"), (4, "4/4")]
     regular = accompany_cues(cues, analysis_of(beats, 20.5), registry, AccompanimentOptions(parts=("bass",), seed=3))
-    assert regular.grid.bar_lengths == ()
+    assert regular.grid.bar_lengths == () and meter_changes(regular.grid) == []
