@@ -268,7 +268,8 @@ class AccompanimentResponse(BaseModel):
     bars: int
     analysis: dict[str, Any] = Field(
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, the chord "
-        "of every bar, and the analysis's own beats and chords."
+        "of every bar, meter_changes (bars of another length in the song, as the MIDI file's time signatures), "
+        "and the analysis's own beats and chords."
     )
     preview_base64: str | None = Field(None, description="With preview=wav|flac: the parts mixed under the recording.")
     preview_format: str | None = None
