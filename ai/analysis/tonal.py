@@ -198,6 +198,11 @@ def pitch_peakiness(features: SharedFeatures) -> float:
     return float(np.median([_peakiness(summed) for summed in sums]))
 
 
+MIN_PITCHED_S = 0.25
+"""A key needs this much time with pitched sound: frames whose semitone spectrum stays within PITCHED_FLOOR_DB of
+the loudest frame's. A 10-ms noise burst in a 4-s file (4 frames) read "E major" at confidence 0.69; a clip's
+length alone (pipeline.MIN_KEY_S) does not see that the sound in it is a hit."""
+PITCHED_FLOOR_DB = -30.0
 LONE_NOTE_FLOOR_DB = -30.0
 """Peaks of the time-summed semitone spectrum within this of its highest count in :func:`lone_note`."""
 HARMONIC_OFFSETS = frozenset(round(12 * float(np.log2(k))) for k in range(1, 11))
@@ -371,6 +376,10 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     for dist in (pcd, heard):
         if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
             return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="fewer than three pitch classes sound")
+    frame_level = features.semitone_spec.sum(axis=0, dtype=np.float64)
+    pitched = int(np.count_nonzero(frame_level >= float(frame_level.max()) * 10 ** (PITCHED_FLOOR_DB / 20)))
+    if pitched < MIN_PITCHED_S * features.frame_rate:
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="pitched sound too brief (a hit or a click)")
     note = lone_note(features)
     if note is not None:
         name = f"{TONICS[note % 12]}{note // 12 - 1}"

@@ -294,3 +294,17 @@ def test_a_rest_inside_a_groove_is_not_the_end_of_a_piece() -> None:
     assert ends_like_a_piece(rest, frame_rate, KeyConfig(piece_end_db=-20.0))  # session 7's threshold
     decay = np.concatenate([music, np.geomspace(0.1, 0.1 * 10 ** (-50 / 20), 30)])
     assert ends_like_a_piece(decay, frame_rate)
+
+
+def test_a_hit_has_no_key_but_a_short_chord_stab_does() -> None:
+    """A 10-ms noise burst in a 4-s file read "E major" at confidence 0.69: pitched sound needs a quarter of a
+    second. A half-second chord stab (a sample-library one-shot) keeps its key."""
+    rng = np.random.default_rng(0)
+    burst = np.zeros(SR * 4, dtype=np.float32)
+    burst[SR : SR + 200] = rng.standard_normal(200) * np.exp(-np.arange(200) / 40)
+    result = estimate_key(compute_features(burst, SR))
+    assert result.key is None and result.why_none == "pitched sound too brief (a hit or a click)"
+    t = np.arange(SR // 2) / SR
+    stab = np.zeros(SR * 2, dtype=np.float32)
+    stab[: SR // 2] = sum(_saw(f, t) for f in (261.63, 329.63, 392.0)) / 6.0 * np.exp(-t * 2)
+    assert estimate_key(compute_features(stab, SR)).key == "C major"
