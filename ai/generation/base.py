@@ -10,6 +10,7 @@ import io
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 Part = Literal["drums", "bass", "melody"]
 PARTS: tuple[Part, ...] = ("drums", "bass", "melody")
 DEFAULT_PROGRAMS = {"bass": 33, "melody": 0, "drums": 0}  # GM: Electric Bass (finger), Piano
+MIDI_RESOLUTION = 220  # pretty_midi's ticks per quarter note, which the clip's file is written in
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,33 @@ class Note:
     start: float  # seconds
     end: float  # seconds
     velocity: int
+
+
+def without_overlaps(notes: Sequence[Note], *, min_gap: float) -> tuple[list[Note], list[int]]:
+    """The notes with no pitch struck again while it still sounds, and the indices kept.
+
+    Swing, humanize and microtiming move notes independently, so a hit can land before the previous
+    hit of its pitch ends; in a MIDI file that is a second note-on of a sounding key, which DAWs pair
+    with the wrong note-off (or drop). The earlier note ends where the later one starts; two strikes
+    less than ``min_gap`` seconds apart (less than a tick or two) are one, the louder velocity kept."""
+    order = sorted(range(len(notes)), key=lambda i: (notes[i].start, notes[i].pitch))
+    kept: dict[int, Note] = {}
+    last_of_pitch: dict[int, int] = {}
+    for i in order:
+        note = notes[i]
+        previous = last_of_pitch.get(note.pitch)
+        if previous is not None and note.start < kept[previous].end:
+            earlier = kept[previous]
+            if note.start - earlier.start < min_gap:
+                kept[previous] = replace(
+                    earlier, end=max(earlier.end, note.end), velocity=max(earlier.velocity, note.velocity)
+                )
+                continue
+            kept[previous] = replace(earlier, end=note.start)
+        kept[i] = note
+        last_of_pitch[note.pitch] = i
+    indices = sorted(kept)
+    return [kept[i] for i in indices], indices
 
 
 @dataclass(frozen=True)
@@ -111,6 +140,14 @@ class GeneratedClip:
     primer_seconds: float = 0.0  # where the continuation starts (0: no primer)
     primer_notes: int = 0  # the primer's notes, first in ``notes``
 
+    def __post_init__(self) -> None:
+        # Two ticks at the clip's tempo: a note shorter than that could round to zero length.
+        min_gap = max(0.002, 2 * 60.0 / (self.tempo * MIDI_RESOLUTION)) if self.tempo > 0 else 0.002
+        notes, indices = without_overlaps(self.notes, min_gap=min_gap)
+        if len(notes) != len(self.notes) or notes != self.notes:
+            self.notes = notes
+            self.primer_notes = sum(1 for i in indices if i < self.primer_notes)
+
     @classmethod
     def continuing(
         cls, request: GenerationRequest, notes: list[Note], *, model: str, end: float, extra: dict[str, object]
@@ -146,7 +183,7 @@ class GeneratedClip:
         return self.part == "drums"
 
     def to_pretty_midi(self) -> pretty_midi.PrettyMIDI:
-        pm = pretty_midi.PrettyMIDI(initial_tempo=float(self.tempo))
+        pm = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=float(self.tempo))
         pm.time_signature_changes.append(pretty_midi.TimeSignature(self.beats_per_bar, self.beat_unit, 0.0))
         instrument = pretty_midi.Instrument(program=self.program, is_drum=self.is_drum, name=self.part)
         for note in sorted(self.notes, key=lambda n: (n.start, n.pitch)):
