@@ -72,6 +72,9 @@ PAD_VELOCITY = 56
 LEAD_IN_MERGE = 0.25
 """Before the first beat, the grid goes back in beats of the first interval; a remainder shorter
 than this share of a beat joins the earliest beat (a slower tempo) rather than becoming a very fast one."""
+MIN_LEAD_IN_S = 0.06
+"""A quarter note at 1000 BPM. A lead-in beat shorter than this (per quarter) would be a tempo that DAWs
+clamp (Ableton at 999 BPM), which moves the whole song late; the first beat starts at 0 s instead."""
 PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
@@ -193,11 +196,13 @@ def build_grid(
     # Lead-in: virtual beats of the first interval back from the first beat to time 0.
     first_interval = _edge_interval(intervals, first=True)
     lead: list[float] = []
-    if beats[0] > 1e-3:
+    shortest = MIN_LEAD_IN_S * qpb
+    if beats[0] >= shortest:
         whole, rest = divmod(beats[0] / first_interval, 1.0)
-        slots = int(whole) + 1 if rest >= LEAD_IN_MERGE or whole == 0 else int(whole)
+        long_rest = rest >= LEAD_IN_MERGE and rest * first_interval >= shortest
+        slots = int(whole) + 1 if long_rest or whole == 0 else int(whole)
         lead = [0.0] + [beats[0] - k * first_interval for k in range(slots - 1, 0, -1)]
-    else:
+    else:  # the first beat at (or just after) 0 s starts the grid
         beats = beats.copy()
         beats[0] = 0.0
     points = lead + beats.tolist()

@@ -4,7 +4,8 @@ MIDI file of transcribed notes.
 Every detected beat is a tempo change, so a DAW that imports the file draws its grid on the
 recording's beats (a performance that drifts stays lined up); notes keep their real times (their
 ticks are read off the same map). Before the first beat a pickup of whole beats (padded so that the
-first downbeat starts a bar) takes the time from 0; after the last beat its tempo continues.
+first downbeat starts a bar) takes the time from 0, unless the first beat, a downbeat, comes within a
+quarter note at 1000 BPM of 0: then it starts the grid; after the last beat its tempo continues.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import numpy as np
 PPQ = 480  # ticks per quarter note
 DEFAULT_BPM = 120.0  # the grid when no beats were found
 _MIN_BEATS = 2
+MIN_LEAD_IN_S = 0.06
+"""A quarter note at 1000 BPM: a lead-in beat shorter than this would be a tempo DAWs clamp (Ableton at
+999 BPM), which moves the whole file late."""
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,18 @@ def beat_grid(
     first_interval = float(beats[1] - beats[0])
     pickup = max(1, int(round(beats[0] / first_interval)))
     downbeats = np.asarray(downbeat_times, dtype=np.float64)
+    first_down = 0
     if downbeats.size and beats_per_bar > 1:
         # Index of the first downbeat among the beats: pad the pickup so that it starts a bar.
         first_down = int(np.argmin(np.abs(beats - downbeats[0])))
         pickup += (-(pickup + first_down)) % beats_per_bar
-    times = np.concatenate([[0.0], beats])
-    ticks = np.concatenate([[0.0], (pickup + np.arange(beats.size)) * float(ticks_per_beat)])
+    if beats[0] < MIN_LEAD_IN_S * quarters_per_beat and first_down % beats_per_bar == 0:
+        # A first downbeat just after 0 s starts the grid: a pickup that short is a tempo DAWs clamp.
+        times = np.concatenate([[0.0], beats[1:]])
+        ticks = np.arange(beats.size) * float(ticks_per_beat)
+    else:
+        times = np.concatenate([[0.0], beats])
+        ticks = np.concatenate([[0.0], (pickup + np.arange(beats.size)) * float(ticks_per_beat)])
     return BeatGrid(
         times=times, ticks=ticks, ticks_per_beat=ticks_per_beat, numerator=numerator, denominator=denominator
     )

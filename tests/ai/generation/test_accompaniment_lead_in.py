@@ -1,0 +1,38 @@
+"""The accompaniment's lead-in before the first beat (ai.generation.accompaniment.build_grid): never a
+tempo a DAW clamps, however soon after 0 s the recording's first beat comes."""
+
+from __future__ import annotations
+
+import io
+
+import mido
+import numpy as np
+import pytest
+
+from ai.generation.accompaniment import build_grid, write_midi
+
+
+def _bpms(first_beat: float, interval: float, time_signature: str = "4/4") -> list[float]:
+    beats = first_beat + interval * np.arange(16)
+    grid = build_grid(beats, [beats[0]], time_signature, float(beats[-1]))
+    midi = mido.MidiFile(file=io.BytesIO(write_midi(grid, {"bass": []})))
+    return [mido.tempo2bpm(m.tempo) for m in midi.tracks[0] if m.type == "set_tempo"]
+
+
+@pytest.mark.parametrize("first_beat", [0.0085, 0.03, 0.059])
+def test_a_first_beat_just_after_zero_starts_the_grid(first_beat: float) -> None:
+    # A lead-in beat of 8.5 ms was a 7000 BPM tempo: Ableton clamps it to 999 and the song comes 51 ms late.
+    bpms = _bpms(first_beat, 0.5)
+    assert max(bpms) < 1000
+    assert bpms[0] == pytest.approx(60 / (0.5 + first_beat), rel=1e-3)  # the first beat takes in the sliver
+
+
+def test_a_short_remainder_of_a_lead_in_joins_the_earliest_beat() -> None:
+    # 300 BPM beats: a remainder of 0.25 beat (50 ms) would be a lead-in beat at 1200 BPM.
+    assert max(_bpms(0.2 + 0.05, 0.2)) < 1000
+    assert max(_bpms(0.0085, 0.4, "6/8")) < 1000
+
+
+def test_a_real_pickup_keeps_its_own_beat() -> None:
+    bpms = _bpms(0.3, 0.5)
+    assert bpms[0] == pytest.approx(200.0, rel=1e-3) and bpms[1] == pytest.approx(120.0, rel=1e-3)
