@@ -3,9 +3,11 @@ MIDI file of transcribed notes.
 
 Every detected beat is a tempo change, so a DAW that imports the file draws its grid on the
 recording's beats (a performance that drifts stays lined up); notes keep their real times (their
-ticks are read off the same map). Before the first beat a pickup of whole beats (padded so that the
-first downbeat starts a bar) takes the time from 0, unless the first beat, a downbeat, comes within a
-quarter note at 1000 BPM of 0: then it starts the grid; after the last beat its tempo continues.
+ticks are read off the same map). Before the first beat, beats of the first interval go back to 0 s (a
+remainder under a quarter of a beat joins the earliest one), and those with the detected beats before the
+first downbeat make a lead-in measure of its own meter (1/4 for a one-beat pickup), so the first downbeat
+opens a bar at a tempo a DAW keeps; a first beat within a quarter note at 1000 BPM of 0 s starts the grid.
+After the last beat its tempo continues.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _MIN_BEATS = 2
 MIN_LEAD_IN_S = 0.06
 """A quarter note at 1000 BPM: a lead-in beat shorter than this would be a tempo DAWs clamp (Ableton at
 999 BPM), which moves the whole file late."""
+LEAD_IN_MERGE = 0.25
+"""A remainder before the first beat shorter than this share of a beat joins the earliest lead-in beat (a
+slower tempo) rather than becoming a very fast one (as ai.generation.accompaniment.LEAD_IN_MERGE)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,16 @@ class BeatGrid:
     ticks_per_beat: int
     numerator: int = 4
     denominator: int = 4
+    lead_in_beats: int = 0
+    """Counted beats of the measure before the first downbeat when it is not whole bars (0: none)."""
+
+    def meters(self) -> list[tuple[int, int, int]]:
+        """(tick, numerator, denominator) of the file's time signatures: the lead-in measure's, then the meter."""
+        if not self.lead_in_beats:
+            return [(0, self.numerator, self.denominator)]
+        compound = self.ticks_per_beat == int(round(PPQ * 1.5))
+        lead = (3 * self.lead_in_beats, 8) if compound else (self.lead_in_beats, self.denominator)
+        return [(0, *lead), (self.lead_in_beats * self.ticks_per_beat, self.numerator, self.denominator)]
 
     @property
     def end_seconds_per_tick(self) -> float:
@@ -104,22 +119,27 @@ def beat_grid(
         )
     beats_per_bar = numerator // 3 if quarters_per_beat == 1.5 else numerator
     first_interval = float(beats[1] - beats[0])
-    pickup = max(1, int(round(beats[0] / first_interval)))
     downbeats = np.asarray(downbeat_times, dtype=np.float64)
     first_down = 0
-    if downbeats.size and beats_per_bar > 1:
-        # Index of the first downbeat among the beats: pad the pickup so that it starts a bar.
-        first_down = int(np.argmin(np.abs(beats - downbeats[0])))
-        pickup += (-(pickup + first_down)) % beats_per_bar
-    if beats[0] < MIN_LEAD_IN_S * quarters_per_beat and first_down % beats_per_bar == 0:
-        # A first downbeat just after 0 s starts the grid: a pickup that short is a tempo DAWs clamp.
+    if downbeats.size and beats_per_bar > 1:  # beats before the first downbeat (earlier whole bars are bars)
+        first_down = int(np.argmin(np.abs(beats - downbeats[0]))) % beats_per_bar
+    if beats[0] < MIN_LEAD_IN_S * quarters_per_beat:
+        # A first beat just after 0 s starts the grid: a lead-in beat that short is a tempo DAWs clamp.
+        slots = 0
         times = np.concatenate([[0.0], beats[1:]])
-        ticks = np.arange(beats.size) * float(ticks_per_beat)
     else:
-        times = np.concatenate([[0.0], beats])
-        ticks = np.concatenate([[0.0], (pickup + np.arange(beats.size)) * float(ticks_per_beat)])
+        whole, rest = divmod(beats[0] / first_interval, 1.0)
+        slots = int(whole) + 1 if rest >= LEAD_IN_MERGE or whole == 0 else int(whole)
+        lead = [beats[0] - k * first_interval for k in range(slots - 1, 0, -1)]
+        times = np.concatenate([[0.0], lead, beats])
+    ticks = np.arange(times.size) * float(ticks_per_beat)
     return BeatGrid(
-        times=times, ticks=ticks, ticks_per_beat=ticks_per_beat, numerator=numerator, denominator=denominator
+        times=times,
+        ticks=ticks,
+        ticks_per_beat=ticks_per_beat,
+        numerator=numerator,
+        denominator=denominator,
+        lead_in_beats=(slots + first_down) % beats_per_bar if beats_per_bar > 1 else 0,
     )
 
 
@@ -172,8 +192,9 @@ def midi_file(
     end = int(round(float(grid.to_ticks([end_s])[0]))) if end_s > 0 else 0
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
-    conductor.append(mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator, time=0))
     absolute: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    for tick, numerator, denominator in grid.meters():  # before the tempo at the same tick
+        absolute.append((tick, -1, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))
     for tick, tempo in grid.tempo_changes():
         absolute.append((tick, 0, mido.MetaMessage("set_tempo", tempo=tempo)))
     _append_delta(conductor, absolute, end)

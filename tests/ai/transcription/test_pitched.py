@@ -231,9 +231,12 @@ def test_the_tempo_map_puts_every_beat_on_a_beat_tick() -> None:
     grid = beat_grid(beats, downbeat_times=beats[1::4], time_signature="4/4")
     ticks = grid.to_ticks(beats)
     assert np.allclose(ticks / grid.ticks_per_beat, np.round(ticks / grid.ticks_per_beat), atol=1e-6)
-    # The first downbeat (the second beat) starts a bar.
-    assert round(ticks[1] / grid.ticks_per_beat) % 4 == 0
+    # The first downbeat (the second beat) starts a bar: the lead-in measure (a virtual beat before 0.3 s and
+    # the pickup beat, 2/4) ends there and 4/4 begins.
+    assert grid.meters() == [(0, 2, 4), (2 * grid.ticks_per_beat, 4, 4)]
+    assert round(ticks[1] / grid.ticks_per_beat) == 2
     assert np.allclose(grid.to_seconds(ticks), beats)
+    assert max(grid.bpm_at_beats()) <= 200  # the lead-in beat: 0.3 s of a 0.6-s beat, not four squeezed into it
 
 
 def test_the_midi_file_plays_notes_at_their_real_times() -> None:

@@ -39,4 +39,19 @@ def test_a_pickup_before_a_later_downbeat_is_kept() -> None:
     beats = 0.02 + 0.5 * np.arange(12)
     grid = beat_grid(beats.tolist(), beats[1::4].tolist(), "4/4")  # the first beat is a pickup: not moved to 0 s
     assert np.allclose(grid.to_seconds(grid.to_ticks(beats)), beats)
-    assert round(float(grid.to_ticks(beats[1:2])[0]) / grid.ticks_per_beat) % 4 == 0
+    # The pickup is a 1/4 measure of its own (no beats padded into 20 ms): the downbeat opens the first 4/4 bar.
+    downbeat_tick = float(grid.to_ticks(beats[1:2])[0])
+    assert grid.meters() == [(0, 1, 4), (grid.ticks_per_beat, 4, 4)] and downbeat_tick == grid.ticks_per_beat
+    assert max(grid.bpm_at_beats()) < 1000
+
+
+def test_a_long_pickup_is_a_lead_in_measure_at_the_first_tempo() -> None:
+    """232 ms before a first downbeat was padded to a bar of 4 beats (1,034 BPM); now one beat of 232 ms joins
+    at the first interval: a 1/4 measure at about the song's tempo, and the downbeat opens a 4/4 bar."""
+    beats = 0.232 + 0.5 * np.arange(12)
+    grid = beat_grid(beats.tolist(), beats[::4].tolist(), "4/4")
+    assert grid.meters() == [(0, 1, 4), (grid.ticks_per_beat, 4, 4)]
+    assert max(grid.bpm_at_beats()) < 300
+    midi = mido.MidiFile(file=io.BytesIO(midi_file([MidiNote(60, 1.0, 1.2, 90)], grid)))
+    meters = [(m.numerator, m.denominator) for m in midi.tracks[0] if m.type == "time_signature"]
+    assert meters == [(1, 4), (4, 4)]
