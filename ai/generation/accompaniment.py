@@ -52,6 +52,7 @@ from ai.generation.beat_following import (
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
+from ai.lead_in import lead_in, lead_in_meter
 from ai.music_theory import Chord, Key, parse_chord, parse_key
 from utils.errors import EngineError, InvalidParameter
 
@@ -69,12 +70,6 @@ CHANNELS = {"drums": 9, "bass": 0, "pad": 1}
 PAD_LOW = 55
 """The pad voices each chord tone in the octave from G3 (a close voicing under a vocal's range)."""
 PAD_VELOCITY = 56
-LEAD_IN_MERGE = 0.25
-"""Before the first beat, the grid goes back in beats of the first interval; a remainder shorter
-than this share of a beat joins the earliest beat (a slower tempo) rather than becoming a very fast one."""
-MIN_LEAD_IN_S = 0.06
-"""A quarter note at 1000 BPM. A lead-in beat shorter than this (per quarter) would be a tempo that DAWs
-clamp (Ableton at 999 BPM), which moves the whole song late; the first beat starts at 0 s instead."""
 PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
@@ -193,18 +188,8 @@ def build_grid(
     lengths = [per_bar] * (first_db // per_bar) + [int(n) for n in bar_lengths] if bar_lengths else []
     first_db %= per_bar  # earlier whole bars are bars too, not a longer pickup
 
-    # Lead-in: virtual beats of the first interval back from the first beat to time 0.
-    first_interval = _edge_interval(intervals, first=True)
-    lead: list[float] = []
-    shortest = MIN_LEAD_IN_S * qpb
-    if beats[0] >= shortest:
-        whole, rest = divmod(beats[0] / first_interval, 1.0)
-        long_rest = rest >= LEAD_IN_MERGE and rest * first_interval >= shortest
-        slots = int(whole) + 1 if long_rest or whole == 0 else int(whole)
-        lead = [0.0] + [beats[0] - k * first_interval for k in range(slots - 1, 0, -1)]
-    else:  # the first beat at (or just after) 0 s starts the grid
-        beats = beats.copy()
-        beats[0] = 0.0
+    # Lead-in: virtual beats of the first interval back from the first beat to time 0 (ai/lead_in.py).
+    lead, beats = lead_in(beats, _edge_interval(intervals, first=True), qpb)
     points = lead + beats.tolist()
     downbeat = len(lead) + first_db
 
@@ -447,8 +432,7 @@ def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
     tpb = grid.ticks_per_beat
     events: list[tuple[int, mido.MetaMessage]] = []
     if grid.downbeat:
-        compound = grid.quarters_per_beat == 1.5
-        numerator, denominator = (3 * grid.downbeat, 8) if compound else (grid.downbeat, grid.denominator)
+        numerator, denominator = lead_in_meter(grid.downbeat, grid.denominator, compound=grid.quarters_per_beat == 1.5)
         events.append((0, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))
     events.append(
         (
@@ -456,14 +440,10 @@ def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
             mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator),
         )
     )
-    if grid.bar_lengths:  # a bar of another length gets its meter, and the next bar the recording's again
-        starts, shown = grid.bar_starts, grid.beats_per_bar
-        for bar, beats in enumerate(grid.bar_lengths):
-            if beats != shown:
-                numerator = grid.numerator if beats == grid.beats_per_bar else beats
-                meter = mido.MetaMessage("time_signature", numerator=numerator, denominator=grid.denominator)
-                events.append((int(starts[bar]) * tpb, meter))
-                shown = beats
+    starts = grid.bar_starts
+    for bar, numerator in _bar_meters(grid):  # a bar of another length, and the bar after it
+        meter = mido.MetaMessage("time_signature", numerator=numerator, denominator=grid.denominator)
+        events.append((int(starts[bar]) * tpb, meter))
     previous = -1
     elapsed_us = 0.0  # tempo rounding is carried over so that the beats do not drift (1 us per beat)
     for k in range(grid.end_position):
@@ -720,18 +700,25 @@ def preview_midis(result: Accompaniment) -> list[bytes]:
     return [write_midi(result.grid, {p: result.parts[p] for p in group}) for group in groups if group]
 
 
-def meter_changes(grid: BeatGrid) -> list[dict[str, Any]]:
-    """The bars whose meter differs from the bar before (1-based, with their start in seconds and meter), as
-    the MIDI file's time signatures say: a 3/4 bar in a 4/4 song and the 4/4 after it; [] for regular bars."""
-    changes: list[dict[str, Any]] = []
+def _bar_meters(grid: BeatGrid) -> list[tuple[int, int]]:
+    """(bar index, numerator) of each bar whose length differs from the bar before: a 3/4 bar in a 4/4 song
+    and the 4/4 after it; [] for regular bars (simple meters only: ``bar_lengths`` is never set for compound)."""
+    changes: list[tuple[int, int]] = []
     shown = grid.beats_per_bar
     for bar, beats in enumerate(grid.bar_lengths):
         if beats != shown:
-            numerator = grid.numerator if beats == grid.beats_per_bar else beats
-            start = round(grid.bar_span(bar)[0], 4)
-            changes.append({"bar": bar + 1, "start": start, "time_signature": f"{numerator}/{grid.denominator}"})
+            changes.append((bar, grid.numerator if beats == grid.beats_per_bar else beats))
             shown = beats
     return changes
+
+
+def meter_changes(grid: BeatGrid) -> list[dict[str, Any]]:
+    """The bars whose meter differs from the bar before (1-based, with their start in seconds and meter), as
+    the MIDI file's time signatures say; [] for regular bars."""
+    return [
+        {"bar": bar + 1, "start": round(grid.bar_span(bar)[0], 4), "time_signature": f"{numerator}/{grid.denominator}"}
+        for bar, numerator in _bar_meters(grid)
+    ]
 
 
 def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:

@@ -20,15 +20,11 @@ from fractions import Fraction
 import mido
 import numpy as np
 
+from ai.lead_in import lead_in, lead_in_meter
+
 PPQ = 480  # ticks per quarter note
 DEFAULT_BPM = 120.0  # the grid when no beats were found
 _MIN_BEATS = 2
-MIN_LEAD_IN_S = 0.06
-"""A quarter note at 1000 BPM: a lead-in beat shorter than this would be a tempo DAWs clamp (Ableton at
-999 BPM), which moves the whole file late."""
-LEAD_IN_MERGE = 0.25
-"""A remainder before the first beat shorter than this share of a beat joins the earliest lead-in beat (a
-slower tempo) rather than becoming a very fast one (as ai.generation.accompaniment.LEAD_IN_MERGE)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ class BeatGrid:
         if not self.lead_in_beats:
             return [(0, self.numerator, self.denominator)]
         compound = self.ticks_per_beat == int(round(PPQ * 1.5))
-        lead = (3 * self.lead_in_beats, 8) if compound else (self.lead_in_beats, self.denominator)
+        lead = lead_in_meter(self.lead_in_beats, self.denominator, compound=compound)
         return [(0, *lead), (self.lead_in_beats * self.ticks_per_beat, self.numerator, self.denominator)]
 
     @property
@@ -123,15 +119,9 @@ def beat_grid(
     first_down = 0
     if downbeats.size and beats_per_bar > 1:  # beats before the first downbeat (earlier whole bars are bars)
         first_down = int(np.argmin(np.abs(beats - downbeats[0]))) % beats_per_bar
-    if beats[0] < MIN_LEAD_IN_S * quarters_per_beat:
-        # A first beat just after 0 s starts the grid: a lead-in beat that short is a tempo DAWs clamp.
-        slots = 0
-        times = np.concatenate([[0.0], beats[1:]])
-    else:
-        whole, rest = divmod(beats[0] / first_interval, 1.0)
-        slots = int(whole) + 1 if rest >= LEAD_IN_MERGE or whole == 0 else int(whole)
-        lead = [beats[0] - k * first_interval for k in range(slots - 1, 0, -1)]
-        times = np.concatenate([[0.0], lead, beats])
+    lead, beats = lead_in(beats, first_interval, quarters_per_beat)  # ai/lead_in.py
+    slots = len(lead)
+    times = np.concatenate([lead, beats])
     ticks = np.arange(times.size) * float(ticks_per_beat)
     return BeatGrid(
         times=times,
