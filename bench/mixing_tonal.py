@@ -24,6 +24,14 @@ ai.mixing.tonal.tonal_findings. Figures per fault:
 and over the clean stems (no fault) and the clean mixes (sum of the stems, judged as "music" on
 the mix bus): the share with a medium/high tonal finding, and with any.
 
+The same three faults on the mix bus (applied to each song's clean mix, judged against the "music"
+curve as suggest() judges the bus), and on a master matched to a reference: the faulted mix of each
+song against the clean mix of the next song of its set (another groove, key and balance) through
+ai.mixing.tonal.reference_eq, as suggest() answers a reference upload. A matching move "finds" the
+fault when it moves the right way within an octave of it, and has the numbers when it lies within
+1/3 octave and 3 dB; the clean row counts the same moves between the two clean mixes (a move the
+songs' difference alone calls for).
+
 With --overlap it also prints how close each held-out stem is to its nearest training stem of the
 same role (mean |difference| of the aligned tonal curves over the role's range), per training set:
 how independent the held-out renderings are of the training ones.
@@ -51,7 +59,14 @@ from ai.audio.decode import decode_audio  # noqa: E402
 from ai.mixing.auto_level import render_mix  # noqa: E402
 from ai.mixing.findings import MIX_BUS, Suggestion  # noqa: E402
 from ai.mixing.measure import PreparedTrack, TrackInput, analyse_track, prepare_tracks  # noqa: E402
-from ai.mixing.tonal import GRID_HZ, load_role_curves, move_deviation, tonal_curve, tonal_findings  # noqa: E402
+from ai.mixing.tonal import (  # noqa: E402
+    GRID_HZ,
+    load_role_curves,
+    move_deviation,
+    reference_eq,
+    tonal_curve,
+    tonal_findings,
+)
 
 DEFAULT_SETS = ("data/mixing",)
 PITCHED = ("guitar", "keys", "pad", "lead", "fx", "synth", "other", "vocals")
@@ -136,6 +151,24 @@ def judge(findings: list[Suggestion], fault: Fault) -> dict:
     }
 
 
+def judge_moves(moves: list[dict], fault: Fault) -> dict:
+    """Whether a reference matching curve (``reference_eq``'s moves) answers ``fault``."""
+    right_way = [
+        m
+        for m in moves
+        if np.sign(m["gain_db"]) == np.sign(fault.expected_gain_db)
+        and _octaves(m["freq_hz"], fault.freq_hz) <= REGION_OCT
+    ]
+    exact = [
+        m
+        for m in right_way
+        if _octaves(m["freq_hz"], fault.freq_hz) <= FREQ_TOLERANCE_OCT
+        and abs(m["gain_db"] - fault.expected_gain_db) <= GAIN_TOLERANCE_DB
+        and (fault.kind == "bell" or m["type"] == "high_shelf")
+    ]
+    return {"found_any": bool(right_way), "numbers_any": bool(exact)}
+
+
 def eligible(fault: Fault, role: str, curve: np.ndarray) -> bool:
     if role not in fault.roles:
         return False
@@ -150,9 +183,13 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
     tallies = {f.name: Tally() for f in FAULTS}
     clean_stems: list[dict] = []
     clean_mixes: list[dict] = []
+    bus = {f.name: Tally() for f in FAULTS}
+    matched = {f.name: Tally() for f in FAULTS}
+    matched_clean = {f.name: Tally() for f in FAULTS}
     started = time.time()
     for root in sets:
         songs = json.loads((root / "songs.json").read_text())[:songs_per_set]
+        mixes: list[tuple[str, PreparedTrack]] = []
         for song in songs:
             inputs = [
                 TrackInput(s["name"], decode_audio(root / s["file"], name=s["name"]), s["role"]) for s in song["stems"]
@@ -218,6 +255,8 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
                     "any": found,
                 }
             )
+            mixes.append((song["song"], mix))
+        _bus_and_reference(mixes, f"{root.name}", curves, bus, matched, matched_clean)
 
     def rate(items: list[dict], key: str) -> str:
         hits = sum(1 for c in items if c[key])
@@ -242,22 +281,41 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
         f"{all_tally.share('numbers_problem'):>20s} {all_tally.share('numbers_any'):>20s}"
     )
     print()
-    print("the fault's own move fitted to the stem's deviation from its role curve (dB of excess; dull: < 0),")
-    print("clean vs faulted, median [10th, 90th percentile]; the z-score divides by the role's spread there:")
+    print("mix bus (the fault on the whole mix, judged against the music curve):")
     for fault in FAULTS:
-        cases = tallies[fault.name].cases
-        if not cases:
-            continue
-        clean_dev = np.array([c["clean_deviation_db"] for c in cases])
-        faulted_dev = np.array([c["faulted_deviation_db"] for c in cases])
-
-        def spread(values: np.ndarray) -> str:
-            p10, p50, p90 = np.nanpercentile(values, [10, 50, 90])
-            return f"{p50:+6.1f} [{p10:+6.1f}, {p90:+6.1f}]"
-
+        t = bus[fault.name]
         print(
-            f"  {fault.name:6s} clean {spread(clean_dev)}   faulted {spread(faulted_dev)}   (fault: {-fault.expected_gain_db:+.0f} dB)"
+            f"{fault.name:6s} {t.share('found_problem'):>20s} {t.share('found_any'):>20s} "
+            f"{t.share('numbers_problem'):>20s} {t.share('numbers_any'):>20s}"
         )
+    print()
+    print("master matched to a reference (the next song's clean mix): found (any move), numbers; clean: the same")
+    print("moves between the two clean mixes")
+    for fault in FAULTS:
+        t, c = matched[fault.name], matched_clean[fault.name]
+        print(
+            f"{fault.name:6s} found {t.share('found_any'):>16s} numbers {t.share('numbers_any'):>16s}   "
+            f"clean: found {c.share('found_any'):>16s} numbers {c.share('numbers_any'):>16s}"
+        )
+    print()
+    print("the fault's own move fitted to the stem's (mix's) deviation from its role (music) curve (dB of excess;")
+    print("dull: < 0), clean vs faulted, median [10th, 90th percentile]; the z-score divides by the spread there:")
+
+    def spread(values: np.ndarray) -> str:
+        p10, p50, p90 = np.nanpercentile(values, [10, 50, 90])
+        return f"{p50:+6.1f} [{p10:+6.1f}, {p90:+6.1f}]"
+
+    for label, table in (("stems", tallies), ("mix bus", bus)):
+        for fault in FAULTS:
+            cases = table[fault.name].cases
+            if not cases:
+                continue
+            clean_dev = np.array([c["clean_deviation_db"] for c in cases])
+            faulted_dev = np.array([c["faulted_deviation_db"] for c in cases])
+            print(
+                f"  {label:7s} {fault.name:6s} clean {spread(clean_dev)}   faulted {spread(faulted_dev)}   "
+                f"(fault: {-fault.expected_gain_db:+.0f} dB)"
+            )
     print()
     print(
         f"clean stems with a medium/high tonal finding: {rate(clean_stems, 'problem')}; with any: {rate(clean_stems, 'any')}"
@@ -278,6 +336,42 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
         "clean_stems": len(clean_stems),
         "clean_problem": sum(1 for c in clean_stems if c["problem"]),
     }
+
+
+def _bus_and_reference(
+    mixes: list[tuple[str, PreparedTrack]],
+    where: str,
+    curves: object,
+    bus: dict[str, Tally],
+    matched: dict[str, Tally],
+    matched_clean: dict[str, Tally],
+) -> None:
+    """Each fault on each clean mix of one set: judged on the mix bus, and matched to the next song's clean mix."""
+    spectra = [analyse_track(mix).spectra for _, mix in mixes]
+    music = curves.for_role("music")  # type: ignore[attr-defined]
+    for i, (name, mix) in enumerate(mixes):
+        ref = spectra[(i + 1) % len(mixes)]
+        clean_moves = reference_eq(ours=spectra[i].spectrum, reference=ref.spectrum, freqs=ref.freqs)
+        for fault in FAULTS:
+            faulted = PreparedTrack("mix", "music", fault.apply(mix.samples, mix.sample_rate), mix.sample_rate, 2)
+            fs = analyse_track(faulted).spectra
+            found = tonal_findings(
+                name="mix", role="music", spectrum=fs.spectrum, freqs=fs.freqs, curves=curves, track=MIX_BUS
+            )
+            sizes = [
+                move_deviation(curve=c, role_curve=music, kind=fault.kind, freq_hz=fault.freq_hz, q=fault.q)
+                for c in (
+                    tonal_curve(spectrum=spectra[i].spectrum, freqs=spectra[i].freqs),
+                    tonal_curve(spectrum=fs.spectrum, freqs=fs.freqs),
+                )
+            ]
+            bus[fault.name].cases.append(
+                judge(found, fault)
+                | {"where": f"{where}/{name}", "clean_deviation_db": sizes[0], "faulted_deviation_db": sizes[1]}
+            )
+            moves = reference_eq(ours=fs.spectrum, reference=ref.spectrum, freqs=ref.freqs)
+            matched[fault.name].cases.append(judge_moves(moves, fault) | {"where": f"{where}/{name}", "moves": moves})
+            matched_clean[fault.name].cases.append(judge_moves(clean_moves, fault) | {"where": f"{where}/{name}"})
 
 
 def overlap(sets: list[Path]) -> None:
