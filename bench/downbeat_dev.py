@@ -17,6 +17,7 @@ analysis. This chose the weights and PHASE_SWITCH_COST of ai/analysis/rhythm/met
 
 Usage:
     bench/downbeat_dev.py data/real --split tune [-v] [--cache /tmp/db_cache]
+    bench/downbeat_dev.py data/real_train3 data/real_train2@hold --cache /tmp/db_cache --weights ...
     bench/downbeat_dev.py data/eval --cache /tmp/db_cache --weights harm=2,low=1,accent=0,down=0.5 \
         --switch-cost 16 --switch-cost 20 --switch-cost 24
 """
@@ -47,6 +48,7 @@ from ai.analysis.pipeline import summarize_audio  # noqa: E402
 from ai.analysis.rhythm import core as rhythm_core  # noqa: E402
 from ai.analysis.rhythm import meter as rhythm_meter  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
+from training.beat_activation import corpus_entries  # noqa: E402
 
 
 @dataclass
@@ -109,11 +111,22 @@ def record(feats: SharedFeatures) -> tuple[Any, dict[str, np.ndarray] | None, in
     return res, last, bar
 
 
-def load_items(datasets: list[Path], split: str, cache: Path | None) -> list[Item]:
+def load_items(datasets: list[str], split: str, cache: Path | None) -> list[Item]:
+    """Items with downbeats of each dataset: the real set (its --split), a build_dataset.py set (its
+    subsets), or a training.real_corpus corpus as FOLDER, FOLDER@fit or FOLDER@hold (its quarter that
+    the beat network never saw, training.beat_activation.held_out)."""
     items = []
-    for dataset in datasets:
-        if (dataset / "ground_truth.json").exists() and (dataset / "audio").exists():
-            groups = [(dataset / "audio", json.loads((dataset / "ground_truth.json").read_text()), True)]
+    for spec in datasets:
+        name, _, part = spec.partition("@")
+        dataset = Path(name)
+        if part:
+            # An augmented corpus: its files are "audio/NNNN.flac", relative to the folder.
+            folder, entries = corpus_entries(spec)
+            groups = [(folder, entries, False)]
+        elif (dataset / "ground_truth.json").exists() and (dataset / "audio").exists():
+            truths = json.loads((dataset / "ground_truth.json").read_text())
+            corpus = bool(truths) and str(truths[0]["file"]).startswith("audio/")
+            groups = [(dataset if corpus else dataset / "audio", truths, not corpus)]
         else:
             groups = [(p.parent, json.loads(p.read_text()), False) for p in sorted(dataset.glob("*/ground_truth.json"))]
         for folder, truths, real in groups:
@@ -186,7 +199,7 @@ def report(items: list[Item], settings: list[str], costs: list[float], verbose: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("datasets", nargs="+", type=Path)
+    parser.add_argument("datasets", nargs="+", help="data/real, a build_dataset.py set, or a corpus (FOLDER[@hold])")
     parser.add_argument("--split", default="tune", help="real set only: all, tune or heldout")
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--weights", action="append", default=[], help="term=w,... (harm, low, accent, down)")
