@@ -191,8 +191,13 @@ def test_nan_is_a_decode_error() -> None:
         analyze(DecodedAudio(samples, SR))
 
 
-def test_warm_up_runs() -> None:
+def test_warm_up_reads_the_beat_network_before_the_first_request() -> None:
+    from ai.analysis import beat_net
+
+    beat_net._cached_net.cache_clear()
     warm_up()
+    # The first request must not pay for reading the network (issue 11: the first analysis as fast as the rest).
+    assert beat_net._cached_net.cache_info().currsize == 1
 
 
 def test_a_six_eight_song_reports_its_quarter_note_tempo() -> None:
