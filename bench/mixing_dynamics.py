@@ -52,16 +52,10 @@ sys.path.insert(0, str(REPO))
 from ai.audio import loudness  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
 from ai.mixing.auto_level import render_mix  # noqa: E402
-from ai.mixing.dynamics import (  # noqa: E402
-    CHECK_FRACTION,
-    RoleDynamics,
-    apply_automation,
-    apply_compressor,
-    default_role_dynamics,
-    dynamics_findings,
-    measure_dynamics,
-    suggest_compressor,
-)
+from ai.mixing.dynamics import CHECK_FRACTION, dynamics_findings, suggest_compressor  # noqa: E402
+from ai.mixing.dynamics_measure import measure_dynamics  # noqa: E402
+from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics  # noqa: E402
+from ai.mixing.dynamics_processing import apply_automation, apply_compressor  # noqa: E402
 from ai.mixing.findings import MIX_BUS, Suggestion  # noqa: E402
 
 DATA = REPO / "data" / "mixing"

@@ -46,7 +46,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ai.mixing.findings import Suggestion  # noqa: E402
-from ai.mixing.space import measure_space, role_space, space_findings  # noqa: E402
+from ai.mixing.space import space_findings  # noqa: E402
+from ai.mixing.space_measure import measure_space  # noqa: E402
+from ai.mixing.space_model import role_space  # noqa: E402
 from bench.mixing_songs import SAMPLE_RATE, split_midi  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ the mix bus): the share with a medium/high tonal finding, and with any.
 The same three faults on the mix bus (applied to each song's clean mix, judged against the "music"
 curve as suggest() judges the bus), and on a master matched to a reference: the faulted mix of each
 song against the clean mix of the next song of its set (another groove, key and balance) through
-ai.mixing.tonal.reference_eq, as suggest() answers a reference upload. A matching move "finds" the
+ai.mixing.reference_match.reference_eq, as suggest() answers a reference upload. A matching move "finds" the
 fault when it moves the right way within an octave of it, and has the numbers when it lies within
 1/3 octave and 3 dB; the clean row counts the same moves between the two clean mixes (a move the
 songs' difference alone calls for).
@@ -57,13 +57,13 @@ sys.path.insert(0, str(REPO))
 
 from ai.audio.decode import decode_audio  # noqa: E402
 from ai.mixing.auto_level import render_mix  # noqa: E402
+from ai.mixing.eq_curves import GRID_HZ  # noqa: E402
 from ai.mixing.findings import MIX_BUS, Suggestion  # noqa: E402
 from ai.mixing.measure import PreparedTrack, TrackInput, analyse_track, prepare_tracks  # noqa: E402
+from ai.mixing.reference_match import reference_eq  # noqa: E402
 from ai.mixing.tonal import (  # noqa: E402
-    GRID_HZ,
     load_role_curves,
     move_deviation,
-    reference_eq,
     tonal_curve,
     tonal_findings,
 )
@@ -262,7 +262,9 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
         hits = sum(1 for c in items if c[key])
         return f"{hits / max(len(items), 1):6.1%} ({hits}/{len(items)})"
 
-    print(f"held-out sets: {', '.join(str(s.relative_to(REPO)) for s in sets)}; {time.time() - started:.0f} s")
+    # data/ may be a link out of the checkout (a git worktree): then the full path is shown.
+    shown = ", ".join(str(s.relative_to(REPO)) if s.is_relative_to(REPO) else str(s) for s in sets)
+    print(f"held-out sets: {shown}; {time.time() - started:.0f} s")
     print(f"role curves: {curves.source.get('folders')} ({curves.source.get('stems')} stems)")
     print()
     print(

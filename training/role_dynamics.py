@@ -5,9 +5,9 @@ FluidSynth and the TimGM6mb and MuseScore General Lite soundfonts, seeds 101 and
 held-out FluidR3 sets. Every song gives one track per stem (its true role from songs.json), the
 sum of its drum stems (kick, snare, hi-hats, drums) as a drum bus (role "drums": a full kit on one
 track, which is what the role means in a session) and the sum of all its stems as the mix bus
-(role "music"). Each track is measured with :func:`ai.mixing.dynamics.measure_dynamics`.
+(role "music"). Each track is measured with :func:`ai.mixing.dynamics_measure.measure_dynamics`.
 
-Norms: per role, and per family (percussive, tonal, music: ai.mixing.dynamics.ROLE_FAMILY), the
+Norms: per role, and per family (percussive, tonal, music: ai.mixing.dynamics_norms.ROLE_FAMILY), the
 percentiles NORM_PERCENTILES of crest factor, PLR, loudness range and transient strength.
 
 Thresholds. Over-compression is judged on drums and the mix bus, uncontrolled dynamics on the
@@ -42,18 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from ai.mixing.dynamics import (
-    MEASURES,
-    OVER_COMPRESSION_FAMILIES,
-    SHIPPED_NORMS,
-    UNCONTROLLED_FAMILIES,
-    DynamicsMeasure,
-    MeasureNorm,
-    RoleDynamics,
-    RoleNorm,
-    measure_dynamics,
-    over_compression_z,
-)
+from ai.mixing.dynamics import OVER_COMPRESSION_FAMILIES, UNCONTROLLED_FAMILIES, over_compression_z
+from ai.mixing.dynamics_measure import DynamicsMeasure, measure_dynamics
+from ai.mixing.dynamics_norms import MEASURES, SHIPPED_NORMS, MeasureNorm, RoleDynamics, RoleNorm
 from bench.mixing_dynamics import DRUM_ROLES, SWING_ROLES, over_compress, song_tracks, swing
 
 logger = logging.getLogger(__name__)

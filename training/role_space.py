@@ -20,7 +20,7 @@ Fitted (see models/role_space.md):
 
 * per role, the percentiles of every measure over the clean stems, the normal send level, and
   how often a clean stem of the role reads as dry;
-* a too-wet model: logistic regression on the features of :func:`ai.mixing.space.feature_vector`
+* a too-wet model: logistic regression on the features of :func:`ai.mixing.space_model.feature_vector`
   and their offsets from the role's clean medians, clean, default and dry renders (0) against
   the drowned stems (1);
 * a too-dry model: the same on the dry renders (1) against the clean and default ones (0);
@@ -52,7 +52,8 @@ import numpy as np
 import soundfile as sf
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from ai.mixing.space import FEATURES, SpaceMeasure, feature_vector, measure_space, reverb_db
+from ai.mixing.space_measure import SpaceMeasure, measure_space
+from ai.mixing.space_model import FEATURES, feature_vector, reverb_db
 from bench.mixing_space import drown, render_song_stems
 
 REPO = Path(__file__).resolve().parent.parent

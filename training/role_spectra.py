@@ -39,14 +39,14 @@ import numpy as np
 
 from ai.audio.decode import decode_audio
 from ai.mixing.auto_level import render_mix
+from ai.mixing.eq_curves import GRID_HZ
 from ai.mixing.measure import PreparedTrack, TrackInput, analyse_track, prepare_tracks
+from ai.mixing.resonance import find_resonances
 from ai.mixing.tonal import (
     ACTIVE_RANGE_DB,
-    GRID_HZ,
     RoleCurve,
     RoleCurves,
     Thresholds,
-    find_resonances,
     role_deviation,
     tonal_curve,
     track_moves,
@@ -107,7 +107,7 @@ class Stem:
     role: str
     curve: np.ndarray
     peak_db: float
-    """Strongest fine-spectrum peak's prominence (dB), see ai.mixing.tonal.find_resonances."""
+    """Strongest fine-spectrum peak's prominence (dB), see ai.mixing.resonance.find_resonances."""
 
 
 def _read(track: PreparedTrack) -> tuple[np.ndarray, float]:

@@ -686,7 +686,7 @@ def accompany_cues(
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
-        from ai.mixing.render import encode_audio  # the mixing stack only when a preview is asked for
+        from ai.mixing.audio_export import encode_audio  # the mixing stack only when a preview is asked for
 
         rendered = render_midi(preview_midis(result), recording.sample_rate)
         mixed = mix_preview(recording, rendered, level_db=options.level_db)

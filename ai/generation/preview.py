@@ -109,7 +109,7 @@ def _resample_file(path: Path, from_rate: int, to_rate: int) -> None:
 def clip_preview(midi: bytes, fmt: str) -> bytes:
     """A generated clip (a .mid file's bytes) as a 16-bit WAV or FLAC file at 44.1 kHz, its peak at
     -1 dBFS (a quiet part is brought up to be heard; nothing clips)."""
-    from ai.mixing.render import encode_audio  # the mixing stack only when a preview is asked for
+    from ai.mixing.audio_export import encode_audio  # the mixing stack only when a preview is asked for
 
     audio = render_midi([midi], PREVIEW_SAMPLE_RATE)
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0

@@ -4,17 +4,18 @@
 array: three copies of a 30-minute stem (635 MB each) for one move. Run block by block with the
 plugins' state carried over (``reset=False``), a chain gives the same samples (its filters,
 compressors and gains are causal and keep their state between calls), and the output is either
-written into one array or measured block by block and never kept.
+written into one array, written into a new stem file beside the input (:func:`_file_of`, :func:`_scaled`)
+or measured block by block and never kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pedalboard
 
-from ai.audio.stem_file import Frames, frame_count, read_frames
+from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames, write_stem_file
 
 BLOCK = 1 << 18
 """Samples per block (2 MB of stereo float32)."""
@@ -44,3 +45,13 @@ def run_board(board: pedalboard.Plugin, samples: np.ndarray, sr: int, *, out: np
     if filled != out.shape[1]:  # a plugin with latency would shift the blocks: none is used here
         raise RuntimeError(f"the chain gave {filled} samples for {out.shape[1]}")
     return out
+
+
+def _file_of(stream: Iterable[np.ndarray], like: StemFile) -> StemFile:
+    """``stream``'s blocks in a new stereo stem file beside ``like``, at its rate."""
+    return write_stem_file(stream, channels=2, sample_rate=like.sample_rate, directory=like.path.parent)
+
+
+def _scaled(samples: StemFile, scale: np.ndarray | np.float32) -> StemFile:
+    """``samples * scale`` (the same products as on the whole array), in a new stem file."""
+    return _file_of((block * scale for block in samples.blocks(BLOCK)), samples)

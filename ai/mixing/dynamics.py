@@ -1,29 +1,8 @@
-"""Dynamics: measures, per-role norms, and compressor / leveler advice that checks itself.
+"""Dynamics findings (over-compressed, uncontrolled) and the compressor / leveler advice that checks itself.
 
-Measures (:func:`measure_dynamics`, one track, np.ndarray [shape=(channels, n)]):
-
-* crest factor: sample peak over RMS of the whole track (dB);
-* PLR: peak-to-loudness ratio, true peak (dBTP) minus integrated loudness (LUFS): unlike the crest
-  factor it ignores the silences between a sparse part's notes (BS.1770's gates leave them out);
-* loudness range (EBU Tech 3342, LU) and the short-term (3 s) loudness percentiles it comes from;
-* transient strength, as the envelope depth: over the loud 400 ms blocks, the median of the
-  loudest 5 ms frame's level over the block's median 5 ms frame (dB): how far the hits stand above
-  what sounds between them. A compressor lifts what follows each hit toward the hit, so the depth
-  falls, whatever the part's density (a sparse kick and a busy one read the same, which the
-  whole-track crest factor cannot say) and without an onset detector to fail on squashed hits.
-  On the training stems a fast 10-20:1 compressor that takes 7 dB off a kick's crest factor takes
-  its depth from about 43 dB to about 6; it separated squashed from clean tracks better than the
-  median attack-over-body ratio and the decay after isolated onsets that were tried with it;
-* block crest: the 10th percentile, over the loud 400 ms blocks, of the block's peak over its RMS:
-  the flattest stretches, which a compressor flattens first.
-
-Norms (:class:`RoleDynamics`, ``models/role_dynamics.json``, fitted by
-``python -m training.role_dynamics``, model card ``models/role_dynamics.md``): percentiles of each
-measure per role over the training stems (MMA grooves rendered with the TimGM6mb and MuseScore
-General Lite soundfonts), the sum of a song's drum stems as a drum bus ("drums") and the sum of
-all its stems as the mix bus ("music"), with the decision thresholds fitted on the same songs. A
-role with fewer than MIN_ROLE_STEMS training stems (vocals, speech, lead, pad, fx) uses its
-family's norm (percussive, tonal, music).
+Measures are :mod:`ai.mixing.dynamics_measure`'s (:func:`ai.mixing.dynamics_measure.measure_dynamics`), norms
+:mod:`ai.mixing.dynamics_norms`' (:class:`ai.mixing.dynamics_norms.RoleDynamics`), and the compressor and the
+automation are applied by :mod:`ai.mixing.dynamics_processing`.
 
 Findings (:func:`dynamics_findings`):
 
@@ -49,67 +28,25 @@ Findings (:func:`dynamics_findings`):
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import threading
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pedalboard
 
 from ai.audio import loudness
 from ai.audio.loudness_meter import KWeighting
 from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames, write_stem_file
 from ai.mixing import stem_measures
-from ai.mixing.board_blocks import board_blocks, run_board
+from ai.mixing.board_blocks import board_blocks
+from ai.mixing.dynamics_measure import DynamicsMeasure, _validated, measure_dynamics
+from ai.mixing.dynamics_norms import RoleDynamics, RoleNorm
+from ai.mixing.dynamics_processing import apply_automation, apply_compressor, automation_gains, compressor_board
 from ai.mixing.findings import MIX_BUS, Suggestion
-from ai.model_files import model_path
 
 logger = logging.getLogger(__name__)
 
-SHIPPED_NORMS = Path(__file__).resolve().parents[2] / "models" / "role_dynamics.json"
-"""The per-role norms and thresholds fitted by ``python -m training.role_dynamics``."""
-
-ENVELOPE_FRAME_S = 0.005
-"""Frame of the level envelope (5 ms): short enough to see a drum hit's first milliseconds."""
-BLOCK_S = 0.4
-"""Blocks the envelope depth and the block crest are taken over (a momentary-loudness block: a
-few notes at any tempo)."""
-BLOCK_RANGE_DB = 30.0
-"""Blocks whose RMS is more than this below the loudest block's are rests and tails, left out."""
-DEPTH_RANGE_DB = 60.0
-"""Frames more than this below their block's loudest count as this far below it: a hit that
-decays into digital silence reads 60 dB deep, not the depth of the render's noise floor."""
-BLOCK_CREST_PERCENTILE = 10.0
-"""The block crest is this percentile over the loud blocks: the flattest stretches, which a
-compressor flattens first."""
-ONSET_LOOKBACK_S = 0.05
-"""An attack's rise is measured from the quietest frame of the 50 ms before it."""
-ONSET_RISE_DB = 9.0
-"""Rise of the 5 ms RMS envelope over its 50 ms minimum that makes an attack."""
-ONSET_GAP_S = 0.06
-"""Two attacks closer than this are one (flams, the two halves of a strum)."""
-ONSET_RANGE_DB = 30.0
-"""Attacks more than this below the loudest frame are ghost notes and spill; they are left out."""
-PERCENTILES = (10, 25, 50, 75, 90, 95)
-"""Short-term loudness percentiles kept (10 and 95 bound EBU Tech 3342's loudness range)."""
-NORMAL_QUANTILE_90 = 1.2816
-"""z of a normal distribution's 90th percentile: (p90 - p50) / 1.2816 is a robust sigma."""
-
-MIN_ROLE_STEMS = 10
-"""Training stems a role needs for a norm of its own; below it the role uses its family's."""
-ROLE_FAMILY: dict[str, str] = {
-    "kick": "percussive",
-    "snare": "percussive",
-    "hihat": "percussive",
-    "drums": "percussive",
-    "overheads": "percussive",
-    "music": "music",
-}
-"""Family of each role whose norm can stand in for it; roles not listed are "tonal"."""
 OVER_COMPRESSION_FAMILIES = frozenset({"percussive", "music"})
 """Families judged for over-compression: drums and the mix bus, where the attacks are the point.
 Sustained parts (bass, keys, pads, leads, vocals) are compressed hard by choice in many styles,
@@ -120,16 +57,8 @@ UNCONTROLLED_FAMILIES = frozenset({"tonal"})
 """Families judged for uncontrolled dynamics: the parts a compressor or a fader ride evens out
 (bass, keys, guitars, leads, vocals). A drum part's range follows its fills and crashes, and the
 mix bus's range is the arrangement's (a mastering matter, see the loudness findings)."""
-FRAMES_AT_ONCE_SAMPLES = 1 << 18
-"""Samples per channel whose envelope frames are taken at once (not the whole track: its float64
-squares would be twice the track's size)."""
-MEASURES = ("crest_db", "plr_db", "lra_lu", "transient_db", "block_crest_db")
-"""Measures with per-role norms."""
 SQUASH_MEASURES = ("crest_db", "plr_db", "transient_db", "block_crest_db")
 """Measures a compressor or limiter lowers; over-compression is judged on their mean z."""
-SPREAD_FLOOR = {"crest_db": 1.0, "plr_db": 1.0, "lra_lu": 0.5, "transient_db": 1.0, "block_crest_db": 1.0}
-"""Smallest spread (dB / LU) a norm is given: a role whose training stems all share one sample
-(a kick rendered from one soundfont sample) would otherwise flag any stem that differs at all."""
 
 CHECK_FRACTION = 0.6
 """Share of the way to the target a suggested move must cover in its own check (issue 12)."""
@@ -155,420 +84,6 @@ SECTION_GATE_LU = -20.0
 """Blocks more than this below the track's integrated loudness are rests, not a quiet section."""
 SECTION_MERGE_DB = 1.5
 """Neighbouring sections closer than this in level are one (automation that small is not worth drawing)."""
-RAMP_S = 0.05
-"""Length of the gain ramps between sections (short enough to sit between notes, long enough not to click)."""
-
-
-# ------------------------------------------------------------------------------------ measures
-
-
-@dataclass(frozen=True)
-class DynamicsMeasure:
-    """Dynamics of one track. Levels in dB; ``None`` where undefined (silence, shorter than 3 s).
-
-    Attributes:
-        crest_db: sample peak over RMS of the whole track (dB).
-        plr_db: peak-to-loudness ratio, true peak (dBTP) minus integrated loudness (LUFS).
-        lra_lu: loudness range (EBU Tech 3342, LU).
-        short_term: gated short-term loudness (3 s, LUFS) percentiles, {percentile: LUFS}.
-        transient_db: transient strength, the envelope depth (dB): see :func:`envelope_measures`.
-        block_crest_db: crest factor of the flattest loud 400 ms stretches (dB): see :func:`envelope_measures`.
-        onsets: number of attacks found (:func:`attack_onsets`).
-        onset_interval_s: median time between attacks (s), None with fewer than two.
-        integrated_lufs, true_peak_dbtp, sample_peak_dbfs, rms_dbfs: the levels the ratios come from.
-    """
-
-    crest_db: float | None
-    plr_db: float | None
-    lra_lu: float | None
-    short_term: dict[int, float]
-    transient_db: float | None
-    block_crest_db: float | None
-    onsets: int
-    onset_interval_s: float | None
-    integrated_lufs: float | None
-    true_peak_dbtp: float | None
-    sample_peak_dbfs: float | None
-    rms_dbfs: float | None
-
-    def value(self, measure: str) -> float | None:
-        """One of MEASURES by name."""
-        found: float | None = getattr(self, measure)
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["short_term"] = {f"p{k}": v for k, v in self.short_term.items()}
-        return out
-
-
-def _frames(samples: Frames, frame: int) -> tuple[np.ndarray, np.ndarray]:
-    """(peak |x| over channels, mean square over channels) of consecutive ``frame``-sample frames."""
-    n = frame_count(samples) // frame
-    peak = np.empty(n, dtype=samples.dtype if isinstance(samples, np.ndarray) else np.float32)
-    power = np.empty(n)
-    step = max(1, FRAMES_AT_ONCE_SAMPLES // frame)  # a batch's float64 squares stay small
-    for first in range(0, n, step):
-        last = min(n, first + step)
-        batch = read_frames(samples, first * frame, last * frame).reshape(samples.shape[0], last - first, frame)
-        peak[first : first + step] = np.abs(batch).max(axis=(0, 2))
-        power[first : first + step] = np.mean(np.square(batch, dtype=np.float64), axis=(0, 2))
-    return peak, power
-
-
-def attack_onsets(*, power: np.ndarray, frame_s: float) -> np.ndarray:
-    """Frame indices of the attacks in a mean-square envelope.
-
-    Args:
-        power: np.ndarray [shape=(n_frames,)]: mean square per ENVELOPE_FRAME_S frame.
-        frame_s: frame length in seconds.
-
-    Returns np.ndarray [shape=(n_onsets,), dtype=int64].
-    """
-    if power.size == 0 or power.max() <= 0:
-        return np.zeros(0, dtype=np.int64)
-    floor = power.max() * 1e-10
-    level = 10 * np.log10(np.maximum(power, floor))
-    back = max(1, int(round(ONSET_LOOKBACK_S / frame_s)))
-    # Silence before the track's start: a hit on its first sample is an attack too.
-    padded = np.concatenate((np.full(back, 10 * np.log10(floor)), level))
-    before = np.lib.stride_tricks.sliding_window_view(padded[:-1], back).min(axis=1)
-    rise = level - before
-    candidates = np.flatnonzero((rise >= ONSET_RISE_DB) & (level >= level.max() - ONSET_RANGE_DB))
-    gap = max(1, int(round(ONSET_GAP_S / frame_s)))
-    onsets: list[int] = []
-    for index in candidates:
-        if not onsets or index - onsets[-1] >= gap:
-            onsets.append(int(index))
-    return np.asarray(onsets, dtype=np.int64)
-
-
-def envelope_measures(*, samples: Frames, sr: int) -> tuple[float | None, float | None, int, float | None]:
-    """(envelope depth dB, block crest dB, attacks, median interval between attacks s) of a track.
-
-    ``samples``: np.ndarray [shape=(channels, n)] or a stem file. From the 5 ms frames' peak and mean square, over
-    the BLOCK_S blocks within BLOCK_RANGE_DB of the loudest:
-
-    * envelope depth: the median over the blocks of the loudest frame's level over the block's
-      median frame level (frames floored DEPTH_RANGE_DB below the loudest): how far the hits
-      stand above what sounds between them. A compressor lifts what follows each hit toward the
-      hit, so the depth falls, whatever the part's density or its instrument's loudness.
-    * block crest: the BLOCK_CREST_PERCENTILE percentile over the blocks of the block's sample
-      peak over its RMS.
-
-    None (and 0 attacks) when the track is shorter than a block or silent.
-    """
-    frame = max(1, int(round(ENVELOPE_FRAME_S * sr)))
-    peak, power = _frames(samples, frame)
-    onsets = attack_onsets(power=power, frame_s=frame / sr)
-    interval = float(np.median(np.diff(onsets))) * frame / sr if onsets.size > 1 else None
-    per = max(1, int(round(BLOCK_S * sr / frame)))
-    n_blocks = power.size // per
-    if n_blocks == 0 or power.max() <= 0:
-        return None, None, int(onsets.size), interval
-    block_power = power[: n_blocks * per].reshape(n_blocks, per)
-    block_peak = peak[: n_blocks * per].reshape(n_blocks, per).max(axis=1)
-    block_ms = block_power.mean(axis=1)
-    loud = block_ms > block_ms.max() * 10 ** (-BLOCK_RANGE_DB / 10)
-    frames_db = 10 * np.log10(np.maximum(block_power[loud], block_power[loud].max() * 1e-12))
-    top = frames_db.max(axis=1)
-    floored = np.maximum(frames_db, top[:, np.newaxis] - DEPTH_RANGE_DB)
-    depth = float(np.median(top - np.median(floored, axis=1)))
-    crest = 20 * np.log10(block_peak[loud]) - 10 * np.log10(block_ms[loud])
-    return depth, float(np.percentile(crest, BLOCK_CREST_PERCENTILE)), int(onsets.size), interval
-
-
-def _gated_short_term(short: np.ndarray) -> np.ndarray:
-    """Short-term loudness values that pass EBU Tech 3342's gates (absolute -70 LUFS, relative -20 LU)."""
-    above = short[short > loudness.ABSOLUTE_GATE_LUFS]
-    if above.size == 0:
-        return above
-    gate = 10 * math.log10(float(np.mean(10 ** (above / 10)))) + loudness.LRA_RELATIVE_GATE_LU
-    return above[above > gate]
-
-
-def measure_dynamics(
-    *,
-    samples: Frames,
-    sr: int,
-    stats: loudness.LoudnessStats | None = None,
-    sub_energy: np.ndarray | None = None,
-) -> DynamicsMeasure:
-    """Dynamics measures of a track.
-
-    Args:
-        samples: np.ndarray [shape=(channels, n)], float32 (other dtypes are converted), or a stem
-            file (read block by block).
-        sr: sample rate in Hz.
-        stats: :func:`ai.audio.loudness.measure_loudness` of ``samples`` when the caller has it.
-        sub_energy: :func:`ai.audio.loudness.sub_block_powers` of ``samples`` when the caller has it.
-
-    Loudness, true peak, LRA and crest come from :mod:`ai.audio.loudness` (BS.1770-4, EBU Tech 3342).
-    """
-    if isinstance(samples, StemFile):
-        if sub_energy is None or stats is None:
-            measured = stem_measures.measure_stem(samples)  # the same figures, block by block
-            sub_energy = measured[0] if sub_energy is None else sub_energy
-            stats = measured[2] if stats is None else stats
-    else:
-        array = _validated(samples)
-        sub_energy = loudness.sub_block_powers(y=array, sr=sr) if sub_energy is None else sub_energy
-        stats = loudness.measure_loudness(y=array, sr=sr, sub_energy=sub_energy) if stats is None else stats
-        samples = array
-    gated = _gated_short_term(loudness.short_term_loudness(sr=sr, sub_energy=sub_energy))
-    percentiles = (
-        {p: float(v) for p, v in zip(PERCENTILES, np.percentile(gated, PERCENTILES), strict=True)} if gated.size else {}
-    )
-    depth, block_crest, onsets, interval = envelope_measures(samples=samples, sr=sr)
-    plr = (
-        None
-        if stats.true_peak_dbtp is None or stats.integrated_lufs is None
-        else stats.true_peak_dbtp - stats.integrated_lufs
-    )
-    return DynamicsMeasure(
-        crest_db=stats.crest_factor_db,
-        plr_db=plr,
-        lra_lu=stats.loudness_range_lu,
-        short_term=percentiles,
-        transient_db=depth,
-        block_crest_db=block_crest,
-        onsets=onsets,
-        onset_interval_s=interval,
-        integrated_lufs=stats.integrated_lufs,
-        true_peak_dbtp=stats.true_peak_dbtp,
-        sample_peak_dbfs=stats.sample_peak_dbfs,
-        rms_dbfs=stats.rms_dbfs,
-    )
-
-
-def _validated(samples: np.ndarray) -> np.ndarray:
-    if not isinstance(samples, np.ndarray) or samples.ndim != 2 or samples.shape[0] < 1:
-        raise ValueError(f"samples must be a numpy array of shape (channels, n), got {getattr(samples, 'shape', None)}")
-    return np.ascontiguousarray(samples, dtype=np.float32)
-
-
-# --------------------------------------------------------------------------------------- norms
-
-
-@dataclass(frozen=True)
-class MeasureNorm:
-    """Distribution of one measure over a role's training stems: {percentile: value}."""
-
-    percentiles: dict[int, float]
-
-    @property
-    def median(self) -> float:
-        return self.percentiles[50]
-
-    def lower_spread(self, floor: float) -> float:
-        """Robust sigma of the lower half: (p50 - p10) / 1.2816, at least ``floor``."""
-        return max(floor, (self.percentiles[50] - self.percentiles[10]) / NORMAL_QUANTILE_90)
-
-    def upper_spread(self, floor: float) -> float:
-        """Robust sigma of the upper half: (p90 - p50) / 1.2816, at least ``floor``."""
-        return max(floor, (self.percentiles[90] - self.percentiles[50]) / NORMAL_QUANTILE_90)
-
-
-@dataclass(frozen=True)
-class RoleNorm:
-    """The norms of one role (or family): ``n`` training stems, a :class:`MeasureNorm` per measure."""
-
-    name: str
-    n: int
-    measures: dict[str, MeasureNorm]
-
-    def below(self, measure: str, value: float) -> float:
-        """How far ``value`` lies below the median, in lower spreads (z; negative when above)."""
-        norm = self.measures[measure]
-        return (norm.median - value) / norm.lower_spread(SPREAD_FLOOR[measure])
-
-    def above(self, measure: str, value: float) -> float:
-        """How far ``value`` lies above the median, in upper spreads (z; negative when below)."""
-        norm = self.measures[measure]
-        return (value - norm.median) / norm.upper_spread(SPREAD_FLOOR[measure])
-
-
-@dataclass(frozen=True)
-class RoleDynamics:
-    """Per-role and per-family norms plus the fitted decision thresholds (see the module docstring).
-
-    Attributes:
-        roles: role -> :class:`RoleNorm` (roles with training stems).
-        families: family ("percussive", "tonal", "music") -> :class:`RoleNorm`.
-        over_compressed_z: mean z below the norm (over SQUASH_MEASURES) that flags over-compression.
-        over_compressed_high_z: the same, for high priority.
-        uncontrolled_z: z of the loudness range above the norm that flags uncontrolled dynamics.
-        uncontrolled_high_z: the same, for high priority.
-        source: where the norms came from (the training command's summary).
-    """
-
-    roles: dict[str, RoleNorm]
-    families: dict[str, RoleNorm]
-    over_compressed_z: float
-    over_compressed_high_z: float
-    uncontrolled_z: float
-    uncontrolled_high_z: float
-    source: dict[str, Any] = field(default_factory=dict)
-
-    @staticmethod
-    def family(role: str) -> str:
-        """The family of ``role`` (ROLE_FAMILY; "tonal" when not listed)."""
-        return ROLE_FAMILY.get(role, "tonal")
-
-    def norm(self, role: str) -> RoleNorm:
-        """The role's own norm when it had MIN_ROLE_STEMS training stems, else its family's."""
-        own = self.roles.get(role)
-        if own is not None and own.n >= MIN_ROLE_STEMS:
-            return own
-        return self.families[self.family(role)]
-
-    def to_dict(self) -> dict[str, Any]:
-        def norm_dict(norm: RoleNorm) -> dict[str, Any]:
-            return {
-                "n": norm.n,
-                **{m: {f"p{p}": round(v, 3) for p, v in mn.percentiles.items()} for m, mn in norm.measures.items()},
-            }
-
-        return {
-            "version": 1,
-            "measures": list(MEASURES),
-            "thresholds": {
-                "over_compressed_z": self.over_compressed_z,
-                "over_compressed_high_z": self.over_compressed_high_z,
-                "uncontrolled_z": self.uncontrolled_z,
-                "uncontrolled_high_z": self.uncontrolled_high_z,
-            },
-            "roles": {role: norm_dict(norm) for role, norm in sorted(self.roles.items())},
-            "families": {family: norm_dict(norm) for family, norm in sorted(self.families.items())},
-            "source": self.source,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RoleDynamics:
-        """Inverse of :meth:`to_dict`. Raises ValueError on a malformed document."""
-        try:
-
-            def norm_of(name: str, entry: dict[str, Any]) -> RoleNorm:
-                measures = {
-                    m: MeasureNorm({int(k[1:]): float(v) for k, v in entry[m].items()}) for m in MEASURES if m in entry
-                }
-                for m, mn in measures.items():
-                    if not {10, 50, 90} <= set(mn.percentiles):
-                        raise ValueError(f"{name}.{m} lacks p10/p50/p90")
-                return RoleNorm(name, int(entry["n"]), measures)
-
-            thresholds = data["thresholds"]
-            families = {name: norm_of(name, entry) for name, entry in data["families"].items()}
-            for family in ("percussive", "tonal", "music"):
-                if family not in families or set(families[family].measures) != set(MEASURES):
-                    raise ValueError(f"family {family!r} is missing or incomplete")
-            return cls(
-                roles={name: norm_of(name, entry) for name, entry in data["roles"].items()},
-                families=families,
-                over_compressed_z=float(thresholds["over_compressed_z"]),
-                over_compressed_high_z=float(thresholds["over_compressed_high_z"]),
-                uncontrolled_z=float(thresholds["uncontrolled_z"]),
-                uncontrolled_high_z=float(thresholds["uncontrolled_high_z"]),
-                source=dict(data.get("source", {})),
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed role dynamics norms: {exc!r}") from exc
-
-
-def load_role_dynamics(path: Path | None = None) -> RoleDynamics:
-    """Read the norms from ``path`` (JSON written by ``python -m training.role_dynamics``; default
-    role_dynamics.json in DAWG_AI_MODELS_DIR, else models/).
-
-    Raises OSError when the file cannot be read, ValueError when it is malformed.
-    """
-    return RoleDynamics.from_dict(json.loads(Path(path or model_path(SHIPPED_NORMS)).read_text()))
-
-
-_DEFAULT_LOCK = threading.Lock()
-_default: RoleDynamics | None = None
-
-
-def default_role_dynamics() -> RoleDynamics:
-    """The shipped norms, read once (lazily, behind a lock) and shared."""
-    global _default
-    with _DEFAULT_LOCK:
-        if _default is None:
-            _default = load_role_dynamics()
-        return _default
-
-
-# ----------------------------------------------------------------------------------- processing
-
-
-def apply_compressor(
-    *, samples: np.ndarray, sr: int, compressor: dict[str, Any], out: np.ndarray | None = None
-) -> np.ndarray:
-    """``samples`` (np.ndarray [shape=(channels, n)]) through a compressor; returns float32, same shape
-    (written into ``out`` when given, which may be ``samples`` itself).
-
-    ``compressor``: {"threshold_db", "ratio", "attack_ms", "release_ms", "makeup_db"} (dBFS, x:1,
-    ms, ms, dB), optionally "stages": a list of such dicts applied in order (then the outer keys
-    are ignored). pedalboard's compressor (JUCE's) is peak-sensing with a hard knee; ``knee_db``
-    is not applied (the advice says 0 for that reason).
-    """
-    return run_board(compressor_board(compressor), _validated(samples), sr, out=out)
-
-
-def compressor_board(compressor: dict[str, Any]) -> pedalboard.Plugin:
-    """The pedalboard chain of :func:`apply_compressor`."""
-    stages = compressor.get("stages") or [compressor]
-    plugins: list[pedalboard.Plugin] = []
-    for stage in stages:
-        plugins.append(
-            pedalboard.Compressor(
-                threshold_db=float(stage["threshold_db"]),
-                ratio=float(stage["ratio"]),
-                attack_ms=float(stage["attack_ms"]),
-                release_ms=float(stage["release_ms"]),
-            )
-        )
-        if stage.get("makeup_db"):
-            plugins.append(pedalboard.Gain(gain_db=float(stage["makeup_db"])))
-    board: pedalboard.Plugin = pedalboard.Pedalboard(plugins)
-    return board
-
-
-def apply_automation(
-    *, samples: np.ndarray, sr: int, sections: list[dict[str, float]], out: np.ndarray | None = None
-) -> np.ndarray:
-    """``samples`` (np.ndarray [shape=(channels, n)]) with per-section volume automation; float32
-    (written into ``out`` when given, which may be ``samples`` itself).
-
-    ``sections``: [{"start_s", "end_s", "gain_db"}]; gains change over RAMP_S ramps centred on the
-    boundaries (linear in dB); outside every section the nearest section's gain holds.
-    """
-    samples = _validated(samples)
-    n = samples.shape[1]
-    if not sections:
-        if out is None:
-            return samples.copy()
-        out[...] = samples
-        return out
-    result: np.ndarray = np.multiply(samples, automation_gains(sections, sr, n, 0, n), out=out)
-    return result
-
-
-def automation_gains(sections: list[dict[str, float]], sr: int, n: int, start: int, stop: int) -> np.ndarray:
-    """The linear gains of :func:`apply_automation` (non-empty ``sections``) on samples ``start:stop``
-    of an ``n``-sample track, np.ndarray [shape=(stop - start,), dtype=float32]: each sample's gain
-    is computed on its own, so a block's are the whole curve's."""
-    ordered = sorted(sections, key=lambda s: s["start_s"])
-    times = [0.0]
-    gains = [float(ordered[0]["gain_db"])]
-    for previous, section in zip(ordered, ordered[1:], strict=False):
-        boundary = float(section["start_s"])
-        times += [max(times[-1], boundary - RAMP_S / 2), boundary + RAMP_S / 2]
-        gains += [float(previous["gain_db"]), float(section["gain_db"])]
-    times.append(n / sr)
-    gains.append(float(ordered[-1]["gain_db"]))
-    curve_db = np.interp(np.arange(start, stop) / sr, times, gains)
-    result: np.ndarray = (10 ** (curve_db / 20)).astype(np.float32)
-    return result
 
 
 # ---------------------------------------------------------------------------------- the advice
@@ -1052,7 +567,7 @@ def dynamics_findings(
             it to check it: a stem file block by block).
         sr: sample rate (Hz).
         tempo_bpm: the song's tempo (the analysis' or the project's), None when unknown.
-        norms: :class:`RoleDynamics` (e.g. :func:`default_role_dynamics`).
+        norms: :class:`RoleDynamics` (e.g. :func:`ai.mixing.dynamics_norms.default_role_dynamics`).
 
     See the module docstring for the rules. Returns [] for a silent or too-short track.
     """

@@ -80,9 +80,9 @@ from ai.mixing.measure import (
     close_made,
     prepare_tracks,
 )
+from ai.mixing.reference_match import reference_eq
 from ai.mixing.role_model import load_role_model
 from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, band_of, resolve_target
-from ai.mixing.tonal import reference_eq
 from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
 from utils.errors import NoAudioFound
 
@@ -653,7 +653,7 @@ def reference_comparison(
     """Loudness, tonal balance and width of ``ours`` against a reference track (as matchering does).
 
     The per-band table (BANDS) is for display; the EQ moves come from a third-octave match of the
-    two long-term spectra (:func:`ai.mixing.tonal.reference_eq`, at most six shelves and bells).
+    two long-term spectra (:func:`ai.mixing.reference_match.reference_eq`, at most six shelves and bells).
     """
     ours, reference = ours_analysis.measurement, reference_analysis.measurement
     bands = {}

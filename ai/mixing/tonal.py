@@ -4,9 +4,10 @@ Curves
 ------
 A track's tonal curve (:func:`tonal_curve`) is its long-term spectrum (``TrackSpectra.spectrum``,
 the mean power per STFT bin of the mid signal) read on a 1/6-octave grid from 20 Hz to 20 kHz
-(:data:`GRID_HZ`): at each grid frequency the power of a third-octave-wide band around it (a
-Gaussian window in log frequency), in dB relative to the track's total power. Relative levels make
-the curve independent of the fader and of the STFT size.
+(:data:`ai.mixing.eq_curves.GRID_HZ`, by :func:`ai.mixing.eq_curves.smoothed_db`): at each grid
+frequency the power of a third-octave-wide band around it (a Gaussian window in log frequency), in
+dB relative to the track's total power. Relative levels make the curve independent of the fader and
+of the STFT size.
 
 Each role's curve (:class:`RoleCurves`, ``models/role_spectra.json``, learned by
 ``python -m training.role_spectra``) is the median of the curves of the training stems of that
@@ -20,14 +21,15 @@ Findings
 :func:`tonal_findings` aligns the track to its role's curve (weighted median over the role's
 active bands), takes the deviation and fits EQ moves to it one at a time (greedy, at most
 :data:`MAX_MOVES`): bells (centre on the grid, Q in :data:`BELL_Q`), low and high shelves, each
-with its gain and a free level fitted by weighted least squares on the RBJ response (what
-pedalboard's filters apply), weights the inverse squared spread of the role. A move is a finding
-when its deviation stands out from the role's spread where it acts (the z-score); the thresholds
-for "low", "medium" and "high" were set per group of roles on the training stems (stored with the
-curves), so that well-made stems rarely reach "medium". The suggested gain brings the track back
+with its gain and a free level fitted by weighted least squares on the RBJ response
+(:func:`ai.mixing.eq_curves.eq_response_db`: what pedalboard's filters apply), weights the inverse
+squared spread of the role. A move is a finding when its deviation stands out from the role's
+spread where it acts (the z-score); the thresholds for "low", "medium" and "high" were set per
+group of roles on the training stems (stored with the curves), so that well-made stems rarely reach
+"medium". The suggested gain brings the track back
 to the role's curve (a cut for an excess, a boost for a deficit), at most MAX_GAIN_DB. Narrow
-resonances are peaks of the track's own fine spectrum (a tenth of an octave) above its smoothed
-spectrum; how high a peak must be is learned from the training stems too.
+resonances (:mod:`ai.mixing.resonance`) are found with them; how high a peak must be is learned
+from the training stems too.
 
 What this can find is bounded by how much well-made stems of one role differ: a role's curve
 pools pianos with and without a left hand, nylon and distorted guitars of two soundfonts, and their spread is 3-6 dB
@@ -35,8 +37,7 @@ in the mids and 10-15 dB at the ends of the range (models/role_spectra.md). A de
 several spreads wide to stand out from that, so gross excesses and deficits are found and an
 8 dB bell on a piano is not (bench/mixing_tonal.py prints both sides of that).
 
-:func:`reference_eq` fits a third-octave matching curve of a master (or mix) to a reference as at
-most :data:`REFERENCE_MAX_MOVES` shelves and bells.
+Matching a master to a reference's tonal balance is :mod:`ai.mixing.reference_match`.
 """
 
 from __future__ import annotations
@@ -51,29 +52,27 @@ from typing import Any
 
 import numpy as np
 
+from ai.mixing.eq_curves import (
+    CURVE_FLOOR_DB,
+    GRID_HZ,
+    MAX_GAIN_DB,
+    SHELF_Q,
+    SILENT_POWER,
+    SMOOTH_OCT,
+    _check_spectrum,
+    _describe,
+    _eq_action,
+    eq_response_db,
+    smoothed_db,
+)
 from ai.mixing.findings import MIX_BUS, Suggestion
+from ai.mixing.resonance import _resonance_findings
 from ai.model_files import model_path
 
 logger = logging.getLogger(__name__)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "role_spectra.json"
 """The role curves learned by ``python -m training.role_spectra``."""
-
-GRID_HZ: np.ndarray = 1000.0 * 2.0 ** (np.arange(-34, 27) / 6.0)
-"""Centres of the tonal curve (Hz): 1/6 octave apart, 19.7 Hz to 20.2 kHz, through 1 kHz."""
-SMOOTH_OCT = 1.0 / 6.0
-"""Standard deviation (octaves) of the Gaussian window read at each grid frequency: its width at
-half height is 0.39 octave, about a third-octave band: it evens out most of a part's single notes
-while an EQ bell of Q up to ~3 keeps its shape."""
-BAND_OCT = 1.0 / 3.0
-"""Bandwidth (octaves) each curve level is expressed in: the power of a third-octave band."""
-NYQUIST_SHARE = 0.9
-"""Grid frequencies above this share of the Nyquist frequency are not measured (NaN)."""
-CURVE_FLOOR_DB = -120.0
-"""Floor of a curve level (dB relative to the track): an empty band reads this, not -inf."""
-SILENT_POWER = 1e-10
-"""A long-term spectrum whose total power (mean square, full scale 1) is below this (-100 dBFS)
-is silent: it has no tonal balance."""
 
 ACTIVE_RANGE_DB = 35.0
 """Grid bands within this of a role curve's loudest band are the role's range: the track is
@@ -88,8 +87,6 @@ LOW_SHELF_HZ: tuple[float, ...] = (60.0, 80.0, 100.0, 120.0, 150.0, 200.0)
 """Corners of the low shelves tried (Hz)."""
 HIGH_SHELF_HZ: tuple[float, ...] = (2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 8000.0, 10000.0)
 """Corners of the high shelves tried (Hz)."""
-SHELF_Q = 0.707
-"""Q of the shelves (the RBJ shelf with the steepest slope that does not overshoot)."""
 FIT_GAIN_DB = 8.0
 """Gain (dB) at which the unit response of a move is taken before its gain is fitted; the fit is
 then refined on the response at the fitted gain (an RBJ bell's shape changes a little with gain)."""
@@ -98,21 +95,6 @@ MAX_MOVES = 3
 MIN_COVERAGE = 0.5
 """Share of a move's response (summed |dB| on the grid) that must fall in the role's range: a bell
 whose peak lies outside it would be fitted to its skirt alone, with an absurd gain."""
-MAX_GAIN_DB = 15.0
-"""Largest gain (dB) a tonal move suggests; more is a different sound, not an EQ fix."""
-SAMPLE_RATE = 44100.0
-"""Sample rate the RBJ responses are computed at (the shape below 16 kHz barely depends on it)."""
-
-REFERENCE_MAX_MOVES = 6
-"""Moves in the reference matching curve."""
-REFERENCE_MIN_DB = 1.0
-"""A reference matching move smaller than this (dB) is not worth making: the fit stops."""
-REFERENCE_RANGE_HZ = (30.0, 16000.0)
-"""Frequency range the reference matching curve is fitted over (Hz)."""
-REFERENCE_Q: tuple[float, ...] = (0.5, 0.7, 1.0, 1.4, 2.0)
-"""Q of the bells the reference matching tries (matching is broad by nature)."""
-REFERENCE_ACTIVE_DB = 50.0
-"""Bands more than this below the reference's loudest band are not matched (noise floor)."""
 
 BANDS_EXCESS: tuple[tuple[float, str], ...] = (
     (60.0, "sub"),
@@ -149,82 +131,8 @@ PROBLEM_WORDS: dict[str, str] = {
 }
 """How each problem reads in a message."""
 
-RESONANCE_FINE_OCT = 1.0 / 24.0
-"""Standard deviation (octaves) of the fine spectrum's window (0.1 octave wide at half height, at
-least a bin): narrow enough for a Q 16 peak, wide enough to merge a chord's neighbouring partials."""
-RESONANCE_BROAD_OCT = 1.0 / 3.0
-"""Standard deviation (octaves) of the smoothed spectrum a resonance stands above."""
-RESONANCE_RANGE_HZ = (150.0, 12000.0)
-"""Resonances are looked for here: below 150 Hz one STFT bin (11 Hz) is wider than a tenth of an octave."""
-RESONANCE_Q: tuple[float, ...] = (4.0, 5.7, 8.0, 11.0, 16.0)
-"""Q of the resonance cuts tried."""
-RESONANCE_CLIP_ROUNDS = 1
-"""Rounds of clipping the fine curve to the smoothed one before a peak's prominence is read."""
-MAX_RESONANCES = 2
-"""Resonances reported per track (the strongest)."""
-
 
 # ----------------------------------------------------------------------------------- curves
-
-
-@lru_cache(maxsize=16)
-def _window_matrix(n_bins: int, bin_hz: float, sigma_oct: float, grid: tuple[float, ...]) -> np.ndarray:
-    """np.ndarray [shape=(len(grid), n_bins)]: rows of Gaussian weights in log frequency (each at
-    least a bin wide), normalised to sum 1 (a mean of the bins' powers)."""
-    freqs = np.arange(n_bins) * bin_hz
-    log_f = np.log2(np.maximum(freqs, bin_hz / 2))
-    rows = np.zeros((len(grid), n_bins))
-    for k, centre in enumerate(grid):
-        sigma = max(sigma_oct, math.log2((centre + bin_hz) / centre))
-        weights = np.exp(-0.5 * ((log_f - math.log2(centre)) / sigma) ** 2)
-        weights[0] = 0.0  # the DC bin belongs to the DC offset
-        weights[weights < 1e-6] = 0.0
-        total = weights.sum()
-        if total > 0:
-            rows[k] = weights / total
-    return rows
-
-
-def _check_spectrum(spectrum: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    spectrum = np.asarray(spectrum, dtype=np.float64)
-    freqs = np.asarray(freqs, dtype=np.float64)
-    if spectrum.ndim != 1 or spectrum.shape != freqs.shape or spectrum.size < 16:
-        raise ValueError("spectrum and freqs must be 1-D arrays of the same length (at least 16 bins)")
-    if freqs[0] != 0.0 or not np.all(np.diff(freqs) > 0):
-        raise ValueError("freqs must be the rfft bin frequencies (0, df, 2 df, ...)")
-    return spectrum, freqs
-
-
-def smoothed_db(
-    *, spectrum: np.ndarray, freqs: np.ndarray, grid: np.ndarray = GRID_HZ, sigma_oct: float = SMOOTH_OCT
-) -> np.ndarray:
-    """Level (dB) of a ``BAND_OCT``-wide band around each ``grid`` frequency, relative to the total.
-
-    Args:
-        spectrum: np.ndarray [shape=(n_bins,)]: mean power per rfft bin (``TrackSpectra.spectrum``).
-        freqs: np.ndarray [shape=(n_bins,)]: the bins' frequencies (Hz), 0 to Nyquist.
-        grid: np.ndarray [shape=(n,)]: frequencies (Hz) to read the level at.
-        sigma_oct: standard deviation (octaves) of the Gaussian window.
-
-    Returns:
-        np.ndarray [shape=(n,)]: dB relative to the total power; NaN above NYQUIST_SHARE of the
-        Nyquist frequency or for a silent spectrum; at least CURVE_FLOOR_DB otherwise.
-    """
-    spectrum, freqs = _check_spectrum(spectrum, freqs)
-    grid = np.asarray(grid, dtype=np.float64)
-    total = float(spectrum[1:].sum())
-    out = np.full(grid.shape, np.nan)
-    if not math.isfinite(total) or total <= 0:
-        return out
-    bin_hz = float(freqs[1])
-    rows = _window_matrix(freqs.size, bin_hz, sigma_oct, tuple(float(g) for g in grid))
-    density = rows @ spectrum  # mean power per bin around each grid frequency
-    band_bins = grid * (2 ** (BAND_OCT / 2) - 2 ** (-BAND_OCT / 2)) / bin_hz
-    with np.errstate(divide="ignore"):
-        level = 10 * np.log10(np.maximum(density * band_bins / total, 0.0))
-    valid = grid <= NYQUIST_SHARE * freqs[-1]
-    out[valid] = np.maximum(level[valid], CURVE_FLOOR_DB)
-    return out
 
 
 def tonal_curve(*, spectrum: np.ndarray, freqs: np.ndarray) -> np.ndarray:
@@ -238,50 +146,6 @@ def tonal_curve(*, spectrum: np.ndarray, freqs: np.ndarray) -> np.ndarray:
         np.ndarray [shape=(len(GRID_HZ),)]: dB relative to the total power (NaN where unmeasured).
     """
     return smoothed_db(spectrum=spectrum, freqs=freqs, grid=GRID_HZ, sigma_oct=SMOOTH_OCT)
-
-
-def eq_response_db(
-    *, kind: str, freq_hz: float, gain_db: float, q: float, freqs: np.ndarray, sample_rate: float = SAMPLE_RATE
-) -> np.ndarray:
-    """Magnitude response (dB) of an RBJ-cookbook biquad at ``freqs`` (what pedalboard's
-    PeakFilter, LowShelfFilter, HighShelfFilter and a 2nd-order high-pass apply).
-
-    Args:
-        kind: "bell", "low_shelf", "high_shelf" or "high_pass".
-        freq_hz: centre (bell) or corner (shelves, high-pass) in Hz.
-        gain_db: gain at the centre / of the shelf (ignored by the high-pass).
-        q: Q (bell bandwidth; shelf and high-pass slope, 0.707 the usual).
-        freqs: np.ndarray [shape=(n,)]: frequencies (Hz).
-        sample_rate: sample rate of the filter (Hz).
-
-    Returns:
-        np.ndarray [shape=(n,)]: gain in dB.
-    """
-    a_gain = 10 ** (gain_db / 40)
-    w0 = 2 * math.pi * min(freq_hz, 0.49 * sample_rate) / sample_rate
-    alpha = math.sin(w0) / (2 * q)
-    cos_w0 = math.cos(w0)
-    if kind == "bell":
-        b = (1 + alpha * a_gain, -2 * cos_w0, 1 - alpha * a_gain)
-        a = (1 + alpha / a_gain, -2 * cos_w0, 1 - alpha / a_gain)
-    elif kind in ("low_shelf", "high_shelf"):
-        s = 2 * math.sqrt(a_gain) * alpha
-        ap, am = a_gain + 1, a_gain - 1
-        if kind == "low_shelf":
-            b = (a_gain * (ap - am * cos_w0 + s), 2 * a_gain * (am - ap * cos_w0), a_gain * (ap - am * cos_w0 - s))
-            a = (ap + am * cos_w0 + s, -2 * (am + ap * cos_w0), ap + am * cos_w0 - s)
-        else:
-            b = (a_gain * (ap + am * cos_w0 + s), -2 * a_gain * (am + ap * cos_w0), a_gain * (ap + am * cos_w0 - s))
-            a = (ap - am * cos_w0 + s, 2 * (am - ap * cos_w0), ap - am * cos_w0 - s)
-    elif kind == "high_pass":
-        b = ((1 + cos_w0) / 2, -(1 + cos_w0), (1 + cos_w0) / 2)
-        a = (1 + alpha, -2 * cos_w0, 1 - alpha)
-    else:
-        raise ValueError(f"unknown EQ kind {kind!r}")
-    z = np.exp(-2j * math.pi * np.asarray(freqs, dtype=np.float64) / sample_rate)
-    response = (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    result: np.ndarray = 20 * np.log10(np.maximum(np.abs(response), 1e-12))
-    return result
 
 
 # ----------------------------------------------------------------------------------- the model
@@ -615,11 +479,6 @@ def _priority(value: float, low: float, medium: float, high: float) -> str | Non
     return None
 
 
-def _eq_action(kind: str, freq_hz: float, gain_db: float, q: float) -> dict[str, Any]:
-    gain = float(np.clip(round(gain_db * 2) / 2, -MAX_GAIN_DB, MAX_GAIN_DB))
-    return {"kind": "eq", "eq": {"type": kind, "freq_hz": float(round(freq_hz)), "gain_db": gain, "q": round(q, 2)}}
-
-
 def _not_there(move: Move) -> bool:
     """A deficit deeper than any boost this module suggests: the part hardly sounds in that range (a waltz
     with no bass line read as "37 dB less around 100 Hz"), and a boost would raise only noise and hum."""
@@ -633,13 +492,6 @@ def _eq_advice(name: str, move: Move) -> str:
             "played there; a part or a sound that fills that range can."
         )
     return f"EQ {name}: {_describe(move.kind, move.freq_hz, move.gain_db, move.q)}."
-
-
-def _describe(kind: str, freq_hz: float, gain_db: float, q: float) -> str:
-    verb = "cut" if gain_db < 0 else "boost"
-    if kind == "bell":
-        return f"{verb} {abs(gain_db):.1f} dB at {freq_hz:.0f} Hz (bell, Q {q:.1f})"
-    return f"{kind.replace('_', ' ')} {verb} of {abs(gain_db):.1f} dB at {freq_hz:.0f} Hz"
 
 
 def tonal_profile(*, role: str, spectrum: np.ndarray, freqs: np.ndarray, curves: RoleCurves) -> dict[str, Any] | None:
@@ -687,11 +539,11 @@ def tonal_findings(
 
     Returns:
         list[Suggestion] of type "tonal": the broad moves (at most MAX_MOVES, largest first) that
-        reach the role group's "low" z-score, then at most MAX_RESONANCES resonances. Each has
-        ``band`` (the problem), ``action`` {"kind": "eq", "eq": {type, freq_hz, gain_db, q}} (the
-        gain undoes the deviation) and ``evidence`` with freq_hz, deviation_db (> 0 too much),
-        spread_db, z, q, role and the curve it was judged by. A silent spectrum gives []; a role
-        without a curve (and no fallback) gets resonances only.
+        reach the role group's "low" z-score, then at most MAX_RESONANCES resonances
+        (:mod:`ai.mixing.resonance`). Each has ``band`` (the problem), ``action`` {"kind": "eq",
+        "eq": {type, freq_hz, gain_db, q}} (the gain undoes the deviation) and ``evidence`` with
+        freq_hz, deviation_db (> 0 too much), spread_db, z, q, role and the curve it was judged by.
+        A silent spectrum gives []; a role without a curve (and no fallback) gets resonances only.
     """
     spectrum, freqs = _check_spectrum(spectrum, freqs)
     filed = track if track is not None else name
@@ -745,208 +597,4 @@ def tonal_findings(
                 name=name, filed=filed, subject=subject, role=role, spectrum=spectrum, freqs=freqs, limits=limits
             )
         )
-    return out
-
-
-# ----------------------------------------------------------------------------------- resonances
-
-
-@dataclass(frozen=True)
-class Resonance:
-    """A narrow peak of the fine spectrum: centre (Hz), its height over the smoothed spectrum as
-    read (dB), and the Q and gain (dB) of the RBJ bell that reads like it."""
-
-    freq_hz: float
-    prominence_db: float
-    q: float
-    gain_db: float
-
-
-def resonance_grid(nyquist_hz: float) -> np.ndarray:
-    """Frequencies (Hz) the fine spectrum is read at: 1/48 octave apart over RESONANCE_RANGE_HZ."""
-    low, high = RESONANCE_RANGE_HZ
-    high = min(high, 0.8 * nyquist_hz)
-    return low * 2.0 ** (np.arange(0.0, 48 * math.log2(high / low) + 1) / 48)
-
-
-def _smooth_log(values: np.ndarray, sigma_steps: float) -> np.ndarray:
-    """Gaussian smoothing of a curve on a uniform log-frequency grid (edges renormalised)."""
-    half = int(math.ceil(3 * sigma_steps))
-    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma_steps) ** 2)
-    num = np.convolve(values, kernel, mode="same")
-    den = np.convolve(np.ones_like(values), kernel, mode="same")
-    return num / den
-
-
-def _prominence(*, spectrum: np.ndarray, freqs: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Fine curve (RESONANCE_FINE_OCT) minus its smoothed, peak-clipped version (dB) on ``grid``."""
-    fine = smoothed_db(spectrum=spectrum, freqs=freqs, grid=grid, sigma_oct=RESONANCE_FINE_OCT)
-    sigma_steps = RESONANCE_BROAD_OCT * 48
-    floor = _smooth_log(fine, sigma_steps)
-    for _ in range(RESONANCE_CLIP_ROUNDS):
-        floor = _smooth_log(np.minimum(fine, floor), sigma_steps)
-    result: np.ndarray = fine - floor
-    return result
-
-
-def _bell_prominence(centre: float, gain_db: float, q: float, grid: np.ndarray) -> np.ndarray:
-    """The prominence curve an RBJ bell leaves on a flat spectrum, as :func:`_prominence` reads it
-    (the fine window taken as RESONANCE_FINE_OCT on the 1/48-octave grid, as it is above ~300 Hz)."""
-    power = 10 ** (eq_response_db(kind="bell", freq_hz=centre, gain_db=gain_db, q=q, freqs=grid) / 10)
-    fine = 10 * np.log10(_smooth_log(power, RESONANCE_FINE_OCT * 48))
-    sigma_steps = RESONANCE_BROAD_OCT * 48
-    floor = _smooth_log(fine, sigma_steps)
-    for _ in range(RESONANCE_CLIP_ROUNDS):
-        floor = _smooth_log(np.minimum(fine, floor), sigma_steps)
-    result: np.ndarray = fine - floor
-    return result
-
-
-def find_resonances(*, spectrum: np.ndarray, freqs: np.ndarray, min_db: float = 0.0) -> list[Resonance]:
-    """Peaks of the fine spectrum (RESONANCE_FINE_OCT) above its smoothed, peak-clipped version by at
-    least ``min_db``, strongest first, each as the RBJ bell that leaves that peak.
-
-    The smoothed spectrum (RESONANCE_BROAD_OCT, on the dB curve) is recomputed after clipping the
-    fine curve to it (RESONANCE_CLIP_ROUNDS), so that a peak does not lift its own floor. The
-    reading flattens a narrow peak (a +12 dB, Q 8 bell reads about 9 dB), so the bell's Q is the
-    one whose reading on a flat spectrum has the peak's shape, and its gain the one whose reading
-    has the peak's height.
-
-    Args:
-        spectrum: np.ndarray [shape=(n_bins,)]: mean power per rfft bin.
-        freqs: np.ndarray [shape=(n_bins,)]: the bins' frequencies (Hz).
-        min_db: smallest prominence (as read) returned.
-
-    Returns:
-        list[Resonance]: ``prominence_db`` is the read height, ``gain_db`` the bell's gain.
-    """
-    spectrum, freqs = _check_spectrum(spectrum, freqs)
-    grid = resonance_grid(float(freqs[-1]))
-    if grid.size < 16 or float(spectrum[1:].sum()) <= 0:
-        return []
-    prominence = _prominence(spectrum=spectrum, freqs=freqs, grid=grid)
-    edge = int(math.ceil(RESONANCE_BROAD_OCT * 48))  # the smoothing is one-sided at the ends
-    inner = prominence[1:-1]
-    peaks = np.flatnonzero((inner >= prominence[:-2]) & (inner > prominence[2:]) & (inner >= min_db)) + 1
-    peaks = peaks[(peaks >= edge) & (peaks < grid.size - edge)]
-    found: list[Resonance] = []
-    for k in sorted(peaks, key=lambda j: -prominence[j])[: 2 * MAX_RESONANCES]:
-        centre, height = float(grid[k]), float(prominence[k])
-        window = np.abs(np.log2(grid / centre)) <= 0.25
-        best = (math.inf, RESONANCE_Q[0], height)  # (error, q, gain)
-        for q in RESONANCE_Q:
-            gain = height
-            for _ in range(3):  # the gain whose reading has the peak's height
-                read = _bell_prominence(centre, gain, q, grid)
-                gain = float(np.clip(gain * height / max(float(read[k]), 0.1), height, 3 * height))
-            read = _bell_prominence(centre, gain, q, grid)
-            error = float(np.mean((prominence[window] - read[window]) ** 2))
-            if error < best[0]:
-                best = (error, q, gain)
-        found.append(Resonance(centre, height, best[1], best[2]))
-    return sorted(found, key=lambda r: -r.prominence_db)
-
-
-def _resonance_findings(
-    *,
-    name: str,
-    filed: str,
-    subject: str,
-    role: str,
-    spectrum: np.ndarray,
-    freqs: np.ndarray,
-    limits: tuple[float, float],
-) -> list[Suggestion]:
-    low, _ = limits
-    out = []
-    for res in find_resonances(spectrum=spectrum, freqs=freqs, min_db=low)[:MAX_RESONANCES]:
-        priority = "low"
-        gain = -min(res.gain_db, MAX_GAIN_DB)
-        out.append(
-            Suggestion(
-                "tonal",
-                f"{subject} ({role}) has a narrow resonance at {res.freq_hz:.0f} Hz, {res.prominence_db:.1f} dB "
-                f"above its smoothed spectrum (well-made {role} parts stay under {low:.1f} dB).",
-                priority,
-                filed,
-                f"EQ {name}: {_describe('bell', res.freq_hz, gain, res.q)}; sweep around {res.freq_hz:.0f} Hz "
-                "for the exact ring.",
-                float(min(0.9, 0.4 + 0.5 * (1 - low / res.prominence_db))),
-                {
-                    "freq_hz": res.freq_hz,
-                    "deviation_db": res.gain_db,
-                    "prominence_db": res.prominence_db,
-                    "limit_db": low,
-                    "q": res.q,
-                    "role": role,
-                },
-                _eq_action("bell", res.freq_hz, gain, res.q),
-                band="resonance",
-                # Advice: whether a peak is the instrument's own body or a fault cannot be told from
-                # one long-term spectrum (models/role_spectra.md).
-                info=True,
-            )
-        )
-    return out
-
-
-# ----------------------------------------------------------------------------------- reference
-
-
-def reference_eq(*, ours: np.ndarray, reference: np.ndarray, freqs: np.ndarray) -> list[dict[str, Any]]:
-    """EQ moves that bring ``ours`` (a master or mix) toward ``reference``'s tonal balance.
-
-    Both long-term spectra are read on a third-octave grid (REFERENCE_RANGE_HZ), relative to their
-    totals; the difference (reference - ours) is aligned by its median over the bands where the
-    reference has energy, and fitted greedily by at most REFERENCE_MAX_MOVES shelves and bells
-    (RBJ responses, equal weights) until the largest remaining move is under REFERENCE_MIN_DB.
-
-    Args:
-        ours: np.ndarray [shape=(n_bins,)]: mean power per rfft bin of the master / mix.
-        reference: np.ndarray [shape=(n_bins,)]: the same for the reference (same ``freqs``).
-        freqs: np.ndarray [shape=(n_bins,)]: the bins' frequencies (Hz).
-
-    Returns:
-        list of {"type": "bell" | "low_shelf" | "high_shelf", "freq_hz", "gain_db", "q"} in the
-        order fitted (largest effect first); [] when either is silent or they already match.
-    """
-    ours, freqs = _check_spectrum(ours, freqs)
-    reference, _ = _check_spectrum(reference, freqs)
-    if float(ours[1:].sum()) < SILENT_POWER or float(reference[1:].sum()) < SILENT_POWER:
-        return []
-    low, high = REFERENCE_RANGE_HZ
-    high = min(high, NYQUIST_SHARE * float(freqs[-1]))
-    grid = low * 2.0 ** (np.arange(0.0, 3 * math.log2(high / low) + 1) / 3)
-    a = smoothed_db(spectrum=ours, freqs=freqs, grid=grid, sigma_oct=1 / 6)
-    b = smoothed_db(spectrum=reference, freqs=freqs, grid=grid, sigma_oct=1 / 6)
-    mask = np.isfinite(a) & np.isfinite(b) & (b >= np.nanmax(b) - REFERENCE_ACTIVE_DB) & (a > CURVE_FLOOR_DB)
-    if mask.sum() < 4:
-        return []
-    diff = b - a
-    diff = diff - float(np.median(diff[mask]))
-    nyquist = float(freqs[-1])
-    moves: list[tuple[str, float, float]] = []
-    for centre in grid[(grid >= 40) & (grid <= 0.8 * nyquist)]:
-        moves.extend(("bell", float(centre), q) for q in REFERENCE_Q)
-    moves.extend(("low_shelf", float(c), SHELF_Q) for c in grid[(grid >= 40) & (grid <= 300)])
-    moves.extend(("high_shelf", float(c), SHELF_Q) for c in grid[(grid >= 2000) & (grid <= min(12000, 0.8 * nyquist))])
-    shapes = np.array([eq_response_db(kind=k, freq_hz=f, gain_db=6.0, q=q, freqs=grid) / 6.0 for k, f, q in moves])
-    shapes = shapes * mask
-    norms = (shapes * shapes).sum(axis=1)
-    residual = np.where(mask, diff, 0.0)
-    out: list[dict[str, Any]] = []
-    for _ in range(REFERENCE_MAX_MOVES):
-        proj = shapes @ residual
-        explained = np.where(norms > 0, proj * proj / np.maximum(norms, 1e-12), 0.0)
-        best = int(np.argmax(explained))
-        gain = float(proj[best] / norms[best]) if norms[best] > 0 else 0.0
-        if abs(gain) < REFERENCE_MIN_DB:
-            break
-        kind, freq, q = moves[best]
-        actual = eq_response_db(kind=kind, freq_hz=freq, gain_db=gain, q=q, freqs=grid) * mask
-        scale = float((actual @ residual) / max(float(actual @ actual), 1e-12))
-        gain = float(np.clip(gain * scale, -MAX_GAIN_DB, MAX_GAIN_DB))
-        actual = eq_response_db(kind=kind, freq_hz=freq, gain_db=gain, q=q, freqs=grid) * mask
-        residual = residual - actual
-        out.append({"type": kind, "freq_hz": round(freq, 1), "gain_db": round(gain, 2), "q": q})
     return out

@@ -14,10 +14,14 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ai.mixing.dynamics import RoleDynamics, default_role_dynamics, dynamics_findings, measure_dynamics
+from ai.mixing.dynamics import dynamics_findings
+from ai.mixing.dynamics_measure import measure_dynamics
+from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics
 from ai.mixing.findings import Suggestion
 from ai.mixing.measure import SILENT_SHARE, TrackAnalysis
-from ai.mixing.space import RoleSpace, load_role_space, measure_space, space_findings
+from ai.mixing.space import space_findings
+from ai.mixing.space_measure import measure_space
+from ai.mixing.space_model import RoleSpace, load_role_space
 from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings, tonal_profile
 
 

@@ -17,9 +17,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
+from ai.mixing.audio_export import encode_audio_file
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
-from ai.mixing.render import RenderResult, encode_audio_file, parse_apply, render_mix_report
+from ai.mixing.render import RenderResult, render_mix_report
+from ai.mixing.render_plan import parse_apply
 from ai.mixing.suggest import suggest as suggest_mix
 from api.attachment import attachment
 from api.deps import EngineDep, InputDep

@@ -14,7 +14,7 @@ from ai.audio.stem_file import write_stem_file
 from ai.generation import preview_mix
 from ai.generation.accompaniment import mix_preview
 from ai.generation.preview import render_midi
-from ai.mixing.render import encode_audio
+from ai.mixing.audio_export import encode_audio
 
 SR = 22050
 

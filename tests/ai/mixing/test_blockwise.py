@@ -12,9 +12,9 @@ import pytest
 import soundfile as sf
 
 from ai.audio import loudness
-from ai.mixing import auto_level, board_blocks, dynamics, low_end, render
+from ai.mixing import audio_export, auto_level, board_blocks, channel_strip, dynamics_measure, low_end, mastering
 from ai.mixing.measure import track_spectra
-from ai.mixing.space import measure_space
+from ai.mixing.space_measure import measure_space
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, kick, stereo, tone
 
@@ -37,8 +37,8 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(low_end, "BLOCK", 3001)
     monkeypatch.setattr(board_blocks, "BLOCK", 777)
     monkeypatch.setattr(auto_level, "MIX_BLOCK", 5003)
-    monkeypatch.setattr(render, "ENCODE_BLOCK", 999)
-    monkeypatch.setattr(dynamics, "FRAMES_AT_ONCE_SAMPLES", 4000)
+    monkeypatch.setattr(audio_export, "ENCODE_BLOCK", 999)
+    monkeypatch.setattr(dynamics_measure, "FRAMES_AT_ONCE_SAMPLES", 4000)
 
 
 def test_stereo_mid_measures_equal_those_of_the_mid_signal(small_blocks: None) -> None:
@@ -58,10 +58,10 @@ def test_stereo_mid_measures_equal_those_of_the_mid_signal(small_blocks: None) -
 
 def test_envelope_frames_in_batches_equal_one_pass(small_blocks: None) -> None:
     samples = _song()
-    frame = int(round(dynamics.ENVELOPE_FRAME_S * SR))
+    frame = int(round(dynamics_measure.ENVELOPE_FRAME_S * SR))
     n = samples.shape[1] // frame
     frames = samples[:, : n * frame].reshape(2, n, frame)
-    peak, power = dynamics._frames(samples, frame)
+    peak, power = dynamics_measure._frames(samples, frame)
     assert np.array_equal(peak, np.abs(frames).max(axis=(0, 2)))
     assert np.array_equal(power, np.mean(np.square(frames, dtype=np.float64), axis=(0, 2)))
     assert measure_space(samples=samples, sr=SR).to_dict() == measure_space(samples=samples.copy(), sr=SR).to_dict()
@@ -78,7 +78,7 @@ def test_mix_loudness_equals_the_measures_of_the_rendered_mix(small_blocks: None
 
 def test_chains_run_by_blocks_equal_one_call(small_blocks: None) -> None:
     samples = _song()
-    plugins = render.eq_plugins({"type": "high_pass", "freq_hz": 80.0}, SR) + [
+    plugins = channel_strip.eq_plugins({"type": "high_pass", "freq_hz": 80.0}, SR) + [
         pedalboard.PeakFilter(cutoff_frequency_hz=300.0, gain_db=-4.0, q=2.0),
         pedalboard.Compressor(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=80.0),
     ]
@@ -96,9 +96,9 @@ def test_master_in_place_equals_a_new_master(small_blocks: None) -> None:
     target = resolve_target("streaming")
     drives = []
     for mix in (_song() * np.float32(0.3), spiky):
-        out, info = render.master_to_target(mix, SR, target=target)
+        out, info = mastering.master_to_target(mix, SR, target=target)
         owned = mix.copy()
-        again, info_again = render.master_to_target(owned, SR, target=target, in_place=True)
+        again, info_again = mastering.master_to_target(owned, SR, target=target, in_place=True)
         assert again is owned and np.array_equal(again, out)
         assert info == info_again
         drives.append(info["drive_db"])
@@ -112,15 +112,15 @@ def test_encoding_by_blocks_gives_the_whole_file_bytes(small_blocks: None) -> No
         for bit_depth, subtype in ((16, "PCM_16"), (24, "PCM_24")):
             data = x.T
             if bit_depth == 16:
-                rng = np.random.default_rng(render.DITHER_SEED)
+                rng = np.random.default_rng(audio_export.DITHER_SEED)
                 dither = rng.random(data.shape, dtype=np.float32)
                 dither -= rng.random(data.shape, dtype=np.float32)
                 data = data + dither * np.float32(1.0 / 32768.0)
             buffer = io.BytesIO()
             sf.write(buffer, np.clip(data, -1.0, 1.0 - 1.0 / 2 ** (bit_depth - 1)), SR, format="WAV", subtype=subtype)
-            assert render.encode_audio(x, SR, fmt="wav", bit_depth=bit_depth) == buffer.getvalue()
+            assert audio_export.encode_audio(x, SR, fmt="wav", bit_depth=bit_depth) == buffer.getvalue()
 
 
 def test_tone_is_unchanged_by_an_empty_chain() -> None:
     samples = stereo(tone(440.0))
-    assert render.process_track(samples, SR, [], in_place=True) is samples
+    assert channel_strip.process_track(samples, SR, [], in_place=True) is samples

@@ -9,20 +9,11 @@ import pedalboard
 import pytest
 
 from ai.audio import loudness
-from ai.mixing import dynamics
-from ai.mixing.dynamics import (
-    MeasureNorm,
-    RoleDynamics,
-    RoleNorm,
-    apply_automation,
-    apply_compressor,
-    default_role_dynamics,
-    dynamics_findings,
-    find_sections,
-    measure_dynamics,
-    suggest_compressor,
-    timing,
-)
+from ai.mixing import dynamics, dynamics_norms
+from ai.mixing.dynamics import dynamics_findings, find_sections, suggest_compressor, timing
+from ai.mixing.dynamics_measure import measure_dynamics
+from ai.mixing.dynamics_norms import MeasureNorm, RoleDynamics, RoleNorm, default_role_dynamics
+from ai.mixing.dynamics_processing import apply_automation, apply_compressor
 
 SR = 22050
 
@@ -70,7 +61,7 @@ def norms_from(tracks: dict[str, list[np.ndarray]], *, over_z: float = 2.0, swin
     def fit(name: str, group: list[np.ndarray]) -> RoleNorm:
         measured = [measure_dynamics(samples=stereo(x), sr=SR) for x in group]
         norms = {}
-        for m in dynamics.MEASURES:
+        for m in dynamics_norms.MEASURES:
             values = np.array([getattr(d, m) for d in measured], dtype=float)
             norms[m] = MeasureNorm({p: float(np.percentile(values, p)) for p in (10, 50, 90)})
         return RoleNorm(name, len(group), norms)
@@ -266,7 +257,7 @@ def test_shipped_norms_load_and_round_trip() -> None:
     norms = default_role_dynamics()
     assert default_role_dynamics() is norms
     for role in ("kick", "snare", "bass", "music", "drums"):
-        assert norms.norm(role).name == role and norms.norm(role).n >= dynamics.MIN_ROLE_STEMS
+        assert norms.norm(role).name == role and norms.norm(role).n >= dynamics_norms.MIN_ROLE_STEMS
     assert norms.norm("vocals").name == "tonal"
     assert norms.norm("overheads").name == "percussive"
     assert norms.norm("kick").measures["crest_db"].median > norms.norm("music").measures["transient_db"].median

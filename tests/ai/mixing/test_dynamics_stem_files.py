@@ -11,7 +11,7 @@ import pytest
 
 from ai.audio import loudness
 from ai.audio.stem_file import StemFile, frame_blocks, write_stem_file
-from ai.mixing import dynamics, stem_measures
+from ai.mixing import dynamics, dynamics_measure, stem_measures
 from tests.ai.mixing.test_dynamics import SR, bass_line, hits, norms_from, sectioned, stereo
 
 
@@ -36,9 +36,9 @@ def read_frames(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def test_the_advice_checks_on_a_stem_file_are_the_arrays(tmp_path: Path, kind: str) -> None:
     x = _swings()[kind]
     norms = norms_from({"bass": [bass_line(24.0)] * 3, "drums": [hits(seconds=6.0)]})
-    measure = dynamics.measure_dynamics(samples=x, sr=SR)
+    measure = dynamics_measure.measure_dynamics(samples=x, sr=SR)
     with write_stem_file(frame_blocks(x, 50_000), channels=2, sample_rate=SR, directory=tmp_path) as stem:
-        assert dynamics.measure_dynamics(samples=stem, sr=SR) == measure
+        assert dynamics_measure.measure_dynamics(samples=stem, sr=SR) == measure
         found = dynamics.dynamics_findings(
             name="Bass", role="bass", measure=measure, samples=x, sr=SR, tempo_bpm=120.0, norms=norms
         )
@@ -76,5 +76,7 @@ def test_a_stem_file_without_its_measures_is_measured_block_by_block(
     monkeypatch.setattr(stem_measures, "READ_FRAMES", loudness.TP_BLOCK * 64)
     monkeypatch.setattr(StemFile, "read", read)
     with write_stem_file(frame_blocks(x, 50_000), channels=2, sample_rate=SR, directory=tmp_path) as stem:
-        assert dynamics.measure_dynamics(samples=stem, sr=SR) == dynamics.measure_dynamics(samples=x, sr=SR)
+        assert dynamics_measure.measure_dynamics(samples=stem, sr=SR) == dynamics_measure.measure_dynamics(
+            samples=x, sr=SR
+        )
     assert reads and max(reads) < x.shape[1]  # never the whole stem at once

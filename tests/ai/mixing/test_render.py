@@ -11,19 +11,14 @@ import pytest
 import soundfile as sf
 
 from ai.audio import loudness
+from ai.mixing.audio_export import encode_audio
 from ai.mixing.auto_level import auto_level
-from ai.mixing.dynamics import apply_compressor
+from ai.mixing.channel_strip import eq_plugins, process_track
+from ai.mixing.dynamics_processing import apply_compressor
 from ai.mixing.findings import MIX_BUS, Suggestion
-from ai.mixing.render import (
-    DEFAULT_APPLY,
-    encode_audio,
-    eq_plugins,
-    master_to_target,
-    parse_apply,
-    plan_moves,
-    process_track,
-    render_mix_report,
-)
+from ai.mixing.mastering import master_to_target
+from ai.mixing.render import render_mix_report
+from ai.mixing.render_plan import DEFAULT_APPLY, parse_apply, plan_moves
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, band_song, kick, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
@@ -38,7 +33,7 @@ def gain_at(plugins_for: dict, freq: float, sr: int = SR) -> float:
 
 
 def _move(eq: dict):
-    from ai.mixing.render import Move
+    from ai.mixing.channel_strip import Move
 
     return Move("eq", eq, {"type": "test"})
 
@@ -272,7 +267,7 @@ def test_a_stem_working_against_itself_is_narrowed_and_the_phase_finding_is_gone
 
 
 def test_apply_stereo_flips_and_narrows() -> None:
-    from ai.mixing.render import apply_stereo
+    from ai.mixing.channel_strip import apply_stereo
 
     x = stereo(tone(220, amp=0.3))
     flipped = np.stack([x[0], -x[1]])

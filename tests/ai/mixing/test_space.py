@@ -8,19 +8,16 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from ai.mixing.space import (
+from ai.mixing.space import delay_times, pre_delay, space_findings
+from ai.mixing.space_measure import (
     ABSOLUTE_FLOOR_DB,
     NOISE_UNDER_NOTES_DB,
     SpaceMeasure,
     _follow_decays,
     _noise_into_silence,
-    delay_times,
     measure_space,
-    pre_delay,
-    reverb_db,
-    role_space,
-    space_findings,
 )
+from ai.mixing.space_model import reverb_db, role_space
 from utils.errors import InvalidParameter
 
 SR = 22050

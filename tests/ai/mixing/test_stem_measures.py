@@ -16,9 +16,9 @@ from ai.analysis.pipeline import estimate_tempo
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import StemFile, whole, write_stem_file
-from ai.mixing import auto_level, dynamics, low_end, stem_measures
+from ai.mixing import auto_level, dynamics_measure, dynamics_processing, low_end, stem_measures
 from ai.mixing.measure import PreparedTrack, analyse_track
-from ai.mixing.space import measure_space
+from ai.mixing.space_measure import measure_space
 from tests.ai.mixing.signals import SR, kick, stereo
 
 SECONDS = 8.0
@@ -55,7 +55,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stem_measures, "SCAN_FRAMES", 3 * loudness.TP_BLOCK)
     monkeypatch.setattr(stem_measures, "PEAK_FRAMES", 2 * 2048)
     monkeypatch.setattr(auto_level, "MIX_BLOCK", 5003)
-    monkeypatch.setattr(dynamics, "FRAMES_AT_ONCE_SAMPLES", 4000)
+    monkeypatch.setattr(dynamics_measure, "FRAMES_AT_ONCE_SAMPLES", 4000)
     monkeypatch.setattr(low_end, "FRAMES_AT_ONCE", 3)
     monkeypatch.setattr(pipeline, "_BLOCK_FRAMES", 30_001)  # the tempo's signal at the analysis rate: a file
     monkeypatch.setattr(features, "_BLOCK_FRAMES", 37)
@@ -90,9 +90,9 @@ def test_the_advice_reads_a_stem_file_as_its_array(stem: tuple[np.ndarray, StemF
     stats = loudness.measure_loudness(y=samples, sr=SR, sub_energy=sub_energy)
     assert np.array_equal(stem_measures.sub_block_powers(file, SR), sub_energy)
     assert stem_measures.integrated_loudness(file, SR) == loudness.integrated_loudness(y=samples, sr=SR)
-    assert dynamics.measure_dynamics(
+    assert dynamics_measure.measure_dynamics(
         samples=file, sr=SR, stats=stats, sub_energy=sub_energy
-    ) == dynamics.measure_dynamics(samples=samples, sr=SR, stats=stats, sub_energy=sub_energy)
+    ) == dynamics_measure.measure_dynamics(samples=samples, sr=SR, stats=stats, sub_energy=sub_energy)
     assert measure_space(samples=file, sr=SR) == measure_space(samples=samples, sr=SR)
     tempo = estimate_tempo(DecodedAudio(samples, SR))
     assert tempo is not None and estimate_tempo(file) == tempo
@@ -103,8 +103,8 @@ def test_the_advice_reads_a_stem_file_as_its_array(stem: tuple[np.ndarray, StemF
     )
     automation = [{"start_s": 0.0, "end_s": 3.0, "gain_db": -4.0}, {"start_s": 3.0, "end_s": 8.0, "gain_db": 2.5}]
     n = samples.shape[1]
-    pieces = [dynamics.automation_gains(automation, SR, n, a, min(n, a + 7001)) for a in range(0, n, 7001)]
-    assert np.array_equal(np.concatenate(pieces), dynamics.automation_gains(automation, SR, n, 0, n))
+    pieces = [dynamics_processing.automation_gains(automation, SR, n, a, min(n, a + 7001)) for a in range(0, n, 7001)]
+    assert np.array_equal(np.concatenate(pieces), dynamics_processing.automation_gains(automation, SR, n, 0, n))
 
 
 def test_the_tempo_signal_file_is_read_as_the_array(tmp_path: Path, small_blocks: None) -> None:

@@ -326,7 +326,7 @@ def test_a_flipped_channel_is_flipped_back_and_a_wide_chorus_is_narrowed() -> No
     assert "Narrow Guitar" in wide.suggestion and "Flip" not in wide.suggestion
     assert flipped.action == {"kind": "stereo", "stereo": {"flip_right": True, "side_gain_db": 0.0}}
     # The narrowing the move asks for brings the mono fold's loss to 1.5 dB.
-    from ai.mixing.render import apply_stereo
+    from ai.mixing.channel_strip import apply_stereo
 
     narrowed = chorus.copy()
     apply_stereo(narrowed, side_gain_db=wide.action["stereo"]["side_gain_db"])

@@ -9,20 +9,17 @@ import pedalboard
 import pytest
 import scipy.signal
 
+from ai.mixing.eq_curves import BAND_OCT, GRID_HZ, SMOOTH_OCT, eq_response_db
 from ai.mixing.findings import MIX_BUS
 from ai.mixing.measure import track_spectra
+from ai.mixing.reference_match import reference_eq
+from ai.mixing.resonance import find_resonances
 from ai.mixing.tonal import (
-    BAND_OCT,
-    GRID_HZ,
-    SMOOTH_OCT,
     RoleCurve,
     RoleCurves,
     Thresholds,
-    eq_response_db,
-    find_resonances,
     load_role_curves,
     move_deviation,
-    reference_eq,
     tonal_curve,
     tonal_findings,
 )
