@@ -13,7 +13,10 @@ The modules, from the ground up:
 - space: space_measure (decays at note ends), space_model (per-role norms and models), space (reverb and
   delay advice);
 - advice: findings (a finding and its move), track_advice (tone, dynamics and space of one track),
-  suggest (every finding of a session), auto_level (a gain and pan per track);
+  track_findings (clipping, DC, rumble, stereo and silence of one track), cross_track_findings (levels
+  against the balance by role, masking between tracks), mix_bus_findings (the sum's headroom, a master's
+  loudness and true peak, a reference comparison), suggest (every finding of a session, scored),
+  auto_level (a gain and pan per track);
 - render: render_plan (findings -> moves), channel_strip (a track's processing), board_blocks (pedalboard
   chains a block at a time), mastering (loudness target, true-peak limiter), render (the whole render),
   audio_export (WAV / FLAC encoding).

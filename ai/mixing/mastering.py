@@ -50,7 +50,7 @@ MAX_DRIVE_DB = 30.0
 """Most limiting the search tries: beyond this a mix is destroyed, not mastered."""
 AUDIBLE_LIMITING_DB = 6.0
 """Limiting drive above which limiting is audible (pumping, dulled transients): the report says so.
-The same 6 dB the mastering finding of :mod:`ai.mixing.suggest` warns at."""
+The same 6 dB the mastering finding of :mod:`ai.mixing.mix_bus_findings` warns at."""
 
 
 def limit(

@@ -136,7 +136,7 @@ def test_every_drum_style_the_magenta_bundle_lists_is_accepted(client: TestClien
     """The styles /api/v1/models lists for dawg_drums (its primer file) are engine styles, so no
     listed style is refused; a waltz comes in its own 3/4 unless the caller names a meter."""
     from ai.generation.drum_patterns import DRUM_STYLES
-    from ai.generation.magenta_backend import STYLE_PRIMERS_FILE, load_style_primers
+    from ai.generation.magenta_primers import STYLE_PRIMERS_FILE, load_style_primers
     from utils.settings import Settings
 
     listed = set(load_style_primers(Settings().models_dir / STYLE_PRIMERS_FILE))

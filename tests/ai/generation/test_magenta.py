@@ -24,6 +24,7 @@ import pretty_midi
 import pytest
 
 from ai.generation import magenta_backend as mb
+from ai.generation import magenta_bass, magenta_models, magenta_primers
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.music_theory import SCALES, Key, default_progression, parse_progression
 from utils.errors import InvalidParameter, ModelUnavailable
@@ -45,12 +46,12 @@ def _request(part: str, **kwargs: object) -> GenerationRequest:
 
 def _random_bundle(generator_id: str, path: Path, description: str) -> Path:
     """A bundle with a standard generator id and untrained weights (one LSTM layer of 16)."""
-    tf = mb._import_tensorflow()
+    tf = magenta_models._import_tensorflow()
     from magenta.models.shared import events_rnn_graph
 
-    family = mb.family_for_generator_id(generator_id)
+    family = magenta_models.family_for_generator_id(generator_id)
     assert family is not None
-    factory = mb._generator_map(family)[generator_id]
+    factory = magenta_models._generator_map(family)[generator_id]
     config = copy.deepcopy(factory.args[0])
     config.hparams.batch_size = 1
     config.hparams.rnn_layer_sizes = [16]
@@ -127,19 +128,25 @@ def _pitched(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]])
     ],
 )
 def test_generator_ids_map_to_magenta_families(generator_id: str, family: str | None) -> None:
-    assert mb.family_for_generator_id(generator_id) == family
+    assert magenta_models.family_for_generator_id(generator_id) == family
 
 
 def test_parts_and_preference_put_our_bass_model_first() -> None:
-    bass = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "dawg_bass_improv", "")
-    melody_improv = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "dawg_melody_improv", "sopranos")
-    official = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "chord_pitches_improv", "Improv RNN")
-    by_description = mb.parts_and_preference("improv_rnn", "chord_pitches_improv", "mine", "walking bass lines")
+    bass = magenta_models.parts_and_preference("improv_rnn", "chord_pitches_improv", "dawg_bass_improv", "")
+    melody_improv = magenta_models.parts_and_preference(
+        "improv_rnn", "chord_pitches_improv", "dawg_melody_improv", "sopranos"
+    )
+    official = magenta_models.parts_and_preference(
+        "improv_rnn", "chord_pitches_improv", "chord_pitches_improv", "Improv RNN"
+    )
+    by_description = magenta_models.parts_and_preference(
+        "improv_rnn", "chord_pitches_improv", "mine", "walking bass lines"
+    )
     assert bass[0] == frozenset({"bass"}) and by_description[0] == frozenset({"bass"})
     assert melody_improv[0] == official[0] == frozenset({"melody", "bass"})
     assert bass[1] > official[1]
-    assert mb.parts_and_preference("drums_rnn", "drum_kit", "drum_kit_rnn", "")[0] == frozenset({"drums"})
-    assert mb.parts_and_preference("melody_rnn", "attention_rnn", "x", "")[1] > official[1]
+    assert magenta_models.parts_and_preference("drums_rnn", "drum_kit", "drum_kit_rnn", "")[0] == frozenset({"drums"})
+    assert magenta_models.parts_and_preference("melody_rnn", "attention_rnn", "x", "")[1] > official[1]
 
 
 def test_every_shipped_bundle_loads(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
@@ -151,7 +158,7 @@ def test_every_shipped_bundle_loads(shipped: tuple[GeneratorRegistry, list[mb.Ma
         info = generator.describe()
         assert info["family"] == "magenta" and info["initialized"] is True
         assert info["generator_id"] and info["file_bytes"] == (MODELS_DIR / f"{generator.name}.mag").stat().st_size
-        assert mb.family_for_generator_id(str(info["generator_id"])) == info["model_type"]
+        assert magenta_models.family_for_generator_id(str(info["generator_id"])) == info["model_type"]
 
 
 def test_every_shipped_bundle_generates_each_of_its_parts(
@@ -173,7 +180,7 @@ def test_every_shipped_bundle_generates_each_of_its_parts(
             else:
                 assert all(n.pitch % 12 in request.key.pitch_classes for n in clip.notes)
             if part == "bass":
-                assert all(mb.BASS_RANGE[0] <= n.pitch <= mb.BASS_RANGE[1] for n in clip.notes)
+                assert all(magenta_bass.BASS_RANGE[0] <= n.pitch <= magenta_bass.BASS_RANGE[1] for n in clip.notes)
 
 
 def test_official_bundles_load_through_the_same_code(
@@ -325,7 +332,7 @@ def test_bass_lies_in_bass_range(official: tuple[GeneratorRegistry, dict[str, mb
     for seed, tonic in ((0, 0), (1, 6), (2, 11)):
         clip = generator.generate(_request("bass", bars=8, seed=seed, key=Key(tonic, "minor")))
         assert clip.program == 33
-        assert all(mb.BASS_RANGE[0] <= n.pitch <= mb.BASS_RANGE[1] for n in clip.notes)
+        assert all(magenta_bass.BASS_RANGE[0] <= n.pitch <= magenta_bass.BASS_RANGE[1] for n in clip.notes)
 
 
 def _pc_share(clips: list, pc: int) -> float:
@@ -505,7 +512,7 @@ def test_style_primer_file_is_read(tmp_path: Path) -> None:
     payload = {"rock": [clip], "swing": [clip], "jazz": [clip], "waltz": [waltz]}
     (tmp_path / "p.json").write_text(json.dumps(payload))
     (tmp_path / "p.sources.json").write_text('{"waltz": ["waltz/Waltz (3/4)"]}')
-    styles = mb.load_style_primers(tmp_path / "p.json")
+    styles = magenta_primers.load_style_primers(tmp_path / "p.json")
     assert set(styles) == {"rock", "jazz", "waltz"}
     assert len(styles["jazz"]) == 2  # swing pools with jazz, as the engine names styles
     assert styles["rock"][0].beats == 8.0 and styles["rock"][0].notes[1] == (38, 4.0, 4.25, 90)

@@ -10,7 +10,7 @@ import pytest
 from ai.audio.decode import DecodedAudio
 from ai.mixing.low_end import low_end
 from ai.mixing.measure import measure_track
-from ai.mixing.suggest import track_findings
+from ai.mixing.track_findings import track_findings
 from tests.ai.mixing.signals import SR, kick, stereo, tone
 
 

@@ -10,9 +10,10 @@ import pytest
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import auto_level
+from ai.mixing.cross_track_findings import masking_suggestions
 from ai.mixing.masking import MaskingFinding
 from ai.mixing.measure import NO_AUDIO_MESSAGE
-from ai.mixing.suggest import masking_suggestions, suggest
+from ai.mixing.suggest import suggest
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, band_noise, band_song, kick, low_notes, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
@@ -246,7 +247,7 @@ def test_a_bass_under_one_kick_hit_in_twenty_is_not_a_masking_finding() -> None:
 
 def clip_finding(samples: np.ndarray):
     from ai.mixing.measure import measure_track
-    from ai.mixing.suggest import clipping_finding
+    from ai.mixing.track_findings import clipping_finding
 
     return clipping_finding(measure_track(DecodedAudio(stereo(samples), SR), name="Keys", role="keys"))
 
@@ -301,7 +302,7 @@ def test_the_tempo_is_measured_from_the_mix_unless_given() -> None:
 
 def stereo_finding(samples: np.ndarray):
     from ai.mixing.measure import measure_track
-    from ai.mixing.suggest import track_findings
+    from ai.mixing.track_findings import track_findings
 
     found = [
         s
@@ -337,7 +338,7 @@ def test_a_flipped_channel_is_flipped_back_and_a_wide_chorus_is_narrowed() -> No
 
 
 def test_a_sum_at_the_ceiling_is_not_called_clipping() -> None:
-    from ai.mixing.suggest import mix_findings
+    from ai.mixing.mix_bus_findings import mix_findings
 
     target = resolve_target("streaming")
     at_ceiling = mix_findings({"integrated_lufs": -18.0, "true_peak_dbtp": -0.95}, target)

@@ -1,0 +1,141 @@
+"""Findings between tracks: a track's level against the balance by role (relative to the median
+track), and the masking between pairs of tracks (:mod:`ai.mixing.masking`) as EQ cuts on the masker.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ai.mixing.findings import Suggestion, q_for
+from ai.mixing.masking import ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding
+from ai.mixing.measure import TrackAnalysis
+
+LEVEL_DEVIATION_DB = 6.0
+LEVEL_HIGH_DB = 10.0
+
+
+def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Suggestion]:
+    """Tracks far from where the balance by role puts them, relative to the median track."""
+    audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+    if len(audible) < 2:
+        return []
+    # gains[k] is what track k needs; the median need is "the mix's level", deviations from it stand out.
+    needs = np.array([gains[k] for k in audible])
+    anchor = float(np.median(needs))
+    deviations = {k: anchor - gains[k] for k in audible}  # > 0: too loud
+    if len(audible) == 2:
+        # Two tracks: only the relation is known; pin it on the louder-than-balance one.
+        k = max(audible, key=lambda j: deviations[j])
+        deviations = {k: deviations[k] - deviations[next(j for j in audible if j != k)]}
+    out = []
+    for k, dev in deviations.items():
+        if abs(dev) < LEVEL_DEVIATION_DB:
+            continue
+        m = analyses[k].measurement
+        louder = dev > 0
+        out.append(
+            Suggestion(
+                "level",
+                f"{m.name} ({m.role}) is {abs(dev):.1f} dB {'louder' if louder else 'quieter'} than the balance by "
+                f"role puts it against the other tracks ({m.integrated_lufs:.1f} LUFS).",
+                "high" if abs(dev) >= LEVEL_HIGH_DB else "medium",
+                m.name,
+                f"{'Lower' if louder else 'Raise'} {m.name} by {abs(dev):.1f} dB.",
+                float(min(0.95, 0.5 + abs(dev) / 20)),
+                {"deviation_db": dev, "integrated_lufs": m.integrated_lufs, "role": m.role},
+                {"kind": "gain", "gain_db": -dev},
+            )
+        )
+    return out
+
+
+def _hz_range(low: float, high: float) -> str:
+    """ "at 60-125 Hz", or "above 16000 Hz" for a band open at the top."""
+    return f"above {low:.0f} Hz" if math.isinf(high) else f"at {low:.0f}-{high:.0f} Hz"
+
+
+PART_COVERAGE = 0.9
+"""A masker that sounds on fewer of the signal's notes than this is said to cover "N% of them"."""
+
+
+def masking_suggestions(
+    findings: list[MaskingFinding], analyses: list[TrackAnalysis], *, level_moves: dict[str, float] | None = None
+) -> list[Suggestion]:
+    """One suggestion per pair of tracks (the worse direction), EQ cut on the masker.
+
+    ``level_moves``: track name -> the gain (dB) of its level finding. When the masker is flagged
+    as too loud, the suggestion says which of the two moves fits.
+    """
+    level_moves = level_moves or {}
+    seen: set[frozenset[str]] = set()
+    pans = {a.measurement.name: a for a in analyses}
+    out = []
+    for f in findings:
+        pair = frozenset((f.signal, f.masker))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
+        q = q_for(*f.region, f.centre_hz)
+        # The message names the whole masked region, where the cut goes (its centre may lie outside the
+        # worst band: "at 60-80 Hz" with a cut at 108 Hz read as a contradiction), and the worst band
+        # when narrower, which the figures after it ("there") describe.
+        where = f"{_hz_range(*f.region)} ({f.band})"
+        if f.region != (f.low_hz, f.high_hz):
+            where += f", most {_hz_range(f.low_hz, f.high_hz)}"
+        extra = ""
+        if f.roles in (("kick", "bass"), ("drums", "bass")):
+            extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
+        same_role = f.roles[0] == f.roles[1]
+        # A lead element covered (vocals under guitars, the kick under the bass) matters most; two
+        # parts of equal rank overlapping is an arrangement choice worth a look.
+        equal_rank = ROLE_PRIORITY.get(f.roles[0], 2) == ROLE_PRIORITY.get(f.roles[1], 2)
+        priority = "low" if equal_rank else ("high" if f.smr_db < -3 else "medium")
+        if f.kind == "shared" and f.smr_db >= SHARED_HEARD_SMR_DB:
+            # A shared home where the signal stays clearly above the masker on its notes (a kick
+            # 3-7 dB over the bass at their common fundamental) is still heard: carving is a choice.
+            priority = "low"
+        if same_role:
+            extra = f", or pan {f.signal} and {f.masker} apart"
+        first = ""
+        if level_moves.get(f.masker, 0.0) < 0:
+            first = (
+                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+.1f} dB): "
+                "if its excess sits in this band, the cut is the better move; otherwise lower it first."
+            )
+        out.append(
+            Suggestion(
+                "masking",
+                f"{f.signal} and {f.masker} mask each other {where}: during "
+                f"{f.signal}'s notes "
+                + (f"where {f.masker} plays too ({f.coverage:.0%} of them) " if f.coverage < PART_COVERAGE else "")
+                + (
+                    f"{f.masker} is {-f.smr_db:.1f} dB louder than it there"
+                    if f.smr_db < 0
+                    else f"it is only {f.smr_db:.1f} dB above {f.masker} there"
+                )
+                + f", where {f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie.",
+                priority,
+                f.masker,
+                f"Cut {f.masker} by {cut:.0f} dB at {f.centre_hz:.0f} Hz (Q {q:.1f}) to make room for "
+                f"{f.signal}{extra}.{first}",
+                float(min(0.95, 0.45 + 0.45 * f.score)),
+                {
+                    "signal": f.signal,
+                    "masker": f.masker,
+                    "smr_db": f.smr_db,
+                    "band_hz": [f.low_hz, None if math.isinf(f.high_hz) else f.high_hz],
+                    "region_hz": [f.region[0], None if math.isinf(f.region[1]) else f.region[1]],
+                    "shares": list(f.shares),
+                    "coverage": f.coverage,
+                    "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
+                },
+                {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},
+                tracks=(f.signal, f.masker),
+                band=f.band,
+                info=equal_rank,
+            )
+        )
+    return out
