@@ -59,7 +59,12 @@ def _smooth_log(values: np.ndarray, sigma_steps: float) -> np.ndarray:
 
 def _prominence(*, spectrum: np.ndarray, freqs: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Fine curve (RESONANCE_FINE_OCT) minus its smoothed, peak-clipped version (dB) on ``grid``."""
-    fine = smoothed_db(spectrum=spectrum, freqs=freqs, grid=grid, sigma_oct=RESONANCE_FINE_OCT)
+    return _above_floor(smoothed_db(spectrum=spectrum, freqs=freqs, grid=grid, sigma_oct=RESONANCE_FINE_OCT))
+
+
+def _above_floor(fine: np.ndarray) -> np.ndarray:
+    """``fine`` (dB on the 1/48-octave grid) minus its broad smoothing with the peaks clipped
+    (RESONANCE_CLIP_ROUNDS rounds), so that a peak does not raise its own floor."""
     sigma_steps = RESONANCE_BROAD_OCT * 48
     floor = _smooth_log(fine, sigma_steps)
     for _ in range(RESONANCE_CLIP_ROUNDS):
@@ -72,13 +77,7 @@ def _bell_prominence(centre: float, gain_db: float, q: float, grid: np.ndarray) 
     """The prominence curve an RBJ bell leaves on a flat spectrum, as :func:`_prominence` reads it
     (the fine window taken as RESONANCE_FINE_OCT on the 1/48-octave grid, as it is above ~300 Hz)."""
     power = 10 ** (eq_response_db(kind="bell", freq_hz=centre, gain_db=gain_db, q=q, freqs=grid) / 10)
-    fine = 10 * np.log10(_smooth_log(power, RESONANCE_FINE_OCT * 48))
-    sigma_steps = RESONANCE_BROAD_OCT * 48
-    floor = _smooth_log(fine, sigma_steps)
-    for _ in range(RESONANCE_CLIP_ROUNDS):
-        floor = _smooth_log(np.minimum(fine, floor), sigma_steps)
-    result: np.ndarray = fine - floor
-    return result
+    return _above_floor(10 * np.log10(_smooth_log(power, RESONANCE_FINE_OCT * 48)))
 
 
 def find_resonances(*, spectrum: np.ndarray, freqs: np.ndarray, min_db: float = 0.0) -> list[Resonance]:
