@@ -11,9 +11,11 @@ if command -v apt-get >/dev/null 2>&1; then
   missing=""
   # The GM soundfonts besides FluidR3 render the mixing models' training songs (TimGM6mb, MuseScore
   # General Lite) and an independent held-out set (csound's GM bank); the AVL sampled drum kits go
-  # into the beat network's training corpus (training/real_corpus.py).
+  # into the beat network's training corpus (training/real_corpus.py); the Hydrogen kits (recorded
+  # kits and hand percussion) into the drum transcription's (training/drum_transcription.py), whose
+  # tests skip without them.
   # chromium: the browser page's tests (tests/ui) run in Debian's headless Chromium.
-  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont chromium; do
+  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont hydrogen-drumkits chromium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
