@@ -52,7 +52,8 @@ sys.path.insert(0, str(REPO))
 from ai.audio import loudness  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
 from ai.mixing.auto_level import render_mix  # noqa: E402
-from ai.mixing.dynamics import CHECK_FRACTION, dynamics_findings, suggest_compressor  # noqa: E402
+from ai.mixing.dynamics import dynamics_findings  # noqa: E402
+from ai.mixing.dynamics_advice import CHECK_FRACTION, suggest_compressor  # noqa: E402
 from ai.mixing.dynamics_measure import measure_dynamics  # noqa: E402
 from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics  # noqa: E402
 from ai.mixing.dynamics_processing import apply_automation, apply_compressor  # noqa: E402

@@ -9,7 +9,8 @@ The modules, from the ground up:
 - tone: eq_curves (curves on a log-frequency grid, EQ responses), tonal (role curves, EQ moves,
   findings), resonance (ringing peaks), reference_match (a matching curve to a reference);
 - dynamics: dynamics_measure (crest, PLR, loudness range, envelope depth), dynamics_norms (per-role norms),
-  dynamics_processing (compressor, volume automation), dynamics (self-checking advice and findings);
+  dynamics_processing (compressor, volume automation), dynamics_advice (the compressor / volume automation advice
+  that checks itself), dynamics (findings: over-compressed, uncontrolled);
 - space: space_measure (decays at note ends), space_model (per-role norms and models), space (reverb and
   delay advice);
 - advice: findings (a finding and its move), track_advice (tone, dynamics and space of one track),

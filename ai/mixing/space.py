@@ -16,7 +16,6 @@ is too wet (the wet level, the decay, the low end of the return, or ducking the 
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
 
@@ -25,8 +24,6 @@ from ai.mixing.space_measure import SpaceMeasure
 from ai.mixing.space_model import RoleSpace, reverb_db
 from ai.mixing.targets import ROLE_LOW_CUT_HZ
 from utils.errors import InvalidParameter
-
-logger = logging.getLogger(__name__)
 
 REVERB_TYPES: dict[str, str] = {
     "vocals": "plate",

@@ -32,7 +32,8 @@ masking            in a band that matters to both tracks, the masker is louder t
                    (pan them apart), not a problem; it does not lower the score.
 tonal              EQ moves against the role's learned tonal curve (ai.mixing.tonal).
 dynamics           over-compression and uncontrolled dynamics against the role's learned norms,
-                   with a compressor derived from the signal and checked on it (ai.mixing.dynamics).
+                   with a compressor derived from the signal and checked on it (ai.mixing.dynamics,
+                   ai.mixing.dynamics_advice).
 space              too wet or too dry for the role, reverb and tempo-synced delay (ai.mixing.space).
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
                    on kick / bass (width above LOW_END_WIDTH).

@@ -3,9 +3,10 @@
 Each analysis lives in its own module and learned its norms from rendered stems whose roles are
 known (models/role_spectra.*, models/role_dynamics.*, models/role_space.*): :mod:`ai.mixing.tonal`
 (EQ moves against the role's tonal curve), :mod:`ai.mixing.dynamics` (over-compression,
-uncontrolled dynamics and a compressor that was checked on the track), :mod:`ai.mixing.space`
-(too wet, too dry, reverb and tempo-synced delay). This module runs the three on one track, with
-the norms loaded once, so that :func:`ai.mixing.suggest.suggest` can run it in its thread pool.
+uncontrolled dynamics and a compressor that was checked on the track, from
+:mod:`ai.mixing.dynamics_advice`), :mod:`ai.mixing.space` (too wet, too dry, reverb and
+tempo-synced delay). This module runs the three on one track, with the norms loaded once, so
+that :func:`ai.mixing.suggest.suggest` can run it in its thread pool.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ import pedalboard
 import pytest
 
 from ai.audio import loudness
-from ai.mixing import dynamics, dynamics_norms
-from ai.mixing.dynamics import dynamics_findings, find_sections, suggest_compressor, timing
+from ai.mixing import dynamics, dynamics_advice, dynamics_norms
+from ai.mixing.dynamics import dynamics_findings
+from ai.mixing.dynamics_advice import find_sections, suggest_compressor, timing
 from ai.mixing.dynamics_measure import measure_dynamics
 from ai.mixing.dynamics_norms import MeasureNorm, RoleDynamics, RoleNorm, default_role_dynamics
 from ai.mixing.dynamics_processing import apply_automation, apply_compressor
@@ -146,7 +147,7 @@ def test_find_sections_and_automation() -> None:
     x = stereo(sectioned(tone, [0.0, -12.0, 0.0], 5.0))
     sections = find_sections(samples=x, sr=SR)
     assert [round(s["start_s"]) for s in sections] == [0, 5, 10]
-    gains = dynamics.section_automation(samples=x, sr=SR)
+    gains = dynamics_advice.section_automation(samples=x, sr=SR)
     assert [g["gain_db"] for g in gains] == pytest.approx([0.0, 12.0, 0.0], abs=0.3)
     levelled = apply_automation(samples=x, sr=SR, sections=gains)
     assert loudness.loudness_range(y=levelled, sr=SR) == pytest.approx(0.0, abs=0.5)
@@ -157,9 +158,9 @@ def test_timing_from_tempo_and_transients() -> None:
     sustained = measure_dynamics(samples=stereo(sine(110.0, 6.0)), sr=SR)
     percussive = measure_dynamics(samples=stereo(hits(seconds=6.0)), sr=SR)
     # Sustained: fast attack, a quarter note; percussive: slow attack, an eighth note.
-    assert timing(measure=sustained, tempo_bpm=120.0, norms=norms) == (dynamics.ATTACK_MS[0], 500.0)
-    assert timing(measure=percussive, tempo_bpm=150.0, norms=norms) == (dynamics.ATTACK_MS[1], 200.0)
-    assert timing(measure=sustained, tempo_bpm=40.0, norms=norms)[1] == dynamics.RELEASE_MS[1]
+    assert timing(measure=sustained, tempo_bpm=120.0, norms=norms) == (dynamics_advice.ATTACK_MS[0], 500.0)
+    assert timing(measure=percussive, tempo_bpm=150.0, norms=norms) == (dynamics_advice.ATTACK_MS[1], 200.0)
+    assert timing(measure=sustained, tempo_bpm=40.0, norms=norms)[1] == dynamics_advice.RELEASE_MS[1]
     # Without a tempo, the hits' 0.4 s spacing is the beat (150 BPM).
     assert timing(measure=percussive, tempo_bpm=None, norms=norms)[1] == 200.0
 
@@ -222,7 +223,7 @@ def test_slow_swing_gets_automation_that_checks_out() -> None:
     gains = [s["gain_db"] for s in action["sections"]]
     assert max(gains) - min(gains) == pytest.approx(18.0, abs=1.0)
     check = action["check"]
-    assert check["passes"] and check["moved"] >= dynamics.CHECK_FRACTION
+    assert check["passes"] and check["moved"] >= dynamics_advice.CHECK_FRACTION
     # The check is what applying the automation gives.
     again = loudness.loudness_range(y=apply_automation(samples=swung, sr=SR, sections=action["sections"]), sr=SR)
     assert again == pytest.approx(check["after"], abs=0.01)
@@ -240,10 +241,10 @@ def test_compressor_from_the_signal_moves_the_range_and_checks_out() -> None:
         samples=swung, sr=SR, measure=measure, target_lra_lu=target, tempo_bpm=120.0, norms=norms
     )
     c = advice.compressor
-    assert dynamics.RATIO_RANGE[0] <= c["ratio"] <= dynamics.RATIO_RANGE[1]
+    assert dynamics_advice.RATIO_RANGE[0] <= c["ratio"] <= dynamics_advice.RATIO_RANGE[1]
     assert c["release_ms"] == 500.0  # a quarter note at 120 BPM on sustained material
     assert advice.check["before"] == pytest.approx(measure.lra_lu)
-    assert advice.check["moved"] >= dynamics.CHECK_FRACTION
+    assert advice.check["moved"] >= dynamics_advice.CHECK_FRACTION
     out = apply_compressor(samples=swung, sr=SR, compressor=c)
     assert loudness.loudness_range(y=out, sr=SR) == pytest.approx(advice.check["after"], abs=0.01)
     # Makeup keeps the integrated loudness.

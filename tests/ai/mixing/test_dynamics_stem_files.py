@@ -11,7 +11,7 @@ import pytest
 
 from ai.audio import loudness
 from ai.audio.stem_file import StemFile, frame_blocks, write_stem_file
-from ai.mixing import dynamics, dynamics_measure, stem_measures
+from ai.mixing import dynamics, dynamics_advice, dynamics_measure, stem_measures
 from tests.ai.mixing.test_dynamics import SR, bass_line, hits, norms_from, sectioned, stereo
 
 
@@ -48,11 +48,11 @@ def test_the_advice_checks_on_a_stem_file_are_the_arrays(tmp_path: Path, kind: s
         assert from_file == found
         assert [(s.action or {})["kind"] for s in found] == ["automation" if kind == "steps" else "compressor"]
         for target in (1.0, 3.0):
-            advice = dynamics.suggest_compressor(
+            advice = dynamics_advice.suggest_compressor(
                 samples=x, sr=SR, measure=measure, target_lra_lu=target, tempo_bpm=120.0, norms=norms
             )
             assert (
-                dynamics.suggest_compressor(
+                dynamics_advice.suggest_compressor(
                     samples=stem, sr=SR, measure=measure, target_lra_lu=target, tempo_bpm=120.0, norms=norms
                 )
                 == advice
