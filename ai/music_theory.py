@@ -252,6 +252,15 @@ def default_progression(key: Key) -> tuple[Chord, ...]:
     return tuple(Chord((key.tonic + degree) % 12, quality) for degree, quality in DEFAULT_PROGRESSIONS[key.scale])
 
 
+def fold_into_range(pitch: int, low: int, high: int) -> int:
+    """``pitch`` moved by whole octaves into ``low``..``high`` (a range of at least an octave)."""
+    while pitch < low:
+        pitch += 12
+    while pitch > high:
+        pitch -= 12
+    return pitch
+
+
 def snap_to_scale(pitch: int, pitch_classes: frozenset[int]) -> int:
     """The nearest MIDI pitch whose class is in ``pitch_classes`` (ties go down)."""
     for offset in (0, -1, 1, -2, 2, -3, 3):

@@ -86,7 +86,7 @@ from ai.generation.base import (
 )
 from ai.generation.drum_habits import anchor_downbeats, lift_ghosts
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
-from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _fold, _place_bass
+from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
 from ai.generation.magenta_models import (
     _generator_map,
     _import_tensorflow,
@@ -105,7 +105,7 @@ from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, de
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
-from ai.music_theory import Chord, snap_to_scale
+from ai.music_theory import Chord, fold_into_range, snap_to_scale
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -738,7 +738,7 @@ class MagentaGenerator(Generator):
             pcs = request.key.pitch_classes
             pitches = [snap_to_scale(p, pcs) for p in pitches]
             if request.part == "bass":
-                pitches = [_fold(p, *BASS_RANGE) for p in pitches]
+                pitches = [fold_into_range(p, *BASS_RANGE) for p in pitches]
         notes = []
         seen: set[tuple[int, float]] = set()
         for n, pitch in zip(raw, pitches, strict=True):

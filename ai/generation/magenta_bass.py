@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ai.generation.base import GenerationRequest, Note
-from ai.music_theory import snap_to_scale
+from ai.music_theory import fold_into_range, snap_to_scale
 
 BASS_RANGE = (28, 55)  # E1 .. G3
 BASS_CENTRE = 40  # E2: where the middle of a bass line is placed before folding
@@ -34,19 +34,11 @@ def _anchor_downbeats(notes: Sequence[Note], request: GenerationRequest, *, offs
         pitch_class = request.chord_at_bar(bar).bass_pitch_class
         if not request.chromatic and pitch_class not in request.key.pitch_classes:
             pitch_class = snap_to_scale(pitch_class + 48, request.key.pitch_classes) % 12
-        pitch = _fold(pitch_class + 12 * round((reference - pitch_class) / 12), *BASS_RANGE)
+        pitch = fold_into_range(pitch_class + 12 * round((reference - pitch_class) / 12), *BASS_RANGE)
         end = min(start + request.seconds_per_beat, later[0].start if later else start + request.seconds_per_beat)
         added.append(Note(pitch, start, end, later[0].velocity if later else earlier[-1].velocity))
         out = [Note(n.pitch, n.start, start, n.velocity) if n.start < start < n.end else n for n in out]
     return sorted(out + added, key=lambda n: (n.start, n.pitch))
-
-
-def _fold(pitch: int, low: int, high: int) -> int:
-    while pitch < low:
-        pitch += 12
-    while pitch > high:
-        pitch -= 12
-    return pitch
 
 
 def _place_bass(pitches: Sequence[int]) -> list[int]:
@@ -54,4 +46,4 @@ def _place_bass(pitches: Sequence[int]) -> list[int]:
     still fall outside E1..G3 by octaves."""
     median = float(np.median(pitches))
     octaves = round((BASS_CENTRE - median) / 12.0)
-    return [_fold(p + 12 * octaves, *BASS_RANGE) for p in pitches]
+    return [fold_into_range(p + 12 * octaves, *BASS_RANGE) for p in pitches]

@@ -14,14 +14,13 @@ import numpy as np
 
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.theory_grid import (
-    _fold_into,
     _Grid,
     _last_bar_start,
     _nearest_in,
     _scale_pitches,
     _weighted_choice,
 )
-from ai.music_theory import Chord, Key, snap_to_scale
+from ai.music_theory import Chord, Key, fold_into_range, snap_to_scale
 
 BASS_RANGE = (28, 55)  # E1 .. G3
 BASS_HOME = 40.0
@@ -171,7 +170,7 @@ def _bass_root(chord: Chord, ctx: _BassContext, near: float, home: float) -> int
 
 
 def _allowed(pitch: int, ctx: _BassContext) -> int:
-    pitch = _fold_into(pitch, *BASS_RANGE)
+    pitch = fold_into_range(pitch, *BASS_RANGE)
     if ctx.chromatic or pitch % 12 in ctx.key.pitch_classes:
         return pitch
     return _nearest_in(ctx.scale, pitch)
@@ -183,14 +182,14 @@ def _chord_interval_pitch(root: int, chord: Chord, ctx: _BassContext, wanted: Se
         if semis % 12 in [i % 12 for i in chord.intervals] and (
             ctx.chromatic or (root + semis) % 12 in ctx.key.pitch_classes
         ):
-            return _fold_into(root + semis, *BASS_RANGE)
+            return fold_into_range(root + semis, *BASS_RANGE)
     return None
 
 
 def _scale_above(root: int, ctx: _BassContext, semis: Sequence[int]) -> int:
     for s in semis:
         if (root + s) % 12 in ctx.key.pitch_classes:
-            return _fold_into(root + s, *BASS_RANGE)
+            return fold_into_range(root + s, *BASS_RANGE)
     return _allowed(root + semis[0], ctx)
 
 
@@ -232,7 +231,7 @@ def _bass_pitch(
         return _step_toward(prev, next_root, ctx, rng)
     if role == "approach":
         if ctx.chromatic and rng.random() < 0.6:
-            return _fold_into(next_root + (-1 if rng.random() < 0.7 else 1), *BASS_RANGE)
+            return fold_into_range(next_root + (-1 if rng.random() < 0.7 else 1), *BASS_RANGE)
         lower = [p for p in ctx.scale if p < next_root]
         upper = [p for p in ctx.scale if p > next_root]
         options = ([max(lower)] if lower else []) + ([min(upper)] if upper else [])
@@ -258,7 +257,7 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
         primer = [n for n in request.primer if n.start < request.primer_seconds]
         if primer:
             last = max(primer, key=lambda n: (n.start, -n.pitch))
-            prev = _fold_into(last.pitch, *BASS_RANGE)
+            prev = fold_into_range(last.pitch, *BASS_RANGE)
             prev_root = float(min(prev, 48))
             riff = _primer_rhythm(primer, grid, request.primer_seconds)
     if not riff:

@@ -57,14 +57,6 @@ def _scale_pitches(pitch_classes: frozenset[int], low: int, high: int) -> list[i
     return [p for p in range(low, high + 1) if p % 12 in pitch_classes]
 
 
-def _fold_into(pitch: int, low: int, high: int) -> int:
-    while pitch < low:
-        pitch += 12
-    while pitch > high:
-        pitch -= 12
-    return pitch
-
-
 def _softmax_choice(rng: np.random.Generator, scores: np.ndarray, temperature: float) -> int:
     z = scores / max(temperature, 0.05)
     z = z - np.max(z)

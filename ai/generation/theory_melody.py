@@ -17,7 +17,6 @@ import numpy as np
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.feel import density_target
 from ai.generation.theory_grid import (
-    _fold_into,
     _Grid,
     _last_bar_start,
     _nearest_in,
@@ -26,7 +25,7 @@ from ai.generation.theory_grid import (
     _stable_pcs,
     _weighted_choice,
 )
-from ai.music_theory import Key
+from ai.music_theory import Key, fold_into_range
 
 MELODY_RANGE = (60, 84)  # C4 .. C6
 
@@ -288,11 +287,12 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         primer = sorted((n for n in request.primer if n.start < request.primer_seconds), key=lambda n: n.start)
         if primer:
             last = primer[-1].pitch
-            prev = _nearest_in(pitches, _fold_into(last, MELODY_RANGE[0], MELODY_RANGE[1]))
+            prev = _nearest_in(pitches, fold_into_range(last, MELODY_RANGE[0], MELODY_RANGE[1]))
             center = float(np.clip(prev, 62, 79))
             primer_cells = _primer_events(primer, grid, request.primer_seconds) or None
             tail = [
-                _nearest_in(pitches, _fold_into(n.pitch, *MELODY_RANGE)) for n in primer[-len(primer_cells or []) :]
+                _nearest_in(pitches, fold_into_range(n.pitch, *MELODY_RANGE))
+                for n in primer[-len(primer_cells or []) :]
             ]
             motif_intervals = [index[b] - index[a] for a, b in pairwise(tail)]
     events = _melody_plan(request, grid, style, rng, primer_cells)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ai.music_theory import CHORD_QUALITIES, PITCH_CLASS_NAMES, Chord, parse_chord, parse_progression
+from ai.music_theory import CHORD_QUALITIES, PITCH_CLASS_NAMES, Chord, fold_into_range, parse_chord, parse_progression
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,10 @@ def test_a_progression_of_jazz_chords() -> None:
     chords = parse_progression("Dm9 G13 Cmaj9 A7b9")
     assert [c.symbol for c in chords] == ["Dm9", "G13", "Cmaj9", "A7b9"]
     assert PITCH_CLASS_NAMES[chords[3].root] == "A"
+
+
+def test_fold_into_range_moves_by_octaves_only() -> None:
+    assert fold_into_range(24, 40, 60) == 48  # up two octaves
+    assert fold_into_range(79, 40, 60) == 55  # down two
+    assert fold_into_range(50, 40, 60) == 50  # already inside
+    assert fold_into_range(28, 40, 52) == 40  # onto the lower edge
