@@ -15,6 +15,13 @@ from utils.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
+STARLETTE_BAD_MULTIPART = "Invalid multipart data."
+BAD_MULTIPART = (
+    "the body could not be read as multipart/form-data: cut off, a boundary other than the Content-Type's, "
+    "or a part's headers too long (a file name of thousands of characters); send each file as a part "
+    "with a short name, e.g. curl -F file=@song.wav"
+)
+"""Starlette's answer to a body python-multipart cannot parse, and what the engine says instead."""
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
 
 
@@ -44,6 +51,8 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.method} {request.url.path}; see /docs for the API"
+        elif exc.status_code == 400 and detail == STARLETTE_BAD_MULTIPART:
+            detail = BAD_MULTIPART
         return error_response(exc.status_code, code, detail)
 
     @app.exception_handler(Exception)

@@ -1,4 +1,5 @@
-"""Audio sent as a text field (curl -F 'file=<song.wav', or a part without a filename) is named as such."""
+"""Audio sent as a text field (curl -F 'file=<song.wav', or a part without a filename) is named as such; a body
+that is not multipart at all says what may be wrong."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from api.errors import BAD_MULTIPART
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import wav_bytes
 
@@ -42,3 +44,21 @@ def test_a_real_unknown_parameter_is_still_unknown(engine: TestClient) -> None:
     response = engine.post("/api/v1/transcribe", data={"colour": "blue"})
     assert response.status_code == 422
     assert response.json()["detail"].startswith("colour: unknown parameter")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not a multipart body",
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="'
+        + b"a" * 5000
+        + b'.wav"\r\n\r\nRIFF\r\n--xyz--\r\n',
+    ],
+    ids=["garbage", "file name of 5000 characters"],
+)
+def test_a_body_that_is_not_multipart_says_what_may_be_wrong(engine: TestClient, body: bytes) -> None:
+    response = engine.post(
+        "/api/v1/analyze/audio", content=body, headers={"Content-Type": "multipart/form-data; boundary=xyz"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad_request", "detail": BAD_MULTIPART}
