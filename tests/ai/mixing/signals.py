@@ -1,4 +1,4 @@
-"""Synthetic stems with known content for the mixing tests."""
+"""Synthetic stems with known content, and made-up findings, for the mixing tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import scipy.signal
 
 from ai.audio.decode import DecodedAudio
+from ai.mixing.findings import Suggestion
 from ai.mixing.measure import TrackInput
 
 SR = 22050
@@ -73,3 +74,17 @@ def band_song(seed: int = 0) -> dict[str, np.ndarray]:
         "Vocals": stereo(band_noise(700, 3500, amp=0.08, seed=seed + 4) * env[::-1].copy()),
         "Hi-hats": stereo(band_noise(7000, 10000, amp=0.02, seed=seed + 5)),
     }
+
+
+def drums(seconds: float = 8.0) -> np.ndarray:
+    """Kick thumps plus noise clicks: a peaky signal (true peak far above its loudness)."""
+    rng = np.random.default_rng(3)
+    y = kick(amp=0.6, every=0.5, seconds=seconds)
+    clicks = np.zeros_like(y)
+    for start in range(SR // 4, y.size - 400, SR // 2):
+        clicks[start : start + 400] += rng.normal(0, 0.5, 400) * np.exp(-np.arange(400) / 40)
+    return stereo((0.25 * (y + clicks)).astype(np.float32))
+
+
+def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> Suggestion:
+    return Suggestion(kind, "m", kw.pop("priority", "medium"), track_name, "s", 0.8, {}, action, **kw)

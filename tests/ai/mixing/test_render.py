@@ -1,159 +1,25 @@
-"""Rendering the engine's moves: filters with known responses, the plan of moves, mastering to a
-loudness target under the true-peak ceiling, and acted-on findings gone after the render."""
+"""Rendering the engine's moves end to end: acted-on findings gone after the render, the asked
+kinds applied, the stems prepared once."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from ai.audio import loudness
-from ai.mixing.audio_export import encode_audio
 from ai.mixing.auto_level import auto_level
-from ai.mixing.channel_strip import eq_plugins, process_track
 from ai.mixing.dynamics_processing import apply_compressor
-from ai.mixing.findings import MIX_BUS, Suggestion
-from ai.mixing.mastering import master_to_target
 from ai.mixing.render import render_mix_report
-from ai.mixing.render_plan import DEFAULT_APPLY, parse_apply, plan_moves
-from ai.mixing.targets import resolve_target
-from tests.ai.mixing.signals import SR, band_song, kick, stereo, tone, track
-from utils.errors import InvalidParameter, NoAudioFound
-
-
-def gain_at(plugins_for: dict, freq: float, sr: int = SR) -> float:
-    """Gain (dB) of an EQ move at ``freq``, from the RMS of a steady sine through it."""
-    x = stereo(tone(freq, amp=0.1, seconds=2.0, sr=sr))
-    y = process_track(x, sr, [_move(plugins_for)])
-    steady = slice(sr // 2, None)
-    return 20 * math.log10(np.sqrt(np.mean(y[0, steady] ** 2)) / np.sqrt(np.mean(x[0, steady] ** 2)))
-
-
-def _move(eq: dict):
-    from ai.mixing.channel_strip import Move
-
-    return Move("eq", eq, {"type": "test"})
-
-
-def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> Suggestion:
-    return Suggestion(kind, "m", kw.pop("priority", "medium"), track_name, "s", 0.8, {}, action, **kw)
+from tests.ai.mixing.signals import SR, band_song, stereo, suggestion, tone, track
+from utils.errors import NoAudioFound
 
 
 def balanced() -> dict[str, np.ndarray]:
     song = band_song()
     levels = auto_level([track(n, s) for n, s in song.items()]).levels
     return {n: s * np.float32(10 ** (levels[n].gain_db / 20)) for n, s in song.items()}
-
-
-# ----------------------------------------------------------------------------------- filters
-
-
-def test_high_pass_is_a_fourth_order_butterworth() -> None:
-    hp = {"type": "high_pass", "freq_hz": 200.0, "gain_db": 0.0, "q": 0.707}
-    # |H|^2 = 1 / (1 + (fc / f)^8): -3.01 dB at fc, -14.3 dB at 2/3 fc, -24.1 dB an octave down.
-    assert gain_at(hp, 200.0) == pytest.approx(-3.01, abs=0.3)
-    assert gain_at(hp, 200.0 * 2 / 3) == pytest.approx(-14.3, abs=0.6)
-    assert gain_at(hp, 100.0) == pytest.approx(-24.1, abs=0.8)
-    assert gain_at(hp, 1000.0) == pytest.approx(0.0, abs=0.1)
-
-
-def test_bell_and_shelves_give_their_gain() -> None:
-    assert gain_at({"type": "cut", "freq_hz": 280.0, "gain_db": -7.0, "q": 1.4}, 280.0) == pytest.approx(-7.0, abs=0.2)
-    assert gain_at({"type": "bell", "freq_hz": 3500.0, "gain_db": 4.0, "q": 2.0}, 3500.0) == pytest.approx(4.0, abs=0.2)
-    # A shelf's corner is its half-gain point; far past it the whole gain applies.
-    assert gain_at({"type": "high_shelf", "freq_hz": 2000.0, "gain_db": -6.0, "q": 0.707}, 8000.0) == pytest.approx(
-        -6.0, abs=0.4
-    )
-    assert gain_at({"type": "low_shelf", "freq_hz": 200.0, "gain_db": 6.0, "q": 0.707}, 200.0) == pytest.approx(
-        3.0, abs=0.3
-    )
-    with pytest.raises(ValueError):
-        eq_plugins({"type": "notch", "freq_hz": 100.0}, SR)
-
-
-# ----------------------------------------------------------------------------------- plan
-
-
-def test_plan_skips_advice_and_what_a_render_cannot_fix() -> None:
-    hp = {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 80.0, "gain_db": 0.0, "q": 0.707}}
-    cut = {"kind": "eq", "eq": {"type": "cut", "freq_hz": 100.0, "gain_db": -4.0, "q": 2.0}}
-    deeper = {"kind": "eq", "eq": {"type": "cut", "freq_hz": 110.0, "gain_db": -6.0, "q": 2.0}}
-    found = [
-        suggestion("rumble", "Gtr", hp),
-        suggestion("dc_offset", "Gtr", {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 20.0}}),
-        suggestion("masking", "Bass", cut),
-        suggestion("masking", "Bass", deeper),
-        suggestion("masking", "Gtr", cut, info=True),
-        suggestion("level", "Bass", {"kind": "gain", "gain_db": 5.0}),
-        suggestion("clipping", "Gtr", {"kind": "gain", "gain_db": -3.0}),
-        suggestion("headroom", None, {"kind": "gain", "gain_db": -2.0}, tracks=(MIX_BUS,)),
-        suggestion("space", "Gtr", {"kind": "reverb", "reverb": {}}),
-        suggestion("level", "Nobody", {"kind": "gain", "gain_db": 1.0}),
-    ]
-    plan = plan_moves(found, track_names=["Gtr", "Bass"], apply=DEFAULT_APPLY, mastering=False)
-    # One high-pass per track, the higher one; two cuts a 1/6 octave apart are one move, the deeper.
-    assert [m.params for m in plan.moves["Gtr"]] == [hp["eq"]]
-    assert [m.params["gain_db"] for m in plan.moves["Bass"]] == [-6.0]
-    assert plan.moves[MIX_BUS] == []
-    reasons = {(s["type"], s["track"]): s["reason"] for s in plan.skipped}
-    assert reasons[("masking", "Gtr")].startswith("advice")
-    assert reasons[("level", "Bass")] == "covered by auto-level"
-    assert reasons[("headroom", MIX_BUS)] == "covered by auto-level"
-    assert "re-export" in reasons[("clipping", "Gtr")]
-    assert "reverb" in reasons[("space", "Gtr")]
-    assert "Nobody" in reasons[("level", "Nobody")]
-    # Without auto-level the level and headroom gains are applied as they are.
-    plan = plan_moves(found, track_names=["Gtr", "Bass"], apply=frozenset({"gain"}), mastering=False)
-    assert [m.params for m in plan.moves["Bass"]] == [{"gain_db": 5.0}]
-    assert [m.params for m in plan.moves[MIX_BUS]] == [{"gain_db": -2.0}]
-    assert plan.moves["Gtr"] == []
-
-
-def test_apply_kinds_are_parsed_and_checked() -> None:
-    assert parse_apply("eq, compressor") == {"eq", "compressor"}
-    assert parse_apply(None) == DEFAULT_APPLY == parse_apply("all")
-    assert parse_apply("none") == frozenset()
-    with pytest.raises(InvalidParameter) as info:
-        parse_apply(["eq", "reverb"])
-    assert info.value.parameter == "apply"
-
-
-# ----------------------------------------------------------------------------------- mastering
-
-
-def drums(seconds: float = 8.0) -> np.ndarray:
-    """Kick thumps plus noise clicks: a peaky signal (true peak far above its loudness)."""
-    rng = np.random.default_rng(3)
-    y = kick(amp=0.6, every=0.5, seconds=seconds)
-    clicks = np.zeros_like(y)
-    for start in range(SR // 4, y.size - 400, SR // 2):
-        clicks[start : start + 400] += rng.normal(0, 0.5, 400) * np.exp(-np.arange(400) / 40)
-    return stereo((0.25 * (y + clicks)).astype(np.float32))
-
-
-@pytest.mark.parametrize("name", ["streaming", "club"])
-def test_master_reaches_the_target_under_the_ceiling(name: str) -> None:
-    mix = drums()
-    target = resolve_target(name)
-    out, info = master_to_target(mix, SR, target=target)
-    lufs = loudness.integrated_loudness(y=out, sr=SR)
-    tp = loudness.true_peak_dbtp(y=out, sr=SR)
-    assert lufs == pytest.approx(target.lufs, abs=0.5)
-    assert tp <= target.ceiling_dbtp
-    assert info["within_tolerance"] and info["limiter"] is not None and info["drive_db"] > 0
-    assert info["loudness_lufs"] == pytest.approx(lufs, abs=0.01)
-
-
-def test_a_quiet_steady_mix_gets_a_gain_only() -> None:
-    mix = stereo(tone(440, amp=0.05))
-    out, info = master_to_target(mix, SR, target=resolve_target("streaming"))
-    assert info["limiter"] is None and info["passes"] == 0
-    gain = info["gain_db"]
-    assert np.allclose(out, mix * np.float32(10 ** (gain / 20)), atol=1e-6)
-    assert loudness.integrated_loudness(y=out, sr=SR) == pytest.approx(-14.0, abs=0.01)
 
 
 # ----------------------------------------------------------------------------------- render
@@ -235,21 +101,6 @@ def test_no_tracks_is_no_audio() -> None:
         render_mix_report(tracks=[])
 
 
-# ----------------------------------------------------------------------------------- export
-
-
-def test_encode_round_trip_and_determinism() -> None:
-    y = drums(seconds=2.0) * np.float32(0.5)
-    for fmt, depth, subtype, tolerance in (("wav", 24, "PCM_24", 2e-7), ("flac", 16, "PCM_16", 2.5 / 32768)):
-        data = encode_audio(y, SR, fmt=fmt, bit_depth=depth)
-        decoded, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-        assert sr == SR and sf.info(io.BytesIO(data)).subtype == subtype
-        assert np.max(np.abs(decoded.T - y)) <= tolerance
-        assert encode_audio(y, SR, fmt=fmt, bit_depth=depth) == data
-    with pytest.raises(InvalidParameter):
-        encode_audio(y, SR, fmt="mp3")
-
-
 def test_a_stem_working_against_itself_is_narrowed_and_the_phase_finding_is_gone() -> None:
     song = balanced()
     guitar = song["Guitar 1"]
@@ -264,20 +115,6 @@ def test_a_stem_working_against_itself_is_narrowed_and_the_phase_finding_is_gone
     assert ("stereo", "Guitar 1") in {(g["type"], g["track"]) for g in result.measured_after["gone"]}
     moves = next(entry for entry in result.applied if entry["track"] == "Guitar 1")["moves"]
     assert any(move["kind"] == "stereo" for move in moves)
-
-
-def test_apply_stereo_flips_and_narrows() -> None:
-    from ai.mixing.channel_strip import apply_stereo
-
-    x = stereo(tone(220, amp=0.3))
-    flipped = np.stack([x[0], -x[1]])
-    apply_stereo(flipped, flip_right=True)
-    assert np.array_equal(flipped, x)
-    wide = np.stack([x[0], np.zeros_like(x[1])])  # all in the left: mid and side equal
-    apply_stereo(wide, side_gain_db=-6.0)
-    mid, side = (wide[0] + wide[1]) / 2, (wide[0] - wide[1]) / 2
-    assert np.allclose(mid, x[0] / 2, atol=1e-6)
-    assert np.allclose(side, x[0] / 2 * 10 ** (-6 / 20), atol=1e-6)
 
 
 def test_stems_are_prepared_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Tonal balance: curves, EQ responses, moves fitted to known EQ faults, resonances, reference matching."""
+"""Tonal balance: role curves, moves fitted to known EQ faults, the shipped model."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import math
 import numpy as np
 import pedalboard
 import pytest
-import scipy.signal
 
 from ai.mixing.eq_curves import BAND_OCT, GRID_HZ, SMOOTH_OCT, eq_response_db
 from ai.mixing.findings import MIX_BUS
 from ai.mixing.measure import track_spectra
-from ai.mixing.reference_match import reference_eq
-from ai.mixing.resonance import find_resonances
 from ai.mixing.tonal import (
     RoleCurve,
     RoleCurves,
@@ -23,27 +20,7 @@ from ai.mixing.tonal import (
     tonal_curve,
     tonal_findings,
 )
-
-SR = 44100
-SECONDS = 8.0
-
-
-def noise(*, seed: int, seconds: float = SECONDS) -> np.ndarray:
-    """Noise falling 3 dB per octave above 200 Hz (pink-ish, like a mix's long-term spectrum)."""
-    rng = np.random.default_rng(seed)
-    white = rng.standard_normal(int(seconds * SR))
-    b, a = scipy.signal.butter(1, 200, fs=SR)
-    pinkish = scipy.signal.lfilter(b, a, white) + 0.05 * white
-    return (0.1 * pinkish / np.std(pinkish)).astype(np.float32)
-
-
-def eq(signal: np.ndarray, plugin: pedalboard.Plugin) -> np.ndarray:
-    return pedalboard.Pedalboard([plugin])(signal[np.newaxis, :], SR)[0]
-
-
-def spectrum_of(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    spectra = track_spectra(signal, SR)
-    return spectra.spectrum, spectra.freqs
+from tests.ai.mixing.tonal_signals import SR, eq, noise, octaves, spectrum_of
 
 
 def model_from(signal: np.ndarray, *, spread_db: float = 1.5) -> RoleCurves:
@@ -59,36 +36,12 @@ def tonal(signal: np.ndarray, curves: RoleCurves, role: str = "test", **kwargs):
     return tonal_findings(name="Keys", role=role, spectrum=spectrum, freqs=freqs, curves=curves, **kwargs)
 
 
-def octaves(a: float, b: float) -> float:
-    return abs(math.log2(a / b))
-
-
 @pytest.fixture(scope="module")
 def reference_model() -> RoleCurves:
     return model_from(noise(seed=1))
 
 
-# ----------------------------------------------------------------------------------- curves, responses
-
-
-@pytest.mark.parametrize(
-    ("kind", "plugin"),
-    [
-        ("bell", pedalboard.PeakFilter(cutoff_frequency_hz=280, gain_db=8, q=1.0)),
-        ("high_shelf", pedalboard.HighShelfFilter(cutoff_frequency_hz=6000, gain_db=-10, q=0.707)),
-        ("low_shelf", pedalboard.LowShelfFilter(cutoff_frequency_hz=100, gain_db=6, q=0.707)),
-    ],
-)
-def test_eq_response_is_what_pedalboard_applies(kind: str, plugin: pedalboard.Plugin) -> None:
-    impulse = np.zeros(1 << 14, dtype=np.float32)
-    impulse[0] = 1.0
-    measured = 20 * np.log10(np.abs(np.fft.rfft(eq(impulse, plugin))))
-    freqs = np.fft.rfftfreq(impulse.size, 1 / SR)
-    ours = eq_response_db(
-        kind=kind, freq_hz=plugin.cutoff_frequency_hz, gain_db=plugin.gain_db, q=plugin.q, freqs=freqs
-    )
-    band = (freqs > 20) & (freqs < 18000)
-    assert np.max(np.abs(measured[band] - ours[band])) < 0.05
+# ----------------------------------------------------------------------------------- curves
 
 
 def test_a_sine_fills_its_own_band_and_white_noise_rises_3_db_per_octave() -> None:
@@ -170,39 +123,6 @@ def test_the_mix_bus_is_filed_under_mix_bus(reference_model: RoleCurves) -> None
     muddy = eq(noise(seed=4), pedalboard.PeakFilter(cutoff_frequency_hz=300, gain_db=9, q=1.0))
     (first, *_) = tonal(muddy, reference_model, track=MIX_BUS)
     assert first.track == MIX_BUS and first.message.startswith("The mix")
-
-
-# ----------------------------------------------------------------------------------- resonances
-
-
-def test_a_narrow_resonance_is_found_with_its_frequency_gain_and_q() -> None:
-    ringing = eq(noise(seed=5), pedalboard.PeakFilter(cutoff_frequency_hz=1000, gain_db=12, q=8.0))
-    spectrum, freqs = spectrum_of(ringing)
-    (res, *_) = find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0)
-    assert octaves(res.freq_hz, 1000) < 1 / 24
-    assert res.gain_db == pytest.approx(12, abs=2.0)
-    assert 5.7 <= res.q <= 11
-    spectrum, freqs = spectrum_of(noise(seed=5))
-    assert find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0) == []
-
-
-# ----------------------------------------------------------------------------------- reference
-
-
-def test_reference_eq_returns_the_moves_between_two_masters() -> None:
-    ours = noise(seed=6)
-    brighter = eq(
-        eq(ours, pedalboard.LowShelfFilter(cutoff_frequency_hz=100, gain_db=6, q=0.707)),
-        pedalboard.PeakFilter(cutoff_frequency_hz=2000, gain_db=-4, q=1.0),
-    )
-    spectrum, freqs = spectrum_of(ours)
-    moves = reference_eq(ours=spectrum, reference=spectrum_of(brighter)[0], freqs=freqs)
-    assert 2 <= len(moves) <= 6
-    low = [m for m in moves if m["type"] == "low_shelf"]
-    bell = [m for m in moves if m["type"] == "bell" and octaves(m["freq_hz"], 2000) <= 1 / 3]
-    assert low and low[0]["gain_db"] == pytest.approx(6, abs=1.5) and octaves(low[0]["freq_hz"], 100) <= 0.5
-    assert bell and bell[0]["gain_db"] == pytest.approx(-4, abs=1.5)
-    assert reference_eq(ours=spectrum, reference=spectrum, freqs=freqs) == []
 
 
 # ----------------------------------------------------------------------------------- the shipped model

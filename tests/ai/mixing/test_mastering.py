@@ -1,0 +1,33 @@
+"""Mastering to a loudness target under the true-peak ceiling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai.audio import loudness
+from ai.mixing.mastering import master_to_target
+from ai.mixing.targets import resolve_target
+from tests.ai.mixing.signals import SR, drums, stereo, tone
+
+
+@pytest.mark.parametrize("name", ["streaming", "club"])
+def test_master_reaches_the_target_under_the_ceiling(name: str) -> None:
+    mix = drums()
+    target = resolve_target(name)
+    out, info = master_to_target(mix, SR, target=target)
+    lufs = loudness.integrated_loudness(y=out, sr=SR)
+    tp = loudness.true_peak_dbtp(y=out, sr=SR)
+    assert lufs == pytest.approx(target.lufs, abs=0.5)
+    assert tp <= target.ceiling_dbtp
+    assert info["within_tolerance"] and info["limiter"] is not None and info["drive_db"] > 0
+    assert info["loudness_lufs"] == pytest.approx(lufs, abs=0.01)
+
+
+def test_a_quiet_steady_mix_gets_a_gain_only() -> None:
+    mix = stereo(tone(440, amp=0.05))
+    out, info = master_to_target(mix, SR, target=resolve_target("streaming"))
+    assert info["limiter"] is None and info["passes"] == 0
+    gain = info["gain_db"]
+    assert np.allclose(out, mix * np.float32(10 ** (gain / 20)), atol=1e-6)
+    assert loudness.integrated_loudness(y=out, sr=SR) == pytest.approx(-14.0, abs=0.01)
