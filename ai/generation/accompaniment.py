@@ -38,6 +38,7 @@ import soxr
 from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
+from ai.audio.encode import encode_audio
 from ai.audio.loudness import integrated_loudness
 from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
@@ -686,7 +687,6 @@ def accompany_cues(
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
-        from ai.mixing.audio_export import encode_audio  # the mixing stack only when a preview is asked for
 
         rendered = render_midi(preview_midis(result), recording.sample_rate)
         mixed = mix_preview(recording, rendered, level_db=options.level_db)

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ai.audio.encode import encode_audio
 from utils.errors import RendererUnavailable
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -109,7 +110,6 @@ def _resample_file(path: Path, from_rate: int, to_rate: int) -> None:
 def clip_preview(midi: bytes, fmt: str) -> bytes:
     """A generated clip (a .mid file's bytes) as a 16-bit WAV or FLAC file at 44.1 kHz, its peak at
     -1 dBFS (a quiet part is brought up to be heard; nothing clips)."""
-    from ai.mixing.audio_export import encode_audio  # the mixing stack only when a preview is asked for
 
     audio = render_midi([midi], PREVIEW_SAMPLE_RATE)
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ai.audio.encode import encode_audio_file
 from ai.audio.loudness_meter import KWeighting
 from ai.audio.stem_file import BLOCK, StemFile, write_stem_file
 from ai.generation.accompaniment import PREVIEW_PEAK
@@ -74,7 +75,6 @@ def preview_file(
     ``level_db`` from its, the sum scaled down if it would clip), encoded as a 16-bit ``fmt`` ("wav" or
     "flac") file in ``directory``: ``encode_audio(mix_preview(...), fmt=fmt, bit_depth=16)``'s bytes, never
     more than a few blocks in memory. The caller deletes the file. Raises RendererUnavailable (FluidSynth)."""
-    from ai.mixing.audio_export import encode_audio_file  # the mixing stack only when a preview is asked for
 
     sr = recording.sample_rate
     with rendered_parts(midis, sr, directory=directory) as paths:

@@ -19,6 +19,6 @@ The modules, from the ground up:
   loudness and true peak, a reference comparison), suggest (every finding of a session, scored),
   auto_level (a gain and pan per track);
 - render: render_plan (findings -> moves), channel_strip (a track's processing), board_blocks (pedalboard
-  chains a block at a time), mastering (loudness target, true-peak limiter), render (the whole render),
-  audio_export (WAV / FLAC encoding).
+  chains a block at a time), mastering (loudness target, true-peak limiter), render (the whole render;
+  :mod:`ai.audio.encode` writes it as WAV or FLAC).
 """

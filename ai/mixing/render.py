@@ -19,7 +19,7 @@ library):
 5. the engine's own analysis again (``suggest`` on the processed stems as they sit in the mix, and
    on the master when there is one), and which of the findings it acted on are gone.
 
-The rendered mix is delivered as a WAV or FLAC file by :mod:`ai.mixing.audio_export`.
+The rendered mix is delivered as a WAV or FLAC file by :mod:`ai.audio.encode`.
 """
 
 from __future__ import annotations

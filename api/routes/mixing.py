@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ai import progress
-from ai.mixing.audio_export import encode_audio_file
+from ai.audio.encode import encode_audio_file
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
 from ai.mixing.render import RenderResult, render_mix_report

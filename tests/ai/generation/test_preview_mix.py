@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from ai.audio.decode import DecodedAudio
+from ai.audio.encode import encode_audio
 from ai.audio.stem_file import write_stem_file
 from ai.generation import preview_mix
 from ai.generation.accompaniment import mix_preview
 from ai.generation.preview import render_midi
-from ai.mixing.audio_export import encode_audio
 
 SR = 22050
 

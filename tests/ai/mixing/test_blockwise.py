@@ -11,8 +11,8 @@ import pedalboard
 import pytest
 import soundfile as sf
 
-from ai.audio import loudness
-from ai.mixing import audio_export, auto_level, board_blocks, channel_strip, dynamics_measure, low_end, mastering
+from ai.audio import encode, loudness
+from ai.mixing import auto_level, board_blocks, channel_strip, dynamics_measure, low_end, mastering
 from ai.mixing.measure import track_spectra
 from ai.mixing.space_measure import measure_space
 from ai.mixing.targets import resolve_target
@@ -37,7 +37,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(low_end, "BLOCK", 3001)
     monkeypatch.setattr(board_blocks, "BLOCK", 777)
     monkeypatch.setattr(auto_level, "MIX_BLOCK", 5003)
-    monkeypatch.setattr(audio_export, "ENCODE_BLOCK", 999)
+    monkeypatch.setattr(encode, "ENCODE_BLOCK", 999)
     monkeypatch.setattr(dynamics_measure, "FRAMES_AT_ONCE_SAMPLES", 4000)
 
 
@@ -112,13 +112,13 @@ def test_encoding_by_blocks_gives_the_whole_file_bytes(small_blocks: None) -> No
         for bit_depth, subtype in ((16, "PCM_16"), (24, "PCM_24")):
             data = x.T
             if bit_depth == 16:
-                rng = np.random.default_rng(audio_export.DITHER_SEED)
+                rng = np.random.default_rng(encode.DITHER_SEED)
                 dither = rng.random(data.shape, dtype=np.float32)
                 dither -= rng.random(data.shape, dtype=np.float32)
                 data = data + dither * np.float32(1.0 / 32768.0)
             buffer = io.BytesIO()
             sf.write(buffer, np.clip(data, -1.0, 1.0 - 1.0 / 2 ** (bit_depth - 1)), SR, format="WAV", subtype=subtype)
-            assert audio_export.encode_audio(x, SR, fmt="wav", bit_depth=bit_depth) == buffer.getvalue()
+            assert encode.encode_audio(x, SR, fmt="wav", bit_depth=bit_depth) == buffer.getvalue()
 
 
 def test_tone_is_unchanged_by_an_empty_chain() -> None:

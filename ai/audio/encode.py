@@ -1,4 +1,4 @@
-"""The rendered audio as a file: WAV or FLAC, 16 bit (TPDF dither, seeded: the same samples give the
+"""Audio as a file: WAV or FLAC, 16 bit (TPDF dither, seeded: the same samples give the
 same bytes) or 24 bit, written a block at a time from an array or a stem file (:func:`encode_audio`,
 :func:`encode_audio_file`, :func:`encode_into`). The render's mix and the generators' previews are
 delivered with it.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ai.mixing.audio_export import encode_audio
+from ai.audio.encode import encode_audio
 from tests.ai.mixing.signals import SR, drums
 from utils.errors import InvalidParameter
 
