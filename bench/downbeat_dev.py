@@ -119,14 +119,13 @@ def load_items(datasets: list[str], split: str, cache: Path | None) -> list[Item
     for spec in datasets:
         name, _, part = spec.partition("@")
         dataset = Path(name)
-        if part:
-            # An augmented corpus: its files are "audio/NNNN.flac", relative to the folder.
-            folder, entries = corpus_entries(spec)
-            groups = [(folder, entries, False)]
-        elif (dataset / "ground_truth.json").exists() and (dataset / "audio").exists():
-            truths = json.loads((dataset / "ground_truth.json").read_text())
-            corpus = bool(truths) and str(truths[0]["file"]).startswith("audio/")
-            groups = [(dataset if corpus else dataset / "audio", truths, not corpus)]
+        truth_file = dataset / "ground_truth.json"
+        # An augmented corpus names its files "audio/NNNN.flac", relative to the folder; the real set "x.wav".
+        corpus = part or (truth_file.exists() and '"file": "audio/' in truth_file.read_text())
+        if corpus:
+            groups = [(*corpus_entries(spec), False)]
+        elif truth_file.exists() and (dataset / "audio").exists():
+            groups = [(dataset / "audio", json.loads(truth_file.read_text()), True)]
         else:
             groups = [(p.parent, json.loads(p.read_text()), False) for p in sorted(dataset.glob("*/ground_truth.json"))]
         for folder, truths, real in groups:
