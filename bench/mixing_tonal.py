@@ -59,9 +59,10 @@ from ai.audio.decode import decode_audio  # noqa: E402
 from ai.mixing.auto_level import render_mix  # noqa: E402
 from ai.mixing.eq_curves import GRID_HZ  # noqa: E402
 from ai.mixing.findings import MIX_BUS, Suggestion  # noqa: E402
-from ai.mixing.measure import PreparedTrack, TrackInput, analyse_track, prepare_tracks  # noqa: E402
+from ai.mixing.measure import PreparedTrack, TrackInput, TrackSpectra, analyse_track, prepare_tracks  # noqa: E402
 from ai.mixing.reference_match import reference_eq  # noqa: E402
 from ai.mixing.tonal import (  # noqa: E402
+    RoleCurves,
     load_role_curves,
     move_deviation,
     tonal_curve,
@@ -123,27 +124,34 @@ def _octaves(a: float, b: float) -> float:
     return abs(math.log2(a / b))
 
 
+def right_way(eq: dict, fault: Fault) -> bool:
+    """An EQ move ({"type", "freq_hz", "gain_db", ...}) that answers ``fault``: the right sign within an octave."""
+    return bool(
+        np.sign(eq["gain_db"]) == np.sign(fault.expected_gain_db)
+        and _octaves(eq["freq_hz"], fault.freq_hz) <= REGION_OCT
+    )
+
+
+def has_numbers(eq: dict, fault: Fault) -> bool:
+    """...and within 1/3 octave and 3 dB of the move that undoes it (a high shelf for a shelf fault)."""
+    return bool(
+        right_way(eq, fault)
+        and _octaves(eq["freq_hz"], fault.freq_hz) <= FREQ_TOLERANCE_OCT
+        and abs(eq["gain_db"] - fault.expected_gain_db) <= GAIN_TOLERANCE_DB
+        and (fault.kind == "bell" or eq["type"] == "high_shelf")
+    )
+
+
 def judge(findings: list[Suggestion], fault: Fault) -> dict:
     """Whether ``findings`` (of the faulted track) answer ``fault``, and how well."""
     tonal = [s for s in findings if s.type == "tonal" and s.action and s.action.get("kind") == "eq"]
-    right_way = [
-        s
-        for s in tonal
-        if np.sign(s.action["eq"]["gain_db"]) == np.sign(fault.expected_gain_db)
-        and _octaves(s.action["eq"]["freq_hz"], fault.freq_hz) <= REGION_OCT
-    ]
-    exact = [
-        s
-        for s in right_way
-        if _octaves(s.action["eq"]["freq_hz"], fault.freq_hz) <= FREQ_TOLERANCE_OCT
-        and abs(s.action["eq"]["gain_db"] - fault.expected_gain_db) <= GAIN_TOLERANCE_DB
-        and (fault.kind == "bell" or s.action["eq"]["type"] == "high_shelf")
-    ]
-    problem = [s for s in right_way if s.priority in ("medium", "high")]
-    best = max(right_way, key=lambda s: (s.priority != "low", s.confidence), default=None)
+    answers = [s for s in tonal if right_way(s.action["eq"], fault)]
+    exact = [s for s in answers if has_numbers(s.action["eq"], fault)]
+    problem = [s for s in answers if s.priority in ("medium", "high")]
+    best = max(answers, key=lambda s: (s.priority != "low", s.confidence), default=None)
     return {
         "found_problem": bool(problem),
-        "found_any": bool(right_way),
+        "found_any": bool(answers),
         "numbers_problem": any(s.priority in ("medium", "high") for s in exact),
         "numbers_any": bool(exact),
         "move": best.action["eq"] if best else None,
@@ -153,20 +161,10 @@ def judge(findings: list[Suggestion], fault: Fault) -> dict:
 
 def judge_moves(moves: list[dict], fault: Fault) -> dict:
     """Whether a reference matching curve (``reference_eq``'s moves) answers ``fault``."""
-    right_way = [
-        m
-        for m in moves
-        if np.sign(m["gain_db"]) == np.sign(fault.expected_gain_db)
-        and _octaves(m["freq_hz"], fault.freq_hz) <= REGION_OCT
-    ]
-    exact = [
-        m
-        for m in right_way
-        if _octaves(m["freq_hz"], fault.freq_hz) <= FREQ_TOLERANCE_OCT
-        and abs(m["gain_db"] - fault.expected_gain_db) <= GAIN_TOLERANCE_DB
-        and (fault.kind == "bell" or m["type"] == "high_shelf")
-    ]
-    return {"found_any": bool(right_way), "numbers_any": bool(exact)}
+    return {
+        "found_any": any(right_way(m, fault) for m in moves),
+        "numbers_any": any(has_numbers(m, fault) for m in moves),
+    }
 
 
 def eligible(fault: Fault, role: str, curve: np.ndarray) -> bool:
@@ -189,7 +187,7 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
     started = time.time()
     for root in sets:
         songs = json.loads((root / "songs.json").read_text())[:songs_per_set]
-        mixes: list[tuple[str, PreparedTrack]] = []
+        mixes: list[tuple[str, PreparedTrack, TrackSpectra]] = []
         for song in songs:
             inputs = [
                 TrackInput(s["name"], decode_audio(root / s["file"], name=s["name"]), s["role"]) for s in song["stems"]
@@ -255,7 +253,7 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
                     "any": found,
                 }
             )
-            mixes.append((song["song"], mix))
+            mixes.append((song["song"], mix, ms))
         _bus_and_reference(mixes, f"{root.name}", curves, bus, matched, matched_clean)
 
     def rate(items: list[dict], key: str) -> str:
@@ -341,19 +339,21 @@ def run(sets: list[Path], songs_per_set: int | None, verbose: bool) -> dict:
 
 
 def _bus_and_reference(
-    mixes: list[tuple[str, PreparedTrack]],
+    mixes: list[tuple[str, PreparedTrack, TrackSpectra]],
     where: str,
-    curves: object,
+    curves: RoleCurves,
     bus: dict[str, Tally],
     matched: dict[str, Tally],
     matched_clean: dict[str, Tally],
 ) -> None:
     """Each fault on each clean mix of one set: judged on the mix bus, and matched to the next song's clean mix."""
-    spectra = [analyse_track(mix).spectra for _, mix in mixes]
-    music = curves.for_role("music")  # type: ignore[attr-defined]
-    for i, (name, mix) in enumerate(mixes):
-        ref = spectra[(i + 1) % len(mixes)]
-        clean_moves = reference_eq(ours=spectra[i].spectrum, reference=ref.spectrum, freqs=ref.freqs)
+    music = curves.for_role("music")
+    if music is None:
+        raise SystemExit("the role curves have no 'music' curve: the mix bus cannot be judged")
+    for i, (name, mix, clean) in enumerate(mixes):
+        ref = mixes[(i + 1) % len(mixes)][2]
+        clean_moves = reference_eq(ours=clean.spectrum, reference=ref.spectrum, freqs=ref.freqs)
+        clean_curve = tonal_curve(spectrum=clean.spectrum, freqs=clean.freqs)
         for fault in FAULTS:
             faulted = PreparedTrack("mix", "music", fault.apply(mix.samples, mix.sample_rate), mix.sample_rate, 2)
             fs = analyse_track(faulted).spectra
@@ -362,10 +362,7 @@ def _bus_and_reference(
             )
             sizes = [
                 move_deviation(curve=c, role_curve=music, kind=fault.kind, freq_hz=fault.freq_hz, q=fault.q)
-                for c in (
-                    tonal_curve(spectrum=spectra[i].spectrum, freqs=spectra[i].freqs),
-                    tonal_curve(spectrum=fs.spectrum, freqs=fs.freqs),
-                )
+                for c in (clean_curve, tonal_curve(spectrum=fs.spectrum, freqs=fs.freqs))
             ]
             bus[fault.name].cases.append(
                 judge(found, fault)
