@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile  # fastapi's UploadFile subclasses this one
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -186,7 +187,9 @@ async def _read_form(request: Request, content_type: str, max_request_bytes: int
     files = max_request_bytes if max_request_bytes is not None else MAX_JSON_BYTES
     allowed = f"{files / MB:g} MB of files per request (setting DAWG_AI_MAX_REQUEST_MB)"
     parser: FormParser | MultiPartParser
-    async with aclosing(_capped_stream(request, files + FORM_OVERHEAD_BYTES, "a form body", allowed)) as stream:
+    capped = _capped_stream(request, files + FORM_OVERHEAD_BYTES, "a form body", allowed)
+    end = _ClosingDelimiter(request.headers.get("content-type", ""))
+    async with aclosing(end.watch(capped) if content_type == "multipart/form-data" else capped) as stream:
         if content_type == "multipart/form-data":
             parser = MultiPartParser(
                 request.headers,
@@ -198,7 +201,7 @@ async def _read_form(request: Request, content_type: str, max_request_bytes: int
         else:
             parser = FormParser(request.headers, stream, max_fields=FORM_MAX_FIELDS, max_part_size=FORM_FIELD_BYTES)
         try:
-            return await parser.parse()
+            form = await parser.parse()
         except MultiPartException as exc:
             # Starlette says "Part/Field exceeded maximum size" for a text field over max_part_size.
             if "exceeded maximum size" in exc.message:
@@ -207,6 +210,44 @@ async def _read_form(request: Request, content_type: str, max_request_bytes: int
                     "send audio or MIDI as a file part of a multipart form"
                 ) from exc
             raise HTTPException(400, detail=exc.message) from exc  # malformed: answered as Starlette does
+    if content_type == "multipart/form-data" and end.received and not end.seen:
+        await form.close()
+        raise HTTPException(400, detail=MULTIPART_CUT_OFF)
+    return form
+
+
+MULTIPART_CUT_OFF = (
+    "the multipart body ends before its closing boundary: the upload was cut off (or the client wrote no "
+    "closing '--boundary--' line); nothing was processed, send the request again"
+)
+
+
+class _ClosingDelimiter:
+    """Watches a multipart body for its closing delimiter (``--boundary--``).
+
+    python-multipart drops a part that the body's end cuts through without a word, so a cut-off
+    upload read as a form with no file: "upload the audio as the field 'file'" (422), or, for the
+    mixing route, 200 "no audio found". A body that has bytes but never closes is refused instead.
+    """
+
+    def __init__(self, content_type: str) -> None:
+        _, options = parse_options_header(content_type)
+        boundary = options.get(b"boundary", b"")
+        self.delimiter = b"--" + boundary + b"--"
+        self.received = 0
+        self.seen = False
+
+    async def watch(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        # The delimiter may straddle two chunks: search the previous chunk's tail with each new one.
+        tail = b""
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                self.received += len(chunk)
+                if not self.seen and len(self.delimiter) > 4:
+                    window = tail + chunk
+                    self.seen = self.delimiter in window
+                    tail = window[-(len(self.delimiter) - 1) :]
+                yield chunk
 
 
 def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:
