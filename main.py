@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Applied-Moves",
             "X-Findings-Acted-On",
             "X-Findings-Gone",
+            "X-Project-Id",  # the project a render without stems or project_id took
         ],
     )
     install_middleware(app)

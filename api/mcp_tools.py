@@ -292,9 +292,11 @@ def _mixing_summary(body: dict[str, Any]) -> str:
     if body.get("status") == "no_audio":
         return str(body.get("message"))
     suggestions = body.get("suggestions") or []
+    note = str(body.get("message") or "")  # which project the engine took, when none was named
+    chosen = f" {note[:1].upper()}{note[1:]}." if note else ""
     return (
         f"Mix quality {_number(body.get('mix_quality_score'), '/100', 0)}: {body.get('quality_summary') or ''} "
-        f"({len(suggestions)} suggestions)."
+        f"({len(suggestions)} suggestions).{chosen}"
     )
 
 

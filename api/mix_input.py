@@ -8,6 +8,7 @@ import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
 from api.params import RequestInput, copy_upload, remove_off_loop
 from api.state import EngineState
+from integration.projects import LatestStems, ProjectManifest
 from utils.errors import InvalidParameter
 
 T = TypeVar("T")
@@ -48,6 +50,10 @@ class MixAudio:
     source: str = "none"  # project_stems | uploads | master | none
     tempo: float | None = None
     """The project manifest's tempo (BPM), when the stems come from a project."""
+    project_id: str | None = None
+    """The project the stems come from: the one named, or the one whose stems were written last."""
+    chosen: str | None = None
+    """When the request named no project and carried no audio: which project was taken, and why."""
 
     def close(self) -> None:
         close_all([track.audio for track in self.tracks] + [self.master, self.reference])
@@ -168,6 +174,30 @@ async def summarize_upload(engine: EngineState, upload: UploadFile) -> SignalSum
     return await run_on_upload(engine, upload, decode)
 
 
+async def _project_stems(
+    engine: EngineState,
+    found: MixAudio,
+    manifest: ProjectManifest,
+    stems: dict[str, Path],
+    overrides: dict[str, str] | None,
+) -> None:
+    found.project_id = manifest.project_id
+    found.tempo = manifest.tempo
+    found.tracks = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
+    found.source = "project_stems" if stems else "none"
+
+
+def chosen_project_note(latest: LatestStems) -> str:
+    """What an answer says when it took the project whose stems were written last."""
+    manifest = latest.manifest
+    written = datetime.fromtimestamp(latest.written, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"the request named no project and carried no audio: this is project {manifest.name!r} "
+        f"(project_id {manifest.project_id!r}), whose stems were written last ({written}); pass project_id "
+        "for another project, or upload stems as multipart 'files'"
+    )
+
+
 @contextlib.asynccontextmanager
 async def mix_audio(
     engine: EngineState, inp: RequestInput, project_id: str | None, roles_param: str | dict[str, str] | None
@@ -190,7 +220,8 @@ async def gather_mix_audio(
 ) -> MixAudio:
     """Decode the request's audio (into ``into`` as it goes, so its owner can close what was made
     when a later file fails). Uploaded stems (multipart ``files``) and a project's stems cannot be
-    mixed in one request; ``master`` alone asks for mastering advice."""
+    mixed in one request; ``master`` alone asks for mastering advice. A request with neither a project,
+    stems nor a master takes the project whose stems were written last (``found.chosen`` says so)."""
     overrides = parse_roles(roles_param)
     uploads = inp.files.get("files", []) + inp.files.get("file", [])
     found = MixAudio() if into is None else into
@@ -198,11 +229,13 @@ async def gather_mix_audio(
         raise InvalidParameter("project_id", "send either project_id or uploaded files, not both")
     if project_id:
         manifest = await engine.run(engine.projects.get, project_id)
-        found.tempo = manifest.tempo
         stems = await engine.run(engine.projects.find_stems, manifest.project_id)
-        names = list(stems)
-        found.tracks = await mix_stems(engine, stems, resolve_roles(names, overrides))
-        found.source = "project_stems" if stems else "none"
+        await _project_stems(engine, found, manifest, stems, overrides)
+    elif not uploads and inp.file("master") is None:
+        latest = await engine.run(engine.projects.latest_with_stems)
+        if latest is not None:
+            await _project_stems(engine, found, latest.manifest, latest.stems, overrides)
+            found.chosen = chosen_project_note(latest)
     elif uploads:
         named: list[tuple[str, UploadFile]] = []
         for upload in uploads:

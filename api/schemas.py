@@ -476,7 +476,11 @@ class ProjectAnalysisResponse(BaseModel):
 
 
 class MixingParams(CallerParams):
-    project_id: str | None = Field(None, description="Take the stems of this project (see the stems convention).")
+    project_id: str | None = Field(
+        None,
+        description="Take the stems of this project (see the stems convention). Without it and without uploads, "
+        "the project whose stems were written last is taken (the answer names it).",
+    )
     target: str | float | None = Field(  # a number as JSON sends it, or as text from a query or form
         None,
         description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
@@ -512,7 +516,14 @@ class MixingResponse(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
-    message: str | None = Field(None, description="With no_audio: how to provide audio.")
+    message: str | None = Field(
+        None, description="With no_audio: how to provide audio; with a project taken for you: which and why."
+    )
+    project_id: str | None = Field(
+        None,
+        description="The project whose stems were used: the one named, or (a request with no project_id and no "
+        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
+    )
     suggestions: list[SuggestionOut]
     mix_quality_score: float | None = Field(description="0-100; null without audio.")
     overall_quality: float | None = Field(
@@ -539,7 +550,14 @@ class AutoLevelResponse(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
-    message: str | None = Field(None, description="With no_audio: how to provide audio.")
+    message: str | None = Field(
+        None, description="With no_audio: how to provide audio; with a project taken for you: which and why."
+    )
+    project_id: str | None = Field(
+        None,
+        description="The project whose stems were used: the one named, or (a request with no project_id and no "
+        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
+    )
     levels: dict[str, LevelOut]
     gain_adjustments: dict[str, float]
     makeup_db: float | None = Field(
@@ -590,6 +608,12 @@ class RenderResponse(BaseModel):
 
     status: Literal["success"] = "success"
     source: str = Field(description="uploads or project_stems.")
+    project_id: str | None = Field(
+        None,
+        description="The project whose stems were used: the one named, or (a request with no project_id and no "
+        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
+    )
+    message: str | None = Field(None, description="With a project taken for you: which and why.")
     audio_base64: str = Field(description="The rendered mix as a WAV file, base64-encoded.")
     audio_format: Literal["wav"] = "wav"
     bit_depth: int

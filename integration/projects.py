@@ -152,7 +152,26 @@ class ProjectStore:
         extra audio files follow, sorted, under their file names without extension. Tracks
         without a stem are absent. A missing stems folder gives ``{}``.
         """
-        manifest = self.get(project_id)
+        return self._stems_of(self.get(project_id))
+
+    def latest_with_stems(self) -> LatestStems | None:
+        """The project whose stems were written last (its newest stem file's modification time), or
+        None when no project has stems: what a mixing request that names no project and carries no
+        audio is about (DAWG-CORE's AI panel and the web client send such requests; the project a user
+        just rendered stems of is the one they are working on)."""
+        latest: LatestStems | None = None
+        for manifest in self.list_projects():
+            try:
+                stems = self._stems_of(manifest)
+            except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
+                continue
+            times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
+            if times and (latest is None or max(times) > latest.written):
+                latest = LatestStems(manifest, stems, max(times))
+        return latest
+
+    def _stems_of(self, manifest: ProjectManifest) -> dict[str, Path]:
+        project_id = manifest.project_id
         folder = self.stems_dir(project_id)
         if not folder.is_dir():
             return {}
@@ -229,6 +248,22 @@ class ProjectStore:
                     sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file() and inside(sub)
                 )
         return sorted(files)
+
+
+@dataclass(frozen=True)
+class LatestStems:
+    """The project whose stems were written last, its stems and when (seconds since the epoch)."""
+
+    manifest: ProjectManifest
+    stems: dict[str, Path]
+    written: float
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # deleted since it was listed
+        return None
 
 
 def _list_dir(folder: Path) -> list[Path]:

@@ -1,10 +1,12 @@
 """Mixing advice, auto-level and the rendered mix, from measurements of the tracks' audio.
 
-With no audio at all (an empty POST: no files, no project, or a project with no stems),
-/suggest and /auto_level answer 200 with one body, status "no_audio", a message saying how to
-send audio, overall_quality null and empty suggestions and levels: the web client sends every
-mixing request that way and shows the message. /render answers 422 ``no_audio`` instead: there is
-nothing to render. /render with a finished mix alone (``master``) masters it.
+A request that names no project and carries no stems or master (an empty POST: DAWG-CORE's AI panel
+and the web client send every mixing request that way) is about the project whose stems were written
+last in the projects directory: the answer names it (``project_id``) and says why (``message``).
+With no audio at all (no project has stems, or the named project has none), /suggest and /auto_level
+answer 200 with one body, status "no_audio", a message saying how to send audio, overall_quality null
+and empty suggestions and levels. /render answers 422 ``no_audio`` instead: there is nothing to
+render. /render with a finished mix alone (``master``) masters it.
 """
 
 from __future__ import annotations
@@ -98,6 +100,14 @@ def no_audio_body() -> dict[str, Any]:
     }
 
 
+def _project_fields(mix: MixAudio) -> dict[str, Any]:
+    """The project the stems came from and, when the engine took it for a request without audio, why."""
+    fields: dict[str, Any] = {"project_id": mix.project_id}
+    if mix.chosen is not None:
+        fields["message"] = mix.chosen
+    return fields
+
+
 def _inputs(mix: MixAudio) -> list[TrackInput]:
     return [TrackInput(track.name, track.audio, track.role) for track in mix.tracks]
 
@@ -132,7 +142,7 @@ async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]
             return no_audio_body()
         with progress.section(0.15, 1.0, "measuring"):
             report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
-        return {"status": "success", "source": mix.source, **report}
+        return {"status": "success", "source": mix.source, **report, **_project_fields(mix)}
 
 
 @router.post(
@@ -158,7 +168,7 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
             return no_audio_body()
         with progress.section(0.3, 1.0, "levelling"):
             result = await engine.run(_auto_level, mix, params.target or "premaster")
-        return {"source": mix.source, **result}
+        return {"source": mix.source, **result, **_project_fields(mix)}
 
 
 MASTER_FIXES = frozenset({"eq", "stereo"})
@@ -243,13 +253,17 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
             result, audio = await run_owning(
                 engine, lambda done: remove_quietly(done[1]), _render, mix, params, engine.settings.upload_dir
             )
-    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in params.project_id or "") or "mix"
+    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in mix.project_id or "") or "mix"
     stem = f"{base}_master" if params.master or not mix.tracks else f"{base}_mix"
     if params.format != "json":
         headers = _headers(result, f"{stem}.{params.format}")
+        if mix.project_id is not None:
+            headers["X-Project-Id"] = mix.project_id
         return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)
     body = RenderResponse(
         source=mix.source,
+        project_id=mix.project_id,
+        message=mix.chosen,
         audio_base64=_AUDIO_SLOT,
         bit_depth=params.bit_depth,
         sample_rate=result.sample_rate,

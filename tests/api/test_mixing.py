@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +243,48 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
     assert len({json.dumps(r.json(), sort_keys=True) for r in answers}) == 1
     for response in (render, render_project):
         assert response.status_code == 422 and response.json()["error"] == "no_audio"
+
+
+def _project_with_stems(projects: Path, project_id: str, name: str, written: float | None) -> None:
+    (projects / f"{project_id}.json").write_text(
+        json.dumps({"project_id": project_id, "name": name, "tempo": 100, "time_signature": "4/4", "tracks": []})
+    )
+    if written is None:
+        return
+    folder = projects / project_id / "stems"
+    folder.mkdir(parents=True)
+    for track, y in stems(seconds=2).items():
+        sf.write(folder / f"{track}.wav", y, SR)
+        os.utime(folder / f"{track}.wav", (written, written))
+
+
+def test_an_empty_post_takes_the_project_whose_stems_were_written_last(tmp_path: Path) -> None:
+    """DAWG-CORE's AI panel and the web client send every mixing request empty: the answer is about the
+    project the user last rendered stems of, and says which; a named project or uploads take none."""
+    settings = make_settings(tmp_path)
+    projects = settings.projects_dir
+    projects.mkdir(parents=True)
+    _project_with_stems(projects, "older", "Older Song", written=1_700_000_000)
+    _project_with_stems(projects, "newer", "Newer Song", written=1_800_000_000)
+    _project_with_stems(projects, "nostems", "Sketch", written=None)  # saved last, but nothing rendered
+    with engine_client(settings) as client:
+        suggest = client.post("/api/v1/mixing/suggest").json()
+        levels = client.post("/api/v1/mixing/auto_level", data={}).json()
+        render = client.post("/api/v1/mixing/render", json={"format": "wav"})
+        named = client.post("/api/v1/mixing/suggest", data={"project_id": "older"}).json()
+        uploaded = client.post("/api/v1/mixing/suggest", files=upload(stems(seconds=1))).json()
+        master = client.post("/api/v1/mixing/suggest", files={"master": ("m.wav", wav(stems()["Bass"]), "audio/wav")})
+    for body in (suggest, levels):
+        assert body["status"] == "success" and body["source"] == "project_stems", body
+        assert body["project_id"] == "newer"
+        assert "'Newer Song'" in body["message"] and "2027-01-15" in body["message"] and "project_id" in body["message"]
+    assert {t["name"] for t in suggest["tracks"]} == {"Kick", "Bass", "Vocals"}
+    assert isinstance(suggest["overall_quality"], float)
+    assert render.status_code == 200 and render.headers["X-Project-Id"] == "newer"
+    assert "newer_mix.wav" in render.headers["Content-Disposition"]
+    assert named["project_id"] == "older" and named["message"] is None
+    assert uploaded["source"] == "uploads" and uploaded["project_id"] is None and uploaded["message"] is None
+    assert master.status_code == 200 and master.json()["source"] == "master" and master.json()["project_id"] is None
 
 
 def test_overall_quality_is_a_number_in_0_1(client: TestClient) -> None:

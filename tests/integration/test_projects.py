@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +261,30 @@ def test_a_manifest_linked_from_outside_the_directory_is_not_read(tmp_path: Path
     assert [m.project_id for m in store.list_projects()] == ["mine"]
     with pytest.raises(ProjectNotFound):
         store.get("secret")
+
+
+def test_latest_with_stems_is_the_project_whose_stems_were_written_last(projects: Path, tmp_path: Path) -> None:
+    store = ProjectStore(projects)
+    assert store.latest_with_stems() is None  # manifests, but no project has stems yet
+    write(projects / "a1b2" / "stems" / "Drums.wav", b"RIFF")
+    write(projects / "a1b2" / "stems" / "notes.txt", b"not a stem")  # never counts, however new
+    write(projects / "edm-01" / "stems" / "Kick.flac", b"fLaC")
+    write(projects / "ghost" / "stems" / "Drums.wav", b"RIFF")  # stems without a manifest: no project
+    outside = write(tmp_path / "elsewhere" / "Bass.wav", b"RIFF")  # a link out of the folder: ignored
+    (projects / "pod_7" / "stems").mkdir(parents=True)
+    (projects / "pod_7" / "stems" / "Host.wav").symlink_to(outside)
+    for path, when in [
+        (projects / "a1b2" / "stems" / "Drums.wav", 1_000),
+        (projects / "edm-01" / "stems" / "Kick.flac", 2_000),
+        (projects / "a1b2" / "stems" / "notes.txt", 9_000),
+        (projects / "ghost" / "stems" / "Drums.wav", 9_000),
+        (outside, 9_000),
+    ]:
+        os.utime(path, (when, when))
+    latest = store.latest_with_stems()
+    assert latest is not None
+    assert (latest.manifest.project_id, latest.written) == ("edm-01", 2_000)
+    assert latest.stems == {"Kick": projects / "edm-01" / "stems" / "Kick.flac"}
+    os.utime(projects / "a1b2" / "stems" / "Drums.wav", (3_000, 3_000))  # Drums rendered again
+    latest = store.latest_with_stems()
+    assert latest is not None and latest.manifest.project_id == "a1b2"

@@ -16,6 +16,11 @@ export function setUpMix(section) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // The engine would take the project whose stems were written last; on this page the user picks.
+    if (!form.elements.project_id.value && !form.elements.files.files.length) {
+      feedback.fail(new ApiError(0, "no_stems", "choose a project or drop stems first"));
+      return;
+    }
     feedback.start("uploading");
     renderButton.disabled = true;
     section.querySelector("#mix-render-result").hidden = true;
