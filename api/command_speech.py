@@ -110,9 +110,13 @@ def _mixing(body: dict[str, Any]) -> str:
     quality = body.get("overall_quality")
     score = f"The mix scores {quality * 100:.0f} percent." if isinstance(quality, int | float) else ""
     pressing = [s for s in body.get("suggestions") or [] if s.get("priority") in ("high", "medium")]
-    if not pressing:
-        return f"{score} Nothing pressing to fix.".strip()
-    return f"{score} First: {pressing[0].get('message')}".strip()
+    said = f"{score} First: {pressing[0].get('message')}" if pressing else f"{score} Nothing pressing to fix."
+    return f"{_chosen_project(body)}{said.strip()}"
+
+
+def _chosen_project(body: dict[str, Any]) -> str:
+    """Which project the answer is about, when nobody named one (the engine took the last one rendered)."""
+    return f"In {body['project_name']}: " if body.get("message") and body.get("project_name") else ""
 
 
 def _levels(body: dict[str, Any]) -> str:
@@ -120,13 +124,13 @@ def _levels(body: dict[str, Any]) -> str:
     if not gains:
         return "I need the tracks' audio to balance them: upload the stems or name the project."
     moves = sorted(gains.items(), key=lambda item: -abs(item[1]))[:3]
-    return "Biggest moves: " + ", ".join(f"{name} {gain:+.1f} dB" for name, gain in moves) + "."
+    return f"{_chosen_project(body)}Biggest moves: " + ", ".join(f"{name} {gain:+.1f} dB" for name, gain in moves) + "."
 
 
 def _render(body: dict[str, Any], params: dict[str, Any]) -> str:
     after = body.get("measured_after") or {}
     lufs, peak = after.get("integrated_lufs"), after.get("true_peak_dbtp")
-    said = (
+    said = _chosen_project(body) + (
         "The mix is rendered."
         if lufs is None
         else f"The mix is rendered at {lufs:.1f} LUFS, true peak {peak:.1f} dBTP."

@@ -52,6 +52,7 @@ class MixAudio:
     """The project manifest's tempo (BPM), when the stems come from a project."""
     project_id: str | None = None
     """The project the stems come from: the one named, or the one whose stems were written last."""
+    project_name: str | None = None
     chosen: str | None = None
     """When the request named no project and carried no audio: which project was taken, and why."""
 
@@ -182,6 +183,7 @@ async def _project_stems(
     overrides: dict[str, str] | None,
 ) -> None:
     found.project_id = manifest.project_id
+    found.project_name = manifest.name
     found.tempo = manifest.tempo
     found.tracks = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
     found.source = "project_stems" if stems else "none"

@@ -524,6 +524,7 @@ class MixingResponse(BaseModel):
         description="The project whose stems were used: the one named, or (a request with no project_id and no "
         "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
     )
+    project_name: str | None = Field(None, description="That project's name in its manifest.")
     suggestions: list[SuggestionOut]
     mix_quality_score: float | None = Field(description="0-100; null without audio.")
     overall_quality: float | None = Field(
@@ -558,6 +559,7 @@ class AutoLevelResponse(BaseModel):
         description="The project whose stems were used: the one named, or (a request with no project_id and no "
         "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
     )
+    project_name: str | None = Field(None, description="That project's name in its manifest.")
     levels: dict[str, LevelOut]
     gain_adjustments: dict[str, float]
     makeup_db: float | None = Field(
@@ -613,6 +615,7 @@ class RenderResponse(BaseModel):
         description="The project whose stems were used: the one named, or (a request with no project_id and no "
         "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
     )
+    project_name: str | None = Field(None, description="That project's name in its manifest.")
     message: str | None = Field(None, description="With a project taken for you: which and why.")
     audio_base64: str = Field(description="The rendered mix as a WAV file, base64-encoded.")
     audio_format: Literal["wav"] = "wav"

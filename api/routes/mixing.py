@@ -102,7 +102,7 @@ def no_audio_body() -> dict[str, Any]:
 
 def _project_fields(mix: MixAudio) -> dict[str, Any]:
     """The project the stems came from and, when the engine took it for a request without audio, why."""
-    fields: dict[str, Any] = {"project_id": mix.project_id}
+    fields: dict[str, Any] = {"project_id": mix.project_id, "project_name": mix.project_name}
     if mix.chosen is not None:
         fields["message"] = mix.chosen
     return fields
@@ -263,6 +263,7 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
     body = RenderResponse(
         source=mix.source,
         project_id=mix.project_id,
+        project_name=mix.project_name,
         message=mix.chosen,
         audio_base64=_AUDIO_SLOT,
         bit_depth=params.bit_depth,

@@ -274,15 +274,17 @@ def test_an_empty_post_takes_the_project_whose_stems_were_written_last(tmp_path:
         named = client.post("/api/v1/mixing/suggest", data={"project_id": "older"}).json()
         uploaded = client.post("/api/v1/mixing/suggest", files=upload(stems(seconds=1))).json()
         master = client.post("/api/v1/mixing/suggest", files={"master": ("m.wav", wav(stems()["Bass"]), "audio/wav")})
+        spoken = client.post("/api/v1/command", json={"text": "auto balance levels"}).json()  # Jarvis
     for body in (suggest, levels):
         assert body["status"] == "success" and body["source"] == "project_stems", body
-        assert body["project_id"] == "newer"
+        assert (body["project_id"], body["project_name"]) == ("newer", "Newer Song")
         assert "'Newer Song'" in body["message"] and "2027-01-15" in body["message"] and "project_id" in body["message"]
     assert {t["name"] for t in suggest["tracks"]} == {"Kick", "Bass", "Vocals"}
     assert isinstance(suggest["overall_quality"], float)
     assert render.status_code == 200 and render.headers["X-Project-Id"] == "newer"
     assert "newer_mix.wav" in render.headers["Content-Disposition"]
     assert named["project_id"] == "older" and named["message"] is None
+    assert spoken["result"]["project_id"] == "newer" and spoken["speech"].startswith("In Newer Song: Biggest moves")
     assert uploaded["source"] == "uploads" and uploaded["project_id"] is None and uploaded["message"] is None
     assert master.status_code == 200 and master.json()["source"] == "master" and master.json()["project_id"] is None
 
