@@ -110,7 +110,7 @@ def test_jarvis_funk_bassline_with_magenta(magenta_client: TestClient) -> None:
         "/api/v1/generate/bassline", json={"key": "G", "scale": "minor", "bars": 4, "style": "funk"}
     ).json()
     assert body["model"] == "dawg_bass_improv" and body["genre"] == "funk"
-    assert all(28 <= n["pitch"] <= 55 for n in body["notes"])
+    assert body["notes"] and all(28 <= n["pitch"] <= 55 for n in body["notes"])
 
 
 def test_corrupt_bundle_only_dir_falls_back_to_theory(tmp_path: Path) -> None:

@@ -100,10 +100,11 @@ def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
     body = response.json()
     assert body["quantize"] == "1/4"
     beats = np.array(body["beat_times"])
-    for note in body["notes"]:
-        if note["pitch"] in PITCHES:
-            # Played 20 ms late, moved onto the detected beat.
-            assert np.min(np.abs(beats - note["start"])) < 0.005 or note["start"] < beats[0] - 0.2, note
+    played = [note for note in body["notes"] if note["pitch"] in PITCHES]
+    assert len(played) >= len(PITCHES), body["notes"]  # the arpeggio is there to be checked
+    for note in played:
+        # Played 20 ms late, moved onto the detected beat.
+        assert np.min(np.abs(beats - note["start"])) < 0.005 or note["start"] < beats[0] - 0.2, note
 
 
 def test_the_request_picks_the_note_decoding() -> None:
@@ -190,9 +191,10 @@ def test_drums_are_gm_drum_notes_on_channel_10(client: TestClient, song_wav: byt
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["instrument"] == "drums"
-    assert all(35 <= n["pitch"] <= 81 for n in body["notes"])
+    assert body["notes"] and all(35 <= n["pitch"] <= 81 for n in body["notes"])  # the kick is heard
     midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
-    assert all(m.channel == 9 for m in midi.tracks[1] if m.type == "note_on")
+    note_ons = [m for m in midi.tracks[1] if m.type == "note_on" and m.velocity > 0]
+    assert len(note_ons) == len(body["notes"]) and all(m.channel == 9 for m in note_ons)
 
 
 def test_as_a_job(client: TestClient, song_wav: bytes) -> None:

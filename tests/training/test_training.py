@@ -87,7 +87,8 @@ def test_heldout_rule_is_fixed_and_splits_styles() -> None:
     assert held and kept and not held & kept  # whole styles go one way
     assert 0.05 < len(held) / (len(held) + len(kept)) < 0.25
     assert split.is_heldout_style("Blues") == split.is_heldout_style("blues")
-    assert split.hash_percent("x") == split.hash_percent("x")
+    # Fixed across runs and versions, not only within one: a changed salt or hash reshuffles what was held out.
+    assert split.hash_percent("x") == 1 and split.is_heldout_style("blues") and not split.is_heldout_style("rock")
     assert not any(g.name.lower().endswith("end") for g in grooves)
 
 

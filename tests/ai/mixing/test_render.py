@@ -60,6 +60,7 @@ def test_only_the_asked_kinds_are_applied() -> None:
     assert all(not entry["moves"] for entry in plain.applied)
     leveled = render_mix_report(tracks=tracks, apply=frozenset({"auto_level"}), remeasure=False)
     levels = auto_level(tracks).levels
+    assert [entry["track"] for entry in plain.applied] == [entry["track"] for entry in leveled.applied] == list(song)
     for entry in leveled.applied:
         assert entry["pan"] == pytest.approx(levels[entry["track"]].pan, abs=0.01)
     # Auto-level holds the sum 0.1 dB under the ceiling (or at -18 LUFS).
