@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -509,9 +509,18 @@ class SuggestionOut(BaseModel):
     confidence: float
 
 
-class MixingResponse(BaseModel):
-    """Mixing advice. With no audio (an empty POST): status "no_audio", a message saying how to send
-    audio, overall_quality null and no suggestions (200)."""
+StemsProjectId = Annotated[
+    str | None,
+    Field(
+        description="The project whose stems were used: the one named, or (a request with no project_id and no "
+        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last."
+    ),
+]
+StemsProjectName = Annotated[str | None, Field(description="That project's name in its manifest.")]
+
+
+class MixAnswer(BaseModel):
+    """What /mixing/suggest and /mixing/auto_level answer first: whether there was audio, and whose."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -519,12 +528,14 @@ class MixingResponse(BaseModel):
     message: str | None = Field(
         None, description="With no_audio: how to provide audio; with a project taken for you: which and why."
     )
-    project_id: str | None = Field(
-        None,
-        description="The project whose stems were used: the one named, or (a request with no project_id and no "
-        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
-    )
-    project_name: str | None = Field(None, description="That project's name in its manifest.")
+    project_id: StemsProjectId = None
+    project_name: StemsProjectName = None
+
+
+class MixingResponse(MixAnswer):
+    """Mixing advice. With no audio (an empty POST): status "no_audio", a message saying how to send
+    audio, overall_quality null and no suggestions (200)."""
+
     suggestions: list[SuggestionOut]
     mix_quality_score: float | None = Field(description="0-100; null without audio.")
     overall_quality: float | None = Field(
@@ -545,21 +556,9 @@ class LevelOut(BaseModel):
     )
 
 
-class AutoLevelResponse(BaseModel):
+class AutoLevelResponse(MixAnswer):
     """Gains and pans per track. With no audio: status "no_audio", the message, empty levels (200)."""
 
-    model_config = ConfigDict(extra="allow")
-
-    status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
-    message: str | None = Field(
-        None, description="With no_audio: how to provide audio; with a project taken for you: which and why."
-    )
-    project_id: str | None = Field(
-        None,
-        description="The project whose stems were used: the one named, or (a request with no project_id and no "
-        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
-    )
-    project_name: str | None = Field(None, description="That project's name in its manifest.")
     levels: dict[str, LevelOut]
     gain_adjustments: dict[str, float]
     makeup_db: float | None = Field(
@@ -610,12 +609,8 @@ class RenderResponse(BaseModel):
 
     status: Literal["success"] = "success"
     source: str = Field(description="uploads or project_stems.")
-    project_id: str | None = Field(
-        None,
-        description="The project whose stems were used: the one named, or (a request with no project_id and no "
-        "audio, as DAWG-CORE's AI panel and the web client send) the project whose stems were written last.",
-    )
-    project_name: str | None = Field(None, description="That project's name in its manifest.")
+    project_id: StemsProjectId = None
+    project_name: StemsProjectName = None
     message: str | None = Field(None, description="With a project taken for you: which and why.")
     audio_base64: str = Field(description="The rendered mix as a WAV file, base64-encoded.")
     audio_format: Literal["wav"] = "wav"
