@@ -115,6 +115,8 @@ async def plan_command(
         values = {k: v for k, v in params.items() if k in ("target", "master")}
         if passthrough.get("project_id"):
             values["project_id"] = passthrough["project_id"]
+        elif params.get("project_id"):  # said: "balance the levels of project Night Drive"
+            values["project_id"] = await _said_project(engine, params["project_id"])
         if action == "render_mix":
             values["format"] = "json"  # the command answers JSON: the audio comes base64 inside it
             moved = moved_target(params)
@@ -122,13 +124,21 @@ async def plan_command(
                 values["target"] = moved.lufs
         return CommandPlan(action, MIX_PATHS[action], values, _uploads(inp, *MIX_UPLOADS))
     if action == "analyze_project":
-        project_id = params.get("project_id") or passthrough.get("project_id")
+        project_id = passthrough.get("project_id")
+        if not project_id and params.get("project_id"):
+            project_id = await _said_project(engine, params["project_id"])
         if not project_id:
             raise InvalidParameter("project_id", "which project? name it ('analyse project demo') or pass project_id")
         return CommandPlan(action, "/api/v1/analyze/project", {"project_id": project_id})
     if action in ("play", "stop"):
         return CommandPlan(action, f"/api/v1/core/transport/{action}")
     return CommandPlan(action, "(none)")  # help
+
+
+async def _said_project(engine: EngineState, said: str) -> str:
+    """The id of the project a text names by its name or id ('project Night Drive'); 404 lists the projects."""
+    manifest = await engine.run(engine.projects.find_by_reference, said)
+    return manifest.project_id
 
 
 async def _plan_generation(

@@ -23,6 +23,7 @@ refused with :class:`~utils.errors.InvalidProjectId` (400) before any file is to
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import math
@@ -37,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 MAX_PROJECT_ID_LENGTH = 128
 MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is a few hundred bytes; bigger files are not read
+CLOSE_NAME = 0.85
+"""How alike (difflib's ratio) a said name and a project's name or id must be to be taken for it:
+"night drives" (0.96) and "nite drive" (0.86) are "Night Drive"; "demo" is not "Demo 2" (0.8)."""
+MAX_LISTED = 10  # projects named in a "no project called ..." answer
 STEMS_FOLDER = "stems"
 STEM_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")  # in order of preference when a track has several
 # Letters, digits, underscore (any script), then also dot, dash and space; no separators, no controls.
@@ -138,6 +143,32 @@ class ProjectStore:
                     "DAWG-CORE writes project_id, name, tempo, time_signature and tracks"
                 )
         raise ProjectNotFound(f"no project with id {project_id!r} in {self.projects_dir}")
+
+    def find_by_reference(self, reference: str) -> ProjectManifest:
+        """The project a person named, by voice or in a sentence: its id or its name, in any case,
+        possibly followed by other words ("Night Drive please"), or misheard by a letter or two.
+        ProjectNotFound (404) lists the projects there are."""
+        projects = self.list_projects()
+        said = " ".join(reference.split())
+        for manifest in projects:
+            if manifest.project_id == said:
+                return manifest
+        by_words: dict[str, ProjectManifest] = {}
+        for manifest in projects:  # a name never hides another project's id
+            by_words.setdefault(" ".join(manifest.name.split()).casefold(), manifest)
+        for manifest in projects:
+            by_words[manifest.project_id.casefold()] = manifest
+        words = said.casefold().split()
+        for n in range(len(words), 0, -1):  # the longest run of leading words that names a project
+            found = by_words.get(" ".join(words[:n]))
+            if found is not None:
+                return found
+        close = difflib.get_close_matches(said.casefold(), list(by_words), n=1, cutoff=CLOSE_NAME)
+        if close:
+            return by_words[close[0]]
+        known = ", ".join(f"{m.name!r} ({m.project_id})" for m in projects[:MAX_LISTED]) or "none"
+        more = f" and {len(projects) - MAX_LISTED} more" if len(projects) > MAX_LISTED else ""
+        raise ProjectNotFound(f"no project called {reference[:80]!r} in {self.projects_dir}; projects: {known}{more}")
 
     # -- stems ------------------------------------------------------------------------------
 

@@ -375,12 +375,32 @@ def _project_id(tokens: Sequence[Token], words: Sequence[str]) -> str | None:
                 end += 1
             quoted = join_as_written(tokens[j + 1 : end])
             return quoted or None
-        if j < len(words) and words[j] not in PUNCT and words[j] not in _ID_STOPS and words[j] not in _ANALYSE:
-            return tokens[j].text
+        end = j  # a name of several words ("project Song Three"): the runner matches it against the manifests
+        while end < min(len(words), j + _PROJECT_NAME_WORDS) and _in_project_name(words[end]):
+            end += 1
+        if end > j:
+            return join_as_written(tokens[j:end])
     return None
 
 
+_PROJECT_NAME_WORDS = 6
+_PROJECT_NAME_STOPS = _ID_STOPS | _ANALYSE | {"to", "at", "in", "on", "so", "as", "is", "sound", "sounds", "mix"}
+
+
+def _in_project_name(word: str) -> bool:
+    return word not in PUNCT and word not in _PROJECT_NAME_STOPS
+
+
 # --- mixing -----------------------------------------------------------------------------------------------
+def _mix_project(tokens: Sequence[Token], words: Sequence[str]) -> dict[str, Any]:
+    """'balance the levels of project Night Drive' -> {"project_id": "Night Drive"} (a name or an id, as
+    said); without one the engine takes the project whose stems were written last."""
+    if "project" not in words:
+        return {}
+    project = _project_id(tokens, words)
+    return {"project_id": project} if project else {}
+
+
 def _is_render(words: Sequence[str]) -> bool:
     for i, word in enumerate(words):
         if word in _RENDER_WORDS and _word_after(words, i + 1) not in _MASTER_NOUNS_AFTER:
@@ -614,16 +634,16 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
     if _is_render(words):
         slots.master(scan)
         slots.loudness(scan)
-        return "render_mix", {}, None
+        return "render_mix", _mix_project(tokens, words), None
     if "export" in words or "exporting" in words:
         return "export_project", {}, None
     if "project" in words and (set(words) & _PROJECT_CHECK or _has(words, ("look", "at"))):
         project_id = _project_id(tokens, words)
         return "analyze_project", ({"project_id": project_id} if project_id else {}), None
     if _is_auto_level(words):
-        return "auto_level", {}, None
+        return "auto_level", _mix_project(tokens, words), None
     if _is_mixing_suggest(words, part is not None):
-        return "mixing_suggest", {}, None
+        return "mixing_suggest", _mix_project(tokens, words), None
     if set(words) & _ANALYSE:
         return "analyze_audio", {}, None
     if _is_continue(words):

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
-from tests.api.test_mixing import stems, upload, wav
+from tests.api.test_mixing import project_with_stems, stems, upload, wav
 from tests.support.core_standin import run_core_standin
 
 
@@ -293,3 +293,30 @@ def test_a_missing_upload_names_its_field_for_other_surfaces(client: TestClient)
     body = client.post("/api/v1/command", json={"text": "continue this"}).json()
     assert body["upload"] == "primer" and body["purpose"] == "to continue a clip"
     assert body["detail"] == "primer: to continue a clip, upload it as the multipart field 'primer'"
+
+
+def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
+    """Jarvis hears names, not ids: 'project older song' is project 'older' ('Older Song'); unsaid, the
+    project whose stems were written last; a name that is no project's is a 404 that lists them."""
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    project_with_stems(settings.projects_dir, "older", "Older Song", written=1_700_000_000)
+    project_with_stems(settings.projects_dir, "newer", "Newer Song", written=1_800_000_000)
+    with engine_client(settings) as client:
+        named = client.post("/api/v1/command", json={"text": "balance the levels of project older song please"})
+        misheard = client.post("/api/v1/command", json={"text": "how does project olders song sound"})
+        unsaid = client.post("/api/v1/command", json={"text": "how does my mix sound"})
+        analysed = client.post("/api/v1/command", json={"text": "analyse project Older Song"})
+        unknown = client.post("/api/v1/command", json={"text": "render project memo tape"})
+    assert named.status_code == 200, named.text
+    assert named.json()["request"]["params"] == {"project_id": "older"}
+    assert named.json()["result"]["project_id"] == "older" and named.json()["result"]["message"] is None
+    assert named.json()["speech"].startswith("Biggest moves")  # named: no "In <project>:" needed
+    assert misheard.json()["result"]["project_id"] == "older"
+    assert unsaid.json()["result"]["project_id"] == "newer" and unsaid.json()["speech"].startswith("In Newer Song: ")
+    assert analysed.status_code == 200 and analysed.json()["result"]["project_id"] == "older"
+    assert unknown.status_code == 404, unknown.text
+    assert (
+        "no project called 'memo tape'" in unknown.json()["detail"]
+        and "'Newer Song' (newer)" in unknown.json()["detail"]
+    )

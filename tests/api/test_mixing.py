@@ -246,7 +246,7 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
         assert response.status_code == 422 and response.json()["error"] == "no_audio"
 
 
-def _project_with_stems(projects: Path, project_id: str, name: str, written: float | None) -> None:
+def project_with_stems(projects: Path, project_id: str, name: str, written: float | None) -> None:
     (projects / f"{project_id}.json").write_text(
         json.dumps({"project_id": project_id, "name": name, "tempo": 100, "time_signature": "4/4", "tracks": []})
     )
@@ -265,9 +265,9 @@ def test_an_empty_post_takes_the_project_whose_stems_were_written_last(tmp_path:
     settings = make_settings(tmp_path)
     projects = settings.projects_dir
     projects.mkdir(parents=True)
-    _project_with_stems(projects, "older", "Older Song", written=1_700_000_000)
-    _project_with_stems(projects, "newer", "Newer Song", written=1_800_000_000)
-    _project_with_stems(projects, "nostems", "Sketch", written=None)  # saved last, but nothing rendered
+    project_with_stems(projects, "older", "Older Song", written=1_700_000_000)
+    project_with_stems(projects, "newer", "Newer Song", written=1_800_000_000)
+    project_with_stems(projects, "nostems", "Sketch", written=None)  # saved last, but nothing rendered
     with engine_client(settings) as client:
         suggest = client.post("/api/v1/mixing/suggest").json()
         levels = client.post("/api/v1/mixing/auto_level", data={}).json()

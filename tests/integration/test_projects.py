@@ -288,3 +288,30 @@ def test_latest_with_stems_is_the_project_whose_stems_were_written_last(projects
     os.utime(projects / "a1b2" / "stems" / "Drums.wav", (3_000, 3_000))  # Drums rendered again
     latest = store.latest_with_stems()
     assert latest is not None and latest.manifest.project_id == "a1b2"
+
+
+def test_a_project_named_in_a_sentence_is_found_by_id_or_name(tmp_path: Path) -> None:
+    write(tmp_path / "night.json", manifest("night", "Night Drive"))
+    write(tmp_path / "demo.json", manifest("demo", "Demo 2"))
+    write(tmp_path / "x9.json", manifest("x9", "night"))  # a name that is another project's id
+    store = ProjectStore(tmp_path)
+    found = {said: store.find_by_reference(said).project_id for said in (
+        "night", "Night Drive", "night  drive", "NIGHT DRIVE please", "nite drive", "night drives",
+        "demo", "demo 2", "Demo 2 now", "x9",
+    )}  # fmt: skip
+    assert found == {
+        "night": "night",  # the id wins over project x9's name
+        "Night Drive": "night",
+        "night  drive": "night",
+        "NIGHT DRIVE please": "night",
+        "nite drive": "night",
+        "night drives": "night",
+        "demo": "demo",
+        "demo 2": "demo",
+        "Demo 2 now": "demo",
+        "x9": "x9",
+    }
+    with pytest.raises(ProjectNotFound, match=r"no project called 'memo tape'.*'Night Drive' \(night\)"):
+        store.find_by_reference("memo tape")
+    with pytest.raises(ProjectNotFound, match="projects: none"):
+        ProjectStore(tmp_path / "missing").find_by_reference("night")

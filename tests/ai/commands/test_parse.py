@@ -360,6 +360,14 @@ ACTION_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("mix it down to a wav", "render_mix", {"format": "wav"}),
     ("analyse project demo", "analyze_project", {"project_id": "demo"}),
     ("analyze the project", "analyze_project", {}),
+    ("analyse project Song Three", "analyze_project", {"project_id": "Song Three"}),
+    ("check project a1b2 now", "analyze_project", {"project_id": "a1b2"}),
+    ("get mixing suggestions for project demo", "mixing_suggest", {"project_id": "demo"}),
+    ("how does project Night Drive sound", "mixing_suggest", {"project_id": "Night Drive"}),
+    ("how is the mix of my project", "mixing_suggest", {}),
+    ("auto balance the levels of project night drive please", "auto_level", {"project_id": "night drive"}),
+    ("mix down the project called Night Drive", "render_mix", {"project_id": "Night Drive"}),
+    ("render the project", "render_mix", {}),
     ("hit play", "play", {}),
     ("start the song", "play", {}),
     ("play the bassline", "play", {}),
@@ -520,7 +528,9 @@ def test_suggestions_read_back_as_their_action(params: dict[str, Any]) -> None:
 def test_hostile_input_is_refused_or_parsed_quickly(text: str) -> None:
     start = time.perf_counter()
     result = parse_command(text)
-    assert time.perf_counter() - start < 0.05
+    # Not a speed goal (a parse takes ~1 ms): a guard against work that grows with the square of the text, which
+    # takes seconds on these 10,000 words. 50 ms failed on a loaded 2-core machine.
+    assert time.perf_counter() - start < 1.0
     assert isinstance(result, ParsedCommand)
     assert result.action is None or result.action in ACTIONS
 
