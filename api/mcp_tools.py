@@ -33,7 +33,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
 from api.local_client import form_fields

@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ai.audio.formats import AUDIO_FILE_EXTENSIONS
 from api.missing_upload import detail_for
 from cli import output
 from cli.engine import (
@@ -40,7 +41,7 @@ from utils.settings import ENV_PREFIX
 
 T = TypeVar("T")
 
-AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".aifc"})
+AUDIO_SUFFIXES = AUDIO_FILE_EXTENSIONS
 """What a folder is scanned for (a file named on the command line is sent whatever its name: the engine judges)."""
 READY_POLL_S = 0.2
 ANALYZE_PATH = "/api/v1/analyze/audio"

@@ -10,7 +10,7 @@ one level down (``<dir>/x.dawgproj``, ``<dir>/a1b2/project.json``, ...); files t
 manifests are skipped, malformed manifests are skipped and logged.
 
 Stems convention (the engine's own; the manifest carries no audio paths): a project's rendered
-stems live in ``<projects dir>/<project_id>/stems/<track name>.<wav|flac|ogg|mp3>``. The
+stems live in ``<projects dir>/<project_id>/stems/<track name>.<wav|flac|aiff|aif|m4a|ogg|opus|mp3>``. The
 extension is matched case-insensitively and the file name is matched to the manifest's track
 names case-insensitively (``drums.WAV`` is the stem of track ``Drums``); other audio files in that
 folder are returned as extra stems under their own names. Symlinks that lead out of the stems
@@ -43,7 +43,8 @@ CLOSE_NAME = 0.85
 "night drives" (0.96) and "nite drive" (0.86) are "Night Drive"; "demo" is not "Demo 2" (0.8)."""
 MAX_LISTED = 10  # projects named in a "no project called ..." answer
 STEMS_FOLDER = "stems"
-STEM_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")  # in order of preference when a track has several
+STEM_EXTENSIONS = (".wav", ".flac", ".aiff", ".aif", ".m4a", ".ogg", ".opus", ".mp3")
+"""In order of preference when a track has several: lossless first (an .m4a may be ALAC), then the lossy."""
 # Letters, digits, underscore (any script), then also dot, dash and space; no separators, no controls.
 _PROJECT_ID_RE = re.compile(r"[^\W][\w.\- ]*")
 _TIME_SIGNATURE_RE = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")

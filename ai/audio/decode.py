@@ -1,4 +1,7 @@
-"""Decoding uploaded or stored audio into float32 sample arrays, with clear errors for bad input."""
+"""Decoding uploaded or stored audio into float32 sample arrays, with clear errors for bad input.
+
+libsndfile reads WAV, AIFF, FLAC, MP3 and Ogg Vorbis/Opus; the containers it does not read (M4A, MP4,
+WebM, WMA, ...) are decoded by FFmpeg (ai/audio/decode_ffmpeg.py), with the same checks and errors."""
 
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ import numpy as np
 import soundfile as sf
 
 from ai import progress
-from ai.audio import polarity
+from ai.audio import decode_ffmpeg, polarity
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
-SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG/Vorbis, MP3 or AIFF"
 MAX_DECODED_BYTES = 1 << 30
 """Decoded float32 samples one file may take (1 GiB: 30 minutes of 48 kHz stereo is 0.69 GB). A
 537 kB FLAC of 30 minutes of 6-channel silence decodes to 1.9 GB: the duration limit alone does
@@ -63,7 +66,7 @@ def _looks_like_audio(head: bytes) -> bool:
     """Magic numbers of the containers libsndfile reads (to tell 'not audio' from 'broken audio')."""
     return (
         (head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"RF64"))
-        or head[:4] in (b"RF64", b"fLaC", b"OggS", b"FORM", b"ID3\x03", b"ID3\x04", b"ID3\x02")
+        or head[:4] in (b"RF64", b"fLaC", b"OggS", b"FORM", b"caff", b"ID3\x03", b"ID3\x04", b"ID3\x02")
         or head[:3] == b"ID3"
         or (len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0)  # MPEG frame sync
     )
@@ -74,6 +77,7 @@ _BLOCK_FRAMES = 1 << 18
 output is filled channel-major, so a long file never exists twice in memory."""
 
 
+_HEAD_BYTES = 64  # the magic numbers, and an Ogg file's codec identification in its first page
 UNKNOWN_FRAMES = 2**62
 _DATA_CHUNK = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 _PLACEHOLDER_SIZES = frozenset({0, 0xFFFFFFFF, 0x7FFFFFFF})  # what streaming writers leave in the header
@@ -133,17 +137,50 @@ def _blocks(handle: sf.SoundFile, *, name: str, max_bytes: int) -> Iterator[np.n
 
 def _read_channels_first(blocks: Iterator[np.ndarray], *, channels: int, frames: int) -> np.ndarray:
     """All ``blocks`` in one np.ndarray [shape=(channels, n), dtype=float32] (``frames``: the
-    header's count, 0 when unknown; grown when the header under-counted)."""
+    header's count, 0 when unknown; grown when the header under-counted, shrunk in place when it
+    over-counted)."""
     out = np.empty((channels, frames), dtype=np.float32)
     filled = 0
     for block in blocks:
         if filled + block.shape[1] > out.shape[1]:  # the header under-counted (some compressed streams)
-            grown = np.empty((channels, max(2 * out.shape[1], filled + block.shape[1])), dtype=np.float32)
-            grown[:, :filled] = out[:, :filled]
-            out = grown
+            out = _grown(out, filled, filled + block.shape[1])
         out[:, filled : filled + block.shape[1]] = block
         filled += block.shape[1]
-    return out[:, :filled] if filled < out.shape[1] else out
+    if filled < out.shape[1]:  # over-counted (FFmpeg's streams are announced with a codec's padding more)
+        _move_to_front(out, filled)
+        try:
+            out.resize(channels * filled)  # in place: the file is never held twice
+        except ValueError:  # refused while anything else refers to the memory (a debugger's frame)
+            return out.reshape(-1)[: channels * filled].reshape(channels, filled).copy()
+        out = out.reshape(channels, filled)
+    return out
+
+
+def _grown(out: np.ndarray, filled: int, needed: int) -> np.ndarray:
+    grown = np.empty((out.shape[0], max(2 * out.shape[1], needed)), dtype=np.float32)
+    grown[:, :filled] = out[:, :filled]
+    return grown
+
+
+def _move_to_front(out: np.ndarray, filled: int) -> None:
+    """Lay ``out[:, :filled]`` out channel after channel at the start of ``out``'s memory."""
+    channels, capacity = out.shape
+    flat = out.reshape(-1)
+    for channel in range(1, channels):  # each channel moves towards the front: numpy copies an overlap safely
+        flat[channel * filled : (channel + 1) * filled] = flat[channel * capacity : channel * capacity + filled]
+
+
+def _check_sample_rate(name: str, sample_rate: int) -> None:
+    if sample_rate < MIN_SAMPLE_RATE:
+        raise UndecodableAudio(
+            f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
+            f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
+        )
+    if sample_rate > MAX_SAMPLE_RATE:  # a damaged header: its audio would pass for a sliver of a second
+        raise UndecodableAudio(
+            f"{name}: its header gives a sample rate of {sample_rate} Hz, above any audio's "
+            f"({MAX_SAMPLE_RATE} Hz at most): the file is corrupt"
+        )
 
 
 def _too_big(name: str, channels: int, frames: int, max_bytes: int, *, at_least: bool = False) -> PayloadTooLarge:
@@ -184,30 +221,32 @@ def open_audio(
     """
     if isinstance(source, Path):
         try:
-            with source.open("rb") as handle:
-                head = handle.read(16)
+            with source.open("rb") as file:
+                head = file.read(_HEAD_BYTES)
         except OSError as exc:
             raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
         opener: str | io.BytesIO = str(source)
     else:
-        head = source[:16]
+        head = source[:_HEAD_BYTES]
         opener = io.BytesIO(source)
     if not head:
         raise UndecodableAudio(f"{name}: the file is empty")
-    with _libsndfile_errors(name, head):
-        handle = sf.SoundFile(opener)
+    demuxer = decode_ffmpeg.demuxer_for(head)
+    if demuxer is None:
+        try:
+            with _libsndfile_errors(name, head):
+                handle = sf.SoundFile(opener)
+        except (UnsupportedMediaType, UndecodableAudio):
+            demuxer = decode_ffmpeg.fallback_demuxer_for(head)  # a codec libsndfile lacks in a container it reads
+            if demuxer is None:
+                raise
+    if demuxer is not None:
+        with _ffmpeg_stream(source, demuxer, name=name, limits=(max_duration_s, max_decoded_bytes)) as stream:
+            yield stream
+        return
     with handle:
         sample_rate = int(handle.samplerate)
-        if sample_rate < MIN_SAMPLE_RATE:
-            raise UndecodableAudio(
-                f"{name}: a sample rate of {sample_rate} Hz cannot carry audio to analyse "
-                f"(at least {MIN_SAMPLE_RATE} Hz; telephone audio is 8000 Hz)"
-            )
-        if sample_rate > MAX_SAMPLE_RATE:  # a damaged header: its audio would pass for a sliver of a second
-            raise UndecodableAudio(
-                f"{name}: its header gives a sample rate of {sample_rate} Hz, above any audio's "
-                f"({MAX_SAMPLE_RATE} Hz at most): the file is corrupt"
-            )
+        _check_sample_rate(name, sample_rate)
         frames = handle.frames
         known = 0 < frames < UNKNOWN_FRAMES  # a FLAC stream of unknown length says 2**63 - 1
         if max_duration_s is not None and known and frames / sample_rate > max_duration_s:
@@ -244,11 +283,61 @@ def _libsndfile_errors(name: str, head: bytes) -> Iterator[None]:
         raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
 
 
-def _too_long(name: str, seconds: float, max_duration_s: float) -> PayloadTooLarge:
+def _too_long(name: str, seconds: float, max_duration_s: float, *, at_least: bool = False) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"{name}: {seconds:.0f} s of audio is longer than the limit of "
+        f"{name}: {'over ' if at_least else ''}{seconds:.0f} s of audio is longer than the limit of "
         f"{max_duration_s:.0f} s (setting DAWG_AI_MAX_AUDIO_DURATION_S)"
     )
+
+
+@contextmanager
+def _ffmpeg_stream(
+    source: bytes | Path, demuxer: str, *, name: str, limits: tuple[float | None, int]
+) -> Iterator[AudioStream]:
+    """:func:`open_audio` of a container libsndfile does not read, decoded by FFmpeg
+    (ai/audio/decode_ffmpeg.py), with the checks the libsndfile path makes. ``limits``: the duration
+    (None: no limit) and the decoded bytes.
+
+    The container's duration stands for the header's frame count: the limits refuse it before decoding,
+    and a stream that yields well under it is truncated (422). A stream whose container gives no
+    duration (a WebM recorded live, raw ADTS AAC or AMR) is what can be decoded of it; the limits stop it
+    as soon as it passes them."""
+    max_duration_s, max_bytes = limits
+    with decode_ffmpeg.open_container(source, demuxer, name=name) as audio:
+        _check_sample_rate(name, audio.sample_rate)
+        padding = round(decode_ffmpeg.CODEC_PADDING_S * audio.sample_rate)
+        known_s = audio.duration_s
+        if (
+            max_duration_s is not None
+            and known_s is not None
+            and known_s - decode_ffmpeg.CODEC_PADDING_S > max_duration_s
+        ):
+            raise _too_long(name, known_s, max_duration_s)
+        if _decoded_bytes(audio.channels, audio.frames) > max_bytes:
+            raise _too_big(name, audio.channels, audio.frames, max_bytes)
+
+        def checked_blocks() -> Iterator[np.ndarray]:
+            read = 0
+            for block in audio.blocks:
+                read += block.shape[1]
+                if _decoded_bytes(audio.channels, read) > max_bytes:
+                    raise _too_big(name, audio.channels, read, max_bytes, at_least=True)
+                if max_duration_s is not None and read / audio.sample_rate > max_duration_s:
+                    raise _too_long(name, read / audio.sample_rate, max_duration_s, at_least=True)
+                if not np.isfinite(block).all():
+                    raise UndecodableAudio(f"{name}: the audio holds NaN or infinite samples")
+                yield block
+            if audio.frames and read < _SHORT_STREAM * audio.frames - padding:
+                raise UndecodableAudio(
+                    f"{name}: the file is truncated (its container announces {audio.duration_s:.2f} s of "
+                    f"{audio.codec} audio, {read / audio.sample_rate:.2f} s could be decoded)"
+                )
+            if read == 0:
+                raise UndecodableAudio(f"{name}: the file holds no audio samples")
+
+        # an upper bound of the decoded length (priming and padding): a caller's buffer never has to grow
+        estimate = audio.frames + padding if audio.frames else 0
+        yield AudioStream(name, audio.sample_rate, audio.channels, estimate, checked_blocks())
 
 
 def decode_audio(

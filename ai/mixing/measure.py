@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 NO_AUDIO_MESSAGE = (
     "no audio found; provide stems via the project's stems folder "
-    "(<projects dir>/<project_id>/stems/<track name>.wav|flac|ogg|mp3) or upload files"
+    "(<projects dir>/<project_id>/stems/<track name>.wav|flac|aiff|m4a|ogg|opus|mp3) or upload files"
 )
 FINE_BAND_EDGES_HZ: tuple[float, ...] = (
     0, 30, 45, 60, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000,

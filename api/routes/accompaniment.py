@@ -17,7 +17,8 @@ from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.pipeline import AnalysisResult, analyze_summary, reported_tuning
 from ai.analysis.signal_pass import SignalSummary, summarize
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT, open_audio
+from ai.audio.decode import open_audio
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.audio.stem_file import StemFile, write_stem_file
 from ai.generation.accompaniment import (
     Accompaniment,

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ai import progress
 from ai.analysis.pipeline import analyze_summary
 from ai.analysis.signal_pass import SignalSummary
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload

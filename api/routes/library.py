@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
 
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.music_keys import camelot
 from api.deps import EngineDep, InputDep
 from api.errors import error_response

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from ai import progress
 from ai.analysis.signal_pass import SignalSummary
-from ai.audio.decode import SUPPORTED_FORMATS_TEXT
+from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.transcription.pitched import DEFAULT_OPTIONS, NoteOptions
 from ai.transcription.tempo_map import parse_subdivision
 from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe_summary

@@ -32,6 +32,7 @@ from sqlalchemy import delete, select
 from ai import progress
 from ai.analysis.pipeline import analyze
 from ai.audio.decode import decode_audio
+from ai.audio.formats import AUDIO_FILE_EXTENSIONS
 from ai.music_keys import camelot
 from integration.library.models import LibraryFile
 from integration.library.store import LibraryStore
@@ -39,7 +40,7 @@ from utils.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff"})
+AUDIO_EXTENSIONS = AUDIO_FILE_EXTENSIONS  # the audio-only formats the decoders read (ai/audio/formats.py)
 HASH_BLOCK = 1 << 20
 WAIT_POLL_S = 0.2  # how often a scan waiting on Dask checks whether its job was cancelled
 CHORDS_KEPT = 12

@@ -23,6 +23,7 @@ from integration.library.scan import DaskRunner, FileTask, Outcome, SequentialRu
 from integration.library.search import LibraryQuery, search
 from integration.library.store import LibraryFolderNotFound, LibraryPathOutside, LibraryStore
 from tests.api.test_analysis import SR, song_in_g_major, tone
+from tests.support.ffmpeg_audio import encode
 
 
 class Recording:
@@ -181,6 +182,29 @@ def test_scan_rescan_and_errors(library: tuple[LibraryStore, Path]) -> None:
     with store.session() as session:
         row = session.query(LibraryFile).filter(LibraryFile.path.endswith("g_major_110.wav")).one()
         assert row.status == "error" and row.error and row.tempo is None and row.key is None
+
+
+def test_m4a_and_opus_files_are_scanned(tmp_path: Path) -> None:
+    song = song_in_g_major(120.0, bars=4)[np.newaxis]
+    clips = {
+        "memo.m4a": encode(song, SR, container="ipod", codec="aac"),  # a phone's voice memo, decoded by FFmpeg
+        "note.opus": encode(song, 48000, container="ogg", codec="libopus"),  # rate as given: a voice note's
+        "clip.mp4": encode(song, SR, container="mp4", codec="aac"),  # a video file: sent, not scanned
+    }
+    store, root = _library_of(f"sqlite:///{tmp_path / 'library.sqlite'}", tmp_path, clips)
+    try:
+        folder, real_root = store.resolve_folder("songs")
+        assert [p.name for p in list_audio(folder, real_root)] == ["broken.wav", "memo.m4a", "note.opus"]
+        result = scan_folder(store, folder, real_root, runner=Recording())
+        assert (result.analysed, result.failed) == (2, 1)
+        with store.session() as session:
+            rows = {Path(row.path).name: row for row in session.query(LibraryFile).all()}
+        memo = rows["memo.m4a"]
+        assert memo.status == "ok" and memo.format == "m4a" and memo.key == "G major"
+        assert memo.tempo is not None and abs(memo.tempo - 120.0) < 3 and memo.sample_rate == SR
+        assert rows["note.opus"].status == "ok" and rows["note.opus"].format == "opus"
+    finally:
+        store.close()
 
 
 def test_a_scan_stopped_midway_redoes_only_unfinished_files(library: tuple[LibraryStore, Path]) -> None:

@@ -204,7 +204,11 @@ def test_find_stems_matches_track_names_and_extensions_case_insensitively(projec
     write(stems / "Click.wav", b"RIFF")  # not a track of the manifest: an extra stem
     write(stems / "notes.txt", "not audio")
     write(stems / ".Synth Pad.wav", b"RIFF")  # hidden: ignored
-    write(stems / "FX.aiff", b"FORM")  # not one of the convention's formats
+    write(stems / "FX.mid", b"MThd")  # not one of the convention's formats
+    write(stems / "Vox.mp3", b"ID3")
+    write(stems / "Vox.m4a", b"\x00\x00\x00\x1cftypM4A ")  # may be ALAC: before the lossy ones
+    write(stems / "Pad.opus", b"OggS")
+    write(stems / "Keys.AIF", b"FORM")
     (stems / "Folder.wav").mkdir()
     write(tmp_path / "elsewhere" / "fx.wav", b"RIFF")
     (stems / "FX.wav").symlink_to(tmp_path / "elsewhere" / "fx.wav")  # leaves the stems folder
@@ -219,6 +223,9 @@ def test_find_stems_matches_track_names_and_extensions_case_insensitively(projec
         "Synth Lead": stems / "synth lead.wav",
         "Synth Pad": stems / "Synth Pad.wav",
         "Click": stems / "Click.wav",
+        "Vox": stems / "Vox.m4a",
+        "Pad": stems / "Pad.opus",
+        "Keys": stems / "Keys.AIF",
     }
     assert list(found)[:6] == ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad"]
 

@@ -1,0 +1,15 @@
+"""The audio formats the engine decodes (ai/audio/decode.py): the sentence errors and the API docs name
+them in, and the file name endings a folder is searched for."""
+
+from __future__ import annotations
+
+SUPPORTED_FORMATS_TEXT = (
+    "WAV, AIFF, FLAC, MP3, OGG (Vorbis or Opus), M4A/MP4/MOV (AAC or ALAC), WebM/MKV (Opus), WMA, AAC, AMR or CAF"
+)
+AUDIO_FILE_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".ogg", ".oga", ".opus"}  # libsndfile
+    | {".m4a", ".aac", ".wma", ".amr", ".caf", ".mka", ".weba"}  # FFmpeg (ai/audio/decode_ffmpeg.py)
+)
+"""Endings of audio-only files in those formats: what a folder (a library scan, the command line's
+folder argument) is searched for. Video files (.mp4, .mov, .webm, .mkv) are decoded when sent, but not
+picked out of a folder."""

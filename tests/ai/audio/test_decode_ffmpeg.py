@@ -1,0 +1,221 @@
+"""The formats libsndfile does not read, decoded by FFmpeg (ai/audio/decode_ffmpeg.py) through the same
+open_audio/decode_audio with the same checks: formats, truncation, corruption, limits, non-audio."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ai import progress
+from ai.audio import decode_ffmpeg
+from ai.audio.decode import decode_audio, open_audio
+from tests.support.ffmpeg_audio import encode, sine, video_only
+from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
+
+SR = 44100
+CODEC_SLACK_S = 0.05  # priming and padding a lossy codec adds or leaves
+
+
+def _dominant_hz(samples: np.ndarray, sample_rate: int) -> float:
+    window = samples[len(samples) // 4 :][: 1 << 14]
+    spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
+    return float(np.argmax(spectrum) * sample_rate / len(window))
+
+
+@pytest.mark.parametrize(
+    ("container", "codec", "sample_rate", "channels", "kwargs"),
+    [
+        ("ipod", "aac", SR, 2, {}),  # .m4a: voice memos, iTunes
+        ("ipod", "alac", SR, 2, {}),  # .m4a, lossless
+        ("mp4", "aac", SR, 2, {}),
+        ("mp4", "aac", 48000, 2, {"video": True}),  # a phone video's soundtrack
+        ("mov", "aac", 48000, 2, {}),
+        ("webm", "libopus", 48000, 2, {}),  # a browser's MediaRecorder
+        ("matroska", "libopus", 48000, 1, {}),  # .mka
+        ("asf", "wmav2", SR, 2, {"bit_rate": 128_000}),  # .wma
+        ("amr", "amr_nb", 8000, 1, {}),  # phone voice notes
+        ("adts", "aac", SR, 2, {}),  # raw .aac
+        ("caf", "alac", SR, 2, {}),  # libsndfile refuses FFmpeg's ALAC in CAF: the fallback
+        ("ogg", "flac", SR, 2, {}),  # FLAC in Ogg: libsndfile refuses it, the fallback
+        ("ipod", "aac", SR, 6, {}),  # 5.1
+    ],
+)
+def test_every_ffmpeg_format_decodes(
+    container: str, codec: str, sample_rate: int, channels: int, kwargs: dict[str, object], tmp_path: Path
+) -> None:
+    source = sine(2.0, sample_rate, channels)
+    data = encode(source, sample_rate, container=container, codec=codec, **kwargs)  # type: ignore[arg-type]
+    path = tmp_path / "clip"
+    path.write_bytes(data)
+    for audio in (decode_audio(data, name="clip"), decode_audio(path, name="clip")):
+        assert audio.sample_rate == sample_rate and audio.channels == channels
+        assert audio.samples.dtype == np.float32 and audio.samples.flags["C_CONTIGUOUS"]
+        assert audio.duration_s == pytest.approx(2.0, abs=CODEC_SLACK_S)
+        assert abs(_dominant_hz(audio.samples[0], sample_rate) - 440.0) < 5.0
+        middle = audio.samples[0, audio.n_samples // 4 : audio.n_samples * 3 // 4]  # past the edges' transients
+        assert np.max(np.abs(middle)) == pytest.approx(0.5, abs=0.05)
+        if codec == "alac" or codec == "flac":  # lossless: the samples themselves (16-bit)
+            assert np.max(np.abs(audio.samples - source[:, : audio.n_samples])) < 1e-4
+
+
+def test_ogg_opus_stays_with_libsndfile() -> None:
+    # libsndfile 1.2 reads Ogg Opus (WhatsApp and Telegram voice notes): FFmpeg is not asked.
+    data = encode(sine(1.0, 48000), 48000, container="ogg", codec="libopus")
+    assert decode_ffmpeg.demuxer_for(data[:64]) is None and decode_ffmpeg.fallback_demuxer_for(data[:64]) is None
+    assert sf.info(io.BytesIO(data)).subtype == "OPUS"
+    audio = decode_audio(data, name="note.opus")
+    assert audio.sample_rate == 48000 and audio.duration_s == pytest.approx(1.0, abs=CODEC_SLACK_S)
+
+
+def test_blocks_are_channel_first_and_cover_the_file_across_block_boundaries() -> None:
+    seconds = 2 * decode_ffmpeg.BLOCK_FRAMES / SR + 1.0  # three blocks
+    data = encode(sine(seconds, SR), SR, container="ipod", codec="alac")
+    with open_audio(data, name="long.m4a") as stream:
+        assert (stream.sample_rate, stream.channels) == (SR, 2)
+        assert stream.frames >= int(seconds * SR)  # the container's length and a codec's padding: a buffer's size
+        shapes = [block.shape for block in stream.blocks]
+    assert [s[0] for s in shapes] == [2, 2, 2] and sum(s[1] for s in shapes) == int(seconds * SR)
+    samples = decode_audio(data).samples  # read into the padded estimate, then shrunk in place
+    assert samples.shape == (2, int(seconds * SR)) and samples.flags["C_CONTIGUOUS"]
+    assert samples.base is None or samples.base.size == samples.size  # no second copy, no slack kept
+
+
+def test_truncated_m4a_is_undecodable() -> None:
+    whole = encode(sine(2.0, SR), SR, container="ipod", codec="aac")  # the index (moov) at the end
+    for cut in (whole[: len(whole) // 2], whole[:1024]):
+        with pytest.raises(UndecodableAudio, match="cannot be decoded"):
+            decode_audio(cut, name="cut.m4a")
+
+
+def test_truncated_faststart_m4a_is_undecodable() -> None:
+    # The index comes first, so the samples it lists past the cut are missing: the decoder meets the cut
+    # packet (half), or nothing of the 2 s the index announces is there (1 kB).
+    whole = encode(sine(2.0, SR), SR, container="ipod", codec="aac", faststart=True)
+    with pytest.raises(UndecodableAudio, match="cannot be decoded"):
+        decode_audio(whole[: len(whole) // 2], name="cut.m4a")
+    with pytest.raises(UndecodableAudio, match=r"truncated \(its container announces 2.00 s of aac audio"):
+        decode_audio(whole[:1024], name="cut.m4a")
+
+
+def test_truncated_webm_is_undecodable() -> None:
+    whole = encode(sine(2.0, 48000), 48000, container="webm", codec="libopus")
+    with pytest.raises(UndecodableAudio, match="truncated"):
+        decode_audio(whole[: len(whole) // 2], name="cut.webm")
+
+
+def test_a_webm_recorded_live_is_what_can_be_decoded_of_it() -> None:
+    # A live WebM (MediaRecorder's) announces no duration: a cut one is the audio up to the cut, as a
+    # streamed WAV with placeholder sizes is.
+    whole = encode(sine(2.0, 48000), 48000, container="webm", codec="libopus")
+    with open_audio(whole, name="rec.webm") as stream:
+        assert stream.frames > 0
+    streamed = _without_matroska_duration(whole)
+    with open_audio(streamed, name="rec.webm") as stream:
+        assert stream.frames == 0
+    assert decode_audio(streamed[: len(streamed) // 2], name="rec.webm").duration_s == pytest.approx(1.0, abs=0.1)
+
+
+def _without_matroska_duration(data: bytes) -> bytes:
+    """``data`` with its Segment Info's Duration element (ID 0x4489) turned into a Void (0xEC) element of
+    the same size: a WebM as a live recorder leaves it."""
+    at = data.index(b"\x44\x89")
+    size = data[at + 2] & 0x7F  # a one-byte size field: 0x88 -> 8 bytes of float
+    void = b"\xec" + bytes([0x80 | (size + 1)])  # Void: ID, size covering the rest of the old element
+    return data[:at] + void + bytes(size + 1) + data[at + 2 + 1 + size :]
+
+
+def test_corrupt_m4a_is_422_not_415() -> None:
+    rng = np.random.default_rng(3)
+    junk = rng.integers(0, 256, 1 << 20, dtype=np.uint8).tobytes()
+    for head in (b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00", b"\x1a\x45\xdf\xa3", b"\xff\xf1\x50\x80", b"#!AMR\n"):
+        started = time.perf_counter()
+        with pytest.raises(UndecodableAudio):
+            decode_audio(head + junk, name="broken")
+        assert time.perf_counter() - started < 2.0
+
+
+def test_files_that_are_not_audio_are_415() -> None:
+    rng = np.random.default_rng(4)
+    random = rng.integers(0, 256, 1 << 20, dtype=np.uint8).tobytes()
+    assert decode_ffmpeg.demuxer_for(random[:64]) is None  # FFmpeg never probes it
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)  # an iPhone photo
+    for data in (random, b"plain text, not audio\n" * 50, json.dumps({"a": [1, 2, 3]}).encode(), png, heic):
+        started = time.perf_counter()
+        with pytest.raises(UnsupportedMediaType, match="not an audio file; send WAV, AIFF, FLAC, MP3"):
+            decode_audio(data, name="x.m4a")
+        assert time.perf_counter() - started < 2.0
+
+
+def test_a_video_without_sound_is_422() -> None:
+    with pytest.raises(UndecodableAudio, match="no audio stream \\(a video without sound\\)"):
+        decode_audio(video_only(1.0), name="screen.mp4")
+
+
+def test_the_duration_limit_refuses_before_decoding() -> None:
+    data = encode(sine(3.0, SR), SR, container="ipod", codec="aac")
+    refused = pytest.raises(PayloadTooLarge, match="3 s of audio is longer than the limit of 2 s")
+    with refused as info, open_audio(data, name="long.m4a", max_duration_s=2.0):
+        pytest.fail("refused on opening, before a block is decoded")
+    assert info.value.status_code == 413
+    assert decode_audio(data, max_duration_s=3.05).duration_s == pytest.approx(3.0, abs=CODEC_SLACK_S)
+
+
+def test_the_duration_limit_stops_a_stream_without_a_length_while_decoding() -> None:
+    data = encode(sine(3.0, SR), SR, container="adts", codec="aac")  # raw AAC: no length in a header
+    too_long = pytest.raises(PayloadTooLarge, match=r"over \d+ s of audio is longer than the limit of 2 s")
+    with open_audio(data, name="long.aac", max_duration_s=2.0) as stream, too_long:
+        for _ in stream.blocks:
+            pass
+
+
+def test_the_decoded_size_is_bounded_before_decoding() -> None:
+    data = encode(sine(1.0, SR, channels=6), SR, container="ipod", codec="aac")
+    with pytest.raises(PayloadTooLarge, match="6 channels of 44100 samples decode to"):
+        decode_audio(data, name="surround.m4a", max_decoded_bytes=6 * SR * 4 - 1)
+
+
+def test_nan_samples_are_refused() -> None:
+    source = sine(0.5, SR)
+    source[0, 1000] = np.nan
+    data = encode(source, SR, container="mov", codec="pcm_f32le")  # float PCM in a QuickTime file
+    with pytest.raises(UndecodableAudio, match="NaN"):
+        decode_audio(data, name="x.mov")
+
+
+def test_decoding_reports_progress_and_stops_when_cancelled() -> None:
+    seconds = 3 * decode_ffmpeg.BLOCK_FRAMES / SR
+    data = encode(sine(seconds, SR), SR, container="ipod", codec="alac")
+
+    class Reporter:
+        def __init__(self, cancel_after: int) -> None:
+            self.fractions: list[float] = []
+            self.cancel_after = cancel_after
+
+        def update(self, fraction: float, stage: str | None) -> None:
+            self.fractions.append(fraction)
+            self.check()
+
+        def check(self) -> None:
+            if len(self.fractions) > self.cancel_after:
+                raise progress.Cancelled("cancelled")
+
+    watching = Reporter(cancel_after=100)
+    context = contextvars.copy_context()
+    context.run(progress.attach, watching)
+    context.run(decode_audio, data)
+    assert watching.fractions[0] == 0.0 and watching.fractions == sorted(watching.fractions)
+    assert len(watching.fractions) >= 3 and watching.fractions[-1] > 0.6
+
+    cancelled = Reporter(cancel_after=1)
+    context = contextvars.copy_context()
+    context.run(progress.attach, cancelled)
+    with pytest.raises(progress.Cancelled):
+        context.run(decode_audio, data)

@@ -1,0 +1,83 @@
+"""Audio files in the formats FFmpeg decodes for the engine (M4A, WebM, WMA, AMR, ...), made at test time
+with PyAV's own encoders from a known signal."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import av
+import numpy as np
+
+_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
+
+
+def sine(seconds: float, sample_rate: int, channels: int = 2, hz: float = 440.0) -> np.ndarray:
+    """np.ndarray [shape=(channels, n), dtype=float32]: a sine at 0.5, each further channel 30 % quieter."""
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    mono = 0.5 * np.sin(2 * np.pi * hz * t)
+    return np.stack([mono * (1.0 - 0.3 * (c % 3)) for c in range(channels)]).astype(np.float32)
+
+
+def encode(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    container: str,
+    codec: str,
+    bit_rate: int | None = None,
+    video: bool = False,
+    faststart: bool = False,
+) -> bytes:
+    """``samples`` (np.ndarray [shape=(channels, n)]) encoded with ``codec`` in FFmpeg's ``container``
+    muxer (``ipod``: .m4a, ``mp4``, ``webm``, ``ogg``, ``asf``: .wma, ``amr``, ``adts``, ``caf``).
+    ``video``: a tiny black video stream beside the audio; ``faststart``: the index (moov) before the
+    samples, as streaming encoders write it (the muxer's default puts it at the end)."""
+    with tempfile.TemporaryDirectory() as folder:  # faststart rewrites the file: a real one, not a buffer
+        target = Path(folder) / "out"
+        options = {"movflags": "faststart"} if faststart else {}
+        with av.open(str(target), "w", format=container, options=options) as out:
+            stream = out.add_stream(codec, rate=sample_rate, layout=_LAYOUTS[samples.shape[0]])
+            assert isinstance(stream, av.AudioStream)
+            if bit_rate is not None:
+                stream.bit_rate = bit_rate
+            pictures = _video_stream(out) if video else None
+            formats = stream.codec_context.codec.audio_formats
+            resampler = av.AudioResampler(format=formats[0].name if formats else "fltp", rate=sample_rate)
+            step = 1024
+            for start in range(0, samples.shape[1], step):
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(samples[:, start : start + step]),
+                    format="fltp",
+                    layout=_LAYOUTS[samples.shape[0]],
+                )
+                frame.sample_rate, frame.pts = sample_rate, start
+                for converted in resampler.resample(frame):
+                    out.mux(stream.encode(converted))
+                if pictures is not None and start % (sample_rate // 25) < step:
+                    out.mux(pictures.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), "rgb24")))
+            for converted in resampler.resample(None):
+                out.mux(stream.encode(converted))
+            out.mux(stream.encode(None))
+            if pictures is not None:
+                out.mux(pictures.encode(None))
+        return target.read_bytes()
+
+
+def video_only(seconds: float) -> bytes:
+    """An MP4 holding a video stream and no audio (a screen recording without sound)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        pictures = _video_stream(out)
+        for _ in range(int(seconds * 25)):
+            out.mux(pictures.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), "rgb24")))
+        out.mux(pictures.encode(None))
+    return buffer.getvalue()
+
+
+def _video_stream(out: av.container.OutputContainer) -> av.VideoStream:
+    pictures = out.add_stream("mpeg4", rate=25)
+    assert isinstance(pictures, av.VideoStream)
+    pictures.width, pictures.height, pictures.pix_fmt = 64, 48, "yuv420p"
+    return pictures
