@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -257,8 +258,8 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
     stem = f"{base}_master" if params.master or not mix.tracks else f"{base}_mix"
     if params.format != "json":
         headers = _headers(result, f"{stem}.{params.format}")
-        if mix.project_id is not None:
-            headers["X-Project-Id"] = mix.project_id
+        if mix.project_id is not None:  # percent-encoded UTF-8: headers travel as latin-1, an id may be "曲"
+            headers["X-Project-Id"] = quote(mix.project_id, safe="")
         return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)
     body = RenderResponse(
         source=mix.source,

@@ -59,3 +59,4 @@ def test_a_render_of_a_project_with_a_unicode_id(tmp_path: Path) -> None:
         response = client.post("/api/v1/mixing/render", data={"project_id": "曲", "format": "wav"})
     assert response.status_code == 200, response.text
     assert utf8_name(response.headers["content-disposition"]) == "曲_mix.wav"
+    assert response.headers["x-project-id"] == "%E6%9B%B2"  # percent-encoded UTF-8
