@@ -11,6 +11,7 @@ UndecodableAudio (422).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,7 +86,12 @@ def open_container(source: bytes | Path, demuxer: str, *, name: str) -> Iterator
     gives half the rate). Raises UndecodableAudio (422) for a file that FFmpeg cannot read or that holds
     no audio stream; the blocks raise it for a stream that turns out corrupt."""
     with _ffmpeg_errors(name):
-        container = av.open(str(source) if isinstance(source, Path) else io.BytesIO(source), "r", format=demuxer)
+        container = av.open(
+            str(source) if isinstance(source, Path) else io.BytesIO(source),
+            "r",
+            format=demuxer,
+            metadata_errors="replace",  # tags are never read: a tag that is not UTF-8 was a 500 (UnicodeDecodeError)
+        )
     with container:
         if not container.streams.audio:
             video = " (a video without sound)" if container.streams.video else ""
@@ -113,11 +119,15 @@ def open_container(source: bytes | Path, demuxer: str, *, name: str) -> Iterator
 
 
 def _duration_s(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:
+    """The stream's duration (else the container's: Matroska gives the segment's only); None when neither
+    gives a length above 0 (a damaged header may say -3 hours)."""
     if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:  # Matroska gives the segment's only
-        return container.duration / av.time_base
-    return None
+        seconds = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        seconds = container.duration / av.time_base
+    else:
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 def _fltp_frames(container: av.container.InputContainer, stream: av.AudioStream, name: str) -> Iterator[av.AudioFrame]:
