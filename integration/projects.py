@@ -41,7 +41,7 @@ MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is a few hundred bytes; bigger fi
 CLOSE_NAME = 0.85
 """How alike (difflib's ratio) a said name and a project's name or id must be to be taken for it:
 "night drives" (0.96) and "nite drive" (0.86) are "Night Drive"; "demo" is not "Demo 2" (0.8)."""
-MAX_LISTED = 10  # projects named in a "no project called ..." answer
+MAX_LISTED = 10  # projects named in a "no such project" answer
 STEMS_FOLDER = "stems"
 STEM_EXTENSIONS = (".wav", ".flac", ".aiff", ".aif", ".m4a", ".ogg", ".opus", ".mp3")
 """In order of preference when a track has several: lossless first (an .m4a may be ALAC), then the lossy."""
@@ -143,7 +143,9 @@ class ProjectStore:
                     f"project {project_id!r} has a manifest that cannot be read ({path.name}: {problem}); "
                     "DAWG-CORE writes project_id, name, tempo, time_signature and tracks"
                 )
-        raise ProjectNotFound(f"no project with id {project_id!r} in {self.projects_dir}")
+        raise ProjectNotFound(
+            f"no project with id {project_id!r} in {self.projects_dir}; projects: {_listed(self.list_projects())}"
+        )
 
     def find_by_reference(self, reference: str) -> ProjectManifest:
         """The project a person named, by voice or in a sentence: its id or its name, in any case,
@@ -167,9 +169,9 @@ class ProjectStore:
         close = difflib.get_close_matches(said.casefold(), list(by_words), n=1, cutoff=CLOSE_NAME)
         if close:
             return by_words[close[0]]
-        known = ", ".join(f"{m.name!r} ({m.project_id})" for m in projects[:MAX_LISTED]) or "none"
-        more = f" and {len(projects) - MAX_LISTED} more" if len(projects) > MAX_LISTED else ""
-        raise ProjectNotFound(f"no project called {reference[:80]!r} in {self.projects_dir}; projects: {known}{more}")
+        raise ProjectNotFound(
+            f"no project called {reference[:80]!r} in {self.projects_dir}; projects: {_listed(projects)}"
+        )
 
     # -- stems ------------------------------------------------------------------------------
 
@@ -289,6 +291,12 @@ class LatestStems:
     manifest: ProjectManifest
     stems: dict[str, Path]
     written: float
+
+
+def _listed(projects: list[ProjectManifest]) -> str:
+    """The projects there are, for a "no such project" answer: 'Night Drive' (night), ..."""
+    known = ", ".join(f"{m.name!r} ({m.project_id})" for m in projects[:MAX_LISTED]) or "none"
+    return known + (f" and {len(projects) - MAX_LISTED} more" if len(projects) > MAX_LISTED else "")
 
 
 def _modified(path: Path) -> float | None:

@@ -109,6 +109,8 @@ def test_get_finds_a_project_and_unknown_ids_are_404(projects: Path) -> None:
     with pytest.raises(ProjectNotFound) as info:
         store.get("zz99")
     assert info.value.status_code == 404
+    # The 404 names the projects there are (a caller that sent a name instead of an id can correct itself).
+    assert "projects: 'Demo' (a1b2), 'With BOM' (bom), 'Club' (edm-01), 'Talk' (pod_7)" in info.value.detail
     with pytest.raises(ProjectNotFound):
         store.get("deep")  # two levels down is outside the convention
     with pytest.raises(ProjectNotFound) as info:
