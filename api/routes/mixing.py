@@ -83,6 +83,11 @@ MASTER_HAS_NO_TRACKS = (
     "multipart 'files' (one file per track); /api/v1/mixing/suggest gives a master's loudness advice"
 )
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac"}
+_EMPTY_REQUEST = (
+    "A request with none of them (an empty POST, as DAWG-CORE's AI panel and the web client send) is about the "
+    "project whose stems were written last: `project_id`, `project_name` and `message` say which. When no "
+    'project has stems: 200 with status "no_audio" and how to send audio.'
+)
 
 
 def no_audio_body() -> dict[str, Any]:
@@ -128,6 +133,8 @@ def _auto_level(mix: MixAudio, target: str | float) -> dict[str, Any]:
     responses=_ERRORS,
     openapi_extra=_DOCS,
     summary="Mixing or mastering advice with concrete moves, from the tracks' audio",
+    description=f"The tracks come as uploaded stems (`files`), a project's stems (`project_id`) or a finished mix "
+    f"(`master`: mastering advice). {_EMPTY_REQUEST}",
 )
 async def suggest(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
     return await job.run_or_queue(engine, inp, suggest_work, params=MixingParams)
@@ -152,6 +159,7 @@ async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]
     responses=_ERRORS,
     openapi_extra=_DOCS,
     summary="Gains and pans per track for a balance by role, with headroom",
+    description=f"The tracks come as uploaded stems (`files`) or a project's stems (`project_id`). {_EMPTY_REQUEST}",
 )
 async def auto_level(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
     return await job.run_or_queue(engine, inp, auto_level_work, params=MixingParams)
@@ -232,8 +240,9 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
     summary="The mix with the engine's moves applied (gains, pans, EQ, compression), optionally mastered",
     description="Applies what /mixing/suggest and /mixing/auto_level advise, sums the stems, optionally "
     "masters to the loudness target with a true-peak limiter, measures the result again and answers the "
-    "audio (WAV or FLAC, 16 or 24 bit) or, with format=json, base64 audio and the report. Without stems: "
-    "422 no_audio.",
+    "audio (WAV or FLAC, 16 or 24 bit) or, with format=json, base64 audio and the report. Without stems, "
+    "master or project_id: the project whose stems were written last (X-Project-Id names it); when no project "
+    "has stems: 422 no_audio.",
 )
 async def render(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response:
     return await job.run_or_queue(
