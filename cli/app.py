@@ -41,8 +41,6 @@ from utils.settings import ENV_PREFIX
 
 T = TypeVar("T")
 
-AUDIO_SUFFIXES = AUDIO_FILE_EXTENSIONS
-"""What a folder is scanned for (a file named on the command line is sent whatever its name: the engine judges)."""
 READY_POLL_S = 0.2
 ANALYZE_PATH = "/api/v1/analyze/audio"
 READY_WAIT_S = 120.0  # models: how long to wait for bundles still loading (then list them as they are)
@@ -145,7 +143,7 @@ def audio_files(paths: list[Path], *, recursive: bool) -> list[Path]:
     for path in paths:
         if path.is_dir():
             pattern = "**/*" if recursive else "*"
-            found += sorted(p for p in path.glob(pattern) if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            found += sorted(p for p in path.glob(pattern) if p.is_file() and p.suffix.lower() in AUDIO_FILE_EXTENSIONS)
         elif path.is_file():
             found.append(path)
         else:
@@ -183,7 +181,7 @@ def analyze(
     file that fails is a row with its error; the exit code is then 1."""
     files = audio_files(paths, recursive=recursive)
     if not files:
-        output.error("no audio files found (" + ", ".join(sorted(AUDIO_SUFFIXES)) + ")")
+        output.error("no audio files found (" + ", ".join(sorted(AUDIO_FILE_EXTENSIONS)) + ")")
         raise typer.Exit(2)
 
     if _options(ctx).url is None:

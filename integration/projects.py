@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ai.audio.formats import STEM_EXTENSIONS
 from utils.errors import InvalidProjectId, ProjectNotFound
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ CLOSE_NAME = 0.85
 "night drives" (0.96) and "nite drive" (0.86) are "Night Drive"; "demo" is not "Demo 2" (0.8)."""
 MAX_LISTED = 10  # projects named in a "no such project" answer
 STEMS_FOLDER = "stems"
-STEM_EXTENSIONS = (".wav", ".flac", ".aiff", ".aif", ".m4a", ".ogg", ".opus", ".mp3")
-"""In order of preference when a track has several: lossless first (an .m4a may be ALAC), then the lossy."""
 # Letters, digits, underscore (any script), then also dot, dash and space; no separators, no controls.
 _PROJECT_ID_RE = re.compile(r"[^\W][\w.\- ]*")
 _TIME_SIGNATURE_RE = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")

@@ -13,3 +13,6 @@ AUDIO_FILE_EXTENSIONS = frozenset(
 """Endings of audio-only files in those formats: what a folder (a library scan, the command line's
 folder argument) is searched for. Video files (.mp4, .mov, .webm, .mkv) are decoded when sent, but not
 picked out of a folder."""
+STEM_EXTENSIONS = (".wav", ".flac", ".aiff", ".aif", ".m4a", ".ogg", ".opus", ".mp3")
+"""The endings of a project's rendered stems (integration/projects.py), in order of preference when a track has
+several: lossless first (an .m4a may be ALAC), then the lossy."""

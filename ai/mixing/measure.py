@@ -36,6 +36,7 @@ import soxr
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.audio.formats import STEM_EXTENSIONS
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, frame_blocks, frame_count, write_stem_file
 from ai.heap import release_free_memory
 from ai.mixing.low_end import low_end
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 NO_AUDIO_MESSAGE = (
     "no audio found; provide stems via the project's stems folder "
-    "(<projects dir>/<project_id>/stems/<track name>.wav|flac|aiff|m4a|ogg|opus|mp3) or upload files"
+    f"(<projects dir>/<project_id>/stems/<track name>.{'|'.join(e[1:] for e in STEM_EXTENSIONS)}) or upload files"
 )
 FINE_BAND_EDGES_HZ: tuple[float, ...] = (
     0, 30, 45, 60, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600, 2000,

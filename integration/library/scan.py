@@ -40,7 +40,6 @@ from utils.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
-AUDIO_EXTENSIONS = AUDIO_FILE_EXTENSIONS  # the audio-only formats the decoders read (ai/audio/formats.py)
 HASH_BLOCK = 1 << 20
 WAIT_POLL_S = 0.2  # how often a scan waiting on Dask checks whether its job was cancelled
 CHORDS_KEPT = 12
@@ -228,7 +227,7 @@ def list_audio(folder: Path, root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if name.startswith(".") or Path(name).suffix.lower() not in AUDIO_EXTENSIONS:
+            if name.startswith(".") or Path(name).suffix.lower() not in AUDIO_FILE_EXTENSIONS:
                 continue
             path = Path(dirpath) / name
             try:
@@ -337,7 +336,6 @@ def scan_folder(
 
 
 __all__ = [
-    "AUDIO_EXTENSIONS",
     "DaskRunner",
     "FileTask",
     "Runner",
