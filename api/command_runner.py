@@ -34,7 +34,7 @@ from api.routes.projects import analyze_project_work
 from api.routes.transcription import transcribe_work
 from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
 from api.state import EngineState
-from utils.errors import CommandNotAvailable, InvalidParameter
+from utils.errors import CommandNotAvailable
 
 GENERATE_PATHS: dict[Part, str] = {
     "drums": "/api/v1/generate/midi",
@@ -127,9 +127,8 @@ async def plan_command(
         project_id = passthrough.get("project_id")
         if not project_id and params.get("project_id"):
             project_id = await _said_project(engine, params["project_id"])
-        if not project_id:
-            raise InvalidParameter("project_id", "which project? name it ('analyse project demo') or pass project_id")
-        return CommandPlan(action, "/api/v1/analyze/project", {"project_id": project_id})
+        # Unnamed ("analyse my project"): the route takes the project worked on last and says which.
+        return CommandPlan(action, "/api/v1/analyze/project", {"project_id": project_id} if project_id else {})
     if action in ("play", "stop"):
         return CommandPlan(action, f"/api/v1/core/transport/{action}")
     return CommandPlan(action, "(none)")  # help

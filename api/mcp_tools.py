@@ -543,7 +543,7 @@ def build_mcp_server(
 
     @server.tool(title="Analyse a DAWG-CORE project", annotations=reads)
     async def analyze_project(
-        project_id: Annotated[str, described(ProjectParams, "project_id")],
+        project_id: Annotated[str | None, described(ProjectParams, "project_id")] = None,
         target: Annotated[str | None, described(ProjectParams, "target")] = None,
         roles: Annotated[str | dict[str, str] | None, described(ProjectParams, "roles")] = None,
     ) -> Annotated[CallToolResult, ProjectAnalysisResponse]:

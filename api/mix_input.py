@@ -8,7 +8,6 @@ import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import TypeVar
 
@@ -23,7 +22,7 @@ from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
 from api.params import RequestInput, copy_upload, remove_off_loop
 from api.state import EngineState
-from integration.projects import LatestStems, ProjectManifest
+from integration.projects import LatestStems, ProjectManifest, written_utc
 from utils.errors import InvalidParameter
 
 T = TypeVar("T")
@@ -192,10 +191,10 @@ async def _project_stems(
 def chosen_project_note(latest: LatestStems) -> str:
     """What an answer says when it took the project whose stems were written last."""
     manifest = latest.manifest
-    written = datetime.fromtimestamp(latest.written, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"the request named no project and carried no audio: this is project {manifest.name!r} "
-        f"(project_id {manifest.project_id!r}), whose stems were written last ({written}); pass project_id "
+        f"(project_id {manifest.project_id!r}), whose stems were written last ({written_utc(latest.written)}); "
+        "pass project_id "
         "for another project, or upload stems as multipart 'files'"
     )
 

@@ -431,7 +431,11 @@ class TranscriptionResponse(BaseModel):
 
 
 class ProjectParams(CallerParams):
-    project_id: str = Field(description="The project's id as in its DAWG-CORE manifest.")
+    project_id: str | None = Field(
+        None,
+        description="The project's id as in its DAWG-CORE manifest. Without it, the project worked on last is "
+        "taken (its manifest or stems written last; the answer's message names it).",
+    )
     target: str | float | None = Field(None, description="Loudness target for findings (see mixing).")
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
@@ -470,6 +474,9 @@ class ProjectAnalysisResponse(BaseModel):
     core: dict[str, Any] = Field(description="Live DAWG-CORE status, or why it is not available.")
     findings: list[dict[str, Any]]
     suggestions: list[dict[str, Any]] = Field(default_factory=list)
+    message: str | None = Field(
+        None, description="Set when the request named no project: which project this is and why it was taken."
+    )
 
 
 # ---------------------------------------------------------------- mixing

@@ -29,6 +29,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,24 @@ class ProjectStore:
                 latest = LatestStems(manifest, stems, max(times))
         return latest
 
+    def latest_saved(self) -> LatestProject | None:
+        """The project a person worked on last: the one whose manifest or stems were written last (the
+        newest modification time of its manifest file and its stem files), or None when there is no
+        project. What a project analysis that names no project is about (Jarvis: "analyse my project")."""
+        latest: LatestProject | None = None
+        for manifest in self.list_projects():
+            written, what = _modified(manifest.path), "saved"
+            try:
+                stems = self._stems_of(manifest)
+            except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
+                stems = {}
+            stem_times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
+            if stem_times and (written is None or max(stem_times) > written):
+                written, what = max(stem_times), "stems written"
+            if written is not None and (latest is None or written > latest.written):
+                latest = LatestProject(manifest, written, what)
+        return latest
+
     def _stems_of(self, manifest: ProjectManifest) -> dict[str, Path]:
         project_id = manifest.project_id
         folder = self.stems_dir(project_id)
@@ -290,6 +309,21 @@ class LatestStems:
     manifest: ProjectManifest
     stems: dict[str, Path]
     written: float
+
+
+@dataclass(frozen=True)
+class LatestProject:
+    """The project worked on last, when (seconds since the epoch) and what was written then: "saved"
+    (its manifest) or "stems written"."""
+
+    manifest: ProjectManifest
+    written: float
+    what: str
+
+
+def written_utc(timestamp: float) -> str:
+    """When a project file was written, as an answer says it: '2026-12-06 01:58 UTC'."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _listed(projects: list[ProjectManifest]) -> str:

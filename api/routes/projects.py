@@ -27,8 +27,8 @@ from api.schemas import (
     ProjectTrackOut,
 )
 from api.state import EngineState
-from integration.projects import ProjectStore
-from utils.errors import CoreError
+from integration.projects import ProjectManifest, ProjectStore, written_utc
+from utils.errors import CoreError, ProjectNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 
@@ -64,7 +64,11 @@ async def analyze_project(engine: EngineDep, inp: InputDep, job: JobModeDep) -> 
 async def analyze_project_work(engine: EngineState, inp: RequestInput) -> ProjectAnalysisResponse:
     """The route's work (text commands and jobs run it too)."""
     params = validate_params(ProjectParams, inp.values)
-    manifest = await engine.run(engine.projects.get, params.project_id)
+    message: str | None = None
+    if params.project_id:
+        manifest = await engine.run(engine.projects.get, params.project_id)
+    else:
+        manifest, message = await _project_worked_on_last(engine)
     stems = await engine.run(engine.projects.find_stems, manifest.project_id)
     names = list(dict.fromkeys([*manifest.tracks, *stems]))
     roles = resolve_roles(names, parse_roles(params.roles))
@@ -121,4 +125,21 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
         core=core,
         findings=findings,
         suggestions=suggestions,
+        message=message,
+    )
+
+
+async def _project_worked_on_last(engine: EngineState) -> tuple[ProjectManifest, str]:
+    """The project a request that names none is about (Jarvis: "analyse my project"; DAWG-CORE's own
+    project/analyze takes no id either), and the sentence that says so; 404 when there is no project."""
+    latest = await engine.run(engine.projects.latest_saved)
+    if latest is None:
+        raise ProjectNotFound(
+            f"the request named no project and there is none in {engine.projects.projects_dir} yet: DAWG-CORE "
+            "saves a project's manifest there; pass project_id once it has"
+        )
+    manifest = latest.manifest
+    return manifest, (
+        f"the request named no project: this is project {manifest.name!r} (project_id {manifest.project_id!r}), "
+        f"the one worked on last ({latest.what} {written_utc(latest.written)}); pass project_id for another"
     )

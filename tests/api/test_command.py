@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from pathlib import Path
 
 import pretty_midi
@@ -302,11 +303,14 @@ def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
     settings.projects_dir.mkdir(parents=True)
     project_with_stems(settings.projects_dir, "older", "Older Song", written=1_700_000_000)
     project_with_stems(settings.projects_dir, "newer", "Newer Song", written=1_800_000_000)
+    for manifest in settings.projects_dir.glob("*.json"):  # saved before either project's stems
+        os.utime(manifest, (1_600_000_000, 1_600_000_000))
     with engine_client(settings) as client:
         named = client.post("/api/v1/command", json={"text": "balance the levels of project older song please"})
         misheard = client.post("/api/v1/command", json={"text": "how does project olders song sound"})
         unsaid = client.post("/api/v1/command", json={"text": "how does my mix sound"})
         analysed = client.post("/api/v1/command", json={"text": "analyse project Older Song"})
+        analysed_unsaid = client.post("/api/v1/command", json={"text": "Jarvis analyse my project"})
         unknown = client.post("/api/v1/command", json={"text": "render project memo tape"})
     assert named.status_code == 200, named.text
     assert named.json()["request"]["params"] == {"project_id": "older"}
@@ -315,6 +319,9 @@ def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
     assert misheard.json()["result"]["project_id"] == "older"
     assert unsaid.json()["result"]["project_id"] == "newer" and unsaid.json()["speech"].startswith("In Newer Song: ")
     assert analysed.status_code == 200 and analysed.json()["result"]["project_id"] == "older"
+    assert analysed_unsaid.status_code == 200, analysed_unsaid.text  # the project worked on last, by its stems
+    assert analysed_unsaid.json()["result"]["project_id"] == "newer"
+    assert analysed_unsaid.json()["speech"].startswith("Project Newer Song: ")
     assert unknown.status_code == 404, unknown.text
     assert (
         "no project called 'memo tape'" in unknown.json()["detail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,39 @@ def test_ids_that_leave_the_directory_are_refused(tmp_path: Path, project_id: st
     assert response.json()["error"] == "invalid_project_id"
 
 
-def test_missing_project_id_is_422(client: TestClient) -> None:
+def test_a_request_naming_no_project_and_no_project_there_is_404(client: TestClient) -> None:
     response = client.post("/api/v1/analyze/project")
-    assert response.status_code == 422
-    assert response.json()["detail"].startswith("project_id")
+    assert response.status_code == 404
+    assert response.json()["error"] == "project_not_found"
+    assert "named no project" in response.json()["detail"]
+
+
+def test_a_request_naming_no_project_takes_the_one_worked_on_last(tmp_path: Path) -> None:
+    """Jarvis ("analyse my project") and DAWG-CORE's own project/analyze name no project: the engine takes
+    the project whose manifest or stems were written last, and says so."""
+    settings = make_settings(tmp_path)
+    projects = settings.projects_dir
+    older = write_project(projects, "older", ["Drums", "Bass"], filename="older.dawg")
+    newer = write_project(projects, "newer", ["Kick", "Snare"], filename="newer.dawg")
+    os.utime(older, (1_000_000, 1_000_000))
+    os.utime(newer, (2_000_000, 2_000_000))
+    with engine_client(settings) as client:
+        saved_last = client.post("/api/v1/analyze/project")
+        assert saved_last.status_code == 200, saved_last.text
+        assert saved_last.json()["project_id"] == "newer"
+        assert "'newer'" in saved_last.json()["message"] and "saved 1970-01-24" in saved_last.json()["message"]
+        named = client.post("/api/v1/analyze/project", json={"project_id": "older"}).json()
+        assert named["project_id"] == "older" and named["message"] is None
+
+        stem = write_stem(projects, "older", "Bass", 55, seconds=0.5)  # stems rendered later than either manifest
+        os.utime(stem, (3_000_000, 3_000_000))
+        for response in (
+            client.post("/api/v1/analyze/project"),
+            client.post("/api/v1/analyze/project", data={"project_id": ""}),  # a form's empty field names none
+            client.post("/api/v1/analyze/project", json={}),
+        ):
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["project_id"] == "older"
+            assert "stems written 1970-02-04" in body["message"]
+            assert [t["name"] for t in body["tracks"] if t["stem"]] == ["Bass"]
