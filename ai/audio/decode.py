@@ -1,12 +1,14 @@
 """Decoding uploaded or stored audio into float32 sample arrays, with clear errors for bad input.
 
 libsndfile reads WAV, AIFF, FLAC, MP3 and Ogg Vorbis/Opus; the containers it does not read (M4A, MP4,
-WebM, WMA, ...) are decoded by FFmpeg (ai/audio/decode_ffmpeg.py), with the same checks and errors."""
+MOV, WebM, WMA, raw AAC, ...) are decoded by FFmpeg (ai/audio/decode_ffmpeg.py), with the same checks and
+errors. The first bytes decide which: an ID3v2 tag is looked past, to tell MP3 (libsndfile) from AAC."""
 
 from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -219,19 +221,14 @@ def open_audio(
     never holds the whole decoded file. Checks and errors are those of :func:`decode_audio`; the
     header's are raised here, the rest while the blocks are read.
     """
-    if isinstance(source, Path):
-        try:
-            with source.open("rb") as file:
-                head = file.read(_HEAD_BYTES)
-        except OSError as exc:
-            raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
-        opener: str | io.BytesIO = str(source)
-    else:
-        head = source[:_HEAD_BYTES]
-        opener = io.BytesIO(source)
+    head, length = _read_at(source, 0, name=name)
+    opener: str | io.BytesIO = str(source) if isinstance(source, Path) else io.BytesIO(source)
     if not head:
         raise UndecodableAudio(f"{name}: the file is empty")
-    demuxer = decode_ffmpeg.demuxer_for(head)
+    demuxer = decode_ffmpeg.demuxer_for(head, length)
+    tag_end = decode_ffmpeg.id3_tag_end(head)
+    if demuxer is None and tag_end is not None and tag_end < length:  # ID3 mostly means MP3, but not always
+        demuxer = decode_ffmpeg.demuxer_after_id3(_read_at(source, tag_end, name=name)[0])
     if demuxer is None:
         try:
             with _libsndfile_errors(name, head):
@@ -269,6 +266,18 @@ def open_audio(
                 raise _too_long(name, read / sample_rate, max_duration_s)
 
         yield AudioStream(name, sample_rate, int(handle.channels), frames if known else 0, checked_blocks())
+
+
+def _read_at(source: bytes | Path, offset: int, *, name: str) -> tuple[bytes, int]:
+    """The first bytes of ``source`` from ``offset`` on (the magic numbers), and its length."""
+    if not isinstance(source, Path):
+        return source[offset : offset + _HEAD_BYTES], len(source)
+    try:
+        with source.open("rb") as file:
+            file.seek(offset)
+            return file.read(_HEAD_BYTES), os.fstat(file.fileno()).st_size
+    except OSError as exc:
+        raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 SUPPORTED_FORMATS_TEXT = (
     "WAV, AIFF, FLAC, MP3, OGG (Vorbis or Opus), M4A/MP4/MOV (AAC or ALAC), WebM/MKV (Opus), WMA, AAC, AMR or CAF"
 )
+"""MOV covers QuickTime files without an ``ftyp`` atom (a first ``moov``, ``mdat``, ``wide``, ``free`` or
+``skip``), AAC raw ADTS with or without an ID3v2 tag before it (ai/audio/decode_ffmpeg.py)."""
 AUDIO_FILE_EXTENSIONS = frozenset(
     {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".ogg", ".oga", ".opus"}  # libsndfile
     | {".m4a", ".aac", ".wma", ".amr", ".caf", ".mka", ".weba"}  # FFmpeg (ai/audio/decode_ffmpeg.py)

@@ -3,13 +3,15 @@ them as they take a WAV; a broken or soundless one is 422, not 415."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_mixing import stems, wav
 from tests.api.test_transcription import PITCHES, song
-from tests.support.ffmpeg_audio import encode, video_only
+from tests.support.ffmpeg_audio import damage_packets, encode, id3v2, starting_at, video_only
 
 SR = 44100
 
@@ -59,6 +61,24 @@ def test_mixing_takes_an_m4a_stem(client: TestClient) -> None:
         "Bass": "bass",
         "Vocals": "vocals",
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("episode.aac", lambda y: id3v2(encode(y, SR, container="adts", codec="aac"), padding=4000)),
+        ("take.mov", lambda y: starting_at(encode(y, SR, container="mov", codec="aac", faststart=True), b"moov")),
+        ("memo.m4a", lambda y: damage_packets(m4a(y), range(40, 41))),  # one packet the decoder refuses
+    ],
+)
+def test_uploads_that_were_refused_before(client: TestClient, name: str, make: Any) -> None:
+    """An ID3-tagged raw AAC (422 before), a QuickTime file without ftyp (415), an M4A with one damaged
+    packet (422): each is analysed as its audio."""
+    response = client.post("/api/v1/analyze/audio", files={"file": (name, make(click_track(120.0, 4.0)), "audio/mp4")})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["sample_rate"] == SR and body["channels"] == 2
+    assert body["duration"] == pytest.approx(4.0, abs=0.05)
 
 
 @pytest.mark.parametrize(

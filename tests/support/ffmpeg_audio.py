@@ -4,6 +4,7 @@ with PyAV's own encoders from a known signal."""
 from __future__ import annotations
 
 import io
+import struct
 import tempfile
 from pathlib import Path
 
@@ -81,3 +82,63 @@ def _video_stream(out: av.container.OutputContainer) -> av.VideoStream:
     assert isinstance(pictures, av.VideoStream)
     pictures.width, pictures.height, pictures.pix_fmt = 64, 48, "yuv420p"
     return pictures
+
+
+def id3v2(payload: bytes = b"", *, padding: int = 0, footer: bool = False) -> bytes:
+    """An ID3v2.4 tag (a title frame, ``padding`` zero bytes, a footer if asked) to put before a file."""
+    title = b"440 Hz"
+    body = b"TIT2" + _syncsafe(len(title) + 1) + b"\x00\x00" + b"\x03" + title + bytes(padding)
+    flags = b"\x10" if footer else b"\x00"
+    header = b"ID3\x04\x00" + flags + _syncsafe(len(body))
+    return header + body + (b"3DI" + header[3:] if footer else b"") + payload
+
+
+def _syncsafe(n: int) -> bytes:
+    return bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+
+
+_PARENT_ATOMS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl"})
+
+
+def starting_at(data: bytes, kind: bytes) -> bytes:
+    """A QuickTime/MP4 file ``data`` without the atoms before its first ``kind`` atom (``ftyp``, and a
+    ``wide`` or ``free`` after it): a file as old QuickTime and some recorders write it, starting with
+    ``moov`` or ``mdat``. The chunk offsets of every track (``stco``, ``co64``) are moved with the data."""
+    at = 0
+    while data[at + 4 : at + 8] != kind:
+        (size,) = struct.unpack(">I", data[at : at + 4])
+        at += size
+    rest = bytearray(data[at:])
+    _shift_chunk_offsets(rest, 0, len(rest), -at)
+    return bytes(rest)
+
+
+def _shift_chunk_offsets(data: bytearray, start: int, end: int, by: int) -> None:
+    at = start
+    while at + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind in _PARENT_ATOMS:
+            _shift_chunk_offsets(data, at + 8, at + size, by)
+        elif kind in (b"stco", b"co64"):
+            (count,) = struct.unpack(">I", data[at + 12 : at + 16])
+            width, pattern = (4, ">I") if kind == b"stco" else (8, ">Q")
+            for entry in range(at + 16, at + 16 + count * width, width):
+                (offset,) = struct.unpack(pattern, data[entry : entry + width])
+                data[entry : entry + width] = struct.pack(pattern, offset + by)
+        at += size
+
+
+def packet_spans(data: bytes, demuxer: str) -> list[tuple[int, int]]:
+    """(byte offset, size) in ``data`` of each packet of its first audio stream (PyAV's ``packet.pos``)."""
+    with av.open(io.BytesIO(data), "r", format=demuxer) as container:
+        stream = container.streams.audio[0]
+        return [(packet.pos, packet.size) for packet in container.demux(stream) if packet.size]
+
+
+def damage_packets(data: bytes, which: range, demuxer: str = "mov") -> bytes:
+    """``data`` with 8 bytes in the middle of each of its audio packets ``which`` overwritten (the AAC decoder
+    refuses most such packets, not all: damage it cannot tell from audio is decoded)."""
+    damaged = bytearray(data)
+    for pos, size in [span for i, span in enumerate(packet_spans(data, demuxer)) if i in which]:
+        damaged[pos + size // 2 : pos + size // 2 + 8] = b"\xaa\x55" * 4
+    return bytes(damaged)

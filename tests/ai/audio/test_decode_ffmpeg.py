@@ -21,7 +21,7 @@ import soundfile as sf
 from ai import progress
 from ai.audio import decode_ffmpeg
 from ai.audio.decode import decode_audio, open_audio
-from tests.support.ffmpeg_audio import encode, sine, video_only
+from tests.support.ffmpeg_audio import damage_packets, encode, id3v2, sine, starting_at, video_only
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SR = 44100
@@ -100,10 +100,11 @@ def test_truncated_m4a_is_undecodable() -> None:
 
 
 def test_truncated_faststart_m4a_is_undecodable() -> None:
-    # The index comes first, so the samples it lists past the cut are missing: the decoder meets the cut
-    # packet (half), or nothing of the 2 s the index announces is there (1 kB).
+    # The index comes first, so the samples it lists past the cut are missing: the decoder refuses the cut
+    # packet and the demuxer finds no more (half: under 95 % of the 2 s), or nothing of the 2 s the index
+    # announces is there (1 kB).
     whole = encode(sine(2.0, SR), SR, container="ipod", codec="aac", faststart=True)
-    with pytest.raises(UndecodableAudio, match="cannot be decoded"):
+    with pytest.raises(UndecodableAudio, match=r"truncated \(its container announces 2.00 s of aac audio, 0.9"):
         decode_audio(whole[: len(whole) // 2], name="cut.m4a")
     with pytest.raises(UndecodableAudio, match=r"truncated \(its container announces 2.00 s of aac audio"):
         decode_audio(whole[:1024], name="cut.m4a")
@@ -274,3 +275,168 @@ def test_a_header_with_a_negative_length_gives_none() -> None:
     assert decode_ffmpeg._duration_s(container, stream) is None  # type: ignore[arg-type]
     stream.duration = 2500
     assert decode_ffmpeg._duration_s(container, stream) == 2.5  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("padding", "footer"), [(0, False), (100, True), (200_000, False)])
+def test_aac_behind_an_id3_tag_goes_to_ffmpeg(padding: int, footer: bool, tmp_path: Path) -> None:
+    """Raw AAC as some recorders and podcast tools write it, an ID3v2 tag first (a large one: cover art)."""
+    data = id3v2(encode(sine(2.0, SR), SR, container="adts", codec="aac"), padding=padding, footer=footer)
+    assert decode_ffmpeg.demuxer_for(data[:64]) is None  # the tag's first bytes alone say MP3 as often
+    path = tmp_path / "episode.aac"
+    path.write_bytes(data)
+    for audio in (decode_audio(data, name="episode.aac"), decode_audio(path, name="episode.aac")):
+        assert (audio.sample_rate, audio.channels) == (SR, 2)
+        assert audio.duration_s == pytest.approx(2.0, abs=CODEC_SLACK_S)
+        assert abs(_dominant_hz(audio.samples[0], SR) - 440.0) < 5.0
+
+
+def test_mp3_behind_an_id3_tag_stays_with_libsndfile() -> None:
+    buffer = io.BytesIO()
+    sf.write(buffer, sine(1.0, SR).T, SR, format="MP3", subtype="MPEG_LAYER_III")
+    plain = buffer.getvalue()
+    tagged = id3v2(plain, padding=300)
+    assert decode_ffmpeg.demuxer_for(tagged[:64]) is None
+    assert decode_ffmpeg.demuxer_after_id3(tagged[decode_ffmpeg.id3_tag_end(tagged[:64]) or 0 :][:64]) is None
+    assert sf.info(io.BytesIO(tagged)).format == "MP3"
+    audio = decode_audio(tagged, name="song.mp3")
+    assert np.array_equal(audio.samples, decode_audio(plain, name="song.mp3").samples)
+    assert audio.sample_rate == SR and audio.duration_s == pytest.approx(1.0, abs=0.07)
+
+
+def test_id3_tags_that_are_not_what_they_say() -> None:
+    tag = id3v2(padding=20)
+    assert decode_ffmpeg.id3_tag_end(tag) == len(tag)
+    assert decode_ffmpeg.id3_tag_end(id3v2(footer=True)) == len(id3v2(footer=True))
+    assert decode_ffmpeg.id3_tag_end(b"ID3\x04\x00\x00\x00\x00\x80\x00") is None  # not a syncsafe size
+    assert decode_ffmpeg.id3_tag_end(b"ID3") is None
+    rng = np.random.default_rng(5)
+    junk = rng.integers(0, 256, 1 << 16, dtype=np.uint8).tobytes()
+    for payload in (b"\xff\xf1" + junk, junk, b""):  # ADTS sync and junk, junk, nothing after the tag
+        started = time.perf_counter()
+        with pytest.raises(UndecodableAudio):  # an ID3 tag says audio: broken audio, as before
+            decode_audio(id3v2(payload), name="x.aac")
+        assert time.perf_counter() - started < 2.0
+
+
+def _mov(container: str, faststart: bool) -> bytes:
+    return encode(sine(2.0, 48000), 48000, container=container, codec="aac", faststart=faststart)
+
+
+@pytest.mark.parametrize(
+    ("first", "make"),
+    [
+        ("moov", lambda: starting_at(_mov("mov", True), b"moov")),  # old QuickTime: the index first
+        ("mdat", lambda: starting_at(_mov("mov", False), b"mdat")),  # the samples first, the index last
+        ("wide", lambda: starting_at(_mov("mov", False), b"wide")),  # QuickTime's room for a 64-bit mdat
+        ("free", lambda: starting_at(_mov("ipod", False), b"free")),
+        ("skip", lambda: starting_at(_mov("ipod", False), b"free").replace(b"free", b"skip", 1)),
+    ],
+)
+def test_quicktime_without_ftyp_goes_to_ffmpeg(first: str, make: Any, tmp_path: Path) -> None:
+    data = make()
+    assert data[4:8] == first.encode() and b"ftyp" not in data[:64]
+    assert decode_ffmpeg.demuxer_for(data[:64], len(data)) == "mov"
+    path = tmp_path / "take.mov"
+    path.write_bytes(data)
+    for audio in (decode_audio(data, name="take.mov"), decode_audio(path, name="take.mov")):
+        assert (audio.sample_rate, audio.channels) == (48000, 2)
+        assert audio.duration_s == pytest.approx(2.0, abs=CODEC_SLACK_S)
+        assert abs(_dominant_hz(audio.samples[0], 48000) - 440.0) < 5.0
+
+
+def test_bytes_after_a_fake_atom_header_are_a_4xx() -> None:
+    rng = np.random.default_rng(6)
+    junk = rng.integers(0, 256, 1 << 20, dtype=np.uint8).tobytes()
+    for kind in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        for size in (8, 4096, len(junk), 1 << 30):  # 1 GiB: more than the file holds
+            data = size.to_bytes(4, "big") + kind + junk
+            started = time.perf_counter()
+            with pytest.raises((UndecodableAudio, UnsupportedMediaType)):
+                decode_audio(data, name="x.mov")
+            assert time.perf_counter() - started < 2.0
+    for not_a_movie in (
+        b"Get free samples at our site!\n" * 40,  # 'free' where an atom's type would be: a size of 1.2 GB
+        b"\x00\x00\x00\x00moov" + junk,  # a first atom 'to the end of the file' has no index after it
+        b"\x00\x00\x00\x08wide\x00\x00\x00\x10\x00junk" + junk,  # what follows is no atom
+        b"\x00\x00\x10\x00moov\x00\x00\x20\x00mvhd" + junk,  # a child larger than its moov
+    ):
+        assert decode_ffmpeg.demuxer_for(not_a_movie[:64], len(not_a_movie)) is None
+        with pytest.raises(UnsupportedMediaType, match="not an audio file"):
+            decode_audio(not_a_movie, name="x.mov")
+
+
+def test_one_damaged_packet_is_skipped_and_its_time_kept(caplog: pytest.LogCaptureFixture) -> None:
+    # FFmpeg's command line reports the packet and goes on; the whole file was a 422 here.
+    clean = encode(sine(2.0, SR), SR, container="ipod", codec="aac")
+    damaged = damage_packets(clean, range(40, 41))
+    with decode_ffmpeg.open_container(damaged, "mov", name="memo.m4a") as audio:
+        assert sum(block.shape[1] for block in audio.blocks) > 0
+        assert (audio.damage.packets, audio.damage.skipped) == (88, 1)
+    expected = decode_audio(clean, name="memo.m4a")
+    with caplog.at_level("WARNING", logger="ai.audio.decode_ffmpeg"):
+        decoded = decode_audio(damaged, name="memo.m4a")
+    assert "memo.m4a: skipped 1 of 88 packets the decoder refused" in caplog.text
+    assert decoded.n_samples == expected.n_samples and decoded.sample_rate == SR  # silence where the packet was
+    frame = 1024  # AAC's; packet 40 is the 40th of audio (the first is the encoder's priming)
+    assert np.array_equal(decoded.samples[:, : 39 * frame], expected.samples[:, : 39 * frame])
+    assert not decoded.samples[:, 39 * frame : 40 * frame].any()
+    # the next frame overlaps a stale one; from then on the audio is where it was, not a frame early
+    assert np.max(np.abs(decoded.samples[:, 41 * frame :] - expected.samples[:, 41 * frame :])) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("which", "fewest", "most"),
+    [
+        (range(10, 88, 2), 88, 88),  # every other one: no run of 8, all 88 packets read, then refused
+        (range(10, 88), 18, 87),  # the stream goes bad from packet 10: refused once 8 are in a row
+        (range(40, 52), 88, 88),  # a dozen in a row (over 5 % of the packets)
+    ],
+)
+def test_a_stream_with_many_damaged_packets_is_422(which: range, fewest: int, most: int) -> None:
+    damaged = damage_packets(encode(sine(2.0, SR), SR, container="ipod", codec="aac"), which)
+    refused = pytest.raises(UndecodableAudio, match=r"\(truncated or corrupt\): the decoder refused \d+ of \d+ packets")
+    with refused as info:
+        decode_audio(damaged, name="memo.m4a")
+    packets = int(str(info.value).split(" of ")[1].split()[0])
+    assert fewest <= packets <= most
+
+
+def test_the_limits_hold_while_damaged_packets_are_skipped() -> None:
+    damaged = damage_packets(encode(sine(3.0, SR), SR, container="adts", codec="aac"), range(21, 22), "aac")
+    with decode_ffmpeg.open_container(damaged, "aac", name="long.aac") as audio:
+        assert sum(block.shape[1] for block in audio.blocks) > 0 and audio.damage.skipped == 1
+    too_long = pytest.raises(PayloadTooLarge, match="longer than the limit of 2 s")
+    with open_audio(damaged, name="long.aac", max_duration_s=2.0) as stream, too_long:
+        for _ in stream.blocks:
+            pass
+    assert decode_audio(damaged, name="long.aac").duration_s == pytest.approx(3.0, abs=CODEC_SLACK_S)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: id3v2(encode(sine(1.0, SR), SR, container="adts", codec="aac"), padding=100),
+        lambda: starting_at(_mov("mov", True), b"moov"),
+        lambda: starting_at(_mov("mov", False), b"wide"),
+    ],
+    ids=["id3-aac", "moov-first", "wide-first"],
+)
+def test_damaged_files_of_the_new_routes_are_a_4xx_never_another_error(make: Any) -> None:
+    """The fuzz above, on an ID3-tagged AAC and QuickTime files without ftyp (the header bytes the routing
+    reads are damaged too)."""
+    base = make()
+    rng = random.Random(8)
+    answers: Counter[str] = Counter()
+    for _ in range(60):
+        damaged = bytearray(base)
+        for _ in range(rng.choice([1, 3, 20, 200])):
+            damaged[rng.randrange(min(len(damaged), 64) if rng.random() < 0.2 else len(damaged))] = rng.getrandbits(8)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        try:
+            decoded = decode_audio(bytes(damaged), name="damaged", max_duration_s=60)
+            answers["decoded"] += 1
+            assert decoded.samples.ndim == 2 and decoded.sample_rate > 0
+        except (UndecodableAudio, UnsupportedMediaType, PayloadTooLarge) as exc:
+            answers[str(exc.status_code)] += 1
+    assert answers["decoded"] > 0 and answers["422"] + answers["415"] > 0, answers
