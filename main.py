@@ -78,6 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine.jobs.start()  # the job workers (api/jobs): shut down below, before the pools their work runs in
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
     startup.tune_interpreter_for_serving()
+    startup.make_upload_folder(settings)
     background = startup.start_background_work(engine)
     status_writer = StatusFileWriter(
         settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
@@ -126,6 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             421: {"model": ErrorBody, "description": "host_not_allowed: the Host header does not name this machine"},
             414: {"model": ErrorBody, "description": "uri_too_long: path and query string over 8 KiB"},
             431: {"model": ErrorBody, "description": "header_fields_too_large: headers over 32 KiB in all"},
+            507: {
+                "model": ErrorBody,
+                "description": "scratch_space_unavailable: the engine cannot write its temporary files (uploads, "
+                "decoded stems, a rendered mix): the disk is full or DAWG_AI_UPLOAD_DIR cannot be made or written",
+            },
         },
     )
     app.state.settings = settings

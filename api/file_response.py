@@ -11,6 +11,7 @@ from starlette.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
 from api.params import remove_off_loop, remove_quietly
+from utils.scratch import scratch_space
 
 
 class TemporaryFileResponse(FileResponse):
@@ -45,7 +46,10 @@ def json_with_base64(text: str, slot: str, source: Path, *, prefix: str, directo
     on an error too; the caller deletes the answer's file (TemporaryFileResponse)."""
     head, tail = text.split(slot)
     try:
-        with tempfile.NamedTemporaryFile(prefix=prefix, suffix=".json", dir=directory, delete=False) as out:
+        with (
+            scratch_space(directory),
+            tempfile.NamedTemporaryFile(prefix=prefix, suffix=".json", dir=directory, delete=False) as out,
+        ):
             path = Path(out.name)
             try:
                 out.write(head.encode("utf-8"))

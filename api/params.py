@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from utils.errors import MB, EngineError, InvalidParameter, PayloadTooLarge, file_too_large
+from utils.scratch import scratch_space
 
 M = TypeVar("M", bound=BaseModel)
 logger = logging.getLogger(__name__)
@@ -296,7 +297,10 @@ def copy_upload(upload: UploadFile, *, max_upload_bytes: int, directory: Path | 
     suffix = PurePath(upload.filename or "").suffix.lower()
     if not (1 < len(suffix) <= 6 and suffix[1:].isalnum()):
         suffix = ""
-    with tempfile.NamedTemporaryFile(prefix="dawg-upload-", suffix=suffix, dir=directory, delete=False) as handle:
+    with (
+        scratch_space(directory),
+        tempfile.NamedTemporaryFile(prefix="dawg-upload-", suffix=suffix, dir=directory, delete=False) as handle,
+    ):
         path = Path(handle.name)
         try:
             source = upload.file

@@ -21,6 +21,7 @@ from ai.transcription.transcribe import describe_transcription_models
 from api.openapi_schema import openapi_schema
 from api.state import EngineState
 from integration.status_file import build_status
+from utils.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,22 @@ SWITCH_INTERVAL_S = 0.001
 Generation is pure Python in a worker thread: at 5 ms the event loop waited on every round, and
 /health's p99 under 100 queued generation jobs was 60-115 ms; at 1 ms it was 34-43 ms, throughput
 unchanged (bench/jobs.py)."""
+
+
+def make_upload_folder(settings: Settings) -> None:
+    """Make DAWG_AI_UPLOAD_DIR at start-up, so that a folder that cannot be made is in the log at once;
+    the requests that need it answer 507 saying why (utils/scratch.py, which also makes it again when a
+    temporary-files cleaner removed it)."""
+    if settings.upload_dir is None:
+        return
+    try:
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.error(
+            "cannot make the upload folder %s (%s): requests with audio will answer 507",
+            settings.upload_dir,
+            exc.strerror or exc,
+        )
 
 
 def tune_interpreter_for_serving() -> None:

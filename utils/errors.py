@@ -61,6 +61,15 @@ def file_too_large(
     return PayloadTooLarge(f"{name}: larger than the limit of {max_upload_bytes / MB:g} MB {why}")
 
 
+class ScratchSpaceUnavailable(EngineError):
+    """The engine cannot write its temporary files (uploads on their way to the decoder, decoded stems, a
+    rendered mix): the disk is full, the folder cannot be made or is read-only. The machine's trouble, not
+    the request's: 507 Insufficient Storage, saying which folder and why (utils/scratch.py)."""
+
+    status_code = 507
+    code = "scratch_space_unavailable"
+
+
 class NotFound(EngineError):
     status_code = 404
     code = "not_found"

@@ -16,6 +16,7 @@ import soundfile as sf
 
 from ai.audio.stem_file import Frames, read_frames
 from utils.errors import InvalidParameter
+from utils.scratch import scratch_space
 
 DITHER_SEED = 0
 """Seed of the 16-bit TPDF dither: the same stems give byte-identical files."""
@@ -44,7 +45,10 @@ def encode_audio_file(
 ) -> Path:
     """:func:`encode_audio` written block by block into a new file in ``directory`` (the system's
     temporary folder when None), never whole in memory; the caller deletes it. Deleted here on an error."""
-    with tempfile.NamedTemporaryFile(prefix="dawg-render-", suffix=f".{fmt}", dir=directory, delete=False) as handle:
+    with (
+        scratch_space(directory),
+        tempfile.NamedTemporaryFile(prefix="dawg-render-", suffix=f".{fmt}", dir=directory, delete=False) as handle,
+    ):
         path = Path(handle.name)
         try:
             encode_into(handle, samples, sr, fmt=fmt, bit_depth=bit_depth)

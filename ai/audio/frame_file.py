@@ -16,6 +16,8 @@ from types import TracebackType
 
 import numpy as np
 
+from utils.scratch import scratch_space
+
 _ITEM = np.dtype(np.float32).itemsize
 
 
@@ -25,7 +27,9 @@ class FrameFile:
     def __init__(self, width: int, directory: Path | None = None) -> None:
         self.width = width
         self.n_rows = 0
-        fd, name = tempfile.mkstemp(prefix="dawg-frames-", suffix=".f32", dir=directory)
+        self.directory = directory
+        with scratch_space(directory):
+            fd, name = tempfile.mkstemp(prefix="dawg-frames-", suffix=".f32", dir=directory)
         self.path = Path(name)
         self._fd: int | None = fd
 
@@ -37,8 +41,9 @@ class FrameFile:
             return
         data = np.ascontiguousarray(rows, dtype=np.float32).data.cast("B")
         done = 0
-        while done < len(data):
-            done += os.pwrite(self._open(), data[done:], self.n_rows * self.width * _ITEM + done)
+        with scratch_space(self.directory, make_folder=False):  # a full disk: 507
+            while done < len(data):
+                done += os.pwrite(self._open(), data[done:], self.n_rows * self.width * _ITEM + done)
         self.n_rows += rows.shape[0]
 
     def rows(self, start: int, stop: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from types import TracebackType
 import numpy as np
 
 from ai.audio.decode import DecodedAudio, open_audio, read_stream
+from utils.scratch import scratch_space
 
 BLOCK = 1 << 18
 """Frames per block of a pass over a stem file (2 MB of stereo float32)."""
@@ -115,11 +116,14 @@ def write_stem_file(
     filled = 0
 
     def write_chunk(part: np.ndarray) -> None:
-        for row in part:
-            handle.write(row.data)
+        with scratch_space(directory, make_folder=False):  # a full disk: 507, not the blocks' source's fault
+            for row in part:
+                handle.write(row.data)
 
-    with tempfile.NamedTemporaryFile(prefix="dawg-stem-", suffix=".f32", dir=directory, delete=False) as handle:
-        path = Path(handle.name)
+    with scratch_space(directory):
+        fd, name = tempfile.mkstemp(prefix="dawg-stem-", suffix=".f32", dir=directory)
+    path = Path(name)
+    with os.fdopen(fd, "wb") as handle:
         try:
             for block in blocks:
                 if block.ndim != 2 or block.shape[0] != channels:

@@ -21,6 +21,7 @@ import soxr
 
 from ai.audio.encode import encode_audio
 from utils.errors import RendererUnavailable
+from utils.scratch import scratch_space
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 RENDER_TIMEOUT_S = 300  # FluidSynth renders a 3-minute part in about 1 s here
@@ -58,7 +59,9 @@ def rendered_parts(
     at a time. Raises RendererUnavailable without the program or the soundfont, or when a render fails."""
     if not soundfont.is_file():
         raise RendererUnavailable(f"the preview's soundfont {soundfont} is missing (scripts/setup.sh installs it)")
-    with tempfile.TemporaryDirectory(prefix="dawg_preview_", dir=directory) as tmp:
+    with scratch_space(directory):  # TemporaryDirectory makes its folder here, not on entering
+        folder = tempfile.TemporaryDirectory(prefix="dawg_preview_", dir=directory)
+    with folder as tmp:
         yield _render_files(midis, sample_rate, soundfont, Path(tmp))
 
 

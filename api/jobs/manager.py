@@ -39,6 +39,7 @@ from api.errors import error_response
 from api.file_response import TemporaryFileResponse
 from api.params import remove_off_loop, remove_quietly
 from utils.errors import EngineError, NotFound
+from utils.scratch import scratch_space
 from utils.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -152,10 +153,14 @@ def _keep(response: Response, spool_dir: Path | None) -> StoredResponse:
                 return small
             finally:
                 remove_quietly(response.temporary_path)
-        with tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle:
+        with (
+            scratch_space(spool_dir),
+            tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle,
+        ):
             path = Path(handle.name)
         try:
-            shutil.move(response.temporary_path, path)
+            with scratch_space(spool_dir, make_folder=False):
+                shutil.move(response.temporary_path, path)
         except BaseException:
             remove_quietly(path)
             remove_quietly(response.temporary_path)
@@ -166,7 +171,10 @@ def _keep(response: Response, spool_dir: Path | None) -> StoredResponse:
     if len(body) <= IN_MEMORY_RESULT_BYTES:
         stored.body = body
         return stored
-    with tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle:
+    with (
+        scratch_space(spool_dir),
+        tempfile.NamedTemporaryFile(prefix="dawg-job-result-", dir=spool_dir, delete=False) as handle,
+    ):
         stored.path = Path(handle.name)
         try:
             handle.write(body)

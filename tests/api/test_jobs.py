@@ -218,7 +218,7 @@ def test_sync_stays_the_default(client: TestClient) -> None:
         ("/api/v1/generate/bassline", {"params": {"async": "true", "style": "melody"}}, "style"),
         ("/api/v1/mixing/render", {"data": {"async": "true", "apply": "reverb"}}, "apply"),
         ("/api/v1/mixing/suggest", {"params": {"async": "maybe"}}, "async"),
-        ("/api/v1/analyze/project", {"params": {"async": "true"}}, "project_id"),
+        ("/api/v1/analyze/project", {"params": {"async": "true", "colour": "blue"}}, "colour"),
     ],
 )
 def test_a_bad_parameter_is_a_422_at_once_not_a_job(
