@@ -345,6 +345,8 @@ class AnalysisResponse(BaseModel):
 # ---------------------------------------------------------------- transcription
 
 QUANTIZE_STEPS = ("1/4", "1/8", "1/16", "1/32", "1/4t", "1/8t", "1/16t")
+QUANTIZE_ON = "1/16"
+"""The step ``quantize=true`` means."""
 
 
 class TranscriptionParams(CallerParams):
@@ -356,7 +358,7 @@ class TranscriptionParams(CallerParams):
     quantize: str | None = Field(
         None,
         description=f"none (default: the notes' real times) or a step of the detected beat grid: "
-        f"{', '.join(QUANTIZE_STEPS)} (t: triplet).",
+        f"{', '.join(QUANTIZE_STEPS)} (t: triplet); true (or on, yes) is {QUANTIZE_ON}, a DAW's usual step.",
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
     note_decoding: Literal["onset-peaks", "basic-pitch"] = Field(
@@ -386,12 +388,18 @@ class TranscriptionParams(CallerParams):
     maximum_frequency: float | None = Field(None, ge=20, le=5000, description="pitched: highest note (Hz).")
     pitch_bends: bool = Field(True, description="pitched: estimate pitch bends (on notes that overlap no other).")
 
-    @field_validator("quantize")
+    @field_validator("quantize", mode="before")
     @classmethod
-    def _quantize(cls, value: str | None) -> str | None:
-        if value is None or value.strip().lower() in ("", "none", "off", "false"):
+    def _quantize(cls, value: object) -> str | None:
+        if isinstance(value, bool):  # JSON's true / false
+            value = str(value)
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off", "false", "no")):
             return None
+        if not isinstance(value, str):
+            raise ValueError(f"none or one of {', '.join(QUANTIZE_STEPS)}")
         step = value.strip().lower()
+        if step in ("true", "on", "yes"):
+            return QUANTIZE_ON
         if step not in QUANTIZE_STEPS:
             raise ValueError(f"none or one of {', '.join(QUANTIZE_STEPS)}")
         return step

@@ -99,12 +99,29 @@ def test_quantize_to_the_beat_grid(client: TestClient, song_wav: bytes) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["quantize"] == "1/4"
+    said_yes = post(client, song_wav, quantize="true")
+    assert said_yes.status_code == 200 and said_yes.json()["quantize"] == "1/16", said_yes.text
     beats = np.array(body["beat_times"])
     played = [note for note in body["notes"] if note["pitch"] in PITCHES]
     assert len(played) >= len(PITCHES), body["notes"]  # the arpeggio is there to be checked
     for note in played:
         # Played 20 ms late, moved onto the detected beat.
         assert np.min(np.abs(beats - note["start"])) < 0.005 or note["start"] < beats[0] - 0.2, note
+
+
+@pytest.mark.parametrize(
+    ("given", "step"),
+    [("true", "1/16"), ("On", "1/16"), (True, "1/16"), ("1/8T", "1/8t"), ("off", None), (False, None), (None, None)],
+)
+def test_quantize_true_means_a_sixteenth(given: object, step: str | None) -> None:
+    """A musician's "quantize: yes" (a form's true, JSON's true) is the 1/16 grid a DAW quantizes to."""
+    assert TranscriptionParams.model_validate({"quantize": given}).quantize == step
+
+
+@pytest.mark.parametrize("given", ["1/7", 16, "sometimes"])
+def test_quantize_refuses_what_is_no_step(given: object) -> None:
+    with pytest.raises(ValueError, match="none or one of 1/4"):
+        TranscriptionParams.model_validate({"quantize": given})
 
 
 def test_the_request_picks_the_note_decoding() -> None:
