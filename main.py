@@ -79,6 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pools.start()  # the analyses' shared thread pools (ai/pools.py): owned here, shut down below
     startup.tune_interpreter_for_serving()
     startup.make_upload_folder(settings)
+    startup.import_before_serving(settings)
     background = startup.start_background_work(engine)
     status_writer = StatusFileWriter(
         settings.status_file, settings.status_interval_s, lambda: startup.status_snapshot(app, engine)
