@@ -241,6 +241,12 @@ class AccompanimentParams(CallerParams):
         -4.0, ge=-30.0, le=10.0, description="The preview's parts: loudness relative to the recording's, in dB."
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
+    harmony: Literal["auto", "recording", "melody"] = Field(
+        "auto",
+        description="Where the bar chords come from: recording (the chords heard in it), melody (chords chosen to "
+        "harmonise a melody alone: a sung, whistled or played line, whose notes name no chord), or auto (default: "
+        "melody where the recording is one line alone, else recording). The answer's harmony_source says which.",
+    )
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -248,6 +254,11 @@ class AccompanimentParams(CallerParams):
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise ValueError("a list of part names (strings)")
         return value
+
+    @field_validator("harmony", mode="before")
+    @classmethod
+    def _harmony(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value  # "Melody" as a person types it
 
 
 class AccompanimentResponse(BaseModel):
@@ -266,6 +277,10 @@ class AccompanimentResponse(BaseModel):
     time_signature: str
     key: str
     bars: int
+    harmony_source: Literal["recording", "melody"] = Field(
+        "recording",
+        description="Where the bar chords came from: recording (heard in it) or melody (harmonising a melody alone).",
+    )
     analysis: dict[str, Any] = Field(
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, the chord "
         "of every bar, meter_changes (bars of another length in the song, as the MIDI file's time signatures), "

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.dynamics import describe_dynamics
+from ai.generation.melody_harmony import describe_model as describe_melody_harmony
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
@@ -171,6 +172,7 @@ def _status_document(
             describe_role_model(),
             describe_dynamics(engine.settings.models_dir),
             describe_timing(),
+            describe_melody_harmony(),
             *describe_transcription_models(),
         ],
         core_connected=core_connected,

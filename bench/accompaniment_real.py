@@ -89,13 +89,16 @@ def bass_roots(bass: list[PlacedNote], bar_starts: np.ndarray, chords: list[dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=REPO / "data" / "real")
+    parser.add_argument(
+        "--harmony", default="auto", choices=("auto", "recording", "melody"), help="the route's harmony option"
+    )
     args = parser.parse_args()
     truths = [t for t in json.loads((args.dataset / "ground_truth.json").read_text()) if t.get("beats_s")]
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
     header = (
         f"{'item':52} {'split':8} {'beats':>5} {'20 ms':>6} {'70 ms':>6} {'grid ms':>8} {'bars':>6} {'roots':>6} "
-        f"{'analysis F':>10}"
+        f"{'analysis F':>10} harmony"
     )
     root_rows: dict[str, list[float]] = {}
     print(header)
@@ -111,7 +114,8 @@ def main() -> None:
         found = np.asarray(analysis.beat_times, dtype=np.float64)
         beat_f = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(beats, trim), found[found >= trim])
         try:
-            result = accompany(audio, analysis, registry, AccompanimentOptions(parts=("drums", "bass"), seed=0))
+            options = AccompanimentOptions(parts=("drums", "bass"), seed=0, harmony=args.harmony)
+            result = accompany(audio, analysis, registry, options)
         except NoBeatFound as exc:
             print(f"{truth['file'][:52]:52} {group:8} {beats.size:5d}  no accompaniment: {exc}")
             pooled.setdefault(group, []).append((beats.size, 0.0, 0.0, float("nan"), float("nan")))
@@ -134,7 +138,7 @@ def main() -> None:
         roots_text = f"{roots:6.2f}" if np.isfinite(roots) else f"{'-':>6}"
         print(
             f"{truth['file'][:52]:52} {group:8} {beats.size:5d} {near:6.3f} {tracked:6.3f} {offset:+8.1f} "
-            f"{bars_text} {roots_text} {beat_f:10.3f}",
+            f"{bars_text} {roots_text} {beat_f:10.3f} {result.harmony_source}",
             flush=True,
         )
     for group, rows in pooled.items():

@@ -10,9 +10,10 @@ robust local fit of the tempo curve, get back a first beat the tracker skipped, 
 foot of the attacks where every attack is soft
 (:mod:`ai.generation.beat_following`); the bar phase is checked against the harmony
 (:func:`bar_phase`: bars hold chords); each bar's root is the one its chroma holds over the whole bar
-(:mod:`ai.generation.bar_harmony`). The answer is one multi-track
-MIDI file whose tempo map has a tempo at every beat (from the beat intervals), so a DAW that
-imports it at time 0 lines up with the audio, and optionally an audio preview: the parts rendered
+(:mod:`ai.generation.bar_harmony`), or, for a melody alone (a sung or played line, whose chroma names no
+chord), the chord that harmonises the bar's notes in a likely progression (:mod:`ai.generation.melody_harmony`).
+The answer is one multi-track MIDI file whose tempo map has a tempo at every beat (from the beat
+intervals), so a DAW that imports it at time 0 lines up with the audio, and optionally an audio preview: the parts rendered
 with FluidSynth through a GM soundfont and mixed under the recording by loudness.
 
 Time before the first downbeat (a pickup, silence) becomes one lead-in measure of its own length
@@ -50,6 +51,7 @@ from ai.generation.beat_following import (
     onset_cues,
     refine_beats,
 )
+from ai.generation.melody_harmony import harmonise, is_melody, load_model
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
@@ -77,6 +79,11 @@ PREVIEW_PEAK = 0.98
 MAX_TEMPO_US = 0xFFFFFF
 PHASE_MARGIN = 0.15
 """Another bar phase replaces the analysis's downbeats when its bars' chroma spreads this much less."""
+HARMONY_SOURCES = ("auto", "recording", "melody")
+"""Where the bar chords come from: ``recording`` the chords heard in it
+(:func:`~ai.generation.bar_harmony.heard_chords`), ``melody`` chords chosen to harmonise its melody (:func:`~ai.generation.melody_harmony.harmonise`: for a melody
+alone, whose chroma names no chord), ``auto`` the second where the recording is a melody alone
+(:func:`~ai.generation.melody_harmony.is_melody`), else the first."""
 
 
 class NoBeatFound(EngineError):
@@ -517,6 +524,7 @@ class AccompanimentOptions:
     model: str | None = None
     preview: str | None = None  # None, "wav" or "flac"
     level_db: float = PREVIEW_LEVEL_DB
+    harmony: str = "auto"  # one of HARMONY_SOURCES
 
 
 @dataclass
@@ -531,6 +539,7 @@ class Accompaniment:
     midi: bytes
     preview: bytes | None = None
     bar_phase_corrected: bool = False  # the harmony moved the analysis's downbeats (bar_phase)
+    harmony_source: str = "recording"  # where the bar chords came from: "recording" or "melody" (HARMONY_SOURCES)
 
 
 def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -551,6 +560,27 @@ def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if not parts:
         raise InvalidParameter("parts", "name at least one part: drums, bass, pad")
     return tuple(p for p in ACCOMPANIMENT_PARTS if p in parts)
+
+
+def parse_harmony(value: str | None) -> str:
+    """'auto' / 'recording' / 'melody' (any case; None: auto) -> one of HARMONY_SOURCES; raises InvalidParameter."""
+    word = (value or "auto").strip().lower()
+    if word not in HARMONY_SOURCES:
+        raise InvalidParameter(
+            "harmony",
+            f"'{value}' is not a harmony source; use auto (default), recording (the chords heard in it) or melody "
+            "(chords that harmonise a melody alone)",
+        )
+    return word
+
+
+def harmony_source(harmony: str, chroma: np.ndarray) -> str:
+    """Where the bar chords come from (``recording`` or ``melody``) for the option ``harmony`` (HARMONY_SOURCES)
+    and the recording's chroma frames. ``auto`` keeps the recording's own chords when the melody harmony model
+    did not load (logged there); ``melody`` then fails at the harmoniser (503)."""
+    if harmony == "auto":
+        return "melody" if is_melody(chroma) and load_model() is not None else "recording"
+    return parse_harmony(harmony)
 
 
 def median_tempo(grid: BeatGrid) -> float:
@@ -646,7 +676,11 @@ def accompany_cues(
     grid = _grid(beats, analysis, per_bar, phase, irregular=phase == first)
     provisional = key_of(analysis.key, [])
     bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
-    chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
+    source = harmony_source(options.harmony, chroma)
+    if source == "melody":
+        chords = harmonise(bars, provisional)
+    else:
+        chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
     key = key_of(analysis.key, chords)
     tempo = median_tempo(grid)
     parts: dict[str, list[PlacedNote]] = {}
@@ -684,6 +718,7 @@ def accompany_cues(
     midi = write_midi(grid, parts)
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
     result.bar_phase_corrected = phase != first
+    result.harmony_source = source
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
@@ -737,6 +772,7 @@ def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
         "downbeat_times": [round(float(grid.bar_span(i)[0]), 4) for i in range(grid.bars)],
         "analysis_downbeat_times": analysis.downbeat_times,
         "bar_phase_corrected": result.bar_phase_corrected,
+        "harmony_source": result.harmony_source,
         "first_downbeat": round(float(grid.times[grid.downbeat]), 4),
         "lead_in_beats": grid.downbeat,
         "bars": grid.bars,
@@ -755,6 +791,7 @@ __all__ = [
     "AccompanimentOptions",
     "BeatGrid",
     "NoBeatFound",
+    "HARMONY_SOURCES",
     "PlacedNote",
     "accompany",
     "accompany_cues",
@@ -762,7 +799,9 @@ __all__ = [
     "bar_chords",
     "build_grid",
     "mix_preview",
+    "harmony_source",
     "pad_notes",
+    "parse_harmony",
     "parse_parts",
     "place_notes",
     "preview_midis",

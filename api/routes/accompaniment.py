@@ -74,6 +74,7 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
         model=params.model,
         preview=None if params.preview == "none" else params.preview,
         level_db=params.level_db,
+        harmony=params.harmony,
     )
 
 
@@ -211,6 +212,7 @@ def _midi_answer(seed: int, result: Accompaniment) -> Response:
         "Content-Disposition": f'attachment; filename="dawg_accompaniment_{seed}.mid"',
         "X-Seed": str(seed),
         "X-Models": ",".join(f"{part}={model}" for part, model in result.models.items()),
+        "X-Harmony-Source": result.harmony_source,
     }
     return Response(content=result.midi, media_type="audio/midi", headers=headers)
 
@@ -245,6 +247,7 @@ def _answer(
         time_signature=f"{grid.numerator}/{grid.denominator}",
         key=result.key.name,
         bars=grid.bars,
+        harmony_source=result.harmony_source,
         analysis=summary(result, analysis),
         preview_base64=preview_base64,
         preview_format=options.preview,

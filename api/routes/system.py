@@ -11,6 +11,7 @@ from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
 from ai.generation.dynamics import describe_dynamics
+from ai.generation.melody_harmony import describe_model as describe_melody_harmony
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
@@ -65,5 +66,5 @@ async def models(engine: EngineDep) -> ModelsResponse:
         analysis=[describe_shipped_level_model(), describe_shipped_beat_net()],
         mixing=[describe_role_model()],
         transcription=describe_transcription_models(),
-        generation=[describe_dynamics(engine.settings.models_dir), describe_timing()],
+        generation=[describe_dynamics(engine.settings.models_dir), describe_timing(), describe_melody_harmony()],
     )

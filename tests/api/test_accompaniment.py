@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from ai.model_files import use_folder
 from ai.music_theory import parse_chord
 from tests.api.conftest import engine_client, make_settings
 
@@ -62,6 +63,7 @@ def test_accompaniment_follows_a_drifting_recording(client: TestClient, song: tu
     body = response.json()
     assert body["seed"] == 7 and body["parts"] == ["drums", "bass", "pad"]
     assert body["time_signature"] == "4/4" and body["key"] in ("G major", "E minor")
+    assert body["harmony_source"] == "recording"  # chords heard in it: harmony=auto keeps them
     # Every beat of the recording has a generated drum or bass onset within 20 ms.
     onsets = np.array(sorted(n["start"] for part in ("drums", "bass") for n in body["notes"][part]))
     misses = [b for b in beats if np.min(np.abs(onsets - b)) > 0.020]
@@ -202,3 +204,69 @@ def test_the_route_answers_what_the_library_gives_for_the_decoded_file(
     options = AccompanimentOptions(parts=("drums", "bass", "pad"), seed=5, model="theory")
     expected = accompany(audio, analyze(audio), registry, options)
     assert response.content == expected.midi
+
+
+MELODY = ((0, 4, 7, 4), (5, 9, 12, 9), (7, 11, 14, 11), (0, 4, 7, 12))
+"""A line outlining C F G C, one note a beat (semitones above middle C)."""
+
+
+def melody_recording(bars: int = 12, bpm: float = 100.0, lead: float = 0.25) -> tuple[bytes, np.ndarray]:
+    """A plucked line alone (five partials, struck on every beat, the downbeat louder) over C F G C."""
+    beat = 60.0 / bpm
+    beats = lead + beat * np.arange(bars * 4)
+    n = int((beats[-1] + beat + 0.5) * SR)
+    y = np.zeros(n)
+    t = np.arange(int(beat * SR)) / SR
+    for i, start in enumerate(beats):
+        f = 261.63 * 2 ** (MELODY[(i // 4) % 4][i % 4] / 12)
+        note = sum(np.sin(2 * np.pi * f * k * t) / k for k in range(1, 6)) * np.exp(-t * 4)
+        s = int(start * SR)
+        y[s : s + len(note)] += (0.3 if i % 4 == 0 else 0.2) * note[: n - s]
+    buffer = io.BytesIO()
+    sf.write(buffer, y.astype(np.float32), SR, format="WAV", subtype="PCM_16")
+    return buffer.getvalue(), beats
+
+
+def test_a_melody_alone_is_harmonised(client: TestClient) -> None:
+    """harmony=auto takes a line alone for a melody and plays chords that harmonise it (C F G C: the bass on
+    those roots); harmony=recording keeps the chords heard in it; a bad value is a 422 that names the field."""
+    wav, beats = melody_recording()
+    url = "/api/v1/generate/accompaniment?parts=bass,pad&seed=2&model=theory"
+    body = client.post(url, files={"file": ("line.wav", wav, "audio/wav")}).json()
+    assert body["harmony_source"] == "melody" and body["analysis"]["harmony_source"] == "melody", body
+    # Each accompaniment bar's bass note on its downbeat is the root of the chord the line outlines over most of
+    # that bar (the analysis may place the bars a beat or more off the line's own: what the bar holds counts).
+    bass, right = body["notes"]["bass"], 0
+    starts = [bar["start"] for bar in body["analysis"]["bar_chords"]]
+    outlined = [(0, 5, 7, 0)[(i // 4) % 4] for i in range(len(beats))]
+    scored = list(zip(starts[:-1], starts[1:], strict=True))
+    for start, end in scored:
+        held = [root for b, root in zip(beats, outlined, strict=True) if start - 0.05 <= b < end - 0.05]
+        first = [n for n in bass if abs(n["start"] - start) < 0.03]
+        right += bool(first) and min(n["pitch"] for n in first) % 12 == max(set(held), key=held.count)
+    assert right >= 0.75 * len(scored), body["analysis"]["bar_chords"]
+    heard = client.post(url, files={"file": ("line.wav", wav, "audio/wav")}, data={"harmony": "recording"})
+    assert heard.status_code == 200 and heard.json()["harmony_source"] == "recording", heard.text
+    forced = client.post(url + "&format=midi&harmony=Melody", files={"file": ("line.wav", wav, "audio/wav")})
+    assert forced.status_code == 200 and forced.headers["x-harmony-source"] == "melody", forced.text
+    bad = client.post(url + "&harmony=chords", files={"file": ("line.wav", wav, "audio/wav")})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_parameter", bad.text
+    assert "harmony" in bad.json()["detail"]
+
+
+def test_without_the_harmony_model_a_melody_keeps_its_heard_chords(tmp_path: Path) -> None:
+    """A broken melody_harmony.json in the models folder: auto accompanies a line alone with the chords heard
+    in it (and says so); harmony=melody is an honest 503, not a 500."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "melody_harmony.json").write_text("{not json")
+    wav, _ = melody_recording(bars=8)
+    with engine_client(make_settings(tmp_path, models_dir=models)) as broken:
+        url = "/api/v1/generate/accompaniment?parts=bass&seed=2&model=theory"
+        auto = broken.post(url, files={"file": ("line.wav", wav, "audio/wav")})
+        assert auto.status_code == 200 and auto.json()["harmony_source"] == "recording", auto.text
+        forced = broken.post(url + "&harmony=melody", files={"file": ("line.wav", wav, "audio/wav")})
+        assert forced.status_code == 503 and forced.json()["error"] == "model_unavailable", forced.text
+        listed = {m["name"]: m for m in broken.get("/api/v1/models").json()["generation"]}
+        assert listed["melody_harmony"]["loaded"] is False
+    use_folder(make_settings(tmp_path).models_dir)  # the lifespan set the broken folder: the default's again

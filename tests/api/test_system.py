@@ -230,7 +230,8 @@ def test_unsupported_body_type_is_415(client: TestClient) -> None:
 
 def test_models_lists_the_learned_velocities(client: TestClient, tmp_path: Path) -> None:
     tables = {m["name"]: m for m in client.get("/api/v1/models").json()["generation"]}
-    assert set(tables) == {"groove_dynamics", "groove_timing"}
+    assert set(tables) == {"groove_dynamics", "groove_timing", "melody_harmony"}
+    assert tables["melody_harmony"]["loaded"] is True and tables["melody_harmony"]["chords"] == 36
     dynamics = tables["groove_dynamics"]
     assert dynamics["loaded"] is True and "funk" in dynamics["styles"]
     assert tables["groove_timing"]["loaded"] is True
