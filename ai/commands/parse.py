@@ -153,6 +153,9 @@ _MIDI_VERBS = frozenset({"turn", "convert", "make", "get", "give", "extract"})
 _ACCOMPANY_WORDS = frozenset({"accompany", "accompaniment", "accompanying", "backing"})
 _ALONG = (("play", "along"), ("jam", "along"), ("jam", "with"), ("play", "along", "with"))
 _ACCOMPANY_PARTS = {"drums": "drums", "bass": "bass"}
+_HARMONISE_WORDS = frozenset({"harmonise", "harmonize", "harmonising", "harmonizing", "harmonisation", "harmonization"})
+_MELODY_ALONE_WORDS = frozenset({"melody", "humming", "hummed", "singing", "sung", "whistling", "whistled"})
+"""What a recording that is a line alone is called: its accompaniment harmonises it (harmony=melody)."""
 _STOP_WORDS = frozenset({"stop", "pause", "halt", "stopping"})
 _PLAY_WORDS = frozenset({"resume", "unpause", "replay"})
 _START_OBJECTS = frozenset({"song", "track", "music", "playback", "playing", "it", "project", "beat", "from"})
@@ -474,7 +477,7 @@ def _is_transcribe(words: Sequence[str]) -> bool:
 
 def _is_accompany(words: Sequence[str]) -> bool:
     """ "accompany this", "a backing band for this recording", "play along with this"."""
-    if set(words) & _ACCOMPANY_WORDS:
+    if set(words) & (_ACCOMPANY_WORDS | _HARMONISE_WORDS):
         return True
     return any(_has(words, phrase) for phrase in _ALONG) and bool(set(words) & _REFERENTS)
 
@@ -616,7 +619,10 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         return "transcribe", ({"instrument": "drums"} if drums else {}), None
     if _is_accompany(words):
         parts = sorted({_ACCOMPANY_PARTS[m.part] for m in mentions if m.part in _ACCOMPANY_PARTS})
-        return "accompany", ({"parts": ",".join(parts)} if parts else {}), None
+        found: dict[str, str] = {"parts": ",".join(parts)} if parts else {}
+        if set(words) & (_HARMONISE_WORDS | _MELODY_ALONE_WORDS):  # "accompany my humming", "harmonise this"
+            found["harmony"] = "melody"
+        return "accompany", found, None
     slots.question(scan)
     asks = "question" in scan.slots and not has_generation
     if asks and _has_question_starter(scan):

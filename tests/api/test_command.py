@@ -217,6 +217,10 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
     assert band.status_code == 200, band.text
     assert band.json()["action"] == "accompany" and band.json()["params"] == {"style": "funk"}
     assert band.json()["result"]["midi_base64"] == direct_band.json()["midi_base64"]
+    harmonised = client.post("/api/v1/command", data={"text": "harmonise my melody", "seed": "9"}, files=upload)
+    assert harmonised.status_code == 200, harmonised.text
+    assert harmonised.json()["params"] == {"harmony": "melody"}
+    assert harmonised.json()["result"]["harmony_source"] == "melody"  # a band song, harmonised as asked
     missing = client.post("/api/v1/command", json={"text": "transcribe this"})
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]
 

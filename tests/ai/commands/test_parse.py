@@ -408,7 +408,7 @@ def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
         "question", "target", "master", "loudness", "format", "project_id", "track", "name", "template", "instrument",
-        "parts",
+        "parts", "harmony",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -648,6 +648,9 @@ def test_recordings_to_transcribe_or_accompany() -> None:
         "transcribe the drums in this": ("transcribe", {"instrument": "drums"}),
         "export the project to midi": ("export_project", {"format": "midi"}),
         "accompany this": ("accompany", {}),
+        "accompany my melody": ("accompany", {"harmony": "melody"}),
+        "harmonise this please": ("accompany", {"harmony": "melody"}),
+        "harmonize my humming with drums and bass": ("accompany", {"parts": "bass,drums", "harmony": "melody"}),
         "can you play along with this recording in a funk style": ("accompany", {"style": "funk"}),
         "give me a backing track with drums and bass for this song": ("accompany", {"parts": "bass,drums"}),
     }
