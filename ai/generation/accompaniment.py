@@ -51,7 +51,7 @@ from ai.generation.beat_following import (
     onset_cues,
     refine_beats,
 )
-from ai.generation.melody_harmony import harmonise, is_melody, load_model
+from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
@@ -305,6 +305,25 @@ def bar_phase(chroma: np.ndarray, beats: np.ndarray, per_bar: int, current: int)
         spread.append(float(np.mean([np.sum((bar - bar.mean(axis=0)) ** 2) / per_bar for bar in bars])))
     best = int(np.argmin(spread))
     return best if spread[best] < (1.0 - PHASE_MARGIN) * spread[current] else current
+
+
+def melody_bar_phase(chroma: np.ndarray, beats: np.ndarray, per_bar: int, current: int, key: Key | None) -> int:
+    """Which beat (0 .. per_bar - 1) opens the bars of a melody alone: the phase whose bars the harmoniser
+    finds most likely (:func:`~ai.generation.melody_harmony.harmonise_scored`'s best path, on the same number
+    of whole bars from each phase: a chord a bar fits the notes of true bars better than of bars straddling two
+    chords); ties keep ``current``. A line alone gives the analysis's downbeats and :func:`bar_phase`'s
+    chroma spread little to go on (one note at a time spreads whatever the phase): on the tune split's
+    rendered melodies of bench/melody_harmony.py the bar lines fell on the wrong beat in 13 of the 35 whose
+    tempo and bar length were right (bench/melody_grid.py)."""
+    if per_bar < 2 or len(beats) < 3 * per_bar:
+        return current
+    count = (len(beats) - per_bar) // per_bar  # whole bars every phase has
+    scores = []
+    for phase in range(per_bar):
+        starts = beats[phase : phase + (count + 1) * per_bar : per_bar]
+        scores.append(harmonise_scored(span_chroma(chroma, list(zip(starts[:-1], starts[1:], strict=True))), key)[1])
+    best = int(np.argmax(scores))
+    return best if scores[best] > scores[current] else current
 
 
 # ---------------------------------------------------------------------------------- key and chords
@@ -672,11 +691,13 @@ def accompany_cues(
     per_bar = meter_of(analysis.time_signature)[2]
     first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     chroma = cues.chroma
-    phase = bar_phase(chroma, beats, per_bar, first)
-    grid = _grid(beats, analysis, per_bar, phase, irregular=phase == first)
-    provisional = key_of(analysis.key, [])
-    bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
     source = harmony_source(options.harmony, chroma)
+    provisional = key_of(analysis.key, [])
+    phase = bar_phase(chroma, beats, per_bar, first)
+    if source == "melody":
+        phase = melody_bar_phase(chroma, beats, per_bar, phase, provisional)
+    grid = _grid(beats, analysis, per_bar, phase, irregular=phase == first)
+    bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
     if source == "melody":
         chords = harmonise(bars, provisional)
     else:
@@ -800,6 +821,7 @@ __all__ = [
     "build_grid",
     "mix_preview",
     "harmony_source",
+    "melody_bar_phase",
     "pad_notes",
     "parse_harmony",
     "parse_parts",

@@ -164,6 +164,17 @@ def harmonise(
     over the major tonic whose best path is the most likely. ``key``: the analysis's, used only to break a tie
     between tonics. ``model``: default :func:`load_model`'s; raises ModelUnavailable (503) when it did not
     load."""
+    return harmonise_scored(bars, key, model, emission_weight=emission_weight)[0]
+
+
+def harmonise_scored(
+    bars: np.ndarray,
+    key: Key | None = None,
+    model: MelodyHarmony | None = None,
+    *,
+    emission_weight: float = EMISSION_WEIGHT,
+) -> tuple[list[Chord], float]:
+    """:func:`harmonise`'s chords and the log score of their path (the best tonic's; 0.0 for no bars)."""
     model = model or load_model()
     if model is None:
         raise ModelUnavailable(
@@ -171,7 +182,7 @@ def harmonise(
             "/api/v1/models); ask for harmony=recording or restore the file"
         )
     if len(bars) == 0:
-        return []
+        return [], 0.0
     loglik = emission_weight * bar_log_likelihoods(np.asarray(bars, dtype=np.float64), model)
     best: tuple[float, int, list[int]] | None = None
     preferred = None if key is None else major_tonic(key)
@@ -182,9 +193,9 @@ def harmonise(
         if best is None or total > best[0]:
             best = (total, tonic, path)
     assert best is not None
-    _, tonic, path = best
+    total, tonic, path = best
     n = len(CLASSES)
-    return [Chord((tonic + s // n) % 12, QUALITY_OF[CLASSES[s % n]]) for s in path]
+    return [Chord((tonic + s // n) % 12, QUALITY_OF[CLASSES[s % n]]) for s in path], total - 1e-6 * (tonic == preferred)
 
 
 # ---------------------------------------------------------------------------------- a melody alone?
@@ -227,6 +238,7 @@ __all__ = [
     "class_of",
     "describe_model",
     "harmonise",
+    "harmonise_scored",
     "is_melody",
     "load_model",
     "major_tonic",

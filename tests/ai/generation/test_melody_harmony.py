@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -120,3 +121,84 @@ def test_without_its_model_auto_keeps_the_heard_chords_and_melody_is_an_honest_5
     finally:
         use_folder(None)
     assert load_model() is not None and harmony_source("auto", line) == "melody"
+
+
+# ---------------------------------------------------------------------------------- the bar phase of a melody alone
+
+BEAT_S = 0.5
+PICKUP_BEATS = 1
+"""The synthetic tune opens with a one-beat pickup: its bar lines fall on beats 1, 5, 9, ... (phase 1)."""
+TUNE = [0, 5, 7, 0, 9, 2, 7, 0] * 2
+"""Bar roots (C F G C Am Dm G C, twice); a bar walks its chord's root, third, fifth, third, one note a beat."""
+
+
+def sung_tune() -> tuple[np.ndarray, np.ndarray]:
+    """(a sung line at REFINE_SR, its beat times): a pickup note (G) and the bars of TUNE, one harmonic note a
+    beat, each struck and decaying."""
+    from ai.generation.beat_following import REFINE_SR
+
+    pitches = [7]
+    for root in TUNE:
+        third = 3 if root in (9, 2) else 4
+        pitches += [root, root + third, root + 7, root + third]
+    t = np.arange(int(BEAT_S * REFINE_SR)) / REFINE_SR
+    notes = []
+    for pc in pitches:
+        f = 261.63 * 2 ** (pc / 12)
+        notes.append(np.exp(-2.0 * t) * sum(np.sin(2 * np.pi * f * k * t) / k for k in range(1, 6)))
+    y = np.concatenate([np.zeros(int(0.25 * REFINE_SR)), *notes, np.zeros(int(REFINE_SR))])
+    return (0.1 * y).astype(np.float32), 0.25 + BEAT_S * np.arange(len(pitches))
+
+
+def sung_analysis(beats: np.ndarray, duration: float) -> Any:
+    """What the analysis says of the line: its beats, 4/4, C major, downbeats a beat early (on the pickup)."""
+    from ai.analysis.pipeline import AnalysisResult
+
+    return AnalysisResult(
+        duration=duration, sample_rate=22050, channels=1, tempo=120.0, tempo_confidence=0.9, beat_tempo=120.0,
+        beat_times=[float(b) for b in beats], beats=len(beats), downbeat_times=[float(b) for b in beats[::4]],
+        time_signature="4/4", beat_division=2, key="C major", key_confidence=0.8, key_score=0.9, key_runner_up=None,
+        key_runner_up_score=0.0, tuning_cents=0.0, chords=[], loudness_lufs=None, true_peak_dbtp=None,
+        peak_dbfs=None, loudness_range_lu=None, short_term_loudness_max_lufs=None, crest_factor_db=None,
+        spectral_centroid_mean=0.0, spectral_rolloff_mean=0.0, rms_mean=0.0, zero_crossing_rate_mean=0.0,
+        clipped_fraction=0.0,
+    )  # fmt: skip
+
+
+def test_a_melody_alone_gets_the_bar_phase_its_harmony_fits() -> None:
+    """The analysis puts the downbeats on the pickup and the chroma spread within bars cannot tell (one note at
+    a time spreads on every phase): the harmoniser's likelihood of each phase's bars finds the bar lines."""
+    from ai.generation.accompaniment import bar_phase, melody_bar_phase, recording_cues
+
+    y, beats = sung_tune()
+    chroma = recording_cues(y, 0.0).chroma
+    assert bar_phase(chroma, beats, 4, 0) == 0  # the spread keeps the analysis's wrong phase
+    assert melody_bar_phase(chroma, beats, 4, 0, parse_key("C major")) == PICKUP_BEATS
+    for current in range(4):
+        assert melody_bar_phase(chroma, beats, 4, current, None) == PICKUP_BEATS
+    assert melody_bar_phase(chroma, beats[:8], 4, 2, None) == 2  # too few beats to tell: kept
+
+
+def test_the_accompaniment_of_a_melody_alone_moves_its_bars_and_a_recording_keeps_them() -> None:
+    """End to end: harmony=melody puts the bars on the tune's own (its chords nearly all the tune's); harmony=recording
+    (the polyphonic path) keeps the analysis's phase, as before."""
+    from ai.generation.accompaniment import AccompanimentOptions, accompany_cues, recording_cues
+    from ai.generation.base import GeneratorRegistry
+    from ai.generation.theory import TheoryGenerator
+
+    registry = GeneratorRegistry()
+    registry.register(TheoryGenerator())
+    y, beats = sung_tune()
+    from ai.generation.beat_following import REFINE_SR
+
+    analysis = sung_analysis(beats, len(y) / REFINE_SR)
+    cues = recording_cues(y, 0.0)
+    options = AccompanimentOptions(parts=("bass", "pad"), seed=1, harmony="melody")
+    melody = accompany_cues(cues, analysis, registry, options)
+    assert melody.harmony_source == "melody" and melody.bar_phase_corrected
+    assert melody.grid.bar_span(0)[0] == pytest.approx(beats[PICKUP_BEATS], abs=0.03)
+    right = sum(c.root == root for c, root in zip(melody.chords, TUNE, strict=False))
+    assert right >= len(TUNE) - 2  # (an A minor bar, A C E C, may be heard as C)
+    heard = accompany_cues(cues, analysis, registry, AccompanimentOptions(parts=("bass", "pad"), harmony="recording"))
+    assert heard.harmony_source == "recording" and not heard.bar_phase_corrected
+    assert heard.grid.bar_span(0)[0] == pytest.approx(beats[0], abs=0.03)
