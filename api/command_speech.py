@@ -36,9 +36,10 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
         )
     if action == "accompany":
         parts = " and ".join(body.get("parts") or []) or "parts"
+        harmonised = ", harmonising its melody" if body.get("harmony_source") == "melody" else ""
         return (
-            f"Here are {parts} for your recording: {body.get('bars')} bars of {body.get('time_signature')} in "
-            f"{body.get('key')}, following its beats at about {_bpm(body.get('tempo'))}."
+            f"Here are {parts} for your recording{harmonised}: {body.get('bars')} bars of "
+            f"{body.get('time_signature')} in {body.get('key')}, following its beats at about {_bpm(body.get('tempo'))}."
         )
     if action == "mixing_suggest":
         return _mixing(body)
