@@ -12,8 +12,15 @@ Scripts, tests and Dask worker processes that never configure a folder read the 
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M")
 _folder: Path | None = None
 
 
@@ -31,3 +38,34 @@ def model_path(shipped: Path) -> Path:
         if candidate.is_file():
             return candidate
     return shipped
+
+
+class LoadedOnce(Generic[M]):
+    """A small model file read once per path: the model, or why it did not load (logged once, listed by
+    /api/v1/models and the status file), shared by the threads that ask for it."""
+
+    def __init__(self, what: str, read: Callable[[Path], M]) -> None:
+        self._what = what
+        self._read = read
+        self._loaded: dict[Path, M | str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: Path) -> M | str:
+        """The model at ``path``, or a one-line reason it did not load."""
+        with self._lock:
+            if path not in self._loaded:
+                try:
+                    self._loaded[path] = self._read(path)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    logger.warning("%s not loaded from %s: %s", self._what, path, exc)
+                    self._loaded[path] = f"{type(exc).__name__}: {exc}"
+            return self._loaded[path]
+
+    def describe(self, path: Path, listing: dict[str, Any], loaded: Callable[[M], dict[str, Any]]) -> dict[str, Any]:
+        """``listing`` (name, family, what it serves) with the path and, loaded, ``loaded(model)``'s fields, else
+        the reason."""
+        out = {**listing, "path": str(path)}
+        found = self.get(path)
+        if isinstance(found, str):
+            return {**out, "loaded": False, "error": found}
+        return {**out, "loaded": True, **loaded(found)}

@@ -26,18 +26,15 @@ classes a frame holds (:func:`pitch_count`).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ai.model_files import model_path
+from ai.model_files import LoadedOnce, model_path
 from ai.music_theory import MINOR_FAMILY, Chord, Key
 from utils.errors import ModelUnavailable
-
-logger = logging.getLogger(__name__)
 
 CLASSES = ("maj", "min", "7")
 """The chord classes a bar may get: major triad, minor triad, dominant 7th."""
@@ -83,7 +80,7 @@ class MelodyHarmony:
         )
 
 
-_loaded: dict[Path, MelodyHarmony | str] = {}  # the model, or why it did not load
+_models = LoadedOnce("melody harmony model", lambda path: MelodyHarmony.from_json(json.loads(path.read_text())))
 
 
 def model_file() -> Path:
@@ -91,36 +88,21 @@ def model_file() -> Path:
     return model_path(MODEL_PATH)
 
 
-def _load_cached(path: Path) -> MelodyHarmony | str:
-    if path not in _loaded:
-        try:
-            _loaded[path] = MelodyHarmony.from_json(json.loads(path.read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("melody harmony model not loaded from %s: %s", path, exc)
-            _loaded[path] = f"{type(exc).__name__}: {exc}"
-    return _loaded[path]
-
-
 def load_model(path: Path | None = None) -> MelodyHarmony | None:
     """The model at ``path`` (default :func:`model_file`; read once), or None (logged) when it is missing or
     unreadable."""
-    found = _load_cached(path or model_file())
+    found = _models.get(path or model_file())
     return found if isinstance(found, MelodyHarmony) else None
 
 
 def describe_model() -> dict[str, Any]:
     """The model as /api/v1/models and the status file list it (loaded, or why not)."""
-    path = model_file()
-    out: dict[str, Any] = {
+    listing = {
         "name": "melody_harmony",
         "family": "generation",
         "serves": "the accompaniment's chords for a melody alone (harmony=auto|melody)",
-        "path": str(path),
     }
-    found = _load_cached(path)
-    if isinstance(found, str):
-        return {**out, "loaded": False, "error": found}
-    return {**out, "loaded": True, "chords": int(found.log_transition.shape[0])}
+    return _models.describe(model_file(), listing, lambda model: {"chords": int(model.log_transition.shape[0])})
 
 
 def bar_log_likelihoods(bars: np.ndarray, model: MelodyHarmony) -> np.ndarray:

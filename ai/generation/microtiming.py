@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,8 +32,6 @@ from ai import model_files
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.feel import pulse_groups
 from utils.errors import ModelUnavailable
-
-logger = logging.getLogger(__name__)
 
 MODEL_FILE = "groove_timing.json"
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / MODEL_FILE
@@ -166,8 +162,7 @@ class GrooveTiming:
         return out
 
 
-_loaded: dict[Path, GrooveTiming | str] = {}  # the tables, or why they did not load
-_lock = threading.Lock()
+_tables = model_files.LoadedOnce("groove timing", GrooveTiming.load)
 
 
 def timing_path() -> Path:
@@ -175,21 +170,10 @@ def timing_path() -> Path:
     return model_files.model_path(SHIPPED)
 
 
-def _load_cached(path: Path) -> GrooveTiming | str:
-    with _lock:
-        if path not in _loaded:
-            try:
-                _loaded[path] = GrooveTiming.load(path)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                logger.warning("groove timing not loaded from %s: %s", path, exc)
-                _loaded[path] = f"{type(exc).__name__}: {exc}"
-        return _loaded[path]
-
-
 def load_timing(path: Path | None = None) -> GrooveTiming | None:
     """The tables (cached; default :func:`timing_path`), or None (logged) when missing or
     unreadable: microtiming then leaves the notes on the grid."""
-    found = _load_cached(path or timing_path())
+    found = _tables.get(path or timing_path())
     return found if isinstance(found, GrooveTiming) else None
 
 
@@ -210,14 +194,11 @@ def timing_for(request: GenerationRequest, preloaded: GrooveTiming | None = None
 
 def describe_timing() -> dict[str, Any]:
     """The tables as /api/v1/models and the status file list them (loaded, or why not)."""
-    path = timing_path()
-    out: dict[str, Any] = {
+    listing = {
         "name": "groove_timing",
         "family": "generation",
         "serves": "the drum microtiming (the microtiming parameter) of every generation backend",
-        "path": str(path),
     }
-    found = _load_cached(path)
-    if isinstance(found, str):
-        return {**out, "loaded": False, "error": found}
-    return {**out, "loaded": True, "styles": found.styles, "performances": found.performances}
+    return _tables.describe(
+        timing_path(), listing, lambda timing: {"styles": timing.styles, "performances": timing.performances}
+    )
