@@ -32,7 +32,9 @@ train_sessions.json) without the --masked-classes' loss (synthesized kits for ki
 training/drum_class_mask.py); --sampled-percussion renders sessions whose percussion notes play through
 recorded hand percussion: --percussion-set validation, kits no training session plays (a validation set
 of unfamiliar distractors), or training, other kits' (negatives for training renders;
-training/drum_percussion_kit.py).
+training/drum_percussion_kit.py); --input-view mel+percussive (or percussive) trains a network that reads
+the log mel beside (or replaced by) its percussive part (ai.transcription.drums.view_input; the file
+records it as input_view; round 11 of the card, not shipped).
 The shipped model: models/drum_transcription.md lists the exact commands (two render runs).
 Output: data/drum_transcription/{train,val}.npz (features, targets), data/drum_transcription/test/
 (audio/*.flac, truth.json) and models/drum_transcription.npz.
@@ -55,12 +57,14 @@ import numpy as np
 import pretty_midi
 import soundfile as sf
 
+from ai.heap import release_free_memory
 from ai.transcription.drums import (
     CLASS_NAMES,
     FRAME_RATE,
     GM_TO_CLASS,
     HIHAT_CLOSED,
     HIHAT_OPEN,
+    INPUT_VIEWS,
     MIN_GAP_S,
     N_MELS,
     SR,
@@ -72,6 +76,8 @@ from ai.transcription.drums import (
     network_input,
     pick_peaks,
     save,
+    view_features,
+    view_input,
 )
 from training.augment import produce
 from training.drum_class_mask import (
@@ -629,20 +635,24 @@ class Timbre:
 
 
 def timbre(x: np.ndarray, rng: np.random.Generator, how: Timbre = Timbre()) -> np.ndarray:
-    """Random timbre on a crop of network input [T, N_MELS]: a shift of up to ``how.max_shift`` mel
-    bands (a kit tuned higher or lower) and a smooth EQ, applied to the mel magnitudes under the log.
-    Only a few soundfonts' kits exist here: this stretches them towards kits the model never hears."""
+    """Random timbre on a crop of network input [T, N_MELS] (or [T, k * N_MELS]: k views of the same
+    mel side by side, :func:`ai.transcription.drums.view_input`, each moved alike): a shift of up to
+    ``how.max_shift`` mel bands (a kit tuned higher or lower) and a smooth EQ, applied to the mel
+    magnitudes under the log. Only a few soundfonts' kits exist here: this stretches them towards kits
+    the model never hears."""
+    frames, features = x.shape
+    x = x.reshape(frames, features // N_MELS, N_MELS)
     if rng.random() < how.p:
         shift = int(rng.integers(-how.max_shift, how.max_shift + 1))
         if shift > 0:
-            x = np.concatenate([np.repeat(x[:, :1], shift, axis=1), x[:, :-shift]], axis=1)
+            x = np.concatenate([np.repeat(x[..., :1], shift, axis=-1), x[..., :-shift]], axis=-1)
         elif shift < 0:
-            x = np.concatenate([x[:, -shift:], np.repeat(x[:, -1:], -shift, axis=1)], axis=1)
+            x = np.concatenate([x[..., -shift:], np.repeat(x[..., -1:], -shift, axis=-1)], axis=-1)
     if rng.random() < how.p:
         nodes = rng.uniform(-how.eq_db, how.eq_db, how.eq_points)
         curve_db = np.interp(np.arange(N_MELS), np.linspace(0, N_MELS - 1, how.eq_points), nodes)
         x = np.log1p(np.expm1(x) * (10.0 ** (curve_db / 20.0))).astype(np.float32)
-    return x
+    return x.reshape(frames, features)
 
 
 def _crops(
@@ -657,7 +667,7 @@ def _crops(
     for _ in range(n):
         x, y = items[int(rng.integers(len(items)))]
         a = int(rng.integers(max(1, x.shape[0] - length)))
-        xc, yc = x[a : a + length], y[a : a + length]
+        xc, yc = x[a : a + length].astype(np.float32), y[a : a + length]
         if augment is not None:
             xc = timbre(xc, rng, augment)
         pad = length - xc.shape[0]
@@ -666,12 +676,12 @@ def _crops(
     return np.stack(xs), np.stack(ys)
 
 
-def build_model(width: int, blocks: int) -> KerasModel:
+def build_model(width: int, blocks: int, n_inputs: int = N_MELS) -> KerasModel:
     from training.tfsetup import setup_tensorflow
 
     tf = setup_tensorflow()
     layers = tf.keras.layers
-    inp = layers.Input(shape=(None, N_MELS))
+    inp = layers.Input(shape=(None, n_inputs))
     h = layers.Conv1D(width, 3, padding="same", activation="elu", name="front0")(inp)
     h = layers.Conv1D(width, 3, padding="same", activation="elu", name="front1")(h)
     for b in range(blocks):
@@ -682,14 +692,14 @@ def build_model(width: int, blocks: int) -> KerasModel:
     return tf.keras.Model(inp, out)
 
 
-def export(model: KerasModel, blocks: int, thresholds: np.ndarray) -> DrumNet:
+def export(model: KerasModel, blocks: int, thresholds: np.ndarray, input_view: str = "mel") -> DrumNet:
     def weights(name: str) -> tuple[np.ndarray, np.ndarray]:
         kernel, bias = model.get_layer(name).get_weights()
         return kernel.astype(np.float32), bias.astype(np.float32)
 
     front = tuple(weights(f"front{i}") for i in range(2))
     block_list = tuple((2**b, *weights(f"block{b}"), *weights(f"block{b}_mix")) for b in range(blocks))
-    return DrumNet(front, block_list, weights("head"), thresholds.astype(np.float32))
+    return DrumNet(front, block_list, weights("head"), thresholds.astype(np.float32), input_view=input_view)
 
 
 def onset_f1(reference: np.ndarray, estimated: np.ndarray, window: float = TOLERANCE_S) -> tuple[int, int, int]:
@@ -762,7 +772,13 @@ def train(args: argparse.Namespace) -> None:
     fit += [item for path in args.masked_data for item in masked_clips(path, masked)]
     val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
     print(f"{len(fit)} training clips, {len(val)} validation clips")
-    model = build_model(args.width, args.blocks)
+    if args.input_view != "mel":  # the view of each whole clip, made once (the crops cut it as they cut x)
+        start = time.perf_counter()
+        # float16 as the renders store their inputs (a crop is float32 again): 2 x N_MELS features of
+        # 2,640 clips in float32 were 2.7 GB, and the 160-feature run was killed for memory at epoch 64
+        fit = [(view_input(x, args.input_view).astype(np.float16), y) for x, y in fit]
+        print(f"input view {args.input_view}: {time.perf_counter() - start:.0f} s")
+    model = build_model(args.width, args.blocks, view_features(args.input_view))
     # onsets are rare frames: weight them up so that the network does not learn 'never'
     weight = np.ones(len(CLASS_NAMES), dtype=np.float32) * args.positive_weight
     loss = masked_bce(tf, weight)
@@ -770,7 +786,12 @@ def train(args: argparse.Namespace) -> None:
     model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate, clipnorm=1.0), loss=loss)
     print(f"parameters: {model.count_params()}")
     rng = np.random.default_rng(args.seed)
-    vx, vy = _crops([(x, with_ignored(y, ())) for x, y in val], 200, args.crop, np.random.default_rng(args.seed + 1))
+    vx, vy = _crops(
+        [(view_input(x, args.input_view), with_ignored(y, ())) for x, y in val],
+        200,
+        args.crop,
+        np.random.default_rng(args.seed + 1),
+    )
     best, best_weights = np.inf, model.get_weights()
     augment = None if args.no_timbre else Timbre(args.timbre_p, args.timbre_shift, args.timbre_db, args.timbre_points)
     for epoch in range(args.epochs):
@@ -779,6 +800,8 @@ def train(args: argparse.Namespace) -> None:
         tf.keras.backend.set_value(model.optimizer.lr, args.learning_rate * 0.5 ** (4 * epoch // args.epochs))
         x, y = _crops(fit, args.crops_per_epoch, args.crop, rng, augment=augment)
         history = model.fit(x, y, batch_size=args.batch, epochs=1, verbose=0, shuffle=True)
+        del x, y
+        release_free_memory()  # each epoch's crops and Keras' copies of them back to the system (ai/heap.py)
         val_loss = float(model.evaluate(vx, vy, verbose=0))
         print(
             f"epoch {epoch + 1:3d}  train {history.history['loss'][0]:.4f}  val {val_loss:.4f} "
@@ -788,9 +811,10 @@ def train(args: argparse.Namespace) -> None:
         if val_loss < best:
             best, best_weights = val_loss, model.get_weights()
     model.set_weights(best_weights)
-    net = export(model, args.blocks, np.full(len(CLASS_NAMES), 0.5, dtype=np.float32))
-    probe = val[0][0][None, :1500]
-    diff = float(np.abs(net.activations(probe[0]) - model.predict(probe, verbose=0)[0]).max())
+    net = export(model, args.blocks, np.full(len(CLASS_NAMES), 0.5, dtype=np.float32), args.input_view)
+    probe = val[0][0][:1500]  # the numpy network makes its input view itself, as the service does
+    keras_out = model.predict(view_input(probe, args.input_view)[None], verbose=0)[0]
+    diff = float(np.abs(net.activations(probe) - keras_out).max())
     print(f"numpy vs Keras max difference {diff:.2e}")
     if diff > 1e-3:
         raise SystemExit("the numpy network does not reproduce Keras' output")
@@ -806,7 +830,7 @@ def write_with_thresholds(net: DrumNet, val: list[tuple[np.ndarray, np.ndarray]]
     activations = [net.activations(x) for x, _ in tuning]
     thresholds = choose_thresholds(activations, tuning)
     hihat = choose_hihat_threshold(activations, tuning) if args.joint_hihat else None
-    net = DrumNet(net.front, net.blocks, net.head, thresholds, hihat)
+    net = DrumNet(net.front, net.blocks, net.head, thresholds, hihat, net.input_view)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, net)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
@@ -946,6 +970,13 @@ def main(argv: list[str] | None = None) -> None:
         default=KITS_DIR,
         help='folder of the Hydrogen kits that "h2:" drum sounds name (the fresh test: data/drum_kits_fresh, '
         "two kits of Hydrogen's repository); default: hydrogen-drumkits'",
+    )
+    parser.add_argument(
+        "--input-view",
+        choices=INPUT_VIEWS,
+        default="mel",
+        help="what the network reads (ai.transcription.drums.view_input): the log mel (the shipped "
+        "model), the log mel and its percussive part side by side, or the percussive part alone",
     )
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--blocks", type=int, default=5)

@@ -9,7 +9,8 @@ numpy, as ai/analysis/beat_net.py evaluates the beat network: no deep-learning r
 
 Architecture (the training module builds the same graph in Keras):
 
-    input [T, N_MELS]  log-compressed mel at ~100 frames/s (:func:`network_input`)
+    input [T, N_MELS]  log-compressed mel at ~100 frames/s (:func:`network_input`); a model file's
+                       ``input_view`` may add (or swap in) its percussive part (:func:`view_input`)
     conv k=3, ELU; conv k=3, ELU                     (front end, "same" padding)
     residual blocks, dilation 1, 2, 4, 8:            x + conv1x1(ELU(conv k=3, dilated))
     dense -> one sigmoid per class                   (an onset of that class at this frame)
@@ -62,6 +63,17 @@ each side): a 30-minute file's hidden states would be 46 MB per array, a stretch
 to this long are evaluated in one pass."""
 MIN_GAP_S = 0.03
 """Two onsets of one class closer than this are one hit."""
+INPUT_VIEWS = ("mel", "mel+percussive", "percussive")
+"""What a model reads (its file's ``input_view``; files without one read "mel", the shipped file's
+input): the log mel; the log mel beside the log of its percussive part (:func:`percussive_mel`), 2 x
+N_MELS features; or the percussive part alone."""
+HPSS_FRAMES = 17
+"""Frames (~0.17 s) of the median across time that estimates the sustained (harmonic) part."""
+HPSS_BANDS = 7
+"""Mel bands of the median across frequency that estimates the percussive part."""
+HPSS_BLOCK = 8192
+"""Frames per block of :func:`percussive_mel` (with HPSS_FRAMES // 2 real frames on each side: the
+same values as one pass, without whole-file temporaries for a long file)."""
 
 CLASSES: tuple[tuple[str, int], ...] = (
     ("kick", 36),
@@ -155,6 +167,65 @@ def network_input(mel: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     return out
 
 
+def _median(x: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Running median of ``size`` (odd) values along ``axis`` of a 2-D array, edges mirrored (scipy's
+    median_filter with mode "reflect"): the middle of each window by np.partition, several times faster."""
+    half = size // 2
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (half, half)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, mode="symmetric"), size, axis=axis)
+    middle: np.ndarray = np.partition(windows, half, axis=-1)[..., half]
+    return middle
+
+
+def percussive_mel(mel: np.ndarray) -> np.ndarray:
+    """The percussive part of mel magnitudes [shape=(T, N_MELS)], any scale (float32, same shape).
+
+    Harmonic-percussive separation in the mel domain: the median across HPSS_FRAMES frames estimates
+    what sustains (bass, pads, held chords), the median across HPSS_BANDS bands what is broadband in
+    one frame (a hit); each bin keeps the share P^2 / (H^2 + P^2) of its magnitude (a soft mask: the
+    masks are ratios, so scaling the input scales the output alike)."""
+    mel = np.asarray(mel, dtype=np.float32)
+    out = np.empty_like(mel)
+    margin = HPSS_FRAMES // 2
+    frames = mel.shape[0]
+    for start in range(0, frames, HPSS_BLOCK):
+        stop = min(frames, start + HPSS_BLOCK)
+        lo, hi = max(0, start - margin), min(frames, stop + margin)
+        block = mel[lo:hi]
+        harmonic = _median(block, HPSS_FRAMES, axis=0)
+        percussive = _median(block, HPSS_BANDS, axis=1)
+        np.square(harmonic, out=harmonic)
+        np.square(percussive, out=percussive)
+        harmonic += percussive
+        harmonic += np.float32(1e-12)  # silence: 0 / tiny = 0
+        percussive /= harmonic
+        percussive *= block
+        out[start:stop] = percussive[start - lo : stop - lo]
+    return out
+
+
+def view_input(x: np.ndarray, view: str) -> np.ndarray:
+    """The network's input for ``view`` (INPUT_VIEWS) from :func:`network_input`'s log mel x [T, N_MELS]:
+    x itself ("mel"), [x, log(1 + percussive)] ("mel+percussive", [T, 2 * N_MELS]) or log(1 +
+    percussive) alone ("percussive"), the percussive part being :func:`percussive_mel` of exp(x) - 1 (the
+    reference-scaled mel). Training (from its stored inputs) and the service both make it here."""
+    if view == "mel":
+        return x
+    if view not in INPUT_VIEWS:
+        raise ValueError(f"unknown input view {view!r}")
+    percussive = percussive_mel(np.expm1(np.asarray(x, dtype=np.float32)))
+    np.log1p(percussive, out=percussive)
+    if view == "percussive":
+        return percussive
+    return np.concatenate([np.asarray(x, dtype=np.float32), percussive], axis=1)
+
+
+def view_features(view: str) -> int:
+    """How many input features a model of ``view`` reads."""
+    return 2 * N_MELS if view == "mel+percussive" else N_MELS
+
+
 @dataclass(frozen=True)
 class DrumNet:
     """The network's weights (float32, Keras layout), its wiring and its per-class thresholds."""
@@ -169,10 +240,14 @@ class DrumNet:
     hihat_threshold: float | None = None
     """Threshold of the closed + open hat activation (:func:`hihat_peaks`); the two hat classes' own
     thresholds then go unused. None (files written before it): each hat class on its own threshold."""
+    input_view: str = "mel"
+    """What the network reads (INPUT_VIEWS, :func:`view_input`); "mel" for files written without one."""
 
     def activations(self, x: np.ndarray) -> np.ndarray:
-        """x [T, N_MELS] from :func:`network_input` -> onset probabilities [T, n_classes]."""
-        return tcn_probabilities(x, self.front, self.blocks, self.head, chunk_frames=CHUNK_FRAMES)
+        """x [T, N_MELS] from :func:`network_input` -> onset probabilities [T, n_classes] (the model's
+        input view made from x first)."""
+        inputs = view_input(x, self.input_view)
+        return tcn_probabilities(inputs, self.front, self.blocks, self.head, chunk_frames=CHUNK_FRAMES)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The weights as named arrays (what :func:`load` reads)."""
@@ -183,6 +258,8 @@ class DrumNet:
         }
         if self.hihat_threshold is not None:
             arrays["hihat_threshold"] = np.asarray(self.hihat_threshold, dtype=np.float32)
+        if self.input_view != "mel":  # a "mel" model's file stays as files were before input views
+            arrays["input_view"] = np.asarray(self.input_view)
         arrays.update(tcn_arrays(self.front, self.blocks, self.head))
         return arrays
 
@@ -194,7 +271,10 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> DrumNet:
         raise ValueError(f"the model's classes are not {CLASS_NAMES}")
     if abs(float(np.asarray(arrays.get("frame_rate", 0.0))) - FRAME_RATE) > 1e-3:
         raise ValueError("the model was trained at another frame rate")
-    front, blocks, head = tcn_from_arrays(arrays, n_inputs=N_MELS, n_outputs=len(CLASSES))
+    view = str(np.asarray(arrays["input_view"])) if "input_view" in arrays else "mel"
+    if view not in INPUT_VIEWS:
+        raise ValueError(f"unknown input view {view!r}")
+    front, blocks, head = tcn_from_arrays(arrays, n_inputs=view_features(view), n_outputs=len(CLASSES))
     if "thresholds" not in arrays:
         raise ValueError("missing array 'thresholds'")
     thresholds = np.asarray(arrays["thresholds"], dtype=np.float32)
@@ -205,7 +285,7 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> DrumNet:
         hihat_threshold = float(np.asarray(arrays["hihat_threshold"]))
         if not 0.0 < hihat_threshold < 2.0:  # a sum of two probabilities
             raise ValueError("the hi-hat threshold is not in (0, 2)")
-    return DrumNet(front, blocks, head, thresholds, hihat_threshold)
+    return DrumNet(front, blocks, head, thresholds, hihat_threshold, view)
 
 
 def save(path: Path, net: DrumNet) -> None:

@@ -28,3 +28,14 @@ def test_stronger_timbre_moves_the_crop_further() -> None:
 
     default = mean_change(Timbre())
     assert 0.0 < default < mean_change(Timbre(p=0.7, max_shift=4, eq_db=9.0, eq_points=8))
+
+
+def test_views_side_by_side_get_the_same_shift_and_eq() -> None:
+    """An input of two views ([log mel, log percussive mel]) is moved as each view alone would be."""
+    x = _crop()
+    other = np.random.default_rng(9).uniform(0.0, 4.0, size=x.shape).astype(np.float32)
+    how = Timbre(p=1.0, max_shift=3)
+    for seed in range(20):
+        both = timbre(np.concatenate([x, other], axis=1), np.random.default_rng(seed), how)
+        assert np.array_equal(both[:, :N_MELS], timbre(x, np.random.default_rng(seed), how))
+        assert np.array_equal(both[:, N_MELS:], timbre(other, np.random.default_rng(seed), how))

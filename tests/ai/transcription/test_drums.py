@@ -209,3 +209,131 @@ def test_the_hihat_threshold_goes_through_the_file(tmp_path: Path) -> None:
     np.savez(path, **arrays)
     with pytest.raises(ValueError):
         load(path)
+
+
+def _tone_and_clicks(clicks: tuple[float, ...] = (1.0, 2.0, 3.0)) -> tuple[np.ndarray, list[int]]:
+    """4 s of a sustained 220 + 440 Hz tone with short clicks on top: (signal at SR, the clicks' frames)."""
+    t = np.arange(drums.SR * 4) / drums.SR
+    y = 0.3 * np.sin(2 * np.pi * 220.0 * t) + 0.2 * np.sin(2 * np.pi * 440.0 * t)
+    for at in clicks:
+        start = int(at * drums.SR)
+        y[start : start + 50] += 0.8 * np.hanning(50)
+    return y.astype(np.float32), [round(at * FRAME_RATE) for at in clicks]
+
+
+def test_the_percussive_view_suppresses_a_sustained_tone_and_keeps_a_click() -> None:
+    y, click_frames = _tone_and_clicks()
+    mel = np.expm1(network_input(mel_frames(y)))
+    percussive = drums.percussive_mel(mel)
+    assert percussive.shape == mel.shape and np.all(percussive >= 0) and np.all(percussive <= mel + 1e-6)
+    tone_frame = 150  # 1.5 s: the tone alone
+    tone_band = int(np.argmax(mel[tone_frame]))
+    assert percussive[tone_frame, tone_band] < 1e-3 * mel[tone_frame, tone_band]
+    assert percussive[tone_frame].sum() < 0.1 * mel[tone_frame].sum()
+    for frame in click_frames:  # most of a click's broadband energy stays
+        assert percussive[frame].sum() > 0.4 * mel[frame].sum()
+    assert np.allclose(drums.percussive_mel(mel * 7.0), 7.0 * percussive, rtol=1e-4, atol=1e-4)  # masks are ratios
+
+
+def test_the_percussive_median_equals_scipys_and_blocks_equal_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy.ndimage import median_filter
+
+    mel = np.random.default_rng(3).gamma(1.0, 2.0, size=(205, N_MELS)).astype(np.float32)
+    for size, axis, footprint in ((drums.HPSS_FRAMES, 0, (drums.HPSS_FRAMES, 1)), (drums.HPSS_BANDS, 1, (1, 7))):
+        assert np.array_equal(drums._median(mel, size, axis), median_filter(mel, size=footprint, mode="reflect"))
+    whole = drums.percussive_mel(mel)
+    monkeypatch.setattr(drums, "HPSS_BLOCK", 37)
+    assert np.array_equal(drums.percussive_mel(mel), whole)
+
+
+def test_view_input_lays_the_views_side_by_side() -> None:
+    y, _ = _tone_and_clicks()
+    x = network_input(mel_frames(y))
+    assert drums.view_input(x, "mel") is x
+    both = drums.view_input(x, "mel+percussive")
+    alone = drums.view_input(x, "percussive")
+    assert both.shape == (x.shape[0], 2 * N_MELS) and alone.shape == x.shape
+    assert np.array_equal(both[:, :N_MELS], x) and np.array_equal(both[:, N_MELS:], alone)
+    np.testing.assert_allclose(alone, np.log1p(drums.percussive_mel(np.expm1(x))), rtol=1e-6)
+    with pytest.raises(ValueError):
+        drums.view_input(x, "harmonic")
+
+
+def _golden_signal() -> np.ndarray:
+    """3 s: a 110 Hz tone from 0.5 s, noise bursts every 0.25 s, low thumps at 0.5, 1.5 and 2.5 s."""
+    sr = drums.SR
+    rng = np.random.default_rng(11)
+    t = np.arange(sr * 3) / sr
+    y = 0.2 * np.sin(2 * np.pi * 110.0 * t) * (t > 0.5)
+    length = int(0.05 * sr)
+    for k, at in enumerate(np.arange(0.25, 3.0, 0.25)):
+        start = int(at * sr)
+        burst = rng.standard_normal(length) * np.exp(-np.arange(length) / (0.01 * sr))
+        y[start : start + length] += (0.8 if k % 2 else 0.4) * burst
+    thump = int(0.2 * sr)
+    for at in (0.5, 1.5, 2.5):
+        start = int(at * sr)
+        y[start : start + thump] += (
+            0.9 * np.sin(2 * np.pi * 60.0 * np.arange(thump) / sr) * np.exp(-np.arange(thump) / (0.05 * sr))
+        )
+    return y.astype(np.float32)
+
+
+def test_the_shipped_file_reads_the_mel_and_gives_the_output_it_gave_before_input_views() -> None:
+    """Golden figures of models/drum_transcription.npz (round 9's k9) on a fixed signal, recorded with
+    the code before input views existed: a file without ``input_view`` still reads the log mel alone."""
+    net = load(SHIPPED_MODEL)
+    assert net.input_view == "mel" and net.front[0][0].shape[1] == N_MELS
+    y = _golden_signal()
+    act = net.activations(network_input(mel_frames(y)))
+    assert act.shape == (301, len(CLASSES))
+    sums = [8.54454, 0.40475, 19.49201, 0.12895, 2.25027, 0.49006, 1.44273, 0.00223, 0.00053]
+    peaks = [0.977287, 0.321037, 0.942169, 0.111214, 0.255988, 0.069061, 0.386969, 0.002047, 0.000459]
+    np.testing.assert_allclose(act.sum(axis=0), sums, rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(act.max(axis=0), peaks, rtol=1e-4, atol=2e-6)
+    hits = [(h.time, h.pitch, h.velocity) for h in drums.drum_hits(y, net=net)]
+    assert hits == [
+        (0.236, 42, 86),
+        (0.4865, 42, 127),
+        (0.4884, 36, 127),
+        (1.4907, 36, 127),
+        (2.4889, 36, 127),
+        (2.4909, 42, 127),
+    ]
+
+
+def _net_of_view(view: str) -> DrumNet:
+    """The shipped network's weights with a first layer that reads ``view``'s features (random, fixed)."""
+    shipped = load(SHIPPED_MODEL)
+    kernel, bias = shipped.front[0]
+    rng = np.random.default_rng(5)
+    wide = (rng.standard_normal((kernel.shape[0], drums.view_features(view), kernel.shape[2])) * 0.05).astype(
+        np.float32
+    )
+    return DrumNet(
+        ((wide, bias), *shipped.front[1:]), shipped.blocks, shipped.head, shipped.thresholds, input_view=view
+    )
+
+
+def test_the_input_view_goes_through_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "view.npz"
+    drums.save(path, load(SHIPPED_MODEL))
+    assert "input_view" not in np.load(path).files  # a mel model's file is written as before
+    y, _ = _tone_and_clicks()
+    x = network_input(mel_frames(y))
+    for view in ("mel+percussive", "percussive"):
+        net = _net_of_view(view)
+        drums.save(path, net)
+        loaded = load(path)
+        assert loaded.input_view == view
+        assert np.array_equal(loaded.activations(x), net.activations(x))
+        assert loaded.activations(x).shape == (x.shape[0], len(CLASSES))
+    arrays = dict(np.load(path))  # a percussive-only file: 80 inputs
+    arrays["input_view"] = np.asarray("mel+percussive")  # the first layer does not read 160 features
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError):
+        load(path)
+    arrays["input_view"] = np.asarray("harmonic")
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError):
+        load(path)
