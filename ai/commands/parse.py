@@ -476,10 +476,11 @@ def _is_transcribe(words: Sequence[str]) -> bool:
 
 
 def _is_accompany(words: Sequence[str]) -> bool:
-    """ "accompany this", "a backing band for this recording", "play along with this"."""
+    """ "accompany this", "a backing band for this recording", "play along with this", "jam along with my
+    singing"."""
     if set(words) & (_ACCOMPANY_WORDS | _HARMONISE_WORDS):
         return True
-    return any(_has(words, phrase) for phrase in _ALONG) and bool(set(words) & _REFERENTS)
+    return any(_has(words, phrase) for phrase in _ALONG) and bool(set(words) & (_REFERENTS | _MELODY_ALONE_WORDS))
 
 
 def _is_continue(words: Sequence[str]) -> bool:

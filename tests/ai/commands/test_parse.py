@@ -651,6 +651,8 @@ def test_recordings_to_transcribe_or_accompany() -> None:
         "accompany my melody": ("accompany", {"harmony": "melody"}),
         "harmonise this please": ("accompany", {"harmony": "melody"}),
         "harmonize my humming with drums and bass": ("accompany", {"parts": "bass,drums", "harmony": "melody"}),
+        "play along with my whistling": ("accompany", {"harmony": "melody"}),
+        "jam along with my singing": ("accompany", {"harmony": "melody"}),
         "can you play along with this recording in a funk style": ("accompany", {"style": "funk"}),
         "give me a backing track with drums and bass for this song": ("accompany", {"parts": "bass,drums"}),
     }
