@@ -194,8 +194,7 @@ def chosen_project_note(latest: LatestStems) -> str:
     return (
         f"the request named no project and carried no audio: this is project {manifest.name!r} "
         f"(project_id {manifest.project_id!r}), whose stems were written last ({written_utc(latest.written)}); "
-        "pass project_id "
-        "for another project, or upload stems as multipart 'files'"
+        "pass project_id for another project, or upload stems as multipart 'files'"
     )
 
 

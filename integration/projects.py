@@ -195,13 +195,9 @@ class ProjectStore:
         just rendered stems of is the one they are working on)."""
         latest: LatestStems | None = None
         for manifest in self.list_projects():
-            try:
-                stems = self._stems_of(manifest)
-            except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
-                continue
-            times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
-            if times and (latest is None or max(times) > latest.written):
-                latest = LatestStems(manifest, stems, max(times))
+            stems, written = self._stems_written(manifest)
+            if written is not None and (latest is None or written > latest.written):
+                latest = LatestStems(manifest, stems, written)
         return latest
 
     def latest_saved(self) -> LatestProject | None:
@@ -211,16 +207,21 @@ class ProjectStore:
         latest: LatestProject | None = None
         for manifest in self.list_projects():
             written, what = _modified(manifest.path), "saved"
-            try:
-                stems = self._stems_of(manifest)
-            except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
-                stems = {}
-            stem_times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
-            if stem_times and (written is None or max(stem_times) > written):
-                written, what = max(stem_times), "stems written"
+            stems_written = self._stems_written(manifest)[1]
+            if stems_written is not None and (written is None or stems_written > written):
+                written, what = stems_written, "stems written"
             if written is not None and (latest is None or written > latest.written):
                 latest = LatestProject(manifest, written, what)
         return latest
+
+    def _stems_written(self, manifest: ProjectManifest) -> tuple[dict[str, Path], float | None]:
+        """A project's stems and when the newest of them was written (None: no stems)."""
+        try:
+            stems = self._stems_of(manifest)
+        except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
+            return {}, None
+        times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
+        return stems, max(times) if times else None
 
     def _stems_of(self, manifest: ProjectManifest) -> dict[str, Path]:
         project_id = manifest.project_id
