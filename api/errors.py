@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.params import invalid_from_validation
 from utils.errors import EngineError
@@ -22,6 +23,9 @@ BAD_MULTIPART = (
     "with a short name, e.g. curl -F file=@song.wav"
 )
 """Starlette's answer to a body python-multipart cannot parse, and what the engine says instead."""
+CLIENT_GONE = "the client disconnected before it had sent the whole request; nothing was processed"
+"""The answer to a request whose client went away mid-body (a cancelled upload): nobody reads it, but it is
+an ordinary event, logged on one line, not an internal error with its traceback."""
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
 
 
@@ -44,6 +48,11 @@ def install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": ("parameters",), "msg": "invalid request"}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
         return error_response(422, "invalid_parameter", f"{'.'.join(loc) or 'parameters'}: {first.get('msg')}")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_disconnected(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        logger.info("%s %s: %s", request.method, request.url.path, CLIENT_GONE)
+        return error_response(400, "client_disconnected", CLIENT_GONE)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

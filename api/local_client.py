@@ -10,6 +10,7 @@ lifespan (models load, pools start) for as long as the client is open, and sends
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -76,6 +77,16 @@ def service_answers(settings: Settings) -> bool:
         return httpx.get(f"http://127.0.0.1:{settings.port}/health", timeout=0.3).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as a JSON body: a float JSON cannot carry (NaN, an infinity: ``--tempo nan``, an MCP client's
+    ``"tempo": "NaN"`` read as a float) goes as its text, as a query string would carry it, so that the
+    endpoint refuses it (422 naming the parameter) instead of the encoder raising before anything is sent."""
+    return {
+        name: str(value) if isinstance(value, float) and not math.isfinite(value) else value
+        for name, value in values.items()
+    }
 
 
 def form_fields(values: dict[str, Any]) -> dict[str, str]:

@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
-from api.local_client import form_fields
+from api.local_client import form_fields, json_values
 from api.missing_upload import detail_for
 from api.schemas import (
     AccompanimentParams,
@@ -117,7 +117,7 @@ class EngineCaller:
                 if files:
                     response = await client.post(path, data=form_fields(values), files=files)
                 else:
-                    response = await client.post(path, json=values)
+                    response = await client.post(path, json=json_values(values))
             except httpx.HTTPError as exc:
                 raise ToolError(f"the engine at {client.base_url} did not answer POST {path}: {exc!r}") from exc
         return _tool_result(response, summarise)

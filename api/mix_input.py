@@ -20,7 +20,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
-from api.params import RequestInput, copy_upload, remove_off_loop
+from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, remove_off_loop
 from api.state import EngineState
 from integration.projects import LatestStems, ProjectManifest, written_utc
 from utils.errors import InvalidParameter
@@ -69,6 +69,8 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidParameter("roles", f"not a JSON object ({exc.msg})") from exc
+        except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+            raise InvalidParameter("roles", TOO_MANY_DIGITS) from exc
         except RecursionError as exc:
             raise InvalidParameter("roles", "nested too deeply to be a JSON object of roles") from exc
         if not isinstance(parsed, dict):

@@ -45,6 +45,8 @@ FORM_FIELD_BYTES = 1 << 20
 """Longest form field that is not a file (1 MiB, Starlette's default made explicit: a base64 primer in a
 form holds 768 KB of MIDI; a larger one goes as the 'primer' file part); longer: 413 as soon as the parser
 passes it, not after the whole field is read."""
+TOO_MANY_DIGITS = "a number in the JSON has thousands of digits; no parameter is that long"
+"""What a JSON integer longer than Python converts (4300 digits) is answered with, instead of a 500."""
 FORM_MAX_FIELDS = 64  # the largest parameter model has 21 fields: 64 fields of 1 MiB bound a form's text
 FORM_MAX_FILES = 64
 
@@ -102,6 +104,8 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                 body = json.loads(raw) if len(raw) < JSON_ON_LOOP_BYTES else await asyncio.to_thread(json.loads, raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
+            except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+                raise InvalidParameter("body", TOO_MANY_DIGITS) from exc
             except RecursionError as exc:  # thousands of nested arrays or objects
                 raise InvalidParameter("body", "the JSON body is nested too deeply to be parameters") from exc
             if body is None:  # a client that serialises "no parameters" as null

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ai.mixing.targets import resolve_target
 from ai.music_keys import normalise_key
 from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
 from ai.transcription.pitched import DEFAULT_OPTIONS as PITCHED_DEFAULTS
@@ -453,6 +454,15 @@ class TranscriptionResponse(BaseModel):
     quantize: str | None = Field(None, description="The grid step the notes were moved to, or null.")
 
 
+def _known_target(value: str | float | None) -> str | float | None:
+    """A loudness target the mixing code can resolve (a name, or a LUFS number in range), checked with the
+    other parameters: a request without audio, or one queued as a job, is refused (422) like any other, not
+    answered 200 "no audio" or 202 and failed later."""
+    if value is not None:
+        resolve_target(value)  # InvalidParameter('target', ...) names the targets and the range
+    return value
+
+
 class ProjectParams(CallerParams):
     project_id: str | None = Field(
         None,
@@ -463,6 +473,11 @@ class ProjectParams(CallerParams):
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str | float | None) -> str | float | None:
+        return _known_target(value)
 
 
 class ProjectSummaryOut(BaseModel):
@@ -526,6 +541,11 @@ class MixingParams(CallerParams):
         description="The song's tempo (quarter-note BPM) for delay and compressor release times; default: the "
         "project's manifest, else measured from the mix.",
     )
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str | float | None) -> str | float | None:
+        return _known_target(value)
 
 
 class SuggestionOut(BaseModel):

@@ -125,7 +125,7 @@ async def request(
 ) -> httpx.Response:
     """``values`` as a JSON body, or as form fields beside ``uploads`` (multipart), as curl and DAWG-CORE send
     them. The success answer, or :class:`EngineError` with the engine's error body."""
-    from api.local_client import form_fields
+    from api.local_client import form_fields, json_values
 
     values = {name: value for name, value in (values or {}).items() if value is not None}
     with ExitStack() as stack:
@@ -134,7 +134,7 @@ async def request(
             if files:
                 response = await client.request(method, path, data=form_fields(values), files=files)
             elif values:
-                response = await client.request(method, path, json=values)
+                response = await client.request(method, path, json=json_values(values))
             else:
                 response = await client.request(method, path)
         except httpx.HTTPError as exc:

@@ -320,6 +320,8 @@ class CoreClient:
             body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CoreBadResponse(f"DAWG-CORE answered {where} with a body that is not JSON: {_short(text)}") from exc
+        except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, thousands of nested arrays
+            raise CoreBadResponse(f"DAWG-CORE answered {where} with JSON Python cannot read: {_short(text)}") from exc
         if not isinstance(body, dict):
             raise CoreBadResponse(f"DAWG-CORE answered {where} with JSON that is not an object: {_short(body)}")
         if "error" in body:

@@ -395,6 +395,10 @@ def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:
         if not quiet:
             logger.warning("skipping %s: not valid JSON (%s)", path, exc)
         return None
+    except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, or thousands of nested arrays:
+        if not quiet:  # one such file in the folder made every project route a 500
+            logger.warning("skipping %s: JSON that is no manifest (%s)", path, type(exc).__name__)
+        return None
     if not isinstance(data, dict) or not any(key in data for key in ("project_id", "tracks")):
         logger.debug("skipping %s: JSON but not a project manifest", path)
         return None

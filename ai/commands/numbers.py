@@ -1,7 +1,9 @@
 """Numbers as people say them: digits, number words and musicians' tempo shorthand.
 
-``read_number`` reads one number starting at a word: "96", "ninety six" (hyphens are split by the
-tokenizer), "a hundred and twenty", "one hundred twenty", "two thousand and five", "third" / "3rd". With ``musician=True``
+``read_number`` reads one number starting at a word: "96", "120.5", "-20", "ninety six" (hyphens are split by the
+tokenizer), "a hundred and twenty", "one hundred twenty", "two thousand and five", "third" / "3rd", "minus
+twenty" (a sign said is kept: the endpoint refuses a negative tempo or count, rather than being sent its
+absolute value). With ``musician=True``
 (where a tempo is expected) it also reads the shorthand musicians use for tempos from 100 to 299:
 "one twenty" (120), "one twenty eight" (128), "one oh five" (105), "one fifteen" (115).
 ``read_quantity`` adds the spoken quantities before a unit: "a couple (of)" 2, "a few" 3, "a" /
@@ -10,6 +12,7 @@ tokenizer), "a hundred and twenty", "one hundred twenty", "two thousand and five
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 UNITS: dict[str, int] = {
@@ -60,6 +63,10 @@ ORDINALS: dict[str, int] = {
     "twelfth": 12,
 }
 NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"hundred", "thousand"}
+Number = int | float
+"""A number said: an int, or a float where it was written with a decimal point ("120.5")."""
+_NUMERAL_RE = re.compile(r"(-?)(\d+)(\.\d+)?")
+_SIGN_WORDS = frozenset({"minus", "negative"})
 _ZERO_WORDS = frozenset({"oh", "o", "zero"})
 _MAX_DIGITS = 6  # "999999": anything longer is not a count or a tempo
 
@@ -87,13 +94,33 @@ def _ordinal(word: str) -> int | None:
     return None
 
 
-def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tuple[int, int] | None:
+def is_numeral(word: str) -> bool:
+    """Whether ``word`` is a number in digits ("96", "-20", "120.5"), of any length."""
+    return word.isascii() and _NUMERAL_RE.fullmatch(word) is not None
+
+
+def _numeral(word: str) -> Number | None:
+    """'96' -> 96, '-20' -> -20, '120.5' -> 120.5; None for other words and for more than _MAX_DIGITS digits
+    before the point (no count or tempo is that long)."""
+    match = _NUMERAL_RE.fullmatch(word) if word.isascii() else None
+    if match is None or len(match.group(2)) > _MAX_DIGITS:
+        return None
+    sign, whole, fraction = match.groups()
+    value: Number = float(word) if fraction else int(whole)
+    return -value if sign else value
+
+
+def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tuple[Number, int] | None:
     """The number that starts at ``words[i]`` (lower-case words) -> (value, index after it), or None."""
     if i >= len(words):
         return None
     word = words[i]
-    if word.isascii() and word.isdigit():
-        return (int(word), i + 1) if len(word) <= _MAX_DIGITS else None
+    if is_numeral(word):
+        value = _numeral(word)
+        return (value, i + 1) if value is not None else None
+    if word in _SIGN_WORDS:
+        signed = read_number(words, i + 1, musician=musician)
+        return (-signed[0], signed[1]) if signed is not None and not words[i + 1].startswith("-") else None
     ordinal = _ordinal(word)
     if ordinal is not None:
         return ordinal, i + 1
@@ -145,7 +172,7 @@ def _after_hundred(words: Sequence[str], value: int, j: int) -> tuple[int, int]:
     return value, j
 
 
-def read_quantity(words: Sequence[str], i: int) -> tuple[int, int] | None:
+def read_quantity(words: Sequence[str], i: int) -> tuple[Number, int] | None:
     """A count before a unit ("eight", "a couple of", "a few", "a", "an 8") -> (value, end), or None.
 
     "a" alone is 1 ("a bar"); the caller checks that a unit follows.

@@ -248,7 +248,11 @@ def _track_param(tokens: Sequence[Token], words: Sequence[str], start: int) -> i
     if _word_after(words, k) in ("number", "no"):
         k += 1
     number = read_number(words, k)
-    if number is not None and (k > j or _word_after(words, number[1]) in _TRACK_NOUNS or number[1] >= len(words)):
+    if (
+        number is not None
+        and isinstance(number[0], int)  # a track is counted in whole numbers; "track 2.5" is a name said
+        and (k > j or _word_after(words, number[1]) in _TRACK_NOUNS or number[1] >= len(words))
+    ):
         return number[0]
     end = j
     while end < min(len(words), j + 6) and words[end] not in PUNCT and words[end] not in _TRACK_STOPS:

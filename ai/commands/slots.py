@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai.commands.music_words import ChordRun, KeyMatch, read_chord_run, read_key, read_scale
-from ai.commands.numbers import TENS, UNITS, read_number, read_quantity
+from ai.commands.numbers import TENS, UNITS, Number, is_numeral, read_number, read_quantity
 from ai.commands.tokens import PUNCT, Token
 from ai.commands.vocabulary import (
     BAR_UNITS,
@@ -54,7 +54,7 @@ from ai.commands.vocabulary import (
     longest_match,
 )
 
-_METER_RE = re.compile(r"(\d{1,2})/(\d{1,2})")
+_METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
 _NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
 """A word said where a key's tonic goes: a letter, with an accidental or a German "-is" / "-es" ("Fis")."""
 _NOT_TEMPO_AFTER = BAR_UNITS | VARIATION_UNITS | {"percent", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
@@ -196,7 +196,7 @@ def time_signature(scan: Scan) -> None:
         return
 
 
-def _tempo_value(scan: Scan, i: int, *, any_value: bool = False) -> tuple[int, int] | None:
+def _tempo_value(scan: Scan, i: int, *, any_value: bool = False) -> tuple[Number, int] | None:
     """The number at i if it can be a tempo; ``any_value`` where the words say it is one ("999 bpm"):
     then a value out of range is kept, for the endpoint to refuse with its range, not dropped."""
     number = read_number(scan.words, i, musician=True)
@@ -371,7 +371,7 @@ def unread_number(scan: Scan) -> None:
     for i, word in enumerate(scan.words):
         if scan.used[i] or word in _MACHINE_NUMBERS or scan.word(i - 1) in _NOT_TEMPO_BEFORE:
             continue
-        end = i + 1 if word.isdigit() else _unread_words(scan, i)
+        end = i + 1 if is_numeral(word) else _unread_words(scan, i)
         if end is not None and scan.word(end) not in _NAME_AFTER_NUMBER:
             scan.unread["number"] = " ".join(token.text for token in scan.tokens[i:end])
             return

@@ -20,9 +20,13 @@ MAX_PARSE_CHARS = 1000
 PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|"})
 
 # One linear pass each; none of these can backtrack catastrophically (no nested quantifiers).
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=]")
+# A numeral with a sign or a decimal point is one word ("-20", "120.5", "87.5bpm"): split at the "." or the
+# "-", "at 120.5 bpm" was a tempo of 5 and "-5 variations" five. A "-" joined to a word before it stays a
+# hyphen ("8-bar", "2-4"), and a "." not followed by a digit ends a sentence ("at 96. Eight bars").
+_NUMERAL = r"(?<![\w.])-?\d+\.\d+[^\W\d_]*|(?<![\w.-])-\d+[^\W\d_]*"
+_TOKEN_RE = re.compile(_NUMERAL + r"|[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=]")
 _BPM_RE = re.compile(r"\bb\.\s?p\.\s?m\b\.?", re.IGNORECASE)
-_GLUED_UNIT_RE = re.compile(r"(\d+)([a-z]+)")
+_GLUED_UNIT_RE = re.compile(r"(-?\d+(?:\.\d+)?)([a-z]+)")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _TRANSLATE = str.maketrans(
     {

@@ -236,6 +236,11 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
         ("generate drums at 999 bpm", "tempo", "less than or equal to 300"),
         ("generate drums for 0 bars", "bars", "greater than or equal to 1"),
         ("generate drums for 100 bars", "bars", "less than or equal to 32"),
+        # a sign, a decimal point and a long meter were lost: 200s at 20 BPM, 5 variations, in 4/4
+        ("generate drums at -20 bpm", "tempo", "greater than or equal to 20 (got -20)"),
+        ("generate drums with -5 variations", "variations", "greater than or equal to 1 (got -5)"),
+        ("generate drums for 3.5 bars", "bars", "3.5"),
+        ("generate drums in 999/999", "time_signature", "999/999"),
     ],
 )
 def test_a_number_out_of_range_is_refused_not_replaced(
@@ -246,6 +251,14 @@ def test_a_number_out_of_range_is_refused_not_replaced(
     body = response.json()
     assert body["error"] == "invalid_parameter" and body["action"] == "generate_drums"
     assert body["detail"].startswith(f"{parameter}: ") and says in body["detail"]
+
+
+def test_a_decimal_tempo_is_the_tempo_said(client: TestClient) -> None:
+    """'at 140.25 bpm' was split at its point: a groove at 25 BPM, answered 200."""
+    response = client.post("/api/v1/command", json={"text": "generate drums at 140.25 bpm", "seed": 1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["params"]["tempo"] == 140.25 and body["result"]["tempo"] == 140.25
 
 
 def test_h_minor_is_b_minor(client: TestClient) -> None:

@@ -427,6 +427,16 @@ def test_deeply_nested_json_and_booleans_for_numbers_are_422(client: TestClient)
     assert client.post("/api/v1/generate/midi", data={"bars": "2"}).status_code == 200  # forms stay strings
 
 
+@pytest.mark.parametrize("padding", [0, 70_000])  # parsed where it arrives, and in a thread (over 64 KB)
+def test_a_json_integer_of_thousands_of_digits_is_422(client: TestClient, padding: int) -> None:
+    """Python converts at most 4300 digits: the ValueError was a 500 (and the connection was dropped)."""
+    body = '{"chords": "' + "C " * (padding // 2) + '", "bars": ' + "9" * 5000 + "}"
+    response = client.post("/api/v1/generate/midi", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_parameter" and response.json()["detail"].startswith("body: ")
+    assert len(response.text) < 300  # the digits are not echoed
+
+
 def test_an_endless_chord_progression_is_refused_without_echoing_it(client: TestClient) -> None:
     for body in ({"chords": "C " * 500_000}, {"chords": ["C"] * 100}, {"chords": " ".join(["Am"] * 65)}):
         response = client.post("/api/v1/generate/midi", json=body)  # 1 MB took 5.5 s and echoed every chord

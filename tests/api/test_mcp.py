@@ -311,6 +311,17 @@ async def test_engine_errors_are_tool_errors_with_the_engine_s_detail(engine: st
     assert wrong_part.is_error and "generate_bassline" in text_of(wrong_part)
 
 
+async def test_a_number_json_cannot_carry_is_refused_by_the_endpoint_with_its_reason(engine: str) -> None:
+    """A float argument of NaN or infinity ("NaN" read as a float) made the JSON encoder raise before the
+    request left: "Error executing tool generate_drums", with no reason."""
+    async with over_http(engine) as client:
+        results = {value: await client.call_tool("generate_drums", {"tempo": value}) for value in ("NaN", "inf")}
+    for value, result in results.items():
+        assert result.is_error and result.structured_content is not None, value
+        assert result.structured_content["error"] == "invalid_parameter", text_of(result)
+        assert result.structured_content["detail"].startswith("tempo: "), text_of(result)
+
+
 # ---------------------------------------------------------------- /mcp as a route of the engine
 
 

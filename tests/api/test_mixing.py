@@ -104,6 +104,28 @@ def test_roles_override(client: TestClient) -> None:
     assert body["levels"]["Track 1"]["role"] == "bass" and body["levels"]["Track 2"]["role"] == "vocals"
 
 
+def test_roles_with_a_number_of_thousands_of_digits_is_422(client: TestClient) -> None:
+    files = upload({"Bass": stems(seconds=1.0)["Bass"]})
+    roles = '{"Bass": ' + "9" * 5000 + "}"  # json.loads' ValueError was a 500
+    for route in ("suggest", "auto_level", "render"):
+        response = client.post(f"/api/v1/mixing/{route}", data={"roles": roles}, files=files)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"].startswith("roles: ")
+
+
+@pytest.mark.parametrize("target", ["NaN", "loud", "-100", "1e309"])
+def test_a_bad_target_is_422_with_or_without_audio_and_before_a_job_is_queued(client: TestClient, target: str) -> None:
+    """Without audio it was answered 200 "no audio" (422 no_audio on render), and as a job 202 then failed:
+    the target was only read once stems were measured."""
+    for route in ("suggest", "auto_level", "render"):
+        for request in ({"data": {"target": target}}, {"params": {"target": target, "async": "true"}}):
+            response = client.post(f"/api/v1/mixing/{route}", **request)
+            assert response.status_code == 422, (route, request, response.text)
+            assert response.json()["error"] == "invalid_parameter" and response.json()["detail"].startswith("target: ")
+    response = client.post("/api/v1/analyze/project", data={"target": target})
+    assert response.status_code == 422 and response.json()["detail"].startswith("target: "), response.text
+
+
 def test_project_stems_route(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     settings.projects_dir.mkdir(parents=True)

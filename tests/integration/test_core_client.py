@@ -417,3 +417,19 @@ async def test_an_answer_of_megabytes_is_a_bad_answer_not_read_whole() -> None:
         delivery = await client.import_midi(MIDI, name="x.mid")
     assert delivery.delivered is False and "more than" in delivery.reason
     assert served < 5  # refused after the first megabyte or so
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"numTracks": ' + b"9" * 5000 + b"}", b'{"status": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"],
+    ids=["5000-digit number", "deeply nested"],
+)
+async def test_json_python_cannot_read_is_a_bad_response_not_a_crash(raw: bytes) -> None:
+    """json.loads' ValueError (int digits limit) and RecursionError escaped as a 500, not a 502."""
+    client = CoreClient("http://127.0.0.1:9", **DEFAULTS)
+    try:
+        with pytest.raises(CoreBadResponse) as info:
+            client._decode("GET", "/api/v1/project/status", 200, raw)
+    finally:
+        await client.aclose()
+    assert info.value.status_code == 502 and len(info.value.detail) < 400

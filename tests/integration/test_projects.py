@@ -103,6 +103,28 @@ def test_malformed_manifests_are_skipped_and_logged(projects: Path, caplog: pyte
         assert name not in logged
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"project_id": "huge", "tempo": ' + "9" * 5000 + ', "tracks": ["Bass"]}',  # int() refuses > 4300 digits
+        '{"tracks": ' + "[" * 100_000 + "]" * 100_000 + "}",  # a RecursionError in json.loads
+    ],
+    ids=["5000-digit number", "deeply nested"],
+)
+def test_json_that_python_cannot_read_is_skipped_not_a_500(
+    projects: Path, caplog: pytest.LogCaptureFixture, content: str
+) -> None:
+    """One such file in the folder raised out of list_projects: every project route, and the empty mixing
+    POST DAWG-CORE sends, answered 500."""
+    write(projects / "odd.json", content)
+    store = ProjectStore(projects)
+    with caplog.at_level(logging.WARNING, logger="integration.projects"):
+        listed = {manifest.project_id for manifest in store.list_projects()}
+    assert {"a1b2", "pod_7"} <= listed and "huge" not in listed
+    assert store.get("a1b2").name == "Demo"
+    assert "odd.json" in "\n".join(r.getMessage() for r in caplog.records)
+
+
 def test_get_finds_a_project_and_unknown_ids_are_404(projects: Path) -> None:
     store = ProjectStore(projects)
     assert store.get("pod_7").name == "Talk"

@@ -680,6 +680,38 @@ def test_a_value_out_of_range_reaches_the_endpoint(text: str, params: dict[str, 
     assert parse(text) == ("generate_drums", params)
 
 
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("drums at 120.5 bpm", {"tempo": 120.5}),  # the "." split it: a tempo of 5
+        ("drums at 140.25 bpm", {"tempo": 140.25}),  # 25: a groove at 25 BPM, answered 200
+        ("a beat at 87.5bpm", {"tempo": 87.5}),
+        ("drums at -20 bpm", {"tempo": -20}),  # the sign was dropped: 20 BPM
+        ("drums at minus 20 bpm", {"tempo": -20}),
+        ("drums at minus one twenty", {"tempo": -120}),
+        ("drums with -5 variations", {"variations": -5}),  # five variations
+        ("drums for -4 bars", {"bars": -4}),
+        ("drums for 3.5 bars", {"bars": 3.5}),  # for the endpoint to refuse: bars are whole
+        ("drums in 999/999", {"time_signature": "999/999"}),  # three digits were not read: 4/4
+    ],
+)
+def test_a_sign_or_a_decimal_point_said_is_kept(text: str, params: dict[str, Any]) -> None:
+    assert parse(text) == ("generate_drums", params)
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("an 8-bar groove at 96", {"bars": 8, "tempo": 96}),  # a hyphen joined to a word is no sign
+        ("funk drums - 100 bpm", {"style": "funk", "tempo": 100}),  # nor a dash between words
+        ("drums at 96. Eight bars", {"tempo": 96, "bars": 8}),  # nor a full stop a decimal point
+        ("drums minus the hats", {}),
+    ],
+)
+def test_hyphens_dashes_and_full_stops_stay_what_they_were(text: str, params: dict[str, Any]) -> None:
+    assert parse(text) == ("generate_drums", params)
+
+
 def test_a_hedged_small_number_is_still_a_count() -> None:
     assert parse("give me about four drum beats") == ("generate_drums", {"variations": 4})
 
