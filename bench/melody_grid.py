@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Where a melody alone loses its bars: the accompaniment's tempo level and bar phase against the MIDI's.
 
-For the tune split's melodies of bench/melody_harmony.py (the same 60 renders; held-out is not for looking at
-per item), each render is analysed and accompanied with ``harmony=auto`` as the route does, and its grid is
-compared with the MIDI's own beats and bars (the files play 120 quarter notes a minute; the meter from the
-chord track's time signature):
+For the tune split's melodies of bench/melody_harmony.py (the same 60 renders, re-timed to its varied tempi
+by default, ``--tempi 120`` the files' own; ``--split held-out`` prints the table only, scored once at the
+end: not for looking at per item), each render is analysed and accompanied with ``harmony=auto`` as the route
+does, and its grid is compared with the MIDI's own beats and bars (the meter from the chord track's time
+signature):
 
 - tempo level: the grid's median beat against the MIDI's counted beat (a quarter, or a dotted quarter in
   compound meters): right (within 12 %), double (the grid beats twice as fast), half, or other (x the grid's
@@ -19,7 +20,8 @@ accompaniment (as bench/melody_harmony.py scores it) and of the same harmoniser 
 tunes), and the bars' share of the whole gap between the two. ``--cache DIR`` keeps each render's analysis and
 cues (pickles; delete them after a change to the analysis).
 
-Usage: bench/melody_grid.py [--split tune] [--tunes 60] [--cache /tmp/melody_grid_cache] [--harmony auto]
+Usage: bench/melody_grid.py [--split tune] [--tunes 60] [--tempi varied|120] [--cache /tmp/melody_grid_cache]
+       [--harmony auto]
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from ai.generation.theory import TheoryGenerator  # noqa: E402
 from training.melody_harmony import DATA, SR, _pm, chord_at, load_tune, render_melody  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
-from melody_harmony import bench_tunes  # noqa: E402
+from melody_harmony import bench_stretch, bench_tunes  # noqa: E402
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Row:
     roots: int = 0
     own_bars: int = 0
     own_roots: int = 0
+    downbeats: int = 0  # the tune's own downbeats with a chord (within the render)
+    downbeat_roots: int = 0  # ... where the accompaniment's chord sounding there has the root
 
 
 def _level(ratio: float, short: str, long: str) -> str:
@@ -76,13 +80,14 @@ def _level(ratio: float, short: str, long: str) -> str:
     return f"other (x{ratio:.2f})"
 
 
-def analysed(name: str, cache: Path | None) -> tuple[AnalysisResult, RecordingCues]:
-    path = cache / f"{name}.pkl" if cache else None
+def analysed(name: str, cache: Path | None, stretch: float = 1.0) -> tuple[AnalysisResult, RecordingCues]:
+    retimed = "" if stretch == 1.0 else f"-x{stretch:.4f}"
+    path = cache / f"{name}{retimed}.pkl" if cache else None
     if path is not None and path.exists():
         with path.open("rb") as f:
             found: tuple[AnalysisResult, RecordingCues] = pickle.load(f)
             return found
-    y = render_melody(name)
+    y = render_melody(name, stretch=stretch)
     audio = DecodedAudio(y[np.newaxis], SR)
     analysis = analyze(audio)
     out = (analysis, recording_cues(mono_at(audio), analysis.tuning_cents))
@@ -93,8 +98,8 @@ def analysed(name: str, cache: Path | None) -> tuple[AnalysisResult, RecordingCu
     return out
 
 
-def own_roots(name: str, cues: RecordingCues, end: float) -> tuple[int, int]:
-    tune = load_tune(name)
+def own_roots(name: str, cues: RecordingCues, end: float, stretch: float = 1.0) -> tuple[int, int]:
+    tune = load_tune(name, stretch=stretch)
     starts = [float(t) for t in tune.bar_starts if t < end - 0.5]
     spans = list(zip(starts, [*starts[1:], min(tune.end, end)], strict=True))
     bars = span_chroma(cues.chroma, spans)
@@ -109,12 +114,15 @@ def own_roots(name: str, cues: RecordingCues, end: float) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", default="tune", choices=["tune"], help="the tune split only")
+    parser.add_argument("--split", default="tune", choices=["tune", "held-out"], help="held-out: once, no per tune")
     parser.add_argument("--tunes", type=int, default=60)
+    parser.add_argument("--tempi", default="varied", choices=["varied", "120"], help="re-timed tunes or 120 qpm")
     parser.add_argument("--cache", default="", help="folder for the renders' analyses ('' none)")
     parser.add_argument("--harmony", default="auto")
     parser.add_argument("--per-tune", action="store_true")
     args = parser.parse_args()
+    if args.split == "held-out" and args.per_tune:
+        parser.error("held-out melodies are not looked at one by one")
     cache = Path(args.cache) if args.cache else None
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
@@ -123,15 +131,22 @@ def main() -> None:
     started = time.perf_counter()
     seconds = 0.0
     for name in bench_tunes(args.split, args.tunes):
-        tune = load_tune(name)
-        analysis, cues = analysed(name, cache)
+        stretch = bench_stretch(name, args.tempi)
+        tune = load_tune(name, stretch=stretch)
+        analysis, cues = analysed(name, cache, stretch)
         end = analysis.duration
         signatures = _pm(DATA / "MIDI" / "chords" / f"{name}.mid").time_signature_changes
         top, bottom = (signatures[0].numerator, signatures[0].denominator) if signatures else (4, 4)
         _, _, per_bar, qpb = meter_of(f"{top}/{bottom}")
         true_bar = float(np.median(np.diff(tune.bar_starts)))
         true_beat = true_bar / per_bar
-        own_n, own_right = own_roots(name, cues, end)
+        own_n, own_right = own_roots(name, cues, end, stretch)
+        true_downbeats = [
+            (float(s), truth)
+            for s in tune.bar_starts
+            if s < end - 0.5 and (truth := chord_at(tune.chord_times, float(s))) is not None
+        ]
+        db_right = 0
         t0 = time.perf_counter()
         try:
             result = accompany_cues(
@@ -164,10 +179,16 @@ def main() -> None:
                     continue
                 n += 1
                 right += chord.root == truth[0]
+            bar_ends = [grid.bar_span(i)[1] for i in range(grid.bars)]
+            for t, truth in true_downbeats:
+                i = min(int(np.searchsorted(bar_ends, t + 0.03, side="right")), len(result.chords) - 1)
+                db_right += result.chords[i].root == truth[0]
             if args.per_tune:
                 print(
-                    f"  {name:24s} {top}/{bottom} analysis {analysis.time_signature} "
-                    f"{key[0]}, phase {phase}: {right}/{n} (own {own_right}/{own_n}) {result.harmony_source}"
+                    f"  {name:24s} {top}/{bottom} at {60 / true_beat:.0f} (grid {60 / beat:.0f}) analysis "
+                    f"{analysis.time_signature} "
+                    f"{key[0]}, phase {phase}: {right}/{n} (own {own_right}/{own_n}) {result.harmony_source}; "
+                    f"at downbeats {db_right}/{len(true_downbeats)}, grid {grid.numerator}/{grid.denominator}"
                 )
         for row in (rows[key], total):
             row.tunes += 1
@@ -175,21 +196,27 @@ def main() -> None:
             row.roots += right
             row.own_bars += own_n
             row.own_roots += own_right
+            row.downbeats += len(true_downbeats)
+            row.downbeat_roots += db_right
     gap = total.own_roots / max(total.own_bars, 1) * total.bars - total.roots
-    print(f"{args.split} split, {total.tunes} melodies, harmony={args.harmony}")
+    print(f"{args.split} split, {total.tunes} melodies, {args.tempi} tempi, harmony={args.harmony}")
     print(
-        "| tempo level, bar length | bar phase | tunes | bars | root (accompaniment) | root (own bars) | share of gap |"
+        "| tempo level, bar length | bar phase | tunes | bars | root (accompaniment) | root (own bars) | share of gap "
+        "| root at the tune's downbeats |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for (what, phase), row in sorted(rows.items(), key=lambda item: -item[1].bars):
         acc, own = row.roots / max(row.bars, 1), row.own_roots / max(row.own_bars, 1)
         lost = own * row.bars - row.roots
         print(
             f"| {what} | {phase} | {row.tunes} | {row.bars} | {acc:.3f} | {own:.3f} | "
-            f"{lost / gap if gap > 0 else 0:.2f} |"
+            f"{lost / gap if gap > 0 else 0:.2f} | {row.downbeat_roots / max(row.downbeats, 1):.3f} |"
         )
     acc, own = total.roots / max(total.bars, 1), total.own_roots / max(total.own_bars, 1)
-    print(f"| all | | {total.tunes} | {total.bars} | {acc:.3f} | {own:.3f} | 1.00 |")
+    print(
+        f"| all | | {total.tunes} | {total.bars} | {acc:.3f} | {own:.3f} | 1.00 | "
+        f"{total.downbeat_roots / max(total.downbeats, 1):.3f} ({total.downbeats}) |"
+    )
     print(f"accompany_cues {seconds:.1f} s in all; bench {time.perf_counter() - started:.0f} s")
 
 

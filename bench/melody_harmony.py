@@ -10,6 +10,16 @@ sf_GMbank, MuseScore General) and one of 13 lead programs (choir and voice, flut
 saxes, clarinet, trumpet, synth leads), both fixed by the tune's name (training/melody_harmony.py
 ``sound_of``; renders cached under data/nottingham_renders).
 
+Tempi (``--tempi``): the files all play 120 quarter notes a minute, which a rule on the beat's tempo could
+learn instead of the bar; so by default (``varied``) each tune is re-timed (every time of its melody and chord
+MIDI stretched) to a tempo drawn for it with a fixed seed (:func:`bench_qpm`), log-uniform over a range usual
+for its metre (the chord track's first time signature), the ranges overlapping in beats a minute so that the
+beat's tempo names no metre: simple duple and quadruple metres (reels, hornpipes, polkas, marches: 2/4, 4/4,
+2/2) 70-130 quarter notes a minute, compound metres (jigs, slip jigs: 6/8, 9/8) 90-130 dotted quarters
+(135-195 quarters), triple metres (waltzes: 3/4, 3/2) 90-180 quarters. ``--tempi 120`` renders the files'
+own tempo (the figures before session 21). Renders are cached under data/nottingham_renders by tune, sound and
+stretch.
+
 Each render is analysed and accompanied as the service does (:func:`~ai.analysis.pipeline.analyze`, then
 :func:`~ai.generation.accompaniment.accompany_cues` with bass and pad), once with ``harmony=recording``
 (the chords heard in the recording: the engine before the harmoniser) and once with ``harmony=auto``
@@ -25,14 +35,17 @@ melody renders ``auto`` takes for a melody alone; and the share of polyphonic re
 (false detections): data/eval's chorales (four voices through piano, organ, strings, choir) and songs (MMA
 bands), built by /work/shared/eval/build_dataset.py; each is accompanied whole with ``harmony=auto``.
 
-Usage: bench/melody_harmony.py [--sets tune,held-out] [--tunes 60] [--poly data/eval/chorales,data/eval/songs]
+Usage: bench/melody_harmony.py [--sets tune,held-out] [--tunes 60] [--tempi varied|120]
+       [--poly data/eval/chorales,data/eval/songs]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,10 +69,55 @@ from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.melody_harmony import class_of, harmonise, pitch_count  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
-from training.melody_harmony import SR, chord_at, is_held_out, load_tune, render_melody, tune_names  # noqa: E402
+from training.melody_harmony import (  # noqa: E402
+    DATA,
+    SR,
+    _pm,
+    chord_at,
+    is_held_out,
+    load_tune,
+    render_melody,
+    tune_names,
+)
 
 BASS_TOLERANCE_S = 0.030
 ENGINES = ("recording", "auto")
+TEMPO_SEED = 21
+FILE_QPM = 120.0
+"""The Nottingham files' own tempo (every file: one set_tempo of 120 quarter notes a minute)."""
+
+
+def tune_meter(name: str) -> tuple[int, int]:
+    """The tune's first time signature (its chord MIDI's; 4/4 without one)."""
+    signatures = _pm(DATA / "MIDI" / "chords" / f"{name}.mid").time_signature_changes
+    return (signatures[0].numerator, signatures[0].denominator) if signatures else (4, 4)
+
+
+def tempo_range(numerator: int, denominator: int) -> tuple[float, float]:
+    """Quarter notes a minute a tune in this metre is played at (the low and high ends): see the header."""
+    if denominator == 8 and numerator % 3 == 0:
+        return 90.0 * 1.5, 130.0 * 1.5  # dotted quarters 90-130
+    if numerator == 3:
+        return 90.0, 180.0
+    return 70.0, 130.0
+
+
+def bench_qpm(name: str) -> float:
+    """The tune's bench tempo (quarter notes a minute): drawn log-uniform over :func:`tempo_range` of its metre
+    with a fixed seed per tune."""
+    low, high = tempo_range(*tune_meter(name))
+    rng = np.random.default_rng([TEMPO_SEED, zlib.crc32(name.encode())])
+    return float(math.exp(rng.uniform(math.log(low), math.log(high))))
+
+
+def bench_stretch(name: str, tempi: str) -> float:
+    """How much the tune's times are stretched: 1.0 for ``tempi`` "120" (the files' own), else to
+    :func:`bench_qpm` (rounded to 4 decimals, as the render cache names it)."""
+    if tempi == "120":
+        return 1.0
+    if tempi != "varied":
+        raise ValueError(f"--tempi is varied or 120, not {tempi!r}")
+    return round(FILE_QPM / bench_qpm(name), 4)
 
 
 @dataclass
@@ -101,9 +159,12 @@ def _minor(quality: str) -> bool:
     return class_of(quality) == "min"
 
 
-def score_tune(name: str, registry: GeneratorRegistry, tallies: dict[str, Tally], own: OwnBars) -> None:
-    tune = load_tune(name)
-    y = render_melody(name)
+def score_tune(
+    name: str, registry: GeneratorRegistry, tallies: dict[str, Tally], own: OwnBars, tempi: str = "varied"
+) -> None:
+    stretch = bench_stretch(name, tempi)
+    tune = load_tune(name, stretch=stretch)
+    y = render_melody(name, stretch=stretch)
     end = len(y) / SR
     audio = DecodedAudio(y[np.newaxis], SR)
     analysis = analyze(audio)
@@ -173,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="tune,held-out", help="comma-separated: tune, held-out")
     parser.add_argument("--tunes", type=int, default=60)
+    parser.add_argument("--tempi", default="varied", choices=["varied", "120"], help="re-timed tunes or 120 qpm")
     parser.add_argument("--poly", default="data/eval/chorales,data/eval/songs", help="folders of polyphonic WAVs")
     args = parser.parse_args()
     registry = GeneratorRegistry()
@@ -182,8 +244,10 @@ def main() -> None:
         tallies = {engine: Tally() for engine in ENGINES}
         own = OwnBars()
         for name in bench_tunes(split, args.tunes):
-            score_tune(name, registry, tallies, own)
-        print(f"{split} split: {args.tunes} melodies, {tallies['auto'].bars} accompaniment bars with a chord")
+            score_tune(name, registry, tallies, own, args.tempi)
+        print(
+            f"{split} split ({args.tempi} tempi): {args.tunes} melodies, {tallies['auto'].bars} accompaniment bars with a chord"
+        )
         print(f"  before (harmony=recording): {tallies['recording'].line()}")
         print(f"  after  (harmony=auto):      {tallies['auto'].line()}")
         n = max(own.bars, 1)

@@ -107,8 +107,12 @@ def _pm(path: Path) -> pretty_midi.PrettyMIDI:
         return pretty_midi.PrettyMIDI(str(path))
 
 
-def load_tune(name: str, data: Path = DATA) -> Tune:
+def load_tune(name: str, data: Path = DATA, *, stretch: float = 1.0) -> Tune:
+    """The tune's bars and chords; ``stretch``: every time multiplied by it (a tune re-timed as
+    :func:`render_melody` plays it: 120 / the new quarter notes a minute)."""
     chords_pm = _pm(data / "MIDI" / "chords" / f"{name}.mid")
+    if stretch != 1.0:
+        _stretch(chords_pm, stretch)
     notes = sorted((n for i in chords_pm.instruments for n in i.notes), key=lambda n: n.start)
     groups: dict[float, tuple[float, set[int]]] = {}
     for n in notes:
@@ -125,6 +129,11 @@ def load_tune(name: str, data: Path = DATA) -> Tune:
     return Tune(
         name, signature, downbeats, [chord_at(chord_times, t) for t in downbeats], chord_times, chords_pm.get_end_time()
     )
+
+
+def _stretch(pm: pretty_midi.PrettyMIDI, factor: float) -> None:
+    """Every note and the tempo map of ``pm`` slower by ``factor`` (in place): times multiplied by it."""
+    pm.adjust_times([0.0, pm.get_end_time()], [0.0, pm.get_end_time() * factor])
 
 
 def chord_at(chord_times: list[tuple[float, float, int, str]], t: float) -> tuple[int, str] | None:
@@ -146,14 +155,20 @@ def sound_of(name: str) -> tuple[str, int]:
     return SOUNDFONTS[h % len(SOUNDFONTS)], LEADS[(h // len(SOUNDFONTS)) % len(LEADS)]
 
 
-def render_melody(name: str, data: Path = DATA, cache: Path = RENDERS, seconds: float = EXCERPT_S) -> np.ndarray:
-    """The tune's melody (its first ``seconds``) rendered mono at SR through :func:`sound_of`; cached as FLAC."""
+def render_melody(
+    name: str, data: Path = DATA, cache: Path = RENDERS, seconds: float = EXCERPT_S, *, stretch: float = 1.0
+) -> np.ndarray:
+    """The tune's melody (its first ``seconds``) rendered mono at SR through :func:`sound_of`; cached as FLAC.
+    ``stretch``: the file's times multiplied by it first (1.0: the files' own 120 quarter notes a minute)."""
     soundfont, program = sound_of(name)
-    path = cache / f"{name}-{Path(soundfont).stem}-{program}.flac"
+    retimed = "" if stretch == 1.0 else f"-x{stretch:.4f}"
+    path = cache / f"{name}-{Path(soundfont).stem}-{program}{retimed}.flac"
     if path.exists():
         y, _ = sf.read(path, dtype="float32")
         return np.asarray(y)
     pm = _pm(data / "MIDI" / "melody" / f"{name}.mid")
+    if stretch != 1.0:
+        _stretch(pm, stretch)
     for instrument in pm.instruments:
         instrument.program = program
         instrument.notes = [n for n in instrument.notes if n.start < seconds]

@@ -52,6 +52,7 @@ from ai.generation.beat_following import (
     refine_beats,
 )
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
+from ai.generation.melody_meter import melody_meter
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
@@ -261,18 +262,20 @@ def _downbeat_beats(beats: np.ndarray, downbeat_times: Sequence[float]) -> np.nd
     return np.argmin(np.abs(beats[None, :] - times[:, None]), axis=1) if times.size else np.zeros(0, dtype=np.int64)
 
 
-def _grid(beats: np.ndarray, analysis: AnalysisResult, per_bar: int, phase: int, *, irregular: bool) -> BeatGrid:
-    """The accompaniment's grid: bars at ``phase``, or, where the analysis's bars change length inside the
-    recording (its downbeats move by a beat or two: a 2/4 bar) and the harmony did not move the phase
-    (``irregular``), the analysis's own bars from its first downbeat (simple meters: a compound bar is not
-    cut)."""
-    if irregular and meter_of(analysis.time_signature)[3] != 1.5:
+def _grid(
+    beats: np.ndarray, analysis: AnalysisResult, per_bar: int, phase: int, *, irregular: bool, meter: str | None
+) -> BeatGrid:
+    """The accompaniment's grid in ``meter``: bars at ``phase``, or, where the analysis's bars change length
+    inside the recording (its downbeats move by a beat or two: a 2/4 bar) and neither the harmony moved the
+    phase nor the meter changed (``irregular``), the analysis's own bars from its first downbeat (simple
+    meters: a compound bar is not cut)."""
+    if irregular and meter_of(meter)[3] != 1.5:
         at = _downbeat_beats(beats, analysis.downbeat_times)
         lengths = irregular_bar_lengths(at, per_bar)
         if lengths:
             first = float(beats[int(np.min(at))])
-            return build_grid(beats, [first], analysis.time_signature, analysis.duration, bar_lengths=lengths)
-    return build_grid(beats, [float(beats[phase])], analysis.time_signature, analysis.duration)
+            return build_grid(beats, [first], meter, analysis.duration, bar_lengths=lengths)
+    return build_grid(beats, [float(beats[phase])], meter, analysis.duration)
 
 
 def downbeat_phase(beats: np.ndarray, downbeat_times: Sequence[float], per_bar: int) -> int:
@@ -688,15 +691,20 @@ def accompany_cues(
     env = cues.onsets
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     beats = follow_soft_attacks(env, cues.bands, beats)
-    per_bar = meter_of(analysis.time_signature)[2]
-    first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     chroma = cues.chroma
     source = harmony_source(options.harmony, chroma)
+    meter = analysis.time_signature
+    if source == "melody":  # a line alone: its own beat division and repetition tell its bars (melody_meter)
+        meter = melody_meter(env, chroma, beats, meter)
+    per_bar = meter_of(meter)[2]
+    first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     provisional = key_of(analysis.key, [])
     phase = bar_phase(chroma, beats, per_bar, first)
     if source == "melody":
         phase = melody_bar_phase(chroma, beats, per_bar, phase, provisional)
-    grid = _grid(beats, analysis, per_bar, phase, irregular=phase == first)
+    grid = _grid(
+        beats, analysis, per_bar, phase, irregular=phase == first and meter == analysis.time_signature, meter=meter
+    )
     bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
     if source == "melody":
         chords = harmonise(bars, provisional)

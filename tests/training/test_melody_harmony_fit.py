@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pretty_midi
+import pytest
 
 from ai.generation.melody_harmony import CLASSES, MODEL_PATH, load_model
 from training.melody_harmony import Tune, chord_at, chord_of, fit_transitions, is_held_out, load_tune, state_of
@@ -54,6 +55,10 @@ def test_a_chord_track_read_at_its_downbeats(tmp_path: Path) -> None:
     assert tune.signature == 7
     assert tune.chords[:3] == [(7, ""), (2, "7"), (0, "")]
     assert chord_at(tune.chord_times, 3.5) == (0, "") and chord_at(tune.chord_times, 7.0) is None
+    slower = load_tune("tune1", tmp_path, stretch=1.5)  # re-timed to 80 quarter notes a minute
+    assert np.allclose(slower.bar_starts[:3], 1.5 * np.asarray(tune.bar_starts[:3]))
+    assert slower.chords[:3] == tune.chords[:3] and slower.end == pytest.approx(1.5 * tune.end)
+    assert chord_at(slower.chord_times, 4.4) == (2, "7") and chord_at(slower.chord_times, 4.6) == (0, "")
 
 
 def test_the_shipped_model_has_the_harmonisers_states() -> None:
