@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from api.params import RequestInput, read_input
 from api.state import EngineState
+from utils.errors import InvalidParameter
 
 
 def get_engine(request: Request) -> EngineState:
@@ -33,3 +34,11 @@ async def get_input(request: Request, engine: EngineDep) -> AsyncIterator[Reques
 
 
 InputDep = Annotated[RequestInput, Depends(get_input)]
+
+
+def no_parameters(request: Request) -> None:
+    """For routes that take no parameters (the jobs'): a query parameter is refused (422 naming it), as the
+    routes with parameters refuse names they do not know; ``GET /api/v1/jobs?state=running`` answered every
+    job, as if the filter had been applied."""
+    for name in request.query_params:
+        raise InvalidParameter(name[:80], "unknown parameter; this route takes no parameters")

@@ -52,7 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def _client_disconnected(request: Request, exc: ClientDisconnect) -> JSONResponse:
         logger.info("%s %s: %s", request.method, request.url.path, CLIENT_GONE)
-        return error_response(400, "client_disconnected", CLIENT_GONE)
+        return error_response(499, "client_disconnected", CLIENT_GONE)  # as api/client_watch.py: nobody reads it
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,10 +1,14 @@
-"""HTTP middleware: upload size guard and request counting."""
+"""HTTP middleware: upload size guard and request counting.
+
+Plain ASGI, not Starlette's ``BaseHTTPMiddleware`` (``@app.middleware("http")``): behind that, a route's
+``request.is_disconnected()`` never saw its client hang up, so a synchronous request's work could not
+be stopped when nobody was left to read its answer (api/client_watch.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 from api.openapi_schema import build_off_loop
@@ -13,23 +17,53 @@ from api.state import EngineState
 MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
 
 
-def install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _guard_and_count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        engine: EngineState = request.app.state.engine
+class GuardAndCount:
+    """A body declared larger than the request limit is refused (413) before it is read; /openapi.json is
+    built off the event loop; every answer is counted by route template and status class."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        app: FastAPI = scope["app"]
+        engine: EngineState = app.state.engine
         limit = engine.settings.max_request_bytes
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit + 64 * 1024:  # room for form boundaries
-            response: Response = error_response(
-                413,
-                "payload_too_large",
-                f"the request body is {int(declared) / MB:.1f} MB; the limit is {limit / MB:g} MB "
-                "(setting DAWG_AI_MAX_REQUEST_MB)",
-            )
-        else:
-            if request.url.path == request.app.openapi_url:  # FastAPI's own route builds it on the event loop
-                await build_off_loop(request.app)
-            response = await call_next(request)
-        route = request.scope.get("route")
-        engine.stats.record(getattr(route, "path", "(unmatched)"), response.status_code)
-        return response
+        declared = _header(scope, b"content-length")
+        status: list[int] = []
+
+        async def counted_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+
+        try:
+            if declared.isdigit() and int(declared) > limit + 64 * 1024:  # room for form boundaries
+                too_large = error_response(
+                    413,
+                    "payload_too_large",
+                    f"the request body is {int(declared) / MB:.1f} MB; the limit is {limit / MB:g} MB "
+                    "(setting DAWG_AI_MAX_REQUEST_MB)",
+                )
+                await too_large(scope, receive, counted_send)
+                return
+            if scope["path"] == app.openapi_url:  # FastAPI's own route builds it on the event loop
+                await build_off_loop(app)
+            await self.app(scope, receive, counted_send)
+        finally:
+            if status:  # an error no handler answered is counted by nobody, as before (the server's 500)
+                route = scope.get("route")
+                engine.stats.record(getattr(route, "path", "(unmatched)"), status[0])
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def install_middleware(app: FastAPI) -> None:
+    app.add_middleware(GuardAndCount)

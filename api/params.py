@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import tempfile
 from collections.abc import AsyncGenerator
@@ -268,6 +269,8 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
             )
         return InvalidParameter(name, f"unknown parameter; known parameters: {known}")
     message = first["msg"]
+    if first["type"] == "finite_number":  # pydantic's words for NaN and the infinities
+        message = "not a number" if _is_nan(first.get("input")) else "not a finite number"
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     given = first.get("input")
@@ -277,6 +280,13 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
             shown = shown[:MAX_ECHO_CHARS] + f"... ({len(shown)} characters)"
         message += f" (got {shown})"
     return InvalidParameter(name, message)
+
+
+def _is_nan(value: object) -> bool:
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 async def read_upload(

@@ -29,9 +29,10 @@ class ErrorBody(BaseModel):
 
 class CallerParams(BaseModel):
     """Parameters a caller sends (query string, form or JSON): unknown names are refused, and so is
-    JSON true/false for a number (pydantic reads it as 1/0: `{"bars": true}` was one bar)."""
+    JSON true/false for a number (pydantic reads it as 1/0: `{"bars": true}` was one bar), and NaN or an
+    infinity ('NaN', 'inf', '1e309', JSON's NaN) for any number: "not a number", not a range it is outside."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -454,6 +455,11 @@ class TranscriptionResponse(BaseModel):
     quantize: str | None = Field(None, description="The grid step the notes were moved to, or null.")
 
 
+TargetNumber = Annotated[float, Field(allow_inf_nan=True)]
+"""A target in LUFS as JSON sends it: JSON's NaN reaches resolve_target, which says "not a number" (refused
+by the float type itself it was a 'valid string' error of the union's other half)."""
+
+
 def _known_target(value: str | float | None) -> str | float | None:
     """A loudness target the mixing code can resolve (a name, or a LUFS number in range), checked with the
     other parameters: a request without audio, or one queued as a job, is refused (422) like any other, not
@@ -469,7 +475,7 @@ class ProjectParams(CallerParams):
         description="The project's id as in its DAWG-CORE manifest. Without it, the project worked on last is "
         "taken (its manifest or stems written last; the answer's message names it).",
     )
-    target: str | float | None = Field(None, description="Loudness target for findings (see mixing).")
+    target: str | TargetNumber | None = Field(None, description="Loudness target for findings (see mixing).")
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
@@ -526,7 +532,7 @@ class MixingParams(CallerParams):
         description="Take the stems of this project (see the stems convention). Without it and without uploads, "
         "the project whose stems were written last is taken (the answer names it).",
     )
-    target: str | float | None = Field(  # a number as JSON sends it, or as text from a query or form
+    target: str | TargetNumber | None = Field(  # a number as JSON sends it, or as text from a query or form
         None,
         description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
         "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",

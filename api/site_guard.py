@@ -15,9 +15,11 @@ real caller keeps working:
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
 
@@ -31,27 +33,45 @@ def host_name(header: str) -> str:
     return _PORT.sub("", header.strip().lower())
 
 
-def install_site_guard(app: FastAPI, *, allowed_hosts: Iterable[str], allowed_origins: Iterable[str]) -> None:
-    hosts = LOCAL_HOSTS | {host_name(h) for h in allowed_hosts}
-    origins = {o.rstrip("/").lower() for o in allowed_origins}
-    local_origin = re.compile(LOCAL_ORIGINS)
+class SiteGuard:
+    """ASGI middleware: 421 for a Host that is not this machine, 403 for a browser page that is not local."""
 
-    @app.middleware("http")
-    async def _site_guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        host = host_name(request.headers.get("host", ""))
-        if host not in hosts:
-            return error_response(
-                421,
-                "host_not_allowed",
-                f"this engine answers for localhost, 127.0.0.1 and [::1], not for '{host or '(no Host)'}' "
-                "(setting DAWG_AI_ALLOWED_HOSTS)",
-            )
-        origin = request.headers.get("origin")
-        if origin is not None and origin.rstrip("/").lower() not in origins and not local_origin.match(origin):
-            return error_response(
-                403,
-                "origin_not_allowed",
-                f"requests from the web page at '{origin}' are refused: only pages on this machine "
-                "may call the engine (setting DAWG_AI_CORS_ORIGINS)",
-            )
-        return await call_next(request)
+    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str], allowed_origins: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = LOCAL_HOSTS | {host_name(h) for h in allowed_hosts}
+        self.origins = {o.rstrip("/").lower() for o in allowed_origins}
+        self.local_origin = re.compile(LOCAL_ORIGINS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            host = host_name(headers.get("host", ""))
+            if host not in self.hosts:
+                refused = error_response(
+                    421,
+                    "host_not_allowed",
+                    f"this engine answers for localhost, 127.0.0.1 and [::1], not for '{host or '(no Host)'}' "
+                    "(setting DAWG_AI_ALLOWED_HOSTS)",
+                )
+                await refused(scope, receive, send)
+                return
+            origin = headers.get("origin")
+            if (
+                origin is not None
+                and origin.rstrip("/").lower() not in self.origins
+                and not self.local_origin.match(origin)
+            ):
+                refused = error_response(
+                    403,
+                    "origin_not_allowed",
+                    f"requests from the web page at '{origin}' are refused: only pages on this machine "
+                    "may call the engine (setting DAWG_AI_CORS_ORIGINS)",
+                )
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def install_site_guard(app: FastAPI, *, allowed_hosts: Iterable[str], allowed_origins: Iterable[str]) -> None:
+    """Plain ASGI (not ``@app.middleware``): see api/middleware.py for why."""
+    app.add_middleware(SiteGuard, allowed_hosts=allowed_hosts, allowed_origins=allowed_origins)

@@ -10,6 +10,7 @@ import functools
 import io
 import os
 import re
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,6 +186,35 @@ def _check_sample_rate(name: str, sample_rate: int) -> None:
         )
 
 
+_WAV_HEADER_BYTES = 64 * 1024
+"""How far into a WAV file its format chunk is looked for (behind JUNK, bext or LIST chunks)."""
+
+
+def _wav_header_rate(source: bytes | Path) -> int | None:
+    """The sample rate a RIFF/RIFX/RF64 WAVE file's format chunk gives, as written (unsigned 32 bits), or
+    None for another kind of file or no format chunk near the start. libsndfile reads the field as a signed
+    int, so a rate of 2**31 Hz or more (or 0) fails its own check with "SF_INFO struct incomplete": the
+    engine says what is wrong instead (:func:`_check_sample_rate`)."""
+    if isinstance(source, Path):
+        try:
+            with source.open("rb") as file:
+                data = file.read(_WAV_HEADER_BYTES)
+        except OSError:
+            return None
+    else:
+        data = source[:_WAV_HEADER_BYTES]
+    if data[:4] not in (b"RIFF", b"RIFX", b"RF64", b"BW64") or data[8:12] != b"WAVE":
+        return None
+    order = ">" if data[:4] == b"RIFX" else "<"
+    at = 12
+    while at + 8 <= len(data):
+        chunk, size = data[at : at + 4], struct.unpack_from(f"{order}I", data, at + 4)[0]
+        if chunk == b"fmt ":
+            return int(struct.unpack_from(f"{order}I", data, at + 12)[0]) if at + 16 <= len(data) else None
+        at += 8 + size + (size & 1)
+    return None
+
+
 def _too_big(name: str, channels: int, frames: int, max_bytes: int, *, at_least: bool = False) -> PayloadTooLarge:
     size = _decoded_bytes(channels, frames) / 1e9
     return PayloadTooLarge(
@@ -236,6 +266,9 @@ def open_audio(
         except (UnsupportedMediaType, UndecodableAudio):
             demuxer = decode_ffmpeg.fallback_demuxer_for(head)  # a codec libsndfile lacks in a container it reads
             if demuxer is None:
+                rate = _wav_header_rate(source)  # a rate libsndfile cannot hold: "SF_INFO struct incomplete"
+                if rate is not None:
+                    _check_sample_rate(name, rate)
                 raise
     if demuxer is not None:
         with _ffmpeg_stream(source, demuxer, name=name, limits=(max_duration_s, max_decoded_bytes)) as stream:

@@ -686,10 +686,16 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
 
 
 def _unread_key_reason(word: str) -> str:
+    if not word:
+        return "I heard 'key of' but no key after it: name its note A to G ('in the key of D minor')."
     return (
         f"I do not know the key '{word}': name its note A to G, with sharp or flat "
         "('F sharp minor', 'Bb major'; German H is read as B)."
     )
+
+
+def _unread_tempo_reason(said: str) -> str:
+    return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
 
 def _unread_number_reason(said: str) -> str:
@@ -716,6 +722,8 @@ def _parse(text: str) -> ParsedCommand:
     takes = ACTIONS[action].params
     if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
+    if "tempo" in takes and "tempo" in scan.unread:  # "NaN bpm" must not be made at the default tempo
+        return _refusal(scan, _unread_tempo_reason(scan.unread["tempo"]), understood)
     if "tempo" in takes and "number" in scan.unread:  # a number said but not read must not leave a default unsaid
         return _refusal(scan, _unread_number_reason(scan.unread["number"]), understood)
     params = {name: understood[name] for name in takes if name in understood}

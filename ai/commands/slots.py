@@ -246,6 +246,35 @@ def explicit_tempo(scan: Scan) -> None:
                 break
 
 
+_NOT_A_NUMBER_WORDS = frozenset({"nan", "inf", "infinity"})
+
+
+def _unreadable_number(scan: Scan, i: int) -> bool:
+    """Whether the word at i was meant as a number but reads as none: digits with letters ('12O', '1e309')
+    or NaN / inf, as a calculator or a program writes them."""
+    if i < 0 or i >= len(scan) or scan.used[i] or scan.tokens[i].is_punct:
+        return False
+    word = scan.words[i]
+    if word in _NOT_A_NUMBER_WORDS:
+        return True
+    return any(c.isdigit() for c in word) and not is_numeral(word) and read_number(scan.words, i) is None
+
+
+def unread_tempo(scan: Scan) -> None:
+    """A tempo said in a word no rule reads as a number: before a BPM unit ('NaN bpm', '1e309 bpm', '12O
+    bpm') or right after "at" / "tempo" ('at 12O') -> unread["tempo"], so that the part is not made at the
+    default tempo as if none had been said (the caller refuses, naming the word)."""
+    if "tempo" in scan.slots:
+        return
+    for i, word in enumerate(scan.words):
+        if word in BPM_UNITS and not scan.used[i] and _unreadable_number(scan, i - 1):
+            scan.unread["tempo"] = scan.tokens[i - 1].text
+            return
+        if word in ("at", "tempo") and not scan.used[i] and _unreadable_number(scan, i + 1):
+            scan.unread["tempo"] = scan.tokens[i + 1].text
+            return
+
+
 def bars(scan: Scan) -> None:
     for i in range(len(scan)):
         if scan.used[i]:
@@ -523,6 +552,9 @@ def unread_key(scan: Scan) -> None:
         while k < len(scan) and k < i + 4 and scan.words[k] in _KEY_CONTEXT_FILLERS:
             k += 1
         candidate = scan.tokens[k].text if k < len(scan) else ""
+        if word == "key" and scan.word(k - 1) == "of" and (k >= len(scan) or scan.tokens[k].is_punct):
+            scan.unread["key"] = ""  # "in the key of" and no key: not C major unsaid
+            return
         if not _NOTE_LIKE_RE.fullmatch(candidate) or scan.words[k] in DETERMINERS or scan.used[k]:
             continue
         after_key_of = word == "key" and scan.word(k - 1) == "of"
@@ -627,6 +659,7 @@ def music_slots(scan: Scan) -> None:
     """Every musical parameter, in the order described in the module docstring."""
     time_signature(scan)
     explicit_tempo(scan)
+    unread_tempo(scan)
     bars(scan)
     chords_after_context(scan)
     keys_in_context(scan)

@@ -23,11 +23,17 @@ PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|"})
 # A numeral with a sign or a decimal point is one word ("-20", "120.5", "87.5bpm"): split at the "." or the
 # "-", "at 120.5 bpm" was a tempo of 5 and "-5 variations" five. A "-" joined to a word before it stays a
 # hyphen ("8-bar", "2-4"), and a "." not followed by a digit ends a sentence ("at 96. Eight bars").
-_NUMERAL = r"(?<![\w.])-?\d+\.\d+[^\W\d_]*|(?<![\w.-])-\d+[^\W\d_]*"
+# A numeral written with thousands separators is one number too ("1,000 bpm" was "1", "," and "000").
+_THOUSANDS = r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?![\d,])[^\W\d_]*"
+_THOUSANDS_RE = re.compile(_THOUSANDS)
+_NUMERAL = _THOUSANDS + r"|(?<![\w.])-?\d+\.\d+[^\W\d_]*|(?<![\w.-])-\d+[^\W\d_]*"
 _TOKEN_RE = re.compile(_NUMERAL + r"|[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=]")
 _BPM_RE = re.compile(r"\bb\.\s?p\.\s?m\b\.?", re.IGNORECASE)
 _GLUED_UNIT_RE = re.compile(r"(-?\d+(?:\.\d+)?)([a-z]+)")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_DIGIT_LOOKALIKES = frozenset({"o", "oo", "l", "i"})
+"""Letters typed for digits ("12O", "1l0"): such a word is kept whole, a number nobody can read, not split into
+a number and a unit ("12O bpm" was a tempo of 12)."""
 _TRANSLATE = str.maketrans(
     {
         "♭": "b",
@@ -85,7 +91,7 @@ def _word_tokens(raw: str) -> list[str]:
             return [stem]
         return [word.replace("'", "")]  # rock'n'roll
     glued = _GLUED_UNIT_RE.fullmatch(low)
-    if glued and glued.group(2) not in _ORDINAL_SUFFIXES:
+    if glued and glued.group(2) not in _ORDINAL_SUFFIXES | _DIGIT_LOOKALIKES:
         return [glued.group(1), glued.group(2)]  # 96bpm, 8bars, 4x
     if word.startswith("#") and word[1:].isdigit():
         return [word[1:]]  # track #3
@@ -107,6 +113,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         if raw == "#":
             continue
+        if _THOUSANDS_RE.fullmatch(raw):
+            raw = raw.replace(",", "")
         for k, word in enumerate(_word_tokens(raw)):
             tokens.append(Token(word, word.lower(), hyphen and k == 0))
     return tokens

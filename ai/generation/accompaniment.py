@@ -36,6 +36,7 @@ import mido
 import numpy as np
 import soxr
 
+from ai import progress
 from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
@@ -716,6 +717,7 @@ def accompany_cues(
     models: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for offset, part in enumerate(p for p in options.parts if p != "pad"):
+        progress.check()  # a cancelled job or a gone client stops before the next part's model runs
         request = GenerationRequest(
             part="drums" if part == "drums" else "bass",
             key=key,

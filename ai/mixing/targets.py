@@ -159,6 +159,7 @@ class LoudnessTarget:
 def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_TARGET) -> LoudnessTarget:
     """A :class:`LoudnessTarget` from a name ("streaming", "apple", "broadcast", "club", "premaster"),
     a number in LUFS, or a numeric string. Raises InvalidParameter('target', ...) otherwise."""
+    given = target
     if target is None or (isinstance(target, str) and not target.strip()):
         target = default
     if isinstance(target, bool):
@@ -174,7 +175,9 @@ def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_T
             raise InvalidParameter("target", f"unknown target {target!r}; use {names} or a number in LUFS") from None
     value = float(target)
     low, high = TARGET_RANGE_LUFS
-    if not math.isfinite(value) or not low <= value <= high:
+    if not math.isfinite(value):
+        raise InvalidParameter("target", f"not {'a' if math.isnan(value) else 'a finite'} number (got {given!r})")
+    if not low <= value <= high:
         raise InvalidParameter("target", f"{value:g} LUFS is outside {low:g} to {high:g} LUFS")
     return LoudnessTarget(f"{value:g} LUFS", value)
 

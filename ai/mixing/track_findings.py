@@ -152,6 +152,21 @@ def clipping_finding(m: TrackMeasurement) -> Suggestion:
     )
 
 
+def dc_offset_finding(m: TrackMeasurement) -> Suggestion:
+    """A DC offset of DC_THRESHOLD or more, with a 20 Hz high-pass (which a render applies) to remove it."""
+    return Suggestion(
+        "dc_offset",
+        f"{m.name} has a DC offset of {m.dc_offset:+.4f} ({m.dc_offset_dbfs:.0f} dBFS): it wastes headroom "
+        "and clicks at edits.",
+        "medium",
+        m.name,
+        f"Remove it with a DC filter or a high-pass at 20 Hz on {m.name}.",
+        float(min(0.99, 0.6 + 0.4 * min(1.0, abs(m.dc_offset) / 0.01))),
+        {"dc_offset": m.dc_offset, "dc_offset_dbfs": m.dc_offset_dbfs},
+        {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 20.0, "gain_db": 0.0, "q": 0.707}},
+    )
+
+
 def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     """Findings about one track on its own from its measurement: clipping, DC, rumble, stereo, silence
     (tone, dynamics and space come from :func:`ai.mixing.track_advice.track_advice`)."""
@@ -171,10 +186,16 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
         )
         return out
     if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
+        # Loudness is K-weighted, deaf to DC: a stem of DC alone (a broken converter, a DC-coupled bounce)
+        # measures silent, yet it takes headroom and the mix keeps it. Said, with its fix, before the silence.
+        has_dc = abs(m.dc_offset) >= DC_THRESHOLD
+        if has_dc:
+            out.append(dc_offset_finding(m))
         out.append(
             Suggestion(
                 "silence",
-                f"{m.name} is silent or nearly so ({m.silent_share:.0%} of it below -60 LUFS).",
+                f"{m.name} is silent or nearly so{' apart from its DC offset' if has_dc else ''} "
+                f"({m.silent_share:.0%} of it below -60 LUFS).",
                 "low",
                 m.name,
                 f"Check that {m.name} was rendered with its audio, or mute/remove it.",
@@ -186,19 +207,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
     if m.clipped_runs >= CLIP_MIN_RUNS:
         out.append(clipping_finding(m))
     if abs(m.dc_offset) >= DC_THRESHOLD:
-        out.append(
-            Suggestion(
-                "dc_offset",
-                f"{m.name} has a DC offset of {m.dc_offset:+.4f} ({m.dc_offset_dbfs:.0f} dBFS): it wastes headroom "
-                "and clicks at edits.",
-                "medium",
-                m.name,
-                f"Remove it with a DC filter or a high-pass at 20 Hz on {m.name}.",
-                float(min(0.99, 0.6 + 0.4 * min(1.0, abs(m.dc_offset) / 0.01))),
-                {"dc_offset": m.dc_offset, "dc_offset_dbfs": m.dc_offset_dbfs},
-                {"kind": "eq", "eq": {"type": "high_pass", "freq_hz": 20.0, "gain_db": 0.0, "q": 0.707}},
-            )
-        )
+        out.append(dc_offset_finding(m))
     if m.rumble_share >= RUMBLE_SHARE:
         out.append(rumble_finding(m))
     if m.channels > 1 and m.correlation is not None and m.correlation < PHASE_CORRELATION:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import soxr
 
+from ai import progress
 from ai.audio.decode import DecodedAudio
 from ai.heap import release_free_memory
 from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
@@ -264,6 +265,7 @@ def output_batches(y: np.ndarray, model: PitchedModel | None = None) -> Generato
     filled = 0
     with model._lock:  # one session, used by one request at a time (it has its own threads)
         for first in range(0, len(starts), BATCH_WINDOWS):
+            progress.report(first / len(starts))  # a job's progress; a cancelled job or a gone client stops here
             windows = _window_batch(y, starts[first : first + BATCH_WINDOWS])
             batch = {
                 key: value[:, half:-half, :].reshape(-1, value.shape[2])[: max(n_frames - filled, 0)]  # unwrap_output

@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from starlette.datastructures import Headers, UploadFile
 from starlette.responses import Response
 
+from api.client_watch import while_connected
 from api.deps import InputDep
 from api.errors import error_response
 from api.jobs.manager import JobWork, QueueFull, ToResponse
@@ -180,6 +181,7 @@ class JobMode:
     via_prefer: bool  # asked with Prefer: respond-async (the 202 says Preference-Applied)
     kind: str  # the route, e.g. "mixing.render"
     response_model: Any  # the route's response model (the job's JSON result is rendered with it)
+    request: Request  # run now: its work stops when this request's client hangs up (api/client_watch.py)
 
     async def answer(self, value: T) -> T | Response:
         """``value`` rendered as the route's answer in a thread (:func:`rendered_off_loop`)."""
@@ -197,9 +199,10 @@ class JobMode:
         check: Callable[[Any], object] | None = None,
     ) -> T | Response:
         """``work(engine, inp)`` now, or queued as a job (202). ``params``: the route's parameter model,
-        validated before queuing; ``check``: more checks without decoding on the validated params."""
+        validated before queuing; ``check``: more checks without decoding on the validated params.
+        Run now, the work is stopped when the client hangs up before it is done (:func:`while_connected`)."""
         if not self.run_async:
-            return await self.answer(await work(engine, inp))
+            return await self.answer(await while_connected(self.request, work(engine, inp)))
         if params is not None:
             validated = validate_params(params, inp.values)
             if check is not None:
@@ -249,6 +252,7 @@ async def job_mode(
         via_prefer=explicit is None and preferred,
         kind=path.removeprefix(_API_PREFIX).replace("/", "."),
         response_model=getattr(route, "response_model", None),
+        request=request,
     )
 
 

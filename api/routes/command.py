@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ai.commands import parse_command
+from api.client_watch import while_connected
 from api.command_runner import plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
@@ -20,6 +21,8 @@ from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBod
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
 
 router = APIRouter(prefix="/api/v1", tags=["commands"])
+TRANSPORT_ACTIONS = frozenset({"play", "stop"})
+"""Actions forwarded to DAWG-CORE: sent even when the caller hangs up at once (a fire-and-forget 'play')."""
 _FILES = {
     "file": "The recording a question is about ('what key is this').",
     "files": "Stems for mixing commands, one file per track.",
@@ -54,7 +57,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     "the action's endpoint, answering the action, the parsed parameters, the request it made, a sentence for a "
     "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses.",
 )
-async def command(engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
+async def command(request: Request, engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
     params = validate_params(CommandParams, inp.values)
     text = params.text if params.text is not None else params.command
     if text is None or not text.strip():
@@ -74,7 +77,9 @@ async def command(engine: EngineDep, inp: InputDep) -> CommandResponse | Respons
             status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
         )
     try:
-        result = await run_plan(engine, plan)
+        running = run_plan(engine, plan)
+        # Work whose caller hung up stops (api/client_watch.py); a transport call is sent whatever happens.
+        result = await (running if plan.action in TRANSPORT_ACTIONS else while_connected(request, running))
     except EngineError as exc:  # the action's own error, with what the text was understood as
         exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
         raise

@@ -427,6 +427,27 @@ def test_deeply_nested_json_and_booleans_for_numbers_are_422(client: TestClient)
     assert client.post("/api/v1/generate/midi", data={"bars": "2"}).status_code == 200  # forms stay strings
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("NaN", "not a number"),
+        ("nan", "not a number"),
+        ("inf", "not a finite number"),
+        ("1e309", "not a finite number"),
+    ],
+)
+def test_nan_and_infinities_are_not_a_number_not_out_of_range(client: TestClient, value: str, said: str) -> None:
+    """'tempo: less than or equal to 300 (got 'NaN')' named a range NaN is not outside."""
+    for name in ("tempo", "swing"):
+        for request in ({"params": {name: value}}, {"data": {name: value}}):
+            response = client.post("/api/v1/generate/midi", **request)  # type: ignore[arg-type]
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"] == f"{name}: {said} (got {value!r})"
+    body = '{"tempo": ' + ("NaN" if said == "not a number" else "Infinity") + "}"  # JSON as Python writes it
+    response = client.post("/api/v1/generate/midi", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"].startswith(f"tempo: {said} (got "), response.text
+
+
 @pytest.mark.parametrize("padding", [0, 70_000])  # parsed where it arrives, and in a thread (over 64 KB)
 def test_a_json_integer_of_thousands_of_digits_is_422(client: TestClient, padding: int) -> None:
     """Python converts at most 4300 digits: the ValueError was a 500 (and the connection was dropped)."""

@@ -369,3 +369,19 @@ def test_job_routes_are_documented(client: TestClient) -> None:
     assert "Retry-After" in render["responses"]["503"]["headers"]
     names = {(p["name"], p["in"]) for p in render["parameters"]}
     assert {("async", "query"), ("prefer", "header")} <= names
+
+
+@pytest.mark.parametrize(
+    ("query", "name"), [("state=bogus", "state"), ("limit=-1", "limit"), ("state=running&limit=5", "state")]
+)
+def test_the_jobs_routes_refuse_parameters_they_do_not_take(client: TestClient, query: str, name: str) -> None:
+    """GET /api/v1/jobs?state=bogus listed every job (200), as if a filter had been applied; the routes with
+    parameters refuse names they do not know."""
+    for path in ("/api/v1/jobs", "/api/v1/jobs/0123"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 422, response.text
+        assert response.json() == {
+            "error": "invalid_parameter",
+            "detail": f"{name}: unknown parameter; this route takes no parameters",
+        }
+    assert client.get("/api/v1/jobs").status_code == 200

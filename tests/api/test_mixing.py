@@ -126,6 +126,19 @@ def test_a_bad_target_is_422_with_or_without_audio_and_before_a_job_is_queued(cl
     assert response.status_code == 422 and response.json()["detail"].startswith("target: "), response.text
 
 
+@pytest.mark.parametrize(
+    ("target", "said"), [("NaN", "not a number"), ("-inf", "not a finite number"), ("1e309", "not a finite number")]
+)
+def test_a_target_that_is_no_number_says_so(client: TestClient, target: str, said: str) -> None:
+    """'target: nan LUFS is outside -40 to -5 LUFS' named a range NaN is not outside."""
+    for request in ({"data": {"target": target}}, {"params": {"target": target}}):
+        response = client.post("/api/v1/mixing/suggest", **request)  # type: ignore[arg-type]
+        assert response.json()["detail"] == f"target: {said} (got {target!r})", response.text
+    json_nan = '{"target": ' + ("NaN" if said == "not a number" else "-Infinity") + "}"
+    response = client.post("/api/v1/mixing/auto_level", content=json_nan, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"].startswith(f"target: {said} (got "), response.text
+
+
 def test_project_stems_route(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     settings.projects_dir.mkdir(parents=True)

@@ -827,3 +827,35 @@ def test_words_after_in_that_are_no_key_said(text: str, params: dict[str, Any]) 
 )
 def test_mixing_words_a_musician_uses(text: str, action: str | None, params: dict[str, Any]) -> None:
     assert parse(text) == (action, params)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("drums at NaN bpm", "NaN"),  # 120: the default, as if no tempo had been said
+        ("drums at 1e309 bpm", "1e309"),
+        ("drums at inf bpm", "inf"),
+        ("drums at 12O bpm", "12O"),  # a letter O: a tempo of 12
+        ("a bassline at 9O", "9O"),
+    ],
+)
+def test_a_tempo_that_is_no_number_is_refused_naming_it(text: str, word: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None
+    assert parsed.reason is not None and f"'{word}' as the tempo, but it is not a number" in parsed.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [("drums at 1,000 bpm", {"tempo": 1000}), ("drums, 8 bars, 1,200 bpm", {"tempo": 1200, "bars": 8})],
+)
+def test_a_number_with_thousands_separators_is_read_whole(text: str, params: dict[str, Any]) -> None:
+    """'1,000 bpm' was "I heard '1'": for the endpoint to refuse with its range."""
+    assert parse(text) == ("generate_drums", params)
+
+
+@pytest.mark.parametrize("text", ["bass in the key of", "a bassline in the key of, 8 bars"])
+def test_the_key_of_with_no_key_is_refused(text: str) -> None:
+    """It was made in C major, as if no key had been said."""
+    parsed = parse_command(text)
+    assert parsed.action is None and parsed.reason is not None and "no key after it" in parsed.reason

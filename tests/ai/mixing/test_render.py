@@ -135,3 +135,17 @@ def test_stems_are_prepared_once_per_render(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(measure, "_prepare_array", counted)
     render_mix_report(tracks=tracks, remeasure=False)
     assert sorted(calls) == sorted(song)
+
+
+def test_a_stem_of_dc_alone_is_a_dc_offset_and_the_render_removes_it() -> None:
+    """K-weighted loudness does not hear DC: a stem of pure DC at -6 dBFS was only "silent", and the
+    rendered mix kept its DC (a mean of 0.5 in every sample)."""
+    song = dict(list(band_song().items())[:3])
+    frames = next(iter(song.values())).shape[1]
+    song["DC"] = np.full((2, frames), 0.5, dtype=np.float32)
+    result = render_mix_report(tracks=[track(n, s) for n, s in song.items()], master_target="streaming")
+    found = {s.type: s for s in result.report_before.suggestions if s.track == "DC"}
+    assert found["dc_offset"].evidence["dc_offset"] == pytest.approx(0.5, abs=1e-3)
+    assert "apart from its DC offset" in found["silence"].message
+    assert any(g["type"] == "dc_offset" and g["track"] == "DC" for g in result.measured_after["gone"])
+    assert np.abs(result.samples.mean(axis=1)).max() < 1e-3

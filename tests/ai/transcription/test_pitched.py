@@ -3,6 +3,7 @@ synthetic tones with known pitches and times."""
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import io
 import subprocess
@@ -13,6 +14,7 @@ import mido
 import numpy as np
 import pytest
 
+from ai import progress
 from ai.audio.decode import DecodedAudio
 from ai.transcription.pitched import (
     BASIC_PITCH_OPTIONS,
@@ -277,3 +279,32 @@ def test_subdivisions_and_a_grid_without_beats() -> None:
     grid: BeatGrid = beat_grid([], tempo=90.0)
     assert grid.bpm_at_beats() == [90.0]
     assert abs(float(grid.to_seconds([480 * 3])[0]) - 2.0) < 1e-9
+
+
+class _Cancelling:
+    """A progress reporter (ai/progress.py) whose job is cancelled after ``after`` calls."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.calls = after, 0
+
+    def update(self, fraction: float, stage: str | None) -> None:
+        self.check()
+
+    def check(self) -> None:
+        self.calls += 1
+        if self.calls > self.after:
+            raise progress.Cancelled("cancelled")
+
+
+@pytest.mark.parametrize("decoder", ["onset-peaks", "basic-pitch"])
+def test_a_cancelled_transcription_stops_between_model_batches(decoder: str) -> None:
+    """A cancelled job, or a synchronous request whose client hung up (api/client_watch.py), stops the
+    model's runs at the next batch instead of transcribing the rest of the file, and frees the model."""
+    y = np.tile(to_model_rate(arpeggio()), 8)  # about 40 s: several batches of windows
+    reporter = _Cancelling(after=1)
+    context = contextvars.copy_context()
+    context.run(progress.attach, reporter)
+    with pytest.raises(progress.Cancelled):
+        context.run(pitched_notes, y, dataclasses.replace(DEFAULT_OPTIONS, decoder=decoder))
+    assert reporter.calls == 2  # the first batch ran; the second was refused
+    assert pitched_notes(to_model_rate(arpeggio()))  # the model's lock was given back
