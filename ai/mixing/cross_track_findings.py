@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ai.mixing.findings import Suggestion, q_for
-from ai.mixing.masking import ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding
+from ai.mixing.masking import MIN_MASKED_SHARE, ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding
 from ai.mixing.measure import TrackAnalysis
 
 LEVEL_DEVIATION_DB = 6.0
@@ -97,6 +97,12 @@ def masking_suggestions(
             # A shared home where the signal stays clearly above the masker on its notes (a kick
             # 3-7 dB over the bass at their common fundamental) is still heard: carving is a choice.
             priority = "low"
+        partial = f.kind == "covers" and f.masked_share < MIN_MASKED_SHARE
+        if partial and priority != "low":
+            # Covered in bands that hold little of the signal (a sax's 250 Hz under a guitar while it
+            # lives at 1-3 kHz): the rest of it stands clear, so carving is a choice; a band buried
+            # deep (SMR under -3 dB) still leaves a hole worth fixing, one step down.
+            priority = "low" if priority == "medium" else "medium"
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
         first = ""
@@ -116,7 +122,13 @@ def masking_suggestions(
                     if f.smr_db < 0
                     else f"it is only {f.smr_db:.1f} dB above {f.masker} there"
                 )
-                + f", where {f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie.",
+                + f", where {f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie."
+                + (
+                    f" Elsewhere {f.signal} stands clear of it: the bands where it is not clearly heard hold "
+                    f"{f.masked_share:.0%} of its energy."
+                    if partial
+                    else ""
+                ),
                 priority,
                 f.masker,
                 f"Cut {f.masker} by {cut:.0f} dB at {f.centre_hz:.0f} Hz (Q {q:.1f}) to make room for "
@@ -130,6 +142,7 @@ def masking_suggestions(
                     "region_hz": [f.region[0], None if math.isinf(f.region[1]) else f.region[1]],
                     "shares": list(f.shares),
                     "coverage": f.coverage,
+                    "masked_share": f.masked_share,
                     "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
                 },
                 {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},

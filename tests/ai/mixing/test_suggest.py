@@ -333,3 +333,26 @@ def test_a_shared_home_the_kick_still_pokes_out_of_is_advice() -> None:
     assert masking_suggestions([shared(1.0)], [])[0].priority == "medium"
     covered = MaskingFinding("Kick", "Bass", ("kick", "bass"), "low", 60.0, 80.0, 70.0, -6.0, (0.45, 0.5))
     assert masking_suggestions([covered], [])[0].priority == "high"
+
+
+@pytest.mark.parametrize(("amp", "priority"), [(1.0, "low"), (4.0, "medium")])
+def test_a_vocal_covered_in_one_band_that_holds_little_of_it_is_one_step_down(amp: float, priority: str) -> None:
+    """A guitar at 1.1-1.3 kHz covers the vocal only there (a fifth of its energy): the rest stands clear,
+    so a mild cover is advice and a deep one (13 dB) medium, not high."""
+    song = balanced_song()
+    vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
+    song["Guitar 1"] = stereo(band_noise(1100, 1300, amp=amp * vocal_rms, seed=9))
+    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    assert found.evidence["masked_share"] < 0.3
+    assert found.priority == priority and "stands clear" in found.message
+
+
+def test_a_partly_covered_signal_is_one_step_down_only_when_little_of_it_is_covered() -> None:
+    def covered(smr_db: float, masked_share: float) -> str:
+        finding = MaskingFinding(
+            "Kick", "Bass", ("kick", "bass"), "low", 60.0, 80.0, 70.0, smr_db, (0.45, 0.5), masked_share=masked_share
+        )
+        return masking_suggestions([finding], [])[0].priority
+
+    assert [covered(-1.0, 0.8), covered(-6.0, 0.8)] == ["medium", "high"]
+    assert [covered(-1.0, 0.2), covered(-6.0, 0.2)] == ["low", "medium"]
