@@ -90,7 +90,9 @@ class GenerationParams(CallerParams):
     )
     chromatic: bool = Field(False, description="Allow notes outside the scale.")
     model: str | None = Field(
-        None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
+        None,
+        description="auto (default: Magenta, else theory), magenta, theory, or a bundle id (GET /api/v1/models "
+        "lists them; an unknown name is 422, a bundle that failed to load 503).",
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
     preview: Literal["none", "wav", "flac"] = Field(
@@ -232,7 +234,9 @@ class AccompanimentParams(CallerParams):
         "relative to the recording's own beats.",
     )
     model: str | None = Field(
-        None, description="auto (default: Magenta, else theory), magenta, theory, or a bundle id."
+        None,
+        description="auto (default: Magenta, else theory), magenta, theory, or a bundle id (GET /api/v1/models "
+        "lists them; an unknown name is 422, a bundle that failed to load 503).",
     )
     preview: Literal["none", "wav", "flac"] = Field(
         "none",

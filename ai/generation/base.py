@@ -268,9 +268,10 @@ class GeneratorRegistry:
             return self._generators[name]
         except KeyError:
             reason = self._failed.get(name)
-            detail = f"model '{name}' is not available"
-            detail += f" ({reason})" if reason else f"; loaded models: {', '.join(self.names) or 'none'}"
-            raise ModelUnavailable(detail) from None
+            if reason is None:  # a name no backend has: the caller's mistake (422), not a model that is down (503)
+                known = ", ".join(["auto", "magenta", "theory", *self.names])
+                raise InvalidParameter("model", f"unknown model '{name}'; use one of {known}") from None
+            raise ModelUnavailable(f"model '{name}' is not available ({reason})") from None
 
     def for_part(self, part: str, family: str | None = None, *, chords_given: bool = False) -> list[Generator]:
         """Backends for ``part``, best first; with ``chords_given``, those that follow chords first."""
@@ -312,7 +313,7 @@ class GeneratorRegistry:
             return found[0], None
         generator = self.get(model)
         if part not in generator.parts:
-            raise ModelUnavailable(
-                f"model '{model}' does not generate {part} (it makes {', '.join(sorted(generator.parts))})"
+            raise InvalidParameter(
+                "model", f"model '{model}' does not generate {part} (it makes {', '.join(sorted(generator.parts))})"
             )
         return generator, None

@@ -52,7 +52,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     **JOB_RESPONSES,
     503: {
         "model": ErrorBody,
-        "description": "model_unavailable (a named model not loaded); renderer_unavailable (the preview's FluidSynth "
+        "description": "model_unavailable (a named model that failed to load; an unknown name is 422); renderer_unavailable (the preview's FluidSynth "
         "or soundfont missing); queue_full with async=true (Retry-After).",
     },
 }

@@ -228,7 +228,7 @@ def test_a_melody_primer_for_a_bassline_is_its_context_not_its_first_bars(client
         ("time_signature=4", "time_signature"),
         ("variations=9", "variations"),
         ("style=polka", "style"),
-        ("model=nonexistent", None),
+        ("model=nonexistent", "model"),
         ("tempi=120", "tempi"),
         ("format=midi&variations=2", "format"),
     ],

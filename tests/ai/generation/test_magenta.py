@@ -196,7 +196,7 @@ def test_official_bundles_load_through_the_same_code(
         assert registry.select("drums", "drum_kit_rnn")[0] is generators["drum_kit_rnn"]
     clip = generators["lookback_rnn"].generate(_request("melody", bars=2, seed=1))
     assert clip.notes and clip.model == "lookback_rnn"
-    with pytest.raises(ModelUnavailable):
+    with pytest.raises(InvalidParameter, match="does not generate drums"):
         registry.select("drums", "lookback_rnn")
 
 
