@@ -29,15 +29,18 @@ from typing import IO, Annotated, Any, Literal
 import annotated_types
 import httpx
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata, func_metadata
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field, ValidationError
 
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
 from api.generation_input import PART_ALIASES
 from api.local_client import form_fields, json_values
 from api.missing_upload import detail_for
+from api.params import invalid_from_validation, unknown_parameter
 from api.schemas import (
     AccompanimentParams,
     AccompanimentResponse,
@@ -55,6 +58,7 @@ from api.schemas import (
     TranscriptionResponse,
     TransportResponse,
 )
+from utils.errors import InvalidParameter
 
 SERVER_NAME = "dawg-ai"
 INSTRUCTIONS = (
@@ -134,6 +138,14 @@ def _multipart_file(upload: Upload, opened: ExitStack) -> tuple[str, bytes | IO[
         raise ToolError(f"{upload.field}: cannot read '{upload.source}' ({exc.strerror or exc})") from exc
 
 
+def _error_result(body: dict[str, Any], status: int) -> CallToolResult:
+    """A tool error carrying an engine error body (``{"error", "detail", ...}``) and its HTTP status."""
+    text = f"{body.get('error', 'error')} (HTTP {status}): {body['detail']}"
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content={**body, "status": status}, is_error=True
+    )
+
+
 def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]], str]) -> CallToolResult:
     try:
         body = response.json()
@@ -142,8 +154,7 @@ def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]],
     if response.is_error:
         if isinstance(body, dict) and "detail" in body:
             detail = detail_for(body, UPLOAD_ARGUMENTS) or body["detail"]  # our argument, not the multipart field
-            text = f"{body.get('error', 'error')} (HTTP {response.status_code}): {detail}"
-            error = {**body, "detail": detail, "status": response.status_code}
+            return _error_result({**body, "detail": detail}, response.status_code)
         else:
             text = f"HTTP {response.status_code}: {response.text[:500]}"
             error = {
@@ -334,6 +345,51 @@ def _transport_summary(body: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- the tools
 
 
+class EngineMCPServer(MCPServer[Any]):
+    """An MCPServer whose tools refuse bad and unknown arguments in the engine's words.
+
+    The SDK validates a tool's arguments with a pydantic model of its signature: a wrong type came back as
+    pydantic's own text with a link to errors.pydantic.dev, and an argument the tool does not take
+    ("bogus", "primer_base64") was dropped without a word. Here each call's arguments are checked first,
+    with the SDK's own validation of the tool's signature (the same model, the same coercions), plus a
+    check for names the tool does not take; a problem answers the tool error an endpoint's 422 would
+    (``invalid_parameter``, "name: reason", as api.params words it), and nothing is sent to the engine.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._arguments: dict[str, FuncMetadata] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().add_tool(fn, name, *args, **kwargs)
+        self._arguments[name or fn.__name__] = func_metadata(fn)
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        metadata = self._arguments.get(name)
+        if metadata is not None:
+            refused = argument_error(metadata, arguments)
+            if refused is not None:
+                return _error_result({"error": refused.code, "detail": refused.detail}, refused.status_code)
+        return await super().call_tool(name, arguments, context)
+
+
+def argument_error(metadata: FuncMetadata, arguments: dict[str, Any]) -> InvalidParameter | None:
+    """What is wrong with ``arguments`` for the tool of ``metadata`` (an argument it does not take, or the
+    first that fails its type or bounds), in the words of an endpoint's 422; None when they are right."""
+    fields = metadata.arg_model.model_fields
+    known = [info.alias or field for field, info in fields.items()]
+    unknown = sorted(set(arguments) - set(known))
+    if unknown:
+        return unknown_parameter(unknown[0], known)
+    try:
+        metadata.validate_arguments(arguments)
+    except ValidationError as exc:
+        return invalid_from_validation(exc, metadata.arg_model)
+    return None
+
+
 def build_mcp_server(
     caller: EngineCaller,
     *,
@@ -348,7 +404,7 @@ def build_mcp_server(
     placeholder = logging.NullHandler()
     root.addHandler(placeholder)
     try:
-        server: MCPServer[Any] = MCPServer(
+        server: MCPServer[Any] = EngineMCPServer(
             SERVER_NAME,
             title="DAWG AI Engine",
             version=version,

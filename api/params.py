@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -267,7 +267,7 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
                 f"came as a text field, not a file: send files as file parts of a multipart form "
                 f"(curl -F '{name}=@song.wav'); known parameters: {known}",
             )
-        return InvalidParameter(name, f"unknown parameter; known parameters: {known}")
+        return unknown_parameter(name, model.model_fields if model else ())
     message = first["msg"]
     if first["type"] == "finite_number":  # pydantic's words for NaN and the infinities
         message = "not a number" if _is_nan(first.get("input")) else "not a finite number"
@@ -280,6 +280,11 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
             shown = shown[:MAX_ECHO_CHARS] + f"... ({len(shown)} characters)"
         message += f" (got {shown})"
     return InvalidParameter(name, message)
+
+
+def unknown_parameter(name: str, known: Iterable[str]) -> InvalidParameter:
+    """The 422 for a parameter the route (or MCP tool) does not take, listing those it does."""
+    return InvalidParameter(name, f"unknown parameter; known parameters: {', '.join(sorted(known))}")
 
 
 def _is_nan(value: object) -> bool:

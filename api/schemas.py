@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ai.generation.base import SEED_MAX as SEED_MAX
 from ai.mixing.targets import resolve_target
 from ai.music_keys import normalise_key
 from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
 from ai.transcription.pitched import DEFAULT_OPTIONS as PITCHED_DEFAULTS
 from utils.errors import InvalidParameter
 
-SEED_MAX = 2**31 - 1
 MAX_CHORDS = 64  # twice the longest clip: a progression longer than that is not one a clip can play
 MAX_CHORDS_TEXT = 1024  # characters: 64 chords of the longest spellings with separators fit
 
@@ -504,11 +504,21 @@ class ProjectListResponse(BaseModel):
     projects: list[ProjectSummaryOut] = Field(description="Every valid manifest, by project id.")
 
 
+CLIPPING_FIELDS = (  # a track measurement's clipping figures (ai.mixing.measure.TrackMeasurement)
+    "clipped_samples counts clipped samples per channel sample over the channels the stem has (a stereo "
+    "stem's two channels apart, a mono stem's samples once), clipped_share is it over the stem's channel "
+    "samples (channels x frames); a value held longer than 50 ms (DC) is no clipping."
+)
+
+
 class ProjectTrackOut(BaseModel):
     name: str
     role: str
     stem: str | None = Field(description="Path of the rendered stem, if present.")
-    measurements: dict[str, Any] | None = None
+    measurements: dict[str, Any] | None = Field(
+        None,
+        description=f"The track's measurements from the mixing analysis, as /mixing/suggest lists them: {CLIPPING_FIELDS}",
+    )
 
 
 class ProjectAnalysisResponse(BaseModel):
@@ -594,7 +604,11 @@ class MixAnswer(BaseModel):
 
 class MixingResponse(MixAnswer):
     """Mixing advice. With no audio (an empty POST): status "no_audio", a message saying how to send
-    audio, overall_quality null and no suggestions (200)."""
+    audio, overall_quality null and no suggestions (200). With audio, `tracks` also lists each track's
+    measurements (loudness, peaks, bands, stereo image, DC offset, clipping, silent share): clipped_samples
+    counts clipped samples per channel sample over the channels the stem has (a stereo stem's two channels
+    apart, a mono stem's samples once), clipped_share is it over the stem's channel samples (channels x
+    frames); a value held longer than 50 ms (DC) is no clipping."""
 
     suggestions: list[SuggestionOut]
     mix_quality_score: float | None = Field(description="0-100; null without audio.")

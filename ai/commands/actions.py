@@ -31,7 +31,7 @@ class ActionInfo:
         }
 
 
-_GENERATE = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density")
+_GENERATE = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "seed")
 _NO_CORE_ROUTE = "DAWG-CORE's REST API has no {} route"
 
 ACTIONS: dict[str, ActionInfo] = {
@@ -41,7 +41,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "generate_drums",
             "generate a drum groove",
             "give me a funky drum beat, four bars at 100",
-            ("style", "tempo", "bars", "time_signature", "variations", "density"),
+            ("style", "tempo", "bars", "time_signature", "variations", "density", "seed"),
             "engine",
             "POST /api/v1/generate/midi",
         ),
@@ -65,7 +65,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "continue",
             "continue the uploaded clip (the primer)",
             "continue this bassline for eight bars",
-            ("part", "style", "key", "scale", "tempo", "bars", "variations"),
+            ("part", "style", "key", "scale", "tempo", "bars", "variations", "seed"),
             "engine",
             "POST /api/v1/generate/{part} with the primer",
         ),
@@ -89,7 +89,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "accompany",
             "drums, bass and a pad that follow the uploaded recording",
             "accompany this recording",
-            ("style", "parts", "harmony"),
+            ("style", "parts", "harmony", "seed"),
             "engine",
             "POST /api/v1/generate/accompaniment",
         ),

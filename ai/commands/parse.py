@@ -56,10 +56,11 @@ from ai.commands.vocabulary import (
     WAKE_AND_FILLER,
     longest_match,
 )
+from ai.generation.base import SEED_MAX
 
 logger = logging.getLogger(__name__)
 
-_MUSIC_SLOTS = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density")
+_MUSIC_SLOTS = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "seed")
 _ANALYSE = frozenset({"analyse", "analyze", "analysis", "analysing", "analyzing", "analyser", "analyzer"})
 _PROJECT_CHECK = _ANALYSE | {"inspect", "examine", "review", "scan", "check"}
 _QUESTION_STARTERS = frozenset(
@@ -698,6 +699,10 @@ def _unread_tempo_reason(said: str) -> str:
     return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
 
+def _unread_seed_reason(said: str) -> str:
+    return f"I heard '{said}' as the seed, but a seed is a whole number from 0 to {SEED_MAX}: say it as in 'seed 42'."
+
+
 def _unread_number_reason(said: str) -> str:
     return (
         f"I heard '{said}' but not what it is: say it with its unit, as in '120 bpm' (40 to 300 without one), "
@@ -722,6 +727,8 @@ def _parse(text: str) -> ParsedCommand:
     takes = ACTIONS[action].params
     if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
+    if "seed" in takes and "seed" in scan.unread:  # "seed minus 3" must not be made with a random seed
+        return _refusal(scan, _unread_seed_reason(scan.unread["seed"]), understood)
     if "tempo" in takes and "tempo" in scan.unread:  # "NaN bpm" must not be made at the default tempo
         return _refusal(scan, _unread_tempo_reason(scan.unread["tempo"]), understood)
     if "tempo" in takes and "number" in scan.unread:  # a number said but not read must not leave a default unsaid

@@ -1,7 +1,7 @@
 """The parameters a text states, found in a fixed order over the tokens, each token used once.
 
-Order matters where readings compete: meters first ("in three four" is no tempo), then explicit
-tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
+Order matters where readings compete: a seed first ("bass seed 42" is no tempo of 42), meters
+("in three four" is no tempo), then explicit tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
 ("over Am, F, C and G"), keys after "in" / "key of", chord runs of two or more, keys anywhere
 ("C major pentatonic", "Gm"), scales alone ("dorian", "a minor key"), styles, densities,
 variations ("three variations", "a couple of takes", "four basslines"), tempo words ("slow"),
@@ -53,6 +53,7 @@ from ai.commands.vocabulary import (
     Phrase,
     longest_match,
 )
+from ai.generation.base import SEED_MAX
 
 _METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
 _NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
@@ -151,6 +152,51 @@ class Scan:
             return None
         part, plural = PART_PHRASES[phrase]
         return phrase, part, plural
+
+
+# --- seed ----------------------------------------------------------------------------------------
+_SEED_WORDS = frozenset({"seed", "seeded"})
+_SEED_FILLERS = frozenset({"number", "no", "nr", "num", "of", "is", "=", ":", "with", "to"})
+"""Words between "seed" and its number: 'seed number 5', 'seed of 9', 'seed = 3', 'seeded with 7'."""
+_SEED_DIGITS = len(str(SEED_MAX))
+
+
+def _seed_number(scan: Scan, i: int) -> tuple[int | float, int] | None:
+    """The number said at i as a seed -> (value, end): digits of any length up to SEED_MAX's (read whole,
+    past the 6 digits of a tempo or a count), else a number as :func:`read_number` reads it ('forty two',
+    'minus 3', '2.5')."""
+    word = scan.word(i)
+    if word.isascii() and word.isdigit():
+        return (int(word) if len(word) <= _SEED_DIGITS else SEED_MAX + 1), i + 1  # too long: out of range
+    return read_number(scan.words, i)
+
+
+def seed(scan: Scan) -> None:
+    """'seed 42', 'with seed 7', 'random seed 123', 'seed number 5', 'seeded with 9' -> the generation's seed
+    (0 to SEED_MAX, the endpoints' range), never a tempo or a count. A seed said as no whole number in that
+    range ('seed 1e400', 'seed minus 3', 'seed 2.5', 'seed NaN') -> unread["seed"], so that the part is not
+    made with a random seed as if none had been said (the caller refuses, naming the words)."""
+    for i, word in enumerate(scan.words):
+        if word not in _SEED_WORDS or scan.used[i]:
+            continue
+        k = i + 1
+        while k < min(len(scan), i + 3) and scan.words[k] in _SEED_FILLERS and not scan.used[k]:
+            k += 1
+        if not scan.free(k, k + 1):
+            continue
+        number = _seed_number(scan, k)
+        if number is not None and scan.free(k, number[1]):
+            value, end = number
+            if isinstance(value, int) and 0 <= value <= SEED_MAX:
+                scan.set("seed", value, i, end)
+            else:
+                scan.unread["seed"] = " ".join(token.text for token in scan.tokens[k:end])
+                scan.take(i, end)
+            return
+        if _unreadable_number(scan, k):
+            scan.unread["seed"] = scan.tokens[k].text
+            scan.take(i, k + 1)
+            return
 
 
 # --- meters, tempos, counts -------------------------------------------------------------------
@@ -657,6 +703,7 @@ def question(scan: Scan) -> None:
 
 def music_slots(scan: Scan) -> None:
     """Every musical parameter, in the order described in the module docstring."""
+    seed(scan)
     time_signature(scan)
     explicit_tempo(scan)
     unread_tempo(scan)

@@ -26,6 +26,8 @@ Part = Literal["drums", "bass", "melody"]
 PARTS: tuple[Part, ...] = ("drums", "bass", "melody")
 DEFAULT_PROGRAMS = {"bass": 33, "melody": 0, "drums": 0}  # GM: Electric Bass (finger), Piano
 MIDI_RESOLUTION = 220  # pretty_midi's ticks per quarter note, which the clip's file is written in
+SEED_MAX = 2**31 - 1
+"""The largest seed a generation takes (the endpoints' range is 0 to this; a text command's too)."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.stem_file import Frames, frame_count, read_frames
 from ai.mixing.measure import TrackAnalysis, TrackInput, close_made, prepare_tracks
-from ai.mixing.stem_measures import integrated_loudness
+from ai.mixing.stem_measures import level_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
     ROLE_BALANCE_LU,
@@ -155,7 +155,8 @@ def role_pans(roles: list[str]) -> list[float]:
 @dataclass(frozen=True)
 class LevelItem:
     """What leveling needs of a track. ``samples``: np.ndarray [shape=(2, n), dtype=float32] or a
-    stereo stem file."""
+    stereo stem file; ``integrated_lufs``: None for a track left at 0 dB, silent as the advice counts it
+    (:func:`ai.mixing.stem_measures.level_loudness`: a stem of DC alone too) or too short to measure."""
 
     name: str
     role: str
@@ -179,8 +180,7 @@ def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
 
 def items_from(analyses: list[TrackAnalysis]) -> list[LevelItem]:
     return [
-        LevelItem(a.measurement.name, a.measurement.role, a.track.samples, a.measurement.integrated_lufs)
-        for a in analyses
+        LevelItem(a.measurement.name, a.measurement.role, a.track.samples, a.measurement.level_lufs) for a in analyses
     ]
 
 
@@ -340,7 +340,7 @@ def auto_level(
     resolve_target(target, default="premaster")  # validate before the heavy work
     prepared = prepare_tracks(tracks, roles=roles)
     try:
-        items = [LevelItem(p.name, p.role, p.samples, integrated_loudness(p.samples, p.sample_rate)) for p in prepared]
+        items = [LevelItem(p.name, p.role, p.samples, level_loudness(p.samples, p.sample_rate)) for p in prepared]
         return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
     finally:
         close_made(prepared)

@@ -17,8 +17,9 @@ LEVEL_HIGH_DB = 10.0
 
 
 def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Suggestion]:
-    """Tracks far from where the balance by role puts them, relative to the median track."""
-    audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
+    """Tracks far from where the balance by role puts them, relative to the median track (silent tracks, a stem
+    of DC alone among them, have none: :attr:`ai.mixing.measure.TrackMeasurement.level_lufs`)."""
+    audible = [k for k, a in enumerate(analyses) if a.measurement.level_lufs is not None]
     if len(audible) < 2:
         return []
     # gains[k] is what track k needs; the median need is "the mix's level", deviations from it stand out.

@@ -72,6 +72,11 @@ FLAT_TOP_MIN_RUN = 4
 """Consecutive identical samples at the track's peak level that make a flat top below full scale."""
 FLAT_TOP_LEVEL = 0.999
 """A flat top below full scale must sit within 0.01 dB of the channel's peak."""
+HELD_RUN_S = 0.05
+"""A run of equal samples longer than this (half a period of 10 Hz) is a held value, not a clipped peak: a
+clipper flattens a waveform's peaks, which last under half its period (25 ms at 20 Hz), while DC, or an
+output stuck at one value, stays there for as long as it lasts. Such a run is no clipping (DC has its own
+finding); counted, a stem of pure DC at -6 dBFS was "clipped" in every sample."""
 _STFT_SECONDS = 0.085
 
 
@@ -120,12 +125,29 @@ class TrackMeasurement:
     dc_offset: float
     """Constant offset (linear, signed): see :func:`dc_offset`."""
     clipped_samples: int
+    """Clipped samples counted per channel sample over the channels the stem has: a stereo stem's two
+    channels count apart, a mono stem's samples once (:func:`scan_channels`)."""
     clipped_share: float
+    """``clipped_samples`` over the stem's channel samples (its channels times its frames), 0-1."""
     clipped_runs: int
     silent_share: float
+    """Share of the track's 100 ms stretches quieter than SILENCE_LUFS (K-weighted)."""
     low_peak_hz: float | None
     """Strongest frequency below 250 Hz (a kick's or bass's fundamental region)."""
     notes: tuple[str, ...] = ()
+
+    @property
+    def silent(self) -> bool:
+        """Silent as the advice counts it: unmeasurable, or SILENT_SHARE of it under SILENCE_LUFS. Such a track
+        gets the silence finding and no level move (:func:`level_lufs`)."""
+        return self.integrated_lufs is None or self.silent_share >= SILENT_SHARE
+
+    @property
+    def level_lufs(self) -> float | None:
+        """The loudness that levels the track against the others: None when it is :attr:`silent`. A stem of DC
+        alone measures silent but for the K-weighting's step at its start (-29 LUFS at -6 dBFS); levelled on
+        that, it was raised to sit with the other tracks."""
+        return None if self.silent else self.integrated_lufs
 
     @property
     def dc_offset_dbfs(self) -> float | None:
@@ -371,8 +393,11 @@ def role_from_audio(blocks: Iterable[np.ndarray], sr: int, directory: Path | Non
 
 
 @numba.njit(cache=True, nogil=True)
-def _close_run(value: np.floating[Any], run: int, peak: float, flat_min: int) -> tuple[int, int, int]:
-    """(clipped samples, clipped runs, lone full-scale samples) of a finished run of equal samples."""
+def _close_run(value: np.floating[Any], run: int, peak: float, flat_min: int, held: int) -> tuple[int, int, int]:
+    """(clipped samples, clipped runs, lone full-scale samples) of a finished run of equal samples; a run of
+    more than ``held`` samples is a held value (HELD_RUN_S), none of them."""
+    if run > held:
+        return 0, 0, 0
     level = abs(value)
     full_scale = level >= CLIP_LEVEL and level <= 1.0
     if (full_scale and run >= CLIP_MIN_RUN) or (level >= FLAT_TOP_LEVEL * peak and run >= flat_min):
@@ -404,12 +429,14 @@ def scan_stretches(
     block_max: np.ndarray,
     block: int,
     flat_min: int,
+    held: int,
     state: np.ndarray,
 ) -> None:
     """Walk ``n_stretches`` ``block``-sample stretches of one channel from stretch ``first``
     (``x[0]`` is that stretch's first sample), carrying ``state`` (float64 [prev, run, clipped
     samples, clipped runs, lone full-scale samples]) from the stretches before (see
-    :func:`_scan_kernel`). Only stretches that reach the level where a run can count are read."""
+    :func:`_scan_kernel`). Only stretches that reach the level where a run can count are read. ``held``: the
+    longest run that can be a clipped peak (:func:`held_run`)."""
     hot = hot_level(peak)
     prev, run, count, runs, lone = _scan_state(state)
     n = x.shape[0]
@@ -418,7 +445,7 @@ def scan_stretches(
         stop = min(n, start + block)
         if block_max[first + local] < hot:
             if run > 0 and abs(prev) >= hot:
-                c, r, single = _close_run(prev, run, peak, flat_min)
+                c, r, single = _close_run(prev, run, peak, flat_min, held)
                 count += c
                 runs += r
                 lone += single
@@ -430,7 +457,7 @@ def scan_stretches(
                 run += 1
             else:
                 if run > 0 and abs(prev) >= hot:
-                    c, r, single = _close_run(prev, run, peak, flat_min)
+                    c, r, single = _close_run(prev, run, peak, flat_min, held)
                     count += c
                     runs += r
                     lone += single
@@ -444,12 +471,12 @@ def scan_stretches(
 
 
 @numba.njit(cache=True, nogil=True)
-def scan_finish(state: np.ndarray, peak: float, flat_min: int) -> tuple[int, int]:
+def scan_finish(state: np.ndarray, peak: float, flat_min: int, held: int) -> tuple[int, int]:
     """Clipped samples and runs once every stretch has been walked (:func:`scan_stretches`)."""
     hot = hot_level(peak)
     prev, run, count, runs, lone = _scan_state(state)
     if run > 0 and abs(prev) >= hot:
-        c, r, single = _close_run(prev, run, peak, flat_min)
+        c, r, single = _close_run(prev, run, peak, flat_min, held)
         count += c
         runs += r
         lone += single
@@ -460,7 +487,14 @@ def scan_finish(state: np.ndarray, peak: float, flat_min: int) -> tuple[int, int
     return count, runs
 
 
-def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, flat_min: int) -> tuple[int, int]:
+def held_run(sr: float) -> int:
+    """The longest run of equal samples that can be a clipped peak at ``sr`` (HELD_RUN_S)."""
+    return max(CLIP_MIN_RUN, int(HELD_RUN_S * sr))
+
+
+def _scan_kernel(
+    x: np.ndarray, peak: float, block_max: np.ndarray, block: int, flat_min: int, held: int
+) -> tuple[int, int]:
     """Clipped samples and runs of one channel (see :func:`scan_channels`).
 
     ``block_max``: the largest |sample| of each ``block``-sample stretch. Only stretches that reach
@@ -468,8 +502,8 @@ def _scan_kernel(x: np.ndarray, peak: float, block_max: np.ndarray, block: int, 
     sample by sample; a run at that level cannot continue through a stretch that stays below it.
     """
     state = np.zeros(5)
-    scan_stretches(x, 0, block_max.shape[0], peak, block_max, block, flat_min, state)
-    return scan_finish(state, peak, flat_min)
+    scan_stretches(x, 0, block_max.shape[0], peak, block_max, block, flat_min, held, state)
+    return scan_finish(state, peak, flat_min, held)
 
 
 QUANTISATION_PROBE = 65536  # samples whose distinct levels show the file's resolution
@@ -501,7 +535,12 @@ def _block_means(channel: np.ndarray, block: int) -> np.ndarray:
 
 
 def scan_channels(
-    samples: np.ndarray, sr: int, peaks: np.ndarray | None = None, *, block_max: np.ndarray | None = None
+    samples: np.ndarray,
+    sr: int,
+    peaks: np.ndarray | None = None,
+    *,
+    block_max: np.ndarray | None = None,
+    clip_channels: int | None = None,
 ) -> tuple[int, int, float]:
     """(clipped samples, clipped runs, DC offset) of np.ndarray [shape=(channels, n)].
 
@@ -511,9 +550,13 @@ def scan_channels(
     down): a clipper leaves every flat top at one level, quantisation leaves short flats anywhere.
     A clipped noisy transient (cymbals) leaves single samples pinned at the clip level instead:
     CLIP_MIN_LONE or more samples exactly at a full-scale peak count too (each as one run).
-    Floating-point samples above 1.0 that are not flat are headroom, not clipping. ``peaks``:
-    each channel's largest |sample| when the caller has it; ``block_max``: the first output of
+    Floating-point samples above 1.0 that are not flat are headroom, not clipping, and a run longer
+    than HELD_RUN_S is a held value (DC), not a clipped peak. ``peaks``: each channel's largest
+    |sample| when the caller has it; ``block_max``: the first output of
     :func:`ai.audio.loudness.block_stats` for ``samples`` when the caller has it.
+
+    Clipped samples are counted per channel sample, over the first ``clip_channels`` channels (all
+    when None): a mono stem brought to two identical channels passes 1, so that its samples count once.
 
     The DC offset (signed, linear) is the median of the 250 ms block means of the channel where it
     is largest: a constant offset moves every block's mean, while a waveform's own asymmetry
@@ -526,10 +569,11 @@ def scan_channels(
     if block_max is None:
         block_max, _ = loudness.block_stats(y=samples, sr=sr)
     stretch = loudness.TP_BLOCK
+    scanned = samples.shape[0] if clip_channels is None else clip_channels
     for k, channel in enumerate(samples):
         peak = float(peaks[k]) if peaks is not None else float(block_max[k].max(initial=0.0))
-        if peak > 0:
-            c, r = _scan_kernel(channel, peak, block_max[k], stretch, flat_top_min_run(channel))
+        if peak > 0 and k < scanned:
+            c, r = _scan_kernel(channel, peak, block_max[k], stretch, flat_top_min_run(channel), held_run(sr))
             count += int(c)
             runs += int(r)
         offsets.append(float(np.median(_block_means(channel, block))))
@@ -604,25 +648,35 @@ def track_spectra(mid: Frames, sr: int) -> TrackSpectra:
     return TrackSpectra(fine, spectrum, freqs, sr / hop)
 
 
+def silent_share_of(sub_energy: np.ndarray, sr: int) -> float:
+    """Share of the 100 ms stretches quieter than SILENCE_LUFS, from :func:`ai.audio.loudness.sub_block_powers`
+    (1.0 for none)."""
+    if not sub_energy.size:
+        return 1.0
+    hop = max(1, int(round(loudness.HOP_S * sr)))
+    with np.errstate(divide="ignore"):
+        sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
+    return float(np.mean(sub_lufs < SILENCE_LUFS))
+
+
 def analyse_track(track: PreparedTrack) -> TrackAnalysis:
     """Measure one prepared track (all of :class:`TrackMeasurement`) and keep its spectra."""
     samples, sr = track.samples, track.sample_rate
     if isinstance(samples, StemFile):
         from ai.mixing.stem_measures import measure_stem  # it builds on this module's scan
 
-        sub_energy, block_stats, stats, (width, correlation), (clipped, runs, dc) = measure_stem(samples)
+        sub_energy, block_stats, stats, (width, correlation), (clipped, runs, dc) = measure_stem(
+            samples, clip_channels=track.channels_in
+        )
     else:
         sub_energy = loudness.sub_block_powers(y=samples, sr=sr)
         block_stats = loudness.block_stats(y=samples, sr=sr)
         stats = loudness.measure_loudness(y=samples, sr=sr, sub_energy=sub_energy, stats=block_stats)
         width, correlation = stereo_image(samples)
-        clipped, runs, dc = scan_channels(samples, sr, block_stats[0].max(axis=1), block_max=block_stats[0])
-    hop = max(1, int(round(loudness.HOP_S * sr)))
-    silent_share = 1.0
-    if sub_energy.size:
-        with np.errstate(divide="ignore"):
-            sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
-        silent_share = float(np.mean(sub_lufs < SILENCE_LUFS))
+        clipped, runs, dc = scan_channels(
+            samples, sr, block_stats[0].max(axis=1), block_max=block_stats[0], clip_channels=track.channels_in
+        )
+    silent_share = silent_share_of(sub_energy, sr)
 
     cutoff = ROLE_LOW_CUT_HZ.get(track.role, 30.0)
     spectra = track_spectra(samples, sr)  # of the mid signal, made batch by batch
@@ -667,7 +721,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         correlation=correlation,
         dc_offset=dc,
         clipped_samples=clipped,
-        clipped_share=clipped / (samples.shape[0] * frame_count(samples)),
+        clipped_share=clipped / max(1, track.channels_in * frame_count(samples)),
         clipped_runs=runs,
         silent_share=silent_share,
         low_peak_hz=low_peak,

@@ -45,7 +45,7 @@ from ai.mixing.findings import MIX_BUS, rounded
 from ai.mixing.mastering import master_to_target
 from ai.mixing.measure import PreparedTrack, TrackInput, close_made, prepare_tracks
 from ai.mixing.render_plan import DEFAULT_APPLY, _Plan, compare_findings, parse_apply, plan_moves
-from ai.mixing.stem_measures import integrated_loudness, loudness_of
+from ai.mixing.stem_measures import level_loudness, loudness_of
 from ai.mixing.suggest import MixReport, suggest, suggest_prepared
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
 from utils.errors import NoAudioFound
@@ -263,12 +263,12 @@ def _render_prepared(
     auto_gains: list[float] | None = None
     auto: dict[str, Any] | None = None
     if "auto_level" in kinds:
-        measured_before = {m.name: m.integrated_lufs for m in report.tracks} if report.mode == "stems" else {}
+        measured_before = {m.name: m.level_lufs for m in report.tracks} if report.mode == "stems" else {}
         items = []
         for k, p in enumerate(prepared):
             # An unprocessed stem is what the report measured; a processed one is measured again.
             unchanged = not changes_audio(plan.moves[p.name]) and p.name in measured_before
-            lufs = measured_before[p.name] if unchanged else integrated_loudness(processed[k], sr)
+            lufs = measured_before[p.name] if unchanged else level_loudness(processed[k], sr)
             items.append(LevelItem(p.name, p.role, processed[k], lufs))
         leveled = level_items(
             items, sr, target="premaster", ceiling_dbtp=TRUE_PEAK_CEILING_DBTP - LEVEL_CEILING_MARGIN_DB

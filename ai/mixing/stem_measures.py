@@ -48,6 +48,15 @@ def integrated_loudness(frames: Frames, sr: int) -> float | None:
     return lo._gated_integrated(lo._block_loudness(sub_energy, sub_per_block=4, hop=lo._hop_samples(sr)))
 
 
+def level_loudness(frames: Frames, sr: int) -> float | None:
+    """The integrated loudness that levels a track against the others: None when it is silent as the advice
+    counts it (:attr:`ai.mixing.measure.TrackMeasurement.silent`), as a stem of DC alone is."""
+    sub_energy = sub_block_powers(frames, sr)
+    if measure.silent_share_of(sub_energy, sr) >= measure.SILENT_SHARE:
+        return None
+    return lo._gated_integrated(lo._block_loudness(sub_energy, sub_per_block=4, hop=lo._hop_samples(sr)))
+
+
 class _DcMeans:
     """The 250 ms block means of each channel (:func:`ai.mixing.measure._block_means`), fed in pieces."""
 
@@ -83,6 +92,8 @@ def _stretch_max(stem: StemFile, channel: int, start: int, stop: int, phases: np
 
 def measure_stem(
     stem: StemFile,
+    *,
+    clip_channels: int | None = None,
 ) -> tuple[
     np.ndarray,
     tuple[np.ndarray, np.ndarray],
@@ -91,7 +102,8 @@ def measure_stem(
     tuple[int, int, float],
 ]:
     """(sub-block energies, block stats, loudness stats, (width, correlation), (clipped samples,
-    clipped runs, DC offset)) of a stem file: what analyse_track measures on an array."""
+    clipped runs, DC offset)) of a stem file: what analyse_track measures on an array (clipping counted over
+    the first ``clip_channels`` channels, all when None: see :func:`ai.mixing.measure.scan_channels`)."""
     sr, channels, n = stem.sample_rate, stem.channels, stem.n_samples
     weighting = KWeighting(channels, sr)
     energy = np.zeros(channels)
@@ -125,7 +137,7 @@ def measure_stem(
         if n >= dc.block
         else [float(np.mean(stem.read(0, n)[k], dtype=np.float64)) for k in range(channels)]
     )
-    clipped, runs = _clipping(stem, block_max)
+    clipped, runs = _clipping(stem, block_max, stem.channels if clip_channels is None else clip_channels)
     dc_offset = offsets[int(np.argmax(np.abs(offsets)))] if offsets else 0.0
     return sub_energy, (block_max, energy), stats, image, (clipped, runs, dc_offset)
 
@@ -155,15 +167,16 @@ def loudness_of(frames: Frames, sr: int) -> lo.LoudnessStats:
     return measure_stem(frames)[2]
 
 
-def _clipping(stem: StemFile, block_max: np.ndarray) -> tuple[int, int]:
-    """:func:`ai.mixing.measure.scan_channels`'s clipped samples and runs: a second pass that reads
-    only the blocks holding a stretch at the level where a run can count."""
+def _clipping(stem: StemFile, block_max: np.ndarray, channels: int) -> tuple[int, int]:
+    """:func:`ai.mixing.measure.scan_channels`'s clipped samples and runs (of the first ``channels``): a second
+    pass that reads only the blocks holding a stretch at the level where a run can count."""
     count = runs = 0
     stretch = lo.TP_BLOCK
     per_read = SCAN_FRAMES // stretch
     head = stem.read(0, measure.QUANTISATION_PROBE)
     empty = np.zeros(0, dtype=np.float32)
-    for k in range(stem.channels):
+    held = measure.held_run(stem.sample_rate)
+    for k in range(min(channels, stem.channels)):
         peak = float(block_max[k].max(initial=0.0))
         if peak <= 0:
             continue
@@ -174,8 +187,8 @@ def _clipping(stem: StemFile, block_max: np.ndarray) -> tuple[int, int]:
             n_stretches = min(per_read, block_max.shape[1] - first)
             reached = bool((block_max[k, first : first + n_stretches] >= hot).any())
             row = stem.read(first * stretch, (first + n_stretches) * stretch)[k] if reached else empty
-            measure.scan_stretches(row, first, n_stretches, peak, block_max[k], stretch, flat_min, state)
-        c, r = measure.scan_finish(state, peak, flat_min)
+            measure.scan_stretches(row, first, n_stretches, peak, block_max[k], stretch, flat_min, held, state)
+        c, r = measure.scan_finish(state, peak, flat_min, held)
         count += int(c)
         runs += int(r)
     return count, runs

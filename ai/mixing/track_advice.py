@@ -19,7 +19,7 @@ from ai.mixing.dynamics import dynamics_findings
 from ai.mixing.dynamics_measure import measure_dynamics
 from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics
 from ai.mixing.findings import Suggestion
-from ai.mixing.measure import SILENT_SHARE, TrackAnalysis
+from ai.mixing.measure import TrackAnalysis
 from ai.mixing.space import space_findings
 from ai.mixing.space_measure import measure_space
 from ai.mixing.space_model import RoleSpace, load_role_space
@@ -69,7 +69,7 @@ def track_advice(
     """
     norms = norms or role_norms()
     m = analysis.measurement
-    if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
+    if m.silent:
         return TrackAdvice()
     samples, sr, role = analysis.track.samples, analysis.track.sample_rate, m.role
     name = track or m.name

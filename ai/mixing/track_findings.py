@@ -12,7 +12,7 @@ import numpy as np
 
 from ai.audio import loudness
 from ai.mixing.findings import Suggestion
-from ai.mixing.measure import SILENT_SHARE, TrackMeasurement
+from ai.mixing.measure import TrackMeasurement
 
 CLIP_MIN_RUNS = 1
 CLIP_HIGH_RUNS = 3
@@ -185,7 +185,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
             )
         )
         return out
-    if m.integrated_lufs is None or m.silent_share >= SILENT_SHARE:
+    if m.silent:
         # Loudness is K-weighted, deaf to DC: a stem of DC alone (a broken converter, a DC-coupled bounce)
         # measures silent, yet it takes headroom and the mix keeps it. Said, with its fix, before the silence.
         has_dc = abs(m.dc_offset) >= DC_THRESHOLD

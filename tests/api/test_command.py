@@ -60,6 +60,19 @@ def test_jarvis_command_field_and_dry_run(client: TestClient) -> None:
     assert body["result"] is None and body["speech"] is None
 
 
+def test_a_seed_said_reaches_the_endpoint_and_a_seed_sent_beside_wins(client: TestClient) -> None:
+    said = client.post("/api/v1/command", json={"text": "bass seed 42, two bars"})
+    direct = client.post("/api/v1/generate/bassline", json={"bars": 2, "seed": 42})
+    assert said.status_code == 200, said.text
+    assert said.json()["params"] == {"seed": 42, "bars": 2}
+    assert said.json()["request"]["params"]["seed"] == 42
+    assert clip_fields(said.json()["result"]) == clip_fields(direct.json())
+    beside = client.post("/api/v1/command", json={"text": "bass seed 42, two bars", "seed": 5, "dry_run": True})
+    assert beside.json()["request"]["params"]["seed"] == 5
+    refused = client.post("/api/v1/command", json={"text": "bass seed minus 3"})
+    assert refused.status_code == 422 and "'minus 3' as the seed" in refused.json()["detail"]
+
+
 def test_what_key_is_this_answers_from_the_upload(client: TestClient) -> None:
     audio = wav_bytes(song_in_g_major())
     said = client.post(

@@ -311,6 +311,26 @@ async def test_engine_errors_are_tool_errors_with_the_engine_s_detail(engine: st
     assert wrong_part.is_error and "generate_bassline" in text_of(wrong_part)
 
 
+async def test_bad_and_unknown_arguments_are_refused_in_the_engine_s_words(engine: str) -> None:
+    """A wrong type came back as pydantic's own text with a link to errors.pydantic.dev, and an argument the
+    tool does not take was dropped without a word (the clip made as if it had not been sent)."""
+    async with over_http(engine) as client:
+        wrong = await client.call_tool("generate_drums", {"bars": [1]})
+        bogus = await client.call_tool("generate_drums", {"bars": 2, "bogus": 1})
+        misnamed = await client.call_tool("generate_bassline", {"primer_base64": "TVRoZA=="})
+        fine = await client.call_tool("generate_drums", {"bars": "2", "seed": 3})  # coerced, as before
+    response = await rest(engine, "/api/v1/generate/midi", json={"bars": [1]})
+    assert response.status_code == 422
+    assert wrong.is_error and wrong.structured_content == {**response.json(), "status": 422}
+    assert response.json()["detail"] in text_of(wrong) and "pydantic" not in text_of(wrong)
+    for result, name in ((bogus, "bogus"), (misnamed, "primer_base64")):
+        assert result.is_error and result.structured_content is not None, text_of(result)
+        assert result.structured_content["error"] == "invalid_parameter"
+        assert result.structured_content["detail"].startswith(f"{name}: unknown parameter; known parameters: ")
+        assert "primer_path" in result.structured_content["detail"]
+    assert not fine.is_error and fine.structured_content is not None and fine.structured_content["bars"] == 2
+
+
 async def test_a_number_json_cannot_carry_is_refused_by_the_endpoint_with_its_reason(engine: str) -> None:
     """A float argument of NaN or infinity ("NaN" read as a float) made the JSON encoder raise before the
     request left: "Error executing tool generate_drums", with no reason."""

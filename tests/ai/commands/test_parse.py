@@ -408,7 +408,7 @@ def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
         "question", "target", "master", "loudness", "format", "project_id", "track", "name", "template", "instrument",
-        "parts", "harmony",
+        "parts", "harmony", "seed",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -859,3 +859,43 @@ def test_the_key_of_with_no_key_is_refused(text: str) -> None:
     """It was made in C major, as if no key had been said."""
     parsed = parse_command(text)
     assert parsed.action is None and parsed.reason is not None and "no key after it" in parsed.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        ("bass seed 42", "generate_bass", {"seed": 42}),  # was a tempo of 42
+        ("a bassline with seed 7", "generate_bass", {"seed": 7}),
+        ("drums, random seed 123, 90 bpm", "generate_drums", {"seed": 123, "tempo": 90}),
+        ("a melody, seed number 5, eight bars", "generate_melody", {"seed": 5, "bars": 8}),
+        ("a melody seeded with forty two", "generate_melody", {"seed": 42}),
+        ("bass seed 2147483647", "generate_bass", {"seed": 2147483647}),  # past a tempo's 6 digits
+        ("bass seed 0 at 96", "generate_bass", {"seed": 0, "tempo": 96}),
+        ("continue this bassline, seed 4", "continue", {"part": "bass", "seed": 4}),
+        ("accompany this, seed 9", "accompany", {"seed": 9}),
+        ("bass with a random seed", "generate_bass", {}),
+        ("what key is this, seed 5", "analyze_audio", {"question": "key"}),  # an analysis takes no seed
+    ],
+)
+def test_a_seed_said_is_the_generation_s_seed_never_a_tempo(text: str, action: str, params: dict[str, Any]) -> None:
+    assert parse(text) == (action, params)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("bass seed 1e400", "1e400"),
+        ("bass seed minus 3", "minus 3"),
+        ("drums seed -3", "-3"),
+        ("a melody with seed 2.5", "2.5"),
+        ("bass seed NaN", "NaN"),
+        ("bass seed 2147483648", "2147483648"),  # one past the endpoints' range
+        ("bass seed 99999999999999999999", "99999999999999999999"),
+    ],
+)
+def test_a_seed_that_is_no_seed_is_refused_naming_it(text: str, said: str) -> None:
+    """They were made with a random seed (or at a tempo of 3), as if no seed had been said."""
+    parsed = parse_command(text)
+    assert parsed.action is None
+    assert parsed.reason is not None
+    assert f"'{said}' as the seed" in parsed.reason and "0 to 2147483647" in parsed.reason

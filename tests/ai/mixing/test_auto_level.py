@@ -77,6 +77,17 @@ def test_silent_track_is_left_alone() -> None:
     assert any("FX" in note for note in result.notes)
 
 
+def test_a_stem_of_dc_alone_is_silent_and_not_gained_up() -> None:
+    """Its K-weighted step at the start measured -29 LUFS: it was levelled (and panned) like a part."""
+    alone = auto_level(tracks_at({}))
+    with_dc = auto_level(tracks_at({}) + [track("DC", np.full((2, SR * 6), 0.5, dtype=np.float32))])
+    dc = with_dc.levels["DC"]
+    assert (dc.gain_db, dc.pan, dc.loudness_before_lufs) == (0.0, 0.0, None)
+    assert any("DC" in note for note in with_dc.notes)
+    for name, level in alone.levels.items():
+        assert with_dc.levels[name].gain_db == pytest.approx(level.gain_db, abs=1e-6)
+
+
 def test_a_silent_stem_takes_no_share_and_no_place_in_its_roles_spread() -> None:
     """A muted second guitar: the one that plays is levelled and panned as if it were alone."""
     alone = auto_level(tracks_at({}))

@@ -91,6 +91,29 @@ def test_clipping_dc_and_silence() -> None:
     assert measure("Keys", stereo(half)).silent_share == pytest.approx(0.5, abs=0.05)
 
 
+def test_a_stem_of_dc_alone_is_no_clipping_and_silent() -> None:
+    """A mono 8 s stem of pure DC at -6 dBFS (352,800 samples) reported clipped_samples 705,600 and
+    clipped_share 1.0: its one held value was a "flat top", counted on both of its prepared channels."""
+    for level in (0.5, 1.0):  # at -6 dBFS, and stuck at full scale
+        m = measure("DC", np.full(8 * 44100, level, dtype=np.float32), sr=44100)
+        assert (m.clipped_samples, m.clipped_runs, m.clipped_share) == (0, 0, 0.0)
+        assert m.dc_offset == pytest.approx(level)
+        assert m.integrated_lufs is not None  # the K-weighting's step at the start, alone
+        assert m.silent and m.level_lufs is None
+
+
+def test_a_mono_stem_counts_its_clipped_samples_once() -> None:
+    """clipped_samples is per channel sample over the channels the stem has: a mono stem (brought to two
+    identical channels) counts its samples once, and clipped_share is over its own samples."""
+    clipped = np.clip(tone(220, amp=4.0), -1, 1)
+    mono, both = measure("Keys", clipped), measure("Keys", stereo(clipped))
+    assert mono.clipped_samples > 0 and both.clipped_samples == 2 * mono.clipped_samples
+    assert both.clipped_runs == 2 * mono.clipped_runs
+    assert mono.clipped_share == pytest.approx(mono.clipped_samples / clipped.size)
+    assert mono.clipped_share == pytest.approx(both.clipped_share)
+    assert mono.clipped_share == pytest.approx(1 - 2 / np.pi * np.arcsin(0.25), rel=0.01)
+
+
 def test_stereo_width_and_correlation() -> None:
     noise = band_noise(200, 5000, amp=0.1)
     other = band_noise(200, 5000, amp=0.1, seed=9)

@@ -149,3 +149,7 @@ def test_a_stem_of_dc_alone_is_a_dc_offset_and_the_render_removes_it() -> None:
     assert "apart from its DC offset" in found["silence"].message
     assert any(g["type"] == "dc_offset" and g["track"] == "DC" for g in result.measured_after["gone"])
     assert np.abs(result.samples.mean(axis=1)).max() < 1e-3
+    # Silent apart from its DC: no level finding, no level move (it was raised like a quiet part).
+    assert "level" not in found and found["dc_offset"].evidence["dc_offset"] == pytest.approx(0.5, abs=1e-3)
+    (applied,) = [a for a in result.to_dict()["applied"] if a["track"] == "DC"]
+    assert (applied["gain_db"], applied["pan"]) == (0.0, 0.0)

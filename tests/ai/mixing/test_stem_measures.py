@@ -78,6 +78,22 @@ def test_a_stem_file_measures_as_its_array(stem: tuple[np.ndarray, StemFile], sm
     assert np.array_equal(in_memory.spectra.spectrum, on_disk.spectra.spectrum)
 
 
+def test_a_mono_stem_file_counts_its_clipping_as_its_array(tmp_path: Path, small_blocks: None) -> None:
+    """Clipping is counted over the channels the stem came with, a held value (DC) not at all, on a file too."""
+    n = int(SECONDS * SR)
+    clipped = np.clip(4 * np.sin(2 * np.pi * 220.0 * np.arange(n) / SR), -1, 1).astype(np.float32)
+    for mono in (clipped, np.full(n, 0.5, dtype=np.float32)):
+        samples = np.ascontiguousarray(np.stack([mono, mono]))
+        with write_stem_file(iter([samples]), channels=2, sample_rate=SR, directory=tmp_path) as file:
+            on_disk = analyse_track(PreparedTrack("Keys", "keys", file, SR, 1)).measurement
+        in_memory = analyse_track(PreparedTrack("Keys", "keys", samples, SR, 1)).measurement
+        both = analyse_track(PreparedTrack("Keys", "keys", samples, SR, 2)).measurement
+        assert (on_disk.clipped_samples, on_disk.clipped_runs) == (in_memory.clipped_samples, in_memory.clipped_runs)
+        assert both.clipped_samples == 2 * in_memory.clipped_samples
+        assert on_disk.clipped_share == in_memory.clipped_share == pytest.approx(in_memory.clipped_samples / n)
+        assert (in_memory.clipped_samples > 0) == (mono is clipped)
+
+
 def test_a_stem_file_in_one_read_measures_exactly_as_its_array(stem: tuple[np.ndarray, StemFile]) -> None:
     samples, file = stem
     in_memory = analyse_track(PreparedTrack("Bass", "bass", samples, SR, 2)).measurement
