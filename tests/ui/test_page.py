@@ -11,6 +11,7 @@ DAWG_AI_BROWSER_TESTS=required (set by .ci/run), where a missing browser fails t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,7 @@ def test_generate_shows_the_piano_roll_plays_and_sends_to_core(page: Any, core: 
     assert figure(page, "clip-figures", "Seed") == "7"
     assert int(figure(page, "clip-figures", "Notes")) > 8
     assert canvas_ink(page, "#pianoroll") > 500
+    assert page.get_attribute("#pianoroll", "aria-label").startswith("drum grid: ")  # the drawing in words
     # The engine's own rendering is ready to play; the .mid is a download of the clip's bytes.
     assert page.get_attribute("#clip-audio", "src").startswith("blob:")
     duration = page.eval_on_selector(
@@ -224,6 +226,14 @@ def test_mix_shows_meters_spectra_suggestions_and_renders(page: Any, files: dict
     page.wait_for_selector("#mix-render-result:not([hidden])")
     assert page.get_attribute("#mix-audio", "src").startswith("blob:")
     assert "LUFS" in page.inner_text("#mix-render-figures")
+    # Saved under a name that says what it is (the player's own menu saves the blob's random id).
+    with page.expect_download() as wav:
+        page.click("#mix-download")
+    assert wav.value.suggested_filename == "stems_mix.wav"
+    assert Path(wav.value.path()).read_bytes()[:4] == b"RIFF"
+    spectrum = "#mix-tracks tr[data-track=Bass] canvas.spectrum"
+    assert page.get_attribute(spectrum, "role") == "img"
+    assert page.get_attribute(spectrum, "aria-label").startswith("spectrum of Bass")
     shot(page, "mix")
 
 
@@ -306,3 +316,128 @@ def test_the_address_hash_picks_the_tab(page: Any) -> None:
     page.wait_for_selector("section#mix:not([hidden])")
     assert page.locator("section#generate").is_hidden()
     assert page.get_attribute("[data-tab=mix]", "aria-selected") == "true"
+
+
+def test_each_figure_sits_under_its_own_name(page: Any, files: dict[str, Path]) -> None:
+    """The figures are a grid of name-value cells: a value is under its name, never beside the next
+    name (seven columns of bare dt and dd put 'File' at the end of one row and its value at the
+    start of the next, and a long file name ran over the next name)."""
+    page.set_input_files("#analyse-form input[name=file]", str(files["song"]))
+    page.click("#analyse-form button[type=submit]")
+    page.wait_for_selector("#analysis:not([hidden])")
+    pairs = page.eval_on_selector_all(
+        "#analysis-figures dt",
+        """terms => terms.map(t => { const d = t.nextElementSibling, a = t.getBoundingClientRect(),
+                                           b = d.getBoundingClientRect();
+                                     return [t.textContent, a.left, b.left, a.bottom, b.top, b.right,
+                                             t.parentElement.getBoundingClientRect().right]; })""",
+    )
+    assert len(pairs) >= 8
+    for name, term_left, value_left, term_bottom, value_top, value_right, cell_right in pairs:
+        assert abs(term_left - value_left) < 1, name
+        assert value_top >= term_bottom - 1, name
+        assert value_right <= cell_right + 1, name
+    assert page.locator("#analyse [role=status]").inner_text() == "Analysed song.wav."
+    # The time scale under the waveform reads as times (m:ss), not bare numbers.
+    page.locator("#timeline").get_by_text("0:00", exact=True).wait_for()
+
+
+def test_a_second_click_starts_no_second_request(page: Any, files: dict[str, Path]) -> None:
+    """While a section's request runs, its buttons that start work are disabled: two quick clicks (or
+    Enter again) are one analysis, one generation, one delivery, one measurement, one render."""
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.split("/api/v1/")[-1]) if r.method == "POST" else None)
+    twice = "s => { const b = document.querySelector(s); b.click(); b.click(); }"
+    page.set_input_files("#analyse-form input[name=file]", str(files["song"]))
+    page.evaluate(twice, "#analyse-form button[type=submit]")
+    page.wait_for_selector("#analysis:not([hidden])")
+    page.click("[data-tab=generate]")
+    page.fill("#generate-form input[name=bars]", "1")
+    page.evaluate(twice, "#generate-form button[type=submit]")
+    page.wait_for_selector("#clip:not([hidden])")
+    page.evaluate(twice, "#clip-send")
+    page.wait_for_selector("#clip-sent:text('DAWG-CORE')")
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])
+    page.evaluate(twice, "#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-render:not([disabled])")
+    page.evaluate(twice, "#mix-render")
+    page.wait_for_selector("#mix-render-result:not([hidden])")
+    assert page.is_enabled("#mix-form button[type=submit]") and page.is_enabled("#mix-render")
+    assert sorted(posts) == sorted(
+        ["analyze/audio", "generate/midi", "generate/midi", "mixing/suggest", "mixing/auto_level", "mixing/render"]
+    )
+
+
+def test_cancel_stops_the_job(page: Any, files: dict[str, Path]) -> None:
+    """A long request shows its progress with a Cancel button: the engine is told to cancel the job,
+    the page says so and is ready for the next one."""
+    long_song = files["song"].with_name("long_song.wav")
+    long_song.write_bytes(wav_bytes(song_in_g_major(bpm=110.0, bars=120)))  # ~4 minutes
+    page.set_input_files("#analyse-form input[name=file]", str(long_song))
+    with page.expect_response(lambda r: "/api/v1/jobs/" in r.url and r.request.method == "GET"):
+        page.click("#analyse-form button[type=submit]")
+    assert page.is_disabled("#analyse-form button[type=submit]")
+    with page.expect_response(lambda r: r.url.endswith("/cancel")) as cancel:
+        page.click("#analyse .progress .cancel")
+    assert cancel.value.json()["state"] == "cancelled"
+    error = page.locator("#analyse .error")
+    error.wait_for(state="visible")
+    assert "cancelled" in error.inner_text()
+    assert page.locator("#analyse .progress").is_hidden() and page.locator("#analysis").is_hidden()
+    assert page.is_enabled("#analyse-form button[type=submit]")
+
+
+def test_the_header_says_when_the_engine_is_gone(browser: Any, tmp_path: Path, files: dict[str, Path]) -> None:
+    """The engine stopped mid-session: the request says the engine did not answer, and the header no
+    longer says 'ready'."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    with live_engine(make_settings(tmp_path)) as base:
+        tab.goto(f"{base}/ui")
+        tab.wait_for_selector("#engine-state:text-matches('engine .*ready')")
+    tab.set_input_files("#analyse-form input[name=file]", str(files["song"]))
+    tab.click("#analyse-form button[type=submit]")
+    error = tab.locator("#analyse .error")
+    error.wait_for(state="visible")
+    assert "the engine did not answer" in error.inner_text()
+    tab.wait_for_selector("#engine-state:text-matches('engine unreachable')", timeout=5_000)
+    shot(tab, "engine-gone")
+    context.close()
+
+
+def test_a_phone_sized_page_does_not_scroll_sideways(page: Any, files: dict[str, Path]) -> None:
+    """At 390 px the page keeps its width: the tabs wrap, a long value breaks, the tracks' table
+    scrolls in its own box."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = "() => document.documentElement.scrollWidth"
+    assert page.evaluate(width) <= 390
+    page.set_input_files("#analyse-form input[name=file]", str(files["song"]))
+    page.click("#analyse-form button[type=submit]")
+    page.wait_for_selector("#analysis:not([hidden])")
+    assert page.evaluate(width) <= 390
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-result:not([hidden])")
+    page.wait_for_function("() => document.querySelectorAll('canvas.spectrum').length == 2")
+    assert page.evaluate(width) <= 390
+    shot(page, "mix-phone")
+
+
+def test_advice_that_is_no_problem_reads_as_a_note(page: Any, files: dict[str, Path]) -> None:
+    """The summary counts problems only ('1 high, 1 low priority finding(s)'); the list marks the
+    engine's info findings as notes, so that its counts match what the summary says."""
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-result:not([hidden])")
+    heads = page.locator("#mix-suggestions li strong").all_inner_texts()
+    notes = [h for h in heads if h.startswith("note ·")]
+    assert notes, heads  # the loudness advice, at least, is info
+    summary = page.inner_text("#mix-summary")
+    for priority in ("high", "medium", "low"):
+        shown = sum(1 for h in heads if h.startswith(f"{priority} ·"))
+        said = re.search(rf"(\d+) {priority}\b", summary)
+        assert shown == (int(said.group(1)) if said else 0), (priority, summary, heads)

@@ -37,6 +37,7 @@ export function setUpAnalyse(section) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (feedback.busy) return; // one analysis at a time (Enter in the form, a second click)
     const file = form.elements.file.files[0];
     if (!file) {
       feedback.fail(new ApiError(0, "no_file", "choose or drop an audio file first"));
@@ -44,11 +45,12 @@ export function setUpAnalyse(section) {
     }
     const body = new FormData();
     body.append("file", file);
-    feedback.start("uploading");
+    const signal = feedback.start("uploading");
     view.hidden = true;
     try {
-      const analysis = await runJob("/api/v1/analyze/audio", body, (share, stage) => feedback.progress(share, stage));
-      feedback.done();
+      const progress = (share, stage) => feedback.progress(share, stage);
+      const analysis = await runJob("/api/v1/analyze/audio", body, progress, signal);
+      feedback.done(`Analysed ${analysis.filename || file.name}.`);
       view.hidden = false;
       showFigures(section, analysis);
       surfer?.destroy();
@@ -89,7 +91,11 @@ function drawWaveform(section, file, analysis, regions, feedback) {
     progressColor: "#3d5a80",
     cursorColor: "#c0392b",
     minPxPerSec: 40,
-    plugins: [regions, TimelinePlugin.create({ container: section.querySelector("#timeline") })],
+    plugins: [
+      regions,
+      // Minutes and seconds throughout (the plugin's own labels are bare seconds under a minute).
+      TimelinePlugin.create({ container: section.querySelector("#timeline"), formatTimeCallback: minutesSeconds }),
+    ],
   });
   surfer.on("decode", () => placeMarkers(regions, analysis));
   surfer.on("error", (err) => {
@@ -98,6 +104,11 @@ function drawWaveform(section, file, analysis, regions, feedback) {
   });
   surfer.loadBlob(file);
   return surfer;
+}
+
+function minutesSeconds(seconds) {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
 function placeMarkers(regions, analysis) {

@@ -2,7 +2,7 @@
 // grid), heard as the engine's own FluidSynth rendering (preview=wav), downloaded as .mid or sent
 // to DAWG-CORE.
 
-import { blobOf, Feedback, postJson } from "./api.js";
+import { blobOf, Feedback, postJson, runJob } from "./api.js";
 import { fillFigures, showRangeValues } from "./page.js";
 import { PianoRoll } from "./pianoroll.js";
 
@@ -29,11 +29,16 @@ export function setUpGenerate(section, models) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    request = formOf(form);
-    feedback.start("generating");
+    if (feedback.busy) return; // one generation at a time (Enter in the form, a second click)
+    const asked = formOf(form);
+    const signal = feedback.start("generating");
     try {
-      answer = await postJson("/api/v1/generate/midi", { form: request });
-      feedback.done();
+      // As a job: its progress is shown and Cancel stops it.
+      const progress = (share, stage) => feedback.progress(share, stage);
+      answer = await runJob("/api/v1/generate/midi", asked, progress, signal);
+      request = asked;
+      const count = answer.variations.length;
+      feedback.done(`Generated ${count === 1 ? "a clip" : `${count} variations`}: ${answer.style}, ${answer.bars} bars.`);
       view.hidden = false;
       sent.textContent = "";
       variationSelect.replaceChildren(
@@ -42,9 +47,12 @@ export function setUpGenerate(section, models) {
       variationSelect.hidden = answer.variations.length < 2;
       showClip(0);
     } catch (err) {
-      // The last clip is not this request's answer: hidden, so that it is not taken for one.
-      audio.pause();
-      view.hidden = true;
+      // The last clip is not this request's answer: hidden, so that it is not taken for one
+      // (after a Cancel it stays: nothing else was asked for).
+      if (err.code !== "cancelled") {
+        audio.pause();
+        view.hidden = true;
+      }
       feedback.fail(err);
     }
   });
@@ -95,11 +103,12 @@ export function setUpGenerate(section, models) {
     }
     if (!audio.getAttribute("src")) {
       // A variation other than the first: render it by asking again for that seed alone.
-      feedback.start("rendering the preview");
+      if (feedback.busy) return;
+      const signal = feedback.start("rendering the preview");
       try {
-        const again = await postJson("/api/v1/generate/midi", { form: withSeed(request, audio.dataset.seed) });
+        const again = await postJson("/api/v1/generate/midi", { form: withSeed(request, audio.dataset.seed), signal });
         audio.src = URL.createObjectURL(blobOf(again.preview_base64, "audio/wav"));
-        feedback.done();
+        feedback.done("The preview is ready.");
       } catch (err) {
         feedback.fail(err);
         return;
@@ -120,15 +129,18 @@ export function setUpGenerate(section, models) {
 
   sendButton.addEventListener("click", async () => {
     // The same request with the clip's seed gives the same clip; this time the engine delivers it.
+    if (feedback.busy) return;
     const again = withSeed(request, audio.dataset.seed);
     again.set("send_to_core", "true");
     again.set("preview", "none");
-    sent.textContent = "sending…";
+    sent.textContent = "";
+    const signal = feedback.start("sending to DAWG-CORE");
     try {
-      const delivered = await postJson("/api/v1/generate/midi", { form: again });
+      const delivered = await postJson("/api/v1/generate/midi", { form: again, signal });
       sent.textContent = delivered.delivered
         ? "DAWG-CORE imported the clip"
         : `DAWG-CORE did not take it: ${delivered.delivery_reason || "no reason given"}`;
+      feedback.done(sent.textContent);
     } catch (err) {
       sent.textContent = "";
       feedback.fail(err);

@@ -22,6 +22,17 @@ function setUpTabs() {
   showWanted();
 }
 
+const RECHECK_MS = 3000;
+const UNREACHABLE = "engine unreachable: is it running?";
+let recheck = null;
+
+function checkEngineSoon(ms) {
+  clearTimeout(recheck);
+  recheck = setTimeout(showEngineState, ms);
+}
+
+// The header says whether the engine answers: checked at load, while it loads its models, and again
+// every few seconds after any request of the page found it gone, until it answers again.
 async function showEngineState() {
   const label = document.getElementById("engine-state");
   try {
@@ -29,11 +40,17 @@ async function showEngineState() {
     label.textContent = health.ready
       ? `engine ${health.version}, ready`
       : `engine ${health.version}, loading ${health.warming_up.join(", ")}`;
-    if (!health.ready) setTimeout(showEngineState, 2000);
+    if (!health.ready) checkEngineSoon(2000);
   } catch (err) {
-    label.textContent = `engine unreachable: ${err.message}`;
+    label.textContent = err.code === "engine_unreachable" ? UNREACHABLE : `engine unreachable: ${err.message}`;
+    checkEngineSoon(RECHECK_MS);
   }
 }
+
+window.addEventListener("engine-unreachable", () => {
+  document.getElementById("engine-state").textContent = UNREACHABLE;
+  checkEngineSoon(RECHECK_MS);
+});
 
 setUpTabs();
 showEngineState();

@@ -16,20 +16,21 @@ export function setUpMix(section) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (feedback.busy) return; // one measurement at a time (a second click)
     // The engine would take the project whose stems were written last; on this page the user picks.
     if (!form.elements.project_id.value && !form.elements.files.files.length) {
       feedback.fail(new ApiError(0, "no_stems", "choose a project or drop stems first"));
       return;
     }
-    feedback.start("uploading");
     renderButton.disabled = true;
+    const signal = feedback.start("uploading");
     section.querySelector("#mix-render-result").hidden = true;
     try {
       const progress = (from, to) => (share, stage) => feedback.progress(from + share * (to - from), stage);
-      const report = await runJob("/api/v1/mixing/suggest", bodyOf(form), progress(0, 0.8));
+      const report = await runJob("/api/v1/mixing/suggest", bodyOf(form), progress(0, 0.8), signal);
       if (report.status === "no_audio") throw new ApiError(0, "no_audio", report.message);
-      const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(form), progress(0.8, 1));
-      feedback.done();
+      const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(form), progress(0.8, 1), signal);
+      feedback.done(`Measured ${report.tracks.length} tracks: ${report.suggestions.length} suggestions.`);
       view.hidden = false;
       showReport(section, report, levels);
       renderButton.disabled = false;
@@ -39,19 +40,26 @@ export function setUpMix(section) {
   });
 
   renderButton.addEventListener("click", async () => {
-    feedback.start("uploading");
+    if (feedback.busy) return;
+    const mastered = form.elements.master.checked;
+    const signal = feedback.start("uploading");
     try {
       const body = bodyOf(form);
       body.set("format", "json");
       body.set("bit_depth", "16");
-      body.set("master", form.elements.master.checked ? "true" : "false");
-      const rendered = await runJob("/api/v1/mixing/render", body, (share, stage) => feedback.progress(share, stage));
-      feedback.done();
+      body.set("master", mastered ? "true" : "false");
+      const progress = (share, stage) => feedback.progress(share, stage);
+      const rendered = await runJob("/api/v1/mixing/render", body, progress, signal);
+      feedback.done(`The ${mastered ? "mastered " : ""}mix is rendered.`);
       const box = section.querySelector("#mix-render-result");
       box.hidden = false;
       const audio = section.querySelector("#mix-audio");
+      const download = section.querySelector("#mix-download");
       URL.revokeObjectURL(audio.src);
       audio.src = URL.createObjectURL(blobOf(rendered.audio_base64, "audio/wav"));
+      // A name that says what it is (the player's own menu would save it as the blob's random id).
+      download.href = audio.src;
+      download.download = `${form.elements.project_id.value || "stems"}_${mastered ? "master" : "mix"}.wav`;
       const after = rendered.measured_after || {};
       // A silent mix has no loudness or true peak (null): said in words, never printed as "null".
       const measured = (value) => typeof value === "number";
@@ -114,6 +122,8 @@ function showReport(section, report, levels) {
       const canvas = document.createElement("canvas");
       canvas.className = "spectrum";
       canvas.title = `${track.name} (blue) against ${track.tonal.role_curve} parts (green, with their spread)`;
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", `spectrum of ${canvas.title}`);
       td.append(canvas);
       requestAnimationFrame(() => drawSpectrum(canvas, track.tonal));
     } else {
@@ -124,9 +134,10 @@ function showReport(section, report, levels) {
   list.replaceChildren();
   for (const s of report.suggestions) {
     const item = document.createElement("li");
-    item.className = `priority-${s.priority}`;
+    // Advice that is no problem (info) is a note: the score and the summary's counts leave it out.
+    item.className = s.info ? "info" : `priority-${s.priority}`;
     const head = document.createElement("strong");
-    head.textContent = `${s.priority} · ${s.type}${s.track ? ` · ${[].concat(s.track).join(", ")}` : ""}: `;
+    head.textContent = `${s.info ? "note" : s.priority} · ${s.type}${s.track ? ` · ${[].concat(s.track).join(", ")}` : ""}: `;
     const why = document.createElement("span");
     why.textContent = `${s.message} `;
     const what = document.createElement("em");

@@ -6,14 +6,18 @@ export function formatTime(seconds) {
   return `${minutes}:${(s - minutes * 60).toFixed(1).padStart(4, "0")}`;
 }
 
+// Each name and its value share one <div> (allowed in a <dl>): one cell of the grid, the value under
+// its name, so a wide value or an odd number of columns never pairs a value with its neighbour's name.
 export function fillFigures(list, figures) {
   list.replaceChildren();
   for (const [name, value] of Object.entries(figures)) {
+    const pair = document.createElement("div");
     const term = document.createElement("dt");
     term.textContent = name;
     const description = document.createElement("dd");
     description.textContent = value;
-    list.append(term, description);
+    pair.append(term, description);
+    list.append(pair);
   }
 }
 

@@ -31,7 +31,22 @@ export class PianoRoll {
   show(clip) {
     this.clip = clip;
     this.playhead = null;
+    this.canvas.setAttribute("aria-label", this.describe());
     this.draw();
+  }
+
+  // The drawing in words (the canvas's text alternative).
+  describe() {
+    const { notes, drums } = this.clip;
+    if (!notes.length) return "an empty clip: no notes";
+    if (drums) {
+      const names = this.rows().map((r) => r.label).reverse();
+      return `drum grid: ${notes.length} hits on ${names.join(", ")}`;
+    }
+    const pitches = notes.map((n) => n.pitch);
+    const low = noteName(Math.min(...pitches));
+    const high = noteName(Math.max(...pitches));
+    return `piano roll: ${notes.length} notes from ${low} to ${high}`;
   }
 
   setPlayhead(seconds) {
