@@ -271,7 +271,7 @@ class GeneratorRegistry:
         except KeyError:
             reason = self._failed.get(name)
             if reason is None:  # a name no backend has: the caller's mistake (422), not a model that is down (503)
-                known = ", ".join(["auto", "magenta", "theory", *self.names])
+                known = ", ".join(dict.fromkeys(["auto", "magenta", "theory", *self.names]))
                 raise InvalidParameter("model", f"unknown model '{name}'; use one of {known}") from None
             raise ModelUnavailable(f"model '{name}' is not available ({reason})") from None
 

@@ -236,6 +236,9 @@ def test_a_melody_primer_for_a_bassline_is_its_context_not_its_first_bars(client
 def test_bad_parameters_are_clear_4xx(client: TestClient, query: str, parameter: str | None) -> None:
     response = client.post(f"/api/v1/generate/midi?{query}")
     body = response.json()
+    if parameter == "model":  # an unknown name lists each model once
+        names = body["detail"].split("use one of ")[1].split(", ")
+        assert len(names) == len(set(names)) and "theory" in names
     if parameter is None:
         assert response.status_code == 503
         assert body["error"] == "model_unavailable" and "nonexistent" in body["detail"]
