@@ -723,6 +723,9 @@ class LibraryScanResult(BaseModel):
     unchanged: int = Field(description="Files whose size or mtime changed but whose content (sha256) did not.")
     failed: int = Field(description="Files that could not be analysed (stored with the reason).")
     removed: int = Field(description="Stored rows of files no longer in the folder, deleted.")
+    vanished: int = Field(
+        0, description="Files deleted while the scan ran (listed, gone before they were read): no row is kept."
+    )
 
 
 class LibrarySearchParams(CallerParams):
@@ -763,6 +766,14 @@ class LibrarySearchParams(CallerParams):
         # The forms generation takes ('4/4', '6 / 8'): 'banana' is a 422, not a search that finds nothing.
         return None if value is None else GenerationParams._meter(value.replace(" ", ""))
 
+    @field_validator("q")
+    @classmethod
+    def _path_text(cls, value: str | None) -> str | None:
+        # No path holds NUL: SQLite's LIKE stopped at it (q='\x00' matched every file), PostgreSQL refuses it.
+        if value is not None and "\x00" in value:
+            raise InvalidParameter("q", "may not contain NUL (no file path holds one)")
+        return value
+
     @model_validator(mode="after")
     def _ranges(self) -> LibrarySearchParams:
         for low, high in (
@@ -798,6 +809,11 @@ class LibraryFileOut(BaseModel):
     beats: int | None
     chords: list[str] | None = Field(description="Chord labels, the longest-held first.")
     analysed_at: datetime
+    on_disk: bool = Field(
+        True,
+        description="Whether the file is still there now: false for a file deleted since its folder was "
+        "scanned (its row goes at the next scan of the folder).",
+    )
     key_match: Literal["exact", "relative", "neighbour"] | None = None
     tempo_factor: float | None = Field(None, description="1, 2 or 0.5: the tempo multiple nearest the target.")
 

@@ -255,6 +255,7 @@ class JobManager:
         self._sweeper: asyncio.Task[None] | None = None
         self._durations: deque[float] = deque(maxlen=RECENT_DURATIONS)
         self._closing = False
+        self.started_at = datetime.now(UTC)  # jobs live in memory: none from before this time is known
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JobManager:
@@ -327,8 +328,11 @@ class JobManager:
         self._sweep()
         job = self._jobs.get(job_id)
         if job is None:
+            started = self.started_at.isoformat(timespec="seconds").replace("+00:00", "Z")
             raise JobNotFound(
-                f"no job '{job_id}': unknown, or finished more than {self.keep_s:g} s ago (setting DAWG_AI_JOBS_KEEP_S)"
+                f"no job '{job_id}': unknown, submitted before the engine (re)started at {started} (jobs are "
+                f"held in memory and a restart forgets them), or finished more than {self.keep_s:g} s ago "
+                "(setting DAWG_AI_JOBS_KEEP_S)"
             )
         return job
 

@@ -3,6 +3,7 @@ changed by the migrations in integration/library/migrations (a change here is a 
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,11 @@ class LibraryFile(Base):
 
     def to_dict(self) -> dict[str, Any]:
         return {column.name: getattr(self, column.name) for column in self.__table__.columns}
+
+    def to_answer(self) -> dict[str, Any]:
+        """The row as a search or a look-up answers it: its columns and ``on_disk``, whether the file is
+        still there now (a row stays until a scan of its folder finds the file gone). Blocking (a stat)."""
+        return {**self.to_dict(), "on_disk": os.path.isfile(self.path)}
 
 
 __all__ = ["Base", "LibraryFile"]

@@ -6,7 +6,10 @@ unreadable file stays unreadable until it changes), and hands the others to a ru
 thread (``SequentialRunner``). A worker hashes the file first: when the hash matches the stored
 row's, only size and mtime are updated (a touched or copied-back file is not analysed again).
 Each result is committed on its own, as it arrives, so a scan killed midway and run again redoes
-only the files that had not finished. Rows of files gone from the folder are deleted.
+only the files that had not finished. Rows of files gone from the folder are deleted, and so is a
+file deleted while the scan runs: it is counted as ``vanished``, not stored as a failure. Row writes
+take the database's write lock before they read (:meth:`LibraryStore.write_session`), so two scans of
+one database (two jobs, or the service and ``dawg-ai library scan``) take turns.
 
 :func:`analyse_file` is what workers run: a plain function of plain values (importable by a
 remote worker, its answer picklable). Remote workers must see the same paths (a shared disk).
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ai import progress
 from ai.analysis.pipeline import analyze
@@ -94,11 +98,13 @@ def _chords_summary(chords: list[dict[str, Any]]) -> str:
 
 def analyse_file(task: FileTask) -> dict[str, Any]:
     """Hash, decode and analyse one file -> the row's fields (``status`` ok or error with ``error``),
-    or ``{"unchanged": True}`` when its hash equals ``task.known_sha256``. Never raises for a bad
-    file: the reason is the answer."""
+    or ``{"unchanged": True}`` when its hash equals ``task.known_sha256``, or ``{"gone": True}`` when
+    the file was deleted since it was listed. Never raises for a bad file: the reason is the answer."""
     path = Path(task.path)
     try:
         sha = sha256_of(path)
+    except FileNotFoundError:
+        return {"gone": True}
     except OSError as exc:
         return {"status": "error", "error": f"cannot read the file: {exc.strerror or exc}", "sha256": None}
     if task.known_sha256 is not None and sha == task.known_sha256:
@@ -248,14 +254,24 @@ class ScanResult:
     unchanged: int = 0  # size or mtime changed, content (hash) the same
     failed: int = 0
     removed: int = 0
+    vanished: int = 0  # listed, then deleted before it was read: no row kept
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 def _write(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, answer: dict[str, Any]) -> None:
-    """Insert or update the file's row and commit it (one file, one transaction)."""
-    with store.session() as session:
+    """Insert or update the file's row and commit it (one file, one transaction). Another scan that
+    inserted the same path first (PostgreSQL: its row appears after this one looked) makes this an
+    update of that row."""
+    try:
+        _write_row(store, root, path, stat, answer)
+    except IntegrityError:
+        _write_row(store, root, path, stat, answer)
+
+
+def _write_row(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, answer: dict[str, Any]) -> None:
+    with store.write_session() as session:
         row = session.scalars(select(LibraryFile).where(LibraryFile.path == str(path))).one_or_none()
         now = datetime.now(UTC)
         if row is None:
@@ -268,6 +284,16 @@ def _write(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, an
             row.sha256, row.status, row.error = answer.get("sha256"), answer["status"], answer.get("error")
             row.analysed_at = now
         session.commit()
+
+
+def _forget(store: LibraryStore, paths: Sequence[str]) -> int:
+    """Delete the rows of ``paths`` (files deleted from disk); how many there were."""
+    if not paths:
+        return 0
+    with store.write_session() as session:
+        removed = session.execute(delete(LibraryFile).where(LibraryFile.path.in_(list(paths))))
+        session.commit()
+    return int(getattr(removed, "rowcount", 0) or 0)
 
 
 def scan_folder(
@@ -297,18 +323,22 @@ def scan_folder(
     present = {str(path) for path in files}
     gone = [row.id for path, row in stored.items() if path not in present]
     if gone:
-        with store.session() as session:
+        with store.write_session() as session:
             session.execute(delete(LibraryFile).where(LibraryFile.id.in_(gone)))
             session.commit()
         result.removed = len(gone)
 
     stats: dict[str, os.stat_result] = {}
     tasks: list[FileTask] = []
+    vanished: list[str] = []
     for path in files:
         try:
             stat = path.stat()
-        except OSError:
-            continue  # gone between the listing and now
+        except FileNotFoundError:  # deleted between the listing and now
+            vanished.append(str(path))
+            continue
+        except OSError:  # cannot be looked at now (permissions): left as it is for the next scan
+            continue
         row = stored.get(str(path))
         if row is not None and row.size == stat.st_size and row.mtime == stat.st_mtime:
             result.skipped += 1
@@ -317,18 +347,25 @@ def scan_folder(
         known = row.sha256 if row is not None and row.status == "ok" else None
         tasks.append(FileTask(str(path), known, max_duration_s))
 
+    result.vanished = len(vanished)
+    result.removed += _forget(store, [path for path in vanished if path in stored])
+
     total = len(tasks)
     progress.report(0.0, f"0/{total} files to analyse ({result.skipped} unchanged skipped)")
     for done, (task, answer) in enumerate(runner.run(tasks), start=1):
         path = Path(task.path)
-        _write(store, root, path, stats[task.path], answer)
-        if answer.get("unchanged"):
-            result.unchanged += 1
-        elif answer.get("status") == "ok":
-            result.analysed += 1
+        if answer.get("gone"):  # deleted while the scan ran: no row (an old one goes)
+            result.vanished += 1
+            result.removed += _forget(store, [task.path])
         else:
-            result.failed += 1
-            logger.info("library: %s not analysed: %s", path, answer.get("error"))
+            _write(store, root, path, stats[task.path], answer)
+            if answer.get("unchanged"):
+                result.unchanged += 1
+            elif answer.get("status") == "ok":
+                result.analysed += 1
+            else:
+                result.failed += 1
+                logger.info("library: %s not analysed: %s", path, answer.get("error"))
         if on_file is not None:
             on_file(task.path)
         progress.report(done / total, f"{done}/{total} files, {result.failed} errors, last: {path.name}")

@@ -128,7 +128,7 @@ def search(store: LibraryStore, query: LibraryQuery) -> dict[str, Any]:
         rows = session.scalars(
             select(LibraryFile).where(where).order_by(*order).offset(offset).limit(query.page_size)
         ).all()
-        items = [_explain(row.to_dict(), target_key, target_tempo, query.half_double) for row in rows]
+        items = [_explain(row.to_answer(), target_key, target_tempo, query.half_double) for row in rows]
     return {
         "total": total,
         "page": query.page,

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_VERSION_REVISION = "0001"  # the schema the first version made with create_all and its schema_version table
 MIGRATING = "dawg_library_migrating"  # execution option: this connection migrates (SQLite: BEGIN IMMEDIATE)
+WRITING = "dawg_library_writing"  # execution option: this connection reads, then writes (SQLite: BEGIN IMMEDIATE)
 MIGRATION_LOCK_KEY = 0x6461_7767_6C69_62  # PostgreSQL advisory lock of the library's migrations ("dawglib")
 
 
@@ -75,9 +76,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # A migration takes the write lock before it reads the revision: a second engine opening the same
-    # file waits for it, where a plain BEGIN would fail ("database is locked") as it tried to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(MIGRATING) else "BEGIN")
+    # A migration (or a scan's write) takes the write lock before it reads: a second engine or scan writing
+    # the same file waits for it (the busy timeout), where a plain BEGIN fails at once with "database is
+    # locked" as it turns its read into a write after another writer committed (WAL's busy snapshot).
+    options = connection.get_execution_options()
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(MIGRATING) or options.get(WRITING) else "BEGIN")
 
 
 def _lock_for_migration(connection: Connection) -> None:
@@ -116,6 +119,7 @@ class LibraryStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: Engine = self.engine.execution_options(**{WRITING: True})
         self.migrate()
 
     def close(self) -> None:
@@ -124,6 +128,14 @@ class LibraryStore:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session that reads rows and then changes them: on SQLite it holds the write lock from its
+        first statement, so two scans (two jobs, or the service and ``dawg-ai library scan``) writing one
+        database take turns instead of one failing with "database is locked"."""
+        with self.sessions(bind=self._writer) as session:
             yield session
 
     def migrate(self) -> str | None:
@@ -167,7 +179,8 @@ class LibraryStore:
         """(folder, its root), both resolved. A relative folder is taken inside the first root.
 
         400 ``path_outside_library`` when it resolves (links followed) outside every root, or no
-        root is configured; 404 when it does not exist inside one; 422 for NUL or an empty folder."""
+        root is configured; 404 when it does not exist inside one; 422 for NUL, an empty folder or a
+        file."""
         if not folder or not folder.strip():
             raise InvalidParameter("folder", "name a folder inside a library root")
         if "\x00" in folder:
@@ -180,6 +193,8 @@ class LibraryStore:
         root = next((r for r in self.roots if resolved == r or resolved.is_relative_to(r)), None)
         if root is None:
             raise LibraryPathOutside(f"folder {folder[:200]!r} is outside the library roots")
+        if resolved.exists() and not resolved.is_dir():
+            raise InvalidParameter("folder", f"{folder[:200]!r} is a file, not a folder: name the folder that holds it")
         if not resolved.is_dir():
             raise LibraryFolderNotFound(f"no folder {folder[:200]!r} in the library roots")
         return resolved, root
@@ -194,7 +209,7 @@ class LibraryStore:
             row = session.get(LibraryFile, file_id)
             if row is None:
                 raise LibraryFileNotFound(f"no library file with id {file_id}")
-            return row.to_dict()
+            return row.to_answer()
 
     def count(self) -> int:
         with self.session() as session:

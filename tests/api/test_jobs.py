@@ -9,9 +9,11 @@ raised in that thread) is the engine's own."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +314,23 @@ def test_unknown_job_is_a_404_everywhere(client: TestClient) -> None:
         response = client.request(method, f"/api/v1/jobs/nosuchjob{suffix}")
         assert response.status_code == 404, (method, suffix)
         assert response.json()["error"] == "job_not_found"
+
+
+def test_a_job_from_before_a_restart_is_a_404_that_says_so(tmp_path: Path) -> None:
+    """Jobs live in the engine's memory: after a restart a client polling its job was told "unknown, or
+    finished more than 3600 s ago", neither of which was true."""
+    settings = make_settings(tmp_path)
+    with engine_client(settings) as before:
+        job = submit(before, "/api/v1/generate/midi", json={"async": True, "bars": 1, "seed": 5})
+        assert wait_for(before, job["job_id"])["state"] == "succeeded"
+    with engine_client(settings) as after:
+        gone = after.get(job["status_url"])
+        started = after.get("/api/v1/status").json()["started_at"]
+    assert gone.status_code == 404 and gone.json()["error"] == "job_not_found"
+    detail = gone.json()["detail"]
+    said = re.search(r"\(re\)started at (\S+Z)", detail)
+    assert said is not None and "a restart forgets them" in detail, detail
+    assert abs(datetime.fromisoformat(said.group(1)) - datetime.fromisoformat(started)) < timedelta(seconds=2)
 
 
 def test_finished_jobs_expire_after_keep_s(tmp_path: Path) -> None:

@@ -117,11 +117,14 @@ def test_scan_search_and_file(client: TestClient, root: Path) -> None:
         ("/etc", 400, "path_outside_library"),
         ("missing", 404, "library_folder_not_found"),
         ("", 422, "invalid_parameter"),
+        ("songs/g_major_110.wav", 422, "invalid_parameter"),  # was 404 "no folder": it is there, as a file
     ],
 )
 def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, status: int, code: str) -> None:
     answer = client.post("/api/v1/library/scan", data={"folder": folder})
     assert answer.status_code == status and answer.json()["error"] == code
+    if folder.endswith(".wav"):
+        assert "is a file, not a folder" in answer.json()["detail"], answer.text
 
 
 @pytest.mark.parametrize(
@@ -135,11 +138,30 @@ def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, statu
         ({"meter": "4-4"}, 422, "invalid_parameter"),
         ({"project_id": "../x"}, 400, "invalid_project_id"),
         ({"project_id": "nope"}, 404, "project_not_found"),
+        ({"q": "\x00"}, 422, "invalid_parameter"),  # SQLite's LIKE stopped at NUL: every file matched
     ],
 )
 def test_bad_searches(client: TestClient, params: dict[str, Any], status: int, code: str) -> None:
     answer = client.get("/api/v1/library/search", params=params)
     assert answer.status_code == status and answer.json()["error"] == code, answer.text
+
+
+def test_a_file_deleted_since_its_scan_says_so(client: TestClient, root: Path) -> None:
+    """Its row stays until the next scan of its folder; the look-up and the search said nothing of the
+    file being gone (a DAW took the path and found no file)."""
+    stale = root / "root" / "stale"
+    stale.mkdir(exist_ok=True)  # the root is shared by the database parametrisations
+    (stale / "kept.wav").write_bytes(b"RIFF not a wave")
+    (stale / "deleted.wav").write_bytes(b"RIFF not a wave either")
+    assert scan(client, "stale")["files"] == 2
+    (stale / "deleted.wav").unlink()
+    found = client.get("/api/v1/library/search", params={"q": "/stale/", "include_errors": "true"}).json()
+    on_disk = {Path(item["path"]).name: item["on_disk"] for item in found["items"]}
+    assert on_disk == {"deleted.wav": False, "kept.wav": True}
+    ids = {Path(item["path"]).name: item["id"] for item in found["items"]}
+    assert client.get(f"/api/v1/library/files/{ids['deleted.wav']}").json()["on_disk"] is False
+    assert client.get(f"/api/v1/library/files/{ids['kept.wav']}").json()["on_disk"] is True
+    assert scan(client, "stale")["removed"] == 1
 
 
 @pytest.mark.parametrize("file_id", [999_999, 2**31, 2**63 - 1])  # past PostgreSQL's 32-bit INTEGER too

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,16 @@ from sqlalchemy import select
 from ai import progress
 from ai.music_keys import camelot, compatible_keys, from_camelot, normalise_key, relative
 from integration.library.models import LibraryFile
-from integration.library.scan import DaskRunner, FileTask, Outcome, SequentialRunner, list_audio, scan_folder
+from integration.library.scan import (
+    DaskRunner,
+    FileTask,
+    Outcome,
+    ScanResult,
+    SequentialRunner,
+    analyse_file,
+    list_audio,
+    scan_folder,
+)
 from integration.library.search import LibraryQuery, search
 from integration.library.store import LibraryFolderNotFound, LibraryPathOutside, LibraryStore
 from tests.api.test_analysis import SR, song_in_g_major, tone
@@ -246,6 +256,83 @@ def test_files_over_2_gib_fit_the_size_column(library: tuple[LibraryStore, Path]
     assert store.get(row.id)["size"] == big
     rescan = scan_folder(store, folder, real_root, runner=Recording())  # the size differs: hashed again
     assert (rescan.unchanged, rescan.skipped) == (1, 3)
+
+
+class InStep:
+    """A runner whose scans take each file's answer (an error row, no analysis: fast) at the same moment
+    as the other scan's, so their row writes of one file meet."""
+
+    def __init__(self, barrier: threading.Barrier) -> None:
+        self.barrier = barrier
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[Outcome]:
+        for task in tasks:
+            self.barrier.wait(timeout=30)
+            yield task, {"status": "error", "error": "not analysed in this test", "sha256": None}
+
+
+def test_two_scans_of_one_database_at_once_both_finish(library_url: str, tmp_path: Path) -> None:
+    """The service's scan job and `dawg-ai library scan` (its own engine) on one database: the second
+    writer of a file's row failed with "database is locked" (SQLite, WAL: a read turned into a write after
+    the other scan's commit), the job a 500, instead of waiting its turn."""
+    folder = tmp_path / "root" / "loops"
+    folder.mkdir(parents=True)
+    for i in range(150):
+        (folder / f"loop{i:03d}.wav").write_bytes(b"RIFF")
+    stores = [LibraryStore(library_url, [tmp_path / "root"]) for _ in range(2)]  # two engines
+    barrier = threading.Barrier(2)
+    results: list[ScanResult] = []
+    errors: list[BaseException] = []
+
+    def scan(store: LibraryStore) -> None:
+        try:
+            real_folder, real_root = store.resolve_folder("loops")
+            results.append(scan_folder(store, real_folder, real_root, runner=InStep(barrier)))
+        except BaseException as exc:  # reported below, with the other scan's outcome
+            barrier.abort()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scan, args=(store,)) for store in stores]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not errors, errors
+        assert [r.failed for r in results] == [150, 150]
+        assert stores[0].count() == 150
+    finally:
+        for store in stores:
+            store.close()
+
+
+class Deleting:
+    """Deletes the named files just before the scan reads them (a producer tidying up mid-scan)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = set(names)
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[Outcome]:
+        for task in tasks:
+            if Path(task.path).name in self.names:
+                Path(task.path).unlink()
+            yield task, analyse_file(task)
+
+
+def test_a_file_deleted_during_a_scan_is_not_stored_as_a_failure(library: tuple[LibraryStore, Path]) -> None:
+    """It was an error row "cannot read the file: No such file or directory", counted in failed."""
+    store, root = library
+    folder, real_root = store.resolve_folder("songs")
+    first = scan_folder(store, folder, real_root, runner=Deleting("pad.wav"))
+    assert (first.files, first.analysed, first.failed, first.vanished, first.removed) == (4, 2, 1, 1, 0)
+    paths = {Path(row["path"]).name for row in search(store, LibraryQuery(include_errors=True))["items"]}
+    assert paths == {"g_major_110.wav", "g_major_120.wav", "broken.wav"}
+
+    # A stored file, changed and then deleted while the next scan runs: its old row goes too.
+    os.utime(root / "songs" / "g_major_120.wav", (1_000_000, 1_000_000))
+    second = scan_folder(store, folder, real_root, runner=Deleting("g_major_120.wav"))
+    assert (second.files, second.skipped, second.vanished, second.removed, second.failed) == (3, 2, 1, 1, 0)
+    assert store.count() == 2
 
 
 @pytest.mark.parametrize("processes", [True, False], ids=["worker processes (default)", "threads"])
