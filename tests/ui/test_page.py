@@ -1,6 +1,7 @@
 """The browser page (/ui) in a real headless Chromium (Debian's, driven by Playwright): analyse an
-upload and see it drawn, generate a clip and see its piano roll, send it to DAWG-CORE, measure
-stems and render the mix, and read the engine's error for a bad file. Any request the page makes
+upload and see it drawn, transcribe a recording onto the piano roll, accompany one and hear the
+preview, generate a clip and see its piano roll, send it to DAWG-CORE, measure stems and render the
+mix, and read the engine's error for a bad file. Any request the page makes
 beyond the engine fails the test: the page must work offline. Screenshots are kept in
 test-artifacts/ui/ (or $DAWG_AI_TEST_ARTIFACTS/ui/).
 
@@ -21,8 +22,10 @@ import pytest
 import soundfile as sf
 
 from tests.api.conftest import make_settings
+from tests.api.test_accompaniment import drifting_song
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_projects import write_project, write_stem
+from tests.api.test_transcription import song as arpeggio
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.core_standin import run_core_standin
 from tests.support.live_server import live_engine
@@ -56,7 +59,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     text.write_text("this is not audio")
     silence = tmp / "Silence.wav"
     sf.write(silence, np.zeros(44100 * 2, np.float32), 44100)
-    return {"song": song, "kick": kick, "bass": bass, "text": text, "silence": silence}
+    line = tmp / "My take.wav"  # C E G C on the beats over a kick, 9 s (the transcription tests' own)
+    line.write_bytes(wav_bytes(arpeggio()))
+    drift = tmp / "drift.wav"  # 8 bars over G C D Em, speeding up (the accompaniment tests' own)
+    drift.write_bytes(drifting_song(bars=8)[0])
+    return {
+        "song": song, "kick": kick, "bass": bass, "text": text, "silence": silence, "line": line, "drift": drift,
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -120,20 +129,36 @@ def figure(page: Any, section: str, name: str) -> str:
     return text
 
 
-def canvas_ink(page: Any, selector: str) -> int:
-    """How many pixels of a canvas are drawn (not blank and not white)."""
+def status_line(page: Any, section: str) -> str:
+    """The section's status line once the request running now has ended (the error box shown instead fails)."""
+    page.wait_for_function(
+        "s => document.querySelector(`#${s} .progress`).hidden && (document.querySelector(`#${s} .status`).textContent"
+        " || !document.querySelector(`#${s} .error`).hidden)",
+        arg=section,
+    )
+    assert page.locator(f"#{section} .error").is_hidden(), page.inner_text(f"#{section} .error")
+    text: str = page.locator(f"#{section} .status").inner_text()
+    return text
+
+
+def canvas_ink(page: Any, selector: str, bottom: int = 0, right: int = 0) -> int:
+    """How many pixels of a canvas are drawn (not blank and not white); in its lowest ``bottom`` and
+    rightmost ``right`` CSS pixels alone where these are given."""
     count: int = page.eval_on_selector(
         selector,
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        """(c, [bottom, right]) => { const s = c.width / c.clientWidth;
+                  const x = right ? Math.floor(c.width - right * s) : 0, y = bottom ? Math.floor(c.height - bottom * s) : 0;
+                  const d = c.getContext('2d').getImageData(x, y, c.width - x, c.height - y).data; let n = 0;
                   for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 230 || d[i+1] < 230 || d[i+2] < 230)) n++;
                   return n; }""",
+        [bottom, right],
     )
     return count
 
 
 def test_the_root_links_to_the_page_and_the_page_loads_offline(page: Any, engine: str) -> None:
     page.wait_for_selector("#engine-state:text-matches('engine .*ready')")
-    assert page.locator('[role="tab"]').count() == 3
+    assert page.locator('[role="tab"]').count() == 5
     assert page.evaluate("fetch('/').then(r => r.json()).then(j => j.ui)") == "/ui"
 
 
@@ -179,6 +204,19 @@ def test_generate_shows_the_piano_roll_plays_and_sends_to_core(page: Any, core: 
     assert int(figure(page, "clip-figures", "Notes")) > 8
     assert canvas_ink(page, "#pianoroll") > 500
     assert page.get_attribute("#pianoroll", "aria-label").startswith("drum grid: ")  # the drawing in words
+    # A drum clip has no key or chords: the engine's defaults (C major, C Am F G) would read as the clip's.
+    assert page.locator("#clip-figures dt").all_inner_texts() == [
+        "Part",
+        "Model",
+        "Tempo",
+        "Meter",
+        "Bars",
+        "Notes",
+        "Seed",
+    ]
+    # The bar numbers stop at the clip's last bar: none at its closing line, cut by the right edge.
+    assert canvas_ink(page, "#pianoroll", bottom=16) > 10  # "1" and "2"
+    assert canvas_ink(page, "#pianoroll", bottom=16, right=8) == 0
     # The engine's own rendering is ready to play; the .mid is a download of the clip's bytes.
     assert page.get_attribute("#clip-audio", "src").startswith("blob:")
     duration = page.eval_on_selector(
@@ -401,7 +439,8 @@ def test_the_header_says_when_the_engine_is_gone(browser: Any, tmp_path: Path, f
     tab.click("#analyse-form button[type=submit]")
     error = tab.locator("#analyse .error")
     error.wait_for(state="visible")
-    assert "the engine did not answer" in error.inner_text()
+    # In the page's words: not the browser's own "(Failed to fetch)", which says no more and differs by browser.
+    assert error.inner_text() == "the engine did not answer: is it running?"
     tab.wait_for_selector("#engine-state:text-matches('engine unreachable')", timeout=5_000)
     shot(tab, "engine-gone")
     context.close()
@@ -441,3 +480,137 @@ def test_advice_that_is_no_problem_reads_as_a_note(page: Any, files: dict[str, P
         shown = sum(1 for h in heads if h.startswith(f"{priority} ·"))
         said = re.search(rf"(\d+) {priority}\b", summary)
         assert shown == (int(said.group(1)) if said else 0), (priority, summary, heads)
+
+
+def test_transcribe_draws_the_notes_and_downloads_the_midi(page: Any, files: dict[str, Path]) -> None:
+    """A recording chosen on Analyse is offered on Transcribe; its notes are drawn on the piano roll (in
+    words too) and download as <recording>_notes.mid; as drums, the hits as a drum grid, _drums.mid."""
+    page.set_input_files("#analyse-form input[name=file]", str(files["line"]))
+    page.click("[data-tab=transcribe]")
+    assert page.eval_on_selector("#transcribe-form input[name=file]", "i => i.files[0]?.name") == "My take.wav"
+    page.select_option("#transcribe-form select[name=quantize]", "1/16")
+    page.click("#transcribe-form button[type=submit]")
+    assert re.fullmatch(r"Transcribed My take\.wav: \d+ notes\.", status_line(page, "transcribe"))
+    assert int(figure(page, "transcription-figures", "Notes")) >= 8
+    assert figure(page, "transcription-figures", "Range") == "C4 – C5"
+    assert figure(page, "transcription-figures", "Quantize") == "to 1/16"
+    assert canvas_ink(page, "#transcription-roll") > 500
+    assert re.fullmatch(r"piano roll: \d+ notes from C4 to C5", page.get_attribute("#transcription-roll", "aria-label"))
+    with page.expect_download() as download:
+        page.click("#transcription-download")
+    assert download.value.suggested_filename == "My_take_notes.mid"
+    assert Path(download.value.path()).read_bytes()[:4] == b"MThd"
+    assert page.get_attribute("#transcription-audio", "src").startswith("blob:")  # the recording, to play against
+    shot(page, "transcribe")
+    page.select_option("#transcribe-form select[name=instrument]", "drums")
+    assert page.locator("#transcribe-settings").is_hidden()  # basic-pitch's settings: not the drums'
+    page.click("#transcribe-form button[type=submit]")
+    assert status_line(page, "transcribe").endswith("drum hits.")
+    assert "Kick" in page.get_attribute("#transcription-roll", "aria-label")
+    assert page.get_attribute("#transcription-roll", "aria-label").startswith("drum grid: ")
+    with page.expect_download() as download:
+        page.click("#transcription-download")
+    assert download.value.suggested_filename == "My_take_drums.mid"
+
+
+def test_accompany_shows_what_it_followed_plays_the_preview_and_downloads(page: Any, files: dict[str, Path]) -> None:
+    """The key, meter, tempo and the chord of every bar it followed, where the chords came from in
+    words, the preview mixed under the recording, and <recording>_band.mid."""
+    page.click("[data-tab=accompany]")
+    page.set_input_files("#accompany-form input[name=file]", str(files["drift"]))
+    page.fill("#accompany-form input[name=seed]", "7")
+    page.click("#accompany-form button[type=submit]")
+    page.wait_for_selector("#band:not([hidden])")
+    assert figure(page, "band-figures", "Key") in ("G major", "E minor")
+    assert figure(page, "band-figures", "Meter") == "4/4"
+    assert figure(page, "band-figures", "Chords") == "followed the chords heard"
+    assert figure(page, "band-figures", "Seed") == "7"
+    bars = int(figure(page, "band-figures", "Bars"))
+    chart = page.locator("#band-chords li")
+    assert chart.count() == bars >= 7
+    assert {"G", "C", "D"} <= {text.split()[-1] for text in chart.all_inner_texts()}
+    assert chart.first.get_attribute("aria-label").startswith("bar 1: ")
+    duration = page.eval_on_selector(
+        "#band-audio",
+        "a => new Promise(r => a.readyState >= 1 ? r(a.duration) : a.addEventListener('loadedmetadata', () => r(a.duration)))",
+    )
+    assert duration > 10.0  # the preview: the whole recording with the band under it
+    with page.expect_download() as download:
+        page.click("#band-download")
+    assert download.value.suggested_filename == "drift_band.mid"
+    assert Path(download.value.path()).read_bytes()[:4] == b"MThd"
+    shot(page, "accompany")
+    # Asked to harmonise the melody, it says so; without a preview there is no player.
+    page.select_option("#accompany-form select[name=harmony]", "melody")
+    page.uncheck("#accompany-form input[name=preview]")
+    page.click("#accompany-form button[type=submit]")
+    page.wait_for_selector("#band-figures dd:text-is('harmonised the melody')")
+    assert page.locator("#band-audio").is_hidden()
+
+
+def test_short_chords_never_print_over_each_other(page: Any, files: dict[str, Path]) -> None:
+    """A chord on every beat or less (a techno loop's): a label that would touch the one before it
+    goes on a second row, and where both rows are taken it is left out."""
+    beat = 60 / 110
+    names = ["Am7", "F#m7b5", "Cmaj7", "G"]
+    analysis = {
+        "filename": "song.wav", "duration": 32 * beat, "tempo": 110.0, "time_signature": "4/4",
+        "key": "A minor", "key_confidence": 0.4, "loudness_lufs": -14.0, "true_peak_dbtp": -1.0,
+        "loudness_range_lu": 2.0, "beats": 32, "notes": [],
+        "beat_times": [round(i * beat, 3) for i in range(32)],
+        "downbeat_times": [round(i * beat, 3) for i in range(0, 32, 4)],
+        "chords": [{"start": round(i * 0.2, 3), "end": round(i * 0.2 + 0.2, 3), "label": names[i % 4]} for i in range(60)],
+    }  # fmt: skip
+    page.route("**/api/v1/analyze/audio", lambda route: route.fulfill(json=analysis))
+    page.set_input_files("#analyse-form input[name=file]", str(files["song"]))
+    page.click("#analyse-form button[type=submit]")
+    page.wait_for_selector("#analysis:not([hidden])")
+    labels = page.locator("#waveform [data-kind=chord]")
+    labels.first.wait_for()
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    assert len(boxes) >= 10
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"], (a, b)
+    shot(page, "analyse-short-chords")
+
+
+def test_the_render_mixes_the_stems_measured(page: Any, files: dict[str, Path]) -> None:
+    """Stems changed in the form after measuring: Render the mix renders the stems measured (the
+    report on screen is theirs) and says which."""
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])  # 4 s
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-render:not([disabled])")
+    page.set_input_files("#mix-form input[name=files]", [str(files["silence"])])  # 2 s, not measured
+    page.click("#mix-render")
+    page.wait_for_selector("#mix-render-result:not([hidden])")
+    figures = page.inner_text("#mix-render-figures")
+    assert "4.0 s" in figures and "silent" not in figures, figures
+    assert figures.startswith("Mix of the 2 stems measured above · "), figures
+    assert page.inner_text("#mix-render") == "Render the mix of 2 stems"
+
+
+def test_the_model_lists_fill_when_the_engine_answers_again(browser: Any, engine: str) -> None:
+    """GET /api/v1/models failed at load (the engine gone a moment): the Style and Model lists are
+    filled once it answers, without a reload."""
+    context = browser.new_context()
+    tab = context.new_page()
+    asked: list[str] = []
+
+    def models(route: Any) -> None:
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    tab.route("**/api/v1/models", models)
+    tab.goto(f"{engine}/ui")
+    tab.wait_for_selector("#generate-form select[name=genre] option[value=funk]", state="attached", timeout=15_000)
+    tab.wait_for_selector("#accompany-form select[name=style] option[value=funk]", state="attached", timeout=1_000)
+    assert tab.locator("#generate-form select[name=model] option").count() >= 2  # auto, and theory at least
+    tab.wait_for_selector("#engine-state:text-matches('engine .*ready')")
+    context.close()
+    assert len(asked) >= 2

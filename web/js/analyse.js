@@ -11,6 +11,9 @@ import { fillFigures, formatTime, takeDroppedFiles } from "./page.js";
 const BEAT_COLOUR = "rgba(80, 80, 80, 0.35)";
 const DOWNBEAT_COLOUR = "rgba(200, 60, 40, 0.9)";
 const CHORD_COLOURS = ["rgba(70, 130, 220, 0.10)", "rgba(70, 180, 120, 0.10)"];
+const MIN_PX_PER_SEC = 40;
+const CHORD_FONT = "600 13px system-ui, sans-serif";
+const CHORD_ROW_TOPS = [2, 19]; // px: a chord label too close to the one before it goes on the second row
 
 export function setUpAnalyse(section) {
   const form = section.querySelector("#analyse-form");
@@ -90,14 +93,18 @@ function drawWaveform(section, file, analysis, regions, feedback) {
     waveColor: "#8aa4c8",
     progressColor: "#3d5a80",
     cursorColor: "#c0392b",
-    minPxPerSec: 40,
+    minPxPerSec: MIN_PX_PER_SEC,
     plugins: [
       regions,
       // Minutes and seconds throughout (the plugin's own labels are bare seconds under a minute).
       TimelinePlugin.create({ container: section.querySelector("#timeline"), formatTimeCallback: minutesSeconds }),
     ],
   });
-  surfer.on("decode", () => placeMarkers(regions, analysis));
+  // The waveform fills the box, or runs at MIN_PX_PER_SEC and scrolls: the chord labels are laid out
+  // at the scale it is drawn at.
+  surfer.on("decode", (duration) =>
+    placeMarkers(regions, analysis, Math.max(MIN_PX_PER_SEC, surfer.getWidth() / Math.max(duration, 1e-6))),
+  );
   surfer.on("error", (err) => {
     // The browser cannot decode every format the engine reads (AIFF, some MP4s): the figures stand.
     feedback.fail(new Error(`this browser cannot draw ${file.name} (${err.message || err}); the analysis above is the engine's`));
@@ -111,18 +118,21 @@ function minutesSeconds(seconds) {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
-function placeMarkers(regions, analysis) {
+function placeMarkers(regions, analysis, pxPerSec) {
   regions.clearRegions();
+  const rows = chordRows(analysis.chords || [], pxPerSec);
   (analysis.chords || []).forEach((chord, i) => {
     if (chord.label === "N") return;
-    regions.addRegion({
+    const region = regions.addRegion({
       start: chord.start,
       end: chord.end,
-      content: label(chord.label, "chord"),
+      // A chord too short for its name beside its neighbours' is shaded without it (named on hover).
+      content: rows[i] === null ? undefined : label(chord.label, "chord", CHORD_ROW_TOPS[rows[i]]),
       color: CHORD_COLOURS[i % 2],
       drag: false,
       resize: false,
     });
+    region.element?.setAttribute("title", chord.label);
   });
   const downbeats = new Set((analysis.downbeat_times || []).map((t) => t.toFixed(3)));
   let bar = 0;
@@ -139,18 +149,35 @@ function placeMarkers(regions, analysis) {
   }
 }
 
+// For each chord, the row of its label (0 or 1) or null: short chords (a techno loop's, changing
+// on every beat) would print their names over each other, so a label that would touch the one
+// before it goes on the second row, and where both rows are taken it is left out.
+export function chordRows(chords, pxPerSec) {
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = CHORD_FONT;
+  const ends = CHORD_ROW_TOPS.map(() => -Infinity); // px where each row's last label ends
+  return chords.map((chord) => {
+    if (chord.label === "N") return null;
+    const left = chord.start * pxPerSec;
+    const row = ends.findIndex((end) => left >= end);
+    if (row === -1) return null;
+    ends[row] = left + measure.measureText(chord.label).width + 6 + 4; // its padding, and a gap
+    return row;
+  });
+}
+
 // Region labels live in wavesurfer's shadow DOM, out of the page's style sheet's reach: styled here.
-function label(text, kind) {
+function label(text, kind, top = 2) {
   const span = document.createElement("span");
   span.className = `marker-${kind}`;
   span.dataset.kind = kind;
   span.textContent = text;
   Object.assign(span.style, {
-    font: kind === "chord" ? "600 13px system-ui, sans-serif" : "11px system-ui, sans-serif",
+    font: kind === "chord" ? CHORD_FONT : "11px system-ui, sans-serif",
     padding: "1px 3px",
     color: kind === "chord" ? "#1d3557" : "#c0392b",
     position: "relative",
-    top: kind === "chord" ? "2px" : "118px",
+    top: kind === "chord" ? `${top}px` : "118px",
   });
   return span;
 }

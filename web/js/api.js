@@ -36,9 +36,11 @@ async function send(path, { method = "GET", form = null, json = null, headers = 
   } catch (err) {
     // The user's Cancel: the engine stops a request's work when its client hangs up.
     if (signal?.aborted) throw cancelled();
-    // Said to the page too, so that its header stops saying "ready" (main.js checks again).
+    // Said to the page too, so that its header stops saying "ready" (main.js checks again). The
+    // browser's own words ("Failed to fetch", "NetworkError when attempting to fetch resource") say
+    // no more than this, and differ from one browser to the next: the page says it in its own.
     window.dispatchEvent(new CustomEvent("engine-unreachable", { detail: err.message }));
-    throw new ApiError(0, "engine_unreachable", `the engine did not answer (${err.message}): is it running?`);
+    throw new ApiError(0, "engine_unreachable", "the engine did not answer: is it running?");
   }
   if (!response.ok) throw await failure(response);
   return response;

@@ -3,14 +3,16 @@
 // to DAWG-CORE.
 
 import { blobOf, Feedback, postJson, runJob } from "./api.js";
-import { fillFigures, showRangeValues } from "./page.js";
+import { drumStyles, fillFigures, replaceChoices, showRangeValues } from "./page.js";
 import { PianoRoll } from "./pianoroll.js";
 
 // ai/music_theory.py's SCALES (the engine refuses any other name with a 422 that lists them).
 const SCALES = ["major", "minor", "harmonic_minor", "melodic_minor", "dorian", "phrygian", "lydian", "mixolydian",
   "locrian", "major_pentatonic", "minor_pentatonic", "blues"];
 
-export function setUpGenerate(section, models) {
+// Returns {showModels(models)}: the Style and Model lists are filled when GET /api/v1/models answers
+// (main.js asks again until it does: an engine still starting, or gone at load, fills them later).
+export function setUpGenerate(section) {
   const form = section.querySelector("#generate-form");
   const feedback = new Feedback(section);
   const view = section.querySelector("#clip");
@@ -24,7 +26,7 @@ export function setUpGenerate(section, models) {
   let answer = null; // the last generation's JSON
   let request = null; // and the form that asked for it (sending to DAWG-CORE repeats it with the seed)
 
-  fillChoices(form, models);
+  for (const scale of SCALES) form.elements.scale.add(new Option(scale.replaceAll("_", " "), scale));
   showRangeValues(form);
 
   form.addEventListener("submit", async (event) => {
@@ -61,11 +63,12 @@ export function setUpGenerate(section, models) {
 
   function showClip(index) {
     const clip = answer.variations[index];
+    const drums = answer.style === "drums";
     fillFigures(section.querySelector("#clip-figures"), {
       Part: answer.style + (answer.genre ? ` (${answer.genre})` : ""),
       Model: answer.model,
-      Key: `${answer.key} ${answer.scale}`,
-      Chords: answer.chords.join(" ") || "—",
+      // A drum clip has no key or chords (the engine echoes its defaults, C major over C Am F G).
+      ...(drums ? {} : { Key: `${answer.key} ${answer.scale}`, Chords: answer.chords.join(" ") || "—" }),
       Tempo: `${answer.tempo} BPM`,
       Meter: answer.time_signature,
       Bars: String(answer.bars),
@@ -78,7 +81,7 @@ export function setUpGenerate(section, models) {
       duration: clip.duration_seconds,
       tempo: answer.tempo,
       timeSignature: answer.time_signature,
-      drums: answer.style === "drums",
+      drums,
     });
     URL.revokeObjectURL(download.href);
     download.href = URL.createObjectURL(blobOf(clip.midi_base64, "audio/midi"));
@@ -146,6 +149,13 @@ export function setUpGenerate(section, models) {
       feedback.fail(err);
     }
   });
+
+  return {
+    showModels(models) {
+      replaceChoices(form.elements.genre, drumStyles(models));
+      replaceChoices(form.elements.model, models.models.filter((m) => m.loaded).map((m) => m.name));
+    },
+  };
 }
 
 // The form as the engine's parameters: empty fields left out (the engine's defaults apply).
@@ -171,14 +181,4 @@ function withSeed(request, seed) {
   again.set("seed", seed);
   again.set("variations", "1");
   return again;
-}
-
-function fillChoices(form, models) {
-  const styles = new Set();
-  for (const model of models.models) for (const style of model.drum_styles || []) styles.add(style);
-  for (const style of styles) if (style !== "default") form.elements.genre.add(new Option(style, style));
-  for (const scale of SCALES) form.elements.scale.add(new Option(scale.replaceAll("_", " "), scale));
-  for (const model of models.models) {
-    if (model.loaded) form.elements.model.add(new Option(model.name, model.name));
-  }
 }

@@ -1,9 +1,12 @@
 // The page's entry: tabs, the engine's state, then each tab's behaviour.
 
 import { getJson } from "./api.js";
+import { shareRecording } from "./page.js";
+import { setUpAccompany } from "./accompany.js";
 import { setUpAnalyse } from "./analyse.js";
 import { setUpGenerate } from "./generate.js";
 import { setUpMix } from "./mix.js";
+import { setUpTranscribe } from "./transcribe.js";
 
 function setUpTabs() {
   const tabs = document.querySelectorAll('[role="tab"]');
@@ -32,7 +35,8 @@ function checkEngineSoon(ms) {
 }
 
 // The header says whether the engine answers: checked at load, while it loads its models, and again
-// every few seconds after any request of the page found it gone, until it answers again.
+// every few seconds after any request of the page found it gone, until it answers again. Each
+// answer also fills the model lists, until they are filled from a ready engine.
 async function showEngineState() {
   const label = document.getElementById("engine-state");
   try {
@@ -41,6 +45,7 @@ async function showEngineState() {
       ? `engine ${health.version}, ready`
       : `engine ${health.version}, loading ${health.warming_up.join(", ")}`;
     if (!health.ready) checkEngineSoon(2000);
+    if (!modelsFinal) await showModels(health.ready);
   } catch (err) {
     label.textContent = err.code === "engine_unreachable" ? UNREACHABLE : `engine unreachable: ${err.message}`;
     checkEngineSoon(RECHECK_MS);
@@ -52,11 +57,28 @@ window.addEventListener("engine-unreachable", () => {
   checkEngineSoon(RECHECK_MS);
 });
 
+// The Style and Model lists (Generate, Accompany) come from GET /api/v1/models. Asked again on the
+// next check while it fails (the engine gone at load: the lists fill when it is back) and once the
+// engine is ready (while it loads, its bundles are not listed as loaded yet).
+let modelsFinal = false;
+const modelLists = [];
+
+async function showModels(ready) {
+  try {
+    const models = await getJson("/api/v1/models");
+    for (const list of modelLists) list.showModels(models);
+    modelsFinal = ready;
+  } catch {
+    checkEngineSoon(RECHECK_MS); // unreachable: the header says so too; another failure: asked again
+  }
+}
+
 setUpTabs();
-showEngineState();
 setUpAnalyse(document.getElementById("analyse"));
+setUpTranscribe(document.getElementById("transcribe"));
+modelLists.push(setUpAccompany(document.getElementById("accompany")));
+modelLists.push(setUpGenerate(document.getElementById("generate")));
 setUpMix(document.getElementById("mix"));
-getJson("/api/v1/models")
-  .then((models) => setUpGenerate(document.getElementById("generate"), models))
-  .catch(() => setUpGenerate(document.getElementById("generate"), { models: [] }));
+shareRecording(["#analyse-form", "#transcribe-form", "#accompany-form"].map((id) => document.querySelector(id)));
+showEngineState();
 document.body.dataset.ready = "true";

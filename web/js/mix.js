@@ -11,6 +11,8 @@ export function setUpMix(section) {
   const feedback = new Feedback(section);
   const view = section.querySelector("#mix-result");
   const renderButton = section.querySelector("#mix-render");
+  // What was measured: the render mixes these stems (or this project), whatever the form holds now.
+  let measured = null;
   takeDroppedFiles(form);
   listProjects(form.elements.project_id);
 
@@ -23,28 +25,32 @@ export function setUpMix(section) {
       return;
     }
     renderButton.disabled = true;
+    measured = null;
     const signal = feedback.start("uploading");
     section.querySelector("#mix-render-result").hidden = true;
     try {
+      const asked = sourceOf(form);
       const progress = (from, to) => (share, stage) => feedback.progress(from + share * (to - from), stage);
-      const report = await runJob("/api/v1/mixing/suggest", bodyOf(form), progress(0, 0.8), signal);
+      const report = await runJob("/api/v1/mixing/suggest", bodyOf(asked), progress(0, 0.8), signal);
       if (report.status === "no_audio") throw new ApiError(0, "no_audio", report.message);
-      const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(form), progress(0.8, 1), signal);
+      const levels = await runJob("/api/v1/mixing/auto_level", bodyOf(asked), progress(0.8, 1), signal);
       feedback.done(`Measured ${report.tracks.length} tracks: ${report.suggestions.length} suggestions.`);
       view.hidden = false;
       showReport(section, report, levels);
+      measured = asked;
       renderButton.disabled = false;
+      renderButton.textContent = `Render the mix of ${measured.label}`;
     } catch (err) {
       feedback.fail(err);
     }
   });
 
   renderButton.addEventListener("click", async () => {
-    if (feedback.busy) return;
+    if (feedback.busy || !measured) return;
     const mastered = form.elements.master.checked;
     const signal = feedback.start("uploading");
     try {
-      const body = bodyOf(form);
+      const body = bodyOf(measured);
       body.set("format", "json");
       body.set("bit_depth", "16");
       body.set("master", mastered ? "true" : "false");
@@ -59,15 +65,16 @@ export function setUpMix(section) {
       audio.src = URL.createObjectURL(blobOf(rendered.audio_base64, "audio/wav"));
       // A name that says what it is (the player's own menu would save it as the blob's random id).
       download.href = audio.src;
-      download.download = `${form.elements.project_id.value || "stems"}_${mastered ? "master" : "mix"}.wav`;
+      download.download = `${measured.project || "stems"}_${mastered ? "master" : "mix"}.wav`;
       const after = rendered.measured_after || {};
       // A silent mix has no loudness or true peak (null): said in words, never printed as "null".
-      const measured = (value) => typeof value === "number";
+      const known = (value) => typeof value === "number";
       const parts = [
+        `Mix of the ${measured.label} measured above`,
         `${rendered.duration_s.toFixed(1)} s`,
-        measured(after.integrated_lufs) ? `${after.integrated_lufs.toFixed(1)} LUFS` : null,
+        known(after.integrated_lufs) ? `${after.integrated_lufs.toFixed(1)} LUFS` : null,
         after.integrated_lufs === null ? "silent (no loudness)" : null,
-        measured(after.true_peak_dbtp) ? `${after.true_peak_dbtp.toFixed(1)} dBTP true peak` : null,
+        known(after.true_peak_dbtp) ? `${after.true_peak_dbtp.toFixed(1)} dBTP true peak` : null,
         `${rendered.applied.length} tracks with moves applied, ${rendered.skipped.length} moves skipped`,
       ];
       section.querySelector("#mix-render-figures").textContent = parts.filter(Boolean).join(" · ");
@@ -77,12 +84,20 @@ export function setUpMix(section) {
   });
 }
 
-function bodyOf(form) {
-  const body = new FormData();
+// What the form asks to measure, kept as it is now (the File objects, not the input that holds them):
+// {project, files, target, label}, label naming it in words ("3 stems", "project night").
+function sourceOf(form) {
   const project = form.elements.project_id.value;
-  if (project) body.set("project_id", project);
-  else for (const file of form.elements.files.files) body.append("files", file);
-  if (form.elements.target.value) body.set("target", form.elements.target.value);
+  const files = project ? [] : [...form.elements.files.files];
+  const label = project ? `project ${project}` : files.length === 1 ? files[0].name : `${files.length} stems`;
+  return { project, files, target: form.elements.target.value, label };
+}
+
+function bodyOf(source) {
+  const body = new FormData();
+  if (source.project) body.set("project_id", source.project);
+  else for (const file of source.files) body.append("files", file);
+  if (source.target) body.set("target", source.target);
   return body;
 }
 

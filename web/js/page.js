@@ -32,7 +32,9 @@ export function takeDroppedFiles(form) {
   form.addEventListener("drop", (event) => {
     event.preventDefault();
     form.classList.remove("dragging");
-    if (event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+    if (!event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    input.dispatchEvent(new Event("change")); // as a choice in the file dialog
   });
 }
 
@@ -57,4 +59,39 @@ export function sharpCanvas(canvas, fallbackWidth, fallbackHeight) {
   g.setTransform(scale, 0, 0, scale, 0, 0);
   g.clearRect(0, 0, width, height);
   return [g, width, height];
+}
+
+// A file's name without its extension, safe as part of another file name ("My take (2).wav" -> "My_take__2_").
+export function fileStem(name) {
+  const stem = (name || "").replace(/\.[^.]*$/, "") || "recording";
+  return stem.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80);
+}
+
+// The recording chosen or dropped on one form is offered to the others that have none yet: one
+// drop serves Analyse, Transcribe and Accompany.
+export function shareRecording(forms) {
+  const inputs = forms.map((form) => form.elements.file);
+  for (const input of inputs) {
+    input.addEventListener("change", () => {
+      if (!input.files.length) return;
+      for (const other of inputs) if (other !== input && !other.files.length) other.files = input.files;
+    });
+  }
+}
+
+// The drum styles the loaded models know (GET /api/v1/models), "default" aside.
+export function drumStyles(models) {
+  const styles = new Set();
+  for (const model of models.models) for (const style of model.drum_styles || []) styles.add(style);
+  styles.delete("default");
+  return [...styles];
+}
+
+// A select's options after its first (the "(default)" or "auto" choice) replaced; the choice kept
+// where it is still offered.
+export function replaceChoices(select, values) {
+  const chosen = select.value;
+  while (select.options.length > 1) select.remove(1);
+  for (const value of values) select.add(new Option(value, value));
+  select.value = values.includes(chosen) ? chosen : select.options[0].value;
 }

@@ -27,7 +27,8 @@ export class PianoRoll {
     this.playhead = null;
   }
 
-  // clip: {notes: [{pitch, start, end, velocity}], duration, tempo, timeSignature "4/4", drums: bool}
+  // clip: {notes: [{pitch, start, end, velocity}], duration, tempo, timeSignature "4/4", drums: bool};
+  // a recording's transcription adds its beats and downbeats (seconds): the grid is drawn on them.
   show(clip) {
     this.clip = clip;
     this.playhead = null;
@@ -49,6 +50,23 @@ export class PianoRoll {
     return `piano roll: ${notes.length} notes from ${low} to ${high}`;
   }
 
+  // [{t, bar}]: every beat line, with its bar's number on a downbeat (bar null on the other beats).
+  gridLines() {
+    const { duration, tempo, timeSignature, beats, downbeats } = this.clip;
+    if (beats && beats.length) {
+      // A recording's beats (transcription): bars numbered from its first downbeat; a lead-in has none.
+      const down = new Set((downbeats || []).map((t) => t.toFixed(3)));
+      let bar = 0;
+      return beats.map((t) => ({ t, bar: down.has(t.toFixed(3)) ? ++bar : null }));
+    }
+    const [numerator, denominator] = (timeSignature || "4/4").split("/").map(Number);
+    const perBar = numerator || 4;
+    const beat = (60 / (tempo || 120)) * (4 / (denominator || 4));
+    const lines = [];
+    for (let i = 0, t = 0; t <= duration + 1e-6; i++, t = i * beat) lines.push({ t, bar: i % perBar === 0 ? i / perBar + 1 : null });
+    return lines;
+  }
+
   setPlayhead(seconds) {
     this.playhead = seconds;
     this.draw();
@@ -67,7 +85,7 @@ export class PianoRoll {
   draw() {
     const [g, width, height] = sharpCanvas(this.canvas, 800, 320);
     if (!this.clip) return;
-    const { notes, duration, tempo, timeSignature, drums } = this.clip;
+    const { notes, duration, drums } = this.clip;
     const rows = this.rows(); // lowest first
     const rowH = (height - 16) / Math.max(rows.length, 1);
     const x = (t) => LABEL_W + (t / Math.max(duration, 1e-6)) * (width - LABEL_W - 4);
@@ -83,20 +101,27 @@ export class PianoRoll {
       if (r.label) g.fillText(r.label, 4, y + rowH / 2);
     });
 
-    // Beat and bar lines from the clip's tempo and meter.
-    const [numerator, denominator] = (timeSignature || "4/4").split("/").map(Number);
-    const beat = (60 / (tempo || 120)) * (4 / (denominator || 4));
-    for (let i = 0, t = 0; t <= duration + 1e-6; i++, t = i * beat) {
-      const bar = i % (numerator || 4) === 0;
+    // Beat and bar lines: the recording's own beats where the clip has them, else from its tempo and meter.
+    const lines = this.gridLines();
+    const beatGap = lines.length > 1 ? (x(duration) - x(0)) / lines.length : Infinity;
+    g.font = "11px system-ui, sans-serif";
+    let labelEnd = -Infinity; // where the last bar number drawn ends: numbers never overlap
+    for (const line of lines) {
+      const bar = line.bar !== null;
+      if (!bar && beatGap < 4) continue; // beat lines closer than 4 px would shade the roll grey
       g.strokeStyle = bar ? "#9aa3b5" : "#dde1e8";
       g.beginPath();
-      g.moveTo(x(t), 0);
-      g.lineTo(x(t), height - 16);
+      g.moveTo(x(line.t), 0);
+      g.lineTo(x(line.t), height - 16);
       g.stroke();
-      if (bar) {
-        g.fillStyle = "#555";
-        g.fillText(String(i / (numerator || 4) + 1), x(t) + 2, height - 8);
-      }
+      if (!bar || line.t >= duration - 1e-6) continue; // the closing line opens no bar of the clip
+      const text = String(line.bar);
+      const left = x(line.t) + 2;
+      const right = left + g.measureText(text).width;
+      if (left < labelEnd + 6 || right > width - 2) continue; // thinned where bars are narrow; never cut
+      g.fillStyle = "#555";
+      g.fillText(text, left, height - 8);
+      labelEnd = right;
     }
 
     for (const n of notes) {
