@@ -23,7 +23,7 @@ from api.owned_results import run_owning
 from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, remove_off_loop
 from api.state import EngineState
 from integration.projects import LatestStems, ProjectManifest, written_utc
-from utils.errors import InvalidParameter
+from utils.errors import InvalidParameter, UndecodableAudio, UnsupportedMediaType
 
 T = TypeVar("T")
 IN_MEMORY_BYTES = 64 << 20
@@ -54,6 +54,14 @@ class MixAudio:
     project_name: str | None = None
     chosen: str | None = None
     """When the request named no project and carried no audio: which project was taken, and why."""
+    left_out: list[str] = field(default_factory=list)
+    """A project's stems left out because they could not be decoded, one sentence each."""
+
+    @property
+    def message(self) -> str | None:
+        """What the answer's ``message`` says: the project taken and why, and the stems left out."""
+        parts = ([self.chosen] if self.chosen else []) + self.left_out
+        return "; ".join(parts) if parts else None
 
     def close(self) -> None:
         close_all([track.audio for track in self.tracks] + [self.master, self.reference])
@@ -85,38 +93,79 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
     return roles
 
 
-def _to_frames(items: list[tuple[str, Path]], max_duration_s: float, directory: Path | None) -> list[Audio]:
+def _to_frames(
+    items: list[tuple[str, Path]], max_duration_s: float, directory: Path | None, *, leave_out_unreadable: bool = False
+) -> tuple[list[Audio | None], list[str]]:
     """Decode each file: into memory while the request's total stays within IN_MEMORY_BYTES, else
-    into a stem file. On an error the stem files already made are deleted."""
-    decoded: list[Audio] = []
+    into a stem file. On an error the stem files already made are deleted.
+
+    ``leave_out_unreadable`` (a project's stems, which the caller did not send): a file that is no audio or
+    cannot be decoded (a stem DAWG-CORE is still writing, a text file named .wav) is left out, with a note
+    naming it, instead of failing the request, unless every file is (its error then stands). Returns each
+    file's decoded audio (None for a file left out) and the notes."""
+    decoded: list[Audio | None] = []
+    notes: list[str] = []
+    first_error: UnsupportedMediaType | UndecodableAudio | None = None
     budget = IN_MEMORY_BYTES
     try:
         for k, (name, path) in enumerate(items):
-            with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
-                audio = decode_stem(
-                    path, name=name, max_duration_s=max_duration_s, directory=directory, in_memory_bytes=budget
-                )
+            try:
+                with progress.section(k / len(items), (k + 1) / len(items), "decoding"):  # a job's share per file
+                    audio = decode_stem(
+                        path, name=name, max_duration_s=max_duration_s, directory=directory, in_memory_bytes=budget
+                    )
+            except (UnsupportedMediaType, UndecodableAudio) as exc:
+                if not leave_out_unreadable:
+                    raise
+                first_error = first_error or exc
+                notes.append(f"the stem {path.name!r} (track {name!r}) was left out: {exc.detail}")
+                decoded.append(None)
+                continue
             decoded.append(audio)
             if isinstance(audio, DecodedAudio):
                 budget -= audio.samples.nbytes
     except BaseException:
-        close_all(list(decoded))
+        close_all([audio for audio in decoded if audio is not None])
         raise
-    return decoded
+    if first_error is not None and all(audio is None for audio in decoded):
+        raise first_error
+    return decoded, notes
 
 
-async def mix_stems(engine: EngineState, stems: dict[str, Path], roles: dict[str, str]) -> list[NamedAudio]:
-    """A project's stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
+def _decoded_only(items: list[tuple[str, Path]], max_duration_s: float, directory: Path | None) -> list[Audio]:
+    """Every file decoded (:func:`_to_frames` without leaving any out: an undecodable upload is an error)."""
+    return [audio for audio in _to_frames(items, max_duration_s, directory)[0] if audio is not None]
+
+
+async def mix_stems(
+    engine: EngineState, stems: dict[str, Path], roles: dict[str, str]
+) -> tuple[list[NamedAudio], list[str]]:
+    """A project's stems for a mixing request (:func:`_to_frames`; the caller closes them), and a note for
+    each stem left out because it could not be decoded."""
     settings = engine.settings
-    decoded = await _owned(engine, _to_frames, list(stems.items()), settings.max_audio_duration_s, settings.upload_dir)
-    return [NamedAudio(name, roles[name], audio) for name, audio in zip(stems, decoded, strict=True)]
+    items = list(stems.items())
+    decode = functools.partial(_to_frames, leave_out_unreadable=True)
+    decoded, notes = await run_owning(
+        engine,
+        lambda made: close_all([audio for audio in made[0] if audio is not None]),
+        decode,
+        items,
+        settings.max_audio_duration_s,
+        settings.upload_dir,
+    )
+    tracks = [
+        NamedAudio(name, roles[name], audio)
+        for (name, _), audio in zip(items, decoded, strict=True)
+        if audio is not None
+    ]
+    return tracks, notes
 
 
 async def mix_uploads(engine: EngineState, named: list[tuple[str, UploadFile]]) -> list[Audio]:
     """Uploaded stems for a mixing request (:func:`_to_frames`; the caller closes them)."""
     settings = engine.settings
     async with _spooled(engine, named) as items:
-        return await _owned(engine, _to_frames, items, settings.max_audio_duration_s, settings.upload_dir)
+        return await _owned(engine, _decoded_only, items, settings.max_audio_duration_s, settings.upload_dir)
 
 
 async def _owned(engine: EngineState, fn: Callable[..., list[Audio]], *args: object) -> list[Audio]:
@@ -186,7 +235,7 @@ async def _project_stems(
     found.project_id = manifest.project_id
     found.project_name = manifest.name
     found.tempo = manifest.tempo
-    found.tracks = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
+    found.tracks, found.left_out = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
     found.source = "project_stems" if stems else "none"
 
 

@@ -533,7 +533,9 @@ class ProjectAnalysisResponse(BaseModel):
     findings: list[dict[str, Any]]
     suggestions: list[dict[str, Any]] = Field(default_factory=list)
     message: str | None = Field(
-        None, description="Set when the request named no project: which project this is and why it was taken."
+        None,
+        description="Set when the request named no project (which project this is and why it was taken) or "
+        "when a stem could not be decoded (each stem left out, and why; the others are analysed).",
     )
 
 
@@ -596,7 +598,9 @@ class MixAnswer(BaseModel):
 
     status: str = Field(description='"success", or "no_audio" when the request carried no audio.')
     message: str | None = Field(
-        None, description="With no_audio: how to provide audio; with a project taken for you: which and why."
+        None,
+        description="With no_audio: how to provide audio; with a project taken for you: which and why; a "
+        "project's stem that could not be decoded (a file still being written): which was left out, and why.",
     )
     project_id: StemsProjectId = None
     project_name: StemsProjectName = None
@@ -685,7 +689,11 @@ class RenderResponse(BaseModel):
     source: str = Field(description="uploads or project_stems.")
     project_id: StemsProjectId = None
     project_name: StemsProjectName = None
-    message: str | None = Field(None, description="With a project taken for you: which and why.")
+    message: str | None = Field(
+        None,
+        description="With a project taken for you: which and why; a project's stem that could not be decoded: "
+        "which was left out, and why.",
+    )
     audio_base64: str = Field(description="The rendered mix as a WAV file, base64-encoded.")
     audio_format: Literal["wav"] = "wav"
     bit_depth: int

@@ -109,8 +109,8 @@ def no_audio_body() -> dict[str, Any]:
 def _project_fields(mix: MixAudio) -> dict[str, Any]:
     """The project the stems came from and, when the engine took it for a request without audio, why."""
     fields: dict[str, Any] = {"project_id": mix.project_id, "project_name": mix.project_name}
-    if mix.chosen is not None:
-        fields["message"] = mix.chosen
+    if mix.message is not None:
+        fields["message"] = mix.message
     return fields
 
 
@@ -274,7 +274,7 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         source=mix.source,
         project_id=mix.project_id,
         project_name=mix.project_name,
-        message=mix.chosen,
+        message=mix.message,
         audio_base64=_AUDIO_SLOT,
         bit_depth=params.bit_depth,
         sample_rate=result.sample_rate,

@@ -96,7 +96,8 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
     if stems:
         # Decoded as the mixing routes decode stems: long ones into stem files, deleted at the end.
         with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py)
-            tracks = await mix_stems(engine, stems, roles)
+            tracks, left_out = await mix_stems(engine, stems, roles)
+        message = "; ".join(([message] if message else []) + left_out) or None
         try:
             inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
             with progress.section(0.15, 1.0, "measuring"):

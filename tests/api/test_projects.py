@@ -143,3 +143,32 @@ def test_a_request_naming_no_project_takes_the_one_worked_on_last(tmp_path: Path
             assert body["project_id"] == "older"
             assert "stems written 1970-02-04" in body["message"]
             assert [t["name"] for t in body["tracks"] if t["stem"]] == ["Bass"]
+
+
+def test_a_stem_still_being_written_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """DAWG-CORE writes stems into the project while the AI panel asks (an empty POST): one stem that is not
+    audio yet failed the whole answer with a 415 for a file the caller never sent. It is left out, named in
+    the message; a project whose every stem is unreadable still answers the decoder's error."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "p1", ["Kick", "Bass", "Guitar"])
+    write_stem(settings.projects_dir, "p1", "Kick", 60)
+    write_stem(settings.projects_dir, "p1", "Bass", 110)
+    (settings.projects_dir / "p1" / "stems" / "Guitar.wav").write_bytes(b"RIFF" + b"\0" * 40)  # a header so far
+    with engine_client(settings) as client:
+        for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level", "/api/v1/analyze/project"):
+            response = client.post(path, data={"project_id": "p1"})
+            assert response.status_code == 200, (path, response.text)
+            body = response.json()
+            assert "'Guitar.wav'" in body["message"] and "left out" in body["message"], (path, body["message"])
+        suggested = client.post("/api/v1/mixing/suggest").json()  # the empty POST: the project written last
+        assert {t["name"] for t in suggested["tracks"]} == {"Kick", "Bass"}
+        assert "written last" in suggested["message"] and "Guitar.wav" in suggested["message"]
+        rendered = client.post("/api/v1/mixing/render", data={"project_id": "p1", "format": "json"}).json()
+        assert "Guitar.wav" in rendered["message"]
+    for track in ("Kick", "Bass"):
+        (settings.projects_dir / "p1" / "stems" / f"{track}.wav").write_text("not audio either")
+    with engine_client(settings) as client:
+        response = client.post("/api/v1/mixing/suggest", data={"project_id": "p1"})
+    assert response.status_code == 415 and response.json()["detail"].startswith("Kick: not an audio file"), (
+        response.text
+    )
