@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ai import progress
 from ai.analysis.pipeline import analyze
@@ -291,9 +292,23 @@ def _forget(store: LibraryStore, paths: Sequence[str]) -> int:
     if not paths:
         return 0
     with store.write_session() as session:
-        removed = session.execute(delete(LibraryFile).where(LibraryFile.path.in_(list(paths))))
+        removed = _delete_in_batches(session, LibraryFile.path, list(paths))
         session.commit()
-    return int(getattr(removed, "rowcount", 0) or 0)
+    return removed
+
+
+DELETE_BATCH = 10_000
+"""Rows deleted per statement: ``IN (...)`` sends one bind parameter per value, and PostgreSQL takes at most
+65,535 in a statement (a folder of 70,000 deleted files failed there; SQLite allows 250,000)."""
+
+
+def _delete_in_batches(session: Session, column: Any, values: list[Any]) -> int:
+    """Delete the rows whose ``column`` is in ``values``, DELETE_BATCH at a time; how many there were."""
+    removed = 0
+    for start in range(0, len(values), DELETE_BATCH):
+        result = session.execute(delete(LibraryFile).where(column.in_(values[start : start + DELETE_BATCH])))
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
 
 
 def scan_folder(
@@ -324,7 +339,7 @@ def scan_folder(
     gone = [row.id for path, row in stored.items() if path not in present]
     if gone:
         with store.write_session() as session:
-            session.execute(delete(LibraryFile).where(LibraryFile.id.in_(gone)))
+            _delete_in_batches(session, LibraryFile.id, gone)
             session.commit()
         result.removed = len(gone)
 

@@ -230,6 +230,36 @@ def test_a_scan_stopped_midway_redoes_only_unfinished_files(library: tuple[Libra
     assert (result.skipped, result.analysed + result.failed) == (2, 2) and store.count() == 4
 
 
+def test_rows_of_deleted_files_go_in_batches(
+    library: tuple[LibraryStore, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One DELETE ... IN (...) per DELETE_BATCH rows: PostgreSQL takes at most 65,535 bind parameters in a
+    statement, so a folder of more deleted files than that failed its rescan there."""
+    from sqlalchemy import event
+
+    from integration.library import scan as scan_module
+
+    store, root = library
+    folder, real_root = store.resolve_folder("songs")
+    assert scan_folder(store, folder, real_root, runner=Recording()).files == 4
+    deletes: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("DELETE"):
+            deletes.append(statement)
+
+    monkeypatch.setattr(scan_module, "DELETE_BATCH", 3)
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for path in (root / "songs").iterdir():
+            path.unlink()
+        result = scan_folder(store, folder, real_root, runner=Recording())
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert (result.files, result.removed) == (0, 4) and store.count() == 0
+    assert len(deletes) == 2  # 3 rows, then 1
+
+
 def test_a_scan_leaves_a_folder_differing_only_in_case_alone(library: tuple[LibraryStore, Path]) -> None:
     """Paths are case-sensitive: scanning songs/ must not take Songs/'s rows for files gone from songs/
     (SQLite's LIKE ignores ASCII case)."""
