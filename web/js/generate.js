@@ -119,16 +119,9 @@ export function setUpGenerate(section) {
     }
     audio.play().catch((err) => feedback.fail(new Error(`the preview did not play (${err.message})`)));
   });
-  audio.addEventListener("play", () => {
-    playButton.textContent = "Stop";
-    const follow = () => {
-      roll.setPlayhead(audio.currentTime);
-      if (!audio.paused) requestAnimationFrame(follow);
-    };
-    requestAnimationFrame(follow);
-  });
+  roll.follow(audio);
+  audio.addEventListener("play", () => (playButton.textContent = "Stop"));
   audio.addEventListener("pause", () => (playButton.textContent = "Play"));
-  audio.addEventListener("ended", () => roll.setPlayhead(null));
 
   sendButton.addEventListener("click", async () => {
     // The same request with the clip's seed gives the same clip; this time the engine delivers it.

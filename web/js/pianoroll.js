@@ -72,6 +72,18 @@ export class PianoRoll {
     this.draw();
   }
 
+  // The playhead follows `audio` while it plays (a frame at a time) and leaves when it ends.
+  follow(audio) {
+    audio.addEventListener("play", () => {
+      const step = () => {
+        this.setPlayhead(audio.currentTime);
+        if (!audio.paused) requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    });
+    audio.addEventListener("ended", () => this.setPlayhead(null));
+  }
+
   rows() {
     const pitches = [...new Set(this.clip.notes.map((n) => n.pitch))].sort((a, b) => a - b);
     if (this.clip.drums) return pitches.map((p) => ({ pitch: p, label: GM_DRUMS[p] || `Drum ${p}` }));

@@ -107,16 +107,9 @@ export function setUpTranscribe(section) {
     }
     audio.play().catch(() => feedback.fail(new ApiError(0, "no_playback", "this browser cannot play this recording; the notes above are the engine's")));
   });
-  audio.addEventListener("play", () => {
-    playButton.textContent = "Stop";
-    const follow = () => {
-      roll.setPlayhead(audio.currentTime);
-      if (!audio.paused) requestAnimationFrame(follow);
-    };
-    requestAnimationFrame(follow);
-  });
+  roll.follow(audio);
+  audio.addEventListener("play", () => (playButton.textContent = "Stop"));
   audio.addEventListener("pause", () => (playButton.textContent = "Play the recording"));
-  audio.addEventListener("ended", () => roll.setPlayhead(null));
 }
 
 // The form as the engine's parameters. A note setting is sent only when changed: the engine's own
