@@ -100,7 +100,8 @@ def test_explicit_theory_and_bundle_ids(magenta_client: TestClient) -> None:
     body = magenta_client.post("/api/v1/generate/bassline?model=dawg_bass_improv&bars=2").json()
     assert body["model"] == "dawg_bass_improv"
     wrong_part = magenta_client.post("/api/v1/generate/bassline?model=dawg_drums")
-    assert wrong_part.status_code == 503 and "dawg_drums" in wrong_part.json()["detail"]
+    # The caller's mistake (a drum model asked for a bass line) is a 422; a bundle that failed to load, a 503.
+    assert wrong_part.status_code == 422 and wrong_part.json()["detail"].startswith("model: model 'dawg_drums'")
     broken = magenta_client.post("/api/v1/generate/melody?model=broken")
     assert broken.status_code == 503 and "broken" in broken.json()["detail"]
 
