@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ai.generation.base import SEED_MAX as SEED_MAX
 from ai.mixing.targets import resolve_target
@@ -473,21 +473,21 @@ def _known_target(value: str | float | None) -> str | float | None:
     return value
 
 
+TargetParam = Annotated[str | TargetNumber | None, AfterValidator(_known_target)]
+"""The mixing and project routes' ``target``: a name or a LUFS number (as text from a query or form, a number
+from JSON), checked by :func:`_known_target`."""
+
+
 class ProjectParams(CallerParams):
     project_id: str | None = Field(
         None,
         description="The project's id as in its DAWG-CORE manifest. Without it, the project worked on last is "
         "taken (its manifest or stems written last; the answer's message names it).",
     )
-    target: str | TargetNumber | None = Field(None, description="Loudness target for findings (see mixing).")
+    target: TargetParam = Field(None, description="Loudness target for findings (see mixing).")
     roles: str | dict[str, str] | None = Field(
         None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
     )
-
-    @field_validator("target")
-    @classmethod
-    def _target(cls, value: str | float | None) -> str | float | None:
-        return _known_target(value)
 
 
 class ProjectSummaryOut(BaseModel):
@@ -548,7 +548,7 @@ class MixingParams(CallerParams):
         description="Take the stems of this project (see the stems convention). Without it and without uploads, "
         "the project whose stems were written last is taken (the answer names it).",
     )
-    target: str | TargetNumber | None = Field(  # a number as JSON sends it, or as text from a query or form
+    target: TargetParam = Field(
         None,
         description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
         "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",
@@ -563,11 +563,6 @@ class MixingParams(CallerParams):
         description="The song's tempo (quarter-note BPM) for delay and compressor release times; default: the "
         "project's manifest, else measured from the mix.",
     )
-
-    @field_validator("target")
-    @classmethod
-    def _target(cls, value: str | float | None) -> str | float | None:
-        return _known_target(value)
 
 
 class SuggestionOut(BaseModel):

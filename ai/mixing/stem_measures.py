@@ -44,8 +44,7 @@ def integrated_loudness(frames: Frames, sr: int) -> float | None:
     """:func:`ai.audio.loudness.integrated_loudness` of an array or a stem file."""
     if not isinstance(frames, StemFile):
         return lo.integrated_loudness(y=frames, sr=sr)
-    sub_energy = sub_block_powers(frames, sr)
-    return lo._gated_integrated(lo._block_loudness(sub_energy, sub_per_block=4, hop=lo._hop_samples(sr)))
+    return _gated(sub_block_powers(frames, sr), sr)
 
 
 def level_loudness(frames: Frames, sr: int) -> float | None:
@@ -54,6 +53,11 @@ def level_loudness(frames: Frames, sr: int) -> float | None:
     sub_energy = sub_block_powers(frames, sr)
     if measure.silent_share_of(sub_energy, sr) >= measure.SILENT_SHARE:
         return None
+    return _gated(sub_energy, sr)
+
+
+def _gated(sub_energy: np.ndarray, sr: int) -> float | None:
+    """The gated integrated loudness (LUFS) of 100 ms sub-block energies (:func:`sub_block_powers`)."""
     return lo._gated_integrated(lo._block_loudness(sub_energy, sub_per_block=4, hop=lo._hop_samples(sr)))
 
 
