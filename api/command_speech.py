@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
@@ -76,6 +77,9 @@ def _generation(body: dict[str, Any]) -> str:
 def _analysis(body: dict[str, Any], question: str | None) -> str:
     key = body.get("key")
     key_text = f"in {key}" if key else "without a clear key"
+    drums_only = DRUMS_ONLY_NOTE in (body.get("notes") or [])
+    if question in ("key", "chords") and drums_only:
+        return "It's only drums and percussion: there's no key or chords to hear."
     if question == "key":
         return f"It's {key_text}." if key else "I can't hear a clear key in it."
     if question == "tempo":

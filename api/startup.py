@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ai.analysis.beat_net import describe_shipped_beat_net
+from ai.analysis.drums_only import describe_model as describe_drums_only
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.dynamics import describe_dynamics
 from ai.generation.melody_harmony import describe_model as describe_melody_harmony
@@ -169,6 +170,7 @@ def _status_document(
             *engine.registry.describe(),
             describe_shipped_level_model(),
             describe_shipped_beat_net(),
+            describe_drums_only(),
             describe_role_model(),
             describe_dynamics(engine.settings.models_dir),
             describe_timing(),

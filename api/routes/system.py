@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ai.analysis.beat_net import describe_shipped_beat_net
+from ai.analysis.drums_only import describe_model as describe_drums_only
 from ai.analysis.rhythm import describe_shipped_level_model
 from ai.generation.base import PARTS
 from ai.generation.dynamics import describe_dynamics
@@ -63,7 +64,7 @@ async def models(engine: EngineDep) -> ModelsResponse:
         models=engine.registry.describe(),
         loading="magenta" in engine.warming_up,
         default_for=default_for,
-        analysis=[describe_shipped_level_model(), describe_shipped_beat_net()],
+        analysis=[describe_shipped_level_model(), describe_shipped_beat_net(), describe_drums_only()],
         mixing=[describe_role_model()],
         transcription=describe_transcription_models(),
         generation=[describe_dynamics(engine.settings.models_dir), describe_timing(), describe_melody_harmony()],

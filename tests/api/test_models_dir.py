@@ -21,13 +21,14 @@ def test_models_in_the_configured_folder_are_the_ones_used(tmp_path: Path) -> No
     with engine_client(make_settings(tmp_path, models_dir=folder)) as client:
         body = client.get("/api/v1/models").json()
         status = client.get("/api/v1/status").json()
-    level, beats = body["analysis"]
+    level, beats, drums_only = body["analysis"]
     (roles,) = body["mixing"]
     drums = next(m for m in body["transcription"] if m["name"] == "drum_transcription")
     assert level["path"] == str(folder / "metrical_level.json") and level["loaded"] is True
     assert roles["path"] == str(folder / "role_classifier.json") and roles["loaded"] is True
     # Not in the folder: the shipped file, and the listing says so.
     assert beats["path"] == str(SHIPPED_BEAT_NET) and beats["loaded"] is True
+    assert drums_only["path"].endswith("models/drums_only.json") and drums_only["loaded"] is True
     assert drums["path"] == str(SHIPPED_DRUM_MODEL) and drums["available"] is True
     listed = {m["name"]: m.get("path") for m in status["ai_models"]}
     assert listed["metrical_level"] == str(folder / "metrical_level.json")
@@ -38,6 +39,6 @@ def test_a_file_in_the_folder_wins_over_the_shipped_one(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "metrical_level.json").write_text("{not json")  # read, not just named: it fails to load
     with engine_client(make_settings(tmp_path, models_dir=folder)) as client:
-        level, _ = client.get("/api/v1/models").json()["analysis"]
+        level = client.get("/api/v1/models").json()["analysis"][0]
     assert level["path"] == str(folder / "metrical_level.json")
     assert level["loaded"] is False and level["error"]

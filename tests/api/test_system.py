@@ -87,12 +87,13 @@ def test_models_lists_the_theory_backend(client: TestClient) -> None:
 
 def test_models_lists_the_analysis_models(client: TestClient) -> None:
     body = client.get("/api/v1/models").json()
-    level, beats = body["analysis"]
+    level, beats, drums_only = body["analysis"]
     assert level["name"] == "metrical_level" and level["loaded"] is True and level["trees"] > 0
+    assert drums_only["name"] == "drums_only" and drums_only["loaded"] is True
     assert beats["name"] == "beat_activation" and beats["loaded"] is True and beats["networks"] == 2
     # The status file lists them with the generation backends.
     status = client.get("/api/v1/status").json()
-    for name in ("metrical_level", "beat_activation"):
+    for name in ("metrical_level", "beat_activation", "drums_only"):
         assert any(m["name"] == name and m["loaded"] for m in status["ai_models"])
         assert f"loaded model {name}" in status["completed_tasks"]
 

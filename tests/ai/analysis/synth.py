@@ -87,3 +87,36 @@ def clicks(bpm: float, duration: float, *, beats_per_bar: int = 4, sr: int = SR)
         accent = 0.9 if k % beats_per_bar == 0 else 0.4
         y[i : i + length] += (accent * burst).astype(np.float32)
     return y
+
+
+def drum_kit(seconds: float = 16.0, bpm: float = 110.0, *, sr: int = SR, seed: int = 0) -> np.ndarray:
+    """A drum loop alone [shape=(n,)]: a pitch-swept kick and a noisy snare with a 190 Hz body alternating on the
+    beats, a hi-hat on every eighth, a tom fill (modes at 1, 1.59 and 2.14 of 110, 82 and 65 Hz) every 16 beats."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * sr))
+    beat = 60.0 / bpm
+    t = np.arange(int(0.5 * sr)) / sr
+    kick = np.sin(2 * np.pi * (50 * t + 2 * (1 - np.exp(-t * 30)))) * np.exp(-t * 8)
+    snare = 0.5 * rng.standard_normal(t.size) * np.exp(-t * 18) + 0.4 * np.sin(2 * np.pi * 190 * t) * np.exp(-t * 25)
+    hat = np.diff(rng.standard_normal(int(0.08 * sr)), prepend=0.0) * np.exp(-np.arange(int(0.08 * sr)) / sr * 60) * 0.2
+
+    def tom(f0: float) -> np.ndarray:
+        return sum(a * np.sin(2 * np.pi * f0 * r * t) for r, a in ((1, 0.6), (1.59, 0.3), (2.14, 0.2))) * np.exp(-t * 7)
+
+    def hit(at: float, sound: np.ndarray) -> None:
+        i = int(at * sr)
+        n = min(sound.size, out.size - i)
+        if n > 0:
+            out[i : i + n] += sound[:n]
+
+    for b in range(int(seconds / beat)):
+        at = b * beat
+        hit(at, kick if b % 2 == 0 else snare)
+        hit(at, hat)
+        hit(at + beat / 2, hat)
+        if b % 16 == 14:
+            hit(at + beat / 2, tom(110.0))
+        if b % 16 == 15:
+            hit(at, tom(82.0))
+            hit(at + beat / 2, tom(65.0))
+    return (0.5 * out / np.abs(out).max()).astype(np.float32)

@@ -1,0 +1,241 @@
+"""Drums and percussion alone: audio that has no key or chords, however a key profile fits it.
+
+A drum loop's kick, toms and ringing snare make peaks in the semitone spectrum, and its chroma fits
+some key (24 of 24 drum stems of held-out kits got one, "F# major" at confidence 0.2-0.4, with
+chords). What pitched music has and drums lack is read from the tuned semitone spectrum
+(``SharedFeatures.semitone_spec``), whose peaks (a pitch rising above its two neighbours, in log
+magnitude) are compared:
+
+- ``inharmonic_comb``: how often peaks sit 8, 13 and 17 semitones apart (the partials of a membrane
+  lie at inharmonic ratios), against themselves, over the whole clip;
+- ``harmonic_lead_p90``: per frame, the comb at 12, 19 and 24 semitones (a note's 2nd, 3rd and 4th
+  harmonics) less the inharmonic one; its 90th percentile over the loud frames (a bass note between
+  two hits is enough);
+- ``held_harmonic_lead_p90``: the same, where it holds for HOLD_FRAMES (a note, not a hit);
+- ``held_pitch_class_entropy``: the pitch classes of the peaks that hold for HELD_FRAMES above E2,
+  as an entropy in bits: a kit's toms and kick ring at a few fixed pitches, a line moves through a
+  scale (this keeps sine-like lines, a whistle or an 808 bass, whose harmonic comb is empty);
+- ``sustain``: the share of the C3-C7 energy still there SUSTAIN_FRAMES later at the same pitch.
+
+A logistic regression over these (models/drums_only.json, fitted by ``python -m training.drums_only``
+on renders; models/drums_only.md) scores a clip; above the model's threshold it is drums alone. The
+threshold sits above every pitched training item (mixes, pitched stems, a bass 6 dB under the drums,
+sine and triangle lines alone and under drums): it gives up drums that look pitched rather than
+take the key away from music. The features are computed a block of frames at a time (a 30-minute
+file holds ~77,000 frames; whole-array temporaries would take a few hundred MB).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ai.analysis.constants import MIDI_MIN
+from ai.model_files import model_path
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "drums_only.json"
+NOTE = "only drums and percussion sound (no pitched notes): no key or chords"
+"""The analysis's note for such a clip (callers such as the spoken answers recognise it by its start)."""
+
+FEATURE_NAMES = (
+    "inharmonic_comb",
+    "harmonic_lead_p90",
+    "held_harmonic_lead_p90",
+    "held_pitch_class_entropy",
+    "sustain",
+)
+
+HARMONIC_OFFSETS = (12, 19, 24)
+"""Semitones from a note to its 2nd, 3rd and 4th harmonics."""
+INHARMONIC_OFFSETS = (8, 13, 17)
+"""Semitones between a drum membrane's first modes (ratios ~1.59, ~2.14, ~2.65 of its fundamental)."""
+FLOOR = 1e-9
+"""A pitch's log magnitude is taken over FLOOR x the clip's largest value (digital silence next to a sine)."""
+LOUD_DB = -30.0
+"""Frames within this of the loudest frame (summed semitone spectrum) are read."""
+HOLD_FRAMES = 4
+"""Frames (~93 ms) a frame's harmonic lead and a pitch's energy must last to count as held."""
+HELD_FRAMES = 6
+"""Frames (~140 ms) a peak must last for the pitch-class entropy."""
+HELD_MIN_MIDI = 40
+"""Held peaks are read from E2 up (a kick's fundamental lies below)."""
+HELD_MIN_EXCESS = 1.5
+"""A held peak rises at least this (natural log) above its neighbours for all HELD_FRAMES."""
+SUSTAIN_MIDI = (48, 96)
+"""Pitches (C3-C7) the sustain is read over."""
+BLOCK_FRAMES = 4096
+"""Frames computed at once (plus the look-ahead the held measures need)."""
+_LOOKAHEAD = max(HOLD_FRAMES, HELD_FRAMES - 1)
+
+
+def _excess(block: np.ndarray, floor: float) -> np.ndarray:
+    """How far each pitch rises above the mean of its two neighbours (log magnitude), >= 0; 0 at the edges."""
+    level = np.log(block + floor)
+    out = np.zeros_like(level)
+    out[1:-1] = np.maximum(level[1:-1] - 0.5 * (level[:-2] + level[2:]), 0.0)
+    return out
+
+
+def _comb(excess: np.ndarray, offsets: tuple[int, ...]) -> np.ndarray:
+    """Per frame: the sum over pitches and ``offsets`` of excess[p] * excess[p + offset]."""
+    out = np.zeros(excess.shape[1])
+    for o in offsets:
+        out += (excess[:-o] * excess[o:]).sum(axis=0)
+    return out
+
+
+def drum_features(semitone_spec: np.ndarray) -> np.ndarray:
+    """The model's inputs (FEATURE_NAMES order) from a semitone spectrum [shape=(pitches, frames)], row 0 at
+    MIDI_MIN. float64 [shape=(len(FEATURE_NAMES),)]; the same values for any BLOCK_FRAMES."""
+    spec = np.asarray(semitone_spec)
+    n = spec.shape[1]
+    top = float(spec.max()) if spec.size else 0.0
+    if top <= 0 or n == 0:
+        return np.array([0.0, 0.0, 0.0, float(np.log2(12)), 0.0])
+    floor = FLOOR * top
+    frame_energy = spec.sum(axis=0, dtype=np.float64)
+    loud = frame_energy >= frame_energy.max() * 10 ** (LOUD_DB / 20)
+    lead = np.zeros(n)
+    has_peaks = np.zeros(n, dtype=bool)
+    held_top = np.zeros(n)
+    held_row = np.zeros(n, dtype=np.int64)
+    inharmonic = power = 0.0
+    kept = sustained = 0.0
+    lo, hi = SUSTAIN_MIDI[0] - MIDI_MIN, SUSTAIN_MIDI[1] - MIDI_MIN
+    first_held = HELD_MIN_MIDI - MIDI_MIN
+    for start in range(0, n, BLOCK_FRAMES):
+        stop = min(n, start + BLOCK_FRAMES)
+        ahead = min(n, stop + _LOOKAHEAD)
+        block = spec[:, start:ahead].astype(np.float64)
+        excess = _excess(block, floor)
+        own = slice(0, stop - start)
+        harmonic = _comb(excess[:, own], HARMONIC_OFFSETS)
+        membrane = _comb(excess[:, own], INHARMONIC_OFFSETS)
+        squares = 3.0 * (excess[:, own] ** 2).sum(axis=0)
+        inharmonic += float(membrane.sum())
+        power += float(squares.sum())
+        has_peaks[start:stop] = squares > 0
+        lead[start:stop] = np.where(squares > 0, (harmonic - membrane) / np.maximum(squares, 1e-300), 0.0)
+        # a pitch's energy HOLD_FRAMES later (frames past the clip's end hold nothing)
+        band = block[lo - 1 : hi + 2]
+        later = np.zeros_like(band[:, own])
+        reach = band.shape[1] - HOLD_FRAMES
+        if reach > 0:
+            later[:, : min(reach, stop - start)] = band[:, HOLD_FRAMES : HOLD_FRAMES + min(reach, stop - start)]
+        kept += float(band[:, own].sum())
+        sustained += float(np.minimum(band[:, own], later).sum())
+        # the weakest of each pitch's excess over HELD_FRAMES frames, its strongest pitch per frame
+        upper = excess[first_held:]
+        held = upper[:, own].copy()
+        for j in range(1, HELD_FRAMES):
+            shifted = np.zeros_like(held)
+            width = max(0, min(stop - start, upper.shape[1] - j))
+            shifted[:, :width] = upper[:, j : j + width]
+            held = np.minimum(held, shifted)
+        held_top[start:stop] = held.max(axis=0)
+        held_row[start:stop] = held.argmax(axis=0)
+    held_top[max(0, n - HELD_FRAMES) :] = 0.0  # too near the end to hold
+    read = loud & has_peaks
+    if int(read.sum()) < 4:
+        lead_p90 = held_lead_p90 = 0.0
+    else:
+        lead_p90 = float(np.percentile(lead[read], 90))
+        steady = np.minimum(lead[:-HOLD_FRAMES], lead[HOLD_FRAMES:])[read[:-HOLD_FRAMES] & read[HOLD_FRAMES:]]
+        held_lead_p90 = float(np.percentile(steady, 90)) if steady.size else 0.0
+    chosen = loud & (held_top > HELD_MIN_EXCESS)
+    classes = np.bincount((held_row[chosen] + HELD_MIN_MIDI) % 12, weights=held_top[chosen], minlength=12)
+    share = classes / classes.sum() if classes.sum() > 0 else np.full(12, 1 / 12)
+    share = share[share > 0]
+    return np.array(
+        [
+            inharmonic / power if power > 0 else 0.0,
+            lead_p90,
+            held_lead_p90,
+            float(-(share * np.log2(share)).sum()),
+            sustained / kept if kept > 0 else 0.0,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class DrumsOnlyModel:
+    """A logistic regression over standardised FEATURE_NAMES; drums alone when the score exceeds ``threshold``."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def score(self, features: np.ndarray) -> float:
+        return float(((features - self.mean) / self.scale) @ self.weights + self.bias)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURE_NAMES),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DrumsOnlyModel:
+        """The model in ``data``; ValueError when its features are not the code's or a number is malformed."""
+        if tuple(data["features"]) != FEATURE_NAMES:
+            raise ValueError(f"model features {data['features']} do not match the code's {FEATURE_NAMES}")
+        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
+        if any(a.shape != (len(FEATURE_NAMES),) or not np.isfinite(a).all() for a in arrays):
+            raise ValueError("mean, scale and weights must be finite, one per feature")
+        if not (arrays[1] > 0).all():
+            raise ValueError("scales must be positive")
+        bias, threshold = float(data["bias"]), float(data["threshold"])
+        if not (np.isfinite(bias) and np.isfinite(threshold)):
+            raise ValueError("bias and threshold must be finite")
+        return cls(arrays[0], arrays[1], arrays[2], bias, threshold)
+
+
+@functools.cache
+def _read(path: Path) -> DrumsOnlyModel | str:
+    """The model at ``path``, or why it did not load (logged once per path)."""
+    try:
+        return DrumsOnlyModel.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("drums-only model not used (%s): %s", path, exc)
+        return str(exc)
+
+
+def load_model(path: Path | None = None) -> DrumsOnlyModel | None:
+    """The model at ``path`` (default: the models folder's file, else the shipped one), read once; None (logged)
+    when it is missing or malformed: every clip then counts as possibly pitched, as before the model."""
+    read = _read(path if path is not None else model_path(SHIPPED_MODEL))
+    return read if isinstance(read, DrumsOnlyModel) else None
+
+
+def describe_model() -> dict[str, Any]:
+    """drums_only.json as /api/v1/models and the status file list it (the file used; loaded, or why not)."""
+    path = model_path(SHIPPED_MODEL)
+    read = _read(path)
+    out: dict[str, Any] = {
+        "name": "drums_only",
+        "family": "analysis",
+        "serves": "no key or chords for drums and percussion alone in /api/v1/analyze/audio",
+        "path": str(path),
+        "loaded": isinstance(read, DrumsOnlyModel),
+    }
+    return out if isinstance(read, DrumsOnlyModel) else {**out, "error": read}
+
+
+def only_drums(semitone_spec: np.ndarray, model: DrumsOnlyModel | None = None) -> bool:
+    """Whether the clip is drums and percussion alone (no key or chords to read)."""
+    model = model if model is not None else load_model()
+    return model is not None and model.score(drum_features(semitone_spec)) > model.threshold

@@ -1,0 +1,117 @@
+"""How often the analysis answers a key for drums alone, and whether pitched music keeps its key
+(the drums-only model, models/drums_only.md), on material the model was not fitted on.
+
+Groups (each line: items called drums alone / items; for the drum groups also how many got a key before the
+model and how many still do):
+- held-out songs (bench/mixing_songs.py renders through FluidR3 and csound's GM bank; the model was fitted on
+  TimGM6mb and MuseScore General Lite): drum buses and drum stems (drums); mixes, pitched stems, the drums with
+  the bass at 0, -6 and -12 dB and with another part at -10 dB (pitched);
+- the drum transcription test renders (kits no training session plays, training/drum_transcription.py) and its
+  electronic check: each clip's drum stem (drums) and its mix with the band (pitched);
+- data/eval songs and chorales (pitched);
+- the real development set's held-out split (pitched, but BRID's percussion), its clips under 6 s apart;
+- synthetic lines (sine, triangle, whistle) of seeds the model never saw, alone and under held-out drum buses.
+
+Usage: .venv/bin/python bench/drums_only.py [--data data] [--synthetic 40] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from ai.analysis.constants import ANALYSIS_SR  # noqa: E402
+from ai.analysis.drums_only import drum_features, load_model  # noqa: E402
+from ai.analysis.features import finish_features, spectral_pass  # noqa: E402
+from ai.analysis.pipeline import summarize_audio  # noqa: E402
+from ai.analysis.tonal import estimate_key  # noqa: E402
+from ai.audio.decode import decode_audio  # noqa: E402
+from training.drums_only import Item, real_items, song_items, synthetic_items  # noqa: E402
+
+
+def render_items(folder: Path, label: str) -> Iterator[Item]:
+    """A drum transcription test folder's clips: ``*_stem`` (drums) and ``*_mix`` (the band over them)."""
+    for path in sorted((folder / "audio").glob("*.flac")):
+        drums = path.stem.endswith("_stem")
+        group = f"{label}: {'drum stem' if drums else 'mix with the band'}"
+        yield Item(f"{label}/{path.name}", drums, group, decode_audio(path.read_bytes(), name=path.name))
+
+
+def eval_items(folder: Path, label: str) -> Iterator[Item]:
+    for path in sorted(folder.glob("*.wav")):
+        yield Item(f"{label}/{path.name}", False, label, decode_audio(path.read_bytes(), name=path.name))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--synthetic", type=int, default=40, help="synthetic lines (seeds 500..500+N-1)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every item called wrongly")
+    args = parser.parse_args(argv)
+    model = load_model()
+    if model is None:
+        raise SystemExit("models/drums_only.json is missing or malformed")
+    data: Path = args.data
+    sources: list[tuple[str, Iterator[Item]]] = []
+    songs = [data / "mixing_csound_nochorus", data / "mixing_nochorus"]
+    for folder in songs:
+        if (folder / "songs.json").exists():
+            sources.append((folder.name, song_items(folder)))
+    for sub, label in (("test", "drum test kits"), ("electronic/test", "drum electronic check")):
+        if (data / "drum_transcription" / sub / "audio").exists():
+            sources.append((label, render_items(data / "drum_transcription" / sub, label)))
+    for sub in ("songs", "chorales"):
+        if (data / "eval" / sub).exists():
+            sources.append((f"eval {sub}", eval_items(data / "eval" / sub, f"eval {sub}")))
+    if (data / "real" / "audio").exists():
+        sources.append(("real held out", real_items(data / "real", "heldout", tiny=True)))
+    existing = [f for f in songs if (f / "songs.json").exists()]
+    if args.synthetic and existing:
+        sources.append(("synthetic", synthetic_items(range(500, 500 + args.synthetic), existing[:1])))
+
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # called drums, items, key before, key after
+    seconds = []
+    for source, items in sources:
+        for item in items:
+            group = f"{source}: {item.group}" if not item.group.startswith(source) else item.group
+            if item.name.startswith("real/tiny_"):
+                group += " (under 6 s)"
+            features = finish_features(spectral_pass(summarize_audio(item.audio).y, ANALYSIS_SR))
+            start = time.perf_counter()
+            called = model.score(drum_features(features.semitone_spec)) > model.threshold
+            seconds.append((time.perf_counter() - start) / max(features.semitone_spec.shape[1] / 43.07, 1e-9))
+            keyed = estimate_key(features).key is not None
+            row = tally[group]
+            row[0] += called
+            row[1] += 1
+            row[2] += keyed
+            row[3] += keyed and not called
+            if args.verbose and called != item.drums:
+                print(f"  {'missed drums' if item.drums else 'PITCHED CALLED DRUMS'}: {item.name}")
+    print(
+        f"model: threshold {model.threshold:.3f}; items called drums alone / items (drum groups: with a key before -> after)"
+    )
+    for group in sorted(tally):
+        called, total, before, after = tally[group]
+        drums = (
+            "drum" in group.split(": ")[-1]
+            and "mix" not in group
+            and "+" not in group
+            and "band" not in group
+            or "percussion" in group
+        )
+        extra = f"   key before {before:3d} -> after {after:3d}" if drums else ""
+        print(f"  {group:62s} {called:4d} / {total:<4d}{extra}")
+    print(f"features: {1000 * float(np.median(seconds)) * 60:.2f} ms per minute of audio (median)")
+
+
+if __name__ == "__main__":
+    main()

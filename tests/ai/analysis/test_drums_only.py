@@ -1,0 +1,95 @@
+"""Drums alone get no key or chords (ai/analysis/drums_only.py, models/drums_only.json); pitched music keeps them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai.analysis import drums_only
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.drums_only import FEATURE_NAMES, NOTE, DrumsOnlyModel, drum_features, load_model, only_drums
+from ai.analysis.features import SharedFeatures, finish_features, spectral_pass
+from ai.analysis.pipeline import analyze, summarize_audio
+from ai.analysis.tonal import estimate_key
+from ai.audio.decode import DecodedAudio
+from tests.ai.analysis.synth import drum_kit, note, progression
+
+SR = 44100
+
+
+def compute_features(mono: np.ndarray, sr: int) -> SharedFeatures:
+    """The features as the analysis computes them from a file's samples."""
+    summary = summarize_audio(DecodedAudio(mono[np.newaxis, :].astype(np.float32), sr))
+    return finish_features(spectral_pass(summary.y, ANALYSIS_SR))
+
+
+def _sine_line(seconds: float = 16.0) -> np.ndarray:
+    """A whistled tune: pure sines (no harmonics) through a C major scale, two notes a second."""
+    pitches = [72, 74, 76, 77, 79, 77, 76, 74]
+    out = [note(pitches[i % len(pitches)], 0.5, sr=SR, harmonics=1, decay=0.5) for i in range(int(seconds * 2))]
+    return np.concatenate(out)
+
+
+def test_the_shipped_model_loads() -> None:
+    model = load_model()
+    assert model is not None and model.weights.shape == (len(FEATURE_NAMES),)
+
+
+def test_a_drum_loop_is_drums_alone_and_loses_the_key_it_used_to_get() -> None:
+    kit = drum_kit(sr=SR)
+    features = compute_features(kit, SR)
+    assert estimate_key(features).key is not None  # what the analysis answered before the model
+    assert only_drums(features.semitone_spec)
+    result = analyze(DecodedAudio(np.stack([kit, kit]), SR))
+    assert result.key is None and result.chords == [] and result.key_confidence == 0.0
+    assert NOTE in result.notes
+    assert result.tempo is not None  # the rhythm is still read
+
+
+@pytest.mark.parametrize(
+    "signal",
+    [
+        pytest.param(lambda: progression(["C", "Am", "F", "G"], sr=SR)[0], id="chords"),
+        pytest.param(_sine_line, id="sine line"),
+        pytest.param(lambda: drum_kit(sr=SR) + 0.5 * _sine_line(), id="sine line under drums"),
+    ],
+)
+def test_pitched_music_keeps_its_key(signal) -> None:  # type: ignore[no-untyped-def]
+    audio = np.asarray(signal(), dtype=np.float32)
+    assert not only_drums(compute_features(audio, SR).semitone_spec)
+    assert analyze(DecodedAudio(audio[np.newaxis, :], SR)).key is not None
+
+
+def test_features_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = compute_features(drum_kit(8.0, sr=SR) + 0.3 * _sine_line(8.0), SR).semitone_spec
+    whole = drum_features(spec)
+    monkeypatch.setattr(drums_only, "BLOCK_FRAMES", 7)
+    np.testing.assert_allclose(drum_features(spec), whole, rtol=1e-9, atol=1e-12)
+
+
+def test_silence_and_a_few_frames_have_features() -> None:
+    assert np.isfinite(drum_features(np.zeros((84, 100), dtype=np.float32))).all()
+    assert np.isfinite(drum_features(np.random.default_rng(0).random((84, 3)).astype(np.float32))).all()
+
+
+def test_a_missing_or_malformed_model_is_not_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "drums_only.json"
+    bad.write_text(
+        json.dumps({"features": ["other"], "mean": [], "scale": [], "weights": [], "bias": 0, "threshold": 0})
+    )
+    with caplog.at_level(logging.WARNING):
+        assert load_model(bad) is None
+        assert load_model(tmp_path / "missing.json") is None
+    assert "drums-only model not used" in caplog.text
+    model = load_model()
+    assert model is not None
+    data = model.to_dict()
+    assert DrumsOnlyModel.from_dict(data).threshold == model.threshold
+    with pytest.raises(ValueError):
+        DrumsOnlyModel.from_dict({**data, "scale": [0.0] * len(FEATURE_NAMES)})
+    with pytest.raises(ValueError):
+        DrumsOnlyModel.from_dict({**data, "weights": [float("nan")] * len(FEATURE_NAMES)})

@@ -1,0 +1,233 @@
+"""Fit the drums-only model (models/drums_only.json): drums and percussion alone get no key or chords.
+
+Items (each a clip of audio the engine analyses, labelled drums alone or pitched):
+
+- from songs rendered by ``bench/mixing_songs.py`` (MMA grooves split into stems; songs.json gives each
+  stem's role from its General MIDI program or drum notes): the drum bus (every drum-role stem summed)
+  and each drum stem alone are drums; the whole mix, each pitched stem (not the ``fx`` role: a sound
+  effect may have no pitch), the drums with the first bass and the drums with that bass 6 dB lower
+  are pitched;
+- synthetic lines with few or no harmonics (sine, triangle, a whistle-like sine with a faint 2nd
+  harmonic; melodies and bass lines in a random key, some with vibrato or a decay), alone and under
+  a song's drum bus at 0 or -6 dB: pitched. Rendered soundfont instruments all have harmonics; a
+  whistle or an 808 bass has almost none, and the harmonic comb alone would call it drums;
+- optionally, the real development set's tune split (``--real DIR``, ../shared/eval/real): pitched.
+
+The model is a logistic regression (scikit-learn; the service evaluates it with numpy,
+:mod:`ai.analysis.drums_only`) over the standardised features, pitched items weighing 5, and the
+threshold is the highest score of any pitched item plus MARGIN: no pitched training item is called
+drums. bench/drums_only.py scores the model on songs, kits and recordings it was not fitted on.
+
+Usage: .venv/bin/python -m training.drums_only [SONG_FOLDERS ...] [--real data/real] [--synthetic 60]
+       [--out models/drums_only.json]
+(defaults: data/mixing_train_timgm_nc data/mixing_train_msgl_nc, rendered as in models/drums_only.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from sklearn.linear_model import LogisticRegression
+
+from ai.analysis.constants import ANALYSIS_SR
+from ai.analysis.drums_only import FEATURE_NAMES, SHIPPED_MODEL, DrumsOnlyModel, drum_features
+from ai.analysis.features import finish_features, spectral_pass
+from ai.analysis.pipeline import summarize_audio
+from ai.audio.decode import DecodedAudio, decode_audio
+
+DRUM_ROLES = frozenset({"kick", "snare", "hihat", "drums"})
+PITCHED_WEIGHT = 5.0
+MARGIN = 0.5
+"""Added to the highest pitched training score to make the threshold."""
+SR = 44100
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg")
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    drums: bool
+    group: str  # what kind of item, for the reports
+    audio: DecodedAudio
+
+
+def _read(path: Path, gain_db: float = 0.0) -> np.ndarray:
+    samples, _ = sf.read(path, dtype="float32", always_2d=True)
+    return np.asarray(samples.T * np.float32(10 ** (gain_db / 20)), dtype=np.float32)
+
+
+def _stereo(mono_or_stereo: np.ndarray) -> np.ndarray:
+    return mono_or_stereo if mono_or_stereo.shape[0] == 2 else np.repeat(mono_or_stereo[:1], 2, axis=0)
+
+
+def _sum(parts: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros((2, max(p.shape[1] for p in parts)), dtype=np.float32)
+    for part in parts:
+        out[:, : part.shape[1]] += _stereo(part)
+    return out
+
+
+def song_items(folder: Path, *, variants: bool = True) -> Iterator[Item]:
+    """The items of every song in ``folder``/songs.json (see the module's docstring). ``variants``: also the
+    quieter-bass and drums-under-another-part mixes."""
+    for song in json.loads((folder / "songs.json").read_text()):
+        stems = [(folder / s["file"], s["role"]) for s in song["stems"]]
+        drums = [_read(p) for p, role in stems if role in DRUM_ROLES]
+        tag = f"{folder.name}/{song['song']}"
+        if drums:
+            yield Item(f"{tag}/drum bus", True, "drum bus", DecodedAudio(_sum(drums), SR))
+            for (path, role), audio in zip([s for s in stems if s[1] in DRUM_ROLES], drums, strict=True):
+                yield Item(f"{tag}/{path.stem}", True, f"drum stem ({role})", DecodedAudio(_stereo(audio), SR))
+        pitched = [(p, role) for p, role in stems if role not in DRUM_ROLES]
+        yield Item(f"{tag}/mix", False, "mix", DecodedAudio(_sum(drums + [_read(p) for p, _ in pitched]), SR))
+        for path, role in pitched:
+            if role != "fx":
+                yield Item(
+                    f"{tag}/{path.stem}", False, f"pitched stem ({role})", DecodedAudio(_stereo(_read(path)), SR)
+                )
+        basses = [p for p, role in pitched if role == "bass"]
+        if drums and basses:
+            for gain in (0.0, -6.0) + ((-12.0,) if variants else ()):
+                mix = _sum(drums + [_read(basses[0], gain)])
+                yield Item(
+                    f"{tag}/drums + bass {gain:+g} dB", False, f"drums + bass {gain:+g} dB", DecodedAudio(mix, SR)
+                )
+        others = [p for p, role in pitched if role not in ("bass", "fx")]
+        if variants and drums and others:
+            mix = _sum(drums + [_read(others[0], -10.0)])
+            yield Item(f"{tag}/drums + {others[0].stem} -10 dB", False, "drums + a part -10 dB", DecodedAudio(mix, SR))
+
+
+def synthetic_line(seed: int) -> tuple[str, np.ndarray]:
+    """(description, mono float32 at SR): a melody or bass line of 16-60 notes in a random key, as sines,
+    triangles or a whistle-like tone, some with vibrato or a decay, over a faint hiss."""
+    rng = np.random.default_rng(seed)
+    scale = (0, 2, 3, 5, 7, 8, 10) if rng.random() < 0.5 else (0, 2, 4, 5, 7, 9, 11)
+    bass = bool(rng.random() < 0.4)
+    base = (36 if bass else 60) + int(rng.integers(0, 12))
+    count = int(rng.integers(16, 60))
+    pitches = [base + scale[int(i) % 7] + 12 * (int(i) // 7) for i in rng.integers(0, 10, count)]
+    beat = 60 / rng.uniform(70, 160)
+    lengths = rng.choice([0.25, 0.5, 1.0, 1.5, 2.0], count) * beat
+    wave = str(rng.choice(["sine", "triangle", "whistle"]))
+    vibrato = float(rng.choice([0.0, 0.005, 0.01]))
+    notes = []
+    for pitch, length in zip(pitches, lengths, strict=True):
+        t = np.arange(int(length * SR)) / SR
+        f0 = 440.0 * 2 ** ((pitch - 69) / 12) * (1 + vibrato * np.sin(2 * np.pi * 5.5 * t))
+        phase = 2 * np.pi * np.cumsum(f0) / SR
+        if wave == "sine":
+            tone = np.sin(phase)
+        elif wave == "triangle":
+            tone = 2 / np.pi * np.arcsin(np.sin(phase))
+        else:
+            tone = np.sin(phase) + 0.03 * np.sin(2 * phase)
+        envelope = np.minimum(1, t / rng.uniform(0.005, 0.05)) * np.clip((length - t) / rng.uniform(0.02, 0.2), 0, 1)
+        if rng.random() < 0.5:
+            envelope = envelope * np.exp(-t * rng.uniform(0, 4))
+        notes.append(0.3 * tone * envelope)
+    line = np.concatenate(notes)
+    line = line + 10 ** (rng.uniform(-70, -45) / 20) * rng.standard_normal(line.size)
+    return f"{wave} {'bass' if bass else 'melody'}", line.astype(np.float32)
+
+
+def synthetic_items(seeds: range, drum_folders: list[Path]) -> Iterator[Item]:
+    """Each seed's line alone and under a drum bus of ``drum_folders``' songs at 0 or -6 dB (by RMS)."""
+    buses = []
+    for folder in drum_folders:
+        for song in json.loads((folder / "songs.json").read_text()):
+            parts = [folder / s["file"] for s in song["stems"] if s["role"] in DRUM_ROLES]
+            if parts:
+                buses.append(parts)
+    for seed in seeds:
+        what, line = synthetic_line(seed)
+        yield Item(f"synthetic {seed} {what}", False, "synthetic line", DecodedAudio(np.stack([line, line]), SR))
+        rng = np.random.default_rng(seed + 1000)
+        drums = _sum([_read(p) for p in buses[int(rng.integers(0, len(buses)))]]).mean(axis=0)
+        n = min(drums.size, line.size)
+        gain_db = float(rng.choice([0.0, -6.0]))
+        gain = 10 ** (gain_db / 20) * np.sqrt(np.mean(drums[:n] ** 2) / max(float(np.mean(line[:n] ** 2)), 1e-12))
+        mix = (drums[:n] + gain * line[:n]).astype(np.float32)
+        yield Item(
+            f"synthetic {seed} {what} under drums {gain_db:+g} dB",
+            False,
+            "synthetic line under drums",
+            DecodedAudio(np.stack([mix, mix]), SR),
+        )
+
+
+def real_items(folder: Path, split: str, *, tiny: bool = False) -> Iterator[Item]:
+    """The real development set's items of ``split`` ("tune" or "heldout", bench/real_split.py's rule), all pitched
+    (but BRID's percussion ensemble, which is drums alone). ``tiny``: also the clips under 6 s (named tiny_*), which
+    the set's README reports apart (a 2-s cut of a song may hold one chord, or nothing but its drums)."""
+    for path in sorted((folder / "audio").iterdir()):
+        if path.suffix not in AUDIO_SUFFIXES or (path.name.startswith("tiny_") and not tiny):
+            continue
+        held = zlib.crc32(path.name.encode()) % 3 == 0
+        if held != (split == "heldout"):
+            continue
+        drums = "brid_" in path.name
+        yield Item(
+            f"real/{path.name}",
+            drums,
+            "real percussion" if drums else "real recording",
+            decode_audio(path.read_bytes(), name=path.name),
+        )
+
+
+def features_of(audio: DecodedAudio) -> np.ndarray:
+    """:func:`ai.analysis.drums_only.drum_features` of ``audio`` as the analysis computes its spectrum."""
+    summary = summarize_audio(audio)
+    return drum_features(finish_features(spectral_pass(summary.y, ANALYSIS_SR)).semitone_spec)
+
+
+def fit(rows: np.ndarray, drums: np.ndarray) -> DrumsOnlyModel:
+    """The standardised logistic regression and its threshold (the highest pitched score + MARGIN)."""
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    scale[scale <= 0] = 1.0
+    clf = LogisticRegression(C=1.0, class_weight={0: PITCHED_WEIGHT, 1: 1.0}, max_iter=1000)
+    clf.fit((rows - mean) / scale, drums.astype(int))
+    model = DrumsOnlyModel(mean, scale, clf.coef_[0].astype(np.float64), float(clf.intercept_[0]), 0.0)
+    highest = max(model.score(r) for r in rows[~drums])
+    return DrumsOnlyModel(mean, scale, model.weights, model.bias, highest + MARGIN)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "folders", nargs="*", type=Path, default=[Path("data/mixing_train_timgm_nc"), Path("data/mixing_train_msgl_nc")]
+    )
+    parser.add_argument("--real", type=Path, help="the real development set (its tune split joins the pitched items)")
+    parser.add_argument("--synthetic", type=int, default=60, help="synthetic lines (seeds 0..N-1)")
+    parser.add_argument("--out", type=Path, default=SHIPPED_MODEL)
+    args = parser.parse_args(argv)
+
+    items: list[Item] = []
+    for folder in args.folders:
+        items.extend(song_items(folder, variants=False))
+    items.extend(synthetic_items(range(args.synthetic), args.folders[:1]))
+    if args.real:
+        items.extend(real_items(args.real, "tune"))
+    rows = np.array([features_of(item.audio) for item in items])
+    drums = np.array([item.drums for item in items])
+    model = fit(rows, drums)
+    args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+    flagged = np.array([model.score(r) > model.threshold for r in rows])
+    print(f"{len(items)} items ({int(drums.sum())} drums alone); features {', '.join(FEATURE_NAMES)}")
+    print("weights", np.round(model.weights, 3).tolist(), f"bias {model.bias:.3f} threshold {model.threshold:.3f}")
+    groups = sorted({item.group for item in items})
+    for group in groups:
+        members = [i for i, item in enumerate(items) if item.group == group]
+        print(f"  {group:32s} called drums alone {int(flagged[members].sum()):4d} / {len(members)}")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
