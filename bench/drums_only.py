@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         sources.append(("synthetic", synthetic_items(range(500, 500 + args.synthetic), existing[:1])))
 
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # called drums, items, key before, key after
+    drum_groups: set[str] = set()
     seconds = []
     for source, items in sources:
         for item in items:
@@ -89,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
             called = model.score(drum_features(features.semitone_spec)) > model.threshold
             seconds.append((time.perf_counter() - start) / max(features.semitone_spec.shape[1] / 43.07, 1e-9))
             keyed = estimate_key(features).key is not None
+            if item.drums:
+                drum_groups.add(group)
             row = tally[group]
             row[0] += called
             row[1] += 1
@@ -101,14 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     for group in sorted(tally):
         called, total, before, after = tally[group]
-        drums = (
-            "drum" in group.split(": ")[-1]
-            and "mix" not in group
-            and "+" not in group
-            and "band" not in group
-            or "percussion" in group
-        )
-        extra = f"   key before {before:3d} -> after {after:3d}" if drums else ""
+        extra = f"   key before {before:3d} -> after {after:3d}" if group in drum_groups else ""
         print(f"  {group:62s} {called:4d} / {total:<4d}{extra}")
     print(f"features: {1000 * float(np.median(seconds)) * 60:.2f} ms per minute of audio (median)")
 

@@ -15,7 +15,7 @@ magnitude) are compared:
 - ``held_pitch_class_entropy``: the pitch classes of the peaks that hold for HELD_FRAMES above E2,
   as an entropy in bits: a kit's toms and kick ring at a few fixed pitches, a line moves through a
   scale (this keeps sine-like lines, a whistle or an 808 bass, whose harmonic comb is empty);
-- ``sustain``: the share of the C3-C7 energy still there SUSTAIN_FRAMES later at the same pitch.
+- ``sustain``: the share of the C3-C7 energy still there HOLD_FRAMES later at the same pitch.
 
 A logistic regression over these (models/drums_only.json, fitted by ``python -m training.drums_only``
 on renders; models/drums_only.md) scores a clip; above the model's threshold it is drums alone. The
@@ -27,7 +27,6 @@ file holds ~77,000 frames; whole-array temporaries would take a few hundred MB).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -37,13 +36,13 @@ from typing import Any
 import numpy as np
 
 from ai.analysis.constants import MIDI_MIN
-from ai.model_files import model_path
+from ai.model_files import LoadedOnce, model_path
 
 logger = logging.getLogger(__name__)
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "drums_only.json"
 NOTE = "only drums and percussion sound (no pitched notes): no key or chords"
-"""The analysis's note for such a clip (callers such as the spoken answers recognise it by its start)."""
+"""The analysis's note for such a clip (the spoken answers look for it among the notes)."""
 
 FEATURE_NAMES = (
     "inharmonic_comb",
@@ -204,35 +203,24 @@ class DrumsOnlyModel:
         return cls(arrays[0], arrays[1], arrays[2], bias, threshold)
 
 
-@functools.cache
-def _read(path: Path) -> DrumsOnlyModel | str:
-    """The model at ``path``, or why it did not load (logged once per path)."""
-    try:
-        return DrumsOnlyModel.from_dict(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("drums-only model not used (%s): %s", path, exc)
-        return str(exc)
+_models = LoadedOnce("drums-only model", lambda path: DrumsOnlyModel.from_dict(json.loads(path.read_text())))
 
 
 def load_model(path: Path | None = None) -> DrumsOnlyModel | None:
     """The model at ``path`` (default: the models folder's file, else the shipped one), read once; None (logged)
     when it is missing or malformed: every clip then counts as possibly pitched, as before the model."""
-    read = _read(path if path is not None else model_path(SHIPPED_MODEL))
-    return read if isinstance(read, DrumsOnlyModel) else None
+    found = _models.get(path if path is not None else model_path(SHIPPED_MODEL))
+    return found if isinstance(found, DrumsOnlyModel) else None
 
 
 def describe_model() -> dict[str, Any]:
     """drums_only.json as /api/v1/models and the status file list it (the file used; loaded, or why not)."""
-    path = model_path(SHIPPED_MODEL)
-    read = _read(path)
-    out: dict[str, Any] = {
+    listing = {
         "name": "drums_only",
         "family": "analysis",
         "serves": "no key or chords for drums and percussion alone in /api/v1/analyze/audio",
-        "path": str(path),
-        "loaded": isinstance(read, DrumsOnlyModel),
     }
-    return out if isinstance(read, DrumsOnlyModel) else {**out, "error": read}
+    return _models.describe(model_path(SHIPPED_MODEL), listing, lambda model: {"threshold": model.threshold})
 
 
 def only_drums(semitone_spec: np.ndarray, model: DrumsOnlyModel | None = None) -> bool:

@@ -22,7 +22,6 @@ import soxr
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
-from ai.analysis.drums_only import load_model as load_drums_only_model
 from ai.analysis.drums_only import only_drums
 from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
@@ -299,15 +298,15 @@ def analyze_summary(
             notes.append(f"{rhythm.why_none}: no tempo, beats or meter")
 
     progress.report(0.92, "key and chords")
-    if silent or summary.duration_s < MIN_KEY_S:
+    short = not silent and summary.duration_s < MIN_KEY_S
+    drums_alone = not silent and not short and only_drums(features.semitone_spec)
+    if silent or short or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
-        if not silent:
+        if short:
             notes.append(f"the audio is shorter than {MIN_KEY_S} s: no key or chords")
-    elif only_drums(features.semitone_spec):
-        key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0
-        chords = []
-        notes.append(DRUMS_ONLY_NOTE)
+        elif drums_alone:
+            notes.append(DRUMS_ONLY_NOTE)
     else:
         chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
         key = refine_relative_key(estimate_key(features), chords)
@@ -386,7 +385,6 @@ def warm_up() -> None:
     samples = y.astype(np.float32)
     analyze(DecodedAudio(np.stack([samples, samples]), sr))
     shipped_level_model()  # read and checked now even when the music above does not reach it
-    load_drums_only_model()
     logger.info("analysis pipeline warmed up")
 
 

@@ -84,7 +84,7 @@ def test_a_missing_or_malformed_model_is_not_used(tmp_path: Path, caplog: pytest
     with caplog.at_level(logging.WARNING):
         assert load_model(bad) is None
         assert load_model(tmp_path / "missing.json") is None
-    assert "drums-only model not used" in caplog.text
+    assert "drums-only model not loaded" in caplog.text
     model = load_model()
     assert model is not None
     data = model.to_dict()
