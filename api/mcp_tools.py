@@ -546,11 +546,13 @@ def build_mcp_server(
         temperature: Annotated[float, described(A, "temperature")] = 1.0,
         density: Annotated[float, described(A, "density")] = 0.5,
         model: Annotated[str | None, described(A, "model")] = None,
+        key: Annotated[str | None, described(A, "key")] = None,
+        chords: Annotated[str | None, described(A, "chords")] = None,
     ) -> Annotated[CallToolResult, AccompanimentResponse]:
         """Drums, bass (and a pad) that follow a recording's own beats, meter, key and chords, as one MIDI file
         whose tempo map lines up with the audio (POST /api/v1/generate/accompaniment)."""
         values = {"parts": parts, "style": style, "seed": seed, "temperature": temperature, "density": density}
-        values["model"] = model
+        values.update(model=model, key=key, chords=chords)
         return await caller.post(
             "/api/v1/generate/accompaniment", values, [_upload("file", path, "path")], summarise=_accompaniment_summary
         )

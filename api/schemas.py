@@ -45,6 +45,29 @@ class CallerParams(BaseModel):
         return values
 
 
+def valid_key(value: str | None) -> str | None:
+    """A key as a request gives it ("A minor", "F#", "D dorian"), stripped; ValueError when no key reads it."""
+    if value is None:
+        return None
+    parse_key(value)
+    return value.strip()
+
+
+def valid_chords(value: str | list[str] | None) -> str | None:
+    """A chord progression as a request gives it (text or a list, one chord per bar), as one text; ValueError
+    when a chord does not parse or there are too many."""
+    if value is None:
+        return None
+    if isinstance(value, list) and len(value) > MAX_CHORDS:
+        raise ValueError(f"{len(value)} chords; at most {MAX_CHORDS} (one per bar, repeating)")
+    text = " ".join(value) if isinstance(value, list) else value
+    if len(text) > MAX_CHORDS_TEXT:
+        raise ValueError(f"{len(text)} characters; at most {MAX_CHORDS_TEXT} (one chord per bar, repeating)")
+    if len(parse_progression(text)) > MAX_CHORDS:
+        raise ValueError(f"more than {MAX_CHORDS} chords (one per bar, repeating)")
+    return text
+
+
 class GenerationParams(CallerParams):
     """Controls of every generation endpoint (query string, form body or JSON body)."""
 
@@ -115,10 +138,7 @@ class GenerationParams(CallerParams):
     @field_validator("key")
     @classmethod
     def _key(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parse_key(value)
-        return value.strip()
+        return valid_key(value)
 
     @field_validator("scale")
     @classmethod
@@ -128,16 +148,7 @@ class GenerationParams(CallerParams):
     @field_validator("chords")
     @classmethod
     def _chords(cls, value: str | list[str] | None) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, list) and len(value) > MAX_CHORDS:
-            raise ValueError(f"{len(value)} chords; at most {MAX_CHORDS} (one per bar, repeating)")
-        text = " ".join(value) if isinstance(value, list) else value
-        if len(text) > MAX_CHORDS_TEXT:
-            raise ValueError(f"{len(text)} characters; at most {MAX_CHORDS_TEXT} (one chord per bar, repeating)")
-        if len(parse_progression(text)) > MAX_CHORDS:
-            raise ValueError(f"more than {MAX_CHORDS} chords (one per bar, repeating)")
-        return text
+        return valid_chords(value)
 
     @model_validator(mode="after")
     def _key_and_scale_agree(self) -> GenerationParams:
@@ -253,6 +264,17 @@ class AccompanimentParams(CallerParams):
         "harmonise a melody alone: a sung, whistled or played line, whose notes name no chord), or auto (default: "
         "melody where the recording is one line alone, else recording). The answer's harmony_source says which.",
     )
+    key: str | None = Field(
+        None,
+        max_length=32,
+        description="The key the parts play in ('F minor', 'Am', 'D dorian'), instead of the key heard. A recording "
+        "of drums alone has no key: without key or chords its parts play in C major over I-vi-IV-V.",
+    )
+    chords: str | list[str] | None = Field(
+        None,
+        description="The chords to play, one per bar from the recording's first downbeat, repeating ('Fm Db Ab Eb'), "
+        "instead of the chords heard (harmony must then be auto). Without key, the key they imply.",
+    )
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -265,6 +287,24 @@ class AccompanimentParams(CallerParams):
     @classmethod
     def _harmony(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value  # "Melody" as a person types it
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        return valid_key(value)
+
+    @field_validator("chords")
+    @classmethod
+    def _chords(cls, value: str | list[str] | None) -> str | None:
+        return valid_chords(value)
+
+    @model_validator(mode="after")
+    def _chords_or_harmony(self) -> AccompanimentParams:
+        if self.chords is not None and self.harmony != "auto":
+            raise InvalidParameter(
+                "harmony", f"harmony={self.harmony} and chords disagree: give the chords or a harmony"
+            )
+        return self
 
 
 class AccompanimentResponse(BaseModel):
@@ -283,9 +323,11 @@ class AccompanimentResponse(BaseModel):
     time_signature: str
     key: str
     bars: int
-    harmony_source: Literal["recording", "melody"] = Field(
+    harmony_source: Literal["recording", "melody", "given", "default"] = Field(
         "recording",
-        description="Where the bar chords came from: recording (heard in it) or melody (harmonising a melody alone).",
+        description="Where the bar chords came from: recording (heard in it), melody (harmonising a melody alone), "
+        "given (the request's chords, or its key's progression for drums alone) or default (drums alone and no key or "
+        "chords given: C major, I-vi-IV-V).",
     )
     analysis: dict[str, Any] = Field(
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, the chord "

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,13 @@ logger = logging.getLogger(__name__)
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "drums_only.json"
 NOTE = "only drums and percussion sound (no pitched notes): no key or chords"
-"""The analysis's note for such a clip (the spoken answers look for it among the notes)."""
+"""The analysis's note for such a clip (:func:`said_of`)."""
+
+
+def said_of(notes: Sequence[str]) -> bool:
+    """Whether an analysis's ``notes`` say that it heard drums and percussion alone."""
+    return NOTE in notes
+
 
 FEATURE_NAMES = (
     "inharmonic_comb",

@@ -37,6 +37,7 @@ import numpy as np
 import soxr
 
 from ai import progress
+from ai.analysis import drums_only
 from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
@@ -58,7 +59,7 @@ from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
 from ai.lead_in import lead_in, lead_in_meter
-from ai.music_theory import Chord, Key, parse_chord, parse_key
+from ai.music_theory import Chord, Key, default_progression, parse_chord, parse_key, parse_progression
 from utils.errors import EngineError, InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,12 @@ HARMONY_SOURCES = ("auto", "recording", "melody")
 """Where the bar chords come from: ``recording`` the chords heard in it
 (:func:`~ai.generation.bar_harmony.heard_chords`), ``melody`` chords chosen to harmonise its melody (:func:`~ai.generation.melody_harmony.harmonise`: for a melody
 alone, whose chroma names no chord), ``auto`` the second where the recording is a melody alone
-(:func:`~ai.generation.melody_harmony.is_melody`), else the first."""
+(:func:`~ai.generation.melody_harmony.is_melody`), else the first. The answer's source may also be ``given`` (the
+request's chords, or for drums alone its key's progression) or ``default`` (drums alone, nothing given:
+:data:`DRUMS_ALONE_KEY` and its progression): the options' ``chords`` win over any of these."""
+DRUMS_ALONE_KEY = "C"
+"""The key of the parts over a recording of drums alone when the request names no key or chords (as the generation
+endpoints' default); its progression is :func:`~ai.music_theory.default_progression`'s."""
 
 
 class NoBeatFound(EngineError):
@@ -548,6 +554,8 @@ class AccompanimentOptions:
     preview: str | None = None  # None, "wav" or "flac"
     level_db: float = PREVIEW_LEVEL_DB
     harmony: str = "auto"  # one of HARMONY_SOURCES
+    key: str | None = None  # the parts' key instead of the one heard ("F minor")
+    chords: str | None = None  # one chord per bar, repeating, instead of the ones heard ("Fm Db Ab Eb")
 
 
 @dataclass
@@ -562,7 +570,7 @@ class Accompaniment:
     midi: bytes
     preview: bytes | None = None
     bar_phase_corrected: bool = False  # the harmony moved the analysis's downbeats (bar_phase)
-    harmony_source: str = "recording"  # where the bar chords came from: "recording" or "melody" (HARMONY_SOURCES)
+    harmony_source: str = "recording"  # where the bar chords came from: recording, melody, given or default
 
 
 def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -693,25 +701,37 @@ def accompany_cues(
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
     beats = follow_soft_attacks(env, cues.bands, beats)
     chroma = cues.chroma
-    source = harmony_source(options.harmony, chroma)
+    given_key = parse_key(options.key) if options.key else None
+    source, progression = _given_progression(options, given_key, drums_only.said_of(analysis.notes))
+    if progression is None:
+        source = harmony_source(options.harmony, chroma)
     meter = analysis.time_signature
     if source == "melody":  # a line alone: its own beat division and repetition tell its bars (melody_meter)
         meter = melody_meter(env, chroma, beats, meter)
     per_bar = meter_of(meter)[2]
     first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
-    provisional = key_of(analysis.key, [])
-    phase = bar_phase(chroma, beats, per_bar, first)
+    provisional = given_key or key_of(analysis.key, [])
+    # The bar line moves to where the heard chords change; chords that are not heard cannot move it.
+    phase = first if progression is not None else bar_phase(chroma, beats, per_bar, first)
     if source == "melody":
         phase = melody_bar_phase(chroma, beats, per_bar, phase, provisional)
     grid = _grid(
         beats, analysis, per_bar, phase, irregular=phase == first and meter == analysis.time_signature, meter=meter
     )
-    bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
-    if source == "melody":
-        chords = harmonise(bars, provisional)
+    if progression is not None:
+        chords = [progression[bar % len(progression)] for bar in range(grid.bars)]
     else:
-        chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
-    key = key_of(analysis.key, chords)
+        bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
+        if source == "melody":
+            chords = harmonise(bars, provisional)
+        else:
+            chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
+    if given_key is not None:
+        key = given_key
+    elif source == "default":
+        key = parse_key(DRUMS_ALONE_KEY)
+    else:
+        key = key_of(None if options.chords else analysis.key, chords)
     tempo = median_tempo(grid)
     parts: dict[str, list[PlacedNote]] = {}
     models: dict[str, str] = {}
@@ -758,6 +778,21 @@ def accompany_cues(
         mixed = mix_preview(recording, rendered, level_db=options.level_db)
         result.preview = encode_audio(mixed, recording.sample_rate, fmt=options.preview, bit_depth=16)
     return result
+
+
+def _given_progression(
+    options: AccompanimentOptions, given_key: Key | None, drums_alone: bool
+) -> tuple[str, tuple[Chord, ...] | None]:
+    """(harmony source, the bars' progression) when the chords are not read from the recording: the request's
+    chords; for drums alone (no chords to hear) the progression of the request's key, else of DRUMS_ALONE_KEY.
+    ("", None) otherwise."""
+    if options.chords:
+        return "given", parse_progression(options.chords)
+    if drums_alone:
+        if given_key is not None:
+            return "given", default_progression(given_key)
+        return "default", default_progression(parse_key(DRUMS_ALONE_KEY))
+    return "", None
 
 
 def preview_midis(result: Accompaniment) -> list[bytes]:

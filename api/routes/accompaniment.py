@@ -75,6 +75,8 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
         preview=None if params.preview == "none" else params.preview,
         level_db=params.level_db,
         harmony=params.harmony,
+        key=params.key,
+        chords=" ".join(params.chords) if isinstance(params.chords, list) else params.chords,
     )
 
 

@@ -220,11 +220,13 @@ async def test_transcribe_and_accompany_answer_what_the_rest_endpoints_answer(
     upload = {"file": ("song.wav", song.read_bytes(), "audio/wav")}
     async with over_http(engine) as client:
         notes = await client.call_tool("transcribe", {"path": str(song), "quantize": "1/16"})
-        parts = await client.call_tool("accompany", {"path": str(song), "seed": 4, "model": "theory"})
+        harmony = {"key": "E minor", "chords": "Em C G D"}
+        parts = await client.call_tool("accompany", {"path": str(song), "seed": 4, "model": "theory", **harmony})
     assert_same_answer(notes, await rest(engine, "/api/v1/transcribe", data={"quantize": "1/16"}, files=upload))
     accompanied = await rest(
-        engine, "/api/v1/generate/accompaniment", data={"seed": "4", "model": "theory"}, files=upload
+        engine, "/api/v1/generate/accompaniment", data={"seed": "4", "model": "theory", **harmony}, files=upload
     )
+    assert accompanied.json()["key"] == "E minor" and accompanied.json()["harmony_source"] == "given"
     assert not parts.is_error, text_of(parts)
     timeless = {k: v for k, v in accompanied.json().items() if k != "seconds"}  # how long each stage took
     assert {k: v for k, v in (parts.structured_content or {}).items() if k != "seconds"} == timeless

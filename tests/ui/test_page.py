@@ -546,6 +546,13 @@ def test_accompany_shows_what_it_followed_plays_the_preview_and_downloads(page: 
     page.click("#accompany-form button[type=submit]")
     page.wait_for_selector("#band-figures dd:text-is('harmonised the melody')")
     assert page.locator("#band-audio").is_hidden()
+    # Chords typed in are played bar by bar, whatever the harmony list says.
+    page.fill("#accompany-form input[name=chords]", "Am D G C")
+    page.fill("#accompany-form input[name=key]", "E minor")
+    page.click("#accompany-form button[type=submit]")
+    page.wait_for_selector("#band-figures dd:text-is('played the key or chords given')")
+    assert figure(page, "band-figures", "Key") == "E minor"
+    assert [text.split()[-1] for text in page.locator("#band-chords li").all_inner_texts()[:4]] == ["Am", "D", "G", "C"]
 
 
 def test_short_chords_never_print_over_each_other(page: Any, files: dict[str, Path]) -> None:

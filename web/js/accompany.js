@@ -7,7 +7,12 @@ import { ApiError, blobOf, Feedback, runJob } from "./api.js";
 import { drumStyles, fileStem, fillFigures, replaceChoices, showRangeValues, takeDroppedFiles } from "./page.js";
 
 // The answer's harmony_source in words.
-const HARMONY_WORDS = { melody: "harmonised the melody", recording: "followed the chords heard" };
+const HARMONY_WORDS = {
+  melody: "harmonised the melody",
+  recording: "followed the chords heard",
+  given: "played the key or chords given",
+  default: "drums alone, so C major, I-vi-IV-V (give a key or chords)",
+};
 
 // Returns {showModels(models)}: the Style list is filled from GET /api/v1/models (main.js).
 export function setUpAccompany(section) {
@@ -125,7 +130,10 @@ function bodyOf(form, file, parts) {
   const body = new FormData();
   body.set("file", file);
   body.set("parts", parts.join(","));
-  body.set("harmony", form.elements.harmony.value);
+  const chords = form.elements.chords.value.trim();
+  if (chords) body.set("chords", chords); // the chords given replace any harmony read from the recording
+  else body.set("harmony", form.elements.harmony.value);
+  if (form.elements.key.value.trim()) body.set("key", form.elements.key.value.trim());
   if (form.elements.style.value) body.set("style", form.elements.style.value);
   if (form.elements.seed.value.trim()) body.set("seed", form.elements.seed.value.trim());
   if (form.elements.preview.checked) {
