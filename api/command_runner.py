@@ -110,6 +110,9 @@ async def plan_command(
         values = dict(params)
         if action == "accompany":
             values.update({k: v for k, v in passthrough.items() if k in ("seed", "model")})
+            scale = values.pop("scale", None)  # the endpoint reads one key text: "F minor", "D dorian"
+            if scale is not None:
+                values["key"] = f"{values.get('key', 'C')} {scale}"
         return CommandPlan(action, RECORDING_PATHS[action], values, {"file": [upload]} if upload else {})
     if action in MIX_PATHS:
         values = {k: v for k, v in params.items() if k in ("target", "master")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
+from ai.analysis import drums_only
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
@@ -37,7 +37,10 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
         )
     if action == "accompany":
         parts = " and ".join(body.get("parts") or []) or "parts"
-        harmonised = ", harmonising its melody" if body.get("harmony_source") == "melody" else ""
+        harmonised = {
+            "melody": ", harmonising its melody",
+            "default": " (it's only drums, so I picked the key: say one, or the chords, for another)",
+        }.get(str(body.get("harmony_source")), "")
         return (
             f"Here are {parts} for your recording{harmonised}: {body.get('bars')} bars of "
             f"{body.get('time_signature')} in {body.get('key')}, following its beats at about {_bpm(body.get('tempo'))}."
@@ -77,8 +80,7 @@ def _generation(body: dict[str, Any]) -> str:
 def _analysis(body: dict[str, Any], question: str | None) -> str:
     key = body.get("key")
     key_text = f"in {key}" if key else "without a clear key"
-    drums_only = DRUMS_ONLY_NOTE in (body.get("notes") or [])
-    if question in ("key", "chords") and drums_only:
+    if question in ("key", "chords") and drums_only.said_of(body.get("notes") or []):
         return "It's only drums and percussion: there's no key or chords to hear."
     if question == "key":
         return f"It's {key_text}." if key else "I can't hear a clear key in it."

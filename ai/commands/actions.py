@@ -89,7 +89,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "accompany",
             "drums, bass and a pad that follow the uploaded recording",
             "accompany this recording",
-            ("style", "parts", "harmony", "seed"),
+            ("style", "parts", "harmony", "seed", "key", "scale", "chords"),
             "engine",
             "POST /api/v1/generate/accompaniment",
         ),

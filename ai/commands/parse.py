@@ -624,7 +624,11 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         drums = any(m.part == "drums" for m in mentions)
         return "transcribe", ({"instrument": "drums"} if drums else {}), None
     if _is_accompany(words):
-        parts = sorted({_ACCOMPANY_PARTS[m.part] for m in mentions if m.part in _ACCOMPANY_PARTS})
+        # "my drum loop", "this bass line": the recording itself, not a part to add (over drums: the bass)
+        asked = [m for m in mentions if not _is_existing(words, m)]
+        parts = sorted({_ACCOMPANY_PARTS[m.part] for m in asked if m.part in _ACCOMPANY_PARTS})
+        if not parts and any(m.part == "drums" for m in mentions if m not in asked):
+            parts = ["bass"]
         found: dict[str, str] = {"parts": ",".join(parts)} if parts else {}
         if set(words) & (_HARMONISE_WORDS | _MELODY_ALONE_WORDS):  # "accompany my humming", "harmonise this"
             found["harmony"] = "melody"

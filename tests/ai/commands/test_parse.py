@@ -655,6 +655,9 @@ def test_recordings_to_transcribe_or_accompany() -> None:
         "jam along with my singing": ("accompany", {"harmony": "melody"}),
         "can you play along with this recording in a funk style": ("accompany", {"style": "funk"}),
         "give me a backing track with drums and bass for this song": ("accompany", {"parts": "bass,drums"}),
+        "accompany my drum loop in F minor": ("accompany", {"parts": "bass", "key": "F", "scale": "minor"}),
+        "accompany my drums with drums and bass": ("accompany", {"parts": "bass,drums"}),
+        "play along with this loop over Am F C G": ("accompany", {"chords": "Am F C G"}),
     }
     for text, (action, params) in cases.items():
         parsed = parse_command(text)
