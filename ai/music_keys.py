@@ -1,22 +1,36 @@
 """Keys as a DJ mixes them: canonical names, Camelot codes and harmonically compatible keys.
 
-Canonical key names are the analysis' own (``ai.analysis.tonal.key_name``): ``"G major"``,
-``"Eb minor"``. The Camelot wheel numbers the circle of fifths 1..12 with ``B`` for major and
+Canonical key names are the ones the analysis answers: ``"G major"``, ``"Eb minor"``, the tonic spelt
+with the smaller key signature (``"Db major"``, ``"G# minor"``; ``ai.note_spelling``). Libraries scanned
+before that spelling hold ``"C# major"`` and ``"Ab minor"``: ``spellings`` gives every name of a key. The Camelot wheel numbers the circle of fifths 1..12 with ``B`` for major and
 ``A`` for minor (``8B`` = C major, ``8A`` = A minor); keys a step apart on the wheel, or the
 relative key on the same number, mix without a clash.
 """
 
 from __future__ import annotations
 
+from ai import note_spelling
 from ai.music_theory import parse_key
 
-TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MAJOR_CAMELOT_C = 8  # C major is 8B; each fifth up adds one (mod 12)
 _MINOR_CAMELOT_A = 8  # A minor is 8A
 
 
 def key_name(tonic: int, minor: bool) -> str:
-    return f"{TONICS[tonic % 12]} {'minor' if minor else 'major'}"
+    mode = "minor" if minor else "major"
+    return f"{note_spelling.tonic_name(tonic % 12, mode)} {mode}"
+
+
+def spellings(name: str) -> list[str]:
+    """Every name of the key with one accidental at most, the canonical first: 'Db major' -> ['Db major',
+    'C# major']; 'G major' -> ['G major']. Raises ValueError for text that is no key."""
+    canonical = normalise_key(name)
+    tonic, minor = _split(canonical)
+    mode = canonical.split()[1]
+    if len(note_spelling.PLAIN_NAMES[tonic]) == 1:  # a white key: E minor, not also Fb minor
+        return [canonical]
+    others = [f"{t} {mode}" for t in note_spelling.tonic_names(tonic)]
+    return list(dict.fromkeys([canonical, *others]))
 
 
 def normalise_key(text: str) -> str:
@@ -32,8 +46,8 @@ def normalise_key(text: str) -> str:
 
 
 def _split(name: str) -> tuple[int, bool]:
-    tonic, mode = name.split()
-    return TONICS.index(tonic), mode == "minor"
+    key = parse_key(name)
+    return key.tonic, key.is_minor
 
 
 def camelot(name: str) -> str:
@@ -75,4 +89,4 @@ def compatible_keys(name: str) -> list[str]:
     return list(dict.fromkeys([key, relative(key), from_camelot(up), from_camelot(down)]))
 
 
-__all__ = ["camelot", "compatible_keys", "from_camelot", "key_name", "normalise_key", "relative"]
+__all__ = ["camelot", "compatible_keys", "from_camelot", "key_name", "normalise_key", "relative", "spellings"]

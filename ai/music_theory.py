@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from ai import note_spelling
 
 PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -174,6 +177,9 @@ def normalise_scale(name: str) -> str:
 class Key:
     tonic: int  # pitch class
     scale: str  # a key of SCALES
+    # The tonic as the caller wrote it ("C#" or "Db"): names in this key follow it. Not part of
+    # the key's identity (C# major == Db major).
+    tonic_name: str | None = field(default=None, compare=False)
 
     @property
     def pitch_classes(self) -> frozenset[int]:
@@ -185,7 +191,41 @@ class Key:
 
     @property
     def name(self) -> str:
-        return f"{PITCH_CLASS_NAMES[self.tonic]} {self.scale}"
+        """'Db major', 'G# minor', 'C# major' when the caller wrote C#."""
+        return f"{self.spelled_tonic} {self.scale}"
+
+    @property
+    def spelled_tonic(self) -> str:
+        return note_spelling.tonic_name(self.tonic, self.scale, self.tonic_name)
+
+    def spell(self, pitch_class: int) -> str:
+        """A note's name in this key: Db in F minor, C# in A major."""
+        return note_spelling.spell(pitch_class, note_spelling.signature(self.tonic, self.scale, self.tonic_name))
+
+    def chord_symbol(self, chord: Chord) -> str:
+        """The chord's symbol with its root (and slash bass) named as the caller wrote them, else as this key
+        spells them: Db, not C#, in F minor."""
+        text = (chord.root_name or self.spell(chord.root)) + chord.quality
+        if chord.bass is None:
+            return text
+        return f"{text}/{chord.bass_name or self.spell(chord.bass)}"
+
+    def spelled_like(self, chords: Sequence[Chord]) -> Key:
+        """This key with its tonic spelt as the caller's chords spell their roots (C# with "C# F# G#", Db with
+        "Db Gb Ab"); unchanged when the chords carry no spelling or agree with either."""
+        if self.tonic_name is not None:
+            return self
+        given = [(c.root, c.root_name) for c in chords if c.root_name is not None]
+        if not given:
+            return self
+        conventional = self.spelled_tonic
+
+        def agreement(option: str) -> tuple[int, bool]:
+            signature = note_spelling.signature(self.tonic, self.scale, option)
+            return sum(note_spelling.spell(pc, signature) == name for pc, name in given), option == conventional
+
+        best = max(note_spelling.tonic_names(self.tonic), key=agreement)
+        return self if best == conventional else replace(self, tonic_name=best)
 
     def transposition_to_c(self) -> int:
         """Semitones that move this key to C major / A minor (the training normalisation)."""
@@ -199,6 +239,9 @@ class Chord:
     root: int  # pitch class
     quality: str  # a key of CHORD_QUALITIES
     bass: int | None = None  # slash-chord bass pitch class
+    # The root and bass as the caller wrote them ("Db"), echoed back as written; not part of the chord's identity.
+    root_name: str | None = field(default=None, compare=False)
+    bass_name: str | None = field(default=None, compare=False)
 
     @property
     def intervals(self) -> tuple[int, ...]:
@@ -235,7 +278,29 @@ def parse_chord(symbol: str) -> Chord:
             f"known: {', '.join(q or 'major' for q in CHORD_QUALITIES)}"
         )
     bass = parse_pitch_class(slash) if slash else None
-    return Chord(root, quality, bass)
+    return Chord(
+        root,
+        quality,
+        bass,
+        root_name=note_spelling.written_name(match.group(0)),
+        bass_name=note_spelling.written_name(slash) if slash else None,
+    )
+
+
+def spelled_in(label: str, key: Key) -> str:
+    """A chord label ('C#m7', 'F#/A#') with its root and bass named as ``key`` spells them ('Dbm7' in F minor);
+    a label that is no chord symbol ('N') unchanged."""
+    head, slash, bass = label.partition("/")
+    match = _NOTE_RE.match(head)
+    if not match:
+        return label
+    text = key.spell(_note_from_match(match)) + head[match.end() :]
+    if not slash:
+        return text
+    try:
+        return f"{text}/{key.spell(parse_pitch_class(bass))}"
+    except ValueError:  # C6/9: the slash is the chord's own
+        return f"{text}/{bass}"
 
 
 def parse_progression(text: str) -> tuple[Chord, ...]:
@@ -294,4 +359,4 @@ def parse_key(key: str, scale: str | None = None) -> Key:
     chosen = normalise_scale(scale) if scale else None
     if mode and chosen and mode != chosen:
         raise ValueError(f"key '{key}' names {mode} but scale is '{scale}'")
-    return Key(tonic, chosen or mode or "major")
+    return Key(tonic, chosen or mode or "major", tonic_name=match.group(0))

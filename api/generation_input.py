@@ -94,7 +94,7 @@ def build_request(
     elif context.key is not None:
         key = Key(context.key.tonic, normalise_scale(params.scale) if params.scale else context.key.scale)
     elif given_chords is not None:  # "over B7 E A": their key, not C major (C over B7 is a wrong note)
-        key = key_of_progression(given_chords, params.scale)
+        key = key_of_progression(given_chords, params.scale).spelled_like(given_chords)
     else:
         key = parse_key("C", params.scale)
     chords = given_chords if given_chords is not None else default_progression(key)

@@ -345,7 +345,9 @@ class AccompanimentResponse(BaseModel):
 class ChordOut(BaseModel):
     start: float
     end: float
-    label: str = Field(description='"Am", "G7", "Cmaj7", ... or "N" for no chord.')
+    label: str = Field(
+        description='"Am", "G7", "Cmaj7", ... or "N" for no chord; roots named in the key\'s letters (Db, not C#, in F minor).'
+    )
 
 
 class SpectralFeatures(BaseModel):
@@ -371,7 +373,10 @@ class AnalysisResponse(BaseModel):
     beat_times: list[float] = Field(description="Seconds.")
     downbeat_times: list[float] | None = None
     time_signature: str | None = None
-    key: str | None = Field(description='"F# minor"; null for silence or unpitched audio.')
+    key: str | None = Field(
+        description='"F# minor", the tonic spelt with the smaller signature ("Db major", "G# minor"); '
+        "null for silence or unpitched audio."
+    )
     key_confidence: float | None = Field(
         description="0..1: how clearly the key stands out from the other 23 (0 without a key)."
     )

@@ -58,7 +58,8 @@ sys.path.insert(0, str(REPO))
 
 from ai.analysis.pipeline import analyze  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
-from ai.music_keys import TONICS, camelot, key_name  # noqa: E402
+from ai.music_keys import camelot, key_name  # noqa: E402
+from ai.note_spelling import PLAIN_NAMES as TONICS  # noqa: E402
 from integration.library import scan as scan_module  # noqa: E402
 from integration.library.models import LibraryFile  # noqa: E402
 from integration.library.scan import (  # noqa: E402

@@ -31,6 +31,8 @@ from ai.audio.decode import DecodedAudio, open_audio
 from ai.audio.loudness import SHORT_TERM_S
 from ai.audio.polarity import ChannelProducts, Signs, flipped_note, mix_down, signs_of
 from ai.audio.stem_file import StemFile, frame_blocks, frame_count, read_frames, whole, write_stem_file
+from ai.music_keys import normalise_key
+from ai.music_theory import parse_key, spelled_in
 from utils.errors import UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -186,6 +188,19 @@ def _rhythm(features: SharedFeatures) -> _Rhythm:
     )
 
 
+def _spelt_by_key(
+    key_name: str, runner_up: str | None, chords: list[ChordSegment]
+) -> tuple[str, str | None, list[ChordSegment]]:
+    """The key, its runner-up and the chords named as a musician writes them: the tonic with the smaller
+    signature (Db major, G# minor), the chords in the key's own letters (Db, not C#, in F minor)."""
+    key = parse_key(normalise_key(key_name))
+    return (
+        key.name,
+        normalise_key(runner_up) if runner_up else runner_up,
+        [ChordSegment(c.start, c.end, spelled_in(c.label, key)) for c in chords],
+    )
+
+
 def _quarters_per_beat(time_signature: str | None) -> float:
     """Quarter notes in one counted beat: 1.5 for compound meters (6/8, 9/8, 12/8), else 1."""
     if time_signature and time_signature.endswith("/8") and int(time_signature.split("/")[0]) % 3 == 0:
@@ -316,6 +331,8 @@ def analyze_summary(
         tuning = features.tuning_cents
         if key_name is None:
             notes.append(f"{key.why_none or 'no pitched content'}: no key")
+        else:
+            key_name, runner, chords = _spelt_by_key(key_name, runner, chords)
 
     loud = summary.loudness
     if _finite_or_none(loud.integrated_lufs) is None:

@@ -844,7 +844,7 @@ def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
         "bars": grid.bars,
         "meter_changes": meter_changes(grid),
         "bar_chords": [
-            {"bar": i + 1, "start": round(grid.bar_span(i)[0], 4), "chord": c.symbol}
+            {"bar": i + 1, "start": round(grid.bar_span(i)[0], 4), "chord": result.key.chord_symbol(c)}
             for i, c in enumerate(result.chords)
         ],
         "chords": analysis.chords,

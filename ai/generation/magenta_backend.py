@@ -417,7 +417,7 @@ class MagentaGenerator(Generator):
             "density_tilt": round(density_tilt(request.density), 4),
         }
         if chords_used:
-            extra["chords"] = [c.symbol for c in _bar_chords(request, request.bars)]
+            extra["chords"] = [request.key.chord_symbol(c) for c in _bar_chords(request, request.bars)]
             extra["model_chords"] = chords_used
         if pitched:
             extra["transposition_to_model"] = shift

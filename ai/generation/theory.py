@@ -45,7 +45,6 @@ from ai.generation.phrasing import loop_phrases
 from ai.generation.theory_bass import BASS_HOME, BASS_RANGE, _generate_bass
 from ai.generation.theory_grid import _grid_for
 from ai.generation.theory_melody import MELODY_RANGE, _generate_melody
-from ai.music_theory import PITCH_CLASS_NAMES
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -151,7 +150,7 @@ class TheoryGenerator(Generator):
             if outside:  # the generators only pick scale tones; this guards the hard guarantee
                 logger.warning("theory %s: dropped %d out-of-scale notes (a bug)", request.part, len(outside))
                 notes = [n for n in notes if n.pitch % 12 in request.key.pitch_classes]
-        chords = [request.chord_at_bar(b).symbol for b in range(request.bars)]
+        chords = [request.key.chord_symbol(request.chord_at_bar(b)) for b in range(request.bars)]
         return GeneratedClip.continuing(
             request,
             notes,
@@ -162,7 +161,7 @@ class TheoryGenerator(Generator):
                 "style": style,
                 "swing": swing,
                 **({"microtiming_style": timing.table_style(style)} if timing is not None else {}),
-                "key": f"{PITCH_CLASS_NAMES[request.key.tonic]} {request.key.scale}",
+                "key": request.key.name,
                 "time_signature": f"{request.beats_per_bar}/{request.beat_unit}",
             },
         )

@@ -3,12 +3,15 @@ changed by the migrations in integration/library/migrations (a change here is a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ai import music_keys
 
 FILE_SIZE = BigInteger().with_variant(Integer(), "sqlite")
 """Bytes, past 2 GiB: BIGINT where INTEGER is 32 bits (PostgreSQL); SQLite's INTEGER is 64 bits already."""
@@ -58,8 +61,13 @@ class LibraryFile(Base):
 
     def to_answer(self) -> dict[str, Any]:
         """The row as a search or a look-up answers it: its columns and ``on_disk``, whether the file is
-        still there now (a row stays until a scan of its folder finds the file gone). Blocking (a stat)."""
-        return {**self.to_dict(), "on_disk": os.path.isfile(self.path)}
+        still there now (a row stays until a scan of its folder finds the file gone). Blocking (a stat).
+        A key stored before keys were spelt by their signature ("C# major") is answered by its name now ("Db major")."""
+        answer = {**self.to_dict(), "on_disk": os.path.isfile(self.path)}
+        if self.key:
+            with contextlib.suppress(ValueError):  # a row written by hand: answered as stored
+                answer["key"] = music_keys.normalise_key(self.key)
+        return answer
 
 
 __all__ = ["Base", "LibraryFile"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
-from ai.music_keys import camelot, compatible_keys, normalise_key, relative
+from ai.music_keys import camelot, compatible_keys, normalise_key, relative, spellings
 from integration.library.models import LibraryFile
 from integration.library.store import LibraryStore
 
@@ -75,14 +75,19 @@ def search(store: LibraryStore, query: LibraryQuery) -> dict[str, Any]:
     order: list[ColumnElement[Any]] = []  # only real terms: a literal would keep SQLite off the path index
     target_key = normalise_key(query.key) if query.key else None
     if target_key is not None:
+        # Every spelling: rows scanned before keys were spelt by their signature say "C# major", not "Db major".
         if query.compatible:
-            keys = compatible_keys(target_key)
+            keys = [name for key in compatible_keys(target_key) for name in spellings(key)]
             conditions.append(LibraryFile.key.in_(keys))
             order.append(
-                case((LibraryFile.key == target_key, 0), (LibraryFile.key == relative(target_key), 1), else_=2)
+                case(
+                    (LibraryFile.key.in_(spellings(target_key)), 0),
+                    (LibraryFile.key.in_(spellings(relative(target_key))), 1),
+                    else_=2,
+                )
             )
         else:
-            conditions.append(LibraryFile.key == target_key)
+            conditions.append(LibraryFile.key.in_(spellings(target_key)))
 
     variants = _tempo_variants(query.half_double)
     if query.tempo_min is not None or query.tempo_max is not None:

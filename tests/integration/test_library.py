@@ -437,6 +437,33 @@ def test_search_by_key_with_camelot_neighbours(filled: LibraryStore) -> None:
     assert _names(strict) == ["a_minor_120.wav"]
 
 
+def test_keys_stored_in_the_old_spelling_are_found_and_answered_by_their_name(library_url: str, tmp_path: Path) -> None:
+    """Rows scanned before keys were spelt by their signature say "C# major" and "Ab minor"."""
+    store = LibraryStore(library_url, [tmp_path])
+    _add(
+        store,
+        [
+            ("old_db.wav", "C# major", 100.0, -10.0, "4/4"),
+            ("new_db.wav", "Db major", 100.0, -10.0, "4/4"),
+            ("old_g_sharp_minor.wav", "Ab minor", 100.0, -10.0, "4/4"),  # Db major's neighbour's relative: no
+            ("bb_minor.wav", "Bb minor", 100.0, -10.0, "4/4"),  # Db major's relative
+        ],
+    )
+    try:
+        for asked in ("Db", "C# major", "3B"):
+            found = search(store, LibraryQuery(key=asked, compatible=False))
+            assert sorted(_names(found)) == ["new_db.wav", "old_db.wav"], asked
+            assert {item["key"] for item in found["items"]} == {"Db major"}
+            assert {item["key_match"] for item in found["items"]} == {"exact"}
+        wheel = search(store, LibraryQuery(key="Db major"))
+        assert _names(wheel)[:2] in (["new_db.wav", "old_db.wav"], ["old_db.wav", "new_db.wav"])
+        assert _names(wheel)[2:] == ["bb_minor.wav"]
+        minor = search(store, LibraryQuery(key="G#m", compatible=False))
+        assert _names(minor) == ["old_g_sharp_minor.wav"] and minor["items"][0]["key"] == "G# minor"
+    finally:
+        store.close()
+
+
 def test_search_by_tempo_with_half_and_double_time(filled: LibraryStore) -> None:
     found = search(filled, LibraryQuery(tempo_min=115, tempo_max=125))
     assert _names(found) == [

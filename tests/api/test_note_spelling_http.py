@@ -1,0 +1,41 @@
+"""Keys and chords over HTTP are written as a musician writes them: Db in F minor, the caller's C# kept."""
+
+from __future__ import annotations
+
+import io
+
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from tests.ai.analysis.synth import SR, progression
+
+
+def test_generation_spells_chords_in_the_key(client: TestClient) -> None:
+    cases = [
+        ({"key": "F", "scale": "minor"}, "F", ["Fm", "Db", "Ab", "Eb"]),
+        ({"key": "Db", "scale": "major"}, "Db", ["Db", "Bbm", "Gb", "Ab"]),
+        ({"key": "C#", "scale": "major"}, "C#", ["C#", "A#m", "F#", "G#"]),  # as the caller wrote it
+        ({"key": "B", "scale": "major"}, "B", ["B", "G#m", "E", "F#"]),
+        ({"chords": "C# F# G# C#"}, "C#", ["C#", "F#", "G#", "C#"]),  # no key: the chords' spelling
+        ({"chords": "Db Gb Ab Db"}, "Db", ["Db", "Gb", "Ab", "Db"]),
+    ]
+    for given, key, chords in cases:
+        body = {**given, "bars": "4", "seed": "2"}
+        for path in ("bassline", "melody"):
+            answer = client.post(f"/api/v1/generate/{path}", data=body)
+            assert answer.status_code == 200, answer.text
+            assert (answer.json()["key"], answer.json()["chords"]) == (key, chords), (path, given)
+
+
+def test_analysis_names_the_chords_of_a_flat_key_with_flats(client: TestClient) -> None:
+    """Before, a song in F minor was answered with C# and G# chords."""
+    audio, _, _ = progression(["Fm", "Db", "Ab", "Eb"], bpm=100.0, repeats=3)
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, SR, format="WAV", subtype="PCM_16")
+    answer = client.post("/api/v1/analyze/audio", files={"file": ("f_minor.wav", buffer.getvalue(), "audio/wav")})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["key"] in ("F minor", "Ab major"), body["key"]
+    labels = {chord["label"] for chord in body["chords"]} - {"N"}
+    assert {"Db", "Ab", "Eb"} <= labels, labels
+    assert not any("#" in label for label in labels), labels
