@@ -53,6 +53,8 @@ RETRY_AFTER_DEFAULT_S = 5
 """Retry-After of a full queue before any job has finished to time."""
 RECENT_DURATIONS = 20  # finished jobs whose run times estimate Retry-After
 SWEEP_INTERVAL_MAX_S = 60.0
+STAGE_CANCELLED_QUEUED = "cancelled before it started"
+"""The stage of a job cancelled while it waited in the queue (instead of "queued")."""
 
 
 class JobState(enum.StrEnum):
@@ -384,6 +386,8 @@ class JobManager:
         if was_running and job.task is not None:
             job.task.cancel()
         elif not was_running:
+            # A running job keeps the last stage its work reported (where it stopped); this one never ran.
+            job.stage = STAGE_CANCELLED_QUEUED
             self._delete_files(job)  # a running job's worker deletes them once its task is done
 
     def _finish(self, job: Job, state: JobState, outcome: StoredResponse | None = None) -> None:

@@ -31,7 +31,11 @@ class JobOut(BaseModel):
     kind: str = Field(description="What runs: the route, e.g. mixing.render, analyze.audio, generate.melody.")
     state: JobStateName = Field(description="queued, running, then succeeded, failed or cancelled.")
     progress: float = Field(ge=0.0, le=1.0, description="Share of the work done, 0..1, reported by the work itself.")
-    stage: str = Field(description="What the work is doing now (decoding, features, rhythm, stems ...).")
+    stage: str = Field(
+        description="What the work is doing now (decoding, features, rhythm, stems ...): queued, started, then "
+        "the work's own stages; done once succeeded. A failed or cancelled job keeps the stage it stopped at; "
+        "one cancelled while queued says 'cancelled before it started'."
+    )
     position: int | None = Field(None, description="While queued: 1 for the next job to start.")
     created_at: datetime
     started_at: datetime | None = None

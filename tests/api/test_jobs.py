@@ -296,6 +296,20 @@ def test_queue_positions_delete_and_409_while_running(client: TestClient, slow: 
     assert client.get(third["status_url"]).status_code == 404
 
 
+def test_a_job_cancelled_while_queued_says_it_never_started(client: TestClient, slow: SlowAnalysis) -> None:
+    running = submit(client, "/api/v1/analyze/audio", data={"async": "true"}, files=song_file())
+    wait_for(client, running["job_id"], states=("running",))  # the only worker is busy: the next one waits
+    queued = submit(client, "/api/v1/generate/melody", json={"async": True, "bars": 1})
+    assert client.get(queued["status_url"]).json()["stage"] == "queued"
+
+    cancelled = client.post(f"{queued['status_url']}/cancel").json()
+    status = client.get(queued["status_url"]).json()
+    for view in (cancelled, status):
+        assert view["state"] == "cancelled"
+        assert view["stage"] == "cancelled before it started"
+        assert view["started_at"] is None and view["position"] is None
+
+
 def test_a_full_queue_answers_503_with_retry_after(client: TestClient, slow: SlowAnalysis) -> None:
     running = submit(client, "/api/v1/analyze/audio", data={"async": "true"}, files=song_file())
     wait_for(client, running["job_id"], states=("running",))
