@@ -10,6 +10,11 @@ raises :class:`ai.progress.Cancelled` there at the next report.
 Lifecycle: queued -> running -> succeeded | failed | cancelled. Finished jobs, their results and
 their files are dropped ``keep_s`` after they finish (or sooner when more than MAX_FINISHED_KEPT
 are held); a job's input files are deleted as soon as it finishes.
+
+A job may be submitted with a ``key`` naming its input (a library scan: its folder); while it is
+queued or running :meth:`JobManager.unfinished` finds it by that key, so a route can answer the job
+already at work instead of starting the same work twice. The key is let go when the job finishes,
+however it finishes (succeeded, failed, cancelled queued or running, or the engine stopping).
 """
 
 from __future__ import annotations
@@ -211,6 +216,7 @@ class Job:
     work: JobWork | None = None
     to_response: ToResponse | None = None
     files: list[Path] = field(default_factory=list)
+    key: str | None = None  # the input it works on, held in JobManager._unfinished_by_key until it finishes
     task: asyncio.Task[Any] | None = None
     finished_monotonic: float | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -252,6 +258,7 @@ class JobManager:
         self.spool_dir = spool_dir
         self._jobs: dict[str, Job] = {}  # in creation order
         self._waiting: dict[str, Job] = {}  # queued jobs in queue order (positions)
+        self._unfinished_by_key: dict[str, Job] = {}
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
         self._sweeper: asyncio.Task[None] | None = None
@@ -303,13 +310,35 @@ class JobManager:
                 self.retry_after_s(),
             )
 
-    def submit(self, kind: str, work: JobWork, *, to_response: ToResponse, files: Iterable[Path] = ()) -> Job:
-        """Queue ``work``; ``files`` are the job's own input copies, deleted when it finishes.
+    def submit(
+        self,
+        kind: str,
+        work: JobWork,
+        *,
+        to_response: ToResponse,
+        files: Iterable[Path] = (),
+        key: str | None = None,
+    ) -> Job:
+        """Queue ``work``; ``files`` are the job's own input copies, deleted when it finishes; ``key``
+        names its input for :meth:`unfinished` until it finishes (the caller asks that first, with no
+        await in between: a key already held is a bug, a ValueError).
         Raises QueueFull (the caller still owns ``files`` then)."""
+        if key is not None and key in self._unfinished_by_key:
+            raise ValueError(f"job {self._unfinished_by_key[key].id} already works on {key!r}")
         self.ensure_room()
         self._sweep()
         now = datetime.now(UTC)
-        job = Job(id=uuid.uuid4().hex, kind=kind, created_at=now, work=work, to_response=to_response, files=list(files))
+        job = Job(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            created_at=now,
+            work=work,
+            to_response=to_response,
+            files=list(files),
+            key=key,
+        )
+        if key is not None:
+            self._unfinished_by_key[key] = job
         self._jobs[job.id] = job
         self._waiting[job.id] = job
         self._queue.put_nowait(job)
@@ -342,6 +371,10 @@ class JobManager:
         """Every job held, newest first."""
         self._sweep()
         return list(reversed(self._jobs.values()))
+
+    def unfinished(self, key: str) -> Job | None:
+        """The queued or running job submitted with ``key``, if any."""
+        return self._unfinished_by_key.get(key)
 
     def position(self, job: Job) -> int | None:
         """1 for the next job to start; None when the job is not waiting."""
@@ -397,6 +430,8 @@ class JobManager:
             return
         job.state = state
         job.outcome = outcome
+        if job.key is not None:  # held by this job alone (submit refuses a second): the input is free again
+            del self._unfinished_by_key[job.key]
         job.finished_at = datetime.now(UTC)
         job.finished_monotonic = time.monotonic()
         if state is JobState.SUCCEEDED:

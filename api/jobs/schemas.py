@@ -24,6 +24,17 @@ class JobAccepted(BaseModel):
     result_url: str = Field(description="GET: the result exactly as the route answers it (409 until it is finished).")
 
 
+class JobAcceptedOrRunning(JobAccepted):
+    """The 202 of a route that runs one job per input at a time (a library scan per folder)."""
+
+    state: JobStateName = Field(description="queued: it starts when a worker is free; running: it has started.")
+    already_running: bool = Field(
+        False,
+        description="true: a job on the same input (the same folder) was already queued or running; this is "
+        "that job, and no second one was started.",
+    )
+
+
 class JobOut(BaseModel):
     """A job: where it stands, and its result or error once finished."""
 

@@ -13,8 +13,8 @@ from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.music_keys import camelot
 from api.deps import EngineDep, InputDep
 from api.errors import error_response
-from api.jobs.manager import QueueFull
-from api.jobs.schemas import JobAccepted
+from api.jobs.manager import Job, JobState, QueueFull
+from api.jobs.schemas import JobAcceptedOrRunning
 from api.jobs.trigger import job_urls
 from api.params import RequestInput, openapi_params, validate_params
 from api.routes.analysis import analyze_audio_work
@@ -62,23 +62,38 @@ def _scan_response(value: Any) -> Response:
     return JSONResponse(LibraryScanResult.model_validate(value).model_dump())
 
 
+def _scan_accepted(job: Job, *, already_running: bool) -> Response:
+    urls = job_urls(job.id)
+    state = "running" if job.state is JobState.RUNNING else "queued"  # an unfinished job's
+    body = JobAcceptedOrRunning(job_id=job.id, state=state, already_running=already_running, **urls)
+    return JSONResponse(status_code=202, content=body.model_dump(), headers={"Location": urls["status_url"]})
+
+
 @router.post(
     "/scan",
     status_code=202,
-    response_model=JobAccepted,
+    response_model=JobAcceptedOrRunning,
     responses={**{code: {"model": ErrorBody} for code in (400, 404, 422, 503)}},
     openapi_extra=openapi_params(LibraryScanParams),
     summary="Scan a folder inside a library root as a job: every new or changed audio file analysed and stored",
+    description="Answers 202 with the job; its result (GET result_url) is a LibraryScanResult. A folder outside "
+    "the roots is 400, a missing one 404, both at once. One scan per folder at a time: while a scan of the same "
+    "folder (however it was named: relative, absolute, through a link) is queued or running, the answer is that "
+    "scan's job with `already_running: true`, and no second scan is started (scan again once it has finished to "
+    "pick up files added since it listed the folder). Different folders are scanned as separate jobs.",
 )
 async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
-    """Answers 202 with the job; its result (GET result_url) is a LibraryScanResult. A folder
-    outside the roots is 400, a missing one 404, both at once."""
     params = validate_params(LibraryScanParams, inp.values)
     library = _library(engine)
     store = await _store(engine)
     from integration.library.scan import scan_folder
 
     folder, root = await engine.run(store.resolve_folder, params.folder)
+    # From here to submit nothing awaits: a second request for this folder sees this one's job.
+    scan_key = f"library.scan {folder}"
+    running = engine.jobs.unfinished(scan_key)
+    if running is not None:
+        return _scan_accepted(running, already_running=True)
     work_fn = partial(
         scan_folder,
         store,
@@ -93,14 +108,12 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
         return result.to_dict()
 
     try:
-        job = engine.jobs.submit("library.scan", work, to_response=_scan_response)
+        job = engine.jobs.submit("library.scan", work, to_response=_scan_response, key=scan_key)
     except QueueFull as exc:
         full = error_response(exc.status_code, exc.code, exc.detail)
         full.headers["Retry-After"] = str(exc.retry_after_s)
         return full
-    urls = job_urls(job.id)
-    body = JobAccepted(job_id=job.id, state="queued", **urls)
-    return JSONResponse(status_code=202, content=body.model_dump(), headers={"Location": urls["status_url"]})
+    return _scan_accepted(job, already_running=False)
 
 
 @router.get(

@@ -4,8 +4,11 @@ on SQLite, and on PostgreSQL when DAWG_AI_TEST_POSTGRES_URL names a server (test
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.pipeline import analyze as real_analyze
 from ai.audio.decode import DecodedAudio
 from integration.library import scan as scan_module
+from integration.library.scan import analyse_file as real_analyse_file
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.support.databases import KINDS, library_database
@@ -299,3 +303,131 @@ def test_a_database_url_without_its_driver_is_an_honest_503(tmp_path: Path) -> N
             body = response.json()
             assert body["error"] == "library_database_unavailable" and "DAWG_AI_LIBRARY_DB_URL" in body["detail"]
         assert client.get("/health").status_code == 200  # the rest of the engine serves on
+
+
+class HeldAnalysis:
+    """Stands in for the scan's ``analyse_file``: a file under a folder named ``held`` waits until
+    ``release`` is set (checking for cancellation meanwhile), so a scan of it is surely still running
+    when the next request comes; ``entered`` is set when such a file is reached. Every file analysed is
+    counted in ``analysed`` (a path twice: work done twice)."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.analysed: list[str] = []
+
+    def __call__(self, task: scan_module.FileTask) -> dict[str, Any]:
+        if f"{os.sep}held{os.sep}" in task.path:
+            self.entered.set()
+            while not self.release.wait(0.01):
+                progress.check()  # a cancelled scan stops here
+        self.analysed.append(Path(task.path).name)
+        return real_analyse_file(task)
+
+
+def _library_folder(root: Path, name: str, files: int) -> None:
+    folder = root / "root" / name
+    folder.mkdir(parents=True)
+    data = wav_bytes(song_in_g_major(110.0, bars=1))
+    for n in range(files):
+        (folder / f"{name}_{n}.wav").write_bytes(data)
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldAnalysis]:
+    analysis = HeldAnalysis()
+    monkeypatch.setattr(scan_module, "analyse_file", analysis)
+    yield analysis
+    analysis.release.set()  # a scan left waiting ends (the engine's shutdown cancels it too)
+
+
+def _scan_client(tmp_path: Path, library_url: str, *, concurrency: int) -> AbstractContextManager[TestClient]:
+    """An engine whose scans run in its own threads (the held analysis is patched in this process)."""
+    settings = make_settings(
+        tmp_path,
+        data_dir=tmp_path / "data",
+        library_roots=[tmp_path / "root"],
+        library_db_url=library_url,
+        library_scan_mode="sequential",
+        jobs_concurrency=concurrency,
+    )
+    return engine_client(settings)
+
+
+def _post_scan(client: TestClient, folder: str) -> dict[str, Any]:
+    answer = client.post("/api/v1/library/scan", data={"folder": folder})
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["location"] == answer.json()["status_url"]
+    return dict(answer.json())
+
+
+def test_a_folder_being_scanned_is_not_scanned_twice(library_url: str, tmp_path: Path, held: HeldAnalysis) -> None:
+    """A second scan of a folder while the first runs answers the first's job; another folder scans
+    beside it; once the first has finished the folder can be scanned again."""
+    _library_folder(tmp_path, "held", files=2)
+    _library_folder(tmp_path, "other", files=1)
+    with _scan_client(tmp_path, library_url, concurrency=2) as client:
+        first = _post_scan(client, "held")
+        assert first["already_running"] is False
+        assert held.entered.wait(30), "the first scan did not reach its first file"
+
+        for name in ("held", str(tmp_path / "root" / "held"), "other/../held"):  # one folder, named three ways
+            again = _post_scan(client, name)
+            assert again["job_id"] == first["job_id"] and again["status_url"] == first["status_url"]
+            assert again["already_running"] is True and again["state"] == "running"
+
+        other = _post_scan(client, "other")  # runs while the first is still held: scans stay parallel
+        assert other["job_id"] != first["job_id"] and other["already_running"] is False
+        assert wait_for(client, other["job_id"])["state"] == "succeeded"
+        assert client.get(first["status_url"]).json()["state"] == "running"
+
+        held.release.set()
+        assert wait_for(client, first["job_id"])["result"]["analysed"] == 2
+        assert sorted(held.analysed) == ["held_0.wav", "held_1.wav", "other_0.wav"]  # each file once
+
+        after = _post_scan(client, "held")  # finished: a new scan (its files unchanged, skipped)
+        assert after["job_id"] != first["job_id"] and after["already_running"] is False
+        assert wait_for(client, after["job_id"])["result"]["skipped"] == 2
+
+
+def test_a_failed_or_cancelled_scan_lets_its_folder_be_scanned_again(
+    library_url: str, tmp_path: Path, held: HeldAnalysis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder is free again once its scan has failed, or was cancelled while running or while queued."""
+    _library_folder(tmp_path, "held", files=1)
+    _library_folder(tmp_path, "waiting", files=1)
+    _library_folder(tmp_path, "broken", files=1)
+    with _scan_client(tmp_path, library_url, concurrency=1) as client:
+        running = _post_scan(client, "held")
+        assert held.entered.wait(30), "the scan did not reach its file"
+        queued = _post_scan(client, "waiting")  # the only worker is busy: this one waits
+        assert queued["state"] == "queued"
+        assert _post_scan(client, "waiting")["job_id"] == queued["job_id"]
+
+        for job in (queued, running):
+            assert client.post(f"{job['status_url']}/cancel").json()["state"] == "cancelled"
+        for job, folder in ((queued, "waiting"), (running, "held")):
+            anew = _post_scan(client, folder)
+            assert anew["job_id"] != job["job_id"] and anew["already_running"] is False
+        held.release.set()
+        for job in client.get("/api/v1/jobs").json()["jobs"]:
+            wait_for(client, job["job_id"])
+
+        def lost_database(task: scan_module.FileTask) -> dict[str, Any]:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(scan_module, "analyse_file", lost_database)
+        failed = _post_scan(client, "broken")
+        assert wait_for(client, failed["job_id"])["state"] == "failed"
+        monkeypatch.setattr(scan_module, "analyse_file", held)
+        anew = _post_scan(client, "broken")
+        assert anew["job_id"] != failed["job_id"] and anew["already_running"] is False
+        assert wait_for(client, anew["job_id"])["result"]["analysed"] == 1
+
+
+def test_the_scan_route_documents_one_scan_per_folder(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/library/scan"]["post"]
+    assert "already_running" in operation["description"]
+    schema = operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    components = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "already_running" in components[schema]["properties"]
