@@ -4,7 +4,7 @@ Order matters where readings compete: a seed first ("bass seed 42" is no tempo o
 ("in three four" is no tempo), then explicit tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
 ("over Am, F, C and G"), keys after "in" / "key of", chord runs of two or more, keys anywhere
 ("C major pentatonic", "Gm"), scales alone ("dorian", "a minor key"), styles, densities,
-variations ("three variations", "a couple of takes", "four basslines"), tempo words ("slow"),
+variations ("4x drums", "drums x4", "three variations", "a couple of takes", "four basslines"), tempo words ("slow"),
 then a bare number that can only be a tempo ("Beat. Edm. One twenty six."). Mixing and project
 words (target, format, master) and the analysis question are read from every token. Each step is
 a single pass with a few tokens of look-ahead, so the work is linear in the text's length.
@@ -49,6 +49,7 @@ from ai.commands.vocabulary import (
     TEMPO_WORD_MAX,
     TEMPO_WORDS,
     TIME_SIGNATURE_TAILS,
+    TIMES_WORDS,
     VARIATION_UNITS,
     Phrase,
     longest_match,
@@ -95,6 +96,13 @@ _VARIATION_SKIPS = COUNT_MODIFIERS | frozenset(
         "guitar",
     }
 )
+_TIMES_GLUED_RE = re.compile(r"x(\d{1,6})")
+"""'x4' is one word: the tokenizer splits a number glued before a unit ('4x'), not after one."""
+_COMPARED_AFTER_TIMES = frozenset(
+    {"as", "the", "than", "more", "less", "faster", "slower", "quicker", "louder", "quieter", "softer", "longer"}
+    | {"shorter", "higher", "lower", "bigger", "busier", "denser", "harder", "speed", "tempo"}
+)
+"""After '2 times' / '2x', words that make it a comparison ('2 times faster', '2x the tempo'), not a count."""
 _INTENSIFIERS = frozenset({"really", "super", "extremely", "ultra"})
 _NEGATIONS = frozenset({"not", "no", "without", "never", "dont", "nothing"})
 _LOUDNESS_WORDS = {
@@ -333,6 +341,28 @@ def bars(scan: Scan) -> None:
             j += 1
         if scan.word(j) in BAR_UNITS and scan.free(i, j + 1):  # "0 bars" too: the endpoint says its range
             scan.set("bars", value, i, j + 1)
+            return
+
+
+def times_count(scan: Scan) -> None:
+    """'4x drums', '4 x drums', 'drums x4', 'drums x 4', 'drums 4 times': four of the part, the variations
+    (as 'four drum patterns'); not a comparison ('2 times faster', '2x the tempo')."""
+    for i in range(len(scan)):
+        if scan.used[i]:
+            continue
+        glued = _TIMES_GLUED_RE.fullmatch(scan.words[i])
+        number = read_number(scan.words, i + 1 if scan.words[i] == "x" else i)
+        value: Number
+        if glued is not None:
+            value, end = int(glued.group(1)), i + 1
+        elif scan.words[i] == "x" and number is not None:
+            value, end = number
+        elif number is not None and scan.word(number[1]) in TIMES_WORDS:
+            value, end = number[0], number[1] + 1
+        else:
+            continue
+        if scan.word(end) not in _COMPARED_AFTER_TIMES and scan.free(i, end):
+            scan.set("variations", value, i, end)
             return
 
 
@@ -717,6 +747,7 @@ def music_slots(scan: Scan) -> None:
     genre_words(scan)
     style(scan)
     density(scan)
+    times_count(scan)
     variations(scan)
     tempo_words(scan)
     bare_tempo(scan)

@@ -156,6 +156,8 @@ VARIATION_UNITS = frozenset(
         "ones",
     }
 )
+TIMES_WORDS = frozenset({"x", "times"})
+"""Producers' counts: "4x drums", "drums x4", "drums 4 times" are four of the part (as "four drum patterns")."""
 TIME_SIGNATURE_TAILS = frozenset({"time", "meter", "metre", "signature", "feel"})
 METER_DENOMINATORS = frozenset({1, 2, 4, 8, 16, 32})
 METER_WORDS: dict[Phrase, str] = {("common", "time"): "4/4", ("cut", "time"): "2/2"}

@@ -60,6 +60,15 @@ def test_jarvis_command_field_and_dry_run(client: TestClient) -> None:
     assert body["result"] is None and body["speech"] is None
 
 
+@pytest.mark.parametrize("text", ["4x drums", "drums x4", "generate drums 4 times"])
+def test_a_producers_4x_is_four_variations(client: TestClient, text: str) -> None:
+    said = client.post("/api/v1/command", json={"text": text, "dry_run": True})  # was a 422 "I heard '4'"
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["action"] == "generate_drums" and body["params"] == {"variations": 4}
+    assert body["request"]["endpoint"] == "/api/v1/generate/midi"
+
+
 def test_a_seed_said_reaches_the_endpoint_and_a_seed_sent_beside_wins(client: TestClient) -> None:
     said = client.post("/api/v1/command", json={"text": "bass seed 42, two bars"})
     direct = client.post("/api/v1/generate/bassline", json={"bars": 2, "seed": 42})

@@ -191,6 +191,39 @@ def test_variations(text: str, variations: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        ("4x drums", "generate_drums", {"variations": 4}),
+        ("8x bass", "generate_bass", {"variations": 8}),
+        ("2x melody", "generate_melody", {"variations": 2}),
+        ("4 x drums", "generate_drums", {"variations": 4}),
+        ("drums x4", "generate_drums", {"variations": 4}),  # was a beat with the "x4" dropped unsaid
+        ("drums x 4", "generate_drums", {"variations": 4}),
+        ("bass 3x", "generate_bass", {"variations": 3}),
+        ("generate drums 4 times", "generate_drums", {"variations": 4}),
+        ("a melody in D minor, four times", "generate_melody", {"key": "D", "scale": "minor", "variations": 4}),
+        ("4x drum loops at 120 bpm, 2 bars", "generate_drums", {"tempo": 120, "bars": 2, "variations": 4}),
+        ("make a bassline in A minor, 3x", "generate_bass", {"key": "A", "scale": "minor", "variations": 3}),
+    ],
+)
+def test_a_producers_times_count_is_the_variations(text: str, action: str, params: dict[str, Any]) -> None:
+    """'4x drums' in producer speak is four of them: the count 'four drum patterns' already reads."""
+    assert parse(text) == (action, params)
+
+
+def test_a_times_count_without_a_part_asks_which_part() -> None:
+    parsed = parse_command("4x")  # was "I heard '4' but not what it is"
+    assert parsed.action is None and parsed.understood == {"variations": 4}
+    assert parsed.reason == "Which part: drums, bass or melody?"
+    assert "make a drum beat, 4 variations" in parsed.suggestions
+
+
+@pytest.mark.parametrize("text", ["make the drums 2 times faster", "drums at 2 times the tempo", "drums 2x as fast"])
+def test_times_before_a_comparison_is_no_count(text: str) -> None:
+    assert "variations" not in parse_command(text).understood
+
+
+@pytest.mark.parametrize(
     ("text", "density"),
     [
         ("a sparse beat", 0.25),
