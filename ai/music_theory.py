@@ -198,6 +198,11 @@ class Key:
     def spelled_tonic(self) -> str:
         return note_spelling.tonic_name(self.tonic, self.scale, self.tonic_name)
 
+    @property
+    def midi_key_signature(self) -> str:
+        """The key as a MIDI key-signature event names it ('Db', 'Fm'; a mode as its parent major)."""
+        return note_spelling.midi_key_signature(self.tonic, self.scale, self.tonic_name)
+
     def spell(self, pitch_class: int) -> str:
         """A note's name in this key: Db in F minor, C# in A major."""
         return note_spelling.spell(pitch_class, note_spelling.signature(self.tonic, self.scale, self.tonic_name))

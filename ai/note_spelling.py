@@ -100,6 +100,21 @@ def written_name(text: str) -> str | None:
     return name_at(position) if position is not None and LOWEST <= position <= HIGHEST else None
 
 
+def midi_key_signature(tonic: int, scale: str, given: str | None = None) -> str:
+    """The key as a MIDI key-signature event names it (mido's names: 'Db', 'Fm', 'G#m'), for a DAW to show.
+
+    A MIDI key signature only knows major and minor: a minor key (aeolian, harmonic, melodic, minor
+    pentatonic, blues) is written as minor on its tonic; a church mode (D dorian) as its parent major's
+    signature (C), as scores write modes. Beyond seven sharps or flats (the caller's B# major) the
+    conventional spelling is written."""
+    key_signature = signature(tonic, scale, given)
+    if abs(key_signature) > 7:
+        key_signature = signature(tonic, scale)
+    if MODE_FIFTHS.get(scale, 0) == MODE_FIFTHS["minor"]:
+        return name_at(key_signature + MODE_FIFTHS["minor"]) + "m"
+    return name_at(key_signature)
+
+
 def tonic_name(tonic: int, scale: str, given: str | None = None) -> str:
     """How the key's tonic is written: the caller's spelling when it is one, else the convention."""
     return spell(tonic, signature(tonic, scale, given))
@@ -108,6 +123,7 @@ def tonic_name(tonic: int, scale: str, given: str | None = None) -> str:
 __all__ = [
     "MODE_FIFTHS",
     "PLAIN_NAMES",
+    "midi_key_signature",
     "name_at",
     "position_of",
     "signature",

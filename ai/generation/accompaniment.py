@@ -495,11 +495,15 @@ def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
     return events
 
 
-def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]]) -> bytes:
-    """One Type-1 MIDI file: the tempo map and meters, then one track per part (drums on channel 10)."""
+def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]], key: Key | None = None) -> bytes:
+    """One Type-1 MIDI file: the tempo map, meters and key signature, then one track per part (drums on
+    channel 10)."""
     midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
     end_tick = grid.end_position * grid.ticks_per_beat
-    midi.tracks.append(_delta_track("tempo map", list(tempo_events(grid)), end_tick))
+    conductor: list[tuple[int, mido.MetaMessage]] = list(tempo_events(grid))
+    if key is not None:  # the key the parts play in, for the DAW to show
+        conductor.insert(0, (0, mido.MetaMessage("key_signature", key=key.midi_key_signature)))
+    midi.tracks.append(_delta_track("tempo map", conductor, end_tick))
     for part, notes in parts.items():
         channel = CHANNELS[part]
         head: list[tuple[int, mido.MetaMessage | mido.Message]] = []
@@ -766,7 +770,7 @@ def accompany_cues(
     if "pad" in options.parts:
         parts["pad"] = pad_notes(chords, grid)
         models["pad"] = "chords"
-    midi = write_midi(grid, parts)
+    midi = write_midi(grid, parts, key)
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
     result.bar_phase_corrected = phase != first
     result.harmony_source = source

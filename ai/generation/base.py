@@ -141,6 +141,7 @@ class GeneratedClip:
     extra: dict[str, object] = field(default_factory=dict)  # backend facts worth reporting
     primer_seconds: float = 0.0  # where the continuation starts (0: no primer)
     primer_notes: int = 0  # the primer's notes, first in ``notes``
+    key: Key | None = None  # the key its notes are in (None for drums): the MIDI file's key signature
 
     def __post_init__(self) -> None:
         # Two ticks at the clip's tempo: a note shorter than that could round to zero length.
@@ -167,6 +168,7 @@ class GeneratedClip:
             extra=extra,
             primer_seconds=request.primer_seconds if request.primer else 0.0,
             primer_notes=len(request.primer),
+            key=None if request.part == "drums" else request.key,
         )
 
     def continuation(self) -> GeneratedClip:
@@ -201,6 +203,8 @@ class GeneratedClip:
         buffer = io.BytesIO()
         pm.write(buffer)
         midi = mido.MidiFile(file=io.BytesIO(buffer.getvalue()))
+        if self.key is not None and midi.tracks:  # on the conductor track, for the DAW to show the key
+            midi.tracks[0].insert(0, mido.MetaMessage("key_signature", key=self.key.midi_key_signature, time=0))
         end_tick = int(round(pm.time_to_tick(self.duration_seconds)))
         for track in midi.tracks:
             last = track[-1] if track else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
+import mido
 import soundfile as sf
 from fastapi.testclient import TestClient
 
@@ -39,3 +41,38 @@ def test_analysis_names_the_chords_of_a_flat_key_with_flats(client: TestClient) 
     labels = {chord["label"] for chord in body["chords"]} - {"N"}
     assert {"Db", "Ab", "Eb"} <= labels, labels
     assert not any("#" in label for label in labels), labels
+
+
+def _key_signatures(midi_bytes: bytes) -> list[str]:
+    midi = mido.MidiFile(file=io.BytesIO(midi_bytes))
+    return [m.key for track in midi.tracks for m in track if m.type == "key_signature"]
+
+
+def test_generated_midi_carries_the_key_signature(client: TestClient) -> None:
+    """A DAW shows the clip's key from its key-signature event: Db (five flats), F minor, a mode's parent."""
+    for given, signature in (
+        ({"key": "Db"}, "Db"),
+        ({"key": "F", "scale": "minor"}, "Fm"),
+        ({"key": "C#", "scale": "major"}, "C#"),
+        ({"key": "D", "scale": "dorian"}, "C"),
+        ({"key": "A", "scale": "blues"}, "Am"),
+    ):
+        answer = client.post("/api/v1/generate/bassline", data={**given, "bars": "2", "seed": "1"})
+        assert answer.status_code == 200, answer.text
+        assert _key_signatures(base64.b64decode(answer.json()["midi_base64"])) == [signature], given
+    drums = client.post("/api/v1/generate/midi", data={"style": "drums", "bars": "1", "seed": "1"})
+    assert drums.status_code == 200, drums.text
+    assert _key_signatures(base64.b64decode(drums.json()["midi_base64"])) == []  # drums have no key
+
+
+def test_the_accompaniment_midi_carries_the_key_it_plays_in(client: TestClient) -> None:
+    audio, _, _ = progression(["Fm", "Db", "Ab", "Eb"], bpm=100.0, repeats=3)
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, SR, format="WAV", subtype="PCM_16")
+    answer = client.post(
+        "/api/v1/generate/accompaniment",
+        data={"parts": "bass", "key": "F minor", "seed": "1", "preview": "none"},
+        files={"file": ("f_minor.wav", buffer.getvalue(), "audio/wav")},
+    )
+    assert answer.status_code == 200, answer.text
+    assert _key_signatures(base64.b64decode(answer.json()["midi_base64"])) == ["Fm"]
