@@ -26,6 +26,7 @@ Usage: nice -n 10 .venv/bin/python -m training.drum_transcription            # r
        .venv/bin/python -m training.drum_transcription --stage thresholds --threshold-data ...
                                                      # a trained model's thresholds chosen again
        .venv/bin/python -m training.drum_transcription --stage validate --model M --data FOLDER ...
+       .venv/bin/python -m training.drum_transcription --stage ensemble --model A B ... --out E  # averaged
                                                      # kick / snare / hi-hat F1 on render folders' val.npz
 --masked-data FOLDER ... trains on those folders' clips, the synthesized sessions' (per its
 train_sessions.json) without the --masked-classes' loss (synthesized kits for kick and snare only:
@@ -49,7 +50,7 @@ import logging
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -830,7 +831,7 @@ def write_with_thresholds(net: DrumNet, val: list[tuple[np.ndarray, np.ndarray]]
     activations = [net.activations(x) for x, _ in tuning]
     thresholds = choose_thresholds(activations, tuning)
     hihat = choose_hihat_threshold(activations, tuning) if args.joint_hihat else None
-    net = DrumNet(net.front, net.blocks, net.head, thresholds, hihat, net.input_view)
+    net = replace(net, thresholds=thresholds, hihat_threshold=hihat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save(args.out, net)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
@@ -855,23 +856,39 @@ def validation_f1(net: DrumNet, clips: list[tuple[np.ndarray, np.ndarray]]) -> d
 
 
 def validate(args: argparse.Namespace) -> None:
-    """--stage validate: --model's kick / snare / hi-hat F1 on each --data folder's val.npz."""
-    net = load(args.model)
+    """--stage validate: each --model's kick / snare / hi-hat F1 on each --data folder's val.npz."""
     for path in args.data:
         clips = _load_split(path, "val")
-        scores = validation_f1(net, clips)
-        print(f"{path}: {len(clips)} clips  " + "  ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+        for model in args.model:
+            scores = validation_f1(load(model), clips)
+            print(f"{path} {model.name}: {len(clips)} clips  " + "  ".join(f"{k} {v:.3f}" for k, v in scores.items()))
 
 
 def rethreshold(args: argparse.Namespace) -> None:
     """--stage thresholds: a trained model's (--model) thresholds chosen again, its weights unchanged."""
     val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
-    write_with_thresholds(load(args.model), val, args)
+    write_with_thresholds(load(args.model[0]), val, args)
+
+
+def ensemble(args: argparse.Namespace) -> None:
+    """--stage ensemble: the --model files (trained alike from different seeds) as one model whose
+    activations are their average, its thresholds chosen on the --data folders' val.npz (and
+    --threshold-data) as for one network."""
+    nets = [load(path) for path in args.model]
+    if len({net.input_view for net in nets}) != 1:
+        raise SystemExit("the models read different input views")
+    first = nets[0]
+    joined = replace(first, members=tuple(network for net in nets for network in net.networks())[1:])
+    val = [item for path in args.data if (path / "val.npz").exists() for item in _load_split(path, "val")]
+    print(f"{len(joined.networks())} networks")
+    write_with_thresholds(joined, val, args)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stage", choices=("all", "render", "train", "thresholds", "validate"), default="all")
+    parser.add_argument(
+        "--stage", choices=("all", "render", "train", "thresholds", "validate", "ensemble"), default="all"
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--train-sessions", type=int, default=60)
@@ -881,7 +898,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", type=int, default=12, help="clips per session")
     parser.add_argument("--out", type=Path, default=MODEL, help="where the weights go")
     parser.add_argument(
-        "--model", type=Path, default=MODEL, help="--stage thresholds / validate: the trained model to read"
+        "--model",
+        type=Path,
+        nargs="+",
+        default=[MODEL],
+        help="--stage thresholds / validate: the trained model to read; --stage ensemble: the models to join",
     )
     parser.add_argument(
         "--data", type=Path, nargs="+", default=[OUT], help="render folders (render: the first; train: all)"
@@ -996,6 +1017,8 @@ def main(argv: list[str] | None = None) -> None:
         rethreshold(args)
     if args.stage == "validate":
         validate(args)
+    if args.stage == "ensemble":
+        ensemble(args)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ known hits: four-on-the-floor kick, backbeat snare and eighth-note closed hats."
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -334,6 +335,33 @@ def test_the_input_view_goes_through_the_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         load(path)
     arrays["input_view"] = np.asarray("harmonic")
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError):
+        load(path)
+
+
+def test_an_ensemble_averages_its_networks_and_goes_through_the_file(tmp_path: Path) -> None:
+    shipped = load(SHIPPED_MODEL)
+    rng = np.random.default_rng(9)
+    kernel, bias = shipped.head
+    other_head = ((kernel + rng.standard_normal(kernel.shape).astype(np.float32) * 0.1), bias)
+    other = (shipped.front, shipped.blocks, other_head)
+    ensemble = dataclasses.replace(shipped, members=(other,))
+    y, _ = _tone_and_clicks()
+    x = network_input(mel_frames(y))
+    alone = DrumNet(*other, shipped.thresholds)
+    expected = (shipped.activations(x) + alone.activations(x)) / 2
+    assert np.allclose(ensemble.activations(x), expected, atol=1e-6)
+    assert not np.allclose(ensemble.activations(x), shipped.activations(x), atol=1e-3)  # the member counts
+    path = tmp_path / "ensemble.npz"
+    drums.save(path, ensemble)
+    loaded = load(path)
+    assert len(loaded.networks()) == 2 and np.array_equal(loaded.activations(x), ensemble.activations(x))
+    drums.save(path, shipped)
+    assert not any(name.startswith("member") for name in np.load(path).files)  # one network: as before
+    drums.save(path, ensemble)
+    arrays = dict(np.load(path))
+    del arrays["member1_front0_kernel"]  # a member without its front end is a malformed file
     np.savez(path, **arrays)
     with pytest.raises(ValueError):
         load(path)
