@@ -2,9 +2,11 @@
 
 Canonical key names are the ones the analysis answers: ``"G major"``, ``"Eb minor"``, the tonic spelt
 with the smaller key signature (``"Db major"``, ``"G# minor"``; ``ai.note_spelling``). Libraries scanned
-before that spelling hold ``"C# major"`` and ``"Ab minor"``: ``spellings`` gives every name of a key. The Camelot wheel numbers the circle of fifths 1..12 with ``B`` for major and
-``A`` for minor (``8B`` = C major, ``8A`` = A minor); keys a step apart on the wheel, or the
-relative key on the same number, mix without a clash.
+before that spelling hold ``"C# major"`` and ``"Ab minor"``: ``spellings`` gives every name of a key.
+
+The Camelot wheel numbers the circle of fifths 1..12 with ``B`` for major and ``A`` for minor (``8B`` =
+C major, ``8A`` = A minor); keys a step apart on the wheel, or the relative key on the same number, mix
+without a clash.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def spellings(name: str) -> list[str]:
     """Every name of the key with one accidental at most, the canonical first: 'Db major' -> ['Db major',
     'C# major']; 'G major' -> ['G major']. Raises ValueError for text that is no key."""
     canonical = normalise_key(name)
-    tonic, minor = _split(canonical)
+    tonic = _split(canonical)[0]
     mode = canonical.split()[1]
     if len(note_spelling.PLAIN_NAMES[tonic]) == 1:  # a white key: E minor, not also Fb minor
         return [canonical]
