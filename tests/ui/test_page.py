@@ -621,3 +621,28 @@ def test_the_model_lists_fill_when_the_engine_answers_again(browser: Any, engine
     tab.wait_for_selector("#engine-state:text-matches('engine .*ready')")
     context.close()
     assert len(asked) >= 2
+
+
+def test_the_tabs_are_a_keyboard_tab_list(page: Any) -> None:
+    """The WAI-ARIA tabs pattern: each tab names its panel, the panels name their tab, only the selected
+    tab is in the Tab order, and the arrow keys, Home and End move between the tabs and show them."""
+    for name in ("analyse", "transcribe", "accompany", "generate", "mix"):
+        assert page.get_attribute(f"#tab-{name}", "aria-controls") == name
+        assert page.get_attribute(f"section#{name}", "role") == "tabpanel"
+        assert page.get_attribute(f"section#{name}", "aria-labelledby") == f"tab-{name}"
+    page.focus("#tab-analyse")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("section#transcribe:not([hidden])")
+    assert page.evaluate("() => document.activeElement.id") == "tab-transcribe"
+    assert page.get_attribute("#tab-transcribe", "tabindex") == "0"
+    assert page.get_attribute("#tab-analyse", "tabindex") == "-1"
+    page.keyboard.press("End")
+    page.wait_for_selector("section#mix:not([hidden])")
+    page.keyboard.press("ArrowRight")  # past the last: the first
+    page.wait_for_selector("section#analyse:not([hidden])")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("section#mix:not([hidden])")
+    page.keyboard.press("Home")
+    page.wait_for_selector("section#analyse:not([hidden])")
+    assert page.locator("section#mix").is_hidden()
+    assert page.get_attribute("#tab-analyse", "aria-selected") == "true"

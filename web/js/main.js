@@ -8,14 +8,33 @@ import { setUpGenerate } from "./generate.js";
 import { setUpMix } from "./mix.js";
 import { setUpTranscribe } from "./transcribe.js";
 
+// The tabs follow the WAI-ARIA tabs pattern: only the selected tab is in the Tab order; the arrow keys,
+// Home and End move between tabs and show each one as it gets the focus.
 function setUpTabs() {
-  const tabs = document.querySelectorAll('[role="tab"]');
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
   const show = (name) => {
-    for (const tab of tabs) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+    for (const tab of tabs) {
+      const selected = tab.dataset.tab === name;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
     for (const section of document.querySelectorAll("section.tab")) section.hidden = section.id !== name;
     history.replaceState(null, "", `#${name}`);
   };
-  for (const tab of tabs) tab.addEventListener("click", () => show(tab.dataset.tab));
+  const STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+  for (const [index, tab] of tabs.entries()) {
+    tab.addEventListener("click", () => show(tab.dataset.tab));
+    tab.addEventListener("keydown", (event) => {
+      let next = null;
+      if (event.key in STEPS) next = (index + STEPS[event.key] + tabs.length) % tabs.length;
+      else if (event.key === "Home") next = 0;
+      else if (event.key === "End") next = tabs.length - 1;
+      if (next === null) return;
+      event.preventDefault();
+      tabs[next].focus();
+      show(tabs[next].dataset.tab);
+    });
+  }
   // The address names the tab: on load, and when a link or back/forward changes only its #hash.
   const showWanted = () => {
     const wanted = location.hash.slice(1);
