@@ -48,6 +48,12 @@ form holds 768 KB of MIDI; a larger one goes as the 'primer' file part); longer:
 passes it, not after the whole field is read."""
 TOO_MANY_DIGITS = "a number in the JSON has thousands of digits; no parameter is that long"
 """What a JSON integer longer than Python converts (4300 digits) is answered with, instead of a 500."""
+NOT_UNICODE = (
+    "holds an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape without its other half), which is not text; "
+    "send the string as UTF-8 or escape both halves of the pair"
+)
+"""What a JSON string that decodes to a lone surrogate is answered with: valid JSON, but no text the engine
+can read, encode or echo (it raised UnicodeEncodeError, a 500, wherever a message quoted it)."""
 FORM_MAX_FIELDS = 64  # the largest parameter model has 21 fields: 64 fields of 1 MiB bound a form's text
 FORM_MAX_FILES = 64
 
@@ -113,6 +119,9 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                 return found
             if not isinstance(body, dict):
                 raise InvalidParameter("body", "the JSON body must be an object of parameters")
+            unpaired = _unpaired_surrogate(body)
+            if unpaired is not None:
+                raise InvalidParameter(unpaired, NOT_UNICODE)
             found.values.update(body)
         return found
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -144,6 +153,32 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
         f"a request body of type '{content_type}' is not understood; send parameters as a query "
         "string, a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object"
     )
+
+
+def _unpaired_surrogate(body: dict[str, Any]) -> str | None:
+    """The top-level name of the first parameter of a JSON body whose name or value (or any string nested
+    in it) holds an unpaired surrogate, a name that holds one as ``ascii()`` writes it; None when there is none."""
+    for name, value in body.items():
+        pending: list[Any] = [name, value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str) and _unpaired(item):
+                return ascii(name)[1:-1] if _unpaired(name) else name
+            if isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+    return None
+
+
+def _unpaired(text: str) -> bool:
+    """Whether ``text`` holds a surrogate code point (only an unpaired one survives JSON decoding)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def validate_params(model: type[M], values: dict[str, Any]) -> M:

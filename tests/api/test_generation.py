@@ -431,6 +431,28 @@ def test_deeply_nested_json_and_booleans_for_numbers_are_422(client: TestClient)
 
 
 @pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ('{"key": "\\ud800"}', "key"),  # a lone surrogate: valid JSON, not text (a 500 when a message quoted it)
+        ('{"scale": "C\\udfff"}', "scale"),
+        ('{"chords": ["Am", "F\\ud83c"]}', "chords"),  # half of an emoji, in a list
+        ('{"style": "\\udc00", "bars": 2}', "style"),
+        ('{"\\ud800": 1}', "\\ud800"),  # in a parameter's name: named as ascii() writes it
+    ],
+)
+def test_a_json_string_with_an_unpaired_surrogate_is_422(client: TestClient, body: str, named: str) -> None:
+    response = client.post("/api/v1/generate/midi", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_parameter"
+    assert response.json()["detail"].startswith(f"{named}: holds an unpaired UTF-16 surrogate")
+    # Both halves escaped are one character (an emoji): text, refused only as a style, and quoted back.
+    paired = client.post(
+        "/api/v1/generate/midi", content='{"style": "\\ud83c\\udfb8"}', headers={"content-type": "application/json"}
+    )
+    assert paired.status_code == 422 and "'\U0001f3b8' is neither a part" in paired.json()["detail"], paired.text
+
+
+@pytest.mark.parametrize(
     ("value", "said"),
     [
         ("NaN", "not a number"),
