@@ -179,23 +179,35 @@ class LibraryStore:
         """(folder, its root), both resolved. A relative folder is taken inside the first root.
 
         400 ``path_outside_library`` when it resolves (links followed) outside every root, or no
-        root is configured; 404 when it does not exist inside one; 422 for NUL, an empty folder or a
-        file."""
+        root is configured; 404 when it does not exist inside one; 422 for NUL, an empty folder, a
+        file, links in a loop or a name longer than the file system takes."""
         if not folder or not folder.strip():
             raise InvalidParameter("folder", "name a folder inside a library root")
         if "\x00" in folder:
             raise InvalidParameter("folder", "may not contain NUL")
         if not self.roots:
             raise LibraryPathOutside("no library roots are configured (setting DAWG_AI_LIBRARY_ROOTS)")
-        given = Path(folder).expanduser()
+        try:
+            given = Path(folder).expanduser()
+        except RuntimeError as exc:  # '~someone' whose home directory is unknown
+            raise LibraryFolderNotFound(f"no folder {folder[:200]!r}: {exc}") from exc
         candidate = given if given.is_absolute() else self.roots[0] / given
-        resolved = candidate.resolve()
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as exc:  # a symbolic link loop: RuntimeError before Python 3.13
+            raise InvalidParameter(
+                "folder", f"{folder[:200]!r} cannot be followed: its symbolic links lead round in a loop"
+            ) from exc
         root = next((r for r in self.roots if resolved == r or resolved.is_relative_to(r)), None)
         if root is None:
             raise LibraryPathOutside(f"folder {folder[:200]!r} is outside the library roots")
-        if resolved.exists() and not resolved.is_dir():
+        try:
+            is_dir, exists = resolved.is_dir(), resolved.exists()
+        except OSError as exc:  # a name longer than the file system takes (ENAMETOOLONG), a folder not readable
+            raise InvalidParameter("folder", f"{folder[:200]!r} cannot be looked at: {exc.strerror or exc}") from exc
+        if exists and not is_dir:
             raise InvalidParameter("folder", f"{folder[:200]!r} is a file, not a folder: name the folder that holds it")
-        if not resolved.is_dir():
+        if not is_dir:
             raise LibraryFolderNotFound(f"no folder {folder[:200]!r} in the library roots")
         return resolved, root
 

@@ -131,6 +131,27 @@ def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, statu
         assert "is a file, not a folder" in answer.json()["detail"], answer.text
 
 
+def test_a_folder_that_cannot_be_followed_is_422_not_a_500(client: TestClient, root: Path) -> None:
+    """Links in a loop (Path.resolve raised RuntimeError) and a name longer than the file system takes
+    (is_dir raised OSError ENAMETOOLONG) were 500s; '~someone' unknown (expanduser's RuntimeError) too."""
+    links = root / "root" / "links"
+    links.mkdir(exist_ok=True)
+    for name, target in (("loop", "loop"), ("ping", "pong"), ("pong", "ping")):
+        if not (links / name).is_symlink():
+            (links / name).symlink_to(target)
+    for folder in ("links/loop", "links/ping", str(links / "pong")):
+        answer = client.post("/api/v1/library/scan", json={"folder": folder})
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid_parameter", answer.text
+        assert answer.json()["detail"].startswith("folder: ") and "loop" in answer.json()["detail"]
+    for folder in ("x" * 300, "songs/" + "y" * 4000):
+        answer = client.post("/api/v1/library/scan", data={"folder": folder})
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid_parameter", answer.text
+        assert "File name too long" in answer.json()["detail"]
+    answer = client.post("/api/v1/library/scan", params={"folder": "~nobody-has-this-name/music"})
+    assert answer.status_code == 404 and answer.json()["error"] == "library_folder_not_found", answer.text
+    assert scan(client, "links")["files"] == 0  # the folder that holds the links still scans
+
+
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
