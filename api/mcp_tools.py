@@ -230,9 +230,16 @@ MixTempo = Annotated[float | None, described(M, "tempo")]
 
 
 def _path(text: str, argument: str) -> Path:
-    path = Path(text).expanduser()
-    if not path.is_file():
-        raise ToolError(f"{argument}: no file at '{path}' (give a path on the machine that runs this MCP server)")
+    where = "give a path on the machine that runs this MCP server"
+    try:
+        path = Path(text).expanduser()
+        found = path.is_file()
+    except RuntimeError as exc:  # '~someone' whose home directory is unknown
+        raise ToolError(f"{argument}: no file at {text[:200]!r} ({exc}; {where})") from exc
+    except OSError as exc:  # a name longer than the file system takes (ENAMETOOLONG), a folder not searchable
+        raise ToolError(f"{argument}: cannot look at {text[:200]!r} ({exc.strerror or exc}; {where})") from exc
+    if not found:
+        raise ToolError(f"{argument}: no file at '{path}' ({where})")
     return path
 
 

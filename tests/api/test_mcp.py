@@ -485,6 +485,24 @@ async def test_stdio_says_so_when_the_engine_is_not_running() -> None:
     assert result.is_error and "did not answer" in text_of(result)
 
 
+async def test_a_path_the_file_system_cannot_look_at_is_refused_with_its_reason(engine: str) -> None:
+    """A file name longer than the file system takes (is_file raised OSError ENAMETOOLONG) and '~someone' with
+    no home directory (expanduser raised RuntimeError) came back as "Error executing tool ..." with no reason,
+    and the SDK logged the traceback of an unexpected exception."""
+    long_name = "/tmp/" + "x" * 300 + ".wav"
+    async with over_http(engine) as client:
+        results = {
+            "path": await client.call_tool("analyze_audio", {"path": long_name}),
+            "primer_path": await client.call_tool("generate_bassline", {"primer_path": long_name}),
+            "stems": await client.call_tool("auto_level", {"stems": [long_name]}),
+        }
+        nobody = await client.call_tool("transcribe", {"path": "~nobody-has-this-name/song.wav"})
+    for argument, result in results.items():
+        assert result.is_error and f"{argument}: cannot look at '/tmp/xxx" in text_of(result), text_of(result)
+        assert "File name too long" in text_of(result)
+    assert nobody.is_error and "path: no file at '~nobody-has-this-name/song.wav'" in text_of(nobody), text_of(nobody)
+
+
 async def test_a_missing_upload_names_the_tool_argument(engine: str) -> None:
     """'What key is this' without audio: MCP callers give audio_path, not a multipart field."""
     async with over_http(engine) as client:
