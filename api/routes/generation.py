@@ -94,6 +94,20 @@ def refuse_midi_variations(params: GenerationParams) -> None:
         raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
 
 
+def refuse_long_preview(clip: GeneratedClip, max_seconds: float) -> None:
+    """A preview is audio: refused (422) for a clip longer than the longest audio the engine takes. A request's
+    own parameters stay under it (32 bars of 16/4 at 20 BPM: 1,536 s); a primer's can pass it by hours (a
+    40-byte file whose one note starts an hour in rendered 850 MB; a slow tempo event took it to years)."""
+    if clip.duration_seconds > max_seconds:
+        primer = f" with its primer of {clip.primer_seconds:.0f} s," if clip.primer_notes else ""
+        raise InvalidParameter(
+            "preview",
+            f"the clip lasts {clip.duration_seconds:.0f} s{primer} and a preview is rendered of at most "
+            f"{max_seconds:.0f} s of audio (setting DAWG_AI_MAX_AUDIO_DURATION_S): ask preview=none"
+            + (", include_primer=false or a primer of the bars to continue" if clip.primer_notes else ""),
+        )
+
+
 def _groove_style(clip: GeneratedClip) -> str | None:
     style = clip.extra.get("style_primer")
     return style if isinstance(style, str) and style else None
@@ -153,6 +167,8 @@ async def generate_work(
         }
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
+    if params.preview != "none":
+        refuse_long_preview(first_clip, engine.settings.max_audio_duration_s)
     preview = await engine.run(clip_preview, first_midi, params.preview) if params.preview != "none" else None
     delivered: bool | None = None
     delivery_reason: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -13,6 +14,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 from ai.music_theory import parse_key
+from tests.api.conftest import engine_client, make_settings
 
 ENDPOINTS = {
     "/api/v1/generate/midi?style=drums": "drums",
@@ -111,6 +113,31 @@ def test_preview_with_a_midi_file_answer_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/midi?style=drums&format=midi&preview=flac")
     assert response.status_code == 422 and "preview" in response.json()["detail"]
     assert client.post("/api/v1/generate/midi?style=drums&preview=mp3").status_code == 422
+
+
+def test_a_preview_longer_than_the_audio_limit_is_422_before_it_is_rendered(tmp_path: Path) -> None:
+    """A primer whose one note starts two minutes in made a preview of two minutes; one an hour in (40 bytes of
+    MIDI) rendered 850 MB of WAV in 18 s, and a slow tempo event stretched it to years. Here the limit is 60 s."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    late = pretty_midi.Instrument(program=0)
+    late.notes.append(pretty_midi.Note(velocity=90, pitch=72, start=120.0, end=120.5))
+    pm.instruments.append(late)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    primer = {"primer": ("late.mid", buffer.getvalue(), "audio/midi")}
+    with engine_client(make_settings(tmp_path, max_audio_duration_s=60)) as small:
+        refused = small.post("/api/v1/generate/melody", data={"bars": "1", "preview": "wav"}, files=primer)
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid_parameter", refused.text[:300]
+        detail = refused.json()["detail"]
+        assert detail.startswith("preview: the clip lasts 124 s with its primer of 122 s"), detail
+        assert "at most 60 s of audio (setting DAWG_AI_MAX_AUDIO_DURATION_S)" in detail
+        # the continuation alone, or the clip without a preview, is fine
+        alone = small.post(
+            "/api/v1/generate/melody", data={"bars": "1", "preview": "wav", "include_primer": "false"}, files=primer
+        )
+        assert alone.status_code == 200 and alone.json()["preview_format"] == "wav", alone.text[:300]
+        plain = small.post("/api/v1/generate/melody", data={"bars": "1"}, files=primer)  # primer to its bar line, a bar
+        assert plain.status_code == 200 and plain.json()["duration_seconds"] == 124.0
 
 
 def test_variations_are_distinct_clips(client: TestClient) -> None:
