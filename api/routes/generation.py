@@ -85,6 +85,20 @@ def _generate_variations(
 
 PRIMER_MAX_BYTES = 4 * 1024 * 1024
 """A primer is a MIDI clip (kilobytes): read into memory, so capped far below the audio upload limit."""
+MAX_ECHOED_PRIMER_NOTES = 100_000
+"""Most primer notes one answer repeats. With include_primer every variation holds the primer, and each is
+written as MIDI and as notes: 4 MB of primer holds 500,000 notes, and 100,000 of them in 8 variations took 53 s
+and 58 MB of JSON. 100,000 in one clip take 10 s; without include_primer the primer is read, not repeated."""
+
+
+def refuse_large_echo(primer_notes: int, variations: int, include_primer: bool) -> None:
+    if include_primer and primer_notes * variations > MAX_ECHOED_PRIMER_NOTES:
+        raise InvalidParameter(
+            "primer",
+            f"its {primer_notes} notes would come back in each of {variations} variation(s) (include_primer), "
+            f"{primer_notes * variations} notes; at most {MAX_ECHOED_PRIMER_NOTES}: ask fewer variations or "
+            "include_primer=false, or send the bars to continue",
+        )
 
 
 def refuse_midi_variations(params: GenerationParams) -> None:
@@ -155,6 +169,7 @@ async def generate_work(
     include = params.include_primer
     if include is None:
         include = await engine.run(_plays_part, primer, resolved.part)  # reads the MIDI: off the event loop
+    refuse_large_echo(len(base.primer), params.variations, include)
     results = await engine.run(_generate_variations, generator, requests, params.variations, include)
     _, first_clip, first_midi = results[0]
 
