@@ -117,12 +117,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                 raise InvalidParameter("body", "the JSON body is nested too deeply to be parameters") from exc
             if body is None:  # a client that serialises "no parameters" as null
                 return found
-            if not isinstance(body, dict):
-                raise InvalidParameter("body", "the JSON body must be an object of parameters")
-            unpaired = _unpaired_surrogate(body)
-            if unpaired is not None:
-                raise InvalidParameter(unpaired, NOT_UNICODE)
-            found.values.update(body)
+            found.values.update(_json_parameters(body))
         return found
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await _read_form(request, content_type, max_request_bytes)
@@ -148,11 +143,49 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
         except PayloadTooLarge:
             await form.close()
             raise
+        if content_type == "application/x-www-form-urlencoded" and any(
+            n.lstrip().startswith("{") for n in found.values
+        ):
+            found.values = _json_sent_as_form(found.values, dict(request.query_params))
         return found
     raise UnsupportedBody(
         f"a request body of type '{content_type}' is not understood; send parameters as a query "
         "string, a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object"
     )
+
+
+def _json_parameters(body: Any) -> dict[str, Any]:
+    """A decoded JSON body as parameters: an object whose strings are text; InvalidParameter (422) otherwise."""
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", "the JSON body must be an object of parameters")
+    unpaired = _unpaired_surrogate(body)
+    if unpaired is not None:
+        raise InvalidParameter(unpaired, NOT_UNICODE)
+    return body
+
+
+JSON_AS_FORM = (
+    "the body is a JSON object sent as a form (Content-Type application/x-www-form-urlencoded, what curl -d "
+    "sends by default): send it with Content-Type: application/json, or send name=value pairs"
+)
+
+
+def _json_sent_as_form(fields: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+    """The parameters of a JSON object that came as a form body (``curl -d '{"key": "A"}'`` without a JSON
+    content type): the form parser read the whole object as one field's name with an empty value, which was
+    then dropped as "not given", so the request ran on defaults. Read as JSON when the object is that one
+    field; otherwise (an '&' or '=' in it split it) a 422 that says how to send it."""
+    body = {name: value for name, value in fields.items() if name not in query}
+    if len(body) == 1:
+        ((name, value),) = body.items()
+        if value == "":
+            try:
+                decoded = json.loads(name)
+            except (ValueError, RecursionError):
+                decoded = None
+            if isinstance(decoded, dict):
+                return {**query, **_json_parameters(decoded)}
+    raise InvalidParameter("body", JSON_AS_FORM)
 
 
 def _unpaired_surrogate(body: dict[str, Any]) -> str | None:

@@ -539,3 +539,21 @@ def test_an_endless_chord_progression_is_refused_without_echoing_it(client: Test
         assert response.status_code == 422 and "chords" in response.json()["detail"]
         assert len(response.text) < 600
     assert client.post("/api/v1/generate/bassline", json={"chords": " ".join(["Am", "F"] * 32)}).status_code == 200
+
+
+def test_a_json_object_sent_as_a_form_is_read_as_json(client: TestClient) -> None:
+    """`curl -d '{"key": "A", "scale": "minor"}'` sends the JSON with a form content type: the form parser
+    made the whole object one parameter's name with an empty value, dropped as not given, and the request
+    ran on its defaults (C major) with a 200."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = '{"key": "A", "scale": "minor", "chords": "Am F C G", "bars": 4}'
+    answer = client.post("/api/v1/generate/bassline?seed=3", content=body, headers=form)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["key"], answer.json()["scale"], answer.json()["seed"]) == ("A", "minor", 3)
+    assert answer.json()["chords"] == ["Am", "F", "C", "G"]
+    # An '&' inside splits the object into fields: it cannot be read back, and the answer says how to send it.
+    split = client.post("/api/v1/generate/bassline", content='{"style": "rock & roll"}', headers=form)
+    assert split.status_code == 422 and "application/json" in split.json()["detail"], split.text
+    not_an_object = client.post("/api/v1/generate/bassline", content='{"key": "A"', headers=form)
+    assert not_an_object.status_code == 422 and "curl -d" in not_an_object.json()["detail"]
+    assert client.post("/api/v1/generate/bassline", data={"key": "A", "bars": "1"}).status_code == 200  # a form
