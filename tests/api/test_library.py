@@ -220,14 +220,7 @@ def test_a_cancelled_scan_keeps_its_finished_files(
         return real_analyze(audio)
 
     monkeypatch.setattr(scan_module, "analyze", slow_analyze)
-    settings = make_settings(
-        tmp_path,
-        data_dir=tmp_path / "data",
-        library_roots=[tmp_path / "root"],
-        library_db_url=library_url,
-        library_scan_mode="sequential",
-    )
-    with engine_client(settings) as client:
+    with _scan_client(tmp_path, library_url) as client:
         job_id = client.post("/api/v1/library/scan", data={"folder": "songs"}).json()["job_id"]
         deadline = time.monotonic() + 30
         while client.get("/api/v1/library/search").json()["total"] < 1 and time.monotonic() < deadline:
@@ -362,15 +355,19 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldAnalysis]:
     analysis.release.set()  # a scan left waiting ends (the engine's shutdown cancels it too)
 
 
-def _scan_client(tmp_path: Path, library_url: str, *, concurrency: int) -> AbstractContextManager[TestClient]:
-    """An engine whose scans run in its own threads (the held analysis is patched in this process)."""
+def _scan_client(
+    tmp_path: Path, library_url: str, *, concurrency: int | None = None
+) -> AbstractContextManager[TestClient]:
+    """An engine whose scans run in its own threads (an analysis patched in this process is the one they run);
+    ``concurrency`` jobs at once (the settings' default when None)."""
+    workers = {} if concurrency is None else {"jobs_concurrency": concurrency}
     settings = make_settings(
         tmp_path,
         data_dir=tmp_path / "data",
         library_roots=[tmp_path / "root"],
         library_db_url=library_url,
         library_scan_mode="sequential",
-        jobs_concurrency=concurrency,
+        **workers,
     )
     return engine_client(settings)
 
