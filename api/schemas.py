@@ -500,6 +500,11 @@ class TranscriptionResponse(BaseModel):
     midi_base64: str = Field(description="Type-1 MIDI: a tempo change on every detected beat, then the notes.")
     tempo: float | None = Field(description="The recording's tempo (quarter-note BPM); null without a pulse.")
     time_signature: str | None = None
+    key: str | None = Field(
+        None,
+        description="The recording's key as the analysis hears it ('Db major'), also the MIDI file's key "
+        "signature; null for drums and for audio without a key.",
+    )
     beat_times: list[float] = Field(description="The detected beats (s) the tempo map follows.")
     downbeat_times: list[float] = Field(default_factory=list)
     tempo_map_bpm: list[float] = Field(description="Tempo of each segment of the map (first: before the first beat).")

@@ -175,13 +175,17 @@ def midi_file(
     drums: bool = False,
     name: str = "Transcription",
     end_s: float = 0.0,
+    key_signature: str | None = None,
 ) -> bytes:
-    """A type-1 MIDI file: track 0 the tempo map and meter, track 1 the notes (channel 10 for drums),
-    with their pitch bends (a bend range of 2 semitones). Both tracks end at ``end_s`` (the recording's
-    length) or at their last event if later: a DAW imports a clip as long as the audio it came from."""
+    """A type-1 MIDI file: track 0 the tempo map, meter and (``key_signature``, mido's name: 'Db', 'F#m') the
+    key, track 1 the notes (channel 10 for drums), with their pitch bends (a bend range of 2 semitones). Both
+    tracks end at ``end_s`` (the recording's length) or at their last event if later: a DAW imports a clip as
+    long as the audio it came from."""
     end = int(round(float(grid.to_ticks([end_s])[0]))) if end_s > 0 else 0
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
+    if key_signature is not None:
+        conductor.append(mido.MetaMessage("key_signature", key=key_signature, time=0))
     absolute: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     for tick, numerator, denominator in grid.meters():  # before the tempo at the same tick
         absolute.append((tick, -1, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))

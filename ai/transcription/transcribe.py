@@ -17,6 +17,7 @@ from ai.analysis.pipeline import analyze_summary, summarize_audio
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.heap import release_free_memory
+from ai.music_theory import parse_key
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times
 
@@ -34,6 +35,7 @@ class Transcription:
     model: str
     tempo: float | None
     time_signature: str | None
+    key: str | None  # the recording's key as the analysis heard it (None for drums)
     beat_times: list[float]
     downbeat_times: list[float]
     quantize: str | None
@@ -45,6 +47,7 @@ class Transcription:
             "model": self.model,
             "tempo": self.tempo,
             "time_signature": self.time_signature,
+            "key": self.key,
             "beat_times": self.beat_times,
             "downbeat_times": self.downbeat_times,
             "tempo_map_bpm": self.grid.bpm_at_beats(),
@@ -142,8 +145,15 @@ def transcribe_summary(
             for n, s, e in zip(notes, starts, ends, strict=True)
         ]
     notes.sort(key=lambda n: (n.start, n.pitch))
+    # The key the analysis heard goes into the file for a DAW to show; drums have none.
+    key = None if instrument == "drums" else analysis.key
     midi = midi_file(
-        notes, grid, drums=instrument == "drums", name=f"{instrument} transcription", end_s=analysis.duration
+        notes,
+        grid,
+        drums=instrument == "drums",
+        name=f"{instrument} transcription",
+        end_s=analysis.duration,
+        key_signature=parse_key(key).midi_key_signature if key else None,
     )
     return Transcription(
         instrument=instrument,
@@ -152,6 +162,7 @@ def transcribe_summary(
         model=model,
         tempo=analysis.tempo,
         time_signature=analysis.time_signature,
+        key=key,
         beat_times=list(analysis.beat_times),
         downbeat_times=list(analysis.downbeat_times),
         quantize=quantize_text if quantize is not None else None,

@@ -76,3 +76,19 @@ def test_the_accompaniment_midi_carries_the_key_it_plays_in(client: TestClient) 
     )
     assert answer.status_code == 200, answer.text
     assert _key_signatures(base64.b64decode(answer.json()["midi_base64"])) == ["Fm"]
+
+
+def test_a_transcription_carries_the_key_heard(client: TestClient) -> None:
+    audio, _, _ = progression(["Fm", "Db", "Ab", "Eb"], bpm=100.0, repeats=2)
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, SR, format="WAV", subtype="PCM_16")
+    upload = {"file": ("f_minor.wav", buffer.getvalue(), "audio/wav")}
+    pitched = client.post("/api/v1/transcribe", files=upload)
+    assert pitched.status_code == 200, pitched.text
+    heard = {"F minor": "Fm", "Ab major": "Ab"}
+    assert pitched.json()["key"] in heard, pitched.json()["key"]
+    signatures = _key_signatures(base64.b64decode(pitched.json()["midi_base64"]))
+    assert signatures == [heard[pitched.json()["key"]]]
+    drums = client.post("/api/v1/transcribe", data={"instrument": "drums"}, files=upload)
+    assert drums.status_code == 200, drums.text
+    assert drums.json()["key"] is None and _key_signatures(base64.b64decode(drums.json()["midi_base64"])) == []
