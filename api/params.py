@@ -95,6 +95,12 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
     declared = request.headers.get("content-length", "").strip()
     if declared == "0":
         return found
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):  # a gzipped JSON body read as it came was "not valid JSON"
+        raise UnsupportedBody(
+            f"a request body with Content-Encoding '{encoding[:40]}' is not read; send it uncompressed "
+            "(audio and MIDI files are compressed formats already)"
+        )
     untyped = content_type in ("", "text/plain")
     if untyped and not (await _read_capped(request, MAX_JSON_BYTES, "a body without a content type")).strip():
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 from pathlib import Path
 
@@ -557,3 +558,16 @@ def test_a_json_object_sent_as_a_form_is_read_as_json(client: TestClient) -> Non
     not_an_object = client.post("/api/v1/generate/bassline", content='{"key": "A"', headers=form)
     assert not_an_object.status_code == 422 and "curl -d" in not_an_object.json()["detail"]
     assert client.post("/api/v1/generate/bassline", data={"key": "A", "bars": "1"}).status_code == 200  # a form
+
+
+def test_a_compressed_body_is_415_naming_its_encoding(client: TestClient) -> None:
+    """A gzipped JSON body was read as it came and answered 'not valid JSON'."""
+    body = gzip.compress(b'{"key": "A", "bars": 1}')
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    answer = client.post("/api/v1/generate/bassline", content=body, headers=headers)
+    assert answer.status_code == 415, answer.text
+    assert "Content-Encoding 'gzip'" in answer.json()["detail"]
+    plain = client.post(
+        "/api/v1/generate/bassline", json={"key": "A", "bars": 1}, headers={"Content-Encoding": "identity"}
+    )
+    assert plain.status_code == 200, plain.text
