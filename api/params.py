@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -32,6 +32,7 @@ from utils.errors import MB, EngineError, InvalidParameter, PayloadTooLarge, fil
 from utils.scratch import scratch_space
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 1 << 20
@@ -112,18 +113,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
     if content_type == "application/json" or content_type.endswith("+json"):
         raw = await _read_capped(request, MAX_JSON_BYTES, "a JSON body")
         if raw.strip():
-            try:
-                # A large body is parsed in a thread: 10 MB of JSON holds the event loop ~13 ms.
-                body = json.loads(raw) if len(raw) < JSON_ON_LOOP_BYTES else await asyncio.to_thread(json.loads, raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
-            except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
-                raise InvalidParameter("body", TOO_MANY_DIGITS) from exc
-            except RecursionError as exc:  # thousands of nested arrays or objects
-                raise InvalidParameter("body", "the JSON body is nested too deeply to be parameters") from exc
-            if body is None:  # a client that serialises "no parameters" as null
-                return found
-            found.values.update(_json_parameters(body))
+            found.values.update(await _sized_work(len(raw), _json_body_parameters, raw))
         return found
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await _read_form(request, content_type, max_request_bytes)
@@ -152,12 +142,32 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
         if content_type == "application/x-www-form-urlencoded" and any(
             n.lstrip().startswith("{") for n in found.values
         ):
-            found.values = _json_sent_as_form(found.values, dict(request.query_params))
+            size = sum(len(name) for name in found.values)
+            found.values = await _sized_work(size, _json_sent_as_form, found.values, dict(request.query_params))
         return found
     raise UnsupportedBody(
         f"a request body of type '{content_type}' is not understood; send parameters as a query "
         "string, a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object"
     )
+
+
+async def _sized_work(size: int, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` where the body arrived for a small body, in a thread for a large one: decoding and checking
+    10 MB of JSON holds the event loop ~13 ms and more."""
+    return work(*args) if size < JSON_ON_LOOP_BYTES else await asyncio.to_thread(work, *args)
+
+
+def _json_body_parameters(raw: bytes) -> dict[str, Any]:
+    """The parameters of a JSON body (null: none); InvalidParameter (422) for one that is not an object of text."""
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
+    except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+        raise InvalidParameter("body", TOO_MANY_DIGITS) from exc
+    except RecursionError as exc:  # thousands of nested arrays or objects
+        raise InvalidParameter("body", "the JSON body is nested too deeply to be parameters") from exc
+    return {} if body is None else _json_parameters(body)  # a client that serialises "no parameters" as null
 
 
 def _json_parameters(body: Any) -> dict[str, Any]:

@@ -131,3 +131,18 @@ def test_a_jobs_answer_is_dumped_and_parsed_off_the_event_loop(
     assert view["result"]["seed"] == 2
     assert rendered and loop_thread not in rendered
     assert parsed and loop_thread not in parsed
+
+
+@pytest.mark.parametrize("form", [False, True], ids=["json", "json-sent-as-a-form"])
+def test_a_large_json_bodys_checks_run_off_the_event_loop(
+    client: TestClient, loop_thread: str, monkeypatch: pytest.MonkeyPatch, form: bool
+) -> None:
+    """Decoding a large JSON body and walking every string in it for unpaired surrogates held the loop."""
+    threads: list[str] = []
+    monkeypatch.setattr(params, "_json_parameters", recording(threads, params._json_parameters))
+    body = '{"key": "A", "bars": 1, "chords": "' + " ".join(["Am"] * 40_000) + '"}'
+    assert len(body) > params.JSON_ON_LOOP_BYTES
+    headers = {"Content-Type": "application/x-www-form-urlencoded" if form else "application/json"}
+    answer = client.post("/api/v1/generate/bassline", content=body, headers=headers)
+    assert answer.status_code == 422 and "chords" in answer.text  # read, then refused for its length
+    assert threads and loop_thread not in threads
