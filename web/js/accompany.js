@@ -3,7 +3,7 @@
 // every bar, and where the chords came from), the preview mixed under the recording, the MIDI file
 // as <recording>_band.mid.
 
-import { ApiError, blobOf, Feedback, runJob } from "./api.js";
+import { ApiError, blobOf, Feedback } from "./api.js";
 import { drumStyles, fileStem, fillFigures, replaceChoices, showRangeValues, takeDroppedFiles } from "./page.js";
 
 // The answer's harmony_source in words.
@@ -41,19 +41,12 @@ export function setUpAccompany(section) {
       feedback.fail(new ApiError(0, "no_parts", "tick at least one part to play"));
       return;
     }
-    const signal = feedback.start("uploading");
     try {
-      const progress = (share, stage) => feedback.progress(share, stage);
-      const result = await runJob("/api/v1/generate/accompaniment", bodyOf(form, file, parts), progress, signal);
+      const result = await feedback.job("/api/v1/generate/accompaniment", bodyOf(form, file, parts));
       show(result, file);
       feedback.done(`Accompanied ${file.name}: ${result.parts.join(", ")} over ${result.bars} bars, ${HARMONY_WORDS[result.harmony_source] || ""}.`);
     } catch (err) {
-      // The last band is not this request's answer (after a Cancel it stays: nothing else was asked for).
-      if (err.code !== "cancelled") {
-        audio.pause();
-        view.hidden = true;
-      }
-      feedback.fail(err);
+      feedback.failHidingLast(err, view, audio);
     }
   });
 

@@ -4,7 +4,7 @@
 import WaveSurfer from "../vendor/wavesurfer.js-8.0.1/wavesurfer.esm.js";
 import RegionsPlugin from "../vendor/wavesurfer.js-8.0.1/plugins/regions.esm.js";
 import TimelinePlugin from "../vendor/wavesurfer.js-8.0.1/plugins/timeline.esm.js";
-import { ApiError, Feedback, runJob } from "./api.js";
+import { ApiError, Feedback } from "./api.js";
 import { ClickTrack } from "./clicktrack.js";
 import { fillFigures, formatTime, takeDroppedFiles } from "./page.js";
 
@@ -48,11 +48,9 @@ export function setUpAnalyse(section) {
     }
     const body = new FormData();
     body.append("file", file);
-    const signal = feedback.start("uploading");
     view.hidden = true;
     try {
-      const progress = (share, stage) => feedback.progress(share, stage);
-      const analysis = await runJob("/api/v1/analyze/audio", body, progress, signal);
+      const analysis = await feedback.job("/api/v1/analyze/audio", body);
       feedback.done(`Analysed ${analysis.filename || file.name}.`);
       view.hidden = false;
       showFigures(section, analysis);

@@ -144,6 +144,21 @@ export class Feedback {
     this.error.hidden = false;
     this.error.textContent = err instanceof ApiError ? err.describe() : `unexpected error: ${err.message}`;
   }
+  // Runs the job at `path` as this section's request: started with `stage`, its progress shown, Cancel stops it.
+  // Returns the route's answer; throws ApiError (code "cancelled" after a Cancel).
+  job(path, body, stage = "uploading") {
+    const signal = this.start(stage);
+    return runJob(path, body, (share, at) => this.progress(share, at), signal);
+  }
+  // A request failed: its error shown, and the section's last result (`view`, its `audio`) hidden so that it is
+  // not taken for this request's answer. After a Cancel it stays: nothing else was asked for.
+  failHidingLast(err, view, audio) {
+    if (err.code !== "cancelled") {
+      audio.pause();
+      view.hidden = true;
+    }
+    this.fail(err);
+  }
   finish() {
     this.controller = null;
     for (const button of this.paused) button.disabled = false;

@@ -2,7 +2,7 @@
 // grid), heard as the engine's own FluidSynth rendering (preview=wav), downloaded as .mid or sent
 // to DAWG-CORE.
 
-import { blobOf, Feedback, postJson, runJob } from "./api.js";
+import { blobOf, Feedback, postJson } from "./api.js";
 import { drumStyles, fillFigures, replaceChoices, showRangeValues } from "./page.js";
 import { PianoRoll } from "./pianoroll.js";
 
@@ -33,11 +33,8 @@ export function setUpGenerate(section) {
     event.preventDefault();
     if (feedback.busy) return; // one generation at a time (Enter in the form, a second click)
     const asked = formOf(form);
-    const signal = feedback.start("generating");
     try {
-      // As a job: its progress is shown and Cancel stops it.
-      const progress = (share, stage) => feedback.progress(share, stage);
-      answer = await runJob("/api/v1/generate/midi", asked, progress, signal);
+      answer = await feedback.job("/api/v1/generate/midi", asked, "generating");
       request = asked;
       const count = answer.variations.length;
       feedback.done(`Generated ${count === 1 ? "a clip" : `${count} variations`}: ${answer.style}, ${answer.bars} bars.`);
@@ -49,13 +46,7 @@ export function setUpGenerate(section) {
       variationSelect.hidden = answer.variations.length < 2;
       showClip(0);
     } catch (err) {
-      // The last clip is not this request's answer: hidden, so that it is not taken for one
-      // (after a Cancel it stays: nothing else was asked for).
-      if (err.code !== "cancelled") {
-        audio.pause();
-        view.hidden = true;
-      }
-      feedback.fail(err);
+      feedback.failHidingLast(err, view, audio);
     }
   });
 

@@ -48,14 +48,12 @@ export function setUpMix(section) {
   renderButton.addEventListener("click", async () => {
     if (feedback.busy || !measured) return;
     const mastered = form.elements.master.checked;
-    const signal = feedback.start("uploading");
     try {
       const body = bodyOf(measured);
       body.set("format", "json");
       body.set("bit_depth", "16");
       body.set("master", mastered ? "true" : "false");
-      const progress = (share, stage) => feedback.progress(share, stage);
-      const rendered = await runJob("/api/v1/mixing/render", body, progress, signal);
+      const rendered = await feedback.job("/api/v1/mixing/render", body);
       feedback.done(`The ${mastered ? "mastered " : ""}mix is rendered.`);
       const box = section.querySelector("#mix-render-result");
       box.hidden = false;

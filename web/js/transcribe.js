@@ -2,7 +2,7 @@
 // its notes, or drum hits, drawn on the piano roll over the recording's own beats and bars, played
 // against the recording with a moving playhead, downloaded as <recording>_notes.mid or _drums.mid.
 
-import { ApiError, blobOf, Feedback, runJob } from "./api.js";
+import { ApiError, blobOf, Feedback } from "./api.js";
 import { fileStem, fillFigures, showRangeValues, takeDroppedFiles } from "./page.js";
 import { PianoRoll, noteName } from "./pianoroll.js";
 
@@ -30,20 +30,13 @@ export function setUpTranscribe(section) {
       feedback.fail(new ApiError(0, "no_file", "choose or drop a recording first"));
       return;
     }
-    const signal = feedback.start("uploading");
     try {
-      const progress = (share, stage) => feedback.progress(share, stage);
-      const result = await runJob("/api/v1/transcribe", bodyOf(form, file), progress, signal);
+      const result = await feedback.job("/api/v1/transcribe", bodyOf(form, file));
       show(result, file);
       const what = result.instrument === "drums" ? "drum hits" : "notes";
       feedback.done(`Transcribed ${file.name}: ${result.notes.length} ${what}.`);
     } catch (err) {
-      // The last transcription is not this request's answer (after a Cancel it stays: nothing else was asked for).
-      if (err.code !== "cancelled") {
-        audio.pause();
-        view.hidden = true;
-      }
-      feedback.fail(err);
+      feedback.failHidingLast(err, view, audio);
     }
   });
 
