@@ -93,3 +93,37 @@ def test_a_missing_or_malformed_model_is_not_used(tmp_path: Path, caplog: pytest
         DrumsOnlyModel.from_dict({**data, "scale": [0.0] * len(FEATURE_NAMES)})
     with pytest.raises(ValueError):
         DrumsOnlyModel.from_dict({**data, "weights": [float("nan")] * len(FEATURE_NAMES)})
+
+
+def test_notes_hold_a_harmonic_share_that_hits_lack() -> None:
+    chords = drums_only.harmonic_shares(
+        compute_features(progression(["C", "Am", "F", "G"], sr=SR)[0], SR).semitone_spec
+    )
+    kit = drums_only.harmonic_shares(compute_features(drum_kit(sr=SR), SR).semitone_spec)
+    assert chords[0] > 0.6 and kit[0] < chords[0] - 0.3
+    assert np.all((kit >= 0.0) & (kit <= 1.0)) and np.all((chords >= 0.0) & (chords <= 1.0))
+
+
+def test_the_best_case_bounds_the_score_whatever_the_shares() -> None:
+    model = load_model()
+    assert model is not None
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        peaks = (
+            model.mean[: drums_only.PEAK_FEATURES]
+            + rng.normal(0, 2, drums_only.PEAK_FEATURES) * model.scale[: drums_only.PEAK_FEATURES]
+        )
+        shares = rng.random(len(FEATURE_NAMES) - drums_only.PEAK_FEATURES)
+        assert model.score(np.concatenate([peaks, shares])) <= model.best_case(peaks) + 1e-9
+
+
+def test_music_is_settled_by_its_peaks_without_the_median_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = compute_features(progression(["C", "Am", "F", "G"], sr=SR)[0], SR).semitone_spec
+
+    def not_needed(_: np.ndarray) -> np.ndarray:
+        raise AssertionError("the harmonic shares were computed for music")
+
+    monkeypatch.setattr(drums_only, "harmonic_shares", not_needed)
+    assert not only_drums(spec)
+    with pytest.raises(AssertionError):  # a drum loop's peaks leave it open: the shares are read
+        only_drums(compute_features(drum_kit(sr=SR), SR).semitone_spec)
