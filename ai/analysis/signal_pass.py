@@ -6,15 +6,20 @@ Per block: the sample peak and the clipped-sample count; the mono mix's zero cro
 original rate, as the seed measured them); the mono mix resampled by one soxr stream (the same
 samples as resampling the whole mix at once); the channels' dot products (whether the mix cancels,
 ai/audio/polarity.py); and the loudness meter, on the side pool so it runs beside the rest (its
-numba kernels release the GIL). A signal whose channels cancel in the mix (one is polarity-inverted)
-is read a second time, mixed with that channel flipped, when its blocks can be read again.
+numba kernels release the GIL). The meter is the slowest reader (~80 ms for a 3-minute stereo file,
+against ~55 ms for the rest of the pass): it may fall up to METER_LAG_BLOCKS blocks behind and finish
+while the analysis goes on with the spectral pass (``SignalSummary.loudness`` waits for it). A signal
+whose channels cancel in the mix (one is polarity-inverted) is read a second time, mixed with that
+channel flipped, when its blocks can be read again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import soxr
@@ -27,6 +32,10 @@ from ai.audio.polarity import ChannelProducts, Signs, mix_down
 
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude count as clipped."""
+METER_LAG_BLOCKS = 16
+"""Blocks the loudness meter may fall behind the pass (a decoder's block of 2**18 frames is 2 MB in
+stereo: at most ~32 MB held). A 3-minute stereo file is 31 blocks, and the meter falls ~10 behind:
+its last ~40 ms then run beside the spectral pass (analysis 0.307 -> 0.291 s, bench/analysis_speed.py)."""
 
 
 @dataclass
@@ -47,9 +56,18 @@ class SignalSummary:
     """Samples (over every channel) at or beyond +-CLIP_LEVEL."""
     zero_crossing_rate: float
     """Fraction of the full-rate mono mix's sample pairs that change sign."""
-    loudness: LoudnessStats
+    metered: Future[LoudnessStats | None] = field(repr=False)
+    """The loudness meter's answer, which may still be on its way (:attr:`loudness`)."""
     channel_signs: Signs | None = None
     """The polarity the mono mix summed the channels with (None: their plain mean; ai/audio/polarity.py)."""
+
+    @property
+    def loudness(self) -> LoudnessStats:
+        """The loudness measures of the signal (waits for the meter to finish them)."""
+        stats = self.metered.result()
+        if stats is None:
+            raise RuntimeError("the loudness meter was stopped before the signal ended")
+        return stats
 
     @property
     def duration_s(self) -> float:
@@ -59,6 +77,41 @@ class SignalSummary:
         """Let ``y`` go (an analysis that is its last reader calls this after its STFT pass: at 30
         minutes it is 159 MB, which the pitch and onset stages would otherwise add to)."""
         self.y = np.zeros(0, dtype=np.float32)
+
+
+class _MeterFeed:
+    """A loudness meter fed from a bounded queue by one task on the side pool: the pass hands it each
+    block and goes on, waiting only when the meter is METER_LAG_BLOCKS behind."""
+
+    def __init__(self, meter: LoudnessMeter) -> None:
+        self._meter = meter
+        self._blocks: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=METER_LAG_BLOCKS)
+        self._abandoned = False
+        self.result: Future[LoudnessStats | None] = pools.side().submit(self._run)
+
+    def _run(self) -> LoudnessStats | None:
+        while (block := self._blocks.get()) is not None:
+            if not self._abandoned:
+                self._meter.feed(block)
+        return None if self._abandoned else self._meter.result()
+
+    def put(self, block: np.ndarray | None) -> None:
+        """Queue the next ``block`` (None: the signal ends); raises the meter's error if it failed."""
+        while True:
+            try:
+                self._blocks.put(block, timeout=0.05)
+                return
+            except queue.Full:
+                if self.result.done():  # it failed: nothing takes blocks any more
+                    self.result.result()
+                    raise RuntimeError("the loudness meter stopped before the signal ended") from None
+
+    def abandon(self) -> None:
+        """Stop metering (the pass failed, or its summary is not wanted) and wait until the task lets go."""
+        self._abandoned = True
+        with contextlib.suppress(Exception):  # it already stopped: its own error is not this caller's
+            self.put(None)
+        self.result.exception()  # waits
 
 
 class SignalPass:
@@ -85,8 +138,7 @@ class SignalPass:
         )
         self._y = np.empty(int(np.ceil(expected_samples * ANALYSIS_SR / sample_rate)), dtype=np.float32)
         self._filled = 0
-        self._meter = LoudnessMeter(channels=channels, sr=sample_rate)
-        self._metering: Future[None] | None = None
+        self._meter = _MeterFeed(LoudnessMeter(channels=channels, sr=sample_rate))
 
     def feed(self, block: np.ndarray) -> None:
         """Take the next ``block`` (finite samples; the decoder checks)."""
@@ -94,8 +146,7 @@ class SignalPass:
             raise ValueError(f"blocks must have shape ({self.channels}, m), got {block.shape}")
         if block.shape[1] == 0:
             return
-        self._wait_for_meter()
-        self._metering = pools.side().submit(self._meter.feed, block)
+        self._meter.put(block)
         self.n_samples += block.shape[1]
         self._peak = max(self._peak, float(block.max()), -float(block.min()))
         if self._peak >= CLIP_LEVEL:
@@ -118,10 +169,9 @@ class SignalPass:
         self._y[self._filled : self._filled + part.size] = part
         self._filled += part.size
 
-    def _wait_for_meter(self) -> None:
-        if self._metering is not None:
-            self._metering.result()
-            self._metering = None
+    def abandon(self) -> None:
+        """Stop the meter of a pass that will not finish (its blocks failed) or whose summary is not wanted."""
+        self._meter.abandon()
 
     def summing_signs(self) -> Signs | None:
         """Of a plain mean (no ``signs`` given): the polarity its mix should have been made with,
@@ -132,7 +182,7 @@ class SignalPass:
         """The summary of every block fed."""
         if self._resampler is not None:
             self._append(self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
-        self._wait_for_meter()
+        self._meter.put(None)  # the meter finishes beside the analysis (SignalSummary.loudness waits)
         # The signal owns its buffer, cut to its length (the spare end of a doubled buffer goes back):
         # a reader that is its last may then reuse or shrink that buffer (the accompaniment's half-rate copy).
         y, self._y = self._y, np.zeros(0, dtype=np.float32)
@@ -145,7 +195,7 @@ class SignalPass:
             peak=self._peak,
             clipped=self._clipped,
             zero_crossing_rate=self._crossings / (self.n_samples - 1) if self.n_samples >= 2 else 0.0,
-            loudness=self._meter.result(),
+            metered=self._meter.result,
             channel_signs=self._signs,
         )
 
@@ -166,6 +216,7 @@ def summarize(
     if signs is None:
         return summary
     summary.release_signal()
+    summary.metered.exception()  # its meter finishes before the second pass starts one of its own
     return _one_pass(blocks(), channels, sample_rate, expected_samples, signs=signs)[0]
 
 
@@ -177,6 +228,7 @@ def _one_pass(
     try:
         for block in blocks:
             signal.feed(block)
-    finally:
-        signal._wait_for_meter()  # never leave the side pool working on a signal nobody reads
+    except BaseException:
+        signal.abandon()  # never leave the side pool working on a signal nobody reads
+        raise
     return signal.finish(), signal.summing_signs()

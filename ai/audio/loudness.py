@@ -152,9 +152,17 @@ def _hop_samples(sr: float) -> int:
     return max(1, int(round(HOP_S * sr)))
 
 
-@numba.njit(cache=True, nogil=True)
 def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int, state: np.ndarray) -> np.ndarray:
-    """Energy of the K-weighted signal per channel and sub-block (two biquads, transposed direct form II).
+    """:func:`_k_energy_from` from the first sample of ``y``."""
+    result: np.ndarray = _k_energy_from(y, 0, sos, hop, n_sub, state)
+    return result
+
+
+@numba.njit(cache=True, nogil=True)
+def _k_energy_from(y: np.ndarray, start: int, sos: np.ndarray, hop: int, n_sub: int, state: np.ndarray) -> np.ndarray:
+    """Energy of the K-weighted signal per channel and sub-block (two biquads, transposed direct form II),
+    for ``n_sub`` sub-blocks of ``hop`` samples from sample ``start`` of ``y`` (an offset rather than a
+    slice: a slice of a (channels, n) array is not contiguous, and copying it costs a pass).
 
     ``state`` [shape=(channels, 4)]: the filters' memory, read at the start and written back at the
     end, so a long signal can be weighted block by block (zeros: a signal that starts here)."""
@@ -167,7 +175,7 @@ def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int, state
         q0, q1, q2, q3 = state[1, 0], state[1, 1], state[1, 2], state[1, 3]
         for s in range(n_sub):
             acc_l = acc_r = 0.0
-            for i in range(s * hop, (s + 1) * hop):
+            for i in range(start + s * hop, start + (s + 1) * hop):
                 xl = float(y[0, i])
                 xr = float(y[1, i])
                 ul = b00 * xl + p0
@@ -193,7 +201,7 @@ def _k_energy_kernel(y: np.ndarray, sos: np.ndarray, hop: int, n_sub: int, state
         z0, z1, z2, z3 = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
         for s in range(n_sub):
             acc = 0.0
-            for i in range(s * hop, (s + 1) * hop):
+            for i in range(start + s * hop, start + (s + 1) * hop):
                 x = float(y[c, i])
                 u = b00 * x + z0
                 z0 = b01 * x - a01 * u + z1
@@ -355,24 +363,31 @@ def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.nd
     return float(best)  # exact: float32 widened (numba hands a Python float back either way)
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True)
 def _block_stats_carry(y: np.ndarray, block: int, energy: np.ndarray) -> np.ndarray:
-    """Per channel: the largest |sample| of each ``block``-sample stretch (returned), and the sum of
-    squares added to ``energy`` [shape=(channels,), float64] in place, in order: a signal read in pieces
-    (a stem file) sums exactly as in one piece.
+    """:func:`_block_stats_from` over the whole of ``y``."""
+    result: np.ndarray = _block_stats_from(y, 0, y.shape[1], block, energy)
+    return result
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _block_stats_from(y: np.ndarray, start: int, stop: int, block: int, energy: np.ndarray) -> np.ndarray:
+    """Per channel: the largest |sample| of each ``block``-sample stretch of samples ``start`` to ``stop``
+    of ``y`` (returned; the last stretch may be shorter), and the sum of squares added to ``energy``
+    [shape=(channels,), float64] in place, in order: a signal read in pieces (a stem file, a meter's
+    blocks) sums exactly as in one piece.
 
     Branch-free reductions (fastmath lets them run on SIMD lanes); the energy is summed in float64
     per stretch.
     """
-    channels, n = y.shape
-    n_blocks = (n + block - 1) // block
+    channels = y.shape[0]
+    n_blocks = (stop - start + block - 1) // block
     maxima = np.zeros((channels, n_blocks), dtype=np.float32)
     for c in range(channels):
         total = energy[c]
         for b in range(n_blocks):
             top = np.float32(0.0)
             part = 0.0
-            for i in range(b * block, min(n, (b + 1) * block)):
+            for i in range(start + b * block, min(stop, start + (b + 1) * block)):
                 v = y[c, i]
                 top = max(top, abs(v))
                 part += float(v) * float(v)

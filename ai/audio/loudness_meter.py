@@ -29,12 +29,21 @@ class KWeighting:
         self._pending = np.zeros((channels, 0), dtype=np.float32)
 
     def feed(self, piece: np.ndarray) -> None:
-        """Weigh the next ``piece`` [shape=(channels, m), dtype=float32]."""
-        x = np.concatenate([self._pending, piece], axis=1) if self._pending.shape[1] else piece
-        n_sub = x.shape[1] // self.hop
+        """Weigh the next ``piece`` [shape=(channels, m), dtype=float32]. Only the carried samples and the
+        head that completes their sub-block are copied; the rest is read where it lies."""
+        piece = np.ascontiguousarray(piece)
+        offset = 0
+        if self._pending.shape[1]:
+            offset = min(piece.shape[1], self.hop - self._pending.shape[1])
+            head = np.concatenate([self._pending, piece[:, :offset]], axis=1)
+            if head.shape[1] < self.hop:
+                self._pending = head
+                return
+            self._energy.append(lo._k_energy_kernel(head, self._sos, self.hop, 1, self._state))
+        n_sub = (piece.shape[1] - offset) // self.hop
         if n_sub:
-            self._energy.append(lo._k_energy_kernel(x, self._sos, self.hop, n_sub, self._state))
-        self._pending = x[:, n_sub * self.hop :].copy()
+            self._energy.append(lo._k_energy_from(piece, offset, self._sos, self.hop, n_sub, self._state))
+        self._pending = piece[:, offset + n_sub * self.hop :].copy()
 
     def sub_energy(self) -> np.ndarray:
         """The channel-weighted energy of every complete sub-block fed so far."""
@@ -50,7 +59,13 @@ class KWeighting:
 
 
 class LoudnessMeter:
-    """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then read :meth:`result`."""
+    """Feed np.ndarray [shape=(channels, m), dtype=float32] blocks in order, then read :meth:`result`.
+
+    The sample peak, the energy and the true peak work on the stretches of TP_BLOCK samples that the
+    whole-signal functions use (counted from the signal's start): each block is measured once, its
+    stretches' maxima bound the true peak as :func:`ai.audio.loudness.true_peak_search` bounds them, and
+    only a few thousand samples are carried to the next block (an unfinished stretch and the
+    interpolator's context)."""
 
     def __init__(self, *, channels: int, sr: int) -> None:
         if channels < 1 or sr <= 0:
@@ -59,11 +74,19 @@ class LoudnessMeter:
         self.sr = sr
         self.n_samples = 0
         self._weighting = KWeighting(channels, sr)
-        self._maxima: list[np.ndarray] = []
         self._energy = np.zeros(channels)
-        self._stats_pending = np.zeros((channels, 0), dtype=np.float32)  # under one TP_BLOCK stretch
+        self._carry = np.zeros((channels, 0), dtype=np.float32)
+        self._carry_start = 0
+        """The signal from sample ``_carry_start`` on, as far as it has been fed, less what is done with."""
+        self._measured = 0
+        """Samples whose stretches' maxima and energy are taken (a multiple of TP_BLOCK until the end)."""
+        self._searched = 0
+        """Stretches whose inter-sample positions the true peak has searched (or ruled out)."""
+        self._maxima = np.zeros((channels, 0), dtype=np.float32)
+        """Maxima of the stretches from ``_maxima_first`` to the last measured."""
+        self._maxima_first = 0
         self._factor = lo.true_peak_factor(sr)
-        self._tail = np.zeros((channels, 0), dtype=np.float32)  # the true peak's context from the last block
+        self._peak = 0.0
         self._best = 0.0
 
     def feed(self, block: np.ndarray) -> None:
@@ -73,58 +96,82 @@ class LoudnessMeter:
         block = np.ascontiguousarray(block, dtype=np.float32)
         self.n_samples += block.shape[1]
         self._weighting.feed(block)
-        self._stats_pending = self._stats(np.concatenate([self._stats_pending, block], axis=1), final=False)
-        self._true_peak(block)
+        self._peaks(block, self.n_samples)
 
-    def _stats(self, x: np.ndarray, *, final: bool) -> np.ndarray:
-        """Maxima and energies of the complete stretches of ``x`` (every one when ``final``); the rest."""
-        whole = x.shape[1] if final else x.shape[1] // lo.TP_BLOCK * lo.TP_BLOCK
-        if whole:
-            maxima, energy = lo._block_stats_kernel(np.ascontiguousarray(x[:, :whole]), lo.TP_BLOCK)
-            self._maxima.append(maxima)
-            self._energy += energy
-        return x[:, whole:].copy()
+    def _peaks(self, block: np.ndarray, n_samples: int) -> None:
+        """The sample peak, the energy and the true peak of ``block``, which ends at sample ``n_samples``."""
+        x = np.concatenate([self._carry, block], axis=1) if self._carry.shape[1] else block
+        self._measure(x, n_samples // lo.TP_BLOCK * lo.TP_BLOCK)
+        self._search(x, n_samples, final=False)
+        keep = max(0, min(self._measured, self._searched * lo.TP_BLOCK - lo._TP_HALF_TAPS))
+        self._carry = x[:, keep - self._carry_start :].copy()
+        self._carry_start = keep
 
-    def _true_peak(self, block: np.ndarray | None) -> None:
-        """Oversample the positions between samples whose neighbourhood is now known (all that
-        are left when ``block`` is None: the signal ends, zeros follow), skipping stretches that
-        cannot beat the best value so far; keep the context the next block's first positions need."""
-        half = lo._TP_HALF_TAPS
-        x = self._tail if block is None else np.concatenate([self._tail, block], axis=1)
-        if x.shape[1] == 0:
+    def _measure(self, x: np.ndarray, stop: int) -> None:
+        """Maxima and energy of the stretches from ``_measured`` to ``stop`` (x holds the signal from
+        ``_carry_start``)."""
+        if stop <= self._measured:
             return
-        self._best = max(self._best, float(np.abs(x).max()))  # the sample peak: the interpolator keeps samples
-        start = max(0, self._tail.shape[1] - half)  # positions the last block could not finish
-        stop = x.shape[1] if block is None else x.shape[1] - half
-        self._tail = x[:, max(0, x.shape[1] - 2 * half) :].copy()
-        if self._factor == 1 or stop <= start:
+        offset = self._carry_start
+        maxima = lo._block_stats_from(x, self._measured - offset, stop - offset, lo.TP_BLOCK, self._energy)
+        self._peak = max(self._peak, float(maxima.max()))
+        self._maxima = np.concatenate([self._maxima, maxima], axis=1)
+        self._measured = stop
+
+    def _search(self, x: np.ndarray, n_samples: int, *, final: bool) -> None:
+        """The true peak over the stretches whose neighbours' maxima are known (all of them when ``final``):
+        as :func:`ai.audio.loudness.true_peak_search`, the few most promising first, then every stretch
+        whose bound can still beat the best value, in runs of neighbouring stretches."""
+        known = -(-self._measured // lo.TP_BLOCK)  # stretches measured (the last may be short at the end)
+        last = known if final else known - 1  # a stretch's bound reads its right neighbour
+        self._best = max(self._best, self._peak)
+        if last <= self._searched:
+            return
+        if self._factor == 1 or self._peak == 0.0:
+            self._searched = last
             return
         _, phases, bound_gain = lo._interpolator(self._factor)
-        maxima, _ = lo._block_stats_kernel(np.ascontiguousarray(x), lo.TP_BLOCK)
-        neighbourhood = maxima.copy()  # the interpolator reaches into the neighbouring stretches
+        first = self._maxima_first
+        maxima = self._maxima
+        neighbourhood = maxima.copy()
         neighbourhood[:, 1:] = np.maximum(neighbourhood[:, 1:], maxima[:, :-1])
         neighbourhood[:, :-1] = np.maximum(neighbourhood[:, :-1], maxima[:, 1:])
-        bounds = neighbourhood * bound_gain
+        lo_index, hi_index = self._searched - first, last - first
+        bounds = neighbourhood[:, lo_index:hi_index] * bound_gain
+        offset = self._carry_start
+
+        def stretch_max(channel: int, begin: int, end: int) -> float:
+            start, stop = (self._searched + begin) * lo.TP_BLOCK, min((self._searched + end) * lo.TP_BLOCK, n_samples)
+            return float(lo._interpolated_max_kernel(x[channel], start - offset, stop - offset, phases))
+
+        order = np.argsort(bounds, axis=None)[::-1]
+        width = bounds.shape[1]
+        for flat in order[: lo._TP_FIRST]:
+            if bounds.flat[flat] <= self._best:
+                break
+            channel, stretch = divmod(int(flat), width)
+            self._best = max(self._best, stretch_max(channel, stretch, stretch + 1))
         for channel in range(self.channels):
-            signal = np.ascontiguousarray(x[channel])
-            for stretch in np.flatnonzero(bounds[channel] > self._best):
-                first = max(start, int(stretch) * lo.TP_BLOCK)
-                last = min(stop, (int(stretch) + 1) * lo.TP_BLOCK)
-                if first < last and bounds[channel, stretch] > self._best:
-                    found = lo._interpolated_max_kernel(signal, first, last, phases)
-                    self._best = max(self._best, float(found))
+            candidates = np.flatnonzero(bounds[channel] > self._best)
+            if candidates.size:
+                for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1):
+                    self._best = max(self._best, stretch_max(channel, int(run[0]), int(run[-1]) + 1))
+        self._searched = last
+        # keep the maxima of the last searched stretch (the next one's left neighbour) and after
+        drop = max(0, last - 1 - first)
+        self._maxima = self._maxima[:, drop:]
+        self._maxima_first = first + drop
 
     def result(self) -> lo.LoudnessStats:
         """Every measure of the signal fed so far (call once, after the last block)."""
-        self._stats_pending = self._stats(self._stats_pending, final=True)
-        self._true_peak(None)
+        self._measure(self._carry, self.n_samples)
+        self._search(self._carry, self.n_samples, final=True)
         hop = self._weighting.hop
         sub_energy = self._weighting.sub_energy()
         momentary = lo._block_loudness(sub_energy, sub_per_block=4, hop=hop)
         short_term = lo._block_loudness(sub_energy, sub_per_block=30, hop=hop)
         size = self.channels * self.n_samples
-        maxima = np.concatenate(self._maxima, axis=1) if self._maxima else np.zeros((self.channels, 0))
-        peak = lo.amplitude_to_db(float(maxima.max())) if maxima.size else None
+        peak = lo.amplitude_to_db(self._peak) if size else None
         level = lo.amplitude_to_db(math.sqrt(float(self._energy.sum()) / size)) if size else None
 
         def finite_max(values: np.ndarray) -> float | None:

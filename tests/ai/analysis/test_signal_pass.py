@@ -67,3 +67,42 @@ def test_analyze_file_keeps_the_decoders_errors() -> None:
         analyze_file(data[: len(data) // 2], name="cut.wav")
     with pytest.raises(PayloadTooLarge, match="DAWG_AI_MAX_AUDIO_DURATION_S"):
         analyze_file(data, name="long.wav", max_duration_s=2.0)
+
+
+def test_a_pass_whose_blocks_fail_leaves_no_meter_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ai.analysis import signal_pass
+
+    started: list[signal_pass._MeterFeed] = []
+    original = signal_pass._MeterFeed.__init__
+
+    def remember(self: signal_pass._MeterFeed, meter: object) -> None:
+        original(self, meter)  # type: ignore[arg-type]
+        started.append(self)
+
+    monkeypatch.setattr(signal_pass._MeterFeed, "__init__", remember)
+    samples = _music()
+
+    def failing() -> object:
+        yield from (samples[:, i : i + 1000] for i in range(0, 40_000, 1000))
+        raise UndecodableAudio("cut.wav: the file is truncated")
+
+    with pytest.raises(UndecodableAudio, match="truncated"):
+        summarize(failing(), channels=2, sample_rate=44100)  # type: ignore[arg-type]
+    assert len(started) == 1 and started[0].result.done() and started[0].result.result() is None
+
+
+def test_a_meter_that_fails_fails_the_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ai.audio.loudness_meter import LoudnessMeter
+
+    def broken(self: LoudnessMeter, block: np.ndarray) -> None:
+        raise FloatingPointError("meter broke")
+
+    monkeypatch.setattr(LoudnessMeter, "feed", broken)
+    samples = _music(seconds=20.0)
+    with pytest.raises(FloatingPointError, match="meter broke"):
+        # 16 blocks may wait in the queue: the 17th put finds the meter stopped, or the summary's loudness
+        # raises the meter's error when read
+        summary = summarize(
+            (samples[:, i : i + 500] for i in range(0, samples.shape[1], 500)), channels=2, sample_rate=44100
+        )
+        summary.loudness  # noqa: B018

@@ -62,3 +62,12 @@ def test_blocks_of_another_shape_are_refused() -> None:
     meter = LoudnessMeter(channels=2, sr=44100)
     with pytest.raises(ValueError, match="shape"):
         meter.feed(np.zeros((1, 100), np.float32))
+
+
+def test_the_meter_carries_a_few_thousand_samples_not_the_signal() -> None:
+    meter = LoudnessMeter(channels=2, sr=44100)
+    block = _signal(2, 262144)
+    for _ in range(8):
+        meter.feed(block)
+        assert meter._carry.shape[1] < 2 * 1024 + 16 and meter._maxima.shape[1] <= 2
+    assert meter.result().to_dict() == measure_loudness(y=np.concatenate([block] * 8, axis=1), sr=44100).to_dict()
