@@ -545,21 +545,18 @@ def _collect(
         levels.append(level)
         floors.append(floor)
         # Tail and note frames of each decay (for the tail share and the stereo width).
-        for j, p in enumerate(peaks):
-            span = int(length[j])
-            below = level[p] - np.minimum.accumulate(level[p : p + span])
-            tail = below >= TAIL_SHARE_DB
-            tail_frames += float(np.count_nonzero(tail))
-            if side_bands is not None:
-                note = below <= NOTE_DB
-                mid = mid_bands[b, p : p + span]
-                side = side_bands[b, p : p + span]
-                width += (side[tail].sum(), mid[tail].sum(), side[note].sum(), mid[note].sum())
-            if coherence_bands is not None:
-                deep = below >= COHERENCE_DB
-                coherent = coherence_bands[0][b, p : p + span]
-                total = coherence_bands[1][b, p : p + span]
-                coherence += (coherent[deep].sum(), total[deep].sum(), coherent[note].sum(), total[note].sum())
+        absent = np.zeros(0, dtype=np.float32)
+        tail_frames += _decay_sums(
+            level,
+            peaks,
+            length.astype(np.int64),
+            mid_bands[b],
+            absent if side_bands is None else side_bands[b],
+            absent if coherence_bands is None else coherence_bands[0][b],
+            absent if coherence_bands is None else coherence_bands[1][b],
+            width,
+            coherence,
+        )
     if not parts:
         empty = np.zeros(0)
         none = np.zeros(0, dtype=np.int64)
@@ -572,6 +569,53 @@ def _collect(
         crossings, length, depth, floored, room, band, peak, levels, floors, tail_frames, sounding_frames, width,
         coherence,
     )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _decay_sums(
+    level: np.ndarray,
+    peaks: np.ndarray,
+    length: np.ndarray,
+    mid: np.ndarray,
+    side: np.ndarray,
+    coherent: np.ndarray,
+    total: np.ndarray,
+    width: np.ndarray,
+    coherence: np.ndarray,
+) -> float:
+    """One band's decays (from each of ``peaks``, ``length`` frames): the frames TAIL_SHARE_DB or more under
+    the note (returned), and added in place, where ``side`` (``coherent`` and ``total``) are given: the side and
+    mid powers of the tail and note frames (``width``), the coherent and total weights of the deep (COHERENCE_DB)
+    and note frames (``coherence``). One pass per decay, summed in float64 (a loop of eight numpy sums per decay
+    took 0.5 s of suggest()'s 4.6 s of CPU on 8 three-minute stems)."""
+    tail_frames = 0.0
+    stereo = side.shape[0] > 0
+    phase = coherent.shape[0] > 0
+    for j in range(peaks.shape[0]):
+        p = peaks[j]
+        lowest = level[p]
+        for t in range(p, p + length[j]):
+            lowest = min(lowest, level[t])
+            below = level[p] - lowest
+            tail = below >= TAIL_SHARE_DB
+            note = below <= NOTE_DB
+            if tail:
+                tail_frames += 1.0
+            if stereo:
+                if tail:
+                    width[0] += side[t]
+                    width[1] += mid[t]
+                if note:
+                    width[2] += side[t]
+                    width[3] += mid[t]
+            if phase:
+                if below >= COHERENCE_DB:
+                    coherence[0] += coherent[t]
+                    coherence[1] += total[t]
+                if note:
+                    coherence[2] += coherent[t]
+                    coherence[3] += total[t]
+    return tail_frames
 
 
 KNEE_ROWS = 4096
