@@ -194,7 +194,7 @@ def _tiled(sources: list[Path], seconds: float) -> Any:
     return np.concatenate(pieces)[: int(seconds * 44100)]
 
 
-def _midi(notes: int, drums: bool = False) -> bytes:
+def _midi(notes: int, drums: bool = False, step: int = 240) -> bytes:
     import mido
 
     track = mido.MidiTrack()
@@ -204,7 +204,7 @@ def _midi(notes: int, drums: bool = False) -> bytes:
     pitches = [36, 42, 38, 42] if drums else [60, 62, 64, 65, 67, 69, 71, 72]
     for k in range(notes):
         track.append(mido.Message("note_on", note=pitches[k % len(pitches)], velocity=90, time=0, channel=channel))
-        track.append(mido.Message("note_off", note=pitches[k % len(pitches)], velocity=0, time=240, channel=channel))
+        track.append(mido.Message("note_off", note=pitches[k % len(pitches)], velocity=0, time=step, channel=channel))
     song = mido.MidiFile(ticks_per_beat=480)
     song.tracks.append(track)
     buffer = io.BytesIO()
@@ -238,7 +238,8 @@ class Inputs:
         ]
         self.primer = _midi(32)
         self.drum_primer = _midi(64, drums=True)
-        self.big_primer = _midi(60_000)  # ~0.5 MB of MIDI: a big base64 JSON body
+        # ~0.5 MB of MIDI: a big base64 JSON body (sixteenths: 3.6 million ticks, under the primer's bound)
+        self.big_primer = _midi(60_000, step=60)
         projects = self.tmp / "projects"
         (projects / self.project_id / "stems").mkdir(parents=True)
         manifest = {

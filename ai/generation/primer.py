@@ -30,11 +30,36 @@ class PrimerContext:
     key: Key | None  # from its key signature event, else from its notes' pitch classes
 
 
-def _open(data: bytes) -> pretty_midi.PrettyMIDI:
+MAX_PRIMER_TICKS = 4_000_000
+"""The furthest tick a primer's events may reach. pretty_midi keeps a time for every tick up to the file's
+last event (8 bytes each, and more while it computes them), and Magenta's note_seq lifts pretty_midi's own
+guard (1e7 ticks) to 1e10 when it is imported: with the Magenta models loaded, a 37-byte file holding one note
+at tick 2e8 took 4.1 s and 4.6 GB to read (and the same file was "not a readable MIDI file" before they
+loaded). 4e6 ticks are ~2,000 bars of 4/4 at 480 ticks a quarter note (52 bars at 19,200), ~90 MB to read."""
+
+
+def _read(data: bytes) -> tuple[pretty_midi.PrettyMIDI, mido.MidiFile]:
+    """The primer as pretty_midi and mido read it; its length in ticks checked before pretty_midi reads it."""
     try:
-        return pretty_midi.PrettyMIDI(io.BytesIO(data))
-    except Exception as exc:  # mido/pretty_midi raise many types (OSError, EOFError, KeySignatureError...)
+        midi = mido.MidiFile(file=io.BytesIO(data))
+    except Exception as exc:  # mido raises many types on a damaged file (OSError, EOFError, KeySignatureError...)
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
+    last = max((sum(int(message.time) for message in track) for track in midi.tracks), default=0)
+    if last > MAX_PRIMER_TICKS:
+        quarters = last / max(1, int(midi.ticks_per_beat))
+        raise InvalidParameter(
+            "primer",
+            f"its last event lies at tick {last:,} ({quarters:,.0f} quarter notes in); a primer may reach tick "
+            f"{MAX_PRIMER_TICKS:,} at most (a few bars of an idea are what it needs)",
+        )
+    try:
+        return pretty_midi.PrettyMIDI(io.BytesIO(data)), midi
+    except Exception as exc:  # as above, for what pretty_midi refuses
+        raise InvalidParameter("primer", "not a readable MIDI file") from exc
+
+
+def _open(data: bytes) -> pretty_midi.PrettyMIDI:
+    return _read(data)[0]
 
 
 def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
@@ -58,11 +83,7 @@ def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
 
 def primer_context(data: bytes) -> PrimerContext:
     """The tempo, meter and key the primer file states or plays. Raises InvalidParameter('primer')."""
-    pm = _open(data)
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data))
-    except Exception as exc:  # as in _open: mido raises many types on a damaged file
-        raise InvalidParameter("primer", "not a readable MIDI file") from exc
+    pm, midi = _read(data)
     tempo_events = [m for track in midi.tracks for m in track if m.type == "set_tempo"]
     tempo = round(float(mido.tempo2bpm(tempo_events[0].tempo)), 3) if tempo_events else None
     meter = None

@@ -305,6 +305,36 @@ def test_bad_primer_is_422(client: TestClient) -> None:
     assert response.json()["detail"].startswith("primer")
 
 
+def _one_note_at(tick: int) -> bytes:
+    track = mido.MidiTrack()
+    track.append(mido.Message("note_on", note=60, velocity=90, time=tick))
+    track.append(mido.Message("note_off", note=60, velocity=0, time=240))
+    midi = mido.MidiFile(ticks_per_beat=480)
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+def test_a_primer_whose_note_lies_far_out_is_422_however_pretty_midi_is_set(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """37 bytes with one note at tick 2e8: with Magenta's note_seq imported (pretty_midi's tick guard lifted to
+    1e10) it took 4.1 s and 4.6 GB to read; without it, it was "not a readable MIDI file"."""
+    far = {"primer": ("far.mid", _one_note_at(200_000_000), "audio/midi")}
+    for max_tick in (1e7, 1e10):  # pretty_midi's own guard, and note_seq's once Magenta is loaded
+        monkeypatch.setattr(pretty_midi.pretty_midi, "MAX_TICK", max_tick)
+        refused = client.post("/api/v1/generate/melody", files=far)
+        assert refused.status_code == 422, refused.text[:300]
+        assert refused.json()["detail"].startswith(
+            "primer: its last event lies at tick 200,000,240 (416,667 quarter notes in); a primer may reach tick "
+            "4,000,000 at most"
+        ), refused.json()["detail"]
+    near = {"primer": ("near.mid", _one_note_at(3_000_000), "audio/midi")}  # 1,500 bars in, under the bound
+    answer = client.post("/api/v1/generate/melody", data={"bars": "1"}, files=near)
+    assert answer.status_code == 200, answer.text[:300]
+
+
 def test_invalid_json_body_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/melody", content=b"{bars: 4", headers={"content-type": "application/json"})
     assert response.status_code == 422
