@@ -71,3 +71,18 @@ def test_the_meter_carries_a_few_thousand_samples_not_the_signal() -> None:
         meter.feed(block)
         assert meter._carry.shape[1] < 2 * 1024 + 16 and meter._maxima.shape[1] <= 2
     assert meter.result().to_dict() == measure_loudness(y=np.concatenate([block] * 8, axis=1), sr=44100).to_dict()
+
+
+@pytest.mark.parametrize("sizes", [(1, 4409, 4410, 4411, 10), (100_000,), (3, 7, 4400, 20, 9000, 1)])
+def test_k_weighting_fed_in_pieces_equals_the_whole_signal_bit_for_bit(sizes: tuple[int, ...]) -> None:
+    from ai.audio.loudness import sub_block_powers
+    from ai.audio.loudness_meter import KWeighting
+
+    y = _signal(2, 60_000, seed=3)
+    weighting = KWeighting(2, 44100)
+    start = 0
+    while start < y.shape[1]:
+        for size in sizes:
+            weighting.feed(y[:, start : start + size])
+            start += size
+    np.testing.assert_array_equal(weighting.sub_energy(), sub_block_powers(y=y, sr=44100))
