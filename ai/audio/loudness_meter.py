@@ -96,13 +96,13 @@ class LoudnessMeter:
         block = np.ascontiguousarray(block, dtype=np.float32)
         self.n_samples += block.shape[1]
         self._weighting.feed(block)
-        self._peaks(block, self.n_samples)
+        self._peaks(block)
 
-    def _peaks(self, block: np.ndarray, n_samples: int) -> None:
-        """The sample peak, the energy and the true peak of ``block``, which ends at sample ``n_samples``."""
+    def _peaks(self, block: np.ndarray) -> None:
+        """The sample peak, the energy and the true peak of ``block``, the last one fed."""
         x = np.concatenate([self._carry, block], axis=1) if self._carry.shape[1] else block
-        self._measure(x, n_samples // lo.TP_BLOCK * lo.TP_BLOCK)
-        self._search(x, n_samples, final=False)
+        self._measure(x, self.n_samples // lo.TP_BLOCK * lo.TP_BLOCK)
+        self._search(x, final=False)
         keep = max(0, min(self._measured, self._searched * lo.TP_BLOCK - lo._TP_HALF_TAPS))
         self._carry = x[:, keep - self._carry_start :].copy()
         self._carry_start = keep
@@ -118,7 +118,7 @@ class LoudnessMeter:
         self._maxima = np.concatenate([self._maxima, maxima], axis=1)
         self._measured = stop
 
-    def _search(self, x: np.ndarray, n_samples: int, *, final: bool) -> None:
+    def _search(self, x: np.ndarray, *, final: bool) -> None:
         """The true peak over the stretches whose neighbours' maxima are known (all of them when ``final``):
         as :func:`ai.audio.loudness.true_peak_search`, the few most promising first, then every stretch
         whose bound can still beat the best value, in runs of neighbouring stretches."""
@@ -141,7 +141,10 @@ class LoudnessMeter:
         offset = self._carry_start
 
         def stretch_max(channel: int, begin: int, end: int) -> float:
-            start, stop = (self._searched + begin) * lo.TP_BLOCK, min((self._searched + end) * lo.TP_BLOCK, n_samples)
+            start, stop = (
+                (self._searched + begin) * lo.TP_BLOCK,
+                min((self._searched + end) * lo.TP_BLOCK, self.n_samples),
+            )
             return float(lo._interpolated_max_kernel(x[channel], start - offset, stop - offset, phases))
 
         order = np.argsort(bounds, axis=None)[::-1]
@@ -165,7 +168,7 @@ class LoudnessMeter:
     def result(self) -> lo.LoudnessStats:
         """Every measure of the signal fed so far (call once, after the last block)."""
         self._measure(self._carry, self.n_samples)
-        self._search(self._carry, self.n_samples, final=True)
+        self._search(self._carry, final=True)
         hop = self._weighting.hop
         sub_energy = self._weighting.sub_energy()
         momentary = lo._block_loudness(sub_energy, sub_per_block=4, hop=hop)
