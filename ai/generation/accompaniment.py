@@ -55,6 +55,7 @@ from ai.generation.beat_following import (
 )
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
+from ai.generation.midi_events import delta_track, note_events
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
@@ -443,26 +444,6 @@ def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VE
 # ---------------------------------------------------------------------------------- MIDI file
 
 
-def _track_events(notes: Sequence[PlacedNote], channel: int) -> list[tuple[int, int, mido.Message]]:
-    events: list[tuple[int, int, mido.Message]] = []
-    for n in notes:
-        events.append((n.start_tick, 1, mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
-        events.append((n.end_tick, 0, mido.Message("note_off", channel=channel, note=n.pitch, velocity=0)))
-    events.sort(key=lambda e: (e[0], e[1], e[2].note))  # note-offs before note-ons at the same tick
-    return events
-
-
-def _delta_track(name: str, events: list[tuple[int, mido.MetaMessage | mido.Message]], end_tick: int) -> mido.MidiTrack:
-    track = mido.MidiTrack()
-    track.append(mido.MetaMessage("track_name", name=name, time=0))
-    now = 0
-    for tick, message in events:
-        track.append(message.copy(time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
-    return track
-
-
 def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
     """A set_tempo at every beat of the grid (where it changes), from the beat intervals, plus the
     lead-in measure's meter and the recording's from the first downbeat."""
@@ -503,14 +484,14 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]], key: Key | No
     conductor: list[tuple[int, mido.MetaMessage]] = list(tempo_events(grid))
     if key is not None:  # the key the parts play in, for the DAW to show
         conductor.insert(0, (0, mido.MetaMessage("key_signature", key=key.midi_key_signature)))
-    midi.tracks.append(_delta_track("tempo map", conductor, end_tick))
+    midi.tracks.append(delta_track("tempo map", conductor, end_tick))
     for part, notes in parts.items():
         channel = CHANNELS[part]
         head: list[tuple[int, mido.MetaMessage | mido.Message]] = []
         if part in PROGRAMS:
             head.append((0, mido.Message("program_change", channel=channel, program=PROGRAMS[part])))
-        body = [(tick, message) for tick, _, message in _track_events(notes, channel)]
-        midi.tracks.append(_delta_track(part, head + body, max(end_tick, max((n.end_tick for n in notes), default=0))))
+        body = note_events(((n.start_tick, n.end_tick, n.pitch, n.velocity) for n in notes), channel)
+        midi.tracks.append(delta_track(part, head + body, end_tick))
     out = io.BytesIO()
     midi.save(file=out)
     return out.getvalue()

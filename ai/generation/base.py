@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import mido
-import pretty_midi
 
+from ai.generation.midi_events import delta_track, note_events
 from ai.music_theory import Chord, Key
 from utils.errors import InvalidParameter, ModelUnavailable
 
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 Part = Literal["drums", "bass", "melody"]
 PARTS: tuple[Part, ...] = ("drums", "bass", "melody")
 DEFAULT_PROGRAMS = {"bass": 33, "melody": 0, "drums": 0}  # GM: Electric Bass (finger), Piano
-MIDI_RESOLUTION = 220  # pretty_midi's ticks per quarter note, which the clip's file is written in
+MIDI_RESOLUTION = 220  # ticks per quarter note in the clip's file (pretty_midi's default, as before)
 SEED_MAX = 2**31 - 1
 """The largest seed a generation takes (the endpoints' range is 0 to this; a text command's too)."""
 
@@ -186,32 +186,32 @@ class GeneratedClip:
     def is_drum(self) -> bool:
         return self.part == "drums"
 
-    def to_pretty_midi(self) -> pretty_midi.PrettyMIDI:
-        pm = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=float(self.tempo))
-        pm.time_signature_changes.append(pretty_midi.TimeSignature(self.beats_per_bar, self.beat_unit, 0.0))
-        instrument = pretty_midi.Instrument(program=self.program, is_drum=self.is_drum, name=self.part)
-        for note in sorted(self.notes, key=lambda n: (n.start, n.pitch)):
-            instrument.notes.append(pretty_midi.Note(note.velocity, note.pitch, note.start, note.end))
-        pm.instruments.append(instrument)
-        return pm
-
     def to_midi_bytes(self) -> bytes:
-        """The Standard MIDI File. Every track ends at ``duration_seconds`` (the bar line after the
-        last requested bar), not at the last note-off: a DAW imports the clip at its full length,
-        so a clip whose last bar ends in a rest still loops in time."""
-        pm = self.to_pretty_midi()
-        buffer = io.BytesIO()
-        pm.write(buffer)
-        midi = mido.MidiFile(file=io.BytesIO(buffer.getvalue()))
-        if self.key is not None and midi.tracks:  # on the conductor track, for the DAW to show the key
-            midi.tracks[0].insert(0, mido.MetaMessage("key_signature", key=self.key.midi_key_signature, time=0))
-        end_tick = int(round(pm.time_to_tick(self.duration_seconds)))
-        for track in midi.tracks:
-            last = track[-1] if track else None
-            if last is None or last.type != "end_of_track":
-                continue
-            before = sum(message.time for message in track[:-1])
-            last.time = max(0, end_tick - before)
+        """The Standard MIDI File: a conductor track (key signature, tempo, meter) and the part's track.
+        Every track ends at ``duration_seconds`` (the bar line after the last requested bar), not at the
+        last note-off: a DAW imports the clip at its full length, so a clip whose last bar ends in a rest
+        still loops in time."""
+        seconds_per_tick = 60.0 / (self.tempo * MIDI_RESOLUTION)
+
+        def tick(seconds: float) -> int:  # rounded as pretty_midi rounds, which wrote these files before
+            return int(round(seconds / seconds_per_tick))
+
+        conductor: list[tuple[int, mido.MetaMessage | mido.Message]] = []
+        if self.key is not None:  # for the DAW to show the key
+            conductor.append((0, mido.MetaMessage("key_signature", key=self.key.midi_key_signature)))
+        conductor.append((0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(self.tempo))))
+        conductor.append(
+            (0, mido.MetaMessage("time_signature", numerator=self.beats_per_bar, denominator=self.beat_unit))
+        )
+        channel = 9 if self.is_drum else 0
+        part: list[tuple[int, mido.MetaMessage | mido.Message]] = [
+            (0, mido.Message("program_change", channel=channel, program=self.program))
+        ]
+        part += note_events(((tick(n.start), tick(n.end), n.pitch, n.velocity) for n in self.notes), channel)
+        end_tick = tick(self.duration_seconds)
+        midi = mido.MidiFile(type=1, ticks_per_beat=MIDI_RESOLUTION)
+        midi.tracks.append(delta_track(None, conductor, end_tick))
+        midi.tracks.append(delta_track(self.part, part, end_tick))
         out = io.BytesIO()
         midi.save(file=out)
         return out.getvalue()
