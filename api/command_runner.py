@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 
 from ai.commands import ACTIONS, ParsedCommand
 from ai.generation.base import Part
-from ai.generation.primer import primer_part
+from ai.generation.primer import parse_primer, primer_part
 from api.command_loudness import moved_target
 from api.file_response import TemporaryFileResponse
 from api.generation_input import primer_bytes
@@ -164,12 +164,16 @@ async def _plan_generation(
             raise missing_upload("primer", "to continue a clip")
         # Reading the primer's notes parses the MIDI file: in the worker pool, not on the event loop.
         said: Part | None = params.get("part")
-        part: Part = said if said is not None else await engine.run(primer_part, data or b"")
+        part: Part = said if said is not None else await engine.run(_part_of_primer, data or b"")
     else:
         part = GENERATE_ACTIONS[action]
     if part == "drums":
         values["style"] = values.get("style") or "drums"  # /generate/midi reads the part from style
     return CommandPlan(action, GENERATE_PATHS[part], values, files, part)
+
+
+def _part_of_primer(data: bytes) -> Part:
+    return primer_part(parse_primer(data))
 
 
 async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
-from ai.generation.primer import PrimerContext, primer_context, read_primer
+from ai.generation.primer import PrimerContext, PrimerFile, primer_context, read_primer
 from ai.generation.progression_key import key_of_progression
 from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
 from api.schemas import GenerationParams
@@ -82,7 +82,7 @@ TEMPO_RANGE = (20.0, 300.0)
 
 
 def build_request(
-    params: GenerationParams, resolved: ResolvedPart, seed: int, primer: bytes | None
+    params: GenerationParams, resolved: ResolvedPart, seed: int, primer: PrimerFile | None
 ) -> GenerationRequest:
     # What the request leaves out, the primer says: its tempo, meter and key.
     context = primer_context(primer) if primer is not None else PrimerContext(None, None, None)

@@ -38,8 +38,18 @@ at tick 2e8 took 4.1 s and 4.6 GB to read (and the same file was "not a readable
 loaded). 4e6 ticks are ~2,000 bars of 4/4 at 480 ticks a quarter note (52 bars at 19,200), ~90 MB to read."""
 
 
-def _read(data: bytes) -> tuple[pretty_midi.PrettyMIDI, mido.MidiFile]:
-    """The primer as pretty_midi and mido read it; its length in ticks checked before pretty_midi reads it."""
+@dataclass(frozen=True)
+class PrimerFile:
+    """A primer MIDI file read once (a 60,000-note file takes seconds to read): its tempo, meter, key,
+    part and notes are all answered from this."""
+
+    midi: mido.MidiFile
+    pm: pretty_midi.PrettyMIDI
+
+
+def parse_primer(data: bytes) -> PrimerFile:
+    """The primer as mido and pretty_midi read it; its length in ticks checked before pretty_midi reads
+    it. Raises InvalidParameter('primer')."""
     try:
         midi = mido.MidiFile(file=io.BytesIO(data))
     except Exception as exc:  # mido raises many types on a damaged file (OSError, EOFError, KeySignatureError...)
@@ -53,13 +63,9 @@ def _read(data: bytes) -> tuple[pretty_midi.PrettyMIDI, mido.MidiFile]:
             f"{MAX_PRIMER_TICKS:,} at most (a few bars of an idea are what it needs)",
         )
     try:
-        return pretty_midi.PrettyMIDI(io.BytesIO(data)), midi
+        return PrimerFile(midi, pretty_midi.PrettyMIDI(io.BytesIO(data)))
     except Exception as exc:  # as above, for what pretty_midi refuses
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
-
-
-def _open(data: bytes) -> pretty_midi.PrettyMIDI:
-    return _read(data)[0]
 
 
 def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
@@ -81,9 +87,9 @@ def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
     return best
 
 
-def primer_context(data: bytes) -> PrimerContext:
-    """The tempo, meter and key the primer file states or plays. Raises InvalidParameter('primer')."""
-    pm, midi = _read(data)
+def primer_context(primer: PrimerFile) -> PrimerContext:
+    """The tempo, meter and key the primer file states or plays."""
+    pm, midi = primer.pm, primer.midi
     tempo_events = [m for track in midi.tracks for m in track if m.type == "set_tempo"]
     tempo = round(float(mido.tempo2bpm(tempo_events[0].tempo)), 3) if tempo_events else None
     meter = None
@@ -99,13 +105,13 @@ def primer_context(data: bytes) -> PrimerContext:
     return PrimerContext(tempo=tempo, meter=meter, key=key)
 
 
-def read_primer(data: bytes, *, part: Part, bar_seconds: float) -> tuple[tuple[Note, ...], float]:
-    """Notes of ``part`` in the MIDI file ``data`` and the primer's length rounded up to whole bars.
+def read_primer(primer: PrimerFile, *, part: Part, bar_seconds: float) -> tuple[tuple[Note, ...], float]:
+    """Notes of ``part`` in the primer file and the primer's length rounded up to whole bars.
 
     Drums take the file's drum tracks; bass takes the lowest-sounding melodic track; melody the
     highest. Timing is kept in seconds as written in the file. Raises InvalidParameter('primer').
     """
-    pm = _open(data)
+    pm = primer.pm
     if part == "drums":
         tracks = [inst for inst in pm.instruments if inst.is_drum and inst.notes]
     else:
@@ -129,11 +135,11 @@ BASS_MEDIAN_PITCH = 52
 sit in E1..G3; a melody's rarely dip under E3)."""
 
 
-def primer_part(data: bytes) -> Part:
+def primer_part(primer: PrimerFile) -> Part:
     """The part a primer plays, for a request that does not say ("continue this"): drums when it
     holds only drum notes, bass or melody by its median pitch when only melodic notes. Raises
     InvalidParameter('primer') for a file with both, or with no notes."""
-    pm = _open(data)
+    pm = primer.pm
     drums = any(inst.is_drum and inst.notes for inst in pm.instruments)
     pitches = [n.pitch for inst in pm.instruments if not inst.is_drum for n in inst.notes]
     if drums and pitches:

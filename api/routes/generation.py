@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from ai import progress
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from ai.generation.preview import clip_preview
-from ai.generation.primer import primer_part
+from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
 from api.generation_input import ResolvedPart, build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -127,7 +127,7 @@ def _groove_style(clip: GeneratedClip) -> str | None:
     return style if isinstance(style, str) and style else None
 
 
-def _plays_part(primer: bytes | None, part: Part) -> bool:
+def _plays_part(primer: PrimerFile | None, part: Part) -> bool:
     """Whether a primer plays ``part`` (include_primer's default): a melody primer for a bassline is the
     context of the bass line, not its first bars. A primer of drums and pitched notes together is not one
     part."""
@@ -154,12 +154,14 @@ async def generate_work(
     upload = inp.file("primer")
     limit = min(PRIMER_MAX_BYTES, engine.settings.max_upload_bytes)
     uploaded = await read_upload(upload, max_upload_bytes=limit, why="a MIDI primer") if upload else None
-    primer = primer_bytes(params, uploaded)
+    data = primer_bytes(params, uploaded)
     refuse_midi_variations(params)
+    # Read once, in the worker pool (a long primer takes seconds): every question about it is answered from this.
+    primer = await engine.run(parse_primer, data) if data is not None else None
 
     await engine.wait_for_models(params.model)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
-    base = await engine.run(build_request, params, resolved, first_seed, primer)  # parses the primer MIDI
+    base = await engine.run(build_request, params, resolved, first_seed, primer)
     generator, fallback_reason = engine.registry.select(
         resolved.part, params.model, chords_given=params.chords is not None, request=base
     )
@@ -168,7 +170,8 @@ async def generate_work(
     requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
     include = params.include_primer
     if include is None:
-        include = await engine.run(_plays_part, primer, resolved.part)  # reads the MIDI: off the event loop
+        include = await engine.run(_plays_part, primer, resolved.part)  # walks its notes: off the event loop
+    del primer  # its notes are in the request now; the file as read (tens of MB for a long one) is not held
     refuse_large_echo(len(base.primer), params.variations, include)
     results = await engine.run(_generate_variations, generator, requests, params.variations, include)
     _, first_clip, first_midi = results[0]

@@ -7,7 +7,7 @@ import io
 import pretty_midi
 import pytest
 
-from ai.generation.primer import key_of_notes, primer_context
+from ai.generation.primer import key_of_notes, parse_primer, primer_context
 from ai.music_theory import Key
 from utils.errors import InvalidParameter
 
@@ -34,11 +34,11 @@ def test_a_file_without_tempo_or_meter_events_says_nothing_of_them() -> None:
     midi.tracks.append(track)
     buffer = io.BytesIO()
     midi.save(file=buffer)
-    context = primer_context(buffer.getvalue())
+    context = primer_context(parse_primer(buffer.getvalue()))
     assert context.tempo is None and context.meter is None
     assert context.key == Key(2, "major")
 
 
 def test_an_unreadable_primer_is_a_422_parameter_error() -> None:
     with pytest.raises(InvalidParameter, match="not a readable MIDI file"):
-        primer_context(b"MThd not really")
+        parse_primer(b"MThd not really")
