@@ -781,6 +781,11 @@ class LibraryScanResult(BaseModel):
     vanished: int = Field(
         0, description="Files deleted while the scan ran (listed, gone before they were read): no row is kept."
     )
+    covered: int = Field(
+        0,
+        description="Files another scan running at the same time was already analysing (a subfolder's scan): "
+        "that scan stores them; one cancelled before it reached them leaves them for the next scan.",
+    )
 
 
 class LibrarySearchParams(CallerParams):

@@ -376,6 +376,10 @@ class JobManager:
         """The queued or running job submitted with ``key``, if any."""
         return self._unfinished_by_key.get(key)
 
+    def unfinished_keys(self, prefix: str) -> list[tuple[str, Job]]:
+        """(key, job) of every queued or running job whose key starts with ``prefix``."""
+        return [(key, job) for key, job in self._unfinished_by_key.items() if key.startswith(prefix)]
+
     def position(self, job: Job) -> int | None:
         """1 for the next job to start; None when the job is not waiting."""
         return self.positions().get(job.id) if job.state is JobState.QUEUED else None

@@ -58,6 +58,10 @@ async def _store(engine: EngineState) -> LibraryStore:
     return await engine.run(lambda: library.store)  # opening and migrating the database blocks
 
 
+SCAN_KEY = "library.scan "
+"""A scan job's key: this, then the folder it scans (resolved)."""
+
+
 def _scan_response(value: Any) -> Response:
     return JSONResponse(LibraryScanResult.model_validate(value).model_dump())
 
@@ -78,9 +82,11 @@ def _scan_accepted(job: Job, *, already_running: bool) -> Response:
     summary="Scan a folder inside a library root as a job: every new or changed audio file analysed and stored",
     description="Answers 202 with the job; its result (GET result_url) is a LibraryScanResult. A folder outside "
     "the roots is 400, a missing one 404, both at once. One scan per folder at a time: while a scan of the same "
-    "folder (however it was named: relative, absolute, through a link) is queued or running, the answer is that "
-    "scan's job with `already_running: true`, and no second scan is started (scan again once it has finished to "
-    "pick up files added since it listed the folder). Different folders are scanned as separate jobs.",
+    "folder (however it was named: relative, absolute, through a link) or of a folder it lies in is queued or "
+    "running, the answer is that scan's job with `already_running: true`, and no second scan is started (scan "
+    "again once it has finished to pick up files added since it listed the folder). Different folders are scanned "
+    "as separate jobs; a folder scanned while a scan of one of its subfolders runs leaves that scan's files to it "
+    "(`covered` in its result), so no file is analysed twice.",
 )
 async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
     params = validate_params(LibraryScanParams, inp.values)
@@ -90,10 +96,10 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
 
     folder, root = await engine.run(store.resolve_folder, params.folder)
     # From here to submit nothing awaits: a second request for this folder sees this one's job.
-    scan_key = f"library.scan {folder}"
-    running = engine.jobs.unfinished(scan_key)
-    if running is not None:
-        return _scan_accepted(running, already_running=True)
+    scan_key = f"{SCAN_KEY}{folder}"
+    for key, running in engine.jobs.unfinished_keys(SCAN_KEY):
+        if folder.is_relative_to(key.removeprefix(SCAN_KEY)):  # this folder, or one it lies in, is being scanned
+            return _scan_accepted(running, already_running=True)
     work_fn = partial(
         scan_folder,
         store,

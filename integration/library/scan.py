@@ -7,7 +7,9 @@ thread (``SequentialRunner``). A worker hashes the file first: when the hash mat
 row's, only size and mtime are updated (a touched or copied-back file is not analysed again).
 Each result is committed on its own, as it arrives, so a scan killed midway and run again redoes
 only the files that had not finished. Rows of files gone from the folder are deleted, and so is a
-file deleted while the scan runs: it is counted as ``vanished``, not stored as a failure. Row writes
+file deleted while the scan runs: it is counted as ``vanished``, not stored as a failure. A file that
+another scan in this process is analysing (a folder scanned while a scan of its subfolder runs) is left to
+it and counted as ``covered``. Row writes
 take the database's write lock before they read (:meth:`LibraryStore.write_session`), so two scans of
 one database (two jobs, or the service and ``dawg-ai library scan``) take turns.
 
@@ -256,9 +258,33 @@ class ScanResult:
     failed: int = 0
     removed: int = 0
     vanished: int = 0  # listed, then deleted before it was read: no row kept
+    covered: int = 0  # being analysed by another scan in this process (a subfolder's), which stores it
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+class _Claims:
+    """The files scans in this process are analysing now: a folder scanned while a scan of its subfolder
+    runs leaves the subfolder's files to that scan instead of analysing them a second time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: set[str] = set()
+
+    def claim(self, paths: Sequence[str]) -> set[str]:
+        """Those of ``paths`` no other scan holds, now held by the caller."""
+        with self._lock:
+            free = {path for path in paths if path not in self._paths}
+            self._paths |= free
+            return free
+
+    def release(self, paths: set[str]) -> None:
+        with self._lock:
+            self._paths -= paths
+
+
+CLAIMS = _Claims()
 
 
 def _write(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, answer: dict[str, Any]) -> None:
@@ -365,8 +391,30 @@ def scan_folder(
     result.vanished = len(vanished)
     result.removed += _forget(store, [path for path in vanished if path in stored])
 
+    mine = CLAIMS.claim([task.path for task in tasks])
+    result.covered = len(tasks) - len(mine)
+    tasks = [task for task in tasks if task.path in mine]
+    try:
+        _analyse(store, root, tasks, stats, result, runner=runner, on_file=on_file)
+    finally:
+        CLAIMS.release(mine)
+    return result
+
+
+def _analyse(
+    store: LibraryStore,
+    root: Path,
+    tasks: list[FileTask],
+    stats: dict[str, os.stat_result],
+    result: ScanResult,
+    *,
+    runner: Runner,
+    on_file: Callable[[str], None] | None,
+) -> None:
+    """Run ``tasks`` on ``runner``, committing each file's row as its answer comes."""
     total = len(tasks)
-    progress.report(0.0, f"0/{total} files to analyse ({result.skipped} unchanged skipped)")
+    covered = f", {result.covered} being analysed by another scan" if result.covered else ""
+    progress.report(0.0, f"0/{total} files to analyse ({result.skipped} unchanged skipped{covered})")
     for done, (task, answer) in enumerate(runner.run(tasks), start=1):
         path = Path(task.path)
         if answer.get("gone"):  # deleted while the scan ran: no row (an old one goes)
@@ -384,7 +432,6 @@ def scan_folder(
         if on_file is not None:
             on_file(task.path)
         progress.report(done / total, f"{done}/{total} files, {result.failed} errors, last: {path.name}")
-    return result
 
 
 __all__ = [

@@ -344,7 +344,7 @@ def _library_folder(root: Path, name: str, files: int) -> None:
     folder.mkdir(parents=True)
     data = wav_bytes(song_in_g_major(110.0, bars=1))
     for n in range(files):
-        (folder / f"{name}_{n}.wav").write_bytes(data)
+        (folder / f"{folder.name}_{n}.wav").write_bytes(data)
 
 
 @pytest.fixture
@@ -406,6 +406,42 @@ def test_a_folder_being_scanned_is_not_scanned_twice(library_url: str, tmp_path:
         after = _post_scan(client, "held")  # finished: a new scan (its files unchanged, skipped)
         assert after["job_id"] != first["job_id"] and after["already_running"] is False
         assert wait_for(client, after["job_id"])["result"]["skipped"] == 2
+
+
+def test_a_folder_and_its_subfolder_scanned_at_once_analyse_each_file_once(
+    library_url: str, tmp_path: Path, held: HeldAnalysis
+) -> None:
+    """A subfolder of a folder being scanned answers that scan's job; a folder scanned while its subfolder's
+    scan runs leaves the subfolder's files to it (``covered``)."""
+    _library_folder(tmp_path, "music/held", files=2)
+    _library_folder(tmp_path, "music/free", files=1)
+    _library_folder(tmp_path, "other", files=1)
+    with _scan_client(tmp_path, library_url, concurrency=2) as client:
+        sub = _post_scan(client, "music/held")
+        assert held.entered.wait(30), "the subfolder's scan did not reach its first file"
+        parent = _post_scan(client, "music")
+        assert parent["job_id"] != sub["job_id"] and parent["already_running"] is False
+        result = wait_for(client, parent["job_id"])["result"]  # done while the subfolder's scan is held
+        assert (result["files"], result["analysed"], result["covered"]) == (3, 1, 2)
+        assert _post_scan(client, "music/held")["job_id"] == sub["job_id"]
+        held.release.set()
+        assert wait_for(client, sub["job_id"])["result"]["analysed"] == 2
+        assert sorted(held.analysed) == ["free_0.wav", "held_0.wav", "held_1.wav"]  # each file once
+
+        held.release.clear()
+        held.entered.clear()
+        (tmp_path / "root" / "music" / "held" / "held_2.wav").write_bytes(
+            (tmp_path / "root" / "music" / "held" / "held_0.wav").read_bytes()
+        )
+        whole = _post_scan(client, "music")
+        assert held.entered.wait(30), "the folder's scan did not reach the new file"
+        for name in ("music/held", str(tmp_path / "root" / "music" / "held"), "music/free"):
+            inside = _post_scan(client, name)  # inside the folder being scanned: its job
+            assert inside["job_id"] == whole["job_id"] and inside["already_running"] is True
+        other = _post_scan(client, "other")
+        assert other["job_id"] != whole["job_id"] and wait_for(client, other["job_id"])["state"] == "succeeded"
+        held.release.set()
+        assert wait_for(client, whole["job_id"])["result"]["analysed"] == 1
 
 
 def test_a_failed_or_cancelled_scan_lets_its_folder_be_scanned_again(
