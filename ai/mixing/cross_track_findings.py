@@ -125,8 +125,8 @@ def masking_suggestions(
                 )
                 + f", where {f.shares[0]:.0%} of {f.signal}'s and {f.shares[1]:.0%} of {f.masker}'s energy lie."
                 + (
-                    f" Elsewhere {f.signal} stands clear of it: the bands where it is not clearly heard hold "
-                    f"{f.masked_share:.0%} of its energy."
+                    f" Elsewhere {f.signal} stands clear of it: what {f.masker} leaves unclear (where both "
+                    f"play) holds {f.masked_share:.0%} of its energy."
                     if partial
                     else ""
                 ),

@@ -356,3 +356,20 @@ def test_a_partly_covered_signal_is_one_step_down_only_when_little_of_it_is_cove
 
     assert [covered(-1.0, 0.8), covered(-6.0, 0.8)] == ["medium", "high"]
     assert [covered(-1.0, 0.2), covered(-6.0, 0.2)] == ["low", "medium"]
+
+
+@pytest.mark.parametrize(("plays", "priority"), [(1.0, "high"), (0.25, "medium")])
+def test_a_masker_on_a_few_of_the_signals_notes_leaves_only_those_unclear(plays: float, priority: str) -> None:
+    """A guitar twice as loud as the vocal over all of the vocal's range covers it wherever both play: all the
+    way through, it is a high problem; loud in the first quarter of the song only (30 dB down after it), it
+    leaves the rest of the vocal clear, so it is one step down."""
+    song = balanced_song()
+    vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
+    guitar = band_noise(700, 3500, amp=2 * vocal_rms, seed=9)
+    guitar[int(plays * guitar.size) :] *= np.float32(10 ** (-30 / 20))
+    song["Guitar 1"] = stereo(guitar)
+    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    # What is unclear is the vocal's energy where the guitar plays: the coverage, as the guitar spans all of it.
+    assert found.evidence["masked_share"] == pytest.approx(found.evidence["coverage"], abs=0.05)
+    assert found.evidence["masked_share"] == pytest.approx(plays, abs=0.1)
+    assert found.priority == priority
