@@ -93,6 +93,24 @@ def check() -> None:
         scope.reporter.check()
 
 
+def cancellation_probe() -> Callable[[], bool]:
+    """A function any thread may call to learn whether the current job has been cancelled (always
+    False outside a job): work that holds something for its job can let go of it once it is."""
+    scope = _scope.get()
+    if scope is None:
+        return lambda: False
+    reporter = scope.reporter
+
+    def cancelled() -> bool:
+        try:
+            reporter.check()
+        except Cancelled:
+            return True
+        return False
+
+    return cancelled
+
+
 @contextmanager
 def section(start: float, end: float, stage: str | None = None) -> Iterator[None]:
     """Work inside the block fills ``start..end`` of the enclosing section: its ``report(0..1)``

@@ -266,22 +266,27 @@ class ScanResult:
 
 class _Claims:
     """The files scans in this process are analysing now: a folder scanned while a scan of its subfolder
-    runs leaves the subfolder's files to that scan instead of analysing them a second time."""
+    runs leaves the subfolder's files to that scan instead of analysing them a second time. A claim of a
+    scan whose job was cancelled is free to take (the cancelled scan may still be winding down)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._paths: set[str] = set()
+        self._owners: dict[str, Callable[[], bool]] = {}  # path -> its scan's "was my job cancelled?"
 
-    def claim(self, paths: Sequence[str]) -> set[str]:
-        """Those of ``paths`` no other scan holds, now held by the caller."""
+    def claim(self, paths: Sequence[str], cancelled: Callable[[], bool]) -> set[str]:
+        """Those of ``paths`` no live scan holds, now held by the caller (``cancelled``: its job's probe)."""
         with self._lock:
-            free = {path for path in paths if path not in self._paths}
-            self._paths |= free
+            free = {path for path in paths if (owner := self._owners.get(path)) is None or owner()}
+            for path in free:
+                self._owners[path] = cancelled
             return free
 
-    def release(self, paths: set[str]) -> None:
+    def release(self, paths: set[str], cancelled: Callable[[], bool]) -> None:
+        """Let go of those of ``paths`` the caller still holds (another scan may have taken some over)."""
         with self._lock:
-            self._paths -= paths
+            for path in paths:
+                if self._owners.get(path) is cancelled:
+                    del self._owners[path]
 
 
 CLAIMS = _Claims()
@@ -391,13 +396,14 @@ def scan_folder(
     result.vanished = len(vanished)
     result.removed += _forget(store, [path for path in vanished if path in stored])
 
-    mine = CLAIMS.claim([task.path for task in tasks])
+    cancelled = progress.cancellation_probe()
+    mine = CLAIMS.claim([task.path for task in tasks], cancelled)
     result.covered = len(tasks) - len(mine)
     tasks = [task for task in tasks if task.path in mine]
     try:
         _analyse(store, root, tasks, stats, result, runner=runner, on_file=on_file)
     finally:
-        CLAIMS.release(mine)
+        CLAIMS.release(mine, cancelled)
     return result
 
 
