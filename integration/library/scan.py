@@ -8,8 +8,8 @@ row's, only size and mtime are updated (a touched or copied-back file is not ana
 Each result is committed on its own, as it arrives, so a scan killed midway and run again redoes
 only the files that had not finished. Rows of files gone from the folder are deleted, and so is a
 file deleted while the scan runs: it is counted as ``vanished``, not stored as a failure. A file that
-another scan in this process is analysing (a folder scanned while a scan of its subfolder runs) is left to
-it and counted as ``covered``. Row writes
+another scan of the same engine is analysing (a folder scanned while a scan of its subfolder runs) is left
+to it and counted as ``covered``. Row writes
 take the database's write lock before they read (:meth:`LibraryStore.write_session`), so two scans of
 one database (two jobs, or the service and ``dawg-ai library scan``) take turns.
 
@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -289,7 +290,18 @@ class _Claims:
                     del self._owners[path]
 
 
-CLAIMS = _Claims()
+_CLAIMS: weakref.WeakKeyDictionary[LibraryStore, _Claims] = weakref.WeakKeyDictionary()
+_CLAIMS_LOCK = threading.Lock()
+
+
+def _claims_of(store: LibraryStore) -> _Claims:
+    """The claims of the scans of ``store`` (one engine's database) in this process. Another engine's scans
+    of the same database (``dawg-ai library scan`` beside the service) take turns file by file instead."""
+    with _CLAIMS_LOCK:
+        claims = _CLAIMS.get(store)
+        if claims is None:
+            claims = _CLAIMS[store] = _Claims()
+        return claims
 
 
 def _write(store: LibraryStore, root: Path, path: Path, stat: os.stat_result, answer: dict[str, Any]) -> None:
@@ -397,13 +409,14 @@ def scan_folder(
     result.removed += _forget(store, [path for path in vanished if path in stored])
 
     cancelled = progress.cancellation_probe()
-    mine = CLAIMS.claim([task.path for task in tasks], cancelled)
+    claims = _claims_of(store)
+    mine = claims.claim([task.path for task in tasks], cancelled)
     result.covered = len(tasks) - len(mine)
     tasks = [task for task in tasks if task.path in mine]
     try:
         _analyse(store, root, tasks, stats, result, runner=runner, on_file=on_file)
     finally:
-        CLAIMS.release(mine, cancelled)
+        claims.release(mine, cancelled)
     return result
 
 
