@@ -29,7 +29,7 @@ from api.routes.accompaniment import accompaniment_work
 from api.routes.analysis import analyze_audio_work
 from api.routes.core import transport_work
 from api.routes.generation import PRIMER_MAX_BYTES, generate_work
-from api.routes.mixing import auto_level_work, render_work, suggest_work
+from api.routes.mixing import RenderJson, auto_level_work, render_result, suggest_work
 from api.routes.projects import analyze_project_work
 from api.routes.transcription import transcribe_work
 from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
@@ -193,14 +193,16 @@ async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:
     elif plan.action == "auto_level":
         result = AutoLevelResponse.model_validate(await auto_level_work(engine, inp))
     elif plan.action == "render_mix":  # the route says what to upload when nothing came
-        result = await render_work(engine, inp)
+        result = await render_result(engine, inp)
     elif plan.action == "analyze_project":
         result = await analyze_project_work(engine, inp)
     elif plan.action in ("play", "stop"):
         result = await transport_work(engine, "play" if plan.action == "play" else "stop")
     else:
         result = {"commands": [{"action": name, **info.to_dict()} for name, info in ACTIONS.items()]}
-    if isinstance(result, Response):  # a render's JSON (the mix in base64): read and parsed off the event loop
+    if isinstance(result, RenderJson):  # the mix's base64 goes into the command's answer as it is written
+        return result
+    if isinstance(result, Response):  # an answer the endpoint wrote to a file: read and parsed off the event loop
         return await engine.run(_as_json, result)
     return _as_json(result)
 

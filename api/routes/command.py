@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request, Response
 
 from ai.commands import parse_command
 from api.client_watch import while_connected
-from api.command_runner import plan_command, run_plan
+from api.command_runner import CommandPlan, plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
-from api.params import openapi_params, validate_params
+from api.params import openapi_params, remove_quietly, validate_params
+from api.routes.mixing import RenderJson, render_json_answer
 from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
 
@@ -83,13 +84,26 @@ async def command(request: Request, engine: EngineDep, inp: InputDep) -> Command
     except EngineError as exc:  # the action's own error, with what the text was understood as
         exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
         raise
-    answer = CommandResponse(
+    if isinstance(result, RenderJson):
+        # A rendered mix: its base64 (tens of MB) is written into the answer a piece at a time, never parsed
+        # or dumped as one string (each would hold the GIL, and so the event loop, for its whole length).
+        try:
+            body = result.body.model_dump(mode="json")
+            text_answer = _answer(text, plan, parsed.params, body).model_dump_json(by_alias=True)
+        except BaseException:
+            remove_quietly(result.wav)
+            raise
+        return await render_json_answer(engine, text_answer, result)
+    return await rendered_off_loop(CommandResponse, _answer(text, plan, parsed.params, result))
+
+
+def _answer(text: str, plan: CommandPlan, params: dict[str, Any], result: Any) -> CommandResponse:
+    return CommandResponse(
         status="done",
         text=text,
         action=plan.action,
-        params=parsed.params,
+        params=params,
         request=plan.describe(),
-        speech=speak(plan.action, parsed.params, result),
+        speech=speak(plan.action, params, result),
         result=result,
     )
-    return await rendered_off_loop(CommandResponse, answer)  # a rendered mix's base64 is tens of MB of JSON

@@ -12,6 +12,8 @@ render. /render with a finished mix alone (``master``) masters it.
 from __future__ import annotations
 
 import contextlib
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -250,8 +252,27 @@ async def render(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class RenderJson:
+    """A format=json render before its answer is written: the answer with ``slot`` where the mix's base64
+    goes, and the WAV file it comes from (deleted by whoever writes the answer). A text command writes it
+    inside its own answer, so that tens of MB of base64 are never parsed or dumped as one string."""
+
+    body: RenderResponse
+    slot: str
+    wav: Path
+
+
 async def render_work(engine: EngineState, inp: RequestInput) -> Response:
-    """The route's work (text commands and jobs run it too)."""
+    """The route's work (jobs run it too)."""
+    result = await render_result(engine, inp)
+    if isinstance(result, Response):
+        return result
+    return await render_json_answer(engine, result.body.model_dump_json(), result)
+
+
+async def render_result(engine: EngineState, inp: RequestInput) -> Response | RenderJson:
+    """The render: the audio file's response, or with format=json the answer still to be written."""
     params = validate_params(RenderParams, inp.values)
     parse_apply(params.apply)  # an unknown kind is a 422 before any audio is decoded
     async with contextlib.AsyncExitStack() as stack:
@@ -270,12 +291,14 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         if mix.project_id is not None:  # percent-encoded UTF-8: headers travel as latin-1, an id may be "曲"
             headers["X-Project-Id"] = quote(mix.project_id, safe="")
         return TemporaryFileResponse(audio, media_type=MEDIA_TYPES[params.format], headers=headers)
+    # A slot no project name or message can hold by chance: the answer's text is split at it.
+    slot = f"@@audio_base64:{secrets.token_hex(16)}@@"
     body = RenderResponse(
         source=mix.source,
         project_id=mix.project_id,
         project_name=mix.project_name,
         message=mix.message,
-        audio_base64=_AUDIO_SLOT,
+        audio_base64=slot,
         bit_depth=params.bit_depth,
         sample_rate=result.sample_rate,
         duration_s=round(result.duration_s, 3),
@@ -283,17 +306,19 @@ async def render_work(engine: EngineState, inp: RequestInput) -> Response:
         report=result.report_before.to_dict(),
         report_after=result.report_after.to_dict() if result.report_after else None,
     )
+    return RenderJson(body, slot, audio)
+
+
+def _json_file(text: str, slot: str, wav: Path, directory: Path | None) -> Path:
+    """A format=json answer written into a file: ``text`` with the WAV file's base64 in ``slot``, a piece at
+    a time (:func:`api.file_response.json_with_base64`); the WAV file is deleted."""
+    return json_with_base64(text, slot, wav, prefix="dawg-render-", directory=directory)
+
+
+async def render_json_answer(engine: EngineState, text: str, render: RenderJson) -> Response:
+    """``text`` (``render``'s body, or a text command's answer holding it) written with the mix's base64 in
+    its slot: the answer's file, streamed."""
     path = await run_owning(
-        engine, remove_quietly, _json_file, body.model_dump_json(), audio, engine.settings.upload_dir
+        engine, remove_quietly, _json_file, text, render.slot, render.wav, engine.settings.upload_dir
     )
     return TemporaryFileResponse(path, media_type="application/json", headers={})
-
-
-_AUDIO_SLOT = "@@audio_base64@@"
-"""Stands in the JSON text for the mix's base64, which :func:`_json_file` writes there from the WAV file."""
-
-
-def _json_file(text: str, wav: Path, directory: Path | None) -> Path:
-    """The format=json answer written into a file: ``text`` with the WAV file's base64 in its slot, a piece
-    at a time (:func:`api.file_response.json_with_base64`); the WAV file is deleted."""
-    return json_with_base64(text, _AUDIO_SLOT, wav, prefix="dawg-render-", directory=directory)

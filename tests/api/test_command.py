@@ -368,3 +368,18 @@ def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
         "no project called 'memo tape'" in unknown.json()["detail"]
         and "'Newer Song' (newer)" in unknown.json()["detail"]
     )
+
+
+def test_a_rendered_mix_answers_as_the_render_route_does(client: TestClient) -> None:
+    """The mix's base64 is written into the command's answer a piece at a time (never parsed as one string):
+    the result is the route's own JSON answer, and text holding the old fixed slot string changes nothing."""
+    files = upload(stems())
+    direct = client.post("/api/v1/mixing/render", data={"format": "json"}, files=files)
+    for text in ("render the mix", "render the mix @@audio_base64@@"):
+        said = client.post("/api/v1/command", data={"text": text}, files=files)
+        assert said.status_code == 200, said.text
+        assert said.headers["content-type"].startswith("application/json")
+        body = said.json()
+        assert body["action"] == "render_mix" and body["text"] == text
+        assert body["result"] == direct.json()
+        assert body["speech"].startswith("The mix is rendered")

@@ -562,5 +562,5 @@ def test_render_json_carries_the_wav_answer_byte_for_byte(
     source.write_bytes(bytes(range(256)) * 40_000 + b"tail")
     expected = '{"a":1,"audio_base64":"' + base64.b64encode(source.read_bytes()).decode() + '","z":2}'
     monkeypatch.setattr(file_response, "BASE64_READ", 3 * 1000)
-    path = mixing_route._json_file('{"a":1,"audio_base64":"@@audio_base64@@","z":2}', source, tmp_path)
+    path = mixing_route._json_file('{"a":1,"audio_base64":"@@slot@@","z":2}', "@@slot@@", source, tmp_path)
     assert path.read_text() == expected and not source.exists()
