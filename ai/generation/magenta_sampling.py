@@ -1,6 +1,7 @@
 """How a Magenta model's next event is drawn: a private random generator per request (a seed
 reproduces a clip whatever other threads do) and the density tilt on the classes that only
-advance time (see the density control in :mod:`ai.generation.magenta_backend`).
+advance time (see the density control in :mod:`ai.generation.magenta_backend`). Each draw is also
+the request's cancellation point (:mod:`ai.progress`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from ai import progress
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,9 @@ class _Sampler:
         return self._static_mask is not None
 
     def __call__(self, event_sequences: list[Any], softmax: Any) -> list[Any]:
+        # Called once per generated step: the request's cancellation point inside Magenta's sampling (a
+        # caller who hung up, a cancelled job), which otherwise ran a 32-bar part to its end regardless.
+        progress.check()
         chosen_classes: list[Any] = []
         for i, events in enumerate(event_sequences):
             if not isinstance(softmax[0][0][0], numbers.Number):  # several sub-softmaxes

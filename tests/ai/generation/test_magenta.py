@@ -10,6 +10,7 @@ shipped bundles only.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import io
 import json
@@ -23,6 +24,7 @@ import numpy as np
 import pretty_midi
 import pytest
 
+from ai import progress
 from ai.generation import magenta_backend as mb
 from ai.generation import magenta_bass, magenta_models, magenta_primers
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
@@ -247,6 +249,40 @@ def test_seed_reproduces_byte_for_byte(
         assert generator.generate(request).to_midi_bytes() == first
         other = GenerationRequest(**{**request.__dict__, "seed": 12})
         assert generator.generate(other).to_midi_bytes() != first
+
+
+class _CancelAfter:
+    """A job's reporter that is cancelled after ``checks`` cancellation checks."""
+
+    def __init__(self, checks: int) -> None:
+        self.left = checks
+        self.seen = 0
+
+    def update(self, fraction: float, stage: str | None) -> None:
+        self.check()
+
+    def check(self) -> None:
+        self.seen += 1
+        self.left -= 1
+        if self.left < 0:
+            raise progress.Cancelled("cancelled")
+
+
+def test_a_cancelled_request_stops_inside_magentas_sampling(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """Each drawn step is a cancellation point: a 16-bar part stops a few steps after its job is cancelled,
+    and the generator serves the next request as before (its lock released, the same clip for a seed)."""
+    generator = _for_part(shipped[1], "drums")[0]
+    request = _request("drums", bars=16, seed=5)
+    expected = generator.generate(request).to_midi_bytes()
+    reporter = _CancelAfter(checks=10)
+    context = contextvars.copy_context()
+    context.run(progress.attach, reporter)
+    with pytest.raises(progress.Cancelled):
+        context.run(generator.generate, request)
+    assert reporter.seen < 20  # stopped at the first draw after the cancellation, not at the end (256 steps)
+    assert generator.generate(request).to_midi_bytes() == expected
 
 
 def test_concurrent_requests_give_the_sequential_results(
