@@ -259,15 +259,15 @@ class ScanResult:
     failed: int = 0
     removed: int = 0
     vanished: int = 0  # listed, then deleted before it was read: no row kept
-    covered: int = 0  # being analysed by another scan in this process (a subfolder's), which stores it
+    covered: int = 0  # being analysed by another scan of this engine (a subfolder's), which stores it
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 class _Claims:
-    """The files scans in this process are analysing now: a folder scanned while a scan of its subfolder
-    runs leaves the subfolder's files to that scan instead of analysing them a second time. A claim of a
+    """The files one engine's scans are analysing now: a folder scanned while a scan of its subfolder runs
+    leaves the subfolder's files to that scan instead of analysing them a second time. A claim of a
     scan whose job was cancelled is free to take (the cancelled scan may still be winding down)."""
 
     def __init__(self) -> None:
