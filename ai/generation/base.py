@@ -210,7 +210,7 @@ class GeneratedClip:
         part += note_events(((tick(n.start), tick(n.end), n.pitch, n.velocity) for n in self.notes), channel)
         end_tick = tick(self.duration_seconds)
         midi = mido.MidiFile(type=1, ticks_per_beat=MIDI_RESOLUTION)
-        midi.tracks.append(delta_track(None, conductor, end_tick))
+        midi.tracks.append(delta_track("tempo map", conductor, end_tick))  # named as the accompaniment's is
         midi.tracks.append(delta_track(self.part, part, end_tick))
         out = io.BytesIO()
         midi.save(file=out)

@@ -38,13 +38,12 @@ def note_events(notes: Iterable[NoteTicks], channel: int) -> list[tuple[int, mid
 
 
 def delta_track(
-    name: str | None, events: Sequence[tuple[int, mido.MetaMessage | mido.Message]], end_tick: int
+    name: str, events: Sequence[tuple[int, mido.MetaMessage | mido.Message]], end_tick: int
 ) -> mido.MidiTrack:
-    """A track named ``name`` (None: unnamed) holding ``events`` (absolute ticks, in order) with delta times, ending at
+    """A track named ``name`` holding ``events`` (absolute ticks, in order) with delta times, ending at
     ``end_tick`` (or at its last event, when that is later): a DAW imports a clip at its full length."""
     track = mido.MidiTrack()
-    if name is not None:
-        track.append(mido.MetaMessage("track_name", name=name, time=0))
+    track.append(mido.MetaMessage("track_name", name=name, time=0))
     now = 0
     for tick, message in events:
         track.append(message.copy(skip_checks=True, time=tick - now))  # the message was checked when made

@@ -45,8 +45,7 @@ def test_a_track_ends_at_its_end_tick_or_its_last_event() -> None:
     short = delta_track("bass", note_events([(0, 100, 40, 90)], channel=1), end_tick=480)
     assert _absolute(short)[0] == (0, "track_name", -1)
     assert _absolute(short)[-1] == (480, "end_of_track", -1)
-    late = delta_track(None, note_events([(0, 900, 40, 90)], channel=1), end_tick=480)
-    assert _absolute(late)[0][1] == "note_on"  # unnamed: no track name
+    late = delta_track("bass", note_events([(0, 900, 40, 90)], channel=1), end_tick=480)
     assert _absolute(late)[-1] == (900, "end_of_track", -1)
 
 
@@ -65,6 +64,7 @@ def test_a_clip_file_holds_its_tempo_meter_key_and_notes() -> None:
     assert midi.ticks_per_beat == MIDI_RESOLUTION
     conductor, part = midi.tracks
     meta = {m.type: m for m in conductor}
+    assert (meta["track_name"].name, next(m.name for m in part if m.type == "track_name")) == ("tempo map", "melody")
     assert mido.tempo2bpm(meta["set_tempo"].tempo) == pytest.approx(90.0, abs=1e-3)
     assert (meta["time_signature"].numerator, meta["time_signature"].denominator) == (3, 4)
     assert meta["key_signature"].key == "Am"
