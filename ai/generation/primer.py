@@ -43,7 +43,7 @@ class PrimerFile:
     """A primer MIDI file read once (a 60,000-note file takes seconds to read): its tempo, meter, key,
     part and notes are all answered from this."""
 
-    midi: mido.MidiFile
+    midi: mido.MidiFile  # its event times made absolute ticks by pretty_midi, which read this same object
     pm: pretty_midi.PrettyMIDI
 
 
@@ -62,8 +62,8 @@ def parse_primer(data: bytes) -> PrimerFile:
             f"its last event lies at tick {last:,} ({quarters:,.0f} quarter notes in); a primer may reach tick "
             f"{MAX_PRIMER_TICKS:,} at most (a few bars of an idea are what it needs)",
         )
-    try:
-        return PrimerFile(midi, pretty_midi.PrettyMIDI(io.BytesIO(data)))
+    try:  # pretty_midi reads the file mido already parsed, not the bytes a second time
+        return PrimerFile(midi, pretty_midi.PrettyMIDI(mido_object=midi))
     except Exception as exc:  # as above, for what pretty_midi refuses
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
 
