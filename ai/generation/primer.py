@@ -38,6 +38,13 @@ at tick 2e8 took 4.1 s and 4.6 GB to read (and the same file was "not a readable
 loaded). 4e6 ticks are ~2,000 bars of 4/4 at 480 ticks a quarter note (52 bars at 19,200), ~90 MB to read."""
 
 
+MAX_PRIMER_LENGTH_BARS = 2_048
+"""The most bars a primer's notes may last at the request's tempo and meter. The tick bound above does not bound
+this: at one tick a quarter note, a 37-byte file holding one note 3,999,999 ticks long lasts a million bars, and
+Magenta walked every step of them (no answer in 60 s, /health waiting seconds). 2,048 bars of one held note took
+3.5 s through the melody model; bench/loop_blocking.py's 60,000-note primer lasts 1,875 bars."""
+
+
 @dataclass(frozen=True)
 class PrimerFile:
     """A primer MIDI file read once (a 60,000-note file takes seconds to read): its tempo, meter, key,
@@ -123,11 +130,21 @@ def read_primer(primer: PrimerFile, *, part: Part, bar_seconds: float) -> tuple[
         key=lambda n: (n.start, n.pitch),
     )
     if not notes:
-        kind = "drum" if part == "drums" else "melodic"
-        raise InvalidParameter("primer", f"the MIDI file holds no {kind} notes to continue")
+        raise InvalidParameter("primer", f"the MIDI file holds no {_kind_of(part)} notes to continue")
     end = max(n.end for n in notes)
     bars = max(1, math.ceil(end / bar_seconds - 1e-6))
+    if bars > MAX_PRIMER_LENGTH_BARS:
+        raise InvalidParameter(
+            "primer",
+            f"its {_kind_of(part)} notes last {bars:,} bars at the request's tempo and meter ({end:,.0f} s); a primer "
+            f"may last {MAX_PRIMER_LENGTH_BARS:,} bars at most (the models continue from its last bars)",
+        )
     return tuple(notes), bars * bar_seconds
+
+
+def _kind_of(part: Part) -> str:
+    """How an error names a part's notes: "drum" or "melodic"."""
+    return "drum" if part == "drums" else "melodic"
 
 
 BASS_MEDIAN_PITCH = 52

@@ -335,6 +335,24 @@ def test_a_primer_whose_note_lies_far_out_is_422_however_pretty_midi_is_set(
     assert answer.status_code == 200, answer.text[:300]
 
 
+def test_a_primer_lasting_a_million_bars_at_one_tick_a_quarter_is_422(client: TestClient) -> None:
+    """The tick bound does not bound the length: at one tick a quarter note, one note 3,999,999 ticks long (37
+    bytes) lasts a million bars, and Magenta walked every step of them (no answer in 60 s)."""
+    track = mido.MidiTrack()
+    track.append(mido.Message("note_on", note=60, velocity=80, time=0))
+    track.append(mido.Message("note_off", note=60, velocity=64, time=3_999_999))
+    midi = mido.MidiFile(ticks_per_beat=1)
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    refused = client.post("/api/v1/generate/melody", files={"primer": ("long.mid", buffer.getvalue(), "audio/midi")})
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_parameter", refused.text[:300]
+    assert refused.json()["detail"] == (
+        "primer: its melodic notes last 1,000,000 bars at the request's tempo and meter (2,000,000 s); a primer may "
+        "last 2,048 bars at most (the models continue from its last bars)"
+    )
+
+
 def test_invalid_json_body_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/melody", content=b"{bars: 4", headers={"content-type": "application/json"})
     assert response.status_code == 422
