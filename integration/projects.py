@@ -35,6 +35,7 @@ from typing import Any
 
 from ai.audio.formats import STEM_EXTENSIONS
 from utils.errors import InvalidProjectId, ProjectNotFound
+from utils.paths import resolve_path
 
 logger = logging.getLogger(__name__)
 
@@ -225,15 +226,19 @@ class ProjectStore:
 
     def _stems_of(self, manifest: ProjectManifest) -> dict[str, Path]:
         project_id = manifest.project_id
-        folder = self.stems_dir(project_id)
+        try:
+            folder = self.stems_dir(project_id)
+        except ProjectNotFound as exc:  # the project's folder leads round in a loop: it has no stems to read
+            logger.warning("%s", exc)
+            return {}
         if not folder.is_dir():
             return {}
         try:
-            real_folder = folder.resolve(strict=True)
+            real_folder = resolve_path(folder, strict=True)
         except OSError as exc:
             logger.warning("cannot read stems folder %s: %s", folder, exc)
             return {}
-        if not _is_inside(real_folder, self.projects_dir.resolve() / project_id):
+        if not _is_inside(real_folder, resolve_path(self.projects_dir) / project_id):
             logger.warning("stems folder %s leads outside its project (%s); ignored", folder, real_folder)
             return {}
 
@@ -243,7 +248,7 @@ class ProjectStore:
             if entry.name.startswith(".") or suffix not in STEM_EXTENSIONS or not entry.stem.strip():
                 continue
             try:
-                target = entry.resolve(strict=True)
+                target = resolve_path(entry, strict=True)
             except OSError:
                 logger.warning("stem %s is a broken link or unreadable; ignored", entry)
                 continue
@@ -269,8 +274,13 @@ class ProjectStore:
     def _project_path(self, project_id: str) -> Path:
         """``<projects dir>/<project_id>``, after checking the id by pattern and by resolving it."""
         validate_project_id(project_id)
-        root = self.projects_dir.resolve()
-        candidate = (root / project_id).resolve()
+        try:
+            root = resolve_path(self.projects_dir)
+            candidate = resolve_path(root / project_id)
+        except OSError as exc:  # a loop of symbolic links
+            raise ProjectNotFound(
+                f"project {project_id[:40]!r} cannot be read: its folder's symbolic links lead round in a loop"
+            ) from exc
         if candidate.parent != root:
             raise InvalidProjectId(f"project_id {project_id[:40]!r} resolves outside the projects directory")
         return self.projects_dir / project_id
@@ -280,13 +290,13 @@ class ProjectStore:
         a file or folder that is a link leading outside the projects directory is left out (a
         manifest linked to ~/.ssh/config must not be read)."""
         try:
-            root = self.projects_dir.resolve(strict=True)
+            root = resolve_path(self.projects_dir, strict=True)
         except OSError:
             return []
 
         def inside(path: Path) -> bool:
             try:
-                return _is_inside(path.resolve(strict=True), root)
+                return _is_inside(resolve_path(path, strict=True), root)
             except OSError:
                 return False
 

@@ -45,6 +45,7 @@ from ai.music_keys import camelot
 from integration.library.models import LibraryFile
 from integration.library.store import LibraryStore
 from utils.errors import EngineError
+from utils.paths import resolve_path
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,7 @@ def list_audio(folder: Path, root: Path) -> list[Path]:
                 continue
             path = Path(dirpath) / name
             try:
-                real = path.resolve(strict=True)
+                real = resolve_path(path, strict=True)
             except OSError:
                 continue
             if (real == root or real.is_relative_to(root)) and real.is_file():

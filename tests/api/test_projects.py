@@ -56,6 +56,21 @@ def test_projects_are_listed_with_their_stems(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_a_stem_link_that_leads_round_in_a_loop_breaks_no_project_request(tmp_path: Path) -> None:
+    """One such link in one project made the list, the latest project's analysis and mixing a 500 (Python
+    3.11 raises RuntimeError for a loop, which the stems reader did not catch)."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "e1", ELECTRONIC)
+    kick = write_stem(settings.projects_dir, "e1", "Kick", 60, seconds=1.0)
+    (kick.parent / "Loop.wav").symlink_to(kick.parent / "Loop.wav")
+    with engine_client(settings) as client:
+        listed = client.get("/api/v1/projects")
+        assert listed.status_code == 200 and listed.json()["projects"][0]["stems"] == ["Kick"], listed.text[:300]
+        for path in ("/api/v1/analyze/project", "/api/v1/mixing/suggest"):  # the latest project: e1
+            answer = client.post(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+
+
 @pytest.mark.parametrize("how", ["query", "form", "json"])
 def test_project_roles_and_missing_stems(tmp_path: Path, how: str) -> None:
     settings = make_settings(tmp_path)

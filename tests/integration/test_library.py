@@ -159,6 +159,8 @@ def test_scan_rescan_and_errors(library: tuple[LibraryStore, Path]) -> None:
         "g_major_120.wav",
         "pad.wav",
     ]
+    (folder / "ring.wav").symlink_to(folder / "ring.wav")  # a link that leads round in a loop: not listed
+    assert "ring.wav" not in [p.name for p in list_audio(folder, real_root)]
     runner = Recording()
     first = scan_folder(store, folder, real_root, runner=runner)
     assert (first.files, first.analysed, first.failed, first.skipped) == (4, 3, 1, 0)

@@ -272,6 +272,28 @@ def test_a_stems_folder_linked_out_of_its_project_is_ignored(projects: Path, tmp
     assert ProjectStore(projects).find_stems("a1b2") == {}
 
 
+def test_links_that_lead_round_in_a_loop_are_skipped_not_a_crash(tmp_path: Path) -> None:
+    """Python 3.11 raises RuntimeError, not OSError, for a loop of symbolic links: one such stem in one
+    project made every project request a 500 (the latest project's stems, the list, the project's analysis)."""
+    projects = tmp_path / "projects"
+    write(projects / "a1b2.json", manifest("a1b2"))
+    write(projects / "loopy.json", manifest("loopy"))
+    write(projects / "a1b2" / "stems" / "Drums.wav", b"RIFF")
+    stems = projects / "a1b2" / "stems"
+    (stems / "loop.flac").symlink_to(stems / "loop2.flac")
+    (stems / "loop2.flac").symlink_to(stems / "loop.flac")
+    (stems / "self.wav").symlink_to(stems / "self.wav")
+    (projects / "loopy").symlink_to(projects / "loopy", target_is_directory=True)  # the project folder itself
+    (projects / "ring.json").symlink_to(projects / "ring.json")
+    store = ProjectStore(projects)
+    assert store.find_stems("a1b2") == {"Drums": stems / "Drums.wav"}
+    latest = store.latest_with_stems()
+    assert latest is not None and latest.manifest.project_id == "a1b2"
+    assert sorted(m.project_id for m in store.list_projects()) == ["a1b2", "loopy"]
+    with pytest.raises(ProjectNotFound, match="symbolic links lead round in a loop"):  # asked by name: a 404 saying why
+        store.find_stems("loopy")
+
+
 def test_manifest_inside_the_project_folder_and_stems_next_to_it(tmp_path: Path) -> None:
     write(tmp_path / "a1b2" / "a1b2.dawg", manifest("a1b2"))
     write(tmp_path / "a1b2" / "stems" / "drums.wav", b"RIFF")
