@@ -20,7 +20,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from api.owned_results import run_owning
-from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, remove_off_loop
+from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, refuse_unread_files, remove_off_loop
 from api.state import EngineState
 from integration.projects import LatestStems, ProjectManifest, written_utc
 from utils.errors import InvalidParameter, UndecodableAudio, UnsupportedMediaType
@@ -274,6 +274,7 @@ async def gather_mix_audio(
     mixed in one request; ``master`` alone asks for mastering advice. A request with neither a project,
     stems nor a master takes the project whose stems were written last (``found.chosen`` says so)."""
     overrides = parse_roles(roles_param)
+    refuse_unread_files(inp, single=("master", "reference"), many=("files", "file"))
     uploads = inp.files.get("files", []) + inp.files.get("file", [])
     found = MixAudio() if into is None else into
     if project_id and uploads:

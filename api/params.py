@@ -366,6 +366,28 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
     return InvalidParameter(name, message)
 
 
+def refuse_unread_files(inp: RequestInput, *, single: Iterable[str] = (), many: Iterable[str] = ()) -> None:
+    """A file part that the route would not read is a 422 naming it, never dropped.
+
+    ``single``: names that take one file (the first alias present is read: 'file' or 'audio'); ``many``:
+    names that take several. A mistyped field (``curl -F stems=@Kick.wav`` on mixing) was ignored and
+    the answer was about the latest project's stems; a second file under a one-file name, or under both
+    of its aliases, was ignored too.
+    """
+    one, several = tuple(single), tuple(many)
+    reads = ", ".join(sorted({*one, *several}))
+    for name, uploads in inp.files.items():
+        if name not in one and name not in several:
+            raise InvalidParameter(
+                name[:80], f"this route reads no file under this name; it reads files as: {reads or 'none'}"
+            )
+        if name in one and len(uploads) > 1:
+            raise InvalidParameter(name, f"{len(uploads)} files came under this name; it takes one")
+    given = [name for name in one if inp.files.get(name)]
+    if {"file", "audio"} <= set(given):  # two names for the one recording
+        raise InvalidParameter("file", "a file came as 'file' and another as 'audio': send the one recording once")
+
+
 def unknown_parameter(name: str, known: Iterable[str]) -> InvalidParameter:
     """The 422 for a parameter the route (or MCP tool) does not take, listing those it does."""
     return InvalidParameter(name, f"unknown parameter; known parameters: {', '.join(sorted(known))}")

@@ -38,7 +38,7 @@ from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import run_on_upload, summarize_upload
 from api.owned_results import run_owning
-from api.params import RequestInput, openapi_params, remove_quietly, validate_params
+from api.params import RequestInput, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -145,6 +145,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
     params = validate_params(AccompanimentParams, inp.values)
     seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     options = _options(params, seed)
+    refuse_unread_files(inp, single=("file", "audio"))
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the recording as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")

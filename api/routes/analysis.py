@@ -14,7 +14,7 @@ from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload
-from api.params import RequestInput
+from api.params import UPLOAD_FIELDS, RequestInput, refuse_unread_files
 from api.schemas import AnalysisResponse, ErrorBody
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -55,11 +55,18 @@ def _analyze(summary: SignalSummary) -> dict[str, Any]:
     summary="Tempo, beats, downbeats, meter, key, chords, loudness and spectral features of an audio file",
 )
 async def analyze_audio(engine: EngineDep, inp: InputDep, job: JobModeDep) -> dict[str, Any] | Response:
+    for name in inp.values:  # the file is all it reads (async is the job's): `?bars=8` was answered as if unsaid
+        if name in UPLOAD_FIELDS:  # curl -F 'file=<song.wav': the file's text, not the file
+            raise InvalidParameter(
+                name, "came as a text field, not a file: send it as a file part (curl -F 'file=@song.wav')"
+            )
+        raise InvalidParameter(name[:80], "unknown parameter; this route takes the uploaded file (and async) only")
     return await job.run_or_queue(engine, inp, analyze_audio_work)
 
 
 async def analyze_audio_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]:
     """Analyse the request's uploaded file (the route, text commands and jobs run this)."""
+    refuse_unread_files(inp, single=("file", "audio"))
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")

@@ -16,7 +16,7 @@ from api.command_runner import CommandPlan, plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
-from api.params import openapi_params, remove_quietly, validate_params
+from api.params import openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.routes.mixing import RenderJson, render_json_answer
 from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
@@ -60,6 +60,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def command(request: Request, engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
     params = validate_params(CommandParams, inp.values)
+    # A file under a name no action reads is refused here; an action passes on only the files it reads.
+    refuse_unread_files(inp, single=("file", "audio", "primer", "master", "reference"), many=("files",))
     text = params.text if params.text is not None else params.command
     if text is None or not text.strip():
         raise InvalidParameter("text", "say what to do, e.g. text='drums, hip hop, 90 bpm, two bars'")

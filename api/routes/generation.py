@@ -17,7 +17,7 @@ from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
 from api.generation_input import ResolvedPart, build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.params import RequestInput, openapi_params, read_upload, validate_params
+from api.params import RequestInput, openapi_params, read_upload, refuse_unread_files, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -151,6 +151,7 @@ async def generate_work(
     """One generation request (the routes below, text commands and jobs run this)."""
     params = validate_params(GenerationParams, inp.values)
     resolved = resolve_part(params, endpoint_part)
+    refuse_unread_files(inp, single=("primer",))
     upload = inp.file("primer")
     limit = min(PRIMER_MAX_BYTES, engine.settings.max_upload_bytes)
     uploaded = await read_upload(upload, max_upload_bytes=limit, why="a MIDI primer") if upload else None

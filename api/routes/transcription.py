@@ -21,7 +21,7 @@ from api.attachment import attachment
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload
-from api.params import RequestInput, openapi_params, validate_params
+from api.params import RequestInput, openapi_params, refuse_unread_files, validate_params
 from api.schemas import ErrorBody, TranscriptionParams, TranscriptionResponse
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -79,6 +79,7 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
     """Transcribe the request's uploaded file (the route and jobs run this)."""
     params = validate_params(TranscriptionParams, inp.values)
     check_transcription(params)
+    refuse_unread_files(inp, single=("file", "audio"))
     upload = inp.file("file") or inp.file("audio")
     if upload is None:
         raise InvalidParameter("file", f"upload the audio as the multipart field 'file' ({SUPPORTED_FORMATS_TEXT})")
