@@ -111,9 +111,16 @@ def _analysis(body: dict[str, Any], question: str | None) -> str:
     return f"It's {key_text}, {_bpm(body.get('tempo'))}{f', in {meter}' if meter else ''}."
 
 
+def _no_stems(body: dict[str, Any], what: str) -> str:
+    """Said when there was no audio: a named project without stems is named (no "name the project" to one who did)."""
+    if body.get("project_name"):
+        return f"{body['project_name']} has no stems yet: render its tracks to its stems folder, then ask again."
+    return f"I need the tracks' audio {what}: upload the stems or name the project."
+
+
 def _mixing(body: dict[str, Any]) -> str:
     if body.get("status") == "no_audio":
-        return "I need the tracks' audio for that: upload the stems or name the project."
+        return _no_stems(body, "for that")
     quality = body.get("overall_quality")
     score = f"The mix scores {quality * 100:.0f} percent." if isinstance(quality, int | float) else ""
     pressing = [s for s in body.get("suggestions") or [] if s.get("priority") in ("high", "medium")]
@@ -129,7 +136,7 @@ def _chosen_project(body: dict[str, Any]) -> str:
 def _levels(body: dict[str, Any]) -> str:
     gains = body.get("gain_adjustments") or {}
     if not gains:
-        return "I need the tracks' audio to balance them: upload the stems or name the project."
+        return _no_stems(body, "to balance them")
     moves = sorted(gains.items(), key=lambda item: -abs(item[1]))[:3]
     return f"{_chosen_project(body)}Biggest moves: " + ", ".join(f"{name} {gain:+.1f} dB" for name, gain in moves) + "."
 

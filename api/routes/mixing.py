@@ -92,11 +92,11 @@ _EMPTY_REQUEST = (
 )
 
 
-def no_audio_body() -> dict[str, Any]:
+def no_audio_body(message: str = NO_AUDIO) -> dict[str, Any]:
     """The one answer of /suggest and /auto_level to a request without audio."""
     return {
         "status": "no_audio",
-        "message": NO_AUDIO,
+        "message": message,
         "suggestions": [],
         "mix_quality_score": None,
         "overall_quality": None,
@@ -106,6 +106,20 @@ def no_audio_body() -> dict[str, Any]:
         "gain_adjustments": {},
         "makeup_db": None,
     }
+
+
+async def _without_audio(engine: EngineState, mix: MixAudio, default: str) -> tuple[str, dict[str, Any]]:
+    """What a request that brought no usable audio is told, and the project fields of its answer: a named
+    project with no readable stems is named with the folder its stems go in (the general "pass project_id"
+    read as if the caller had not passed it)."""
+    if mix.project_id is None:
+        return default, {}
+    folder = await engine.run(engine.projects.stems_dir, mix.project_id)
+    message = (
+        f"project {mix.project_name!r} (project_id {mix.project_id!r}) has no readable stems in {folder}: render "
+        "its tracks there as <track name>.wav (or FLAC, AIFF, MP3...), or upload stems as multipart 'files'"
+    )
+    return message, {"project_id": mix.project_id, "project_name": mix.project_name}
 
 
 def _project_fields(mix: MixAudio) -> dict[str, Any]:
@@ -149,7 +163,8 @@ async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]
         with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py): decoding is the small part
             mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
         if not mix.tracks and mix.master is None:
-            return no_audio_body()
+            message, project = await _without_audio(engine, mix, NO_AUDIO)
+            return {**no_audio_body(message), **project}
         with progress.section(0.15, 1.0, "measuring"):
             report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
         return {"status": "success", "source": mix.source, **report, **_project_fields(mix)}
@@ -176,7 +191,8 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
         if not mix.tracks:
             if mix.master is not None:  # audio came, but not what levelling needs: "no audio found" would be false
                 raise InvalidParameter("master", MASTER_HAS_NO_TRACKS)
-            return no_audio_body()
+            message, project = await _without_audio(engine, mix, NO_AUDIO)
+            return {**no_audio_body(message), **project}
         with progress.section(0.3, 1.0, "levelling"):
             result = await engine.run(_auto_level, mix, params.target or "premaster")
         return {"source": mix.source, **result, **_project_fields(mix)}
@@ -279,7 +295,7 @@ async def render_result(engine: EngineState, inp: RequestInput) -> Response | Re
         with progress.section(0.0, 0.1, "decoding"):
             mix = await stack.enter_async_context(mix_audio(engine, inp, params.project_id, params.roles))
         if not mix.tracks and mix.master is None:
-            raise NoAudioFound(NO_STEMS_TO_RENDER)
+            raise NoAudioFound((await _without_audio(engine, mix, NO_STEMS_TO_RENDER))[0])
         with progress.section(0.1, 1.0, "rendering"):
             result, audio = await run_owning(
                 engine, lambda done: remove_quietly(done[1]), _render, mix, params, engine.settings.upload_dir

@@ -71,6 +71,25 @@ def test_a_stem_link_that_leads_round_in_a_loop_breaks_no_project_request(tmp_pa
             assert answer.status_code == 200, (path, answer.text[:300])
 
 
+def test_a_named_project_without_stems_is_named_in_the_answer(tmp_path: Path) -> None:
+    """It was told to "pass project_id", which it had (and the command answered "name the project")."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "e1", ELECTRONIC)
+    folder = settings.projects_dir / "e1" / "stems"
+    with engine_client(settings) as client:
+        for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level"):
+            body = client.post(f"{path}?project_id=e1").json()
+            assert body["status"] == "no_audio" and (body["project_id"], body["project_name"]) == ("e1", "Night Drive")
+            assert body["message"].startswith(
+                f"project 'Night Drive' (project_id 'e1') has no readable stems in {folder}"
+            )
+        render = client.post("/api/v1/mixing/render?project_id=e1")
+        assert render.status_code == 422 and render.json()["error"] == "no_audio"
+        assert "project 'Night Drive' (project_id 'e1') has no readable stems" in render.json()["detail"]
+        said = client.post("/api/v1/command", data={"text": "how's my mix", "project_id": "e1"}).json()
+        assert said["speech"] == "Night Drive has no stems yet: render its tracks to its stems folder, then ask again."
+
+
 @pytest.mark.parametrize("how", ["query", "form", "json"])
 def test_project_roles_and_missing_stems(tmp_path: Path, how: str) -> None:
     settings = make_settings(tmp_path)
