@@ -78,6 +78,8 @@ FRAME_S = 0.010
 """STFT hop (s): a dry release falls 20 dB within a few hops, a 0.5 s reverb takes 17."""
 WINDOW_S = 0.023
 """STFT window (s, rounded to a power of two): 1024 samples at 44.1 kHz, short enough not to smear a dry release."""
+MIN_SAMPLE_RATE_HZ = 8000
+"""The lowest rate whose decays the bands can follow (a 4 kHz stem's band edges would pass its Nyquist)."""
 SPACE_BAND_EDGES_HZ: tuple[float, ...] = tuple(62.5 * 2 ** (k / 2) for k in range(17))
 """Half-octave band edges, 62.5 Hz to 16 kHz: narrow enough that a legato part's moving notes leave free decays."""
 BAND_MIN_SHARE = 0.01
@@ -673,8 +675,10 @@ def measure_space(*, samples: Frames, sr: int) -> SpaceMeasure:
     """
     if len(samples.shape) != 2 or samples.shape[1] == 0:
         raise InvalidParameter("samples", "audio must have shape (channels, n) with n > 0")
-    if sr < 8000:
-        raise InvalidParameter("sample_rate", f"{sr} Hz is too low to measure reverb (at least 8000 Hz)")
+    if sr < MIN_SAMPLE_RATE_HZ:
+        raise InvalidParameter(
+            "sample_rate", f"{sr} Hz is too low to measure reverb (at least {MIN_SAMPLE_RATE_HZ} Hz)"
+        )
     x = samples if isinstance(samples, StemFile) else np.asarray(samples, dtype=np.float32)
     n = x.shape[1]
 

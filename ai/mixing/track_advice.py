@@ -21,7 +21,7 @@ from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics
 from ai.mixing.findings import Suggestion
 from ai.mixing.measure import TrackAnalysis
 from ai.mixing.space import space_findings
-from ai.mixing.space_measure import measure_space
+from ai.mixing.space_measure import MIN_SAMPLE_RATE_HZ, measure_space
 from ai.mixing.space_model import RoleSpace, load_role_space
 from ai.mixing.tonal import RoleCurves, load_role_curves, tonal_findings, tonal_profile
 
@@ -65,7 +65,7 @@ def track_advice(
 
     ``track``: the name the findings are filed under (default: the track's own; the mix bus's
     findings go under ai.mixing.findings.MIX_BUS). ``space``: judge reverb and delay too (not on a
-    whole mix, whose space is its parts'). Silent or very short tracks get nothing.
+    whole mix, whose space is its parts', nor under MIN_SAMPLE_RATE_HZ). Silent or very short tracks get nothing.
     """
     norms = norms or role_norms()
     m = analysis.measurement
@@ -97,7 +97,7 @@ def track_advice(
             name=m.name, role=role, measure=measure, samples=samples, sr=sr, tempo_bpm=tempo_bpm, norms=norms.dynamics
         )
         details["dynamics"] = measure.to_dict()
-    if space:
+    if space and sr >= MIN_SAMPLE_RATE_HZ:  # a 4 kHz stem is advised on without its reverb, not refused
         measured = measure_space(samples=samples, sr=sr)
         found += space_findings(
             name=m.name, role=role, measure=measured, tempo_bpm=tempo_bpm, norms=norms.space_of(role)

@@ -564,3 +564,15 @@ def test_render_json_carries_the_wav_answer_byte_for_byte(
     monkeypatch.setattr(file_response, "BASE64_READ", 3 * 1000)
     path = mixing_route._json_file('{"a":1,"audio_base64":"@@slot@@","z":2}', "@@slot@@", source, tmp_path)
     assert path.read_text() == expected and not source.exists()
+
+
+def test_a_stem_at_4_khz_is_advised_on_without_its_reverb_not_refused(client: TestClient) -> None:
+    """It was a 422 "sample_rate: 4000 Hz is too low to measure reverb", naming neither a parameter the caller
+    sent nor the track; analysis takes 4 kHz, and the same stem beside a 44.1 kHz one was mixed."""
+    t = np.arange(4000 * 6) / 4000
+    lead = (0.3 * np.sin(2 * np.pi * 440 * t) * (np.sin(2 * np.pi * 2 * t) > 0)).astype(np.float32)
+    for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level"):
+        response = client.post(path, files=[("files", ("Lead.wav", wav(lead, 4000), "audio/wav"))])
+        assert response.status_code == 200, (path, response.text[:300])
+    body = client.post("/api/v1/mixing/suggest", files=[("files", ("Lead.wav", wav(lead, 4000), "audio/wav"))]).json()
+    assert not [s for s in body["suggestions"] if s["type"] == "space"]
