@@ -703,6 +703,10 @@ def _unread_tempo_reason(said: str) -> str:
     return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
 
+def _unread_bars_reason(said: str) -> str:
+    return f"I heard '{said}' as the number of bars, but it is not a number: say it in digits or words, as in '8 bars'."
+
+
 def _unread_seed_reason(said: str) -> str:
     return f"I heard '{said}' as the seed, but a seed is a whole number from 0 to {SEED_MAX}: say it as in 'seed 42'."
 
@@ -733,6 +737,8 @@ def _parse(text: str) -> ParsedCommand:
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
     if "seed" in takes and "seed" in scan.unread:  # "seed minus 3" must not be made with a random seed
         return _refusal(scan, _unread_seed_reason(scan.unread["seed"]), understood)
+    if "bars" in takes and "bars" in scan.unread:  # "1e3 bars" must not be made at the default length
+        return _refusal(scan, _unread_bars_reason(scan.unread["bars"]), understood)
     if "tempo" in takes and "tempo" in scan.unread:  # "NaN bpm" must not be made at the default tempo
         return _refusal(scan, _unread_tempo_reason(scan.unread["tempo"]), understood)
     if "tempo" in takes and "number" in scan.unread:  # a number said but not read must not leave a default unsaid

@@ -329,6 +329,17 @@ def unread_tempo(scan: Scan) -> None:
             return
 
 
+def unread_bars(scan: Scan) -> None:
+    """A bar count said in a word no rule reads as a number ('1e3 bars', 'NaN bars', '12O bars') ->
+    unread["bars"], so that the part is not made at the default length as if none had been said."""
+    if "bars" in scan.slots:
+        return
+    for i, word in enumerate(scan.words):
+        if word in BAR_UNITS and not scan.used[i] and _unreadable_number(scan, i - 1):
+            scan.unread["bars"] = scan.tokens[i - 1].text
+            return
+
+
 def bars(scan: Scan) -> None:
     for i in range(len(scan)):
         if scan.used[i]:
@@ -738,6 +749,7 @@ def music_slots(scan: Scan) -> None:
     explicit_tempo(scan)
     unread_tempo(scan)
     bars(scan)
+    unread_bars(scan)
     chords_after_context(scan)
     keys_in_context(scan)
     chord_runs(scan)

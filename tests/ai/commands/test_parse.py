@@ -882,6 +882,21 @@ def test_a_tempo_that_is_no_number_is_refused_naming_it(text: str, word: str) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("generate drums for 1e3 bars", "1e3"),  # 4 bars: the default, as if no length had been said
+        ("drums, NaN bars at 90 bpm", "NaN"),
+        ("a bassline, 12O bars", "12O"),  # a letter O
+    ],
+)
+def test_a_bar_count_that_is_no_number_is_refused_naming_it(text: str, word: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None
+    assert parsed.reason is not None and f"'{word}' as the number of bars, but it is not a number" in parsed.reason
+    assert parse("generate drums for 8 bars") == ("generate_drums", {"bars": 8})
+
+
+@pytest.mark.parametrize(
     ("text", "params"),
     [("drums at 1,000 bpm", {"tempo": 1000}), ("drums, 8 bars, 1,200 bpm", {"tempo": 1200, "bars": 8})],
 )
