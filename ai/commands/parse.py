@@ -703,6 +703,10 @@ def _unread_tempo_reason(said: str) -> str:
     return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
 
+def _unread_chord_reason(said: str) -> str:
+    return f"I do not know the chord '{said}': name each chord by its root A to G, as in 'over Am F C G'."
+
+
 def _unread_bars_reason(said: str) -> str:
     return f"I heard '{said}' as the number of bars, but it is not a number: say it in digits or words, as in '8 bars'."
 
@@ -737,6 +741,8 @@ def _parse(text: str) -> ParsedCommand:
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
     if "seed" in takes and "seed" in scan.unread:  # "seed minus 3" must not be made with a random seed
         return _refusal(scan, _unread_seed_reason(scan.unread["seed"]), understood)
+    if "chords" in takes and "chords" in scan.unread:  # "over Am Q F" must not be played over Am alone
+        return _refusal(scan, _unread_chord_reason(scan.unread["chords"]), understood)
     if "bars" in takes and "bars" in scan.unread:  # "1e3 bars" must not be made at the default length
         return _refusal(scan, _unread_bars_reason(scan.unread["bars"]), understood)
     if "tempo" in takes and "tempo" in scan.unread:  # "NaN bpm" must not be made at the default tempo

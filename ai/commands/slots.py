@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ai.commands.music_words import ChordRun, KeyMatch, read_chord_run, read_key, read_scale
+from ai.commands.music_words import CHORD_SEPARATORS, ChordRun, KeyMatch, read_chord_run, read_key, read_scale
 from ai.commands.numbers import TENS, UNITS, Number, is_numeral, read_number, read_quantity
 from ai.commands.tokens import PUNCT, Token
 from ai.commands.vocabulary import (
@@ -510,8 +510,37 @@ def _set_key(scan: Scan, match: KeyMatch, start: int) -> None:
     scan.take(start, end)
 
 
+_NOT_A_ROOT_RE = re.compile(r"[H-Z][#b]?(?:m|maj|min|dim|aug|sus|add|[0-9])*")
+"""A chord symbol with a root no note has ('Q', 'Zm7'; German H, read as B, is a chord)."""
+
+
+def _unknown_chord_at(scan: Scan, k: int) -> bool:
+    """Whether the word at k is a chord symbol with no note for a root and a chord follows it within two
+    words: 'over Am Q F' lost Q and F, 'over Zm7 Q F' every chord (a list of chords, not the pronoun 'I')."""
+    if k >= len(scan) or scan.used[k] or not _NOT_A_ROOT_RE.fullmatch(scan.tokens[k].text):
+        return False
+    if read_chord_run(scan.tokens, scan.words, k, scan.used, lower_ok=True) is not None:
+        return False  # a chord after all ('H7': German B7)
+    for j in range(k + 1, min(k + 4, len(scan))):
+        if scan.words[j] in CHORD_SEPARATORS:
+            continue
+        if read_chord_run(scan.tokens, scan.words, j, scan.used, lower_ok=False) is not None:
+            return True
+        if not _NOT_A_ROOT_RE.fullmatch(scan.tokens[j].text):
+            return False
+    return False
+
+
+def _next_word(scan: Scan, k: int) -> int:
+    """The first word at or after k that is not a chord separator (',', 'and', 'then', '-')."""
+    while k < len(scan) and scan.words[k] in CHORD_SEPARATORS:
+        k += 1
+    return k
+
+
 def chords_after_context(scan: Scan) -> None:
-    """'over Am, F, C and G', 'chords Dm7 G7 Cmaj7', 'over A minor F C G', 'over Am'."""
+    """'over Am, F, C and G', 'chords Dm7 G7 Cmaj7', 'over A minor F C G', 'over Am'. A chord with no note
+    for a root in the list ('over Am Q F') -> unread["chords"]: the rest of the list is not dropped unsaid."""
     for c, word in enumerate(scan.words):
         if word not in _CHORD_CONTEXT or scan.used[c] or "chords" in scan.slots:
             continue
@@ -520,11 +549,17 @@ def chords_after_context(scan: Scan) -> None:
         for k in range(c + 1, min(c + 5, len(scan))):
             if scan.used[k]:
                 break
+            if _unknown_chord_at(scan, k):
+                scan.unread["chords"] = scan.tokens[k].text
+                return
             run = read_chord_run(scan.tokens, scan.words, k, scan.used, lower_ok=True)
             bare_a = run is not None and run.end - run.start == 1 and scan.tokens[k].text in ("A", "a")
             if run is not None and not bare_a:
                 scan.take(c, k)
                 _set_chords(scan, run)
+                after = _next_word(scan, run.end)
+                if _unknown_chord_at(scan, after):
+                    scan.unread["chords"] = scan.tokens[after].text
                 break
             if scan.words[k] not in _CHORD_CONTEXT_FILLERS:
                 break

@@ -884,6 +884,22 @@ def test_a_tempo_that_is_no_number_is_refused_naming_it(text: str, word: str) ->
 @pytest.mark.parametrize(
     ("text", "word"),
     [
+        ("make a bassline over Am Q F", "Q"),  # was played over Am alone: Q and F dropped
+        ("a bassline over Zm7 Q F", "Zm7"),  # was C major with no chords at all
+        ("a melody over Am, Q, F", "Q"),
+    ],
+)
+def test_a_chord_with_no_note_for_a_root_is_refused_naming_it(text: str, word: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None
+    assert parsed.reason is not None and f"I do not know the chord '{word}'" in parsed.reason
+    assert parse("bass over H7 E") == ("generate_bass", {"chords": "B7 E"})  # German H: a chord
+    assert parse("bass over Am F C G, I want it funky") == ("generate_bass", {"style": "funk", "chords": "Am F C G"})
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
         ("generate drums for 1e3 bars", "1e3"),  # 4 bars: the default, as if no length had been said
         ("drums, NaN bars at 90 bpm", "NaN"),
         ("a bassline, 12O bars", "12O"),  # a letter O
