@@ -81,6 +81,19 @@ TEMPO_RANGE = (20.0, 300.0)
 """The tempi a request may ask for (GenerationParams.tempo); a primer's own tempo is clipped to them."""
 
 
+def _primer_meter(meter: tuple[int, int]) -> str:
+    """The primer's time signature as the request's meter (what time_signature takes), else a 422 naming the
+    primer: a 255/128 event was answered "time_signature: 255/128 is not a meter", a parameter nobody sent."""
+    top, bottom = meter
+    if top < 1 or bottom not in (1, 2, 4, 8, 16):  # what a clip takes (GenerationRequest)
+        raise InvalidParameter(
+            "primer",
+            f"its time signature {top}/{bottom} is not a meter a clip can take (a denominator of 1, 2, 4, 8 or "
+            "16): send time_signature to say the meter",
+        )
+    return f"{top}/{bottom}"
+
+
 def build_request(
     params: GenerationParams, resolved: ResolvedPart, seed: int, primer: PrimerFile | None
 ) -> GenerationRequest:
@@ -98,7 +111,7 @@ def build_request(
     else:
         key = parse_key("C", params.scale)
     chords = given_chords if given_chords is not None else default_progression(key)
-    meter = params.time_signature or (f"{context.meter[0]}/{context.meter[1]}" if context.meter else None)
+    meter = params.time_signature or (_primer_meter(context.meter) if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
     tempo = params.tempo or (min(max(context.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1]) if context.tempo else 120.0)
     request = GenerationRequest(

@@ -353,6 +353,23 @@ def test_a_primer_lasting_a_million_bars_at_one_tick_a_quarter_is_422(client: Te
     )
 
 
+def test_a_primer_whose_time_signature_is_no_meter_is_422_naming_the_primer(client: TestClient) -> None:
+    """A 255/128 event was answered "time_signature: 255/128 is not a meter", a parameter the caller never sent."""
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("time_signature", numerator=255, denominator=128))
+    track.append(mido.Message("note_on", note=60, velocity=80, time=0))
+    track.append(mido.Message("note_off", note=60, velocity=64, time=480))
+    midi = mido.MidiFile(ticks_per_beat=480)
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    primer = {"primer": ("odd.mid", buffer.getvalue(), "audio/midi")}
+    refused = client.post("/api/v1/generate/melody", files=primer)
+    assert refused.status_code == 422, refused.text[:300]
+    assert refused.json()["detail"].startswith("primer: its time signature 255/128 is not a meter a clip can take")
+    assert client.post("/api/v1/generate/melody", data={"time_signature": "4/4"}, files=primer).status_code == 200
+
+
 def test_invalid_json_body_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/melody", content=b"{bars: 4", headers={"content-type": "application/json"})
     assert response.status_code == 422
