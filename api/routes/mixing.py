@@ -232,18 +232,17 @@ def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tupl
 
 def _headers(result: RenderResult, filename: str) -> dict[str, str]:
     m = result.measured_after
-
-    def number(value: float | None) -> str:
-        return "" if value is None else f"{value:.2f}"
-
     headers = {
         "Content-Disposition": attachment(filename),
-        "X-Loudness-LUFS": number(m.get("integrated_lufs")),
-        "X-True-Peak-dBTP": number(m.get("true_peak_dbtp")),
         "X-Applied-Moves": str(sum(len(entry["moves"]) for entry in result.applied)),
     }
-    if result.master is not None:
-        headers["X-Target-LUFS"] = number(result.master["target"]["lufs"])
+    # A measure there is none of (the loudness of silence, of one sample) is left out, not sent empty.
+    numbers = {
+        "X-Loudness-LUFS": m.get("integrated_lufs"),
+        "X-True-Peak-dBTP": m.get("true_peak_dbtp"),
+        "X-Target-LUFS": result.master["target"]["lufs"] if result.master is not None else None,
+    }
+    headers.update({name: f"{value:.2f}" for name, value in numbers.items() if value is not None})
     if "acted_on" in m:
         headers["X-Findings-Acted-On"] = str(m["acted_on"])
         headers["X-Findings-Gone"] = str(len(m["gone"]))

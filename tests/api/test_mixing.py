@@ -576,3 +576,11 @@ def test_a_stem_at_4_khz_is_advised_on_without_its_reverb_not_refused(client: Te
         assert response.status_code == 200, (path, response.text[:300])
     body = client.post("/api/v1/mixing/suggest", files=[("files", ("Lead.wav", wav(lead, 4000), "audio/wav"))]).json()
     assert not [s for s in body["suggestions"] if s["type"] == "space"]
+
+
+def test_a_render_of_silence_leaves_out_the_loudness_it_has_not_got(client: TestClient) -> None:
+    """X-Loudness-LUFS and X-True-Peak-dBTP came as empty strings, which a header parser reads as a value."""
+    silence = np.zeros((2, SR * 2), dtype=np.float32)
+    response = client.post("/api/v1/mixing/render", files=[("files", ("Pad.wav", wav(silence), "audio/wav"))])
+    assert response.status_code == 200, response.text[:300]
+    assert "x-loudness-lufs" not in response.headers and "x-applied-moves" in response.headers
