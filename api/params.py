@@ -345,6 +345,10 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
     name = ".".join(str(part) for part in first["loc"]) or "parameters"
     if first["type"] == "extra_forbidden":
         known = ", ".join(sorted(model.model_fields)) if model else ""
+        if not any(str(part) for part in first["loc"]):  # '=x' or a bare '=' in a form body
+            return InvalidParameter(
+                "parameters", f"a field with no name (an '=' with nothing before it); known: {known}"
+            )
         if name in UPLOAD_FIELDS:  # curl -F 'file=<song.wav', or a part sent without its filename
             return InvalidParameter(
                 name,

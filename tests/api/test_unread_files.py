@@ -59,3 +59,11 @@ def test_analysis_refuses_a_parameter_it_does_not_take(client: TestClient, query
     assert response.status_code == 422, response.text[:300]
     assert response.json()["detail"].startswith(detail)
     assert client.post("/api/v1/analyze/audio?async=false", files={"file": _wav("a.wav")}).status_code == 200
+
+
+def test_a_form_field_with_no_name_is_called_that(client: TestClient) -> None:
+    """'=x' in a form body was "parameters: unknown parameter"."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    response = client.post("/api/v1/generate/midi", content=b"style=funk&=x", headers=form)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("parameters: a field with no name (an '=' with nothing before it)")
