@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -239,6 +240,14 @@ async def _project_stems(
     found.source = "project_stems" if stems else "none"
 
 
+def track_name(filename: str | None) -> str:
+    """A stem's track name from its upload's file name: the name without extension, with control and
+    format characters left out ('a\x01b', a right-to-left override: they went into every finding and
+    level as typed, where a DAW's mixer shows them as boxes or turns the text round). '' when none is left."""
+    stem = PurePath(filename or "").stem
+    return "".join(c for c in stem if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+
+
 def chosen_project_note(latest: LatestStems) -> str:
     """What an answer says when it took the project whose stems were written last."""
     manifest = latest.manifest
@@ -291,7 +300,7 @@ async def gather_mix_audio(
     elif uploads:
         named: list[tuple[str, UploadFile]] = []
         for upload in uploads:
-            name = PurePath(upload.filename or f"track {len(named) + 1}").stem or f"track {len(named) + 1}"
+            name = track_name(upload.filename) or f"track {len(named) + 1}"
             if any(name.lower() == other.lower() for other, _ in named):
                 raise InvalidParameter("files", f"two uploaded stems are named '{name}'; track names must differ")
             named.append((name, upload))

@@ -1,0 +1,33 @@
+"""Track names taken from uploaded file names: what a DAW's mixer can show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.mix_input import track_name
+from tests.api.test_mixing import SR, wav
+
+
+@pytest.mark.parametrize(
+    ("filename", "name"),
+    [
+        ("Kick.wav", "Kick"),
+        ("Über Bass.flac", "Über Bass"),
+        ("a\x01b.wav", "ab"),  # a control character, kept as typed before
+        ("\u202eLead.wav", "Lead"),  # a right-to-left override turned every message about the track round
+        ("\u200b.wav", ""),  # nothing left: the caller names it "track N"
+        (None, ""),
+    ],
+)
+def test_control_and_format_characters_are_left_out(filename: str | None, name: str) -> None:
+    assert track_name(filename) == name
+
+
+def test_an_uploaded_stem_is_named_without_them_over_http(client: TestClient) -> None:
+    t = np.arange(SR * 2) / SR
+    tone = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    files = [("files", ("\u202eLead.wav", wav(tone), "audio/wav")), ("files", ("\u200b.wav", wav(tone), "audio/wav"))]
+    levels = client.post("/api/v1/mixing/auto_level", files=files).json()["levels"]
+    assert sorted(levels) == ["Lead", "track 2"]
