@@ -45,6 +45,13 @@ async def health(request: Request, engine: EngineDep) -> HealthResponse:
     )
 
 
+@router.head(
+    "/health", response_model=HealthResponse, summary="Liveness as GET /health, headers only (monitors' probe)"
+)
+async def health_head(request: Request, engine: EngineDep) -> HealthResponse:
+    return await health(request, engine)
+
+
 @router.get("/api/v1/status", summary="What the status file holds, computed now")
 async def status(request: Request, engine: EngineDep) -> dict[str, Any]:
     snapshot = await status_snapshot(request.app, engine)

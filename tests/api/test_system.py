@@ -19,6 +19,13 @@ def test_health_answers_at_once(client: TestClient) -> None:
     assert body["ready"] is True and body["warming_up"] == []
 
 
+def test_health_answers_head_as_monitors_probe(client: TestClient) -> None:
+    """HEAD /health was a 405; load balancers and uptime monitors probe with HEAD."""
+    head = client.head("/health")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "application/json"
+
+
 def served_routes(client: TestClient) -> set[str]:
     spec = client.get("/openapi.json").json()
     return {f"{method.upper()} {path}" for path, operations in spec["paths"].items() for method in operations}
