@@ -357,6 +357,8 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
             )
         return unknown_parameter(name, model.model_fields if model else ())
     message = first["msg"]
+    if first["type"] == "missing":  # pydantic's "Field required"; a form's 'folder=' is not given either
+        message = "required, and not given (an empty value counts as none)"
     if first["type"] == "finite_number":  # pydantic's words for NaN and the infinities
         message = "not a number" if _is_nan(first.get("input")) else "not a finite number"
     if message.startswith("Value error, "):

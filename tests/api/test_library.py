@@ -129,6 +129,8 @@ def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, statu
     assert answer.status_code == status and answer.json()["error"] == code
     if folder.endswith(".wav"):
         assert "is a file, not a folder" in answer.json()["detail"], answer.text
+    if folder == "":  # was "folder: Field required", as if the field had not been sent
+        assert answer.json()["detail"] == "folder: required, and not given (an empty value counts as none)"
 
 
 def test_a_folder_that_cannot_be_followed_is_422_not_a_500(client: TestClient, root: Path) -> None:
