@@ -318,12 +318,9 @@ def unread_tempo(scan: Scan) -> None:
     """A tempo said in a word no rule reads as a number: before a BPM unit ('NaN bpm', '1e309 bpm', '12O
     bpm') or right after "at" / "tempo" ('at 12O') -> unread["tempo"], so that the part is not made at the
     default tempo as if none had been said (the caller refuses, naming the word)."""
-    if "tempo" in scan.slots:
+    if "tempo" in scan.slots or _unread_before_unit(scan, "tempo", BPM_UNITS):
         return
     for i, word in enumerate(scan.words):
-        if word in BPM_UNITS and not scan.used[i] and _unreadable_number(scan, i - 1):
-            scan.unread["tempo"] = scan.tokens[i - 1].text
-            return
         if word in ("at", "tempo") and not scan.used[i] and _unreadable_number(scan, i + 1):
             scan.unread["tempo"] = scan.tokens[i + 1].text
             return
@@ -332,12 +329,17 @@ def unread_tempo(scan: Scan) -> None:
 def unread_bars(scan: Scan) -> None:
     """A bar count said in a word no rule reads as a number ('1e3 bars', 'NaN bars', '12O bars') ->
     unread["bars"], so that the part is not made at the default length as if none had been said."""
-    if "bars" in scan.slots:
-        return
+    if "bars" not in scan.slots:
+        _unread_before_unit(scan, "bars", BAR_UNITS)
+
+
+def _unread_before_unit(scan: Scan, slot: str, units: frozenset[str]) -> bool:
+    """Whether a word before one of ``units`` was meant as a number but reads as none (then unread[slot])."""
     for i, word in enumerate(scan.words):
-        if word in BAR_UNITS and not scan.used[i] and _unreadable_number(scan, i - 1):
-            scan.unread["bars"] = scan.tokens[i - 1].text
-            return
+        if word in units and not scan.used[i] and _unreadable_number(scan, i - 1):
+            scan.unread[slot] = scan.tokens[i - 1].text
+            return True
+    return False
 
 
 def bars(scan: Scan) -> None:

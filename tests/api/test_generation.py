@@ -335,17 +335,24 @@ def test_a_primer_whose_note_lies_far_out_is_422_however_pretty_midi_is_set(
     assert answer.status_code == 200, answer.text[:300]
 
 
+def _midi_of(*messages: mido.Message | mido.MetaMessage, ticks_per_beat: int = 480) -> bytes:
+    """A one-track MIDI file of ``messages``."""
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(mido.MidiTrack(messages))
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
 def test_a_primer_lasting_a_million_bars_at_one_tick_a_quarter_is_422(client: TestClient) -> None:
     """The tick bound does not bound the length: at one tick a quarter note, one note 3,999,999 ticks long (37
     bytes) lasts a million bars, and Magenta walked every step of them (no answer in 60 s)."""
-    track = mido.MidiTrack()
-    track.append(mido.Message("note_on", note=60, velocity=80, time=0))
-    track.append(mido.Message("note_off", note=60, velocity=64, time=3_999_999))
-    midi = mido.MidiFile(ticks_per_beat=1)
-    midi.tracks.append(track)
-    buffer = io.BytesIO()
-    midi.save(file=buffer)
-    refused = client.post("/api/v1/generate/melody", files={"primer": ("long.mid", buffer.getvalue(), "audio/midi")})
+    long = _midi_of(
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_off", note=60, velocity=64, time=3_999_999),
+        ticks_per_beat=1,
+    )
+    refused = client.post("/api/v1/generate/melody", files={"primer": ("long.mid", long, "audio/midi")})
     assert refused.status_code == 422 and refused.json()["error"] == "invalid_parameter", refused.text[:300]
     assert refused.json()["detail"] == (
         "primer: its melodic notes last 1,000,000 bars at the request's tempo and meter (2,000,000 s); a primer may "
@@ -355,15 +362,12 @@ def test_a_primer_lasting_a_million_bars_at_one_tick_a_quarter_is_422(client: Te
 
 def test_a_primer_whose_time_signature_is_no_meter_is_422_naming_the_primer(client: TestClient) -> None:
     """A 255/128 event was answered "time_signature: 255/128 is not a meter", a parameter the caller never sent."""
-    track = mido.MidiTrack()
-    track.append(mido.MetaMessage("time_signature", numerator=255, denominator=128))
-    track.append(mido.Message("note_on", note=60, velocity=80, time=0))
-    track.append(mido.Message("note_off", note=60, velocity=64, time=480))
-    midi = mido.MidiFile(ticks_per_beat=480)
-    midi.tracks.append(track)
-    buffer = io.BytesIO()
-    midi.save(file=buffer)
-    primer = {"primer": ("odd.mid", buffer.getvalue(), "audio/midi")}
+    odd = _midi_of(
+        mido.MetaMessage("time_signature", numerator=255, denominator=128),
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_off", note=60, velocity=64, time=480),
+    )
+    primer = {"primer": ("odd.mid", odd, "audio/midi")}
     refused = client.post("/api/v1/generate/melody", files=primer)
     assert refused.status_code == 422, refused.text[:300]
     assert refused.json()["detail"].startswith("primer: its time signature 255/128 is not a meter a clip can take")
