@@ -248,7 +248,8 @@ def test_auto_level_of_a_finished_mix_asks_for_stems(client: TestClient) -> None
 
 def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
     """The web client sends every mixing request as an empty POST: one 200 no_audio answer, whatever
-    the body's type, and for a project without stems; /render has nothing to render (422)."""
+    the body's type; a project named without stems gets the same answer naming it; /render has nothing to
+    render (422)."""
     settings = make_settings(tmp_path)
     settings.projects_dir.mkdir(parents=True)
     (settings.projects_dir / "empty.json").write_text(
@@ -260,13 +261,16 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
         {"content": b"null", "headers": {"content-type": "application/json"}},
         {"content": b"", "headers": {"content-type": "application/octet-stream"}},
         {"data": {"target": "streaming"}},
-        {"params": {"project_id": "e1"}},
     ]
     with engine_client(settings) as client:
         answers = [
             client.post(path, **kw)
             for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level")
             for kw in empties
+        ]
+        named = [
+            client.post(path, params={"project_id": "e1"})
+            for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level")
         ]
         render = client.post("/api/v1/mixing/render")
         render_project = client.post("/api/v1/mixing/render", json={"project_id": "e1"})
@@ -277,6 +281,12 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
         assert body["overall_quality"] is None and body["mix_quality_score"] is None
         assert body["suggestions"] == [] and body["levels"] == {} and body["gain_adjustments"] == {}
     assert len({json.dumps(r.json(), sort_keys=True) for r in answers}) == 1
+    for response in named:  # the same answer, but about the project named (it was told to "pass project_id")
+        body = response.json()
+        assert {k: v for k, v in body.items() if k not in ("message", "project_id", "project_name")} == {
+            k: v for k, v in answers[0].json().items() if k not in ("message", "project_id", "project_name")
+        }
+        assert body["message"].startswith("project 'Empty' (project_id 'e1') has no readable stems")
     for response in (render, render_project):
         assert response.status_code == 422 and response.json()["error"] == "no_audio"
 
