@@ -87,9 +87,13 @@ def parse_roles(value: str | dict[str, str] | None) -> dict[str, str] | None:
         return {str(k): str(v) for k, v in parsed.items()}
     roles = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        track, sep, role = item.partition("=")
+        track, sep, role = item.rpartition("=")  # a track name may hold '=': the role never does
         if not sep or not track.strip() or not role.strip():
-            raise InvalidParameter("roles", f"'{item}' is not of the form Track=role")
+            raise InvalidParameter(
+                "roles",
+                f"'{item}' is not of the form Track=role (for a track name holding ',', send roles as a JSON "
+                'object: {"Kick, Snare": "drums"})',
+            )
         roles[track.strip()] = role.strip()
     return roles
 

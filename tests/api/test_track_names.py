@@ -1,4 +1,4 @@
-"""Track names taken from uploaded file names: what a DAW's mixer can show."""
+"""Track names taken from uploaded file names (what a DAW's mixer can show) and the roles given to them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.mix_input import track_name
+from api.mix_input import parse_roles, track_name
 from tests.api.test_mixing import SR, wav
+from utils.errors import InvalidParameter
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,13 @@ def test_an_uploaded_stem_is_named_without_them_over_http(client: TestClient) ->
     files = [("files", ("\u202eLead.wav", wav(tone), "audio/wav")), ("files", ("\u200b.wav", wav(tone), "audio/wav"))]
     levels = client.post("/api/v1/mixing/auto_level", files=files).json()["levels"]
     assert sorted(levels) == ["Lead", "track 2"]
+
+
+def test_roles_for_track_names_that_hold_an_equals_sign_or_a_comma() -> None:
+    """'a=b=bass' read the role as 'b=bass'; a name holding ',' cannot be said in the string form, and the
+    message now says how to send it."""
+    assert parse_roles("Kick=kick, Bass DI=bass") == {"Kick": "kick", "Bass DI": "bass"}
+    assert parse_roles("a=b=bass") == {"a=b": "bass"}
+    assert parse_roles('{"Kick, Snare": "drums"}') == {"Kick, Snare": "drums"}
+    with pytest.raises(InvalidParameter, match="for a track name holding ',', send roles as a JSON object"):
+        parse_roles("Kick, Snare=drums")
