@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ai.generation.base import SEED_MAX as SEED_MAX
 from ai.mixing.targets import resolve_target
@@ -530,6 +530,24 @@ TargetParam = Annotated[str | TargetNumber | None, AfterValidator(_known_target)
 from JSON), checked by :func:`_known_target`."""
 
 
+def _roles_shape(value: object) -> object:
+    """``roles`` as text or a JSON object of role names; anything else said in words (pydantic's union read
+    'roles.str: Input should be a valid string' for {"Kick": {"x": 1}})."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for track, role in value.items():
+            if not isinstance(role, str):
+                raise ValueError(f'the role of {str(track)[:80]!r} must be a role name such as "bass"')
+        return value
+    raise ValueError('a JSON object {"track": "role"} or the text "Track=role, Track2=role"')
+
+
+RolesParam = Annotated[str | dict[str, str] | None, BeforeValidator(_roles_shape)]
+"""The mixing and project routes' ``roles`` (parsed by api.mix_input.parse_roles)."""
+ROLES_DESCRIPTION = 'Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
+
+
 class ProjectParams(CallerParams):
     project_id: str | None = Field(
         None,
@@ -537,9 +555,7 @@ class ProjectParams(CallerParams):
         "taken (its manifest or stems written last; the answer's message names it).",
     )
     target: TargetParam = Field(None, description="Loudness target for findings (see mixing).")
-    roles: str | dict[str, str] | None = Field(
-        None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
-    )
+    roles: RolesParam = Field(None, description=ROLES_DESCRIPTION)
 
 
 class ProjectSummaryOut(BaseModel):
@@ -605,9 +621,7 @@ class MixingParams(CallerParams):
         description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
         "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",
     )
-    roles: str | dict[str, str] | None = Field(
-        None, description='Override inferred roles: JSON object {"track": "role"} or "Track=role,Track2=role".'
-    )
+    roles: RolesParam = Field(None, description=ROLES_DESCRIPTION)
     tempo: float | None = Field(
         None,
         ge=20,

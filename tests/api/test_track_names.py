@@ -42,3 +42,16 @@ def test_roles_for_track_names_that_hold_an_equals_sign_or_a_comma() -> None:
     assert parse_roles('{"Kick, Snare": "drums"}') == {"Kick, Snare": "drums"}
     with pytest.raises(InvalidParameter, match="for a track name holding ',', send roles as a JSON object"):
         parse_roles("Kick, Snare=drums")
+
+
+@pytest.mark.parametrize(
+    ("roles", "detail"),
+    [
+        ({"Kick": {"x": 1}}, "roles: the role of 'Kick' must be a role name such as \"bass\""),
+        (["Kick=kick"], 'roles: a JSON object {"track": "role"} or the text "Track=role, Track2=role"'),
+    ],
+)
+def test_roles_of_another_shape_are_refused_in_words(client: TestClient, roles: object, detail: str) -> None:
+    """They read "roles.str: Input should be a valid string" (pydantic's union of text and object)."""
+    response = client.post("/api/v1/mixing/suggest", json={"roles": roles})
+    assert response.status_code == 422 and response.json()["detail"] == detail
