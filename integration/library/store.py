@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from integration.library.models import LibraryFile
 from utils.errors import EngineError, InvalidParameter, NotFound
+from utils.paths import resolve_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -193,8 +194,8 @@ class LibraryStore:
             raise LibraryFolderNotFound(f"no folder {folder[:200]!r}: {exc}") from exc
         candidate = given if given.is_absolute() else self.roots[0] / given
         try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError) as exc:  # a symbolic link loop: RuntimeError before Python 3.13
+            resolved = resolve_path(candidate)
+        except OSError as exc:  # a symbolic link loop (utils.paths)
             raise InvalidParameter(
                 "folder", f"{folder[:200]!r} cannot be followed: its symbolic links lead round in a loop"
             ) from exc
