@@ -287,9 +287,9 @@ def load_set(name: str, *, anchors: bool, limit: int | None = None, refresh: boo
 
 
 def engine_key(item: Item, config: tonal.KeyConfig) -> str | None:
-    """What the pipeline reports: the profile key, then the relative-key refinement."""
-    result = tonal.estimate_key(item.features, config)
-    return tonal.refine_relative_key(result, item.chords, config).key
+    """What the pipeline reports: the profile key, then the relative-key and fifth-key refinements."""
+    result = tonal.refine_relative_key(tonal.estimate_key(item.features, config), item.chords, config)
+    return tonal.refine_fifth_key(result, item.chords, config).key
 
 
 def kind(est: str | None, ref: str) -> str:
@@ -304,11 +304,14 @@ def score(est: str | None, ref: str) -> float:
 
 
 Method = Callable[[Item], str | None]
+NO_FIFTH = tonal.KeyConfig(fifth_gap=0.0)
+"""The defaults without :func:`ai.analysis.tonal.refine_fifth_key` (session 27's "before")."""
 
 
 def methods(anchors: bool) -> dict[str, Method]:
     rows: dict[str, Method] = {
         "before": lambda it: engine_key(it, tonal.LEGACY_KEY_CONFIG),
+        "no_fifth": lambda it: engine_key(it, NO_FIFTH),
         "after": lambda it: engine_key(it, tonal.KeyConfig()),
     }
     if anchors:

@@ -26,7 +26,7 @@ from ai.analysis.drums_only import only_drums
 from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
 from ai.analysis.signal_pass import SignalSummary, summarize
-from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_relative_key
+from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_fifth_key, refine_relative_key
 from ai.audio.decode import DecodedAudio, open_audio
 from ai.audio.loudness import SHORT_TERM_S
 from ai.audio.polarity import ChannelProducts, Signs, flipped_note, mix_down, signs_of
@@ -324,7 +324,7 @@ def analyze_summary(
             notes.append(DRUMS_ONLY_NOTE)
     else:
         chords = estimate_chords(features, beat_times=rhythm.beat_times, downbeat_times=rhythm.downbeat_times)
-        key = refine_relative_key(estimate_key(features), chords)
+        key = refine_fifth_key(refine_relative_key(estimate_key(features), chords), chords)
         key_name, key_conf = key.key, key.confidence
         key_score = key.score if key.key is not None else 0.0
         runner, runner_score = key.runner_up, key.runner_up_score

@@ -10,12 +10,15 @@ from ai.analysis.tonal import (
     KEY_PROFILES,
     LEGACY_KEY_CONFIG,
     TONICS,
+    ChordSegment,
     KeyConfig,
+    KeyResult,
     ends_like_a_piece,
     estimate_chords,
     estimate_key,
     key_chroma,
     key_correlations,
+    refine_fifth_key,
     refine_relative_key,
     relative_key,
     subtract_partials,
@@ -308,3 +311,69 @@ def test_a_hit_has_no_key_but_a_short_chord_stab_does() -> None:
     stab = np.zeros(SR * 2, dtype=np.float32)
     stab[: SR // 2] = sum(_saw(f, t) for f in (261.63, 329.63, 392.0)) / 6.0 * np.exp(-t * 2)
     assert estimate_key(compute_features(stab, SR)).key == "C major"
+
+
+def _scored(key: str, scores: dict[str, float]) -> KeyResult:
+    """A profile result answering ``key``, every other key 0.2 below the given ones."""
+    names = [f"{t} {m}" for m in ("major", "minor") for t in TONICS]
+    full = {n: scores.get(n, min(scores.values()) - 0.2) for n in names}
+    return KeyResult(key=key, confidence=0.5, runner_up=None, runner_up_score=0.0, score=full[key], scores=full)
+
+
+def _bars(labels: list[str], seconds: float = 2.0) -> list[ChordSegment]:
+    return [ChordSegment(i * seconds, (i + 1) * seconds, label) for i, label in enumerate(labels)]
+
+
+def test_a_key_a_fifth_below_wins_by_its_tonic_chord_when_the_profiles_nearly_tie() -> None:
+    # A piece in C that dwells on its dominant: the profile leans to G major by a hair.
+    result = _scored("G major", {"G major": 0.80, "C major": 0.78})
+    refined = refine_fifth_key(result, _bars(["C", "F", "D7", "C", "Am", "Dm", "G", "C", "N"]))
+    assert refined.key == "C major"
+    assert refined.runner_up == "G major" and refined.score == pytest.approx(0.78)
+    assert 0.0 < refined.confidence <= 1.0
+    # In minor: a symphony's opening in C minor, its first bars on G, read in G minor.
+    result = _scored("G minor", {"G minor": 0.70, "C minor": 0.68})
+    assert refine_fifth_key(result, _bars(["Cm", "Fm", "D7", "Cm", "Cm", "G7"])).key == "C minor"
+
+
+def test_the_key_a_fifth_above_is_asked_only_when_configured() -> None:
+    # A piece in F read in its subdominant's key, Bb: measured to cost more than it gains.
+    result = _scored("Bb major", {"Bb major": 0.80, "F major": 0.78})
+    chords = _bars(["F", "Gm", "C7", "F", "Dm", "C7", "F", "N"])
+    assert refine_fifth_key(result, chords) is result
+    assert refine_fifth_key(result, chords, KeyConfig(fifth_steps=(7,))).key == "F major"
+
+
+@pytest.mark.parametrize(
+    ("scores", "chords", "config"),
+    [
+        ({"G major": 0.80, "C major": 0.70}, ["C", "C", "G7", "C", "F"], KeyConfig()),  # not a near tie
+        ({"G major": 0.80, "C major": 0.78}, ["C", "C", "C", "G", "D"], KeyConfig()),  # G's tonic sounds too
+        ({"G major": 0.80, "C major": 0.78}, ["C", "D", "Am", "Em", "Bm", "F", "Dm", "Am", "Em", "Bm"], KeyConfig()),
+        ({"G major": 0.80, "C major": 0.78}, ["C", "C", "G7", "C", "F"], KeyConfig(fifth_gap=0.0)),  # off
+        ({"G major": 0.80, "C minor": 0.79}, ["Cm", "Cm", "G7", "Cm"], KeyConfig()),  # another mode
+        # An E minor loop read in its relative major: its C chord must not pull the key to C major.
+        ({"G major": 0.80, "C major": 0.78}, ["Em", "C", "Em", "C", "C", "D"], KeyConfig()),
+    ],
+)
+def test_the_fifth_rule_keeps_the_profile_key_without_the_evidence(
+    scores: dict[str, float], chords: list[str], config: KeyConfig
+) -> None:
+    result = _scored("G major", scores)
+    assert refine_fifth_key(result, _bars(chords), config) is result
+
+
+def test_the_fifth_rule_asks_the_rival_tonic_to_outlast_the_best_keys() -> None:
+    result = _scored("G major", {"G major": 0.80, "C major": 0.78})
+    # G 14 % and C 24 % of the chord time: C sounds longer, but not twice as long.
+    segments = [ChordSegment(0.0, 1.4, "G"), ChordSegment(1.4, 3.8, "C"), ChordSegment(3.8, 10.0, "Am")]
+    assert refine_fifth_key(result, segments) is result
+    assert refine_fifth_key(result, segments, KeyConfig(fifth_ratio=1.5)).key == "C major"
+
+
+def test_the_fifth_rule_leaves_no_key_and_no_chords_alone() -> None:
+    none = KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
+    assert refine_fifth_key(none, _bars(["C", "F"])) is none
+    result = _scored("G major", {"G major": 0.80, "C major": 0.79})
+    assert refine_fifth_key(result, []) is result
+    assert refine_fifth_key(result, _bars(["N", "N"])) is result
