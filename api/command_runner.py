@@ -70,6 +70,17 @@ class CommandPlan:
         }
 
 
+def files_read_by(action: str) -> tuple[str, ...]:
+    """The file fields an action reads (what a refusal of another file names)."""
+    if action in GENERATE_ACTIONS or action == "continue":
+        return ("primer",)
+    if action in ("analyze_audio", "transcribe", "accompany"):
+        return ("file", "audio")
+    if action in MIX_PATHS:
+        return MIX_UPLOADS
+    return ()
+
+
 def _uploads(inp: RequestInput, *names: str) -> dict[str, list[UploadFile]]:
     return {name: inp.files[name] for name in names if inp.files.get(name)}
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from ai.commands import parse_command
 from api.client_watch import while_connected
-from api.command_runner import CommandPlan, plan_command, run_plan
+from api.command_runner import CommandPlan, files_read_by, plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
@@ -75,6 +75,7 @@ async def command(request: Request, engine: EngineDep, inp: InputDep) -> Command
         include={"project_id", "seed", "model", "send_to_core", "primer"}, exclude_none=True
     )
     plan = await plan_command(engine, parsed, inp, passthrough, need_uploads=not params.dry_run)
+    _refuse_files_the_action_leaves(inp, plan)
     if params.dry_run:
         return CommandResponse(
             status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
@@ -97,6 +98,22 @@ async def command(request: Request, engine: EngineDep, inp: InputDep) -> Command
             raise
         return await render_json_answer(engine, text_answer, result)
     return await rendered_off_loop(CommandResponse, _answer(text, plan, parsed.params, result))
+
+
+def _refuse_files_the_action_leaves(inp: InputDep, plan: CommandPlan) -> None:
+    """A file that the understood action does not read is a 422 naming it, never dropped: a recording
+    sent with "drums, hip hop, two bars" was ignored and the drums were made as if it had not come."""
+    passed = {id(upload) for uploads in plan.files.values() for upload in uploads}
+    for name, uploads in inp.files.items():
+        if any(id(upload) not in passed for upload in uploads):
+            reads = " or ".join(files_read_by(plan.action)) or "no file"
+            refusal = InvalidParameter(
+                name[:80],
+                f"the command was understood as '{plan.action}', which does not read this file (it reads: "
+                f"{reads}); leave the file out, or say what to do with it",
+            )
+            refusal.extra = {"action": plan.action}
+            raise refusal
 
 
 def _answer(text: str, plan: CommandPlan, params: dict[str, Any], result: Any) -> CommandResponse:

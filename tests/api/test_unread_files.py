@@ -67,3 +67,31 @@ def test_a_form_field_with_no_name_is_called_that(client: TestClient) -> None:
     response = client.post("/api/v1/generate/midi", content=b"style=funk&=x", headers=form)
     assert response.status_code == 422
     assert response.json()["detail"].startswith("parameters: a field with no name (an '=' with nothing before it)")
+
+
+@pytest.mark.parametrize(
+    ("text", "files", "detail"),
+    [
+        (  # the drums were made as if no recording had come
+            "drums, hip hop, two bars",
+            [("file", _wav("take.wav"))],
+            "file: the command was understood as 'generate_drums', which does not read this file (it reads: primer)",
+        ),
+        ("what key is this", [("file", _wav("a.wav")), ("files", _wav("b.wav"))], "files: the command was understood"),
+        ("help", [("master", _wav("m.wav"))], "master: the command was understood as 'help'"),
+    ],
+)
+def test_a_file_the_understood_command_would_not_read_is_422(
+    client: TestClient, text: str, files: list[tuple[str, tuple[str, bytes, str]]], detail: str
+) -> None:
+    response = client.post("/api/v1/command", data={"text": text}, files=files)
+    assert response.status_code == 422, response.text[:300]
+    body = response.json()
+    assert body["detail"].startswith(detail), body["detail"]
+    assert body["action"] == body["detail"].split("'")[1]  # the action it was understood as, for the caller
+
+
+def test_the_file_the_understood_command_reads_still_comes_through(client: TestClient) -> None:
+    response = client.post("/api/v1/command", data={"text": "what key is this"}, files={"audio": _wav("a.wav")})
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["action"] == "analyze_audio"
