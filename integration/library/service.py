@@ -65,6 +65,13 @@ class Library:
         from integration.library.store import LibraryStore
 
         with self._lock:
+            if self._store is not None and self._store.file_gone():
+                logger.warning(
+                    "library: the database file %s was deleted while the engine ran; a new, empty one is made",
+                    self._store.sqlite_file,
+                )
+                self._store.close()
+                self._store = None
             if self._store is None:
                 self._store = LibraryStore(self.url, self.roots)
             return self._store

@@ -53,7 +53,8 @@ class LibraryFileNotFound(NotFound):
 
 
 class LibraryDatabaseUnavailable(EngineError):
-    """The configured database cannot be used: its driver is not installed or the URL is not one."""
+    """The configured database cannot be used: its driver is not installed, the URL is not one, or its
+    SQLite file's folder cannot be made."""
 
     status_code = 503
     code = "library_database_unavailable"
@@ -100,14 +101,29 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:///PATH`` URL names (None for another database or an in-memory one)."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
 class LibraryStore:
     """The database and the roots. Created by the lifespan; :meth:`close` disposes of the engine."""
 
     def __init__(self, url: str, roots: list[Path]) -> None:
         self.url = url
         self.roots = [Path(root).expanduser().resolve() for root in roots]
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.sqlite_file = sqlite_file(url)
+        if self.sqlite_file is not None:
+            folder = self.sqlite_file.parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file where the folder should be, no permission: the machine's state
+                raise LibraryDatabaseUnavailable(
+                    f"the library database's folder {folder} cannot be made ({exc.strerror or exc}; setting "
+                    "DAWG_AI_DATA_DIR or DAWG_AI_LIBRARY_DB_URL)"
+                ) from exc
         try:
             self.engine: Engine = create_engine(url)
         except (ImportError, ArgumentError) as exc:  # NoSuchModuleError is an ArgumentError
@@ -125,6 +141,11 @@ class LibraryStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def file_gone(self) -> bool:
+        """Whether the SQLite file was deleted under the open engine: its connections would go on writing
+        to the unlinked file, and every row would be lost at the next start."""
+        return self.sqlite_file is not None and not self.sqlite_file.exists()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

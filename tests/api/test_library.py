@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -319,6 +320,33 @@ def test_a_database_url_without_its_driver_is_an_honest_503(tmp_path: Path) -> N
             body = response.json()
             assert body["error"] == "library_database_unavailable" and "DAWG_AI_LIBRARY_DB_URL" in body["detail"]
         assert client.get("/health").status_code == 200  # the rest of the engine serves on
+
+
+def test_a_data_folder_that_cannot_be_made_is_an_honest_503(tmp_path: Path) -> None:
+    """The database's folder under a plain file was a 500 "internal error" on every library request."""
+    (tmp_path / "afile").write_text("not a folder")
+    with engine_client(make_settings(tmp_path, data_dir=tmp_path / "afile" / "data")) as client:
+        response = client.get("/api/v1/library/search", params={"key": "C"})
+        assert response.status_code == 503, response.text
+        body = response.json()
+        assert body["error"] == "library_database_unavailable"
+        assert str(tmp_path / "afile" / "data") in body["detail"] and "DAWG_AI_DATA_DIR" in body["detail"]
+
+
+def test_a_database_deleted_while_the_engine_runs_is_made_again(tmp_path: Path, held: HeldAnalysis) -> None:
+    """Deleted under a running engine, the SQLite file was written on, unlinked, and every row scanned since
+    was lost at the next start; now the next library request makes a new file."""
+    _library_folder(tmp_path, "first", 1)
+    _library_folder(tmp_path, "second", 1)
+    held.release.set()
+    data = tmp_path / "data"
+    with _scan_client(tmp_path, f"sqlite:///{data / 'library.sqlite'}") as client:
+        assert wait_for(client, _post_scan(client, "first")["job_id"])["state"] == "succeeded"
+        shutil.rmtree(data)
+        assert wait_for(client, _post_scan(client, "second")["job_id"])["state"] == "succeeded"
+        assert (data / "library.sqlite").exists()
+        found = client.get("/api/v1/library/search").json()
+        assert [Path(item["path"]).name for item in found["items"]] == ["second_0.wav"], found
 
 
 class HeldAnalysis:
