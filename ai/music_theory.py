@@ -350,7 +350,9 @@ def parse_key(key: str, scale: str | None = None) -> Key:
     if not match:
         raise ValueError(f"'{key}' is not a key (use a note name such as C, F#, Bb, optionally 'Am' or 'A minor')")
     tonic = _note_from_match(match)
-    rest = text[match.end() :].strip().lstrip("_-").strip()
+    after = text[match.end() :].strip()
+    # 'A-minor' and 'A_minor' join the mode with a sign; '-' alone is the jazz sign for minor ('C-', as in 'C-7').
+    rest = after if after == "-" else after.lstrip("_-").strip()
     mode: str | None = None
     if rest in ("m", "min", "-"):
         mode = "minor"

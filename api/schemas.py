@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -43,6 +43,28 @@ class CallerParams(BaseModel):
                 if isinstance(values.get(name), bool) and bool not in kinds and {int, float} & set(kinds):
                     raise InvalidParameter(name, "must be a number, not true or false")
         return values
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choices_as_typed(cls, values: Any) -> Any:
+        """A choice ('MIDI', ' wav', 'Drums') or a yes/no (' true') as people type it: stripped, and a choice
+        lower-cased, as key, scale and style already are (they were 422 unless typed exactly)."""
+        if not isinstance(values, dict):
+            return values
+        read = dict(values)
+        for name, field in cls.model_fields.items():
+            said = field.alias or name
+            value = read.get(said)
+            if not isinstance(value, str):
+                continue
+            annotation = field.annotation
+            kinds = (annotation,) if get_origin(annotation) is Literal else get_args(annotation) or (annotation,)
+            choices = [c for kind in kinds if get_origin(kind) is Literal for c in get_args(kind)]
+            if choices and all(isinstance(c, str) and c == c.lower() for c in choices):
+                read[said] = value.strip().lower()
+            elif bool in kinds:
+                read[said] = value.strip()
+        return read
 
 
 def valid_key(value: str | None) -> str | None:
@@ -461,12 +483,14 @@ class TranscriptionParams(CallerParams):
     def _quantize(cls, value: object) -> str | None:
         if isinstance(value, bool):  # JSON's true / false
             value = str(value)
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off", "false", "no")):
+        if value is None or (
+            isinstance(value, str) and value.strip().lower() in ("", "none", "off", "false", "no", "0")
+        ):
             return None
         if not isinstance(value, str):
             raise ValueError(f"none or one of {', '.join(QUANTIZE_STEPS)}")
         step = value.strip().lower()
-        if step in ("true", "on", "yes"):
+        if step in ("true", "on", "yes", "1"):
             return QUANTIZE_ON
         if step not in QUANTIZE_STEPS:
             raise ValueError(f"none or one of {', '.join(QUANTIZE_STEPS)}")
@@ -525,7 +549,17 @@ def _known_target(value: str | float | None) -> str | float | None:
     return value
 
 
-TargetParam = Annotated[str | TargetNumber | None, AfterValidator(_known_target)]
+def _target_shape(value: object) -> object:
+    """``target`` as a name or a number; anything else said in words (JSON's true read as "1 LUFS", a list
+    as pydantic's 'target.str: Input should be a valid string')."""
+    if isinstance(value, bool):
+        raise ValueError("a target name such as 'streaming' or a number in LUFS such as -14, not true or false")
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise ValueError("a target name such as 'streaming' or a number in LUFS such as -14")
+
+
+TargetParam = Annotated[str | TargetNumber | None, BeforeValidator(_target_shape), AfterValidator(_known_target)]
 """The mixing and project routes' ``target``: a name or a LUFS number (as text from a query or form, a number
 from JSON), checked by :func:`_known_target`."""
 

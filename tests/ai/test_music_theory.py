@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ai.music_theory import CHORD_QUALITIES, PITCH_CLASS_NAMES, Chord, fold_into_range, parse_chord, parse_progression
+from ai.music_theory import (
+    CHORD_QUALITIES,
+    PITCH_CLASS_NAMES,
+    Chord,
+    fold_into_range,
+    parse_chord,
+    parse_key,
+    parse_progression,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +74,19 @@ def test_fold_into_range_moves_by_octaves_only() -> None:
     assert fold_into_range(79, 40, 60) == 55  # down two
     assert fold_into_range(50, 40, 60) == 50  # already inside
     assert fold_into_range(28, 40, 52) == 40  # onto the lower edge
+
+
+@pytest.mark.parametrize(
+    ("text", "tonic", "scale"),
+    [
+        ("C-", 0, "minor"),  # the jazz minor sign, as in the chord C-7 (was read as C major)
+        ("F#-", 6, "minor"),
+        ("A-minor", 9, "minor"),
+        ("A_major", 9, "major"),
+        ("Eb", 3, "major"),
+        ("Bbm", 10, "minor"),
+    ],
+)
+def test_keys_as_musicians_write_them(text: str, tonic: int, scale: str) -> None:
+    key = parse_key(text)
+    assert (key.tonic, key.scale) == (tonic, scale)

@@ -96,6 +96,16 @@ def test_format_midi_returns_the_file(client: TestClient) -> None:
     assert midi.instruments[0].is_drum
 
 
+def test_choices_and_yes_no_are_read_as_people_type_them(client: TestClient) -> None:
+    """'MIDI', ' wav' and ' true' were 422 while key, scale and style took any case and spacing."""
+    form = {"style": "drums", "bars": "1", "seed": "3", "format": "MIDI ", "chromatic": " true"}
+    response = client.post("/api/v1/generate/midi", data=form)
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/midi", response.text[:300]
+    response = client.post("/api/v1/generate/melody", json={"bars": 1, "seed": 3, "model": "theory", "preview": " WAV"})
+    assert response.status_code == 200 and response.json()["preview_format"] == "wav", response.text[:300]
+    assert client.post("/api/v1/generate/midi", data={"format": "midix"}).status_code == 422
+
+
 def test_preview_is_the_clip_rendered(client: TestClient) -> None:
     body = client.post("/api/v1/generate/bassline", json={"key": "Am", "bars": 2, "seed": 5, "preview": "wav"}).json()
     assert body["preview_format"] == "wav"

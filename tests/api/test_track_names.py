@@ -55,3 +55,19 @@ def test_roles_of_another_shape_are_refused_in_words(client: TestClient, roles: 
     """They read "roles.str: Input should be a valid string" (pydantic's union of text and object)."""
     response = client.post("/api/v1/mixing/suggest", json={"roles": roles})
     assert response.status_code == 422 and response.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
+    ("target", "detail"),
+    [
+        (True, "target: a target name such as 'streaming' or a number in LUFS such as -14, not true or false"),
+        ([-14], "target: a target name such as 'streaming' or a number in LUFS such as -14"),
+        ({"lufs": -14}, "target: a target name such as 'streaming' or a number in LUFS such as -14"),
+    ],
+)
+def test_a_target_of_another_shape_is_refused_in_words(client: TestClient, target: object, detail: str) -> None:
+    """true read as "1 LUFS is outside -40 to -5 LUFS"; a list or an object as 'target.str: Input should be a
+    valid string'."""
+    response = client.post("/api/v1/mixing/suggest", json={"target": target})
+    assert response.status_code == 422 and response.json()["detail"].startswith(detail), response.text
+    assert client.post("/api/v1/mixing/suggest", json={"target": -14}).status_code != 422
