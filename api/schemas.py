@@ -604,6 +604,9 @@ class ProjectSummaryOut(BaseModel):
 class ProjectListResponse(BaseModel):
     projects_dir: str
     projects: list[ProjectSummaryOut] = Field(description="Every valid manifest, by project id.")
+    message: str | None = Field(
+        None, description="Why there are none when the projects folder is missing, a file or unreadable; else null."
+    )
 
 
 CLIPPING_FIELDS = (  # a track measurement's clipping figures (ai.mixing.measure.TrackMeasurement)

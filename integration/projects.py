@@ -27,6 +27,7 @@ import difflib
 import json
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,6 +106,22 @@ class ProjectStore:
 
     def __init__(self, projects_dir: Path) -> None:
         self.projects_dir = Path(projects_dir).expanduser()
+
+    def folder_problem(self) -> str | None:
+        """Why the projects directory can hold no projects, in words naming it (None when it is a folder the
+        engine can list): a missing folder and one replaced by a file read as an empty folder, and only the
+        log said why."""
+        where = f"the projects folder {self.projects_dir}"
+        try:
+            with os.scandir(self.projects_dir) as entries:
+                next(entries, None)
+        except FileNotFoundError:
+            return f"{where} does not exist (DAWG-CORE makes it when it saves a project; setting DAWG_AI_PROJECTS_DIR)"
+        except NotADirectoryError:
+            return f"{where} is a file, not a folder (setting DAWG_AI_PROJECTS_DIR)"
+        except OSError as exc:
+            return f"{where} cannot be read ({exc.strerror or exc}; setting DAWG_AI_PROJECTS_DIR)"
+        return None
 
     # -- manifests --------------------------------------------------------------------------
 

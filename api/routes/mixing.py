@@ -113,7 +113,8 @@ async def _without_audio(engine: EngineState, mix: MixAudio, default: str) -> tu
     project with no readable stems is named with the folder its stems go in (the general "pass project_id"
     read as if the caller had not passed it)."""
     if mix.project_id is None:
-        return default, {}
+        problem = await engine.run(engine.projects.folder_problem)
+        return (f"{default}; {problem}" if problem else default), {}
     folder = await engine.run(engine.projects.stems_dir, mix.project_id)
     message = (
         f"project {mix.project_name!r} (project_id {mix.project_id!r}) has no readable stems in {folder}: render "

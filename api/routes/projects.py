@@ -47,7 +47,8 @@ def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
 )
 async def list_projects(engine: EngineDep) -> ProjectListResponse:
     projects = await engine.run(_summaries, engine.projects)  # reads the directory: off the event loop
-    return ProjectListResponse(projects_dir=str(engine.projects.projects_dir), projects=projects)
+    problem = None if projects else await engine.run(engine.projects.folder_problem)
+    return ProjectListResponse(projects_dir=str(engine.projects.projects_dir), projects=projects, message=problem)
 
 
 @router.post(
@@ -135,8 +136,11 @@ async def _project_worked_on_last(engine: EngineState) -> tuple[ProjectManifest,
     project/analyze takes no id either), and the sentence that says so; 404 when there is no project."""
     latest = await engine.run(engine.projects.latest_saved)
     if latest is None:
+        problem = await engine.run(engine.projects.folder_problem)
         raise ProjectNotFound(
-            f"the request named no project and there is none in {engine.projects.projects_dir} yet: DAWG-CORE "
+            f"the request named no project, and {problem}"
+            if problem
+            else f"the request named no project and there is none in {engine.projects.projects_dir} yet: DAWG-CORE "
             "saves a project's manifest there; pass project_id once it has"
         )
     manifest = latest.manifest

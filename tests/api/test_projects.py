@@ -56,6 +56,25 @@ def test_projects_are_listed_with_their_stems(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(("make", "said"), [(None, "does not exist"), ("file", "is a file, not a folder")])
+def test_a_projects_folder_that_is_missing_or_a_file_is_said_so(tmp_path: Path, make: str | None, said: str) -> None:
+    """It read as an empty folder ("there is none in ... yet"), and only the log said why."""
+    settings = make_settings(tmp_path)
+    if make == "file":
+        settings.projects_dir.write_text("not a folder")
+    with engine_client(settings) as client:
+        listed = client.get("/api/v1/projects").json()
+        assert listed["projects"] == [] and said in listed["message"] and "DAWG_AI_PROJECTS_DIR" in listed["message"]
+        analysis = client.post("/api/v1/analyze/project")
+        assert analysis.status_code == 404 and said in analysis.json()["detail"], analysis.text
+        mix = client.post("/api/v1/mixing/suggest").json()
+        assert mix["status"] == "no_audio" and said in mix["message"], mix
+    settings.projects_dir.unlink(missing_ok=True)
+    settings.projects_dir.mkdir()
+    with engine_client(settings) as client:  # an empty folder is simply empty
+        assert client.get("/api/v1/projects").json()["message"] is None
+
+
 def test_a_stem_link_that_leads_round_in_a_loop_breaks_no_project_request(tmp_path: Path) -> None:
     """One such link in one project made the list, the latest project's analysis and mixing a 500 (Python
     3.11 raises RuntimeError for a loop, which the stems reader did not catch)."""
