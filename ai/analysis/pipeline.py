@@ -283,7 +283,7 @@ def analyze_summary(
     clipped_fraction = summary.clipped / (summary.channels * summary.n_samples)
     if clipped_fraction > 1e-4 and peak_dbfs > OVER_FULL_SCALE_DB:
         notes.append(
-            f"{100 * clipped_fraction:.2f}% of samples are beyond full scale (peak {peak_dbfs:+.1f} dBFS, kept by the "
+            f"{100 * clipped_fraction:.2f}% of samples are beyond full scale (peak {peak_dbfs:+z.1f} dBFS, kept by the "
             "float file): they clip when played or converted to fixed point unless the audio is turned down"
         )
     elif clipped_fraction > 1e-4:

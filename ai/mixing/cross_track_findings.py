@@ -109,7 +109,7 @@ def masking_suggestions(
         first = ""
         if level_moves.get(f.masker, 0.0) < 0:
             first = (
-                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+.1f} dB): "
+                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+z.1f} dB): "
                 "if its excess sits in this band, the cut is the better move; otherwise lower it first."
             )
         out.append(

@@ -225,13 +225,13 @@ def _uncontrolled(
     stages = c.get("stages")
     if stages:
         how = " then ".join(
-            f"{s['ratio']:g}:1 at {s['threshold_db']:.1f} dBFS (makeup {s['makeup_db']:+.1f} dB)" for s in stages
+            f"{s['ratio']:g}:1 at {s['threshold_db']:.1f} dBFS (makeup {s['makeup_db']:+z.1f} dB)" for s in stages
         )
         settings = f"two compressors in series, {how}, attack {c['attack_ms']:g} ms, release {c['release_ms']:g} ms"
     else:
         settings = (
             f"ratio {c['ratio']:g}:1, threshold {c['threshold_db']:.1f} dBFS, attack {c['attack_ms']:g} ms, "
-            f"release {c['release_ms']:g} ms, makeup {c['makeup_db']:+.1f} dB"
+            f"release {c['release_ms']:g} ms, makeup {c['makeup_db']:+z.1f} dB"
         )
     after = advice.check["after"]
     result = f"; applied, it brings the range from {lra:.1f} to {after:.1f} LU" if after is not None else ""

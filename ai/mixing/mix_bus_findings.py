@@ -35,7 +35,7 @@ def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion
         out.append(
             Suggestion(
                 "headroom",
-                f"The sum of the stems peaks at {tp:+.1f} dBTP, above the {target.ceiling_dbtp:g} dBTP ceiling: "
+                f"The sum of the stems peaks at {tp:+z.1f} dBTP, above the {target.ceiling_dbtp:g} dBTP ceiling: "
                 + ("the mix bus clips." if clips else "no room left for mastering, and it clips once encoded."),
                 "high" if clips else "medium",
                 None,
@@ -108,7 +108,7 @@ def mastering_findings(
             Suggestion(
                 "loudness",
                 f"{subject[0].upper() + subject[1:]} is {lufs:.1f} LUFS; {target.name} asks for {target.lufs:g} LUFS "
-                f"({gain:+.1f} LU).",
+                f"({gain:+z.1f} LU).",
                 "low" if info_only else ("high" if abs(gain) >= 4 else "medium"),
                 None,
                 move,
@@ -123,7 +123,7 @@ def mastering_findings(
         out.append(
             Suggestion(
                 "true_peak",
-                f"{subject[0].upper() + subject[1:]}'s true peak is {tp:+.2f} dBTP, above the "
+                f"{subject[0].upper() + subject[1:]}'s true peak is {tp:+z.2f} dBTP, above the "
                 f"{target.ceiling_dbtp:g} dBTP ceiling: it will clip after lossy encoding.",
                 "high",
                 None,

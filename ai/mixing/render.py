@@ -356,7 +356,7 @@ def _render_prepared(
                 }
             )
             notes.append(
-                f"the sum peaked at {20 * math.log10(peak):+.1f} dBFS: lowered {-safety:.1f} dB so the file does not clip"
+                f"the sum peaked at {20 * math.log10(peak):+z.1f} dBFS: lowered {-safety:.1f} dB so the file does not clip"
             )
     if bus_entry["moves"]:
         applied.append(bus_entry)

@@ -179,8 +179,8 @@ def _too_wet(
     what += f", {tail_p5:.0f} dB at the wettest 5 %)"
     if decay is not None:
         what += f" and decays in {decay:.1f} s (normal {decay_p50:.1f} s)"
-    what += f"; the reverb reads about {wet_db:+.0f} dB against the dry sound, where rendered {role} parts carry"
-    what += f" {normal_db:+.0f} dB"
+    what += f"; the reverb reads about {wet_db:+z.0f} dB against the dry sound, where rendered {role} parts carry"
+    what += f" {normal_db:+z.0f} dB"
     steps = [f"lower the reverb send or wet level by about {cut_db:.0f} dB"]
     if shorter:
         steps.append(f"shorten the decay to about {decay_p50:.1f} s{_beats(decay_p50, tempo_bpm)}")
@@ -211,7 +211,7 @@ def _too_dry(
     heard = "no reverb tail" if measure.tail_db is None else f"a tail {measure.tail_db:.0f} dB under the notes"
     width = measure.tail_width_db
     if width is not None:
-        heard += f", no wider than the notes ({width:+.0f} dB side)" if width < 3 else f" ({width:+.0f} dB wider)"
+        heard += f", no wider than the notes ({width:+z.0f} dB side)" if width < 3 else f" ({width:+z.0f} dB wider)"
     send = f" at about {move['send_db']:.0f} dB (the level rendered {role} parts carry)" if move["send_db"] else ""
     pre = f"{move['pre_delay_ms']:.0f} ms pre-delay" + (
         f" (a {move['pre_delay_note']} note)" if move["pre_delay_note"] != "free" else ""

@@ -178,7 +178,7 @@ def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_T
     if not math.isfinite(value):
         raise InvalidParameter("target", f"not {'a' if math.isnan(value) else 'a finite'} number (got {given!r})")
     if not low <= value <= high:
-        raise InvalidParameter("target", f"{value:g} LUFS is outside {low:g} to {high:g} LUFS")
+        raise InvalidParameter("target", f"{value + 0.0:g} LUFS is outside {low:g} to {high:g} LUFS")
     return LoudnessTarget(f"{value:g} LUFS", value)
 
 

@@ -156,7 +156,7 @@ def dc_offset_finding(m: TrackMeasurement) -> Suggestion:
     """A DC offset of DC_THRESHOLD or more, with a 20 Hz high-pass (which a render applies) to remove it."""
     return Suggestion(
         "dc_offset",
-        f"{m.name} has a DC offset of {m.dc_offset:+.4f} ({m.dc_offset_dbfs:.0f} dBFS): it wastes headroom "
+        f"{m.name} has a DC offset of {m.dc_offset:+z.4f} ({m.dc_offset_dbfs:.0f} dBFS): it wastes headroom "
         "and clicks at edits.",
         "medium",
         m.name,
@@ -246,7 +246,7 @@ def phase_finding(m: TrackMeasurement) -> Suggestion:
         stereo = {"flip_right": False, "side_gain_db": narrowing_db(width)}
     return Suggestion(
         "stereo",
-        f"{m.name}'s channels work against each other (correlation {m.correlation:+.2f}): folded to mono it "
+        f"{m.name}'s channels work against each other (correlation {m.correlation:+z.2f}): folded to mono it "
         f"loses {mono_loss_db:.1f} dB" + (" and all but disappears." if mono_loss_db >= MONO_LOSS_HIGH_DB else "."),
         "high" if mono_loss_db >= MONO_LOSS_HIGH_DB else "medium",
         m.name,

@@ -360,8 +360,9 @@ class JobManager:
         job = self._jobs.get(job_id)
         if job is None:
             started = self.started_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            said = job_id if len(job_id) <= 80 else f"{job_id[:80]}... ({len(job_id)} characters)"
             raise JobNotFound(
-                f"no job '{job_id}': unknown, submitted before the engine (re)started at {started} (jobs are "
+                f"no job {said!r}: unknown, submitted before the engine (re)started at {started} (jobs are "
                 f"held in memory and a restart forgets them), or finished more than {self.keep_s:g} s ago "
                 "(setting DAWG_AI_JOBS_KEEP_S)"
             )

@@ -328,6 +328,9 @@ def test_unknown_job_is_a_404_everywhere(client: TestClient) -> None:
         response = client.request(method, f"/api/v1/jobs/nosuchjob{suffix}")
         assert response.status_code == 404, (method, suffix)
         assert response.json()["error"] == "job_not_found"
+    long_id = "x" * 5000  # was echoed whole in the message
+    detail = client.get(f"/api/v1/jobs/{long_id}").json()["detail"]
+    assert detail.startswith(f"no job '{'x' * 80}... (5000 characters)'") and len(detail) < 500
 
 
 def test_a_job_from_before_a_restart_is_a_404_that_says_so(tmp_path: Path) -> None:

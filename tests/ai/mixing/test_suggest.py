@@ -156,6 +156,8 @@ def test_no_audio_and_bad_target() -> None:
     for bad in (0, -80, "nan", True):
         with pytest.raises(InvalidParameter):
             resolve_target(bad)
+    with pytest.raises(InvalidParameter, match="^target: 0 LUFS is outside"):  # not "-0 LUFS"
+        resolve_target("-0")
 
 
 def test_short_and_silent_stems_are_named() -> None:
