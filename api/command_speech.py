@@ -138,7 +138,9 @@ def _levels(body: dict[str, Any]) -> str:
     if not gains:
         return _no_stems(body, "to balance them")
     moves = sorted(gains.items(), key=lambda item: -abs(item[1]))[:3]
-    return f"{_chosen_project(body)}Biggest moves: " + ", ".join(f"{name} {gain:+z.1f} dB" for name, gain in moves) + "."
+    return (
+        f"{_chosen_project(body)}Biggest moves: " + ", ".join(f"{name} {gain:+z.1f} dB" for name, gain in moves) + "."
+    )
 
 
 def _render(body: dict[str, Any], params: dict[str, Any]) -> str:
