@@ -246,6 +246,20 @@ def test_generate_refusal_is_shown(page: Any) -> None:
     assert "422" in error.inner_text() and "key" in error.inner_text()
 
 
+def test_a_value_the_browser_refuses_clears_the_last_error(page: Any) -> None:
+    """The browser stops a form whose number is past its field's max before it is sent; the previous
+    request's error stayed on screen beside the browser's note, as if it were about this one."""
+    page.click("[data-tab=generate]")
+    page.fill("#generate-form input[name=key]", "H minor")
+    page.click("#generate-form button[type=submit]")
+    page.locator("#generate .error").wait_for(state="visible")
+    page.fill("#generate-form input[name=key]", "C")
+    page.fill("#generate-form input[name=tempo]", "1000")
+    page.click("#generate-form button[type=submit]")
+    page.locator("#generate .error").wait_for(state="hidden")
+    page.fill("#generate-form input[name=tempo]", "")
+
+
 def test_mix_shows_meters_spectra_suggestions_and_renders(page: Any, files: dict[str, Path]) -> None:
     page.click("[data-tab=mix]")
     page.wait_for_selector("#mix-form select[name=project_id] option[value=night]", state="attached")

@@ -114,6 +114,9 @@ export class Feedback {
     this.controller = null;
     this.paused = [];
     this.cancel.addEventListener("click", () => this.controller?.abort());
+    // A value the browser itself refuses (a tempo past the field's max) stops the form before it is sent:
+    // the previous request's error would stay beside the browser's own note as if it were about this one.
+    section.addEventListener("invalid", () => { this.error.hidden = true; }, true);
   }
   get busy() {
     return this.controller !== null;
