@@ -143,7 +143,8 @@ class GenerationParams(CallerParams):
     preview: Literal["none", "wav", "flac"] = Field(
         "none",
         description="With format=json: the first clip rendered with FluidSynth (GM soundfont, 44.1 kHz, peak "
-        "-1 dBFS) as base64 WAV or FLAC in preview_base64, to listen to without a MIDI player.",
+        "-1 dBFS) as base64 WAV or FLAC in preview_base64, to listen to without a MIDI player; a clip longer "
+        "than ten minutes gets none (422).",
     )
     send_to_core: bool = Field(False, description="Also POST the MIDI to DAWG-CORE's import route.")
     include_primer: bool | None = Field(

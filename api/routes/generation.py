@@ -108,16 +108,24 @@ def refuse_midi_variations(params: GenerationParams) -> None:
         raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
 
 
-def refuse_long_preview(clip: GeneratedClip, max_seconds: float) -> None:
-    """A preview is audio: refused (422) for a clip longer than the longest audio the engine takes. A request's
-    own parameters stay under it (32 bars of 16/4 at 20 BPM: 1,536 s); a primer's can pass it by hours (a
-    40-byte file whose one note starts an hour in rendered 850 MB; a slow tempo event took it to years)."""
-    if clip.duration_seconds > max_seconds:
+PREVIEW_MAX_S = 600.0
+"""The longest clip a preview is rendered of (ten minutes: 106 MB of WAV, 141 MB as the JSON's base64). 32 bars
+of 4/4 at 20 BPM last 384 s; 32 bars of 16/4 at 20 BPM (1,536 s) made a 362 MB answer that took 1.1 GB and
+stalled every other request for 2 s while it was encoded."""
+
+
+def refuse_long_preview(clip: GeneratedClip, max_audio_seconds: float) -> None:
+    """A preview is audio: refused (422) for a clip longer than PREVIEW_MAX_S or the longest audio the engine
+    takes (``max_audio_seconds``), whichever is shorter. A primer's notes can pass them by hours (a 40-byte
+    file whose one note starts an hour in rendered 850 MB; a slow tempo event took it to years)."""
+    limit = min(PREVIEW_MAX_S, max_audio_seconds)
+    if clip.duration_seconds > limit:
         primer = f" with its primer of {clip.primer_seconds:.0f} s," if clip.primer_notes else ""
+        why = "setting DAWG_AI_MAX_AUDIO_DURATION_S" if max_audio_seconds < PREVIEW_MAX_S else "ten minutes"
         raise InvalidParameter(
             "preview",
             f"the clip lasts {clip.duration_seconds:.0f} s{primer} and a preview is rendered of at most "
-            f"{max_seconds:.0f} s of audio (setting DAWG_AI_MAX_AUDIO_DURATION_S): ask preview=none"
+            f"{limit:.0f} s of audio ({why}): ask preview=none"
             + (", include_primer=false or a primer of the bars to continue" if clip.primer_notes else ""),
         )
 

@@ -120,6 +120,18 @@ def test_preview_is_the_clip_rendered(client: TestClient) -> None:
     assert plain["preview_base64"] is None and plain["midi_base64"] == body["midi_base64"]
 
 
+def test_a_preview_of_a_clip_longer_than_ten_minutes_is_422(client: TestClient) -> None:
+    """32 bars of 16/4 at 20 BPM (1,536 s) answered 362 MB of JSON, took 1.1 GB and stalled /health for 2 s."""
+    params = {"tempo": 20, "bars": 32, "time_signature": "16/4", "model": "theory"}
+    refused = client.post("/api/v1/generate/melody", json={**params, "preview": "wav"})
+    assert refused.status_code == 422, refused.text[:300]
+    assert refused.json()["detail"] == (
+        "preview: the clip lasts 1536 s and a preview is rendered of at most 600 s of audio (ten minutes): "
+        "ask preview=none"
+    )
+    assert client.post("/api/v1/generate/melody", json=params).status_code == 200
+
+
 def test_preview_with_a_midi_file_answer_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/midi?style=drums&format=midi&preview=flac")
     assert response.status_code == 422 and "preview" in response.json()["detail"]
