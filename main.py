@@ -92,6 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with _mcp_serving(app):  # /mcp: its sessions end before the engine below does
             yield
     finally:
+        engine.stopping.set()  # a Magenta load still running ends quietly (the interpreter may exit under it)
         await engine.jobs.shutdown()  # running jobs cancelled, their temporary files deleted
         await status_writer.stop()
         for task in background:

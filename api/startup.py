@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def _load_magenta(engine: EngineState) -> None:
     from ai.generation.magenta_backend import load_bundles  # imports TensorFlow: only here
 
-    load_bundles(engine.settings.models_dir, engine.registry)
+    load_bundles(engine.settings.models_dir, engine.registry, stop=engine.stopping)
 
 
 def _warm_up_analysis(engine: EngineState) -> None:

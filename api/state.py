@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +54,8 @@ class EngineState:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warming_up: set[str] = field(default_factory=set)
     models_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the lifespan ends: start-up work still running in a worker thread (the Magenta load) stops."""
     library: Library | None = None  # the audio library (api/routes/library.py); set by the lifespan
 
     @property

@@ -798,6 +798,7 @@ def load_bundles(
     *,
     initialize: bool = True,
     warm_up: bool = True,
+    stop: threading.Event | None = None,
 ) -> list[MagentaGenerator]:
     """Register every ``*.mag`` bundle of ``models_dir`` as a :class:`MagentaGenerator`.
 
@@ -806,6 +807,10 @@ def load_bundles(
     TensorFlow that does not import, is recorded with ``registry.register_failure(stem, reason)``
     and never raised. ``drum_style_primers.json`` beside the bundles gives the drum styles.
     Safe to call from a worker thread. Returns the generators registered.
+
+    ``stop``: set when the engine stops (its lifespan ends). The load then ends before the next bundle,
+    and a failure after it is logged at debug level: it is the interpreter exiting under the load (an
+    import fails with "can't register atexit after shutdown"), not a broken bundle.
     """
     if not models_dir.is_dir():
         logger.warning("models directory %s does not exist: no Magenta bundles loaded", models_dir)
@@ -815,8 +820,11 @@ def load_bundles(
     riffs = _read_primers(models_dir / BASS_PRIMERS_FILE, "bass style primers", registry)
     dynamics = load_dynamics(models_dir)
     timing = load_timing()
-    loaded = []
+    loaded: list[MagentaGenerator] = []
     for path in bundle_paths:
+        if stop is not None and stop.is_set():
+            logger.debug("the engine stopped: Magenta bundles not loaded from %s on", path.name)
+            return loaded
         try:
             generator = MagentaGenerator.from_bundle_file(
                 path, style_primers=styles, dynamics=dynamics, bass_primers=riffs, timing=timing
@@ -826,6 +834,11 @@ def load_bundles(
                 if warm_up:
                     generator.warm_up()
         except Exception as exc:  # noqa: BLE001 - a bad bundle can fail in protobuf, TF or Magenta
+            if stop is not None and stop.is_set():
+                logger.debug(
+                    "Magenta bundle %s not loaded: the engine stopped (%s: %s)", path.name, type(exc).__name__, exc
+                )
+                return loaded
             logger.exception("Magenta bundle %s failed to load", path.name)
             registry.register_failure(path.stem, f"{path.name}: {type(exc).__name__}: {exc}".strip())
             continue

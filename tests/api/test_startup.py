@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+from pathlib import Path
 
 import pytest
 
 from api import startup
+from api.local_client import running
+from main import create_app
+from tests.api.conftest import make_settings
 
 
 def test_the_heap_is_frozen_after_a_young_collection_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,3 +29,28 @@ def test_the_heap_is_frozen_after_a_young_collection_only(monkeypatch: pytest.Mo
 
     asyncio.run(steps())
     assert collected == [1] and frozen == [True]
+
+
+def test_the_magenta_load_is_told_when_the_engine_stops(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The lifespan's end tells a Magenta load still running to stop (load_bundles' ``stop``): the
+    interpreter's exit would otherwise fail its imports under it, one traceback per bundle."""
+    from ai.generation import magenta_backend
+
+    entered, told = threading.Event(), []
+
+    def load_bundles(models_dir: Path, registry: object, *, stop: threading.Event | None = None) -> list[object]:
+        entered.set()
+        told.append(stop is not None and stop.wait(10))
+        return []
+
+    monkeypatch.setattr(magenta_backend, "load_bundles", load_bundles)
+    app = create_app(make_settings(tmp_path, load_magenta=True))
+
+    async def serve_while_loading() -> None:
+        async with running(app):
+            assert await asyncio.to_thread(entered.wait, 10)
+            assert not told  # still loading while the engine serves
+
+    asyncio.run(serve_while_loading())
+    app.state.engine.pool.shutdown(wait=True)  # the loader's thread has returned
+    assert told == [True]

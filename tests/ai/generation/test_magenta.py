@@ -14,6 +14,7 @@ import contextvars
 import copy
 import io
 import json
+import logging
 import shutil
 import tempfile
 import threading
@@ -233,6 +234,46 @@ def test_corrupt_and_unknown_bundles_are_reported_not_raised(tmp_path: Path) -> 
     with pytest.raises(ModelUnavailable, match="truncated"):
         registry.get("truncated")
     assert mb.load_bundles(tmp_path / "missing", GeneratorRegistry()) == []
+
+
+def test_a_load_the_engine_stops_under_ends_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An engine stopped while its bundles load (a command refused at once, a port in use): the interpreter
+    then exits under the loader, every bundle's import failed ("can't register atexit after shutdown") and
+    each printed a 70-line traceback as an ERROR after the command's one line."""
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.mag").write_bytes(b"")
+    stop = threading.Event()
+    tried: list[str] = []
+
+    def from_bundle_file(path: Path, **kwargs: object) -> mb.MagentaGenerator:
+        tried.append(path.name)
+        stop.set()  # the engine stops while this bundle loads
+        raise RuntimeError("can't register atexit after shutdown")
+
+    monkeypatch.setattr(mb.MagentaGenerator, "from_bundle_file", from_bundle_file)
+    with caplog.at_level(logging.DEBUG, logger=mb.__name__):
+        assert mb.load_bundles(tmp_path, GeneratorRegistry(), stop=stop) == []
+    assert tried == ["a.mag"]
+    logged = [r for r in caplog.records if r.name == mb.__name__]
+    assert [r.levelno for r in logged] == [logging.DEBUG] and "a.mag" in logged[0].getMessage()
+
+
+def test_a_bundle_that_fails_while_the_engine_serves_is_still_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a.mag").write_bytes(b"")
+
+    def from_bundle_file(path: Path, **kwargs: object) -> mb.MagentaGenerator:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(mb.MagentaGenerator, "from_bundle_file", from_bundle_file)
+    registry = GeneratorRegistry()
+    with caplog.at_level(logging.ERROR, logger=mb.__name__):
+        mb.load_bundles(tmp_path, registry, stop=threading.Event())
+    assert [r.getMessage() for r in caplog.records if r.name == mb.__name__] == ["Magenta bundle a.mag failed to load"]
+    assert [d["error"] for d in registry.describe() if not d["loaded"]] == ["a.mag: RuntimeError: broken"]
 
 
 # --- determinism and threads -----------------------------------------------------------------
