@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import httpx
 import typer
@@ -34,6 +34,7 @@ from cli.engine import (
     Upload,
     request,
     request_json,
+    sent_values,
     with_engine,
 )
 from cli.output import AnalysisRow, Format
@@ -78,11 +79,13 @@ def _run(
     *,
     load_magenta: bool = False,
     uploads: Mapping[str, tuple[str, str]] | None = None,
+    check: Callable[[], object] | None = None,
 ) -> T:
     """``work`` against the engine; an engine error ends the command with its message and exit code.
-    ``uploads`` words a missing upload with this command's options (api.missing_upload)."""
+    ``uploads`` words a missing upload with this command's options (api.missing_upload); ``check``: the
+    engine's checks of the request, run before an engine starts in this process (cli.engine.with_engine)."""
     try:
-        return with_engine(_options(ctx), work, load_magenta=load_magenta)
+        return with_engine(_options(ctx), work, load_magenta=load_magenta, check=check)
     except EngineError as exc:
         detail = detail_for(exc.body, uploads or {})
         status = exc.body.get("status")
@@ -273,6 +276,12 @@ GENERATION_PATHS = {
     Part.bass: "/api/v1/generate/bassline",
     Part.melody: "/api/v1/generate/melody",
 }
+ENDPOINT_PARTS: dict[Part, Literal["bass", "melody"] | None] = {
+    Part.drums: None,
+    Part.bass: "bass",
+    Part.melody: "melody",
+}
+"""The part each of those routes generates (None: /generate/midi, whose ``style`` says)."""
 
 
 def clip_paths(out: Path, count: int) -> list[Path]:
@@ -348,7 +357,16 @@ def generate(
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await request_json(client, "POST", GENERATION_PATHS[part], values, uploads)
 
-    body = _run(ctx, work, load_magenta=(model or "").lower() != "theory")
+    def check() -> None:
+        """What the route refuses before it reads the primer or waits for Magenta, on the values as sent."""
+        from api.params import validate_params
+        from api.routes.generation import check_generation
+        from api.schemas import GenerationParams
+
+        params = validate_params(GenerationParams, sent_values(values, form=bool(uploads)))
+        check_generation(params, ENDPOINT_PARTS[part])
+
+    body = _run(ctx, work, load_magenta=(model or "").lower() != "theory", check=check)
     clips = body.get("variations") or [body]
     targets = clip_paths(out or Path(f"{part.value}.mid"), len(clips))
     for clip, target in zip(clips, targets, strict=True):

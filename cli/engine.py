@@ -70,13 +70,24 @@ def one_blas_thread() -> None:
     os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
 
 
-def with_engine(options: Options, work: Callable[[httpx.AsyncClient], Awaitable[T]], *, load_magenta: bool) -> T:
-    """Run ``work`` with a client of the engine: the one at ``options.url``, or one started here for it."""
+def with_engine(
+    options: Options,
+    work: Callable[[httpx.AsyncClient], Awaitable[T]],
+    *,
+    load_magenta: bool,
+    check: Callable[[], object] | None = None,
+) -> T:
+    """Run ``work`` with a client of the engine: the one at ``options.url``, or one started here for it.
+    ``check``: the engine's own checks of the request, run before an engine starts here, so that a request
+    it refuses is answered at once (its error as the engine words it), not after the start-up and its
+    Magenta load (seconds)."""
     from api.local_client import engine_client  # FastAPI and the app: only for a command that calls them
 
     settings = None
     if not options.url:
         one_blas_thread()
+        if check is not None:
+            refused_here(check)
         settings = cli_settings(load_magenta=load_magenta)
 
     async def session() -> T | EngineError:
@@ -93,6 +104,16 @@ def with_engine(options: Options, work: Callable[[httpx.AsyncClient], Awaitable[
     if isinstance(outcome, EngineError):
         raise outcome
     return outcome
+
+
+def refused_here(check: Callable[[], object]) -> None:
+    """Run ``check``; the engine error it raises becomes the answer the engine would give for it."""
+    from utils.errors import EngineError as Refusal
+
+    try:
+        check()
+    except Refusal as exc:
+        raise answer_of({"error": exc.code, "detail": exc.detail, **exc.extra}, exc.status_code) from None
 
 
 @dataclass(frozen=True)
@@ -125,16 +146,14 @@ async def request(
 ) -> httpx.Response:
     """``values`` as a JSON body, or as form fields beside ``uploads`` (multipart), as curl and DAWG-CORE send
     them. The success answer, or :class:`EngineError` with the engine's error body."""
-    from api.local_client import form_fields, json_values
-
-    values = {name: value for name, value in (values or {}).items() if value is not None}
+    values = sent_values(values, form=bool(uploads))
     with ExitStack() as stack:
         files = [_opened(upload, stack) for upload in uploads]
         try:
             if files:
-                response = await client.request(method, path, data=form_fields(values), files=files)
+                response = await client.request(method, path, data=values, files=files)
             elif values:
-                response = await client.request(method, path, json=json_values(values))
+                response = await client.request(method, path, json=values)
             else:
                 response = await client.request(method, path)
         except httpx.HTTPError as exc:
@@ -144,6 +163,14 @@ async def request(
     if response.is_error:
         raise error_of(response)
     return response
+
+
+def sent_values(values: dict[str, Any] | None, *, form: bool) -> dict[str, Any]:
+    """The values given (not None) as :func:`request` sends them: form fields (beside uploads), else JSON."""
+    from api.local_client import form_fields, json_values
+
+    given = {name: value for name, value in (values or {}).items() if value is not None}
+    return form_fields(given) if form else json_values(given)
 
 
 async def request_json(
@@ -171,8 +198,14 @@ def error_of(response: httpx.Response) -> EngineError:
     except ValueError:
         body = None
     if isinstance(body, dict) and "detail" in body:
-        detail = body["detail"] if isinstance(body["detail"], str) else str(body["detail"])
-        message = f"{body.get('error', 'error')} (HTTP {response.status_code}): {detail}"
-        return EngineError(" ".join(message.split()), code, {**body, "status": response.status_code})
+        return answer_of(body, response.status_code)
     text = " ".join(response.text.split())[:300]
     return EngineError(f"HTTP {response.status_code}: {text}", code, {"status": response.status_code})
+
+
+def answer_of(body: dict[str, Any], status: int) -> EngineError:
+    """An ``{"error", "detail"}`` body answered with ``status``, as one line and its exit code."""
+    detail = body["detail"] if isinstance(body["detail"], str) else str(body["detail"])
+    message = f"{body.get('error', 'error')} (HTTP {status}): {detail}"
+    code = EXIT_CLIENT_ERROR if status < 500 else EXIT_ENGINE_ERROR
+    return EngineError(" ".join(message.split()), code, {**body, "status": status})

@@ -80,6 +80,20 @@ def rest_analysis(server: str, path: Path) -> dict[str, Any]:
     return body
 
 
+def no_engine(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make starting an engine in process fail, and record each try (its settings)."""
+    import main
+
+    started: list[object] = []
+
+    def create_app(settings: object = None) -> None:
+        started.append(settings)
+        raise RuntimeError("an engine was started")
+
+    monkeypatch.setattr(main, "create_app", create_app)
+    return started
+
+
 # ---------------------------------------------------------------- analyze
 
 
@@ -198,6 +212,41 @@ def test_a_refused_parameter_is_the_service_s_422_and_exit_2(tmp_path: Path) -> 
     assert result.stderr.startswith("error: invalid_parameter (HTTP 422): key: 'H' is not a key")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "m.mid").exists()
+
+
+@pytest.mark.parametrize("part", ["drums", "bass"])
+def test_a_refused_parameter_is_refused_before_the_engine_starts(
+    server: str, part: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--bars 99 took 8.7 s: the engine started and began loading Magenta, answered the 422, then the
+    interpreter's exit failed the load under it (four tracebacks). The service's own checks now refuse it
+    first, in its words."""
+    monkeypatch.setenv("DAWG_AI_LOAD_MAGENTA", "true")
+    started = no_engine(monkeypatch)
+    result = dawg_ai("generate", part, "--bars", "99", "-o", tmp_path / "x.mid")
+    path, values = (
+        ("/api/v1/generate/midi", {"style": "drums"}) if part == "drums" else ("/api/v1/generate/bassline", {})
+    )
+    service = rest(server, path, json={**values, "bars": 99}).json()
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {service['error']} (HTTP 422): {service['detail']}\n"
+    assert "bars: Input should be less than or equal to 32 (got 99)" in result.stderr
+    assert started == []
+
+
+def test_a_refused_parameter_beside_a_primer_is_read_as_the_form_sends_it(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = no_engine(monkeypatch)
+    primer = tmp_path / "primer.mid"
+    primer.write_bytes(b"MThd")  # not read: the parameters are refused first
+    result = dawg_ai("generate", "melody", "--primer", primer, "--tempo", "400", "-o", tmp_path / "m.mid")
+    files = {"primer": ("primer.mid", b"MThd", "audio/midi")}
+    service = rest(server, "/api/v1/generate/melody", data={"tempo": "400.0"}, files=files).json()
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {service['error']} (HTTP 422): {service['detail']}\n"
+    assert "tempo: Input should be less than or equal to 300 (got '400.0')" in result.stderr
+    assert started == []
 
 
 # ---------------------------------------------------------------- mix, models, command, transcribe
