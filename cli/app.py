@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
+import io
 import logging
 import os
 import sys
@@ -106,6 +108,31 @@ def _write(path: Path, data: bytes) -> None:
         raise typer.Exit(EXIT_ENGINE_ERROR) from None
 
 
+def _check_writable(*paths: Path) -> None:
+    """End the command, before its work, with the line :func:`_write` would end it with after the work, when
+    one of ``paths`` cannot be written: a folder, a file this user may not write, or a place whose nearest
+    existing folder is a file or not writable (the folders missing below it, _write makes)."""
+    for path in paths:
+        problem = _unwritable(path)
+        if problem is not None:
+            output.error(f"cannot write '{path}' ({problem})")
+            raise typer.Exit(EXIT_ENGINE_ERROR)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why a file cannot be written at ``path`` (the system's words), or None."""
+    if path.is_dir():
+        return os.strerror(errno.EISDIR)
+    if path.exists():
+        return None if os.access(path, os.W_OK) else os.strerror(errno.EACCES)
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return os.strerror(errno.ENOTDIR)
+    return None if os.access(folder, os.W_OK | os.X_OK) else os.strerror(errno.EACCES)
+
+
 def _midi(body: dict[str, Any]) -> bytes:
     return base64.b64decode(str(body["midi_base64"]))
 
@@ -186,6 +213,8 @@ def analyze(
     if not files:
         output.error("no audio files found (" + ", ".join(sorted(AUDIO_FILE_EXTENSIONS)) + ")")
         raise typer.Exit(2)
+    if out is not None:
+        _check_writable(out)
 
     if _options(ctx).url is None:
         rows = _analyze_here(files, jobs=jobs, progress=progress)
@@ -243,20 +272,18 @@ def _analyze_at_url(ctx: typer.Context, files: list[Path], *, jobs: int, progres
 
 
 def _print_analysis(rows: list[AnalysisRow], *, fmt: Format, out: Path | None) -> None:
-    chosen = fmt
-    if chosen == "json":
+    if fmt == "table" and out is None:
+        output.stdout().print(output.analysis_table(rows))
+        return
+    if fmt == "json":
         text = output.json_text([row.as_json() for row in rows]) + "\n"
-    elif chosen == "csv":
+    elif fmt == "csv":
         text = output.analysis_csv(rows)
-    else:
-        text = ""
-    if chosen == "table":
-        if out is None:
-            output.stdout().print(output.analysis_table(rows))
-        else:
-            with out.open("w", encoding="utf-8") as handle:
-                Console(file=handle, width=200, no_color=True).print(output.analysis_table(rows))
-    elif out is None:
+    else:  # the table, as a file: plain text, wide enough not to fold
+        table = io.StringIO()
+        Console(file=table, width=200, no_color=True).print(output.analysis_table(rows))
+        text = table.getvalue()
+    if out is None:
         sys.stdout.write(text)
     else:
         _write(out, text.encode("utf-8"))
@@ -366,9 +393,11 @@ def generate(
         params = validate_params(GenerationParams, sent_values(values, form=bool(uploads)))
         check_generation(params, ENDPOINT_PARTS[part])
 
+    target = out or Path(f"{part.value}.mid")
+    _check_writable(*clip_paths(target, variations or 1))
     body = _run(ctx, work, load_magenta=(model or "").lower() != "theory", check=check)
     clips = body.get("variations") or [body]
-    targets = clip_paths(out or Path(f"{part.value}.mid"), len(clips))
+    targets = clip_paths(target, len(clips))
     for clip, target in zip(clips, targets, strict=True):
         _write(target, _midi(clip))
     if _options(ctx).json:
@@ -412,6 +441,7 @@ def mix(
         render_format = RENDER_FORMATS.get(render.suffix.lower())
         if render_format is None:
             raise typer.BadParameter("the file must end in .wav or .flac", param_hint="--render")
+        _check_writable(render)
     values: dict[str, Any] = {"target": target, "roles": roles, "tempo": tempo}
     uploads = [Upload("files", stem) for stem in stems]
 
@@ -476,8 +506,9 @@ def transcribe(
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await request_json(client, "POST", "/api/v1/transcribe", values, uploads=[Upload("file", file)])
 
-    body = _run(ctx, work)
     target = out or file.with_suffix(".mid")
+    _check_writable(target)
+    body = _run(ctx, work)
     if body.get("midi_base64"):
         _write(target, _midi(body))
     if _options(ctx).json:
@@ -553,6 +584,8 @@ def command(
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await request_json(client, "POST", "/api/v1/command", values, uploads)
 
+    if out is not None:
+        _check_writable(out)
     magenta = not dry_run and (model or "").lower() != "theory" and _generates(text)
     body = _run(ctx, work, load_magenta=magenta, uploads=COMMAND_UPLOADS)
     result = body.get("result")

@@ -170,6 +170,65 @@ def test_the_table_names_every_file(files: dict[str, Path]) -> None:
     assert "g_major.wav" in result.stdout and "G major" in result.stdout and "undecodable_audio" in result.stdout
 
 
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_an_output_that_is_a_folder_is_refused_before_the_analysis(
+    files: dict[str, Path], fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o naming a folder: every file was analysed (3.7 s for a few songs) before 'cannot write'; as a table the
+    write was not even caught (a traceback)."""
+    from cli import local_analysis
+
+    analysed: list[Path] = []
+    monkeypatch.setattr(local_analysis, "analyze_one", lambda path, settings: analysed.append(path))
+    result = dawg_ai("analyze", files["songs"], "--format", fmt, "-o", tmp_path, "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"error: cannot write '{tmp_path}' (Is a directory)\n"
+    assert analysed == []
+
+
+def test_an_output_under_a_file_is_refused_before_the_analysis(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli import local_analysis
+
+    analysed: list[Path] = []
+    monkeypatch.setattr(local_analysis, "analyze_one", lambda path, settings: analysed.append(path))
+    (tmp_path / "a_file").write_text("")
+    out = tmp_path / "a_file" / "sub" / "analysis.csv"
+    result = dawg_ai("analyze", files["g_major"], "--format", "csv", "-o", out, "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"error: cannot write '{out}' (Not a directory)\n"
+    assert analysed == []
+
+
+def test_an_output_in_a_folder_still_to_make_is_made(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "analysis.json"
+    result = dawg_ai("analyze", files["g_major"], "--format", "json", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())[0]["key"] == "G major"
+
+
+@pytest.mark.parametrize(
+    ("args", "folder"),
+    [
+        (["generate", "drums", "-o", "OUT/drums.mid"], "drums.mid"),
+        (["generate", "drums", "--variations", "2", "-o", "OUT/take{n}.mid"], "take2.mid"),
+        (["transcribe", "SONG", "-o", "OUT/notes.mid"], "notes.mid"),
+        (["command", "a funky bassline", "-o", "OUT/bass.mid"], "bass.mid"),
+        (["mix", "SONG", "--render", "OUT/mix.wav"], "mix.wav"),
+    ],
+)
+def test_every_output_is_checked_before_the_engine_starts(
+    files: dict[str, Path], args: list[str], folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = no_engine(monkeypatch)
+    (tmp_path / folder).mkdir()
+    result = dawg_ai(*(arg.replace("OUT", str(tmp_path)).replace("SONG", str(files["g_major"])) for arg in args))
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"error: cannot write '{tmp_path / folder}' (Is a directory)\n"
+    assert started == []
+
+
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     result = dawg_ai("analyze", tmp_path / "nothing.wav")
     assert result.exit_code == 2 and "no file or folder" in result.stderr
