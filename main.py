@@ -95,6 +95,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.stopping.set()  # a Magenta load still running ends quietly (the interpreter may exit under it)
         await engine.jobs.shutdown()  # running jobs cancelled, their temporary files deleted
         await status_writer.stop()
+        # Nothing answers any more (the server closed its socket before this shutdown): the file says so.
+        await status_writer.write_last(lambda: startup.stopped_snapshot(engine))
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)

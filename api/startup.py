@@ -22,7 +22,7 @@ from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.openapi_schema import openapi_schema
 from api.state import EngineState
-from integration.status_file import build_status
+from integration.status_file import build_status, build_stopped_status
 from utils.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -166,17 +166,7 @@ def _status_document(
 ) -> dict[str, Any]:
     return build_status(
         endpoints=live_endpoints(app),
-        models=[
-            *engine.registry.describe(),
-            describe_shipped_level_model(),
-            describe_shipped_beat_net(),
-            describe_drums_only(),
-            describe_role_model(),
-            describe_dynamics(engine.settings.models_dir),
-            describe_timing(),
-            describe_melody_harmony(),
-            *describe_transcription_models(),
-        ],
+        models=_models(engine),
         core_connected=core_connected,
         uptime_s=engine.uptime_s,
         requests=requests,
@@ -185,3 +175,28 @@ def _status_document(
         models_dir=str(engine.settings.models_dir),
         core_url=engine.settings.core_url,
     )
+
+
+async def stopped_snapshot(engine: EngineState) -> dict[str, Any]:
+    """The status file's last document, once the engine has stopped serving (integration/status_file.py)."""
+    requests = engine.stats.snapshot()
+    return await asyncio.to_thread(
+        lambda: build_stopped_status(
+            models=_models(engine), uptime_s=engine.uptime_s, requests=requests, started_at=engine.started_at
+        )
+    )
+
+
+def _models(engine: EngineState) -> list[dict[str, Any]]:
+    """Every model the engine uses, described as /api/v1/models does (reads files: call it off the event loop)."""
+    return [
+        *engine.registry.describe(),
+        describe_shipped_level_model(),
+        describe_shipped_beat_net(),
+        describe_drums_only(),
+        describe_role_model(),
+        describe_dynamics(engine.settings.models_dir),
+        describe_timing(),
+        describe_melody_harmony(),
+        *describe_transcription_models(),
+    ]

@@ -4,7 +4,8 @@
 atomically (a temporary file in the same folder, flushed and fsynced, then ``os.replace``), so a
 reader sees either the previous complete JSON document or the new one, never a partial one. A
 failed write (no space, a read-only folder, a snapshot that raises) is logged and the writer keeps
-going. :func:`build_status` assembles the document from the engine's real state.
+going. :func:`build_status` assembles the document from the engine's real state, and
+:func:`build_stopped_status` the last one, written when the engine stops (:meth:`StatusFileWriter.write_last`).
 """
 
 from __future__ import annotations
@@ -57,9 +58,23 @@ class StatusFileWriter:
 
         Cancellation is not a failure: it propagates.
         """
+        return await self._write(self._snapshot)
+
+    async def write_last(self, snapshot: Callable[[], Awaitable[dict[str, Any]]]) -> bool:
+        """Write ``await snapshot()`` (the engine has stopped) as :meth:`write_once` does, after :meth:`stop`.
+
+        Only over a file this writer has written: an engine whose port another instance holds is stopped by
+        the server milliseconds after its start-up, before its first write has ended (the snapshot's endpoint
+        list takes about a second), and must not mark the running instance's file stopped.
+        """
+        if self.writes == 0:
+            return False
+        return await self._write(snapshot)
+
+    async def _write(self, snapshot: Callable[[], Awaitable[dict[str, Any]]]) -> bool:
         try:
             async with asyncio.timeout(self.snapshot_timeout_s):
-                document = await self._snapshot()
+                document = await snapshot()
             text = json.dumps(document, indent=2, sort_keys=False, allow_nan=False) + "\n"
         except Exception:
             self.failures += 1
@@ -220,8 +235,8 @@ def build_status(
 
     return {
         "instance": INSTANCE,
-        "last_update": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "started_at": started_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "last_update": _utc_text(now),
+        "started_at": _utc_text(started_at),
         "phase": phase,
         "current_task": current_task,
         "completed_tasks": completed,
@@ -232,6 +247,40 @@ def build_status(
         "uptime_seconds": round(float(uptime_s), 1),
         "request_counts": dict(requests),
     }
+
+
+def build_stopped_status(
+    *,
+    models: Sequence[Mapping[str, Any]],
+    uptime_s: float,
+    requests: Mapping[str, Any],
+    started_at: datetime,
+    stopped_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The document written when the engine stops, with :func:`build_status`'s keys: phase "stopped", no
+    endpoint ready, every model in ``models`` (described as for :func:`build_status`) not loaded, DAWG-CORE not
+    connected. Its ``last_update`` is ``stopped_at`` (default now)."""
+    stopped = _utc_text(stopped_at or datetime.now(UTC))
+    handled = _total_requests(requests)
+    return {
+        "instance": INSTANCE,
+        "last_update": stopped,
+        "started_at": _utc_text(started_at),
+        "phase": "stopped",
+        "current_task": f"stopped at {stopped}: the engine answers no requests until it is started again",
+        "completed_tasks": [f"served from {_utc_text(started_at)} to {stopped} ({handled} requests handled)"],
+        "api_endpoints_ready": [],
+        "ai_models": [{**model, "loaded": False} for model in models],
+        "dawg_core_connected": False,
+        "next_steps": ["start the engine (python main.py) to serve again"],
+        "uptime_seconds": round(float(uptime_s), 1),
+        "request_counts": dict(requests),
+    }
+
+
+def _utc_text(moment: datetime) -> str:
+    """``moment`` in UTC, ISO 8601 to the second with a Z: 2026-11-25T03:00:42Z."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _loads_on_first_use(model: Mapping[str, Any]) -> bool:

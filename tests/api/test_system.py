@@ -158,6 +158,24 @@ def test_status_file_written_at_start(tmp_path: Path) -> None:
     assert content["dawg_core_connected"] is False
 
 
+def test_the_status_file_says_stopped_once_the_engine_has_stopped(tmp_path: Path) -> None:
+    """It said "serving", every endpoint ready, after the engine had stopped and nothing answered."""
+    settings = make_settings(tmp_path)
+    with engine_client(settings) as client:
+        deadline = time.monotonic() + 30
+        while not settings.status_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert json.loads(settings.status_file.read_text())["phase"] == "serving"
+        client.get("/health")
+    content = json.loads(settings.status_file.read_text())
+    assert content["phase"] == "stopped"
+    assert content["api_endpoints_ready"] == []
+    assert content["current_task"].startswith("stopped at ")
+    assert content["ai_models"] and not any(model["loaded"] for model in content["ai_models"])
+    assert content["dawg_core_connected"] is False
+    assert content["request_counts"]["total"] >= 1
+
+
 def test_a_one_shot_engine_writes_no_status_file_and_serves_no_mcp(tmp_path: Path) -> None:
     """What the command line's in-process engine turns off (settings write_status_file and mcp)."""
     settings = make_settings(tmp_path, write_status_file=False, mcp=False)

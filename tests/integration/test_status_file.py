@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from integration.status_file import StatusFileWriter, build_status, write_atomically
+from integration.status_file import StatusFileWriter, build_status, build_stopped_status, write_atomically
 
 pytestmark = pytest.mark.anyio
 
@@ -346,3 +346,44 @@ async def test_the_file_is_rewritten_as_soon_as_start_up_ends(tmp_path: Path) ->
         assert writer.writes == 2
     finally:
         await writer.stop()
+
+
+def test_the_stopped_status_says_nothing_answers_with_every_key() -> None:
+    """The last document, written at shutdown: the file had said "serving" with every endpoint ready after
+    the engine had stopped."""
+    stopped = build_stopped_status(
+        models=[THEORY, FAILED],
+        uptime_s=42.04,
+        requests={"total": 17, "by_route": {"GET /health": 17}},
+        started_at=STARTED,
+        stopped_at=STARTED + timedelta(seconds=42),
+    )
+    assert set(stopped) == set(status())  # the keys the serving document has, no more, no fewer
+    assert stopped["phase"] == "stopped"
+    assert stopped["api_endpoints_ready"] == []
+    assert stopped["current_task"].startswith("stopped at 2026-11-25T03:00:42Z")
+    assert stopped["last_update"] == "2026-11-25T03:00:42Z" and stopped["started_at"] == "2026-11-25T03:00:00Z"
+    assert [model["loaded"] for model in stopped["ai_models"]] == [False, False]
+    assert stopped["ai_models"][0]["name"] == "theory" and stopped["ai_models"][1]["error"] == "bundle is corrupt"
+    assert stopped["dawg_core_connected"] is False
+    assert "17 requests" in stopped["completed_tasks"][0]
+    assert stopped["next_steps"] and stopped["uptime_seconds"] == 42.0
+    json.dumps(stopped, allow_nan=False)
+
+
+async def test_the_last_write_goes_only_over_a_file_the_writer_wrote(tmp_path: Path) -> None:
+    """An engine that never wrote the file (its start failed: another instance holds the port and the file)
+    leaves it as it is when it stops."""
+    path = tmp_path / "status.json"
+    path.write_text('{"phase": "serving"}\n')  # the running instance's
+    refused = StatusFileWriter(path, 300, constant({"phase": "starting"}))
+    await refused.stop()
+    assert await refused.write_last(constant({"phase": "stopped"})) is False
+    assert json.loads(path.read_text()) == {"phase": "serving"}
+
+    writer = StatusFileWriter(path, 300, constant({"phase": "serving", "n": 2}))
+    assert await writer.write_once() is True
+    await writer.stop()
+    assert await writer.write_last(constant({"phase": "stopped"})) is True
+    assert json.loads(path.read_text()) == {"phase": "stopped"}
+    assert os.listdir(tmp_path) == [path.name]  # written atomically, no temporary file left

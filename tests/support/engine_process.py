@@ -24,6 +24,19 @@ def served_engine(tmp: Path, **settings: str) -> Iterator[int]:
     """The engine's process, its files in ``tmp``, DAWG-CORE down, no Magenta; ``settings`` are more
     DAWG_AI_ variables by lower-case name. Its port, until the block ends."""
     port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=ROOT, env=engine_environment(tmp, port, **settings), stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_serving(server, port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def engine_environment(tmp: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment :func:`served_engine` runs ``python main.py`` in (its files in ``tmp``, on ``port``)."""
     env = dict(
         os.environ,
         DAWG_AI_PORT=str(port),
@@ -36,22 +49,21 @@ def served_engine(tmp: Path, **settings: str) -> Iterator[int]:
         DAWG_AI_LOG_LEVEL="warning",
     )
     env.update({f"DAWG_AI_{name.upper()}": value for name, value in settings.items()})
-    server = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if exchange(port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("python main.py did not start")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    return env
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], port: int, timeout: float = 120) -> None:
+    """Until the engine's process answers /health on ``port``; RuntimeError when it exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if exchange(port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")[0] == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("python main.py did not start")
+        time.sleep(0.2)
 
 
 def exchange(port: int, head: bytes, body: Iterable[bytes] = (), timeout: float = 30) -> tuple[int, Any]:
