@@ -28,7 +28,7 @@ from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
 from api import startup  # noqa: E402
 from api.errors import install_error_handlers  # noqa: E402
-from api.http_limits import HeadLimits, uvicorn_options  # noqa: E402
+from api.http_limits import HeadLimits  # noqa: E402
 from api.jobs.manager import JobManager  # noqa: E402
 from api.middleware import install_middleware  # noqa: E402
 from api.routes import (  # noqa: E402
@@ -199,11 +199,11 @@ def __getattr__(name: str) -> FastAPI:
 
 
 if __name__ == "__main__":
-    import uvicorn
+    import sys
+
+    from api.serving import serve
 
     app = create_app()
     _settings: Settings = app.state.settings
     logging.basicConfig(level=_settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        app, host=_settings.host, port=_settings.port, log_level=_settings.log_level.lower(), **uvicorn_options()
-    )
+    sys.exit(serve(app, host=_settings.host, port=_settings.port, log_level=_settings.log_level.lower()))

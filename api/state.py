@@ -55,8 +55,14 @@ class EngineState:
     warming_up: set[str] = field(default_factory=set)
     models_ready: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: threading.Event = field(default_factory=threading.Event)
-    """Set when the lifespan ends: start-up work still running in a worker thread (the Magenta load) stops."""
+    """Set when the server's shutdown begins (:meth:`begin_stopping`) or the lifespan ends: start-up work still
+    running in a worker thread (the Magenta load) stops."""
     library: Library | None = None  # the audio library (api/routes/library.py); set by the lifespan
+
+    def begin_stopping(self) -> None:
+        """The server's shutdown has begun (api/serving.py): no new jobs, the queued and running ones cancelled."""
+        self.stopping.set()
+        self.jobs.close()
 
     @property
     def uptime_s(self) -> float:

@@ -146,22 +146,18 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: DAWG_AI_PORT, 9000).", min=1, max=65535)] = None,
 ) -> None:
     """Run the engine as a service (what `python main.py` does)."""
-    import uvicorn
-
-    from api.http_limits import uvicorn_options
+    from api.serving import serve as serve_engine
     from main import create_app
     from utils.settings import Settings
 
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        **uvicorn_options(),
+    exit_code = serve_engine(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
     )
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 # ---------------------------------------------------------------- analyze

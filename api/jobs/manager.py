@@ -284,12 +284,18 @@ class JobManager:
         ]
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="dawg-job-sweeper")
 
-    async def shutdown(self) -> None:
-        """Cancel every queued and running job, stop the workers and delete every job's files."""
+    def close(self) -> None:
+        """Take no new job, and cancel every queued and running one: the engine is stopping. Their event
+        streams end at once with the cancelled state, so the server need not wait for them (api/serving.py).
+        Called again by :meth:`shutdown`."""
         self._closing = True
         for job in list(self._jobs.values()):
             if not job.finished:
                 self._cancel(job)
+
+    async def shutdown(self) -> None:
+        """Cancel every queued and running job, stop the workers and delete every job's files."""
+        self.close()
         tasks = [*self._workers, *([self._sweeper] if self._sweeper else [])]
         for task in tasks:
             task.cancel()
