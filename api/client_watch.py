@@ -75,6 +75,7 @@ async def while_connected(request: Request, work: Awaitable[T], *, poll_s: float
             if await request.is_disconnected():
                 break
     except asyncio.CancelledError:  # the server is cancelling the request: the work goes with it
+        watch.gone.set()  # in its worker threads too (a forced shutdown would otherwise wait for them)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         raise

@@ -1,4 +1,4 @@
-"""HTTP middleware: upload size guard and request counting.
+"""HTTP middleware: upload size guard, request counting, and the answer to a request a shutdown cancels.
 
 Plain ASGI, not Starlette's ``BaseHTTPMiddleware`` (``@app.middleware("http")``): behind that, a route's
 ``request.is_disconnected()`` never saw its client hang up, so a synchronous request's work could not
@@ -7,19 +7,25 @@ be stopped when nobody was left to read its answer (api/client_watch.py).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import SHUTTING_DOWN, error_response
 from api.openapi_schema import build_off_loop
 from api.state import EngineState
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024  # the settings' megabyte (DAWG_AI_MAX_UPLOAD_MB, DAWG_AI_MAX_REQUEST_MB)
 
 
 class GuardAndCount:
     """A body declared larger than the request limit is refused (413) before it is read; /openapi.json is
-    built off the event loop; every answer is counted by route template and status class."""
+    built off the event loop; every answer is counted by route template and status class; a request cancelled
+    while the engine stops is answered 503 ``shutting_down`` when its answer has not started."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,6 +58,14 @@ class GuardAndCount:
             if scope["path"] == app.openapi_url:  # FastAPI's own route builds it on the event loop
                 await build_off_loop(app)
             await self.app(scope, receive, counted_send)
+        except asyncio.CancelledError:
+            if status or not engine.stopping.is_set():
+                raise
+            # A forced shutdown (a second Ctrl+C) ends the event loop, which cancels the requests still running:
+            # uvicorn answered those with a plain-text 500 and logged the cancellation as a traceback. The
+            # cancellation is taken here, and the request ends with an answer its client can read.
+            logger.warning("%s %s: %s", scope["method"], scope["path"], SHUTTING_DOWN)
+            await error_response(503, "shutting_down", SHUTTING_DOWN)(scope, receive, counted_send)
         finally:
             if status:  # an error no handler answered is counted by nobody, as before (the server's 500)
                 route = scope.get("route")

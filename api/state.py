@@ -60,7 +60,8 @@ class EngineState:
     library: Library | None = None  # the audio library (api/routes/library.py); set by the lifespan
 
     def begin_stopping(self) -> None:
-        """The server's shutdown has begun (api/serving.py): no new jobs, the queued and running ones cancelled."""
+        """The server's shutdown has begun (api/serving.py): no new jobs, the queued and running ones cancelled.
+        A request cancelled from now on is answered 503 ``shutting_down`` (api/middleware.py)."""
         self.stopping.set()
         self.jobs.close()
 

@@ -79,6 +79,24 @@ def test_a_gone_client_stops_the_work_in_its_thread() -> None:
     assert time.monotonic() - started < STOP_WITHIN_S
 
 
+def test_a_request_the_server_cancels_stops_the_work_in_its_thread() -> None:
+    """A forced shutdown cancels the requests still running: their work went on in its worker thread, and the
+    process waited for it before it could exit."""
+    worker = Worker()
+
+    async def main() -> None:
+        request = asyncio.create_task(while_connected(FakeRequest(None), _in_thread(worker), poll_s=0.05))  # type: ignore[arg-type]
+        while not worker.started.is_set():
+            await asyncio.sleep(0.01)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+
+    asyncio.run(main())
+    assert worker.stopped.wait(STOP_WITHIN_S), "the work went on after its request was cancelled"
+    assert not worker.finished.is_set()
+
+
 def test_a_client_that_stays_gets_the_result_and_errors_pass_through() -> None:
     async def quick() -> str:
         await asyncio.sleep(0.1)

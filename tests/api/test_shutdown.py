@@ -4,6 +4,8 @@ by a signal, and what it leaves behind (the status file)."""
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +21,7 @@ from api.serving import engine_server
 from main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_jobs import SlowAnalysis, song_file
-from tests.support.engine_process import ROOT, engine_environment, served_engine
+from tests.support.engine_process import ROOT, engine_environment, served_engine, wait_until_serving
 from tests.support.ports import free_port
 
 STATUS_INTERVAL_S = "3600"  # one write at start-up (and one when start-up ends): none of the tests' own
@@ -120,3 +122,57 @@ def test_stopping_the_server_cancels_the_jobs_and_ends_their_event_streams(
         assert events[-1][1]["state"] == "cancelled", (name, events[-1][1])
     assert streams["queued"][-1][1]["stage"] == "cancelled before it started"
     assert slow.stopped.wait(10), "the running analysis went on in its thread"
+
+
+def wait_for_line(log: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"no {text!r} in the log: {log.read_text(errors='replace')}"
+        time.sleep(0.05)
+
+
+def test_a_forced_shutdown_answers_the_request_in_flight_503_and_does_not_exit_0(tmp_path: Path) -> None:
+    """A second Ctrl+C while a request ran: the client got uvicorn's plain-text 500, the log two CancelledError
+    tracebacks, and the process exited 0."""
+    port = free_port()
+    log = tmp_path / "engine.log"
+    with log.open("wb") as log_file:
+        engine = subprocess.Popen(
+            [sys.executable, "main.py"],
+            cwd=ROOT,
+            env=engine_environment(tmp_path, port, log_level="info", status_interval_s=STATUS_INTERVAL_S),
+            stderr=log_file,
+            stdout=log_file,
+        )
+    try:
+        wait_until_serving(engine, port)
+        wait_for_file(tmp_path / "status.json")
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as request:
+            # An upload half sent: its request runs (reading the body) until the shutdown cancels it. The server
+            # answers "100 Continue" once the route reads the body: then the request is surely in flight.
+            request.sendall(
+                b"POST /api/v1/analyze/audio HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n"
+                b"Content-Type: multipart/form-data; boundary=cut\r\nExpect: 100-continue\r\n\r\n"
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += request.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 100 "), answer
+            request.sendall(b"--cut\r\n")
+            engine.send_signal(signal.SIGINT)
+            wait_for_line(log, "Waiting for connections to close")  # the graceful shutdown waits for it
+            engine.send_signal(signal.SIGINT)  # the second Ctrl+C: forced
+            answer = b""
+            while chunk := request.recv(65536):
+                answer += chunk
+        assert engine.wait(timeout=60) == 130
+    finally:
+        engine.kill()
+        engine.wait(timeout=30)
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 503 "), answer
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["error"] == "shutting_down"
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and "Exception in ASGI application" not in text, text
+    assert json.loads((tmp_path / "status.json").read_text())["phase"] == "stopped"
