@@ -26,7 +26,7 @@ BAD_MULTIPART = (
 CLIENT_GONE = "the client disconnected before it had sent the whole request; nothing was processed"
 """The answer to a request whose client went away mid-body (a cancelled upload): nobody reads it, but it is
 an ordinary event, logged on one line, not an internal error with its traceback."""
-SHUTTING_DOWN = "the engine is shutting down and stopped this request before answering it; send it again once it runs"
+SHUTTING_DOWN = "the engine is shutting down and stopped this request before answering it; send it again later"
 """The answer to a request still running when a forced shutdown (a second Ctrl+C) cancels it (api/middleware.py)."""
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
 
