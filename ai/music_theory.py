@@ -348,6 +348,8 @@ def parse_key(key: str, scale: str | None = None) -> Key:
     text = key.strip()
     match = _NOTE_RE.match(text)
     if not match:
+        if text[:1] == "H":  # German note names: H is B (and German B is B flat); the text command reads them
+            raise ValueError(f"'{key}' is not a key: a German H is B here, so send key=B{text[1:]}")
         raise ValueError(f"'{key}' is not a key (use a note name such as C, F#, Bb, optionally 'Am' or 'A minor')")
     tonic = _note_from_match(match)
     after = text[match.end() :].strip()

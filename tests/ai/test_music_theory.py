@@ -90,3 +90,10 @@ def test_fold_into_range_moves_by_octaves_only() -> None:
 def test_keys_as_musicians_write_them(text: str, tonic: int, scale: str) -> None:
     key = parse_key(text)
     assert (key.tonic, key.scale) == (tonic, scale)
+
+
+def test_a_german_h_is_told_to_come_as_b() -> None:
+    with pytest.raises(ValueError, match="^'Hm' is not a key: a German H is B here, so send key=Bm$"):
+        parse_key("Hm")
+    with pytest.raises(ValueError, match=r"^'Q' is not a key \(use a note name"):
+        parse_key("Q")
