@@ -186,7 +186,7 @@ class GenerationParams(CallerParams):
     def _meter(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        top, sep, bottom = value.strip().partition("/")
+        top, sep, bottom = (part.strip() for part in value.partition("/"))  # '4 / 4' as the library search reads it
         if not sep or not top.isdigit() or not bottom.isdigit():
             raise ValueError("use the form N/D, e.g. 4/4, 3/4 or 6/8")
         if not 1 <= int(top) <= 16 or int(bottom) not in (2, 4, 8, 16):

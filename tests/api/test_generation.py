@@ -104,6 +104,8 @@ def test_choices_and_yes_no_are_read_as_people_type_them(client: TestClient) -> 
     response = client.post("/api/v1/generate/melody", json={"bars": 1, "seed": 3, "model": "theory", "preview": " WAV"})
     assert response.status_code == 200 and response.json()["preview_format"] == "wav", response.text[:300]
     assert client.post("/api/v1/generate/midi", data={"format": "midix"}).status_code == 422
+    spaced = client.post("/api/v1/generate/melody", json={"bars": 1, "model": "theory", "time_signature": "3 / 4"})
+    assert spaced.status_code == 200 and spaced.json()["time_signature"] == "3/4", spaced.text[:300]
 
 
 def test_preview_is_the_clip_rendered(client: TestClient) -> None:
