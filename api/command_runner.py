@@ -43,6 +43,8 @@ GENERATE_PATHS: dict[Part, str] = {
 }
 GENERATE_ACTIONS: dict[str, Part] = {"generate_drums": "drums", "generate_bass": "bass", "generate_melody": "melody"}
 MIX_UPLOADS = ("files", "master", "reference")
+RECORDING_UPLOADS = ("file", "audio")
+"""The names a recording comes under (the analysis, transcription and accompaniment actions)."""
 RECORDING_PATHS = {"transcribe": "/api/v1/transcribe", "accompany": "/api/v1/generate/accompaniment"}
 MIX_PATHS = {
     "mixing_suggest": "/api/v1/mixing/suggest",
@@ -60,6 +62,8 @@ class CommandPlan:
     values: dict[str, Any] = field(default_factory=dict)
     files: dict[str, list[UploadFile]] = field(default_factory=dict)
     part: Part | None = None
+    reads: tuple[str, ...] = ()
+    """The file fields the action reads (a refusal of another file names them)."""
 
     def describe(self) -> dict[str, Any]:
         """The request as a caller could send it to the endpoint itself (upload names, not bytes)."""
@@ -68,17 +72,6 @@ class CommandPlan:
             "params": {k: v for k, v in self.values.items() if k != "primer"},
             "uploads": {name: [u.filename or name for u in uploads] for name, uploads in self.files.items()},
         }
-
-
-def files_read_by(action: str) -> tuple[str, ...]:
-    """The file fields an action reads (what a refusal of another file names)."""
-    if action in GENERATE_ACTIONS or action == "continue":
-        return ("primer",)
-    if action in ("analyze_audio", "transcribe", "accompany"):
-        return ("file", "audio")
-    if action in MIX_PATHS:
-        return MIX_UPLOADS
-    return ()
 
 
 def _uploads(inp: RequestInput, *names: str) -> dict[str, list[UploadFile]]:
@@ -113,7 +106,9 @@ async def plan_command(
         upload = inp.file("file") or inp.file("audio")
         if upload is None and need_uploads:
             raise missing_upload("file", "to answer about a recording")
-        return CommandPlan(action, "/api/v1/analyze/audio", {}, {"file": [upload]} if upload else {})
+        return CommandPlan(
+            action, "/api/v1/analyze/audio", {}, {"file": [upload]} if upload else {}, reads=RECORDING_UPLOADS
+        )
     if action in ("transcribe", "accompany"):
         upload = inp.file("file") or inp.file("audio")
         if upload is None and need_uploads:
@@ -124,7 +119,8 @@ async def plan_command(
             scale = values.pop("scale", None)  # the endpoint reads one key text: "F minor", "D dorian"
             if scale is not None:
                 values["key"] = f"{values.get('key', 'C')} {scale}"
-        return CommandPlan(action, RECORDING_PATHS[action], values, {"file": [upload]} if upload else {})
+        files = {"file": [upload]} if upload else {}
+        return CommandPlan(action, RECORDING_PATHS[action], values, files, reads=RECORDING_UPLOADS)
     if action in MIX_PATHS:
         values = {k: v for k, v in params.items() if k in ("target", "master")}
         if passthrough.get("project_id"):
@@ -136,7 +132,7 @@ async def plan_command(
             moved = moved_target(params)
             if moved is not None:  # a master is aimed at it; a plain render ignores it (the reply says so)
                 values["target"] = moved.lufs
-        return CommandPlan(action, MIX_PATHS[action], values, _uploads(inp, *MIX_UPLOADS))
+        return CommandPlan(action, MIX_PATHS[action], values, _uploads(inp, *MIX_UPLOADS), reads=MIX_UPLOADS)
     if action == "analyze_project":
         project_id = passthrough.get("project_id")
         if not project_id and params.get("project_id"):
@@ -180,7 +176,7 @@ async def _plan_generation(
         part = GENERATE_ACTIONS[action]
     if part == "drums":
         values["style"] = values.get("style") or "drums"  # /generate/midi reads the part from style
-    return CommandPlan(action, GENERATE_PATHS[part], values, files, part)
+    return CommandPlan(action, GENERATE_PATHS[part], values, files, part, reads=("primer",))
 
 
 def _part_of_primer(data: bytes) -> Part:

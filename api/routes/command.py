@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request, Response
 
 from ai.commands import parse_command
 from api.client_watch import while_connected
-from api.command_runner import CommandPlan, files_read_by, plan_command, run_plan
+from api.command_runner import CommandPlan, plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
-from api.params import openapi_params, refuse_unread_files, remove_quietly, validate_params
+from api.params import RequestInput, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.routes.mixing import RenderJson, render_json_answer
 from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
@@ -100,13 +100,13 @@ async def command(request: Request, engine: EngineDep, inp: InputDep) -> Command
     return await rendered_off_loop(CommandResponse, _answer(text, plan, parsed.params, result))
 
 
-def _refuse_files_the_action_leaves(inp: InputDep, plan: CommandPlan) -> None:
+def _refuse_files_the_action_leaves(inp: RequestInput, plan: CommandPlan) -> None:
     """A file that the understood action does not read is a 422 naming it, never dropped: a recording
     sent with "drums, hip hop, two bars" was ignored and the drums were made as if it had not come."""
     passed = {id(upload) for uploads in plan.files.values() for upload in uploads}
     for name, uploads in inp.files.items():
         if any(id(upload) not in passed for upload in uploads):
-            reads = " or ".join(files_read_by(plan.action)) or "no file"
+            reads = " or ".join(plan.reads) or "no file"
             refusal = InvalidParameter(
                 name[:80],
                 f"the command was understood as '{plan.action}', which does not read this file (it reads: "
