@@ -81,6 +81,8 @@ PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
 MAX_TEMPO_US = 0xFFFFFF
+END_SLACK_S = 0.05
+"""A bar the recording reaches less than this far into gets no part (a bar line that falls on its last samples)."""
 PHASE_MARGIN = 0.15
 """Another bar phase replaces the analysis's downbeats when its bars' chroma spreads this much less."""
 HARMONY_SOURCES = ("auto", "recording", "melody")
@@ -214,7 +216,8 @@ def build_grid(
     last_interval = _edge_interval(intervals, first=False)
     while points[-1] < duration:
         points.append(points[-1] + last_interval)
-    end_pos = float(np.interp(duration, points, np.arange(len(points))))
+    # A bar line on the recording's last samples opens no bar: the parts would play a whole bar past the end.
+    end_pos = float(np.interp(max(duration - END_SLACK_S, points[0]), points, np.arange(len(points))))
     if lengths:  # the recording's bars until they cover it, then regular ones
         starts = np.concatenate([[0], np.cumsum(lengths)]) + downbeat
         covered = int(np.searchsorted(starts, end_pos - 1e-6))  # bars whose end reaches past the recording

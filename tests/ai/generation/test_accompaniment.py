@@ -164,3 +164,12 @@ def test_a_short_bar_in_the_analysis_is_a_short_bar_in_the_grid_and_the_midi() -
     meters = [(ts.numerator, ts.denominator, round(ts.time, 3)) for ts in pm.time_signature_changes]
     assert meters == [(4, 4, 0.0), (3, 4, 4.0), (4, 4, 5.5)]
     assert sorted(n.start for n in pm.instruments[0].notes) == pytest.approx(list(beats[:15]), abs=1e-3)
+
+
+@pytest.mark.parametrize(("duration", "bars"), [(8.0001, 4), (8.04, 4), (8.06, 5), (7.9, 4)])
+def test_a_bar_line_on_the_last_samples_opens_no_bar(duration: float, bars: int) -> None:
+    # 0.5 s beats, bars of 2 s: a recording that ends on the bar line at 8 s has 4 bars, not a fifth
+    # that would play a whole bar past its end; one that sounds on into the fifth bar gets it.
+    beats = np.arange(16) * 0.5
+    grid = build_grid(beats, [0.0], "4/4", duration)
+    assert grid.bars == bars
