@@ -342,7 +342,10 @@ class AccompanimentResponse(BaseModel):
         "0 s and it lines up), then drums (channel 10), bass and pad tracks."
     )
     notes: dict[str, list[NoteOut]] = Field(description="Per part, the notes in seconds of the recording.")
-    tempo: float = Field(description="The recording's median tempo (quarter notes per minute).")
+    tempo: float = Field(
+        description="The recording's tempo (quarter notes per minute), the one /analyze/audio reports for it; the "
+        "MIDI file's tempo map follows every beat, and analysis.median_tempo is the median of those beats."
+    )
     time_signature: str
     key: str
     bars: int
@@ -353,9 +356,11 @@ class AccompanimentResponse(BaseModel):
         "chords given: C major, I-vi-IV-V).",
     )
     analysis: dict[str, Any] = Field(
-        description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, the chord "
-        "of every bar, meter_changes (bars of another length in the song, as the MIDI file's time signatures), "
-        "and the analysis's own beats and chords."
+        description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, bar_chords "
+        "(the chord the parts play in each bar, read from that bar's own sound: it may name another chord than the "
+        "analysis's chords there, e.g. the root a chord is heard over), meter_changes (bars of another length in the "
+        "song, as the MIDI file's time signatures), and the analysis's own beats and chords (as /analyze/audio "
+        "reports them)."
     )
     preview_base64: str | None = Field(None, description="With preview=wav|flac: the parts mixed under the recording.")
     preview_format: str | None = None

@@ -246,7 +246,8 @@ def _answer(
             ]
             for part, notes in result.parts.items()
         },
-        tempo=round(result.tempo, 2),
+        # The analysis's tempo, as every other route reports it for this recording; the grid's median is in the summary.
+        tempo=analysis.tempo if analysis.tempo is not None else round(result.tempo, 2),
         time_signature=f"{grid.numerator}/{grid.denominator}",
         key=result.key.name,
         bars=grid.bars,

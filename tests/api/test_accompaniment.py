@@ -64,6 +64,8 @@ def test_accompaniment_follows_a_drifting_recording(client: TestClient, song: tu
     assert body["seed"] == 7 and body["parts"] == ["drums", "bass", "pad"]
     assert body["time_signature"] == "4/4" and body["key"] in ("G major", "E minor")
     assert body["harmony_source"] == "recording"  # chords heard in it: harmony=auto keeps them
+    # One tempo for the recording on every route: the analysis's (the grid's median beside it).
+    assert body["tempo"] == body["analysis"]["tempo"] != body["analysis"]["median_tempo"]
     # Every beat of the recording has a generated drum or bass onset within 20 ms.
     onsets = np.array(sorted(n["start"] for part in ("drums", "bass") for n in body["notes"][part]))
     misses = [b for b in beats if np.min(np.abs(onsets - b)) > 0.020]
