@@ -536,10 +536,21 @@ def build_mcp_server(
         path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
         instrument: Annotated[Literal["pitched", "drums"], described(T, "instrument")] = "pitched",
         quantize: Annotated[str | None, described(T, "quantize")] = None,
+        note_decoding: Annotated[Literal["onset-peaks", "basic-pitch"], described(T, "note_decoding")] = T.model_fields[
+            "note_decoding"
+        ].default,
+        onset_threshold: Annotated[float, described(T, "onset_threshold")] = T.model_fields["onset_threshold"].default,
+        frame_threshold: Annotated[float, described(T, "frame_threshold")] = T.model_fields["frame_threshold"].default,
+        minimum_note_length_ms: Annotated[float, described(T, "minimum_note_length_ms")] = T.model_fields[
+            "minimum_note_length_ms"
+        ].default,
+        minimum_frequency: Annotated[float | None, described(T, "minimum_frequency")] = None,
+        maximum_frequency: Annotated[float | None, described(T, "maximum_frequency")] = None,
+        pitch_bends: Annotated[bool, described(T, "pitch_bends")] = True,
     ) -> Annotated[CallToolResult, TranscriptionResponse]:
         """Notes of a recording as MIDI (POST /api/v1/transcribe): pitched notes with velocities and pitch bends,
         or drum hits as GM drum notes, on the recording's own beat grid (a tempo at every beat)."""
-        values = {"instrument": instrument, "quantize": quantize}
+        values = {name: value for name, value in locals().items() if name in T.model_fields}
         return await caller.post(
             "/api/v1/transcribe", values, [_upload("file", path, "path")], summarise=_transcription_summary
         )
@@ -547,7 +558,7 @@ def build_mcp_server(
     @server.tool(title="Accompany a recording", annotations=makes)
     async def accompany(
         path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
-        parts: Annotated[str | None, described(A, "parts")] = None,
+        parts: Annotated[str, described(A, "parts")] = A.model_fields["parts"].default,
         style: Annotated[str | None, described(A, "style")] = None,
         seed: Annotated[int | None, described(A, "seed")] = None,
         temperature: Annotated[float, described(A, "temperature")] = 1.0,
@@ -555,11 +566,17 @@ def build_mcp_server(
         model: Annotated[str | None, described(A, "model")] = None,
         key: Annotated[str | None, described(A, "key")] = None,
         chords: Annotated[str | None, described(A, "chords")] = None,
+        harmony: Annotated[Literal["auto", "recording", "melody"], described(A, "harmony")] = "auto",
+        swing: Annotated[float, described(A, "swing")] = 0.0,
+        humanize: Annotated[float, described(A, "humanize")] = 0.0,
+        microtiming: Annotated[float, described(A, "microtiming")] = 0.0,
+        preview: Annotated[Literal["none", "wav", "flac"], described(A, "preview")] = "none",
+        level_db: Annotated[float, described(A, "level_db")] = A.model_fields["level_db"].default,
     ) -> Annotated[CallToolResult, AccompanimentResponse]:
         """Drums, bass (and a pad) that follow a recording's own beats, meter, key and chords, as one MIDI file
         whose tempo map lines up with the audio (POST /api/v1/generate/accompaniment)."""
-        values = {"parts": parts, "style": style, "seed": seed, "temperature": temperature, "density": density}
-        values.update(model=model, key=key, chords=chords)
+        # Every REST parameter but format: a tool answers JSON, whose midi_base64 is the .mid file.
+        values = {name: value for name, value in locals().items() if name in A.model_fields}
         return await caller.post(
             "/api/v1/generate/accompaniment", values, [_upload("file", path, "path")], summarise=_accompaniment_summary
         )

@@ -27,7 +27,7 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult, TextContent
 
 from api.mcp_server import MCP_STATUS_FILE_NAME, own_status_file
-from api.schemas import GenerationParams
+from api.schemas import AccompanimentParams, GenerationParams, TranscriptionParams
 from tests.api.conftest import make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_projects import write_project, write_stem
@@ -155,6 +155,19 @@ async def test_generation_tool_schemas_say_what_the_rest_parameters_say(engine: 
     assert {"key", "scale", "chords"}.isdisjoint(listed["generate_drums"].input_schema["properties"])
 
 
+async def test_transcribe_and_accompany_take_every_rest_parameter_but_format(engine: str) -> None:
+    # A tool answers JSON (its midi_base64 is the .mid), so format is the one REST parameter it leaves out.
+    async with over_http(engine) as client:
+        listed = {tool.name: tool for tool in (await client.list_tools()).tools}
+    for name, params in (("transcribe", TranscriptionParams), ("accompany", AccompanimentParams)):
+        properties = listed[name].input_schema["properties"]
+        assert set(params.model_fields) - set(properties) == {"format"}, name
+        for prop, field in params.model_fields.items():
+            if prop != "format":
+                assert properties[prop]["description"].startswith(field.description or ""), f"{name}.{prop}"
+                assert properties[prop].get("default") == field.default, f"{name}.{prop}"
+
+
 # ---------------------------------------------------------------- the same answers as REST
 
 
@@ -219,10 +232,11 @@ async def test_transcribe_and_accompany_answer_what_the_rest_endpoints_answer(
     song = files["song"]
     upload = {"file": ("song.wav", song.read_bytes(), "audio/wav")}
     async with over_http(engine) as client:
-        notes = await client.call_tool("transcribe", {"path": str(song), "quantize": "1/16"})
-        harmony = {"key": "E minor", "chords": "Em C G D"}
+        heard = {"quantize": "1/16", "pitch_bends": False, "onset_threshold": 0.6}
+        notes = await client.call_tool("transcribe", {"path": str(song), **heard})
+        harmony = {"key": "E minor", "chords": "Em C G D", "swing": 0.5}
         parts = await client.call_tool("accompany", {"path": str(song), "seed": 4, "model": "theory", **harmony})
-    assert_same_answer(notes, await rest(engine, "/api/v1/transcribe", data={"quantize": "1/16"}, files=upload))
+    assert_same_answer(notes, await rest(engine, "/api/v1/transcribe", data=heard, files=upload))
     accompanied = await rest(
         engine, "/api/v1/generate/accompaniment", data={"seed": "4", "model": "theory", **harmony}, files=upload
     )
