@@ -278,7 +278,12 @@ class AccompanimentParams(CallerParams):
         "recording, as base64 WAV or FLAC in the JSON answer (format=json; with format=midi: 422).",
     )
     level_db: float = Field(
-        -4.0, ge=-30.0, le=10.0, description="The preview's parts: loudness relative to the recording's, in dB."
+        -4.0,
+        ge=-30.0,
+        le=10.0,
+        description="The preview's parts: loudness relative to the recording's, in dB. The mix is then scaled down "
+        "to peak at -0.2 dBFS where it would peak above, so loud parts (drum hits peak high) can leave the whole "
+        "preview, the recording in it too, quieter than soft ones.",
     )
     format: Literal["json", "midi"] = Field("json", description="json, or midi for the .mid file itself.")
     harmony: Literal["auto", "recording", "melody"] = Field(
