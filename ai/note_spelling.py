@@ -16,6 +16,8 @@ from __future__ import annotations
 
 _LETTERS_BY_FIFTH = "FCGDAEB"  # position -1 .. 5 on the line of fifths
 LOWEST, HIGHEST = -8, 12  # Fb .. B#: one accidental at most
+MAX_ACCIDENTALS = 7
+"""The most sharps or flats a key signature has (C# major, Cb major)."""
 # The engine's names before key-aware spelling: the tie-break, and the names outside any key.
 PLAIN_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -66,12 +68,19 @@ def _positions(pitch_class: int) -> list[int]:
 def signature(tonic: int, scale: str, tonic_name: str | None = None) -> int:
     """Sharps (> 0) or flats (< 0) of the key: its parent major's position on the line of fifths.
 
-    ``tonic_name`` is the spelling the caller gave; when it is no name of ``tonic``, or has more
-    than one accidental, the conventional spelling is used."""
+    ``tonic_name`` is the spelling the caller gave; when it is no name of ``tonic``, has more
+    than one accidental, or makes a theoretical key (more than seven sharps or flats: Fb major, D# major,
+    A# dorian, whose scales need double flats or sharps and which no MIDI key signature can hold), the
+    conventional spelling is used (E major, Eb major, Bb dorian)."""
     offset = MODE_FIFTHS.get(scale, 0)
     if tonic_name is not None:
         given = position_of(tonic_name)
-        if given is not None and LOWEST <= given <= HIGHEST and (7 * given) % 12 == tonic % 12:
+        if (
+            given is not None
+            and LOWEST <= given <= HIGHEST
+            and (7 * given) % 12 == tonic % 12
+            and abs(given - offset) <= MAX_ACCIDENTALS
+        ):
             return given - offset
     candidates = _positions(tonic)
     plain = PLAIN_NAMES[tonic % 12]
@@ -105,11 +114,8 @@ def midi_key_signature(tonic: int, scale: str, given: str | None = None) -> str:
 
     A MIDI key signature only knows major and minor: a minor key (aeolian, harmonic, melodic, minor
     pentatonic, blues) is written as minor on its tonic; a church mode (D dorian) as its parent major's
-    signature (C), as scores write modes. Beyond seven sharps or flats (the caller's B# major) the
-    conventional spelling is written."""
+    signature (C), as scores write modes."""
     key_signature = signature(tonic, scale, given)
-    if abs(key_signature) > 7:
-        key_signature = signature(tonic, scale)
     if MODE_FIFTHS.get(scale, 0) == MODE_FIFTHS["minor"]:
         return name_at(key_signature + MODE_FIFTHS["minor"]) + "m"
     return name_at(key_signature)

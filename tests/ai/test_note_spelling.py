@@ -59,6 +59,27 @@ def test_tonics_take_the_smaller_signature_and_the_callers_spelling_wins() -> No
     assert Key(1, "major", tonic_name="E").name == "Db major"
 
 
+@pytest.mark.parametrize(
+    ("key", "name", "chords", "signature"),
+    [
+        ("Fb", "E major", ["E", "C#m", "A", "B"], "E"),  # not Fb Dbm A Cb: its IV would be Bbb
+        ("Fb minor", "E minor", ["Em", "C", "G", "D"], "Em"),  # not Fbm C G D
+        ("D#", "Eb major", ["Eb", "Cm", "Ab", "Bb"], "Eb"),
+        ("A# dorian", "Bb dorian", ["Bbm7", "Eb7", "Bbm7", "Eb7"], "Ab"),
+        ("Cb", "Cb major", ["Cb", "Abm", "Fb", "Gb"], "Cb"),  # seven flats: a real key, kept
+        ("A# minor", "A# minor", ["A#m", "F#", "C#", "G#"], "A#m"),  # seven sharps, kept
+    ],
+)
+def test_a_theoretical_key_is_named_and_spelt_as_its_enharmonic_key(
+    key: str, name: str, chords: list[str], signature: str
+) -> None:
+    # More than seven sharps or flats needs double accidentals, and no MIDI key signature holds it: the answer
+    # names the key its MIDI file's signature already named, and spells its chords in that key's letters.
+    parsed = parse_key(key)
+    assert parsed.name == name and parsed.midi_key_signature == signature
+    assert [parsed.chord_symbol(c) for c in default_progression(parsed)] == chords
+
+
 def test_notes_outside_the_key_prefer_natural_letters_then_the_keys_side() -> None:
     f_minor = parse_key("F minor")
     assert f_minor.spell(4) == "E" and f_minor.spell(11) == "B"  # not Fb, Cb
