@@ -19,6 +19,10 @@ library):
 5. the engine's own analysis again (``suggest`` on the processed stems as they sit in the mix, and
    on the master when there is one), and which of the findings it acted on are gone.
 
+:func:`render_master_report` renders a finished mix alone: ``suggest``'s mastering advice on it (its
+"master" mode), its corrective moves only (:data:`MASTER_FIXES`), the limiter to the target, and the
+mastering advice again on the rendered master.
+
 The rendered mix is delivered as a WAV or FLAC file by :mod:`ai.audio.encode`.
 """
 
@@ -46,7 +50,7 @@ from ai.mixing.mastering import master_to_target
 from ai.mixing.measure import PreparedTrack, TrackInput, close_made, prepare_tracks
 from ai.mixing.render_plan import DEFAULT_APPLY, _Plan, compare_findings, parse_apply, plan_moves
 from ai.mixing.stem_measures import level_loudness, loudness_of
-from ai.mixing.suggest import MixReport, suggest, suggest_prepared
+from ai.mixing.suggest import MASTER_TRACK, MixReport, suggest, suggest_prepared
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
 from utils.errors import NoAudioFound
 
@@ -56,6 +60,9 @@ ceiling, where float rounding reads as over it (a headroom finding in the re-mea
 EXPORT_PEAK = 10 ** (TRUE_PEAK_CEILING_DBTP / 20)
 """An unmastered render whose samples would reach full scale is lowered to peak at the ceiling
 (the export is fixed point; full scale would clip it)."""
+MASTER_FIXES = frozenset({"eq", "stereo"})
+"""What a render of a finished mix alone applies before mastering it: its corrective moves (DC offset and
+rumble high-pass, a phase fix), never a stem's balance, compressor or automation."""
 
 
 @dataclass
@@ -223,6 +230,52 @@ def render_mix_report(
     return result
 
 
+def render_master_report(
+    *,
+    master: Audio,
+    apply: Collection[str] = DEFAULT_APPLY,
+    target: str | float | None = "streaming",
+    reference: Audio | None = None,
+    tempo_bpm: float | None = None,
+    remeasure: bool = True,
+    overwrite_input: bool = False,
+    workers: int | None = None,
+) -> RenderResult:
+    """Master a finished mix alone: its corrective moves, then the loudness ``target`` and the limiter.
+
+    The advice is ``suggest``'s on the master alone (mode "master", as /mixing/suggest gives it for a
+    ``master`` upload), not a one-stem mix's: a mix bus's headroom is no finding of a finished mix,
+    its true peak is. Of its moves only :data:`MASTER_FIXES` (within ``apply``) are applied; the
+    loudness and true-peak findings are the mastering's. The rendered master is measured again in
+    the same mode, so those findings are gone when the limiter answered them.
+
+    Args:
+        master: the finished mix (decoded audio or a stem file).
+        apply: the kinds of move asked for (:func:`render_mix_report`); only :data:`MASTER_FIXES` apply.
+        target: the loudness target the master is aimed at (a name or a number in LUFS).
+        reference, tempo_bpm, remeasure, overwrite_input, workers: as :func:`render_mix_report`.
+
+    Returns:
+        :class:`RenderResult` (``report_before`` and ``report_after`` in mode "master").
+
+    Raises:
+        InvalidParameter: an unknown apply kind or target.
+    """
+    kinds = parse_apply(list(apply)) & MASTER_FIXES
+    report = suggest([], target=target, master=master, reference=reference, tempo_bpm=tempo_bpm, workers=workers)
+    return render_mix_report(
+        tracks=[TrackInput(MASTER_TRACK, master, "music")],
+        report=report,
+        apply=kinds,
+        master_target=target if target is not None else "streaming",
+        reference=reference,
+        tempo_bpm=tempo_bpm,
+        remeasure=remeasure,
+        overwrite_input=overwrite_input,
+        workers=workers,
+    )
+
+
 def _render_prepared(
     prepared: list[PreparedTrack],
     report: MixReport,
@@ -377,12 +430,17 @@ def _render_prepared(
     report_after = None
     if remeasure:
         release_free_memory()  # the mix's metering passes, before the rendered stems are measured again
-        rendered = [TrackInput(name, _audio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
+        # A finished mix alone is measured again as what it is, a master (its report's mode); stems as
+        # they sit in the mix, and the master when there is one.
+        alone = report.mode == "master"
+        rendered = (
+            [] if alone else [TrackInput(name, _audio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
+        )
         with progress.section(0.58, 1.0, "measuring again"):
             report_after = suggest(
                 rendered,
                 target=report.target.lufs if mastering is None else mastering.lufs,
-                master=_audio(mix, sr) if mastering is not None else None,
+                master=_audio(mix, sr) if mastering is not None or alone else None,
                 reference=reference,
                 tempo_bpm=report.tempo_bpm,
                 workers=workers,
@@ -424,6 +482,8 @@ def _place(samples: np.ndarray, gain_db: float, pan: float, *, in_place: bool) -
 
 
 __all__ = [
+    "MASTER_FIXES",
     "RenderResult",
+    "render_master_report",
     "render_mix_report",
 ]

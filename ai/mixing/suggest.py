@@ -90,6 +90,8 @@ from utils.errors import NoAudioFound
 logger = logging.getLogger(__name__)
 
 PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
+MASTER_TRACK = "master"
+"""Track name a finished mix's own findings (clipping, DC offset, rumble, phase) are filed under."""
 
 
 @dataclass
@@ -356,7 +358,7 @@ def _suggest(
 
     if master is not None:
         progress.report(0.9 if prepared else 0.0, "measuring the master")
-        master_analysis = _measure_single(stack, master, "master")
+        master_analysis = _measure_single(stack, master, MASTER_TRACK)
         mm = master_analysis.measurement
         subject_measure = mm
         subject_analysis = master_analysis

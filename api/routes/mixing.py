@@ -25,7 +25,7 @@ from ai import progress
 from ai.audio.encode import encode_audio_file
 from ai.mixing.auto_level import auto_level as auto_level_tracks
 from ai.mixing.measure import TrackInput
-from ai.mixing.render import RenderResult, render_mix_report
+from ai.mixing.render import RenderResult, render_master_report, render_mix_report
 from ai.mixing.render_plan import parse_apply
 from ai.mixing.suggest import suggest as suggest_mix
 from api.attachment import attachment
@@ -199,28 +199,32 @@ async def auto_level_work(engine: EngineState, inp: RequestInput) -> dict[str, A
         return {"source": mix.source, **result, **_project_fields(mix)}
 
 
-MASTER_FIXES = frozenset({"eq", "stereo"})
-"""What a render of a finished mix alone applies before mastering it: its corrective moves (DC offset and
-rumble high-pass, a phase fix), never a stem's balance, compressor or automation."""
-
-
 def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tuple[RenderResult, Path]:
     """The render and its encoded file (a WAV for format=json, whose body carries it in base64), written
     block by block into ``directory``: the answer is made from it. A finished mix alone (``master``, no
     stems) is mastered: its fixes, then the loudness target and the true-peak limiter."""
     target = params.target or "streaming"
-    finished = mix.master if not mix.tracks else None
-    tracks = [TrackInput("master", finished, "music")] if finished is not None else _inputs(mix)
     apply = parse_apply(params.apply)
-    result = render_mix_report(
-        tracks=tracks,
-        apply=apply & MASTER_FIXES if finished is not None else apply,
-        master_target=target if params.master or finished is not None else None,
-        target=target,
-        reference=mix.reference,
-        tempo_bpm=params.tempo or mix.tempo,
-        overwrite_input=True,  # the stems were decoded for this request only
-    )
+    tempo = params.tempo or mix.tempo
+    if not mix.tracks and mix.master is not None:
+        result = render_master_report(
+            master=mix.master,
+            apply=apply,
+            target=target,
+            reference=mix.reference,
+            tempo_bpm=tempo,
+            overwrite_input=True,
+        )
+    else:
+        result = render_mix_report(
+            tracks=_inputs(mix),
+            apply=apply,
+            master_target=target if params.master else None,
+            target=target,
+            reference=mix.reference,
+            tempo_bpm=tempo,
+            overwrite_input=True,  # the stems were decoded for this request only
+        )
     fmt = "wav" if params.format == "json" else params.format
     try:
         encoded = encode_audio_file(

@@ -386,6 +386,29 @@ def test_render_of_a_finished_mix_alone_masters_it(client: TestClient) -> None:
     assert float(wav_answer.headers["x-target-lufs"]) == -14.0
 
 
+def test_render_of_a_finished_mix_alone_is_judged_as_a_master(client: TestClient) -> None:
+    # A hot finished mix: /suggest finds its true peak over the ceiling; the render's limiter answers it, and
+    # the render says so (it was judged as a one-stem mix: "the sum of the stems ... clips", never gone).
+    mix = sum(stems().values())
+    mix = mix * np.float32(0.98 / np.abs(mix).max())
+    files = {"master": ("song.wav", wav(mix), "audio/wav")}
+    advice = client.post("/api/v1/mixing/suggest", files=files).json()
+    assert advice["mode"] == "master" and "true_peak" in {s["type"] for s in advice["suggestions"]}
+    body = client.post("/api/v1/mixing/render", data={"format": "json"}, files=files).json()
+    assert body["report"]["mode"] == body["report_after"]["mode"] == "master"
+    assert body["report"]["mix_quality_score"] == advice["mix_quality_score"]
+    after = body["measured_after"]
+    assert body["master"]["true_peak_dbtp"] <= -1.0
+    assert "true_peak" in {g["type"] for g in after["gone"]} and after["remaining"] == []
+    assert after["mix_quality_score_after"] > after["mix_quality_score_before"] == advice["mix_quality_score"]
+    said = [s["message"] for s in body["report"]["suggestions"] + body["report_after"]["suggestions"]]
+    assert said and not any("stems" in message for message in said + [r["message"] for r in after["remaining"]])
+    answer = client.post("/api/v1/mixing/render", files=files)
+    assert answer.status_code == 200
+    acted_on, gone = int(answer.headers["x-findings-acted-on"]), int(answer.headers["x-findings-gone"])
+    assert gone == acted_on == after["acted_on"] >= 1
+
+
 def test_render_json_reports_what_was_applied(client: TestClient) -> None:
     tracks = stems()
     t = np.arange(len(tracks["Vocals"])) / SR

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from ai.audio import loudness
+from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import auto_level
 from ai.mixing.dynamics_processing import apply_compressor
-from ai.mixing.render import render_mix_report
+from ai.mixing.render import render_master_report, render_mix_report
 from tests.ai.mixing.signals import SR, band_song, stereo, suggestion, tone, track
 from utils.errors import NoAudioFound
 
@@ -95,6 +96,23 @@ def test_pan_move_follows_the_pan_law() -> None:
     # Hard left: sqrt(2) on the left, nothing on the right; the bass stays centred at unity.
     assert np.allclose(result.samples[0], math.sqrt(2) * song["Lead"][0] + song["Bass"][0], atol=1e-5)
     assert np.allclose(result.samples[1], song["Bass"][1], atol=1e-5)
+
+
+def test_a_finished_mix_alone_is_mastered_and_measured_again_as_a_master() -> None:
+    # A hot master with a DC offset: its true peak is over the ceiling; the render removes the offset,
+    # limits it to the target, and the mastering findings it acted on are gone when measured again.
+    mix = sum(balanced().values())
+    mix = mix * np.float32(0.95 / np.abs(mix).max()) + np.float32(0.02)
+    result = render_master_report(master=DecodedAudio(mix, SR), target="streaming")
+    assert result.report_before.mode == "master" and result.report_after is not None
+    assert result.report_after.mode == "master"
+    before = {s.type for s in result.report_before.suggestions if not s.info}
+    assert {"true_peak", "dc_offset"} <= before and "headroom" not in before
+    m = result.measured_after
+    assert {"true_peak", "dc_offset"} <= {g["type"] for g in m["gone"]} and m["remaining"] == []
+    assert m["true_peak_dbtp"] <= -1.0 and m["integrated_lufs"] == pytest.approx(-14.0, abs=0.5)
+    assert m["mix_quality_score_after"] > m["mix_quality_score_before"]
+    assert {move["kind"] for entry in result.applied for move in entry["moves"]} == {"eq"}
 
 
 def test_no_tracks_is_no_audio() -> None:
