@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 SILENCE_DBFS = -80.0
 """A signal whose peak is below this level is treated as silence (no tempo, key or chords)."""
+DC_ONLY_SHARE = 0.5
+"""Audio with no audible signal whose mean is at least this share of its peak is DC alone (a constant
+offset), and its analysis says so."""
 OVER_FULL_SCALE_DB = 0.1
 """A peak above this (dBFS) only a float file holds: its samples beyond full scale are intact, not clipped."""
 _BLOCK_FRAMES = 1 << 18
@@ -201,6 +204,20 @@ def _spelt_by_key(
     )
 
 
+def _no_loudness_note(summary: SignalSummary, *, silent: bool) -> str:
+    """Why the audio has no integrated loudness: too short or silent; DC alone (a constant signal: nothing
+    to hear, as mixing calls such a stem silent); or nothing else under BS.1770's -70 LUFS gate."""
+    if silent or not summary.inaudible:
+        return "integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)"
+    dc = abs(summary.dc_offset)
+    if dc >= DC_ONLY_SHARE * summary.peak:
+        return (
+            f"no loudness: the audio is DC only (a constant offset at {20.0 * math.log10(dc):.1f} dBFS), "
+            "no audible signal"
+        )
+    return "no loudness: no audible signal (every 400 ms block is under BS.1770's -70 LUFS gate)"
+
+
 def _quarters_per_beat(time_signature: str | None) -> float:
     """Quarter notes in one counted beat: 1.5 for compound meters (6/8, 9/8, 12/8), else 1."""
     if time_signature and time_signature.endswith("/8") and int(time_signature.split("/")[0]) % 3 == 0:
@@ -336,9 +353,7 @@ def analyze_summary(
 
     loud = summary.loudness
     if _finite_or_none(loud.integrated_lufs) is None:
-        notes.insert(
-            loudness_note_at, "integrated loudness is undefined (the audio is silent or shorter than one 400 ms block)"
-        )
+        notes.insert(loudness_note_at, _no_loudness_note(summary, silent=silent))
     elif _finite_or_none(loud.short_term_max_lufs) is None:  # a one-shot or a short clip: say why two fields are null
         notes.insert(
             loudness_note_at,

@@ -26,7 +26,7 @@ import soxr
 
 from ai import pools
 from ai.analysis.constants import ANALYSIS_SR
-from ai.audio.loudness import LoudnessStats
+from ai.audio.loudness import MOMENTARY_S, LoudnessStats
 from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.polarity import ChannelProducts, Signs, mix_down
 
@@ -60,6 +60,8 @@ class SignalSummary:
     """The loudness meter's answer, which may still be on its way (:attr:`loudness`)."""
     channel_signs: Signs | None = None
     """The polarity the mono mix summed the channels with (None: their plain mean; ai/audio/polarity.py)."""
+    dc_offset: float = 0.0
+    """The full-rate mono mix's mean (linear): a DC offset, or the whole of a constant signal."""
 
     @property
     def loudness(self) -> LoudnessStats:
@@ -72,6 +74,13 @@ class SignalSummary:
     @property
     def duration_s(self) -> float:
         return self.n_samples / self.sample_rate
+
+    @property
+    def inaudible(self) -> bool:
+        """Long enough for one 400 ms loudness block, and no block reaches BS.1770's absolute gate
+        (-70 LUFS): silence, DC alone (a constant signal) or noise far under hearing. Shorter audio
+        cannot be told so: False. Waits for the meter, like :attr:`loudness`."""
+        return self.duration_s >= MOMENTARY_S and self.loudness.integrated_lufs is None
 
     def release_signal(self) -> None:
         """Let ``y`` go (an analysis that is its last reader calls this after its STFT pass: at 30
@@ -130,6 +139,7 @@ class SignalPass:
         self._peak = 0.0
         self._clipped = 0
         self._crossings = 0
+        self._sum = 0.0
         self._last_sign: bool | None = None
         self._resampler = (
             None
@@ -154,6 +164,7 @@ class SignalPass:
         if self._products is not None:
             self._products.feed(block)
         mono = mix_down(block, self._signs)
+        self._sum += float(mono.sum(dtype=np.float64))
         signs = np.signbit(mono)
         self._crossings += int(np.count_nonzero(signs[1:] != signs[:-1]))
         if self._last_sign is not None:
@@ -197,6 +208,7 @@ class SignalPass:
             zero_crossing_rate=self._crossings / (self.n_samples - 1) if self.n_samples >= 2 else 0.0,
             metered=self._meter.result,
             channel_signs=self._signs,
+            dc_offset=self._sum / self.n_samples if self.n_samples else 0.0,
         )
 
 

@@ -18,6 +18,11 @@ Conventions
   The K-weighted signal is filtered once and cut into 100 ms sub-blocks; momentary (400 ms) and
   short-term (3 s) blocks are sums of consecutive sub-blocks. The tests check the values against
   the BS.1770 reference tone and against pyloudnorm's meter.
+* The filters start as if the signal had held its first sample for ever (:func:`k_weighting_start`),
+  not from silence: a signal that starts on a DC offset is no step into it. From zeros, a file of
+  constant 0.5 (DC alone, nothing audible) read -29 LUFS, the high-pass's step response in its first
+  400 ms block (pyloudnorm, which starts from zeros, gives the same). A signal that starts at zero,
+  as recordings do, measures the same either way.
 * True peak follows BS.1770-4 Annex 2: the signal is oversampled (4x below 96 kHz, 2x below
   192 kHz) with a windowed-sinc interpolator that keeps the original samples, so the true peak is
   never below the sample peak. Only the stretches that can hold the maximum are oversampled: the
@@ -144,6 +149,15 @@ def k_weighting_sos(sr: int) -> np.ndarray:
     return np.array([shelf, highpass], dtype=np.float64)
 
 
+def k_weighting_start(first: np.ndarray, sr: int) -> np.ndarray:
+    """The K-weighting filters' memory [shape=(channels, 4)] for a signal whose first sample per channel is
+    ``first`` [shape=(channels,)]: the state they settle in on that value held (the shelf passes it, the
+    high-pass outputs nothing), so a DC offset at the start is no step (see the module docstring)."""
+    settled = scipy.signal.sosfilt_zi(k_weighting_sos(sr)).reshape(-1)
+    state: np.ndarray = np.asarray(first, dtype=np.float64)[:, np.newaxis] * settled[np.newaxis, :]
+    return state
+
+
 def _channel_weights(n_channels: int) -> np.ndarray:
     return np.array(_CHANNEL_WEIGHTS.get(n_channels, (1.0,) * n_channels))
 
@@ -228,7 +242,8 @@ def sub_block_powers(*, y: np.ndarray, sr: float) -> np.ndarray:
     if n_sub == 0:
         return np.zeros(0)
     samples = y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
-    energy = _k_energy_kernel(samples, k_weighting_sos(int(round(sr))), hop, n_sub, np.zeros((y.shape[0], 4)))
+    rate = int(round(sr))
+    energy = _k_energy_kernel(samples, k_weighting_sos(rate), hop, n_sub, k_weighting_start(samples[:, 0], rate))
     result: np.ndarray = _channel_weights(y.shape[0]) @ energy
     return result
 

@@ -23,8 +23,10 @@ class KWeighting:
     def __init__(self, channels: int, sr: int) -> None:
         self.hop = lo._hop_samples(sr)
         self.channels = channels
-        self._sos = lo.k_weighting_sos(int(round(sr)))
-        self._state = np.zeros((channels, 4))
+        self._rate = int(round(sr))
+        self._sos = lo.k_weighting_sos(self._rate)
+        self._state: np.ndarray | None = None
+        """The filters' memory: set from the first sample (:func:`ai.audio.loudness.k_weighting_start`)."""
         self._energy: list[np.ndarray] = []
         self._pending = np.zeros((channels, 0), dtype=np.float32)
 
@@ -32,6 +34,10 @@ class KWeighting:
         """Weigh the next ``piece`` [shape=(channels, m), dtype=float32]. Only the carried samples and the
         head that completes their sub-block are copied; the rest is read where it lies."""
         piece = np.ascontiguousarray(piece)
+        if self._state is None:
+            if not piece.shape[1]:
+                return
+            self._state = lo.k_weighting_start(piece[:, 0], self._rate)
         offset = 0
         if self._pending.shape[1]:
             offset = min(piece.shape[1], self.hop - self._pending.shape[1])

@@ -145,8 +145,8 @@ class TrackMeasurement:
     @property
     def level_lufs(self) -> float | None:
         """The loudness that levels the track against the others: None when it is :attr:`silent`. A stem of DC
-        alone measures silent but for the K-weighting's step at its start (-29 LUFS at -6 dBFS); levelled on
-        that, it was raised to sit with the other tracks."""
+        alone is silent (the K-weighting starts settled on its first sample: ai/audio/loudness.py); when its
+        step at the start measured -29 LUFS, it was levelled on that and raised to sit with the other tracks."""
         return None if self.silent else self.integrated_lufs
 
     @property

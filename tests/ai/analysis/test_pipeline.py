@@ -128,6 +128,13 @@ def test_silence_is_answered_without_values_that_do_not_exist() -> None:
     json.dumps(result.to_dict(), allow_nan=False)
 
 
+def test_dc_alone_has_no_loudness_and_the_note_says_it_is_dc() -> None:
+    # A constant 0.5 (the K-weighting's step into it measured -29 LUFS; mixing calls such a stem silent).
+    result = analyze(DecodedAudio(np.full((2, SR * 10), 0.5, dtype=np.float32), SR))
+    assert result.loudness_lufs is None and result.peak_dbfs == pytest.approx(-6.02, abs=0.01)
+    assert "no loudness: the audio is DC only (a constant offset at -6.0 dBFS), no audible signal" in result.notes
+
+
 def test_a_tenth_of_a_second() -> None:
     t = np.arange(int(0.1 * SR)) / SR
     result = analyze(_as_audio(0.3 * np.sin(2 * np.pi * 440.0 * t), SR, channels=1))

@@ -51,6 +51,17 @@ def test_agrees_with_pyloudnorm_on_shaped_noise() -> None:
     assert ours == pytest.approx(reference, abs=0.1)
 
 
+def test_dc_alone_has_no_loudness_and_an_offset_adds_none() -> None:
+    sr = 44100
+    dc = np.full((2, sr * 10), 0.5, dtype=np.float32)
+    # From silence, the K high-pass's step into the offset read -29 LUFS in the first 400 ms block.
+    assert L.integrated_loudness(y=dc, sr=sr) is None
+    assert float(L.momentary_loudness(y=dc, sr=sr).max()) < L.ABSOLUTE_GATE_LUFS
+    tone = sine(1000, sr=sr, seconds=5, peak_dbfs=-20)
+    plain = L.integrated_loudness(y=np.stack([tone, tone]), sr=sr)
+    assert L.integrated_loudness(y=np.stack([tone, tone]) + 0.3, sr=sr) == pytest.approx(plain, abs=0.01)
+
+
 def test_gating_ignores_silence_and_far_quieter_parts() -> None:
     sr = 48000
     loud = sine(1000, sr=sr, seconds=10, peak_dbfs=-20)

@@ -86,3 +86,8 @@ def test_k_weighting_fed_in_pieces_equals_the_whole_signal_bit_for_bit(sizes: tu
             weighting.feed(y[:, start : start + size])
             start += size
     np.testing.assert_array_equal(weighting.sub_energy(), sub_block_powers(y=y, sr=44100))
+
+
+def test_dc_alone_metered_in_blocks_has_no_loudness() -> None:
+    dc = np.full((2, 44100 * 3), -0.25, dtype=np.float32)
+    assert _metered(dc, 44100, 1000)["integrated_lufs"] is None

@@ -98,7 +98,7 @@ def test_a_stem_of_dc_alone_is_no_clipping_and_silent() -> None:
         m = measure("DC", np.full(8 * 44100, level, dtype=np.float32), sr=44100)
         assert (m.clipped_samples, m.clipped_runs, m.clipped_share) == (0, 0, 0.0)
         assert m.dc_offset == pytest.approx(level)
-        assert m.integrated_lufs is not None  # the K-weighting's step at the start, alone
+        assert m.integrated_lufs is None  # no step into it: the K-weighting starts settled on its first sample
         assert m.silent and m.level_lufs is None
 
 
