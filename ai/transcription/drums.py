@@ -34,6 +34,7 @@ import numpy as np
 import soxr
 
 from ai.analysis.features import stft_blocks
+from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.model_files import model_path
 from ai.percentile import positive_percentile
@@ -468,9 +469,13 @@ def drum_features(y: np.ndarray) -> DrumFeatures:
 def transcribe_drums(audio: DecodedAudio, *, net: DrumNet | None = None) -> list[DrumHit]:
     """Drum hits in ``audio`` (a drum stem or a full mix), sorted by time then pitch.
 
-    ``net``: a loaded model (the shipped one by default; ModelUnavailable when it is missing).
+    ``net``: a loaded model (the shipped one by default; ModelUnavailable when it is missing). Audio with
+    nothing to hear (:func:`inaudible`: silence, DC alone) has no hits.
     """
-    return drum_hits(to_model_rate(audio), net=net)
+    model = shipped_drum_net() if net is None else net  # a missing model is its error, audible or not
+    if inaudible(audio):
+        return []
+    return drum_hits(to_model_rate(audio), net=model)
 
 
 def drum_hits(y: np.ndarray, *, net: DrumNet | None = None) -> list[DrumHit]:
@@ -480,6 +485,18 @@ def drum_hits(y: np.ndarray, *, net: DrumNet | None = None) -> list[DrumHit]:
     if y.size == 0 or not np.any(y):
         return []
     return hits_of(drum_features(y), net=model)
+
+
+def inaudible(audio: DecodedAudio) -> bool:
+    """Whether ``audio`` holds nothing to hear, as the analysis judges it
+    (:attr:`ai.analysis.signal_pass.SignalSummary.inaudible`, on the same channels and rate): long enough
+    for one 400 ms loudness block and none reaches BS.1770's -70 LUFS gate. DC alone is so: the network
+    would hear the steps where a constant signal meets the resampler's and the STFT's zeros as hits."""
+    samples = audio.samples
+    return (
+        samples.shape[-1] >= loudness.MOMENTARY_S * audio.sample_rate
+        and loudness.integrated_loudness(y=samples, sr=audio.sample_rate) is None
+    )
 
 
 def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumHit]:

@@ -119,7 +119,9 @@ def transcribe_summary(
         # The hits are found before the analysis: the network runs on stretches of its input
         # (drums.CHUNK_FRAMES), so the signal (159 MB at 30 minutes), the input (58 MB) and a stretch's
         # hidden states are all it holds, and the analysis then holds only the hits.
-        silent = not np.any(summary.y)
+        # Nothing audible (silence, or DC alone: the analysis gives it no loudness) holds no hit; the network
+        # would hear the steps at a constant signal's ends, where the resampler and the STFT meet zeros.
+        silent = not np.any(summary.y) or summary.inaudible
         release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
         features = drums.drum_features(summary.y)
         hits = [] if silent else drums.hits_of(features)

@@ -117,6 +117,19 @@ def test_silence_is_answered_without_inventing_a_tempo(client: TestClient) -> No
     assert body["loudness_lufs"] is None
 
 
+def test_dc_alone_gets_one_answer_from_analysis_mixing_and_drum_transcription(client: TestClient) -> None:
+    # A constant 0.5 for 10 s: the analysis measured -29 LUFS and the drums found a hit, where mixing
+    # called it silent. Nothing in it is heard.
+    dc = wav_bytes(np.full((2, SR * 10), 0.5, dtype=np.float32))
+    body = client.post("/api/v1/analyze/audio", files={"file": ("dc.wav", dc, "audio/wav")}).json()
+    assert body["loudness_lufs"] is None and any("DC only" in note for note in body["notes"])
+    levels = client.post("/api/v1/mixing/auto_level", files={"files": ("dc.wav", dc, "audio/wav")}).json()
+    assert levels["levels"]["dc"]["gain_db"] == 0.0
+    assert any("silent or too short to measure" in note for note in levels["notes"])
+    drums = client.post("/api/v1/transcribe", data={"instrument": "drums"}, files={"file": ("dc.wav", dc, "audio/wav")})
+    assert drums.status_code == 200 and drums.json()["notes"] == []
+
+
 def test_audio_longer_than_the_limit_is_413(tmp_path: Path) -> None:
     with engine_client(make_settings(tmp_path, max_audio_duration_s=2.0)) as limited:
         response = limited.post(

@@ -6,6 +6,7 @@ import numpy as np
 
 from ai.audio.decode import DecodedAudio
 from ai.transcription.drums import pick_peaks, transcribe_drums
+from ai.transcription.transcribe import transcribe
 
 SR = 44100
 
@@ -24,3 +25,10 @@ def test_a_held_chord_cut_off_at_the_end_has_no_hits() -> None:
     )
     for y in (chord, np.full(4 * SR, 0.05)):  # a held chord; DC
         assert transcribe_drums(DecodedAudio(y[None, :].astype(np.float32), SR)) == []
+
+
+def test_a_constant_signal_has_no_hits() -> None:
+    # 10 s of DC at -6 dBFS: its steps into the resampler's and the STFT's zeros at the ends were a snare.
+    dc = DecodedAudio(np.full((2, 10 * SR), 0.5, dtype=np.float32), SR)
+    assert transcribe_drums(dc) == []
+    assert transcribe(dc, instrument="drums").notes == []
