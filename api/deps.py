@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from api.params import RequestInput, read_input
+from api.schemas import ErrorBody
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
@@ -36,9 +37,19 @@ async def get_input(request: Request, engine: EngineDep) -> AsyncIterator[Reques
 InputDep = Annotated[RequestInput, Depends(get_input)]
 
 
-def no_parameters(request: Request) -> None:
-    """For routes that take no parameters (the jobs'): a query parameter is refused (422 naming it), as the
-    routes with parameters refuse names they do not know; ``GET /api/v1/jobs?state=running`` answered every
-    job, as if the filter had been applied."""
+async def no_parameters(request: Request) -> None:
+    """For routes that take no parameters (the jobs', /health, /, the models and projects lists, /ui, the
+    core's): a query parameter is refused (422 naming it), as the routes with parameters refuse names they
+    do not know; ``GET /api/v1/jobs?state=running`` answered every job, as if the filter had been applied,
+    and ``POST /api/v1/core/transport/play?x=1`` was forwarded to the core. Async: /health stays off the
+    thread pool."""
     for name in request.query_params:
         raise InvalidParameter(name[:80], "unknown parameter; this route takes no parameters")
+
+
+TAKES_NO_PARAMETERS = [Depends(no_parameters)]
+"""``dependencies=`` of a route or router that takes no parameters."""
+NO_PARAMETERS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "invalid_parameter: a query parameter; this route takes none."}
+}
+"""``responses=`` of such a route, so /docs lists its 422."""

@@ -11,11 +11,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from api.deps import EngineDep
+from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.schemas import ErrorBody, TransportResponse
 from api.state import EngineState
 
-router = APIRouter(prefix="/api/v1/core", tags=["core"])
+# No parameters: a play with ?x=1 was forwarded as if the engine had read it.
+router = APIRouter(
+    prefix="/api/v1/core", tags=["core"], dependencies=TAKES_NO_PARAMETERS, responses=NO_PARAMETERS_RESPONSES
+)
 CORE_ERRORS: dict[int | str, dict[str, Any]] = {
     502: {
         "model": ErrorBody,

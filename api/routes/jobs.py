@@ -13,16 +13,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import EngineDep, no_parameters
+from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.jobs.manager import Job, JobCancelled, JobManager, JobNotFinished, JobState
 from api.jobs.schemas import JobList, JobOut
 from api.jobs.trigger import job_urls
 from api.schemas import ErrorBody
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(no_parameters)])
+router = APIRouter(
+    prefix="/api/v1/jobs", tags=["jobs"], dependencies=TAKES_NO_PARAMETERS, responses=NO_PARAMETERS_RESPONSES
+)
 
 SSE_POLL_S = 0.2
 """How often an event stream looks at its job (a finished job ends the stream at once)."""

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.music_keys import camelot
-from api.deps import EngineDep, InputDep
+from api.deps import TAKES_NO_PARAMETERS, EngineDep, InputDep
 from api.errors import error_response
 from api.jobs.manager import Job, JobState, QueueFull
 from api.jobs.schemas import JobAcceptedOrRunning
@@ -233,6 +233,7 @@ async def _search(engine: EngineState, query: LibraryQuery) -> dict[str, Any]:
 @router.get(
     "/files/{file_id}",
     response_model=LibraryFileOut,
+    dependencies=TAKES_NO_PARAMETERS,
     responses={**{code: {"model": ErrorBody} for code in (404, 422, 503)}},
     summary="One library file: its analysis, or why it could not be analysed",
 )

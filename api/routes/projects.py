@@ -14,7 +14,7 @@ from ai.mixing.measure import TrackInput
 from ai.mixing.roles import resolve_roles
 from ai.mixing.suggest import suggest
 from ai.project_findings import project_findings
-from api.deps import EngineDep, InputDep
+from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import mix_stems, parse_roles
 from api.params import RequestInput, openapi_params, validate_params
@@ -43,6 +43,8 @@ def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
 @router.get(
     "/projects",
     response_model=ProjectListResponse,
+    dependencies=TAKES_NO_PARAMETERS,
+    responses=NO_PARAMETERS_RESPONSES,
     summary="The DAWG-CORE projects in the projects directory, with the tracks that have stems",
 )
 async def list_projects(engine: EngineDep) -> ProjectListResponse:

@@ -16,11 +16,11 @@ from ai.generation.melody_harmony import describe_model as describe_melody_harmo
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
-from api.deps import EngineDep
+from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.schemas import HealthResponse, ModelsResponse
 from api.startup import live_endpoints, status_snapshot
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], dependencies=TAKES_NO_PARAMETERS, responses=NO_PARAMETERS_RESPONSES)
 
 
 @router.get("/", summary="What this service is and what it serves")

@@ -14,6 +14,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS
+
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 STATIC_PREFIX = "/ui/static"
 
@@ -34,7 +36,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], dependencies=TAKES_NO_PARAMETERS, responses=NO_PARAMETERS_RESPONSES)
 
 
 @router.get(

@@ -318,3 +318,44 @@ def test_the_lifespan_owns_the_analysis_thread_pools(tmp_path: Path) -> None:
         assert started.get("/health").status_code == 200
     assert pools._side is None and pools._tracks is None  # shut down with the service
     assert side._shutdown  # noqa: SLF001 - the executor itself was stopped
+
+
+NO_PARAMETER_ROUTES = [
+    ("GET", "/health"),
+    ("HEAD", "/health"),
+    ("GET", "/"),
+    ("GET", "/api/v1/models"),
+    ("GET", "/api/v1/projects"),
+    ("GET", "/api/v1/status"),
+    ("GET", "/ui"),
+    ("GET", "/api/v1/core/status"),
+    ("GET", "/api/v1/library/files/1"),
+]
+
+
+def test_routes_without_parameters_refuse_an_unknown_one(client: TestClient) -> None:
+    """These answered 200 and ignored the name, though the README says an unknown name is 422 naming it."""
+    for method, path in NO_PARAMETER_ROUTES:
+        response = client.request(method, f"{path}?foo=1")
+        assert response.status_code == 422, (method, path, response.status_code)
+        if method == "GET":
+            assert response.json() == {
+                "error": "invalid_parameter",
+                "detail": "foo: unknown parameter; this route takes no parameters",
+            }
+        assert client.request(method, path).status_code != 422, (method, path)
+
+
+def test_a_transport_command_with_an_unknown_parameter_is_not_forwarded(tmp_path: Path) -> None:
+    with run_core_standin(mode="normal") as core, engine_client(make_settings(tmp_path, core_url=core.url)) as client:
+        refused = client.post("/api/v1/core/transport/play?x=1")
+        played = client.post("/api/v1/core/transport/play")
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("x: unknown parameter")
+    assert played.status_code == 200
+    assert [r.path for r in core.received if r.method == "POST"] == ["/api/v1/transport/play"]  # the second only
+
+
+def test_docs_list_the_422_of_routes_without_parameters(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/health", "get"), ("/api/v1/jobs", "get"), ("/api/v1/core/transport/{action}", "post")):
+        assert "422" in paths[path][method]["responses"], path
