@@ -28,6 +28,7 @@ from starlette.datastructures import FormData, UploadFile  # fastapi's UploadFil
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
+from api.schemas import ErrorBody
 from utils.errors import MB, EngineError, InvalidParameter, PayloadTooLarge, file_too_large
 from utils.scratch import scratch_space
 
@@ -471,11 +472,44 @@ def remove_quietly(path: Path) -> None:
         logger.warning("could not delete the temporary upload %s", path, exc_info=True)
 
 
-def openapi_params(model: type[BaseModel], *, files: dict[str, str] | None = None) -> dict[str, Any]:
+BAD_BODY = (
+    "bad_request: a multipart body that cannot be read (cut off before its closing boundary, a boundary other "
+    "than the Content-Type's)"
+)
+
+
+def body_errors(bad_request: str = "") -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of the errors :func:`read_input` answers, for a route that reads it; ``bad_request``:
+    the route's own other cause of a 400 (a project id that leaves the projects directory)."""
+    return {
+        400: {"model": ErrorBody, "description": f"{BAD_BODY}; {bad_request}." if bad_request else f"{BAD_BODY}."},
+        413: {
+            "model": ErrorBody,
+            "description": "payload_too_large: the request, an upload or a form field (1 MB) over its limit; an "
+            "uploaded recording longer than the duration limit.",
+        },
+        415: {
+            "model": ErrorBody,
+            "description": "unsupported_media_type: a body type the engine does not read, a compressed body "
+            "(Content-Encoding), or an upload that is not audio (or MIDI where the route reads MIDI).",
+        },
+    }
+
+
+def openapi_params(
+    model: type[BaseModel],
+    *,
+    files: dict[str, str] | None = None,
+    required_file: str | None = None,
+    body: bool = True,
+) -> dict[str, Any]:
     """OpenAPI text for a route whose parameters are read by :func:`read_input`.
 
     Each field of ``model`` is listed as a query parameter and as a property of the JSON, form and
     multipart bodies; ``files`` adds upload fields (name -> description) to the multipart body.
+    ``required_file``: the upload the route cannot work without; the body is then required and
+    multipart only, since a JSON or form body cannot carry it. ``body=False``: the query string only
+    (a GET, whose body clients do not send).
     """
     schema = model.model_json_schema()
     properties: dict[str, Any] = schema.get("properties", {})
@@ -490,17 +524,19 @@ def openapi_params(model: type[BaseModel], *, files: dict[str, str] | None = Non
         }
         for name, prop in properties.items()
     ]
+    if not body:
+        return {"parameters": parameters}
     body_schema = {"type": "object", "properties": properties}
-    multipart_props = dict(properties)
+    multipart: dict[str, Any] = {"type": "object", "properties": dict(properties)}
     for name, description in (files or {}).items():
-        multipart_props[name] = {"type": "string", "format": "binary", "description": description}
-    content = {
-        "multipart/form-data": {"schema": {"type": "object", "properties": multipart_props}},
-    }
-    if not files or all(name == "primer" for name in files):
+        multipart["properties"][name] = {"type": "string", "format": "binary", "description": description}
+    if required_file is not None:
+        multipart["required"] = [required_file]
+    content: dict[str, Any] = {"multipart/form-data": {"schema": multipart}}
+    if required_file is None:
         content["application/json"] = {"schema": body_schema}
         content["application/x-www-form-urlencoded"] = {"schema": body_schema}
     return {
         "parameters": parameters,
-        "requestBody": {"required": False, "content": content},
+        "requestBody": {"required": required_file is not None, "content": content},
     }

@@ -38,16 +38,18 @@ from api.generation_input import normalise_genre
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import run_on_upload, summarize_upload
 from api.owned_results import run_owning
-from api.params import RequestInput, openapi_params, refuse_unread_files, remove_quietly, validate_params
+from api.params import RequestInput, body_errors, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.schemas import SEED_MAX, AccompanimentParams, AccompanimentResponse, ErrorBody, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
-_DOCS = openapi_params(AccompanimentParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."})
+_DOCS = openapi_params(
+    AccompanimentParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."}, required_file="file"
+)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
-    **{code: {"model": ErrorBody} for code in (413, 415)},
+    **body_errors(),
     422: {"model": ErrorBody, "description": "invalid_parameter; undecodable_audio; no_beat: no pulse to follow."},
     **JOB_RESPONSES,
     503: {

@@ -14,7 +14,7 @@ from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload
-from api.params import UPLOAD_FIELDS, RequestInput, refuse_unread_files
+from api.params import UPLOAD_FIELDS, RequestInput, body_errors, refuse_unread_files
 from api.schemas import AnalysisResponse, ErrorBody
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -50,7 +50,7 @@ def _analyze(summary: SignalSummary) -> dict[str, Any]:
 @router.post(
     "/audio",
     response_model=AnalysisResponse,
-    responses={**{code: {"model": ErrorBody} for code in (413, 415, 422)}, **JOB_RESPONSES},
+    responses={**body_errors(), 422: {"model": ErrorBody}, **JOB_RESPONSES},
     openapi_extra=_DOCS,
     summary="Tempo, beats, downbeats, meter, key, chords, loudness and spectral features of an audio file",
 )

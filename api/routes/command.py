@@ -16,7 +16,7 @@ from api.command_runner import CommandPlan, plan_command, run_plan
 from api.command_speech import speak
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
-from api.params import RequestInput, openapi_params, refuse_unread_files, remove_quietly, validate_params
+from api.params import RequestInput, body_errors, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.routes.mixing import RenderJson, render_json_answer
 from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
@@ -44,7 +44,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     502: {"model": ErrorBody, "description": "play/stop: DAWG-CORE answered, but not as its API."},
     503: {"model": ErrorBody, "description": "play/stop: DAWG-CORE is unreachable; generation: model unavailable."},
-    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415)},
+    **body_errors("a project_id that leaves the projects directory"),
+    404: {"model": ErrorBody},
 }
 
 

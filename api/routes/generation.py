@@ -17,13 +17,13 @@ from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
 from api.generation_input import ResolvedPart, build_request, primer_bytes, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
-from api.params import RequestInput, openapi_params, read_upload, refuse_unread_files, validate_params
+from api.params import RequestInput, body_errors, openapi_params, read_upload, refuse_unread_files, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (413, 415, 422, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {**body_errors(), **{code: {"model": ErrorBody} for code in (422, 503)}}
 DOCS = openapi_params(GenerationParams, files={"primer": "A MIDI clip to continue."})
 # Attempts per requested variation before giving up on finding distinct clips.
 DISTINCT_TRIES = 4

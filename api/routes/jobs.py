@@ -1,6 +1,6 @@
 """Jobs: where a long request runs as a job (async=true), its progress, its events, its result, cancelling it.
 
-A job is made by calling a long route (analyze/audio, analyze/project, mixing/*, generate/*) with
+A job is made by calling a long route (analyze/audio, analyze/project, mixing/*, generate/*, transcribe) with
 ``async=true`` or ``Prefer: respond-async``; these routes read it by id. A finished job and its
 result are kept for DAWG_AI_JOBS_KEEP_S seconds, then its id is a 404.
 """

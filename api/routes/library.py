@@ -16,7 +16,7 @@ from api.errors import error_response
 from api.jobs.manager import Job, JobState, QueueFull
 from api.jobs.schemas import JobAcceptedOrRunning
 from api.jobs.trigger import job_urls
-from api.params import RequestInput, openapi_params, validate_params
+from api.params import RequestInput, body_errors, openapi_params, validate_params
 from api.routes.analysis import analyze_audio_work
 from api.schemas import (
     ErrorBody,
@@ -77,7 +77,10 @@ def _scan_accepted(job: Job, *, already_running: bool) -> Response:
     "/scan",
     status_code=202,
     response_model=JobAcceptedOrRunning,
-    responses={**{code: {"model": ErrorBody} for code in (400, 404, 422, 503)}},
+    responses={
+        **body_errors("a folder outside the library roots"),
+        **{code: {"model": ErrorBody} for code in (404, 422, 503)},
+    },
     openapi_extra=openapi_params(LibraryScanParams),
     summary="Scan a folder inside a library root as a job: every new or changed audio file analysed and stored",
     description="Answers 202 with the job; its result (GET result_url) is a LibraryScanResult. A folder outside "
@@ -125,8 +128,11 @@ async def scan_library(engine: EngineDep, inp: InputDep) -> Response:
 @router.get(
     "/search",
     response_model=LibrarySearchResponse,
-    responses={**{code: {"model": ErrorBody} for code in (400, 404, 422, 503)}},
-    openapi_extra=openapi_params(LibrarySearchParams),
+    responses={
+        **body_errors("a project_id that leaves the projects directory"),
+        **{code: {"model": ErrorBody} for code in (404, 422, 503)},
+    },
+    openapi_extra=openapi_params(LibrarySearchParams, body=False),
     summary="Search the library by key (and compatible keys), tempo (and half/double time), loudness, "
     "duration, meter, path text, or what fits a project; closest first, paginated",
 )
@@ -148,16 +154,15 @@ _CLIP_DOCS = openapi_params(
         "file": f"The clip ({SUPPORTED_FORMATS_TEXT}), analysed as /api/v1/analyze/audio does: its key, tempo and "
         "meter are the targets of the parameters not given."
     },
+    required_file="file",
 )
-_CLIP_DOCS["requestBody"]["required"] = True
-_CLIP_DOCS["requestBody"]["content"]["multipart/form-data"]["schema"]["required"] = ["file"]
 
 
 @router.post(
     "/search",
     response_model=LibrarySearchResponse,
     responses={
-        400: {"model": ErrorBody},
+        **body_errors(),
         413: {"model": ErrorBody, "description": "the clip is over the upload limit (DAWG_AI_MAX_UPLOAD_MB)"},
         415: {"model": ErrorBody, "description": "the clip's format is not supported"},
         422: {

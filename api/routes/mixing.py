@@ -34,7 +34,7 @@ from api.file_response import TemporaryFileResponse, json_with_base64
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import MixAudio, mix_audio
 from api.owned_results import run_owning
-from api.params import RequestInput, openapi_params, remove_quietly, validate_params
+from api.params import RequestInput, body_errors, openapi_params, remove_quietly, validate_params
 from api.schemas import AutoLevelResponse, ErrorBody, MixingParams, MixingResponse, RenderParams, RenderResponse
 from api.state import EngineState
 from utils.errors import InvalidParameter, NoAudioFound
@@ -47,11 +47,13 @@ _FILES = {
 }
 _RENDER_FILES = {
     "files": "Stems, one file per track (the track name is the file name without extension).",
+    "master": "A finished mix, without stems: it is mastered.",
     "reference": "A reference track (its comparison moves on the mix bus are applied).",
 }
 _DOCS = openapi_params(MixingParams, files=_FILES)
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422)},
+    **body_errors("a project_id that leaves the projects directory"),
+    **{code: {"model": ErrorBody} for code in (404, 422)},
     **JOB_RESPONSES,
 }
 _RENDER_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -63,7 +65,8 @@ _RENDER_ERRORS: dict[int | str, dict[str, Any]] = {
             "audio/flac": {"schema": {"type": "string", "format": "binary"}},
         },
     },
-    **{code: {"model": ErrorBody} for code in (400, 404, 413, 415)},
+    **body_errors("a project_id that leaves the projects directory"),
+    404: {"model": ErrorBody},
     422: {
         "model": ErrorBody,
         "description": "no_audio: no stems to render; invalid_parameter; undecodable_audio.",

@@ -17,7 +17,7 @@ from ai.project_findings import project_findings
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import mix_stems, parse_roles
-from api.params import RequestInput, openapi_params, validate_params
+from api.params import RequestInput, body_errors, openapi_params, validate_params
 from api.schemas import (
     ErrorBody,
     ProjectAnalysisResponse,
@@ -56,7 +56,11 @@ async def list_projects(engine: EngineDep) -> ProjectListResponse:
 @router.post(
     "/analyze/project",
     response_model=ProjectAnalysisResponse,
-    responses={**{code: {"model": ErrorBody} for code in (400, 404, 422)}, **JOB_RESPONSES},
+    responses={
+        **body_errors("a project_id that leaves the projects directory"),
+        **{code: {"model": ErrorBody} for code in (404, 422)},
+        **JOB_RESPONSES,
+    },
     openapi_extra=openapi_params(ProjectParams),
     summary="Analyse a DAWG-CORE project: manifest, roles, stems, live core status, findings",
 )

@@ -21,16 +21,19 @@ from api.attachment import attachment
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload
-from api.params import RequestInput, openapi_params, refuse_unread_files, validate_params
+from api.params import RequestInput, body_errors, openapi_params, refuse_unread_files, validate_params
 from api.schemas import ErrorBody, TranscriptionParams, TranscriptionResponse
 from api.state import EngineState
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1", tags=["transcription"])
 
-_DOCS = openapi_params(TranscriptionParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."})
+_DOCS = openapi_params(
+    TranscriptionParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."}, required_file="file"
+)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    **{code: {"model": ErrorBody} for code in (413, 415, 422, 503)},
+    **body_errors(),
+    **{code: {"model": ErrorBody} for code in (422, 503)},
     **JOB_RESPONSES,
     200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},
 }

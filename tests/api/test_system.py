@@ -359,3 +359,46 @@ def test_docs_list_the_422_of_routes_without_parameters(client: TestClient) -> N
     paths = client.get("/openapi.json").json()["paths"]
     for path, method in (("/health", "get"), ("/api/v1/jobs", "get"), ("/api/v1/core/transport/{action}", "post")):
         assert "422" in paths[path][method]["responses"], path
+
+
+UPLOAD_ROUTES = [
+    "/api/v1/generate/midi",
+    "/api/v1/generate/bassline",
+    "/api/v1/generate/melody",
+    "/api/v1/analyze/audio",
+    "/api/v1/transcribe",
+    "/api/v1/generate/accompaniment",
+]
+
+
+def test_docs_list_the_statuses_the_routes_answer(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in UPLOAD_ROUTES:  # a cut-off multipart body
+        assert "bad_request" in paths[path]["post"]["responses"]["400"]["description"], path
+    for path, method in (
+        ("/api/v1/library/scan", "post"),
+        ("/api/v1/library/search", "get"),
+        ("/api/v1/analyze/project", "post"),
+    ):  # a form field over 1 MB; a gzipped or text/plain body
+        assert {"413", "415"} <= set(paths[path][method]["responses"]), path
+    assert "422" in paths["/api/v1/jobs"]["get"]["responses"]
+
+
+def test_docs_list_the_body_types_the_routes_read(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/command", "/api/v1/mixing/suggest", "/api/v1/mixing/auto_level", "/api/v1/mixing/render"):
+        content = paths[path]["post"]["requestBody"]["content"]
+        assert {"multipart/form-data", "application/json", "application/x-www-form-urlencoded"} <= set(content), path
+    render = paths["/api/v1/mixing/render"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert "master" in render["schema"]["properties"]
+    for path in ("/api/v1/transcribe", "/api/v1/generate/accompaniment"):  # the recording needs a multipart body
+        body = paths[path]["post"]["requestBody"]
+        assert body["required"] and set(body["content"]) == {"multipart/form-data"}, path
+        assert body["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    search = paths["/api/v1/library/search"]["get"]
+    assert "requestBody" not in search and "key" in {p["name"] for p in search["parameters"]}
+    # What the document now lists is read: Jarvis's JSON command, DAWG-CORE's form on mixing.
+    parsed = client.post("/api/v1/command", json={"command": "drums, hip hop, two bars", "dry_run": True})
+    assert parsed.status_code == 200 and parsed.json()["action"] == "generate_drums", parsed.text
+    advice = client.post("/api/v1/mixing/suggest", data={"target": "club"})
+    assert advice.status_code == 200 and advice.json()["status"] == "no_audio", advice.text
