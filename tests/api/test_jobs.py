@@ -8,7 +8,9 @@ raised in that thread) is the engine's own."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 import threading
 import time
@@ -19,12 +21,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+import api.routes
 import api.routes.analysis as analysis_route
 from ai import progress
 from ai.analysis.pipeline import AnalysisResult, analyze_summary
 from ai.analysis.signal_pass import SignalSummary
+from api.jobs.trigger import job_mode
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.api.test_mixing import stems, upload
@@ -421,3 +426,25 @@ def test_the_jobs_routes_refuse_parameters_they_do_not_take(client: TestClient, 
             "detail": f"{name}: unknown parameter; this route takes no parameters",
         }
     assert client.get("/api/v1/jobs").status_code == 200
+
+
+def test_the_readme_names_every_route_that_runs_as_a_job() -> None:
+    """README's Jobs list left out /transcribe and /generate/accompaniment, which answer 202 as jobs."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("## Jobs", 1)[1].strip().split("\n\n", 1)[0]
+    modules = [importlib.import_module(f"api.routes.{m.name}") for m in pkgutil.iter_modules(api.routes.__path__)]
+    app_routes = [route for module in modules for route in module.router.routes if isinstance(route, APIRoute)]
+    as_jobs = [r.path for r in app_routes if any(d.call is job_mode for d in r.dependant.dependencies)]
+    assert "/api/v1/transcribe" in as_jobs  # the search finds the routes at all
+    for path in as_jobs:
+        assert f"`{path.removeprefix('/api/v1')}`" in listed or f"`{path}`" in listed, path
+    assert "`/api/v1/command` never runs as a job" in listed
+
+
+def test_a_command_answers_at_once_even_when_asked_to_respond_async(client: TestClient) -> None:
+    """As the README says: /command takes no job preference (a text command's answer is its action's)."""
+    asked = {"text": "drums, hip hop, two bars", "dry_run": True}
+    response = client.post("/api/v1/command", json=asked, headers={"Prefer": "respond-async"})
+    assert response.status_code == 200 and response.json()["action"] == "generate_drums"
+    refused = client.post("/api/v1/command", json={**asked, "async": True})
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("async: unknown parameter")
