@@ -19,8 +19,17 @@ def _scale(scale: str | None) -> str:
     return SCALE_WORDS.get(scale or "", (scale or "").replace("_", " "))
 
 
-def _bpm(value: float | None) -> str:
-    return f"{value:.0f} BPM" if value is not None else "no steady tempo"
+NO_PULSE = "I can't hear a steady pulse in it"
+
+
+def _bpm(value: float) -> str:
+    return f"{value:.0f} BPM"
+
+
+def _at(tempo: float | None, words: str = " at") -> str:
+    """' at 96 BPM', or nothing without a tempo: the templates read as sentences either way ("at about no
+    steady tempo" did not)."""
+    return f"{words} {_bpm(tempo)}" if tempo is not None else ""
 
 
 def speak(action: str, params: dict[str, Any], result: Any) -> str:
@@ -31,10 +40,12 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
     if action == "analyze_audio":
         return _analysis(body, params.get("question"))
     if action == "transcribe":
-        what = "drum hits" if body.get("instrument") == "drums" else "notes"
-        return (
-            f"I wrote down {len(body.get('notes') or [])} {what}, on its beat grid at about {_bpm(body.get('tempo'))}."
-        )
+        count = len(body.get("notes") or [])
+        what = ("drum hit" if body.get("instrument") == "drums" else "note") + ("" if count == 1 else "s")
+        wrote = f"I wrote down {count} {what}"
+        if body.get("tempo") is None:  # the MIDI keeps the notes' times on a plain 120 BPM grid
+            return f"{wrote}; {NO_PULSE}, so they're not on a beat grid."
+        return f"{wrote}, on its beat grid{_at(body.get('tempo'), ' at about')}."
     if action == "accompany":
         parts = " and ".join(body.get("parts") or []) or "parts"
         harmonised = {
@@ -43,7 +54,7 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
         }.get(str(body.get("harmony_source")), "")
         return (
             f"Here are {parts} for your recording{harmonised}: {body.get('bars')} bars of "
-            f"{body.get('time_signature')} in {body.get('key')}, following its beats at about {_bpm(body.get('tempo'))}."
+            f"{body.get('time_signature')} in {body.get('key')}, following its beats{_at(body.get('tempo'), ' at about')}."
         )
     if action == "mixing_suggest":
         return _mixing(body)
@@ -72,8 +83,8 @@ def _generation(body: dict[str, Any]) -> str:
     clips = len(body.get("variations") or [])
     more = f" ({clips} variations)" if clips > 1 else ""
     return (
-        f"Here is a {feel}{part}{where}, {body.get('bars')} bars of {body.get('time_signature')} at "
-        f"{_bpm(body.get('tempo'))}{more}."
+        f"Here is a {feel}{part}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
+        f"{_at(body.get('tempo'))}{more}."
     )
 
 
@@ -86,11 +97,8 @@ def _analysis(body: dict[str, Any], question: str | None) -> str:
         return f"It's {key_text}." if key else "I can't hear a clear key in it."
     if question == "tempo":
         # No tempo is an answer too (noise, a held tone): "About no steady tempo" was no sentence.
-        return (
-            f"About {_bpm(body.get('tempo'))}."
-            if body.get("tempo") is not None
-            else "I can't hear a steady pulse in it."
-        )
+        tempo = body.get("tempo")
+        return f"About {_bpm(tempo)}." if tempo is not None else f"{NO_PULSE}."
     if question == "meter":
         meter = body.get("time_signature")
         return f"It's in {meter}." if meter else "I can't tell its meter."
@@ -108,7 +116,9 @@ def _analysis(body: dict[str, Any], question: str | None) -> str:
         peak_text = f", true peak {peak:.1f} dBTP" if peak is not None else ""
         return f"{lufs:.1f} LUFS integrated{peak_text}."
     meter = body.get("time_signature")
-    return f"It's {key_text}, {_bpm(body.get('tempo'))}{f', in {meter}' if meter else ''}."
+    tempo = body.get("tempo")
+    pace = _bpm(tempo) if tempo is not None else "with no steady tempo"
+    return f"It's {key_text}, {pace}{f', in {meter}' if meter else ''}."
 
 
 def _no_stems(body: dict[str, Any], what: str) -> str:
