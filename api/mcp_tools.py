@@ -271,9 +271,10 @@ def _number(value: Any, unit: str = "", digits: int = 1) -> str:
 def _generation_summary(body: dict[str, Any]) -> str:
     style = f"{body.get('style')}" + (f" ({body['genre']})" if body.get("genre") else "")
     clips = len(body.get("variations") or [])
+    in_key = f" in {body['key']} {body.get('scale')}" if body.get("key") else ""  # drums have none
     text = (
-        f"{style}: {body.get('bars')} bars of {body.get('time_signature')} at {_number(body.get('tempo'), ' BPM')} "
-        f"in {body.get('key')} {body.get('scale')}, {len(body.get('notes') or [])} notes, model {body.get('model')}, "
+        f"{style}: {body.get('bars')} bars of {body.get('time_signature')} at {_number(body.get('tempo'), ' BPM')}"
+        f"{in_key}, {len(body.get('notes') or [])} notes, model {body.get('model')}, "
         f"seed {body.get('seed')}"
     )
     if clips > 1:

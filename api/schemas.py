@@ -218,9 +218,9 @@ class GenerationResponse(BaseModel):
     midi_base64: str
     notes: list[NoteOut]
     duration_seconds: float
-    key: str
-    scale: str
-    chords: list[str]
+    key: str | None = Field(description="The key's tonic (null for drums: a drum clip has no key).")
+    scale: str | None = Field(description="The key's scale or mode (null for drums).")
+    chords: list[str] | None = Field(description="The progression, one chord per bar, repeating (null for drums).")
     tempo: float
     bars: int
     time_signature: str

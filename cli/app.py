@@ -317,11 +317,16 @@ def clip_paths(out: Path, count: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-{k}{out.suffix or '.mid'}") for k in range(1, count + 1)]
 
 
+def _in_key(body: dict[str, Any]) -> str:
+    """' in D minor', or nothing for a drum clip (the engine answers no key for drums)."""
+    return f" in {body['key']} {body.get('scale')}" if body.get("key") else ""
+
+
 def generation_summary(body: dict[str, Any]) -> str:
     style = str(body.get("style")) + (f" ({body['genre']})" if body.get("genre") else "")
     text = (
-        f"{style}: {body.get('bars')} bars of {body.get('time_signature')} at {output.number(body.get('tempo'))} BPM "
-        f"in {body.get('key')} {body.get('scale')}, {len(body.get('notes') or [])} notes; "
+        f"{style}: {body.get('bars')} bars of {body.get('time_signature')} at {output.number(body.get('tempo'))} BPM"
+        f"{_in_key(body)}, {len(body.get('notes') or [])} notes; "
         f"model {body.get('model')}, seed {body.get('seed')}"
     )
     if body.get("fallback_reason"):

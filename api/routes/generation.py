@@ -243,6 +243,7 @@ def _generation_response(
     """The JSON answer of one generation: every clip's notes and MIDI (blocking: run it in a worker thread)."""
     clips = [_clip_out(request, clip, midi) for request, clip, midi in results]
     first_request, first_clip, _ = results[0]
+    pitched = resolved.part != "drums"  # drums play no key or chords: the defaults were echoed (C major, C Am F G)
     return GenerationResponse(
         style=resolved.part,
         genre=resolved.genre,
@@ -252,9 +253,9 @@ def _generation_response(
         midi_base64=clips[0].midi_base64,
         notes=clips[0].notes,
         duration_seconds=clips[0].duration_seconds,
-        key=first_request.key.spelled_tonic,
-        scale=first_request.key.scale,
-        chords=[first_request.key.chord_symbol(c) for c in first_request.chords],
+        key=first_request.key.spelled_tonic if pitched else None,
+        scale=first_request.key.scale if pitched else None,
+        chords=[first_request.key.chord_symbol(c) for c in first_request.chords] if pitched else None,
         tempo=first_request.tempo,
         bars=params.bars,
         time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",

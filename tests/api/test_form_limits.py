@@ -82,6 +82,8 @@ def test_an_upload_without_a_length_is_refused_at_the_request_limit(small_engine
 
 def test_a_small_form_is_still_read(engine_port: int) -> None:
     fields = b"%sC Am F G\r\n%s4\r\n--%s--\r\n" % (part(b"chords"), part(b"bars"), BOUNDARY)
-    head = b"POST /api/v1/generate/midi HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+    head = (
+        b"POST /api/v1/generate/bassline HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+    )
     status, answer = exchange(engine_port, head % (MULTIPART, len(fields)) + fields)
     assert status == 200 and answer["chords"] == ["C", "Am", "F", "G"]

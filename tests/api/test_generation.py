@@ -49,7 +49,8 @@ def test_every_generation_endpoint_accepts_query_form_and_json(
     body = response.json()
     assert body["style"] == part
     assert body["seed"] == 11 and body["bars"] == 2 and body["tempo"] == 100
-    assert body["key"] == "E" and body["scale"] == "dorian"
+    # A drum clip plays no key: the one asked for is not echoed as if it had been used.
+    assert (body["key"], body["scale"]) == ((None, None) if part == "drums" else ("E", "dorian"))
     midi = decode_midi(body)
     (instrument,) = midi.instruments
     # The file carries the tempo, so that it lands on the grid of a 100 BPM project.
@@ -664,3 +665,11 @@ def test_a_compressed_body_is_415_naming_its_encoding(client: TestClient) -> Non
         "/api/v1/generate/bassline", json={"key": "A", "bars": 1}, headers={"Content-Encoding": "identity"}
     )
     assert plain.status_code == 200, plain.text
+
+
+@pytest.mark.parametrize("query", ["style=drums", "style=funk", "style=drums&key=D&scale=minor&chords=Dm%20Bb"])
+def test_a_drum_clip_answers_no_key_or_chords(client: TestClient, query: str) -> None:
+    """It answered key "C" major and chords C Am F G (the defaults), though drums play neither."""
+    body = client.post(f"/api/v1/generate/midi?{query}&bars=1&seed=1&variations=2").json()
+    assert body["style"] == "drums"
+    assert (body["key"], body["scale"], body["chords"]) == (None, None, None)

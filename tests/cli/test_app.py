@@ -249,6 +249,16 @@ def test_generate_with_a_seed_writes_the_endpoint_s_midi(server: str, tmp_path: 
     assert "seed 42" in result.stdout and "model theory" in result.stdout
 
 
+def test_a_drum_clip_is_summed_up_without_a_key(server: str, tmp_path: Path) -> None:
+    # "drums: 8 bars of 4/4 at 120.0 BPM in D minor": drums play no key, whatever --key says.
+    asked = ("--key", "D", "--scale", "minor", "--seed", "5", "-o")
+    result = dawg_ai("--url", server, "generate", "drums", *asked, tmp_path / "d.mid")
+    assert result.exit_code == 0, result.stderr
+    assert "\ndrums: 4 bars of 4/4 at 120.0 BPM, 58 notes;" in result.stdout and " minor" not in result.stdout
+    bass = dawg_ai("--url", server, "generate", "bass", *asked, tmp_path / "b.mid")
+    assert " in D minor, " in bass.stdout
+
+
 def test_variations_are_written_one_file_each(server: str, tmp_path: Path) -> None:
     result = dawg_ai("--json", "generate", "drums", "--style", "funk", "--seed", "7", "--variations", "2", "-o",
                      tmp_path / "groove.mid")  # fmt: skip

@@ -58,7 +58,7 @@ export function setUpGenerate(section) {
     fillFigures(section.querySelector("#clip-figures"), {
       Part: answer.style + (answer.genre ? ` (${answer.genre})` : ""),
       Model: answer.model,
-      // A drum clip has no key or chords (the engine echoes its defaults, C major over C Am F G).
+      // A drum clip has no key or chords (the engine answers null for them).
       ...(drums ? {} : { Key: `${answer.key} ${answer.scale}`, Chords: answer.chords.join(" ") || "—" }),
       Tempo: `${answer.tempo} BPM`,
       Meter: answer.time_signature,
