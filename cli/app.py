@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +40,8 @@ from cli.engine import (
     sent_values,
     with_engine,
 )
+from cli.options import URL_HELP, UrlOption
+from cli.options import current as _options
 from cli.output import AnalysisRow, Format
 from utils.settings import ENV_PREFIX
 
@@ -61,18 +64,11 @@ app = typer.Typer(
 @app.callback()
 def global_options(
     ctx: typer.Context,
-    url: Annotated[
-        str | None, typer.Option("--url", help="A running engine to call, e.g. http://127.0.0.1:9000.")
-    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the engine's JSON answer (stdout).")] = False,
     timeout: Annotated[float, typer.Option(help="With --url: seconds one request may take.", min=1)] = 600.0,
 ) -> None:
     ctx.obj = Options(url=url, json=json_out, timeout_s=timeout)
-
-
-def _options(ctx: typer.Context) -> Options:
-    options = ctx.find_root().obj
-    return options if isinstance(options, Options) else Options()
 
 
 def _run(
@@ -202,6 +198,7 @@ def analyze(
         int,
         typer.Option("--jobs", "-j", help="Files analysed at once (one analysis already keeps two cores busy).", min=1),
     ] = 1,
+    url: UrlOption = None,
 ) -> None:
     """Tempo, meter, key and loudness of audio files (what POST /api/v1/analyze/audio answers for each). A
     file that fails is a row with its error; the exit code is then 1."""
@@ -361,6 +358,7 @@ def generate(
     primer: Annotated[
         Path | None, typer.Option(help="A MIDI clip to continue.", exists=True, dir_okay=False, readable=True)
     ] = None,
+    url: UrlOption = None,
 ) -> None:
     """A drum groove, bass line or melody as MIDI (POST /api/v1/generate/midi, /bassline or /melody)."""
     values: dict[str, Any] = {
@@ -434,6 +432,7 @@ def mix(
     render: Annotated[Path | None, typer.Option(help="Write the mix here (.wav or .flac).")] = None,
     master: Annotated[bool, typer.Option("--master", help="With --render: master to the target.")] = False,
     bit_depth: Annotated[int, typer.Option(help="With --render: 16 or 24.")] = 24,
+    url: UrlOption = None,
 ) -> None:
     """Mixing advice and automatic levels for stems (POST /api/v1/mixing/suggest and /auto_level); with
     --render, the mix with those moves applied (POST /api/v1/mixing/render)."""
@@ -500,6 +499,7 @@ def transcribe(
     out: Annotated[Path | None, typer.Option("--output", "-o", help="The .mid to write (default: FILE.mid).")] = None,
     instrument: Annotated[str | None, typer.Option(help="pitched (default) or drums.")] = None,
     quantize: Annotated[str | None, typer.Option(help="none, or a step of the beat grid: 1/8, 1/16 ...")] = None,
+    url: UrlOption = None,
 ) -> None:
     """Audio to MIDI notes (POST /api/v1/transcribe)."""
     values = {"instrument": instrument, "quantize": quantize}
@@ -524,7 +524,7 @@ def transcribe(
 
 
 @app.command()
-def models(ctx: typer.Context) -> None:
+def models(ctx: typer.Context, url: UrlOption = None) -> None:
     """The generation backends and analysis models, loaded or why not (GET /api/v1/models)."""
 
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -569,6 +569,7 @@ def command(
     model: Annotated[str | None, typer.Option(help="Generation backend: auto, magenta, theory, a bundle id.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what the text was understood as.")] = False,
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Write a MIDI result here.")] = None,
+    url: UrlOption = None,
 ) -> None:
     """A spoken or typed command, run by the engine (POST /api/v1/command); prints what it says back."""
     values: dict[str, Any] = {
@@ -610,10 +611,26 @@ def _generates(text: str) -> bool:
     return action is not None and action.startswith("generate")
 
 
+def quiet_start(level: str) -> None:
+    """Keep other libraries' start-up noise off stderr, where the command's answer and errors go; before
+    anything imports TensorFlow or pydub (the in-process engine does, to load Magenta).
+
+    pydub (imported by Magenta's note_seq) warns that it found no ffmpeg: the engine decodes with its own
+    libraries and never calls pydub's. TensorFlow logs a failed cuInit as an ERROR on a machine without a GPU
+    (the engine runs on the CPU): its C++ log is held to fatal lines unless DAWG_AI_LOG_LEVEL asks for more
+    than errors, or TF_CPP_MIN_LOG_LEVEL is set. Errors that matter still reach the command: a model that
+    fails to load raises, and the engine answers 503 with the reason.
+    """
+    warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
+    if level in ("ERROR", "CRITICAL"):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
 def main() -> None:
     """The ``dawg-ai`` console script."""
     # The engine logs every refused request; here the red line says it. DAWG_AI_LOG_LEVEL shows more.
     level = os.environ.get(f"{ENV_PREFIX}LOG_LEVEL", "error").upper()
+    quiet_start(level)
     logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
     app(prog_name="dawg-ai")
 

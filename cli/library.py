@@ -19,6 +19,8 @@ from rich.table import Table
 
 from cli import output
 from cli.engine import Upload, request_json
+from cli.options import UrlOption
+from cli.options import current as _options
 
 library_app = typer.Typer(help="Scan a sample library into the engine's database and search it.", no_args_is_help=True)
 POLL_S = 0.5
@@ -43,9 +45,10 @@ def scan(
     folder: Annotated[
         str, typer.Argument(help="A folder inside DAWG_AI_LIBRARY_ROOTS (or relative to the first root).")
     ],
+    url: UrlOption = None,
 ) -> None:
     """Analyse every audio file under FOLDER into the library (unchanged files are skipped)."""
-    from cli.app import _options, _print_json, _run
+    from cli.app import _print_json, _run
 
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:
         return await follow_job(client, await request_json(client, "POST", "/api/v1/library/scan", {"folder": folder}))
@@ -83,10 +86,11 @@ def search(
     ] = None,
     page: Annotated[int, typer.Option(help="Page, from 1.")] = 1,
     page_size: Annotated[int, typer.Option(help="Rows per page.")] = 20,
+    url: UrlOption = None,
 ) -> None:
     """The library files closest to what you ask for: key (with compatible keys), tempo, meter, path text, or
     what fits a project or a clip (the options given win over the clip's key, tempo and meter)."""
-    from cli.app import _options, _print_json, _run
+    from cli.app import _print_json, _run
 
     query = {
         "key": key,

@@ -8,6 +8,9 @@ import base64
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -391,6 +394,28 @@ def test_url_calls_a_running_engine(server: str, files: dict[str, Path], tmp_pat
     assert refused.exit_code == 2 and "invalid_parameter (HTTP 422): bars" in refused.stderr
 
 
+def test_url_after_the_command_calls_the_running_engine(
+    server: str, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dawg-ai analyze song.wav --url URL` was "No such option: --url" (exit 2): it only went before the command."""
+    started = no_engine(monkeypatch)
+    analysed = dawg_ai("analyze", files["g_major"], "--format", "json", "--no-progress", "--url", server)
+    assert analysed.exit_code == 0, analysed.output
+    assert json.loads(analysed.stdout)[0]["key"] == "G major"
+    out = tmp_path / "drums.mid"
+    generated = dawg_ai("generate", "drums", "--seed", "5", "-o", out, "--url", server)
+    assert generated.exit_code == 0, generated.output
+    assert out.read_bytes() == base64.b64decode(
+        rest(server, "/api/v1/generate/midi", json={"style": "drums", "seed": 5}).json()["midi_base64"]
+    )
+    for args in (["models"], ["command", "what key is this", "--dry-run"], ["library", "search", "--key", "Am"]):
+        result = dawg_ai(*args, "--url", server)
+        assert result.exit_code in (0, 2) and "No such option" not in result.output, (args, result.output)
+    assert started == []  # every one called the server, none started an engine here
+    down = dawg_ai("models", "--url", f"http://127.0.0.1:{free_port()}")
+    assert down.exit_code == 1 and "did not answer GET /health" in down.stderr
+
+
 def test_url_without_an_engine_says_so_and_exits_1() -> None:
     result = dawg_ai("--url", f"http://127.0.0.1:{free_port()}", "models")
     assert result.exit_code == 1 and "did not answer GET /health" in result.stderr
@@ -410,3 +435,19 @@ def test_command_masters_the_mix_given_with_master(server: str, files: dict[str,
     assert result.exit_code == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["action"] == "render_mix" and body["params"]["loudness"] == "louder" and "-11 LUFS" in body["speech"]
+
+
+@pytest.mark.skipif(not list(Path("models").glob("*.mag")), reason="no Magenta bundles in models/")
+def test_the_console_script_prints_no_library_noise(tmp_path: Path) -> None:
+    """`dawg-ai generate bass` printed pydub's "Couldn't find ffmpeg or avconv" RuntimeWarning and TensorFlow's
+    "failed call to cuInit" E-line before its answer. A real process: the warnings come with the imports."""
+    env = {**os.environ, "DAWG_AI_LOAD_MAGENTA": "true", "PATH": "/usr/bin:/bin"}  # no ffmpeg on this PATH
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    out = tmp_path / "bass.mid"
+    ran = subprocess.run(
+        [sys.executable, "-m", "cli", "generate", "bass", "--seed", "1", "-o", str(out)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "model dawg_bass_improv" in ran.stdout  # Magenta ran: TensorFlow and pydub were imported
+    assert "ffmpeg" not in ran.stderr and "cuInit" not in ran.stderr, ran.stderr
