@@ -75,6 +75,22 @@ def _looks_like_audio(head: bytes) -> bool:
     )
 
 
+_DEMUXER_FORMATS = {"mov": "MP4/M4A/MOV", "matroska": "WebM/MKV", "asf": "WMA", "aac": "AAC", "amr": "AMR"}
+
+
+def audio_format_of(head: bytes) -> str | None:
+    """The audio format a file that starts with ``head`` (its first 64 bytes or more) is, by its magic
+    number, as a person names it ("WAV", "MP3"); None when it starts like none of the formats decoded here.
+    For telling a recording sent where MIDI belongs from a damaged MIDI file."""
+    demuxer = decode_ffmpeg.demuxer_for(head)
+    if demuxer is not None:
+        return _DEMUXER_FORMATS.get(demuxer, demuxer.upper())
+    if not _looks_like_audio(head):
+        return None
+    named = {b"RIFF": "WAV", b"RF64": "WAV", b"fLaC": "FLAC", b"OggS": "Ogg", b"FORM": "AIFF", b"caff": "CAF"}
+    return named.get(head[:4], "MP3")  # the rest _looks_like_audio knows: an ID3 tag or an MPEG frame
+
+
 _BLOCK_FRAMES = 1 << 18
 """Frames decoded per block: the interleaved block buffer stays small (~2 MB for stereo) while the
 output is filled channel-major, so a long file never exists twice in memory."""

@@ -12,11 +12,13 @@ import numpy as np
 import pretty_midi
 
 from ai.analysis.tonal import KEY_PROFILES
+from ai.audio.decode import audio_format_of
 from ai.generation.base import Note, Part
 from ai.music_theory import Key
-from utils.errors import InvalidParameter
+from utils.errors import InvalidParameter, UnsupportedMediaType
 
 _MAJOR, _MINOR = (np.asarray(p) for p in KEY_PROFILES["albrecht_shanahan"])  # the analysis' default profiles
+_HEAD_BYTES = 64  # what telling a recording by its magic number reads
 MIN_KEY_PITCH_CLASSES = 3
 """A key is read from a primer's notes only when at least this many pitch classes sound."""
 
@@ -60,6 +62,12 @@ def parse_primer(data: bytes) -> PrimerFile:
     try:
         midi = mido.MidiFile(file=io.BytesIO(data))
     except Exception as exc:  # mido raises many types on a damaged file (OSError, EOFError, KeySignatureError...)
+        audio = audio_format_of(data[:_HEAD_BYTES])
+        if audio is not None:  # a recording is the wrong kind of file (415), not a damaged MIDI file (422)
+            raise UnsupportedMediaType(
+                f"primer: must be a MIDI file; this is audio ({audio}). To turn a recording into MIDI, send it to "
+                "/api/v1/transcribe; to play along with it, to /api/v1/generate/accompaniment"
+            ) from exc
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
     last = max((sum(int(message.time) for message in track) for track in midi.tracks), default=0)
     if last > MAX_PRIMER_TICKS:

@@ -23,7 +23,15 @@ from api.state import EngineState
 from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
-ERRORS: dict[int | str, dict[str, Any]] = {**body_errors(), **{code: {"model": ErrorBody} for code in (422, 503)}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **body_errors(),
+    415: {
+        "model": ErrorBody,
+        "description": "unsupported_media_type: a primer that is audio, not MIDI (/api/v1/transcribe turns a "
+        "recording into MIDI); a body type the engine does not read, or a compressed body (Content-Encoding).",
+    },
+    **{code: {"model": ErrorBody} for code in (422, 503)},
+}
 DOCS = openapi_params(GenerationParams, files={"primer": "A MIDI clip to continue."})
 # Attempts per requested variation before giving up on finding distinct clips.
 DISTINCT_TRIES = 4

@@ -673,3 +673,19 @@ def test_a_drum_clip_answers_no_key_or_chords(client: TestClient, query: str) ->
     body = client.post(f"/api/v1/generate/midi?{query}&bars=1&seed=1&variations=2").json()
     assert body["style"] == "drums"
     assert (body["key"], body["scale"], body["chords"]) == (None, None, None)
+
+
+def test_a_recording_sent_as_primer_is_415_saying_so(client: TestClient) -> None:
+    """`-F primer=@song.wav` was 422 "primer: not a readable MIDI file"; a recording is the wrong kind of file."""
+    wav = io.BytesIO()
+    sf.write(wav, np.zeros(22050, dtype=np.float32), 22050, format="WAV")
+    uploaded = client.post("/api/v1/generate/melody", files={"primer": ("song.wav", wav.getvalue(), "audio/wav")})
+    assert uploaded.status_code == 415, uploaded.text
+    assert uploaded.json()["error"] == "unsupported_media_type"
+    assert uploaded.json()["detail"].startswith("primer: must be a MIDI file; this is audio (WAV).")
+    as_base64 = client.post("/api/v1/generate/bassline", json={"primer": base64.b64encode(wav.getvalue()).decode()})
+    assert as_base64.status_code == 415, as_base64.text
+    damaged = client.post("/api/v1/generate/melody", files={"primer": ("idea.mid", b"MThd broken", "audio/midi")})
+    assert damaged.status_code == 422 and damaged.json()["detail"] == "primer: not a readable MIDI file"
+    docs = client.get("/openapi.json").json()["paths"]["/api/v1/generate/melody"]["post"]["responses"]
+    assert "primer that is audio" in docs["415"]["description"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ai.audio.decode import decode_audio
+from ai.audio.decode import audio_format_of, decode_audio
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SR = 44100
@@ -175,3 +175,22 @@ def test_truncated_files_are_refused_and_streamed_headers_are_not() -> None:
     streamed[4:8] = (0xFFFFFFFF).to_bytes(4, "little")
     streamed[40:44] = (0xFFFFFFFF).to_bytes(4, "little")
     assert decode_audio(bytes(streamed), name="piped.wav").samples.shape == (1, 44_100)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "name"),
+    [
+        ("WAV", "PCM_16", "WAV"),
+        ("FLAC", "PCM_16", "FLAC"),
+        ("AIFF", "PCM_16", "AIFF"),
+        ("MP3", "MPEG_LAYER_III", "MP3"),
+    ],
+)
+def test_audio_is_named_by_its_first_bytes(fmt: str, subtype: str, name: str) -> None:
+    assert audio_format_of(_encode(_tone(0.2), fmt, subtype)[:64]) == name
+
+
+def test_midi_and_text_are_not_audio() -> None:
+    assert audio_format_of(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0") is None
+    assert audio_format_of(b"just some text") is None
+    assert audio_format_of(b"") is None

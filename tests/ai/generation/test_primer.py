@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pretty_midi
 import pytest
+import soundfile as sf
 
 from ai.generation.primer import key_of_notes, parse_primer, primer_context
 from ai.music_theory import Key
-from utils.errors import InvalidParameter
+from utils.errors import InvalidParameter, UnsupportedMediaType
 
 
 def _notes(pitches: list[int], length: float = 0.5) -> list[pretty_midi.Note]:
@@ -42,3 +44,11 @@ def test_a_file_without_tempo_or_meter_events_says_nothing_of_them() -> None:
 def test_an_unreadable_primer_is_a_422_parameter_error() -> None:
     with pytest.raises(InvalidParameter, match="not a readable MIDI file"):
         parse_primer(b"MThd not really")
+
+
+def test_a_recording_as_primer_is_the_wrong_kind_of_file_not_a_damaged_one() -> None:
+    """It was a 422 "not a readable MIDI file"; the README says 415 for a file that is not audio or MIDI."""
+    wav = io.BytesIO()
+    sf.write(wav, np.zeros(2205, dtype=np.float32), 22050, format="WAV")
+    with pytest.raises(UnsupportedMediaType, match=r"must be a MIDI file; this is audio \(WAV\)"):
+        parse_primer(wav.getvalue())
