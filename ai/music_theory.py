@@ -333,10 +333,63 @@ def fold_into_range(pitch: int, low: int, high: int) -> int:
 
 def snap_to_scale(pitch: int, pitch_classes: frozenset[int]) -> int:
     """The nearest MIDI pitch whose class is in ``pitch_classes`` (ties go down)."""
-    for offset in (0, -1, 1, -2, 2, -3, 3):
-        if (pitch + offset) % 12 in pitch_classes:
-            return pitch + offset
+    for distance in range(7):
+        for offset in (-distance, distance):
+            if (pitch + offset) % 12 in pitch_classes:
+                return pitch + offset
     raise ValueError("empty pitch-class set")
+
+
+_LETTERS = "CDEFGAB"
+_LETTER_STEPS = {
+    **dict.fromkeys((0,), 0),
+    **dict.fromkeys((1, 2, 13, 14, 15), 1),  # 2nd, b9, 9, #9
+    **dict.fromkeys((3, 4), 2),
+    **dict.fromkeys((5, 17, 18), 3),  # 4th (sus4), 11, #11
+    **dict.fromkeys((6, 7, 8), 4),  # b5, 5, #5
+    **dict.fromkeys((9, 21), 5),  # 6, 13
+    **dict.fromkeys((10, 11), 6),
+}
+"""Letters above a chord's root of each interval CHORD_QUALITIES holds (the diminished seventh's 9 is a
+seventh: :func:`_chord_letters`)."""
+
+
+def _letter(name: str) -> int:
+    return _LETTERS.index(name[0].upper())
+
+
+def _key_letters(key: Key) -> dict[int, int]:
+    """Each of the key's pitch classes and its letter: a seven-note scale takes its seven letters in
+    turn from the tonic's (G# in A harmonic minor), a shorter one the letters of its spelt names."""
+    steps = SCALES[key.scale]
+    if len(steps) == 7:
+        tonic = _letter(key.spelled_tonic)
+        return {(key.tonic + step) % 12: (tonic + degree) % 7 for degree, step in enumerate(steps)}
+    return {pc: _letter(key.spell(pc)) for pc in key.pitch_classes}
+
+
+def _chord_letters(chord: Chord, key: Key) -> dict[int, int]:
+    """Each of the chord's pitch classes (its slash bass included) and its letter, counted from its root's
+    spelling (as the caller wrote it, else as the key spells it)."""
+    root = _letter(chord.root_name or key.spell(chord.root))
+    letters = {}
+    for interval in chord.intervals:
+        steps = 6 if chord.quality == "dim7" and interval == 9 else _LETTER_STEPS[interval]
+        letters[(chord.root + interval) % 12] = (root + steps) % 7
+    if chord.bass is not None and chord.bass not in letters:
+        letters[chord.bass] = _letter(chord.bass_name or key.spell(chord.bass))
+    return letters
+
+
+def chord_scale(key: Key, chord: Chord) -> frozenset[int]:
+    """The pitch classes of ``key`` that may sound under ``chord``: the key's, less each one the chord
+    alters, a key tone on the letter of a chord tone the key lacks (C natural under A7 in C major, whose
+    third is C#; B natural under Bb; G under E in A minor). The key's pitch classes when the chord
+    alters none, or all."""
+    key_letters = _key_letters(key)
+    altered = {letter for pc, letter in _chord_letters(chord, key).items() if pc not in key_letters}
+    kept = frozenset(pc for pc, letter in key_letters.items() if letter not in altered)
+    return kept or key.pitch_classes
 
 
 def parse_key(key: str, scale: str | None = None) -> Key:

@@ -10,7 +10,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 
 * key / scale: the models are trained in C major / A minor; chords and primer go into that space
   (``Key.transposition_to_c``), the output comes back by the opposite shift and every melody and
-  bass note is snapped into the request's scale unless ``chromatic``.
+  bass note is snapped into the request's scale unless ``chromatic`` (a bass note into the scale less
+  the tones its bar's chord alters: no C natural under A7 in C major, :func:`ai.music_theory.chord_scale`).
 * chords: ImprovRNN is conditioned on the progression (one chord per bar, repeating), as chord
   symbol annotations in the model's key space.
 * tempo: generation runs at 120 quarter notes per minute in model time; times are scaled.
@@ -105,7 +106,7 @@ from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, de
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
-from ai.music_theory import Chord, fold_into_range, snap_to_scale
+from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -734,11 +735,15 @@ class MagentaGenerator(Generator):
         pitches = [n.pitch - shift for n in raw]
         if request.part == "bass" and pitches:
             pitches = _place_bass(pitches)
-        if request.part != "drums" and not request.chromatic:
+        if request.part == "melody" and not request.chromatic:
             pcs = request.key.pitch_classes
             pitches = [snap_to_scale(p, pcs) for p in pitches]
-            if request.part == "bass":
-                pitches = [fold_into_range(p, *BASS_RANGE) for p in pitches]
+        if request.part == "bass" and not request.chromatic:  # the scale less the tones the bar's chord alters
+            bars = [int((n.start_time - layout.gen_start) / layout.bar + 1e-6) for n in raw]
+            scales = [chord_scale(request.key, request.chord_at_bar(bar)) for bar in bars]
+            pitches = [
+                fold_into_range(snap_to_scale(p, pcs), *BASS_RANGE) for p, pcs in zip(pitches, scales, strict=True)
+            ]
         notes = []
         seen: set[tuple[int, float]] = set()
         for n, pitch in zip(raw, pitches, strict=True):

@@ -8,10 +8,13 @@ from ai.music_theory import (
     CHORD_QUALITIES,
     PITCH_CLASS_NAMES,
     Chord,
+    Key,
+    chord_scale,
     fold_into_range,
     parse_chord,
     parse_key,
     parse_progression,
+    snap_to_scale,
 )
 
 
@@ -97,3 +100,26 @@ def test_a_german_h_is_told_to_come_as_b() -> None:
         parse_key("Hm")
     with pytest.raises(ValueError, match=r"^'Q' is not a key \(use a note name"):
         parse_key("Q")
+
+
+@pytest.mark.parametrize(
+    ("key", "chord", "altered"),
+    [
+        (Key(0, "major"), "A7", {0}),  # its third C# alters C
+        (Key(0, "major"), "Bb", {11}),
+        (Key(0, "major"), "Eb", {4, 11}),
+        (Key(0, "major"), "F#7", {5, 9, 0}),
+        (Key(0, "major"), "C/Bb", {11}),  # a slash bass the key lacks
+        (Key(9, "minor"), "E", {7}),  # G# alters G, not A
+        (Key(9, "harmonic_minor"), "G", {8}),  # the scale's G# (spelt on its letter, not as Ab)
+        (Key(0, "major"), "G7", set()),
+        (Key(0, "major"), "C/E", set()),
+    ],
+)
+def test_a_chord_scale_leaves_out_the_key_tones_its_chord_alters(key: Key, chord: str, altered: set[int]) -> None:
+    assert key.pitch_classes - chord_scale(key, parse_chord(chord)) == altered
+
+
+def test_snap_to_scale_reaches_past_a_wide_gap() -> None:
+    assert snap_to_scale(61, frozenset({0, 2})) == 60  # ties go down
+    assert snap_to_scale(66, frozenset({0})) == 60  # six semitones away: the search reached three before
