@@ -52,7 +52,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   (:mod:`ai.generation.microtiming`, ``microtiming`` > 0) and :func:`ai.generation.feel.humanize`
   on the continuation.
 * bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
-* bass downbeats: a bar the model leaves empty on beat 1 gets the chord's bass note there.
+* bass downbeats: every bar starts on its chord's bass note (the slash note, else the root): the
+  model's note on beat 1 moves to that note's nearest octave, and a bar it leaves empty there gets one.
 * melody phrases: every two bars end on a stable tone and a breath, leading tones resolve
   (:mod:`ai.generation.melodic_phrases`).
 

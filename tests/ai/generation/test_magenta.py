@@ -426,6 +426,29 @@ def test_chords_change_bass_roots(shipped: tuple[GeneratorRegistry, list[mb.Mage
     assert _pc_share(over_g, 7) > _pc_share(over_c, 7)
 
 
+def test_every_bar_starts_on_its_chords_bass_note(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    """The slash note, else the root, on each chord's beat 1 (the model alone played G under G/B in 4 of 6
+    seeds, F under C and G under F), and no note the chord alters: no C natural under A7 in C major."""
+    generator = _for_part(shipped[1], "bass")[0]
+    for text in ("C/E F G/B C", "Dm7 G7 Cmaj7 A7"):
+        chords = parse_progression(text)
+        for seed in range(1, 7):
+            clip = generator.generate(_request("bass", bars=4, seed=seed, chords=chords))
+            for bar, chord in enumerate(chords):
+                on_one = [n.pitch for n in clip.notes if abs(n.start - 2.0 * bar) < 1e-3]
+                assert on_one and min(on_one) % 12 == chord.bass_pitch_class, (text, seed, bar, on_one)
+            under_a7 = [n.pitch % 12 for n in clip.notes if 6.0 - 1e-6 <= n.start < 8.0]
+            assert text != "Dm7 G7 Cmaj7 A7" or 0 not in under_a7, (seed, under_a7)
+
+
+def test_a_downbeat_note_moves_to_the_bass_notes_nearest_octave() -> None:
+    request = _request("bass", bars=2, chords=parse_progression("G/B C"))
+    line = [Note(43, 0.0, 1.0, 90), Note(50, 1.0, 2.0, 80), Note(41, 2.0, 3.0, 90)]  # G2 D3 | F2
+    anchored = magenta_bass._anchor_downbeats(line, request, offset=0.0)
+    assert [n.pitch for n in anchored] == [47, 50, 36]  # B2 under G/B; C2 (a fifth down, not up) under C
+    assert [(n.start, n.end, n.velocity) for n in anchored] == [(n.start, n.end, n.velocity) for n in line]
+
+
 def _pitch_entropy(clips: list) -> float:
     counts = np.array(list(Counter(n.pitch for clip in clips for n in clip.notes).values()), dtype=float)
     p = counts / counts.sum()
