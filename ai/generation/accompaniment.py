@@ -55,7 +55,7 @@ from ai.generation.beat_following import (
 )
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
-from ai.generation.midi_events import delta_track, note_events
+from ai.generation.midi_events import delta_track, key_events, note_events
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
@@ -485,8 +485,8 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]], key: Key | No
     midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
     end_tick = grid.end_position * grid.ticks_per_beat
     conductor: list[tuple[int, mido.MetaMessage]] = list(tempo_events(grid))
-    if key is not None:  # the key the parts play in, for the DAW to show
-        conductor.insert(0, (0, mido.MetaMessage("key_signature", key=key.midi_key_signature)))
+    if key is not None:  # the key the parts play in, for the DAW to show (and a mode's name, for a primer)
+        conductor[:0] = [(0, event) for event in key_events(key)]
     midi.tracks.append(delta_track("tempo map", conductor, end_tick))
     for part, notes in parts.items():
         channel = CHANNELS[part]

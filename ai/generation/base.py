@@ -16,7 +16,7 @@ from typing import Literal
 
 import mido
 
-from ai.generation.midi_events import delta_track, note_events
+from ai.generation.midi_events import delta_track, key_events, note_events
 from ai.music_theory import Chord, Key
 from utils.errors import InvalidParameter, ModelUnavailable
 
@@ -197,8 +197,8 @@ class GeneratedClip:
             return int(round(seconds / seconds_per_tick))
 
         conductor: list[tuple[int, mido.MetaMessage | mido.Message]] = []
-        if self.key is not None:  # for the DAW to show the key
-            conductor.append((0, mido.MetaMessage("key_signature", key=self.key.midi_key_signature)))
+        if self.key is not None:  # for the DAW to show the key (and a mode's name, for a primer)
+            conductor += [(0, event) for event in key_events(self.key)]
         conductor.append((0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(self.tempo))))
         conductor.append(
             (0, mido.MetaMessage("time_signature", numerator=self.beats_per_bar, denominator=self.beat_unit))

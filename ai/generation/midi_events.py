@@ -12,8 +12,25 @@ from collections.abc import Iterable, Sequence
 
 import mido
 
+from ai.music_theory import Key
+
 NoteTicks = tuple[int, int, int, int]
 """(start tick, end tick, pitch, velocity)."""
+
+
+KEY_TEXT_PREFIX = "key: "
+"""A text event 'key: D dorian' beside the key signature where the signature cannot say the scale (a MIDI key
+signature knows major and minor only: D dorian is written as C's): the engine reads it back from a primer
+(:func:`ai.generation.primer.primer_context`), so a clip it made keeps its mode when it is continued."""
+
+
+def key_events(key: Key) -> list[mido.MetaMessage]:
+    """The key signature of ``key``, for a DAW to show, and for a scale other than major and minor the text
+    event that names it (KEY_TEXT_PREFIX)."""
+    events = [mido.MetaMessage("key_signature", key=key.midi_key_signature)]
+    if key.scale not in ("major", "minor"):
+        events.append(mido.MetaMessage("text", text=KEY_TEXT_PREFIX + key.name))
+    return events
 
 
 def note_events(notes: Iterable[NoteTicks], channel: int) -> list[tuple[int, mido.Message]]:

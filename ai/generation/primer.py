@@ -14,7 +14,8 @@ import pretty_midi
 from ai.analysis.tonal import KEY_PROFILES
 from ai.audio.decode import audio_format_of
 from ai.generation.base import Note, Part
-from ai.music_theory import Key
+from ai.generation.midi_events import KEY_TEXT_PREFIX
+from ai.music_theory import Key, parse_key
 from utils.errors import InvalidParameter, UnsupportedMediaType
 
 _MAJOR, _MINOR = (np.asarray(p) for p in KEY_PROFILES["albrecht_shanahan"])  # the analysis' default profiles
@@ -103,7 +104,8 @@ def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
 
 
 def primer_context(primer: PrimerFile) -> PrimerContext:
-    """The tempo, meter and key the primer file states or plays."""
+    """The tempo, meter and key the primer file states or plays: the key a text event names (:func:`named_key`:
+    a mode the engine wrote), else its key signature's, else its notes' major or minor."""
     pm, midi = primer.pm, primer.midi
     tempo_events = [m for track in midi.tracks for m in track if m.type == "set_tempo"]
     tempo = round(float(mido.tempo2bpm(tempo_events[0].tempo)), 3) if tempo_events else None
@@ -111,13 +113,29 @@ def primer_context(primer: PrimerFile) -> PrimerContext:
     if pm.time_signature_changes:
         first = pm.time_signature_changes[0]
         meter = (int(first.numerator), int(first.denominator))
-    key = None
-    if pm.key_signature_changes:
+    key = named_key(midi)
+    if key is None and pm.key_signature_changes:
         number = int(pm.key_signature_changes[0].key_number)  # 0-11 major, 12-23 minor
         key = Key(number % 12, "minor" if number >= 12 else "major")
-    else:
+    elif key is None:
         key = key_of_notes([n for inst in pm.instruments if not inst.is_drum for n in inst.notes])
     return PrimerContext(tempo=tempo, meter=meter, key=key)
+
+
+def named_key(midi: mido.MidiFile) -> Key | None:
+    """The key a text event 'key: D dorian' names (the engine writes one beside a mode's key signature:
+    :func:`ai.generation.midi_events.key_events`), when the file's first key signature is still that key's (a
+    clip transposed in a DAW, its signature moved and the text left, is read by its signature); else None."""
+    signature = next((m.key for track in midi.tracks for m in track if m.type == "key_signature"), None)
+    for track in midi.tracks:
+        for message in track:
+            if message.type == "text" and message.text.startswith(KEY_TEXT_PREFIX):
+                try:
+                    key = parse_key(message.text[len(KEY_TEXT_PREFIX) :])
+                except ValueError:
+                    return None
+                return key if key.midi_key_signature == signature else None
+    return None
 
 
 def read_primer(primer: PrimerFile, *, part: Part, bar_seconds: float) -> tuple[tuple[Note, ...], float]:

@@ -689,3 +689,16 @@ def test_a_recording_sent_as_primer_is_415_saying_so(client: TestClient) -> None
     assert damaged.status_code == 422 and damaged.json()["detail"] == "primer: not a readable MIDI file"
     docs = client.get("/openapi.json").json()["paths"]["/api/v1/generate/melody"]["post"]["responses"]
     assert "primer that is audio" in docs["415"]["description"]
+
+
+@pytest.mark.parametrize(("key", "scale"), [("D", "dorian"), ("A", "harmonic_minor"), ("E", "phrygian")])
+def test_a_clip_sent_back_as_primer_keeps_its_mode(client: TestClient, key: str, scale: str) -> None:
+    # The file carries a mode as its parent major's key signature (as scores write modes), which alone read D
+    # dorian back as C major; the text event the engine writes beside it names the mode.
+    made = client.post("/api/v1/generate/melody", json={"key": key, "scale": scale, "bars": 2, "model": "theory"})
+    assert made.status_code == 200, made.text
+    again = client.post(
+        "/api/v1/generate/melody", json={"primer": made.json()["midi_base64"], "bars": 2, "model": "theory"}
+    )
+    assert again.status_code == 200, again.text
+    assert (again.json()["key"], again.json()["scale"]) == (key, scale)

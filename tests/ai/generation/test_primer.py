@@ -52,3 +52,37 @@ def test_a_recording_as_primer_is_the_wrong_kind_of_file_not_a_damaged_one() -> 
     sf.write(wav, np.zeros(2205, dtype=np.float32), 22050, format="WAV")
     with pytest.raises(UnsupportedMediaType, match=r"must be a MIDI file; this is audio \(WAV\)"):
         parse_primer(wav.getvalue())
+
+
+def _file_with(events: list[object]) -> bytes:
+    import mido
+
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    track.extend(events)
+    for pitch in (62, 65, 69, 72, 71, 69, 67, 62):  # a D dorian line
+        track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
+        track.append(mido.Message("note_off", note=pitch, velocity=0, time=240))
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("signature", "text", "key"),
+    [
+        ("C", "key: D dorian", Key(2, "dorian")),  # a mode is written as its parent major's signature
+        ("Am", "key: A harmonic_minor", Key(9, "harmonic_minor")),
+        ("D", "key: D dorian", Key(2, "major")),  # transposed in a DAW: the signature moved, the text did not
+        ("C", "key: not a key", Key(0, "major")),
+        ("C", None, Key(0, "major")),  # another program's file: its signature
+    ],
+)
+def test_a_mode_the_engine_named_beside_its_signature_is_read_back(signature: str, text: str | None, key: Key) -> None:
+    import mido
+
+    events: list[object] = [mido.MetaMessage("key_signature", key=signature, time=0)]
+    if text is not None:
+        events.append(mido.MetaMessage("text", text=text, time=0))
+    assert primer_context(parse_primer(_file_with(events))).key == key
