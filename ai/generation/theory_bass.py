@@ -220,7 +220,12 @@ def _bass_pitch(
         below = fifth - 12
         return below if below >= BASS_RANGE[0] and abs(below - prev) < abs(fifth - prev) else fifth
     if role == "third":
-        return _chord_interval_pitch(root, chord, ctx, (4, 3)) or _scale_above(root, ctx, (4, 3, 5))
+        third = _chord_interval_pitch(root, chord, ctx, (4, 3))
+        if third is not None:
+            return third
+        # No third the chord has and the key allows (A7's C# in C major, a sus or power chord): its fifth. The
+        # key's own third there would clash with the chord (C natural under A7) or its suspension (E under Csus4).
+        return _bass_pitch("fifth", root=root, chord=chord, next_root=next_root, prev=prev, ctx=ctx, rng=rng)
     if role == "seventh":
         return _chord_interval_pitch(root, chord, ctx, (10, 11)) or _scale_above(root, ctx, (10, 11, 9))
     if role == "sixth":

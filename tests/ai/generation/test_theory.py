@@ -153,6 +153,21 @@ def test_bass_plays_the_chord_root_on_each_downbeat_at_low_temperature(style: st
             assert first[0].pitch % 12 == request.chord_at_bar(bar).bass_pitch_class, (style, seed, bar)
 
 
+def test_a_bass_third_the_key_lacks_is_not_replaced_by_the_key_s_own() -> None:
+    # A7 in C major: its third is C#, outside the key. Where the bass line plays a chord's third (at a high
+    # temperature even on the downbeat) it plays A7's fifth instead, never the key's C natural against the
+    # chord's C#, which the "third" role fell back to.
+    chords = parse_progression("Dm7 G7 Cmaj7 A7")
+    downbeats = []
+    for seed in range(40):
+        request = _req("bass", chords=chords, bars=8, seed=seed, style="jazz", temperature=2.0)
+        for note in GEN.generate(request).notes:
+            bar, position = divmod(note.start, request.bar_seconds)
+            if request.chord_at_bar(int(bar)).root == 9 and position < 1e-6:
+                downbeats.append(note.pitch % 12)
+    assert len(downbeats) == 80 and 0 not in downbeats and set(downbeats) <= {9, 4}
+
+
 def test_bass_roots_are_more_frequent_at_low_temperature() -> None:
     def root_share(temperature: float) -> float:
         hits = total = 0
