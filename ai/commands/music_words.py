@@ -89,13 +89,31 @@ class NoteMatch:
     accidental_word: bool  # spelled with "flat"/"sharp"
 
 
+_SPOKEN_LETTERS = {"see": "C", "sea": "C", "dee": "D", "eff": "F", "gee": "G", "ay": "A", "be": "B", "bee": "B"}
+"""Note letters as a speech recogniser writes them ("melody in see minor", "bass in be flat"): read as notes
+only before "sharp", "flat" or a scale, where no other word of theirs fits ("in see minor" gave C major)."""
+
+
+def _spoken_letter(tokens: Sequence[Token], i: int) -> NoteMatch | None:
+    """A :data:`_SPOKEN_LETTERS` word at ``tokens[i]`` followed by an accidental or a scale word -> its note."""
+    letter = _SPOKEN_LETTERS.get(tokens[i].low)
+    if letter is None or i + 1 >= len(tokens):
+        return None
+    following = [t.low for t in tokens[i + 1 : i + 1 + SCALE_MAX]]
+    if following[0] in _ACCIDENTAL_WORDS:
+        return NoteMatch(letter + _ACCIDENTAL_WORDS[following[0]], i + 2, True, True)
+    if longest_match(following, 0, SCALE_PHRASES, SCALE_MAX) is not None:
+        return NoteMatch(letter, i + 1, True, False)
+    return None
+
+
 def read_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
-    """A note name at ``tokens[i]``: "C", "f#", "Bb", "B flat", "e flat" -> NoteMatch, or None."""
+    """A note name at ``tokens[i]``: "C", "f#", "Bb", "B flat", "e flat", "see minor" -> NoteMatch, or None."""
     if i >= len(tokens):
         return None
     match = _NOTE_RE.fullmatch(tokens[i].text)
     if not match:
-        return None
+        return _spoken_letter(tokens, i)
     if match.group(3):  # German H, said without accidentals (German spells B flat "B", not "H flat")
         return NoteMatch(_GERMAN_B, i + 1, match.group(3).isupper(), False)
     letter, accidental = match.group(1), match.group(2)

@@ -1,7 +1,8 @@
 """Numbers as people say them: digits, number words and musicians' tempo shorthand.
 
 ``read_number`` reads one number starting at a word: "96", "120.5", "-20", "ninety six" (hyphens are split by the
-tokenizer), "a hundred and twenty", "one hundred twenty", "two thousand and five", "third" / "3rd", "minus
+tokenizer), "a hundred and twenty", "one hundred twenty", "hundred and twenty" (a speech recogniser's, the "a"
+dropped), "two thousand and five", "third" / "3rd", "minus
 twenty" (a sign said is kept: the endpoint refuses a negative tempo or count, rather than being sent its
 absolute value). With ``musician=True``
 (where a tempo is expected) it also reads the shorthand musicians use for tempos from 100 to 299:
@@ -134,6 +135,8 @@ def read_number(words: Sequence[str], i: int, *, musician: bool = False) -> tupl
     spoken = _hundreds(words, i)
     if spoken is not None:
         return spoken
+    if word == "hundred":  # "hundred and twenty": a recogniser drops the "a" (it read "twenty", a 20 BPM beat)
+        return _after_hundred(words, 100, i + 1)
     if musician and word in ("one", "two") and i + 1 < len(words):
         hundreds = UNITS[word] * 100
         nxt = words[i + 1]

@@ -79,6 +79,9 @@ def parse(text: str) -> tuple[str | None, dict[str, Any]]:
         ("a thousand and fifty", False, 1050),
         ("one thousand two hundred", True, 1200),
         ("nine hundred and ninety nine thousand", False, 999000),
+        ("hundred and twenty", False, 120),  # a recogniser drops the "a": it read "twenty", a 20 BPM groove
+        ("hundred twenty", True, 120),
+        ("hundred", False, 100),
     ],
 )
 def test_read_number(text: str, musician: bool, value: int) -> None:
@@ -966,3 +969,33 @@ def test_a_seed_that_is_no_seed_is_refused_naming_it(text: str, said: str) -> No
     assert parsed.action is None
     assert parsed.reason is not None
     assert f"'{said}' as the seed" in parsed.reason and "0 to 2147483647" in parsed.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        # How speech recognisers write what a producer said: every one was refused or made in C major / at 20 BPM.
+        ("drums at hundred and twenty bpm", "generate_drums", {"tempo": 120}),
+        ("bass at hundred and forty bpm", "generate_bass", {"tempo": 140}),
+        ("drums at hundred bpm", "generate_drums", {"tempo": 100}),
+        ("melody in see minor", "generate_melody", {"key": "C", "scale": "minor"}),
+        ("a bass line in be flat", "generate_bass", {"key": "Bb"}),
+        ("bass in bee flat minor", "generate_bass", {"key": "Bb", "scale": "minor"}),
+        ("melody in see sharp minor", "generate_melody", {"key": "C#", "scale": "minor"}),
+        ("bass in ay minor", "generate_bass", {"key": "A", "scale": "minor"}),
+        ("bass in dee minor", "generate_bass", {"key": "D", "scale": "minor"}),
+        ("make a base line in E minor", "generate_bass", {"key": "E", "scale": "minor"}),
+        ("make a baseline in G at ninety", "generate_bass", {"key": "G", "tempo": 90}),
+        ("give me a funky base", "generate_bass", {"style": "funk"}),
+        ("give me a hi hat pattern", "generate_drums", {}),
+        ("make a hihat loop", "generate_drums", {}),
+        # The letter words stay words where no accidental or scale follows them.
+        ("drums, let me see", "generate_drums", {}),
+        ("can you see what key this is", "analyze_audio", {"question": "key"}),
+    ],
+)
+def test_what_a_speech_recogniser_writes_is_read_as_it_was_said(
+    text: str, action: str, params: dict[str, object]
+) -> None:
+    result = parse_command(text)
+    assert (result.action, result.params) == (action, params), result.reason
