@@ -13,6 +13,12 @@ from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
 PART_WORDS = {"drums": "drum groove", "bass": "bass line", "melody": "melody"}
+ACCOMPANY_WORDS = {"drums": "drums", "bass": "a bass line", "pad": "a pad"}
+
+
+def _a(words: str) -> str:
+    """``words`` after "a" or "an" as said: "an electronic drum groove", "a funk bass line"."""
+    return ("an " if words[:1].lower() in "aeiou" else "a ") + words
 
 
 def _scale(scale: str | None) -> str:
@@ -47,13 +53,16 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
             return f"{wrote}; {NO_PULSE}, so they're not on a beat grid."
         return f"{wrote}, on its beat grid{_at(body.get('tempo'), ' at about')}."
     if action == "accompany":
-        parts = " and ".join(body.get("parts") or []) or "parts"
+        named = [ACCOMPANY_WORDS.get(part, part) for part in body.get("parts") or []]
+        parts = (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)) or "parts"
+        verb = "are" if len(named) > 1 or named == ["drums"] else "is"
+        feel = f" in a {params['style']} style" if params.get("style") else ""
         harmonised = {
             "melody": ", harmonising its melody",
             "default": " (it's only drums, so I picked the key: say one, or the chords, for another)",
         }.get(str(body.get("harmony_source")), "")
         return (
-            f"Here are {parts} for your recording{harmonised}: {body.get('bars')} bars of "
+            f"Here {verb} {parts}{feel} for your recording{harmonised}: {body.get('bars')} bars of "
             f"{body.get('time_signature')} in {body.get('key')}, following its beats{_at(body.get('tempo'), ' at about')}."
         )
     if action == "mixing_suggest":
@@ -83,12 +92,16 @@ def _generation(body: dict[str, Any]) -> str:
     clips = len(body.get("variations") or [])
     more = f" ({clips} variations)" if clips > 1 else ""
     return (
-        f"Here is a {feel}{part}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
+        f"Here is {_a(feel + part)}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
         f"{_at(body.get('tempo'))}{more}."
     )
 
 
 def _analysis(body: dict[str, Any], question: str | None) -> str:
+    """The answer to ``question`` (topics joined by "+": "key+tempo" answers both, in the order asked)."""
+    topics = (question or "").split("+")
+    if len(topics) > 1:
+        return " ".join(_analysis(body, topic) for topic in topics)
     key = body.get("key")
     key_text = f"in {key}" if key else "without a clear key"
     if question in ("key", "chords") and drums_only.said_of(body.get("notes") or []):

@@ -154,6 +154,23 @@ _MIDI_VERBS = frozenset({"turn", "convert", "make", "get", "give", "extract"})
 _ACCOMPANY_WORDS = frozenset({"accompany", "accompaniment", "accompanying", "backing"})
 _ALONG = (("play", "along"), ("jam", "along"), ("jam", "with"), ("play", "along", "with"))
 _ACCOMPANY_PARTS = {"drums": "drums", "bass": "bass"}
+_PAD_WORDS = frozenset({"pad", "pads"})
+"""The accompaniment's third part, by name; "chords" too where no chord is named after it ("just chords")."""
+_FOR_RECORDING = frozenset({"for", "to", "under", "over", "behind", "with"})
+_RECORDING_NOUNS = _REFERENTS | {"track", "vocal", "vocals", "singing", "guitar", "piano", "demo", "idea", "one"}
+_LOCATE_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("back", "to", "the", "start"),
+    ("back", "to", "the", "beginning"),
+    ("back", "to", "the", "top"),
+    ("back", "to", "zero"),
+    ("rewind",),
+    ("go", "to", "the", "start"),
+    ("go", "to", "the", "beginning"),
+    ("go", "to", "bar"),
+    ("jump", "to"),
+    ("skip", "to"),
+)
+"""Moving the playhead: DAWG-CORE's API plays and stops only ("go back to the start" pressed Play)."""
 _HARMONISE_WORDS = frozenset({"harmonise", "harmonize", "harmonising", "harmonizing", "harmonisation", "harmonization"})
 _MELODY_ALONE_WORDS = frozenset({"melody", "humming", "hummed", "singing", "sung", "whistling", "whistled"})
 """What a recording that is a line alone is called: its accompaniment harmonises it (harmony=melody)."""
@@ -289,6 +306,10 @@ def _has_question_starter(scan: Scan) -> bool:
             return True  # "check the key of this"; "check my mix" is mixing advice
         if (word == "how" and nxt in _HOW_TOPICS) or (word == "find" and nxt in ("out", "the")):
             return True
+        if word in ("give", "get") and nxt == "me":  # "give me the bpm": a topic of the recording, not a part
+            topic = _word_after(words, i + 3) if _word_after(words, i + 2) in ("the", "its") else ""
+            if topic in _TOPIC_WORDS:
+                return True
         if word == "is" and nxt in ("this", "it") and _word_after(words, i + 2) == "in":
             if "key" in scan.slots or "scale" in scan.slots:
                 scan.slots.setdefault("question", "key")  # "is this in D minor"
@@ -510,6 +531,25 @@ def _is_continue(words: Sequence[str]) -> bool:
     return False
 
 
+def _parts_for_recording(words: Sequence[str], mentions: Sequence[_PartMention]) -> list[str]:
+    """The accompaniment parts a text asks for a recording it points at: "give me a bass line for this", "add
+    drums to my recording", "put a beat under this song" -> ["bass"] / ["drums"]; [] otherwise. A part for
+    "this" is a part that plays with it, which only the accompaniment does (a generation refused the file)."""
+    points = any(
+        word in _FOR_RECORDING
+        and _word_after(words, i + 1) in ("this", "my")
+        and (_word_after(words, i + 2) in _RECORDING_NOUNS | {""} | PUNCT)
+        for i, word in enumerate(words)
+    )
+    if not points:
+        return []
+    return sorted({_ACCOMPANY_PARTS[m.part] for m in mentions if m.part in _ACCOMPANY_PARTS})
+
+
+def _asks_to_locate(words: Sequence[str]) -> bool:
+    return any(_has(words, phrase) for phrase in _LOCATE_PHRASES)
+
+
 def _transport(words: Sequence[str]) -> str | None:
     for i, word in enumerate(words):
         if word in _STOP_WORDS and _word_after(words, i - 1) not in ("non", "not", "never", "dont"):
@@ -623,12 +663,15 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
     if _is_transcribe(words):
         drums = any(m.part == "drums" for m in mentions)
         return "transcribe", ({"instrument": "drums"} if drums else {}), None
-    if _is_accompany(words):
+    for_recording = _parts_for_recording(words, mentions)
+    if _is_accompany(words) or for_recording:
         # "my drum loop", "this bass line": the recording itself, not a part to add (over drums: the bass)
         asked = [m for m in mentions if not _is_existing(words, m)]
-        parts = sorted({_ACCOMPANY_PARTS[m.part] for m in asked if m.part in _ACCOMPANY_PARTS})
+        parts = sorted({_ACCOMPANY_PARTS[m.part] for m in asked if m.part in _ACCOMPANY_PARTS} | set(for_recording))
         if not parts and any(m.part == "drums" for m in mentions if m not in asked):
             parts = ["bass"]
+        if set(words) & _PAD_WORDS or ("chords" in words and "chords" not in scan.slots):
+            parts.append("pad")  # "accompany this with a pad", "play along with this, just chords"
         found: dict[str, str] = {"parts": ",".join(parts)} if parts else {}
         if set(words) & (_HARMONISE_WORDS | _MELODY_ALONE_WORDS):  # "accompany my humming", "harmonise this"
             found["harmony"] = "melody"
@@ -666,6 +709,8 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         if set(words) & _PLAYBACK_WORDS and part is None:
             return "play", {}, None  # "keep playing", "continue playback"
         return "continue", ({"part": part} if part else {}), None
+    if _asks_to_locate(words) and not makes_part:
+        return None, {}, "I can't move the playhead: DAWG-CORE lets me play and stop only."
     transport = _transport(words)
     if transport is not None and not (transport == "play" and makes_part):
         return transport, {}, None

@@ -769,12 +769,22 @@ def loudness(scan: Scan) -> None:
 
 
 def question(scan: Scan) -> None:
-    """What an analysis question asks about: the first topic named (key, tempo, chords, meter, loudness)."""
-    for i in range(len(scan)):
+    """What an analysis question asks about: the topics named (key, tempo, chords, meter, loudness), in the
+    order said and joined by "+" where there are several ("what's the key and tempo": "key+tempo"; the first
+    alone was answered)."""
+    topics: list[str] = []
+    i = 0
+    while i < len(scan):
         phrase = longest_match(scan.words, i, QUESTION_PHRASES, QUESTION_MAX)
-        if phrase is not None:
-            scan.slots.setdefault("question", QUESTION_PHRASES[phrase])
-            return
+        if phrase is None:
+            i += 1
+            continue
+        if QUESTION_PHRASES[phrase] not in topics:
+            topics.append(QUESTION_PHRASES[phrase])
+        i += len(phrase)
+    if topics:
+        scan.slots.setdefault("question", "+".join(topics))
+        return
     if "time_signature" in scan.slots:
         scan.slots.setdefault("question", "meter")  # "is this in 4/4"
 

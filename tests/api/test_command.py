@@ -243,7 +243,9 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
     assert harmonised.status_code == 200, harmonised.text
     assert harmonised.json()["params"] == {"harmony": "melody"}
     assert harmonised.json()["result"]["harmony_source"] == "melody"  # a band song, harmonised as asked
-    assert harmonised.json()["speech"].startswith("Here are drums and bass for your recording, harmonising its melody:")
+    assert harmonised.json()["speech"].startswith(
+        "Here are drums and a bass line for your recording, harmonising its melody:"
+    )
     assert "harmonising" not in band.json()["speech"]
     missing = client.post("/api/v1/command", json={"text": "transcribe this"})
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]

@@ -34,3 +34,35 @@ def test_no_template_says_no_steady_tempo_after_at() -> None:
     assert speak("analyze_audio", {}, results["analyze_audio"]) == "It's in A minor, with no steady tempo, in 4/4."
     assert speak("generate_drums", {}, results["generate_drums"]) == "Here is a drum groove, 2 bars of 4/4."
     assert speak("analyze_audio", {"question": "tempo"}, {"tempo": None}) == "I can't hear a steady pulse in it."
+
+
+def test_the_article_is_the_one_said() -> None:
+    # "Here is a electronic drum groove" for house, "a electronic bass line".
+    drums = {"style": "drums", "genre": "electronic", "bars": 4, "time_signature": "4/4", "tempo": 124}
+    assert speak("generate_drums", {}, drums) == "Here is an electronic drum groove, 4 bars of 4/4 at 124 BPM."
+    bass = {"style": "bass", "genre": "funk", "key": "E", "scale": "minor", "bars": 2, "time_signature": "4/4"}
+    assert speak("generate_bass", {}, {**bass, "tempo": 96}).startswith("Here is a funk bass line in E minor")
+
+
+@pytest.mark.parametrize(
+    ("parts", "style", "said"),
+    [
+        (["bass"], None, "Here is a bass line for your recording"),  # was "Here are bass for your recording"
+        (["drums"], "funk", "Here are drums in a funk style for your recording"),
+        (["drums", "bass", "pad"], None, "Here are drums, a bass line and a pad for your recording"),
+        (["pad"], None, "Here is a pad for your recording"),
+    ],
+)
+def test_the_accompaniment_names_its_parts_and_the_style_asked_for(
+    parts: list[str], style: str | None, said: str
+) -> None:
+    body = {"parts": parts, "bars": 8, "time_signature": "4/4", "key": "D minor", "tempo": 99.1}
+    params = {"style": style} if style else {}
+    assert speak("accompany", params, body).startswith(said + ": 8 bars of 4/4 in D minor")
+
+
+def test_a_question_of_two_topics_answers_both() -> None:
+    # "what's the key and tempo" answered "It's in D minor." alone.
+    body = {"key": "D minor", "tempo": 153.4, "time_signature": "4/4"}
+    assert speak("analyze_audio", {"question": "key+tempo"}, body) == "It's in D minor. About 153 BPM."
+    assert speak("analyze_audio", {"question": "tempo+meter"}, body) == "About 153 BPM. It's in 4/4."

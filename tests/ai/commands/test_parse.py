@@ -999,3 +999,36 @@ def test_what_a_speech_recogniser_writes_is_read_as_it_was_said(
 ) -> None:
     result = parse_command(text)
     assert (result.action, result.params) == (action, params), result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        # A part asked for a recording is that part played along with it (a generation refused the file).
+        ("give me a bass line for this", "accompany", {"parts": "bass"}),
+        ("can you add a bass line to my recording", "accompany", {"parts": "bass"}),
+        ("make drums for this song", "accompany", {"parts": "drums"}),
+        ("put a beat under this", "accompany", {"parts": "drums"}),
+        ("make a bass line for this project", "generate_bass", {}),  # a project is no recording
+        # The pad, by name ("with a pad" gave drums and bass).
+        ("accompany this with a pad", "accompany", {"parts": "pad"}),
+        ("play along with this, just chords", "accompany", {"parts": "pad"}),
+        ("accompany this with drums, bass and pad", "accompany", {"parts": "bass,drums,pad"}),
+        ("play along with this over Am F C G", "accompany", {"chords": "Am F C G"}),  # named chords: no pad
+        # Questions of two topics, and "give me the ...".
+        ("what is the key and the tempo", "analyze_audio", {"question": "key+tempo"}),
+        ("give me the bpm", "analyze_audio", {"question": "tempo"}),
+        ("give me a beat at 120 bpm", "generate_drums", {"tempo": 120}),
+        # The playhead cannot be moved ("go back to the start" pressed Play).
+        ("go back to the start", None, {}),
+        ("rewind", None, {}),
+        ("take it from the top", "play", {}),
+    ],
+)
+def test_a_part_for_a_recording_the_pad_two_topics_and_the_playhead(
+    text: str, action: str | None, params: dict[str, object]
+) -> None:
+    result = parse_command(text)
+    assert (result.action, result.params) == (action, params), result.reason
+    if action is None:
+        assert result.reason == "I can't move the playhead: DAWG-CORE lets me play and stop only."
