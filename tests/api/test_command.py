@@ -247,6 +247,11 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
         "Here are drums and a bass line for your recording, harmonising its melody:"
     )
     assert "harmonising" not in band.json()["speech"]
+    # One part asked for the recording is that part of its accompaniment (the file was refused, 422).
+    bass = client.post("/api/v1/command", data={"text": "give me a bass line for this", "seed": "9"}, files=upload)
+    assert bass.status_code == 200, bass.text
+    assert bass.json()["action"] == "accompany" and bass.json()["result"]["parts"] == ["bass"]
+    assert bass.json()["speech"].startswith("Here is a bass line for your recording:")
     missing = client.post("/api/v1/command", json={"text": "transcribe this"})
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]
 
