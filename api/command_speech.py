@@ -89,11 +89,12 @@ def _generation(body: dict[str, Any]) -> str:
     part = PART_WORDS.get(str(body.get("style")), "clip")
     feel = f"{body['genre']} " if body.get("genre") and body.get("genre") != "default" else ""
     where = "" if body.get("style") == "drums" else f" in {body.get('key')} {_scale(body.get('scale'))}"
+    primer = body.get("primer_bars")  # the clip holds the primer's bars, then these
     clips = len(body.get("variations") or [])
     more = f" ({clips} variations)" if clips > 1 else ""
     return (
         f"Here is {_a(feel + part)}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
-        f"{_at(body.get('tempo'))}{more}."
+        f"{f' after your {primer}' if primer else ''}{_at(body.get('tempo'))}{more}."
     )
 
 

@@ -222,7 +222,12 @@ class GenerationResponse(BaseModel):
     scale: str | None = Field(description="The key's scale or mode (null for drums).")
     chords: list[str] | None = Field(description="The progression, one chord per bar, repeating (null for drums).")
     tempo: float
-    bars: int
+    bars: int = Field(description="The bars generated: after the primer's primer_bars where the clip keeps it.")
+    primer_bars: int = Field(
+        0,
+        description="Bars of the primer at the clip's start (0 without one, or with include_primer=false): the "
+        "clip is primer_bars + bars long.",
+    )
     time_signature: str
     temperature: float
     density: float

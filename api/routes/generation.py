@@ -266,6 +266,8 @@ def _generation_response(
         chords=[first_request.key.chord_symbol(c) for c in first_request.chords] if pitched else None,
         tempo=first_request.tempo,
         bars=params.bars,
+        # The clip is the primer (whole bars) and the bars asked for: a DAW placing "bars" bars cut it in half.
+        primer_bars=round(first_clip.primer_seconds / first_request.bar_seconds),
         time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",
         temperature=params.temperature,
         density=params.density,

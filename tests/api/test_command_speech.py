@@ -66,3 +66,9 @@ def test_a_question_of_two_topics_answers_both() -> None:
     body = {"key": "D minor", "tempo": 153.4, "time_signature": "4/4"}
     assert speak("analyze_audio", {"question": "key+tempo"}, body) == "It's in D minor. About 153 BPM."
     assert speak("analyze_audio", {"question": "tempo+meter"}, body) == "About 153 BPM. It's in 4/4."
+
+
+def test_a_continuation_says_the_bars_come_after_the_primer() -> None:
+    # "4 bars of 3/4" for a 6-bar clip: the 2 bars of the primer came first.
+    body = {"style": "drums", "bars": 4, "primer_bars": 2, "time_signature": "3/4", "tempo": 97}
+    assert speak("continue", {}, body) == "Here is a drum groove, 4 bars of 3/4 after your 2 at 97 BPM."

@@ -254,6 +254,8 @@ def test_primer_upload_is_continued(client: TestClient) -> None:
     assert [round(n["start"] - 2.0, 3) for n in continuation if n["start"] < 4.0] == [0.0, 0.5, 1.0, 1.5]
     assert abs(continuation[0]["pitch"] - 65) <= 5
     assert body["duration_seconds"] == pytest.approx(2.0 + 2 * 2.0)
+    # The clip is the primer's bar and the 2 asked for: bars alone placed a region a third short.
+    assert (body["primer_bars"], body["bars"]) == (1, 2)
     # The continuation alone, from 0: what a DAW places after the clip it already has.
     alone = client.post(
         "/api/v1/generate/melody",
@@ -261,6 +263,7 @@ def test_primer_upload_is_continued(client: TestClient) -> None:
         files={"primer": ("primer.mid", buffer.getvalue(), "audio/midi")},
     ).json()
     assert alone["primer_notes"] == 0 and alone["duration_seconds"] == pytest.approx(4.0)
+    assert alone["primer_bars"] == 0
     assert [(n["pitch"], round(n["start"] + 2.0, 4)) for n in alone["notes"]] == [
         (n["pitch"], round(n["start"], 4)) for n in continuation
     ]
