@@ -259,7 +259,10 @@ class AccompanimentParams(CallerParams):
     parts: str | list[str] = Field(
         "drums,bass", description="Parts to generate, comma-separated or a list: drums, bass, pad (or chords)."
     )
-    style: str | None = Field(None, description="Drum/feel style (rock, funk, hip-hop, jazz, latin ...).")
+    style: str | None = Field(
+        None,
+        description="Drum/feel style (rock, funk, hip-hop, jazz, latin ...); without one, rock (a waltz in 3/4).",
+    )
     temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
     density: float = Field(0.5, ge=0.0, le=1.0, description="Sparser (0) to busier (1).")

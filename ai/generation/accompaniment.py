@@ -29,7 +29,7 @@ import io
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mido
@@ -609,6 +609,13 @@ def median_tempo(grid: BeatGrid) -> float:
     return float(min(max(60.0 * grid.quarters_per_beat / interval, 20.0), 300.0))
 
 
+def default_style(grid: BeatGrid) -> str:
+    """The Magenta drums' and bass's style for a recording when the request names none: a waltz in 3/4, else
+    rock's backbeat. Without one, the Magenta drums drew a groove of any style by seed (seed 1: a march's
+    snare on every beat, no hi-hat, under a pop song)."""
+    return "waltz" if (grid.numerator, grid.denominator) == (3, 4) else "rock"
+
+
 def accompany(
     audio: DecodedAudio, analysis: AnalysisResult, registry: GeneratorRegistry, options: AccompanimentOptions
 ) -> Accompaniment:
@@ -743,6 +750,11 @@ def accompany_cues(
             style=options.style,
         )
         generator, reason = registry.select(part, options.model, chords_given=True, request=request)
+        if options.style is None and generator.family == "magenta":
+            # Magenta with no style draws a groove of any style by seed (seed 1: a march's snare on every beat
+            # under a pop song); the theory backend's own default is a plain backbeat.
+            request = replace(request, style=default_style(grid))
+            generator, reason = registry.select(part, options.model, chords_given=True, request=request)
         generator.initialize()
         clip = generator.generate(request).continuation()
         limit = grid.bars * grid.beats_per_bar * grid.quarters_per_beat * 60.0 / tempo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,37 @@ def test_the_accompaniment_keeps_a_short_bar_the_analysis_found() -> None:
     assert [(c["bar"], c["time_signature"]) for c in changes] == [(3, "3/4"), (4, "4/4")]
     regular = accompany_cues(cues, analysis_of(beats, 20.5), registry, AccompanimentOptions(parts=("bass",), seed=3))
     assert regular.grid.bar_lengths == () and meter_changes(regular.grid) == []
+
+
+class _MagentaStandIn(TheoryGenerator):
+    """The theory backend under the Magenta family's name, recording the styles it is asked for."""
+
+    family = "magenta"
+    name = "magenta-stand-in"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.styles: list[str | None] = []
+
+    def generate(self, request):  # type: ignore[no-untyped-def]
+        self.styles.append(request.style)
+        return super().generate(request)
+
+
+@pytest.mark.parametrize(("meter", "style"), [("4/4", "rock"), ("3/4", "waltz")])
+def test_magenta_accompanies_in_an_everyday_style_when_none_is_asked(meter: str, style: str) -> None:
+    # With no style, the Magenta drums drew a groove of any style by seed (seed 1: a march under a pop song).
+    beats = np.arange(0.25, 12.0, 0.5)
+    magenta, theory = _MagentaStandIn(), TheoryGenerator()
+    registry = GeneratorRegistry()
+    registry.register(magenta)
+    registry.register(theory)
+    per_bar = int(meter[0])
+    analysis = dataclasses.replace(
+        analysis_of(beats, 12.5), time_signature=meter, downbeat_times=[float(b) for b in beats[::per_bar]]
+    )
+    cues = recording_cues(clicks(beats, 12.5), 0.0)
+    accompany_cues(cues, analysis, registry, AccompanimentOptions(parts=("drums", "bass"), seed=1))
+    assert magenta.styles == [style, style]
+    accompany_cues(cues, analysis, registry, AccompanimentOptions(parts=("drums",), seed=1, style="funk"))
+    assert magenta.styles[-1] == "funk"  # a style asked for is the one played
