@@ -261,7 +261,8 @@ class AccompanimentParams(CallerParams):
     )
     style: str | None = Field(
         None,
-        description="Drum/feel style (rock, funk, hip-hop, jazz, latin ...); without one, rock (a waltz in 3/4).",
+        description="Drum/feel style (rock, funk, hip-hop, jazz, latin ...); without one, the Magenta parts play "
+        "rock (a waltz in 3/4) and the theory backend its default groove.",
     )
     temperature: float = Field(1.0, ge=0.1, le=2.0, description="Randomness: 0.1 conservative .. 2.0 adventurous.")
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed; the response echoes the one used.")
