@@ -571,12 +571,11 @@ def build_mcp_server(
         swing: Annotated[float, described(A, "swing")] = 0.0,
         humanize: Annotated[float, described(A, "humanize")] = 0.0,
         microtiming: Annotated[float, described(A, "microtiming")] = 0.0,
-        preview: Annotated[Literal["none", "wav", "flac"], described(A, "preview")] = "none",
-        level_db: Annotated[float, described(A, "level_db")] = A.model_fields["level_db"].default,
     ) -> Annotated[CallToolResult, AccompanimentResponse]:
         """Drums, bass (and a pad) that follow a recording's own beats, meter, key and chords, as one MIDI file
         whose tempo map lines up with the audio (POST /api/v1/generate/accompaniment)."""
-        # Every REST parameter but format: a tool answers JSON, whose midi_base64 is the .mid file.
+        # Every REST parameter but format (a tool answers JSON, whose midi_base64 is the .mid file) and the preview
+        # (megabytes of base64 audio: 3.4 MB for 31 s, text an assistant's context cannot take).
         values = {name: value for name, value in locals().items() if name in A.model_fields}
         return await caller.post(
             "/api/v1/generate/accompaniment", values, [_upload("file", path, "path")], summarise=_accompaniment_summary
