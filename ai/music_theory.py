@@ -147,6 +147,7 @@ _QUALITY_ALIASES = {
     "add2": "add9",
 }
 _NOTE_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)")
+_SPOKEN_ACCIDENTAL_RE = re.compile(r"^([A-Ga-g])[\s_-]*(sharp|flat)\b", re.IGNORECASE)
 
 
 def parse_pitch_class(name: str) -> int:
@@ -398,7 +399,10 @@ def parse_key(key: str, scale: str | None = None) -> Key:
     A mode written in ``key`` and a different ``scale`` is a contradiction (ValueError); with
     neither, the key is major.
     """
-    text = key.strip()
+    # "F sharp minor", "B-flat major": the accidental said as a word, as an assistant writes it out.
+    text = _SPOKEN_ACCIDENTAL_RE.sub(
+        lambda m: m.group(1) + ("#" if m.group(2).lower() == "sharp" else "b"), key.strip()
+    )
     match = _NOTE_RE.match(text)
     if not match:
         if text[:1] == "H":  # German note names: H is B (and German B is B flat); the text command reads them

@@ -125,3 +125,17 @@ def test_key_names_keep_one_canonical_spelling_and_list_the_others() -> None:
     assert spellings("C#") == ["Db major", "C# major"] and spellings("G") == ["G major"]
     assert spellings("E minor") == ["E minor"]  # no Fb minor
     assert camelot("C# major") == camelot("Db major") == "3B"
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("F sharp minor", "F# minor"),
+        ("B flat", "Bb major"),
+        ("b-flat major", "Bb major"),
+        ("E Flat dorian", "Eb dorian"),
+    ],
+)
+def test_an_accidental_written_as_a_word_is_read(key: str, name: str) -> None:
+    # An assistant writes "F sharp minor" out (the text command read it; key= said "unknown scale 'sharp minor'").
+    assert parse_key(key).name == name
