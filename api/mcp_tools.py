@@ -224,7 +224,7 @@ Stems = Annotated[
     ),
 ]
 MixProject = Annotated[str | None, described(M, "project_id")]
-MixTarget = Annotated[str | None, described(M, "target")]
+MixTarget = Annotated[str | float | None, described(M, "target")]  # -14 as a number too, as assistants send it
 Roles = Annotated[str | dict[str, str] | None, described(M, "roles")]
 MixTempo = Annotated[float | None, described(M, "tempo")]
 
@@ -559,7 +559,7 @@ def build_mcp_server(
     @server.tool(title="Accompany a recording", annotations=makes)
     async def accompany(
         path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
-        parts: Annotated[str, described(A, "parts")] = A.model_fields["parts"].default,
+        parts: Annotated[str | list[str], described(A, "parts")] = A.model_fields["parts"].default,
         style: Annotated[str | None, described(A, "style")] = None,
         seed: Annotated[int | None, described(A, "seed")] = None,
         temperature: Annotated[float, described(A, "temperature")] = 1.0,
@@ -577,6 +577,8 @@ def build_mcp_server(
         # Every REST parameter but format (a tool answers JSON, whose midi_base64 is the .mid file) and the preview
         # (megabytes of base64 audio: 3.4 MB for 31 s, text an assistant's context cannot take).
         values = {name: value for name, value in locals().items() if name in A.model_fields}
+        if isinstance(parts, list):  # ["drums", "bass"], as generate_bassline takes its chords
+            values["parts"] = ",".join(parts)
         return await caller.post(
             "/api/v1/generate/accompaniment", values, [_upload("file", path, "path")], summarise=_accompaniment_summary
         )
@@ -678,10 +680,13 @@ def build_mcp_server(
 
     @server.tool(title="DAWG-CORE transport", annotations=makes)
     async def transport(
-        action: Annotated[Literal["play", "stop"], Field(description="play: start playback; stop: stop it.")],
+        action: Annotated[str, Field(description="play: start playback; stop: stop it (any case).")],
     ) -> Annotated[CallToolResult, TransportResponse]:
         """Start or stop DAWG-CORE's playback (POST /api/v1/core/transport/{action}); answers DAWG-CORE's own
         status. An error when DAWG-CORE is not running."""
-        return await caller.post(f"/api/v1/core/transport/{action}", {}, summarise=_transport_summary)
+        said = action.strip().lower()  # "Stop", as the REST routes read their choices
+        if said not in ("play", "stop"):
+            raise ToolError(f"action: '{action[:40]}' is not play or stop")
+        return await caller.post(f"/api/v1/core/transport/{said}", {}, summarise=_transport_summary)
 
     return server

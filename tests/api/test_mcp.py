@@ -272,11 +272,24 @@ async def test_transport_answers_what_the_rest_endpoint_answers(engine: str) -> 
     async with over_http(engine) as client:
         played = await client.call_tool("transport", {"action": "play"})
         assert_same_answer(played, await rest(engine, "/api/v1/core/transport/play"))
-        stopped = await client.call_tool("transport", {"action": "stop"})
+        stopped = await client.call_tool("transport", {"action": " Stop"})  # any case, as the REST choices
         assert_same_answer(stopped, await rest(engine, "/api/v1/core/transport/stop"))
         refused = await client.call_tool("transport", {"action": "record"})
     assert played.structured_content["status"] == "playing"
-    assert refused.is_error  # not one of the schema's actions: refused before any request
+    assert refused.is_error and "'record' is not play or stop" in text_of(refused)  # refused before any request
+
+
+async def test_arguments_as_an_assistant_writes_them(engine: str, files: dict[str, Path]) -> None:
+    # ["drums", "bass"] for parts and -14 for a target were refused ("Input should be a valid string").
+    song, stems = files["song"], [str(files["kick"]), str(files["pad"])]
+    async with over_http(engine) as client:
+        listed = await client.call_tool("accompany", {"path": str(song), "parts": ["bass"], "seed": 2})
+        joined = await client.call_tool("accompany", {"path": str(song), "parts": "bass", "seed": 2})
+        levels = await client.call_tool("auto_level", {"stems": stems, "target": -14})
+    assert not listed.is_error and not levels.is_error, (text_of(listed), text_of(levels))
+    assert listed.structured_content is not None and joined.structured_content is not None
+    assert listed.structured_content["parts"] == ["bass"]
+    assert listed.structured_content["midi_base64"] == joined.structured_content["midi_base64"]
 
 
 async def test_command_answers_what_the_rest_endpoint_answers(engine: str, files: dict[str, Path]) -> None:
