@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
-from ai.generation.primer import PrimerContext, PrimerFile, primer_context, read_primer
+from ai.generation.primer import PrimerContext, PrimerFile, primer_context, read_primer, swing_of_notes
 from ai.generation.progression_key import key_of_progression
 from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
 from api.schemas import GenerationParams
@@ -134,4 +134,8 @@ def build_request(
     if primer is not None:
         notes, seconds = read_primer(primer, part=resolved.part, bar_seconds=request.bar_seconds)
         request = dataclasses.replace(request, primer=notes, primer_seconds=seconds)
+        # Its swing too, where the request says none (a drum primer's groove is kept whole, feel and all).
+        felt = swing_of_notes(notes, request.seconds_per_beat) if resolved.part != "drums" else None
+        if "swing" not in params.model_fields_set and felt is not None:
+            request = dataclasses.replace(request, swing=felt)
     return request

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import mido
@@ -101,6 +102,29 @@ def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:
             if r > best_r:
                 best, best_r = Key(tonic, scale), r
     return best
+
+
+SWUNG_WINDOW = (0.45, 0.72)
+"""Where in its beat an off-beat eighth falls, straight (0.5) to fully swung (2/3), with room for a player's
+timing: an onset there is read for the primer's swing."""
+MIN_SWUNG_ONSETS = 3
+STRAIGHT_BELOW = 0.15
+"""A swing read under this is straight eighths played a little late, not swing."""
+
+
+def swing_of_notes(notes: Sequence[Note], beat_seconds: float) -> float | None:
+    """The swing (0 straight .. 1 full triplet, as the ``swing`` parameter) its off-beat eighths say, for a
+    primer's ``notes`` (seconds from its first bar line) at ``beat_seconds`` a beat; None where fewer than
+    MIN_SWUNG_ONSETS sit between the beats or they read straight. A swung melody sent back was continued
+    straight (swing 0.0): the parameter was read from the request alone."""
+    if beat_seconds <= 0:
+        return None
+    places = [(n.start / beat_seconds) % 1.0 for n in notes]
+    offbeats = [p for p in places if SWUNG_WINDOW[0] <= p <= SWUNG_WINDOW[1]]
+    if len(offbeats) < MIN_SWUNG_ONSETS:
+        return None
+    swing = float(min(max((np.median(offbeats) - 0.5) * 6.0, 0.0), 1.0))
+    return round(swing, 2) if swing >= STRAIGHT_BELOW else None
 
 
 def primer_context(primer: PrimerFile) -> PrimerContext:

@@ -271,7 +271,7 @@ def _generation_response(
         time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",
         temperature=params.temperature,
         density=params.density,
-        swing=params.swing,
+        swing=first_request.swing,  # a primer's swing where the request gave none
         humanize=params.humanize,
         microtiming=params.microtiming,
         chromatic=params.chromatic,

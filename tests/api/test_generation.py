@@ -705,3 +705,26 @@ def test_a_clip_sent_back_as_primer_keeps_its_mode(client: TestClient, key: str,
     )
     assert again.status_code == 200, again.text
     assert (again.json()["key"], again.json()["scale"]) == (key, scale)
+
+
+def test_a_swung_primer_is_continued_swung(client: TestClient) -> None:
+    # A melody made with swing 0.7, sent back as its primer, was continued straight (swing 0.0).
+    made = client.post(
+        "/api/v1/generate/melody",
+        json={"key": "C", "tempo": 100, "bars": 2, "swing": 0.7, "seed": 3, "model": "theory", "density": 0.9},
+    )
+    assert made.status_code == 200, made.text
+    again = client.post(
+        "/api/v1/generate/melody", json={"primer": made.json()["midi_base64"], "bars": 2, "model": "theory"}
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["swing"] == pytest.approx(0.7, abs=0.1)
+    beat = 60.0 / 100
+    new = [n["start"] for n in again.json()["notes"][again.json()["primer_notes"] :]]
+    offbeats = [(t / beat) % 1 for t in new if 0.45 <= (t / beat) % 1 <= 0.72]
+    assert offbeats and min(offbeats) > 0.55  # the continuation's off-beats swing too
+    straight = client.post(
+        "/api/v1/generate/melody",
+        json={"primer": made.json()["midi_base64"], "bars": 2, "model": "theory", "swing": 0},
+    )
+    assert straight.json()["swing"] == 0  # a swing asked for wins
