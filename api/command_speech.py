@@ -92,9 +92,11 @@ def _generation(body: dict[str, Any]) -> str:
     primer = body.get("primer_bars")  # the clip holds the primer's bars, then these
     clips = len(body.get("variations") or [])
     more = f" ({clips} variations)" if clips > 1 else ""
+    # With send_to_core: whether it reached DAWG-CORE (its reason, a URL among it, is in the answer, not spoken).
+    sent = {True: " I sent it to DAWG-CORE.", False: " I couldn't send it to DAWG-CORE."}.get(body.get("delivered"), "")
     return (
         f"Here is {_a(feel + part)}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
-        f"{f' after your {primer}' if primer else ''}{_at(body.get('tempo'))}{more}."
+        f"{f' after your {primer}' if primer else ''}{_at(body.get('tempo'))}{more}.{sent}"
     )
 
 

@@ -31,7 +31,19 @@ class ActionInfo:
         }
 
 
-_GENERATE = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "seed")
+_GENERATE = (
+    "style",
+    "key",
+    "scale",
+    "chords",
+    "tempo",
+    "bars",
+    "time_signature",
+    "variations",
+    "density",
+    "seed",
+    "send_to_core",
+)
 _NO_CORE_ROUTE = "DAWG-CORE's REST API has no {} route"
 
 ACTIONS: dict[str, ActionInfo] = {
@@ -41,7 +53,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "generate_drums",
             "generate a drum groove",
             "give me a funky drum beat, four bars at 100",
-            ("style", "tempo", "bars", "time_signature", "variations", "density", "seed"),
+            ("style", "tempo", "bars", "time_signature", "variations", "density", "seed", "send_to_core"),
             "engine",
             "POST /api/v1/generate/midi",
         ),

@@ -789,6 +789,22 @@ def question(scan: Scan) -> None:
         scan.slots.setdefault("question", "meter")  # "is this in 4/4"
 
 
+_DELIVER_VERBS = frozenset({"send", "put", "load", "drop", "import"})
+_DELIVER_PLACES = frozenset({"daw", "dawg", "core", "project", "session", "timeline"})
+
+
+def send_to_core(scan: Scan) -> None:
+    """True where the text asks for the clip in DAWG-CORE: "... and send it to the DAW", "put it in my project",
+    "import it" (the request's send_to_core; "send it to the DAW" was made and kept)."""
+    for i, word in enumerate(scan.words):
+        if word not in _DELIVER_VERBS or scan.used[i] or any(scan.word(k) in _NEGATIONS for k in range(i - 2, i)):
+            continue
+        ahead = scan.words[i + 1 : i + 6]
+        if word == "import" or set(ahead) & _DELIVER_PLACES:
+            scan.set("send_to_core", True, i, i + 1)
+            return
+
+
 def music_slots(scan: Scan) -> None:
     """Every musical parameter, in the order described in the module docstring."""
     seed(scan)
@@ -808,5 +824,6 @@ def music_slots(scan: Scan) -> None:
     density(scan)
     times_count(scan)
     variations(scan)
+    send_to_core(scan)
     tempo_words(scan)
     bare_tempo(scan)

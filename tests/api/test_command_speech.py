@@ -72,3 +72,13 @@ def test_a_continuation_says_the_bars_come_after_the_primer() -> None:
     # "4 bars of 3/4" for a 6-bar clip: the 2 bars of the primer came first.
     body = {"style": "drums", "bars": 4, "primer_bars": 2, "time_signature": "3/4", "tempo": 97}
     assert speak("continue", {}, body) == "Here is a drum groove, 4 bars of 3/4 after your 2 at 97 BPM."
+
+
+@pytest.mark.parametrize(
+    ("delivered", "tail"),
+    [(True, " I sent it to DAWG-CORE."), (False, " I couldn't send it to DAWG-CORE."), (None, "")],
+)
+def test_the_speech_says_whether_the_clip_reached_dawg_core(delivered: bool | None, tail: str) -> None:
+    body = {"style": "bass", "key": "C", "scale": "major", "bars": 4, "time_signature": "4/4", "tempo": 120}
+    said = speak("generate_bass", {}, {**body, "delivered": delivered})
+    assert said == "Here is a bass line in C major, 4 bars of 4/4 at 120 BPM." + tail

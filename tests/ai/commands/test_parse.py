@@ -444,7 +444,7 @@ def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
         "question", "target", "master", "loudness", "format", "project_id", "track", "name", "template", "instrument",
-        "parts", "harmony", "seed",
+        "parts", "harmony", "seed", "send_to_core",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -1032,3 +1032,18 @@ def test_a_part_for_a_recording_the_pad_two_topics_and_the_playhead(
     assert (result.action, result.params) == (action, params), result.reason
     if action is None:
         assert result.reason == "I can't move the playhead: DAWG-CORE lets me play and stop only."
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("generate a bassline in C major and send it to the DAW", {"key": "C", "scale": "major", "send_to_core": True}),
+        ("make drums and put them in my project", {"send_to_core": True}),
+        ("make a melody and import it", {"send_to_core": True}),
+        ("make a bassline, do not send it to the daw", {}),
+        ("send me a bassline", {}),
+    ],
+)
+def test_asking_for_the_clip_in_the_daw_sends_it(text: str, params: dict[str, object]) -> None:
+    # "... and send it to the DAW" made the clip and kept it (delivered: null, nothing said).
+    assert parse_command(text).params == params
