@@ -93,7 +93,14 @@ def _generation(body: dict[str, Any]) -> str:
     clips = len(body.get("variations") or [])
     more = f" ({clips} variations)" if clips > 1 else ""
     # With send_to_core: whether it reached DAWG-CORE (its reason, a URL among it, is in the answer, not spoken).
-    sent = {True: " I sent it to DAWG-CORE.", False: " I couldn't send it to DAWG-CORE."}.get(body.get("delivered"), "")
+    delivered = body.get("delivered")
+    sent = (
+        " I sent it to DAWG-CORE."
+        if delivered is True
+        else " I couldn't send it to DAWG-CORE."
+        if delivered is False
+        else ""
+    )
     return (
         f"Here is {_a(feel + part)}{where}, {body.get('bars')} bars of {body.get('time_signature')}"
         f"{f' after your {primer}' if primer else ''}{_at(body.get('tempo'))}{more}.{sent}"
