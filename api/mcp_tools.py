@@ -680,7 +680,11 @@ def build_mcp_server(
 
     @server.tool(title="DAWG-CORE transport", annotations=makes)
     async def transport(
-        action: Annotated[str, Field(description="play: start playback; stop: stop it (any case).")],
+        action: Annotated[
+            str,
+            # The schema lists the two choices; the tool reads them in any case ("Stop"), as the REST routes do.
+            Field(description="play: start playback; stop: stop it.", json_schema_extra={"enum": ["play", "stop"]}),
+        ],
     ) -> Annotated[CallToolResult, TransportResponse]:
         """Start or stop DAWG-CORE's playback (POST /api/v1/core/transport/{action}); answers DAWG-CORE's own
         status. An error when DAWG-CORE is not running."""
