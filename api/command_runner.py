@@ -100,6 +100,13 @@ async def plan_command(
             f"understood '{action}'{f' ({said})' if said else ''}, but {info.missing}",
             extra={"action": action, "params": params, "missing": info.missing},
         )
+    recording = inp.file("file") or inp.file("audio")
+    if action == "accompany" and recording is None and (inp.file("primer") or passthrough.get("primer")):
+        # "a bass line for this" with a MIDI clip, not a recording: a part for the clip (as generation takes a primer)
+        part = params.get("parts")
+        if part in ("drums", "bass"):
+            action = f"generate_{part}"
+            params = {}
     if action in GENERATE_ACTIONS or action == "continue":
         return await _plan_generation(engine, action, params, inp, passthrough, need_uploads)
     if action == "analyze_audio":

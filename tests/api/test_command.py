@@ -168,6 +168,23 @@ def test_continue_this_hears_a_bass_primer(client: TestClient) -> None:
     assert clip_fields(encoded.json()["result"]) == clip_fields(direct.json())
 
 
+def test_a_part_for_a_midi_clip_is_made_for_the_clip(client: TestClient) -> None:
+    # "a bass line for this" is an accompaniment for a recording; for a MIDI clip sent as the primer, the bass line
+    # made from the clip, as /generate/bassline makes it (the accompaniment takes no MIDI).
+    primer = bass_primer()
+    said = client.post(
+        "/api/v1/command",
+        data={"text": "give me a bass line for this", "seed": "3"},
+        files={"primer": ("idea.mid", primer, "audio/midi")},
+    )
+    direct = client.post(
+        "/api/v1/generate/bassline", data={"seed": "3"}, files={"primer": ("idea.mid", primer, "audio/midi")}
+    )
+    assert said.status_code == 200, said.text
+    assert said.json()["action"] == "generate_bass"
+    assert clip_fields(said.json()["result"]) == clip_fields(direct.json())
+
+
 def test_continue_without_a_primer_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/command", json={"text": "keep going with this"})
     assert response.status_code == 422 and "primer" in response.json()["detail"]
