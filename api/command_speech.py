@@ -6,10 +6,12 @@ tempo the generator used, the analysis' key, the mix's score), never from the re
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ai.analysis import drums_only
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
+from utils.errors import EngineError
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
 PART_WORDS = {"drums": "drum groove", "bass": "bass line", "melody": "melody"}
@@ -193,3 +195,34 @@ def _render(body: dict[str, Any], params: dict[str, Any]) -> str:
         f"{said} I aimed the master {LOUDNESS_STEP_LU:g} dB {moved.change} than the {moved.base_name} target "
         f"({moved.base_lufs:g} LUFS), at {moved.lufs:g} LUFS."
     )
+
+
+_UPLOAD_WORDS = {"file": "the recording", "audio": "the recording", "primer": "the MIDI clip", "files": "the stems"}
+_URL_RE = re.compile(r"\s*\(?\bhttps?://\S+")
+_SPOKEN_ERRORS = {
+    "core_unreachable": "DAWG-CORE isn't answering: is it running?",
+    "core_bad_response": "DAWG-CORE answered, but not in a way I understand.",
+    "core_error": "DAWG-CORE couldn't do that.",
+    "model_unavailable": "That model isn't loaded right now; try again, or ask for the theory model.",
+    "no_audio": "I need the tracks' audio for that: send the stems or name the project.",
+    "payload_too_large": "That file is too large for me.",
+    "unsupported_media_type": "I can't read that kind of file.",
+    "undecodable_audio": "I can't read that audio file.",
+}
+
+
+def spoken_error(exc: EngineError) -> str:
+    """A sentence a voice assistant can say for a command that failed: the refusal's own sentence where it is one
+    (a command not understood, an action no party implements), else what went wrong in a musician's words, never
+    a URL (DAWG-CORE's unreachable address was in the detail Jarvis read out)."""
+    if exc.code == "command_not_understood":
+        return exc.detail
+    upload = exc.extra.get("upload")
+    if upload:
+        return f"I need {_UPLOAD_WORDS.get(str(upload), 'a file')} for that: send it with your request."
+    if exc.code in _SPOKEN_ERRORS:
+        return _SPOKEN_ERRORS[exc.code]
+    if exc.code == "command_not_available":
+        return f"I understood, but {exc.extra.get('missing') or 'nobody can do that yet'}."
+    detail = _URL_RE.sub("", exc.detail).strip()
+    return f"I couldn't do that: {detail.rstrip('.')}."

@@ -1017,7 +1017,11 @@ class CommandResponse(BaseModel):
     result: Any = Field(None, description="The endpoint's own answer (as that endpoint documents it).")
 
 
-class CommandRefusal(ErrorBody):
+class CommandErrorBody(ErrorBody):
+    speech: str = Field(description="The failure as a voice assistant can say it (no URL, no field names).")
+
+
+class CommandRefusal(CommandErrorBody):
     understood: dict[str, Any] = Field(description="What was recognised in the text anyway.")
     suggestions: list[str] = Field(description="The closest commands the engine knows.")
 

@@ -13,12 +13,13 @@ from fastapi import APIRouter, Request, Response
 from ai.commands import parse_command
 from api.client_watch import while_connected
 from api.command_runner import CommandPlan, plan_command, run_plan
-from api.command_speech import speak
+from api.command_speech import speak, spoken_error
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
 from api.params import RequestInput, body_errors, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.routes.mixing import RenderJson, render_json_answer
-from api.schemas import CommandParams, CommandRefusal, CommandResponse, ErrorBody
+from api.schemas import CommandErrorBody, CommandParams, CommandRefusal, CommandResponse
+from api.state import EngineState
 from utils.errors import CommandNotUnderstood, EngineError, InvalidParameter
 
 router = APIRouter(prefix="/api/v1", tags=["commands"])
@@ -38,15 +39,22 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "action's own 422 (invalid_parameter, no_audio, undecodable_audio).",
     },
     501: {
-        "model": ErrorBody,
+        "model": CommandErrorBody,
         "description": "command_not_available: understood (record, add track, mute, export, create project), but "
         "no party implements it yet; the body names what is missing.",
     },
-    502: {"model": ErrorBody, "description": "play/stop: DAWG-CORE answered, but not as its API."},
-    503: {"model": ErrorBody, "description": "play/stop: DAWG-CORE is unreachable; generation: model unavailable."},
-    **body_errors("a project_id that leaves the projects directory"),
-    404: {"model": ErrorBody},
+    502: {"model": CommandErrorBody, "description": "play/stop: DAWG-CORE answered, but not as its API."},
+    503: {
+        "model": CommandErrorBody,
+        "description": "play/stop: DAWG-CORE is unreachable; generation: model unavailable.",
+    },
+    **{
+        code: {**response, "model": CommandErrorBody}
+        for code, response in body_errors("a project_id that leaves the projects directory").items()
+    },
+    404: {"model": CommandErrorBody},
 }
+"""Every error of /command carries ``speech`` beside the engine's error body (:func:`api.command_speech.spoken_error`)."""
 
 
 @router.post(
@@ -60,6 +68,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses.",
 )
 async def command(request: Request, engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
+    try:
+        return await _command(request, engine, inp)
+    except EngineError as exc:  # Jarvis says the answer's speech: a failure has one too
+        exc.extra = {**exc.extra, "speech": spoken_error(exc)}
+        raise
+
+
+async def _command(request: Request, engine: EngineState, inp: RequestInput) -> CommandResponse | Response:
     params = validate_params(CommandParams, inp.values)
     # A file under a name no action reads is refused here; an action passes on only the files it reads.
     refuse_unread_files(inp, single=("file", "audio", "primer", "master", "reference"), many=("files",))

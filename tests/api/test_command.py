@@ -208,6 +208,8 @@ def test_play_with_the_core_down_is_an_honest_503(client: TestClient, tmp_path: 
     body = response.json()
     assert response.status_code == 503 and body["error"] == "core_unreachable"
     assert body["action"] == "play" and "is DAWG-CORE running?" in body["detail"]
+    # What Jarvis says: no URL (the detail's address was read out aloud).
+    assert body["speech"] == "DAWG-CORE isn't answering: is it running?"
 
 
 def test_commands_nobody_implements_are_understood_but_501(client: TestClient) -> None:
@@ -216,6 +218,7 @@ def test_commands_nobody_implements_are_understood_but_501(client: TestClient) -
     assert response.status_code == 501 and body["error"] == "command_not_available"
     assert body["action"] == "mute_track" and body["params"] == {"track": 3}
     assert "no mute route" in body["missing"]
+    assert body["speech"] == "I understood, but DAWG-CORE's REST API has no mute route."
 
 
 def test_unknown_text_is_422_with_what_was_understood_and_suggestions(client: TestClient) -> None:
@@ -224,6 +227,7 @@ def test_unknown_text_is_422_with_what_was_understood_and_suggestions(client: Te
     assert response.status_code == 422 and body["error"] == "command_not_understood"
     assert body["understood"] == {"key": "D", "scale": "minor"}
     assert "make a bassline in D minor" in body["suggestions"]
+    assert body["speech"] == body["detail"]  # the refusal is a sentence already
 
 
 def test_bad_input_is_422(client: TestClient) -> None:
@@ -297,6 +301,7 @@ def test_a_number_out_of_range_is_refused_not_replaced(
     body = response.json()
     assert body["error"] == "invalid_parameter" and body["action"] == "generate_drums"
     assert body["detail"].startswith(f"{parameter}: ") and says in body["detail"]
+    assert body["speech"] == f"I couldn't do that: {body['detail'].rstrip('.')}."
 
 
 def test_a_decimal_tempo_is_the_tempo_said(client: TestClient) -> None:
@@ -359,6 +364,7 @@ def test_a_missing_upload_names_its_field_for_other_surfaces(client: TestClient)
     body = client.post("/api/v1/command", json={"text": "continue this"}).json()
     assert body["upload"] == "primer" and body["purpose"] == "to continue a clip"
     assert body["detail"] == "primer: to continue a clip, upload it as the multipart field 'primer'"
+    assert body["speech"] == "I need the MIDI clip for that: send it with your request."
 
 
 def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
