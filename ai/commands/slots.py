@@ -55,6 +55,7 @@ from ai.commands.vocabulary import (
     longest_match,
 )
 from ai.generation.base import SEED_MAX
+from ai.generation.drum_styles import normalise_drum_style
 
 _METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
 _NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
@@ -689,10 +690,11 @@ def unread_key(scan: Scan) -> None:
 
 # --- style, density, mixing words ---------------------------------------------------------------
 def genre_words(scan: Scan) -> None:
-    """'drum and bass' is a genre the engine has no style for: its words are no parts."""
+    """'drum and bass' is a genre, not two parts: its words are the style it is played in (electronic)."""
     for i in range(len(scan)):
         for phrase in GENRE_NOT_PART:
-            if tuple(scan.words[i : i + len(phrase)]) == phrase:
+            is_genre = tuple(scan.words[i : i + len(phrase)]) == phrase
+            if is_genre and not scan.set("style", normalise_drum_style("drum-and-bass"), i, i + len(phrase)):
                 scan.take(i, i + len(phrase))
 
 

@@ -324,6 +324,19 @@ DRUM_STYLE_ALIASES: dict[str, str] = {
     "punk": "rock",
     "hard-rock": "metal",
     "dub": "reggae",
+    # Genres a producer names that the engine plays with its nearest style (they were refused, or dropped by the
+    # text command for a plain groove): the answer's genre says which style played.
+    "dubstep": "electronic",
+    "drum-and-bass": "electronic",
+    "drum-n-bass": "electronic",
+    "dnb": "electronic",
+    "jungle": "electronic",
+    "garage": "electronic",
+    "drill": "hip-hop",
+    "grime": "hip-hop",
+    "lo-fi": "hip-hop",
+    "lofi": "hip-hop",
+    "afrobeat": "funk",
 }
 
 

@@ -728,3 +728,11 @@ def test_a_swung_primer_is_continued_swung(client: TestClient) -> None:
         json={"primer": made.json()["midi_base64"], "bars": 2, "model": "theory", "swing": 0},
     )
     assert straight.json()["swing"] == 0  # a swing asked for wins
+
+
+@pytest.mark.parametrize(("genre", "style"), [("dubstep", "electronic"), ("drill", "hip-hop"), ("lo-fi", "hip-hop")])
+def test_a_genre_is_played_in_its_nearest_style(client: TestClient, genre: str, style: str) -> None:
+    # style=dubstep was a 422 "unknown drum style": the answer's genre says which style played.
+    response = client.post("/api/v1/generate/midi", json={"style": genre, "bars": 1, "model": "theory"})
+    assert response.status_code == 200, response.text
+    assert response.json()["genre"] == style

@@ -1047,3 +1047,20 @@ def test_a_part_for_a_recording_the_pad_two_topics_and_the_playhead(
 def test_asking_for_the_clip_in_the_daw_sends_it(text: str, params: dict[str, object]) -> None:
     # "... and send it to the DAW" made the clip and kept it (delivered: null, nothing said).
     assert parse_command(text).params == params
+
+
+@pytest.mark.parametrize(
+    ("text", "style"),
+    [
+        ("make a dubstep beat", "electronic"),
+        ("give me a drum n bass groove", "electronic"),
+        ("a drum and bass beat", "electronic"),
+        ("drill drums at 140", "hip-hop"),
+        ("a lo-fi beat", "hip-hop"),
+        ("afrobeat drums", "funk"),
+    ],
+)
+def test_a_genre_without_a_style_of_its_own_is_played_in_the_nearest(text: str, style: str) -> None:
+    # They were dropped for a plain groove ("Here is a drum groove"), the speech not saying so.
+    result = parse_command(text)
+    assert result.action == "generate_drums" and result.params["style"] == style
