@@ -26,7 +26,7 @@ import soxr
 
 from ai import pools
 from ai.analysis.constants import ANALYSIS_SR
-from ai.audio.loudness import MOMENTARY_S, LoudnessStats
+from ai.audio.loudness import LoudnessStats, inaudible
 from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.polarity import ChannelProducts, Signs, mix_down
 
@@ -80,7 +80,7 @@ class SignalSummary:
         """Long enough for one 400 ms loudness block, and no block reaches BS.1770's absolute gate
         (-70 LUFS): silence, DC alone (a constant signal) or noise far under hearing. Shorter audio
         cannot be told so: False. Waits for the meter, like :attr:`loudness`."""
-        return self.duration_s >= MOMENTARY_S and self.loudness.integrated_lufs is None
+        return inaudible(self.duration_s, self.loudness.integrated_lufs)
 
     def release_signal(self) -> None:
         """Let ``y`` go (an analysis that is its last reader calls this after its STFT pass: at 30

@@ -303,6 +303,13 @@ def short_term_loudness(*, y: np.ndarray | None = None, sr: float, sub_energy: n
     return _block_loudness(sub_energy, sub_per_block=30, hop=_hop_samples(sr))
 
 
+def inaudible(duration_s: float, integrated_lufs: float | None) -> bool:
+    """Whether audio of ``duration_s`` whose integrated loudness is ``integrated_lufs`` holds nothing to hear:
+    long enough for one 400 ms block, and no block reaches the -70 LUFS absolute gate (silence, DC alone, noise
+    far under hearing). Shorter audio cannot be told so: False."""
+    return duration_s >= MOMENTARY_S and integrated_lufs is None
+
+
 def integrated_loudness(*, y: np.ndarray, sr: float) -> float | None:
     """BS.1770-4 gated integrated loudness in LUFS; None if shorter than 400 ms or silent."""
     return _gated_integrated(momentary_loudness(y=y, sr=sr))

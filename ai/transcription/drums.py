@@ -492,11 +492,8 @@ def inaudible(audio: DecodedAudio) -> bool:
     (:attr:`ai.analysis.signal_pass.SignalSummary.inaudible`, on the same channels and rate): long enough
     for one 400 ms loudness block and none reaches BS.1770's -70 LUFS gate. DC alone is so: the network
     would hear the steps where a constant signal meets the resampler's and the STFT's zeros as hits."""
-    samples = audio.samples
-    return (
-        samples.shape[-1] >= loudness.MOMENTARY_S * audio.sample_rate
-        and loudness.integrated_loudness(y=samples, sr=audio.sample_rate) is None
-    )
+    lufs = loudness.integrated_loudness(y=audio.samples, sr=audio.sample_rate)
+    return loudness.inaudible(audio.samples.shape[-1] / audio.sample_rate, lufs)
 
 
 def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumHit]:
