@@ -10,8 +10,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 
 * key / scale: the models are trained in C major / A minor; chords and primer go into that space
   (``Key.transposition_to_c``), the output comes back by the opposite shift and every melody and
-  bass note is snapped into the request's scale unless ``chromatic`` (a bass note into the scale less
-  the tones its bar's chord alters: no C natural under A7 in C major, :func:`ai.music_theory.chord_scale`).
+  bass note is snapped into the request's scale unless ``chromatic`` (into the scale less the tones
+  its bar's chord alters: no C natural under A7 in C major, :func:`ai.music_theory.chord_scale`).
 * chords: ImprovRNN is conditioned on the progression (one chord per bar, repeating), as chord
   symbol annotations in the model's key space.
 * tempo: generation runs at 120 quarter notes per minute in model time; times are scaled.
@@ -736,15 +736,12 @@ class MagentaGenerator(Generator):
         pitches = [n.pitch - shift for n in raw]
         if request.part == "bass" and pitches:
             pitches = _place_bass(pitches)
-        if request.part == "melody" and not request.chromatic:
-            pcs = request.key.pitch_classes
-            pitches = [snap_to_scale(p, pcs) for p in pitches]
-        if request.part == "bass" and not request.chromatic:  # the scale less the tones the bar's chord alters
+        if request.part in ("melody", "bass") and not request.chromatic:  # the key less what the bar's chord alters
             bars = [int((n.start_time - layout.gen_start) / layout.bar + 1e-6) for n in raw]
             scales = [chord_scale(request.key, request.chord_at_bar(bar)) for bar in bars]
-            pitches = [
-                fold_into_range(snap_to_scale(p, pcs), *BASS_RANGE) for p, pcs in zip(pitches, scales, strict=True)
-            ]
+            pitches = [snap_to_scale(p, pcs) for p, pcs in zip(pitches, scales, strict=True)]
+            if request.part == "bass":
+                pitches = [fold_into_range(p, *BASS_RANGE) for p in pitches]
         notes = []
         seen: set[tuple[int, float]] = set()
         for n, pitch in zip(raw, pitches, strict=True):

@@ -14,7 +14,7 @@ Applied to the notes any backend made, before swing and humanisation:
   music21's corpora mark dynamics per passage, not per note.
 * :func:`resolve_leading_tones`: a leading tone (the 7th degree a semitone under the tonic, in
   scales that have one) followed by a step or a small leap moves on to the tonic; a larger leap
-  stays (a line may leave it on purpose).
+  stays (a line may leave it on purpose), and so does a step into a bar whose chord alters the tonic.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.feel import metric_weight
+from ai.music_theory import chord_scale
 
 PHRASE_BARS = 2
 MIN_SECONDS = 0.02  # a note cut shorter than this is dropped
@@ -88,8 +89,9 @@ def cadence(notes: Sequence[Note], request: GenerationRequest, *, offset: float)
     return out
 
 
-def resolve_leading_tones(notes: Sequence[Note], request: GenerationRequest) -> list[Note]:
-    """A leading tone followed by a note within ``RESOLVING_INTERVAL`` semitones goes to the tonic."""
+def resolve_leading_tones(notes: Sequence[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
+    """A leading tone followed by a note within ``RESOLVING_INTERVAL`` semitones goes to the tonic, unless
+    that note's bar's chord alters the tonic (under A7 in C major the line's C would clash with C#)."""
     leading = (request.key.tonic - 1) % 12
     if leading not in request.key.pitch_classes:  # natural minor, dorian ...: a subtonic, not a leading tone
         return list(notes)
@@ -98,7 +100,9 @@ def resolve_leading_tones(notes: Sequence[Note], request: GenerationRequest) -> 
         here, after = out[i], out[i + 1]
         resolves = abs(after.pitch - here.pitch) <= RESOLVING_INTERVAL and after.start > here.start + 1e-6
         if here.pitch % 12 == leading and after.pitch % 12 != request.key.tonic and resolves:
-            out[i + 1] = Note(here.pitch + 1, after.start, after.end, after.velocity)
+            bar = int((after.start - offset) / request.bar_seconds + 1e-6)
+            if request.key.tonic in chord_scale(request.key, request.chord_at_bar(bar)):
+                out[i + 1] = Note(here.pitch + 1, after.start, after.end, after.velocity)
     return sorted(out, key=lambda n: (n.start, n.pitch))
 
 
@@ -106,7 +110,7 @@ def shape_melody(notes: Sequence[Note], request: GenerationRequest, *, offset: f
     """A melody that starts at ``offset`` seconds: :func:`breathe`, :func:`resolve_leading_tones`,
     then :func:`cadence` on the phrase ends (so a half cadence on V may end on the leading tone)."""
     shaped = breathe(notes, request, offset=offset, last_pulse=last_pulse)
-    shaped = resolve_leading_tones(shaped, request)
+    shaped = resolve_leading_tones(shaped, request, offset=offset)
     return cadence(shaped, request, offset=offset)
 
 

@@ -441,6 +441,22 @@ def test_every_bar_starts_on_its_chords_bass_note(shipped: tuple[GeneratorRegist
             assert text != "Dm7 G7 Cmaj7 A7" or 0 not in under_a7, (seed, under_a7)
 
 
+def test_a_melody_plays_no_key_tone_its_bars_chord_alters(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """Under A7 in C major the third is C#: the melody snapped to the key alone played C natural there
+    (session 28's QA); it is snapped to the key less the tones each bar's chord alters, as the bass is."""
+    chords = parse_progression("Dm7 G7 Cmaj7 A7")
+    played = []
+    for generator in _for_part(shipped[1], "melody"):
+        for seed in range(1, 7):
+            clip = generator.generate(_request("melody", bars=4, seed=seed, chords=chords, temperature=1.5))
+            under_a7 = [n.pitch % 12 for n in clip.notes if 6.0 - 1e-6 <= n.start < 8.0]
+            assert 0 not in under_a7, (generator.name, seed, under_a7)
+            played += under_a7
+    assert played  # the models play in that bar at all
+
+
 def test_a_downbeat_note_moves_to_the_bass_notes_nearest_octave() -> None:
     request = _request("bass", bars=2, chords=parse_progression("G/B C"))
     line = [Note(43, 0.0, 1.0, 90), Note(50, 1.0, 2.0, 80), Note(41, 2.0, 3.0, 90)]  # G2 D3 | F2

@@ -33,10 +33,18 @@ def test_cadence_ends_phrases_on_the_bars_chord_within_the_scale() -> None:
 def test_leading_tones_resolve_by_step_not_after_a_leap() -> None:
     request = _request()
     notes = [Note(68, 0.0, 0.5, 80), Note(71, 0.5, 1.0, 80), Note(68, 1.0, 1.5, 80), Note(76, 1.5, 2.0, 80)]
-    out = resolve_leading_tones(notes, request)
+    out = resolve_leading_tones(notes, request, offset=0.0)
     assert [n.pitch for n in out] == [68, 69, 68, 76]  # G# B -> G# A; G# E (a leap of 8) stays
-    natural = resolve_leading_tones(notes, _request(key=Key(9, "minor")))
+    natural = resolve_leading_tones(notes, _request(key=Key(9, "minor")), offset=0.0)
     assert natural == notes  # natural minor's G is a subtonic: nothing to resolve
+
+
+def test_a_leading_tone_stays_where_the_next_bars_chord_alters_the_tonic() -> None:
+    """B then D in C major: to C in a bar of G7, but not where A7 plays (its third is C#)."""
+    request = _request(key=Key(0, "major"), chords="G7 A7")
+    notes = [Note(71, 1.5, 2.0, 80), Note(74, 2.0, 2.5, 80)]  # B at the end of bar 1, D on bar 2's one
+    assert [n.pitch for n in resolve_leading_tones(notes, request, offset=0.0)] == [71, 74]
+    assert [n.pitch for n in resolve_leading_tones(notes, request, offset=0.5)] == [71, 72]  # D in the G7 bar
 
 
 def test_shape_keeps_scale_and_length() -> None:
