@@ -238,6 +238,10 @@ def _path(text: str, argument: str) -> Path:
         raise ToolError(f"{argument}: no file at {text[:200]!r} ({exc}; {where})") from exc
     except OSError as exc:  # a name longer than the file system takes (ENAMETOOLONG), a folder not searchable
         raise ToolError(f"{argument}: cannot look at {text[:200]!r} ({exc.strerror or exc}; {where})") from exc
+    # The server's folder is wherever the assistant started it: say which folder a relative path was read from.
+    if not path.is_absolute() and not text.startswith("~"):
+        path = Path.cwd() / path
+        where = f"a relative path is read from this MCP server's folder, {Path.cwd()}: {where}, best an absolute one"
     if not found:
         raise ToolError(f"{argument}: no file at '{path}' ({where})")
     return path

@@ -532,6 +532,16 @@ async def test_a_path_the_file_system_cannot_look_at_is_refused_with_its_reason(
     assert nobody.is_error and "path: no file at '~nobody-has-this-name/song.wav'" in text_of(nobody), text_of(nobody)
 
 
+async def test_a_relative_path_says_which_folder_it_was_read_from(engine: str) -> None:
+    """An assistant starts the MCP server in a folder of its own choosing: 'song.wav' was looked for there
+    without a word about where."""
+    async with over_http(engine) as client:
+        result = await client.call_tool("analyze_audio", {"path": "no-such-song-here.wav"})
+    assert result.is_error, text_of(result)
+    assert f"path: no file at '{Path.cwd() / 'no-such-song-here.wav'}'" in text_of(result), text_of(result)
+    assert f"a relative path is read from this MCP server's folder, {Path.cwd()}" in text_of(result)
+
+
 async def test_a_missing_upload_names_the_tool_argument(engine: str) -> None:
     """'What key is this' without audio: MCP callers give audio_path, not a multipart field."""
     async with over_http(engine) as client:
