@@ -1008,7 +1008,10 @@ class CommandParams(CallerParams):
 
 
 class CommandResponse(BaseModel):
-    status: Literal["done", "parsed"] = Field(description="done: the action ran; parsed: dry_run, nothing ran.")
+    status: Literal["done", "parsed", "no_audio"] = Field(
+        description="done: the action ran; parsed: dry_run, nothing ran; no_audio: a mixing action found no "
+        "tracks' audio to work on (no upload, no project with stems) and says in speech how to send it."
+    )
     text: str = Field(description="The command as received.")
     action: str = Field(description="generate_drums, generate_bass, analyze_audio, play ... (docs/commands.md).")
     params: dict[str, Any] = Field(description="What the text said, in the endpoints' parameter forms.")

@@ -134,8 +134,10 @@ def _refuse_files_the_action_leaves(inp: RequestInput, plan: CommandPlan) -> Non
 
 
 def _answer(text: str, plan: CommandPlan, params: dict[str, Any], result: Any) -> CommandResponse:
+    # The mixing routes answer an empty POST 200 "no_audio" (the web client's contract); "done" would say it ran.
+    no_audio = (result.get("status") if isinstance(result, dict) else getattr(result, "status", None)) == "no_audio"
     return CommandResponse(
-        status="done",
+        status="no_audio" if no_audio else "done",
         text=text,
         action=plan.action,
         params=params,

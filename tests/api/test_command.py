@@ -133,6 +133,17 @@ def test_render_without_audio_says_what_to_upload(client: TestClient) -> None:
     assert "'files'" in body["detail"] and "'master'" in body["detail"] and "project_id" in body["detail"]
 
 
+@pytest.mark.parametrize("text", ["how's my mix", "balance my levels"])
+def test_mixing_without_audio_does_not_say_done(client: TestClient, text: str) -> None:
+    """The mixing routes answer an empty POST 200 "no_audio" (the web client's contract); the command said
+    status "done" around it, as if the mix had been looked at."""
+    said = client.post("/api/v1/command", json={"command": text})
+    assert said.status_code == 200, said.text
+    body = said.json()
+    assert body["status"] == "no_audio" and body["result"]["status"] == "no_audio"
+    assert body["speech"].startswith("I need the tracks' audio")
+
+
 def bass_primer() -> bytes:
     pm = pretty_midi.PrettyMIDI(initial_tempo=100)
     bass = pretty_midi.Instrument(program=33)
