@@ -62,6 +62,10 @@ DRY_USUAL_SHARE = 0.5
 """A role whose clean training stems read dry this often is usually dry: a dry one is information, not a problem."""
 DRY_RARE_SHARE = 0.1
 """A role whose clean training stems read dry at most this often is normally given space: a clearly dry one is a problem."""
+CLOSE_MIC_ROLES = frozenset({"kick", "snare", "hihat"})
+"""Pieces of a kit, dry as a close microphone or a one-shot sample hears them in a real session (the room comes
+from the overheads or a bus reverb): a dry one is information, although the renders the norms were fitted on
+carry FluidSynth's reverb on every drum (hi-hats -22 dB)."""
 
 
 # --- Tempo: delay times and pre-delay -------------------------------------------------------------
@@ -205,7 +209,7 @@ def _too_dry(
 ) -> list[Suggestion]:
     move = _reverb_move(role, norms, tempo_bpm)
     given_space = norms.send_db is not None and norms.send_db >= SPACE_SEND_DB
-    usual = norms.dry_share >= DRY_USUAL_SHARE or not given_space
+    usual = norms.dry_share >= DRY_USUAL_SHARE or not given_space or role in CLOSE_MIC_ROLES
     clear = probability >= norms.dry.medium and norms.dry_share <= DRY_RARE_SHARE
     priority = "medium" if clear else "low"
     heard = "no reverb tail" if measure.tail_db is None else f"a tail {measure.tail_db:.0f} dB under the notes"

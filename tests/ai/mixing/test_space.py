@@ -257,6 +257,17 @@ def test_the_same_dry_part_on_a_bass_is_not_a_problem():
     assert all(f.priority == "low" for f in findings)
 
 
+@pytest.mark.parametrize("role", ["snare", "hihat"])
+def test_a_dry_close_miked_drum_is_information_not_a_problem(role: str) -> None:
+    """A real session's snare and hi-hat tracks are close microphones or samples, dry by nature (the room
+    is the overheads' or a bus reverb's); a clean hi-hat was "too dry", medium, on csound's renders."""
+    m = measure_space(samples=dry(bursts(every=0.25, on=0.05)), sr=SR)
+    findings = space_findings(name="HH", role=role, measure=m, tempo_bpm=120, norms=role_space(role))
+    dry_findings = [f for f in findings if f.evidence.get("problem") == "too_dry"]
+    assert dry_findings and all(f.info and f.priority == "low" for f in dry_findings)
+    assert "dry is common for this role" in dry_findings[0].message
+
+
 def test_unreliable_measures_give_no_findings():
     m = SpaceMeasure(None, None, None, None, None, None, None, None, None, 3, False)
     assert space_findings(name="Pad", role="pad", measure=m, tempo_bpm=None, norms=role_space("pad")) == []
