@@ -109,6 +109,24 @@ def _generation(body: dict[str, Any]) -> str:
     )
 
 
+SPOKEN_CHORDS = 8
+"""The most chords read out; a song's loop is said once instead (see :func:`_chord_loop`)."""
+LOOP_MATCH = 0.8
+"""A cycle of chords is the song's loop when the changes follow it this often."""
+
+
+def _chord_loop(labels: list[str]) -> list[str] | None:
+    """The shortest cycle of at most SPOKEN_CHORDS chords (heard at least twice) that the changes follow at
+    least LOOP_MATCH of the time: "C, G, Am, F" for a pop song, not its first eight changes."""
+    for period in range(2, SPOKEN_CHORDS + 1):
+        if len(labels) < 2 * period:
+            break
+        follows = sum(label == labels[i % period] for i, label in enumerate(labels))
+        if follows >= LOOP_MATCH * len(labels):
+            return labels[:period]
+    return None
+
+
 def _analysis(body: dict[str, Any], question: str | None) -> str:
     """The answer to ``question`` (topics joined by "+": "key+tempo" answers both, in the order asked)."""
     topics = (question or "").split("+")
@@ -133,7 +151,13 @@ def _analysis(body: dict[str, Any], question: str | None) -> str:
             label = chord.get("label")
             if label and label != "N" and (not labels or labels[-1] != label):
                 labels.append(label)
-        return f"The chords go {', '.join(labels[:8])}." if labels else "I can't hear chords in it."
+        if not labels:
+            return "I can't hear chords in it."
+        loop = _chord_loop(labels) if len(labels) > SPOKEN_CHORDS else None  # a short one is said whole
+        if loop:
+            return f"The chords go {', '.join(loop)}, round and round."
+        rest = len(labels) - SPOKEN_CHORDS
+        return f"The chords go {', '.join(labels[:SPOKEN_CHORDS])}" + (f", then {rest} more." if rest > 0 else ".")
     if question == "loudness":
         lufs, peak = body.get("loudness_lufs"), body.get("true_peak_dbtp")
         if lufs is None:

@@ -82,3 +82,22 @@ def test_the_speech_says_whether_the_clip_reached_dawg_core(delivered: bool | No
     body = {"style": "bass", "key": "C", "scale": "major", "bars": 4, "time_signature": "4/4", "tempo": 120}
     said = speak("generate_bass", {}, {**body, "delivered": delivered})
     assert said == "Here is a bass line in C major, 4 bars of 4/4 at 120 BPM." + tail
+
+
+def _chords(*labels: str) -> dict[str, object]:
+    return {"chords": [{"label": label} for label in labels]}
+
+
+@pytest.mark.parametrize(
+    ("labels", "said"),
+    [
+        ("C G Am F " * 6, "The chords go C, G, Am, F, round and round."),
+        ("C G Am F " * 5 + "Dm G", "The chords go C, G, Am, F, round and round."),  # a bridge's two changes
+        ("Am F C G Am F C E", "The chords go Am, F, C, G, Am, F, C, E."),  # heard once: no loop, every change
+        ("C D E F G A B C D E", "The chords go C, D, E, F, G, A, B, C, then 2 more."),
+        ("N N", "I can't hear chords in it."),
+    ],
+)
+def test_what_chords_says_the_songs_loop_or_how_many_more(labels: str, said: str) -> None:
+    """A 3-minute song has about 90 changes: the first eight were read out and the rest dropped unsaid."""
+    assert speak("analyze_audio", {"question": "chords"}, _chords(*labels.split())) == said
