@@ -5,7 +5,7 @@ Songs: MMA band arrangements, each written twice: at a steady tempo, and driftin
 bar by bar along a ramp from the song's tempo to ``1 + drift`` times it, as a band that rushes).
 The "recording" is the MIDI without its drums and bass, rendered with FluidSynth; the annotations
 are exact, read from the MIDI: its beat times (pretty_midi, through the tempo changes) and the
-chart's chord per bar. Five sets, all but tune-strings disjoint:
+chart's chord per bar. Six sets, all but tune-strings disjoint:
 
 - dev: the grooves, keys and progressions of bench/mixing_songs.py through FluidR3 GM (seed 5):
   the songs the accompaniment's settings were chosen on;
@@ -22,7 +22,11 @@ chart's chord per bar. Five sets, all but tune-strings disjoint:
 - tune-drift: 12 more 4/4 grooves in none of the lists above, picked by name (latin, swing and jazz
   combos, slow country and spiritual: the kinds whose drifting renders lost the beat on held-out),
   other progressions, through the full MuseScore General (no other set's soundfont; seed 31): the
-  songs the analysis's following of a drifting tempo was chosen on (score at --drift 0.12 and 0.20).
+  songs the analysis's following of a drifting tempo was chosen on (score at --drift 0.12 and 0.20);
+- tune-csound: 12 more 4/4 grooves in none of the lists above, drawn at random (``random.Random(29).sample``
+  of the sorted 33 grooves left of the 93 stdlib files whose first ``Time`` is 4, metronomes left out,
+  each file's groove of its own name), other progressions, through csound's GM bank sf_GMbank.sf2 (no
+  other set's soundfont; seed 37): tuning data for session 29's diagnosis of the missed beats.
 
 Printed per song and variant: the share of annotated beats with a generated drum or bass onset
 within 20 ms, the share of bars whose lowest bass note on the downbeat (within 20 ms) is the
@@ -38,7 +42,7 @@ Renders are cached under ``--cache`` (default bench/out/accompaniment_renders; a
 the groove, tempi, chords, soundfont and program, all in the file name's hash), so a second run
 re-scores without MMA and FluidSynth.
 
-Usage: bench/accompaniment.py [--sets dev,held-out,tune,tune-strings,tune-drift] [--songs 12] [--bars 16] [--drift 0.12]
+Usage: bench/accompaniment.py [--sets dev,held-out,tune,tune-strings,tune-drift,tune-csound] [--songs 12] [--bars 16] [--drift 0.12]
        [--offsets] [--cache DIR] [--no-speed]
 """
 
@@ -109,6 +113,19 @@ TUNE_DRIFT_PROGRESSIONS = [
     [(0, "M7"), (5, "M7"), (4, "m7"), (9, "m")],
 ]
 
+TUNE_CSOUND_GROOVES = [
+    "BigBand", "Polka", "GypsyJazz", "ShowTune", "Softshoe", "CountryBlues", "Ballad128", "FastSwing",
+    "DescendingJazz", "Desert", "Dixie", "Arpeggio4",
+]  # fmt: skip
+"""random.Random(29).sample(pool, 12), pool: the sorted main grooves of /usr/share/mma/lib/stdlib's files whose first
+``Time`` is 4 (metronomes left out), less the dev, held-out, tune and tune-drift grooves (33 left)."""
+TUNE_CSOUND_PROGRESSIONS = [
+    [(0, "7"), (5, "7"), (0, "7"), (7, "7")],
+    [(0, "m"), (7, "7"), (0, "m"), (5, "m")],
+    [(0, ""), (2, "m"), (7, "7"), (0, "")],
+    [(0, "M7"), (4, "m7"), (9, "m7"), (2, "7")],
+]
+
 
 @dataclass(frozen=True)
 class SongSet:
@@ -130,6 +147,7 @@ SETS = {
     "tune-drift": SongSet(
         TUNE_DRIFT_GROOVES, TUNE_DRIFT_PROGRESSIONS, "/usr/share/sounds/sf3/MuseScore_General.sf3", 31
     ),
+    "tune-csound": SongSet(TUNE_CSOUND_GROOVES, TUNE_CSOUND_PROGRESSIONS, "/usr/share/sounds/sf2/sf_GMbank.sf2", 37),
 }
 CACHE = REPO / "bench" / "out" / "accompaniment_renders"
 
@@ -278,7 +296,9 @@ def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: Gen
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--sets", default="dev,held-out", help="comma-separated: dev, held-out, tune, tune-strings, tune-drift"
+        "--sets",
+        default="dev,held-out",
+        help="comma-separated: dev, held-out, tune, tune-strings, tune-drift, tune-csound",
     )
     parser.add_argument("--songs", type=int, default=12)
     parser.add_argument("--bars", type=int, default=16)
