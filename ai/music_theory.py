@@ -393,6 +393,12 @@ def chord_scale(key: Key, chord: Chord) -> frozenset[int]:
     return kept or key.pitch_classes
 
 
+def tones_under(key: Key, chord: Chord) -> frozenset[int]:
+    """What may sound under ``chord`` without ``chromatic``: :func:`chord_scale` and the chord's own tones, its
+    slash bass included (Bb under C7/Bb and under a borrowed Bb in C major, F# under D/F#, C# under A7)."""
+    return chord_scale(key, chord) | frozenset(chord.pitch_classes) | {chord.bass_pitch_class}
+
+
 def parse_key(key: str, scale: str | None = None) -> Key:
     """'C', 'F#', 'Am', 'A minor', 'D dorian', 'Eb major' (+ an optional scale name) -> Key.
 

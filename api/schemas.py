@@ -133,7 +133,11 @@ class GenerationParams(CallerParams):
         description="Drums: 0 on the grid .. 1 the style's offsets learned from human drummers (laid-back "
         "snare, pushed hats) with their spread.",
     )
-    chromatic: bool = Field(False, description="Allow notes outside the scale.")
+    chromatic: bool = Field(
+        False,
+        description="Allow notes outside the scale. Without it a chord's own tones still sound (Bb under C7/Bb or a "
+        "borrowed Bb in C major) and no key tone it alters does (no C natural under A7).",
+    )
     model: str | None = Field(
         None,
         description="auto (default: Magenta, else theory), magenta, theory, or a bundle id (GET /api/v1/models "

@@ -10,8 +10,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 
 * key / scale: the models are trained in C major / A minor; chords and primer go into that space
   (``Key.transposition_to_c``), the output comes back by the opposite shift and every melody and
-  bass note is snapped into the request's scale unless ``chromatic`` (into the scale less the tones
-  its bar's chord alters: no C natural under A7 in C major, :func:`ai.music_theory.chord_scale`).
+  bass note is snapped into the request's scale unless ``chromatic``: the scale less the tones its bar's
+  chord alters (no C natural under A7 in C major, :func:`ai.music_theory.chord_scale`), for a bass line plus
+  the chord's own tones (Bb under C7/Bb or a borrowed Bb: :func:`ai.music_theory.tones_under`).
 * chords: ImprovRNN is conditioned on the progression (one chord per bar, repeating), as chord
   symbol annotations in the model's key space.
 * tempo: generation runs at 120 quarter notes per minute in model time; times are scaled.
@@ -107,7 +108,7 @@ from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, de
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
-from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale
+from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale, tones_under
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -738,7 +739,9 @@ class MagentaGenerator(Generator):
             pitches = _place_bass(pitches)
         if request.part in ("melody", "bass") and not request.chromatic:  # the key less what the bar's chord alters
             bars = [int((n.start_time - layout.gen_start) / layout.bar + 1e-6) for n in raw]
-            scales = [chord_scale(request.key, request.chord_at_bar(bar)) for bar in bars]
+            # A bass plays its chord's own tones in the key or not (Bb under C7/Bb); a melody keeps to the scale.
+            under = tones_under if request.part == "bass" else chord_scale
+            scales = [under(request.key, request.chord_at_bar(bar)) for bar in bars]
             pitches = [snap_to_scale(p, pcs) for p, pcs in zip(pitches, scales, strict=True)]
             if request.part == "bass":
                 pitches = [fold_into_range(p, *BASS_RANGE) for p in pitches]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ai.generation.base import GenerationRequest, Note
-from ai.music_theory import fold_into_range, snap_to_scale
+from ai.music_theory import fold_into_range
 
 BASS_RANGE = (28, 55)  # E1 .. G3
 BASS_CENTRE = 40  # E2: where the middle of a bass line is placed before folding
@@ -22,16 +22,14 @@ def _anchor_downbeats(notes: Sequence[Note], request: GenerationRequest, *, offs
     the model left beat 1 empty (a bar in six of funk and latin lines, against under 6 % in MMA's
     human-written ones of every style: bench/groove_quality.py), the note is played there, in the octave
     nearest the line's next note, until the next onset (a beat at most); a note held over the bar line
-    is cut. A bass note outside the scale is the scale's nearest unless ``chromatic``."""
+    is cut. The chord's bass note is played whether the key has it or not (a borrowed Bb, C/Bb, D/F# in C)."""
     out = sorted(notes, key=lambda n: n.start)
     if not out:
         return out
     added = []
     for bar in range(request.bars):
         start = offset + bar * request.bar_seconds
-        pitch_class = request.chord_at_bar(bar).bass_pitch_class
-        if not request.chromatic and pitch_class not in request.key.pitch_classes:
-            pitch_class = snap_to_scale(pitch_class + 48, request.key.pitch_classes) % 12
+        pitch_class = request.chord_at_bar(bar).bass_pitch_class  # in the key or not: Bb under C/Bb
         on_one = [i for i, n in enumerate(out) if abs(n.start - start) < 1e-3]
         if on_one:
             lowest = min(on_one, key=lambda i: out[i].pitch)

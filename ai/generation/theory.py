@@ -28,7 +28,7 @@ import logging
 
 import numpy as np
 
-from ai.generation.base import GeneratedClip, GenerationRequest, Generator
+from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Note
 from ai.generation.drum_patterns import (
     DRUM_STYLES,
     generate_drums,
@@ -45,9 +45,24 @@ from ai.generation.phrasing import loop_phrases
 from ai.generation.theory_bass import BASS_HOME, BASS_RANGE, _generate_bass
 from ai.generation.theory_grid import _grid_for
 from ai.generation.theory_melody import MELODY_RANGE, _generate_melody
+from ai.music_theory import tones_under
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
+
+
+HUMANIZED_S = 0.03
+"""A note this close before a bar line may belong to the bar after it (swing and humanize move onsets)."""
+
+
+def _may_sound(note: Note, request: GenerationRequest, offset: float) -> bool:
+    """Whether ``note`` is in the key, or a tone its bar's chord brings (:func:`ai.music_theory.tones_under`:
+    Bb in a bar of C7/Bb in C major)."""
+    if note.pitch % 12 in request.key.pitch_classes:
+        return True
+    bars = {int((note.start - offset + d) / request.bar_seconds) for d in (0.0, HUMANIZED_S)}
+    return any(note.pitch % 12 in tones_under(request.key, request.chord_at_bar(max(bar, 0))) for bar in bars)
+
 
 __all__ = ["BASS_HOME", "BASS_RANGE", "DRUM_STYLES", "MELODY_RANGE", "TheoryGenerator"]
 
@@ -146,10 +161,10 @@ class TheoryGenerator(Generator):
         notes = humanize(notes, amount=request.humanize, rng=rng, start_seconds=grid.offset, end_seconds=end)
         notes = fit_to_length(notes, start_seconds=grid.offset, end_seconds=end)
         if request.part != "drums" and not request.chromatic:
-            outside = [n for n in notes if n.pitch % 12 not in request.key.pitch_classes]
-            if outside:  # the generators only pick scale tones; this guards the hard guarantee
+            outside = [n for n in notes if not _may_sound(n, request, grid.offset)]
+            if outside:  # the generators only pick these tones; this guards the hard guarantee
                 logger.warning("theory %s: dropped %d out-of-scale notes (a bug)", request.part, len(outside))
-                notes = [n for n in notes if n.pitch % 12 in request.key.pitch_classes]
+                notes = [n for n in notes if _may_sound(n, request, grid.offset)]
         chords = [request.key.chord_symbol(request.chord_at_bar(b)) for b in range(request.bars)]
         return GeneratedClip.continuing(
             request,

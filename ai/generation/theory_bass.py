@@ -20,7 +20,7 @@ from ai.generation.theory_grid import (
     _scale_pitches,
     _weighted_choice,
 )
-from ai.music_theory import Chord, Key, fold_into_range, snap_to_scale
+from ai.music_theory import Chord, Key, fold_into_range, tones_under
 
 BASS_RANGE = (28, 55)  # E1 .. G3
 BASS_HOME = 40.0
@@ -156,39 +156,42 @@ def _resample_span(
 class _BassContext:
     key: Key
     chromatic: bool
-    scale: tuple[int, ...]  # allowed pitches in the bass range
+    allowed: frozenset[int]  # pitch classes that may sound under the bar's chord (music_theory.tones_under)
+    scale: tuple[int, ...]  # those pitches in the bass range
+
+
+def _context(key: Key, chord: Chord, chromatic: bool) -> _BassContext:
+    allowed = tones_under(key, chord)
+    return _BassContext(key, chromatic, allowed, tuple(_scale_pitches(allowed, *BASS_RANGE)))
 
 
 def _bass_root(chord: Chord, ctx: _BassContext, near: float, home: float) -> int:
-    """The chord's bass note (slash bass included) in the octave closest to the previous root,
-    pulled a little toward ``home`` so that a line does not drift to the edge of the range."""
+    """The chord's bass note (slash bass included, in the key or not: Bb under C/Bb) in the octave closest to
+    the previous root, pulled a little toward ``home`` so that a line does not drift to the edge of the range."""
     pc = chord.bass_pitch_class
-    if not ctx.chromatic and pc not in ctx.key.pitch_classes:
-        pc = snap_to_scale(48 + pc, ctx.key.pitch_classes) % 12
     candidates = [p for p in range(BASS_RANGE[0], 52) if p % 12 == pc]
     return min(candidates, key=lambda p: (abs(p - near) + 0.5 * abs(p - home), p))
 
 
 def _allowed(pitch: int, ctx: _BassContext) -> int:
     pitch = fold_into_range(pitch, *BASS_RANGE)
-    if ctx.chromatic or pitch % 12 in ctx.key.pitch_classes:
+    if ctx.chromatic or pitch % 12 in ctx.allowed:
         return pitch
     return _nearest_in(ctx.scale, pitch)
 
 
 def _chord_interval_pitch(root: int, chord: Chord, ctx: _BassContext, wanted: Sequence[int]) -> int | None:
-    """The chord tone ``wanted`` semitones above ``root`` (first that the chord has and may sound)."""
+    """The chord tone ``wanted`` semitones above the chord's root (the first the chord has: its own tones always
+    sound), placed above ``root``, the bar's bass note (E then G under C/E: not G#, a third above the E)."""
     for semis in wanted:
-        if semis % 12 in [i % 12 for i in chord.intervals] and (
-            ctx.chromatic or (root + semis) % 12 in ctx.key.pitch_classes
-        ):
-            return fold_into_range(root + semis, *BASS_RANGE)
+        if semis % 12 in [i % 12 for i in chord.intervals]:
+            return fold_into_range(root + (chord.root + semis - root) % 12, *BASS_RANGE)
     return None
 
 
 def _scale_above(root: int, ctx: _BassContext, semis: Sequence[int]) -> int:
     for s in semis:
-        if (root + s) % 12 in ctx.key.pitch_classes:
+        if (root + s) % 12 in ctx.allowed:
             return fold_into_range(root + s, *BASS_RANGE)
     return _allowed(root + semis[0], ctx)
 
@@ -223,8 +226,8 @@ def _bass_pitch(
         third = _chord_interval_pitch(root, chord, ctx, (4, 3))
         if third is not None:
             return third
-        # No third the chord has and the key allows (A7's C# in C major, a sus or power chord): its fifth. The
-        # key's own third there would clash with the chord (C natural under A7) or its suspension (E under Csus4).
+        # No third in the chord (a sus or power chord): its fifth. The key's third there would clash with the
+        # suspension (E under Csus4).
         return _bass_pitch("fifth", root=root, chord=chord, next_root=next_root, prev=prev, ctx=ctx, rng=rng)
     if role == "seventh":
         return _chord_interval_pitch(root, chord, ctx, (10, 11)) or _scale_above(root, ctx, (10, 11, 9))
@@ -246,7 +249,6 @@ def _bass_pitch(
 
 def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.random.Generator) -> list[Note]:
     key, temperature, density = request.key, request.temperature, request.density
-    ctx = _BassContext(key, request.chromatic, tuple(_scale_pitches(key.pitch_classes, *BASS_RANGE)))
     profile = _cells_for_meter(_BASS_PROFILES[style], grid.pulses)
     steps = grid.steps_per_bar
     articulation = _BASS_ARTICULATION[style]
@@ -274,6 +276,7 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
     for bar in range(grid.bars):
         chord = request.chord_at_bar(bar)
         next_chord = request.chord_at_bar(bar + 1)
+        ctx = _context(key, chord, request.chromatic)
         root = _bass_root(chord, ctx, prev_root, home)
         next_root = _bass_root(next_chord, ctx, root, home)
         prev_root = root

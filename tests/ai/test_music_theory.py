@@ -15,6 +15,7 @@ from ai.music_theory import (
     parse_key,
     parse_progression,
     snap_to_scale,
+    tones_under,
 )
 
 
@@ -118,6 +119,19 @@ def test_a_german_h_is_told_to_come_as_b() -> None:
 )
 def test_a_chord_scale_leaves_out_the_key_tones_its_chord_alters(key: Key, chord: str, altered: set[int]) -> None:
     assert key.pitch_classes - chord_scale(key, parse_chord(chord)) == altered
+
+
+@pytest.mark.parametrize(
+    ("key", "chord", "under"),
+    [
+        (Key(0, "major"), "Bb", {0, 2, 4, 5, 7, 9, 10}),  # a borrowed bVII: C mixolydian
+        (Key(0, "major"), "A7", {1, 2, 4, 5, 7, 9, 11}),  # C# for C
+        (Key(0, "major"), "D/F#", {0, 2, 4, 6, 7, 9, 11}),  # the slash bass F# for F
+        (Key(0, "major"), "G7", {0, 2, 4, 5, 7, 9, 11}),  # a chord of the key: the key
+    ],
+)
+def test_tones_under_a_chord_are_its_chord_scale_and_its_own_tones(key: Key, chord: str, under: set[int]) -> None:
+    assert tones_under(key, parse_chord(chord)) == under
 
 
 def test_snap_to_scale_reaches_past_a_wide_gap() -> None:

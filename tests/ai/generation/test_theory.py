@@ -13,7 +13,7 @@ import pytest
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style
 from ai.generation.theory import BASS_RANGE, MELODY_RANGE, TheoryGenerator
-from ai.music_theory import SCALES, Key, default_progression, parse_progression
+from ai.music_theory import SCALES, Key, default_progression, parse_progression, tones_under
 from utils.errors import InvalidParameter
 
 GEN = TheoryGenerator()
@@ -124,7 +124,8 @@ def test_every_bass_and_melody_note_is_in_the_scale(caplog: pytest.LogCaptureFix
                                 density=seed / 2,
                                 style=DRUM_STYLES[(seed + tonic) % len(DRUM_STYLES)],
                             )
-                            assert all(n.pitch % 12 in key.pitch_classes for n in notes), (scale, tonic, seed, part)
+                            allowed = key.pitch_classes.union(*(tones_under(key, chord) for chord in chords))
+                            assert all(n.pitch % 12 in allowed for n in notes), (scale, tonic, seed, part)
                             checked += len(notes)
     assert checked > 5000
     # The generators pick only scale tones; the last-resort filter must never have had to act.
@@ -153,10 +154,35 @@ def test_bass_plays_the_chord_root_on_each_downbeat_at_low_temperature(style: st
             assert first[0].pitch % 12 == request.chord_at_bar(bar).bass_pitch_class, (style, seed, bar)
 
 
+@pytest.mark.parametrize(
+    ("key", "progression"),
+    [
+        (C_MAJOR, "C Bb F C"),  # a borrowed bVII: the bass played A under it
+        (C_MAJOR, "C Ab Bb C"),
+        (C_MAJOR, "C/Bb F/A Fm/Ab C/G"),  # slash basses outside the key: A, G
+        (C_MAJOR, "D/F# G C/E F"),  # F natural under D/F#
+        (Key(9, "minor"), "Am Am/G# Am/G D/F#"),  # the chromatic line A G# G F#, played A G G F
+    ],
+)
+def test_a_bass_plays_each_chords_own_bass_note_in_the_key_or_not(key: Key, progression: str) -> None:
+    """Every bar opens on its chord's bass note, and no note of the bar is a key tone the chord alters
+    (no B natural under Bb): a chord's own tones sound whatever the key (QA, session 29: 5 of 5 seeds wrong)."""
+    chords = parse_progression(progression)
+    for seed in range(4):
+        for temperature in (0.5, 1.5):
+            request = _req("bass", key=key, chords=chords, bars=4, seed=seed, temperature=temperature)
+            notes = GEN.generate(request).notes
+            for bar, chord in enumerate(chords):
+                t0 = bar * request.bar_seconds
+                in_bar = [n.pitch % 12 for n in notes if t0 - 1e-6 <= n.start < t0 + request.bar_seconds - 1e-6]
+                assert in_bar[0] == chord.bass_pitch_class, (progression, seed, bar, in_bar)
+                assert set(in_bar) <= tones_under(key, chord), (progression, seed, bar, in_bar)
+
+
 def test_a_bass_third_the_key_lacks_is_not_replaced_by_the_key_s_own() -> None:
     # A7 in C major: its third is C#, outside the key. Where the bass line plays a chord's third (at a high
-    # temperature even on the downbeat) it plays A7's fifth instead, never the key's C natural against the
-    # chord's C#, which the "third" role fell back to.
+    # temperature even on the downbeat) it plays A7's own C# (or its fifth), never the key's C natural against
+    # the chord's C#, which the "third" role fell back to.
     chords = parse_progression("Dm7 G7 Cmaj7 A7")
     downbeats = []
     for seed in range(40):
@@ -165,7 +191,7 @@ def test_a_bass_third_the_key_lacks_is_not_replaced_by_the_key_s_own() -> None:
             bar, position = divmod(note.start, request.bar_seconds)
             if request.chord_at_bar(int(bar)).root == 9 and position < 1e-6:
                 downbeats.append(note.pitch % 12)
-    assert len(downbeats) == 80 and 0 not in downbeats and set(downbeats) <= {9, 4}
+    assert len(downbeats) == 80 and 0 not in downbeats and set(downbeats) <= {9, 1, 4}
 
 
 def test_bass_roots_are_more_frequent_at_low_temperature() -> None:
