@@ -7,10 +7,9 @@
    role are often correlated).
 2. Relative gains: ``gain = target offset - measured loudness``. They do not depend on how loud
    the stems came in: a stem 12 dB hotter measures 12 LU louder and gets 12 dB less gain.
-3. Pans by role (:data:`ai.mixing.targets.ROLE_PANS`, several tracks of a role spread
-   symmetrically). Panning uses a constant-power law normalised to unity in the centre
-   (``gL = sqrt(2) cos(theta)``, ``gR = sqrt(2) sin(theta)``, ``theta = (pan + 1) pi / 4``), so a
-   pan moves a track without changing its loudness.
+3. Pans by role or by the side a name says (:mod:`ai.mixing.pans`). Panning uses a constant-power
+   law normalised to unity in the centre (``gL = sqrt(2) cos(theta)``, ``gR = sqrt(2) sin(theta)``,
+   ``theta = (pan + 1) pi / 4``), so a pan moves a track without changing its loudness.
 4. The tracks are summed at those gains and pans, and one common offset brings the sum to the
    pre-master loudness (-18 LUFS by default, ``target``); if the sum's true peak would then be
    above the ceiling (-1 dBTP), the offset is lowered until it is not, and a note says how far
@@ -35,12 +34,11 @@ from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.stem_file import Frames, frame_count, read_frames
 from ai.mixing.measure import TrackAnalysis, TrackInput, close_made, prepare_tracks
+from ai.mixing.pans import role_pans
 from ai.mixing.stem_measures import level_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
     ROLE_BALANCE_LU,
-    ROLE_PANS,
-    ROLE_SPREAD,
     TRUE_PEAK_CEILING_DBTP,
     LoudnessTarget,
     resolve_target,
@@ -133,25 +131,6 @@ def role_targets(roles: list[str]) -> list[float]:
     return [ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - 10 * math.log10(counts[role]) for role in roles]
 
 
-def role_pans(roles: list[str]) -> list[float]:
-    """Pan per track: the role's pan; several tracks of a role spread symmetrically around the centre."""
-    members: dict[str, list[int]] = defaultdict(list)
-    for k, role in enumerate(roles):
-        members[role].append(k)
-    pans = [0.0] * len(roles)
-    for role, indices in members.items():
-        base = ROLE_PANS.get(role, 0.0)
-        spread = ROLE_SPREAD.get(role, 0.0)
-        if len(indices) == 1 or spread == 0.0:
-            for k in indices:
-                pans[k] = base
-            continue
-        for rank, k in enumerate(indices):
-            position = -spread + 2 * spread * rank / (len(indices) - 1)
-            pans[k] = float(np.clip(position, -1.0, 1.0))
-    return pans
-
-
 @dataclass(frozen=True)
 class LevelItem:
     """What leveling needs of a track. ``samples``: np.ndarray [shape=(2, n), dtype=float32] or a
@@ -173,7 +152,8 @@ def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
     roles = [items[k].role for k in audible]
     targets = [role_targets([item.role])[0] for item in items]
     pans = [0.0] * len(items)
-    for k, target, pan in zip(audible, role_targets(roles), role_pans(roles), strict=True):
+    names = [items[k].name for k in audible]
+    for k, target, pan in zip(audible, role_targets(roles), role_pans(roles, names), strict=True):
         targets[k], pans[k] = target, pan
     return targets, pans
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ai.audio import loudness
-from ai.mixing.auto_level import auto_level, pan_gains, role_pans, role_targets
+from ai.mixing.auto_level import auto_level, pan_gains, role_targets
+from ai.mixing.pans import role_pans
 from ai.mixing.targets import ROLE_BALANCE_LU
 from tests.ai.mixing.signals import SR, band_song, stereo, track
 
