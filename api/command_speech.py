@@ -12,15 +12,14 @@ from typing import Any
 from ai.analysis import drums_only
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 from utils.errors import EngineError
+from utils.wording import with_article
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
 PART_WORDS = {"drums": "drum groove", "bass": "bass line", "melody": "melody"}
 ACCOMPANY_WORDS = {"drums": "drums", "bass": "a bass line", "pad": "a pad"}
 
 
-def _a(words: str) -> str:
-    """``words`` after "a" or "an" as said: "an electronic drum groove", "a funk bass line"."""
-    return ("an " if words[:1].lower() in "aeiou" else "a ") + words
+_a = with_article
 
 
 def _scale(scale: str | None) -> str:

@@ -39,6 +39,7 @@ from ai.mixing.dynamics_advice import (
 from ai.mixing.dynamics_measure import DynamicsMeasure, _validated
 from ai.mixing.dynamics_norms import RoleDynamics, RoleNorm
 from ai.mixing.findings import MIX_BUS, Suggestion
+from utils.wording import with_article
 
 OVER_COMPRESSION_FAMILIES = frozenset({"percussive", "music"})
 """Families judged for over-compression: drums and the mix bus, where the attacks are the point.
@@ -97,7 +98,7 @@ def _over_compressed(
     high = z >= norms.over_compressed_high_z
     return Suggestion(
         "dynamics",
-        f"{label} sounds over-compressed: crest factor {crest:.1f} dB (a {_norm_noun(norm)} is typically "
+        f"{label} sounds over-compressed: crest factor {crest:.1f} dB ({with_article(_norm_noun(norm))} is typically "
         f"{crest_norm:.1f}), peak-to-loudness {measure.plr_db or 0.0:.1f} dB (typically {plr_norm:.1f})"
         f"{transient_text}. The hits have lost their punch.",
         "high" if high else "medium",
@@ -206,7 +207,7 @@ def _uncontrolled(
             spread = max(s["gain_db"] for s in sections) - min(s["gain_db"] for s in sections)
             return Suggestion(
                 "dynamics",
-                f"{label} swings {lra:.1f} LU in loudness (a {_norm_noun(norm)} is typically {target:.1f}): "
+                f"{label} swings {lra:.1f} LU in loudness ({with_article(_norm_noun(norm))} is typically {target:.1f}): "
                 f"its level changes section by section ({len(sections)} sections, {spread:.0f} dB apart), "
                 "while each section's own dynamics are normal.",
                 priority,
@@ -236,12 +237,10 @@ def _uncontrolled(
     after = advice.check["after"]
     result = f"; applied, it brings the range from {lra:.1f} to {after:.1f} LU" if after is not None else ""
     if not advice.check["passes"]:
-        result += (
-            f" (short of the {target:.1f} LU a {_norm_noun(norm)} usually has: ride the fader on the worst phrases too)"
-        )
+        result += f" (short of the {target:.1f} LU {with_article(_norm_noun(norm))} usually has: ride the fader on the worst phrases too)"
     return Suggestion(
         "dynamics",
-        f"{label} swings {lra:.1f} LU in loudness (a {_norm_noun(norm)} is typically {target:.1f}): notes and "
+        f"{label} swings {lra:.1f} LU in loudness ({with_article(_norm_noun(norm))} is typically {target:.1f}): notes and "
         "phrases jump out and drop away.",
         priority,
         name,

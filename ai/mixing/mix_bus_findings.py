@@ -12,7 +12,7 @@ import numpy as np
 from ai.mixing.findings import MIX_BUS, Suggestion
 from ai.mixing.measure import TrackAnalysis
 from ai.mixing.reference_match import reference_eq
-from ai.mixing.targets import BANDS, PRE_MASTER_LUFS, LoudnessTarget, band_of
+from ai.mixing.targets import BANDS, LOUDNESS_TARGETS, PRE_MASTER_LUFS, LoudnessTarget, band_of
 
 HOT_MIX_LUFS = -10.0
 TRUE_PEAK_TOLERANCE_DB = 0.1
@@ -21,6 +21,12 @@ about this much between meters (and auto-level puts a balanced sum exactly at th
 QUIET_MIX_LUFS = -32.0
 REFERENCE_BAND_DB = 3.0
 REFERENCE_WIDTH = 0.1
+
+
+def _aim(target: LoudnessTarget) -> str:
+    """ "streaming asks for -14 LUFS"; a target given as a number has no name to say ("-11 LUFS asks for -11 LUFS")."""
+    named = target.name in LOUDNESS_TARGETS
+    return f"{target.name} asks for {target.lufs:g} LUFS" if named else f"the target is {target.lufs:g} LUFS"
 
 
 def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion]:
@@ -107,8 +113,7 @@ def mastering_findings(
         out.append(
             Suggestion(
                 "loudness",
-                f"{subject[0].upper() + subject[1:]} is {lufs:.1f} LUFS; {target.name} asks for {target.lufs:g} LUFS "
-                f"({gain:+z.1f} LU).",
+                f"{subject[0].upper() + subject[1:]} is {lufs:.1f} LUFS; {_aim(target)} ({gain:+z.1f} LU).",
                 "low" if info_only else ("high" if abs(gain) >= 4 else "medium"),
                 None,
                 move,

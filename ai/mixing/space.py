@@ -24,6 +24,7 @@ from ai.mixing.space_measure import SpaceMeasure
 from ai.mixing.space_model import RoleSpace, reverb_db
 from ai.mixing.targets import ROLE_LOW_CUT_HZ
 from utils.errors import InvalidParameter
+from utils.wording import with_article
 
 REVERB_TYPES: dict[str, str] = {
     "vocals": "plate",
@@ -227,7 +228,7 @@ def _too_dry(
     findings = [
         Suggestion(
             type="space",
-            message=f"{name} sounds dry for a {role} part: {heard}"
+            message=f"{name} sounds dry for {with_article(role)} part: {heard}"
             + (" (dry is common for this role)" if usual else ""),
             priority="low" if usual else priority,
             track=name,

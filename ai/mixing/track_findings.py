@@ -13,6 +13,7 @@ import numpy as np
 from ai.audio import loudness
 from ai.mixing.findings import Suggestion
 from ai.mixing.measure import TrackMeasurement
+from utils.wording import with_article
 
 CLIP_MIN_RUNS = 1
 CLIP_HIGH_RUNS = 3
@@ -66,7 +67,7 @@ def rumble_finding(m: TrackMeasurement) -> Suggestion:
     if not steady and m.role in NOTE_ROLES_BELOW_CUT:
         return Suggestion(
             "rumble",
-            f"{m.name} ({m.role}) has {below}, under the range a {m.role} part usually uses; it comes and "
+            f"{m.name} ({m.role}) has {below}, under the range {with_article(m.role)} part usually uses; it comes and "
             f"goes with the part (steady floor {m.rumble_steady_share:.2%}): its own lowest notes, not rumble.",
             "low",
             m.name,
@@ -85,7 +86,7 @@ def rumble_finding(m: TrackMeasurement) -> Suggestion:
         )
     else:
         what = (
-            f"under the range a {m.role} part uses, in bursts (plosives, handling noise or low spill) that "
+            f"under the range {with_article(m.role)} part uses, in bursts (plosives, handling noise or low spill) that "
             "muddy the low end and eat headroom"
         )
     return Suggestion(

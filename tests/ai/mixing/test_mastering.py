@@ -7,6 +7,7 @@ import pytest
 
 from ai.audio import loudness
 from ai.mixing.mastering import master_to_target
+from ai.mixing.mix_bus_findings import mastering_findings
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, drums, stereo, tone
 
@@ -31,3 +32,11 @@ def test_a_quiet_steady_mix_gets_a_gain_only() -> None:
     gain = info["gain_db"]
     assert np.allclose(out, mix * np.float32(10 ** (gain / 20)), atol=1e-6)
     assert loudness.integrated_loudness(y=out, sr=SR) == pytest.approx(-14.0, abs=0.01)
+
+
+def test_a_numeric_target_is_not_named_twice() -> None:
+    """ "-11 LUFS asks for -11 LUFS": a target given as a number has no name to say."""
+    numeric = mastering_findings(-27.9, -10.0, resolve_target(-11), subject="the mix")[0].message
+    named = mastering_findings(-27.9, -10.0, resolve_target("streaming"), subject="the mix")[0].message
+    assert numeric.startswith("The mix is -27.9 LUFS; the target is -11 LUFS (+16.9 LU)."), numeric
+    assert named.startswith("The mix is -27.9 LUFS; streaming asks for -14 LUFS (+13.9 LU)."), named
