@@ -160,11 +160,23 @@ def suggestions_table(body: dict[str, Any]) -> Table:
 
 
 def levels_table(body: dict[str, Any]) -> Table:
-    table = Table(title="auto-level", title_justify="left")
+    """Gain, its balance part (what the level findings speak of) and pan per track; the common makeup below.
+    Without the balance column "Bass is 6.6 dB louder than its role" stood beside a gain of +6.6 dB."""
+    makeup = body.get("makeup_db")
+    caption = None
+    if isinstance(makeup, int | float):
+        caption = f"gain = balance {makeup:+.1f} dB, the makeup common to every track (it sets the mix's loudness)"
+    table = Table(title="auto-level", title_justify="left", caption=caption)
     table.add_column("track")
     table.add_column("gain", justify="right")
+    table.add_column("balance", justify="right")
     table.add_column("pan", justify="right")
     for name, level in (body.get("levels") or {}).items():
         if isinstance(level, dict):
-            table.add_row(escape(str(name)), number(level.get("gain_db"), 1, " dB"), number(level.get("pan"), 2))
+            table.add_row(
+                escape(str(name)),
+                number(level.get("gain_db"), 1, " dB"),
+                number(level.get("balance_db"), 1, " dB"),
+                number(level.get("pan"), 2),
+            )
     return table

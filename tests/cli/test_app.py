@@ -342,6 +342,9 @@ def test_mix_of_three_stems(server: str, files: dict[str, Path], tmp_path: Path)
     table = dawg_ai("mix", *stems)
     assert table.exit_code == 0, table.stderr
     assert "priority" in table.stdout and "Kick" in table.stdout and " dB" in table.stdout
+    # The gain's balance part is what the level findings speak of; the common makeup is said once.
+    makeup = answer["auto_level"]["makeup_db"]
+    assert "balance" in table.stdout and f"gain = balance {makeup:+.1f} dB" in " ".join(table.stdout.split())
 
 
 def test_models(server: str) -> None:
