@@ -5,7 +5,7 @@ from __future__ import annotations
 import pedalboard
 import pytest
 
-from ai.mixing.resonance import find_resonances
+from ai.mixing.resonance import _resonance_findings, find_resonances
 from tests.ai.mixing.tonal_signals import eq, noise, octaves, spectrum_of
 
 
@@ -18,3 +18,21 @@ def test_a_narrow_resonance_is_found_with_its_frequency_gain_and_q() -> None:
     assert 5.7 <= res.q <= 11
     spectrum, freqs = spectrum_of(noise(seed=5))
     assert find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0) == []
+
+
+def test_the_cut_brings_the_peak_to_the_roles_limit_not_flat() -> None:
+    """A peak 0.3 dB over the role's limit was told to cut 15 dB at Q 16 (a piano's most played note)."""
+    ringing = eq(noise(seed=5), pedalboard.PeakFilter(cutoff_frequency_hz=1000, gain_db=12, q=8.0))
+    spectrum, freqs = spectrum_of(ringing)
+    (res, *_) = find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0)
+
+    def cut(limit: float) -> float | None:
+        found = _resonance_findings(
+            name="Keys", filed="Keys", subject="Keys", role="keys", spectrum=spectrum, freqs=freqs, limits=(limit, 99.0)
+        )
+        return found[0].action["eq"]["gain_db"] if found else None
+
+    assert cut(0.0) == pytest.approx(-res.gain_db, abs=0.5)  # no peak is normal: flatten it
+    half = cut(res.prominence_db / 2)
+    assert half is not None and half == pytest.approx(-res.gain_db / 2, abs=0.5)
+    assert cut(res.prominence_db - 0.1) is None  # a hair over the limit: nothing worth cutting

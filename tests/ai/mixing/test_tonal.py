@@ -12,6 +12,7 @@ from ai.mixing.eq_curves import BAND_OCT, GRID_HZ, SMOOTH_OCT, eq_response_db
 from ai.mixing.findings import MIX_BUS
 from ai.mixing.measure import track_spectra
 from ai.mixing.tonal import (
+    MASTER_MAX_GAIN_DB,
     RoleCurve,
     RoleCurves,
     Thresholds,
@@ -177,3 +178,19 @@ def test_a_range_the_part_hardly_plays_gets_no_boost() -> None:
     dip = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=150, gain_db=-14, q=0.707, freqs=freqs) / 10)
     moves = tonal_findings(name="Mix", role="music", spectrum=dip, freqs=freqs, curves=curves)
     assert any(s.action and s.action["eq"]["gain_db"] > 5 and s.evidence["freq_hz"] < 300 for s in moves), moves
+
+
+def test_a_master_is_moved_a_few_db_at_most_and_told_whose_curve_it_is() -> None:
+    """A techno master (the music curve plus 18 dB of low shelf) was told to shelf 120 Hz down 15 dB."""
+    curves = load_role_curves()
+    music = curves.curves["music"]
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(music.centre_db, nan=-120))
+    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)
+    spectrum[0] = 0
+    boom = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=120, gain_db=18, q=0.707, freqs=freqs) / 10)
+    found = [s for s in tonal_findings(name="Mix", role="music", spectrum=boom, freqs=freqs, curves=curves) if s.action]
+    low = [s for s in found if s.evidence["freq_hz"] < 300]
+    assert low and all(abs(s.action["eq"]["gain_db"]) <= MASTER_MAX_GAIN_DB for s in found), found
+    assert low[0].evidence["deviation_db"] > MASTER_MAX_GAIN_DB  # the measure says how far; the move stays small
+    assert "electronic and hip-hop mixes carry more low end" in low[0].message
