@@ -52,7 +52,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * swing / microtiming / humanize: :func:`ai.generation.feel.swing_notes`, the drums' learned offsets
   (:mod:`ai.generation.microtiming`, ``microtiming`` > 0) and :func:`ai.generation.feel.humanize`
   on the continuation.
-* bass range: bass lines are moved by octaves into E1..G3; drums go on the GM drum channel.
+* ranges: bass lines are moved by octaves into E1..G3; a melody without a primer by whole octaves to lie
+  in C4..C6 as far as it can (a primer's register is the caller's); drums go on the GM drum channel.
 * bass downbeats: every bar starts on its chord's bass note (the slash note, else the root): the
   model's note on beat 1 moves to that note's nearest octave, and a bar it leaves empty there gets one.
 * melody phrases: every two bars end on a stable tone and a breath, leading tones resolve
@@ -108,6 +109,7 @@ from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, de
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
 from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
+from ai.generation.theory_melody import MELODY_RANGE
 from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale, tones_under
 from utils.errors import InvalidParameter
 
@@ -737,6 +739,8 @@ class MagentaGenerator(Generator):
         pitches = [n.pitch - shift for n in raw]
         if request.part == "bass" and pitches:
             pitches = _place_bass(pitches)
+        if request.part == "melody" and pitches and not request.primer:  # a primer's register is the caller's
+            pitches = _place_melody(pitches)
         if request.part in ("melody", "bass") and not request.chromatic:  # the key less what the bar's chord alters
             bars = [int((n.start_time - layout.gen_start) / layout.bar + 1e-6) for n in raw]
             # A bass plays its chord's own tones in the key or not (Bb under C7/Bb); a melody keeps to the scale.
@@ -852,3 +856,21 @@ def load_bundles(
         loaded.append(generator)
     logger.info("Magenta bundles loaded: %s", ", ".join(g.name for g in loaded) or "none")
     return loaded
+
+
+MELODY_CENTRE = 67
+"""Where a melody's median is placed when octaves tie (G4, as the theory backend's melodies centre)."""
+
+
+def _place_melody(pitches: Sequence[int]) -> list[int]:
+    """Move a melody by whole octaves so that most of it lies in C4..C6 (MELODY_RANGE, the theory backend's;
+    ties: its median nearest G4): the melody model wandered down to C#3, into the bass. Whole octaves keep
+    every interval (folding single notes would break the line's leaps and steps)."""
+    median = float(np.median(pitches))
+
+    def fit(octaves: int) -> tuple[int, float]:
+        inside = sum(MELODY_RANGE[0] <= p + 12 * octaves <= MELODY_RANGE[1] for p in pitches)
+        return -inside, abs(median + 12 * octaves - MELODY_CENTRE)
+
+    best = min(range(-3, 4), key=fit)
+    return [p + 12 * best for p in pitches]

@@ -29,6 +29,7 @@ from ai import progress
 from ai.generation import magenta_backend as mb
 from ai.generation import magenta_bass, magenta_models, magenta_primers
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
+from ai.generation.theory_melody import MELODY_RANGE
 from ai.music_theory import SCALES, Key, default_progression, parse_progression, tones_under
 from utils.errors import InvalidParameter, ModelUnavailable
 from utils.settings import REPO_ROOT
@@ -410,6 +411,19 @@ def test_chromatic_turns_snapping_off(official: tuple[GeneratorRegistry, dict[st
         assert [n.start for n in strict.notes] == [n.start for n in free.notes]
         outside += sum(n.pitch % 12 not in key.pitch_classes for n in free.notes)
     assert outside > 0
+
+
+def test_a_melody_lies_in_the_melody_range(shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]]) -> None:
+    """The melody model wandered down to C#3, into the bass's register (QA, session 29); the theory backend's
+    melodies keep to C4..C6. Moved by whole octaves (its intervals kept), nearly all of a line lies there."""
+    inside = total = 0
+    for generator in _for_part(shipped[1], "melody"):
+        for seed in range(8):
+            pitches = [n.pitch for n in generator.generate(_request("melody", bars=4, seed=seed)).notes]
+            assert MELODY_RANGE[0] <= float(np.median(pitches)) <= MELODY_RANGE[1], (generator.name, seed, pitches)
+            inside += sum(MELODY_RANGE[0] <= p <= MELODY_RANGE[1] for p in pitches)
+            total += len(pitches)
+    assert inside >= 0.97 * total, (inside, total)  # 288 of 302 before, over seeds 0-7 of both melody models
 
 
 def test_bass_lies_in_bass_range(official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]]) -> None:
