@@ -136,6 +136,30 @@ def apply_swing(
     return out
 
 
+def straighten_notes(
+    notes: Sequence[Note], *, swing: float, seconds_per_beat: float, beat_unit: int, style: str | None
+) -> list[Note]:
+    """The inverse of :func:`swing_notes` (same grid from time 0): swung off-beats back on the straight grid.
+    A swung primer given to a model that reads 16th steps was read as dotted rhythms (a swung eighth at
+    two thirds of the beat lies nearer the fourth 16th than the half), and the model went on in them."""
+    if swing <= 0.0:
+        return list(notes)
+    if beat_unit >= 8:
+        pulse, subdivision = seconds_per_beat, 2
+    else:
+        pulse, subdivision = seconds_per_beat * beat_unit / 4.0, swing_subdivision(style)
+    unit = pulse * 2.0 / subdivision
+    mid = 0.5 + swing / 6.0
+
+    def back(t: float) -> float:
+        k = math.floor(t / unit + 1e-9)
+        frac = t / unit - k
+        straight = frac * 0.5 / mid if frac <= mid else 0.5 + (frac - mid) * 0.5 / (1.0 - mid)
+        return (k + straight) * unit
+
+    return [Note(n.pitch, back(n.start), max(back(n.end), back(n.start) + 1e-4), n.velocity) for n in notes]
+
+
 def humanize(
     notes: Sequence[Note],
     *,

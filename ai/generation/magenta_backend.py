@@ -26,8 +26,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   only advance time (no drum hit, melody hold/rest, performance time shift) is multiplied by
   ``exp(-DENSITY_TILT * (2 * density - 1))`` and renormalised. density 0.5 is the model's own
   distribution; higher density makes a new onset more likely at every step.
-* primer: its notes (transposed into model space, aligned so that it ends on a bar line) are the
-  model's input sequence; the continuation starts after ``primer_seconds``; the primer's own notes
+* primer: its notes (transposed into model space, aligned so that it ends on a bar line; a swung line
+  straightened first, :func:`ai.generation.feel.straighten_notes`) are the model's input sequence; the continuation starts after ``primer_seconds``; the primer's own notes
   are returned unchanged.
 * bass style: a chord-following bass (ImprovRNN) asked for a style is primed with a two-bar riff
   of that style (``bass_style_primers.json``: MMA's human-written bass lines in C/Am with their own
@@ -575,7 +575,16 @@ class MagentaGenerator(Generator):
         earliest = layout.gen_start - MAX_PRIMER_BARS * layout.bar
         drum_pitches = self._drum_pitches() if request.part == "drums" else None
         kept = []
-        for note in request.primer:
+        primer = request.primer
+        if request.part != "drums":  # the model reads straight 16ths: a swung line is given to it straight
+            primer = feel.straighten_notes(
+                primer,
+                swing=request.swing,
+                seconds_per_beat=request.seconds_per_beat,
+                beat_unit=request.beat_unit,
+                style=request.style,
+            )
+        for note in primer:
             start = note.start / layout.scale + offset
             end = min(note.end / layout.scale + offset, layout.gen_start - 1e-4)
             if start < earliest or start >= layout.gen_start - layout.step / 2 or end <= start:

@@ -524,6 +524,26 @@ def test_primer_is_continued_not_replaced(
         )
 
 
+def test_a_swung_primer_is_continued_in_swung_eighths_not_dotted_rhythms(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """A melody in swung eighths (the off-beat at two thirds of the beat) was fed to the model as it is, read
+    on its 16th grid as dotted rhythms, and continued in them: swung again, off-beats at 0.833 of the beat."""
+    pitches = (60, 62, 64, 65, 67, 65, 64, 62) * 2
+    primer = tuple(
+        Note(p, i // 2 * 0.5 + (i % 2) * 1 / 3, i // 2 * 0.5 + (i % 2) * 1 / 3 + 0.15, 90)
+        for i, p in enumerate(pitches)
+    )
+    places = []
+    for generator in _for_part(shipped[1], "melody"):
+        for seed in range(3):
+            request = _request("melody", bars=2, seed=seed, primer=primer, primer_seconds=4.0, swing=1.0)
+            clip = generator.generate(request)
+            places += [round((n.start / 0.5) % 1.0, 2) for n in clip.notes[len(primer) :]]
+    off = [p for p in places if 0.05 < p < 0.95]
+    assert off and sum(abs(p - 0.67) < 0.03 for p in off) >= 0.6 * len(off), places
+
+
 def test_continuation_follows_the_primer_register(
     official: tuple[GeneratorRegistry, dict[str, mb.MagentaGenerator]],
 ) -> None:
