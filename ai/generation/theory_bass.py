@@ -247,6 +247,16 @@ def _bass_pitch(
     raise ValueError(role)
 
 
+def _within_octave(pitch: int, prev: int) -> int:
+    """``pitch`` moved by octaves to lie within an octave of ``prev`` where the range allows: D2 G3 D2 (a
+    fifth below the root, then the root's upper octave) is a jump a bass player makes as D2 G2 D2."""
+    while pitch - prev > 12 and pitch - 12 >= BASS_RANGE[0]:
+        pitch -= 12
+    while prev - pitch > 12 and pitch + 12 <= BASS_RANGE[1]:
+        pitch += 12
+    return pitch
+
+
 def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.random.Generator) -> list[Note]:
     key, temperature, density = request.key, request.temperature, request.density
     profile = _cells_for_meter(_BASS_PROFILES[style], grid.pulses)
@@ -307,7 +317,7 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
                     options.pop("repeat", None)
                 role = _weighted_choice(rng, options, temperature)
             pitch = _bass_pitch(role, root=root, chord=chord, next_root=next_root, prev=prev, ctx=ctx, rng=rng)
-            pitch = _allowed(pitch, ctx)
+            pitch = _within_octave(_allowed(pitch, ctx), prev)
             if style == "jazz" and step != 0 and pitch == prev:  # a walking line keeps walking
                 pitch = _allowed(_step_toward(prev, next_root, ctx, rng), ctx)
             prev = pitch

@@ -179,6 +179,16 @@ def test_a_bass_plays_each_chords_own_bass_note_in_the_key_or_not(key: Key, prog
                 assert set(in_bar) <= tones_under(key, chord), (progression, seed, bar, in_bar)
 
 
+@pytest.mark.parametrize("style", [None, "funk", "rock", "jazz"])
+def test_a_bass_line_never_leaps_more_than_an_octave(style: str | None) -> None:
+    """D2 G3 D2 in E minor (a fifth below the root, then the root's upper octave): 224 leaps over an octave
+    in 6,604 intervals over the QA's five keys, seeds 1-8 and these styles (/tmp/s29/bass_leaps.py)."""
+    for key, chords in ((Key(4, "minor"), "Em C G D"), (Key(10, "major"), "Bb Gm Eb F")):
+        for seed in range(1, 5):
+            notes = _gen("bass", key=key, chords=parse_progression(chords), bars=8, seed=seed, style=style)
+            assert all(abs(b.pitch - a.pitch) <= 12 for a, b in pairwise(notes)), (key, seed, style)
+
+
 def test_a_bass_third_the_key_lacks_is_not_replaced_by_the_key_s_own() -> None:
     # A7 in C major: its third is C#, outside the key. Where the bass line plays a chord's third (at a high
     # temperature even on the downbeat) it plays A7's own C# (or its fifth), never the key's C natural against
