@@ -62,9 +62,9 @@ def role_pans(roles: Sequence[str], names: Sequence[str] | None = None) -> list[
         if len(indices) != 1:
             continue
         base = ROLE_PANS.get(role, 0.0)
-        side = np.sign(base) if previous is None else -previous
-        pans[indices[0]] = float(side * abs(base))
-        previous = float(side)
+        turn = float(np.sign(base)) if previous is None else -previous
+        pans[indices[0]] = turn * abs(base)
+        previous = turn
     for role, indices in members.items():
         spread = ROLE_SPREAD.get(role, 0.0)
         if len(indices) == 1 and role in TAKE_TURNS:
