@@ -150,7 +150,7 @@ def _ride_with_hat(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> 
     return len({bar for bar, _ in hits["ride"] & hits["closed_hat"]}), rendering.bars
 
 
-def _habits(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> dict[str, float] | None:
+def _habits(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> dict[str, Any] | None:
     """A groove's ghost and downbeat habits over its first HABIT_BARS bars: whether any hit is a
     ghost (softer than GHOST_RATIO of its class's loudest), its softest hit over its class's
     loudest, its bars, and the bars with a kick (and with a kick and a snare) on the downbeat."""
@@ -173,22 +173,43 @@ def _habits(rendering: mma_corpus.Rendering, classes: dict[int, str]) -> dict[st
     on_one = {(name, bar) for name, bar, step, _ in hits if step == 0}
     kick = sum((("kick", b) in on_one) for b in range(bars))
     both = sum((("kick", b) in on_one and ("snare", b) in on_one) for b in range(bars))
-    return {"ghost": float(softest < GHOST_RATIO), "softest": softest, "bars": bars, "kick": kick, "both": both}
+    snares = {(bar, step) for name, bar, step, _ in hits if name == "snare"}
+    beats = [STEPS_PER_BEAT * i for i in range(int(bar_beats))]
+    on_beat = [sum((b, step) in snares for b in range(bars)) for step in beats]
+    backbeat = sum(all((b, step) in snares for step in beats[1::2]) for b in range(bars)) if len(beats) == 4 else 0
+    return {
+        "ghost": float(softest < GHOST_RATIO),
+        "softest": softest,
+        "bars": bars,
+        "kick": kick,
+        "both": both,
+        "snare_beats": on_beat,
+        "backbeat": backbeat,
+    }
 
 
-def _habit_summary(grooves: list[dict[str, float]]) -> dict[str, float]:
+def _habit_summary(grooves: list[dict[str, Any]]) -> dict[str, Any]:
     """A style's habits from its grooves' (see :func:`_habits`): ``ghost_share``, the share of
     grooves with a ghost; ``ghost_floor``, the FLOOR_PERCENTILE-th percentile of the softest hit
     over its class's loudest among the grooves without one; ``downbeat_kick`` and
-    ``downbeat_kick_snare``, the share of bars with a kick (and with kick and snare) on the one."""
+    ``downbeat_kick_snare``, the share of bars with a kick (and with kick and snare) on the one;
+    ``snare_beats``, per beat of the bar the share of bars with a snare (snare class: side stick
+    and clap included) on it; ``backbeat``, the share of 4/4 bars with one on both beats 2 and 4."""
     clean = [g["softest"] for g in grooves if not g["ghost"]]
     bars = sum(g["bars"] for g in grooves)
+    beats = max((len(g["snare_beats"]) for g in grooves), default=0)
+
+    def share(total: float) -> float:
+        return round(total / bars, 3) if bars else 0.0
+
     return {
         "grooves": len(grooves),
         "ghost_share": round(float(np.mean([g["ghost"] for g in grooves])), 3),
         "ghost_floor": round(float(np.percentile(clean, FLOOR_PERCENTILE)), 3) if clean else GHOST_RATIO,
-        "downbeat_kick": round(sum(g["kick"] for g in grooves) / bars, 3) if bars else 0.0,
-        "downbeat_kick_snare": round(sum(g["both"] for g in grooves) / bars, 3) if bars else 0.0,
+        "downbeat_kick": share(sum(g["kick"] for g in grooves)),
+        "downbeat_kick_snare": share(sum(g["both"] for g in grooves)),
+        "snare_beats": [share(sum(g["snare_beats"][i] for g in grooves)) for i in range(beats)],
+        "backbeat": share(sum(g["backbeat"] for g in grooves)),
     }
 
 
@@ -204,7 +225,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict[str, Any]:
     used: dict[str, set[str]] = defaultdict(set)
     steps_of: dict[str, int] = {}
     ride_hat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    habits: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
+    habits: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     count = 0
     for rendering in renderings:
         if rendering.heldout:
@@ -231,7 +252,7 @@ def fit(renderings: list[mma_corpus.Rendering]) -> dict[str, Any]:
     tables: dict[str, dict[str, dict[str, ClassTableRecord]]] = {}
     for (style, meter, name), grooves in sorted(per_groove.items()):
         tables.setdefault(style, {}).setdefault(meter, {})[name] = _class_table(grooves, steps_of[meter])
-    habit_tables: dict[str, dict[str, dict[str, float]]] = {}
+    habit_tables: dict[str, dict[str, dict[str, Any]]] = {}
     for (style, meter), groove_habits in sorted(habits.items()):
         habit_tables.setdefault(style, {})[meter] = _habit_summary(groove_habits)
     for style, source in BORROWED.items():

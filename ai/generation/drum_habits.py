@@ -16,6 +16,12 @@
   (:func:`anchor_downbeats`; bars with the same kick and snare are judged together). Where the
   bar strikes a snare on the one and the style rarely pairs them there, the snare gives way to
   the kick (oom before pah).
+* **The foundation** (:func:`hold_foundation`). Where the style's drummers kick on the one in at
+  least half of their bars (ANCHOR_SHARE) every groove bar has a kick there, and where they play
+  the snare on beats 2 and 4 in at least 3 of 4 bars (BACKBEAT_SHARE: blues, disco, electronic,
+  funk, hip-hop) every groove bar has it there; a snare on a beat the style's snare falls on in
+  under 5 % of bars (disco's and electronic's beat 3) is dropped. The Magenta model continues its
+  primer's groove and drifts from it: funk bars without a kick, backbeats left out.
 """
 
 from __future__ import annotations
@@ -29,7 +35,11 @@ import numpy as np
 from ai.generation.base import Note
 
 KICK = 36
+SNARE = 38
 ANCHOR_SHARE = 0.5  # the style puts a kick on the one in at least this share of its bars
+BACKBEAT_SHARE = 0.75  # the style's snare is on beats 2 and 4 in at least this share of its bars
+NEVER_SHARE = 0.05  # a beat the style's snare falls on in fewer bars than this is not its snare's
+GHOST_RATIO = 0.55  # a hit softer than this share of its drum's loudest is a ghost (bench/groove_quality.py)
 TOLERANCE = 1e-6
 
 
@@ -39,6 +49,18 @@ class DrumHabits:
     ghost_floor: float  # the others' softest hit over the loudest hit of the same drum
     downbeat_kick: float  # share of bars with a kick on the downbeat
     downbeat_kick_snare: float  # share of bars with a kick and a snare on the downbeat
+    snare_beats: tuple[float, ...] = ()  # per beat of the bar, the share of bars with a snare on it
+    backbeat: float = 0.0  # share of 4/4 bars with a snare on beats 2 and 4
+
+
+def plays_ghosts(notes: Sequence[Note], *, classes: Mapping[int, str]) -> bool:
+    """Whether a clip (a caller's primer) plays a ghost note: a hit softer than GHOST_RATIO of the
+    loudest hit of its drum class in the clip."""
+    loudest: dict[str, int] = defaultdict(int)
+    for note in notes:
+        if (name := classes.get(note.pitch)) is not None:
+            loudest[name] = max(loudest[name], note.velocity)
+    return any((name := classes.get(n.pitch)) is not None and n.velocity < GHOST_RATIO * loudest[name] for n in notes)
 
 
 def lift_ghosts(
@@ -122,5 +144,73 @@ def anchor_downbeats(
             snares = {id(n) for n in here if classes.get(n.pitch) == "snare"}
             out = [n for n in out if id(n) not in snares]
         out.append(Note(KICK, downbeat, downbeat + length, velocity))
+    out.sort(key=lambda n: (n.start, n.pitch))
+    return out
+
+
+def hold_foundation(
+    notes: Sequence[Note],
+    habits: DrumHabits,
+    *,
+    classes: Mapping[int, str],
+    bar_seconds: float,
+    pulses: Sequence[int],
+    offset: float,
+    bars: Sequence[int],
+    kick_velocity: int,
+    snare_velocity: int,
+) -> list[Note]:
+    """The style's foundation in each bar of ``bars`` (0-based, from ``offset``; a fill bar is
+    the fill's): a kick on the one when ``habits.downbeat_kick`` >= ANCHOR_SHARE, a snare on beats
+    2 and 4 of a 4/4 bar when ``habits.backbeat`` >= BACKBEAT_SHARE, and no snare on a beat whose
+    ``habits.snare_beats`` share is under NEVER_SHARE. Added hits take the median kick and median
+    backbeat snare (velocity and pitch) of those bars, else ``kick_velocity`` / ``snare_velocity``.
+    Notes before ``offset`` and of no known class are left alone."""
+    steps = sum(pulses)
+    step_seconds = bar_seconds / steps
+    beat_steps = [int(s) for s in np.cumsum((0, *pulses[:-1]))]
+    four = len(pulses) == 4 and all(p == pulses[0] for p in pulses)
+    kick_one = habits.downbeat_kick >= ANCHOR_SHARE
+    backbeats = beat_steps[1::2] if four and habits.backbeat >= BACKBEAT_SHARE else []
+    never = [
+        step
+        for step, share in zip(beat_steps, habits.snare_beats, strict=False)
+        if len(habits.snare_beats) == len(beat_steps) and share < NEVER_SHARE
+    ]
+    if not (kick_one or backbeats or never):
+        return list(notes)
+
+    def place(note: Note) -> tuple[int, int] | None:
+        if note.start < offset - TOLERANCE:
+            return None
+        index = int(round((note.start - offset) / step_seconds))
+        return index // steps, index % steps
+
+    wanted = set(bars)
+    grooved = [(n, where) for n in notes if (where := place(n)) is not None and where[0] in wanted]
+    kicks = [n.velocity for n, _ in grooved if classes.get(n.pitch) == "kick"]
+    on_back = [n for n, where in grooved if classes.get(n.pitch) == "snare" and where[1] in backbeats]
+    kick = int(np.median(kicks)) if kicks else kick_velocity
+    snare = int(np.median([n.velocity for n in on_back])) if on_back else snare_velocity
+    snare_pitch = max(sorted({n.pitch for n in on_back}), key=[n.pitch for n in on_back].count) if on_back else SNARE
+    hits: dict[tuple[int, int], set[str]] = defaultdict(set)
+    out = []
+    for note in notes:
+        where = place(note)
+        name = classes.get(note.pitch)
+        if where is not None and where[0] in wanted and name == "snare" and where[1] in never:
+            continue  # a beat the style's snare is never on
+        if where is not None and name is not None:
+            hits[where].add(name)
+        out.append(note)
+    length = min(0.9 * step_seconds, 0.12)
+    for bar in sorted(wanted):
+        start = offset + bar * bar_seconds
+        if kick_one and "kick" not in hits[(bar, 0)]:
+            out.append(Note(KICK, start, start + length, kick))
+        for step in backbeats:
+            if "snare" not in hits[(bar, step)]:
+                at = start + step * step_seconds
+                out.append(Note(snare_pitch, at, at + length, snare))
     out.sort(key=lambda n: (n.start, n.pitch))
     return out

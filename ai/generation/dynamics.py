@@ -119,6 +119,8 @@ class GrooveDynamics:
                 float(h["ghost_floor"]),
                 float(h["downbeat_kick"]),
                 float(h["downbeat_kick_snare"]),
+                tuple(float(x) for x in h.get("snare_beats", ())),
+                float(h.get("backbeat", 0.0)),
             )
             for style, meters in model.get("habits", {}).items()
             for meter, h in meters.items()
@@ -147,10 +149,15 @@ class GrooveDynamics:
 
     def kick_velocity(self, style: str | None, beats_per_bar: int, beat_unit: int) -> int:
         """The style's kick on the downbeat: its level plus the accent there (64 without a table)."""
-        found = self.table(style or "default", beats_per_bar, beat_unit, "kick")
+        return self.velocity(style, beats_per_bar, beat_unit, "kick", 0)
+
+    def velocity(self, style: str | None, beats_per_bar: int, beat_unit: int, name: str, step: int) -> int:
+        """The style's drum class ``name`` on the ``step``-th 16th of the bar: its level plus the
+        accent there (64 without a table)."""
+        found = self.table(style or "default", beats_per_bar, beat_unit, name)
         if found is None:
             return 64
-        cell = self.cell(found[0], found[1], 0, pulse_groups(beats_per_bar, beat_unit))
+        cell = self.cell(found[0], found[1], step, pulse_groups(beats_per_bar, beat_unit))
         return int(np.clip(round(found[0].level + (cell.accent if cell else 0.0)), 1, 127))
 
     @property
@@ -229,6 +236,56 @@ class GrooveDynamics:
                 continue
             base = note.velocity if keep_accents else entry[2] + cell.accent
             velocity = base + cell.spread * noise[i]
+            out.append(Note(note.pitch, note.start, note.end, int(np.clip(round(velocity), 1, 127))))
+        return out
+
+    def follow_primer(
+        self,
+        notes: Sequence[Note],
+        primer: Sequence[Note],
+        request: GenerationRequest,
+        *,
+        style: str | None,
+        offset: float,
+    ) -> list[Note]:
+        """A drum continuation's notes (after ``offset``, where ``primer`` ends on a bar line) with
+        the primer's dynamics as written accents, for :meth:`voice` with ``keep_accents``: a hit
+        takes the primer's mean velocity for its drum class at its 16th of the bar (the player's
+        backbeat, ghosts, hat accents); a class the primer plays elsewhere in the bar, the
+        primer's level for it plus the style table's accent at that 16th; a class the primer does
+        not play, the table's level and accent (:meth:`velocity`). Notes before ``offset`` and of
+        no known class keep theirs."""
+        pulses = pulse_groups(request.beats_per_bar, request.beat_unit)
+        steps = sum(pulses)
+        sixteenth = request.seconds_per_beat * request.beat_unit / 16.0
+        style_key = style if style is not None and any(k[0] == style for k in self._tables) else "default"
+
+        def step_of(note: Note) -> int:
+            return int(round((note.start - offset) / sixteenth)) % steps
+
+        cells: dict[tuple[str, int], list[int]] = {}
+        for note in primer:
+            name = self._drum_class.get(note.pitch)
+            if name is not None and note.start < offset - 1e-6:
+                cells.setdefault((name, step_of(note)), []).append(note.velocity)
+        levels: dict[str, list[int]] = {}
+        for (name, _), velocities in cells.items():
+            levels.setdefault(name, []).extend(velocities)
+        out = []
+        for note in notes:
+            name = self._drum_class.get(note.pitch)
+            if name is None or note.start < offset - 1e-6:
+                out.append(note)
+                continue
+            step = step_of(note)
+            if name not in levels:
+                velocity = float(self.velocity(style_key, request.beats_per_bar, request.beat_unit, name, step))
+            elif (name, step) in cells:
+                velocity = float(np.mean(cells[(name, step)]))
+            else:
+                found = self.table(style_key, request.beats_per_bar, request.beat_unit, name)
+                cell = None if found is None else self.cell(found[0], found[1], step, pulses)
+                velocity = float(np.mean(levels[name])) + (cell.accent if cell is not None else 0.0)
             out.append(Note(note.pitch, note.start, note.end, int(np.clip(round(velocity), 1, 127))))
         return out
 

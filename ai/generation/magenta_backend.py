@@ -48,7 +48,14 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).
   After the fills, the style's drummers' habits (:mod:`ai.generation.drum_habits`): ghost notes
-  only as often as MMA's grooves of the style play them, a kick on a bar's weak one.
+  only as often as MMA's grooves of the style play them, a kick on a bar's weak one, and the
+  style's foundation in every groove bar (not the fill bars): a kick on the one where MMA's
+  drummers of the style put one there in at least half their bars, the snare on 2 and 4 where
+  they play it in at least 3 of 4 (funk, hip-hop, disco, electronic, blues), no snare on a beat
+  they almost never play it on. With a drum primer the continuation takes the primer's dynamics
+  instead (its velocity per drum and 16th of the bar, the style's accent where it plays the drum
+  elsewhere, then the players' spread, as the theory backend keeps a primer's accents), ghost
+  notes as the primer plays them, and no foundation rule: the caller's groove is the foundation.
 * swing / microtiming / humanize: :func:`ai.generation.feel.swing_notes`, the drums' learned offsets
   (:mod:`ai.generation.microtiming`, ``microtiming`` > 0) and :func:`ai.generation.feel.humanize`
   on the continuation.
@@ -70,6 +77,7 @@ density tilt), :mod:`ai.generation.magenta_primers` (drum grooves and bass riffs
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 import threading
@@ -88,7 +96,7 @@ from ai.generation.base import (
     GeneratorRegistry,
     Note,
 )
-from ai.generation.drum_habits import anchor_downbeats, lift_ghosts
+from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
 from ai.generation.magenta_models import (
@@ -108,7 +116,7 @@ from ai.generation.magenta_primers import (
 from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, density_tilt
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
-from ai.generation.phrasing import add_fills, keep_primer_groove, loop_phrases, one_timekeeper
+from ai.generation.phrasing import add_fills, fill_bars, keep_primer_groove, loop_phrases, one_timekeeper
 from ai.generation.theory_melody import MELODY_RANGE
 from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale, tones_under
 from utils.errors import InvalidParameter
@@ -366,12 +374,18 @@ class MagentaGenerator(Generator):
             if together is not None and together < RIDE_WITH_HAT_RARE:
                 notes = one_timekeeper(notes)
         if self.dynamics is not None:
+            primed = request.part == "drums" and bool(request.primer)
+            if primed:  # the caller's drummer's dynamics, kept as the theory backend keeps a primer's accents
+                notes = self.dynamics.follow_primer(
+                    notes, request.primer, request, style=style_key, offset=layout.primer_out
+                )
             notes = self.dynamics.voice(
                 notes,
                 request,
                 style=style_key,
                 offset=layout.primer_out,
                 rng=np.random.default_rng([_seed(request.seed), 3]),
+                keep_accents=primed,
             )
         if request.part == "drums":
             notes = add_fills(
@@ -439,26 +453,50 @@ class MagentaGenerator(Generator):
     def _drum_habits(
         self, notes: list[Note], request: GenerationRequest, style: str | None, *, offset: float
     ) -> list[Note]:
-        """The style's drummers' ghost-note and downbeat habits (ai.generation.drum_habits) on a
-        finished groove: ghosts only as often as the style plays them, the one marked."""
+        """The style's drummers' habits (ai.generation.drum_habits) on a finished groove: ghosts
+        only as often as the style plays them (a primer's drummer: as it does), the one marked, and
+        the style's foundation (kick on the one, backbeat) in every groove bar of a clip the caller
+        gave no groove of its own."""
         if self.dynamics is None:
             return notes
         habits = self.dynamics.habits(style, request.beats_per_bar, request.beat_unit)
         if habits is None:
             return notes
         classes = self.dynamics.drum_class
+        if request.primer:  # the caller's drummer plays ghosts or does not
+            habits = dataclasses.replace(
+                habits, ghost_share=1.0 if plays_ghosts(request.primer, classes=classes) else 0.0
+            )
         notes = lift_ghosts(
             notes, habits, classes=classes, offset=offset, rng=np.random.default_rng([_seed(request.seed), 9])
         )
-        return anchor_downbeats(  # after the ghosts: it weighs the bar's final loudness
+        pulses = feel.pulse_groups(request.beats_per_bar, request.beat_unit)
+        kick = self.dynamics.kick_velocity(style, request.beats_per_bar, request.beat_unit)
+        notes = anchor_downbeats(  # after the ghosts: it weighs the bar's final loudness
             notes,
             habits,
             classes=classes,
             bar_seconds=request.bar_seconds,
-            pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+            pulses=pulses,
             offset=offset,
             bars=request.bars,
-            kick_velocity=self.dynamics.kick_velocity(style, request.beats_per_bar, request.beat_unit),
+            kick_velocity=kick,
+        )
+        if request.primer:
+            return notes
+        fills = set(fill_bars(request.bars))
+        return hold_foundation(
+            notes,
+            habits,
+            classes=classes,
+            bar_seconds=request.bar_seconds,
+            pulses=pulses,
+            offset=offset,
+            bars=[bar for bar in range(request.bars) if bar not in fills],
+            kick_velocity=kick,
+            snare_velocity=self.dynamics.velocity(
+                style, request.beats_per_bar, request.beat_unit, "snare", pulses[0] if len(pulses) > 1 else 0
+            ),
         )
 
     def _steps_per_quarter(self) -> int:

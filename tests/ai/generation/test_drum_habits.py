@@ -1,6 +1,6 @@
 """The drummers' habits learned from MMA's training grooves (ai.generation.drum_habits): ghost
-notes only as often as a style's drummers play them, the downbeat marked, the shipped habits and
-their fit (training.groove_dynamics._habit_summary)."""
+notes only as often as a style's drummers play them, the downbeat marked, the style's kick and
+backbeat held, the shipped habits and their fit (training.groove_dynamics._habit_summary)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ai.generation.base import Note
-from ai.generation.drum_habits import DrumHabits, anchor_downbeats, lift_ghosts
+from ai.generation.drum_habits import DrumHabits, anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.feel import pulse_groups
 from training.groove_dynamics import GHOST_RATIO, _habit_summary
@@ -114,12 +114,70 @@ def test_shipped_habits_say_which_styles_ghost(shipped: GrooveDynamics) -> None:
 
 def test_habit_summary_of_grooves() -> None:
     grooves = [
-        {"ghost": 1.0, "softest": 0.3, "bars": 8, "kick": 8, "both": 0},
-        {"ghost": 0.0, "softest": 0.7, "bars": 8, "kick": 0, "both": 0},
-        {"ghost": 0.0, "softest": 0.9, "bars": 8, "kick": 4, "both": 4},
-        {"ghost": 0.0, "softest": 0.8, "bars": 8, "kick": 8, "both": 0},
+        {"ghost": 1.0, "softest": 0.3, "bars": 8, "kick": 8, "both": 0, "snare_beats": [0, 8, 0, 8], "backbeat": 8},
+        {"ghost": 0.0, "softest": 0.7, "bars": 8, "kick": 0, "both": 0, "snare_beats": [8, 8, 8, 8], "backbeat": 8},
+        {"ghost": 0.0, "softest": 0.9, "bars": 8, "kick": 4, "both": 4, "snare_beats": [4, 0, 0, 0], "backbeat": 0},
+        {"ghost": 0.0, "softest": 0.8, "bars": 8, "kick": 8, "both": 0, "snare_beats": [0, 8, 0, 4], "backbeat": 4},
     ]
     summary = _habit_summary(grooves)
     assert summary["ghost_share"] == 0.25
     assert 0.7 <= summary["ghost_floor"] < 0.75  # 10th percentile of 0.7, 0.8, 0.9
     assert summary["downbeat_kick"] == 0.625 and summary["downbeat_kick_snare"] == 0.125
+    assert summary["snare_beats"] == [0.375, 0.75, 0.25, 0.625] and summary["backbeat"] == 0.625
+
+
+FUNK = DrumHabits(0.29, 0.57, 0.509, 0.098, (0.562, 0.844, 0.598, 0.835), 0.763)  # the shipped funk habits
+DISCO = DrumHabits(0.39, 0.69, 0.971, 0.192, (0.221, 1.0, 0.048, 0.981), 0.981)
+COUNTRY = DrumHabits(0.09, 0.62, 0.233, 0.233, (0.695, 0.642, 0.674, 0.634), 0.625)
+
+
+def _hold(notes: list[Note], habits: DrumHabits, bars: list[int]) -> list[Note]:
+    return hold_foundation(
+        notes,
+        habits,
+        classes=CLASSES,
+        bar_seconds=16 * SIXTEENTH,
+        pulses=pulse_groups(4, 4),
+        offset=0.0,
+        bars=bars,
+        kick_velocity=70,
+        snare_velocity=80,
+    )
+
+
+def test_a_groove_bar_without_the_styles_kick_and_backbeat_gets_them() -> None:
+    # Bar 0 plays the march pulse (snare on every beat, no kick), bar 1 is the phrase's fill bar.
+    bar0 = [_note(HAT, s, 60) for s in range(0, 16, 2)] + [_note(SNARE, s, 90) for s in (0, 4, 8)]
+    bar1 = [_note(SNARE, s, 50, bar=1) for s in range(8, 16)] + [_note(KICK, 6, 100, bar=1)]
+    out = _hold(bar0 + bar1, FUNK, bars=[0])
+    added = sorted(set(out) - set(bar0 + bar1), key=lambda n: n.start)
+    # the groove bars play no kick: the table's (70) on the one; the snare on beat 4 takes their
+    # backbeat snare's loudness (90), not the fill's crescendo
+    assert [(n.pitch, n.start, n.velocity) for n in added] == [(KICK, 0.0, 70), (SNARE, 12 * SIXTEENTH, 90)]
+    assert set(bar0 + bar1) <= set(out)  # the model's own hits stay (funk's snare plays on 1 and 3 too)
+    assert _hold(bar0 + bar1, COUNTRY, bars=[0]) == bar0 + bar1  # MMA's country drummers mostly play no kick
+
+
+def test_a_snare_on_a_beat_the_style_never_plays_it_on_is_dropped() -> None:
+    bar = [_note(KICK, 0, 100)] + [_note(SNARE, s, 90) for s in (4, 8, 12)] + [_note(SNARE, 8, 90, bar=1)]
+    out = _hold(bar, DISCO, bars=[0])
+    assert [(n.pitch, n.start) for n in out if n.pitch == SNARE] == [
+        (SNARE, 4 * SIXTEENTH),
+        (SNARE, 12 * SIXTEENTH),
+        (SNARE, 24 * SIXTEENTH),  # bar 1 is not a groove bar: left alone
+    ]
+
+
+def test_a_primers_ghosts_are_told_from_its_accents() -> None:
+    assert plays_ghosts([_note(SNARE, 4, 110), _note(SNARE, 7, 35)], classes=CLASSES)
+    assert not plays_ghosts([_note(SNARE, 4, 110), _note(SNARE, 7, 80), _note(HAT, 0, 40)], classes=CLASSES)
+
+
+def test_shipped_foundation_habits(shipped: GrooveDynamics) -> None:
+    """MMA's funk, hip-hop, disco and electronic drummers kick on the one and play the backbeat
+    (training.groove_dynamics); its country drummers (bluegrass, hill country) mostly play no kick."""
+    for style in ("funk", "hip-hop", "disco", "electronic"):
+        habits = shipped.habits(style, 4, 4)
+        assert habits is not None and habits.downbeat_kick >= 0.5 and habits.backbeat >= 0.75, style
+    country = shipped.habits("country", 4, 4)
+    assert country is not None and country.downbeat_kick < 0.5 and len(country.snare_beats) == 4

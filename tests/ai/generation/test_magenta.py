@@ -707,3 +707,72 @@ def test_waltz_drums_mark_the_one_and_play_no_ghosts(
                 kicked.add(step // 12)
         margins += [summed[(b, 0)] - (summed[(b, 4)] + summed[(b, 8)]) / 2 for b in range(8) if b not in kicked]
     assert np.mean(margins) >= 0  # a weaker one got a kick (copies of a bar are judged together)
+
+
+def _groove_bars(clip: object, bars: int, seconds_per_bar: float) -> list[list[Note]]:
+    """The notes of each groove bar (phrase ends, where the fills go, left out)."""
+    from ai.generation.phrasing import fill_bars
+
+    notes = clip.notes  # type: ignore[attr-defined]
+    return [
+        [n for n in notes if bar * seconds_per_bar - 1e-3 <= n.start < (bar + 1) * seconds_per_bar - 1e-3]
+        for bar in range(bars)
+        if bar not in fill_bars(bars)
+    ]
+
+
+def test_funk_and_hiphop_drums_hold_the_kick_and_the_backbeat(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """MMA's funk and hip-hop drummers kick on the one and play the snare on 2 and 4 in at least 3
+    of 4 bars (groove_dynamics.json's habits): every groove bar of a Magenta clip does. Funk is
+    primed with MMA's JazzRock grooves only: before session 29 seeds 0-2 played no kick on the one
+    in 10 of 18 groove bars, and hip-hop left the backbeat out of 6."""
+    generator = _for_part(shipped[1], "drums")[0]
+    for style in ("funk", "hip-hop"):
+        for seed in range(3):
+            clip = generator.generate(_request("drums", bars=8, seed=seed, style=style))
+            for notes in _groove_bars(clip, 8, 2.0):
+                start = min((n.start for n in notes), default=0.0) // 2.0 * 2.0
+                at = {(n.pitch, round((n.start - start) / 0.5, 2)) for n in notes}
+                assert (36, 0.0) in at or (35, 0.0) in at, (style, seed, start)
+                assert any((p, 1.0) in at for p in (37, 38, 39, 40)), (style, seed, start)
+                assert any((p, 3.0) in at for p in (37, 38, 39, 40)), (style, seed, start)
+
+
+def test_a_drum_continuation_keeps_the_primers_dynamics(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """A primer's backbeat (110), ghost snares (35), kick (110) and accented hats (85 on the beat,
+    55 off it) carry into the continuation, as the theory backend keeps them; before session 29 the
+    style's table re-voiced them (backbeat 65-70, ghosts lifted to 54-64, hats flat)."""
+    generator = _for_part(shipped[1], "drums")[0]
+    sixteenth = 60 / 96 / 4
+    primer = []
+    for step in range(32):
+        t = step * sixteenth
+        primer.append(Note(42, t, t + 0.05, 85 if step % 4 == 0 else 55))
+        if step % 16 in (0, 10):
+            primer.append(Note(36, t, t + 0.05, 110))
+        if step % 16 in (4, 12):
+            primer.append(Note(38, t, t + 0.05, 110))
+        if step % 16 in (7, 9):
+            primer.append(Note(38, t, t + 0.05, 35))
+    end = 32 * sixteenth
+    by_kind: dict[str, list[int]] = {"backbeat": [], "ghost": [], "kick": [], "hat on": [], "hat off": []}
+    for seed in range(2):
+        request = _request(
+            "drums", bars=4, seed=seed, tempo=96.0, style="funk", primer=tuple(primer), primer_seconds=end
+        )
+        for n in generator.generate(request).notes:
+            if not end - 1e-6 <= n.start < end + 3 * 16 * sixteenth - 1e-6:  # bar 4 ends the phrase: its fill
+                continue
+            step = int(round((n.start - end) / sixteenth)) % 16
+            kind = {36: "kick", 38: "backbeat" if step in (4, 12) else "ghost"}.get(n.pitch)
+            kind = kind or ({42: "hat on" if step % 4 == 0 else "hat off"}.get(n.pitch))
+            if kind:
+                by_kind[kind].append(n.velocity)
+    means = {k: float(np.mean(v)) for k, v in by_kind.items() if v}
+    assert abs(means["backbeat"] - 110) <= 10 and abs(means["kick"] - 110) <= 10, means
+    assert means["backbeat"] - means["ghost"] >= 0.8 * (110 - 35), means
+    assert means["hat on"] - means["hat off"] >= 0.6 * (85 - 55), means
