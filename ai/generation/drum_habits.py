@@ -20,7 +20,8 @@
   least half of their bars (ANCHOR_SHARE) every groove bar has a kick there, and where they play
   the snare on beats 2 and 4 in at least 3 of 4 bars (BACKBEAT_SHARE: blues, disco, electronic,
   funk, hip-hop) every groove bar has it there; a snare on a beat the style's snare falls on in
-  under 5 % of bars (disco's and electronic's beat 3) is dropped. The Magenta model continues its
+  under 5 % of bars (disco's and electronic's beat 3) is dropped, and a snare on a one that gets
+  the kick gives way where the style rarely pairs them there. The Magenta model continues its
   primer's groove and drifts from it: funk bars without a kick, backbeats left out.
 """
 
@@ -162,7 +163,8 @@ def hold_foundation(
 ) -> list[Note]:
     """The style's foundation in each bar of ``bars`` (0-based, from ``offset``; a fill bar is
     the fill's): a kick on the one when ``habits.downbeat_kick`` >= ANCHOR_SHARE, a snare on beats
-    2 and 4 of a 4/4 bar when ``habits.backbeat`` >= BACKBEAT_SHARE, and no snare on a beat whose
+    2 and 4 of a 4/4 bar when ``habits.backbeat`` >= BACKBEAT_SHARE (a snare on a one the kick is
+    added to gives way where the style rarely pairs them, as in :func:`anchor_downbeats`), and no snare on a beat whose
     ``habits.snare_beats`` share is under NEVER_SHARE. Added hits take the median kick and median
     backbeat snare (velocity and pitch) of those bars, else ``kick_velocity`` / ``snare_velocity``.
     Notes before ``offset`` and of no known class are left alone."""
@@ -171,6 +173,7 @@ def hold_foundation(
     beat_steps = [int(s) for s in np.cumsum((0, *pulses[:-1]))]
     four = len(pulses) == 4 and all(p == pulses[0] for p in pulses)
     kick_one = habits.downbeat_kick >= ANCHOR_SHARE
+    replace_snare = habits.downbeat_kick_snare < habits.downbeat_kick / 2
     backbeats = beat_steps[1::2] if four and habits.backbeat >= BACKBEAT_SHARE else []
     never = [
         step
@@ -208,6 +211,8 @@ def hold_foundation(
         start = offset + bar * bar_seconds
         if kick_one and "kick" not in hits[(bar, 0)]:
             out.append(Note(KICK, start, start + length, kick))
+            if replace_snare:  # oom before pah, as anchor_downbeats
+                out = [n for n in out if not (classes.get(n.pitch) == "snare" and place(n) == (bar, 0))]
         for step in backbeats:
             if "snare" not in hits[(bar, step)]:
                 at = start + step * step_seconds

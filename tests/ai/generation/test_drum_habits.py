@@ -154,7 +154,9 @@ def test_a_groove_bar_without_the_styles_kick_and_backbeat_gets_them() -> None:
     # the groove bars play no kick: the table's (70) on the one; the snare on beat 4 takes their
     # backbeat snare's loudness (90), not the fill's crescendo
     assert [(n.pitch, n.start, n.velocity) for n in added] == [(KICK, 0.0, 70), (SNARE, 12 * SIXTEENTH, 90)]
-    assert set(bar0 + bar1) <= set(out)  # the model's own hits stay (funk's snare plays on 1 and 3 too)
+    # the model's own hits stay (funk's snare plays on 1 and 3 too), but the snare on the one gives
+    # way to the added kick: MMA's funk drummers pair them there in 10 % of bars, kick there in 51 %
+    assert set(out) - set(added) == set(bar0 + bar1) - {bar0[8]} and bar0[8] == _note(SNARE, 0, 90)
     assert _hold(bar0 + bar1, COUNTRY, bars=[0]) == bar0 + bar1  # MMA's country drummers mostly play no kick
 
 
