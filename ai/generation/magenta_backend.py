@@ -613,7 +613,7 @@ class MagentaGenerator(Generator):
         earliest = layout.gen_start - MAX_PRIMER_BARS * layout.bar
         drum_pitches = self._drum_pitches() if request.part == "drums" else None
         kept = []
-        primer = request.primer
+        primer: Sequence[Note] = request.primer
         if request.part != "drums":  # the model reads straight 16ths: a swung line is given to it straight
             primer = feel.straighten_notes(
                 primer,
