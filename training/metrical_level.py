@@ -58,7 +58,7 @@ class Song:
     features: np.ndarray  # (candidates, F)
     factors: np.ndarray  # (candidates,)
     right: int  # index of the right candidate, -1 when none is
-    kind: str  # "songs" (MMA) or "chorales"
+    kind: str  # "songs" (MMA), "drumless songs" (MMA without drums and bass) or "chorales"
     related: np.ndarray  # (candidates,) bool: right, or at x2, /2, x3, /3 of the annotated tempo
 
 
@@ -108,7 +108,7 @@ def collect(specs: list[str], cache: Path | None) -> tuple[list[Song], list[bool
                     features=np.stack([c.features for c in candidates]),
                     factors=np.array([c.factor for c in candidates]),
                     right=int(right[np.argmin(np.abs(tempi[right] - ref))]) if right.size else -1,
-                    kind="songs" if groove else "chorales",
+                    kind=("drumless songs" if item.get("drumless") else "songs") if groove else "chorales",
                     related=related,
                 )
             )
@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "rhythm")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--compare", type=Path, default=None, help="also score this model file (e.g. the shipped one) on the songs"
+    )
     args = parser.parse_args(argv)
 
     songs, unserved = collect(args.folders, args.cache)
@@ -205,6 +208,15 @@ def main(argv: list[str] | None = None) -> None:
         f"over all {total} songs (the rules' level where the model does not serve): "
         f"{100 * (right.sum() + sum(unserved)) / total:.1f}% right (rules alone {100 * rules_all / total:.1f}%)"
     )
+    if args.compare is not None:
+        other = LevelModel.from_dict(json.loads(args.compare.read_text()), expected=LEVEL_FEATURES)
+        by_kind = ", ".join(
+            f"{kind} {100 * right_share([s for s in songs if s.kind == kind], other):.1f}%" for kind in kinds
+        )
+        print(
+            f"{args.compare} (not cross-validated: it may have seen these songs): level right "
+            f"{100 * right_share(songs, other):.1f}% of the served songs; {by_kind}"
+        )
     model = fit(songs)
     print(f"fitted on all: {100 * right_share(songs, model):.1f}% right; {len(model.trees)} trees of depth {DEPTH}")
     args.out.write_text(json.dumps(model.to_dict(), separators=(",", ":")) + "\n")

@@ -16,7 +16,16 @@ Bach chorales (``--chorales N``) teach the model the slow, chord-on-every-beat m
 evaluation's other half: music21's chorales other than build_dataset.py's 60, rendered by its own
 code into ``<out>/chorales/``.
 
+Drumless songs (``--drumless-share S``, session 29): the accompaniment endpoint's usual input is a
+part or a band without its rhythm section, so a share S of the songs (chosen by a generator of
+their own, seeded from ``--seed``, so the other songs render exactly as without the option) is
+rendered without the drum channel and the bass parts (GM programs 32-39, as
+bench/accompaniment.py mutes them); their annotations are the MIDI's beats as for every song, and
+``ground_truth.json`` marks them ``"drumless": true``. A song whose arrangement is nothing but
+drums and bass is rendered whole.
+
 Usage: .venv/bin/python -m training.tempo_corpus data/tempo_train [--seed 5] [--limit N] [--jobs 2]
+       [--drumless-share 0.33]
        .venv/bin/python -m training.tempo_corpus data/tempo_train --chorales 150
 """
 
@@ -30,6 +39,8 @@ import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, cast
+
+import pretty_midi
 
 from training.mma_corpus import MMA_BIN, Groove, _time_signature, list_grooves
 from training.progressions import PROGRESSIONS, chord_names
@@ -52,7 +63,7 @@ class EvaluationSet(Protocol):
     def build_chorales(self, out: Path, n: int, rng: random.Random) -> list[Any]: ...
 
 
-class SongTruth(TypedDict):
+class _SongTruth(TypedDict):
     """One rendered song's ground truth, in build_dataset.py's format."""
 
     file: str
@@ -63,6 +74,31 @@ class SongTruth(TypedDict):
     chords_per_bar: list[str]
     beats_s: list[float]
     downbeats_s: list[float]
+
+
+class SongTruth(_SongTruth, total=False):
+    drumless: bool  # rendered without drums and bass (only written when true)
+
+
+BASS_PROGRAMS = range(32, 40)  # General MIDI's basses (acoustic to synth bass 2)
+
+
+def is_drumless(index: int, share: float, seed: int) -> bool:
+    """Whether song ``index`` is rendered without drums and bass: with probability ``share``, drawn
+    from a generator of its own (seeded from ``seed`` and the index) so the songs' draws are untouched."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"drumless share {share} is not within 0-1")
+    return share > 0.0 and random.Random(f"drumless:{seed}:{index}").random() < share
+
+
+def strip_rhythm_section(pm: pretty_midi.PrettyMIDI) -> bool:
+    """Remove the drum tracks and the bass parts (GM programs 32-39) from ``pm`` in place, unless
+    nothing with a note would remain; returns whether they were removed."""
+    kept = [i for i in pm.instruments if not i.is_drum and i.program not in BASS_PROGRAMS]
+    if not any(i.notes for i in kept):
+        return False
+    pm.instruments = kept
+    return True
 
 
 def _build_dataset() -> EvaluationSet:
@@ -106,9 +142,10 @@ def training_grooves() -> list[Groove]:
     return [g for g in grooves if g.style not in excluded_styles]
 
 
-def render_song(job: tuple[int, str, int, Path]) -> SongTruth | None:
-    """Render one groove (job: index, groove name, seed, output folder); its ground truth or None."""
-    index, groove, seed, out = job
+def render_song(job: tuple[int, str, int, Path, bool]) -> SongTruth | None:
+    """Render one groove (job: index, groove name, seed, output folder, whether without drums and
+    bass); its ground truth or None."""
+    index, groove, seed, out, drumless = job
     rng = random.Random(seed)
     progression = rng.choice(PROGRESSIONS)
     transpose = rng.randrange(12)
@@ -132,6 +169,11 @@ def render_song(job: tuple[int, str, int, Path]) -> SongTruth | None:
     lines[1] = f"Tempo {bpm}"
     mma_file.write_text("\n".join(lines) + "\n")
     subprocess.run([MMA_BIN, str(mma_file), "-f", str(midi)], capture_output=True, check=True, timeout=60)
+    if drumless:
+        pm = pretty_midi.PrettyMIDI(str(midi))
+        drumless = strip_rhythm_section(pm)
+        if drumless:
+            pm.write(str(midi))
     subprocess.run(
         ["fluidsynth", "-ni", "-g", "0.6", "-r", "44100", "-F", str(wav), SOUNDFONT, str(midi)],
         check=True,
@@ -140,7 +182,7 @@ def render_song(job: tuple[int, str, int, Path]) -> SongTruth | None:
     )
     beat = 60.0 / bpm
     tonic = ((9 if progression.minor else 0) + transpose) % 12  # progressions are written in C / Am
-    return {
+    truth: SongTruth = {
         "file": wav.name,
         "groove": groove,
         "bpm": bpm,
@@ -150,6 +192,9 @@ def render_song(job: tuple[int, str, int, Path]) -> SongTruth | None:
         "beats_s": [round(k * beat, 4) for k in range(BARS * numerator)],
         "downbeats_s": [round(k * numerator * beat, 4) for k in range(BARS)],
     }
+    if drumless:
+        truth["drumless"] = True
+    return truth
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -159,6 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--chorales", type=int, default=0, help="also render N chorales (into OUT/chorales)")
+    parser.add_argument(
+        "--drumless-share", type=float, default=0.0, help="share of the songs rendered without drums and bass"
+    )
     args = parser.parse_args(argv)
     if args.chorales:
         done = build_chorales(args.out / "chorales", args.chorales, random.Random(args.seed))
@@ -170,21 +218,26 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(args.seed)
     rng.shuffle(grooves)
     grooves = grooves[: args.limit]
-    jobs = [(i, g.name, rng.randrange(1 << 30), out) for i, g in enumerate(grooves)]
+    share = args.drumless_share
+    jobs = [(i, g.name, rng.randrange(1 << 30), out, is_drumless(i, share, args.seed)) for i, g in enumerate(grooves)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         truth = [t for t in pool.map(render_song, jobs) if t is not None]
         # MMA's library is ~9% 3/4 grooves, the evaluation 20% waltzes: render every 3/4 groove
         # WALTZ_RENDERS more times (other keys, progressions, tempi) so the meters weigh alike.
         waltzes = [t["groove"] for t in truth if t["meter"] == "3/4"]
         more = [
-            (len(jobs) + k, name, rng.randrange(1 << 30), out)
+            (len(jobs) + k, name, rng.randrange(1 << 30), out, is_drumless(len(jobs) + k, share, args.seed))
             for k, name in enumerate(name for name in waltzes for _ in range(WALTZ_RENDERS))
         ]
         truth += [t for t in pool.map(render_song, more) if t is not None]
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=1))
     styles = len({g.style for g in grooves})
     waltz = sum(t["meter"] == "3/4" for t in truth)
-    print(f"{len(truth)} songs ({waltz} in 3/4) from {len(grooves)} grooves of {styles} styles in {out}")
+    drumless = sum(t.get("drumless", False) for t in truth)
+    print(
+        f"{len(truth)} songs ({waltz} in 3/4, {drumless} without drums and bass) "
+        f"from {len(grooves)} grooves of {styles} styles in {out}"
+    )
 
 
 if __name__ == "__main__":
