@@ -742,6 +742,11 @@ class MixingResponse(MixAnswer):
         description="The score as a number in 0..1 (a client shows it as a percentage); null without audio."
     )
     quality_summary: str | None = Field(None, description="The score band and the most pressing finding, in words.")
+    left_out: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tracks left out of the balance, the masking and the sum, with why: the same audio as another "
+        "track (type duplicate) or a mix of the others (type bounce).",
+    )
 
 
 class LevelOut(BaseModel):
@@ -764,6 +769,11 @@ class AutoLevelResponse(MixAnswer):
     makeup_db: float | None = Field(
         None, description="The gain common to every track (their median) that sets the summed mix's loudness."
     )
+    left_out: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tracks with no level (not in levels), with why: the same audio as another track, or a mix of "
+        "the others (a bounce). A track whose levels entry has invert_polarity true is balanced flipped.",
+    )
 
 
 class RenderParams(MixingParams):
@@ -784,7 +794,9 @@ class RenderParams(MixingParams):
     apply: str | list[str] | None = Field(
         None,
         description="Kinds of move to apply, comma-separated or a list: auto_level (gains and pans), gain, pan, eq, "
-        "compressor, automation, stereo (polarity and width); all (default) or none.",
+        "compressor, automation, stereo (a channel's polarity and width), polarity (a track flipped and aligned "
+        "against another microphone on its source); all (default) or none. A duplicate or a bounce of the other "
+        "stems is left out whatever is asked.",
     )
 
     @field_validator("bit_depth")
@@ -823,6 +835,11 @@ class RenderResponse(BaseModel):
     duration_s: float
     applied: list[dict[str, Any]] = Field(description="Per track (and the mix bus): gain, pan and the moves applied.")
     skipped: list[dict[str, Any]] = Field(description="The findings' moves not applied, each with the reason.")
+    left_out: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Tracks not in the mix, each {track, reason}: the same audio as another track, or a mix of "
+        "the other tracks (a bounce).",
+    )
     master: dict[str, Any] | None = Field(
         description="With master=true: gain, limiter, loudness, true peak, passes, within_tolerance."
     )

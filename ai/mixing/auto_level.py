@@ -35,6 +35,7 @@ from ai.audio.loudness_meter import LoudnessMeter
 from ai.audio.stem_file import Frames, frame_count, read_frames
 from ai.mixing.measure import TrackAnalysis, TrackInput, close_made, prepare_tracks
 from ai.mixing.pans import role_pans
+from ai.mixing.shared_source import shared_sources
 from ai.mixing.stem_measures import level_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
@@ -62,6 +63,9 @@ class TrackLevel:
     loudness_after_lufs: float | None
     target_relative_lu: float
     """The track's loudness target relative to the lead element (role offset, shared within a role)."""
+    invert_polarity: bool = False
+    """The gains assume this track flipped: it is in opposite polarity to another microphone on its
+    source (:mod:`ai.mixing.shared_source`)."""
 
     def to_dict(self) -> dict[str, Any]:
         def r(v: float | None) -> float | None:
@@ -74,6 +78,7 @@ class TrackLevel:
             "loudness_before_lufs": r(self.loudness_before_lufs),
             "loudness_after_lufs": r(self.loudness_after_lufs),
             "target_relative_lu": round(self.target_relative_lu, 2),
+            "invert_polarity": self.invert_polarity,
         }
 
 
@@ -88,6 +93,8 @@ class AutoLevelResult:
     limited_by_ceiling: bool
     """True when the true-peak ceiling, not the loudness target, set the overall level."""
     notes: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Tracks left out of the balance (a duplicate, a bounce of the others) -> why."""
 
     @property
     def gain_adjustments(self) -> dict[str, float]:
@@ -122,6 +129,7 @@ class AutoLevelResult:
             "target": self.target.to_dict(),
             "balance_lu": {name: level.target_relative_lu for name, level in self.levels.items()},
             "notes": list(self.notes),
+            "left_out": dict(self.left_out),
         }
 
 
@@ -141,6 +149,8 @@ class LevelItem:
     role: str
     samples: Frames
     integrated_lufs: float | None
+    inverted: bool = False
+    """Summed in opposite polarity (a flip the render applies: :mod:`ai.mixing.shared_source`)."""
 
 
 def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
@@ -187,7 +197,8 @@ def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = No
         if len(members) < 2:
             continue
         group = [items[k].samples for k in members]
-        summed = mix_loudness(group, [gains[k] for k in members], [pans[k] for k in members], sr).integrated_lufs
+        signs = [-1.0 if items[k].inverted else 1.0 for k in members]
+        summed = mix_loudness(group, [gains[k] for k in members], [pans[k] for k in members], sr, signs).integrated_lufs
         if summed is None:
             continue
         correction = ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - summed
@@ -216,15 +227,18 @@ def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float
     return mix
 
 
-def mix_blocks(tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None) -> Iterator[np.ndarray]:
+def mix_blocks(
+    tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None, signs: Sequence[float] | None = None
+) -> Iterator[np.ndarray]:
     """:func:`render_mix`'s sum a block at a time (MIX_BLOCK frames: the same samples), so the sum
-    is never whole: np.ndarray [shape=(2, m), dtype=float32] blocks in order."""
+    is never whole: np.ndarray [shape=(2, m), dtype=float32] blocks in order. ``signs``: -1 for a
+    track summed in opposite polarity."""
     n = max(frame_count(samples) for samples in tracks)
     for start in range(0, n, MIX_BLOCK):
         stop = min(n, start + MIX_BLOCK)
         block = np.zeros((2, stop - start), dtype=np.float32)
         for k, samples in enumerate(tracks):
-            gain = 10 ** (gains_db[k] / 20)
+            gain = 10 ** (gains_db[k] / 20) * (1.0 if signs is None else signs[k])
             left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
             part = np.ascontiguousarray(read_frames(samples, start, stop), dtype=np.float32)
             _accumulate(block, part, gain * left, gain * right)
@@ -232,12 +246,16 @@ def mix_blocks(tracks: Sequence[Frames], gains_db: list[float], pans: list[float
 
 
 def mix_loudness(
-    tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None, sr: int
+    tracks: Sequence[Frames],
+    gains_db: list[float],
+    pans: list[float] | None,
+    sr: int,
+    signs: Sequence[float] | None = None,
 ) -> loudness.LoudnessStats:
     """The loudness measures of :func:`render_mix`'s sum, rendered and metered a block at a time
     (:class:`ai.audio.loudness_meter.LoudnessMeter`: the same values as measuring the whole sum)."""
     meter = LoudnessMeter(channels=2, sr=sr)
-    for block in mix_blocks(tracks, gains_db, pans):
+    for block in mix_blocks(tracks, gains_db, pans, signs):
         meter.feed(block)
     return meter.result()
 
@@ -274,7 +292,11 @@ def level_items(
     limited = False
     if audible:
         measured = mix_loudness(
-            [items[k].samples for k in audible], [relative[k] for k in audible], [pans[k] for k in audible], sr
+            [items[k].samples for k in audible],
+            [relative[k] for k in audible],
+            [pans[k] for k in audible],
+            sr,
+            [-1.0 if items[k].inverted else 1.0 for k in audible],
         )
         lufs, peak_db = measured.integrated_lufs, measured.true_peak_dbtp
         if lufs is not None and peak_db is not None:
@@ -300,6 +322,7 @@ def level_items(
             loudness_before_lufs=item.integrated_lufs,
             loudness_after_lufs=None if item.integrated_lufs is None else item.integrated_lufs + gain,
             target_relative_lu=targets[k],
+            invert_polarity=item.inverted,
         )
     return AutoLevelResult(levels, mix_lufs, mix_tp, resolved, limited, notes)
 
@@ -320,8 +343,22 @@ def auto_level(
     resolve_target(target, default="premaster")  # validate before the heavy work
     prepared = prepare_tracks(tracks, roles=roles)
     try:
-        items = [LevelItem(p.name, p.role, p.samples, level_loudness(p.samples, p.sample_rate)) for p in prepared]
-        return level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
+        # Tracks that share a source: a duplicate or a bounce is left out; a microphone in opposite
+        # polarity to another on its source is balanced flipped (summed as it is, the pair cancels).
+        shared = shared_sources([p.name for p in prepared], [p.samples for p in prepared], prepared[0].sample_rate)
+        inverted = shared.inverted
+        items = [
+            LevelItem(p.name, p.role, p.samples, level_loudness(p.samples, p.sample_rate), p.name in inverted)
+            for p in prepared
+            if p.name not in shared.left_out
+        ]
+        result = level_items(items, prepared[0].sample_rate, target=target, ceiling_dbtp=ceiling_dbtp)
+        result.left_out.update({name: t.reason for name, t in shared.left_out.items()})
+        result.notes.extend(f"left out: {name}, {t.reason}" for name, t in shared.left_out.items())
+        result.notes.extend(
+            f"{p.flipped} is in opposite polarity to {p.kept}: the gains assume it flipped" for p in shared.polarity
+        )
+        return result
     finally:
         close_made(prepared)
 

@@ -1,7 +1,8 @@
 """A track's channel strip in the render: the moves a track's own processing applies, in the order a
 channel strip runs them.
 
-:func:`process_track` runs, on a whole track: polarity and width (:func:`apply_stereo`), high-pass,
+:func:`process_track` runs, on a whole track: a polarity flip and time shift between tracks (a
+phase finding between two microphones on one source), polarity and width (:func:`apply_stereo`), high-pass,
 EQ (bells, shelves: pedalboard filters, :func:`eq_plugins`), compressor (+ make-up gain), volume
 automation (the compressor and the automation are :mod:`ai.mixing.dynamics_processing`' functions, the ones
 its advice was checked with); :func:`strip_blocks` runs the same a block at a time, for a stem file.
@@ -100,7 +101,30 @@ def eq_plugins(eq: dict[str, Any], sr: int) -> list[pedalboard.Plugin]:
 
 def changes_audio(moves: list[Move]) -> bool:
     """Whether :func:`process_track` changes a track's samples for ``moves``."""
-    return any(m.kind in ("stereo", "eq", "compressor", "automation") for m in moves)
+    return any(m.kind in ("polarity", "stereo", "eq", "compressor", "automation") for m in moves)
+
+
+def polarity_of(moves: list[Move], sr: int) -> tuple[float, int]:
+    """(sign, shift in samples; > 0 later) of a track's polarity move (1.0, 0 without one)."""
+    sign, shift = 1.0, 0
+    for move in moves:
+        if move.kind == "polarity":
+            sign = -1.0 if move.params.get("invert") else 1.0
+            shift = int(round(float(move.params.get("shift_ms") or 0.0) * sr / 1000))
+    return sign, shift
+
+
+def shifted_frames(samples: Frames, start: int, stop: int, shift: int) -> np.ndarray:
+    """Frames ``start:stop`` of ``samples`` moved ``shift`` frames later (earlier when negative),
+    zeros where that reads outside the track (the track keeps its length): np.ndarray
+    [shape=(2, stop - start), dtype=float32], a copy of our own."""
+    n = frame_count(samples)
+    stop = min(stop, n)
+    out = np.zeros((2, max(0, stop - start)), dtype=np.float32)
+    lo, hi = max(start - shift, 0), min(stop - shift, n)
+    if hi > lo:
+        out[:, lo + shift - start : hi + shift - start] = read_frames(samples, lo, hi)
+    return out
 
 
 def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: bool = False) -> np.ndarray:
@@ -113,6 +137,13 @@ def process_track(samples: np.ndarray, sr: int, moves: list[Move], *, in_place: 
     eqs = sorted((m for m in moves if m.kind == "eq"), key=lambda m: m.params.get("type") != "high_pass")
     out = samples
     owned = in_place  # whether ``out`` may be written: after the first step it is always ours
+    sign, shift = polarity_of(moves, sr)
+    if shift:
+        out, owned = shifted_frames(out, 0, out.shape[1], shift), True
+    if sign < 0:
+        if not owned:
+            out, owned = np.array(out, dtype=np.float32, copy=True), True
+        np.negative(out, out=out)
     for move in moves:
         if move.kind == "stereo":
             if not owned:
@@ -171,8 +202,11 @@ def strip_blocks(samples: Frames, sr: int, moves: list[Move]) -> Iterator[np.nda
     for board in boards:
         board.reset()
     n = frame_count(samples)
+    sign, shift = polarity_of(moves, sr)
     for start in range(0, n, blocks.BLOCK):
-        block = np.array(read_frames(samples, start, start + blocks.BLOCK), dtype=np.float32)  # a copy of our own
+        block = shifted_frames(samples, start, start + blocks.BLOCK, shift)  # a copy of our own
+        if sign < 0:
+            np.negative(block, out=block)
         for move in moves:
             if move.kind == "stereo":
                 apply_stereo(

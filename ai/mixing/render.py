@@ -6,8 +6,10 @@ also lists what is not applied, and why) and applies, with pedalboard (Spotify's
 library):
 
 1. per track, the actions of the report's problem findings that name the track, in the order a
-   channel strip runs them (:mod:`ai.mixing.channel_strip`): high-pass, EQ (bells, shelves),
-   compressor (+ make-up gain), volume automation;
+   channel strip runs them (:mod:`ai.mixing.channel_strip`): a polarity flip (and time shift)
+   against another microphone on its source, high-pass, EQ (bells, shelves), compressor (+ make-up
+   gain), volume automation; a track that is a duplicate of another or a bounce of the others is
+   left out (``left_out`` in the answer, with why);
 2. the fader and the pan: auto-level's gains and pans (:func:`ai.mixing.auto_level.level_items`,
    computed on the processed stems, since EQ and compression change a track's loudness), or, when
    auto-level is not asked for, the gains of the level findings; a finding's own pan move wins;
@@ -75,6 +77,7 @@ class RenderResult:
         sample_rate: Hz.
         applied: per track (and the mix bus last): {"track", "role", "moves": [...], "gain_db", "pan"}.
         skipped: the findings' moves not applied, each with the reason.
+        left_out: the tracks not in the mix (a duplicate, a bounce): {"track", "reason"}.
         master: the mastering pass (gain, limiter, loudness, true peak, iterations), or None.
         measured_after: the rendered mix measured, and the acted-on findings that are gone or remain.
         report_before / report_after: the engine's reports on the stems before and after.
@@ -89,6 +92,7 @@ class RenderResult:
     report_before: MixReport
     report_after: MixReport | None
     notes: list[str] = field(default_factory=list)
+    left_out: list[dict[str, str]] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     """Wall time of each stage (suggest, process, level, master, remeasure); not in :meth:`to_dict`
     (the same stems must give the same answer)."""
@@ -108,6 +112,7 @@ class RenderResult:
             "duration_s": round(self.duration_s, 3),
             "applied": self.applied,
             "skipped": rounded(self.skipped),
+            "left_out": list(self.left_out),
             "master": rounded(self.master) if self.master else None,
             "measured_after": rounded(self.measured_after),
             "notes": list(self.notes),
@@ -216,9 +221,11 @@ def render_mix_report(
             made.remove(frames)  # type: ignore[arg-type]
             close_all([frames])
 
+    # A duplicate or a bounce of the other stems is left out of the mix (never silently: ``left_out``).
+    mixed = [p for p in prepared if p.name not in plan.left_out] or prepared
     try:
         result = _render_prepared(
-            prepared, report, plan, kinds, mastering, reference, workers, owned, keep, drop, lap, remeasure
+            mixed, report, plan, kinds, mastering, reference, workers, owned, keep, drop, lap, remeasure
         )
     except BaseException:
         close_all(made)
@@ -448,7 +455,9 @@ def _render_prepared(
         measured.update(compare_findings(plan.acted_on, report_after.suggestions))
         measured["mix_quality_score_after"] = report_after.mix_quality_score
         lap("remeasure")
-    return RenderResult(mix, sr, applied, plan.skipped, master_info, measured, report, report_after, notes, {})
+    left_out = [{"track": name, "reason": why} for name, why in plan.left_out.items() if name not in names]
+    notes.extend(f"left out of the mix: {entry['reason']}" for entry in left_out)
+    return RenderResult(mix, sr, applied, plan.skipped, master_info, measured, report, report_after, notes, left_out)
 
 
 def _audio(frames: Frames, sr: int) -> Audio:

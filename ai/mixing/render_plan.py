@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ai.mixing.channel_strip import EQ_PEAK_TYPES, Move
@@ -25,7 +25,7 @@ from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
 
-APPLY_KINDS: tuple[str, ...] = ("auto_level", "gain", "pan", "eq", "compressor", "automation", "stereo")
+APPLY_KINDS: tuple[str, ...] = ("auto_level", "gain", "pan", "eq", "compressor", "automation", "stereo", "polarity")
 """Kinds of move a render can apply: auto-level's gains and pans, and the findings' actions by kind."""
 DEFAULT_APPLY: frozenset[str] = frozenset(APPLY_KINDS)
 """Every kind, unless the caller names fewer."""
@@ -86,6 +86,8 @@ class _Plan:
     skipped: list[dict[str, Any]]
     acted_on: list[Suggestion]
     """Findings a move answers (applied, or covered by auto-level or mastering)."""
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Tracks the render leaves out (a duplicate, a bounce of the others) -> the finding's message."""
 
 
 def plan_moves(
@@ -97,6 +99,7 @@ def plan_moves(
     skipped: list[dict[str, Any]] = []
     acted_on: list[Suggestion] = []
     compressors: dict[str, Move] = {}
+    left_out: dict[str, str] = {}
 
     def skip(s: Suggestion, reason: str) -> None:
         skipped.append({"track": _target_of(s), "type": s.type, "band": s.band, "action": s.action, "reason": reason})
@@ -113,6 +116,13 @@ def plan_moves(
             continue
         if target is None or target not in moves:
             skip(s, f"no track named {target!r} in the render")
+            continue
+        if kind == "leave_out":
+            # Not a move of the track but which tracks make the mix: left out whatever ``apply`` asks for
+            # (summed again, a bounce plays every part twice).
+            if target != MIX_BUS:
+                left_out[target] = s.message
+                acted_on.append(s)
             continue
         if s.type in ("loudness", "true_peak") or kind == "limiter":
             if mastering:
@@ -178,6 +188,10 @@ def plan_moves(
             stereo = dict(action.get("stereo") or {})
             moves[target] = [m for m in moves[target] if m.kind != "stereo"]
             moves[target].append(Move("stereo", stereo, _source(s)))
+        elif kind == "polarity":
+            params = {"invert": bool(action.get("invert")), "shift_ms": float(action.get("shift_ms") or 0.0)}
+            moves[target] = [m for m in moves[target] if m.kind != "polarity"]
+            moves[target].append(Move("polarity", params, _source(s)))
         elif kind == "gain":
             moves[target].append(Move("gain", {"gain_db": float(action["gain_db"])}, _source(s)))
         elif kind == "pan":
@@ -187,7 +201,7 @@ def plan_moves(
             moves[target] = [m for m in moves[target] if m.kind != "pan"]
             moves[target].append(Move("pan", {"pan": float(action["pan"])}, _source(s)))
         acted_on.append(s)
-    return _Plan(moves, skipped, acted_on)
+    return _Plan(moves, skipped, acted_on, left_out)
 
 
 def _merge_eq(existing: list[Move], new: Move) -> str | None:

@@ -38,6 +38,13 @@ space              too wet or too dry for the role, reverb and tempo-synced dela
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
                    on kick / bass (width above LOW_END_WIDTH).
 silence            a track that is silent (SILENT_SHARE of its 100 ms blocks below -60 LUFS).
+phase              two tracks that pick up one source in opposite polarity (Kick In and an inverted
+                   Kick Out; ai.mixing.shared_source): flip the quieter, aligned by the lag from
+                   0.5 ms; the balance is set with it flipped, and the pair's masking of each
+                   other is no finding.
+duplicate, bounce  a track that is the same audio as another, or a mix of the others (a bounce):
+                   left out of the balance, the masking, the sum and the render, with this finding
+                   alone.
 headroom           the sum of the stems peaks above the ceiling (-1 dBTP) or is louder than
                    HOT_MIX_LUFS before mastering.
 loudness, true_peak  master vs the target's loudness and the -1 dBTP ceiling.
@@ -56,7 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -82,6 +89,7 @@ from ai.mixing.measure import (
 )
 from ai.mixing.mix_bus_findings import mastering_findings, mix_findings, reference_comparison
 from ai.mixing.role_model import load_role_model
+from ai.mixing.shared_source import SharedSources, shared_sources
 from ai.mixing.targets import LoudnessTarget, resolve_target
 from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
 from ai.mixing.track_findings import track_findings
@@ -113,6 +121,13 @@ class MixReport:
     tempo_bpm: float | None = None
     tempo_source: str | None = None
     """"given" (the request or the project's manifest), "analysis" (measured from the mix), or None."""
+    shared: SharedSources = field(default_factory=SharedSources)
+    """Polarity pairs, duplicates and bounces among the stems (:mod:`ai.mixing.shared_source`)."""
+
+    @property
+    def left_out(self) -> dict[str, str]:
+        """Tracks left out of the balance and the render (a duplicate, a bounce) -> why."""
+        return {name: t.reason for name, t in self.shared.left_out.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +145,7 @@ class MixReport:
             "mix": rounded(self.mix),
             "reference": rounded(self.reference) if self.reference else None,
             "notes": list(self.notes),
+            "left_out": self.left_out,
         }
 
 
@@ -280,16 +296,25 @@ def _suggest(
     tempo_source = "given" if tempo_bpm is not None else None
 
     # A job's progress (ai/progress.py; no-ops otherwise): the stems are most of the work.
+    shared = SharedSources()
     if prepared:
+        # Tracks that share a source: a duplicate or a bounce of the others is left out of everything
+        # below but its own finding; a microphone in opposite polarity is balanced flipped.
+        progress.report(0.03, "tracks that share a source")
+        shared = shared_sources([p.name for p in prepared], [p.samples for p in prepared], prepared[0].sample_rate)
+        suggestions.extend(shared.findings())
+        kept = [p for p in prepared if p.name not in shared.left_out]
         # The sum of the stems as they are is analysed in the same pool as the stems (one more task
         # keeps both threads busy instead of a serial pass at the end).
         # The sum of one stem at unity is that stem: its samples are shared, not copied.
-        summed = prepared[0].samples if len(prepared) == 1 else _sum_of(prepared)
-        stack.callback(close_all, [summed] if summed is not prepared[0].samples else [])
+        summed = kept[0].samples if len(kept) == 1 else _sum_of(kept)
+        stack.callback(close_all, [summed] if summed is not kept[0].samples else [])
         mix_track = PreparedTrack("mix (sum of stems)", "music", summed, prepared[0].sample_rate, 2)
         with progress.section(0.05, 0.45, "measuring stems"):
             *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
         measurements = [a.measurement for a in analyses]
+        notes.extend(f"{m.name}: {note}" for m in measurements if m.name in shared.left_out for note in m.notes)
+        analyses = [a for a in analyses if a.measurement.name not in shared.left_out]
         norms = role_norms()
         release_free_memory()  # the measuring threads' working arrays (ai/heap.py)
         if tempo_bpm is None:
@@ -314,7 +339,8 @@ def _suggest(
             details[a.measurement.name] = found.details
         suggestions.extend(advice[-1].suggestions)
         sr = analyses[0].track.sample_rate
-        level_inputs = items_from(analyses)
+        inverted = shared.inverted
+        level_inputs = [replace(item, inverted=item.name in inverted) for item in items_from(analyses)]
         gains = balance_gains(level_inputs, sr)
         suggestions.extend(level_findings(analyses, gains))
         audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
@@ -331,6 +357,7 @@ def _suggest(
         # what the listener hears; the suggestion then says that the level move comes first.
         masking_gains = [max(0.0, level_moves.get(analyses[k].measurement.name, 0.0)) for k in audible]
         masking = find_masking([analyses[k] for k in audible], gains_db=masking_gains)
+        masking = [m for m in masking if frozenset((m.signal, m.masker)) not in shared.pairs]
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
         mm = mix_analysis.measurement
         subject_measure = mm
@@ -409,6 +436,7 @@ def _suggest(
         details,
         tempo_bpm,
         tempo_source,
+        shared,
     )
 
 

@@ -243,6 +243,7 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
     headers = {
         "Content-Disposition": attachment(filename),
         "X-Applied-Moves": str(sum(len(entry["moves"]) for entry in result.applied)),
+        "X-Tracks-Left-Out": str(len(result.left_out)),
     }
     # A measure there is none of (the loudness of silence, of one sample) is left out, not sent empty.
     numbers = {

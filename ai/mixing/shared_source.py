@@ -1,0 +1,397 @@
+"""Tracks that share a source: two microphones on one source in opposite polarity, the same audio
+uploaded twice, and a bounce of the mix uploaded among its stems.
+
+Every track is reduced once (:func:`reduce_track`): its mid signal low-passed at
+:data:`LOW_BAND_HZ` and decimated by :data:`DECIMATION` (2756 Hz at 44.1 kHz: a 3-minute stem is
+half a million samples), and which of its 50 ms blocks play. On those:
+
+* polarity (:func:`polarity_pairs`): the normalised cross-correlation of each pair of tracks over
+  lags of +-:data:`MAX_LAG_MS`, where both play. Two microphones on one source (Kick In and Kick
+  Out, Snare Top and Bottom) correlate strongly at the lag of their path difference; a negative
+  peak of at least :data:`POLARITY_CORRELATION` that outweighs the positive one by
+  :data:`POLARITY_DOMINANCE` (a tonal part's correlation swings between + and - every half period:
+  the sign of the larger swing is the answer) is a pair in opposite polarity. The track to flip is
+  the quieter of the two in the shared band (the second microphone; a tie: the later track).
+* duplicates (:func:`left_out_tracks`): a track whose lag-0 correlation with an earlier one is
+  above :data:`DUPLICATE_CORRELATION` (any positive gain), checked again at the full rate on the
+  loudest second of each of a few stretches, is the same audio and is left out.
+* bounces: a track that a mix of at least two other tracks at positive gains reproduces (the
+  non-negative least-squares fit correlates :data:`BOUNCE_CORRELATION` or more with it; a name such
+  as "Mix", "Master", "Bounce", "Stereo Out" lowers that to :data:`BOUNCE_HINTED_CORRELATION`) is
+  left out. A stem is never the positive mix of the others plus a bounce: with a bounce among the
+  stems, every stem is the bounce minus the rest, which needs negative gains.
+
+The thresholds come from bench/shared_source.py (bench/README.md, Session 29): clean rendered sessions
+(data/mixing_nochorus, mixing_fresh13_fluid, mixing_csound_nochorus) against pairs built from their
+stems (a copy delayed 0-5 ms, at 0.3-1 x, with a little EQ and another stem's bleed).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+import scipy.signal
+
+from ai.audio.stem_file import Frames, frame_blocks, frame_count, read_frames
+from ai.mixing.findings import Suggestion
+
+DECIMATION = 16
+"""The reduced signal's rate is the track's over this (a box of 4, the low-pass, every 4th sample)."""
+LOW_BAND_HZ = 900.0
+"""The reduced signal's low-pass (6th-order Butterworth): the band two microphones on one source share."""
+BLOCK_S = 0.05
+"""Blocks in which a track plays or not."""
+ACTIVE_DB = -40.0
+"""A block plays when its energy is within this of the track's 95th-percentile block."""
+MAX_LAG_MS = 10.0
+"""Lags searched between two tracks (3.4 m of path difference)."""
+MIN_OVERLAP_S = 1.0
+"""Pairs that play together for less than this are not compared."""
+POLARITY_CORRELATION = 0.3
+"""A negative correlation peak at least this strong (where both play) ..."""
+POLARITY_DOMINANCE = 1.1
+"""... and this many times the strongest positive one within the lags is a pair in opposite polarity."""
+ALIGN_MS = 0.5
+"""A pair this far apart or more is also aligned (the flipped track moved by the lag)."""
+DUPLICATE_CORRELATION = 0.99
+"""Two tracks correlating more than this (lag 0, the reduced signals and the full-rate checks) are one audio."""
+BOUNCE_CORRELATION = 0.95
+"""A track that a positive mix of others reproduces this well is a bounce of them."""
+BOUNCE_HINTED_CORRELATION = 0.9
+"""The same, for a track whose name says mix or master."""
+BOUNCE_PART_SHARE = 0.05
+"""A track is part of a bounce when it carries this share of the fitted mix's energy; a bounce has two or more."""
+BOUNCE_NAME = re.compile(r"\b(mix|master|bounce|stereo ?out|2[- ]?mix|mixdown|print)\b", re.IGNORECASE)
+"""Names that hint at a bounce ("Mix", "Master", "2-Mix", "Stereo Out"); a hint, never proof."""
+CHECK_STRETCHES = 4
+"""Full-rate stretches (the loudest second of each quarter of the track) a duplicate is checked on."""
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """A track reduced for the cross-track checks.
+
+    Attributes:
+        signal: np.ndarray [shape=(n,), dtype=float64]: the mid signal, low-passed and decimated.
+        rate: its sample rate (Hz).
+        active: np.ndarray [shape=(blocks,), dtype=bool]: which BLOCK_S blocks play.
+        block: samples of ``signal`` per block.
+    """
+
+    signal: np.ndarray
+    rate: float
+    active: np.ndarray
+    block: int
+
+
+@dataclass(frozen=True)
+class PolarityPair:
+    """Two tracks in opposite polarity: ``flipped`` is the one to flip, ``lag_ms`` how much later it
+    plays than ``kept`` (negative: earlier), ``correlation`` the (negative) peak, ``summed_db`` what
+    the pair's shared band loses summed as they are, against the louder of the two alone."""
+
+    kept: str
+    flipped: str
+    correlation: float
+    lag_ms: float
+    summed_db: float
+
+    @property
+    def shift_ms(self) -> float:
+        """How far the render moves the flipped track (negative: earlier) to line it up; 0 under ALIGN_MS."""
+        return -self.lag_ms if abs(self.lag_ms) >= ALIGN_MS else 0.0
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A track left out of the balance and the render: ``kind`` "duplicate" (the same audio as
+    ``of[0]``) or "bounce" (a mix of ``of``); ``correlation`` the evidence."""
+
+    name: str
+    kind: str
+    of: tuple[str, ...]
+    correlation: float
+
+    @property
+    def reason(self) -> str:
+        if self.kind == "duplicate":
+            return f"the same audio as {self.of[0]} (correlation {self.correlation:.3f})"
+        return f"a mix of the other tracks (a bounce of {_names(self.of)}; correlation {self.correlation:.2f})"
+
+
+@dataclass(frozen=True)
+class SharedSources:
+    """What :func:`shared_sources` found."""
+
+    polarity: list[PolarityPair] = field(default_factory=list)
+    left_out: dict[str, LeftOut] = field(default_factory=dict)
+
+    @property
+    def inverted(self) -> dict[str, float]:
+        """Track name -> shift (ms) for each track to flip."""
+        return {p.flipped: p.shift_ms for p in self.polarity}
+
+    @property
+    def pairs(self) -> set[frozenset[str]]:
+        """The polarity pairs (one source: their masking of each other is no finding)."""
+        return {frozenset((p.kept, p.flipped)) for p in self.polarity}
+
+    def findings(self) -> list[Suggestion]:
+        return [*(_left_out_finding(t) for t in self.left_out.values()), *map(_polarity_finding, self.polarity)]
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
+# ------------------------------------------------------------------------------ reduction
+@numba.njit(cache=True, nogil=True)
+def _box4(left: np.ndarray, right: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """The mid signal summed in fours (a box filter and a decimation by 4)."""
+    m = left.shape[0] // 4
+    out = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        j = 4 * i
+        out[i] = 0.125 * (left[j] + left[j + 1] + left[j + 2] + left[j + 3] + right[j] + right[j + 1])
+        out[i] += 0.125 * (right[j + 2] + right[j + 3])
+    return out
+
+
+def reduce_track(samples: Frames, sr: int) -> Reduced:
+    """The track's mid signal below LOW_BAND_HZ at ``sr / DECIMATION`` Hz, and which blocks play.
+
+    ``samples``: np.ndarray [shape=(2, n)] or a stereo stem file, read a block at a time (blocks of
+    a multiple of DECIMATION frames, so the decimation runs on unbroken).
+    """
+    boxed_rate = sr / 4
+    sos = scipy.signal.butter(6, min(LOW_BAND_HZ, 0.3 * sr / DECIMATION), fs=boxed_rate, output="sos")
+    state = np.zeros((sos.shape[0], 2))
+    parts = []
+    for frames in frame_blocks(samples, 1 << 18):
+        boxed = _box4(np.ascontiguousarray(frames[0]), np.ascontiguousarray(frames[1]))
+        filtered, state = scipy.signal.sosfilt(sos, boxed, zi=state)
+        parts.append(filtered[::4])
+    signal = np.concatenate(parts) if parts else np.zeros(0)
+    rate = sr / DECIMATION
+    block = max(1, int(round(BLOCK_S * rate)))
+    blocks = len(signal) // block
+    energy = np.square(signal[: blocks * block]).reshape(blocks, block).sum(axis=1)
+    top = float(np.percentile(energy, 95)) if blocks else 0.0
+    active = (energy > top * 10 ** (ACTIVE_DB / 10)) & (energy > block * 1e-10) if top > 0 else np.zeros(blocks, bool)
+    return Reduced(signal, rate, active, block)
+
+
+# ------------------------------------------------------------------------------- polarity
+def correlation_over_lags(x: Reduced, y: Reduced, max_lag_ms: float = MAX_LAG_MS) -> tuple[np.ndarray, float] | None:
+    """The normalised cross-correlation r(l) = sum x[n] y[n + l] / sqrt(sum x^2 sum y^2) over
+    |l| <= max_lag_ms, where both play: (np.ndarray [shape=(2 L + 1,)], lags at index - L), and the
+    energy ratio sum y^2 / sum x^2 there; None when they play together for under MIN_OVERLAP_S."""
+    blocks = min(len(x.active), len(y.active))
+    both = x.active[:blocks] & y.active[:blocks]
+    if both.sum() * x.block < MIN_OVERLAP_S * x.rate:
+        return None
+    mask = np.repeat(both, x.block)
+    n = len(mask)
+    a = np.where(mask, x.signal[:n], 0.0)
+    b = np.where(mask, y.signal[:n], 0.0)
+    ea, eb = float(a @ a), float(b @ b)
+    if ea <= 0 or eb <= 0:
+        return None
+    r = _lagged_dots(a, b, int(round(max_lag_ms * x.rate / 1000)))
+    return r / math.sqrt(ea * eb), eb / ea
+
+
+@numba.njit(cache=True, nogil=True)
+def _lagged_dots(a: np.ndarray, b: np.ndarray, lags: int) -> np.ndarray:  # pragma: no cover (compiled)
+    """sum_i a[i] b[i + l] for l in -lags..lags, in one pass that skips a's zeros (the blocks where
+    the two do not both play): no BLAS call per lag, whose threads cost more than the sums on a busy machine."""
+    n = a.shape[0]
+    out = np.zeros(2 * lags + 1)
+    for i in range(n):
+        ai = a[i]
+        if ai == 0.0:
+            continue
+        for k in range(max(0, lags - i), min(2 * lags + 1, n - i + lags)):
+            out[k] += ai * b[i + k - lags]
+    return out
+
+
+def _peak_lag(r: np.ndarray, k: int) -> float:
+    """The peak's position at index ``k``, refined by a parabola through its neighbours."""
+    if 0 < k < len(r) - 1:
+        denom = r[k - 1] - 2 * r[k] + r[k + 1]
+        if denom != 0:
+            return k + float(np.clip(0.5 * (r[k - 1] - r[k + 1]) / denom, -0.5, 0.5))
+    return float(k)
+
+
+def polarity_of(names: tuple[str, str], x: Reduced, y: Reduced) -> PolarityPair | None:
+    """The two tracks as a pair in opposite polarity, or None (see the module docstring)."""
+    found = correlation_over_lags(x, y)
+    if found is None:
+        return None
+    r, ratio = found
+    k = int(np.argmin(r))
+    low, high = float(r[k]), float(max(r.max(), 0.0))
+    if low > -POLARITY_CORRELATION or -low < POLARITY_DOMINANCE * high:
+        return None
+    centre = (len(r) - 1) // 2
+    lag_ms = (_peak_lag(r, k) - centre) / x.rate * 1000
+    zero = float(r[centre])
+    # The pair's shared band summed at lag 0, against the louder alone (energies 1 and ratio).
+    summed = max(1.0 + ratio + 2 * zero * math.sqrt(ratio), 1e-6) / max(1.0, ratio)
+    first, second = names
+    if ratio > 1.0:  # the first is the quieter: it is the one to flip, and its lag is the other way round
+        return PolarityPair(second, first, low, -lag_ms, 10 * math.log10(summed))
+    return PolarityPair(first, second, low, lag_ms, 10 * math.log10(summed))
+
+
+def polarity_pairs(names: Sequence[str], reduced: Sequence[Reduced]) -> list[PolarityPair]:
+    """Every pair of tracks in opposite polarity; a track is flipped once at most (the strongest pair)."""
+    found = [
+        pair
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if (pair := polarity_of((names[i], names[j]), reduced[i], reduced[j])) is not None
+    ]
+    chosen: list[PolarityPair] = []
+    flipped: set[str] = set()
+    kept: set[str] = set()
+    for pair in sorted(found, key=lambda p: p.correlation):
+        if pair.flipped in flipped or pair.flipped in kept or pair.kept in flipped:
+            continue
+        chosen.append(pair)
+        flipped.add(pair.flipped)
+        kept.add(pair.kept)
+    return chosen
+
+
+# ---------------------------------------------------------------------- duplicates, bounces
+def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
+    """The lowest correlation of the two tracks' mid signals over the loudest second of each of
+    CHECK_STRETCHES stretches of ``a`` (the full band, where the reduced signals see only the lows)."""
+    n = min(frame_count(a), frame_count(b))
+    lowest = 1.0
+    for k in range(CHECK_STRETCHES):
+        start, stop = n * k // CHECK_STRETCHES, n * (k + 1) // CHECK_STRETCHES
+        part = read_frames(a, start, stop).mean(axis=0, dtype=np.float64)
+        if len(part) < sr:
+            continue
+        step = sr // 10
+        energy = np.square(part[: len(part) // step * step]).reshape(-1, step).sum(axis=1)
+        at = start + min(int(np.argmax(energy)) * step, len(part) - sr)
+        x = part[at - start : at - start + sr]
+        y = read_frames(b, at, at + len(x)).mean(axis=0, dtype=np.float64)
+        norm = math.sqrt(float(x @ x) * float(y @ y))
+        if norm > 0:
+            lowest = min(lowest, float(x @ y) / norm)
+    return lowest
+
+
+def left_out_tracks(
+    names: Sequence[str], reduced: Sequence[Reduced], samples: Sequence[Frames], sr: int
+) -> dict[str, LeftOut]:
+    """Duplicates of an earlier track, then bounces of the rest (see the module docstring)."""
+    n = min((len(r.signal) for r in reduced), default=0)
+    if len(names) < 2 or n == 0:
+        return {}
+    x = np.stack([r.signal[:n] for r in reduced])
+    gram = x @ x.T
+    energy = np.diag(gram).copy()
+    out: dict[str, LeftOut] = {}
+    for j in range(len(names)):
+        for i in range(j):
+            if names[i] in out or energy[i] <= 0 or energy[j] <= 0:
+                continue
+            r = gram[i, j] / math.sqrt(energy[i] * energy[j])
+            if r > DUPLICATE_CORRELATION and _full_rate_match(samples[j], samples[i], sr) > DUPLICATE_CORRELATION:
+                out[names[j]] = LeftOut(names[j], "duplicate", (names[i],), float(r))
+                break
+    for j in sorted(range(len(names)), key=lambda k: -energy[k]):
+        others = [k for k in range(len(names)) if k != j and names[k] not in out and energy[k] > 0]
+        if names[j] in out or len(others) < 2 or energy[j] <= 0:
+            continue
+        g = gram[np.ix_(others, others)]
+        g = g + np.eye(len(others)) * 1e-9 * float(np.trace(g))
+        lower = scipy.linalg.cholesky(g, lower=True)
+        gains, _ = scipy.optimize.nnls(lower.T, scipy.linalg.solve_triangular(lower, gram[others, j], lower=True))
+        fitted = float(gains @ gram[np.ix_(others, others)] @ gains)
+        if fitted <= 0:
+            continue
+        r = float(gains @ gram[others, j]) / math.sqrt(fitted * energy[j])
+        shares = gains**2 * energy[others] / float(np.sum(gains**2 * energy[others]))
+        parts = [names[others[k]] for k in np.flatnonzero(shares >= BOUNCE_PART_SHARE)]
+        threshold = BOUNCE_HINTED_CORRELATION if BOUNCE_NAME.search(names[j]) else BOUNCE_CORRELATION
+        if r >= threshold and len(parts) >= 2:
+            out[names[j]] = LeftOut(names[j], "bounce", tuple(parts), r)
+    return out
+
+
+def shared_sources(names: Sequence[str], samples: Sequence[Frames], sr: int) -> SharedSources:
+    """Polarity pairs, duplicates and bounces among the tracks (stereo arrays or stem files at ``sr``)."""
+    if len(names) < 2:
+        return SharedSources()
+    reduced = [reduce_track(s, sr) for s in samples]
+    left_out = left_out_tracks(names, reduced, samples, sr)
+    kept = [k for k, name in enumerate(names) if name not in left_out]
+    pairs = polarity_pairs([names[k] for k in kept], [reduced[k] for k in kept])
+    return SharedSources(pairs, left_out)
+
+
+# ------------------------------------------------------------------------------- findings
+def _polarity_finding(p: PolarityPair) -> Suggestion:
+    when = (
+        f"{abs(p.lag_ms):.1f} ms {'after' if p.lag_ms > 0 else 'before'} {p.kept}"
+        if abs(p.lag_ms) >= 0.05
+        else f"in time with {p.kept}"
+    )
+    move = f"Flip the polarity of {p.flipped}"
+    if p.shift_ms:
+        move += f" and move it {abs(p.shift_ms):.1f} ms {'earlier' if p.shift_ms < 0 else 'later'} to line it up"
+    return Suggestion(
+        "phase",
+        f"{p.kept} and {p.flipped} pick up one source in opposite polarity: {p.flipped} plays it {when}, "
+        f"inverted (correlation {p.correlation:.2f} below 1 kHz where both play); summed as they are, that band "
+        f"comes out {abs(p.summed_db):.1f} dB {'weaker' if p.summed_db < 0 else 'stronger'} than the louder one "
+        "alone.",
+        "high",
+        p.flipped,
+        f"{move}; the balance is set with it flipped.",
+        float(min(0.95, 0.4 + 0.6 * -p.correlation)),
+        {"pair": [p.kept, p.flipped], "correlation": p.correlation, "lag_ms": p.lag_ms, "summed_db": p.summed_db},
+        {"kind": "polarity", "invert": True, "shift_ms": p.shift_ms},
+        tracks=(p.kept, p.flipped),
+    )
+
+
+def _left_out_finding(t: LeftOut) -> Suggestion:
+    if t.kind == "duplicate":
+        message = f"{t.name} is the same audio as {t.of[0]} (correlation {t.correlation:.3f}): left out of the mix."
+        move = f"Remove {t.name}, or replace it with the take it was meant to be."
+    else:
+        message = (
+            f"{t.name} is a mix of the other tracks (a bounce of {_names(t.of)}; a mix of them at the best gains "
+            f"correlates {t.correlation:.2f} with it): left out of the mix."
+        )
+        move = f"Remove {t.name} from the stems: summed with them, it plays every part twice."
+    return Suggestion(
+        t.kind,
+        message,
+        "high",
+        t.name,
+        move,
+        0.9,
+        {"of": list(t.of), "correlation": t.correlation},
+        {"kind": "leave_out"},
+        tracks=(t.name, *t.of),
+    )
+
+
+__all__ = ["LeftOut", "PolarityPair", "SharedSources", "reduce_track", "shared_sources"]

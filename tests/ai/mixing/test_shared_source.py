@@ -1,0 +1,156 @@
+"""Tracks that share a source: polarity between tracks, duplicates and bounces (ai.mixing.shared_source),
+and what the balance and the render do with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from ai.audio.decode import DecodedAudio
+from ai.audio.stem_file import write_stem_file
+from ai.mixing.auto_level import auto_level
+from ai.mixing.channel_strip import Move, process_track, strip_blocks
+from ai.mixing.measure import TrackInput
+from ai.mixing.render_plan import DEFAULT_APPLY, plan_moves
+from ai.mixing.shared_source import shared_sources
+
+SR = 44100
+SECONDS = 6.0
+
+
+def drum(seed: int, freq: float, every: float = 0.5, seconds: float = SECONDS) -> np.ndarray:
+    """Hits of a decaying sine with a noise attack, every ``every`` s: a close-miked drum, stereo."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    t = np.arange(8000) / SR
+    hit = np.sin(2 * np.pi * freq * t) * np.exp(-t * 20) + 0.3 * rng.standard_normal(8000) * np.exp(-t * 60)
+    y = np.zeros(n)
+    for start in range(int(0.05 * SR), n - 8000, int(every * SR)):
+        y[start : start + 8000] += 0.5 * hit * rng.uniform(0.7, 1.0)
+    return np.stack([y, y]).astype(np.float32)
+
+
+def keys(seconds: float = SECONDS) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    y = 0.2 * (np.sin(2 * np.pi * 262 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)) * (1 + 0.3 * np.sin(2 * np.pi * t))
+    return np.stack([y, 0.9 * y]).astype(np.float32)
+
+
+def second_mic(x: np.ndarray, *, gain: float, delay_ms: float) -> np.ndarray:
+    """Another microphone on ``x``'s source: later by ``delay_ms``, ``gain`` (negative: inverted), a little EQ."""
+    d = int(round(delay_ms * SR / 1000))
+    sos = scipy.signal.butter(2, 5000, fs=SR, output="sos")
+    y = np.zeros_like(x)
+    y[:, d:] = scipy.signal.sosfilt(sos, x, axis=1)[:, : x.shape[1] - d]
+    return (gain * y).astype(np.float32)
+
+
+def test_a_microphone_in_opposite_polarity_is_found_with_its_lag() -> None:
+    kick = drum(1, 60)
+    names = ["Kick In", "Kick Out", "Snare", "Keys"]
+    found = shared_sources(names, [kick, second_mic(kick, gain=-0.6, delay_ms=2.0), drum(2, 190), keys()], SR)
+    assert len(found.polarity) == 1 and not found.left_out
+    pair = found.polarity[0]
+    assert (pair.kept, pair.flipped) == ("Kick In", "Kick Out")  # the quieter is flipped
+    assert pair.correlation < -0.8
+    assert pair.lag_ms == pytest.approx(2.0, abs=0.2)
+    assert pair.shift_ms == pytest.approx(-2.0, abs=0.2)
+    (finding,) = [s for s in found.findings() if s.type == "phase"]
+    assert finding.priority == "high" and finding.track == "Kick Out"
+    assert "Kick In" in finding.message and "2.0 ms" in finding.message and "(correlation -" in finding.message
+    assert finding.action == {"kind": "polarity", "invert": True, "shift_ms": pytest.approx(-2.0, abs=0.2)}
+
+
+def test_the_same_polarity_and_unrelated_tracks_are_no_finding() -> None:
+    kick = drum(1, 60)
+    names = ["Kick In", "Kick Out", "Snare", "Keys", "Tom"]
+    tracks = [kick, second_mic(kick, gain=0.6, delay_ms=3.0), drum(2, 190), keys(), drum(3, 110, every=0.75)]
+    found = shared_sources(names, tracks, SR)
+    assert found.polarity == [] and found.left_out == {}
+
+
+def test_a_duplicate_and_a_bounce_are_left_out_and_nothing_else() -> None:
+    kick, snare, piano = drum(1, 60), drum(2, 190, every=1.0), keys()
+    mix = 0.8 * kick + 0.5 * snare + 1.2 * piano
+    names = ["Kick", "Snare", "Piano", "Kick copy", "Stereo Out"]
+    found = shared_sources(names, [kick, snare, piano, 0.7 * kick, mix.astype(np.float32)], SR)
+    assert set(found.left_out) == {"Kick copy", "Stereo Out"}
+    assert found.left_out["Kick copy"].kind == "duplicate" and found.left_out["Kick copy"].of == ("Kick",)
+    bounce = found.left_out["Stereo Out"]
+    assert bounce.kind == "bounce" and set(bounce.of) >= {"Kick", "Piano"}
+    assert found.polarity == []
+    messages = {s.track: s.message for s in found.findings()}
+    assert "the same audio as Kick" in messages["Kick copy"]
+    assert "a mix of the other tracks" in messages["Stereo Out"]
+
+
+def test_a_name_alone_makes_no_bounce() -> None:
+    found = shared_sources(["Kick", "Master", "Piano"], [drum(1, 60), drum(2, 190), keys()], SR)
+    assert found.left_out == {}
+
+
+def test_auto_level_balances_the_pair_flipped() -> None:
+    kick, snare, piano = drum(1, 60), drum(2, 190), keys()
+    alone = auto_level(
+        [TrackInput(n, DecodedAudio(y, SR)) for n, y in [("Kick In", kick), ("Snare", snare), ("Piano", piano)]]
+    )
+    paired = auto_level(
+        [
+            TrackInput(n, DecodedAudio(y, SR))
+            for n, y in [
+                ("Kick In", kick),
+                ("Kick Out", second_mic(kick, gain=-0.8, delay_ms=0.0)),
+                ("Snare", snare),
+                ("Piano", piano),
+            ]
+        ]
+    )
+    assert paired.levels["Kick Out"].invert_polarity and not paired.levels["Kick In"].invert_polarity
+    # Summed as they are, the pair cancels and the group was raised ~14 dB; flipped, the two kick mics
+    # together sit where the one did alone (within a few dB: the even split and the sum of two).
+    balance = paired.to_dict()["levels"]
+    assert balance["Kick In"]["balance_db"] - alone.to_dict()["levels"]["Kick In"]["balance_db"] < 1.0
+    assert "opposite polarity" in " ".join(paired.notes)
+
+
+def test_auto_level_leaves_a_bounce_out() -> None:
+    kick, piano = drum(1, 60), keys()
+    tracks = [("Kick", kick), ("Piano", piano), ("Mix", (kick + piano).astype(np.float32))]
+    result = auto_level([TrackInput(n, DecodedAudio(y, SR)) for n, y in tracks])
+    assert set(result.levels) == {"Kick", "Piano"}
+    assert "a mix of the other tracks" in result.left_out["Mix"]
+    assert result.to_dict()["left_out"] == result.left_out
+
+
+def test_the_channel_strip_flips_and_moves_a_track_the_same_whole_and_in_blocks(tmp_path: Path) -> None:
+    x = np.random.default_rng(0).standard_normal((2, 3 * (1 << 16) + 123)).astype(np.float32)
+    moves = [Move("polarity", {"invert": True, "shift_ms": -1.0}, {})]
+    d = int(round(SR / 1000))
+    expected = np.zeros_like(x)
+    expected[:, :-d] = -x[:, d:]
+    whole = process_track(x, SR, moves)
+    np.testing.assert_array_equal(whole, expected)
+    later = process_track(x, SR, [Move("polarity", {"invert": False, "shift_ms": 1.0}, {})])
+    np.testing.assert_array_equal(later[:, d:], x[:, :-d])
+    assert not later[:, :d].any()
+    stem = write_stem_file(iter([x]), channels=2, sample_rate=SR, directory=tmp_path)
+    try:
+        np.testing.assert_array_equal(np.concatenate(list(strip_blocks(stem, SR, moves)), axis=1), expected)
+    finally:
+        stem.close()
+
+
+def test_the_plan_leaves_out_a_duplicate_whatever_is_applied_and_flips_the_pair() -> None:
+    kick = drum(1, 60)
+    found = shared_sources(
+        ["Kick In", "Kick Out", "Kick In copy"], [kick, second_mic(kick, gain=-0.5, delay_ms=0.0), kick], SR
+    )
+    names = ["Kick In", "Kick Out", "Kick In copy"]
+    plan = plan_moves(found.findings(), track_names=names, apply=frozenset(), mastering=False)
+    assert set(plan.left_out) == {"Kick In copy"} and not plan.moves["Kick Out"]
+    plan = plan_moves(found.findings(), track_names=names, apply=DEFAULT_APPLY, mastering=False)
+    assert [m.kind for m in plan.moves["Kick Out"]] == ["polarity"]
+    assert plan.moves["Kick Out"][0].params["invert"] is True
