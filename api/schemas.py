@@ -695,7 +695,12 @@ class MixingParams(CallerParams):
 class SuggestionOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    type: str
+    type: str = Field(
+        description="clipping, dc_offset, rumble, level, masking, tonal, dynamics, space, stereo (a track's own "
+        "channels), phase (two tracks on one source in opposite polarity: action polarity, invert and shift_ms), "
+        "duplicate (the same audio as another track) or bounce (a mix of the others): both left out, action "
+        "leave_out; silence, headroom, loudness, true_peak, reference."
+    )
     message: str
     priority: str
     track: str | list[str] | None

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Tracks that share a source (ai/mixing/shared_source.py): detection and false alarms.
+
+Clean sessions: every song of the sets given (default data/mixing_nochorus, mixing_fresh13_fluid,
+mixing_csound_nochorus: MMA songs rendered stem by stem, no two stems from one source), through
+``shared_sources`` as suggest runs it: any polarity pair, duplicate or bounce there is a false alarm.
+
+Built pairs (no real drum multitracks are at hand): per song and stem, a second "microphone" on it:
+the stem delayed 0-5 ms, at 0.3-1 x, through a random bell (+-4 dB, 100 Hz-4 kHz, Q 0.7-2) and with
+another stem's bleed 20 dB under it, in opposite polarity (must be found, with the lag within 0.2 ms)
+and in the same polarity (must not be). Bounces: the stems summed at random gains (+-6 dB) and pans,
+half of them through a limiter (pedalboard, -6 dB threshold); duplicates: a stem again at 0.5-1 x.
+Both added to the song: each must be found, and nothing else left out.
+
+The pair statistics (peak negative and positive correlations) are printed per class with --stats.
+
+Usage: bench/shared_source.py [--data DIR ...] [--seed 29] [--stats]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pedalboard
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from ai.mixing.auto_level import pan_gains  # noqa: E402
+from ai.mixing.shared_source import (  # noqa: E402
+    correlation_over_lags,
+    polarity_of,
+    reduce_track,
+    shared_sources,
+)
+
+SETS = ("mixing_nochorus", "mixing_fresh13_fluid", "mixing_csound_nochorus")
+
+
+def load(path: Path) -> tuple[np.ndarray, int]:
+    x, sr = sf.read(path, dtype="float32", always_2d=True)
+    x = x.T
+    if x.shape[0] == 1:
+        x = np.vstack([x, x])
+    return np.ascontiguousarray(x[:2]), sr
+
+
+def second_mic(
+    stem: np.ndarray, bleed: np.ndarray, sr: int, rng: np.random.Generator, sign: float
+) -> tuple[np.ndarray, float]:
+    delay_ms = float(rng.uniform(0, 5))
+    d = int(round(delay_ms * sr / 1000))
+    eq = pedalboard.PeakFilter(
+        cutoff_frequency_hz=float(np.exp(rng.uniform(np.log(100), np.log(4000)))),
+        gain_db=float(rng.uniform(-4, 4)),
+        q=float(rng.uniform(0.7, 2)),
+    )
+    x = eq(stem, sr)
+    out = np.zeros_like(stem)
+    out[:, d:] = x[:, : stem.shape[1] - d]
+    gain = float(rng.uniform(0.3, 1.0))
+    n = min(stem.shape[1], bleed.shape[1])
+    out *= sign * gain
+    out[:, :n] += 0.1 * gain * bleed[:, :n]
+    return out.astype(np.float32), d / sr * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, nargs="*", default=[REPO / "data" / s for s in SETS])
+    parser.add_argument("--seed", type=int, default=29)
+    parser.add_argument("--stats", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    songs = [song for d in args.data for song in sorted(d.glob("song*")) if song.is_dir()]
+    clean_sessions = clean_pairs = false_polarity = false_left_out = 0
+    inverted = found = lag_ok = same = false_same = 0
+    bounces = bounce_found = dups = dup_found = extra_left_out = 0
+    stats: dict[str, list[tuple[float, float]]] = {"clean": [], "inverted": [], "same": []}
+    seconds: list[float] = []
+    for song in songs:
+        files = sorted(song.glob("*.wav"))
+        stems = [load(f)[0] for f in files]
+        sr = load(files[0])[1]
+        names = [f.stem for f in files]
+        n = min(s.shape[1] for s in stems)
+        stems = [np.ascontiguousarray(s[:, :n]) for s in stems]
+        start = time.perf_counter()
+        found_clean = shared_sources(names, stems, sr)
+        seconds.append(time.perf_counter() - start)
+        clean_sessions += 1
+        clean_pairs += len(names) * (len(names) - 1) // 2
+        false_polarity += len(found_clean.polarity)
+        false_left_out += len(found_clean.left_out)
+        for p in found_clean.polarity:
+            print(f"  false polarity {song.parent.name}/{song.name}: {p}")
+        for t in found_clean.left_out.values():
+            print(f"  false left out {song.parent.name}/{song.name}: {t}")
+        reduced = [reduce_track(s, sr) for s in stems]
+        if args.stats:
+            for i in range(len(stems)):
+                for j in range(i + 1, len(stems)):
+                    r = correlation_over_lags(reduced[i], reduced[j])
+                    if r is not None:
+                        stats["clean"].append((float(r[0].min()), float(r[0].max())))
+        for k, stem in enumerate(stems):
+            bleed = stems[(k + 1) % len(stems)]
+            for sign in (-1.0, 1.0):
+                mic, delay = second_mic(stem, bleed, sr, rng, sign)
+                rm = reduce_track(mic, sr)
+                pair = polarity_of((names[k], names[k] + " 2"), reduced[k], rm)
+                r = correlation_over_lags(reduced[k], rm)
+                if r is None:
+                    continue
+                if args.stats:
+                    stats["inverted" if sign < 0 else "same"].append((float(r[0].min()), float(r[0].max())))
+                if sign < 0:
+                    inverted += 1
+                    if pair is not None:
+                        found += 1
+                        lag = pair.lag_ms if pair.flipped == names[k] + " 2" else -pair.lag_ms
+                        lag_ok += abs(lag - delay) <= 0.2
+                    else:
+                        print(f"  missed inverted {song.parent.name}/{song.name} {names[k]} delay {delay:.1f} ms")
+                else:
+                    same += 1
+                    false_same += pair is not None
+        # a bounce and a duplicate added to the song
+        gains = 10 ** (rng.uniform(-6, 6, len(stems)) / 20)
+        mix = np.zeros_like(stems[0])
+        for s, g in zip(stems, gains, strict=True):
+            left, right = pan_gains(float(rng.uniform(-0.7, 0.7)))
+            mix += s * np.array([[g * left], [g * right]], dtype=np.float32)
+        if rng.random() < 0.5:
+            mix = pedalboard.Pedalboard([pedalboard.Limiter(threshold_db=-6.0)])(mix / np.abs(mix).max(), sr)
+        k = int(rng.integers(len(stems)))
+        copy = stems[k] * np.float32(rng.uniform(0.5, 1.0))
+        extra = shared_sources([*names, "Stereo Out", "Track 9"], [*stems, mix.astype(np.float32), copy], sr)
+        bounces += 1
+        dups += 1
+        bounce_found += extra.left_out.get("Stereo Out", None) is not None
+        if "Stereo Out" not in extra.left_out:
+            print(f"  missed bounce {song.parent.name}/{song.name}")
+        dup = extra.left_out.get("Track 9")
+        dup_found += dup is not None and dup.kind == "duplicate" and dup.of == (names[k],)
+        extra_left_out += len([t for t in extra.left_out if t not in ("Stereo Out", "Track 9")])
+    print(
+        f"polarity: inverted pairs found {found}/{inverted} ({found / max(inverted, 1):.1%}), lag within 0.2 ms "
+        f"{lag_ok}/{found}; same-polarity pairs flagged {false_same}/{same}; clean sessions: {false_polarity} "
+        f"polarity findings over {clean_pairs} pairs in {clean_sessions} sessions"
+    )
+    print(
+        f"left out: bounces found {bounce_found}/{bounces}, duplicates found {dup_found}/{dups}, other tracks "
+        f"left out with them {extra_left_out}; clean sessions: {false_left_out} tracks left out"
+    )
+    print(f"time: shared_sources on a clean session median {np.median(seconds) * 1000:.0f} ms ({len(songs)} songs)")
+    if args.stats:
+        print("sweep (threshold, dominance): inverted found / same-polarity flagged / clean pairs flagged")
+        for t in (0.2, 0.3, 0.4):
+            cells = []
+            for d in (1.0, 1.1, 1.2, 1.3, 1.5):
+                hits = {
+                    label: sum(1 for lo, hi in values if -lo >= t and -lo >= d * max(hi, 0.0))
+                    for label, values in stats.items()
+                }
+                cells.append(f"{d}: {hits['inverted']}/{hits['same']}/{hits['clean']}")
+            print(f"  {t}: " + "  ".join(cells))
+        for label, values in stats.items():
+            a = np.array(values)
+            low, high = -a[:, 0], np.maximum(a[:, 1], 1e-3)
+            print(
+                f"{label}: n {len(a)}, -min r percentiles 5/50/95/max {np.percentile(low, [5, 50, 95, 100]).round(2)}, "
+                f"ratio -min/max percentiles 5/50/95/max {np.percentile(low / high, [5, 50, 95, 100]).round(2)}"
+            )
+
+
+if __name__ == "__main__":
+    main()
