@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -39,8 +40,12 @@ import scipy.linalg
 import scipy.optimize
 import scipy.signal
 
+from ai import pools
 from ai.audio.stem_file import Frames, frame_blocks, frame_count, read_frames
 from ai.mixing.findings import Suggestion
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 DECIMATION = 16
 """The reduced signal's rate is the track's over this (a box of 4, the low-pass, every 4th sample)."""
@@ -197,30 +202,46 @@ def correlation_over_lags(x: Reduced, y: Reduced, max_lag_ms: float = MAX_LAG_MS
     both = x.active[:blocks] & y.active[:blocks]
     if both.sum() * x.block < MIN_OVERLAP_S * x.rate:
         return None
-    mask = np.repeat(both, x.block)
-    n = len(mask)
-    a = np.where(mask, x.signal[:n], 0.0)
-    b = np.where(mask, y.signal[:n], 0.0)
-    ea, eb = float(a @ a), float(b @ b)
+    r, ea, eb = _pair_sums(x.signal, y.signal, both, x.block, int(round(max_lag_ms * x.rate / 1000)))
     if ea <= 0 or eb <= 0:
         return None
-    r = _lagged_dots(a, b, int(round(max_lag_ms * x.rate / 1000)))
     return r / math.sqrt(ea * eb), eb / ea
 
 
-@numba.njit(cache=True, nogil=True)
-def _lagged_dots(a: np.ndarray, b: np.ndarray, lags: int) -> np.ndarray:  # pragma: no cover (compiled)
-    """sum_i a[i] b[i + l] for l in -lags..lags, in one pass that skips a's zeros (the blocks where
-    the two do not both play): no BLAS call per lag, whose threads cost more than the sums on a busy machine."""
-    n = a.shape[0]
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _pair_sums(
+    x: np.ndarray, y: np.ndarray, both: np.ndarray, block: int, lags: int
+) -> tuple[np.ndarray, float, float]:  # pragma: no cover (compiled)
+    """(sum_i x[i] y[i + l] for l in -lags..lags, sum x^2, sum y^2) over the blocks where ``both``
+    play (y counts only there too): one pass per run of such blocks and lag, no BLAS call per lag
+    (whose threads cost more than the sums on a busy machine)."""
+    n = min(x.shape[0], y.shape[0], both.shape[0] * block)
+    masked = np.zeros(n)
+    ea = 0.0
+    eb = 0.0
+    for b in range(both.shape[0]):
+        if both[b]:
+            for i in range(b * block, min((b + 1) * block, n)):
+                masked[i] = y[i]
+                ea += x[i] * x[i]
+                eb += y[i] * y[i]
     out = np.zeros(2 * lags + 1)
-    for i in range(n):
-        ai = a[i]
-        if ai == 0.0:
+    b = 0
+    while b < both.shape[0]:
+        if not both[b]:
+            b += 1
             continue
-        for k in range(max(0, lags - i), min(2 * lags + 1, n - i + lags)):
-            out[k] += ai * b[i + k - lags]
-    return out
+        first = b
+        while b < both.shape[0] and both[b]:
+            b += 1
+        lo, hi = first * block, min(b * block, n)
+        for k in range(2 * lags + 1):
+            lag = k - lags
+            total = 0.0
+            for i in range(max(lo, -lag), min(hi, n - lag)):
+                total += x[i] * masked[i + lag]
+            out[k] += total
+    return out, ea, eb
 
 
 def _peak_lag(r: np.ndarray, k: int) -> float:
@@ -255,12 +276,9 @@ def polarity_of(names: tuple[str, str], x: Reduced, y: Reduced) -> PolarityPair 
 
 def polarity_pairs(names: Sequence[str], reduced: Sequence[Reduced]) -> list[PolarityPair]:
     """Every pair of tracks in opposite polarity; a track is flipped once at most (the strongest pair)."""
-    found = [
-        pair
-        for i in range(len(names))
-        for j in range(i + 1, len(names))
-        if (pair := polarity_of((names[i], names[j]), reduced[i], reduced[j])) is not None
-    ]
+    indices = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    checked = _map(lambda ij: polarity_of((names[ij[0]], names[ij[1]]), reduced[ij[0]], reduced[ij[1]]), indices)
+    found = [pair for pair in checked if pair is not None]
     chosen: list[PolarityPair] = []
     flipped: set[str] = set()
     kept: set[str] = set()
@@ -338,11 +356,18 @@ def shared_sources(names: Sequence[str], samples: Sequence[Frames], sr: int) -> 
     """Polarity pairs, duplicates and bounces among the tracks (stereo arrays or stem files at ``sr``)."""
     if len(names) < 2:
         return SharedSources()
-    reduced = [reduce_track(s, sr) for s in samples]
+    reduced = _map(lambda s: reduce_track(s, sr), list(samples))
     left_out = left_out_tracks(names, reduced, samples, sr)
     kept = [k for k, name in enumerate(names) if name not in left_out]
     pairs = polarity_pairs([names[k] for k in kept], [reduced[k] for k in kept])
     return SharedSources(pairs, left_out)
+
+
+def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
+    """``function`` over ``items`` on the shared per-track pool (ai.pools; the kernels release the GIL)."""
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    return list(pools.tracks().map(function, items))
 
 
 # ------------------------------------------------------------------------------- findings
