@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Applied-Moves",
             "X-Findings-Acted-On",
             "X-Findings-Gone",
+            "X-Findings-New",  # problems the render made (none of the stems had them)
             "X-Project-Id",  # the project a render without stems or project_id took
         ],
     )

@@ -786,7 +786,8 @@ class RenderParams(MixingParams):
 
     format: Literal["wav", "flac", "json"] = Field(
         "wav",
-        description="wav or flac: the file itself (headers X-Loudness-LUFS, X-True-Peak-dBTP, X-Findings-Gone ...); "
+        description="wav or flac: the file itself (headers X-Loudness-LUFS, X-True-Peak-dBTP, X-Findings-Gone, "
+        "X-Findings-New ...); "
         "json: the report of what was applied and the measurements after, with the audio as base64 WAV.",
     )
     bit_depth: int = Field(24, description="16 (TPDF-dithered) or 24 bit.")
@@ -849,7 +850,8 @@ class RenderResponse(BaseModel):
         description="With master=true: gain, limiter, loudness, true peak, passes, within_tolerance."
     )
     measured_after: dict[str, Any] = Field(
-        description="The rendered mix's loudness, true peak, range, crest; the acted-on findings gone and remaining."
+        description="The rendered mix's loudness, true peak, range, crest; the acted-on findings gone and remaining; "
+        "new: the problem findings after that no finding before had (what the render made; X-Findings-New)."
     )
     report: dict[str, Any] = Field(description="The mixing report the render acted on (as /mixing/suggest answers).")
     report_after: dict[str, Any] | None = Field(description="The same analysis of the rendered stems (and master).")

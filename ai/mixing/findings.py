@@ -14,6 +14,8 @@ import numpy as np
 
 MIX_BUS = "Mix bus"
 """Track name the mix-bus findings are filed under."""
+MASTER_TRACK = "master"
+"""Track name a finished mix's own findings (clipping, DC offset, rumble, phase) are filed under."""
 
 
 @dataclass(frozen=True)

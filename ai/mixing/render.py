@@ -5,11 +5,12 @@
 also lists what is not applied, and why) and applies, with pedalboard (Spotify's audio processing
 library):
 
-1. per track, the actions of the report's problem findings that name the track, in the order a
-   channel strip runs them (:mod:`ai.mixing.channel_strip`): a polarity flip (and time shift)
-   against another microphone on its source, high-pass, EQ (bells, shelves), compressor (+ make-up
-   gain), volume automation; a track that is a duplicate of another or a bounce of the others is
-   left out (``left_out`` in the answer, with why);
+1. per track, a DC blocker (a 3 Hz first-order high-pass after the measured offset is taken out:
+   :func:`ai.mixing.channel_strip.dc_blocker`), then the actions of the report's problem findings that
+   name the track, in the order a channel strip runs them (:mod:`ai.mixing.channel_strip`): a polarity
+   flip (and time shift) against another microphone on its source, high-pass, EQ (bells, shelves),
+   compressor (+ make-up gain), volume automation; a track that is a duplicate of another or a bounce
+   of the others is left out (``left_out`` in the answer, with why);
 2. the fader and the pan: auto-level's gains and pans (:func:`ai.mixing.auto_level.level_items`,
    computed on the processed stems, since EQ and compression change a track's loudness), or, when
    auto-level is not asked for, the gains of the level findings; a finding's own pan move wins;
@@ -47,12 +48,12 @@ from ai.mixing import board_blocks as blocks
 from ai.mixing.auto_level import LevelItem, level_items, mix_blocks, pan_gains, render_mix
 from ai.mixing.board_blocks import _file_of, _scaled
 from ai.mixing.channel_strip import changes_audio, process_track, strip_blocks
-from ai.mixing.findings import MIX_BUS, rounded
+from ai.mixing.findings import MASTER_TRACK, MIX_BUS, rounded
 from ai.mixing.mastering import master_to_target
 from ai.mixing.measure import PreparedTrack, TrackInput, close_made, prepare_tracks
 from ai.mixing.render_plan import DEFAULT_APPLY, _Plan, compare_findings, parse_apply, plan_moves
 from ai.mixing.stem_measures import level_loudness, loudness_of
-from ai.mixing.suggest import MASTER_TRACK, MixReport, suggest, suggest_prepared
+from ai.mixing.suggest import MixReport, suggest, suggest_prepared
 from ai.mixing.targets import PRE_MASTER_LUFS, TRUE_PEAK_CEILING_DBTP, LoudnessTarget, resolve_target
 from utils.errors import NoAudioFound
 
@@ -303,9 +304,11 @@ def _render_prepared(
 
     def run_chain(k: int) -> Frames:
         samples, moves = prepared[k].samples, plan.moves[names[k]]
+        # Every track goes through the DC blocker first: a stem's DC under the finding's threshold, raised by
+        # its fader, was DC in the mix (and a new finding on the stem) after the render.
         if isinstance(samples, StemFile):
-            return keep(_file_of(strip_blocks(samples, sr, moves), samples)) if changes_audio(moves) else samples
-        return process_track(samples, sr, moves, in_place=id(samples) not in owned)
+            return keep(_file_of(strip_blocks(samples, sr, moves, dc_block=True), samples))
+        return process_track(samples, sr, moves, in_place=id(samples) not in owned, dc_block=True)
 
     if _workers(len(prepared), workers) == 1:
         processed = [run_chain(k) for k in range(len(prepared))]
@@ -326,7 +329,8 @@ def _render_prepared(
         measured_before = {m.name: m.level_lufs for m in report.tracks} if report.mode == "stems" else {}
         items = []
         for k, p in enumerate(prepared):
-            # An unprocessed stem is what the report measured; a processed one is measured again.
+            # An unprocessed stem is what the report measured (the DC blocker aside: K-weighting does not hear
+            # what it takes out); a processed one is measured again.
             unchanged = not changes_audio(plan.moves[p.name]) and p.name in measured_before
             lufs = measured_before[p.name] if unchanged else level_loudness(processed[k], sr)
             items.append(LevelItem(p.name, p.role, processed[k], lufs))
@@ -452,7 +456,7 @@ def _render_prepared(
                 tempo_bpm=report.tempo_bpm,
                 workers=workers,
             )
-        measured.update(compare_findings(plan.acted_on, report_after.suggestions))
+        measured.update(compare_findings(plan.acted_on, report_after.suggestions, before=report.suggestions))
         measured["mix_quality_score_after"] = report_after.mix_quality_score
         lap("remeasure")
     left_out = [{"track": name, "reason": why} for name, why in plan.left_out.items() if name not in names]

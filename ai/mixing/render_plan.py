@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai.mixing.channel_strip import EQ_PEAK_TYPES, Move
-from ai.mixing.findings import MIX_BUS, Suggestion
+from ai.mixing.findings import MASTER_TRACK, MIX_BUS, Suggestion
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -230,9 +230,15 @@ def _merge_eq(existing: list[Move], new: Move) -> str | None:
     return None
 
 
-def compare_findings(acted_on: list[Suggestion], after: list[Suggestion]) -> dict[str, Any]:
+def compare_findings(
+    acted_on: list[Suggestion], after: list[Suggestion], *, before: list[Suggestion] | None = None
+) -> dict[str, Any]:
     """Which acted-on findings are gone from ``after`` (no problem finding with the same
-    :func:`finding_key`), and which remain."""
+    :func:`finding_key`), and which remain; with ``before`` (the report the render acted on), the problem
+    findings of ``after`` that the render made: ``new``, none of ``before``'s problems with their key. A
+    finding on the master (a render's own, ``MASTER_TRACK``) is new only when no stem had one of its type
+    before: a stem's rumble that the master carries is not the render's doing, a DC offset that no stem
+    was flagged for is."""
     remaining_keys = {finding_key(s) for s in after if not s.info}
     gone: list[dict[str, Any]] = []
     remaining: list[dict[str, Any]] = []
@@ -244,12 +250,24 @@ def compare_findings(acted_on: list[Suggestion], after: list[Suggestion]) -> dic
         seen.add(key)
         entry = {"type": s.type, "track": _target_of(s), "band": s.band, "message": s.message}
         (remaining if key in remaining_keys else gone).append(entry)
-    return {
+    result: dict[str, Any] = {
         "acted_on": len(seen),
         "gone": gone,
         "remaining": remaining,
         "problems_after": sum(1 for s in after if not s.info),
     }
+    if before is not None:
+        known = {finding_key(s) for s in before if not s.info}
+        types = {s.type for s in before if not s.info}
+        new: list[dict[str, Any]] = []
+        for s in after:
+            key = finding_key(s)
+            if s.info or key in known or (s.track == MASTER_TRACK and s.type in types):
+                continue
+            known.add(key)
+            new.append({"type": s.type, "track": _target_of(s), "band": s.band, "message": s.message})
+        result["new"] = new
+    return result
 
 
 __all__ = [

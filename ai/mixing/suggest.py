@@ -18,7 +18,8 @@ clipping           a run of 3+ identical full-scale samples (or 4+ flat at the p
                    full scale); the advice scales with the share of clipped samples (a few peaks:
                    low; from CLIP_FEW_SHARE: lower the render 3-9 dB; from CLIP_HEAVY_SHARE: a new
                    take), and says "at full scale" only when the peak is there.
-dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means).
+dc_offset          |DC offset| >= DC_THRESHOLD (-50 dBFS; median of 250 ms block means), or within
+                   DC_RELATIVE_DB (15 dB) of the track's RMS level (from -80 dBFS up).
 rumble             >= RUMBLE_SHARE of the track's energy below its role's useful range
                    (ROLE_LOW_CUT_HZ: 80 Hz for vocals and guitars, 200 Hz for hi-hats, ...),
                    as a steady floor or, on roles that play no notes that low, in bursts; a
@@ -75,7 +76,7 @@ from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_
 from ai.heap import release_free_memory
 from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_layout
 from ai.mixing.cross_track_findings import level_findings, masking_suggestions
-from ai.mixing.findings import MIX_BUS, Suggestion, rounded
+from ai.mixing.findings import MASTER_TRACK, MIX_BUS, Suggestion, rounded
 from ai.mixing.masking import MaskingFinding, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
@@ -98,8 +99,6 @@ from utils.errors import NoAudioFound
 logger = logging.getLogger(__name__)
 
 PENALTY = {"high": 15.0, "medium": 7.0, "low": 2.0}
-MASTER_TRACK = "master"
-"""Track name a finished mix's own findings (clipping, DC offset, rumble, phase) are filed under."""
 
 
 @dataclass

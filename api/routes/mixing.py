@@ -255,6 +255,8 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
     if "acted_on" in m:
         headers["X-Findings-Acted-On"] = str(m["acted_on"])
         headers["X-Findings-Gone"] = str(len(m["gone"]))
+    if "new" in m:
+        headers["X-Findings-New"] = str(len(m["new"]))
     return headers
 
 

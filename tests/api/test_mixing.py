@@ -617,3 +617,18 @@ def test_a_render_of_silence_leaves_out_the_loudness_it_has_not_got(client: Test
     response = client.post("/api/v1/mixing/render", files=[("files", ("Pad.wav", wav(silence), "audio/wav"))])
     assert response.status_code == 200, response.text[:300]
     assert "x-loudness-lufs" not in response.headers and "x-applied-moves" in response.headers
+
+
+def test_a_render_names_the_findings_it_made_and_leaves_no_dc(client: TestClient) -> None:
+    """A quiet stem's DC under -50 dBFS, raised by the render, was DC in the mix that its report after named
+    while the headers said only X-Findings-Gone: the render takes DC out of every stem and counts what it made."""
+    tracks = stems()
+    tracks["Vocals"] = tracks["Vocals"] * np.float32(0.1) + np.float32(10 ** (-52 / 20))
+    body = client.post("/api/v1/mixing/render", data={"format": "json", "master": "true"}, files=upload(tracks)).json()
+    y, _ = sf.read(io.BytesIO(base64.b64decode(body["audio_base64"])), dtype="float32", always_2d=True)
+    assert np.abs(y.mean(axis=0)).max() < 1e-4
+    new = body["measured_after"]["new"]
+    assert not [n for n in new if n["type"] == "dc_offset"]
+    assert not [s for s in body["report_after"]["suggestions"] if s["type"] == "dc_offset"]
+    answer = client.post("/api/v1/mixing/render", data={"master": "true"}, files=upload(tracks))
+    assert int(answer.headers["x-findings-new"]) == len(new)

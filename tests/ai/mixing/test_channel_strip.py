@@ -66,3 +66,25 @@ def test_apply_stereo_flips_and_narrows() -> None:
     mid, side = (wide[0] + wide[1]) / 2, (wide[0] - wide[1]) / 2
     assert np.allclose(mid, x[0] / 2, atol=1e-6)
     assert np.allclose(side, x[0] / 2 * 10 ** (-6 / 20), atol=1e-6)
+
+
+def test_the_dc_blocker_takes_out_dc_and_leaves_a_30_hz_kick_as_it_was() -> None:
+    from ai.audio.stem_file import write_stem_file
+    from ai.mixing.channel_strip import strip_blocks
+    from ai.mixing.measure import dc_offset
+    from tests.ai.mixing.signals import kick
+
+    thump = stereo(kick(freq=30.0, every=0.5))
+    offset = np.float32(0.01)
+    out = process_track(thump + offset, SR, [], dc_block=True)
+    steady = process_track(stereo(tone(440.0, amp=0.1)) + offset, SR, [], dc_block=True)
+    assert abs(dc_offset(steady, SR)) < 1e-5
+    level = 20 * math.log10(float(np.sqrt(np.mean(out[:, SR:] ** 2))) / float(np.sqrt(np.mean(thump[:, SR:] ** 2))))
+    assert abs(level) < 0.1
+    # Without it nothing is touched; a stem of DC alone comes out silent, with no thump at its start.
+    assert process_track(thump, SR, []) is thump
+    assert float(np.abs(process_track(np.full((2, SR), 0.5, dtype=np.float32), SR, [], dc_block=True)).max()) < 1e-4
+    # A block at a time (a stem file): the same samples.
+    with write_stem_file(iter([thump + offset]), channels=2, sample_rate=SR) as stem:
+        blocks = np.concatenate(list(strip_blocks(stem, SR, [], dc_block=True)), axis=1)
+    assert np.allclose(blocks, out, atol=1e-6)

@@ -11,10 +11,16 @@ import pytest
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import auto_level
+from ai.mixing.channel_strip import process_track
 from ai.mixing.dynamics_processing import apply_compressor
 from ai.mixing.render import render_master_report, render_mix_report
 from tests.ai.mixing.signals import SR, band_song, stereo, suggestion, tone, track
 from utils.errors import NoAudioFound
+
+
+def dc_blocked(samples: np.ndarray) -> np.ndarray:
+    """A stem as the render's DC blocker leaves it (every track goes through it first)."""
+    return process_track(samples, SR, [], dc_block=True)
 
 
 def balanced() -> dict[str, np.ndarray]:
@@ -56,8 +62,8 @@ def test_only_the_asked_kinds_are_applied() -> None:
     song = balanced()
     tracks = [track(n, s) for n, s in song.items()]
     plain = render_mix_report(tracks=tracks, apply=frozenset(), remeasure=False)
-    # Nothing applied: the render is the plain sum of the stems (pans at the centre are unity).
-    assert np.allclose(plain.samples, sum(song.values()), atol=1e-6)
+    # Nothing applied: the render is the plain sum of the stems, past the DC blocker (pans at the centre are unity).
+    assert np.allclose(plain.samples, sum(dc_blocked(s) for s in song.values()), atol=1e-6)
     assert all(not entry["moves"] for entry in plain.applied)
     leveled = render_mix_report(tracks=tracks, apply=frozenset({"auto_level"}), remeasure=False)
     levels = auto_level(tracks).levels
@@ -80,8 +86,8 @@ def test_a_compressor_move_is_the_dynamics_compressor() -> None:
     result = render_mix_report(
         tracks=tracks, report=report, apply=frozenset({"compressor"}), remeasure=False, workers=1
     )
-    expected = apply_compressor(samples=song["Vocals"], sr=SR, compressor=comp)
-    others = sum(s for n, s in song.items() if n != "Vocals")
+    expected = apply_compressor(samples=dc_blocked(song["Vocals"]), sr=SR, compressor=comp)
+    others = sum(dc_blocked(s) for n, s in song.items() if n != "Vocals")
     assert np.allclose(result.samples, others + expected, atol=1e-5)
 
 
@@ -94,8 +100,9 @@ def test_pan_move_follows_the_pan_law() -> None:
     report.suggestions.insert(0, suggestion("stereo", "Lead", {"kind": "pan", "pan": -1.0}))
     result = render_mix_report(tracks=tracks, report=report, apply=frozenset({"pan"}), remeasure=False)
     # Hard left: sqrt(2) on the left, nothing on the right; the bass stays centred at unity.
-    assert np.allclose(result.samples[0], math.sqrt(2) * song["Lead"][0] + song["Bass"][0], atol=1e-5)
-    assert np.allclose(result.samples[1], song["Bass"][1], atol=1e-5)
+    lead, bass = dc_blocked(song["Lead"]), dc_blocked(song["Bass"])
+    assert np.allclose(result.samples[0], math.sqrt(2) * lead[0] + bass[0], atol=1e-5)
+    assert np.allclose(result.samples[1], bass[1], atol=1e-5)
 
 
 def test_a_finished_mix_alone_is_mastered_and_measured_again_as_a_master() -> None:
@@ -171,3 +178,38 @@ def test_a_stem_of_dc_alone_is_a_dc_offset_and_the_render_removes_it() -> None:
     assert "level" not in found and found["dc_offset"].evidence["dc_offset"] == pytest.approx(0.5, abs=1e-3)
     (applied,) = [a for a in result.to_dict()["applied"] if a["track"] == "DC"]
     assert (applied["gain_db"], applied["pan"]) == (0.0, 0.0)
+
+
+def test_dc_under_the_threshold_but_near_the_tracks_level_is_found_and_the_render_makes_none() -> None:
+    """song09's Strings: DC at -51.6 dBFS, 14 dB under its RMS, no finding; the render raised the stem and
+    its own report after said "master has a DC offset -44 dBFS" and "Strings DC -45 dBFS", counted nowhere."""
+    song = balanced()
+    quiet = song["Guitar 1"] * np.float32(10 ** (-14 / 20))  # 14 dB under its place: the render raises it
+    rms = float(np.sqrt(np.mean(quiet**2)))
+    dc = np.float32(min(rms * 10 ** (-12 / 20), 10 ** (-51 / 20)))  # under -50 dBFS, 12 dB under its RMS
+    song["Guitar 1"] = quiet + dc
+    result = render_mix_report(tracks=[track(n, s) for n, s in song.items()], master_target="streaming")
+    before = {(s.type, s.track) for s in result.report_before.suggestions if not s.info}
+    assert ("dc_offset", "Guitar 1") in before
+    assert result.report_after is not None
+    assert not [s for s in result.report_after.suggestions if s.type == "dc_offset"]
+    assert not [n for n in result.measured_after["new"] if n["type"] == "dc_offset"]
+    assert ("dc_offset", "Guitar 1") in {(g["type"], g["track"]) for g in result.measured_after["gone"]}
+    assert np.abs(result.samples.mean(axis=1)).max() < 1e-5
+
+
+def test_the_findings_a_render_makes_are_listed_as_new() -> None:
+    from ai.mixing.render_plan import compare_findings
+
+    rumble = suggestion("rumble", "Bass", None)
+    before = [rumble, suggestion("level", "Keys", {"kind": "gain", "gain_db": 3.0})]
+    after = [
+        rumble,
+        suggestion("dc_offset", "master", None),  # no stem had DC before: the render's
+        suggestion("rumble", "master", None),  # the bass's rumble, carried by the master
+        suggestion("dc_offset", "Keys", None),
+        suggestion("tonal", "Keys", None, info=True),
+    ]
+    compared = compare_findings(before, after, before=before)
+    assert [(n["type"], n["track"]) for n in compared["new"]] == [("dc_offset", "master"), ("dc_offset", "Keys")]
+    assert compared["problems_after"] == 4 and "new" not in compare_findings(before, after)
