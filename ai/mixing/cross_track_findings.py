@@ -10,7 +10,7 @@ import numpy as np
 
 from ai.mixing.findings import Suggestion, q_for
 from ai.mixing.masking import MIN_MASKED_SHARE, ROLE_PRIORITY, SHARED_HEARD_SMR_DB, MaskingFinding
-from ai.mixing.measure import TrackAnalysis
+from ai.mixing.measure import SPARSE_SHARE, TrackAnalysis
 
 LEVEL_DEVIATION_DB = 6.0
 LEVEL_HIGH_DB = 10.0
@@ -36,11 +36,17 @@ def level_findings(analyses: list[TrackAnalysis], gains: list[float]) -> list[Su
             continue
         m = analyses[k].measurement
         louder = dev > 0
+        # A track that plays rarely is measured on its hits: the gated loudness leaves the silence out.
+        rarely = (
+            f" It plays rarely ({1 - m.silent_share:.0%} of the song above -60 LUFS): measured on its hits."
+            if m.silent_share >= SPARSE_SHARE
+            else ""
+        )
         out.append(
             Suggestion(
                 "level",
                 f"{m.name} ({m.role}) is {abs(dev):.1f} dB {'louder' if louder else 'quieter'} than the balance by "
-                f"role puts it against the other tracks ({m.integrated_lufs:.1f} LUFS).",
+                f"role puts it against the other tracks ({m.integrated_lufs:.1f} LUFS).{rarely}",
                 "high" if abs(dev) >= LEVEL_HIGH_DB else "medium",
                 m.name,
                 f"{'Lower' if louder else 'Raise'} {m.name} by {abs(dev):.1f} dB.",

@@ -60,8 +60,14 @@ FINE_BAND_EDGES_HZ: tuple[float, ...] = (
 """Lower edges of the fine bands (the last reaches Nyquist); every named band's edges are among them."""
 SILENCE_LUFS = -60.0
 """A 100 ms stretch quieter than this (K-weighted) counts as silent."""
-SILENT_SHARE = 0.98
-"""A track with this share of silent 100 ms stretches is silent: it gets a silence finding and no other."""
+MIN_AUDIBLE_S = 0.1
+"""A track with less than this of its 100 ms stretches at or above SILENCE_LUFS (not one of them) has nothing
+audible: it is silent, gets a silence finding and no other. A share of silent stretches said too much: a
+crash with three hits in 31 s (peak -29 dBTP, -44 LUFS, the kick's loudness) is 98 % silence, 0.6 s of it
+above -60 LUFS, and was called silent, left at 0 dB while the kick was raised 19 dB."""
+SPARSE_SHARE = 0.9
+"""A track with this share of silent 100 ms stretches plays rarely (toms, a crash, effects): its level
+finding says so; it is levelled on the gated loudness of its hits, which ignores the silence between them."""
 CLIP_LEVEL = 0.999
 """Samples at or above this magnitude (-0.009 dBFS) are at full scale."""
 CLIP_MIN_RUN = 2
@@ -135,12 +141,15 @@ class TrackMeasurement:
     low_peak_hz: float | None
     """Strongest frequency below 250 Hz (a kick's or bass's fundamental region)."""
     notes: tuple[str, ...] = ()
+    audible_s: float = math.inf
+    """Seconds of the track's 100 ms stretches at or above SILENCE_LUFS (:func:`audible_seconds`)."""
 
     @property
     def silent(self) -> bool:
-        """Silent as the advice counts it: unmeasurable, or SILENT_SHARE of it under SILENCE_LUFS. Such a track
-        gets the silence finding and no level move (:func:`level_lufs`)."""
-        return self.integrated_lufs is None or self.silent_share >= SILENT_SHARE
+        """Silent as the advice counts it: unmeasurable, or less than MIN_AUDIBLE_S of it at or above
+        SILENCE_LUFS. Such a track gets the silence finding and no level move (:func:`level_lufs`); a track
+        that plays rarely (SPARSE_SHARE) is not silent."""
+        return self.integrated_lufs is None or self.audible_s < MIN_AUDIBLE_S
 
     @property
     def level_lufs(self) -> float | None:
@@ -189,6 +198,7 @@ class TrackMeasurement:
             "clipped_share": r(self.clipped_share, 6),
             "clipped_runs": self.clipped_runs,
             "silent_share": r(self.silent_share, 3),
+            "audible_s": r(self.audible_s, 1) if math.isfinite(self.audible_s) else None,
             "low_peak_hz": r(self.low_peak_hz, 1),
             "notes": list(self.notes),
         }
@@ -648,15 +658,29 @@ def track_spectra(mid: Frames, sr: int) -> TrackSpectra:
     return TrackSpectra(fine, spectrum, freqs, sr / hop)
 
 
+def _silent_stretches(sub_energy: np.ndarray, sr: int) -> np.ndarray:
+    """Which 100 ms stretches (:func:`ai.audio.loudness.sub_block_powers`) are quieter than SILENCE_LUFS."""
+    hop = max(1, int(round(loudness.HOP_S * sr)))
+    with np.errstate(divide="ignore"):
+        sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
+    silent: np.ndarray = sub_lufs < SILENCE_LUFS
+    return silent
+
+
 def silent_share_of(sub_energy: np.ndarray, sr: int) -> float:
     """Share of the 100 ms stretches quieter than SILENCE_LUFS, from :func:`ai.audio.loudness.sub_block_powers`
     (1.0 for none)."""
     if not sub_energy.size:
         return 1.0
-    hop = max(1, int(round(loudness.HOP_S * sr)))
-    with np.errstate(divide="ignore"):
-        sub_lufs = loudness.LOUDNESS_OFFSET + 10 * np.log10(sub_energy / hop)
-    return float(np.mean(sub_lufs < SILENCE_LUFS))
+    return float(np.mean(_silent_stretches(sub_energy, sr)))
+
+
+def audible_seconds(sub_energy: np.ndarray, sr: int) -> float:
+    """Seconds of the 100 ms stretches at or above SILENCE_LUFS, from :func:`ai.audio.loudness.sub_block_powers`
+    (a count of stretches times 0.1 s, rounded to the stretch: MIN_AUDIBLE_S compares exactly)."""
+    if not sub_energy.size:
+        return 0.0
+    return round(int(np.count_nonzero(~_silent_stretches(sub_energy, sr))) * loudness.HOP_S, 6)
 
 
 def analyse_track(track: PreparedTrack) -> TrackAnalysis:
@@ -726,6 +750,7 @@ def analyse_track(track: PreparedTrack) -> TrackAnalysis:
         silent_share=silent_share,
         low_peak_hz=low_peak,
         notes=tuple(track.notes),
+        audible_s=audible_seconds(sub_energy, sr),
     )
     return TrackAnalysis(track, measurement, spectra, stats, sub_energy)
 

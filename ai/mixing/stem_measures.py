@@ -51,7 +51,7 @@ def level_loudness(frames: Frames, sr: int) -> float | None:
     """The integrated loudness that levels a track against the others: None when it is silent as the advice
     counts it (:attr:`ai.mixing.measure.TrackMeasurement.silent`), as a stem of DC alone is."""
     sub_energy = sub_block_powers(frames, sr)
-    if measure.silent_share_of(sub_energy, sr) >= measure.SILENT_SHARE:
+    if measure.audible_seconds(sub_energy, sr) < measure.MIN_AUDIBLE_S:
         return None
     return _gated(sub_energy, sr)
 

@@ -38,7 +38,9 @@ dynamics           over-compression and uncontrolled dynamics against the role's
 space              too wet or too dry for the role, reverb and tempo-synced delay (ai.mixing.space).
 stereo             correlation below PHASE_CORRELATION (phase trouble in mono) or a wide low end
                    on kick / bass (width above LOW_END_WIDTH).
-silence            a track that is silent (SILENT_SHARE of its 100 ms blocks below -60 LUFS).
+silence            a track with nothing audible (no gated loudness, or not one of its 100 ms blocks
+                   at or above -60 LUFS: MIN_AUDIBLE_S). A track that plays rarely (a crash, toms,
+                   effects) is levelled on the gated loudness of its hits; its level finding says so.
 phase              two tracks that pick up one source in opposite polarity (Kick In and an inverted
                    Kick Out; ai.mixing.shared_source): flip the quieter, aligned by the lag from
                    0.5 ms; the balance is set with it flipped, and the pair's masking of each

@@ -223,7 +223,7 @@ def track_findings(m: TrackMeasurement) -> list[Suggestion]:
                 m.name,
                 f"Check that {m.name} was rendered with its audio, or mute/remove it.",
                 0.9,
-                {"silent_share": m.silent_share, "integrated_lufs": m.integrated_lufs},
+                {"silent_share": m.silent_share, "audible_s": m.audible_s, "integrated_lufs": m.integrated_lufs},
             )
         )
         return out

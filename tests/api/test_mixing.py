@@ -94,6 +94,23 @@ def test_auto_level_does_not_depend_on_input_gain(client: TestClient) -> None:
     assert second["gain_adjustments"]["Kick"] == pytest.approx(first["gain_adjustments"]["Kick"], abs=0.3)
 
 
+def test_a_crash_with_three_hits_is_levelled_not_left_at_0_db(client: TestClient) -> None:
+    """98 % of its 100 ms stretches under -60 LUFS made it 'silent': no level move while the kick was raised."""
+    rng = np.random.default_rng(7)
+    crash = np.zeros(31 * SR, dtype=np.float32)
+    t = np.arange(int(0.3 * SR)) / SR
+    for at in (2, 14, 26):
+        crash[at * SR : at * SR + t.size] = 0.02 * rng.standard_normal(t.size) * np.exp(-t / 0.05)
+    tracks = {**stems(), "Crash": crash}
+    body = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()
+    assert body["levels"]["Crash"]["loudness_before_lufs"] is not None
+    assert body["levels"]["Crash"]["balance_db"] != 0.0 and not any("Crash" in note for note in body["notes"])
+    advice = client.post("/api/v1/mixing/suggest", files=upload(tracks)).json()
+    assert not [s for s in advice["suggestions"] if s["type"] == "silence"]
+    (measured,) = [t for t in advice["tracks"] if t["name"] == "Crash"]
+    assert measured["silent_share"] >= 0.98 and measured["audible_s"] > 0
+
+
 def test_roles_override(client: TestClient) -> None:
     tracks = stems()
     files = [

@@ -86,5 +86,16 @@ def drums(seconds: float = 8.0) -> np.ndarray:
     return stereo((0.25 * (y + clicks)).astype(np.float32))
 
 
+def crash_hits(seconds: float = 31.0, hits: tuple[float, ...] = (2.0, 14.0, 26.0)) -> np.ndarray:
+    """Three cymbal hits in ``seconds`` (decaying high noise, peak about -29 dBFS): 98 % of it silence."""
+    rng = np.random.default_rng(7)
+    out = np.zeros(int(seconds * SR), dtype=np.float32)
+    t = np.arange(int(0.3 * SR)) / SR
+    for at in hits:
+        start = int(at * SR)
+        out[start : start + t.size] = 0.02 * rng.standard_normal(t.size) * np.exp(-t / 0.05)
+    return stereo(out)
+
+
 def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> Suggestion:
     return Suggestion(kind, "m", kw.pop("priority", "medium"), track_name, "s", 0.8, {}, action, **kw)

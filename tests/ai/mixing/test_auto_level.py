@@ -9,7 +9,7 @@ from ai.audio import loudness
 from ai.mixing.auto_level import auto_level, pan_gains, role_targets
 from ai.mixing.pans import role_pans
 from ai.mixing.targets import ROLE_BALANCE_LU
-from tests.ai.mixing.signals import SR, band_song, stereo, track
+from tests.ai.mixing.signals import SR, band_song, crash_hits, stereo, track
 
 
 def tracks_at(gains_db: dict[str, float]):
@@ -115,3 +115,18 @@ def test_balance_part_of_the_gains_is_what_suggest_names() -> None:
     for name, gain in moves.items():
         assert levels[name]["balance_db"] == pytest.approx(gain, abs=0.05)
     assert levels["Hi-hats"]["balance_db"] < -10 < 5 < levels["Bass"]["balance_db"]
+
+
+def test_a_sparse_stem_is_levelled_on_its_hits_not_called_silent() -> None:
+    """A crash with three hits in 31 s (98 % of its 100 ms stretches below -60 LUFS) was 'silent': left at
+    0 dB while the kick beside it was raised 19 dB, so the crash ended 19 dB lower against the kick."""
+    crash = track("Crash", crash_hits(), role="overheads")
+    result = auto_level([*tracks_at({}), crash])
+    level = result.levels["Crash"]
+    assert level.loudness_before_lufs is not None
+    assert level.gain_db != 0.0
+    # Levelled on its gated loudness (the hits), as if it were a steady part at that loudness.
+    assert level.loudness_after_lufs == pytest.approx(
+        result.levels["Vocals"].loudness_after_lufs + level.target_relative_lu, abs=0.5
+    )
+    assert not any("Crash" in note for note in result.notes)

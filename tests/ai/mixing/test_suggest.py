@@ -15,7 +15,7 @@ from ai.mixing.masking import MaskingFinding
 from ai.mixing.measure import NO_AUDIO_MESSAGE
 from ai.mixing.suggest import suggest
 from ai.mixing.targets import resolve_target
-from tests.ai.mixing.signals import SR, band_noise, band_song, kick, low_notes, stereo, tone, track
+from tests.ai.mixing.signals import SR, band_noise, band_song, crash_hits, kick, low_notes, stereo, tone, track
 from utils.errors import InvalidParameter, NoAudioFound
 
 FAULT_TYPES = {"clipping", "dc_offset", "rumble", "level", "masking"}
@@ -376,3 +376,14 @@ def test_a_masker_on_a_few_of_the_signals_notes_leaves_only_those_unclear(plays:
     assert found.evidence["masked_share"] == pytest.approx(found.evidence["coverage"], abs=0.05)
     assert found.evidence["masked_share"] == pytest.approx(plays, abs=0.1)
     assert found.priority == priority
+
+
+def test_a_sparse_stem_is_no_silence_and_its_level_finding_says_it_plays_rarely() -> None:
+    song = balanced_song()
+    quiet = crash_hits(seconds=6.0, hits=(1.0,)) * np.float32(10 ** (-20 / 20))  # one hit, 20 dB under its place
+    report = suggest([*(track(n, s) for n, s in song.items()), track("Crash", quiet, role="overheads")])
+    assert not [s for s in report.suggestions if s.type == "silence"], [s.message for s in report.suggestions]
+    (crash,) = [t for t in report.tracks if t.name == "Crash"]
+    assert crash.silent_share >= 0.9 and not crash.silent
+    (level,) = [s for s in report.suggestions if s.type == "level" and s.track == "Crash"]
+    assert level.evidence["deviation_db"] < -6 and "plays rarely" in level.message
