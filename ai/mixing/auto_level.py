@@ -213,15 +213,21 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.sqrt(2) * math.cos(theta), math.sqrt(2) * math.sin(theta)
 
 
-def render_mix(tracks: list[np.ndarray], gains_db: list[float], pans: list[float] | None = None) -> np.ndarray:
-    """Sum of stereo tracks (np.ndarray [shape=(2, n)] each) at ``gains_db`` and ``pans``.
+def render_mix(
+    tracks: list[np.ndarray],
+    gains_db: list[float],
+    pans: list[float] | None = None,
+    signs: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Sum of stereo tracks (np.ndarray [shape=(2, n)] each) at ``gains_db`` and ``pans``; ``signs``: -1 for a
+    track summed in opposite polarity.
 
     Returns np.ndarray [shape=(2, longest n), dtype=float32].
     """
     n = max(samples.shape[1] for samples in tracks)
     mix = np.zeros((2, n), dtype=np.float32)
     for k, samples in enumerate(tracks):
-        gain = 10 ** (gains_db[k] / 20)
+        gain = 10 ** (gains_db[k] / 20) * (1.0 if signs is None else signs[k])
         left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
         _accumulate(mix, np.ascontiguousarray(samples, dtype=np.float32), gain * left, gain * right)
     return mix

@@ -72,8 +72,9 @@ def masking_suggestions(
 ) -> list[Suggestion]:
     """One suggestion per pair of tracks (the worse direction), EQ cut on the masker.
 
-    ``level_moves``: track name -> the gain (dB) of its level finding. When the masker is flagged
-    as too loud, the suggestion says which of the two moves fits.
+    ``findings`` are judged at the balanced levels (auto-level's gains: :func:`ai.mixing.suggest.suggest`),
+    and the message says so. ``level_moves``: track name -> the gain (dB) of its level finding: when the
+    masker has one, the suggestion says that the cut holds once that move is made.
     """
     level_moves = level_moves or {}
     seen: set[frozenset[str]] = set()
@@ -113,15 +114,15 @@ def masking_suggestions(
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
         first = ""
-        if level_moves.get(f.masker, 0.0) < 0:
+        if f.masker in level_moves:
             first = (
-                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+z.1f} dB): "
-                "if its excess sits in this band, the cut is the better move; otherwise lower it first."
+                f" Make {f.masker}'s level move first (level finding: {level_moves[f.masker]:+z.1f} dB): "
+                "this masking holds at the balanced levels, so the cut comes on top of it."
             )
         out.append(
             Suggestion(
                 "masking",
-                f"{f.signal} and {f.masker} mask each other {where}: during "
+                f"At the balanced levels, {f.signal} and {f.masker} mask each other {where}: during "
                 f"{f.signal}'s notes "
                 + (f"where {f.masker} plays too ({f.coverage:.0%} of them) " if f.coverage < PART_COVERAGE else "")
                 + (
@@ -151,6 +152,7 @@ def masking_suggestions(
                     "coverage": f.coverage,
                     "masked_share": f.masked_share,
                     "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
+                    "levels": "balanced",
                 },
                 {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},
                 tracks=(f.signal, f.masker),

@@ -1,9 +1,8 @@
 """Masking between pairs of tracks, band by band, from their frame-wise band powers.
 
 Masking is judged at the gains the caller passes. :func:`ai.mixing.suggest.suggest` passes the
-stems as they are (what the listener hears) and leaves out tracks that already have a level
-finding (a track 15 dB too loud is a level problem first, and would otherwise show up as masking
-against everything).
+balance it recommends (auto-level's gains): a track 12 dB too loud is a level problem first, and judged
+as it is it would show up as masking against everything (cuts the render then applied and made up for).
 
 For a track A worth protecting (its role's priority is at least B's, see ROLE_PRIORITY) and a
 fine band f (about a third of an octave) that carries at least MIN_SIGNAL_SHARE of A's energy:

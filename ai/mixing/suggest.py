@@ -1,12 +1,15 @@
 """Mixing and mastering advice from measurements: findings with evidence and a concrete move.
 
 ``suggest(tracks, target=..., master=None, reference=None)`` measures every stem
-(:mod:`ai.mixing.measure`), the sum of the stems as they are, and the masking between the tracks
-as they are (:mod:`ai.mixing.masking`), and turns what it finds into suggestions. A track with a
-level finding that says it is too quiet is judged for masking at the level the move gives it
-(being covered is then the level problem); a track flagged as too loud stays at its own level,
-because its excess may sit in one band (a bass boosted where the kick lives reads as a louder
-bass too) and what it covers now is what the listener hears. With only a ``master`` it gives
+(:mod:`ai.mixing.measure`) and turns what it finds into suggestions. The level findings and the
+headroom of the sum are about the faders as they are; everything else that depends on the faders is
+judged at the balance the engine recommends (auto-level's gains and pans, :func:`ai.mixing.auto_level.level_items`,
+what /auto_level answers and the render applies): the masking between the tracks
+(:mod:`ai.mixing.masking`), the mix bus's tone and dynamics, and a reference's comparison with the mix.
+So the advice agrees with the level moves (a track 12 dB too loud is one level move, not also three
+masking cuts that the balanced levels make unnecessary), and a finding there says "at the balanced
+levels". An EQ fault survives a balance: a bass boosted 12 dB at the kick is lowered by what the boost
+adds to its loudness, and still covers the kick. With only a ``master`` it gives
 mastering advice; with a ``reference`` it compares the mix (or master) with it: loudness, balance
 per band, stereo width. Without any audio it raises NoAudioFound: it never invents a finding.
 
@@ -74,9 +77,10 @@ import numpy as np
 from ai import pools, progress
 from ai.analysis.pipeline import estimate_tempo
 from ai.audio.decode import DecodedAudio
+from ai.audio.loudness import LoudnessStats
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_stem_file
 from ai.heap import release_free_memory
-from ai.mixing.auto_level import balance_gains, items_from, mix_blocks, render_mix, role_layout
+from ai.mixing.auto_level import items_from, level_items, mix_blocks, render_mix
 from ai.mixing.cross_track_findings import level_findings, masking_suggestions
 from ai.mixing.findings import MASTER_TRACK, MIX_BUS, Suggestion, rounded
 from ai.mixing.masking import MaskingFinding, find_masking
@@ -93,6 +97,7 @@ from ai.mixing.measure import (
 from ai.mixing.mix_bus_findings import mastering_findings, mix_findings, reference_comparison
 from ai.mixing.role_model import load_role_model
 from ai.mixing.shared_source import SharedSources, shared_sources
+from ai.mixing.stem_measures import loudness_of
 from ai.mixing.targets import LoudnessTarget, resolve_target
 from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
 from ai.mixing.track_findings import track_findings
@@ -195,17 +200,35 @@ def _sort(suggestions: list[Suggestion]) -> list[Suggestion]:
     return sorted(suggestions, key=lambda s: (s.info, order[s.priority], -s.confidence))
 
 
-def _sum_of(prepared: list[PreparedTrack]) -> Frames:
-    """The stems' sum at unity: in memory when they all are, else written block by block into a
-    stem file beside theirs (the same samples either way)."""
+def _sum_of(
+    prepared: list[PreparedTrack],
+    gains_db: list[float] | None = None,
+    pans: list[float] | None = None,
+    signs: list[float] | None = None,
+) -> Frames:
+    """The stems' sum (at unity, or at ``gains_db`` and ``pans``; ``signs``: -1 for a track summed in
+    opposite polarity): in memory when they all are, else written block by block into a stem file beside
+    theirs (the same samples either way)."""
     stems = [p.samples for p in prepared]
+    gains = [0.0] * len(stems) if gains_db is None else gains_db
     files = [s for s in stems if isinstance(s, StemFile)]
     if not files:
-        return render_mix([whole(s) for s in stems], [0.0] * len(stems))
-    zero = [0.0] * len(stems)
+        return render_mix([whole(s) for s in stems], gains, pans, signs)
     return write_stem_file(
-        mix_blocks(stems, zero, None), channels=2, sample_rate=prepared[0].sample_rate, directory=files[0].path.parent
+        mix_blocks(stems, gains, pans, signs),
+        channels=2,
+        sample_rate=prepared[0].sample_rate,
+        directory=files[0].path.parent,
     )
+
+
+BALANCED = " (At the balanced levels: the sum with auto-level's gains and pans.)"
+"""Said after a mix-bus finding judged on the sum at the balanced levels."""
+
+
+def _at_balanced_levels(s: Suggestion) -> Suggestion:
+    """A mix-bus finding from the sum at the balanced levels, saying so."""
+    return replace(s, message=s.message + BALANCED, evidence={**s.evidence, "levels": "balanced"})
 
 
 def _measure_single(stack: contextlib.ExitStack, audio: Audio, name: str) -> TrackAnalysis:
@@ -302,17 +325,22 @@ def _suggest(
         # Tracks that share a source: a duplicate or a bounce of the others is left out of everything
         # below but its own finding; a microphone in opposite polarity is balanced flipped.
         progress.report(0.03, "tracks that share a source")
-        shared = shared_sources([p.name for p in prepared], [p.samples for p in prepared], prepared[0].sample_rate)
+        sr = prepared[0].sample_rate
+        shared = shared_sources([p.name for p in prepared], [p.samples for p in prepared], sr)
         suggestions.extend(shared.findings())
         kept = [p for p in prepared if p.name not in shared.left_out]
-        # The sum of the stems as they are is analysed in the same pool as the stems (one more task
-        # keeps both threads busy instead of a serial pass at the end).
-        # The sum of one stem at unity is that stem: its samples are shared, not copied.
+        # The sum of the stems as they are (its loudness and true peak: the headroom findings, which are
+        # about the faders) is metered in the same pool as the stems are measured (one more task keeps
+        # both threads busy instead of a serial pass at the end). The sum of one stem at unity is that
+        # stem: its samples are shared, not copied.
         summed = kept[0].samples if len(kept) == 1 else _sum_of(kept)
         stack.callback(close_all, [summed] if summed is not kept[0].samples else [])
-        mix_track = PreparedTrack("mix (sum of stems)", "music", summed, prepared[0].sample_rate, 2)
+
+        def measure(item: PreparedTrack | Frames) -> TrackAnalysis | LoudnessStats:
+            return analyse_track(item) if isinstance(item, PreparedTrack) else loudness_of(item, sr)
+
         with progress.section(0.05, 0.45, "measuring stems"):
-            *analyses, mix_analysis = analyse_all([*prepared, mix_track], workers=workers)
+            *analyses, as_is = _in_pool(measure, [*prepared, summed], workers)
         measurements = [a.measurement for a in analyses]
         notes.extend(f"{m.name}: {note}" for m in measurements if m.name in shared.left_out for note in m.notes)
         analyses = [a for a in analyses if a.measurement.name not in shared.left_out]
@@ -320,67 +348,76 @@ def _suggest(
         release_free_memory()  # the measuring threads' working arrays (ai/heap.py)
         if tempo_bpm is None:
             with progress.section(0.45, 0.55, "tempo"):
-                tempo_bpm = estimate_tempo(
-                    summed if isinstance(summed, StemFile) else DecodedAudio(summed, mix_track.sample_rate)
-                )
+                tempo_bpm = estimate_tempo(summed if isinstance(summed, StemFile) else DecodedAudio(summed, sr))
             tempo_source = "analysis" if tempo_bpm is not None else None
             release_free_memory()
+        # The balance the engine recommends: auto-level's gains and pans (/auto_level answers the same).
+        # Masking and the mix bus (its tone and dynamics) are judged there, so that their advice agrees
+        # with the level moves and with what the render does: a piano 12 dB too loud read as three masking
+        # cuts on it that the balanced levels made unnecessary (and the render applied them, then raised
+        # the piano to make up for them), and a snare 13.5 dB low read as an over-compressed mix bus.
+        # A microphone in opposite polarity to another on its source is balanced flipped, and summed so.
+        inverted = shared.inverted
+        level_inputs = [replace(item, inverted=item.name in inverted) for item in items_from(analyses)]
+        leveled = level_items(level_inputs, sr)
+        names = [a.measurement.name for a in analyses]
+        gains = [leveled.levels[name].gain_db for name in names]
+        pans = [leveled.levels[name].pan for name in names]
+        signs = [-1.0 if item.inverted else 1.0 for item in level_inputs]
+        balanced = _sum_of(kept, gains, pans, signs)
+        stack.callback(close_all, [balanced])
+        mix_track = PreparedTrack("mix (sum at the balanced levels)", "music", balanced, sr, 2)
 
-        def advise(a: TrackAnalysis) -> TrackAdvice:
-            bus = MIX_BUS if a is mix_analysis else None
-            return track_advice(a, tempo_bpm=tempo_bpm, track=bus, norms=norms, space=bus is None)
+        def advise(item: TrackAnalysis | PreparedTrack) -> tuple[TrackAnalysis, TrackAdvice]:
+            if isinstance(item, PreparedTrack):  # the balanced sum: measured here, beside the stems' advice
+                bus = analyse_track(item)
+                return bus, track_advice(bus, tempo_bpm=tempo_bpm, track=MIX_BUS, norms=norms, space=False)
+            return item, track_advice(item, tempo_bpm=tempo_bpm, norms=norms)
 
         with progress.section(0.55, 0.85, "advice per stem"):
-            advice = _in_pool(advise, [*analyses, mix_analysis], workers)
+            advised = _in_pool(advise, [*analyses, mix_track], workers)
+        mix_analysis, bus_advice = advised[-1]
         progress.report(0.85, "levels and masking")
-        for a, found in zip(analyses, advice, strict=False):
+        for a, (_, found) in zip(analyses, advised, strict=False):
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
             suggestions.extend(track_findings(a.measurement))
             suggestions.extend(found.suggestions)
             details[a.measurement.name] = found.details
-        suggestions.extend(advice[-1].suggestions)
-        sr = analyses[0].track.sample_rate
-        inverted = shared.inverted
-        level_inputs = [replace(item, inverted=item.name in inverted) for item in items_from(analyses)]
-        gains = balance_gains(level_inputs, sr)
+        suggestions.extend(_at_balanced_levels(s) for s in bus_advice.suggestions)
+        # Level findings measure each track against the balance from the faders as they are.
         suggestions.extend(level_findings(analyses, gains))
-        audible = [k for k, a in enumerate(analyses) if a.measurement.integrated_lufs is not None]
         # Keyed by track name (looked up by name only, so a finding without a track adds nothing).
         level_moves = {
             s.track: float(s.action["gain_db"])
             for s in suggestions
             if s.type == "level" and s.action and s.track is not None
         }
-        # Masking as the stems sound now, except that a track flagged as too quiet is judged at the
-        # level its level move gives it (being covered is then the level problem, not an EQ one).
-        # A track flagged as too loud stays in at its own level: its excess may sit in one band (a
-        # bass boosted where the kick lives also reads as a louder bass), and what it covers now is
-        # what the listener hears; the suggestion then says that the level move comes first.
-        masking_gains = [max(0.0, level_moves.get(analyses[k].measurement.name, 0.0)) for k in audible]
-        masking = find_masking([analyses[k] for k in audible], gains_db=masking_gains)
+        audible = [k for k, a in enumerate(analyses) if a.measurement.level_lufs is not None]
+        masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
+        # A pair that shares a source (a polarity pair) covering each other is no masking finding.
         masking = [m for m in masking if frozenset((m.signal, m.masker)) not in shared.pairs]
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))
         mm = mix_analysis.measurement
         subject_measure = mm
         subject_analysis = mix_analysis
+        makeup = leveled.makeup_db
         mix_info = {
-            "integrated_lufs": mm.integrated_lufs,
-            "true_peak_dbtp": mm.true_peak_dbtp,
-            "headroom_db": None if mm.true_peak_dbtp is None else resolved.ceiling_dbtp - mm.true_peak_dbtp,
-            "short_term_max_lufs": mm.short_term_max_lufs,
+            "integrated_lufs": as_is.integrated_lufs,
+            "true_peak_dbtp": as_is.true_peak_dbtp,
+            "headroom_db": None if as_is.true_peak_dbtp is None else resolved.ceiling_dbtp - as_is.true_peak_dbtp,
+            "short_term_max_lufs": as_is.short_term_max_lufs,
             "loudness_range_lu": mm.loudness_range_lu,
             "stereo_width": mm.stereo_width,
             "correlation": mm.correlation,
             "bands_relative_db": dict(mm.band_relative_db),
-            "balanced_pans": dict(
-                zip(
-                    [a.measurement.name for a in analyses],
-                    role_layout(level_inputs)[1],
-                    strict=True,
-                )
-            ),
+            "balanced_pans": dict(zip(names, pans, strict=True)),
+            "balanced_gains_db": {
+                name: gain - makeup if a.measurement.level_lufs is not None else 0.0
+                for name, gain, a in zip(names, gains, analyses, strict=True)
+            },
+            "balanced_lufs": mm.integrated_lufs,
         }
-        mix_info.update(advice[-1].details)
+        mix_info.update(bus_advice.details)
         suggestions.extend(mix_findings(mix_info, resolved))
         del mix_track
 
@@ -419,6 +456,9 @@ def _suggest(
         ref = _measure_single(stack, reference, "reference")
         subject = "the master" if master is not None else "the mix"
         comparison, ref_suggestions = reference_comparison(subject_analysis, ref, subject=subject)
+        if master is None:  # the mix is the sum at the balanced levels
+            comparison["levels"] = "balanced"
+            ref_suggestions = [_at_balanced_levels(s) for s in ref_suggestions]
         suggestions.extend(ref_suggestions)
 
     suggestions = _sort(suggestions)

@@ -649,3 +649,28 @@ def test_a_render_names_the_findings_it_made_and_leaves_no_dc(client: TestClient
     assert not [s for s in body["report_after"]["suggestions"] if s["type"] == "dc_offset"]
     answer = client.post("/api/v1/mixing/render", data={"master": "true"}, files=upload(tracks))
     assert int(answer.headers["x-findings-new"]) == len(new)
+
+
+def test_a_track_too_loud_gets_a_level_move_and_no_masking_cut_in_the_advice_or_the_render(
+    client: TestClient,
+) -> None:
+    """A piano 12 dB too loud had a level finding and masking cuts on it; the render applied the cuts, then
+    raised the piano to make up for them (3.3 dB over /auto_level's gain): masking is judged at the balanced levels."""
+    tracks = stems()
+    tracks["Vocals"] = tracks["Vocals"] * np.float32(10 ** (14 / 20))
+    vocal_rms = float(np.sqrt(np.mean(tracks["Vocals"] ** 2)))
+    rng = np.random.default_rng(9)
+    spectrum = np.fft.rfft(rng.normal(0, 1, tracks["Vocals"].size))
+    freqs = np.fft.rfftfreq(tracks["Vocals"].size, 1 / SR)
+    spectrum[(freqs < 1000) | (freqs > 2500)] = 0
+    guitar = np.fft.irfft(spectrum, tracks["Vocals"].size)
+    tracks["Guitar"] = (guitar * 3 * vocal_rms / np.sqrt(np.mean(guitar**2))).astype(np.float32)
+    advice = client.post("/api/v1/mixing/suggest", files=upload(tracks)).json()
+    assert [s for s in advice["suggestions"] if s["type"] == "level" and s["track"] == "Guitar"]
+    assert not [s for s in advice["suggestions"] if s["type"] == "masking" and "Guitar" in s["tracks"]]
+    assert advice["mix"]["balanced_gains_db"]["Guitar"] < -6
+    body = client.post("/api/v1/mixing/render", data={"format": "json"}, files=upload(tracks)).json()
+    (applied,) = [a for a in body["applied"] if a["track"] == "Guitar"]
+    assert not [m for m in applied["moves"] if m["kind"] == "eq"]
+    levels = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()["levels"]
+    assert applied["gain_db"] == pytest.approx(levels["Guitar"]["gain_db"], abs=0.3)

@@ -11,8 +11,9 @@ from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
 from ai.mixing.auto_level import auto_level
 from ai.mixing.cross_track_findings import masking_suggestions
-from ai.mixing.masking import MaskingFinding
-from ai.mixing.measure import NO_AUDIO_MESSAGE
+from ai.mixing.findings import MIX_BUS
+from ai.mixing.masking import MaskingFinding, find_masking
+from ai.mixing.measure import NO_AUDIO_MESSAGE, analyse_track, prepare_tracks
 from ai.mixing.suggest import suggest
 from ai.mixing.targets import resolve_target
 from tests.ai.mixing.signals import SR, band_noise, band_song, crash_hits, kick, low_notes, stereo, tone, track
@@ -36,6 +37,13 @@ def findings(song: dict[str, np.ndarray], **kwargs):
 
 def of_type(report, kind: str):
     return [s for s in report.suggestions if s.type == kind]
+
+
+def masking_as_is(song: dict[str, np.ndarray]):
+    """The masking suggestions at the stems' own levels (suggest judges at the balanced levels): for the
+    tests of how masking is measured, whose maskers are loud on purpose."""
+    analyses = [analyse_track(p) for p in prepare_tracks([track(n, s) for n, s in song.items()])]
+    return masking_suggestions(find_masking(analyses, gains_db=[0.0] * len(analyses)), analyses)
 
 
 def test_clean_balanced_song_has_no_faults() -> None:
@@ -213,14 +221,45 @@ def test_a_broad_overlap_gets_a_broad_cut_where_the_masker_is_strongest() -> Non
     # A guitar over 1-2.5 kHz, 6 dB over the vocals' level there: it covers several fine bands.
     vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
     song["Guitar 1"] = stereo(band_noise(1000, 2500, amp=2 * vocal_rms, seed=9))
-    report = findings(song)
-    (found,) = [s for s in of_type(report, "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    # Judged at the gains passed, here the stems as they are (suggest judges at the balanced levels, where
+    # this guitar is lowered 12.7 dB and covers nothing: the next test).
+    (found,) = [s for s in masking_as_is(song) if set(s.tracks) == {"Vocals", "Guitar 1"}]
     assert found.track == "Guitar 1" and not found.info
     low, high = found.evidence["region_hz"]
     assert low >= 630 and high <= 3150 and high / low >= 2  # more than one third-octave band
     eq = found.action["eq"]
     assert low <= eq["freq_hz"] < high and 1000 <= eq["freq_hz"] <= 2500
     assert eq["q"] < 2.0
+
+
+def test_a_track_too_loud_is_a_level_move_not_also_masking_cuts() -> None:
+    """A piano 12 dB too loud read as a level finding and three masking cuts on it, which its balanced level
+    made unnecessary (the render applied them, then raised the piano 3.3 dB more than /auto_level to make up
+    for them): masking is judged at the balanced levels."""
+    song = balanced_song()
+    vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
+    song["Guitar 1"] = stereo(band_noise(1000, 2500, amp=2 * vocal_rms, seed=9))
+    report = findings(song)
+    (level,) = [s for s in of_type(report, "level") if s.track == "Guitar 1"]
+    assert level.evidence["deviation_db"] > 10
+    assert not [s for s in of_type(report, "masking") if "Guitar 1" in s.tracks], [
+        s.message for s in report.suggestions
+    ]
+    assert report.mix["balanced_gains_db"]["Guitar 1"] == pytest.approx(-level.evidence["deviation_db"], abs=0.1)
+
+
+def test_a_mix_bus_judged_at_the_balanced_levels_says_so() -> None:
+    """The mix bus's tone and dynamics come from the sum at auto-level's gains (a snare 13.5 dB low read as
+    an over-compressed mix bus): its findings and its measures say so, and do not move with a fader."""
+    song = balanced_song()
+    quiet = dict(song, Kick=song["Kick"] * np.float32(10 ** (-14 / 20)))
+    report, moved = findings(song), findings(quiet)
+    bus = [s for s in report.suggestions if s.track == MIX_BUS and s.type in ("tonal", "dynamics")]
+    assert all("at the balanced levels" in s.message.lower() and s.evidence["levels"] == "balanced" for s in bus)
+    assert moved.mix["bands_relative_db"]["sub"] == pytest.approx(report.mix["bands_relative_db"]["sub"], abs=0.3)
+    assert moved.mix["integrated_lufs"] < report.mix["integrated_lufs"]  # the headroom's sum is the faders' own
+    for s in of_type(report, "masking"):
+        assert s.message.startswith("At the balanced levels") and s.evidence["levels"] == "balanced"
 
 
 def _second_bass(amp: float, last: float) -> np.ndarray:
@@ -235,7 +274,7 @@ def test_a_bass_that_covers_the_kick_in_some_bars_is_judged_where_it_plays() -> 
     # Over a third of the kick's hits it is louder than the kick at 55 Hz; averaged over all the
     # hits it would still be under it.
     song["Bass 2"] = _second_bass(0.2, 0.34)
-    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Kick", "Bass 2"}]
+    (found,) = [s for s in masking_as_is(song) if set(s.tracks) == {"Kick", "Bass 2"}]
     assert found.track == "Bass 2" and found.band == "sub" and not found.info
     assert found.evidence["smr_db"] < -2
     assert 0.25 < found.evidence["coverage"] < 0.45
@@ -252,11 +291,9 @@ def test_a_drum_bus_is_protected_from_the_bass_when_it_carries_the_kick() -> Non
     song = balanced_song()
     # No kick track: the kick lives in the drum bus with the hats.
     song["Drums"] = song.pop("Kick") + song.pop("Hi-hats")
-    clean = findings(song)
-    assert not [s for s in of_type(clean, "masking") if set(s.tracks) == {"Drums", "Bass"}]
+    assert not [s for s in masking_as_is(song) if set(s.tracks) == {"Drums", "Bass"}]
     song["Bass"] = song["Bass"] + stereo(tone(55, amp=0.4))
-    report = findings(song)
-    (drums_bass,) = [s for s in of_type(report, "masking") if set(s.tracks) == {"Drums", "Bass"}]
+    (drums_bass,) = [s for s in masking_as_is(song) if set(s.tracks) == {"Drums", "Bass"}]
     assert drums_bass.track == "Bass" and drums_bass.band in ("sub", "low") and not drums_bass.info
     assert 45 <= drums_bass.action["eq"]["freq_hz"] <= 65
     assert "sidechain" in drums_bass.suggestion
@@ -345,7 +382,7 @@ def test_a_vocal_covered_in_one_band_that_holds_little_of_it_is_one_step_down(am
     song = balanced_song()
     vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
     song["Guitar 1"] = stereo(band_noise(1100, 1300, amp=amp * vocal_rms, seed=9))
-    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    (found,) = [s for s in masking_as_is(song) if set(s.tracks) == {"Vocals", "Guitar 1"}]
     assert found.evidence["masked_share"] < 0.3
     assert found.priority == priority and "stands clear" in found.message
 
@@ -371,7 +408,7 @@ def test_a_masker_on_a_few_of_the_signals_notes_leaves_only_those_unclear(plays:
     guitar = band_noise(700, 3500, amp=2 * vocal_rms, seed=9)
     guitar[int(plays * guitar.size) :] *= np.float32(10 ** (-30 / 20))
     song["Guitar 1"] = stereo(guitar)
-    (found,) = [s for s in of_type(findings(song), "masking") if set(s.tracks) == {"Vocals", "Guitar 1"}]
+    (found,) = [s for s in masking_as_is(song) if set(s.tracks) == {"Vocals", "Guitar 1"}]
     # What is unclear is the vocal's energy where the guitar plays: the coverage, as the guitar spans all of it.
     assert found.evidence["masked_share"] == pytest.approx(found.evidence["coverage"], abs=0.05)
     assert found.evidence["masked_share"] == pytest.approx(plays, abs=0.1)
