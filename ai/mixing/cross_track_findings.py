@@ -63,6 +63,11 @@ def _hz_range(low: float, high: float) -> str:
     return f"above {low:.0f} Hz" if math.isinf(high) else f"at {low:.0f}-{high:.0f} Hz"
 
 
+def cut_db(f: MaskingFinding) -> float:
+    """The cut (dB) on the masker that answers a masking finding: 3 dB past the SMR, 3-8 dB."""
+    return float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
+
+
 PART_COVERAGE = 0.9
 """A masker that sounds on fewer of the signal's notes than this is said to cover "N% of them"."""
 
@@ -85,7 +90,7 @@ def masking_suggestions(
         if pair in seen:
             continue
         seen.add(pair)
-        cut = float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
+        cut = cut_db(f)
         q = q_for(*f.region, f.centre_hz)
         # The message names the whole masked region, where the cut goes (its centre may lie outside the
         # worst band: "at 60-80 Hz" with a cut at 108 Hz read as a contradiction), and the worst band
@@ -114,15 +119,26 @@ def masking_suggestions(
         if same_role:
             extra = f", or pan {f.signal} and {f.masker} apart"
         first = ""
-        if f.masker in level_moves:
+        if f.own_level_excess_db is not None and f.masker in level_moves:
+            first = (
+                f" {f.masker} is also louder than its balance (level finding: {level_moves[f.masker]:+z.1f} dB), "
+                "and the cut takes it within 6 dB of it: the cut is the better move; then level it again."
+            )
+        elif f.masker in level_moves:
             first = (
                 f" Make {f.masker}'s level move first (level finding: {level_moves[f.masker]:+z.1f} dB): "
                 "this masking holds at the balanced levels, so the cut comes on top of it."
             )
+        at = (
+            f"With {f.masker} at its own level, {f.own_level_excess_db:.1f} dB over its balance (the cut leaves it "
+            "within a level finding of it)"
+            if f.own_level_excess_db is not None
+            else "At the balanced levels"
+        )
         out.append(
             Suggestion(
                 "masking",
-                f"At the balanced levels, {f.signal} and {f.masker} mask each other {where}: during "
+                f"{at}, {f.signal} and {f.masker} mask each other {where}: during "
                 f"{f.signal}'s notes "
                 + (f"where {f.masker} plays too ({f.coverage:.0%} of them) " if f.coverage < PART_COVERAGE else "")
                 + (
@@ -152,7 +168,8 @@ def masking_suggestions(
                     "coverage": f.coverage,
                     "masked_share": f.masked_share,
                     "signal_width": pans[f.signal].measurement.stereo_width if f.signal in pans else None,
-                    "levels": "balanced",
+                    "levels": "balanced" if f.own_level_excess_db is None else "own",
+                    "own_level_excess_db": f.own_level_excess_db,
                 },
                 {"kind": "eq", "eq": {"type": "cut", "freq_hz": f.centre_hz, "gain_db": -cut, "q": q}},
                 tracks=(f.signal, f.masker),

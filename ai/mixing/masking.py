@@ -74,7 +74,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.signal
 
+from ai.audio import loudness
 from ai.mixing.measure import FINE_BAND_EDGES_HZ, TrackAnalysis, fine_band_ranges
 from ai.mixing.targets import band_of
 
@@ -166,6 +168,9 @@ class MaskingFinding:
     """(low, high) Hz of the masked region: the run of neighbouring fine bands around the worst one
     that matter to the signal and where the SMR is also below the threshold (the band itself when
     None)."""
+    own_level_excess_db: float | None = None
+    """None when judged at the balanced levels; else judged with the masker at its own level, this far (dB)
+    over its balance (:func:`ai.mixing.suggest.suggest`: the cut leaves it within a level finding of it)."""
     masked_share: float = 1.0
     """Share of the signal's energy (of its low end, for a kick inside a drum bus) that the masker leaves
     unclear: in the bands, all of them, where the signal stays under HEARD_MARGIN_DB above the masker on its
@@ -196,6 +201,8 @@ class MaskingFinding:
             "level_difference_db": round(self.level_difference_db, 2),
             "coverage": round(self.coverage, 3),
             "masked_share": round(self.masked_share, 3),
+            "levels": "balanced" if self.own_level_excess_db is None else "own",
+            "own_level_excess_db": None if self.own_level_excess_db is None else round(self.own_level_excess_db, 2),
             "region_hz": [
                 round(self.region[0], 1),
                 None if math.isinf(self.region[1]) else round(self.region[1], 1),
@@ -205,6 +212,20 @@ class MaskingFinding:
     @property
     def region(self) -> tuple[float, float]:
         return self.region_hz if self.region_hz is not None else (self.low_hz, self.high_hz)
+
+
+def cut_loudness_drop(analysis: TrackAnalysis, region: tuple[float, float], cut_db: float) -> float:
+    """How much (dB) a cut of ``cut_db`` over ``region`` (Hz) lowers the track's K-weighted loudness, from its
+    long-term spectrum: -10 log10(1 - s (1 - 10^(-cut/10))), s the K-weighted share of its power there."""
+    freqs, spectrum = analysis.spectra.freqs, analysis.spectra.spectrum
+    sr = analysis.track.sample_rate
+    _, response = scipy.signal.sosfreqz(loudness.k_weighting_sos(sr), worN=freqs, fs=sr)
+    weighted = spectrum * np.abs(response) ** 2
+    total = float(weighted.sum())
+    if total <= 0:
+        return 0.0
+    share = float(weighted[(freqs >= region[0]) & (freqs < region[1])].sum()) / total
+    return float(-10 * math.log10(max(1e-12, 1.0 - share * (1.0 - 10 ** (-cut_db / 10)))))
 
 
 def _frames(analyses: list[TrackAnalysis], gains_db: list[float]) -> np.ndarray:
@@ -255,9 +276,14 @@ def _smr(signal: np.ndarray, masker: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def find_masking(
-    analyses: list[TrackAnalysis], *, gains_db: list[float], threshold_db: float = SMR_THRESHOLD_DB
+    analyses: list[TrackAnalysis],
+    *,
+    gains_db: list[float],
+    threshold_db: float = SMR_THRESHOLD_DB,
+    maskers: set[str] | None = None,
 ) -> list[MaskingFinding]:
-    """Masking findings (SMR below ``threshold_db``) at ``gains_db`` per track, worst first."""
+    """Masking findings (SMR below ``threshold_db``) at ``gains_db`` per track, worst first; only those of the
+    tracks named in ``maskers`` as the masker when given."""
     if len(analyses) < 2:
         return []
     power = _frames(analyses, gains_db)
@@ -279,6 +305,8 @@ def find_masking(
             low_share = np.where(kick_range, energy[i], 0) / low_energy
             in_bus = np.flatnonzero(low_share >= MIN_SIGNAL_SHARE)
         for j, masker in enumerate(analyses):
+            if maskers is not None and masker.measurement.name not in maskers:
+                continue
             role_j = masker.measurement.role
             kick_view = in_bus is not None and role_j == "bass"
             if i == j or (not kick_view and ROLE_PRIORITY.get(role_i, 2) < ROLE_PRIORITY.get(role_j, 2)):

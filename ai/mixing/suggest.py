@@ -8,8 +8,10 @@ what /auto_level answers and the render applies): the masking between the tracks
 (:mod:`ai.mixing.masking`), the mix bus's tone and dynamics, and a reference's comparison with the mix.
 So the advice agrees with the level moves (a track 12 dB too loud is one level move, not also three
 masking cuts that the balanced levels make unnecessary), and a finding there says "at the balanced
-levels". An EQ fault survives a balance: a bass boosted 12 dB at the kick is lowered by what the boost
-adds to its loudness, and still covers the kick. With only a ``master`` it gives
+levels". A track louder than its balance whose masking cut would leave it within a level finding of
+its balance is judged where its fader is (:func:`_own_level_masking`): a bass boosted 12 dB at the kick
+reads only 4-8 dB too loud, and balanced as a whole it is lowered until the kick is clear and stays boomy.
+With only a ``master`` it gives
 mastering advice; with a ``reference`` it compares the mix (or master) with it: loudness, balance
 per band, stereo width. Without any audio it raises NoAudioFound: it never invents a finding.
 
@@ -81,9 +83,9 @@ from ai.audio.loudness import LoudnessStats
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_stem_file
 from ai.heap import release_free_memory
 from ai.mixing.auto_level import items_from, level_items, mix_blocks, render_mix
-from ai.mixing.cross_track_findings import level_findings, masking_suggestions
+from ai.mixing.cross_track_findings import LEVEL_DEVIATION_DB, cut_db, level_findings, masking_suggestions
 from ai.mixing.findings import MASTER_TRACK, MIX_BUS, Suggestion, rounded
-from ai.mixing.masking import MaskingFinding, find_masking
+from ai.mixing.masking import MaskingFinding, cut_loudness_drop, find_masking
 from ai.mixing.measure import (
     NO_AUDIO_MESSAGE,
     PreparedTrack,
@@ -222,6 +224,35 @@ def _sum_of(
     )
 
 
+OWN_LEVEL_MIN_EXCESS_DB = 1.0
+"""A track this much or more over its balance is judged for masking at its own level too (:func:`_own_level_masking`)."""
+
+
+def _own_level_masking(
+    analyses: list[TrackAnalysis], gains: list[float], found: list[MaskingFinding]
+) -> list[MaskingFinding]:
+    """``found`` (at the balanced levels) with the masking by a track louder than its balance judged with it at
+    its own level (the others balanced) instead, where the cut that answers it (:func:`ai.mixing.masking.cut_loudness_drop`) leaves the track less
+    than LEVEL_DEVIATION_DB over its balance: then the cut, not a fader, is the move (and no level finding
+    asks to lower it). A bass boosted 12 dB at the kick reads 3.8-7.7 dB too loud (the bench's FluidR3
+    songs); balanced as a whole it is lowered until the kick is clear, and stays boomy: its cut takes 1.0-6.0
+    dB of that. A piano 12 dB too loud everywhere keeps 10 dB of excess after its cuts (0.6-1.7 dB): its level
+    is the problem, and at the balanced levels it covers nothing (song00)."""
+    anchor = float(np.median(gains)) if gains else 0.0
+    by_pair = {frozenset((f.signal, f.masker)): f for f in found}
+    for k, a in enumerate(analyses):
+        excess = anchor - gains[k]
+        if excess < OWN_LEVEL_MIN_EXCESS_DB:
+            continue
+        own = list(gains)
+        own[k] = anchor  # where its fader is, against the balanced others
+        for f in find_masking(analyses, gains_db=own, maskers={a.measurement.name}):
+            pair = frozenset((f.signal, f.masker))
+            if excess - cut_loudness_drop(a, f.region, cut_db(f)) < LEVEL_DEVIATION_DB:
+                by_pair[pair] = replace(f, own_level_excess_db=excess)  # where it is: at least as bad
+    return sorted(by_pair.values(), key=lambda f: f.smr_db)
+
+
 BALANCED = " (At the balanced levels: the sum with auto-level's gains and pans.)"
 """Said after a mix-bus finding judged on the sum at the balanced levels."""
 
@@ -334,7 +365,8 @@ def _suggest(
         # both threads busy instead of a serial pass at the end). The sum of one stem at unity is that
         # stem: its samples are shared, not copied.
         summed = kept[0].samples if len(kept) == 1 else _sum_of(kept)
-        stack.callback(close_all, [summed] if summed is not kept[0].samples else [])
+        if isinstance(summed, StemFile) and summed is not kept[0].samples:
+            stack.callback(close_all, [summed])
 
         def measure(item: PreparedTrack | Frames) -> TrackAnalysis | LoudnessStats:
             return analyse_track(item) if isinstance(item, PreparedTrack) else loudness_of(item, sr)
@@ -350,7 +382,8 @@ def _suggest(
             with progress.section(0.45, 0.55, "tempo"):
                 tempo_bpm = estimate_tempo(summed if isinstance(summed, StemFile) else DecodedAudio(summed, sr))
             tempo_source = "analysis" if tempo_bpm is not None else None
-            release_free_memory()
+        del summed  # an array's memory goes now (a stem file's at the end): the balanced sum takes its place
+        release_free_memory()
         # The balance the engine recommends: auto-level's gains and pans (/auto_level answers the same).
         # Masking and the mix bus (its tone and dynamics) are judged there, so that their advice agrees
         # with the level moves and with what the render does: a piano 12 dB too loud read as three masking
@@ -393,7 +426,9 @@ def _suggest(
             if s.type == "level" and s.action and s.track is not None
         }
         audible = [k for k, a in enumerate(analyses) if a.measurement.level_lufs is not None]
-        masking = find_masking([analyses[k] for k in audible], gains_db=[gains[k] for k in audible])
+        heard = [analyses[k] for k in audible]
+        masking = find_masking(heard, gains_db=[gains[k] for k in audible])
+        masking = _own_level_masking(heard, [gains[k] for k in audible], masking)
         # A pair that shares a source (a polarity pair) covering each other is no masking finding.
         masking = [m for m in masking if frozenset((m.signal, m.masker)) not in shared.pairs]
         suggestions.extend(masking_suggestions(masking, analyses, level_moves=level_moves))

@@ -191,6 +191,20 @@ def test_boosted_bass_that_also_reads_too_loud_still_masks_the_kick() -> None:
     assert "level finding" in kick_bass[0].suggestion
 
 
+@pytest.mark.parametrize(("amp", "priority"), [(0.12, "medium"), (0.2, "high")])
+def test_a_bass_louder_than_its_balance_where_it_covers_the_kick_is_judged_where_it_is(
+    amp: float, priority: str
+) -> None:
+    """Its excess (4.6 or 7.9 dB) sits at the kick's 55 Hz: the cut leaves it within 6 dB of its balance, so the
+    cut is the move and the masking is judged with the bass where its fader is. Balanced as a whole, it was
+    lowered until the kick was clear and stayed boomy (the bench's bass boosted 12 dB at the kick, 4 of 10)."""
+    song = balanced_song()
+    report = findings(dict(song, Bass=song["Bass"] + stereo(tone(55, amp=amp))))
+    (kick_bass,) = [s for s in of_type(report, "masking") if set(s.tracks) == {"Kick", "Bass"}]
+    assert kick_bass.message.startswith("With Bass at its own level") and kick_bass.evidence["levels"] == "own"
+    assert kick_bass.priority == priority and kick_bass.evidence["own_level_excess_db"] > 4
+
+
 def test_a_track_too_quiet_is_a_level_finding_not_masking() -> None:
     song = balanced_song()
     song["Vocals"] = song["Vocals"] * np.float32(10 ** (-20 / 20))
@@ -238,7 +252,8 @@ def test_a_track_too_loud_is_a_level_move_not_also_masking_cuts() -> None:
     for them): masking is judged at the balanced levels."""
     song = balanced_song()
     vocal_rms = float(np.sqrt(np.mean(song["Vocals"] ** 2)))
-    song["Guitar 1"] = stereo(band_noise(1000, 2500, amp=2 * vocal_rms, seed=9))
+    song["Guitar 1"] = stereo(band_noise(150, 6000, amp=2 * vocal_rms, seed=9))  # too loud everywhere
+    assert [s for s in masking_as_is(song) if set(s.tracks) == {"Vocals", "Guitar 1"}]  # as it is, it covers
     report = findings(song)
     (level,) = [s for s in of_type(report, "level") if s.track == "Guitar 1"]
     assert level.evidence["deviation_db"] > 10
