@@ -82,7 +82,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.loudness import LoudnessStats
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, whole, write_stem_file
 from ai.heap import release_free_memory
-from ai.mixing.auto_level import items_from, level_items, mix_blocks, render_mix
+from ai.mixing.auto_level import AutoLevelResult, items_from, level_items, mix_blocks, render_mix
 from ai.mixing.cross_track_findings import LEVEL_DEVIATION_DB, cut_db, level_findings, masking_suggestions
 from ai.mixing.findings import MASTER_TRACK, MIX_BUS, Suggestion, rounded
 from ai.mixing.masking import MaskingFinding, cut_loudness_drop, find_masking
@@ -378,12 +378,6 @@ def _suggest(
         analyses = [a for a in analyses if a.measurement.name not in shared.left_out]
         norms = role_norms()
         release_free_memory()  # the measuring threads' working arrays (ai/heap.py)
-        if tempo_bpm is None:
-            with progress.section(0.45, 0.55, "tempo"):
-                tempo_bpm = estimate_tempo(summed if isinstance(summed, StemFile) else DecodedAudio(summed, sr))
-            tempo_source = "analysis" if tempo_bpm is not None else None
-        del summed  # an array's memory goes now (a stem file's at the end): the balanced sum takes its place
-        release_free_memory()
         # The balance the engine recommends: auto-level's gains and pans (/auto_level answers the same).
         # Masking and the mix bus (its tone and dynamics) are judged there, so that their advice agrees
         # with the level moves and with what the render does: a piano 12 dB too loud read as three masking
@@ -392,26 +386,45 @@ def _suggest(
         # A microphone in opposite polarity to another on its source is balanced flipped, and summed so.
         inverted = shared.inverted
         level_inputs = [replace(item, inverted=item.name in inverted) for item in items_from(analyses)]
-        leveled = level_items(level_inputs, sr)
+        signs = [-1.0 if item.inverted else 1.0 for item in level_inputs]
         names = [a.measurement.name for a in analyses]
+
+        def balance() -> tuple[AutoLevelResult, TrackAnalysis]:
+            """Auto-level's answer, and the sum at its gains and pans measured."""
+            result = level_items(level_inputs, sr)
+            at = [result.levels[name] for name in names]
+            balanced = _sum_of(kept, [level.gain_db for level in at], [level.pan for level in at], signs)
+            try:
+                return result, analyse_track(
+                    PreparedTrack("mix (sum at the balanced levels)", "music", balanced, sr, 2)
+                )
+            except BaseException:
+                close_all([balanced])
+                raise
+
+        # While the tempo is measured (one thread), the balanced sum is made and measured beside it.
+        pending = pools.tracks().submit(balance) if tempo_bpm is None and workers != 1 else None
+        try:
+            if tempo_bpm is None:
+                with progress.section(0.45, 0.55, "tempo"):
+                    tempo_bpm = estimate_tempo(summed if isinstance(summed, StemFile) else DecodedAudio(summed, sr))
+                tempo_source = "analysis" if tempo_bpm is not None else None
+        finally:
+            leveled, mix_analysis = pending.result() if pending is not None else balance()
+            stack.callback(close_all, [mix_analysis.track.samples])
+        del summed  # an array's memory goes now (a stem file's at the end)
+        release_free_memory()
         gains = [leveled.levels[name].gain_db for name in names]
         pans = [leveled.levels[name].pan for name in names]
-        signs = [-1.0 if item.inverted else 1.0 for item in level_inputs]
-        balanced = _sum_of(kept, gains, pans, signs)
-        stack.callback(close_all, [balanced])
-        mix_track = PreparedTrack("mix (sum at the balanced levels)", "music", balanced, sr, 2)
 
-        def advise(item: TrackAnalysis | PreparedTrack) -> tuple[TrackAnalysis, TrackAdvice]:
-            if isinstance(item, PreparedTrack):  # the balanced sum: measured here, beside the stems' advice
-                bus = analyse_track(item)
-                return bus, track_advice(bus, tempo_bpm=tempo_bpm, track=MIX_BUS, norms=norms, space=False)
-            return item, track_advice(item, tempo_bpm=tempo_bpm, norms=norms)
+        def advise(a: TrackAnalysis) -> TrackAdvice:
+            bus = MIX_BUS if a is mix_analysis else None
+            return track_advice(a, tempo_bpm=tempo_bpm, track=bus, norms=norms, space=bus is None)
 
         with progress.section(0.55, 0.85, "advice per stem"):
-            advised = _in_pool(advise, [*analyses, mix_track], workers)
-        mix_analysis, bus_advice = advised[-1]
+            *advice, bus_advice = _in_pool(advise, [*analyses, mix_analysis], workers)
         progress.report(0.85, "levels and masking")
-        for a, (_, found) in zip(analyses, advised, strict=False):
+        for a, found in zip(analyses, advice, strict=True):
             notes.extend(f"{a.measurement.name}: {note}" for note in a.measurement.notes)
             suggestions.extend(track_findings(a.measurement))
             suggestions.extend(found.suggestions)
@@ -454,7 +467,6 @@ def _suggest(
         }
         mix_info.update(bus_advice.details)
         suggestions.extend(mix_findings(mix_info, resolved))
-        del mix_track
 
     if master is not None:
         progress.report(0.9 if prepared else 0.0, "measuring the master")
