@@ -38,11 +38,17 @@ def test_a_pair_in_opposite_polarity_is_found_balanced_flipped_and_rendered_flip
         if s["type"] == "masking" and set(s["tracks"]) == {"Kick In", "Kick Out"}
     ]
 
-    levels = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()["levels"]
+    auto = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()
+    levels = auto["levels"]
     assert levels["Kick Out"]["invert_polarity"] is True
     # Summed inverted, the two kick mics cancel and the group was raised 14 dB over the snare.
     assert abs(levels["Kick In"]["balance_db"] - levels["Kick Out"]["balance_db"]) < 6.0
     assert levels["Kick In"]["balance_db"] < 12.0
+    # suggest() judges the mix bus on the same balance, summed flipped: not a cancelled kick.
+    mix = suggest.json()["mix"]
+    for name in ("Kick In", "Kick Out"):
+        assert abs(mix["balanced_gains_db"][name] - levels[name]["balance_db"]) < 0.1
+    assert abs(mix["balanced_lufs"] - auto["mix"]["loudness_lufs"]) < 0.5
 
     rendered = client.post("/api/v1/mixing/render", files=upload(tracks), data={"format": "json"})
     assert rendered.status_code == 200, rendered.text
@@ -71,6 +77,8 @@ def test_a_bounce_and_a_duplicate_are_left_out_and_said_so(client: TestClient) -
     others = [s for s in suggest["suggestions"] if s["track"] in ("Stereo Out", "Piano copy")]
     assert {s["type"] for s in others} == {"bounce", "duplicate"}
     assert set(suggest["left_out"]) == {"Stereo Out", "Piano copy"}
+    # Nor are they in the balanced sum the mix bus is judged on.
+    assert set(suggest["mix"]["balanced_gains_db"]) == {"Kick In", "Snare", "Piano"}
 
     levels = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()
     assert set(levels["levels"]) == {"Kick In", "Snare", "Piano"} and set(levels["left_out"]) == {
