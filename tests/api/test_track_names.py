@@ -29,7 +29,8 @@ def test_control_and_format_characters_are_left_out(filename: str | None, name: 
 def test_an_uploaded_stem_is_named_without_them_over_http(client: TestClient) -> None:
     t = np.arange(SR * 2) / SR
     tone = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-    files = [("files", ("\u202eLead.wav", wav(tone), "audio/wav")), ("files", ("\u200b.wav", wav(tone), "audio/wav"))]
+    other = (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)  # the same tone twice is a duplicate, left out
+    files = [("files", ("\u202eLead.wav", wav(tone), "audio/wav")), ("files", ("\u200b.wav", wav(other), "audio/wav"))]
     levels = client.post("/api/v1/mixing/auto_level", files=files).json()["levels"]
     assert sorted(levels) == ["Lead", "track 2"]
 
