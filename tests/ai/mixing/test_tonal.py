@@ -161,15 +161,21 @@ def test_shipped_model_flags_a_gross_excess_on_a_track_at_its_role_curve() -> No
     assert found[0].action["eq"]["gain_db"] == -15.0  # clipped to MAX_GAIN_DB
 
 
+def _at_music_curve(curves: RoleCurves) -> tuple[np.ndarray, np.ndarray]:
+    """A power spectrum (and its bins' frequencies) whose tonal curve is the learned music curve."""
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    centre = curves.curves["music"].centre_db
+    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(centre, nan=-120))
+    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)  # a band's power spread over its bins
+    spectrum[0] = 0
+    return spectrum, freqs
+
+
 def test_a_range_the_part_hardly_plays_gets_no_boost() -> None:
     """The music curve with 40 dB less below 150 Hz (a waltz without a bass line): no 15 dB shelf boost
     (EQ cannot add what is not played), advice without an action; a 14 dB dip is still an EQ move."""
     curves = load_role_curves()
-    music = curves.curves["music"]
-    freqs = np.fft.rfftfreq(4096, 1 / SR)
-    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(music.centre_db, nan=-120))
-    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)
-    spectrum[0] = 0
+    spectrum, freqs = _at_music_curve(curves)
     no_bass = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=150, gain_db=-40, q=0.707, freqs=freqs) / 10)
     found = tonal_findings(name="Mix", role="music", spectrum=no_bass, freqs=freqs, curves=curves)
     low = [s for s in found if s.evidence["freq_hz"] < 300 and s.evidence["deviation_db"] < -15]
@@ -183,11 +189,7 @@ def test_a_range_the_part_hardly_plays_gets_no_boost() -> None:
 def test_a_master_is_moved_a_few_db_at_most_and_told_whose_curve_it_is() -> None:
     """A techno master (the music curve plus 18 dB of low shelf) was told to shelf 120 Hz down 15 dB."""
     curves = load_role_curves()
-    music = curves.curves["music"]
-    freqs = np.fft.rfftfreq(4096, 1 / SR)
-    level = np.interp(np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(music.centre_db, nan=-120))
-    spectrum = 10 ** (level / 10) / np.maximum(freqs, 1)
-    spectrum[0] = 0
+    spectrum, freqs = _at_music_curve(curves)
     boom = spectrum * 10 ** (eq_response_db(kind="low_shelf", freq_hz=120, gain_db=18, q=0.707, freqs=freqs) / 10)
     found = [s for s in tonal_findings(name="Mix", role="music", spectrum=boom, freqs=freqs, curves=curves) if s.action]
     low = [s for s in found if s.evidence["freq_hz"] < 300]
