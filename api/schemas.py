@@ -787,7 +787,7 @@ class RenderParams(MixingParams):
     format: Literal["wav", "flac", "json"] = Field(
         "wav",
         description="wav or flac: the file itself (headers X-Loudness-LUFS, X-True-Peak-dBTP, X-Findings-Gone, "
-        "X-Findings-New ...); "
+        "X-Findings-New, X-Tracks-Left-Out: duplicates and bounces not summed ...); "
         "json: the report of what was applied and the measurements after, with the audio as base64 WAV.",
     )
     bit_depth: int = Field(24, description="16 (TPDF-dithered) or 24 bit.")
