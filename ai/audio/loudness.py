@@ -374,16 +374,18 @@ _TP_CHUNK = 2048
 def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.ndarray) -> float:
     """Largest |value| at the fractional phases between samples ``start`` and ``stop`` of ``x``.
 
-    Works chunk by chunk and tap by tap over a zero-padded copy of the chunk's neighbourhood, so
-    that the innermost loop runs over consecutive samples (SIMD).
+    Works chunk by chunk over a zero-padded copy of the chunk's neighbourhood. Each phase's 12 taps
+    are held in locals and each position's sum is written out whole, and the running maxima are kept
+    per position: the compiler then keeps the sums in registers (2.5x faster than accumulating tap by
+    tap over the chunk, session 30). The unrolled sum needs ``phases.shape[0] == 2 * _TP_HALF_TAPS == 12``.
     """
     taps = phases.shape[0]
     n_phases = phases.shape[1]
     n = x.shape[0]
     lead = taps // 2 - 1
-    best = np.float32(0.0)
     seg = np.zeros(_TP_CHUNK + taps, dtype=np.float32)
-    acc = np.zeros(_TP_CHUNK, dtype=np.float32)
+    sums = np.zeros(_TP_CHUNK, dtype=np.float32)
+    top = np.zeros(_TP_CHUNK, dtype=np.float32)
     for first in range(start, stop, _TP_CHUNK):
         length = min(_TP_CHUNK, stop - first)
         # seg[k] = x[first - lead + k] (zero outside the signal), k < length + taps.
@@ -391,16 +393,30 @@ def _interpolated_max_kernel(x: np.ndarray, start: int, stop: int, phases: np.nd
             i = first - lead + k
             seg[k] = x[i] if 0 <= i < n else np.float32(0.0)
         for p in range(n_phases):
+            h0, h1, h2, h3 = phases[0, p], phases[1, p], phases[2, p], phases[3, p]
+            h4, h5, h6, h7 = phases[4, p], phases[5, p], phases[6, p], phases[7, p]
+            h8, h9, h10, h11 = phases[8, p], phases[9, p], phases[10, p], phases[11, p]
             for i in range(length):
-                acc[i] = np.float32(0.0)
-            for j in range(taps):
-                c = phases[j, p]
-                for i in range(length):
-                    acc[i] += c * seg[j + i]
+                sums[i] = abs(
+                    h0 * seg[i]
+                    + h1 * seg[i + 1]
+                    + h2 * seg[i + 2]
+                    + h3 * seg[i + 3]
+                    + h4 * seg[i + 4]
+                    + h5 * seg[i + 5]
+                    + h6 * seg[i + 6]
+                    + h7 * seg[i + 7]
+                    + h8 * seg[i + 8]
+                    + h9 * seg[i + 9]
+                    + h10 * seg[i + 10]
+                    + h11 * seg[i + 11]
+                )
             for i in range(length):
-                a = abs(acc[i])
-                if a > best:
-                    best = a
+                top[i] = max(top[i], sums[i])
+    best = np.float32(0.0)
+    for i in range(_TP_CHUNK):
+        if top[i] > best:
+            best = top[i]
     return float(best)  # exact: float32 widened (numba hands a Python float back either way)
 
 
