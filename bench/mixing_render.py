@@ -6,8 +6,9 @@ On songs the tuning never saw (data/mixing: MMA grooves rendered with FluidR3, s
 1. Songs as rendered (MMA's own balance): each song rendered with every move (auto-level, EQ,
    compressor, pan, gain) and mastered to the target (streaming, -14 LUFS, -1 dBTP): render
    wall time, the master's integrated loudness against the target and its true peak (the
-   engine's own BS.1770 measures), and how many of the findings the render acted on are gone
-   when ``suggest`` runs again on the rendered stems and master.
+   engine's own BS.1770 measures), how many of the findings the render acted on are gone
+   when ``suggest`` runs again on the rendered stems and master, and the problem findings the
+   render made (``measured_after.new``: none of the song's problems before).
 2. Injected faults: the same songs with four faults at once on four different stems, each a
    fault a render can fix: a 40 Hz rumble 6 dB under the stem's RMS (on a stem whose role ends
    above 40 Hz), a DC offset of 0.01, +8 dB (bell, Q 1.4) at 280 Hz on a keys or guitar stem
@@ -92,6 +93,7 @@ def bench_songs(songs: list[tuple[dict, list[TrackInput]]], target: str) -> None
     deviations, peaks, times = [], [], []
     gone_by_type: Counter[str] = Counter()
     remaining_by_type: Counter[str] = Counter()
+    new_by_type: Counter[str] = Counter()
     for song, tracks in songs:
         start = time.perf_counter()
         result = render_mix_report(tracks=tracks, master_target=target)
@@ -101,12 +103,15 @@ def bench_songs(songs: list[tuple[dict, list[TrackInput]]], target: str) -> None
         peaks.append(m["true_peak_dbtp"])
         gone_by_type.update(g["type"] for g in m["gone"])
         remaining_by_type.update(r["type"] for r in m["remaining"])
+        new_by_type.update(n["type"] for n in m.get("new", []))
         left = ", ".join(f"{r['type']}:{r['track']}" for r in m["remaining"])
+        made = ", ".join(f"{n['type']}:{n['track']}" for n in m.get("new", []))
         print(
             f"{song['song']} {song['groove']:<10} {len(tracks)} stems {result.duration_s:5.1f} s  "
             f"{times[-1]:.2f} s  {summary_line(result, resolved.lufs)}  "
             f"score {m['mix_quality_score_before']} -> {m['mix_quality_score_after']}"
             + (f"  [left: {left}]" if left else "")
+            + (f"  [new: {made}]" if made else "")
         )
     acted = sum(gone_by_type.values()) + sum(remaining_by_type.values())
     print(
@@ -121,6 +126,10 @@ def bench_songs(songs: list[tuple[dict, list[TrackInput]]], target: str) -> None
             f"{kind} {gone_by_type[kind]}/{gone_by_type[kind] + remaining_by_type[kind]}"
             for kind in sorted(set(gone_by_type) | set(remaining_by_type))
         )
+    )
+    print(
+        f"problem findings the render made (measured_after.new): {sum(new_by_type.values())} in {len(songs)} songs"
+        + (" (" + ", ".join(f"{kind} {n}" for kind, n in sorted(new_by_type.items())) + ")" if new_by_type else "")
     )
 
 

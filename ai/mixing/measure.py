@@ -93,6 +93,9 @@ class TrackInput:
     name: str
     audio: Audio
     role: str | None = None
+    pan: float = 0.0
+    """Where a render placed the track (its stems as they sit in the mix, -1..1): a placement, not the
+    track's sound, so the reverb measure divides the pan law's channel gains out."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ class PreparedTrack:
     made: bool = False
     """``samples`` is a stem file :func:`prepare_tracks` made (folded or resampled): the caller's to
     delete (:func:`close_made`)."""
+    pan: float = 0.0
+    """:attr:`TrackInput.pan`."""
 
 
 @dataclass
@@ -310,6 +315,7 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
                 prepared.append(_prepare_file(track.name, role, track.audio, common, hear=hear))
             else:
                 prepared.append(_prepare_array(track.name, role, track.audio, common, hear=hear))
+            prepared[-1].pan = track.pan
     except BaseException:
         close_made(prepared)
         raise

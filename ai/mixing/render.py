@@ -445,7 +445,11 @@ def _render_prepared(
         # they sit in the mix, and the master when there is one.
         alone = report.mode == "master"
         rendered = (
-            [] if alone else [TrackInput(name, _audio(placed[k], sr), prepared[k].role) for k, name in enumerate(names)]
+            []
+            if alone
+            else [
+                TrackInput(name, _audio(placed[k], sr), prepared[k].role, pan=pans[k]) for k, name in enumerate(names)
+            ]
         )
         with progress.section(0.58, 1.0, "measuring again"):
             report_after = suggest(

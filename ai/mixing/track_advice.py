@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ai.mixing.auto_level import pan_gains
 from ai.mixing.dynamics import dynamics_findings
 from ai.mixing.dynamics_measure import measure_dynamics
 from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics
@@ -98,7 +99,8 @@ def track_advice(
         )
         details["dynamics"] = measure.to_dict()
     if space and sr >= MIN_SAMPLE_RATE_HZ:  # a 4 kHz stem is advised on without its reverb, not refused
-        measured = measure_space(samples=samples, sr=sr)
+        placed = analysis.track.pan
+        measured = measure_space(samples=samples, sr=sr, channel_gains=pan_gains(placed) if placed else None)
         found += space_findings(
             name=m.name, role=role, measure=measured, tempo_bpm=tempo_bpm, norms=norms.space_of(role)
         )

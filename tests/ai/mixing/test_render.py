@@ -213,3 +213,21 @@ def test_the_findings_a_render_makes_are_listed_as_new() -> None:
     compared = compare_findings(before, after, before=before)
     assert [(n["type"], n["track"]) for n in compared["new"]] == [("dc_offset", "master"), ("dc_offset", "Keys")]
     assert compared["problems_after"] == 4 and "new" not in compare_findings(before, after)
+
+
+def test_a_pan_the_render_applies_is_not_measured_as_space() -> None:
+    # Measured again as it sits in the mix, a panned part's level difference read as width: a piano
+    # panned 0.3 left came back "too dry" (session 30). The render's pan is divided out of the reverb measure.
+    from ai.mixing.suggest import suggest
+    from tests.ai.mixing.test_space import bursts, diffuse_reverb
+
+    keys = diffuse_reverb(bursts(kind="tone", every=0.5, on=0.2), rt60_s=1.0, wet=0.05)
+    tracks = [track("Keys", keys, sr=22050, role="keys"), track("Bass", stereo(tone(80, amp=0.05, sr=22050)), sr=22050)]
+    report = suggest(tracks)
+    report.suggestions.insert(0, suggestion("stereo", "Keys", {"kind": "pan", "pan": 0.6}))
+    result = render_mix_report(tracks=tracks, report=report, apply=frozenset({"pan"}))
+    assert result.report_after is not None
+    before = report.track_details["Keys"]["space"]
+    after = result.report_after.track_details["Keys"]["space"]
+    assert after["tail_width_db"] == pytest.approx(before["tail_width_db"], abs=0.5)
+    assert after["note_width_db"] == pytest.approx(before["note_width_db"], abs=0.5)

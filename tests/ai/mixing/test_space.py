@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
+from ai.mixing.auto_level import pan_gains
 from ai.mixing.space import delay_times, pre_delay, space_findings
 from ai.mixing.space_measure import (
     ABSOLUTE_FLOOR_DB,
@@ -159,6 +160,36 @@ def test_a_stereo_sample_stays_coherent_where_a_reverb_tail_does_not():
     soft_reverb = measure_space(samples=with_reverb(stereo_sample(notes), notes, rt60_s=1.2, wet=0.05), sr=SR)
     assert soft_reverb.tail_coherence is not None and soft_reverb.tail_coherence < 0.8
     assert soft_reverb.note_coherence is not None and soft_reverb.note_coherence > soft_reverb.tail_coherence + 0.1
+
+
+def panned(stereo: np.ndarray, pan: float) -> np.ndarray:
+    """``stereo`` through the render's constant-power pan law (a stem exported after its pan)."""
+    left, right = pan_gains(pan)
+    return (stereo * np.array([[left], [right]])).astype(np.float32)
+
+
+@pytest.mark.parametrize("pan", [-0.3, 0.6])
+def test_a_placement_is_not_space(pan: float) -> None:
+    # A reverberant part that a render panned reads as it does centred once the pan's channel gains
+    # are divided out; as it sits in the mix, the level difference reads as width.
+    notes = bursts(kind="tone", every=0.5, on=0.2)
+    centred = diffuse_reverb(notes, rt60_s=1.0, wet=0.05)
+    here = measure_space(samples=centred, sr=SR)
+    placed = measure_space(samples=panned(centred, pan), sr=SR, channel_gains=pan_gains(pan))
+    assert placed.tail_width_db == pytest.approx(here.tail_width_db, abs=0.1)
+    assert placed.note_width_db == pytest.approx(here.note_width_db, abs=0.1)
+    assert placed.tail_db == pytest.approx(here.tail_db, abs=0.1)
+    as_is = measure_space(samples=panned(centred, pan), sr=SR)
+    assert as_is.tail_width_db < here.tail_width_db - 5  # as it sits in the mix: narrower than it is
+
+
+def test_a_part_placed_hard_to_one_side_is_measured_as_mono() -> None:
+    notes = bursts(kind="tone", every=0.5, on=0.2)
+    hard = measure_space(
+        samples=panned(diffuse_reverb(notes, rt60_s=1.0, wet=0.2), -1.0), sr=SR, channel_gains=pan_gains(-1.0)
+    )
+    assert hard.reliable and hard.tail_db is not None
+    assert hard.tail_width_db is None and hard.note_width_db is None and hard.tail_coherence is None
 
 
 def test_the_deep_decay_is_the_reverb_not_the_release():
