@@ -11,6 +11,10 @@ dotted-quarter cell. Pattern characters:
 - ``1``-``9``: an optional hit, played when ``density >= digit / 10`` (so hats go from quarters to
   8ths to 16ths as density rises).
 
+The hi-hat and ride keep to the finest grid a drummer's hand sustains at the tempo
+(:func:`timekeeping_spacing`): 16ths up to 150 BPM, 8ths above, as drummers move to 8ths when the
+tempo rises.
+
 :func:`generate_drums` plays the groove bar after bar with seeded variation (extra kicks, ghost
 snares, open hats, comping), fills at phrase ends (the last bar of every four and the final bar)
 and a crash after each fill. Temperature scales how often bars vary and how busy fills are.
@@ -109,6 +113,24 @@ _TIMEKEEPING_ROLES = frozenset({"hat", "ride", "perc"})  # shaped by metric weig
 _VELOCITY = {"X": 118, "x": 96, "o": 96, "g": 36}
 _OPTIONAL_VELOCITY = 72
 
+_HAND_ROLES = frozenset({"hat", "ride"})  # a cymbal one hand keeps time on
+MAX_HAND_STROKES_PER_SECOND = 10.0
+"""The most hi-hat or ride strokes a second a drummer's hand sustains: 16ths up to 150 BPM, 8ths up to 300.
+MMA's human-written grooves whose notes name a tempo play 16th hats only up to 125-130 BPM (kara/Kfunk1,
+kara/kbossa: 8.3-8.7 strokes a second), 8ths at 120-150 (stdlib/bebop) and quarters or less at fast tempi
+(stdlib/spiritual 120-180, dixie 200, bwmarch 248, broadway 280); 16th hats at 240 BPM (16 a second) sound
+as a buzz, not a groove."""
+
+
+def timekeeping_spacing(step_seconds: float) -> int:
+    """The finest grid, in 16th steps from each pulse's start, that the hi-hat and ride may play at this
+    tempo (``step_seconds``: one 16th): 1 (16ths), 2 (8ths), or 0 (the pulses alone), the finest whose
+    strokes come no faster than MAX_HAND_STROKES_PER_SECOND."""
+    for spacing in (1, 2):
+        if spacing * step_seconds * MAX_HAND_STROKES_PER_SECOND >= 1.0 - 1e-9:
+            return spacing
+    return 0
+
 
 # --- deriving a bar's pattern for any meter -------------------------------------------------
 
@@ -206,6 +228,20 @@ def _groove_hits(
             pitch = OPEN_HAT if char == "o" and layer.role == "hat" else layer.pitch
             hits.append(_Hit(pitch, step, int(round(velocity * layer.gain)), layer.role))
     return hits
+
+
+def _thin_timekeeping(hits: list[_Hit], *, pulses: Sequence[int], spacing: int) -> list[_Hit]:
+    """``hits`` without the hi-hat and ride strokes off the ``spacing`` grid of their pulse (a groove
+    written in 16ths played in 8ths at a fast tempo: its accents and open hats on the 8ths stay)."""
+    if spacing == 1:
+        return hits
+    starts = [int(s) for s in np.cumsum((0, *pulses[:-1]))]
+
+    def on_grid(step: int) -> bool:
+        since = step - max(s for s in starts if s <= step)
+        return since == 0 if spacing == 0 else since % spacing == 0
+
+    return [h for h in hits if h.role not in _HAND_ROLES or on_grid(h.step)]
 
 
 def _vary_bar(
@@ -459,6 +495,7 @@ def _play(
 ) -> list[Note]:
     steps = int(sum(pulses))
     pulse_starts = np.cumsum((0, *pulses[:-1])).tolist()
+    spacing = timekeeping_spacing(step_seconds)
     notes: list[Note] = []
     crash_next = False
     for bar in range(bars):
@@ -471,6 +508,8 @@ def _play(
                         hits.append(_Hit(layer.pitch, step, int(round(velocity * layer.gain)), layer.role))
         else:
             hits = _groove_hits(layers, pulses=pulses, bar=bar, compound=compound, density=density, rng=rng)
+            # The style's hats at the tempo (a primer's groove, above, is the caller's: played as written).
+            hits = _thin_timekeeping(hits, pulses=pulses, spacing=spacing)
         if bar > 0 or literal:
             hits = _vary_bar(hits, spec, steps=steps, pulses=pulses, density=density, temperature=temperature, rng=rng)
         fill_here = bars >= 2 and (bar % 4 == 3 or bar == bars - 1)

@@ -527,3 +527,52 @@ def test_density_is_monotonic_in_every_style(style: str) -> None:
     for part in ("drums", "bass"):
         counts = [np.mean([len(_gen(part, density=d, seed=s, style=style)) for s in range(5)]) for d in (0.0, 0.5, 1.0)]
         assert counts[0] < counts[1] < counts[2], (part, counts)
+
+
+HAND_STROKES = {42, 46, 51, 53, 59}  # closed and open hi-hat, ride: the timekeeping hand (the pedal hat is a foot)
+
+
+def _hand_strokes_per_bar(request: GenerationRequest, notes: list[Note], bars: range) -> list[list[float]]:
+    return [
+        sorted(
+            {
+                round(n.start - bar * request.bar_seconds, 6)
+                for n in notes
+                if n.pitch in HAND_STROKES
+                and bar * request.bar_seconds - 1e-6 <= n.start < (bar + 1) * request.bar_seconds - 1e-6
+            }
+        )
+        for bar in bars
+    ]
+
+
+@pytest.mark.parametrize("signature", [(4, 4), (6, 8), (12, 8), (7, 8)])
+@pytest.mark.parametrize("swing", [0.0, 0.6])
+def test_hats_move_to_eighths_at_fast_tempi(signature: tuple[int, int], swing: float) -> None:
+    """16th hats at 240 BPM are 16 strokes a second, a buzz no drummer plays (QA, session 31): the hat and ride
+    keep to 8ths, at most 10 strokes a second, straight or swung, in simple, compound and mixed meters."""
+    for style, density in (("funk", 0.5), ("rock", 0.9), ("disco", 0.5), ("hip-hop", 0.9)):
+        request = _req(
+            "drums",
+            style=style,
+            tempo=240.0,
+            bars=4,
+            seed=1,
+            density=density,
+            swing=swing,
+            beats_per_bar=signature[0],
+            beat_unit=signature[1],
+        )
+        notes = GEN.generate(request).notes
+        eighth = 60.0 / 240.0 / 2
+        for strokes in _hand_strokes_per_bar(request, notes, range(3)):  # the groove bars (bar 4 is the fill)
+            assert 2 <= len(strokes) <= 10 * request.bar_seconds + 1e-6, (style, strokes)
+            assert all(b - a > 0.75 * eighth for a, b in pairwise(strokes)), (style, strokes)
+
+
+def test_hats_keep_their_sixteenths_up_to_150_bpm() -> None:
+    """The tempo limit leaves mid tempi alone: a funk groove's 16th hats at 150 BPM (10 strokes a second)."""
+    request = _req("drums", style="funk", tempo=150.0, bars=4, seed=1)
+    sixteenth = 60.0 / 150.0 / 4
+    for strokes in _hand_strokes_per_bar(request, GEN.generate(request).notes, range(3)):
+        assert any(b - a < 1.25 * sixteenth for a, b in pairwise(strokes))
