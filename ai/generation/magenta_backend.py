@@ -40,7 +40,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
 * phrases: a drum clip plays the model's first two bars, the first again and the model's own
   fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's;
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
-  has no notion of a fill) and the next phrase opens with a crash. In styles whose drummers never
+  has no notion of a fill), lands its own downbeat with a kick where the groove's bars do
+  (:func:`ai.generation.phrasing.land_fill_downbeats`) and the next phrase opens with a crash. In styles whose drummers never
   strike ride and closed hi-hat together (MMA: rock, blues, country, disco, electronic, march),
   a hat that falls with a ride is dropped. A drum primer's last two bars are the phrase's
   groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
@@ -116,7 +117,14 @@ from ai.generation.magenta_primers import (
 from ai.generation.magenta_sampling import _Sampler, _time_advance_predicate, density_tilt
 from ai.generation.melodic_phrases import phrase_dynamics, shape_melody
 from ai.generation.microtiming import GrooveTiming, load_timing, timing_for
-from ai.generation.phrasing import add_fills, fill_bars, keep_primer_groove, loop_phrases, one_timekeeper
+from ai.generation.phrasing import (
+    add_fills,
+    fill_bars,
+    keep_primer_groove,
+    land_fill_downbeats,
+    loop_phrases,
+    one_timekeeper,
+)
 from ai.generation.theory_melody import MELODY_RANGE
 from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale, tones_under
 from utils.errors import InvalidParameter
@@ -400,6 +408,10 @@ class MagentaGenerator(Generator):
                 rng=np.random.default_rng([_seed(request.seed), 4]),
             )
             notes = self._drum_habits(notes, request, style_key, offset=layout.primer_out)
+            # After the habits, which give the groove bars their kick on the one: the fill bars land theirs too.
+            notes = land_fill_downbeats(
+                notes, bars=request.bars, bar_seconds=request.bar_seconds, offset=layout.primer_out
+            )
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         timing = timing_for(request, self.timing)

@@ -12,7 +12,8 @@ phrase's end (its variation or fill, leading into the next phrase)::
 The backend's notes for the bars that are not played are dropped, except crash cymbals: they mark
 where a phrase starts (after a fill), so each bar keeps its own. :func:`add_fills` puts the style's
 fill (ai.generation.drum_patterns) at the end of each phrase of a groove whose generator knows no
-fills (Magenta's drum model), with a crash on the next phrase's downbeat. What varies from hit to hit
+fills (Magenta's drum model), with a crash on the next phrase's downbeat; :func:`land_fill_downbeats`
+keeps the fill bar's own downbeat kick where the groove's bars have one. What varies from hit to hit
 (velocities, timing) is added afterwards, so repeated bars are not copies in sound.
 """
 
@@ -154,6 +155,37 @@ def add_fills(
                 out.append(Note(CRASH, downbeat, downbeat + 2 * step, scaled(CRASH_VELOCITY)))
             if KICK not in present:
                 out.append(Note(KICK, downbeat, downbeat + min(0.9 * step, 0.12), scaled(CRASH_VELOCITY - 8)))
+    out.sort(key=lambda n: (n.start, n.pitch))
+    return out
+
+
+KICK_PITCHES = frozenset({35, 36})
+
+
+def land_fill_downbeats(notes: Sequence[Note], *, bars: int, bar_seconds: float, offset: float) -> list[Note]:
+    """A kick on the downbeat of each fill bar (:func:`fill_bars`) that has none, where at least half of the
+    clip's other bars kick on theirs: a fill leads into the next phrase, but its bar still lands its one as
+    the groove does (the Magenta drum model's own bar at a phrase's end often has no kick there: every fill
+    bar of its 5/4, 6/8 and 7/8 clips lacked one). A groove that leaves the one empty (reggae's one drop)
+    keeps its fill bars so. The kick takes the median velocity of the groove's downbeat kicks."""
+    tolerance = 1e-4
+
+    def downbeat_kicks(bar: int) -> list[Note]:
+        downbeat = offset + bar * bar_seconds
+        return [n for n in notes if n.pitch in KICK_PITCHES and abs(n.start - downbeat) < tolerance]
+
+    fills = fill_bars(bars)
+    groove = [bar for bar in range(bars) if bar not in fills]
+    landed = [kicks for bar in groove if (kicks := downbeat_kicks(bar))]
+    if not groove or 2 * len(landed) < len(groove):
+        return list(notes)
+    velocity = int(np.median([kicks[0].velocity for kicks in landed]))
+    length = min(0.12, bar_seconds / 16)
+    out = list(notes)
+    for bar in fills:
+        if not downbeat_kicks(bar):
+            downbeat = offset + bar * bar_seconds
+            out.append(Note(KICK, downbeat, downbeat + length, velocity))
     out.sort(key=lambda n: (n.start, n.pitch))
     return out
 

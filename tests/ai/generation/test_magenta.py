@@ -683,12 +683,12 @@ def test_waltz_drums_mark_the_one_and_play_no_ghosts(
 ) -> None:
     """The drummers' habits (ai.generation.drum_habits) on the Magenta path: MMA's training
     waltzes play no ghost notes and kick on the one, so no hit of a waltz clip is softer than 55 %
-    of its drum's loudest and a bar without a kick on the one is not weaker there than on its beats."""
+    of its drum's loudest and every bar kicks on the one (the fill bars too, as the groove's bars do:
+    before session 30 they were the bars without, no weaker there than on their beats)."""
     generator = _for_part(shipped[1], "drums")[0]
     # Both ship in models/ (drum_style_primers.json, groove_dynamics.json): missing, the test fails, not skips.
     assert "waltz" in generator.style_primers and generator.dynamics is not None
     classes = generator.dynamics.drum_class
-    margins = []  # the one's summed velocity over its pulses' mean, in bars without a kick on it
     for seed in range(6):
         clip = generator.generate(
             _request("drums", bars=8, seed=seed, style="waltz", beats_per_bar=3, humanize=0.0, swing=0.0)
@@ -698,15 +698,12 @@ def test_waltz_drums_mark_the_one_and_play_no_ghosts(
         for n in clip.notes:
             loudest[classes.get(n.pitch, "")] = max(loudest[classes.get(n.pitch, "")], n.velocity)
         assert all(n.velocity >= 0.55 * loudest[classes.get(n.pitch, "")] for n in clip.notes), seed
-        summed: Counter[tuple[int, int]] = Counter()
         kicked = set()
         for n in clip.notes:
             step = int(round(n.start / 0.125))  # 120 bpm 16ths
-            summed[(step // 12, step % 12)] += n.velocity
             if step % 12 == 0 and classes.get(n.pitch) == "kick":
                 kicked.add(step // 12)
-        margins += [summed[(b, 0)] - (summed[(b, 4)] + summed[(b, 8)]) / 2 for b in range(8) if b not in kicked]
-    assert np.mean(margins) >= 0  # a weaker one got a kick (copies of a bar are judged together)
+        assert kicked == set(range(8)), (seed, kicked)
 
 
 def _groove_bars(clip: object, bars: int, seconds_per_bar: float) -> list[list[Note]]:
@@ -738,6 +735,25 @@ def test_funk_and_hiphop_drums_hold_the_kick_and_the_backbeat(
                 assert (36, 0.0) in at or (35, 0.0) in at, (style, seed, start)
                 assert any((p, 1.0) in at for p in (37, 38, 39, 40)), (style, seed, start)
                 assert any((p, 3.0) in at for p in (37, 38, 39, 40)), (style, seed, start)
+
+
+@pytest.mark.parametrize("signature", [(4, 4), (3, 4), (5, 4), (6, 8), (7, 8)])
+def test_drum_fill_bars_land_their_downbeat(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]], signature: tuple[int, int]
+) -> None:
+    """A fill bar still lands its one: the model's own bar at each phrase's end, where the fill goes, lacked
+    its kick in every 5/4, 6/8 and 7/8 clip and in 11 of 42 fill bars in 3/4 (QA, session 31). Asked for by
+    name (``model=magenta``), the drum model plays every meter; its groove bars kick on the one here."""
+    generator = _for_part(shipped[1], "drums")[0]
+    for style in ("rock", "funk"):
+        for seed in range(2):
+            request = _request(
+                "drums", bars=8, seed=seed, style=style, beats_per_bar=signature[0], beat_unit=signature[1]
+            )
+            notes = generator.generate(request).notes
+            for bar in (3, 7):
+                downbeat = bar * request.bar_seconds
+                assert any(n.pitch in (35, 36) and abs(n.start - downbeat) < 1e-3 for n in notes), (style, seed, bar)
 
 
 def test_a_drum_continuation_keeps_the_primers_dynamics(

@@ -104,3 +104,26 @@ def test_a_drum_primers_last_bars_are_the_continuations_groove() -> None:
     assert bar0 == [(36, 0.0)] and bar1 == [(36, 0.0), (38, 1.0)]  # the primer's bars 2 and 3
     assert [n for n in out if n.start >= offset + 2 * BAR] == generated[2:]
     assert keep_primer_groove(generated, primer[:1], offset=0.5, bar_seconds=BAR) == generated  # under a bar
+
+
+def test_a_fill_bar_lands_its_downbeat_as_the_groove_does() -> None:
+    """The Magenta drum model's own bar at a phrase's end often has no kick on the one, and the fill starts
+    later in the bar: every fill bar of its 5/4, 6/8 and 7/8 clips started without its kick (QA, session 31).
+    A fill bar gets the groove's downbeat kick; a groove that leaves the one empty (a one drop) keeps it so."""
+    from ai.generation.phrasing import land_fill_downbeats
+
+    def clip(kick_on_one: bool) -> list[Note]:
+        notes = [Note(38, bar * BAR + 1.0, bar * BAR + 1.1, 90) for bar in range(8)]
+        notes += [
+            Note(36, bar * BAR, bar * BAR + 0.1, 100 + bar) for bar in range(8) if kick_on_one and bar not in (3, 7)
+        ]
+        return notes
+
+    out = land_fill_downbeats(clip(True), bars=8, bar_seconds=BAR, offset=0.0)
+    kicked = sorted(round(n.start / BAR, 6) for n in out if n.pitch == 36)
+    assert kicked == [float(bar) for bar in range(8)]
+    assert {n.velocity for n in out if n.pitch == 36 and round(n.start / BAR) in (3, 7)} == {103}  # the groove's median
+    one_drop = clip(False)
+    assert land_fill_downbeats(one_drop, bars=8, bar_seconds=BAR, offset=0.0) == one_drop
+    no_phrase_end = land_fill_downbeats(clip(True), bars=3, bar_seconds=BAR, offset=0.0)
+    assert set(no_phrase_end) == set(clip(True))  # under four bars: no fill
