@@ -393,6 +393,28 @@ def chord_scale(key: Key, chord: Chord) -> frozenset[int]:
     return kept or key.pitch_classes
 
 
+def other_third(chord: Chord) -> int | None:
+    """The pitch class of the third ``chord`` does not hold: the minor third over a chord with a major third
+    and no minor one (Cb, sounding B, over Ab), the major third under one with a minor third and no major one;
+    None for a chord with both (7#9) or neither (sus, power chords)."""
+    thirds = {interval % 12 for interval in chord.intervals} & {3, 4}
+    if len(thirds) != 1:
+        return None
+    return (chord.root + 7 - thirds.pop()) % 12
+
+
+def beat_scale(key: Key, chord: Chord) -> frozenset[int]:
+    """The pitch classes of ``key`` a melody may hold on a beat under ``chord``: :func:`chord_scale` less the
+    chord's other third (:func:`other_third`). B natural under a borrowed Ab in C major lies on no letter the
+    chord alters, so chord_scale keeps it, but on a beat it is heard as Cb against the chord's C: an augmented
+    9th, the wrong third. Between beats it may pass (C-B-C over Ab)."""
+    scale = chord_scale(key, chord)
+    other = other_third(chord)
+    if other is None:
+        return scale
+    return (scale - {other}) or scale
+
+
 def tones_under(key: Key, chord: Chord) -> frozenset[int]:
     """What may sound under ``chord`` without ``chromatic``: :func:`chord_scale` and the chord's own tones, its
     slash bass included (Bb under C7/Bb and under a borrowed Bb in C major, F# under D/F#, C# under A7)."""

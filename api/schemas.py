@@ -136,7 +136,8 @@ class GenerationParams(CallerParams):
     chromatic: bool = Field(
         False,
         description="Allow notes outside the scale. Without it a chord's own tones still sound (Bb under C7/Bb or a "
-        "borrowed Bb in C major) and no key tone it alters does (no C natural under A7).",
+        "borrowed Bb in C major) and no key tone it alters does (no C natural under A7), nor on a melody's beat the "
+        "chord's other third (no B natural under a borrowed Ab in C major).",
     )
     model: str | None = Field(
         None,

@@ -126,7 +126,7 @@ from ai.generation.phrasing import (
     one_timekeeper,
 )
 from ai.generation.theory_melody import MELODY_RANGE
-from ai.music_theory import Chord, chord_scale, fold_into_range, snap_to_scale, tones_under
+from ai.music_theory import Chord, beat_scale, chord_scale, fold_into_range, snap_to_scale, tones_under
 from utils.errors import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -805,6 +805,12 @@ class MagentaGenerator(Generator):
             # A bass plays its chord's own tones in the key or not (Bb under C7/Bb); a melody keeps to the scale.
             under = tones_under if request.part == "bass" else chord_scale
             scales = [under(request.key, request.chord_at_bar(bar)) for bar in bars]
+            if request.part == "melody":  # on a beat not the chord's other third either (B under Ab in C)
+                beats = _on_beat(raw, request, layout)
+                scales = [
+                    beat_scale(request.key, request.chord_at_bar(bar)) if on_beat else pcs
+                    for bar, pcs, on_beat in zip(bars, scales, beats, strict=True)
+                ]
             pitches = [snap_to_scale(p, pcs) for p, pcs in zip(pitches, scales, strict=True)]
             if request.part == "bass":
                 pitches = [fold_into_range(p, *BASS_RANGE) for p in pitches]
@@ -825,6 +831,19 @@ class MagentaGenerator(Generator):
             velocity = n.velocity if self.model_family == "performance_rnn" else int(round(64 + 48 * weight))
             notes.append(Note(int(np.clip(pitch, 0, 127)), start, max(end, start + 0.01), velocity))
         return notes
+
+
+def _on_beat(raw: Sequence[Any], request: GenerationRequest, layout: _Layout) -> list[bool]:
+    """Whether each generated note (model time) starts on a beat: a pulse start of the request's meter
+    (:func:`ai.generation.feel.pulse_groups`), where the theory backend's melodies hold chord tones."""
+    pulses = feel.pulse_groups(request.beats_per_bar, request.beat_unit)
+    starts = {int(s) for s in np.cumsum((0, *pulses[:-1]))}
+    sixteenth = layout.bar / sum(pulses)
+    out = []
+    for n in raw:
+        position = ((n.start_time - layout.gen_start) % layout.bar) / sixteenth
+        out.append(abs(position - round(position)) < 0.25 and round(position) % sum(pulses) in starts)
+    return out
 
 
 def _style_swing(style: str) -> float:

@@ -25,7 +25,7 @@ from ai.generation.theory_grid import (
     _stable_pcs,
     _weighted_choice,
 )
-from ai.music_theory import Key, chord_scale, fold_into_range
+from ai.music_theory import Key, beat_scale, chord_scale, fold_into_range
 
 MELODY_RANGE = (60, 84)  # C4 .. C6
 
@@ -337,7 +337,9 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         else:
             scores += np.where(in_chord, 0.3, 0.0)
         if key.scale not in ("blues", "minor_pentatonic"):  # no key tone the chord alters (C natural under A7 in C)
-            scores += np.where(np.isin(candidates % 12, list(key.pitch_classes - chord_scale(key, chord))), -50.0, 0.0)
+            # and on a beat not the chord's other third (B natural under a borrowed Ab in C)
+            allowed = beat_scale(key, chord) if event.strong else chord_scale(key, chord)
+            scores += np.where(np.isin(candidates % 12, list(key.pitch_classes - allowed)), -50.0, 0.0)
         if event.strong:  # a semitone against a chord tone on a beat is a clash (b9, blue note)
             clash = [p % 12 not in chord_pcs and bool(sounding & {(p + 1) % 12, (p - 1) % 12}) for p in pitches]
             scores += np.where(np.array(clash), -0.8, 0.0)

@@ -9,8 +9,10 @@ from ai.music_theory import (
     PITCH_CLASS_NAMES,
     Chord,
     Key,
+    beat_scale,
     chord_scale,
     fold_into_range,
+    other_third,
     parse_chord,
     parse_key,
     parse_progression,
@@ -119,6 +121,29 @@ def test_a_german_h_is_told_to_come_as_b() -> None:
 )
 def test_a_chord_scale_leaves_out_the_key_tones_its_chord_alters(key: Key, chord: str, altered: set[int]) -> None:
     assert key.pitch_classes - chord_scale(key, parse_chord(chord)) == altered
+
+
+@pytest.mark.parametrize(
+    ("key", "chord", "other", "left_out"),
+    [
+        (Key(0, "major"), "Ab", 11, {4, 9, 11}),  # B is Cb against the chord's C; A and E its letters alter
+        (Key(0, "major"), "Db", 4, {2, 4, 9}),  # the Neapolitan: E is Fb against its F
+        (Key(0, "major"), "Fm", 9, {9}),  # A natural, on the letter Ab alters
+        (Key(9, "harmonic_minor"), "F", 8, {8}),  # the leading tone G# over VI
+        (Key(0, "major"), "G7", 10, set()),  # a chord of the key: its other third is no key tone
+        (Key(0, "major"), "C7#9", None, {2, 11}),  # both thirds, none other (D# and Bb alter D and B)
+        (Key(0, "major"), "Gsus4", None, set()),
+    ],
+)
+def test_on_a_beat_a_melody_leaves_out_the_chords_other_third(
+    key: Key, chord: str, other: int | None, left_out: set[int]
+) -> None:
+    """chord_scale goes by letters, and B under Ab in C major is on none the chord alters; on a beat it is
+    the wrong third all the same (QA, session 31)."""
+    parsed = parse_chord(chord)
+    assert other_third(parsed) == other
+    assert key.pitch_classes - beat_scale(key, parsed) == left_out
+    assert beat_scale(key, parsed) <= chord_scale(key, parsed)
 
 
 @pytest.mark.parametrize(
