@@ -82,11 +82,14 @@ def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def _swing_time(t: float, *, unit: float, delay: float, offset: float) -> float:
+def _swing_time(t: float, *, unit: float, delay: float, offset: float, bar: float | None = None) -> float:
     """Warp one time point: inside each ``unit`` (a pair of subdivisions) the midpoint moves by
-    ``delay`` (a fraction of the unit), start and end of the unit stay fixed (piecewise linear)."""
+    ``delay`` (a fraction of the unit), start and end of the unit stay fixed (piecewise linear).
+    With ``bar`` the units start again at every bar line after ``offset``."""
     if t <= offset:
         return t
+    if bar is not None:
+        offset += math.floor((t - offset) / bar + 1e-9) * bar
     rel = (t - offset) / unit
     k = math.floor(rel + 1e-9)
     frac = rel - k
@@ -104,6 +107,7 @@ def apply_swing(
     beat_seconds: float,
     subdivision: int = 2,
     offset: float = 0.0,
+    bar_seconds: float | None = None,
 ) -> list[Note]:
     """Delay off-beats toward a triplet feel.
 
@@ -116,7 +120,9 @@ def apply_swing(
     ``offset`` (e.g. a primer) are untouched.
 
     For compound meters (6/8) pass the eighth-note pulse as ``beat_seconds`` and
-    ``subdivision=2`` to swing the 16ths.
+    ``subdivision=2`` to swing the 16ths. ``bar_seconds``: the pairs start again at every bar line, for a
+    bar that is not a whole number of pairs (7/16 swung in 8ths: otherwise every other bar's downbeat
+    falls inside a pair and moves late).
     """
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"swing amount must be within 0..1, got {amount}")
@@ -130,8 +136,8 @@ def apply_swing(
     delay = amount / 6.0  # 1/2 -> 2/3 of the unit at full swing
     out = []
     for note in notes:
-        start = _swing_time(note.start, unit=unit, delay=delay, offset=offset)
-        end = _swing_time(note.end, unit=unit, delay=delay, offset=offset)
+        start = _swing_time(note.start, unit=unit, delay=delay, offset=offset, bar=bar_seconds)
+        end = _swing_time(note.end, unit=unit, delay=delay, offset=offset, bar=bar_seconds)
         out.append(Note(note.pitch, start, max(end, start + 1e-4), note.velocity))
     return out
 

@@ -147,7 +147,16 @@ class TheoryGenerator(Generator):
             beat_seconds, subdivision = 4 * grid.step_seconds, 4 if sixteenth_swing(style) else 2
         timing = timing_for(request, self.timing)
         places = timing.place(notes, request, offset=grid.offset) if timing is not None else []
-        notes = apply_swing(notes, amount=swing, beat_seconds=beat_seconds, subdivision=subdivision, offset=grid.offset)
+        # A bar of an odd number of 16ths (3/16, 7/16) ends inside a pair of 16ths: each bar swings from its own line.
+        by_bar = request.bar_seconds if grid.steps_per_bar % 2 else None
+        notes = apply_swing(
+            notes,
+            amount=swing,
+            beat_seconds=beat_seconds,
+            subdivision=subdivision,
+            offset=grid.offset,
+            bar_seconds=by_bar,
+        )
         if timing is not None:  # after swing: the offsets were measured on the style's swung grid
             notes = timing.apply(
                 notes,

@@ -597,3 +597,18 @@ def test_hats_keep_their_sixteenths_up_to_150_bpm() -> None:
     sixteenth = 60.0 / 150.0 / 4
     for strokes in _hand_strokes_per_bar(request, GEN.generate(request).notes, range(3)):
         assert any(b - a < 1.25 * sixteenth for a, b in pairwise(strokes))
+
+
+@pytest.mark.parametrize("signature", [(3, 16), (7, 16), (5, 16)])
+def test_swing_keeps_every_downbeat_on_its_bar_line_in_odd_sixteenth_meters(signature: tuple[int, int]) -> None:
+    """A bar of an odd number of 16ths ends inside a swung pair: swung from the clip's start, every other bar's
+    downbeat moved late (its fill bar's kick too: 16 of 16 jazz and blues fill bars in 3/16 missed the one).
+    Each bar swings from its own line."""
+    for style, swing in (("jazz", 0.0), ("rock", 0.5)):
+        request = _req(
+            "drums", style=style, swing=swing, bars=8, seed=1, beats_per_bar=signature[0], beat_unit=signature[1]
+        )
+        notes = GEN.generate(request).notes
+        for bar in range(8):
+            downbeat = bar * request.bar_seconds
+            assert any(n.pitch == 36 and abs(n.start - downbeat) < 1e-6 for n in notes), (style, bar)
