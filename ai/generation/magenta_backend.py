@@ -41,10 +41,10 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's;
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
   has no notion of a fill), lands its own downbeat with a kick where the groove's bars do
-  (:func:`ai.generation.phrasing.land_fill_downbeats`) and the next phrase opens with a crash. In styles whose drummers never
-  strike ride and closed hi-hat together (MMA: rock, blues, country, disco, electronic, march),
-  a hat that falls with a ride is dropped. A drum primer's last two bars are the phrase's
-  groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
+  (:func:`ai.generation.phrasing.land_fill_downbeats`) and the next phrase opens with a crash.
+  In styles whose drummers never strike ride and closed hi-hat together (MMA: rock, blues, country,
+  disco, electronic, march), a hat that falls with a ride is dropped. A drum primer's last two bars
+  are the phrase's groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
   and the phrase's contour with a player's spread (:func:`ai.generation.melodic_phrases.phrase_dynamics`).

@@ -139,7 +139,7 @@ def test_on_a_beat_a_melody_leaves_out_the_chords_other_third(
     key: Key, chord: str, other: int | None, left_out: set[int]
 ) -> None:
     """chord_scale goes by letters, and B under Ab in C major is on none the chord alters; on a beat it is
-    the wrong third all the same (QA, session 31)."""
+    the wrong third all the same (session 29's QA; counted in session 30)."""
     parsed = parse_chord(chord)
     assert other_third(parsed) == other
     assert key.pitch_classes - beat_scale(key, parsed) == left_out

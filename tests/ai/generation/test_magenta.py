@@ -485,7 +485,7 @@ def test_a_melody_holds_no_b_natural_on_a_beat_under_a_borrowed_ab(
     shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
 ) -> None:
     """B natural under Ab in C major is on no letter the chord alters (chord_scale keeps it), but on a beat it
-    is heard as Cb against the chord's C: the QA of session 31 heard it on strong beats of the Magenta melody
+    is heard as Cb against the chord's C: session 29's QA heard it on strong beats of the Magenta melody
     (16 of 86 notes on a beat under Ab in 16 clips). On a beat the melody takes beat_scale; between beats the
     model's B may pass."""
     played = 0
@@ -767,8 +767,9 @@ def test_drum_fill_bars_land_their_downbeat(
     shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]], signature: tuple[int, int]
 ) -> None:
     """A fill bar still lands its one: the model's own bar at each phrase's end, where the fill goes, lacked
-    its kick in every 5/4, 6/8 and 7/8 clip and in 11 of 42 fill bars in 3/4 (QA, session 31). Asked for by
-    name (``model=magenta``), the drum model plays every meter; its groove bars kick on the one here."""
+    its kick in every 5/4, 6/8 and 7/8 clip and in 11 of 42 fill bars in 3/4 (session 29's QA; counted in
+    session 30). Asked for by name (``model=magenta``), the drum model plays every meter; its groove bars kick
+    on the one here."""
     generator = _for_part(shipped[1], "drums")[0]
     for style in ("rock", "funk"):
         for seed in range(2):

@@ -108,8 +108,9 @@ def test_a_drum_primers_last_bars_are_the_continuations_groove() -> None:
 
 def test_a_fill_bar_lands_its_downbeat_as_the_groove_does() -> None:
     """The Magenta drum model's own bar at a phrase's end often has no kick on the one, and the fill starts
-    later in the bar: every fill bar of its 5/4, 6/8 and 7/8 clips started without its kick (QA, session 31).
-    A fill bar gets the groove's downbeat kick; a groove that leaves the one empty (a one drop) keeps it so."""
+    later in the bar: every fill bar of its 5/4, 6/8 and 7/8 clips started without its kick (session 29's QA;
+    counted in session 30). A fill bar gets the groove's downbeat kick; a groove that leaves the one empty (a one
+    drop) keeps it so."""
     from ai.generation.phrasing import land_fill_downbeats
 
     def clip(kick_on_one: bool) -> list[Note]:

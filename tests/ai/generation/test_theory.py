@@ -570,8 +570,9 @@ def _hand_strokes_per_bar(request: GenerationRequest, notes: list[Note], bars: r
 @pytest.mark.parametrize("signature", [(4, 4), (6, 8), (12, 8), (7, 8)])
 @pytest.mark.parametrize("swing", [0.0, 0.6])
 def test_hats_move_to_eighths_at_fast_tempi(signature: tuple[int, int], swing: float) -> None:
-    """16th hats at 240 BPM are 16 strokes a second, a buzz no drummer plays (QA, session 31): the hat and ride
-    keep to 8ths, at most 10 strokes a second, straight or swung, in simple, compound and mixed meters."""
+    """16th hats at 240 BPM are 16 strokes a second, a buzz no drummer plays (session 29's QA; counted in
+    session 30): the hat and ride keep to 8ths, at most 10 strokes a second, straight or swung, in simple,
+    compound and mixed meters."""
     for style, density in (("funk", 0.5), ("rock", 0.9), ("disco", 0.5), ("hip-hop", 0.9)):
         request = _req(
             "drums",
