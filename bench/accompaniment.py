@@ -38,12 +38,16 @@ a beat within 70 ms of, and their spread (the median absolute deviation around t
 time for a 3-minute recording (an MMA song of 180 s through FluidR3): analysis + accompaniment of
 drums, bass and pad, without and with the FLAC preview.
 
+``--model``: the generators registered. ``auto`` (the default) registers them as the service does (the
+theory backend and every Magenta bundle in models/; each part then takes the backend the service's
+``model=auto`` picks); ``theory`` the theory backend alone (the figures before session 30 were this).
+
 Renders are cached under ``--cache`` (default bench/out/accompaniment_renders; a render depends only on
 the groove, tempi, chords, soundfont and program, all in the file name's hash), so a second run
 re-scores without MMA and FluidSynth.
 
 Usage: bench/accompaniment.py [--sets dev,held-out,tune,tune-strings,tune-drift,tune-csound] [--songs 12] [--bars 16] [--drift 0.12]
-       [--offsets] [--cache DIR] [--no-speed]
+       [--offsets] [--cache DIR] [--no-speed] [--model auto|theory]
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ from ai.audio.decode import DecodedAudio  # noqa: E402
 from ai.generation.accompaniment import AccompanimentOptions, accompany  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
+from ai.generation.magenta_backend import load_bundles  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
 from ai.music_theory import parse_chord  # noqa: E402
 from bench.mixing_songs import GROOVES, NAMES, PROGRESSIONS, SOUNDFONT  # noqa: E402
@@ -306,9 +311,20 @@ def main() -> None:
     parser.add_argument("--offsets", action="store_true", help="print each song's signed beat offsets too")
     parser.add_argument("--cache", default=str(CACHE), help="folder of cached renders ('': render every time)")
     parser.add_argument("--no-speed", action="store_true", help="skip the 3-minute timing")
+    parser.add_argument(
+        "--model",
+        choices=("auto", "theory"),
+        default="auto",
+        help="auto: the generators the service registers (theory and the Magenta bundles); theory: that alone",
+    )
     args = parser.parse_args()
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
+    if args.model == "auto":
+        loaded = load_bundles(REPO / "models", registry)
+        print(f"generators: theory and {len(loaded)} Magenta bundles ({', '.join(g.name for g in loaded)})", flush=True)
+    else:
+        print("generators: theory alone", flush=True)
     with tempfile.TemporaryDirectory(prefix="accomp_bench_") as tmp:
         folder = Path(tmp)
         for name in filter(None, args.sets.split(",")):  # --sets "": the timing only
@@ -326,7 +342,7 @@ def main() -> None:
         analysis = analyze(audio)
         accompany(audio, analysis, registry, AccompanimentOptions(parts=("drums", "bass", "pad"), preview=preview))
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
-        print(f"{audio.duration_s:.0f} s recording, drums+bass+pad, preview={preview}: {wall:.2f} s "
+        print(f"{audio.duration_s:.0f} s recording, drums+bass+pad ({args.model}), preview={preview}: {wall:.2f} s "
               f"(CPU {cpu:.2f} s with FluidSynth; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
 
 
