@@ -63,6 +63,15 @@ DRY_USUAL_SHARE = 0.5
 """A role whose clean training stems read dry this often is usually dry: a dry one is information, not a problem."""
 DRY_RARE_SHARE = 0.1
 """A role whose clean training stems read dry at most this often is normally given space: a clearly dry one is a problem."""
+MONO_NOTES_DB = -27.5
+"""Notes whose side-to-mid ratio (``note_width_db``) is at or under this are a mono sample's: every dry render
+of one reads -29.8 to -30.0 dB (the measure's floor; 104 training and 35 tuning stems), a faint reverb lifts
+them to -28.6 (csound's guitars), while a stereo piano sample reads -26.3 dry (the midpoint, chosen on the
+tuning renders)."""
+STEREO_TAIL_DB = 1.0
+"""Tails this much wider than mono notes (``tail_width_db``) carry a stereo reverb: a mono sample has no side
+signal of its own, so its dry render reads 0.00-0.03 dB (``models/role_space.md``), the clean renders with
+their normal send +1.9 to +19 dB."""
 CLOSE_MIC_ROLES = frozenset({"kick", "snare", "hihat"})
 """Pieces of a kit, dry as a close microphone or a one-shot sample hears them in a real session (the room comes
 from the overheads or a bus reverb): a dry one is information, although the renders the norms were fitted on
@@ -205,17 +214,35 @@ def _too_wet(
     )
 
 
+def has_stereo_tail(measure: SpaceMeasure) -> bool:
+    """Mono notes (MONO_NOTES_DB) whose tails are STEREO_TAIL_DB or more wider: a stereo reverb is heard.
+
+    Such a part is not bone dry: its send may be faint or its own sustain long (csound's guitars carry the
+    same -24 dB send as every other render's and read dry at p 0.83-0.86: their notes ring over the tail),
+    so how much more space it wants is taste, not a problem.
+    """
+    return (
+        measure.note_width_db is not None
+        and measure.tail_width_db is not None
+        and measure.note_width_db <= MONO_NOTES_DB
+        and measure.tail_width_db >= STEREO_TAIL_DB
+    )
+
+
 def _too_dry(
     name: str, role: str, measure: SpaceMeasure, tempo_bpm: float | None, norms: RoleSpace, probability: float
 ) -> list[Suggestion]:
     move = _reverb_move(role, norms, tempo_bpm)
     given_space = norms.send_db is not None and norms.send_db >= SPACE_SEND_DB
     usual = norms.dry_share >= DRY_USUAL_SHARE or not given_space or role in CLOSE_MIC_ROLES
-    clear = probability >= norms.dry.medium and norms.dry_share <= DRY_RARE_SHARE
+    reverb_heard = has_stereo_tail(measure)
+    clear = probability >= norms.dry.medium and norms.dry_share <= DRY_RARE_SHARE and not reverb_heard
     priority = "medium" if clear else "low"
     heard = "no reverb tail" if measure.tail_db is None else f"a tail {measure.tail_db:.0f} dB under the notes"
     width = measure.tail_width_db
-    if width is not None:
+    if reverb_heard and width is not None:
+        heard += f", {width:+z.0f} dB wider than its mono notes: some reverb is there"
+    elif width is not None:
         heard += f", no wider than the notes ({width:+z.0f} dB side)" if width < 3 else f" ({width:+z.0f} dB wider)"
     send = f" at about {move['send_db']:.0f} dB (the level rendered {role} parts carry)" if move["send_db"] else ""
     pre = f"{move['pre_delay_ms']:.0f} ms pre-delay" + (
@@ -288,7 +315,8 @@ def space_findings(
         ``type="space"`` finding with evidence["problem"] "too_wet" (priority medium or high, a
         reverb action that cuts the wet level, shortens the decay, high-passes the return, ducks)
         or "too_dry" (priority medium when the role is normally given space and the part is clearly
-        dry, low otherwise, info when dry is usual for the role; a reverb action with type, send
+        dry, low otherwise and when mono notes have stereo tails (:func:`has_stereo_tail`), info when dry
+        is usual for the role; a reverb action with type, send
         level, decay and pre-delay), plus for a dry lead or vocal a tempo-synced delay (info).
     """
     if not measure.reliable:

@@ -9,7 +9,7 @@ import pytest
 import scipy.signal
 
 from ai.mixing.auto_level import pan_gains
-from ai.mixing.space import delay_times, pre_delay, space_findings
+from ai.mixing.space import MONO_NOTES_DB, STEREO_TAIL_DB, delay_times, pre_delay, space_findings
 from ai.mixing.space_measure import (
     ABSOLUTE_FLOOR_DB,
     NOISE_UNDER_NOTES_DB,
@@ -297,6 +297,27 @@ def test_a_dry_close_miked_drum_is_information_not_a_problem(role: str) -> None:
     dry_findings = [f for f in findings if f.evidence.get("problem") == "too_dry"]
     assert dry_findings and all(f.info and f.priority == "low" for f in dry_findings)
     assert "dry is common for this role" in dry_findings[0].message
+
+
+def test_a_bone_dry_mono_guitar_is_a_medium_problem():
+    m = measure_space(samples=dry(plucks(release_s=2.0)), sr=SR)
+    assert m.tail_width_db is not None and abs(m.tail_width_db) < 0.1
+    (finding,) = space_findings(name="Guitar", role="guitar", measure=m, tempo_bpm=120, norms=role_space("guitar"))
+    assert finding.evidence["problem"] == "too_dry" and finding.priority == "medium" and not finding.info
+
+
+def test_a_ringing_mono_guitar_with_a_faint_stereo_reverb_is_low_advice():
+    """A mono part whose notes ring over a faint reverb reads dry to the model (csound's guitars carry the usual
+    -24 dB send and read p 0.83-0.86), but its tails are wider than its notes: reverb is there, so more is taste."""
+    mono = plucks(release_s=2.0)
+    m = measure_space(samples=diffuse_reverb(mono, rt60_s=1.5, wet=0.003), sr=SR)
+    norms = role_space("guitar")
+    assert norms.dry.probability(norms.model_input(m)) >= norms.dry.medium  # the model alone says medium
+    assert m.note_width_db is not None and m.note_width_db <= MONO_NOTES_DB
+    assert m.tail_width_db is not None and m.tail_width_db >= STEREO_TAIL_DB
+    (finding,) = space_findings(name="Guitar", role="guitar", measure=m, tempo_bpm=120, norms=norms)
+    assert finding.evidence["problem"] == "too_dry" and finding.priority == "low" and not finding.info
+    assert "wider than its mono notes" in finding.message
 
 
 def test_unreliable_measures_give_no_findings():
