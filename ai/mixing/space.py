@@ -65,7 +65,7 @@ DRY_RARE_SHARE = 0.1
 """A role whose clean training stems read dry at most this often is normally given space: a clearly dry one is a problem."""
 MONO_NOTES_DB = -27.5
 """Notes whose side-to-mid ratio (``note_width_db``) is at or under this are a mono sample's: every dry render
-of one reads -29.8 to -30.0 dB (the measure's floor; 104 training and 35 tuning stems), a faint reverb lifts
+of one reads -29.8 to -30.0 dB (the measure's floor; 69 training and 35 tuning stems), a faint reverb lifts
 them to -28.6 (csound's guitars), while a stereo piano sample reads -26.3 dry (the midpoint, chosen on the
 tuning renders)."""
 STEREO_TAIL_DB = 1.0
