@@ -698,7 +698,10 @@ class SuggestionOut(BaseModel):
 
     type: str = Field(
         description="clipping, dc_offset, rumble, level, masking, tonal, dynamics, space, stereo (a track's own "
-        "channels), phase (two tracks on one source in opposite polarity: action polarity, invert and shift_ms), "
+        "channels), phase (two tracks on one source in opposite polarity: action polarity, invert and shift_ms; or in "
+        "the same polarity 0.25 ms or more apart, a comb filter: evidence problem comb_filter with lag_ms, lag_samples, "
+        "first_notch_hz, notch_db and the worst octave's loss below 900 Hz at the balanced levels, action polarity "
+        "with invert false and shift_ms delaying the earlier track), "
         "duplicate (the same audio as another track) or bounce (a mix of the others): both left out, action "
         "leave_out; silence, headroom, loudness, true_peak, reference."
     )
@@ -801,8 +804,8 @@ class RenderParams(MixingParams):
     apply: str | list[str] | None = Field(
         None,
         description="Kinds of move to apply, comma-separated or a list: auto_level (gains and pans), gain, pan, eq, "
-        "compressor, automation, stereo (a channel's polarity and width), polarity (a track flipped and aligned "
-        "against another microphone on its source); all (default) or none. A duplicate or a bounce of the other "
+        "compressor, automation, stereo (a channel's polarity and width), polarity (a track flipped and/or moved "
+        "in time to line up with another microphone on its source); all (default) or none. A duplicate or a bounce of the other "
         "stems is left out whatever is asked.",
     )
 

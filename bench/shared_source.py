@@ -33,6 +33,11 @@ sys.path.insert(0, str(REPO))
 
 from ai.mixing.auto_level import pan_gains  # noqa: E402
 from ai.mixing.shared_source import (  # noqa: E402
+    COMB_HIGH_DB,
+    COMB_MEDIUM_DB,
+    COMB_MIN_LAG_MS,
+    at_full_rate,
+    comb_of,
     correlation_over_lags,
     polarity_of,
     reduce_track,
@@ -40,6 +45,10 @@ from ai.mixing.shared_source import (  # noqa: E402
 )
 
 SETS = ("mixing_nochorus", "mixing_fresh13_fluid", "mixing_csound_nochorus")
+COMB_DELAYS_MS = (0.3, 8.0)
+"""Same-polarity pairs: a kick's inside and outside microphones (0.5-3 ms), a bass's DI and amp (1-8 ms)."""
+COMB_LAG_TOLERANCE_MS = 0.1
+"""A comb pair is found when its lag is within this of the delay built in (a notch at 5 kHz or higher left)."""
 
 
 def load(path: Path) -> tuple[np.ndarray, int]:
@@ -53,7 +62,9 @@ def load(path: Path) -> tuple[np.ndarray, int]:
 def second_mic(
     stem: np.ndarray, bleed: np.ndarray, sr: int, rng: np.random.Generator, sign: float
 ) -> tuple[np.ndarray, float]:
-    delay_ms = float(rng.uniform(0, 5))
+    """The stem picked up again (see the module docstring): inverted 0-5 ms later, or in the same polarity
+    COMB_DELAYS_MS later (one draw either way: the inverted pairs are those of Session 29)."""
+    delay_ms = float(rng.uniform(0, 5) if sign < 0 else rng.uniform(*COMB_DELAYS_MS))
     d = int(round(delay_ms * sr / 1000))
     eq = pedalboard.PeakFilter(
         cutoff_frequency_hz=float(np.exp(rng.uniform(np.log(100), np.log(4000)))),
@@ -70,6 +81,16 @@ def second_mic(
     return out.astype(np.float32), d / sr * 1000
 
 
+def _comb_stat(r: np.ndarray, rate: float) -> tuple[float, float, float]:
+    """(positive peak, negative peak as a positive number, lag of the positive peak in ms) of a correlation."""
+    k = int(np.argmax(r))
+    return float(r[k]), float(max(-r.min(), 0.0)), (k - (len(r) - 1) // 2) / rate * 1000
+
+
+def _priority(worst_db: float) -> str:
+    return "high" if worst_db >= COMB_HIGH_DB else "medium" if worst_db >= COMB_MEDIUM_DB else "low"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, nargs="*", default=[REPO / "data" / s for s in SETS])
@@ -80,6 +101,10 @@ def main() -> None:
     songs = [song for d in args.data for song in sorted(d.glob("song*")) if song.is_dir()]
     clean_sessions = clean_pairs = false_polarity = false_left_out = 0
     inverted = found = lag_ok = same = false_same = 0
+    comb_found = comb_lag_ok = false_comb_clean = false_comb_inverted = 0
+    comb_lag_errors: list[float] = []
+    comb_priority = {"as_is": {"high": 0, "medium": 0, "low": 0}, "equal": {"high": 0, "medium": 0, "low": 0}}
+    comb_stats: dict[str, list[tuple[float, float, float]]] = {"clean": [], "same": []}
     bounces = bounce_found = dups = dup_found = extra_left_out = 0
     stats: dict[str, list[tuple[float, float]]] = {"clean": [], "inverted": [], "same": []}
     seconds: list[float] = []
@@ -101,6 +126,9 @@ def main() -> None:
             print(f"  false polarity {song.parent.name}/{song.name}: {p}")
         for t in found_clean.left_out.values():
             print(f"  false left out {song.parent.name}/{song.name}: {t}")
+        false_comb_clean += len(found_clean.comb)
+        for c in found_clean.comb:
+            print(f"  false comb {song.parent.name}/{song.name}: {c}")
         reduced = [reduce_track(s, sr) for s in stems]
         if args.stats:
             for i in range(len(stems)):
@@ -108,15 +136,21 @@ def main() -> None:
                     r = correlation_over_lags(reduced[i], reduced[j])
                     if r is not None:
                         stats["clean"].append((float(r[0].min()), float(r[0].max())))
+                        comb_stats["clean"].append(_comb_stat(r[0], reduced[i].rate))
         for k, stem in enumerate(stems):
             bleed = stems[(k + 1) % len(stems)]
             for sign in (-1.0, 1.0):
                 mic, delay = second_mic(stem, bleed, sr, rng, sign)
                 rm = reduce_track(mic, sr)
-                pair = polarity_of((names[k], names[k] + " 2"), reduced[k], rm)
                 r = correlation_over_lags(reduced[k], rm)
                 if r is None:
                     continue
+                pair = polarity_of((names[k], names[k] + " 2"), reduced[k], rm, r)
+                comb = comb_of((names[k], names[k] + " 2"), reduced[k], rm, sr, r)
+                if comb is not None:  # its lag to the full rate, as shared_sources does
+                    ordered = (stem, mic) if comb.early == names[k] else (mic, stem)
+                    reds = (reduced[k], rm) if comb.early == names[k] else (rm, reduced[k])
+                    comb = at_full_rate(comb, *ordered, reds)
                 if args.stats:
                     stats["inverted" if sign < 0 else "same"].append((float(r[0].min()), float(r[0].max())))
                 if sign < 0:
@@ -127,9 +161,24 @@ def main() -> None:
                         lag_ok += abs(lag - delay) <= 0.2
                     else:
                         print(f"  missed inverted {song.parent.name}/{song.name} {names[k]} delay {delay:.1f} ms")
+                    false_comb_inverted += comb is not None
                 else:
                     same += 1
                     false_same += pair is not None
+                    if args.stats:
+                        comb_stats["same"].append(_comb_stat(r[0], reduced[k].rate))
+                    if comb is None or comb.early != names[k]:
+                        print(f"  missed comb {song.parent.name}/{song.name} {names[k]} delay {delay:.2f} ms: {comb}")
+                        continue
+                    comb_found += 1
+                    comb_lag_errors.append(comb.lag_ms - delay)
+                    comb_lag_ok += abs(comb.lag_ms - delay) <= COMB_LAG_TOLERANCE_MS
+                    if abs(comb.lag_ms - delay) > COMB_LAG_TOLERANCE_MS:
+                        print(f"  comb lag off {song.parent.name}/{song.name} {names[k]} delay {delay:.2f}: {comb}")
+                    _, _, ee, ll, _, _ = comb.bands.T
+                    equal = 10 * np.log10(max(float(ll.sum()), 1e-30) / max(float(ee.sum()), 1e-30)) / 2
+                    for label, gains in (("as_is", (0.0, 0.0)), ("equal", (0.0, -equal))):
+                        comb_priority[label][_priority(comb.loss_db(*gains).worst_db)] += 1
         # a bounce and a duplicate added to the song
         gains = 10 ** (rng.uniform(-6, 6, len(stems)) / 20)
         mix = np.zeros_like(stems[0])
@@ -158,6 +207,15 @@ def main() -> None:
         f"left out: bounces found {bounce_found}/{bounces}, duplicates found {dup_found}/{dups}, other tracks "
         f"left out with them {extra_left_out}; clean sessions: {false_left_out} tracks left out"
     )
+    errors = np.abs(np.array(comb_lag_errors or [0.0]))
+    print(
+        f"comb: same-polarity pairs ({COMB_DELAYS_MS[0]}-{COMB_DELAYS_MS[1]} ms) found {comb_found}/{same} "
+        f"({comb_found / max(same, 1):.1%}), lag within {COMB_LAG_TOLERANCE_MS} ms {comb_lag_ok}/{comb_found} (error "
+        f"median / 95th / max {np.median(errors):.3f} / {np.percentile(errors, 95):.3f} / {errors.max():.3f} ms); "
+        f"priority as they are {comb_priority['as_is']}, at equal shared-band energy {comb_priority['equal']}; "
+        f"inverted pairs taken for comb pairs {false_comb_inverted}/{inverted}; clean sessions: {false_comb_clean} "
+        f"comb findings over {clean_pairs} pairs"
+    )
     print(f"time: shared_sources on a clean session median {np.median(seconds) * 1000:.0f} ms ({len(songs)} songs)")
     if args.stats:
         print("sweep (threshold, dominance): inverted found / same-polarity flagged / clean pairs flagged")
@@ -170,6 +228,23 @@ def main() -> None:
                 }
                 cells.append(f"{d}: {hits['inverted']}/{hits['same']}/{hits['clean']}")
             print(f"  {t}: " + "  ".join(cells))
+        print(f"comb sweep (correlation, dominance; lag >= {COMB_MIN_LAG_MS} ms): same-polarity found / clean flagged")
+        for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+            cells = []
+            for d in (1.0, 1.05, 1.1, 1.2, 1.3):
+                hits = {
+                    label: sum(1 for hi, lo, lag in values if hi >= t and hi >= d * lo and abs(lag) >= COMB_MIN_LAG_MS)
+                    for label, values in comb_stats.items()
+                }
+                cells.append(f"{d}: {hits['same']}/{hits['clean']}")
+            print(f"  {t}: " + "  ".join(cells))
+        for label, comb_values in comb_stats.items():
+            c = np.array(comb_values)
+            print(
+                f"comb {label}: n {len(c)}, max r percentiles 5/50/95/99/max "
+                f"{np.percentile(c[:, 0], [5, 50, 95, 99, 100]).round(2)}, max r / -min r percentiles 5/50/95/max "
+                f"{np.percentile(c[:, 0] / np.maximum(c[:, 1], 1e-3), [5, 50, 95, 100]).round(2)}"
+            )
         for label, values in stats.items():
             a = np.array(values)
             low, high = -a[:, 0], np.maximum(a[:, 1], 1e-3)

@@ -364,6 +364,11 @@ def auto_level(
         result.notes.extend(
             f"{p.flipped} is in opposite polarity to {p.kept}: the gains assume it flipped" for p in shared.polarity
         )
+        result.notes.extend(
+            f"{p.early} plays {p.lag_ms:.2f} ms before {p.late}, another microphone on its source: delay it by that "
+            "much (summed as they are, the pair comb-filters)"
+            for p in shared.comb
+        )
         return result
     finally:
         close_made(prepared)

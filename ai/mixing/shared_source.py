@@ -1,17 +1,26 @@
-"""Tracks that share a source: two microphones on one source in opposite polarity, the same audio
-uploaded twice, and a bounce of the mix uploaded among its stems.
+"""Tracks that share a source: two microphones on one source in opposite polarity or a few ms apart
+(a comb filter), the same audio uploaded twice, and a bounce of the mix uploaded among its stems.
 
 Every track is reduced once (:func:`reduce_track`): its mid signal low-passed at
 :data:`LOW_BAND_HZ` and decimated by :data:`DECIMATION` (2756 Hz at 44.1 kHz: a 3-minute stem is
 half a million samples), and which of its 50 ms blocks play. On those:
 
-* polarity (:func:`polarity_pairs`): the normalised cross-correlation of each pair of tracks over
+* polarity (:func:`shared_pairs`, :func:`polarity_of`): the normalised cross-correlation of each pair of tracks over
   lags of +-:data:`MAX_LAG_MS`, where both play. Two microphones on one source (Kick In and Kick
   Out, Snare Top and Bottom) correlate strongly at the lag of their path difference; a negative
   peak of at least :data:`POLARITY_CORRELATION` that outweighs the positive one by
   :data:`POLARITY_DOMINANCE` (a tonal part's correlation swings between + and - every half period:
   the sign of the larger swing is the answer) is a pair in opposite polarity. The track to flip is
   the quieter of the two in the shared band (the second microphone; a tie: the later track).
+* comb filter (:func:`comb_of`, from the same correlation): a positive peak of at least
+  :data:`COMB_CORRELATION` that outweighs the negative one by :data:`COMB_DOMINANCE`, at a lag of
+  :data:`COMB_MIN_LAG_MS` or more, is one source picked up twice in the same polarity with a path
+  difference: summed, the pair notches at odd multiples of 1 / (2 lag) (2 ms: 250, 750, 1250 Hz ...).
+  Under COMB_MIN_LAG_MS the first notch lies above 2 kHz, outside the band the reduced signals
+  see, and the lag is within a sample of them. The earlier track is the one to delay. How much the
+  sum loses is measured, not modelled: the cross-spectrum of the pair in octaves of the shared band
+  gives each octave's energy summed as it is and summed aligned, at any pair of gains
+  (:meth:`CombPair.loss_db`; suggest() asks at the balanced levels).
 * duplicates (:func:`left_out_tracks`): a track whose lag-0 correlation with an earlier one is
   above :data:`DUPLICATE_CORRELATION` (any positive gain), checked again at the full rate on the
   loudest second of each of a few stretches, is the same audio and is left out.
@@ -30,8 +39,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numba
@@ -65,6 +74,21 @@ POLARITY_DOMINANCE = 1.1
 """... and this many times the strongest positive one within the lags is a pair in opposite polarity."""
 ALIGN_MS = 0.5
 """A pair this far apart or more is also aligned (the flipped track moved by the lag)."""
+COMB_CORRELATION = 0.5
+"""A positive correlation peak at least this strong (where both play) ..."""
+COMB_DOMINANCE = 1.1
+"""... and this many times the strongest negative one within the lags ..."""
+COMB_MIN_LAG_MS = 0.25
+"""... at this lag or more is one source picked up twice in the same polarity: a comb filter (first notch
+at 2 kHz or lower; see the module docstring)."""
+COMB_BANDS_HZ = (40.0, 80.0, 160.0, 320.0, 640.0, LOW_BAND_HZ)
+"""Octaves of the shared band a comb's loss is measured in (the last one is cut at LOW_BAND_HZ)."""
+COMB_BAND_FLOOR_DB = -20.0
+"""An octave this far under the pair's strongest one (aligned) is not where the pair plays: its loss is not counted."""
+COMB_MEDIUM_DB = 2.0
+"""A comb whose worst octave loses this much at the balanced levels is a medium finding ..."""
+COMB_HIGH_DB = 6.0
+"""... and this much a high one (under COMB_MEDIUM_DB: low, the move still given)."""
 DUPLICATE_CORRELATION = 0.99
 """Two tracks correlating more than this (lag 0, the reduced signals and the full-rate checks) are one audio."""
 BOUNCE_CORRELATION = 0.95
@@ -115,6 +139,60 @@ class PolarityPair:
 
 
 @dataclass(frozen=True)
+class CombLoss:
+    """What a comb pair's sum loses at given gains: ``band_db`` the whole shared band summed as it is
+    against aligned (> 0: weaker as it is), ``worst_db`` the same in its worst octave ``worst_hz``
+    (low, high), ``notch_db`` how deep the comb's notches are against its peaks at these levels
+    (the ideal comb of two copies at the pair's energy ratio in the shared band)."""
+
+    band_db: float
+    worst_db: float
+    worst_hz: tuple[float, float]
+    notch_db: float
+
+
+@dataclass(frozen=True)
+class CombPair:
+    """Two tracks on one source in the same polarity, ``lag_ms`` apart: ``late`` plays ``lag_ms`` after
+    ``early`` (the one to delay), ``correlation`` the (positive) peak, ``sample_rate`` the session's.
+
+    ``bands``: np.ndarray [shape=(octaves, 6)]: per octave of the shared band (COMB_BANDS_HZ), its edges,
+    the early track's energy, the late track's, and their cross term as they sit and aligned (the real
+    parts of the cross-spectrum, without and with the lag taken out), where both play."""
+
+    early: str
+    late: str
+    correlation: float
+    lag_ms: float
+    sample_rate: int
+    bands: np.ndarray = field(compare=False, repr=False)
+
+    @property
+    def lag_samples(self) -> int:
+        """The lag in samples at the session's rate: how far the render moves ``early``."""
+        return int(round(self.lag_ms * self.sample_rate / 1000))
+
+    @property
+    def first_notch_hz(self) -> float:
+        """The comb's first notch: half a period of it is the lag (then every 2x this, at its odd multiples)."""
+        return 1000.0 / (2.0 * self.lag_ms)
+
+    def loss_db(self, early_gain_db: float = 0.0, late_gain_db: float = 0.0) -> CombLoss:
+        """What the pair's sum loses against the pair aligned, with the two tracks at these gains."""
+        g = 10 ** ((late_gain_db - early_gain_db) / 20)
+        _, _, ee, ll, as_is, aligned = self.bands.T
+        summed = ee + g * g * ll + 2 * g * as_is
+        lined_up = ee + g * g * ll + 2 * g * aligned
+        counted = lined_up >= lined_up.max() * 10 ** (COMB_BAND_FLOOR_DB / 10)
+        losses = 10 * np.log10(np.maximum(lined_up, 1e-30) / np.maximum(summed, 1e-30 + 1e-6 * lined_up))
+        worst = int(np.argmax(np.where(counted, losses, -np.inf)))
+        band = 10 * math.log10(max(float(lined_up.sum()), 1e-30) / max(float(summed.sum()), 1e-30))
+        amplitude = g * math.sqrt(float(ll.sum()) / max(float(ee.sum()), 1e-30))
+        notch = 20 * math.log10(max(abs(1 - amplitude), 0.01) / (1 + amplitude))
+        return CombLoss(band, float(losses[worst]), (float(self.bands[worst, 0]), float(self.bands[worst, 1])), notch)
+
+
+@dataclass(frozen=True)
 class LeftOut:
     """A track left out of the balance and the render: ``kind`` "duplicate" (the same audio as
     ``of[0]``) or "bounce" (a mix of ``of``); ``correlation`` the evidence."""
@@ -137,6 +215,7 @@ class SharedSources:
 
     polarity: list[PolarityPair] = field(default_factory=list)
     left_out: dict[str, LeftOut] = field(default_factory=dict)
+    comb: list[CombPair] = field(default_factory=list)
 
     @property
     def inverted(self) -> dict[str, float]:
@@ -145,11 +224,23 @@ class SharedSources:
 
     @property
     def pairs(self) -> set[frozenset[str]]:
-        """The polarity pairs (one source: their masking of each other is no finding)."""
-        return {frozenset((p.kept, p.flipped)) for p in self.polarity}
+        """The polarity and comb pairs (one source: their masking of each other is no finding)."""
+        return {frozenset((p.kept, p.flipped)) for p in self.polarity} | {
+            frozenset((p.early, p.late)) for p in self.comb
+        }
 
-    def findings(self) -> list[Suggestion]:
-        return [*(_left_out_finding(t) for t in self.left_out.values()), *map(_polarity_finding, self.polarity)]
+    def findings(self, gains_db: Mapping[str, float] | None = None) -> list[Suggestion]:
+        """The findings: a comb pair's loss at ``gains_db`` (track name -> gain; suggest() gives the
+        balanced levels), or with the tracks as they are."""
+        gains = gains_db or {}
+        return [
+            *(_left_out_finding(t) for t in self.left_out.values()),
+            *map(_polarity_finding, self.polarity),
+            *(
+                _comb_finding(p, gains.get(p.early, 0.0), gains.get(p.late, 0.0), gains_db is not None)
+                for p in self.comb
+            ),
+        ]
 
 
 def _names(names: Sequence[str]) -> str:
@@ -253,9 +344,12 @@ def _peak_lag(r: np.ndarray, k: int) -> float:
     return float(k)
 
 
-def polarity_of(names: tuple[str, str], x: Reduced, y: Reduced) -> PolarityPair | None:
-    """The two tracks as a pair in opposite polarity, or None (see the module docstring)."""
-    found = correlation_over_lags(x, y)
+def polarity_of(
+    names: tuple[str, str], x: Reduced, y: Reduced, found: tuple[np.ndarray, float] | None = None
+) -> PolarityPair | None:
+    """The two tracks as a pair in opposite polarity, or None (see the module docstring). ``found``:
+    their :func:`correlation_over_lags`, when it is already at hand."""
+    found = correlation_over_lags(x, y) if found is None else found
     if found is None:
         return None
     r, ratio = found
@@ -274,29 +368,93 @@ def polarity_of(names: tuple[str, str], x: Reduced, y: Reduced) -> PolarityPair 
     return PolarityPair(first, second, low, lag_ms, 10 * math.log10(summed))
 
 
-def polarity_pairs(names: Sequence[str], reduced: Sequence[Reduced]) -> list[PolarityPair]:
-    """Every pair of tracks in opposite polarity; a track is flipped once at most (the strongest pair)."""
+def comb_of(
+    names: tuple[str, str], x: Reduced, y: Reduced, sr: int, found: tuple[np.ndarray, float] | None = None
+) -> CombPair | None:
+    """The two tracks as one source picked up twice in the same polarity at least COMB_MIN_LAG_MS
+    apart, or None (see the module docstring); ``sr``: the session's rate (the lag in samples)."""
+    found = correlation_over_lags(x, y) if found is None else found
+    if found is None:
+        return None
+    r = found[0]
+    k = int(np.argmax(r))
+    high, low = float(r[k]), float(max(-r.min(), 0.0))
+    if high < COMB_CORRELATION or high < COMB_DOMINANCE * low:
+        return None
+    lag_ms = (_peak_lag(r, k) - (len(r) - 1) // 2) / x.rate * 1000
+    if abs(lag_ms) < COMB_MIN_LAG_MS:
+        return None
+    bands = _comb_bands(x, y, lag_ms / 1000)
+    first, second = names
+    if lag_ms < 0:  # the second plays first: it is the one to delay (its cross terms are the same sums)
+        return CombPair(second, first, high, -lag_ms, sr, bands[:, [0, 1, 3, 2, 4, 5]])
+    return CombPair(first, second, high, lag_ms, sr, bands)
+
+
+COMB_SEGMENT = 256
+"""Samples of the reduced signal per segment of the comb's cross-spectrum (about 11 Hz resolution at 44.1 kHz)."""
+
+
+def _comb_bands(x: Reduced, y: Reduced, lag_s: float) -> np.ndarray:
+    """CombPair.bands for ``y`` playing ``lag_s`` after ``x`` (Welch's averages where both play)."""
+    blocks = min(len(x.active), len(y.active))
+    n = min(blocks * x.block, len(x.signal), len(y.signal))
+    both = np.repeat(x.active[:blocks] & y.active[:blocks], x.block)[:n]
+    a, b = x.signal[:n] * both, y.signal[:n] * both
+    segment = min(COMB_SEGMENT, n)
+    freqs, pxx = scipy.signal.welch(a, fs=x.rate, nperseg=segment)
+    _, pyy = scipy.signal.welch(b, fs=x.rate, nperseg=segment)
+    _, pxy = scipy.signal.csd(a, b, fs=x.rate, nperseg=segment)
+    aligned = pxy * np.exp(2j * np.pi * freqs * lag_s)  # the lag taken out of the late track
+    rows = []
+    for low, high in zip(COMB_BANDS_HZ[:-1], COMB_BANDS_HZ[1:], strict=True):
+        inside = (freqs >= low) & (freqs < high)
+        rows.append(
+            [low, high, pxx[inside].sum(), pyy[inside].sum(), pxy[inside].real.sum(), aligned[inside].real.sum()]
+        )
+    return np.asarray(rows, dtype=np.float64)
+
+
+def shared_pairs(
+    names: Sequence[str], reduced: Sequence[Reduced], sr: int
+) -> tuple[list[PolarityPair], list[CombPair]]:
+    """Every pair of tracks in opposite polarity (a track is flipped once at most: the strongest pair),
+    and every comb pair among the others (a track is moved once at most, and not one of a polarity pair:
+    the render gives a track one polarity move)."""
     indices = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    checked = _map(lambda ij: polarity_of((names[ij[0]], names[ij[1]]), reduced[ij[0]], reduced[ij[1]]), indices)
-    found = [pair for pair in checked if pair is not None]
+
+    def check(ij: tuple[int, int]) -> PolarityPair | CombPair | None:
+        i, j = ij
+        found = correlation_over_lags(reduced[i], reduced[j])
+        pair = (names[i], names[j])
+        return polarity_of(pair, reduced[i], reduced[j], found) or comb_of(pair, reduced[i], reduced[j], sr, found)
+
+    checked = _map(check, indices)
     chosen: list[PolarityPair] = []
     flipped: set[str] = set()
     kept: set[str] = set()
-    for pair in sorted(found, key=lambda p: p.correlation):
+    for pair in sorted((p for p in checked if isinstance(p, PolarityPair)), key=lambda p: p.correlation):
         if pair.flipped in flipped or pair.flipped in kept or pair.kept in flipped:
             continue
         chosen.append(pair)
         flipped.add(pair.flipped)
         kept.add(pair.kept)
-    return chosen
+    combs: list[CombPair] = []
+    taken = flipped | kept
+    moved: set[str] = set()
+    anchors: set[str] = set()  # tracks another is lined up with: they stay where they are
+    for comb in sorted((p for p in checked if isinstance(p, CombPair)), key=lambda p: -p.correlation):
+        if {comb.early, comb.late} & taken or comb.early in moved | anchors or comb.late in moved:
+            continue
+        combs.append(comb)
+        moved.add(comb.early)
+        anchors.add(comb.late)
+    return chosen, combs
 
 
 # ---------------------------------------------------------------------- duplicates, bounces
-def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
-    """The lowest correlation of the two tracks' mid signals over the loudest second of each of
-    CHECK_STRETCHES stretches of ``a`` (the full band, where the reduced signals see only the lows)."""
-    n = min(frame_count(a), frame_count(b))
-    lowest = 1.0
+def _loudest_seconds(a: Frames, n: int, sr: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, mid signal) of the loudest second of each of CHECK_STRETCHES stretches of ``a``'s first ``n`` frames."""
     for k in range(CHECK_STRETCHES):
         start, stop = n * k // CHECK_STRETCHES, n * (k + 1) // CHECK_STRETCHES
         part = read_frames(a, start, stop).mean(axis=0, dtype=np.float64)
@@ -305,12 +463,53 @@ def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
         step = sr // 10
         energy = np.square(part[: len(part) // step * step]).reshape(-1, step).sum(axis=1)
         at = start + min(int(np.argmax(energy)) * step, len(part) - sr)
-        x = part[at - start : at - start + sr]
+        yield at, part[at - start : at - start + sr]
+
+
+def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
+    """The lowest correlation of the two tracks' mid signals over the loudest second of each of
+    CHECK_STRETCHES stretches of ``a`` (the full band, where the reduced signals see only the lows)."""
+    lowest = 1.0
+    for at, x in _loudest_seconds(a, min(frame_count(a), frame_count(b)), sr):
         y = read_frames(b, at, at + len(x)).mean(axis=0, dtype=np.float64)
         norm = math.sqrt(float(x @ x) * float(y @ y))
         if norm > 0:
             lowest = min(lowest, float(x @ y) / norm)
     return lowest
+
+
+def full_rate_lag(early: Frames, late: Frames, sr: int) -> float | None:
+    """How much later ``late`` plays than ``early`` (ms), to the full rate's precision: the peak of the
+    cross-correlation of the mid signals over lags of +-MAX_LAG_MS on the loudest second of each of
+    CHECK_STRETCHES stretches of ``early``, refined by a parabola (the full band: a tonal part's
+    low-band correlation has peaks a period apart, and the reduced signals place the peak within a
+    reduced sample only, which left pairs up to 0.06 ms apart: a comb from 8 kHz up). None when the
+    two never play together there."""
+    lags = int(round(MAX_LAG_MS * sr / 1000))
+    n = min(frame_count(early), frame_count(late))
+    total = np.zeros(2 * lags + 1)
+    for at, x in _loudest_seconds(early, n, sr):
+        lo = at - lags
+        if lo < 0 or at + len(x) + lags > n:
+            continue
+        y = read_frames(late, lo, at + len(x) + lags).mean(axis=0, dtype=np.float64)
+        total += scipy.signal.correlate(y, x, mode="valid")
+    if total.max() <= 0:
+        return None
+    return (_peak_lag(total, int(np.argmax(total))) - lags) / sr * 1000
+
+
+def at_full_rate(comb: CombPair, early: Frames, late: Frames, reduced: tuple[Reduced, Reduced]) -> CombPair | None:
+    """``comb`` with its lag from :func:`full_rate_lag` (its bands measured again at that lag; ``early``,
+    ``late`` the two tracks at the session's rate, ``reduced`` theirs in that order), or None when the
+    pair is closer than COMB_MIN_LAG_MS there."""
+    lag_ms = full_rate_lag(early, late, comb.sample_rate)
+    if lag_ms is None or abs(lag_ms) < COMB_MIN_LAG_MS:
+        return None
+    if lag_ms < 0:  # the full band says the other one plays first
+        bands = _comb_bands(reduced[1], reduced[0], -lag_ms / 1000)
+        return replace(comb, early=comb.late, late=comb.early, lag_ms=-lag_ms, bands=bands)
+    return replace(comb, lag_ms=lag_ms, bands=_comb_bands(reduced[0], reduced[1], lag_ms / 1000))
 
 
 def left_out_tracks(
@@ -359,8 +558,15 @@ def shared_sources(names: Sequence[str], samples: Sequence[Frames], sr: int) -> 
     reduced = _map(lambda s: reduce_track(s, sr), list(samples))
     left_out = left_out_tracks(names, reduced, samples, sr)
     kept = [k for k, name in enumerate(names) if name not in left_out]
-    pairs = polarity_pairs([names[k] for k in kept], [reduced[k] for k in kept])
-    return SharedSources(pairs, left_out)
+    pairs, combs = shared_pairs([names[k] for k in kept], [reduced[k] for k in kept], sr)
+    index = {name: k for k, name in enumerate(names)}
+    refined = (
+        at_full_rate(
+            c, samples[index[c.early]], samples[index[c.late]], (reduced[index[c.early]], reduced[index[c.late]])
+        )
+        for c in combs
+    )
+    return SharedSources(pairs, left_out, [c for c in refined if c is not None])
 
 
 def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
@@ -396,6 +602,43 @@ def _polarity_finding(p: PolarityPair) -> Suggestion:
     )
 
 
+def _comb_finding(p: CombPair, early_gain_db: float, late_gain_db: float, balanced: bool) -> Suggestion:
+    loss = p.loss_db(early_gain_db, late_gain_db)
+    priority = "high" if loss.worst_db >= COMB_HIGH_DB else "medium" if loss.worst_db >= COMB_MEDIUM_DB else "low"
+    levels = "at the balanced levels" if balanced else "as they are"
+    low, high = loss.worst_hz
+    samples = f"{p.lag_samples} samples at {p.sample_rate / 1000:g} kHz"
+    return Suggestion(
+        "phase",
+        f"{p.early} and {p.late} pick up one source in the same polarity {p.lag_ms:.2f} ms apart ({samples}; "
+        f"correlation {p.correlation:.2f} below 1 kHz where both play): {p.late} plays it later, and summed they "
+        f"comb-filter, notches at {p.first_notch_hz:.0f} Hz and its odd multiples. Summed {levels}, the notches "
+        f"are {abs(loss.notch_db):.0f} dB deep and the {low:.0f}-{high:.0f} Hz octave comes out "
+        f"{abs(loss.worst_db):.1f} dB {'weaker' if loss.worst_db >= 0 else 'stronger'} than with the pair "
+        f"aligned (below {LOW_BAND_HZ:.0f} Hz as a whole {loss.band_db:+.1f} dB).",
+        priority,
+        p.early,
+        f"Delay {p.early} by {p.lag_ms:.2f} ms ({samples}) to line it up with {p.late}.",
+        float(min(0.95, 0.4 + 0.6 * p.correlation)),
+        {
+            "problem": "comb_filter",
+            "pair": [p.early, p.late],
+            "correlation": p.correlation,
+            "lag_ms": p.lag_ms,
+            "lag_samples": p.lag_samples,
+            "sample_rate": p.sample_rate,
+            "first_notch_hz": p.first_notch_hz,
+            "notch_db": loss.notch_db,
+            "worst_octave_hz": list(loss.worst_hz),
+            "worst_octave_loss_db": loss.worst_db,
+            "band_loss_db": loss.band_db,
+            "levels": "balanced" if balanced else "as_is",
+        },
+        {"kind": "polarity", "invert": False, "shift_ms": p.lag_samples * 1000 / p.sample_rate},
+        tracks=(p.early, p.late),
+    )
+
+
 def _left_out_finding(t: LeftOut) -> Suggestion:
     if t.kind == "duplicate":
         message = f"{t.name} is the same audio as {t.of[0]} (correlation {t.correlation:.3f}): left out of the mix."
@@ -419,4 +662,4 @@ def _left_out_finding(t: LeftOut) -> Suggestion:
     )
 
 
-__all__ = ["LeftOut", "PolarityPair", "SharedSources", "reduce_track", "shared_sources"]
+__all__ = ["CombLoss", "CombPair", "LeftOut", "PolarityPair", "SharedSources", "reduce_track", "shared_sources"]

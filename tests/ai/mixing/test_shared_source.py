@@ -154,3 +154,80 @@ def test_the_plan_leaves_out_a_duplicate_whatever_is_applied_and_flips_the_pair(
     plan = plan_moves(found.findings(), track_names=names, apply=DEFAULT_APPLY, mastering=False)
     assert [m.kind for m in plan.moves["Kick Out"]] == ["polarity"]
     assert plan.moves["Kick Out"][0].params["invert"] is True
+
+
+def kick_pair(delay_ms: float, gain: float = 0.8) -> tuple[list[str], list[np.ndarray]]:
+    """Kick In, Kick Out ``delay_ms`` later in the same polarity (with the snare's bleed), a snare and keys."""
+    kick, snare = drum(1, 60), drum(2, 190)
+    out = second_mic(kick, gain=gain, delay_ms=delay_ms) + np.float32(0.1) * snare
+    return ["Kick In", "Kick Out", "Snare", "Keys"], [kick, out, snare, keys()]
+
+
+@pytest.mark.parametrize("delay_ms", [0.5, 2.0, 6.0])
+def test_a_microphone_later_in_the_same_polarity_is_a_comb_with_its_lag_and_first_notch(delay_ms: float) -> None:
+    names, tracks = kick_pair(delay_ms)
+    found = shared_sources(names, tracks, SR)
+    assert found.polarity == [] and not found.left_out and len(found.comb) == 1
+    comb = found.comb[0]
+    assert (comb.early, comb.late) == ("Kick In", "Kick Out")  # the earlier is the one to delay
+    assert comb.correlation > 0.8
+    # The lag to the full rate's sample: the delay built in plus second_mic's low-pass (45 us of group delay).
+    assert comb.lag_ms == pytest.approx(round(delay_ms * SR / 1000) / SR * 1000 + 0.045, abs=0.02)
+    assert comb.lag_samples == round(comb.lag_ms * SR / 1000)
+    assert comb.first_notch_hz == pytest.approx(500 / delay_ms, rel=0.1)
+    assert found.pairs == {frozenset(("Kick In", "Kick Out"))}
+    (finding,) = [s for s in found.findings() if s.type == "phase"]
+    assert finding.track == "Kick In" and finding.tracks == ("Kick In", "Kick Out")
+    assert finding.evidence["problem"] == "comb_filter" and finding.evidence["lag_samples"] == comb.lag_samples
+    assert f"Delay Kick In by {comb.lag_ms:.2f} ms ({comb.lag_samples} samples at 44.1 kHz)" in finding.suggestion
+    assert f"notches at {comb.first_notch_hz:.0f} Hz" in finding.message
+    assert finding.action == {"kind": "polarity", "invert": False, "shift_ms": comb.lag_samples * 1000 / SR}
+
+
+def test_the_earlier_track_is_delayed_whichever_is_listed_first() -> None:
+    names, tracks = kick_pair(3.0)
+    found = shared_sources(names[::-1], tracks[::-1], SR)
+    assert [(c.early, c.late) for c in found.comb] == [("Kick In", "Kick Out")]
+    assert found.comb[0].lag_ms == pytest.approx(3.0, abs=0.05)
+
+
+def test_a_comb_is_as_deep_as_the_balance_makes_it() -> None:
+    names, tracks = kick_pair(6.0, gain=0.3)  # first notch at 83 Hz, on the kick's 60 Hz body
+    comb = shared_sources(names, tracks, SR).comb[0]
+    equal = 20 * np.log10(1 / 0.3)  # Kick Out brought up to Kick In's level
+    as_is, balanced, apart = comb.loss_db(), comb.loss_db(0.0, equal), comb.loss_db(0.0, -20.0)
+    assert balanced.worst_db > as_is.worst_db > apart.worst_db >= 0.0
+    assert balanced.notch_db < -20.0 and apart.notch_db > -1.0
+    assert balanced.worst_db >= 6.0  # the kick's octave nearly cancels: a high finding at those levels
+    gains = {"Kick In": 0.0, "Kick Out": equal}
+    (high,) = [s for s in shared_sources(names, tracks, SR).findings(gains) if s.type == "phase"]
+    assert high.priority == "high" and "at the balanced levels" in high.message
+    assert high.evidence["levels"] == "balanced"
+    (quiet,) = [s for s in shared_sources(names, tracks, SR).findings({"Kick Out": -20.0}) if s.type == "phase"]
+    assert quiet.priority == "low"
+
+
+def test_a_pair_closer_than_the_minimum_lag_is_no_comb() -> None:
+    names, tracks = kick_pair(0.1)  # first notch at 5 kHz
+    found = shared_sources(names, tracks, SR)
+    assert found.comb == [] and found.polarity == []
+
+
+def test_the_render_plan_delays_the_earlier_microphone_and_the_comb_is_gone() -> None:
+    names, tracks = kick_pair(2.0)
+    found = shared_sources(names, tracks, SR)
+    plan = plan_moves(found.findings(), track_names=names, apply=DEFAULT_APPLY, mastering=False)
+    assert [m.kind for m in plan.moves["Kick In"]] == ["polarity"] and not plan.moves["Kick Out"]
+    move = plan.moves["Kick In"][0]
+    assert move.params == {"invert": False, "shift_ms": found.comb[0].lag_samples * 1000 / SR}
+    aligned = [process_track(t, SR, plan.moves[n]) for n, t in zip(names, tracks, strict=True)]
+    assert shared_sources(names, aligned, SR).comb == []
+    assert plan_moves(found.findings(), track_names=names, apply=frozenset({"eq"}), mastering=False).moves[
+        "Kick In"
+    ] == []
+
+
+def test_auto_level_says_which_microphone_to_delay() -> None:
+    names, tracks = kick_pair(2.0)
+    result = auto_level([TrackInput(n, DecodedAudio(y, SR)) for n, y in zip(names, tracks, strict=True)])
+    assert any(note.startswith("Kick In plays 2.0") and "Kick Out" in note for note in result.notes)
