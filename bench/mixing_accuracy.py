@@ -363,15 +363,15 @@ def bench_roles(index: list[dict]) -> None:
         print("  ", line)
 
 
-def bench_speed(runs: int = 7) -> None:
-    index_file = SPEED / "songs.json"
+def bench_speed(runs: int = 7, data: Path = SPEED) -> None:
+    index_file = data / "songs.json"
     if not index_file.exists():
         print(
             "\n== Speed: skipped (build with bench/mixing_songs.py --out data/mixing_speed --first 3 --songs 1 --bars 96)"
         )
         return
     song = json.loads(index_file.read_text())[0]
-    stems = load_song(SPEED, song)
+    stems = load_song(data, song)
     names = list(stems)[:8]
     stems = {n: stems[n] for n in names}
     durations = [a.duration_s for a in stems.values()]
@@ -427,7 +427,8 @@ def main() -> None:
     if args.only in ("all", "faults"):
         bench_faults(songs, fault_rng, args.per_song)
     if not args.no_speed and args.only in ("all", "speed"):
-        bench_speed()
+        # --only speed --data DIR: DIR is the speed session (a worktree has no data/ of its own).
+        bench_speed(data=args.data if args.only == "speed" else SPEED)
 
 
 if __name__ == "__main__":

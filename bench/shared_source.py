@@ -6,11 +6,13 @@ mixing_csound_nochorus: MMA songs rendered stem by stem, no two stems from one s
 ``shared_sources`` as suggest runs it: any polarity pair, duplicate or bounce there is a false alarm.
 
 Built pairs (no real drum multitracks are at hand): per song and stem, a second "microphone" on it:
-the stem delayed 0-5 ms, at 0.3-1 x, through a random bell (+-4 dB, 100 Hz-4 kHz, Q 0.7-2) and with
-another stem's bleed 20 dB under it, in opposite polarity (must be found, with the lag within 0.2 ms)
-and in the same polarity (must not be). Bounces: the stems summed at random gains (+-6 dB) and pans,
-half of them through a limiter (pedalboard, -6 dB threshold); duplicates: a stem again at 0.5-1 x.
-Both added to the song: each must be found, and nothing else left out.
+the stem at 0.3-1 x, through a random bell (+-4 dB, 100 Hz-4 kHz, Q 0.7-2) and with another stem's
+bleed 20 dB under it, inverted 0-5 ms later (must be found, with the lag within 0.2 ms) and in the
+same polarity 0.3-8 ms later (no polarity pair; a comb pair whose earlier track is the stem, its lag
+within 0.1 ms of the delay, the comb gone once the stem is delayed by that lag as the render does).
+Bounces: the stems summed at random gains (+-6 dB) and pans, half of them through a limiter
+(pedalboard, -6 dB threshold); duplicates: a stem again at 0.5-1 x. Both added to the song: each
+must be found, and nothing else left out. Any comb pair in a clean session is a false alarm.
 
 The pair statistics (peak negative and positive correlations) are printed per class with --stats.
 
@@ -32,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ai.mixing.auto_level import pan_gains  # noqa: E402
+from ai.mixing.channel_strip import Move, process_track  # noqa: E402
 from ai.mixing.shared_source import (  # noqa: E402
     COMB_HIGH_DB,
     COMB_MEDIUM_DB,
@@ -101,7 +104,7 @@ def main() -> None:
     songs = [song for d in args.data for song in sorted(d.glob("song*")) if song.is_dir()]
     clean_sessions = clean_pairs = false_polarity = false_left_out = 0
     inverted = found = lag_ok = same = false_same = 0
-    comb_found = comb_lag_ok = false_comb_clean = false_comb_inverted = 0
+    comb_found = comb_lag_ok = comb_gone = false_comb_clean = false_comb_inverted = 0
     comb_lag_errors: list[float] = []
     comb_priority = {"as_is": {"high": 0, "medium": 0, "low": 0}, "equal": {"high": 0, "medium": 0, "low": 0}}
     comb_stats: dict[str, list[tuple[float, float, float]]] = {"clean": [], "same": []}
@@ -173,12 +176,19 @@ def main() -> None:
                     comb_found += 1
                     comb_lag_errors.append(comb.lag_ms - delay)
                     comb_lag_ok += abs(comb.lag_ms - delay) <= COMB_LAG_TOLERANCE_MS
+                    # The render's move: the earlier track delayed by the lag in samples; measured again, no comb.
+                    shift = comb.lag_samples if comb.early == names[k] else -comb.lag_samples
+                    moved = process_track(
+                        stem, sr, [Move("polarity", {"invert": False, "shift_ms": shift * 1000 / sr}, {})]
+                    )
+                    again = shared_sources([names[k], names[k] + " 2"], [moved, mic], sr)
+                    comb_gone += not again.comb and not again.polarity
                     if abs(comb.lag_ms - delay) > COMB_LAG_TOLERANCE_MS:
                         print(f"  comb lag off {song.parent.name}/{song.name} {names[k]} delay {delay:.2f}: {comb}")
                     _, _, ee, ll, _, _ = comb.bands.T
                     equal = 10 * np.log10(max(float(ll.sum()), 1e-30) / max(float(ee.sum()), 1e-30)) / 2
-                    for label, gains in (("as_is", (0.0, 0.0)), ("equal", (0.0, -equal))):
-                        comb_priority[label][_priority(comb.loss_db(*gains).worst_db)] += 1
+                    for label, late_db in (("as_is", 0.0), ("equal", -equal)):
+                        comb_priority[label][_priority(comb.loss_db(0.0, late_db).worst_db)] += 1
         # a bounce and a duplicate added to the song
         gains = 10 ** (rng.uniform(-6, 6, len(stems)) / 20)
         mix = np.zeros_like(stems[0])
@@ -211,7 +221,8 @@ def main() -> None:
     print(
         f"comb: same-polarity pairs ({COMB_DELAYS_MS[0]}-{COMB_DELAYS_MS[1]} ms) found {comb_found}/{same} "
         f"({comb_found / max(same, 1):.1%}), lag within {COMB_LAG_TOLERANCE_MS} ms {comb_lag_ok}/{comb_found} (error "
-        f"median / 95th / max {np.median(errors):.3f} / {np.percentile(errors, 95):.3f} / {errors.max():.3f} ms); "
+        f"median / 95th / max {np.median(errors):.3f} / {np.percentile(errors, 95):.3f} / {errors.max():.3f} ms), "
+        f"gone once the earlier track is delayed by it {comb_gone}/{comb_found}; "
         f"priority as they are {comb_priority['as_is']}, at equal shared-band energy {comb_priority['equal']}; "
         f"inverted pairs taken for comb pairs {false_comb_inverted}/{inverted}; clean sessions: {false_comb_clean} "
         f"comb findings over {clean_pairs} pairs"
@@ -219,31 +230,33 @@ def main() -> None:
     print(f"time: shared_sources on a clean session median {np.median(seconds) * 1000:.0f} ms ({len(songs)} songs)")
     if args.stats:
         print("sweep (threshold, dominance): inverted found / same-polarity flagged / clean pairs flagged")
-        for t in (0.2, 0.3, 0.4):
+        for threshold in (0.2, 0.3, 0.4):
             cells = []
             for d in (1.0, 1.1, 1.2, 1.3, 1.5):
                 hits = {
-                    label: sum(1 for lo, hi in values if -lo >= t and -lo >= d * max(hi, 0.0))
+                    label: sum(1 for lo, hi in values if -lo >= threshold and -lo >= d * max(hi, 0.0))
                     for label, values in stats.items()
                 }
                 cells.append(f"{d}: {hits['inverted']}/{hits['same']}/{hits['clean']}")
-            print(f"  {t}: " + "  ".join(cells))
+            print(f"  {threshold}: " + "  ".join(cells))
         print(f"comb sweep (correlation, dominance; lag >= {COMB_MIN_LAG_MS} ms): same-polarity found / clean flagged")
-        for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
             cells = []
             for d in (1.0, 1.05, 1.1, 1.2, 1.3):
                 hits = {
-                    label: sum(1 for hi, lo, lag in values if hi >= t and hi >= d * lo and abs(lag) >= COMB_MIN_LAG_MS)
-                    for label, values in comb_stats.items()
+                    label: sum(
+                        1 for hi, lo, lag in peaks if hi >= threshold and hi >= d * lo and abs(lag) >= COMB_MIN_LAG_MS
+                    )
+                    for label, peaks in comb_stats.items()
                 }
                 cells.append(f"{d}: {hits['same']}/{hits['clean']}")
-            print(f"  {t}: " + "  ".join(cells))
+            print(f"  {threshold}: " + "  ".join(cells))
         for label, comb_values in comb_stats.items():
-            c = np.array(comb_values)
+            arr = np.array(comb_values)
             print(
-                f"comb {label}: n {len(c)}, max r percentiles 5/50/95/99/max "
-                f"{np.percentile(c[:, 0], [5, 50, 95, 99, 100]).round(2)}, max r / -min r percentiles 5/50/95/max "
-                f"{np.percentile(c[:, 0] / np.maximum(c[:, 1], 1e-3), [5, 50, 95, 100]).round(2)}"
+                f"comb {label}: n {len(arr)}, max r percentiles 5/50/95/99/max "
+                f"{np.percentile(arr[:, 0], [5, 50, 95, 99, 100]).round(2)}, max r / -min r percentiles 5/50/95/max "
+                f"{np.percentile(arr[:, 0] / np.maximum(arr[:, 1], 1e-3), [5, 50, 95, 100]).round(2)}"
             )
         for label, values in stats.items():
             a = np.array(values)

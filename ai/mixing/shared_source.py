@@ -75,20 +75,25 @@ POLARITY_DOMINANCE = 1.1
 ALIGN_MS = 0.5
 """A pair this far apart or more is also aligned (the flipped track moved by the lag)."""
 COMB_CORRELATION = 0.5
-"""A positive correlation peak at least this strong (where both play) ..."""
+"""A positive correlation peak at least this strong (where both play) ... (clean pairs of different instruments
+peak at 0.37 at most, 0.19 at the 99th percentile: bench/shared_source.py --stats, bench/README.md)"""
 COMB_DOMINANCE = 1.1
-"""... and this many times the strongest negative one within the lags ..."""
+"""... and this many times the strongest negative one within the lags (a kick's or a bass's low band swings to
+-0.85 half a period away from its +1 peak: the sign of the larger swing is the answer, as for polarity) ..."""
 COMB_MIN_LAG_MS = 0.25
-"""... at this lag or more is one source picked up twice in the same polarity: a comb filter (first notch
-at 2 kHz or lower; see the module docstring)."""
+"""... at this lag or more is one source picked up twice in the same polarity: a comb filter. Under it the first
+notch lies above 2 kHz and the rest above 6 kHz, outside the band the reduced signals see (they cannot say how
+much it costs), and the lag is under one of their samples (0.36 ms at 44.1 kHz); pairs 0.3 ms apart are found."""
 COMB_BANDS_HZ = (40.0, 80.0, 160.0, 320.0, 640.0, LOW_BAND_HZ)
 """Octaves of the shared band a comb's loss is measured in (the last one is cut at LOW_BAND_HZ)."""
 COMB_BAND_FLOOR_DB = -20.0
 """An octave this far under the pair's strongest one (aligned) is not where the pair plays: its loss is not counted."""
 COMB_MEDIUM_DB = 2.0
-"""A comb whose worst octave loses this much at the balanced levels is a medium finding ..."""
+"""A comb whose worst octave loses this much at the balanced levels is a medium finding (a change an EQ move of
+the tonal findings' size would be asked for) ..."""
 COMB_HIGH_DB = 6.0
-"""... and this much a high one (under COMB_MEDIUM_DB: low, the move still given)."""
+"""... and this much a high one (three quarters of the octave's power gone, as a high mono loss of a track's own
+channels); under COMB_MEDIUM_DB it is low, with the move still given."""
 DUPLICATE_CORRELATION = 0.99
 """Two tracks correlating more than this (lag 0, the reduced signals and the full-rate checks) are one audio."""
 BOUNCE_CORRELATION = 0.95
@@ -478,32 +483,34 @@ def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
     return lowest
 
 
-def full_rate_lag(early: Frames, late: Frames, sr: int) -> float | None:
-    """How much later ``late`` plays than ``early`` (ms), to the full rate's precision: the peak of the
-    cross-correlation of the mid signals over lags of +-MAX_LAG_MS on the loudest second of each of
-    CHECK_STRETCHES stretches of ``early``, refined by a parabola (the full band: a tonal part's
-    low-band correlation has peaks a period apart, and the reduced signals place the peak within a
-    reduced sample only, which left pairs up to 0.06 ms apart: a comb from 8 kHz up). None when the
-    two never play together there."""
-    lags = int(round(MAX_LAG_MS * sr / 1000))
+def full_rate_lag(early: Frames, late: Frames, sr: int, lag_ms: float) -> float | None:
+    """How much later ``late`` plays than ``early`` (ms), from ``lag_ms`` (the reduced signals' peak: within
+    a reduced sample) to the full rate's precision: the peak of the cross-correlation of the mid signals
+    within 2 DECIMATION samples of it, on the loudest second of each of CHECK_STRETCHES stretches of
+    ``early``, refined by a parabola. Aligned to the reduced lag alone, a pair stayed up to 0.06 ms
+    apart: a comb from 8 kHz up. (Searched over every lag, the full band of a few seconds of a tonal
+    bass picked a peak a period away: the reduced signals over the whole track place it.) None when
+    the two never play together there."""
+    span = 2 * DECIMATION
+    coarse = int(round(lag_ms * sr / 1000))
     n = min(frame_count(early), frame_count(late))
-    total = np.zeros(2 * lags + 1)
+    total = np.zeros(2 * span + 1)
     for at, x in _loudest_seconds(early, n, sr):
-        lo = at - lags
-        if lo < 0 or at + len(x) + lags > n:
+        lo = at + coarse - span
+        if lo < 0 or lo + len(x) + 2 * span > n:
             continue
-        y = read_frames(late, lo, at + len(x) + lags).mean(axis=0, dtype=np.float64)
+        y = read_frames(late, lo, lo + len(x) + 2 * span).mean(axis=0, dtype=np.float64)
         total += scipy.signal.correlate(y, x, mode="valid")
     if total.max() <= 0:
         return None
-    return (_peak_lag(total, int(np.argmax(total))) - lags) / sr * 1000
+    return (coarse - span + _peak_lag(total, int(np.argmax(total)))) / sr * 1000
 
 
 def at_full_rate(comb: CombPair, early: Frames, late: Frames, reduced: tuple[Reduced, Reduced]) -> CombPair | None:
     """``comb`` with its lag from :func:`full_rate_lag` (its bands measured again at that lag; ``early``,
     ``late`` the two tracks at the session's rate, ``reduced`` theirs in that order), or None when the
     pair is closer than COMB_MIN_LAG_MS there."""
-    lag_ms = full_rate_lag(early, late, comb.sample_rate)
+    lag_ms = full_rate_lag(early, late, comb.sample_rate, comb.lag_ms)
     if lag_ms is None or abs(lag_ms) < COMB_MIN_LAG_MS:
         return None
     if lag_ms < 0:  # the full band says the other one plays first
@@ -615,7 +622,8 @@ def _comb_finding(p: CombPair, early_gain_db: float, late_gain_db: float, balanc
         f"comb-filter, notches at {p.first_notch_hz:.0f} Hz and its odd multiples. Summed {levels}, the notches "
         f"are {abs(loss.notch_db):.0f} dB deep and the {low:.0f}-{high:.0f} Hz octave comes out "
         f"{abs(loss.worst_db):.1f} dB {'weaker' if loss.worst_db >= 0 else 'stronger'} than with the pair "
-        f"aligned (below {LOW_BAND_HZ:.0f} Hz as a whole {loss.band_db:+.1f} dB).",
+        f"aligned (everything below {LOW_BAND_HZ:.0f} Hz {abs(loss.band_db):.1f} dB "
+        f"{'weaker' if loss.band_db >= 0 else 'stronger'}).",
         priority,
         p.early,
         f"Delay {p.early} by {p.lag_ms:.2f} ms ({samples}) to line it up with {p.late}.",

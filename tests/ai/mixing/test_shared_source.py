@@ -222,9 +222,9 @@ def test_the_render_plan_delays_the_earlier_microphone_and_the_comb_is_gone() ->
     assert move.params == {"invert": False, "shift_ms": found.comb[0].lag_samples * 1000 / SR}
     aligned = [process_track(t, SR, plan.moves[n]) for n, t in zip(names, tracks, strict=True)]
     assert shared_sources(names, aligned, SR).comb == []
-    assert plan_moves(found.findings(), track_names=names, apply=frozenset({"eq"}), mastering=False).moves[
-        "Kick In"
-    ] == []
+    assert (
+        plan_moves(found.findings(), track_names=names, apply=frozenset({"eq"}), mastering=False).moves["Kick In"] == []
+    )
 
 
 def test_auto_level_says_which_microphone_to_delay() -> None:
