@@ -151,9 +151,8 @@ def main() -> None:
                 pair = polarity_of((names[k], names[k] + " 2"), reduced[k], rm, r)
                 comb = comb_of((names[k], names[k] + " 2"), reduced[k], rm, sr, r)
                 if comb is not None:  # its lag to the full rate, as shared_sources does
-                    ordered = (stem, mic) if comb.early == names[k] else (mic, stem)
-                    reds = (reduced[k], rm) if comb.early == names[k] else (rm, reduced[k])
-                    comb = at_full_rate(comb, *ordered, reds)
+                    ordered = (stem, mic, reduced[k]) if comb.early == names[k] else (mic, stem, rm)
+                    comb = at_full_rate(comb, *ordered)
                 if args.stats:
                     stats["inverted" if sign < 0 else "same"].append((float(r[0].min()), float(r[0].max())))
                 if sign < 0:

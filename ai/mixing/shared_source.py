@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -161,16 +161,31 @@ class CombPair:
     """Two tracks on one source in the same polarity, ``lag_ms`` apart: ``late`` plays ``lag_ms`` after
     ``early`` (the one to delay), ``correlation`` the (positive) peak, ``sample_rate`` the session's.
 
-    ``bands``: np.ndarray [shape=(octaves, 6)]: per octave of the shared band (COMB_BANDS_HZ), its edges,
-    the early track's energy, the late track's, and their cross term as they sit and aligned (the real
-    parts of the cross-spectrum, without and with the lag taken out), where both play."""
+    ``spectra``: np.ndarray [shape=(4, bins), dtype=complex128]: the frequencies (Hz, the reduced signals'
+    bins), the early track's power, the late track's, and their cross-spectrum (conj(early) late), summed
+    over the segments where both play: what the pair's sum gives at any gains and any shift."""
 
     early: str
     late: str
     correlation: float
     lag_ms: float
     sample_rate: int
-    bands: np.ndarray = field(compare=False, repr=False)
+    spectra: np.ndarray = field(compare=False, repr=False)
+
+    @property
+    def bands(self) -> np.ndarray:
+        """np.ndarray [shape=(octaves, 6)]: per octave of the shared band (COMB_BANDS_HZ), its edges, the
+        early track's energy, the late track's, and their cross term as they sit and aligned (the real part
+        of the cross-spectrum, without and with the lag taken out of the late track)."""
+        freqs = self.spectra[0].real
+        cross = self.spectra[3]
+        aligned = cross * np.exp(2j * np.pi * freqs * self.lag_ms / 1000)
+        rows = []
+        for low, high in zip(COMB_BANDS_HZ[:-1], COMB_BANDS_HZ[1:], strict=True):
+            inside = (freqs >= low) & (freqs < high)
+            powers = [float(self.spectra[k, inside].real.sum()) for k in (1, 2)]
+            rows.append([low, high, *powers, float(cross[inside].real.sum()), float(aligned[inside].real.sum())])
+        return np.asarray(rows, dtype=np.float64)
 
     @property
     def lag_samples(self) -> int:
@@ -182,10 +197,17 @@ class CombPair:
         """The comb's first notch: half a period of it is the lag (then every 2x this, at its odd multiples)."""
         return 1000.0 / (2.0 * self.lag_ms)
 
+    def swapped(self) -> CombPair:
+        """The pair the other way round (a negative lag made positive)."""
+        f, early, late, cross = self.spectra
+        spectra = np.stack([f, late, early, np.conj(cross)])
+        return CombPair(self.late, self.early, self.correlation, -self.lag_ms, self.sample_rate, spectra)
+
     def loss_db(self, early_gain_db: float = 0.0, late_gain_db: float = 0.0) -> CombLoss:
         """What the pair's sum loses against the pair aligned, with the two tracks at these gains."""
         g = 10 ** ((late_gain_db - early_gain_db) / 20)
-        _, _, ee, ll, as_is, aligned = self.bands.T
+        bands = self.bands
+        _, _, ee, ll, as_is, aligned = bands.T
         summed = ee + g * g * ll + 2 * g * as_is
         lined_up = ee + g * g * ll + 2 * g * aligned
         counted = lined_up >= lined_up.max() * 10 ** (COMB_BAND_FLOOR_DB / 10)
@@ -194,7 +216,7 @@ class CombPair:
         band = 10 * math.log10(max(float(lined_up.sum()), 1e-30) / max(float(summed.sum()), 1e-30))
         amplitude = g * math.sqrt(float(ll.sum()) / max(float(ee.sum()), 1e-30))
         notch = 20 * math.log10(max(abs(1 - amplitude), 0.01) / (1 + amplitude))
-        return CombLoss(band, float(losses[worst]), (float(self.bands[worst, 0]), float(self.bands[worst, 1])), notch)
+        return CombLoss(band, float(losses[worst]), (float(bands[worst, 0]), float(bands[worst, 1])), notch)
 
 
 @dataclass(frozen=True)
@@ -389,35 +411,36 @@ def comb_of(
     lag_ms = (_peak_lag(r, k) - (len(r) - 1) // 2) / x.rate * 1000
     if abs(lag_ms) < COMB_MIN_LAG_MS:
         return None
-    bands = _comb_bands(x, y, lag_ms / 1000)
-    first, second = names
-    if lag_ms < 0:  # the second plays first: it is the one to delay (its cross terms are the same sums)
-        return CombPair(second, first, high, -lag_ms, sr, bands[:, [0, 1, 3, 2, 4, 5]])
-    return CombPair(first, second, high, lag_ms, sr, bands)
+    pair = CombPair(names[0], names[1], high, lag_ms, sr, _comb_spectra(x, y))
+    return pair.swapped() if lag_ms < 0 else pair  # the second plays first: it is the one to delay
 
 
 COMB_SEGMENT = 256
 """Samples of the reduced signal per segment of the comb's cross-spectrum (about 11 Hz resolution at 44.1 kHz)."""
 
 
-def _comb_bands(x: Reduced, y: Reduced, lag_s: float) -> np.ndarray:
-    """CombPair.bands for ``y`` playing ``lag_s`` after ``x`` (Welch's averages where both play)."""
+def _comb_spectra(x: Reduced, y: Reduced) -> np.ndarray:
+    """CombPair.spectra of ``x`` (early) and ``y`` (late): Hann-windowed segments of COMB_SEGMENT samples,
+    half overlapping, where both play (their signals zeroed elsewhere; the segments left all zero skipped)."""
     blocks = min(len(x.active), len(y.active))
     n = min(blocks * x.block, len(x.signal), len(y.signal))
     both = np.repeat(x.active[:blocks] & y.active[:blocks], x.block)[:n]
-    a, b = x.signal[:n] * both, y.signal[:n] * both
     segment = min(COMB_SEGMENT, n)
-    freqs, pxx = scipy.signal.welch(a, fs=x.rate, nperseg=segment)
-    _, pyy = scipy.signal.welch(b, fs=x.rate, nperseg=segment)
-    _, pxy = scipy.signal.csd(a, b, fs=x.rate, nperseg=segment)
-    aligned = pxy * np.exp(2j * np.pi * freqs * lag_s)  # the lag taken out of the late track
-    rows = []
-    for low, high in zip(COMB_BANDS_HZ[:-1], COMB_BANDS_HZ[1:], strict=True):
-        inside = (freqs >= low) & (freqs < high)
-        rows.append(
-            [low, high, pxx[inside].sum(), pyy[inside].sum(), pxy[inside].real.sum(), aligned[inside].real.sum()]
-        )
-    return np.asarray(rows, dtype=np.float64)
+    hop = max(1, segment // 2)
+    starts = np.arange(0, n - segment + 1, hop)
+    starts = starts[both[starts] | both[starts + segment - 1]]
+    window = scipy.signal.get_window("hann", segment)
+    freqs = np.fft.rfftfreq(segment, 1 / x.rate)
+    spectra = np.zeros((4, len(freqs)), dtype=np.complex128)
+    spectra[0] = freqs
+    for chunk in range(0, len(starts), 1024):  # a few MB at a time
+        index = starts[chunk : chunk + 1024, None] + np.arange(segment)
+        mask = both[index] * window
+        xs, ys = np.fft.rfft(x.signal[index] * mask), np.fft.rfft(y.signal[index] * mask)
+        spectra[1] += np.sum(np.abs(xs) ** 2, axis=0)
+        spectra[2] += np.sum(np.abs(ys) ** 2, axis=0)
+        spectra[3] += np.sum(np.conj(xs) * ys, axis=0)
+    return spectra
 
 
 def shared_pairs(
@@ -458,8 +481,11 @@ def shared_pairs(
 
 
 # ---------------------------------------------------------------------- duplicates, bounces
-def _loudest_seconds(a: Frames, n: int, sr: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(start, mid signal) of the loudest second of each of CHECK_STRETCHES stretches of ``a``'s first ``n`` frames."""
+def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
+    """The lowest correlation of the two tracks' mid signals over the loudest second of each of
+    CHECK_STRETCHES stretches of ``a`` (the full band, where the reduced signals see only the lows)."""
+    n = min(frame_count(a), frame_count(b))
+    lowest = 1.0
     for k in range(CHECK_STRETCHES):
         start, stop = n * k // CHECK_STRETCHES, n * (k + 1) // CHECK_STRETCHES
         part = read_frames(a, start, stop).mean(axis=0, dtype=np.float64)
@@ -468,14 +494,7 @@ def _loudest_seconds(a: Frames, n: int, sr: int) -> Iterator[tuple[int, np.ndarr
         step = sr // 10
         energy = np.square(part[: len(part) // step * step]).reshape(-1, step).sum(axis=1)
         at = start + min(int(np.argmax(energy)) * step, len(part) - sr)
-        yield at, part[at - start : at - start + sr]
-
-
-def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
-    """The lowest correlation of the two tracks' mid signals over the loudest second of each of
-    CHECK_STRETCHES stretches of ``a`` (the full band, where the reduced signals see only the lows)."""
-    lowest = 1.0
-    for at, x in _loudest_seconds(a, min(frame_count(a), frame_count(b)), sr):
+        x = part[at - start : at - start + sr]
         y = read_frames(b, at, at + len(x)).mean(axis=0, dtype=np.float64)
         norm = math.sqrt(float(x @ x) * float(y @ y))
         if norm > 0:
@@ -483,40 +502,55 @@ def _full_rate_match(a: Frames, b: Frames, sr: int) -> float:
     return lowest
 
 
-def full_rate_lag(early: Frames, late: Frames, sr: int, lag_ms: float) -> float | None:
+def _loud_seconds(x: Reduced, n: int, sr: int) -> list[int]:
+    """The first frame (at ``sr``) of the loudest second of each of CHECK_STRETCHES stretches of a track's
+    first ``n`` frames, from its reduced signal (the full-rate track is read there only)."""
+    per_second = max(1, int(round(1.0 / BLOCK_S)))
+    blocks = min(len(x.signal) // x.block, n // DECIMATION // x.block)
+    energy = np.square(x.signal[: blocks * x.block]).reshape(blocks, x.block).sum(axis=1)
+    starts = []
+    for k in range(CHECK_STRETCHES):
+        first, stop = blocks * k // CHECK_STRETCHES, blocks * (k + 1) // CHECK_STRETCHES
+        if stop - first < per_second:
+            continue
+        window = np.convolve(energy[first:stop], np.ones(per_second), mode="valid")
+        starts.append((first + int(np.argmax(window))) * x.block * DECIMATION)
+    return starts
+
+
+def full_rate_lag(early: Frames, late: Frames, sr: int, lag_ms: float, reduced: Reduced) -> float | None:
     """How much later ``late`` plays than ``early`` (ms), from ``lag_ms`` (the reduced signals' peak: within
     a reduced sample) to the full rate's precision: the peak of the cross-correlation of the mid signals
     within 2 DECIMATION samples of it, on the loudest second of each of CHECK_STRETCHES stretches of
-    ``early``, refined by a parabola. Aligned to the reduced lag alone, a pair stayed up to 0.06 ms
-    apart: a comb from 8 kHz up. (Searched over every lag, the full band of a few seconds of a tonal
-    bass picked a peak a period away: the reduced signals over the whole track place it.) None when
-    the two never play together there."""
+    ``early`` (``reduced``: its reduced signal, which says where), refined by a parabola. Aligned to the
+    reduced lag alone, a pair stayed up to 0.06 ms apart: a comb from 8 kHz up. (Searched over every lag,
+    the full band of a few seconds of a tonal bass picked a peak a period away: the reduced signals over
+    the whole track place it.) None when the two never play together there."""
     span = 2 * DECIMATION
     coarse = int(round(lag_ms * sr / 1000))
     n = min(frame_count(early), frame_count(late))
     total = np.zeros(2 * span + 1)
-    for at, x in _loudest_seconds(early, n, sr):
+    for at in _loud_seconds(reduced, n, sr):
         lo = at + coarse - span
-        if lo < 0 or lo + len(x) + 2 * span > n:
+        if lo < 0 or lo + sr + 2 * span > n or at + sr > n:
             continue
-        y = read_frames(late, lo, lo + len(x) + 2 * span).mean(axis=0, dtype=np.float64)
-        total += scipy.signal.correlate(y, x, mode="valid")
+        x = read_frames(early, at, at + sr).mean(axis=0, dtype=np.float64)
+        y = read_frames(late, lo, lo + sr + 2 * span).mean(axis=0, dtype=np.float64)
+        total += scipy.signal.correlate(y, x, mode="valid", method="fft")
     if total.max() <= 0:
         return None
     return (coarse - span + _peak_lag(total, int(np.argmax(total)))) / sr * 1000
 
 
-def at_full_rate(comb: CombPair, early: Frames, late: Frames, reduced: tuple[Reduced, Reduced]) -> CombPair | None:
-    """``comb`` with its lag from :func:`full_rate_lag` (its bands measured again at that lag; ``early``,
-    ``late`` the two tracks at the session's rate, ``reduced`` theirs in that order), or None when the
-    pair is closer than COMB_MIN_LAG_MS there."""
-    lag_ms = full_rate_lag(early, late, comb.sample_rate, comb.lag_ms)
+def at_full_rate(comb: CombPair, early: Frames, late: Frames, reduced: Reduced) -> CombPair | None:
+    """``comb`` with its lag from :func:`full_rate_lag` (``early``, ``late`` the two tracks at the session's
+    rate, ``reduced`` the early one's reduced signal), or None when the pair is closer than COMB_MIN_LAG_MS
+    there."""
+    lag_ms = full_rate_lag(early, late, comb.sample_rate, comb.lag_ms, reduced)
     if lag_ms is None or abs(lag_ms) < COMB_MIN_LAG_MS:
         return None
-    if lag_ms < 0:  # the full band says the other one plays first
-        bands = _comb_bands(reduced[1], reduced[0], -lag_ms / 1000)
-        return replace(comb, early=comb.late, late=comb.early, lag_ms=-lag_ms, bands=bands)
-    return replace(comb, lag_ms=lag_ms, bands=_comb_bands(reduced[0], reduced[1], lag_ms / 1000))
+    refined = replace(comb, lag_ms=lag_ms)
+    return refined.swapped() if lag_ms < 0 else refined  # the full band says the other one plays first
 
 
 def left_out_tracks(
@@ -567,12 +601,7 @@ def shared_sources(names: Sequence[str], samples: Sequence[Frames], sr: int) -> 
     kept = [k for k, name in enumerate(names) if name not in left_out]
     pairs, combs = shared_pairs([names[k] for k in kept], [reduced[k] for k in kept], sr)
     index = {name: k for k, name in enumerate(names)}
-    refined = (
-        at_full_rate(
-            c, samples[index[c.early]], samples[index[c.late]], (reduced[index[c.early]], reduced[index[c.late]])
-        )
-        for c in combs
-    )
+    refined = (at_full_rate(c, samples[index[c.early]], samples[index[c.late]], reduced[index[c.early]]) for c in combs)
     return SharedSources(pairs, left_out, [c for c in refined if c is not None])
 
 
