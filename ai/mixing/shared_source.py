@@ -77,9 +77,10 @@ ALIGN_MS = 0.5
 COMB_CORRELATION = 0.5
 """A positive correlation peak at least this strong (where both play) ... (clean pairs of different instruments
 peak at 0.37 at most, 0.19 at the 99th percentile: bench/shared_source.py --stats, bench/README.md)"""
-COMB_DOMINANCE = 1.1
+COMB_DOMINANCE = 1.05
 """... and this many times the strongest negative one within the lags (a kick's or a bass's low band swings to
--0.85 half a period away from its +1 peak: the sign of the larger swing is the answer, as for polarity) ..."""
+-0.85 half a period away from its +1 peak, and two mics of a 60 Hz kick 6-8 ms apart peak at 0.95 against
+-0.9 there: the sign of the larger swing is the answer, as for polarity) ..."""
 COMB_MIN_LAG_MS = 0.25
 """... at this lag or more is one source picked up twice in the same polarity: a comb filter. Under it the first
 notch lies above 2 kHz and the rest above 6 kHz, outside the band the reduced signals see (they cannot say how

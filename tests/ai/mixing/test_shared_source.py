@@ -231,3 +231,14 @@ def test_auto_level_says_which_microphone_to_delay() -> None:
     names, tracks = kick_pair(2.0)
     result = auto_level([TrackInput(n, DecodedAudio(y, SR)) for n, y in zip(names, tracks, strict=True)])
     assert any(note.startswith("Kick In plays 2.0") and "Kick Out" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("delay_ms", [6.0, 8.0])
+def test_a_tonal_kick_far_apart_without_bleed_is_a_comb(delay_ms: float) -> None:
+    # A 60 Hz kick's low band swings to -0.9 half a period from its peak when the two mics are 6-8 ms apart
+    # and nothing else fills the blocks where they play: the positive peak still outweighs it.
+    kick = drum(1, 60)
+    names = ["Kick In", "Kick Out", "Snare"]
+    found = shared_sources(names, [kick, second_mic(kick, gain=0.7, delay_ms=delay_ms), drum(2, 190)], SR)
+    assert [(c.early, c.late) for c in found.comb] == [("Kick In", "Kick Out")] and found.polarity == []
+    assert found.comb[0].lag_ms == pytest.approx(delay_ms + 0.045, abs=0.05)
