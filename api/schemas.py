@@ -554,8 +554,18 @@ class TranscriptionResponse(BaseModel):
         description="The recording's key as the analysis hears it ('Db major'), also the MIDI file's key "
         "signature; null for drums and for audio without a key.",
     )
-    beat_times: list[float] = Field(description="The detected beats (s) the tempo map follows.")
-    downbeat_times: list[float] = Field(default_factory=list)
+    beat_times: list[float] = Field(
+        description="The beats (s) the tempo map and quantize follow: the analysis's, moved onto the recording's "
+        "onsets and its tempo curve as the accompaniment's (on a steady render they hold the tempo, where the "
+        "analysis's 23 ms frames made it swing a few BPM from beat to beat)."
+    )
+    downbeat_times: list[float] = Field(
+        default_factory=list, description="The bar lines: the beats above nearest the analysis's downbeats."
+    )
+    analysis_beat_times: list[float] = Field(
+        default_factory=list, description="The analysis's own beats (as /analyze/audio answers them)."
+    )
+    analysis_downbeat_times: list[float] = Field(default_factory=list, description="The analysis's own downbeats.")
     tempo_map_bpm: list[float] = Field(description="Tempo of each segment of the map (first: before the first beat).")
     quantize: str | None = Field(None, description="The grid step the notes were moved to, or null.")
 

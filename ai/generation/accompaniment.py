@@ -45,14 +45,7 @@ from ai.audio.encode import encode_audio
 from ai.audio.loudness import integrated_loudness
 from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
-from ai.generation.beat_following import (
-    REFINE_SR,
-    fit_beats,
-    follow_soft_attacks,
-    missed_first_beats,
-    onset_cues,
-    refine_beats,
-)
+from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
 from ai.generation.midi_events import delta_track, key_events, note_events
@@ -693,8 +686,7 @@ def accompany_cues(
     hand: :func:`take_recording_cues` as the analysis's last look at it)."""
     _check_pulse(analysis)
     env = cues.onsets
-    beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(analysis.beat_times))))
-    beats = follow_soft_attacks(env, cues.bands, beats)
+    beats = followed_beats(env, cues.bands, analysis.beat_times)
     chroma = cues.chroma
     given_key = parse_key(options.key) if options.key else None
     source, progression = _given_progression(options, given_key, drums_only.said_of(analysis.notes))

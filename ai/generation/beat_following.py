@@ -343,10 +343,19 @@ def follow_soft_attacks(env: np.ndarray, bands: np.ndarray, beats: np.ndarray) -
     return moved[moved >= 0.0]
 
 
+def followed_beats(env: np.ndarray, bands: np.ndarray, beat_times: np.ndarray | list[float]) -> np.ndarray:
+    """The analysis's ``beat_times`` through the four steps (:func:`refine_beats`, :func:`fit_beats`,
+    :func:`missed_first_beats`, :func:`follow_soft_attacks`) on :func:`onset_cues`'s ``env`` and ``bands``:
+    the beats both the accompaniment's grid and a transcription's tempo map and quantise grid stand on."""
+    beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(beat_times, dtype=np.float64))))
+    return follow_soft_attacks(env, bands, beats)
+
+
 __all__ = [
     "attack_offset",
     "fit_beats",
     "follow_soft_attacks",
+    "followed_beats",
     "missed_first_beats",
     "onset_cues",
     "onset_envelope",

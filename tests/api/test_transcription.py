@@ -238,3 +238,42 @@ def test_models_lists_the_transcription_models_and_whether_they_are_loaded(clien
     assert entries["drum_transcription"]["path"].endswith("models/drum_transcription.npz")
     status = client.get("/api/v1/status").json()
     assert {"basic-pitch-icassp-2022", "drum_transcription"} <= {m["name"] for m in status["ai_models"]}
+
+
+STEADY_BPM = 142.0
+"""A beat of 0.4225 s: 18.3 of the analysis's 23 ms frames, so its raw beats fall 18 or 19 frames apart."""
+
+
+def steady_song(beats: int = 32, first: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """A kick and an arpeggio note on every beat at a constant STEADY_BPM, and the beats' times."""
+    times = first + np.arange(beats) * 60.0 / STEADY_BPM
+    y = np.zeros(int(SR * (times[-1] + 1.0)))
+    t = np.arange(int(0.1 * SR)) / SR
+    kick = np.sin(2 * np.pi * 55 * t) * np.exp(-t * 35)
+    for i, at in enumerate(times):
+        start = int(round(at * SR))
+        y[start : start + kick.size] += (0.6 if i % 4 == 0 else 0.4) * kick
+        note = harmonic_tone(PITCHES[i % len(PITCHES)], 0.35)
+        y[start : start + note.size] += 0.25 * note
+    return y.astype(np.float32), times
+
+
+def test_a_steady_recordings_tempo_map_and_quantize_grid_hold_its_tempo(client: TestClient) -> None:
+    """The tempo map and the quantise grid stand on the accompaniment's followed beats: on the analysis's raw
+    beats (23 ms frames) a steady 142 BPM map swung 136-152 BPM and quantised notes landed up to 28 ms off."""
+    y, beats = steady_song()
+    response = post(client, wav_bytes(y), quantize="1/16")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    inner = np.array(body["tempo_map_bpm"][1:-1])  # the lead-in's and the last beat's segments left out
+    assert len(inner) >= 20 and np.max(np.abs(inner / STEADY_BPM - 1.0)) < 0.01, inner
+    step = 60.0 / STEADY_BPM / 4
+    grid = beats[0] + np.arange(-4, 4 * len(beats) + 4) * step
+    starts = np.array([n["start"] for n in body["notes"] if n["pitch"] in PITCHES and n["start"] >= beats[0] - 0.05])
+    assert len(starts) >= len(beats) - 2, body["notes"]
+    off = np.array([np.min(np.abs(grid - s)) for s in starts])
+    assert np.max(off) < 0.006, np.round(off * 1000, 1)
+    # The answer says which beats it followed, and the analysis's own beside them.
+    assert len(body["analysis_beat_times"]) >= 20 and body["beat_times"] != body["analysis_beat_times"]
+    midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
+    assert len([m for m in midi.tracks[0] if m.type == "set_tempo"]) == len(body["tempo_map_bpm"])
