@@ -19,7 +19,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
@@ -65,6 +65,25 @@ class UnsupportedBody(EngineError):
     code = "unsupported_media_type"
 
 
+class Repeated(list[str]):
+    """The values of a text field that came more than once in one query string or form (``-F parts=drums -F
+    parts=bass``): a list for a field that takes one (``parts``, ``chords``), a 422 for any other
+    (:func:`validate_params`); the last one silently won before."""
+
+
+def text_values(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Text fields by name: a value, or :class:`Repeated` values where the name came more than once."""
+    found: dict[str, Any] = {}
+    for name, value in items:
+        if name not in found:
+            found[name] = value
+        elif isinstance(found[name], Repeated):
+            found[name].append(value)
+        else:
+            found[name] = Repeated([found[name], value])
+    return found
+
+
 @dataclass
 class RequestInput:
     """Merged scalar parameters and uploaded files of one request."""
@@ -92,7 +111,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
     declared length (before it is read) or its files together are over it (413). The caller
     closes the uploads (:meth:`RequestInput.aclose`).
     """
-    found = RequestInput(values=dict(request.query_params))
+    found = RequestInput(values=text_values(request.query_params.multi_items()))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "").strip()
     if declared == "0":
@@ -119,6 +138,7 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await _read_form(request, content_type, max_request_bytes)
         total = 0
+        texts: list[tuple[str, str]] = []
         try:
             for name, value in form.multi_items():
                 if isinstance(value, UploadFile):
@@ -136,10 +156,11 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                         )
                     found.files.setdefault(name, []).append(value)
                 else:
-                    found.values[name] = value
+                    texts.append((name, value))
         except PayloadTooLarge:
             await form.close()
             raise
+        found.values.update(text_values(texts))  # the body wins over the query string
         if content_type == "application/x-www-form-urlencoded" and any(
             n.lstrip().startswith("{") for n in found.values
         ):
@@ -232,13 +253,30 @@ def _unpaired(text: str) -> bool:
 
 
 def validate_params(model: type[M], values: dict[str, Any]) -> M:
-    """Validate ``values`` against ``model``; the first problem becomes a 422 naming the parameter."""
-    # Form and query values arrive as strings: an empty string means "not given".
-    cleaned = {k: v for k, v in values.items() if not (isinstance(v, str) and v.strip() == "")}
+    """Validate ``values`` against ``model``; the first problem becomes a 422 naming the parameter. A name
+    that came more than once (:class:`Repeated`) is a list where the model's field takes one, else a 422."""
+    # Form and query values arrive as strings: an empty string means "not given", except where the model
+    # says an empty value means nothing (``parts=``: no part) and refuses it itself.
+    keep_empty: frozenset[str] = getattr(model, "EMPTY_REFUSED", frozenset())
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, Repeated):
+            if name in fields and not _takes_list(fields[name].annotation):
+                raise InvalidParameter(name, f"{len(value)} values came under this name; it takes one")
+            value = [item for item in value if item.strip()] or ""
+        if isinstance(value, str) and value.strip() == "" and name not in keep_empty:
+            continue
+        cleaned[name] = value
     try:
         return model.model_validate(cleaned)
     except ValidationError as exc:
         raise invalid_from_validation(exc, model) from exc
+
+
+def _takes_list(annotation: Any) -> bool:
+    """Whether a field of this type annotation accepts a list (``str | list[str]``)."""
+    return get_origin(annotation) is list or any(_takes_list(arg) for arg in get_args(annotation))
 
 
 MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error

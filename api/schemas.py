@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -260,6 +260,9 @@ class GenerationResponse(BaseModel):
 
 class AccompanimentParams(CallerParams):
     """Controls of /generate/accompaniment (query string, form or JSON body; the audio is multipart 'file')."""
+
+    EMPTY_REFUSED: ClassVar[frozenset[str]] = frozenset({"parts"})
+    """An empty ``parts=`` names no part: a 422 listing them, not the default parts (api.params.validate_params)."""
 
     parts: str | list[str] = Field(
         "drums,bass", description="Parts to generate, comma-separated or a list: drums, bass, pad (or chords)."

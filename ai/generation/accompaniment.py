@@ -570,7 +570,7 @@ def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
             raise InvalidParameter("parts", f"'{word}' is not a part; use drums, bass and/or pad (chords)")
         parts.add(part)
     if not parts:
-        raise InvalidParameter("parts", "name at least one part: drums, bass, pad")
+        raise InvalidParameter("parts", "no part named: use drums, bass and/or pad (chords), e.g. parts=drums,bass")
     return tuple(p for p in ACCOMPANIMENT_PARTS if p in parts)
 
 

@@ -1,0 +1,99 @@
+"""A text field sent twice: a list where the field takes several (``parts``, ``chords``), else a 422 naming it.
+
+``-F parts=drums -F parts=bass`` kept only ``bass`` and ``-F style=funk -F style=jazz`` only ``jazz``, without a
+word; an empty ``parts=`` played the default parts."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pretty_midi
+import pytest
+from fastapi.testclient import TestClient
+
+from api.params import Repeated, text_values
+from tests.api.test_accompaniment import drifting_song
+from tests.api.test_analysis import wav_bytes
+
+ACCOMPANIMENT = "/api/v1/generate/accompaniment"
+TRANSCRIBE = "/api/v1/transcribe"
+
+
+@pytest.fixture(scope="module")
+def recording() -> bytes:
+    return drifting_song(bars=6)[0]
+
+
+def test_names_given_once_stay_text_and_repeats_are_lists() -> None:
+    found = text_values([("parts", "drums"), ("seed", "1"), ("parts", "bass"), ("parts", "pad")])
+    assert found == {"parts": ["drums", "bass", "pad"], "seed": "1"}
+    assert isinstance(found["parts"], Repeated) and not isinstance(found["seed"], Repeated)
+
+
+def test_parts_twice_plays_both(client: TestClient, recording: bytes) -> None:
+    response = client.post(
+        ACCOMPANIMENT,
+        files=[("file", ("song.wav", recording, "audio/wav")), ("parts", (None, "drums")), ("parts", (None, "bass"))],
+        data={"model": "theory", "seed": "1"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["parts"] == ["drums", "bass"]
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(base64.b64decode(body["midi_base64"])))
+    assert {i.is_drum for i in pm.instruments} == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "values"),
+    [
+        (ACCOMPANIMENT, "style", ("funk", "jazz")),
+        (ACCOMPANIMENT, "seed", ("1", "2")),
+        (ACCOMPANIMENT, "temperature", ("0.5", "0.5")),  # the same value twice is still two values
+        (ACCOMPANIMENT, "format", ("json", "midi")),
+        (ACCOMPANIMENT, "key", ("F minor", "C")),
+        (TRANSCRIBE, "quantize", ("1/16", "1/8")),
+        (TRANSCRIBE, "instrument", ("pitched", "drums")),
+        (TRANSCRIBE, "onset_threshold", ("0.5", "0.6")),
+    ],
+)
+def test_a_one_value_field_twice_is_422(
+    client: TestClient, recording: bytes, url: str, name: str, values: tuple[str, str]
+) -> None:
+    fields = [(name, (None, value)) for value in values]
+    response = client.post(url, files=[("file", ("song.wav", recording, "audio/wav")), *fields])
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_parameter" and body["detail"].startswith(f"{name}: "), body
+    assert "2 values came under this name; it takes one" in body["detail"]
+    query = "&".join(f"{name}={value}" for value in values)  # twice in the query string too
+    again = client.post(f"{url}?{query}", files={"file": ("song.wav", recording, "audio/wav")})
+    assert again.status_code == 422 and again.json()["detail"].startswith(f"{name}: "), again.text
+
+
+def test_a_repeated_field_is_refused_before_a_job_is_queued(client: TestClient, recording: bytes) -> None:
+    response = client.post(
+        f"{ACCOMPANIMENT}?async=true",
+        files=[("file", ("song.wav", recording, "audio/wav")), ("style", (None, "funk")), ("style", (None, "rock"))],
+    )
+    assert response.status_code == 422 and response.json()["detail"].startswith("style: "), response.text
+
+
+@pytest.mark.parametrize("given", [[""], ["", " "], ["  "]])
+def test_empty_parts_is_422_naming_the_parts(client: TestClient, recording: bytes, given: list[str]) -> None:
+    fields = [("parts", (None, value)) for value in given]
+    response = client.post(ACCOMPANIMENT, files=[("file", ("song.wav", recording, "audio/wav")), *fields])
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"].startswith("parts: ")
+    assert all(part in body["detail"] for part in ("drums", "bass", "pad")), body
+
+
+def test_a_value_given_once_in_the_query_and_once_in_the_body_is_the_bodys(client: TestClient) -> None:
+    """The body wins over the query string (api.params), as before: not a repeat."""
+    wav = wav_bytes(np.zeros(22050, dtype=np.float32))
+    response = client.post(
+        f"{TRANSCRIBE}?format=json", data={"format": "midi"}, files={"file": ("s.wav", wav, "audio/wav")}
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/midi", response.text
