@@ -358,6 +358,11 @@ class AccompanimentResponse(BaseModel):
     seed: int = Field(description="The seed used: send it back to get the same MIDI.")
     parts: list[str]
     models: dict[str, str] = Field(description="Per part, the backend that made it (pad: 'chords').")
+    styles: dict[str, str] = Field(
+        description="Per generated part (drums, bass; the pad has none), the style it played: the request's style "
+        "after alias mapping (house, techno: electronic; pop: default), else the backend's own (Magenta: rock, a waltz "
+        "in 3/4; theory: default)."
+    )
     fallback_reasons: dict[str, str] = Field(default_factory=dict)
     midi_base64: str = Field(
         description="One Type-1 MIDI file: a tempo map with a tempo at every beat of the recording (import it at "

@@ -29,7 +29,7 @@ import io
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import mido
@@ -46,6 +46,7 @@ from ai.audio.loudness import integrated_loudness
 from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
+from ai.generation.drum_styles import normalise_drum_style
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
 from ai.generation.midi_events import delta_track, key_events, note_events
@@ -552,6 +553,9 @@ class Accompaniment:
     preview: bytes | None = None
     bar_phase_corrected: bool = False  # the harmony moved the analysis's downbeats (bar_phase)
     harmony_source: str = "recording"  # where the bar chords came from: recording, melody, given or default
+    styles: dict[str, str] = field(default_factory=dict)
+    """Part (drums, bass) -> the style it played: the request's after alias mapping (house: electronic), else the
+    backend's default (Magenta: :func:`default_style`; theory: its plain ``default`` groove)."""
 
 
 def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -722,6 +726,7 @@ def accompany_cues(
     tempo = median_tempo(grid)
     parts: dict[str, list[PlacedNote]] = {}
     models: dict[str, str] = {}
+    styles: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for offset, part in enumerate(p for p in options.parts if p != "pad"):
         progress.check()  # a cancelled job or a gone client stops before the next part's model runs
@@ -753,6 +758,7 @@ def accompany_cues(
         notes = [n for n in clip.notes if n.start < limit - 1e-6]
         parts[part] = place_notes(notes, grid, tempo=clip.tempo)
         models[part] = clip.model
+        styles[part] = normalise_drum_style(request.style)
         if reason:
             reasons[part] = reason
     if "pad" in options.parts:
@@ -762,6 +768,7 @@ def accompany_cues(
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
     result.bar_phase_corrected = phase != first
     result.harmony_source = source
+    result.styles = styles
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")

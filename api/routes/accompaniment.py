@@ -218,6 +218,7 @@ def _midi_answer(seed: int, result: Accompaniment) -> Response:
         "X-Seed": str(seed),
         "X-Models": ",".join(f"{part}={model}" for part, model in result.models.items()),
         "X-Harmony-Source": result.harmony_source,
+        "X-Styles": ",".join(f"{part}={style}" for part, style in result.styles.items()),
     }
     return Response(content=result.midi, media_type="audio/midi", headers=headers)
 
@@ -239,6 +240,7 @@ def _answer(
         seed=seed,
         parts=list(result.parts),
         models=result.models,
+        styles=result.styles,
         fallback_reasons=result.fallback_reasons,
         midi_base64=base64.b64encode(result.midi).decode("ascii"),
         notes={

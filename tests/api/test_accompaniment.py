@@ -272,3 +272,22 @@ def test_without_the_harmony_model_a_melody_keeps_its_heard_chords(tmp_path: Pat
         listed = {m["name"]: m for m in broken.get("/api/v1/models").json()["generation"]}
         assert listed["melody_harmony"]["loaded"] is False
     use_folder(make_settings(tmp_path).models_dir)  # the lifespan set the broken folder: the default's again
+
+
+def test_the_answer_says_the_style_each_part_played(client: TestClient, song: tuple[bytes, np.ndarray]) -> None:
+    """After alias mapping (house is the electronic groove), or the backend's own when none is named: `style=house`
+    answered with nothing that said 'electronic'."""
+    url = "/api/v1/generate/accompaniment"
+    house = client.post(
+        url, files={"file": ("song.wav", song[0], "audio/wav")}, data={"style": "House", "model": "theory", "seed": "2"}
+    )
+    assert house.status_code == 200, house.text
+    assert house.json()["styles"] == {"drums": "electronic", "bass": "electronic"}
+    plain = client.post(
+        f"{url}?format=midi&model=theory&seed=2&parts=drums,bass,pad",
+        files={"file": ("song.wav", song[0], "audio/wav")},
+    )
+    assert plain.status_code == 200, plain.text
+    assert plain.headers["x-styles"] == "drums=default,bass=default"  # the pad plays chords: no style
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["AccompanimentResponse"]
+    assert "styles" in schema["required"] and "style" in schema["properties"]["styles"]["description"]
