@@ -21,7 +21,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +87,9 @@ class NoteOptions:
     maximum_frequency: float | None = None
     melodia_trick: bool = True
     pitch_bends: bool = True
+    bent_notes_renumbered: bool = False
+    """A note bent half a semitone or more the same way for most of its length takes the note number it sounds
+    at, its bends re-centred (:func:`renumbered`); basic-pitch keeps the number its posteriorgram gave."""
     decoder: Literal["basic-pitch", "onset-peaks"] = "basic-pitch"
     support_threshold: float = _PEAKS.support_threshold
     lower_octave_ratio: float = _PEAKS.lower_octave_ratio
@@ -102,6 +105,7 @@ DEFAULT_OPTIONS = NoteOptions(
     onset_threshold=_PEAKS.onset_threshold,
     frame_threshold=_PEAKS.frame_threshold,
     minimum_note_length_ms=12.0,  # one model frame: the onset support decides, not the length
+    bent_notes_renumbered=True,
 )
 """What the engine uses: onset-peak decoding with settings chosen by bench/transcription.py's tuning
 step on chorales outside the evaluation list (through FluidR3 and MuseScore General) and band stems
@@ -376,15 +380,21 @@ def notes_from_output(
 def _notes_of_events(
     events: list[tuple[float, float, int, float, list[int] | None]], options: NoteOptions, note_creation: ModuleType
 ) -> list[TranscribedNote]:
-    """Notes of ``(start s, end s, pitch, amplitude, bends in contour bins)`` events, sorted by start then pitch."""
+    """Notes of ``(start s, end s, pitch, amplitude, bends in contour bins)`` events, sorted by start then pitch;
+    the bends measured from the note's own bin (CONTOUR_BIN_OFFSET), a note that sounds on its neighbour
+    renumbered (:func:`renumbered`) with ``options.bent_notes_renumbered``."""
     if options.pitch_bends:
         # One MIDI channel: a bend on a note that overlaps another would bend both (basic-pitch's rule).
         events = note_creation.drop_overlapping_pitch_bends(events)
     notes = []
     for start, end, pitch, amplitude, bends in events:
         semitones = None
+        if bends is not None:
+            bends = [int(b) - CONTOUR_BIN_OFFSET for b in bends]
+            if options.bent_notes_renumbered:
+                pitch, bends = renumbered(int(pitch), bends)
         if bends is not None and any(bends):
-            semitones = tuple(round(float(b) / 3.0, 4) for b in bends)  # contour bins are 1/3 semitone
+            semitones = tuple(round(b / BINS_PER_SEMITONE, 4) for b in bends)
         notes.append(
             TranscribedNote(
                 pitch=int(pitch),
@@ -396,6 +406,31 @@ def _notes_of_events(
         )
     notes.sort(key=lambda n: (n.start, n.pitch))
     return notes
+
+
+BINS_PER_SEMITONE = 3  # basic-pitch's contour: a bend is a whole number of 1/3-semitone bins
+CONTOUR_BIN_OFFSET = 1
+"""Contour bins by which basic-pitch's ``get_pitch_bends`` reads every note sharp: it measures from bin
+3 * (pitch - 21), but a tone in tune peaks one bin above (the middle of its semitone's three). A 440 Hz tone
+got +1/3 semitone for its whole length (also at 82 Hz and 1 kHz; +33 cents gave +2/3, +80 cents the next note
+and 0): every sustained note was written a third of a semitone sharp (basic-pitch issue #87: bends that
+return to 1365, not 0), and the QA's notes "held +2/3 semitone" sounded 1/3 sharp."""
+
+
+def renumbered(pitch: int, bends: Sequence[int]) -> tuple[int, list[int]]:
+    """``pitch`` and its ``bends`` (contour bins) moved to the semitone nearest the note's median bend, ties
+    (a median of exactly half a semitone) kept: a note that sounds half a semitone or more from its number
+    (2/3 in the contour's steps, measured from the note's own bin: CONTOUR_BIN_OFFSET) for more than half its
+    frames, the same way, is the neighbouring note (the note posteriorgram named one semitone, the contour
+    heard another). The median, not the mean, so that a slide into the note or a fall at its end (a few frames
+    far off) does not move a note held in tune."""
+    if len(bends) == 0:
+        return pitch, list(bends)
+    median = float(np.median(bends)) / BINS_PER_SEMITONE
+    shift = int(np.sign(median) * np.ceil(abs(median) - 0.5))  # nearest semitone, a tie towards 0
+    if shift == 0:
+        return pitch, list(bends)
+    return pitch + shift, [int(b) - BINS_PER_SEMITONE * shift for b in bends]
 
 
 def streamed_notes(
