@@ -60,7 +60,7 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
         feel = f" in a {params['style']} style" if params.get("style") else ""
         harmonised = {
             "melody": ", harmonising its melody",
-            "default": " (it's only drums, so I picked the key: say one, or the chords, for another)",
+            "default": " (it has no key to hear, so I picked one: say a key, or the chords, for another)",
         }.get(str(body.get("harmony_source")), "")
         return (
             f"Here {verb} {parts}{feel} for your recording{harmonised}: {body.get('bars')} bars of "

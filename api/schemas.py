@@ -312,8 +312,10 @@ class AccompanimentParams(CallerParams):
     key: str | None = Field(
         None,
         max_length=32,
-        description="The key the parts play in ('F minor', 'Am', 'D dorian'), instead of the key heard. A recording "
-        "of drums alone has no key: without key or chords its parts play in C major over I-vi-IV-V.",
+        description="The key the parts play in ('F minor', 'Am', 'D dorian'), instead of the key heard. Given alone "
+        "(no chords, harmony auto) the bars play its progression (I-vi-IV-V in major, i-VI-III-VII in minor) instead "
+        "of the chords heard. A recording with no key (drums alone, unpitched sound) without key or chords gets "
+        "C major's I-vi-IV-V.",
     )
     chords: str | list[str] | None = Field(
         None,
@@ -379,8 +381,15 @@ class AccompanimentResponse(BaseModel):
     harmony_source: Literal["recording", "melody", "given", "default"] = Field(
         "recording",
         description="Where the bar chords came from: recording (heard in it), melody (harmonising a melody alone), "
-        "given (the request's chords, or its key's progression for drums alone) or default (drums alone and no key or "
-        "chords given: C major, I-vi-IV-V).",
+        "given (the request's chords; over a recording with no key, the request's key's progression: a recording "
+        "with a key keeps its chords under a key given) or default (the recording has no key, e.g. drums alone, and "
+        "no key or chords were given: C major, I-vi-IV-V).",
+    )
+    harmony_note: str | None = Field(
+        None,
+        description="Why the chords are not the recording's own, where they are not (given or default): e.g. "
+        "'the recording has no key (...): the parts play C major's progression, a default; give key or chords for "
+        "another'. Null for recording and melody.",
     )
     analysis: dict[str, Any] = Field(
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, bar_chords "

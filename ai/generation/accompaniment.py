@@ -37,7 +37,6 @@ import numpy as np
 import soxr
 
 from ai import progress
-from ai.analysis import drums_only
 from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
@@ -84,11 +83,12 @@ HARMONY_SOURCES = ("auto", "recording", "melody")
 (:func:`~ai.generation.bar_harmony.heard_chords`), ``melody`` chords chosen to harmonise its melody (:func:`~ai.generation.melody_harmony.harmonise`: for a melody
 alone, whose chroma names no chord), ``auto`` the second where the recording is a melody alone
 (:func:`~ai.generation.melody_harmony.is_melody`), else the first. The answer's source may also be ``given`` (the
-request's chords, or for drums alone its key's progression) or ``default`` (drums alone, nothing given:
-:data:`DRUMS_ALONE_KEY` and its progression): the options' ``chords`` win over any of these."""
-DRUMS_ALONE_KEY = "C"
-"""The key of the parts over a recording of drums alone when the request names no key or chords (as the generation
-endpoints' default); its progression is :func:`~ai.music_theory.default_progression`'s."""
+request's chords, or the request's key's progression) or ``default`` (a recording with no key, nothing given:
+:data:`NO_KEY_DEFAULT` and its progression): see :func:`_given_progression`."""
+NO_KEY_DEFAULT = "C"
+"""The key of the parts over a recording that has no key (drums alone, unpitched sound: the analysis answers none)
+when the request names no key or chords (as the generation endpoints' default); its progression is
+:func:`~ai.music_theory.default_progression`'s."""
 
 
 class NoBeatFound(EngineError):
@@ -556,6 +556,7 @@ class Accompaniment:
     styles: dict[str, str] = field(default_factory=dict)
     """Part (drums, bass) -> the style it played: the request's after alias mapping (house: electronic), else the
     backend's default (Magenta: :func:`default_style`; theory: its plain ``default`` groove)."""
+    harmony_note: str | None = None  # why the chords are not the recording's own, where they are not
 
 
 def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -693,7 +694,7 @@ def accompany_cues(
     beats = followed_beats(env, cues.bands, analysis.beat_times)
     chroma = cues.chroma
     given_key = parse_key(options.key) if options.key else None
-    source, progression = _given_progression(options, given_key, drums_only.said_of(analysis.notes))
+    source, progression = _given_progression(options, given_key, recording_has_key=analysis.key is not None)
     if progression is None:
         source = harmony_source(options.harmony, chroma)
     meter = analysis.time_signature
@@ -720,7 +721,7 @@ def accompany_cues(
     if given_key is not None:
         key = given_key
     elif source == "default":
-        key = parse_key(DRUMS_ALONE_KEY)
+        key = parse_key(NO_KEY_DEFAULT)
     else:
         key = key_of(None if options.chords else analysis.key, chords)
     tempo = median_tempo(grid)
@@ -769,6 +770,7 @@ def accompany_cues(
     result.bar_phase_corrected = phase != first
     result.harmony_source = source
     result.styles = styles
+    result.harmony_note = harmony_note(source, analysis, key, given_chords=bool(options.chords))
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
@@ -780,18 +782,34 @@ def accompany_cues(
 
 
 def _given_progression(
-    options: AccompanimentOptions, given_key: Key | None, drums_alone: bool
+    options: AccompanimentOptions, given_key: Key | None, *, recording_has_key: bool
 ) -> tuple[str, tuple[Chord, ...] | None]:
-    """(harmony source, the bars' progression) when the chords are not read from the recording: the request's
-    chords; for drums alone (no chords to hear) the progression of the request's key, else of DRUMS_ALONE_KEY.
-    ("", None) otherwise."""
+    """(harmony source, the bars' progression) when the chords are not read from the recording; ("", None) when they
+    are. The request's chords win. A recording with no key (the analysis answers none: drums alone, unpitched sound)
+    has no chords to follow: the request's key's progression, else NO_KEY_DEFAULT's. A recording with a key keeps
+    the chords heard in it whatever key is given (the key names the parts' key): a band follows the song's changes,
+    and a key's stock progression over a song with other chords would clash with it."""
     if options.chords:
         return "given", parse_progression(options.chords)
-    if drums_alone:
+    if not recording_has_key:
         if given_key is not None:
             return "given", default_progression(given_key)
-        return "default", default_progression(parse_key(DRUMS_ALONE_KEY))
+        return "default", default_progression(parse_key(NO_KEY_DEFAULT))
     return "", None
+
+
+def harmony_note(source: str, analysis: AnalysisResult, key: Key, *, given_chords: bool) -> str | None:
+    """The answer's word on where the chords came from when they are not the recording's own; None when they are."""
+    if source not in ("given", "default"):
+        return None
+    played = "the chords given" if given_chords else f"{key.name}'s progression"
+    if analysis.key is not None:
+        return f"the parts play {played}, as asked, instead of the recording's chords (in {analysis.key})"
+    why = next((note for note in analysis.notes if note.endswith(("no key", "no key or chords"))), None)
+    heard = f" ({why})" if why else ""
+    if source == "default":
+        return f"the recording has no key{heard}: the parts play {played}, a default; give key or chords for another"
+    return f"the recording has no key{heard}: the parts play {played}, as asked"
 
 
 def preview_midis(result: Accompaniment) -> list[bytes]:
@@ -838,6 +856,8 @@ def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
         "analysis_downbeat_times": analysis.downbeat_times,
         "bar_phase_corrected": result.bar_phase_corrected,
         "harmony_source": result.harmony_source,
+        "harmony_note": result.harmony_note,
+        "analysis_key": analysis.key,
         "first_downbeat": round(float(grid.times[grid.downbeat]), 4),
         "lead_in_beats": grid.downbeat,
         "bars": grid.bars,

@@ -256,6 +256,7 @@ def _answer(
         key=result.key.name,
         bars=grid.bars,
         harmony_source=result.harmony_source,
+        harmony_note=result.harmony_note,
         analysis=summary(result, analysis),
         preview_base64=preview_base64,
         preview_format=options.preview,

@@ -69,6 +69,7 @@ def test_a_pitched_recording_keeps_its_chords_under_the_callers_key(client: Test
     keyed = _accompany(client, wav, key="E minor")
     assert keyed["harmony_source"] == "recording" and keyed["key"] == "E minor"
     assert _bar_chords(keyed) == _bar_chords(heard)
+    assert keyed["harmony_note"] is None
     chorded = _accompany(client, wav, chords="Am D G C")
     assert chorded["harmony_source"] == "given"
     assert _bar_chords(chorded)[:4] == _chords("Am D G C")
@@ -107,7 +108,7 @@ def test_the_command_passes_the_key_said_and_plays_bass_over_a_drum_loop(client:
     )
     assert unkeyed.status_code == 200, unkeyed.text
     assert unkeyed.json()["result"]["harmony_source"] == "default"
-    assert "it's only drums, so I picked the key" in unkeyed.json()["speech"]
+    assert "it has no key to hear, so I picked one" in unkeyed.json()["speech"]
     assert "in C major" in unkeyed.json()["speech"]
 
 

@@ -11,7 +11,7 @@ const HARMONY_WORDS = {
   melody: "harmonised the melody",
   recording: "followed the chords heard",
   given: "played the key or chords given",
-  default: "drums alone, so C major, I-vi-IV-V (give a key or chords)",
+  default: "no key in the recording, so C major, I-vi-IV-V (give a key or chords)",
 };
 
 // Returns {showModels(models)}: the Style list is filled from GET /api/v1/models (main.js).
@@ -64,6 +64,7 @@ export function setUpAccompany(section) {
       Seed: String(result.seed),
     });
     const notes = [
+      result.harmony_note ? `${result.harmony_note[0].toUpperCase()}${result.harmony_note.slice(1)}.` : "",
       ...Object.entries(result.fallback_reasons || {}).map(([part, why]) => `${part}: ${why}.`),
       (found.meter_changes || []).length
         ? `Bars of another length: ${found.meter_changes.map((c) => `bar ${c.bar} in ${c.time_signature}`).join(", ")}.`

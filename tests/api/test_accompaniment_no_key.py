@@ -1,0 +1,85 @@
+"""/generate/accompaniment over a recording with no key that the drums-only model does not call drums (a noise
+beat: "no pitched content"), and a key given alone over a pitched recording. QA pass 32: the noise-like drum
+render got "F mixolydian" and bars of Dm7 Abm7 Fmaj7 from the chords fitted to its noise."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from ai.analysis.drums_only import NOTE
+from ai.music_theory import Chord, parse_chord
+from tests.api.test_accompaniment import drifting_song
+
+SR = 44100
+
+
+def noise_beat(seconds: float = 16.0, bpm: float = 110.0, seed: int = 0) -> bytes:
+    """White-noise bursts on every beat, accented on the first of four: a pulse with no pitch in it."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SR))
+    burst = np.exp(-np.arange(int(0.15 * SR)) / SR * 25)
+    for b in range(int(seconds * bpm / 60)):
+        i = int(b * 60 / bpm * SR)
+        n = min(burst.size, out.size - i)
+        out[i : i + n] += rng.standard_normal(n) * burst[:n] * (1.0 if b % 4 == 0 else 0.6)
+    buffer = io.BytesIO()
+    sf.write(buffer, (0.5 * out / np.abs(out).max()).astype(np.float32), SR, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def _accompany(client: TestClient, audio: bytes, **data: str) -> dict:  # type: ignore[type-arg]
+    response = client.post(
+        "/api/v1/generate/accompaniment",
+        files={"file": ("take.wav", audio, "audio/wav")},
+        data={"parts": "bass,pad", "seed": "3", "model": "theory", **data},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _bar_chords(body: dict) -> list[Chord]:  # type: ignore[type-arg]
+    return [parse_chord(bar["chord"]) for bar in body["analysis"]["bar_chords"]]
+
+
+def _chords(text: str) -> list[Chord]:
+    return [parse_chord(label) for label in text.split()]
+
+
+def test_a_recording_with_no_key_gets_no_chords_from_it(client: TestClient) -> None:
+    audio = noise_beat()
+    analysed = client.post("/api/v1/analyze/audio", files={"file": ("beat.wav", audio, "audio/wav")}).json()
+    assert analysed["key"] is None and "no pitched content: no key" in analysed["notes"], analysed["notes"]
+    assert NOTE not in analysed["notes"]  # not the drums-only model's call: the key's own gate
+    assert analysed["chords"] == []  # no pitched sound, no chords
+
+    plain = _accompany(client, audio)
+    assert plain["harmony_source"] == "default" and plain["key"] == "C major", plain["harmony_source"]
+    assert _bar_chords(plain)[:4] == _chords("C Am F G")
+    assert plain["analysis"]["analysis_key"] is None
+    assert plain["harmony_note"].startswith("the recording has no key (no pitched content: no key)")
+    assert "default" in plain["harmony_note"]
+
+    keyed = _accompany(client, audio, key="F minor")
+    assert keyed["harmony_source"] == "given" and keyed["key"] == "F minor"
+    assert _bar_chords(keyed)[:4] == _chords("Fm Db Ab Eb")
+    assert "the recording has no key" in keyed["harmony_note"]
+
+
+def test_a_key_given_alone_over_a_pitched_recording_keeps_the_chords_heard(client: TestClient) -> None:
+    # The band follows the song: a key's stock progression over other chords would clash with it.
+    wav, _ = drifting_song()  # G C D Em heard
+    heard = _accompany(client, wav)
+    assert heard["harmony_source"] == "recording" and heard["harmony_note"] is None
+    keyed = _accompany(client, wav, key="E minor")
+    assert keyed["harmony_source"] == "recording" and keyed["key"] == "E minor"
+    assert _bar_chords(keyed) == _bar_chords(heard)
+    assert keyed["analysis"]["analysis_key"] == heard["analysis"]["analysis_key"]
+    chorded = _accompany(client, wav, chords="Am D G C")
+    assert chorded["harmony_note"] == (
+        f"the parts play the chords given, as asked, instead of the recording's chords (in "
+        f"{heard['analysis']['analysis_key']})"
+    )
