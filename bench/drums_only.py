@@ -10,9 +10,12 @@ model and how many still do):
   electronic check: each clip's drum stem (drums) and its mix with the band (pitched);
 - data/eval songs and chorales (pitched);
 - the real development set's held-out split (pitched, but BRID's percussion), its clips under 6 s apart;
-- synthetic lines (sine, triangle, whistle) of seeds the model never saw, alone and under held-out drum buses.
+- synthetic lines (sine, triangle, whistle) of seeds the model never saw, alone and under held-out drum buses;
+- the engine's own drum grooves (every style of the theory backend) of seeds the model never saw, through FluidR3
+  and csound's GM bank (the fitting set's grooves are rendered through TimGM6mb and MuseScore General Lite): alone
+  (drums) and under the engine's bass line at 0 and -6 dB (pitched).
 
-Usage: .venv/bin/python bench/drums_only.py [--data data] [--synthetic 40] [-v]
+Usage: .venv/bin/python bench/drums_only.py [--data data] [--synthetic 40] [--grooves 2] [-v]
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from ai.analysis.features import finish_features, spectral_pass  # noqa: E402
 from ai.analysis.pipeline import summarize_audio  # noqa: E402
 from ai.analysis.tonal import estimate_key  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
-from training.drums_only import Item, real_items, song_items, synthetic_items  # noqa: E402
+from training.drums_only import Item, groove_items, real_items, song_items, synthetic_items  # noqa: E402
+
+HELD_OUT_GROOVE_SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/sf_GMbank.sf2"))
 
 
 def render_items(folder: Path, label: str) -> Iterator[Item]:
@@ -54,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data"))
     parser.add_argument("--synthetic", type=int, default=40, help="synthetic lines (seeds 500..500+N-1)")
+    parser.add_argument(
+        "--grooves", type=int, default=2, help="engine groove seeds (1..N; the fitting set's are 11, 12)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every item called wrongly")
     args = parser.parse_args(argv)
     model = load_model()
@@ -76,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     existing = [f for f in songs if (f / "songs.json").exists()]
     if args.synthetic and existing:
         sources.append(("synthetic", synthetic_items(range(500, 500 + args.synthetic), existing[:1])))
+
+    fonts = [f for f in HELD_OUT_GROOVE_SOUNDFONTS if f.is_file()]
+    if args.grooves and fonts:
+        sources.append(("engine grooves", groove_items(range(1, 1 + args.grooves), fonts)))
 
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # called drums, items, key before, key after
     drum_groups: set[str] = set()
@@ -104,9 +116,9 @@ def main(argv: list[str] | None = None) -> None:
         f"model: threshold {model.threshold:.3f}; items called drums alone / items (drum groups: with a key before -> after)"
     )
     for group in sorted(tally):
-        called, total, before, after = tally[group]
+        n_called, total, before, after = tally[group]
         extra = f"   key before {before:3d} -> after {after:3d}" if group in drum_groups else ""
-        print(f"  {group:62s} {called:4d} / {total:<4d}{extra}")
+        print(f"  {group:62s} {n_called:4d} / {total:<4d}{extra}")
     print(
         f"the gate (only_drums): {1000 * float(np.median(seconds[False])):.2f} ms per minute of audio on pitched items, "
         f"{1000 * float(np.median(seconds[True])):.2f} on drum items (medians; the harmonic shares only where the "

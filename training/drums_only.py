@@ -11,15 +11,18 @@ Items (each a clip of audio the engine analyses, labelled drums alone or pitched
   harmonic; melodies and bass lines in a random key, some with vibrato or a decay), alone and under
   a song's drum bus at 0 or -6 dB: pitched. Rendered soundfont instruments all have harmonics; a
   whistle or an 808 bass has almost none, and the harmonic comb alone would call it drums;
-- optionally, the real development set's tune split (``--real DIR``, ../shared/eval/real): pitched.
+- optionally, the real development set's tune split (``--real DIR``, ../shared/eval/real): pitched;
+- the engine's own drum grooves (``groove_items``: every style of the theory backend, seeds 11 and 12, through
+  TimGM6mb and MuseScore General Lite): drums; the same under the engine's bass line at 0 and -6 dB: pitched.
 
 The model is a logistic regression (scikit-learn; the service evaluates it with numpy,
-:mod:`ai.analysis.drums_only`) over the standardised features, pitched items weighing 5, and the
+:mod:`ai.analysis.drums_only`) over the standardised terms (``TERM_NAMES``: the peak features, their squares and
+products, the two shares), pitched items weighing 5, and the
 threshold is the highest score of any pitched item plus MARGIN: no pitched training item is called
 drums. bench/drums_only.py scores the model on songs, kits and recordings it was not fitted on.
 
 Usage: .venv/bin/python -m training.drums_only [SONG_FOLDERS ...] [--real data/real] [--synthetic 60]
-       [--out models/drums_only.json]
+       [--grooves 11,12] [--out models/drums_only.json]
 (defaults: data/mixing_train_timgm_nc data/mixing_train_msgl_nc, rendered as in models/drums_only.md)
 """
 
@@ -28,8 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +40,15 @@ import soundfile as sf
 from sklearn.linear_model import LogisticRegression
 
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.drums_only import FEATURE_NAMES, SHIPPED_MODEL, DrumsOnlyModel, drum_features
+from ai.analysis.drums_only import FEATURE_NAMES, SHIPPED_MODEL, DrumsOnlyModel, drum_features, model_terms
 from ai.analysis.features import finish_features, spectral_pass
 from ai.analysis.pipeline import summarize_audio
 from ai.audio.decode import DecodedAudio, decode_audio
+from ai.generation.base import GenerationRequest
+from ai.generation.drum_styles import DRUM_STYLES
+from ai.generation.preview import render_midi
+from ai.generation.theory import TheoryGenerator
+from ai.music_theory import Key, default_progression
 
 DRUM_ROLES = frozenset({"kick", "snare", "hihat", "drums"})
 PITCHED_WEIGHT = 5.0
@@ -163,6 +171,65 @@ def synthetic_items(seeds: range, drum_folders: list[Path]) -> Iterator[Item]:
         )
 
 
+GROOVE_SOUNDFONTS = (
+    Path("/usr/share/sounds/sf2/TimGM6mb.sf2"),
+    Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"),
+)
+"""The soundfonts the engine's own grooves are rendered through for fitting (the MMA songs' two); bench/drums_only.py
+renders other seeds through FluidR3 and csound's GM bank."""
+GROOVE_BARS = 8
+
+
+def groove_midis(seed: int, style: str) -> tuple[bytes, bytes]:
+    """The engine's own drum groove of ``style`` (a DRUM_STYLES name) and its bass line, as MIDI files: the theory
+    backend, GROOVE_BARS bars in a key, at a tempo, density and looseness drawn from ``seed`` and the style."""
+    rng = np.random.default_rng(1000 * seed + DRUM_STYLES.index(style))
+    key = Key(int(rng.integers(0, 12)), "minor" if rng.random() < 0.5 else "major")
+    request = GenerationRequest(
+        part="drums",
+        key=key,
+        chords=default_progression(key),
+        tempo=float(rng.uniform(80.0, 150.0)),
+        bars=GROOVE_BARS,
+        beats_per_bar=3 if style == "waltz" else 4,
+        seed=seed,
+        density=float(rng.uniform(0.3, 0.8)),
+        humanize=float(rng.uniform(0.0, 0.5)),
+        style=style,
+    )
+    generator = TheoryGenerator()
+    return generator.generate(request).to_midi_bytes(), generator.generate(
+        replace(request, part="bass")
+    ).to_midi_bytes()
+
+
+def groove_items(seeds: Sequence[int], soundfonts: Sequence[Path]) -> Iterator[Item]:
+    """The engine's own drum grooves (the theory backend, every style of DRUM_STYLES, GROOVE_BARS bars at a tempo
+    and density drawn by seed), each rendered by FluidSynth (with its reverb, as a preview) through each soundfont:
+    drums alone; and under the engine's bass line on the key's progression at 0 and -6 dB (by RMS): pitched.
+    A user's loop from ``/generate/midi`` is what the MMA grooves did not cover: the full kits of its styles (rides,
+    open hi-hats, toms in the fills); session 24's model called 14 of 30 held-out grooves through FluidR3 and 1 of 30
+    through csound's GM bank drums alone (bench/drums_only.py's seeds 1 and 2)."""
+    for seed in seeds:
+        for style in DRUM_STYLES:
+            drums_midi, bass_midi = groove_midis(seed, style)
+            for soundfont in soundfonts:
+                tag = f"groove/{style} seed {seed} {soundfont.stem}"
+                drums = render_midi([drums_midi], SR, soundfont)
+                yield Item(tag, True, f"engine groove ({soundfont.stem})", DecodedAudio(drums, SR))
+                bass = render_midi([bass_midi], SR, soundfont)
+                n = min(drums.shape[1], bass.shape[1])
+                level = np.sqrt(np.mean(drums[:, :n] ** 2) / max(float(np.mean(bass[:, :n] ** 2)), 1e-12))
+                for gain_db in (0.0, -6.0):
+                    mix = drums[:, :n] + np.float32(level * 10 ** (gain_db / 20)) * bass[:, :n]
+                    yield Item(
+                        f"{tag} + bass {gain_db:+g} dB",
+                        False,
+                        f"engine groove + bass {gain_db:+g} dB",
+                        DecodedAudio(mix, SR),
+                    )
+
+
 def real_items(folder: Path, split: str, *, tiny: bool = False) -> Iterator[Item]:
     """The real development set's items of ``split`` ("tune" or "heldout", bench/real_split.py's rule), all pitched
     (but BRID's percussion ensemble, which is drums alone). ``tiny``: also the clips under 6 s (named tiny_*), which
@@ -190,10 +257,11 @@ def features_of(audio: DecodedAudio) -> np.ndarray:
 
 def fit(rows: np.ndarray, drums: np.ndarray) -> DrumsOnlyModel:
     """The standardised logistic regression and its threshold (the highest pitched score + MARGIN)."""
-    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    terms = np.array([model_terms(r) for r in rows])
+    mean, scale = terms.mean(axis=0), terms.std(axis=0)
     scale[scale <= 0] = 1.0
-    clf = LogisticRegression(C=1.0, class_weight={0: PITCHED_WEIGHT, 1: 1.0}, max_iter=1000)
-    clf.fit((rows - mean) / scale, drums.astype(int))
+    clf = LogisticRegression(C=1.0, class_weight={0: PITCHED_WEIGHT, 1: 1.0}, max_iter=5000)
+    clf.fit((terms - mean) / scale, drums.astype(int))
     model = DrumsOnlyModel(mean, scale, clf.coef_[0].astype(np.float64), float(clf.intercept_[0]), 0.0)
     highest = max(model.score(r) for r in rows[~drums])
     return DrumsOnlyModel(mean, scale, model.weights, model.bias, highest + MARGIN)
@@ -206,6 +274,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--real", type=Path, help="the real development set (its tune split joins the pitched items)")
     parser.add_argument("--synthetic", type=int, default=60, help="synthetic lines (seeds 0..N-1)")
+    parser.add_argument(
+        "--grooves", default="11,12", help="seeds of the engine's own grooves (comma-separated; '' for none)"
+    )
     parser.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     args = parser.parse_args(argv)
 
@@ -215,6 +286,12 @@ def main(argv: list[str] | None = None) -> None:
     items.extend(synthetic_items(range(args.synthetic), args.folders[:1]))
     if args.real:
         items.extend(real_items(args.real, "tune"))
+    seeds = [int(seed) for seed in args.grooves.split(",") if seed.strip()]
+    if seeds:
+        missing = [str(f) for f in GROOVE_SOUNDFONTS if not f.is_file()]
+        if missing:
+            raise SystemExit(f"the grooves' soundfonts are missing: {', '.join(missing)}")
+        items.extend(groove_items(seeds, GROOVE_SOUNDFONTS))
     rows = np.array([features_of(item.audio) for item in items])
     drums = np.array([item.drums for item in items])
     model = fit(rows, drums)

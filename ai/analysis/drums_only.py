@@ -69,6 +69,29 @@ FEATURE_NAMES = (
 PEAK_FEATURES = 5
 """The first five features come from the spectrum's peaks; the two shares from median filters, which cost
 ~60 ms for 3 minutes and are computed only when they could make the clip drums (:func:`only_drums`)."""
+TERM_NAMES = (
+    FEATURE_NAMES[:PEAK_FEATURES]
+    + tuple(f"{a}*{b}" for i, a in enumerate(FEATURE_NAMES[:PEAK_FEATURES]) for b in FEATURE_NAMES[i:PEAK_FEATURES])
+    + FEATURE_NAMES[PEAK_FEATURES:]
+)
+"""The regression's inputs (session 32): the peak features, their squares and pairwise products, then the two shares.
+A line over the features alone left most of the engine's own grooves with a key (a TimGM6mb kit's held peaks spread
+over many pitch classes, as a scale's do; models/drums_only.md); the products let a measure count for drums in one
+region of another's range and not in the rest. The shares stay linear, so :meth:`DrumsOnlyModel.best_case` still
+bounds the score before they are computed."""
+PEAK_TERMS = len(TERM_NAMES) - (len(FEATURE_NAMES) - PEAK_FEATURES)
+
+
+def peak_terms(peaks: np.ndarray) -> np.ndarray:
+    """The first PEAK_TERMS of TERM_NAMES from the PEAK_FEATURES [shape=(PEAK_TERMS,)]."""
+    products = [peaks[i] * peaks[j] for i in range(PEAK_FEATURES) for j in range(i, PEAK_FEATURES)]
+    return np.concatenate([peaks, np.asarray(products, dtype=np.float64)])
+
+
+def model_terms(features: np.ndarray) -> np.ndarray:
+    """TERM_NAMES from FEATURE_NAMES' values [shape=(len(TERM_NAMES),)]."""
+    return np.concatenate([peak_terms(features[:PEAK_FEATURES]), features[PEAK_FEATURES:]])
+
 
 HARMONIC_OFFSETS = (12, 19, 24)
 """Semitones from a note to its 2nd, 3rd and 4th harmonics."""
@@ -218,7 +241,7 @@ def peak_features(semitone_spec: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DrumsOnlyModel:
-    """A logistic regression over standardised FEATURE_NAMES; drums alone when the score exceeds ``threshold``."""
+    """A logistic regression over standardised TERM_NAMES; drums alone when the score exceeds ``threshold``."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -227,17 +250,21 @@ class DrumsOnlyModel:
     threshold: float
 
     def score(self, features: np.ndarray) -> float:
-        return float(((features - self.mean) / self.scale) @ self.weights + self.bias)
+        """The score of a clip's FEATURE_NAMES values."""
+        return float(((model_terms(features) - self.mean) / self.scale) @ self.weights + self.bias)
 
     def best_case(self, peaks: np.ndarray) -> float:
         """The highest score a clip with these PEAK_FEATURES can reach, whatever its shares (each in [0, 1])."""
-        known = float(((peaks - self.mean[:PEAK_FEATURES]) / self.scale[:PEAK_FEATURES]) @ self.weights[:PEAK_FEATURES])
-        ends = (np.array([[0.0], [1.0]]) - self.mean[PEAK_FEATURES:]) / self.scale[PEAK_FEATURES:]
-        return known + float((ends * self.weights[PEAK_FEATURES:]).max(axis=0).sum()) + self.bias
+        known = float(
+            ((peak_terms(peaks) - self.mean[:PEAK_TERMS]) / self.scale[:PEAK_TERMS]) @ self.weights[:PEAK_TERMS]
+        )
+        ends = (np.array([[0.0], [1.0]]) - self.mean[PEAK_TERMS:]) / self.scale[PEAK_TERMS:]
+        return known + float((ends * self.weights[PEAK_TERMS:]).max(axis=0).sum()) + self.bias
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "features": list(FEATURE_NAMES),
+            "terms": list(TERM_NAMES),
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
             "weights": self.weights.tolist(),
@@ -247,12 +274,15 @@ class DrumsOnlyModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DrumsOnlyModel:
-        """The model in ``data``; ValueError when its features are not the code's or a number is malformed."""
+        """The model in ``data``; ValueError when its features or terms are not the code's or a number is malformed
+        (a file of session 24's, a line over the seven features alone, has no terms)."""
         if tuple(data["features"]) != FEATURE_NAMES:
             raise ValueError(f"model features {data['features']} do not match the code's {FEATURE_NAMES}")
+        if tuple(data.get("terms", ())) != TERM_NAMES:
+            raise ValueError(f"model terms {data.get('terms')} do not match the code's {TERM_NAMES}")
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
-        if any(a.shape != (len(FEATURE_NAMES),) or not np.isfinite(a).all() for a in arrays):
-            raise ValueError("mean, scale and weights must be finite, one per feature")
+        if any(a.shape != (len(TERM_NAMES),) or not np.isfinite(a).all() for a in arrays):
+            raise ValueError("mean, scale and weights must be finite, one per term")
         if not (arrays[1] > 0).all():
             raise ValueError("scales must be positive")
         bias, threshold = float(data["bias"]), float(data["threshold"])
