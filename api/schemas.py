@@ -392,7 +392,8 @@ class AccompanimentResponse(BaseModel):
         "another'. Null for recording and melody.",
     )
     analysis: dict[str, Any] = Field(
-        description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key, bar_chords "
+        description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key (the parts' key; "
+        "analysis_key: the analysis's own, null when the recording has none), harmony_note, bar_chords "
         "(the chord the parts play in each bar, read from that bar's own sound: it may name another chord than the "
         "analysis's chords there, e.g. the root a chord is heard over), meter_changes (bars of another length in the "
         "song, as the MIDI file's time signatures), and the analysis's own beats and chords (as /analyze/audio "
