@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 
 from ai.analysis import pipeline
 from ai.analysis.drums_only import NOTE
-from ai.music_theory import Chord, parse_chord
 from tests.api.test_accompaniment import drifting_song
+from tests.api.test_accompaniment_given_harmony import _accompany as accompany_in_harmony_tests
+from tests.api.test_accompaniment_given_harmony import _bar_chords, _chords
 
 SR = 44100
 
@@ -35,21 +36,7 @@ def noise_beat(seconds: float = 16.0, bpm: float = 110.0, seed: int = 0) -> byte
 
 
 def _accompany(client: TestClient, audio: bytes, **data: str) -> dict:  # type: ignore[type-arg]
-    response = client.post(
-        "/api/v1/generate/accompaniment",
-        files={"file": ("take.wav", audio, "audio/wav")},
-        data={"parts": "bass,pad", "seed": "3", "model": "theory", **data},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def _bar_chords(body: dict) -> list[Chord]:  # type: ignore[type-arg]
-    return [parse_chord(bar["chord"]) for bar in body["analysis"]["bar_chords"]]
-
-
-def _chords(text: str) -> list[Chord]:
-    return [parse_chord(label) for label in text.split()]
+    return accompany_in_harmony_tests(client, audio, **{"parts": "bass,pad", **data})
 
 
 def test_a_recording_with_no_key_gets_no_chords_from_it(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
