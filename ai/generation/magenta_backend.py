@@ -38,7 +38,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   bars are dropped from the output. Unprimed, the model drums far more sparsely than real
   drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
 * phrases: a drum clip plays the model's first two bars, the first again and the model's own
-  fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's;
+  fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's; the
+  model writes at most DRUM_CYCLE_BARS bars, which a longer clip repeats (:func:`repeat_cycle`);
   that fourth bar ends with the style's fill (the theory backend's, ``drum_patterns``: the model
   has no notion of a fill), lands its own downbeat with a kick where the groove's bars do
   (:func:`ai.generation.phrasing.land_fill_downbeats`) and the next phrase opens with a crash.
@@ -317,7 +318,12 @@ class MagentaGenerator(Generator):
             groove, style_note = self._pick_groove(request, self.style_primers)
         elif request.part == "bass" and not request.primer and self._primes_bass_style(request.style):
             groove, style_note = self._pick_groove(request, self.bass_primers, "bass riff")
-        layout = self._layout(request, groove)
+        # A long drum clip plays its model's bars 1, 2 and every fourth (loop_phrases): the model writes one
+        # cycle of DRUM_CYCLE_BARS and the clip repeats it (a 3-minute accompaniment spent ~2 s of its 5 on drums).
+        model_request = request
+        if request.part == "drums" and request.bars > DRUM_CYCLE_BARS:
+            model_request = dataclasses.replace(request, bars=DRUM_CYCLE_BARS)
+        layout = self._layout(model_request, groove)
 
         sequence = music_pb2.NoteSequence()
         sequence.ticks_per_quarter = note_seq.STANDARD_PPQ
@@ -346,11 +352,19 @@ class MagentaGenerator(Generator):
             # Magenta logs the primer's log-likelihood; an event the model deems impossible is log(0).
             with np.errstate(divide="ignore"):
                 if self.model_family in _TRACK_FAMILIES:
-                    generated = self._generate_track(sequence, layout, request)
+                    generated = self._generate_track(sequence, layout, model_request)
                 else:
                     generated = self._generator.generate(sequence, options)
 
-        notes = self._continuation(generated, request, layout, shift + octaves)
+        notes = self._continuation(generated, model_request, layout, shift + octaves)
+        if model_request is not request:
+            notes = repeat_cycle(
+                notes,
+                cycle=model_request.bars,
+                bars=request.bars,
+                bar_seconds=request.bar_seconds,
+                offset=layout.primer_out,
+            )
         style_key = normalise_style(request.style) if request.style else None
         if request.part == "bass":
             notes = _anchor_downbeats(notes, request, offset=layout.primer_out)
@@ -831,6 +845,31 @@ class MagentaGenerator(Generator):
             velocity = n.velocity if self.model_family == "performance_rnn" else int(round(64 + 48 * weight))
             notes.append(Note(int(np.clip(pitch, 0, 127)), start, max(end, start + 0.01), velocity))
         return notes
+
+
+DRUM_CYCLE_BARS = 16
+"""Bars of a drum clip the model writes; a longer clip repeats them. Its phrases play the model's bars 1, 2 and
+the phrase's last (ai.generation.phrasing.loop_phrases), so a cycle of four phrases holds every bar a long clip
+plays but its phrase ends, which then come round every 16 bars (a drummer's 16-bar form), each with the style's
+own fill on top (add_fills, drawn anew per phrase)."""
+
+
+def repeat_cycle(notes: Sequence[Note], *, cycle: int, bars: int, bar_seconds: float, offset: float) -> list[Note]:
+    """``notes`` (``cycle`` bars from ``offset`` seconds, any primer before it) repeated to ``bars`` bars."""
+    tolerance = 1e-6
+    length = cycle * bar_seconds
+    end = offset + bars * bar_seconds
+    out = [n for n in notes if n.start < offset - tolerance]
+    body = [n for n in notes if n.start >= offset - tolerance]
+    for k in range(math.ceil(bars / cycle)):
+        shift = k * length
+        out += [
+            Note(n.pitch, n.start + shift, min(n.end + shift, end), n.velocity)
+            for n in body
+            if n.start + shift < end - tolerance
+        ]
+    out.sort(key=lambda n: (n.start, n.pitch))
+    return out
 
 
 def _on_beat(raw: Sequence[Any], request: GenerationRequest, layout: _Layout) -> list[bool]:

@@ -818,3 +818,45 @@ def test_a_drum_continuation_keeps_the_primers_dynamics(
     assert abs(means["backbeat"] - 110) <= 10 and abs(means["kick"] - 110) <= 10, means
     assert means["backbeat"] - means["ghost"] >= 0.8 * (110 - 35), means
     assert means["hat on"] - means["hat off"] >= 0.6 * (85 - 55), means
+
+
+def test_repeat_cycle_tiles_the_bars_after_the_primer() -> None:
+    notes = [
+        Note(36, -0.5, -0.4, 90),
+        Note(36, 0.0, 0.1, 100),
+        Note(38, 1.5, 2.5, 80),
+    ]  # a primer note, two bars of 1 s
+    tiled = mb.repeat_cycle(notes, cycle=2, bars=5, bar_seconds=1.0, offset=0.0)
+    assert [(n.pitch, n.start, n.end) for n in tiled] == [
+        (36, -0.5, -0.4),
+        (36, 0.0, 0.1),
+        (38, 1.5, 2.5),
+        (36, 2.0, 2.1),
+        (38, 3.5, 4.5),
+        (36, 4.0, 4.1),  # bar 5 of 5: the cycle's first bar; its second (a snare at 5.5 s) lies past the end
+    ]
+
+
+def test_a_long_drum_clip_writes_one_cycle_and_plays_it_to_its_end(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 3-minute accompaniment's drums (90 bars) cost the model 90 bars, of which a clip plays bars 1, 2 and every
+    fourth: the model now writes DRUM_CYCLE_BARS and the clip repeats them (session 30: ~1.5 s of ~6)."""
+    generator = _for_part(shipped[1], "drums")[0]
+    asked: list[int] = []
+    layout = generator._layout
+
+    def spy(request: GenerationRequest, groove: object) -> object:
+        asked.append(request.bars)
+        return layout(request, groove)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator, "_layout", spy)
+    request = _request("drums", bars=40, seed=1, style="rock")
+    long = generator.generate(request)
+    short = generator.generate(_request("drums", bars=12, seed=1, style="rock"))
+    assert asked == [mb.DRUM_CYCLE_BARS, 12]
+    bar = request.bar_seconds
+    kicks = {int(n.start // bar) for n in long.notes if n.pitch in (35, 36)}
+    assert set(range(40)) <= kicks  # every bar of the 40 plays, its last ones too
+    assert max(n.start for n in long.notes) > 39 * bar and max(n.end for n in long.notes) <= 40 * bar + 1e-6
+    assert short.notes  # under a cycle: the model writes the clip's own bars
