@@ -860,7 +860,12 @@ def repeat_cycle(notes: Sequence[Note], *, cycle: int, bars: int, bar_seconds: f
     length = cycle * bar_seconds
     end = offset + bars * bar_seconds
     out = [n for n in notes if n.start < offset - tolerance]
-    body = [n for n in notes if n.start >= offset - tolerance]
+    # Each note held within the cycle, so no note still sounds when the next round strikes its pitch again.
+    body = [
+        Note(n.pitch, n.start, max(min(n.end, offset + length), n.start + tolerance), n.velocity)
+        for n in notes
+        if n.start >= offset - tolerance
+    ]
     for k in range(math.ceil(bars / cycle)):
         shift = k * length
         out += [

@@ -825,14 +825,14 @@ def test_repeat_cycle_tiles_the_bars_after_the_primer() -> None:
         Note(36, -0.5, -0.4, 90),
         Note(36, 0.0, 0.1, 100),
         Note(38, 1.5, 2.5, 80),
-    ]  # a primer note, two bars of 1 s
+    ]  # a primer note, then two bars of 1 s whose snare rings past the cycle's end
     tiled = mb.repeat_cycle(notes, cycle=2, bars=5, bar_seconds=1.0, offset=0.0)
     assert [(n.pitch, n.start, n.end) for n in tiled] == [
         (36, -0.5, -0.4),
         (36, 0.0, 0.1),
-        (38, 1.5, 2.5),
+        (38, 1.5, 2.0),  # held within the cycle: the next round may strike it again
         (36, 2.0, 2.1),
-        (38, 3.5, 4.5),
+        (38, 3.5, 4.0),
         (36, 4.0, 4.1),  # bar 5 of 5: the cycle's first bar; its second (a snare at 5.5 s) lies past the end
     ]
 
