@@ -50,9 +50,6 @@ scan for estimate_tempo (a few MB at a time)."""
 MIN_RHYTHM_S = 1.5
 MIN_KEY_S = 1.0  # under a second there is no tonal context to read a key from (a 2 ms click got one)
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
-UNPITCHED_REASONS = ("no pitched content", "no pitched notes sound", "pitched sound too brief")
-"""The key's reasons for none (``KeyResult.why_none``) that say nothing pitched sounds: such a clip gets no chords
-either (a noise beat got "no pitched content: no key" with Bmaj7 Em7 Ebmaj7 Gmaj7)."""
 
 
 @dataclass(frozen=True)
@@ -351,8 +348,8 @@ def analyze_summary(
         tuning = features.tuning_cents
         if key_name is None:
             notes.append(f"{key.why_none or 'no pitched content'}: no key")
-            if (key.why_none or "").startswith(UNPITCHED_REASONS):
-                chords = []  # chord templates fit noise's chroma too; no pitched sound, no chords
+            if key.unpitched:  # no pitched sound, no chords (a noise beat got Bmaj7 Em7 Ebmaj7 Gmaj7)
+                chords = []
         else:
             key_name, runner, chords = _spelt_by_key(key_name, runner, chords)
 

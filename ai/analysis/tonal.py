@@ -279,6 +279,9 @@ class KeyResult:
     scores: dict[str, float] = field(default_factory=dict)
     why_none: str = ""
     """Why ``key`` is None ("no pitched content", "fewer than three pitch classes sound", "one note sounds ...")."""
+    unpitched: bool = False
+    """``key`` is None because nothing pitched sounds (no pitched content, pitched sound too brief, noise or
+    unpitched drums): the clip's chords are no more than its key (chord templates fit noise's chroma too)."""
     ends_like_a_piece: bool = True
     """Whether the clip's end falls silent (see KeyConfig.piece_end_db); when it does not, the
     opening and closing chords do not decide between relative keys."""
@@ -383,13 +386,13 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     """Key and mode of the clip, with a confidence in [0, 1] and the runner-up key."""
     full, bass = key_chroma(features, config)
     if full.sum() <= 0:
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content", unpitched=True)
     pcd = full + config.bass_weight * bass
     contrast = float(pcd.std() / pcd.mean())
     corr = key_correlations(pcd, config.profiles)
     fit = float(corr.max())
     if contrast < config.min_contrast and (config.min_fit is None or fit < config.min_fit):
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content")
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content", unpitched=True)
     heard = _compress(features.chroma, config.compression).sum(axis=1)  # before the harmonic summation
     for dist in (pcd, heard):
         if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
@@ -397,7 +400,9 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     frame_level = features.semitone_spec.sum(axis=0, dtype=np.float64)
     pitched = int(np.count_nonzero(frame_level >= float(frame_level.max()) * 10 ** (PITCHED_FLOOR_DB / 20)))
     if pitched < MIN_PITCHED_S * features.frame_rate:
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="pitched sound too brief (a hit or a click)")
+        return KeyResult(
+            None, 0.0, None, 0.0, 0.0, why_none="pitched sound too brief (a hit or a click)", unpitched=True
+        )
     note = lone_note(features)
     if note is not None:
         name = f"{TONICS[note % 12]}{note // 12 - 1}"
@@ -405,7 +410,9 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     if config.min_peakiness is not None and pitch_peakiness(features) < config.min_peakiness:
         # Noise bursts' spectrum is smooth, yet a drum loop's low-passed kick tilts its distribution
         # enough to pass the flatness test above, or even to fit a key profile (E minor at 0.01-0.08).
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched notes sound (noise or unpitched drums)")
+        return KeyResult(
+            None, 0.0, None, 0.0, 0.0, why_none="no pitched notes sound (noise or unpitched drums)", unpitched=True
+        )
     if contrast >= config.min_contrast:
         clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     else:  # flat, but shaped like a key (min_fit is set here)
