@@ -175,6 +175,19 @@ def read_frames(frames: Frames, start: int, stop: int) -> np.ndarray:
     return frames[:, start:stop]
 
 
+def read_shifted(frames: Frames, start: int, stop: int, shift: int) -> np.ndarray:
+    """Frames ``start:stop`` of ``frames`` moved ``shift`` frames later (earlier when negative), zeros where
+    that reads outside them (they keep their length): np.ndarray [shape=(channels, stop - start),
+    dtype=float32], a copy of our own."""
+    n = frame_count(frames)
+    stop = min(stop, n)
+    out = np.zeros((frames.shape[0], max(0, stop - start)), dtype=np.float32)
+    lo, hi = max(start - shift, 0), min(stop - shift, n)
+    if hi > lo:
+        out[:, lo + shift - start : hi + shift - start] = read_frames(frames, lo, hi)
+    return out
+
+
 def frame_blocks(frames: Frames, size: int = BLOCK) -> Iterator[np.ndarray]:
     """``frames`` in consecutive blocks of ``size`` (the last may be shorter)."""
     for start in range(0, frame_count(frames), size):

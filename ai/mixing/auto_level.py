@@ -32,7 +32,7 @@ import numpy as np
 
 from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
-from ai.audio.stem_file import Frames, frame_count, read_frames
+from ai.audio.stem_file import Frames, frame_count, read_frames, read_shifted
 from ai.mixing.measure import TrackAnalysis, TrackInput, close_made, prepare_tracks
 from ai.mixing.pans import role_pans
 from ai.mixing.shared_source import shared_sources
@@ -151,6 +151,9 @@ class LevelItem:
     integrated_lufs: float | None
     inverted: bool = False
     """Summed in opposite polarity (a flip the render applies: :mod:`ai.mixing.shared_source`)."""
+    shift: int = 0
+    """Frames the track is summed later (earlier when negative): the alignment the render applies to a
+    microphone on a source another track picks up (:attr:`ai.mixing.shared_source.SharedSources.shifts_ms`)."""
 
 
 def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
@@ -198,7 +201,10 @@ def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = No
             continue
         group = [items[k].samples for k in members]
         signs = [-1.0 if items[k].inverted else 1.0 for k in members]
-        summed = mix_loudness(group, [gains[k] for k in members], [pans[k] for k in members], sr, signs).integrated_lufs
+        shifts = [items[k].shift for k in members]
+        summed = mix_loudness(
+            group, [gains[k] for k in members], [pans[k] for k in members], sr, signs, shifts
+        ).integrated_lufs
         if summed is None:
             continue
         correction = ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - summed
@@ -218,9 +224,11 @@ def render_mix(
     gains_db: list[float],
     pans: list[float] | None = None,
     signs: Sequence[float] | None = None,
+    shifts: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Sum of stereo tracks (np.ndarray [shape=(2, n)] each) at ``gains_db`` and ``pans``; ``signs``: -1 for a
-    track summed in opposite polarity.
+    track summed in opposite polarity; ``shifts``: frames a track is summed later (earlier when negative;
+    it keeps its length, as the render's alignment does).
 
     Returns np.ndarray [shape=(2, longest n), dtype=float32].
     """
@@ -229,16 +237,22 @@ def render_mix(
     for k, samples in enumerate(tracks):
         gain = 10 ** (gains_db[k] / 20) * (1.0 if signs is None else signs[k])
         left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
-        _accumulate(mix, np.ascontiguousarray(samples, dtype=np.float32), gain * left, gain * right)
+        shift = 0 if shifts is None else shifts[k]
+        placed = read_shifted(samples, 0, samples.shape[1], shift) if shift else samples
+        _accumulate(mix, np.ascontiguousarray(placed, dtype=np.float32), gain * left, gain * right)
     return mix
 
 
 def mix_blocks(
-    tracks: Sequence[Frames], gains_db: list[float], pans: list[float] | None, signs: Sequence[float] | None = None
+    tracks: Sequence[Frames],
+    gains_db: list[float],
+    pans: list[float] | None,
+    signs: Sequence[float] | None = None,
+    shifts: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
     """:func:`render_mix`'s sum a block at a time (MIX_BLOCK frames: the same samples), so the sum
     is never whole: np.ndarray [shape=(2, m), dtype=float32] blocks in order. ``signs``: -1 for a
-    track summed in opposite polarity."""
+    track summed in opposite polarity; ``shifts``: frames a track is summed later."""
     n = max(frame_count(samples) for samples in tracks)
     for start in range(0, n, MIX_BLOCK):
         stop = min(n, start + MIX_BLOCK)
@@ -246,8 +260,9 @@ def mix_blocks(
         for k, samples in enumerate(tracks):
             gain = 10 ** (gains_db[k] / 20) * (1.0 if signs is None else signs[k])
             left, right = pan_gains(pans[k]) if pans is not None else (1.0, 1.0)
-            part = np.ascontiguousarray(read_frames(samples, start, stop), dtype=np.float32)
-            _accumulate(block, part, gain * left, gain * right)
+            shift = 0 if shifts is None else shifts[k]
+            part = read_shifted(samples, start, stop, shift) if shift else read_frames(samples, start, stop)
+            _accumulate(block, np.ascontiguousarray(part, dtype=np.float32), gain * left, gain * right)
         yield block
 
 
@@ -257,11 +272,12 @@ def mix_loudness(
     pans: list[float] | None,
     sr: int,
     signs: Sequence[float] | None = None,
+    shifts: Sequence[int] | None = None,
 ) -> loudness.LoudnessStats:
     """The loudness measures of :func:`render_mix`'s sum, rendered and metered a block at a time
     (:class:`ai.audio.loudness_meter.LoudnessMeter`: the same values as measuring the whole sum)."""
     meter = LoudnessMeter(channels=2, sr=sr)
-    for block in mix_blocks(tracks, gains_db, pans, signs):
+    for block in mix_blocks(tracks, gains_db, pans, signs, shifts):
         meter.feed(block)
     return meter.result()
 
@@ -303,6 +319,7 @@ def level_items(
             [pans[k] for k in audible],
             sr,
             [-1.0 if items[k].inverted else 1.0 for k in audible],
+            [items[k].shift for k in audible],
         )
         lufs, peak_db = measured.integrated_lufs, measured.true_peak_dbtp
         if lufs is not None and peak_db is not None:
@@ -352,9 +369,16 @@ def auto_level(
         # Tracks that share a source: a duplicate or a bounce is left out; a microphone in opposite
         # polarity to another on its source is balanced flipped (summed as it is, the pair cancels).
         shared = shared_sources([p.name for p in prepared], [p.samples for p in prepared], prepared[0].sample_rate)
-        inverted = shared.inverted
+        inverted, moved = shared.inverted, shared.shifts(prepared[0].sample_rate)
         items = [
-            LevelItem(p.name, p.role, p.samples, level_loudness(p.samples, p.sample_rate), p.name in inverted)
+            LevelItem(
+                p.name,
+                p.role,
+                p.samples,
+                level_loudness(p.samples, p.sample_rate),
+                p.name in inverted,
+                moved.get(p.name, 0),
+            )
             for p in prepared
             if p.name not in shared.left_out
         ]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pedalboard
 
-from ai.audio.stem_file import Frames, frame_count, read_frames
+from ai.audio.stem_file import Frames, frame_count, read_frames, read_shifted
 from ai.mixing import board_blocks as blocks
 from ai.mixing.board_blocks import run_board
 from ai.mixing.dynamics_processing import apply_automation, apply_compressor, automation_gains, compressor_board
@@ -148,19 +148,6 @@ def polarity_of(moves: list[Move], sr: int) -> tuple[float, int]:
     return sign, shift
 
 
-def shifted_frames(samples: Frames, start: int, stop: int, shift: int) -> np.ndarray:
-    """Frames ``start:stop`` of ``samples`` moved ``shift`` frames later (earlier when negative),
-    zeros where that reads outside the track (the track keeps its length): np.ndarray
-    [shape=(2, stop - start), dtype=float32], a copy of our own."""
-    n = frame_count(samples)
-    stop = min(stop, n)
-    out = np.zeros((2, max(0, stop - start)), dtype=np.float32)
-    lo, hi = max(start - shift, 0), min(stop - shift, n)
-    if hi > lo:
-        out[:, lo + shift - start : hi + shift - start] = read_frames(samples, lo, hi)
-    return out
-
-
 def process_track(
     samples: np.ndarray, sr: int, moves: list[Move], *, in_place: bool = False, dc_block: bool = False
 ) -> np.ndarray:
@@ -178,7 +165,7 @@ def process_track(
         out, owned = np.subtract(out, dc_offsets(out, sr), out=out if owned else None, dtype=np.float32), True
     sign, shift = polarity_of(moves, sr)
     if shift:
-        out, owned = shifted_frames(out, 0, out.shape[1], shift), True
+        out, owned = read_shifted(out, 0, out.shape[1], shift), True
     if sign < 0:
         if not owned:
             out, owned = np.array(out, dtype=np.float32, copy=True), True
@@ -246,7 +233,7 @@ def strip_blocks(samples: Frames, sr: int, moves: list[Move], *, dc_block: bool 
     n = frame_count(samples)
     sign, shift = polarity_of(moves, sr)
     for start in range(0, n, blocks.BLOCK):
-        block = shifted_frames(samples, start, start + blocks.BLOCK, shift)  # a copy of our own
+        block = read_shifted(samples, start, start + blocks.BLOCK, shift)  # a copy of our own
         if offsets is not None:
             block -= offsets
         if sign < 0:

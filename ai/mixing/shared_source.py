@@ -250,6 +250,14 @@ class SharedSources:
         """Track name -> shift (ms) for each track to flip."""
         return {p.flipped: p.shift_ms for p in self.polarity}
 
+    def shifts(self, sr: int) -> dict[str, int]:
+        """Track name -> frames the render moves it later (earlier when negative) to line it up with the
+        other microphone on its source: a flipped track by its pair's shift, a comb pair's earlier track by
+        the lag. A balance or a sum that stands for the render's mix sums the tracks so."""
+        moved = {p.flipped: int(round(p.shift_ms * sr / 1000)) for p in self.polarity if p.shift_ms}
+        moved.update({p.early: p.lag_samples for p in self.comb})
+        return moved
+
     @property
     def pairs(self) -> set[frozenset[str]]:
         """The polarity and comb pairs (one source: their masking of each other is no finding)."""

@@ -54,7 +54,8 @@ phase              two tracks that pick up one source in opposite polarity (Kick
                    comb-filters: evidence problem "comb_filter", the lag in ms and samples, the
                    first notch, and what the sum loses at the balanced levels in its worst octave
                    below 900 Hz (medium from 2 dB, high from 6 dB); the move delays the earlier
-                   track by the lag (action polarity, invert false, shift_ms).
+                   track by the lag (action polarity, invert false, shift_ms). The balance and the
+                   sum at the balanced levels take both pairs lined up, as the render plays them.
 duplicate, bounce  a track that is the same audio as another, or a mix of the others (a bounce):
                    left out of the balance, the masking, the sum and the render, with this finding
                    alone.
@@ -212,17 +213,18 @@ def _sum_of(
     gains_db: list[float] | None = None,
     pans: list[float] | None = None,
     signs: list[float] | None = None,
+    shifts: list[int] | None = None,
 ) -> Frames:
     """The stems' sum (at unity, or at ``gains_db`` and ``pans``; ``signs``: -1 for a track summed in
-    opposite polarity): in memory when they all are, else written block by block into a stem file beside
-    theirs (the same samples either way)."""
+    opposite polarity; ``shifts``: frames a track is summed later): in memory when they all are, else
+    written block by block into a stem file beside theirs (the same samples either way)."""
     stems = [p.samples for p in prepared]
     gains = [0.0] * len(stems) if gains_db is None else gains_db
     files = [s for s in stems if isinstance(s, StemFile)]
     if not files:
-        return render_mix([whole(s) for s in stems], gains, pans, signs)
+        return render_mix([whole(s) for s in stems], gains, pans, signs, shifts)
     return write_stem_file(
-        mix_blocks(stems, gains, pans, signs),
+        mix_blocks(stems, gains, pans, signs, shifts),
         channels=2,
         sample_rate=prepared[0].sample_rate,
         directory=files[0].path.parent,
@@ -387,17 +389,24 @@ def _suggest(
         # with the level moves and with what the render does: a piano 12 dB too loud read as three masking
         # cuts on it that the balanced levels made unnecessary (and the render applied them, then raised
         # the piano to make up for them), and a snare 13.5 dB low read as an over-compressed mix bus.
-        # A microphone in opposite polarity to another on its source is balanced flipped, and summed so.
-        inverted = shared.inverted
-        level_inputs = [replace(item, inverted=item.name in inverted) for item in items_from(analyses)]
+        # A microphone in opposite polarity to another on its source is balanced flipped, and summed so;
+        # two microphones on one source are balanced and summed lined up, as the render moves them (summed
+        # as they are, a pair 8 ms apart loses its low octave, and the balance would make up for a notch
+        # the render takes away).
+        inverted, moved = shared.inverted, shared.shifts(sr)
+        level_inputs = [
+            replace(item, inverted=item.name in inverted, shift=moved.get(item.name, 0))
+            for item in items_from(analyses)
+        ]
         signs = [-1.0 if item.inverted else 1.0 for item in level_inputs]
+        shifts = [item.shift for item in level_inputs]
         names = [a.measurement.name for a in analyses]
 
         def balance() -> tuple[AutoLevelResult, TrackAnalysis]:
             """Auto-level's answer, and the sum at its gains and pans measured."""
             result = level_items(level_inputs, sr)
             at = [result.levels[name] for name in names]
-            balanced = _sum_of(kept, [level.gain_db for level in at], [level.pan for level in at], signs)
+            balanced = _sum_of(kept, [level.gain_db for level in at], [level.pan for level in at], signs, shifts)
             try:
                 return result, analyse_track(
                     PreparedTrack("mix (sum at the balanced levels)", "music", balanced, sr, 2)

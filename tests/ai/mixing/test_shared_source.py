@@ -11,11 +11,12 @@ import scipy.signal
 
 from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import write_stem_file
-from ai.mixing.auto_level import auto_level
+from ai.mixing.auto_level import auto_level, mix_loudness
 from ai.mixing.channel_strip import Move, process_track, strip_blocks
 from ai.mixing.measure import TrackInput
 from ai.mixing.render_plan import DEFAULT_APPLY, plan_moves
 from ai.mixing.shared_source import shared_sources
+from ai.mixing.targets import ROLE_BALANCE_LU
 
 SR = 44100
 SECONDS = 6.0
@@ -242,3 +243,20 @@ def test_a_tonal_kick_far_apart_without_bleed_is_a_comb(delay_ms: float) -> None
     found = shared_sources(names, [kick, second_mic(kick, gain=0.7, delay_ms=delay_ms), drum(2, 190)], SR)
     assert [(c.early, c.late) for c in found.comb] == [("Kick In", "Kick Out")] and found.polarity == []
     assert found.comb[0].lag_ms == pytest.approx(delay_ms + 0.045, abs=0.05)
+
+
+@pytest.mark.parametrize("delay_ms", [3.0, 6.0])
+def test_auto_level_balances_a_comb_pair_lined_up_as_the_render_plays_it(delay_ms: float) -> None:
+    # Summed as they are, Kick In and Kick Out 3-6 ms apart notch the kick's body, and the balance made up
+    # for the loss; the render then lines them up and the kick came out louder than the balance meant.
+    names, tracks = kick_pair(delay_ms, gain=1.0)
+    result = auto_level([TrackInput(n, DecodedAudio(y, SR)) for n, y in zip(names, tracks, strict=True)])
+    lag = shared_sources(names, tracks, SR).comb[0].lag_samples
+    levels = [result.levels[n] for n in names]
+    kicks = mix_loudness(
+        tracks[:2], [lv.gain_db for lv in levels[:2]], [lv.pan for lv in levels[:2]], SR, shifts=[lag, 0]
+    )
+    snare = mix_loudness(tracks[2:3], [levels[2].gain_db], [levels[2].pan], SR)
+    assert kicks.integrated_lufs is not None and snare.integrated_lufs is not None
+    expected = ROLE_BALANCE_LU["kick"] - ROLE_BALANCE_LU["snare"]
+    assert kicks.integrated_lufs - snare.integrated_lufs == pytest.approx(expected, abs=0.3)

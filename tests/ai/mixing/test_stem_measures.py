@@ -133,13 +133,23 @@ def test_the_tempo_signal_file_is_read_as_the_array(tmp_path: Path, small_blocks
     assert on_disk.n_samples == in_memory.n_samples and list(tmp_path.iterdir()) == []
 
 
-def test_the_sum_written_block_by_block_is_the_sum(stem: tuple[np.ndarray, StemFile], small_blocks: None) -> None:
+@pytest.mark.parametrize("shifts", [None, [37, 0], [-200, 5]])
+def test_the_sum_written_block_by_block_is_the_sum(
+    stem: tuple[np.ndarray, StemFile], small_blocks: None, shifts: list[int] | None
+) -> None:
     samples, file = stem
     other = np.ascontiguousarray(samples[::-1, : samples.shape[1] // 2] * np.float32(0.3))
     gains, pans = [0.0, -3.0], [-0.5, 0.25]
-    expected = auto_level.render_mix([samples, other], gains, pans)
-    with write_stem_file(auto_level.mix_blocks([file, other], gains, pans), channels=2, sample_rate=SR) as summed:
+    expected = auto_level.render_mix([samples, other], gains, pans, shifts=shifts)
+    blocks = auto_level.mix_blocks([file, other], gains, pans, shifts=shifts)
+    with write_stem_file(blocks, channels=2, sample_rate=SR) as summed:
         assert np.array_equal(whole(summed), expected)
-    assert auto_level.mix_loudness([file, other], gains, pans, SR) == auto_level.mix_loudness(
-        [samples, other], gains, pans, SR
+    assert auto_level.mix_loudness([file, other], gains, pans, SR, shifts=shifts) == auto_level.mix_loudness(
+        [samples, other], gains, pans, SR, shifts=shifts
     )
+    if shifts is not None:  # each track moved as the render's alignment moves it, keeping its length
+        first = auto_level.render_mix([samples], [0.0], [0.0], shifts=shifts[:1])
+        s = shifts[0]
+        moved = samples[:, : samples.shape[1] - s] if s > 0 else samples[:, -s:]
+        kept = first[:, s:] if s > 0 else first[:, : samples.shape[1] + s]
+        assert np.array_equal(kept, moved) and not np.any(first[:, :s] if s > 0 else first[:, samples.shape[1] + s :])
