@@ -16,7 +16,12 @@ must be found, and nothing else left out. Any comb pair in a clean session is a 
 
 The pair statistics (peak negative and positive correlations) are printed per class with --stats.
 
-Usage: bench/shared_source.py [--data DIR ...] [--seed 29] [--stats]
+--balance: a bass DI and its amp (a bell, 0.8 x) 2, 5 and 8 ms later in each song's first 8 songs (the first set):
+auto-level's balance with the pair summed lined up (as the render plays it) against the pair summed as it is
+(`LevelItem.shift` 0): how much louder, against the other tracks, the render's lined-up bass group plays with the
+unaligned balance's gains than with the lined-up balance's.
+
+Usage: bench/shared_source.py [--data DIR ...] [--seed 29] [--stats] [--balance]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +39,10 @@ import soundfile as sf
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ai.mixing.auto_level import pan_gains  # noqa: E402
+from ai.audio.decode import DecodedAudio  # noqa: E402
+from ai.mixing.auto_level import LevelItem, level_items, mix_loudness, pan_gains  # noqa: E402
 from ai.mixing.channel_strip import Move, process_track  # noqa: E402
+from ai.mixing.measure import TrackInput, prepare_tracks  # noqa: E402
 from ai.mixing.shared_source import (  # noqa: E402
     COMB_HIGH_DB,
     COMB_MEDIUM_DB,
@@ -46,6 +54,7 @@ from ai.mixing.shared_source import (  # noqa: E402
     reduce_track,
     shared_sources,
 )
+from ai.mixing.stem_measures import level_loudness  # noqa: E402
 
 SETS = ("mixing_nochorus", "mixing_fresh13_fluid", "mixing_csound_nochorus")
 COMB_DELAYS_MS = (0.3, 8.0)
@@ -94,12 +103,67 @@ def _priority(worst_db: float) -> str:
     return "high" if worst_db >= COMB_HIGH_DB else "medium" if worst_db >= COMB_MEDIUM_DB else "low"
 
 
+def balance_of_lined_up_pairs(data: Path) -> None:
+    """--balance (see the module docstring)."""
+    errors = []
+    for song in sorted(data.glob("song*"))[:8]:
+        stems = {p.stem: load(p) for p in sorted(song.glob("*.wav"))}
+        bass_name = next((k for k in stems if k.lower().startswith("bass")), None)
+        if bass_name is None:
+            continue
+        bass, sr = stems.pop(bass_name)
+        for delay_ms in (2.0, 5.0, 8.0):
+            lag = int(round(delay_ms * sr / 1000))
+            amp = np.float32(0.8) * pedalboard.PeakFilter(cutoff_frequency_hz=800, gain_db=3, q=1)(bass, sr)
+            amp = np.concatenate([np.zeros((2, lag), np.float32), amp[:, :-lag]], axis=1)
+            tracks = [TrackInput(k, DecodedAudio(v[0], v[1])) for k, v in stems.items()]
+            tracks += [TrackInput("Bass DI", DecodedAudio(bass, sr)), TrackInput("Bass Amp", DecodedAudio(amp, sr))]
+            prepared = prepare_tracks(tracks)
+            found = shared_sources([p.name for p in prepared], [p.samples for p in prepared], sr)
+            moved = found.shifts(sr)
+            if "Bass DI" not in moved:
+                print(f"{song.name} {delay_ms:.0f} ms: the pair was not found as a comb")
+                continue
+            items = [
+                LevelItem(p.name, p.role, p.samples, level_loudness(p.samples, sr), False, moved.get(p.name, 0))
+                for p in prepared
+            ]
+            group: dict[str, float] = {}
+            for label, level_with in (("lined up", items), ("as is", [replace(i, shift=0) for i in items])):
+                levels = level_items(level_with, sr).levels
+                pair = [levels["Bass DI"], levels["Bass Amp"]]
+                played = mix_loudness(
+                    [bass, amp], [lv.gain_db for lv in pair], [lv.pan for lv in pair], sr, None, [moved["Bass DI"], 0]
+                )
+                others = [p for p in prepared if p.name not in ("Bass DI", "Bass Amp")]
+                rest = mix_loudness(
+                    [p.samples for p in others],
+                    [levels[p.name].gain_db for p in others],
+                    [levels[p.name].pan for p in others],
+                    sr,
+                )
+                group[label] = float((played.integrated_lufs or 0.0) - (rest.integrated_lufs or 0.0))
+            errors.append(group["as is"] - group["lined up"])
+            print(
+                f"{song.name} {delay_ms:.0f} ms: the render's bass group is {errors[-1]:+.2f} LU off the balance "
+                "when the balance sums the pair as it is"
+            )
+    e = np.array(errors)
+    print(
+        f"pairs {len(e)}: the unaligned balance's error {e.min():+.2f} to {e.max():+.2f} LU, median {np.median(e):+.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, nargs="*", default=[REPO / "data" / s for s in SETS])
     parser.add_argument("--seed", type=int, default=29)
     parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--balance", action="store_true", help="the balance of a comb pair lined up or as it is")
     args = parser.parse_args()
+    if args.balance:
+        balance_of_lined_up_pairs(args.data[0])
+        return
     rng = np.random.default_rng(args.seed)
     songs = [song for d in args.data for song in sorted(d.glob("song*")) if song.is_dir()]
     clean_sessions = clean_pairs = false_polarity = false_left_out = 0
