@@ -71,6 +71,11 @@ class Repeated(list[str]):
     (:func:`validate_params`); the last one silently won before."""
 
 
+def repeated_refused(name: str, values: Repeated) -> InvalidParameter:
+    """The 422 for a field that takes one value and came ``len(values)`` times."""
+    return InvalidParameter(name, f"{len(values)} values came under this name; it takes one")
+
+
 def text_values(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Text fields by name: a value, or :class:`Repeated` values where the name came more than once."""
     found: dict[str, Any] = {}
@@ -263,7 +268,7 @@ def validate_params(model: type[M], values: dict[str, Any]) -> M:
     for name, value in values.items():
         if isinstance(value, Repeated):
             if name in fields and not _takes_list(fields[name].annotation):
-                raise InvalidParameter(name, f"{len(value)} values came under this name; it takes one")
+                raise repeated_refused(name, value)
             value = [item for item in value if item.strip()] or ""
         if isinstance(value, str) and value.strip() == "" and name not in keep_empty:
             continue

@@ -28,7 +28,7 @@ from api.deps import InputDep
 from api.errors import error_response
 from api.jobs.manager import JobWork, QueueFull, ToResponse
 from api.jobs.schemas import JobAccepted
-from api.params import RequestInput, copy_upload, remove_quietly, validate_params
+from api.params import Repeated, RequestInput, copy_upload, remove_quietly, repeated_refused, validate_params
 from api.schemas import ErrorBody
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -81,7 +81,10 @@ def prefers_async(prefer: str | None) -> bool:
 
 
 def _flag(value: Any) -> bool | None:
-    """``async`` as sent: JSON true/false, or a string; None when not given (or empty)."""
+    """``async`` as sent: JSON true/false, or a string; None when not given (or empty). Sent twice
+    (``?async=true&async=false``) it is a 422 like any other one-value field, not a guess at which one won."""
+    if isinstance(value, Repeated):
+        raise repeated_refused(ASYNC_PARAMETER, value)
     if value is None or isinstance(value, bool):
         return value
     text = str(value).strip().lower()

@@ -97,3 +97,33 @@ def test_a_value_given_once_in_the_query_and_once_in_the_body_is_the_bodys(clien
         f"{TRANSCRIBE}?format=json", data={"format": "midi"}, files={"file": ("s.wav", wav, "audio/wav")}
     )
     assert response.status_code == 200 and response.headers["content-type"] == "audio/midi", response.text
+
+
+@pytest.mark.parametrize("where", ["query", "form"])
+@pytest.mark.parametrize("prefer", [None, "respond-async"])
+def test_async_twice_is_422_naming_it_and_queues_nothing(
+    client: TestClient, recording: bytes, where: str, prefer: str | None
+) -> None:
+    """``async`` is taken out of the parameters before the route's model sees them (api/jobs/trigger.py): sent
+    twice it was refused as "must be true or false (got "['true', 'false']")", quoting a Python list."""
+    before = len(client.get("/api/v1/jobs").json()["jobs"])
+    upload = ("file", ("song.wav", recording, "audio/wav"))
+    headers = {"Prefer": prefer} if prefer else {}
+    if where == "query":
+        response = client.post(f"{TRANSCRIBE}?async=true&async=false", files=[upload], headers=headers)
+    else:
+        fields = [("async", (None, "true")), ("async", (None, "false"))]
+        response = client.post(TRANSCRIBE, files=[upload, *fields], headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "error": "invalid_parameter",
+        "detail": "async: 2 values came under this name; it takes one",
+    }
+    assert len(client.get("/api/v1/jobs").json()["jobs"]) == before
+
+
+def test_prefer_respond_async_alone_still_queues_a_job(client: TestClient, recording: bytes) -> None:
+    response = client.post(
+        TRANSCRIBE, files={"file": ("song.wav", recording, "audio/wav")}, headers={"Prefer": "respond-async"}
+    )
+    assert response.status_code == 202 and response.headers["preference-applied"] == "respond-async", response.text
