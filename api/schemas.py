@@ -570,7 +570,13 @@ class TranscriptionResponse(BaseModel):
     key: str | None = Field(
         None,
         description="The recording's key as the analysis hears it ('Db major'), also the MIDI file's key "
-        "signature; null for drums and for audio without a key.",
+        "signature; null (and the file has no key signature) for drums, for audio without a key, and where the "
+        "notes sound fewer than three pitch classes (a drum recording's 0-1 pitched notes): key_note says why.",
+    )
+    key_note: str | None = Field(
+        None,
+        description="Why key is null, e.g. 'the recording has no key (only drums and percussion sound (no pitched "
+        "notes): no key or chords): the file has no key signature'; null when key is given.",
     )
     beat_times: list[float] = Field(
         description="The beats (s) the tempo map and quantize follow: the analysis's, moved onto the recording's "

@@ -41,7 +41,8 @@ class Transcription:
     model: str
     tempo: float | None
     time_signature: str | None
-    key: str | None  # the recording's key as the analysis heard it (None for drums)
+    key: str | None  # the recording's key as the analysis heard it, also the file's key signature (see _file_key)
+    key_note: str | None  # why ``key`` is None: the file then has no key signature
     beat_times: list[float]
     downbeat_times: list[float]
     quantize: str | None
@@ -56,6 +57,7 @@ class Transcription:
             "tempo": self.tempo,
             "time_signature": self.time_signature,
             "key": self.key,
+            "key_note": self.key_note,
             "beat_times": self.beat_times,
             "downbeat_times": self.downbeat_times,
             "analysis_beat_times": self.analysis_beat_times,
@@ -160,8 +162,7 @@ def transcribe_summary(
             for n, s, e in zip(notes, starts, ends, strict=True)
         ]
     notes.sort(key=lambda n: (n.start, n.pitch))
-    # The key the analysis heard goes into the file for a DAW to show; drums have none.
-    key = None if instrument == "drums" else analysis.key
+    key, key_note = _file_key(instrument, analysis, notes)
     midi = midi_file(
         notes,
         grid,
@@ -178,6 +179,7 @@ def transcribe_summary(
         tempo=analysis.tempo,
         time_signature=analysis.time_signature,
         key=key,
+        key_note=key_note,
         beat_times=beats,
         downbeat_times=downbeats,
         quantize=quantize_text if quantize is not None else None,
@@ -185,6 +187,32 @@ def transcribe_summary(
         analysis_beat_times=list(analysis.beat_times),
         analysis_downbeat_times=list(analysis.downbeat_times),
     )
+
+
+MIN_KEY_PITCH_CLASSES = 3
+"""A file whose notes sound fewer pitch classes has no key to sign: the analysis refuses a key with fewer than
+three sounding (ai/analysis/tonal.py), and a drum recording whose key the analysis still names (a kit's ringing
+toms fit a key profile) transcribes to 0-1 pitched notes, which got 'B minor' or 'B major' as the file's key."""
+
+
+def _file_key(
+    instrument: Instrument, analysis: AnalysisResult, notes: Sequence[MidiNote]
+) -> tuple[str | None, str | None]:
+    """The key the file signs, for a DAW to show (the analysis's), and None with the reason where it signs none:
+    drums, a recording without a key, or notes too few to be in one."""
+    if instrument == "drums":
+        return None, "drums have no key: the file has no key signature"
+    if analysis.key is None:
+        why = next((note for note in analysis.notes if note.endswith(("no key", "no key or chords"))), None)
+        return None, f"the recording has no key{f' ({why})' if why else ''}: the file has no key signature"
+    classes = len({n.pitch % 12 for n in notes})
+    if classes < MIN_KEY_PITCH_CLASSES:
+        found = "no notes were found" if not notes else f"the notes sound {classes} pitch class{'es' * (classes > 1)}"
+        return (
+            None,
+            f"{found} (a key needs {MIN_KEY_PITCH_CLASSES}): no key signature, though the analysis heard {analysis.key}",
+        )
+    return analysis.key, None
 
 
 def _analysis_and_cues(summary: SignalSummary) -> tuple[AnalysisResult, tuple[np.ndarray, np.ndarray]]:
