@@ -357,8 +357,12 @@ def _bar_fill(
     rng: np.random.Generator,
     last: bool,
 ) -> tuple[int, list[_Hit]]:
-    """Where a fill starts in the bar (the last pulse, the last two more often when hot or busy,
-    rarely the whole bar at the clip's end) and its hits."""
+    """The 16th step where the bar's fill starts, and the fill's hits (:func:`_fill_hits`) from there to the bar's end.
+
+    The fill takes the bar's last pulse; in a bar of three pulses or more, its last two with probability
+    0.2 + 0.25 * temperature (+ 0.2 when ``density`` > 0.6); in the clip's ``last`` bar of four pulses or more, with
+    probability 0.12 * temperature, every pulse but the first (a fill never takes the whole bar: the downbeat
+    stays the groove's). A bar of one pulse is filled from its middle step."""
     steps = int(sum(pulses))
     pulse_starts = np.cumsum((0, *pulses[:-1])).tolist()
     n_pulses = len(pulses)
