@@ -100,6 +100,30 @@ def _swing_time(t: float, *, unit: float, delay: float, offset: float, bar: floa
     return offset + (k + warped) * unit
 
 
+SWING_AS_WRITTEN_BPM = 120.0
+"""At and below this tempo (quarter-note BPM) a style's own swing is played as the style writes it."""
+SWING_STRAIGHT_BPM = 300.0
+"""From this tempo on a style's own swing is straight. Drummers' swing ratio falls about linearly with tempo,
+from ~3:1 at slow tempos to ~1:1 above 250-300 BPM (Friberg & Sundstrom 2002, Music Perception 19(3)): a
+jazz ride swung 1.58:1 at 280 BPM sounded like a slow groove played fast."""
+
+
+def swing_ratio(amount: float) -> float:
+    """The long:short ratio of a swung pair for an ``amount`` of :func:`apply_swing` (0 -> 1:1, 1 -> 2:1)."""
+    return (0.5 + amount / 6.0) / (0.5 - amount / 6.0)
+
+
+def tempo_swing(amount: float, tempo: float) -> float:
+    """A style's own swing ``amount`` as a drummer plays it at ``tempo`` (quarter-note BPM): as written up to
+    SWING_AS_WRITTEN_BPM, its ratio then falling linearly to 1:1 (straight) at SWING_STRAIGHT_BPM. For the
+    swing a style carries by itself only: a swing the caller asks for is played as asked."""
+    if amount <= 0.0 or tempo <= SWING_AS_WRITTEN_BPM:
+        return amount
+    share = max(0.0, (SWING_STRAIGHT_BPM - tempo) / (SWING_STRAIGHT_BPM - SWING_AS_WRITTEN_BPM))
+    ratio = 1.0 + (swing_ratio(amount) - 1.0) * share
+    return 6.0 * (ratio / (1.0 + ratio) - 0.5)  # the amount whose pair splits at ratio / (1 + ratio)
+
+
 def apply_swing(
     notes: Sequence[Note],
     *,

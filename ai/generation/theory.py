@@ -38,7 +38,7 @@ from ai.generation.drum_patterns import (
     style_swing,
 )
 from ai.generation.dynamics import GrooveDynamics
-from ai.generation.feel import apply_swing, fit_to_length, humanize
+from ai.generation.feel import apply_swing, fit_to_length, humanize, tempo_swing
 from ai.generation.melodic_phrases import shape_melody
 from ai.generation.microtiming import GrooveTiming, timing_for
 from ai.generation.phrasing import loop_phrases
@@ -140,7 +140,8 @@ class TheoryGenerator(Generator):
                 rng=np.random.default_rng([request.seed, 7]),
                 keep_accents=True,
             )
-        swing = request.swing if request.swing > 0 else style_swing(style)
+        # The style's own swing narrows at fast tempos as a drummer's does; a swing asked for is played as asked.
+        swing = request.swing if request.swing > 0 else tempo_swing(style_swing(style), request.tempo)
         if any(p != 4 for p in grid.pulses):  # compound or mixed meters: swing the 16ths of each 8th
             beat_seconds, subdivision = 2 * grid.step_seconds, 2
         else:

@@ -14,7 +14,9 @@ from ai.generation.feel import (
     humanize,
     metric_weight,
     notes_per_beat,
+    swing_ratio,
     swing_subdivision,
+    tempo_swing,
     thin_notes,
 )
 
@@ -159,3 +161,12 @@ def test_pulse_groups(signature: tuple[int, int], expected: tuple[int, ...]) -> 
     groups = pulse_groups(*signature)
     assert groups == expected
     assert sum(groups) == signature[0] * 16 // signature[1]
+
+
+@pytest.mark.parametrize("amount", [0.67, 1.0])
+def test_a_styles_swing_falls_with_tempo_to_straight(amount: float) -> None:
+    """As written up to 120 BPM, the ratio falling linearly to 1:1 at 300 BPM (Friberg & Sundstrom 2002)."""
+    assert tempo_swing(amount, 60) == tempo_swing(amount, 120) == amount
+    ratios = [swing_ratio(tempo_swing(amount, bpm)) for bpm in (120, 165, 210, 255, 300, 320)]
+    assert np.allclose(np.diff(ratios[:5]), (1.0 - swing_ratio(amount)) / 4) and ratios[4:] == [1.0, 1.0]
+    assert tempo_swing(0.0, 200) == 0.0
