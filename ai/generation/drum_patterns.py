@@ -81,6 +81,8 @@ __all__ = [
     "style_fill",
     "style_meter",
     "style_swing",
+    "thin_hand_strokes",
+    "timekeeping_spacing",
 ]
 
 # Roles used by the variation logic, and the role a GM note plays when read from a primer.
@@ -130,6 +132,51 @@ def timekeeping_spacing(step_seconds: float) -> int:
         if spacing * step_seconds * MAX_HAND_STROKES_PER_SECOND >= 1.0 - 1e-9:
             return spacing
     return 0
+
+
+_HAND_PITCHES = frozenset(p for p, role in _ROLE_BY_PITCH.items() if role in _HAND_ROLES) - {PEDAL_HAT}
+"""The cymbal strokes one hand keeps time with (the pedal hi-hat is the foot's)."""
+
+
+def thin_hand_strokes(
+    notes: Sequence[Note], *, pulses: Sequence[int], step_seconds: float, bar_seconds: float, offset: float
+) -> list[Note]:
+    """Another backend's drum notes (the Magenta drums) with their hi-hat and ride at most as fine as a hand
+    sustains at this tempo (:func:`timekeeping_spacing`), one slot of that grid (an 8th of its pulse, or the pulse)
+    at a time, per cymbal: strokes on the slot's line stay as they are and the others in the slot go (as the theory
+    drums thin their own grooves, written on 8ths); a slot with no stroke on its line gets its loudest one (an
+    accent, an open hat) moved there. A model's 16th groove ``x x . x`` becomes 8ths ``x . x .`` (dropping the
+    strokes off the 8ths alone left quarters).
+
+    ``notes``: on the straight grid (before swing) from ``offset``, in bars of ``pulses`` 16ths of
+    ``step_seconds``; notes before ``offset`` (a primer) are kept as they are."""
+    spacing = timekeeping_spacing(step_seconds)
+    if spacing == 1:
+        return list(notes)
+    steps = int(sum(pulses))
+    starts = [int(s) for s in np.cumsum((0, *pulses[:-1]))]
+    slots: dict[tuple[int, int, str], list[tuple[int, bool]]] = {}
+    for i, note in enumerate(notes):
+        if note.start < offset - 1e-9 or note.pitch not in _HAND_PITCHES:
+            continue
+        bar, step = divmod(int(round((note.start - offset) / step_seconds)), steps)
+        pulse_start = max(s for s in starts if s <= step)
+        since = step - pulse_start
+        line = pulse_start + (0 if spacing == 0 else since - since % spacing)
+        on_line = abs(note.start - (offset + (bar * steps + line) * step_seconds)) < 1e-6
+        slots.setdefault((bar, line, _ROLE_BY_PITCH[note.pitch]), []).append((i, on_line))
+    keep: dict[int, Note] = {}
+    for (bar, line, _), members in slots.items():
+        on = [i for i, on_line in members if on_line]
+        if on:
+            keep.update((i, notes[i]) for i in on)
+            continue
+        loudest = max((i for i, _ in members), key=lambda i: (notes[i].velocity, -notes[i].start))
+        at = offset + (bar * steps + line) * step_seconds
+        note = notes[loudest]
+        keep[loudest] = Note(note.pitch, at, at + (note.end - note.start), note.velocity)
+    thinned = {i for members in slots.values() for i, _ in members}
+    return [keep.get(i, note) for i, note in enumerate(notes) if i not in thinned or i in keep]
 
 
 # --- deriving a bar's pattern for any meter -------------------------------------------------

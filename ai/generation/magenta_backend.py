@@ -44,7 +44,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   has no notion of a fill), lands its own downbeat with a kick where the groove's bars do
   (:func:`ai.generation.phrasing.land_fill_downbeats`) and the next phrase opens with a crash.
   In styles whose drummers never strike ride and closed hi-hat together (MMA: rock, blues, country,
-  disco, electronic, march), a hat that falls with a ride is dropped. A drum primer's last two bars
+  disco, electronic, march), a hat that falls with a ride is dropped. The hi-hat and ride keep to what a
+  hand sustains at the tempo, as the theory drums' do (:func:`_hand_sustained`: 8ths above 150 BPM; the
+  model played funk's and disco's 16ths at 16 strokes a second at 240 BPM). A drum primer's last two bars
   are the phrase's groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
@@ -426,6 +428,8 @@ class MagentaGenerator(Generator):
             notes = land_fill_downbeats(
                 notes, bars=request.bars, bar_seconds=request.bar_seconds, offset=layout.primer_out
             )
+            if not request.primer:  # a primer's groove is the caller's, played as written (as the theory drums do)
+                notes = _hand_sustained(notes, request, offset=layout.primer_out)
         end = layout.primer_out + request.duration_seconds
         swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
         timing = timing_for(request, self.timing)
@@ -888,6 +892,20 @@ def _on_beat(raw: Sequence[Any], request: GenerationRequest, layout: _Layout) ->
         position = ((n.start_time - layout.gen_start) % layout.bar) / sixteenth
         out.append(abs(position - round(position)) < 0.25 and round(position) % sum(pulses) in starts)
     return out
+
+
+def _hand_sustained(notes: list[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
+    """The model's hi-hat and ride at most MAX_HAND_STROKES_PER_SECOND (drum_patterns.thin_hand_strokes): it played
+    funk and disco in 16th hats at any tempo, 16 strokes a second at 240 BPM."""
+    from ai.generation.drum_patterns import thin_hand_strokes
+
+    return thin_hand_strokes(
+        notes,
+        pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+        step_seconds=request.seconds_per_beat * request.beat_unit / 16.0,
+        bar_seconds=request.bar_seconds,
+        offset=offset,
+    )
 
 
 def _style_swing(style: str) -> float:

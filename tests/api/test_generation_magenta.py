@@ -6,6 +6,7 @@ import io
 import shutil
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pretty_midi
@@ -147,3 +148,40 @@ def test_a_drum_continuation_keeps_the_primers_groove(magenta_client: TestClient
             if 2.0 * bar <= n["start"] < 2.0 * bar + 2.0
         }
         assert {(36, 0.0), (38, 0.5), (36, 1.0), (38, 1.5)} <= hits, bar
+
+
+HAND_STROKES = {42, 46, 51, 53, 59}  # closed and open hi-hat, ride: the timekeeping hand (the pedal hat is a foot)
+
+
+def _hand_strokes_per_bar(notes: list[dict[str, float]], bar_seconds: float, bars: int) -> list[list[float]]:
+    onsets = sorted({round(n["start"], 6) for n in notes if n["pitch"] in HAND_STROKES})
+    return [
+        [t for t in onsets if bar * bar_seconds - 1e-6 <= t < (bar + 1) * bar_seconds - 1e-6] for bar in range(bars)
+    ]
+
+
+@pytest.mark.parametrize("style", ["funk", "disco"])
+def test_magenta_hats_keep_to_eighths_at_240_bpm(magenta_client: TestClient, style: str) -> None:
+    """The drum model played funk's and disco's 16th hats at any tempo: 16 strokes a second at 240 BPM (the theory
+    drums keep to 10 since session 30). Now at most 10 a second, no two closer than an 8th, and not fewer than 8ths
+    (dropping the model's 16ths off the 8ths left funk on quarters)."""
+    eighth = 60.0 / 240.0 / 2
+    for seed in (1, 2):
+        response = magenta_client.post(
+            "/api/v1/generate/midi", json={"style": style, "model": "magenta", "tempo": 240, "bars": 8, "seed": seed}
+        )
+        assert response.status_code == 200 and response.json()["model"] == "dawg_drums", response.text
+        for bar, strokes in enumerate(_hand_strokes_per_bar(response.json()["notes"], 1.0, 8)):
+            assert len(strokes) <= 10 and all(b - a > 0.75 * eighth for a, b in pairwise(strokes)), (seed, strokes)
+            fill = bar % 4 == 3  # the phrase's fill bar
+            assert len(strokes) >= 8 or fill or style == "disco", (seed, strokes)  # funk's 16th hats become 8ths
+
+
+def test_magenta_funk_keeps_its_sixteenths_at_150_bpm(magenta_client: TestClient) -> None:
+    response = magenta_client.post(
+        "/api/v1/generate/midi", json={"style": "funk", "model": "magenta", "tempo": 150, "bars": 4, "seed": 1}
+    )
+    assert response.status_code == 200, response.text
+    sixteenth = 60.0 / 150.0 / 4
+    strokes = _hand_strokes_per_bar(response.json()["notes"], 4 * 60.0 / 150.0, 4)
+    assert all(any(b - a < 1.25 * sixteenth for a, b in pairwise(bar)) for bar in strokes), strokes
