@@ -52,7 +52,7 @@ from ai.generation.midi_events import delta_track, key_events, note_events
 from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
-from ai.lead_in import lead_in, lead_in_meter
+from ai.lead_in import SIXTEENTH_QUARTERS, lead_in, lead_in_meter, lead_in_sixteenth
 from ai.music_theory import Chord, Key, default_progression, parse_chord, parse_key, parse_progression
 from utils.errors import EngineError, InvalidParameter
 
@@ -101,10 +101,11 @@ class NoBeatFound(EngineError):
 @dataclass(frozen=True)
 class BeatGrid:
     """The recording's beats as a grid of positions: ``times[k]`` is where beat position ``k`` sounds
-    (seconds). Position 0 is time 0; ``downbeat`` is the position of the first downbeat (after the
-    lead-in); positions past the detected beats are extrapolated at the last interval."""
+    (seconds). Position 0 is time 0, or the first beat after a lead-in 16th (``lead_in_ticks``); ``downbeat``
+    is the position of the first downbeat (after the lead-in); positions past the detected beats are
+    extrapolated at the last interval. Position ``p`` is MIDI tick ``lead_in_ticks + p * ticks_per_beat``."""
 
-    times: np.ndarray  # [shape=(n,)] seconds, increasing, times[0] == 0
+    times: np.ndarray  # [shape=(n,)] seconds, increasing, times[0] == 0 unless lead_in_ticks
     downbeat: int  # position of the first downbeat (= beats in the lead-in measure)
     beats_per_bar: int  # counted beats per bar (2 in 6/8)
     quarters_per_beat: float  # 1.5 in 6/8, 1 in 4/4, 2 in 2/2
@@ -116,6 +117,9 @@ class BeatGrid:
     bar_lengths: tuple[int, ...] = ()
     """Beats in each bar from the first downbeat, where the recording's bars are not all alike (a bar of 2
     or 3 beats in a 4/4 song: :func:`irregular_bar_lengths`); empty: every bar has ``beats_per_bar``."""
+    lead_in_ticks: int = 0
+    """Ticks of a lead-in 16th before position 0 (a first beat too soon after 0 s for a lead-in beat:
+    ai/lead_in.py), else 0."""
 
     @property
     def ticks_per_beat(self) -> int:
@@ -153,7 +157,7 @@ class BeatGrid:
         out = np.interp(p, np.arange(len(t)), t)
         last = len(t) - 1
         out = np.where(p > last, t[-1] + (p - last) * (t[-1] - t[-2]), out)
-        result: np.ndarray = np.where(p < 0, p * (t[1] - t[0]), out)
+        result: np.ndarray = np.where(p < 0, t[0] + p * (t[1] - t[0]), out)
         return result
 
     def bar_span(self, bar: int) -> tuple[float, float]:
@@ -202,6 +206,7 @@ def build_grid(
     first_db %= per_bar  # earlier whole bars are bars too, not a longer pickup
 
     # Lead-in: virtual beats of the first interval back from the first beat to time 0 (ai/lead_in.py).
+    sixteenth = lead_in_sixteenth(float(beats[0]), qpb)  # then position 0 is the first beat, at its time
     lead, beats = lead_in(beats, _edge_interval(intervals, first=True), qpb)
     points = lead + beats.tolist()
     downbeat = len(lead) + first_db
@@ -235,6 +240,7 @@ def build_grid(
         detected=len(beats),
         first_beat=len(lead),
         bar_lengths=tuple(lengths),
+        lead_in_ticks=int(round(PPQ * SIXTEENTH_QUARTERS)) if sixteenth else 0,
     )
 
 
@@ -406,11 +412,11 @@ def place_notes(
     quarters = seconds * (tempo / 60.0) + offset_quarters
     if grid.bar_lengths:  # a short bar leaves out the end of the clip's bar
         positions, inside = grid.positions(quarters / grid.quarters_per_beat)
-        ticks = np.rint(positions * grid.ticks_per_beat).astype(np.int64)
+        ticks = np.rint(grid.lead_in_ticks + positions * grid.ticks_per_beat).astype(np.int64)
         keep = inside[:, 0]
     else:
         positions = grid.downbeat + quarters / grid.quarters_per_beat
-        ticks = np.rint(grid.downbeat * grid.ticks_per_beat + quarters * PPQ).astype(np.int64)
+        ticks = np.rint(grid.lead_in_ticks + grid.downbeat * grid.ticks_per_beat + quarters * PPQ).astype(np.int64)
         keep = np.ones(len(notes), dtype=bool)
     times = grid.time_at(positions)
     placed = []
@@ -434,7 +440,8 @@ def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VE
         start, end = (float(x) for x in grid.time_at(np.array([start_pos, end_pos])))
         for pc in chord.pitch_classes:
             pitch = PAD_LOW + (pc - PAD_LOW) % 12
-            out.append(PlacedNote(pitch, start_pos * tpb, end_pos * tpb - 1, start, end, velocity))
+            lead = grid.lead_in_ticks
+            out.append(PlacedNote(pitch, lead + start_pos * tpb, lead + end_pos * tpb - 1, start, end, velocity))
     return out
 
 
@@ -444,30 +451,36 @@ def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VE
 def tempo_events(grid: BeatGrid) -> list[tuple[int, mido.MetaMessage]]:
     """A set_tempo at every beat of the grid (where it changes), from the beat intervals, plus the
     lead-in measure's meter and the recording's from the first downbeat."""
-    tpb = grid.ticks_per_beat
+    tpb, lead = grid.ticks_per_beat, grid.lead_in_ticks
     events: list[tuple[int, mido.MetaMessage]] = []
-    if grid.downbeat:
-        numerator, denominator = lead_in_meter(grid.downbeat, grid.denominator, compound=grid.quarters_per_beat == 1.5)
+    if grid.downbeat or lead:
+        numerator, denominator = lead_in_meter(
+            grid.downbeat, grid.denominator, compound=grid.quarters_per_beat == 1.5, sixteenth=lead > 0
+        )
         events.append((0, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))
     events.append(
         (
-            grid.downbeat * tpb,
+            lead + grid.downbeat * tpb,
             mido.MetaMessage("time_signature", numerator=grid.numerator, denominator=grid.denominator),
         )
     )
     starts = grid.bar_starts
     for bar, numerator in _bar_meters(grid):  # a bar of another length, and the bar after it
         meter = mido.MetaMessage("time_signature", numerator=numerator, denominator=grid.denominator)
-        events.append((int(starts[bar]) * tpb, meter))
+        events.append((lead + int(starts[bar]) * tpb, meter))
     previous = -1
     elapsed_us = 0.0  # tempo rounding is carried over so that the beats do not drift (1 us per beat)
+    if lead:  # the lead-in 16th: from 0 s to the first beat
+        previous = min(max(int(round(grid.times[0] * 1e6 * PPQ / lead)), 1), MAX_TEMPO_US)
+        elapsed_us = previous * lead / PPQ
+        events.append((0, mido.MetaMessage("set_tempo", tempo=previous)))
     for k in range(grid.end_position):
         target_us = grid.times[k + 1] * 1e6
         us_per_quarter = int(round((target_us - elapsed_us) / grid.quarters_per_beat))
         us_per_quarter = min(max(us_per_quarter, 1), MAX_TEMPO_US)
         elapsed_us += us_per_quarter * grid.quarters_per_beat
         if us_per_quarter != previous:
-            events.append((k * tpb, mido.MetaMessage("set_tempo", tempo=us_per_quarter)))
+            events.append((lead + k * tpb, mido.MetaMessage("set_tempo", tempo=us_per_quarter)))
             previous = us_per_quarter
     events.sort(key=lambda e: e[0])  # stable: the meters stay before the tempo at their tick
     return events
@@ -477,7 +490,7 @@ def write_midi(grid: BeatGrid, parts: dict[str, list[PlacedNote]], key: Key | No
     """One Type-1 MIDI file: the tempo map, meters and key signature, then one track per part (drums on
     channel 10)."""
     midi = mido.MidiFile(type=1, ticks_per_beat=PPQ)
-    end_tick = grid.end_position * grid.ticks_per_beat
+    end_tick = grid.lead_in_ticks + grid.end_position * grid.ticks_per_beat
     conductor: list[tuple[int, mido.MetaMessage]] = list(tempo_events(grid))
     if key is not None:  # the key the parts play in, for the DAW to show (and a mode's name, for a primer)
         conductor[:0] = [(0, event) for event in key_events(key)]

@@ -6,7 +6,9 @@ recording's beats (a performance that drifts stays lined up); notes keep their r
 ticks are read off the same map). Before the first beat, beats of the first interval go back to 0 s (a
 remainder under a quarter of a beat joins the earliest one), and those with the detected beats before the
 first downbeat make a lead-in measure of its own meter (1/4 for a one-beat pickup), so the first downbeat
-opens a bar at a tempo a DAW keeps; a first beat within a quarter note at 1000 BPM of 0 s starts the grid.
+opens a bar at a tempo a DAW keeps; a first beat within a quarter note at 1000 BPM of 0 s has a 16th before
+it instead (a 5/16 measure with a one-beat pickup), and one within a 16th at 1000 BPM (15 ms) starts the grid
+(ai/lead_in.py).
 After the last beat its tempo continues.
 """
 
@@ -20,7 +22,7 @@ from fractions import Fraction
 import mido
 import numpy as np
 
-from ai.lead_in import lead_in, lead_in_meter
+from ai.lead_in import SIXTEENTH_QUARTERS, lead_in, lead_in_meter, lead_in_sixteenth
 
 PPQ = 480  # ticks per quarter note
 DEFAULT_BPM = 120.0  # the grid when no beats were found
@@ -40,14 +42,17 @@ class BeatGrid:
     denominator: int = 4
     lead_in_beats: int = 0
     """Counted beats of the measure before the first downbeat when it is not whole bars (0: none)."""
+    lead_in_ticks: int = 0
+    """Ticks before the first beat when they are less than a beat (a 16th: ai/lead_in.py), else 0."""
 
     def meters(self) -> list[tuple[int, int, int]]:
         """(tick, numerator, denominator) of the file's time signatures: the lead-in measure's, then the meter."""
-        if not self.lead_in_beats:
+        if not self.lead_in_beats and not self.lead_in_ticks:
             return [(0, self.numerator, self.denominator)]
         compound = self.ticks_per_beat == int(round(PPQ * 1.5))
-        lead = lead_in_meter(self.lead_in_beats, self.denominator, compound=compound)
-        return [(0, *lead), (self.lead_in_beats * self.ticks_per_beat, self.numerator, self.denominator)]
+        lead = lead_in_meter(self.lead_in_beats, self.denominator, compound=compound, sixteenth=self.lead_in_ticks > 0)
+        downbeat = self.lead_in_ticks + self.lead_in_beats * self.ticks_per_beat
+        return [(0, *lead), (downbeat, self.numerator, self.denominator)]
 
     @property
     def end_seconds_per_tick(self) -> float:
@@ -121,8 +126,12 @@ def beat_grid(
         first_down = int(np.argmin(np.abs(beats - downbeats[0]))) % beats_per_bar
     lead, beats = lead_in(beats, first_interval, quarters_per_beat)  # ai/lead_in.py
     slots = len(lead)
-    times = np.concatenate([lead, beats])
-    ticks = np.arange(times.size) * float(ticks_per_beat)
+    sixteenth = lead_in_sixteenth(float(beats[0]), quarters_per_beat)
+    lead_ticks = int(round(PPQ * SIXTEENTH_QUARTERS)) if sixteenth else 0
+    times = np.concatenate([[0.0] if sixteenth else [], lead, beats])
+    ticks = np.arange(times.size - (1 if sixteenth else 0)) * float(ticks_per_beat)
+    if sixteenth:  # the 16th before the first beat: knots (0 s, 0) then (first beat, a 16th)
+        ticks = np.concatenate([[0.0], ticks + lead_ticks])
     return BeatGrid(
         times=times,
         ticks=ticks,
@@ -130,6 +139,7 @@ def beat_grid(
         numerator=numerator,
         denominator=denominator,
         lead_in_beats=(slots + first_down) % beats_per_bar if beats_per_bar > 1 else 0,
+        lead_in_ticks=lead_ticks,
     )
 
 
@@ -150,8 +160,9 @@ def quantize_times(
     """Starts and ends (s) moved to the nearest grid line of ``step`` (a fraction of a whole note)
     on the beat map; a note keeps at least one step."""
     step_ticks = float(step * 4 * PPQ)
-    on = np.round(grid.to_ticks(starts) / step_ticks) * step_ticks
-    off = np.maximum(np.round(grid.to_ticks(ends) / step_ticks) * step_ticks, on + step_ticks)
+    zero = grid.lead_in_ticks  # the grid's lines count from the first beat (after a lead-in 16th)
+    on = np.maximum(np.round((grid.to_ticks(starts) - zero) / step_ticks) * step_ticks + zero, 0.0)
+    off = np.maximum(np.round((grid.to_ticks(ends) - zero) / step_ticks) * step_ticks + zero, on + step_ticks)
     return grid.to_seconds(on), grid.to_seconds(off)
 
 
