@@ -34,7 +34,9 @@ chord's root, and in brackets the share of annotated beats the analysis itself f
 beats within 70 ms: a song low there had no pulse for the accompaniment to follow); with
 ``--offsets`` also the median signed offset (ms, + late) from the true beats of the analysis's beats
 and of the accompaniment's grid (the beats its notes are placed on), each over the true beats it has
-a beat within 70 ms of, and their spread (the median absolute deviation around that offset); then the
+a beat within 70 ms of, and their spread (the median absolute deviation around that offset), and how far the tempo
+map (the grid's beat-by-beat tempo, as the MIDI file's set_tempo events say it) strays from the true tempo (95th
+percentile and maximum %, :func:`tempo_map_spread`; also in each set's summary); then the
 time for a 3-minute recording (an MMA song of 180 s through FluidR3): analysis + accompaniment of
 drums, bass and pad, without and with the FLAC preview.
 
@@ -166,6 +168,8 @@ class Scores:
     analysis_spread: float  # ms, median absolute deviation around it
     grid_offset: float  # ms, the same for the accompaniment's grid
     grid_spread: float
+    tempo_p95: float  # %, the tempo map's 95th-percentile deviation from the true tempo (tempo_map_spread)
+    tempo_max: float  # %, its largest deviation
 
 
 def mma_song(groove: str, tempi: list[float], chords: list[str], out: Path, seed: int = 1) -> pretty_midi.PrettyMIDI:
@@ -219,7 +223,31 @@ def score(y: np.ndarray, beats: np.ndarray, chords: list[str], registry: Generat
         right += bool(first) and min(first, key=lambda n: n.pitch).pitch % 12 == parse_chord(chord).bass_pitch_class
     a_offset, a_spread = signed_offset(found, beats)
     g_offset, g_spread = signed_offset(result.grid.times, beats)
-    return Scores(hit, right / len(chords), tracked, a_offset, a_spread, g_offset, g_spread)
+    detected = result.grid.times[result.grid.first_beat : result.grid.first_beat + result.grid.detected]
+    p95, most = tempo_map_spread(detected, beats)
+    return Scores(hit, right / len(chords), tracked, a_offset, a_spread, g_offset, g_spread, p95, most)
+
+
+LEVELS = (0.5, 2.0 / 3.0, 1.0, 1.5, 2.0)
+"""Beat intervals of a grid at another metrical level than the annotation's, as a ratio to the true ones."""
+
+
+def tempo_map_spread(times: np.ndarray, beats: np.ndarray) -> tuple[float, float]:
+    """(95th percentile, maximum) in % of how far the tempo of each interval of the grid's ``times`` (the MIDI tempo
+    map's beat by beat) strays from the true tempo there (``beats``' interval around the interval's middle), over
+    the grid's intervals within the true beats' span; the true intervals are first scaled to the grid's metrical
+    level (the nearest of LEVELS to the ratio of the median intervals: a level error is not a wobble). NaN where
+    the grid has no interval there."""
+    times, beats = np.asarray(times, dtype=np.float64), np.asarray(beats, dtype=np.float64)
+    times = times[(times >= beats[0] - TRACKED_S) & (times <= beats[-1] + TRACKED_S)]
+    if len(times) < 2:
+        return float("nan"), float("nan")
+    intervals, middles = np.diff(times), (times[:-1] + times[1:]) / 2.0
+    true = np.interp(middles, (beats[:-1] + beats[1:]) / 2.0, np.diff(beats))
+    ratio = float(np.median(intervals / true))
+    level = min(LEVELS, key=lambda r: abs(np.log(ratio / r)))
+    deviation = np.abs(true * level / intervals - 1.0) * 100.0  # tempo is 1 / interval
+    return float(np.percentile(deviation, 95)), float(deviation.max())
 
 
 def signed_offset(times: np.ndarray, beats: np.ndarray) -> tuple[float, float]:
@@ -287,6 +315,7 @@ def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: Gen
                 f"{v.analysis_offset:+5.1f} ({v.analysis_spread:4.1f}) {v.grid_offset:+5.1f} ({v.grid_spread:4.1f})"
                 for v in (s, d)
             )
+            line += "   tempo % p95/max: " + "  ".join(f"{v.tempo_p95:5.1f}/{v.tempo_max:5.1f}" for v in (s, d))
         print(line)
     for variant, values in rows.items():
         hits = np.array([v.hit for v in values])
@@ -294,7 +323,10 @@ def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: Gen
             f"{name:8} {variant:9} beats with a drum/bass onset within 20 ms: {hits.mean():.3f} "
             f"(worst song {hits.min():.3f}); bars with the chord's root in the bass: "
             f"{np.mean([v.roots for v in values]):.3f}; "
-            f"beats the analysis found within 70 ms: {np.mean([v.tracked for v in values]):.3f}"
+            f"beats the analysis found within 70 ms: {np.mean([v.tracked for v in values]):.3f}; "
+            f"tempo map off the true tempo, p95 / max %: mean {np.nanmean([v.tempo_p95 for v in values]):.1f} / "
+            f"{np.nanmean([v.tempo_max for v in values]):.1f}, worst song {np.nanmax([v.tempo_p95 for v in values]):.1f}"
+            f" / {np.nanmax([v.tempo_max for v in values]):.1f}"
         )
 
 
