@@ -2,7 +2,7 @@
 
 The analysis's beats sit on a 23 ms frame grid and a beat tracker's own jitter (on rendered band songs
 without drums, 7-14 ms of spread around the true beats, with single beats 20-60 ms off); an
-accompaniment that lands on them audibly flams. Four steps, on one log-mel spectrogram at a 2.9 ms hop:
+accompaniment that lands on them audibly flams. Five steps, on one log-mel spectrogram at a 2.9 ms hop:
 
 1. :func:`refine_beats`: a beat with a prominent onset near it (a drum hit, a click) moves onto it;
    the others move by the analysis's median offset.
@@ -18,11 +18,16 @@ accompaniment that lands on them audibly flams. Four steps, on one log-mel spect
    the tracker's beats land 35-60 ms after the notes begin; the beats move onto the foot of the rise of the
    recording's spectrum averaged over all beats (:func:`attack_offset`), which shows a rise no single
    beat's onset strength does.
+5. :func:`~ai.generation.steady_tempo.steady_beats`: a constant-tempo or tempo-ramp grid through the beats
+   replaces them unless they sit on clearly stronger onsets (a tempo that moves): on legato renders without
+   drums steps 1-4 left a beat-to-beat wave in the tempo map (93.9-166.7 BPM for a constant 123).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ai.generation.steady_tempo import steady_beats
 
 REFINE_SR = 22050
 REFINE_HOP = 64  # 2.9 ms: the analysis's beats sit on a 23 ms frame grid; an accompaniment needs better
@@ -345,10 +350,12 @@ def follow_soft_attacks(env: np.ndarray, bands: np.ndarray, beats: np.ndarray) -
 
 def followed_beats(env: np.ndarray, bands: np.ndarray, beat_times: np.ndarray | list[float]) -> np.ndarray:
     """The analysis's ``beat_times`` through the four steps (:func:`refine_beats`, :func:`fit_beats`,
-    :func:`missed_first_beats`, :func:`follow_soft_attacks`) on :func:`onset_cues`'s ``env`` and ``bands``:
-    the beats both the accompaniment's grid and a transcription's tempo map and quantise grid stand on."""
+    :func:`missed_first_beats`, :func:`follow_soft_attacks`) on :func:`onset_cues`'s ``env`` and ``bands``, then
+    the steady grid through them where the onsets do not show a tempo that moves (step 5,
+    :func:`~ai.generation.steady_tempo.steady_beats`): the beats both the accompaniment's grid and a
+    transcription's tempo map and quantise grid stand on."""
     beats = missed_first_beats(env, fit_beats(refine_beats(env, np.asarray(beat_times, dtype=np.float64))))
-    return follow_soft_attacks(env, bands, beats)
+    return steady_beats(env, follow_soft_attacks(env, bands, beats), FRAME_S)
 
 
 __all__ = [
