@@ -22,6 +22,14 @@ import numpy as np
 FOLLOW_PRICE = 0.05
 """Mean log-support per beat the followed beats must gain over the steady grid's to be kept: each beat is a free
 parameter of theirs, the grid has two or three in all."""
+JITTER_S = 0.035
+"""Followed beats within this of the steady grid (three quarters of them: the followed beats past the music's end
+may wander off) stray by a tracker's jitter: the grid is taken. On the tuning renders a quarter of the followed
+beats lie 1-21 ms from it; on a Beatles song whose band drifts, 52 ms."""
+SLIP_SHARE = 0.2
+"""... and further from it, by a tempo of their own unless they step this share of a beat from one beat to the
+next somewhere (a rubato on a string quartet moves its beats up to 0.11 of a beat a beat, a tracker's slip onto
+the off-beats 0.3)."""
 SUPPORT_SMOOTH_S = 0.010
 """The onset envelope is smoothed by a Gaussian this wide (std) before it is read at the beats: a grid beat a few
 ms from an attack's rise still sits on it."""
@@ -122,9 +130,30 @@ def steady_beats(env: np.ndarray, beats: np.ndarray, frame_s: float) -> np.ndarr
         return times
     grid = grid[grid >= 0.0]  # a grid beat before the recording's start goes, as follow_soft_attacks drops one
     followed, steady = onset_support(env, times, frame_s), onset_support(env, grid, frame_s)
-    if float(followed.mean()) - FOLLOW_PRICE > float(steady.mean()):
+    if float(followed.mean()) - FOLLOW_PRICE > float(steady.mean()) or traces_a_tempo(times, grid):
         return times
     return grid
 
 
-__all__ = ["beat_numbers", "consensus_weights", "onset_support", "robust_curve", "steady_beats", "steady_grid"]
+def traces_a_tempo(beats: np.ndarray, grid: np.ndarray) -> bool:
+    """Whether ``beats`` stray from the steady ``grid`` (the same beats, fitted) as a tempo of their own does:
+    further than JITTER_S (a quarter of them) and smoothly, never by a step of SLIP_SHARE of a beat from one beat to the next
+    (a band that drifts, a rubato: the onsets of a dense mix cannot tell it from the grid, and the grid would
+    lose it), not in steps (a tracker that held the off-beats for a few bars) nor by a tracker's jitter."""
+    if len(grid) != len(beats):
+        grid = np.concatenate([np.full(len(beats) - len(grid), np.nan), grid])  # the dropped beats lie before 0
+    stray = (beats - grid)[~np.isnan(grid)]
+    if len(stray) < 2 or float(np.percentile(np.abs(stray), 75)) < JITTER_S:
+        return False
+    return float(np.max(np.abs(np.diff(stray)))) < SLIP_SHARE * float(np.median(np.diff(beats)))
+
+
+__all__ = [
+    "beat_numbers",
+    "consensus_weights",
+    "onset_support",
+    "robust_curve",
+    "steady_beats",
+    "steady_grid",
+    "traces_a_tempo",
+]

@@ -85,3 +85,13 @@ def test_too_few_beats_or_no_evidence_keep_what_they_have() -> None:
     beats = 0.3 + np.arange(10) * 0.5 + np.random.default_rng(5).normal(0.0, 0.01, 10)
     env = np.zeros(int(6.0 / FRAME_S), dtype=np.float32)
     assert np.array_equal(steady_beats(env, beats, FRAME_S), beats)
+
+
+def test_a_legato_band_that_drifts_keeps_its_followed_beats() -> None:
+    # A tempo that wanders slowly (the beats up to 80 ms from any steady grid, as a band without a click), legato:
+    # the onsets cannot tell the followed beats from a grid, their smooth stray does.
+    truth = 0.3 + np.arange(64) * PERIOD + 0.08 * np.sin(np.arange(64) * 2 * np.pi / 32)
+    env, bands = onset_cues(bowed_chords(truth, truth[-1] + 1.5))
+    tracked = truth + np.random.default_rng(6).normal(0.0, 0.008, len(truth))
+    beats = followed_beats(env, bands, tracked)
+    assert within(beats, truth, 0.030) >= 0.9
