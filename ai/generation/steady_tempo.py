@@ -7,12 +7,17 @@ beats carry 20-90 ms of jitter that no prominent onset corrects, and the local f
 render played at a constant 123 BPM the map ran 93.9-166.7 BPM. A band that speeds up or a pianist's rubato needs
 the followed beats; a song played to a click does not.
 
-The decision (:func:`steady_beats`): fit a constant tempo (a line through the beats against their number) and a
-linear tempo ramp (a parabola) to the followed beats, robustly, then score each of the three beat sequences by the
-onset strength they sit on (:func:`onset_support`: the log of the smoothed onset envelope at each beat over its
-median around the beat, summed over the beats) less STEADY_PENALTY per free parameter (2 for the line, 3 for the
-ramp, one a beat for the followed beats: a BIC-like price). The followed beats are kept only where they sit on
-clearly stronger onsets than the smooth grid: a tempo that moves on its own.
+The decision (:func:`steady_beats`), in two model selections:
+
+1. :func:`steady_grid`: a constant tempo (a line through the followed beats against their number) or a linear
+   tempo ramp (a parabola), each the curve most beats agree on (RANSAC, then Tukey's biweight: a stretch where
+   the tracker held the off-beats does not pull it), chosen by a BIC on the beats' truncated squared distances
+   (the ramp's curvature must earn log(n)).
+2. The followed beats against that grid: each sequence is scored by the onset strength it sits on
+   (:func:`onset_support`: the log of the smoothed onset envelope at each beat over its median around the beat,
+   averaged over the beats), and the followed beats, a free parameter a beat, must gain FOLLOW_PRICE a beat to be
+   kept. They are kept too where they stray from the grid as a tempo of their own does (:func:`traces_a_tempo`:
+   far and smoothly, as a band without a click drifts), which a dense mix's onsets cannot tell from the grid.
 """
 
 from __future__ import annotations
