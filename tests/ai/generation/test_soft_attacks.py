@@ -193,3 +193,20 @@ def test_magenta_accompanies_in_an_everyday_style_when_none_is_asked(meter: str,
     assert magenta.styles == [style, style]
     accompany_cues(cues, analysis, registry, AccompanimentOptions(parts=("drums",), seed=1, style="funk"))
     assert magenta.styles[-1] == "funk"  # a style asked for is the one played
+
+
+def test_the_soft_attack_shift_stops_at_the_beats_own_attacks(
+    strings: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beats on the notes already, and a beat-averaged rise that (as on a dense mix with a sharp attack in it) lies
+    # 60 ms before them: the beats move no earlier than their own attacks, not the 60 ms.
+    import ai.generation.beat_following as beat_following
+
+    monkeypatch.setattr(beat_following, "attack_offset", lambda bands, beats: -0.060)
+    env, bands = onset_cues(strings)
+    on_notes = tracked(0.0)
+    own = beat_following.own_attack_offset(env, on_notes)
+    moved = beat_following.follow_soft_attacks(env, bands, on_notes)
+    assert abs(own) < 0.020  # their attacks rise where the notes begin
+    assert np.allclose(moved, on_notes + min(own, 0.0))
+    assert within(moved) >= 0.95
