@@ -6,9 +6,10 @@ nominal tempo; every note is then moved onto the recording's real beat grid: a n
 position ``b`` (beats from the first downbeat) sounds at the time interpolated between the
 recording's beat times, so a recording that drifts is followed. Corrections come first: the
 analysis's beats (on a 23 ms frame grid) move onto prominent onsets at a 2.9 ms hop, follow a
-robust local fit of the tempo curve, get back a first beat the tracker skipped, and move onto the
-foot of the attacks where every attack is soft
-(:mod:`ai.generation.beat_following`); the bar phase is checked against the harmony
+robust local fit of the tempo curve, get back a first beat the tracker skipped, move onto the
+foot of the attacks where every attack is soft (no earlier than their own attacks), and become a constant-tempo or
+tempo-ramp grid unless they sit on clearly stronger onsets or trace a tempo of their own
+(:mod:`ai.generation.beat_following`, :mod:`ai.generation.steady_tempo`); the bar phase is checked against the harmony
 (:func:`bar_phase`: bars hold chords); each bar's root is the one its chroma holds over the whole bar
 (:mod:`ai.generation.bar_harmony`), or, for a melody alone (a sung or played line, whose chroma names no
 chord), the chord that harmonises the bar's notes in a likely progression (:mod:`ai.generation.melody_harmony`).
