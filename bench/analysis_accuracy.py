@@ -4,7 +4,7 @@ Usage:
     python bench/analysis_accuracy.py --dataset data/eval [--no-seed] [--limit N] [--sweep]
         [--anchors librosa,essentia] [--verbose]
     python bench/analysis_accuracy.py --dataset data/real [--split all|tune|heldout] [--no-seed]
-        [--anchors librosa,essentia] [--limit N] [--verbose]
+        [--anchors librosa,essentia] [--limit N] [--verbose] [--resample HZ]
 
 Two dataset formats are read.
 
@@ -43,7 +43,11 @@ in --anchors (default none), scored with the same functions:
   essentia      RhythmExtractor2013(method="multifeature") tempo and beats on the file at 44100 Hz
                 mono (MonoLoader); KeyExtractor(profileType="bgate") key.
   essentia_tmp  KeyExtractor(profileType="temperley") key only (its tempo/beat columns are blank).
-Anchors report no downbeats, meter or chords: those columns are blank ("-"). The seed's and the
+Anchors report no downbeats, meter or chords: those columns are blank ("-").
+
+--resample HZ: the engine analyses every file resampled to HZ first (soxr, HQ: the band below HZ / 2
+alone, as phone audio, AMR and voice memos carry it); the seed and the anchors still read the file
+as it is. The seed's and the
 anchors' results never change, so they are cached in bench/out/seed_cache.json and
 bench/out/anchor_cache.json (keyed by method, path, size and mtime).
 """
@@ -63,13 +67,14 @@ from typing import Any
 
 import mir_eval
 import numpy as np
+import soxr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ai.analysis.pipeline import analyze  # noqa: E402
 from ai.analysis.seed_method import seed_analyze  # noqa: E402
 from ai.analysis.tonal import TONICS  # noqa: E402
-from ai.audio.decode import decode_audio  # noqa: E402
+from ai.audio.decode import DecodedAudio, decode_audio  # noqa: E402
 from bench.real_split import RULE, SPLITS, has_measure, in_split, is_tiny  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "out" / "seed_cache.json"
@@ -98,6 +103,15 @@ OFFSET_WINDOW_S = 0.07
 """Estimated beats further than this from every reference beat are left out of the offset."""
 TRIM_S = 5.0
 """Beats before this time are ignored by the beat scores (mir_eval's default), except on tiny items."""
+
+
+def decode_at(path: Path, rate: int | None) -> DecodedAudio:
+    """The decoded file, resampled to ``rate`` (Hz; soxr HQ, channel by channel) unless ``rate`` is None."""
+    audio = decode_audio(path)
+    if rate is None or rate == audio.sample_rate:
+        return audio
+    samples = soxr.resample(audio.samples.T, audio.sample_rate, rate, quality="HQ").T
+    return DecodedAudio(np.ascontiguousarray(samples, dtype=np.float32), rate)
 
 
 def tempo_scores(est: float | None, ref: float) -> tuple[float, float]:
@@ -483,6 +497,7 @@ def _run_real(
     verbose: bool,
     seed_cache: dict[str, Any],
     anchor_cache: dict[str, Any],
+    resample: int | None = None,
 ) -> None:
     truths = [t for t in truths if in_split(t, split)][:limit]
     names = ["engine"] + (["seed"] if with_seed else []) + [row for a in anchors for row in ANCHOR_ROWS[a]]
@@ -492,7 +507,7 @@ def _run_real(
     elapsed = 0.0
     for truth in truths:
         path = subset / "audio" / truth["file"]
-        audio = decode_audio(path)
+        audio = decode_at(path, resample)
         start = time.perf_counter()
         result = analyze(audio).to_dict()
         elapsed += time.perf_counter() - start
@@ -506,7 +521,7 @@ def _run_real(
         for anchor in anchors:
             for row, anchor_result in _anchor_results(anchor, path, anchor_cache).items():
                 rows[row].append(score_real(anchor_result, truth))
-    title = f"{subset.name}, split {split} ({RULE})"
+    title = f"{subset.name}, split {split} ({RULE})" + (f", engine at {resample} Hz" if resample else "")
     _real_table(f"{title}: main", *groups[False])
     _real_table(f"{title}: tiny groups, < 6 s", *groups[True])
     print(
@@ -524,6 +539,7 @@ def run(
     verbose: bool,
     anchors: tuple[str, ...] = (),
     split: str = "all",
+    resample: int | None = None,
 ) -> None:
     cache = _load_cache()
     anchor_cache = _load_cache(ANCHOR_CACHE) if anchors else {}
@@ -541,6 +557,7 @@ def run(
                     verbose=verbose,
                     seed_cache=cache,
                     anchor_cache=anchor_cache,
+                    resample=resample,
                 )
                 continue
             if split != "all":
@@ -553,6 +570,7 @@ def run(
                 verbose=verbose,
                 cache=cache,
                 anchor_cache=anchor_cache,
+                resample=resample,
             )
     finally:
         if with_seed:
@@ -570,6 +588,7 @@ def _run_rendered(
     verbose: bool,
     cache: dict[str, Any],
     anchor_cache: dict[str, Any],
+    resample: int | None = None,
 ) -> None:
     rows: dict[str, list[dict[str, float | None]]] = {"engine": []}
     if with_seed:
@@ -580,7 +599,7 @@ def _run_rendered(
     starts = StartCounts()
     for truth in truths:
         path = subset / truth["file"]
-        audio = decode_audio(path)
+        audio = decode_at(path, resample)
         start = time.perf_counter()
         result = analyze(audio).to_dict()
         elapsed += time.perf_counter() - start
@@ -600,7 +619,7 @@ def _run_rendered(
         for anchor in anchors:
             for row, anchor_result in _anchor_results(anchor, path, anchor_cache).items():
                 rows[row].append(_blank_missing(score_one(anchor_result, truth), anchor_result))
-    _table(subset.name, rows)
+    _table(subset.name + (f" (engine at {resample} Hz)" if resample else ""), rows)
     print(f"engine analysis time: {elapsed:.1f} s for {len(truths)} files")
     print(starts.summary())
 
@@ -688,6 +707,9 @@ def main() -> None:
     parser.add_argument(
         "--anchors", type=_anchor_list, default=(), help=f"comma-separated extra rows: {', '.join(ANCHORS)}"
     )
+    parser.add_argument(
+        "--resample", type=int, default=None, metavar="HZ", help="the engine reads each file resampled to HZ first"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -701,6 +723,7 @@ def main() -> None:
             verbose=args.verbose,
             anchors=args.anchors,
             split=args.split,
+            resample=args.resample,
         )
 
 
