@@ -157,6 +157,27 @@ def _mel_bands(sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return lo, hi, flat.astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def _mel_band_edges() -> np.ndarray:
+    """The N_MELS + 2 edge frequencies (Hz) of the shared mel projection: band i spans edges i .. i + 2."""
+    import librosa  # imported here, as for _mel_bands
+
+    edges: np.ndarray = librosa.mel_frequencies(N_MELS + 2, fmin=MEL_FMIN, fmax=MEL_FMAX)  # Slaney, as _mel_bands
+    return edges
+
+
+def mel_bands_below(hz: float) -> int:
+    """How many of the shared mel bands (from the lowest) end at or below ``hz``: ``SharedFeatures.mel[:k]``
+    is what a signal with nothing above ``hz`` and the full-band one share."""
+    return int(np.searchsorted(_mel_band_edges()[2:], hz, side="right"))
+
+
+def first_mel_band_from(hz: float) -> int:
+    """The first of the shared mel bands that starts at or above ``hz``: ``SharedFeatures.mel[k:]`` holds
+    nothing of a signal band-limited below ``hz``."""
+    return int(np.searchsorted(_mel_band_edges()[:-2], hz, side="left"))
+
+
 @numba.njit(cache=True, fastmath=True, nogil=True)
 def _banded_project(
     mag: np.ndarray, lo: np.ndarray, hi: np.ndarray, weights: np.ndarray

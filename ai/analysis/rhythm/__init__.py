@@ -12,7 +12,8 @@ here takes a second STFT. The method, and the submodule that holds each step:
 2. **Tempo** (:mod:`.tempo`). The autocorrelation of the detection function read through a
    harmonic comb (lags p, 2p, 3p, 4p), squared, times the period's own autocorrelation, weighted by
    a log-normal tempo prior whose mode follows how percussive the music is (~130 BPM for drums,
-   ~90 BPM for sustained voices, organ and strings).
+   ~90 BPM for sustained voices, organ and strings; band-limited audio, 8 kHz or phone audio, is read
+   below 3.5 kHz, the band it shares with the full-band recording: :func:`music_percussiveness`).
 3. **Beats** (:mod:`.beats`). Dynamic programming (Ellis 2007) over the detection function plus
    the kick/bass onset envelope, compiled with numba; the grid is continued through held,
    onset-free stretches and its tempo comes from a robust line fit of beat time against index.
@@ -119,11 +120,17 @@ from ai.analysis.rhythm.meter import (
 )
 from ai.analysis.rhythm.meter import _beat_features as _beat_features
 from ai.analysis.rhythm.onsets import (
+    BAND_LIMIT_HZ,
+    BAND_LIMITED_RATIO,
+    BAND_LIMITED_SHARE,
+    PERCUSSIVE_BAND_HZ,
     PERCUSSIVE_RATIO,
     SUSTAINED_PRIOR_BPM,
+    band_limited,
     beat_detection_function,
     detrend,
     mel_flux,
+    music_percussiveness,
     percussiveness,
     prior_mode,
 )
@@ -132,6 +139,12 @@ from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 
 __all__ = [
     "ALTERNATION_MIN",
+    "BAND_LIMIT_HZ",
+    "BAND_LIMITED_RATIO",
+    "BAND_LIMITED_SHARE",
+    "PERCUSSIVE_BAND_HZ",
+    "band_limited",
+    "music_percussiveness",
     "BAR_OF_THREE_BPM",
     "BUSY_SHARE",
     "COMPOUND_FLOOR",

@@ -40,7 +40,7 @@ from ai.analysis.rhythm.meter import (
     meter_evidence,
     metrical_consistency,
 )
-from ai.analysis.rhythm.onsets import beat_detection_function, detrend, mel_flux, percussiveness, prior_mode
+from ai.analysis.rhythm.onsets import beat_detection_function, detrend, mel_flux, music_percussiveness, prior_mode
 from ai.analysis.rhythm.pulse import has_kick_pulse, has_periodic_pulse
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 from ai.analysis.tonal import notes_sound
@@ -229,7 +229,7 @@ def track_pulse(
     single = tempo_strength(odf, frame_rate=frame_rate, bpms=bpms, harmonics=1)
     # Evidence: the harmonic comb (all metrical multiples of the period) squared, times the
     # period's own autocorrelation; then the prior.
-    percussive = percussiveness(flux)
+    percussive = music_percussiveness(features.mel, flux)
     prior = log_normal_prior(bpms, mode=prior_mode(percussive))
     posterior = np.maximum(strength, 0.0) ** 2 * np.maximum(single, 0.0) * prior
     if posterior.max() <= 0:
