@@ -18,7 +18,7 @@ PERCUSSIVE_BAND_HZ = 3500.0
 """Band-limited audio (an 8 kHz file, phone audio, a voice memo: :func:`band_limited`) is read for how
 percussive it is below this (the mel bands up to 3.4 kHz, which it shares with the full-band
 recording). Its flux over all bands lacks the hi-hats and cymbals above 4 kHz: an 8 kHz copy of a
-song read less percussive than the song (0.71 -> 0.33 on a held-out render of the training corpus),
+song read less percussive than the song (0.71 -> 0.33 on a render of data/real_train2@hold),
 got another tempo prior, lost the metrical-level model (PERCUSSIVE_MIN) and another tempo level."""
 BAND_LIMITED_RATIO = (4.3, 17.1)
 """PERCUSSIVE_RATIO for the flux below PERCUSSIVE_BAND_HZ: the 99th-percentile / median ratio of that
