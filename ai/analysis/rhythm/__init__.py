@@ -35,7 +35,10 @@ here takes a second STFT. The method, and the submodule that holds each step:
    changes and the bass/kick onsets repeat 3 vs 4 beats later decides beats per bar (three must
    beat four by a margin); the bar phase is where chord changes, bass/kick onsets and the learned
    downbeat activation line up, and may change inside a piece (a Viterbi path over the beats,
-   :func:`bar_positions`: irregular bars, a dropped beat).
+   :func:`bar_positions`: irregular bars, a dropped beat). Kick on 1 and 3 and chords every two
+   beats look the same half a bar later; in a bar of 4 the structure (:mod:`.structure`) then
+   decides: when the strongest chroma and timbre changes (sections, phrases) sit clearly on the
+   path's beat 3, every bar line moves half a bar (:func:`half_bar_off`).
 5. **Confidence** (:mod:`.core`). Half the pulse's clarity and regularity, half
    :func:`metrical_consistency` (how well bars of 3-4 beats explain the chord changes).
 
@@ -52,7 +55,7 @@ constant is read from the submodule that defines it, so patch it there (e.g.
 
 from __future__ import annotations
 
-from ai.analysis.rhythm import beats, common, core, level, meter, onsets, pulse, tempo
+from ai.analysis.rhythm import beats, common, core, level, meter, onsets, pulse, structure, tempo
 from ai.analysis.rhythm.beats import HEAD_BEAT_FRAMES, TEMPO_CHANGE, TEMPO_PULL, TIGHTNESS, follow_tempo
 from ai.analysis.rhythm.common import (
     MAX_BPM,
@@ -135,6 +138,7 @@ from ai.analysis.rhythm.onsets import (
     prior_mode,
 )
 from ai.analysis.rhythm.pulse import has_periodic_pulse, pulse_significance
+from ai.analysis.rhythm.structure import HALF_BAR_MARGIN, half_bar_off, half_bar_score, structure_novelty
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 
 __all__ = [
@@ -155,6 +159,7 @@ __all__ = [
     "DOWNBEAT_WEIGHT",
     "PHASE_SWITCH_COST",
     "FINE_WINDOW",
+    "HALF_BAR_MARGIN",
     "HARMONIC_BEAT_DOMINANCE",
     "HARMONIC_LEVEL_RATIO",
     "HARMONIC_SPANS",
@@ -200,6 +205,8 @@ __all__ = [
     "duple_subdivision",
     "estimate_rhythm",
     "follow_tempo",
+    "half_bar_off",
+    "half_bar_score",
     "harmonic_contrast",
     "harmonic_level",
     "harmonic_period",
@@ -216,6 +223,8 @@ __all__ = [
     "percussiveness",
     "prior_mode",
     "shipped_level_model",
+    "structure",
+    "structure_novelty",
     "tempo",
     "tempo_strength",
     "track_pulse",

@@ -30,9 +30,10 @@ from ai.analysis.rhythm.meter import (
     _harmony_sustained,
     _series_lag_similarity,
     _top_quartile,
+    bar_positions,
     beat_division,
     dotted_pulse,
-    downbeat_indices,
+    downbeat_evidence,
     downbeat_phase,
     duple_subdivision,
     harmonic_level,
@@ -42,6 +43,7 @@ from ai.analysis.rhythm.meter import (
 )
 from ai.analysis.rhythm.onsets import beat_detection_function, detrend, mel_flux, music_percussiveness, prior_mode
 from ai.analysis.rhythm.pulse import has_kick_pulse, has_periodic_pulse
+from ai.analysis.rhythm.structure import half_bar_off, novelty_rows
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 from ai.analysis.tonal import notes_sound
 
@@ -409,8 +411,16 @@ def estimate_rhythm(
     # The attack shift (or the grid's reach back) can put a beat on the first sample a fraction
     # of a frame before it.
     times = np.maximum(beats / frame_rate, 0.0)
-    # The bar phase may change inside the piece (irregular bars, a dropped beat): downbeat_indices.
-    downbeats = times[phase::beats_per_bar] if bar_feats is None else times[downbeat_indices(bar_feats, beats_per_bar)]
+    if bar_feats is None:
+        downbeats = times[phase::beats_per_bar]
+    else:
+        # The bar phase may change inside the piece (irregular bars, a dropped beat): bar_positions.
+        positions = bar_positions(downbeat_evidence(bar_feats, beats_per_bar), beats_per_bar)
+        if half_bar_off(novelty_rows(chroma, features.mel, beats), positions, beats_per_bar):
+            # Every bar line on beat 3 (the beat-level evidence is the same half a bar later):
+            # the phrases and sections start on the other beat.
+            positions = (positions + beats_per_bar // 2) % beats_per_bar
+        downbeats = times[positions == 0]
     # Half from the pulse, half from whether the beats group into bars the way the chords do
     # (octave errors show there, not in the pulse's clarity).
     regularity = float(np.exp(-((spread / 0.1) ** 2)))
