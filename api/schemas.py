@@ -237,6 +237,11 @@ class GenerationResponse(BaseModel):
     temperature: float
     density: float
     swing: float
+    swing_played: float = Field(
+        0.0,
+        description="The swing the clip plays (0 straight .. 1 triplet): the swing asked for, else a primer's, else "
+        "the style's own (jazz 0.67, a blues shuffle 1.0) as narrowed at fast tempos.",
+    )
     humanize: float
     microtiming: float = 0.0
     chromatic: bool

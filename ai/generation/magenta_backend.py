@@ -431,7 +431,12 @@ class MagentaGenerator(Generator):
             if not request.primer:  # a primer's groove is the caller's, played as written (as the theory drums do)
                 notes = _hand_sustained(notes, request, offset=layout.primer_out)
         end = layout.primer_out + request.duration_seconds
-        swing = request.swing if request.swing > 0 or not request.style else _style_swing(request.style)
+        # The style's own swing narrows at fast tempos as a drummer's does (the theory backend's rule).
+        swing = (
+            request.swing
+            if request.swing > 0 or not request.style
+            else feel.tempo_swing(_style_swing(request.style), request.tempo)
+        )
         timing = timing_for(request, self.timing)
         places = timing.place(notes, request, offset=layout.primer_out) if timing is not None else []
         notes = feel.swing_notes(

@@ -272,6 +272,7 @@ def _generation_response(
         temperature=params.temperature,
         density=params.density,
         swing=first_request.swing,  # a primer's swing where the request gave none
+        swing_played=_swing_played(first_request, first_clip),
         humanize=params.humanize,
         microtiming=params.microtiming,
         chromatic=params.chromatic,
@@ -283,6 +284,16 @@ def _generation_response(
         preview_base64=base64.b64encode(preview).decode("ascii") if preview is not None else None,
         preview_format=params.preview if preview is not None else None,
     )
+
+
+def _swing_played(request: GenerationRequest, clip: GeneratedClip) -> float:
+    """The swing the clip plays: the backend's (theory: ``swing``; Magenta: ``style_swing`` where the style's own
+    replaced a request without one), else the request's."""
+    for name in ("swing", "style_swing"):
+        value = clip.extra.get(name)
+        if isinstance(value, int | float):
+            return round(float(value), 4)
+    return request.swing
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

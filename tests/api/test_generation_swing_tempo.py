@@ -37,3 +37,22 @@ def test_a_280_bpm_jazz_groove_is_closer_to_straight_than_at_120(client: TestCli
 
 def test_a_swing_asked_for_is_played_at_any_tempo(client: TestClient) -> None:
     assert _offbeat_place(client, 280, swing=0.67) == pytest.approx(0.5 + 0.67 / 6, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("tempo", "extra", "played"),
+    [(120, {}, 0.67), (280, {}, None), (280, {"swing": 0.3}, 0.3), (120, {"style": "rock"}, 0.0)],
+)
+def test_the_answer_says_the_swing_the_clip_plays(
+    client: TestClient, tempo: float, extra: dict[str, Any], played: float | None
+) -> None:
+    # The answer's swing echoes the request (0: the style's own); swing_played is what was heard.
+    body = {"style": "jazz", "model": "theory", "tempo": tempo, "bars": 2, "seed": 5, **extra}
+    response = client.post("/api/v1/generate/midi", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["swing"] == extra.get("swing", 0.0)
+    if played is None:  # the style's 0.67 narrowed at 280 BPM: nearly straight
+        assert 0.0 < answer["swing_played"] < 0.2
+    else:
+        assert answer["swing_played"] == pytest.approx(played, abs=1e-3)

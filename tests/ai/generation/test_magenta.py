@@ -860,3 +860,16 @@ def test_a_long_drum_clip_writes_one_cycle_and_plays_it_to_its_end(
     assert set(range(40)) <= kicks  # every bar of the 40 plays, its last ones too
     assert max(n.start for n in long.notes) > 39 * bar and max(n.end for n in long.notes) <= 40 * bar + 1e-6
     assert short.notes  # under a cycle: the model writes the clip's own bars
+
+
+def test_a_styles_own_swing_narrows_at_fast_tempos(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    # As the theory drums: jazz's own 0.67 as written at 110 BPM, nearly straight at 280; a swing given stays.
+    generator = _for_part(shipped[1], "drums")[0]
+    slow = generator.generate(_request("drums", style="jazz", bars=2, seed=3, tempo=110.0))
+    fast = generator.generate(_request("drums", style="jazz", bars=2, seed=3, tempo=280.0))
+    given = generator.generate(_request("drums", style="jazz", bars=2, seed=3, tempo=280.0, swing=0.5))
+    assert slow.extra["style_swing"] == pytest.approx(0.67, abs=1e-6)
+    assert 0.0 < float(fast.extra["style_swing"]) < 0.2  # type: ignore[arg-type]
+    assert "style_swing" not in given.extra
