@@ -127,3 +127,36 @@ def test_prefer_respond_async_alone_still_queues_a_job(client: TestClient, recor
         TRANSCRIBE, files={"file": ("song.wav", recording, "audio/wav")}, headers={"Prefer": "respond-async"}
     )
     assert response.status_code == 202 and response.headers["preference-applied"] == "respond-async", response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "content_type"),
+    [
+        ('{"style": "funk", "bars": 2, "style": "jazz"}', "style", "application/json"),
+        ('{"bars": 2, "bars": 4, "bars": 8}', "bars", "application/json"),
+        ('{"text": "play", "text": "stop"}', "text", "application/json"),
+        # A JSON object sent as a form (curl -d without the JSON content type) is read as JSON: the same rule.
+        ('{"style": "funk", "style": "jazz"}', "style", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_json_body_naming_a_parameter_twice_is_a_422_naming_it(
+    client: TestClient, body: str, name: str, content_type: str
+) -> None:
+    # Python's JSON parser kept the last value without a word ({"style": "funk", "style": "jazz"} played jazz).
+    path = "/api/v1/command" if name == "text" else "/api/v1/generate/midi"
+    response = client.post(path, content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["error"] == "invalid_parameter"
+    count = body.count(f'"{name}"')
+    assert error["detail"].startswith(f"{name}: {count} values came under this name in the JSON body")
+
+
+def test_a_json_body_with_each_name_once_still_runs(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/generate/midi",
+        content='{"style": "funk", "bars": 2, "seed": 3}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["genre"] == "funk"
