@@ -139,7 +139,7 @@ _HAND_PITCHES = frozenset(p for p, role in _ROLE_BY_PITCH.items() if role in _HA
 
 
 def thin_hand_strokes(
-    notes: Sequence[Note], *, pulses: Sequence[int], step_seconds: float, bar_seconds: float, offset: float
+    notes: Sequence[Note], *, pulses: Sequence[int], step_seconds: float, offset: float
 ) -> list[Note]:
     """Another backend's drum notes (the Magenta drums) with their hi-hat and ride at most as fine as a hand
     sustains at this tempo (:func:`timekeeping_spacing`), one slot of that grid (an 8th of its pulse, or the pulse)

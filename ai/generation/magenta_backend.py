@@ -908,7 +908,6 @@ def _hand_sustained(notes: list[Note], request: GenerationRequest, *, offset: fl
         notes,
         pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
         step_seconds=request.seconds_per_beat * request.beat_unit / 16.0,
-        bar_seconds=request.bar_seconds,
         offset=offset,
     )
 

@@ -21,7 +21,7 @@ def _bar(pattern: str, *, sixteenth: float, offset: float = 0.0, pitch: int = HA
 
 
 def _thinned(notes: list[Note], sixteenth: float, offset: float = 0.0) -> list[Note]:
-    return thin_hand_strokes(notes, pulses=PULSES, step_seconds=sixteenth, bar_seconds=16 * sixteenth, offset=offset)
+    return thin_hand_strokes(notes, pulses=PULSES, step_seconds=sixteenth, offset=offset)
 
 
 def _steps(notes: list[Note], sixteenth: float, offset: float = 0.0) -> list[tuple[int, int]]:
