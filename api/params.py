@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import tempfile
+from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -184,40 +185,23 @@ async def _sized_work(size: int, work: Callable[..., T], *args: Any) -> T:
     return work(*args) if size < JSON_ON_LOOP_BYTES else await asyncio.to_thread(work, *args)
 
 
-class _RepeatedName(ValueError):
-    """A JSON object that names a member more than once (``{"key": "A", "key": "C"}``)."""
-
-    def __init__(self, name: str, count: int) -> None:
-        super().__init__(name)
-        self.name, self.count = name, count
-
-
 def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object's members, each name once: Python's parser keeps the last of a repeated name silently, where
-    a form field sent twice is a 422 (:func:`repeated_refused`); a JSON body says the same."""
+    """A JSON object's members (``json.loads``' object_pairs_hook), each name once: Python's parser keeps the last of
+    a repeated name silently, where a form field sent twice is a 422 (:func:`repeated_refused`); a JSON body says the
+    same (InvalidParameter is no ValueError: it passes through ``json.loads`` and the callers' handlers)."""
     found = dict(pairs)
     if len(found) < len(pairs):
-        names = [name for name, _ in pairs]
-        repeated = next(name for name in names if names.count(name) > 1)
-        raise _RepeatedName(repeated, names.count(repeated))
-    return found
-
-
-def _decode_json(raw: bytes | str) -> Any:
-    """``raw`` decoded as JSON; InvalidParameter (422) naming a member an object gives more than once."""
-    try:
-        return json.loads(raw, object_pairs_hook=_object_once)
-    except _RepeatedName as exc:
+        name, count = Counter(name for name, _ in pairs).most_common(1)[0]
         raise InvalidParameter(
-            exc.name,
-            f"{exc.count} values came under this name in the JSON body; it takes one (a list goes in one JSON array)",
-        ) from exc
+            name, f"{count} values came under this name in the JSON body; it takes one (a list goes in one JSON array)"
+        )
+    return found
 
 
 def _json_body_parameters(raw: bytes) -> dict[str, Any]:
     """The parameters of a JSON body (null: none); InvalidParameter (422) for one that is not an object of text."""
     try:
-        body = _decode_json(raw)
+        body = json.loads(raw, object_pairs_hook=_object_once)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidParameter("body", f"the JSON body is not valid JSON ({exc})") from exc
     except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
@@ -253,7 +237,7 @@ def _json_sent_as_form(fields: dict[str, Any], query: dict[str, str]) -> dict[st
         ((name, value),) = body.items()
         if value == "":
             try:
-                decoded = _decode_json(name)
+                decoded = json.loads(name, object_pairs_hook=_object_once)
             except (ValueError, RecursionError):
                 decoded = None
             if isinstance(decoded, dict):
