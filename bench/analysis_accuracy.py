@@ -351,7 +351,8 @@ def _seed_result(path: Path, cache: dict[str, Any]) -> dict[str, Any]:
     if key not in cache:
         r = seed_analyze(path)
         cache[key] = {"tempo": r.tempo, "beat_times": [float(t) for t in r.beat_times], "key": r.key}
-    return cache[key]
+    result: dict[str, Any] = cache[key]
+    return result
 
 
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -446,7 +447,7 @@ def _table(name: str, rows: dict[str, list[dict[str, float | None]]]) -> None:
     for method, scores in rows.items():
         cells = []
         for column in COLUMNS:
-            values = [s[column] for s in scores if s[column] is not None]
+            values = [v for s in scores if (v := s[column]) is not None]
             cells.append(f"{100 * np.mean(values):8.1f}" if values else f"{'-':>8}")
         print(f"{method:<{width}}" + "".join(cells))
 
@@ -470,7 +471,7 @@ def _real_table(title: str, truths: list[dict[str, Any]], rows: RealRows) -> Non
                 pooled = [o for scores, offsets in items if scores["beatF"] is not None for o in offsets]
                 cells.append(f"{1000 * np.median(pooled):+8.1f}" if pooled else f"{'-':>8}")
                 continue
-            values = [scores[column] for scores, _ in items if scores[column] is not None]
+            values = [v for scores, _ in items if (v := scores[column]) is not None]
             cells.append(f"{100 * np.mean(values):8.1f}" if values else f"{'-':>8}")
         print(f"{method:<{width}}" + "".join(cells))
 
@@ -669,10 +670,10 @@ def sweep(dataset: Path, *, limit: int | None) -> None:
             if not truth.get("chords_per_bar"):
                 continue
             rhythm = _rhythm(features)
-            for name, config in chord_variants.items():
+            for name, chord_config in chord_variants.items():
                 downbeats = None if name == "per_beat" else rhythm.downbeat_times
                 chords = tonal.estimate_chords(
-                    features, beat_times=rhythm.beat_times, downbeat_times=downbeats, config=config
+                    features, beat_times=rhythm.beat_times, downbeat_times=downbeats, config=chord_config
                 )
                 as_dicts = [c.to_dict() for c in chords]
                 chord_scores[name].append(chord_majmin(as_dicts, truth, features.duration) or 0.0)

@@ -26,7 +26,8 @@ def note(
         if h * f0 < sr / 2:
             out += 0.6 ** (h - 1) * np.sin(2 * np.pi * h * f0 * t)
     envelope = np.minimum(t / 0.005, 1.0) * np.exp(-decay * t)
-    return (amplitude * out * envelope).astype(np.float32)
+    tone: np.ndarray = (amplitude * out * envelope).astype(np.float32)
+    return tone
 
 
 CHORD_INTERVALS = {"": (0, 4, 7), "m": (0, 3, 7), "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "m7": (0, 3, 7, 10)}
@@ -119,4 +120,5 @@ def drum_kit(seconds: float = 16.0, bpm: float = 110.0, *, sr: int = SR, seed: i
         if b % 16 == 15:
             hit(at, tom(82.0))
             hit(at + beat / 2, tom(65.0))
-    return (0.5 * out / np.abs(out).max()).astype(np.float32)
+    groove: np.ndarray = (0.5 * out / np.abs(out).max()).astype(np.float32)
+    return groove

@@ -105,7 +105,9 @@ def test_humanize_first_and_last_note_never_leave_the_clip() -> None:
 
 
 def test_metric_weight_hierarchy() -> None:
-    w = lambda t, bpb=4: metric_weight(t, seconds_per_beat=SPB, beats_per_bar=bpb)  # noqa: E731
+    def w(t: float, bpb: int = 4) -> float:
+        return metric_weight(t, seconds_per_beat=SPB, beats_per_bar=bpb)
+
     assert w(0.0) == 1.0
     assert w(2 * SPB) == 0.85
     assert w(SPB) == 0.7
