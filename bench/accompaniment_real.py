@@ -5,8 +5,8 @@ bench/accompaniment.py measures the accompaniment on renders whose drums and bas
 from the MIDI). Users bring recordings; this bench takes the real development set's items with beat
 annotations (data/real, /work/shared/eval/real/README.md: RWC, Saarland Music Data, Hainsworth, SIMAC,
 Beatles songs, a tango; their own drums and bass still play) and, as the service does, analyses each
-recording and accompanies it with drums and bass (seed 0). Nothing is tuned here: the split is
-bench/real_split.py's, printed apart only to keep the held-out figures comparable with the analysis's.
+recording and accompanies it with drums and bass (seed 0). The split is bench/real_split.py's; a tuning
+run (``--split tune``) never analyses the held-out items, so they stay unseen until they are scored once.
 
 Per item: the share of annotated beats with a generated drum or bass onset within 20 ms (the issue's
 measure on renders) and within 70 ms (a beat tracker's window), the median signed offset (ms, + late)
@@ -16,7 +16,7 @@ where chords are annotated (four Beatles songs), the share of bars whose bass pl
 bench/analysis_accuracy.py scores beats, the first TRIM_S seconds are left out (annotators' pickup and
 count-in); the analysis's own beat F is printed beside for reference.
 
-Usage: .venv/bin/python bench/accompaniment_real.py [--dataset data/real]
+Usage: .venv/bin/python bench/accompaniment_real.py [--dataset data/real] [--split tune|heldout|all]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from real_split import in_split, is_tiny  # noqa: E402
+from real_split import SPLITS, in_split, is_tiny  # noqa: E402
 
 from ai.analysis.pipeline import analyze  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
@@ -92,8 +92,18 @@ def main() -> None:
     parser.add_argument(
         "--harmony", default="auto", choices=("auto", "recording", "melody"), help="the route's harmony option"
     )
+    parser.add_argument(
+        "--split",
+        default="all",
+        choices=SPLITS,
+        help="which of bench/real_split.py's parts to run (tune: the held-out items are not even analysed)",
+    )
     args = parser.parse_args()
-    truths = [t for t in json.loads((args.dataset / "ground_truth.json").read_text()) if t.get("beats_s")]
+    truths = [
+        t
+        for t in json.loads((args.dataset / "ground_truth.json").read_text())
+        if t.get("beats_s") and in_split(t, args.split)
+    ]
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
     header = (
