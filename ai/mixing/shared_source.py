@@ -308,6 +308,8 @@ def reduce_track(samples: Frames, sr: int) -> Reduced:
     parts = []
     for frames in frame_blocks(samples, 1 << 18):
         boxed = _box4(np.ascontiguousarray(frames[0]), np.ascontiguousarray(frames[1]))
+        if boxed.size == 0:  # a last block (or a stem) of 1-3 frames: sosfilt refuses an empty signal (a 500)
+            continue
         filtered, state = scipy.signal.sosfilt(sos, boxed, zi=state)
         parts.append(filtered[::4])
     signal = np.concatenate(parts) if parts else np.zeros(0)

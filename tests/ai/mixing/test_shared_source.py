@@ -260,3 +260,12 @@ def test_auto_level_balances_a_comb_pair_lined_up_as_the_render_plays_it(delay_m
     assert kicks.integrated_lufs is not None and snare.integrated_lufs is not None
     expected = ROLE_BALANCE_LU["kick"] - ROLE_BALANCE_LU["snare"]
     assert kicks.integrated_lufs - snare.integrated_lufs == pytest.approx(expected, abs=0.3)
+
+
+@pytest.mark.parametrize("frames", [3, (1 << 18) + 3])
+def test_a_stem_whose_last_block_is_under_four_frames_is_read(frames: int) -> None:
+    # The reduction sums frames in fours, block by block: a stem of 1-3 frames, or one whose last block held
+    # 1-3 (2^18 + 3 frames, 5.9 s), gave sosfilt an empty signal, and every mixing route answered 500.
+    kick = drum(1, 60, seconds=((1 << 18) + 8) / SR)[:, :frames]
+    found = shared_sources(["Kick", "Snare"], [np.ascontiguousarray(kick), drum(2, 190)], SR)
+    assert found.polarity == [] and found.left_out == {}
