@@ -175,6 +175,32 @@ class MidiNote:
     pitch_bends: Sequence[float] | None = None  # semitones, evenly spaced over the note
 
 
+def struck_once(notes: Sequence[MidiNote]) -> list[MidiNote]:
+    """``notes`` with no pitch struck again while it sounds, sorted by (start, pitch): a note still sounding
+    when the same pitch starts again ends there (keeping the bends of the time it still sounds), and of notes
+    of one pitch that start together (two hits a 100 ms drum note apart, or quantised onto one step) the
+    loudest is kept. Such a file had a second note-on before the first note-off, and a note-off with no
+    note-on after it, which a strict DAW pairs wrongly or refuses (bench/midi_validity.py)."""
+    by_pitch: dict[int, list[MidiNote]] = {}
+    for note in sorted(notes, key=lambda n: (n.start, -n.velocity)):
+        same = by_pitch.setdefault(note.pitch, [])
+        if same and note.start <= same[-1].start:
+            continue  # starts with a louder one of its pitch
+        if same and note.start < same[-1].end:
+            same[-1] = _cut(same[-1], note.start)
+        same.append(note)
+    return sorted((n for same in by_pitch.values() for n in same), key=lambda n: (n.start, n.pitch))
+
+
+def _cut(note: MidiNote, end: float) -> MidiNote:
+    """``note`` ending at ``end``, with the bends of the part it still plays."""
+    bends = note.pitch_bends
+    if bends:
+        kept = int(np.ceil(len(bends) * (end - note.start) / (note.end - note.start)))
+        bends = list(bends[: max(1, kept)])
+    return MidiNote(note.pitch, note.start, end, note.velocity, bends)
+
+
 PITCH_BEND_RANGE = 2.0  # semitones at full wheel (the GM default)
 
 
@@ -190,9 +216,24 @@ def midi_file(
 ) -> bytes:
     """A type-1 MIDI file: track 0 the tempo map, meter and (``key_signature``, mido's name: 'Db', 'F#m') the
     key, track 1 the notes (channel 10 for drums), with their pitch bends (a bend range of 2 semitones). Both
-    tracks end at ``end_s`` (the recording's length) or at their last event if later: a DAW imports a clip as
-    long as the audio it came from."""
+    tracks end at ``end_s`` (the recording's length) or at the last note-off if later: a DAW imports a clip as
+    long as the audio it came from. A pitch is never struck again while it sounds (:func:`struck_once`, here
+    on the ticks, where two starts a tick apart in seconds can meet)."""
     end = int(round(float(grid.to_ticks([end_s])[0]))) if end_s > 0 else 0
+    ticked: list[tuple[MidiNote, int, int]] = []
+    for note in notes:
+        on, off = (int(round(t)) for t in grid.to_ticks([note.start, note.end]))
+        ticked.append((note, on, off))
+    struck: dict[int, list[tuple[MidiNote, int, int]]] = {}
+    for note, on, off in sorted(ticked, key=lambda item: (item[1], -item[0].velocity)):
+        same = struck.setdefault(note.pitch, [])
+        if same and on <= same[-1][1]:
+            continue  # starts on the tick of a louder one of its pitch
+        if same and on < same[-1][2]:
+            same[-1] = (same[-1][0], same[-1][1], on)
+        same.append((note, on, max(off, on + 1)))
+    placed = sorted((item for same in struck.values() for item in same), key=lambda item: (item[1], item[0].pitch))
+    end = max([end, *(off for _, _, off in placed)])  # the tempo map ends with the notes, not before them
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
     if key_signature is not None:
@@ -210,9 +251,7 @@ def midi_file(
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     if not drums:
         events.append((0, 0, mido.Message("program_change", program=program, channel=channel)))
-    for note in notes:
-        on, off = (int(round(t)) for t in grid.to_ticks([note.start, note.end]))
-        off = max(off, on + 1)
+    for note, on, off in placed:
         # Order within a tick: offs (0) before bends (1) before ons (2), so a repeated note restarts.
         events.append((on, 2, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
         events.append((off, 0, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
@@ -221,6 +260,8 @@ def midi_file(
             last = None
             for tick, semitones in zip(grid.to_ticks(bend_times), note.pitch_bends, strict=True):
                 value = int(np.clip(round(semitones / PITCH_BEND_RANGE * 8192), -8192, 8191))
+                if int(round(tick)) >= off:  # the note was cut where its pitch starts again
+                    break
                 if value != last:
                     events.append((int(round(tick)), 1, mido.Message("pitchwheel", pitch=value, channel=channel)))
                     last = value

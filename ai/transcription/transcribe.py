@@ -25,7 +25,7 @@ from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.heap import release_free_memory
 from ai.music_theory import parse_key
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
-from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times
+from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times, struck_once
 
 Instrument = Literal["pitched", "drums"]
 
@@ -161,7 +161,7 @@ def transcribe_summary(
             MidiNote(n.pitch, float(s), float(e), n.velocity, n.pitch_bends)
             for n, s, e in zip(notes, starts, ends, strict=True)
         ]
-    notes.sort(key=lambda n: (n.start, n.pitch))
+    notes = struck_once(notes)  # the JSON's notes are the file's: no pitch struck again while it sounds
     key, key_note = _file_key(instrument, analysis, notes)
     midi = midi_file(
         notes,
