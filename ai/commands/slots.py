@@ -106,6 +106,9 @@ _COMPARED_AFTER_TIMES = frozenset(
 """After '2 times' / '2x', words that make it a comparison ('2 times faster', '2x the tempo'), not a count."""
 _INTENSIFIERS = frozenset({"really", "super", "extremely", "ultra"})
 _NEGATIONS = frozenset({"not", "no", "without", "never", "dont", "nothing"})
+_DEGREE_WORDS = frozenset({"too", "so", "that", "overly", "very"})
+"""Between a negation and a tempo word: "not too fast", "not so slow"."""
+_TEMPO_NOUNS = frozenset({"tempo", "speed", "pace", "bpm"})
 _LOUDNESS_WORDS = {
     "louder": "louder",
     "hotter": "louder",
@@ -434,15 +437,26 @@ def tempo_words(scan: Scan) -> None:
             continue
         if scan.word(i - 1) == "how":
             continue  # "how fast is this" asks; it does not set
-        if phrase == ("quick",) and (scan.word(i - 1) == "real" or scan.word(end) == "question"):
-            continue  # "real quick": soon, not fast
+        if phrase == ("quick",) and scan.word(end) not in _TEMPO_NOUNS:
+            continue  # "make it quick", "a quick bassline", "real quick": soon or short; "a quick tempo" is fast
+        if _negated(scan, start):
+            continue  # "not too fast": what the person does not want is no tempo to play
         if intensified and phrase in (("slow",), ("fast",)):
             phrase = ("very", phrase[0])
-        if scan.word(end) in ("tempo", "speed", "pace") or (scan.word(end) == "bpm"):
+        if scan.word(end) in _TEMPO_NOUNS:
             end += 1
         if scan.free(start, end):
             scan.set("tempo", TEMPO_WORDS[phrase], start, end)
             return
+
+
+def _negated(scan: Scan, start: int) -> bool:
+    """Whether the tempo word at ``start`` is negated: "not fast", "nothing too slow", "don't make it too fast"."""
+    if scan.word(start - 1) in _NEGATIONS:
+        return True
+    return scan.word(start - 1) in _DEGREE_WORDS and any(
+        scan.word(k) in _NEGATIONS for k in range(start - 5, start - 1)
+    )
 
 
 def bare_tempo(scan: Scan) -> None:

@@ -139,6 +139,30 @@ def test_tempo(text: str, tempo: int) -> None:
     assert parse(text)[1]["tempo"] == tempo
 
 
+@pytest.mark.parametrize("text", ["drums at a quick tempo", "a quick pace melody"])
+def test_quick_before_a_tempo_noun_is_fast(text: str) -> None:
+    assert parse(text)[1]["tempo"] == 140
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("the quick brown fox", None),  # was "which part?" with tempo 140 understood
+        ("make it quick", None),
+        ("a quick bassline in D minor", "generate_bass"),  # a short one, soon: nothing says 140 BPM
+        ("make a quick beat", "generate_drums"),
+        ("drums, not fast", "generate_drums"),  # was 140: the tempo the person asked not to get
+        ("drums but not too fast please", "generate_drums"),
+        ("a melody, not too slow", "generate_melody"),  # was 70
+        ("don't make the drums too fast", "generate_drums"),
+        ("a bassline that is not so slow", "generate_bass"),
+    ],
+)
+def test_quick_alone_and_a_negated_tempo_word_set_no_tempo(text: str, action: str | None) -> None:
+    found_action, params = parse(text)
+    assert found_action == action and "tempo" not in params
+
+
 @pytest.mark.parametrize(
     ("text", "bars"),
     [
