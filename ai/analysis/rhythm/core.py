@@ -148,6 +148,17 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     return ""
 
 
+def untracked_reason(features: SharedFeatures) -> str:
+    """Why :func:`track_pulse` found no pulse where :func:`no_pulse_reason` saw none missing, for the analysis'
+    notes: a 2 s clip of a song had no tempo and no note saying why, and the accompaniment's 422 ``no_beat``
+    then gave the only note there was, about its loudness range."""
+    frame_rate = float(features.sr) / float(features.hop_length)
+    where = np.flatnonzero(_sounding(np.asarray(features.rms, dtype=np.float64)))
+    if where.size == 0 or where[-1] - where[0] < MIN_SECONDS * frame_rate:
+        return f"the sound lasts under {MIN_SECONDS:g} s: too short to show a pulse"
+    return "no steady pulse was found"
+
+
 def attack_shift(odf: np.ndarray, beats: np.ndarray, *, width: int = 5) -> float:
     """How far (frames, <= 0) the beats should move back to where the onsets begin.
 
@@ -346,7 +357,7 @@ def estimate_rhythm(
     acts = beat_activations(features, net) if net is not None else None
     pulse = track_pulse(features, acts)
     if pulse is None:
-        return RhythmResult.empty()
+        return RhythmResult.empty(untracked_reason(features))
     evidence, beats, period, spread = pulse
     model = shipped_level_model() if level_model == "shipped" else level_model
     if model is not None and level_model_serves(evidence, beats):

@@ -123,3 +123,17 @@ def test_a_kick_under_noise_stems_keeps_a_tempo() -> None:
     assert pulse_significance(features.onset_env, features.frame_rate) < MIN_SIGNIFICANCE
     res = estimate_rhythm(features)
     assert not res.why_none and res.tempo > 0 and len(res.beat_times) > 0
+
+
+def test_a_two_second_clip_of_a_song_says_why_it_has_no_tempo() -> None:
+    """1.5-2.4 s of a song are past the analysis' 1.5 s floor but under the tracker's 2 s of sound: no tempo,
+    and no note said why (the accompaniment's 422 no_beat then gave the loudness-range note as its reason)."""
+    from ai.analysis.pipeline import analyze
+    from ai.audio.decode import DecodedAudio
+
+    chords, _, _ = progression(["C", "F", "G", "C"], bpm=120.0, beats_per_chord=1, repeats=2)
+    clip = chords[: int(1.9 * SR)]
+    res = estimate_rhythm(compute_features(clip, SR))
+    assert res.tempo == 0.0 and res.why_none == "the sound lasts under 2 s: too short to show a pulse"
+    notes = analyze(DecodedAudio(np.stack([clip, clip]), SR)).notes
+    assert "the sound lasts under 2 s: too short to show a pulse: no tempo, beats or meter" in notes
