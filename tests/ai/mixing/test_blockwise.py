@@ -124,3 +124,11 @@ def test_encoding_by_blocks_gives_the_whole_file_bytes(small_blocks: None) -> No
 def test_tone_is_unchanged_by_an_empty_chain() -> None:
     samples = stereo(tone(440.0))
     assert channel_strip.process_track(samples, SR, [], in_place=True) is samples
+
+
+def test_a_stereo_stem_of_two_frames_runs_through_a_chain() -> None:
+    # A (2, 2) block: pedalboard could not tell its channels from its samples, and /mixing/render answered 500.
+    samples = np.array([[0.5, -0.25], [0.1, 0.2]], dtype=np.float32)
+    board = pedalboard.Pedalboard([pedalboard.Gain(gain_db=-6.0)])
+    out = board_blocks.run_board(board, samples, SR)
+    assert out.shape == (2, 2) and np.allclose(out, samples * 10 ** (-6.0 / 20), atol=1e-6)
