@@ -27,14 +27,19 @@ def board_blocks(board: pedalboard.Plugin, samples: Frames, sr: int) -> Iterator
     board.reset()
     for start in range(0, frame_count(samples), BLOCK):
         block = np.ascontiguousarray(read_frames(samples, start, start + BLOCK), dtype=np.float32)
-        channels, frames = block.shape
-        if channels == frames:
-            # A square block (a stereo stem of 2 frames) is refused: pedalboard cannot tell its channels from its
-            # samples (a 500 on /mixing/render). One frame of silence after it, dropped again, tells it.
-            padded = np.concatenate([block, np.zeros((channels, 1), dtype=np.float32)], axis=1)
-            yield np.ascontiguousarray(board.process(padded, sr, reset=False)[:, :frames], dtype=np.float32)
-            continue
-        yield np.ascontiguousarray(board.process(block, sr, reset=False), dtype=np.float32)
+        yield process_block(board, block, sr)
+
+
+def process_block(board: pedalboard.Plugin, block: np.ndarray, sr: int) -> np.ndarray:
+    """``block`` (np.ndarray [shape=(channels, m), dtype=float32]) through ``board``, its state carried on, as a
+    new contiguous float32 array of the same shape."""
+    channels, frames = block.shape
+    if channels == frames:
+        # A square block (a stereo stem of 2 frames) is refused: pedalboard cannot tell its channels from its
+        # samples (a 500 on /mixing/render). One frame of silence after it, dropped again, tells it.
+        padded = np.concatenate([block, np.zeros((channels, 1), dtype=np.float32)], axis=1)
+        return np.ascontiguousarray(board.process(padded, sr, reset=False)[:, :frames], dtype=np.float32)
+    return np.ascontiguousarray(board.process(block, sr, reset=False), dtype=np.float32)
 
 
 def run_board(board: pedalboard.Plugin, samples: np.ndarray, sr: int, *, out: np.ndarray | None = None) -> np.ndarray:

@@ -246,7 +246,7 @@ def strip_blocks(samples: Frames, sr: int, moves: list[Move], *, dc_block: bool 
                     side_gain_db=float(move.params.get("side_gain_db", 0.0)),
                 )
         for board in boards:
-            block = np.ascontiguousarray(board.process(block, sr, reset=False), dtype=np.float32)
+            block = blocks.process_block(board, block, sr)
         for move in moves:
             if move.kind == "automation" and move.params["sections"]:
                 np.multiply(
