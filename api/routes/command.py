@@ -80,6 +80,11 @@ async def _command(request: Request, engine: EngineState, inp: RequestInput) -> 
     # A file under a name no action reads is refused here; an action passes on only the files it reads.
     refuse_unread_files(inp, single=("file", "audio", "primer", "master", "reference"), many=("files",))
     text = params.text if params.text is not None else params.command
+    if params.text is not None and params.command is not None and params.text.strip() != params.command.strip():
+        # Two commands in one request: the text ran and the command was dropped without a word.
+        raise InvalidParameter(
+            "command", "text and command name the same thing and came with different words: send one"
+        )
     if text is None or not text.strip():
         raise InvalidParameter("text", "say what to do, e.g. text='drums, hip hop, 90 bpm, two bars'")
     parsed = parse_command(text)

@@ -60,6 +60,17 @@ def test_jarvis_command_field_and_dry_run(client: TestClient) -> None:
     assert body["result"] is None and body["speech"] is None
 
 
+def test_text_and_command_with_different_words_is_422_and_the_same_words_run(client: TestClient) -> None:
+    # {"text": "generate drums", "command": "generate bassline"} made drums and dropped the bassline unsaid.
+    both = {"text": "generate drums", "command": "generate bassline", "dry_run": True}
+    refused = client.post("/api/v1/command", json=both)
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("command: text and command"), refused.text
+    same = client.post(
+        "/api/v1/command", json={"text": "generate drums", "command": " generate drums", "dry_run": True}
+    )
+    assert same.status_code == 200 and same.json()["action"] == "generate_drums"
+
+
 @pytest.mark.parametrize("text", ["4x drums", "drums x4", "generate drums 4 times"])
 def test_a_producers_4x_is_four_variations(client: TestClient, text: str) -> None:
     said = client.post("/api/v1/command", json={"text": text, "dry_run": True})  # was a 422 "I heard '4'"
