@@ -601,6 +601,24 @@ def _parts(scan: Scan) -> list[_PartMention]:
     return mentions
 
 
+_PART_NEGATIONS = frozenset({"no", "not", "without", "dont", "never"})
+_BETWEEN_NEGATION_AND_PART = DETERMINERS | {"want", "need", "any", "more"}
+
+
+def _refused(words: Sequence[str], mention: _PartMention) -> bool:
+    """'no drums', 'without the drums', "I don't want any drums": a part named as the one not wanted."""
+    k = mention.start - 1
+    while k >= max(0, mention.start - 4) and words[k] in _BETWEEN_NEGATION_AND_PART:
+        k -= 1
+    if k < 0 or words[k] not in _PART_NEGATIONS:
+        return False
+    return not (words[k] == "no" and _word_after(words, k - 1) in _ABSENCE_VERBS)  # "there is no bass": add one
+
+
+_ABSENCE_VERBS = frozenset({"is", "s", "has", "have", "got", "theres"})
+"""Before 'no', words that say a part is missing ("there is no bass in this, add one"), not refused."""
+
+
 def _choose_part(words: Sequence[str], mentions: Sequence[_PartMention]) -> tuple[str | None, bool]:
     """The part asked for -> (part, ambiguous). Two parts joined by 'and' / 'plus' / 'with' are ambiguous
     ("drums and a bassline", "a beat at 95 with a bassline"); otherwise, or where the second part is
@@ -649,7 +667,11 @@ def _music_understood(scan: Scan) -> dict[str, Any]:
 def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
     """The action, the action-specific parameters, or a refusal reason."""
     tokens, words = scan.tokens, scan.words
-    mentions = _parts(scan)
+    # A part refused ("no drums, just a bassline", "without drums, make a melody") is not the part asked for:
+    # the first part named was, and those made drums.
+    named = _parts(scan)
+    mentions = [m for m in named if not _refused(words, m)]
+    refused = {_ACCOMPANY_PARTS[m.part] for m in named if m.part in _ACCOMPANY_PARTS and _refused(words, m)}
     part, ambiguous = _choose_part(words, mentions)
     has_generation = part is not None and any(w in GENERATE_VERBS for w in words)
     # "play the bassline" is playback; "play me a bassline" (seen by _transport) or "make a beat and
@@ -670,6 +692,8 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         parts = sorted({_ACCOMPANY_PARTS[m.part] for m in asked if m.part in _ACCOMPANY_PARTS} | set(for_recording))
         if not parts and any(m.part == "drums" for m in mentions if m not in asked):
             parts = ["bass"]
+        if not parts and refused:  # "accompany this with no drums": the default parts but the one refused
+            parts = [part for part in ("bass", "drums") if part not in refused]
         if set(words) & _PAD_WORDS or ("chords" in words and "chords" not in scan.slots):
             parts.append("pad")  # "accompany this with a pad", "play along with this, just chords"
         found: dict[str, str] = {"parts": ",".join(parts)} if parts else {}

@@ -164,6 +164,24 @@ def test_quick_alone_and_a_negated_tempo_word_set_no_tempo(text: str, action: st
 
 
 @pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        ("no drums, just a bassline", "generate_bass", {}),  # the first part named was made: drums
+        ("not drums, a bassline", "generate_bass", {}),
+        ("without drums, make a melody", "generate_melody", {}),
+        ("I don't want any drums, give me a bassline", "generate_bass", {}),
+        ("a bassline, no drums", "generate_bass", {}),
+        ("drums, no bass", "generate_drums", {}),
+        ("there is no bass in this, add one", "generate_bass", {}),  # a part missing, not refused
+        ("accompany this with no drums", "accompany", {"parts": "bass"}),  # was parts=drums
+        ("play along with this, bass but no drums", "accompany", {"parts": "bass"}),  # was bass,drums
+    ],
+)
+def test_a_part_refused_is_not_the_part_made(text: str, action: str, params: dict[str, Any]) -> None:
+    assert parse(text) == (action, params)
+
+
+@pytest.mark.parametrize(
     ("text", "bars"),
     [
         ("drums, eight bars", 8),
