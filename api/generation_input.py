@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import dataclasses
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style
 from ai.generation.primer import PrimerContext, PrimerFile, primer_context, read_primer, swing_of_notes
 from ai.generation.progression_key import key_of_progression
 from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
+from api.base64_text import decode_base64_text
 from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
 
@@ -70,8 +70,8 @@ def primer_bytes(params: GenerationParams, uploaded: bytes | None) -> bytes | No
     if not params.primer:
         return None
     try:
-        return base64.b64decode(params.primer, validate=True)
-    except (binascii.Error, ValueError) as exc:
+        return decode_base64_text(params.primer)
+    except (binascii.Error, ValueError) as exc:  # non-ASCII text is a UnicodeEncodeError: a ValueError
         raise InvalidParameter(
             "primer", "not valid base64 (or upload the MIDI file as the multipart field 'primer')"
         ) from exc

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.generation.drum_patterns import DRUM_STYLES
+from api.base64_text import decode_base64_text
 from api.generation_input import PART_ALIASES
 from api.local_client import form_fields, json_values
 from api.missing_upload import detail_for
@@ -530,7 +531,7 @@ def build_mcp_server(
         else:
             assert audio_base64 is not None
             try:
-                data = base64.b64decode(audio_base64, validate=True)
+                data = decode_base64_text(audio_base64)
             except (binascii.Error, ValueError) as exc:
                 raise ToolError("audio_base64: not valid base64") from exc
             upload = Upload("file", filename or "audio", data)
