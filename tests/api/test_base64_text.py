@@ -30,7 +30,9 @@ def test_wrapped_lines_and_a_data_url_decode_and_other_text_does_not() -> None:
     assert len(base64.b64encode(data)) > 76  # so encodebytes wraps it
     assert decode_base64_text(base64.encodebytes(data).decode()) == data
     assert decode_base64_text("data:audio/midi;base64," + base64.b64encode(data).decode()) == data
-    assert decode_base64_text(" DATA:audio/x-midi;name=a.mid;base64," + base64.b64encode(data).decode()) == data
+    assert decode_base64_text("DATA:audio/x-midi;name=a.mid;base64," + base64.b64encode(data).decode()) == data
+    plus = bytes([0xFB, 0xEF, 0xBE]) * 30  # "++++": what an unencoded form body turns into spaces
+    assert decode_base64_text(base64.b64encode(plus).decode().replace("+", " ")) == plus
     for text in ("!!!", "data:audio/midi," + base64.b64encode(data).decode(), "Zm9v\u00e9"):
         with pytest.raises(ValueError):  # binascii.Error and UnicodeEncodeError are ValueErrors
             decode_base64_text(text)
