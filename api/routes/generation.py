@@ -122,19 +122,20 @@ of 4/4 at 20 BPM last 384 s; 32 bars of 16/4 at 20 BPM (1,536 s) made a 362 MB a
 stalled every other request for 2 s while it was encoded."""
 
 
-def refuse_long_preview(clip: GeneratedClip, max_audio_seconds: float) -> None:
-    """A preview is audio: refused (422) for a clip longer than PREVIEW_MAX_S or the longest audio the engine
-    takes (``max_audio_seconds``), whichever is shorter. A primer's notes can pass them by hours (a 40-byte
-    file whose one note starts an hour in rendered 850 MB; a slow tempo event took it to years)."""
+def refuse_long_preview(clip_seconds: float, primer_seconds: float, max_audio_seconds: float) -> None:
+    """A preview is audio: refused (422) for a clip of ``clip_seconds`` (``primer_seconds`` of them its primer's,
+    0 without one) longer than PREVIEW_MAX_S or the longest audio the engine takes (``max_audio_seconds``),
+    whichever is shorter. A primer's notes can pass them by hours (a 40-byte file whose one note starts an hour
+    in rendered 850 MB; a slow tempo event took it to years)."""
     limit = min(PREVIEW_MAX_S, max_audio_seconds)
-    if clip.duration_seconds > limit:
-        primer = f" with its primer of {clip.primer_seconds:.0f} s," if clip.primer_notes else ""
+    if clip_seconds > limit:
+        primer = f" with its primer of {primer_seconds:.0f} s," if primer_seconds > 0 else ""
         why = "setting DAWG_AI_MAX_AUDIO_DURATION_S" if max_audio_seconds < PREVIEW_MAX_S else "ten minutes"
         raise InvalidParameter(
             "preview",
-            f"the clip lasts {clip.duration_seconds:.0f} s{primer} and a preview is rendered of at most "
+            f"the clip lasts {clip_seconds:.0f} s{primer} and a preview is rendered of at most "
             f"{limit:.0f} s of audio ({why}): ask preview=none"
-            + (", include_primer=false or a primer of the bars to continue" if clip.primer_notes else ""),
+            + (", include_primer=false or a primer of the bars to continue" if primer_seconds > 0 else ""),
         )
 
 
@@ -190,6 +191,9 @@ async def generate_work(
         include = await engine.run(_plays_part, primer, resolved.part)  # walks its notes: off the event loop
     del primer  # its notes are in the request now; the file as read (tens of MB for a long one) is not held
     refuse_large_echo(len(base.primer), params.variations, include)
+    if params.preview != "none":  # known from the request: 32 bars of 16/4 at 20 BPM in 8 variations took 33 s first
+        primer_s = base.primer_seconds if include and base.primer else 0.0
+        refuse_long_preview(primer_s + base.duration_seconds, primer_s, engine.settings.max_audio_duration_s)
     results = await engine.run(_generate_variations, generator, requests, params.variations, include)
     _, first_clip, first_midi = results[0]
 
@@ -203,7 +207,8 @@ async def generate_work(
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
     if params.preview != "none":
-        refuse_long_preview(first_clip, engine.settings.max_audio_duration_s)
+        primer_s = first_clip.primer_seconds if first_clip.primer_notes else 0.0
+        refuse_long_preview(first_clip.duration_seconds, primer_s, engine.settings.max_audio_duration_s)
     preview = await engine.run(clip_preview, first_midi, params.preview) if params.preview != "none" else None
     delivered: bool | None = None
     delivery_reason: str | None = None

@@ -135,6 +135,22 @@ def test_a_preview_of_a_clip_longer_than_ten_minutes_is_422(client: TestClient) 
     assert client.post("/api/v1/generate/melody", json=params).status_code == 200
 
 
+def test_a_preview_too_long_is_refused_before_any_clip_is_generated(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The length is known from the request: 8 variations of 32 bars of 16/4 at 20 BPM were all generated (33 s
+    on a loaded machine) before the 422."""
+    import api.routes.generation as generation
+
+    def generated(*args: object, **kwargs: object) -> None:
+        raise AssertionError("clips were generated for a preview that is refused")
+
+    monkeypatch.setattr(generation, "_generate_variations", generated)
+    params = {"tempo": 20, "bars": 32, "time_signature": "16/4", "variations": 8, "preview": "wav"}
+    refused = client.post("/api/v1/generate/melody", json=params)
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("preview: the clip lasts 1536 s")
+
+
 def test_preview_with_a_midi_file_answer_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/generate/midi?style=drums&format=midi&preview=flac")
     assert response.status_code == 422 and "preview" in response.json()["detail"]
