@@ -435,14 +435,15 @@ def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:
 def _manifest_of(data: dict[str, Any], path: Path) -> ProjectManifest | None:
     """The manifest of a JSON object that :func:`_manifest_problem` passed."""
     signature = _TIME_SIGNATURE_RE.fullmatch(data["time_signature"])
-    if signature is None:  # excluded by _manifest_problem; keeps the type checker informed
+    tempo = _manifest_tempo(data["tempo"])
+    if signature is None or tempo is None:  # excluded by _manifest_problem; keeps the type checker informed
         return None
     numerator, denominator = (int(x) for x in signature.groups())
     tracks = [name for name in map(_track_name, data["tracks"]) if name is not None]  # all, per _manifest_problem
     return ProjectManifest(
         project_id=data["project_id"],
         name=data["name"],
-        tempo=float(data["tempo"]),
+        tempo=tempo,
         time_signature=f"{numerator}/{denominator}",
         tracks=tracks,
         path=path,
@@ -460,6 +461,19 @@ def _track_name(track: Any) -> str | None:
     return None
 
 
+def _manifest_tempo(tempo: Any) -> float | None:
+    """A manifest's tempo in BPM: a positive finite number, or one written as text ("128": the core sends its
+    numbers as strings in form bodies, and a manifest so written was left out of every listing); None otherwise."""
+    if isinstance(tempo, str):
+        try:
+            tempo = float(tempo.strip())
+        except ValueError:
+            return None
+    if isinstance(tempo, bool) or not isinstance(tempo, (int, float)) or not math.isfinite(tempo) or tempo <= 0:
+        return None
+    return float(tempo)
+
+
 def _manifest_problem(data: dict[str, Any]) -> str | None:
     """What is wrong with a manifest's fields, or None."""
     missing = [key for key in _MANIFEST_KEYS if key not in data]
@@ -475,7 +489,7 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
     if not isinstance(data["name"], str):
         return "name is not a string"
     tempo = data["tempo"]
-    if isinstance(tempo, bool) or not isinstance(tempo, (int, float)) or not math.isfinite(tempo) or tempo <= 0:
+    if _manifest_tempo(tempo) is None:
         return f"tempo {tempo!r} is not a positive number"
     signature = data["time_signature"]
     match = _TIME_SIGNATURE_RE.fullmatch(signature) if isinstance(signature, str) else None

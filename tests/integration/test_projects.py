@@ -57,6 +57,8 @@ def projects(tmp_path: Path) -> Path:
     write(root / "broken.json", '{"project_id": "broken", "name": ')
     write(root / "no_tempo.json", {k: v for k, v in manifest("no-tempo").items() if k != "tempo"})
     write(root / "bad_tempo.json", manifest("bad-tempo", tempo="fast"))
+    write(root / "nan_tempo.json", manifest("nan-tempo", tempo="nan"))
+    write(root / "text_tempo.json", manifest("text-tempo", "Tempo as text", tempo=" 128.5"))
     write(root / "zero_tempo.json", manifest("zero-tempo", tempo=0))
     write(root / "bool_tempo.json", manifest("bool-tempo", tempo=True))
     write(root / "bad_sig.json", manifest("bad-sig", time_signature="four"))
@@ -69,7 +71,8 @@ def projects(tmp_path: Path) -> Path:
 
 def test_lists_valid_manifests_with_any_extension_one_level_down(projects: Path) -> None:
     found = ProjectStore(projects).list_projects()
-    assert [m.project_id for m in found] == ["a1b2", "bom", "edm-01", "pod_7"]
+    assert [m.project_id for m in found] == ["a1b2", "bom", "edm-01", "pod_7", "text-tempo"]
+    assert found[4].tempo == 128.5  # a tempo written as text was a manifest left out of every listing
     edm = found[2]
     assert edm == ProjectManifest(
         project_id="edm-01",
@@ -95,7 +98,14 @@ def test_malformed_manifests_are_skipped_and_logged(projects: Path, caplog: pyte
     with caplog.at_level(logging.WARNING, logger="integration.projects"):
         ProjectStore(projects).list_projects()
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    for name in ("broken.json", "no_tempo.json", "bad_tempo.json", "zero_tempo.json", "bool_tempo.json"):
+    for name in (
+        "broken.json",
+        "no_tempo.json",
+        "bad_tempo.json",
+        "nan_tempo.json",
+        "zero_tempo.json",
+        "bool_tempo.json",
+    ):
         assert name in logged
     for name in ("bad_sig.json", "bad_tracks.json", "evil.json"):
         assert name in logged
