@@ -597,6 +597,11 @@ class TranscriptionResponse(BaseModel):
     analysis_downbeat_times: list[float] = Field(default_factory=list, description="The analysis's own downbeats.")
     tempo_map_bpm: list[float] = Field(description="Tempo of each segment of the map (first: before the first beat).")
     quantize: str | None = Field(None, description="The grid step the notes were moved to, or null.")
+    quantize_note: str | None = Field(
+        None,
+        description="Why quantize is null though one was asked: the recording has no beat grid (no tempo), so the "
+        "notes keep their real times; null otherwise.",
+    )
 
 
 TargetNumber = Annotated[float, Field(allow_inf_nan=True)]

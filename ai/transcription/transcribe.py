@@ -46,6 +46,7 @@ class Transcription:
     beat_times: list[float]
     downbeat_times: list[float]
     quantize: str | None
+    quantize_note: str | None  # why ``quantize`` is None though one was asked (no beat grid to put notes on)
     grid: BeatGrid
     analysis_beat_times: list[float]
     analysis_downbeat_times: list[float]
@@ -64,6 +65,7 @@ class Transcription:
             "analysis_downbeat_times": self.analysis_downbeat_times,
             "tempo_map_bpm": self.grid.bpm_at_beats(),
             "quantize": self.quantize,
+            "quantize_note": self.quantize_note,
             "notes": [
                 {
                     "pitch": n.pitch,
@@ -153,6 +155,13 @@ def transcribe_summary(
         analysis, cues = _analysis_and_cues(summary)  # the notes are made: nothing reads the signal after
     beats, downbeats = _followed_grid(analysis.beat_times, analysis.downbeat_times, cues)
     grid = beat_grid(beats, downbeats, analysis.time_signature, analysis.tempo)
+    quantize_note = None
+    if quantize is not None and not beats:
+        # No beats: the grid is a stand-in 120 BPM that is not the recording's, and a 2 s clip of a 124 BPM song had
+        # its notes moved onto it. The notes keep their real times, and the answer says so.
+        why = "; ".join(n for n in analysis.notes if "tempo" in n) or "no beats were found"
+        quantize_note = f"the recording has no beat grid ({why}): the notes keep their real times"
+        quantize = None
     if quantize is not None and notes:
         starts, ends = quantize_times(
             grid, np.array([n.start for n in notes]), np.array([n.end for n in notes]), quantize
@@ -183,6 +192,7 @@ def transcribe_summary(
         beat_times=beats,
         downbeat_times=downbeats,
         quantize=quantize_text if quantize is not None else None,
+        quantize_note=quantize_note,
         grid=grid,
         analysis_beat_times=list(analysis.beat_times),
         analysis_downbeat_times=list(analysis.downbeat_times),

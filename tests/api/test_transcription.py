@@ -187,6 +187,19 @@ def test_silence_gives_no_notes_and_a_default_grid(client: TestClient) -> None:
     assert body["notes"] == [] and body["tempo"] is None and body["tempo_map_bpm"] == [120.0]
 
 
+def test_quantize_without_a_beat_grid_keeps_the_real_times_and_says_why(client: TestClient) -> None:
+    # 1.9 s of the song: notes, but no tempo. They were moved onto a stand-in 120 BPM grid that is not the
+    # recording's (a 2 s clip of a 124 BPM song), and the answer said quantize '1/16'.
+    clip = wav_bytes(song()[: int(1.9 * SR)])
+    plain = post(client, clip).json()
+    asked = post(client, clip, quantize="1/16").json()
+    assert plain["tempo"] is None and plain["notes"], plain
+    assert asked["quantize"] is None and asked["notes"] == plain["notes"]
+    assert asked["quantize_note"].startswith("the recording has no beat grid (")
+    assert asked["quantize_note"].endswith("): the notes keep their real times")
+    assert plain["quantize_note"] is None
+
+
 def test_drums_without_the_drum_model_is_503(
     client: TestClient, song_wav: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
