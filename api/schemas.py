@@ -670,11 +670,21 @@ class ProjectSummaryOut(BaseModel):
     stems: list[str] = Field(description="Tracks with a rendered stem in <projects dir>/<project_id>/stems/.")
 
 
+class UnreadManifestOut(BaseModel):
+    file: str = Field(description="The file, relative to the projects directory.")
+    reason: str = Field(description="Why it gives no project: 'tempo 'fast' is not a positive number', ...")
+
+
 class ProjectListResponse(BaseModel):
     projects_dir: str
     projects: list[ProjectSummaryOut] = Field(description="Every valid manifest, by project id.")
     message: str | None = Field(
         None, description="Why there are none when the projects folder is missing, a file or unreadable; else null."
+    )
+    unread: list[UnreadManifestOut] = Field(
+        default_factory=list,
+        description="Files that start like a manifest but give no project (JSON that does not parse, a field "
+        "DAWG-CORE writes missing or malformed, a project_id another manifest has), with the reason.",
     )
 
 

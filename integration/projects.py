@@ -147,6 +147,26 @@ class ProjectStore:
             found[manifest.project_id] = manifest
         return [found[key] for key in sorted(found)]
 
+    def unread_manifests(self) -> list[tuple[str, str]]:
+        """(file, why) of each file in the projects directory that starts like a manifest but gives no project:
+        JSON that does not parse (a manifest DAWG-CORE is still writing), a field it writes missing or malformed,
+        or a project_id another manifest has. ``file`` is relative to the projects directory. The listing left
+        them out and only the log said why."""
+        unread: list[tuple[str, str]] = []
+        first_of: dict[str, Path] = {}
+        for path in self._candidate_files():
+            data, why = _json_object(path)
+            if data is not None:
+                why = _manifest_problem(data)
+                if why is None:
+                    project_id = data["project_id"]
+                    if project_id in first_of:
+                        why = f"project_id {project_id!r} is also in {first_of[project_id].name}, which is used"
+                    first_of.setdefault(project_id, path)
+            if why is not None:
+                unread.append((path.relative_to(self.projects_dir).as_posix(), why))
+        return unread
+
     def get(self, project_id: str) -> ProjectManifest:
         """The manifest of ``project_id``: InvalidProjectId (400) for a bad id, ProjectNotFound (404)."""
         self._project_path(project_id)  # validates before any file is read
@@ -404,32 +424,35 @@ def _read_manifest(path: Path) -> ProjectManifest | None:
 def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:
     """The JSON object in ``path`` when it may be a manifest (it has a project_id or tracks), else None
     (logged unless ``quiet``: the file was looked at and reported before)."""
+    data, why = _json_object(path)
+    if why is not None and not quiet:
+        logger.warning("skipping %s: %s", path, why)
+    return data
+
+
+def _json_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(the JSON object in ``path`` when it may be a manifest, None) or (None, why a file that starts like JSON
+    was not read); (None, None) for a file that is no manifest at all (audio, text, other JSON)."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
-            return None
+            return None, None
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
             if head.removeprefix(_UTF8_BOM).lstrip()[:1] != b"{":
-                return None  # not JSON (audio, text, ...): not a manifest, nothing to report
+                return None, None  # not JSON (audio, text, ...): not a manifest, nothing to report
             raw = (head + handle.read(MAX_MANIFEST_BYTES)).removeprefix(_UTF8_BOM)
     except OSError as exc:
-        if not quiet:
-            logger.warning("cannot read %s: %s", path, exc)
-        return None
+        return None, f"cannot be read ({exc.strerror or exc})"
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        if not quiet:
-            logger.warning("skipping %s: not valid JSON (%s)", path, exc)
-        return None
+        return None, f"not valid JSON ({exc})"
     except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, or thousands of nested arrays:
-        if not quiet:  # one such file in the folder made every project route a 500
-            logger.warning("skipping %s: JSON that is no manifest (%s)", path, type(exc).__name__)
-        return None
+        return None, f"JSON that is no manifest ({type(exc).__name__})"  # one such file made every project route a 500
     if not isinstance(data, dict) or not any(key in data for key in ("project_id", "tracks")):
         logger.debug("skipping %s: JSON but not a project manifest", path)
-        return None
-    return data
+        return None, None
+    return data, None
 
 
 def _manifest_of(data: dict[str, Any], path: Path) -> ProjectManifest | None:

@@ -25,6 +25,7 @@ from api.schemas import (
     ProjectParams,
     ProjectSummaryOut,
     ProjectTrackOut,
+    UnreadManifestOut,
 )
 from api.state import EngineState
 from integration.projects import ProjectManifest, ProjectStore, written_utc
@@ -50,7 +51,13 @@ def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
 async def list_projects(engine: EngineDep) -> ProjectListResponse:
     projects = await engine.run(_summaries, engine.projects)  # reads the directory: off the event loop
     problem = None if projects else await engine.run(engine.projects.folder_problem)
-    return ProjectListResponse(projects_dir=str(engine.projects.projects_dir), projects=projects, message=problem)
+    unread = await engine.run(engine.projects.unread_manifests)
+    return ProjectListResponse(
+        projects_dir=str(engine.projects.projects_dir),
+        projects=projects,
+        message=problem,
+        unread=[UnreadManifestOut(file=file, reason=reason) for file, reason in unread],
+    )
 
 
 @router.post(

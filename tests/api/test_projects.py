@@ -54,6 +54,8 @@ def test_projects_are_listed_with_their_stems(tmp_path: Path) -> None:
         {"project_id": "e1", "name": "Night Drive", "tempo": 124, "time_signature": "4/4", "tracks": ELECTRONIC,
          "stems": ["Kick"]}
     ]  # fmt: skip
+    assert [u["file"] for u in body["unread"]] == ["broken.dawg"]  # left out, and it said so only in the log
+    assert body["unread"][0]["reason"].startswith("not valid JSON (")
 
 
 @pytest.mark.parametrize(("make", "said"), [(None, "does not exist"), ("file", "is a file, not a folder")])

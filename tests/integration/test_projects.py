@@ -94,6 +94,28 @@ def test_lists_valid_manifests_with_any_extension_one_level_down(projects: Path)
     }
 
 
+def test_the_manifests_left_out_are_named_with_why(projects: Path) -> None:
+    # GET /api/v1/projects left them out and only the log said why.
+    write(projects / "zz_copy" / "project.json", manifest("a1b2", "Copy of Demo"))  # after demo.dawgproj
+    unread = dict(ProjectStore(projects).unread_manifests())
+    assert set(unread) == {
+        "bad_sig.json",
+        "bad_tempo.json",
+        "bad_tracks.json",
+        "bool_tempo.json",
+        "broken.json",
+        "zz_copy/project.json",
+        "evil.json",
+        "nan_tempo.json",
+        "no_tempo.json",
+        "zero_tempo.json",
+    }  # not notes.txt, kick.wav, settings.json (no manifest at all), nor the hidden or too deep ones
+    assert unread["broken.json"].startswith("not valid JSON (")
+    assert unread["no_tempo.json"] == "missing tempo"
+    assert unread["bad_tempo.json"] == "tempo 'fast' is not a positive number"
+    assert unread["zz_copy/project.json"] == "project_id 'a1b2' is also in demo.dawgproj, which is used"
+
+
 def test_malformed_manifests_are_skipped_and_logged(projects: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="integration.projects"):
         ProjectStore(projects).list_projects()
