@@ -338,7 +338,14 @@ def _libsndfile_errors(name: str, head: bytes) -> Iterator[None]:
         if not _looks_like_audio(head):
             raise UnsupportedMediaType(f"{name}: not an audio file; send {SUPPORTED_FORMATS_TEXT}") from exc
         reason = getattr(exc, "error_string", None) or str(exc)
+        if getattr(exc, "code", None) == _SF_ERR_SYSTEM:  # an MP3 cut within its first frames, not a missing file
+            reason = "it breaks off or is damaged within its first frames"
         raise UndecodableAudio(f"{name}: the audio cannot be decoded (truncated or corrupt): {reason}") from exc
+
+
+_SF_ERR_SYSTEM = 7
+"""libsndfile's code for "File does not exist or is not a regular file (possibly a pipe?)": what it answers for an
+MP3 of a frame or two (the first 60-1,000 bytes of one), whose upload exists and is regular."""
 
 
 def _too_long(name: str, seconds: float, max_duration_s: float, *, at_least: bool = False) -> PayloadTooLarge:

@@ -79,6 +79,18 @@ def test_truncated_wav_is_undecodable() -> None:
         decode_audio(data[:30])
 
 
+@pytest.mark.parametrize("kept", [60, 1000])
+def test_an_mp3_cut_within_its_first_frames_says_so(kept: int) -> None:
+    # libsndfile answers "File does not exist or is not a regular file (possibly a pipe?)" for an upload that exists.
+    data = _encode(_tone(), "MP3", "MPEG_LAYER_III")
+    with pytest.raises(UndecodableAudio) as refused:
+        decode_audio(data[:kept], name="idea.mp3")
+    assert refused.value.detail == (
+        "idea.mp3: the audio cannot be decoded (truncated or corrupt): it breaks off or is damaged within its first "
+        "frames"
+    )
+
+
 def test_nan_samples_are_refused() -> None:
     source = _tone(0.2)
     source[100, 0] = np.nan
