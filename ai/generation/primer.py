@@ -180,6 +180,13 @@ def read_primer(primer: PrimerFile, *, part: Part, bar_seconds: float) -> tuple[
         key=lambda n: (n.start, n.pitch),
     )
     if not notes:
+        unended = _note_ons(primer.midi, drums=part == "drums")
+        if unended:  # pretty_midi drops a note that never ends: "holds no notes" said nothing of why
+            raise InvalidParameter(
+                "primer",
+                f"the MIDI file's {unended} {_kind_of(part)} note-on(s) have no note-off: no note ends, so none can "
+                "be continued (export the clip again with its notes ended)",
+            )
         raise InvalidParameter("primer", f"the MIDI file holds no {_kind_of(part)} notes to continue")
     end = max(n.end for n in notes)
     bars = max(1, math.ceil(end / bar_seconds - 1e-6))
@@ -190,6 +197,19 @@ def read_primer(primer: PrimerFile, *, part: Part, bar_seconds: float) -> tuple[
             f"may last {MAX_PRIMER_LENGTH_BARS:,} bars at most (the models continue from its last bars)",
         )
     return tuple(notes), bars * bar_seconds
+
+
+def _note_ons(midi: mido.MidiFile, *, drums: bool) -> int:
+    """How many note-ons (velocity above 0) the file holds on the drum channel (10), or on the others."""
+    return sum(
+        1
+        for track in midi.tracks
+        for message in track
+        if message.type == "note_on" and message.velocity > 0 and (message.channel == DRUM_CHANNEL) == drums
+    )
+
+
+DRUM_CHANNEL = 9  # channel 10, counted from 0
 
 
 def _kind_of(part: Part) -> str:

@@ -86,3 +86,24 @@ def test_a_mode_the_engine_named_beside_its_signature_is_read_back(signature: st
     if text is not None:
         events.append(mido.MetaMessage("text", text=text, time=0))
     assert primer_context(parse_primer(_file_with(events))).key == key
+
+
+@pytest.mark.parametrize("part", ["melody", "drums"])
+def test_notes_that_never_end_are_named_as_such(part: str) -> None:
+    # pretty_midi drops a note-on without its note-off: the 422 said "holds no melodic notes to continue".
+    import mido
+
+    from ai.generation.primer import read_primer
+
+    channel = 9 if part == "drums" else 0
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    for pitch in (36, 38, 36, 38):
+        track.append(mido.Message("note_on", channel=channel, note=pitch, velocity=90, time=240))
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    kind = "drum" if part == "drums" else "melodic"
+    with pytest.raises(InvalidParameter) as refused:
+        read_primer(parse_primer(buffer.getvalue()), part=part, bar_seconds=2.0)  # type: ignore[arg-type]
+    assert refused.value.detail.startswith(f"primer: the MIDI file's 4 {kind} note-on(s) have no note-off")
