@@ -11,6 +11,8 @@ Usage: bench/rhythm_dev.py --dataset data/eval [--cache /tmp/rhythm_cache] [--su
        bench/rhythm_dev.py --dataset data/real --split tune [--cache DIR] [-v]   (the real set's beat-annotated
        main items of one side of bench/real_split.py's split; the clips under 6 s apart, not scored)
        bench/rhythm_dev.py --corpus data/real_train2@hold [--no-net]   (held-out augmented renders)
+       bench/rhythm_dev.py ... --resample 8000   (every file band-limited first: resampled to 8000 Hz with soxr
+       HQ, as bench/analysis_accuracy.py --resample does and an 8 kHz file would hold it)
        bench/rhythm_dev.py --speed bench/out/speed_3min.wav   (warm time of estimate_rhythm alone)
 """
 
@@ -38,17 +40,20 @@ from ai.analysis.features import SharedFeatures, compute_features  # noqa: E402
 from ai.analysis.rhythm import estimate_rhythm  # noqa: E402
 
 
-def features_for(wav: Path, cache: Path | None) -> SharedFeatures:
+def features_for(wav: Path, cache: Path | None, resample: int | None = None) -> SharedFeatures:
     key = None
     if cache is not None:
         # Keyed by the whole path: every set built by build_dataset.py has a songs/song00.wav.
         where = hashlib.sha1(str(wav.resolve()).encode()).hexdigest()[:12]
-        key = cache / f"{wav.parent.name}__{wav.name}__{where}.pkl"
+        rate = f"__{resample}Hz" if resample else ""
+        key = cache / f"{wav.parent.name}__{wav.name}__{where}{rate}.pkl"
         if key.exists() and key.stat().st_mtime >= wav.stat().st_mtime:
             cached: SharedFeatures = pickle.loads(key.read_bytes())
             if _has_mel(cached):  # caches from before the shared mel are rebuilt
                 return cached
     y, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+    if resample:
+        y, sr = soxr.resample(y, sr, resample, quality="HQ"), resample
     y = soxr.resample(y.mean(axis=1), sr, ANALYSIS_SR).astype(np.float32)
     feats = compute_features(y, ANALYSIS_SR)
     if key is not None:
@@ -77,6 +82,7 @@ def score_subset(
     *,
     truth: list[dict[str, Any]] | None = None,
     net: bool = True,
+    resample: int | None = None,
 ) -> dict[str, float]:
     if truth is None:
         truth = json.loads((folder / "ground_truth.json").read_text())
@@ -84,7 +90,7 @@ def score_subset(
     offsets: list[float] = []
     seconds = 0.0
     for item in truth:
-        feats = features_for(folder / item["file"], cache)
+        feats = features_for(folder / item["file"], cache, resample)
         t0 = time.perf_counter()
         res = estimate_rhythm(feats) if net else estimate_rhythm(feats, beat_net=None)
         seconds += time.perf_counter() - t0
@@ -169,6 +175,9 @@ def main() -> None:
     )
     parser.add_argument("--no-net", action="store_true", help="track the spectral flux alone (no beat network)")
     parser.add_argument(
+        "--resample", type=int, default=None, metavar="HZ", help="read every file resampled to HZ first (band limit)"
+    )
+    parser.add_argument(
         "--split", choices=("all", "tune", "heldout"), default=None, help="real set (data/real): one side"
     )
     args = parser.parse_args()
@@ -181,7 +190,9 @@ def main() -> None:
         for spec in args.corpus:
             folder, truth = corpus_entries(spec)
             print(f"== {spec}")
-            res = score_subset(folder, args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net)
+            res = score_subset(
+                folder, args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net, resample=args.resample
+            )
             print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
         return
     if (args.dataset / "ground_truth.json").exists():
@@ -196,7 +207,13 @@ def main() -> None:
         ]
         print(f"== {args.dataset.name} ({args.split or 'all'}, {len(truth)} beat-annotated items)")
         res = score_subset(
-            args.dataset / "audio", args.cache, args.verbose, args.clip, truth=truth, net=not args.no_net
+            args.dataset / "audio",
+            args.cache,
+            args.verbose,
+            args.clip,
+            truth=truth,
+            net=not args.no_net,
+            resample=args.resample,
         )
         print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
         return
@@ -205,7 +222,7 @@ def main() -> None:
         folders = [f for f in folders if f.name in args.subset]
     for folder in folders:
         print(f"== {folder.name}")
-        res = score_subset(folder, args.cache, args.verbose, args.clip, net=not args.no_net)
+        res = score_subset(folder, args.cache, args.verbose, args.clip, net=not args.no_net, resample=args.resample)
         print("  " + "  ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
 
 

@@ -6,6 +6,19 @@ folder), "beats_s", "downbeats_s" (or null: no downbeat loss for that item)}: th
 input is computed exactly as the service computes it (decode, mono, soxr to 22050 Hz, the shared
 STFT and mel projection, :func:`ai.analysis.beat_net.network_input`) and cached per file.
 
+Band-limited audio (``--band-share P``): an 8 kHz file (phone audio, AMR, voice memos, old or
+low-rate recordings) has nothing above 4 kHz, so the top of the network's 30 Hz-8 kHz mel input is
+empty, which the renders' gentle low-passes never made it. Each item's input is therefore also
+computed as the service would read the item saved at ``--band-rate`` Hz (the decoded file resampled
+there with soxr HQ, as bench/analysis_accuracy.py --resample does, then the same chain), cached
+under its own key, and each training window is cut from that version with probability P (the
+validation windows too, so the best epoch is chosen on the same mix).
+
+Fine-tuning (``--init FILE --init-member I``): training starts from network I of a weights file
+(the shipped ensemble: member 0 was trained with --seed 1, member 1 with --seed 2, so the same seed
+keeps its validation items unseen) instead of random weights; the loss of those weights is the
+first candidate for the best epoch.
+
 Targets: 1 on the frame nearest each annotated beat (downbeat), 0.5 on its two neighbours (the
 annotations fall between frames; the widening is what madmom's and Beat This!'s trainers do),
 0 elsewhere. Loss: binary cross-entropy on both heads; downbeat frames of items without downbeats
@@ -35,12 +48,13 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
+import soxr
 
 from ai.analysis.beat_net import SHIPPED_MODEL, BeatNet, load, network_input, save
 from ai.analysis.constants import ANALYSIS_SR, FRAME_RATE, HOP, N_FFT, N_MELS
 from ai.analysis.features import mel_spectrogram, stft_magnitude
 from ai.analysis.pipeline import to_analysis_rate
-from ai.audio.decode import decode_audio
+from ai.audio.decode import DecodedAudio, decode_audio
 from training.tfsetup import KerasModel
 
 logger = logging.getLogger(__name__)
@@ -51,6 +65,8 @@ class CorpusItem(TypedDict):
 
     name: str
     x: np.ndarray
+    x_band: np.ndarray | None
+    """The input of the band-limited version (:func:`item_input` with a rate), the length of x; None when unused."""
     beat: np.ndarray
     down: np.ndarray
     has_down: bool
@@ -64,15 +80,25 @@ KERNEL = 5
 FRONT_KERNEL = 3
 
 
-def item_input(path: Path) -> np.ndarray:
-    """The network input of one audio file [shape=(T, N_MELS)], cached by path, size and mtime."""
+def band_limited(audio: DecodedAudio, rate: int) -> DecodedAudio:
+    """``audio`` as a file saved at ``rate`` Hz holds it: resampled there (soxr HQ, channel by channel),
+    so nothing above rate / 2 is left."""
+    samples = soxr.resample(audio.samples.T, audio.sample_rate, rate, quality="HQ").T
+    return DecodedAudio(np.ascontiguousarray(samples, dtype=np.float32), rate)
+
+
+def item_input(path: Path, band_rate: int | None = None) -> np.ndarray:
+    """The network input of one audio file [shape=(T, N_MELS)], or of the file read at ``band_rate``
+    Hz (:func:`band_limited`); cached by path, size, mtime and rate."""
     stat = path.stat()
-    digest = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}".encode()).hexdigest()[:20]
+    key = f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}" + (f"|{band_rate} Hz" if band_rate else "")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:20]
     cached = CACHE / f"{digest}.npy"
     if cached.exists():
         cached_input: np.ndarray = np.load(cached)
         return cached_input
-    y = to_analysis_rate(decode_audio(path))
+    audio = decode_audio(path)
+    y = to_analysis_rate(band_limited(audio, band_rate) if band_rate else audio)
     x = network_input(mel_spectrogram(stft_magnitude(y, n_fft=N_FFT, hop_length=HOP), sr=ANALYSIS_SR, n_fft=N_FFT))
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(cached, x)
@@ -113,17 +139,28 @@ def corpus_entries(spec: str) -> tuple[Path, list[dict[str, Any]]]:
     return folder, [entry for entry in truth if entry.get("beats_s")]
 
 
-def load_corpus(specs: list[str]) -> list[CorpusItem]:
-    """Every annotated item: {"name", "x" [T, N_MELS], "beat" [T], "down" [T], "has_down"}."""
+def _fit_length(x: np.ndarray, n_frames: int) -> np.ndarray:
+    """``x`` [shape=(T, N_MELS)] cut or zero-padded to n_frames (a resampled version may differ by a frame)."""
+    out = np.zeros((n_frames, x.shape[1]), dtype=np.float32)
+    k = min(n_frames, x.shape[0])
+    out[:k] = x[:k]
+    return out
+
+
+def load_corpus(specs: list[str], band_rate: int | None = None) -> list[CorpusItem]:
+    """Every annotated item: {"name", "x" [T, N_MELS], "x_band" (the input at ``band_rate``, or
+    None), "beat" [T], "down" [T], "has_down"}."""
     items: list[CorpusItem] = []
     for spec in specs:
         folder, truth = corpus_entries(spec)
         for entry in truth:
             x = item_input(folder / entry["file"])
+            x_band = _fit_length(item_input(folder / entry["file"], band_rate), x.shape[0]) if band_rate else None
             items.append(
                 {
                     "name": f"{folder.name}/{entry['file']}",
                     "x": x,
+                    "x_band": x_band,
                     "beat": targets(entry["beats_s"], x.shape[0]),
                     "down": targets(entry.get("downbeats_s"), x.shape[0]),
                     "has_down": bool(entry.get("downbeats_s")),
@@ -134,9 +171,10 @@ def load_corpus(specs: list[str]) -> list[CorpusItem]:
 
 
 def crops(
-    items: list[CorpusItem], rng: np.random.Generator
+    items: list[CorpusItem], rng: np.random.Generator, band_share: float = 0.0
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """One random CROP_FRAMES window per item: inputs, targets and per-frame loss weights."""
+    """One random CROP_FRAMES window per item: inputs, targets and per-frame loss weights. With
+    ``band_share`` > 0 a window comes from the item's band-limited input with that probability."""
     n = len(items)
     x = np.zeros((n, CROP_FRAMES, N_MELS), dtype=np.float32)
     y_beat = np.zeros((n, CROP_FRAMES, 1), dtype=np.float32)
@@ -148,7 +186,10 @@ def crops(
         start = int(rng.integers(0, max(1, length - CROP_FRAMES + 1)))
         stop = min(length, start + CROP_FRAMES)
         k = stop - start
-        x[i, :k] = item["x"][start:stop]
+        source = item["x"]
+        if band_share > 0.0 and item["x_band"] is not None and rng.random() < band_share:
+            source = item["x_band"]
+        x[i, :k] = source[start:stop]
         y_beat[i, :k, 0] = item["beat"][start:stop]
         y_down[i, :k, 0] = item["down"][start:stop]
         w_beat[i, :k] = 1.0
@@ -194,8 +235,22 @@ def export(model: KerasModel, blocks: int) -> BeatNet:
     return BeatNet(front, tuple(block_list), head, float(FRAME_RATE))
 
 
+def import_weights(model: KerasModel, net: BeatNet) -> None:
+    """Set the Keras graph's weights to a numpy network's (the inverse of :func:`export`)."""
+    if len(net.blocks) != sum(layer.name.endswith("_mix") for layer in model.layers):
+        raise SystemExit("the initial network has another number of blocks than --blocks")
+    for i, (kernel, bias) in enumerate(net.front):
+        model.get_layer(f"front{i}").set_weights([kernel, bias])
+    for b, (_, kernel, bias, mix, mix_bias) in enumerate(net.blocks):
+        model.get_layer(f"block{b}").set_weights([kernel, bias])
+        model.get_layer(f"block{b}_mix").set_weights([mix, mix_bias])
+    kernel, bias = net.head
+    model.get_layer("beat").set_weights([kernel[:, :1], bias[:1]])
+    model.get_layer("down").set_weights([kernel[:, 1:], bias[1:]])
+
+
 def train(args: argparse.Namespace) -> None:
-    items = load_corpus(args.corpora)
+    items = load_corpus(args.corpora, args.band_rate if args.band_share > 0.0 else None)
     if len(items) < 10:
         raise SystemExit(f"only {len(items)} annotated items in {args.corpora}")
     order = list(range(len(items)))
@@ -217,13 +272,26 @@ def train(args: argparse.Namespace) -> None:
     print(f"parameters: {model.count_params()}")
     rng = np.random.default_rng(args.seed)
     val_rng = np.random.default_rng(args.seed + 1)
-    val_sets = [crops(val, val_rng) for _ in range(3)]
+    val_sets = [crops(val, val_rng, args.band_share) for _ in range(3)]
+
+    def val_loss() -> np.ndarray:
+        return np.asarray(
+            np.mean([model.evaluate(vx, vy, sample_weight=vw, verbose=0) for vx, vy, vw in val_sets], axis=0)
+        )
+
     best, best_weights, stale = np.inf, model.get_weights(), 0
+    if args.init is not None:
+        import_weights(model, load(args.init).members[args.init_member])
+        parts = val_loss()
+        print(
+            f"initial ({args.init} member {args.init_member}): val {parts[0]:.4f} (beat {parts[1]:.4f}, downbeat {parts[2]:.4f})"
+        )
+        best, best_weights = float(parts[0]), model.get_weights()
     for epoch in range(args.epochs):
         start = time.perf_counter()
-        x, y, w = crops(fit * args.crops, rng)
+        x, y, w = crops(fit * args.crops, rng, args.band_share)
         history = model.fit(x, y, sample_weight=w, batch_size=args.batch, epochs=1, verbose=0, shuffle=True)
-        parts = np.mean([model.evaluate(vx, vy, sample_weight=vw, verbose=0) for vx, vy, vw in val_sets], axis=0)
+        parts = val_loss()
         loss = float(parts[0])
         print(
             f"epoch {epoch + 1:3d}  train {history.history['loss'][0]:.4f}  val {loss:.4f} "
@@ -313,6 +381,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--crops", type=int, default=2, help="random windows per item and epoch")
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--band-share", type=float, default=0.0, help="share of the windows cut from the band-limited inputs"
+    )
+    parser.add_argument(
+        "--band-rate", type=int, default=8000, help="the band-limited inputs are read at this rate (Hz)"
+    )
+    parser.add_argument(
+        "--init", type=Path, default=None, help="fine-tune from a weights file instead of random weights"
+    )
+    parser.add_argument("--init-member", type=int, default=0, help="which network of --init to start from")
     parser.add_argument("--combine", type=Path, nargs="+", help="write these trained networks as one ensemble to --out")
     parser.add_argument(
         "--phase-check", action="store_true", help="print the bar-phase accuracy of the network in --out on the corpora"
