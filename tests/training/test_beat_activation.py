@@ -12,6 +12,7 @@ import soundfile as sf
 
 from ai.analysis.beat_net import load
 from ai.analysis.constants import FRAME_RATE
+from ai.analysis.features import first_mel_band_from
 from training import beat_activation
 from training.beat_activation import corpus_entries, held_out, targets
 
@@ -70,3 +71,35 @@ def test_a_toy_network_trains_and_is_written_as_an_ensemble(tmp_path: Path, monk
     x = np.random.default_rng(1).random((50, 64)).astype(np.float32)
     assert len(ensemble.members) == 2
     np.testing.assert_allclose(ensemble.activations(x), net.activations(x), atol=1e-6)
+
+
+def test_the_band_limited_input_is_cached_apart_and_empty_above_the_band(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--band-share's windows: the item as an 8 kHz file holds it (nothing above 4 kHz), cached under its own key."""
+    monkeypatch.setattr(beat_activation, "CACHE", tmp_path / "cache")
+    _click_corpus(tmp_path / "c", 1)
+    path = tmp_path / "c" / "audio" / "0000.wav"
+    full, band = beat_activation.item_input(path), beat_activation.item_input(path, 8000)
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 2
+    above = first_mel_band_from(4500.0)
+    # the noise and the clicks reach 11 kHz; the 8 kHz copy leaves only the STFT's leakage there
+    assert full[:, above:].mean() > 1.0 and band[:, above:].max() < 0.1
+    assert abs(full.shape[0] - band.shape[0]) <= 1
+    np.testing.assert_array_equal(beat_activation.item_input(path, 8000), band)  # read back from the cache
+
+
+def test_fine_tuning_starts_from_the_given_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--init: no epoch better than the start (none run) writes the initial weights back unchanged, so
+    import_weights is the inverse of export; --band-share windows go through the same run."""
+    monkeypatch.setattr(beat_activation, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(beat_activation, "CROP_FRAMES", 128)
+    _click_corpus(tmp_path / "c", 12)
+    small = ["--width", "4", "--blocks", "2", "--batch", "4", "--band-share", "0.5"]
+    first, again = tmp_path / "first.npz", tmp_path / "again.npz"
+    beat_activation.main([str(tmp_path / "c"), "--epochs", "1", *small, "--out", str(first)])
+    beat_activation.main(
+        [str(tmp_path / "c"), "--epochs", "0", *small, "--init", str(first), "--init-member", "0", "--out", str(again)]
+    )
+    x = np.random.default_rng(1).random((50, 64)).astype(np.float32)
+    np.testing.assert_array_equal(load(again).activations(x), load(first).activations(x))
