@@ -43,7 +43,14 @@ from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.audio.encode import encode_audio
 from ai.audio.loudness import integrated_loudness
-from ai.generation.bar_harmony import chroma_at, chroma_signal, chroma_signal_in_place, heard_chords, span_chroma
+from ai.generation.bar_harmony import (
+    changes_at_half_bar,
+    chroma_at,
+    chroma_signal,
+    chroma_signal_in_place,
+    heard_chords,
+    span_chroma,
+)
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.generation.drum_styles import normalise_drum_style
@@ -353,13 +360,12 @@ def _parse_label(label: str) -> Chord | None:
         return None
 
 
-def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> list[Chord]:
-    """The chord of every bar: the detected chord that covers most of it; a bar without one keeps the
-    chord before it (the first chord found for bars before any), else the key's tonic triad."""
+def covering_chords(spans: Sequence[tuple[float, float]], chords: Sequence[dict[str, Any]]) -> list[Chord | None]:
+    """For each (start, end) span in seconds, the detected chord (the analysis's segments) that covers most of
+    it, or None where none does."""
     segments = [(float(c["start"]), float(c["end"]), _parse_label(str(c["label"]))) for c in chords]
     found: list[Chord | None] = []
-    for bar in range(grid.bars):
-        a, b = grid.bar_span(bar)
+    for a, b in spans:
         overlap: dict[str, tuple[float, Chord]] = {}
         for start, end, chord in segments:
             share = min(b, end) - max(a, start)
@@ -367,6 +373,13 @@ def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> li
                 held = overlap.get(chord.symbol, (0.0, chord))[0]
                 overlap[chord.symbol] = (held + share, chord)
         found.append(max(overlap.values(), key=lambda item: item[0])[1] if overlap else None)
+    return found
+
+
+def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> list[Chord]:
+    """The chord of every bar: the detected chord that covers most of it; a bar without one keeps the
+    chord before it (the first chord found for bars before any), else the key's tonic triad."""
+    found = covering_chords([grid.bar_span(bar) for bar in range(grid.bars)], chords)
     first = next((c for c in found if c is not None), None)
     if first is None:
         first = Chord(key.tonic, "m" if key.scale in ("minor", "dorian", "phrygian") else "")
@@ -374,6 +387,45 @@ def bar_chords(grid: BeatGrid, chords: Sequence[dict[str, Any]], key: Key) -> li
     for chord in found:
         out.append(chord if chord is not None else (out[-1] if out else first))
     return out
+
+
+def half_bar_chords(
+    grid: BeatGrid, chroma: np.ndarray, detected: Sequence[dict[str, Any]], chords: Sequence[Chord]
+) -> tuple[list[Chord], list[Chord | None]]:
+    """(the chord each bar opens with, the chord it changes to at its middle or None where it holds one), given
+    ``chords`` (one a bar, heard over the whole bar). Only full 4/4 bars split, where
+    :func:`~ai.generation.bar_harmony.changes_at_half_bar` hears two chords clearly (a ii-V in one bar, a pop song's
+    half-bar changes, a swing tune's two bars in one bar of a half-tempo grid); 3/4 and 6/8 bars keep one chord. A
+    split bar changes to the chord heard over its second half and opens with its own chord, or, where that was the
+    second half's, with the first half's (:func:`heard_chords` of the halves' chroma, the analysis's ``detected``
+    segments lending quality and extensions as they do a bar's)."""
+    first = list(chords)
+    second: list[Chord | None] = [None] * len(chords)
+    starts = grid.bar_starts
+    full = [bar for bar in range(grid.bars) if starts[bar + 1] - starts[bar] == grid.beats_per_bar]
+    if (grid.numerator, grid.denominator) != (4, 4) or not full:
+        return first, second
+    spans: list[tuple[float, float]] = []
+    for bar in full:
+        start, middle, end = (float(t) for t in grid.time_at(starts[bar] + np.array([0.0, 2.0, 4.0])))
+        spans += [(start, middle), (middle, end)]
+    halves = span_chroma(chroma, spans)
+    changes, reopens = changes_at_half_bar(
+        halves.reshape(len(full), 2, 12),
+        [chords[bar] for bar in full],
+        [chords[bar - 1] if bar > 0 else None for bar in full],
+    )
+    rows = [2 * i + half for i in np.flatnonzero(changes) for half in (0, 1)]
+    if not rows:
+        return first, second
+    found = covering_chords([spans[r] for r in rows], detected)
+    fallback = [f if f is not None else chords[full[r // 2]] for f, r in zip(found, rows, strict=True)]
+    heard = heard_chords(halves[rows], fallback)
+    for n, i in enumerate(np.flatnonzero(changes)):
+        if reopens[i]:
+            first[full[i]] = heard[2 * n]
+        second[full[i]] = heard[2 * n + 1]
+    return first, second
 
 
 def key_of(analysis_key: str | None, chords: Sequence[Chord]) -> Key:
@@ -431,18 +483,32 @@ def place_notes(
     return placed
 
 
-def pad_notes(chords: Sequence[Chord], grid: BeatGrid, *, velocity: int = PAD_VELOCITY) -> list[PlacedNote]:
-    """A sustained close voicing of every bar's chord (each tone in the octave from PAD_LOW), one per bar."""
+def pad_notes(
+    chords: Sequence[Chord],
+    grid: BeatGrid,
+    *,
+    half_bar: Sequence[Chord | None] = (),
+    velocity: int = PAD_VELOCITY,
+) -> list[PlacedNote]:
+    """A sustained close voicing of every bar's chord (each tone in the octave from PAD_LOW), one per bar; a bar
+    whose ``half_bar`` chord is not None (:func:`half_bar_chords`) holds its first chord to the middle of the bar
+    and that one from there."""
     out: list[PlacedNote] = []
     tpb = grid.ticks_per_beat
     starts = grid.bar_starts
+    lead = grid.lead_in_ticks
     for bar, chord in enumerate(chords):
         start_pos, end_pos = int(starts[bar]), int(starts[bar + 1])
-        start, end = (float(x) for x in grid.time_at(np.array([start_pos, end_pos])))
-        for pc in chord.pitch_classes:
-            pitch = PAD_LOW + (pc - PAD_LOW) % 12
-            lead = grid.lead_in_ticks
-            out.append(PlacedNote(pitch, lead + start_pos * tpb, lead + end_pos * tpb - 1, start, end, velocity))
+        second = half_bar[bar] if bar < len(half_bar) else None
+        held = [(start_pos, end_pos, chord)]
+        if second is not None:
+            middle = start_pos + grid.beats_per_bar // 2
+            held = [(start_pos, middle, chord), (middle, end_pos, second)]
+        for a, b, sounding in held:
+            start, end = (float(x) for x in grid.time_at(np.array([a, b])))
+            for pc in sounding.pitch_classes:
+                pitch = PAD_LOW + (pc - PAD_LOW) % 12
+                out.append(PlacedNote(pitch, lead + a * tpb, lead + b * tpb - 1, start, end, velocity))
     return out
 
 
@@ -571,6 +637,9 @@ class Accompaniment:
     """Part (drums, bass) -> the style it played: the request's after alias mapping (house: electronic), else the
     backend's default (Magenta: :func:`default_style`; theory: its plain ``default`` groove)."""
     harmony_note: str | None = None  # why the chords are not the recording's own, where they are not
+    half_bar_chords: list[Chord | None] = field(default_factory=list)
+    """The chord each bar changes to at its middle (None where it holds one; empty where no bar changes):
+    :func:`half_bar_chords`. ``chords`` holds each bar's first chord."""
 
 
 def parse_parts(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -724,6 +793,7 @@ def accompany_cues(
     grid = _grid(
         beats, analysis, per_bar, phase, irregular=phase == first and meter == analysis.time_signature, meter=meter
     )
+    second: list[Chord | None] = []  # each bar's chord from its middle, where the heard harmony changes there
     if progression is not None:
         chords = [progression[bar % len(progression)] for bar in range(grid.bars)]
     else:
@@ -732,6 +802,8 @@ def accompany_cues(
             chords = harmonise(bars, provisional)
         else:
             chords = heard_chords(bars, bar_chords(grid, analysis.chords, provisional))
+            chords, second = half_bar_chords(grid, chroma, analysis.chords, chords)
+    half_bar = tuple(second) if any(c is not None for c in second) else ()
     if given_key is not None:
         key = given_key
     elif source == "default":
@@ -760,6 +832,7 @@ def accompany_cues(
             humanize=options.humanize,
             microtiming=options.microtiming,
             style=options.style,
+            half_bar_chords=half_bar,
         )
         generator, reason = registry.select(part, options.model, chords_given=True, request=request)
         if options.style is None and generator.family == "magenta":
@@ -777,10 +850,11 @@ def accompany_cues(
         if reason:
             reasons[part] = reason
     if "pad" in options.parts:
-        parts["pad"] = pad_notes(chords, grid)
+        parts["pad"] = pad_notes(chords, grid, half_bar=half_bar)
         models["pad"] = "chords"
     midi = write_midi(grid, parts, key)
     result = Accompaniment(grid, key, chords, tempo, parts, models, reasons, midi)
+    result.half_bar_chords = list(half_bar)
     result.bar_phase_corrected = phase != first
     result.harmony_source = source
     result.styles = styles
@@ -853,6 +927,23 @@ def meter_changes(grid: BeatGrid) -> list[dict[str, Any]]:
     ]
 
 
+def _bar_chord(result: Accompaniment, bar: int) -> dict[str, Any]:
+    """A bar of the answer's ``bar_chords``: its number, start and (first) chord, and for a bar that changes chord
+    at its middle, ``changes``: ``[{"beat", "start", "chord"}]`` (the beat 1-based: 3 in 4/4)."""
+    grid = result.grid
+    entry: dict[str, Any] = {
+        "bar": bar + 1,
+        "start": round(grid.bar_span(bar)[0], 4),
+        "chord": result.key.chord_symbol(result.chords[bar]),
+    }
+    second = result.half_bar_chords[bar] if bar < len(result.half_bar_chords) else None
+    if second is not None:
+        beat = grid.beats_per_bar // 2
+        at = float(grid.time_at(float(grid.bar_starts[bar] + beat)))
+        entry["changes"] = [{"beat": beat + 1, "start": round(at, 4), "chord": result.key.chord_symbol(second)}]
+    return entry
+
+
 def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
     """What the accompaniment used, JSON-ready: the analysis's beats, meter, key and the bar chords."""
     grid = result.grid
@@ -876,10 +967,7 @@ def summary(result: Accompaniment, analysis: AnalysisResult) -> dict[str, Any]:
         "lead_in_beats": grid.downbeat,
         "bars": grid.bars,
         "meter_changes": meter_changes(grid),
-        "bar_chords": [
-            {"bar": i + 1, "start": round(grid.bar_span(i)[0], 4), "chord": result.key.chord_symbol(c)}
-            for i, c in enumerate(result.chords)
-        ],
+        "bar_chords": [_bar_chord(result, bar) for bar in range(len(result.chords))],
         "chords": analysis.chords,
         "notes": analysis.notes,
     }
@@ -897,7 +985,9 @@ __all__ = [
     "accompany_signal",
     "bar_chords",
     "build_grid",
+    "covering_chords",
     "mix_preview",
+    "half_bar_chords",
     "harmony_source",
     "melody_bar_phase",
     "pad_notes",

@@ -26,6 +26,10 @@ SEVENTH_WEIGHT = 0.5
 MIN_MATCH = 0.7
 """The best template's cosine with the bar's chroma must reach this (a flat chroma, noise, gives 0.5 with
 a triad; a held triad 0.9 and more) for the bar's own chord to count."""
+HALF_MATCH = 0.75
+"""Each half of a bar that changes chord at its middle matches its chord's template at least this well."""
+HALF_CONTRAST = 0.1
+"""And matches its own chord's template this much better (cosine) than the other half's chord."""
 
 
 def _templates() -> tuple[np.ndarray, list[Chord]]:
@@ -126,4 +130,45 @@ def heard_chords(chroma: np.ndarray, detected: Sequence[Chord]) -> list[Chord]:
     return out
 
 
-__all__ = ["chroma_at", "chroma_frames", "chroma_signal", "chroma_signal_in_place", "heard_chords", "span_chroma"]
+def changes_at_half_bar(
+    halves: np.ndarray, opening: Sequence[Chord], previous: Sequence[Chord | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(changes, reopens), np.ndarray [shape=(bars,), bool] each: whether each bar's harmony changes at its middle,
+    and, of those, whether the bar opens with another chord than ``opening`` (the chord heard over each whole bar,
+    :func:`heard_chords`'), from the chroma of the bar's two halves (``halves`` [shape=(bars, 2, 12)],
+    :func:`span_chroma`); ``previous``: the chord heard over the bar before each (None for the first).
+
+    A change: both halves match a template well (HALF_MATCH), their best templates have different roots, and each
+    half holds its own chord clearly better than the other half's (HALF_CONTRAST of cosine), so that a passing tone
+    or a melody note, which moves a half's chroma a little, does not split a bar. The first half's best template
+    must have the bar's own root, with one exception (``reopens``): the bar's chord is the second half's and matches
+    the first half no better than a noise (its best template of that root under MIN_MATCH), and the first half's is
+    not the previous bar's (ringing on, or a grid at twice the tempo, whose half bar is a beat). A rootless voicing
+    or the previous bar's tones name another root on a first half that the bar's chord still matches (Fm7 for
+    Dbmaj9 without its Db): such a bar keeps its chord and its one root."""
+    templates, chords = _templates()
+    template_roots = np.array([chord.root for chord in chords])
+    norms = np.linalg.norm(halves, axis=2, keepdims=True)
+    scores = (halves / np.maximum(norms, 1e-9)) @ templates.T  # [bars, 2, templates]
+    best = np.argmax(scores, axis=2)
+    roots = template_roots[best]
+    held = np.take_along_axis(scores, best[:, :, None], axis=2)[:, :, 0]  # each half's own chord
+    other = np.take_along_axis(scores, best[:, ::-1, None], axis=2)[:, :, 0]  # the other half's chord on it
+    clear = (held >= HALF_MATCH) & (held - other >= HALF_CONTRAST) & (norms[:, :, 0] > 1e-9)
+    changes = (roots[:, 0] != roots[:, 1]) & clear.all(axis=1)
+    own_root = np.array([chord.root for chord in opening], dtype=np.int64)
+    before = np.array([-1 if chord is None else chord.root for chord in previous], dtype=np.int64)
+    own_on_first = np.where(template_roots[None, :] == own_root[:, None], scores[:, 0], -1.0).max(axis=1)
+    reopens = changes & (roots[:, 1] == own_root) & (own_on_first < MIN_MATCH) & (roots[:, 0] != before)
+    return changes & ((roots[:, 0] == own_root) | reopens), reopens
+
+
+__all__ = [
+    "changes_at_half_bar",
+    "chroma_at",
+    "chroma_frames",
+    "chroma_signal",
+    "chroma_signal_in_place",
+    "heard_chords",
+    "span_chroma",
+]

@@ -86,6 +86,10 @@ class GenerationRequest:
     chromatic: bool = False  # allow notes outside the scale
     primer: tuple[Note, ...] = ()  # a clip to continue; its notes come first in the result
     primer_seconds: float = 0.0  # length of the primer clip (continuation starts here)
+    half_bar_chords: tuple[Chord | None, ...] = ()
+    """The chord each bar changes to at its middle (:attr:`change_beat`: a ii-V in one bar, a swing tune's two
+    bars in one bar of a half-tempo grid), None where the bar holds one chord; indexed as ``chords`` (one per
+    bar, repeating, the same length). Empty: every bar holds one chord. Read it through :meth:`chord_at`."""
 
     @property
     def seconds_per_beat(self) -> float:
@@ -102,7 +106,27 @@ class GenerationRequest:
         return self.bars * self.bar_seconds
 
     def chord_at_bar(self, bar: int) -> Chord:
+        """The chord ``bar`` opens with (the whole bar's where it holds one)."""
         return self.chords[bar % len(self.chords)]
+
+    @property
+    def change_beat(self) -> float:
+        """Where a bar's second chord starts, in beats of ``beat_unit`` from the bar line: the middle of the bar."""
+        return self.beats_per_bar / 2.0
+
+    def half_bar_chord(self, bar: int) -> Chord | None:
+        """The chord ``bar`` changes to at :attr:`change_beat`, or None where it holds one chord."""
+        if not self.half_bar_chords:
+            return None
+        return self.half_bar_chords[bar % len(self.half_bar_chords)]
+
+    def chord_at(self, bar: int, beat: float) -> Chord:
+        """The chord sounding ``beat`` beats (of ``beat_unit``) into ``bar``: its second chord from the middle of a
+        bar that changes there, else :meth:`chord_at_bar`."""
+        second = self.half_bar_chord(bar)
+        if second is not None and beat >= self.change_beat - 1e-6:
+            return second
+        return self.chord_at_bar(bar)
 
     def validate(self) -> None:
         """Raise InvalidParameter for a value no backend can honour (the API checks first; this
@@ -124,6 +148,10 @@ class GenerationRequest:
             raise InvalidParameter("tempo", f"must be positive, got {self.tempo}")
         if not self.chords:
             raise InvalidParameter("chords", "the chord progression is empty")
+        if self.half_bar_chords and len(self.half_bar_chords) != len(self.chords):
+            raise InvalidParameter(
+                "chords", f"{len(self.half_bar_chords)} half-bar chords for {len(self.chords)} bars of chords"
+            )
         if self.beats_per_bar < 1 or self.beat_unit not in (1, 2, 4, 8, 16):
             raise InvalidParameter("time_signature", f"{self.beats_per_bar}/{self.beat_unit} is not a meter")
 

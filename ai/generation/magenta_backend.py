@@ -696,23 +696,30 @@ class MagentaGenerator(Generator):
         chords, already in model key) when given, else the request's progression."""
         from note_seq.protobuf import music_pb2
 
+        def in_model_key(chord: Chord) -> str:
+            return Chord(
+                (chord.root + shift) % 12, chord.quality, None if chord.bass is None else (chord.bass + shift) % 12
+            ).symbol
+
         used = []
         total_bars = layout.prefix_bars + request.bars
         for bar in range(total_bars):
+            changes: list[tuple[float, str]] = []  # (seconds into the bar, symbol)
             if bar < layout.prefix_bars and prefix:
-                symbol = prefix[bar % len(prefix)]
+                changes.append((0.0, prefix[bar % len(prefix)]))
             else:
-                chord = request.chords[(bar - layout.prefix_bars) % len(request.chords)]
-                symbol = Chord(
-                    (chord.root + shift) % 12, chord.quality, None if chord.bass is None else (chord.bass + shift) % 12
-                ).symbol
-            sequence.text_annotations.add(
-                time=bar * layout.bar,
-                text=symbol,
-                annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL,
-            )
+                changes.append((0.0, in_model_key(request.chord_at_bar(bar - layout.prefix_bars))))
+                second = request.half_bar_chord(bar - layout.prefix_bars)
+                if second is not None:  # the model reads a chord per step: the bar's change is one more symbol
+                    changes.append((layout.bar * request.change_beat / request.beats_per_bar, in_model_key(second)))
+            for at, symbol in changes:
+                sequence.text_annotations.add(
+                    time=bar * layout.bar + at,
+                    text=symbol,
+                    annotation_type=music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL,
+                )
             if bar >= layout.prefix_bars:
-                used.append(symbol)
+                used.append(" ".join(symbol for _, symbol in changes))
         return used
 
     def _generate_track(self, sequence: Any, layout: _Layout, request: GenerationRequest) -> Any:
@@ -827,12 +834,17 @@ class MagentaGenerator(Generator):
             bars = [int((n.start_time - layout.gen_start) / layout.bar + 1e-6) for n in raw]
             # A bass plays its chord's own tones in the key or not (Bb under C7/Bb); a melody keeps to the scale.
             under = tones_under if request.part == "bass" else chord_scale
-            scales = [under(request.key, request.chord_at_bar(bar)) for bar in bars]
+            beat = layout.bar / request.beats_per_bar  # the chord sounding where the note starts (a bar may change)
+            chords = [
+                request.chord_at(bar, (n.start_time - layout.gen_start - bar * layout.bar) / beat + 1e-6)
+                for bar, n in zip(bars, raw, strict=True)
+            ]
+            scales = [under(request.key, chord) for chord in chords]
             if request.part == "melody":  # on a beat not the chord's other third either (B under Ab in C)
                 beats = _on_beat(raw, request, layout)
                 scales = [
-                    beat_scale(request.key, request.chord_at_bar(bar)) if on_beat else pcs
-                    for bar, pcs, on_beat in zip(bars, scales, beats, strict=True)
+                    beat_scale(request.key, chord) if on_beat else pcs
+                    for chord, pcs, on_beat in zip(chords, scales, beats, strict=True)
                 ]
             pitches = [snap_to_scale(p, pcs) for p, pcs in zip(pitches, scales, strict=True)]
             if request.part == "bass":

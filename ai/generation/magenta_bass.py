@@ -17,7 +17,8 @@ BASS_CENTRE = 40  # E2: where the middle of a bass line is placed before folding
 
 def _anchor_downbeats(notes: Sequence[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
     """Every bar of a bass line starts on its chord's bass note (the slash note, else the root), as a
-    bass player meets a chord change. The model's lowest note on beat 1 moves to that note's octave
+    bass player meets a chord change; a bar that changes chord at its middle (``request.half_bar_chords``) meets
+    its second chord's there the same way. The model's lowest note on beat 1 moves to that note's octave
     nearest it (the model alone played G under G/B in 4 of 6 seeds, and F under C); where
     the model left beat 1 empty (a bar in six of funk and latin lines, against under 6 % in MMA's
     human-written ones of every style: bench/groove_quality.py), the note is played there, in the octave
@@ -27,9 +28,15 @@ def _anchor_downbeats(notes: Sequence[Note], request: GenerationRequest, *, offs
     if not out:
         return out
     added = []
-    for bar in range(request.bars):
-        start = offset + bar * request.bar_seconds
-        pitch_class = request.chord_at_bar(bar).bass_pitch_class  # in the key or not: Bb under C/Bb
+    changes = [(bar, 0.0, request.chord_at_bar(bar)) for bar in range(request.bars)]
+    changes += [
+        (bar, request.change_beat * request.seconds_per_beat, second)
+        for bar in range(request.bars)
+        if (second := request.half_bar_chord(bar)) is not None
+    ]
+    for bar, at, chord in sorted(changes, key=lambda change: (change[0], change[1])):
+        start = offset + bar * request.bar_seconds + at
+        pitch_class = chord.bass_pitch_class  # in the key or not: Bb under C/Bb
         on_one = [i for i, n in enumerate(out) if abs(n.start - start) < 1e-3]
         if on_one:
             lowest = min(on_one, key=lambda i: out[i].pitch)

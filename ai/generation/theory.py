@@ -56,12 +56,16 @@ HUMANIZED_S = 0.03
 
 
 def _may_sound(note: Note, request: GenerationRequest, offset: float) -> bool:
-    """Whether ``note`` is in the key, or a tone its bar's chord brings (:func:`ai.music_theory.tones_under`:
-    Bb in a bar of C7/Bb in C major)."""
+    """Whether ``note`` is in the key, or a tone the chord sounding there brings (:func:`ai.music_theory.tones_under`:
+    Bb in a bar of C7/Bb in C major; a bar's second chord from its middle)."""
     if note.pitch % 12 in request.key.pitch_classes:
         return True
-    bars = {int((note.start - offset + d) / request.bar_seconds) for d in (0.0, HUMANIZED_S)}
-    return any(note.pitch % 12 in tones_under(request.key, request.chord_at_bar(max(bar, 0))) for bar in bars)
+    chords = set()
+    for d in (0.0, HUMANIZED_S):
+        at = max(note.start - offset + d, 0.0)
+        bar = int(at / request.bar_seconds)
+        chords.add(request.chord_at(bar, (at - bar * request.bar_seconds) / request.seconds_per_beat))
+    return any(note.pitch % 12 in tones_under(request.key, chord) for chord in chords)
 
 
 __all__ = ["BASS_HOME", "BASS_RANGE", "DRUM_STYLES", "MELODY_RANGE", "TheoryGenerator"]

@@ -283,13 +283,19 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
         riff = [0, *riff]
 
     notes: list[Note] = []
+    change = int(round(request.change_beat * 16 / request.beat_unit))  # the 16th where a bar's second chord starts
     for bar in range(grid.bars):
         chord = request.chord_at_bar(bar)
+        second = request.half_bar_chord(bar)  # a second chord from the middle of the bar, or None
         next_chord = request.chord_at_bar(bar + 1)
         ctx = _context(key, chord, request.chromatic)
         root = _bass_root(chord, ctx, prev_root, home)
-        next_root = _bass_root(next_chord, ctx, root, home)
-        prev_root = root
+        second_ctx, second_root = ctx, root
+        if second is not None:
+            second_ctx = _context(key, second, request.chromatic)
+            second_root = _bass_root(second, second_ctx, root, home)
+        next_root = _bass_root(next_chord, second_ctx, second_root, home)
+        prev_root = second_root
         onsets = list(riff)
         if bar > 0 and rng.random() < min(0.9, 0.35 * temperature):  # vary the pickup into the next bar
             onsets = _resample_span(onsets, profile, last_pulse, steps, density=density, rng=rng)
@@ -297,29 +303,49 @@ def _generate_bass(request: GenerationRequest, grid: _Grid, style: str, rng: np.
             pulse = int(rng.integers(0, len(grid.pulses)))
             lo = grid.pulse_starts[pulse]
             onsets = _resample_span(onsets, profile, lo, lo + grid.pulses[pulse], density=density, rng=rng)
-        changing = next_chord.bass_pitch_class != chord.bass_pitch_class or bar == grid.bars - 1
+        ending = second if second is not None else chord
+        changing = next_chord.bass_pitch_class != ending.bass_pitch_class or bar == grid.bars - 1
         p_approach = min(0.9, 0.5 * temperature) if changing else 0.1 * temperature
         if changing and not any(s > last_pulse for s in onsets) and rng.random() < p_approach * 0.6:
             onsets = sorted({*onsets, steps - 2})  # an 8th pickup to lead into the next chord
+        # A bar that changes chord at its middle meets the change as a bar line: the second chord's root on the
+        # change beat, led into from the pulse before it as into the next bar.
+        half_pulse = grid.pulse_starts[grid.pulse_of(max(change - 1, 0))]
+        p_half = 0.0
+        if second is not None:
+            moving = second.bass_pitch_class != chord.bass_pitch_class
+            p_half = min(0.9, 0.5 * temperature) if moving else 0.1 * temperature
+            if moving and not any(half_pulse < s < change for s in onsets) and rng.random() < p_half * 0.6:
+                onsets = sorted({*onsets, change - 2})
+            onsets = sorted({*onsets, change})
         for i, step in enumerate(onsets):
             end_step = onsets[i + 1] if i + 1 < len(onsets) else steps
+            late = second is not None and step >= change  # under the bar's second chord
+            here, here_root, here_ctx = (second, second_root, second_ctx) if late and second else (chord, root, ctx)
+            toward = next_root if late or second is None else second_root
+            into_next = i == len(onsets) - 1 and step >= last_pulse and bar < grid.bars - 1
+            into_change = second is not None and half_pulse <= step < change == onsets[i + 1]
             if step == 0:
                 role = "root"
                 if temperature > 1.0 and rng.random() < 0.12 * (temperature - 1.0):
                     role = _weighted_choice(rng, {"fifth": 1, "third": 1}, 1.0)
-            elif i == len(onsets) - 1 and step >= last_pulse and bar < grid.bars - 1 and rng.random() < p_approach:
+            elif second is not None and step == change:
+                role = "root"
+            elif (into_next and rng.random() < p_approach) or (into_change and rng.random() < p_half):
                 role = "approach"
             else:
                 options = dict(strong_roles if step in pulse_starts else weak_roles)
-                if step >= last_pulse and "passing" in options:
+                leading = step >= last_pulse or (second is not None and half_pulse <= step < change)
+                if leading and "passing" in options:
                     options["passing"] *= 1.0 + temperature
                 if style == "jazz":
                     options.pop("repeat", None)
                 role = _weighted_choice(rng, options, temperature)
-            pitch = _bass_pitch(role, root=root, chord=chord, next_root=next_root, prev=prev, ctx=ctx, rng=rng)
-            pitch = _within_octave(_allowed(pitch, ctx), prev)
-            if style == "jazz" and step != 0 and pitch == prev:  # a walking line keeps walking
-                pitch = _allowed(_step_toward(prev, next_root, ctx, rng), ctx)
+            pitch = _bass_pitch(role, root=here_root, chord=here, next_root=toward, prev=prev, ctx=here_ctx, rng=rng)
+            pitch = _within_octave(_allowed(pitch, here_ctx), prev)
+            struck = step == 0 or (second is not None and step == change)  # a root: the walk does not move it
+            if style == "jazz" and not struck and pitch == prev:  # a walking line keeps walking
+                pitch = _allowed(_step_toward(prev, toward, here_ctx, rng), here_ctx)
             prev = pitch
             gap = (end_step - step) * grid.step_seconds
             length = max(gap * articulation, min(gap, grid.step_seconds * 0.5))

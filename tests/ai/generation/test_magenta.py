@@ -465,6 +465,30 @@ def test_every_bar_starts_on_its_chords_bass_note(shipped: tuple[GeneratorRegist
             assert text != "Dm7 G7 Cmaj7 A7" or 0 not in under_a7, (seed, under_a7)
 
 
+def test_a_bar_that_changes_chord_at_its_middle_meets_both(
+    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
+) -> None:
+    """With half-bar chords (Dm7 G7 | Cmaj7 A7 | F G | C C/E) the model reads both (a chord symbol at each change),
+    beat 3 plays the second chord's bass note as beat 1 plays the first's, and each half keeps to its own chord's
+    tones: no C natural under the A7 half in C major."""
+    generator = _for_part(shipped[1], "bass")[0]
+    chords = parse_progression("Dm7 Cmaj7 F C")
+    second = tuple(parse_progression("G7 A7 G C/E"))
+    for style in (None, "rock"):
+        for seed in range(1, 4):
+            request = _request("bass", bars=4, seed=seed, chords=chords, half_bar_chords=second, style=style)
+            clip = generator.generate(request)
+            model_chords = clip.extra["model_chords"]
+            assert isinstance(model_chords, list) and model_chords[:2] == ["Dm7 G7", "Cmaj7 A7"]
+            for bar in range(4):
+                for half, chord in ((0, chords[bar]), (1, second[bar])):
+                    start = 2.0 * bar + 1.0 * half
+                    struck = [n.pitch for n in clip.notes if abs(n.start - start) < 1e-3]
+                    assert struck and min(struck) % 12 == chord.bass_pitch_class, (style, seed, bar, half, struck)
+                    in_half = {n.pitch % 12 for n in clip.notes if start - 1e-6 <= n.start < start + 1.0 - 1e-6}
+                    assert in_half <= tones_under(C_MAJOR, chord), (style, seed, bar, half, in_half)
+
+
 def test_a_melody_plays_no_key_tone_its_bars_chord_alters(
     shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
 ) -> None:

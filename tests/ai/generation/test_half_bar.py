@@ -1,0 +1,122 @@
+"""Two chords in a bar: a request's half-bar chords, the bass and pad that follow them, and the ear that hears them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ai.generation.accompaniment import build_grid, pad_notes
+from ai.generation.bar_harmony import changes_at_half_bar
+from ai.generation.base import GenerationRequest, Note
+from ai.generation.magenta_bass import _anchor_downbeats
+from ai.generation.theory import TheoryGenerator
+from ai.music_theory import Chord, parse_chord, parse_key, parse_progression
+from utils.errors import InvalidParameter
+
+II_V = parse_progression("Dm7 Em7 Fmaj7 Am")
+SECOND = (parse_chord("G7"), parse_chord("A7"), None, parse_chord("E7"))
+"""Dm7 G7 | Em7 A7 | Fmaj7 | Am E7: three bars change at their middle, one holds its chord."""
+
+
+def request(**changes: object) -> GenerationRequest:
+    fields: dict[str, object] = {"part": "bass", "key": parse_key("C major"), "chords": II_V, "bars": 8, "tempo": 100}
+    fields.update(changes)
+    return GenerationRequest(**fields)  # type: ignore[arg-type]
+
+
+def test_the_chord_at_a_beat_is_the_bars_second_from_its_middle() -> None:
+    req = request(half_bar_chords=SECOND)
+    assert req.change_beat == 2.0
+    assert [req.chord_at(0, beat).symbol for beat in (0, 1.5, 2, 3.9)] == ["Dm7", "Dm7", "G7", "G7"]
+    assert req.chord_at_bar(4).symbol == "Dm7" and req.chord_at(5, 2).symbol == "A7"  # repeating as chords do
+    assert req.chord_at(2, 3).symbol == "Fmaj7" and req.half_bar_chord(2) is None
+    assert request().chord_at(0, 3).symbol == "Dm7" and request().half_bar_chord(0) is None
+    with pytest.raises(InvalidParameter, match="half-bar"):
+        request(half_bar_chords=SECOND[:2]).validate()
+
+
+def lowest_at(notes: list[Note], time: float) -> int | None:
+    struck = [n.pitch for n in notes if abs(n.start - time) < 1e-6]
+    return min(struck) if struck else None
+
+
+@pytest.mark.parametrize("style", ["default", "rock", "jazz", "funk", "ballad", "latin"])
+@pytest.mark.parametrize("seed", [0, 5])
+def test_the_theory_bass_plays_the_root_of_both_chords(style: str, seed: int) -> None:
+    req = request(half_bar_chords=SECOND, style=style, seed=seed)
+    notes = TheoryGenerator().generate(req).notes
+    for bar in range(req.bars):
+        start = bar * req.bar_seconds
+        assert lowest_at(notes, start) is not None
+        assert lowest_at(notes, start) % 12 == req.chord_at_bar(bar).bass_pitch_class  # type: ignore[operator]
+        second = req.half_bar_chord(bar)
+        if second is not None:
+            change = lowest_at(notes, start + req.change_beat * req.seconds_per_beat)
+            assert change is not None and change % 12 == second.bass_pitch_class, (bar, change)
+
+
+@pytest.mark.parametrize("style", ["default", "jazz", "rock"])
+def test_bars_of_one_chord_play_as_before(style: str) -> None:
+    """half_bar_chords of None everywhere is no half-bar chord at all: the same clip, byte for byte."""
+    generator = TheoryGenerator()
+    plain = generator.generate(request(style=style, seed=2)).to_midi_bytes()
+    assert generator.generate(request(style=style, seed=2, half_bar_chords=(None,) * 4)).to_midi_bytes() == plain
+
+
+def test_the_magenta_bass_meets_the_second_chord_on_its_beat() -> None:
+    req = request(half_bar_chords=SECOND, bars=4)
+    beat = req.seconds_per_beat
+    # A line of quarter notes all on C: each bar's beat 1 and, where the bar changes, beat 3 move to the root.
+    line = [Note(36, k * beat, (k + 0.9) * beat, 90) for k in range(16)]
+    anchored = _anchor_downbeats(line, req, offset=0.0)
+    for bar in range(4):
+        second = req.half_bar_chord(bar)
+        pitch = lowest_at(anchored, (bar * 4 + 2) * beat)
+        assert pitch is not None
+        assert pitch % 12 == (second.bass_pitch_class if second is not None else 0)
+    # Without half-bar chords, beat 3 is left as the model played it.
+    plain = _anchor_downbeats(line, request(bars=4), offset=0.0)
+    assert [lowest_at(plain, (bar * 4 + 2) * beat) for bar in range(4)] == [36] * 4
+
+
+def test_the_pad_holds_each_half_bar_chord() -> None:
+    beats = np.arange(0.0, 8.5, 0.5)
+    grid = build_grid(beats, [0.0], "4/4", 8.0)
+    chords = [parse_chord("Dm7"), parse_chord("Fmaj7")] * 2
+    pad = pad_notes(chords, grid, half_bar=[parse_chord("G7"), None, None, None])
+    first_bar = {(round(n.start, 3), round(n.end, 3), n.pitch % 12) for n in pad if n.start < 2.0}
+    assert first_bar == {(0.0, 1.0, pc) for pc in (2, 5, 9, 0)} | {(1.0, 2.0, pc) for pc in (7, 11, 2, 5)}
+    assert pad_notes(chords, grid, half_bar=[None] * 4) == pad_notes(chords, grid)
+
+
+def chroma_of(*chords: Chord, extra: dict[int, float] | None = None) -> np.ndarray:
+    out = np.zeros(12)
+    for chord in chords:
+        out[list(chord.pitch_classes)] += 1.0
+    for pc, level in (extra or {}).items():
+        out[pc] += level
+    return out
+
+
+def test_two_chords_are_heard_where_each_half_holds_its_own() -> None:
+    c, g, am, f, db = (parse_chord(s) for s in ("C", "G", "Am", "F", "Db"))
+    cases = [  # (first half, second half, the chord heard over the whole bar, changes, reopens)
+        (chroma_of(c), chroma_of(g), c, True, False),  # C | G
+        (chroma_of(am), chroma_of(f), am, True, False),  # Am | F: two tones shared, still a change
+        (chroma_of(c), chroma_of(g), g, True, True),  # C | G heard as G over the bar: C opens it
+        (chroma_of(c), chroma_of(g), f, False, False),  # heard as F: neither half's, no change is sure
+        (chroma_of(c), chroma_of(c, extra={2: 0.6}), c, False, False),  # a passing D over C
+        (chroma_of(c), chroma_of(c, extra={9: 0.8}), c, False, False),  # a melody's A over C
+        (chroma_of(c), np.full(12, 0.3), c, False, False),  # the second half is noise: no clear chord
+        (chroma_of(c), np.zeros(12), c, False, False),  # silence
+        # Dbmaj9 then Bbm9 without their roots (F Ab C Eb, Db F Ab C) over faint ones, heard as Db over the bar: the
+        # first half names Fm7, but Db still fits it: the bar keeps its one chord.
+        (chroma_of(Chord(5, "m7"), extra={1: 0.4}), chroma_of(Chord(1, "maj7"), extra={10: 0.4}), db, False, False),
+    ]
+    halves = np.stack([[first, second] for first, second, *_ in cases])
+    changes, reopens = changes_at_half_bar(halves, [case[2] for case in cases], [None] * len(cases))
+    assert changes.tolist() == [case[3] for case in cases]
+    assert reopens.tolist() == [case[4] for case in cases]
+    # C | G heard as G after a bar of C: the C is that bar's ringing on (or the beat of a grid at twice the tempo).
+    after_c = changes_at_half_bar(halves[2:3], [g], [c])
+    assert after_c[0].tolist() == [False] and after_c[1].tolist() == [False]
