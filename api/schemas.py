@@ -400,7 +400,8 @@ class AccompanimentResponse(BaseModel):
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key (the parts' key; "
         "analysis_key: the analysis's own, null when the recording has none), harmony_note, bar_chords "
         "(the chord the parts play in each bar, read from that bar's own sound: it may name another chord than the "
-        "analysis's chords there, e.g. the root a chord is heard over), meter_changes (bars of another length in the "
+        "analysis's chords there, e.g. the root a chord is heard over; a 4/4 bar heard to change chord at its middle "
+        "also has changes: [{beat: 3, start, chord}], its chord then being the first half's), meter_changes (bars of another length in the "
         "song, as the MIDI file's time signatures), and the analysis's own beats and chords (as /analyze/audio "
         "reports them)."
     )

@@ -88,7 +88,8 @@ export function setUpAccompany(section) {
     view.hidden = false;
   }
 
-  // The chord of every bar as a chart of numbered bars, the way a band reads it.
+  // The chord of every bar as a chart of numbered bars, the way a band reads it; a bar that changes chord at
+  // its middle shows both ("Dm7 G7").
   function showChart(barChords) {
     chart.replaceChildren();
     bars = barChords.map((bar) => {
@@ -98,10 +99,11 @@ export function setUpAccompany(section) {
       number.textContent = String(bar.bar);
       const chord = document.createElement("span");
       chord.className = "chord";
-      chord.textContent = bar.chord;
-      chord.title = bar.chord; // in full where the cell is too narrow
+      const symbols = [bar.chord, ...(bar.changes || []).map((change) => change.chord)].join(" ");
+      chord.textContent = symbols;
+      chord.title = symbols; // in full where the cell is too narrow
       item.append(number, chord);
-      item.setAttribute("aria-label", `bar ${bar.bar}: ${bar.chord}`);
+      item.setAttribute("aria-label", `bar ${bar.bar}: ${symbols}`);
       chart.append(item);
       return { start: bar.start, item };
     });
