@@ -12,7 +12,10 @@ Per item: the share of annotated beats with a generated drum or bass onset withi
 measure on renders) and within 70 ms (a beat tracker's window), the median signed offset (ms, + late)
 of the accompaniment's grid from the annotated beats it lies within 70 ms of, and, where downbeats are
 annotated, the share of annotated downbeats on which one of the accompaniment's bars starts (70 ms), and
-where chords are annotated (four Beatles songs), the share of bars whose bass plays the chord's root. As
+where chords are annotated (four Beatles songs), the share of bars whose bass plays the chord's root, and ("mid")
+the share of bars whose annotated chord changes root between the bar line and the middle of the bar (beat 3 of
+4/4) where the bass note struck at the middle plays the new root (bars that change chord at their middle:
+session 32). As
 bench/analysis_accuracy.py scores beats, the first TRIM_S seconds are left out (annotators' pickup and
 count-in); the analysis's own beat F is printed beside for reference.
 
@@ -86,6 +89,28 @@ def bass_roots(bass: list[PlacedNote], bar_starts: np.ndarray, chords: list[dict
     return right / scored if scored else float("nan")
 
 
+def half_bar_roots(
+    bass: list[PlacedNote], bar_starts: np.ndarray, middles: np.ndarray, chords: list[dict[str, Any]], trim: float
+) -> tuple[int, int]:
+    """(bars whose lowest bass note at the middle of the bar, within NEAR_S, plays the annotated chord sounding
+    there, bars scored): the bars after ``trim`` whose annotated chord just after the middle (a chord, not N) has
+    another root than the one just after the bar line."""
+    right = scored = 0
+    for start, middle in zip(bar_starts, middles, strict=True):
+        if start < trim:
+            continue
+        roots = []
+        for at in (start + 0.05, middle + 0.05):
+            label = next((c["label"] for c in chords if c["start"] <= at < c["end"]), "N")
+            roots.append(mir_eval.chord.encode(label)[0])
+        if roots[1] < 0 or roots[1] == roots[0]:
+            continue
+        on_middle = [n.pitch for n in bass if abs(n.start - middle) <= NEAR_S]
+        scored += 1
+        right += bool(on_middle) and min(on_middle) % 12 == roots[1]
+    return right, scored
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=REPO / "data" / "real")
@@ -108,9 +133,10 @@ def main() -> None:
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
     header = (
         f"{'item':52} {'split':8} {'beats':>5} {'20 ms':>6} {'70 ms':>6} {'grid ms':>8} {'bars':>6} {'roots':>6} "
-        f"{'analysis F':>10} harmony"
+        f"{'mid':>7} {'analysis F':>10} harmony"
     )
     root_rows: dict[str, list[float]] = {}
+    middle_rows: dict[str, list[tuple[int, int]]] = {}
     print(header)
     pooled: dict[str, list[tuple[int, float, float, float, float]]] = {}
     for truth in sorted(truths, key=lambda t: (is_tiny(t), t["file"])):
@@ -141,6 +167,12 @@ def main() -> None:
         downbeats = downbeats[downbeats >= trim]
         bars = near_share(bar_starts, downbeats, TRACKED_S) if downbeats.size else float("nan")
         roots = bass_roots(result.parts["bass"], bar_starts, truth["chords"], trim) if truth.get("chords") else np.nan
+        middle_text = f"{'-':>7}"
+        if truth.get("chords") and grid.numerator == 4:
+            middles = np.asarray(grid.time_at(grid.bar_starts[:-1].astype(np.float64) + 2.0), dtype=np.float64)
+            middle = half_bar_roots(result.parts["bass"], bar_starts[:-1], middles, truth["chords"], trim)
+            middle_rows.setdefault(group, []).append(middle)
+            middle_text = f"{middle[0]:3d}/{middle[1]:<3d}"
         pooled.setdefault(group, []).append((beats.size, near, tracked, offset, bars))
         if np.isfinite(roots):
             root_rows.setdefault(group, []).append(roots)
@@ -148,7 +180,7 @@ def main() -> None:
         roots_text = f"{roots:6.2f}" if np.isfinite(roots) else f"{'-':>6}"
         print(
             f"{truth['file'][:52]:52} {group:8} {beats.size:5d} {near:6.3f} {tracked:6.3f} {offset:+8.1f} "
-            f"{bars_text} {roots_text} {beat_f:10.3f} {result.harmony_source}",
+            f"{bars_text} {roots_text} {middle_text} {beat_f:10.3f} {result.harmony_source}",
             flush=True,
         )
     for group, rows in pooled.items():
@@ -165,6 +197,12 @@ def main() -> None:
             + (
                 f"; bass on the annotated chords' roots {np.mean(root_rows[group]):.2f} (mean of {len(root_rows[group])})"
                 if root_rows.get(group)
+                else ""
+            )
+            + (
+                f"; at the middle of the bars whose chord changes there, the new root "
+                f"{sum(r for r, _ in middle_rows[group])}/{sum(n for _, n in middle_rows[group])}"
+                if middle_rows.get(group)
                 else ""
             )
         )

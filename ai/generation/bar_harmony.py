@@ -26,10 +26,14 @@ SEVENTH_WEIGHT = 0.5
 MIN_MATCH = 0.7
 """The best template's cosine with the bar's chroma must reach this (a flat chroma, noise, gives 0.5 with
 a triad; a held triad 0.9 and more) for the bar's own chord to count."""
-HALF_MATCH = 0.75
-"""Each half of a bar that changes chord at its middle matches its chord's template at least this well."""
+HALF_MATCH = MIN_MATCH
+"""Each half of a bar that changes chord at its middle matches its chord's template at least this well (as a bar's
+chord must). On the tuning sets' renders every half-bar change found matched 0.75 or more; on the Beatles songs
+of the real tune split (drums and a voice over the chords) Ob-La-Di's Bb | F bars match 0.71-0.79."""
 HALF_CONTRAST = 0.1
-"""And matches its own chord's template this much better (cosine) than the other half's chord."""
+"""And matches its own chord's template this much better (cosine) than the other half's chord. At 0.1 none of the
+tuning sets' 1,316 grid bars whose chart holds one chord over the bar splits (and 28 of the 103 that change at the
+middle split, 22 with both roots right); at 0.15, 22 split (19 right)."""
 
 
 def _templates() -> tuple[np.ndarray, list[Chord]]:
