@@ -401,9 +401,9 @@ class AccompanimentResponse(BaseModel):
         "analysis_key: the analysis's own, null when the recording has none), harmony_note, bar_chords "
         "(the chord the parts play in each bar, read from that bar's own sound: it may name another chord than the "
         "analysis's chords there, e.g. the root a chord is heard over; a 4/4 bar heard to change chord at its middle "
-        "also has changes: [{beat: 3, start, chord}], its chord then being the first half's), meter_changes (bars of another length in the "
-        "song, as the MIDI file's time signatures), and the analysis's own beats and chords (as /analyze/audio "
-        "reports them)."
+        "also has changes: [{beat: 3, start, chord}], its chord then being the first half's), meter_changes (bars of "
+        "another length in the song, as the MIDI file's time signatures), and the analysis's own beats and chords (as "
+        "/analyze/audio reports them)."
     )
     preview_base64: str | None = Field(None, description="With preview=wav|flac: the parts mixed under the recording.")
     preview_format: str | None = None
