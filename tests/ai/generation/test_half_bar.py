@@ -55,6 +55,30 @@ def test_the_theory_bass_plays_the_root_of_both_chords(style: str, seed: int) ->
             assert change is not None and change % 12 == second.bass_pitch_class, (bar, change)
 
 
+def step_from(pitch: int, pitch_class: int) -> bool:
+    return min((pitch - pitch_class) % 12, (pitch_class - pitch) % 12) in (1, 2)
+
+
+@pytest.mark.parametrize("style", ["default", "jazz", "rock", "ballad"])
+def test_the_theory_bass_leads_into_the_change(style: str) -> None:
+    """The last note before beat 3 lies a step from the second chord's root far more often when the bar changes
+    there (Dm7 G7) than when it holds Dm7 (the same seeds): the line approaches the change as it does a bar line."""
+    shares = []
+    for second in ((), (parse_chord("G7"),)):
+        near = total = 0
+        for seed in range(12):
+            req = request(chords=(parse_chord("Dm7"),), half_bar_chords=second, style=style, seed=seed)
+            notes = TheoryGenerator().generate(req).notes
+            for bar in range(req.bars):
+                lo, hi = (bar * req.bar_seconds + beat * req.seconds_per_beat - 1e-6 for beat in (1, 2))
+                before = [n for n in notes if lo <= n.start < hi]
+                if before:
+                    total += 1
+                    near += step_from(max(before, key=lambda n: n.start).pitch, 7)
+        shares.append(near / total)
+    assert shares[1] >= shares[0] + 0.15, shares
+
+
 @pytest.mark.parametrize("style", ["default", "jazz", "rock"])
 def test_bars_of_one_chord_play_as_before(style: str) -> None:
     """half_bar_chords of None everywhere is no half-bar chord at all: the same clip, byte for byte."""
