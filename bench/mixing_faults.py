@@ -40,7 +40,13 @@ the injected fault; a level move within 1.5 dB of the injected 15 dB; a compress
 check moved the measure at least 60 % of the way to its target); clean stems with a medium or
 high problem finding of any class.
 
+With --pans (session 32) no fault is injected: every stem of each clean song is exported after a pan, as a DAW
+exports stems post-pan (the constant-power law of ai.mixing.auto_level.pan_gains, all stems of the song at once
+and no pan told to suggest(), as an upload arrives), and the space findings (medium/high) that the panned stems
+get and their centred selves did not are counted (goal: none).
+
 Usage: bench/mixing_faults.py [--data data/mixing_dry] [--songs 16] [--per-song 1] [--seed 5]
+       bench/mixing_faults.py --data data/mixing_nochorus --pans -0.8 -0.4 0.4 0.8
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ from mixing_accuracy import as_tracks, balanced, load_song, peaking, scaled, sug
 
 from ai.audio import loudness  # noqa: E402
 from ai.audio.decode import DecodedAudio, decode_audio  # noqa: E402
+from ai.mixing.auto_level import pan_gains  # noqa: E402
 from ai.mixing.findings import MIX_BUS  # noqa: E402
 from ai.mixing.suggest import suggest  # noqa: E402
 
@@ -150,8 +157,12 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=16)
     parser.add_argument("--per-song", type=int, default=1, help="stems per song and fault class")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--pans", type=float, nargs="+", help="no faults: the clean stems exported at these pans")
     args = parser.parse_args()
     index = json.loads((args.data / "songs.json").read_text())[: args.songs]
+    if args.pans:
+        pan_bench(args.data, index, args.pans)
+        return
     rng = np.random.default_rng(args.seed)
     found: dict[str, list[bool]] = defaultdict(list)
     exact: dict[str, list[bool]] = defaultdict(list)
@@ -332,6 +343,50 @@ def main() -> None:
         print("  missed:", line)
     for line in off[:20]:
         print("  numbers off:", line)
+
+
+def panned(audio: DecodedAudio, pan: float) -> DecodedAudio:
+    """The stem exported after a pan: each channel (a mono stem's one, twice) times the pan law's gain."""
+    stereo = audio.samples if audio.samples.shape[0] == 2 else np.repeat(audio.samples[:1], 2, axis=0)
+    gains = np.asarray(pan_gains(pan), dtype=np.float32)[:, None]
+    return DecodedAudio(np.ascontiguousarray(stereo * gains), audio.sample_rate)
+
+
+def space_problems(report) -> dict[str, str]:
+    """Track -> message of its medium/high space finding (not info)."""
+    return {s.track: f"{s.evidence.get('problem')}: {s.message}" for s in problems(report)
+            if s.type == "space" and s.priority in ("medium", "high")}  # fmt: skip
+
+
+def pan_bench(data: Path, index: list[dict], pans: list[float]) -> None:
+    """Space findings that stems exported after a pan get and their centred selves did not (see the docstring)."""
+    started = time.perf_counter()
+    added: dict[float, list[str]] = {pan: [] for pan in pans}
+    stems_total = centred_total = 0
+    for song in index:
+        stems = balanced(load_song(data, song))
+        roles = {stem["name"]: stem["role"] for stem in song["stems"]}
+        tempo = float(song["bpm"])
+        centred = space_problems(suggest(as_tracks(stems), tempo_bpm=tempo, roles=roles))
+        stems_total += len(stems)
+        centred_total += len(centred)
+        for pan in pans:
+            report = suggest(as_tracks({n: panned(a, pan) for n, a in stems.items()}), tempo_bpm=tempo, roles=roles)
+            for name, message in space_problems(report).items():
+                if name not in centred:
+                    added[pan].append(f"{song['song']} pan {pan:+.1f} {name} ({roles.get(name)}): {message}")
+        print(f"{song['song']} {song['groove']:<12} {len(stems)} stems", flush=True)
+    print(f"\n== Stems exported after a pan, through suggest() ({data.name}, {len(index)} songs) ==")
+    print(f"centred stems with a medium/high space finding: {centred_total}/{stems_total}")
+    for pan in pans:
+        print(
+            f"pan {pan:+.1f}: medium/high space findings the centred stem did not have: {len(added[pan])}/{stems_total}"
+        )
+    print(f"all pans: {sum(len(v) for v in added.values())} added over {len(pans) * stems_total} panned stems [goal 0]")
+    print(f"time: {time.perf_counter() - started:.0f} s")
+    for pan in pans:
+        for line in added[pan]:
+            print("  added:", line)
 
 
 def band_share(audio: DecodedAudio, above_hz: float) -> float:
