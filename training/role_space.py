@@ -69,8 +69,9 @@ MuseScore General Lite gives its pianos no reverb or chorus send (-56 to -70 dB)
 GIVEN_SEND = 40
 """The reverb send (CC 91) such a part gets for its clean example: -21 to -24 dB of reverb on MuseScore
 General Lite's pianos, the level TimGM6mb gives its pianos (-23 to -25 dB)."""
-MEASURES_FILE = "measures_v2.json"
-"""The cache of measures (v2: with the deep decay and the channels' coherence)."""
+MEASURES_FILE = "measures_v3.json"
+"""The cache of measures (v2: with the deep decay and the channels' coherence; v3: the channels balanced to
+one energy first, session 32)."""
 logger = logging.getLogger("training.role_space")
 
 Row = dict[str, Any]
