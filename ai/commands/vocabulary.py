@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ai.generation.drum_styles import DRUM_STYLE_ALIASES, DRUM_STYLES, normalise_drum_style
-from ai.mixing.targets import LOUDNESS_TARGETS
+from ai.mixing.targets import LOUDNESS_TARGETS, TARGET_ALIASES
 from ai.music_theory import SCALE_ALIASES, SCALES, normalise_scale
 
 Phrase = tuple[str, ...]
@@ -338,12 +338,11 @@ def _target_phrases() -> dict[Phrase, str]:
     # streaming, ebu -> broadcast); "premaster" is no delivery target and is not a word for one.
     by_lufs = {LOUDNESS_TARGETS[name]: name for name in CANONICAL_TARGETS}
     table = {_phrase(name): by_lufs[lufs] for name, lufs in LOUDNESS_TARGETS.items() if lufs in by_lufs}
+    # The platform names the target parameter takes ("apple music", "tidal"), then words said only aloud.
+    table.update({_phrase(alias): by_lufs[LOUDNESS_TARGETS[name]] for alias, name in TARGET_ALIASES.items()})
     spoken = {
         "stream": "streaming",
         "streams": "streaming",
-        "tidal": "streaming",
-        "apple music": "apple",
-        "itunes": "apple",
         "tv": "broadcast",
         "television": "broadcast",
         "radio": "broadcast",

@@ -5,7 +5,9 @@ Loudness targets
 ``target`` names the loudness a finished master is aimed at (integrated, BS.1770): "streaming"
 -14 LUFS (Spotify, YouTube, Tidal normalise to about -14), "apple" -16 LUFS (Apple Music's Sound
 Check), "broadcast" -23 LUFS (EBU R 128), "club" -9 LUFS (DJ/club masters are typically
--6 to -9), or a number in LUFS between -40 and -5. The true-peak ceiling is -1 dBTP (what the
+-6 to -9), or a number in LUFS between -40 and -5. A platform or standard names its loudness too
+(:data:`TARGET_ALIASES`: "Apple Music", "Tidal", "EBU R128"; case, spaces, hyphens and underscores aside),
+and a number may be written with a typographic minus ("−14", as text editors and phones type it). The true-peak ceiling is -1 dBTP (what the
 streaming services ask for; EBU R 128 allows -1 too). A mix before mastering ("premaster") is
 aimed at -18 LUFS with its true peak at or below the ceiling, which leaves a mastering limiter
 4 to 9 dB of room to reach any delivery target.
@@ -41,6 +43,7 @@ centre and spread the harmonic parts; tracks of one role are spread symmetricall
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from utils.errors import InvalidParameter
@@ -68,6 +71,18 @@ LOUDNESS_TARGETS: dict[str, float] = {
     "club": -9.0,
     "premaster": -18.0,
 }
+TARGET_ALIASES: dict[str, str] = {
+    "apple music": "apple",
+    "itunes": "apple",
+    "tidal": "streaming",
+    "youtube music": "youtube",
+    "ebu r128": "ebu",
+    "r128": "ebu",
+}
+"""Platform and standard names as callers write them (the command parser reads the same words), each the name
+of its :data:`LOUDNESS_TARGETS` entry; the answer names the entry ("apple music" is "apple")."""
+_MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
+"""Minus, figure dash, en and em dash, small and full-width hyphen-minus: the signs a "-14" is typed with."""
 PRE_MASTER_LUFS = -18.0
 """Loudness auto-level aims the summed mix at (before mastering)."""
 TRUE_PEAK_CEILING_DBTP = -1.0
@@ -157,22 +172,28 @@ class LoudnessTarget:
 
 
 def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_TARGET) -> LoudnessTarget:
-    """A :class:`LoudnessTarget` from a name ("streaming", "apple", "broadcast", "club", "premaster"),
-    a number in LUFS, or a numeric string. Raises InvalidParameter('target', ...) otherwise."""
+    """A :class:`LoudnessTarget` from a name ("streaming", "apple", "broadcast", "club", "premaster", or an
+    alias: "Apple Music"), a number in LUFS, or a numeric string ("-14", "−14 LUFS"). Raises
+    InvalidParameter('target', ...) otherwise."""
     given = target
     if target is None or (isinstance(target, str) and not target.strip()):
         target = default
     if isinstance(target, bool):
         raise InvalidParameter("target", "must be a name or a number in LUFS")
     if isinstance(target, str):
-        key = target.strip().lower()
-        if key in LOUDNESS_TARGETS:
-            return LoudnessTarget(key, LOUDNESS_TARGETS[key])
+        key = target.strip().lower().translate(_MINUS_SIGNS)
+        name = " ".join(re.split(r"[\s_-]+", key))  # "Apple-Music", "apple_music" as "apple music"
+        name = TARGET_ALIASES.get(name, name)
+        if name in LOUDNESS_TARGETS:
+            return LoudnessTarget(name, LOUDNESS_TARGETS[name])
         try:
             target = float(key.removesuffix("lufs").strip())
         except ValueError:
             names = ", ".join(f"{name} ({value:g} LUFS)" for name, value in LOUDNESS_TARGETS.items())
-            raise InvalidParameter("target", f"unknown target {target!r}; use {names} or a number in LUFS") from None
+            aliases = ", ".join(f"{alias!r}" for alias in TARGET_ALIASES)
+            raise InvalidParameter(
+                "target", f"unknown target {target!r}; use {names} (also {aliases}) or a number in LUFS"
+            ) from None
     value = float(target)
     low, high = TARGET_RANGE_LUFS
     if not math.isfinite(value):

@@ -215,9 +215,14 @@ def test_a_loudness_target_as_a_json_number_means_what_it_means_in_a_query(tmp_p
             as_json = client.post(path, json={"project_id": "t1", "target": -16})
             as_query = client.post(f"{path}?project_id=t1&target=-16")
             assert as_json.status_code == 200, (path, as_json.text)
+            # As a phone or text editor types it (U+2212 minus), and as the platform is called: -16 too.
+            as_typed = client.post(path, data={"project_id": "t1", "target": "\u221216 LUFS"})
+            as_platform = client.post(path, data={"project_id": "t1", "target": "Apple Music"})
+            assert as_typed.status_code == 200 and as_platform.status_code == 200, (as_typed.text, as_platform.text)
             if path != "/api/v1/analyze/project":
-                assert as_json.json()["target"] == as_query.json()["target"]
+                assert as_json.json()["target"] == as_query.json()["target"] == as_typed.json()["target"]
                 assert as_json.json()["target"]["lufs"] == -16.0
+                assert as_platform.json()["target"] == {"name": "apple", "lufs": -16.0, "ceiling_dbtp": -1.0}
         too_quiet = client.post("/api/v1/mixing/suggest", json={"project_id": "t1", "target": -60})
     assert too_quiet.status_code == 422 and too_quiet.json()["detail"].startswith("target: ")
 

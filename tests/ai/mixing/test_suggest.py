@@ -168,6 +168,17 @@ def test_no_audio_and_bad_target() -> None:
         resolve_target("-0")
 
 
+def test_a_target_is_read_as_callers_write_it() -> None:
+    """A typographic minus ("\u221214") and a platform's own name ("Apple Music") were 'unknown target'."""
+    assert resolve_target("\u221214").lufs == -14
+    assert resolve_target("\u221212.5 LUFS").name == "-12.5 LUFS"
+    assert resolve_target("Apple Music") == resolve_target("apple_music") == resolve_target("apple")
+    assert resolve_target("Tidal").name == "streaming"
+    assert resolve_target("EBU R128").lufs == -23
+    with pytest.raises(InvalidParameter, match=r"\(also 'apple music', 'itunes', 'tidal'"):  # the 422 lists them
+        resolve_target("deezer")
+
+
 def test_short_and_silent_stems_are_named() -> None:
     short = track("Kick", kick()[: SR // 5])
     silent = track("Vocals", np.zeros((2, SR * 2), dtype=np.float32))
