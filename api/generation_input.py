@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
-from ai.generation.primer import PrimerContext, PrimerFile, primer_context, read_primer, swing_of_notes
+from ai.generation.primer import (
+    PrimerContext,
+    PrimerFile,
+    primer_context,
+    primer_tempo,
+    read_primer,
+    swing_of_notes,
+)
 from ai.generation.progression_key import key_of_progression
 from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
 from api.base64_text import decode_base64_text
@@ -81,6 +88,26 @@ TEMPO_RANGE = (20.0, 300.0)
 """The tempi a request may ask for (GenerationParams.tempo); a primer's own tempo is clipped to them."""
 
 
+def _clipped_tempo(bpm: float) -> float:
+    return min(max(bpm, TEMPO_RANGE[0]), TEMPO_RANGE[1])
+
+
+def primer_tempo_note(params: GenerationParams, primer: PrimerFile | None) -> str | None:
+    """Why the clip is not at the primer's own tempo, where the request names none and the file's lies outside
+    TEMPO_RANGE (a set_tempo of 1 us a beat continued at 300 BPM without a word); else None."""
+    if params.tempo is not None or primer is None:
+        return None
+    stated = primer_tempo(primer)
+    if stated is None or _clipped_tempo(stated) == stated:
+        return None
+    low, high = TEMPO_RANGE
+    said = f"{stated:,.1f}".removesuffix(".0")  # 60,000,000 for 1 us a beat (not 6e+07), 3.6 for 16.7 s
+    return (
+        f"the primer's tempo, {said} BPM, is outside {low:g}-{high:g} BPM: the clip plays at "
+        f"{_clipped_tempo(stated):g} BPM (send tempo to choose another)"
+    )
+
+
 def _primer_meter(meter: tuple[int, int]) -> str:
     """The primer's time signature as the request's meter (what time_signature takes), else a 422 naming the
     primer: a 255/128 event was answered "time_signature: 255/128 is not a meter", a parameter nobody sent."""
@@ -113,7 +140,7 @@ def build_request(
     chords = given_chords if given_chords is not None else default_progression(key)
     meter = params.time_signature or (_primer_meter(context.meter) if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
-    tempo = params.tempo or (min(max(context.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1]) if context.tempo else 120.0)
+    tempo = params.tempo or (_clipped_tempo(context.tempo) if context.tempo else 120.0)  # primer_tempo_note says so
     request = GenerationRequest(
         part=resolved.part,
         key=key,

@@ -227,6 +227,11 @@ class GenerationResponse(BaseModel):
     scale: str | None = Field(description="The key's scale or mode (null for drums).")
     chords: list[str] | None = Field(description="The progression, one chord per bar, repeating (null for drums).")
     tempo: float
+    tempo_note: str | None = Field(
+        None,
+        description="Why tempo is not the primer's own, where the request names none: the primer's tempo lies "
+        "outside 20-300 BPM and the clip plays at the nearest end; null otherwise.",
+    )
     bars: int = Field(description="The bars generated: after the primer's primer_bars where the clip keeps it.")
     primer_bars: int = Field(
         0,

@@ -131,8 +131,7 @@ def primer_context(primer: PrimerFile) -> PrimerContext:
     """The tempo, meter and key the primer file states or plays: the key a text event names (:func:`named_key`:
     a mode the engine wrote), else its key signature's, else its notes' major or minor."""
     pm, midi = primer.pm, primer.midi
-    tempo_events = [m for track in midi.tracks for m in track if m.type == "set_tempo"]
-    tempo = round(float(mido.tempo2bpm(tempo_events[0].tempo)), 3) if tempo_events else None
+    tempo = primer_tempo(primer)
     meter = None
     if pm.time_signature_changes:
         first = pm.time_signature_changes[0]
@@ -144,6 +143,12 @@ def primer_context(primer: PrimerFile) -> PrimerContext:
     elif key is None:
         key = key_of_notes([n for inst in pm.instruments if not inst.is_drum for n in inst.notes])
     return PrimerContext(tempo=tempo, meter=meter, key=key)
+
+
+def primer_tempo(primer: PrimerFile) -> float | None:
+    """The tempo (quarter notes per minute, to 0.001) of the primer file's first tempo event; None without one."""
+    first = next((m for track in primer.midi.tracks for m in track if m.type == "set_tempo"), None)
+    return round(float(mido.tempo2bpm(first.tempo)), 3) if first is not None else None
 
 
 def named_key(midi: mido.MidiFile) -> Key | None:

@@ -15,7 +15,7 @@ from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from ai.generation.preview import clip_preview
 from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
-from api.generation_input import ResolvedPart, build_request, primer_bytes, resolve_part
+from api.generation_input import ResolvedPart, build_request, primer_bytes, primer_tempo_note, resolve_part
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.params import RequestInput, body_errors, openapi_params, read_upload, refuse_unread_files, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
@@ -180,6 +180,7 @@ async def generate_work(
     await engine.wait_for_models(params.model)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     base = await engine.run(build_request, params, resolved, first_seed, primer)
+    tempo_note = await engine.run(primer_tempo_note, params, primer)  # walks its events: off the event loop
     generator, fallback_reason = engine.registry.select(
         resolved.part, params.model, chords_given=params.chords is not None, request=base
     )
@@ -204,6 +205,8 @@ async def generate_work(
             "X-Seed": str(first_seed),
             "X-Model": first_clip.model,
         }
+        if tempo_note is not None:
+            headers["X-Tempo-Note"] = tempo_note
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
     if params.preview != "none":
@@ -224,6 +227,7 @@ async def generate_work(
             resolved,
             results,
             fallback_reason=fallback_reason,
+            tempo_note=tempo_note,
             preview=preview,
             delivered=delivered,
             delivery_reason=delivery_reason,
@@ -249,6 +253,7 @@ def _generation_response(
     results: list[tuple[GenerationRequest, GeneratedClip, bytes]],
     *,
     fallback_reason: str | None,
+    tempo_note: str | None,
     preview: bytes | None,
     delivered: bool | None,
     delivery_reason: str | None,
@@ -270,6 +275,7 @@ def _generation_response(
         scale=first_request.key.scale if pitched else None,
         chords=[first_request.key.chord_symbol(c) for c in first_request.chords] if pitched else None,
         tempo=first_request.tempo,
+        tempo_note=tempo_note,
         bars=params.bars,
         # The clip is the primer (whole bars) and the bars asked for: a DAW placing "bars" bars cut it in half.
         primer_bars=round(first_clip.primer_seconds / first_request.bar_seconds),

@@ -542,6 +542,28 @@ def test_a_primer_gives_its_tempo_meter_and_key_when_the_request_does_not(client
     assert (signed["key"], signed["scale"], signed["tempo"]) == ("A", "minor", 140.0)
 
 
+@pytest.mark.parametrize(("primer_bpm", "played", "said"), [(600.0, 300.0, "600 BPM"), (10.0, 20.0, "10 BPM")])
+def test_a_primer_tempo_outside_the_range_is_clipped_and_the_answer_says_so(
+    client: TestClient, primer_bpm: float, played: float, said: str
+) -> None:
+    """A primer at 600 BPM continued at 300 (10 BPM at 20) with nothing in the answer to say its tempo was not used."""
+    primer = ("motif.mid", _motif_file([60, 62, 64], tempo=primer_bpm), "audio/midi")
+    data = {"bars": "1", "seed": "1", "model": "theory"}
+    body = client.post("/api/v1/generate/melody", data=data, files={"primer": primer}).json()
+    assert body["tempo"] == played
+    assert body["tempo_note"] == (
+        f"the primer's tempo, {said}, is outside 20-300 BPM: the clip plays at {played:g} BPM "
+        "(send tempo to choose another)"
+    )
+    as_midi = client.post("/api/v1/generate/melody", data={**data, "format": "midi"}, files={"primer": primer})
+    assert as_midi.headers["X-Tempo-Note"] == body["tempo_note"]
+    # A tempo asked for, or a primer's tempo in range, needs no note.
+    asked = client.post("/api/v1/generate/melody", data={**data, "tempo": "300"}, files={"primer": primer}).json()
+    in_range = ("motif.mid", _motif_file([60, 62, 64], tempo=90.0), "audio/midi")
+    kept = client.post("/api/v1/generate/melody", data=data, files={"primer": in_range}).json()
+    assert asked["tempo_note"] is None and kept["tempo_note"] is None and kept["tempo"] == 90.0
+
+
 def test_without_key_tempo_or_primer_the_defaults_stand(client: TestClient) -> None:
     body = client.post("/api/v1/generate/melody", data={"bars": "1", "seed": "1"}).json()
     assert (body["key"], body["scale"], body["tempo"], body["time_signature"]) == ("C", "major", 120.0, "4/4")
