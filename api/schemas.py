@@ -375,7 +375,11 @@ class AccompanimentResponse(BaseModel):
         "after alias mapping (house, techno: electronic; pop: default), else the backend's own (Magenta: rock, a waltz "
         "in 3/4; theory: default)."
     )
-    fallback_reasons: dict[str, str] = Field(default_factory=dict)
+    fallback_reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per part, why the preferred model was not used, and where a style of its own meter (waltz: "
+        "3/4) played in the recording's other meter: the recording's bars decide it ('; ' between reasons).",
+    )
     midi_base64: str = Field(
         description="One Type-1 MIDI file: a tempo map with a tempo at every beat of the recording (import it at "
         "0 s and it lines up), then drums (channel 10), bass and pad tracks."

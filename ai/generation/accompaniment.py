@@ -53,7 +53,7 @@ from ai.generation.bar_harmony import (
 )
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
-from ai.generation.drum_styles import normalise_drum_style
+from ai.generation.drum_styles import normalise_drum_style, style_meter
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
 from ai.generation.midi_events import delta_track, key_events, note_events
@@ -697,6 +697,17 @@ def default_style(grid: BeatGrid) -> str:
     return "waltz" if (grid.numerator, grid.denominator) == (3, 4) else "rock"
 
 
+def meter_mismatch(style: str | None, grid: BeatGrid) -> str | None:
+    """Why a style of its own meter (a waltz: 3/4) plays in another: the recording's bars decide the meter, as
+    a time_signature asked for does for /generate (the style's meter is only its default); None where they agree.
+    A waltz over a 4/4 song was played in 4/4 with nothing in the answer to say so."""
+    own = style_meter(style)
+    meter = f"{grid.numerator}/{grid.denominator}"
+    if own is None or own == meter:
+        return None
+    return f"{normalise_drum_style(style)} is a {own} style and the recording is in {meter}: played in its {meter} bars"
+
+
 def accompany(
     audio: DecodedAudio, analysis: AnalysisResult, registry: GeneratorRegistry, options: AccompanimentOptions
 ) -> Accompaniment:
@@ -847,8 +858,9 @@ def accompany_cues(
         parts[part] = place_notes(notes, grid, tempo=clip.tempo)
         models[part] = clip.model
         styles[part] = normalise_drum_style(request.style)
-        if reason:
-            reasons[part] = reason
+        said = [why for why in (reason, meter_mismatch(request.style, grid)) if why]
+        if said:
+            reasons[part] = "; ".join(said)
     if "pad" in options.parts:
         parts["pad"] = pad_notes(chords, grid, half_bar=half_bar)
         models["pad"] = "chords"

@@ -291,3 +291,33 @@ def test_the_answer_says_the_style_each_part_played(client: TestClient, song: tu
     assert plain.headers["x-styles"] == "drums=default,bass=default"  # the pad plays chords: no style
     schema = client.get("/openapi.json").json()["components"]["schemas"]["AccompanimentResponse"]
     assert "styles" in schema["required"] and "style" in schema["properties"]["styles"]["description"]
+
+
+def test_a_waltz_over_a_four_four_recording_is_played_in_its_bars_and_the_answer_says_so(
+    client: TestClient, song: tuple[bytes, np.ndarray]
+) -> None:
+    """The theory backend played style=waltz (a 3/4 style) over a 4/4 song with `fallback_reasons: {}`; the recording's
+    bars decide the meter, as time_signature does for /generate, and the reasons say so."""
+    url = "/api/v1/generate/accompaniment"
+    waltz = client.post(
+        url, files={"file": ("song.wav", song[0], "audio/wav")}, data={"style": "waltz", "model": "theory", "seed": "2"}
+    )
+    assert waltz.status_code == 200, waltz.text
+    body = waltz.json()
+    said = "waltz is a 3/4 style and the recording is in 4/4: played in its 4/4 bars"
+    assert body["time_signature"] == "4/4" and body["styles"] == {"drums": "waltz", "bass": "waltz"}
+    assert body["fallback_reasons"] == {"drums": said, "bass": said}
+    funk = client.post(
+        url, files={"file": ("song.wav", song[0], "audio/wav")}, data={"style": "funk", "model": "theory", "seed": "2"}
+    )
+    assert funk.json()["fallback_reasons"] == {}  # a style of no meter of its own plays in any
+
+
+def test_a_style_meter_mismatch_is_said_only_where_the_meters_differ() -> None:
+    from ai.generation.accompaniment import build_grid, meter_mismatch
+
+    beats = np.arange(0.0, 12.0, 0.5)
+    three = build_grid(beats, [0.0], "3/4", 12.0)
+    four = build_grid(beats, [0.0], "4/4", 12.0)
+    assert meter_mismatch("waltz", three) is None and meter_mismatch(None, four) is None
+    assert meter_mismatch("Waltz", four) == "waltz is a 3/4 style and the recording is in 4/4: played in its 4/4 bars"
