@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ai.analysis import drums_only
+from ai.generation.accompaniment import NoBeatFound
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 from utils.errors import EngineError
 from utils.wording import with_article
@@ -47,12 +48,7 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
     if action == "analyze_audio":
         return _analysis(body, params.get("question"))
     if action == "transcribe":
-        count = len(body.get("notes") or [])
-        what = ("drum hit" if body.get("instrument") == "drums" else "note") + ("" if count == 1 else "s")
-        wrote = f"I wrote down {count} {what}"
-        if body.get("tempo") is None:  # the MIDI keeps the notes' times on a plain 120 BPM grid
-            return f"{wrote}; {NO_PULSE}, so they're not on a beat grid."
-        return f"{wrote}, on its beat grid{_at(body.get('tempo'), ' at about')}."
+        return _transcription(body)
     if action == "accompany":
         named = [ACCOMPANY_WORDS.get(part, part) for part in body.get("parts") or []]
         parts = (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)) or "parts"
@@ -84,6 +80,30 @@ def speak(action: str, params: dict[str, Any], result: Any) -> str:
             "sounds, to balance your levels, to render the mix, and to play or stop."
         )
     return "Done."
+
+
+SAY_DRUMS = 'say "transcribe the drums" for its hits.'
+
+
+def _transcription(body: dict[str, Any]) -> str:
+    """What was written down, in words: no notes, or only drums heard by a pitched transcription, says what to
+    ask instead ("I wrote down 0 notes" on a drum loop left the caller to guess)."""
+    count = len(body.get("notes") or [])
+    drums = body.get("instrument") == "drums"
+    heard_drums = not drums and drums_only.NOTE in str(body.get("key_note") or "")  # the analysis heard drums alone
+    what = ("drum hit" if drums else "note") + ("" if count == 1 else "s")
+    if count == 0:
+        if drums:
+            return "I didn't hear any drum hits in it, so there's nothing to write down."
+        if heard_drums:
+            return f"It sounds like only drums, so there are no notes to write down: {SAY_DRUMS}"
+        return f"I didn't hear any notes in it, so there's nothing to write down. If it's a drum loop, {SAY_DRUMS}"
+    wrote = f"I wrote down {count} {what}"
+    if body.get("tempo") is None:  # the MIDI keeps the notes' times on a plain 120 BPM grid
+        said = f"{wrote}; {NO_PULSE}, so they're not on a beat grid."
+    else:
+        said = f"{wrote}, on its beat grid{_at(body.get('tempo'), ' at about')}."
+    return f"{said} It sounds like only drums, though: {SAY_DRUMS}" if heard_drums else said
 
 
 def _generation(body: dict[str, Any]) -> str:
@@ -234,6 +254,18 @@ _SPOKEN_ERRORS = {
 }
 
 
+_NO_BEAT_WORDS = {
+    "silent": "Your recording is silent, so there's nothing for me to play along with. Send one with music in it.",
+    "short": "Your recording is too short for me to find its beat. Send a few seconds or more of music.",
+    "no_pulse": (
+        "I can't hear a steady beat in your recording, so I can't play along with it. Try one with a clear pulse, "
+        "or ask me for drums at a tempo instead."
+    ),
+}
+"""What a voice says for ``no_beat`` (NoBeatFound.cause): the detail is the analysis's notes ("integrated loudness
+is undefined (the audio is silent or shorter than one 400 ms block); ..."), which Jarvis read out."""
+
+
 def spoken_error(exc: EngineError) -> str:
     """A sentence a voice assistant can say for a command that failed: the refusal's own sentence where it is one
     (a command not understood, an action no party implements), else what went wrong in a musician's words, never
@@ -245,6 +277,8 @@ def spoken_error(exc: EngineError) -> str:
         return f"I need {_UPLOAD_WORDS.get(str(upload), 'a file')} for that: send it with your request."
     if exc.code in _SPOKEN_ERRORS:
         return _SPOKEN_ERRORS[exc.code]
+    if isinstance(exc, NoBeatFound):
+        return _NO_BEAT_WORDS[exc.cause]
     if exc.code == "command_not_available":
         return f"I understood, but {exc.extra.get('missing') or 'nobody can do that yet'}."
     detail = _URL_RE.sub("", exc.detail).strip()

@@ -31,14 +31,15 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import mido
 import numpy as np
 import soxr
 
 from ai import progress
-from ai.analysis.pipeline import AnalysisResult
+from ai.analysis.pipeline import SILENCE_DBFS, AnalysisResult
+from ai.analysis.rhythm.core import MIN_SECONDS as MIN_PULSE_SECONDS
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.audio.encode import encode_audio
@@ -99,11 +100,19 @@ when the request names no key or chords (as the generation endpoints' default); 
 :func:`~ai.music_theory.default_progression`'s."""
 
 
+NoBeatCause = Literal["silent", "short", "no_pulse"]
+
+
 class NoBeatFound(EngineError):
-    """The recording has no beat to follow (422)."""
+    """The recording has no beat to follow (422). ``cause`` says why in one word, for a sentence a voice
+    assistant can say (:func:`api.command_speech.spoken_error`): the detail is the analysis's technical notes."""
 
     status_code = 422
     code = "no_beat"
+
+    def __init__(self, detail: str, *, cause: NoBeatCause = "no_pulse") -> None:
+        super().__init__(detail)
+        self.cause: NoBeatCause = cause
 
 
 @dataclass(frozen=True)
@@ -720,7 +729,15 @@ def accompany(
 def _check_pulse(analysis: AnalysisResult) -> None:
     if analysis.tempo is None or analysis.beats < MIN_BEATS:
         why = "; ".join(analysis.notes) or "no steady pulse was found"
-        raise NoBeatFound(f"the recording has no beat to follow ({why})")
+        raise NoBeatFound(f"the recording has no beat to follow ({why})", cause=_no_beat_cause(analysis))
+
+
+def _no_beat_cause(analysis: AnalysisResult) -> NoBeatCause:
+    """Silent (the analysis's silence floor), too short for the beat tracker (under its 2 s of sound), or
+    sound without a steady pulse."""
+    if analysis.peak_dbfs is None or analysis.peak_dbfs < SILENCE_DBFS:
+        return "silent"
+    return "short" if analysis.duration < MIN_PULSE_SECONDS else "no_pulse"
 
 
 @dataclass(frozen=True)

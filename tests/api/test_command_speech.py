@@ -101,3 +101,46 @@ def _chords(*labels: str) -> dict[str, object]:
 def test_what_chords_says_the_songs_loop_or_how_many_more(labels: str, said: str) -> None:
     """A 3-minute song has about 90 changes: the first eight were read out and the rest dropped unsaid."""
     assert speak("analyze_audio", {"question": "chords"}, _chords(*labels.split())) == said
+
+
+def test_a_transcription_with_no_notes_says_so_and_what_to_try() -> None:
+    """ "turn this into midi" on a drum loop said "I wrote down 0 notes" without a word of the drums."""
+    nothing = speak("transcribe", {}, {"instrument": "piano", "notes": [], "tempo": 120.0})
+    assert nothing == (
+        "I didn't hear any notes in it, so there's nothing to write down. "
+        'If it\'s a drum loop, say "transcribe the drums" for its hits.'
+    )
+    no_hits = speak("transcribe", {}, {"instrument": "drums", "notes": [], "tempo": None})
+    assert no_hits == "I didn't hear any drum hits in it, so there's nothing to write down."
+
+
+def test_a_pitched_transcription_of_drums_alone_suggests_the_drums() -> None:
+    from ai.analysis import drums_only
+
+    key_note = f"the recording has no key ({drums_only.NOTE}): the file has no key signature"
+    said = speak("transcribe", {}, {"instrument": "piano", "notes": [{}], "tempo": 96.0, "key_note": key_note})
+    assert said == (
+        'I wrote down 1 note, on its beat grid at about 96 BPM. It sounds like only drums, though: say "transcribe '
+        'the drums" for its hits.'
+    )
+    none = speak("transcribe", {}, {"instrument": "piano", "notes": [], "tempo": 96.0, "key_note": key_note})
+    assert (
+        none
+        == 'It sounds like only drums, so there are no notes to write down: say "transcribe the drums" for its hits.'
+    )
+    plain = speak("transcribe", {}, {"instrument": "piano", "notes": [{}], "tempo": 96.0, "key_note": None})
+    assert plain == "I wrote down 1 note, on its beat grid at about 96 BPM."
+
+
+@pytest.mark.parametrize(
+    ("cause", "starts"),
+    [("silent", "Your recording is silent"), ("short", "Your recording is too short"), ("no_pulse", "I can't hear")],
+)
+def test_no_beat_is_said_in_plain_words(cause: str, starts: str) -> None:
+    from ai.generation.accompaniment import NoBeatFound
+    from api.command_speech import spoken_error
+
+    said = spoken_error(
+        NoBeatFound("the recording has no beat to follow (integrated loudness is undefined)", cause=cause)
+    )  # type: ignore[arg-type]
+    assert said.startswith(starts) and "loudness" not in said

@@ -37,3 +37,31 @@ def test_noise_gets_no_tempo_no_accompaniment_and_an_honest_answer(client: TestC
     assert said.status_code == 200, said.text
     assert said.json()["params"] == {"question": "tempo"}
     assert said.json()["speech"] == "I can't hear a steady pulse in it."
+
+
+def _wav(samples: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, samples.astype(np.float32), SR, format="WAV")
+    return buffer.getvalue()
+
+
+def test_accompany_this_without_a_beat_says_why_in_plain_words(client: TestClient) -> None:
+    """Jarvis read out "I couldn't do that: the recording has no beat to follow (integrated loudness is undefined
+    (the audio is silent or shorter than one 400 ms block); the audio is silent: ...)" for "accompany this" on
+    silence; now the spoken text says what happened and what to try, and the detail keeps the analysis's notes."""
+    tone = 0.2 * np.sin(2 * np.pi * 220 * np.arange(int(1.0 * SR)) / SR)
+    cases = {
+        "silence.wav": (np.zeros(SR * 5), "Your recording is silent, so there's nothing for me to play along with."),
+        "short.wav": (tone, "Your recording is too short for me to find its beat."),
+        "noise.wav": (
+            0.1 * np.random.default_rng(4).standard_normal(12 * SR),
+            "I can't hear a steady beat in your recording, so I can't play along with it.",
+        ),
+    }
+    for name, (samples, said) in cases.items():
+        upload = {"file": (name, _wav(samples), "audio/wav")}
+        answer = client.post("/api/v1/command", data={"text": "accompany this"}, files=upload)
+        assert answer.status_code == 422 and answer.json()["error"] == "no_beat", answer.text
+        assert answer.json()["speech"].startswith(said), (name, answer.json()["speech"])
+        assert "loudness" not in answer.json()["speech"] and "(" not in answer.json()["speech"]
+        assert answer.json()["detail"].startswith("the recording has no beat to follow (")  # the notes stay here
