@@ -803,7 +803,8 @@ class MixAnswer(BaseModel):
 
 class MixingResponse(MixAnswer):
     """Mixing advice. With no audio (an empty POST): status "no_audio", a message saying how to send
-    audio, overall_quality null and no suggestions (200). With audio, `tracks` also lists each track's
+    audio, overall_quality 0.0 (a number wherever it appears) with quality_summary saying nothing was scored,
+    mix_quality_score null and no suggestions (200). With audio, `tracks` also lists each track's
     measurements (loudness, peaks, bands, stereo image, DC offset, clipping, silent share): clipped_samples
     counts clipped samples per channel sample over the channels the stem has (a stereo stem's two channels
     apart, a mono stem's samples once), clipped_share is it over the stem's channel samples (channels x
@@ -811,10 +812,15 @@ class MixingResponse(MixAnswer):
 
     suggestions: list[SuggestionOut]
     mix_quality_score: float | None = Field(description="0-100; null without audio.")
-    overall_quality: float | None = Field(
-        description="The score as a number in 0..1 (a client shows it as a percentage); null without audio."
+    overall_quality: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The score as a number in 0..1 (a client shows it as a percentage); always a number: 0.0 "
+        "without audio, where status is no_audio and quality_summary says nothing was scored.",
     )
-    quality_summary: str | None = Field(None, description="The score band and the most pressing finding, in words.")
+    quality_summary: str | None = Field(
+        None, description="The score band and the most pressing finding, in words; without audio, that none was scored."
+    )
     left_out: dict[str, str] = Field(
         default_factory=dict,
         description="Tracks left out of the balance, the masking and the sum, with why: the same audio as another "

@@ -4,8 +4,8 @@ A request that names no project and carries no stems or master (an empty POST: D
 and the web client send every mixing request that way) is about the project whose stems were written
 last in the projects directory: the answer names it (``project_id``) and says why (``message``).
 With no audio at all (no project has stems, or the named project has none), /suggest and /auto_level
-answer 200 with one body, status "no_audio", a message saying how to send audio, overall_quality null
-and empty suggestions and levels. /render answers 422 ``no_audio`` instead: there is nothing to
+answer 200 with one body, status "no_audio", a message saying how to send audio, overall_quality 0.0
+(:data:`NO_AUDIO_QUALITY`), mix_quality_score null and empty suggestions and levels. /render answers 422 ``no_audio`` instead: there is nothing to
 render. /render with a finished mix alone (``master``) masters it.
 """
 
@@ -95,6 +95,14 @@ _EMPTY_REQUEST = (
 )
 
 
+NO_AUDIO_QUALITY = 0.0
+"""overall_quality without audio: a number, as everywhere it appears. The web client (AIAPI.ts) sends every mixing
+request as an empty POST and multiplies overall_quality by 100 for a percentage; null there was the one place it
+was no number. Nothing was scored: status "no_audio" and quality_summary say so, and mix_quality_score (which the
+engine's own web page and CLI read, and show blank when null) stays null."""
+NO_AUDIO_SUMMARY = "No audio, nothing scored: send stems or a mix, or name a project with stems."
+
+
 def no_audio_body(message: str = NO_AUDIO) -> dict[str, Any]:
     """The one answer of /suggest and /auto_level to a request without audio."""
     return {
@@ -102,8 +110,8 @@ def no_audio_body(message: str = NO_AUDIO) -> dict[str, Any]:
         "message": message,
         "suggestions": [],
         "mix_quality_score": None,
-        "overall_quality": None,
-        "quality_summary": None,
+        "overall_quality": NO_AUDIO_QUALITY,
+        "quality_summary": NO_AUDIO_SUMMARY,
         "tracks": [],
         "levels": {},
         "gain_adjustments": {},

@@ -300,7 +300,9 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["status"] == "no_audio" and "files" in body["message"]
-        assert body["overall_quality"] is None and body["mix_quality_score"] is None
+        # A number wherever it appears (the web client multiplies it by 100); the words say nothing was scored.
+        assert body["overall_quality"] == 0.0 and body["mix_quality_score"] is None
+        assert body["quality_summary"].startswith("No audio, nothing scored")
         assert body["suggestions"] == [] and body["levels"] == {} and body["gain_adjustments"] == {}
     assert len({json.dumps(r.json(), sort_keys=True) for r in answers}) == 1
     for response in named:  # the same answer, but about the project named (it was told to "pass project_id")
