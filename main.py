@@ -161,6 +161,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Findings-Gone",
             "X-Findings-New",  # problems the render made (none of the stems had them)
             "X-Project-Id",  # the project a render without stems or project_id took
+            "X-Tracks-Left-Out",
+            # format=midi answers carry what the JSON answer would say in these: the seed to reproduce, the model
+            # and styles played, where the chords came from, the notes written, the tempo and why it was clipped.
+            "X-Seed",
+            "X-Model",
+            "X-Models",
+            "X-Styles",
+            "X-Harmony-Source",
+            "X-Notes",
+            "X-Tempo",
+            "X-Tempo-Note",
         ],
     )
     install_middleware(app)

@@ -242,6 +242,21 @@ def test_cors_allows_localhost_only(client: TestClient) -> None:
     assert "access-control-allow-origin" not in bad.headers
 
 
+def test_a_browser_may_read_every_header_a_midi_answer_carries(client: TestClient) -> None:
+    """A web page fetching format=midi reads the seed, model and notes from headers; a browser hides those it is
+    not told it may read."""
+    response = client.post(
+        "/api/v1/generate/midi",
+        data={"bars": "1", "format": "midi"},
+        headers={"Origin": "http://localhost:3000"},
+    )
+    assert response.status_code == 200
+    exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+    sent = {h.lower() for h in response.headers if h.lower().startswith("x-") and h.lower() != "x-content-type-options"}
+    assert {"x-seed", "x-model"} <= sent
+    assert sent <= exposed
+
+
 def test_upload_over_the_limit_is_413(tmp_path: Path) -> None:
     with engine_client(make_settings(tmp_path, max_upload_mb=0.01)) as client:
         response = client.post("/api/v1/analyze/audio", files={"file": ("big.wav", b"\0" * 200_000, "audio/wav")})
