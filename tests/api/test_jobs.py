@@ -356,12 +356,14 @@ def test_a_job_from_before_a_restart_is_a_404_that_says_so(tmp_path: Path) -> No
 
 
 def test_finished_jobs_expire_after_keep_s(tmp_path: Path) -> None:
-    with engine_client(make_settings(tmp_path, jobs_keep_s=0.3)) as short:
+    # Kept 1.5 s: long enough that a poll on a loaded machine (a request can take a few tenths of a second there)
+    # still sees the finished job before it expires; 0.3 s let it expire between two polls under the full suite.
+    with engine_client(make_settings(tmp_path, jobs_keep_s=1.5)) as short:
         job = submit(short, "/api/v1/generate/midi", json={"async": True, "bars": 1, "seed": 5})
         status = wait_for(short, job["job_id"])
         assert status["state"] == "succeeded" and status["expires_at"] > status["finished_at"]
         assert short.get(job["result_url"]).status_code == 200
-        time.sleep(0.4)
+        time.sleep(max(0.0, datetime.fromisoformat(status["expires_at"]).timestamp() - time.time()) + 0.2)
         for url in (job["status_url"], job["result_url"]):
             gone = short.get(url)
             assert gone.status_code == 404 and gone.json()["error"] == "job_not_found"
