@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Notes",
             "X-Tempo",
             "X-Tempo-Note",
+            "X-Bandwidth-Note",
         ],
     )
     install_middleware(app)

@@ -612,6 +612,11 @@ class TranscriptionResponse(BaseModel):
         description="Why quantize is null though one was asked: the recording has no beat grid (no tempo), so the "
         "notes keep their real times; null otherwise.",
     )
+    bandwidth_note: str | None = Field(
+        None,
+        description="Drums from a file under 12 kHz: its band ends below where hi-hats and cymbals mostly sound, so "
+        "many of their hits cannot be heard (an 8 kHz copy of a groove gave 6 hits of 61); null otherwise.",
+    )
 
 
 TargetNumber = Annotated[float, Field(allow_inf_nan=True)]

@@ -101,6 +101,8 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
         }
         if result.tempo is not None:
             headers["X-Tempo"] = str(result.tempo)
+        if result.bandwidth_note is not None:
+            headers["X-Bandwidth-Note"] = result.bandwidth_note
         return Response(content=result.midi, media_type="audio/midi", headers=headers)
     return TranscriptionResponse(
         filename=upload.filename,

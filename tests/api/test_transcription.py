@@ -11,6 +11,7 @@ from typing import Any
 import mido
 import numpy as np
 import pytest
+import soxr
 from fastapi.testclient import TestClient
 
 from ai.transcription.pitched import DEFAULT_OPTIONS
@@ -225,6 +226,20 @@ def test_drums_are_gm_drum_notes_on_channel_10(client: TestClient, song_wav: byt
     midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
     note_ons = [m for m in midi.tracks[1] if m.type == "note_on" and m.velocity > 0]
     assert len(note_ons) == len(body["notes"]) and all(m.channel == 9 for m in note_ons)
+
+
+def test_drums_of_a_file_under_12_khz_say_the_hats_are_beyond_its_band(client: TestClient) -> None:
+    # An 8 kHz copy of a groove gave 6 hits where the full band gave 61, and the answer said nothing of why.
+    phone = soxr.resample(song(), SR, 8000)
+    low = post(client, wav_bytes(phone, sr=8000), instrument="drums")
+    full = post(client, wav_bytes(song()), instrument="drums")
+    pitched = post(client, wav_bytes(phone, sr=8000))
+    assert low.status_code == full.status_code == pitched.status_code == 200
+    note = low.json()["bandwidth_note"]
+    assert note is not None and "8000 Hz" in note and "above 4 kHz" in note and "hi-hats" in note
+    assert full.json()["bandwidth_note"] is None and pitched.json()["bandwidth_note"] is None
+    as_midi = post(client, wav_bytes(phone, sr=8000), instrument="drums", format="midi")
+    assert as_midi.headers["x-bandwidth-note"] == note
 
 
 def test_as_a_job(client: TestClient, song_wav: bytes) -> None:
