@@ -101,6 +101,14 @@ def validate_project_id(project_id: str) -> str:
     return project_id
 
 
+@dataclass(frozen=True)
+class ManifestScan:
+    """What one read of the projects directory found (:meth:`ProjectStore.scan`)."""
+
+    projects: list[ProjectManifest]
+    unread: list[tuple[str, str]]
+
+
 class ProjectStore:
     """Read-only view of DAWG-CORE's projects directory (``projects_dir``; it may not exist yet)."""
 
@@ -130,42 +138,38 @@ class ProjectStore:
 
         When two files claim the same ``project_id``, the first by path wins (and it is logged).
         """
-        found: dict[str, ProjectManifest] = {}
-        for path in self._candidate_files():
-            manifest = _read_manifest(path)
-            if manifest is None:
-                continue
-            previous = found.get(manifest.project_id)
-            if previous is not None:
-                logger.warning(
-                    "project %r has two manifests, %s and %s; using the first",
-                    manifest.project_id,
-                    previous.path,
-                    manifest.path,
-                )
-                continue
-            found[manifest.project_id] = manifest
-        return [found[key] for key in sorted(found)]
+        return self.scan().projects
 
     def unread_manifests(self) -> list[tuple[str, str]]:
-        """(file, why) of each file in the projects directory that starts like a manifest but gives no project:
-        JSON that does not parse (a manifest DAWG-CORE is still writing), a field it writes missing or malformed,
-        or a project_id another manifest has. ``file`` is relative to the projects directory. The listing left
-        them out and only the log said why."""
+        """(file, why) of each file that starts like a manifest but gives no project (:meth:`scan`)."""
+        return self.scan().unread
+
+    def scan(self) -> ManifestScan:
+        """One read of the projects directory: every valid manifest, sorted by project id, and (file, why) of each
+        file that starts like a manifest but gives no project: JSON that does not parse (a manifest DAWG-CORE is
+        still writing), a field it writes missing or malformed, or a project_id an earlier file (by path) has.
+        ``file`` is relative to the projects directory. Each one left out is logged."""
+        found: dict[str, ProjectManifest] = {}
         unread: list[tuple[str, str]] = []
-        first_of: dict[str, Path] = {}
         for path in self._candidate_files():
             data, why = _json_object(path)
+            manifest = None
             if data is not None:
                 why = _manifest_problem(data)
-                if why is None:
-                    project_id = data["project_id"]
-                    if project_id in first_of:
-                        why = f"project_id {project_id!r} is also in {first_of[project_id].name}, which is used"
-                    first_of.setdefault(project_id, path)
+                manifest = _manifest_of(data, path) if why is None else None
+            if manifest is not None and manifest.project_id in found:
+                first = found[manifest.project_id].path
+                why = f"project_id {manifest.project_id!r} is also in {first.name}, which is used"
+                logger.warning(
+                    "project %r has two manifests, %s and %s; using the first", manifest.project_id, first, path
+                )
+            elif manifest is not None:
+                found[manifest.project_id] = manifest
+            elif why is not None:
+                logger.warning("skipping project manifest %s: %s", path, why)
             if why is not None:
                 unread.append((path.relative_to(self.projects_dir).as_posix(), why))
-        return unread
+        return ManifestScan([found[key] for key in sorted(found)], unread)
 
     def get(self, project_id: str) -> ProjectManifest:
         """The manifest of ``project_id``: InvalidProjectId (400) for a bad id, ProjectNotFound (404)."""
@@ -407,18 +411,6 @@ def _preferred(paths: list[Path]) -> Path:
     if len(paths) > 1:
         logger.info("several stems for %r: using %s", chosen.stem, chosen.name)
     return chosen
-
-
-def _read_manifest(path: Path) -> ProjectManifest | None:
-    """The manifest in ``path``, or None (logged) if the file is not a valid manifest."""
-    data = _load_json(path)
-    if data is None:
-        return None
-    problem = _manifest_problem(data)
-    if problem is not None:
-        logger.warning("skipping malformed project manifest %s: %s", path, problem)
-        return None
-    return _manifest_of(data, path)
 
 
 def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:

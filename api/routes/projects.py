@@ -34,11 +34,19 @@ from utils.errors import CoreError, ProjectNotFound
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 
 
-def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
-    return [
-        ProjectSummaryOut(**manifest.to_dict(), stems=sorted(store.find_stems(manifest.project_id)))
-        for manifest in store.list_projects()
-    ]
+def _listing(store: ProjectStore) -> ProjectListResponse:
+    """The listing from one read of the directory: the projects with their stems, the files left out and why, and
+    what is wrong with the folder itself when no project was found."""
+    scan = store.scan()
+    return ProjectListResponse(
+        projects_dir=str(store.projects_dir),
+        projects=[
+            ProjectSummaryOut(**manifest.to_dict(), stems=sorted(store.find_stems(manifest.project_id)))
+            for manifest in scan.projects
+        ],
+        message=None if scan.projects else store.folder_problem(),
+        unread=[UnreadManifestOut(file=file, reason=reason) for file, reason in scan.unread],
+    )
 
 
 @router.get(
@@ -49,15 +57,7 @@ def _summaries(store: ProjectStore) -> list[ProjectSummaryOut]:
     summary="The DAWG-CORE projects in the projects directory, with the tracks that have stems",
 )
 async def list_projects(engine: EngineDep) -> ProjectListResponse:
-    projects = await engine.run(_summaries, engine.projects)  # reads the directory: off the event loop
-    problem = None if projects else await engine.run(engine.projects.folder_problem)
-    unread = await engine.run(engine.projects.unread_manifests)
-    return ProjectListResponse(
-        projects_dir=str(engine.projects.projects_dir),
-        projects=projects,
-        message=problem,
-        unread=[UnreadManifestOut(file=file, reason=reason) for file, reason in unread],
-    )
+    return await engine.run(_listing, engine.projects)  # reads the directory: off the event loop
 
 
 @router.post(
