@@ -181,15 +181,24 @@ def struck_once(notes: Sequence[MidiNote]) -> list[MidiNote]:
     of one pitch that start together (two hits a 100 ms drum note apart, or quantised onto one step) the
     loudest is kept. Such a file had a second note-on before the first note-off, and a note-off with no
     note-on after it, which a strict DAW pairs wrongly or refuses (bench/midi_validity.py)."""
-    by_pitch: dict[int, list[MidiNote]] = {}
-    for note in sorted(notes, key=lambda n: (n.start, -n.velocity)):
-        same = by_pitch.setdefault(note.pitch, [])
-        if same and note.start <= same[-1].start:
+    kept = _one_strike_at_a_time([(n.pitch, n.start, n.end, n.velocity) for n in notes])
+    return [notes[i] if end == notes[i].end else _cut(notes[i], end) for i, end in kept]
+
+
+def _one_strike_at_a_time(spans: Sequence[tuple[int, float, float, int]]) -> list[tuple[int, float]]:
+    """:func:`struck_once`'s rule on (pitch, start, end, velocity) spans in any unit (seconds, or a file's ticks):
+    (index, end) of each span kept, sorted by (start, pitch); the end is cut where its pitch starts again."""
+    by_pitch: dict[int, list[list[float]]] = {}  # pitch -> [index, end] of its kept spans
+    for i in sorted(range(len(spans)), key=lambda k: (spans[k][1], -spans[k][3])):
+        pitch, start, end, _ = spans[i]
+        same = by_pitch.setdefault(pitch, [])
+        if same and start <= spans[int(same[-1][0])][1]:
             continue  # starts with a louder one of its pitch
-        if same and note.start < same[-1].end:
-            same[-1] = _cut(same[-1], note.start)
-        same.append(note)
-    return sorted((n for same in by_pitch.values() for n in same), key=lambda n: (n.start, n.pitch))
+        if same and start < same[-1][1]:
+            same[-1][1] = start
+        same.append([i, end])
+    kept = [(int(i), end) for same in by_pitch.values() for i, end in same]
+    return sorted(kept, key=lambda k: (spans[k[0]][1], spans[k[0]][0]))
 
 
 def _cut(note: MidiNote, end: float) -> MidiNote:
@@ -220,19 +229,9 @@ def midi_file(
     long as the audio it came from. A pitch is never struck again while it sounds (:func:`struck_once`, here
     on the ticks, where two starts a tick apart in seconds can meet)."""
     end = int(round(float(grid.to_ticks([end_s])[0]))) if end_s > 0 else 0
-    ticked: list[tuple[MidiNote, int, int]] = []
-    for note in notes:
-        on, off = (int(round(t)) for t in grid.to_ticks([note.start, note.end]))
-        ticked.append((note, on, off))
-    struck: dict[int, list[tuple[MidiNote, int, int]]] = {}
-    for note, on, off in sorted(ticked, key=lambda item: (item[1], -item[0].velocity)):
-        same = struck.setdefault(note.pitch, [])
-        if same and on <= same[-1][1]:
-            continue  # starts on the tick of a louder one of its pitch
-        if same and on < same[-1][2]:
-            same[-1] = (same[-1][0], same[-1][1], on)
-        same.append((note, on, max(off, on + 1)))
-    placed = sorted((item for same in struck.values() for item in same), key=lambda item: (item[1], item[0].pitch))
+    ticks = [tuple(int(round(t)) for t in grid.to_ticks([n.start, n.end])) for n in notes]
+    kept = _one_strike_at_a_time([(n.pitch, on, off, n.velocity) for n, (on, off) in zip(notes, ticks, strict=True)])
+    placed = [(notes[i], ticks[i][0], max(int(off), ticks[i][0] + 1)) for i, off in kept]
     end = max([end, *(off for _, _, off in placed)])  # the tempo map ends with the notes, not before them
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
