@@ -310,13 +310,60 @@ def spelled_in(label: str, key: Key) -> str:
 
 
 def parse_progression(text: str) -> tuple[Chord, ...]:
-    """'Am F C G' or 'Am,F,C,G' or 'Am-F-C-G' -> chords, one per bar. Raises ValueError."""
+    """'Am F C G' or 'Am,F,C,G' or 'Am-F-C-G' -> chords, one per bar (bar lines, 'Am | F', are separators here:
+    :func:`parse_chart` reads a bar of two chords). Raises ValueError."""
     parts = [p for p in re.split(r"[\s,|;]+", text.strip()) if p]
     if len(parts) == 1 and "-" in parts[0]:
         parts = [p for p in parts[0].split("-") if p]
     if not parts:
         raise ValueError("the chord progression is empty")
     return tuple(parse_chord(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class ChordChart:
+    """A progression as a lead sheet writes it: each bar's first chord, and the chord a bar changes to at its middle
+    (None where the bar holds one chord); both one entry per bar, repeating."""
+
+    bars: tuple[Chord, ...]
+    changes: tuple[Chord | None, ...]
+
+    @classmethod
+    def of(cls, chords: Sequence[Chord]) -> ChordChart:
+        """One chord a bar."""
+        return cls(tuple(chords), (None,) * len(chords))
+
+    @property
+    def splits(self) -> bool:
+        """Whether any bar holds two chords."""
+        return any(c is not None for c in self.changes)
+
+    @property
+    def chords(self) -> tuple[Chord, ...]:
+        """Every chord in playing order (what a key is read from)."""
+        return tuple(c for bar, change in zip(self.bars, self.changes, strict=True) for c in (bar, change) if c)
+
+
+def parse_chart(text: str) -> ChordChart:
+    """A progression with bar lines, 'Dm7 G7 | Cmaj7 | Am7 D7 | G': a bar of two chords changes at its middle.
+    Without a bar line it is :func:`parse_progression`'s, one chord per bar ('Am F C G'). Raises ValueError (a bar
+    of three chords or more: a bar holds at most two)."""
+    if "|" not in text:
+        return ChordChart.of(parse_progression(text))
+    bars: list[Chord] = []
+    changes: list[Chord | None] = []
+    for number, cell in enumerate((c for c in text.split("|") if c.strip()), start=1):
+        symbols = [s for s in re.split(r"[\s,;]+", cell.strip()) if s]
+        if len(symbols) > 2:
+            raise ValueError(
+                f"bar {number} ('{cell.strip()}') holds {len(symbols)} chords: a bar takes one, or two (the second "
+                "from the middle of the bar)"
+            )
+        bars.append(parse_chord(symbols[0]))
+        changes.append(parse_chord(symbols[1]) if len(symbols) == 2 else None)
+    if not bars:
+        raise ValueError("the chord progression is empty")
+    return ChordChart(tuple(bars), tuple(changes))
 
 
 def default_progression(key: Key) -> tuple[Chord, ...]:

@@ -17,7 +17,7 @@ from ai.generation.primer import (
     swing_of_notes,
 )
 from ai.generation.progression_key import key_of_progression
-from ai.music_theory import Key, default_progression, normalise_scale, parse_key, parse_progression
+from ai.music_theory import Key, default_progression, normalise_scale, parse_chart, parse_key
 from api.base64_text import decode_base64_text
 from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
@@ -126,15 +126,16 @@ def build_request(
 ) -> GenerationRequest:
     # What the request leaves out, the primer says: its tempo, meter and key.
     context = primer_context(primer) if primer is not None else PrimerContext(None, None, None)
-    # The schema's validator has already joined a list of chords into one string.
-    chords_text = " ".join(params.chords) if isinstance(params.chords, list) else params.chords
-    given_chords = parse_progression(chords_text) if chords_text else None
+    # The schema's validator has already joined a list of chords into one string, a bar an item.
+    chords_text = " | ".join(params.chords) if isinstance(params.chords, list) else params.chords
+    chart = parse_chart(chords_text) if chords_text else None
+    given_chords = chart.bars if chart is not None else None
     if params.key is not None:
         key = parse_key(params.key, params.scale)
     elif context.key is not None:
         key = Key(context.key.tonic, normalise_scale(params.scale) if params.scale else context.key.scale)
-    elif given_chords is not None:  # "over B7 E A": their key, not C major (C over B7 is a wrong note)
-        key = key_of_progression(given_chords, params.scale).spelled_like(given_chords)
+    elif chart is not None:  # "over B7 E A": their key, not C major (C over B7 is a wrong note)
+        key = key_of_progression(chart.chords, params.scale).spelled_like(chart.chords)
     else:
         key = parse_key("C", params.scale)
     chords = given_chords if given_chords is not None else default_progression(key)
@@ -157,6 +158,7 @@ def build_request(
         microtiming=params.microtiming,
         style=resolved.genre,
         chromatic=params.chromatic,
+        half_bar_chords=chart.changes if chart is not None and chart.splits else (),
     )
     if primer is not None:
         notes, seconds = read_primer(primer, part=resolved.part, bar_seconds=request.bar_seconds)

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ai.generation.base import SEED_MAX as SEED_MAX
 from ai.mixing.targets import resolve_target
 from ai.music_keys import normalise_key
-from ai.music_theory import SCALES, normalise_scale, parse_key, parse_progression
+from ai.music_theory import SCALES, normalise_scale, parse_chart, parse_key
 from ai.transcription.pitched import DEFAULT_OPTIONS as PITCHED_DEFAULTS
 from utils.errors import InvalidParameter
 
@@ -76,17 +76,18 @@ def valid_key(value: str | None) -> str | None:
 
 
 def valid_chords(value: str | list[str] | None) -> str | None:
-    """A chord progression as a request gives it (text or a list, one chord per bar), as one text; ValueError
-    when a chord does not parse or there are too many."""
+    """A chord progression as a request gives it, as one text: a text ('Am F C G', one chord per bar; with bar lines
+    a bar may hold two, 'Dm7 G7 | Cmaj7') or a list, one bar per item (['Dm7 G7', 'Cmaj7']). ValueError when a
+    chord does not parse, a bar holds more than two or there are too many."""
     if value is None:
         return None
     if isinstance(value, list) and len(value) > MAX_CHORDS:
-        raise ValueError(f"{len(value)} chords; at most {MAX_CHORDS} (one per bar, repeating)")
-    text = " ".join(value) if isinstance(value, list) else value
+        raise ValueError(f"{len(value)} bars of chords; at most {MAX_CHORDS} (repeating)")
+    text = " | ".join(value) if isinstance(value, list) else value
     if len(text) > MAX_CHORDS_TEXT:
         raise ValueError(f"{len(text)} characters; at most {MAX_CHORDS_TEXT} (one chord per bar, repeating)")
-    if len(parse_progression(text)) > MAX_CHORDS:
-        raise ValueError(f"more than {MAX_CHORDS} chords (one per bar, repeating)")
+    if len(parse_chart(text).bars) > MAX_CHORDS:
+        raise ValueError(f"more than {MAX_CHORDS} bars of chords (repeating)")
     return text
 
 
@@ -109,7 +110,10 @@ class GenerationParams(CallerParams):
         None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode."
     )
     chords: str | list[str] | None = Field(
-        None, description="Chord progression, one chord per bar, repeating: 'Am F C G'. Default chosen per mode."
+        None,
+        description="Chord progression, one chord per bar, repeating: 'Am F C G'. With bar lines a bar may hold two "
+        "chords, the second from the middle of the bar (beat 3 of 4/4, 4 of 6/8, 3 of 3/4): 'Dm7 G7 | Cmaj7'. A list "
+        "is one bar per item: ['Dm7 G7', 'Cmaj7']. Default chosen per mode.",
     )
     tempo: float | None = Field(
         None, ge=20, le=300, description="Tempo in BPM (quarter notes per minute). Default: the primer's, else 120."
@@ -225,7 +229,10 @@ class GenerationResponse(BaseModel):
     duration_seconds: float
     key: str | None = Field(description="The key's tonic (null for drums: a drum clip has no key).")
     scale: str | None = Field(description="The key's scale or mode (null for drums).")
-    chords: list[str] | None = Field(description="The progression, one chord per bar, repeating (null for drums).")
+    chords: list[str] | None = Field(
+        description="The progression, one entry per bar, repeating: 'Dm7 G7' for a bar that changes chord at its "
+        "middle (null for drums)."
+    )
     tempo: float
     tempo_note: str | None = Field(
         None,
@@ -330,7 +337,8 @@ class AccompanimentParams(CallerParams):
     chords: str | list[str] | None = Field(
         None,
         description="The chords to play, one per bar from the recording's first downbeat, repeating ('Fm Db Ab Eb'), "
-        "instead of the chords heard (harmony must then be auto). Without key, the key they imply.",
+        "instead of the chords heard (harmony must then be auto). With bar lines a bar may hold two, the second from "
+        "its middle ('Dm7 G7 | Cmaj7'); a list is one bar per item. Without key, the key they imply.",
     )
 
     @field_validator("parts", mode="before")

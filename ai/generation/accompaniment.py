@@ -62,7 +62,7 @@ from ai.generation.preview import render_midi
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
 from ai.lead_in import SIXTEENTH_QUARTERS, lead_in, lead_in_meter, lead_in_sixteenth
-from ai.music_theory import Chord, Key, default_progression, parse_chord, parse_key, parse_progression
+from ai.music_theory import Chord, ChordChart, Key, default_progression, parse_chart, parse_chord, parse_key
 from utils.errors import EngineError, InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,12 @@ class BeatGrid:
     @property
     def end_position(self) -> int:
         return int(self.bar_starts[-1])
+
+    @property
+    def change_beats(self) -> int:
+        """Beats from a bar line to where a bar of two chords changes: the middle, the longer half first in an odd
+        bar (as :attr:`GenerationRequest.change_beat <ai.generation.base.GenerationRequest.change_beat>`)."""
+        return (self.beats_per_bar + 1) // 2
 
     def positions(self, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Grid positions of ``beats`` counted from the first downbeat in whole bars of ``beats_per_bar`` (a
@@ -511,7 +517,7 @@ def pad_notes(
         second = half_bar[bar] if bar < len(half_bar) else None
         held = [(start_pos, end_pos, chord)]
         if second is not None:
-            middle = start_pos + grid.beats_per_bar // 2
+            middle = start_pos + grid.change_beats
             held = [(start_pos, middle, chord), (middle, end_pos, second)]
         for a, b, sounding in held:
             start, end = (float(x) for x in grid.time_at(np.array([a, b])))
@@ -805,8 +811,8 @@ def accompany_cues(
     beats = followed_beats(env, cues.bands, analysis.beat_times)
     chroma = cues.chroma
     given_key = parse_key(options.key) if options.key else None
-    source, progression = _given_progression(options, given_key, recording_has_key=analysis.key is not None)
-    if progression is None:
+    source, chart = _given_progression(options, given_key, recording_has_key=analysis.key is not None)
+    if chart is None:
         source = harmony_source(options.harmony, chroma)
     meter = analysis.time_signature
     if source == "melody":  # a line alone: its own beat division and repetition tell its bars (melody_meter)
@@ -815,15 +821,18 @@ def accompany_cues(
     first = downbeat_phase(beats, analysis.downbeat_times, per_bar)
     provisional = given_key or key_of(analysis.key, [])
     # The bar line moves to where the heard chords change; chords that are not heard cannot move it.
-    phase = first if progression is not None else bar_phase(chroma, beats, per_bar, first)
+    phase = first if chart is not None else bar_phase(chroma, beats, per_bar, first)
     if source == "melody":
         phase = melody_bar_phase(chroma, beats, per_bar, phase, provisional)
     grid = _grid(
         beats, analysis, per_bar, phase, irregular=phase == first and meter == analysis.time_signature, meter=meter
     )
     second: list[Chord | None] = []  # each bar's chord from its middle, where the heard harmony changes there
-    if progression is not None:
-        chords = [progression[bar % len(progression)] for bar in range(grid.bars)]
+    if chart is not None:
+        chords = [chart.bars[bar % len(chart.bars)] for bar in range(grid.bars)]
+        # A bar of two chords changes at its middle; a short bar (2 beats in a 4/4 song) keeps its first.
+        full = np.diff(grid.bar_starts) == grid.beats_per_bar
+        second = [chart.changes[bar % len(chart.changes)] if full[bar] else None for bar in range(grid.bars)]
     else:
         bars = span_chroma(chroma, [grid.bar_span(bar) for bar in range(grid.bars)])
         if source == "melody":
@@ -837,7 +846,7 @@ def accompany_cues(
     elif source == "default":
         key = parse_key(NO_KEY_DEFAULT)
     else:
-        key = key_of(None if options.chords else analysis.key, chords)
+        key = key_of(None if options.chords else analysis.key, [*chords, *(c for c in second if c is not None)])
     tempo = median_tempo(grid)
     parts: dict[str, list[PlacedNote]] = {}
     models: dict[str, str] = {}
@@ -900,18 +909,18 @@ def accompany_cues(
 
 def _given_progression(
     options: AccompanimentOptions, given_key: Key | None, *, recording_has_key: bool
-) -> tuple[str, tuple[Chord, ...] | None]:
-    """(harmony source, the bars' progression) when the chords are not read from the recording; ("", None) when they
+) -> tuple[str, ChordChart | None]:
+    """(harmony source, the bars' chords: a chart whose bars may hold two) when the chords are not read from the recording; ("", None) when they
     are. The request's chords win. A recording with no key (the analysis answers none: drums alone, unpitched sound)
     has no chords to follow: the request's key's progression, else NO_KEY_DEFAULT's. A recording with a key keeps
     the chords heard in it whatever key is given (the key names the parts' key): a band follows the song's changes,
     and a key's stock progression over a song with other chords would clash with it."""
     if options.chords:
-        return "given", parse_progression(options.chords)
+        return "given", parse_chart(options.chords)
     if not recording_has_key:
         if given_key is not None:
-            return "given", default_progression(given_key)
-        return "default", default_progression(parse_key(NO_KEY_DEFAULT))
+            return "given", ChordChart.of(default_progression(given_key))
+        return "default", ChordChart.of(default_progression(parse_key(NO_KEY_DEFAULT)))
     return "", None
 
 
@@ -967,7 +976,7 @@ def _bar_chord(result: Accompaniment, bar: int) -> dict[str, Any]:
     }
     second = result.half_bar_chords[bar] if bar < len(result.half_bar_chords) else None
     if second is not None:
-        beat = grid.beats_per_bar // 2
+        beat = grid.change_beats
         at = float(grid.time_at(float(grid.bar_starts[bar] + beat)))
         entry["changes"] = [{"beat": beat + 1, "start": round(at, 4), "chord": result.key.chord_symbol(second)}]
     return entry

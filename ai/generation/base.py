@@ -88,7 +88,7 @@ class GenerationRequest:
     primer_seconds: float = 0.0  # length of the primer clip (continuation starts here)
     half_bar_chords: tuple[Chord | None, ...] = ()
     """The chord each bar changes to at its middle (:attr:`change_beat`: a ii-V in one bar, a swing tune's two
-    bars in one bar of a half-tempo grid), None where the bar holds one chord; indexed as ``chords`` (one per
+    bars in one bar of a half-tempo grid, a chart's 'Dm7 G7 | C'), None where the bar holds one chord; indexed as ``chords`` (one per
     bar, repeating, the same length). Empty: every bar holds one chord. Read it through :meth:`chord_at`."""
 
     @property
@@ -111,14 +111,25 @@ class GenerationRequest:
 
     @property
     def change_beat(self) -> float:
-        """Where a bar's second chord starts, in beats of ``beat_unit`` from the bar line: the middle of the bar."""
-        return self.beats_per_bar / 2.0
+        """Where a bar's second chord starts, in beats of ``beat_unit`` from the bar line: the middle of the bar, on a
+        beat. An odd bar's longer half comes first (3/4: 2 + 1, 5/4: 3 + 2, 7/8: 4 + 3); a compound bar changes on a
+        dotted beat (6/8: 3 + 3 eighths, 9/8: 6 + 3)."""
+        top = self.beats_per_bar
+        if self.beat_unit == 8 and top % 3 == 0 and top > 3:
+            return 3.0 * ((top // 3 + 1) // 2)
+        return float((top + 1) // 2)
 
     def half_bar_chord(self, bar: int) -> Chord | None:
         """The chord ``bar`` changes to at :attr:`change_beat`, or None where it holds one chord."""
         if not self.half_bar_chords:
             return None
         return self.half_bar_chords[bar % len(self.half_bar_chords)]
+
+    def chord_at_time(self, seconds: float) -> Chord:
+        """The chord sounding ``seconds`` after the generated part starts (:meth:`chord_at` of its bar and beat)."""
+        at = max(seconds, 0.0)
+        bar = int(at / self.bar_seconds + 1e-6)
+        return self.chord_at(bar, (at - bar * self.bar_seconds) / self.seconds_per_beat + 1e-6)
 
     def chord_at(self, bar: int, beat: float) -> Chord:
         """The chord sounding ``beat`` beats (of ``beat_unit``) into ``bar``: its second chord from the middle of a
@@ -154,6 +165,15 @@ class GenerationRequest:
             )
         if self.beats_per_bar < 1 or self.beat_unit not in (1, 2, 4, 8, 16):
             raise InvalidParameter("time_signature", f"{self.beats_per_bar}/{self.beat_unit} is not a meter")
+
+
+def bar_chart(request: GenerationRequest, bar: int) -> str:
+    """How a chart writes ``bar``'s harmony, spelled in the request's key: 'Am', or 'Dm7 G7' for a bar that changes
+    chord at its middle (the answers' ``chords``, one entry a bar)."""
+    symbols = [request.key.chord_symbol(request.chord_at_bar(bar))]
+    if (second := request.half_bar_chord(bar)) is not None:
+        symbols.append(request.key.chord_symbol(second))
+    return " ".join(symbols)
 
 
 @dataclass

@@ -99,6 +99,7 @@ from ai.generation.base import (
     Generator,
     GeneratorRegistry,
     Note,
+    bar_chart,
 )
 from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
@@ -471,7 +472,7 @@ class MagentaGenerator(Generator):
             "density_tilt": round(density_tilt(request.density), 4),
         }
         if chords_used:
-            extra["chords"] = [request.key.chord_symbol(c) for c in _bar_chords(request, request.bars)]
+            extra["chords"] = [bar_chart(request, bar) for bar in range(min(request.bars, len(request.chords)))]
             extra["model_chords"] = chords_used
         if pitched:
             extra["transposition_to_model"] = shift
@@ -932,10 +933,6 @@ def _style_swing(style: str) -> float:
         return float(style_swing(style))
     except ValueError:
         return 0.0
-
-
-def _bar_chords(request: GenerationRequest, bars: int) -> list[Chord]:
-    return [request.chord_at_bar(b) for b in range(min(bars, len(request.chords)))]
 
 
 def _seed(seed: int) -> int:

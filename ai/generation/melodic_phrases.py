@@ -67,7 +67,7 @@ def _nearest_tone(pitch: int, pitch_classes: set[int]) -> int:
 
 
 def cadence(notes: Sequence[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
-    """Move the last note of each phrase to the nearest tone of its bar's chord, keeping the scale
+    """Move the last note of each phrase to the nearest tone of the chord sounding there, keeping the scale
     unless the request is chromatic (a chord with no tone in the scale leaves the note alone)."""
     out = sorted(notes, key=lambda n: (n.start, n.pitch))
     scale = set(request.key.pitch_classes)
@@ -80,8 +80,7 @@ def cadence(notes: Sequence[Note], request: GenerationRequest, *, offset: float)
             continue
         last = inside[-1]
         note = out[last]
-        bar = int((note.start - offset) / request.bar_seconds + 1e-6)
-        tones = set(request.chord_at_bar(bar).pitch_classes)
+        tones = set(request.chord_at_time(note.start - offset).pitch_classes)
         if not request.chromatic:
             tones &= scale
         if tones and note.pitch % 12 not in tones:
@@ -91,7 +90,7 @@ def cadence(notes: Sequence[Note], request: GenerationRequest, *, offset: float)
 
 def resolve_leading_tones(notes: Sequence[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
     """A leading tone followed by a note within ``RESOLVING_INTERVAL`` semitones goes to the tonic, unless
-    that note's bar's chord alters the tonic (under A7 in C major the line's C would clash with C#)."""
+    the chord sounding under that note alters the tonic (under A7 in C major the line's C would clash with C#)."""
     leading = (request.key.tonic - 1) % 12
     if leading not in request.key.pitch_classes:  # natural minor, dorian ...: a subtonic, not a leading tone
         return list(notes)
@@ -99,10 +98,10 @@ def resolve_leading_tones(notes: Sequence[Note], request: GenerationRequest, *, 
     for i in range(len(out) - 1):
         here, after = out[i], out[i + 1]
         resolves = abs(after.pitch - here.pitch) <= RESOLVING_INTERVAL and after.start > here.start + 1e-6
-        if here.pitch % 12 == leading and after.pitch % 12 != request.key.tonic and resolves:
-            bar = int((after.start - offset) / request.bar_seconds + 1e-6)
-            if request.key.tonic in chord_scale(request.key, request.chord_at_bar(bar)):
-                out[i + 1] = Note(here.pitch + 1, after.start, after.end, after.velocity)
+        if here.pitch % 12 != leading or after.pitch % 12 == request.key.tonic or not resolves:
+            continue
+        if request.key.tonic in chord_scale(request.key, request.chord_at_time(after.start - offset)):
+            out[i + 1] = Note(here.pitch + 1, after.start, after.end, after.velocity)
     return sorted(out, key=lambda n: (n.start, n.pitch))
 
 

@@ -28,7 +28,7 @@ import logging
 
 import numpy as np
 
-from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Note
+from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Note, bar_chart
 from ai.generation.drum_patterns import (
     DRUM_STYLES,
     generate_drums,
@@ -179,7 +179,7 @@ class TheoryGenerator(Generator):
             if outside:  # the generators only pick these tones; this guards the hard guarantee
                 logger.warning("theory %s: dropped %d out-of-scale notes (a bug)", request.part, len(outside))
                 notes = [n for n in notes if _may_sound(n, request, grid.offset)]
-        chords = [request.key.chord_symbol(request.chord_at_bar(b)) for b in range(request.bars)]
+        chords = [bar_chart(request, b) for b in range(request.bars)]
         return GeneratedClip.continuing(
             request,
             notes,

@@ -320,7 +320,10 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         c, height, peak, shape = phrase_shape[event.phrase]
         target = _contour(event.phrase_pos, center=c, height=height, peak=peak, shape=shape)
         target = float(np.clip(target, MELODY_RANGE[0] + 3, MELODY_RANGE[1] - 5))
-        chord = request.chord_at_bar(event.bar)
+        beat = event.step * request.beat_unit / 16.0  # steps are 16ths
+        chord = request.chord_at(event.bar, beat)
+        # A bar's second chord arrives on its own "downbeat": the note there is a tone of it.
+        arrives = request.half_bar_chord(event.bar) is not None and abs(beat - request.change_beat) < 1e-6
         chord_pcs = set(_stable_pcs(chord, key, request.chromatic))
         # What the harmony sounds: the whole chord, except in blues scales where a minor third
         # over a major chord is the idiom rather than a clash.
@@ -328,7 +331,7 @@ def _generate_melody(request: GenerationRequest, grid: _Grid, style: str, rng: n
         candidates = np.array(pitches)
         scores = -(((candidates - target) / 5.0) ** 2)
         in_chord = np.array([p % 12 in chord_pcs for p in pitches])
-        if event.downbeat:
+        if event.downbeat or arrives:
             scores += np.where(in_chord, 2.0, -2.5)
         elif event.secondary:
             scores += np.where(in_chord, 1.2, -1.6 / max(temperature, 0.5))

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ai import progress
-from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
+from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part, bar_chart
 from ai.generation.preview import clip_preview
 from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
@@ -273,7 +273,7 @@ def _generation_response(
         duration_seconds=clips[0].duration_seconds,
         key=first_request.key.spelled_tonic if pitched else None,
         scale=first_request.key.scale if pitched else None,
-        chords=[first_request.key.chord_symbol(c) for c in first_request.chords] if pitched else None,
+        chords=[bar_chart(first_request, bar) for bar in range(len(first_request.chords))] if pitched else None,
         tempo=first_request.tempo,
         tempo_note=tempo_note,
         bars=params.bars,

@@ -13,6 +13,7 @@ from ai.music_theory import (
     chord_scale,
     fold_into_range,
     other_third,
+    parse_chart,
     parse_chord,
     parse_key,
     parse_progression,
@@ -162,3 +163,17 @@ def test_tones_under_a_chord_are_its_chord_scale_and_its_own_tones(key: Key, cho
 def test_snap_to_scale_reaches_past_a_wide_gap() -> None:
     assert snap_to_scale(61, frozenset({0, 2})) == 60  # ties go down
     assert snap_to_scale(66, frozenset({0})) == 60  # six semitones away: the search reached three before
+
+
+def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:
+    chart = parse_chart("Dm7 G7 | Cmaj7 |  Am7,D7 | G |")
+    assert [c.symbol for c in chart.bars] == ["Dm7", "Cmaj7", "Am7", "G"]
+    assert [c.symbol if c else None for c in chart.changes] == ["G7", None, "D7", None]
+    assert chart.splits and [c.symbol for c in chart.chords] == ["Dm7", "G7", "Cmaj7", "Am7", "D7", "G"]
+    plain = parse_chart("Am F C G")  # no bar line: one chord a bar, as parse_progression reads it
+    assert plain.bars == parse_progression("Am F C G") and not plain.splits
+    assert parse_chart("Am | F | C | G") == plain
+    with pytest.raises(ValueError, match="bar 2 .* holds 3 chords"):
+        parse_chart("C | Dm7 G7 C")
+    with pytest.raises(ValueError, match="empty"):
+        parse_chart(" | | ")

@@ -144,3 +144,36 @@ def test_two_chords_are_heard_where_each_half_holds_its_own() -> None:
     # C | G heard as G after a bar of C: the C is that bar's ringing on (or the beat of a grid at twice the tempo).
     after_c = changes_at_half_bar(halves[2:3], [g], [c])
     assert after_c[0].tolist() == [False] and after_c[1].tolist() == [False]
+
+
+@pytest.mark.parametrize(
+    ("meter", "beat"),
+    [("4/4", 2.0), ("2/4", 1.0), ("3/4", 2.0), ("5/4", 3.0), ("7/8", 4.0), ("6/8", 3.0), ("9/8", 6.0)],
+)
+def test_an_odd_bar_changes_after_its_longer_half_and_a_compound_bar_on_a_dotted_beat(meter: str, beat: float) -> None:
+    top, unit = (int(x) for x in meter.split("/"))
+    assert request(beats_per_bar=top, beat_unit=unit).change_beat == beat
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])
+def test_the_theory_melody_meets_a_bars_second_chord_with_one_of_its_tones(meter: str) -> None:
+    """The notes struck where a bar changes chord are tones of the new chord far more often than when the bar holds
+    its first chord through (the same seeds): the line hears the change (0.88-0.95 against 0.41-0.49 measured)."""
+    top, unit = (int(x) for x in meter.split("/"))
+    changes = (parse_chord("G7"), parse_chord("E7"), None, parse_chord("A7"))
+    shares = []
+    for second in (changes, ()):
+        fits = total = 0
+        for seed in range(16):
+            req = request(part="melody", half_bar_chords=second, seed=seed, beats_per_bar=top, beat_unit=unit)
+            notes = TheoryGenerator().generate(req).notes
+            for bar in range(req.bars):
+                chord = changes[bar % len(changes)]
+                at = bar * req.bar_seconds + req.change_beat * req.seconds_per_beat
+                struck = [n.pitch % 12 for n in notes if abs(n.start - at) < 1e-6]
+                if chord is not None:
+                    fits += sum(p in chord.pitch_classes for p in struck)
+                    total += len(struck)
+        assert total >= 15  # enough notes on the change to mean something
+        shares.append(fits / total)
+    assert shares[0] >= 0.8 and shares[0] >= shares[1] + 0.3, shares
