@@ -163,7 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Project-Id",  # the project a render without stems or project_id took
             "X-Tracks-Left-Out",
             # format=midi answers carry what the JSON answer would say in these: the seed to reproduce, the model
-            # and styles played, where the chords came from, the notes written, the tempo and why it was clipped.
+            # and styles played, where the chords came from, the notes written, the tempo and why it was clipped, why
+            # the meter is not the style's own.
             "X-Seed",
             "X-Model",
             "X-Models",
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Notes",
             "X-Tempo",
             "X-Tempo-Note",
+            "X-Meter-Note",
             "X-Bandwidth-Note",
         ],
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
+from ai.generation.drum_styles import style_meter_note
 from ai.generation.primer import (
     PrimerContext,
     PrimerFile,
@@ -90,6 +91,14 @@ TEMPO_RANGE = (20.0, 300.0)
 
 def _clipped_tempo(bpm: float) -> float:
     return min(max(bpm, TEMPO_RANGE[0]), TEMPO_RANGE[1])
+
+
+def meter_note(params: GenerationParams, request: GenerationRequest) -> str | None:
+    """Why the clip is not in its style's own meter (a waltz asked in 4/4 played in 4/4 without a word): the meter
+    asked for (time_signature) or the primer's decides; None where they agree or the style has none."""
+    meter = f"{request.beats_per_bar}/{request.beat_unit}"
+    source = "time_signature asks for" if params.time_signature else "the primer is in"
+    return style_meter_note(request.style, meter, f"{source} {meter}: played in {meter} bars")
 
 
 def primer_tempo_note(params: GenerationParams, primer: PrimerFile | None) -> str | None:

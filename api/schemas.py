@@ -246,6 +246,12 @@ class GenerationResponse(BaseModel):
         "clip is primer_bars + bars long.",
     )
     time_signature: str
+    meter_note: str | None = Field(
+        None,
+        description="Why the clip is not in its style's own meter, where they differ: 'waltz is a 3/4 style and "
+        "time_signature asks for 4/4: played in 4/4 bars' (the meter asked for, or the primer's, decides); null "
+        "otherwise.",
+    )
     temperature: float
     density: float
     swing: float

@@ -54,7 +54,7 @@ from ai.generation.bar_harmony import (
 )
 from ai.generation.base import GenerationRequest, GeneratorRegistry, Note
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
-from ai.generation.drum_styles import normalise_drum_style, style_meter
+from ai.generation.drum_styles import normalise_drum_style, style_meter_note
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
 from ai.generation.midi_events import delta_track, key_events, note_events
@@ -713,14 +713,10 @@ def default_style(grid: BeatGrid) -> str:
 
 
 def meter_mismatch(style: str | None, grid: BeatGrid) -> str | None:
-    """Why a style of its own meter (a waltz: 3/4) plays in another: the recording's bars decide the meter, as
-    a time_signature asked for does for /generate (the style's meter is only its default); None where they agree.
-    A waltz over a 4/4 song was played in 4/4 with nothing in the answer to say so."""
-    own = style_meter(style)
+    """Why a style of its own meter (a waltz: 3/4) plays in the recording's: its bars decide, as a time_signature
+    asked for does for /generate. A waltz over a 4/4 song was played in 4/4 with nothing in the answer to say so."""
     meter = f"{grid.numerator}/{grid.denominator}"
-    if own is None or own == meter:
-        return None
-    return f"{normalise_drum_style(style)} is a {own} style and the recording is in {meter}: played in its {meter} bars"
+    return style_meter_note(style, meter, f"the recording is in {meter}: played in its {meter} bars")
 
 
 def accompany(

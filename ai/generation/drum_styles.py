@@ -361,6 +361,16 @@ def style_meter(style: str | None) -> str | None:
         return None
 
 
+def style_meter_note(style: str | None, meter: str, said: str) -> str | None:
+    """Why a style of its own meter (a waltz: 3/4) plays in ``meter``: "waltz is a 3/4 style and " + ``said`` (what
+    decided the meter: "the recording is in 4/4: played in its 4/4 bars"). A style's meter is only its default; the
+    bars asked for or heard decide. None where the two agree or the style has no meter of its own."""
+    own = style_meter(style)
+    if own is None or own == meter:
+        return None
+    return f"{normalise_drum_style(style)} is a {own} style and {said}"
+
+
 def style_swing(style: str | None) -> float:
     """The swing a style carries by itself (jazz 0.67, blues shuffle 1.0, others 0)."""
     return _STYLES[normalise_drum_style(style)].swing

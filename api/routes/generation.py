@@ -15,7 +15,14 @@ from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Part
 from ai.generation.preview import clip_preview
 from ai.generation.primer import PrimerFile, parse_primer, primer_part
 from api.deps import EngineDep, InputDep
-from api.generation_input import ResolvedPart, build_request, primer_bytes, primer_tempo_note, resolve_part
+from api.generation_input import (
+    ResolvedPart,
+    build_request,
+    meter_note,
+    primer_bytes,
+    primer_tempo_note,
+    resolve_part,
+)
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.params import RequestInput, body_errors, openapi_params, read_upload, refuse_unread_files, validate_params
 from api.schemas import SEED_MAX, ClipOut, ErrorBody, GenerationParams, GenerationResponse, NoteOut
@@ -181,6 +188,7 @@ async def generate_work(
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
     base = await engine.run(build_request, params, resolved, first_seed, primer)
     tempo_note = await engine.run(primer_tempo_note, params, primer)  # walks its events: off the event loop
+    style_meter_said = meter_note(params, base)
     generator, fallback_reason = engine.registry.select(
         resolved.part, params.model, chords_given=params.chords is not None, request=base
     )
@@ -207,6 +215,8 @@ async def generate_work(
         }
         if tempo_note is not None:
             headers["X-Tempo-Note"] = tempo_note
+        if style_meter_said is not None:
+            headers["X-Meter-Note"] = style_meter_said
         return Response(content=first_midi, media_type="audio/midi", headers=headers)
 
     if params.preview != "none":
@@ -228,6 +238,7 @@ async def generate_work(
             results,
             fallback_reason=fallback_reason,
             tempo_note=tempo_note,
+            meter_note=style_meter_said,
             preview=preview,
             delivered=delivered,
             delivery_reason=delivery_reason,
@@ -254,6 +265,7 @@ def _generation_response(
     *,
     fallback_reason: str | None,
     tempo_note: str | None,
+    meter_note: str | None,
     preview: bytes | None,
     delivered: bool | None,
     delivery_reason: str | None,
@@ -280,6 +292,7 @@ def _generation_response(
         # The clip is the primer (whole bars) and the bars asked for: a DAW placing "bars" bars cut it in half.
         primer_bars=round(first_clip.primer_seconds / first_request.bar_seconds),
         time_signature=f"{first_request.beats_per_bar}/{first_request.beat_unit}",
+        meter_note=meter_note,
         temperature=params.temperature,
         density=params.density,
         swing=first_request.swing,  # a primer's swing where the request gave none

@@ -244,6 +244,21 @@ def test_every_drum_style_the_magenta_bundle_lists_is_accepted(client: TestClien
     assert named.json()["time_signature"] == "6/8"
     rock = client.post("/api/v1/generate/midi", data={"style": "rock", "bars": "2"}).json()
     assert rock["time_signature"] == "4/4"
+    assert waltz["meter_note"] is None and rock["meter_note"] is None
+
+
+def test_a_style_played_in_another_meter_says_so(client: TestClient) -> None:
+    """A waltz asked for in 4/4 played in 4/4 with nothing in the answer to say it was not in its 3/4."""
+    data = {"style": "waltz", "bars": "2", "seed": "1", "time_signature": "4/4"}
+    body = client.post("/api/v1/generate/midi", data=data).json()
+    assert body["time_signature"] == "4/4"
+    assert body["meter_note"] == "waltz is a 3/4 style and time_signature asks for 4/4: played in 4/4 bars"
+    as_midi = client.post("/api/v1/generate/midi", data={**data, "format": "midi"})
+    assert as_midi.headers["X-Meter-Note"] == body["meter_note"]
+    bass = client.post("/api/v1/generate/bassline", data={**data, "time_signature": "6/8"}).json()
+    assert bass["meter_note"] == "waltz is a 3/4 style and time_signature asks for 6/8: played in 6/8 bars"
+    same = client.post("/api/v1/generate/midi", data={**data, "time_signature": "3/4"}).json()
+    assert same["meter_note"] is None
 
 
 def test_primer_upload_is_continued(client: TestClient) -> None:

@@ -247,13 +247,13 @@ def test_a_browser_may_read_every_header_a_midi_answer_carries(client: TestClien
     not told it may read."""
     response = client.post(
         "/api/v1/generate/midi",
-        data={"bars": "1", "format": "midi"},
+        data={"bars": "1", "format": "midi", "style": "waltz", "time_signature": "4/4"},  # with X-Meter-Note
         headers={"Origin": "http://localhost:3000"},
     )
     assert response.status_code == 200
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
     sent = {h.lower() for h in response.headers if h.lower().startswith("x-") and h.lower() != "x-content-type-options"}
-    assert {"x-seed", "x-model"} <= sent
+    assert {"x-seed", "x-model", "x-meter-note"} <= sent
     assert sent <= exposed
 
 
