@@ -252,10 +252,17 @@ class ChordRun:
     chords: tuple[str, ...]
     start: int
     end: int
+    bar_lines: tuple[bool, ...] = ()
+    """Per chord after the first, whether a bar line ("|") stands before it: a typed chart ("Dm7 G7 | Cmaj7") whose
+    bars may hold two chords. Empty: none."""
 
     @property
     def symbols(self) -> str:
-        return " ".join(self.chords)
+        """The run as the chords parameter takes it: 'Am F C G', or with its bar lines 'Dm7 G7 | Cmaj7'."""
+        if not any(self.bar_lines):
+            return " ".join(self.chords)
+        joins = (" | " if bar_line else " " for bar_line in self.bar_lines)
+        return self.chords[0] + "".join(join + chord for join, chord in zip(joins, self.chords[1:], strict=True))
 
 
 def read_chord_run(
@@ -272,6 +279,7 @@ def read_chord_run(
         return None
     lower = first.lower
     items = [first]
+    bar_lines: list[bool] = []
     end = first.end
     while True:
         j = end
@@ -285,6 +293,7 @@ def read_chord_run(
         if item is None or item.lower != lower or any(used[j : item.end]):
             break
         items.append(item)
+        bar_lines.append("|" in words[end:j])
         end = item.end
     # a trailing lower-case "a" is the article of what follows ("over am f c g, a few versions")
     while items and items[-1].bare_a and items[-1].lower:
@@ -297,4 +306,4 @@ def read_chord_run(
         parse_progression(" ".join(chords))  # the engine's own reading: every symbol must pass it
     except ValueError:
         return None
-    return ChordRun(chords, i, end)
+    return ChordRun(chords, i, end, tuple(bar_lines[: len(chords) - 1]))

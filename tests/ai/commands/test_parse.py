@@ -380,6 +380,8 @@ def test_key_readings_that_are_not_a_key(text: str, params: dict[str, Any]) -> N
         ("a bassline over B flat, F and G minor", "Bb F Gm"),
         ("a bassline, Em C G D", "Em C G D"),
         ("need a bass line over C G Am F, a few versions", "C G Am F"),
+        ("a bassline over Dm7 G7 | Cmaj7 | Am7 D7 | G", "Dm7 G7 | Cmaj7 | Am7 D7 | G"),  # a typed chart's bars
+        ("a bassline over Am | F | C | G", "Am | F | C | G"),
     ],
 )
 def test_chords(text: str, chords: str) -> None:
