@@ -39,6 +39,7 @@ from ai.audio.decode import DecodedAudio
 from ai.model_files import model_path
 from ai.percentile import positive_percentile
 from ai.tcn import FrontLayer, ResidualBlock, tcn_arrays, tcn_from_arrays, tcn_probabilities
+from ai.transcription.sub_kick import is_sub_bass_kick
 from utils.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ CHUNK_FRAMES = 16384
 """The network runs on stretches of this many frames (2.7 minutes; with its reach of real frames on
 each side): a 30-minute file's hidden states would be 46 MB per array, a stretch's are 4 MB. Files up
 to this long are evaluated in one pass."""
+KICK = 36
+TOMS = frozenset({45, 48, 50})
+"""The GM notes of the kick and of the three toms (as CLASSES writes them)."""
 MIN_GAP_S = 0.03
 """Two onsets of one class closer than this are one hit."""
 INPUT_VIEWS = ("mel", "mel+percussive", "percussive")
@@ -484,7 +488,7 @@ def drum_hits(y: np.ndarray, *, net: DrumNet | None = None) -> list[DrumHit]:
     model = shipped_drum_net() if net is None else net
     if y.size == 0 or not np.any(y):
         return []
-    return hits_of(drum_features(y), net=model)
+    return hits_of(drum_features(y), net=model, signal=y)
 
 
 def inaudible(audio: DecodedAudio) -> bool:
@@ -496,9 +500,10 @@ def inaudible(audio: DecodedAudio) -> bool:
     return loudness.inaudible(audio.samples.shape[-1] / audio.sample_rate, lufs)
 
 
-def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumHit]:
-    """The drum hits the network finds in a signal's :class:`DrumFeatures` (:func:`drum_hits` without the
-    signal; a silent signal's features give none)."""
+def hits_of(features: DrumFeatures, *, net: DrumNet | None = None, signal: np.ndarray | None = None) -> list[DrumHit]:
+    """The drum hits the network finds in a signal's :class:`DrumFeatures` (a silent signal's features give none).
+    ``signal``: the mono signal at SR they were made from, where the caller still holds it: toms that are a
+    sub-bass kick's sine (an 808's) become kicks (:func:`kicks_from_sub_bass`)."""
     model = shipped_drum_net() if net is None else net
     if features.network_input.shape[0] == 0 or not np.any(features.network_input):
         return []
@@ -510,4 +515,29 @@ def hits_of(features: DrumFeatures, *, net: DrumNet | None = None) -> list[DrumH
             time = max(0.0, _refine(curve, int(frame)) / FRAME_RATE)
             hits.append(DrumHit(time=round(time, 4), pitch=CLASSES[c][1], velocity=int(velocity)))
     hits.sort(key=lambda h: (h.time, h.pitch))
-    return hits
+    return hits if signal is None else kicks_from_sub_bass(hits, signal)
+
+
+def kicks_from_sub_bass(hits: list[DrumHit], y: np.ndarray) -> list[DrumHit]:
+    """``hits`` (sorted by time) with each tom whose hit adds a sub-bass sine (:func:`~ai.transcription.sub_kick.
+    is_sub_bass_kick`: an 808 kick, read by the network as a low and a mid tom) made a kick. Kicks closer than
+    MIN_GAP_S are one (one 808 gave two toms, or a tom beside the network's own kick): at the network's kick's time
+    where there is one, else the first, with the loudest velocity."""
+    out: list[DrumHit] = []
+    near: int | None = None  # the last kick kept
+    found = False  # whether the network found that kick itself (then its time is the one to keep)
+    for hit in hits:
+        made = hit.pitch in TOMS and is_sub_bass_kick(y, SR, hit.time)
+        if made:
+            hit = DrumHit(hit.time, KICK, hit.velocity)
+        if hit.pitch != KICK:
+            out.append(hit)
+            continue
+        if near is not None and hit.time - out[near].time < MIN_GAP_S:
+            time = hit.time if not made and not found else out[near].time
+            out[near] = DrumHit(time, KICK, max(out[near].velocity, hit.velocity))
+            found = found or not made
+            continue
+        near, found = len(out), not made
+        out.append(hit)
+    return out

@@ -155,7 +155,7 @@ def transcribe_summary(
         silent = not np.any(summary.y) or summary.inaudible
         release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
         features = drums.drum_features(summary.y)
-        hits = [] if silent else drums.hits_of(features)
+        hits = [] if silent else drums.hits_of(features, signal=summary.y)
         del features
         release_free_memory()  # the mel's, the input's and the network's working arrays (ai/heap.py)
         analysis, cues = _analysis_and_cues(summary)
