@@ -104,7 +104,7 @@ class GenerationParams(CallerParams):
         None,
         description="Tonic, optionally with the mode: C, F#, Bb, Am, 'A minor', 'D dorian'. "
         "Default: the primer's key (its key signature, else read from its notes), else the key the chords "
-        "imply (a scale that holds them: 'B7 E A' is E major, 'D C G D' D mixolydian), else C.",
+        "imply (a scale that holds them: 'B7 E A' is E major, 'D C G D' D mixolydian, 'Am F C G' A minor), else C.",
     )
     scale: str | None = Field(
         None, description=f"Scale or mode: {', '.join(SCALES)}. Default: major, or the key's mode."

@@ -1,7 +1,7 @@
 """The key a chord progression implies, for a generation request that names chords but no key.
 
 Without it the part was made in C major over any chords: over "B7 E A" the bass line was snapped to C major's
-scale and played C over B7 and over A (wrong notes). Three readings, in order:
+scale and played C over B7 and over A (wrong notes). Four readings, in order:
 
 1. The scale must hold the chords: of every candidate (12 tonics x major, minor, harmonic minor, mixolydian,
    dorian, or the scale the request names), only those whose pitch set holds the most of the progression's tone weight are kept
@@ -10,7 +10,11 @@ scale and played C over B7 and over A (wrong notes). Three readings, in order:
    keys on that chord's root whose scale has the chord's third (A minor, C mixolydian, A major), unless it
    is a dominant seventh before its resolution ("B7 E" is in E). The profiles alone heard "Am G" in G major
    and "C Bb" in F major.
-3. The tonic otherwise: among the fitting keys, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
+3. A loop that opens on the relative minor and does not close on its major's tonic ("Am F C G", "Em C G D",
+   "Fm Db Ab Eb": the vi-IV-I-V and i-VI-III-VII of pop) is in that minor key: a producer who types it means A
+   minor, and the profiles (4) heard C major, Ab major. One that closes on the major's tonic ("Em Am D G") keeps
+   the major.
+4. The tonic otherwise: among the fitting keys, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
    analysis reads keys with, ai/analysis/tonal.py) correlates best with the progression's pitch classes (each
    chord's tones, its root counted twice, the first and last chords twice: progressions open and close on
    their tonic more often than not).
@@ -58,7 +62,8 @@ def key_of_progression(chords: Sequence[Chord], scale: str | None = None) -> Key
     vamp_key = _vamp_key(chords, fitting)
     if vamp_key is not None:
         return vamp_key
-    return max(fitting, key=lambda key: correlation[key.tonic + (12 if key.scale in MINOR_FAMILY else 0)])
+    best = max(fitting, key=lambda key: correlation[key.tonic + (12 if key.scale in MINOR_FAMILY else 0)])
+    return _relative_minor_loop(chords, best, fitting) or best
 
 
 def _vamp_key(chords: Sequence[Chord], fitting: Sequence[Key]) -> Key | None:
@@ -71,3 +76,13 @@ def _vamp_key(chords: Sequence[Chord], fitting: Sequence[Key]) -> Key | None:
         return None  # "B7 E": a dominant seventh and its resolution, heard in E
     third = (first.root + (3 if 3 in first.intervals else 4)) % 12
     return next((key for key in fitting if key.tonic == first.root and third in key.pitch_classes), None)
+
+
+def _relative_minor_loop(chords: Sequence[Chord], best: Key, fitting: Sequence[Key]) -> Key | None:
+    """The minor key of a loop that opens on ``best``'s relative minor and does not close on its tonic (module
+    docstring, 3), where it holds the chords as well; None otherwise."""
+    first, last = chords[0], chords[-1]
+    minor_chord = 3 in first.intervals and 4 not in first.intervals and 7 in first.intervals  # Am, Am7, Am9, not Adim
+    if best.scale != "major" or not minor_chord or first.root != (best.tonic + 9) % 12 or last.root == best.tonic:
+        return None
+    return next((key for key in fitting if key.tonic == first.root and key.scale == "minor"), None)

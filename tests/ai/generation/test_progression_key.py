@@ -14,7 +14,13 @@ from ai.music_theory import parse_progression
         ("B7 E A E", "E major"),  # V7 - I - IV - I
         ("C G Am F", "C major"),
         ("Dm7 G7 Cmaj7", "C major"),
-        ("Em C G D", "G major"),
+        # a loop opening on the relative minor, not closing on the major's tonic, is in the minor key (it read G major,
+        # C major, Ab major): "Zombie" is in E minor
+        ("Em C G D", "E minor"),
+        ("Am F C G", "A minor"),
+        ("Fm Db Ab Eb", "F minor"),
+        ("Em Am D G", "G major"),  # closing on G: home is G
+        ("Am7 Dm7 G7 Cmaj7", "C major"),
         ("Am Dm E7 Am", "A harmonic_minor"),  # the E7's G sharp: neither C major nor A natural minor holds it
         ("Am Dm Am", "A minor"),
         ("D C G D", "D mixolydian"),  # a C natural and an F sharp: D major cannot hold them
