@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ai.generation.base import PARTS, GenerationRequest, Part
 from ai.generation.drum_patterns import DRUM_STYLES, normalise_drum_style, style_meter
-from ai.generation.drum_styles import style_meter_note
+from ai.generation.drum_styles import style_meter_note, style_tempo
 from ai.generation.primer import (
     PrimerContext,
     PrimerFile,
@@ -150,7 +150,8 @@ def build_request(
     chords = given_chords if given_chords is not None else default_progression(key)
     meter = params.time_signature or (_primer_meter(context.meter) if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
-    tempo = params.tempo or (_clipped_tempo(context.tempo) if context.tempo else 120.0)  # primer_tempo_note says so
+    # primer_tempo_note says when a primer's tempo is clipped; a style of its own tempo (trap 140) plays at it.
+    tempo = params.tempo or (_clipped_tempo(context.tempo) if context.tempo else style_tempo(resolved.genre) or 120.0)
     request = GenerationRequest(
         part=resolved.part,
         key=key,

@@ -116,7 +116,11 @@ class GenerationParams(CallerParams):
         "is one bar per item: ['Dm7 G7', 'Cmaj7']. Default chosen per mode.",
     )
     tempo: float | None = Field(
-        None, ge=20, le=300, description="Tempo in BPM (quarter notes per minute). Default: the primer's, else 120."
+        None,
+        ge=20,
+        le=300,
+        description="Tempo in BPM (quarter notes per minute). Default: the primer's, else the style's own (trap and "
+        "dubstep 140, drum-and-bass 174, reggaeton 95, afrobeats 105, breakbeat 130, uk-garage 132), else 120.",
     )
     bars: int = Field(4, ge=1, le=32, description="Length in bars.")
     time_signature: str | None = Field(

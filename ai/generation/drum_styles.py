@@ -42,6 +42,10 @@ class DrumStyle:
     fill: str = "toms"  # toms | snare | roll | jazz | timbales | metal
     snare_pitch: int = SNARE
     meter: str | None = None  # the style's own meter when the caller names none (a waltz: 3/4)
+    tempo: float | None = None  # the style's own tempo when the caller and a primer name none (trap 140, dnb 174)
+    feel: str | None = None
+    """The older style whose bass and melody rhythms, dynamics and timing tables this one borrows (trap: hip-hop's
+    sparse, held 808 line); None: its own."""
 
 
 def _l(role: str, pitch: int, pattern: str, gain: float = 1.0) -> Layer:
@@ -301,6 +305,120 @@ _STYLES: dict[str, DrumStyle] = {
         kick_options=(),
         fill="roll",
     ),
+    # Half-time at 140: clap on three, kick syncopated around it, hi-hats in 16ths with a roll closing each two bars.
+    "trap": DrumStyle(
+        "trap",
+        simple=(
+            _l("kick", KICK, "X... ...x .... ..x. X..x .... ..x. .5.."),
+            _l("snare", CLAP, ".... .... X... .... .... .... X... ....", 0.95),
+            _l("snare", SNARE, ".... .... x... .... .... .... x... ...7", 0.6),
+            _l("hat", HAT, "x4x4 x4x4 x4x4 x4x4 x4x4 x4x4 x4x4 xxxx", 0.7),
+            _l("hat", OPEN_HAT, ".... .... .... .... .... .... .... ..6.", 0.6),
+        ),
+        compound=None,
+        ghost_rate=0.0,
+        kick_options=(3, 11, 13),
+        fill="roll",
+        tempo=140.0,
+        feel="hip-hop",
+    ),
+    # Two-step at 174: kick on one and the and of three, snare on two and four with ghosts, eighths on the hat.
+    "drum-and-bass": DrumStyle(
+        "drum-and-bass",
+        simple=(
+            _l("kick", KICK, "X... .... ..X. .... X... .... ..X. ..4."),
+            _l("snare", SNARE, ".... X..g .g.. X... .... X..g .g.. X.g."),
+            _l("hat", HAT, "x.x. x.x. x.x. x.x.", 0.7),
+            _l("ride", RIDE, "..6. ..6. ..6. ..6.", 0.5),
+        ),
+        compound=None,
+        ghost_rate=0.4,
+        kick_options=(7, 14),
+        fill="snare",
+        tempo=174.0,
+        feel="hip-hop",
+    ),
+    # Half-time at 140: kick on one, snare on three, a second kick pushing the next bar.
+    "dubstep": DrumStyle(
+        "dubstep",
+        simple=(
+            _l("kick", KICK, "X... .... .... ..x. X... ..x. .... ...."),
+            _l("snare", SNARE, ".... .... X... .... .... .... X... ....", 1.0),
+            _l("hat", HAT, "x.x7 x.x. x.x7 x.x.", 0.65),
+            _l("hat", OPEN_HAT, ".... ..5. .... ..3.", 0.55),
+        ),
+        compound=None,
+        ghost_rate=0.1,
+        kick_options=(10, 14),
+        fill="roll",
+        tempo=140.0,
+        feel="hip-hop",
+    ),
+    # Dembow at 95: four on the floor under the snare's 3-3-2 (the a of one, the and of two, and again).
+    "reggaeton": DrumStyle(
+        "reggaeton",
+        simple=(
+            _l("kick", KICK, "X... X... X... X..."),
+            _l("snare", SNARE, "...x ..x. ...x ..x.", 0.9),
+            _l("hat", HAT, "x7x7 x7x7 x7x7 x7x7", 0.6),
+            _l("perc", SHAKER, ".3.3 .3.3 .3.3 .3.3", 0.5),
+        ),
+        compound=None,
+        ghost_rate=0.0,
+        kick_options=(),
+        fill="roll",
+        tempo=95.0,
+        feel="latin",
+    ),
+    # Afrobeats at 105: a tresillo kick, the rim's off-beat answers, a 16th shaker and a conga.
+    "afrobeats": DrumStyle(
+        "afrobeats",
+        simple=(
+            _l("kick", KICK, "X..x ..x. X..x ..x.", 0.9),
+            _l("snare", SIDE_STICK, ".... x..x .... x...", 0.8),
+            _l("perc", SHAKER, "x3x3 x3x3 x3x3 x3x3", 0.55),
+            _l("perc", CONGA_OPEN, ".... ..x. ..7. .x.x", 0.65),
+            _l("hat", OPEN_HAT, "..5. ..5. ..5. ..5.", 0.5),
+        ),
+        compound=None,
+        ghost_rate=0.1,
+        kick_options=(14,),
+        fill="toms",
+        tempo=105.0,
+        feel="funk",
+    ),
+    # A break at 130 in the manner of the Amen: the kick's double on three, ghosted snares around the backbeat.
+    "breakbeat": DrumStyle(
+        "breakbeat",
+        simple=(
+            _l("kick", KICK, "X.X. .... ..XX ..3. X.X. .... ..x. ...."),
+            _l("snare", SNARE, ".... X..g .g.. X..g .... X..g .g.. x..X"),
+            _l("ride", RIDE, "x.x7 x.x7 x.x7 x.x7", 0.6),
+        ),
+        compound=None,
+        ghost_rate=0.3,
+        kick_options=(6,),
+        fill="snare",
+        tempo=130.0,
+        feel="funk",
+    ),
+    # UK garage's two-step at 132, shuffled 16ths: kick on one and before three, snare on two and four.
+    "uk-garage": DrumStyle(
+        "uk-garage",
+        simple=(
+            _l("kick", KICK, "X... .... .X.. ..3. X... ...x .... ...."),
+            _l("snare", SNARE, ".... X... .... X...", 0.9),
+            _l("hat", HAT, ".xx7 .xx. .xx7 .xx.", 0.65),
+            _l("hat", OPEN_HAT, "..x. ..x. ..x. ..x.", 0.55),
+        ),
+        compound=None,
+        swing=0.4,
+        ghost_rate=0.1,
+        kick_options=(14,),
+        fill="snare",
+        tempo=132.0,
+        feel="hip-hop",
+    ),
 }
 
 DRUM_STYLES: tuple[str, ...] = tuple(_STYLES)
@@ -309,7 +427,6 @@ DRUM_STYLE_ALIASES: dict[str, str] = {
     "hiphop": "hip-hop",
     "hip_hop": "hip-hop",
     "boom-bap": "hip-hop",
-    "trap": "hip-hop",
     "swing": "jazz",
     "bossa": "latin",
     "bossa-nova": "latin",
@@ -326,13 +443,29 @@ DRUM_STYLE_ALIASES: dict[str, str] = {
     "dub": "reggae",
     # Genres a producer names that the engine plays with its nearest style (they were refused, or dropped by the
     # text command for a plain groove): the answer's genre says which style played.
-    "dubstep": "electronic",
-    "drum-and-bass": "electronic",
-    "drum-n-bass": "electronic",
-    "dnb": "electronic",
-    "jungle": "electronic",
-    "garage": "electronic",
-    "drill": "hip-hop",
+    "drum-n-bass": "drum-and-bass",
+    "dnb": "drum-and-bass",
+    "d&b": "drum-and-bass",
+    "jungle": "drum-and-bass",
+    "garage": "uk-garage",
+    "ukg": "uk-garage",
+    "2-step": "uk-garage",
+    "two-step": "uk-garage",
+    "drill": "trap",
+    "uk-drill": "trap",
+    "half-time": "dubstep",
+    "halftime": "dubstep",
+    "dembow": "reggaeton",
+    "afropop": "afrobeats",
+    "breaks": "breakbeat",
+    "big-beat": "breakbeat",
+    "boombap": "hip-hop",
+    "rnb": "hip-hop",
+    "r&b": "hip-hop",
+    "neo-soul": "hip-hop",
+    "trance": "electronic",
+    "dancehall": "reggae",
+    "synthwave": "disco",
     "grime": "hip-hop",
     "lo-fi": "hip-hop",
     "lofi": "hip-hop",
@@ -369,6 +502,22 @@ def style_meter_note(style: str | None, meter: str, said: str) -> str | None:
     if own is None or own == meter:
         return None
     return f"{normalise_drum_style(style)} is a {own} style and {said}"
+
+
+def style_tempo(style: str | None) -> float | None:
+    """The tempo a style is played at when the caller and a primer name none (trap 140, drum-and-bass 174), or None
+    (the engine's 120)."""
+    try:
+        return _STYLES[normalise_drum_style(style)].tempo if style is not None else None
+    except ValueError:
+        return None
+
+
+def feel_style(style: str | None) -> str:
+    """The style whose bass and melody rhythms, dynamics and timing tables ``style`` plays with: its ``feel`` where
+    it borrows one (trap: hip-hop), else itself. Raises ValueError for an unknown style."""
+    key = normalise_drum_style(style)
+    return _STYLES[key].feel or key
 
 
 def style_swing(style: str | None) -> float:

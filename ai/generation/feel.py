@@ -27,7 +27,9 @@ from ai.generation.base import Note
 logger = logging.getLogger(__name__)
 
 # Styles whose swing acts on 16th notes (pairs of 16ths inside each 8th) rather than on 8ths.
-SIXTEENTH_SWING_STYLES = frozenset({"hip-hop", "hiphop", "funk", "rnb", "r&b", "neo-soul", "trap", "reggae"})
+SIXTEENTH_SWING_STYLES = frozenset(
+    {"hip-hop", "hiphop", "funk", "rnb", "r&b", "neo-soul", "trap", "reggae", "uk-garage", "afrobeats"}
+)
 
 # Notes per beat that the density control maps onto, per part: (density 0, density 1).
 DENSITY_RANGES: dict[str, tuple[float, float]] = {

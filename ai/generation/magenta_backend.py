@@ -102,6 +102,7 @@ from ai.generation.base import (
     bar_chart,
 )
 from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
+from ai.generation.drum_styles import feel_style
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
 from ai.generation.magenta_models import (
@@ -590,6 +591,9 @@ class MagentaGenerator(Generator):
                 return None, None
         else:
             grooves = library.get(style, ())
+            borrowed = _borrowed_feel(style)
+            if not grooves and borrowed in library:  # trap primed with hip-hop's, the style it takes its feel from
+                grooves = library[borrowed]
             if not grooves:
                 known = ", ".join(sorted(library)) or "none"
                 return None, f"no {style} {what} to prime the model with (styles with one: {known})"
@@ -933,6 +937,16 @@ def _style_swing(style: str) -> float:
         return float(style_swing(style))
     except ValueError:
         return 0.0
+
+
+def _borrowed_feel(style: str) -> str | None:
+    """The older style a newer one takes its feel from (:func:`~ai.generation.drum_styles.feel_style`: trap ->
+    hip-hop), None for a style of its own or a name no style has."""
+    try:
+        feel = feel_style(style)
+    except ValueError:
+        return None
+    return feel if feel != style else None
 
 
 def _seed(seed: int) -> int:

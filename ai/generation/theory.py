@@ -37,6 +37,7 @@ from ai.generation.drum_patterns import (
     sixteenth_swing,
     style_swing,
 )
+from ai.generation.drum_styles import feel_style
 from ai.generation.dynamics import GrooveDynamics
 from ai.generation.feel import apply_swing, fit_to_length, humanize, tempo_swing
 from ai.generation.melodic_phrases import shape_melody
@@ -128,9 +129,9 @@ class TheoryGenerator(Generator):
                 notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars, two_bar=True
             )
         elif request.part == "bass":
-            notes = _generate_bass(request, grid, style, rng)
+            notes = _generate_bass(request, grid, feel_style(style), rng)
         elif request.part == "melody":
-            notes = _generate_melody(request, grid, style, rng)
+            notes = _generate_melody(request, grid, feel_style(style), rng)
             notes = shape_melody(notes, request, offset=grid.offset, last_pulse=grid.pulses[-1] * grid.step_seconds)
         else:
             raise InvalidParameter("part", f"unknown part '{request.part}' (drums, bass, melody)")
@@ -139,7 +140,7 @@ class TheoryGenerator(Generator):
             notes = self.dynamics.voice(
                 notes,
                 request,
-                style=style,
+                style=feel_style(style),  # the learned tables of the style it borrows its feel from
                 offset=grid.offset,
                 rng=np.random.default_rng([request.seed, 7]),
                 keep_accents=True,
@@ -167,7 +168,7 @@ class TheoryGenerator(Generator):
                 notes,
                 places,
                 request,
-                style=style,
+                style=feel_style(style),
                 rng=np.random.default_rng([request.seed, 8]),
                 start_seconds=grid.offset,
                 end_seconds=end,
@@ -189,7 +190,7 @@ class TheoryGenerator(Generator):
                 "chords": chords,
                 "style": style,
                 "swing": swing,
-                **({"microtiming_style": timing.table_style(style)} if timing is not None else {}),
+                **({"microtiming_style": timing.table_style(feel_style(style))} if timing is not None else {}),
                 "key": request.key.name,
                 "time_signature": f"{request.beats_per_bar}/{request.beat_unit}",
             },

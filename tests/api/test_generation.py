@@ -783,9 +783,47 @@ def test_a_swung_primer_is_continued_swung(client: TestClient) -> None:
     assert straight.json()["swing"] == 0  # a swing asked for wins
 
 
-@pytest.mark.parametrize(("genre", "style"), [("dubstep", "electronic"), ("drill", "hip-hop"), ("lo-fi", "hip-hop")])
+@pytest.mark.parametrize(
+    ("genre", "style"), [("dubstep", "dubstep"), ("drill", "trap"), ("lo-fi", "hip-hop"), ("trance", "electronic")]
+)
 def test_a_genre_is_played_in_its_nearest_style(client: TestClient, genre: str, style: str) -> None:
     # style=dubstep was a 422 "unknown drum style": the answer's genre says which style played.
     response = client.post("/api/v1/generate/midi", json={"style": genre, "bars": 1, "model": "theory"})
     assert response.status_code == 200, response.text
     assert response.json()["genre"] == style
+
+
+@pytest.mark.parametrize(
+    ("style", "tempo", "backbeat_steps"),
+    [
+        ("trap", 140.0, {8}),  # half time: the clap on three
+        ("dubstep", 140.0, {8}),
+        ("drum-and-bass", 174.0, {4, 12}),
+        ("breakbeat", 130.0, {4, 12}),
+        ("uk-garage", 132.0, {4, 12}),
+    ],
+)
+def test_a_genre_of_its_own_plays_its_backbeat_at_its_tempo(
+    client: TestClient, style: str, tempo: float, backbeat_steps: set[int]
+) -> None:
+    """trap, dnb and dubstep were played as hip-hop or four-on-the-floor electronic at 120 BPM."""
+    body = client.post(
+        "/api/v1/generate/midi", data={"style": style, "bars": "4", "seed": "3", "model": "theory"}
+    ).json()
+    assert (body["genre"], body["tempo"]) == (style, tempo)
+    sixteenth = 60.0 / tempo / 4
+    loud = {38, 39, 40}  # snare, clap, electric snare
+    steps = {round(n["start"] / sixteenth) % 16 for n in body["notes"] if n["pitch"] in loud and n["velocity"] >= 90}
+    assert backbeat_steps <= steps, steps
+    asked = client.post("/api/v1/generate/midi", data={"style": style, "bars": "1", "tempo": "100"}).json()
+    assert asked["tempo"] == 100.0  # a tempo asked for wins
+
+
+def test_reggaeton_plays_the_dembow(client: TestClient) -> None:
+    body = client.post("/api/v1/generate/midi", data={"style": "reggaeton", "bars": "2", "seed": "1"}).json()
+    assert body["tempo"] == 95.0
+    sixteenth = 60.0 / 95.0 / 4
+    first_bar = [(n["pitch"], round(n["start"] / sixteenth)) for n in body["notes"]]  # starts are rounded to 0.1 ms
+    kicks = {step for pitch, step in first_bar if pitch == 36 and step < 16}
+    snares = {step for pitch, step in first_bar if pitch == 38 and step < 16}
+    assert kicks == {0, 4, 8, 12} and snares == {3, 6, 11, 14}
