@@ -354,6 +354,8 @@ def parse_chart(text: str) -> ChordChart:
     changes: list[Chord | None] = []
     for number, cell in enumerate((c for c in text.split("|") if c.strip()), start=1):
         symbols = [s for s in re.split(r"[\s,;]+", cell.strip()) if s]
+        if len(symbols) == 1 and "-" in symbols[0]:  # 'Dm7-G7 | C', as parse_progression reads 'Am-F-C-G'
+            symbols = [s for s in symbols[0].split("-") if s]
         if len(symbols) > 2:
             raise ValueError(
                 f"bar {number} ('{cell.strip()}') holds {len(symbols)} chords: a bar takes one, or two (the second "

@@ -173,6 +173,7 @@ def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:
     plain = parse_chart("Am F C G")  # no bar line: one chord a bar, as parse_progression reads it
     assert plain.bars == parse_progression("Am F C G") and not plain.splits
     assert parse_chart("Am | F | C | G") == plain
+    assert parse_chart("Dm7-G7 | C") == parse_chart("Dm7 G7 | C")
     with pytest.raises(ValueError, match="bar 2 .* holds 3 chords"):
         parse_chart("C | Dm7 G7 C")
     with pytest.raises(ValueError, match="empty"):
