@@ -906,8 +906,8 @@ def accompany_cues(
 def _given_progression(
     options: AccompanimentOptions, given_key: Key | None, *, recording_has_key: bool
 ) -> tuple[str, ChordChart | None]:
-    """(harmony source, the bars' chords: a chart whose bars may hold two) when the chords are not read from the recording; ("", None) when they
-    are. The request's chords win. A recording with no key (the analysis answers none: drums alone, unpitched sound)
+    """(harmony source, the bars' chords: a chart whose bars may hold two) when the chords are not read from the
+    recording; ("", None) when they are. The request's chords win. A recording with no key (the analysis answers none: drums alone, unpitched sound)
     has no chords to follow: the request's key's progression, else NO_KEY_DEFAULT's. A recording with a key keeps
     the chords heard in it whatever key is given (the key names the parts' key): a band follows the song's changes,
     and a key's stock progression over a song with other chords would clash with it."""

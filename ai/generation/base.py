@@ -88,8 +88,8 @@ class GenerationRequest:
     primer_seconds: float = 0.0  # length of the primer clip (continuation starts here)
     half_bar_chords: tuple[Chord | None, ...] = ()
     """The chord each bar changes to at its middle (:attr:`change_beat`: a ii-V in one bar, a swing tune's two
-    bars in one bar of a half-tempo grid, a chart's 'Dm7 G7 | C'), None where the bar holds one chord; indexed as ``chords`` (one per
-    bar, repeating, the same length). Empty: every bar holds one chord. Read it through :meth:`chord_at`."""
+    bars in one bar of a half-tempo grid, a chart's 'Dm7 G7 | C'), None where the bar holds one chord; indexed as
+    ``chords`` (one per bar, repeating, the same length). Empty: every bar holds one chord. Read it through :meth:`chord_at`."""
 
     @property
     def seconds_per_beat(self) -> float:

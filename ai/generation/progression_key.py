@@ -10,14 +10,14 @@ scale and played C over B7 and over A (wrong notes). Four readings, in order:
    keys on that chord's root whose scale has the chord's third (A minor, C mixolydian, A major), unless it
    is a dominant seventh before its resolution ("B7 E" is in E). The profiles alone heard "Am G" in G major
    and "C Bb" in F major.
-3. A loop that opens on the relative minor and does not close on its major's tonic ("Am F C G", "Em C G D",
-   "Fm Db Ab Eb": the vi-IV-I-V and i-VI-III-VII of pop) is in that minor key: a producer who types it means A
-   minor, and the profiles (4) heard C major, Ab major. One that closes on the major's tonic ("Em Am D G") keeps
-   the major.
-4. The tonic otherwise: among the fitting keys, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
+3. The tonic otherwise: among the fitting keys, the key whose major or minor profile (Temperley's harmonic profiles, the ones the
    analysis reads keys with, ai/analysis/tonal.py) correlates best with the progression's pitch classes (each
    chord's tones, its root counted twice, the first and last chords twice: progressions open and close on
    their tonic more often than not).
+4. But a loop that opens on that major key's relative minor and does not close on its tonic ("Am F C G",
+   "Em C G D", "Fm Db Ab Eb": the vi-IV-I-V and i-VI-III-VII of pop) is in the minor key: a producer who types
+   it means A minor, where the profiles heard C major (Ab major for "Fm Db Ab Eb"). One that closes on the
+   major's tonic ("Em Am D G") keeps the major.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _vamp_key(chords: Sequence[Chord], fitting: Sequence[Key]) -> Key | None:
 
 def _relative_minor_loop(chords: Sequence[Chord], best: Key, fitting: Sequence[Key]) -> Key | None:
     """The minor key of a loop that opens on ``best``'s relative minor and does not close on its tonic (module
-    docstring, 3), where it holds the chords as well; None otherwise."""
+    docstring, 4), where it holds the chords as well; None otherwise."""
     first, last = chords[0], chords[-1]
     minor_chord = 3 in first.intervals and 4 not in first.intervals and 7 in first.intervals  # Am, Am7, Am9, not Adim
     if best.scale != "major" or not minor_chord or first.root != (best.tonic + 9) % 12 or last.root == best.tonic:
