@@ -346,26 +346,49 @@ class ChordChart:
 
 def parse_chart(text: str) -> ChordChart:
     """A progression with bar lines, 'Dm7 G7 | Cmaj7 | Am7 D7 | G': a bar of two chords changes at its middle.
-    Without a bar line it is :func:`parse_progression`'s, one chord per bar ('Am F C G'). Raises ValueError (a bar
-    of three chords or more: a bar holds at most two)."""
+    As lead sheets write them, a bar may count its beats with slashes ('F / G /', 'C / / /') and '%' repeats the
+    bar before. Without a bar line it is :func:`parse_progression`'s, one chord per bar ('Am F C G'). Raises
+    ValueError: a bar of three chords, or whose second chord does not start at its middle ('C / / G')."""
     if "|" not in text:
         return ChordChart.of(parse_progression(text))
     bars: list[Chord] = []
     changes: list[Chord | None] = []
     for number, cell in enumerate((c for c in text.split("|") if c.strip()), start=1):
-        symbols = [s for s in re.split(r"[\s,;]+", cell.strip()) if s]
-        if len(symbols) == 1 and "-" in symbols[0]:  # 'Dm7-G7 | C', as parse_progression reads 'Am-F-C-G'
-            symbols = [s for s in symbols[0].split("-") if s]
-        if len(symbols) > 2:
-            raise ValueError(
-                f"bar {number} ('{cell.strip()}') holds {len(symbols)} chords: a bar takes one, or two (the second "
-                "from the middle of the bar)"
-            )
-        bars.append(parse_chord(symbols[0]))
-        changes.append(parse_chord(symbols[1]) if len(symbols) == 2 else None)
+        first, second = _chart_bar(cell.strip(), number)
+        if first is None:  # '%': the bar before again
+            if not bars:
+                raise ValueError("bar 1 is '%' (repeat the bar before), but no bar comes before it")
+            first, second = bars[-1], changes[-1]
+        bars.append(first)
+        changes.append(second)
     if not bars:
         raise ValueError("the chord progression is empty")
     return ChordChart(tuple(bars), tuple(changes))
+
+
+def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None]:
+    """(first chord, the chord from its middle or None) of one bar of a chart; (None, None) for '%'."""
+    if cell == "%":
+        return None, None
+    tokens = [s for s in re.split(r"[\s,;]+", cell) if s]
+    if len(tokens) == 1 and "-" in tokens[0]:  # 'Dm7-G7 | C', as parse_progression reads 'Am-F-C-G'
+        tokens = [s for s in tokens[0].split("-") if s]
+    starts = [beat for beat, token in enumerate(tokens) if token != "/"]
+    if not starts or starts[0] != 0:
+        raise ValueError(f"bar {number} ('{cell}') does not start with a chord")
+    if len(starts) > 2:
+        raise ValueError(
+            f"bar {number} ('{cell}') holds {len(starts)} chords: a bar takes one, or two (the second from the "
+            "middle of the bar)"
+        )
+    counted = "/" in tokens
+    if len(starts) == 2 and counted and starts[1] != (len(tokens) + 1) // 2:
+        raise ValueError(
+            f"bar {number} ('{cell}') changes chord on beat {starts[1] + 1} of {len(tokens)}: a bar's second chord "
+            f"starts at its middle (beat {(len(tokens) + 1) // 2 + 1})"
+        )
+    chords = [parse_chord(tokens[beat]) for beat in starts]
+    return chords[0], chords[1] if len(chords) == 2 else None
 
 
 def default_progression(key: Key) -> tuple[Chord, ...]:

@@ -174,6 +174,14 @@ def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:
     assert plain.bars == parse_progression("Am F C G") and not plain.splits
     assert parse_chart("Am | F | C | G") == plain
     assert parse_chart("Dm7-G7 | C") == parse_chart("Dm7 G7 | C")
+    # a lead sheet's beat slashes and repeat sign
+    assert parse_chart("Dm7 / G7 / | C / / / | % | F / G") == parse_chart("Dm7 G7 | C | C | F G")
+    with pytest.raises(ValueError, match=r"bar 1 \('C / / G'\) changes chord on beat 4 of 4"):
+        parse_chart("C / / G | F")
+    with pytest.raises(ValueError, match="bar 1 is '%'"):
+        parse_chart("% | C")
+    with pytest.raises(ValueError, match="does not start with a chord"):
+        parse_chart("/ C | F")
     with pytest.raises(ValueError, match="bar 2 .* holds 3 chords"):
         parse_chart("C | Dm7 G7 C")
     with pytest.raises(ValueError, match="empty"):

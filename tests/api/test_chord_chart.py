@@ -64,3 +64,11 @@ def test_the_accompaniment_plays_a_charts_bar_of_two_chords(client: TestClient) 
     change = bars[0]["changes"][0]["start"]
     pad_after = {n["pitch"] % 12 for n in body["notes"]["pad"] if abs(n["start"] - change) < 0.02}
     assert pad_after == {7, 11, 2, 5}  # G7 held from the middle of the bar
+
+
+def test_a_lead_sheets_beat_slashes_and_repeat_sign_are_read(client: TestClient) -> None:
+    response = client.post("/api/v1/generate/bassline", data={"chords": "Dm7 / G7 / | C / / / | %", "seed": "2"})
+    assert response.status_code == 200, response.text
+    assert response.json()["chords"] == ["Dm7 G7", "C", "C"]
+    late = client.post("/api/v1/generate/bassline", data={"chords": "C / / G | F"})
+    assert late.status_code == 422 and "changes chord on beat 4 of 4" in late.json()["detail"]
