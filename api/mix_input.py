@@ -20,6 +20,7 @@ from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
+from ai.mixing.space import TEMPO_RANGE_BPM, tempo_in_range
 from api.owned_results import run_owning
 from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, refuse_unread_files, remove_off_loop
 from api.state import EngineState
@@ -57,11 +58,14 @@ class MixAudio:
     """When the request named no project and carried no audio: which project was taken, and why."""
     left_out: list[str] = field(default_factory=list)
     """A project's stems left out because they could not be decoded, one sentence each."""
+    tempo_note: str | None = None
+    """Why the project manifest's tempo was not used (one no delay or release time can be set by)."""
 
     @property
     def message(self) -> str | None:
-        """What the answer's ``message`` says: the project taken and why, and the stems left out."""
-        parts = ([self.chosen] if self.chosen else []) + self.left_out
+        """What the answer's ``message`` says: the project taken and why, the stems left out, a manifest tempo
+        not used."""
+        parts = ([self.chosen] if self.chosen else []) + self.left_out + ([self.tempo_note] if self.tempo_note else [])
         return "; ".join(parts) if parts else None
 
     def close(self) -> None:
@@ -239,7 +243,16 @@ async def _project_stems(
 ) -> None:
     found.project_id = manifest.project_id
     found.project_name = manifest.name
-    found.tempo = manifest.tempo
+    # A manifest's tempo is any positive number; one the space advice cannot time its moves by (0.001 or
+    # 100000 BPM) made every mixing route a 422 naming `tempo`, a parameter the caller had not sent.
+    if tempo_in_range(manifest.tempo):
+        found.tempo = manifest.tempo
+    else:
+        low, high = TEMPO_RANGE_BPM
+        found.tempo_note = (
+            f"the manifest's tempo ({manifest.tempo:g} BPM) is outside {low:g}-{high:g} BPM and was not used: "
+            "the tempo is measured from the mix"
+        )
     found.tracks, found.left_out = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
     found.source = "project_stems" if stems else "none"
 

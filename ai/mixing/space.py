@@ -94,9 +94,20 @@ PRE_DELAY_DEFAULT_MS = 20.0
 """Pre-delay when the tempo is unknown: the middle of PRE_DELAY_RANGE_MS in log terms."""
 
 
+TEMPO_RANGE_BPM = (20.0, 400.0)
+"""The tempi delay, pre-delay and release times are worked out for (quarter-note BPM)."""
+
+
+def tempo_in_range(tempo_bpm: float) -> bool:
+    """Whether ``tempo_bpm`` is a tempo the space advice can time its moves by (TEMPO_RANGE_BPM)."""
+    low, high = TEMPO_RANGE_BPM
+    return not isinstance(tempo_bpm, bool) and math.isfinite(float(tempo_bpm)) and low <= float(tempo_bpm) <= high
+
+
 def _check_tempo(tempo_bpm: float) -> float:
-    if isinstance(tempo_bpm, bool) or not math.isfinite(float(tempo_bpm)) or not 20.0 <= float(tempo_bpm) <= 400.0:
-        raise InvalidParameter("tempo", f"tempo must be 20-400 BPM, got {tempo_bpm!r}")
+    if not tempo_in_range(tempo_bpm):
+        low, high = TEMPO_RANGE_BPM
+        raise InvalidParameter("tempo", f"tempo must be {low:g}-{high:g} BPM, got {tempo_bpm!r}")
     return float(tempo_bpm)
 
 

@@ -199,6 +199,35 @@ def test_project_stems_route(tmp_path: Path) -> None:
     assert not [f for f in project["findings"] if f["type"] == "missing_stem"]
 
 
+@pytest.mark.parametrize("tempo", [0.001, 100000])
+def test_a_manifest_tempo_no_delay_can_be_timed_by_is_measured_instead_and_said(tmp_path: Path, tempo: float) -> None:
+    """A manifest's tempo is any positive number. One outside 20-400 BPM reached the space advice, which
+    refused it: every mixing route of the project (and the empty POST that takes it) was a 422 'tempo: tempo
+    must be 20-400 BPM', a parameter the caller had not sent."""
+    from tests.ai.mixing.test_space import SR as BURST_SR
+    from tests.ai.mixing.test_space import bursts
+
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    manifest = {"project_id": "odd", "name": "Odd", "tempo": tempo, "time_signature": "4/4", "tracks": ["Lead"]}
+    (settings.projects_dir / "odd.json").write_text(json.dumps(manifest))
+    folder = settings.projects_dir / "odd" / "stems"
+    folder.mkdir(parents=True)
+    lead = bursts(kind="tone", every=0.5, on=0.4, seconds=8.0)  # bone dry: the space advice times a delay
+    sf.write(folder / "Lead.wav", np.stack([lead, lead], axis=1).astype(np.float32), BURST_SR)
+    said = f"the manifest's tempo ({tempo:g} BPM) is outside 20-400 BPM and was not used"
+    with engine_client(settings) as client:
+        named = client.post("/api/v1/mixing/suggest", data={"project_id": "odd"})
+        latest = client.post("/api/v1/mixing/suggest")
+        levels = client.post("/api/v1/mixing/auto_level", data={"project_id": "odd"})
+        rendered = client.post("/api/v1/mixing/render", data={"project_id": "odd", "format": "json"})
+    for response in (named, latest, levels, rendered):
+        assert response.status_code == 200, response.text
+        assert said in response.json()["message"], response.json()["message"]
+    assert named.json()["tempo_bpm"] != tempo and named.json()["tempo_source"] != "given"
+    assert any(s["type"] == "space" for s in named.json()["suggestions"])  # the advice that refused the tempo
+
+
 def test_a_loudness_target_as_a_json_number_means_what_it_means_in_a_query(tmp_path: Path) -> None:
     """Jarvis sends {"target": -16}; curl sends target=-16: the same target, not a 422 for the number."""
     settings = make_settings(tmp_path)
