@@ -29,6 +29,7 @@ import logging
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,11 +299,11 @@ class ProjectStore:
                 continue
             if not target.is_file():
                 continue
-            by_stem.setdefault(entry.stem.casefold(), []).append(entry)
+            by_stem.setdefault(_name_key(entry.stem), []).append(entry)
 
         stems: dict[str, Path] = {}
         for track in manifest.tracks:
-            candidates = by_stem.pop(track.casefold(), None)
+            candidates = by_stem.pop(_name_key(track), None)
             if candidates:
                 stems[track] = _preferred(candidates)
         for key in sorted(by_stem):
@@ -399,6 +400,13 @@ def _list_dir(folder: Path) -> list[Path]:
     except OSError as exc:
         logger.warning("cannot list %s: %s", folder, exc)
         return []
+
+
+def _name_key(name: str) -> str:
+    """A track or stem name as matched: in any case, and in either Unicode form. macOS writes file names
+    decomposed (NFD: "e" and a combining accent) where the manifest holds "Café Vocals" composed, so the
+    stem was an extra track of a name that looks the same, and the manifest's track had no stem."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _is_inside(path: Path, folder: Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +285,18 @@ def test_find_stems_matches_track_names_and_extensions_case_insensitively(projec
         "Keys": stems / "Keys.AIF",
     }
     assert list(found)[:6] == ["Kick", "Snare", "Hi-hats", "Bass", "Synth Lead", "Synth Pad"]
+
+
+def test_a_stem_named_in_the_other_unicode_form_is_its_tracks_stem(tmp_path: Path) -> None:
+    """A file name written decomposed (macOS: NFD) against a manifest's composed track name (NFC), and the other
+    way round: the stem was an extra track whose name looked the same, and the track had no stem."""
+    root = tmp_path / "Projects"
+    write(root / "p.json", manifest("cafe", tracks=["Café Vocals", unicodedata.normalize("NFD", "Bäss")]))
+    stems = root / "cafe" / "stems"
+    write(stems / (unicodedata.normalize("NFD", "Café Vocals") + ".wav"), b"RIFF")
+    write(stems / "Bäss.wav", b"RIFF")
+    found = ProjectStore(root).find_stems("cafe")
+    assert list(found) == ["Café Vocals", unicodedata.normalize("NFD", "Bäss")]  # the manifest's spelling
 
 
 def test_find_stems_without_a_stems_folder_is_empty(projects: Path) -> None:
