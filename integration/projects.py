@@ -434,12 +434,15 @@ def _json_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """(the JSON object in ``path`` when it may be a manifest, None) or (None, why a file that starts like JSON
     was not read); (None, None) for a file that is no manifest at all (audio, text, other JSON)."""
     try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            return None, None
+        size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
             if head.removeprefix(_UTF8_BOM).lstrip()[:1] != b"{":
                 return None, None  # not JSON (audio, text, ...): not a manifest, nothing to report
+            if size > MAX_MANIFEST_BYTES:  # left out of every listing without a word when it names a manifest's key
+                if not any(f'"{key}"'.encode() in head for key in ("project_id", "tracks")):
+                    return None, None
+                return None, f"{size} bytes, more than a manifest's {MAX_MANIFEST_BYTES // 1024} KiB: not read"
             raw = (head + handle.read(MAX_MANIFEST_BYTES)).removeprefix(_UTF8_BOM)
     except OSError as exc:
         return None, f"cannot be read ({exc.strerror or exc})"

@@ -117,6 +117,21 @@ def test_the_manifests_left_out_are_named_with_why(projects: Path) -> None:
     assert unread["zz_copy/project.json"] == "project_id 'a1b2' is also in demo.dawgproj, which is used"
 
 
+def test_a_manifest_too_large_to_read_is_named_with_why(projects: Path) -> None:
+    """A manifest over 1 MiB (a long note field, an embedded waveform) was left out of the listing, and not named
+    among the files left out. Other large files (JSON that names no manifest key, audio) are still not named."""
+    padding = "x" * (1100 * 1024)
+    write(projects / "huge.json", manifest("huge", notes=padding))
+    write(projects / "big_settings.json", {"theme": "dark", "history": padding})
+    write(projects / "long.wav", b"RIFF" + bytes(1100 * 1024))
+    unread = dict(ProjectStore(projects).unread_manifests())
+    assert (
+        unread["huge.json"]
+        == f"{(projects / 'huge.json').stat().st_size} bytes, more than a manifest's 1024 KiB: not read"
+    )
+    assert "big_settings.json" not in unread and "long.wav" not in unread
+
+
 def test_malformed_manifests_are_skipped_and_logged(projects: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="integration.projects"):
         ProjectStore(projects).list_projects()
