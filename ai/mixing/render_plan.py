@@ -55,6 +55,12 @@ def parse_apply(value: str | Collection[str] | None) -> frozenset[str]:
         return DEFAULT_APPLY
     if kinds == {"none"}:
         return frozenset()
+    alone = sorted(kinds & {"all", "none"})
+    if alone:  # "all, eq" was "unknown move kind 'all'; use all, none or ...", a message that contradicts itself
+        said = value if isinstance(value, str) else ",".join(map(str, value))
+        raise InvalidParameter(
+            "apply", f"'{alone[0]}' stands alone, not in a list of move kinds (got {said[:80]!r}): send it by itself"
+        )
     unknown = sorted(kinds - set(APPLY_KINDS))
     if unknown:
         raise InvalidParameter("apply", f"unknown move kind {unknown[0]!r}; use all, none or {', '.join(APPLY_KINDS)}")

@@ -52,3 +52,12 @@ def test_apply_kinds_are_parsed_and_checked() -> None:
     with pytest.raises(InvalidParameter) as info:
         parse_apply(["eq", "reverb"])
     assert info.value.parameter == "apply"
+
+
+@pytest.mark.parametrize("value", ["all, eq", "eq,none", ["all", "gain"]])
+def test_all_or_none_in_a_list_of_kinds_is_refused_in_words_that_hold(value: str | list[str]) -> None:
+    """It was "unknown move kind 'all'; use all, none or ...": a kind the same sentence offers."""
+    with pytest.raises(InvalidParameter) as info:
+        parse_apply(value)
+    assert info.value.parameter == "apply" and "stands alone, not in a list of move kinds" in info.value.detail
+    assert "unknown" not in info.value.detail
