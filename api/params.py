@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -401,9 +402,35 @@ class _ClosingDelimiter:
                 yield chunk
 
 
+_UNION_BRANCH_WORDS = {
+    "str": "a string",
+    "list[str]": "a list of strings",
+    "int": "a whole number",
+    "float": "a number",
+}
+"""How a 422 names the types a parameter of several accepts (pydantic's tag of each branch of its union)."""
+# pydantic's tag of another branch: "dict[str,str]", "function-after[...]"
+_TYPE_TAG = re.compile(r"[a-z][a-z-]*\[.*\]")
+
+
+def _union_refusal(errors: list[Any]) -> tuple[str, str] | None:
+    """(parameter, message) when the first error is one branch of a union the value fits none of: pydantic
+    locates each branch's error under the branch's tag, and the 422 named 'apply.str' or 'chords.str', a
+    parameter no caller sends, with only the first branch's words ("should be a valid string")."""
+    loc = errors[0]["loc"]
+    if len(loc) < 2 or not isinstance(loc[0], str) or not isinstance(loc[1], str):
+        return None
+    tags = list(dict.fromkeys(str(e["loc"][1]) for e in errors if len(e["loc"]) >= 2 and e["loc"][0] == loc[0]))
+    if len(tags) < 2 or not all(tag in _UNION_BRANCH_WORDS or _TYPE_TAG.fullmatch(tag) for tag in tags):
+        return None  # keys of a mapping, not the branches of a union
+    return loc[0], "should be " + " or ".join(_UNION_BRANCH_WORDS.get(tag, tag) for tag in tags)
+
+
 def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> InvalidParameter:
-    first = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    first = errors[0]
     name = ".".join(str(part) for part in first["loc"]) or "parameters"
+    union = _union_refusal(errors)
     if first["type"] == "extra_forbidden":
         known = ", ".join(sorted(model.model_fields)) if model else ""
         if not any(str(part) for part in first["loc"]):  # '=x' or a bare '=' in a form body
@@ -424,6 +451,8 @@ def invalid_from_validation(exc: ValidationError, model: type[BaseModel] | None 
         message = "not a number" if _is_nan(first.get("input")) else "not a finite number"
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if union is not None:
+        name, message = union
     given = first.get("input")
     if isinstance(given, str | int | float | bool) and first["type"] != "missing":
         shown = repr(given)
