@@ -76,7 +76,7 @@ def test_folded_resampled_and_unnamed_stems_answer_the_same_from_stem_files(
     assert len(made) == 18 and all(hasattr(audio, "path") for audio in made)
     assert on_disk == in_memory
     body = on_disk["suggest"].decode()
-    for note in ("resampled from 48000 Hz to 44100 Hz", "6 channels folded to mono", "Audio 1: role 'kick' heard"):
+    for note in ("resampled from 48000 Hz to 44100 Hz", "5.1 downmixed to stereo", "Audio 1: role 'kick' heard"):
         assert note in body
     assert list(uploads.iterdir()) == []  # the stems' files and the ones made from them went
 

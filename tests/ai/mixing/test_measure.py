@@ -134,6 +134,31 @@ def test_mono_stem_is_measured_as_centred_in_stereo() -> None:
     assert m.correlation == 1.0 and m.stereo_width == 0.0
 
 
+@pytest.mark.parametrize("channel", [2, 4])  # the centre alone, the left surround alone
+def test_a_5_1_stem_is_measured_as_a_daw_plays_it_in_stereo(channel: int) -> None:
+    """A 5.1 stem was folded to the mean of its six channels: a part in the centre alone read C / 6 (-15.6 dB),
+    where a stereo mix plays it at -3 dB on both sides (ITU-R BS.775), and the level advice raised it by the
+    difference. Its loudness is now the downmix's: the same as the stereo stem a DAW's downmix gives."""
+    part = tone(300, amp=0.3)
+    surround = np.zeros((6, part.size))
+    surround[channel] = part
+    side = part * math.sqrt(0.5)
+    downmixed = np.stack([side, side]) if channel == 2 else np.stack([side, np.zeros_like(side)])
+    m6 = measure_track(DecodedAudio(surround.astype(np.float32), SR), name="Dialogue", role="speech")
+    m2 = measure_track(DecodedAudio(downmixed.astype(np.float32), SR), name="Dialogue", role="speech")
+    assert m6.channels == 6
+    assert m6.integrated_lufs == pytest.approx(m2.integrated_lufs, abs=0.05)
+    (prepared,) = prepare_tracks([TrackInput("Dialogue", DecodedAudio(surround.astype(np.float32), SR), "speech")])
+    assert "5.1 downmixed to stereo (ITU-R BS.775: centre and surrounds at -3 dB, LFE left out)" in prepared.notes
+
+
+def test_a_stem_of_another_count_above_two_is_still_folded_to_mono() -> None:
+    four = np.tile(tone(300, amp=0.3), (4, 1)).astype(np.float32)
+    (prepared,) = prepare_tracks([TrackInput("Quad", DecodedAudio(four, SR), "keys")])
+    assert "4 channels folded to mono" in prepared.notes
+    assert np.allclose(prepared.samples[0], prepared.samples[1])
+
+
 def test_prepare_handles_rates_and_lengths() -> None:
     a = track("Bass", stereo(tone(100, seconds=2, sr=44100)), sr=44100)
     b = track("Vocals", stereo(tone(1000, seconds=4, sr=48000)), sr=48000)
