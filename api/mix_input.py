@@ -21,8 +21,8 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.stem_file import Audio, close_all, decode_stem
 from ai.mixing.roles import resolve_roles
 from ai.mixing.space import TEMPO_RANGE_BPM, tempo_in_range
-from api.owned_results import run_owning
-from api.params import TOO_MANY_DIGITS, RequestInput, copy_upload, refuse_unread_files, remove_off_loop
+from api.owned_results import copy_upload_owned, run_owning
+from api.params import TOO_MANY_DIGITS, RequestInput, refuse_unread_files, remove_off_loop
 from api.state import EngineState
 from integration.projects import LatestStems, ProjectManifest, written_utc
 from utils.errors import InvalidParameter, UndecodableAudio, UnsupportedMediaType
@@ -188,14 +188,10 @@ async def _spooled(engine: EngineState, named: list[tuple[str, UploadFile]]) -> 
     """Each upload streamed to a temporary file (checking the per-file limit as it goes) in the
     engine's worker threads, as (name, path); the files are deleted after. Peak memory is the
     decoded audio, never the encoded bytes as well."""
-    settings = engine.settings
     spooled: list[Path] = []
     try:
         for _, upload in named:
-            copy = functools.partial(
-                copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
-            )
-            spooled.append(await engine.run(copy))
+            spooled.append(await copy_upload_owned(engine, upload))
         yield [(name, path) for (name, _), path in zip(named, spooled, strict=True)]
     finally:
         await remove_off_loop(*spooled)
@@ -213,11 +209,7 @@ async def run_on_upload(
     that reads the file block by block itself (the analysis), so the decoded audio is never whole.
     ``discard``: for a result that owns a file, called on it when the request is cancelled while
     ``work`` runs (:func:`api.owned_results.run_owning`)."""
-    settings = engine.settings
-    copy = functools.partial(
-        copy_upload, upload, max_upload_bytes=settings.max_upload_bytes, directory=settings.upload_dir
-    )
-    path = await engine.run(copy)
+    path = await copy_upload_owned(engine, upload)
     try:
         return await (engine.run(work, path) if discard is None else run_owning(engine, discard, work, path))
     finally:

@@ -28,7 +28,8 @@ from api.deps import InputDep
 from api.errors import error_response
 from api.jobs.manager import JobWork, QueueFull, ToResponse
 from api.jobs.schemas import JobAccepted
-from api.params import Repeated, RequestInput, copy_upload, remove_quietly, repeated_refused, validate_params
+from api.owned_results import copy_upload_owned
+from api.params import Repeated, RequestInput, remove_quietly, repeated_refused, validate_params
 from api.schemas import ErrorBody
 from api.state import EngineState
 from utils.errors import InvalidParameter
@@ -140,13 +141,7 @@ async def _save_uploads(engine: EngineState, inp: RequestInput) -> list[_SavedUp
     try:
         for name, uploads in inp.files.items():
             for upload in uploads:
-                copy = functools.partial(
-                    copy_upload,
-                    upload,
-                    max_upload_bytes=engine.settings.max_upload_bytes,
-                    directory=engine.settings.upload_dir,
-                )
-                path = await engine.run(copy)
+                path = await copy_upload_owned(engine, upload)
                 saved.append(_SavedUpload(name, path, upload.filename, upload.size, upload.headers))
     except BaseException:
         for item in saved:
