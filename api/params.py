@@ -162,6 +162,8 @@ async def read_input(request: Request, *, max_upload_bytes: int, max_request_byt
                             "request (setting DAWG_AI_MAX_REQUEST_MB)"
                         )
                     found.files.setdefault(name, []).append(value)
+                elif content_type == "application/x-www-form-urlencoded":
+                    texts.append((_utf8_sent_raw(name), _utf8_sent_raw(value)))
                 else:
                     texts.append((name, value))
         except PayloadTooLarge:
@@ -305,6 +307,19 @@ def _takes_list(annotation: Any) -> bool:
 MAX_ECHO_CHARS = 80  # of a refused value, quoted back in the error
 UPLOAD_FIELDS = frozenset({"file", "files", "audio", "primer", "master", "reference"})
 """The engine's file fields: one that arrives among the text parameters was sent as a text field."""
+
+
+def _utf8_sent_raw(text: str) -> str:
+    """A form field as its sender wrote it when it sent UTF-8 without percent-encoding it (``curl -d "text=melody
+    in F♯ minor"``): Starlette reads an urlencoded body's raw bytes as Latin-1, and the text was 'melody in Fâ\x99¯
+    minor' (a melody in C major, no word of the key). Text whose Latin-1 bytes are no UTF-8 is kept as read: a
+    Latin-1 body, or percent-escapes, which are UTF-8 already."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 async def _capped_stream(request: Request, limit: int, what: str, allowed: str = "") -> AsyncGenerator[bytes, None]:
