@@ -14,6 +14,43 @@ def _finding(kind: str, message: str, priority: str, track: str | None = None, *
     return {"type": kind, "message": message, "priority": priority, "track": track, "evidence": evidence}
 
 
+_NOT_IN_FILE_NAMES = ("/", "\\", "\x00")
+
+
+def _missing_stem(track: str, stems_dir: Path, unread: str | None) -> dict[str, Any]:
+    """A track without a stem, and what to do: render it to where the convention looks, unless a track name no
+    file can have ("sub/Bass", "../Kick": the advice named a path outside the stems folder, which is never read)
+    or a file in its place that is not read (a link out of the folder: the advice named the link itself)."""
+    forbidden = next((c for c in _NOT_IN_FILE_NAMES if c in track), None)
+    if forbidden is not None or track.strip() in ("", ".", ".."):
+        said = f"its name holds {forbidden!r}" if forbidden else "its name is no file name"
+        return _finding(
+            "missing_stem",
+            f"no rendered stem for '{track}': {said}, so no stem file in {stems_dir} can be named after it; "
+            "rename the track for measured advice",
+            "medium",
+            track,
+            expected=None,
+        )
+    expected = stems_dir / f"{track}.wav"
+    if unread is not None:
+        return _finding(
+            "missing_stem",
+            f"no rendered stem for '{track}': {unread}; put the rendered file itself there for measured advice",
+            "medium",
+            track,
+            expected=str(expected),
+            unread=unread,
+        )
+    return _finding(
+        "missing_stem",
+        f"no rendered stem for '{track}': render it to {expected} for measured advice",
+        "medium",
+        track,
+        expected=str(expected),
+    )
+
+
 def project_findings(
     *,
     tracks: Sequence[str],
@@ -23,25 +60,19 @@ def project_findings(
     tempo: float,
     time_signature: str,
     core_tracks: int | None,
+    unread_stems: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """What a producer should know about the project before asking for mixing advice.
 
     ``stems`` maps track name -> rendered stem (extra stems may name tracks not in ``tracks``);
-    ``core_tracks`` is DAWG-CORE's live track count, or None when the core is not reachable.
+    ``core_tracks`` is DAWG-CORE's live track count, or None when the core is not reachable;
+    ``unread_stems`` maps track name -> why the file in its stem's place is not read (a link out of the folder).
     """
     findings: list[dict[str, Any]] = []
     lower_stems = {name.lower() for name in stems}
     missing = [t for t in tracks if t.lower() not in lower_stems]
     for track in missing:
-        findings.append(
-            _finding(
-                "missing_stem",
-                f"no rendered stem for '{track}': render it to {stems_dir / (track + '.wav')} for measured advice",
-                "medium",
-                track,
-                expected=str(stems_dir / f"{track}.wav"),
-            )
-        )
+        findings.append(_missing_stem(track, stems_dir, (unread_stems or {}).get(track)))
     known = {t.lower() for t in tracks}
     for name in stems:
         if name.lower() not in known:

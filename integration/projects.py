@@ -231,6 +231,14 @@ class ProjectStore:
         """
         return self._stems_of(self.get(project_id))
 
+    def passed_over_stems(self, project_id: str) -> dict[str, str]:
+        """Name key (:func:`stem_key`) -> why, for each file of a stem's name and format in the project's stems
+        folder that is not read as a stem: a link that leads outside the folder or nowhere, a folder or a pipe
+        named like a stem. Without it a track whose stem is such a file was told "render it to <that path>"."""
+        passed_over: dict[str, str] = {}
+        self._stems_of(self.get(project_id), passed_over)
+        return passed_over
+
     def latest_with_stems(self) -> LatestStems | None:
         """The project whose stems were written last (its newest stem file's modification time), or
         None when no project has stems: what a mixing request that names no project and carries no
@@ -266,7 +274,9 @@ class ProjectStore:
         times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
         return stems, max(times) if times else None
 
-    def _stems_of(self, manifest: ProjectManifest) -> dict[str, Path]:
+    def _stems_of(self, manifest: ProjectManifest, passed_over: dict[str, str] | None = None) -> dict[str, Path]:
+        """The stems (see :meth:`find_stems`); ``passed_over`` gets why each stem-named file was not read."""
+        skipped: dict[str, str] = {} if passed_over is None else passed_over
         project_id = manifest.project_id
         try:
             folder = self.stems_dir(project_id)
@@ -293,17 +303,22 @@ class ProjectStore:
                 target = resolve_path(entry, strict=True)
             except OSError:
                 logger.warning("stem %s is a broken link or unreadable; ignored", entry)
+                skipped.setdefault(stem_key(entry.stem), f"{entry} is a broken link or cannot be read")
                 continue
             if not _is_inside(target, real_folder):
                 logger.warning("stem %s links outside the stems folder (%s); ignored", entry, target)
+                skipped.setdefault(
+                    stem_key(entry.stem), f"{entry} is a link to {target}, outside the stems folder, which is not read"
+                )
                 continue
             if not target.is_file():
+                skipped.setdefault(stem_key(entry.stem), f"{entry} is not a file (a folder or a pipe)")
                 continue
-            by_stem.setdefault(_name_key(entry.stem), []).append(entry)
+            by_stem.setdefault(stem_key(entry.stem), []).append(entry)
 
         stems: dict[str, Path] = {}
         for track in manifest.tracks:
-            candidates = by_stem.pop(_name_key(track), None)
+            candidates = by_stem.pop(stem_key(track), None)
             if candidates:
                 stems[track] = _preferred(candidates)
         for key in sorted(by_stem):
@@ -402,7 +417,7 @@ def _list_dir(folder: Path) -> list[Path]:
         return []
 
 
-def _name_key(name: str) -> str:
+def stem_key(name: str) -> str:
     """A track or stem name as matched: in any case, and in either Unicode form. macOS writes file names
     decomposed (NFD: "e" and a combining accent) where the manifest holds "Café Vocals" composed, so the
     stem was an extra track of a name that looks the same, and the manifest's track had no stem."""
@@ -532,5 +547,6 @@ __all__ = [
     "STEM_EXTENSIONS",
     "ProjectManifest",
     "ProjectStore",
+    "stem_key",
     "validate_project_id",
 ]

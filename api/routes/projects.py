@@ -28,7 +28,7 @@ from api.schemas import (
     UnreadManifestOut,
 )
 from api.state import EngineState
-from integration.projects import ProjectManifest, ProjectStore, written_utc
+from integration.projects import ProjectManifest, ProjectStore, stem_key, written_utc
 from utils.errors import CoreError, ProjectNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
@@ -84,6 +84,8 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
     else:
         manifest, message = await _project_worked_on_last(engine)
     stems = await engine.run(engine.projects.find_stems, manifest.project_id)
+    passed_over = await engine.run(engine.projects.passed_over_stems, manifest.project_id)
+    unread_stems = {track: passed_over[stem_key(track)] for track in manifest.tracks if stem_key(track) in passed_over}
     names = list(dict.fromkeys([*manifest.tracks, *stems]))
     roles = resolve_roles(names, parse_roles(params.roles))
 
@@ -104,6 +106,7 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
         tempo=manifest.tempo,
         time_signature=manifest.time_signature,
         core_tracks=core_tracks,
+        unread_stems=unread_stems,
     )
     measurements: dict[str, dict[str, Any]] = {}
     suggestions: list[dict[str, Any]] = []

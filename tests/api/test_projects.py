@@ -133,6 +133,33 @@ def test_project_roles_and_missing_stems(tmp_path: Path, how: str) -> None:
     assert body["tempo"] == 124
 
 
+def test_a_missing_stem_says_why_when_its_place_holds_a_file_not_read_or_no_file_can_be_named(tmp_path: Path) -> None:
+    """The advice was "render it to <stems>/Bass.wav" where Bass.wav was there, a link out of the folder (never
+    read), and "render it to <stems>/../Kick.wav" or "<stems>/sub/Bass.wav" for names no stem file can have: paths
+    outside the stems folder, which the engine never reads either."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "p1", ["Kick", "Bass", "Vox", "sub/Bass", "../Kick"])
+    write_stem(settings.projects_dir, "p1", "Kick", 60, seconds=0.5)
+    outside = write_stem(tmp_path / "elsewhere", "x", "Bass", 80, seconds=0.5)
+    stems = settings.projects_dir / "p1" / "stems"
+    (stems / "Bass.wav").symlink_to(outside)
+    (stems / "Vox.wav").mkdir()
+    with engine_client(settings) as client:
+        body = client.post("/api/v1/analyze/project", data={"project_id": "p1"}).json()
+    said = {f["track"]: f["message"] for f in body["findings"] if f["type"] == "missing_stem"}
+    assert said["Bass"] == (
+        f"no rendered stem for 'Bass': {stems / 'Bass.wav'} is a link to {outside}, outside the stems folder, "
+        "which is not read; put the rendered file itself there for measured advice"
+    )
+    assert said["Vox"].startswith(f"no rendered stem for 'Vox': {stems / 'Vox.wav'} is not a file (a folder or a pipe)")
+    for track in ("sub/Bass", "../Kick"):
+        assert said[track] == (
+            f"no rendered stem for '{track}': its name holds '/', so no stem file in {stems} can be named after it; "
+            "rename the track for measured advice"
+        )
+    assert "Kick" not in said
+
+
 def test_project_with_live_core_reports_track_count_difference(tmp_path: Path) -> None:
     with run_core_standin(mode="normal", num_tracks=6) as core:
         settings = make_settings(tmp_path, core_url=core.url)
