@@ -8,6 +8,7 @@ and the look-ups by style name (:func:`normalise_drum_style`, :func:`style_meter
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ai.generation.feel import swing_subdivision
@@ -470,14 +471,22 @@ DRUM_STYLE_ALIASES: dict[str, str] = {
     "lo-fi": "hip-hop",
     "lofi": "hip-hop",
     "afrobeat": "funk",
+    "afro-beat": "funk",
 }
+_SPELLED_AND = re.compile(r"\s*&\s*|\s*['’]n['’]\s*|\s+n\s+")
+"""'drum & bass', "drum'n'bass", 'drum n bass': the spellings of 'and' a genre name carries."""
+_SEPARATORS = re.compile(r"[\s_-]+")
 
 
 def normalise_drum_style(style: str | None) -> str:
     """A caller's style name (or ``None``) -> a key of ``DRUM_STYLES``. Raises ValueError."""
     if style is None or not style.strip():
         return "default"
-    key = style.strip().lower().replace(" ", "-").replace("_", "-")
+    said = style.strip().lower()
+    key = _SEPARATORS.sub("-", said).strip("-")  # "Hip Hop", "hip_hop", "afro beat"
+    if key not in _STYLES and key not in DRUM_STYLE_ALIASES:  # "r&b" and "d&b" are names of their own
+        spelled = _SPELLED_AND.sub(lambda m: "-and-" if "&" in m.group() else "-n-", said)
+        key = _SEPARATORS.sub("-", spelled).strip("-")
     key = DRUM_STYLE_ALIASES.get(key, key)
     if key not in _STYLES:
         raise ValueError(f"unknown drum style '{style}'; known: {', '.join(DRUM_STYLES)}")

@@ -505,6 +505,18 @@ def test_style_names_and_errors() -> None:
     assert normalise_drum_style("shuffle") == "blues"
     with pytest.raises(InvalidParameter):
         GEN.generate(_req("drums", style="polka"))
+
+
+@pytest.mark.parametrize("said", ["drum & bass", "drum'n'bass", "Drum n Bass", "drum and bass", "drum_and_bass"])
+def test_a_genre_s_and_is_read_however_it_is_spelled(said: str) -> None:
+    """ "drum & bass" and "drum'n'bass" were 422 "neither a part nor a drum style" while "drum and bass" played."""
+    assert normalise_drum_style(said) == "drum-and-bass"
+    assert normalise_drum_style("afro beat") == normalise_drum_style("afrobeat") == "funk"
+    assert normalise_drum_style("rock'n'roll") == "rock"
+    assert (normalise_drum_style("d&b"), normalise_drum_style("r&b")) == (
+        "drum-and-bass",
+        "hip-hop",
+    )  # names of their own
     with pytest.raises(InvalidParameter):
         GEN.generate(_req("drums", beats_per_bar=4, beat_unit=3))
     with pytest.raises(InvalidParameter):
