@@ -58,7 +58,7 @@ from ai.generation.drum_styles import normalise_drum_style, style_meter_note
 from ai.generation.melody_harmony import harmonise, harmonise_scored, is_melody, load_model
 from ai.generation.melody_meter import melody_meter
 from ai.generation.midi_events import delta_track, key_events, note_events
-from ai.generation.preview import render_midi
+from ai.generation.preview import render_midi, stereo
 from ai.generation.progression_key import key_of_progression
 from ai.heap import release_free_memory
 from ai.lead_in import SIXTEENTH_QUARTERS, lead_in, lead_in_meter, lead_in_sixteenth
@@ -599,7 +599,7 @@ def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float =
     the same bytes)."""
     sr = recording.sample_rate
     rec = recording.samples
-    rec = np.vstack([rec, rec]) if rec.shape[0] == 1 else rec[:2]
+    rec = stereo(rec)  # a 5.1 recording downmixed, as the block-wise preview reads it
     n = rec.shape[1]
     body = np.zeros((2, n), dtype=np.float32)
     body[:, : min(n, parts.shape[1])] = parts[:2, :n]

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ai.audio.downmix import SURROUND_CHANNELS, downmix_5_1
 from ai.audio.encode import encode_audio
 from utils.errors import RendererUnavailable
 from utils.scratch import scratch_space
@@ -46,7 +47,11 @@ def render_midi(midis: Sequence[bytes], sample_rate: int, soundfont: Path = SOUN
 
 
 def stereo(part: np.ndarray) -> np.ndarray:
-    """A rendered part [shape=(channels, m)] as two channels: its first two, or mono twice."""
+    """A rendered part or a recording [shape=(channels, m)] as two channels: a 5.1 one downmixed (ITU-R BS.775,
+    :mod:`ai.audio.downmix`; its first two channels dropped the centre, where a lead sits), else its first two, or
+    mono twice."""
+    if part.shape[0] == SURROUND_CHANNELS:
+        return downmix_5_1(part)
     return part[:2] if part.shape[0] >= 2 else np.vstack([part, part])
 
 

@@ -38,6 +38,7 @@ import soxr
 
 from ai.audio import loudness
 from ai.audio.decode import DecodedAudio
+from ai.audio.downmix import SURROUND_CHANNELS, downmix_5_1
 from ai.audio.formats import STEM_EXTENSIONS
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, frame_blocks, frame_count, write_stem_file
 from ai.heap import release_free_memory
@@ -275,20 +276,6 @@ def fine_band_ranges() -> list[tuple[float, float]]:
     return [(edges[k], edges[k + 1]) for k in range(len(FINE_BAND_EDGES_HZ))]
 
 
-SURROUND_CHANNELS = 6
-"""A stem of six channels is 5.1, in WAV's order L R C LFE Ls Rs (as the loudness meter reads it)."""
-_MINUS_3_DB = np.float32(math.sqrt(0.5))
-
-
-def _downmix_5_1(samples: np.ndarray) -> np.ndarray:
-    """ITU-R BS.775's 5.1 -> stereo downmix: L + 0.71 (C + Ls), R + 0.71 (C + Rs), the LFE left out. Sample by
-    sample (no matrix product, whose sums BLAS orders by block size), so a stem file's blocks give the array's
-    samples. The mean of the six channels, as other counts are folded, read a 5.1 stem 6-16 dB under what a DAW
-    plays (a centre-only part: C / 6 against 0.71 C per side), and the level advice raised it by that much more."""
-    x = samples.astype(np.float32, copy=False)
-    return np.stack([x[0] + _MINUS_3_DB * (x[2] + x[4]), x[1] + _MINUS_3_DB * (x[2] + x[5])])
-
-
 def _fold_note(channels: int) -> str:
     if channels == SURROUND_CHANNELS:
         return "5.1 downmixed to stereo (ITU-R BS.775: centre and surrounds at -3 dB, LFE left out)"
@@ -303,7 +290,7 @@ def _to_stereo(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:
         return np.repeat(samples, 2, axis=0), notes
     notes.append(_fold_note(samples.shape[0]))
     if samples.shape[0] == SURROUND_CHANNELS:
-        return _downmix_5_1(samples), notes
+        return downmix_5_1(samples), notes
     mono = samples.mean(axis=0, dtype=np.float32)
     return np.stack([mono, mono]), notes
 

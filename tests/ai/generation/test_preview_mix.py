@@ -53,6 +53,7 @@ def recording(seconds: float, channels: int, *, loud: float = 0.3) -> DecodedAud
         (3.0, 1, 5.0, "flac", 0.3, -4.0),  # mono recording, parts longer (cut at its end)
         (4.0, 3, 4.0, "wav", 0.9, 10.0),  # three channels (the first two heard), the sum clips: scaled down
         (0.2, 2, 1.0, "wav", 0.3, -4.0),  # too short for a loudness: the parts as rendered
+        (4.0, 6, 4.0, "flac", 0.3, -4.0),  # 5.1: downmixed (ITU-R BS.775) on both paths
     ],
 )
 def test_the_block_wise_preview_is_the_whole_preview(
@@ -80,3 +81,17 @@ def test_the_block_wise_preview_is_the_whole_preview(
     assert path.read_bytes() == expected
     path.unlink()
     assert not list(tmp_path.iterdir())  # the renders, the mix's stem file and the recording's are gone
+
+
+def test_a_5_1_recording_is_heard_in_its_preview_downmixed(tmp_path: Path) -> None:
+    """The preview took a recording's first two channels: a 5.1 recording whose music sits in the centre (a film's
+    dialogue, a song's lead) was left out of its own preview, which held the band alone."""
+    t = np.arange(3 * SR) / SR
+    centre = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
+    six = np.zeros((6, t.size), dtype=np.float32)
+    six[2] = centre
+    midis = [midi_file(3.0, drums=True)]
+    whole = mix_preview(DecodedAudio(six, SR), render_midi(midis, SR), level_db=-30.0)
+    for side in whole:  # the centre at -3 dB into each side, the band 30 LU under it; before, about 0
+        heard = float(np.corrcoef(side, centre)[0, 1])
+        assert heard > 0.99, heard
