@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -53,7 +53,10 @@ IN_MEMORY_RESULT_BYTES = 1 << 20
 """Results up to this size stay in memory (and JSON ones are shown inline in the job's status);
 larger ones (a rendered mix is tens of MB) are written to a file until the job expires."""
 MAX_FINISHED_KEPT = 1024
-"""Finished jobs held at most, whatever keep_s says: the oldest finished go first (memory bound)."""
+"""Finished jobs held at most, whatever keep_s says (memory bound): those without a result (cancelled) go first,
+then the oldest finished."""
+DROPPED_REMEMBERED = 8192
+"""Ids of jobs dropped by MAX_FINISHED_KEPT whose 404 says so (a few hundred KB at most)."""
 RETRY_AFTER_DEFAULT_S = 5
 """Retry-After of a full queue before any job has finished to time."""
 RECENT_DURATIONS = 20  # finished jobs whose run times estimate Retry-After
@@ -263,6 +266,7 @@ class JobManager:
         self._workers: list[asyncio.Task[None]] = []
         self._sweeper: asyncio.Task[None] | None = None
         self._durations: deque[float] = deque(maxlen=RECENT_DURATIONS)
+        self._dropped_early: OrderedDict[str, None] = OrderedDict()  # by MAX_FINISHED_KEPT, before keep_s
         self._closing = False
         self.started_at = datetime.now(UTC)  # jobs live in memory: none from before this time is known
 
@@ -367,6 +371,12 @@ class JobManager:
         if job is None:
             started = self.started_at.isoformat(timespec="seconds").replace("+00:00", "Z")
             said = job_id if len(job_id) <= 80 else f"{job_id[:80]}... ({len(job_id)} characters)"
+            if job_id in self._dropped_early:  # it said "finished more than keep_s ago" of a job seconds old
+                raise JobNotFound(
+                    f"job {said!r} finished, and was dropped before its {self.keep_s:g} s were up to make room: "
+                    f"the engine holds at most {MAX_FINISHED_KEPT} finished jobs (cancelled ones go first, then "
+                    "the oldest); fetch a result soon after its job finishes"
+                )
             raise JobNotFound(
                 f"no job {said!r}: unknown, submitted before the engine (re)started at {started} (jobs are "
                 f"held in memory and a restart forgets them), or finished more than {self.keep_s:g} s ago "
@@ -478,9 +488,14 @@ class JobManager:
             else:
                 kept.append((job.finished_monotonic, job))
         if len(kept) > MAX_FINISHED_KEPT:
-            kept.sort(key=lambda item: item[0])
+            # A job with no result (cancelled) goes before any with one: 1,100 cancelled jobs dropped a result
+            # finished seconds before, whose id then read as expired.
+            kept.sort(key=lambda item: (item[1].outcome is not None, item[0]))
             for _, job in kept[: len(kept) - MAX_FINISHED_KEPT]:
                 self._drop(job)
+                self._dropped_early[job.id] = None
+            while len(self._dropped_early) > DROPPED_REMEMBERED:
+                self._dropped_early.popitem(last=False)
 
     async def _sweep_loop(self) -> None:
         while True:

@@ -29,6 +29,7 @@ import api.routes.analysis as analysis_route
 from ai import progress
 from ai.analysis.pipeline import AnalysisResult, analyze_summary
 from ai.analysis.signal_pass import SignalSummary
+from api.jobs import manager
 from api.jobs.trigger import job_mode
 from tests.api.conftest import engine_client, make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
@@ -368,6 +369,31 @@ def test_finished_jobs_expire_after_keep_s(tmp_path: Path) -> None:
             gone = short.get(url)
             assert gone.status_code == 404 and gone.json()["error"] == "job_not_found"
         assert short.get("/api/v1/jobs").json()["jobs"] == []
+
+
+def test_a_full_store_drops_cancelled_jobs_before_results_and_a_dropped_id_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_FINISHED_KEPT the oldest finished job went first, whatever it held: 1,200 cancelled jobs dropped a
+    result finished 15 s before (keep_s 60), and its id answered 'finished more than 60 s ago'."""
+    monkeypatch.setattr(manager, "MAX_FINISHED_KEPT", 3)
+    with engine_client(make_settings(tmp_path, jobs_keep_s=600, jobs_concurrency=1)) as short:
+        kept = submit(short, "/api/v1/generate/midi", json={"async": True, "bars": 1, "seed": 5})
+        assert wait_for(short, kept["job_id"])["state"] == "succeeded"
+        cancelled = []
+        for _ in range(4):
+            job = submit(short, "/api/v1/generate/melody", json={"async": True, "bars": 32, "variations": 8})
+            short.post(f"/api/v1/jobs/{job['job_id']}/cancel")
+            cancelled.append(job)
+        assert short.get(kept["result_url"]).status_code == 200  # 5 finished, 3 held: two cancelled went
+        gone = short.get(cancelled[0]["status_url"])
+        assert gone.status_code == 404 and "dropped before its 600 s were up" in gone.json()["detail"]
+        for seed in (6, 7, 8):
+            job = submit(short, "/api/v1/generate/midi", json={"async": True, "bars": 1, "seed": seed})
+            wait_for(short, job["job_id"])
+        dropped = short.get(kept["status_url"])  # the cancelled ones first, then the oldest result
+        assert dropped.status_code == 404, dropped.text
+        assert "the engine holds at most 3 finished jobs" in dropped.json()["detail"]
 
 
 def test_temporary_files_go_when_the_job_ends_expires_or_the_engine_stops(
