@@ -204,17 +204,21 @@ def test_a_manifest_tempo_no_delay_can_be_timed_by_is_measured_instead_and_said(
     """A manifest's tempo is any positive number. One outside 20-400 BPM reached the space advice, which
     refused it: every mixing route of the project (and the empty POST that takes it) was a 422 'tempo: tempo
     must be 20-400 BPM', a parameter the caller had not sent."""
-    from tests.ai.mixing.test_space import SR as BURST_SR
-    from tests.ai.mixing.test_space import bursts
-
     settings = make_settings(tmp_path)
     settings.projects_dir.mkdir(parents=True)
     manifest = {"project_id": "odd", "name": "Odd", "tempo": tempo, "time_signature": "4/4", "tracks": ["Lead"]}
     (settings.projects_dir / "odd.json").write_text(json.dumps(manifest))
     folder = settings.projects_dir / "odd" / "stems"
     folder.mkdir(parents=True)
-    lead = bursts(kind="tone", every=0.5, on=0.4, seconds=8.0)  # bone dry: the space advice times a delay
-    sf.write(folder / "Lead.wav", np.stack([lead, lead], axis=1).astype(np.float32), BURST_SR)
+    # Bone-dry tones at random pitches every 0.5 s: the space advice times a delay by the tempo.
+    rng = np.random.default_rng(1)
+    t = np.arange(int(0.4 * SR)) / SR
+    envelope = np.minimum(1.0, np.minimum(t / 0.005, (0.4 - t) / 0.01))
+    lead = np.zeros(8 * SR)
+    for start in range(0, lead.size - t.size - SR, SR // 2):
+        f0 = 220.0 * 2 ** (rng.integers(0, 12) / 12)
+        lead[start : start + t.size] += 0.2 * envelope * sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 6))
+    sf.write(folder / "Lead.wav", np.stack([lead, lead], axis=1).astype(np.float32), SR)
     said = f"the manifest's tempo ({tempo:g} BPM) is outside 20-400 BPM and was not used"
     with engine_client(settings) as client:
         named = client.post("/api/v1/mixing/suggest", data={"project_id": "odd"})

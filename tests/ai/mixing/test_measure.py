@@ -156,7 +156,7 @@ def test_a_stem_of_another_count_above_two_is_still_folded_to_mono() -> None:
     four = np.tile(tone(300, amp=0.3), (4, 1)).astype(np.float32)
     (prepared,) = prepare_tracks([TrackInput("Quad", DecodedAudio(four, SR), "keys")])
     assert "4 channels folded to mono" in prepared.notes
-    assert np.allclose(prepared.samples[0], prepared.samples[1])
+    assert isinstance(prepared.samples, np.ndarray) and np.allclose(prepared.samples[0], prepared.samples[1])
 
 
 def test_prepare_handles_rates_and_lengths() -> None:
