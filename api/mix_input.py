@@ -299,7 +299,7 @@ async def gather_mix_audio(
         raise InvalidParameter("project_id", "send either project_id or uploaded files, not both")
     if project_id:
         manifest = await engine.run(engine.projects.get, project_id)
-        stems = await engine.run(engine.projects.find_stems, manifest.project_id)
+        stems = await engine.run(engine.projects.stems_of, manifest)
         await _project_stems(engine, found, manifest, stems, overrides)
     elif not uploads and inp.file("master") is None:
         latest = await engine.run(engine.projects.latest_with_stems)

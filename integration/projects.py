@@ -223,21 +223,10 @@ class ProjectStore:
         return self._project_path(project_id) / STEMS_FOLDER
 
     def find_stems(self, project_id: str) -> dict[str, Path]:
-        """Track name -> stem file of a project (ProjectNotFound for an unknown project).
-
-        Tracks of the manifest come first, in manifest order, under the manifest's spelling;
-        extra audio files follow, sorted, under their file names without extension. Tracks
-        without a stem are absent. A missing stems folder gives ``{}``.
-        """
-        return self._stems_of(self.get(project_id))
-
-    def passed_over_stems(self, project_id: str) -> dict[str, str]:
-        """Name key (:func:`stem_key`) -> why, for each file of a stem's name and format in the project's stems
-        folder that is not read as a stem: a link that leads outside the folder or nowhere, a folder or a pipe
-        named like a stem. Without it a track whose stem is such a file was told "render it to <that path>"."""
-        passed_over: dict[str, str] = {}
-        self._stems_of(self.get(project_id), passed_over)
-        return passed_over
+        """Track name -> stem file of a project (ProjectNotFound for an unknown project): :meth:`stems_of` its
+        manifest. A caller that holds the manifest already asks :meth:`stems_of`: each call here reads every
+        manifest of the directory to find this one."""
+        return self.stems_of(self.get(project_id))
 
     def latest_with_stems(self) -> LatestStems | None:
         """The project whose stems were written last (its newest stem file's modification time), or
@@ -268,14 +257,22 @@ class ProjectStore:
     def _stems_written(self, manifest: ProjectManifest) -> tuple[dict[str, Path], float | None]:
         """A project's stems and when the newest of them was written (None: no stems)."""
         try:
-            stems = self._stems_of(manifest)
+            stems = self.stems_of(manifest)
         except InvalidProjectId:  # a manifest whose id cannot name a folder has no stems folder
             return {}, None
         times = [mtime for mtime in map(_modified, stems.values()) if mtime is not None]
         return stems, max(times) if times else None
 
-    def _stems_of(self, manifest: ProjectManifest, passed_over: dict[str, str] | None = None) -> dict[str, Path]:
-        """The stems (see :meth:`find_stems`); ``passed_over`` gets why each stem-named file was not read."""
+    def stems_of(self, manifest: ProjectManifest, passed_over: dict[str, str] | None = None) -> dict[str, Path]:
+        """Track name -> stem file of the project of ``manifest``.
+
+        Tracks of the manifest come first, in manifest order, under the manifest's spelling;
+        extra audio files follow, sorted, under their file names without extension. Tracks
+        without a stem are absent. A missing stems folder gives ``{}``. ``passed_over`` (when given) gets, by
+        name key (:func:`stem_key`), why each file of a stem's name and format is not read: a link that leads
+        outside the folder or nowhere, a folder or a pipe named like a stem (without it a track whose stem is such
+        a file was told "render it to <that path>").
+        """
         skipped: dict[str, str] = {} if passed_over is None else passed_over
         project_id = manifest.project_id
         try:

@@ -41,7 +41,7 @@ def _listing(store: ProjectStore) -> ProjectListResponse:
     return ProjectListResponse(
         projects_dir=str(store.projects_dir),
         projects=[
-            ProjectSummaryOut(**manifest.to_dict(), stems=sorted(store.find_stems(manifest.project_id)))
+            ProjectSummaryOut(**manifest.to_dict(), stems=sorted(store.stems_of(manifest)))
             for manifest in scan.projects
         ],
         message=None if scan.projects else store.folder_problem(),
@@ -83,8 +83,8 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
         manifest = await engine.run(engine.projects.get, params.project_id)
     else:
         manifest, message = await _project_worked_on_last(engine)
-    stems = await engine.run(engine.projects.find_stems, manifest.project_id)
-    passed_over = await engine.run(engine.projects.passed_over_stems, manifest.project_id)
+    passed_over: dict[str, str] = {}
+    stems = await engine.run(engine.projects.stems_of, manifest, passed_over)
     unread_stems = {track: passed_over[stem_key(track)] for track in manifest.tracks if stem_key(track) in passed_over}
     names = list(dict.fromkeys([*manifest.tracks, *stems]))
     roles = resolve_roles(names, parse_roles(params.roles))

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from integration.projects import ManifestScan, ProjectStore
 from tests.api.conftest import engine_client, make_settings
 from tests.support.core_standin import run_core_standin
 
@@ -56,6 +57,32 @@ def test_projects_are_listed_with_their_stems(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert [u["file"] for u in body["unread"]] == ["broken.dawg"]  # left out, and it said so only in the log
     assert body["unread"][0]["reason"].startswith("not valid JSON (")
+
+
+def test_the_listing_reads_the_directory_once_however_many_projects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each project's stems were found by its id, which read every manifest again: 2,000 projects took 9.6 minutes
+    to list (300: 15 s), as long again for the empty mixing POST's analysis of a project."""
+    settings = make_settings(tmp_path)
+    for n in range(12):
+        write_project(settings.projects_dir, f"p{n}", ["Kick", "Bass"], filename=f"p{n}.dawg")
+        write_stem(settings.projects_dir, f"p{n}", "Kick", 60, seconds=0.1)
+    reads: list[ProjectStore] = []
+    scan = ProjectStore.scan
+
+    def counted(self: ProjectStore) -> ManifestScan:
+        reads.append(self)
+        return scan(self)
+
+    monkeypatch.setattr(ProjectStore, "scan", counted)
+    with engine_client(settings) as client:
+        listed = client.get("/api/v1/projects").json()["projects"]
+        assert len(listed) == 12 and all(p["stems"] == ["Kick"] for p in listed)
+        assert len(reads) == 1
+        reads.clear()
+        assert client.post("/api/v1/analyze/project", data={"project_id": "p3"}).status_code == 200
+        assert len(reads) == 1
 
 
 @pytest.mark.parametrize(("make", "said"), [(None, "does not exist"), ("file", "is a file, not a folder")])
