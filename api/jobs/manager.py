@@ -547,6 +547,8 @@ class JobManager:
     async def _outcome(self, job: Job, task: asyncio.Task[Any], to_response: ToResponse) -> StoredResponse | None:
         """What the synchronous call would have answered; None when the job was cancelled."""
         if task.cancelled() or job.state is JobState.CANCELLED:
+            if not task.cancelled():  # its Cancelled (or whatever the work raised on its way out) is retrieved:
+                task.exception()  # asyncio logged each as an ERROR, "Task exception was never retrieved"
             return None
         error = task.exception()
         if isinstance(error, progress.Cancelled):
