@@ -25,7 +25,7 @@ from api.owned_results import copy_upload_owned, run_owning
 from api.params import TOO_MANY_DIGITS, RequestInput, refuse_unread_files, remove_off_loop
 from api.state import EngineState
 from integration.projects import LatestStems, ProjectManifest, written_utc
-from utils.errors import InvalidParameter, UndecodableAudio, UnsupportedMediaType
+from utils.errors import InvalidParameter, PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 T = TypeVar("T")
 IN_MEMORY_BYTES = 64 << 20
@@ -108,13 +108,14 @@ def _to_frames(
     """Decode each file: into memory while the request's total stays within IN_MEMORY_BYTES, else
     into a stem file. On an error the stem files already made are deleted.
 
-    ``leave_out_unreadable`` (a project's stems, which the caller did not send): a file that is no audio or
-    cannot be decoded (a stem DAWG-CORE is still writing, a text file named .wav) is left out, with a note
-    naming it, instead of failing the request, unless every file is (its error then stands). Returns each
-    file's decoded audio (None for a file left out) and the notes."""
+    ``leave_out_unreadable`` (a project's stems, which the caller did not send): a file that is no audio, cannot be
+    decoded (a stem DAWG-CORE is still writing, a text file named .wav) or lasts longer than ``max_duration_s`` is
+    left out, with a note naming it, instead of failing the request, unless every file is (its error then stands):
+    one 31-minute stem made the whole project a 413. Returns each file's decoded audio (None for a file left out)
+    and the notes."""
     decoded: list[Audio | None] = []
     notes: list[str] = []
-    first_error: UnsupportedMediaType | UndecodableAudio | None = None
+    first_error: UnsupportedMediaType | UndecodableAudio | PayloadTooLarge | None = None
     budget = IN_MEMORY_BYTES
     try:
         for k, (name, path) in enumerate(items):
@@ -123,7 +124,7 @@ def _to_frames(
                     audio = decode_stem(
                         path, name=name, max_duration_s=max_duration_s, directory=directory, in_memory_bytes=budget
                     )
-            except (UnsupportedMediaType, UndecodableAudio) as exc:
+            except (UnsupportedMediaType, UndecodableAudio, PayloadTooLarge) as exc:
                 if not leave_out_unreadable:
                     raise
                 first_error = first_error or exc

@@ -187,6 +187,25 @@ def test_a_missing_stem_says_why_when_its_place_holds_a_file_not_read_or_no_file
     assert "Kick" not in said
 
 
+def test_a_stem_longer_than_the_limit_is_left_out_with_a_note_not_the_whole_project(tmp_path: Path) -> None:
+    """One stem over DAWG_AI_MAX_AUDIO_DURATION_S (a 31-minute drone beside an 8 s kick) made every project route a
+    413, where a stem that cannot be decoded is left out and named; a project of long stems alone stays a 413."""
+    settings = make_settings(tmp_path, max_audio_duration_s=2.0)
+    write_project(settings.projects_dir, "p1", ["Kick", "Drone"])
+    write_stem(settings.projects_dir, "p1", "Kick", 60, seconds=1.0)
+    write_stem(settings.projects_dir, "p1", "Drone", 110, seconds=3.0)
+    write_project(settings.projects_dir, "p2", ["Drone"], filename="p2.dawg")
+    write_stem(settings.projects_dir, "p2", "Drone", 110, seconds=3.0)
+    said = "the stem 'Drone.wav' (track 'Drone') was left out: Drone: 3 s of audio is longer than the limit of 2 s"
+    with engine_client(settings) as client:
+        for path in ("/api/v1/analyze/project", "/api/v1/mixing/suggest", "/api/v1/mixing/auto_level"):
+            response = client.post(path, data={"project_id": "p1"})
+            assert response.status_code == 200, (path, response.text)
+            assert said in response.json()["message"], (path, response.json()["message"])
+        alone = client.post("/api/v1/mixing/suggest", data={"project_id": "p2"})
+    assert alone.status_code == 413 and "longer than the limit of 2 s" in alone.json()["detail"]
+
+
 def test_project_with_live_core_reports_track_count_difference(tmp_path: Path) -> None:
     with run_core_standin(mode="normal", num_tracks=6) as core:
         settings = make_settings(tmp_path, core_url=core.url)
