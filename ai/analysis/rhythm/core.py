@@ -14,6 +14,7 @@ from ai.analysis.beat_net import Activations, BeatNet, BeatNetEnsemble, beat_act
 from ai.analysis.level_model import LevelModel
 from ai.analysis.rhythm.beats import _fill_grid, _refine_period, _sounding, _sustained, _track, follow_tempo
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, TRIPLE_MARGIN, _spread
+from ai.analysis.rhythm.kick_phase import half_beat_later, kicks_between_beats
 from ai.analysis.rhythm.level import (
     PulseEvidence,
     _nested,
@@ -383,6 +384,10 @@ def estimate_rhythm(
         # Only on the learned activation: the flux-only path was not measured with it.
         follow_score = evidence.beat_score + (FOLLOW_LOW_WEIGHT - LOW_WEIGHT) * low_odf
         beats = follow_tempo(follow_score, beats, period)
+        feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
+    if percussive >= PERCUSSIVE_MIN and kicks_between_beats(low_n, beats):
+        # A four-on-the-floor kick between every two beats: the grid sits on the off-beats (kick_phase).
+        beats = half_beat_later(beats)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
     tempo = 60.0 * frame_rate / period
     if percussive < PERCUSSIVE_MIN and down is None:
