@@ -14,7 +14,7 @@ from ai.analysis.beat_net import Activations, BeatNet, BeatNetEnsemble, beat_act
 from ai.analysis.level_model import LevelModel
 from ai.analysis.rhythm.beats import _fill_grid, _refine_period, _sounding, _sustained, _track, follow_tempo
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, TRIPLE_MARGIN, _spread
-from ai.analysis.rhythm.kick_phase import half_beat_later, kicks_between_beats
+from ai.analysis.rhythm.kick_phase import half_beat_later, kick_like, kicks_between_beats
 from ai.analysis.rhythm.level import (
     PulseEvidence,
     _nested,
@@ -385,7 +385,11 @@ def estimate_rhythm(
         follow_score = evidence.beat_score + (FOLLOW_LOW_WEIGHT - LOW_WEIGHT) * low_odf
         beats = follow_tempo(follow_score, beats, period)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
-    if percussive >= PERCUSSIVE_MIN and kicks_between_beats(low_n, beats):
+    if (
+        percussive >= PERCUSSIVE_MIN
+        and kicks_between_beats(low_n, beats)
+        and kick_like(features.mel, (beats[:-1] + beats[1:]) / 2.0)
+    ):
         # A four-on-the-floor kick between every two beats: the grid sits on the off-beats (kick_phase).
         beats = half_beat_later(beats)
         feats = _beat_features(beats, onset=onset_n, low=low_n, chroma=chroma, downbeat=down)
