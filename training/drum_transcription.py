@@ -251,7 +251,7 @@ def train_drum_sounds() -> tuple[str, ...]:
     return tuple(f"{font}{DRUM_SET_MARK}{program}" for font, sets in TRAIN_DRUM_SETS.items() for program in sets)
 
 
-def _render_sound(
+def render_drum_sound(
     notes: list[Note],
     sound: str,
     *,
@@ -305,7 +305,7 @@ def render_drums(
     kit_sound = task["kit"] or task["drum_font"]
     kits_dir = Path(task.get("kits_dir", KITS_DIR))
     if not mixed_kit:
-        return _render_sound(
+        return render_drum_sound(
             drums, kit_sound, fallback=task["drum_font"], work=work, name="d", n=n, fx=fx, rng=rng, kits_dir=kits_dir
         )
     sounds = (
@@ -319,7 +319,7 @@ def render_drums(
     grouped = {key for keys in DRUM_GROUPS.values() for key in keys}
     rest = [note for note in drums if note[0] not in grouped]
     if rest:
-        stem += _render_sound(
+        stem += render_drum_sound(
             rest, task["drum_font"], fallback=task["drum_font"], work=work, name="r", n=n, fx=fx, rng=rng
         )
     for group, keys in DRUM_GROUPS.items():
@@ -327,7 +327,7 @@ def render_drums(
         if notes:
             gain = 10.0 ** (float(rng.uniform(*GROUP_GAIN_DB)) / 20.0)
             sound = str(rng.choice(sounds))
-            stem += gain * _render_sound(
+            stem += gain * render_drum_sound(
                 notes, sound, fallback=task["drum_font"], work=work, name=group, n=n, fx=fx, rng=rng, kits_dir=kits_dir
             )
     return stem

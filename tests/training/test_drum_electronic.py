@@ -66,8 +66,8 @@ def test_a_drum_set_is_the_drum_channels_program(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(drum_transcription, "fluidsynth", fake_fluidsynth)
     notes = [(36, 0.0, 0.1, 100)]
     kwargs: dict[str, Any] = {"work": tmp_path, "name": "d", "n": 100, "fx": False, "rng": np.random.default_rng(0)}
-    drum_transcription._render_sound(notes, "FluidR3_GM@25", fallback="FluidR3_GM", **kwargs)
-    drum_transcription._render_sound(notes, "TimGM6mb", fallback="TimGM6mb", **kwargs)
+    drum_transcription.render_drum_sound(notes, "FluidR3_GM@25", fallback="FluidR3_GM", **kwargs)
+    drum_transcription.render_drum_sound(notes, "TimGM6mb", fallback="TimGM6mb", **kwargs)
     assert rendered == [
         ([(25, True)], "/usr/share/sounds/sf2/FluidR3_GM.sf2"),
         ([(0, True)], "/usr/share/sounds/sf2/TimGM6mb.sf2"),
