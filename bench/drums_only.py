@@ -13,7 +13,11 @@ model and how many still do):
 - synthetic lines (sine, triangle, whistle) of seeds the model never saw, alone and under held-out drum buses;
 - the engine's own drum grooves (every style of the theory backend) of seeds the model never saw, through FluidR3
   and csound's GM bank (the fitting set's grooves are rendered through TimGM6mb and MuseScore General Lite): alone
-  (drums) and under the engine's bass line at 0 and -6 dB (pitched).
+  (drums) and under the engine's bass line at 0 and -6 dB (pitched);
+- the same seeds through kits no fitting item plays (session 33, HELD_OUT_KITS: FluidR3's and csound's other drum
+  sets, the AVL Red Zeppelin kit, hydrogen-drumkits' kits outside its TRAIN_KITS), three kits a groove;
+- the same seeds through the fitting soundfonts TimGM6mb and MuseScore General Lite (kits the model was fitted on,
+  grooves it was not: QA pass 32's TimGM6mb renders kept a key).
 
 Usage: .venv/bin/python bench/drums_only.py [--data data] [--synthetic 40] [--grooves 2] [-v]
 """
@@ -37,9 +41,35 @@ from ai.analysis.features import finish_features, spectral_pass  # noqa: E402
 from ai.analysis.pipeline import summarize_audio  # noqa: E402
 from ai.analysis.tonal import estimate_key  # noqa: E402
 from ai.audio.decode import decode_audio  # noqa: E402
-from training.drums_only import Item, groove_items, real_items, song_items, synthetic_items  # noqa: E402
+from training.drumkit_samples import KITS_DIR, TRAIN_KITS  # noqa: E402
+from training.drums_only import (  # noqa: E402
+    GROOVE_SOUNDFONTS,
+    Item,
+    groove_items,
+    kit_groove_items,
+    real_items,
+    song_items,
+    synthetic_items,
+)
 
 HELD_OUT_GROOVE_SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/sf_GMbank.sf2"))
+HELD_OUT_KITS = (
+    *(f"FluidR3_GM@{program}" for program in (8, 16, 24, 25, 32, 40)),
+    "sf_GMbank@24",
+    "sf_GMbank@25",
+    "AVL_Red_Zeppelin",
+)
+"""Drum kits no fitting item plays (training.drums_only.FIT_KIT_SOUNDS), besides hydrogen-drumkits' kits outside
+training/drumkit_samples.py's TRAIN_KITS (:func:`held_out_kits`); their missing pieces and the bass through FluidR3 or
+csound's GM bank."""
+HELD_OUT_KIT_FALLBACKS = ("FluidR3_GM", "sf_GMbank")
+KITS_PER_HELD_OUT_GROOVE = 3
+
+
+def held_out_kits() -> tuple[str, ...]:
+    """HELD_OUT_KITS and the installed hydrogen kits that fitting does not play (electronic, hand percussion, effects)."""
+    installed = sorted(k.name for k in KITS_DIR.glob("*") if (k / "drumkit.xml").is_file()) if KITS_DIR.is_dir() else []
+    return HELD_OUT_KITS + tuple(f"h2:{name}" for name in installed if name not in TRAIN_KITS)
 
 
 def render_items(folder: Path, label: str) -> Iterator[Item]:
@@ -88,6 +118,17 @@ def main(argv: list[str] | None = None) -> None:
     fonts = [f for f in HELD_OUT_GROOVE_SOUNDFONTS if f.is_file()]
     if args.grooves and fonts:
         sources.append(("engine grooves", groove_items(range(1, 1 + args.grooves), fonts)))
+        kits = held_out_kits()
+        sources.append(
+            (
+                "engine grooves, held-out kits",
+                kit_groove_items(range(1, 1 + args.grooves), kits, HELD_OUT_KIT_FALLBACKS, KITS_PER_HELD_OUT_GROOVE),
+            )
+        )
+    if args.grooves and all(f.is_file() for f in GROOVE_SOUNDFONTS):
+        sources.append(
+            ("engine grooves, fitting soundfonts", groove_items(range(1, 1 + args.grooves), GROOVE_SOUNDFONTS))
+        )
 
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # called drums, items, key before, key after
     drum_groups: set[str] = set()
