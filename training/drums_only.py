@@ -5,19 +5,21 @@ Items (each a clip of audio the engine analyses, labelled drums alone or pitched
 - from songs rendered by ``bench/mixing_songs.py`` (MMA grooves split into stems; songs.json gives each
   stem's role from its General MIDI program or drum notes): the drum bus (every drum-role stem summed)
   and each drum stem alone are drums; the whole mix, each pitched stem (not the ``fx`` role: a sound
-  effect may have no pitch), the drums with the first bass and the drums with that bass 6 dB lower
-  are pitched;
+  effect may have no pitch), the drums with the first bass, with that bass 6 and 12 dB lower and with
+  another part 10 dB under them are pitched;
 - synthetic lines with few or no harmonics (sine, triangle, a whistle-like sine with a faint 2nd
   harmonic; melodies and bass lines in a random key, some with vibrato or a decay), alone and under
   a song's drum bus at 0 or -6 dB: pitched. Rendered soundfont instruments all have harmonics; a
   whistle or an 808 bass has almost none, and the harmonic comb alone would call it drums;
 - optionally, the real development set's tune split (``--real DIR``, ../shared/eval/real): pitched;
 - the engine's own drum grooves (``groove_items``: every style of the theory backend, seeds 11 and 12, through
-  TimGM6mb and MuseScore General Lite): drums; the same under the engine's bass line at 0 and -6 dB: pitched.
+  TimGM6mb and MuseScore General Lite): drums; the same under the engine's bass line at 0 and -6 dB: pitched;
+- the same grooves through other kits (``kit_groove_items``, FIT_KIT_SOUNDS: the fitting soundfonts' other drum sets,
+  the AVL Black Pearl kit, hydrogen-drumkits' sampled acoustic kits), 4 a groove: drums, and under the bass: pitched.
 
 The model is a logistic regression (scikit-learn; the service evaluates it with numpy,
 :mod:`ai.analysis.drums_only`) over the standardised terms (``TERM_NAMES``: the peak features, their squares and
-products, the two shares), pitched items weighing 5, and the
+products, the two shares), pitched items weighing PITCHED_WEIGHT, and the
 threshold is the highest score of any pitched item plus MARGIN: no pitched training item is called
 drums. bench/drums_only.py scores the model on songs, kits and recordings it was not fitted on.
 
