@@ -108,7 +108,8 @@ def _transcription(body: dict[str, Any]) -> str:
 
 def _generation(body: dict[str, Any]) -> str:
     part = PART_WORDS.get(str(body.get("style")), "clip")
-    feel = f"{body['genre']} " if body.get("genre") and body.get("genre") != "default" else ""
+    # Said as words: "drum and bass", "uk garage" (a voice reads the hyphens of "drum-and-bass" out or stumbles).
+    feel = f"{str(body['genre']).replace('-', ' ')} " if body.get("genre") and body.get("genre") != "default" else ""
     where = "" if body.get("style") == "drums" else f" in {body.get('key')} {_scale(body.get('scale'))}"
     primer = body.get("primer_bars")  # the clip holds the primer's bars, then these
     clips = len(body.get("variations") or [])

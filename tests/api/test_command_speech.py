@@ -44,6 +44,12 @@ def test_the_article_is_the_one_said() -> None:
     assert speak("generate_bass", {}, {**bass, "tempo": 96}).startswith("Here is a funk bass line in E minor")
 
 
+def test_a_styles_hyphens_are_not_said() -> None:
+    # "Here is a drum-and-bass drum groove": a voice reads the hyphens out.
+    drums = {"style": "drums", "genre": "drum-and-bass", "bars": 4, "time_signature": "4/4", "tempo": 174}
+    assert speak("generate_drums", {}, drums) == "Here is a drum and bass drum groove, 4 bars of 4/4 at 174 BPM."
+
+
 @pytest.mark.parametrize(
     ("parts", "style", "said"),
     [
