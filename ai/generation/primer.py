@@ -71,6 +71,8 @@ def parse_primer(data: bytes) -> PrimerFile:
                 "/api/v1/transcribe; to play along with it, to /api/v1/generate/accompaniment"
             ) from exc
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
+    if midi.ticks_per_beat < 0:  # an SMPTE time division: frames, not beats (mido reads it as a negative int16)
+        midi = beats_from_frames(midi)
     last = max((sum(int(message.time) for message in track) for track in midi.tracks), default=0)
     if last > MAX_PRIMER_TICKS:
         quarters = last / max(1, int(midi.ticks_per_beat))
@@ -83,6 +85,37 @@ def parse_primer(data: bytes) -> PrimerFile:
         return PrimerFile(midi, pretty_midi.PrettyMIDI(mido_object=midi))
     except Exception as exc:  # as above, for what pretty_midi refuses
         raise InvalidParameter("primer", "not a readable MIDI file") from exc
+
+
+FRAME_FILE_PPQ = 480
+FRAME_FILE_TEMPO_US = 500_000
+"""A file timed in SMPTE frames is read at 120 BPM, 480 ticks a beat: its events keep their times in seconds."""
+
+
+def beats_from_frames(midi: mido.MidiFile) -> mido.MidiFile:
+    """A MIDI file timed in SMPTE frames (its time division's top bit set: frames a second and ticks a frame, as a
+    film or video program writes it) as one timed in beats at 120 BPM, each event at the same second, its own tempo
+    events left out (they do not time a frame-based file). A DAW imports such a file the same way; it was refused
+    as "not a readable MIDI file" (pretty_midi cannot time it)."""
+    division = midi.ticks_per_beat & 0xFFFF
+    frames = 256 - (division >> 8)  # the top byte is minus the frame rate: 24, 25, 29 (29.97 drop-frame) or 30
+    per_second = (29.97 if frames == 29 else frames) * max(division & 0xFF, 1)
+    out = mido.MidiFile(type=midi.type, ticks_per_beat=FRAME_FILE_PPQ)
+    scale = FRAME_FILE_PPQ * 1_000_000 / FRAME_FILE_TEMPO_US / per_second  # new ticks per old tick
+    for number, track in enumerate(midi.tracks):
+        moved = mido.MidiTrack()
+        if number == 0:
+            moved.append(mido.MetaMessage("set_tempo", tempo=FRAME_FILE_TEMPO_US, time=0))
+        old = new = 0
+        for message in track:
+            old += int(message.time)
+            if message.is_meta and message.type in ("set_tempo", "smpte_offset"):
+                continue
+            at = int(round(old * scale))
+            moved.append(message.copy(time=at - new))
+            new = at
+        out.tracks.append(moved)
+    return out
 
 
 def key_of_notes(notes: list[pretty_midi.Note]) -> Key | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import mido
 import numpy as np
 import pretty_midi
 import pytest
@@ -107,3 +108,32 @@ def test_notes_that_never_end_are_named_as_such(part: str) -> None:
     with pytest.raises(InvalidParameter) as refused:
         read_primer(parse_primer(buffer.getvalue()), part=part, bar_seconds=2.0)  # type: ignore[arg-type]
     assert refused.value.detail.startswith(f"primer: the MIDI file's 4 {kind} note-on(s) have no note-off")
+
+
+def _frame_timed(fps_code: int, ticks_per_frame: int, notes: list[tuple[int, int, int]]) -> bytes:
+    """A type-0 file whose time division is SMPTE frames (fps_code 0xE7 = -25 fps): (pitch, on tick, off tick)."""
+    events: list[tuple[int, mido.Message]] = []
+    for pitch, on, off in notes:
+        events += [(on, mido.Message("note_on", note=pitch, velocity=90)), (off, mido.Message("note_off", note=pitch))]
+    track, now = mido.MidiTrack(), 0
+    for at, message in sorted(events, key=lambda e: e[0]):
+        track.append(message.copy(time=at - now))
+        now = at
+    track.append(mido.MetaMessage("set_tempo", tempo=200_000, time=0))  # a tempo does not time a frame file
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    data = bytearray(buffer.getvalue())
+    data[12:14] = bytes([fps_code, ticks_per_frame])  # the header's division word
+    return bytes(data)
+
+
+def test_a_file_timed_in_smpte_frames_keeps_its_notes_seconds() -> None:
+    """It was "not a readable MIDI file" (pretty_midi cannot time frames); a DAW imports it at its seconds."""
+    data = _frame_timed(0xE7, 40, [(60, 0, 500), (64, 1000, 1500)])  # 25 fps x 40 ticks: 1,000 ticks a second
+    notes = [(n.pitch, n.start, n.end) for inst in parse_primer(data).pm.instruments for n in inst.notes]
+    assert [(p, round(a, 4), round(b, 4)) for p, a, b in notes] == [(60, 0.0, 0.5), (64, 1.0, 1.5)]
+    thirty = _frame_timed(0xE3, 100, [(62, 0, 2997)])  # 0xE3 = -29: 29.97 fps drop-frame x 100 ticks, one second
+    (note,) = [n for inst in parse_primer(thirty).pm.instruments for n in inst.notes]
+    assert abs(note.end - 1.0) < 1e-3
