@@ -12,6 +12,15 @@ def ascii_filename(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
 
 
+def file_stem(text: str, limit: int = 80) -> str:
+    """A caller's name (an upload's, a project id) as a download's file stem: the characters a file name cannot
+    hold (path separators, quotes, control characters, Windows' reserved ``<>:|?*``) made ``_``, at most ``limit``
+    characters. Letters of any script, spaces and emoji stay: :func:`attachment` gives them to ``filename*`` and
+    an ASCII fallback to ``filename`` ("Snäre 🥁" was "Sn%C3%A4re___" in both)."""
+    kept = "".join("_" if c in '/\\"<>:|?*' or ord(c) < 32 or ord(c) == 127 else c for c in text).strip()
+    return kept[:limit]
+
+
 def attachment(filename: str) -> str:
     """``attachment; filename="..."`` for ``filename``, with RFC 6266's ``filename*`` carrying the
     UTF-8 name when the ASCII one had to change it (browsers and ``curl -J`` prefer it)."""

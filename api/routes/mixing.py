@@ -28,7 +28,7 @@ from ai.mixing.measure import TrackInput
 from ai.mixing.render import RenderResult, render_master_report, render_mix_report
 from ai.mixing.render_plan import parse_apply
 from ai.mixing.suggest import suggest as suggest_mix
-from api.attachment import attachment
+from api.attachment import attachment, file_stem
 from api.deps import EngineDep, InputDep
 from api.file_response import TemporaryFileResponse, json_with_base64
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
@@ -318,8 +318,11 @@ async def render_result(engine: EngineState, inp: RequestInput) -> Response | Re
             result, audio = await run_owning(
                 engine, lambda done: remove_quietly(done[1]), _render, mix, params, engine.settings.upload_dir
             )
-    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in mix.project_id or "") or "mix"
-    stem = f"{base}_master" if params.master or not mix.tracks else f"{base}_mix"
+    # A project's render is named by it ("Song 1_mix.wav", "Song 1_master.wav"); uploaded stems' is "mix.wav" (it
+    # was "mix_mix.wav") or "mix_master.wav".
+    base = file_stem(mix.project_id or "")
+    mastered = params.master or not mix.tracks
+    stem = f"{base or 'mix'}_master" if mastered else (f"{base}_mix" if base else "mix")
     if params.format != "json":
         headers = _headers(result, f"{stem}.{params.format}")
         if mix.project_id is not None:  # percent-encoded UTF-8: headers travel as latin-1, an id may be "曲"

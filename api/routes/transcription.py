@@ -17,7 +17,7 @@ from ai.audio.formats import SUPPORTED_FORMATS_TEXT
 from ai.transcription.pitched import DEFAULT_OPTIONS, NoteOptions
 from ai.transcription.tempo_map import parse_subdivision
 from ai.transcription.transcribe import Transcription, drum_transcriber, transcribe_summary
-from api.attachment import attachment
+from api.attachment import attachment, file_stem
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import JOB_RESPONSES, JobModeDep
 from api.mix_input import summarize_upload
@@ -93,7 +93,7 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
         result = await engine.run(functools.partial(_transcribe, summary, params))
     if params.format == "midi":
         stem = PurePath(upload.filename or "audio").stem or "audio"
-        filename = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80] + f"_{params.instrument}.mid"
+        filename = f"{file_stem(stem) or 'audio'}_{params.instrument}.mid"
         headers = {
             "Content-Disposition": attachment(filename),
             "X-Model": result.model,

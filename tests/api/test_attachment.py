@@ -44,7 +44,8 @@ def test_transcription_as_midi_of_an_upload_with_a_unicode_name(tmp_path: Path) 
             files={"file": (f"{UNICODE_STEM}.wav", wav_bytes(song()), "audio/wav")},
         )
     assert response.status_code == 200, response.text
-    assert utf8_name(response.headers["content-disposition"]) == "Ünïcödé_曲___pitched.mid"
+    # the name as uploaded, spaces and emoji too (they were "Ünïcödé_曲___pitched.mid")
+    assert utf8_name(response.headers["content-disposition"]) == f"{UNICODE_STEM}_pitched.mid"
 
 
 def test_a_render_of_a_project_with_a_unicode_id(tmp_path: Path) -> None:
@@ -60,3 +61,10 @@ def test_a_render_of_a_project_with_a_unicode_id(tmp_path: Path) -> None:
     assert response.status_code == 200, response.text
     assert utf8_name(response.headers["content-disposition"]) == "曲_mix.wav"
     assert response.headers["x-project-id"] == "%E6%9B%B2"  # percent-encoded UTF-8
+
+
+def test_a_file_stem_keeps_any_letter_and_drops_what_a_file_name_cannot_hold() -> None:
+    from api.attachment import file_stem
+
+    assert file_stem('a/b\\c:"d"?<e>|*') == "a_b_c__d___e___"
+    assert file_stem("  Snäre 🥁  ") == "Snäre 🥁"

@@ -402,6 +402,13 @@ def test_overall_quality_is_a_number_in_0_1(client: TestClient) -> None:
 # ----------------------------------------------------------------------------------- render
 
 
+def test_a_render_of_uploaded_stems_is_named_mix_wav(client: TestClient) -> None:
+    # It was "mix_mix.wav" (the default project name "mix" and the kind).
+    response = client.post("/api/v1/mixing/render", files=upload(stems()))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="mix.wav"'
+
+
 def test_render_returns_a_mastered_wav(client: TestClient) -> None:
     response = client.post(
         "/api/v1/mixing/render", data={"master": "true", "target": "streaming"}, files=upload(stems())

@@ -79,7 +79,8 @@ def test_format_midi_is_the_file_on_the_beat_grid(client: TestClient, song_wav: 
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "audio/midi"
-    assert response.headers["content-disposition"].endswith('my_song_pitched.mid"')
+    assert 'filename="my_song_pitched.mid"' in response.headers["content-disposition"]
+    assert response.headers["content-disposition"].endswith("filename*=UTF-8''my%20song_pitched.mid")
     midi = mido.MidiFile(file=io.BytesIO(response.content))
     tempos = [m for m in midi.tracks[0] if m.type == "set_tempo"]
     assert len(tempos) > 10
