@@ -134,4 +134,20 @@ def project_findings(
         findings.append(
             _finding("unusual_tempo", f"the manifest's tempo {tempo:g} BPM is outside 30-300", "medium", None)
         )
+    if (why := unusual_meter(time_signature)) is not None:
+        findings.append(_finding("unusual_time_signature", why, "low", None, time_signature=time_signature))
     return findings
+
+
+def unusual_meter(time_signature: str) -> str | None:
+    """Why a manifest's time signature is not one a musician writes ('99/4' was taken without a word), or None: a
+    numerator of 1-32 beats over a note value of 1, 2, 4, 8, 16 or 32."""
+    top, _, bottom = time_signature.strip().partition("/")
+    if not (top.isdigit() and bottom.isdigit()):
+        return f"the manifest's time signature '{time_signature}' is not a meter (e.g. 4/4, 6/8)"
+    if not 1 <= int(top) <= 32 or int(bottom) not in (1, 2, 4, 8, 16, 32):
+        return (
+            f"the manifest's time signature {time_signature} is unusual: 1-32 beats of a whole, half, quarter, "
+            "eighth, 16th or 32nd note are what music is written in"
+        )
+    return None

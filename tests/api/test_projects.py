@@ -300,3 +300,19 @@ def test_a_stem_still_being_written_is_left_out_with_a_note(tmp_path: Path) -> N
     assert response.status_code == 415 and response.json()["detail"].startswith("Kick: not an audio file"), (
         response.text
     )
+
+
+def test_an_unusual_time_signature_is_a_finding(tmp_path: Path) -> None:
+    """A manifest in 99/4 was taken without a word, where a tempo outside 30-300 had its finding."""
+    from ai.project_findings import unusual_meter
+
+    settings = make_settings(tmp_path)
+    path = write_project(settings.projects_dir, "odd", ["Kick", "Bass"])
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, "time_signature": "99/4"}))
+    with engine_client(settings) as client:
+        body = client.post("/api/v1/analyze/project", data={"project_id": "odd"}).json()
+    (odd,) = [f for f in body["findings"] if f["type"] == "unusual_time_signature"]
+    assert odd["priority"] == "low" and "99/4" in odd["message"]
+    assert [unusual_meter(m) for m in ("4/4", "7/8", "12/8", "5/4", "32/32")] == [None] * 5
+    assert unusual_meter("4/3") is not None and unusual_meter("0/4") is not None and unusual_meter("x") is not None
