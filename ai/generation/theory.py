@@ -61,11 +61,7 @@ def _may_sound(note: Note, request: GenerationRequest, offset: float) -> bool:
     Bb in a bar of C7/Bb in C major; a bar's second chord from its middle)."""
     if note.pitch % 12 in request.key.pitch_classes:
         return True
-    chords = set()
-    for d in (0.0, HUMANIZED_S):
-        at = max(note.start - offset + d, 0.0)
-        bar = int(at / request.bar_seconds)
-        chords.add(request.chord_at(bar, (at - bar * request.bar_seconds) / request.seconds_per_beat))
+    chords = {request.chord_at_time(note.start - offset + d) for d in (0.0, HUMANIZED_S)}
     return any(note.pitch % 12 in tones_under(request.key, chord) for chord in chords)
 
 
@@ -102,6 +98,7 @@ class TheoryGenerator(Generator):
         except ValueError as exc:
             raise InvalidParameter("style", str(exc)) from exc
         grid = _grid_for(request)
+        feel = feel_style(style)  # a newer style's bass, melody, dynamics and timing tables are an older one's
         rng = np.random.default_rng(request.seed)
         end = request.primer_seconds + request.duration_seconds
         if request.part == "drums":
@@ -129,9 +126,9 @@ class TheoryGenerator(Generator):
                 notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars, two_bar=True
             )
         elif request.part == "bass":
-            notes = _generate_bass(request, grid, feel_style(style), rng)
+            notes = _generate_bass(request, grid, feel, rng)
         elif request.part == "melody":
-            notes = _generate_melody(request, grid, feel_style(style), rng)
+            notes = _generate_melody(request, grid, feel, rng)
             notes = shape_melody(notes, request, offset=grid.offset, last_pulse=grid.pulses[-1] * grid.step_seconds)
         else:
             raise InvalidParameter("part", f"unknown part '{request.part}' (drums, bass, melody)")
@@ -140,7 +137,7 @@ class TheoryGenerator(Generator):
             notes = self.dynamics.voice(
                 notes,
                 request,
-                style=feel_style(style),  # the learned tables of the style it borrows its feel from
+                style=feel,
                 offset=grid.offset,
                 rng=np.random.default_rng([request.seed, 7]),
                 keep_accents=True,
@@ -168,7 +165,7 @@ class TheoryGenerator(Generator):
                 notes,
                 places,
                 request,
-                style=feel_style(style),
+                style=feel,
                 rng=np.random.default_rng([request.seed, 8]),
                 start_seconds=grid.offset,
                 end_seconds=end,
@@ -190,7 +187,7 @@ class TheoryGenerator(Generator):
                 "chords": chords,
                 "style": style,
                 "swing": swing,
-                **({"microtiming_style": timing.table_style(feel_style(style))} if timing is not None else {}),
+                **({"microtiming_style": timing.table_style(feel)} if timing is not None else {}),
                 "key": request.key.name,
                 "time_signature": f"{request.beats_per_bar}/{request.beat_unit}",
             },
