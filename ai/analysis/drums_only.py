@@ -246,14 +246,12 @@ def peak_features(semitone_spec: np.ndarray) -> np.ndarray:
         held_lead_p90 = float(np.percentile(steady, 90)) if steady.size else 0.0
     chosen = loud & (held_top > HELD_MIN_EXCESS)
     classes = np.bincount((held_row[chosen] + HELD_MIN_MIDI) % 12, weights=held_top[chosen], minlength=12)
-    share = classes / classes.sum() if classes.sum() > 0 else np.full(12, 1 / 12)
-    share = share[share > 0]
     return np.array(
         [
             inharmonic / power if power > 0 else 0.0,
             lead_p90,
             held_lead_p90,
-            float(-(share * np.log2(share)).sum()),
+            _entropy_bits(classes) if classes.sum() > 0 else float(np.log2(12)),  # none held: as spread as can be
             sustained / kept if kept > 0 else 0.0,
             _entropy_bits(low_counts),
         ]
