@@ -547,8 +547,11 @@ class JobManager:
     async def _outcome(self, job: Job, task: asyncio.Task[Any], to_response: ToResponse) -> StoredResponse | None:
         """What the synchronous call would have answered; None when the job was cancelled."""
         if task.cancelled() or job.state is JobState.CANCELLED:
-            if not task.cancelled():  # its Cancelled (or whatever the work raised on its way out) is retrieved:
-                task.exception()  # asyncio logged each as an ERROR, "Task exception was never retrieved"
+            # Its Cancelled, or what the work raised on its way out, is retrieved: asyncio logged each as an ERROR,
+            # "Task exception was never retrieved". Anything but the cancellation itself is still a bug to log.
+            stray = None if task.cancelled() else task.exception()
+            if stray is not None and not isinstance(stray, progress.Cancelled | EngineError):
+                logger.warning("job %s (%s) was cancelled; its work ended with %r", job.id, job.kind, stray)
             return None
         error = task.exception()
         if isinstance(error, progress.Cancelled):
