@@ -35,9 +35,13 @@ def _load_magenta(engine: EngineState) -> None:
 
 
 def _warm_up_analysis(engine: EngineState) -> None:
+    """The analysis, then the accompaniment that runs it (its cues, beat following and bar harmony, on the
+    theory generators: the Magenta bundles may still be loading)."""
     from ai.analysis.pipeline import warm_up
+    from ai.generation import accompaniment
 
     warm_up()
+    accompaniment.warm_up(engine.registry)
 
 
 def _open_library(engine: EngineState) -> None:
@@ -46,18 +50,23 @@ def _open_library(engine: EngineState) -> None:
 
 
 def _warm_up_mixing(engine: EngineState) -> None:
+    from ai.mixing import render
     from ai.mixing.suggest import warmup
 
     warmup()
+    render.warm_up()
 
 
 def _load_transcription(engine: EngineState) -> None:
     """The transcription models (basic-pitch's ONNX session, the drum network): loaded here, not inside
-    the first /transcribe, which would otherwise pay the load's time (~1.3 s) and its memory (~30 MB)."""
+    the first /transcribe, which would otherwise pay the load's time (~1.3 s) and its memory (~30 MB); then
+    a transcription with each, so that their first runs and kernels are not the first request's either."""
     from ai.transcription import drums, pitched
+    from ai.transcription.transcribe import warm_up
 
     pitched.load_model()
     drums.shipped_drum_net()
+    warm_up()
 
 
 async def _run_step(engine: EngineState, name: str, fn: Callable[[EngineState], None]) -> None:

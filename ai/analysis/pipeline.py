@@ -402,22 +402,29 @@ metrical-level model, bars, chord changes, the beat network's two members side b
 request is as fast as the rest (with 4 s it took 0.23-0.32 s against 0.19-0.26 s, `bench/analysis_speed.py`)."""
 
 
-def warm_up() -> None:
-    """Run the whole pipeline once on WARM_UP_S of synthetic stereo music (a I-V-IV-V progression over
-    a pulse) so that numba-compiled and lazily imported code is ready before the first request."""
+def warm_up_music(seconds: float = WARM_UP_S) -> DecodedAudio:
+    """``seconds`` of synthetic stereo music at 44.1 kHz: a I-V-IV-V progression, a chord a bar at 120 BPM,
+    over a noise-burst pulse. What the start-up warm-ups (this analysis's, the accompaniment's and the
+    transcription's) run their whole paths on."""
     sr = 44100
-    t = np.arange(int(WARM_UP_S * sr)) / sr
+    t = np.arange(int(seconds * sr)) / sr
     rng = np.random.default_rng(0)
     chords = ((220.0, 277.18, 329.63), (164.81, 207.65, 246.94), (146.83, 185.0, 220.0), (164.81, 207.65, 246.94))
     y = np.zeros_like(t)
-    for k, start in enumerate(np.arange(0.0, WARM_UP_S, 2.0)):  # a chord a bar of 4 beats at 120 BPM
+    for k, start in enumerate(np.arange(0.0, seconds, 2.0)):  # a chord a bar of 4 beats at 120 BPM
         bar = slice(int(start * sr), min(len(t), int((start + 2.0) * sr)))
         y[bar] += sum(0.1 * np.sin(2 * np.pi * f * t[bar]) for f in chords[k % len(chords)])
-    for start in np.arange(0.0, WARM_UP_S, 0.5):
+    for start in np.arange(0.0, seconds, 0.5):
         i = int(start * sr)
         y[i : i + 400] += rng.standard_normal(min(400, len(t) - i)) * 0.3
     samples = y.astype(np.float32)
-    analyze(DecodedAudio(np.stack([samples, samples]), sr))
+    return DecodedAudio(np.stack([samples, samples]), sr)
+
+
+def warm_up() -> None:
+    """Run the whole pipeline once on WARM_UP_S of :func:`warm_up_music` so that numba-compiled and lazily
+    imported code is ready before the first request."""
+    analyze(warm_up_music())
     shipped_level_model()  # read and checked now even when the music above does not reach it
     logger.info("analysis pipeline warmed up")
 

@@ -543,21 +543,25 @@ def _suggest(
     )
 
 
+def warmup_stems() -> list[TrackInput]:
+    """Two stems of 2 s (a bass in stereo, keys in mono) of notes struck every half second that die away, so
+    that the space measure's decay kernels run on them too: what the mixing warm-ups process."""
+    sr = 44100
+    t = np.arange(sr * 2) / sr
+    tone = (0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-8.0 * (t % 0.5))).astype(np.float32)
+    return [
+        TrackInput("Bass", DecodedAudio(np.stack([tone, tone]), sr)),
+        TrackInput("Keys", DecodedAudio(tone[np.newaxis, :].copy(), sr)),
+    ]
+
+
 def warmup() -> None:
     """Compile the numba kernels (K-weighting, true peak, sample scans) on a short signal, and read
     the mixing models (role norms, role classifier) so no request pays for it.
 
     The first call of each kernel otherwise pays about a second of JIT compilation (cached on disk
-    afterwards); the service can call this at start-up.
+    afterwards); the service can call this at start-up (the render's own: :func:`ai.mixing.render.warm_up`).
     """
-    sr = 44100
-    t = np.arange(sr * 2) / sr
-    # notes struck every half second that die away: the space measure's decay kernels run on them too
-    tone = (0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-8.0 * (t % 0.5))).astype(np.float32)
-    stems = [
-        TrackInput("Bass", DecodedAudio(np.stack([tone, tone]), sr)),
-        TrackInput("Keys", DecodedAudio(tone[np.newaxis, :].copy(), sr)),
-    ]
     role_norms()
     load_role_model()
-    suggest(stems, workers=1)
+    suggest(warmup_stems(), workers=1)

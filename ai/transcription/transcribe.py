@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio
+from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio, warm_up_music
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
@@ -264,6 +264,21 @@ def _followed_grid(
     at = np.argmin(np.abs(beats[None, :] - np.asarray(downbeat_times, dtype=np.float64)[:, None]), axis=1)
     followed = [round(float(t), 4) for t in beats]
     return followed, [followed[i] for i in dict.fromkeys(at.tolist())]
+
+
+WARM_UP_S = 8.0
+"""Seconds of music the start-up transcriptions read: enough for beats, a grid and the models' windows."""
+
+
+def warm_up() -> None:
+    """Transcribe :func:`~ai.analysis.pipeline.warm_up_music` once with each model, quantised, as a request
+    does, so that the models' first runs, the note creation's lazy imports and its numba kernels (compiled on
+    a fresh install) are done before the first request: the first /transcribe of a 30-s clip took 18.1 s
+    (drums 20.5 s) against 0.67 s (0.29 s) for the next ones on a fresh install (``bench/first_requests.py``)."""
+    music = warm_up_music(WARM_UP_S)
+    instruments: tuple[Instrument, ...] = ("pitched", "drums")
+    for instrument in instruments:
+        transcribe(music, instrument=instrument, quantize=Fraction(1, 16), quantize_text="1/16")
 
 
 def describe_transcription_models() -> list[dict[str, Any]]:
