@@ -39,7 +39,7 @@ from ai.commands.actions import ACTIONS
 from ai.commands.numbers import read_number
 from ai.commands.slots import Scan
 from ai.commands.suggest import closest_commands
-from ai.commands.tokens import PUNCT, Token, join_as_written, tokenize
+from ai.commands.tokens import PUNCT, Token, as_written, glued, join_as_written, tokenize
 from ai.commands.vocabulary import (
     ADJUSTMENTS,
     BAR_UNITS,
@@ -368,13 +368,35 @@ def _name_param(tokens: Sequence[Token], words: Sequence[str]) -> tuple[str | No
             end = j + 1
             while end < len(words) and words[end] != '"' and end <= j + 10:
                 end += 1
-            name = join_as_written(tokens[j + 1 : end])
+            name = as_written(tokens[j + 1 : end])
             return (name or None), (i, end + 1)
-        end = j
-        while end < len(words) and end < j + 8 and words[end] not in PUNCT and words[end] not in NAME_STOPS:
-            end += 1
-        return (join_as_written(tokens[j:end]) or None), (i, end)
+        end = _name_end(tokens, words, j, 8, NAME_STOPS)
+        return (as_written(tokens[j:end]) or None), (i, end)
     return None, (0, 0)
+
+
+def _name_end(tokens: Sequence[Token], words: Sequence[str], start: int, limit: int, stops: frozenset[str]) -> int:
+    """Where a name said from ``start`` ends: at most ``limit`` words, up to a stop word or punctuation. A word
+    is all that was written without a space, so that a name with path parts is read whole ("../x" was no name
+    at all, and "analyse project ../x" analysed the latest project); the punctuation ending a sentence
+    ("Drive," "demo.") is not part of it."""
+    end = start
+    for _ in range(limit):
+        if end >= len(tokens):
+            break
+        word_end = end + 1
+        while word_end < len(tokens) and glued(tokens[word_end]):
+            word_end += 1
+        kept = word_end
+        if not (words[end:word_end] == [".", "."] and not glued(tokens[end])):  # "..": the folder above
+            while kept > end and words[kept - 1] in PUNCT:
+                kept -= 1
+        if kept == end or (kept == end + 1 and words[end] in stops):
+            break
+        end = kept
+        if kept < word_end:  # "Night Drive, please"
+            break
+    return end
 
 
 def _template_param(words: Sequence[str], skip: tuple[int, int]) -> str | None:
@@ -402,22 +424,17 @@ def _project_id(tokens: Sequence[Token], words: Sequence[str]) -> str | None:
             end = j + 1
             while end < len(words) and end <= j + 10 and words[end] != '"':
                 end += 1
-            quoted = join_as_written(tokens[j + 1 : end])
+            quoted = as_written(tokens[j + 1 : end])
             return quoted or None
-        end = j  # a name of several words ("project Song Three"): the runner matches it against the manifests
-        while end < min(len(words), j + _PROJECT_NAME_WORDS) and _in_project_name(words[end]):
-            end += 1
+        # A name of several words ("project Song Three"): the runner matches it against the manifests.
+        end = _name_end(tokens, words, j, _PROJECT_NAME_WORDS, _PROJECT_NAME_STOPS)
         if end > j:
-            return join_as_written(tokens[j:end])
+            return as_written(tokens[j:end])
     return None
 
 
 _PROJECT_NAME_WORDS = 6
 _PROJECT_NAME_STOPS = _ID_STOPS | _ANALYSE | {"to", "at", "in", "on", "so", "as", "is", "sound", "sounds", "mix"}
-
-
-def _in_project_name(word: str) -> bool:
-    return word not in PUNCT and word not in _PROJECT_NAME_STOPS
 
 
 # --- mixing -----------------------------------------------------------------------------------------------

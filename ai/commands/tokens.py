@@ -66,6 +66,9 @@ class Token:
     text: str  # as written, case kept
     low: str  # lower case
     hyphen_before: bool = False  # written joined to the previous word by a hyphen ("hi-hats")
+    gap: str = " "
+    """What was written between the previous token and this one: spaces, or separators such as the "/" of
+    "../x" ("" when glued to it). :func:`as_written` rebuilds a name from it."""
 
     @property
     def is_punct(self) -> bool:
@@ -104,20 +107,38 @@ def tokenize(text: str) -> list[Token]:
     clean = _BPM_RE.sub(" bpm ", clean)
     tokens: list[Token] = []
     previous_end = -1
+    gap_start = 0  # a dropped "#" stays in the next token's gap
     for match in _TOKEN_RE.finditer(clean):
         raw = match.group(0)
         hyphen = previous_end >= 0 and clean[previous_end : match.start()] == "-"
         previous_end = match.end()
-        if raw == "&":
-            tokens.append(Token("and", "and"))
-            continue
         if raw == "#":
+            continue
+        gap, gap_start = clean[gap_start : match.start()], match.end()
+        if raw == "&":
+            tokens.append(Token("and", "and", gap=gap))
             continue
         if _THOUSANDS_RE.fullmatch(raw):
             raw = raw.replace(",", "")
         for k, word in enumerate(_word_tokens(raw)):
-            tokens.append(Token(word, word.lower(), hyphen and k == 0))
+            # A word split in two ("what's", "96bpm") is two words as written.
+            tokens.append(Token(word, word.lower(), hyphen and k == 0, gap if k == 0 else " "))
     return tokens
+
+
+def glued(token: Token) -> bool:
+    """True when ``token`` was written against the one before it, no space between ("../x", "Drive,")."""
+    return not any(char.isspace() for char in token.gap)
+
+
+def as_written(tokens: Sequence[Token]) -> str:
+    """Tokens back to the text they were written as, separators between them kept ("../x", "AC/DC"), and the
+    separators glued to the first one ("/etc" of "project /etc"): a name as the person typed it."""
+    if not tokens:
+        return ""
+    lead = re.split(r"\s", tokens[0].gap)[-1]  # what was written against the first token
+    text = lead + tokens[0].text + "".join(token.gap + token.text for token in tokens[1:])
+    return " ".join(text.split())
 
 
 def join_as_written(tokens: Sequence[Token]) -> str:

@@ -422,6 +422,30 @@ def test_a_project_said_by_name_is_the_one_mixed(tmp_path: Path) -> None:
     )
 
 
+def test_a_project_name_with_path_parts_is_looked_up_never_a_folder(tmp_path: Path) -> None:
+    """'analyse project ../x' analysed the project worked on last ('../x' read as no name); now every name with
+    path parts is a 404 naming it and listing the projects, a dry run too, though '../x' is a project folder
+    beside the projects directory. A manifest's name with a '/' in it is still found by that name."""
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    project_with_stems(settings.projects_dir, "older", "A/B Test", written=1_700_000_000)
+    project_with_stems(tmp_path, "x", "Outside", written=1_800_000_000)  # tmp_path/x: '../x' from the projects
+    with engine_client(settings) as client:
+        for text in ("analyse project ../x", 'analyse project "../x"', "balance the levels of project ../x"):
+            for dry_run in (False, True):
+                said = client.post("/api/v1/command", json={"text": text, "dry_run": dry_run})
+                assert said.status_code == 404, (text, said.text)
+                assert said.json()["error"] == "project_not_found"
+                assert said.json()["detail"].startswith("no project called '../x' in ")
+                assert said.json()["detail"].endswith("projects: 'A/B Test' (older)")
+        for text, name in (("analyse project /etc/passwd", "/etc/passwd"), ("analyse project ..", "..")):
+            said = client.post("/api/v1/command", data={"text": text})
+            assert said.status_code == 404 and f"no project called '{name}'" in said.json()["detail"], said.text
+        named = client.post("/api/v1/command", json={"command": "analyse project a/b test"})
+    assert named.status_code == 200, named.text
+    assert named.json()["result"]["project_id"] == "older"
+
+
 def test_a_rendered_mix_answers_as_the_render_route_does(client: TestClient) -> None:
     """The mix's base64 is written into the command's answer a piece at a time (never parsed as one string):
     the result is the route's own JSON answer, and text holding the old fixed slot string changes nothing."""

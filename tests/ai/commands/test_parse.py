@@ -448,6 +448,17 @@ ACTION_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("auto balance the levels of project night drive please", "auto_level", {"project_id": "night drive"}),
     ("mix down the project called Night Drive", "render_mix", {"project_id": "Night Drive"}),
     ("render the project", "render_mix", {}),
+    # A name written with path parts is read whole (it was no name: the latest project ran); the runner looks it
+    # up among the manifests, never as a folder.
+    ("analyse project ../x", "analyze_project", {"project_id": "../x"}),
+    ('analyse project "../x"', "analyze_project", {"project_id": "../x"}),
+    ("analyse the project called ../../etc", "analyze_project", {"project_id": "../../etc"}),
+    ("analyse project ..", "analyze_project", {"project_id": ".."}),
+    ("check project /etc/passwd now", "analyze_project", {"project_id": "/etc/passwd"}),
+    ("analyse project ~/x", "analyze_project", {"project_id": "~/x"}),
+    ("balance the levels of project ../x", "auto_level", {"project_id": "../x"}),
+    ("analyse project Night Drive, please", "analyze_project", {"project_id": "Night Drive"}),
+    ("analyse project demo.", "analyze_project", {"project_id": "demo"}),
     ("hit play", "play", {}),
     ("start the song", "play", {}),
     ("play the bassline", "play", {}),
