@@ -327,6 +327,12 @@ class ChordChart:
 
     bars: tuple[Chord, ...]
     changes: tuple[Chord | None, ...]
+    # How the bars are written, not what they play: two charts of the same chords are equal.
+    counts: tuple[int | None, ...] = field(default=(), compare=False)
+    """The beats each bar counts with its chords and slashes ('C / / /': 4), None where it writes no slash; one
+    entry per bar as written ('%' counts none of its own), empty for a chart without bar lines."""
+    cells: tuple[str, ...] = field(default=(), compare=False)
+    """Each bar as written (what an error names), beside ``counts``."""
 
     @classmethod
     def of(cls, chords: Sequence[Chord]) -> ChordChart:
@@ -343,33 +349,59 @@ class ChordChart:
         """Every chord in playing order (what a key is read from)."""
         return tuple(c for bar, change in zip(self.bars, self.changes, strict=True) for c in (bar, change) if c)
 
+    def check_meter(self, beats_per_bar: int, beat_unit: int) -> None:
+        """Raise ValueError naming the first bar whose slashes count other beats than a bar of the meter holds
+        ('Dm7 / / / / /' in 4/4, 'C / / /' in 3/4: their chords were played a bar each, the slashes ignored). A
+        simple meter counts its beats, 4 in 4/4, 3 in 3/4, 7 in 7/8; a compound one (6/8, 9/8, 12/8) counts, as
+        lead sheets write it, either its eighths ('C / / F / /' in 6/8) or its dotted-quarter beats ('C /')."""
+        compound = beat_unit == 8 and beats_per_bar % 3 == 0 and beats_per_bar > 3
+        holds = (beats_per_bar, beats_per_bar // 3) if compound else (beats_per_bar,)
+        for number, (cell, count) in enumerate(zip(self.cells, self.counts, strict=True), start=1):
+            if count is None or count in holds:
+                continue
+            said = (
+                f"{beats_per_bar} eighths, or {beats_per_bar // 3} dotted-quarter beats"
+                if compound
+                else f"{beats_per_bar} beats"
+            )
+            raise ValueError(
+                f"bar {number} ('{cell}') counts {count} beats with its slashes: a bar of {beats_per_bar}/{beat_unit} "
+                f"holds {said}"
+            )
+
 
 def parse_chart(text: str) -> ChordChart:
     """A progression with bar lines, 'Dm7 G7 | Cmaj7 | Am7 D7 | G': a bar of two chords changes at its middle.
     As lead sheets write them, a bar may count its beats with slashes ('F / G /', 'C / / /') and '%' repeats the
     bar before. Without a bar line it is :func:`parse_progression`'s, one chord per bar ('Am F C G'). Raises
-    ValueError: a bar of three chords, or whose second chord does not start at its middle ('C / / G')."""
+    ValueError: a bar of three chords, or whose second chord does not start at its middle ('C / / G'). Whether the
+    slashes count a bar of the meter is checked where the meter is known (:meth:`ChordChart.check_meter`)."""
     if "|" not in text:
         return ChordChart.of(parse_progression(text))
     bars: list[Chord] = []
     changes: list[Chord | None] = []
-    for number, cell in enumerate((c for c in text.split("|") if c.strip()), start=1):
-        first, second = _chart_bar(cell.strip(), number)
+    counts: list[int | None] = []
+    cells: list[str] = []
+    for number, cell in enumerate((c.strip() for c in text.split("|") if c.strip()), start=1):
+        first, second, count = _chart_bar(cell, number)
         if first is None:  # '%': the bar before again
             if not bars:
                 raise ValueError("bar 1 is '%' (repeat the bar before), but no bar comes before it")
             first, second = bars[-1], changes[-1]
         bars.append(first)
         changes.append(second)
+        counts.append(count)
+        cells.append(cell)
     if not bars:
         raise ValueError("the chord progression is empty")
-    return ChordChart(tuple(bars), tuple(changes))
+    return ChordChart(tuple(bars), tuple(changes), tuple(counts), tuple(cells))
 
 
-def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None]:
-    """(first chord, the chord from its middle or None) of one bar of a chart; (None, None) for '%'."""
+def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None, int | None]:
+    """(first chord, the chord from its middle or None, the beats it counts with slashes or None) of one bar of
+    a chart; (None, None, None) for '%'. Whether the count fits the meter is :meth:`ChordChart.check_meter`'s."""
     if cell == "%":
-        return None, None
+        return None, None, None
     tokens = [s for s in re.split(r"[\s,;]+", cell) if s]
     if len(tokens) == 1 and "-" in tokens[0]:  # 'Dm7-G7 | C', as parse_progression reads 'Am-F-C-G'
         tokens = [s for s in tokens[0].split("-") if s]
@@ -388,7 +420,7 @@ def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None]:
             f"starts at its middle (beat {(len(tokens) + 1) // 2 + 1})"
         )
     chords = [parse_chord(tokens[beat]) for beat in starts]
-    return chords[0], chords[1] if len(chords) == 2 else None
+    return chords[0], chords[1] if len(chords) == 2 else None, len(tokens) if counted else None
 
 
 def default_progression(key: Key) -> tuple[Chord, ...]:

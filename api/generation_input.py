@@ -18,7 +18,7 @@ from ai.generation.primer import (
     swing_of_notes,
 )
 from ai.generation.progression_key import key_of_progression
-from ai.music_theory import Key, default_progression, normalise_scale, parse_chart, parse_key
+from ai.music_theory import ChordChart, Key, default_progression, normalise_scale, parse_chart, parse_key
 from api.base64_text import decode_base64_text
 from api.schemas import GenerationParams
 from utils.errors import InvalidParameter
@@ -130,6 +130,24 @@ def _primer_meter(meter: tuple[int, int]) -> str:
     return f"{top}/{bottom}"
 
 
+def check_chart_meter(params: GenerationParams, resolved: ResolvedPart, *, primer: bool) -> None:
+    """The chords' beat slashes against the bars' beats (:meth:`ChordChart.check_meter`), where the meter is known
+    before a primer is read: time_signature given, or no primer (then the style's meter, else 4/4). What
+    :func:`build_request` refuses, for a job before it is queued and a command's dry run."""
+    if params.chords is None or (params.time_signature is None and (primer or params.primer is not None)):
+        return
+    chords_text = " | ".join(params.chords) if isinstance(params.chords, list) else params.chords
+    top, bottom = (int(x) for x in (params.time_signature or style_meter(resolved.genre) or "4/4").split("/"))
+    _check_chart_meter(parse_chart(chords_text), top, bottom, chords_text)
+
+
+def _check_chart_meter(chart: ChordChart, top: int, bottom: int, chords_text: str) -> None:
+    try:
+        chart.check_meter(top, bottom)
+    except ValueError as exc:  # worded as the schema's other chart errors
+        raise InvalidParameter("chords", f"{exc} (got {chords_text[:200]!r})") from exc
+
+
 def build_request(
     params: GenerationParams, resolved: ResolvedPart, seed: int, primer: PrimerFile | None
 ) -> GenerationRequest:
@@ -150,6 +168,8 @@ def build_request(
     chords = given_chords if given_chords is not None else default_progression(key)
     meter = params.time_signature or (_primer_meter(context.meter) if context.meter else None)
     top, bottom = (int(x) for x in (meter or style_meter(resolved.genre) or "4/4").split("/"))
+    if chart is not None and chords_text:  # a primer's meter too ('C / / /' over a 3/4 clip)
+        _check_chart_meter(chart, top, bottom, chords_text)
     # primer_tempo_note says when a primer's tempo is clipped; a style of its own tempo (trap 140) plays at it.
     tempo = params.tempo or (_clipped_tempo(context.tempo) if context.tempo else style_tempo(resolved.genre) or 120.0)
     request = GenerationRequest(

@@ -390,7 +390,7 @@ def generate(
         from api.schemas import GenerationParams
 
         params = validate_params(GenerationParams, sent_values(values, form=bool(uploads)))
-        check_generation(params, ENDPOINT_PARTS[part])
+        check_generation(params, ENDPOINT_PARTS[part], primer=primer is not None)
 
     target = out or Path(f"{part.value}.mid")
     _check_writable(*clip_paths(target, variations or 1))

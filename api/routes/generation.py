@@ -18,6 +18,7 @@ from api.deps import EngineDep, InputDep
 from api.generation_input import (
     ResolvedPart,
     build_request,
+    check_chart_meter,
     meter_note,
     primer_bytes,
     primer_tempo_note,
@@ -163,10 +164,12 @@ def _plays_part(primer: PrimerFile | None, part: Part) -> bool:
         return False
 
 
-def check_generation(params: GenerationParams, endpoint_part: Part | None) -> None:
-    """What generate_work refuses without reading the primer (a job refuses it before it is queued)."""
-    resolve_part(params, endpoint_part)
+def check_generation(params: GenerationParams, endpoint_part: Part | None, *, primer: bool) -> None:
+    """What generate_work refuses without reading the primer (a job refuses it before it is queued; a command's
+    dry run too); ``primer``: a primer file comes with the request (its meter may decide the bars')."""
+    resolved = resolve_part(params, endpoint_part)
     refuse_midi_variations(params)
+    check_chart_meter(params, resolved, primer=primer)
 
 
 async def generate_work(
@@ -340,7 +343,7 @@ async def generate_midi(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Re
         inp,
         functools.partial(generate_work, endpoint_part=None),
         params=GenerationParams,
-        check=lambda params: check_generation(params, None),
+        check=lambda params: check_generation(params, None, primer=inp.file("primer") is not None),
     )
 
 
@@ -357,7 +360,7 @@ async def generate_bassline(engine: EngineDep, inp: InputDep, job: JobModeDep) -
         inp,
         functools.partial(generate_work, endpoint_part="bass"),
         params=GenerationParams,
-        check=lambda params: check_generation(params, "bass"),
+        check=lambda params: check_generation(params, "bass", primer=inp.file("primer") is not None),
     )
 
 
@@ -374,5 +377,5 @@ async def generate_melody(engine: EngineDep, inp: InputDep, job: JobModeDep) -> 
         inp,
         functools.partial(generate_work, endpoint_part="melody"),
         params=GenerationParams,
-        check=lambda params: check_generation(params, "melody"),
+        check=lambda params: check_generation(params, "melody", primer=inp.file("primer") is not None),
     )

@@ -165,6 +165,27 @@ def test_snap_to_scale_reaches_past_a_wide_gap() -> None:
     assert snap_to_scale(66, frozenset({0})) == 60  # six semitones away: the search reached three before
 
 
+def test_a_bars_beat_slashes_count_the_meters_beats() -> None:
+    """'Dm7 / / / / /' in 4/4 and 'C / / /' in 3/4 were played a bar each, their slashes ignored."""
+    chart = parse_chart("Dm7 / G7 / | C / / / / / | % | F")
+    assert chart.counts == (4, 6, None, None)
+    with pytest.raises(
+        ValueError, match=r"bar 2 \('C / / / / /'\) counts 6 beats with its slashes: a bar of 4/4 holds 4"
+    ):
+        chart.check_meter(4, 4)
+    with pytest.raises(ValueError, match=r"bar 1 \('C / / /'\) counts 4 beats .* a bar of 3/4 holds 3 beats"):
+        parse_chart("C / / / | G / /").check_meter(3, 4)
+    parse_chart("C / / | G / F").check_meter(3, 4)
+    parse_chart("C / / / / / / | G").check_meter(7, 8)  # a simple meter of eighths counts them
+    # 6/8 and 12/8: the eighths or the dotted-quarter beats, as lead sheets write them
+    for compound in ("C / / F / / | G", "C / | G /"):
+        parse_chart(compound).check_meter(6, 8)
+    parse_chart("C / F / | G / / / / / / / / / / /").check_meter(12, 8)
+    with pytest.raises(ValueError, match=r"a bar of 6/8 holds 6 eighths, or 2 dotted-quarter beats"):
+        parse_chart("C / / / | G").check_meter(6, 8)
+    parse_chart("Am F C G").check_meter(3, 4)  # counts nothing: one chord a bar in any meter
+
+
 def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:
     chart = parse_chart("Dm7 G7 | Cmaj7 |  Am7,D7 | G |")
     assert [c.symbol for c in chart.bars] == ["Dm7", "Cmaj7", "Am7", "G"]

@@ -72,3 +72,36 @@ def test_a_lead_sheets_beat_slashes_and_repeat_sign_are_read(client: TestClient)
     assert response.json()["chords"] == ["Dm7 G7", "C", "C"]
     late = client.post("/api/v1/generate/bassline", data={"chords": "C / / G | F"})
     assert late.status_code == 422 and "changes chord on beat 4 of 4" in late.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("values", "bar"),
+    [
+        (
+            {"chords": "Dm7 / / / / / | C"},
+            "bar 1 ('Dm7 / / / / /') counts 6 beats with its slashes: a bar of 4/4 holds 4",
+        ),
+        ({"chords": "C / / / | G / /", "time_signature": "3/4"}, "bar 1 ('C / / /') counts 4 beats"),
+        ({"chords": "C / / / | G", "style": "waltz"}, "a bar of 3/4 holds 3 beats"),  # the style's own meter
+        ({"chords": ["Dm7 / G7 /", "C / / / / /"]}, "bar 2 ('C / / / / /') counts 6 beats"),
+        ({"chords": "C / / / | G", "time_signature": "6/8"}, "a bar of 6/8 holds 6 eighths, or 2 dotted-quarter beats"),
+    ],
+)
+def test_a_bar_whose_slashes_count_other_beats_than_the_meter_is_refused(
+    client: TestClient, values: dict[str, Any], bar: str
+) -> None:
+    """The slashes were not checked against the meter: the bar's chord was played for a bar, its count ignored.
+    A job refuses it before it is queued, as the run does."""
+    for run_async in (False, True):
+        response = client.post("/api/v1/generate/bassline", json={**values, "async": run_async})
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"].startswith("chords: ") and bar in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("chords", "meter"),
+    [("C / / | G / F", "3/4"), ("C / / F / / | G", "6/8"), ("C / | G /", "6/8"), ("C / / / / / / | G", "7/8")],
+)
+def test_a_bar_that_counts_the_meters_beats_plays(client: TestClient, chords: str, meter: str) -> None:
+    response = client.post("/api/v1/generate/bassline", data={"chords": chords, "time_signature": meter, "bars": "2"})
+    assert response.status_code == 200, response.text
