@@ -20,19 +20,30 @@ from starlette.datastructures import UploadFile
 from ai.commands import ACTIONS, ParsedCommand
 from ai.generation.base import Part
 from ai.generation.primer import parse_primer, primer_part
+from ai.mixing.render_plan import parse_apply
 from api.command_loudness import moved_target
 from api.file_response import TemporaryFileResponse
 from api.generation_input import primer_bytes
 from api.missing_upload import missing_upload
-from api.params import RequestInput, read_upload, remove_quietly
-from api.routes.accompaniment import accompaniment_work
+from api.params import RequestInput, read_upload, remove_quietly, validate_params
+from api.routes.accompaniment import accompaniment_work, check_accompaniment
 from api.routes.analysis import analyze_audio_work
 from api.routes.core import transport_work
-from api.routes.generation import PRIMER_MAX_BYTES, generate_work
+from api.routes.generation import PRIMER_MAX_BYTES, check_generation, generate_work
 from api.routes.mixing import RenderJson, auto_level_work, render_result, suggest_work
 from api.routes.projects import analyze_project_work
-from api.routes.transcription import transcribe_work
-from api.schemas import AnalysisResponse, AutoLevelResponse, GenerationParams, MixingResponse
+from api.routes.transcription import check_transcription, transcribe_work
+from api.schemas import (
+    AccompanimentParams,
+    AnalysisResponse,
+    AutoLevelResponse,
+    GenerationParams,
+    MixingParams,
+    MixingResponse,
+    ProjectParams,
+    RenderParams,
+    TranscriptionParams,
+)
 from api.state import EngineState
 from utils.errors import CommandNotAvailable
 
@@ -188,6 +199,26 @@ async def _plan_generation(
 
 def _part_of_primer(data: bytes) -> Part:
     return primer_part(parse_primer(data))
+
+
+def check_plan(plan: CommandPlan) -> None:
+    """What the planned endpoint refuses before it does any work: its parameter model and the checks a job of it
+    passes before it is queued. A dry run answers the 422 the run would ("drums at 999 bpm" was "parsed");
+    what needs the work (an upload read, a model run, a project's stems found) is left to the run."""
+    values = plan.values
+    if plan.part is not None:
+        params = validate_params(GenerationParams, values)
+        check_generation(params, None if plan.part == "drums" else plan.part, primer=bool(plan.files.get("primer")))
+    elif plan.action in ("mixing_suggest", "auto_level"):
+        validate_params(MixingParams, values)
+    elif plan.action == "render_mix":
+        parse_apply(validate_params(RenderParams, values).apply)
+    elif plan.action == "analyze_project":
+        validate_params(ProjectParams, values)
+    elif plan.action == "transcribe":
+        check_transcription(validate_params(TranscriptionParams, values))
+    elif plan.action == "accompany":
+        check_accompaniment(validate_params(AccompanimentParams, values))
 
 
 async def run_plan(engine: EngineState, plan: CommandPlan) -> Any:

@@ -1124,7 +1124,11 @@ class CommandParams(CallerParams):
     command: str | None = Field(
         None, max_length=MAX_COMMAND_CHARS, description="Same as text (the field name of Jarvis's command file)."
     )
-    dry_run: bool = Field(False, description="Only parse: answer the action and parameters without running it.")
+    dry_run: bool = Field(
+        False,
+        description="Only parse and check: answer the action and parameters without running it, or the 422 the run "
+        "would answer for parameters the endpoint refuses (tempo 999); uploads are not needed.",
+    )
     project_id: str | None = Field(None, description="The project whose stems mixing and project commands use.")
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Random seed for generation commands.")
     model: str | None = Field(None, description="Generation backend: auto, magenta, theory or a bundle id.")

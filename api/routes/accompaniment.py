@@ -82,7 +82,8 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
     )
 
 
-def _check(params: AccompanimentParams) -> None:
+def check_accompaniment(params: AccompanimentParams) -> None:
+    """What accompaniment_work refuses before decoding (a job refuses it before it is queued; a dry run too)."""
     _options(params, 0)
 
 
@@ -139,7 +140,9 @@ if ANALYSIS_SR != REFINE_SR:  # the beat refinement reads the analysis's mono si
     summary="Drums, bass and a pad for a recording, following its beats, meter, key and chords",
 )
 async def generate_accompaniment(engine: EngineDep, inp: InputDep, job: JobModeDep) -> AccompanimentResponse | Response:
-    return await job.run_or_queue(engine, inp, accompaniment_work, params=AccompanimentParams, check=_check)
+    return await job.run_or_queue(
+        engine, inp, accompaniment_work, params=AccompanimentParams, check=check_accompaniment
+    )
 
 
 async def accompaniment_work(engine: EngineState, inp: RequestInput) -> AccompanimentResponse | Response:

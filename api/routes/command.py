@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from ai.commands import parse_command
 from api.client_watch import while_connected
-from api.command_runner import CommandPlan, plan_command, run_plan
+from api.command_runner import CommandPlan, check_plan, plan_command, run_plan
 from api.command_speech import speak, spoken_error
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
@@ -65,7 +65,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Run a spoken/typed command: 'drums, hip hop, 90 bpm, two bars', 'what key is this', 'play'",
     description="Parses `text` (or `command`) into an action and parameters (grammar: docs/commands.md) and runs "
     "the action's endpoint, answering the action, the parsed parameters, the request it made, a sentence for a "
-    "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses.",
+    "voice assistant and the endpoint's own result. play/stop go to DAWG-CORE. dry_run=true only parses "
+    "and checks the parameters as the endpoint would.",
 )
 async def command(request: Request, engine: EngineDep, inp: InputDep) -> CommandResponse | Response:
     try:
@@ -99,6 +100,11 @@ async def _command(request: Request, engine: EngineState, inp: RequestInput) -> 
     plan = await plan_command(engine, parsed, inp, passthrough, need_uploads=not params.dry_run)
     _refuse_files_the_action_leaves(inp, plan)
     if params.dry_run:
+        try:  # the refusals the run would answer without doing its work (a drum model loads off the event loop)
+            await engine.run(check_plan, plan)
+        except EngineError as exc:
+            exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
+            raise
         return CommandResponse(
             status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
         )

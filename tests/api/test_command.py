@@ -6,6 +6,7 @@ import base64
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pretty_midi
 import pytest
@@ -58,6 +59,28 @@ def test_jarvis_command_field_and_dry_run(client: TestClient) -> None:
     assert body["params"] == {"key": "F#", "scale": "dorian", "chords": "Am F C G"}
     assert body["request"]["endpoint"] == "/api/v1/generate/melody"
     assert body["result"] is None and body["speech"] is None
+
+
+@pytest.mark.parametrize(
+    ("values", "detail"),
+    [
+        ({"text": "generate drums at 999 bpm"}, "tempo: Input should be less than or equal to 300 (got 999)"),
+        ({"text": "a bassline for 0 bars"}, "bars: Input should be greater than or equal to 1 (got 0)"),
+        ({"text": "a melody in 7/3"}, "time_signature: numerator 1-16 and denominator 2, 4, 8 or 16 (got '7/3')"),
+        ({"text": "drums, 20 variations"}, "variations: Input should be less than or equal to 8 (got 20)"),
+    ],
+)
+def test_a_dry_run_refuses_what_the_run_refuses(client: TestClient, values: dict[str, Any], detail: str) -> None:
+    """dry_run answered "parsed" for "drums at 999 bpm", which the run refuses: a DAW checking a command before it
+    runs it was told it would work. The endpoint's parameter checks (what a job of it passes before it is queued)
+    now answer the dry run too, with the action understood; what needs the work (the upload) stays the run's."""
+    dry = client.post("/api/v1/command", json={**values, "dry_run": True})
+    run = client.post("/api/v1/command", json=values)
+    assert dry.status_code == run.status_code == 422, (dry.text, run.text)
+    assert dry.json()["detail"] == run.json()["detail"] == detail and dry.json()["error"] == "invalid_parameter"
+    assert dry.json()["action"] == run.json()["action"] and dry.json()["speech"]
+    unsent = client.post("/api/v1/command", json={"text": "what key is this", "dry_run": True})
+    assert unsent.status_code == 200 and unsent.json()["status"] == "parsed"  # its file is the run's to read
 
 
 def test_text_and_command_with_different_words_is_422_and_the_same_words_run(client: TestClient) -> None:
