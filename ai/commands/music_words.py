@@ -247,22 +247,24 @@ def read_chord(
     return ChordItem(symbol, end, letter.islower(), bare_a)
 
 
+CHART_MARKS = frozenset({"|", "/", "%"})
+"""A lead sheet's bar line, beat slash and repeat sign: a typed chart writes as many as it counts."""
+
+
 @dataclass(frozen=True)
 class ChordRun:
     chords: tuple[str, ...]
     start: int
     end: int
-    bar_lines: tuple[bool, ...] = ()
-    """Per chord after the first, whether a bar line ("|") stands before it: a typed chart ("Dm7 G7 | Cmaj7") whose
-    bars may hold two chords. Empty: none."""
+    chart: tuple[str, ...] = ()
+    """A typed chart with bar lines ("Dm7 / G7 / | C / / / | %") as written: its chords, bar lines, beat slashes
+    and repeat signs in order, for the endpoint to read as a ``chords=`` chart (a bar may hold two chords, the
+    slashes count its beats). Empty: a list of chords, one a bar, where a "/" is a separator ("Am / F / C / G")."""
 
     @property
     def symbols(self) -> str:
-        """The run as the chords parameter takes it: 'Am F C G', or with its bar lines 'Dm7 G7 | Cmaj7'."""
-        if not any(self.bar_lines):
-            return " ".join(self.chords)
-        joins = (" | " if bar_line else " " for bar_line in self.bar_lines)
-        return self.chords[0] + "".join(join + chord for join, chord in zip(joins, self.chords[1:], strict=True))
+        """The run as the chords parameter takes it: 'Am F C G', or the chart 'Dm7 / G7 / | C / / / | %'."""
+        return " ".join(self.chart or self.chords)
 
 
 def read_chord_run(
@@ -279,25 +281,33 @@ def read_chord_run(
         return None
     lower = first.lower
     items = [first]
-    bar_lines: list[bool] = []
+    marks_before: list[list[str]] = [[]]  # per chord, the chart marks written before it
+    trailing: list[int] = []  # where the chart marks after the last chord stand
     end = first.end
     while True:
         j = end
         skipped = 0
-        while j < len(tokens) and words[j] in CHORD_SEPARATORS and skipped < _MAX_SEPARATORS and not used[j]:
+        marks: list[int] = []
+        while j < len(tokens) and not used[j]:
+            if words[j] in CHART_MARKS:  # as many as the chart counts ("C / / / | F")
+                marks.append(j)
+            elif words[j] in CHORD_SEPARATORS and skipped < _MAX_SEPARATORS:
+                skipped += 1
+            else:
+                break
             j += 1
-            skipped += 1
-        if j >= len(tokens) or used[j]:
-            break
-        item = read_chord(tokens, words, j, lower_symbols=lower)
+        item = None if j >= len(tokens) or used[j] else read_chord(tokens, words, j, lower_symbols=lower)
         if item is None or item.lower != lower or any(used[j : item.end]):
+            trailing = marks
             break
         items.append(item)
-        bar_lines.append("|" in words[end:j])
+        marks_before.append([words[k] for k in marks])
         end = item.end
     # a trailing lower-case "a" is the article of what follows ("over am f c g, a few versions")
     while items and items[-1].bare_a and items[-1].lower:
         items.pop()
+        marks_before.pop()
+        trailing = []
         end = items[-1].end if items else i
     if not items or (len(items) == 1 and items[0].bare_a):
         return None
@@ -306,4 +316,10 @@ def read_chord_run(
         parse_progression(" ".join(chords))  # the engine's own reading: every symbol must pass it
     except ValueError:
         return None
-    return ChordRun(chords, i, end, tuple(bar_lines[: len(chords) - 1]))
+    chart = [mark for item, before in zip(items, marks_before, strict=True) for mark in (*before, item.symbol)]
+    if "|" not in chart and "|" not in (words[k] for k in trailing):
+        return ChordRun(chords, i, end)
+    if trailing:  # the last bar's slashes and the repeat signs after it ("C / / / | %")
+        chart += [words[k] for k in trailing]
+        end = trailing[-1] + 1
+    return ChordRun(chords, i, end, tuple(chart))

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 MAX_PARSE_CHARS = 1000
 """Characters read from a text; the endpoint refuses longer texts, the parser only bounds its work."""
 
-PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|"})
+PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|", "/", "%"})
+"""Tokens that separate phrases; "|", a "/" written alone and "%" are also a chord chart's bar line, beat slash and
+repeat sign ("Dm7 / G7 / | C / / / | %")."""
 
 # One linear pass each; none of these can backtrack catastrophically (no nested quantifiers).
 # A numeral with a sign or a decimal point is one word ("-20", "120.5", "87.5bpm"): split at the "." or the
@@ -27,7 +29,7 @@ PUNCT = frozenset({",", ".", ";", ":", "!", "?", '"', "|"})
 _THOUSANDS = r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?![\d,])[^\W\d_]*"
 _THOUSANDS_RE = re.compile(_THOUSANDS)
 _NUMERAL = _THOUSANDS + r"|(?<![\w.])-?\d+\.\d+[^\W\d_]*|(?<![\w.-])-\d+[^\W\d_]*"
-_TOKEN_RE = re.compile(_NUMERAL + r"|[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=]")
+_TOKEN_RE = re.compile(_NUMERAL + r"|[^\W_]+(?:['#/+°ø][^\W_]*)*[#+°]?|[,.;:!?\"|&#@=/%]")
 _BPM_RE = re.compile(r"\bb\.\s?p\.\s?m\b\.?", re.IGNORECASE)
 _GLUED_UNIT_RE = re.compile(r"(-?\d+(?:\.\d+)?)([a-z]+)")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -117,6 +119,9 @@ def tokenize(text: str) -> list[Token]:
         gap, gap_start = clean[gap_start : match.start()], match.end()
         if raw == "&":
             tokens.append(Token("and", "and", gap=gap))
+            continue
+        if raw in ("/", "%"):  # alone: a chart's beat slash or repeat sign (in a word, "C/E", it is the word's)
+            tokens.append(Token(raw, raw, gap=gap))
             continue
         if _THOUSANDS_RE.fullmatch(raw):
             raw = raw.replace(",", "")

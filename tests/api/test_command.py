@@ -40,6 +40,34 @@ def test_a_spoken_bassline_is_the_endpoints_bassline(client: TestClient) -> None
     assert body["speech"] == "Here is a funk bass line in D minor, 8 bars of 4/4 at 96 BPM."
 
 
+@pytest.mark.parametrize("chart", ["Dm7 / G7 / | C / / / | %", "Am | % | F | %", "C / / F / / | G / / / / /"])
+def test_a_typed_chart_is_the_chart_sent_as_chords(client: TestClient, chart: str) -> None:
+    """The command kept the bar lines but dropped the beat slashes and repeat signs: 'Dm7 / G7 / | C / / / | %'
+    was 'Dm7 G7 | C', two bars, where the endpoint plays three; a 6/8 chart's counts went unchecked."""
+    meter = "6/8" if "F / /" in chart else "4/4"
+    said = client.post("/api/v1/command", json={"text": f"a bassline in {meter} over {chart}", "seed": 3})
+    direct = client.post("/api/v1/generate/bassline", json={"chords": chart, "time_signature": meter, "seed": 3})
+    assert said.status_code == direct.status_code == 200, said.text
+    assert said.json()["params"]["chords"] == chart
+    assert said.json()["result"]["chords"] == direct.json()["chords"]
+    assert clip_fields(said.json()["result"]) == clip_fields(direct.json())
+    plain = client.post("/api/v1/command", json={"text": "a bassline over Am / F / C / G", "dry_run": True})
+    assert plain.json()["params"]["chords"] == "Am F C G"  # no bar line: a list, its slashes separators
+
+
+def test_a_typed_chart_is_refused_as_the_endpoint_refuses_it(client: TestClient) -> None:
+    """A bar whose slashes do not count the meter, or whose second chord is late: the endpoint's 422 naming the bar,
+    for the run and the dry run (they were dropped, and the bar played as if written right)."""
+    for text, bar in (
+        ("a bassline in 3/4 over C / / / | G / /", "bar 1 ('C / / /') counts 4 beats with its slashes"),
+        ("a bassline over C / / G | F", "bar 1 ('C / / G') changes chord on beat 4 of 4"),
+    ):
+        for dry_run in (False, True):
+            said = client.post("/api/v1/command", json={"text": text, "dry_run": dry_run})
+            assert said.status_code == 422, said.text
+            assert said.json()["error"] == "invalid_parameter" and bar in said.json()["detail"]
+
+
 def test_drums_from_a_form_body_and_from_the_query_string(client: TestClient) -> None:
     text = "drums, hip hop, 90 bpm, two bars"
     form = client.post("/api/v1/command", data={"text": text, "seed": "5"})

@@ -382,6 +382,12 @@ def test_key_readings_that_are_not_a_key(text: str, params: dict[str, Any]) -> N
         ("need a bass line over C G Am F, a few versions", "C G Am F"),
         ("a bassline over Dm7 G7 | Cmaj7 | Am7 D7 | G", "Dm7 G7 | Cmaj7 | Am7 D7 | G"),  # a typed chart's bars
         ("a bassline over Am | F | C | G", "Am | F | C | G"),
+        # a typed chart's beat slashes and repeat signs, as the endpoint reads them (they were dropped)
+        ("a bassline over Dm7 / G7 / | C / / / | %", "Dm7 / G7 / | C / / / | %"),
+        ("a bassline over Am | % | F | % in 3/4", "Am | % | F | %"),
+        ("a bassline over C / / / | G / / /, 8 bars", "C / / / | G / / /"),
+        ("a bassline over C / / G | F", "C / / G | F"),  # the endpoint refuses it, naming the bar
+        ("a bassline over Am / F / C / G", "Am F C G"),  # no bar line: a list, the slashes separators
     ],
 )
 def test_chords(text: str, chords: str) -> None:
