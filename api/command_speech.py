@@ -241,7 +241,14 @@ def _render(body: dict[str, Any], params: dict[str, Any]) -> str:
     )
 
 
-_UPLOAD_WORDS = {"file": "the recording", "audio": "the recording", "primer": "the MIDI clip", "files": "the stems"}
+_UPLOAD_WORDS = {
+    "file": "the recording",
+    "audio": "the recording",
+    "primer": "the MIDI clip",
+    "files": "the stems",
+    "master": "the finished mix",
+    "reference": "the reference track",
+}
 _URL_RE = re.compile(r"\s*\(?\bhttps?://\S+")
 _SPOKEN_ERRORS = {
     "core_unreachable": "DAWG-CORE isn't answering: is it running?",
@@ -274,6 +281,8 @@ def spoken_error(exc: EngineError) -> str:
     if exc.code == "command_not_understood":
         return exc.detail
     upload = exc.extra.get("upload")
+    if upload and "reads" in exc.extra:  # a file the action does not read (api.missing_upload.unread_upload)
+        return f"I don't use {_UPLOAD_WORDS.get(str(upload), 'that file')} for that: leave it out, or tell me what to do with it."
     if upload:
         return f"I need {_UPLOAD_WORDS.get(str(upload), 'a file')} for that: send it with your request."
     if exc.code in _SPOKEN_ERRORS:

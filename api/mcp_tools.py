@@ -72,18 +72,42 @@ INSTRUCTIONS = (
 
 UPLOAD_ARGUMENTS: dict[str, tuple[str, str]] = {
     "file": ("audio_path", "give the recording's local path as audio_path"),
+    "audio": ("audio_path", "give the recording's local path as audio_path"),
     "primer": ("primer_path", "give the MIDI clip's local path as primer_path (or primer, base64)"),
+    "files": ("stems", "give the stems' local paths as stems"),
+    "master": ("master_path", "give the finished mix's local path as master_path"),
 }
-"""A missing upload (api.missing_upload) in the words of these tools: the argument that sends it."""
+"""A missing upload, or one the command does not read (api.missing_upload), in the words of these tools: the
+argument that sends it, never the multipart field ('files', 'audio') an MCP client does not send."""
+
+
+class ToolRefusal(ToolError):
+    """A tool's own refusal (an argument it cannot use, an engine it cannot reach), answered in the shape of the
+    engine's errors: ``{"error", "detail", "status"}`` and the text "error (HTTP status): detail", as an
+    endpoint's refusal reaches the client (:meth:`EngineMCPServer.call_tool`); a plain ToolError read
+    "Error executing tool ...: ..." with no code and no structured content."""
+
+    def __init__(self, detail: str, *, error: str = InvalidParameter.code, status: int = InvalidParameter.status_code):
+        super().__init__(detail)
+        self.error = error
+        self.detail = detail
+        self.status = status
+
+
+def refused(argument: str, reason: str) -> ToolRefusal:
+    """invalid_parameter for the tool argument ``argument``, worded as an endpoint's 422: "argument: reason"."""
+    return ToolRefusal(f"{argument}: {reason}")
 
 
 @dataclass(frozen=True)
 class Upload:
-    """One multipart file: the endpoint's field name, the file name it sees, and the bytes or a path."""
+    """One multipart file: the endpoint's field name, the file name it sees, the bytes or a path, and the tool
+    argument it came from (what an error names)."""
 
     field: str
     filename: str
     source: bytes | Path
+    argument: str
 
 
 class EngineCaller:
@@ -114,7 +138,11 @@ class EngineCaller:
         """POST ``values`` (a JSON body, or form fields beside ``uploads`` in a multipart body) to ``path``."""
         client = self._client
         if client is None:
-            raise ToolError("the engine is not running (the MCP server is starting or shutting down)")
+            raise ToolRefusal(
+                "the engine is not running (the MCP server is starting or shutting down)",
+                error="engine_unavailable",
+                status=503,
+            )
         values = {name: value for name, value in values.items() if value is not None}
         with ExitStack() as opened:
             files = [(upload.field, _multipart_file(upload, opened)) for upload in uploads]
@@ -124,7 +152,11 @@ class EngineCaller:
                 else:
                     response = await client.post(path, json=json_values(values))
             except httpx.HTTPError as exc:
-                raise ToolError(f"the engine at {client.base_url} did not answer POST {path}: {exc!r}") from exc
+                raise ToolRefusal(
+                    f"the engine at {client.base_url} did not answer POST {path}: {exc!r}",
+                    error="engine_unreachable",
+                    status=503,
+                ) from exc
         return _tool_result(response, summarise)
 
 
@@ -136,7 +168,7 @@ def _multipart_file(upload: Upload, opened: ExitStack) -> tuple[str, bytes | IO[
     try:
         return upload.filename, opened.enter_context(upload.source.open("rb")), content_type
     except OSError as exc:
-        raise ToolError(f"{upload.field}: cannot read '{upload.source}' ({exc.strerror or exc})") from exc
+        raise refused(upload.argument, f"cannot read '{upload.source}' ({exc.strerror or exc})") from exc
 
 
 def _error_result(body: dict[str, Any], status: int) -> CallToolResult:
@@ -165,7 +197,11 @@ def _tool_result(response: httpx.Response, summarise: Callable[[dict[str, Any]],
             }
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=error, is_error=True)
     if not isinstance(body, dict):
-        raise ToolError(f"the engine answered {response.request.url.path} with something other than a JSON object")
+        raise ToolRefusal(
+            f"the engine answered {response.request.url.path} with something other than a JSON object",
+            error="engine_bad_response",
+            status=502,
+        )
     return CallToolResult(
         content=[TextContent(type="text", text=summarise(body)), TextContent(type="text", text=json.dumps(body))],
         structured_content=body,
@@ -236,34 +272,34 @@ def _path(text: str, argument: str) -> Path:
         path = Path(text).expanduser()
         found = path.is_file()
     except RuntimeError as exc:  # '~someone' whose home directory is unknown
-        raise ToolError(f"{argument}: no file at {text[:200]!r} ({exc}; {where})") from exc
+        raise refused(argument, f"no file at {text[:200]!r} ({exc}; {where})") from exc
     except OSError as exc:  # a name longer than the file system takes (ENAMETOOLONG), a folder not searchable
-        raise ToolError(f"{argument}: cannot look at {text[:200]!r} ({exc.strerror or exc}; {where})") from exc
+        raise refused(argument, f"cannot look at {text[:200]!r} ({exc.strerror or exc}; {where})") from exc
     # The server's folder is wherever the assistant started it: say which folder a relative path was read from.
     if not path.is_absolute() and not text.startswith("~"):
         path = Path.cwd() / path
         where = f"a relative path is read from this MCP server's folder, {Path.cwd()}: {where}, best an absolute one"
     if not found:
-        raise ToolError(f"{argument}: no file at '{path}' ({where})")
+        raise refused(argument, f"no file at '{path}' ({where})")
     return path
 
 
 def _upload(field: str, path_text: str, argument: str) -> Upload:
     """The local file ``path_text`` (the tool argument ``argument``) as the endpoint's upload ``field``."""
     path = _path(path_text, argument)
-    return Upload(field, path.name, path)
+    return Upload(field, path.name, path, argument)
 
 
 def _primer_base64(primer: str | None, primer_path: str | None) -> str | None:
     if primer is not None and primer_path is not None:
-        raise ToolError("give primer (base64) or primer_path, not both")
+        raise refused("primer_path", "give primer (base64) or primer_path, not both")
     if primer_path is None:
         return primer
     path = _path(primer_path, "primer_path")
     try:
         return base64.b64encode(path.read_bytes()).decode("ascii")
     except OSError as exc:
-        raise ToolError(f"primer_path: cannot read '{path}' ({exc.strerror or exc})") from exc
+        raise refused("primer_path", f"cannot read '{path}' ({exc.strerror or exc})") from exc
 
 
 # ---------------------------------------------------------------- summaries (the text before the JSON)
@@ -382,10 +418,16 @@ class EngineMCPServer(MCPServer[Any]):
     ) -> CallToolResult | InputRequiredResult:
         metadata = self._arguments.get(name)
         if metadata is not None:
-            refused = argument_error(metadata, arguments)
-            if refused is not None:
-                return _error_result({"error": refused.code, "detail": refused.detail}, refused.status_code)
-        return await super().call_tool(name, arguments, context)
+            wrong = argument_error(metadata, arguments)
+            if wrong is not None:
+                return _error_result({"error": wrong.code, "detail": wrong.detail}, wrong.status_code)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:  # the SDK wraps what a tool raised: a tool's own refusal reads as the engine's
+            refusal = exc.__cause__
+            if isinstance(refusal, ToolRefusal):
+                return _error_result({"error": refusal.error, "detail": refusal.detail}, refusal.status)
+            raise
 
 
 def argument_error(metadata: FuncMetadata, arguments: dict[str, Any]) -> InvalidParameter | None:
@@ -457,7 +499,7 @@ def build_mcp_server(
         """A drum groove as MIDI (POST /api/v1/generate/midi with style = the drum style): notes, a base64
         .mid file, the seed used (send it back for the same clip) and every parameter used."""
         if style is not None and PART_ALIASES.get(style.strip().lower(), "drums") != "drums":
-            raise ToolError(f"style: '{style}' is another part; use generate_bassline or generate_melody")
+            raise refused("style", f"'{style}' is another part; use generate_bassline or generate_melody")
         return await generate("/api/v1/generate/midi", dict(locals()))
 
     @server.tool(title="Generate a bass line", annotations=makes)
@@ -525,7 +567,7 @@ def build_mcp_server(
         """Tempo, beats, downbeats, meter, key, chords, tuning, loudness (integrated LUFS, true peak, range) and
         spectral features of an audio file (POST /api/v1/analyze/audio). Unmeasurable values are null."""
         if (path is None) == (audio_base64 is None):
-            raise ToolError("give path (a local audio file) or audio_base64 (with filename), one of the two")
+            raise refused("path", "give path (a local audio file) or audio_base64 (with filename), one of the two")
         if path is not None:
             upload = _upload("file", path, "path")
         else:
@@ -533,8 +575,8 @@ def build_mcp_server(
             try:
                 data = decode_base64_text(audio_base64)
             except (binascii.Error, ValueError) as exc:
-                raise ToolError("audio_base64: not valid base64") from exc
-            upload = Upload("file", filename or "audio", data)
+                raise refused("audio_base64", "not valid base64") from exc
+            upload = Upload("file", filename or "audio", data, "audio_base64")
         return await caller.post("/api/v1/analyze/audio", {}, [upload], summarise=_analysis_summary)
 
     @server.tool(title="Transcribe audio to MIDI", annotations=reads)
@@ -679,7 +721,7 @@ def build_mcp_server(
         }
         if primer_path is not None:
             if primer is not None:
-                raise ToolError("give primer (base64) or primer_path, not both")
+                raise refused("primer_path", "give primer (base64) or primer_path, not both")
             uploads.append(_upload("primer", primer_path, "primer_path"))
         return await caller.post("/api/v1/command", values, uploads, summarise=_command_summary)
 
@@ -695,7 +737,7 @@ def build_mcp_server(
         status. An error when DAWG-CORE is not running."""
         said = action.strip().lower()  # "Stop", as the REST routes read their choices
         if said not in ("play", "stop"):
-            raise ToolError(f"action: '{action[:40]}' is not play or stop")
+            raise refused("action", f"'{action[:40]}' is not play or stop")
         return await caller.post(f"/api/v1/core/transport/{said}", {}, summarise=_transport_summary)
 
     return server

@@ -543,9 +543,13 @@ def models(ctx: typer.Context, url: UrlOption = None) -> None:
 
 COMMAND_UPLOADS: dict[str, tuple[str, str]] = {
     "file": ("--file", "pass it with --file PATH"),
+    "audio": ("--file", "pass it with --file PATH"),
     "primer": ("--primer", "pass the MIDI clip with --primer PATH"),
+    "files": ("--stem", "pass each stem with --stem PATH"),
+    "master": ("--master", "pass the finished mix with --master PATH"),
 }
-"""A missing upload of ``dawg-ai command`` in its own options' words, not the multipart field's."""
+"""A missing upload of ``dawg-ai command``, or one its action does not read, in its own options' words, not the
+multipart field's."""
 
 
 @app.command()

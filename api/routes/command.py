@@ -16,6 +16,7 @@ from api.command_runner import CommandPlan, check_plan, plan_command, run_plan
 from api.command_speech import speak, spoken_error
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
+from api.missing_upload import unread_upload
 from api.params import RequestInput, body_errors, openapi_params, refuse_unread_files, remove_quietly, validate_params
 from api.routes.mixing import RenderJson, render_json_answer
 from api.schemas import CommandErrorBody, CommandParams, CommandRefusal, CommandResponse
@@ -134,14 +135,7 @@ def _refuse_files_the_action_leaves(inp: RequestInput, plan: CommandPlan) -> Non
     passed = {id(upload) for uploads in plan.files.values() for upload in uploads}
     for name, uploads in inp.files.items():
         if any(id(upload) not in passed for upload in uploads):
-            reads = " or ".join(plan.reads) or "no file"
-            refusal = InvalidParameter(
-                name[:80],
-                f"the command was understood as '{plan.action}', which does not read this file (it reads: "
-                f"{reads}); leave the file out, or say what to do with it",
-            )
-            refusal.extra = {"action": plan.action}
-            raise refusal
+            raise unread_upload(name, plan.action, plan.reads)  # the MCP tool and the CLI name their arguments
 
 
 def _answer(text: str, plan: CommandPlan, params: dict[str, Any], result: Any) -> CommandResponse:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -512,6 +512,8 @@ async def test_stdio_says_so_when_the_engine_is_not_running() -> None:
     async with Client(stdio_server("--url", f"http://127.0.0.1:{free_port()}")) as client:
         result = await client.call_tool("generate_drums", {})
     assert result.is_error and "did not answer" in text_of(result)
+    assert result.structured_content is not None and result.structured_content["error"] == "engine_unreachable"
+    assert text_of(result).startswith("engine_unreachable (HTTP 503): the engine at ")
 
 
 async def test_a_path_the_file_system_cannot_look_at_is_refused_with_its_reason(engine: str) -> None:
@@ -552,6 +554,49 @@ async def test_a_missing_upload_names_the_tool_argument(engine: str) -> None:
     assert "audio_path: to answer about a recording, give the recording's local path as audio_path" in text_of(no_audio)
     assert no_audio.structured_content is not None and "audio_path" in no_audio.structured_content["detail"]
     assert "primer_path" in text_of(no_primer)
+
+
+async def test_a_file_the_command_does_not_read_names_the_tool_argument(engine: str, files: dict[str, Path]) -> None:
+    """'files: ... (it reads: file or audio)': the multipart fields, which an MCP client never sends."""
+    async with over_http(engine) as client:
+        stems = await client.call_tool("command", {"text": "drums, hip hop, two bars", "stems": [str(files["kick"])]})
+        audio = await client.call_tool("command", {"text": "balance my levels", "audio_path": str(files["song"])})
+    assert stems.is_error and stems.structured_content is not None, text_of(stems)
+    assert stems.structured_content["detail"] == (
+        "stems: the command was understood as 'generate_drums', which does not read this file (it reads: "
+        "primer_path); leave the file out, or say what to do with it"
+    )
+    assert audio.is_error and audio.structured_content is not None, text_of(audio)
+    assert audio.structured_content["detail"].startswith("audio_path: the command was understood as 'auto_level'")
+    assert "(it reads: stems or master_path)" in audio.structured_content["detail"]
+    assert text_of(audio) == f"invalid_parameter (HTTP 422): {audio.structured_content['detail']}"
+
+
+async def test_a_tools_own_refusal_reads_as_the_engine_s_errors(engine: str) -> None:
+    """A refusal of the tool layer read "Error executing tool transport: action: ..." with no code and no
+    structured content, beside the engine's "invalid_parameter (HTTP 422): ..." with both."""
+    async with over_http(engine) as client:
+        results = {
+            "action": await client.call_tool("transport", {"action": "rewind"}),
+            "path": await client.call_tool("transcribe", {"path": "/no/such/song.wav"}),
+            "primer_path": await client.call_tool("generate_melody", {"primer": "TVRoZA==", "primer_path": "x.mid"}),
+            "audio_base64": await client.call_tool("analyze_audio", {"audio_base64": "!!"}),
+        }
+    for argument, result in results.items():
+        body = result.structured_content
+        assert result.is_error and body is not None, text_of(result)
+        assert body["error"] == "invalid_parameter" and body["status"] == 422
+        assert body["detail"].startswith(f"{argument}: ")
+        assert text_of(result) == f"invalid_parameter (HTTP 422): {body['detail']}"
+
+
+def test_an_unreadable_file_is_named_by_its_tool_argument(tmp_path: Path) -> None:
+    """A stem that could not be opened was "files: cannot read ...", the multipart field's name."""
+    from api.mcp_tools import ToolRefusal, Upload, _multipart_file
+
+    with ExitStack() as opened, pytest.raises(ToolRefusal, match=r"^stems: cannot read ") as refused:
+        _multipart_file(Upload("files", "Kick.wav", tmp_path / "gone" / "Kick.wav", "stems"), opened)
+    assert refused.value.error == "invalid_parameter" and refused.value.status == 422
 
 
 async def test_a_mastering_command_takes_the_mix_from_master_path(engine: str, files: dict[str, Path]) -> None:

@@ -89,6 +89,10 @@ def test_a_file_the_understood_command_would_not_read_is_422(
     body = response.json()
     assert body["detail"].startswith(detail), body["detail"]
     assert body["action"] == body["detail"].split("'")[1]  # the action it was understood as, for the caller
+    # What other surfaces word in their own arguments' names (api.missing_upload.detail_for), and a sentence to say
+    # that does not claim the file is missing (it said "I need the recording for that").
+    assert body["upload"] == detail.split(":")[0] and isinstance(body["reads"], list)
+    assert body["speech"].startswith("I don't use the ") and "file" not in body["speech"].split(":")[0]
 
 
 def test_the_file_the_understood_command_reads_still_comes_through(client: TestClient) -> None:

@@ -432,6 +432,18 @@ def test_command_names_its_own_option_for_a_missing_upload() -> None:
     assert "pass it with --file PATH" in result.stderr and "multipart" not in result.stderr
 
 
+def test_command_names_its_own_options_for_a_file_its_action_does_not_read(tmp_path: Path) -> None:
+    """A stem beside "drums": the refusal named the multipart fields ('files: ... it reads: primer')."""
+    stem = tmp_path / "Kick.wav"
+    stem.write_bytes(wav_bytes(song_in_g_major(bars=1)))
+    result = dawg_ai("command", "drums, hip hop, two bars", "--stem", stem)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(
+        "error: invalid_parameter (HTTP 422): --stem: the command was understood as 'generate_drums', which does not "
+        "read this file (it reads: --primer)"
+    ), result.stderr
+
+
 def test_command_masters_the_mix_given_with_master(server: str, files: dict[str, Path]) -> None:
     """'Master it louder' from the command line: --master sends the finished mix."""
     result = dawg_ai("--url", server, "--json", "command", "master it louder", "--master", files["g_major"])
