@@ -4,6 +4,7 @@ connection reset. Sent over a raw socket to ``python main.py``: only a real serv
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -44,3 +45,21 @@ def test_heads_within_the_limits_are_served(engine_port: int) -> None:
     query = "/health?q=" + "x" * (MAX_TARGET_BYTES - len("/health?q=") - 1)
     status, body = exchange(engine_port, get(query, b"X-Big: " + b"y" * (MAX_HEADER_BYTES - 1024)))
     assert (status, body["error"]) == (422, "invalid_parameter")  # the app read it: /health takes no 'q'
+
+
+def test_raw_utf8_in_a_query_string_is_the_parsers_400_and_percent_encoded_is_read(engine_port: int) -> None:
+    """What README's Errors section says: HTTP allows only ASCII in a request target, and h11 answers the raw UTF-8
+    that curl sends for '?key=F♯' with its own plain-text 400 before the engine sees the request (nothing in the
+    app can answer it). Percent-encoded, the same key is read."""
+    head = "POST /api/v1/generate/bassline?key=F\u266f&bars=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", engine_port), timeout=30) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"Invalid HTTP request received."), answer
+    encoded = (
+        b"POST /api/v1/generate/bassline?key=F%E2%99%AF&bars=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+    )
+    status, body = exchange(engine_port, encoded)
+    assert status == 200 and body["key"] == "F#", body
