@@ -83,7 +83,8 @@ def valid_chords(value: str | list[str] | None) -> str | None:
         return None
     if isinstance(value, list) and len(value) > MAX_CHORDS:
         raise ValueError(f"{len(value)} bars of chords; at most {MAX_CHORDS} (repeating)")
-    text = " | ".join(value) if isinstance(value, list) else value
+    # A list is a chart, one bar per item: a bar line after a list of one too (['Dm7 G7'] was two bars).
+    text = (" | ".join(value) + (" |" if len(value) == 1 else "")) if isinstance(value, list) else value
     if len(text) > MAX_CHORDS_TEXT:
         raise ValueError(f"{len(text)} characters; at most {MAX_CHORDS_TEXT} (one chord per bar, repeating)")
     if len(parse_chart(text).bars) > MAX_CHORDS:

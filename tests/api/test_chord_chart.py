@@ -46,6 +46,10 @@ def test_a_list_is_one_bar_per_item_and_json_takes_it(client: TestClient) -> Non
     assert response.json()["chords"] == ["Dm7 G7", "C"]
     plain = client.post("/api/v1/generate/melody", data={"chords": ["Am", "F", "C", "G"], "seed": "1"})
     assert plain.status_code == 200 and plain.json()["chords"] == ["Am", "F", "C", "G"]
+    # a list of one bar is one bar too: ['Dm7 G7'] was two bars, and ['C / / /'] a 422 ('/' is not a chord)
+    for one, bars in ((["Dm7 G7"], ["Dm7 G7"]), (["C / / /"], ["C"])):
+        single = client.post("/api/v1/generate/bassline", json={"chords": one, "bars": 2, "seed": 1})
+        assert single.status_code == 200 and single.json()["chords"] == bars, single.text
 
 
 def test_a_bar_of_three_chords_is_refused_with_its_number(client: TestClient) -> None:
