@@ -6,7 +6,16 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from ai.generation.base import SEED_MAX as SEED_MAX
 from ai.mixing.targets import resolve_target
@@ -508,6 +517,9 @@ class AnalysisResponse(BaseModel):
     spectral_features: SpectralFeatures | None = Field(
         None, description="The four spectral means above as one object (what the web front end reads)."
     )
+    beat_division: int = Field(
+        2, description="3 when the beat divides in three (6/8, 12/8, a triplet feel), 2 otherwise; 0 without a pulse."
+    )
     notes: list[str] = Field(default_factory=list)
 
 
@@ -798,8 +810,22 @@ class SuggestionOut(BaseModel):
     message: str
     priority: str
     track: str | list[str] | None
+    tracks: list[str] = Field(
+        default_factory=list, description="Every track the finding is about (both of a pair); [] for the mix bus."
+    )
+    band: str | None = Field(
+        None, description="The band of a masking or tone finding (sub, low, low-mid, mid, high-mid, presence, air)."
+    )
     suggestion: str
     confidence: float
+    evidence: dict[str, Any] = Field(default_factory=dict, description="The measures the finding rests on.")
+    action: dict[str, Any] | None = Field(
+        None,
+        description="The move as data, by kind: gain, pan, eq (type, frequency, gain, Q), compressor (threshold, "
+        "ratio, attack, release, makeup, and the check of applying it), automation (per section), reverb or delay "
+        "send, limiter, polarity (invert, shift_ms), leave_out; null for advice with no move.",
+    )
+    info: bool = Field(False, description="Advice that is not a problem: the score and summary leave it out.")
 
 
 StemsProjectId = Annotated[
@@ -852,6 +878,37 @@ class MixingResponse(MixAnswer):
         description="Tracks left out of the balance, the masking and the sum, with why: the same audio as another "
         "track (type duplicate) or a mix of the others (type bounce).",
     )
+    tracks: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each track's measurements (see above), with its role and its dynamics and space measures.",
+    )
+    # The fields below come with audio only: a no_audio answer leaves them out (MISSING), as it always did.
+    source: str | MISSING = Field(
+        MISSING, description="uploads, project_stems or master (a finished mix alone); absent without audio."
+    )
+    mode: str | MISSING = Field(MISSING, description="stems, or master for a finished mix alone.")
+    target: dict[str, Any] | MISSING = Field(
+        MISSING, description="The loudness target: {name, lufs, ceiling_dbtp} (streaming -14 LUFS by default)."
+    )
+    tempo_bpm: float | None | MISSING = Field(
+        MISSING, description="The tempo that set delay, pre-delay and release times; null when none was found."
+    )
+    tempo_source: str | None | MISSING = Field(
+        MISSING, description="given (the request or the project's manifest) or analysis (measured from the mix)."
+    )
+    masking: list[dict[str, Any]] | MISSING = Field(
+        MISSING, description="Band-by-band masking between tracks at the balanced levels."
+    )
+    mix: dict[str, Any] | MISSING = Field(
+        MISSING,
+        description="The sum as the faders are (integrated_lufs, true_peak_dbtp, headroom_db, short_term_max_lufs) "
+        "and at the balanced levels (bands_relative_db, stereo_width, correlation, loudness_range_lu, dynamics, "
+        "balanced_lufs, balanced_gains_db, balanced_pans).",
+    )
+    reference: dict[str, Any] | None | MISSING = Field(
+        MISSING, description="The comparison with the uploaded reference; null without one."
+    )
+    notes: list[str] | MISSING = Field(MISSING, description="What was assumed or left out, in words.")
 
 
 class LevelOut(BaseModel):
@@ -864,6 +921,13 @@ class LevelOut(BaseModel):
         description="The part of gain_db that balances this track against the others (from the median track, "
         "as /mixing/suggest's level findings measure).",
     )
+    role: str | None = Field(None, description="The role the balance used (from the name, the audio or roles).")
+    loudness_before_lufs: float | None = Field(None, description="The track as uploaded; null when silent.")
+    loudness_after_lufs: float | None = Field(None, description="The track with gain_db applied.")
+    target_relative_lu: float | None = Field(
+        None, description="The track's loudness target against the lead element (its role's offset)."
+    )
+    invert_polarity: bool = Field(False, description="The gains assume this track flipped (see left_out and phase).")
 
 
 class AutoLevelResponse(MixAnswer):
@@ -879,6 +943,18 @@ class AutoLevelResponse(MixAnswer):
         description="Tracks with no level (not in levels), with why: the same audio as another track, or a mix of "
         "the others (a bounce). A track whose levels entry has invert_polarity true is balanced flipped.",
     )
+    # With audio only, as on MixingResponse.
+    source: str | MISSING = Field(MISSING, description="uploads or project_stems; absent without audio.")
+    mix: dict[str, Any] | MISSING = Field(
+        MISSING, description="The sum with these gains: {loudness_lufs, true_peak_dbtp, limited_by_ceiling}."
+    )
+    target: dict[str, Any] | MISSING = Field(
+        MISSING, description="The level the sum is brought to: {name, lufs, ceiling_dbtp} (premaster -18 LUFS)."
+    )
+    balance_lu: dict[str, float] | MISSING = Field(
+        MISSING, description="Per track, its loudness target against the lead element (its role's offset)."
+    )
+    notes: list[str] | MISSING = Field(MISSING, description="What was assumed or left out, in words.")
 
 
 class RenderParams(MixingParams):
@@ -955,6 +1031,7 @@ class RenderResponse(BaseModel):
     )
     report: dict[str, Any] = Field(description="The mixing report the render acted on (as /mixing/suggest answers).")
     report_after: dict[str, Any] | None = Field(description="The same analysis of the rendered stems (and master).")
+    notes: list[str] = Field(default_factory=list, description="What was assumed or left out, in words.")
 
 
 # ---------------------------------------------------------------- library

@@ -56,7 +56,7 @@ MAX_FINISHED_KEPT = 1024
 """Finished jobs held at most, whatever keep_s says (memory bound): those without a result (cancelled) go first,
 then the oldest finished."""
 DROPPED_REMEMBERED = 8192
-"""Ids of jobs dropped by MAX_FINISHED_KEPT whose 404 says so (a few hundred KB at most)."""
+"""Ids of jobs dropped by MAX_FINISHED_KEPT, and of jobs deleted, whose 404 says so (a few hundred KB at most)."""
 RETRY_AFTER_DEFAULT_S = 5
 """Retry-After of a full queue before any job has finished to time."""
 RECENT_DURATIONS = 20  # finished jobs whose run times estimate Retry-After
@@ -267,6 +267,7 @@ class JobManager:
         self._sweeper: asyncio.Task[None] | None = None
         self._durations: deque[float] = deque(maxlen=RECENT_DURATIONS)
         self._dropped_early: OrderedDict[str, None] = OrderedDict()  # by MAX_FINISHED_KEPT, before keep_s
+        self._deleted: OrderedDict[str, datetime] = OrderedDict()  # by DELETE, when
         self._closing = False
         self.started_at = datetime.now(UTC)  # jobs live in memory: none from before this time is known
 
@@ -377,6 +378,10 @@ class JobManager:
                     f"the engine holds at most {MAX_FINISHED_KEPT} finished jobs (cancelled ones go first, then "
                     "the oldest); fetch a result soon after its job finishes"
                 )
+            deleted = self._deleted.get(job_id)
+            if deleted is not None:  # it said "unknown, from before a restart, or expired": none of them true
+                when = deleted.isoformat(timespec="seconds").replace("+00:00", "Z")
+                raise JobNotFound(f"job {said!r} was deleted at {when} (DELETE forgets a finished job and its result)")
             raise JobNotFound(
                 f"no job {said!r}: unknown, submitted before the engine (re)started at {started} (jobs are "
                 f"held in memory and a restart forgets them), or finished more than {self.keep_s:g} s ago "
@@ -428,6 +433,9 @@ class JobManager:
         job = self.get(job_id)
         if job.finished:
             self._drop(job)
+            self._deleted[job.id] = datetime.now(UTC)
+            while len(self._deleted) > DROPPED_REMEMBERED:
+                self._deleted.popitem(last=False)
         else:
             self._cancel(job)
         return job

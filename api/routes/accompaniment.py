@@ -45,7 +45,9 @@ from utils.errors import InvalidParameter
 
 router = APIRouter(prefix="/api/v1/generate", tags=["generation"])
 _DOCS = openapi_params(
-    AccompanimentParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."}, required_file="file"
+    AccompanimentParams,
+    files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}. The part may be named audio too."},
+    required_file="file",
 )
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/midi": {}}, "description": "JSON, or the MIDI file with format=midi"},

@@ -33,7 +33,7 @@ _DOCS: dict[str, Any] = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": f"The audio: {SUPPORTED_FORMATS_TEXT}.",
+                            "description": f"The audio: {SUPPORTED_FORMATS_TEXT}. The part may be named audio too.",
                         }
                     },
                 }

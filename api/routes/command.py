@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["commands"])
 TRANSPORT_ACTIONS = frozenset({"play", "stop"})
 """Actions forwarded to DAWG-CORE: sent even when the caller hangs up at once (a fire-and-forget 'play')."""
 _FILES = {
-    "file": "The recording a question is about ('what key is this').",
+    "file": "The recording a question is about ('what key is this'); the part may be named audio too.",
     "files": "Stems for mixing commands, one file per track.",
     "master": "A finished mix, for mastering advice.",
     "reference": "A reference track for mixing commands.",

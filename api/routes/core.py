@@ -7,9 +7,9 @@ client turns that into 503 core_unreachable or 502 core_bad_response, never into
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.schemas import ErrorBody, TransportResponse
@@ -52,5 +52,7 @@ async def transport_work(engine: EngineState, action: TransportAction) -> Transp
     description="Forwards to DAWG-CORE's POST /api/v1/transport/play or /stop and answers with the core's own "
     "status ('playing', 'stopped'). Not retried: a play that timed out may still have started.",
 )
-async def transport(action: TransportAction, engine: EngineDep) -> TransportResponse:
+async def transport(
+    action: Annotated[TransportAction, Path(description="play or stop.")], engine: EngineDep
+) -> TransportResponse:
     return await transport_work(engine, action)

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
@@ -33,8 +33,13 @@ SSE_HEARTBEAT_S = 0.5
 contract is at least one a second)."""
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "job_not_found: an unknown id, or a job finished more than keep_s ago."}
+    404: {
+        "model": ErrorBody,
+        "description": "job_not_found: an unknown id, a job from before the engine restarted, one deleted, or one "
+        "finished more than keep_s ago (or dropped sooner to make room); the detail says which.",
+    }
 }
+JobId = Annotated[str, Path(description="The job's id: job_id of the 202 answer that queued it.")]
 
 
 def job_view(
@@ -96,7 +101,7 @@ async def list_jobs(engine: EngineDep) -> JobList:
     responses=_NOT_FOUND,
     summary="A job's state, progress 0..1, stage, queue position and times; its JSON result or error once finished",
 )
-async def get_job(job_id: str, engine: EngineDep) -> JobOut:
+async def get_job(job_id: JobId, engine: EngineDep) -> JobOut:
     job = engine.jobs.get(job_id)
     await parse_result_off_loop(job)
     return job_view(engine.jobs, job)
@@ -127,7 +132,7 @@ async def get_job(job_id: str, engine: EngineDep) -> JobOut:
     },
     summary="The job's result exactly as the route answers it (or its error, with the same status)",
 )
-async def job_result(job_id: str, engine: EngineDep) -> Response:
+async def job_result(job_id: JobId, engine: EngineDep) -> Response:
     job = engine.jobs.get(job_id)
     if job.state is JobState.CANCELLED:
         raise JobCancelled(f"job {job_id} was cancelled; it has no result")
@@ -173,7 +178,7 @@ async def _events(jobs: JobManager, job: Job) -> AsyncIterator[bytes]:
     },
     summary="A job's progress as server-sent events, ending with its final state",
 )
-async def job_events(job_id: str, engine: EngineDep) -> StreamingResponse:
+async def job_events(job_id: JobId, engine: EngineDep) -> StreamingResponse:
     job = engine.jobs.get(job_id)
     return StreamingResponse(
         _events(engine.jobs, job),
@@ -195,7 +200,7 @@ _CANCEL_DOCS = (
     summary="Cancel a queued or running job; a finished job is forgotten with its result",
     description=_CANCEL_DOCS + " A finished job is removed (its id is then a 404). Answers the job's last status.",
 )
-async def delete_job(job_id: str, engine: EngineDep) -> JobOut:
+async def delete_job(job_id: JobId, engine: EngineDep) -> JobOut:
     jobs = engine.jobs
     return job_view(jobs, jobs.forget(job_id))
 
@@ -207,6 +212,6 @@ async def delete_job(job_id: str, engine: EngineDep) -> JobOut:
     summary="Cancel a queued or running job (for clients that cannot send DELETE)",
     description=_CANCEL_DOCS + " A finished job is left as it is. Answers the job's status.",
 )
-async def cancel_job(job_id: str, engine: EngineDep) -> JobOut:
+async def cancel_job(job_id: JobId, engine: EngineDep) -> JobOut:
     jobs = engine.jobs
     return job_view(jobs, jobs.cancel(job_id))

@@ -41,12 +41,14 @@ from utils.errors import InvalidParameter, NoAudioFound
 
 router = APIRouter(prefix="/api/v1/mixing", tags=["mixing"])
 _FILES = {
-    "files": "Stems, one file per track (the track name is the file name without extension).",
+    "files": "Stems, one file per track (the track name is the file name without extension); a part named "
+    "file is read as one more stem.",
     "master": "A finished mix, for mastering advice.",
     "reference": "A reference track to compare the mix with.",
 }
 _RENDER_FILES = {
-    "files": "Stems, one file per track (the track name is the file name without extension).",
+    "files": "Stems, one file per track (the track name is the file name without extension); a part named "
+    "file is read as one more stem.",
     "master": "A finished mix, without stems: it is mastered.",
     "reference": "A reference track (its comparison moves on the mix bus are applied).",
 }

@@ -29,7 +29,9 @@ from utils.errors import InvalidParameter
 router = APIRouter(prefix="/api/v1", tags=["transcription"])
 
 _DOCS = openapi_params(
-    TranscriptionParams, files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}."}, required_file="file"
+    TranscriptionParams,
+    files={"file": f"The recording: {SUPPORTED_FORMATS_TEXT}. The part may be named audio too."},
+    required_file="file",
 )
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     **body_errors(),

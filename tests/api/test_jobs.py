@@ -334,7 +334,10 @@ def test_queue_positions_delete_and_409_while_running(client: TestClient, slow: 
     client.delete(first["status_url"])  # cancels the running one: the queued one runs next
     assert wait_for(client, third["job_id"])["state"] == "succeeded"
     assert client.delete(third["status_url"]).status_code == 200  # a finished job is forgotten
-    assert client.get(third["status_url"]).status_code == 404
+    gone = client.get(third["status_url"])
+    assert gone.status_code == 404 and gone.json()["error"] == "job_not_found"
+    # Its 404 said "unknown, submitted before the engine restarted, or finished more than 600 s ago": none was true.
+    assert re.match(rf"job '{third['job_id']}' was deleted at \S+Z ", gone.json()["detail"]), gone.json()["detail"]
 
 
 def test_a_job_cancelled_while_queued_says_it_never_started(client: TestClient, slow: SlowAnalysis) -> None:
