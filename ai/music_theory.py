@@ -377,6 +377,10 @@ def parse_chart(text: str) -> ChordChart:
     ValueError: a bar of three chords, or whose second chord does not start at its middle ('C / / G'). Whether the
     slashes count a bar of the meter is checked where the meter is known (:meth:`ChordChart.check_meter`)."""
     if "|" not in text:
+        if any(token in ("/", "%") for token in text.split()):  # was "'/' is not a chord symbol", as if unread
+            raise ValueError(
+                "beat slashes ('/') and '%' are read between bar lines: 'Dm7 / G7 / | C / / / | %' (one bar: 'C / / / |')"
+            )
         return ChordChart.of(parse_progression(text))
     bars: list[Chord] = []
     changes: list[Chord | None] = []

@@ -207,3 +207,8 @@ def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:
         parse_chart("C | Dm7 G7 C")
     with pytest.raises(ValueError, match="empty"):
         parse_chart(" | | ")
+    # Without a bar line a slash or '%' was "'/' is not a chord symbol", though the chart reads them: where they go.
+    for text in ("C / / G", "Dm7 / G7 /", "C %"):
+        with pytest.raises(ValueError, match=r"read between bar lines: 'Dm7 / G7 / \| C / / / \| %'"):
+            parse_chart(text)
+    assert parse_chart("Dm7 / G7 / |") == parse_chart("Dm7 G7 |")

@@ -50,6 +50,8 @@ def test_a_list_is_one_bar_per_item_and_json_takes_it(client: TestClient) -> Non
     for one, bars in ((["Dm7 G7"], ["Dm7 G7"]), (["C / / /"], ["C"])):
         single = client.post("/api/v1/generate/bassline", json={"chords": one, "bars": 2, "seed": 1})
         assert single.status_code == 200 and single.json()["chords"] == bars, single.text
+    late = client.post("/api/v1/generate/bassline", json={"chords": ["C / / G"]})
+    assert late.status_code == 422 and "bar 1 ('C / / G') changes chord on beat 4 of 4" in late.json()["detail"]
 
 
 def test_a_bar_of_three_chords_is_refused_with_its_number(client: TestClient) -> None:
