@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     )
     status_interval_s: float = Field(300.0, gt=0, description="Seconds between status file rewrites.")
     write_status_file: bool = Field(
-        True, description="Write the status file at start-up and every status_interval_s (off for one-shot commands)."
+        True,
+        description="Write the status file at start-up, every status_interval_s and when the engine stops (off for "
+        "one-shot commands).",
     )
 
     max_upload_mb: float = Field(

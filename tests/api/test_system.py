@@ -97,6 +97,48 @@ def test_a_route_hidden_from_the_docs_is_caught(tmp_path: Path) -> None:
         assert unlisted_routes(engine.app, status) == {"POST /api/v1/hidden"}
 
 
+def readme_endpoints() -> set[str]:
+    """'METHOD /path' of every row of README's Endpoints table, its shorthands spelt out: `POST/GET/DELETE /mcp`,
+    `(and `HEAD`)`, a sibling `/stop`, `.../events` and `POST .../cancel` under the cell's last full path."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Endpoints", 1)[1].strip().split("\n\n", 1)[0]
+    found: set[str] = set()
+    for row in table.splitlines()[2:]:
+        methods: list[str] = []
+        path = ""
+        for token in re.findall(r"`([^`]+)`", row.split(" | ")[0]):
+            words = token.split()
+            if words[0].isupper():
+                methods = words[0].split("/")
+            where = words[-1] if words[-1].startswith(("/", ".")) else ""
+            if where.startswith(".../"):
+                where = path + where[3:]
+            elif where.startswith("/") and where.count("/") == 1 and path:  # `/stop` beside `.../play`
+                where = path.rsplit("/", 1)[0] + where
+            if where and not where.endswith(("/events", "/result", "/cancel")):
+                path = where
+            found |= {f"{method} {where or path}" for method in methods}
+    return found
+
+
+def test_the_readme_endpoints_table_names_every_route(client: TestClient) -> None:
+    """A new user reads the table: POST /api/v1/library/search (what fits a clip) was served but not in it."""
+    spec = client.get("/openapi.json").json()
+    routes: set[str] = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            shown = re.sub(r"\{(job|file)_id\}", "{id}", path)
+            for parameter in operation.get("parameters", []):  # transport/{action}: play and stop
+                for value in parameter["schema"].get("enum", []) if parameter["in"] == "path" else []:
+                    routes.add(f"{method.upper()} {shown.replace('{' + parameter['name'] + '}', value)}")
+            if "{action}" not in shown:
+                routes.add(f"{method.upper()} {shown}")
+    listed = readme_endpoints()
+    assert {"POST /api/v1/core/transport/stop", "GET /api/v1/jobs/{id}/events", "HEAD /health"} <= listed
+    assert routes - listed == set()
+    assert listed - routes == set()
+
+
 def test_docs_describe_every_parameter_and_body_field(client: TestClient) -> None:
     """A DAW developer reads /docs: job_id and the transport's action had no description."""
     spec = client.get("/openapi.json").json()
