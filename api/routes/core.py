@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
-from api.schemas import ErrorBody, TransportResponse
+from api.schemas import CoreStatusResponse, ErrorBody, TransportResponse
 from api.state import EngineState
 
 # No parameters: a play with ?x=1 was forwarded as if the engine had read it.
@@ -29,11 +29,16 @@ CORE_ERRORS: dict[int | str, dict[str, Any]] = {
 TransportAction = Literal["play", "stop"]
 
 
-@router.get("/status", summary="Live DAWG-CORE health and project status", responses=CORE_ERRORS)
-async def core_status(engine: EngineDep) -> dict[str, Any]:
+@router.get(
+    "/status",
+    response_model=CoreStatusResponse,
+    summary="Live DAWG-CORE health and project status",
+    responses=CORE_ERRORS,
+)
+async def core_status(engine: EngineDep) -> CoreStatusResponse:
     # Concurrently, so that a slow core costs one deadline, not two.
     health, project = await asyncio.gather(engine.core.health(), engine.core.project_status())
-    return {"core_url": engine.settings.core_url, "health": health, "project": project.to_dict()}
+    return CoreStatusResponse(core_url=engine.settings.core_url, health=health, project=project.to_dict())
 
 
 async def transport_work(engine: EngineState, action: TransportAction) -> TransportResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -17,22 +16,22 @@ from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
-from api.schemas import HealthResponse, ModelsResponse
+from api.schemas import HealthResponse, ModelsResponse, ServiceResponse, StatusResponse
 from api.startup import live_endpoints, status_snapshot
 
 router = APIRouter(tags=["system"], dependencies=TAKES_NO_PARAMETERS, responses=NO_PARAMETERS_RESPONSES)
 
 
-@router.get("/", summary="What this service is and what it serves")
-async def root(request: Request, engine: EngineDep) -> dict[str, Any]:
-    return {
-        "service": "DAWG AI Engine",
-        "version": request.app.version,
-        "docs": "/docs",
-        "ui": "/ui",
-        "endpoints": await asyncio.to_thread(live_endpoints, request.app),  # the OpenAPI schema: ~1 s to build
-        "ready": not engine.warming_up,
-    }
+@router.get("/", response_model=ServiceResponse, summary="What this service is and what it serves")
+async def root(request: Request, engine: EngineDep) -> ServiceResponse:
+    return ServiceResponse(
+        service="DAWG AI Engine",
+        version=request.app.version,
+        docs="/docs",
+        ui="/ui",
+        endpoints=await asyncio.to_thread(live_endpoints, request.app),  # the OpenAPI schema: ~1 s to build
+        ready=not engine.warming_up,
+    )
 
 
 @router.get("/health", response_model=HealthResponse, summary="Liveness; answers at once, even while warming up")
@@ -52,11 +51,10 @@ async def health_head(request: Request, engine: EngineDep) -> HealthResponse:
     return await health(request, engine)
 
 
-@router.get("/api/v1/status", summary="What the status file holds, computed now")
-async def status(request: Request, engine: EngineDep) -> dict[str, Any]:
+@router.get("/api/v1/status", response_model=StatusResponse, summary="What the status file holds, computed now")
+async def status(request: Request, engine: EngineDep) -> StatusResponse:
     snapshot = await status_snapshot(request.app, engine)
-    snapshot["status_file"] = str(engine.settings.status_file)
-    return snapshot
+    return StatusResponse(**snapshot, status_file=str(engine.settings.status_file))
 
 
 @router.get(

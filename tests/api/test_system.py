@@ -193,6 +193,28 @@ def test_docs_list_every_field_the_analysis_and_mixing_routes_answer(client: Tes
         assert not {"source", "mode", "target", "mix", "masking", "notes", "balance_lu", "tempo_bpm"} & set(empty)
 
 
+def test_docs_describe_the_service_the_status_and_the_cores_answers(tmp_path: Path) -> None:
+    """GET /, /api/v1/status and /api/v1/core/status had no response model: /docs showed "string" for what a web
+    front end and a DAW developer read most (the status document, the core's health)."""
+    with (
+        run_core_standin(mode="normal", num_tracks=3) as core,
+        engine_client(make_settings(tmp_path, core_url=core.url)) as client,
+    ):
+        spec = client.get("/openapi.json").json()
+        for path, model in (("/", "ServiceResponse"), ("/api/v1/status", "StatusResponse")):
+            answer = client.get(path).json()
+            assert set(answer) == documented(spec, model), path
+        core_answer = client.get("/api/v1/core/status").json()
+    assert set(core_answer) == documented(spec, "CoreStatusResponse")
+    for path, model in (
+        ("/", "ServiceResponse"),
+        ("/api/v1/status", "StatusResponse"),
+        ("/api/v1/core/status", "CoreStatusResponse"),
+    ):
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith(f"/{model}"), path
+
+
 def test_the_page_is_served_with_a_strict_policy(client: TestClient) -> None:
     assert client.get("/").json()["ui"] == "/ui"
     page = client.get("/ui")
