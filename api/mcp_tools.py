@@ -76,6 +76,7 @@ UPLOAD_ARGUMENTS: dict[str, tuple[str, str]] = {
     "primer": ("primer_path", "give the MIDI clip's local path as primer_path (or primer, base64)"),
     "files": ("stems", "give the stems' local paths as stems"),
     "master": ("master_path", "give the finished mix's local path as master_path"),
+    "reference": ("reference_path", "give the reference track's local path as reference_path"),
 }
 """A missing upload, or one the command does not read (api.missing_upload), in the words of these tools: the
 argument that sends it, never the multipart field ('files', 'audio') an MCP client does not send."""
@@ -693,6 +694,9 @@ def build_mcp_server(
         master_path: Annotated[
             str | None, Field(description="A local finished mix, for mastering commands ('master it louder').")
         ] = None,
+        reference_path: Annotated[
+            str | None, Field(description="A local reference track for mixing commands ('mix it like this').")
+        ] = None,
         project_id: Annotated[str | None, described(CommandParams, "project_id")] = None,
         seed: Annotated[int | None, described(CommandParams, "seed")] = None,
         model: Annotated[str | None, described(CommandParams, "model")] = None,
@@ -710,6 +714,8 @@ def build_mcp_server(
             uploads.append(_upload("file", audio_path, "audio_path"))
         if master_path is not None:
             uploads.append(_upload("master", master_path, "master_path"))
+        if reference_path is not None:
+            uploads.append(_upload("reference", reference_path, "reference_path"))
         values = {
             "text": text,
             "project_id": project_id,

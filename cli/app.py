@@ -547,6 +547,7 @@ COMMAND_UPLOADS: dict[str, tuple[str, str]] = {
     "primer": ("--primer", "pass the MIDI clip with --primer PATH"),
     "files": ("--stem", "pass each stem with --stem PATH"),
     "master": ("--master", "pass the finished mix with --master PATH"),
+    "reference": ("--reference", "pass the reference track with --reference PATH"),
 }
 """A missing upload of ``dawg-ai command``, or one its action does not read, in its own options' words, not the
 multipart field's."""
@@ -568,6 +569,10 @@ def command(
         Path | None,
         typer.Option(help="A finished mix, for mastering commands ('master it louder').", exists=True, dir_okay=False),
     ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="A reference track for mixing commands ('mix it like this').", exists=True, dir_okay=False),
+    ] = None,
     project: Annotated[str | None, typer.Option(help="The DAWG-CORE project mixing commands use.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for generation commands.")] = None,
     model: Annotated[str | None, typer.Option(help="Generation backend: auto, magenta, theory, a bundle id.")] = None,
@@ -584,7 +589,7 @@ def command(
         "dry_run": dry_run or None,
     }
     uploads = [Upload("files", path) for path in stem or []]
-    named = (("file", file), ("primer", primer), ("master", master))
+    named = (("file", file), ("primer", primer), ("master", master), ("reference", reference))
     uploads += [Upload(field, path) for field, path in named if path is not None]
 
     async def work(client: httpx.AsyncClient) -> dict[str, Any]:

@@ -607,3 +607,21 @@ async def test_a_mastering_command_takes_the_mix_from_master_path(engine: str, f
     body = mastered.structured_content
     assert body is not None and body["action"] == "render_mix" and body["params"]["loudness"] == "louder"
     assert "-11 LUFS" in body["speech"]
+
+
+async def test_a_mixing_command_compares_with_the_reference_from_reference_path(
+    engine: str, files: dict[str, Path]
+) -> None:
+    """The REST command takes a 'reference' upload beside the stems; the MCP command tool had no argument to send
+    it, so 'how does my mix compare' could not be asked about a reference over MCP."""
+    stems = [str(files["kick"]), str(files["pad"])]
+    async with over_http(engine) as client:
+        compared = await client.call_tool(
+            "command", {"text": "mixing advice", "stems": stems, "reference_path": str(files["song"])}
+        )
+        alone = await client.call_tool("command", {"text": "mixing advice", "stems": stems})
+    assert not compared.is_error, text_of(compared)
+    assert not alone.is_error, text_of(alone)
+    with_reference, without = compared.structured_content, alone.structured_content
+    assert with_reference is not None and without is not None
+    assert with_reference["result"].get("reference") and not without["result"].get("reference"), with_reference

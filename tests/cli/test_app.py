@@ -452,6 +452,14 @@ def test_command_masters_the_mix_given_with_master(server: str, files: dict[str,
     assert body["action"] == "render_mix" and body["params"]["loudness"] == "louder" and "-11 LUFS" in body["speech"]
 
 
+def test_command_compares_the_mix_with_the_track_given_with_reference(server: str, files: dict[str, Path]) -> None:
+    """The command route reads a 'reference' upload; `dawg-ai command` had no option to send it."""
+    stems = ["--stem", files["kick"], "--stem", files["pad"]]
+    result = dawg_ai("--url", server, "--json", "command", "mixing advice", *stems, "--reference", files["g_major"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["result"].get("reference"), result.stdout
+
+
 @pytest.mark.skipif(not list(Path("models").glob("*.mag")), reason="no Magenta bundles in models/")
 def test_the_console_script_prints_no_library_noise(tmp_path: Path) -> None:
     """`dawg-ai generate bass` printed pydub's "Couldn't find ffmpeg or avconv" RuntimeWarning and TensorFlow's
