@@ -196,6 +196,25 @@ def own_status_file(settings: Settings) -> Settings:
     return local_client.own_status_file(settings, MCP_STATUS_FILE_NAME)
 
 
+def in_process_settings(settings: Settings) -> Settings:
+    """The settings of the engine this process runs: its own status file (:func:`own_status_file`), and that file
+    even where DAWG_AI_STATUS_FILE chose one when an engine already serves the port with these settings. Two
+    engines must not write one file: the service's document was overwritten with this one's, and marked
+    "stopped" when this process exited while the service went on serving."""
+    settings = own_status_file(settings)
+    if not local_client.service_answers(settings):
+        return settings
+    own = settings.model_copy(update={"status_file": settings.status_file.with_name(MCP_STATUS_FILE_NAME)})
+    logger.warning(
+        "an engine already serves port %d: this process runs a second one (status file %s); "
+        "use --url http://127.0.0.1:%d to share it",
+        settings.port,
+        own.status_file,
+        settings.port,
+    )
+    return own
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="dawg-ai-mcp",
@@ -224,15 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             server = engine_over_http(args.url.rstrip("/"), args.timeout)
             logger.info("MCP over stdio: forwarding tool calls to %s", args.url)
         else:
-            settings = own_status_file(settings)
-            if local_client.service_answers(settings):
-                logger.warning(
-                    "an engine already serves port %d: this process runs a second one (status file %s); "
-                    "use --url http://127.0.0.1:%d to share it",
-                    settings.port,
-                    settings.status_file,
-                    settings.port,
-                )
+            settings = in_process_settings(settings)
             server = engine_in_process(settings)
             logger.info("MCP over stdio: the engine runs in this process (status file %s)", settings.status_file)
         sys.stdout.flush()

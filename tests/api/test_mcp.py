@@ -26,7 +26,7 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult, TextContent
 
-from api.mcp_server import MCP_STATUS_FILE_NAME, own_status_file
+from api.mcp_server import MCP_STATUS_FILE_NAME, in_process_settings, own_status_file
 from api.schemas import AccompanimentParams, GenerationParams, TranscriptionParams
 from tests.api.conftest import make_settings
 from tests.api.test_analysis import song_in_g_major, wav_bytes
@@ -423,6 +423,19 @@ def test_the_stdio_engine_writes_its_own_status_file(monkeypatch: pytest.MonkeyP
     assert own_status_file(settings).status_file == tmp_path / MCP_STATUS_FILE_NAME
     monkeypatch.setenv("DAWG_AI_STATUS_FILE", str(tmp_path / "chosen.json"))
     assert own_status_file(Settings()).status_file == tmp_path / "chosen.json"
+
+
+def test_the_stdio_engine_never_shares_a_running_services_status_file(
+    monkeypatch: pytest.MonkeyPatch, engine: str, tmp_path: Path
+) -> None:
+    """With DAWG_AI_STATUS_FILE exported for the service, dawg-ai-mcp started beside it wrote that same file, and
+    marked it "stopped" on exit while the service went on serving."""
+    chosen = tmp_path / "DAWG-AI_status.json"
+    monkeypatch.setenv("DAWG_AI_STATUS_FILE", str(chosen))
+    serving = Settings(port=int(engine.rsplit(":", 1)[1]))  # the port the module's engine serves
+    assert in_process_settings(serving).status_file == tmp_path / MCP_STATUS_FILE_NAME
+    alone = Settings(port=free_port())  # nothing serves it: the chosen file is this engine's own
+    assert in_process_settings(alone).status_file == chosen
 
 
 def stdio_env(tmp_path: Path) -> dict[str, str]:
