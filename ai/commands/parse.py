@@ -60,7 +60,23 @@ from ai.generation.base import SEED_MAX
 
 logger = logging.getLogger(__name__)
 
-_MUSIC_SLOTS = ("style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "seed")
+_MUSIC_SLOTS = (
+    "style",
+    "key",
+    "scale",
+    "chords",
+    "tempo",
+    "bars",
+    "time_signature",
+    "variations",
+    "density",
+    "swing",
+    "humanize",
+    "microtiming",
+    "seed",
+)
+_FRACTIONS = frozenset({"density", "swing", "humanize", "microtiming"})
+"""The parameters a percentage sets ("60% swing"): an action that takes one refuses a percentage that names none."""
 _ANALYSE = frozenset({"analyse", "analyze", "analysis", "analysing", "analyzing", "analyser", "analyzer"})
 _PROJECT_CHECK = _ANALYSE | {"inspect", "examine", "review", "scan", "check"}
 _QUESTION_STARTERS = frozenset(
@@ -808,6 +824,13 @@ def _unread_number_reason(said: str) -> str:
     )
 
 
+def _unread_percent_reason(said: str) -> str:
+    return (
+        f"I heard '{said}' but not what it sets: name it, as in '60% swing', 'density 50%', 'humanize 30%' or "
+        "'microtiming 40%'."
+    )
+
+
 def _parse(text: str) -> ParsedCommand:
     tokens = tokenize(text)
     scan = Scan(tokens)
@@ -833,6 +856,8 @@ def _parse(text: str) -> ParsedCommand:
         return _refusal(scan, _unread_bars_reason(scan.unread["bars"]), understood)
     if "tempo" in takes and "tempo" in scan.unread:  # "NaN bpm" must not be made at the default tempo
         return _refusal(scan, _unread_tempo_reason(scan.unread["tempo"]), understood)
+    if _FRACTIONS & set(takes) and "percent" in scan.unread:  # "drums at 60%" is no tempo of 60, nor a default swing
+        return _refusal(scan, _unread_percent_reason(scan.unread["percent"]), understood)
     if "tempo" in takes and "number" in scan.unread:  # a number said but not read must not leave a default unsaid
         return _refusal(scan, _unread_number_reason(scan.unread["number"]), understood)
     params = {name: understood[name] for name in takes if name in understood}

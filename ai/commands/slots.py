@@ -1,7 +1,7 @@
 """The parameters a text states, found in a fixed order over the tokens, each token used once.
 
-Order matters where readings compete: a seed first ("bass seed 42" is no tempo of 42), meters
-("in three four" is no tempo), then explicit tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
+Order matters where readings compete: a seed first ("bass seed 42" is no tempo of 42), percentages
+("drums at 50% density" is no tempo of 50), meters ("in three four" is no tempo), then explicit tempos ("96 bpm", "at one twenty"), bars ("eight bars", "an 8-bar"), chords after a chord word
 ("over Am, F, C and G"), keys after "in" / "key of", chord runs of two or more, keys anywhere
 ("C major pentatonic", "Gm"), scales alone ("dorian", "a minor key"), styles, densities,
 variations ("4x drums", "drums x4", "three variations", "a couple of takes", "four basslines"), tempo words ("slow"),
@@ -19,8 +19,9 @@ from typing import Any
 
 from ai.commands.music_words import CHORD_SEPARATORS, ChordRun, KeyMatch, read_chord_run, read_key, read_scale
 from ai.commands.numbers import TENS, UNITS, Number, is_numeral, read_number, read_quantity
-from ai.commands.tokens import PUNCT, Token
+from ai.commands.tokens import PUNCT, Token, as_written
 from ai.commands.vocabulary import (
+    AMOUNT_FILLERS,
     BAR_UNITS,
     BARE_TEMPO_RANGE,
     BPM_UNITS,
@@ -29,12 +30,15 @@ from ai.commands.vocabulary import (
     DENSITY_WORDS,
     DETERMINERS,
     FORMAT_WORDS,
+    FRACTION_PARAM_MAX,
+    FRACTION_PARAMS,
     GENRE_NOT_PART,
     METER_DENOMINATORS,
     METER_WORDS,
     MODE_ONLY_SCALES,
     PART_MAX,
     PART_PHRASES,
+    PERCENT_UNITS,
     QUESTION_MAX,
     QUESTION_PHRASES,
     SCALE_TAILS,
@@ -60,7 +64,9 @@ from ai.generation.drum_styles import normalise_drum_style
 _METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
 _NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
 """A word said where a key's tonic goes: a letter, with an accidental or a German "-is" / "-es" ("Fis")."""
-_NOT_TEMPO_AFTER = BAR_UNITS | VARIATION_UNITS | {"percent", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
+_NOT_TEMPO_AFTER = (
+    BAR_UNITS | VARIATION_UNITS | {"percent", "%", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
+)
 _TEMPO_NAMING_PREFIXES = frozenset({"at", "@", "tempo", "bpm"})
 _MACHINE_NUMBERS = frozenset({"303", "606", "707", "808", "909"})
 """Roland's drum machines and bass synth: names in 'an 808 beat', never a tempo or a count."""
@@ -209,6 +215,75 @@ def seed(scan: Scan) -> None:
             scan.unread["seed"] = scan.tokens[k].text
             scan.take(i, k + 1)
             return
+
+
+# --- amounts: percentages of the fraction parameters ---------------------------------------------------
+def _percent_end(scan: Scan, i: int) -> int | None:
+    """The end of a percent unit at i ('%', 'percent', 'per cent'), or None."""
+    for size in (2, 1):
+        if tuple(scan.words[i : i + size]) in PERCENT_UNITS and scan.free(i, i + size):
+            return i + size
+    return None
+
+
+def _fraction_word_before(scan: Scan, i: int) -> tuple[str, int] | None:
+    """The parameter named before the amount at i, a few fillers between ('swing at', 'density:') -> (name,
+    start), or None."""
+    k = i - 1
+    while k >= max(0, i - 4) and scan.words[k] in AMOUNT_FILLERS and not scan.used[k]:
+        k -= 1
+    for size in range(FRACTION_PARAM_MAX, 0, -1):
+        start = k - size + 1
+        phrase = tuple(scan.words[max(start, 0) : k + 1])
+        if start >= 0 and phrase in FRACTION_PARAMS and scan.free(start, k + 1):
+            return FRACTION_PARAMS[phrase], start
+    return None
+
+
+def _fraction_word_after(scan: Scan, i: int) -> tuple[str, int] | None:
+    """The parameter named right after the amount that ends at i ('60% swing') -> (name, end), or None."""
+    phrase = longest_match(scan.words, i, FRACTION_PARAMS, FRACTION_PARAM_MAX)
+    if phrase is None or not scan.free(i, i + len(phrase)):
+        return None
+    return FRACTION_PARAMS[phrase], i + len(phrase)
+
+
+def amounts(scan: Scan) -> None:
+    """A percentage of a fraction parameter: '60% swing', 'swing at 60 percent', 'density 50%', 'humanize by 30
+    per cent', 'microtiming 40%' -> that parameter / 100 (0.6), as the endpoint reads it; also its own fraction
+    written by its word ('swing 0.6', '0.3 density'). The word before the amount is tried first, then the word
+    after ('swing 60% density 50%', '60% swing 50% density'). A percentage is never a tempo or a count ("drums at
+    50% density" was a tempo of 50); one that names no parameter ('drums at 60%') -> unread["percent"] (the
+    caller refuses, naming it). A value out of 0 .. 100 % is passed on ('150% swing' is 1.5) for the endpoint's
+    422."""
+    i = 0
+    while i < len(scan):
+        number = None if scan.used[i] else read_number(scan.words, i)
+        if number is None or not scan.free(i, number[1]):
+            i += 1
+            continue
+        value, end = number
+        unit_end = _percent_end(scan, end)
+        if unit_end is None and not (isinstance(value, float) and 0.0 <= value <= 1.0):
+            i += 1  # a whole number without "%" ('swing 60') is left to the tempo's and counts' rules
+            continue
+        stop = unit_end or end
+        before = _fraction_word_before(scan, i)
+        after = _fraction_word_after(scan, stop)
+        if before is not None:
+            name, start, finish = before[0], before[1], stop
+        elif after is not None:
+            name, start, finish = after[0], i, after[1]
+        else:
+            if unit_end is not None:
+                scan.unread.setdefault("percent", as_written(scan.tokens[i:stop]))
+                scan.take(i, stop)
+            i = stop
+            continue
+        fraction = round(value / 100, 6) if unit_end is not None else value
+        if not scan.set(name, fraction, start, finish):
+            scan.take(start, finish)  # a second amount of the same parameter: the first said wins
+        i = finish
 
 
 # --- meters, tempos, counts -------------------------------------------------------------------
@@ -824,6 +899,7 @@ def send_to_core(scan: Scan) -> None:
 def music_slots(scan: Scan) -> None:
     """Every musical parameter, in the order described in the module docstring."""
     seed(scan)
+    amounts(scan)
     time_signature(scan)
     explicit_tempo(scan)
     unread_tempo(scan)

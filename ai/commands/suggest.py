@@ -57,6 +57,8 @@ _QUESTIONS = {
     "loudness": "how loud is this?",
 }
 _DENSITY_WORDS = {0.25: "sparse", 0.8: "busy"}
+_FRACTIONS = ("density", "swing", "humanize", "microtiming")
+"""Parameters said as a percentage of their word ("60% swing")."""
 _FALLBACK = (ACTIONS["help"].example, ACTIONS["generate_drums"].example, ACTIONS["analyze_audio"].example)
 
 
@@ -87,6 +89,10 @@ def _music_words(params: Mapping[str, Any], takes: Sequence[str]) -> tuple[list[
         tail += f" in {params['time_signature']}"
     if "variations" in takes and "variations" in params:
         tail += f", {params['variations']} variations"
+    for name in _FRACTIONS:  # as a percentage, as said ("60% swing"); a density word is an adjective
+        value = params.get(name)
+        if name in takes and isinstance(value, int | float) and not (name == "density" and value in _DENSITY_WORDS):
+            tail += f", {value * 100:g}% {name}"
     return adjectives, tail
 
 
@@ -98,9 +104,9 @@ def example_for(action: str, params: Mapping[str, Any]) -> str:
         words = " ".join([*adjectives, _NOUNS[action]])
         return ("make an " if words[0] in "aeiou" else "make a ") + words + tail
     if action == "continue":
-        adjectives, tail = _music_words({k: v for k, v in params.items() if k != "style"}, info.params)
+        adjectives, tail = _music_words(params, info.params)  # a density word and the style: "a sparse funk style"
         noun = _CONTINUE_NOUNS.get(str(params.get("part")), "")
-        style = f" in a {_style_word(params['style'])} style" if "style" in params else ""
+        style = f" in a {' '.join(adjectives)} style" if adjectives else ""
         return ("continue this " + noun).strip() + style + tail
     if action == "analyze_audio" and params.get("question") in _QUESTIONS:
         return _QUESTIONS[str(params["question"])]

@@ -130,6 +130,29 @@ DENSITY_WORDS: dict[str, float] = {
 }
 SPARSE, BUSY = 0.25, 0.8
 
+# --- amounts: the generation parameters that are fractions 0 .. 1 -----------------------------------
+FRACTION_PARAMS: dict[Phrase, str] = {
+    ("swing",): "swing",
+    ("swung",): "swing",
+    ("density",): "density",
+    ("humanize",): "humanize",
+    ("humanise",): "humanize",
+    ("humanized",): "humanize",
+    ("humanised",): "humanize",
+    ("humanization",): "humanize",
+    ("humanisation",): "humanize",
+    ("microtiming",): "microtiming",
+    ("micro", "timing"): "microtiming",
+}
+"""The words of GenerationParams' fractions (swing, density, humanize, microtiming: 0 .. 1) that a percentage
+sets ("60% swing", "density 50%"); temperature (0.1 .. 2) is no fraction and takes none."""
+FRACTION_PARAM_MAX = 2
+PERCENT_UNITS: frozenset[Phrase] = frozenset({("%",), ("percent",), ("per", "cent")})
+AMOUNT_FILLERS = frozenset(
+    {"at", "of", "to", "is", "=", ":", "by", "around", "about", "roughly", "approximately", "set", "it"}
+)
+"""Between a parameter word and its amount: "swing at 60%", "humanize it by 30%", "density set to 50%"."""
+
 # --- counts: bars, variations, meters -----------------------------------------------------------
 BAR_UNITS = frozenset({"bar", "bars", "measure", "measures"})
 COUNT_MODIFIERS = frozenset({"more", "extra", "additional", "other", "new", "different", "further"})

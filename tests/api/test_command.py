@@ -111,6 +111,23 @@ def test_a_dry_run_refuses_what_the_run_refuses(client: TestClient, values: dict
     assert unsent.status_code == 200 and unsent.json()["status"] == "parsed"  # its file is the run's to read
 
 
+def test_a_percentage_is_the_fraction_the_endpoint_takes(client: TestClient) -> None:
+    """'hip hop drums 90 bpm with 20% swing' was a 422 ("I heard '20'"), 'drums with 60% swing' jazz at 60 BPM."""
+    said = client.post("/api/v1/command", json={"text": "hip hop drums 90 bpm with 20% swing", "seed": 4})
+    direct = client.post("/api/v1/generate/midi", json={"style": "hip-hop", "tempo": 90, "swing": 0.2, "seed": 4})
+    assert said.status_code == direct.status_code == 200, said.text
+    assert said.json()["params"] == {"style": "hip-hop", "tempo": 90, "swing": 0.2}
+    assert said.json()["result"]["swing"] == 0.2 and said.json()["result"]["tempo"] == 90
+    assert clip_fields(said.json()["result"]) == clip_fields(direct.json())
+    for run_dry in (False, True):  # out of 0 .. 100 %: the endpoint's own 422, with its range
+        over = client.post("/api/v1/command", json={"text": "drums with 150% swing", "dry_run": run_dry})
+        assert over.status_code == 422 and over.json()["error"] == "invalid_parameter", over.text
+        assert over.json()["detail"] == "swing: Input should be less than or equal to 1 (got 1.5)"
+    unnamed = client.post("/api/v1/command", json={"text": "drums at 60%", "dry_run": True})
+    assert unnamed.status_code == 422 and unnamed.json()["error"] == "command_not_understood"
+    assert "'60%'" in unnamed.json()["detail"]
+
+
 def test_text_and_command_with_different_words_is_422_and_the_same_words_run(client: TestClient) -> None:
     # {"text": "generate drums", "command": "generate bassline"} made drums and dropped the bassline unsaid.
     both = {"text": "generate drums", "command": "generate bassline", "dry_run": True}

@@ -505,7 +505,7 @@ def test_action_table() -> None:
     known_params = {
         "style", "key", "scale", "chords", "tempo", "bars", "time_signature", "variations", "density", "part",
         "question", "target", "master", "loudness", "format", "project_id", "track", "name", "template", "instrument",
-        "parts", "harmony", "seed", "send_to_core",
+        "parts", "harmony", "seed", "send_to_core", "swing", "humanize", "microtiming",
     }  # fmt: skip
     for name, info in ACTIONS.items():
         assert info.name == name
@@ -582,6 +582,7 @@ def test_two_parts_at_once_are_ambiguous() -> None:
         {"style": "funk", "key": "D", "scale": "minor", "tempo": 96, "bars": 8},
         {"key": "Bb", "scale": "minor_pentatonic", "chords": "Bbm Gb Db Ab", "variations": 3},
         {"style": "default", "time_signature": "6/8", "density": 0.25},
+        {"style": "funk", "density": 0.35, "swing": 0.6, "humanize": 0.1, "microtiming": 0.4},
         {"part": "bass", "key": "E", "scale": "dorian", "bars": 4},
         {"question": "meter"},
         {"target": "club"},
@@ -1125,3 +1126,75 @@ def test_a_genre_without_a_style_of_its_own_is_played_in_the_nearest(text: str, 
     # They were dropped for a plain groove ("Here is a drum groove"), the speech not saying so.
     result = parse_command(text)
     assert result.action == "generate_drums" and result.params["style"] == style
+
+
+# --- percentages (session 34) --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        # A percentage was a tempo ("drums with 60% swing": jazz at 60 BPM; "at 50% density": 50 BPM), or a number
+        # nothing read (a 422 "I heard '20'").
+        ("drums with 60% swing", "generate_drums", {"swing": 0.6}),
+        ("funk drums at 50% density", "generate_drums", {"style": "funk", "density": 0.5}),
+        ("melody density 50%", "generate_melody", {"density": 0.5}),
+        ("hip hop drums 90 bpm with 20% swing", "generate_drums", {"style": "hip-hop", "tempo": 90, "swing": 0.2}),
+        ("a bassline with swing at 60 percent", "generate_bass", {"swing": 0.6}),
+        ("drums, swing 60%", "generate_drums", {"swing": 0.6}),
+        ("drums with 60 per cent swing", "generate_drums", {"swing": 0.6}),
+        ("drums with sixty percent swing at one twenty", "generate_drums", {"tempo": 120, "swing": 0.6}),
+        ("make a beat, 50 percent humanize", "generate_drums", {"humanize": 0.5}),
+        ("humanise it by 30% on a funk beat", "generate_drums", {"style": "funk", "humanize": 0.3}),
+        ("rock drums, microtiming 40%", "generate_drums", {"style": "rock", "microtiming": 0.4}),
+        ("a beat with 40% micro-timing", "generate_drums", {"microtiming": 0.4}),
+        ("a beat 60 percent swung", "generate_drums", {"swing": 0.6}),
+        ("drums at 50 % density", "generate_drums", {"density": 0.5}),  # "%" written apart
+        ("12.5% swing on a bassline", "generate_bass", {"swing": 0.125}),
+        # Each amount goes to its own word, the word before first.
+        ("drums, swing 60% density 30%", "generate_drums", {"density": 0.3, "swing": 0.6}),
+        ("drums, 60% swing 30% density", "generate_drums", {"density": 0.3, "swing": 0.6}),
+        # The endpoint's own fraction, by its word.
+        ("drums swing 0.6", "generate_drums", {"swing": 0.6}),
+        ("a bassline with 0.3 density", "generate_bass", {"density": 0.3}),
+        # Out of 0 .. 100 %: passed on as the endpoint reads it, for its 422 with the range.
+        ("drums with 150% swing", "generate_drums", {"swing": 1.5}),
+        ("drums with -10% swing", "generate_drums", {"swing": -0.1}),
+        # Where the endpoint takes them: continue (its part's generation) and accompany.
+        ("continue this beat with 20% swing", "continue", {"part": "drums", "swing": 0.2}),
+        ("accompany this with 30% swing", "accompany", {"swing": 0.3}),
+        # Unchanged: "swing" without a percentage is the style, a whole number after it a tempo.
+        ("drums with swing", "generate_drums", {"style": "jazz"}),
+        ("jazz drums swing 60", "generate_drums", {"style": "jazz", "tempo": 60}),
+        # The chart's repeat sign is no percentage.
+        (
+            "a bassline over Dm7 / G7 / | C / / / | % with 60% swing",
+            "generate_bass",
+            {"chords": "Dm7 / G7 / | C / / / | %", "swing": 0.6},
+        ),
+    ],
+)
+def test_a_percentage_sets_the_fraction_it_names(text: str, action: str, params: dict[str, object]) -> None:
+    result = parse_command(text)
+    assert (result.action, result.params) == (action, params), result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("drums at 60%", "60%"), ("bass, 50 percent", "50 percent"), ("temperature 80% drums", "80%")],
+)
+def test_a_percentage_that_names_nothing_is_refused_not_a_tempo(text: str, said: str) -> None:
+    """'drums at 60%' was drums at 60 BPM; temperature (0.1 .. 2) is no fraction a percentage sets."""
+    result = parse_command(text)
+    assert result.action is None and "tempo" not in result.understood
+    assert result.reason == (
+        f"I heard '{said}' but not what it sets: name it, as in '60% swing', 'density 50%', 'humanize 30%' or "
+        "'microtiming 40%'."
+    )
+
+
+def test_a_percentage_without_a_part_keeps_it_in_the_suggestions() -> None:
+    result = parse_command("60% swing and 10% humanize please")
+    assert result.reason == "Which part: drums, bass or melody?"
+    assert result.understood == {"swing": 0.6, "humanize": 0.1}
+    assert result.suggestions[0] == "make a drum beat, 60% swing, 10% humanize"
+    for suggestion in result.suggestions:
+        assert {"swing": 0.6, "humanize": 0.1}.items() <= parse_command(suggestion).params.items()
