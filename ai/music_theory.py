@@ -320,6 +320,23 @@ def parse_progression(text: str) -> tuple[Chord, ...]:
     return tuple(parse_chord(p) for p in parts)
 
 
+def change_beat(beats_per_bar: int, beat_unit: int) -> int:
+    """Where a bar of two chords changes, in beats of ``beat_unit`` from the bar line: the middle of the bar, on a
+    beat. An odd bar's longer half comes first (3/4: 2 + 1, 5/4: 3 + 2, 7/8: 4 + 3); a compound bar changes on a
+    dotted beat, its longer half first too (6/8: 3 + 3 eighths, 9/8: 6 + 3, 12/8: 6 + 6). The generators play the
+    change here and a chart's slashes are checked against it (:meth:`ChordChart.check_meter`)."""
+    if beat_unit == 8 and beats_per_bar % 3 == 0 and beats_per_bar > 3:
+        return 3 * ((beats_per_bar // 3 + 1) // 2)
+    return (beats_per_bar + 1) // 2
+
+
+def _change_positions(count: int) -> frozenset[int]:
+    """Where a bar that counts ``count`` beats with slashes may change chord, its meter not yet known: its middle
+    (:func:`change_beat` of a meter of ``count`` beats), or, were it the eighths of a compound meter (9 of 9/8), on
+    that meter's dotted beat."""
+    return frozenset({change_beat(count, 4), change_beat(count, 8)})
+
+
 @dataclass(frozen=True)
 class ChordChart:
     """A progression as a lead sheet writes it: each bar's first chord, and the chord a bar changes to at its middle
@@ -333,6 +350,9 @@ class ChordChart:
     entry per bar as written ('%' counts none of its own), empty for a chart without bar lines."""
     cells: tuple[str, ...] = field(default=(), compare=False)
     """Each bar as written (what an error names), beside ``counts``."""
+    change_counts: tuple[int | None, ...] = field(default=(), compare=False)
+    """Where each bar's second chord starts in its count ('C / / / / / F / /': 6), None where it writes no slash or
+    holds one chord; beside ``counts``."""
 
     @classmethod
     def of(cls, chords: Sequence[Chord]) -> ChordChart:
@@ -355,19 +375,29 @@ class ChordChart:
         simple meter counts its beats, 4 in 4/4, 3 in 3/4, 7 in 7/8; a compound one (6/8, 9/8, 12/8) counts, as
         lead sheets write it, either its eighths ('C / / F / /' in 6/8) or its dotted-quarter beats ('C /')."""
         compound = beat_unit == 8 and beats_per_bar % 3 == 0 and beats_per_bar > 3
-        holds = (beats_per_bar, beats_per_bar // 3) if compound else (beats_per_bar,)
-        for number, (cell, count) in enumerate(zip(self.cells, self.counts, strict=True), start=1):
-            if count is None or count in holds:
+        middle = change_beat(beats_per_bar, beat_unit)
+        # The change in each count the meter takes: its beats, or a compound meter's dotted-quarter beats.
+        changes = {beats_per_bar: middle, **({beats_per_bar // 3: middle // 3} if compound else {})}
+        change_counts = self.change_counts or (None,) * len(self.cells)
+        for number, (cell, count, at) in enumerate(zip(self.cells, self.counts, change_counts, strict=True), start=1):
+            if count is None:
                 continue
-            said = (
-                f"{beats_per_bar} eighths, or {beats_per_bar // 3} dotted-quarter beats"
-                if compound
-                else f"{beats_per_bar} beats"
-            )
-            raise ValueError(
-                f"bar {number} ('{cell}') counts {count} beats with its slashes: a bar of {beats_per_bar}/{beat_unit} "
-                f"holds {said}"
-            )
+            if count not in changes:
+                said = (
+                    f"{beats_per_bar} eighths, or {beats_per_bar // 3} dotted-quarter beats"
+                    if compound
+                    else f"{beats_per_bar} beats"
+                )
+                raise ValueError(
+                    f"bar {number} ('{cell}') counts {count} beats with its slashes: a bar of "
+                    f"{beats_per_bar}/{beat_unit} holds {said}"
+                )
+            if at is not None and at != changes[count]:  # 'C / / / / F / / /' in 9/8: the change is on eighth 7
+                raise ValueError(
+                    f"bar {number} ('{cell}') changes chord on beat {at + 1} of {count}: a bar of "
+                    f"{beats_per_bar}/{beat_unit} changes on beat {changes[count] + 1} ({changes[count]} + "
+                    f"{count - changes[count]})"
+                )
 
 
 def parse_chart(text: str) -> ChordChart:
@@ -386,8 +416,9 @@ def parse_chart(text: str) -> ChordChart:
     changes: list[Chord | None] = []
     counts: list[int | None] = []
     cells: list[str] = []
+    change_counts: list[int | None] = []
     for number, cell in enumerate((c.strip() for c in text.split("|") if c.strip()), start=1):
-        first, second, count = _chart_bar(cell, number)
+        first, second, count, at = _chart_bar(cell, number)
         if first is None:  # '%': the bar before again
             if not bars:
                 raise ValueError("bar 1 is '%' (repeat the bar before), but no bar comes before it")
@@ -396,16 +427,18 @@ def parse_chart(text: str) -> ChordChart:
         changes.append(second)
         counts.append(count)
         cells.append(cell)
+        change_counts.append(at)
     if not bars:
         raise ValueError("the chord progression is empty")
-    return ChordChart(tuple(bars), tuple(changes), tuple(counts), tuple(cells))
+    return ChordChart(tuple(bars), tuple(changes), tuple(counts), tuple(cells), tuple(change_counts))
 
 
-def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None, int | None]:
-    """(first chord, the chord from its middle or None, the beats it counts with slashes or None) of one bar of
-    a chart; (None, None, None) for '%'. Whether the count fits the meter is :meth:`ChordChart.check_meter`'s."""
+def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None, int | None, int | None]:
+    """(first chord, the chord from its middle or None, the beats it counts with slashes or None, where in them the
+    second chord starts or None) of one bar of a chart; all None for '%'. Whether the count and the change fit the
+    meter is :meth:`ChordChart.check_meter`'s."""
     if cell == "%":
-        return None, None, None
+        return None, None, None, None
     tokens = [s for s in re.split(r"[\s,;]+", cell) if s]
     if len(tokens) == 1 and "-" in tokens[0]:  # 'Dm7-G7 | C', as parse_progression reads 'Am-F-C-G'
         tokens = [s for s in tokens[0].split("-") if s]
@@ -418,13 +451,15 @@ def _chart_bar(cell: str, number: int) -> tuple[Chord | None, Chord | None, int 
             "middle of the bar)"
         )
     counted = "/" in tokens
-    if len(starts) == 2 and counted and starts[1] != (len(tokens) + 1) // 2:
+    at = starts[1] if len(starts) == 2 and counted else None
+    if at is not None and at not in _change_positions(len(tokens)):
+        middle = change_beat(len(tokens), 4)
         raise ValueError(
-            f"bar {number} ('{cell}') changes chord on beat {starts[1] + 1} of {len(tokens)}: a bar's second chord "
-            f"starts at its middle (beat {(len(tokens) + 1) // 2 + 1})"
+            f"bar {number} ('{cell}') changes chord on beat {at + 1} of {len(tokens)}: a bar's second chord "
+            f"starts at its middle (beat {middle + 1})"
         )
     chords = [parse_chord(tokens[beat]) for beat in starts]
-    return chords[0], chords[1] if len(chords) == 2 else None, len(tokens) if counted else None
+    return chords[0], chords[1] if len(chords) == 2 else None, len(tokens) if counted else None, at
 
 
 def default_progression(key: Key) -> tuple[Chord, ...]:

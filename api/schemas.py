@@ -122,7 +122,8 @@ class GenerationParams(CallerParams):
     chords: str | list[str] | None = Field(
         None,
         description="Chord progression, one chord per bar, repeating: 'Am F C G'. With bar lines a bar may hold two "
-        "chords, the second from the middle of the bar (beat 3 of 4/4, 4 of 6/8, 3 of 3/4): 'Dm7 G7 | Cmaj7', or with "
+        "chords, the second from the middle of the bar, its longer half first (beat 3 of 4/4, 3 of 3/4, 4 of 5/4, 4 of "
+        "6/8, 5 of 7/8, 7 of 9/8): 'Dm7 G7 | Cmaj7', or with "
         "beat slashes and repeats 'Dm7 / G7 / | C / / / | %' (a bar with slashes counts the meter's beats: 4 in 4/4, "
         "3 in 3/4; 6/8 its 6 eighths or 2 dotted-quarter beats). A list "
         "is one bar per item: ['Dm7 G7', 'Cmaj7']. Default chosen per mode.",

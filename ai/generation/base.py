@@ -17,7 +17,7 @@ from typing import Literal
 import mido
 
 from ai.generation.midi_events import delta_track, key_events, note_events
-from ai.music_theory import Chord, Key
+from ai.music_theory import Chord, Key, change_beat
 from utils.errors import InvalidParameter, ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -111,13 +111,9 @@ class GenerationRequest:
 
     @property
     def change_beat(self) -> float:
-        """Where a bar's second chord starts, in beats of ``beat_unit`` from the bar line: the middle of the bar, on a
-        beat. An odd bar's longer half comes first (3/4: 2 + 1, 5/4: 3 + 2, 7/8: 4 + 3); a compound bar changes on a
-        dotted beat (6/8: 3 + 3 eighths, 9/8: 6 + 3)."""
-        top = self.beats_per_bar
-        if self.beat_unit == 8 and top % 3 == 0 and top > 3:
-            return 3.0 * ((top // 3 + 1) // 2)
-        return float((top + 1) // 2)
+        """Where a bar's second chord starts, in beats of ``beat_unit`` from the bar line (:func:`change_beat`, the
+        rule a chart's slashes are checked against: 4/4 2 + 2, 5/4 3 + 2, 7/8 4 + 3, 9/8 6 + 3 eighths)."""
+        return float(change_beat(self.beats_per_bar, self.beat_unit))
 
     def half_bar_chord(self, bar: int) -> Chord | None:
         """The chord ``bar`` changes to at :attr:`change_beat`, or None where it holds one chord."""

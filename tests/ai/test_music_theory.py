@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ai.music_theory import (
@@ -10,6 +12,7 @@ from ai.music_theory import (
     Chord,
     Key,
     beat_scale,
+    change_beat,
     chord_scale,
     fold_into_range,
     other_third,
@@ -184,6 +187,36 @@ def test_a_bars_beat_slashes_count_the_meters_beats() -> None:
     with pytest.raises(ValueError, match=r"a bar of 6/8 holds 6 eighths, or 2 dotted-quarter beats"):
         parse_chart("C / / / | G").check_meter(6, 8)
     parse_chart("Am F C G").check_meter(3, 4)  # counts nothing: one chord a bar in any meter
+
+
+@pytest.mark.parametrize(
+    ("chart", "meter", "refused"),
+    [
+        # 9/8 changes after two dotted beats (6 + 3 eighths), as the generators play it; it was checked at eighth 6
+        ("C / / / / / F / / | G", (9, 8), None),
+        ("C / / / / F / / / | G", (9, 8), "changes chord on beat 6 of 9: a bar of 9/8 changes on beat 7 (6 + 3)"),
+        ("C / F | G", (9, 8), None),  # its dotted-quarter beats: 2 + 1
+        # nine beats of a simple meter: the middle, the longer half first
+        ("C / / / / F / / / | G", (9, 4), None),
+        ("C / / / / / F / / | G", (9, 4), "changes chord on beat 7 of 9: a bar of 9/4 changes on beat 6 (5 + 4)"),
+        ("C / / F / | G", (5, 4), None),
+        ("C / / / F / / | G", (7, 8), None),
+        ("C / / / / / F / / / / / | G", (12, 8), None),
+        ("C / F / | G", (12, 8), None),
+    ],
+)
+def test_a_bars_change_is_checked_where_its_meter_changes(
+    chart: str, meter: tuple[int, int], refused: str | None
+) -> None:
+    parsed = parse_chart(chart)
+    if refused is not None:
+        with pytest.raises(ValueError, match=re.escape(refused)):
+            parsed.check_meter(*meter)
+        return
+    parsed.check_meter(*meter)
+    count, at = parsed.counts[0], parsed.change_counts[0]
+    assert count is not None and at is not None
+    assert at * meter[0] == change_beat(*meter) * count  # the generator's change, in the bar's own count
 
 
 def test_a_chart_with_bar_lines_holds_up_to_two_chords_a_bar() -> None:

@@ -91,6 +91,11 @@ def test_a_lead_sheets_beat_slashes_and_repeat_sign_are_read(client: TestClient)
         ({"chords": "C / / / | G", "style": "waltz"}, "a bar of 3/4 holds 3 beats"),  # the style's own meter
         ({"chords": ["Dm7 / G7 /", "C / / / / /"]}, "bar 2 ('C / / / / /') counts 6 beats"),
         ({"chords": "C / / / | G", "time_signature": "6/8"}, "a bar of 6/8 holds 6 eighths, or 2 dotted-quarter beats"),
+        # a 9/8 bar changes after two dotted beats, 6 + 3 eighths, where the generator plays the change
+        (
+            {"chords": "C / / / / F / / / | G", "time_signature": "9/8"},
+            "bar 1 ('C / / / / F / / /') changes chord on beat 6 of 9: a bar of 9/8 changes on beat 7 (6 + 3)",
+        ),
     ],
 )
 def test_a_bar_whose_slashes_count_other_beats_than_the_meter_is_refused(
@@ -106,7 +111,17 @@ def test_a_bar_whose_slashes_count_other_beats_than_the_meter_is_refused(
 
 @pytest.mark.parametrize(
     ("chords", "meter"),
-    [("C / / | G / F", "3/4"), ("C / / F / / | G", "6/8"), ("C / | G /", "6/8"), ("C / / / / / / | G", "7/8")],
+    [
+        ("C / / | G / F", "3/4"),
+        ("C / / F / / | G", "6/8"),
+        ("C / | G /", "6/8"),
+        ("C / / / / / / | G", "7/8"),
+        ("C / / / F / / | G", "7/8"),
+        ("C / / F / | G", "5/4"),
+        ("C / / / / / F / / | G", "9/8"),  # was 422: 'changes chord on beat 7 of 9 ... (beat 6)'
+        ("C / F | G", "9/8"),
+        ("C / / / / / F / / / / / | G", "12/8"),
+    ],
 )
 def test_a_bar_that_counts_the_meters_beats_plays(client: TestClient, chords: str, meter: str) -> None:
     response = client.post("/api/v1/generate/bassline", data={"chords": chords, "time_signature": meter, "bars": "2"})

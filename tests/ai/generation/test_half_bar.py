@@ -10,7 +10,7 @@ from ai.generation.bar_harmony import changes_at_half_bar
 from ai.generation.base import GenerationRequest, Note
 from ai.generation.magenta_bass import _anchor_downbeats
 from ai.generation.theory import TheoryGenerator
-from ai.music_theory import Chord, parse_chord, parse_key, parse_progression
+from ai.music_theory import Chord, parse_chart, parse_chord, parse_key, parse_progression
 from utils.errors import InvalidParameter
 
 II_V = parse_progression("Dm7 Em7 Fmaj7 Am")
@@ -177,3 +177,33 @@ def test_the_theory_melody_meets_a_bars_second_chord_with_one_of_its_tones(meter
         assert total >= 15  # enough notes on the change to mean something
         shares.append(fits / total)
     assert shares[0] >= 0.8 and shares[0] >= shares[1] + 0.3, shares
+
+
+@pytest.mark.parametrize(
+    ("meter", "chart"),
+    [
+        ("5/4", "C / / F / | G / / C /"),
+        ("7/8", "C / / / F / / | G / / / C / /"),
+        ("9/8", "C / / / / / F / / | G / / / / / C / /"),  # refused: the check wanted the change on eighth 6
+        ("9/8", "C / F | G / C"),  # the same, counted in dotted-quarter beats
+        ("12/8", "C / / / / / F / / / / / | G / / / / / C / / / / /"),
+        ("12/8", "C / F / | G / C /"),
+    ],
+)
+def test_a_chart_changes_where_the_generator_changes(meter: str, chart: str) -> None:
+    """A chart's bar of two chords is accepted in each odd and compound meter where the bass plays the change, and
+    only there (a 9/8 bar's change on eighth 7, where the generator plays it, was refused; one on eighth 6 passed)."""
+    top, unit = (int(x) for x in meter.split("/"))
+    parsed = parse_chart(chart)
+    parsed.check_meter(top, unit)
+    req = request(chords=parsed.bars, half_bar_chords=parsed.changes, beats_per_bar=top, beat_unit=unit, bars=2, seed=3)
+    count = parsed.counts[0]
+    assert count is not None and parsed.change_counts[0] == req.change_beat * count / top
+    notes = TheoryGenerator().generate(req).notes
+    for bar, root in ((0, 5), (1, 0)):  # F, then C: each bar's second chord from where the check put it
+        change = lowest_at(notes, (bar * top + req.change_beat) * req.seconds_per_beat)
+        assert change is not None and change % 12 == root, (bar, change)
+    first, at = chart.split(" | ")[0].split(), int(parsed.change_counts[0] or 0)
+    early = [*first[: at - 1], first[at], *["/"] * (len(first) - at)]  # the change a beat earlier: refused
+    with pytest.raises(ValueError, match="changes chord on beat"):
+        parse_chart(" ".join(early) + " | C").check_meter(top, unit)
