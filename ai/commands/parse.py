@@ -173,6 +173,8 @@ _ACCOMPANY_PARTS = {"drums": "drums", "bass": "bass"}
 _PAD_WORDS = frozenset({"pad", "pads"})
 """The accompaniment's third part, by name; "chords" too where no chord is named after it ("just chords")."""
 _FOR_RECORDING = frozenset({"for", "to", "under", "over", "behind", "with"})
+_NEW_TO = frozenset({"new", "used", "newer"})
+"""'I'm new to this', 'not used to this': the person's experience, not a recording to add a part to."""
 _RECORDING_NOUNS = _REFERENTS | {"track", "vocal", "vocals", "singing", "guitar", "piano", "demo", "idea", "one"}
 _LOCATE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("back", "to", "the", "start"),
@@ -572,6 +574,7 @@ def _parts_for_recording(words: Sequence[str], mentions: Sequence[_PartMention])
         word in _FOR_RECORDING
         and _word_after(words, i + 1) in ("this", "my")
         and (_word_after(words, i + 2) in _RECORDING_NOUNS | {""} | PUNCT)
+        and not (word == "to" and i > 0 and words[i - 1] in _NEW_TO)
         for i, word in enumerate(words)
     )
     if not points:

@@ -21,7 +21,8 @@ Phrase = tuple[str, ...]
 
 
 def _phrase(name: str) -> Phrase:
-    return tuple(part for part in re.split(r"[\s_\-]+", name.lower()) if part)
+    """A name as the tokenizer reads it: words, and an "&" read as "and" ("r&b": r, and, b)."""
+    return tuple(part for part in re.split(r"[\s_\-]+", name.lower().replace("&", " and ")) if part)
 
 
 def longest_match(words: Sequence[str], i: int, table: Mapping[Phrase, object], max_len: int) -> Phrase | None:

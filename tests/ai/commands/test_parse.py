@@ -762,6 +762,22 @@ def test_recordings_to_transcribe_or_accompany() -> None:
         assert (parsed.action, parsed.params) == (action, params), text
 
 
+def test_new_to_this_is_the_person_not_a_recording() -> None:
+    """ "I'm new to this, ... a drum beat" read "to this" as a recording to put drums under: an accompaniment of
+    a file that was never sent. "add drums to this" still is one."""
+    assert parse("hi, I'm new to this. can you make me a drum beat") == ("generate_drums", {})
+    assert parse("I am not used to this, make a bassline") == ("generate_bass", {})
+    assert parse("add drums to this") == ("accompany", {"parts": "drums"})
+
+
+def test_a_style_spelled_with_an_ampersand_is_read() -> None:
+    """ "r&b drums" and "d&b drums" named no style at all: the tokenizer reads "&" as "and", the style table kept
+    "r&b" whole ("rnb" and "dnb" worked)."""
+    assert parse("r&b drums") == ("generate_drums", {"style": "hip-hop"})
+    assert parse("d&b drums") == ("generate_drums", {"style": "drum-and-bass"})
+    assert parse("an R & B bassline") == ("generate_bass", {"style": "hip-hop"})
+
+
 # --- what was said is passed on or refused, never replaced by a default (QA pass) -----------------
 @pytest.mark.parametrize(
     ("text", "params"),
