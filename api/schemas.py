@@ -1063,6 +1063,11 @@ class LibraryScanResult(BaseModel):
         description="Files another scan running at the same time was already analysing (a subfolder's scan): "
         "that scan stores them; one cancelled before it reached them leaves them for the next scan.",
     )
+    unreadable_names: int = Field(
+        0,
+        description="Audio files whose name is not UTF-8 (a sample pack unzipped from an old Windows archive): "
+        "no row can hold their path, so they are left out and logged; renamed, they are scanned. Not in `files`.",
+    )
 
 
 class LibrarySearchParams(CallerParams):

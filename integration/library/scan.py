@@ -231,9 +231,21 @@ class DaskRunner:
             self._client = self._cluster = None
 
 
-def list_audio(folder: Path, root: Path) -> list[Path]:
+def text_path(path: Path) -> bool:
+    """Whether ``path`` can be stored (and answered) as text: a name that is not UTF-8 (a sample pack
+    unzipped from an old Windows archive, its names in cp1252) reaches Python with surrogate escapes,
+    which neither the database nor JSON can encode."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def list_audio(folder: Path, root: Path, *, untextual: list[Path] | None = None) -> list[Path]:
     """Audio files under ``folder`` (recursively, sorted), hidden ones and links leading out of
-    ``root`` left out."""
+    ``root`` left out. Files whose path is not UTF-8 (:func:`text_path`) are left out too, and
+    appended to ``untextual`` when it is given."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -241,6 +253,10 @@ def list_audio(folder: Path, root: Path) -> list[Path]:
             if name.startswith(".") or Path(name).suffix.lower() not in AUDIO_FILE_EXTENSIONS:
                 continue
             path = Path(dirpath) / name
+            if not text_path(path):
+                if untextual is not None:
+                    untextual.append(path)
+                continue
             try:
                 real = resolve_path(path, strict=True)
             except OSError:
@@ -261,6 +277,7 @@ class ScanResult:
     removed: int = 0
     vanished: int = 0  # listed, then deleted before it was read: no row kept
     covered: int = 0  # being analysed by another scan of this engine (a subfolder's), which stores it
+    unreadable_names: int = 0  # audio files whose path is not UTF-8: no row can hold it, left out
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -368,8 +385,12 @@ def scan_folder(
     (files done/total, errors so far, the last file) to the job it runs in; raises Cancelled
     between files once the job is cancelled (every finished file is already committed)."""
     result = ScanResult(folder=str(folder))
-    files = list_audio(folder, root)
+    untextual: list[Path] = []
+    files = list_audio(folder, root, untextual=untextual)
     result.files = len(files)
+    result.unreadable_names = len(untextual)
+    for path in untextual:  # ascii(): the log line itself must not fail on the name
+        logger.warning("library: %s left out: its name is not UTF-8 (rename it to scan it)", ascii(str(path)))
     prefix = str(folder).rstrip(os.sep) + os.sep
     with store.session() as session:
         stored = {

@@ -275,6 +275,20 @@ def test_a_scan_leaves_a_folder_differing_only_in_case_alone(library: tuple[Libr
     assert (result.files, result.removed) == (4, 0) and store.count() == 5
 
 
+def test_a_file_whose_name_is_not_utf8_is_left_out_and_counted(library: tuple[LibraryStore, Path]) -> None:
+    """A cp1252 name (a sample pack unzipped from an old Windows archive) reaches Python with a surrogate
+    escape that neither the database nor the job's JSON can encode: it failed the whole scan with a 500
+    at that file. It is left out, counted and logged; the other files are stored."""
+    store, root = library
+    folder, real_root = store.resolve_folder("songs")
+    odd = os.fsdecode(bytes(folder) + b"/Caf\xe9 loop.wav")
+    Path(odd).write_bytes((folder / "pad.wav").read_bytes())
+    result = scan_folder(store, folder, real_root, runner=Recording())
+    assert (result.files, result.analysed, result.failed, result.unreadable_names) == (4, 3, 1, 1)
+    assert store.count() == 4
+    assert ScanResult(folder="x", unreadable_names=1).to_dict()["unreadable_names"] == 1
+
+
 def test_files_over_2_gib_fit_the_size_column(library: tuple[LibraryStore, Path]) -> None:
     """Long multichannel recordings pass 2 GiB: PostgreSQL's INTEGER stops at 2**31 - 1."""
     store, root = library
