@@ -63,8 +63,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     line.write_bytes(wav_bytes(arpeggio()))
     drift = tmp / "drift.wav"  # 8 bars over G C D Em, speeding up (the accompaniment tests' own)
     drift.write_bytes(drifting_song(bars=8)[0])
+    aiff = tmp / "take.aiff"  # the engine reads AIFF, Chromium's media stack does not
+    sf.write(aiff, sf.read(song)[0], 44100, format="AIFF", subtype="PCM_16")
     return {
         "song": song, "kick": kick, "bass": bass, "text": text, "silence": silence, "line": line, "drift": drift,
+        "aiff": aiff,
     }  # fmt: skip
 
 
@@ -188,6 +191,34 @@ def test_a_bad_upload_shows_the_engines_error(page: Any, files: dict[str, Path])
     error.wait_for(state="visible")
     assert "415 unsupported_media_type" in error.inner_text() and "not an audio file" in error.inner_text()
     assert page.locator("#analysis").is_hidden()
+
+
+def test_a_file_the_browser_cannot_decode_keeps_the_engines_figures(page: Any, files: dict[str, Path]) -> None:
+    """AIFF: the engine analyses it, Chromium cannot decode it. The page said "unexpected error: ... (PipelineStatus::
+    DEMUXER_ERROR_COULD_NOT_OPEN: FFmpegDemuxer: open context failed); the analysis above" (the figures are below),
+    and left an empty waveform box and a Play button that did nothing."""
+    page.set_input_files("#analyse-form input[name=file]", str(files["aiff"]))
+    page.click("#analyse-form button[type=submit]")
+    error = page.locator("#analyse .error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == (
+        "this browser cannot decode take.aiff, so it cannot draw or play it; the figures below are the engine's analysis"
+    )
+    assert float(figure(page, "analysis-figures", "Tempo").split()[0]) == pytest.approx(110.0, abs=2.0)
+    assert page.locator("#waveform").is_hidden() and page.is_disabled("#analysis-play")
+    shot(page, "analyse_undecodable_in_browser")
+    page.set_input_files("#analyse-form input[name=file]", str(files["song"]))  # one it can: drawn and playable again
+    page.click("#analyse-form button[type=submit]")
+    assert status_line(page, "analyse") == "Analysed song.wav."
+    assert page.locator("#waveform").is_visible() and page.is_enabled("#analysis-play")
+
+
+def test_the_analysis_notes_read_apart(page: Any, files: dict[str, Path]) -> None:
+    """Each note is a clause without a full stop: joined by spaces, silence read "... 400 ms block) the audio is silent"."""
+    page.set_input_files("#analyse-form input[name=file]", str(files["silence"]))
+    page.click("#analyse-form button[type=submit]")
+    page.wait_for_selector("#analysis:not([hidden])")
+    assert "400 ms block); the audio is silent" in page.inner_text("#analysis-notes")
 
 
 def test_generate_shows_the_piano_roll_plays_and_sends_to_core(page: Any, core: Any) -> None:
@@ -346,6 +377,20 @@ def test_a_silent_render_says_so(page: Any, files: dict[str, Path]) -> None:
     figures = page.inner_text("#mix-render-figures")
     assert "null" not in figures and "undefined" not in figures and "NaN" not in figures
     assert "silent" in figures
+
+
+def test_a_refused_measurement_hides_the_last_report(page: Any, files: dict[str, Path]) -> None:
+    """Under the error for a text file, the Kick and Bass report (and its rendered mix) stayed, read as this request's."""
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-result:not([hidden])")
+    page.set_input_files("#mix-form input[name=files]", [str(files["text"])])
+    page.click("#mix-form button[type=submit]")
+    error = page.locator("#mix .error")
+    error.wait_for(state="visible")
+    assert "415 unsupported_media_type" in error.inner_text()
+    assert page.locator("#mix-result").is_hidden() and page.is_disabled("#mix-render")
 
 
 def test_a_refused_generation_hides_the_last_clip(page: Any) -> None:

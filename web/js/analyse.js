@@ -55,6 +55,7 @@ export function setUpAnalyse(section) {
       view.hidden = false;
       showFigures(section, analysis);
       surfer?.destroy();
+      showDrawing(section, true);
       surfer = drawWaveform(section, file, analysis, regions, feedback);
       surfer.on("timeupdate", (t) => (timeLabel.textContent = formatTime(t)));
       surfer.on("play", () => (playButton.textContent = "Pause"));
@@ -81,7 +82,15 @@ function showFigures(section, a) {
     Beats: String(a.beats),
   });
   const notes = section.querySelector("#analysis-notes");
-  notes.textContent = (a.notes || []).join(" ");
+  // Each note is a clause without a full stop ("the audio is silent: no tempo, key or chords"): run together
+  // with spaces alone, three of them read as one sentence.
+  notes.textContent = (a.notes || []).join("; ");
+}
+
+// The waveform, its time line and its Play button, shown, or hidden where the browser cannot decode the file.
+function showDrawing(section, shown) {
+  for (const id of ["#waveform", "#timeline"]) section.querySelector(id).hidden = !shown;
+  section.querySelector("#analysis-play").disabled = !shown;
 }
 
 function drawWaveform(section, file, analysis, regions, feedback) {
@@ -103,9 +112,13 @@ function drawWaveform(section, file, analysis, regions, feedback) {
   surfer.on("decode", (duration) =>
     placeMarkers(regions, analysis, Math.max(MIN_PX_PER_SEC, surfer.getWidth() / Math.max(duration, 1e-6))),
   );
-  surfer.on("error", (err) => {
-    // The browser cannot decode every format the engine reads (AIFF, some MP4s): the figures stand.
-    feedback.fail(new Error(`this browser cannot draw ${file.name} (${err.message || err}); the analysis above is the engine's`));
+  surfer.on("error", () => {
+    // The browser cannot decode every format the engine reads (AIFF, some MP4s): the figures stand. Said in
+    // the page's words (the browser's are its demuxer's internals), with nothing left to draw or play.
+    showDrawing(section, false);
+    feedback.fail(
+      new ApiError(0, "no_waveform", `this browser cannot decode ${file.name}, so it cannot draw or play it; the figures below are the engine's analysis`),
+    );
   });
   surfer.loadBlob(file);
   return surfer;

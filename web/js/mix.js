@@ -24,10 +24,13 @@ export function setUpMix(section) {
       feedback.fail(new ApiError(0, "no_stems", "choose a project or drop stems first"));
       return;
     }
+    const before = measured; // a Cancel keeps the report shown, and so what Render mixes
     renderButton.disabled = true;
     measured = null;
     const signal = feedback.start("uploading");
-    section.querySelector("#mix-render-result").hidden = true;
+    const renderBox = section.querySelector("#mix-render-result");
+    const renderShown = !renderBox.hidden;
+    renderBox.hidden = true;
     try {
       const asked = sourceOf(form);
       const progress = (from, to) => (share, stage) => feedback.progress(from + share * (to - from), stage);
@@ -41,6 +44,15 @@ export function setUpMix(section) {
       renderButton.disabled = false;
       renderButton.textContent = `Render the mix of ${measured.label}`;
     } catch (err) {
+      if (err.code === "cancelled") {
+        measured = before;
+        renderButton.disabled = measured === null;
+        renderBox.hidden = !renderShown;
+      } else {
+        // The last report under this error would read as this request's answer (other stems, another project).
+        section.querySelector("#mix-audio").pause();
+        view.hidden = true;
+      }
       feedback.fail(err);
     }
   });
