@@ -379,6 +379,19 @@ def test_a_silent_render_says_so(page: Any, files: dict[str, Path]) -> None:
     assert "silent" in figures
 
 
+def test_the_mix_players_and_meters_have_names_or_stay_silent(page: Any, files: dict[str, Path]) -> None:
+    """A screen reader announced the rendered mix's player without a name, and each level meter as a nameless
+    "meter" before the number that says the same."""
+    page.click("[data-tab=mix]")
+    page.set_input_files("#mix-form input[name=files]", [str(files["kick"]), str(files["bass"])])
+    page.click("#mix-form button[type=submit]")
+    page.wait_for_selector("#mix-result:not([hidden])")
+    meters = page.locator("#mix-tracks meter")
+    assert meters.count() >= 2
+    assert all(m.get_attribute("aria-hidden") == "true" for m in meters.all())
+    assert page.get_attribute("#mix-audio", "aria-label") == "the rendered mix"
+
+
 def test_a_refused_measurement_hides_the_last_report(page: Any, files: dict[str, Path]) -> None:
     """Under the error for a text file, the Kick and Bass report (and its rendered mix) stayed, read as this request's."""
     page.click("[data-tab=mix]")

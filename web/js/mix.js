@@ -181,6 +181,7 @@ function meter(value, unit, floor, ceiling) {
     return box;
   }
   const bar = document.createElement("meter");
+  bar.setAttribute("aria-hidden", "true"); // a picture of the number beside it: a nameless "meter" to a screen reader
   bar.min = floor;
   bar.max = ceiling;
   bar.high = ceiling - 3;
