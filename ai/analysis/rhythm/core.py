@@ -122,6 +122,10 @@ class RhythmResult:
         return cls(0.0, 0.0, np.zeros(0), np.zeros(0), None, 0, 0, why)
 
 
+NO_ATTACKS = "no attacks sound (a steady tone or held sound)"
+""":func:`no_pulse_reason` for input without a single attack: no drums can sound in it either."""
+
+
 def no_pulse_reason(features: SharedFeatures) -> str:
     """Why ``features`` hold no pulse to read a tempo from, or "" when they may hold one.
 
@@ -134,7 +138,7 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     if onset.size == 0 or not np.isfinite(onset).all():
         return ""
     if float(np.percentile(onset, 99)) < MIN_ONSET_LEVEL:
-        return "no attacks sound (a steady tone or held sound)"
+        return NO_ATTACKS
     attacks = attack_count(onset, features.frame_rate)
     if attacks < MIN_ATTACKS:
         said = "1 attack sounds" if attacks == 1 else f"{attacks} attacks sound"

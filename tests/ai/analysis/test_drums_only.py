@@ -73,6 +73,22 @@ def test_pitched_music_keeps_its_key(signal) -> None:  # type: ignore[no-untyped
     assert analyze(DecodedAudio(audio[np.newaxis, :], SR)).key is not None
 
 
+def _held_sines(freqs: list[float], seconds: float = 8.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (0.2 * sum(np.sin(2 * np.pi * f * t) for f in freqs)).astype(np.float32)
+
+
+def test_audio_without_an_attack_is_not_drums_alone() -> None:
+    """A held sine chord and a 440 Hz test tone have no attack at all, yet the model called them drums alone
+    ("only drums and percussion sound (no pitched notes)"): the chord lost its key, the tone its reason."""
+    chord = analyze(DecodedAudio(_held_sines([261.63, 329.63, 392.0])[np.newaxis, :], SR))
+    assert chord.key == "C major" and NOTE not in chord.notes
+    assert any(n.startswith("no attacks sound") for n in chord.notes) and chord.tempo is None
+    tone = analyze(DecodedAudio(_held_sines([440.0])[np.newaxis, :], SR))
+    assert tone.key is None and NOTE not in tone.notes
+    assert "fewer than three pitch classes sound: no key" in tone.notes
+
+
 def test_features_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = compute_features(drum_kit(8.0, sr=SR) + 0.3 * _sine_line(8.0), SR).semitone_spec
     whole = drum_features(spec)
