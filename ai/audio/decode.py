@@ -12,7 +12,7 @@ import os
 import re
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import soundfile as sf
 from ai import progress
 from ai.audio import decode_ffmpeg, polarity
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
+from ai.audio.wav_sizes import CHUNKS_HEAD_BYTES, SizedHeader, unsized_data_chunk
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 MAX_DECODED_BYTES = 1 << 30
@@ -267,10 +268,35 @@ def open_audio(
     never holds the whole decoded file. Checks and errors are those of :func:`decode_audio`; the
     header's are raised here, the rest while the blocks are read.
     """
-    head, length = _read_at(source, 0, name=name)
-    opener: str | io.BytesIO = str(source) if isinstance(source, Path) else io.BytesIO(source)
-    if not head:
-        raise UndecodableAudio(f"{name}: the file is empty")
+    with ExitStack() as opened:
+        head, length = _read_at(source, 0, name=name)
+        opener: str | io.BytesIO | SizedHeader = str(source) if isinstance(source, Path) else io.BytesIO(source)
+        if not head:
+            raise UndecodableAudio(f"{name}: the file is empty")
+        wave = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+        patches = (
+            unsized_data_chunk(_read_at(source, 0, name=name, size=CHUNKS_HEAD_BYTES)[0], length) if wave else None
+        )
+        if patches is not None:  # a recorder stopped before it wrote the sizes: read the audio that follows
+            try:
+                raw = opened.enter_context(source.open("rb")) if isinstance(source, Path) else io.BytesIO(source)
+            except OSError as exc:
+                raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
+            opener = SizedHeader(raw, patches)
+        yield from _open_stream(source, opener, head, length, name=name, limits=(max_duration_s, max_decoded_bytes))
+
+
+def _open_stream(
+    source: bytes | Path,
+    opener: str | io.BytesIO | SizedHeader,
+    head: bytes,
+    length: int,
+    *,
+    name: str,
+    limits: tuple[float | None, int],
+) -> Iterator[AudioStream]:
+    """:func:`open_audio`'s stream of ``source``, read through ``opener`` where libsndfile reads it."""
+    max_duration_s, max_decoded_bytes = limits
     demuxer = decode_ffmpeg.demuxer_for(head, length)
     tag_end = decode_ffmpeg.id3_tag_end(head)
     if demuxer is None and tag_end is not None and tag_end < length:  # ID3 mostly means MP3, but not always
@@ -317,14 +343,14 @@ def open_audio(
         yield AudioStream(name, sample_rate, int(handle.channels), frames if known else 0, checked_blocks())
 
 
-def _read_at(source: bytes | Path, offset: int, *, name: str) -> tuple[bytes, int]:
-    """The first bytes of ``source`` from ``offset`` on (the magic numbers), and its length."""
+def _read_at(source: bytes | Path, offset: int, *, name: str, size: int = _HEAD_BYTES) -> tuple[bytes, int]:
+    """The first ``size`` bytes of ``source`` from ``offset`` on (the magic numbers), and its length."""
     if not isinstance(source, Path):
-        return source[offset : offset + _HEAD_BYTES], len(source)
+        return source[offset : offset + size], len(source)
     try:
         with source.open("rb") as file:
             file.seek(offset)
-            return file.read(_HEAD_BYTES), os.fstat(file.fileno()).st_size
+            return file.read(size), os.fstat(file.fileno()).st_size
     except OSError as exc:
         raise UndecodableAudio(f"{name}: cannot read file ({exc.strerror})") from exc
 

@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from ai.audio.decode import audio_format_of, decode_audio
+from ai.audio.wav_sizes import unsized_data_chunk
 from utils.errors import PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 SR = 44100
@@ -187,6 +188,29 @@ def test_truncated_files_are_refused_and_streamed_headers_are_not() -> None:
     streamed[4:8] = (0xFFFFFFFF).to_bytes(4, "little")
     streamed[40:44] = (0xFFFFFFFF).to_bytes(4, "little")
     assert decode_audio(bytes(streamed), name="piped.wav").samples.shape == (1, 44_100)
+
+
+def test_a_wav_whose_recorder_stopped_before_writing_its_sizes_is_read_whole(tmp_path: Path) -> None:
+    """A recorder killed mid-take leaves the data chunk's size (and the RIFF size) at 0 with the audio after it:
+    libsndfile read 0 frames, and the upload was refused as holding no audio samples. Read from bytes or from a
+    file, it is the audio that follows; a chunk with its size, and other files, are read as before."""
+    whole = _wav()
+    unsized = bytearray(whole)
+    unsized[4:8] = bytes(4)
+    unsized[40:44] = bytes(4)
+    path = tmp_path / "take.wav"
+    path.write_bytes(unsized)
+    expected = decode_audio(whole, name="whole.wav").samples
+    for source in (bytes(unsized), path):
+        assert np.array_equal(decode_audio(source, name="take.wav").samples, expected)
+    assert unsized_data_chunk(whole[:4096], len(whole)) is None
+    assert unsized_data_chunk(bytes(unsized)[:4096], len(unsized)) == {
+        40: (len(whole) - 44).to_bytes(4, "little"),
+        4: (len(whole) - 8).to_bytes(4, "little"),
+    }
+    empty = bytearray(unsized[:44])  # a take stopped before any audio: still no samples
+    with pytest.raises(UndecodableAudio, match="no audio samples"):
+        decode_audio(bytes(empty), name="empty.wav")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,67 @@
+"""A WAV whose writer stopped before it filled in its sizes: the header says the audio data is 0 bytes long while the
+audio follows it (a DAW or a phone recorder killed mid-take, a stream captured to a file). libsndfile reads 0 frames
+of it, and the upload was refused as holding no audio. :func:`unsized_data_chunk` finds such a file's data chunk,
+and :class:`SizedHeader` reads the file with the sizes filled in, without copying it."""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+CHUNKS_HEAD_BYTES = 4096
+"""What :func:`unsized_data_chunk` reads of a file: its chunks before the audio (fmt, fact, LIST, bext...)."""
+_MAX_SIZE = 0xFFFFFFFF
+
+
+def unsized_data_chunk(head: bytes, length: int) -> dict[int, bytes] | None:
+    """The header bytes to put right when ``head`` (a file's first CHUNKS_HEAD_BYTES) is a RIFF/WAVE file whose data
+    chunk says 0 bytes while ``length`` (the file's size) leaves bytes after it: {offset: 4 little-endian bytes}
+    for the data chunk's size (the bytes that follow, at most 4 GiB - 1) and, where it says 0 too, the RIFF size.
+    None for any other file (a data chunk with a size, a placeholder 0xFFFFFFFF that libsndfile reads already)."""
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    at = 12
+    while at + 8 <= len(head):
+        chunk, size = head[at : at + 4], int.from_bytes(head[at + 4 : at + 8], "little")
+        if chunk == b"data":
+            after = length - (at + 8)
+            if size != 0 or after <= 0:
+                return None
+            patches = {at + 4: min(after, _MAX_SIZE).to_bytes(4, "little")}
+            if int.from_bytes(head[4:8], "little") == 0:
+                patches[4] = min(length - 8, _MAX_SIZE).to_bytes(4, "little")
+            return patches
+        at += 8 + size + (size & 1)  # chunks are padded to an even length
+    return None
+
+
+class SizedHeader(io.RawIOBase):
+    """``raw`` (an open binary file, seekable) read with ``patches`` ({offset: bytes}) laid over its bytes."""
+
+    def __init__(self, raw: BinaryIO, patches: dict[int, bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._patches = patches
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        start = self._raw.tell()
+        data = self._raw.read(len(buffer))
+        view = memoryview(buffer).cast("B")
+        view[: len(data)] = data
+        for offset, patch in self._patches.items():
+            lo, hi = max(offset, start), min(offset + len(patch), start + len(data))
+            if lo < hi:
+                view[lo - start : hi - start] = patch[lo - offset : hi - offset]
+        return len(data)
