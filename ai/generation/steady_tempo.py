@@ -133,7 +133,12 @@ def steady_beats(env: np.ndarray, beats: np.ndarray, frame_s: float) -> np.ndarr
     grid = steady_grid(times)
     if not np.all(np.diff(grid) > 0):
         return times
-    grid = grid[grid >= 0.0]  # a grid beat before the recording's start goes, as follow_soft_attacks drops one
+    # A recording that opens on its first beat (a DAW's bounce starts on bar 1) has it at 0, and the fitted grid
+    # put it a few ms before: it went, and the first bar (a transcription's, an accompaniment's) was a beat short.
+    # A grid beat before the start stays, at 0, where a followed beat stands for it and it lies within JITTER_S;
+    # one further back goes, as follow_soft_attacks drops one (its attack, if any, began before the recording).
+    grid = np.where((grid < 0.0) & (grid > -JITTER_S) & (times >= 0.0), 0.0, grid) if len(grid) == len(times) else grid
+    grid = grid[grid >= 0.0]
     followed, steady = onset_support(env, times, frame_s), onset_support(env, grid, frame_s)
     if float(followed.mean()) - FOLLOW_PRICE > float(steady.mean()) or traces_a_tempo(times, grid):
         return times

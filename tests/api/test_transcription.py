@@ -306,3 +306,15 @@ def test_a_steady_recordings_tempo_map_and_quantize_grid_hold_its_tempo(client: 
     assert len(body["analysis_beat_times"]) >= 20 and body["beat_times"] != body["analysis_beat_times"]
     midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
     assert len([m for m in midi.tracks[0] if m.type == "set_tempo"]) == len(body["tempo_map_bpm"])
+
+
+def test_a_recording_that_opens_on_the_downbeat_has_its_first_bar_whole(client: TestClient) -> None:
+    """An 8-bar song bounced from a DAW starts on bar 1: its first beat is at 0. The transcription's grid dropped
+    it, so the file's first bar line fell on the second beat (0.54 s) and the song read as 9 bars, the first of
+    three beats, where /analyze/audio has its first downbeat at 0 (QA pass 4)."""
+    from tests.api.test_analysis import song_in_g_major
+
+    body = post(client, wav_bytes(song_in_g_major(bars=8))).json()
+    assert body["downbeat_times"][0] == 0.0 and body["beat_times"][0] == 0.0
+    bars = np.diff(body["downbeat_times"]) / np.median(np.diff(body["beat_times"]))
+    assert np.allclose(bars, 4.0, atol=0.1)  # every bar line four beats after the last

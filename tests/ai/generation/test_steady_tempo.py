@@ -95,3 +95,16 @@ def test_a_legato_band_that_drifts_keeps_its_followed_beats() -> None:
     tracked = truth + np.random.default_rng(6).normal(0.0, 0.008, len(truth))
     beats = followed_beats(env, bands, tracked)
     assert within(beats, truth, 0.030) >= 0.9
+
+
+def test_a_recording_that_opens_on_its_first_beat_keeps_it() -> None:
+    """A DAW's bounce starts on bar 1: the first beat is at 0, and the fitted grid put it a few ms before the
+    start, where it was dropped; the transcription's and the accompaniment's first bar was then a beat short
+    (QA pass 4: 'Bars: 9' for an 8-bar song, its first downbeat at 0.54 s)."""
+    truth = np.arange(48) * 0.5
+    env, _ = onset_cues(clicks(truth, truth[-1] + 1.0))
+    followed = truth - 0.004  # the followed beats a few ms early: the steady grid through them starts before 0
+    followed[0] = 0.0  # ... where the first beat cannot be, and is not
+    beats = steady_beats(env, followed, FRAME_S)
+    assert len(beats) == len(truth) and beats[0] == 0.0
+    assert within(beats, truth) == 1.0
