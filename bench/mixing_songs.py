@@ -11,7 +11,7 @@ the stems keep MMA's own balance (its volume and pan controllers travel with eac
 their sum is the song. Stems end where their last note rings out, so their lengths differ.
 
 Output: <out>/<song>/<stem>.wav (44.1 kHz stereo, 16-bit; with --dry also <out>/<song>/dry/<stem>.wav,
-rendered without FluidSynth's reverb and chorus) and <out>/songs.json with, per song,
+rendered without FluidSynth's reverb and chorus; with --keep-midi also <out>/<song>/<stem>.mid) and <out>/songs.json with, per song,
 the groove, tempo, bars and stems [{"name", "file", "role"}] (role from the GM program / drum
 notes, independent of the name-based inference under test).
 
@@ -19,7 +19,7 @@ Training sets for the mixing models use other soundfonts (``--soundfont``: TimGM
 General Lite) and other seeds, so the bench songs (FluidR3, seeds 11, 29, 41) stay held out.
 
 Usage: bench/mixing_songs.py [--out data/mixing] [--songs 16] [--bars 16] [--seed 11] [--soundfont F] [--dry]
-       [--no-chorus]
+       [--no-chorus] [--keep-midi]
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ def build_song(
     *,
     dry: bool = False,
     chorus: bool = True,
+    keep_midi: bool = False,
 ) -> dict[str, Any] | None:
     groove = GROOVES[index % len(GROOVES)]
     bpm = rng.randint(80, 150)
@@ -168,6 +169,8 @@ def build_song(
             stem_midi.write(str(stem_mid))
             wav = folder / f"{name}.wav"
             render(stem_mid, wav, soundfont, chorus=chorus)
+            if keep_midi:  # the notes the stem plays (MMA randomises, so a rerun of the chart would not give them)
+                (folder / f"{name}.mid").write_bytes(stem_mid.read_bytes())
             if dry:
                 (folder / "dry").mkdir(exist_ok=True)
                 render(stem_mid, folder / "dry" / wav.name, soundfont, dry=True)
@@ -193,13 +196,23 @@ def main() -> None:
     parser.add_argument("--soundfont", default=SOUNDFONT, help="SF2/SF3 file to render with (default: FluidR3 GM)")
     parser.add_argument("--dry", action="store_true", help="also render each stem without reverb/chorus to <song>/dry/")
     parser.add_argument("--no-chorus", action="store_true", help="render the stems without FluidSynth's chorus")
+    parser.add_argument("--keep-midi", action="store_true", help="also write each stem's MIDI to <song>/<stem>.mid")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     index_file = args.out / "songs.json"
     songs = json.loads(index_file.read_text()) if index_file.exists() and args.first else []
     for index in range(args.first, args.first + args.songs):
-        song = build_song(args.out, index, rng, args.bars, args.soundfont, dry=args.dry, chorus=not args.no_chorus)
+        song = build_song(
+            args.out,
+            index,
+            rng,
+            args.bars,
+            args.soundfont,
+            dry=args.dry,
+            chorus=not args.no_chorus,
+            keep_midi=args.keep_midi,
+        )
         if song:
             songs.append(song)
             print(song["song"], song["groove"], song["bpm"], [s["name"] for s in song["stems"]], flush=True)
