@@ -6,8 +6,8 @@ stem strays +-10 dB from its role's curve at 280 Hz (models/role_spectra.md), pa
 WHICH notes a part plays. An EQ is a fixed filter in absolute frequency applied to every note,
 while an instrument's spectrum is largely a function of harmonic number. So, per stem:
 
-1. the notes it plays (here the stem's own MIDI, kept next to its WAV by the build: an upper bound
-   on what any f0 estimator could give), each note's mean power spectrum over its first
+1. the notes it plays (here the stem's own MIDI, kept next to its WAV by ``bench/mixing_songs.py
+   --keep-midi``: an upper bound on what any f0 estimator could give), each note's mean power spectrum over its first
    NOTE_S seconds (4096-point Hann STFT, hop 1024, 44.1 kHz mid signal);
 2. the power of harmonics k = 1..K at k * f0 (the peak within +-3 %), dropping partials that
    fall near a partial of another note sounding at the same time, or that do not stand out from
@@ -23,7 +23,10 @@ Each fault is injected with pedalboard as bench/mixing_tonal.py does; the notes 
 Detection: share of faulted stems above the clean stems' 97th percentile (3 % false alarms),
 centres from one soundfont, stems of the other (both ways, pooled).
 
-Usage: bench/tonal_source_filter.py [--data DIR DIR] [--songs N] [--lam L]
+Result (models/role_spectra.md, "Limits and what was tried"): it does not separate. Cross-soundfont at
+3 % false alarms H finds mud / harsh / dull 8-10 / 12-20 / 5-15 %, the long-term curve 19 / 22 / 18 %.
+
+Usage: bench/tonal_source_filter.py [--data DIR DIR] [--songs N] [--lam L] [--cache PKL PKL]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import pickle
 import sys
 import time
 from dataclasses import dataclass, field
@@ -63,6 +67,8 @@ RELEASE_S = 0.15
 MIN_PROMINENCE_DB = 6.0
 """A partial must stand this far above the median power around it (+-f0/2)."""
 MAX_F_HZ = 16000.0
+PRIOR_LAM = 1.0
+"""Smoothness of H when S is the role's prior (then H is identifiable partial by partial)."""
 PITCHED = ("keys", "guitar", "pad", "lead", "fx")
 DULL_MIN_DB = -40.0
 
@@ -102,6 +108,8 @@ class StemResult:
     partials: int
     h: dict[str, np.ndarray] = field(default_factory=dict)  # "clean", fault names -> H on GRID_HZ (NaN: no data)
     lt: dict[str, np.ndarray] = field(default_factory=dict)  # the same for the long-term curve
+    parts: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)  # the partials (idx, k, f, dB)
+    s: np.ndarray | None = None  # the clean stem's own S(k), from the free fit
 
 
 def stft_power(x: np.ndarray) -> np.ndarray:
@@ -159,8 +167,13 @@ def partials(power: np.ndarray, notes: list[tuple[float, float, float]]) -> tupl
     return np.array(idx), np.array(ks), np.array(fs), np.array(lv)  # type: ignore[return-value]
 
 
-def fit_h(idx: np.ndarray, ks: np.ndarray, fs: np.ndarray, lv: np.ndarray, lam: float) -> np.ndarray:
-    """H on GRID_HZ (NaN where no partial lies within a node's reach) from log A = a(n) + S(k) + H(f)."""
+def fit_h(
+    idx: np.ndarray, ks: np.ndarray, fs: np.ndarray, lv: np.ndarray, lam: float, s_fixed: np.ndarray | None = None
+) -> np.ndarray:
+    """H on GRID_HZ (NaN where no partial lies within a node's reach) from log A = a(n) + S(k) + H(f).
+
+    With ``s_fixed`` (S(1..K), dB) S is not fitted but taken as given (a role's prior): H's tilt is then
+    measured, not pinned. Without it the result has S appended (the last K values after the grid)."""
     notes = np.unique(idx)
     n_of = {n: j for j, n in enumerate(notes)}
     nn, nk, ng = len(notes), K, len(GRID_HZ)
@@ -193,21 +206,28 @@ def fit_h(idx: np.ndarray, ks: np.ndarray, fs: np.ndarray, lv: np.ndarray, lam: 
     pins[0, nn + nk :] = have * 100.0
     pins[1, nn + nk :] = xs * 100.0
     pins[2, nn] = 100.0
-    ridge = np.eye(a.shape[1]) * 1e-3
+    if s_fixed is not None:  # S given: pin it there instead (a huge weight on each S(k)), leave the tilt free
+        pins = np.zeros((2 + nk, a.shape[1]))
+        pins[0, nn + nk :] = have * 100.0
+        pins[2:, nn : nn + nk] = np.eye(nk) * 1e4
+    fixed = (d2 * scale).T @ (d2 * scale) + pins.T @ pins + np.eye(a.shape[1]) * 1e-6
     y = lv - np.median(lv)
+    if s_fixed is not None:
+        y = y - np.nan_to_num(s_fixed)[ks - 1]
+        keep = np.isfinite(s_fixed)[ks - 1]
+    else:
+        keep = np.ones(rows, dtype=bool)
     weights = np.ones(rows)
     sol = np.zeros(a.shape[1])
     for _ in range(4):  # IRLS, Huber at 4 dB: a stray partial (a reverb tail, a near collision) counts less
-        aw = a * np.sqrt(weights)[:, None]
-        big = np.vstack([aw, d2 * scale, pins, ridge])
-        rhs = np.concatenate([y * np.sqrt(weights), np.zeros(ng - 2 + 3 + a.shape[1])])
-        sol = np.linalg.lstsq(big, rhs, rcond=None)[0]
+        w = weights * keep
+        sol = np.linalg.solve(a.T @ (a * w[:, None]) + fixed, a.T @ (y * w))
         res = np.abs(y - a @ sol)
         weights = np.where(res <= 4.0, 1.0, 4.0 / np.maximum(res, 1e-9))
     h = sol[nn + nk :].copy()
     h[:first] = np.nan
     h[last + 1 :] = np.nan
-    return h
+    return h if s_fixed is not None else np.concatenate([h, sol[nn : nn + nk]])
 
 
 def long_term(power: np.ndarray) -> np.ndarray:
@@ -215,17 +235,40 @@ def long_term(power: np.ndarray) -> np.ndarray:
     return smoothed_db(spectrum=power.mean(axis=0), freqs=freqs)
 
 
+def song_list(root: Path) -> list[dict]:
+    """songs.json, or (while a build is still running) the finished song folders, roles from their MIDI."""
+    if (root / "songs.json").exists():
+        return list(json.loads((root / "songs.json").read_text()))
+    from bench.mixing_songs import program_stem
+
+    songs = []
+    for folder in sorted(root.glob("song*"))[:-1]:  # the last one may be half written
+        stems = []
+        for mid in sorted(folder.glob("*.mid")):
+            inst = pretty_midi.PrettyMIDI(str(mid)).instruments
+            if inst and not inst[0].is_drum:
+                stems.append(
+                    {
+                        "name": mid.stem,
+                        "file": f"{folder.name}/{mid.stem}.wav",
+                        "role": program_stem(inst[0].program)[1],
+                    }
+                )
+        songs.append({"song": folder.name, "stems": stems})
+    return songs
+
+
 def measure_sets(sets: list[Path], songs: int | None, lam: float) -> list[StemResult]:
     out: list[StemResult] = []
     for root in sets:
-        for song in json.loads((root / "songs.json").read_text())[:songs]:
+        for song in song_list(root)[:songs]:
             for s in song["stems"]:
                 if s["role"] not in PITCHED:
                     continue
                 wav = root / s["file"]
                 mid = wav.with_suffix(".mid")
                 if not mid.exists():
-                    raise SystemExit(f"{mid}: no MIDI (build with the MIDI kept)")
+                    raise SystemExit(f"{mid}: no MIDI (build the set with bench/mixing_songs.py --keep-midi)")
                 audio = decode_audio(wav, name=s["name"])
                 x = np.asarray(audio.samples, dtype=np.float64).mean(axis=0)  # the mid signal, as suggest() reads it
                 notes = read_notes(mid)
@@ -237,7 +280,11 @@ def measure_sets(sets: list[Path], songs: int | None, lam: float) -> list[StemRe
                     idx, ks, fs, lv = partials(power, notes)
                     if name == "clean":
                         res.partials = len(lv)
-                    res.h[name] = fit_h(idx, ks, fs, lv, lam) if len(lv) >= 30 else np.full(len(GRID_HZ), np.nan)
+                    res.parts[name] = (idx, ks, fs, lv)
+                    hs = fit_h(idx, ks, fs, lv, lam) if len(lv) >= 30 else np.full(len(GRID_HZ) + K, np.nan)
+                    res.h[name] = hs[: len(GRID_HZ)]
+                    if name == "clean":
+                        res.s = hs[len(GRID_HZ) :]
                 out.append(res)
             print(f"  {root.name}/{song['song']}: {len(out)} pitched stems", file=sys.stderr, flush=True)
     return out
@@ -279,6 +326,16 @@ def move_gain(curve: np.ndarray, centre: np.ndarray, fault: Fault, span_oct: flo
     return float(coef[0])
 
 
+def curve(r: StemResult, key: str, name: str, prior: np.ndarray) -> np.ndarray:
+    """A stem's curve: the long-term one ("lt"), H with its own S ("h"), or H refitted with S = ``prior`` ("hp")."""
+    if key != "hp":
+        return np.asarray(getattr(r, key)[name])
+    idx, ks, fs, lv = r.parts[name]
+    if len(lv) < 30:
+        return np.full(len(GRID_HZ), np.nan)
+    return fit_h(idx, ks, fs, lv, PRIOR_LAM, s_fixed=prior)
+
+
 def table(results: list[StemResult], span_oct: float | None) -> None:
     sfs = sorted({r.sf for r in results})
     print(f"\nmove fitted over {'the whole curve' if span_oct is None else f'+-{span_oct} oct'}")
@@ -286,7 +343,7 @@ def table(results: list[StemResult], span_oct: float | None) -> None:
         "| statistic | fault | stems | clean 10th-90th | faulted median | shift | spread (1.48 MAD) | found at 3 % FA |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for label, key in (("long-term curve", "lt"), ("source-filter H", "h")):
+    for label, key in (("long-term curve", "lt"), ("source-filter H", "h"), ("H, S from the role's prior", "hp")):
         for fault in FAULTS:
             sign = math.copysign(1.0, fault.gain_db)
             clean_all, faulted_all, per_role = [], [], {}
@@ -305,13 +362,15 @@ def table(results: list[StemResult], span_oct: float | None) -> None:
                             continue
                     tag = (r.role, r.sf if len(sfs) > 1 else r.where.split("/")[1])
                     if tag not in cache:
-                        pool = [getattr(o, key)["clean"] for o in results if held(o, r) and o.role == r.role]
+                        pool = [o for o in results if held(o, r) and o.role == r.role]
                         if len(pool) < 3:  # few stems of the role: the pooled pitched centre
-                            pool = [getattr(o, key)["clean"] for o in results if held(o, r) and o.role in PITCHED]
-                        cache[tag] = centre_of(pool)
-                    centre = cache[tag]
-                    c = sign * move_gain(getattr(r, key)["clean"], centre, fault, span_oct)
-                    f = sign * move_gain(getattr(r, key)[fault.name], centre, fault, span_oct)
+                            pool = [o for o in results if held(o, r) and o.role in PITCHED]
+                        prior = np.nanmedian(np.array([o.s for o in pool if o.s is not None]), axis=0)
+                        cache[(*tag, "s")] = prior
+                        cache[tag] = centre_of([curve(o, key, "clean", prior) for o in pool])
+                    centre, prior = cache[tag], cache[(*tag, "s")]
+                    c = sign * move_gain(curve(r, key, "clean", prior), centre, fault, span_oct)
+                    f = sign * move_gain(curve(r, key, fault.name, prior), centre, fault, span_oct)
                     if math.isfinite(c) and math.isfinite(f):
                         clean_all.append(c)
                         faulted_all.append(f)
@@ -337,20 +396,24 @@ def main() -> None:
     parser.add_argument("--data", nargs="*", default=["data/mixing_train_timgm", "data/mixing_train_msgl"])
     parser.add_argument("--songs", type=int, default=None)
     parser.add_argument("--lam", type=float, default=1.0, help="smoothness of H (per observation)")
-    parser.add_argument("--cache", type=Path, default=None, help="npz of measured H (reused when present)")
+    parser.add_argument(
+        "--cache", nargs="*", type=Path, default=None, help="one pickle of measured H per --data folder (reused)"
+    )
     args = parser.parse_args()
     started = time.time()
     sets = [(REPO / d).resolve() for d in args.data]
-    if args.cache and args.cache.exists():
-        import pickle
-
-        results = pickle.loads(args.cache.read_bytes())
-    else:
-        results = measure_sets(sets, args.songs, args.lam)
-        if args.cache:
-            import pickle
-
-            args.cache.write_bytes(pickle.dumps(results))
+    caches = args.cache or [None] * len(sets)
+    if len(caches) != len(sets):
+        raise SystemExit("--cache: one file per --data folder")
+    results: list[StemResult] = []
+    for root, cache in zip(sets, caches, strict=True):
+        if cache and cache.exists():
+            results += pickle.loads(cache.read_bytes())
+            continue
+        measured = measure_sets([root], args.songs, args.lam)
+        if cache:
+            cache.write_bytes(pickle.dumps(measured))
+        results += measured
     print(f"{len(results)} pitched stems from {', '.join(d for d in args.data)}; {time.time() - started:.0f} s")
     print(
         "notes per stem median {:.0f}, partials used per stem median {:.0f}; H measured on {:.0%} of stems".format(
