@@ -40,8 +40,13 @@ def unread_upload(field: str, action: str, reads: Sequence[str]) -> InvalidParam
 def _unread(action: str, reads: Sequence[str]) -> str:
     return (
         f"the command was understood as '{action}', which does not read this file (it reads: "
-        f"{' or '.join(reads) or 'no file'}); leave the file out, or say what to do with it"
+        f"{_either(reads) or 'no file'}); leave the file out, or say what to do with it"
     )
+
+
+def _either(names: Sequence[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " or ".join(names)
 
 
 def detail_for(body: Mapping[str, Any], arguments: Mapping[str, tuple[str, str]]) -> str | None:

@@ -581,7 +581,7 @@ async def test_a_file_the_command_does_not_read_names_the_tool_argument(engine: 
     )
     assert audio.is_error and audio.structured_content is not None, text_of(audio)
     assert audio.structured_content["detail"].startswith("audio_path: the command was understood as 'auto_level'")
-    assert "(it reads: stems or master_path)" in audio.structured_content["detail"]
+    assert "(it reads: stems, master_path or reference_path)" in audio.structured_content["detail"]
     assert text_of(audio) == f"invalid_parameter (HTTP 422): {audio.structured_content['detail']}"
 
 

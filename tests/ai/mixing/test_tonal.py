@@ -196,3 +196,23 @@ def test_a_master_is_moved_a_few_db_at_most_and_told_whose_curve_it_is() -> None
     assert low and all(abs(s.action["eq"]["gain_db"]) <= MASTER_MAX_GAIN_DB for s in found), found
     assert low[0].evidence["deviation_db"] > MASTER_MAX_GAIN_DB  # the measure says how far; the move stays small
     assert "electronic and hip-hop mixes carry more low end" in low[0].message
+
+
+def test_a_tone_is_not_judged_against_a_parts_curve() -> None:
+    """A sine bass read "76.1 dB more around 200 Hz than bass parts usually have" and the mix of it and a sine kick
+    "57.7 dB more": a tone spans 2-3 of the bass curve's 6.5 octaves, so its alignment to the role came from bands
+    it does not sound in (QA pass 4). Tones get no broad move; the bass curve itself still does."""
+    curves = load_role_curves()
+    t = np.arange(4 * SR) / SR
+    for signal in (0.3 * np.sin(2 * np.pi * 110 * t), np.sin(2 * np.pi * 45 * t) + 0.3 * np.sin(2 * np.pi * 90 * t)):
+        spectrum, freqs = spectrum_of(signal.astype(np.float32))
+        found = tonal_findings(name="Bass", role="bass", spectrum=spectrum, freqs=freqs, curves=curves)
+        assert not [s for s in found if "usually have" in s.message], [s.message for s in found]
+    freqs = np.fft.rfftfreq(4096, 1 / SR)
+    level = np.interp(
+        np.log2(np.maximum(freqs, 1)), np.log2(GRID_HZ), np.nan_to_num(curves.curves["bass"].centre_db, nan=-120)
+    )
+    at_curve = 10 ** (level / 10) / np.maximum(freqs, 1)
+    at_curve[0] = 0
+    boomy = at_curve * 10 ** (eq_response_db(kind="bell", freq_hz=250, gain_db=30, q=1.0, freqs=freqs) / 10)
+    assert tonal_findings(name="Bass", role="bass", spectrum=boomy, freqs=freqs, curves=curves)
