@@ -92,6 +92,13 @@ FIT_GAIN_DB = 8.0
 then refined on the response at the fitted gain (an RBJ bell's shape changes a little with gain)."""
 MAX_MOVES = 3
 """Moves fitted per track: a few clear moves read better than a matching curve."""
+_GRID_STEP_OCT = 1.0 / 6.0  # GRID_HZ's spacing
+MIN_TONE_SPAN = 0.5
+"""A track whose curve spans less than this share of its role curve's octaves (within ACTIVE_RANGE_DB of the peak)
+is a tone, not a part that curve describes: a sine bass (2.0 octaves against the bass curve's 6.5) read "76 dB more
+around 200 Hz than bass parts usually have", its alignment to the role taken from bands it does not sound in
+(QA pass 4). Its broad moves are not judged (its resonances still are). Of the training stems, the narrowest bass
+spans 5.0 octaves, kick 8.5; one low-percussion drum part (2.5 of the drum curve's 7.5) is not judged either."""
 MIN_COVERAGE = 0.5
 """Share of a move's response (summed |dB| on the grid) that must fall in the role's range: a bell
 whose peak lies outside it would be fitted to its skirt alone, with an absurd gain."""
@@ -488,6 +495,12 @@ def _priority(value: float, low: float, medium: float, high: float) -> str | Non
     return None
 
 
+def _span_octaves(curve: np.ndarray) -> float:
+    """Octaves of ``curve`` (dB on GRID_HZ, NaN where unmeasured) within ACTIVE_RANGE_DB of its loudest band."""
+    finite = np.nan_to_num(curve, nan=-np.inf)
+    return float(np.sum(finite >= float(np.max(finite)) - ACTIVE_RANGE_DB)) * _GRID_STEP_OCT
+
+
 def _not_there(move: Move) -> bool:
     """A deficit deeper than any boost this module suggests: the part hardly sounds in that range (a waltz
     with no bass line read as "37 dB less around 100 Hz"), and a boost would raise only noise and hum."""
@@ -563,9 +576,9 @@ def tonal_findings(
     group = curves.group_of(role)
     z_low, z_medium, z_high = curves.thresholds.for_group(group)
     out: list[Suggestion] = []
-    if role_curve is not None:
+    curve = tonal_curve(spectrum=spectrum, freqs=freqs)
+    if role_curve is not None and _span_octaves(curve) >= MIN_TONE_SPAN * _span_octaves(role_curve.centre_db):
         judged = role_curve.role if role_curve.role == role else f"{role_curve.role} (no {role} curve learned)"
-        curve = tonal_curve(spectrum=spectrum, freqs=freqs)
         for move in track_moves(curve=curve, role_curve=role_curve, nyquist_hz=float(freqs[-1]), min_z=z_low):
             if _priority(move.z, z_low, z_medium, z_high) is None:
                 continue
