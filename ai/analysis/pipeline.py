@@ -179,13 +179,21 @@ class _Rhythm:
     why_none: str = ""
 
 
+END_BEAT_MARGIN_S = 0.1
+"""A beat this close to the audio's end is the tracker's grid carried past the music, not a beat heard: an 8-bar
+song of exactly 17.455 s got a 33rd beat and a 9th downbeat at 17.415 s (a transcription then had 9 bars)."""
+
+
 def _rhythm(features: SharedFeatures) -> _Rhythm:
     result = estimate_rhythm(features)
+    end = features.n_samples / features.sr - END_BEAT_MARGIN_S
+    beats = np.asarray(result.beat_times, dtype=np.float64)
+    downbeats = np.asarray(result.downbeat_times, dtype=np.float64)
     return _Rhythm(
         tempo=float(result.tempo) if result.tempo and result.tempo > 0 else None,
         tempo_confidence=float(result.tempo_confidence),
-        beat_times=np.asarray(result.beat_times, dtype=np.float64),
-        downbeat_times=np.asarray(result.downbeat_times, dtype=np.float64),
+        beat_times=beats[beats <= end],
+        downbeat_times=downbeats[downbeats <= end],
         time_signature=result.time_signature,
         beat_division=int(result.beat_division),
         why_none=result.why_none,

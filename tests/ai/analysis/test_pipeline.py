@@ -246,3 +246,16 @@ def test_tempo_is_reported_in_quarter_notes_for_compound_meters() -> None:
 
     assert _quarters_per_beat("6/8") == 1.5 and _quarters_per_beat("12/8") == 1.5
     assert _quarters_per_beat("3/4") == 1.0 and _quarters_per_beat("4/4") == 1.0 and _quarters_per_beat(None) == 1.0
+
+
+def test_no_beat_is_reported_at_the_very_end_of_the_audio() -> None:
+    """An 8-bar song bounced to exactly 8 bars (17.455 s at 110 BPM) got a 33rd beat and a 9th downbeat at 17.415 s,
+    the tracker's grid carried past the music: a transcription of it had 9 bars, the last one empty (QA pass 4)."""
+    from tests.api.test_analysis import SR as SONG_SR
+    from tests.api.test_analysis import song_in_g_major
+
+    y = song_in_g_major(bars=8)
+    result = analyze(DecodedAudio(np.stack([y, y]), SONG_SR))
+    assert result.beats == len(result.beat_times) == 32
+    assert len(result.downbeat_times) == 8 and result.downbeat_times[0] == 0.0
+    assert result.beat_times[-1] < result.duration - 0.1
