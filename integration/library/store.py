@@ -229,8 +229,11 @@ class LibraryStore:
             raise InvalidParameter("folder", f"{folder[:200]!r} cannot be looked at: {exc.strerror or exc}") from exc
         if exists and not is_dir:
             raise InvalidParameter("folder", f"{folder[:200]!r} is a file, not a folder: name the folder that holds it")
-        if not is_dir:
-            raise LibraryFolderNotFound(f"no folder {folder[:200]!r} in the library roots")
+        if not is_dir:  # a folder deleted since its scan: its files are dropped by a scan of a folder above it
+            raise LibraryFolderNotFound(
+                f"no folder {folder[:200]!r} in the library roots (if it was removed since it was scanned, scan the "
+                "folder above it to drop its files from the library)"
+            )
         return resolved, root
 
     def get(self, file_id: int) -> dict[str, Any]:

@@ -130,6 +130,8 @@ def test_scan_folders_are_checked_at_once(client: TestClient, folder: str, statu
     assert answer.status_code == status and answer.json()["error"] == code
     if folder.endswith(".wav"):
         assert "is a file, not a folder" in answer.json()["detail"], answer.text
+    if folder == "missing":  # a folder removed since its scan: how its files leave the library (QA pass 4, L2)
+        assert "scan the folder above it to drop its files" in answer.json()["detail"], answer.text
     if folder == "":  # was "folder: Field required", as if the field had not been sent
         assert answer.json()["detail"] == "folder: required, and not given (an empty value counts as none)"
 
