@@ -81,6 +81,10 @@ _SESSION_HEADER = {
     "schema": {"type": "string"},
     "description": "The session id that the initialize answer gave (Mcp-Session-Id).",
 }
+_GUARD_RESPONSES = {
+    "403": {"description": "A browser page that is not on this machine (its Origin): refused, as on every route."},
+    "421": {"description": "A Host that is not this machine's (DNS rebinding): refused, as on every route."},
+}
 _JSON_RPC_BODY = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
 OPENAPI_PATH: dict[str, Any] = {
     method: {
@@ -88,7 +92,8 @@ OPENAPI_PATH: dict[str, Any] = {
         "summary": summary,
         "description": _OPENAPI_DESCRIPTION,
         "parameters": [_SESSION_HEADER],
-        "responses": responses,
+        # Every route's site guard (api/site_guard.py) answers before the MCP server does.
+        "responses": {**responses, **_GUARD_RESPONSES},
         **({"requestBody": _JSON_RPC_BODY} if method == "post" else {}),
     }
     for method, summary, responses in (

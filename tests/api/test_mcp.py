@@ -385,6 +385,8 @@ async def test_mcp_is_an_endpoint_behind_the_engine_s_site_guard(engine: str) ->
         no_session = await client.get("/mcp", headers={"mcp-session-id": "nope", "accept": "text/event-stream"})
     assert {"POST /mcp", "GET /mcp", "DELETE /mcp"} <= set(listed)
     assert documented["post"]["summary"].startswith("MCP")
+    for method in ("get", "post", "delete"):  # /docs listed 400/404/406 but not the guard's answers
+        assert {"403", "421"} <= set(documented[method]["responses"]), method
     assert rebinding.status_code == 421 and rebinding.json()["error"] == "host_not_allowed"
     assert foreign_page.status_code == 403 and foreign_page.json()["error"] == "origin_not_allowed"
     assert no_session.status_code == 404
