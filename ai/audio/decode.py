@@ -275,7 +275,13 @@ def open_audio(
             raise UndecodableAudio(f"{name}: the file is empty")
         wave = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
         patches = (
-            unsized_data_chunk(_read_at(source, 0, name=name, size=CHUNKS_HEAD_BYTES)[0], length) if wave else None
+            unsized_data_chunk(
+                _read_at(source, 0, name=name, size=CHUNKS_HEAD_BYTES)[0],
+                length,
+                lambda offset, size: _read_at(source, offset, name=name, size=size)[0],
+            )
+            if wave
+            else None
         )
         if patches is not None:  # a recorder stopped before it wrote the sizes: read the audio that follows
             try:

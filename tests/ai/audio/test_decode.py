@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -203,11 +204,26 @@ def test_a_wav_whose_recorder_stopped_before_writing_its_sizes_is_read_whole(tmp
     expected = decode_audio(whole, name="whole.wav").samples
     for source in (bytes(unsized), path):
         assert np.array_equal(decode_audio(source, name="take.wav").samples, expected)
-    assert unsized_data_chunk(whole[:4096], len(whole)) is None
-    assert unsized_data_chunk(bytes(unsized)[:4096], len(unsized)) == {
+
+    def read(data: bytes) -> Callable[[int, int], bytes]:
+        return lambda offset, size: data[offset : offset + size]
+
+    assert unsized_data_chunk(whole[:4096], len(whole), read(whole)) is None
+    assert unsized_data_chunk(bytes(unsized)[:4096], len(unsized), read(bytes(unsized))) == {
         40: (len(whole) - 44).to_bytes(4, "little"),
         4: (len(whole) - 8).to_bytes(4, "little"),
     }
+    # A writer that updates its sizes now and then, killed after an update: the header says 1,000 bytes of audio
+    # and 88,200 follow. libsndfile read the 1,000 (500 samples) and dropped the rest without a word.
+    short = bytearray(whole)
+    short[40:44] = (1000).to_bytes(4, "little")
+    assert np.array_equal(decode_audio(bytes(short), name="short.wav").samples, expected)
+    # ... while a file whose audio is followed by another chunk (a DAW's LIST/INFO tags) keeps its sizes.
+    info = b"INFOISFT" + (6).to_bytes(4, "little") + b"DAWG\x00\x00"
+    tagged = bytearray(whole + b"LIST" + len(info).to_bytes(4, "little") + info)
+    tagged[4:8] = (len(tagged) - 8).to_bytes(4, "little")
+    assert unsized_data_chunk(bytes(tagged)[:4096], len(tagged), read(bytes(tagged))) is None
+    assert np.array_equal(decode_audio(bytes(tagged), name="tagged.wav").samples, expected)
     empty = bytearray(unsized[:44])  # a take stopped before any audio: still no samples
     with pytest.raises(UndecodableAudio, match="no audio samples"):
         decode_audio(bytes(empty), name="empty.wav")
