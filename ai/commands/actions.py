@@ -31,7 +31,7 @@ class ActionInfo:
         }
 
 
-_GENERATE = (
+GENERATE_PARAMS = (
     "style",
     "key",
     "scale",
@@ -47,6 +47,8 @@ _GENERATE = (
     "seed",
     "send_to_core",
 )
+"""What the generation actions take (the drums all but key, scale and chords): the endpoints' parameters and
+send_to_core."""
 _NO_CORE_ROUTE = "DAWG-CORE's REST API has no {} route"
 
 ACTIONS: dict[str, ActionInfo] = {
@@ -56,19 +58,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "generate_drums",
             "generate a drum groove",
             "give me a funky drum beat, four bars at 100",
-            (
-                "style",
-                "tempo",
-                "bars",
-                "time_signature",
-                "variations",
-                "density",
-                "swing",
-                "humanize",
-                "microtiming",
-                "seed",
-                "send_to_core",
-            ),
+            tuple(name for name in GENERATE_PARAMS if name not in ("key", "scale", "chords")),  # a groove has no key
             "engine",
             "POST /api/v1/generate/midi",
         ),
@@ -76,7 +66,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "generate_bass",
             "generate a bass line",
             "make a bassline in D minor over Dm Bb F C",
-            _GENERATE,
+            GENERATE_PARAMS,
             "engine",
             "POST /api/v1/generate/bassline",
         ),
@@ -84,7 +74,7 @@ ACTIONS: dict[str, ActionInfo] = {
             "generate_melody",
             "generate a melody",
             "write a melody in C major, eight bars",
-            _GENERATE,
+            GENERATE_PARAMS,
             "engine",
             "POST /api/v1/generate/melody",
         ),

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai.commands import slots
-from ai.commands.actions import ACTIONS
+from ai.commands.actions import ACTIONS, GENERATE_PARAMS
 from ai.commands.numbers import read_number
 from ai.commands.slots import Scan
 from ai.commands.suggest import closest_commands
@@ -60,21 +60,7 @@ from ai.generation.base import SEED_MAX
 
 logger = logging.getLogger(__name__)
 
-_MUSIC_SLOTS = (
-    "style",
-    "key",
-    "scale",
-    "chords",
-    "tempo",
-    "bars",
-    "time_signature",
-    "variations",
-    "density",
-    "swing",
-    "humanize",
-    "microtiming",
-    "seed",
-)
+_MUSIC_SLOTS = tuple(name for name in GENERATE_PARAMS if name != "send_to_core")  # what the words of a clip say
 _FRACTIONS = frozenset({"density", "swing", "humanize", "microtiming"})
 """The parameters a percentage sets ("60% swing"): an action that takes one refuses a percentage that names none."""
 _ANALYSE = frozenset({"analyse", "analyze", "analysis", "analysing", "analyzing", "analyser", "analyzer"})
