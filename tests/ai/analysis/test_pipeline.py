@@ -259,3 +259,17 @@ def test_no_beat_is_reported_at_the_very_end_of_the_audio() -> None:
     assert result.beats == len(result.beat_times) == 32
     assert len(result.downbeat_times) == 8 and result.downbeat_times[0] == 0.0
     assert result.beat_times[-1] < result.duration - 0.1
+
+
+def test_a_held_chord_whose_overtones_beat_has_no_tempo() -> None:
+    """Three held sawtooth-like tones (six harmonics each, C E G in equal temperament): their overtones beat slowly
+    against each other, and the analysis read that as 53.4 BPM at a confidence of 0.001 (QA pass 4). No attack, no
+    tempo; the chord is still heard."""
+    sr = 44100
+    t = np.arange(8 * sr) / sr
+    chord = sum(np.sin(2 * np.pi * f * h * t) / h for f in (261.63, 329.63, 392.0) for h in range(1, 7))
+    samples = (0.1 * chord).astype(np.float32)
+    result = analyze(DecodedAudio(np.stack([samples, samples]), sr))
+    assert result.tempo is None and result.beats == 0
+    assert any(note.startswith("no steady pulse") for note in result.notes), result.notes
+    assert result.key == "C major"
