@@ -269,20 +269,12 @@ def open_audio(
     header's are raised here, the rest while the blocks are read.
     """
     with ExitStack() as opened:
-        head, length = _read_at(source, 0, name=name)
+        chunks, length = _read_at(source, 0, name=name, size=CHUNKS_HEAD_BYTES)  # a WAV's chunks before its audio
+        head = chunks[:_HEAD_BYTES]
         opener: str | io.BytesIO | SizedHeader = str(source) if isinstance(source, Path) else io.BytesIO(source)
         if not head:
             raise UndecodableAudio(f"{name}: the file is empty")
-        wave = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
-        patches = (
-            unsized_data_chunk(
-                _read_at(source, 0, name=name, size=CHUNKS_HEAD_BYTES)[0],
-                length,
-                lambda offset, size: _read_at(source, offset, name=name, size=size)[0],
-            )
-            if wave
-            else None
-        )
+        patches = unsized_data_chunk(chunks, length, lambda at, size: _read_at(source, at, name=name, size=size)[0])
         if patches is not None:  # a recorder stopped before it wrote the sizes: read the audio that follows
             try:
                 raw = opened.enter_context(source.open("rb")) if isinstance(source, Path) else io.BytesIO(source)

@@ -137,7 +137,7 @@ def steady_beats(env: np.ndarray, beats: np.ndarray, frame_s: float) -> np.ndarr
     # put it a few ms before: it went, and the first bar (a transcription's, an accompaniment's) was a beat short.
     # A grid beat before the start stays, at 0, where a followed beat stands for it and it lies within JITTER_S;
     # one further back goes, as follow_soft_attacks drops one (its attack, if any, began before the recording).
-    grid = np.where((grid < 0.0) & (grid > -JITTER_S) & (times >= 0.0), 0.0, grid) if len(grid) == len(times) else grid
+    grid = np.where((grid < 0.0) & (grid > -JITTER_S) & (times >= 0.0), 0.0, grid)  # beat for beat with times
     grid = grid[grid >= 0.0]
     followed, steady = onset_support(env, times, frame_s), onset_support(env, grid, frame_s)
     if float(followed.mean()) - FOLLOW_PRICE > float(steady.mean()) or traces_a_tempo(times, grid):
