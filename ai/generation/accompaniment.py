@@ -797,21 +797,28 @@ def take_recording_cues(summary: SignalSummary, tuning_cents: float) -> Recordin
     return RecordingCues(onsets, bands, chroma_at(half_rate, tuning_cents=tuning_cents))
 
 
+def analyse_with_cues(summary: SignalSummary) -> tuple[AnalysisResult, RecordingCues]:
+    """The analysis of a recording's one-pass ``summary`` and its :class:`RecordingCues`, taken from the signal as the
+    analysis's last look at it (:func:`take_recording_cues`), which lets the signal go before the later stages."""
+    cues: list[RecordingCues] = []
+    analysis = analyze_summary(
+        summary,
+        release_signal=True,
+        last_look=lambda taken, spectral: cues.append(
+            take_recording_cues(taken, reported_tuning(spectral.tuning_cents()))
+        ),
+    )
+    return analysis, cues[0]
+
+
 def warm_up(registry: GeneratorRegistry) -> None:
     """Accompany :func:`~ai.analysis.pipeline.warm_up_music` once as a request does (the analysis with its last
     look at the signal, drums, bass and a pad on the theory generators, no preview), so that the cues' lazy
     imports and numba kernels are ready before the first request: on a fresh install the first accompaniment
     of a 3-minute file took 17.6 s against 1.3 s for the next ones, 1.76 against 1.29 s once compiled
     (``bench/first_requests.py``)."""
-    cues: list[RecordingCues] = []
-    analysis = analyze_summary(
-        summarize_audio(warm_up_music()),
-        release_signal=True,
-        last_look=lambda summary, spectral: cues.append(
-            take_recording_cues(summary, reported_tuning(spectral.tuning_cents()))
-        ),
-    )
-    accompany_cues(cues[0], analysis, registry, AccompanimentOptions(parts=("drums", "bass", "pad"), model="theory"))
+    analysis, cues = analyse_with_cues(summarize_audio(warm_up_music()))
+    accompany_cues(cues, analysis, registry, AccompanimentOptions(parts=("drums", "bass", "pad"), model="theory"))
 
 
 def accompany_signal(

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from ai import progress
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.pipeline import AnalysisResult, analyze_summary, reported_tuning
+from ai.analysis.pipeline import AnalysisResult
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.audio.decode import open_audio
 from ai.audio.formats import SUPPORTED_FORMATS_TEXT
@@ -23,12 +23,11 @@ from ai.audio.stem_file import StemFile, write_stem_file
 from ai.generation.accompaniment import (
     Accompaniment,
     AccompanimentOptions,
-    RecordingCues,
     accompany_cues,
+    analyse_with_cues,
     parse_parts,
     preview_midis,
     summary,
-    take_recording_cues,
 )
 from ai.generation.beat_following import REFINE_SR
 from ai.generation.preview_mix import preview_file
@@ -96,17 +95,10 @@ def _accompany(
     mono signal at 22,050 Hz too, through the cues taken from it right after the analysis's STFT pass, which
     let it go (a 30-minute recording's signal is 159 MB, the cues 13.5 MB). The preview is not made here."""
     started = time.perf_counter()
-    cues: list[RecordingCues] = []
-    analysis = analyze_summary(
-        signal,
-        release_signal=True,
-        last_look=lambda summary, spectral: cues.append(
-            take_recording_cues(summary, reported_tuning(spectral.tuning_cents()))
-        ),
-    )
+    analysis, cues = analyse_with_cues(signal)
     analysed = time.perf_counter()
     progress.report(0.6, "generating")
-    result = accompany_cues(cues[0], analysis, engine.registry, dataclasses.replace(options, preview=None))
+    result = accompany_cues(cues, analysis, engine.registry, dataclasses.replace(options, preview=None))
     return analysis, result, {"analysis": analysed - started, "accompaniment": time.perf_counter() - analysed}
 
 
