@@ -369,6 +369,26 @@ class ChordChart:
         """Every chord in playing order (what a key is read from)."""
         return tuple(c for bar, change in zip(self.bars, self.changes, strict=True) for c in (bar, change) if c)
 
+    def check_counts_agree(self) -> None:
+        """Raise ValueError naming the first bar whose slashes count beats that no meter shared with the bars before
+        holds ('C / / | F / / / |': 3, then 4). One meter's bars count alike, or, in a compound meter, either its
+        eighths or its dotted-quarter beats ('C / / F / / | G /' in 6/8: 6 and 2). Where the meter is not known
+        before the chart is played (an accompaniment reads it from the recording) this is the check that can come
+        first."""
+        seen: tuple[int, str] | None = None
+        for number, (cell, count) in enumerate(zip(self.cells, self.counts, strict=True), start=1):
+            if count is None:
+                continue
+            if seen is None:
+                seen = (count, cell)
+                continue
+            low, high = sorted((seen[0], count))
+            if low != high and high != 3 * low:
+                raise ValueError(
+                    f"bar {number} ('{cell}') counts {count} beats with its slashes, an earlier bar ('{seen[1]}') "
+                    f"{seen[0]}: the bars of one meter count alike"
+                )
+
     def check_meter(self, beats_per_bar: int, beat_unit: int) -> None:
         """Raise ValueError naming the first bar whose slashes count other beats than a bar of the meter holds
         ('Dm7 / / / / /' in 4/4, 'C / / /' in 3/4: their chords were played a bar each, the slashes ignored). A

@@ -361,7 +361,9 @@ class AccompanimentParams(CallerParams):
         None,
         description="The chords to play, one per bar from the recording's first downbeat, repeating ('Fm Db Ab Eb'), "
         "instead of the chords heard (harmony must then be auto). With bar lines a bar may hold two, the second from "
-        "its middle ('Dm7 G7 | Cmaj7'); a list is one bar per item. Without key, the key they imply.",
+        "its middle ('Dm7 G7 | Cmaj7'); a list is one bar per item. Without key, the key they imply. Beat slashes "
+        "('C / / | F / / |') count the recording's beats: where they count another bar than the meter heard, the "
+        "bars follow them (harmony_note says so); bars that count differently (3 and 4) are a 422.",
     )
 
     @field_validator("parts", mode="before")
@@ -434,7 +436,9 @@ class AccompanimentResponse(BaseModel):
         None,
         description="Why the chords are not the recording's own, where they are not (given or default): e.g. "
         "'the recording has no key (...): the parts play C major's progression, a default; give key or chords for "
-        "another'. Null for recording and melody.",
+        "another'; and, where the chords' beat slashes count another bar than the one heard, the meter they set "
+        "('the bars are 3/4, as the chords' slashes count the recording's beats (heard as 4/4)'). Null for recording "
+        "and melody.",
     )
     analysis: dict[str, Any] = Field(
         description="What was followed: beat_times (refined onto the onsets), downbeats, meter, key (the parts' key; "

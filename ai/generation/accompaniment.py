@@ -205,6 +205,51 @@ def meter_of(time_signature: str | None) -> tuple[int, int, int, float]:
     return top, bottom, top, 4.0 / bottom
 
 
+MAX_CHART_NUMERATOR = 16  # as a generation request's time_signature
+
+
+def chart_meter(chart: ChordChart, heard: str | None) -> tuple[str | None, str | None]:
+    """(the accompaniment's meter, a note where it is not the one heard) when the caller gives a chart. Its beat
+    slashes are the caller's word on the bar: where they fit the meter heard (or count nothing) the heard one
+    stands, else the bars hold as many of the recording's beats as the slashes count ('C / / | F / / |' over a
+    recording heard in 4/4: 3/4; over 6/8, whose beats are dotted quarters, 'C / / /': 12/8). The analysis reads a
+    meter wrong on a quarter of real recordings (bench/README.md, analysis); before this, the chart's bars were
+    played at the heard length and its changes drifted off its slashes. Raises InvalidParameter (chords) where
+    its bars disagree or its count makes no meter."""
+    top, bottom, _, quarters = meter_of(heard)
+    try:
+        chart.check_meter(top, bottom)
+        return heard, None
+    except ValueError:
+        pass
+    counts = sorted({c for c in chart.counts if c is not None})
+    try:
+        chart.check_counts_agree()
+    except ValueError as exc:
+        raise InvalidParameter("chords", str(exc)) from exc
+    if len(counts) == 2:  # a compound meter's eighths and its dotted-quarter beats ('C / / F / / | G /')
+        meter = f"{counts[1]}/8"
+    elif quarters == 1.5:  # the recording's beats are dotted quarters
+        meter = f"{3 * counts[0]}/8"
+    else:
+        meter = f"{counts[0]}/{bottom}"
+    numerator, unit = (int(x) for x in meter.split("/"))
+    if numerator > MAX_CHART_NUMERATOR:
+        raise InvalidParameter(
+            "chords",
+            f"the chords' slashes count bars of {meter}, heard as {heard or '4/4'}; at most {MAX_CHART_NUMERATOR} "
+            "beats a bar",
+        )
+    try:
+        chart.check_meter(numerator, unit)  # where its second chords start in that meter
+    except ValueError as exc:
+        raise InvalidParameter("chords", str(exc)) from exc
+    return (
+        meter,
+        f"the bars are {meter}, as the chords' slashes count the recording's beats (heard as {heard or '4/4'})",
+    )
+
+
 def _edge_interval(intervals: np.ndarray, *, first: bool) -> float:
     part = intervals[:4] if first else intervals[-4:]
     return float(np.mean(part))
@@ -854,7 +899,9 @@ def accompany_cues(
     source, chart = _given_progression(options, given_key, recording_has_key=analysis.key is not None)
     if chart is None:
         source = harmony_source(options.harmony, chroma)
-    meter = analysis.time_signature
+    meter, meter_note = (
+        chart_meter(chart, analysis.time_signature) if chart is not None else (analysis.time_signature, None)
+    )
     if source == "melody":  # a line alone: its own beat division and repetition tell its bars (melody_meter)
         meter = melody_meter(env, chroma, beats, meter)
     per_bar = meter_of(meter)[2]
@@ -936,7 +983,10 @@ def accompany_cues(
     result.bar_phase_corrected = phase != first
     result.harmony_source = source
     result.styles = styles
-    result.harmony_note = harmony_note(source, analysis, key, given_chords=bool(options.chords))
+    said = [
+        note for note in (harmony_note(source, analysis, key, given_chords=bool(options.chords)), meter_note) if note
+    ]
+    result.harmony_note = "; ".join(said) if said else None
     if options.preview:
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")

@@ -31,6 +31,7 @@ from ai.generation.accompaniment import (
 )
 from ai.generation.beat_following import REFINE_SR
 from ai.generation.preview_mix import preview_file
+from ai.music_theory import parse_chart
 from api.deps import EngineDep, InputDep
 from api.file_response import TemporaryFileResponse, json_with_base64
 from api.generation_input import normalise_genre
@@ -65,6 +66,12 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
     """The generation options of valid parameters (raises InvalidParameter, 422, before any audio is read)."""
     if params.format == "midi" and params.preview != "none":  # as /generate/midi answers it
         raise InvalidParameter("preview", "format=midi returns the .mid file alone; ask for format=json with a preview")
+    chords = " ".join(params.chords) if isinstance(params.chords, list) else params.chords
+    if chords:
+        try:  # bars of 3 and of 4 beats fit no recording: said before its audio is read
+            parse_chart(chords).check_counts_agree()
+        except ValueError as exc:
+            raise InvalidParameter("chords", str(exc)) from exc
     return AccompanimentOptions(
         parts=parse_parts(params.parts),
         style=normalise_genre(params.style),
@@ -79,7 +86,7 @@ def _options(params: AccompanimentParams, seed: int) -> AccompanimentOptions:
         level_db=params.level_db,
         harmony=params.harmony,
         key=params.key,
-        chords=" ".join(params.chords) if isinstance(params.chords, list) else params.chords,
+        chords=chords,
     )
 
 

@@ -189,6 +189,17 @@ def test_a_bars_beat_slashes_count_the_meters_beats() -> None:
     parse_chart("Am F C G").check_meter(3, 4)  # counts nothing: one chord a bar in any meter
 
 
+def test_a_charts_bars_must_count_alike_where_no_meter_is_known_yet() -> None:
+    """An accompaniment's meter comes from its recording: before that, only bars that count alike (or a compound
+    meter's eighths and dotted beats) can be checked."""
+    for fine in ("C / / | F / / |", "C / / F / / | G / |", "C / | G / / / / / |", "Am F C G", "C | F / / / |"):
+        parse_chart(fine).check_counts_agree()
+    with pytest.raises(ValueError, match=r"bar 2 \('F / / /'\) counts 4 beats .* \('C / /'\) 3: the bars of one"):
+        parse_chart("C / / | F / / / |").check_counts_agree()
+    with pytest.raises(ValueError, match=r"bar 3 \('G / / / / / / / / / / / / / / / / /'\) counts 18"):
+        parse_chart("C / | F / / / / / | G / / / / / / / / / / / / / / / / / |").check_counts_agree()
+
+
 @pytest.mark.parametrize(
     ("chart", "meter", "refused"),
     [

@@ -3,8 +3,11 @@ stated default; a pitched recording keeps its heard chords under the caller's ke
 
 from __future__ import annotations
 
+import base64
 import io
 
+import mido
+import numpy as np
 import soundfile as sf
 from fastapi.testclient import TestClient
 
@@ -75,6 +78,25 @@ def test_a_pitched_recording_keeps_its_chords_under_the_callers_key(client: Test
     assert _bar_chords(chorded)[:4] == _chords("Am D G C")
 
 
+def test_a_charts_beat_slashes_set_the_bars(client: TestClient) -> None:
+    """A waltz's chart over a loop heard in 4/4: the bars hold 3 of its beats, in the answer and the file (they were
+    4, the chart's changes a beat later every bar)."""
+    body = _accompany(client, _loop(), chords="C / / | G / / |")
+    assert body["time_signature"] == "3/4", body["harmony_note"]
+    assert "the bars are 3/4, as the chords' slashes count the recording's beats" in body["harmony_note"]
+    assert "the parts play the chords given" in body["harmony_note"]  # both said
+    starts = [bar["start"] for bar in body["analysis"]["bar_chords"]]
+    beats = np.asarray(body["analysis"]["beat_times"])
+    at_beats = [int(np.argmin(np.abs(beats - start))) for start in starts[1:6]]  # the first may be a lead-in
+    assert np.all(np.diff(at_beats) == 3), at_beats
+    assert _bar_chords(body)[:4] == _chords("C G C G")
+    midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(body["midi_base64"])))
+    meters = [(m.numerator, m.denominator) for track in midi.tracks for m in track if m.type == "time_signature"]
+    assert meters[-1] == (3, 4) and len(meters) <= 2, meters  # a lead-in measure of its own length may come first
+    fitting = _accompany(client, _loop(), chords="C / / / | G / / / |")  # fits what was heard: no word on it
+    assert fitting["time_signature"] == "4/4" and "bars are" not in (fitting["harmony_note"] or "")
+
+
 def test_bad_keys_and_chords_are_refused(client: TestClient) -> None:
     loop = _loop()
     for data, field in (
@@ -82,6 +104,7 @@ def test_bad_keys_and_chords_are_refused(client: TestClient) -> None:
         ({"chords": "Am Q7"}, "chords"),
         ({"chords": "Am F", "harmony": "melody"}, "harmony"),
         ({"key": "x" * 40}, "key"),
+        ({"chords": "C / / | G / / / |"}, "counts 4 beats"),  # bars of 3 and of 4: no meter holds both
     ):
         response = client.post(
             "/api/v1/generate/accompaniment", files={"file": ("loop.wav", loop, "audio/wav")}, data=data

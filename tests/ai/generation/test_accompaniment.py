@@ -15,6 +15,7 @@ from ai.generation.accompaniment import (
     bar_chords,
     bar_phase,
     build_grid,
+    chart_meter,
     downbeat_phase,
     irregular_bar_lengths,
     key_of,
@@ -25,7 +26,7 @@ from ai.generation.accompaniment import (
 )
 from ai.generation.bar_harmony import chroma_frames
 from ai.generation.base import Note
-from ai.music_theory import parse_chord, parse_key
+from ai.music_theory import parse_chart, parse_chord, parse_key
 from utils.errors import InvalidParameter
 
 
@@ -191,3 +192,33 @@ def test_a_bar_line_on_the_last_samples_opens_no_bar(duration: float, bars: int)
     beats = np.arange(16) * 0.5
     grid = build_grid(beats, [0.0], "4/4", duration)
     assert grid.bars == bars
+
+
+@pytest.mark.parametrize(
+    ("chart", "heard", "meter"),
+    [
+        ("C / / / | G / / / |", "4/4", "4/4"),  # the slashes fit what was heard: no note
+        ("Am F C G", "3/4", "3/4"),  # no slashes: the heard meter
+        ("C / / | G / / |", "4/4", "3/4"),  # a waltz's chart over a recording heard in 4/4
+        ("C / / | G / / |", None, "3/4"),
+        ("C / / / | G / / / |", "6/8", "12/8"),  # the recording's beats are dotted quarters
+        ("C / / F / / | G / |", "4/4", "6/8"),  # a compound meter's eighths and its dotted beats
+        ("C / / / / | G / / / / |", "3/4", "5/4"),
+    ],
+)
+def test_a_charts_slashes_set_the_accompaniments_bars(chart: str, heard: str | None, meter: str) -> None:
+    got, note = chart_meter(parse_chart(chart), heard)
+    assert got == (heard if meter == heard else meter)
+    if meter == heard:
+        assert note is None
+    else:
+        assert note is not None and f"bars are {meter}" in note and f"heard as {heard or '4/4'}" in note
+
+
+def test_a_chart_no_meter_can_play_is_refused() -> None:
+    with pytest.raises(InvalidParameter, match=r"bar 2 \('G / / /'\) counts 4 beats"):
+        chart_meter(parse_chart("C / / | G / / / |"), "4/4")  # bar 1 already misfits 4/4; the bars disagree
+    with pytest.raises(InvalidParameter, match="at most 16 beats a bar"):
+        chart_meter(parse_chart("C / / / / / / | G / / / / / / |"), "6/8")  # 7 dotted beats: 21/8
+    with pytest.raises(InvalidParameter, match="changes chord on beat"):
+        chart_meter(parse_chart("C / / / / / F / / |"), "4/4")  # 9/8's change, but the beats heard make 9/4
