@@ -583,7 +583,7 @@ def build_mcp_server(
     @server.tool(title="Transcribe audio to MIDI", annotations=reads)
     async def transcribe(
         path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
-        instrument: Annotated[Literal["pitched", "drums"], described(T, "instrument")] = "pitched",
+        instrument: Annotated[Literal["pitched", "melody", "drums"], described(T, "instrument")] = "pitched",
         quantize: Annotated[str | None, described(T, "quantize")] = None,
         note_decoding: Annotated[Literal["onset-peaks", "basic-pitch"], described(T, "note_decoding")] = T.model_fields[
             "note_decoding"

@@ -538,8 +538,11 @@ QUANTIZE_ON = "1/16"
 class TranscriptionParams(CallerParams):
     """Controls of /transcribe (query string, form fields beside the file, or JSON with async jobs)."""
 
-    instrument: Literal["pitched", "drums"] = Field(
-        "pitched", description="pitched: polyphonic notes with pitch bends (basic-pitch); drums: GM drum notes."
+    instrument: Literal["pitched", "melody", "drums"] = Field(
+        "pitched",
+        description="pitched: polyphonic notes with pitch bends (basic-pitch); melody: one note at a time, for a "
+        "voice, a horn, a whistled or hummed idea (the same notes made one line: no harmonic or vibrato heard as a "
+        "note of its own, each note ending where the next starts, bends on every note); drums: GM drum notes.",
     )
     quantize: str | None = Field(
         None,

@@ -2,7 +2,7 @@
 read block by block into the analysis's one pass, then ``transcribe_summary``), in this process, with
 the process's RSS sampled every 10 ms on a thread (psutil) and each sample put in the stage it fell in.
 
-    .venv/bin/python bench/transcription_memory.py [--minutes 30] [--instrument pitched|drums] [--wav FILE]
+    .venv/bin/python bench/transcription_memory.py [--minutes 30] [--instrument pitched|melody|drums] [--wav FILE]
 
 Prints, per stage, the largest RSS over the RSS before the request. The analysis is warmed up first, as
 the server's start-up does (the pitched and drum models load on the first request there too); the
@@ -91,7 +91,7 @@ def staged(sampler: StageSampler, stage: str, after: str | None, fn: Callable[..
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=30)
-    parser.add_argument("--instrument", choices=["pitched", "drums"], default="pitched")
+    parser.add_argument("--instrument", choices=["pitched", "melody", "drums"], default="pitched")
     parser.add_argument("--wav", type=Path, help="a recording instead of bench/request_memory.py's song")
     args = parser.parse_args()
     wav = args.wav

@@ -497,7 +497,9 @@ def transcribe(
         Path, typer.Argument(help="An audio file.", exists=True, dir_okay=False, readable=True, show_default=False)
     ],
     out: Annotated[Path | None, typer.Option("--output", "-o", help="The .mid to write (default: FILE.mid).")] = None,
-    instrument: Annotated[str | None, typer.Option(help="pitched (default) or drums.")] = None,
+    instrument: Annotated[
+        str | None, typer.Option(help="pitched (default), melody (one line: a voice, a horn) or drums.")
+    ] = None,
     quantize: Annotated[str | None, typer.Option(help="none, or a step of the beat grid: 1/8, 1/16 ...")] = None,
     url: UrlOption = None,
 ) -> None:

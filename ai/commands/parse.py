@@ -178,6 +178,8 @@ _LOCATE_PHRASES: tuple[tuple[str, ...], ...] = (
 _HARMONISE_WORDS = frozenset({"harmonise", "harmonize", "harmonising", "harmonizing", "harmonisation", "harmonization"})
 _MELODY_ALONE_WORDS = frozenset({"melody", "humming", "hummed", "singing", "sung", "whistling", "whistled"})
 """What a recording that is a line alone is called: its accompaniment harmonises it (harmony=melody)."""
+_LINE_WORDS = frozenset({"vocal", "vocals", "voice", "sing", "sang", "hum", "whistle", "solo", "sax", "saxophone"})
+"""With _MELODY_ALONE_WORDS: what a recording transcribed as one line (instrument=melody) is called."""
 _STOP_WORDS = frozenset({"stop", "pause", "halt", "stopping"})
 _PLAY_WORDS = frozenset({"resume", "unpause", "replay"})
 _START_OBJECTS = frozenset({"song", "track", "music", "playback", "playing", "it", "project", "beat", "from"})
@@ -705,8 +707,10 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         value = _track_param(tokens, words, track[1])
         return track[0], ({"track": value} if value is not None else {}), None
     if _is_transcribe(words):
-        drums = any(m.part == "drums" for m in mentions)
-        return "transcribe", ({"instrument": "drums"} if drums else {}), None
+        if any(m.part == "drums" for m in mentions):
+            return "transcribe", {"instrument": "drums"}, None
+        line = set(words) & (_MELODY_ALONE_WORDS | _LINE_WORDS)  # a voice or a horn: one note at a time
+        return "transcribe", ({"instrument": "melody"} if line else {}), None
     for_recording = _parts_for_recording(words, mentions)
     if _is_accompany(words) or for_recording:
         # "my drum loop", "this bass line": the recording itself, not a part to add (over drums: the bass)

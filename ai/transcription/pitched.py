@@ -23,7 +23,7 @@ import sys
 import threading
 from collections.abc import Generator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -38,6 +38,7 @@ from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
 from ai.transcription.basic_pitch_notes import OutputFiles, note_events
 from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
 from ai.transcription.note_stream import NoteStream, StreamedNote
+from ai.transcription.one_line import DEFAULT_LINE, LineOptions, one_line
 from utils.errors import ModelUnavailable, UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ class NoteOptions:
     """A note bent half a semitone or more the same way for most of its length takes the note number it sounds
     at, its bends re-centred (:func:`renumbered`); basic-pitch keeps the number its posteriorgram gave."""
     decoder: Literal["basic-pitch", "onset-peaks"] = "basic-pitch"
+    line: LineOptions | None = None
+    """One note at a time (a melody: :func:`~ai.transcription.one_line.one_line`), or None: polyphonic."""
     support_threshold: float = _PEAKS.support_threshold
     lower_octave_ratio: float = _PEAKS.lower_octave_ratio
     upper_octave_ratio: float = _PEAKS.upper_octave_ratio
@@ -110,6 +113,8 @@ DEFAULT_OPTIONS = NoteOptions(
 """What the engine uses: onset-peak decoding with settings chosen by bench/transcription.py's tuning
 step on chorales outside the evaluation list (through FluidR3 and MuseScore General) and band stems
 of songs outside the scored set (bench/README.md has the figures on the held-out sets)."""
+MELODY_OPTIONS = replace(DEFAULT_OPTIONS, line=DEFAULT_LINE)
+"""``instrument=melody``: the engine's notes made one line (:mod:`ai.transcription.one_line`)."""
 
 
 @dataclass(frozen=True)
@@ -383,6 +388,8 @@ def _notes_of_events(
     """Notes of ``(start s, end s, pitch, amplitude, bends in contour bins)`` events, sorted by start then pitch;
     the bends measured from the note's own bin (CONTOUR_BIN_OFFSET), a note that sounds on its neighbour
     renumbered (:func:`renumbered`) with ``options.bent_notes_renumbered``."""
+    if options.line is not None:
+        events = one_line(events, 1.0 / FRAMES_PER_SECOND_EXACT, options.line)
     if options.pitch_bends:
         # One MIDI channel: a bend on a note that overlaps another would bend both (basic-pitch's rule).
         events = note_creation.drop_overlapping_pitch_bends(events)

@@ -8,6 +8,7 @@ jitter) moved onto the recording's onsets and fitted to its tempo curve
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,10 +25,12 @@ from ai.audio.decode import DecodedAudio
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.heap import release_free_memory
 from ai.music_theory import parse_key
+from ai.transcription.one_line import DEFAULT_LINE
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
 from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times, struck_once
 
-Instrument = Literal["pitched", "drums"]
+Instrument = Literal["pitched", "melody", "drums"]
+"""pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ def transcribe_summary(
         notes = [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
         model = drums.MODEL_NAME
     else:
+        if instrument == "melody" and options.line is None:
+            options = dataclasses.replace(options, line=DEFAULT_LINE)
         notes = [
             MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
         ]
@@ -276,7 +281,7 @@ def warm_up() -> None:
     a fresh install) are done before the first request: the first /transcribe of a 30-s clip took 18.1 s
     (drums 20.5 s) against 0.67 s (0.29 s) for the next ones on a fresh install (``bench/first_requests.py``)."""
     music = warm_up_music(WARM_UP_S)
-    instruments: tuple[Instrument, ...] = ("pitched", "drums")
+    instruments: tuple[Instrument, ...] = ("pitched", "drums")  # melody: the pitched model and kernels
     for instrument in instruments:
         transcribe(music, instrument=instrument, quantize=Fraction(1, 16), quantize_text="1/16")
 
@@ -292,7 +297,7 @@ def describe_transcription_models() -> list[dict[str, Any]]:
     pitched_entry: dict[str, Any] = {
         "name": pitched.MODEL_NAME,
         "family": "transcription",
-        "serves": "pitched notes of /api/v1/transcribe (basic-pitch's ONNX model, run with onnxruntime)",
+        "serves": "pitched and melody notes of /api/v1/transcribe (basic-pitch's ONNX model, run with onnxruntime)",
         "path": str(onnx) if onnx else None,
         "available": bool(onnx and onnx.is_file() and runtime),
         "loaded": pitched.loaded_model() is not None,

@@ -74,7 +74,8 @@ def _transcribe(summary: SignalSummary, params: TranscriptionParams) -> Transcri
     response_model=TranscriptionResponse,
     responses=_RESPONSES,
     openapi_extra=_DOCS,
-    summary="Audio to MIDI: pitched notes (polyphonic, with pitch bends) or drum hits, on the recording's beat grid",
+    summary="Audio to MIDI: pitched notes (polyphonic, or a melody's one line, with pitch bends) or drum hits, on the "
+    "recording's beat grid",
 )
 async def transcribe_audio(engine: EngineDep, inp: InputDep, job: JobModeDep) -> Response | TranscriptionResponse:
     return await job.run_or_queue(engine, inp, transcribe_work, params=TranscriptionParams, check=check_transcription)

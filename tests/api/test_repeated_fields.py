@@ -54,7 +54,7 @@ def test_parts_twice_plays_both(client: TestClient, recording: bytes) -> None:
         (ACCOMPANIMENT, "format", ("json", "midi")),
         (ACCOMPANIMENT, "key", ("F minor", "C")),
         (TRANSCRIBE, "quantize", ("1/16", "1/8")),
-        (TRANSCRIBE, "instrument", ("pitched", "drums")),
+        (TRANSCRIBE, "instrument", ("melody", "drums")),
         (TRANSCRIBE, "onset_threshold", ("0.5", "0.6")),
     ],
 )
