@@ -14,6 +14,8 @@ After the last beat its tempo continues.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,6 +187,32 @@ def struck_once(notes: Sequence[MidiNote]) -> list[MidiNote]:
     return [notes[i] if end == notes[i].end else _cut(notes[i], end) for i, end in kept]
 
 
+def bent_alone(notes: Sequence[MidiNote]) -> list[MidiNote]:
+    """``notes`` with no bends on a note that sounds together with another: the file's notes share one channel,
+    whose pitch wheel bends every note sounding (basic-pitch's rule, which the notes meet as they are found).
+    Quantising can bring two notes together that were apart: a violin's note bent by a third of a semitone, moved
+    onto the 1/8t step of the note before it, bent that note too."""
+    together = _sounding_together([(n.start, n.end) for n in notes])
+    return [
+        dataclasses.replace(n, pitch_bends=None) if i in together and n.pitch_bends else n for i, n in enumerate(notes)
+    ]
+
+
+def _sounding_together(spans: Sequence[tuple[float, float]]) -> set[int]:
+    """The indices of the (start, end) spans, in any unit, that overlap another span (touching is not overlapping)."""
+    together: set[int] = set()
+    sounding: list[tuple[float, int]] = []  # (end, index) of the spans started so far, a heap by end
+    for i in sorted(range(len(spans)), key=lambda k: spans[k][0]):
+        start, end = spans[i]
+        while sounding and sounding[0][0] <= start:
+            heapq.heappop(sounding)
+        if sounding:
+            together.add(i)
+            together.update(k for _, k in sounding)
+        heapq.heappush(sounding, (end, i))
+    return together
+
+
 def _one_strike_at_a_time(spans: Sequence[tuple[int, float, float, int]]) -> list[tuple[int, float]]:
     """:func:`struck_once`'s rule on (pitch, start, end, velocity) spans in any unit (seconds, or a file's ticks):
     (index, end) of each span kept, sorted by (start, pitch); the end is cut where its pitch starts again."""
@@ -232,6 +260,7 @@ def midi_file(
     ticks = [tuple(int(round(t)) for t in grid.to_ticks([n.start, n.end])) for n in notes]
     kept = _one_strike_at_a_time([(n.pitch, on, off, n.velocity) for n, (on, off) in zip(notes, ticks, strict=True)])
     placed = [(notes[i], ticks[i][0], max(int(off), ticks[i][0] + 1)) for i, off in kept]
+    together = _sounding_together([(on, off) for _, on, off in placed])  # their bends would bend the others too
     end = max([end, *(off for _, _, off in placed)])  # the tempo map ends with the notes, not before them
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=name, time=0))
@@ -250,11 +279,11 @@ def midi_file(
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     if not drums:
         events.append((0, 0, mido.Message("program_change", program=program, channel=channel)))
-    for note, on, off in placed:
+    for index, (note, on, off) in enumerate(placed):
         # Order within a tick: offs (0) before bends (1) before ons (2), so a repeated note restarts.
         events.append((on, 2, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
         events.append((off, 0, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
-        if note.pitch_bends and not drums:
+        if note.pitch_bends and not drums and index not in together:
             bend_times = np.linspace(note.start, note.end, len(note.pitch_bends), endpoint=False)
             last = None
             for tick, semitones in zip(grid.to_ticks(bend_times), note.pitch_bends, strict=True):

@@ -27,7 +27,15 @@ from ai.heap import release_free_memory
 from ai.music_theory import parse_key
 from ai.transcription.one_line import DEFAULT_LINE
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
-from ai.transcription.tempo_map import BeatGrid, MidiNote, beat_grid, midi_file, quantize_times, struck_once
+from ai.transcription.tempo_map import (
+    BeatGrid,
+    MidiNote,
+    beat_grid,
+    bent_alone,
+    midi_file,
+    quantize_times,
+    struck_once,
+)
 
 Instrument = Literal["pitched", "melody", "drums"]
 """pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums."""
@@ -190,7 +198,8 @@ def transcribe_summary(
             MidiNote(n.pitch, float(s), float(e), n.velocity, n.pitch_bends)
             for n, s, e in zip(notes, starts, ends, strict=True)
         ]
-    notes = struck_once(notes)  # the JSON's notes are the file's: no pitch struck again while it sounds
+    # The JSON's notes are the file's: no pitch struck again while it sounds, no bend on a note sounding with another.
+    notes = bent_alone(struck_once(notes))
     key, key_note = _file_key(instrument, analysis, notes)
     midi = midi_file(
         notes,

@@ -4,12 +4,13 @@ sounds, and a tempo map that ends with the notes."""
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 
 import mido
 import numpy as np
 import pytest
 
-from ai.transcription.tempo_map import MidiNote, beat_grid, midi_file, struck_once
+from ai.transcription.tempo_map import MidiNote, beat_grid, bent_alone, midi_file, quantize_times, struck_once
 from bench.midi_validity import check_midi  # the strict-DAW checks
 
 BEATS = (0.5 * np.arange(16)).tolist()
@@ -59,3 +60,51 @@ def test_both_tracks_end_together_when_a_note_outlasts_the_recording(drums: bool
     ends = {sum(m.time for m in track) for track in midi.tracks}
     assert len(ends) == 1 and ends.pop() == round(8.05 / 0.5 * 480)
     assert check_midi(data, drums=drums, end_on_bar=False).items == []
+
+
+def _bends_while_others_sound(data: bytes) -> list[tuple[int, int, list[int]]]:
+    """(tick, wheel, notes sounding) of every bend the file writes while more than one note sounds."""
+    found = []
+    sounding: set[int] = set()
+    now = 0
+    for message in mido.MidiFile(file=io.BytesIO(data)).tracks[1]:
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            sounding.add(message.note)
+        elif message.type in ("note_on", "note_off"):
+            sounding.discard(message.note)
+        elif message.type == "pitchwheel" and message.pitch != 0 and len(sounding) > 1:
+            found.append((now, message.pitch, sorted(sounding)))
+    return found
+
+
+def test_a_bent_note_quantised_onto_another_bends_neither() -> None:
+    # A violin's E bent a third of a semitone and the Eb before it, apart as played, both moved onto one 1/8t step
+    # (QA pass 5a): the one channel's wheel bent the Eb too.
+    grid = beat_grid(BEATS, BEATS[::4], "4/4", 120.0)
+    played = [MidiNote(51, 1.00, 1.06, 60), MidiNote(52, 1.07, 1.16, 75, [0.0, 0.33, 0.33])]
+    on, off = quantize_times(
+        grid, np.array([n.start for n in played]), np.array([n.end for n in played]), Fraction(1, 12)
+    )
+    quantised = [MidiNote(n.pitch, s, e, n.velocity, n.pitch_bends) for n, s, e in zip(played, on, off, strict=True)]
+    assert quantised[0].start == quantised[1].start  # the step both land on
+    assert _bends_while_others_sound(midi_file(quantised, grid, end_s=8.0)) == []
+    assert [n.pitch_bends for n in bent_alone(quantised)] == [None, None]
+
+
+def test_bends_stay_on_a_note_that_sounds_alone() -> None:
+    grid = beat_grid(BEATS, BEATS[::4], "4/4", 120.0)
+    notes = [
+        MidiNote(60, 1.0, 1.5, 80, [0.0, 0.5]),
+        MidiNote(62, 1.5, 2.0, 80, [0.0, -0.5]),
+        MidiNote(64, 1.6, 1.7, 80),
+    ]
+    assert [n.pitch_bends for n in bent_alone(notes)] == [[0.0, 0.5], None, None]
+    wheel = [
+        m.pitch
+        for m in mido.MidiFile(file=io.BytesIO(midi_file(notes, grid, end_s=8.0))).tracks[1]
+        if m.type == "pitchwheel"
+    ]
+    assert (
+        max(wheel) > 0 and min(wheel) == 0
+    )  # the first note's bend, and no bend of the second (the third sounds in it)
