@@ -16,9 +16,10 @@ def file_stem(text: str, limit: int = 80) -> str:
     """A caller's name (an upload's, a project id) as a download's file stem: the characters a file name cannot
     hold (path separators, quotes, control characters, Windows' reserved ``<>:|?*``) made ``_``, at most ``limit``
     characters. Letters of any script, spaces and emoji stay: :func:`attachment` gives them to ``filename*`` and
-    an ASCII fallback to ``filename`` ("Snäre 🥁" was "Sn%C3%A4re___" in both)."""
+    an ASCII fallback to ``filename`` ("Snäre 🥁" was "Sn%C3%A4re___" in both). Leading dots go: an upload named
+    ".wav" or ".." gave ".wav_pitched.mid" and ".._pitched.mid", which a Mac or Linux saves as a hidden file."""
     kept = "".join("_" if c in '/\\"<>:|?*' or ord(c) < 32 or ord(c) == 127 else c for c in text).strip()
-    return kept[:limit]
+    return kept.lstrip(". ")[:limit]
 
 
 def attachment(filename: str) -> str:

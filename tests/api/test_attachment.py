@@ -68,3 +68,22 @@ def test_a_file_stem_keeps_any_letter_and_drops_what_a_file_name_cannot_hold() -
 
     assert file_stem('a/b\\c:"d"?<e>|*') == "a_b_c__d___e___"
     assert file_stem("  Snäre 🥁  ") == "Snäre 🥁"
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"), [(".wav", "wav"), ("..", ""), (" . .hidden take", "hidden take"), ("a.b", "a.b")]
+)
+def test_a_file_stem_never_starts_with_a_dot(name: str, stem: str) -> None:
+    # A download named ".wav_pitched.mid" is a hidden file on a Mac or Linux (QA pass 5a).
+    from api.attachment import file_stem
+
+    assert file_stem(name) == stem
+
+
+def test_transcription_of_an_upload_named_as_a_dot_file_downloads_as_a_visible_file(tmp_path: Path) -> None:
+    with engine_client(make_settings(tmp_path)) as client:
+        response = client.post(
+            "/api/v1/transcribe", data={"format": "midi"}, files={"file": (".wav", wav_bytes(song()), "audio/wav")}
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="wav_pitched.mid"'
