@@ -651,7 +651,7 @@ class TranscriptionResponse(BaseModel):
     quantize_note: str | None = Field(
         None,
         description="Why quantize is null though one was asked: the recording has no beat grid (no tempo), so the "
-        "notes keep their real times; null otherwise.",
+        "notes keep their real times; null otherwise. With format=midi: the X-Quantize-Note header.",
     )
     bandwidth_note: str | None = Field(
         None,

@@ -106,6 +106,8 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
             headers["X-Tempo"] = str(result.tempo)
         if result.bandwidth_note is not None:
             headers["X-Bandwidth-Note"] = result.bandwidth_note
+        if result.quantize_note is not None:  # the file is not quantised though it was asked: the JSON's note
+            headers["X-Quantize-Note"] = result.quantize_note
         return Response(content=result.midi, media_type="audio/midi", headers=headers)
     return TranscriptionResponse(
         filename=upload.filename,

@@ -200,6 +200,10 @@ def test_quantize_without_a_beat_grid_keeps_the_real_times_and_says_why(client: 
     assert asked["quantize_note"].startswith("the recording has no beat grid (")
     assert asked["quantize_note"].endswith("): the notes keep their real times")
     assert plain["quantize_note"] is None
+    # The file alone said nothing: a curl user asking for a quantised .mid got the real times without a word.
+    as_midi = post(client, clip, quantize="1/16", format="midi")
+    assert as_midi.status_code == 200 and as_midi.headers["x-quantize-note"] == asked["quantize_note"]
+    assert "x-quantize-note" not in post(client, clip, format="midi").headers
 
 
 def test_drums_without_the_drum_model_is_503(
