@@ -393,9 +393,16 @@ class ChordChart:
         """Raise ValueError naming the first bar whose slashes count other beats than a bar of the meter holds
         ('Dm7 / / / / /' in 4/4, 'C / / /' in 3/4: their chords were played a bar each, the slashes ignored). A
         simple meter counts its beats, 4 in 4/4, 3 in 3/4, 7 in 7/8; a compound one (6/8, 9/8, 12/8) counts, as
-        lead sheets write it, either its eighths ('C / / F / /' in 6/8) or its dotted-quarter beats ('C /')."""
+        lead sheets write it, either its eighths ('C / / F / /' in 6/8) or its dotted-quarter beats ('C /'). A bar of
+        one beat (1/4, 1/8) holds one chord: its middle is the next bar line."""
         compound = beat_unit == 8 and beats_per_bar % 3 == 0 and beats_per_bar > 3
         middle = change_beat(beats_per_bar, beat_unit)
+        if self.splits and middle >= beats_per_bar:  # a bar of one beat: its change fell on the next bar line
+            number = next(i for i, second in enumerate(self.changes, start=1) if second is not None)
+            raise ValueError(
+                f"bar {number} ('{self.cells[number - 1]}') holds two chords: a bar of {beats_per_bar}/{beat_unit} "
+                "is one beat, with no beat in it for a second chord (write one chord a bar)"
+            )
         # The change in each count the meter takes: its beats, or a compound meter's dotted-quarter beats.
         changes = {beats_per_bar: middle, **({beats_per_bar // 3: middle // 3} if compound else {})}
         change_counts = self.change_counts or (None,) * len(self.cells)

@@ -168,6 +168,17 @@ def test_snap_to_scale_reaches_past_a_wide_gap() -> None:
     assert snap_to_scale(66, frozenset({0})) == 60  # six semitones away: the search reached three before
 
 
+@pytest.mark.parametrize("meter", [(1, 4), (1, 8), (1, 2), (1, 16)])
+def test_a_bar_of_one_beat_holds_one_chord(meter: tuple[int, int]) -> None:
+    # Its change fell on the next bar line: the theory bass played G7's root there for 0 s, and Magenta's chord
+    # reader raised CoincidentChordsError, a 500 (QA pass 5a).
+    with pytest.raises(ValueError, match=r"bar 1 \('Dm7 G7'\) holds two chords: a bar of 1/\d+ is one beat"):
+        parse_chart("Dm7 G7 | C").check_meter(*meter)
+    parse_chart("Dm7 | G7 | C").check_meter(*meter)
+    parse_chart("Dm7 G7 C").check_meter(*meter)
+    parse_chart("Dm7 G7 | C").check_meter(2, 4)
+
+
 def test_a_bars_beat_slashes_count_the_meters_beats() -> None:
     """'Dm7 / / / / /' in 4/4 and 'C / / /' in 3/4 were played a bar each, their slashes ignored."""
     chart = parse_chart("Dm7 / G7 / | C / / / / / | % | F")

@@ -96,6 +96,9 @@ def test_a_lead_sheets_beat_slashes_and_repeat_sign_are_read(client: TestClient)
             {"chords": "C / / / / F / / / | G", "time_signature": "9/8"},
             "bar 1 ('C / / / / F / / /') changes chord on beat 6 of 9: a bar of 9/8 changes on beat 7 (6 + 3)",
         ),
+        # a bar of one beat: its change fell on the next bar line (a 0 s bass note; Magenta's chords, a 500)
+        ({"chords": "Dm7 G7 | C", "time_signature": "1/4"}, "bar 1 ('Dm7 G7') holds two chords: a bar of 1/4 is one"),
+        ({"chords": ["C", "Dm7 G7"], "time_signature": "1/8"}, "bar 2 ('Dm7 G7') holds two chords"),
     ],
 )
 def test_a_bar_whose_slashes_count_other_beats_than_the_meter_is_refused(
