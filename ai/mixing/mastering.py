@@ -9,6 +9,7 @@ the ceiling (-1 dBTP). The render (:mod:`ai.mixing.render`) masters its mix with
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ import pedalboard
 
 from ai.audio import loudness
 from ai.audio.loudness_meter import LoudnessMeter
-from ai.audio.stem_file import Frames, StemFile
+from ai.audio.reconstructed_peak import ReconstructedPeak
+from ai.audio.stem_file import Frames, StemFile, frame_blocks
 from ai.mixing.board_blocks import _file_of, _scaled, board_blocks, run_board
 from ai.mixing.stem_measures import integrated_loudness, true_peak
 from ai.mixing.targets import LoudnessTarget
@@ -46,6 +48,12 @@ CEILING_GUARD_DB = 0.01
 """The master's true peak is aimed this far under the ceiling, so rounding never reads as over it."""
 MASTER_MAX_PASSES = 8
 """Limiter passes (about 0.4 s each on a 3-minute mix) before the drive search stops with its best."""
+RECONSTRUCTION_TRIES = 2
+"""Drive searches at most (the second aims the BS.1770 peak lower by what the first master's reconstructed peak
+was over the ceiling; on the QA masters one was enough)."""
+RECONSTRUCTION_MARGIN_DB = 1.0
+"""A master whose BS.1770 true peak is this far under the ceiling is not read again: the standard's filter reads
+a limited master's peak 0.1-0.2 dB low, never 1 dB (QA pass 5b)."""
 MAX_DRIVE_DB = 30.0
 """Most limiting the search tries: beyond this a mix is destroyed, not mastered."""
 AUDIBLE_LIMITING_DB = 6.0
@@ -80,17 +88,119 @@ def limiter(*, gain_db: float, ceiling_db: float) -> pedalboard.Plugin:
     return board
 
 
-def _limited(samples: Frames, sr: int, drive_db: float, peak_db: float) -> tuple[float, float]:
+def _limited(
+    samples: Frames, sr: int, drive_db: float, peak_db: float, *, reconstruct: bool = False
+) -> tuple[float, float, float | None]:
     """The integrated loudness and true peak (the engine's own measures) of the signal limited at
     0 dBFS after raising its true peak ``drive_db`` above it, measured block by block as the
-    limiter makes them (the limited signal is never whole). ``peak_db``: the input's true peak."""
+    limiter makes them (the limited signal is never whole), and with ``reconstruct`` its
+    :mod:`ai.audio.reconstructed_peak` in dBTP (else None). ``peak_db``: the input's true peak."""
     meter = LoudnessMeter(channels=samples.shape[0], sr=sr)
+    peak = ReconstructedPeak(channels=samples.shape[0], sr=sr) if reconstruct else None
     for block in board_blocks(limiter(gain_db=drive_db - peak_db, ceiling_db=0.0), samples, sr):
         meter.feed(block)
+        if peak is not None:
+            peak.feed(block)
     stats = meter.result()
     if stats.integrated_lufs is None or stats.true_peak_dbtp is None:
         raise ValueError("the limited signal is silent")
-    return stats.integrated_lufs, stats.true_peak_dbtp
+    return stats.integrated_lufs, stats.true_peak_dbtp, None if peak is None else _db(peak.peak())
+
+
+def _db(linear: float) -> float:
+    value = loudness.amplitude_to_db(linear)
+    assert value is not None  # a signal with loudness has a peak
+    return value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A master as a drive into the limiter and a gain after it, with what the engine's meters read of it."""
+
+    drive: float
+    gain_to: float
+    """dB after the limiter (with no drive: the whole gain on the input)."""
+    lufs: float
+    tp: float
+    passes: int
+
+
+def _search(samples: Frames, sr: int, lufs_in: float, peak_in: float, plr_goal: float, target_lufs: float) -> _Plan:
+    """The least drive whose limited signal has a peak-to-loudness ratio (BS.1770 true peak - integrated
+    loudness) at most ``plr_goal`` (within PLR_TOLERANCE_DB), then the gain that sets the loudness on
+    ``target_lufs``; no drive for a signal already within the goal; the lowest ratio seen, its peak on the
+    goal's ceiling, when no drive up to MAX_DRIVE_DB gets there."""
+    plr_in = peak_in - lufs_in
+    if plr_in <= plr_goal:
+        gain = target_lufs - lufs_in
+        return _Plan(0.0, gain, target_lufs, peak_in + gain, 0)
+    # f(drive) = PLR(drive) - goal falls as the drive grows; f(0) = plr_in - goal > 0. Before the
+    # goal is bracketed: secant steps through the last two points (10% long: the PLR flattens as
+    # the drive grows, so a secant falls short); then Illinois regula falsi inside the bracket.
+    prev_drive, prev_f = 0.0, plr_in - plr_goal
+    low, f_low = prev_drive, prev_f
+    high: float | None = None
+    f_high = 0.0
+    side = 0  # which end the last bracketed step replaced (-1 low, +1 high)
+    drive = prev_f  # first guess: the PLR falls by the drive (it falls slower: limiting lowers the loudness too)
+    # (drive, loudness, true peak) of the passes, which measure the limiter's output as it
+    # comes (each would be the mix's size); the chosen drive is rendered once at the end.
+    best: tuple[float, float, float] | None = None  # least drive that meets the goal
+    fallback: tuple[float, float, float] | None = None  # lowest PLR seen
+    passes = 0
+    while passes < MASTER_MAX_PASSES:
+        passes += 1
+        lufs_d, tp_d, _ = _limited(samples, sr, drive, peak_in)
+        f = (tp_d - lufs_d) - plr_goal
+        logger.debug("master pass %d: drive %.2f dB -> PLR %.2f dB (goal %.2f)", passes, drive, tp_d - lufs_d, plr_goal)
+        if f <= 0 and (best is None or drive < best[0]):
+            best = (drive, lufs_d, tp_d)
+        if fallback is None or tp_d - lufs_d < fallback[2] - fallback[1]:
+            fallback = (drive, lufs_d, tp_d)
+        if -PLR_TOLERANCE_DB <= f <= 0:
+            break
+        if high is None and f > 0:
+            slope = (f - prev_f) / (drive - prev_drive)
+            prev_drive, prev_f = drive, f
+            low, f_low = drive, f
+            if drive >= MAX_DRIVE_DB:
+                break
+            step = f / -slope if slope < 0 else max(drive, 1.0)
+            drive = min(MAX_DRIVE_DB, drive + 1.1 * step)
+            continue
+        if f > 0:
+            low, f_low = drive, f
+            if side == -1:
+                f_high /= 2
+            side = -1
+        else:
+            high, f_high = drive, f
+            if side == 1:
+                f_low /= 2
+            side = 1
+        assert high is not None
+        drive = low + (high - low) * f_low / (f_low - f_high)
+    if best is None:
+        # No drive reached the goal: the ceiling wins over the loudness.
+        assert fallback is not None
+        drive, lufs_d, tp_d = fallback
+        gain_to = plr_goal + target_lufs - tp_d
+    else:
+        drive, lufs_d, tp_d = best
+        gain_to = target_lufs - lufs_d
+    return _Plan(drive, gain_to, lufs_d + gain_to, tp_d + gain_to, passes)
+
+
+def _reconstructed_db(samples: Frames, sr: int, plan: _Plan, peak_in: float) -> float:
+    """:mod:`ai.audio.reconstructed_peak` of ``plan``'s master, dBTP (one limiter pass; none without drive)."""
+    if plan.drive > 0:
+        _, _, peak = _limited(samples, sr, plan.drive, peak_in, reconstruct=True)
+        assert peak is not None
+        return peak + plan.gain_to
+    meter = ReconstructedPeak(channels=samples.shape[0], sr=sr)
+    for block in frame_blocks(samples):
+        meter.feed(block)
+    return _db(meter.peak()) + plan.gain_to
 
 
 def master_to_target(
@@ -111,95 +221,60 @@ def master_to_target(
     When no drive up to MAX_DRIVE_DB gets there, the ceiling wins: the master stays under it,
     quieter than the target, and ``within_tolerance`` says so.
 
-    Returns the master and a dict of what was done (gain, drive, limiter, loudness, true peak,
-    passes, within_tolerance, note). A stem file is read block by block and its master written into
-    a new stem file beside it (or the same file when it is silent).
+    The BS.1770 meter reads a limited master's peak up to 0.2 dB low (:mod:`ai.audio.reconstructed_peak`): the
+    chosen master's reconstructed peak is read too, and when it is over the ceiling the search runs again
+    with the ceiling lowered by the excess (RECONSTRUCTION_TRIES in all); what is still over after them is
+    taken off the loudness.
+
+    Returns the master and a dict of what was done (gain, drive, limiter, loudness, true peak, the
+    reconstructed peak, passes, within_tolerance, note). A stem file is read block by block and its master
+    written into a new stem file beside it (or the same file when it is silent).
     """
     lufs_in = integrated_loudness(samples, sr)
     peak_in = loudness.amplitude_to_db(true_peak(samples, sr))
     info: dict[str, Any] = {"target": target.to_dict(), "input_loudness_lufs": lufs_in, "input_true_peak_dbtp": peak_in}
     if lufs_in is None or peak_in is None:
         return samples, {**info, "skipped": "silent mix: nothing to master", "within_tolerance": False}
-    plr_goal = target.ceiling_dbtp - target.lufs - CEILING_GUARD_DB
-    plr_in = peak_in - lufs_in
+    ceiling = target.ceiling_dbtp - CEILING_GUARD_DB
+    under = 0.0  # how far the BS.1770 meter read the master's peak under its reconstruction
     passes = 0
-    if plr_in <= plr_goal:
-        gain = target.lufs - lufs_in
-        out: Frames
+    reconstructed: float | None = None  # the chosen master's reconstructed peak, when read
+    for _ in range(RECONSTRUCTION_TRIES):
+        plan = _search(samples, sr, lufs_in, peak_in, ceiling - under - target.lufs, target.lufs)
+        passes += plan.passes
+        reconstructed = None
+        if plan.tp <= ceiling - RECONSTRUCTION_MARGIN_DB:  # the reconstruction cannot be over: not read
+            break
+        reconstructed = _reconstructed_db(samples, sr, plan, peak_in)
+        if reconstructed <= ceiling:
+            break
+        under += reconstructed - ceiling
+    if reconstructed is not None and reconstructed > ceiling:  # still over after the tries: the loudness gives way
+        excess = reconstructed - ceiling
+        plan = _Plan(plan.drive, plan.gain_to - excess, plan.lufs - excess, plan.tp - excess, plan.passes)
+        reconstructed = ceiling
+    drive, lufs, tp = plan.drive, plan.lufs, plan.tp
+    out: Frames
+    if drive == 0:
+        scale = np.float32(10 ** (plan.gain_to / 20))
         if isinstance(samples, StemFile):
-            out = _scaled(samples, np.float32(10 ** (gain / 20)))
+            out = _scaled(samples, scale)
         elif in_place:
-            samples *= np.float32(10 ** (gain / 20))
+            samples *= scale
             out = samples
         else:
-            out = samples * np.float32(10 ** (gain / 20))
-        lufs, tp, drive = target.lufs, peak_in + gain, 0.0
+            out = samples * scale
+        gain = plan.gain_to
     else:
-        # f(drive) = PLR(drive) - goal falls as the drive grows; f(0) = plr_in - goal > 0. Before the
-        # goal is bracketed: secant steps through the last two points (10% long: the PLR flattens as
-        # the drive grows, so a secant falls short); then Illinois regula falsi inside the bracket.
-        prev_drive, prev_f = 0.0, plr_in - plr_goal
-        low, f_low = prev_drive, prev_f
-        high: float | None = None
-        f_high = 0.0
-        side = 0  # which end the last bracketed step replaced (-1 low, +1 high)
-        drive = prev_f  # first guess: the PLR falls by the drive (it falls slower: limiting lowers the loudness too)
-        # (drive, loudness, true peak) of the passes, which measure the limiter's output as it
-        # comes (each would be the mix's size); the chosen drive is rendered once at the end.
-        best: tuple[float, float, float] | None = None  # least drive that meets the goal
-        fallback: tuple[float, float, float] | None = None  # lowest PLR seen
-        while passes < MASTER_MAX_PASSES:
-            passes += 1
-            lufs_d, tp_d = _limited(samples, sr, drive, peak_in)
-            f = (tp_d - lufs_d) - plr_goal
-            logger.debug(
-                "master pass %d: drive %.2f dB -> PLR %.2f dB (goal %.2f)", passes, drive, tp_d - lufs_d, plr_goal
-            )
-            if f <= 0 and (best is None or drive < best[0]):
-                best = (drive, lufs_d, tp_d)
-            if fallback is None or tp_d - lufs_d < fallback[2] - fallback[1]:
-                fallback = (drive, lufs_d, tp_d)
-            if -PLR_TOLERANCE_DB <= f <= 0:
-                break
-            if high is None and f > 0:
-                slope = (f - prev_f) / (drive - prev_drive)
-                prev_drive, prev_f = drive, f
-                low, f_low = drive, f
-                if drive >= MAX_DRIVE_DB:
-                    break
-                step = f / -slope if slope < 0 else max(drive, 1.0)
-                drive = min(MAX_DRIVE_DB, drive + 1.1 * step)
-                continue
-            if f > 0:
-                low, f_low = drive, f
-                if side == -1:
-                    f_high /= 2
-                side = -1
-            else:
-                high, f_high = drive, f
-                if side == 1:
-                    f_low /= 2
-                side = 1
-            assert high is not None
-            drive = low + (high - low) * f_low / (f_low - f_high)
-        if best is None:
-            # No drive reached the goal: the ceiling wins over the loudness.
-            assert fallback is not None
-            best = fallback
-            gain_to = target.ceiling_dbtp - CEILING_GUARD_DB - best[2]
-        else:
-            gain_to = target.lufs - best[1]
-        drive, lufs_d, tp_d = best
         # The limiter is deterministic: the chosen pass again, the only one kept.
+        scale = np.float32(10 ** (plan.gain_to / 20))
         if isinstance(samples, StemFile):
             chain = limiter(gain_db=drive - peak_in, ceiling_db=0.0)
-            scale = np.float32(10 ** (gain_to / 20))
             out = _file_of((block * scale for block in board_blocks(chain, samples, sr)), samples)
         else:
             out = limit(samples, sr, gain_db=drive - peak_in, ceiling_db=0.0, out=samples if in_place else None)
-            out *= np.float32(10 ** (gain_to / 20))
-        lufs, tp = lufs_d + gain_to, tp_d + gain_to
-        gain = drive - peak_in + gain_to
+            out *= scale
+        gain = drive - peak_in + plan.gain_to
     info.update(
         {
             "gain_db": gain,
@@ -214,6 +289,7 @@ def master_to_target(
             else None,
             "loudness_lufs": lufs,
             "true_peak_dbtp": tp,
+            "reconstructed_peak_dbtp": reconstructed,
             "passes": passes,
             "within_tolerance": abs(lufs - target.lufs) <= 0.5 and tp <= target.ceiling_dbtp,
         }
