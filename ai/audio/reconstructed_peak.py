@@ -44,33 +44,49 @@ def reconstruction_phases(factor: int) -> np.ndarray:
     return np.ascontiguousarray(phases, dtype=np.float32)
 
 
+_REFINE_REACH = 1.09
+"""How far a refined maximum can rise over the grid's value (a tone at Nyquist between two 4x positions: 8.3 %)."""
+_CHUNK = 4096
+"""Positions interpolated per pass of the kernel (its grid stays in the cache)."""
+
+
 @numba.njit(cache=True, fastmath=True, nogil=True)
 def _interpolated_max(x: np.ndarray, start: int, stop: int, phases: np.ndarray) -> float:
     """Largest |value| of the signal reconstructed from ``x`` (1-D) from sample ``start`` to the positions after
     ``stop - 1``, each of which has its whole context in ``x``. The oversampled values are read in order and
     each local maximum is refined by the parabola through it and its neighbours: a peak between two grid
-    positions reads up to 0.2 dB low at 4x on bright content (12-17 kHz), under 0.01 dB refined."""
+    positions reads up to 0.2 dB low at 4x on bright content (12-17 kHz), under 0.01 dB refined. Each phase is
+    summed tap by tap over a chunk (a loop the compiler runs on SIMD lanes), then the chunk is read in order."""
     taps = phases.shape[0]
     lead = taps // 2 - 1
-    before = 0.0  # the last two oversampled values, signed
-    last = 0.0
+    factor = phases.shape[1] + 1
+    grid = np.zeros((factor, _CHUNK), dtype=np.float32)
+    before = np.float32(0.0)  # the last two oversampled values, signed
+    last = np.float32(0.0)
     best = 0.0
-    for i in range(start, stop):
-        for p in range(-1, phases.shape[1]):
-            if p < 0:
-                value = float(x[i])
-            else:
-                value = 0.0
-                for k in range(taps):
-                    value += phases[k, p] * x[i - lead + k]
-            top = abs(last)
-            if top >= abs(before) and top >= abs(value):
-                sign = 1.0 if last >= 0 else -1.0
-                a, b, c = sign * before, top, sign * value
-                curve = a - 2.0 * b + c
-                best = max(best, b - (a - c) * (a - c) / (8.0 * curve) if curve < 0 else b)
-            best = max(best, abs(value))
-            before, last = last, value
+    for first in range(start, stop, _CHUNK):
+        length = min(_CHUNK, stop - first)
+        grid[:, :length] = 0.0
+        grid[0, :length] = x[first : first + length]
+        for p in range(factor - 1):
+            row = grid[p + 1]
+            for k in range(taps):
+                h = phases[k, p]
+                offset = first - lead + k
+                for i in range(length):
+                    row[i] += h * x[offset + i]
+        for i in range(length):
+            for p in range(factor):
+                value = grid[p, i]
+                top = abs(last)
+                # a parabola lifts a 4x grid's maximum by under 8.3 % (1 / cos(pi / 8)): lower ones cannot win
+                if top * _REFINE_REACH > best and top >= abs(before) and top >= abs(value):
+                    sign = np.float32(1.0) if last >= 0 else np.float32(-1.0)
+                    a, b, c = float(sign * before), float(top), float(sign * value)
+                    curve = a - 2.0 * b + c
+                    best = max(best, b - (a - c) * (a - c) / (8.0 * curve) if curve < 0 else b)
+                best = max(best, float(abs(value)))
+                before, last = last, value
     return best
 
 
