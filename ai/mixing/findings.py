@@ -68,7 +68,7 @@ class Suggestion:
 
 def rounded(value: Any) -> Any:
     if isinstance(value, float):
-        return None if not math.isfinite(value) else round(value, 3)
+        return None if not math.isfinite(value) else round(value, 3) + 0.0  # + 0.0: -0.0001 is 0.0, not -0.0
     if isinstance(value, dict):
         return {k: rounded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

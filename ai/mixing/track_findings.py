@@ -110,6 +110,14 @@ def rumble_finding(m: TrackMeasurement) -> Suggestion:
     )
 
 
+def share_text(share: float) -> str:
+    """A share (0-1) as an engineer reads it: "13.4%", "0.25%", "0.00019%"; never "0.000%" for 6 samples of
+    3 million, as three decimals wrote it (QA pass 5b)."""
+    if share >= 0.001:
+        return f"{share:.1%}" if share >= 0.01 else f"{share:.2%}"
+    return f"{share * 100:.2g}%" if share > 0 else "0%"
+
+
 def clipping_finding(m: TrackMeasurement) -> Suggestion:
     """Clipping, with advice scaled to the damage (CLIP_FEW_SHARE, CLIP_HEAVY_SHARE) and the level
     it sits at: a flat top below full scale was clipped first and turned down afterwards."""
@@ -144,7 +152,7 @@ def clipping_finding(m: TrackMeasurement) -> Suggestion:
     return Suggestion(
         "clipping",
         f"{m.name} is clipped {where}: {m.clipped_samples} samples in {m.clipped_runs} runs "
-        f"({share:.3%} of the track): {damage}.",
+        f"({share_text(share)} of the track): {damage}.",
         priority,
         m.name,
         move,

@@ -29,6 +29,17 @@ def test_clipping_advice_scales_with_the_damage() -> None:
     light = clip_finding(few)
     assert light.priority == "low" and light.evidence["clipped_runs"] == 4  # two runs on each channel
     assert light.action == {"kind": "gain", "gain_db": -3.0}
+    # 12 of 264,600 channel samples: the share is said, not rounded to "0.000%" (QA pass 5b)
+    assert "12 samples in 4 runs (0.0045% of the track)" in light.message, light.message
+    assert "(53.5% of the track)" in heavy.message, heavy.message  # not 53.515%
+
+
+def test_a_rounded_measure_is_never_minus_zero() -> None:
+    """A sample peak of -0.00004 dBFS was written "-0.0" in the evidence (QA pass 5b)."""
+    from ai.mixing.findings import rounded
+
+    assert str(rounded(-0.00004)) == "0.0" and rounded({"peak": -0.0004})["peak"] == 0.0
+    assert str(rounded({"peak": -0.0004})["peak"]) == "0.0" and rounded(-0.0015) == -0.002
 
 
 def test_a_clipped_stem_turned_down_is_not_called_clipped_at_full_scale() -> None:
