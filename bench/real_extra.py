@@ -294,7 +294,12 @@ def beatles_items(mirrors: Path, audio_dir: Path, *, all_songs: bool) -> list[di
             row["key"] = key
             if contested:
                 row["key_contested"] = True
-        row["chords"] = [{"start": s.start, "end": s.end, "label": s.label} for s in d2c_chords if s.start < duration]
+        # Clipped to the audio: the map put a few labels' edges before 0 s (Dear Prudence) or after the end.
+        row["chords"] = [
+            {"start": max(s.start, 0.0), "end": min(s.end, duration), "label": s.label}
+            for s in d2c_chords
+            if min(s.end, duration) > max(s.start, 0.0)
+        ]
         items.append(row)
         print(
             f"{file:64s} {duration:7.2f}  bpm={row.get('bpm')} meter={row.get('meter')} key={row.get('key')}"
