@@ -18,12 +18,14 @@ Sources
                 these MP3s is fitted (least squares, t' = a + b t) on the chord boundaries that both
                 chord files share label for label, and the beats are mapped through it. A song is kept
                 only where the two chord files hold the same labels in the same order and the fit
-                leaves every boundary within MAP_TOLERANCE_S.
+                leaves every boundary within MAP_TOLERANCE_S. Beats and downbeats are kept only where
+                the audio's onsets sit on the mapped beats as they do on data/real's FMP copies
+                (ONSET_LAG_RANGE_MS); tempo, meter, key and chords need no such check.
 
 Songs already in data/real (five FMP copies and mirdata's 2-s clip) are left out.
 
 Usage:  python bench/real_extra.py --mirrors /work/.mirror --out data/real_extra [--all-beatles]
-Needs:  git, numpy, soundfile (libsndfile 1.1+ for MP3).
+Needs:  git, numpy, soundfile (libsndfile 1.1+ for MP3), librosa (the onset check on beats).
 """
 
 from __future__ import annotations
