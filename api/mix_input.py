@@ -24,7 +24,7 @@ from ai.mixing.space import TEMPO_RANGE_BPM, tempo_in_range
 from api.owned_results import copy_upload_owned, run_owning
 from api.params import TOO_MANY_DIGITS, RequestInput, refuse_unread_files, remove_off_loop
 from api.state import EngineState
-from integration.projects import LatestStems, ProjectManifest, written_utc
+from integration.projects import LatestStems, ProjectManifest, unread_alternatives, written_utc
 from utils.errors import InvalidParameter, PayloadTooLarge, UndecodableAudio, UnsupportedMediaType
 
 T = TypeVar("T")
@@ -246,7 +246,8 @@ async def _project_stems(
             f"the manifest's tempo ({manifest.tempo:g} BPM) is outside {low:g}-{high:g} BPM and was not used: "
             "the tempo is measured from the mix"
         )
-    found.tracks, found.left_out = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
+    found.tracks, left_out = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
+    found.left_out = [*left_out, *await engine.run(unread_alternatives, stems)]
     found.source = "project_stems" if stems else "none"
 
 

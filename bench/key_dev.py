@@ -72,6 +72,8 @@ SETS: dict[str, Path] = {
     "dist": DATA / "key_dist" / "songs",
     "dist11": DATA / "key_dist_seed11" / "songs",
     "train": DATA / "real_train",
+    "beatles": DATA / "beatles_tune",
+    "beatles_held": DATA / "real_extra",
 }
 DEFAULT_SETS = ("real", "chorales", "songs", "songs11", "dist", "dist11")
 DISTORTED_FROM = {"dist": "songs", "dist11": "songs11"}

@@ -425,6 +425,29 @@ def _is_inside(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
+def unread_alternatives(stems: dict[str, Path]) -> list[str]:
+    """What an answer says of the other files of a stem's name beside the one read ("Kick: Kick.wav is read, not
+    Kick.flac"): a folder with Kick.wav and Kick.flac, or Bass.wav and bass.wav, had one read without a word, and
+    the one left may be the newer export. The order of preference is STEM_EXTENSIONS' (lossless first), then
+    the name."""
+    notes = []
+    for track, chosen in stems.items():
+        others = [
+            entry.name
+            for entry in _list_dir(chosen.parent)
+            if entry != chosen
+            and not entry.name.startswith(".")
+            and entry.suffix.lower() in STEM_EXTENSIONS
+            and stem_key(entry.stem) == stem_key(chosen.stem)
+        ]
+        if others:
+            notes.append(
+                f"{track}: {chosen.name} is read, not {', '.join(others)} (files of one track's name: a lossless "
+                "format first; remove or rename the one that is not the track's)"
+            )
+    return notes
+
+
 def _preferred(paths: list[Path]) -> Path:
     """Among files of the same track, the first by extension preference, then by name."""
     chosen = min(paths, key=lambda p: (STEM_EXTENSIONS.index(p.suffix.lower()), p.name))
@@ -542,6 +565,7 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
 __all__ = [
     "MAX_PROJECT_ID_LENGTH",
     "STEM_EXTENSIONS",
+    "unread_alternatives",
     "ProjectManifest",
     "ProjectStore",
     "stem_key",

@@ -28,7 +28,7 @@ from api.schemas import (
     UnreadManifestOut,
 )
 from api.state import EngineState
-from integration.projects import ProjectManifest, ProjectStore, stem_key, written_utc
+from integration.projects import ProjectManifest, ProjectStore, stem_key, unread_alternatives, written_utc
 from utils.errors import CoreError, ProjectNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
@@ -114,6 +114,7 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
         # Decoded as the mixing routes decode stems: long ones into stem files, deleted at the end.
         with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py)
             tracks, left_out = await mix_stems(engine, stems, roles)
+        left_out += await engine.run(unread_alternatives, stems)
         message = "; ".join(([message] if message else []) + left_out) or None
         try:
             inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]

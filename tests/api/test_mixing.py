@@ -348,6 +348,34 @@ def test_an_empty_post_answers_the_same_everywhere(tmp_path: Path) -> None:
         assert response.status_code == 422 and response.json()["error"] == "no_audio"
 
 
+def test_a_tracks_other_files_are_named_not_passed_over(tmp_path: Path) -> None:
+    """Kick.wav beside Kick.flac, Bass.wav beside bass.wav: one of each was read without a word (QA pass 5b)."""
+    settings = make_settings(tmp_path)
+    settings.projects_dir.mkdir(parents=True)
+    manifest = {
+        "project_id": "p8",
+        "name": "Twice",
+        "tempo": 100,
+        "time_signature": "4/4",
+        "tracks": ["Kick", "Bass", "Vocals"],
+    }
+    (settings.projects_dir / "twice.json").write_text(json.dumps(manifest))
+    folder = settings.projects_dir / "p8" / "stems"
+    folder.mkdir(parents=True)
+    for name, y in stems().items():
+        sf.write(folder / f"{name}.wav", y, SR)
+    sf.write(folder / "Kick.flac", stems()["Kick"], SR)
+    sf.write(folder / "bass.wav", stems()["Bass"], SR)
+    with engine_client(settings) as client:
+        suggest = client.post("/api/v1/mixing/suggest", data={"project_id": "p8"}).json()
+        project = client.post("/api/v1/analyze/project", json={"project_id": "p8"}).json()
+    for said in (suggest["message"], project["message"]):
+        assert "Kick: Kick.wav is read, not Kick.flac" in said, said
+        assert "Bass: Bass.wav is read, not bass.wav" in said, said
+        assert "Vocals:" not in said
+    assert len(suggest["tracks"]) == 3
+
+
 def project_with_stems(projects: Path, project_id: str, name: str, written: float | None) -> None:
     (projects / f"{project_id}.json").write_text(
         json.dumps({"project_id": project_id, "name": name, "tempo": 100, "time_signature": "4/4", "tracks": []})
