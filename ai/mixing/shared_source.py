@@ -103,6 +103,8 @@ BOUNCE_HINTED_CORRELATION = 0.9
 """The same, for a track whose name says mix or master."""
 BOUNCE_PART_SHARE = 0.05
 """A track is part of a bounce when it carries this share of the fitted mix's energy; a bounce has two or more."""
+BOUNCE_QUIET_SHARE = 0.001
+"""A track carrying this share of a bounce's fitted energy, under BOUNCE_PART_SHARE, is named as a quieter part of it."""
 BOUNCE_NAME = re.compile(r"\b(mix|master|bounce|stereo ?out|2[- ]?mix|mixdown|print)\b", re.IGNORECASE)
 """Names that hint at a bounce ("Mix", "Master", "2-Mix", "Stereo Out"); a hint, never proof."""
 CHECK_STRETCHES = 4
@@ -229,12 +231,22 @@ class LeftOut:
     kind: str
     of: tuple[str, ...]
     correlation: float
+    quieter: tuple[str, ...] = ()
+    """A bounce's other tracks, each under BOUNCE_PART_SHARE of it: a mix bus beside its 7 stems was "a bounce of
+    Bass and Piano", its five quieter stems unnamed (QA pass 5b)."""
+
+    @property
+    def parts(self) -> str:
+        """What a bounce is a mix of, as an answer says it."""
+        if not self.quieter:
+            return _names(self.of)
+        return f"mostly {_names(self.of)}, with {len(self.quieter)} more: {_names(self.quieter)}"
 
     @property
     def reason(self) -> str:
         if self.kind == "duplicate":
             return f"the same audio as {self.of[0]} (correlation {self.correlation:.3f})"
-        return f"a mix of the other tracks (a bounce of {_names(self.of)}; correlation {self.correlation:.2f})"
+        return f"a mix of the other tracks (a bounce of {self.parts}; correlation {self.correlation:.2f})"
 
 
 @dataclass(frozen=True)
@@ -597,9 +609,12 @@ def left_out_tracks(
         r = float(gains @ gram[others, j]) / math.sqrt(fitted * energy[j])
         shares = gains**2 * energy[others] / float(np.sum(gains**2 * energy[others]))
         parts = [names[others[k]] for k in np.flatnonzero(shares >= BOUNCE_PART_SHARE)]
+        quieter = [
+            names[others[k]] for k in np.flatnonzero((shares >= BOUNCE_QUIET_SHARE) & (shares < BOUNCE_PART_SHARE))
+        ]
         threshold = BOUNCE_HINTED_CORRELATION if BOUNCE_NAME.search(names[j]) else BOUNCE_CORRELATION
         if r >= threshold and len(parts) >= 2:
-            out[names[j]] = LeftOut(names[j], "bounce", tuple(parts), r)
+            out[names[j]] = LeftOut(names[j], "bounce", tuple(parts), r, tuple(quieter))
     return out
 
 
@@ -693,7 +708,7 @@ def _left_out_finding(t: LeftOut) -> Suggestion:
         move = f"Remove {t.name}, or replace it with the take it was meant to be."
     else:
         message = (
-            f"{t.name} is a mix of the other tracks (a bounce of {_names(t.of)}; a mix of them at the best gains "
+            f"{t.name} is a mix of the other tracks (a bounce of {t.parts}; a mix of them at the best gains "
             f"correlates {t.correlation:.2f} with it): left out of the mix."
         )
         move = f"Remove {t.name} from the stems: summed with them, it plays every part twice."

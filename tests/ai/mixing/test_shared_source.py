@@ -88,6 +88,16 @@ def test_a_duplicate_and_a_bounce_are_left_out_and_nothing_else() -> None:
     assert "a mix of the other tracks" in messages["Stereo Out"]
 
 
+def test_a_bounce_names_its_quieter_tracks_too() -> None:
+    """A mix bus beside its stems read as "a bounce of Kick and Piano": the quieter stems in it went unnamed."""
+    kick, snare, hat, piano = drum(1, 60), drum(2, 190, every=1.0), drum(3, 900, every=0.25), keys()
+    mix = 0.8 * kick + 0.25 * snare + 0.15 * hat + 1.2 * piano
+    names = ["Kick", "Snare", "Hat", "Piano", "Mix"]
+    bounce = shared_sources(names, [kick, snare, hat, piano, mix.astype(np.float32)], SR).left_out["Mix"]
+    assert set(bounce.of) == {"Kick", "Piano"} and set(bounce.quieter) == {"Snare", "Hat"}
+    assert "a bounce of mostly Kick and Piano, with 2 more: " in bounce.reason, bounce.reason
+
+
 def test_a_name_alone_makes_no_bounce() -> None:
     found = shared_sources(["Kick", "Master", "Piano"], [drum(1, 60), drum(2, 190), keys()], SR)
     assert found.left_out == {}
