@@ -85,6 +85,12 @@ def _over_compressed(
         return None
     crest_norm = norm.measures["crest_db"].median
     plr_norm = norm.measures["plr_db"].median
+    if measure.plr_db is not None and measure.plr_db >= plr_norm:
+        # A compressor lowers the peaks against the loudness: a track whose peak-to-loudness is above its role's
+        # median is not squashed, whatever the others read. A DC offset or 18 Hz rumble (which K-weighting leaves
+        # out of the loudness) fills the unweighted crest and envelope: a kick with both was "over-compressed" at
+        # a PLR of 21.6 dB, typically 16.4 (QA pass 5b).
+        return None
     transient_norm = norm.measures["transient_db"].median
     crest = measure.crest_db or 0.0
     give_back = max(crest_norm - crest, plr_norm - (measure.plr_db if measure.plr_db is not None else plr_norm), 1.0)

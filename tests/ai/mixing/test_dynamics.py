@@ -199,6 +199,28 @@ def test_over_compressed_drums_found_and_clean_not() -> None:
     assert all(f.evidence["problem"] != "over_compressed" for f in as_keys)
 
 
+def test_dc_and_rumble_under_hits_do_not_read_as_over_compression() -> None:
+    """A kit with a DC offset and 18 Hz rumble: its unweighted crest and envelope depth fall (the offset and the rumble
+    fill them), its peak-to-loudness, which K-weighting reads without them, stays above the norm: not squashed (it
+    was "over-compressed", QA pass 5b). A squashed kit still is."""
+    clean = [hits(every=every, tau=tau, seed=k) for k, (every, tau) in enumerate(
+        [(0.4, 0.05), (0.3, 0.04), (0.5, 0.06), (0.25, 0.05), (0.4, 0.07), (0.35, 0.045)]
+    )]  # fmt: skip
+    norms = norms_from({"drums": clean, "bass": [sine(110.0, 6.0)]})
+    probe = hits(every=0.45, tau=0.055, seed=11)
+    t = np.arange(probe.size) / SR
+    fouled = stereo((probe + 0.15 + 0.15 * np.sin(2 * np.pi * 18.0 * t)).astype(np.float32))
+    measure = measure_dynamics(samples=fouled, sr=SR)
+    norm = norms.norm("drums")
+    z, _ = dynamics.over_compression_z(measure=measure, norm=norm)
+    assert z is not None and z >= norms.over_compressed_z  # the mean of the four reads squashed ...
+    assert measure.plr_db is not None and measure.plr_db >= norm.measures["plr_db"].median  # ... the PLR does not
+    found = dynamics_findings(
+        name="Drums", role="drums", measure=measure, samples=fouled, sr=SR, tempo_bpm=120.0, norms=norms
+    )
+    assert all(f.evidence["problem"] != "over_compressed" for f in found)
+
+
 def bass_line(seconds: float) -> np.ndarray:
     """Plucked 110/147 Hz notes, one every 0.5 s."""
     t = np.arange(int(0.5 * SR)) / SR
