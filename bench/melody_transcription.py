@@ -26,9 +26,7 @@ import dataclasses
 import itertools
 import json
 import random
-import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -50,7 +48,7 @@ from ai.transcription.pitched import (  # noqa: E402
     notes_from_output,
 )
 from bench.transcription import ONSET_TOLERANCE, Tally, engine_output, estimate  # noqa: E402
-from training.melody_harmony import DATA, SR, is_held_out, sound_of, tune_names  # noqa: E402
+from training.melody_harmony import DATA, SR, fluidsynth_mono, is_held_out, sound_of, tune_names  # noqa: E402
 
 SECONDS = 30.0
 BEND_RANGE_CENTS = 200.0  # General MIDI's default pitch-bend range: +-2 semitones
@@ -116,14 +114,9 @@ def build(split: str, count: int, out: Path) -> list[tuple[Path, Path]]:
         if not wav.exists():
             pm = perform(name, random.Random(f"perform:{name}"))
             soundfont, _ = sound_of(name)
-            with tempfile.TemporaryDirectory(prefix="melody_tx_") as tmp:
-                mid, raw = Path(tmp) / "m.mid", Path(tmp) / "m.wav"
-                pm.write(str(mid))
-                command = ["fluidsynth", "-ni", "-g", "0.5", "-r", str(SR), "-F", str(raw), soundfont, str(mid)]
-                subprocess.run(command, check=True, capture_output=True, timeout=300)
-                y, _ = sf.read(raw, dtype="float32", always_2d=True)
+            y = fluidsynth_mono(pm, soundfont)
             wav.parent.mkdir(parents=True, exist_ok=True)
-            sf.write(wav, y.mean(axis=1)[: int((SECONDS + 1.0) * SR)], SR, subtype="PCM_16")
+            sf.write(wav, y[: int((SECONDS + 1.0) * SR)], SR, subtype="PCM_16")
             notes = [[n.start, n.end, n.pitch] for n in pm.instruments[0].notes]
             ref.write_text(json.dumps({"tune": name, "soundfont": soundfont, "notes": notes}))
         items.append((wav, ref))

@@ -155,6 +155,20 @@ def sound_of(name: str) -> tuple[str, int]:
     return SOUNDFONTS[h % len(SOUNDFONTS)], LEADS[(h // len(SOUNDFONTS)) % len(LEADS)]
 
 
+def fluidsynth_mono(pm: pretty_midi.PrettyMIDI, soundfont: str) -> np.ndarray:
+    """``pm`` rendered by FluidSynth through ``soundfont`` at SR, mixed to mono [shape=(n,), float32]."""
+    with tempfile.TemporaryDirectory(prefix="melody_render_") as tmp:
+        mid, wav = Path(tmp) / "m.mid", Path(tmp) / "m.wav"
+        pm.write(str(mid))
+        command = ["fluidsynth", "-ni", "-g", "0.5", "-r", str(SR), "-F", str(wav), soundfont, str(mid)]
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+        y, rate = sf.read(wav, dtype="float32", always_2d=True)
+    if rate != SR:
+        raise ValueError(f"fluidsynth wrote {rate} Hz, expected {SR}")
+    mono: np.ndarray = y.mean(axis=1)
+    return mono
+
+
 def render_melody(
     name: str, data: Path = DATA, cache: Path = RENDERS, seconds: float = EXCERPT_S, *, stretch: float = 1.0
 ) -> np.ndarray:
@@ -174,15 +188,7 @@ def render_melody(
         instrument.notes = [n for n in instrument.notes if n.start < seconds]
         for n in instrument.notes:
             n.end = min(n.end, seconds)
-    with tempfile.TemporaryDirectory(prefix="melody_render_") as tmp:
-        mid, wav = Path(tmp) / "m.mid", Path(tmp) / "m.wav"
-        pm.write(str(mid))
-        command = ["fluidsynth", "-ni", "-g", "0.5", "-r", str(SR), "-F", str(wav), soundfont, str(mid)]
-        subprocess.run(command, check=True, capture_output=True, timeout=300)
-        y, rate = sf.read(wav, dtype="float32", always_2d=True)
-    if rate != SR:
-        raise ValueError(f"fluidsynth wrote {rate} Hz, expected {SR}")
-    mono = np.ascontiguousarray(y.mean(axis=1)[: int(seconds * SR)])
+    mono = np.ascontiguousarray(fluidsynth_mono(pm, soundfont)[: int(seconds * SR)])
     cache.mkdir(parents=True, exist_ok=True)
     sf.write(path, mono, SR, subtype="PCM_16")
     return mono
