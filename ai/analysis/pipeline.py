@@ -25,7 +25,7 @@ from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
 from ai.analysis.drums_only import only_drums
 from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
-from ai.analysis.rhythm.core import NO_ATTACKS
+from ai.analysis.rhythm.core import FEW_ATTACKS, NO_ATTACKS, holds
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_fifth_key, refine_relative_key
 from ai.audio.decode import DecodedAudio, open_audio
@@ -341,8 +341,9 @@ def analyze_summary(
     progress.report(0.92, "key and chords")
     short = not silent and summary.duration_s < MIN_KEY_S
     # Drums are attacks: audio with none (a test tone, a held sine chord: "only drums" to the model, whose
-    # pitched training items all move) is not drums alone.
-    held = rhythm.why_none == NO_ATTACKS
+    # pitched training items all move) is not drums alone, nor a held sound whose start and end are its only
+    # attacks (a 3-s sine triad was "only drums", and the command told its user to transcribe the drums).
+    held = rhythm.why_none == NO_ATTACKS or (rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms))
     drums_alone = not silent and not short and not held and only_drums(features.semitone_spec)
     if silent or short or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0

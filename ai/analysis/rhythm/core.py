@@ -124,6 +124,22 @@ class RhythmResult:
 
 NO_ATTACKS = "no attacks sound (a steady tone or held sound)"
 """:func:`no_pulse_reason` for input without a single attack: no drums can sound in it either."""
+FEW_ATTACKS = "(a held sound or a few hits): too few to show a pulse"
+""":func:`no_pulse_reason`'s words for input with fewer than MIN_ATTACKS attacks, after how many sound."""
+HELD_SHARE = 0.8
+"""A sound holds when this share of its audible frames (within 40 dB of its loudest) lie within 10 dB of its level
+(the 95th percentile of the frame RMS): a held chord's start and end are its only attacks, where a few drum hits
+decay 20-30 dB in a fifth of a second."""
+
+
+def holds(rms: np.ndarray) -> bool:
+    """Whether the frame RMS ``rms`` [shape=(n,)] is a held sound's (HELD_SHARE), not a few decaying hits."""
+    level = np.asarray(rms, dtype=np.float64)
+    if level.size == 0 or float(level.max()) <= 0.0:
+        return False
+    db = 20.0 * np.log10(np.maximum(level, 1e-12))
+    audible = db[db >= db.max() - 40.0]
+    return bool(np.mean(audible >= np.percentile(audible, 95) - 10.0) >= HELD_SHARE)
 
 
 MIN_TEMPO_CONFIDENCE = 0.02
@@ -148,7 +164,7 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     attacks = attack_count(onset, features.frame_rate)
     if attacks < MIN_ATTACKS:
         said = "1 attack sounds" if attacks == 1 else f"{attacks} attacks sound"
-        return f"only {said} (a held sound or a few hits): too few to show a pulse"
+        return f"only {said} {FEW_ATTACKS}"
     if has_periodic_pulse(onset, features.frame_rate):
         return ""
     low = np.asarray(features.low_onset_env, dtype=np.float64)

@@ -89,6 +89,24 @@ def test_audio_without_an_attack_is_not_drums_alone() -> None:
     assert "fewer than three pitch classes sound: no key" in tone.notes
 
 
+def test_a_held_chord_between_silences_is_not_drums_but_a_few_kicks_are() -> None:
+    """A sine triad cut in and out of silence: its start and end are its only attacks ("only 2 attacks sound"), and
+    the model called it drums alone, so the command told its user to transcribe the drums. It holds its level, where
+    three kicks decay between their attacks: those stay drums alone."""
+    chord = np.zeros(5 * SR, dtype=np.float32)
+    chord[SR : 4 * SR] = _held_sines([261.63, 329.63, 392.0], 3.0) * np.float32(0.5)
+    found = analyze(DecodedAudio(chord[np.newaxis, :], SR))
+    assert any(n.startswith("only 2 attacks sound") for n in found.notes), found.notes
+    assert found.key == "C major" and NOTE not in found.notes
+    t = np.arange(SR // 2) / SR
+    kick = (np.sin(2 * np.pi * 55 * t) * np.exp(-t * 12)).astype(np.float32)
+    kicks = np.zeros(4 * SR, dtype=np.float32)
+    for start in (0.3, 1.6, 2.9):
+        kicks[int(start * SR) : int(start * SR) + kick.size] += 0.8 * kick
+    found = analyze(DecodedAudio(kicks[np.newaxis, :], SR))
+    assert any(n.startswith("only 3 attacks sound") for n in found.notes) and NOTE in found.notes
+
+
 def test_features_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = compute_features(drum_kit(8.0, sr=SR) + 0.3 * _sine_line(8.0), SR).semitone_spec
     whole = drum_features(spec)
