@@ -25,6 +25,7 @@ Sources
 Songs already in data/real (five FMP copies and mirdata's 2-s clip) are left out.
 
 Usage:  python bench/real_extra.py --mirrors /work/.mirror --out data/real_extra [--all-beatles]
+        python bench/real_extra.py --mirrors /work/.mirror --out data/beatles_tune --tune   # the tuning set
 Needs:  git, numpy, soundfile (libsndfile 1.1+ for MP3), librosa (the onset check on beats).
 """
 
@@ -217,7 +218,8 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def beatles_items(mirrors: Path, audio_dir: Path, *, all_songs: bool) -> list[dict[str, Any]]:
+def beatles_items(mirrors: Path, audio_dir: Path, *, which: str) -> list[dict[str, Any]]:
+    """Items of the Beatles songs ``which``: "held-out" (one in three, by crc32), "tune" (the others) or "all"."""
     songs = json.loads(git_show(mirrors, BDB, BDB_COMMIT, "beatles_songs.json"))
     iso = [s for s in songs if s.get("isophonics", {}).get("chordlab")]
     beat_files = git_ls(mirrors, BT, BT_COMMIT, "beatles/annotations/beats")
@@ -227,7 +229,8 @@ def beatles_items(mirrors: Path, audio_dir: Path, *, all_songs: bool) -> list[di
         album, _, song_file = name.partition("/")
         if name in IN_DATA_REAL:
             continue
-        if not all_songs and zlib.crc32(name.encode()) % 3 != 0:
+        held_out = zlib.crc32(name.encode()) % 3 == 0
+        if (which == "held-out" and not held_out) or (which == "tune" and held_out):
             continue
         d2c_chords = read_lab(git_show(mirrors, D2C, D2C_COMMIT, lab_path).decode())
         matches = []
@@ -316,10 +319,16 @@ def main() -> int:
     parser.add_argument("--mirrors", type=Path, required=True, help="folder holding <owner>+<name>/repo mirrors")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--all-beatles", action="store_true", help="every Beatles song, not one in three")
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="the songs the held-out set leaves out (two in three: data/beatles_tune, a tuning set)",
+    )
     args = parser.parse_args()
     audio_dir = args.out / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
-    items = beatles_items(args.mirrors, audio_dir, all_songs=args.all_beatles)
+    which = "all" if args.all_beatles else "tune" if args.tune else "held-out"
+    items = beatles_items(args.mirrors, audio_dir, which=which)
     (args.out / "ground_truth.json").write_text(json.dumps(items, indent=1))
     print(f"wrote {len(items)} items to {args.out / 'ground_truth.json'}")
     return 0
