@@ -9,6 +9,7 @@ the ceiling (-1 dBTP). The render (:mod:`ai.mixing.render`) masters its mix with
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,23 +86,17 @@ def limiter(*, gain_db: float, ceiling_db: float) -> pedalboard.Plugin:
     return board
 
 
-def _limited(
-    samples: Frames, sr: int, drive_db: float, peak_db: float, *, reconstruct: bool = False
-) -> tuple[float, float, float | None]:
+def _limited(samples: Frames, sr: int, drive_db: float, peak_db: float) -> tuple[float, float]:
     """The integrated loudness and true peak (the engine's own measures) of the signal limited at
     0 dBFS after raising its true peak ``drive_db`` above it, measured block by block as the
-    limiter makes them (the limited signal is never whole), and with ``reconstruct`` its
-    :mod:`ai.audio.reconstructed_peak` in dBTP (else None). ``peak_db``: the input's true peak."""
+    limiter makes them (the limited signal is never whole). ``peak_db``: the input's true peak."""
     meter = LoudnessMeter(channels=samples.shape[0], sr=sr)
-    peak = ReconstructedPeak(channels=samples.shape[0], sr=sr) if reconstruct else None
     for block in board_blocks(limiter(gain_db=drive_db - peak_db, ceiling_db=0.0), samples, sr):
         meter.feed(block)
-        if peak is not None:
-            peak.feed(block)
     stats = meter.result()
     if stats.integrated_lufs is None or stats.true_peak_dbtp is None:
         raise ValueError("the limited signal is silent")
-    return stats.integrated_lufs, stats.true_peak_dbtp, None if peak is None else _db(peak.peak())
+    return stats.integrated_lufs, stats.true_peak_dbtp
 
 
 def _db(linear: float) -> float:
@@ -147,7 +142,7 @@ def _search(samples: Frames, sr: int, lufs_in: float, peak_in: float, plr_goal: 
     passes = 0
     while passes < MASTER_MAX_PASSES:
         passes += 1
-        lufs_d, tp_d, _ = _limited(samples, sr, drive, peak_in)
+        lufs_d, tp_d = _limited(samples, sr, drive, peak_in)
         f = (tp_d - lufs_d) - plr_goal
         logger.debug("master pass %d: drive %.2f dB -> PLR %.2f dB (goal %.2f)", passes, drive, tp_d - lufs_d, plr_goal)
         if f <= 0 and (best is None or drive < best[0]):
@@ -188,18 +183,6 @@ def _search(samples: Frames, sr: int, lufs_in: float, peak_in: float, plr_goal: 
     return _Plan(drive, gain_to, lufs_d + gain_to, tp_d + gain_to, passes)
 
 
-def _reconstructed_db(samples: Frames, sr: int, plan: _Plan, peak_in: float) -> float:
-    """:mod:`ai.audio.reconstructed_peak` of ``plan``'s master, dBTP (one limiter pass; none without drive)."""
-    if plan.drive > 0:
-        _, _, peak = _limited(samples, sr, plan.drive, peak_in, reconstruct=True)
-        assert peak is not None
-        return peak + plan.gain_to
-    meter = ReconstructedPeak(channels=samples.shape[0], sr=sr)
-    for block in frame_blocks(samples):
-        meter.feed(block)
-    return _db(meter.peak()) + plan.gain_to
-
-
 def master_to_target(
     samples: Frames, sr: int, *, target: LoudnessTarget, in_place: bool = False
 ) -> tuple[Frames, dict[str, Any]]:
@@ -219,9 +202,9 @@ def master_to_target(
     quieter than the target, and ``within_tolerance`` says so.
 
     The BS.1770 meter reads a limited master's peak up to 0.2 dB low (:mod:`ai.audio.reconstructed_peak`): the
-    chosen master's reconstructed peak is read too (one more limiter pass), and what it is over the ceiling is
-    taken off the gain, so the loudness gives way by as much (0.1-0.2 dB on the QA masters; a second drive
-    search to win it back doubled the time of a master, 1.8 -> 10 s on 3 minutes).
+    master's reconstructed peak is read as it is rendered, and what it is over the ceiling is taken off the gain
+    (a second pass over a stem file's master, a gain alone), so the loudness gives way by as much (0.1-0.2 dB on
+    the QA masters; a second drive search to win it back doubled the time of a master, 1.8 -> 10 s on 3 minutes).
 
     Returns the master and a dict of what was done (gain, drive, limiter, loudness, true peak, the
     reconstructed peak, passes, within_tolerance, note). A stem file is read block by block and its master
@@ -234,20 +217,23 @@ def master_to_target(
         return samples, {**info, "skipped": "silent mix: nothing to master", "within_tolerance": False}
     ceiling = target.ceiling_dbtp - CEILING_GUARD_DB
     plan = _search(samples, sr, lufs_in, peak_in, ceiling - target.lufs, target.lufs)
-    reconstructed: float | None = None  # the master's reconstructed peak, when read
-    if plan.tp > ceiling - RECONSTRUCTION_MARGIN_DB:  # further under, the reconstruction cannot be over: not read
-        reconstructed = _reconstructed_db(samples, sr, plan, peak_in)
-        if reconstructed > ceiling:  # the BS.1770 meter read it low: the loudness gives way
-            excess = reconstructed - ceiling
-            plan = _Plan(plan.drive, plan.gain_to - excess, plan.lufs - excess, plan.tp - excess, plan.passes)
-            reconstructed = ceiling
-    passes = plan.passes
-    drive, lufs, tp = plan.drive, plan.lufs, plan.tp
+    # The master's reconstructed peak is read as the master is made (further under the ceiling it cannot be over:
+    # not read); what it is over the ceiling then comes off the gain.
+    meter = (
+        ReconstructedPeak(channels=samples.shape[0], sr=sr) if plan.tp > ceiling - RECONSTRUCTION_MARGIN_DB else None
+    )
+
+    def read(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for block in blocks:
+            if meter is not None:
+                meter.feed(block)
+            yield block
+
+    drive, scale = plan.drive, np.float32(10 ** (plan.gain_to / 20))
     out: Frames
     if drive == 0:
-        scale = np.float32(10 ** (plan.gain_to / 20))
         if isinstance(samples, StemFile):
-            out = _scaled(samples, scale)
+            out = _file_of(read(block * scale for block in frame_blocks(samples)), samples)
         elif in_place:
             samples *= scale
             out = samples
@@ -256,14 +242,30 @@ def master_to_target(
         gain = plan.gain_to
     else:
         # The limiter is deterministic: the chosen pass again, the only one kept.
-        scale = np.float32(10 ** (plan.gain_to / 20))
         if isinstance(samples, StemFile):
             chain = limiter(gain_db=drive - peak_in, ceiling_db=0.0)
-            out = _file_of((block * scale for block in board_blocks(chain, samples, sr)), samples)
+            out = _file_of(read(block * scale for block in board_blocks(chain, samples, sr)), samples)
         else:
             out = limit(samples, sr, gain_db=drive - peak_in, ceiling_db=0.0, out=samples if in_place else None)
             out *= scale
         gain = drive - peak_in + plan.gain_to
+    passes, lufs, tp = plan.passes, plan.lufs, plan.tp
+    reconstructed: float | None = None  # the master's reconstructed peak, when read
+    if meter is not None:
+        if isinstance(out, np.ndarray):
+            for _ in read(frame_blocks(out)):
+                pass
+        reconstructed = _db(meter.peak())
+        if reconstructed > ceiling:  # the BS.1770 meter read it low: the loudness gives way
+            excess = reconstructed - ceiling
+            trim = np.float32(10 ** (-excess / 20))
+            if isinstance(out, StemFile):
+                trimmed = _scaled(out, trim)
+                out.close()
+                out = trimmed
+            else:
+                out *= trim
+            gain, lufs, tp, reconstructed = gain - excess, lufs - excess, tp - excess, ceiling
     info.update(
         {
             "gain_db": gain,
