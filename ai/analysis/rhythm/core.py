@@ -387,7 +387,7 @@ def estimate_rhythm(
         return RhythmResult.empty(untracked_reason(features))
     evidence, beats, period, spread = pulse
     model = shipped_level_model() if level_model == "shipped" else level_model
-    if model is not None and level_model_serves(evidence, beats):
+    if model is not None and level_model_serves(evidence, beats, features.semitone_spec):
         chosen = choose_level(level_candidates(evidence, beats, period, spread), model)
         beats, period, spread = chosen.beats, chosen.period, chosen.spread
     frame_rate, odf, low_odf, chroma = evidence.frame_rate, evidence.odf, evidence.low_odf, evidence.chroma

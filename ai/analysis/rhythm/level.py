@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ai.analysis.drums_only import only_drums
 from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, describe_level_model, level_rows, load_level_model
 from ai.analysis.rhythm.beats import _refine_period, _smooth_for_dp, _track
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, PRIOR_OCTAVES, TRIPLE_MARGIN, _sample
@@ -243,16 +244,25 @@ def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, 
     ]
 
 
-def level_model_serves(evidence: PulseEvidence, beats: np.ndarray) -> bool:
-    """Whether the level model may move this grid: percussive music with sustained harmony and
-    at least 16 beats, like the band songs and piano chorales (4/4, 3/4) it was fitted on.
+def level_model_serves(evidence: PulseEvidence, beats: np.ndarray, semitone_spec: np.ndarray | None = None) -> bool:
+    """Whether the level model may move this grid: percussive music with chords to read and at
+    least 16 beats, like the band songs and piano chorales (4/4, 3/4) it was fitted on.
     Sustained voices, organ and strings, and drum loops and click tracks (no chords to read) keep
     the rules' level; so does 6/8 counted in eighth-note pairs, which estimate_rhythm regrids.
+
+    Chords to read: harmony that sounds most of the time, or, given the clip's ``semitone_spec``
+    (:class:`ai.analysis.features.SharedFeatures`), harmony between silences in a clip that is not
+    drums alone (:func:`ai.analysis.drums_only.only_drums`): a horn section's staccato hits sound
+    less than half the time, and a big band read at 4/5 of its tempo (71 for 88 BPM) kept that
+    level. The model was fitted on the grids the sustained-harmony test alone lets through
+    (training passes no ``semitone_spec``).
 
     A grid whose beats divide in three is served: it is as often a 4/4 groove tracked on dotted
     quarters (a clave or tresillo bass pulls the tracker there), which the model moves by 3/2,
     as a shuffle whose level is right, which it keeps (both kinds are in its training songs)."""
-    if not (evidence.percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16 and _harmony_sustained(evidence.chroma)):
+    if not (evidence.percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16):
+        return False
+    if not _harmony_sustained(evidence.chroma) and (semitone_spec is None or only_drums(semitone_spec)):
         return False
     feats = _beat_features(
         beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma, downbeat=evidence.downbeat

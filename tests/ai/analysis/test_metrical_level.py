@@ -20,9 +20,12 @@ from ai.analysis.rhythm import (
     choose_level,
     estimate_rhythm,
     level_candidates,
+    level_model_serves,
     shipped_level_model,
     track_pulse,
 )
+from ai.analysis.rhythm.meter import _harmony_sustained
+from tests.ai.analysis.synth import clicks, note
 from tests.ai.analysis.test_rhythm import click_track
 
 SR = ANALYSIS_SR
@@ -228,3 +231,35 @@ def test_a_broken_model_file_is_described_with_its_reason(tmp_path: Path) -> Non
     described = describe_level_model(broken, LEVEL_FEATURES)
     assert described["loaded"] is False and described["trees"] == 0
     assert described["error"].startswith("JSONDecodeError")
+
+
+def _stabs(bpm: float = 110.0, seconds: float = 24.0) -> np.ndarray:
+    """A horn section's staccato hits: a 70-ms triad on every beat (the chord changing each bar),
+    silence between them, so the harmony sounds well under half the time."""
+    y = np.zeros(int(seconds * SR), dtype=np.float32)
+    chords = [(60, 64, 67), (57, 60, 64), (53, 57, 60), (55, 59, 62)]
+    for b, start in enumerate(np.arange(0.0, seconds - 1.0, 60.0 / bpm)):
+        i = int(start * SR)
+        for p in chords[(b // 4) % 4]:
+            tone = note(p, 0.07, amplitude=0.2, decay=1.0)
+            tone[-int(0.01 * SR) :] *= np.linspace(1.0, 0.0, int(0.01 * SR), dtype=np.float32)
+            y[i : i + tone.size] += tone
+    return y
+
+
+def test_the_model_serves_staccato_harmony_but_not_drums_alone() -> None:
+    stabs = compute_features(_stabs(), SR)
+    pulse = track_pulse(stabs)
+    assert pulse is not None
+    evidence, beats, _, _ = pulse
+    assert not _harmony_sustained(evidence.chroma)  # the case: chords between silences
+    assert not level_model_serves(evidence, beats)  # the sustained-harmony test alone (the model's training)
+    assert level_model_serves(evidence, beats, stabs.semitone_spec)
+
+    # Clicks are as short, but drums alone: no chords to read.
+    click = compute_features(clicks(110.0, 24.0), SR)
+    pulse = track_pulse(click)
+    assert pulse is not None
+    evidence, beats, _, _ = pulse
+    assert not _harmony_sustained(evidence.chroma)
+    assert not level_model_serves(evidence, beats, click.semitone_spec)
