@@ -107,13 +107,74 @@ def _spoken_letter(tokens: Sequence[Token], i: int) -> NoteMatch | None:
     return None
 
 
+_SOLFEGE = {"do": "C", "ut": "C", "re": "D", "ré": "D", "mi": "E", "fa": "F", "sol": "G", "la": "A", "si": "B", "ti": "B"}
+_SOLFEGE_RE = re.compile(r"(do|ut|re|ré|mi|fa|sol|la|si|ti)([#b]?)")
+_FOREIGN_ACCIDENTALS = {
+    "dièse": "#",
+    "diese": "#",
+    "diesis": "#",
+    "sostenido": "#",
+    "bémol": "b",
+    "bemol": "b",
+    "bemolle": "b",
+}
+_FOREIGN_SCALES = frozenset({"majeur", "mineur", "maggiore", "minore", "mayor", "menor", "dur", "moll"})
+_KEY_LEADS = frozenset({"in", "en", "of", "di", "de", "du", "d'", "key"})
+"""The word before a solfège note when the scale said after it is English: "a bassline in sol major"."""
+_GERMAN_NOTES = {
+    "cis": "C#",
+    "dis": "D#",
+    "fis": "F#",
+    "gis": "G#",
+    "ais": "A#",
+    "ces": "Cb",
+    "des": "Db",
+    "ges": "Gb",
+    "es": "Eb",
+    "as": "Ab",
+}
+_GERMAN_WORDS = frozenset({"es", "as"})
+"""German notes that are English or Spanish words too: a note only before "dur" / "moll" ("in Es-Dur")."""
+
+
+def _foreign_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
+    """A note named in solfège ("do majeur", "ré mineur", "sol major", "fa dièse mineur", "la minore") or in
+    German ("Fis-moll", "Es-Dur", "cis minor"), before an accidental word or a scale: read as its letter, never
+    left for the default key (a bass "in ré mineur" was made in C major)."""
+    word = tokens[i].low
+    following = [t.low for t in tokens[i + 1 : i + 1 + SCALE_MAX]]
+    if not following:
+        return None
+    scale = longest_match(following, 0, SCALE_PHRASES, SCALE_MAX)
+    german = _GERMAN_NOTES.get(word)
+    if german is not None:
+        if scale is None or (word in _GERMAN_WORDS and following[0] not in ("dur", "moll")):
+            return None
+        return NoteMatch(german, i + 1, tokens[i].text[0].isupper(), False)
+    match = _SOLFEGE_RE.fullmatch(word)
+    if match is None:
+        return None
+    letter, accidental, end = _SOLFEGE[match.group(1)], match.group(2), i + 1
+    if not accidental and following[0] in _FOREIGN_ACCIDENTALS | _ACCIDENTAL_WORDS:
+        accidental = {**_FOREIGN_ACCIDENTALS, **_ACCIDENTAL_WORDS}[following[0]]
+        end += 1
+        scale = longest_match(following, 1, SCALE_PHRASES, SCALE_MAX)
+    if scale is None:
+        return None
+    foreign = following[end - i - 1] in _FOREIGN_SCALES or end > i + 1
+    if not foreign and (i == 0 or tokens[i - 1].low not in _KEY_LEADS):
+        return None  # "could you do minor chords": the verb, not C
+    return NoteMatch(letter + accidental, end, True, end > i + 1)
+
+
 def read_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
-    """A note name at ``tokens[i]``: "C", "f#", "Bb", "B flat", "e flat", "see minor" -> NoteMatch, or None."""
+    """A note name at ``tokens[i]``: "C", "f#", "Bb", "B flat", "e flat", "see minor", "ré mineur", "Fis-moll"
+    -> NoteMatch, or None."""
     if i >= len(tokens):
         return None
     match = _NOTE_RE.fullmatch(tokens[i].text)
     if not match:
-        return _spoken_letter(tokens, i)
+        return _spoken_letter(tokens, i) or _foreign_note(tokens, i)
     if match.group(3):  # German H, said without accidentals (German spells B flat "B", not "H flat")
         return NoteMatch(_GERMAN_B, i + 1, match.group(3).isupper(), False)
     letter, accidental = match.group(1), match.group(2)

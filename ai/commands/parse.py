@@ -790,7 +790,7 @@ def _unread_key_reason(word: str) -> str:
         return "I heard 'key of' but no key after it: name its note A to G ('in the key of D minor')."
     return (
         f"I do not know the key '{word}': name its note A to G, with sharp or flat "
-        "('F sharp minor', 'Bb major'; German H is read as B)."
+        "('F sharp minor', 'Bb major'; German names such as H or Fis, and solfège such as 'ré mineur', work too)."
     )
 
 

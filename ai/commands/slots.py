@@ -62,8 +62,8 @@ from ai.generation.base import SEED_MAX
 from ai.generation.drum_styles import normalise_drum_style
 
 _METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
-_NOTE_LIKE_RE = re.compile(r"[a-z](?:[#b]|is|es|s)?", re.IGNORECASE)
-"""A word said where a key's tonic goes: a letter, with an accidental or a German "-is" / "-es" ("Fis")."""
+_NOTE_LIKE_RE = re.compile(r"[^\W\d_]{1,4}[#b]?")
+"""A word where a key's note goes ("in X minor", "in Fis minor", "in zol major"): a short word of letters."""
 _NOT_TEMPO_AFTER = (
     BAR_UNITS | VARIATION_UNITS | {"percent", "%", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
 )

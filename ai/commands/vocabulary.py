@@ -80,6 +80,9 @@ def _scale_phrases() -> dict[Phrase, str]:
     table[("natural", "minor")] = "minor"
     table[("moll",)] = "minor"  # German, as in "H-moll"
     table[("dur",)] = "major"
+    for major, minor in (("majeur", "mineur"), ("maggiore", "minore"), ("mayor", "menor")):  # French, Italian, Spanish
+        table[(major,)] = "major"
+        table[(minor,)] = "minor"
     return table
 
 

@@ -863,6 +863,39 @@ def test_german_h_is_b_in_chords(text: str, chords: str) -> None:
     assert parse_command(text).params["chords"] == chords
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        # solfège with the scale in French, Italian, Spanish or English: "ré mineur" was C major, said nowhere
+        ("melody in do majeur", {"key": "C", "scale": "major"}),
+        ("bass in ré mineur", {"key": "D", "scale": "minor"}),
+        ("a melody in la minore", {"key": "A", "scale": "minor"}),
+        ("bassline in sol major", {"key": "G", "scale": "major"}),
+        ("a bass line in mi menor", {"key": "E", "scale": "minor"}),
+        ("a melody in fa dièse mineur", {"key": "F#", "scale": "minor"}),
+        ("melody in si bémol majeur", {"key": "Bb", "scale": "major"}),
+        ("bass in do# minor", {"key": "C#", "scale": "minor"}),
+        # German names of the altered notes ("H-moll" already was B minor)
+        ("melody in Fis-moll", {"key": "F#", "scale": "minor"}),
+        ("a bass line in Fis minor", {"key": "F#", "scale": "minor"}),
+        ("bass in Es-Dur", {"key": "Eb", "scale": "major"}),
+        ("a melody in cis moll", {"key": "C#", "scale": "minor"}),
+        ("bass in As-Dur", {"key": "Ab", "scale": "major"}),
+    ],
+)
+def test_keys_named_in_other_languages(text: str, key: dict[str, str]) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is not None and {k: parsed.params.get(k) for k in key} == key
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["could you do minor chords", "a bass as minor as possible", "la la la melody", "drums, mi casa"],
+)
+def test_solfege_words_without_a_key_context_are_words(text: str) -> None:
+    assert "key" not in parse_command(text).understood
+
+
 def test_a_greeting_with_h_is_no_chord() -> None:
     assert parse_command("Hm, drums please").params == {}
 
@@ -872,7 +905,10 @@ def test_a_greeting_with_h_is_no_chord() -> None:
     [
         ("generate a bassline in X minor", "X"),
         ("a melody in the key of Q", "Q"),
-        ("a bass line in Fis minor", "Fis"),
+        ("a bass line in Qis minor", "Qis"),
+        # a word where the note goes that is no note in any language: it was passed over, and C major made
+        ("a bassline in zol major", "zol"),
+        ("a melody in xa mineur", "xa"),
     ],
 )
 def test_a_key_word_that_cannot_be_read_is_named(text: str, word: str) -> None:
