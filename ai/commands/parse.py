@@ -794,6 +794,13 @@ def _unread_key_reason(word: str) -> str:
     )
 
 
+_CONFLICT_NAMES = {"key": "keys", "tempo": "tempos", "time_signature": "meters", "bars": "lengths"}
+
+
+def _conflict_reason(slot: str, first: str, second: str) -> str:
+    return f"I heard two {_CONFLICT_NAMES[slot]}, {first} and {second}: say which one you want."
+
+
 def _unread_tempo_reason(said: str) -> str:
     return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
@@ -839,6 +846,9 @@ def _parse(text: str) -> ParsedCommand:
     if action is None:
         return _refusal(scan, reason or "That is not a command I know.", understood)
     takes = ACTIONS[action].params
+    for slot, (first, second) in scan.conflicts.items():  # "in D minor and also in E major": not the first unsaid
+        if slot in takes:
+            return _refusal(scan, _conflict_reason(slot, first, second), understood)
     if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
     if "seed" in takes and "seed" in scan.unread:  # "seed minus 3" must not be made with a random seed

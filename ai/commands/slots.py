@@ -13,7 +13,7 @@ a single pass with a few tokens of look-ahead, so the work is linear in the text
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +137,10 @@ class Scan:
     slots: dict[str, Any] = field(default_factory=dict)
     unread: dict[str, str] = field(default_factory=dict)
     """Words said where a slot's value goes that the parser cannot read, by slot: {"key": "X"}."""
+    conflicts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """A slot said twice with different values, by slot: {"key": ("D minor", "E major")} (:func:`repeated`)."""
+    worded: set[str] = field(default_factory=set)
+    """Slots set from a word rather than a number ("fast": a tempo of 140)."""
 
     def __post_init__(self) -> None:
         self.words = [token.low for token in self.tokens]
@@ -521,7 +525,8 @@ def tempo_words(scan: Scan) -> None:
         if scan.word(end) in _TEMPO_NOUNS:
             end += 1
         if scan.free(start, end):
-            scan.set("tempo", TEMPO_WORDS[phrase], start, end)
+            if scan.set("tempo", TEMPO_WORDS[phrase], start, end):
+                scan.worded.add("tempo")
             return
 
 
@@ -896,6 +901,43 @@ def send_to_core(scan: Scan) -> None:
             return
 
 
+def _said_key(slots: dict[str, Any]) -> str:
+    return f"{slots['key']} {slots['scale']}" if slots.get("scale") else str(slots["key"])
+
+
+def repeated(scan: Scan) -> None:
+    """A key, tempo, meter or length said twice with different values -> conflicts[slot], for the caller to ask
+    which: "bass in D minor and also in E major", "drums at 120, actually make it 90", "drums in 4/4 in 3/4"
+    took the first and dropped the second without a word. The readers run again over the words no slot used."""
+
+    def probe(*rules: Callable[[Scan], None]) -> Scan:
+        again = Scan(scan.tokens)
+        again.used = list(scan.used)
+        for rule in rules:
+            rule(again)
+        return again
+
+    if "key" in scan.slots:
+        second = probe(keys_in_context, keys_anywhere).slots
+        first = scan.slots
+        scales = (first.get("scale"), second.get("scale"))
+        if "key" in second and (second["key"] != first["key"] or (None not in scales and scales[0] != scales[1])):
+            scan.conflicts["key"] = (_said_key(first), _said_key(second))
+        elif second.get("key") == first["key"] and scales[0] is None and scales[1] is not None:
+            scan.slots["scale"] = scales[1]  # "in C, C major": the same key, its scale said the second time
+    if "tempo" in scan.slots:
+        numbers = probe(explicit_tempo, bare_tempo).slots.get("tempo")
+        words = probe(tempo_words).slots.get("tempo") if "tempo" in scan.worded else None
+        for second in (numbers, words):
+            if second is not None and second != scan.slots["tempo"]:
+                scan.conflicts["tempo"] = (f"{scan.slots['tempo']:g} BPM", f"{second:g} BPM")
+                break
+    for slot, rule, unit in (("time_signature", time_signature, ""), ("bars", bars, " bars")):
+        second = probe(rule).slots.get(slot)
+        if slot in scan.slots and second is not None and second != scan.slots[slot]:
+            scan.conflicts[slot] = (f"{scan.slots[slot]}{unit}", f"{second}{unit}")
+
+
 def music_slots(scan: Scan) -> None:
     """Every musical parameter, in the order described in the module docstring."""
     seed(scan)
@@ -919,3 +961,4 @@ def music_slots(scan: Scan) -> None:
     send_to_core(scan)
     tempo_words(scan)
     bare_tempo(scan)
+    repeated(scan)

@@ -1253,3 +1253,38 @@ def test_a_percentage_without_a_part_keeps_it_in_the_suggestions() -> None:
     assert result.suggestions[0] == "make a drum beat, 60% swing, 10% humanize"
     for suggestion in result.suggestions:
         assert {"swing": 0.6, "humanize": 0.1}.items() <= parse_command(suggestion).params.items()
+
+
+@pytest.mark.parametrize(
+    ("text", "heard"),
+    [
+        # a second value of a slot was dropped without a word: the first was made
+        ("bass in D minor and also in E major", "two keys, D minor and E major"),
+        ("a melody in C major in A minor", "two keys, C major and A minor"),
+        ("Bassline in A minor. No wait, make it E minor.", "two keys, A minor and E minor"),
+        ("drums at 90 bpm at 120 bpm", "two tempos, 90 BPM and 120 BPM"),
+        ("drums at 120, actually make it 90", "two tempos, 120 BPM and 90 BPM"),
+        ("fast slow drums", "two tempos, 140 BPM and 70 BPM"),
+        ("drums in 4/4 in 3/4", "two meters, 4/4 and 3/4"),
+        ("a 4 bar bass in 8 bars", "two lengths, 4 bars and 8 bars"),
+    ],
+)
+def test_a_slot_said_twice_with_different_values_is_asked_about(text: str, heard: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None and heard in (parsed.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("a fast beat at 180", {"tempo": 180}),  # the number says how fast
+        ("slow drums at 70 bpm", {"tempo": 70}),
+        ("drums at 120 bpm, 120", {"tempo": 120}),
+        ("bass in A minor over Am F C G", {"key": "A", "scale": "minor", "chords": "Am F C G"}),
+        ("melody in C, C major", {"key": "C", "scale": "major"}),
+        ("bass in Bb, B flat major", {"key": "Bb", "scale": "major"}),
+    ],
+)
+def test_a_slot_said_twice_alike_is_one_value(text: str, params: dict[str, object]) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is not None and {k: parsed.params.get(k) for k in params} == params
