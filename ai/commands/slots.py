@@ -792,6 +792,9 @@ def genre_words(scan: Scan) -> None:
                 scan.take(i, i + len(phrase))
 
 
+_SWING_WORDS = frozenset({"swing", "swinging", "swung"})
+
+
 def style(scan: Scan) -> None:
     for i in range(len(scan)):
         if scan.used[i]:
@@ -802,8 +805,13 @@ def style(scan: Scan) -> None:
         end = i + len(phrase)
         if scan.word(end) in ("style", "feel", "vibe"):
             end += 1
-        scan.set("style", STYLE_PHRASES[phrase], i, end)
-        return
+        if _negated(scan, i):  # "drums, no swing" was a jazz groove; "nothing too jazzy" names no style to play
+            scan.take(i, end)
+            if phrase[0] in _SWING_WORDS:
+                scan.set("swing", 0.0, i, end)
+            continue
+        if "style" not in scan.slots:
+            scan.set("style", STYLE_PHRASES[phrase], i, end)  # and on: "a jazz beat with no swing" is straight
 
 
 def density(scan: Scan) -> None:
@@ -895,7 +903,9 @@ def send_to_core(scan: Scan) -> None:
     for i, word in enumerate(scan.words):
         if word not in _DELIVER_VERBS or scan.used[i] or any(scan.word(k) in _NEGATIONS for k in range(i - 2, i)):
             continue
-        ahead = scan.words[i + 1 : i + 6]
+        ahead = scan.words[i + 1 : i + 12]  # "send a bassline in A minor to the DAW": the place comes after the clip
+        if any(t.is_punct for t in scan.tokens[i + 1 : i + 12]):
+            ahead = ahead[: next(k for k, t in enumerate(scan.tokens[i + 1 : i + 12]) if t.is_punct)]
         if word == "import" or set(ahead) & _DELIVER_PLACES:
             scan.set("send_to_core", True, i, i + 1)
             return

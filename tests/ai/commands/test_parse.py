@@ -1288,3 +1288,34 @@ def test_a_slot_said_twice_with_different_values_is_asked_about(text: str, heard
 def test_a_slot_said_twice_alike_is_one_value(text: str, params: dict[str, object]) -> None:
     parsed = parse_command(text)
     assert parsed.action is not None and {k: parsed.params.get(k) for k in params} == params
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        # a negated style word set that style: "drums, no swing" was a jazz groove
+        ("drums, no swing", {"swing": 0.0}),
+        ("drums without swing", {"swing": 0.0}),
+        ("a jazz beat with no swing", {"style": "jazz", "swing": 0.0}),
+        ("not jazzy drums", {}),
+        ("drums, nothing too jazzy", {}),
+        ("drums with swing", {"style": "jazz"}),
+    ],
+)
+def test_a_negated_style_is_not_played(text: str, params: dict[str, object]) -> None:
+    parsed = parse_command(text)
+    assert parsed.action == "generate_drums" and parsed.params == params
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("send a bassline in A minor to the DAW", True),  # the place after the clip's words: it was not sent
+        ("put a funky drum groove at 96 bpm into my project", True),
+        ("make a bass line in A minor and send it to the DAW", True),
+        ("a beat, do not send it to the daw", False),
+        ("send me a bass line, then I will mix the project", False),
+    ],
+)
+def test_send_to_the_daw_after_the_clip(text: str, sent: bool) -> None:
+    assert parse_command(text).params.get("send_to_core", False) is sent
