@@ -135,7 +135,9 @@ _MIX_COMPANIONS = (
 )
 _ADVICE_WORDS = frozenset({"feedback", "suggestions", "advice"})
 _MIX_OBJECTS = frozenset({"these", "those", "this", "it", "them", "everything", "all"})
-_MIX_OWNED = frozenset({"tracks", "stems", "song", "tune", "track", "session", "files", "recordings", "stuff"})
+_MIX_OWNED = frozenset(
+    {"tracks", "stems", "song", "tune", "track", "session", "files", "recordings", "stuff", "project"}
+)
 _CONTINUE_WORDS = frozenset({"continue", "extend", "finish", "continuing", "extending"})
 _CONTINUE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("carry", "on"),
@@ -495,7 +497,7 @@ def _asks_to_mix(words: Sequence[str]) -> bool:
             continue
         nxt = _word_after(words, i + 1)
         owned = _word_after(words, i + 2) in _MIX_OWNED | _PART_GAP
-        if nxt in _MIX_OBJECTS or (nxt in ("my", "the", "our") and owned):
+        if nxt in _MIX_OBJECTS or nxt == "project" or (nxt in ("my", "the", "our") and owned):
             return True
     return False
 

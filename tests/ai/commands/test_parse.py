@@ -1319,3 +1319,18 @@ def test_a_negated_style_is_not_played(text: str, params: dict[str, object]) -> 
 )
 def test_send_to_the_daw_after_the_clip(text: str, sent: bool) -> None:
     assert parse_command(text).params.get("send_to_core", False) is sent
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        # "mix my project X" was "not a command I know"; "how's the mix of project X" was advice
+        ("mix my project Night Drive", {"project_id": "Night Drive"}),
+        ("mix project nd", {"project_id": "nd"}),
+        ("can you mix my project called Night Drive please", {"project_id": "Night Drive"}),
+        ("mix the project", {}),
+    ],
+)
+def test_mix_my_project_is_mixing_advice(text: str, params: dict[str, object]) -> None:
+    parsed = parse_command(text)
+    assert (parsed.action, parsed.params) == ("mixing_suggest", params)
