@@ -803,6 +803,13 @@ def _conflict_reason(slot: str, first: str, second: str) -> str:
     return f"I heard two {_CONFLICT_NAMES[slot]}, {first} and {second}: say which one you want."
 
 
+def _unread_style_reason(said: str) -> str:
+    return (
+        f"I do not know the style '{said}': name a genre, as in 'in the style of bossa nova', 'funk', 'hip hop' "
+        "or 'jazz'."
+    )
+
+
 def _unread_tempo_reason(said: str) -> str:
     return f"I heard '{said}' as the tempo, but it is not a number: say it in digits or words, as in '120 bpm'."
 
@@ -853,6 +860,8 @@ def _parse(text: str) -> ParsedCommand:
             return _refusal(scan, _conflict_reason(slot, first, second), understood)
     if "key" in takes and "key" in scan.unread:  # a key said but not read must not become C major unsaid
         return _refusal(scan, _unread_key_reason(scan.unread["key"]), understood)
+    if "style" in takes and "style" in scan.unread:  # "in the style of J Dilla" must not be the default style unsaid
+        return _refusal(scan, _unread_style_reason(scan.unread["style"]), understood)
     if "seed" in takes and "seed" in scan.unread:  # "seed minus 3" must not be made with a random seed
         return _refusal(scan, _unread_seed_reason(scan.unread["seed"]), understood)
     if "chords" in takes and "chords" in scan.unread:  # "over Am Q F" must not be played over Am alone

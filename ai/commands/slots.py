@@ -55,6 +55,7 @@ from ai.commands.vocabulary import (
     TIME_SIGNATURE_TAILS,
     TIMES_WORDS,
     VARIATION_UNITS,
+    WAKE_AND_FILLER,
     Phrase,
     longest_match,
 )
@@ -795,6 +796,22 @@ def genre_words(scan: Scan) -> None:
 _SWING_WORDS = frozenset({"swing", "swinging", "swung"})
 
 
+def unread_style(scan: Scan) -> None:
+    """'in the style of J Dilla' where no style is read after 'style of' -> unread["style"]: the words were
+    passed over and the part made in the default style as if no style had been asked for."""
+    for i, word in enumerate(scan.words):
+        if word != "style" or scan.word(i + 1) != "of" or scan.used[i]:
+            continue
+        said: list[Token] = []
+        for token, used in zip(scan.tokens[i + 2 : i + 5], scan.used[i + 2 : i + 5], strict=False):
+            if used or token.is_punct or token.low in WAKE_AND_FILLER:
+                break
+            said.append(token)
+        if said and not scan.used[i + 2]:
+            scan.unread["style"] = as_written(said)
+            return
+
+
 def style(scan: Scan) -> None:
     for i in range(len(scan)):
         if scan.used[i]:
@@ -965,6 +982,7 @@ def music_slots(scan: Scan) -> None:
     unread_key(scan)
     genre_words(scan)
     style(scan)
+    unread_style(scan)
     density(scan)
     times_count(scan)
     variations(scan)

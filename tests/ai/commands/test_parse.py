@@ -1334,3 +1334,19 @@ def test_send_to_the_daw_after_the_clip(text: str, sent: bool) -> None:
 def test_mix_my_project_is_mixing_advice(text: str, params: dict[str, object]) -> None:
     parsed = parse_command(text)
     assert (parsed.action, parsed.params) == ("mixing_suggest", params)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("drums in the style of J Dilla", "J Dilla"),  # made in the default style, the words passed over
+        ("a melody in the style of Mozart please", "Mozart"),
+    ],
+)
+def test_a_style_that_cannot_be_read_is_named(text: str, said: str) -> None:
+    parsed = parse_command(text)
+    assert parsed.action is None and f"style '{said}'" in (parsed.reason or "")
+
+
+def test_a_style_read_after_style_of_is_played() -> None:
+    assert parse_command("drums in the style of bossa nova").params == {"style": "latin"}
