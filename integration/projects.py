@@ -153,6 +153,10 @@ class ProjectStore:
         found: dict[str, ProjectManifest] = {}
         unread: list[tuple[str, str]] = []
         for path in self._candidate_files():
+            if not _utf8_name(path):  # no answer can carry the name (a JSON string is text): said, escaped
+                unread.append((_printable(path.relative_to(self.projects_dir)), _NOT_UTF8))
+                logger.warning("skipping project manifest %s: %s", _printable(path), _NOT_UTF8)
+                continue
             data, why = _json_object(path)
             manifest = None
             if data is not None:
@@ -296,6 +300,9 @@ class ProjectStore:
             suffix = entry.suffix.lower()
             if entry.name.startswith(".") or suffix not in STEM_EXTENSIONS or not entry.stem.strip():
                 continue
+            if not _utf8_name(entry):  # its track name could be in no answer: every mixing route was a 500
+                logger.warning("stem %s left out: %s", _printable(entry), _NOT_UTF8)
+                continue
             try:
                 target = resolve_path(entry, strict=True)
             except OSError:
@@ -360,11 +367,15 @@ class ProjectStore:
                 continue
             if entry.is_file():
                 files.append(entry)
-            elif entry.is_dir():
+            elif entry.is_dir() and not _is_inside(root, resolve_path(entry)):  # "loop -> .": every file twice
                 files.extend(
                     sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file() and inside(sub)
                 )
-        return sorted(files)
+        # One file reached twice (a folder linked under another name) is read once, by its path without a link.
+        by_target: dict[Path, Path] = {}
+        for path in sorted(files, key=lambda path: (path.parent.is_symlink(), path)):
+            by_target.setdefault(resolve_path(path), path)
+        return sorted(by_target.values())
 
 
 @dataclass(frozen=True)
@@ -402,6 +413,23 @@ def _modified(path: Path) -> float | None:
         return path.stat().st_mtime
     except OSError:  # deleted since it was listed
         return None
+
+
+_NOT_UTF8 = "its name is not UTF-8 text (as written by an old Windows archive): rename it to read it"
+
+
+def _utf8_name(path: Path) -> bool:
+    """Whether the file's name is text: a name in another encoding reaches Python with surrogate escapes."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(path: Path) -> str:
+    """A path as an answer or a log can carry it: bytes that are not UTF-8 written as \\xff."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _list_dir(folder: Path) -> list[Path]:

@@ -316,3 +316,20 @@ def test_an_unusual_time_signature_is_a_finding(tmp_path: Path) -> None:
     assert odd["priority"] == "low" and "99/4" in odd["message"]
     assert [unusual_meter(m) for m in ("4/4", "7/8", "12/8", "5/4", "32/32")] == [None] * 5
     assert unusual_meter("4/3") is not None and unusual_meter("0/4") is not None and unusual_meter("x") is not None
+
+
+def test_file_names_that_are_not_utf8_are_no_500(tmp_path: Path) -> None:
+    """A cp1252 name in the projects folder or a project's stems folder made the listing, the project's analysis
+    and its mixing advice a 500 (the name reached the JSON answer with a surrogate escape)."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "a1b2", ["Bass"])
+    write_stem(settings.projects_dir, "a1b2", "Bass", 55)
+    odd = write_stem(settings.projects_dir, "a1b2", "Kick", 60)
+    odd.rename(os.fsdecode(bytes(odd.parent) + b"/Kick \xe9.wav"))
+    Path(os.fsdecode(bytes(settings.projects_dir) + b"/caf\xe9.json")).write_text("{}")
+    with engine_client(settings) as client:
+        listing = client.get("/api/v1/projects")
+        assert listing.status_code == 200 and listing.json()["unread"][0]["file"] == "caf\\xe9.json"
+        analysis = client.post("/api/v1/analyze/project", data={"project_id": "a1b2"})
+        assert analysis.status_code == 200 and [t["name"] for t in analysis.json()["tracks"]] == ["Bass"]
+        assert client.post("/api/v1/mixing/suggest", data={"project_id": "a1b2"}).status_code == 200

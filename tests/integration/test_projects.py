@@ -428,3 +428,38 @@ def test_a_project_named_in_a_sentence_is_found_by_id_or_name(tmp_path: Path) ->
         store.find_by_reference("memo tape")
     with pytest.raises(ProjectNotFound, match="projects: none"):
         ProjectStore(tmp_path / "missing").find_by_reference("night")
+
+
+def test_a_folder_linked_to_the_projects_folder_is_not_read_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link 'loop -> .' in the projects folder read every manifest a second time through it: each project was
+    'also in loop/...', the link's copy ('loop/a1b2.json' sorts first) was the one used, and a listing of 2,000
+    projects logged 4,000 warnings."""
+    projects = tmp_path / "projects"
+    write(projects / "a1b2.json", manifest("a1b2"))
+    write(projects / "night" / "night.json", manifest("night"))
+    (projects / "loop").symlink_to(projects, target_is_directory=True)
+    (projects / "alias").symlink_to(projects / "night", target_is_directory=True)
+    with caplog.at_level(logging.WARNING):
+        scan = ProjectStore(projects).scan()
+    assert [m.project_id for m in scan.projects] == ["a1b2", "night"]
+    assert [m.path for m in scan.projects] == [projects / "a1b2.json", projects / "night" / "night.json"]
+    assert scan.unread == [] and "two manifests" not in caplog.text
+
+
+def test_file_names_that_are_not_utf8_are_named_not_a_500(tmp_path: Path) -> None:
+    """A manifest or a stem whose file name is not UTF-8 (cp1252 from an old archive) reached the answers with a
+    surrogate escape: the listing, the project's analysis and every mixing route of the project were a 500."""
+    projects = tmp_path / "projects"
+    write(projects / "a1b2.json", manifest("a1b2"))
+    write(Path(os.fsdecode(bytes(projects) + b"/caf\xe9.json")), manifest("cafe"))
+    write(projects / "a1b2" / "stems" / "Drums.wav", b"RIFF")
+    write(Path(os.fsdecode(bytes(projects) + b"/a1b2/stems/Gitarre \xfc.wav")), b"RIFF")
+    store = ProjectStore(projects)
+    scan = store.scan()
+    assert [m.project_id for m in scan.projects] == ["a1b2"]
+    assert scan.unread == [
+        ("caf\\xe9.json", "its name is not UTF-8 text (as written by an old Windows archive): rename it to read it")
+    ]
+    assert list(store.find_stems("a1b2")) == ["Drums"]
