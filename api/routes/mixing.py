@@ -262,6 +262,14 @@ def _headers(result: RenderResult, filename: str) -> dict[str, str]:
         "X-Target-LUFS": result.master["target"]["lufs"] if result.master is not None else None,
     }
     headers.update({name: f"{value:.2f}" for name, value in numbers.items() if value is not None})
+    master = result.master
+    if master is not None and "within_tolerance" in master:
+        # The JSON said the target was missed ("the -1 dBTP ceiling holds the master at -8.9 LUFS"); a file's
+        # headers gave the loudness reached and the target, and left the reader to compare them.
+        headers["X-Target-Reached"] = "true" if master["within_tolerance"] else "false"
+        note = master.get("note") or master.get("skipped")
+        if note:
+            headers["X-Master-Note"] = quote(note, safe=" !#$&'()*+,-./:;<=>?@[]^_`{|}~")
     if "acted_on" in m:
         headers["X-Findings-Acted-On"] = str(m["acted_on"])
         headers["X-Findings-Gone"] = str(len(m["gone"]))

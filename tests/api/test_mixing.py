@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -749,3 +750,18 @@ def test_a_track_too_loud_gets_a_level_move_and_no_masking_cut_in_the_advice_or_
     assert not [m for m in applied["moves"] if m["kind"] == "eq"]
     levels = client.post("/api/v1/mixing/auto_level", files=upload(tracks)).json()["levels"]
     assert applied["gain_db"] == pytest.approx(levels["Guitar"]["gain_db"], abs=0.3)
+
+
+def test_a_master_that_misses_its_target_says_so_in_its_headers(client: TestClient) -> None:
+    """target=-5 mastered to about -9 LUFS where the -1 dBTP ceiling held it: the JSON said so (within_tolerance,
+    note), a WAV's headers only gave the loudness reached and the target, for the reader to compare."""
+    tracks = stems()
+    loud = client.post("/api/v1/mixing/render", data={"master": "true", "target": "-5"}, files=upload(tracks))
+    assert loud.status_code == 200, loud.text[:300]
+    assert loud.headers["x-target-reached"] == "false"
+    assert float(loud.headers["x-loudness-lufs"]) < -5.5
+    assert "dBTP ceiling holds the master at" in unquote(loud.headers["x-master-note"])
+    usual = client.post("/api/v1/mixing/render", data={"master": "true"}, files=upload(tracks))
+    assert usual.headers["x-target-reached"] == "true" and "x-master-note" not in usual.headers
+    plain = client.post("/api/v1/mixing/render", files=upload(tracks))  # no master: no target to reach
+    assert "x-target-reached" not in plain.headers
