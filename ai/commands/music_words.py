@@ -107,7 +107,18 @@ def _spoken_letter(tokens: Sequence[Token], i: int) -> NoteMatch | None:
     return None
 
 
-_SOLFEGE = {"do": "C", "ut": "C", "re": "D", "ré": "D", "mi": "E", "fa": "F", "sol": "G", "la": "A", "si": "B", "ti": "B"}
+_SOLFEGE = {
+    "do": "C",
+    "ut": "C",
+    "re": "D",
+    "ré": "D",
+    "mi": "E",
+    "fa": "F",
+    "sol": "G",
+    "la": "A",
+    "si": "B",
+    "ti": "B",
+}
 _SOLFEGE_RE = re.compile(r"(do|ut|re|ré|mi|fa|sol|la|si|ti)([#b]?)")
 _FOREIGN_ACCIDENTALS = {
     "dièse": "#",

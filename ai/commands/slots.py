@@ -955,14 +955,14 @@ def repeated(scan: Scan) -> None:
     if "tempo" in scan.slots:
         numbers = probe(explicit_tempo, bare_tempo).slots.get("tempo")
         words = probe(tempo_words).slots.get("tempo") if "tempo" in scan.worded else None
-        for second in (numbers, words):
-            if second is not None and second != scan.slots["tempo"]:
-                scan.conflicts["tempo"] = (f"{scan.slots['tempo']:g} BPM", f"{second:g} BPM")
+        for said in (numbers, words):
+            if said is not None and said != scan.slots["tempo"]:
+                scan.conflicts["tempo"] = (f"{scan.slots['tempo']:g} BPM", f"{said:g} BPM")
                 break
     for slot, rule, unit in (("time_signature", time_signature, ""), ("bars", bars, " bars")):
-        second = probe(rule).slots.get(slot)
-        if slot in scan.slots and second is not None and second != scan.slots[slot]:
-            scan.conflicts[slot] = (f"{scan.slots[slot]}{unit}", f"{second}{unit}")
+        again = probe(rule).slots.get(slot)
+        if slot in scan.slots and again is not None and again != scan.slots[slot]:
+            scan.conflicts[slot] = (f"{scan.slots[slot]}{unit}", f"{again}{unit}")
 
 
 def music_slots(scan: Scan) -> None:
