@@ -95,8 +95,9 @@ async def _command(request: Request, engine: EngineState, inp: RequestInput) -> 
             parsed.reason or f"'{text.strip()}' is not a command the engine knows",
             extra={"understood": parsed.understood, "suggestions": parsed.suggestions},
         )
+    # Only what the caller sent: send_to_core's default False overwrote "... and send it to the DAW" said.
     passthrough = params.model_dump(
-        include={"project_id", "seed", "model", "send_to_core", "primer"}, exclude_none=True
+        include={"project_id", "seed", "model", "send_to_core", "primer"}, exclude_none=True, exclude_unset=True
     )
     plan = await plan_command(engine, parsed, inp, passthrough, need_uploads=not params.dry_run)
     _refuse_files_the_action_leaves(inp, plan)

@@ -527,3 +527,21 @@ def test_a_rendered_mix_answers_as_the_render_route_does(client: TestClient) -> 
         assert body["action"] == "render_mix" and body["text"] == text
         assert body["result"] == direct.json()
         assert body["speech"].startswith("The mix is rendered")
+
+
+@pytest.mark.parametrize(
+    "text", ["make a bass line in A minor and send it to the DAW", "send a bassline in A minor to the DAW"]
+)
+def test_a_clip_said_to_go_to_the_daw_is_sent(client: TestClient, text: str) -> None:
+    """The parse said send_to_core true and the request carried the parameter's default, false: nothing was sent
+    and the speech said nothing of it."""
+    body = client.post("/api/v1/command", json={"text": text}).json()
+    assert body["params"]["send_to_core"] is True and body["request"]["params"]["send_to_core"] is True
+    assert body["result"]["delivered"] is True
+
+
+def test_send_to_core_sent_beside_the_text_wins(client: TestClient) -> None:
+    body = client.post(
+        "/api/v1/command", json={"text": "a bass line and send it to the DAW", "send_to_core": False}
+    ).json()
+    assert body["request"]["params"]["send_to_core"] is False and body["result"]["delivered"] is None
