@@ -700,7 +700,9 @@ def build_mcp_server(
         project_id: Annotated[str | None, described(CommandParams, "project_id")] = None,
         seed: Annotated[int | None, described(CommandParams, "seed")] = None,
         model: Annotated[str | None, described(CommandParams, "model")] = None,
-        send_to_core: Annotated[bool, described(CommandParams, "send_to_core")] = False,
+        send_to_core: Annotated[
+            bool | None, described(CommandParams, "send_to_core", "Left out: as the text says ('send it to the DAW').")
+        ] = None,
         primer: Annotated[str | None, described(CommandParams, "primer", "Or give primer_path.")] = None,
         primer_path: PrimerPath = None,
         dry_run: Annotated[bool, described(CommandParams, "dry_run")] = False,

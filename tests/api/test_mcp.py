@@ -640,3 +640,12 @@ async def test_a_mixing_command_compares_with_the_reference_from_reference_path(
     with_reference, without = compared.structured_content, alone.structured_content
     assert with_reference is not None and without is not None
     assert with_reference["result"].get("reference") and not without["result"].get("reference"), with_reference
+
+
+async def test_the_command_tool_sends_to_the_daw_when_the_text_says_so(engine: str) -> None:
+    """The tool sent its send_to_core default (false) beside the text, which overrode "... send it to the DAW"."""
+    async with over_http(engine) as client:
+        result = await client.call_tool("command", {"text": "a bass line in A minor and send it to the DAW"})
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    assert result.structured_content["request"]["params"]["send_to_core"] is True
