@@ -6,8 +6,8 @@ recording's beats (a performance that drifts stays lined up); notes keep their r
 ticks are read off the same map). Before the first beat, beats of the first interval go back to 0 s (a
 remainder under a quarter of a beat joins the earliest one), and those with the detected beats before the
 first downbeat make a lead-in measure of its own meter (1/4 for a one-beat pickup), so the first downbeat
-opens a bar at a tempo a DAW keeps; a first beat within a quarter note at 1000 BPM of 0 s has a 16th before
-it instead (a 5/16 measure with a one-beat pickup), and one within a 16th at 1000 BPM (15 ms) starts the grid
+opens a bar at a tempo a DAW keeps (20-300 BPM); a first beat within a quarter note at 300 BPM of 0 s has a 16th
+before it instead (a 5/16 measure with a one-beat pickup), and one within a 16th at 300 BPM (50 ms) starts the grid
 (ai/lead_in.py).
 After the last beat its tempo continues.
 """

@@ -24,6 +24,7 @@ from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.heap import release_free_memory
+from ai.lead_in import snapped_beats
 from ai.music_theory import parse_key
 from ai.transcription.one_line import DEFAULT_LINE
 from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
@@ -218,8 +219,8 @@ def transcribe_summary(
         time_signature=analysis.time_signature,
         key=key,
         key_note=key_note,
-        beat_times=beats,
-        downbeat_times=downbeats,
+        beat_times=snapped_beats(beats),  # the file's: a first beat under 50 ms starts its grid (ai/lead_in.py)
+        downbeat_times=snapped_beats(downbeats),
         quantize=quantize_text if quantize is not None else None,
         quantize_note=quantize_note,
         bandwidth_note=bandwidth_note(instrument, summary.sample_rate),

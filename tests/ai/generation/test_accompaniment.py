@@ -50,11 +50,12 @@ def test_notes_land_between_the_real_beats() -> None:
 
 
 def test_pickup_becomes_a_lead_in_measure() -> None:
-    beats = drifting_beats(start=0.7, bpm0=120, bpm1=120)  # 0.5 s beats, first at 0.7 s
+    beats = drifting_beats(start=0.75, bpm0=120, bpm1=120)  # 0.5 s beats, first at 0.75 s
     grid = build_grid(beats, [beats[1]], "4/4", float(beats[-1]))
-    # 0.7 s before the first beat: one virtual beat (0.2..0.7) and a 0.2 s remainder, then the pickup beat.
+    # 0.75 s before the first beat: one virtual beat (0.25..0.75) and a 0.25 s remainder (a beat at 240 BPM, under
+    # the 300 a lead-in may be), then the pickup beat.
     assert grid.first_beat == 2 and grid.downbeat == 3
-    assert grid.times[:4] == pytest.approx([0.0, 0.2, 0.7, 1.2])
+    assert grid.times[:4] == pytest.approx([0.0, 0.25, 0.75, 1.25])
     assert grid.time_at(grid.downbeat) == pytest.approx(beats[1])
 
 
