@@ -538,11 +538,13 @@ QUANTIZE_ON = "1/16"
 class TranscriptionParams(CallerParams):
     """Controls of /transcribe (query string, form fields beside the file, or JSON with async jobs)."""
 
-    instrument: Literal["pitched", "melody", "drums"] = Field(
+    instrument: Literal["pitched", "melody", "drums", "auto"] = Field(
         "pitched",
         description="pitched: polyphonic notes with pitch bends (basic-pitch); melody: one note at a time, for a "
         "voice, a horn, a whistled or hummed idea (the same notes made one line: no harmonic or vibrato heard as a "
-        "note of its own, each note ending where the next starts, bends on every note); drums: GM drum notes.",
+        "note of its own, each note ending where the next starts, bends on every note); drums: GM drum notes; "
+        "auto: drums where the analysis hears drums and percussion alone, melody where the notes sound one at a "
+        "time, else pitched (the answer's instrument and instrument_note say which and why).",
     )
     quantize: str | None = Field(
         None,
@@ -617,7 +619,12 @@ class TranscriptionResponse(BaseModel):
     """Notes of one recording, the MIDI file (base64) and the beat grid its tempo map follows."""
 
     filename: str | None = None
-    instrument: str
+    instrument: str = Field(description="pitched, melody or drums: the one asked, or the one instrument=auto chose.")
+    instrument_note: str | None = Field(
+        None,
+        description="instrument=auto: what it chose and why ('auto: one note at a time (...): a melody, one line'); "
+        "null when the instrument was named. With format=midi: the X-Instrument-Note header (and X-Instrument).",
+    )
     model: str = Field(description="The transcription model used.")
     notes: list[TranscribedNoteOut]
     midi_base64: str = Field(description="Type-1 MIDI: a tempo change on every detected beat, then the notes.")

@@ -38,7 +38,7 @@ from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
 from ai.transcription.basic_pitch_notes import OutputFiles, note_events
 from ai.transcription.note_decoding import LOWEST_MIDI, PeakDecoding, decode_notes
 from ai.transcription.note_stream import NoteStream, StreamedNote
-from ai.transcription.one_line import DEFAULT_LINE, LineOptions, one_line
+from ai.transcription.one_line import DEFAULT_LINE, Event, LineOptions, one_line
 from utils.errors import ModelUnavailable, UndecodableAudio
 
 logger = logging.getLogger(__name__)
@@ -447,6 +447,11 @@ def streamed_notes(
     batches come (:class:`~ai.transcription.note_stream.NoteStream`), each note's bends from its own
     contour frames when it ends: the same notes, without the whole file's output (274 MB at 30 minutes)."""
     model = model or load_model()
+    return _notes_of_events(_streamed_events(y, options, model), options, model.note_creation)
+
+
+def _streamed_events(y: np.ndarray, options: NoteOptions, model: PitchedModel) -> list[Event]:
+    """The onset-peak decoder's events of :func:`streamed_notes`, before they are made notes."""
     nc = model.note_creation
     stream = NoteStream(_peak_decoding(options), functools.partial(_bend_band, nc) if options.pitch_bends else None)
     frame_events: list[tuple[int, int, int, float, list[int] | None]] = []
@@ -462,10 +467,28 @@ def streamed_notes(
         return []
     frame_events.sort(key=lambda event: (event[0], event[2]))  # decode_notes' order
     times = nc.model_frames_to_time(stream.frames)
-    events = [
-        (times[start], times[end], pitch, amplitude, bends) for start, end, pitch, amplitude, bends in frame_events
-    ]
-    return _notes_of_events(events, options, nc)
+    return [(times[start], times[end], pitch, amplitude, bends) for start, end, pitch, amplitude, bends in frame_events]
+
+
+def notes_and_line(
+    y: np.ndarray, options: NoteOptions = DEFAULT_OPTIONS
+) -> tuple[list[TranscribedNote], list[TranscribedNote]]:
+    """The polyphonic notes of :func:`pitched_notes` (``options.line`` ignored) and the same notes made one line
+    (``options.line``, or :data:`~ai.transcription.one_line.DEFAULT_LINE`), from one run of the model: what
+    ``instrument=auto`` chooses between (:mod:`ai.transcription.auto_instrument`)."""
+    model = load_model()
+    polyphonic = replace(options, line=None)
+    line = replace(options, line=options.line or DEFAULT_LINE)
+    if y.shape[0] < FFT_HOP:
+        return [], []
+    if options.decoder == "onset-peaks":
+        events = _streamed_events(y, options, model)
+        if not events:
+            return [], []
+    else:
+        events = _filed_events(y, options, model)
+    nc = model.note_creation
+    return _notes_of_events(events, polyphonic, nc), _notes_of_events(events, line, nc)
 
 
 def transcribe_pitched(audio: DecodedAudio, options: NoteOptions = DEFAULT_OPTIONS) -> list[TranscribedNote]:
@@ -494,6 +517,11 @@ def filed_notes(
     (:func:`ai.transcription.basic_pitch_notes.note_events`): the same notes, without the whole file's
     output and basic-pitch's copies of it in memory (~270 MB and more at 30 minutes)."""
     model = model or load_model()
+    return _notes_of_events(_filed_events(y, options, model), options, model.note_creation)
+
+
+def _filed_events(y: np.ndarray, options: NoteOptions, model: PitchedModel) -> list[Event]:
+    """basic-pitch's note creation's events of :func:`filed_notes`, before they are made notes."""
     with OutputFiles.create() as files:
         with closing(output_batches(y, model)) as batches:
             for batch in batches:
@@ -501,7 +529,7 @@ def filed_notes(
         release_free_memory()  # the model runs' freed arrays, before the note creation's (ai/heap.py)
         if files.note.n_rows == 0:
             return []
-        events = note_events(
+        return note_events(
             files,
             model.note_creation,
             onset_thresh=options.onset_threshold,
@@ -512,7 +540,6 @@ def filed_notes(
             include_pitch_bends=options.pitch_bends,
             melodia_trick=options.melodia_trick,
         )
-    return _notes_of_events(events, options, model.note_creation)
 
 
 def _minimum_frames(options: NoteOptions) -> int:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ai.analysis import drums_only
 from ai.analysis.constants import ANALYSIS_SR
 from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio, warm_up_music
 from ai.analysis.signal_pass import SignalSummary
@@ -26,8 +27,17 @@ from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.heap import release_free_memory
 from ai.lead_in import snapped_beats
 from ai.music_theory import parse_key
+from ai.transcription.auto_instrument import ChosenInstrument, InstrumentChoice, drums_choice, pitched_or_line
 from ai.transcription.one_line import DEFAULT_LINE
-from ai.transcription.pitched import DEFAULT_OPTIONS, MODEL_NAME, SAMPLE_RATE, NoteOptions, pitched_notes
+from ai.transcription.pitched import (
+    DEFAULT_OPTIONS,
+    MODEL_NAME,
+    SAMPLE_RATE,
+    NoteOptions,
+    TranscribedNote,
+    notes_and_line,
+    pitched_notes,
+)
 from ai.transcription.tempo_map import (
     BeatGrid,
     MidiNote,
@@ -38,8 +48,9 @@ from ai.transcription.tempo_map import (
     struck_once,
 )
 
-Instrument = Literal["pitched", "melody", "drums"]
-"""pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums."""
+Instrument = Literal["pitched", "melody", "drums", "auto"]
+"""pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums; auto: the
+one of those three that fits the recording (:mod:`~ai.transcription.auto_instrument`)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class Transcription:
     """What :func:`transcribe` found. ``notes``: at their real times, or on the grid with
     ``quantize``; ``midi``: the .mid file; ``beat_times``/``downbeat_times``: the grid used (s)."""
 
-    instrument: Instrument
+    instrument: ChosenInstrument  # with instrument=auto, the one chosen
     notes: list[MidiNote]
     midi: bytes
     model: str
@@ -63,10 +74,12 @@ class Transcription:
     grid: BeatGrid
     analysis_beat_times: list[float]
     analysis_downbeat_times: list[float]
+    instrument_note: str | None = None  # instrument=auto: what it chose and why
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "instrument": self.instrument,
+            "instrument_note": self.instrument_note,
             "model": self.model,
             "tempo": self.tempo,
             "time_signature": self.time_signature,
@@ -114,7 +127,7 @@ DRUM_FULL_BAND_RATE = 12_000
 copy of a groove gave 6 hits where the full band gave 61 (QA pass, session 32), and the answer said nothing."""
 
 
-def bandwidth_note(instrument: Instrument, sample_rate: int) -> str | None:
+def bandwidth_note(instrument: ChosenInstrument, sample_rate: int) -> str | None:
     """Why a drum transcription of a file at ``sample_rate`` Hz finds fewer hits than the drums played, or None."""
     if instrument != "drums" or sample_rate >= DRUM_FULL_BAND_RATE:
         return None
@@ -153,35 +166,34 @@ def transcribe_summary(
     """:func:`transcribe` of a signal summarised by the analysis's one pass (``summarize_file`` reads
     a file block by block into it, never holding the decoded file). Both models read the summary's mono
     signal: it is at their 22,050 Hz, the same samples as resampling the whole mono mix."""
-    if instrument == "drums":
-        from ai.transcription import drums
-
-        drums.shipped_drum_net()  # ModelUnavailable (503) while the drum model is not installed
-        if drums.SR != ANALYSIS_SR:
-            raise RuntimeError(f"the drum model reads {drums.SR} Hz, the analysis's signal is {ANALYSIS_SR} Hz")
+    choice: InstrumentChoice | None = None
+    if instrument == "auto":
+        # The analysis first, the signal kept: whether drums alone sound decides which model reads it.
+        analysis, cues = _analysis_and_cues(summary, release_signal=False)
+        if drums_only.said_of(analysis.notes):
+            choice = drums_choice()
+            notes = _drum_notes(summary)
+        else:
+            polyphonic, line = notes_and_line(summary.y, options)
+            choice = pitched_or_line(polyphonic)
+            notes = _midi_notes(line if choice.instrument == "melody" else polyphonic)
+        summary.release_signal()
+        chosen: ChosenInstrument = choice.instrument
+    elif instrument == "drums":
         # The hits are found before the analysis: the network runs on stretches of its input
         # (drums.CHUNK_FRAMES), so the signal (159 MB at 30 minutes), the input (58 MB) and a stretch's
         # hidden states are all it holds, and the analysis then holds only the hits.
-        # Nothing audible (silence, or DC alone: the analysis gives it no loudness) holds no hit; the network
-        # would hear the steps at a constant signal's ends, where the resampler and the STFT meet zeros.
-        silent = not np.any(summary.y) or summary.inaudible
-        release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
-        features = drums.drum_features(summary.y)
-        hits = [] if silent else drums.hits_of(features, signal=summary.y)
-        del features
-        release_free_memory()  # the mel's, the input's and the network's working arrays (ai/heap.py)
+        notes = _drum_notes(summary)
         analysis, cues = _analysis_and_cues(summary)
-        notes = [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
-        model = drums.MODEL_NAME
+        chosen = "drums"
     else:
         if instrument == "melody" and options.line is None:
             options = dataclasses.replace(options, line=DEFAULT_LINE)
-        notes = [
-            MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in pitched_notes(summary.y, options)
-        ]
-        model = MODEL_NAME
+        notes = _midi_notes(pitched_notes(summary.y, options))
         release_free_memory()  # what the model's threads freed, before the analysis allocates its own (ai/heap.py)
         analysis, cues = _analysis_and_cues(summary)  # the notes are made: nothing reads the signal after
+        chosen = instrument
+    model = drum_model_name() if chosen == "drums" else MODEL_NAME
     beats, downbeats = _followed_grid(analysis.beat_times, analysis.downbeat_times, cues)
     grid = beat_grid(beats, downbeats, analysis.time_signature, analysis.tempo)
     quantize_note = None
@@ -201,17 +213,17 @@ def transcribe_summary(
         ]
     # The JSON's notes are the file's: no pitch struck again while it sounds, no bend on a note sounding with another.
     notes = bent_alone(struck_once(notes))
-    key, key_note = _file_key(instrument, analysis, notes)
+    key, key_note = _file_key(chosen, analysis, notes)
     midi = midi_file(
         notes,
         grid,
-        drums=instrument == "drums",
-        name=f"{instrument} transcription",
+        drums=chosen == "drums",
+        name=f"{chosen} transcription",
         end_s=analysis.duration,
         key_signature=parse_key(key).midi_key_signature if key else None,
     )
     return Transcription(
-        instrument=instrument,
+        instrument=chosen,
         notes=notes,
         midi=midi,
         model=model,
@@ -223,11 +235,41 @@ def transcribe_summary(
         downbeat_times=snapped_beats(downbeats),
         quantize=quantize_text if quantize is not None else None,
         quantize_note=quantize_note,
-        bandwidth_note=bandwidth_note(instrument, summary.sample_rate),
+        bandwidth_note=bandwidth_note(chosen, summary.sample_rate),
         grid=grid,
         analysis_beat_times=list(analysis.beat_times),
         analysis_downbeat_times=list(analysis.downbeat_times),
+        instrument_note=choice.reason if choice is not None else None,
     )
+
+
+def _midi_notes(found: Sequence[TranscribedNote]) -> list[MidiNote]:
+    return [MidiNote(n.pitch, n.start, n.end, n.velocity, n.pitch_bends) for n in found]
+
+
+def drum_model_name() -> str:
+    from ai.transcription import drums
+
+    return drums.MODEL_NAME
+
+
+def _drum_notes(summary: SignalSummary) -> list[MidiNote]:
+    """The drum model's hits in the summary's signal as 100 ms notes (ModelUnavailable, 503, while the drum model is
+    not installed); the signal is left to the caller."""
+    from ai.transcription import drums
+
+    drums.shipped_drum_net()
+    if drums.SR != ANALYSIS_SR:
+        raise RuntimeError(f"the drum model reads {drums.SR} Hz, the analysis's signal is {ANALYSIS_SR} Hz")
+    # Nothing audible (silence, or DC alone: the analysis gives it no loudness) holds no hit; the network
+    # would hear the steps at a constant signal's ends, where the resampler and the STFT meet zeros.
+    silent = not np.any(summary.y) or summary.inaudible
+    release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
+    features = drums.drum_features(summary.y)
+    hits = [] if silent else drums.hits_of(features, signal=summary.y)
+    del features
+    release_free_memory()  # the mel's, the input's and the network's working arrays (ai/heap.py)
+    return [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
 
 
 MIN_KEY_PITCH_CLASSES = 3
@@ -237,7 +279,7 @@ toms fit a key profile) transcribes to 0-1 pitched notes, which got 'B minor' or
 
 
 def _file_key(
-    instrument: Instrument, analysis: AnalysisResult, notes: Sequence[MidiNote]
+    instrument: ChosenInstrument, analysis: AnalysisResult, notes: Sequence[MidiNote]
 ) -> tuple[str | None, str | None]:
     """The key the file signs, for a DAW to show (the analysis's), and None with the reason where it signs none:
     drums, a recording without a key, or notes too few to be in one."""
@@ -256,13 +298,15 @@ def _file_key(
     return analysis.key, None
 
 
-def _analysis_and_cues(summary: SignalSummary) -> tuple[AnalysisResult, tuple[np.ndarray, np.ndarray]]:
+def _analysis_and_cues(
+    summary: SignalSummary, *, release_signal: bool = True
+) -> tuple[AnalysisResult, tuple[np.ndarray, np.ndarray]]:
     """The analysis of ``summary`` and the onset cues (:func:`~ai.generation.beat_following.onset_cues`: 2.5 and
     10 MB for 30 minutes) its beats are followed on, taken from its signal in the analysis's one pass right
     before the signal goes, as the accompaniment takes its own (``last_look``): no second copy is kept."""
     cues: list[tuple[np.ndarray, np.ndarray]] = []
     analysis = analyze_summary(
-        summary, release_signal=True, last_look=lambda taken, _: cues.append(onset_cues(taken.y))
+        summary, release_signal=release_signal, last_look=lambda taken, _: cues.append(onset_cues(taken.y))
     )
     return analysis, cues[0]
 

@@ -96,12 +96,15 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
         result = await engine.run(functools.partial(_transcribe, summary, params))
     if params.format == "midi":
         stem = PurePath(upload.filename or "audio").stem or "audio"
-        filename = f"{file_stem(stem) or 'audio'}_{params.instrument}.mid"
+        filename = f"{file_stem(stem) or 'audio'}_{result.instrument}.mid"
         headers = {
             "Content-Disposition": attachment(filename),
             "X-Model": result.model,
             "X-Notes": str(len(result.notes)),
+            "X-Instrument": result.instrument,
         }
+        if result.instrument_note is not None:  # instrument=auto: what it chose and why
+            headers["X-Instrument-Note"] = result.instrument_note
         if result.tempo is not None:
             headers["X-Tempo"] = str(result.tempo)
         if result.bandwidth_note is not None:

@@ -51,7 +51,7 @@ def test_every_tempo_written_is_one_daws_keep() -> None:
     for interval in (0.25, 0.5, 1.0):
         for first_beat in np.arange(0.0, 1.5, 0.0113):
             bpms = _bpms(float(first_beat), interval)
-            assert 20 <= min(bpms) and max(bpms) <= 300, (first_beat, interval)
+            assert min(bpms) >= 20 and max(bpms) <= 300, (first_beat, interval)
 
 
 def test_a_real_pickup_keeps_its_own_beat() -> None:
