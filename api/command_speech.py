@@ -99,6 +99,12 @@ def _transcription(body: dict[str, Any]) -> str:
             return f"It sounds like only drums, so there are no notes to write down: {SAY_DRUMS}"
         return f"I didn't hear any notes in it, so there's nothing to write down. If it's a drum loop, {SAY_DRUMS}"
     wrote = f"I wrote down {count} {what}"
+    if body.get("instrument_note"):  # instrument=auto chose: say what it heard
+        heard = {"drums": "drums alone", "melody": "one note at a time", "pitched": "notes together"}
+        chosen = str(body.get("instrument"))
+        wrote = f"It sounded like {heard.get(chosen, chosen)}, so {wrote}" + (
+            " as one line" if chosen == "melody" else ""
+        )
     if body.get("tempo") is None:  # the MIDI keeps the notes' times on a plain 120 BPM grid
         said = f"{wrote}; {NO_PULSE}, so they're not on a beat grid."
     else:

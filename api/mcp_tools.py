@@ -342,6 +342,7 @@ def _transcription_summary(body: dict[str, Any]) -> str:
     return (
         f"{len(body.get('notes') or [])} {body.get('instrument', '')} notes by {body.get('model')}, tempo "
         f"{_number(body.get('tempo'), ' BPM')}, {body.get('time_signature') or 'meter ?'}; the .mid is midi_base64."
+        + (f" {body['instrument_note']}." if body.get("instrument_note") else "")
     )
 
 
@@ -583,7 +584,7 @@ def build_mcp_server(
     @server.tool(title="Transcribe audio to MIDI", annotations=reads)
     async def transcribe(
         path: Annotated[str, Field(description=f"A local audio file ({SUPPORTED_FORMATS_TEXT}).")],
-        instrument: Annotated[Literal["pitched", "melody", "drums"], described(T, "instrument")] = "pitched",
+        instrument: Annotated[Literal["pitched", "melody", "drums", "auto"], described(T, "instrument")] = "pitched",
         quantize: Annotated[str | None, described(T, "quantize")] = None,
         note_decoding: Annotated[Literal["onset-peaks", "basic-pitch"], described(T, "note_decoding")] = T.model_fields[
             "note_decoding"

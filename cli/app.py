@@ -498,7 +498,10 @@ def transcribe(
     ],
     out: Annotated[Path | None, typer.Option("--output", "-o", help="The .mid to write (default: FILE.mid).")] = None,
     instrument: Annotated[
-        str | None, typer.Option(help="pitched (default), melody (one line: a voice, a horn) or drums.")
+        str | None,
+        typer.Option(
+            help="pitched (default), melody (one line: a voice, a horn), drums, or auto (the engine hears which)."
+        ),
     ] = None,
     quantize: Annotated[str | None, typer.Option(help="none, or a step of the beat grid: 1/8, 1/16 ...")] = None,
     url: UrlOption = None,

@@ -182,6 +182,10 @@ _MELODY_ALONE_WORDS = frozenset({"melody", "humming", "hummed", "singing", "sung
 """What a recording that is a line alone is called: its accompaniment harmonises it (harmony=melody)."""
 _LINE_WORDS = frozenset({"vocal", "vocals", "voice", "sing", "sang", "hum", "whistle", "solo", "sax", "saxophone"})
 """With _MELODY_ALONE_WORDS: what a recording transcribed as one line (instrument=melody) is called."""
+_CHORD_WORDS = frozenset(
+    {"piano", "keys", "keyboard", "chords", "chord", "organ", "guitar", "guitars", "pad", "strings"}
+)
+"""What a recording transcribed with its chords (instrument=pitched) is called; no instrument word: instrument=auto."""
 _STOP_WORDS = frozenset({"stop", "pause", "halt", "stopping"})
 _PLAY_WORDS = frozenset({"resume", "unpause", "replay"})
 _START_OBJECTS = frozenset({"song", "track", "music", "playback", "playing", "it", "project", "beat", "from"})
@@ -712,7 +716,10 @@ def _decide(scan: Scan) -> tuple[str | None, dict[str, Any], str | None]:
         if any(m.part == "drums" for m in mentions):
             return "transcribe", {"instrument": "drums"}, None
         line = set(words) & (_MELODY_ALONE_WORDS | _LINE_WORDS)  # a voice or a horn: one note at a time
-        return "transcribe", ({"instrument": "melody"} if line else {}), None
+        if line:
+            return "transcribe", {"instrument": "melody"}, None
+        # A piano or a guitar part keeps its chords; no instrument named: the engine hears which it is.
+        return "transcribe", {"instrument": "pitched" if set(words) & _CHORD_WORDS else "auto"}, None
     for_recording = _parts_for_recording(words, mentions)
     if _is_accompany(words) or for_recording:
         # "my drum loop", "this bass line": the recording itself, not a part to add (over drums: the bass)

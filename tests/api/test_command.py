@@ -339,10 +339,13 @@ def test_transcribe_and_accompany_this_run_their_endpoints(client: TestClient) -
     audio = wav_bytes(song_in_g_major())
     upload = {"file": ("idea.wav", audio, "audio/wav")}
     notes = client.post("/api/v1/command", data={"text": "turn this into midi"}, files=upload)
-    direct_notes = client.post("/api/v1/transcribe", files=upload)
+    direct_notes = client.post("/api/v1/transcribe", data={"instrument": "auto"}, files=upload)  # no instrument named
     assert notes.status_code == 200, notes.text
     assert notes.json()["action"] == "transcribe" and notes.json()["result"] == direct_notes.json()
-    assert notes.json()["speech"].startswith(f"I wrote down {len(direct_notes.json()['notes'])} notes")
+    assert direct_notes.json()["instrument"] == "pitched"  # a band song: its chords kept
+    assert notes.json()["speech"].startswith(
+        f"It sounded like notes together, so I wrote down {len(direct_notes.json()['notes'])} notes"
+    )
     band = client.post(
         "/api/v1/command", data={"text": "play along with this in a funk style", "seed": "9"}, files=upload
     )

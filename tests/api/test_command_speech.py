@@ -150,3 +150,15 @@ def test_no_beat_is_said_in_plain_words(cause: str, starts: str) -> None:
         NoBeatFound("the recording has no beat to follow (integrated loudness is undefined)", cause=cause)
     )  # type: ignore[arg-type]
     assert said.startswith(starts) and "loudness" not in said
+
+
+@pytest.mark.parametrize(
+    ("instrument", "heard"),
+    [("drums", "drums alone"), ("melody", "one note at a time"), ("pitched", "notes together")],
+)
+def test_an_automatic_transcription_says_what_it_heard(instrument: str, heard: str) -> None:
+    body = {"instrument": instrument, "instrument_note": "auto: ...", "notes": [{}, {}], "tempo": 96.0}
+    said = speak("transcribe", {}, body)
+    assert said.startswith(f"It sounded like {heard}, so I wrote down 2 ")
+    assert ("as one line" in said) == (instrument == "melody")
+    assert "sounded" not in speak("transcribe", {}, {**body, "instrument_note": None})

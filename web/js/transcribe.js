@@ -18,7 +18,7 @@ export function setUpTranscribe(section) {
   takeDroppedFiles(form);
   showRangeValues(form);
   // The note settings are basic-pitch's: drums have none.
-  const pitchedOnly = () => (settings.hidden = form.elements.instrument.value !== "pitched");
+  const pitchedOnly = () => (settings.hidden = !["pitched", "auto"].includes(form.elements.instrument.value));
   form.elements.instrument.addEventListener("change", pitchedOnly);
   pitchedOnly();
 
@@ -48,10 +48,11 @@ export function setUpTranscribe(section) {
     const lastNote = notes.reduce((end, n) => Math.max(end, n.end), 0);
     const figures = {
       File: file.name,
-      Transcribed: drums ? "drum hits" : "pitched notes",
+      Transcribed: drums ? "drum hits" : result.instrument === "melody" ? "one line (a melody)" : "pitched notes",
       Model: result.model,
       [drums ? "Hits" : "Notes"]: String(notes.length),
     };
+    if (result.instrument_note) figures["Chosen"] = result.instrument_note.replace(/^auto: /, ""); // instrument=auto
     if (!drums && notes.length) {
       const pitches = notes.map((n) => n.pitch);
       figures.Range = `${noteName(Math.min(...pitches))} – ${noteName(Math.max(...pitches))}`;
@@ -113,7 +114,7 @@ function bodyOf(form, file) {
   const instrument = form.elements.instrument.value;
   body.set("instrument", instrument);
   if (form.elements.quantize.value) body.set("quantize", form.elements.quantize.value);
-  if (instrument === "pitched") {
+  if (instrument === "pitched" || instrument === "auto") {
     for (const name of ["onset_threshold", "frame_threshold", "minimum_note_length_ms"]) {
       const input = form.elements[name];
       if (input.value !== input.defaultValue) body.set(name, input.value);

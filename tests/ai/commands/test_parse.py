@@ -741,8 +741,10 @@ def test_no_web_framework_in_ai() -> None:
 
 def test_recordings_to_transcribe_or_accompany() -> None:
     cases = {
-        "transcribe this": ("transcribe", {}),
-        "convert this recording to midi please": ("transcribe", {}),
+        "transcribe this": ("transcribe", {"instrument": "auto"}),
+        "convert this recording to midi please": ("transcribe", {"instrument": "auto"}),
+        "transcribe my piano part": ("transcribe", {"instrument": "pitched"}),
+        "turn these guitar chords into midi": ("transcribe", {"instrument": "pitched"}),
         "transcribe the drums in this": ("transcribe", {"instrument": "drums"}),
         "transcribe my singing": ("transcribe", {"instrument": "melody"}),
         "turn this sax solo into midi": ("transcribe", {"instrument": "melody"}),
