@@ -65,6 +65,11 @@ from ai.generation.drum_styles import normalise_drum_style
 _METER_RE = re.compile(r"(\d{1,6})/(\d{1,6})")  # "in 999/999" is a meter said, for the endpoint to refuse
 _NOTE_LIKE_RE = re.compile(r"[^\W\d_]{1,4}[#b]?")
 """A word where a key's note goes ("in X minor", "in Fis minor", "in zol major"): a short word of letters."""
+_NOT_NOTE_WORDS = frozenset(
+    {"any", "same", "new", "one", "own", "dark", "sad", "deep", "cool", "nice", "epic", "soft", "warm", "slow", "fast"}
+    | {"pure", "full", "true", "real", "old", "odd", "big", "low", "high", "moody", "calm", "cute", "lush"}
+)
+"""Short words said before a scale that name no note ("in any minor key", "in a sad minor"): the scale alone."""
 _NOT_TEMPO_AFTER = (
     BAR_UNITS | VARIATION_UNITS | {"percent", "%", "db", "lufs", "times", "x", "seconds", "minutes", "hz"}
 )
@@ -775,7 +780,7 @@ def unread_key(scan: Scan) -> None:
         if word == "key" and scan.word(k - 1) == "of" and (k >= len(scan) or scan.tokens[k].is_punct):
             scan.unread["key"] = ""  # "in the key of" and no key: not C major unsaid
             return
-        if not _NOTE_LIKE_RE.fullmatch(candidate) or scan.words[k] in DETERMINERS or scan.used[k]:
+        if not _NOTE_LIKE_RE.fullmatch(candidate) or scan.words[k] in DETERMINERS | _NOT_NOTE_WORDS or scan.used[k]:
             continue
         after_key_of = word == "key" and scan.word(k - 1) == "of"
         if after_key_of or (word == "in" and read_scale(scan.words, k + 1) is not None):

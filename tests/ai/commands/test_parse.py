@@ -919,6 +919,19 @@ def test_a_key_word_that_cannot_be_read_is_named(text: str, word: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["a melody in any minor key", "bass in the same minor key", "a melody in sad minor", "bass in new major"]
+)
+def test_a_short_word_that_names_no_note_is_no_unread_key(text: str) -> None:
+    # 'any' was read as a key that cannot be read: a 422 for a request the engine can make.
+    parsed = parse_command(text)
+    assert parsed.action is not None and "key" not in parsed.params
+
+
+def test_any_minor_key_is_the_scale_alone() -> None:
+    assert parse_command("a melody in any minor key").params == {"scale": "minor"}
+
+
+@pytest.mark.parametrize(
     ("text", "number"),
     [
         ("drums, 999", "999"),
