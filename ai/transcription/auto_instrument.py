@@ -4,31 +4,44 @@ A musician drops a sung idea, a sax solo, a drum loop or a piano part and expect
 the instrument. The choice, in order:
 
 - drums: the analysis heard drums and percussion alone (:mod:`ai.analysis.drums_only`);
-- melody (one line): the polyphonic notes rarely sound two at a time at an interval other than a note's own
-  sound: :func:`chord_share`, the share of the sounding time where two notes at an interval outside
-  :data:`OWN_INTERVALS` (a semitone: vibrato's neighbour; the octave, twelfth and double octave: harmonics) sound
-  together, is at most :data:`MAX_LINE_CHORD_SHARE`. A sung line's notes overlap where one rings into the next,
-  for tens of milliseconds; a chord part's sound together for most of its length;
-- otherwise pitched (polyphonic): a chord part made one line would lose its notes, so the threshold sits where no
-  chord part of the tuning sets falls under it (``bench/transcription_auto.py``).
+- melody (one line): the polyphonic notes sound one at a time, a note ringing on into the next counted as one line.
+  A sung or blown line in a room rings each note into the next (legato; the room's tail: tens of ms to 0.4 s, longer
+  than a reel's notes), so two notes sounding together at all (:func:`chord_share`) does not tell a line from
+  chords. What does: a chord's notes start together and sound together (:func:`together_share`, the chord share
+  once each note is cut where a note at another interval starts after it, at most :data:`MAX_TOGETHER_SHARE`), and
+  an arpeggio's or a chord part's notes ring on three at a time where a line ringing into the next holds two
+  (:func:`three_share`, at most :data:`MAX_THREE_SHARE`);
+- otherwise pitched (polyphonic): a chord part made one line would lose its notes, so the thresholds sit where no
+  chord part of the tuning sets falls under both (``bench/transcription_auto.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Literal, Protocol
+
+from ai.transcription.one_line import DEFAULT_LINE
 
 ChosenInstrument = Literal["pitched", "melody", "drums"]
 
 OWN_INTERVALS = frozenset({1, 12, 19, 24})
 """Semitones between two notes that a single sung or played note makes (as :mod:`~ai.transcription.one_line`):
 a vibrato's or slide's neighbour, its octave, twelfth and double octave."""
-MAX_LINE_CHORD_SHARE = 0.2
-"""The most of its sounding time a recording may have two notes sounding together at other intervals and still be
-transcribed as one line: 0.8 of the lowest share of a chord part in bench/transcription_auto.py's tuning part (a
-trance pad, 0.26; strummed rock guitars 0.39-0.46, piano chorales 0.87 and more). Sung-like tunes whose notes ring
-into the next in a room reach 0.62 there: those stay pitched, which loses no note."""
+TOGETHER_S = DEFAULT_LINE.together_s
+"""Notes starting within this of each other started together (as :mod:`~ai.transcription.one_line` reads them)."""
+MAX_TOGETHER_SHARE = 0.1
+"""The most of its sounding time a recording's notes that started together may sound together at other intervals and
+still be one line. bench/transcription_auto.py's tuning part: sung-like tunes 0.06 at most (a note decoded twice at
+its start: a scoop, a split); the chord parts whose three_share is under MAX_THREE_SHARE 0.33 and more (a ska sax
+section; power-chord guitars 0.96), but for a trance pad and an FX stem basic-pitch hears as a line (0.0, made one
+line); a prelude's broken chords (0.03) are told by three_share."""
+MAX_THREE_SHARE = 0.2
+"""The most of its sounding time a one-line recording may have three notes at other intervals sounding together: a
+line ringing into its next note holds two (sung-like tunes of the tuning part 0.15 at most, where a fast reel's
+note rang through two); the tuning part's one chord part under MAX_TOGETHER_SHARE that basic-pitch hears as more
+than a line, a prelude's broken chords, 0.53."""
 MIN_LINE_NOTES = 3
 """Fewer notes than this say nothing of a line: pitched (which loses none)."""
 
@@ -68,13 +81,73 @@ def chord_share(notes: Sequence[_Note]) -> float:
 
 
 @dataclass(frozen=True)
+class _Span:
+    pitch: int
+    start: float
+    end: float
+
+
+def rung_out(notes: Sequence[_Note], together_s: float = TOGETHER_S) -> list[_Span]:
+    """``notes`` (sorted by start), each cut where a note at another interval than its own (OWN_INTERVALS) starts
+    more than ``together_s`` after it: a line's note ringing on into the next ends there, a chord's notes sound
+    together until the next note."""
+    by_start = sorted(notes, key=lambda n: n.start)
+    spans = []
+    for i, note in enumerate(by_start):
+        end = note.end
+        for later in by_start[i + 1 :]:
+            if later.start >= end:
+                break
+            if later.start - note.start > together_s and abs(later.pitch - note.pitch) not in {0, *OWN_INTERVALS}:
+                end = later.start
+                break
+        spans.append(_Span(note.pitch, note.start, end))
+    return spans
+
+
+def together_share(notes: Sequence[_Note]) -> float:
+    """:func:`chord_share` of the notes :func:`rung_out`: the share of the sounding time during which two notes that
+    started together (within TOGETHER_S) sound together at another interval than a note's own."""
+    return chord_share(rung_out(notes))
+
+
+def three_share(notes: Sequence[_Note]) -> float:
+    """The share of the time any of ``notes`` sounds during which three of them sound together, each two at an
+    interval outside OWN_INTERVALS (a triad, an arpeggio's ringing notes); 0.0 for no notes."""
+    events = sorted({t for n in notes for t in (n.start, n.end)})
+    by_start = sorted(notes, key=lambda n: n.start)
+    sounding_s = three_s = 0.0
+    active: list[_Note] = []
+    known: dict[frozenset[int], bool] = {}  # a long recording repeats its few sets of pitches
+    k = 0
+    for left, right in zip(events[:-1], events[1:], strict=True):
+        while k < len(by_start) and by_start[k].start <= left:
+            active.append(by_start[k])
+            k += 1
+        active = [n for n in active if n.end > left]
+        if not active:
+            continue
+        sounding_s += right - left
+        pitches = frozenset(n.pitch for n in active)
+        if pitches not in known:
+            known[pitches] = len(pitches) >= 3 and any(
+                all(b - a not in OWN_INTERVALS for a, b in combinations(trio, 2))
+                for trio in combinations(sorted(pitches), 3)
+            )
+        if known[pitches]:
+            three_s += right - left
+    return three_s / sounding_s if sounding_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class InstrumentChoice:
-    """What ``instrument=auto`` chose and why (``reason``, for the answer's ``instrument_note``); ``chord_share``: the
-    measure it read (None for drums)."""
+    """What ``instrument=auto`` chose and why (``reason``, for the answer's ``instrument_note``); ``together_share``
+    and ``three_share``: the measures it read (None for drums)."""
 
     instrument: ChosenInstrument
     reason: str
-    chord_share: float | None = None
+    together_share: float | None = None
+    three_share: float | None = None
 
 
 def drums_choice() -> InstrumentChoice:
@@ -82,26 +155,33 @@ def drums_choice() -> InstrumentChoice:
 
 
 def pitched_or_line(
-    notes: Sequence[_Note], *, max_chord_share: float = MAX_LINE_CHORD_SHARE, min_notes: int = MIN_LINE_NOTES
+    notes: Sequence[_Note],
+    *,
+    max_together_share: float = MAX_TOGETHER_SHARE,
+    max_three_share: float = MAX_THREE_SHARE,
+    min_notes: int = MIN_LINE_NOTES,
 ) -> InstrumentChoice:
-    """melody when the polyphonic ``notes`` are one line (:func:`chord_share` at most ``max_chord_share``, and at
-    least ``min_notes`` notes), else pitched."""
-    share = chord_share(notes)
-    percent = f"{100 * share:.0f}%"
+    """melody when the polyphonic ``notes`` are one line (:func:`together_share` at most ``max_together_share``,
+    :func:`three_share` at most ``max_three_share``, at least ``min_notes`` notes), else pitched."""
+    together, three = together_share(notes), three_share(notes)
     if len(notes) < min_notes:
         return InstrumentChoice(
-            "pitched", f"auto: {len(notes)} notes are too few to tell one line: pitched notes (polyphonic)", share
+            "pitched",
+            f"auto: {len(notes)} notes are too few to tell one line: pitched notes (polyphonic)",
+            together,
+            three,
         )
-    if share <= max_chord_share:
+    read = (
+        f"notes that start together sound together {100 * together:.0f}% of the time (one line: at most "
+        f"{100 * max_together_share:.0f}%), three at a time {100 * three:.0f}% (at most {100 * max_three_share:.0f}%)"
+    )
+    if together <= max_together_share and three <= max_three_share:
         return InstrumentChoice(
             "melody",
-            f"auto: one note at a time (two notes sound together at another interval than a note's own harmonics "
-            f"{percent} of the time, at most {100 * max_chord_share:.0f}%): a melody, one line",
-            share,
+            f"auto: one note at a time, each ringing at most into the next ({read}): a melody, one line",
+            together,
+            three,
         )
     return InstrumentChoice(
-        "pitched",
-        f"auto: notes sound together ({percent} of the time, more than {100 * max_chord_share:.0f}% for one line): "
-        "pitched notes (polyphonic, chords kept)",
-        share,
+        "pitched", f"auto: notes sound together ({read}): pitched notes (polyphonic, chords kept)", together, three
     )
