@@ -101,6 +101,8 @@ def _transcription(body: dict[str, Any]) -> str:
     wrote = f"I wrote down {count} {what}"
     if body.get("instrument_note"):  # instrument=auto chose: say what it heard
         heard = {"drums": "drums alone", "melody": "one note at a time", "pitched": "notes together"}
+        if "no pitched note" in str(body["instrument_note"]):  # auto's fallback: no note heard, drum hits were
+            heard["drums"] = "drum hits and no pitched notes"
         chosen = str(body.get("instrument"))
         wrote = f"It sounded like {heard.get(chosen, chosen)}, so {wrote}" + (
             " as one line" if chosen == "melody" else ""

@@ -543,7 +543,8 @@ class TranscriptionParams(CallerParams):
         description="pitched: polyphonic notes with pitch bends (basic-pitch); melody: one note at a time, for a "
         "voice, a horn, a whistled or hummed idea (the same notes made one line: no harmonic or vibrato heard as a "
         "note of its own, each note ending where the next starts, bends on every note); drums: GM drum notes; "
-        "auto: drums where the analysis hears drums and percussion alone, melody where the notes sound one at a "
+        "auto: drums where the analysis hears drums and percussion alone (or no pitched note is heard and drum hits "
+        "are), melody where the notes sound one at a "
         "time (a note ringing on into the next, as a sung line in a room, counts as one line), else pitched (the "
         "answer's instrument and instrument_note say which and why).",
     )

@@ -64,6 +64,7 @@ from transcription import (  # noqa: E402
 
 from ai.analysis import drums_only  # noqa: E402
 from ai.analysis.pipeline import analyze_summary, summarize_file  # noqa: E402
+from ai.transcription import drums  # noqa: E402
 from ai.transcription.auto_instrument import (  # noqa: E402
     MAX_THREE_SHARE,
     MAX_TOGETHER_SHARE,
@@ -160,7 +161,14 @@ def measure(item: Item) -> dict[str, float | bool | int]:
         "three_share": three_share(notes),
         "notes": len(notes),
         "line_notes": len(line),
+        "drum_hits": drum_hits(item.path) if not drums and not notes else 0,
     }
+
+
+def drum_hits(path: Path) -> int:
+    """The drum model's hits in a file where no pitched note was heard (auto then answers them)."""
+    summary = summarize_file(path, name=path.name)
+    return len(drums.hits_of(drums.drum_features(summary.y), signal=summary.y)) if np.any(summary.y) else 0
 
 
 Thresholds = tuple[float, float]
@@ -169,7 +177,7 @@ SHIPPED: Thresholds = (MAX_TOGETHER_SHARE, MAX_THREE_SHARE)
 
 
 def choose(m: dict[str, float | bool | int], threshold: Thresholds) -> str:
-    if m["drums"]:
+    if m["drums"] or (int(m["notes"]) == 0 and int(m["drum_hits"]) > 0):
         return "drums"
     line = float(m["together_share"]) <= threshold[0] and float(m["three_share"]) <= threshold[1]
     return "melody" if int(m["notes"]) >= MIN_LINE_NOTES and line else "pitched"
@@ -210,6 +218,8 @@ def main() -> None:
         key = str(item.path)
         if "together_share" not in cache.get(key, {}):  # not measured, or before session 36's second measures
             cache[key] = measure(item)
+        elif "drum_hits" not in cache[key]:  # measured before the no-note fallback to the drum model
+            cache[key]["drum_hits"] = drum_hits(item.path) if not cache[key]["drums"] and not cache[key]["notes"] else 0
             if k % 20 == 0:
                 args.cache.write_text(json.dumps(cache))
                 print(f"  {k}/{len(found)} measured ({time.time() - started:.0f} s)", flush=True)

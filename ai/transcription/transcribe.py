@@ -27,7 +27,13 @@ from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
 from ai.heap import release_free_memory
 from ai.lead_in import snapped_beats
 from ai.music_theory import parse_key
-from ai.transcription.auto_instrument import ChosenInstrument, InstrumentChoice, drums_choice, pitched_or_line
+from ai.transcription.auto_instrument import (
+    ChosenInstrument,
+    InstrumentChoice,
+    drums_choice,
+    drums_for_no_notes,
+    pitched_or_line,
+)
 from ai.transcription.one_line import DEFAULT_LINE
 from ai.transcription.pitched import (
     DEFAULT_OPTIONS,
@@ -47,6 +53,7 @@ from ai.transcription.tempo_map import (
     quantize_times,
     struck_once,
 )
+from utils.errors import ModelUnavailable
 
 Instrument = Literal["pitched", "melody", "drums", "auto"]
 """pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums; auto: the
@@ -177,6 +184,13 @@ def transcribe_summary(
             polyphonic, line = notes_and_line(summary.y, options)
             choice = pitched_or_line(polyphonic)
             notes = _midi_notes(line if choice.instrument == "melody" else polyphonic)
+            if not polyphonic:  # no pitched note: a drum loop the drums-only model missed gets its hits
+                try:
+                    hits = _drum_notes(summary)
+                except ModelUnavailable:  # the drum model not installed: the (empty) pitched answer stands
+                    hits = []
+                if hits:
+                    choice, notes = drums_for_no_notes(len(hits)), hits
         summary.release_signal()
         chosen: ChosenInstrument = choice.instrument
     elif instrument == "drums":

@@ -162,3 +162,9 @@ def test_an_automatic_transcription_says_what_it_heard(instrument: str, heard: s
     assert said.startswith(f"It sounded like {heard}, so I wrote down 2 ")
     assert ("as one line" in said) == (instrument == "melody")
     assert "sounded" not in speak("transcribe", {}, {**body, "instrument_note": None})
+
+
+def test_drum_hits_chosen_for_no_pitched_note_are_not_called_drums_alone() -> None:
+    note = "auto: no pitched note was heard, and 12 drum hits were: drum hits"
+    said = speak("transcribe", {}, {"instrument": "drums", "instrument_note": note, "notes": [{}, {}], "tempo": 96.0})
+    assert said.startswith("It sounded like drum hits and no pitched notes, so I wrote down 2 drum hits")

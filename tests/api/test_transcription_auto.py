@@ -139,3 +139,17 @@ def test_a_note_ringing_into_the_next_is_a_line_notes_started_together_or_three_
     arpeggio = [MidiNote((48, 52, 55, 60)[i % 4] + 5 * (i // 4), 0.2 * i, 0.2 * i + 0.8, 80) for i in range(16)]
     assert together_share(arpeggio) == 0.0 and three_share(arpeggio) > MAX_THREE_SHARE
     assert pitched_or_line(arpeggio).instrument == "pitched"
+
+
+def test_no_pitched_note_gets_the_drum_hits_the_drums_only_model_missed(client: TestClient, monkeypatch) -> None:
+    # 14 of the bench's 15 drum stems that the drums-only model does not call drums have no pitched note at all:
+    # they were answered with an empty pitched transcription.
+    from ai.analysis import drums_only
+
+    monkeypatch.setattr(drums_only, "said_of", lambda notes: False)
+    body = _post(client, _wav(drum_kit(sr=44100), 44100)).json()  # type: ignore[attr-defined]
+    assert body["instrument"] == "drums", body["instrument_note"]
+    assert body["instrument_note"].startswith("auto: no pitched note was heard") and len(body["notes"]) >= 8
+    # Silence has neither: the empty pitched answer stands.
+    silent = _post(client, _wav(np.zeros(SR * 4))).json()  # type: ignore[attr-defined]
+    assert silent["instrument"] == "pitched" and silent["notes"] == []
