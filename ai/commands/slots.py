@@ -36,6 +36,7 @@ from ai.commands.vocabulary import (
     METER_DENOMINATORS,
     METER_WORDS,
     MODE_ONLY_SCALES,
+    MOOD_SCALES,
     PART_MAX,
     PART_PHRASES,
     PERCENT_UNITS,
@@ -763,6 +764,17 @@ def scale_alone(scan: Scan) -> None:
             return
 
 
+def mood_scale(scan: Scan) -> None:
+    """'a dark bassline', 'a happy melody in C': a mood word for the scale (MOOD_SCALES) where none was said; not
+    negated ("nothing too dark")."""
+    if "scale" in scan.slots:
+        return
+    for i, word in enumerate(scan.words):
+        if word in MOOD_SCALES and not scan.used[i] and not _negated(scan, i):
+            scan.set("scale", MOOD_SCALES[word], i, i + 1)
+            return
+
+
 def unread_key(scan: Scan) -> None:
     """A key said that no rule read: "in X minor", "in the key of Q", "in Fis minor" -> unread["key"].
 
@@ -985,6 +997,7 @@ def music_slots(scan: Scan) -> None:
     keys_anywhere(scan)
     scale_alone(scan)
     unread_key(scan)
+    mood_scale(scan)
     genre_words(scan)
     style(scan)
     unread_style(scan)

@@ -471,3 +471,20 @@ NAME_STOPS = frozenset(
 )
 DETERMINERS = frozenset({"the", "a", "an", "my", "our", "this", "that", "these", "those", "your", "its", "some"})
 PRONOUNS = frozenset({"it", "this", "that", "them", "everything", "all", "one"})
+
+
+MOOD_SCALES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "dark", "darker", "sad", "sadder", "moody", "melancholic", "melancholy", "gloomy", "sinister",
+            "haunting", "eerie", "somber", "sombre", "mournful", "spooky", "ominous", "brooding", "tragic",
+        ),
+        "minor",
+    ),
+    **dict.fromkeys(
+        ("happy", "happier", "bright", "brighter", "uplifting", "cheerful", "joyful", "sunny", "optimistic"),
+        "major",
+    ),
+}  # fmt: skip
+"""Moods a producer says for a scale: "a dark bassline" is minor, "a happy melody" major (a scale said wins)."""
+

@@ -1365,3 +1365,20 @@ def test_a_style_that_cannot_be_read_is_named(text: str, said: str) -> None:
 
 def test_a_style_read_after_style_of_is_played() -> None:
     assert parse_command("drums in the style of bossa nova").params == {"style": "latin"}
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        ("a dark bassline", {"scale": "minor"}),
+        ("a happy melody", {"scale": "major"}),
+        ("sad piano melody in C", {"key": "C", "scale": "minor"}),
+        ("make a sinister bass in D", {"key": "D", "scale": "minor"}),
+        ("a dark melody in E major", {"key": "E", "scale": "major"}),  # the scale said wins
+        ("a bassline, nothing too dark", {}),  # negated: no mood
+        ("a happy bass in dorian", {"scale": "dorian"}),
+    ],
+)
+def test_a_mood_names_the_scale_where_none_is_said(text: str, params: dict[str, object]) -> None:
+    # "a dark bassline" was made in C major: the mood word was passed over.
+    assert parse_command(text).params == params
