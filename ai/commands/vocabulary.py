@@ -487,4 +487,3 @@ MOOD_SCALES: dict[str, str] = {
     ),
 }  # fmt: skip
 """Moods a producer says for a scale: "a dark bassline" is minor, "a happy melody" major (a scale said wins)."""
-
