@@ -29,6 +29,8 @@ import logging
 import math
 import os
 import re
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +56,10 @@ _TIME_SIGNATURE_RE = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{1,2})\s*")
 _SNIFF_BYTES = 512  # enough to see whether a file starts like a JSON object
 _UTF8_BOM = b"\xef\xbb\xbf"
 _MANIFEST_KEYS = ("project_id", "name", "tempo", "time_signature", "tracks")
+_STEM_SUFFIXES = tuple(STEM_EXTENSIONS)
+_SETTLED_NS = 2_000_000_000
+"""How long ago a file must have been written for what it held to be kept (:class:`_FileRead`): a file written in
+the same tick of a coarse file-system clock as an earlier read could change again without its time changing."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,16 @@ def validate_project_id(project_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class _FileRead:
+    """What one file of the projects folder held (:func:`_json_object`) when it had ``key``
+    (:func:`_file_key`): a rescan reads again only the files whose key changed."""
+
+    key: tuple[int, int, int, int, int]
+    data: dict[str, Any] | None
+    why: str | None
+
+
+@dataclass(frozen=True)
 class ManifestScan:
     """What one read of the projects directory found (:meth:`ProjectStore.scan`)."""
 
@@ -115,6 +131,11 @@ class ProjectStore:
 
     def __init__(self, projects_dir: Path) -> None:
         self.projects_dir = Path(projects_dir).expanduser()
+        # What each file held, by path, while it stays the same file (inode) of the same size and times. Every
+        # listing, "analyse my project" and mixing request without audio reads the folder; opening and parsing its
+        # 10,000 files each time kept a worker thread and the GIL busy for a second, and /health waited.
+        self._reads: dict[str, _FileRead] = {}
+        self._reads_lock = threading.Lock()
 
     def folder_problem(self) -> str | None:
         """Why the projects directory can hold no projects, in words naming it (None when it is a folder the
@@ -152,12 +173,11 @@ class ProjectStore:
         ``file`` is relative to the projects directory. Each one left out is logged."""
         found: dict[str, ProjectManifest] = {}
         unread: list[tuple[str, str]] = []
-        for path in self._candidate_files():
+        for path, data, why in self._read_candidates():
             if not _utf8_name(path):  # no answer can carry the name (a JSON string is text): said, escaped
                 unread.append((_printable(path.relative_to(self.projects_dir)), _NOT_UTF8))
                 logger.warning("skipping project manifest %s: %s", _printable(path), _NOT_UTF8)
                 continue
-            data, why = _json_object(path)
             manifest = None
             if data is not None:
                 why = _manifest_problem(data)
@@ -179,11 +199,15 @@ class ProjectStore:
     def get(self, project_id: str) -> ProjectManifest:
         """The manifest of ``project_id``: InvalidProjectId (400) for a bad id, ProjectNotFound (404)."""
         self._project_path(project_id)  # validates before any file is read
-        for manifest in self.list_projects():
+        projects = self.list_projects()
+        for manifest in projects:
             if manifest.project_id == project_id:
                 return manifest
-        for path in self._candidate_files():  # a manifest of that id that was skipped: say why, not "no project"
-            data = _load_json(path, quiet=True)
+        for (
+            path,
+            data,
+            _,
+        ) in self._read_candidates():  # a manifest of that id that was skipped: say why, not "no project"
             problem = _manifest_problem(data) if data is not None and data.get("project_id") == project_id else None
             if problem is not None:
                 raise ProjectNotFound(
@@ -191,7 +215,7 @@ class ProjectStore:
                     "DAWG-CORE writes project_id, name, tempo, time_signature and tracks"
                 )
         raise ProjectNotFound(
-            f"no project with id {project_id!r} in {self.projects_dir}; projects: {_listed(self.list_projects())}"
+            f"no project with id {project_id!r} in {self.projects_dir}; projects: {_listed(projects)}"
         )
 
     def find_by_reference(self, reference: str) -> ProjectManifest:
@@ -296,26 +320,30 @@ class ProjectStore:
             return {}
 
         by_stem: dict[str, list[Path]] = {}
-        for entry in _list_dir(folder):
-            suffix = entry.suffix.lower()
-            if entry.name.startswith(".") or suffix not in STEM_EXTENSIONS or not entry.stem.strip():
+        for item in sorted(_scan_dir(folder), key=lambda item: item.name):
+            if item.name.startswith(".") or not item.name.lower().endswith(_STEM_SUFFIXES):
+                continue
+            entry = folder / item.name
+            if entry.suffix.lower() not in STEM_EXTENSIONS or not entry.stem.strip():
                 continue
             if not _utf8_name(entry):  # its track name could be in no answer: every mixing route was a 500
                 logger.warning("stem %s left out: %s", _printable(entry), _NOT_UTF8)
                 continue
-            try:
-                target = resolve_path(entry, strict=True)
-            except OSError:
-                logger.warning("stem %s is a broken link or unreadable; ignored", entry)
-                skipped.setdefault(stem_key(entry.stem), f"{entry} is a broken link or cannot be read")
-                continue
-            if not _is_inside(target, real_folder):
-                logger.warning("stem %s links outside the stems folder (%s); ignored", entry, target)
-                skipped.setdefault(
-                    stem_key(entry.stem), f"{entry} is a link to {target}, outside the stems folder, which is not read"
-                )
-                continue
-            if not target.is_file():
+            if item.is_symlink():  # only a link can lead elsewhere: resolving every stem was most of a listing's time
+                try:
+                    target = resolve_path(entry, strict=True)
+                except OSError:
+                    logger.warning("stem %s is a broken link or unreadable; ignored", entry)
+                    skipped.setdefault(stem_key(entry.stem), f"{entry} is a broken link or cannot be read")
+                    continue
+                if not _is_inside(target, real_folder):
+                    logger.warning("stem %s links outside the stems folder (%s); ignored", entry, target)
+                    skipped.setdefault(
+                        stem_key(entry.stem),
+                        f"{entry} is a link to {target}, outside the stems folder, which is not read",
+                    )
+                    continue
+            if not _is_file(item):
                 skipped.setdefault(stem_key(entry.stem), f"{entry} is not a file (a folder or a pipe)")
                 continue
             by_stem.setdefault(stem_key(entry.stem), []).append(entry)
@@ -346,36 +374,67 @@ class ProjectStore:
             raise InvalidProjectId(f"project_id {project_id[:40]!r} resolves outside the projects directory")
         return self.projects_dir / project_id
 
-    def _candidate_files(self) -> list[Path]:
-        """Files directly in the projects directory and one folder level down, sorted by path;
-        a file or folder that is a link leading outside the projects directory is left out (a
-        manifest linked to ~/.ssh/config must not be read)."""
+    def _read_candidates(self) -> list[tuple[Path, dict[str, Any] | None, str | None]]:
+        """(file, data, why) of each file directly in the projects directory or one folder level down that may be a
+        manifest: what :func:`_json_object` makes of it (or a name that is not UTF-8), sorted by path. A file is read
+        again only when it changed since the last scan; the files gone since are forgotten. A file or folder that is
+        a link leading outside the projects directory is left out (a manifest linked to ~/.ssh/config must not be
+        read)."""
+        found: list[tuple[Path, dict[str, Any] | None, str | None]] = []
+        kept: dict[str, _FileRead] = {}
+        now = time.time_ns()
+        with self._reads_lock:
+            known = self._reads
+        for entry in self._candidates():
+            key = _file_key(entry)
+            read = known.get(entry.path)
+            if key is None or read is None or read.key != key:
+                data, why = _json_object(Path(entry.path))
+                settled = key is not None and now - max(key[3], key[4]) > _SETTLED_NS
+                read = _FileRead(key, data, why) if key is not None and settled else None
+            else:
+                data, why = read.data, read.why
+            if read is not None:
+                kept[entry.path] = read
+            if data is not None or why is not None or not _utf8_text(entry.name):
+                found.append((Path(entry.path), data, why))
+        with self._reads_lock:
+            self._reads = kept
+        return found
+
+    def _candidates(self) -> list[os.DirEntry[str]]:
+        """The entries of the files :meth:`_read_candidates` reads, sorted by path. Only links are resolved: the real
+        path of any other entry is its folder's and its name (resolving each of 10,000 files, a stat of every
+        folder above it in Python, was most of a listing's time)."""
         try:
             root = resolve_path(self.projects_dir, strict=True)
         except OSError:
             return []
 
-        def inside(path: Path) -> bool:
-            try:
-                return _is_inside(resolve_path(path, strict=True), root)
-            except OSError:
-                return False
-
-        files: list[Path] = []
-        for entry in _list_dir(self.projects_dir):
-            if entry.name.startswith(".") or not inside(entry):
+        # (in a linked folder, names below the projects directory, real path, entry)
+        found: list[tuple[bool, tuple[str, ...], str, os.DirEntry[str]]] = []
+        for entry in _scan_dir(self.projects_dir):
+            if entry.name.startswith("."):
                 continue
-            if entry.is_file():
-                files.append(entry)
-            elif entry.is_dir() and not _is_inside(root, resolve_path(entry)):  # "loop -> .": every file twice
-                files.extend(
-                    sub for sub in _list_dir(entry) if not sub.name.startswith(".") and sub.is_file() and inside(sub)
-                )
+            real = _real_path(entry, os.path.join(root, entry.name), root)
+            if real is None:
+                continue
+            if _is_file(entry):
+                found.append((False, (entry.name,), real, entry))
+            elif _is_dir(entry) and real != str(root):  # "loop -> .": every file twice
+                linked = entry.is_symlink()
+                for sub in _scan_dir(Path(entry.path)):
+                    if sub.name.startswith(".") or not _is_file(sub):
+                        continue
+                    sub_real = _real_path(sub, os.path.join(real, sub.name), root)
+                    if sub_real is not None:
+                        found.append((linked, (entry.name, sub.name), sub_real, sub))
+        found.sort(key=lambda item: (item[0], item[1]))
         # One file reached twice (a folder linked under another name) is read once, by its path without a link.
-        by_target: dict[Path, Path] = {}
-        for path in sorted(files, key=lambda path: (path.parent.is_symlink(), path)):
-            by_target.setdefault(resolve_path(path), path)
-        return sorted(by_target.values())
+        by_target: dict[str, tuple[tuple[str, ...], os.DirEntry[str]]] = {}
+        for _, names, real, entry in found:
+            by_target.setdefault(real, (names, entry))
+        return [entry for _, entry in sorted(by_target.values(), key=lambda item: item[0])]
 
 
 @dataclass(frozen=True)
@@ -420,8 +479,12 @@ _NOT_UTF8 = "its name is not UTF-8 text (as written by an old Windows archive): 
 
 def _utf8_name(path: Path) -> bool:
     """Whether the file's name is text: a name in another encoding reaches Python with surrogate escapes."""
+    return _utf8_text(path.name)
+
+
+def _utf8_text(name: str) -> bool:
     try:
-        path.name.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True
@@ -430,6 +493,55 @@ def _utf8_name(path: Path) -> bool:
 def _printable(path: Path) -> str:
     """A path as an answer or a log can carry it: bytes that are not UTF-8 written as \\xff."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _scan_dir(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` (none when it is gone or cannot be read, logged), in no order."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        logger.warning("cannot list %s: %s", folder, exc)
+        return []
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a file or a link to one (Path.is_file's answer: False where it cannot be told)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _real_path(entry: os.DirEntry[str], plain: str, root: Path) -> str | None:
+    """Where ``entry`` really is: ``plain`` (its folder's real path and its name) when it is no link, else its
+    link's target, or None when that leads nowhere or outside ``root``."""
+    if not entry.is_symlink():
+        return plain
+    try:
+        target = resolve_path(Path(entry.path), strict=True)
+    except OSError:
+        return None
+    return str(target) if _is_inside(target, root) else None
+
+
+def _file_key(entry: os.DirEntry[str]) -> tuple[int, int, int, int, int] | None:
+    """What changes when a file is written or replaced: its device and inode, size, and modification and change
+    times (of a link's target); None when it cannot be read."""
+    try:
+        st = entry.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _list_dir(folder: Path) -> list[Path]:
@@ -482,15 +594,6 @@ def _preferred(paths: list[Path]) -> Path:
     if len(paths) > 1:
         logger.info("several stems for %r: using %s", chosen.stem, chosen.name)
     return chosen
-
-
-def _load_json(path: Path, *, quiet: bool = False) -> dict[str, Any] | None:
-    """The JSON object in ``path`` when it may be a manifest (it has a project_id or tracks), else None
-    (logged unless ``quiet``: the file was looked at and reported before)."""
-    data, why = _json_object(path)
-    if why is not None and not quiet:
-        logger.warning("skipping %s: %s", path, why)
-    return data
 
 
 def _json_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:

@@ -463,3 +463,66 @@ def test_file_names_that_are_not_utf8_are_named_not_a_500(tmp_path: Path) -> Non
         ("caf\\xe9.json", "its name is not UTF-8 text (as written by an old Windows archive): rename it to read it")
     ]
     assert list(store.find_stems("a1b2")) == ["Drums"]
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the store opens to see what they hold, from now on."""
+    import integration.projects as projects_module
+
+    opened: list[Path] = []
+    read = projects_module._json_object
+
+    def counting(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+        opened.append(path)
+        return read(path)
+
+    monkeypatch.setattr(projects_module, "_json_object", counting)
+    return opened
+
+
+def test_a_rescan_reads_only_the_files_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every listing opened and parsed each of the folder's files again: 10,000 files kept a worker thread (and the
+    GIL) busy for a second a listing, and /health waited (bench/projects_scan.py)."""
+    import integration.projects as projects_module
+
+    monkeypatch.setattr(projects_module, "_SETTLED_NS", 0, raising=False)  # the test's files are settled
+    root = tmp_path / "projects"
+    write(root / "a" / "project.json", manifest("a", "Alpha"))
+    write(root / "a" / "notes.txt", "render again")
+    write(root / "b.json", manifest("b", "Beta"))
+    opened = _counting_reads(monkeypatch)
+    store = ProjectStore(root)
+    assert [m.name for m in store.list_projects()] == ["Alpha", "Beta"]
+    assert len(opened) == 3
+    opened.clear()
+    assert [m.name for m in store.list_projects()] == ["Alpha", "Beta"] and opened == []
+
+    # Rewritten in place with the same size and its old modification time: the change time tells.
+    path = root / "a" / "project.json"
+    before = path.stat()
+    path.write_text(json.dumps(manifest("a", "Alphb")))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert [m.name for m in store.list_projects()] == ["Alphb", "Beta"] and opened == [path]
+    # Replaced by a new file (an editor's or DAWG-CORE's save: write a temporary file, rename it over).
+    write(root / "b.tmp", manifest("b", "Beta 2"))
+    os.replace(root / "b.tmp", root / "b.json")
+    assert [m.name for m in store.list_projects()] == ["Alphb", "Beta 2"]
+    # A manifest removed, one added; a file that became a manifest.
+    (root / "b.json").unlink()
+    write(root / "c.json", manifest("c", "Gamma"))
+    write(root / "a" / "notes.txt", json.dumps(manifest("notes", "Notes")))
+    assert [m.project_id for m in store.list_projects()] == ["a", "c", "notes"]
+    assert store.get("c").name == "Gamma"
+
+
+def test_a_file_written_just_now_is_read_again_at_each_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file-system clock of coarse ticks gives a file written twice in one tick the same times: what a file held
+    is kept only once its last write is two seconds old."""
+    root = tmp_path / "projects"
+    write(root / "a.json", manifest("a", "Alpha"))
+    opened = _counting_reads(monkeypatch)
+    store = ProjectStore(root)
+    store.list_projects()
+    store.list_projects()
+    assert opened == [root / "a.json", root / "a.json"]
