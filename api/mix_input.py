@@ -247,7 +247,11 @@ async def _project_stems(
             "the tempo is measured from the mix"
         )
     found.tracks, left_out = await mix_stems(engine, stems, resolve_roles(list(stems), overrides))
-    found.left_out = [*left_out, *await engine.run(unread_alternatives, stems)]
+    found.left_out = [
+        *left_out,
+        *await engine.run(unread_alternatives, stems),
+        *await engine.run(engine.projects.stems_not_read, manifest),
+    ]
     found.source = "project_stems" if stems else "none"
 
 

@@ -358,6 +358,24 @@ class ProjectStore:
             stems[path.stem] = path
         return stems
 
+    def stems_not_read(self, manifest: ProjectManifest) -> list[str]:
+        """What an answer says of the audio files in a project's stems folder that :meth:`stems_of` leaves out for
+        their names, which are not UTF-8: '<id>/stems/Kick \\xe9.wav is not read: its name is not UTF-8 text (...)',
+        the name escaped as the listing's ``unread`` writes it (only the log named them; the answer read as if the
+        file were not there)."""
+        try:
+            folder = self.stems_dir(manifest.project_id)
+        except (InvalidProjectId, ProjectNotFound):  # no stems folder to read (stems_of says why in the log)
+            return []
+        return [
+            f"{_printable(Path(manifest.project_id, STEMS_FOLDER, item.name))} is not read: {_NOT_UTF8}"
+            for item in sorted(_scan_dir(folder), key=lambda item: item.name)
+            if not item.name.startswith(".")
+            and item.name.lower().endswith(_STEM_SUFFIXES)
+            and not _utf8_text(item.name)
+            and _is_file(item)
+        ]
+
     # -- internals --------------------------------------------------------------------------
 
     def _project_path(self, project_id: str) -> Path:

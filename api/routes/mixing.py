@@ -129,9 +129,12 @@ async def _without_audio(engine: EngineState, mix: MixAudio, default: str) -> tu
         problem = await engine.run(engine.projects.folder_problem)
         return (f"{default}; {problem}" if problem else default), {}
     folder = await engine.run(engine.projects.stems_dir, mix.project_id)
-    message = (
-        f"project {mix.project_name!r} (project_id {mix.project_id!r}) has no readable stems in {folder}: render "
-        "its tracks there as <track name>.wav (or FLAC, AIFF, MP3...), or upload stems as multipart 'files'"
+    message = "; ".join(
+        [
+            f"project {mix.project_name!r} (project_id {mix.project_id!r}) has no readable stems in {folder}: render "
+            "its tracks there as <track name>.wav (or FLAC, AIFF, MP3...), or upload stems as multipart 'files'",
+            *mix.left_out,  # what was there and why it was not read: a stem that does not decode, a name not UTF-8
+        ]
     )
     return message, {"project_id": mix.project_id, "project_name": mix.project_name}
 

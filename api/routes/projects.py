@@ -110,12 +110,12 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
     )
     measurements: dict[str, dict[str, Any]] = {}
     suggestions: list[dict[str, Any]] = []
+    left_out: list[str] = []
     if stems:
         # Decoded as the mixing routes decode stems: long ones into stem files, deleted at the end.
         with progress.section(0.0, 0.15, "decoding"):  # a job's progress (ai/progress.py)
             tracks, left_out = await mix_stems(engine, stems, roles)
         left_out += await engine.run(unread_alternatives, stems)
-        message = "; ".join(([message] if message else []) + left_out) or None
         try:
             inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
             with progress.section(0.15, 1.0, "measuring"):
@@ -124,6 +124,8 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
             close_all([t.audio for t in tracks])
         measurements = {m["name"]: m for m in report["tracks"]}
         suggestions = report["suggestions"]
+    left_out += await engine.run(engine.projects.stems_not_read, manifest)  # said with stems read or none
+    message = "; ".join(([message] if message else []) + left_out) or None
     lower = {name.lower(): name for name in stems}
     return ProjectAnalysisResponse(
         project_id=manifest.project_id,

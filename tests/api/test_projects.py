@@ -333,3 +333,27 @@ def test_file_names_that_are_not_utf8_are_no_500(tmp_path: Path) -> None:
         analysis = client.post("/api/v1/analyze/project", data={"project_id": "a1b2"})
         assert analysis.status_code == 200 and [t["name"] for t in analysis.json()["tracks"]] == ["Bass"]
         assert client.post("/api/v1/mixing/suggest", data={"project_id": "a1b2"}).status_code == 200
+
+
+def test_a_stem_left_out_for_its_name_is_named_in_the_answers(tmp_path: Path) -> None:
+    """A stem whose name is not UTF-8 was left out of the project's analysis and mixing with a line in the log only:
+    the answers read as if the file were not there. Their message names it, escaped as the listing writes it."""
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "a1b2", ["Bass", "Kick"])
+    write_stem(settings.projects_dir, "a1b2", "Bass", 55)
+    odd = write_stem(settings.projects_dir, "a1b2", "Kick", 60)
+    odd.rename(os.fsdecode(bytes(odd.parent) + b"/Kick \xe9.wav"))
+    write_project(settings.projects_dir, "solo", ["Vox"], filename="solo.dawg")
+    alone = write_stem(settings.projects_dir, "solo", "Vox", 220)
+    alone.rename(os.fsdecode(bytes(alone.parent) + b"/Vox \xfc.wav"))
+    said = "a1b2/stems/Kick \\xe9.wav is not read: its name is not UTF-8 text"
+    with engine_client(settings) as client:
+        for path in ("/api/v1/mixing/suggest", "/api/v1/mixing/auto_level", "/api/v1/analyze/project"):
+            response = client.post(path, data={"project_id": "a1b2"})
+            assert response.status_code == 200, response.text
+            assert said in response.json()["message"], (path, response.json()["message"])
+        # A project whose one stem is such a file: no stems read, and the answer says which file was there.
+        for path in ("/api/v1/mixing/suggest", "/api/v1/analyze/project"):
+            response = client.post(path, data={"project_id": "solo"})
+            assert response.status_code == 200, response.text
+            assert "solo/stems/Vox \\xfc.wav is not read" in response.json()["message"], (path, response.text)
