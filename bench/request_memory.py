@@ -69,6 +69,7 @@ ENDPOINTS = {
         Endpoint("project", "/api/v1/analyze/project", "", {"project_id": "bench"}, "project"),
         Endpoint("transcribe", "/api/v1/transcribe", "file", {}),
         Endpoint("transcribe-drums", "/api/v1/transcribe", "file", {"instrument": "drums"}),
+        Endpoint("transcribe-auto", "/api/v1/transcribe", "file", {"instrument": "auto"}),
         Endpoint("accompaniment", "/api/v1/generate/accompaniment", "file", {}),
         Endpoint("accompaniment-preview", "/api/v1/generate/accompaniment", "file", {"preview": "wav"}),
         Endpoint("accompaniment-preview-flac", "/api/v1/generate/accompaniment", "file", {"preview": "flac"}),
