@@ -153,3 +153,26 @@ def test_no_pitched_note_gets_the_drum_hits_the_drums_only_model_missed(client: 
     # Silence has neither: the empty pitched answer stands.
     silent = _post(client, _wav(np.zeros(SR * 4))).json()  # type: ignore[attr-defined]
     assert silent["instrument"] == "pitched" and silent["notes"] == []
+
+
+def test_auto_keeps_the_signal_on_disk_while_the_analysis_runs(monkeypatch) -> None:
+    # Held in memory beside the analysis, the signal took a 30-minute file's peak from 254 to 321 MB (the budget:
+    # 300): the model now reads it back from an unnamed temporary file, the same samples.
+    import importlib
+
+    from ai.audio.decode import DecodedAudio
+
+    transcribe_module = importlib.import_module("ai.transcription.transcribe")
+
+    seen: list[np.ndarray] = []
+    real = transcribe_module.notes_and_line
+
+    def spy(y: np.ndarray, options: object) -> object:
+        seen.append(y)
+        return real(y, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transcribe_module, "notes_and_line", spy)
+    samples, _ = sf.read(io.BytesIO(played_line()), dtype="float32")
+    result = transcribe_module.transcribe(DecodedAudio(samples[np.newaxis], SR), instrument="auto")
+    assert isinstance(seen[0], np.memmap) and seen[0].size == samples.size
+    assert result.instrument == "melody" and [n.pitch for n in result.notes] == PITCHES
