@@ -18,7 +18,7 @@ the instrument. The choice, in order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal, Protocol
@@ -56,14 +56,10 @@ class _Note(Protocol):
     def end(self) -> float: ...
 
 
-def chord_share(notes: Sequence[_Note]) -> float:
-    """The share of the time any of ``notes`` sounds during which two of them sound together at an interval outside
-    OWN_INTERVALS; 0.0 for no notes."""
+def _sounding_sets(notes: Sequence[_Note]) -> Iterator[tuple[float, frozenset[int]]]:
+    """(seconds, the pitches sounding) of each stretch between two of ``notes``' starts and ends where any sounds."""
     bounds = sorted({t for n in notes for t in (n.start, n.end)})
-    if len(bounds) < 2:
-        return 0.0
     by_start = sorted(notes, key=lambda n: n.start)
-    sounding_s = chord_s = 0.0
     active: list[_Note] = []
     k = 0
     for left, right in zip(bounds[:-1], bounds[1:], strict=True):
@@ -71,14 +67,33 @@ def chord_share(notes: Sequence[_Note]) -> float:
             active.append(by_start[k])
             k += 1
         active = [n for n in active if n.end > left]
-        if not active:
-            continue
-        span = right - left
+        if active:
+            yield right - left, frozenset(n.pitch for n in active)
+
+
+def _share(notes: Sequence[_Note], holds: Callable[[frozenset[int]], bool]) -> float:
+    """The share of the time any of ``notes`` sounds during which the pitches sounding satisfy ``holds``; 0.0 for no
+    notes."""
+    sounding_s = held_s = 0.0
+    known: dict[frozenset[int], bool] = {}  # a long recording repeats its few sets of pitches
+    for span, pitches in _sounding_sets(notes):
         sounding_s += span
-        pitches = sorted({n.pitch for n in active})
-        if any(b - a not in OWN_INTERVALS for i, a in enumerate(pitches) for b in pitches[i + 1 :]):
-            chord_s += span
-    return chord_s / sounding_s if sounding_s > 0 else 0.0
+        if pitches not in known:
+            known[pitches] = holds(pitches)
+        if known[pitches]:
+            held_s += span
+    return held_s / sounding_s if sounding_s > 0 else 0.0
+
+
+def _apart(pitches: Sequence[int]) -> bool:
+    """Whether every two of ``pitches`` lie at an interval outside OWN_INTERVALS."""
+    return all(b - a not in OWN_INTERVALS for a, b in combinations(pitches, 2))
+
+
+def chord_share(notes: Sequence[_Note]) -> float:
+    """The share of the time any of ``notes`` sounds during which two of them sound together at an interval outside
+    OWN_INTERVALS; 0.0 for no notes."""
+    return _share(notes, lambda pitches: any(_apart(two) for two in combinations(sorted(pitches), 2)))
 
 
 @dataclass(frozen=True)
@@ -115,29 +130,7 @@ def together_share(notes: Sequence[_Note]) -> float:
 def three_share(notes: Sequence[_Note]) -> float:
     """The share of the time any of ``notes`` sounds during which three of them sound together, each two at an
     interval outside OWN_INTERVALS (a triad, an arpeggio's ringing notes); 0.0 for no notes."""
-    events = sorted({t for n in notes for t in (n.start, n.end)})
-    by_start = sorted(notes, key=lambda n: n.start)
-    sounding_s = three_s = 0.0
-    active: list[_Note] = []
-    known: dict[frozenset[int], bool] = {}  # a long recording repeats its few sets of pitches
-    k = 0
-    for left, right in zip(events[:-1], events[1:], strict=True):
-        while k < len(by_start) and by_start[k].start <= left:
-            active.append(by_start[k])
-            k += 1
-        active = [n for n in active if n.end > left]
-        if not active:
-            continue
-        sounding_s += right - left
-        pitches = frozenset(n.pitch for n in active)
-        if pitches not in known:
-            known[pitches] = len(pitches) >= 3 and any(
-                all(b - a not in OWN_INTERVALS for a, b in combinations(trio, 2))
-                for trio in combinations(sorted(pitches), 3)
-            )
-        if known[pitches]:
-            three_s += right - left
-    return three_s / sounding_s if sounding_s > 0 else 0.0
+    return _share(notes, lambda pitches: any(_apart(trio) for trio in combinations(sorted(pitches), 3)))
 
 
 @dataclass(frozen=True)
