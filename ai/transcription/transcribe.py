@@ -179,6 +179,7 @@ def transcribe_summary(
         # The analysis first: whether drums alone sound decides which model reads the signal, which waits on disk
         # meanwhile (held in memory beside the analysis, it took a 30-minute file's peak from 254 to 321 MB).
         analysis, cues = _analysis_and_cues(summary, spill=True)
+        release_free_memory()  # the analysis's working arrays, before the model's (ai/heap.py)
         if drums_only.said_of(analysis.notes):
             choice = drums_choice()
             notes = _drum_notes(summary)
