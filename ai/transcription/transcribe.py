@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from ai.transcription.tempo_map import (
     struck_once,
 )
 from utils.errors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
 
 Instrument = Literal["pitched", "melody", "drums", "auto"]
 """pitched: polyphonic notes; melody: the same made one line (:mod:`~ai.transcription.one_line`); drums; auto: the
@@ -329,7 +332,11 @@ def _analysis_and_cues(
     def look(taken: SignalSummary, _: object) -> None:
         cues.append(onset_cues(taken.y))
         if spill:
-            kept.append(_spilled(taken.y))
+            try:
+                kept.append(_spilled(taken.y))
+            except OSError as exc:  # no room or no temporary folder: the signal stays in memory, the answer the same
+                logger.warning("the signal stays in memory during the analysis: %s", exc)
+                return
             taken.release_signal()
 
     analysis = analyze_summary(summary, release_signal=not spill, last_look=look)

@@ -176,3 +176,21 @@ def test_auto_keeps_the_signal_on_disk_while_the_analysis_runs(monkeypatch) -> N
     result = transcribe_module.transcribe(DecodedAudio(samples[np.newaxis], SR), instrument="auto")
     assert isinstance(seen[0], np.memmap) and seen[0].size == samples.size
     assert result.instrument == "melody" and [n.pitch for n in result.notes] == PITCHES
+
+
+def test_auto_keeps_the_signal_in_memory_when_no_temporary_file_can_be_written(monkeypatch) -> None:
+    # A full or missing temporary folder must not fail the request: the signal stays in memory, the answer the same.
+    import importlib
+    import tempfile
+
+    from ai.audio.decode import DecodedAudio
+
+    transcribe_module = importlib.import_module("ai.transcription.transcribe")
+
+    def no_room(*args: object, **kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_room)
+    samples, _ = sf.read(io.BytesIO(played_line()), dtype="float32")
+    result = transcribe_module.transcribe(DecodedAudio(samples[np.newaxis], SR), instrument="auto")
+    assert result.instrument == "melody" and [n.pitch for n in result.notes] == PITCHES
