@@ -129,7 +129,8 @@ _FOREIGN_ACCIDENTALS = {
     "bemol": "b",
     "bemolle": "b",
 }
-_FOREIGN_SCALES = frozenset({"majeur", "mineur", "maggiore", "minore", "mayor", "menor", "dur", "moll"})
+FOREIGN_SCALES = frozenset({"majeur", "mineur", "maggiore", "minore", "mayor", "menor", "dur", "moll"})
+"""French, Italian, Spanish and German major / minor: read after a note, never what a typo is read as."""
 _KEY_LEADS = frozenset({"in", "en", "of", "di", "de", "du", "d'", "key"})
 """The word before a solfège note when the scale said after it is English: "a bassline in sol major"."""
 _GERMAN_NOTES = {
@@ -172,7 +173,7 @@ def _foreign_note(tokens: Sequence[Token], i: int) -> NoteMatch | None:
         scale = longest_match(following, 1, SCALE_PHRASES, SCALE_MAX)
     if scale is None:
         return None
-    foreign = following[end - i - 1] in _FOREIGN_SCALES or end > i + 1
+    foreign = following[end - i - 1] in FOREIGN_SCALES or end > i + 1
     if not foreign and (i == 0 or tokens[i - 1].low not in _KEY_LEADS):
         return None  # "could you do minor chords": the verb, not C
     return NoteMatch(letter + accidental, end, True, end > i + 1)

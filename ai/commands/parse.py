@@ -30,30 +30,42 @@ commands (:mod:`ai.commands.suggest`). The parser never raises and reads at most
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
-from ai.commands import slots
+from ai.commands import music_words, numbers, slots, suggest, vocabulary
+from ai.commands import tokens as tokenizer
 from ai.commands.actions import ACTIONS, GENERATE_PARAMS
 from ai.commands.numbers import read_number
 from ai.commands.slots import Scan
+from ai.commands.spelling import Speller, words_in
 from ai.commands.suggest import closest_commands
-from ai.commands.tokens import PUNCT, Token, as_written, glued, join_as_written, tokenize
+from ai.commands.tokens import MAX_PARSE_CHARS, PUNCT, Token, as_written, glued, join_as_written, tokenize
 from ai.commands.vocabulary import (
     ADJUSTMENTS,
     BAR_UNITS,
+    DENSITY_WORDS,
     DETERMINERS,
+    FRACTION_PARAMS,
     GENERATE_ACTIONS,
     GENERATE_VERBS,
     GENERIC_OBJECTS,
     NAME_STOPS,
     NUDGE_VERBS,
+    PART_PHRASES,
     PRONOUNS,
     QUESTION_PHRASES,
+    SCALE_PHRASES,
+    STYLE_PHRASES,
+    TARGET_PHRASES,
     TEMPLATE_MAX,
     TEMPLATE_PHRASES,
+    TEMPO_WORDS,
+    VARIATION_UNITS,
     WAKE_AND_FILLER,
+    Phrase,
     longest_match,
 )
 from ai.generation.base import SEED_MAX
@@ -226,6 +238,8 @@ class ParsedCommand:
     understood: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
+    """Typed words read as key words before the parse, as typed -> as read ({"basline": "bassline"})."""
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -847,8 +861,71 @@ def _unread_percent_reason(said: str) -> str:
     )
 
 
+# --- typos -----------------------------------------------------------------------------------------------------
+_HEARD_AS_BASS = frozenset({"base", "baseline", "baselines"})
+"""How speech recognisers write "bass": read as bass when written, never what a typo is read as ("basline" is
+one edit from "bassline" and from "baseline")."""
+
+
+def key_words() -> dict[str, str]:
+    """The words a typo may be read as (:mod:`ai.commands.spelling`) -> what each means to the parser: the
+    action verbs and part nouns, and the words of the slots (styles, scales, tempo, bars, sharp, flat ...)."""
+    keys: dict[str, str] = {}
+
+    def add(words: Iterable[str], meaning: str) -> None:
+        for word in words:
+            keys.setdefault(word, meaning)
+
+    def single(table: dict[Phrase, Any], kind: str) -> None:
+        for phrase, value in table.items():
+            if len(phrase) == 1:
+                add(phrase, f"{kind} {value[0] if isinstance(value, tuple) else value}")
+
+    single({p: v for p, v in PART_PHRASES.items() if p[0] not in _HEARD_AS_BASS}, "part")
+    add(GENERATE_VERBS - {"play"}, "generate")
+    for meaning, words in (
+        ("transcribe", _TRANSCRIBE_WORDS),
+        ("analyse", _ANALYSE),
+        ("accompany", _ACCOMPANY_WORDS),
+        ("harmonise", _HARMONISE_WORDS),
+        ("mix", _MIX_WORDS),
+        ("stop", _STOP_WORDS),
+        ("bars", BAR_UNITS),
+        ("variations", VARIATION_UNITS),
+        ("level", ("level", "levels")),
+        ("chords", ("chord", "chords")),
+        ("project", ("project", "projects")),
+    ):
+        add(words, meaning)
+    for word in (*_RENDER_WORDS, *_CONTINUE_WORDS, *_PLAY_WORDS, "play", "record", "mute", "unmute", "solo"):
+        add([word], word)
+    for word in ("export", "balance", "help", "tempo", "bpm", "sharp", "flat", "seed"):
+        add([word], word)
+    single(STYLE_PHRASES, "style")
+    single({p: v for p, v in SCALE_PHRASES.items() if p[0] not in music_words.FOREIGN_SCALES}, "scale")
+    single(FRACTION_PARAMS, "amount")
+    single(TEMPO_WORDS, "tempo")
+    single({(word,): value for word, value in DENSITY_WORDS.items()}, "density")
+    single(TARGET_PHRASES, "target")
+    single(QUESTION_PHRASES, "question")
+    return keys
+
+
+@cache
+def speller() -> Speller:
+    """The command's speller: :func:`key_words`, and every word of the parser's tables as known (built once)."""
+    namespaces = (vars(m) for m in (vocabulary, slots, music_words, numbers, tokenizer, suggest))
+    return Speller(key_words(), words_in(*namespaces, globals()))
+
+
 def _parse(text: str) -> ParsedCommand:
-    tokens = tokenize(text)
+    typed = tokenize(text)
+    read, corrections = speller().correct(text[:MAX_PARSE_CHARS], typed)
+    parsed = _parse_tokens(read)
+    return replace(parsed, corrections=corrections) if corrections else parsed
+
+
+def _parse_tokens(tokens: list[Token]) -> ParsedCommand:
     scan = Scan(tokens)
     if not any(not t.is_punct and t.low not in WAKE_AND_FILLER for t in tokens):
         empty = "I heard no command." if not tokens else "I heard no command, only a greeting or filler words."
