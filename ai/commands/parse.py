@@ -874,7 +874,8 @@ def key_words() -> dict[str, str]:
 
     def add(words: Iterable[str], meaning: str) -> None:
         for word in words:
-            keys.setdefault(word, meaning)
+            if word.isalpha():  # typed words of letters only are read ("r128" is no key word)
+                keys.setdefault(word, meaning)
 
     def single(table: dict[Phrase, Any], kind: str) -> None:
         for phrase, value in table.items():
@@ -894,7 +895,7 @@ def key_words() -> dict[str, str]:
         ("variations", VARIATION_UNITS),
         ("level", ("level", "levels")),
         ("chords", ("chord", "chords")),
-        ("project", ("project", "projects")),
+        ("project", ("project",)),
     ):
         add(words, meaning)
     for word in (*_RENDER_WORDS, *_CONTINUE_WORDS, *_PLAY_WORDS, "play", "record", "mute", "unmute", "solo"):
