@@ -40,6 +40,14 @@ def _at(tempo: float | None, words: str = " at") -> str:
     return f"{words} {_bpm(tempo)}" if tempo is not None else ""
 
 
+def read_as_said(corrections: dict[str, str]) -> str:
+    """What typed words were read as, said before the answer: "I read 'basline' as 'bassline'. " ("" for none)."""
+    if not corrections:
+        return ""
+    said = [f"'{typed}' as '{read}'" for typed, read in corrections.items()]
+    return "I read " + (", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]) + ". "
+
+
 def speak(action: str, params: dict[str, Any], result: Any) -> str:
     """A short sentence about ``result`` (the JSON of the action's endpoint)."""
     body = result if isinstance(result, dict) else {}
@@ -285,7 +293,13 @@ is undefined (the audio is silent or shorter than one 400 ms block); ..."), whic
 def spoken_error(exc: EngineError) -> str:
     """A sentence a voice assistant can say for a command that failed: the refusal's own sentence where it is one
     (a command not understood, an action no party implements), else what went wrong in a musician's words, never
-    a URL (DAWG-CORE's unreachable address was in the detail Jarvis read out)."""
+    a URL (DAWG-CORE's unreachable address was in the detail Jarvis read out); after what typed words were read
+    as, where the command's were."""
+    corrections = exc.extra.get("corrections")
+    return read_as_said(corrections if isinstance(corrections, dict) else {}) + _failure(exc)
+
+
+def _failure(exc: EngineError) -> str:
     if exc.code == "command_not_understood":
         return exc.detail
     upload = exc.extra.get("upload")

@@ -1238,6 +1238,13 @@ class CommandParams(CallerParams):
     )
 
 
+CORRECTIONS_DESCRIPTION = (
+    "Typed words read as the command's key words before the parse, as typed -> as read "
+    "({'basline': 'bassline', 'bas line': 'bassline'}): a word one keystroke from an action or part word "
+    "(docs/commands.md, 'Typos'); empty when none was."
+)
+
+
 class CommandResponse(BaseModel):
     status: Literal["done", "parsed", "no_audio"] = Field(
         description="done: the action ran; parsed: dry_run, nothing ran; no_audio: a mixing action found no "
@@ -1246,8 +1253,15 @@ class CommandResponse(BaseModel):
     text: str = Field(description="The command as received.")
     action: str = Field(description="generate_drums, generate_bass, analyze_audio, play ... (docs/commands.md).")
     params: dict[str, Any] = Field(description="What the text said, in the endpoints' parameter forms.")
+    corrections: dict[str, str] = Field(
+        default_factory=dict,
+        description=CORRECTIONS_DESCRIPTION,
+    )
     request: dict[str, Any] = Field(description="The endpoint the action runs, its parameters and uploads.")
-    speech: str | None = Field(description="One sentence about the result, for a voice assistant; null on dry_run.")
+    speech: str | None = Field(
+        description="One sentence about the result, for a voice assistant, after what a typo was read as "
+        "(\"I read 'basline' as 'bassline'.\"); null on dry_run."
+    )
     result: Any = Field(None, description="The endpoint's own answer (as that endpoint documents it).")
 
 
@@ -1258,6 +1272,7 @@ class CommandErrorBody(ErrorBody):
 class CommandRefusal(CommandErrorBody):
     understood: dict[str, Any] = Field(description="What was recognised in the text anyway.")
     suggestions: list[str] = Field(description="The closest commands the engine knows.")
+    corrections: dict[str, str] = Field(default_factory=dict, description=CORRECTIONS_DESCRIPTION)
 
 
 class TransportResponse(BaseModel):

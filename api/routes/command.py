@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ai.commands import parse_command
+from ai.commands import ParsedCommand, parse_command
 from api.client_watch import while_connected
 from api.command_runner import CommandPlan, check_plan, plan_command, run_plan
-from api.command_speech import speak, spoken_error
+from api.command_speech import read_as_said, speak, spoken_error
 from api.deps import EngineDep, InputDep
 from api.jobs.trigger import rendered_off_loop
 from api.missing_upload import unread_upload
@@ -93,7 +93,7 @@ async def _command(request: Request, engine: EngineState, inp: RequestInput) -> 
     if parsed.action is None:
         raise CommandNotUnderstood(
             parsed.reason or f"'{text.strip()}' is not a command the engine knows",
-            extra={"understood": parsed.understood, "suggestions": parsed.suggestions},
+            extra={"understood": parsed.understood, "suggestions": parsed.suggestions, **_read_as(parsed.corrections)},
         )
     # Only what the caller sent: send_to_core's default False overwrote "... and send it to the DAW" said.
     passthrough = params.model_dump(
@@ -105,29 +105,35 @@ async def _command(request: Request, engine: EngineState, inp: RequestInput) -> 
         try:  # the refusals the run would answer without doing its work (a drum model loads off the event loop)
             await engine.run(check_plan, plan)
         except EngineError as exc:
-            exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
+            exc.extra = {"action": plan.action, "params": parsed.params, **_read_as(parsed.corrections), **exc.extra}
             raise
         return CommandResponse(
-            status="parsed", text=text, action=plan.action, params=parsed.params, request=plan.describe(), speech=None
+            status="parsed",
+            text=text,
+            action=plan.action,
+            params=parsed.params,
+            corrections=parsed.corrections,
+            request=plan.describe(),
+            speech=None,
         )
     try:
         running = run_plan(engine, plan)
         # Work whose caller hung up stops (api/client_watch.py); a transport call is sent whatever happens.
         result = await (running if plan.action in TRANSPORT_ACTIONS else while_connected(request, running))
     except EngineError as exc:  # the action's own error, with what the text was understood as
-        exc.extra = {"action": plan.action, "params": parsed.params, **exc.extra}
+        exc.extra = {"action": plan.action, "params": parsed.params, **_read_as(parsed.corrections), **exc.extra}
         raise
     if isinstance(result, RenderJson):
         # A rendered mix: its base64 (tens of MB) is written into the answer a piece at a time, never parsed
         # or dumped as one string (each would hold the GIL, and so the event loop, for its whole length).
         try:
             body = result.body.model_dump(mode="json")
-            text_answer = _answer(text, plan, parsed.params, body).model_dump_json(by_alias=True)
+            text_answer = _answer(text, plan, parsed, body).model_dump_json(by_alias=True)
         except BaseException:
             remove_quietly(result.wav)
             raise
         return await render_json_answer(engine, text_answer, result)
-    return await rendered_off_loop(CommandResponse, _answer(text, plan, parsed.params, result))
+    return await rendered_off_loop(CommandResponse, _answer(text, plan, parsed, result))
 
 
 def _refuse_files_the_action_leaves(inp: RequestInput, plan: CommandPlan) -> None:
@@ -139,15 +145,21 @@ def _refuse_files_the_action_leaves(inp: RequestInput, plan: CommandPlan) -> Non
             raise unread_upload(name, plan.action, plan.reads)  # the MCP tool and the CLI name their arguments
 
 
-def _answer(text: str, plan: CommandPlan, params: dict[str, Any], result: Any) -> CommandResponse:
+def _read_as(corrections: dict[str, str]) -> dict[str, Any]:
+    """An error's extra: the typos read as key words, where there were any (its speech says them first)."""
+    return {"corrections": corrections} if corrections else {}
+
+
+def _answer(text: str, plan: CommandPlan, parsed: ParsedCommand, result: Any) -> CommandResponse:
     # The mixing routes answer an empty POST 200 "no_audio" (the web client's contract); "done" would say it ran.
     no_audio = (result.get("status") if isinstance(result, dict) else getattr(result, "status", None)) == "no_audio"
     return CommandResponse(
         status="no_audio" if no_audio else "done",
         text=text,
         action=plan.action,
-        params=params,
+        params=parsed.params,
+        corrections=parsed.corrections,
         request=plan.describe(),
-        speech=speak(plan.action, params, result),
+        speech=read_as_said(parsed.corrections) + speak(plan.action, parsed.params, result),
         result=result,
     )

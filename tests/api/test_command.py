@@ -320,6 +320,33 @@ def test_unknown_text_is_422_with_what_was_understood_and_suggestions(client: Te
     assert body["speech"] == body["detail"]  # the refusal is a sentence already
 
 
+def test_a_typo_of_a_key_word_runs_and_the_answer_says_what_it_read(client: TestClient) -> None:
+    """'genrate a basline' was refused ('That is not a command I know'): it is the bassline, and says so."""
+    typed = client.post("/api/v1/command", json={"text": "genrate a basline in D minor", "seed": 7})
+    spelled = client.post("/api/v1/command", json={"text": "generate a bassline in D minor", "seed": 7})
+    assert typed.status_code == 200, typed.text
+    body = typed.json()
+    assert body["action"] == "generate_bass" and body["params"] == {"key": "D", "scale": "minor"}
+    assert body["corrections"] == {"genrate": "generate", "basline": "bassline"}
+    assert clip_fields(body["result"]) == clip_fields(spelled.json()["result"])
+    assert body["speech"] == "I read 'genrate' as 'generate' and 'basline' as 'bassline'. " + spelled.json()["speech"]
+    assert spelled.json()["corrections"] == {}
+    dry = client.post("/api/v1/command", json={"text": "gimme drumz", "dry_run": True}).json()
+    assert dry["action"] == "generate_drums" and dry["corrections"] == {"drumz": "drums"}
+    refused = client.post("/api/v1/command", json={"text": "gimme drumz at 999 bpm"})  # the endpoint's own 422
+    assert refused.status_code == 422 and refused.json()["corrections"] == {"drumz": "drums"}
+    assert refused.json()["speech"].startswith("I read 'drumz' as 'drums'. ")
+
+
+def test_a_typo_read_in_a_refused_command_is_said_in_the_refusal(client: TestClient) -> None:
+    response = client.post("/api/v1/command", json={"text": "generate something in D mnior"})
+    body = response.json()
+    assert response.status_code == 422 and body["error"] == "command_not_understood"
+    assert body["corrections"] == {"mnior": "minor"} and body["understood"] == {"key": "D", "scale": "minor"}
+    assert body["speech"] == "I read 'mnior' as 'minor'. " + body["detail"]
+    assert "corrections" not in client.post("/api/v1/command", json={"text": "bask in the glow"}).json()
+
+
 def test_bad_input_is_422(client: TestClient) -> None:
     assert client.post("/api/v1/command").status_code == 422
     assert client.post("/api/v1/command", json={"text": "   "}).status_code == 422

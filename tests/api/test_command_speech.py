@@ -168,3 +168,16 @@ def test_drum_hits_chosen_for_no_pitched_note_are_not_called_drums_alone() -> No
     note = "auto: no pitched note was heard, and 12 drum hits were: drum hits"
     said = speak("transcribe", {}, {"instrument": "drums", "instrument_note": note, "notes": [{}, {}], "tempo": 96.0})
     assert said.startswith("It sounded like drum hits and no pitched notes, so I wrote down 2 drum hits")
+
+
+def test_what_typos_were_read_as_is_said_first() -> None:
+    from api.command_speech import read_as_said, spoken_error
+    from utils.errors import InvalidParameter
+
+    assert read_as_said({}) == ""
+    assert read_as_said({"drumz": "drums"}) == "I read 'drumz' as 'drums'. "
+    assert read_as_said({"a": "b", "c": "d", "e": "f"}) == "I read 'a' as 'b', 'c' as 'd' and 'e' as 'f'. "
+    error = InvalidParameter("tempo", "must be at most 400")
+    plain = spoken_error(error)
+    error.extra = {**error.extra, "corrections": {"temop": "tempo"}}  # an action's error after a typo was read
+    assert spoken_error(error) == "I read 'temop' as 'tempo'. " + plain
