@@ -14,8 +14,9 @@ if command -v apt-get >/dev/null 2>&1; then
   # into the beat network's training corpus (training/real_corpus.py); the Hydrogen kits (recorded
   # kits and hand percussion) into the drum transcription's (training/drum_transcription.py), whose
   # tests skip without them.
-  # chromium: the browser page's tests (tests/ui) run in Debian's headless Chromium.
-  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont hydrogen-drumkits chromium; do
+  # chromium: the browser page's tests (tests/ui) run in Debian's headless Chromium. wamerican: the English
+  # dictionary that the command speller's word list is made from and checked against (tests/ai/commands).
+  for pkg in fluidsynth fluid-soundfont-gm mma timgm6mb-soundfont musescore-general-soundfont-small csound-soundfont avldrums.lv2-soundfont hydrogen-drumkits chromium wamerican; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
