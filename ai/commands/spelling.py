@@ -157,6 +157,7 @@ class Speller:
             if fixed is not None and not self._is_music(tokens, i):
                 out.append(_replaced(token, fixed))
                 corrections[token.text] = fixed
+                in_name = fixed in _NAME_LEADS  # "analyse projcet Drumz": the name after it is as typed
                 i += 1
                 continue
             joined = None if in_name else self._joined(tokens, i, quoted)

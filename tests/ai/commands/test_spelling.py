@@ -108,6 +108,8 @@ def test_a_near_miss_parses_as_it_did(text: str, as_written: str | None) -> None
 def test_a_name_keeps_its_typed_words() -> None:
     assert parse_command("add a track called Basline Jam").params == {"name": "Basline Jam"}
     assert parse_command("analyse project Drumz").params == {"project_id": "Drumz"}
+    typed_lead = parse_command("analyse projcet Drumz")
+    assert typed_lead.corrections == {"projcet": "project"} and typed_lead.params == {"project_id": "Drumz"}
 
 
 def test_a_quoted_word_is_as_typed_where_the_same_word_unquoted_is_read() -> None:
