@@ -156,4 +156,3 @@ def _can_encode(codec: str) -> bool:
     except av.codec.codec.UnknownCodecError:
         return False
     return True
-
