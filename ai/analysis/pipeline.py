@@ -9,6 +9,7 @@ seed's spectral means all read those features.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -184,8 +185,8 @@ END_BEAT_MARGIN_S = 0.1
 song of exactly 17.455 s got a 33rd beat and a 9th downbeat at 17.415 s (a transcription then had 9 bars)."""
 
 
-def _rhythm(features: SharedFeatures) -> _Rhythm:
-    result = estimate_rhythm(features)
+def _rhythm(features: SharedFeatures, drums_alone: Callable[[], bool] | None = None) -> _Rhythm:
+    result = estimate_rhythm(features, drums_alone=drums_alone)
     end = features.n_samples / features.sr - END_BEAT_MARGIN_S
     beats = np.asarray(result.beat_times, dtype=np.float64)
     downbeats = np.asarray(result.downbeat_times, dtype=np.float64)
@@ -327,6 +328,8 @@ def analyze_summary(
     progress.report(0.72, "rhythm")
 
     silent = peak_dbfs < SILENCE_DBFS
+    # Drums alone? Asked by the metrical level (of harmony between silences) and by the key step: once.
+    drums_here = functools.cache(lambda: only_drums(features.semitone_spec))
     if silent:
         notes.append("the audio is silent: no tempo, key or chords")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
@@ -334,7 +337,7 @@ def analyze_summary(
         notes.append(f"the audio is shorter than {MIN_RHYTHM_S} s: no tempo or beats")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
     else:
-        rhythm = _rhythm(features)
+        rhythm = _rhythm(features, drums_here)
         if rhythm.why_none:
             notes.append(f"{rhythm.why_none}: no tempo, beats or meter")
 
@@ -344,7 +347,7 @@ def analyze_summary(
     # pitched training items all move) is not drums alone, nor a held sound whose start and end are its only
     # attacks (a 3-s sine triad was "only drums", and the command told its user to transcribe the drums).
     held = rhythm.why_none == NO_ATTACKS or (rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms))
-    drums_alone = not silent and not short and not held and only_drums(features.semitone_spec)
+    drums_alone = not silent and not short and not held and drums_here()
     if silent or short or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []

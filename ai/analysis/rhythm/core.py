@@ -5,12 +5,15 @@ attack shift for soft onsets and the division of a too-slow beat."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from ai.analysis.beat_net import Activations, BeatNet, BeatNetEnsemble, beat_activations, shipped_beat_net
+from ai.analysis.drums_only import only_drums
 from ai.analysis.level_model import LevelModel
 from ai.analysis.rhythm.beats import _fill_grid, _refine_period, _sounding, _sustained, _track, follow_tempo
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, TRIPLE_MARGIN, _spread
@@ -368,6 +371,7 @@ def estimate_rhythm(
     *,
     level_model: Literal["shipped"] | LevelModel | None = "shipped",
     beat_net: Literal["shipped"] | BeatNet | BeatNetEnsemble | None = "shipped",
+    drums_alone: Callable[[], bool] | None = None,
 ) -> RhythmResult:
     """Tempo, beats, downbeats and meter of the analysed audio.
 
@@ -375,7 +379,9 @@ def estimate_rhythm(
     model that may move the rules' beat level (see :func:`choose_level`); "shipped" loads
     models/metrical_level.json, None keeps the rules' level. ``beat_net``: the beat and downbeat
     activation network (:mod:`ai.analysis.beat_net`); "shipped" loads models/beat_activation.npz,
-    None tracks the mel flux alone.
+    None tracks the mel flux alone. ``drums_alone``: whether the clip is drums alone, for a caller that
+    asks it too (the analysis's key step: one answer, computed at most once); None asks
+    :func:`ai.analysis.drums_only.only_drums` here when :func:`level_model_serves` needs it.
     """
     why = no_pulse_reason(features)
     if why:
@@ -387,7 +393,9 @@ def estimate_rhythm(
         return RhythmResult.empty(untracked_reason(features))
     evidence, beats, period, spread = pulse
     model = shipped_level_model() if level_model == "shipped" else level_model
-    if model is not None and level_model_serves(evidence, beats, features.semitone_spec):
+    if drums_alone is None:  # asked at most once, and only where the harmony does not hold (level_model_serves)
+        drums_alone = functools.cache(lambda: only_drums(features.semitone_spec))
+    if model is not None and level_model_serves(evidence, beats, drums_alone):
         chosen = choose_level(level_candidates(evidence, beats, period, spread), model)
         beats, period, spread = chosen.beats, chosen.period, chosen.spread
     frame_rate, odf, low_odf, chroma = evidence.frame_rate, evidence.odf, evidence.low_odf, evidence.chroma

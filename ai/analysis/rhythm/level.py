@@ -5,12 +5,12 @@ move a grid, and the choice of the boosted trees of models/metrical_level.json
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ai.analysis.drums_only import only_drums
 from ai.analysis.level_model import SHIPPED_MODEL, LevelModel, describe_level_model, level_rows, load_level_model
 from ai.analysis.rhythm.beats import _refine_period, _smooth_for_dp, _track
 from ai.analysis.rhythm.common import MAX_BPM, MIN_BPM, PERCUSSIVE_MIN, PRIOR_OCTAVES, TRIPLE_MARGIN, _sample
@@ -244,25 +244,27 @@ def level_candidates(evidence: PulseEvidence, beats: np.ndarray, period: float, 
     ]
 
 
-def level_model_serves(evidence: PulseEvidence, beats: np.ndarray, semitone_spec: np.ndarray | None = None) -> bool:
+def level_model_serves(
+    evidence: PulseEvidence, beats: np.ndarray, drums_alone: Callable[[], bool] | None = None
+) -> bool:
     """Whether the level model may move this grid: percussive music with chords to read and at
     least 16 beats, like the band songs and piano chorales (4/4, 3/4) it was fitted on.
     Sustained voices, organ and strings, and drum loops and click tracks (no chords to read) keep
     the rules' level; so does 6/8 counted in eighth-note pairs, which estimate_rhythm regrids.
 
-    Chords to read: harmony that sounds most of the time, or, given the clip's ``semitone_spec``
-    (:class:`ai.analysis.features.SharedFeatures`), harmony between silences in a clip that is not
-    drums alone (:func:`ai.analysis.drums_only.only_drums`): a horn section's staccato hits sound
+    Chords to read: harmony that sounds most of the time, or, given ``drums_alone`` (whether the clip
+    is drums alone: :func:`ai.analysis.drums_only.only_drums` of its semitone spectrum, asked only
+    here), harmony between silences in a clip that is not drums alone: a horn section's staccato hits sound
     less than half the time, and a big band read at 4/5 of its tempo (71 for 88 BPM) kept that
     level. The model was fitted on the grids the sustained-harmony test alone lets through
-    (training passes no ``semitone_spec``).
+    (training passes no ``drums_alone``).
 
     A grid whose beats divide in three is served: it is as often a 4/4 groove tracked on dotted
     quarters (a clave or tresillo bass pulls the tracker there), which the model moves by 3/2,
     as a shuffle whose level is right, which it keeps (both kinds are in its training songs)."""
     if not (evidence.percussive >= PERCUSSIVE_MIN and beats.shape[0] >= 16):
         return False
-    if not _harmony_sustained(evidence.chroma) and (semitone_spec is None or only_drums(semitone_spec)):
+    if not _harmony_sustained(evidence.chroma) and (drums_alone is None or drums_alone()):
         return False
     feats = _beat_features(
         beats, onset=evidence.onset_n, low=evidence.low_n, chroma=evidence.chroma, downbeat=evidence.downbeat
