@@ -11,6 +11,7 @@ from typing import Any
 
 from ai.analysis import drums_only
 from ai.generation.accompaniment import NoBeatFound
+from ai.transcription.auto_instrument import NO_NOTES_NOTE
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
 from utils.errors import EngineError
 from utils.wording import with_article
@@ -109,7 +110,7 @@ def _transcription(body: dict[str, Any]) -> str:
     wrote = f"I wrote down {count} {what}"
     if body.get("instrument_note"):  # instrument=auto chose: say what it heard
         heard = {"drums": "drums alone", "melody": "one note at a time", "pitched": "notes together"}
-        if "no pitched note" in str(body["instrument_note"]):  # auto's fallback: no note heard, drum hits were
+        if str(body["instrument_note"]).startswith(NO_NOTES_NOTE):  # auto's fallback: no note, drum hits
             heard["drums"] = "drum hits and no pitched notes"
         chosen = str(body.get("instrument"))
         wrote = f"It sounded like {heard.get(chosen, chosen)}, so {wrote}" + (

@@ -148,11 +148,15 @@ def drums_choice() -> InstrumentChoice:
     return InstrumentChoice("drums", "auto: drums and percussion alone (no pitched notes) were heard: drum hits")
 
 
+NO_NOTES_NOTE = "auto: no pitched note was heard"
+"""How :func:`drums_for_no_notes`' reason begins (what the command's speech looks for)."""
+
+
 def drums_for_no_notes(hits: int) -> InstrumentChoice:
     """The choice where the analysis did not call the recording drums alone but the pitched model heard no note and the
     drum model ``hits`` hits (> 0): 14 of bench/transcription_auto.py's 15 drum stems the drums-only model misses
     have no pitched note at all, and an empty pitched answer told the user nothing."""
-    return InstrumentChoice("drums", f"auto: no pitched note was heard, and {hits} drum hits were: drum hits")
+    return InstrumentChoice("drums", f"{NO_NOTES_NOTE}, and {hits} drum hits were: drum hits")
 
 
 def pitched_or_line(
