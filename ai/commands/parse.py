@@ -35,9 +35,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from ai.commands import music_words, numbers, slots, suggest, vocabulary
+from ai.commands import languages, music_words, numbers, slots, suggest, vocabulary
 from ai.commands import tokens as tokenizer
 from ai.commands.actions import ACTIONS, GENERATE_PARAMS
+from ai.commands.languages import read_foreign
 from ai.commands.numbers import read_number
 from ai.commands.slots import Scan
 from ai.commands.spelling import Speller, words_in
@@ -915,12 +916,12 @@ def key_words() -> dict[str, str]:
 @cache
 def speller() -> Speller:
     """The command's speller: :func:`key_words`, and every word of the parser's tables as known (built once)."""
-    namespaces = (vars(m) for m in (vocabulary, slots, music_words, numbers, tokenizer, suggest))
+    namespaces = (vars(m) for m in (vocabulary, slots, music_words, numbers, tokenizer, suggest, languages))
     return Speller(key_words(), words_in(*namespaces, globals()))
 
 
 def _parse(text: str) -> ParsedCommand:
-    typed = tokenize(text)
+    typed = read_foreign(tokenize(text))  # "un bajo en la menor": the part words of four languages, in English
     read, corrections = speller().correct(text[:MAX_PARSE_CHARS], typed)
     parsed = _parse_tokens(read)
     return replace(parsed, corrections=corrections) if corrections else parsed

@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ai.commands.music_words import CHORD_SEPARATORS, ChordRun, KeyMatch, read_chord_run, read_key, read_scale
+from ai.commands.music_words import (
+    CHORD_SEPARATORS,
+    FOREIGN_SCALES,
+    ChordRun,
+    KeyMatch,
+    read_chord_run,
+    read_key,
+    read_scale,
+)
 from ai.commands.numbers import TENS, UNITS, Number, is_numeral, read_number, read_quantity
 from ai.commands.tokens import PUNCT, Token, as_written
 from ai.commands.vocabulary import (
@@ -733,8 +741,8 @@ def keys_anywhere(scan: Scan) -> None:
             if match.scale is None:
                 continue  # a lone letter is no key without "in"
             if note.name[0] == "A" and not note.accidental_word:
-                if not note.upper:
-                    continue  # "a minor melody": the article
+                if not note.upper and scan.word(note.end) not in FOREIGN_SCALES:
+                    continue  # "a minor melody": the article; "Melodie a-Moll" is German for A minor
                 if match.scale == "blues" and (i == 0 or scan.word(i - 1) in PUNCT):
                     continue  # "A blues shuffle": the article
         _set_key(scan, match, i)

@@ -13,7 +13,7 @@ action verb, a part noun, a slot word: :func:`ai.commands.parse.key_words`) only
   two edits for a word of :data:`LONG_WORD` or more letters) all mean one thing to the parser ("drumz" is one
   edit from "drums" and "drum"; "baes" from "bass" and "bars": no correction). The nearest of them is read,
   one of the word's own length first ("drumz": "drums"), the shorter next; a plural read for a word that
-  does not end like one is its singular ("melodie" is one edit from "melodies": "melody").
+  does not end like one is its singular ("beatse" is one edit from "beats": "beat").
 
 A word of fewer letters, unknown, joined with the word after it may be read as one key word ("bas line":
 "bassline"). Every correction is returned (typed -> read) for the answer to say what it read.

