@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ai.commands.parse import speller  # noqa: E402
-from ai.commands.spelling import MIN_LETTERS, NEAR_KEY_ENGLISH_FILE  # noqa: E402
+from ai.commands.spelling import NEAR_KEY_ENGLISH_FILE, SHORT_WORD  # noqa: E402
 
 DICTIONARY = Path("/usr/share/dict/words")
 HEADER = (
@@ -36,7 +36,7 @@ def near_key_english(dictionary: Path) -> list[str]:
     spell = speller()
     found = set()
     for word in words:
-        if len(word) < MIN_LETTERS or not word.isascii() or not word.isalpha() or word in spell.known:
+        if len(word) < SHORT_WORD or not word.isascii() or not word.isalpha() or word in spell.known:
             continue
         if spell.candidates(word):
             found.add(word)

@@ -53,6 +53,7 @@ from ai.commands.vocabulary import (
     GENERATE_ACTIONS,
     GENERATE_VERBS,
     GENERIC_OBJECTS,
+    MOOD_SCALES,
     NAME_STOPS,
     NUDGE_VERBS,
     PART_PHRASES,
@@ -870,7 +871,8 @@ one edit from "bassline" and from "baseline")."""
 
 def key_words() -> dict[str, str]:
     """The words a typo may be read as (:mod:`ai.commands.spelling`) -> what each means to the parser: the
-    action verbs and part nouns, and the words of the slots (styles, scales, tempo, bars, sharp, flat ...)."""
+    action verbs and part nouns, the words of the slots (styles, scales, tempo, bars, sharp, flat ...), the mood
+    words of a scale ("dark" is minor, as "minor" is) and the number words ("eight" and "eighth" are 8)."""
     keys: dict[str, str] = {}
 
     def add(words: Iterable[str], meaning: str) -> None:
@@ -910,6 +912,11 @@ def key_words() -> dict[str, str]:
     single({(word,): value for word, value in DENSITY_WORDS.items()}, "density")
     single(TARGET_PHRASES, "target")
     single(QUESTION_PHRASES, "question")
+    single({(word,): scale for word, scale in MOOD_SCALES.items()}, "scale")  # "a drak bassline": dark, minor
+    for table in (numbers.UNITS, numbers.TENS, numbers.ORDINALS):  # "eigth bars", "one hundered and twenty"
+        single({(word,): value for word, value in table.items()}, "number")
+    add(["hundred"], "number 100")
+    add(["thousand"], "number 1000")
     return keys
 
 

@@ -2,16 +2,19 @@
 
 People type into the web page's command box and curl: "genrate a basline", "gimme drumz", "transcibe this".
 The words are a keystroke from words the parser reads, and were refused. A word is read as a key word (an
-action verb, a part noun, a slot word: :func:`ai.commands.parse.key_words`) only when all of these hold:
+action verb, a part noun, a slot word, a mood word of a scale, a number word: :func:`ai.commands.parse.key_words`)
+only when all of these hold:
 
-* it is letters only and at least :data:`MIN_LETTERS` long (no numbers, no chord or key symbols), is no note
+* it is letters only and at least :data:`MIN_LETTERS` long (no numbers, no chord or key symbols), or of
+  :data:`SHORT_WORD` letters that are a key word's with two neighbours swapped ("sda": "sad"), is no note
   name, and is neither inside quotes nor in a name ("called ...", "project ...");
 * the parser does not know it, and it is no English word: :data:`NEAR_KEY_ENGLISH` lists every word of a
   medium American English dictionary within reach of a key word ("bash", "meal", "mixer"), made by
   scripts/near_key_english.py;
 * the key words within reach (one edit: an insertion, a deletion, a substitution or two neighbours swapped;
   two edits for a word of :data:`LONG_WORD` or more letters) all mean one thing to the parser ("drumz" is one
-  edit from "drums" and "drum"; "baes" from "bass" and "bars": no correction). The nearest of them is read,
+  edit from "drums" and "drum", "eigth" from "eight" and "eighth", 8 both; "baes" from "bass" and "bars",
+  "ninty" from "ninety" and "ninth": no correction). The nearest of them is read,
   one of the word's own length first ("drumz": "drums"), the shorter next; a plural read for a word that
   does not end like one is its singular ("beatse" is one edit from "beats": "beat").
 
@@ -31,6 +34,9 @@ from ai.commands.music_words import read_chord, read_key_token, read_note
 from ai.commands.tokens import Token
 
 MIN_LETTERS = 4
+SHORT_WORD = 3
+"""A word of this many letters (fewer than MIN_LETTERS) is read only as a key word of the same letters with two
+neighbours swapped ("sda": "sad", "oen": "one"): any other edit of three letters is too often another word."""
 LONG_WORD = 8
 """Words of this many letters or more are corrected across two edits ("transcirbe", "accompanyment")."""
 NEAR_KEY_ENGLISH_FILE = Path(__file__).with_name("near_key_english.txt")
@@ -97,6 +103,9 @@ class Speller:
 
     def candidates(self, word: str) -> list[tuple[int, str]]:
         """(edits, key word) for every key word within reach of ``word``."""
+        if len(word) < MIN_LETTERS:
+            swapped = {word[:k] + word[k + 1] + word[k] + word[k + 2 :] for k in range(len(word) - 1)} - {word}
+            return [(1, key) for key in sorted(swapped) if key in self.keys]
         limit = edit_limit(word)
         index = self._index
         near = {key for variant in _deletions(word, limit) for key in index.get(variant, ())}
@@ -121,7 +130,7 @@ class Speller:
     def read_as(self, word: str) -> str | None:
         """The key word a typed lower-case ``word`` is read as, or None (see the module's rules)."""
         if (
-            len(word) < MIN_LETTERS
+            len(word) < SHORT_WORD
             or not _LETTERS_RE.fullmatch(word)
             or word in self.known
             or word in near_key_english()

@@ -338,6 +338,24 @@ def test_a_typo_of_a_key_word_runs_and_the_answer_says_what_it_read(client: Test
     assert refused.json()["speech"].startswith("I read 'drumz' as 'drums'. ")
 
 
+def test_a_typo_of_a_mood_or_a_number_word_is_read_and_said(client: TestClient) -> None:
+    """QA pass 6: 'a drak bassline' was made in major, 'drums at one hundered and twenty' was refused ('I heard
+    'twenty' but not what it is'), 'eigth bars' made the default length."""
+    for text, params, corrections in (
+        ("a drak bassline", {"scale": "minor"}, {"drak": "dark"}),
+        ("a sda melody", {"scale": "minor"}, {"sda": "sad"}),
+        (
+            "drums at one hundered and twenty, eigth bars",
+            {"tempo": 120, "bars": 8},
+            {"hundered": "hundred", "eigth": "eight"},
+        ),
+    ):
+        body = client.post("/api/v1/command", json={"text": text, "seed": 1}).json()
+        assert (body.get("params"), body.get("corrections")) == (params, corrections), body
+        said = " and ".join(f"'{typed}' as '{read}'" for typed, read in corrections.items())
+        assert body["speech"].startswith(f"I read {said}. ")
+
+
 def test_a_typo_read_in_a_refused_command_is_said_in_the_refusal(client: TestClient) -> None:
     response = client.post("/api/v1/command", json={"text": "generate something in D mnior"})
     body = response.json()

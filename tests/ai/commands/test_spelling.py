@@ -43,6 +43,16 @@ DICTIONARY = Path("/usr/share/dict/words")
         ("a reggea beat", "generate_drums", {"style": "reggae"}, {"reggea": "reggae"}),
         ("a funkk bassline", "generate_bass", {"style": "funk"}, {"funkk": "funky"}),
         ("Genrate a Basline in Dm", "generate_bass", {"key": "D", "scale": "minor"}, {"Genrate": "generate", "Basline": "bassline"}),
+        # QA pass 6: mood words and number words were left as typed (a bassline with no scale, drums at 20 BPM).
+        ("a drak bassline", "generate_bass", {"scale": "minor"}, {"drak": "dark"}),
+        ("a hapy melody in C", "generate_melody", {"key": "C", "scale": "major"}, {"hapy": "happy"}),
+        ("drums at one hundered and twenty", "generate_drums", {"tempo": 120}, {"hundered": "hundred"}),
+        ("eigth bars of drums", "generate_drums", {"bars": 8}, {"eigth": "eight"}),  # "eighth" is 8 too
+        ("a bassline, tweny bars", "generate_bass", {"bars": 20}, {"tweny": "twenty"}),
+        # Three letters: only two neighbours swapped.
+        ("a sda melody", "generate_melody", {"scale": "minor"}, {"sda": "sad"}),
+        ("drums at oen twenty", "generate_drums", {"tempo": 120}, {"oen": "one"}),
+        ("a beat at 120 bmp", "generate_drums", {"tempo": 120}, {"bmp": "bpm"}),
     ],
 )  # fmt: skip
 def test_a_typed_key_word_one_keystroke_off_is_read_and_said(
@@ -70,14 +80,21 @@ def test_a_typed_key_word_one_keystroke_off_is_read_and_said(
         "some toast",
         "mike",
         "clump",
+        "a dank bassline",
+        "drums with sixteenth note hats",
+        "the bra",  # three letters: English, as typed
+        "drums, tow bars",
+        "a sad melody, dad",
         # Near two meanings: "baes" is one edit from "bass" and "bars", "barss" from "bars" and "bass", "falt"
         # from "flat" and "fast".
         "baes",
         "eight barss of drums",
         "bass in B falt minor",
+        "a bassline at ninty",  # "ninety" and "ninth"
+        "a bassline, sixy bars",  # "six" and "sixty"
+        "a sd melody",  # three letters, one missing: too short
         # Too short, numbers, notes and chords, quotes, names.
         "a bas drum",
-        "a bassline at ninty",
         "drums at 12O bpm",
         "bass over Ebm Cmaj7 Fis-moll",
         'make drums called "genrate"',
@@ -162,6 +179,8 @@ def test_every_key_word_is_a_word_the_parser_knows() -> None:
 def test_the_limits_are_the_briefs() -> None:
     assert (MIN_LETTERS, LONG_WORD) == (4, 8)
     assert speller().read_as("dru") is None  # too short
+    assert speller().read_as("sda") == "sad" and speller().read_as("sadd") is None  # three letters: a swap only
+    assert speller().read_as("sa") is None and speller().read_as("sd") is None
     assert speller().read_as("transcibd") == "transcribe"  # 9 letters: two edits
 
 
