@@ -28,6 +28,7 @@ FOREIGN_WORDS: dict[str, str] = {
     "compas": "bar",
     "compases": "bars",
     "en": "in",  # Spanish and French: "un bajo en A", "une basse en ré mineur"
+    "sobre": "over",  # "un bajo sobre Am F C G" (its "sombre" was read for a typo)
     # French
     "basse": "bass",
     "batterie": "drums",
@@ -35,6 +36,7 @@ FOREIGN_WORDS: dict[str, str] = {
     "accords": "chords",
     "mesure": "bar",
     "mesures": "bars",
+    "sur": "over",
     # German
     "schlagzeug": "drums",
     "melodien": "melodies",
@@ -43,6 +45,7 @@ FOREIGN_WORDS: dict[str, str] = {
     "klavier": "piano",
     "takt": "bar",
     "takte": "bars",
+    "uber": "over",  # über
     # Italian
     "basso": "bass",
     "bassi": "basses",
@@ -51,6 +54,7 @@ FOREIGN_WORDS: dict[str, str] = {
     "accordi": "chords",
     "battuta": "bar",
     "battute": "bars",
+    "sopra": "over",
 }
 """Foreign word, without its accents -> the English word read in its place."""
 
@@ -67,3 +71,8 @@ def read_foreign(tokens: Sequence[Token]) -> list[Token]:
         english = FOREIGN_WORDS.get(without_accents(token.low)) if token.low.isalpha() else None
         out.append(Token(token.text, english, token.hyphen_before, token.gap) if english else token)
     return out
+
+
+FOREIGN_KEPT = frozenset({"eine", "ohne", "fait", "sombra"})
+"""Words of these languages a keystroke from a key word, known to the parser so that the speller leaves them as
+written: "eine Melodie" is no "nine" melodies, "ohne Schlagzeug" no "one" drum beat, "fait" no "fast"."""

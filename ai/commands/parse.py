@@ -819,7 +819,7 @@ def _unread_key_reason(word: str) -> str:
     )
 
 
-_CONFLICT_NAMES = {"key": "keys", "tempo": "tempos", "time_signature": "meters", "bars": "lengths"}
+_CONFLICT_NAMES = {"key": "keys", "tempo": "tempos", "time_signature": "meters", "bars": "lengths", "style": "styles"}
 
 
 def _conflict_reason(slot: str, first: str, second: str) -> str:

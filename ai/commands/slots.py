@@ -27,7 +27,7 @@ from ai.commands.music_words import (
     read_scale,
 )
 from ai.commands.numbers import TENS, UNITS, Number, is_numeral, read_number, read_quantity
-from ai.commands.tokens import PUNCT, Token, as_written
+from ai.commands.tokens import PUNCT, Token, as_written, join_as_written
 from ai.commands.vocabulary import (
     AMOUNT_FILLERS,
     BAR_UNITS,
@@ -156,6 +156,8 @@ class Scan:
     """A slot said twice with different values, by slot: {"key": ("D minor", "E major")} (:func:`repeated`)."""
     worded: set[str] = field(default_factory=set)
     """Slots set from a word rather than a number ("fast": a tempo of 140)."""
+    said: dict[str, str] = field(default_factory=dict)
+    """The words a slot was read from, as written, where a refusal names them: {"style": "hip hop"}."""
 
     def __post_init__(self) -> None:
         self.words = [token.low for token in self.tokens]
@@ -816,6 +818,8 @@ def genre_words(scan: Scan) -> None:
             is_genre = tuple(scan.words[i : i + len(phrase)]) == phrase
             if is_genre and not scan.set("style", normalise_drum_style("drum-and-bass"), i, i + len(phrase)):
                 scan.take(i, i + len(phrase))
+            elif is_genre:
+                scan.said["style"] = join_as_written(scan.tokens[i : i + len(phrase)])
 
 
 _SWING_WORDS = frozenset({"swing", "swinging", "swung"})
@@ -838,6 +842,10 @@ def unread_style(scan: Scan) -> None:
 
 
 def style(scan: Scan) -> None:
+    """The style named ("funky", "hip hop", "in the style of bossa nova"); one negated names none ("rock, not
+    jazz"). A second style of another value ("rock and jazz drums", "jazz rock": the engine has no such style) ->
+    conflicts["style"], for the caller to ask which (the first was taken without a word); "swing" after a style is
+    its feel ("hip hop with swing"), no second style."""
     for i in range(len(scan)):
         if scan.used[i]:
             continue
@@ -854,6 +862,10 @@ def style(scan: Scan) -> None:
             continue
         if "style" not in scan.slots:
             scan.set("style", STYLE_PHRASES[phrase], i, end)  # and on: "a jazz beat with no swing" is straight
+            scan.said["style"] = join_as_written(scan.tokens[i : i + len(phrase)])
+        elif STYLE_PHRASES[phrase] != scan.slots["style"] and phrase[0] not in _SWING_WORDS:
+            second = join_as_written(scan.tokens[i : i + len(phrase)])
+            scan.conflicts.setdefault("style", (scan.said.get("style", scan.slots["style"]), second))
 
 
 def density(scan: Scan) -> None:

@@ -356,6 +356,17 @@ def test_a_typo_of_a_mood_or_a_number_word_is_read_and_said(client: TestClient) 
         assert body["speech"].startswith(f"I read {said}. ")
 
 
+def test_two_styles_for_one_part_are_asked_about(client: TestClient) -> None:
+    """QA pass 6: 'rock and jazz drums' made rock drums, the jazz dropped without a word."""
+    for dry_run in (False, True):
+        response = client.post("/api/v1/command", json={"text": "rock and jazz drums", "dry_run": dry_run})
+        body = response.json()
+        assert response.status_code == 422 and body["error"] == "command_not_understood", body
+        assert body["detail"] == "I heard two styles, rock and jazz: say which one you want."
+    negated = client.post("/api/v1/command", json={"text": "rock, not jazz drums", "dry_run": True}).json()
+    assert negated["params"] == {"style": "rock"}
+
+
 def test_a_typo_read_in_a_refused_command_is_said_in_the_refusal(client: TestClient) -> None:
     response = client.post("/api/v1/command", json={"text": "generate something in D mnior"})
     body = response.json()

@@ -910,6 +910,8 @@ def test_keys_named_in_other_languages(text: str, key: dict[str, str]) -> None:
         ("un basso in re minore", "generate_bass", {"key": "D", "scale": "minor"}),
         ("una batteria jazz", "generate_drums", {"style": "jazz"}),
         ("una melodia in do maggiore", "generate_melody", {"key": "C", "scale": "major"}),
+        ("ein Bass ohne Schlagzeug", "generate_bass", {}),  # "ohne" is no typo of "one", nor "eine" of "nine"
+        ("eine Melodie über Akkorde Am F C G", "generate_melody", {"chords": "Am F C G"}),
         ("accompany this, just acordes", "accompany", {"parts": "pad"}),  # wherever "chords" is read
     ],
 )
@@ -1316,6 +1318,12 @@ def test_a_percentage_without_a_part_keeps_it_in_the_suggestions() -> None:
         ("fast slow drums", "two tempos, 140 BPM and 70 BPM"),
         ("drums in 4/4 in 3/4", "two meters, 4/4 and 3/4"),
         ("a 4 bar bass in 8 bars", "two lengths, 4 bars and 8 bars"),
+        # QA pass 6: "rock and jazz drums" took rock; the engine has no jazz-rock or pop-punk style either
+        ("rock and jazz drums", "two styles, rock and jazz"),
+        ("a funky bassline, reggae", "two styles, funky and reggae"),
+        ("jazz-rock drums", "two styles, jazz and rock"),
+        ("pop punk drums", "two styles, pop and punk"),
+        ("a drum and bass beat, techno", "two styles, drum and bass and techno"),
     ],
 )
 def test_a_slot_said_twice_with_different_values_is_asked_about(text: str, heard: str) -> None:
@@ -1332,6 +1340,12 @@ def test_a_slot_said_twice_with_different_values_is_asked_about(text: str, heard
         ("bass in A minor over Am F C G", {"key": "A", "scale": "minor", "chords": "Am F C G"}),
         ("melody in C, C major", {"key": "C", "scale": "major"}),
         ("bass in Bb, B flat major", {"key": "Bb", "scale": "major"}),
+        ("a boom bap hip hop beat", {"style": "hip-hop"}),  # two names of one style
+        ("techno house drums", {"style": "electronic"}),
+        ("rock, not jazz drums", {"style": "rock"}),  # the other negated
+        ("rock drums, no jazz", {"style": "rock"}),
+        ("not rock, jazz drums", {"style": "jazz"}),
+        ("hip hop drums with swing", {"style": "hip-hop"}),  # swing after a style is its feel
     ],
 )
 def test_a_slot_said_twice_alike_is_one_value(text: str, params: dict[str, object]) -> None:
