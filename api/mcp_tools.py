@@ -291,6 +291,18 @@ def _upload(field: str, path_text: str, argument: str) -> Upload:
     return Upload(field, path.name, path, argument)
 
 
+def _stem_uploads(stems: list[str] | None) -> list[Upload]:
+    """The stems' uploads. An explicit empty list is a mistake, not "no stems said": it mixed the project whose
+    stems were written last, which the caller had not asked for."""
+    if stems is not None and not stems:
+        raise refused(
+            "stems",
+            "the list is empty: give the stems' local paths, one per track, or project_id for a project's stems "
+            "(leave stems out for the project whose stems were written last)",
+        )
+    return [_upload("files", stem, "stems") for stem in stems or []]
+
+
 def _primer_base64(primer: str | None, primer_path: str | None) -> str | None:
     if primer is not None and primer_path is not None:
         raise refused("primer_path", "give primer (base64) or primer_path, not both")
@@ -640,7 +652,7 @@ def build_mcp_server(
         *,
         summarise: Callable[[dict[str, Any]], str],
     ) -> CallToolResult:
-        uploads = [_upload("files", stem, "stems") for stem in stems or []]
+        uploads = _stem_uploads(stems)
         uploads += [_upload(field, text, f"{field}_path") for field, text in extra if text is not None]
         return await caller.post(path, values, uploads, summarise=summarise)
 
@@ -712,7 +724,7 @@ def build_mcp_server(
         'balance my levels', 'play') through POST /api/v1/command: the action, the parameters understood, a
         sentence to say and the action's own result. A text it does not understand is an error that lists the
         closest commands."""
-        uploads = [_upload("files", stem, "stems") for stem in stems or []]
+        uploads = _stem_uploads(stems)
         if audio_path is not None:
             uploads.append(_upload("file", audio_path, "audio_path"))
         if master_path is not None:

@@ -605,6 +605,26 @@ async def test_a_tools_own_refusal_reads_as_the_engine_s_errors(engine: str) -> 
         assert text_of(result) == f"invalid_parameter (HTTP 422): {body['detail']}"
 
 
+async def test_an_empty_stems_list_is_refused_and_no_stems_is_the_latest_project(engine: str) -> None:
+    """QA pass 6: mixing_suggest with {"stems": []} mixed the project whose stems were written last; an empty list
+    is a mistake (no stems sent, no project named), told as such; stems left out still take that project."""
+    async with over_http(engine) as client:
+        results = [
+            await client.call_tool("mixing_suggest", {"stems": []}),
+            await client.call_tool("auto_level", {"stems": []}),
+            await client.call_tool("command", {"text": "how's my mix", "stems": []}),
+        ]
+        absent = await client.call_tool("mixing_suggest", {})
+    for result in results:
+        body = result.structured_content
+        assert result.is_error and body is not None, text_of(result)
+        assert body["error"] == "invalid_parameter" and body["status"] == 422
+        assert body["detail"].startswith("stems: the list is empty: give the stems' local paths")
+        assert "project_id" in body["detail"]
+    assert not absent.is_error and absent.structured_content is not None
+    assert absent.structured_content["project_id"] == "night"
+
+
 def test_an_unreadable_file_is_named_by_its_tool_argument(tmp_path: Path) -> None:
     """A stem that could not be opened was "files: cannot read ...", the multipart field's name."""
     from api.mcp_tools import ToolRefusal, Upload, _multipart_file
