@@ -724,7 +724,9 @@ def build_mcp_server(
         'balance my levels', 'play') through POST /api/v1/command: the action, the parameters understood, a
         sentence to say and the action's own result. A text it does not understand is an error that lists the
         closest commands."""
-        uploads = _stem_uploads(stems)
+        # An empty list here is "no stems" (assistants fill optional lists with []): the text says what to read,
+        # and a mixing text without stems takes the project it names or the latest one, and says which.
+        uploads = _stem_uploads(stems or None)
         if audio_path is not None:
             uploads.append(_upload("file", audio_path, "audio_path"))
         if master_path is not None:

@@ -843,9 +843,11 @@ def unread_style(scan: Scan) -> None:
 
 def style(scan: Scan) -> None:
     """The style named ("funky", "hip hop", "in the style of bossa nova"); one negated names none ("rock, not
-    jazz"). A second style of another value ("rock and jazz drums", "jazz rock": the engine has no such style) ->
-    conflicts["style"], for the caller to ask which (the first was taken without a word); "swing" after a style is
-    its feel ("hip hop with swing"), no second style."""
+    jazz"). A compound, two style words side by side ("jazz rock", "funky rock", "pop punk", "country waltz"), is
+    its last word's style, as a genre's name says what it is last and how first (the engine has no blend of two).
+    A second style apart from the first ("rock and jazz drums") -> conflicts["style"], for the caller to ask which
+    (the first was taken without a word); "swing" after a style is its feel ("hip hop with swing"), no second style."""
+    first_start = first_end = -1  # where the style taken starts and ends: a style word right after it is a compound
     for i in range(len(scan)):
         if scan.used[i]:
             continue
@@ -863,6 +865,12 @@ def style(scan: Scan) -> None:
         if "style" not in scan.slots:
             scan.set("style", STYLE_PHRASES[phrase], i, end)  # and on: "a jazz beat with no swing" is straight
             scan.said["style"] = join_as_written(scan.tokens[i : i + len(phrase)])
+            first_start, first_end = i, i + len(phrase)
+        elif i == first_end and phrase[0] not in _SWING_WORDS:
+            scan.slots["style"] = STYLE_PHRASES[phrase]
+            scan.take(i, end)
+            scan.said["style"] = join_as_written(scan.tokens[first_start : i + len(phrase)])
+            first_end = i + len(phrase)
         elif STYLE_PHRASES[phrase] != scan.slots["style"] and phrase[0] not in _SWING_WORDS:
             second = join_as_written(scan.tokens[i : i + len(phrase)])
             scan.conflicts.setdefault("style", (scan.said.get("style", scan.slots["style"]), second))

@@ -57,6 +57,7 @@ def _style_phrases() -> dict[Phrase, str]:
         "boom bap": "hip-hop",
         "boombap": "hip-hop",
         "bossa nova": "latin",
+        "latin jazz": "latin",  # a rhythm section plays Latin grooves under jazz harmony, not swing
         "electro": "electronic",
     }
     for words, alias in spoken.items():

@@ -612,9 +612,10 @@ async def test_an_empty_stems_list_is_refused_and_no_stems_is_the_latest_project
         results = [
             await client.call_tool("mixing_suggest", {"stems": []}),
             await client.call_tool("auto_level", {"stems": []}),
-            await client.call_tool("command", {"text": "how's my mix", "stems": []}),
         ]
         absent = await client.call_tool("mixing_suggest", {})
+        # The command tool reads [] as no stems: the text decides (an assistant may fill every optional list).
+        spoken = await client.call_tool("command", {"text": "how's my mix", "stems": []})
     for result in results:
         body = result.structured_content
         assert result.is_error and body is not None, text_of(result)
@@ -623,6 +624,8 @@ async def test_an_empty_stems_list_is_refused_and_no_stems_is_the_latest_project
         assert "project_id" in body["detail"]
     assert not absent.is_error and absent.structured_content is not None
     assert absent.structured_content["project_id"] == "night"
+    assert not spoken.is_error and spoken.structured_content is not None, text_of(spoken)
+    assert "Night Drive" in text_of(spoken)
 
 
 def test_an_unreadable_file_is_named_by_its_tool_argument(tmp_path: Path) -> None:
