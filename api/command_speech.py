@@ -102,6 +102,8 @@ def _transcription(body: dict[str, Any]) -> str:
     heard_drums = not drums and drums_only.NOTE in str(body.get("key_note") or "")  # the analysis heard drums alone
     what = ("drum hit" if drums else "note") + ("" if count == 1 else "s")
     if count == 0:
+        if body.get("notes_note"):  # the analysis heard noise: what the models read in it is left out
+            return "It sounds like noise, with no notes or drum hits in it, so there's nothing to write down."
         if drums:
             return "I didn't hear any drum hits in it, so there's nothing to write down."
         if heard_drums:

@@ -667,6 +667,12 @@ class TranscriptionResponse(BaseModel):
         description="Drums from a file under 12 kHz: its band ends below where hi-hats and cymbals mostly sound, so "
         "many of their hits cannot be heard (an 8 kHz copy of a groove gave 6 hits of 61); null otherwise.",
     )
+    notes_note: str | None = Field(
+        None,
+        description="Why notes is empty: the analysis heard noise (no periodic pulse and no pitched notes), so the "
+        "notes a model read in it (white noise: a few pitched notes, dozens of drum hits in its steady hiss) are "
+        "left out; random clicks keep their drum hits. Null otherwise. With format=midi: the X-Notes-Note header.",
+    )
 
 
 TargetNumber = Annotated[float, Field(allow_inf_nan=True)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,16 @@ from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
 from ai.analysis.drums_only import only_drums
 from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
-from ai.analysis.rhythm.core import FEW_ATTACKS, NO_ATTACKS, holds
+from ai.analysis.rhythm.core import FEW_ATTACKS, NO_ATTACKS, NOISE, holds
 from ai.analysis.signal_pass import SignalSummary, summarize
-from ai.analysis.tonal import ChordSegment, estimate_chords, estimate_key, refine_fifth_key, refine_relative_key
+from ai.analysis.tonal import (
+    UNPITCHED_REASONS,
+    ChordSegment,
+    estimate_chords,
+    estimate_key,
+    refine_fifth_key,
+    refine_relative_key,
+)
 from ai.audio.decode import DecodedAudio, open_audio
 from ai.audio.loudness import SHORT_TERM_S
 from ai.audio.polarity import ChannelProducts, Signs, flipped_note, mix_down, signs_of
@@ -212,6 +219,17 @@ def _spelt_by_key(
         normalise_key(runner_up) if runner_up else runner_up,
         [ChordSegment(c.start, c.end, spelled_in(c.label, key)) for c in chords],
     )
+
+
+UNPITCHED_KEY_NOTES = tuple(f"{why}: no key" for why in UNPITCHED_REASONS)
+"""The analysis's notes for a clip in which nothing pitched sounds (the key step's ``unpitched`` reasons)."""
+
+
+def heard_as_noise(notes: Sequence[str]) -> bool:
+    """Whether an analysis's ``notes`` say it heard noise (or random clicks): attacks with neither a period nor
+    pitched notes (the rhythm's NOISE), and nothing pitched (the key's unpitched reasons). Music says neither: a
+    rubato line sounds notes, a drum loop beats."""
+    return any(note.startswith(NOISE) for note in notes) and any(note in UNPITCHED_KEY_NOTES for note in notes)
 
 
 def _no_loudness_note(summary: SignalSummary, *, silent: bool) -> str:

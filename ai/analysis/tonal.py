@@ -261,6 +261,13 @@ def notes_sound(features: SharedFeatures, config: KeyConfig | None = None) -> bo
     return True
 
 
+NO_PITCHED_CONTENT = "no pitched content"
+PITCHED_TOO_BRIEF = "pitched sound too brief (a hit or a click)"
+NO_PITCHED_NOTES = "no pitched notes sound (noise or unpitched drums)"
+UNPITCHED_REASONS = (NO_PITCHED_CONTENT, PITCHED_TOO_BRIEF, NO_PITCHED_NOTES)
+"""The ``why_none`` of a KeyResult that is ``unpitched``: nothing pitched sounds."""
+
+
 LEGACY_KEY_CONFIG = KeyConfig(
     partial_subtraction=(), piece_end_db=None, min_fit=None, min_peakiness=None, fifth_gap=0.0
 )
@@ -386,13 +393,13 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     """Key and mode of the clip, with a confidence in [0, 1] and the runner-up key."""
     full, bass = key_chroma(features, config)
     if full.sum() <= 0:
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content", unpitched=True)
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none=NO_PITCHED_CONTENT, unpitched=True)
     pcd = full + config.bass_weight * bass
     contrast = float(pcd.std() / pcd.mean())
     corr = key_correlations(pcd, config.profiles)
     fit = float(corr.max())
     if contrast < config.min_contrast and (config.min_fit is None or fit < config.min_fit):
-        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none="no pitched content", unpitched=True)
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none=NO_PITCHED_CONTENT, unpitched=True)
     heard = _compress(features.chroma, config.compression).sum(axis=1)  # before the harmonic summation
     for dist in (pcd, heard):
         if np.sort(dist)[-3] < config.min_third_pitch_class * dist.max():
@@ -400,9 +407,7 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     frame_level = features.semitone_spec.sum(axis=0, dtype=np.float64)
     pitched = int(np.count_nonzero(frame_level >= float(frame_level.max()) * 10 ** (PITCHED_FLOOR_DB / 20)))
     if pitched < MIN_PITCHED_S * features.frame_rate:
-        return KeyResult(
-            None, 0.0, None, 0.0, 0.0, why_none="pitched sound too brief (a hit or a click)", unpitched=True
-        )
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none=PITCHED_TOO_BRIEF, unpitched=True)
     note = lone_note(features)
     if note is not None:
         name = f"{TONICS[note % 12]}{note // 12 - 1}"
@@ -410,9 +415,7 @@ def estimate_key(features: SharedFeatures, config: KeyConfig = KeyConfig()) -> K
     if config.min_peakiness is not None and pitch_peakiness(features) < config.min_peakiness:
         # Noise bursts' spectrum is smooth, yet a drum loop's low-passed kick tilts its distribution
         # enough to pass the flatness test above, or even to fit a key profile (E minor at 0.01-0.08).
-        return KeyResult(
-            None, 0.0, None, 0.0, 0.0, why_none="no pitched notes sound (noise or unpitched drums)", unpitched=True
-        )
+        return KeyResult(None, 0.0, None, 0.0, 0.0, why_none=NO_PITCHED_NOTES, unpitched=True)
     if contrast >= config.min_contrast:
         clarity = min(1.0, (contrast - config.min_contrast) / (config.full_contrast - config.min_contrast))
     else:  # flat, but shaped like a key (min_fit is set here)

@@ -451,6 +451,21 @@ def _velocities(energy_db: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return out
 
 
+STEADY_DB = 6.0
+"""A signal whose frame energy spans less than this from its 5th to its 95th percentile holds no hit to hear: white and
+pink noise span 1.3-3.2 dB, at -12 dBFS or at -70 (where the network, reading the signal scaled to its own level, found
+28-64 hits), music 60 dB or more. Read only where the analysis heard noise (:func:`steady`)."""
+
+
+def steady(energy_db: np.ndarray) -> bool:
+    """Whether the frame energy ``energy_db`` [shape=(T,)] (:func:`frame_energy_db`) stays within STEADY_DB: a steady
+    sound such as noise, not hits rising out of what sounds between them (random clicks span tens of dB)."""
+    if energy_db.size == 0:
+        return True
+    low, high = np.percentile(energy_db, [5.0, 95.0])
+    return bool(high - low < STEADY_DB)
+
+
 @dataclass(frozen=True)
 class DrumFeatures:
     """What the drum model reads from a signal: the network's input and each frame's energy (for the

@@ -22,7 +22,8 @@ import numpy as np
 
 from ai.analysis import drums_only
 from ai.analysis.constants import ANALYSIS_SR
-from ai.analysis.pipeline import AnalysisResult, analyze_summary, summarize_audio, warm_up_music
+from ai.analysis.pipeline import AnalysisResult, analyze_summary, heard_as_noise, summarize_audio, warm_up_music
+from ai.analysis.rhythm.core import NOISE
 from ai.analysis.signal_pass import SignalSummary
 from ai.audio.decode import DecodedAudio
 from ai.generation.beat_following import REFINE_SR, followed_beats, onset_cues
@@ -82,6 +83,7 @@ class Transcription:
     quantize: str | None
     quantize_note: str | None  # why ``quantize`` is None though one was asked (no beat grid to put notes on)
     bandwidth_note: str | None  # drums from a file whose rate cuts off where hi-hats and cymbals sound
+    notes_note: str | None  # why ``notes`` is empty though the model read notes in the recording (noise)
     grid: BeatGrid
     analysis_beat_times: list[float]
     analysis_downbeat_times: list[float]
@@ -104,6 +106,7 @@ class Transcription:
             "quantize": self.quantize,
             "quantize_note": self.quantize_note,
             "bandwidth_note": self.bandwidth_note,
+            "notes_note": self.notes_note,
             "notes": [
                 {
                     "pitch": n.pitch,
@@ -185,17 +188,18 @@ def transcribe_summary(
         release_free_memory()  # the analysis's working arrays, before the model's (ai/heap.py)
         if drums_only.said_of(analysis.notes):
             choice = drums_choice()
-            notes = _drum_notes(summary)
+            notes, steady = _drum_notes(summary)
         else:
-            polyphonic, line = notes_and_line(summary.y, options)
+            # Noise holds no pitched note (the model reads a few in it): no line or chords to choose between.
+            polyphonic, line = ([], []) if heard_as_noise(analysis.notes) else notes_and_line(summary.y, options)
             choice = pitched_or_line(polyphonic)
-            notes = _midi_notes(line if choice.instrument == "melody" else polyphonic)
+            notes, steady = _midi_notes(line if choice.instrument == "melody" else polyphonic), False
             if not polyphonic:  # no pitched note: a drum loop the drums-only model missed gets its hits
                 try:
-                    hits = _drum_notes(summary)
+                    hits, steady = _drum_notes(summary)
                 except ModelUnavailable:  # the drum model not installed: the (empty) pitched answer stands
                     hits = []
-                if hits:
+                if hits and not (steady and heard_as_noise(analysis.notes)):
                     choice, notes = drums_for_no_notes(len(hits)), hits
         summary.release_signal()
         chosen: ChosenInstrument = choice.instrument
@@ -203,17 +207,29 @@ def transcribe_summary(
         # The hits are found before the analysis: the network runs on stretches of its input
         # (drums.CHUNK_FRAMES), so the signal (159 MB at 30 minutes), the input (58 MB) and a stretch's
         # hidden states are all it holds, and the analysis then holds only the hits.
-        notes = _drum_notes(summary)
+        notes, steady = _drum_notes(summary)
         analysis, cues = _analysis_and_cues(summary)
         chosen = "drums"
     else:
         if instrument == "melody" and options.line is None:
             options = dataclasses.replace(options, line=DEFAULT_LINE)
-        notes = _midi_notes(pitched_notes(summary.y, options))
+        notes, steady = _midi_notes(pitched_notes(summary.y, options)), False
         release_free_memory()  # what the model's threads freed, before the analysis allocates its own (ai/heap.py)
         analysis, cues = _analysis_and_cues(summary)  # the notes are made: nothing reads the signal after
         chosen = instrument
     model = drum_model_name() if chosen == "drums" else MODEL_NAME
+    notes_note = None
+    if notes and heard_as_noise(analysis.notes) and (chosen != "drums" or steady):
+        # Pitched notes in noise, or hits in a steady noise, are the models' reading of the noise, not notes played
+        # (white noise gave 2 notes and 28 hits, noise at -70 dBFS 8 and 30). Random clicks keep their hits.
+        what = ("hit" if chosen == "drums" else "note") + ("s" if len(notes) > 1 else "")
+        notes_note = (
+            f"the recording sounds like noise ({NOISE}{'; its level holds steady' if chosen == 'drums' else ''}): "
+            f"the {len(notes)} {what} the model read in it {'are' if len(notes) > 1 else 'is'} left out"
+        )
+        notes = []
+    elif not notes and chosen != "drums" and heard_as_noise(analysis.notes):
+        notes_note = f"the recording sounds like noise ({NOISE}): it holds no notes"
     beats, downbeats = _followed_grid(analysis.beat_times, analysis.downbeat_times, cues)
     grid = beat_grid(beats, downbeats, analysis.time_signature, analysis.tempo)
     quantize_note = None
@@ -256,6 +272,7 @@ def transcribe_summary(
         quantize=quantize_text if quantize is not None else None,
         quantize_note=quantize_note,
         bandwidth_note=bandwidth_note(chosen, summary.sample_rate),
+        notes_note=notes_note,
         grid=grid,
         analysis_beat_times=list(analysis.beat_times),
         analysis_downbeat_times=list(analysis.downbeat_times),
@@ -273,9 +290,10 @@ def drum_model_name() -> str:
     return drums.MODEL_NAME
 
 
-def _drum_notes(summary: SignalSummary) -> list[MidiNote]:
+def _drum_notes(summary: SignalSummary) -> tuple[list[MidiNote], bool]:
     """The drum model's hits in the summary's signal as 100 ms notes (ModelUnavailable, 503, while the drum model is
-    not installed); the signal is left to the caller."""
+    not installed), and whether the signal's level holds steady (:func:`ai.transcription.drums.steady`: noise, where
+    the analysis heard noise); the signal is left to the caller."""
     from ai.transcription import drums
 
     drums.shipped_drum_net()
@@ -287,9 +305,10 @@ def _drum_notes(summary: SignalSummary) -> list[MidiNote]:
     release_free_memory()  # what decoding freed in other threads, before the mel is made (ai/heap.py)
     features = drums.drum_features(summary.y)
     hits = [] if silent else drums.hits_of(features, signal=summary.y)
+    steady = drums.steady(features.energy_db)
     del features
     release_free_memory()  # the mel's, the input's and the network's working arrays (ai/heap.py)
-    return [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits]
+    return [MidiNote(h.pitch, float(h.time), float(h.time) + DRUM_NOTE_S, int(h.velocity)) for h in hits], steady
 
 
 MIN_KEY_PITCH_CLASSES = 3

@@ -111,6 +111,8 @@ async def transcribe_work(engine: EngineState, inp: RequestInput) -> Response | 
             headers["X-Bandwidth-Note"] = result.bandwidth_note
         if result.quantize_note is not None:  # the file is not quantised though it was asked: the JSON's note
             headers["X-Quantize-Note"] = result.quantize_note
+        if result.notes_note is not None:  # noise: the notes the model read in it are left out
+            headers["X-Notes-Note"] = result.notes_note
         return Response(content=result.midi, media_type="audio/midi", headers=headers)
     return TranscriptionResponse(
         filename=upload.filename,

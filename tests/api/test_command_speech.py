@@ -120,6 +120,14 @@ def test_a_transcription_with_no_notes_says_so_and_what_to_try() -> None:
     assert no_hits == "I didn't hear any drum hits in it, so there's nothing to write down."
 
 
+@pytest.mark.parametrize("instrument", ["pitched", "drums"])
+def test_a_transcription_of_noise_says_it_is_noise(instrument: str) -> None:
+    """ "turn this into midi" on a hiss suggested transcribing the drums in it (QA pass 7)."""
+    note = "the recording sounds like noise (no periodic pulse and no pitched notes (noise or random clicks)): ..."
+    said = speak("transcribe", {}, {"instrument": instrument, "notes": [], "tempo": None, "notes_note": note})
+    assert said == "It sounds like noise, with no notes or drum hits in it, so there's nothing to write down."
+
+
 def test_a_pitched_transcription_of_drums_alone_suggests_the_drums() -> None:
     from ai.analysis import drums_only
 

@@ -66,7 +66,9 @@ export function setUpTranscribe(section) {
     fillFigures(section.querySelector("#transcription-figures"), figures);
     section.querySelector("#transcription-notes").textContent = notes.length
       ? ""
-      : drums
+      : result.notes_note // noise: a lower threshold would only write more of it down
+        ? `No notes: ${result.notes_note}.`
+        : drums
         ? "No drum hits were heard."
         : "No notes were heard: a quiet or noisy recording may need a lower onset threshold (Note settings).";
     view.hidden = false; // before drawing: the canvas takes its size from its box

@@ -129,6 +129,9 @@ NO_ATTACKS = "no attacks sound (a steady tone or held sound)"
 """:func:`no_pulse_reason` for input without a single attack: no drums can sound in it either."""
 FEW_ATTACKS = "(a held sound or a few hits): too few to show a pulse"
 """:func:`no_pulse_reason`'s words for input with fewer than MIN_ATTACKS attacks, after how many sound."""
+NOISE = "no periodic pulse and no pitched notes (noise or random clicks)"
+""":func:`no_pulse_reason` for input with attacks but neither a period nor pitched notes (the transcription reads it:
+notes that a model finds in noise are none)."""
 HELD_SHARE = 0.8
 """A sound holds when this share of its audible frames (within 40 dB of its loudest) lie within 10 dB of its level
 (the 95th percentile of the frame RMS): a held chord's start and end are its only attacks, where a few drum hits
@@ -174,7 +177,7 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     if low.size == onset.size and np.isfinite(low).all() and has_kick_pulse(low, features.frame_rate):
         return ""
     if not notes_sound(features):
-        return "no periodic pulse and no pitched notes (noise or random clicks)"
+        return NOISE
     return ""
 
 
