@@ -221,7 +221,7 @@ def _spelt_by_key(
     )
 
 
-UNPITCHED_KEY_NOTES = tuple(f"{why}: no key" for why in UNPITCHED_REASONS)
+UNPITCHED_KEY_NOTES = tuple(f"{why}: no key or chords" for why in UNPITCHED_REASONS)
 """The analysis's notes for a clip in which nothing pitched sounds (the key step's ``unpitched`` reasons)."""
 
 
@@ -381,9 +381,10 @@ def analyze_summary(
         runner, runner_score = key.runner_up, key.runner_up_score
         tuning = features.tuning_cents
         if key_name is None:
-            notes.append(f"{key.why_none or 'no pitched content'}: no key")
-            if key.unpitched:  # no pitched sound, no chords (a noise beat got Bmaj7 Em7 Ebmaj7 Gmaj7)
-                chords = []
+            # No chords either: nothing pitched sounds (a noise beat got Bmaj7 Em7 Ebmaj7 Gmaj7), or fewer pitch
+            # classes than a triad holds, or one note and its overtones (a held A-E drone was "Am", a third unheard).
+            notes.append(f"{key.why_none or 'no pitched content'}: no key or chords")
+            chords = []
         else:
             key_name, runner, chords = _spelt_by_key(key_name, runner, chords)
 

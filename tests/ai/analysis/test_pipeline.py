@@ -273,3 +273,21 @@ def test_a_held_chord_whose_overtones_beat_has_no_tempo() -> None:
     assert result.tempo is None and result.beats == 0
     assert any(note.startswith("no steady pulse") for note in result.notes), result.notes
     assert result.key == "C major"
+
+
+@pytest.mark.parametrize(
+    ("partials", "why"),
+    [
+        ((110.0, 165.2, 220.3), "fewer than three pitch classes sound"),  # an A-E drone: no third heard
+        ((110.0, 330.0, 550.0), "one note sounds (A2 and its overtones)"),  # a square-ish A2: its overtones, no chord
+    ],
+)
+def test_audio_without_a_key_has_no_chords_and_says_why(partials: tuple[float, ...], why: str) -> None:
+    """A held A-E drone had no key ("fewer than three pitch classes sound") yet the chord "Am", a third no one
+    played (QA pass 7): a triad needs three pitch classes, and a lone note's overtones are no chord."""
+    sr = 44100
+    t = np.arange(12 * sr) / sr
+    samples = (0.2 * sum(np.sin(2 * np.pi * f * t) / (k + 1) for k, f in enumerate(partials))).astype(np.float32)
+    result = analyze(DecodedAudio(np.stack([samples, samples]), sr))
+    assert result.key is None and result.chords == [], (result.key, result.chords)
+    assert f"{why}: no key or chords" in result.notes, result.notes
