@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ai.analysis import drums_only
+from ai.analysis.pipeline import SILENCE_DBFS
 from ai.generation.accompaniment import NoBeatFound
 from ai.transcription.auto_instrument import NO_NOTES_NOTE
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
@@ -166,9 +167,19 @@ def _chord_loop(labels: list[str]) -> list[str] | None:
     return None
 
 
+def _silent(body: dict[str, Any]) -> bool:
+    """Whether an analysis heard nothing: its peak under the silence floor, or no block loud enough to measure
+    (the loudness note of inaudible audio and of DC alone starts "no loudness:")."""
+    if "peak_dbfs" in body and (body["peak_dbfs"] is None or body["peak_dbfs"] < SILENCE_DBFS):  # null: digital 0
+        return True
+    return any(str(note).startswith("no loudness:") for note in body.get("notes") or [])
+
+
 def _analysis(body: dict[str, Any], question: str | None) -> str:
     """The answer to ``question`` (topics joined by "+": "key+tempo" answers both, in the order asked)."""
     topics = (question or "").split("+")
+    if "loudness" not in topics and _silent(body):  # "It's without a clear key, with no steady tempo." of silence
+        return "It's silent: there's no key, tempo or chords to hear."
     if len(topics) > 1:
         return " ".join(_analysis(body, topic) for topic in topics)
     key = body.get("key")

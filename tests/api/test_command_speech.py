@@ -189,3 +189,19 @@ def test_what_typos_were_read_as_is_said_first() -> None:
     plain = spoken_error(error)
     error.extra = {**error.extra, "corrections": {"temop": "tempo"}}  # an action's error after a typo was read
     assert spoken_error(error) == "I read 'temop' as 'tempo'. " + plain
+
+
+@pytest.mark.parametrize("question", [None, "key", "tempo", "meter", "chords", "key+tempo"])
+def test_silence_is_said_to_be_silent(question: str | None) -> None:
+    """ "analyze this" on 30 s of digital silence said "It's without a clear key, with no steady tempo." (QA pass 7)."""
+    silence = {"key": None, "tempo": None, "time_signature": None, "chords": [], "peak_dbfs": None, "notes": []}
+    said = "It's silent: there's no key, tempo or chords to hear."
+    assert speak("analyze_audio", {"question": question}, silence) == said
+    dc = {**silence, "peak_dbfs": -6.02, "notes": ["no loudness: the audio is DC only (a constant offset ...)"]}
+    assert speak("analyze_audio", {"question": question}, dc) == said
+    noise = {
+        **silence,
+        "peak_dbfs": -12.0,
+        "notes": ["no periodic pulse and no pitched notes (noise or random clicks)"],
+    }
+    assert speak("analyze_audio", {"question": question}, noise) != said
