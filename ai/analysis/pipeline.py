@@ -221,6 +221,10 @@ def _spelt_by_key(
     )
 
 
+NO_PERIOD = "no periodic pulse"
+"""The rhythm's note where it heard no period and found no notes (NOISE) but the key step heard some: four chords in
+20 minutes of silence were "noise or random clicks" to the rhythm, whose share of sounding frames reads the file
+whole, and C major to the key."""
 UNPITCHED_KEY_NOTES = tuple(f"{why}: no key or chords" for why in UNPITCHED_REASONS)
 """The analysis's notes for a clip in which nothing pitched sounds (the key step's ``unpitched`` reasons)."""
 
@@ -348,6 +352,7 @@ def analyze_summary(
     silent = peak_dbfs < SILENCE_DBFS
     # Drums alone? Asked by the metrical level (of harmony between silences) and by the key step: once.
     drums_here = functools.cache(lambda: only_drums(features.semitone_spec))
+    rhythm_note_at = -1
     if silent:
         notes.append("the audio is silent: no tempo, key or chords")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
@@ -357,6 +362,7 @@ def analyze_summary(
     else:
         rhythm = _rhythm(features, drums_here)
         if rhythm.why_none:
+            rhythm_note_at = len(notes)
             notes.append(f"{rhythm.why_none}: no tempo, beats or meter")
 
     progress.report(0.92, "key and chords")
@@ -387,6 +393,8 @@ def analyze_summary(
             chords = []
         else:
             key_name, runner, chords = _spelt_by_key(key_name, runner, chords)
+            if rhythm.why_none == NOISE:  # the key step heard notes the rhythm's whole-file test missed (sparse ones)
+                notes[rhythm_note_at] = f"{NO_PERIOD}: no tempo, beats or meter"
 
     loud = summary.loudness
     if _finite_or_none(loud.integrated_lufs) is None:

@@ -211,7 +211,10 @@ def pitch_peakiness(features: SharedFeatures) -> float:
     parts = max(1, n // PEAKINESS_SEGMENT)
     edges = [i * n // parts for i in range(parts + 1)]
     sums = [rows[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    return float(np.median([_peakiness(summed) for summed in sums]))
+    # Stretches of digital silence have no spectrum to peak: left out, they do not make the median of a file that is
+    # mostly silence "no pitched notes (noise or unpitched drums)" (four piano chords in 20 minutes were).
+    sounding = [summed for summed in sums if float(summed.max()) > 0.0] or sums
+    return float(np.median([_peakiness(summed) for summed in sounding]))
 
 
 MIN_PITCHED_S = 0.25

@@ -154,6 +154,17 @@ each other, got 53.4 BPM at 0.001 (QA pass 4). Of the real dev set's 46 items wi
 0.064 (a 3-s trumpet clip), of the rendered evaluation sets' 139 0.238."""
 
 
+def _heard(values: np.ndarray, rms: np.ndarray) -> np.ndarray:
+    """``values`` [shape=(n,)] at the frames that sound (:func:`_sounding` of the frame RMS ``rms``), or all of them
+    where none or another count does: a percentile of a file that is mostly silence reads its silence (20 minutes of
+    silence around four piano chords had "no attacks (a steady tone or held sound)")."""
+    sounding = _sounding(np.asarray(rms, dtype=np.float64))
+    if sounding.shape != values.shape or not sounding.any():
+        return values
+    heard: np.ndarray = values[sounding]
+    return heard
+
+
 def no_pulse_reason(features: SharedFeatures) -> str:
     """Why ``features`` hold no pulse to read a tempo from, or "" when they may hold one.
 
@@ -165,7 +176,7 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     onset = np.asarray(features.onset_env, dtype=np.float64)
     if onset.size == 0 or not np.isfinite(onset).all():
         return ""
-    if float(np.percentile(onset, 99)) < MIN_ONSET_LEVEL:
+    if float(np.percentile(_heard(onset, features.rms), 99)) < MIN_ONSET_LEVEL:
         return NO_ATTACKS
     attacks = attack_count(onset, features.frame_rate)
     if attacks < MIN_ATTACKS:

@@ -291,3 +291,23 @@ def test_audio_without_a_key_has_no_chords_and_says_why(partials: tuple[float, .
     result = analyze(DecodedAudio(np.stack([samples, samples]), sr))
     assert result.key is None and result.chords == [], (result.key, result.chords)
     assert f"{why}: no key or chords" in result.notes, result.notes
+
+
+def test_a_file_that_is_mostly_silence_is_not_called_a_held_sound_or_noise() -> None:
+    """Four piano-like C major chords in 20 minutes of digital silence were "no attacks sound (a steady tone or held
+    sound)" and "no pitched notes sound (noise or unpitched drums)": the 99th percentile of the onsets and the median
+    peakiness read the silence (QA pass 7). Read where the file sounds, they are four chords without a pulse; had the
+    analysis called them noise, the transcription would have left their notes out."""
+    from ai.analysis.pipeline import heard_as_noise
+
+    from .synth import note
+
+    sr = 22050
+    samples = np.zeros(240 * sr, dtype=np.float32)
+    chord = sum(note(m, 4.0, sr=sr) for m in (60, 64, 67))
+    for at in (30, 90, 150, 210):
+        samples[at * sr : at * sr + chord.size] += chord
+    result = analyze(DecodedAudio(samples[np.newaxis, :], sr))
+    assert result.tempo is None and result.key == "C major", (result.tempo, result.key)
+    assert not any("held sound" in n or "noise" in n for n in result.notes), result.notes
+    assert not heard_as_noise(result.notes)
