@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
 
 from api.params import invalid_from_validation
 from utils.errors import EngineError
@@ -29,6 +31,16 @@ an ordinary event, logged on one line, not an internal error with its traceback.
 SHUTTING_DOWN = "the engine is shutting down and stopped this request before answering it; send it again later"
 """The answer to a request still running when a forced shutdown (a second Ctrl+C) cancels it (api/middleware.py)."""
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at the request's path: Starlette's Allow names only the first route that
+    matched the path (GET of /health, not its HEAD twin, a route of its own)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].fullmatch(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def error_response(status_code: int, code: str, detail: str, extra: dict[str, Any] | None = None) -> JSONResponse:
@@ -60,11 +72,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.method} {request.url.path}; see /docs for the API"
+        elif exc.status_code == 405 and headers.get("Allow"):  # `curl URL` without -X POST: say which method
+            headers["Allow"] = _allowed_methods(request) or headers["Allow"]
+            detail = f"{request.method} is not served at {request.url.path}; it takes {headers['Allow']}"
         elif exc.status_code == 400 and detail == STARLETTE_BAD_MULTIPART:
             detail = BAD_MULTIPART
-        return error_response(exc.status_code, code, detail)
+        response = error_response(exc.status_code, code, detail)
+        response.headers.update(headers)  # a 405's Allow (RFC 9110 requires it): it was dropped
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -246,6 +246,19 @@ def test_unknown_route_has_the_error_body(client: TestClient) -> None:
     assert response.json()["error"] == "not_found"
 
 
+def test_a_wrong_method_says_which_one_the_route_takes(client: TestClient) -> None:
+    """`curl "http://localhost:9000/api/v1/generate/midi?style=drums"` (no -X POST) was a 405 "Method Not Allowed"
+    without the Allow header RFC 9110 requires, so neither the body nor the head said to POST."""
+    response = client.get("/api/v1/generate/midi?style=drums")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {
+        "error": "method_not_allowed",
+        "detail": "GET is not served at /api/v1/generate/midi; it takes POST",
+    }
+    assert client.delete("/health").headers["allow"] == "GET, HEAD"
+
+
 def test_models_lists_the_theory_backend(client: TestClient) -> None:
     body = client.get("/api/v1/models").json()
     names = [m["name"] for m in body["models"]]
