@@ -121,22 +121,51 @@ def readme_endpoints() -> set[str]:
     return found
 
 
+def as_the_readme_writes(spec: dict[str, Any], routes: set[str]) -> set[str]:
+    """``routes`` ('METHOD /path' of the OpenAPI schema) as README's table names them: {job_id} and {file_id} are
+    {id}, and transport/{action} is its two routes, play and stop."""
+    written: set[str] = set()
+    for route in routes:
+        method, path = route.split(" ", 1)
+        shown = re.sub(r"\{(job|file)_id\}", "{id}", path)
+        operation = spec["paths"][path][method.lower()]
+        for parameter in operation.get("parameters", []):
+            for value in parameter["schema"].get("enum", []) if parameter["in"] == "path" else []:
+                written.add(f"{method} {shown.replace('{' + parameter['name'] + '}', value)}")
+        if "{action}" not in shown:
+            written.add(f"{method} {shown}")
+    return written
+
+
 def test_the_readme_endpoints_table_names_every_route(client: TestClient) -> None:
     """A new user reads the table: POST /api/v1/library/search (what fits a clip) was served but not in it."""
     spec = client.get("/openapi.json").json()
-    routes: set[str] = set()
-    for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            shown = re.sub(r"\{(job|file)_id\}", "{id}", path)
-            for parameter in operation.get("parameters", []):  # transport/{action}: play and stop
-                for value in parameter["schema"].get("enum", []) if parameter["in"] == "path" else []:
-                    routes.add(f"{method.upper()} {shown.replace('{' + parameter['name'] + '}', value)}")
-            if "{action}" not in shown:
-                routes.add(f"{method.upper()} {shown}")
+    routes = as_the_readme_writes(spec, served_routes(client))
     listed = readme_endpoints()
     assert {"POST /api/v1/core/transport/stop", "GET /api/v1/jobs/{id}/events", "HEAD /health"} <= listed
     assert routes - listed == set()
     assert listed - routes == set()
+
+
+def test_the_status_file_docs_and_readme_list_the_same_routes(tmp_path: Path) -> None:
+    """Three lists of the routes: the status file on disk (`api_endpoints_ready`, where README's Endpoints table says
+    it is), /openapi.json and README's table. The checks above compare the status route with the routing table and
+    the table with /docs; this one reads the file DAWG-CORE's tooling reads, and all three against each other."""
+    settings = make_settings(tmp_path)
+    with engine_client(settings) as engine:
+        spec = engine.get("/openapi.json").json()
+        deadline = time.monotonic() + 30
+        written: list[str] = []
+        while not written and time.monotonic() < deadline:  # the first write is at start-up, in a thread
+            if settings.status_file.exists():
+                written = json.loads(settings.status_file.read_text(encoding="utf-8"))["api_endpoints_ready"]
+            time.sleep(0.05)
+    in_docs = {f"{method.upper()} {path}" for path, operations in spec["paths"].items() for method in operations}
+    assert len(written) == len(set(written))
+    assert set(written) == in_docs
+    assert as_the_readme_writes(spec, set(written)) == readme_endpoints()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`api_endpoints_ready`" in readme.split("## Endpoints", 1)[1].split("\n\n", 2)[1]
 
 
 def test_docs_describe_every_parameter_and_body_field(client: TestClient) -> None:
