@@ -14,7 +14,7 @@ from ai.analysis.pipeline import SILENCE_DBFS
 from ai.generation.accompaniment import NoBeatFound
 from ai.transcription.auto_instrument import NO_NOTES_NOTE
 from api.command_loudness import LOUDNESS_STEP_LU, moved_target
-from utils.errors import EngineError
+from utils.errors import EngineError, ProjectNotFound
 from utils.wording import with_article
 
 SCALE_WORDS = {"harmonic_minor": "harmonic minor", "melodic_minor": "melodic minor"}
@@ -325,6 +325,11 @@ def _failure(exc: EngineError) -> str:
         return _SPOKEN_ERRORS[exc.code]
     if isinstance(exc, NoBeatFound):
         return _NO_BEAT_WORDS[exc.cause]
+    if isinstance(exc, ProjectNotFound) and exc.said is not None:  # the detail's folder path is no musician's word
+        known = ", ".join(exc.known)
+        return f"I can't find a project called {exc.said}." + (
+            f" Your projects: {known}." if known else " There are no projects yet."
+        )
     if exc.code == "command_not_available":
         return f"I understood, but {exc.extra.get('missing') or 'nobody can do that yet'}."
     detail = _URL_RE.sub("", exc.detail).strip()

@@ -241,7 +241,9 @@ class ProjectStore:
         if close:
             return by_words[close[0]]
         raise ProjectNotFound(
-            f"no project called {reference[:80]!r} in {self.projects_dir}; projects: {_listed(projects)}"
+            f"no project called {reference[:80]!r} in {self.projects_dir}; projects: {_listed(projects)}",
+            said=said[:80],
+            known=[manifest.name for manifest in projects[:MAX_LISTED]],
         )
 
     # -- stems ------------------------------------------------------------------------------

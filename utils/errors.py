@@ -78,6 +78,13 @@ class NotFound(EngineError):
 class ProjectNotFound(NotFound):
     code = "project_not_found"
 
+    def __init__(self, detail: str, *, said: str | None = None, known: list[str] | None = None) -> None:
+        super().__init__(detail)
+        self.said = said
+        """The name a person said, when the project was looked up by it (a text command)."""
+        self.known = known or []
+        """The names of the projects there are, for a voice to offer instead."""
+
 
 class InvalidProjectId(EngineError):
     """A project id that is empty or tries to leave the projects directory."""

@@ -565,6 +565,8 @@ def test_a_project_name_with_path_parts_is_looked_up_never_a_folder(tmp_path: Pa
                 assert said.json()["error"] == "project_not_found"
                 assert said.json()["detail"].startswith("no project called '../x' in ")
                 assert said.json()["detail"].endswith("projects: 'A/B Test' (older)")
+                assert said.json()["speech"] == "I can't find a project called ../x. Your projects: A/B Test."
+                assert str(settings.projects_dir) not in said.json()["speech"]  # it read out the folder's path
         for text, name in (("analyse project /etc/passwd", "/etc/passwd"), ("analyse project ..", "..")):
             said = client.post("/api/v1/command", data={"text": text})
             assert said.status_code == 404 and f"no project called '{name}'" in said.json()["detail"], said.text
