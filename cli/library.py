@@ -134,9 +134,9 @@ def clip_line(body: dict[str, Any]) -> str | None:
 
 def search_table(body: dict[str, Any]) -> Table:
     """One row per file: path, key (and how it matched), tempo, meter, duration, loudness."""
-    table = Table(
-        title=f"{body.get('total', 0)} files (page {body.get('page')} of {body.get('pages')})", title_justify="left"
-    )
+    total = body.get("total") or 0
+    title = f"{total} file{'' if total == 1 else 's'} (page {body.get('page')} of {body.get('pages')})"
+    table = Table(title=title if total else "no file matches", title_justify="left")  # was "page 1 of 0"
     for name in ("path", "key", "tempo", "meter", "duration", "LUFS"):
         table.add_column(name, overflow="fold")
     for item in body.get("items") or []:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.library import search_table
 from tests.api.test_analysis import song_in_g_major, wav_bytes
 from tests.cli.test_app import dawg_ai
 
@@ -57,8 +58,17 @@ def test_search_by_a_clip(library: Path, tmp_path: Path) -> None:
         "g_major_110.wav"
     ]
     table = dawg_ai("library", "search", "--clip", str(clip), "--key", "F#")  # an option wins over the clip
-    assert table.exit_code == 0 and "fitting idea.wav: G major (9B)" in table.stdout and "0 files" in table.stdout
+    assert (
+        table.exit_code == 0 and "fitting idea.wav: G major (9B)" in table.stdout and "no file matches" in table.stdout
+    )
     bad = tmp_path / "notes.wav"
     bad.write_bytes(b"not audio at all" * 20)
     refused = dawg_ai("library", "search", "--clip", str(bad))
     assert refused.exit_code == 2 and "unsupported_media_type" in refused.stderr
+
+
+def test_the_search_table_title_counts_the_files() -> None:
+    """`dawg-ai library search --key Am` on a library with no A minor read "0 files (page 1 of 0)"; one was "1 files"."""
+    assert search_table({"total": 0, "page": 1, "pages": 0, "items": []}).title == "no file matches"
+    assert search_table({"total": 1, "page": 1, "pages": 1, "items": []}).title == "1 file (page 1 of 1)"
+    assert search_table({"total": 120, "page": 2, "pages": 3, "items": []}).title == "120 files (page 2 of 3)"
