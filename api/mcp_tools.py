@@ -342,19 +342,29 @@ def _generation_summary(body: dict[str, Any]) -> str:
     return text + ". The MIDI file is midi_base64 (base64)."
 
 
+def _tempo_words(body: dict[str, Any]) -> str:
+    """ "tempo 120.0 BPM, 4/4", or what the analysis has none of (its notes say why): a "?" read as a value."""
+    if not isinstance(body.get("tempo"), int | float):
+        return "no tempo or meter"
+    return f"tempo {_number(body.get('tempo'), ' BPM')}, {body.get('time_signature') or 'no meter'}"
+
+
 def _analysis_summary(body: dict[str, Any]) -> str:
+    loudness = body.get("loudness_lufs")
     return (
-        f"{body.get('filename')}: {_number(body.get('duration'), ' s')}, tempo {_number(body.get('tempo'), ' BPM')}, "
-        f"{body.get('time_signature') or 'meter ?'}, key {body.get('key') or '?'}, "
-        f"{_number(body.get('loudness_lufs'), ' LUFS')} integrated, {len(body.get('chords') or [])} chord spans."
+        f"{body.get('filename')}: {_number(body.get('duration'), ' s')}, {_tempo_words(body)}, "
+        f"{'key ' + body['key'] if body.get('key') else 'no key'}, "
+        f"{_number(loudness, ' LUFS') + ' integrated' if isinstance(loudness, int | float) else 'no loudness'}, "
+        f"{len(body.get('chords') or [])} chord spans" + ("; notes say why" if body.get("notes") else "") + "."
     )
 
 
 def _transcription_summary(body: dict[str, Any]) -> str:
     return (
-        f"{len(body.get('notes') or [])} {body.get('instrument', '')} notes by {body.get('model')}, tempo "
-        f"{_number(body.get('tempo'), ' BPM')}, {body.get('time_signature') or 'meter ?'}; the .mid is midi_base64."
+        f"{len(body.get('notes') or [])} {body.get('instrument', '')} notes by {body.get('model')}, "
+        f"{_tempo_words(body)}; the .mid is midi_base64."
         + (f" {body['instrument_note']}." if body.get("instrument_note") else "")
+        + (f" {body['notes_note']}." if body.get("notes_note") else "")
     )
 
 

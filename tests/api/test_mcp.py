@@ -228,6 +228,18 @@ async def test_analyze_audio_answers_what_the_rest_endpoint_answers(engine: str,
     assert response.json()["key"] == "G major" and "G major" in text_of(by_path)
 
 
+async def test_the_summary_says_what_a_recording_has_none_of(engine: str, files: dict[str, Path]) -> None:
+    """QA pass 8: a held fifth's summary read "tempo ? BPM, meter ?, key ?", a question mark an assistant may read
+    out as a value; it says "no tempo or meter" and "no key", and that the notes say why."""
+    async with over_http(engine) as client:
+        held = await client.call_tool("analyze_audio", {"path": str(files["pad"])})
+    body = held.structured_content
+    assert body is not None and body["tempo"] is None and body["key"] is None, body
+    text = text_of(held)
+    assert "?" not in text.split(". The")[0] and "no tempo or meter" in text and "no key" in text, text
+    assert "notes say why" in text
+
+
 async def test_transcribe_and_accompany_answer_what_the_rest_endpoints_answer(
     engine: str, files: dict[str, Path]
 ) -> None:
