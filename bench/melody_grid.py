@@ -46,10 +46,10 @@ from ai.generation.accompaniment import (  # noqa: E402
     NoBeatFound,
     RecordingCues,
     accompany_cues,
-    meter_of,
     mono_at,
     recording_cues,
 )
+from ai.generation.accompaniment.grid import meter_of  # noqa: E402
 from ai.generation.bar_harmony import span_chroma  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402

@@ -22,7 +22,7 @@ import soundfile as sf
 from ai.audio.encode import encode_audio_file
 from ai.audio.loudness_meter import KWeighting
 from ai.audio.stem_file import BLOCK, StemFile, write_stem_file
-from ai.generation.accompaniment import PREVIEW_PEAK
+from ai.generation.accompaniment.preview import PREVIEW_PEAK
 from ai.generation.preview import rendered_parts, stereo
 
 

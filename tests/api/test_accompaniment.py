@@ -314,7 +314,8 @@ def test_a_waltz_over_a_four_four_recording_is_played_in_its_bars_and_the_answer
 
 
 def test_a_style_meter_mismatch_is_said_only_where_the_meters_differ() -> None:
-    from ai.generation.accompaniment import build_grid, meter_mismatch
+    from ai.generation.accompaniment import build_grid
+    from ai.generation.accompaniment.parts import meter_mismatch
 
     beats = np.arange(0.0, 12.0, 0.5)
     three = build_grid(beats, [0.0], "3/4", 12.0)

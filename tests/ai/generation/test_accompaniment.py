@@ -10,20 +10,17 @@ import pretty_midi
 import pytest
 
 from ai.generation.accompaniment import (
-    PPQ,
     NoBeatFound,
     bar_chords,
-    bar_phase,
     build_grid,
-    chart_meter,
-    downbeat_phase,
-    irregular_bar_lengths,
-    key_of,
     pad_notes,
     parse_parts,
     place_notes,
     write_midi,
 )
+from ai.generation.accompaniment.downbeats import bar_phase, downbeat_phase
+from ai.generation.accompaniment.grid import PPQ, chart_meter, irregular_bar_lengths
+from ai.generation.accompaniment.harmony import key_of
 from ai.generation.bar_harmony import chroma_frames
 from ai.generation.base import Note
 from ai.music_theory import parse_chart, parse_chord, parse_key

@@ -168,7 +168,8 @@ def sung_analysis(beats: np.ndarray, duration: float) -> Any:
 def test_a_melody_alone_gets_the_bar_phase_its_harmony_fits() -> None:
     """The analysis puts the downbeats on the pickup and the chroma spread within bars cannot tell (one note at
     a time spreads on every phase): the harmoniser's likelihood of each phase's bars finds the bar lines."""
-    from ai.generation.accompaniment import bar_phase, melody_bar_phase, recording_cues
+    from ai.generation.accompaniment import melody_bar_phase, recording_cues
+    from ai.generation.accompaniment.downbeats import bar_phase
 
     y, beats = sung_tune()
     chroma = recording_cues(y, 0.0).chroma

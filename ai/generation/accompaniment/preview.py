@@ -1,0 +1,45 @@
+"""The audio preview: the parts rendered and mixed under the recording by loudness."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ai.audio.decode import DecodedAudio
+from ai.audio.loudness import integrated_loudness
+from ai.generation.accompaniment.midi_file import write_midi
+from ai.generation.accompaniment.result import Accompaniment
+from ai.generation.preview import stereo
+
+PREVIEW_LEVEL_DB = -4.0
+"""The rendered parts' integrated loudness relative to the recording's: under it, audible."""
+PREVIEW_PEAK = 0.98
+
+
+def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float = PREVIEW_LEVEL_DB) -> np.ndarray:
+    """The recording with ``parts`` (rendered at its rate) under it: the parts' integrated loudness set
+    ``level_db`` from the recording's; the sum scaled down if it would clip. [shape=(2, n)]. Everything is
+    held whole: the route mixes block by block from a stem file instead (:mod:`ai.generation.preview_mix`,
+    the same bytes)."""
+    sr = recording.sample_rate
+    rec = recording.samples
+    rec = stereo(rec)  # a 5.1 recording downmixed, as the block-wise preview reads it
+    n = rec.shape[1]
+    body = np.zeros((2, n), dtype=np.float32)
+    body[:, : min(n, parts.shape[1])] = parts[:2, :n]
+    rec_lufs = integrated_loudness(y=rec, sr=sr)
+    parts_lufs = integrated_loudness(y=body, sr=sr)
+    if rec_lufs is not None and parts_lufs is not None and math.isfinite(rec_lufs) and math.isfinite(parts_lufs):
+        body *= np.float32(10 ** ((rec_lufs + level_db - parts_lufs) / 20))
+    mix = rec.astype(np.float32) + body
+    peak = float(np.max(np.abs(mix))) if mix.size else 0.0
+    if peak > PREVIEW_PEAK:
+        mix *= np.float32(PREVIEW_PEAK / peak)
+    return mix
+
+
+def preview_midis(result: Accompaniment) -> list[bytes]:
+    """The MIDI files a preview renders: the drums, and the other parts together (two FluidSynth processes)."""
+    groups = [[p for p in result.parts if p == "drums"], [p for p in result.parts if p != "drums"]]
+    return [write_midi(result.grid, {p: result.parts[p] for p in group}) for group in groups if group]
