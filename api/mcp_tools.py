@@ -6,7 +6,7 @@ tool call passes the same route, validation and errors as the endpoint and answe
 endpoint answers for the same parameters: its JSON is the tool's structured content (after a
 one-line summary for the model to read), and an error body (``{"error", "detail", ...}`` with a 4xx
 or 5xx) is a tool error carrying that body and status. Parameters carry the descriptions and numeric
-bounds of the endpoints' parameter models (api/schemas.py) so that the tool schemas say what /docs
+bounds of the endpoints' parameter models (api/schemas/) so that the tool schemas say what /docs
 says; the bounds are advertised, and enforced by the endpoint alone, with its wording.
 
 Local files (audio to analyse, stems, a MIDI primer) are named by path: the tool reads them and

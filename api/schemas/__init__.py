@@ -1,0 +1,121 @@
+"""Request parameters and response bodies of every route (shown in /docs): a module per area, every name
+re-exported here (routes and tests import from ``api.schemas``)."""
+
+from ai.generation.base import SEED_MAX
+from api.schemas.accompaniment import AccompanimentParams, AccompanimentResponse
+from api.schemas.analysis import AnalysisResponse, ChordOut, SpectralFeatures
+from api.schemas.commands import (
+    CORRECTIONS_DESCRIPTION,
+    MAX_COMMAND_CHARS,
+    CommandErrorBody,
+    CommandParams,
+    CommandRefusal,
+    CommandResponse,
+)
+from api.schemas.common import MAX_CHORDS, MAX_CHORDS_TEXT, CallerParams, ErrorBody, valid_chords, valid_key
+from api.schemas.core import CoreStatusResponse, TransportResponse
+from api.schemas.generation import ClipOut, GenerationParams, GenerationResponse, NoteOut
+from api.schemas.library import (
+    LibraryClip,
+    LibraryFileOut,
+    LibraryScanParams,
+    LibraryScanResult,
+    LibrarySearchParams,
+    LibrarySearchResponse,
+)
+from api.schemas.mixing import (
+    ROLES_DESCRIPTION,
+    AutoLevelResponse,
+    LevelOut,
+    MixAnswer,
+    MixingParams,
+    MixingResponse,
+    RenderParams,
+    RenderResponse,
+    RolesParam,
+    StemsProjectId,
+    StemsProjectName,
+    SuggestionOut,
+    TargetNumber,
+    TargetParam,
+)
+from api.schemas.projects import (
+    CLIPPING_FIELDS,
+    ProjectAnalysisResponse,
+    ProjectListResponse,
+    ProjectParams,
+    ProjectSummaryOut,
+    ProjectTrackOut,
+    UnreadManifestOut,
+)
+from api.schemas.system import HealthResponse, ModelsResponse, ServiceResponse, StatusResponse
+from api.schemas.transcription import (
+    QUANTIZE_ON,
+    QUANTIZE_STEPS,
+    TranscribedNoteOut,
+    TranscriptionParams,
+    TranscriptionResponse,
+)
+
+__all__ = [
+    "AccompanimentParams",
+    "AccompanimentResponse",
+    "AnalysisResponse",
+    "AutoLevelResponse",
+    "CLIPPING_FIELDS",
+    "CORRECTIONS_DESCRIPTION",
+    "CallerParams",
+    "ChordOut",
+    "ClipOut",
+    "CommandErrorBody",
+    "CommandParams",
+    "CommandRefusal",
+    "CommandResponse",
+    "CoreStatusResponse",
+    "ErrorBody",
+    "GenerationParams",
+    "GenerationResponse",
+    "HealthResponse",
+    "LevelOut",
+    "LibraryClip",
+    "LibraryFileOut",
+    "LibraryScanParams",
+    "LibraryScanResult",
+    "LibrarySearchParams",
+    "LibrarySearchResponse",
+    "MAX_CHORDS",
+    "MAX_CHORDS_TEXT",
+    "MAX_COMMAND_CHARS",
+    "MixAnswer",
+    "MixingParams",
+    "MixingResponse",
+    "ModelsResponse",
+    "NoteOut",
+    "ProjectAnalysisResponse",
+    "ProjectListResponse",
+    "ProjectParams",
+    "ProjectSummaryOut",
+    "ProjectTrackOut",
+    "QUANTIZE_ON",
+    "QUANTIZE_STEPS",
+    "ROLES_DESCRIPTION",
+    "RenderParams",
+    "RenderResponse",
+    "RolesParam",
+    "SEED_MAX",
+    "ServiceResponse",
+    "SpectralFeatures",
+    "StatusResponse",
+    "StemsProjectId",
+    "StemsProjectName",
+    "SuggestionOut",
+    "TargetNumber",
+    "TargetParam",
+    "TranscribedNoteOut",
+    "TranscriptionParams",
+    "TranscriptionResponse",
+    "TransportResponse",
+    "UnreadManifestOut",
+    "valid_chords",
+    "valid_key",
+]
