@@ -632,7 +632,8 @@ def quiet_start(level: str) -> None:
     pydub (imported by Magenta's note_seq) warns that it found no ffmpeg: the engine decodes with its own
     libraries and never calls pydub's. TensorFlow logs a failed cuInit as an ERROR on a machine without a GPU
     (the engine runs on the CPU): its C++ log is held to fatal lines unless DAWG_AI_LOG_LEVEL asks for more
-    than errors, or TF_CPP_MIN_LOG_LEVEL is set. Errors that matter still reach the command: a model that
+    than errors, or TF_CPP_MIN_LOG_LEVEL is set (the lines TensorFlow logs through absl while it loads, which
+    that variable does not reach, by :func:`ai.tensorflow_import.native_log_filtered`). Errors that matter still reach the command: a model that
     fails to load raises, and the engine answers 503 with the reason.
     """
     warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK
+from ai.tensorflow_import import TENSORFLOW_IMPORT_LOCK, native_log_filtered
 
 # Magenta's sequence generator modules by model family.
 MODEL_FAMILIES: dict[str, str] = {
@@ -35,7 +35,8 @@ def _import_tensorflow() -> Any:
     """``tensorflow.compat.v1``, imported the way Magenta 2.1.4 needs it on TF 2.21."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with TENSORFLOW_IMPORT_LOCK:  # not while basic-pitch's import hides TensorFlow (ai/tensorflow_import.py)
+    # Not while basic-pitch's import hides TensorFlow; its start-up log held to the level (ai/tensorflow_import.py).
+    with TENSORFLOW_IMPORT_LOCK, native_log_filtered():
         import tensorflow as tf
         import tensorflow.python.framework.ops as tf_ops
 
