@@ -26,7 +26,7 @@ from ai.analysis.drums_only import NOTE as DRUMS_ONLY_NOTE
 from ai.analysis.drums_only import only_drums
 from ai.analysis.features import SharedFeatures, SpectralPass, finish_features, spectral_pass
 from ai.analysis.rhythm import estimate_rhythm, shipped_level_model
-from ai.analysis.rhythm.core import FEW_ATTACKS, NO_ATTACKS, NOISE, holds
+from ai.analysis.rhythm.core import FEW_ATTACKS, HELD_CHORD, NO_ATTACKS, NOISE, holds
 from ai.analysis.signal_pass import SignalSummary, summarize
 from ai.analysis.tonal import (
     UNPITCHED_REASONS,
@@ -370,7 +370,7 @@ def analyze_summary(
     # Drums are attacks: audio with none (a test tone, a held sine chord: "only drums" to the model, whose
     # pitched training items all move) is not drums alone, nor a held sound whose start and end are its only
     # attacks (a 3-s sine triad was "only drums", and the command told its user to transcribe the drums).
-    held = rhythm.why_none == NO_ATTACKS or (rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms))
+    held = rhythm.why_none in (NO_ATTACKS, HELD_CHORD) or (rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms))
     drums_alone = not silent and not short and not held and drums_here()
     if silent or short or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0

@@ -9,6 +9,9 @@ import numpy as np
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from ai.analysis.rhythm.core import HELD_CHORD
+from tests.support.non_music import organ_chord
+
 SR = 22050
 
 
@@ -65,3 +68,17 @@ def test_accompany_this_without_a_beat_says_why_in_plain_words(client: TestClien
         assert answer.json()["speech"].startswith(said), (name, answer.json()["speech"])
         assert "loudness" not in answer.json()["speech"] and "(" not in answer.json()["speech"]
         assert answer.json()["detail"].startswith("the recording has no beat to follow (")  # the notes stay here
+
+
+def test_a_held_organ_chord_is_analysed_without_a_tempo_and_not_accompanied(client: TestClient) -> None:
+    """A held organ chord got 52.1 BPM at confidence 0.195 and the accompaniment played along at 52 BPM (QA pass 7):
+    one chord held throughout has no pulse, the analysis says so, and the accompaniment refuses it (no_beat)."""
+    audio = _wav(organ_chord(np.random.default_rng(0), 20.0, SR))
+    analysed = client.post("/api/v1/analyze/audio", files={"file": ("organ.wav", audio, "audio/wav")})
+    assert analysed.status_code == 200, analysed.text
+    body = analysed.json()
+    assert body["tempo"] is None and body["beats"] == 0 and body["key"] == "A minor"
+    assert f"{HELD_CHORD}: no tempo, beats or meter" in body["notes"], body["notes"]
+    refused = client.post("/api/v1/generate/accompaniment", files={"file": ("organ.wav", audio, "audio/wav")})
+    assert refused.status_code == 422 and refused.json()["error"] == "no_beat", refused.text
+    assert "one chord held" in refused.json()["detail"]

@@ -1,5 +1,6 @@
 """Generated audio that is not music, for the no-pulse and no-key rules (tests/ai/analysis/test_no_pulse.py)
-and their margins (bench/noise_margins.py): coloured noise, random clicks, noise-burst drum loops."""
+and their margins (bench/noise_margins.py): coloured noise, random clicks, noise-burst drum loops, a held organ
+chord."""
 
 from __future__ import annotations
 
@@ -50,4 +51,21 @@ def burst_loop(rng: np.random.Generator, seconds: float, bpm: float, sr: int, *,
             y[i : i + length] += 0.4 * burst * decay
         y[i : i + length] += 0.15 * sosfilt(high, burst) * np.exp(-np.arange(length) / (0.01 * sr))
     result: np.ndarray = 0.7 * y / np.abs(y).max()
+    return result
+
+
+def organ_chord(rng: np.random.Generator, seconds: float, sr: int, midi: tuple[int, ...] = (57, 60, 64, 69)) -> np.ndarray:
+    """A chord held for ``seconds`` (A minor by default) on three organ ranks (8', 4', 2') tuned a few cents apart,
+    so that their partials beat against each other, as a church organ's do; 50 ms fades. Peak 0.3."""
+    t = np.arange(int(seconds * sr)) / sr
+    y = np.zeros_like(t)
+    for note in midi:
+        f0 = 440.0 * 2.0 ** ((note - 69) / 12.0)
+        for rank, cents in ((1, 0.0), (2, 3.0), (4, -4.0)):
+            for k in range(1, 7):
+                f = f0 * rank * k * 2.0 ** (cents / 1200.0)
+                if f < sr / 2.2:
+                    y += np.sin(2.0 * np.pi * f * t + rng.uniform(0.0, 2.0 * np.pi)) / (k * rank)
+    ramp = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.05)
+    result: np.ndarray = 0.3 * y / np.max(np.abs(y)) * ramp
     return result

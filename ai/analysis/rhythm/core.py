@@ -46,7 +46,7 @@ from ai.analysis.rhythm.meter import (
     metrical_consistency,
 )
 from ai.analysis.rhythm.onsets import beat_detection_function, detrend, mel_flux, music_percussiveness, prior_mode
-from ai.analysis.rhythm.pulse import has_kick_pulse, has_periodic_pulse
+from ai.analysis.rhythm.pulse import SURE_STRENGTH, has_kick_pulse, has_periodic_pulse, pulse_strength
 from ai.analysis.rhythm.structure import half_bar_off, novelty_rows
 from ai.analysis.rhythm.tempo import log_normal_prior, tempo_strength
 from ai.analysis.tonal import notes_sound
@@ -148,6 +148,45 @@ def holds(rms: np.ndarray) -> bool:
     return bool(np.mean(audible >= np.percentile(audible, 95) - 10.0) >= HELD_SHARE)
 
 
+HELD_CHORD = "one chord held at a steady level throughout (a held chord or drone), nothing in it marking a pulse"
+""":func:`no_pulse_reason` for a chord held through the clip (:func:`one_chord_held`): an organ's partials beat against
+each other and read as 233 small attacks with a weak period (a FluidSynth Church Organ A minor chord of 34 s: 52.1 BPM
+at confidence 0.195, inside real music's range, and the accompaniment played along at 52 BPM)."""
+HELD_WINDOW_S = 2.0
+HELD_MIN_WINDOWS = 3
+"""The chroma is summed over windows of HELD_WINDOW_S; a clip needs this many that sound (within 20 dB of the loudest)
+to be called one chord held (a 2-s clip of a song is one window, as like itself as a held chord)."""
+HELD_CHORD_SIMILARITY = 0.98
+"""One chord is held where every sounding window's chroma has at least this cosine with the clip's whole chroma. The
+organ chord reads 0.997; of the 233 music files of 6 s or more in data/eval, data/real, data/real_extra and
+data/key_dist (throwaway script) the most alike reads 0.988 (a one-chord techno loop, whose pulse is sure: comb
+strength over SURE_STRENGTH), and of those whose level also holds and whose pulse is not sure 0.907 (a Beatles song)."""
+
+
+def one_chord_held(features: SharedFeatures) -> bool:
+    """Whether ``features`` hold one chord through the clip: the level holds (:func:`holds`), every sounding
+    HELD_WINDOW_S window has the clip's chroma (HELD_CHORD_SIMILARITY), the onset envelope has no sure period
+    (:data:`ai.analysis.rhythm.pulse.SURE_STRENGTH`: a one-chord loop over drums beats) and notes sound (noise holds
+    its level and its smooth chroma too)."""
+    rms = np.asarray(features.rms, dtype=np.float64)
+    chroma = np.asarray(features.chroma, dtype=np.float64)
+    width = max(1, int(round(HELD_WINDOW_S * features.frame_rate)))
+    count = min(chroma.shape[1], rms.shape[0]) // width
+    if count < HELD_MIN_WINDOWS or not holds(rms):
+        return False
+    sums = chroma[:, : count * width].reshape(12, count, width).sum(axis=2)
+    level = rms[: count * width].reshape(count, width).mean(axis=1)
+    sums = sums[:, level >= 0.1 * float(level.max())]
+    whole = sums.sum(axis=1)
+    norms = np.linalg.norm(sums, axis=0) * float(np.linalg.norm(whole))
+    if sums.shape[1] < HELD_MIN_WINDOWS or not (norms > 0).all():
+        return False
+    if float(np.min(whole @ sums / norms)) < HELD_CHORD_SIMILARITY:
+        return False
+    onset = np.asarray(features.onset_env, dtype=np.float64)
+    return pulse_strength(onset, features.frame_rate) < SURE_STRENGTH and notes_sound(features)
+
+
 MIN_TEMPO_CONFIDENCE = 0.02
 """A tempo read with less confidence than this is no tempo: a held sawtooth chord, whose overtones beat slowly against
 each other, got 53.4 BPM at 0.001 (QA pass 4). Of the real dev set's 46 items with a tempo the least confident reads
@@ -168,7 +207,8 @@ def _heard(values: np.ndarray, rms: np.ndarray) -> np.ndarray:
 def no_pulse_reason(features: SharedFeatures) -> str:
     """Why ``features`` hold no pulse to read a tempo from, or "" when they may hold one.
 
-    A steady tone or held chord has no attacks (MIN_ONSET_LEVEL), or too few to count (MIN_ATTACKS). Noise and random clicks have onsets
+    A steady tone or held chord has no attacks (MIN_ONSET_LEVEL), or too few to count (MIN_ATTACKS), or is one chord
+    held through the clip (:func:`one_chord_held`: its partials' beating makes small attacks). Noise and random clicks have onsets
     but no period (:func:`ai.analysis.rhythm.pulse.has_periodic_pulse`), nor a kick that beats alone
     (:func:`ai.analysis.rhythm.pulse.has_kick_pulse`); rubato or sung music may show
     no more period than they do, but it sounds notes (:func:`ai.analysis.tonal.notes_sound`), so both
@@ -182,6 +222,8 @@ def no_pulse_reason(features: SharedFeatures) -> str:
     if attacks < MIN_ATTACKS:
         said = "1 attack sounds" if attacks == 1 else f"{attacks} attacks sound"
         return f"only {said} {FEW_ATTACKS}"
+    if one_chord_held(features):
+        return HELD_CHORD
     if has_periodic_pulse(onset, features.frame_rate):
         return ""
     low = np.asarray(features.low_onset_env, dtype=np.float64)
