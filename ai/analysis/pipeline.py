@@ -370,7 +370,9 @@ def analyze_summary(
     # Drums are attacks: audio with none (a test tone, a held sine chord: "only drums" to the model, whose
     # pitched training items all move) is not drums alone, nor a held sound whose start and end are its only
     # attacks (a 3-s sine triad was "only drums", and the command told its user to transcribe the drums).
-    held = rhythm.why_none in (NO_ATTACKS, HELD_CHORD) or (rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms))
+    held = rhythm.why_none in (NO_ATTACKS, HELD_CHORD) or (
+        rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms)
+    )
     drums_alone = not silent and not short and not held and drums_here()
     if silent or short or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0

@@ -54,7 +54,9 @@ def burst_loop(rng: np.random.Generator, seconds: float, bpm: float, sr: int, *,
     return result
 
 
-def organ_chord(rng: np.random.Generator, seconds: float, sr: int, midi: tuple[int, ...] = (57, 60, 64, 69)) -> np.ndarray:
+def organ_chord(
+    rng: np.random.Generator, seconds: float, sr: int, midi: tuple[int, ...] = (57, 60, 64, 69)
+) -> np.ndarray:
     """A chord held for ``seconds`` (A minor by default) on three organ ranks (8', 4', 2') tuned a few cents apart,
     so that their partials beat against each other, as a church organ's do; 50 ms fades. Peak 0.3."""
     t = np.arange(int(seconds * sr)) / sr
