@@ -99,6 +99,14 @@ is a tone, not a part that curve describes: a sine bass (2.0 octaves against the
 around 200 Hz than bass parts usually have", its alignment to the role taken from bands it does not sound in
 (QA pass 4). Its broad moves are not judged (its resonances still are). Of the training stems, the narrowest bass
 spans 5.0 octaves, kick 8.5; one low-percussion drum part (2.5 of the drum curve's 7.5) is not judged either."""
+MIN_ALIGNED_SHARE = 0.5
+"""A track is aligned to its role (:func:`role_deviation`'s weighted median) from the bands where it sounds (within
+ACTIVE_RANGE_DB of its loudest band) only where those bands hold more than this share of the role range's weight; under
+it the median is read off the curve's floor, and every band the track sounds in looks 100 dB too loud: a drone of three
+sines (110, 165, 220 Hz) as a pad read "127.5 dB more around 157 Hz than pad parts usually have" (QA pass 7), its span
+(2.8 octaves, the smoothing's skirts included) past MIN_TONE_SPAN. The drone holds 0.22; of the 388 training stems
+(data/mixing, mixing_train_msgl, mixing_train_timgm; throwaway script) the least 0.41, and every one under 0.55 is a
+drum part that MIN_TONE_SPAN leaves out already. A pure tone has no spectrum to judge: its broad moves are not judged."""
 MIN_COVERAGE = 0.5
 """Share of a move's response (summed |dB| on the grid) that must fall in the role's range: a bell
 whose peak lies outside it would be fitted to its skirt alone, with an absurd gain."""
@@ -501,6 +509,29 @@ def _span_octaves(curve: np.ndarray) -> float:
     return float(np.sum(finite >= float(np.max(finite)) - ACTIVE_RANGE_DB)) * _GRID_STEP_OCT
 
 
+def aligned_share(curve: np.ndarray, role_curve: RoleCurve) -> float:
+    """Share of the role range's weight (1 / spread, as :func:`role_deviation` weighs it) in the bands where ``curve``
+    (dB on GRID_HZ) sounds, within ACTIVE_RANGE_DB of its loudest band (0 without such bands)."""
+    mask = (
+        role_curve.active & np.isfinite(curve) & np.isfinite(role_curve.centre_db) & np.isfinite(role_curve.spread_db)
+    )
+    if not mask.any():
+        return 0.0
+    finite = np.nan_to_num(curve, nan=-np.inf)
+    sounds = finite >= float(np.max(finite)) - ACTIVE_RANGE_DB
+    weight = 1.0 / role_curve.spread_db[mask]
+    return float((weight * sounds[mask]).sum() / weight.sum())
+
+
+def _judged(curve: np.ndarray, role_curve: RoleCurve) -> bool:
+    """Whether a track's broad moves are judged against ``role_curve``: it spans enough of the role's octaves
+    (MIN_TONE_SPAN) and sounds where its alignment is read (MIN_ALIGNED_SHARE)."""
+    return (
+        _span_octaves(curve) >= MIN_TONE_SPAN * _span_octaves(role_curve.centre_db)
+        and aligned_share(curve, role_curve) > MIN_ALIGNED_SHARE
+    )
+
+
 def _not_there(move: Move) -> bool:
     """A deficit deeper than any boost this module suggests: the part hardly sounds in that range (a waltz
     with no bass line read as "37 dB less around 100 Hz"), and a boost would raise only noise and hum."""
@@ -577,7 +608,7 @@ def tonal_findings(
     z_low, z_medium, z_high = curves.thresholds.for_group(group)
     out: list[Suggestion] = []
     curve = tonal_curve(spectrum=spectrum, freqs=freqs)
-    if role_curve is not None and _span_octaves(curve) >= MIN_TONE_SPAN * _span_octaves(role_curve.centre_db):
+    if role_curve is not None and _judged(curve, role_curve):
         judged = role_curve.role if role_curve.role == role else f"{role_curve.role} (no {role} curve learned)"
         for move in track_moves(curve=curve, role_curve=role_curve, nyquist_hz=float(freqs[-1]), min_z=z_low):
             if _priority(move.z, z_low, z_medium, z_high) is None:

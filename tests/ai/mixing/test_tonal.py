@@ -16,6 +16,7 @@ from ai.mixing.tonal import (
     RoleCurve,
     RoleCurves,
     Thresholds,
+    aligned_share,
     load_role_curves,
     move_deviation,
     tonal_curve,
@@ -216,3 +217,19 @@ def test_a_tone_is_not_judged_against_a_parts_curve() -> None:
     at_curve[0] = 0
     boomy = at_curve * 10 ** (eq_response_db(kind="bell", freq_hz=250, gain_db=30, q=1.0, freqs=freqs) / 10)
     assert tonal_findings(name="Bass", role="bass", spectrum=boomy, freqs=freqs, curves=curves)
+
+
+def test_a_sine_drone_as_a_pad_gets_no_broad_move() -> None:
+    """Three sines (110, 165, 220 Hz) as a pad read "127.5 dB more around 157 Hz than pad parts usually have" (QA pass
+    7): their span with the smoothing's skirts (2.8 octaves) passed the tone rule, but they sound in a fifth of the pad
+    range's weight, so the alignment was read off the curve's floor. A pure tone has no spectrum to judge."""
+    curves = load_role_curves()
+    t = np.arange(8 * SR) / SR
+    drone = sum(0.2 * np.sin(2 * np.pi * f * t) for f in (110.0, 165.0, 220.0))
+    spectrum, freqs = spectrum_of(np.asarray(drone, dtype=np.float32))
+    found = tonal_findings(name="Drone", role="pad", spectrum=spectrum, freqs=freqs, curves=curves)
+    assert not [s for s in found if "usually have" in s.message], [s.message for s in found]
+    # A part that sounds across the pad range is still judged: the drone, 20 dB down, in a broad noise.
+    pad = 0.1 * np.asarray(drone, dtype=np.float32) + noise(seed=3, seconds=8.0)
+    spectrum, freqs = spectrum_of(pad.astype(np.float32))
+    assert aligned_share(tonal_curve(spectrum=spectrum, freqs=freqs), curves.curves["pad"]) > 0.9
