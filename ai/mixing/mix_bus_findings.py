@@ -29,8 +29,10 @@ def _aim(target: LoudnessTarget) -> str:
     return f"{target.name} asks for {target.lufs:g} LUFS" if named else f"the target is {target.lufs:g} LUFS"
 
 
-def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion]:
-    """Headroom of the sum of the stems, and what mastering to ``target`` will take."""
+def mix_findings(mix: dict[str, Any], target: LoudnessTarget, *, silent: bool = False) -> list[Suggestion]:
+    """Headroom of the sum of the stems, and what mastering to ``target`` will take. A ``silent`` mix (every stem
+    silent as the advice counts it, each with its silence finding) gets no loudness move: a -70 dBFS hiss was
+    "silent or nearly so" and the same answer asked to raise the mix by 49.9 LU to the streaming target."""
     out: list[Suggestion] = []
     lufs, tp = mix.get("integrated_lufs"), mix.get("true_peak_dbtp")
     if lufs is None or tp is None:
@@ -67,7 +69,7 @@ def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion
                 tracks=(MIX_BUS,),
             )
         )
-    elif lufs < QUIET_MIX_LUFS:
+    elif lufs < QUIET_MIX_LUFS and not silent:
         raise_db = PRE_MASTER_LUFS - lufs
         out.append(
             Suggestion(
@@ -82,21 +84,28 @@ def mix_findings(mix: dict[str, Any], target: LoudnessTarget) -> list[Suggestion
                 tracks=(MIX_BUS,),
             )
         )
-    out.extend(mastering_findings(lufs, tp, target, subject="the mix", info_only=True))
+    out.extend(mastering_findings(lufs, tp, target, subject="the mix", info_only=True, silent=silent))
     return out
 
 
 def mastering_findings(
-    lufs: float | None, tp: float | None, target: LoudnessTarget, *, subject: str, info_only: bool = False
+    lufs: float | None,
+    tp: float | None,
+    target: LoudnessTarget,
+    *,
+    subject: str,
+    info_only: bool = False,
+    silent: bool = False,
 ) -> list[Suggestion]:
-    """Loudness and true peak of a master (or what a mix will need) against ``target``."""
+    """Loudness and true peak of a master (or what a mix will need) against ``target``; no loudness move for a
+    ``silent`` one (its silence finding says so), its true peak still."""
     out: list[Suggestion] = []
     if lufs is None or tp is None:
         return out
     gain = target.lufs - lufs
     peak_after = tp + gain
     reduction = max(0.0, peak_after - target.ceiling_dbtp)
-    if abs(gain) >= 1.0 or info_only:
+    if (abs(gain) >= 1.0 or info_only) and not silent:
         if reduction > 0.5:
             move = (
                 f"Raise {subject} by {gain:.1f} dB into a true-peak limiter with its ceiling at "

@@ -481,7 +481,7 @@ def _suggest(
             "balanced_lufs": mm.integrated_lufs,
         }
         mix_info.update(bus_advice.details)
-        suggestions.extend(mix_findings(mix_info, resolved))
+        suggestions.extend(mix_findings(mix_info, resolved, silent=not audible))
 
     if master is not None:
         progress.report(0.9 if prepared else 0.0, "measuring the master")
@@ -510,7 +510,9 @@ def _suggest(
         ]
         suggestions.extend(master_problems)
         suggestions.extend(mastered.suggestions)
-        suggestions.extend(mastering_findings(mm.integrated_lufs, mm.true_peak_dbtp, resolved, subject="the master"))
+        suggestions.extend(
+            mastering_findings(mm.integrated_lufs, mm.true_peak_dbtp, resolved, subject="the master", silent=mm.silent)
+        )
 
     comparison = None
     if reference is not None and subject_measure is not None and subject_analysis is not None:

@@ -450,3 +450,15 @@ def test_a_sparse_stem_is_no_silence_and_its_level_finding_says_it_plays_rarely(
     assert crash.silent_share >= 0.9 and not crash.silent
     (level,) = [s for s in report.suggestions if s.type == "level" and s.track == "Crash"]
     assert level.evidence["deviation_db"] < -6 and "plays rarely" in level.message
+
+
+def test_a_silent_stem_gets_no_loudness_move_for_the_mix_or_the_master() -> None:
+    """A -70 dBFS hiss was "silent or nearly so" and the same answer asked for +49.9 LU to reach the streaming
+    target, and raised all faders by 50 dB (QA pass 7): a mix of silent stems, or a silent master, has its silence
+    finding and no loudness move."""
+    hiss = stereo((10 ** (-70 / 20) * np.random.default_rng(5).standard_normal(10 * SR)).astype(np.float32))
+    report = findings({"Hiss": hiss})
+    assert [s.type for s in report.suggestions] == ["silence"], [s.message for s in report.suggestions]
+    mastered = suggest([], master=DecodedAudio(hiss, SR), target="streaming")
+    assert "silence" in {s.type for s in mastered.suggestions}
+    assert not [s for s in mastered.suggestions if s.type in ("loudness", "headroom")], mastered.suggestions
