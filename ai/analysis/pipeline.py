@@ -395,6 +395,8 @@ def analyze_summary(
             chords = []
         else:
             key_name, runner, chords = _spelt_by_key(key_name, runner, chords)
+            if key.ambiguous:
+                notes.append(key.ambiguous)
             if rhythm.why_none == NOISE:  # the key step heard notes the rhythm's whole-file test missed (sparse ones)
                 notes[rhythm_note_at] = f"{NO_PERIOD}: no tempo, beats or meter"
 
