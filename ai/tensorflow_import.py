@@ -52,6 +52,18 @@ def kept_log(text: bytes, level: int) -> bytes:
     return b"".join(kept)
 
 
+_filtering = False
+"""Whether :func:`native_log_filtered` holds stderr: only where a process asks (:func:`filter_native_log`)."""
+
+
+def filter_native_log() -> None:
+    """Let :func:`native_log_filtered` hold stderr while TensorFlow loads in this process. The CLI asks (a
+    command's stderr is the user's terminal); the service does not: its stderr is the log stream of every thread,
+    and holding it for the seconds TensorFlow takes to load would delay, or on a crash lose, their lines."""
+    global _filtering
+    _filtering = True
+
+
 @contextlib.contextmanager
 def native_log_filtered() -> Iterator[None]:
     """Hold TF_CPP_MIN_LOG_LEVEL for what TensorFlow's libraries log while they load.
@@ -61,9 +73,10 @@ def native_log_filtered() -> Iterator[None]:
     (it governs TensorFlow's own logging only). Here stderr's file descriptor is written to a temporary file
     while the block runs; afterwards what was written there goes back to stderr, less absl's lines under the
     level. Anything else written meanwhile (Python warnings, other threads' log records) comes out whole, only
-    after the block. Nothing is held with no level set."""
+    after the block. Nothing is held with no level set, nor in a process that did not ask
+    (:func:`filter_native_log`)."""
     level = min_log_level()
-    if level <= 0:
+    if level <= 0 or not _filtering:
         yield
         return
     sys.stderr.flush()

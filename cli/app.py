@@ -633,9 +633,13 @@ def quiet_start(level: str) -> None:
     libraries and never calls pydub's. TensorFlow logs a failed cuInit as an ERROR on a machine without a GPU
     (the engine runs on the CPU): its C++ log is held to fatal lines unless DAWG_AI_LOG_LEVEL asks for more
     than errors, or TF_CPP_MIN_LOG_LEVEL is set (the lines TensorFlow logs through absl while it loads, which
-    that variable does not reach, by :func:`ai.tensorflow_import.native_log_filtered`). Errors that matter still reach the command: a model that
-    fails to load raises, and the engine answers 503 with the reason.
+    that variable does not reach, by :func:`ai.tensorflow_import.native_log_filtered`, which this process asks
+    for). Errors that matter still reach the command: a model that fails to load raises, and the engine answers
+    503 with the reason.
     """
+    from ai.tensorflow_import import filter_native_log
+
+    filter_native_log()
     warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
     if level in ("ERROR", "CRITICAL"):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

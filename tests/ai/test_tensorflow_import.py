@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from ai import tensorflow_import
 from ai.tensorflow_import import kept_log, native_log_filtered
 from utils.settings import REPO_ROOT
 
@@ -40,6 +41,10 @@ def test_what_is_written_to_stderr_inside_the_block_comes_out_filtered(
     capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    with native_log_filtered():  # a process that did not ask (the service): its stderr is never held
+        os.write(2, ONEDNN)
+    assert capfd.readouterr().err == ONEDNN.decode()
+    monkeypatch.setattr(tensorflow_import, "_filtering", True)  # as the CLI asks (filter_native_log)
     with native_log_filtered():
         os.write(2, PRE_INIT + ONEDNN + CUDA)
         os.write(2, OTHER)
@@ -54,7 +59,10 @@ def test_what_is_written_to_stderr_inside_the_block_comes_out_filtered(
 def test_importing_tensorflow_for_magenta_prints_nothing_at_level_3() -> None:
     """TensorFlow itself, in a fresh process (its start-up log comes once per process)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO_ROOT)}
-    code = "from ai.generation.magenta_models import _import_tensorflow; _import_tensorflow()"
+    code = (
+        "from ai.tensorflow_import import filter_native_log; filter_native_log(); "
+        "from ai.generation.magenta_models import _import_tensorflow; _import_tensorflow()"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, timeout=300, check=False
     )
