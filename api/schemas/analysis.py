@@ -41,7 +41,8 @@ class AnalysisResponse(BaseModel):
         "null for silence or unpitched audio."
     )
     key_confidence: float | None = Field(
-        description="0..1: how clearly the key stands out from the other 23 (0 without a key)."
+        description="0..1: how clearly the key stands out from the other 23 (0 without a key; at most 0.2 where "
+        "one chord sounds throughout, a triad that lies in five keys, and notes say so)."
     )
     key_score: float | None = Field(
         None,
