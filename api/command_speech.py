@@ -104,7 +104,7 @@ def _transcription(body: dict[str, Any]) -> str:
     what = ("drum hit" if drums else "note") + ("" if count == 1 else "s")
     if count == 0:
         if body.get("notes_note"):  # the analysis heard noise: what the models read in it is left out
-            return "It sounds like noise, with no notes or drum hits in it, so there's nothing to write down."
+            return "There's no pulse or pitched note in it, like noise or speech, so there's nothing to write down."
         if drums:
             return "I didn't hear any drum hits in it, so there's nothing to write down."
         if heard_drums:

@@ -224,12 +224,12 @@ def transcribe_summary(
         # (white noise gave 2 notes and 28 hits, noise at -70 dBFS 8 and 30). Random clicks keep their hits.
         what = ("hit" if chosen == "drums" else "note") + ("s" if len(notes) > 1 else "")
         notes_note = (
-            f"the recording sounds like noise ({NOISE}{'; its level holds steady' if chosen == 'drums' else ''}): "
+            f"the recording has {NOISE}{'; its level holds steady' if chosen == 'drums' else ''}: "
             f"the {len(notes)} {what} the model read in it {'are' if len(notes) > 1 else 'is'} left out"
         )
         notes = []
     elif not notes and chosen != "drums" and heard_as_noise(analysis.notes):
-        notes_note = f"the recording sounds like noise ({NOISE}): it holds no notes"
+        notes_note = f"the recording has {NOISE}: it holds no notes"
     beats, downbeats = _followed_grid(analysis.beat_times, analysis.downbeat_times, cues)
     grid = beat_grid(beats, downbeats, analysis.time_signature, analysis.tempo)
     quantize_note = None

@@ -149,7 +149,8 @@ class TranscriptionResponse(BaseModel):
     )
     notes_note: str | None = Field(
         None,
-        description="Why notes is empty: the analysis heard noise (no periodic pulse and no pitched notes), so the "
+        description="Why notes is empty: the analysis heard no periodic pulse and no pitched notes (noise, random "
+        "clicks, much speech), so the "
         "notes a model read in it (white noise: a few pitched notes, dozens of drum hits in its steady hiss) are "
         "left out; random clicks keep their drum hits. Null otherwise. With format=midi: the X-Notes-Note header.",
     )

@@ -123,9 +123,9 @@ def test_a_transcription_with_no_notes_says_so_and_what_to_try() -> None:
 @pytest.mark.parametrize("instrument", ["pitched", "drums"])
 def test_a_transcription_of_noise_says_it_is_noise(instrument: str) -> None:
     """ "turn this into midi" on a hiss suggested transcribing the drums in it (QA pass 7)."""
-    note = "the recording sounds like noise (no periodic pulse and no pitched notes (noise or random clicks)): ..."
+    note = "the recording has no periodic pulse and no pitched notes (noise, random clicks or speech): ..."
     said = speak("transcribe", {}, {"instrument": instrument, "notes": [], "tempo": None, "notes_note": note})
-    assert said == "It sounds like noise, with no notes or drum hits in it, so there's nothing to write down."
+    assert said == "There's no pulse or pitched note in it, like noise or speech, so there's nothing to write down."
 
 
 def test_a_pitched_transcription_of_drums_alone_suggests_the_drums() -> None:
@@ -202,6 +202,6 @@ def test_silence_is_said_to_be_silent(question: str | None) -> None:
     noise = {
         **silence,
         "peak_dbfs": -12.0,
-        "notes": ["no periodic pulse and no pitched notes (noise or random clicks)"],
+        "notes": ["no periodic pulse and no pitched notes (noise, random clicks or speech)"],
     }
     assert speak("analyze_audio", {"question": question}, noise) != said

@@ -129,7 +129,7 @@ NO_ATTACKS = "no attacks sound (a steady tone or held sound)"
 """:func:`no_pulse_reason` for input without a single attack: no drums can sound in it either."""
 FEW_ATTACKS = "(a held sound or a few hits): too few to show a pulse"
 """:func:`no_pulse_reason`'s words for input with fewer than MIN_ATTACKS attacks, after how many sound."""
-NOISE = "no periodic pulse and no pitched notes (noise or random clicks)"
+NOISE = "no periodic pulse and no pitched notes (noise, random clicks or speech)"
 """:func:`no_pulse_reason` for input with attacks but neither a period nor pitched notes (the transcription reads it:
 notes that a model finds in noise are none)."""
 HELD_SHARE = 0.8
