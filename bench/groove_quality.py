@@ -19,6 +19,8 @@ Drum measures (per clip, then averaged; hits on the 16th grid of the bar):
   k+s          share of bars where kick and snare strike the same 16th; "groove": bars 1-3 of
                each four-bar phrase only (the phrase's last bar holds the fill)
   ride+hat     share of bars where ride and closed hi-hat strike the same 16th
+  open+shut    share of bars where an open and a closed (or pedal) hi-hat strike the same 16th: one hi-hat
+               can not be both, and a GM synthesizer sounds only one of them (session 38)
   repeat       share of bars 2..8 whose kick/snare 16ths equal bar 1's
   fills        how much likelier bars 4 and 8 hold a fill than the other bars (nan: no other bar
                does); a fill: the hits (instrument and 16th) of the bar's second half more than half
@@ -141,6 +143,7 @@ def drum_measures(notes: list[dict], *, steps_per_bar: int, bars: int, classes: 
         "ks": float(np.mean([bool(per_bar[b]["kick"] & per_bar[b]["snare"]) for b in range(bars)])),
         "ks_groove": float(np.mean([bool(per_bar[b]["kick"] & per_bar[b]["snare"]) for b in others] or [0.0])),
         "ride_hat": float(np.mean([bool(per_bar[b]["ride"] & per_bar[b]["closed_hat"]) for b in range(bars)])),
+        "open_shut": float(np.mean([bool(per_bar[b]["open_hat"] & per_bar[b]["closed_hat"]) for b in range(bars)])),
         "repeat": float(np.mean([patterns[b] == patterns[0] for b in range(1, bars)])),
         "fill_end": end_rate,
         "fill_other": other_rate,
@@ -247,7 +250,8 @@ def _post(client: TestClient, path: str, body: dict) -> dict:
 def bench_drums(client: TestClient, backends: list[str], seeds: range, classes: dict[int, str]) -> dict:
     results: dict = {}
     header = f"{'style':<11}{'backend':<9}" + "".join(
-        f"{h:>11}" for h in ("vel sd", "pos share", "ghost", "k+s", "k+s groove", "ride+hat", "repeat", "fills")
+        f"{h:>11}"
+        for h in ("vel sd", "pos share", "ghost", "k+s", "k+s groove", "ride+hat", "open+shut", "repeat", "fills")
     )
     print(
         f"\nDRUMS (8 bars, seeds {seeds.start}-{seeds.stop - 1}): engine mean; MMA mean and 10th-90th percentile over grooves"
@@ -261,7 +265,7 @@ def bench_drums(client: TestClient, backends: list[str], seeds: range, classes: 
         mma = _mean_measures(mma_rows)
         results[style] = {"mma": {"kind": kind, "grooves": len([r for r in mma_rows if r]), **mma}}
         if mma:
-            keys = ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "repeat")
+            keys = ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "open_shut", "repeat")
             means = "".join(f"{mma[k]:>11.2f}" for k in keys)
             ranges = "".join(f"{_range(mma_rows, k):>11}" for k in keys)
             print(f"{style:<11}{'MMA mean':<9}{means}   ({kind}, {mma['clips']} grooves)")
@@ -287,7 +291,8 @@ def bench_drums(client: TestClient, backends: list[str], seeds: range, classes: 
                 ratio = float("inf") if m.get("fill_end") else float("nan")
             results[style][backend] = {**m, "fill_ratio": ratio, "meter": meter}
             values = "".join(
-                f"{m[k]:>11.2f}" for k in ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "repeat")
+                f"{m[k]:>11.2f}"
+                for k in ("vel_sd", "pos_share", "ghost", "ks", "ks_groove", "ride_hat", "open_shut", "repeat")
             )
             print(f"{'':<11}{backend:<9}{values}{ratio:>11.1f}")
     print(

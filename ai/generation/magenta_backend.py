@@ -102,6 +102,7 @@ from ai.generation.base import (
     bar_chart,
 )
 from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
+from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper
 from ai.generation.drum_styles import feel_style
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
@@ -128,7 +129,6 @@ from ai.generation.phrasing import (
     keep_primer_groove,
     land_fill_downbeats,
     loop_phrases,
-    one_timekeeper,
 )
 from ai.generation.theory_melody import MELODY_RANGE
 from ai.music_theory import Chord, beat_scale, chord_scale, fold_into_range, snap_to_scale, tones_under
@@ -432,6 +432,13 @@ class MagentaGenerator(Generator):
             )
             if not request.primer:  # a primer's groove is the caller's, played as written (as the theory drums do)
                 notes = _hand_sustained(notes, request, offset=layout.primer_out)
+            if not hat_open_and_closed(request.primer):  # unless the caller's own kit strikes both at once
+                notes = one_hi_hat(
+                    notes,
+                    pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
+                    bar_seconds=request.bar_seconds,
+                    offset=layout.primer_out,
+                )
         end = layout.primer_out + request.duration_seconds
         # The style's own swing narrows at fast tempos as a drummer's does (the theory backend's rule).
         swing = (

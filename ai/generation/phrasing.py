@@ -190,25 +190,6 @@ def land_fill_downbeats(notes: Sequence[Note], *, bars: int, bar_seconds: float,
     return out
 
 
-RIDE_PITCHES = frozenset({51, 53, 59})  # ride 1, ride bell, ride 2
-CLOSED_HAT_PITCHES = frozenset({42, 44})  # closed and pedal hi-hat
-
-
-def one_timekeeper(notes: Sequence[Note], *, tolerance: float = 0.01) -> list[Note]:
-    """Closed hi-hat hits that fall with a ride hit dropped: for styles whose drummers keep time on
-    one or the other (the caller decides, from :meth:`GrooveDynamics.ride_with_hat`)."""
-    rides = sorted(n.start for n in notes if n.pitch in RIDE_PITCHES)
-    if not rides:
-        return list(notes)
-    import bisect
-
-    def with_ride(t: float) -> bool:
-        i = bisect.bisect_left(rides, t - tolerance)
-        return i < len(rides) and abs(rides[i] - t) <= tolerance
-
-    return [n for n in notes if not (n.pitch in CLOSED_HAT_PITCHES and with_ride(n.start))]
-
-
 def keep_primer_groove(
     notes: Sequence[Note], primer: Sequence[Note], *, offset: float, bar_seconds: float
 ) -> list[Note]:

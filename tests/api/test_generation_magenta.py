@@ -185,3 +185,22 @@ def test_magenta_funk_keeps_its_sixteenths_at_150_bpm(magenta_client: TestClient
     sixteenth = 60.0 / 150.0 / 4
     strokes = _hand_strokes_per_bar(response.json()["notes"], 4 * 60.0 / 150.0, 4)
     assert all(any(b - a < 1.25 * sixteenth for a, b in pairwise(bar)) for bar in strokes), strokes
+
+
+@pytest.mark.parametrize("style", ["disco", "rock"])
+def test_magenta_drums_never_strike_an_open_and_a_closed_hat_together(magenta_client: TestClient, style: str) -> None:
+    """The drum model, trained on MMA's layered grooves, wrote an open and a closed hat at once on 227 of disco's 244
+    hat hits and 57 of rock's 173 (seeds 0-3, 110 BPM): a kit's one hi-hat sounds only one of them. One stays: the
+    closed hat on the beat, the open one between the beats."""
+    hats = 0
+    for seed in range(4):
+        response = magenta_client.post(
+            "/api/v1/generate/midi", json={"style": style, "model": "magenta", "tempo": 110, "bars": 8, "seed": seed}
+        )
+        assert response.status_code == 200 and response.json()["model"] == "dawg_drums", response.text
+        notes = response.json()["notes"]
+        open_times = [n["start"] for n in notes if n["pitch"] == 46]
+        closed = [n["start"] for n in notes if n["pitch"] in (42, 44)]
+        hats += len(open_times) + len(closed)
+        assert not [t for t in open_times if any(abs(t - c) <= 0.03 for c in closed)], (style, seed)
+    assert hats > 0

@@ -83,14 +83,6 @@ def test_fills_end_each_phrase_in_the_grooves_dynamics() -> None:
     assert max(fill) <= 48 * 116 / 96 + 1  # scaled to the groove's snare (48), not the written 80-116
 
 
-def test_one_timekeeper_drops_hats_under_the_ride() -> None:
-    from ai.generation.phrasing import one_timekeeper
-
-    notes = [Note(51, 0.0, 0.1, 80), Note(42, 0.0, 0.1, 70), Note(42, 0.25, 0.35, 70), Note(36, 0.0, 0.1, 100)]
-    assert one_timekeeper(notes) == [Note(51, 0.0, 0.1, 80), Note(42, 0.25, 0.35, 70), Note(36, 0.0, 0.1, 100)]
-    assert one_timekeeper(notes[1:]) == notes[1:]  # no ride: nothing to choose
-
-
 def test_a_drum_primers_last_bars_are_the_continuations_groove() -> None:
     from ai.generation.phrasing import keep_primer_groove
 
