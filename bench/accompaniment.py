@@ -48,12 +48,26 @@ drums, bass and pad, without and with the FLAC preview.
 theory backend and every Magenta bundle in models/; each part then takes the backend the service's
 ``model=auto`` picks); ``theory`` the theory backend alone (the figures before session 30 were this).
 
+``--real DIR`` (may repeat): an annotated real dataset (data/real_extra, data/real: a ground_truth.json of items
+with ``beats_s``, ``downbeats_s``, ``chords`` of Harte labels), scored with the same measures: each recording read
+with the engine's loader (``decode_audio``, at its own rate and channels) and accompanied with drums and bass (seed 0);
+beats from ``beats_s``; the bars from ``downbeats_s``, each bar's chord the annotated one sounding
+``CHORD_AFTER_S`` after its downbeat (its root, the chord's first note however the annotation voices it; bars under
+"N" are left out and counted); an item without beats has its roots scored where it has downbeats, one with neither is
+skipped (counted). Beside the rendered sets' columns: the item's split (bench/real_split.py's crc32 rule, so a
+tuning run can look at the "tune" part only), the share of the scored bars whose downbeat has one of the
+accompaniment's bar lines within 70 ms (the bar phase) and whose accompaniment chord gives the bass the annotated root
+(the chords read); a summary per split with means over items and pooled over beats / bars. Unlike renders, a real
+mix keeps its own drums and bass (nothing can be muted), and its annotations are people's, not the MIDI's.
+``--speed-file PATH`` times the accompaniment of that recording (decoded as the service decodes an upload) instead of
+the MMA render.
+
 Renders are cached under ``--cache`` (default bench/out/accompaniment_renders; a render depends only on
 the groove, tempi, chords, soundfont and program, all in the file name's hash), so a second run
 re-scores without MMA and FluidSynth.
 
 Usage: bench/accompaniment.py [--sets dev,held-out,held-out-2,tune,tune-strings,tune-drift,tune-csound] [--songs 12] [--bars 16] [--drift 0.12]
-       [--offsets] [--cache DIR] [--no-speed] [--model auto|theory]
+       [--offsets] [--cache DIR] [--no-speed] [--model auto|theory] [--real DIR ...] [--speed-file PATH]
 """
 
 from __future__ import annotations
@@ -70,7 +84,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import mir_eval
 import numpy as np
 import pretty_midi
 import soundfile as sf
@@ -79,19 +95,23 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ai.analysis.pipeline import analyze  # noqa: E402
-from ai.audio.decode import DecodedAudio  # noqa: E402
-from ai.generation.accompaniment import AccompanimentOptions, accompany  # noqa: E402
+from ai.audio.decode import DecodedAudio, decode_audio  # noqa: E402
+from ai.generation.accompaniment import AccompanimentOptions, NoBeatFound, accompany  # noqa: E402
 from ai.generation.base import GeneratorRegistry  # noqa: E402
 from ai.generation.dynamics import load_dynamics  # noqa: E402
 from ai.generation.magenta_backend import load_bundles  # noqa: E402
 from ai.generation.theory import TheoryGenerator  # noqa: E402
 from ai.music_theory import parse_chord  # noqa: E402
 from bench.mixing_songs import GROOVES, NAMES, PROGRESSIONS, SOUNDFONT  # noqa: E402
+from bench.real_split import RULE, split_of  # noqa: E402
 
 SR = 22050
 TOLERANCE_S = 0.020
 TRACKED_S = 0.070
 """The analysis found a beat when one of its beats lies this close (the usual beat-tracking window)."""
+CHORD_AFTER_S = 0.050
+"""A real recording's bar is scored against the annotated chord sounding this long after its downbeat (a chord
+annotated as changing a few ms late still counts for its bar; bench/accompaniment_real.py reads it so too)."""
 HELD_OUT_GROOVES = [
     "Calypso", "Charleston", "FolkBallad", "Foxtrot", "JazzRhumba", "Jive", "Lullaby", "Mambo", "March",
     "R&B-Ballad", "SlowBroadway", "StringBallad",
@@ -182,6 +202,9 @@ class Scores:
     grid_spread: float
     tempo_p95: float  # %, the tempo map's 95th-percentile deviation from the true tempo (tempo_map_spread)
     tempo_max: float  # %, its largest deviation
+    bars: int = 0  # bars scored for their root
+    phase: float = float("nan")  # share of those bars' downbeats with one of the grid's bar lines within 70 ms
+    read: float = float("nan")  # share whose accompaniment chord (its bass pitch class) is the expected root
 
 
 def mma_song(groove: str, tempi: list[float], chords: list[str], out: Path, seed: int = 1) -> pretty_midi.PrettyMIDI:
@@ -217,27 +240,51 @@ def recording(
     return np.ascontiguousarray(y.mean(axis=1))
 
 
-def score(y: np.ndarray, beats: np.ndarray, chords: list[str], registry: GeneratorRegistry, seed: int) -> Scores:
-    """Beats with a drum or bass onset within 20 ms, bars with the chord's root in the bass, beats the
-    analysis itself found within 70 ms (where this is low the accompaniment had no pulse to follow), and
-    the signed offsets of the analysis's beats and of the accompaniment's grid."""
-    audio = DecodedAudio(y[np.newaxis], SR)
+def score(
+    audio: DecodedAudio,
+    beats: np.ndarray,
+    downbeats: np.ndarray,
+    roots: list[int | None],
+    registry: GeneratorRegistry,
+    seed: int,
+) -> Scores:
+    """Beats with a drum or bass onset within 20 ms, bars (``downbeats``, one expected bass pitch class each in
+    ``roots``, None: not scored) whose lowest bass note on the downbeat is that pitch class, beats the analysis
+    itself found within 70 ms (where this is low the accompaniment had no pulse to follow), and the signed offsets
+    of the analysis's beats and of the accompaniment's grid. Raises NoBeatFound where the service would refuse.
+    An empty ``beats`` scores the roots alone (the beat figures NaN)."""
     analysis = analyze(audio)
     found = np.asarray(analysis.beat_times)
-    tracked = float(np.mean([len(found) > 0 and np.min(np.abs(found - b)) <= TRACKED_S for b in beats]))
+    tracked = (
+        float(np.mean([len(found) > 0 and np.min(np.abs(found - b)) <= TRACKED_S for b in beats]))
+        if len(beats)
+        else float("nan")
+    )
     result = accompany(audio, analysis, registry, AccompanimentOptions(parts=("drums", "bass"), seed=seed))
     onsets = np.array(sorted({n.start for part in ("drums", "bass") for n in result.parts[part]}))
     hit = float(np.mean([np.min(np.abs(onsets - b)) <= TOLERANCE_S for b in beats])) if len(onsets) else 0.0
+    hit = hit if len(beats) else float("nan")
     bass = result.parts["bass"]
-    right = 0
-    for k, chord in enumerate(chords):
-        first = [n for n in bass if abs(n.start - beats[4 * k]) <= TOLERANCE_S]
-        right += bool(first) and min(first, key=lambda n: n.pitch).pitch % 12 == parse_chord(chord).bass_pitch_class
-    a_offset, a_spread = signed_offset(found, beats)
-    g_offset, g_spread = signed_offset(result.grid.times, beats)
+    grid_bars = np.asarray(result.grid.time_at(result.grid.bar_starts.astype(np.float64)), dtype=np.float64)
+    right = phase = read = scored = 0
+    for downbeat, root in zip(downbeats, roots, strict=True):
+        if root is None:
+            continue
+        scored += 1
+        first = [n for n in bass if abs(n.start - downbeat) <= TOLERANCE_S]
+        right += bool(first) and min(first, key=lambda n: n.pitch).pitch % 12 == root
+        phase += bool(len(grid_bars)) and float(np.min(np.abs(grid_bars - downbeat))) <= TRACKED_S
+        # the accompaniment's chord of the bar sounding just after the downbeat: what its bass was given
+        bar = int(np.searchsorted(grid_bars, downbeat + CHORD_AFTER_S, side="right")) - 1
+        read += 0 <= bar < len(result.chords) and result.chords[bar].bass_pitch_class == root
+    share = (lambda count: count / scored) if scored else (lambda count: float("nan"))
+    a_offset, a_spread = signed_offset(found, beats) if len(beats) else (float("nan"), float("nan"))
+    g_offset, g_spread = signed_offset(result.grid.times, beats) if len(beats) else (float("nan"), float("nan"))
     detected = result.grid.times[result.grid.first_beat : result.grid.first_beat + result.grid.detected]
-    p95, most = tempo_map_spread(detected, beats)
-    return Scores(hit, right / len(chords), tracked, a_offset, a_spread, g_offset, g_spread, p95, most)
+    p95, most = tempo_map_spread(detected, beats) if len(beats) > 1 else (float("nan"), float("nan"))
+    return Scores(
+        hit, share(right), tracked, a_offset, a_spread, g_offset, g_spread, p95, most, scored, share(phase), share(read)
+    )
 
 
 LEVELS = (0.5, 2.0 / 3.0, 1.0, 1.5, 2.0)
@@ -316,7 +363,9 @@ def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: Gen
         for variant, end in (("steady", 1.0), ("drifting", 1.0 + args.drift)):
             tempi = list(np.linspace(bpm, bpm * end, args.bars))
             y, beats = cached_render(groove, tempi, chords, songs, folder, cache)
-            rows[variant].append(score(y, beats, chords, registry, seed=i))
+            roots: list[int | None] = [parse_chord(chord).bass_pitch_class for chord in chords]
+            audio = DecodedAudio(y[np.newaxis], SR)
+            rows[variant].append(score(audio, beats, beats[0::4][: len(chords)], roots, registry, seed=i))
         s, d = rows["steady"][-1], rows["drifting"][-1]
         line = (
             f"{groove:14} {bpm:4d}  {s.hit:6.3f} {s.roots:6.3f} ({s.tracked:5.3f})    "
@@ -342,6 +391,114 @@ def score_set(name: str, songs: SongSet, args: argparse.Namespace, registry: Gen
         )
 
 
+@dataclass(frozen=True)
+class RealItem:
+    """One annotated real recording, as the bench scores it."""
+
+    file: str
+    split: str  # bench/real_split.py's: "heldout" or "tune"
+    beats: np.ndarray  # annotated beat times (s); empty where only downbeats are annotated
+    downbeats: np.ndarray  # annotated downbeats (s): the bars scored for their root
+    roots: list[int | None]  # each bar's annotated chord root (pitch class), None for "N" or no chord annotated
+    no_chord: int  # bars under an annotated "N" (not scored)
+
+
+def real_item(truth: dict[str, Any]) -> RealItem | None:
+    """``truth`` (an item of a ground_truth.json: beats_s, downbeats_s, chords of Harte labels) as the bench scores
+    it: each bar's chord is the annotated one sounding CHORD_AFTER_S after its downbeat; None where the item has
+    neither beats nor downbeats (nothing to score)."""
+    beats = np.asarray(truth.get("beats_s") or [], dtype=np.float64)
+    downbeats = np.asarray(truth.get("downbeats_s") or [], dtype=np.float64)
+    if not len(beats) and not len(downbeats):
+        return None
+    chords = truth.get("chords") or []
+    roots: list[int | None] = []
+    no_chord = 0
+    for downbeat in downbeats:
+        at = downbeat + CHORD_AFTER_S
+        label = next((c["label"] for c in chords if c["start"] <= at < c["end"]), None)
+        root = -1 if label is None else int(mir_eval.chord.encode(label)[0])
+        no_chord += label is not None and root < 0
+        roots.append(root if root >= 0 else None)
+    return RealItem(truth["file"], split_of(truth["file"]), beats, downbeats, roots, no_chord)
+
+
+def score_real(dataset: Path, args: argparse.Namespace, registry: GeneratorRegistry) -> None:
+    """Print a real dataset's per-item figures (the rendered sets' columns, and the split, the bars scored, the
+    share of them the accompaniment's bar lines fall on and whose chord it read right) and a summary per split."""
+    truths = json.loads((dataset / "ground_truth.json").read_text())
+    print(f"real set {dataset} (recordings with their own drums and bass; split: {RULE})")
+    header = "beats/roots (tracked)  beats  bars (N)  on bar line  chord read"
+    if args.offsets:
+        header += "   offsets ms (spread): analysis, grid   tempo % p95/max"
+    print(f"{'item':48} {'split':7}  {header}")
+    rows: dict[str, list[tuple[RealItem, Scores]]] = {"tune": [], "heldout": []}
+    skipped = []
+    for truth in truths:
+        item = real_item(truth)
+        if item is None:
+            skipped.append(truth["file"])
+            continue
+        audio = decode_audio(dataset / "audio" / item.file)  # the engine's loader, at the file's own rate
+        try:
+            values = score(audio, item.beats, item.downbeats, item.roots, registry, seed=0)
+        except NoBeatFound as exc:
+            print(f"{item.file[:48]:48} {item.split:7}  no accompaniment: {exc}")
+            nan = float("nan")
+            values = Scores(0.0, 0.0, nan, nan, nan, nan, nan, nan, nan, sum(r is not None for r in item.roots))
+        rows[item.split].append((item, values))
+        line = (
+            f"{item.file[:48]:48} {item.split:7}  {values.hit:6.3f} {values.roots:6.3f} ({values.tracked:5.3f})  "
+            f"{len(item.beats):5d}  {values.bars:4d} ({item.no_chord:2d})  {values.phase:11.3f}  {values.read:10.3f}"
+        )
+        if args.offsets:
+            line += (
+                f"   {values.analysis_offset:+5.1f} ({values.analysis_spread:4.1f}) {values.grid_offset:+5.1f} "
+                f"({values.grid_spread:4.1f})   {values.tempo_p95:5.1f}/{values.tempo_max:5.1f}"
+            )
+        print(line, flush=True)
+    if skipped:
+        print(f"skipped, neither beats nor downbeats annotated: {len(skipped)} items")
+    for split, split_rows in rows.items():
+        if split_rows:
+            print(real_summary(f"{dataset.name} {split}", split_rows))
+    if rows["tune"] and rows["heldout"]:
+        print(real_summary(f"{dataset.name} all", rows["tune"] + rows["heldout"]))
+
+
+def real_summary(name: str, rows: list[tuple[RealItem, Scores]]) -> str:
+    """One line: beat and root shares as means over items and pooled over beats / bars, the tracked share, the bar
+    lines and chords read, the tempo map's spread."""
+    beat_rows = [(item, v) for item, v in rows if len(item.beats)]
+    root_rows = [(item, v) for item, v in rows if v.bars]
+    n_beats = np.array([len(item.beats) for item, _ in beat_rows], dtype=np.float64)
+    n_bars = np.array([v.bars for _, v in root_rows], dtype=np.float64)
+
+    def mean_pooled(values: list[float], weights: np.ndarray) -> str:
+        if not values:
+            return "-"
+        return f"{np.mean(values):.3f} (pooled {np.sum(weights * np.asarray(values)) / weights.sum():.3f})"
+
+    hits = [v.hit for _, v in beat_rows]
+    return (
+        f"{name:18} {len(rows)} items ({len(beat_rows)} with {int(n_beats.sum())} beats, {len(root_rows)} with "
+        f"{int(n_bars.sum())} bars under a chord, {sum(item.no_chord for item, _ in rows)} N bars left out); means over "
+        f"items, pooled over beats / bars in brackets: beats with a drum/bass onset within 20 ms: "
+        f"{mean_pooled(hits, n_beats)}{f' (worst item {min(hits):.3f})' if hits else ''}; "
+        f"bars with the chord's root in the bass: {mean_pooled([v.roots for _, v in root_rows], n_bars)}; "
+        f"beats the analysis found within 70 ms: {mean_pooled([v.tracked for _, v in beat_rows], n_beats)}; "
+        f"bars on the accompaniment's bar lines: {mean_pooled([v.phase for _, v in root_rows], n_bars)}; "
+        f"chords read right: {mean_pooled([v.read for _, v in root_rows], n_bars)}; "
+        f"tempo map off the true tempo, p95 / max %: mean {_nanmean([v.tempo_p95 for _, v in beat_rows]):.1f} / "
+        f"{_nanmean([v.tempo_max for _, v in beat_rows]):.1f}"
+    )
+
+
+def _nanmean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -361,6 +518,16 @@ def main() -> None:
         default="auto",
         help="auto: the generators the service registers (theory and the Magenta bundles); theory: that alone",
     )
+    parser.add_argument(
+        "--real",
+        type=Path,
+        action="append",
+        default=[],
+        help="an annotated real dataset (a folder with ground_truth.json and audio/), scored first; may repeat",
+    )
+    parser.add_argument(
+        "--speed-file", type=Path, help="time the accompaniment of this recording instead of the 3-minute MMA render"
+    )
     args = parser.parse_args()
     registry = GeneratorRegistry()
     registry.register(TheoryGenerator(load_dynamics(REPO / "models")))
@@ -369,17 +536,27 @@ def main() -> None:
         print(f"generators: theory and {len(loaded)} Magenta bundles ({', '.join(g.name for g in loaded)})", flush=True)
     else:
         print("generators: theory alone", flush=True)
+    for dataset in args.real:
+        score_real(dataset, args, registry)
     with tempfile.TemporaryDirectory(prefix="accomp_bench_") as tmp:
         folder = Path(tmp)
         for name in filter(None, args.sets.split(",")):  # --sets "": the timing only
             score_set(name, SETS[name], args, registry, folder)
         if args.no_speed:
             return
-        bpm = 120
-        long_bars = 180 * bpm // 240 // 4 * 4  # whole 4-bar progressions
-        pm = mma_song("8Beat", [float(bpm)] * long_bars, chart(random.Random(5), long_bars), folder / "long.mid")
-        y = recording(pm, folder)
-    audio = DecodedAudio(np.stack([y, y]), SR)
+        if args.speed_file is None:
+            bpm = 120
+            long_bars = 180 * bpm // 240 // 4 * 4  # whole 4-bar progressions
+            pm = mma_song("8Beat", [float(bpm)] * long_bars, chart(random.Random(5), long_bars), folder / "long.mid")
+            y = recording(pm, folder)
+    decoding = ""
+    if args.speed_file is not None:
+        started = time.perf_counter()
+        audio = decode_audio(args.speed_file)  # as the service decodes an upload (timed apart: renders have none)
+        decoding = f"; decoding the file {time.perf_counter() - started:.2f} s more"
+        print(f"timing {args.speed_file} ({audio.sample_rate} Hz, {audio.channels} channel(s))")
+    else:
+        audio = DecodedAudio(np.stack([y, y]), SR)
     analyze(audio)  # warm the numba kernels once, as the service does at start-up
     for preview in (None, "flac"):
         started, cpu = time.perf_counter(), _cpu_seconds()
@@ -387,7 +564,8 @@ def main() -> None:
         accompany(audio, analysis, registry, AccompanimentOptions(parts=("drums", "bass", "pad"), preview=preview))
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         print(f"{audio.duration_s:.0f} s recording, drums+bass+pad ({args.model}), preview={preview}: {wall:.2f} s "
-              f"(CPU {cpu:.2f} s with FluidSynth; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+              f"(CPU {cpu:.2f} s with FluidSynth; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+              f"{decoding})")  # fmt: skip
 
 
 def _cpu_seconds() -> float:
