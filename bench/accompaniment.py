@@ -57,7 +57,8 @@ beats from ``beats_s``; the bars from ``downbeats_s``, each bar's chord the anno
 skipped (counted). Beside the rendered sets' columns: the item's split (bench/real_split.py's crc32 rule, so a
 tuning run can look at the "tune" part only), the share of the scored bars whose downbeat has one of the
 accompaniment's bar lines within 70 ms (the bar phase) and whose accompaniment chord gives the bass the annotated root
-(the chords read); a summary per split with means over items and pooled over beats / bars. Unlike renders, a real
+(the chords read), and the roots share with the bass note within 70 ms of the downbeat instead of 20 (a grid off
+the annotations by a tracker's window still plays the root there); a summary per split with means over items and pooled over beats / bars. Unlike renders, a real
 mix keeps its own drums and bass (nothing can be muted), and its annotations are people's, not the MIDI's.
 ``--speed-file PATH`` times the accompaniment of that recording (decoded as the service decodes an upload) instead of
 the MMA render.
@@ -205,6 +206,7 @@ class Scores:
     bars: int = 0  # bars scored for their root
     phase: float = float("nan")  # share of those bars' downbeats with one of the grid's bar lines within 70 ms
     read: float = float("nan")  # share whose accompaniment chord (its bass pitch class) is the expected root
+    roots_near: float = float("nan")  # ``roots`` with the lowest bass note within 70 ms of the downbeat, not 20
 
 
 def mma_song(groove: str, tempi: list[float], chords: list[str], out: Path, seed: int = 1) -> pretty_midi.PrettyMIDI:
@@ -266,13 +268,16 @@ def score(
     hit = hit if len(beats) else float("nan")
     bass = result.parts["bass"]
     grid_bars = np.asarray(result.grid.time_at(result.grid.bar_starts.astype(np.float64)), dtype=np.float64)
-    right = phase = read = scored = 0
+    right = near = phase = read = scored = 0
     for downbeat, root in zip(downbeats, roots, strict=True):
         if root is None:
             continue
         scored += 1
         first = [n for n in bass if abs(n.start - downbeat) <= TOLERANCE_S]
         right += bool(first) and min(first, key=lambda n: n.pitch).pitch % 12 == root
+        # within the beat-tracking window: a bass on the right root that a grid offset keeps out of the 20 ms
+        close = [n for n in bass if abs(n.start - downbeat) <= TRACKED_S]
+        near += bool(close) and min(close, key=lambda n: n.pitch).pitch % 12 == root
         phase += bool(len(grid_bars)) and float(np.min(np.abs(grid_bars - downbeat))) <= TRACKED_S
         # the accompaniment's chord of the bar sounding just after the downbeat: what its bass was given
         bar = int(np.searchsorted(grid_bars, downbeat + CHORD_AFTER_S, side="right")) - 1
@@ -283,8 +288,9 @@ def score(
     detected = result.grid.times[result.grid.first_beat : result.grid.first_beat + result.grid.detected]
     p95, most = tempo_map_spread(detected, beats) if len(beats) > 1 else (float("nan"), float("nan"))
     return Scores(
-        hit, share(right), tracked, a_offset, a_spread, g_offset, g_spread, p95, most, scored, share(phase), share(read)
-    )
+        hit, share(right), tracked, a_offset, a_spread, g_offset, g_spread, p95, most, scored, share(phase), share(read),
+        share(near),
+    )  # fmt: skip
 
 
 LEVELS = (0.5, 2.0 / 3.0, 1.0, 1.5, 2.0)
@@ -428,7 +434,7 @@ def score_real(dataset: Path, args: argparse.Namespace, registry: GeneratorRegis
     share of them the accompaniment's bar lines fall on and whose chord it read right) and a summary per split."""
     truths = json.loads((dataset / "ground_truth.json").read_text())
     print(f"real set {dataset} (recordings with their own drums and bass; split: {RULE})")
-    header = "beats/roots (tracked)  beats  bars (N)  on bar line  chord read"
+    header = "beats/roots (tracked)  beats  bars (N)  on bar line  chord read  roots 70 ms"
     if args.offsets:
         header += "   offsets ms (spread): analysis, grid   tempo % p95/max"
     print(f"{'item':48} {'split':7}  {header}")
@@ -443,13 +449,14 @@ def score_real(dataset: Path, args: argparse.Namespace, registry: GeneratorRegis
         try:
             values = score(audio, item.beats, item.downbeats, item.roots, registry, seed=0)
         except NoBeatFound as exc:
-            print(f"{item.file[:48]:48} {item.split:7}  no accompaniment: {exc}")
+            print(f"{_label(item.file):48} {item.split:7}  no accompaniment: {exc}")
             nan = float("nan")
             values = Scores(0.0, 0.0, nan, nan, nan, nan, nan, nan, nan, sum(r is not None for r in item.roots))
         rows[item.split].append((item, values))
         line = (
-            f"{item.file[:48]:48} {item.split:7}  {values.hit:6.3f} {values.roots:6.3f} ({values.tracked:5.3f})  "
-            f"{len(item.beats):5d}  {values.bars:4d} ({item.no_chord:2d})  {values.phase:11.3f}  {values.read:10.3f}"
+            f"{_label(item.file):48} {item.split:7}  {values.hit:6.3f} {values.roots:6.3f} ({values.tracked:5.3f})  "
+            f"{len(item.beats):5d}  {values.bars:4d} ({item.no_chord:2d})  {values.phase:11.3f}  {values.read:10.3f}  "
+            f"{values.roots_near:11.3f}"
         )
         if args.offsets:
             line += (
@@ -464,6 +471,12 @@ def score_real(dataset: Path, args: argparse.Namespace, registry: GeneratorRegis
             print(real_summary(f"{dataset.name} {split}", split_rows))
     if rows["tune"] and rows["heldout"]:
         print(real_summary(f"{dataset.name} all", rows["tune"] + rows["heldout"]))
+
+
+def _label(file: str) -> str:
+    """An item's file name in 48 characters: its end, where a song's title is."""
+    stem = Path(file).stem
+    return stem if len(stem) <= 48 else "..." + stem[-45:]
 
 
 def real_summary(name: str, rows: list[tuple[RealItem, Scores]]) -> str:
@@ -489,6 +502,7 @@ def real_summary(name: str, rows: list[tuple[RealItem, Scores]]) -> str:
         f"beats the analysis found within 70 ms: {mean_pooled([v.tracked for _, v in beat_rows], n_beats)}; "
         f"bars on the accompaniment's bar lines: {mean_pooled([v.phase for _, v in root_rows], n_bars)}; "
         f"chords read right: {mean_pooled([v.read for _, v in root_rows], n_bars)}; "
+        f"roots within 70 ms: {mean_pooled([v.roots_near for _, v in root_rows], n_bars)}; "
         f"tempo map off the true tempo, p95 / max %: mean {_nanmean([v.tempo_p95 for _, v in beat_rows]):.1f} / "
         f"{_nanmean([v.tempo_max for _, v in beat_rows]):.1f}"
     )
