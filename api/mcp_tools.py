@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import mimetypes
@@ -82,6 +83,23 @@ UPLOAD_ARGUMENTS: dict[str, tuple[str, str]] = {
 argument that sends it, never the multipart field ('files', 'audio') an MCP client does not send."""
 
 
+_WRITTEN: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("mcp_tool_arguments", default=None)
+"""The arguments of the tool call being run, as the caller wrote them (set by :meth:`EngineMCPServer.call_tool`)."""
+
+
+def as_written(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with each float that the caller wrote as a whole number sent as that number: a tool's float
+    parameter turned a tempo of 999 into 999.0, and the endpoint's refusal said "(got 999.0)" where REST, sent
+    999, says "(got 999)"."""
+    written = _WRITTEN.get() or {}
+    sent = dict(values)
+    for name, value in values.items():
+        raw = written.get(name)
+        if isinstance(value, float) and isinstance(raw, int) and not isinstance(raw, bool) and raw == value:
+            sent[name] = raw
+    return sent
+
+
 class ToolRefusal(ToolError):
     """A tool's own refusal (an argument it cannot use, an engine it cannot reach), answered in the shape of the
     engine's errors: ``{"error", "detail", "status"}`` and the text "error (HTTP status): detail", as an
@@ -144,7 +162,7 @@ class EngineCaller:
                 error="engine_unavailable",
                 status=503,
             )
-        values = {name: value for name, value in values.items() if value is not None}
+        values = as_written({name: value for name, value in values.items() if value is not None})
         with ExitStack() as opened:
             files = [(upload.field, _multipart_file(upload, opened)) for upload in uploads]
             try:
@@ -445,6 +463,7 @@ class EngineMCPServer(MCPServer[Any]):
             wrong = argument_error(metadata, arguments)
             if wrong is not None:
                 return _error_result({"error": wrong.code, "detail": wrong.detail}, wrong.status_code)
+        written = _WRITTEN.set(dict(arguments))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:  # the SDK wraps what a tool raised: a tool's own refusal reads as the engine's
@@ -452,6 +471,8 @@ class EngineMCPServer(MCPServer[Any]):
             if isinstance(refusal, ToolRefusal):
                 return _error_result({"error": refusal.error, "detail": refusal.detail}, refusal.status)
             raise
+        finally:
+            _WRITTEN.reset(written)
 
 
 def argument_error(metadata: FuncMetadata, arguments: dict[str, Any]) -> InvalidParameter | None:

@@ -385,6 +385,21 @@ async def test_a_number_json_cannot_carry_is_refused_by_the_endpoint_with_its_re
         assert result.structured_content["detail"].startswith("tempo: "), text_of(result)
 
 
+async def test_an_out_of_range_number_is_echoed_as_the_caller_wrote_it(engine: str) -> None:
+    """Session 37: the tool's float parameter turned a tempo of 999 into 999.0, and the refusal said "(got 999.0)"
+    where the endpoint, sent 999, says "(got 999)"; a tool sends the number the caller wrote."""
+    async with over_http(engine) as client:
+        results = {
+            value: await client.call_tool(tool, {"tempo": value})
+            for tool, value in (("generate_drums", 999), ("generate_melody", 999.5), ("auto_level", -5))
+        }
+    for value, result in results.items():
+        assert result.is_error and result.structured_content is not None, value
+        assert result.structured_content["detail"].endswith(f"(got {value})"), text_of(result)
+    rest_answer = await rest(engine, "/api/v1/generate/midi", json={"tempo": 999})
+    assert results[999].structured_content == {**rest_answer.json(), "status": 422}
+
+
 # ---------------------------------------------------------------- /mcp as a route of the engine
 
 
