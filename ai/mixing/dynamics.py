@@ -12,7 +12,9 @@ Findings (:func:`dynamics_findings`):
   fitted ``over_compressed_z``. Advice: how many dB of gain reduction to give back on the peaks
   (the crest factor's or PLR's distance to the role's median) and an attack slow enough to let
   the transients through. A printed stem cannot be un-compressed, so this is not a move a
-  renderer can apply (``action["kind"] == "back_off"``).
+  renderer can apply (``action["kind"] == "back_off"``). A track that holds one sound (a drone, a
+  steady chord: its bands' levels never move, :mod:`ai.mixing.held_sound`) is not judged: it has no hits
+  to lose, and its crest factor is its waveform's (a drone pad alone was "over-compressed" on the mix bus).
 * uncontrolled (tonal parts: UNCONTROLLED_FAMILIES): the loudness range lies above the role's
   median by ``uncontrolled_z`` upper spreads (``(p90 - p50) / 1.2816``). When the swing is slow,
   volume automation per section (:func:`ai.mixing.dynamics_advice.section_automation`,
@@ -39,6 +41,7 @@ from ai.mixing.dynamics_advice import (
 from ai.mixing.dynamics_measure import DynamicsMeasure, _validated
 from ai.mixing.dynamics_norms import RoleDynamics, RoleNorm
 from ai.mixing.findings import MIX_BUS, Suggestion
+from ai.mixing.held_sound import HELD_MOVEMENT_DB
 from utils.wording import with_article
 
 OVER_COMPRESSION_FAMILIES = frozenset({"percussive", "music"})
@@ -80,6 +83,8 @@ def _norm_noun(norm: RoleNorm) -> str:
 def _over_compressed(
     name: str, role: str, measure: DynamicsMeasure, norm: RoleNorm, norms: RoleDynamics
 ) -> Suggestion | None:
+    if measure.band_movement_db is not None and measure.band_movement_db < HELD_MOVEMENT_DB:
+        return None  # one held sound: no attacks that a compressor could have taken
     z, zs = over_compression_z(measure=measure, norm=norm)
     if z is None or z < norms.over_compressed_z:
         return None

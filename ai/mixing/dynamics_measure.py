@@ -15,7 +15,11 @@ Measures (:func:`measure_dynamics`, one track, np.ndarray [shape=(channels, n)])
   its depth from about 43 dB to about 6; it separated squashed from clean tracks better than the
   median attack-over-body ratio and the decay after isolated onsets that were tried with it;
 * block crest: the 10th percentile, over the loud 400 ms blocks, of the block's peak over its RMS:
-  the flattest stretches, which a compressor flattens first.
+  the flattest stretches, which a compressor flattens first;
+* band movement: how far the level of each third-octave band moves from one STFT frame (85 ms) to the
+  next, power-weighted over the bands, the median over the loud frames (dB): about 0 for a part that
+  holds one sound (a drone, steady noise), whose level never moves whatever its crest factor says;
+  2-5 dB for a mix, squashed or not (:func:`ai.mixing.held_sound.band_movement`).
 
 The per-role norms these are judged against are in :mod:`ai.mixing.dynamics_norms`, the findings in
 :mod:`ai.mixing.dynamics`.
@@ -32,6 +36,7 @@ import numpy as np
 from ai.audio import loudness
 from ai.audio.stem_file import Frames, StemFile, frame_count, read_frames
 from ai.mixing import stem_measures
+from ai.mixing.held_sound import band_movement
 
 ENVELOPE_FRAME_S = 0.005
 """Frame of the level envelope (5 ms): short enough to see a drum hit's first milliseconds."""
@@ -75,6 +80,9 @@ class DynamicsMeasure:
         onsets: number of attacks found (:func:`attack_onsets`).
         onset_interval_s: median time between attacks (s), None with fewer than two.
         integrated_lufs, true_peak_dbtp, sample_peak_dbfs, rms_dbfs: the levels the ratios come from.
+        band_movement_db: how far the bands' levels move from frame to frame (dB),
+            :func:`ai.mixing.held_sound.band_movement`; None
+            when not measured (no frame-wise spectrum given) or fewer than two loud frames.
     """
 
     crest_db: float | None
@@ -89,6 +97,7 @@ class DynamicsMeasure:
     true_peak_dbtp: float | None
     sample_peak_dbfs: float | None
     rms_dbfs: float | None
+    band_movement_db: float | None = None
 
     def value(self, measure: str) -> float | None:
         """One of ai.mixing.dynamics_norms.MEASURES by name."""
@@ -192,6 +201,7 @@ def measure_dynamics(
     sr: int,
     stats: loudness.LoudnessStats | None = None,
     sub_energy: np.ndarray | None = None,
+    fine_power: np.ndarray | None = None,
 ) -> DynamicsMeasure:
     """Dynamics measures of a track.
 
@@ -201,6 +211,8 @@ def measure_dynamics(
         sr: sample rate in Hz.
         stats: :func:`ai.audio.loudness.measure_loudness` of ``samples`` when the caller has it.
         sub_energy: :func:`ai.audio.loudness.sub_block_powers` of ``samples`` when the caller has it.
+        fine_power: the frame-wise band powers of ``samples`` (``ai.mixing.measure.TrackSpectra.fine_power``)
+            when the caller has them: the band movement is measured from them (None without).
 
     Loudness, true peak, LRA and crest come from :mod:`ai.audio.loudness` (BS.1770-4, EBU Tech 3342).
     """
@@ -237,6 +249,7 @@ def measure_dynamics(
         true_peak_dbtp=stats.true_peak_dbtp,
         sample_peak_dbfs=stats.sample_peak_dbfs,
         rms_dbfs=stats.rms_dbfs,
+        band_movement_db=None if fine_power is None else band_movement(fine_power=fine_power),
     )
 
 

@@ -578,6 +578,7 @@ def tonal_findings(
     freqs: np.ndarray,
     curves: RoleCurves,
     track: str | None = None,
+    held: bool = False,
 ) -> list[Suggestion]:
     """Tonal problems of one track (or the mix bus / master) against its role's learned curve.
 
@@ -589,6 +590,8 @@ def tonal_findings(
         freqs: np.ndarray [shape=(n_bins,)]: the bins' frequencies (Hz).
         curves: the learned role curves (:func:`load_role_curves`).
         track: the name the findings are filed under (default ``name``; MIX_BUS for the mix bus).
+        held: the track holds one sound (:func:`ai.mixing.held_sound.holds_one_sound`): the peaks of its spectrum
+            are its notes, and no resonance is reported.
 
     Returns:
         list[Suggestion] of type "tonal": the broad moves (at most MAX_MOVES, largest first) that
@@ -596,7 +599,8 @@ def tonal_findings(
         (:mod:`ai.mixing.resonance`). Each has ``band`` (the problem), ``action`` {"kind": "eq",
         "eq": {type, freq_hz, gain_db, q}} (the gain undoes the deviation) and ``evidence`` with
         freq_hz, deviation_db (> 0 too much), spread_db, z, q, role and the curve it was judged by.
-        A silent spectrum gives []; a role without a curve (and no fallback) gets resonances only.
+        A silent spectrum gives []; a role without a curve (and no fallback) gets resonances only; a held
+        sound gets no resonances.
     """
     spectrum, freqs = _check_spectrum(spectrum, freqs)
     filed = track if track is not None else name
@@ -646,7 +650,7 @@ def tonal_findings(
                 )
             )
     limits = curves.thresholds.resonance_for(role_curve.role if role_curve else role, group)
-    if limits is not None:
+    if limits is not None and not held:  # a drone's peaks are its notes: "a narrow resonance at 231 Hz" (session 37)
         out.extend(
             _resonance_findings(
                 name=name, filed=filed, subject=subject, role=role, spectrum=spectrum, freqs=freqs, limits=limits

@@ -20,6 +20,7 @@ from ai.mixing.dynamics import dynamics_findings
 from ai.mixing.dynamics_measure import measure_dynamics
 from ai.mixing.dynamics_norms import RoleDynamics, default_role_dynamics
 from ai.mixing.findings import Suggestion
+from ai.mixing.held_sound import holds_one_sound
 from ai.mixing.measure import TrackAnalysis
 from ai.mixing.space import space_findings
 from ai.mixing.space_measure import MIN_SAMPLE_RATE_HZ, measure_space
@@ -81,6 +82,7 @@ def track_advice(
         freqs=analysis.spectra.freqs,
         curves=norms.curves,
         track=track,
+        held=holds_one_sound(fine_power=analysis.spectra.fine_power),
     )
     found: list[Suggestion] = []
     details: dict[str, Any] = {}
@@ -92,7 +94,11 @@ def track_advice(
     if dynamics:
         # The loudness measures of the track's analysis: no second K-weighting or true-peak pass.
         measure = measure_dynamics(
-            samples=samples, sr=sr, stats=analysis.loudness_stats, sub_energy=analysis.sub_energy
+            samples=samples,
+            sr=sr,
+            stats=analysis.loudness_stats,
+            sub_energy=analysis.sub_energy,
+            fine_power=analysis.spectra.fine_power,
         )
         found += dynamics_findings(
             name=m.name, role=role, measure=measure, samples=samples, sr=sr, tempo_bpm=tempo_bpm, norms=norms.dynamics
