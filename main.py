@@ -71,6 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         registry=registry,
         projects=ProjectStore(settings.projects_dir),
         jobs=JobManager.from_settings(settings),
+        quick_pool=ThreadPoolExecutor(max_workers=settings.quick_workers, thread_name_prefix="dawg-quick"),
     )
     app.state.engine = engine
     audio_library = Library.from_settings(settings)  # its database opens in a start-up step (or on first use)
@@ -103,6 +104,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.core.aclose()
         await asyncio.to_thread(audio_library.close)  # the database and the Dask client
         engine.pool.shutdown(wait=False, cancel_futures=True)
+        if engine.quick_pool is not None:
+            engine.quick_pool.shutdown(wait=False, cancel_futures=True)
         pools.shutdown()
 
 

@@ -58,6 +58,9 @@ class EngineState:
     """Set when the server's shutdown begins (:meth:`begin_stopping`) or the lifespan ends: start-up work still
     running in a worker thread (the Magenta load) stops."""
     library: Library | None = None  # the audio library (api/routes/library.py); set by the lifespan
+    quick_pool: ThreadPoolExecutor | None = None
+    """Threads for short work (MIDI generation), set by the lifespan (settings.quick_workers): with every ``pool``
+    thread busy with an analysis, mix or render, a 4-bar bass line waited 14 s for one (QA pass 9); None: ``pool``."""
 
     def begin_stopping(self) -> None:
         """The server's shutdown has begun (api/serving.py): no new jobs, the queued and running ones cancelled.
@@ -83,3 +86,9 @@ class EngineState:
         (ai/progress.py) must reach the loops it reports from."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, fn, *args)
+
+    async def run_quick(self, fn: Callable[..., T], *args: object) -> T:
+        """:meth:`run`, in the pool for short work (``quick_pool``): never queued behind long analyses."""
+        context = contextvars.copy_context()
+        pool = self.quick_pool or self.pool
+        return await asyncio.get_running_loop().run_in_executor(pool, context.run, fn, *args)

@@ -66,7 +66,13 @@ class Settings(BaseSettings):
     max_audio_duration_s: float = Field(
         1800.0, gt=0, description="Longest audio accepted for analysis, in seconds (longer: 413)."
     )
-    workers: int = Field(4, ge=1, le=64, description="Threads for decoding, analysis and generation.")
+    workers: int = Field(4, ge=1, le=64, description="Threads for decoding and analysis.")
+    quick_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Threads for MIDI generation, apart from the analyses' so that a clip never waits behind them.",
+    )
     warmup: bool = Field(True, description="Compile and load heavy code paths at start-up.")
     model_load_wait_s: float = Field(
         30.0, ge=0, description="How long a generation request waits for bundles still loading at start-up."

@@ -185,12 +185,12 @@ async def generate_work(
     data = primer_bytes(params, uploaded)
     refuse_midi_variations(params)
     # Read once, in the worker pool (a long primer takes seconds): every question about it is answered from this.
-    primer = await engine.run(parse_primer, data) if data is not None else None
+    primer = await engine.run_quick(parse_primer, data) if data is not None else None
 
     await engine.wait_for_models(params.model)
     first_seed = params.seed if params.seed is not None else secrets.randbelow(SEED_MAX + 1)
-    base = await engine.run(build_request, params, resolved, first_seed, primer)
-    tempo_note = await engine.run(primer_tempo_note, params, primer)  # walks its events: off the event loop
+    base = await engine.run_quick(build_request, params, resolved, first_seed, primer)
+    tempo_note = await engine.run_quick(primer_tempo_note, params, primer)  # walks its events: off the event loop
     style_meter_said = meter_note(params, base)
     generator, fallback_reason = engine.registry.select(
         resolved.part, params.model, chords_given=params.chords is not None, request=base
@@ -200,13 +200,13 @@ async def generate_work(
     requests = [dataclasses.replace(base, seed=(first_seed + i) % (SEED_MAX + 1)) for i in range(tries)]
     include = params.include_primer
     if include is None:
-        include = await engine.run(_plays_part, primer, resolved.part)  # walks its notes: off the event loop
+        include = await engine.run_quick(_plays_part, primer, resolved.part)  # walks its notes: off the event loop
     del primer  # its notes are in the request now; the file as read (tens of MB for a long one) is not held
     refuse_large_echo(len(base.primer), params.variations, include)
     if params.preview != "none":  # known from the request: 32 bars of 16/4 at 20 BPM in 8 variations took 33 s first
         primer_s = base.primer_seconds if include and base.primer else 0.0
         refuse_long_preview(primer_s + base.duration_seconds, primer_s, engine.settings.max_audio_duration_s)
-    results = await engine.run(_generate_variations, generator, requests, params.variations, include)
+    results = await engine.run_quick(_generate_variations, generator, requests, params.variations, include)
     _, first_clip, first_midi = results[0]
 
     if params.format == "midi":
@@ -225,7 +225,7 @@ async def generate_work(
     if params.preview != "none":
         primer_s = first_clip.primer_seconds if first_clip.primer_notes else 0.0
         refuse_long_preview(first_clip.duration_seconds, primer_s, engine.settings.max_audio_duration_s)
-    preview = await engine.run(clip_preview, first_midi, params.preview) if params.preview != "none" else None
+    preview = await engine.run_quick(clip_preview, first_midi, params.preview) if params.preview != "none" else None
     delivered: bool | None = None
     delivery_reason: str | None = None
     if params.send_to_core:
@@ -233,7 +233,7 @@ async def generate_work(
         delivered, delivery_reason = delivery.delivered, delivery.reason
     # Built in a worker thread: a long clip (or a long primer kept in it) is tens of thousands of notes,
     # 0.26 s of pydantic objects for a 60,000-note primer, which held the event loop (bench/loop_blocking.py).
-    return await engine.run(
+    return await engine.run_quick(
         functools.partial(
             _generation_response,
             params,
