@@ -14,7 +14,8 @@ accompaniment that lands on them audibly flams. Five steps, on one log-mel spect
    beat spread into its neighbours.
 3. :func:`missed_first_beats`: beats the tracker missed at the start of the music (trackers often
    skip the first one) are put back when the recording has an attack there as strong as its beats'.
-4. :func:`follow_soft_attacks`: where every attack is soft (strings, pads: no prominent onset for step 1),
+4. :func:`follow_soft_attacks`: where every attack is soft (strings, pads: no prominent onset for step 1, and
+   few beats with even a mild one: not a dense mix),
    the tracker's beats land 35-60 ms after the notes begin; the beats move onto the foot of the rise of the
    recording's spectrum averaged over all beats (:func:`attack_offset`), which shows a rise no single
    beat's onset strength does, but never earlier than the beats' own attacks (:func:`own_attack_offset`).
@@ -80,6 +81,13 @@ followed) moves nothing. Over the beats of the tune set's songs played by string
 times its median (under 1 where the tracker's beats wander too), over an organ hymn the tracker lost
 0.5-1.0; 0.75 took a noise bump 80 ms before right beats for the attack (a synthetic bowed chord under
 loud noise, 0.85)."""
+SOFT_PROMINENCE = 2.0
+SOFT_ONSET_SHARE = 0.35
+"""Attacks are soft (step 4 may move the beats) only where at most this share of the beats has an onset standing
+SOFT_PROMINENCE times over the median around it. Dense real mixes have no onset 8 times over it (step 1's
+prominence) but one twice over it at 0.38-0.87 of their beats, on which the tracker's beats lie already (a median
+of -11 to +26 ms on data/real_extra's tune split; -4 ms on "Ticket to Ride", moved to -42 ms by step 4); the bench's
+songs played by strings alone, whose beats lie 45-63 ms late, at 0.02-0.34 (session 38)."""
 ATTACK_MIN_BEATS = 8
 ATTACK_OWN_PERCENTILE = 35.0
 """The soft-attack shift stops at this percentile of the beats' own attack offsets (:func:`own_attack_offset`).
@@ -187,8 +195,8 @@ def refine_beats(env: np.ndarray, beat_times: np.ndarray) -> np.ndarray:
     return out if np.all(np.diff(out) > 0) else beats
 
 
-def prominent_onsets(env: np.ndarray, beats: np.ndarray) -> np.ndarray:
-    """Seconds of the prominent onset (strength over REFINE_PROMINENCE times the median around it) within
+def prominent_onsets(env: np.ndarray, beats: np.ndarray, *, prominence: float = REFINE_PROMINENCE) -> np.ndarray:
+    """Seconds of the prominent onset (strength over ``prominence`` times the median around it) within
     REFINE_WINDOW_S of each beat, NaN where there is none."""
     reach, context = int(round(REFINE_WINDOW_S / FRAME_S)), int(round(0.5 / FRAME_S))
     moved = np.full(len(beats), np.nan)
@@ -199,7 +207,7 @@ def prominent_onsets(env: np.ndarray, beats: np.ndarray) -> np.ndarray:
             continue
         peak = lo + int(np.argmax(env[lo:hi]))
         around = env[max(0, centre - context) : centre + context + 1]
-        if env[peak] > REFINE_PROMINENCE * max(float(np.median(around)), 1e-6):
+        if env[peak] > prominence * max(float(np.median(around)), 1e-6):
             # The onset is where the strength rises through REFINE_RISE of its peak: the peak itself
             # lags the attack by 5-20 ms (a click, a piano).
             rise = peak
@@ -347,6 +355,8 @@ def follow_soft_attacks(env: np.ndarray, bands: np.ndarray, beats: np.ndarray) -
     times = np.asarray(beats, dtype=np.float64)
     if len(times) == 0 or np.mean(~np.isnan(prominent_onsets(env, times))) >= REFINE_SHIFT_SHARE:
         return times
+    if np.mean(~np.isnan(prominent_onsets(env, times, prominence=SOFT_PROMINENCE))) > SOFT_ONSET_SHARE:
+        return times  # attacks a dense mix blurs, not slow ones: the beats sit on them already
     shift = attack_offset(bands, times)
     if shift < 0.0:
         # Never earlier than the beats' own attacks (:func:`own_attack_offset`): on dense mixes whose sharp attack

@@ -30,9 +30,13 @@ LATE = 0.045
 tune-strings set)."""
 
 
-def bowed_chords(beats: np.ndarray, seconds: float, *, attack: float = 0.08, release: float = 0.15) -> np.ndarray:
-    """A new chord on every beat, each note rising linearly over ``attack`` seconds (a bowed string), the
-    previous chord fading over ``release`` under it: no prominent onset anywhere."""
+def bowed_chords(
+    beats: np.ndarray, seconds: float, *, attack: float = 0.08, release: float = 0.15, bow_noise: float = 0.02
+) -> np.ndarray:
+    """A new chord on every beat, each note rising linearly over ``attack`` seconds (a bowed string) with a
+    player's vibrato (0.6 % at about 5.5 Hz), the previous chord fading over ``release`` under it, over the bow's
+    noise: no prominent onset anywhere. (Without vibrato and bow noise every chord change stood twice over the
+    flat onsets around it, on 0.62 of the beats; the bench's strings rendered through a soundfont, on 0.02-0.34.)"""
     rng = np.random.default_rng(0)
     y = np.zeros(int(seconds * REFINE_SR))
     for k, beat in enumerate(beats):
@@ -41,11 +45,13 @@ def bowed_chords(beats: np.ndarray, seconds: float, *, attack: float = 0.08, rel
         gain = np.minimum(t / attack, 1.0) * np.where(t > length, np.exp(-(t - length) / release), 1.0)
         start = int(beat * REFINE_SR)
         for f in CHORDS[k % len(CHORDS)]:
+            rate, phase = 5.5 * rng.uniform(0.9, 1.1), rng.uniform(0, 2 * np.pi)
             for harmonic in range(1, 6):
-                tone = gain * np.sin(2 * np.pi * f * harmonic * t + rng.uniform(0, 2 * np.pi)) / harmonic
+                vibrato = 0.006 * f * harmonic / rate * np.sin(2 * np.pi * rate * t + phase)
+                tone = gain * np.sin(2 * np.pi * f * harmonic * t + vibrato + rng.uniform(0, 2 * np.pi)) / harmonic
                 part = tone[: len(y) - start]
                 y[start : start + len(part)] += part
-    y += 0.002 * rng.standard_normal(len(y))
+    y += bow_noise * rng.standard_normal(len(y))
     return (0.1 * y).astype(np.float32)
 
 
@@ -195,14 +201,16 @@ def test_magenta_accompanies_in_an_everyday_style_when_none_is_asked(meter: str,
     assert magenta.styles[-1] == "funk"  # a style asked for is the one played
 
 
-def test_the_soft_attack_shift_stops_at_the_beats_own_attacks(
-    strings: np.ndarray, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_soft_attack_shift_stops_at_the_beats_own_attacks(monkeypatch: pytest.MonkeyPatch) -> None:
     # Beats on the notes already, and a beat-averaged rise that (as on a dense mix with a sharp attack in it) lies
     # 60 ms before them: the beats move no earlier than their own attacks, not the 60 ms.
     import ai.generation.beat_following as beat_following
 
     monkeypatch.setattr(beat_following, "attack_offset", lambda bands, beats: -0.060)
+    # Clean strings (no bow noise), whose chord changes the beats' own onsets find; the dense-mix check
+    # (test_beats_on_a_dense_mix_stay_on_its_mild_attacks) is left out to see this bound alone.
+    monkeypatch.setattr(beat_following, "SOFT_ONSET_SHARE", 1.0)
+    strings = bowed_chords(TRUTH, 25.0, bow_noise=0.002)
     env, bands = onset_cues(strings)
     on_notes = tracked(0.0)
     own = beat_following.own_attack_offset(env, on_notes)
@@ -210,3 +218,24 @@ def test_the_soft_attack_shift_stops_at_the_beats_own_attacks(
     assert abs(own) < 0.020  # their attacks rise where the notes begin
     assert np.allclose(moved, on_notes + min(own, 0.0))
     assert within(moved) >= 0.95
+
+
+def test_beats_on_a_dense_mix_stay_on_its_mild_attacks(strings: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dense mix's attacks rarely stand 8 times over the onsets around them (step 1 finds nothing to move the
+    beats onto), but most stand twice over them: its beats lie on them already. On real Beatles mixes the
+    beat-averaged rise and the beats' own earlier onsets both lay 30-40 ms before such beats, and step 4 moved them
+    there ("Ticket to Ride": -4 ms from the annotated beats, moved to -42 ms). Soft strings under mild hits on
+    every beat and as many between them, the beats on the hits, and that rise: nothing moves."""
+    import ai.generation.beat_following as beat_following
+
+    monkeypatch.setattr(beat_following, "attack_offset", lambda bands, beats: -0.040)
+    monkeypatch.setattr(beat_following, "own_attack_offset", lambda env, beats: -0.040)
+    between = np.sort(np.random.default_rng(3).uniform(0.2, 24.5, 300))
+    mix = (strings + 0.02 * clicks(TRUTH, 25.0) + 0.01 * clicks(between, 25.0)).astype(np.float32)
+    env, bands = onset_cues(mix)
+    on_hits = missed_first_beats(env, fit_beats(refine_beats(env, tracked(0.0))))
+    assert np.mean(~np.isnan(beat_following.prominent_onsets(env, on_hits))) < beat_following.REFINE_SHIFT_SHARE
+    assert np.array_equal(follow_soft_attacks(env, bands, on_hits), on_hits)
+    # the strings alone, beats late: still moved onto their attacks
+    late = missed_first_beats(*[onset_cues(strings)[0]], fit_beats(refine_beats(onset_cues(strings)[0], tracked(LATE))))
+    assert not np.array_equal(follow_soft_attacks(*onset_cues(strings), late), late)
