@@ -13,7 +13,8 @@ from ai.generation.drum_styles import style_meter_note
 from ai.music_theory import Chord
 
 PAD_LOW = 55
-"""The pad voices each chord tone in the octave from G3 (a close voicing under a vocal's range)."""
+"""The pad voices each chord tone in the octave from G3 (a close voicing under a vocal's range), then opens any
+semitone between neighbouring voices (:func:`pad_voicing`)."""
 PAD_VELOCITY = 56
 
 
@@ -82,10 +83,29 @@ def pad_notes(
             held = [(start_pos, middle, chord), (middle, end_pos, second)]
         for a, b, sounding in held:
             start, end = (float(x) for x in grid.time_at(np.array([a, b])))
-            for pc in sounding.pitch_classes:
-                pitch = PAD_LOW + (pc - PAD_LOW) % 12
+            for pitch in pad_voicing(sounding):
                 out.append(PlacedNote(pitch, lead + a * tpb, lead + b * tpb - 1, start, end, velocity))
     return out
+
+
+def pad_voicing(chord: Chord) -> list[int]:
+    """MIDI pitches of ``chord`` for the pad: each tone in the octave from PAD_LOW, then, while two neighbouring
+    voices lie a semitone apart, one of them moved an octave (the lower up or the upper down, whichever leaves
+    the smaller span; on a tie, the one that puts the root lowest). In one octave a major seventh chord put its
+    seventh against its root (Amaj7 as G#3 A3 C#4 E4, Fmaj7 as A3 C4 E4 F4): a rub keyboard players keep out of a
+    held chord; now A3 C#4 E4 G#4 and F3 A3 C4 E4. The chord's pitch classes are unchanged."""
+    pitches = sorted({PAD_LOW + (pc - PAD_LOW) % 12 for pc in chord.pitch_classes})
+    for _ in range(2 * len(pitches)):  # each move opens one rub; a bound, not a search
+        rub = next((i for i in range(len(pitches) - 1) if pitches[i + 1] - pitches[i] == 1), None)
+        if rub is None:
+            break
+        options = []
+        for moved, shift in ((rub, 12), (rub + 1, -12)):
+            voicing = sorted(pitches[:moved] + [pitches[moved] + shift] + pitches[moved + 1 :])
+            root_low = voicing[0] % 12 == chord.root
+            options.append((voicing[-1] - voicing[0], not root_low, voicing))
+        pitches = min(options)[2]
+    return pitches
 
 
 def default_style(grid: BeatGrid) -> str:
