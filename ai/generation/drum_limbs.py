@@ -94,4 +94,86 @@ def one_hi_hat(
     return out
 
 
-__all__ = ["CLOSED_HAT_PITCHES", "RIDE_PITCHES", "hat_open_and_closed", "one_hi_hat", "one_timekeeper"]
+SNARE_PITCHES = frozenset({37, 38, 40})  # side stick, snares: one drum, one stick
+CRASH_PITCHES = frozenset({49, 52, 55, 57})  # crash 1, china, splash, crash 2
+TOM_PITCHES = frozenset({41, 43, 45, 47, 48, 50})
+HAT_PITCHES = frozenset({42, 46})  # the hi-hat struck with a stick (44 is the foot's)
+PEDAL_HAT = 44
+# What a drummer's two hands keep when the parts ask for three pieces at once, first kept first: the snare
+# (the backbeat, a fill's accent), the crash (a phrase's downbeat), a tom (a fill), then the timekeeping ride
+# and hi-hat, which the riding hand leaves for the others.
+_HAND_ORDER = (SNARE_PITCHES, CRASH_PITCHES, TOM_PITCHES, RIDE_PITCHES, HAT_PITCHES)
+
+
+def _hand_piece(pitch: int) -> int | None:
+    """Which piece of the kit a hand strikes for ``pitch`` (its rank in _HAND_ORDER), or None: a foot, a clap or
+    a percussionist's instrument."""
+    return next((rank for rank, pieces in enumerate(_HAND_ORDER) if pitch in pieces), None)
+
+
+def _clusters(notes: Sequence[Note], tolerance: float) -> list[list[int]]:
+    """Indices of ``notes`` grouped into hits struck together (each within ``tolerance`` of the group's first)."""
+    order = sorted(range(len(notes)), key=lambda i: notes[i].start)
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and notes[i].start - notes[groups[-1][0]].start <= tolerance:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _pieces(notes: Sequence[Note], group: Sequence[int]) -> set[tuple[int, int]]:
+    """The (rank, pitch) of each hand piece ``group`` strikes: the snares count as one drum, and a drum struck
+    twice (a flam) as one hand."""
+    out: set[tuple[int, int]] = set()
+    for i in group:
+        rank = _hand_piece(notes[i].pitch)
+        if rank is not None:
+            out.add((rank, -1 if notes[i].pitch in SNARE_PITCHES else notes[i].pitch))
+    return out
+
+
+def over_two_hands(notes: Sequence[Note], *, tolerance: float = TOLERANCE) -> bool:
+    """Whether ``notes`` strike more than two pieces that a hand plays (snare, toms, hi-hat, ride, crash) at once."""
+    return any(len(_pieces(notes, group)) > 2 for group in _clusters(notes, tolerance))
+
+
+def two_hands(notes: Sequence[Note], *, tolerance: float = TOLERANCE) -> list[Note]:
+    """Where the parts strike more than two hand pieces at once, what two hands and the hi-hat foot play: a closed
+    hi-hat struck with a ride is the foot's (the pedal hat, as a drummer riding the cymbal closes the hat), and
+    what is still over two hands gives way in :data:`_HAND_ORDER` (the timekeeper first: a drummer leaves the hat
+    or ride for the crash, the snare or a tom). The Magenta drum model wrote snare, closed hat and ride together
+    on hip-hop's backbeats, and snare, hat and a tom on disco's (session 38); its layers know nothing of limbs."""
+    out = list(notes)
+    dropped: set[int] = set()
+    for group in _clusters(notes, tolerance):
+        if len(_pieces(out, group)) <= 2:
+            continue
+        pitches = {out[i].pitch for i in group}
+        if pitches & RIDE_PITCHES:
+            for i in group:
+                if out[i].pitch in CLOSED_HAT_PITCHES - {PEDAL_HAT}:
+                    if PEDAL_HAT in pitches:  # the foot already closes it
+                        dropped.add(i)
+                    else:
+                        out[i] = Note(PEDAL_HAT, out[i].start, out[i].end, out[i].velocity)
+                        pitches.add(PEDAL_HAT)
+        live = [i for i in group if i not in dropped]
+        kept = sorted(_pieces(out, live))[:2]
+        for i in live:
+            rank = _hand_piece(out[i].pitch)
+            if rank is not None and (rank, -1 if out[i].pitch in SNARE_PITCHES else out[i].pitch) not in kept:
+                dropped.add(i)
+    return [n for i, n in enumerate(out) if i not in dropped]
+
+
+__all__ = [
+    "CLOSED_HAT_PITCHES",
+    "RIDE_PITCHES",
+    "hat_open_and_closed",
+    "one_hi_hat",
+    "one_timekeeper",
+    "over_two_hands",
+    "two_hands",
+]

@@ -46,7 +46,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   In styles whose drummers never strike ride and closed hi-hat together (MMA: rock, blues, country,
   disco, electronic, march), a hat that falls with a ride is dropped. The hi-hat and ride keep to what a
   hand sustains at the tempo, as the theory drums' do (:func:`_hand_sustained`: 8ths above 150 BPM; the
-  model played funk's and disco's 16ths at 16 strokes a second at 240 BPM). A drum primer's last two bars
+  model played funk's and disco's 16ths at 16 strokes a second at 240 BPM), and no more than two hands strike
+  at once (:func:`ai.generation.drum_limbs.two_hands`: a closed hat under the ride is the pedal hat). A drum primer's last two bars
   are the phrase's groove (:func:`ai.generation.phrasing.keep_primer_groove`): the continuation keeps it.
 * velocities: the models emit none; drums and bass take the learned per-style tables of
   :mod:`ai.generation.dynamics` (``groove_dynamics.json`` beside the bundles), melodies the metre
@@ -102,7 +103,7 @@ from ai.generation.base import (
     bar_chart,
 )
 from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
-from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper
+from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper, over_two_hands, two_hands
 from ai.generation.drum_styles import feel_style
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
@@ -439,6 +440,8 @@ class MagentaGenerator(Generator):
                     bar_seconds=request.bar_seconds,
                     offset=layout.primer_out,
                 )
+            if not over_two_hands(request.primer):  # a caller's programmed kit may layer more, as written
+                notes = two_hands(notes)
         end = layout.primer_out + request.duration_seconds
         # The style's own swing narrows at fast tempos as a drummer's does (the theory backend's rule).
         swing = (

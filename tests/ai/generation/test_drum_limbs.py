@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ai.generation.base import GenerationRequest, Note
-from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper
+from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper, over_two_hands, two_hands
 from ai.generation.theory import TheoryGenerator
 from ai.music_theory import Key, default_progression
 
@@ -101,3 +101,55 @@ def test_a_callers_groove_that_strikes_both_hats_is_played_as_written() -> None:
     notes = _drums("electronic", 1, primer=primer, primer_seconds=8 * beat)
     continuation = [n for n in notes if n.start >= 8 * beat - 1e-6]
     assert _together(continuation) > 0
+
+
+SNARE, RIDE, CRASH, LOW_TOM, STICK = 38, 51, 49, 45, 37
+
+
+def test_two_hands_play_what_three_pieces_at_once_asked_for() -> None:
+    """A drummer riding the cymbal closes the hat with the foot; what is still over two hands gives way, the
+    timekeeper first (the riding hand leaves it for the crash, the snare or a tom)."""
+    notes = [
+        Note(KICK, 0.0, 0.1, 100),
+        Note(SNARE, 0.0, 0.1, 110),
+        Note(CLOSED, 0.002, 0.1, 70),  # with the ride and the snare: the foot's
+        Note(RIDE, 0.0, 0.1, 80),
+        Note(CLOSED, 0.5, 0.6, 70),  # hat and ride alone: two hands, as written
+        Note(RIDE, 0.5, 0.6, 80),
+        Note(CRASH, 1.0, 1.5, 110),  # a phrase's downbeat: crash and snare, the hat left
+        Note(SNARE, 1.0, 1.1, 100),
+        Note(CLOSED, 1.0, 1.1, 70),
+        Note(SNARE, 1.5, 1.6, 100),  # snare, tom and open hat: the hat gives way
+        Note(LOW_TOM, 1.5, 1.6, 90),
+        Note(OPEN, 1.5, 1.7, 80),
+        Note(SNARE, 2.0, 2.1, 100),  # snare and side stick are one drum: two pieces with the hat
+        Note(STICK, 2.0, 2.1, 60),
+        Note(CLOSED, 2.0, 2.1, 70),
+    ]
+    assert over_two_hands(notes)
+    played = two_hands(notes)
+    assert played == [
+        Note(KICK, 0.0, 0.1, 100),
+        Note(SNARE, 0.0, 0.1, 110),
+        Note(PEDAL, 0.002, 0.1, 70),
+        Note(RIDE, 0.0, 0.1, 80),
+        Note(CLOSED, 0.5, 0.6, 70),
+        Note(RIDE, 0.5, 0.6, 80),
+        Note(CRASH, 1.0, 1.5, 110),
+        Note(SNARE, 1.0, 1.1, 100),
+        Note(SNARE, 1.5, 1.6, 100),
+        Note(LOW_TOM, 1.5, 1.6, 90),
+        Note(SNARE, 2.0, 2.1, 100),
+        Note(STICK, 2.0, 2.1, 60),
+        Note(CLOSED, 2.0, 2.1, 70),
+    ]
+    assert not over_two_hands(played) and two_hands(played) == played
+    # the foot already on the pedal hat: the stick's closed hat goes
+    assert two_hands(
+        [Note(SNARE, 0, 0.1, 100), Note(RIDE, 0, 0.1, 80), Note(CLOSED, 0, 0.1, 70), Note(PEDAL, 0, 0.1, 50)]
+    ) == [
+        Note(SNARE, 0, 0.1, 100),
+        Note(RIDE, 0, 0.1, 80),
+        Note(PEDAL, 0, 0.1, 50),
+    ]
+    assert two_hands([]) == [] and not over_two_hands(())
