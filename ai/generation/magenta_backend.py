@@ -34,8 +34,9 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   chords for those bars), chosen by seed and dropped from the output, so the line takes on the
   style's rhythm; without a style it starts from the first chord's root.
 * drum style: DrumsRNN is primed with a two-bar groove of that style (``drum_style_primers.json``,
-  chosen by seed; with no style, a groove of any style in the request's meter), and the priming
-  bars are dropped from the output. Unprimed, the model drums far more sparsely than real
+  chosen by seed; with no style, a groove of any style in the request's meter), without its congas
+  and bongos (:func:`ai.generation.magenta_primers.kit_grooves`: the model would play them as toms), and the
+  priming bars are dropped from the output. Unprimed, the model drums far more sparsely than real
   drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
 * phrases: a drum clip plays the model's first two bars, the first again and the model's own
   fourth bar in every four bars (:mod:`ai.generation.phrasing`), so it loops like a drummer's; the
@@ -118,6 +119,7 @@ from ai.generation.magenta_primers import (
     BASS_PRIMERS_FILE,
     STYLE_PRIMERS_FILE,
     Groove,
+    kit_grooves,
     load_style_primers,
     normalise_style,
 )
@@ -1003,7 +1005,7 @@ def load_bundles(
         logger.warning("models directory %s does not exist: no Magenta bundles loaded", models_dir)
         return []
     bundle_paths = sorted(models_dir.glob("*.mag"))
-    styles = _read_primers(models_dir / STYLE_PRIMERS_FILE, "drum style primers", registry)
+    styles = kit_grooves(_read_primers(models_dir / STYLE_PRIMERS_FILE, "drum style primers", registry))
     riffs = _read_primers(models_dir / BASS_PRIMERS_FILE, "bass style primers", registry)
     dynamics = load_dynamics(models_dir)
     timing = load_timing()

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -897,3 +898,23 @@ def test_a_styles_own_swing_narrows_at_fast_tempos(
     assert slow.extra["style_swing"] == pytest.approx(0.67, abs=1e-6)
     assert 0.0 < float(fast.extra["style_swing"]) < 0.2  # type: ignore[arg-type]
     assert "style_swing" not in given.extra
+
+
+def test_drum_primers_lose_the_hand_drums_the_model_plays_as_toms() -> None:
+    """MMA's grooves layer congas and bongos over the kit, which Magenta's drum_kit encoding folds into the toms:
+    primed with them the model kept a groove on the toms. They go from each groove; a groove of nothing else
+    (MMA's Calypso) goes, and so does a style left with none. Cowbell, maracas and the kit stay."""
+    kit = magenta_primers.Groove(notes=((36, 0.0, 0.25, 100), (62, 0.5, 0.75, 80), (70, 0.5, 0.75, 60)), beats=8.0)
+    congas = magenta_primers.Groove(notes=((61, 0.0, 0.25, 90), (64, 1.5, 1.75, 90)), beats=8.0)
+    ride = magenta_primers.Groove(notes=((51, 0.0, 0.25, 80),), beats=6.0, beats_per_bar=3)  # no drum: kept
+    kept = magenta_primers.kit_grooves({"reggae": (congas, kit), "calypso": (congas,), "waltz": (ride,)})
+    assert kept == {
+        "reggae": (magenta_primers.Groove(notes=((36, 0.0, 0.25, 100), (70, 0.5, 0.75, 60)), beats=8.0),),
+        "waltz": (ride,),
+    }
+    shipped = magenta_primers.kit_grooves(
+        magenta_primers.load_style_primers(MODELS_DIR / magenta_primers.STYLE_PRIMERS_FILE)
+    )
+    assert not {n[0] for grooves in shipped.values() for g in grooves for n in g.notes} & {60, 61, 62, 63, 64}
+    assert len(shipped["reggae"]) == 5  # MMA's three Calypso grooves were congas and bongos alone
+
