@@ -34,8 +34,8 @@ How the controls reach the model (see :meth:`MagentaGenerator.generate`):
   chords for those bars), chosen by seed and dropped from the output, so the line takes on the
   style's rhythm; without a style it starts from the first chord's root.
 * drum style: DrumsRNN is primed with a two-bar groove of that style (``drum_style_primers.json``,
-  chosen by seed; with no style, a groove of any style in the request's meter), without its congas
-  and bongos (:func:`ai.generation.magenta_primers.kit_grooves`: the model would play them as toms), and the
+  chosen by seed; with no style, a groove of any style in the request's meter; never a groove of hand
+  drums alone, :func:`ai.generation.magenta_primers.kit_grooves`: the model would play them as toms), and the
   priming bars are dropped from the output. Unprimed, the model drums far more sparsely than real
   drummers (see bench/README.md); with no grooves file an unprimed clip opens with a kick.
 * phrases: a drum clip plays the model's first two bars, the first again and the model's own

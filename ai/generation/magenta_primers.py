@@ -1,7 +1,7 @@
 """The style primers a Magenta model is primed with: drum grooves (``drum_style_primers.json``) and
 bass riffs with their chords (``bass_style_primers.json``), read from beside the bundles and filed
-under the engine's drum style names. A drum groove primes the model without the hand drums it would
-play as toms (:func:`kit_grooves`).
+under the engine's drum style names. A percussionist's groove (hand drums, no kick or snare) primes no drum
+model (:func:`kit_grooves`).
 """
 
 from __future__ import annotations
@@ -77,30 +77,27 @@ def _parse_groove(item: Any, source: str | None = None) -> Groove:
 
 
 # Percussion that Magenta's drum_kit encoding folds into the kit's three tom classes (note_seq's
-# DEFAULT_DRUM_TYPE_PITCHES, less the kit's own toms 41-50): bongos, congas, woodblocks and the like. MMA's
-# grooves layer a percussionist over the drummer, and a model primed with the congas plays them on the toms,
-# which no drummer keeps a groove on (session 38: Magenta reggae seeds 0 and 1, primed with MMA's Calypso,
-# congas and bongos only, played a low tom on the beats and nothing else for whole bars; disco, primed with
-# BoneyM's congas, low and high toms on the 8ths). The percussion folded into the snare, hat and ride classes
-# (cowbell, claves, maracas, tambourine, shakers) stays: it keeps time where the kit does, and without it the
-# model primed with latin's grooves played a ride and nothing else (measured, session 38).
+# DEFAULT_DRUM_TYPE_PITCHES, less the kit's own toms 41-50): bongos, congas, woodblocks and the like.
 TOM_CLASS_PERCUSSION = frozenset({29, 30, 60, 61, 62, 63, 64, 76, 77, 83, 84, 86, 87})
 _KICK_OR_SNARE = frozenset({35, 36, 37, 38, 39, 40})
 
 
 def kit_grooves(library: dict[str, tuple[Groove, ...]]) -> dict[str, tuple[Groove, ...]]:
-    """Each drum groove without the hand drums the model would play as toms (:data:`TOM_CLASS_PERCUSSION`).
-    A groove left with no kick or snare was a percussionist's (MMA's Calypso: congas and bongos) and is
-    dropped, and so is a style left with none; a groove without such drums stays as it is."""
+    """The drum grooves a drummer plays: a groove of a percussionist's hand drums with no kick or snare (MMA's
+    three Calypso grooves: congas and bongos alone, which the drum_kit encoding folds into the toms) is dropped,
+    and so is a style left with none. Primed with Calypso, Magenta reggae seeds 0 and 1 played a low tom on the
+    beats and nothing else for whole bars (session 38). A groove that layers congas over a kit keeps them:
+    taking them out of every groove also took the toms off disco's eighths (8.25 -> 1.0 a groove bar) but halved
+    the groove bars where its kick meets the snare (0.80 -> 0.42, MMA's 0.97) and made the styles less
+    distinct (bench/groove_quality.py), so BoneyM's congas still play on disco's toms (bench/README.md)."""
     out: dict[str, tuple[Groove, ...]] = {}
     for style, grooves in library.items():
-        kept = []
-        for groove in grooves:
-            notes = tuple(n for n in groove.notes if n[0] not in TOM_CLASS_PERCUSSION)
-            if len(notes) == len(groove.notes):  # a kit groove (a jazz waltz on the ride alone) as it is
-                kept.append(groove)
-            elif any(n[0] in _KICK_OR_SNARE for n in notes):
-                kept.append(dataclasses.replace(groove, notes=notes))
+        kept = [
+            groove
+            for groove in grooves
+            if not any(n[0] in TOM_CLASS_PERCUSSION for n in groove.notes)
+            or any(n[0] in _KICK_OR_SNARE for n in groove.notes)
+        ]
         if kept:
             out[style] = tuple(kept)
     return out

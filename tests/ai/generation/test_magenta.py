@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -900,38 +899,14 @@ def test_a_styles_own_swing_narrows_at_fast_tempos(
     assert "style_swing" not in given.extra
 
 
-def test_drum_primers_lose_the_hand_drums_the_model_plays_as_toms() -> None:
-    """MMA's grooves layer congas and bongos over the kit, which Magenta's drum_kit encoding folds into the toms:
-    primed with them the model kept a groove on the toms. They go from each groove; a groove of nothing else
-    (MMA's Calypso) goes, and so does a style left with none. Cowbell, maracas and the kit stay."""
+def test_drum_primers_are_a_drummers_not_a_percussionists() -> None:
+    """A groove of hand drums alone (MMA's Calypso: congas and bongos, which the drum_kit encoding folds into the
+    toms) primes no drum model: primed with it, Magenta reggae kept a low tom on the beats and nothing else. A
+    style left with none goes; a kit groove with congas layered over it stays as it is."""
     kit = magenta_primers.Groove(notes=((36, 0.0, 0.25, 100), (62, 0.5, 0.75, 80), (70, 0.5, 0.75, 60)), beats=8.0)
     congas = magenta_primers.Groove(notes=((61, 0.0, 0.25, 90), (64, 1.5, 1.75, 90)), beats=8.0)
-    ride = magenta_primers.Groove(notes=((51, 0.0, 0.25, 80),), beats=6.0, beats_per_bar=3)  # no drum: kept
+    ride = magenta_primers.Groove(notes=((51, 0.0, 0.25, 80),), beats=6.0, beats_per_bar=3)  # no hand drum: kept
     kept = magenta_primers.kit_grooves({"reggae": (congas, kit), "calypso": (congas,), "waltz": (ride,)})
-    assert kept == {
-        "reggae": (magenta_primers.Groove(notes=((36, 0.0, 0.25, 100), (70, 0.5, 0.75, 60)), beats=8.0),),
-        "waltz": (ride,),
-    }
-    shipped = magenta_primers.kit_grooves(
-        magenta_primers.load_style_primers(MODELS_DIR / magenta_primers.STYLE_PRIMERS_FILE)
-    )
-    assert not {n[0] for grooves in shipped.values() for g in grooves for n in g.notes} & {60, 61, 62, 63, 64}
-    assert len(shipped["reggae"]) == 5  # MMA's three Calypso grooves were congas and bongos alone
-
-
-def test_a_one_line_melody_keeps_a_singers_range_and_leaps(
-    shipped: tuple[GeneratorRegistry, list[mb.MagentaGenerator]],
-) -> None:
-    """At temperature 1.8 the melody model leapt over an octave on 191 of 1,957 intervals (E3 to A5) and wrote 154
-    notes outside C4..C6 (seeds 0-3, five keys, session 38): whole-line octaves can not hold a line wider than the
-    range. A note out of it, or an octave and more from the one before, moves by octaves."""
-    assert mb._singable([52, 81, 56, 80, 67, 69]) == [64, 69, 68, 80, 79, 69]
-    assert mb._singable([60, 67, 72, 71]) == [60, 67, 72, 71]  # steps and leaps up to an octave kept
-    for generator in _for_part(shipped[1], "melody"):
-        if generator.model_family != "melody_rnn":
-            continue
-        for seed in range(4):
-            notes = generator.generate(_request("melody", bars=8, seed=seed, temperature=1.8)).notes
-            pitches = [n.pitch for n in sorted(notes, key=lambda n: n.start)]
-            assert all(MELODY_RANGE[0] <= p <= MELODY_RANGE[1] for p in pitches), (seed, pitches)
-            assert all(abs(b - a) <= 12 for a, b in pairwise(pitches)), (seed, pitches)
+    assert kept == {"reggae": (kit,), "waltz": (ride,)}
+    shipped = magenta_primers.load_style_primers(MODELS_DIR / magenta_primers.STYLE_PRIMERS_FILE)
+    assert len(magenta_primers.kit_grooves(shipped)["reggae"]) == len(shipped["reggae"]) - 3  # the three Calypsos
