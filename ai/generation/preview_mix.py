@@ -69,15 +69,22 @@ def _parts_gain(recording: StemFile, paths: Sequence[Path], level_db: float) -> 
 
 
 def preview_file(
-    recording: StemFile, midis: Sequence[bytes], *, level_db: float, fmt: str, directory: Path | None = None
+    recording: StemFile,
+    midis: Sequence[bytes],
+    *,
+    level_db: float,
+    fmt: str,
+    directory: Path | None = None,
+    max_rates: Sequence[int | None] | None = None,
 ) -> Path:
-    """The parts of ``midis`` rendered at the recording's rate and mixed under it (their loudness
-    ``level_db`` from its, the sum scaled down if it would clip), encoded as a 16-bit ``fmt`` ("wav" or
-    "flac") file in ``directory``: ``encode_audio(mix_preview(...), fmt=fmt, bit_depth=16)``'s bytes, never
-    more than a few blocks in memory. The caller deletes the file. Raises RendererUnavailable (FluidSynth)."""
+    """The parts of ``midis`` rendered (each at the most at its one of ``max_rates``, then resampled) at the
+    recording's rate and mixed under it (their loudness ``level_db`` from its, the sum scaled down if it would
+    clip), encoded as a 16-bit ``fmt`` ("wav" or "flac") file in ``directory``: ``encode_audio(mix_preview(...),
+    fmt=fmt, bit_depth=16)``'s bytes, never more than a few blocks in memory. The caller deletes the file.
+    Raises RendererUnavailable (FluidSynth)."""
 
     sr = recording.sample_rate
-    with rendered_parts(midis, sr, directory=directory) as paths:
+    with rendered_parts(midis, sr, directory=directory, max_rates=max_rates) as paths:
         gain = _parts_gain(recording, paths, level_db)
         peak = max((float(np.max(np.abs(block))) for block in _mix_blocks(recording, paths, gain)), default=0.0)
         scale = np.float32(PREVIEW_PEAK / peak) if peak > PREVIEW_PEAK else None

@@ -26,6 +26,7 @@ from ai.generation.accompaniment import (
     accompany_cues,
     analyse_with_cues,
     parse_parts,
+    preview_max_rates,
     preview_midis,
     summary,
 )
@@ -196,6 +197,7 @@ async def accompaniment_work(engine: EngineState, inp: RequestInput) -> Accompan
                     level_db=options.level_db,
                     fmt=options.preview,
                     directory=directory,
+                    max_rates=preview_max_rates(result),
                 ),
             )
             seconds["accompaniment"] += time.perf_counter() - started

@@ -46,7 +46,7 @@ from ai.generation.accompaniment.midi_file import meter_changes, tempo_events, w
 from ai.generation.accompaniment.options import HARMONY_SOURCES, AccompanimentOptions, parse_harmony, parse_parts
 from ai.generation.accompaniment.parts import PlacedNote, pad_notes, place_notes
 from ai.generation.accompaniment.pipeline import accompany, accompany_cues, accompany_signal, warm_up
-from ai.generation.accompaniment.preview import mix_preview, preview_midis
+from ai.generation.accompaniment.preview import mix_preview, preview_max_rates, preview_midis
 from ai.generation.accompaniment.result import Accompaniment, summary
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "parse_parts",
     "place_notes",
     "PlacedNote",
+    "preview_max_rates",
     "preview_midis",
     "recording_cues",
     "RecordingCues",

@@ -34,7 +34,7 @@ from ai.generation.accompaniment.harmony import (
 from ai.generation.accompaniment.midi_file import write_midi
 from ai.generation.accompaniment.options import AccompanimentOptions
 from ai.generation.accompaniment.parts import PlacedNote, default_style, meter_mismatch, pad_notes, place_notes
-from ai.generation.accompaniment.preview import mix_preview, preview_midis
+from ai.generation.accompaniment.preview import mix_preview, preview_max_rates, preview_midis
 from ai.generation.accompaniment.result import Accompaniment
 from ai.generation.bar_harmony import heard_chords, span_chroma
 from ai.generation.base import GenerationRequest, GeneratorRegistry
@@ -204,7 +204,7 @@ def accompany_cues(
         if recording is None:
             raise ValueError("a preview is mixed under the recording: pass the decoded recording")
 
-        rendered = render_midi(preview_midis(result), recording.sample_rate)
+        rendered = render_midi(preview_midis(result), recording.sample_rate, max_rates=preview_max_rates(result))
         mixed = mix_preview(recording, rendered, level_db=options.level_db)
         result.preview = encode_audio(mixed, recording.sample_rate, fmt=options.preview, bit_depth=16)
     return result

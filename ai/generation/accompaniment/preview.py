@@ -15,6 +15,11 @@ from ai.generation.preview import stereo
 PREVIEW_LEVEL_DB = -4.0
 """The rendered parts' integrated loudness relative to the recording's: under it, audible."""
 PREVIEW_PEAK = 0.98
+TONAL_RENDER_RATE = 22050
+"""The highest rate the bass and pad are rendered at (then resampled to the recording's): through FluidR3 (GM 33
+finger bass, 89 warm pad) they hold -79 dB of their energy above 11 kHz on a 3-minute accompaniment, the drums -22
+dB (the drums keep the recording's rate). At 22.05 kHz FluidSynth, the preview's slow step, does half the work on
+them at a 44.1-kHz recording (bench/README.md, accompaniment, "Session 38: preview speed")."""
 
 
 def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float = PREVIEW_LEVEL_DB) -> np.ndarray:
@@ -39,7 +44,21 @@ def mix_preview(recording: DecodedAudio, parts: np.ndarray, *, level_db: float =
     return mix
 
 
+def _preview_groups(result: Accompaniment) -> list[tuple[list[str], int | None]]:
+    """The parts each MIDI file of the preview holds, and the highest rate it is rendered at: the drums (at the
+    recording's rate), and the other parts together (two FluidSynth processes)."""
+    groups = [
+        ([p for p in result.parts if p == "drums"], None),
+        ([p for p in result.parts if p != "drums"], TONAL_RENDER_RATE),
+    ]
+    return [(parts, rate) for parts, rate in groups if parts]
+
+
 def preview_midis(result: Accompaniment) -> list[bytes]:
-    """The MIDI files a preview renders: the drums, and the other parts together (two FluidSynth processes)."""
-    groups = [[p for p in result.parts if p == "drums"], [p for p in result.parts if p != "drums"]]
-    return [write_midi(result.grid, {p: result.parts[p] for p in group}) for group in groups if group]
+    """The MIDI files a preview renders (:func:`preview_max_rates` gives the rate each is rendered at)."""
+    return [write_midi(result.grid, {p: result.parts[p] for p in parts}) for parts, _ in _preview_groups(result)]
+
+
+def preview_max_rates(result: Accompaniment) -> list[int | None]:
+    """For each of :func:`preview_midis`' files, the highest rate worth rendering it at (None: the recording's)."""
+    return [rate for _, rate in _preview_groups(result)]
