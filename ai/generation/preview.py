@@ -135,9 +135,10 @@ def _render_files(
 
 
 def latency_shift(from_rate: int, to_rate: int) -> int:
-    """Frames at ``to_rate`` that a part rendered at ``from_rate`` is moved earlier (later when negative) to
-    sound as a render at ``to_rate``: FluidSynth's latency is a number of frames at either rate."""
-    return round(FLUIDSYNTH_LATENCY_FRAMES * to_rate / from_rate) - FLUIDSYNTH_LATENCY_FRAMES
+    """Frames at ``to_rate`` that a part rendered at the lower ``from_rate`` is moved earlier to sound as a render
+    at ``to_rate`` (FluidSynth's latency is a number of frames at either rate). One rendered above the target (a
+    recording under FluidSynth's 8 kHz) is not moved later: it keeps the shorter latency, as all its parts do."""
+    return max(0, round(FLUIDSYNTH_LATENCY_FRAMES * to_rate / from_rate) - FLUIDSYNTH_LATENCY_FRAMES)
 
 
 def _resample_file(path: Path, from_rate: int, to_rate: int) -> None:
@@ -153,10 +154,8 @@ def _resample_file(path: Path, from_rate: int, to_rate: int) -> None:
             yield stream.resample_chunk(np.zeros((0, source.channels), dtype=np.float32), last=True)
 
         with sf.SoundFile(resampled, "w", to_rate, source.channels, subtype="FLOAT", format="WAV") as out:
-            if skip < 0:  # rendered with less latency than the target rate has: it starts later
-                out.write(np.zeros((-skip, source.channels), dtype=np.float32))
             for chunk in chunks():
-                dropped = min(max(skip, 0), chunk.shape[0])  # more latency: its first frames go
+                dropped = min(skip, chunk.shape[0])  # the extra latency's frames go
                 skip -= dropped
                 out.write(chunk[dropped:])
     os.replace(resampled, path)
