@@ -1,4 +1,5 @@
-"""Previews at sample rates FluidSynth does not render itself (it takes 8-96 kHz)."""
+"""Previews at sample rates FluidSynth does not render itself (it takes 8-96 kHz), and parts rendered under the
+recording's rate (the accompaniment's bass and pad)."""
 
 from __future__ import annotations
 
