@@ -16,6 +16,7 @@ import bisect
 from collections.abc import Sequence
 
 from ai.generation.base import Note
+from ai.generation.phrasing import CRASH_PITCHES, SNARE_PITCHES  # side stick and snares: one drum, one stick
 
 RIDE_PITCHES = frozenset({51, 53, 59})  # ride 1, ride bell, ride 2
 CLOSED_HAT_PITCHES = frozenset({42, 44})  # closed and pedal hi-hat
@@ -94,8 +95,6 @@ def one_hi_hat(
     return out
 
 
-SNARE_PITCHES = frozenset({37, 38, 40})  # side stick, snares: one drum, one stick
-CRASH_PITCHES = frozenset({49, 52, 55, 57})  # crash 1, china, splash, crash 2
 TOM_PITCHES = frozenset({41, 43, 45, 47, 48, 50})
 HAT_PITCHES = frozenset({42, 46})  # the hi-hat struck with a stick (44 is the foot's)
 PEDAL_HAT = 44
