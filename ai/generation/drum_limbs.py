@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from ai.generation.base import Note
+from ai.generation.base import GenerationRequest, Note
+from ai.generation.feel import pulse_groups
 from ai.generation.phrasing import CRASH_PITCHES, SNARE_PITCHES  # side stick and snares: one drum, one stick
 
 RIDE_PITCHES = frozenset({51, 53, 59})  # ride 1, ride bell, ride 2
@@ -167,10 +168,24 @@ def two_hands(notes: Sequence[Note], *, tolerance: float = TOLERANCE) -> list[No
     return [n for i, n in enumerate(out) if i not in dropped]
 
 
+def one_drummer(notes: Sequence[Note], request: GenerationRequest, *, offset: float) -> list[Note]:
+    """A generated groove as one drummer plays it (both backends): one hi-hat (:func:`one_hi_hat`) and two hands
+    (:func:`two_hands`), each unless the caller's own primer does otherwise (its kit may not choke, or be
+    programmed in layers: played as written). ``offset``: where bar 1 starts (after a primer)."""
+    out = list(notes)
+    if not hat_open_and_closed(request.primer):
+        pulses = pulse_groups(request.beats_per_bar, request.beat_unit)
+        out = one_hi_hat(out, pulses=pulses, bar_seconds=request.bar_seconds, offset=offset)
+    if not over_two_hands(request.primer):
+        out = two_hands(out)
+    return out
+
+
 __all__ = [
     "CLOSED_HAT_PITCHES",
     "RIDE_PITCHES",
     "hat_open_and_closed",
+    "one_drummer",
     "one_hi_hat",
     "one_timekeeper",
     "over_two_hands",

@@ -105,7 +105,7 @@ from ai.generation.base import (
     bar_chart,
 )
 from ai.generation.drum_habits import anchor_downbeats, hold_foundation, lift_ghosts, plays_ghosts
-from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, one_timekeeper, over_two_hands, two_hands
+from ai.generation.drum_limbs import one_drummer, one_timekeeper
 from ai.generation.drum_styles import feel_style
 from ai.generation.dynamics import GrooveDynamics, load_dynamics
 from ai.generation.magenta_bass import BASS_RANGE, _anchor_downbeats, _place_bass
@@ -439,15 +439,7 @@ class MagentaGenerator(Generator):
             )
             if not request.primer:  # a primer's groove is the caller's, played as written (as the theory drums do)
                 notes = _hand_sustained(notes, request, offset=layout.primer_out)
-            if not hat_open_and_closed(request.primer):  # unless the caller's own kit strikes both at once
-                notes = one_hi_hat(
-                    notes,
-                    pulses=feel.pulse_groups(request.beats_per_bar, request.beat_unit),
-                    bar_seconds=request.bar_seconds,
-                    offset=layout.primer_out,
-                )
-            if not over_two_hands(request.primer):  # a caller's programmed kit may layer more, as written
-                notes = two_hands(notes)
+            notes = one_drummer(notes, request, offset=layout.primer_out)
         end = layout.primer_out + request.duration_seconds
         # The style's own swing narrows at fast tempos as a drummer's does (the theory backend's rule).
         swing = (

@@ -29,7 +29,7 @@ import logging
 import numpy as np
 
 from ai.generation.base import GeneratedClip, GenerationRequest, Generator, Note, bar_chart
-from ai.generation.drum_limbs import hat_open_and_closed, one_hi_hat, over_two_hands, two_hands
+from ai.generation.drum_limbs import one_drummer
 from ai.generation.drum_patterns import (
     DRUM_STYLES,
     generate_drums,
@@ -126,10 +126,7 @@ class TheoryGenerator(Generator):
             notes = loop_phrases(
                 notes, bar_seconds=request.bar_seconds, offset=grid.offset, bars=request.bars, two_bar=True
             )
-            if not hat_open_and_closed(request.primer):  # unless the caller's own kit strikes both at once
-                notes = one_hi_hat(notes, pulses=grid.pulses, bar_seconds=request.bar_seconds, offset=grid.offset)
-            if not over_two_hands(request.primer):  # a caller's programmed kit may layer more, as written
-                notes = two_hands(notes)
+            notes = one_drummer(notes, request, offset=grid.offset)
         elif request.part == "bass":
             notes = _generate_bass(request, grid, feel, rng)
         elif request.part == "melody":
