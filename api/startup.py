@@ -19,6 +19,7 @@ from ai.generation.dynamics import describe_dynamics
 from ai.generation.melody_harmony import describe_model as describe_melody_harmony
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
+from ai.mixing.voice import describe_voice_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.openapi_schema import openapi_schema
 from api.state import EngineState
@@ -204,6 +205,7 @@ def _models(engine: EngineState) -> list[dict[str, Any]]:
         describe_shipped_beat_net(),
         describe_drums_only(),
         describe_role_model(),
+        describe_voice_model(),
         describe_dynamics(engine.settings.models_dir),
         describe_timing(),
         describe_melody_harmony(),

@@ -44,10 +44,11 @@ from ai.audio.stem_file import Audio, Frames, StemFile, close_all, frame_blocks,
 from ai.heap import release_free_memory
 from ai.mixing.low_end import low_end
 from ai.mixing.mid_signal import mid_length, mid_span
+from ai.mixing.role_model import ANALYSIS_RATE, load_role_model, predict_role, role_features_from_blocks
 from ai.mixing.role_model import READ_BLOCK as ROLE_READ_BLOCK
-from ai.mixing.role_model import load_role_model, predict_role, role_features_from_blocks
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
+from ai.mixing.voice import VoiceReading, read_voice
 from utils.errors import InvalidParameter, NoAudioFound
 
 logger = logging.getLogger(__name__)
@@ -398,21 +399,28 @@ def close_made(prepared: list[PreparedTrack]) -> None:
 
 
 def role_from_audio(blocks: Iterable[np.ndarray], sr: int, directory: Path | None) -> tuple[str, str | None]:
-    """(role, note) for a track whose name says nothing ("Audio 3"): the shipped role classifier's
-    answer when it is at least as sure as the model's own ``min_confidence`` (fitted with it), else
-    "other"; the note says which. A classifier that cannot load leaves "other" and says so: it never
-    fails the request. ``blocks``: the stereo stem at ``sr`` Hz, ROLE_READ_BLOCK frames at a time
-    (:func:`ai.mixing.role_model.role_features_from_blocks`; its mono signal goes in ``directory``
-    when given)."""
+    """(role, note) for a track whose name says nothing ("Audio 3"): "vocals" or "speech" where a voice is
+    heard in most of its sound (:mod:`ai.mixing.voice`: the classifier was trained on renders, which hold no
+    voice), else the shipped role classifier's answer when it is at least as sure as the model's own
+    ``min_confidence`` (fitted with it), else "other"; the note says which. A classifier that cannot load
+    leaves "other" and says so: it never fails the request. ``blocks``: the stereo stem at ``sr`` Hz,
+    ROLE_READ_BLOCK frames at a time (:func:`ai.mixing.role_model.role_features_from_blocks`; its mono
+    signal goes in ``directory`` when given)."""
     model = load_role_model()
     if model is None:
         return "other", "the name gives no role and the role classifier is unavailable"
+    voices: list[VoiceReading | None] = []
     try:
-        features = role_features_from_blocks(blocks, sr=sr, directory=directory)
+        features = role_features_from_blocks(
+            blocks, sr=sr, directory=directory, read_mono=lambda mono: voices.append(read_voice(mono, ANALYSIS_RATE))
+        )
     except ValueError as exc:
         return "other", f"the name gives no role and the audio cannot be classified ({exc})"
     finally:
         release_free_memory()  # its STFT blocks (~60 MB at 30 minutes), before the measures run (ai/heap.py)
+    voice = voices[0] if voices else None
+    if voice is not None and voice.role is not None:
+        return voice.role, f"role {voice.role!r} heard from the audio ({voice.describe()}): the name gives none"
     heard = predict_role(features, model)
     if heard.role == "other" or heard.confidence < model.min_confidence:
         return "other", None

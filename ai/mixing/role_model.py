@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -376,14 +376,20 @@ def role_features(*, samples: Frames, sr: int) -> np.ndarray | None:
 
 
 def role_features_from_blocks(
-    blocks: Iterable[np.ndarray], *, sr: int, directory: Path | None = None
+    blocks: Iterable[np.ndarray],
+    *,
+    sr: int,
+    directory: Path | None = None,
+    read_mono: Callable[[Frames], None] | None = None,
 ) -> np.ndarray | None:
     """:func:`role_features` of the stem that ``blocks`` (np.ndarray [shape=(channels, m)], float32,
     in order, READ_BLOCK frames each but the last) make up. Its mono signal at ANALYSIS_RATE is kept
     in a stem file in ``directory`` (deleted at the end) when one is given, else in memory; the
     features come from two passes over its STFT FRAMES_AT_ONCE frames at a time (the first finds
     the loud level every other feature is relative to), keeping only per-frame summaries, so they
-    are the same bits as computing them on the whole signal at once."""
+    are the same bits as computing them on the whole signal at once. ``read_mono``, when given, is
+    called with that mono signal (shape (1, n) at ANALYSIS_RATE) before it goes: another reading of
+    the same stem (a voice in it, :mod:`ai.mixing.voice`) without a second downmix."""
     if sr < 8000:
         raise ValueError(f"sample rate {sr} Hz is too low to classify a stem (8 kHz at least)")
     stereo = np.zeros(3)  # the sums of left*left, right*right, left*right
@@ -405,11 +411,16 @@ def role_features_from_blocks(
 
     if directory is not None:
         with write_stem_file(mono_blocks(), channels=1, sample_rate=ANALYSIS_RATE, directory=directory) as y:
-            return _checked_features(y, stereo, channels[0])
+            features = _checked_features(y, stereo, channels[0])
+            if read_mono is not None:
+                read_mono(y)
+            return features
     parts = list(mono_blocks())
-    return _checked_features(
-        np.concatenate(parts, axis=1) if parts else np.zeros((1, 0), np.float32), stereo, channels[0]
-    )
+    mono = np.concatenate(parts, axis=1) if parts else np.zeros((1, 0), np.float32)
+    features = _checked_features(mono, stereo, channels[0])
+    if read_mono is not None:
+        read_mono(mono)
+    return features
 
 
 def _checked_features(y: Frames, stereo: np.ndarray, channels: int) -> np.ndarray | None:

@@ -14,6 +14,7 @@ from ai.generation.dynamics import describe_dynamics
 from ai.generation.melody_harmony import describe_model as describe_melody_harmony
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
+from ai.mixing.voice import describe_voice_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.schemas import HealthResponse, ModelsResponse, ServiceResponse, StatusResponse
@@ -70,7 +71,7 @@ async def models(engine: EngineDep) -> ModelsResponse:
         loading="magenta" in engine.warming_up,
         default_for=default_for,
         analysis=[describe_shipped_level_model(), describe_shipped_beat_net(), describe_drums_only()],
-        mixing=[describe_role_model()],
+        mixing=[describe_role_model(), describe_voice_model()],
         transcription=describe_transcription_models(),
         generation=[describe_dynamics(engine.settings.models_dir), describe_timing(), describe_melody_harmony()],
     )

@@ -55,7 +55,10 @@ class ModelsResponse(BaseModel):
     )
     mixing: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="Models the mixing advice uses (the role classifier): loaded, or the reason it is not.",
+        description=(
+            "Models the mixing advice uses (the role classifier, the voice-activity network): loaded or available, "
+            "or the reason it is not."
+        ),
     )
     transcription: list[dict[str, Any]] = Field(
         default_factory=list,

@@ -309,10 +309,12 @@ def test_models_lists_the_analysis_models(client: TestClient) -> None:
 
 
 def test_models_lists_the_mixing_role_classifier(client: TestClient) -> None:
-    (roles,) = client.get("/api/v1/models").json()["mixing"]
+    roles, voice = client.get("/api/v1/models").json()["mixing"]
     assert roles["name"] == "role_classifier" and roles["loaded"] is True and "kick" in roles["classes"]
+    assert voice["name"] == "silero_vad" and voice["available"] is True and voice["path"].endswith(".onnx")
     status = client.get("/api/v1/status").json()
     assert any(m["name"] == "role_classifier" and m["loaded"] for m in status["ai_models"])
+    assert any(m["name"] == "silero_vad" and m["available"] for m in status["ai_models"])
 
 
 def test_status_route_is_true_to_what_runs(client: TestClient) -> None:

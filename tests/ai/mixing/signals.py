@@ -99,3 +99,41 @@ def crash_hits(seconds: float = 31.0, hits: tuple[float, ...] = (2.0, 14.0, 26.0
 
 def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> Suggestion:
     return Suggestion(kind, "m", kw.pop("priority", "medium"), track_name, "s", 0.8, {}, action, **kw)
+
+
+
+_VOWEL_FORMANTS = ((730.0, 1090.0, 2440.0), (530.0, 1840.0, 2480.0), (270.0, 2290.0, 3010.0), (570.0, 840.0, 2410.0))
+
+
+def voice_line(seconds: float = 12.0, *, sung: bool, seed: int = 0, sr: int = SR) -> np.ndarray:
+    """A voice-like line [shape=(n,)], float32: syllables, each a vowel's three formants over a glottal pulse
+    train, with hiss (a consonant) before each. Spoken (``sung=False``): 120-250 ms syllables whose pitch
+    glides (a speaker's intonation, 110-170 Hz, never held) and pauses; sung: 300-500 ms syllables held on
+    the notes of a scale from G3 with a slight vibrato. No words, but a voice-activity network hears a voice
+    in both (real speech and singing are not shipped with the tests)."""
+    rng = np.random.default_rng(seed)
+    parts: list[np.ndarray] = []
+    total = 0
+    while total < seconds * sr:
+        if sung:
+            n = int(rng.uniform(0.3, 0.5) * sr)
+            note = 196.0 * 2.0 ** (rng.integers(0, 8) / 12.0)
+            f0 = note * (1.0 + 0.01 * np.sin(2.0 * np.pi * 5.5 * np.arange(n) / sr))
+        else:
+            n = int(rng.uniform(0.12, 0.25) * sr)
+            glide = rng.choice((-1.0, 1.0)) * rng.uniform(0.2, 0.4)
+            f0 = rng.uniform(110.0, 170.0) * np.exp(np.linspace(0.0, glide, n))
+        saw = np.cumsum(f0 / sr) % 1.0
+        pulses = np.where(saw < 0.6, np.sin(np.pi * saw / 0.6) ** 2, 0.0)
+        syllable = np.zeros(n)
+        for k, freq in enumerate(_VOWEL_FORMANTS[rng.integers(len(_VOWEL_FORMANTS))]):
+            r = np.exp(-np.pi * (80.0 + 20.0 * k) / sr)
+            a = [1.0, -2.0 * r * np.cos(2.0 * np.pi * freq / sr), r * r]
+            syllable += scipy.signal.lfilter([1.0 - r], a, pulses) / (k + 1)
+        high = scipy.signal.butter(2, 3000.0 / (sr / 2), "high")
+        hiss = scipy.signal.lfilter(*high, rng.normal(0.0, 0.02, int(0.05 * sr)))
+        pause = np.zeros(int(0.2 * sr) if not sung and rng.random() < 0.2 else 0)
+        parts += [hiss, syllable * np.sin(np.pi * np.arange(n) / n) ** 0.5, pause]
+        total += n + len(hiss) + len(pause)
+    y = np.concatenate(parts)[: int(seconds * sr)]
+    return (0.3 * y / np.abs(y).max()).astype(np.float32)
