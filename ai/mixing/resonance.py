@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ai.mixing.eq_curves import MAX_GAIN_DB, _check_spectrum, _describe, _eq_action, eq_response_db, smoothed_db
+from ai.mixing.eq_curves import (
+    MAX_GAIN_DB,
+    _check_spectrum,
+    _describe,
+    _eq_action,
+    eq_response_db,
+    smoothed_db,
+)
 from ai.mixing.findings import Suggestion
 
 RESONANCE_FINE_OCT = 1.0 / 24.0
@@ -43,10 +50,39 @@ class Resonance:
     gain_db: float
 
 
-def resonance_grid(nyquist_hz: float) -> np.ndarray:
-    """Frequencies (Hz) the fine spectrum is read at: 1/48 octave apart over RESONANCE_RANGE_HZ."""
+BAND_EDGE_DROP_DB = 40.0
+"""A band limit: the spectrum falls this much within BAND_EDGE_OCT and stays down above (a file made at a
+lower rate and resampled, an MP3's low-pass). An instrument's own roll-off, 12-24 dB an octave, falls
+2-4 dB over the same span."""
+BAND_EDGE_OCT = 1.0 / 6.0
+
+
+def band_top_hz(spectrum: np.ndarray, freqs: np.ndarray) -> float | None:
+    """The frequency (Hz) where the track's sound stops at a band limit, or None when it has none below the
+    Nyquist frequency. Above such an edge the fine spectrum's smoothed floor would sink, so that the last
+    partials under the edge read as a resonance tens of dB high (16-kHz speech resampled for the session:
+    "a narrow resonance at 7620 Hz, 33.7 dB above its smoothed spectrum")."""
+    grid = 1000.0 * 2.0 ** (np.arange(0.0, 48 * math.log2(float(freqs[-1]) / 1000.0)) / 48)
+    if grid.size < 24:
+        return None
+    level = smoothed_db(spectrum=spectrum, freqs=freqs, grid=grid, sigma_oct=RESONANCE_FINE_OCT)
+    level = level[np.isfinite(level)]  # the curve stops short of the Nyquist frequency (NYQUIST_SHARE)
+    span = int(round(BAND_EDGE_OCT * 48))
+    if level.size <= span:
+        return None
+    highest_above = np.maximum.accumulate(level[::-1])[::-1]  # the loudest level at or above each point
+    drops = level[:-span] - highest_above[span:]
+    edges = np.flatnonzero(drops >= BAND_EDGE_DROP_DB)
+    return float(grid[edges[0]]) if edges.size else None
+
+
+def resonance_grid(nyquist_hz: float, top_hz: float | None = None) -> np.ndarray:
+    """Frequencies (Hz) the fine spectrum is read at: 1/48 octave apart over RESONANCE_RANGE_HZ, up to 0.8 of
+    the Nyquist frequency, and short of a band limit at ``top_hz`` (:func:`band_top_hz`) when there is one."""
     low, high = RESONANCE_RANGE_HZ
-    high = min(high, 0.8 * nyquist_hz)
+    high = min(high, 0.8 * nyquist_hz, math.inf if top_hz is None else top_hz)
+    if high <= low:
+        return np.zeros(0)
     return low * 2.0 ** (np.arange(0.0, 48 * math.log2(high / low) + 1) / 48)
 
 
@@ -101,7 +137,7 @@ def find_resonances(*, spectrum: np.ndarray, freqs: np.ndarray, min_db: float = 
         list[Resonance]: ``prominence_db`` is the read height, ``gain_db`` the bell's gain.
     """
     spectrum, freqs = _check_spectrum(spectrum, freqs)
-    grid = resonance_grid(float(freqs[-1]))
+    grid = resonance_grid(float(freqs[-1]), band_top_hz(spectrum, freqs))
     if grid.size < 16 or float(spectrum[1:].sum()) <= 0:
         return []
     prominence = _prominence(spectrum=spectrum, freqs=freqs, grid=grid)

@@ -72,10 +72,11 @@ STEREO_TAIL_DB = 1.0
 """Tails this much wider than mono notes (``tail_width_db``) carry a stereo reverb: a mono sample has no side
 signal of its own, so its dry render reads 0.00-0.03 dB (``models/role_space.md``), the clean renders with
 their normal send +1.9 to +19 dB."""
-CLOSE_MIC_ROLES = frozenset({"kick", "snare", "hihat"})
+CLOSE_MIC_ROLES = frozenset({"kick", "snare", "hihat", "speech"})
 """Pieces of a kit, dry as a close microphone or a one-shot sample hears them in a real session (the room comes
-from the overheads or a bus reverb): a dry one is information, although the renders the norms were fitted on
-carry FluidSynth's reverb on every drum (hi-hats -22 dB)."""
+from the overheads or a bus reverb), and speech, recorded close and kept dry (a podcast, a voice-over: a room
+blurs the words): a dry one is information, although the renders the norms were fitted on carry FluidSynth's
+reverb on every drum (hi-hats -22 dB), and speech takes the lead lines' norms."""
 
 
 # --- Tempo: delay times and pre-delay -------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pedalboard
 import pytest
 
-from ai.mixing.resonance import _resonance_findings, find_resonances
+from ai.mixing.resonance import _resonance_findings, band_top_hz, find_resonances
 from tests.ai.mixing.tonal_signals import eq, noise, octaves, spectrum_of
 
 
@@ -36,3 +37,15 @@ def test_the_cut_brings_the_peak_to_the_roles_limit_not_flat() -> None:
     half = cut(res.prominence_db / 2)
     assert half is not None and half == pytest.approx(-res.gain_db / 2, abs=0.5)
     assert cut(res.prominence_db - 0.1) is None  # a hair over the limit: nothing worth cutting
+
+
+def test_a_band_limit_is_no_resonance() -> None:
+    """16-kHz speech resampled for a 44.1-kHz session: its last partials under the 8-kHz edge read "a narrow
+    resonance at 7620 Hz, 33.7 dB above its smoothed spectrum" while the smoothed floor sank past the edge."""
+    freqs = np.fft.rfftfreq(4096, 1.0 / 44100.0)
+    spectrum = 1.0 / (1.0 + (freqs / 500.0) ** 2)  # a voice-like fall of 12 dB an octave
+    spectrum[freqs > 7800.0] = 1e-16  # the resampler's stop band
+    assert band_top_hz(spectrum, freqs) == pytest.approx(7800.0, rel=0.04)
+    assert find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0) == []
+    full = 1.0 / (1.0 + (freqs / 500.0) ** 2)  # the same fall with no edge: no band limit
+    assert band_top_hz(full, freqs) is None

@@ -329,6 +329,17 @@ def test_a_dry_close_miked_drum_is_information_not_a_problem(role: str) -> None:
     assert "dry is common for this role" in dry_findings[0].message
 
 
+def test_dry_speech_is_information_where_a_dry_lead_is_a_problem() -> None:
+    """Speech takes the lead lines' norms, but a podcast or voice-over is kept dry: the same bone-dry part that
+    is a lead's problem is information on speech (a LibriSpeech reading heard as speech was "too dry", medium)."""
+    m = measure_space(samples=dry(bursts(kind="tone", every=0.5, on=0.4)), sr=SR)
+    lead = space_findings(name="Lead", role="lead", measure=m, tempo_bpm=120, norms=role_space("lead"))
+    speech = space_findings(name="Host", role="speech", measure=m, tempo_bpm=120, norms=role_space("speech"))
+    assert any(not f.info and f.priority == "medium" for f in lead)
+    (finding,) = speech  # no delay either: speech is no delay role
+    assert finding.info and finding.priority == "low" and "dry is common for this role" in finding.message
+
+
 def test_a_bone_dry_mono_guitar_is_a_medium_problem():
     m = measure_space(samples=dry(plucks(release_s=2.0)), sr=SR)
     assert m.tail_width_db is not None and abs(m.tail_width_db) < 0.1
