@@ -49,14 +49,15 @@ from ai.mixing.roles import ROLES  # noqa: E402
 MIN_DURATION_S = 1.0
 SILENT_PEAK_DBFS = -40.0
 """A stem whose peak is under this is no usable recording: mirdata's placeholders sit at -72 and -90 dBFS, the
-quietest real stem kept (Saraga's ghatam microphone) peaks at -33 dBFS."""
+quietest stems kept (TinySOL's flute note, Saraga's ghatam microphone) peak at -34 and -33 dBFS."""
 TONE_SHARE = 0.98
 """A stem with this share of its energy within 5 FFT bins of one frequency and a level steady to TONE_STEADY_DB
 is a test tone, not a recording (multivox's fixtures: 440 Hz at a constant level). Real held notes stay below:
 a clean guitar note at fret 22 has 0.99 but decays 7.8 dB, an anechoic flute 0.99 but moves 1.0 dB."""
 TONE_STEADY_DB = 0.5
 KEEP_SUBTYPES = ("PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
-"""WAV subtypes written as the source stores them; anything else (MP3, Vorbis, FLAC's PCM is PCM_16/24) as FLOAT."""
+"""Subtypes a lossless source (WAV, FLAC, AIFF) keeps in its WAV; a lossy one (MP3, Vorbis) is written as FLOAT, its
+decoded samples unrounded (they may pass full scale)."""
 
 MIRDATA = ("mir-dataset-loaders/mirdata", "b95bf3893616ff16082beed7869f144bb711c163")
 FIXTURES = "tests/resources/mir_datasets/"
