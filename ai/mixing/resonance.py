@@ -50,10 +50,11 @@ class Resonance:
     gain_db: float
 
 
-BAND_EDGE_DROP_DB = 40.0
+BAND_EDGE_DROP_DB = 30.0
 """A band limit: the spectrum falls this much within BAND_EDGE_OCT and stays down above (a file made at a
 lower rate and resampled, an MP3's low-pass). An instrument's own roll-off, 12-24 dB an octave, falls
-2-4 dB over the same span."""
+2-4 dB over the same span; 16-kHz speech resampled to 44.1 kHz falls 33 dB from 7.55 to 8.48 kHz onto the
+stem spectrum's floor, 73 dB under its level (40 missed it)."""
 BAND_EDGE_OCT = 1.0 / 6.0
 
 

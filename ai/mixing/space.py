@@ -72,6 +72,10 @@ STEREO_TAIL_DB = 1.0
 """Tails this much wider than mono notes (``tail_width_db``) carry a stereo reverb: a mono sample has no side
 signal of its own, so its dry render reads 0.00-0.03 dB (``models/role_space.md``), the clean renders with
 their normal send +1.9 to +19 dB."""
+MIXED_ROLES = frozenset({"music"})
+"""A music bed (a podcast's, a video's) is a finished mix: its space was decided when it was mixed, and a reverb
+send on it would wash the whole song ("Music sounds dry for a music part: send it to a hall reverb", medium,
+on a released song under two voices). It gets no space finding."""
 CLOSE_MIC_ROLES = frozenset({"kick", "snare", "hihat", "speech"})
 """Pieces of a kit, dry as a close microphone or a one-shot sample hears them in a real session (the room comes
 from the overheads or a bus reverb), and speech, recorded close and kept dry (a podcast, a voice-over: a room
@@ -323,7 +327,8 @@ def space_findings(
         norms: :func:`ai.mixing.space_model.role_space` of the role.
 
     Returns:
-        [] for a track whose space is normal for its role (or too few note ends to judge); one
+        [] for a track whose space is normal for its role (or too few note ends to judge, or a finished mix:
+        MIXED_ROLES); one
         ``type="space"`` finding with evidence["problem"] "too_wet" (priority medium or high, a
         reverb action that cuts the wet level, shortens the decay, high-passes the return, ducks)
         or "too_dry" (priority medium when the role is normally given space and the part is clearly
@@ -331,7 +336,7 @@ def space_findings(
         is usual for the role; a reverb action with type, send
         level, decay and pre-delay), plus for a dry lead or vocal a tempo-synced delay (info).
     """
-    if not measure.reliable:
+    if not measure.reliable or role in MIXED_ROLES:
         return []
     x = norms.model_input(measure)
     p_wet = norms.wet.probability(x)

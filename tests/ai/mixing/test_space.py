@@ -340,6 +340,14 @@ def test_dry_speech_is_information_where_a_dry_lead_is_a_problem() -> None:
     assert finding.info and finding.priority == "low" and "dry is common for this role" in finding.message
 
 
+def test_a_music_bed_is_a_finished_mix_and_gets_no_space_advice() -> None:
+    """A podcast's music bed (role "music") is a released song: "sounds dry for a music part: send it to a hall
+    reverb" (medium) would wash the whole song; the same dry part on keys is still advice."""
+    m = measure_space(samples=dry(bursts(kind="tone", every=0.5, on=0.4)), sr=SR)
+    assert space_findings(name="Music", role="music", measure=m, tempo_bpm=120, norms=role_space("music")) == []
+    assert space_findings(name="Keys", role="keys", measure=m, tempo_bpm=120, norms=role_space("keys"))
+
+
 def test_a_bone_dry_mono_guitar_is_a_medium_problem():
     m = measure_space(samples=dry(plucks(release_s=2.0)), sr=SR)
     assert m.tail_width_db is not None and abs(m.tail_width_db) < 0.1
