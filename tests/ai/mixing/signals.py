@@ -101,7 +101,6 @@ def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> 
     return Suggestion(kind, "m", kw.pop("priority", "medium"), track_name, "s", 0.8, {}, action, **kw)
 
 
-
 _VOWEL_FORMANTS = ((730.0, 1090.0, 2440.0), (530.0, 1840.0, 2480.0), (270.0, 2290.0, 3010.0), (570.0, 840.0, 2410.0))
 
 
