@@ -95,7 +95,8 @@ def find_sections(*, samples: Frames, sr: int) -> list[dict[str, float]]:
     gate = (integrated if integrated is not None else float(finite.max())) + SECTION_GATE_LU
     active = np.isfinite(levels) & (levels > gate)
     x = np.where(active, levels, 0.0)
-    diffs = np.diff(levels)[active[1:] & active[:-1]]
+    both = active[1:] & active[:-1]  # silent blocks are -inf: their differences are never read
+    diffs = levels[1:][both] - levels[:-1][both]
     sigma2 = max(0.25, float(np.median(diffs**2)) / 2) if diffs.size else 1.0
     penalty = 2 * sigma2 * math.log(max(2, int(active.sum())))
     c1 = np.concatenate(([0.0], np.cumsum(x)))

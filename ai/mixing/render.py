@@ -129,8 +129,8 @@ def render_mix_report(
     tracks: list[TrackInput],
     report: MixReport | None = None,
     apply: Collection[str] = DEFAULT_APPLY,
-    master_target: LoudnessTarget | str | float | None = None,
-    target: str | float | None = "streaming",
+    master_target: LoudnessTarget | str | float | bool | None = None,
+    target: str | float | None = None,
     roles: dict[str, str] | None = None,
     reference: Audio | None = None,
     tempo_bpm: float | None = None,
@@ -146,9 +146,12 @@ def render_mix_report(
         apply: the kinds of move to apply (:data:`APPLY_KINDS`): "auto_level" (its gains and pans),
             "gain", "pan", "eq", "compressor", "automation", "stereo" (the findings' actions of that kind).
         master_target: aim the mix at this loudness with a true-peak limiter (a LoudnessTarget, a
-            name such as "streaming" or a number in LUFS); None renders the mix without mastering.
+            name such as "streaming" or a number in LUFS; True: the advice's own target, which with no
+            ``target`` is the session's: "podcast" for stems led by speech, else "streaming"); None or False
+            renders the mix without mastering.
         target: the delivery target ``suggest`` judges with (used when ``report`` is None; the
-            master's target when ``master_target`` is given).
+            master's target when ``master_target`` is given). None: the session's
+            (:func:`~ai.mixing.targets.session_target`).
         roles: track name -> role overrides (the report's roles are used when it has them).
         reference: a reference track, for ``suggest``'s comparison.
         remeasure: run ``suggest`` again on the rendered stems (and master) and compare.
@@ -168,10 +171,12 @@ def render_mix_report(
         raise NoAudioFound("nothing to render: the render needs the stems (one file per track)")
     kinds = parse_apply(list(apply))
     mastering = None
-    if master_target is not None:
-        mastering = master_target if isinstance(master_target, LoudnessTarget) else resolve_target(master_target)
-    if mastering is not None:
-        target = master_target if isinstance(master_target, str | int | float) else mastering.lufs
+    if isinstance(master_target, LoudnessTarget):
+        mastering = master_target
+        target = mastering.lufs
+    elif master_target is not None and not isinstance(master_target, bool):
+        mastering = resolve_target(master_target)
+        target = master_target
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -199,6 +204,8 @@ def render_mix_report(
         used_roles = {m.name: m.role for m in report.tracks} if report.mode == "stems" else {}
         used_roles.update(roles or {})
         prepared = prepare_tracks(tracks, roles=used_roles)
+    if master_target is True:  # the advice's own target: the session's when none was given
+        mastering = report.target
     progress.report(0.35, "processing stems")
     # Arrays that are the caller's (not decoded for this render only) are never written.
     owned = {id(t.audio.samples) for t in tracks if isinstance(t.audio, DecodedAudio)} if not overwrite_input else set()

@@ -106,7 +106,7 @@ from ai.mixing.mix_bus_findings import mastering_findings, mix_findings, referen
 from ai.mixing.role_model import load_role_model
 from ai.mixing.shared_source import SharedSources, shared_sources
 from ai.mixing.stem_measures import loudness_of
-from ai.mixing.targets import LoudnessTarget, resolve_target
+from ai.mixing.targets import LoudnessTarget, resolve_target, session_target
 from ai.mixing.track_advice import TrackAdvice, role_norms, track_advice
 from ai.mixing.track_findings import track_findings
 from utils.errors import NoAudioFound
@@ -278,7 +278,7 @@ def _measure_single(stack: contextlib.ExitStack, audio: Audio, name: str) -> Tra
 def suggest(
     tracks: list[TrackInput],
     *,
-    target: str | float | None = "streaming",
+    target: str | float | None = None,
     master: Audio | None = None,
     reference: Audio | None = None,
     roles: dict[str, str] | None = None,
@@ -289,8 +289,9 @@ def suggest(
 
     Args:
         tracks: the stems; may be empty when ``master`` is given.
-        target: delivery loudness: "streaming" (-14 LUFS), "apple" (-16), "broadcast" (-23),
-            "club" (-9) or a number in LUFS; the true-peak ceiling is -1 dBTP.
+        target: delivery loudness: "streaming" (-14 LUFS), "apple" (-16), "podcast" (-16), "broadcast" (-23),
+            "club" (-9) or a number in LUFS; the true-peak ceiling is -1 dBTP. None: "podcast" for stems led by
+            speech, else "streaming" (:func:`~ai.mixing.targets.session_target`).
         master: a finished mix to check (mastering advice); with stems it is checked as well.
         reference: a reference track to compare the mix (or master) with.
         roles: track name -> role overrides.
@@ -304,7 +305,7 @@ def suggest(
         InvalidParameter: a bad target, role or duplicate track name.
     """
     with contextlib.ExitStack() as stack:  # the stem files made on the way (the sum, resampled stems) go at the end
-        resolved = resolve_target(target)
+        resolved = resolve_target(target)  # a bad target is a 422 before any stem is read
         if not tracks and master is None:
             raise NoAudioFound(NO_AUDIO_MESSAGE)
         prepared = None
@@ -312,6 +313,7 @@ def suggest(
             progress.report(0.0, "preparing stems")
             prepared = prepare_tracks(tracks, roles=roles)
             stack.callback(close_made, prepared)
+            resolved = session_target(target, (p.role for p in prepared))
         return _suggest(
             stack, prepared, resolved, master=master, reference=reference, tempo_bpm=tempo_bpm, workers=workers
         )
@@ -320,7 +322,7 @@ def suggest(
 def suggest_prepared(
     prepared: list[PreparedTrack],
     *,
-    target: str | float | None = "streaming",
+    target: str | float | None = None,
     reference: Audio | None = None,
     tempo_bpm: float | None = None,
     workers: int | None = None,
@@ -329,7 +331,7 @@ def suggest_prepared(
     chosen): the render prepares them once for its advice and its processing. The caller keeps
     (and closes) ``prepared``."""
     with contextlib.ExitStack() as stack:
-        resolved = resolve_target(target)
+        resolved = session_target(target, (p.role for p in prepared))
         return _suggest(
             stack, prepared, resolved, master=None, reference=reference, tempo_bpm=tempo_bpm, workers=workers
         )

@@ -4,8 +4,11 @@ Loudness targets
 ----------------
 ``target`` names the loudness a finished master is aimed at (integrated, BS.1770): "streaming"
 -14 LUFS (Spotify, YouTube, Tidal normalise to about -14), "apple" -16 LUFS (Apple Music's Sound
-Check), "broadcast" -23 LUFS (EBU R 128), "club" -9 LUFS (DJ/club masters are typically
--6 to -9), or a number in LUFS between -40 and -5. A platform or standard names its loudness too
+Check), "podcast" -16 LUFS (Apple Podcasts' level and AES TD1004's for speech on streaming platforms),
+"broadcast" -23 LUFS (EBU R 128), "club" -9 LUFS (DJ/club masters are typically -6 to -9), or a number in LUFS
+between -40 and -5. With no target given, a session led by speech (speech tracks and no vocals: DAWG-CORE's
+Podcast template, Host, Guest and Music) is aimed at "podcast", any other at "streaming"
+(:func:`session_target`). A platform or standard names its loudness too
 (:data:`TARGET_ALIASES`: "Apple Music", "Tidal", "EBU R128"; case, spaces, hyphens and underscores aside),
 and a number may be written with a typographic minus ("−14", as text editors and phones type it). The true-peak ceiling is -1 dBTP (what the
 streaming services ask for; EBU R 128 allows -1 too). A mix before mastering ("premaster") is
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from utils.errors import InvalidParameter
@@ -66,6 +70,7 @@ LOUDNESS_TARGETS: dict[str, float] = {
     "spotify": -14.0,
     "youtube": -14.0,
     "apple": -16.0,
+    "podcast": -16.0,
     "broadcast": -23.0,
     "ebu": -23.0,
     "club": -9.0,
@@ -78,6 +83,8 @@ TARGET_ALIASES: dict[str, str] = {
     "youtube music": "youtube",
     "ebu r128": "ebu",
     "r128": "ebu",
+    "apple podcasts": "podcast",
+    "spoken word": "podcast",
 }
 """Platform and standard names as callers write them (the command parser reads the same words), each the name
 of its :data:`LOUDNESS_TARGETS` entry; the answer names the entry ("apple music" is "apple")."""
@@ -169,6 +176,22 @@ class LoudnessTarget:
 
     def to_dict(self) -> dict[str, float | str]:
         return {"name": self.name, "lufs": self.lufs, "ceiling_dbtp": self.ceiling_dbtp}
+
+
+SPEECH_LED_TARGET = "podcast"
+"""The target a session led by speech gets when none is given."""
+
+
+def speech_led(roles: Iterable[str]) -> bool:
+    """Whether speech leads the session: it has speech and no vocals (a podcast, a voice-over)."""
+    given = set(roles)
+    return "speech" in given and "vocals" not in given
+
+
+def session_target(target: str | float | int | None, roles: Iterable[str]) -> LoudnessTarget:
+    """:func:`resolve_target` of ``target``; with none given, "podcast" for a session led by speech
+    (:func:`speech_led`), else the default: a podcast was told "streaming asks for -14 LUFS" at -16.1 LUFS."""
+    return resolve_target(target, default=SPEECH_LED_TARGET if speech_led(roles) else DEFAULT_TARGET)
 
 
 def resolve_target(target: str | float | int | None, *, default: str = DEFAULT_TARGET) -> LoudnessTarget:

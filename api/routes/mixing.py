@@ -151,7 +151,7 @@ def _inputs(mix: MixAudio) -> list[TrackInput]:
     return [TrackInput(track.name, track.audio, track.role) for track in mix.tracks]
 
 
-def _suggest(mix: MixAudio, target: str | float, tempo: float | None) -> dict[str, Any]:
+def _suggest(mix: MixAudio, target: str | float | None, tempo: float | None) -> dict[str, Any]:
     report = suggest_mix(_inputs(mix), target=target, master=mix.master, reference=mix.reference, tempo_bpm=tempo)
     return report.to_dict()
 
@@ -183,7 +183,7 @@ async def suggest_work(engine: EngineState, inp: RequestInput) -> dict[str, Any]
             message, project = await _without_audio(engine, mix, NO_AUDIO)
             return {**no_audio_body(message), **project}
         with progress.section(0.15, 1.0, "measuring"):
-            report = await engine.run(_suggest, mix, params.target or "streaming", params.tempo or mix.tempo)
+            report = await engine.run(_suggest, mix, params.target or None, params.tempo or mix.tempo)
         return {"status": "success", "source": mix.source, **report, **_project_fields(mix)}
 
 
@@ -219,7 +219,7 @@ def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tupl
     """The render and its encoded file (a WAV for format=json, whose body carries it in base64), written
     block by block into ``directory``: the answer is made from it. A finished mix alone (``master``, no
     stems) is mastered: its fixes, then the loudness target and the true-peak limiter."""
-    target = params.target or "streaming"
+    target = params.target or None  # none given: the session's (a podcast's -16 LUFS, else streaming's -14)
     apply = parse_apply(params.apply)
     tempo = params.tempo or mix.tempo
     if not mix.tracks and mix.master is not None:
@@ -235,7 +235,7 @@ def _render(mix: MixAudio, params: RenderParams, directory: Path | None) -> tupl
         result = render_mix_report(
             tracks=_inputs(mix),
             apply=apply,
-            master_target=target if params.master else None,
+            master_target=(target or True) if params.master else None,
             target=target,
             reference=mix.reference,
             tempo_bpm=tempo,

@@ -64,8 +64,9 @@ class MixingParams(CallerParams):
     )
     target: TargetParam = Field(
         None,
-        description="suggest: delivery loudness, streaming (-14 LUFS, default), apple (-16), broadcast (-23), "
-        "club (-9) or a LUFS number. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",
+        description="suggest and render: delivery loudness, streaming (-14 LUFS), apple (-16), podcast (-16), "
+        "broadcast (-23), club (-9) or a LUFS number; default podcast for stems led by speech (speech tracks, no "
+        "vocals), else streaming. auto_level: the summed mix's loudness, premaster (-18 LUFS, default) or a number.",
     )
     roles: RolesParam = Field(None, description=ROLES_DESCRIPTION)
     tempo: float | None = Field(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api import mix_input
 from tests.ai.mixing.signals import SR, voice_line
 from tests.api.conftest import engine_client, make_settings
-from tests.api.test_mixing import stems, wav
+from tests.api.test_mixing import stems, upload, wav
 
 
 def _files() -> list[tuple[str, tuple[str, bytes, str]]]:
@@ -45,3 +45,29 @@ def test_unnamed_voice_stems_are_vocals_and_speech_from_memory_and_from_stem_fil
     assert on_disk == in_memory
     assert "Audio 1: role 'vocals' heard from the audio (a voice in" in str(in_memory["body"])
     assert list(uploads.iterdir()) == []
+
+
+def _podcast() -> list[tuple[str, tuple[str, bytes, str]]]:
+    """DAWG-CORE's Podcast template: Host and Guest take turns, a music bed under them."""
+    host, guest = voice_line(16.0, sung=False, seed=2), voice_line(16.0, sung=False, seed=3)
+    turns = (np.arange(len(host)) // (4 * SR)) % 2 == 0
+    music = stems(16.0, sr=SR)
+    bed = (music["Bass"] + music["Kick"]) * np.float32(0.3)
+    tracks = {"Host": host * turns, "Guest": guest * ~turns, "Music": bed}
+    return [("files", (f"{name}.wav", wav(y.astype(np.float32), SR), "audio/wav")) for name, y in tracks.items()]
+
+
+def test_a_podcast_is_aimed_at_the_podcast_loudness_unless_a_target_is_given(client: TestClient) -> None:
+    """A session led by speech (Host, Guest, Music) was told "streaming asks for -14 LUFS"; podcasts are delivered
+    at -16 (Apple Podcasts, AES TD1004). A given target still wins, and a song keeps streaming's -14."""
+    files = _podcast()
+    default = client.post("/api/v1/mixing/suggest", files=files).json()
+    assert default["target"] == {"name": "podcast", "lufs": -16.0, "ceiling_dbtp": -1.0}
+    given = client.post("/api/v1/mixing/suggest", data={"target": "streaming"}, files=files).json()
+    assert given["target"]["lufs"] == -14.0
+    song = client.post("/api/v1/mixing/suggest", files=upload(stems())).json()  # Kick, Bass, Vocals
+    assert song["target"]["name"] == "streaming"
+    rendered = client.post("/api/v1/mixing/render", data={"master": "true", "format": "json"}, files=files)
+    assert rendered.status_code == 200, rendered.text
+    master = rendered.json()["master"]
+    assert master["target"]["lufs"] == -16.0 and abs(master["loudness_lufs"] - -16.0) <= 0.5, master

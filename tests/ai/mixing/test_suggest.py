@@ -462,3 +462,13 @@ def test_a_silent_stem_gets_no_loudness_move_for_the_mix_or_the_master() -> None
     mastered = suggest([], master=DecodedAudio(hiss, SR), target="streaming")
     assert "silence" in {s.type for s in mastered.suggestions}
     assert not [s for s in mastered.suggestions if s.type in ("loudness", "headroom")], mastered.suggestions
+
+
+def test_the_session_target_follows_who_leads_unless_one_is_given() -> None:
+    from ai.mixing.targets import session_target, speech_led
+
+    assert speech_led(["speech", "speech", "music"]) and not speech_led(["speech", "vocals", "bass"])
+    assert session_target(None, ["speech", "music"]).lufs == -16.0
+    assert session_target(None, ["speech", "vocals"]).name == "streaming"
+    assert session_target("club", ["speech"]).lufs == -9.0
+    assert session_target(None, []).name == "streaming"
