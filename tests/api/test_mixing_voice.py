@@ -63,6 +63,9 @@ def test_a_podcast_is_aimed_at_the_podcast_loudness_unless_a_target_is_given(cli
     files = _podcast()
     default = client.post("/api/v1/mixing/suggest", files=files).json()
     assert default["target"] == {"name": "podcast", "lufs": -16.0, "ceiling_dbtp": -1.0}
+    # Nor is its sum judged against band music's tonal curve.
+    assert not [s for s in default["suggestions"] if s["type"] == "tonal" and s["track"] == "Mix bus"]
+    assert any("led by speech" in note for note in default["notes"])
     given = client.post("/api/v1/mixing/suggest", data={"target": "streaming"}, files=files).json()
     assert given["target"]["lufs"] == -14.0
     song = client.post("/api/v1/mixing/suggest", files=upload(stems())).json()  # Kick, Bass, Vocals
