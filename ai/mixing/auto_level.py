@@ -39,10 +39,10 @@ from ai.mixing.shared_source import shared_sources
 from ai.mixing.stem_measures import level_loudness
 from ai.mixing.targets import (
     PRE_MASTER_LUFS,
-    ROLE_BALANCE_LU,
     TRUE_PEAK_CEILING_DBTP,
     LoudnessTarget,
     resolve_target,
+    role_balance,
 )
 
 logger = logging.getLogger(__name__)
@@ -134,9 +134,10 @@ class AutoLevelResult:
 
 
 def role_targets(roles: list[str]) -> list[float]:
-    """Target loudness relative to the lead element per track (role offset - 10 log10 of the role's count)."""
+    """Target loudness relative to the lead element per track (role offset in this session, :func:`role_balance`,
+    - 10 log10 of the role's count)."""
     counts = Counter(roles)
-    return [ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - 10 * math.log10(counts[role]) for role in roles]
+    return [role_balance(role, roles) - 10 * math.log10(counts[role]) for role in roles]
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def role_layout(items: Sequence[LevelItem]) -> tuple[list[float], list[float]]:
     target and panned to one side, and was itself given a pan."""
     audible = [k for k, item in enumerate(items) if item.integrated_lufs is not None]
     roles = [items[k].role for k in audible]
-    targets = [role_targets([item.role])[0] for item in items]
+    targets = [role_balance(item.role, roles) for item in items]  # a silent track's, unused but reported
     pans = [0.0] * len(items)
     names = [items[k].name for k in audible]
     for k, target, pan in zip(audible, role_targets(roles), role_pans(roles, names), strict=True):
@@ -207,7 +208,7 @@ def balance_gains(items: list[LevelItem], sr: int, pans: list[float] | None = No
         ).integrated_lufs
         if summed is None:
             continue
-        correction = ROLE_BALANCE_LU.get(role, ROLE_BALANCE_LU["other"]) - summed
+        correction = role_balance(role, [item.role for item in items if item.integrated_lufs is not None]) - summed
         for k in members:
             gains[k] += correction
     return gains

@@ -148,8 +148,6 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit",
             "perc",
             "percussion",
-            "beat",
-            "beats",
             "break",
             "breakbeat",
             "loop",
@@ -162,7 +160,31 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("fx", ("fx", "sfx", "effect", "effects", "riser", "sweep", "impact", "whoosh", "noise", "foley", "transition")),
-    ("music", ("music", "bed", "jingle", "intro", "outro", "theme", "song", "mix", "master", "instrumental")),
+    # A singer's or rapper's backing is one finished track: their "Beat" is the whole instrumental, not drums
+    # (a drum track says "drum": "Drum Beat" is drums).
+    (
+        "music",
+        (
+            "music",
+            "bed",
+            "jingle",
+            "intro",
+            "outro",
+            "theme",
+            "song",
+            "mix",
+            "master",
+            "instrumental",  # not "inst": Logic names its software-instrument tracks "Inst 1"
+            "beat",
+            "backing",
+            "backing track",
+            "karaoke",
+            "playback",
+            "accompaniment",
+            "2 track",
+            "two track",
+        ),
+    ),
 )
 
 _COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

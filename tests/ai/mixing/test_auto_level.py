@@ -130,3 +130,13 @@ def test_a_sparse_stem_is_levelled_on_its_hits_not_called_silent() -> None:
         result.levels["Vocals"].loudness_after_lufs + level.target_relative_lu, abs=0.5
     )
     assert not any("Crash" in note for note in result.notes)
+
+
+def test_a_finished_backing_sits_over_a_vocal_and_a_bed_under_speech() -> None:
+    """An "Instrumental" under a vocal was placed 15 LU under it (the podcast bed's offset): a karaoke track
+    turned down 17.5 dB. Under a voice or a lead it is the song's backing, 2.5 LU over the vocal; under speech
+    still the bed."""
+    vocal_song, backing = role_targets(["vocals", "music"])
+    assert (vocal_song, backing) == (0.0, pytest.approx(2.5))
+    assert role_targets(["speech", "speech", "music"])[2] == pytest.approx(-15.0)
+    assert role_targets(["lead", "music"])[1] == pytest.approx(2.5)

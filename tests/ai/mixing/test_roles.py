@@ -90,3 +90,20 @@ def test_resolve_roles_with_overrides() -> None:
         resolve_roles(["Drums"], {"Drums": "cowbell"})
     with pytest.raises(InvalidParameter, match="names no track"):
         resolve_roles(["Drums"], {"Bass": "bass"})
+
+
+@pytest.mark.parametrize(
+    "name, role",
+    [
+        ("Beat", "music"),  # a singer's or rapper's backing: the whole instrumental
+        ("Beats", "music"),
+        ("Backing Track", "music"),
+        ("Karaoke", "music"),
+        ("Two Track", "music"),
+        ("Drum Beat", "drums"),  # a drum track says so
+        ("Backing Vox", "vocals"),
+        ("Inst 1", "other"),  # Logic's software-instrument track, not an instrumental
+    ],
+)
+def test_a_backing_track_is_music_and_a_drum_beat_still_drums(name: str, role: str) -> None:
+    assert infer_role(name) == role
