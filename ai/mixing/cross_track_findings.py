@@ -63,9 +63,17 @@ def _hz_range(low: float, high: float) -> str:
     return f"above {low:.0f} Hz" if math.isinf(high) else f"at {low:.0f}-{high:.0f} Hz"
 
 
+MIXED_MASKER_CUT_DB = 3.0
+"""The deepest cut on a finished mix ("music": a singer's instrumental, a podcast's bed): it takes the band out
+of every part of it at once. A vocal over a 2-track was answered "cut Beat by 8 dB at 161 Hz", which thins the
+whole backing; 2-3 dB, better keyed from the voice, is what a mix engineer carves there."""
+
+
 def cut_db(f: MaskingFinding) -> float:
-    """The cut (dB) on the masker that answers a masking finding: 3 dB past the SMR, 3-8 dB."""
-    return float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, 8.0))
+    """The cut (dB) on the masker that answers a masking finding: 3 dB past the SMR, 3-8 dB; on a finished mix
+    at most MIXED_MASKER_CUT_DB."""
+    deepest = MIXED_MASKER_CUT_DB if f.roles[1] == "music" else 8.0
+    return float(np.clip(3.0 - min(f.smr_db, 0.0), 3.0, deepest))
 
 
 PART_COVERAGE = 0.9
@@ -101,6 +109,8 @@ def masking_suggestions(
         extra = ""
         if f.roles in (("kick", "bass"), ("drums", "bass")):
             extra = f", or sidechain-compress {f.masker} from {f.signal} (fast attack, 50-100 ms release)"
+        elif f.roles[1] == "music":  # a finished mix: the cut thins all of it, so only while the voice sounds
+            extra = f", or as a dynamic EQ band on {f.masker} keyed from {f.signal}"
         same_role = f.roles[0] == f.roles[1]
         # A lead element covered (vocals under guitars, the kick under the bass) matters most; two
         # parts of equal rank overlapping is an arrangement choice worth a look.

@@ -377,6 +377,20 @@ def test_a_masking_message_names_the_region_where_its_cut_goes() -> None:
     assert "mask each other at 4000-5000 Hz (presence): during" in masking_suggestions([narrow], [])[0].message
 
 
+def test_a_finished_backing_is_cut_gently_and_keyed_from_the_voice() -> None:
+    """A vocal over a 2-track instrumental ("Beat", role music) was answered "cut Beat by 8 dB at 161 Hz": that
+    thins the whole backing. A finished mix is cut 3 dB at most, as a dynamic band keyed from the voice; a
+    guitar covering the same vocal as deep still gets its 8 dB."""
+
+    def covered(masker: str, role: str) -> MaskingFinding:
+        return MaskingFinding("Vocals", masker, ("vocals", role), "low", 160.0, 200.0, 161.0, -6.0, (0.3, 0.2))
+
+    (beat,) = masking_suggestions([covered("Beat", "music")], [])
+    (guitar,) = masking_suggestions([covered("Guitar", "guitar")], [])
+    assert beat.action["eq"]["gain_db"] == -3.0 and "dynamic EQ band on Beat keyed from Vocals" in beat.suggestion
+    assert guitar.action["eq"]["gain_db"] == -8.0
+
+
 def test_a_percussion_bus_without_low_end_is_not_judged_as_a_kick() -> None:
     """A drum part of shakers with no kick track has no kick in it: the bass cannot "cover" it."""
     song = balanced_song()
