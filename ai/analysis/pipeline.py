@@ -40,6 +40,7 @@ from ai.audio.decode import DecodedAudio, open_audio
 from ai.audio.loudness import SHORT_TERM_S
 from ai.audio.polarity import ChannelProducts, Signs, flipped_note, mix_down, signs_of
 from ai.audio.stem_file import StemFile, frame_blocks, frame_count, read_frames, whole, write_stem_file
+from ai.mixing.voice import VoiceReading, read_voice
 from ai.music_keys import normalise_key
 from ai.music_theory import parse_key, spelled_in
 from utils.errors import UndecodableAudio
@@ -59,6 +60,11 @@ scan for estimate_tempo (a few MB at a time)."""
 MIN_RHYTHM_S = 1.5
 MIN_KEY_S = 1.0  # under a second there is no tonal context to read a key from (a 2 ms click got one)
 """Shorter clips get no tempo or beats (too few onsets to measure a period)."""
+SPEECH = "speech"
+"""The start of the notes of a recording the voice-activity network hears as a spoken voice (:func:`_spoken`)."""
+SPEECH_EXCERPTS = 4
+"""4-s excerpts the voice-activity network hears of a recording (spread over it): 35 ms of a core, where the
+mixing's 16 took 140 ms, half the analysis of a 4-minute song."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,17 @@ def _spelt_by_key(
     )
 
 
+def _spoken(summary: SignalSummary, peak_dbfs: float) -> VoiceReading | None:
+    """The voice-activity network's reading where it hears a spoken voice throughout (speech: no held notes), else
+    None. Speech has neither a tempo nor a key: read as music, a speech got 103.6 BPM, B major and the chords G#m
+    Bm7 C#maj7 Fm7 Em7, and a cadenced one "drums and percussion alone". A song with a band is no voice to the
+    network (none of the recordings of data/real and data/real_extra); a sung line holds its notes (vocals)."""
+    if peak_dbfs < SILENCE_DBFS or summary.duration_s < MIN_KEY_S:
+        return None
+    reading = read_voice(summary.y[None, :], ANALYSIS_SR, max_segments=SPEECH_EXCERPTS)
+    return reading if reading is not None and reading.role == "speech" else None
+
+
 NO_PERIOD = "no periodic pulse"
 """The rhythm's note where it heard no period and found no notes (NOISE) but the key step heard some: four chords in
 20 minutes of silence were "noise or random clicks" to the rhythm, whose share of sounding frames reads the file
@@ -340,6 +357,7 @@ def analyze_summary(
     loudness_note_at = len(notes)
     with progress.section(progress_from, 0.7, "features"):
         spectral = spectral_pass(summary.y, ANALYSIS_SR)
+        spoken = _spoken(summary, peak_dbfs)  # before last_look, which may let the signal go
         if last_look is not None:
             last_look(summary, spectral)
         if release_signal:
@@ -359,6 +377,9 @@ def analyze_summary(
     elif summary.duration_s < MIN_RHYTHM_S:
         notes.append(f"the audio is shorter than {MIN_RHYTHM_S} s: no tempo or beats")
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
+    elif spoken is not None:
+        notes.append(f"{SPEECH} ({spoken.describe()}): no tempo, beats or meter")
+        rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
     else:
         rhythm = _rhythm(features, drums_here)
         if rhythm.why_none:
@@ -373,12 +394,14 @@ def analyze_summary(
     held = rhythm.why_none in (NO_ATTACKS, HELD_CHORD) or (
         rhythm.why_none.endswith(FEW_ATTACKS) and holds(features.rms)
     )
-    drums_alone = not silent and not short and not held and drums_here()
-    if silent or short or drums_alone:
+    drums_alone = not silent and not short and spoken is None and not held and drums_here()
+    if silent or short or spoken is not None or drums_alone:
         key_name, key_conf, key_score, runner, runner_score, tuning = None, 0.0, 0.0, None, 0.0, 0.0
         chords: list[ChordSegment] = []
         if short:
             notes.append(f"the audio is shorter than {MIN_KEY_S} s: no key or chords")
+        elif spoken is not None:
+            notes.append(f"{SPEECH}: no key or chords")
         elif drums_alone:
             notes.append(DRUMS_ONLY_NOTE)
     else:
@@ -387,7 +410,8 @@ def analyze_summary(
         key_name, key_conf = key.key, key.confidence
         key_score = key.score if key.key is not None else 0.0
         runner, runner_score = key.runner_up, key.runner_up_score
-        tuning = features.tuning_cents
+        # Nothing pitched sounds: the peaks' tuning is that of noise or drums (a jazz drum stem read +46.2 cents).
+        tuning = 0.0 if key.unpitched else features.tuning_cents
         if key_name is None:
             # No chords either: nothing pitched sounds (a noise beat got Bmaj7 Em7 Ebmaj7 Gmaj7), or fewer pitch
             # classes than a triad holds, or one note and its overtones (a held A-E drone was "Am", a third unheard).

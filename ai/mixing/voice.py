@@ -129,13 +129,13 @@ def describe_voice_model() -> dict[str, Any]:
     return entry
 
 
-def _excerpts(y: Frames, sr: int) -> np.ndarray:
-    """np.ndarray [shape=(n, SEGMENT), float32]: up to MAX_SEGMENTS 4-s excerpts of ``y``'s mono mix at 16 kHz,
+def _excerpts(y: Frames, sr: int, max_segments: int = MAX_SEGMENTS) -> np.ndarray:
+    """np.ndarray [shape=(n, SEGMENT), float32]: up to ``max_segments`` 4-s excerpts of ``y``'s mono mix at 16 kHz,
     spread evenly over it (a stem shorter than 4 s is one excerpt, padded with silence)."""
     total = frame_count(y)
     length = round(SEGMENT * sr / SAMPLE_RATE)
     count = max(1, total // length)
-    starts = np.unique(np.linspace(0, count - 1, min(count, MAX_SEGMENTS)).round().astype(int)) * length
+    starts = np.unique(np.linspace(0, count - 1, min(count, max_segments)).round().astype(int)) * length
     out = np.zeros((len(starts), SEGMENT), dtype=np.float32)
     for row, start in enumerate(starts):
         block = read_frames(y, int(start), min(int(start) + length, total))
@@ -182,13 +182,13 @@ def _held_share(excerpts: np.ndarray, voiced: np.ndarray) -> float:
     return held_total / voiced_total if voiced_total else 0.0
 
 
-def read_voice(y: Frames, sr: int) -> VoiceReading | None:
-    """What the network hears in the stem ``y`` (shape (channels, n)) at ``sr`` Hz; None when the stem is silent
-    or the network cannot be loaded (:func:`describe_voice_model` says why)."""
+def read_voice(y: Frames, sr: int, *, max_segments: int = MAX_SEGMENTS) -> VoiceReading | None:
+    """What the network hears in the stem ``y`` (shape (channels, n)) at ``sr`` Hz, in at most ``max_segments``
+    excerpts; None when the stem is silent or the network cannot be loaded (:func:`describe_voice_model` says why)."""
     session = _load()
     if session is None or frame_count(y) == 0:
         return None
-    excerpts = _excerpts(y, sr)
+    excerpts = _excerpts(y, sr, max_segments)
     probabilities = _probabilities(session, excerpts)
     steps = probabilities.shape[1]
     level = np.sqrt(np.mean(np.square(excerpts[:, : steps * CHUNK].reshape(len(excerpts), steps, CHUNK)), axis=2))

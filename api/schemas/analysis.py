@@ -53,7 +53,11 @@ class AnalysisResponse(BaseModel):
     key_runner_up_score: float | None = Field(
         None, description="The runner-up key's profile correlation (-1..1): compare it with key_score."
     )
-    tuning_cents: float | None = None
+    tuning_cents: float | None = Field(
+        None,
+        description="The pitched content's tuning against A4 = 440 Hz, in cents (-50..50); 0 where nothing pitched "
+        "sounds (noise, drums alone, speech).",
+    )
     chords: list[ChordOut] = Field(
         default_factory=list, description="One chord per bar (or per beat without downbeats)."
     )

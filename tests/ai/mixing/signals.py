@@ -104,12 +104,15 @@ def suggestion(kind: str, track_name: str | None, action: dict | None, **kw) -> 
 _VOWEL_FORMANTS = ((730.0, 1090.0, 2440.0), (530.0, 1840.0, 2480.0), (270.0, 2290.0, 3010.0), (570.0, 840.0, 2410.0))
 
 
-def voice_line(seconds: float = 12.0, *, sung: bool, seed: int = 0, sr: int = SR) -> np.ndarray:
+def voice_line(
+    seconds: float = 12.0, *, sung: bool, seed: int = 0, sr: int = SR, cadence_s: float | None = None
+) -> np.ndarray:
     """A voice-like line [shape=(n,)], float32: syllables, each a vowel's three formants over a glottal pulse
     train, with hiss (a consonant) before each. Spoken (``sung=False``): 120-250 ms syllables whose pitch
     glides (a speaker's intonation, 110-170 Hz, never held) and pauses; sung: 300-500 ms syllables held on
     the notes of a scale from G3 with a slight vibrato. No words, but a voice-activity network hears a voice
-    in both (real speech and singing are not shipped with the tests)."""
+    in both (real speech and singing are not shipped with the tests). ``cadence_s``: a spoken syllable starts every
+    ``cadence_s`` (at least 0.3 s), a steady cadence whose onsets beat like a pulse."""
     rng = np.random.default_rng(seed)
     parts: list[np.ndarray] = []
     total = 0
@@ -132,6 +135,8 @@ def voice_line(seconds: float = 12.0, *, sung: bool, seed: int = 0, sr: int = SR
         high = scipy.signal.butter(2, 3000.0 / (sr / 2), "high")
         hiss = scipy.signal.lfilter(*high, rng.normal(0.0, 0.02, int(0.05 * sr)))
         pause = np.zeros(int(0.2 * sr) if not sung and rng.random() < 0.2 else 0)
+        if cadence_s is not None and not sung:
+            pause = np.zeros(max(0, int(cadence_s * sr) - n - len(hiss)))
         parts += [hiss, syllable * np.sin(np.pi * np.arange(n) / n) ** 0.5, pause]
         total += n + len(hiss) + len(pause)
     y = np.concatenate(parts)[: int(seconds * sr)]
