@@ -41,6 +41,7 @@ from ai.audio.decode import DecodedAudio
 from ai.audio.downmix import SURROUND_CHANNELS, downmix_5_1
 from ai.audio.formats import STEM_EXTENSIONS
 from ai.audio.stem_file import Audio, Frames, StemFile, close_all, frame_blocks, frame_count, write_stem_file
+from ai.audio.voice import VoiceReading, read_voice
 from ai.heap import release_free_memory
 from ai.mixing.low_end import low_end
 from ai.mixing.mid_signal import mid_length, mid_span
@@ -48,7 +49,6 @@ from ai.mixing.role_model import ANALYSIS_RATE, load_role_model, predict_role, r
 from ai.mixing.role_model import READ_BLOCK as ROLE_READ_BLOCK
 from ai.mixing.roles import ROLES, infer_role
 from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
-from ai.mixing.voice import VoiceReading, read_voice
 from utils.errors import InvalidParameter, NoAudioFound
 
 logger = logging.getLogger(__name__)
@@ -400,7 +400,7 @@ def close_made(prepared: list[PreparedTrack]) -> None:
 
 def role_from_audio(blocks: Iterable[np.ndarray], sr: int, directory: Path | None) -> tuple[str, str | None]:
     """(role, note) for a track whose name says nothing ("Audio 3"): "vocals" or "speech" where a voice is
-    heard in most of its sound (:mod:`ai.mixing.voice`: the classifier was trained on renders, which hold no
+    heard in most of its sound (:mod:`ai.audio.voice`: the classifier was trained on renders, which hold no
     voice), else the shipped role classifier's answer when it is at least as sure as the model's own
     ``min_confidence`` (fitted with it), else "other"; the note says which. A classifier that cannot load
     leaves "other" and says so: it never fails the request. ``blocks``: the stereo stem at ``sr`` Hz,

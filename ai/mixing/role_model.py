@@ -389,7 +389,7 @@ def role_features_from_blocks(
     the loud level every other feature is relative to), keeping only per-frame summaries, so they
     are the same bits as computing them on the whole signal at once. ``read_mono``, when given, is
     called with that mono signal (shape (1, n) at ANALYSIS_RATE) before it goes: another reading of
-    the same stem (a voice in it, :mod:`ai.mixing.voice`) without a second downmix."""
+    the same stem (a voice in it, :mod:`ai.audio.voice`) without a second downmix."""
     if sr < 8000:
         raise ValueError(f"sample rate {sr} Hz is too low to classify a stem (8 kHz at least)")
     stereo = np.zeros(3)  # the sums of left*left, right*right, left*right

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from ai.analysis.beat_net import describe_shipped_beat_net
 from ai.analysis.drums_only import describe_model as describe_drums_only
 from ai.analysis.rhythm import describe_shipped_level_model
+from ai.audio.voice import describe_voice_model
 from ai.generation.base import PARTS
 from ai.generation.dynamics import describe_dynamics
 from ai.generation.melody_harmony import describe_model as describe_melody_harmony
 from ai.generation.microtiming import describe_timing
 from ai.mixing.role_model import describe_role_model
-from ai.mixing.voice import describe_voice_model
 from ai.transcription.transcribe import describe_transcription_models
 from api.deps import NO_PARAMETERS_RESPONSES, TAKES_NO_PARAMETERS, EngineDep
 from api.schemas import HealthResponse, ModelsResponse, ServiceResponse, StatusResponse

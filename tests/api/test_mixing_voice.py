@@ -1,5 +1,5 @@
 """Voice stems whose names say nothing ("Audio 1") over HTTP: the mixing routes hear a singer as vocals and a
-speaker as speech, from memory and from stem files alike (ai/mixing/voice.py)."""
+speaker as speech, from memory and from stem files alike (ai/audio/voice.py)."""
 
 from __future__ import annotations
 

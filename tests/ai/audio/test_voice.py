@@ -1,4 +1,4 @@
-"""A voice in a stem (ai/mixing/voice.py): what the voice-activity network hears, and the roles it gives."""
+"""A voice in a stem (ai/audio/voice.py): what the voice-activity network hears, and the roles it gives."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ai.audio import voice
 from ai.audio.decode import DecodedAudio
-from ai.mixing import voice
+from ai.audio.voice import MAX_SEGMENTS, SEGMENT, VOICE_SHARE_MIN, VoiceReading, read_voice
 from ai.mixing.measure import TrackInput, prepare_tracks
-from ai.mixing.voice import MAX_SEGMENTS, SEGMENT, VOICE_SHARE_MIN, VoiceReading, read_voice
 from tests.ai.mixing.signals import SR, band_noise, drums, low_notes, stereo, tone, voice_line
 
 

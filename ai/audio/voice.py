@@ -1,4 +1,5 @@
-"""A human voice in a stem (singing or speech), heard by a voice-activity network.
+"""A human voice in a recording or a stem (singing or speech), heard by a voice-activity network: the mixing's
+roles for an unnamed track (``ai.mixing.measure.role_from_audio``) and the analysis's speech (``ai.analysis.pipeline``).
 
 The role classifier (``models/role_classifier.json``) learnt its roles from General MIDI renders, which hold
 no voice: a stem of real speech named "Audio 3" came back "keys" or "bass" at 80-93 % (LibriSpeech), and
