@@ -22,7 +22,7 @@ def test_models_in_the_configured_folder_are_the_ones_used(tmp_path: Path) -> No
         body = client.get("/api/v1/models").json()
         status = client.get("/api/v1/status").json()
     level, beats, drums_only = body["analysis"]
-    (roles,) = body["mixing"]
+    roles, voice = body["mixing"]
     drums = next(m for m in body["transcription"] if m["name"] == "drum_transcription")
     assert level["path"] == str(folder / "metrical_level.json") and level["loaded"] is True
     assert roles["path"] == str(folder / "role_classifier.json") and roles["loaded"] is True
@@ -30,6 +30,7 @@ def test_models_in_the_configured_folder_are_the_ones_used(tmp_path: Path) -> No
     assert beats["path"] == str(SHIPPED_BEAT_NET) and beats["loaded"] is True
     assert drums_only["path"].endswith("models/drums_only.json") and drums_only["loaded"] is True
     assert drums["path"] == str(SHIPPED_DRUM_MODEL) and drums["available"] is True
+    assert voice["path"].endswith("silero_vad/data/silero_vad.onnx")  # inside its wheel, never the folder
     listed = {m["name"]: m.get("path") for m in status["ai_models"]}
     assert listed["metrical_level"] == str(folder / "metrical_level.json")
 
