@@ -66,7 +66,7 @@ from ai.mixing.eq_curves import (
     smoothed_db,
 )
 from ai.mixing.findings import MIX_BUS, Suggestion
-from ai.mixing.resonance import _resonance_findings
+from ai.mixing.resonance import _resonance_findings, band_top_hz
 from ai.model_files import model_path
 
 logger = logging.getLogger(__name__)
@@ -570,6 +570,28 @@ def tonal_profile(*, role: str, spectrum: np.ndarray, freqs: np.ndarray, curves:
     }
 
 
+BAND_LIMIT_NOTE_SHARE = 0.8
+"""A band limit under this share of the Nyquist frequency is said (above it every file stops somewhere)."""
+
+
+def _band_limit_note(subject: str, filed: str, top_hz: float) -> Suggestion:
+    """Information: the track's sound stops at ``top_hz`` (:func:`ai.mixing.resonance.band_top_hz`)."""
+    return Suggestion(
+        "tonal",
+        f"{subject} holds nothing above {top_hz:.0f} Hz: a band limit (recorded or exported at a low sample rate, "
+        "or an MP3's low-pass), not a tone an EQ can change.",
+        "low",
+        filed,
+        f"No EQ: a boost above {top_hz:.0f} Hz raises nothing; a version of it at the session's rate brings the "
+        "highs back.",
+        0.9,
+        {"band_top_hz": round(top_hz, 1)},
+        None,
+        band="band_limit",
+        info=True,
+    )
+
+
 def tonal_findings(
     *,
     name: str,
@@ -612,6 +634,12 @@ def tonal_findings(
     z_low, z_medium, z_high = curves.thresholds.for_group(group)
     out: list[Suggestion] = []
     curve = tonal_curve(spectrum=spectrum, freqs=freqs)
+    top = band_top_hz(spectrum, freqs)
+    if top is not None and top < BAND_LIMIT_NOTE_SHARE * float(freqs[-1]):
+        # Nothing sounds past a band limit (a file made at a lower rate, an MP3's low-pass): those bands are no
+        # deficit an EQ can answer (an 8-kHz speech stem was "dull: 70.0 dB less around 7127 Hz").
+        curve = np.where(top < GRID_HZ, np.nan, curve)
+        out.append(_band_limit_note(subject, filed, top))
     if role_curve is not None and _judged(curve, role_curve):
         judged = role_curve.role if role_curve.role == role else f"{role_curve.role} (no {role} curve learned)"
         for move in track_moves(curve=curve, role_curve=role_curve, nyquist_hz=float(freqs[-1]), min_z=z_low):

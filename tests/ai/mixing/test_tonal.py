@@ -69,6 +69,18 @@ def test_clean_track_at_its_role_curve_has_no_finding(reference_model: RoleCurve
     assert tonal(noise(seed=2), reference_model) == []
 
 
+def test_a_band_limit_is_said_once_and_no_dull_move(reference_model: RoleCurves) -> None:
+    """8-kHz speech in a 44.1-kHz session was "dull: 70.0 dB less around 7127 Hz": nothing past a band limit is
+    a deficit an EQ can answer. The same noise low-passed as a resampler does reads one band-limit note."""
+    import soxr
+
+    limited = soxr.resample(soxr.resample(noise(seed=2), SR, 8000), 8000, SR)[: len(noise(seed=2))]
+    findings = tonal(limited.astype(np.float32), reference_model)
+    (note,) = findings
+    assert note.band == "band_limit" and note.info and note.action is None
+    assert 3500.0 < note.evidence["band_top_hz"] < 4000.0 and "holds nothing above" in note.message
+
+
 @pytest.mark.parametrize(
     ("plugin", "band", "kind", "freq", "gain"),
     [
