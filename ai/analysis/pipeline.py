@@ -252,9 +252,10 @@ SPEECH_LOW_HZ = 125.0
 """The low end: the shared mel projection's lowest band, 30-122 Hz (centred at 76 Hz)."""
 
 
-def _low_end_share(features: SharedFeatures) -> float:
-    """The share of the mel energy in the low end (SPEECH_LOW_HZ): a beat's kick and bass, a bed's."""
-    power = np.square(features.mel.astype(np.float64))
+def _low_end_share(mel: np.ndarray) -> float:
+    """The share of the energy of ``mel`` (the shared mel magnitudes [shape=(N_MELS, frames)]) in the low end
+    (SPEECH_LOW_HZ): a beat's kick and bass, a bed's."""
+    power = np.square(mel.astype(np.float64))
     total = float(power.sum())
     return float(power[: mel_bands_below(SPEECH_LOW_HZ)].sum()) / total if total > 0.0 else 0.0
 
@@ -378,7 +379,10 @@ def analyze_summary(
     loudness_note_at = len(notes)
     with progress.section(progress_from, 0.7, "features"):
         spectral = spectral_pass(summary.y, ANALYSIS_SR)
-        spoken = _spoken(summary, peak_dbfs)  # before last_look, which may let the signal go
+        # A low end (a beat, a bed, a band) is music under any voice: only audio without one is asked whether it
+        # is speech (the network costs 40-57 ms, an eighth of a song's analysis), before last_look lets it go.
+        low_end = _low_end_share(spectral.mel)
+        spoken = _spoken(summary, peak_dbfs) if low_end < SPEECH_LOW_END_MAX else None
         if last_look is not None:
             last_look(summary, spectral)
         if release_signal:
@@ -400,8 +404,6 @@ def analyze_summary(
         rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
     else:
         rhythm = _rhythm(features, drums_here)
-        if spoken is not None and _low_end_share(features) >= SPEECH_LOW_END_MAX:
-            spoken = None  # a voice over a beat or a bed (a rapped verse, a podcast's music): the music's answers
         if spoken is not None and rhythm.tempo_confidence < SPEECH_PULSE_MAX:
             notes.append(f"{SPEECH} ({spoken.describe()}): no tempo, beats or meter")
             rhythm = _Rhythm(None, 0.0, np.zeros(0), np.zeros(0), None)
