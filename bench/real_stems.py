@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ai.mixing.roles import ROLES  # noqa: E402
+from bench.real_extra import git_show  # noqa: E402  (the mirrors are read as real_extra reads them)
 
 MIN_DURATION_S = 1.0
 SILENT_PEAK_DBFS = -40.0
@@ -92,10 +92,6 @@ LICENCES = {
 LIBRISPEECH = "CC BY 4.0 (LibriSpeech SLR12, per librosa/data's .txt)"
 FSDD_LICENCE = "CC BY-SA 4.0 (README)"
 LJSPEECH = "public domain (LJ Speech; not stated in coqui-ai/TTS, whose code is MPL-2.0)"
-
-
-class SourceMissing(SystemExit):
-    """A mirror or a pinned commit is not there: the set cannot be built as documented."""
 
 
 @dataclass(frozen=True)
@@ -169,23 +165,6 @@ def skip_reason(samples: np.ndarray, sr: int) -> str | None:
     if share > TONE_SHARE and steady < TONE_STEADY_DB:
         return f"a steady pure tone at {k * sr / mono.size:.0f} Hz (a placeholder, not a recording)"
     return None
-
-
-def mirror_dir(mirrors: Path, repo: str) -> Path:
-    root = mirrors / repo.replace("/", "+") / "repo"
-    for git_dir in (root / ".git", root):
-        if (git_dir / "objects").is_dir():
-            return git_dir
-    raise SourceMissing(f"missing mirror {root}: fetch github:{repo} first")
-
-
-def git_show(mirrors: Path, repo: str, commit: str, path: str) -> bytes:
-    done = subprocess.run(
-        ["git", "--git-dir", str(mirror_dir(mirrors, repo)), "show", f"{commit}:{path}"], capture_output=True
-    )
-    if done.returncode != 0:
-        raise SourceMissing(f"{repo}@{commit[:12]}:{path}: {done.stderr.decode().strip()}")
-    return done.stdout
 
 
 def read_item(mirrors: Path, item: Item) -> tuple[np.ndarray, int, str]:
