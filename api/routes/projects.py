@@ -119,7 +119,8 @@ async def analyze_project_work(engine: EngineState, inp: RequestInput) -> Projec
         try:
             inputs = [TrackInput(t.name, t.audio, t.role) for t in tracks]
             with progress.section(0.15, 1.0, "measuring"):
-                report = (await engine.run(partial(suggest, inputs, target=params.target or "streaming"))).to_dict()
+                # None: the session's target (a podcast's -16 LUFS, else streaming's -14), as /mixing/suggest gives it
+                report = (await engine.run(partial(suggest, inputs, target=params.target or None))).to_dict()
         finally:
             close_all([t.audio for t in tracks])
         measurements = {m["name"]: m for m in report["tracks"]}

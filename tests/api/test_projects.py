@@ -357,3 +357,27 @@ def test_a_stem_left_out_for_its_name_is_named_in_the_answers(tmp_path: Path) ->
             response = client.post(path, data={"project_id": "solo"})
             assert response.status_code == 200, response.text
             assert "solo/stems/Vox \\xfc.wav is not read" in response.json()["message"], (path, response.text)
+
+
+def test_a_podcast_project_is_judged_at_the_podcast_loudness(tmp_path: Path) -> None:
+    """DAWG-CORE's Podcast template (Host, Guest, Music) with no target: /mixing/suggest aimed it at the podcast
+    target (-16 LUFS) while the project's analysis still told it "streaming asks for -14 LUFS"."""
+    from tests.ai.mixing.signals import SR, voice_line
+    from tests.api.test_mixing import stems
+
+    settings = make_settings(tmp_path)
+    write_project(settings.projects_dir, "pod", ["Host", "Guest", "Music"])
+    folder = settings.projects_dir / "pod" / "stems"
+    folder.mkdir(parents=True)
+    host, guest = voice_line(16.0, sung=False, seed=2), voice_line(16.0, sung=False, seed=3)
+    turns = (np.arange(len(host)) // (4 * SR)) % 2 == 0
+    music = stems(16.0, sr=SR)
+    bed = (music["Bass"] + music["Kick"]) * np.float32(0.3)
+    for name, y in {"Host": host * turns, "Guest": guest * ~turns, "Music": bed}.items():
+        sf.write(folder / f"{name}.wav", np.asarray(y, np.float32), SR)
+    with engine_client(settings) as client:
+        body = client.post("/api/v1/analyze/project", data={"project_id": "pod"}).json()
+        given = client.post("/api/v1/analyze/project", data={"project_id": "pod", "target": "streaming"}).json()
+    said = [s["message"] for s in body["suggestions"] if s["type"] == "loudness"]
+    assert len(said) == 1 and "podcast asks for -16 LUFS" in said[0], body["suggestions"]
+    assert any("streaming asks for -14 LUFS" in s["message"] for s in given["suggestions"] if s["type"] == "loudness")
