@@ -106,7 +106,7 @@ def _load() -> Any:
                 options.intra_op_num_threads = 1  # a small network; the requests' threads run it side by side
                 options.inter_op_num_threads = 1
                 _session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-            except (ImportError, OSError, RuntimeError) as exc:  # onnxruntime raises its own RuntimeError subclasses
+            except Exception as exc:  # noqa: BLE001 - onnxruntime's errors (InvalidProtobuf, Fail...) subclass Exception
                 _session_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("voice detection not used: %s", _session_error)
         return _session
@@ -185,12 +185,19 @@ def _held_share(excerpts: np.ndarray, voiced: np.ndarray) -> float:
 
 def read_voice(y: Frames, sr: int, *, max_segments: int = MAX_SEGMENTS) -> VoiceReading | None:
     """What the network hears in the stem ``y`` (shape (channels, n)) at ``sr`` Hz, in at most ``max_segments``
-    excerpts; None when the stem is silent or the network cannot be loaded (:func:`describe_voice_model` says why)."""
+    excerpts; None when the stem is silent or not finite, or the network cannot be loaded (:func:`describe_voice_model`
+    says why) or run (logged)."""
     session = _load()
     if session is None or frame_count(y) == 0:
         return None
     excerpts = _excerpts(y, sr, max_segments)
-    probabilities = _probabilities(session, excerpts)
+    if not np.isfinite(excerpts).all():
+        return None  # NaN read as a voice in every frame (a NaN level: its share was NaN, not under the minimum)
+    try:
+        probabilities = _probabilities(session, excerpts)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's run errors: the voice is a hint, never a failed request
+        logger.warning("voice detection failed: %s: %s", type(exc).__name__, exc)
+        return None
     steps = probabilities.shape[1]
     level = np.sqrt(np.mean(np.square(excerpts[:, : steps * CHUNK].reshape(len(excerpts), steps, CHUNK)), axis=2))
     loudest = float(level.max())

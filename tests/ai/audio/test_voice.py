@@ -107,3 +107,39 @@ def test_without_the_network_the_classifier_decides_and_the_models_list_says_why
 def test_the_shipped_network_is_found_and_described() -> None:
     entry = voice.describe_voice_model()
     assert entry["available"] is True and entry["path"].endswith("silero_vad.onnx") and "error" not in entry
+
+
+def test_a_damaged_model_or_a_failed_run_leaves_the_classifier_to_decide(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """onnxruntime's errors (InvalidProtobuf, Fail, InvalidArgument) are no RuntimeError: a damaged model file
+    raised through every unnamed stem's role (a 500) and was tried again on each request."""
+    damaged = tmp_path / "silero_vad.onnx"
+    damaged.write_bytes(b"not a model")
+    monkeypatch.setattr(voice, "_session", None)
+    monkeypatch.setattr(voice, "_session_error", None)
+    monkeypatch.setattr(voice, "model_file", lambda: damaged)
+    assert read_voice(voice_line(sung=False)[None, :], SR) is None
+    assert "InvalidProtobuf" in voice.describe_voice_model()["error"]
+    (track,) = prepare_tracks([TrackInput("Audio 1", DecodedAudio(stereo(voice_line(sung=False)), SR))])
+    assert track.role not in ("speech", "vocals")
+
+    from onnxruntime.capi.onnxruntime_pybind11_state import InvalidArgument
+
+    class Failing:
+        def run(self, *args: object) -> None:
+            raise InvalidArgument("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Invalid input name: state")
+
+    monkeypatch.setattr(voice, "_session", Failing())
+    assert read_voice(voice_line(sung=False)[None, :], SR) is None
+
+
+def test_audio_that_is_not_finite_has_no_reading() -> None:
+    """One NaN made every level NaN: the share of voiced frames was NaN, never under the minimum, so the stem
+    was "speech" (decoded files are refused before; arrays given to the library are not)."""
+    y = voice_line(sung=False)[None, :].copy()
+    y[0, 100] = np.nan
+    assert read_voice(y, SR) is None
+    tone_line = tone(220.0, seconds=6.0)[None, :].copy()
+    tone_line[0, 5] = np.inf
+    assert read_voice(tone_line, SR) is None
