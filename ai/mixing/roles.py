@@ -202,6 +202,7 @@ def normalise_track_name(track_name: str) -> str:
     name = re.sub(r"\b8 08\b", "808", name)
     name = re.sub(r"\bb 3\b", "b3", name)
     name = re.sub(r"\be piano\b", "epiano", name)
+    name = re.sub(r"\bvoice overs?\b", "voiceover", name)  # speech: "Voice Over" was "voice", a singer
     return name
 
 

@@ -107,3 +107,10 @@ def test_resolve_roles_with_overrides() -> None:
 )
 def test_a_backing_track_is_music_and_a_drum_beat_still_drums(name: str, role: str) -> None:
     assert infer_role(name) == role
+
+
+@pytest.mark.parametrize("name", ["Voice Over", "VoiceOver", "Voice-Over", "voice_over 2", "VO"])
+def test_a_voice_over_is_speech_not_a_singer(name: str) -> None:
+    """ "Voice Over" and "VoiceOver" read the word "voice" (vocals): a voice-over over a music bed then had the
+    bed 2.5 LU over it, a song's backing over its singer, and no podcast target."""
+    assert infer_role(name) == "speech"
