@@ -377,6 +377,9 @@ def _target_phrases() -> dict[Phrase, str]:
         "clubs": "club",
     }
     table.update({_phrase(words): target for words, target in spoken.items()})
+    # Spoken word has a target of its own, at Apple's loudness: "master it for a podcast" names "podcast".
+    table.update({_phrase(alias): "podcast" for alias, name in TARGET_ALIASES.items() if name == "podcast"})
+    table[_phrase("podcast")] = "podcast"
     return table
 
 

@@ -435,6 +435,7 @@ ACTION_CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("check my mix for Spotify", "mixing_suggest", {"target": "streaming"}),
     ("what should I fix before it goes on Apple Music", "mixing_suggest", {"target": "apple"}),
     ("mix feedback for radio", "mixing_suggest", {"target": "broadcast"}),
+    ("check my mix for the podcast", "mixing_suggest", {"target": "podcast"}),  # not "apple": its own target
     ("balance my levels", "auto_level", {}),
     ("do some gain staging", "auto_level", {}),
     ("level the tracks", "auto_level", {}),
