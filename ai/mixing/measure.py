@@ -48,7 +48,7 @@ from ai.mixing.mid_signal import mid_length, mid_span
 from ai.mixing.role_model import ANALYSIS_RATE, load_role_model, predict_role, role_features_from_blocks
 from ai.mixing.role_model import READ_BLOCK as ROLE_READ_BLOCK
 from ai.mixing.roles import ROLES, infer_role
-from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ
+from ai.mixing.targets import BANDS, ROLE_LOW_CUT_HZ, speech_led
 from utils.errors import InvalidParameter, NoAudioFound
 
 logger = logging.getLogger(__name__)
@@ -336,7 +336,24 @@ def prepare_tracks(tracks: list[TrackInput], *, roles: dict[str, str] | None = N
         missing = (longest - frame_count(p.samples)) / common
         if missing > 1.0:
             p.notes.append(f"{missing:.1f} s shorter than the longest stem; counted as silent after its end")
+    _say_when_heard_speech_leads(tracks, prepared, roles or {})
     return prepared
+
+
+def _say_when_heard_speech_leads(
+    tracks: list[TrackInput], prepared: list[PreparedTrack], given: dict[str, str]
+) -> None:
+    """A voice heard as speech makes the session spoken word (a podcast's target and a music bed 15 LU under it),
+    but a rapped verse over a beat sounds like speech to the voice network too (0.77-0.87 of its frames): where
+    the speech was heard, not named, the track's note says how to have it mixed as a song's vocal instead."""
+    if not speech_led(p.role for p in prepared):
+        return
+    for track, p in zip(tracks, prepared, strict=True):
+        if p.role == "speech" and track.name not in given and track.role is None and infer_role(track.name) != "speech":
+            p.notes.append(
+                "heard as speech, so the session is mixed as spoken word (a podcast: -16 LUFS, music a bed under "
+                f"the voice); for a rapped or spoken vocal in a song, name the track Vocals or pass roles={track.name}=vocals"
+            )
 
 
 def _prepare_array(name: str, role: str, audio: DecodedAudio, common: int, *, hear: bool) -> PreparedTrack:

@@ -143,3 +143,25 @@ def test_audio_that_is_not_finite_has_no_reading() -> None:
     tone_line = tone(220.0, seconds=6.0)[None, :].copy()
     tone_line[0, 5] = np.inf
     assert read_voice(tone_line, SR) is None
+
+
+def test_speech_heard_not_named_says_how_to_mix_it_as_a_song_s_vocal() -> None:
+    """A rapped verse over a beat sounds like speech to the network: a session it leads is mixed as spoken word
+    (a podcast's target, the music a bed under it), so the heard track's note says how to have it mixed as a
+    vocal. A track named as speech ("Host") needs no such note."""
+    beat = stereo(low_notes())
+    heard, bed = prepare_tracks(
+        [
+            TrackInput("Audio 1", DecodedAudio(stereo(voice_line(sung=False)), SR)),
+            TrackInput("Beat", DecodedAudio(beat, SR)),
+        ]
+    )
+    assert (heard.role, bed.role) == ("speech", "music")
+    assert any("roles=Audio 1=vocals" in note for note in heard.notes), heard.notes
+    named, _ = prepare_tracks(
+        [
+            TrackInput("Host", DecodedAudio(stereo(voice_line(sung=False)), SR)),
+            TrackInput("Beat", DecodedAudio(beat, SR)),
+        ]
+    )
+    assert not any("roles=" in note for note in named.notes)
