@@ -56,6 +56,11 @@ lower rate and resampled, an MP3's low-pass). An instrument's own roll-off, 12-2
 2-4 dB over the same span; 16-kHz speech resampled to 44.1 kHz falls 33 dB from 7.55 to 8.48 kHz onto the
 stem spectrum's floor, 73 dB under its level (40 missed it)."""
 BAND_EDGE_OCT = 1.0 / 6.0
+BAND_BODY_OCT = 0.5
+BAND_BODY_DB = 20.0
+"""A band limit cuts broadband sound: over the half octave under the edge the level stays within this of the edge's
+(16-kHz speech resampled: within 5 dB). A lone sine falls as steeply on both sides of its own frequency, and read as
+a band limit there (a 1-kHz test tone: "holds nothing above 1000 Hz")."""
 
 
 def band_top_hz(spectrum: np.ndarray, freqs: np.ndarray) -> float | None:
@@ -73,8 +78,12 @@ def band_top_hz(spectrum: np.ndarray, freqs: np.ndarray) -> float | None:
         return None
     highest_above = np.maximum.accumulate(level[::-1])[::-1]  # the loudest level at or above each point
     drops = level[:-span] - highest_above[span:]
-    edges = np.flatnonzero(drops >= BAND_EDGE_DROP_DB)
-    return float(grid[edges[0]]) if edges.size else None
+    body = int(round(BAND_BODY_OCT * 48))
+    for edge in np.flatnonzero(drops >= BAND_EDGE_DROP_DB):
+        under = level[max(0, edge - body) : edge + 1]
+        if under.size > body and float(under.min()) >= float(level[edge]) - BAND_BODY_DB:
+            return float(grid[edge])
+    return None
 
 
 def resonance_grid(nyquist_hz: float, top_hz: float | None = None) -> np.ndarray:

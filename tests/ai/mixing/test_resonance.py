@@ -49,3 +49,12 @@ def test_a_band_limit_is_no_resonance() -> None:
     assert find_resonances(spectrum=spectrum, freqs=freqs, min_db=3.0) == []
     full = 1.0 / (1.0 + (freqs / 500.0) ** 2)  # the same fall with no edge: no band limit
     assert band_top_hz(full, freqs) is None
+
+
+@pytest.mark.parametrize("freq", [1000.0, 2500.0])
+def test_a_lone_sine_is_no_band_limit(freq: float) -> None:
+    """A test tone falls as steeply under its frequency as over it: it read "holds nothing above 1000 Hz"."""
+    freqs = np.fft.rfftfreq(4096, 1.0 / 44100.0)
+    spectrum = np.full(freqs.shape, 1e-12)
+    spectrum[np.argmin(np.abs(freqs - freq))] = 1.0
+    assert band_top_hz(spectrum, freqs) is None
